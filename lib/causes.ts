@@ -1,0 +1,108 @@
+// Cause codes (DESIGN §4): one table, each with a title and the next step an expert would take.
+// Engine, CLI and UI all read this table; a new cause is added here and nowhere else.
+
+export const CAUSES = {
+  'pod-network': {
+    title: 'Pod network broken',
+    nextStep: 'Check the pod sandbox: `ip addr` and `ip route` inside the pod; the CNI plugin failed to set up eth0 or its default route. Recreate the pod and read the CNI logs on the node.',
+  },
+  'veth-down': {
+    title: 'Pod veth down',
+    nextStep: 'On the node, `ip link show` the pod\'s host-side veth; bring it up or recreate the pod, then check why the CNI left it down.',
+  },
+  'dns-timeout': {
+    title: 'DNS does not answer',
+    nextStep: 'Query the kube-dns Service IP directly with `dig @<kube-dns IP>`; check the CoreDNS pods are Running and Ready and have endpoints, and that no egress policy blocks UDP/TCP 53.',
+  },
+  'dns-nxdomain': {
+    title: 'Name does not exist',
+    nextStep: 'Check the name and namespace: a short name only resolves inside the Service\'s own namespace; use `<svc>.<namespace>` or the FQDN.',
+  },
+  'dns-wrong-answer': {
+    title: 'DNS returns the wrong address',
+    nextStep: 'Compare the answer with `kubectl get svc`; look for a stale CoreDNS cache, a hosts override, or a search domain that matched an outside name first.',
+  },
+  'no-endpoints': {
+    title: 'Service has no ready endpoints',
+    nextStep: 'Compare the Service selector with the pod labels (`kubectl get pods -l <selector>`) and check pod readiness (`kubectl describe pod`); the EndpointSlice lists only Ready pods.',
+  },
+  'port-mismatch': {
+    title: 'Service targetPort matches no container port',
+    nextStep: 'Fix the Service\'s targetPort to the port (or port name) the container declares and listens on.',
+  },
+  'app-not-listening': {
+    title: 'Nothing listens on the target port',
+    nextStep: 'Inside the backend pod run `ss -tlnp`; the app must listen on 0.0.0.0 (or the pod IP), not 127.0.0.1, on the declared port.',
+  },
+  'proxy-rules-missing': {
+    title: 'kube-proxy has no rules for the Service',
+    nextStep: 'Check kube-proxy on the node (`kubectl -n kube-system logs` its pod) and look for the VIP in `iptables-save -t nat` / `nft list table ip kube-proxy`; restart kube-proxy to force a resync.',
+  },
+  'proxy-rules-stale': {
+    title: 'kube-proxy rules point at old endpoints',
+    nextStep: 'kube-proxy DNATs to endpoints the EndpointSlice no longer lists: check kube-proxy\'s sync errors in its logs and restart it; flush stale conntrack entries for the VIP (`conntrack -D -d <VIP>`).',
+  },
+  'policy-denied': {
+    title: 'NetworkPolicy denies the flow',
+    nextStep: 'Read the policies that select the pod (`kubectl describe networkpolicy -n <ns>`); add an ingress/egress rule that admits this peer and port.',
+  },
+  'node-route': {
+    title: 'Node has no route to the pod CIDR',
+    nextStep: 'On the node run `ip route get <pod IP>`; the CNI did not program the route to the other node\'s pod CIDR; check the CNI daemon on that node.',
+  },
+  'overlay-blocked': {
+    title: 'Overlay traffic dropped between nodes',
+    nextStep: 'Allow the overlay port between nodes (VXLAN UDP 4789/8472) in the node and cloud firewalls; check with `tcpdump -ni any udp port 4789` on both nodes.',
+  },
+  'neighbor-stale': {
+    title: 'Stale neighbor/FDB entry for the tunnel endpoint',
+    nextStep: 'Compare `bridge fdb show dev <vxlan>` and `ip neigh show dev <vxlan>` with the remote node\'s VTEP MAC; delete the wrong entry and let the CNI re-add it.',
+  },
+  'mtu-blackhole': {
+    title: 'MTU blackhole on the path',
+    nextStep: 'Lower the pod MTU below the tunnel MTU (MTU minus 50 bytes for VXLAN), or clamp TCP MSS; make sure ICMP fragmentation-needed is not filtered between nodes.',
+  },
+  hairpin: {
+    title: 'Hairpin traffic fails',
+    nextStep: 'Enable hairpin mode on the bridge ports (`bridge link set dev <veth> hairpin on`, kubelet --hairpin-mode=hairpin-veth) and check kube-proxy\'s masquerade for hairpin traffic.',
+  },
+  'node-firewall': {
+    title: 'Node firewall drops the flow',
+    nextStep: 'Look at the node\'s own filter rules (`iptables-save -t filter`, `nft list ruleset`) for a DROP/REJECT matching the port; remove or narrow it.',
+  },
+} as const satisfies Record<string, { title: string; nextStep: string }>;
+
+export type CauseCode = keyof typeof CAUSES;
+
+export const WARNING_CAUSES = {
+  'ndots-amplification': {
+    title: 'Short name fans out into many DNS queries',
+    nextStep: 'Use the FQDN with a trailing dot (`backend.shop.svc.cluster.local.`) or lower `ndots` in the pod\'s dnsConfig.',
+  },
+  'policy-not-enforced': {
+    title: 'NetworkPolicies exist but are not enforced',
+    nextStep: 'The CNI does not enforce NetworkPolicy (e.g. flannel): install a policy engine (Calico, Cilium, kube-network-policies) or the policies are only documentation.',
+  },
+  'conntrack-pressure': {
+    title: 'Conntrack table near full',
+    nextStep: 'Raise net.netfilter.nf_conntrack_max on the node or find the connection leak (`conntrack -S`, `conntrack -L | wc -l`).',
+  },
+  'proxy-mode-unknown': {
+    title: 'No kube-proxy rules found on the node',
+    nextStep: 'The cluster may use a kube-proxy replacement (e.g. Cilium): inspect its load-balancer map with `cilium bpf lb list`.',
+  },
+} as const satisfies Record<string, { title: string; nextStep: string }>;
+
+export type WarningCause = keyof typeof WARNING_CAUSES;
+
+export function isCauseCode(s: string): s is CauseCode {
+  return Object.prototype.hasOwnProperty.call(CAUSES, s);
+}
+
+export function isWarningCause(s: string): s is WarningCause {
+  return Object.prototype.hasOwnProperty.call(WARNING_CAUSES, s);
+}
+
+export function nextStepFor(cause: CauseCode | WarningCause): string {
+  return isCauseCode(cause) ? CAUSES[cause].nextStep : WARNING_CAUSES[cause].nextStep;
+}

@@ -1,0 +1,49 @@
+// `packetwalk` CLI entry: main(argv) returns the exit code; the bin sets process.exitCode (DESIGN §2).
+// Each command family lives in its own module and is loaded only when used, so `lab` never pays for Next.js.
+
+export interface MainOptions {
+  /** Invoked as `kubectl packetwalk …`: accept kubectl's own flags (-n, --kubeconfig, --context). */
+  asKubectlPlugin?: boolean;
+}
+
+export const USAGE = `packetwalk — why can't pod A reach B?
+
+usage:
+  packetwalk demo                                   lab up (default topology) + serve; Ctrl-C stops both
+  packetwalk serve [--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]
+  packetwalk diagnose --from NS/POD --to TARGET [--json] [--kubeconfig F] [--context C]
+  packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab; prints the kubeconfig path last
+  packetwalk lab down | status | faults
+  packetwalk lab fault add SPEC | lab fault clear [NAME]
+
+TARGET: NAME[:PORT] (resolved by the source pod's resolver), pod:NS/NAME:PORT, or IP:PORT
+exit codes (diagnose): 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined
+`;
+
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'lab':
+        return await (await import('../lab/cli')).labMain(rest);
+      case 'diagnose':
+        return await (await import('./cli/diagnose')).diagnoseMain(rest, opts);
+      case 'serve':
+        return await (await import('./cli/serve')).serveMain(rest);
+      case 'demo':
+        return await (await import('./cli/serve')).demoMain(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`packetwalk: unknown command "${cmd}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    process.stderr.write(`packetwalk ${cmd}: ${(e as Error).message}\n`);
+    return 2;
+  }
+}
