@@ -54,7 +54,7 @@ function withLock<T>(dir: string, fn: () => T): T {
       } catch {
         /* gone already */
       }
-      if (Date.now() > deadline) throw new Error(`lab state is locked (${lock}); another packetwalk lab command is running`);
+      if (Date.now() > deadline) throw new Error(`lab state is locked (${lock}); another packetwalk lab command is running`, { cause: e });
       sleepSync(20);
     }
   }
