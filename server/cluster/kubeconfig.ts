@@ -1,0 +1,115 @@
+// Loads a kubeconfig the way kubectl does: --kubeconfig wins, else $KUBECONFIG (a list of files joined by
+// ':'), else ~/.kube/config; --context picks a context, else the current one; the namespace is the
+// context's, else "default". Every failure is a ClusterError naming the file or context and the fix.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterError } from './errors';
+
+export interface KubeconfigOptions {
+  /** --kubeconfig: one file (like kubectl, it replaces $KUBECONFIG). */
+  kubeconfig?: string;
+  /** --context */
+  context?: string;
+  /** Environment to read KUBECONFIG/HOME from; defaults to process.env (a seam for tests). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface ContextInfo {
+  name: string;
+  cluster: string;
+  user: string;
+  namespace: string;
+  server: string;
+  current: boolean;
+}
+
+export interface LoadedCluster {
+  kc: KubeConfig;
+  /** the context in use */
+  context: string;
+  /** the context's namespace, or "default" */
+  namespace: string;
+  server: string;
+  user: string;
+  /** the file(s) read, for messages */
+  source: string;
+}
+
+/** The kubeconfig files kubectl would read, in its precedence order. */
+export function kubeconfigFiles(opts: KubeconfigOptions = {}): { files: string[]; from: string } {
+  const env = opts.env ?? process.env;
+  if (opts.kubeconfig) return { files: [opts.kubeconfig], from: '--kubeconfig' };
+  const list = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f.trim() !== '');
+  if (list.length) return { files: list, from: 'KUBECONFIG' };
+  const home = env.HOME ?? homedir();
+  return { files: [join(home, '.kube', 'config')], from: 'default' };
+}
+
+function readConfig(opts: KubeconfigOptions): { kc: KubeConfig; source: string } {
+  const { files, from } = kubeconfigFiles(opts);
+  const kc = new KubeConfig();
+  const existing = files.filter((f) => existsSync(f));
+  if (from === '--kubeconfig' && existing.length === 0) {
+    throw new ClusterError(`kubeconfig file ${files[0]} does not exist`, 'pass an existing file to --kubeconfig (the lab prints its path as the last line of `packetwalk lab up`)');
+  }
+  if (existing.length === 0) {
+    throw new ClusterError(
+      `no kubeconfig found (${from === 'KUBECONFIG' ? `none of the KUBECONFIG files ${files.join(', ')} exists` : `${files[0]} does not exist`})`,
+      'pass --kubeconfig FILE, set KUBECONFIG, or start the lab with `packetwalk lab up` and use the path it prints',
+    );
+  }
+  // kubectl merges the KUBECONFIG list: the first file to set a value wins (mergeConfig keeps the first).
+  let first = true;
+  for (const f of existing) {
+    try {
+      if (first) {
+        kc.loadFromFile(f);
+        first = false;
+      } else {
+        const more = new KubeConfig();
+        more.loadFromFile(f);
+        kc.mergeConfig(more, true);
+      }
+    } catch (e) {
+      throw new ClusterError(`kubeconfig ${f} cannot be read: ${(e as Error).message.split('\n')[0]}`, 'fix the YAML of that file or point --kubeconfig at another one', String(e));
+    }
+  }
+  return { kc, source: existing.join(delimiter) };
+}
+
+/** Every context of the kubeconfig, for pickers (`current` marks the one kubectl would use). */
+export function listContexts(opts: KubeconfigOptions = {}): ContextInfo[] {
+  const { kc } = readConfig(opts);
+  const current = kc.getCurrentContext();
+  return kc.getContexts().map((c) => ({
+    name: c.name,
+    cluster: c.cluster,
+    user: c.user,
+    namespace: c.namespace ?? 'default',
+    server: kc.getCluster(c.cluster)?.server ?? '',
+    current: c.name === current,
+  }));
+}
+
+/** Loads the kubeconfig and selects the context; throws ClusterError with a sentence on any problem. */
+export function loadCluster(opts: KubeconfigOptions = {}): LoadedCluster {
+  const { kc, source } = readConfig(opts);
+  const names = kc.getContexts().map((c) => c.name);
+  const wanted = opts.context ?? kc.getCurrentContext();
+  if (!wanted) {
+    throw new ClusterError(`kubeconfig ${source} has no current context`, names.length ? `pass --context with one of: ${names.join(', ')}` : 'add a context to the kubeconfig (kubectl config set-context)');
+  }
+  const ctx = kc.getContextObject(wanted);
+  if (!ctx) {
+    throw new ClusterError(`context "${wanted}" is not in kubeconfig ${source}`, names.length ? `use one of: ${names.join(', ')}` : 'the kubeconfig has no contexts; add one (kubectl config set-context)');
+  }
+  kc.setCurrentContext(wanted);
+  const cluster = kc.getCluster(ctx.cluster);
+  if (!cluster) {
+    // client-node throws "No active cluster!" later; say here which name is dangling.
+    throw new ClusterError(`context "${wanted}" names cluster "${ctx.cluster}", which kubeconfig ${source} does not define`, 'add that cluster (kubectl config set-cluster) or fix the context');
+  }
+  return { kc, context: wanted, namespace: ctx.namespace ?? 'default', server: cluster.server, user: ctx.user, source };
+}
