@@ -1,0 +1,132 @@
+// The SQLite store (better-sqlite3, WAL): diagnoses (permalinks) and pinned paths (wallboard).
+// One file, `<dataDir>/packetwalk.db`. Diagnoses are stored whole as JSON beside a few indexed columns;
+// `seq` is the last hop:update folded in, so a reconnecting viewer knows where the stored copy stands.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Diagnosis } from '../../lib/model';
+import type { PinSpec, PinState } from '../../lib/wall';
+
+export interface StoredDiagnosis {
+  diagnosis: Diagnosis;
+  seq: number;
+}
+
+export interface DiagnosisListItem {
+  id: string;
+  createdAt: string;
+  from: string;
+  to: string;
+  context: string | null;
+  verdict: Diagnosis['verdict'];
+  cause: string | null;
+}
+
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(readonly dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'packetwalk.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 3000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS diagnoses (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        from_ref TEXT NOT NULL,
+        to_ref TEXT NOT NULL,
+        context TEXT,
+        verdict TEXT NOT NULL,
+        cause TEXT,
+        previous_id TEXT,
+        seq INTEGER NOT NULL DEFAULT 0,
+        json TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS diagnoses_created ON diagnoses(created_at);
+      CREATE TABLE IF NOT EXISTS pins (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        state TEXT
+      );
+    `);
+  }
+
+  saveDiagnosis(d: Diagnosis, seq: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO diagnoses (id, created_at, from_ref, to_ref, context, verdict, cause, previous_id, seq, json)
+         VALUES (@id, @createdAt, @from, @to, @context, @verdict, @cause, @previousId, @seq, @json)
+         ON CONFLICT(id) DO UPDATE SET verdict=excluded.verdict, cause=excluded.cause, seq=excluded.seq, json=excluded.json`,
+      )
+      .run({
+        id: d.id,
+        createdAt: d.createdAt,
+        from: d.spec.from,
+        to: d.spec.to,
+        context: d.spec.context ?? null,
+        verdict: d.verdict,
+        cause: d.firstFailure?.cause ?? null,
+        previousId: d.previousId ?? null,
+        seq,
+        json: JSON.stringify(d),
+      });
+  }
+
+  getDiagnosis(id: string): StoredDiagnosis | null {
+    const row = this.db.prepare('SELECT json, seq FROM diagnoses WHERE id = ?').get(id) as { json: string; seq: number } | undefined;
+    return row ? { diagnosis: JSON.parse(row.json) as Diagnosis, seq: row.seq } : null;
+  }
+
+  listDiagnoses(limit = 20): DiagnosisListItem[] {
+    const rows = this.db
+      .prepare('SELECT id, created_at, from_ref, to_ref, context, verdict, cause FROM diagnoses ORDER BY created_at DESC LIMIT ?')
+      .all(limit) as { id: string; created_at: string; from_ref: string; to_ref: string; context: string | null; verdict: Diagnosis['verdict']; cause: string | null }[];
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, from: r.from_ref, to: r.to_ref, context: r.context, verdict: r.verdict, cause: r.cause }));
+  }
+
+  /** Targets typed recently (newest first, distinct), for the target box's suggestions. */
+  recentTargets(limit = 10): string[] {
+    const rows = this.db
+      .prepare('SELECT to_ref, MAX(created_at) AS t FROM diagnoses GROUP BY to_ref ORDER BY t DESC LIMIT ?')
+      .all(limit) as { to_ref: string }[];
+    return rows.map((r) => r.to_ref);
+  }
+
+  /** On start-up: runs the previous process left `running` can no longer finish. Keeps what they had. */
+  markInterrupted(now = new Date().toISOString()): number {
+    const rows = this.db.prepare("SELECT id, json, seq FROM diagnoses WHERE verdict = 'running'").all() as { id: string; json: string; seq: number }[];
+    const tx = this.db.transaction(() => {
+      for (const r of rows) {
+        const d = JSON.parse(r.json) as Diagnosis;
+        const hops = d.hops.map((h) => (h.status === 'running' || h.status === 'pending' ? { ...h, status: 'skip' as const, summary: h.summary || 'not probed: the server stopped mid-run' } : h));
+        this.saveDiagnosis({ ...d, hops, verdict: 'interrupted', finishedAt: now, summary: 'The server stopped before this run finished; the hops show what it had found.' }, r.seq);
+      }
+    });
+    tx();
+    return rows.length;
+  }
+
+  addPin(spec: PinSpec): void {
+    this.db.prepare('INSERT INTO pins (id, created_at, spec, state) VALUES (?, ?, ?, NULL)').run(spec.id, spec.createdAt, JSON.stringify(spec));
+  }
+
+  removePin(id: string): boolean {
+    return this.db.prepare('DELETE FROM pins WHERE id = ?').run(id).changes > 0;
+  }
+
+  listPins(): { spec: PinSpec; state: PinState | null }[] {
+    const rows = this.db.prepare('SELECT spec, state FROM pins ORDER BY created_at, id').all() as { spec: string; state: string | null }[];
+    return rows.map((r) => ({ spec: JSON.parse(r.spec) as PinSpec, state: r.state ? (JSON.parse(r.state) as PinState) : null }));
+  }
+
+  savePinState(id: string, state: PinState): void {
+    this.db.prepare('UPDATE pins SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from './index';
+import type { Diagnosis } from '../../lib/model';
+
+const fixture = JSON.parse(readFileSync(new URL('../../lib/graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'pw-store-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('Store', () => {
+  it('keeps diagnoses across reopen (WAL) and marks running ones interrupted, keeping their hops', () => {
+    const dir = tmp();
+    const s = new Store(dir);
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const running: Diagnosis = { ...fixture, id: 'run1', verdict: 'running', firstFailure: null, hops: fixture.hops.map((h, i) => ({ ...h, status: i < 3 ? 'pass' : i === 3 ? 'running' : 'pending' })) };
+    s.saveDiagnosis(running, 4);
+    s.saveDiagnosis({ ...fixture, id: 'done1', createdAt: '2026-11-23T01:31:00.000Z' }, 9);
+    s.close();
+
+    const s2 = new Store(dir);
+    expect(s2.markInterrupted('2026-11-23T02:00:00.000Z')).toBe(1);
+    const got = s2.getDiagnosis('run1')!;
+    expect(got.seq).toBe(4);
+    expect(got.diagnosis.verdict).toBe('interrupted');
+    expect(got.diagnosis.hops.map((h) => h.status)).toEqual(['pass', 'pass', 'pass', 'skip', 'skip', 'skip', 'skip', 'skip', 'skip']);
+    expect(s2.getDiagnosis('done1')!.diagnosis.verdict).toBe('degraded');
+    expect(s2.getDiagnosis('nope')).toBeNull();
+    expect(s2.listDiagnoses().map((d) => d.id)).toEqual(['done1', 'run1']);
+    expect(s2.recentTargets()).toEqual(['backend.shop:80']);
+    s2.close();
+  });
+
+  it('stores pins and their state', () => {
+    const s = new Store(tmp());
+    s.addPin({ id: 'p1', from: 'shop/a', to: 'b:80', createdAt: '2026-11-23T01:00:00Z' });
+    expect(s.listPins()).toEqual([{ spec: { id: 'p1', from: 'shop/a', to: 'b:80', createdAt: '2026-11-23T01:00:00Z' }, state: null }]);
+    s.savePinState('p1', { pin: s.listPins()[0].spec, current: null, lastGreen: null, lastChangeAt: null, history: [], change: null });
+    expect(s.listPins()[0].state?.history).toEqual([]);
+    expect(s.removePin('p1')).toBe(true);
+    expect(s.removePin('p1')).toBe(false);
+    s.close();
+  });
+});
