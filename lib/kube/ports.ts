@@ -1,0 +1,132 @@
+// Service port → targetPort, resolved per backend pod the way the EndpointSlice controller does
+// (a named targetPort is looked up in each pod's containers; pods may differ), and the object-level
+// findings a Service can carry: its selector matches nothing, no backend is Ready, or the targetPort
+// is no port any backend declares.
+import type { Pod, Service, ServicePort } from './types';
+import { labelsOf, nsName, protocolOf } from './types';
+import { describeSelector, serviceSelectorMatches } from './selectors';
+
+export function podIsReady(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export function podIP(pod: Pod): string | undefined {
+  return pod.status?.podIP || pod.status?.podIPs?.[0]?.ip || undefined;
+}
+
+/** The Service port a user means: by number, by name, or the only port when none is given. */
+export function findServicePort(service: Service, port?: number | string): ServicePort | undefined {
+  const ports = service.spec?.ports ?? [];
+  if (port === undefined) return ports.length === 1 ? ports[0] : undefined;
+  return ports.find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
+}
+
+/** The targetPort as written, with the API default (= port). */
+export function targetPortOf(sp: ServicePort): number | string {
+  const t = sp.targetPort;
+  if (t === undefined || t === null || t === 0 || t === '') return sp.port;
+  // IntOrString arrives as a string of digits from some clients
+  if (typeof t === 'string' && /^\d+$/.test(t)) return Number(t);
+  return t;
+}
+
+/** The container port number on this pod, or null when a named targetPort is not declared by this pod. */
+export function resolveTargetPort(sp: ServicePort, pod: Pod): number | null {
+  const t = targetPortOf(sp);
+  if (typeof t === 'number') return t;
+  const proto = protocolOf(sp.protocol);
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (p.name === t && protocolOf(p.protocol) === proto) return p.containerPort;
+    }
+  }
+  return null;
+}
+
+/** Does the pod declare this container port number (with the protocol) in any container? */
+export function podDeclaresPort(pod: Pod, port: number, protocol: string): boolean {
+  const proto = protocolOf(protocol);
+  return (pod.spec?.containers ?? []).some((c) => (c.ports ?? []).some((p) => p.containerPort === port && protocolOf(p.protocol) === proto));
+}
+
+function declaresAnyPort(pod: Pod): boolean {
+  return (pod.spec?.containers ?? []).some((c) => (c.ports ?? []).length > 0);
+}
+
+export interface BackendPort {
+  pod: string; // ns/name
+  ip?: string;
+  ready: boolean;
+  /** The port traffic goes to on this pod; null when a named targetPort is not declared here. */
+  targetPort: number | null;
+  /** Whether the pod declares that port (a numeric targetPort on a pod declaring no ports counts as unknown → true). */
+  declared: boolean;
+}
+
+export type ServiceProblem =
+  | { cause: 'no-endpoints'; kind: 'no-selector' | 'no-pods-selected' | 'none-ready'; sentence: string }
+  | { cause: 'port-mismatch'; kind: 'named-port-unknown' | 'port-not-declared'; sentence: string };
+
+export interface ServicePortCheck {
+  service: string;
+  port: number;
+  protocol: string;
+  targetPort: number | string;
+  selector: string; // as kubectl prints it
+  backends: BackendPort[];
+  problem: ServiceProblem | null;
+}
+
+/** The pods a Service selects: same namespace, selector labels all present. */
+export function selectBackends(service: Service, pods: readonly Pod[]): Pod[] {
+  const ns = service.metadata?.namespace ?? 'default';
+  return pods.filter((p) => (p.metadata?.namespace ?? 'default') === ns && serviceSelectorMatches(service.spec?.selector, labelsOf(p)));
+}
+
+/** Judges one Service port against the pods: which backends, which target port each, and what is wrong. */
+export function checkServicePort(service: Service, sp: ServicePort, pods: readonly Pod[]): ServicePortCheck {
+  const svc = nsName(service);
+  const protocol = protocolOf(sp.protocol);
+  const target = targetPortOf(sp);
+  const selector = describeSelector(service.spec?.selector ?? null);
+  const selected = selectBackends(service, pods);
+  const backends: BackendPort[] = selected.map((p) => {
+    const tp = resolveTargetPort(sp, p);
+    const ip = podIP(p);
+    return {
+      pod: nsName(p),
+      ...(ip ? { ip } : {}),
+      ready: podIsReady(p),
+      targetPort: tp,
+      declared: tp !== null && (!declaresAnyPort(p) || podDeclaresPort(p, tp, protocol)),
+    };
+  });
+  const base = { service: svc, port: sp.port, protocol, targetPort: target, selector, backends };
+  const ns = service.metadata?.namespace ?? 'default';
+  const portText = `${protocol} ${sp.port}${sp.name ? ` (${sp.name})` : ''}`;
+
+  if (!selector) {
+    return { ...base, problem: { cause: 'no-endpoints', kind: 'no-selector', sentence: `Service ${svc} has no selector, so its endpoints are managed by hand; check its EndpointSlices.` } };
+  }
+  if (selected.length === 0) {
+    return { ...base, problem: { cause: 'no-endpoints', kind: 'no-pods-selected', sentence: `Service ${svc} selects ${selector}, which matches no pod in namespace ${ns}.` } };
+  }
+  if (backends.every((b) => !b.declared)) {
+    const names = selected.map(nsName).join(', ');
+    const problem: ServiceProblem = typeof target === 'string'
+      ? { cause: 'port-mismatch', kind: 'named-port-unknown', sentence: `Service ${svc} port ${portText} targets the port named "${target}", which none of its backends (${names}) declares for ${protocol}.` }
+      : { cause: 'port-mismatch', kind: 'port-not-declared', sentence: `Service ${svc} port ${portText} targets ${protocol} ${target}, which none of its backends (${names}) declares${declaredList(selected)}.` };
+    return { ...base, problem };
+  }
+  if (backends.every((b) => !b.ready)) {
+    const n = backends.length;
+    return { ...base, problem: { cause: 'no-endpoints', kind: 'none-ready', sentence: `Service ${svc} selects ${n} pod${n === 1 ? '' : 's'} (${backends.map((b) => b.pod).join(', ')}) but none is Ready.` } };
+  }
+  return { ...base, problem: null };
+}
+
+function declaredList(pods: readonly Pod[]): string {
+  const ports = new Set<string>();
+  for (const p of pods) for (const c of p.spec?.containers ?? []) for (const cp of c.ports ?? []) ports.add(`${protocolOf(cp.protocol)} ${cp.containerPort}${cp.name ? ` (${cp.name})` : ''}`);
+  return ports.size ? `; they declare ${[...ports].join(', ')}` : '';
+}
