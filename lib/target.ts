@@ -1,0 +1,105 @@
+// Parsing what the user typed (DESIGN §2): the source `NS/POD` and the TARGET the application would dial —
+// `NAME[:PORT]` (resolved by the source pod's own resolver), `pod:NS/NAME:PORT`, or `IP:PORT`. Strict on
+// purpose: every piece ends up as an argv element of a probe, so anything outside DNS-1123 / dotted-quad /
+// 1-65535 is refused here with the field and the fix, before anything runs.
+import { err, ok, type Result } from './result';
+
+export interface InputError {
+  field: 'from' | 'to' | 'context' | 'port';
+  message: string; // names the field and the fix
+}
+
+export type Target =
+  | { kind: 'name'; name: string; port?: number; text: string }
+  | { kind: 'pod'; namespace: string; name: string; port: number; text: string }
+  | { kind: 'ip'; ip: string; port: number; text: string };
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+}
+
+/** RFC 1123 label: what namespaces and pod/service names are made of. */
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** DNS-1123 subdomain (pod names may contain dots). */
+const SUBDOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+/** A DNS name as an app would dial it: letters, digits, hyphens, dots, optional trailing dot. */
+const HOSTNAME = /^(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIPv4(s: string): boolean {
+  return IPV4.test(s);
+}
+
+function badChars(s: string): string | null {
+  const m = /[^A-Za-z0-9.:/_-]/.exec(s);
+  return m ? m[0] : null;
+}
+
+function parsePort(text: string, what: string): Result<number, InputError> {
+  if (!/^\d{1,5}$/.test(text)) return err({ field: 'port', message: `${what}: port "${text}" is not a number; use a port between 1 and 65535` });
+  const n = Number(text);
+  if (n < 1 || n > 65535) return err({ field: 'port', message: `${what}: port ${n} is out of range; use a port between 1 and 65535` });
+  return ok(n);
+}
+
+/** `--from NS/POD` */
+export function parseFrom(text: string): Result<PodRef, InputError> {
+  const t = text.trim();
+  const bad = badChars(t);
+  if (bad) return err({ field: 'from', message: `--from "${text}" contains "${bad}"; write the source pod as NS/POD, e.g. --from shop/frontend-0` });
+  const parts = t.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return err({ field: 'from', message: `--from "${text}" is not NS/POD; write the namespace and the pod name, e.g. --from shop/frontend-0` });
+  const [namespace, name] = parts;
+  if (!LABEL.test(namespace)) return err({ field: 'from', message: `--from: namespace "${namespace}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)` });
+  if (!SUBDOMAIN.test(name) || name.length > 253) return err({ field: 'from', message: `--from: pod name "${name}" is not a valid pod name (lowercase letters, digits, '-' and '.')` });
+  return ok({ namespace, name });
+}
+
+/** `--to TARGET` */
+export function parseTarget(text: string): Result<Target, InputError> {
+  const t = text.trim();
+  if (!t) return err({ field: 'to', message: '--to is empty; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT, e.g. --to backend.shop:80' });
+  const bad = badChars(t);
+  if (bad) return err({ field: 'to', message: `--to "${text}" contains "${bad}", which no host name, pod or IP contains; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT` });
+  if (t.startsWith('pod:')) {
+    const m = /^pod:([^/]+)\/([^:]+):(.+)$/.exec(t);
+    if (!m) return err({ field: 'to', message: `--to "${text}": a pod target is pod:NS/NAME:PORT, e.g. pod:shop/backend-0:8080` });
+    const [, namespace, name, portText] = m;
+    if (!LABEL.test(namespace)) return err({ field: 'to', message: `--to: namespace "${namespace}" is not a valid namespace name` });
+    if (!SUBDOMAIN.test(name)) return err({ field: 'to', message: `--to: pod name "${name}" is not a valid pod name` });
+    const port = parsePort(portText, '--to');
+    if (!port.ok) return port;
+    return ok({ kind: 'pod', namespace, name, port: port.value, text: t });
+  }
+  if (t.includes('/')) return err({ field: 'to', message: `--to "${text}": only pod targets contain '/'; write pod:NS/NAME:PORT, or NAME[:PORT] for a Service` });
+  const colon = t.lastIndexOf(':');
+  const host = colon >= 0 ? t.slice(0, colon) : t;
+  const portText = colon >= 0 ? t.slice(colon + 1) : undefined;
+  if (host.includes(':')) return err({ field: 'to', message: `--to "${text}": too many ':'; IPv6 targets are not supported yet, give NAME[:PORT] or IPv4:PORT` });
+  let port: number | undefined;
+  if (portText !== undefined) {
+    const p = parsePort(portText, '--to');
+    if (!p.ok) return p;
+    port = p.value;
+  }
+  if (/^[\d.]+$/.test(host)) {
+    if (!IPV4.test(host)) return err({ field: 'to', message: `--to: "${host}" is not an IPv4 address` });
+    if (port === undefined) return err({ field: 'port', message: `--to ${host}: an IP target needs a port; write ${host}:PORT` });
+    return ok({ kind: 'ip', ip: host, port, text: t });
+  }
+  if (!HOSTNAME.test(host)) return err({ field: 'to', message: `--to: "${host}" is not a valid DNS name (letters, digits, '-' and '.', labels of at most 63)` });
+  return ok({ kind: 'name', name: host.toLowerCase(), ...(port !== undefined ? { port } : {}), text: t });
+}
+
+/** The target as DESIGN writes it back in a Diagnosis spec. */
+export function targetText(t: Target): string {
+  switch (t.kind) {
+    case 'name':
+      return t.port ? `${t.name}:${t.port}` : t.name;
+    case 'pod':
+      return `pod:${t.namespace}/${t.name}:${t.port}`;
+    case 'ip':
+      return `${t.ip}:${t.port}`;
+  }
+}

@@ -1,0 +1,108 @@
+// One command in one container through the API's pods/exec, as a record (zx's ProcessOutput): exit code,
+// stdout, stderr, duration, timedOut, truncated. client-node's Exec resolves when the socket OPENS, so
+// this promise is settled by the V1Status on the error channel (the real end), by the socket closing,
+// or by our timer, which closes the socket. A non-zero exit is data, never an exception.
+import { Writable } from 'node:stream';
+import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+
+export interface ExecResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+export interface ExecRequest {
+  namespace: string;
+  pod: string;
+  container: string;
+  argv: string[];
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+/** The exit code of a finished command from the v4/v5 Status (details.causes[reason=ExitCode].message). */
+export function exitCodeOf(status: V1Status): number | null {
+  if (status.status === 'Success') return 0;
+  const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+  if (cause?.message !== undefined && /^\d+$/.test(cause.message)) return Number(cause.message);
+  return null;
+}
+
+class CappedSink extends Writable {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly cap: number) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const room = this.cap - this.size;
+    if (b.length > room) this.truncated = true;
+    if (room > 0) {
+      const part = b.subarray(0, room);
+      this.chunks.push(part);
+      this.size += part.length;
+    }
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/**
+ * Runs argv in the container. Rejects only when the exec could not start (API refused, pod gone): the
+ * caller explains that with explain.ts. Everything after the start is in the result.
+ */
+export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise<ExecResult> {
+  const out = new CappedSink(req.maxBytes);
+  const errSink = new CappedSink(Math.min(req.maxBytes, 65536));
+  const started = Date.now();
+  let settle: (r: { exitCode: number | null; timedOut: boolean; errorText?: string }) => void = () => {};
+  const ended = new Promise<{ exitCode: number | null; timedOut: boolean; errorText?: string }>((resolve) => {
+    settle = resolve;
+  });
+  let done = false;
+  const finish = (r: { exitCode: number | null; timedOut: boolean; errorText?: string }) => {
+    if (done) return;
+    done = true;
+    settle(r);
+  };
+  const exec = new Exec(kc);
+  const timer = setTimeout(() => finish({ exitCode: null, timedOut: true }), req.timeoutMs);
+  let startError: unknown;
+  let socket: { close(): void; on(ev: 'close', fn: () => void): unknown } | undefined;
+  exec
+    .exec(req.namespace, req.pod, req.container, req.argv, out, errSink, null, false, (status) => {
+      const code = exitCodeOf(status);
+      finish({ exitCode: code, timedOut: false, errorText: status.status === 'Success' || code !== null ? undefined : status.message });
+    })
+    .then(
+      (ws) => {
+        socket = ws;
+        if (done) ws.close(); // our timer fired while the socket was still opening
+        // A socket that closes without a Status (v1-v3 servers, a crash) still ends the run.
+        else ws.on('close', () => setTimeout(() => finish({ exitCode: null, timedOut: false }), 20));
+      },
+      (e: unknown) => {
+        startError = e;
+        finish({ exitCode: null, timedOut: false });
+      },
+    );
+  const r = await ended;
+  clearTimeout(timer);
+  if (startError !== undefined) throw startError;
+  try {
+    socket?.close();
+  } catch {
+    /* already closed */
+  }
+  // Let the last stdout frames that raced the status drain into the sinks.
+  await new Promise((res) => setImmediate(res));
+  const stderr = errSink.text() + (r.errorText ? `${errSink.text() ? '\n' : ''}${r.errorText}` : '');
+  return { exitCode: r.exitCode, stdout: out.text(), stderr, durationMs: Date.now() - started, timedOut: r.timedOut, truncated: out.truncated || errSink.truncated };
+}
