@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../types';
+import { renderIptablesRestore, RulesInputError, servicePortChainName, servicePortEndpointChainName } from './index';
+import { hasRoot, makeScratch, type Scratch } from './scratch';
+
+const FIX = '/work/shared/fixtures/kube-proxy';
+const inputs = JSON.parse(readFileSync(`${FIX}/proxier-test-inputs.json`, 'utf8')) as {
+  fixtures: { files: string[]; services: KubeObject[] | string; endpointSlices: KubeObject[] | string }[];
+};
+const fixture = (file: string) => {
+  const f = inputs.fixtures.find((x) => x.files[0] === file);
+  if (!f || !Array.isArray(f.services) || !Array.isArray(f.endpointSlices)) throw new Error(`no inputs for ${file}`);
+  return { services: f.services, endpointSlices: f.endpointSlices };
+};
+const base = { nodeName: 'test-node', nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8', hooks: false, nfacct: true };
+
+describe('kube-proxy iptables text against upstream kube-proxy test expectations', () => {
+  it('reproduces TestSyncProxyRulesRepeated (first sync) byte for byte', () => {
+    const got = renderIptablesRestore({ ...fixture('iptables-save-sync-repeated-initial.txt'), ...base });
+    expect(got).toBe(readFileSync(`${FIX}/iptables-save-sync-repeated-initial.txt`, 'utf8'));
+  });
+
+  it('reproduces the full resync (2 endpoints, 0.5 probability, -X of stale chains) byte for byte', () => {
+    const got = renderIptablesRestore({
+      ...fixture('iptables-save-sync-repeated-full-resync.txt'), ...base,
+      existingChains: ['KUBE-SERVICES', 'KUBE-SEP-AYCN5HPXMIRJNJXU', 'KUBE-SVC-4SW47YFZTEDKD3PK', 'KUBE-SVC-XPGD46QRK7WJZT7O'],
+    });
+    expect(got).toBe(readFileSync(`${FIX}/iptables-save-sync-repeated-full-resync.txt`, 'utf8'));
+  });
+
+  it('matches TestOverallIPTablesRules line for line for the Services the lab supports', () => {
+    const got = renderIptablesRestore({ ...fixture('iptables-save-overall-rules.txt'), ...base }).split('\n');
+    const want = readFileSync(`${FIX}/iptables-save-overall-rules.txt`, 'utf8').split('\n');
+    // svc1 (ClusterIP), svc3 (NodePort), svc4 (NodePort + externalIP, 2 endpoints), svc6 (no endpoints);
+    // svc2/svc5 use eTP=Local, LoadBalancer source ranges and session affinity, which the lab does not make.
+    const supported = ['ns1/svc1', 'ns3/svc3', 'ns4/svc4', 'ns6/svc6'];
+    const chains = new Set(['svc1', 'svc3', 'svc4', 'svc6'].flatMap((s) => {
+      const ns = s.replace('svc', 'ns');
+      const eps = { svc1: ['10.180.0.1:80'], svc3: ['10.180.0.3:80'], svc4: ['10.180.0.4:80', '10.180.0.5:80'], svc6: [] as string[] }[s] ?? [];
+      const spn = `${ns}/${s}:p80`;
+      return [servicePortChainName(spn, 'TCP'), servicePortChainName(spn, 'TCP').replace('SVC', 'EXT'), ...eps.map((e) => servicePortEndpointChainName(spn, 'TCP', e))];
+    }));
+    const relevant = (l: string) => supported.some((s) => l.includes(`${s}:`) || l.includes(`${s} `)) || [...chains].some((c) => l.includes(c)) || !/ns\d\/svc\d|KUBE-(SVC|SEP|EXT|FW)-/.test(l);
+    expect(got.filter(relevant)).toEqual(want.filter(relevant));
+    expect(got.filter(relevant).length).toBeGreaterThan(50);
+  });
+
+  it('computes the chain names quoted in the fixtures README', () => {
+    expect(servicePortChainName('kube-system/kube-dns:dns', 'UDP')).toBe('KUBE-SVC-TCOU7JCQXEZGVUNU');
+    expect(servicePortChainName('default/kubernetes:https', 'TCP')).toBe('KUBE-SVC-NPX46M4PTMTKRN6Y');
+    expect(servicePortEndpointChainName('ns1/svc1:p80', 'TCP', '10.180.0.1:80')).toBe('KUBE-SEP-SXIVWICOYRO3J4NJ');
+  });
+});
+
+// The lab's own shapes: kube-dns with UDP+TCP 53, a 3-endpoint Service, readiness, faults.
+const svc = (ns: string, name: string, ip: string, ports: object[]): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec: { clusterIP: ip, ports } });
+const slice = (ns: string, svcName: string, eps: { ip: string; ready?: boolean }[], ports: object[]): KubeObject => ({
+  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: ns, name: `${svcName}-x`, labels: { 'kubernetes.io/service-name': svcName } },
+  addressType: 'IPv4', ports, endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: e.ready === undefined ? {} : { ready: e.ready } })),
+});
+const lab = {
+  services: [
+    svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }]),
+    svc('shop', 'backend', '10.96.0.50', [{ name: 'http', port: 80, targetPort: 8080 }]),
+    svc('shop', 'db', '10.96.0.60', [{ port: 5432 }]),
+  ],
+  endpointSlices: [
+    slice('kube-system', 'kube-dns', [{ ip: '10.244.1.3' }], [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
+    slice('shop', 'backend', [{ ip: '10.244.1.5', ready: true }, { ip: '10.244.2.5' }, { ip: '10.244.2.6', ready: false }, { ip: '10.244.2.10' }], [{ name: 'http', port: 8080, protocol: 'TCP' }]),
+    slice('shop', 'db', [{ ip: '10.244.2.7', ready: false }], [{ port: 5432 }]),
+  ],
+  nodeName: 'worker-1', nodeIP: '172.18.0.2', clusterCIDR: '10.244.0.0/16',
+};
+
+describe('kube-proxy iptables text for lab objects', () => {
+  const text = renderIptablesRestore(lab);
+  it('programs kube-dns on UDP and TCP under the well-known chain name', () => {
+    expect(text).toContain('-A KUBE-SERVICES -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp -p udp -d 10.96.0.10 --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU');
+    expect(text).toMatch(/-A KUBE-SERVICES -m comment --comment "kube-system\/kube-dns:dns-tcp cluster IP" -m tcp -p tcp -d 10.96.0.10 --dport 53 -j KUBE-SVC-/);
+  });
+  it('uses only ready endpoints, in kube-proxy order, with the probability cascade', () => {
+    const svcRules = text.split('\n').filter((l) => l.startsWith(`-A ${servicePortChainName('shop/backend:http', 'TCP')} `));
+    expect(svcRules).toEqual([
+      `-A ${servicePortChainName('shop/backend:http', 'TCP')} -m comment --comment "shop/backend:http cluster IP" -m tcp -p tcp -d 10.96.0.50 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+      `-A ${servicePortChainName('shop/backend:http', 'TCP')} -m comment --comment "shop/backend:http -> 10.244.1.5:8080" -m statistic --mode random --probability 0.3333333333 -j ${servicePortEndpointChainName('shop/backend:http', 'TCP', '10.244.1.5:8080')}`,
+      // "10.244.2.10:8080" sorts before "10.244.2.5:8080" as a string, as in kube-proxy
+      `-A ${servicePortChainName('shop/backend:http', 'TCP')} -m comment --comment "shop/backend:http -> 10.244.2.10:8080" -m statistic --mode random --probability 0.5000000000 -j ${servicePortEndpointChainName('shop/backend:http', 'TCP', '10.244.2.10:8080')}`,
+      `-A ${servicePortChainName('shop/backend:http', 'TCP')} -m comment --comment "shop/backend:http -> 10.244.2.5:8080" -j ${servicePortEndpointChainName('shop/backend:http', 'TCP', '10.244.2.5:8080')}`,
+    ]);
+    expect(text).not.toContain('10.244.2.6');
+  });
+  it('REJECTs a Service whose endpoints are all unready, in the filter table', () => {
+    expect(text).toContain('-A KUBE-SERVICES -m comment --comment "shop/db has no endpoints" -m tcp -p tcp -d 10.96.0.60 --dport 5432 -j REJECT');
+    expect(text).not.toContain(servicePortChainName('shop/db', 'TCP'));
+  });
+  it('omits a Service entirely for proxy-rules-missing', () => {
+    const t = renderIptablesRestore({ ...lab, omitServices: ['shop/backend'] });
+    expect(t).not.toContain('shop/backend');
+    expect(t).toContain('kube-system/kube-dns:dns cluster IP');
+  });
+  it('DNATs to the stale endpoint for stale-proxy-rules', () => {
+    const t = renderIptablesRestore({ ...lab, staleEndpoints: { 'shop/backend': ['10.244.2.99'] } });
+    expect(t).toContain('-j DNAT --to-destination 10.244.2.99:8080');
+    expect(t).not.toContain('--to-destination 10.244.1.5:8080');
+    expect(t).not.toContain('statistic');
+  });
+  it('includes the built-in hooks for a fresh netns and leaves them out once KUBE-SERVICES exists', () => {
+    expect(text).toContain('-I PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+    expect(renderIptablesRestore({ ...lab, existingChains: ['KUBE-SERVICES'] })).not.toContain('-I PREROUTING');
+  });
+  it('names the field on bad input', () => {
+    expect(() => renderIptablesRestore({ ...lab, clusterCIDR: '10.244.0.0' })).toThrow(/clusterCIDR.*IPv4 CIDR/);
+    expect(() => renderIptablesRestore({ ...lab, services: [svc('a', 'b', 'nope', [{ port: 80 }])] })).toThrow(RulesInputError);
+    expect(() => renderIptablesRestore({ ...lab, services: [svc('a', 'b', '10.96.0.1', [{ port: 80, protocol: 'ICMP' }])] })).toThrow(/spec.ports\[0\].*ICMP/);
+  });
+});
+
+describe.skipIf(!hasRoot())('kube-proxy iptables text in a real netns (iptables-restore 1.8.9)', () => {
+  let s: Scratch;
+  beforeAll(() => { s = makeScratch('ipt', 3); });
+  afterAll(() => s?.teardown());
+
+  it('loads, and a TCP connection to the VIP reaches the endpoint through DNAT', () => {
+    const [client, server, dns] = s.pods;
+    const input = {
+      services: [
+        svc('shop', 'backend', '10.96.0.50', [{ name: 'http', port: 80, targetPort: 8080 }]),
+        svc('shop', 'db', '10.96.0.60', [{ port: 5432 }]),
+        svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }]),
+      ],
+      endpointSlices: [
+        slice('shop', 'backend', [{ ip: server.ip }], [{ name: 'http', port: 8080 }]),
+        slice('kube-system', 'kube-dns', [{ ip: dns.ip }], [{ name: 'dns', port: 53, protocol: 'UDP' }]),
+      ],
+      nodeName: 'n', nodeIP: '10.0.1.1', clusterCIDR: '10.0.0.0/16',
+    };
+    s.restore(renderIptablesRestore(input));
+    const saved = s.save();
+    expect(saved).toContain(`-A KUBE-SERVICES -d 10.96.0.50/32 -p tcp -m comment --comment "shop/backend:http cluster IP" -m tcp --dport 80 -j ${servicePortChainName('shop/backend:http', 'TCP')}`);
+    expect(saved).toContain(`-j DNAT --to-destination ${server.ip}:8080`);
+    s.listen(server, 8080, 'backend-ok');
+    s.listen(dns, 53, 'dns-ok', 'udp');
+    expect(s.connect(client, '10.96.0.50', 80)).toMatchObject({ ok: true, out: 'backend-ok' });
+    expect(s.connect(client, '10.96.0.10', 53, 'udp')).toMatchObject({ ok: true, out: 'dns-ok' });
+    // no endpoints: refused at once by the filter REJECT, not a timeout
+    const t0 = Date.now();
+    const db = s.connect(client, '10.96.0.60', 5432);
+    expect(db.ok).toBe(false);
+    expect(db.out).toMatch(/refused/i);
+    expect(Date.now() - t0).toBeLessThan(1500);
+
+    // re-render as a running node does: backend's endpoint changes; stale chains deleted, hooks not doubled
+    const existing = [...s.save().matchAll(/^:(\S+)/gm)].map((m) => m[1]);
+    s.restore(renderIptablesRestore({ ...input, staleEndpoints: { 'shop/backend': ['10.0.3.99'] }, existingChains: existing }));
+    const after = s.save();
+    // hooks: nat PREROUTING + OUTPUT, filter FORWARD + OUTPUT, once each, before and after
+    expect(saved.match(/-j KUBE-SERVICES/g)?.length).toBe(4);
+    expect(after.match(/-j KUBE-SERVICES/g)?.length).toBe(4);
+    expect(after).not.toContain(servicePortEndpointChainName('shop/backend:http', 'TCP', `${server.ip}:8080`));
+    expect(after).toContain('--to-destination 10.0.3.99:8080');
+    expect(s.connect(client, '10.96.0.50', 80, 'tcp', 1).ok).toBe(false);
+  });
+});
