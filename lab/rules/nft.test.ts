@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../types';
+import { renderNftScript } from './index';
+import { inNetns, mustRun, run } from './run';
+import { hasRoot, makeScratch, type Scratch } from './scratch';
+
+const FIX = '/work/shared/fixtures/kube-proxy';
+const inputs = JSON.parse(readFileSync(`${FIX}/proxier-test-inputs.json`, 'utf8')) as { fixtures: { services: KubeObject[]; endpointSlices: KubeObject[] }[] };
+const overall = inputs.fixtures[0];
+const lines = (t: string) => t.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+
+describe('kube-proxy nftables script against upstream TestOverallNFTablesRules', () => {
+  const got = renderNftScript({ services: overall.services, endpointSlices: overall.endpointSlices, nodeName: 'test-node', nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8', serviceCIDR: '172.30.0.0/16' });
+  const want = lines(readFileSync(`${FIX}/nft-overall-rules.txt`, 'utf8'));
+  // svc2 (eTP=Local, LoadBalancer) and svc5 (source ranges, session affinity) use features the lab does not make
+  const unsupported = (l: string) => /ns2\/svc2|ns5\/svc5|1\.2\.3\.4|5\.6\.7\.8|192\.168\.99\.22|firewall-HVFWP5L3/.test(l);
+
+  it('has every upstream line for the base rules and the supported Services, and nothing else', () => {
+    const g = lines(got).filter((l) => !unsupported(l) && !/^(add|delete) table ip kube-proxy$/.test(l));
+    expect(new Set(g)).toEqual(new Set(want.filter((l) => !unsupported(l))));
+    expect(g.length).toBeGreaterThan(60);
+  });
+  it('deletes and recreates the table in one transaction', () => {
+    expect(lines(got).slice(0, 3)).toEqual(['add table ip kube-proxy', 'delete table ip kube-proxy', 'add table ip kube-proxy { comment "rules for kube-proxy" ; }']);
+  });
+  it('defines every chain before any rule or element refers to it', () => {
+    const ls = lines(got);
+    const firstUse = ls.findIndex((l) => l.startsWith('add rule') || l.startsWith('add element'));
+    expect(ls.slice(firstUse).some((l) => l.startsWith('add chain'))).toBe(false);
+  });
+});
+
+const svc = (ns: string, name: string, ip: string, ports: object[]): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec: { clusterIP: ip, ports } });
+const slice = (ns: string, name: string, ips: string[], ports: object[]): KubeObject => ({
+  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: ns, name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
+  addressType: 'IPv4', ports, endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+});
+
+describe.skipIf(!hasRoot())('kube-proxy nftables script in a real netns (nft 1.0.6)', () => {
+  let s: Scratch;
+  beforeAll(() => { s = makeScratch('nft', 3); });
+  afterAll(() => s?.teardown());
+
+  it('loads twice (replacing itself), and connections go through numgen DNAT; no endpoints is rejected', () => {
+    const [client, server, dns] = s.pods;
+    const input = {
+      services: [
+        svc('shop', 'backend', '10.96.0.50', [{ name: 'http', port: 80, targetPort: 8080 }]),
+        svc('shop', 'db', '10.96.0.60', [{ port: 5432 }]),
+        svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
+      ],
+      endpointSlices: [
+        slice('shop', 'backend', [server.ip], [{ name: 'http', port: 8080 }]),
+        slice('kube-system', 'kube-dns', [dns.ip], [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
+      ],
+      nodeName: 'n', nodeIP: '10.0.1.1', clusterCIDR: '10.0.0.0/16', serviceCIDR: '10.96.0.0/16',
+    };
+    const nft = (text: string) => mustRun(inNetns(s.node, ['nft', '-f', '-']), { input: text });
+    nft(renderNftScript({ ...input, staleEndpoints: { 'shop/backend': ['10.0.3.99'] } }));
+    nft(renderNftScript(input));
+    const listed = mustRun(inNetns(s.node, ['nft', 'list', 'table', 'ip', 'kube-proxy']));
+    expect(listed).toContain(`meta l4proto tcp dnat to ${server.ip}:8080`);
+    expect(listed).not.toContain('10.0.3.99'); // the first render is gone, not merged
+    expect(listed).toMatch(/10\.96\.0\.60 \. tcp \. 5432 comment "shop\/db" : goto reject-chain/);
+    s.listen(server, 8080, 'backend-ok');
+    s.listen(dns, 53, 'dns-ok', 'udp');
+    expect(s.connect(client, '10.96.0.50', 80)).toMatchObject({ ok: true, out: 'backend-ok' });
+    expect(s.connect(client, '10.96.0.10', 53, 'udp')).toMatchObject({ ok: true, out: 'dns-ok' });
+    const db = s.connect(client, '10.96.0.60', 5432);
+    expect(db.ok).toBe(false);
+    expect(db.out).toMatch(/refused/i);
+    // a wrong port on a live ClusterIP is rejected too (cluster-ips-check)
+    expect(s.connect(client, '10.96.0.50', 81).out).toMatch(/refused/i);
+    expect(run(inNetns(s.node, ['nft', 'delete', 'table', 'ip', 'kube-proxy'])).code).toBe(0);
+  });
+});
