@@ -78,6 +78,13 @@ export function updateState(fn: (s: LabState) => void, dir = labDir()): LabState
     if (!s) throw new Error(`no lab is running (no ${statePath(dir)}); start one with: packetwalk lab up`);
     const before = new Map(s.objects.map((o) => [objectKey(o), JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } })]));
     fn(s);
+    // A deletion is a change too: number it, so the API's DELETED event carries a fresh resourceVersion.
+    const after = new Set(s.objects.map(objectKey));
+    for (const key of before.keys()) {
+      if (after.has(key)) continue;
+      s.resourceVersion += 1;
+      s.tombstones = [...(s.tombstones ?? []), { key, resourceVersion: String(s.resourceVersion) }].slice(-200);
+    }
     for (const o of s.objects) {
       const now = JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
       if (before.get(objectKey(o)) !== now || !o.metadata.resourceVersion) {

@@ -40,6 +40,8 @@ export interface LabNode {
   internalIP: string; // underlay address
   podCIDR: string; // this node's /24
   bridgeIP: string; // gateway address of the pods (.1 of podCIDR)
+  /** Additive: the node's link in the underlay netns (peer of the node's eth0). */
+  underlayVeth?: string;
 }
 
 export interface LabPod {
@@ -51,6 +53,8 @@ export interface LabPod {
   hostVeth: string; // host-side veth name inside the node netns
   /** pid of the pod's listener process (if any), so `lab down` can stop exactly what it started */
   listenerPid?: number;
+  /** Additive: a hostNetwork pod (kube-proxy, CNI): netns is its node's, no veth, ip is the node's. */
+  hostNetwork?: boolean;
 }
 
 export interface LabState {
@@ -65,6 +69,8 @@ export interface LabState {
   /** Every object the API serves. resourceVersion is bumped by lab/state.ts on change. */
   objects: KubeObject[];
   resourceVersion: number;
+  /** The resourceVersion each recently deleted object got (newest last, bounded), so WATCH can number DELETED events. */
+  tombstones?: { key: string; resourceVersion: string }[];
   api?: {
     port: number;
     pid: number;

@@ -1,0 +1,43 @@
+// Authentication (bearer tokens from the lab dir) and the lab's two roles: `admin` may do everything the
+// lab serves; `viewer` may only get/list/watch (DESIGN §3), like a read-only ClusterRole.
+import { timingSafeEqual } from 'node:crypto';
+import { forbidden, unauthorized } from './status';
+
+export interface Tokens {
+  admin: string;
+  viewer: string;
+}
+
+export type User = 'admin' | 'viewer';
+
+const same = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/** The user behind an Authorization header, or a 401 Status (no header, wrong scheme, unknown token). */
+export function authenticate(header: string | undefined, tokens: Tokens): User {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) throw unauthorized();
+  if (same(m[1], tokens.admin)) return 'admin';
+  if (same(m[1], tokens.viewer)) return 'viewer';
+  throw unauthorized();
+}
+
+export interface Attributes {
+  verb: string; // get list watch create update patch delete
+  resource: string;
+  subresource?: string;
+  group: string;
+  namespace?: string;
+  name?: string;
+}
+
+const READ_VERBS = new Set(['get', 'list', 'watch']);
+
+export function authorize(user: User, a: Attributes): void {
+  if (user === 'admin') return;
+  if (READ_VERBS.has(a.verb) && !a.subresource) return;
+  throw forbidden({ user, ...a });
+}

@@ -1,0 +1,353 @@
+// The lab's Kubernetes API: routing, discovery, GET/LIST/WATCH with selectors and Tables, the writes of
+// writes.ts and exec/attach upgrades. Every failure is answered as a Status; a bad request never
+// takes the daemon down.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { KubeObject } from '../types';
+import { authenticate, authorize, type Tokens, type User } from './auth';
+import { apiGroup, apiGroupList, apiVersions, resourceList, VERSION } from './discovery';
+import { EXEC_PROTOCOLS, killAllSessions, pickProtocol, runExecSession, type ExecRequest } from './exec';
+import { apiVersionOf, findResource, type ResourceDef } from './resources';
+import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors';
+import { ApiError, badRequest, failure, notFound } from './status';
+import type { ObjectStore, StoreEvent } from './store';
+import { toTable, wantsTable, type IncludeObject } from './tables';
+import { createPod, createPolicy, deletePod, deletePolicy, patchPolicy, replacePolicy, updateEphemeralContainers, type WriteContext } from './writes';
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  labDir: string;
+  tokens: Tokens;
+  key: string;
+  cert: string;
+  log?: (line: string) => void;
+}
+
+const MAX_BODY = 3 * 1024 * 1024;
+const WATCH_MAX_S = 1800;
+const BOOKMARK_MS = Number(process.env.PACKETWALK_BOOKMARK_MS ?? 15_000);
+
+interface Route {
+  group: string;
+  version: string;
+  def: ResourceDef;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  watchPath: boolean;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read field by field */
+
+function parseRoute(segs: string[]): Route | null {
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) [group, version, rest] = ['', segs[1], segs.slice(2)];
+  else if (segs[0] === 'apis' && segs.length >= 4) [group, version, rest] = [segs[1], segs[2], segs.slice(3)];
+  else return null;
+  let watchPath = false;
+  if (rest[0] === 'watch') [watchPath, rest] = [true, rest.slice(1)];
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) [namespace, rest] = [rest[1], rest.slice(2)];
+  const [plural, name, subresource, ...extra] = rest;
+  if (extra.length) return null;
+  const def = findResource(group, version, plural);
+  if (!def) return null;
+  if (def.namespaced === false && namespace !== undefined) return null;
+  return { group, version, def, namespace, name, subresource, watchPath };
+}
+
+const json = (res: ServerResponse, code: number, body: unknown, contentType = 'application/json') => {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.end(text);
+};
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_BODY} bytes`);
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw badRequest('the request has no body; send the object as JSON');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The served form of one object: list items carry no kind/apiVersion, as a real server encodes them. */
+const bare = (o: KubeObject) => {
+  const { apiVersion: _a, kind: _k, ...rest } = o;
+  return rest;
+};
+
+export function createApiServer(opts: ApiServerOptions): Server & { activeWatches: () => number } {
+  const { store, tokens } = opts;
+  const log = opts.log ?? (() => {});
+  let watches = 0;
+  const writeCtx: WriteContext = {
+    store,
+    labDir: opts.labDir,
+    onPodDeleted: (ns, name) => {
+      for (const [child, pod] of sessionPods) if (pod === `${ns}/${name}`) child.kill('SIGKILL');
+    },
+  };
+  const sessionPods = new Map<import('node:child_process').ChildProcess, string>();
+
+  const server = createServer({ key: opts.key, cert: opts.cert }, (req, res) => {
+    handle(req, res).catch((e) => {
+      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+      if (!(e instanceof ApiError)) log(`internal error on ${req.method} ${req.url}: ${(e as Error).stack}`);
+      if (res.headersSent) res.end();
+      else json(res, err.code, err.toStatus());
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://lab');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    const user = authenticate(req.headers.authorization, tokens);
+    const segs = path.split('/').filter(Boolean);
+    if (req.method === 'GET') {
+      const doc = discovery(path, segs, req);
+      if (doc !== undefined) {
+        if (doc === null) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        return json(res, 200, doc);
+      }
+    }
+    const route = parseRoute(segs);
+    if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    return resource(req, res, url, route, user);
+  }
+
+  function discovery(path: string, segs: string[], req: IncomingMessage): unknown | null | undefined {
+    if (path === '/version') return VERSION;
+    if (path === '/api') return apiVersions(`127.0.0.1:${(server.address() as { port: number }).port}`);
+    if (path === '/apis') return apiGroupList();
+    if (segs[0] === 'api' && segs.length === 2) return resourceList('', segs[1]);
+    if (segs[0] === 'apis' && segs.length === 2) return apiGroup(segs[1]);
+    if (segs[0] === 'apis' && segs.length === 3) return resourceList(segs[1], segs[2]);
+    if (segs[0] === 'openapi') return null; // kubectl falls back to its built-in schemas
+    void req;
+    return undefined;
+  }
+
+  async function resource(req: IncomingMessage, res: ServerResponse, url: URL, r: Route, user: User): Promise<void> {
+    const q = url.searchParams;
+    const method = req.method ?? 'GET';
+    const isWatch = r.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+    const verb =
+      method === 'GET' ? (isWatch ? 'watch' : r.name ? 'get' : 'list') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? (r.name ? 'delete' : 'deletecollection') : method.toLowerCase();
+    const subVerb = r.subresource === 'exec' || r.subresource === 'attach' ? 'create' : verb;
+    authorize(user, { verb: subVerb, resource: r.def.plural, subresource: r.subresource, group: r.group, namespace: r.namespace, name: r.name });
+    const dryRun = q.getAll('dryRun').includes('All');
+
+    if (method === 'GET') {
+      if (r.subresource) return getSubresource(res, r);
+      if (isWatch) return watch(req, res, r, q);
+      if (r.name) {
+        const o = store.get(r.def.kind, r.namespace, r.name);
+        if (!o) throw notFound(r.def.plural, r.name, r.group);
+        const table = wantsTable(req.headers.accept);
+        if (table) return json(res, 200, tableOf([o], r.def, table, q));
+        return json(res, 200, o);
+      }
+      return list(req, res, r, q);
+    }
+
+    const unsupported = () => new ApiError(405, 'MethodNotAllowed', `the packetwalk lab does not support ${verb} on ${r.def.plural}${r.subresource ? `/${r.subresource}` : ''}: it serves read-only ${r.def.plural}; writes are limited to node debug pods, ephemeral debug containers and NetworkPolicies`);
+    if (r.def.kind === 'Pod') {
+      if (r.subresource === 'ephemeralcontainers' && r.name && r.namespace && (method === 'PATCH' || method === 'PUT')) {
+        const body = await readBody(req);
+        return send(res, updateEphemeralContainers(writeCtx, r.namespace, r.name, method, req.headers['content-type'], body));
+      }
+      if (r.subresource === 'exec' || r.subresource === 'attach') throw new ApiError(400, 'BadRequest', 'Upgrade request required');
+      if (r.subresource) throw unsupported();
+      if (method === 'POST' && !r.name && r.namespace) return send(res, createPod(writeCtx, r.def, r.namespace, await readBody(req), dryRun));
+      if (method === 'DELETE' && r.name && r.namespace) return send(res, deletePod(writeCtx, r.namespace, r.name));
+      throw unsupported();
+    }
+    if (r.def.kind === 'NetworkPolicy' && r.namespace && !r.subresource) {
+      if (method === 'POST' && !r.name) return send(res, await createPolicy(writeCtx, r.def, r.namespace, await readBody(req), dryRun));
+      if (method === 'PUT' && r.name) return send(res, await replacePolicy(writeCtx, r.def, r.namespace, r.name, await readBody(req), dryRun));
+      if (method === 'PATCH' && r.name) return send(res, await patchPolicy(writeCtx, r.def, r.namespace, r.name, req.headers['content-type'], await readBody(req), dryRun));
+      if (method === 'DELETE' && r.name) return send(res, await deletePolicy(writeCtx, r.namespace, r.name, dryRun));
+    }
+    throw unsupported();
+  }
+
+  const send = (res: ServerResponse, w: { code: number; body: unknown }) => json(res, w.code, w.body);
+
+  function getSubresource(res: ServerResponse, r: Route): void {
+    const o = store.get(r.def.kind, r.namespace, r.name!);
+    if (!o) throw notFound(r.def.plural, r.name!, r.group);
+    if (r.def.kind === 'Pod' && (r.subresource === 'ephemeralcontainers' || r.subresource === 'status')) return json(res, 200, o);
+    if (r.def.kind === 'Pod' && r.subresource === 'log') {
+      // The lab's containers are stand-ins without a log of their own.
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('');
+      return;
+    }
+    if (r.def.kind === 'Pod' && (r.subresource === 'exec' || r.subresource === 'attach')) throw new ApiError(400, 'BadRequest', 'Upgrade request required');
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  function selection(r: Route, q: URLSearchParams): (o: KubeObject) => boolean {
+    const labels = parseLabelSelector(q.get('labelSelector') ?? '');
+    const fields = parseFieldSelector(q.get('fieldSelector') ?? '');
+    return (o) => o.kind === r.def.kind && (r.namespace === undefined || o.metadata.namespace === r.namespace) && (r.name === undefined || o.metadata.name === r.name) && matchLabels(labels, o.metadata.labels) && matchFields(fields, o);
+  }
+
+  function includeOf(q: URLSearchParams): IncludeObject {
+    const v = q.get('includeObject');
+    if (v === null || v === '') return 'Metadata';
+    if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+    throw badRequest(`includeObject=${JSON.stringify(v)} is not one of None, Metadata, Object`);
+  }
+
+  function tableOf(objs: KubeObject[], def: ResourceDef, v: 'v1' | 'v1beta1', q: URLSearchParams, rv = String(store.resourceVersion)) {
+    const t = toTable(objs, def.kind, { resourceVersion: rv }, includeOf(q));
+    return { ...t, apiVersion: `meta.k8s.io/${v}`, rows: t.rows.map((row) => (row.object && (row.object as any).kind === 'PartialObjectMetadata' ? { ...row, object: { ...(row.object as object), apiVersion: `meta.k8s.io/${v}` } } : row)) };
+  }
+
+  function list(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
+    const sel = selection(r, q);
+    const items = [...store.objects.values()].filter(sel).sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    const table = wantsTable(req.headers.accept);
+    if (table) return json(res, 200, tableOf(items, r.def, table, q));
+    // limit/continue: everything fits in one page, which a client must accept.
+    json(res, 200, { kind: r.def.listKind, apiVersion: apiVersionOf(r.def), metadata: { resourceVersion: String(store.resourceVersion) }, items: items.map(bare) });
+  }
+
+  function watch(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
+    const sel = selection(r, q);
+    const table = wantsTable(req.headers.accept);
+    const rvParam = q.get('resourceVersion') ?? '';
+    let from: number | null = null;
+    if (rvParam !== '' && rvParam !== '0') {
+      from = Number(rvParam);
+      if (!Number.isInteger(from) || from < 0) throw badRequest(`resourceVersion ${JSON.stringify(rvParam)} is not a resourceVersion this server gave out`);
+    }
+    const timeoutS = Math.min(Number(q.get('timeoutSeconds') ?? WATCH_MAX_S) || WATCH_MAX_S, WATCH_MAX_S);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    const write = (type: string, o: KubeObject | object) => {
+      const object = table && type !== 'ERROR' && type !== 'BOOKMARK' ? tableOf([o as KubeObject], r.def, table, q, (o as KubeObject).metadata.resourceVersion) : o;
+      res.write(JSON.stringify({ type, object }) + '\n');
+    };
+    const deliver = (ev: StoreEvent) => {
+      const now = sel(ev.object);
+      const was = ev.previous ? sel(ev.previous) : false;
+      if (ev.type === 'ADDED' && now) write('ADDED', ev.object);
+      else if (ev.type === 'MODIFIED') {
+        if (now && was) write('MODIFIED', ev.object);
+        else if (now) write('ADDED', ev.object);
+        else if (was) write('DELETED', ev.object);
+      } else if (ev.type === 'DELETED' && was) write('DELETED', ev.object);
+    };
+    if (from === null) {
+      for (const o of store.objects.values()) if (sel(o)) write('ADDED', o);
+    } else {
+      const evs = store.since(from);
+      if (evs === null) {
+        write('ERROR', failure(410, 'Expired', `too old resource version: ${from} (${store.floor})`));
+        res.end();
+        return;
+      }
+      for (const ev of evs) deliver(ev);
+    }
+    watches++;
+    const unsubscribe = store.subscribe(deliver);
+    const bookmarks =
+      q.get('allowWatchBookmarks') === 'true' && !table
+        ? setInterval(() => write('BOOKMARK', { kind: r.def.kind, apiVersion: apiVersionOf(r.def), metadata: { resourceVersion: String(store.resourceVersion) } }), BOOKMARK_MS)
+        : undefined;
+    const timer = setTimeout(() => res.end(), timeoutS * 1000);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      watches--;
+      unsubscribe();
+      clearInterval(bookmarks);
+      clearTimeout(timer);
+    };
+    res.on('close', close);
+    res.on('finish', close);
+  }
+
+  // ---- exec / attach -------------------------------------------------------------------
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => pickProtocol(offered) });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    try {
+      const url = new URL(req.url ?? '/', 'https://lab');
+      const route = parseRoute(url.pathname.split('/').filter(Boolean));
+      if (!route || route.def.kind !== 'Pod' || (route.subresource !== 'exec' && route.subresource !== 'attach') || !route.name || !route.namespace) {
+        throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      }
+      const user = authenticate(req.headers.authorization, tokens);
+      authorize(user, { verb: 'create', resource: 'pods', subresource: route.subresource, group: '', namespace: route.namespace, name: route.name });
+      const exec = execRequest(route, url.searchParams);
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+        throw badRequest('the packetwalk lab serves exec and attach over websockets only (v5.channel.k8s.io, v4.channel.k8s.io), not SPDY; use kubectl 1.30 or later or @kubernetes/client-node');
+      }
+      const offered = new Set(String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()));
+      if (!pickProtocol(offered)) throw badRequest(`no supported stream protocol offered; this server speaks ${EXEC_PROTOCOLS.join(', ')}`);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const child = runExecSession(ws, exec);
+        if (child) {
+          sessionPods.set(child, `${route.namespace}/${route.name}`);
+          child.on('close', () => sessionPods.delete(child));
+        }
+      });
+    } catch (e) {
+      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+      const body = JSON.stringify(err.toStatus());
+      const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[err.code as 400] ?? 'Error';
+      socket.end(`HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    }
+  });
+
+  function execRequest(r: Route, q: URLSearchParams): ExecRequest {
+    const pod = store.get('Pod', r.namespace, r.name!) as any;
+    if (!pod) throw notFound('pods', r.name!);
+    const containers: any[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])];
+    const cname = q.get('container') || pod.spec?.containers?.[0]?.name;
+    const container = containers.find((c) => c.name === cname);
+    if (!container) throw badRequest(`container ${cname} is not valid for pod ${r.name}`);
+    const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+    const argv = r.subresource === 'exec' ? q.getAll('command') : [...(container.command ?? []), ...(container.args ?? [])];
+    if (r.subresource === 'exec' && argv.length === 0) throw badRequest('you must specify at least 1 command');
+    return { netns: netnsOf(pod, r.namespace!, r.name!), argv: argv.length ? argv : ['sh'], stdin: flag('stdin'), stdout: r.subresource === 'attach' ? flag('stdout') || true : flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
+  }
+
+  function netnsOf(pod: any, ns: string, name: string): string {
+    const lp = store.state.pods.find((p) => p.namespace === ns && p.name === name);
+    if (lp) return lp.netns;
+    if (pod.spec?.hostNetwork && pod.spec?.nodeName) {
+      const node = store.state.nodes.find((n) => n.name === pod.spec.nodeName);
+      if (node) return node.netns;
+    }
+    throw new ApiError(400, 'BadRequest', `pod ${ns}/${name} has no network namespace in the lab (not a lab pod, nor a hostNetwork pod on a lab node)`);
+  }
+
+  server.on('close', () => killAllSessions());
+  return Object.assign(server, { activeWatches: () => watches });
+}
