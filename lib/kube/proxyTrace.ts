@@ -1,0 +1,355 @@
+// The kube-proxy trace: from a node's dump (iptables-save, nft ruleset or ipvsadm -Ln), where does
+// VIP:port go — which chains, which kube-proxy comment ("ns/svc:port"), which endpoints with what
+// probability, masquerade, or kube-proxy's "has no endpoints" reject — and does that agree with the
+// ready endpoints of the EndpointSlice (proxy-rules-missing / proxy-rules-stale)?
+// The dump is indexed once (VIP → rules, chain → rules), so a trace costs O(rules of that Service).
+import { ok, type ParseError, type Result } from '../result';
+import type { IptablesRule, IptablesSave, IptablesTable } from '../parse/iptablesSave';
+import { findTable, parseIptablesSave } from '../parse/iptablesSave';
+import type { NftRule, NftRuleset, NftTable } from '../parse/nft';
+import { findNftTable, parseNft } from '../parse/nft';
+import type { IpvsTable } from '../parse/ipvsadm';
+import { parseIpvsadm } from '../parse/ipvsadm';
+import { compareEndpoints, formatEndpoint } from './endpoints';
+
+export type ProxyMode = 'iptables' | 'nftables' | 'ipvs';
+
+export type ProxyDump =
+  | { mode: 'iptables'; save: IptablesSave }
+  | { mode: 'nftables'; ruleset: NftRuleset }
+  | { mode: 'ipvs'; ipvs: IpvsTable };
+
+export interface TraceEndpoint {
+  ip: string;
+  port: number;
+  /** Chance a new connection picks this endpoint (0..1). */
+  probability: number;
+  /** The chain that DNATs to it (KUBE-SEP-…, endpoint-…), or the IPVS real server. */
+  chain: string;
+}
+
+export interface ProxyTrace {
+  mode: ProxyMode;
+  vip: string;
+  port: number;
+  protocol: string;
+  /** kube-proxy has some rule for VIP:port (DNAT or reject). */
+  found: boolean;
+  /** Chains and maps the packet passes, in order (KUBE-SERVICES → KUBE-SVC-… ; services → service-ips → service-…). */
+  chains: string[];
+  /** kube-proxy's rule comment as written, e.g. "ns1/svc1:p80 cluster IP". */
+  comment?: string;
+  /** The Service port it names, "ns/svc:port". */
+  servicePort?: string;
+  endpoints: TraceEndpoint[];
+  /** A masquerade mark on the Service path; null where the dump cannot show it (IPVS). */
+  masquerade: boolean | null;
+  /** kube-proxy's "has no endpoints" reject/drop for this VIP:port. */
+  reject: boolean;
+  /** ClientIP session affinity rules are present. */
+  affinity: boolean;
+  /** The rules read, as the tool prints them (evidence). */
+  rules: string[];
+}
+
+const SERVICE_COMMENT_SUFFIX = / (cluster IP|external IP|loadbalancer IP|has no endpoints|has no local endpoints)$/;
+
+/** "ns/svc:port" from a kube-proxy comment. */
+function servicePortFromComment(c: string | undefined): string | undefined {
+  if (!c) return undefined;
+  const s = c.replace(SERVICE_COMMENT_SUFFIX, '');
+  return /^[^/\s]+\/[^:\s]+(:\S*)?$/.test(s) ? s : undefined;
+}
+
+function splitEndpoint(s: string): { ip: string; port: number } | null {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  return m ? { ip: m[1], port: Number(m[2]) } : null;
+}
+
+const empty = (mode: ProxyMode, vip: string, port: number, protocol: string): ProxyTrace => ({
+  mode, vip, port, protocol: protocol.toUpperCase(), found: false, chains: [], endpoints: [], masquerade: mode === 'ipvs' ? null : false, reject: false, affinity: false, rules: [],
+});
+
+export function traceService(dump: ProxyDump, vip: string, port: number, protocol = 'TCP'): ProxyTrace {
+  switch (dump.mode) {
+    case 'iptables': return traceIptables(dump.save, vip, port, protocol);
+    case 'nftables': return traceNft(dump.ruleset, vip, port, protocol);
+    case 'ipvs': return traceIpvs(dump.ipvs, vip, port, protocol);
+  }
+}
+
+// ---------------------------------------------------------------- iptables ----
+
+interface IptablesIndex {
+  nat?: IptablesTable;
+  /** `${dst}|${proto}|${dport}` → KUBE-SERVICES rules (nat) and filter rules (reject/drop). */
+  natServices: Map<string, IptablesRule[]>;
+  filterServices: Map<string, IptablesRule[]>;
+}
+
+const iptablesIndexes = new WeakMap<IptablesSave, IptablesIndex>();
+
+const vipKey = (addr: string, proto: string, port: string | number) => `${addr}|${proto.toLowerCase()}|${port}`;
+
+function indexChain(t: IptablesTable | undefined, names: string[], into: Map<string, IptablesRule[]>) {
+  for (const name of names) {
+    for (const r of t?.chains.get(name)?.rules ?? []) {
+      if (!r.destination || r.destination.negated || !r.dport) continue;
+      const k = vipKey(r.destination.addr, r.protocol ?? 'tcp', r.dport);
+      const list = into.get(k);
+      if (list) list.push(r);
+      else into.set(k, [r]);
+    }
+  }
+}
+
+/** Builds (once per parsed dump) the VIP index the trace uses. */
+export function indexIptables(save: IptablesSave): IptablesIndex {
+  let idx = iptablesIndexes.get(save);
+  if (idx) return idx;
+  const nat = findTable(save, 'nat');
+  const filter = findTable(save, 'filter');
+  idx = { nat, natServices: new Map(), filterServices: new Map() };
+  indexChain(nat, ['KUBE-SERVICES'], idx.natServices);
+  indexChain(filter, ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES'], idx.filterServices);
+  iptablesIndexes.set(save, idx);
+  return idx;
+}
+
+function quoteArg(a: string): string {
+  return a === '' || /[\s"]/.test(a) ? `"${a.replace(/(["\\])/g, '\\$1')}"` : a;
+}
+
+export function iptablesRuleText(chain: string, r: IptablesRule): string {
+  return `-A ${chain} ${r.args.map(quoteArg).join(' ')}`;
+}
+
+function traceIptables(save: IptablesSave, vip: string, port: number, protocol: string): ProxyTrace {
+  const out = empty('iptables', vip, port, protocol);
+  const idx = indexIptables(save);
+  const key = vipKey(vip, protocol, port);
+  const natRules = idx.natServices.get(key) ?? [];
+  const filterRules = idx.filterServices.get(key) ?? [];
+  for (const r of filterRules) {
+    if (r.target === 'REJECT' || r.target === 'DROP') {
+      out.reject = true;
+      out.found = true;
+      out.comment ??= r.comment;
+      out.rules.push(iptablesRuleText('KUBE-SERVICES', r));
+      if (!out.chains.includes('KUBE-SERVICES (filter)')) out.chains.push('KUBE-SERVICES (filter)');
+    }
+  }
+  const nat = idx.nat;
+  const seen = new Set<string>();
+  const walk = (chainName: string, weight: number) => {
+    if (seen.has(chainName) || !nat) return;
+    seen.add(chainName);
+    out.chains.push(chainName);
+    let remaining = 1;
+    for (const r of nat.chains.get(chainName)?.rules ?? []) {
+      const t = r.target;
+      if (!t) continue;
+      if (t === 'KUBE-MARK-MASQ') { out.masquerade = true; out.rules.push(iptablesRuleText(chainName, r)); continue; }
+      if (t.startsWith('KUBE-SEP-')) {
+        out.rules.push(iptablesRuleText(chainName, r));
+        if (r.affinityCheck) { out.affinity = true; continue; } // the sticky lookup, not a balancing step
+        const p = r.probability ?? 1;
+        const share = remaining * p;
+        remaining *= 1 - p;
+        const sep = nat.chains.get(t);
+        const dnat = sep?.rules.find((x) => x.target === 'DNAT' && x.toDestination);
+        for (const x of sep?.rules ?? []) out.rules.push(iptablesRuleText(t, x));
+        const ep = dnat?.toDestination ? splitEndpoint(dnat.toDestination) : null;
+        if (ep && !out.endpoints.some((e) => e.chain === t)) out.endpoints.push({ ...ep, probability: weight * share, chain: t });
+        continue;
+      }
+      if (/^KUBE-(SVC|SVL|EXT|FW|XLB)-/.test(t)) {
+        out.rules.push(iptablesRuleText(chainName, r));
+        walk(t, weight);
+      }
+    }
+  };
+  for (const r of natRules) {
+    if (!r.target || !/^KUBE-(SVC|SVL|EXT|FW|XLB)-/.test(r.target)) continue;
+    out.found = true;
+    out.comment ??= r.comment;
+    out.rules.push(iptablesRuleText('KUBE-SERVICES', r));
+    if (!out.chains.includes('KUBE-SERVICES')) out.chains.push('KUBE-SERVICES');
+    walk(r.target, 1);
+  }
+  out.servicePort = servicePortFromComment(out.comment);
+  return out;
+}
+
+// ---------------------------------------------------------------- nftables ----
+
+interface NftIndex {
+  table?: NftTable;
+  /** `${addr}|${proto}|${port}` → element of the named map. */
+  serviceIps: Map<string, { target?: string; comment?: string; text: string }>;
+  noEndpoints: Map<string, { verdict: string; comment?: string; text: string }>;
+}
+
+const nftIndexes = new WeakMap<NftRuleset, NftIndex>();
+
+export function indexNft(rs: NftRuleset): NftIndex {
+  let idx = nftIndexes.get(rs);
+  if (idx) return idx;
+  const table = findNftTable(rs, 'ip', 'kube-proxy') ?? findNftTable(rs, 'ip6', 'kube-proxy');
+  idx = { table, serviceIps: new Map(), noEndpoints: new Map() };
+  for (const e of table?.sets.get('service-ips')?.elements ?? []) {
+    if (e.key.length !== 3) continue;
+    const v = e.verdict;
+    idx.serviceIps.set(vipKey(e.key[0], e.key[1], e.key[2]), {
+      ...(v && 'target' in v ? { target: v.target } : {}),
+      ...(e.comment ? { comment: e.comment } : {}),
+      text: `${e.key.join(' . ')} : ${v ? ('target' in v ? `${v.kind} ${v.target}` : v.kind) : '?'}`,
+    });
+  }
+  for (const e of table?.sets.get('no-endpoint-services')?.elements ?? []) {
+    if (e.key.length !== 3) continue;
+    const v = e.verdict;
+    const verdict = v ? ('target' in v ? `${v.kind} ${v.target}` : v.kind) : '?';
+    idx.noEndpoints.set(vipKey(e.key[0], e.key[1], e.key[2]), { verdict, ...(e.comment ? { comment: e.comment } : {}), text: `${e.key.join(' . ')}${e.comment ? ` comment "${e.comment}"` : ''} : ${verdict}` });
+  }
+  nftIndexes.set(rs, idx);
+  return idx;
+}
+
+/** "service-ULMVA6XW-ns1/svc1/tcp/p80" → "ns1/svc1:p80" (kube-proxy's chain naming; cut names give nothing). */
+function servicePortFromNftChain(name: string): string | undefined {
+  const m = /^(?:service|external|local|firewall)-[A-Z0-9]{8}-([^/]+)\/([^/]+)\/(?:tcp|udp|sctp)\/(.*)$/.exec(name);
+  if (!m || m[3].endsWith('...')) return undefined;
+  return `${m[1]}/${m[2]}:${m[3]}`;
+}
+
+function traceNft(rs: NftRuleset, vip: string, port: number, protocol: string): ProxyTrace {
+  const out = empty('nftables', vip, port, protocol);
+  const idx = indexNft(rs);
+  const t = idx.table;
+  if (!t) return out;
+  const key = vipKey(vip, protocol, port);
+  const noEp = idx.noEndpoints.get(key);
+  if (noEp) {
+    out.found = true;
+    out.reject = true;
+    out.chains.push('service-endpoints-check', 'no-endpoint-services');
+    out.rules.push(noEp.text);
+    if (noEp.comment) { out.comment = noEp.comment; out.servicePort = servicePortFromComment(noEp.comment); }
+  }
+  const el = idx.serviceIps.get(key);
+  if (!el?.target) return out;
+  out.found = true;
+  out.chains.push('services', 'service-ips');
+  out.rules.push(el.text);
+  const seen = new Set<string>();
+  const chainRules = (name: string): NftRule[] => t.chains.get(name)?.rules ?? [];
+  const addEndpoint = (chain: string, probability: number) => {
+    if (out.endpoints.some((e) => e.chain === chain)) return;
+    for (const r of chainRules(chain)) out.rules.push(`${chain}: ${r.text}`);
+    const d = chainRules(chain).find((r) => r.dnat)?.dnat;
+    if (d && d.port !== undefined) out.endpoints.push({ ip: d.addr, port: d.port, probability, chain });
+  };
+  const walk = (name: string, weight: number) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    out.chains.push(name);
+    out.servicePort ??= servicePortFromNftChain(name);
+    for (const r of chainRules(name)) {
+      const v = r.verdict;
+      if (v && 'target' in v && v.target === 'mark-for-masquerade') { out.masquerade = true; out.rules.push(`${name}: ${r.text}`); continue; }
+      if (r.vmap?.entries) {
+        out.rules.push(`${name}: ${r.text}`);
+        const n = r.vmap.entries.length;
+        for (const e of r.vmap.entries) if ('target' in e.verdict && e.verdict.target.startsWith('endpoint-')) addEndpoint(e.verdict.target, weight / n);
+        continue;
+      }
+      if (v && 'target' in v) {
+        if (v.target.startsWith('endpoint-')) {
+          out.rules.push(`${name}: ${r.text}`);
+          if (/@affinity-/.test(r.text)) out.affinity = true;
+          continue;
+        }
+        if (/^(service|external|local|firewall)-/.test(v.target)) { out.rules.push(`${name}: ${r.text}`); walk(v.target, weight); }
+      }
+    }
+  };
+  walk(el.target, 1);
+  out.comment ??= out.servicePort;
+  return out;
+}
+
+// ---------------------------------------------------------------- ipvs ----
+
+function traceIpvs(ipvs: IpvsTable, vip: string, port: number, protocol: string): ProxyTrace {
+  const out = empty('ipvs', vip, port, protocol);
+  const vs = ipvs.services.find((s) => s.protocol === protocol.toUpperCase() && s.address === vip && s.port === port);
+  if (!vs) return out;
+  out.found = true;
+  const head = `${vs.protocol}  ${formatEndpoint(vs.address, vs.port)} ${vs.scheduler}${vs.persistent !== undefined ? ` persistent ${vs.persistent}` : ''}${vs.flags.length ? ` ${vs.flags.join(' ')}` : ''}`;
+  out.chains.push(head);
+  out.rules.push(head);
+  out.affinity = vs.persistent !== undefined;
+  const total = vs.realServers.reduce((s, r) => s + r.weight, 0);
+  for (const r of vs.realServers) {
+    out.rules.push(`  -> ${formatEndpoint(r.address, r.port)} ${r.forward} ${r.weight} ${r.activeConn} ${r.inactiveConn}`);
+    out.endpoints.push({ ip: r.address, port: r.port, probability: total > 0 ? r.weight / total : 0, chain: `IPVS ${head}` });
+  }
+  // kube-proxy keeps a virtual service with no real servers when a Service has no endpoints: connections fail
+  out.reject = vs.realServers.length === 0;
+  return out;
+}
+
+// ---------------------------------------------------------------- comparison ----
+
+export type ProxyComparison =
+  | { status: 'ok'; sentence: string }
+  | { status: 'missing'; cause: 'proxy-rules-missing'; sentence: string }
+  | { status: 'stale'; cause: 'proxy-rules-stale'; sentence: string; extra: string[]; absent: string[] };
+
+const MODE_WHERE: Record<ProxyMode, string> = {
+  iptables: 'iptables-save (nat KUBE-SERVICES)',
+  nftables: 'nft table ip kube-proxy (map service-ips)',
+  ipvs: 'ipvsadm -Ln',
+};
+
+function dnatWhere(trace: ProxyTrace, e: TraceEndpoint): string {
+  if (trace.mode === 'iptables') return `the ${e.chain} rule DNATs to`;
+  if (trace.mode === 'nftables') return `the ${e.chain} chain DNATs to`;
+  return `the IPVS service ${formatEndpoint(trace.vip, trace.port)} forwards to`;
+}
+
+/** Compares what kube-proxy does for the VIP with the Service's ready endpoints ("ip:port" list). */
+export function compareWithEndpoints(trace: ProxyTrace, readyEndpoints: readonly string[]): ProxyComparison {
+  const what = `${trace.protocol} ${formatEndpoint(trace.vip, trace.port)}`;
+  const ready = [...new Set(readyEndpoints)].sort(compareEndpoints);
+  if (!trace.found) {
+    return { status: 'missing', cause: 'proxy-rules-missing', sentence: `kube-proxy has no rule for ${what} in ${MODE_WHERE[trace.mode]}${ready.length ? `; the EndpointSlice lists ${ready.join(', ')}` : ''}.` };
+  }
+  const targets = trace.endpoints.map((e) => formatEndpoint(e.ip, e.port));
+  const extraEps = trace.endpoints.filter((e) => !ready.includes(formatEndpoint(e.ip, e.port)));
+  const extra = extraEps.map((e) => formatEndpoint(e.ip, e.port)).sort(compareEndpoints);
+  const absent = ready.filter((r) => !targets.includes(r));
+  const name = trace.servicePort ? ` (${trace.servicePort})` : '';
+  if (ready.length === 0 && targets.length === 0) {
+    return { status: 'ok', sentence: `kube-proxy ${trace.reject ? 'rejects' : 'has no endpoints for'} ${what}${name}: the Service has no ready endpoints, as its EndpointSlice says.` };
+  }
+  if (extra.length === 0 && absent.length === 0) {
+    const share = trace.endpoints.map((e) => `${formatEndpoint(e.ip, e.port)} (${Math.round(e.probability * 1000) / 10}%)`).join(', ');
+    return { status: 'ok', sentence: `kube-proxy sends ${what}${name} to ${share}, the Service's ready endpoints.` };
+  }
+  const says = ready.length ? `EndpointSlice says ${ready.join(', ')}` : 'EndpointSlice lists no ready endpoint';
+  const parts: string[] = [];
+  if (targets.length === 0 && trace.reject) parts.push(`kube-proxy still rejects ${what} as having no endpoints`);
+  for (const e of extraEps) parts.push(`${dnatWhere(trace, e)} ${formatEndpoint(e.ip, e.port)}`);
+  if (absent.length && extra.length === 0 && !(targets.length === 0 && trace.reject)) parts.push(`kube-proxy has no rule DNATing to ${absent.join(', ')}`);
+  return { status: 'stale', cause: 'proxy-rules-stale', sentence: `${says}, ${parts.join('; ')}.`, extra, absent };
+}
+
+/** Parses a node's dump for the given mode into the ProxyDump the trace reads. */
+export function parseProxyDump(mode: ProxyMode, text: string): Result<ProxyDump, ParseError> {
+  if (mode === 'iptables') { const r = parseIptablesSave(text); return r.ok ? ok({ mode, save: r.value }) : r; }
+  if (mode === 'nftables') { const r = parseNft(text); return r.ok ? ok({ mode, ruleset: r.value }) : r; }
+  const r = parseIpvsadm(text);
+  return r.ok ? ok({ mode, ipvs: r.value }) : r;
+}
