@@ -1,9 +1,149 @@
-// Placeholder until the dashboard lands (issue 6).
-export async function serveMain(_argv: string[]): Promise<number> {
-  process.stderr.write('packetwalk serve: not built yet\n');
-  return 2;
+// `packetwalk serve` (the dashboard) and `packetwalk demo` (lab up + serve; Ctrl-C stops both and runs
+// `lab down`). DESIGN §2. Flags are checked before anything starts; errors name the flag and the fix.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startServer, ROOT, type RunningServer } from '../index';
+import { wallIntervalMs } from '../wall/scheduler';
+
+export const SERVE_USAGE = `usage: packetwalk serve [--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]
+                       [--data-dir DIR] [--wall-interval SECONDS]
+  --host            address to bind (default 127.0.0.1); anything but loopback needs PACKETWALK_TOKEN
+  --port            TCP port (default 3000; 0 picks a free one)
+  --kubeconfig      kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+  --context         default context (the page can switch to any context of the kubeconfig)
+  --data-dir        where diagnoses and pins are stored (default ./data or $PACKETWALK_DATA)
+  --wall-interval   seconds between wallboard re-probes (default 30, or $PACKETWALK_WALL_INTERVAL)
+`;
+
+export interface ServeFlags {
+  host: string;
+  port: number;
+  kubeconfig?: string;
+  context?: string;
+  dataDir?: string;
+  wallInterval?: string;
 }
-export async function demoMain(_argv: string[]): Promise<number> {
-  process.stderr.write('packetwalk demo: not built yet\n');
-  return 2;
+
+export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval']): ServeFlags {
+  const f: ServeFlags = { host: '127.0.0.1', port: 3000 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m || !allowed.includes(m[1])) throw new Error(`unknown argument "${a}"\n${SERVE_USAGE}`);
+    const v = m[2] ?? argv[++i];
+    if (v === undefined || v === '') throw new Error(`--${m[1]} needs a value\n${SERVE_USAGE}`);
+    switch (m[1]) {
+      case 'host':
+        f.host = v;
+        break;
+      case 'port': {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port: "${v}" is not a port number (0-65535)`);
+        f.port = n;
+        break;
+      }
+      case 'kubeconfig':
+        f.kubeconfig = v;
+        break;
+      case 'context':
+        f.context = v;
+        break;
+      case 'data-dir':
+        f.dataDir = v;
+        break;
+      case 'wall-interval':
+        f.wallInterval = v;
+        break;
+    }
+  }
+  return f;
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+async function serveWith(f: ServeFlags): Promise<RunningServer> {
+  const s = await startServer({
+    host: f.host,
+    port: f.port,
+    kubeconfig: f.kubeconfig,
+    context: f.context,
+    dataDir: f.dataDir,
+    token: process.env.PACKETWALK_TOKEN,
+    wallIntervalMs: wallIntervalMs(f.wallInterval, process.env.PACKETWALK_WALL_INTERVAL),
+  });
+  process.stdout.write(`packetwalk dashboard: ${s.url}${process.env.PACKETWALK_TOKEN ? '/?token=<PACKETWALK_TOKEN>' : ''}\n`);
+  return s;
+}
+
+export async function serveMain(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  const f = parseServeFlags(argv);
+  const s = await serveWith(f);
+  const sig = await waitForSignal();
+  process.stderr.write(`packetwalk serve: ${sig}, stopping\n`);
+  await s.close();
+  return 0;
+}
+
+/** Runs `packetwalk lab …` as a child (argv, no shell, bounded) and returns its stdout. */
+function labCli(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'packetwalk.mjs'), 'lab', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const cap = 1 << 20;
+    child.stdout.on('data', (b: Buffer) => {
+      if (stdout.length < cap) stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      if (stderr.length < cap) stderr += b.toString();
+      process.stderr.write(b);
+    });
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+export async function demoMain(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write('usage: packetwalk demo [--host H] [--port P] [--data-dir DIR] [--wall-interval S]\n  builds the lab (default topology), serves the dashboard on it; Ctrl-C stops both and tears the lab down\n');
+    return 0;
+  }
+  const f = parseServeFlags(argv, ['host', 'port', 'data-dir', 'wall-interval']);
+  process.stderr.write('packetwalk demo: building the lab (packetwalk lab up)…\n');
+  const up = await labCli(['up'], 300_000);
+  const kubeconfig = up.stdout.trim().split('\n').filter((l) => l.trim()).pop()?.trim();
+  if (up.code !== 0 || !kubeconfig) {
+    process.stderr.write(`packetwalk demo: lab up failed (exit ${up.code}); nothing is served\n`);
+    await labCli(['down'], 120_000);
+    return 2;
+  }
+  let s: RunningServer | null = null;
+  try {
+    s = await serveWith({ ...f, kubeconfig });
+    process.stdout.write(`lab kubeconfig: ${kubeconfig}\nCtrl-C stops the dashboard and tears the lab down.\n`);
+    const sig = await waitForSignal();
+    process.stderr.write(`packetwalk demo: ${sig}, stopping\n`);
+    return 0;
+  } finally {
+    await s?.close().catch(() => undefined);
+    const down = await labCli(['down'], 120_000);
+    process.stderr.write(down.code === 0 ? 'packetwalk demo: lab torn down\n' : `packetwalk demo: lab down exited ${down.code}; run \`packetwalk lab down\`\n`);
+  }
 }

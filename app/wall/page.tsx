@@ -1,0 +1,5 @@
+import { Wallboard } from '../../components/Wallboard';
+
+export default function WallPage() {
+  return <Wallboard />;
+}

@@ -1,0 +1,52 @@
+'use client';
+// One hop box in the graph: the stable handles data-hop-id / data-status live here (DESIGN §4).
+import { memo } from 'react';
+import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import type { HopNodeData } from '../lib/graph/layout';
+import { KIND_ICON, STATUS_LOOK } from './statusStyles';
+import { useGraphView } from './graphContext';
+
+export type HopFlowNode = Node<HopNodeData, 'hop'>;
+
+function HopNodeImpl({ data }: NodeProps<HopFlowNode>) {
+  const view = useGraphView();
+  const look = STATUS_LOOK[data.status];
+  const selected = view.selected === data.hopId;
+  const changed = view.changed.has(data.hopId);
+  return (
+    <div
+      role="button"
+      tabIndex={0}
+      data-hop-id={data.hopId}
+      data-status={data.status}
+      aria-label={`${data.hopId}: ${data.label}, ${look.word}`}
+      aria-pressed={selected}
+      onClick={() => view.select(data.hopId)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          view.select(data.hopId);
+        }
+      }}
+      className={`nodrag relative flex h-[84px] w-[168px] cursor-pointer flex-col justify-between rounded-lg border-2 px-2.5 py-1.5 text-left shadow-sm transition-colors ${look.box} ${selected ? 'outline outline-2 outline-offset-2 outline-sky-500' : ''}`}
+    >
+      <Handle type="target" position={Position.Left} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" isConnectable={false} />
+      <div className="flex items-center justify-between text-[10px] font-semibold uppercase tracking-wide opacity-80">
+        <span>
+          <span aria-hidden>{KIND_ICON[data.kind] ?? '•'}</span> {data.hopId}
+        </span>
+        <span>{look.word}</span>
+      </div>
+      <div className="truncate text-[13px] font-semibold leading-tight" title={data.label}>
+        {data.label}
+      </div>
+      <div className="truncate font-mono text-[10.5px] leading-tight opacity-80" title={data.sub}>
+        {data.sub || '\u00a0'}
+      </div>
+      {changed ? <span className="absolute -right-2 -top-2 rounded-full bg-fuchsia-600 px-1.5 text-[9px] font-bold text-white">changed</span> : null}
+      <Handle type="source" position={Position.Right} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" isConnectable={false} />
+    </div>
+  );
+}
+
+export const HopNode = memo(HopNodeImpl);

@@ -1,0 +1,83 @@
+'use client';
+// The side panel of one hop: summary, expected vs observed, its cause and next step, every evidence item.
+import type { Hop } from '../lib/model';
+import { CAUSES, WARNING_CAUSES, isCauseCode, isWarningCause } from '../lib/causes';
+import { STATUS_LOOK } from './statusStyles';
+import { EvidenceView } from './EvidenceView';
+
+export function HopPanel({ hop, onClose }: { hop: Hop; onClose(): void }) {
+  const look = STATUS_LOOK[hop.status];
+  const cause = hop.cause && (isCauseCode(hop.cause) ? CAUSES[hop.cause] : isWarningCause(hop.cause) ? WARNING_CAUSES[hop.cause] : null);
+  const details = Object.entries(hop.details ?? {});
+  return (
+    <aside aria-label={`hop ${hop.id}`} data-testid="hop-panel" data-panel-hop={hop.id} className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+      <div className="flex items-start justify-between gap-2">
+        <div>
+          <div className="text-xs font-semibold uppercase tracking-wide text-slate-500">
+            {hop.id} · {hop.kind}
+            {hop.node ? ` · node ${hop.node}` : ''}
+          </div>
+          <h2 className="text-lg font-semibold leading-tight">{hop.label}</h2>
+        </div>
+        <button type="button" onClick={onClose} className="rounded px-2 text-lg leading-none text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Close hop panel">
+          ×
+        </button>
+      </div>
+      <div className={`rounded-lg border-2 px-3 py-2 text-sm ${look.box}`}>
+        <span className="font-semibold">{look.word}</span>
+        {hop.summary ? <> — {hop.summary}</> : null}
+      </div>
+      {cause ? (
+        <div className="text-sm">
+          <div className="font-semibold">
+            {cause.title} <span className="font-mono text-xs text-slate-500">({hop.cause})</span>
+          </div>
+          <p className="mt-1 text-slate-700 dark:text-slate-300">
+            <span className="font-semibold">Next step: </span>
+            {hop.nextStep ?? cause.nextStep}
+          </p>
+        </div>
+      ) : null}
+      {hop.expected || hop.observed ? (
+        <dl className="grid grid-cols-[auto,1fr] gap-x-3 gap-y-1 text-sm">
+          <dt className="text-slate-500">expected</dt>
+          <dd>{hop.expected ?? '—'}</dd>
+          <dt className="text-slate-500">observed</dt>
+          <dd>{hop.observed ?? '—'}</dd>
+        </dl>
+      ) : null}
+      {details.length ? (
+        <dl className="grid grid-cols-[auto,1fr] gap-x-3 gap-y-0.5 font-mono text-xs">
+          {details.map(([k, v]) => (
+            <div key={k} className="contents">
+              <dt className="text-slate-500">{k}</dt>
+              <dd className="break-all">{Array.isArray(v) ? v.join(', ') : String(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+      {hop.evidence.some((e) => e.finding) ? (
+        <div>
+          <h3 className="text-sm font-semibold">Findings</h3>
+          <ul className="mt-1 list-disc pl-5 text-sm">
+            {hop.evidence.filter((e) => e.finding).map((e, i) => (
+              <li key={`${e.probe}-${i}`}>{e.finding}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <div>
+        <h3 className="text-sm font-semibold">Evidence ({hop.evidence.length})</h3>
+        {hop.evidence.length ? (
+          <ul className="mt-2 flex flex-col gap-2">
+            {hop.evidence.map((e, i) => (
+              <EvidenceView key={`${e.probe}-${i}`} e={e} />
+            ))}
+          </ul>
+        ) : (
+          <p className="mt-1 text-sm text-slate-500">{hop.status === 'pending' || hop.status === 'running' ? 'Probes are still running for this hop.' : 'No probe ran at this hop.'}</p>
+        )}
+      </div>
+    </aside>
+  );
+}

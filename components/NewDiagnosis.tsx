@@ -1,0 +1,231 @@
+'use client';
+// "/": pick a context, namespace and source pod (search-as-you-type from the server's informer cache), type
+// the target (suggestions: Services, pods, recent targets), Diagnose. Errors come back naming the field and
+// are shown under it; cluster problems (unreachable, RBAC) show the server's sentence and fix.
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useRouter } from 'next/navigation';
+
+interface Ctx {
+  name: string;
+  cluster: string;
+  namespace: string;
+  server: string;
+}
+interface Pod {
+  namespace: string;
+  name: string;
+  ip: string;
+  phase: string;
+  node: string;
+}
+interface Suggestion {
+  value: string;
+  kind: 'service' | 'pod' | 'recent';
+  hint: string;
+}
+interface ApiError {
+  error: string;
+  fix?: string;
+  field?: string;
+  sentence?: string;
+}
+interface Recent {
+  id: string;
+  createdAt: string;
+  from: string;
+  to: string;
+  verdict: string;
+  cause: string | null;
+}
+
+async function getJson<T>(url: string): Promise<{ ok: true; v: T } | { ok: false; e: ApiError }> {
+  try {
+    const r = await fetch(url);
+    const body = (await r.json().catch(() => ({ error: `HTTP ${r.status}` }))) as T & ApiError;
+    return r.ok ? { ok: true, v: body } : { ok: false, e: body };
+  } catch (e) {
+    return { ok: false, e: { error: `the packetwalk server did not answer (${(e as Error).message})` } };
+  }
+}
+
+function useDebounced<T>(v: T, ms: number): T {
+  const [d, setD] = useState(v);
+  useEffect(() => {
+    const t = setTimeout(() => setD(v), ms);
+    return () => clearTimeout(t);
+  }, [v, ms]);
+  return d;
+}
+
+const field = 'w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base dark:border-slate-600 dark:bg-slate-900';
+const VERDICT_DOT: Record<string, string> = { reachable: 'bg-emerald-500', unreachable: 'bg-red-500', degraded: 'bg-amber-400', running: 'bg-sky-400', undetermined: 'bg-slate-400', interrupted: 'bg-slate-400' };
+
+export function NewDiagnosis() {
+  const router = useRouter();
+  const [contexts, setContexts] = useState<Ctx[]>([]);
+  const [context, setContext] = useState('');
+  const [namespaces, setNamespaces] = useState<string[]>([]);
+  const [namespace, setNamespace] = useState('');
+  const [podQuery, setPodQuery] = useState('');
+  const [pods, setPods] = useState<Pod[]>([]);
+  const [target, setTarget] = useState('');
+  const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
+  const [clusterError, setClusterError] = useState<ApiError | null>(null);
+  const [fieldError, setFieldError] = useState<{ field: string; error: string } | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const [recent, setRecent] = useState<Recent[]>([]);
+  const podTerm = useDebounced(podQuery, 120);
+  const targetTerm = useDebounced(target, 120);
+
+  useEffect(() => {
+    void getJson<{ contexts: Ctx[]; current: string | null }>('/api/contexts').then((r) => {
+      if (!r.ok) return setClusterError(r.e);
+      setContexts(r.v.contexts);
+      setContext((c) => c || r.v.current || r.v.contexts[0]?.name || '');
+    });
+    void getJson<{ diagnoses: Recent[] }>('/api/diagnoses?limit=8').then((r) => r.ok && setRecent(r.v.diagnoses));
+  }, []);
+
+  useEffect(() => {
+    if (!context) return;
+    setClusterError(null);
+    void getJson<{ namespaces: string[]; error?: ApiError }>(`/api/namespaces?context=${encodeURIComponent(context)}`).then((r) => {
+      if (!r.ok) return setClusterError(r.e);
+      setNamespaces(r.v.namespaces);
+      if (r.v.error) setClusterError(r.v.error);
+      const ctxNs = contexts.find((c) => c.name === context)?.namespace;
+      setNamespace((cur) => (cur && r.v.namespaces.includes(cur) ? cur : ctxNs && ctxNs !== 'default' && r.v.namespaces.includes(ctxNs) ? ctxNs : (r.v.namespaces.find((n) => n !== 'default' && !n.startsWith('kube-')) ?? r.v.namespaces[0] ?? '')));
+    });
+  }, [context, contexts]);
+
+  useEffect(() => {
+    if (!context || !namespace) return;
+    const q = podTerm.includes('/') ? podTerm.split('/')[1] : podTerm;
+    void getJson<{ pods: Pod[] }>(`/api/pods?context=${encodeURIComponent(context)}&namespace=${encodeURIComponent(namespace)}&q=${encodeURIComponent(q)}`).then((r) => r.ok && setPods(r.v.pods));
+  }, [context, namespace, podTerm]);
+
+  useEffect(() => {
+    if (!context) return;
+    void getJson<{ suggestions: Suggestion[] }>(`/api/targets?context=${encodeURIComponent(context)}&namespace=${encodeURIComponent(namespace)}&q=${encodeURIComponent(targetTerm)}`).then((r) => r.ok && setSuggestions(r.v.suggestions));
+  }, [context, namespace, targetTerm]);
+
+  const from = useMemo(() => (podQuery.includes('/') ? podQuery.trim() : namespace && podQuery.trim() ? `${namespace}/${podQuery.trim()}` : ''), [podQuery, namespace]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFieldError(null);
+    setSubmitting(true);
+    try {
+      const r = await fetch('/api/diagnoses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, to: target.trim(), ...(context ? { context } : {}) }) });
+      const body = (await r.json().catch(() => ({}))) as { id?: string } & ApiError;
+      if (r.status === 201 && body.id) {
+        router.push(`/d/${body.id}`);
+        return;
+      }
+      if (r.status === 400) setFieldError({ field: body.field ?? 'to', error: body.error });
+      else setClusterError({ error: body.error ?? `HTTP ${r.status}`, fix: body.fix });
+    } catch (err) {
+      setClusterError({ error: `the packetwalk server did not answer (${(err as Error).message})` });
+    }
+    setSubmitting(false);
+  };
+
+  const fe = (f: string) =>
+    fieldError && (fieldError.field === f || (f === 'to' && !['from', 'context'].includes(fieldError.field))) ? (
+      <p className="mt-1 text-sm font-medium text-red-600 dark:text-red-400" role="alert" data-testid={`error-${f}`}>
+        {fieldError.error}
+      </p>
+    ) : null;
+
+  return (
+    <div className="grid gap-8 lg:grid-cols-[minmax(0,38rem),1fr]">
+      <form onSubmit={(e) => void submit(e)} className="flex flex-col gap-5 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-label="New diagnosis">
+        <div>
+          <h1 className="text-2xl font-bold">Why can&apos;t this pod reach that?</h1>
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">packetwalk walks the packet&apos;s real path hop by hop with read-only probes and shows where it stops.</p>
+        </div>
+        {clusterError ? (
+          <div role="alert" className="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100" data-testid="cluster-error">
+            <p className="font-semibold">{clusterError.sentence ?? clusterError.error}</p>
+            {clusterError.fix ? <p className="mt-1">{clusterError.fix}</p> : null}
+          </div>
+        ) : null}
+        <label className="block">
+          <span className="text-sm font-semibold">Context</span>
+          <select className={field} value={context} onChange={(e) => setContext(e.target.value)} data-testid="context" aria-describedby="ctx-hint">
+            {contexts.length === 0 ? <option value="">(no kubeconfig contexts)</option> : null}
+            {contexts.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name} — {c.server}
+              </option>
+            ))}
+          </select>
+          <span id="ctx-hint" className="text-xs text-slate-500">
+            Every context of the kubeconfig; switching needs no restart.
+          </span>
+          {fe('context')}
+        </label>
+        <div className="grid grid-cols-[minmax(0,12rem),1fr] gap-3">
+          <label className="block">
+            <span className="text-sm font-semibold">Namespace</span>
+            <select className={field} value={namespace} onChange={(e) => setNamespace(e.target.value)} data-testid="namespace">
+              {namespaces.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="block">
+            <span className="text-sm font-semibold">Source pod</span>
+            <input className={field} list="pw-pods" value={podQuery} onChange={(e) => setPodQuery(e.target.value)} placeholder="type to search, e.g. frontend" autoComplete="off" data-testid="from" aria-invalid={fieldError?.field === 'from'} />
+            <datalist id="pw-pods">
+              {pods.map((p) => (
+                <option key={`${p.namespace}/${p.name}`} value={p.name}>
+                  {`${p.ip || 'no IP'} on ${p.node || '?'} (${p.phase})`}
+                </option>
+              ))}
+            </datalist>
+            {fe('from')}
+          </label>
+        </div>
+        <label className="block">
+          <span className="text-sm font-semibold">Target</span>
+          <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="backend.shop:80 · pod:shop/backend-0:8080 · 10.96.0.10:53" autoComplete="off" data-testid="to" aria-invalid={fieldError?.field === 'to'} />
+          <datalist id="pw-targets">
+            {suggestions.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.hint}
+              </option>
+            ))}
+          </datalist>
+          <span className="text-xs text-slate-500">What the application dials: NAME[:PORT] (resolved by the pod&apos;s own resolver), pod:NS/NAME:PORT, or IP:PORT.</span>
+          {fe('to')}
+        </label>
+        <button type="submit" disabled={submitting} className="self-start rounded-lg bg-sky-600 px-6 py-2.5 text-base font-semibold text-white shadow hover:bg-sky-700 disabled:opacity-60" data-testid="diagnose">
+          {submitting ? 'Planning…' : 'Diagnose'}
+        </button>
+      </form>
+      <section aria-label="Recent diagnoses">
+        <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">Recent diagnoses</h2>
+        {recent.length === 0 ? (
+          <p className="mt-2 text-sm text-slate-500">None yet. Each diagnosis gets a permalink you can paste into the incident channel.</p>
+        ) : (
+          <ul className="mt-2 divide-y divide-slate-200 dark:divide-slate-800">
+            {recent.map((r) => (
+              <li key={r.id}>
+                <a href={`/d/${r.id}`} className="flex items-center gap-3 py-2 hover:bg-slate-100 dark:hover:bg-slate-900">
+                  <span className={`h-2.5 w-2.5 shrink-0 rounded-full ${VERDICT_DOT[r.verdict] ?? 'bg-slate-400'}`} aria-hidden />
+                  <span className="min-w-0 flex-1 truncate font-mono text-sm">
+                    {r.from} → {r.to}
+                  </span>
+                  <span className="text-xs text-slate-500">{r.cause ?? r.verdict}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+'use client';
+// The box around the hops of one Kubernetes node.
+import { memo } from 'react';
+import type { Node, NodeProps } from '@xyflow/react';
+import type { GroupNodeData } from '../lib/graph/layout';
+
+export type GroupFlowNode = Node<GroupNodeData, 'group-node'>;
+
+const BORDER: Record<string, string> = {
+  fail: 'border-red-400/70',
+  warn: 'border-amber-400/70',
+};
+
+function NodeGroupImpl({ data, width, height }: NodeProps<GroupFlowNode>) {
+  return (
+    <div
+      data-k8s-node={data.node}
+      style={{ width, height }}
+      className={`rounded-xl border-2 border-dashed bg-slate-100/70 dark:bg-slate-800/40 ${BORDER[data.status] ?? 'border-slate-300 dark:border-slate-600'}`}
+    >
+      <div className="px-3 pt-1.5 text-[11px] font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
+        <span aria-hidden>▣</span> node {data.node}
+      </div>
+    </div>
+  );
+}
+
+export const NodeGroup = memo(NodeGroupImpl);

@@ -1,0 +1,61 @@
+'use client';
+// The verdict in one line, the first failure in one sentence, the next step an expert would take, warnings.
+// Handles: data-verdict, data-cause (first failure's cause, empty when none) — DESIGN §4.
+import type { Diagnosis } from '../lib/model';
+import { CAUSES, WARNING_CAUSES, isCauseCode, nextStepFor } from '../lib/causes';
+import { VERDICT_LOOK } from './statusStyles';
+
+function causeTitle(c: string): string {
+  return isCauseCode(c) ? CAUSES[c].title : c in WARNING_CAUSES ? WARNING_CAUSES[c as keyof typeof WARNING_CAUSES].title : c;
+}
+
+export function VerdictBanner({ d }: { d: Diagnosis }) {
+  const look = VERDICT_LOOK[d.verdict];
+  const ff = d.firstFailure;
+  const done = d.hops.filter((h) => h.status !== 'pending' && h.status !== 'running').length;
+  return (
+    <section
+      data-testid="verdict-banner"
+      data-verdict={d.verdict}
+      data-cause={ff?.cause ?? ''}
+      aria-live="polite"
+      className={`min-h-[104px] rounded-xl border-l-8 px-5 py-3 ${look.banner}`}
+    >
+      <div className="flex flex-wrap items-baseline gap-x-4">
+        <h2 className="text-2xl font-bold">{look.word}</h2>
+        {d.verdict === 'running' ? (
+          <span className="text-sm">
+            {done} of {d.hops.length || '…'} hops probed
+          </span>
+        ) : (
+          <span className="text-sm opacity-80">depth: {d.depth === 'live' ? 'live probes' : 'config only (no exec permission)'}</span>
+        )}
+      </div>
+      {ff ? (
+        <div className="mt-1">
+          <p className="text-base" data-testid="first-failure">
+            <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: {ff.reason}
+          </p>
+          <p className="mt-1 text-sm">
+            <span className="font-semibold">Next step: </span>
+            {ff.nextStep ?? nextStepFor(ff.cause)}
+          </p>
+        </div>
+      ) : d.summary ? (
+        <p className="mt-1 text-base">{d.summary}</p>
+      ) : d.verdict === 'reachable' ? (
+        <p className="mt-1 text-base">Every hop on the path passed.</p>
+      ) : null}
+      {d.warnings.length ? (
+        <ul className="mt-2 space-y-0.5 text-sm" data-testid="warnings">
+          {d.warnings.map((w, i) => (
+            <li key={`${w.hop}-${w.cause}-${i}`}>
+              <span aria-hidden>⚠ </span>
+              <span className="font-semibold">{causeTitle(w.cause)}</span> ({w.hop}): {w.reason}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,144 @@
+// The one HTTP server of `packetwalk serve`: the JSON API (server/web/api.ts), socket.io for live
+// diagnoses and the wallboard, and the Next.js pages. Token auth guards all three when PACKETWALK_TOKEN is set.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import next from 'next';
+import { Server as IoServer } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../lib/events';
+import { Store } from './store';
+import { Catalog } from './web/catalog';
+import { RunManager, engineDiagnose, ID_RE, room, type DiagnoseFn } from './web/runs';
+import { handleApi } from './web/api';
+import { COOKIE, isLoopback, presentedToken, tokenOk } from './web/auth';
+import { WallScheduler } from './wall/scheduler';
+
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  kubeconfig?: string;
+  context?: string;
+  dataDir?: string;
+  token?: string;
+  wallIntervalMs?: number;
+  /** Next.js dev mode (compiles pages on demand); default: dev when there is no production build */
+  dev?: boolean;
+  /** the engine; a seam for tests */
+  diagnose?: () => Promise<DiagnoseFn>;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  wall: WallScheduler;
+  close(): Promise<void>;
+}
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function startServer(o: ServerOptions = {}): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const port = o.port ?? 3000;
+  const token = o.token || undefined;
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  if (!isLoopback(host) && !token) {
+    throw new Error(`--host ${host}: binding beyond loopback needs PACKETWALK_TOKEN (set it to a long random string; the page asks for ?token=…)`);
+  }
+  const store = new Store(o.dataDir ?? process.env.PACKETWALK_DATA ?? join(process.cwd(), 'data'));
+  const interrupted = store.markInterrupted();
+  if (interrupted) log(`serve: ${interrupted} diagnosis(es) left running by the previous server marked interrupted`);
+
+  const dev = o.dev ?? !existsSync(join(ROOT, '.next', 'BUILD_ID'));
+  if (dev) log('serve: no production build (.next); running Next.js in dev mode — run `npx next build` for speed');
+  const app = next({ dev, dir: ROOT, hostname: host, port, quiet: true });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const diagnose = o.diagnose ?? engineDiagnose;
+  const catalog = new Catalog({ kubeconfig: o.kubeconfig, context: o.context });
+  const http = createServer();
+  const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false, maxHttpBufferSize: 1e5 });
+  const runs = new RunManager({ store, io, diagnose, kubeconfig: o.kubeconfig, context: o.context });
+  const wall = new WallScheduler({ store, catalog, io, diagnose, kubeconfig: o.kubeconfig, context: o.context, intervalMs: o.wallIntervalMs ?? 30_000 });
+
+  io.use((socket, nextMw) => {
+    const presented = (socket.handshake.auth as { token?: string } | undefined)?.token ?? presentedToken(socket.request).token;
+    if (tokenOk(token, presented)) nextMw();
+    else nextMw(new Error('unauthorized: open the page with ?token=… (PACKETWALK_TOKEN)'));
+  });
+  io.on('connection', (socket) => {
+    socket.on('diagnosis:join', (id, ack) => {
+      if (typeof id !== 'string' || !ID_RE.test(id)) return typeof ack === 'function' ? ack(null) : undefined;
+      void socket.join(room(id));
+      // the snapshot goes out after the join, so every later event reaches this socket after it
+      const snap = runs.snapshot(id);
+      if (typeof ack === 'function') ack(snap ? ({ ...snap.diagnosis, seq: snap.seq } as typeof snap.diagnosis) : null);
+    });
+    socket.on('wall:join', () => {
+      void socket.join('wall');
+      socket.emit('wall:update', { pins: wall.tiles() });
+    });
+  });
+
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      try {
+        const url = req.url ?? '/';
+        if (token && !url.startsWith('/_next/static/') && !url.startsWith('/socket.io/')) {
+          const p = presentedToken(req);
+          if (!tokenOk(token, p.token)) {
+            const api = url.startsWith('/api/');
+            res.writeHead(401, { 'content-type': api ? 'application/json' : 'text/plain; charset=utf-8' });
+            res.end(api ? JSON.stringify({ error: 'unauthorized: send Authorization: Bearer $PACKETWALK_TOKEN' }) : 'packetwalk: this server needs its token. Open the link with ?token=<PACKETWALK_TOKEN>.\n');
+            return;
+          }
+          if (p.fromQuery) {
+            // keep the token in an HttpOnly cookie and drop it from the address bar
+            const clean = new URL(url, 'http://x');
+            clean.searchParams.delete('token');
+            res.writeHead(303, { 'set-cookie': `${COOKIE}=${encodeURIComponent(p.token!)}; HttpOnly; SameSite=Strict; Path=/`, location: clean.pathname + clean.search });
+            res.end();
+            return;
+          }
+        }
+        if (await handleApi(req, res, { store, runs, catalog, wall })) return;
+        await handle(req, res);
+      } catch (e) {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`internal error: ${(e as Error).message}`);
+      }
+    })();
+  });
+
+  await new Promise<void>((ok, bad) => {
+    http.once('error', bad);
+    http.listen(port, host, () => ok());
+  });
+  const addr = http.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  wall.start();
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+
+  let closed = false;
+  return {
+    url,
+    port: actualPort,
+    store,
+    wall,
+    async close() {
+      if (closed) return;
+      closed = true;
+      wall.stop();
+      runs.abortAll();
+      io.close();
+      await new Promise<void>((r) => http.close(() => r()));
+      http.closeAllConnections?.();
+      await catalog.close();
+      await app.close?.();
+      store.close();
+    },
+  };
+}

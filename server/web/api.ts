@@ -1,0 +1,215 @@
+// HTTP API of `serve` (DESIGN §4) plus what the pages need. Plain node:http handlers in front of Next.js:
+// every answer is JSON (or Markdown for the bundle); every error says which field or what to do.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Diagnosis } from '../../lib/model';
+import { UsageError, ClusterError } from '../cluster/errors';
+import type { Store } from '../store';
+import type { Catalog } from './catalog';
+import { ID_RE, type RunManager } from './runs';
+import { checkSpec, TARGET_FORMS } from './validate';
+import { bundleMarkdown } from './bundle';
+import type { WallScheduler } from '../wall/scheduler';
+
+export interface ApiDeps {
+  store: Store;
+  runs: RunManager;
+  catalog: Catalog;
+  wall: WallScheduler;
+}
+
+const MAX_BODY = 64 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+function fail(res: ServerResponse, status: number, error: string, extra: Record<string, unknown> = {}): void {
+  send(res, status, { error, ...extra });
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += (c as Buffer).length;
+    if (n > MAX_BODY) throw new UsageError(`body: larger than ${MAX_BODY} bytes`, 'body');
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError('body: not valid JSON; send {"from": "NS/POD", "to": "TARGET"}', 'body');
+  }
+}
+
+function clusterFail(res: ServerResponse, e: unknown): void {
+  if (e instanceof UsageError) return fail(res, 400, e.message, { field: e.field ?? fieldFromMessage(e.message) });
+  if (e instanceof ClusterError) return fail(res, 502, e.message, { fix: e.fix, status: e.status ?? null });
+  fail(res, 500, `internal error: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/** UsageError messages start with the field ("to: …"); use it when the engine gave no field. */
+function fieldFromMessage(m: string): string | undefined {
+  const f = /^(from|to|context|--from|--to|--context)\b/.exec(m)?.[1];
+  return f?.replace(/^--/, '');
+}
+
+function origin(req: IncomingMessage): string {
+  return `http://${req.headers.host ?? 'localhost'}`;
+}
+
+/** Handles /api/*; returns false for anything else (Next.js takes it). */
+export async function handleApi(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const path = url.pathname;
+  if (!path.startsWith('/api/')) return false;
+  const q = (k: string) => url.searchParams.get(k) ?? undefined;
+  const method = req.method ?? 'GET';
+  try {
+    if (path === '/api/health') return send(res, 200, { ok: true }), true;
+
+    if (path === '/api/contexts' && method === 'GET') {
+      const contexts = deps.catalog.listContexts();
+      let current: string | null = null;
+      try {
+        current = deps.catalog.defaultContext();
+      } catch {
+        current = contexts.find((c) => c.current)?.name ?? null;
+      }
+      return send(res, 200, { contexts: contexts.map((c) => ({ name: c.name, cluster: c.cluster, namespace: c.namespace, server: c.server })), current }), true;
+    }
+
+    if (path === '/api/namespaces' || path === '/api/pods' || path === '/api/targets') {
+      const cc = await deps.catalog.ensure(q('context'));
+      const status = deps.catalog.status(cc);
+      const err = status.errors[0];
+      const nsFilter = q('namespace');
+      const term = (q('q') ?? '').toLowerCase();
+      if (path === '/api/namespaces') {
+        if (err && status.errors.some((e) => e.kind === 'namespaces')) {
+          // fall back to the namespaces that hold pods we can see
+          const pods = safeList(() => deps.catalog.list(cc, 'pods'));
+          const names = [...new Set(pods.map((p) => p.metadata?.namespace ?? ''))].filter(Boolean).sort();
+          return send(res, 200, { context: cc.context, namespaces: names, error: err }), true;
+        }
+        const names = deps.catalog.list(cc, 'namespaces').map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
+        return send(res, 200, { context: cc.context, namespaces: names, ...(err ? { error: err } : {}) }), true;
+      }
+      if (path === '/api/pods') {
+        const pods = deps.catalog
+          .list(cc, 'pods', nsFilter)
+          .map((p) => {
+            const st = (p as { status?: { podIP?: string; phase?: string } }).status ?? {};
+            const spec = (p as { spec?: { nodeName?: string } }).spec ?? {};
+            return { namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '', ip: st.podIP ?? '', phase: st.phase ?? '', node: spec.nodeName ?? '' };
+          })
+          .filter((p) => !term || `${p.namespace}/${p.name}`.toLowerCase().includes(term))
+          .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
+          .slice(0, 200);
+        return send(res, 200, { context: cc.context, pods, ...(err ? { error: err } : {}) }), true;
+      }
+      // targets: Services (as NAME.NS:PORT), pods (pod:NS/NAME:PORT), recent targets
+      const services = safeList(() => deps.catalog.list(cc, 'services')).flatMap((s) => {
+        const ports = ((s as { spec?: { ports?: { port: number }[] } }).spec?.ports ?? []).map((p) => p.port);
+        const base = nsFilter && s.metadata?.namespace === nsFilter ? (s.metadata?.name ?? '') : `${s.metadata?.name}.${s.metadata?.namespace}`;
+        return (ports.length ? ports : [80]).map((p) => ({ value: `${base}:${p}`, kind: 'service' as const, hint: 'Service' }));
+      });
+      const pods = safeList(() => deps.catalog.list(cc, 'pods')).flatMap((p) => {
+        const ports = ((p as { spec?: { containers?: { ports?: { containerPort: number }[] }[] } }).spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((x) => x.containerPort));
+        return ports.map((port) => ({ value: `pod:${p.metadata?.namespace}/${p.metadata?.name}:${port}`, kind: 'pod' as const, hint: 'pod' }));
+      });
+      const recent = deps.store.recentTargets(8).map((t) => ({ value: t, kind: 'recent' as const, hint: 'recent' }));
+      const all = [...recent, ...services, ...pods];
+      const seen = new Set<string>();
+      const suggestions = all.filter((s) => !seen.has(s.value) && seen.add(s.value) && (!term || s.value.toLowerCase().includes(term))).slice(0, 50);
+      return send(res, 200, { context: cc.context, suggestions, forms: TARGET_FORMS, ...(err ? { error: err } : {}) }), true;
+    }
+
+    if (path === '/api/diagnoses' && method === 'GET') {
+      return send(res, 200, { diagnoses: deps.store.listDiagnoses(Math.min(100, Number(q('limit') ?? 20) || 20)) }), true;
+    }
+
+    if (path === '/api/diagnoses' && method === 'POST') {
+      const body = await readJson(req);
+      const chk = checkSpec(body);
+      if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field }), true;
+      const previousId = typeof (body as Record<string, unknown>).previousId === 'string' ? ((body as Record<string, unknown>).previousId as string) : undefined;
+      if (previousId && !ID_RE.test(previousId)) return fail(res, 400, 'previousId: not a diagnosis id', { field: 'previousId' }), true;
+      // unknown source pod: say so before starting (the informer cache knows every pod the user may list)
+      try {
+        const cc = await deps.catalog.ensure(chk.context, 3000);
+        const [ns, name] = chk.from.split('/');
+        const known = deps.catalog.status(cc).errors.every((e) => e.kind !== 'pods');
+        if (known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
+          return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; pick a pod from the list (namespace ${ns} has ${deps.catalog.list(cc, 'pods', ns).length} pods)`, { field: 'from' }), true;
+        }
+      } catch (e) {
+        if (e instanceof ClusterError) return clusterFail(res, e), true;
+        throw e;
+      }
+      const d = await deps.runs.start({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) }, previousId);
+      return send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` }), true;
+    }
+
+    const m = /^\/api\/diagnoses\/([^/]+)(\/bundle\.md|\/bundle\.json)?$/.exec(path);
+    if (m && method === 'GET') {
+      const id = decodeURIComponent(m[1]);
+      if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' }), true;
+      const snap = deps.runs.snapshot(id);
+      if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`), true;
+      const d: Diagnosis = snap.diagnosis;
+      if (m[2] === '/bundle.md') {
+        res.writeHead(200, {
+          'content-type': 'text/markdown; charset=utf-8',
+          'cache-control': 'no-store',
+          ...(url.searchParams.has('download') ? { 'content-disposition': `attachment; filename="packetwalk-${id}.md"` } : {}),
+        });
+        res.end(bundleMarkdown(d, `${origin(req)}/d/${id}`));
+        return true;
+      }
+      const download = m[2] === '/bundle.json' || url.searchParams.has('download');
+      return send(res, 200, d, download ? { 'content-disposition': `attachment; filename="packetwalk-${id}.json"`, 'x-packetwalk-seq': String(snap.seq) } : { 'x-packetwalk-seq': String(snap.seq) }), true;
+    }
+
+    if (path === '/api/pins' && method === 'GET') return send(res, 200, { pins: deps.wall.tiles(), lastCycle: deps.wall.lastCycle }), true;
+    if (path === '/api/pins' && method === 'POST') {
+      const body = (await readJson(req)) as Record<string, unknown>;
+      let from = body.from;
+      let to = body.to;
+      let context = body.context;
+      let source: Diagnosis | undefined;
+      if (typeof body.diagnosisId === 'string') {
+        if (!ID_RE.test(body.diagnosisId)) return fail(res, 400, 'diagnosisId: not a diagnosis id', { field: 'diagnosisId' }), true;
+        source = deps.runs.snapshot(body.diagnosisId)?.diagnosis;
+        if (!source) return fail(res, 404, `diagnosisId: diagnosis ${body.diagnosisId} not found`, { field: 'diagnosisId' }), true;
+        ({ from, to, context } = source.spec);
+      }
+      const chk = checkSpec({ from, to, context });
+      if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field }), true;
+      const dup = deps.wall.tiles().find((t) => t.pin.from === chk.from && t.pin.to === chk.to && (t.pin.context ?? '') === (chk.context ?? ''));
+      if (dup) return send(res, 200, dup), true;
+      const state = deps.wall.pin({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}), ...(source ? { diagnosisId: source.id } : {}) }, source);
+      return send(res, 201, state), true;
+    }
+    const pm = /^\/api\/pins\/([^/]+)$/.exec(path);
+    if (pm && method === 'DELETE') {
+      return deps.wall.unpin(decodeURIComponent(pm[1])) ? (send(res, 200, { ok: true }), true) : (fail(res, 404, 'pin not found'), true);
+    }
+    return fail(res, 404, `no API route ${method} ${path}`), true;
+  } catch (e) {
+    clusterFail(res, e);
+    return true;
+  }
+}
+
+function safeList<T>(f: () => readonly T[]): readonly T[] {
+  try {
+    return f();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,142 @@
+// Informer cache per kubeconfig context, for the pickers (namespaces, pods, Services) and the wallboard's
+// object snapshots (EndpointSlices, NetworkPolicies, Services, nodes). Started lazily on first use, so
+// switching context in the page needs no restart; a failing informer records a sentence (explain.ts) and is
+// restarted later, except on 401/403, which are final until the user asks again.
+import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, makeInformer, type KubeConfig, type KubernetesObject, type Informer, type ObjectCache } from '@kubernetes/client-node';
+import { loadCluster, listContexts, type ContextInfo } from '../cluster/kubeconfig';
+import { explainApiError, isRetryable, type ExplainedError } from '../cluster/explain';
+import { ClusterError } from '../cluster/errors';
+
+export type CatalogKind = 'namespaces' | 'pods' | 'services' | 'endpointslices' | 'networkpolicies' | 'nodes';
+const KINDS: CatalogKind[] = ['namespaces', 'pods', 'services', 'endpointslices', 'networkpolicies', 'nodes'];
+
+type Obj = KubernetesObject & Record<string, unknown>;
+
+interface KindCache {
+  informer: Informer<Obj> & ObjectCache<Obj>;
+  ready: boolean;
+  error: ExplainedError | null;
+  errorAt: number;
+  started: Promise<void>;
+}
+
+interface ContextCache {
+  context: string;
+  server: string;
+  kinds: Map<CatalogKind, KindCache>;
+}
+
+export interface CatalogOptions {
+  kubeconfig?: string;
+  /** the context used when a request names none */
+  context?: string;
+}
+
+export interface CatalogStatus {
+  context: string;
+  ready: boolean;
+  errors: { kind: CatalogKind; sentence: string; fix: string; state: ExplainedError['kind'] }[];
+}
+
+const RESTART_MS = 5000;
+const FINAL_RETRY_MS = 60_000; // 401/403: not retried on their own; a new request after this may try again
+
+export class Catalog {
+  private contexts = new Map<string, ContextCache>();
+
+  constructor(private readonly opts: CatalogOptions) {}
+
+  listContexts(): ContextInfo[] {
+    return listContexts({ kubeconfig: this.opts.kubeconfig });
+  }
+
+  defaultContext(): string {
+    return loadCluster({ kubeconfig: this.opts.kubeconfig, context: this.opts.context }).context;
+  }
+
+  /** The cache of one context, its informers started (waits up to `waitMs` for the first lists). */
+  async ensure(context: string | undefined, waitMs = 4000): Promise<ContextCache> {
+    const name = context || this.defaultContext();
+    let cc = this.contexts.get(name);
+    if (!cc) {
+      const cluster = loadCluster({ kubeconfig: this.opts.kubeconfig, context: name });
+      cc = { context: name, server: cluster.server, kinds: new Map() };
+      for (const kind of KINDS) cc.kinds.set(kind, this.startKind(cluster.kc, name, cluster.server, kind));
+      this.contexts.set(name, cc);
+    } else {
+      // a final (401/403) failure is retried only when someone asks again, and not more than once a minute
+      for (const [kind, kc] of cc.kinds) {
+        if (kc.error && !isRetryable(kc.error) && Date.now() - kc.errorAt > FINAL_RETRY_MS) {
+          await kc.informer.stop().catch(() => undefined);
+          const cluster = loadCluster({ kubeconfig: this.opts.kubeconfig, context: name });
+          cc.kinds.set(kind, this.startKind(cluster.kc, name, cluster.server, kind));
+        }
+      }
+    }
+    const all = Promise.allSettled([...cc.kinds.values()].map((k) => k.started));
+    await Promise.race([all, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    return cc;
+  }
+
+  private startKind(kc: KubeConfig, context: string, server: string, kind: CatalogKind): KindCache {
+    const core = kc.makeApiClient(CoreV1Api);
+    const disc = kc.makeApiClient(DiscoveryV1Api);
+    const net = kc.makeApiClient(NetworkingV1Api);
+    const paths: Record<CatalogKind, [string, () => Promise<{ items: Obj[] }>]> = {
+      namespaces: ['/api/v1/namespaces', () => core.listNamespace() as Promise<{ items: Obj[] }>],
+      pods: ['/api/v1/pods', () => core.listPodForAllNamespaces() as Promise<{ items: Obj[] }>],
+      services: ['/api/v1/services', () => core.listServiceForAllNamespaces() as Promise<{ items: Obj[] }>],
+      endpointslices: ['/apis/discovery.k8s.io/v1/endpointslices', () => disc.listEndpointSliceForAllNamespaces() as unknown as Promise<{ items: Obj[] }>],
+      networkpolicies: ['/apis/networking.k8s.io/v1/networkpolicies', () => net.listNetworkPolicyForAllNamespaces() as Promise<{ items: Obj[] }>],
+      nodes: ['/api/v1/nodes', () => core.listNode() as Promise<{ items: Obj[] }>],
+    };
+    const [path, list] = paths[kind];
+    const informer = makeInformer<Obj>(kc, path, list as never);
+    const cache: KindCache = { informer, ready: false, error: null, errorAt: 0, started: Promise.resolve() };
+    informer.on('connect', () => {
+      cache.ready = true;
+      cache.error = null;
+    });
+    informer.on('error', (err: unknown) => {
+      cache.error = explainApiError(err, { verb: 'watch', resource: kind, context, server });
+      cache.errorAt = Date.now();
+      if (isRetryable(cache.error)) {
+        setTimeout(() => {
+          if (this.contexts.get(context)?.kinds.get(kind) === cache) informer.start().catch(() => undefined);
+        }, RESTART_MS).unref();
+      }
+    });
+    cache.started = informer.start().then(
+      () => {
+        cache.ready = true;
+        cache.error = null;
+      },
+      (err: unknown) => {
+        cache.error = explainApiError(err, { verb: 'list', resource: kind, context, server });
+        cache.errorAt = Date.now();
+      },
+    );
+    return cache;
+  }
+
+  status(cc: ContextCache): CatalogStatus {
+    const errors = [...cc.kinds.entries()]
+      .filter(([, k]) => k.error)
+      .map(([kind, k]) => ({ kind, sentence: k.error!.sentence, fix: k.error!.fix, state: k.error!.kind }));
+    return { context: cc.context, ready: [...cc.kinds.values()].every((k) => k.ready), errors };
+  }
+
+  list(cc: ContextCache, kind: CatalogKind, namespace?: string): readonly Obj[] {
+    const k = cc.kinds.get(kind);
+    if (!k) return [];
+    if (!k.ready && k.error) throw new ClusterError(k.error.sentence, k.error.fix, k.error.raw, k.error.status);
+    return k.informer.list(namespace);
+  }
+
+  async close(): Promise<void> {
+    const all: Promise<void>[] = [];
+    for (const cc of this.contexts.values()) for (const k of cc.kinds.values()) all.push(k.informer.stop().catch(() => undefined));
+    this.contexts.clear();
+    await Promise.all(all);
+  }
+}

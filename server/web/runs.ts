@@ -1,0 +1,178 @@
+// Runs diagnoses for the server: starts the engine, folds its events (lib/events applyEvent), stores every
+// step (so a permalink, a reconnecting viewer or a restarted server sees what the run had), and broadcasts
+// to the diagnosis's socket.io room `d:<id>`. The server re-numbers hop:update `seq` itself so the stored
+// copy and the stream agree on where a viewer stands.
+import { randomBytes } from 'node:crypto';
+import type { Server as IoServer } from 'socket.io';
+import { applyEvent, type ClientToServerEvents, type DiagnosisEvent, type ServerToClientEvents } from '../../lib/events';
+import type { Diagnosis, DiagnosisSpec } from '../../lib/model';
+import type { Store } from '../store';
+import { UsageError, ClusterError } from '../cluster/errors';
+
+export interface DiagnoseOptions {
+  kubeconfig?: string;
+  context?: string;
+  id?: string;
+  onEvent?: (ev: DiagnosisEvent) => void;
+  signal?: AbortSignal;
+}
+export type DiagnoseFn = (spec: DiagnosisSpec, opts: DiagnoseOptions) => Promise<Diagnosis>;
+
+/** The engine (issue 5), loaded when first needed so the server starts even while it is being built. */
+export async function engineDiagnose(): Promise<DiagnoseFn> {
+  // A computed specifier: the engine's module may not exist yet in a half-built checkout; the error then says so.
+  const spec = '../diagnose/index';
+  const mod = (await import(spec)) as { diagnose: DiagnoseFn };
+  return mod.diagnose;
+}
+
+export const ID_RE = /^[A-Za-z0-9_-]{6,40}$/;
+
+export function newId(): string {
+  return randomBytes(9).toString('base64url'); // 12 url-safe characters
+}
+
+interface Live {
+  diagnosis: Diagnosis;
+  seq: number;
+  abort: AbortController;
+}
+
+export type Io = IoServer<ClientToServerEvents, ServerToClientEvents>;
+
+export interface RunManagerOptions {
+  store: Store;
+  io?: Io;
+  diagnose: () => Promise<DiagnoseFn>;
+  kubeconfig?: string;
+  context?: string;
+  /** how long POST waits for the plan (or an input error) before answering 201 anyway */
+  planWaitMs?: number;
+}
+
+export class RunManager {
+  private live = new Map<string, Live>();
+
+  constructor(private readonly o: RunManagerOptions) {}
+
+  /** The diagnosis as far as it got, with the seq of the last hop:update folded in. */
+  snapshot(id: string): { diagnosis: Diagnosis; seq: number } | null {
+    const l = this.live.get(id);
+    if (l) return { diagnosis: l.diagnosis, seq: l.seq };
+    return this.o.store.getDiagnosis(id);
+  }
+
+  isLive(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  /**
+   * Starts a run. Resolves once the engine has planned the path (or planWaitMs passed): input and cluster
+   * errors found before the plan reject with UsageError/ClusterError, so the page can show them inline.
+   */
+  async start(spec: DiagnosisSpec, previousId?: string): Promise<Diagnosis> {
+    const diagnose = await this.o.diagnose();
+    const id = newId();
+    const abort = new AbortController();
+    const placeholder: Diagnosis = {
+      id,
+      createdAt: new Date().toISOString(),
+      cluster: spec.context ?? this.o.context ?? '',
+      spec,
+      verdict: 'running',
+      depth: 'live',
+      hops: [],
+      firstFailure: null,
+      warnings: [],
+      ...(previousId ? { previousId } : {}),
+    };
+    const live: Live = { diagnosis: placeholder, seq: 0, abort };
+    let planned = false;
+    let settlePlan: () => void = () => undefined;
+    const planSeen = new Promise<void>((r) => (settlePlan = r));
+
+    const onEvent = (ev: DiagnosisEvent) => {
+      if (ev.payload.id !== id) return;
+      if (ev.type === 'diagnosis:plan') {
+        const d = { ...ev.payload.diagnosis, id, ...(previousId ? { previousId } : {}), spec: { ...ev.payload.diagnosis.spec, ...spec } };
+        live.diagnosis = d;
+        live.seq = 0;
+        if (!planned) {
+          planned = true;
+          this.live.set(id, live);
+        }
+        this.o.store.saveDiagnosis(d, live.seq);
+        this.o.io?.to(room(id)).emit('diagnosis:plan', { id, diagnosis: d });
+        settlePlan();
+      } else if (ev.type === 'hop:update') {
+        live.seq += 1;
+        const payload = { ...ev.payload, seq: live.seq };
+        live.diagnosis = applyEvent(live.diagnosis, { type: 'hop:update', payload }) ?? live.diagnosis;
+        if (planned) this.o.store.saveDiagnosis(live.diagnosis, live.seq);
+        this.o.io?.to(room(id)).emit('hop:update', payload);
+      } else {
+        live.diagnosis = applyEvent(live.diagnosis, ev) ?? live.diagnosis;
+        this.o.store.saveDiagnosis(live.diagnosis, live.seq);
+        this.o.io?.to(room(id)).emit('diagnosis:done', ev.payload);
+      }
+    };
+
+    const run = diagnose(spec, { kubeconfig: this.o.kubeconfig, context: spec.context ?? this.o.context, id, onEvent, signal: abort.signal });
+    const finished = run.then(
+      (final) => {
+        const d: Diagnosis = { ...final, id, ...(previousId ? { previousId } : {}) };
+        this.finish(live, d);
+        return d;
+      },
+      (err: unknown) => {
+        if (!planned) throw err;
+        const d: Diagnosis = { ...live.diagnosis, verdict: 'undetermined', finishedAt: new Date().toISOString(), summary: `The run stopped: ${(err as Error).message}` };
+        this.finish(live, d);
+        return d;
+      },
+    );
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.planWaitMs ?? 8000).unref());
+    const first = await Promise.race([planSeen.then(() => 'plan' as const), finished.then(() => 'done' as const), timer]);
+    if (first === 'timeout' && !planned) {
+      // no plan yet: keep a placeholder so the permalink works, and let the run go on
+      planned = true;
+      this.live.set(id, live);
+      this.o.store.saveDiagnosis(placeholder, 0);
+      finished.catch((err: unknown) => this.finish(live, { ...live.diagnosis, verdict: 'undetermined', finishedAt: new Date().toISOString(), summary: errorSentence(err) }));
+    }
+    return live.diagnosis;
+  }
+
+  private finish(live: Live, d: Diagnosis): void {
+    const wasDone = live.diagnosis.verdict !== 'running';
+    live.diagnosis = d;
+    this.o.store.saveDiagnosis(d, live.seq);
+    if (!wasDone) {
+      this.o.io?.to(room(d.id)).emit('diagnosis:done', {
+        id: d.id,
+        verdict: d.verdict,
+        depth: d.depth,
+        firstFailure: d.firstFailure,
+        warnings: d.warnings,
+        summary: d.summary,
+        finishedAt: d.finishedAt,
+      });
+    }
+    this.live.delete(d.id);
+  }
+
+  /** Stops every run (server shutdown); the store keeps them as `running`, start-up marks them interrupted. */
+  abortAll(): void {
+    for (const l of this.live.values()) l.abort.abort();
+  }
+}
+
+export function room(id: string): string {
+  return `d:${id}`;
+}
+
+export function errorSentence(err: unknown): string {
+  if (err instanceof ClusterError) return err.fix ? `${err.message}. ${err.fix}` : err.message;
+  if (err instanceof UsageError) return err.message;
+  return (err as Error)?.message ?? String(err);
+}
