@@ -9,6 +9,8 @@ import type { KubeObject } from '../types';
 import { authenticate, authorize, type Tokens, type User } from './auth';
 import { apiGroup, apiGroupList, apiVersions, resourceList, VERSION } from './discovery';
 import { EXEC_PROTOCOLS, killAllSessions, pickProtocol, runExecSession, type ExecRequest } from './exec';
+import { openapiGroupVersion, openapiIndex } from './openapi';
+import { decodeProtobufObject } from './protobuf';
 import { apiVersionOf, findResource, type ResourceDef } from './resources';
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors';
 import { ApiError, badRequest, failure, notFound } from './status';
@@ -74,6 +76,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_BODY} bytes`);
     chunks.push(c);
   }
+  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(Buffer.concat(chunks));
+  if (type.includes('protobuf') || type.includes('cbor')) throw new ApiError(415, 'UnsupportedMediaType', `the lab API speaks JSON only; got Content-Type ${type}`);
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw badRequest('the request has no body; send the object as JSON');
   try {
@@ -143,7 +148,9 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
     if (segs[0] === 'api' && segs.length === 2) return resourceList('', segs[1]);
     if (segs[0] === 'apis' && segs.length === 2) return apiGroup(segs[1]);
     if (segs[0] === 'apis' && segs.length === 3) return resourceList(segs[1], segs[2]);
-    if (segs[0] === 'openapi') return null; // kubectl falls back to its built-in schemas
+    if (path === '/openapi/v3') return openapiIndex();
+    if (path.startsWith('/openapi/v3/')) return openapiGroupVersion(path.slice('/openapi/v3/'.length));
+    if (segs[0] === 'openapi') return null; // no v2: kubectl uses v3
     void req;
     return undefined;
   }
