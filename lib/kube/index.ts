@@ -13,3 +13,5 @@ export { parseNft, parseNftJson, parseNftText, parseNftTransaction, findNftTable
 export type { NftRuleset, NftTable, NftSet, NftChain, NftRule, NftElement, NftVerdict } from '../parse/nft';
 export { parseIpvsadm } from '../parse/ipvsadm';
 export type { IpvsTable, IpvsVirtualService, IpvsRealServer } from '../parse/ipvsadm';
+export * from './dns';
+export * from './proxyMode';
