@@ -1,5 +1,142 @@
-// Placeholder until the lab lands (issue 3).
-export async function labMain(_argv: string[]): Promise<number> {
-  process.stderr.write('packetwalk lab: not built yet\n');
-  return 2;
+// `packetwalk lab …` (DESIGN §2): up | down | status | faults | fault add SPEC | fault clear [NAME].
+// Exit codes: 0 done, 2 usage/validation/permission (nothing built), 1 the build or change failed.
+import { faultCatalogue, faultToSpec } from './faults';
+import { LabFileError } from './spec';
+import { labDir, labInstance, readState } from './state';
+import type { LabState } from './types';
+
+export const LAB_USAGE = `usage:
+  packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab (default topology: lab/default.yaml);
+                                                        prints the kubeconfig path last; re-running replaces the lab
+  packetwalk lab down                                   remove everything the lab made
+  packetwalk lab status                                 what runs: nodes, pods, daemons, API, faults
+  packetwalk lab faults                                 the fault catalogue
+  packetwalk lab fault add SPEC                         inject a fault, SPEC = NAME[:key=value,...]
+  packetwalk lab fault clear [NAME]                     heal that fault (all faults without NAME)
+environment: PACKETWALK_LAB=<instance> (default pw) names the lab; PACKETWALK_LAB_DIR overrides its directory
+`;
+
+class Usage extends Error {}
+
+function parseUp(argv: string[]): { config?: string; faults: string[] } {
+  const out: { config?: string; faults: string[] } = { faults: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Usage(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--config' || flag === '-f') out.config = value();
+    else if (flag === '--fault') out.faults.push(value());
+    else throw new Usage(`lab up: unknown argument "${a}"`);
+  }
+  return out;
+}
+
+const alive = (pid?: number) => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export function formatStatus(st: LabState): string {
+  const c = st.cluster;
+  const lines = [
+    `lab ${st.instance} (${st.labDir}), up since ${st.createdAt}`,
+    `cluster: ${c.nodes.length} nodes, overlay ${c.overlay}, kube-proxy ${c.kubeProxy}, NetworkPolicy ${c.networkPolicy}, pods ${c.podCIDR}, services ${c.serviceCIDR}`,
+    'nodes:',
+    ...st.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.internalIP.padEnd(12)} pods ${n.podCIDR.padEnd(16)} netns ${n.netns}`),
+    'pods:',
+    ...st.pods
+      .filter((p) => !p.hostNetwork)
+      .map((p) => `  ${`${p.namespace}/${p.name}`.padEnd(36)} ${p.ip.padEnd(13)} ${p.node.padEnd(12)} veth ${p.hostVeth.padEnd(16)} ${p.listenerPid ? `listener pid ${p.listenerPid}${alive(p.listenerPid) ? '' : ' (gone)'}` : p.namespace === 'kube-system' ? 'dns' : 'no listener'}`),
+    'daemons:',
+    ...Object.entries(st.daemons).map(([k, pid]) => `  ${k} pid ${pid}${alive(pid) ? '' : ' (gone)'}${k === 'dnsmasq' && st.faults.some((f) => f.name === 'dns-down') ? ' (frozen by dns-down)' : ''}`),
+    st.api ? `api: https://127.0.0.1:${st.api.port} pid ${st.api.pid}${alive(st.api.pid) ? '' : ' (gone)'}; kubeconfig ${st.api.kubeconfig}` : 'api: not running',
+    `faults: ${st.faults.length ? st.faults.map(faultToSpec).join(' ') : 'none'}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export async function labMain(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const out = (s: string) => process.stdout.write(s);
+  const err = (s: string) => process.stderr.write(s);
+  try {
+    switch (cmd) {
+      case 'up': {
+        const o = parseUp(rest);
+        const { labUp } = await import('./dataplane/lab');
+        const r = await labUp({ config: o.config, faults: o.faults, log: (l) => err(`${l}\n`) });
+        const st = r.state;
+        out(`lab ${st.instance} up in ${(r.ms / 1000).toFixed(1)} s: ${st.nodes.length} nodes, ${st.pods.filter((p) => !p.hostNetwork).length} pods, overlay ${st.cluster.overlay}, kube-proxy ${st.cluster.kubeProxy}, NetworkPolicy ${st.cluster.networkPolicy}${st.faults.length ? `, faults ${st.faults.map(faultToSpec).join(' ')}` : ''}\n`);
+        out(`${r.kubeconfig}\n`);
+        return 0;
+      }
+      case 'down': {
+        if (rest.length) throw new Usage(`lab down takes no arguments`);
+        const { labDown } = await import('./dataplane/lab');
+        const r = await labDown();
+        out(r.wasRunning ? `lab ${labInstance()} down: stopped ${r.stopped} processes, deleted ${r.netns} network namespaces\n` : `no lab ${labInstance()} was running; nothing to do\n`);
+        return 0;
+      }
+      case 'status': {
+        const st = readState();
+        if (!st) {
+          out(`no lab ${labInstance()} is running (no ${labDir()}/state.json); start one with: packetwalk lab up\n`);
+          return 1;
+        }
+        out(formatStatus(st));
+        return 0;
+      }
+      case 'faults':
+        out(faultCatalogue());
+        return 0;
+      case 'fault': {
+        const [sub, arg, ...extra] = rest;
+        const { addFault, clearFaults } = await import('./dataplane/faults');
+        if (sub === 'add') {
+          if (!arg || extra.length) throw new Usage('lab fault add takes one SPEC, e.g. mtu-blackhole:node=worker-2');
+          const r = await addFault(labDir(), arg).catch((e: Error) => {
+            throw /unknown fault|no parameter|needs |not key=value|is not (a|another)|has no tunnel|not a TCP port/.test(e.message) ? new Usage(e.message) : e;
+          });
+          out(r.already ? `fault ${faultToSpec(r.fault)} already holds\n` : `fault ${faultToSpec(r.fault)} injected\n`);
+          return 0;
+        }
+        if (sub === 'clear') {
+          if (extra.length) throw new Usage('lab fault clear takes at most one NAME');
+          const healed = await clearFaults(labDir(), arg);
+          out(healed.length ? `healed ${healed.map(faultToSpec).join(' ')}\n` : arg ? `no fault ${arg} holds; nothing to heal\n` : 'no faults hold; nothing to heal\n');
+          return 0;
+        }
+        throw new Usage(`lab fault: use "add SPEC" or "clear [NAME]"`);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(LAB_USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new Usage(`unknown lab command "${cmd}"`);
+    }
+  } catch (e) {
+    const { LabUsageError } = await import('./dataplane/lab');
+    if (e instanceof Usage) {
+      err(`packetwalk lab: ${e.message}\n\n${LAB_USAGE}`);
+      return 2;
+    }
+    if (e instanceof LabFileError || e instanceof LabUsageError) {
+      err(`packetwalk lab ${cmd}: ${e.message}\n`);
+      return 2;
+    }
+    err(`packetwalk lab ${cmd}: ${(e as Error).message}\n`);
+    return 1;
+  }
 }

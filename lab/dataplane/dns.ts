@@ -1,0 +1,104 @@
+// Cluster DNS: dnsmasq in the CoreDNS pod's netns, reached through the kube-dns ClusterIP by the
+// kube-proxy rules, answering `<svc>.<ns>.svc.cluster.local` like CoreDNS's kubernetes plugin (the
+// ClusterIP; headless: the ready endpoints), SRV for named ports, NXDOMAIN for every other name (as a
+// CoreDNS with a working upstream answers for names that do not exist). Each pod's resolv.conf and
+// hosts are written as the kubelet writes them, into /etc/netns/<pod netns>/ for `ip netns exec`.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DNS_DOMAIN } from '../objects';
+import type { KubeObject, LabPod, LabState } from '../types';
+import { logPath, startDaemon } from './daemons';
+
+type Obj = Record<string, unknown>;
+
+export const ETC_NETNS = '/etc/netns';
+
+export const dnsPod = (st: LabState): LabPod => {
+  const p = st.pods.find((x) => x.namespace === 'kube-system' && x.name.startsWith('coredns-'));
+  if (!p) throw new Error('the lab has no CoreDNS pod');
+  return p;
+};
+
+export const kubeDnsIP = (st: LabState): string => {
+  const svc = st.objects.find((o) => o.kind === 'Service' && o.metadata.namespace === 'kube-system' && o.metadata.name === 'kube-dns');
+  return (svc?.spec as Obj).clusterIP as string;
+};
+
+/** dnsmasq's configuration for the cluster's Services (pure). */
+export function dnsmasqConfig(st: LabState): string {
+  const lines = [
+    '# packetwalk lab cluster DNS (the CoreDNS pod of this lab)',
+    'no-resolv',
+    'no-hosts',
+    'no-negcache',
+    'local-ttl=30',
+    'bind-interfaces',
+    `listen-address=${dnsPod(st).ip},127.0.0.1`,
+    // Every name we do not list is NXDOMAIN (dnsmasq would say REFUSED without an upstream).
+    'address=/#/',
+  ];
+  const slices = st.objects.filter((o) => o.kind === 'EndpointSlice');
+  for (const s of st.objects.filter((o) => o.kind === 'Service')) {
+    const ns = s.metadata.namespace!;
+    const fqdn = `${s.metadata.name}.${ns}.svc.${DNS_DOMAIN}`;
+    const spec = s.spec as Obj;
+    const ips = spec.clusterIP === 'None' ? readyEndpointIPs(slices, ns, s.metadata.name) : [spec.clusterIP as string];
+    for (const ip of ips) lines.push(`host-record=${fqdn},${ip}`);
+    for (const p of (spec.ports as Obj[]) ?? []) {
+      if (p.name) lines.push(`srv-host=_${p.name}._${String(p.protocol ?? 'TCP').toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function readyEndpointIPs(slices: KubeObject[], ns: string, svc: string): string[] {
+  const out: string[] = [];
+  for (const s of slices) {
+    if (s.metadata.namespace !== ns || s.metadata.labels?.['kubernetes.io/service-name'] !== svc) continue;
+    for (const e of (s.endpoints as Obj[]) ?? []) {
+      if ((e.conditions as Obj | undefined)?.ready !== false) out.push(...((e.addresses as string[]) ?? []));
+    }
+  }
+  return [...new Set(out)];
+}
+
+export async function startDns(st: LabState): Promise<number> {
+  const conf = join(st.labDir, 'dnsmasq.conf');
+  writeFileSync(conf, dnsmasqConfig(st));
+  return startDaemon({
+    netns: dnsPod(st).netns,
+    link: join(st.labDir, `${st.instance}-dnsmasq`),
+    target: '/usr/sbin/dnsmasq',
+    args: ['--keep-in-foreground', `--conf-file=${conf}`, '--pid-file=', '--log-facility=-', '--user=root'],
+    log: logPath(st.labDir, 'dnsmasq'),
+    ready: /started, version/,
+    what: 'the cluster DNS server (dnsmasq)',
+  });
+}
+
+/** resolv.conf exactly as the kubelet writes it for a ClusterFirst pod. */
+export const resolvConf = (ns: string, dnsIP: string) => `search ${ns}.svc.${DNS_DOMAIN} svc.${DNS_DOMAIN} ${DNS_DOMAIN}\nnameserver ${dnsIP}\noptions ndots:5\n`;
+
+/** The kubelet-managed /etc/hosts of a pod. */
+export const hostsFile = (p: LabPod) =>
+  `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n${p.ip}\t${p.name}\n`;
+
+/** Writes /etc/netns/<pod netns>/{resolv.conf,hosts}; returns whether /etc/netns had to be created. */
+export function writePodEtc(st: LabState): boolean {
+  const created = !existsSync(ETC_NETNS);
+  const dnsIP = kubeDnsIP(st);
+  for (const p of st.pods) {
+    if (p.hostNetwork) continue;
+    const dir = join(ETC_NETNS, p.netns);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'resolv.conf'), resolvConf(p.namespace, dnsIP));
+    writeFileSync(join(dir, 'hosts'), hostsFile(p));
+  }
+  return created;
+}
+
+export function removePodEtc(st: Pick<LabState, 'pods'>): void {
+  for (const p of st.pods) {
+    if (!p.hostNetwork && p.netns) rmSync(join(ETC_NETNS, p.netns), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,199 @@
+// Injecting and healing the catalogue's faults (lab/faults.ts) in the running dataplane. Each breaks
+// exactly what its catalogue line says, and clearing it restores exactly the healthy configuration.
+import { checkFaultTargets, faultToSpec, parseFaultSpec, sameFault } from '../faults';
+import { UNDERLAY_MTU, underlayNetns, vtepMac } from '../objects';
+import { readState, updateState } from '../state';
+import type { LabFault, LabNode, LabPod, LabState } from '../types';
+import { dnsPod } from './dns';
+import { podRouteArgs, TUNNEL_MTU, VXLAN_DEV, VXLAN_PORT, vtepIP } from './network';
+import { syncProxy } from './proxy';
+import { inNetns, ipBatch, must, run } from './sh';
+
+/** MTUs while mtu-blackhole holds: the tunnel well below the pods' 1500 (LAB-NOTES: at 1450, 1400-byte pings still fit). */
+export const BLACKHOLE_TUNNEL_MTU = 1200;
+
+const node = (st: LabState, name: string): LabNode => {
+  const n = st.nodes.find((x) => x.name === name);
+  if (!n) throw new Error(`no node ${name} in this lab`);
+  return n;
+};
+const pod = (st: LabState, key: string): LabPod => {
+  const p = st.pods.find((x) => `${x.namespace}/${x.name}` === key && !x.hostNetwork);
+  if (!p) throw new Error(`no pod ${key} in this lab`);
+  return p;
+};
+
+/** The MAC a stale neighbor entry holds: the peer's tunnel MAC as it was before its flannel.1 was recreated. */
+export const staleMac = (instance: string, peer: string) => vtepMac(`${instance}/stale`, peer);
+
+const ipt = (n: LabNode, args: string[]) => inNetns(n.netns, ['iptables', '-w', ...args]);
+
+/** iptables rule specs of the faults that are filter rules: [chain, ...match]. */
+function filterRule(f: LabFault): [string, string[]] | null {
+  switch (f.name) {
+    case 'mtu-blackhole':
+      return ['OUTPUT', ['-p', 'icmp', '-m', 'icmp', '--icmp-type', '3/4', '-j', 'DROP']];
+    case 'overlay-blocked':
+      return ['INPUT', ['-p', 'udp', '-m', 'udp', '--dport', String(VXLAN_PORT), '-j', 'DROP']];
+    case 'node-firewall-drop':
+      return ['FORWARD', ['-p', 'tcp', '-m', 'tcp', '--dport', f.params.port, '-j', 'DROP']];
+    default:
+      return null;
+  }
+}
+
+/** Extra checks a fault needs against this lab's shape (beyond lab/faults.ts's catalogue). */
+export function checkFaultFits(st: Pick<LabState, 'cluster'>, f: LabFault): void {
+  if (f.name === 'overlay-blocked' && st.cluster.overlay !== 'vxlan') {
+    throw new Error(`fault overlay-blocked drops VXLAN (UDP ${VXLAN_PORT}); this lab routes host-gw and has no tunnel — use node-route-missing or node-firewall-drop instead`);
+  }
+}
+
+async function setMtu(st: LabState, n: LabNode, blackhole: boolean): Promise<void> {
+  // The whole path through this node's tunnel gets the bottleneck, in both directions: the tunnel
+  // device (egress from here) and the node's underlay link, where bigger frames from other nodes drop.
+  const vxlan = st.cluster.overlay === 'vxlan';
+  const link = blackhole ? (vxlan ? BLACKHOLE_TUNNEL_MTU + 50 : BLACKHOLE_TUNNEL_MTU) : UNDERLAY_MTU;
+  if (vxlan) await ipBatch(n.netns, [`link set ${VXLAN_DEV} mtu ${blackhole ? BLACKHOLE_TUNNEL_MTU : TUNNEL_MTU}`]);
+  await ipBatch(n.netns, [`link set eth0 mtu ${link}`]);
+  await ipBatch(underlayNetns(st.instance), [`link set ${n.underlayVeth} mtu ${link}`]);
+}
+
+/** Forgets learned path MTUs everywhere, so a healed path is used at full size at once. */
+async function flushRouteCaches(st: LabState): Promise<void> {
+  await Promise.all([...st.nodes.map((n) => n.netns), ...st.pods.filter((p) => !p.hostNetwork).map((p) => p.netns)].map((ns) => run(['ip', '-n', ns, 'route', 'flush', 'cache'])));
+}
+
+async function setStaleNeighbor(st: LabState, n: LabNode, peer: LabNode, stale: boolean): Promise<void> {
+  if (st.cluster.overlay === 'vxlan') {
+    const good = vtepMac(st.instance, peer.name);
+    const bad = staleMac(st.instance, peer.name);
+    const [from, to] = stale ? [good, bad] : [bad, good];
+    await ipBatch(n.netns, [`neigh replace ${vtepIP(peer)} lladdr ${to} dev ${VXLAN_DEV} nud permanent`]);
+    await must(['bridge', '-n', n.netns, '-batch', '-'], { input: `fdb del ${from} dev ${VXLAN_DEV} dst ${peer.internalIP} self\nfdb append ${to} dev ${VXLAN_DEV} dst ${peer.internalIP} self permanent\n`, what: 'stale-neighbor FDB' });
+  } else if (stale) {
+    await ipBatch(n.netns, [`neigh replace ${peer.internalIP} lladdr ${staleMac(st.instance, peer.name)} dev eth0 nud permanent`]);
+  } else {
+    await run(['ip', '-n', n.netns, 'neigh', 'del', peer.internalIP, 'dev', 'eth0']);
+  }
+}
+
+async function setHairpin(st: LabState, n: LabNode, on: boolean): Promise<void> {
+  const ports = st.pods.filter((p) => p.node === n.name && !p.hostNetwork).map((p) => `link set ${p.hostVeth} type bridge_slave hairpin ${on ? 'on' : 'off'}`);
+  await ipBatch(n.netns, ports);
+}
+
+/** Makes the dataplane show fault `f` (state.faults is the caller's). */
+export async function injectFault(st: LabState, f: LabFault): Promise<void> {
+  await setFault(st, f, true);
+}
+
+export async function healFault(st: LabState, f: LabFault): Promise<void> {
+  await setFault(st, f, false);
+}
+
+async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
+  const p = f.params;
+  const rule = filterRule(f);
+  if (rule) {
+    const n = node(st, p.node);
+    const [chain, spec] = rule;
+    if (on) await must(ipt(n, ['-I', chain, '1', ...spec]), { what: `fault ${f.name}` });
+    else await run(ipt(n, ['-D', chain, ...spec]));
+  }
+  switch (f.name) {
+    case 'mtu-blackhole':
+      await setMtu(st, node(st, p.node), on);
+      if (!on) await flushRouteCaches(st);
+      return;
+    case 'node-route-missing': {
+      const n = node(st, p.node);
+      await ipBatch(n.netns, [`route ${on ? 'del' : 'replace'} ${on ? node(st, p.to).podCIDR : podRouteArgs(st, node(st, p.to))}`]);
+      return;
+    }
+    case 'stale-neighbor':
+      return setStaleNeighbor(st, node(st, p.node), node(st, p.peer), on);
+    case 'stale-proxy-rules':
+    case 'proxy-rules-missing':
+      // rendered from state.faults by syncProxy; the caller has already updated the list
+      return syncProxy(st);
+    case 'dns-down': {
+      // Frozen, not killed: the socket stays bound, so queries are neither answered nor refused — they time out.
+      const pid = st.daemons.dnsmasq;
+      if (pid) process.kill(pid, on ? 'SIGSTOP' : 'SIGCONT');
+      else if (on) throw new Error(`the lab's DNS server (${dnsPod(st).name}) is not running`);
+      return;
+    }
+    case 'hairpin-off':
+      return setHairpin(st, node(st, p.node), !on);
+    case 'pod-default-route-missing': {
+      const q = pod(st, p.pod);
+      const n = node(st, q.node);
+      await ipBatch(q.netns, [on ? 'route del default' : `route replace default via ${n.bridgeIP} dev eth0`]);
+      return;
+    }
+    case 'veth-down': {
+      const q = pod(st, p.pod);
+      await ipBatch(node(st, q.node).netns, [`link set ${q.hostVeth} ${on ? 'down' : 'up'}`]);
+      return;
+    }
+    case 'overlay-blocked':
+    case 'node-firewall-drop':
+      return;
+    default:
+      throw new Error(`unknown fault ${f.name}`);
+  }
+}
+
+const targets = (st: LabState) => ({
+  nodes: st.nodes.map((n) => n.name),
+  services: st.objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+  pods: st.pods.filter((p) => !p.hostNetwork).map((p) => `${p.namespace}/${p.name}`),
+});
+
+/** Checks a fault against a lab (catalogue, targets, shape); throws a sentence. */
+export function checkFault(st: LabState, f: LabFault): void {
+  checkFaultTargets(f, targets(st));
+  checkFaultFits(st, f);
+}
+
+/** `lab fault add SPEC`: records the fault and injects it. Adding one that already holds is a no-op. */
+export async function addFault(labDir: string, spec: string): Promise<{ fault: LabFault; already: boolean }> {
+  const f = parseFaultSpec(spec);
+  const st0 = readState(labDir);
+  if (!st0) throw new Error(`no lab is running (no state in ${labDir}); start one with: packetwalk lab up`);
+  checkFault(st0, f);
+  if (st0.faults.some((g) => sameFault(g, f))) return { fault: f, already: true };
+  const st = updateState((s) => {
+    s.faults.push(f);
+  }, labDir);
+  try {
+    await injectFault(st, f);
+  } catch (e) {
+    updateState((s) => {
+      s.faults = s.faults.filter((g) => !sameFault(g, f));
+    }, labDir);
+    throw e;
+  }
+  return { fault: f, already: false };
+}
+
+/** `lab fault clear [NAME|SPEC]`: heals the matching faults (all when no name); returns those healed. */
+export async function clearFaults(labDir: string, which?: string): Promise<LabFault[]> {
+  const st0 = readState(labDir);
+  if (!st0) throw new Error(`no lab is running (no state in ${labDir}); start one with: packetwalk lab up`);
+  const match = (f: LabFault) => !which || f.name === which || faultToSpec(f) === which;
+  const healed = st0.faults.filter(match);
+  if (!healed.length) return [];
+  const st = updateState((s) => {
+    s.faults = s.faults.filter((f) => !match(f));
+  }, labDir);
+  // Heal in reverse order of injection; proxy faults re-render once for all.
+  let proxy = false;
+  for (const f of [...healed].reverse()) {
+    if (f.name === 'stale-proxy-rules' || f.name === 'proxy-rules-missing') proxy = true;
+    else await healFault(st, f);
+  }
+  if (proxy) await syncProxy(st);
+  return healed;
+}

@@ -1,0 +1,551 @@
+// What a cluster of the lab file's shape holds: the lab's layout (node and pod addresses, netns and veth
+// names) and every API object the controllers of a real cluster would have written — Nodes, pod status,
+// ClusterIPs, EndpointSlices, kube-dns, kube-proxy and CNI pods, the kube-proxy ConfigMap. Pure: the same
+// spec, instance and clock give the same objects.
+import { createHash } from 'node:crypto';
+import { cidrSize, nthIp, parseCidr, parseIp, subnet, formatCidr, formatIp } from './ipv4';
+import type { LabSpec } from './spec';
+import type { KubeObject, LabCluster, LabNode, LabPod } from './types';
+
+export const K8S_VERSION = 'v1.32.0';
+export const POD_MTU = 1500;
+/** Underlay MTU: room for the 50 bytes of VXLAN so the tunnel carries full 1500-byte pod packets. */
+export const UNDERLAY_MTU = 1550;
+export const DNS_DOMAIN = 'cluster.local';
+
+export interface LabLayout {
+  nodes: LabNode[];
+  pods: LabPod[];
+  objects: KubeObject[];
+}
+
+type Obj = Record<string, unknown>;
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+/** Kubernetes' random-looking name suffixes (consonants and digits), derived so a rebuild gives the same names. */
+function suffix(seed: string, n: number): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const h = sha(seed);
+  let out = '';
+  for (let i = 0; out.length < n; i += 2) out += alphabet[parseInt(h.slice(i, i + 2), 16) % alphabet.length];
+  return out;
+}
+const uid = (seed: string) => {
+  const h = sha(`uid:${seed}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+export const nodeNetns = (inst: string, node: string) => `${inst}-node-${node}`;
+export const podNetns = (inst: string, ns: string, name: string) => `${inst}-pod-${ns}-${name}`;
+export const underlayNetns = (inst: string) => `${inst}-underlay`;
+
+const RESERVED_LINKS = new Set(['lo', 'eth0', 'cni0', 'flannel.1', 'br0']);
+/** Interface names (≤15 chars) a human maps back to their pod or node; unique within `taken`. */
+export function linkName(candidates: string[], seed: string, taken: Set<string>): string {
+  for (const c of candidates) {
+    if (c.length <= 15 && !taken.has(c) && !RESERVED_LINKS.has(c)) return (taken.add(c), c);
+  }
+  const base = candidates[candidates.length - 1].slice(0, 10).replace(/[-.]+$/, '');
+  for (let i = 0; ; i++) {
+    const c = `${base}-${sha(seed + i).slice(0, 4)}`;
+    if (!taken.has(c)) return (taken.add(c), c);
+  }
+}
+
+interface PodPlan {
+  manifest: KubeObject;
+  node: LabNode;
+  ip: string; // pod IP (node IP for hostNetwork)
+  hostNetwork: boolean;
+  owner?: { kind: string; name: string };
+}
+
+/** Builds the layout and every API object. `now` stamps creation and transition times. */
+export function buildLab(spec: LabSpec, instance: string, now = new Date()): LabLayout {
+  const { cluster } = spec;
+  const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const seed = (s: string) => `${instance}/${s}`;
+  const podCidr = parseCidr(cluster.podCIDR)!;
+  const underlayLinks = new Set<string>();
+
+  const nodes: LabNode[] = cluster.nodes.map((name, i) => {
+    const c = subnet(podCidr, 24, i + 1);
+    return { name, netns: nodeNetns(instance, name), internalIP: `172.18.0.${i + 2}`, podCIDR: formatCidr(c), bridgeIP: nthIp(c, 1), underlayVeth: linkName([name], name, underlayLinks) };
+  });
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+  const nextHost = new Map(nodes.map((n) => [n.name, 2]));
+  const allocPodIP = (node: LabNode) => {
+    const i = nextHost.get(node.name)!;
+    nextHost.set(node.name, i + 1);
+    return nthIp(parseCidr(node.podCIDR)!, i);
+  };
+
+  // kube-system pods first: a real cluster starts them before any workload, so CoreDNS holds the first pod IP.
+  const plans: PodPlan[] = [];
+  const dnsNode = nodes[0];
+  const rsHash = suffix(seed('coredns-rs'), 10);
+  const corednsName = `coredns-${rsHash}-${suffix(seed('coredns-pod'), 5)}`;
+  plans.push({
+    manifest: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: corednsName, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'pod-template-hash': rsHash } },
+      spec: {
+        nodeName: dnsNode.name,
+        priorityClassName: 'system-cluster-critical',
+        containers: [
+          {
+            name: 'coredns',
+            image: 'registry.k8s.io/coredns/coredns:v1.11.3',
+            args: ['-conf', '/etc/coredns/Corefile'],
+            ports: [
+              { containerPort: 53, name: 'dns', protocol: 'UDP' },
+              { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
+              { containerPort: 9153, name: 'metrics', protocol: 'TCP' },
+            ],
+          },
+        ],
+      },
+    },
+    node: dnsNode,
+    ip: allocPodIP(dnsNode),
+    hostNetwork: false,
+    owner: { kind: 'ReplicaSet', name: `coredns-${rsHash}` },
+  });
+  const cni = cluster.networkPolicy === 'enforce'
+    ? { ds: 'kube-network-policies', labels: { app: 'kube-network-policies', 'k8s-app': 'kube-network-policies' } as Record<string, string>, image: 'registry.k8s.io/networking/kube-network-policies:v0.7.0', container: 'kube-network-policies' }
+    : { ds: 'kube-flannel-ds', labels: { app: 'flannel', 'k8s-app': 'flannel', tier: 'node' } as Record<string, string>, image: 'docker.io/flannel/flannel:v0.26.1', container: 'kube-flannel' };
+  for (const n of nodes) {
+    for (const ds of [
+      { name: 'kube-proxy', labels: { 'k8s-app': 'kube-proxy' }, image: `registry.k8s.io/kube-proxy:${K8S_VERSION}`, container: 'kube-proxy', command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', `--hostname-override=${n.name}`] },
+      { name: cni.ds, labels: cni.labels, image: cni.image, container: cni.container, command: undefined },
+    ]) {
+      plans.push({
+        manifest: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `${ds.name}-${suffix(seed(`${ds.name}/${n.name}`), 5)}`, namespace: 'kube-system', labels: { ...ds.labels, 'controller-revision-hash': suffix(seed(`${ds.name}-rev`), 10), 'pod-template-generation': '1' } },
+          spec: { nodeName: n.name, hostNetwork: true, priorityClassName: 'system-node-critical', containers: [{ name: ds.container, image: ds.image, ...(ds.command ? { command: ds.command } : {}), securityContext: { privileged: true } }] },
+        },
+        node: n,
+        ip: n.internalIP,
+        hostNetwork: true,
+        owner: { kind: 'DaemonSet', name: ds.name },
+      });
+    }
+  }
+  for (const m of spec.manifests.filter((o) => o.kind === 'Pod')) {
+    const node = nodeByName.get((m.spec as Obj).nodeName as string)!;
+    plans.push({ manifest: m, node, ip: allocPodIP(node), hostNetwork: false });
+  }
+
+  const podLinks = new Map<string, Set<string>>(nodes.map((n) => [n.name, new Set<string>()]));
+  const pods: LabPod[] = plans.map((p) => {
+    const ns = p.manifest.metadata.namespace!;
+    const name = p.manifest.metadata.name;
+    return {
+      namespace: ns,
+      name,
+      node: p.node.name,
+      netns: p.hostNetwork ? p.node.netns : podNetns(instance, ns, name),
+      ip: p.ip,
+      hostVeth: p.hostNetwork ? '' : linkName([`${ns}-${name}`, `${ns.slice(0, 4)}-${name}`, name], `${ns}/${name}`, podLinks.get(p.node.name)!),
+      ...(p.hostNetwork ? { hostNetwork: true } : {}),
+    };
+  });
+
+  const objects: KubeObject[] = [];
+  const meta = (kind: string, name: string, namespace?: string, extra: Obj = {}) => ({
+    name,
+    ...(namespace ? { namespace } : {}),
+    uid: uid(seed(`${kind}/${namespace ?? ''}/${name}`)),
+    creationTimestamp: ts,
+    ...extra,
+  });
+
+  // Namespaces: the four every cluster has, then the file's.
+  const userNs = spec.manifests.filter((o) => o.kind === 'Namespace');
+  for (const n of [...['default', 'kube-node-lease', 'kube-public', 'kube-system'].map((name) => ({ metadata: { name } }) as KubeObject), ...userNs]) {
+    const name = n.metadata.name;
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { ...meta('Namespace', name), ...n.metadata, labels: { ...(n.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+  }
+
+  for (const n of nodes) objects.push(nodeObject(n, cluster, meta, ts, instance));
+
+  for (const p of plans) objects.push(podObject(p, meta, ts, seed));
+
+  // Services with their ClusterIPs, then the EndpointSlices the EndpointSlice controller would write.
+  const svcCidr = parseCidr(cluster.serviceCIDR)!;
+  const taken = new Set<number>([svcCidr.base + 1, svcCidr.base + 10]);
+  const userSvcs = spec.manifests.filter((o) => o.kind === 'Service');
+  for (const s of userSvcs) {
+    const ip = (s.spec as Obj).clusterIP;
+    if (typeof ip === 'string' && ip !== 'None' && ip) taken.add(parseIp(ip)!);
+  }
+  const allocSvcIP = (key: string) => {
+    const size = cidrSize(svcCidr);
+    let off = 11 + (parseInt(sha(seed(`svc/${key}`)).slice(0, 8), 16) % (size - 12));
+    while (taken.has(svcCidr.base + off)) off = off + 1 >= size - 1 ? 11 : off + 1;
+    taken.add(svcCidr.base + off);
+    return formatIp(svcCidr.base + off);
+  };
+  const services: KubeObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: nthIp(svcCidr, 1), ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' }, annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' } },
+      spec: {
+        clusterIP: nthIp(svcCidr, 10),
+        selector: { 'k8s-app': 'kube-dns' },
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+          { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+        ],
+      },
+    },
+    ...userSvcs,
+  ];
+  const podObjs = objects.filter((o) => o.kind === 'Pod');
+  for (const s of services) {
+    const ns = s.metadata.namespace!;
+    const sp = s.spec as Obj;
+    const headless = sp.clusterIP === 'None';
+    const ip = headless ? 'None' : typeof sp.clusterIP === 'string' && sp.clusterIP ? sp.clusterIP : allocSvcIP(`${ns}/${s.metadata.name}`);
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { ...meta('Service', s.metadata.name, ns), ...s.metadata },
+      spec: {
+        ...sp,
+        ports: (sp.ports as Obj[]).map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })),
+        clusterIP: ip,
+        clusterIPs: [ip],
+        type: 'ClusterIP',
+        sessionAffinity: sp.sessionAffinity ?? 'None',
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+        internalTrafficPolicy: sp.internalTrafficPolicy ?? 'Cluster',
+      },
+      status: { loadBalancer: {} },
+    };
+    objects.push(svc);
+    objects.push(...endpointSlices(svc, podObjs, meta, seed));
+  }
+
+  for (const np of spec.manifests.filter((o) => o.kind === 'NetworkPolicy')) objects.push(networkPolicyObject(np, meta));
+
+  objects.push(...configMaps(cluster, meta));
+  return { nodes, pods, objects };
+}
+
+type Meta = (kind: string, name: string, namespace?: string, extra?: Obj) => KubeObject['metadata'];
+
+function nodeObject(n: LabNode, cluster: LabCluster, meta: Meta, ts: string, instance: string): KubeObject {
+  const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: ts, lastTransitionTime: ts, reason, message });
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      ...meta('Node', n.name),
+      labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' },
+      annotations: {
+        'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock',
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+        ...(cluster.overlay === 'vxlan'
+          ? {
+              'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: 1, VtepMAC: vtepMac(instance, n.name) }),
+              'flannel.alpha.coreos.com/backend-type': 'vxlan',
+              'flannel.alpha.coreos.com/kube-subnet-manager': 'true',
+              'flannel.alpha.coreos.com/public-ip': n.internalIP,
+            }
+          : {}),
+      },
+    },
+    spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR], providerID: `kind://docker/packetwalk/${n.name}` },
+    status: {
+      capacity: { cpu: '2', 'ephemeral-storage': '61202244Ki', 'hugepages-2Mi': '0', memory: '24683520Ki', pods: '110' },
+      allocatable: { cpu: '2', 'ephemeral-storage': '61202244Ki', 'hugepages-2Mi': '0', memory: '24683520Ki', pods: '110' },
+      conditions: [
+        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      addresses: [
+        { type: 'InternalIP', address: n.internalIP },
+        { type: 'Hostname', address: n.name },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: sha(`machine/${instance}/${n.name}`).slice(0, 32),
+        systemUUID: uid(`system/${instance}/${n.name}`),
+        bootID: uid(`boot/${instance}/${n.name}`),
+        kernelVersion: 'packetwalk-lab',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        containerRuntimeVersion: 'containerd://1.7.24',
+        kubeletVersion: K8S_VERSION,
+        kubeProxyVersion: K8S_VERSION,
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+    },
+  };
+}
+
+/** The deterministic MAC of a node's flannel.1 (VXLAN tunnel endpoint). */
+export function vtepMac(instance: string, node: string): string {
+  const h = sha(`vtep/${instance}/${node}`);
+  // locally administered, unicast
+  return ['0e', h.slice(0, 2), h.slice(2, 4), h.slice(4, 6), h.slice(6, 8), h.slice(8, 10)].join(':');
+}
+
+const normaliseImage = (image: string) => {
+  let i = image || 'busybox';
+  if (!i.includes(':') && !i.includes('@')) i += ':latest';
+  if (!/^[^/]+\.[^/]+\//.test(i)) i = `docker.io/${i.includes('/') ? '' : 'library/'}${i}`;
+  return i;
+};
+
+function podObject(p: PodPlan, meta: Meta, ts: string, seed: (s: string) => string): KubeObject {
+  const m = p.manifest;
+  const ns = m.metadata.namespace!;
+  const name = m.metadata.name;
+  const spec = m.spec as Obj;
+  const ann = (m.metadata.annotations ?? {}) as Record<string, string>;
+  const ready = ann['packetwalk/ready'] !== 'false';
+  const containers = (spec.containers as Obj[]).map((c) => ({
+    ...c,
+    name: c.name as string,
+    image: c.image ?? 'busybox',
+    imagePullPolicy: c.imagePullPolicy ?? (String(c.image ?? '').endsWith(':latest') || !String(c.image ?? '').includes(':') ? 'Always' : 'IfNotPresent'),
+    ...(Array.isArray(c.ports) ? { ports: (c.ports as Obj[]).map((pt) => ({ ...pt, protocol: pt.protocol ?? 'TCP' })) } : {}),
+    resources: c.resources ?? {},
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+  }));
+  const cond = (type: string, ok: boolean, extra: Obj = {}) => ({ lastProbeTime: null, lastTransitionTime: ts, status: ok ? 'True' : 'False', type, ...extra });
+  const unready = { reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]` };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...meta('Pod', name, ns),
+      ...m.metadata,
+      ...(p.owner
+        ? {
+            generateName: `${p.owner.name}-`,
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: p.owner.kind, name: p.owner.name, uid: uid(seed(`${p.owner.kind}/${ns}/${p.owner.name}`)), controller: true, blockOwnerDeletion: true }],
+          }
+        : {}),
+    },
+    spec: {
+      ...spec,
+      containers,
+      dnsPolicy: spec.dnsPolicy ?? (p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst'),
+      enableServiceLinks: spec.enableServiceLinks ?? true,
+      nodeName: p.node.name,
+      preemptionPolicy: 'PreemptLowerPriority',
+      priority: spec.priorityClassName === 'system-node-critical' ? 2000001000 : spec.priorityClassName === 'system-cluster-critical' ? 2000000000 : 0,
+      restartPolicy: spec.restartPolicy ?? 'Always',
+      schedulerName: 'default-scheduler',
+      securityContext: spec.securityContext ?? {},
+      serviceAccount: spec.serviceAccountName ?? 'default',
+      serviceAccountName: spec.serviceAccountName ?? 'default',
+      terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
+      tolerations: spec.tolerations ?? [
+        { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', operator: 'Exists', tolerationSeconds: 300 },
+        { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', operator: 'Exists', tolerationSeconds: 300 },
+      ],
+    },
+    status: {
+      phase: 'Running',
+      conditions: [
+        cond('PodReadyToStartContainers', true),
+        cond('Initialized', true),
+        cond('Ready', ready, ready ? {} : unready),
+        cond('ContainersReady', ready, ready ? {} : unready),
+        cond('PodScheduled', true),
+      ],
+      hostIP: p.node.internalIP,
+      hostIPs: [{ ip: p.node.internalIP }],
+      podIP: p.ip,
+      podIPs: [{ ip: p.ip }],
+      startTime: ts,
+      qosClass: 'BestEffort',
+      containerStatuses: containers.map((c) => ({
+        containerID: `containerd://${sha(seed(`container/${ns}/${name}/${c.name}`))}`,
+        image: normaliseImage(String(c.image)),
+        imageID: `${normaliseImage(String(c.image)).replace(/:[^:/]+$/, '')}@sha256:${sha(`image/${c.image}`)}`,
+        lastState: {},
+        name: c.name,
+        ready,
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: ts } },
+      })),
+    },
+  };
+}
+
+/** Equality-based Service selector (Services have only matchLabels semantics). */
+export const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+const isReady = (pod: KubeObject) => ((pod.status as Obj).conditions as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/** A Service port's target for one pod: the number, or the named containerPort; null when the pod lacks that name. */
+export function resolveTargetPort(svcPort: Obj, pod: KubeObject): number | null {
+  const tp = svcPort.targetPort ?? svcPort.port;
+  if (typeof tp === 'number') return tp;
+  for (const c of (pod.spec as Obj).containers as Obj[]) {
+    for (const p of (c.ports as Obj[] | undefined) ?? []) {
+      if (p.name === tp && (p.protocol ?? 'TCP') === (svcPort.protocol ?? 'TCP')) return p.containerPort as number;
+    }
+  }
+  return /^\d+$/.test(String(tp)) ? Number(tp) : null;
+}
+
+/**
+ * The EndpointSlices the EndpointSlice controller writes for a Service: the selected pods grouped by
+ * their resolved port set (a named targetPort may resolve differently per pod), ready/serving from pod
+ * readiness; a Service that selects nothing still gets one empty slice.
+ */
+export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, seed: (s: string) => string): KubeObject[] {
+  const sp = svc.spec as Obj;
+  const selector = sp.selector as Record<string, string> | undefined;
+  const ns = svc.metadata.namespace!;
+  const name = svc.metadata.name;
+  const labels: Record<string, string> = { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'kubernetes.io/service-name': name };
+  if (sp.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
+  const mk = (i: number, endpoints: Obj[], ports: Obj[]): KubeObject => {
+    const sliceName = `${name}-${suffix(seed(`eps/${ns}/${name}/${i}`), 5)}`;
+    return {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        ...meta('EndpointSlice', sliceName, ns),
+        generateName: `${name}-`,
+        generation: 1,
+        labels,
+        annotations: {},
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      addressType: 'IPv4',
+      endpoints,
+      ports,
+    };
+  };
+  if (name === 'kubernetes' && ns === 'default') {
+    // The API server's own endpoint (the kind control plane's address on the node network).
+    return [{ ...mk(0, [{ addresses: ['172.18.0.1'], conditions: { ready: true, serving: true, terminating: false } }], [{ name: 'https', port: 6443, protocol: 'TCP' }]), metadata: { ...meta('EndpointSlice', 'kubernetes', ns), generation: 1, labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' } } }];
+  }
+  if (!selector) return [];
+  const groups = new Map<string, { ports: Obj[]; endpoints: Obj[] }>();
+  const selected = pods.filter((p) => p.metadata.namespace === ns && selects(selector, p.metadata.labels ?? {}));
+  for (const pod of selected) {
+    const ports = (sp.ports as Obj[])
+      .map((p) => ({ name: p.name ?? '', port: resolveTargetPort(p, pod), protocol: p.protocol ?? 'TCP' }))
+      .filter((p) => p.port !== null);
+    const key = JSON.stringify(ports);
+    if (!groups.has(key)) groups.set(key, { ports, endpoints: [] });
+    const st = pod.status as Obj;
+    const ready = isReady(pod);
+    groups.get(key)!.endpoints.push({
+      addresses: [st.podIP],
+      conditions: { ready, serving: ready, terminating: false },
+      nodeName: (pod.spec as Obj).nodeName,
+      targetRef: { kind: 'Pod', name: pod.metadata.name, namespace: ns, uid: pod.metadata.uid },
+    });
+  }
+  if (!groups.size) return [mk(0, [], [])];
+  return [...groups.values()].map((g, i) => mk(i, g.endpoints, g.ports));
+}
+
+function networkPolicyObject(np: KubeObject, meta: Meta): KubeObject {
+  const spec = { ...(np.spec as Obj) };
+  // The API server's defaulting: Ingress always, Egress when egress rules are given.
+  if (!spec.policyTypes) spec.policyTypes = spec.egress ? ['Ingress', 'Egress'] : ['Ingress'];
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { ...meta('NetworkPolicy', np.metadata.name, np.metadata.namespace), generation: 1, ...np.metadata }, spec };
+}
+
+function configMaps(cluster: LabCluster, meta: Meta): KubeObject[] {
+  const proxyConf = [
+    'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
+    'bindAddress: 0.0.0.0',
+    `clusterCIDR: ${cluster.podCIDR}`,
+    'conntrack:',
+    '  maxPerCore: 0',
+    'iptables:',
+    '  masqueradeAll: false',
+    '  masqueradeBit: 14',
+    '  minSyncPeriod: 1s',
+    '  syncPeriod: 30s',
+    'kind: KubeProxyConfiguration',
+    'metricsBindAddress: 0.0.0.0:10249',
+    `mode: ${cluster.kubeProxy}`,
+    'nftables:',
+    '  masqueradeBit: 14',
+    '  minSyncPeriod: 1s',
+    '  syncPeriod: 30s',
+    '',
+  ].join('\n');
+  const kubeconfig = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- cluster:',
+    '    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+    '    server: https://172.18.0.1:6443',
+    '  name: default',
+    'contexts:',
+    '- context:',
+    '    cluster: default',
+    '    namespace: default',
+    '    user: default',
+    '  name: default',
+    'current-context: default',
+    'users:',
+    '- name: default',
+    '  user:',
+    '    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token',
+    '',
+  ].join('\n');
+  const corefile = `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes ${DNS_DOMAIN} in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+`;
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...meta('ConfigMap', 'kube-proxy', 'kube-system'), labels: { app: 'kube-proxy' } }, data: { 'config.conf': proxyConf, 'kubeconfig.conf': kubeconfig } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('ConfigMap', 'coredns', 'kube-system'), data: { Corefile: corefile } },
+  ];
+}
