@@ -2,7 +2,7 @@
 import { useState } from 'react';
 
 /** Copies text to the clipboard; says so for a moment (falls back to selecting a textarea on http origins). */
-export function CopyButton({ text, label, className = '' }: { text: string; label: string; className?: string }) {
+export function CopyButton({ text, label, caption = 'Copy', className = '' }: { text: string; label: string; caption?: string; className?: string }) {
   const [done, setDone] = useState(false);
   const copy = async () => {
     try {
@@ -26,7 +26,7 @@ export function CopyButton({ text, label, className = '' }: { text: string; labe
       title={label}
       className={`shrink-0 rounded border border-slate-300 px-2 py-0.5 text-xs font-medium hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800 ${className}`}
     >
-      {done ? 'Copied' : 'Copy'}
+      {done ? 'Copied' : caption}
     </button>
   );
 }

@@ -83,7 +83,7 @@ export function DiagnosisView({ id }: { id: string }) {
           </h1>
         </div>
         <div className="flex flex-wrap gap-2">
-          <CopyButton text={link} label="Copy link" className="!px-3 !py-1.5 !text-sm" />
+          <CopyButton text={link} label="Copy link" caption="Copy link" className="!px-3 !py-1.5 !text-sm" />
           <button type="button" onClick={() => void runAgain()} disabled={busy !== null || d.verdict === 'running'} className="rounded border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800" data-testid="run-again">
             {busy === 'again' ? 'Starting…' : 'Run again'}
           </button>

@@ -24,6 +24,8 @@ export interface ServerOptions {
   wallIntervalMs?: number;
   /** Next.js dev mode (compiles pages on demand); default: dev when there is no production build */
   dev?: boolean;
+  /** serve the Next.js pages (default true; API-only servers are for tests) */
+  pages?: boolean;
   /** the engine; a seam for tests */
   diagnose?: () => Promise<DiagnoseFn>;
   log?: (line: string) => void;
@@ -51,11 +53,12 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const interrupted = store.markInterrupted();
   if (interrupted) log(`serve: ${interrupted} diagnosis(es) left running by the previous server marked interrupted`);
 
+  const pages = o.pages ?? true;
   const dev = o.dev ?? !existsSync(join(ROOT, '.next', 'BUILD_ID'));
-  if (dev) log('serve: no production build (.next); running Next.js in dev mode — run `npx next build` for speed');
-  const app = next({ dev, dir: ROOT, hostname: host, port, quiet: true });
-  await app.prepare();
-  const handle = app.getRequestHandler();
+  if (pages && dev) log('serve: no production build (.next); running Next.js in dev mode — run `npx next build` for speed');
+  const app = pages ? next({ dev, dir: ROOT, hostname: host, port, quiet: true }) : null;
+  await app?.prepare();
+  const handle = app?.getRequestHandler();
 
   const diagnose = o.diagnose ?? engineDiagnose;
   const catalog = new Catalog({ kubeconfig: o.kubeconfig, context: o.context });
@@ -87,7 +90,8 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     void (async () => {
       try {
         const url = req.url ?? '/';
-        if (token && !url.startsWith('/_next/static/') && !url.startsWith('/socket.io/')) {
+        if (url.startsWith('/socket.io/')) return; // engine.io answers these itself
+        if (token && !url.startsWith('/_next/static/')) {
           const p = presentedToken(req);
           if (!tokenOk(token, p.token)) {
             const api = url.startsWith('/api/');
@@ -105,7 +109,9 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
           }
         }
         if (await handleApi(req, res, { store, runs, catalog, wall })) return;
-        await handle(req, res);
+        if (handle) return await handle(req, res);
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('pages are not served by this server\n');
       } catch (e) {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`internal error: ${(e as Error).message}`);
@@ -137,7 +143,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections?.();
       await catalog.close();
-      await app.close?.();
+      await app?.close?.();
       store.close();
     },
   };

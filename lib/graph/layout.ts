@@ -4,10 +4,10 @@
 // overlay hop is drawn as the link between the two node groups, labelled from its details.
 import type { Hop, HopId, HopStatus } from '../model';
 
-export const HOP_W = 168;
+export const HOP_W = 150;
 export const HOP_H = 84;
-const GAP = 44; // between hop boxes
-const GROUP_PAD_X = 18;
+const GAP = 30; // between hop boxes
+const GROUP_PAD_X = 12;
 const GROUP_PAD_TOP = 34; // room for the group title
 const GROUP_PAD_BOTTOM = 18;
 
@@ -54,7 +54,6 @@ export interface LayoutEdge {
   id: string;
   source: string;
   target: string;
-  label?: string;
   animated: boolean;
   data: { status: HopStatus };
 }
@@ -150,13 +149,13 @@ export function layoutPath(hops: Hop[]): PathLayout {
   for (let i = 1; i < hops.length; i++) {
     const a = hops[i - 1];
     const b = hops[i];
-    // The edge into a hop animates while that hop is being probed; it carries the overlay's label.
-    const label = b.kind === 'overlay' ? overlayLabel(b) : a.kind === 'overlay' ? overlayLabel(a) : undefined;
+    // The edge into a hop animates while that hop is being probed. The overlay hop itself is the labelled
+    // link between the node groups (its box says VXLAN/UDP 4789 or routed); edges stay unlabelled so no
+    // text overlaps the boxes.
     edges.push({
       id: `edge:${a.id}->${b.id}`,
       source: a.id,
       target: b.id,
-      ...(label ? { label } : {}),
       animated: b.status === 'running' || b.status === 'pending' && a.status === 'running',
       data: { status: b.status },
     });

@@ -91,8 +91,9 @@ export class WallScheduler {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     try {
-      const diagnose = await this.o.diagnose();
       const pins = [...this.states.values()].map((s) => s.pin);
+      if (!pins.length) return null; // nothing pinned: do not even load the engine
+      const diagnose = await this.o.diagnose();
       const queue = [...pins];
       const workers = Array.from({ length: Math.min(this.o.concurrency ?? 4, queue.length) }, async () => {
         for (let p = queue.shift(); p; p = queue.shift()) await this.probe(p, diagnose);

@@ -91,13 +91,21 @@ export class Catalog {
       nodes: ['/api/v1/nodes', () => core.listNode() as Promise<{ items: Obj[] }>],
     };
     const [path, list] = paths[kind];
-    const informer = makeInformer<Obj>(kc, path, list as never);
-    const cache: KindCache = { informer, ready: false, error: null, errorAt: 0, started: Promise.resolve() };
-    informer.on('connect', () => {
+    // `ready` means a list succeeded (the informer's 'connect' fires before it lists, and its start()
+    // resolves even when the list fails: failures arrive as 'error').
+    const listed = async () => {
+      const l = await list();
       cache.ready = true;
       cache.error = null;
-    });
+      return l;
+    };
+    const informer = makeInformer<Obj>(kc, path, listed as never);
+    const cache: KindCache = { informer, ready: false, error: null, errorAt: 0, started: Promise.resolve() };
+    let settle: () => void = () => undefined;
+    cache.started = new Promise<void>((r) => (settle = r));
+    informer.on('add', () => settle());
     informer.on('error', (err: unknown) => {
+      settle();
       cache.error = explainApiError(err, { verb: 'watch', resource: kind, context, server });
       cache.errorAt = Date.now();
       if (isRetryable(cache.error)) {
@@ -106,14 +114,12 @@ export class Catalog {
         }, RESTART_MS).unref();
       }
     });
-    cache.started = informer.start().then(
-      () => {
-        cache.ready = true;
-        cache.error = null;
-      },
+    informer.start().then(
+      () => settle(),
       (err: unknown) => {
         cache.error = explainApiError(err, { verb: 'list', resource: kind, context, server });
         cache.errorAt = Date.now();
+        settle();
       },
     );
     return cache;

@@ -1,0 +1,165 @@
+// The server's plumbing (HTTP API, store, socket.io rooms, catch-up, restart, token) with the engine replaced by
+// a scripted DiagnoseFn that emits the engine's events on a timer. The real engine and lab run in e2e/.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as ioClient } from 'socket.io-client';
+import { startServer, type RunningServer } from '../index';
+import type { DiagnoseFn } from './runs';
+import type { Diagnosis } from '../../lib/model';
+
+const fixture = JSON.parse(readFileSync(new URL('../../lib/graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'pw-srv-'));
+  cleanup.push(() => rmSync(d, { recursive: true, force: true }));
+  // a kubeconfig whose API server does not listen: the catalog reports it, runs do not need it
+  writeFileSync(join(d, 'kubeconfig'), `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: c, user: u}}]\ncurrent-context: lab\n`);
+  return d;
+}
+
+/** Emits plan, one hop:update per hop every `stepMs`, then done — the engine's event order. */
+function scripted(stepMs: number, hang = false): () => Promise<DiagnoseFn> {
+  const fn: DiagnoseFn = async (spec, opts) => {
+    const id = opts.id!;
+    const planned: Diagnosis = { ...fixture, id, spec, verdict: 'running', firstFailure: null, hops: fixture.hops.map((h) => ({ ...h, status: 'pending', evidence: [] })) };
+    opts.onEvent?.({ type: 'diagnosis:plan', payload: { id, diagnosis: planned } });
+    let seq = 0;
+    for (const h of fixture.hops) {
+      await new Promise((r) => setTimeout(r, stepMs));
+      if (opts.signal?.aborted) throw new Error('aborted');
+      opts.onEvent?.({ type: 'hop:update', payload: { id, seq: ++seq, hop: h } });
+    }
+    if (hang) await new Promise(() => undefined);
+    const done: Diagnosis = { ...fixture, id, spec, finishedAt: new Date().toISOString() };
+    opts.onEvent?.({ type: 'diagnosis:done', payload: { id, verdict: done.verdict, depth: done.depth, firstFailure: done.firstFailure, warnings: done.warnings, finishedAt: done.finishedAt } });
+    return done;
+  };
+  return async () => fn;
+}
+
+async function serve(dir: string, diagnose: () => Promise<DiagnoseFn>, extra: Partial<Parameters<typeof startServer>[0]> = {}): Promise<RunningServer> {
+  const s = await startServer({ port: 0, pages: false, dataDir: join(dir, 'data'), kubeconfig: join(dir, 'kubeconfig'), diagnose, log: () => undefined, ...extra });
+  cleanup.push(() => s.close());
+  return s;
+}
+
+async function post(s: RunningServer, body: unknown, headers: Record<string, string> = {}) {
+  const r = await fetch(`${s.url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+}
+
+async function waitFor<T>(f: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('serve HTTP API', () => {
+  it('starts a run (201), serves it as far as it got, then whole, with its bundle', async () => {
+    const s = await serve(tmp(), scripted(40));
+    const r = await post(s, { from: 'shop/frontend-0', to: 'backend.shop:80' });
+    expect(r.status).toBe(201);
+    expect(r.body.url).toBe(`${s.url}/d/${r.body.id}`);
+    const mid = (await (await fetch(`${s.url}/api/diagnoses/${r.body.id}`)).json()) as Diagnosis;
+    expect(mid.verdict).toBe('running');
+    expect(mid.hops.length).toBe(9);
+    const done = await waitFor(async () => {
+      const d = (await (await fetch(`${s.url}/api/diagnoses/${r.body.id}`)).json()) as Diagnosis;
+      return d.verdict !== 'running' ? d : undefined;
+    });
+    expect(done.verdict).toBe('degraded');
+    expect(done.firstFailure?.cause).toBe('mtu-blackhole');
+    expect(done.hops.find((h) => h.id === 'overlay')?.status).toBe('fail');
+    const md = await (await fetch(`${s.url}/api/diagnoses/${r.body.id}/bundle.md`)).text();
+    expect(md).toContain('# packetwalk evidence bundle: shop/frontend-0 → backend.shop:80');
+    expect(md).toContain('first failure: hop `overlay`, mtu-blackhole');
+    expect(md).toContain('## Route / neighbor slice');
+  });
+
+  it('answers 400 naming the field for bad input and 404 for unknown ids', async () => {
+    const s = await serve(tmp(), scripted(10));
+    expect(await post(s, { from: 'shop', to: 'x:80' })).toMatchObject({ status: 400, body: { field: 'from' } });
+    expect(await post(s, { from: 'shop/a', to: 'no spaces allowed' })).toMatchObject({ status: 400, body: { field: 'to' } });
+    expect(await post(s, { from: 'shop/a', to: 'backend:99999' })).toMatchObject({ status: 400, body: { field: 'to' } });
+    expect((await fetch(`${s.url}/api/diagnoses/nosuchid1`)).status).toBe(404);
+    expect((await fetch(`${s.url}/api/diagnoses/bad%20id`)).status).toBe(400);
+  });
+});
+
+describe('live stream', () => {
+  it('a socket that drops mid-run catches up from the store without losing hop updates', async () => {
+    const s = await serve(tmp(), scripted(60));
+    const r = await post(s, { from: 'shop/frontend-0', to: 'backend.shop:80' });
+    const id = r.body.id as string;
+    const c = ioClient(s.url, { reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    cleanup.push(() => void c.close());
+    const statuses = new Map<string, string>();
+    let seq = 0;
+    let verdict = 'running';
+    const join = () =>
+      c.emit('diagnosis:join', id, (snap: (Diagnosis & { seq?: number }) | null) => {
+        if (!snap) return;
+        for (const h of snap.hops) statuses.set(h.id, h.status);
+        seq = Math.max(seq, snap.seq ?? 0);
+        verdict = snap.verdict;
+      });
+    c.on('connect', join);
+    c.on('hop:update', (e) => {
+      if (e.seq <= seq) return;
+      seq = e.seq;
+      statuses.set(e.hop.id, e.hop.status);
+    });
+    c.on('diagnosis:done', (e) => (verdict = e.verdict));
+    await waitFor(async () => (seq >= 2 ? true : undefined));
+    c.io.engine.close(); // drop the transport; socket.io reconnects on its own
+    await waitFor(async () => (verdict !== 'running' ? true : undefined), 8000);
+    const stored = (await (await fetch(`${s.url}/api/diagnoses/${id}`)).json()) as Diagnosis;
+    expect(Object.fromEntries(statuses)).toEqual(Object.fromEntries(stored.hops.map((h) => [h.id, h.status])));
+    expect(statuses.get('overlay')).toBe('fail');
+    expect(verdict).toBe('degraded');
+  });
+});
+
+describe('restart', () => {
+  it('a run left running by a stopped server is interrupted after restart, keeping its hops', async () => {
+    const dir = tmp();
+    const s1 = await serve(dir, scripted(20, true));
+    const r = await post(s1, { from: 'shop/frontend-0', to: 'backend.shop:80' });
+    await new Promise((res) => setTimeout(res, 400));
+    await s1.close();
+    const s2 = await serve(dir, scripted(20));
+    const d = (await (await fetch(`${s2.url}/api/diagnoses/${r.body.id}`)).json()) as Diagnosis;
+    expect(d.verdict).toBe('interrupted');
+    expect(d.hops.find((h) => h.id === 'overlay')?.status).toBe('fail');
+  });
+});
+
+describe('token', () => {
+  it('refuses a non-loopback bind without PACKETWALK_TOKEN and checks it on HTTP and socket.io', async () => {
+    const dir = tmp();
+    await expect(startServer({ host: '0.0.0.0', port: 0, pages: false, dataDir: join(dir, 'd0') })).rejects.toThrow(/PACKETWALK_TOKEN/);
+    const s = await serve(dir, scripted(10), { token: 'sekrit-1234' });
+    expect((await fetch(`${s.url}/api/health`)).status).toBe(401);
+    expect((await fetch(`${s.url}/api/health`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${s.url}/api/health`, { headers: { authorization: 'Bearer sekrit-1234' } })).status).toBe(200);
+    const viaQuery = await fetch(`${s.url}/d/x?token=sekrit-1234`, { redirect: 'manual' });
+    expect(viaQuery.status).toBe(303);
+    expect(viaQuery.headers.get('set-cookie')).toMatch(/^pw_token=sekrit-1234; HttpOnly/);
+    const bad = ioClient(s.url, { reconnection: false });
+    cleanup.push(() => void bad.close());
+    await expect(new Promise((res, rej) => (bad.on('connect', () => res('connected')), bad.on('connect_error', (e) => rej(e))))).rejects.toThrow(/unauthorized/);
+    const good = ioClient(s.url, { reconnection: false, auth: { token: 'sekrit-1234' } });
+    cleanup.push(() => void good.close());
+    await expect(new Promise((res, rej) => (good.on('connect', () => res('connected')), good.on('connect_error', rej)))).resolves.toBe('connected');
+  });
+});
