@@ -122,7 +122,8 @@ export function permissionNeeded(c: Pick<ApiErrorContext, 'verb' | 'resource' | 
   return `needs ${c.verb} on ${c.resource}${c.namespace ? ` in ${c.namespace}` : ''}`;
 }
 
-export function explainApiError(err: unknown, c: ApiErrorContext): ExplainedError {
+export function explainApiError(err: unknown, ctx: ApiErrorContext): ExplainedError {
+  let c = ctx;
   const raw = rawOf(err);
   const inCtx = c.context ? ` (context ${c.context})` : '';
   const { status, message } = statusOf(err);
@@ -137,6 +138,9 @@ export function explainApiError(err: unknown, c: ApiErrorContext): ExplainedErro
   }
   if (status === 403) {
     const user = message ? /User "([^"]+)"/.exec(message)?.[1] : undefined;
+    // The server names the RBAC verb and resource it checked (PATCH is "patch", exec is "create" on pods/exec).
+    const said = message ? /cannot (\w+) resource "([^"]+)"/.exec(message) : null;
+    if (said) c = { ...c, verb: said[1], resource: said[2] };
     return {
       kind: 'forbidden',
       status,

@@ -1,0 +1,314 @@
+// The plan (DESIGN §4): source pod + target + the cluster's objects → the ordered hops of the packet's
+// real path, where each hop sits, what the objects predict there, and which probes can prove it.
+// Pure: the orchestrator (server/diagnose) runs the probes, lib/verdict judges them.
+import type { Hop, HopId, HopKind } from '../model';
+import type { ProbeArgs } from '../probes';
+import type { Target } from '../target';
+import {
+  checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, podIsReady,
+  type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
+} from '../kube';
+import type { ClusterSnapshot } from './snapshot';
+import { kubeProxyModeFromConfig, type KubeProxyMode } from './snapshot';
+
+export * from './snapshot';
+
+export interface PodEnd {
+  namespace: string;
+  name: string;
+  ip: string;
+  node: string;
+  pod: Pod;
+}
+
+export interface PlannedProbe {
+  /** unique in the plan, e.g. "src:route-get:10.244.2.5" */
+  key: string;
+  probe: string;
+  hop: HopId;
+  where: 'pod' | 'node';
+  pod?: { namespace: string; name: string };
+  node?: string;
+  args: ProbeArgs;
+  /** runs only after the resolver configuration is known (its args come from it) */
+  phase: 1 | 2;
+}
+
+export interface NamePlan {
+  name: string;
+  /** what the pod's resolver would try, in order (from the objects' default resolv.conf until the probe reads the real one) */
+  candidates: string[];
+  search: string[];
+  ndots: number;
+  /** the candidate that names a Service, if any */
+  matched?: { fqdn: string; index: number; service: string };
+  clusterDomain: string;
+}
+
+export interface ServicePlan {
+  service: Service;
+  key: string; // ns/name
+  port: ServicePort;
+  vip: string;
+  check: ServicePortCheck;
+  endpoints: ServicePortEndpoints;
+}
+
+export interface PathPlan {
+  src: PodEnd;
+  target: Target;
+  name?: NamePlan;
+  service?: ServicePlan;
+  /** the pod the path ends in (a pod target, or the chosen endpoint of a Service) */
+  dst?: PodEnd;
+  dstIP?: string;
+  dstPort?: number;
+  /** why this destination was chosen among the Service's endpoints */
+  dstChoice?: string;
+  sameNode: boolean;
+  hairpin: boolean;
+  kubeProxyMode: KubeProxyMode;
+  hops: Hop[];
+  probes: PlannedProbe[];
+}
+
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly field: 'from' | 'to',
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+export const DEFAULT_NDOTS = 5;
+
+/** The search list kubelet writes for a ClusterFirst pod. */
+export function defaultSearch(namespace: string, domain = DEFAULT_CLUSTER_DOMAIN): string[] {
+  return [`${namespace}.svc.${domain}`, `svc.${domain}`, domain];
+}
+
+/**
+ * The names a glibc/musl resolver tries for `name` (resolv.conf(5)): fewer dots than ndots → each search
+ * suffix first, then the name as is; otherwise the name first. A trailing dot means absolute.
+ * TODO(kube): switch to lib/kube's DNS search expansion when it lands; keep this signature at the call site.
+ */
+export function candidateNames(name: string, search: string[], ndots: number): string[] {
+  if (name.endsWith('.')) return [name.slice(0, -1)];
+  const dots = name.split('.').length - 1;
+  const withSearch = search.map((s) => `${name}.${s}`);
+  return dots >= ndots ? [name, ...withSearch] : [...withSearch, name];
+}
+
+/** `<svc>.<ns>.svc.<domain>` → the Service it names, if it exists. */
+export function serviceForFqdn(fqdn: string, services: readonly Service[], domain = DEFAULT_CLUSTER_DOMAIN): Service | undefined {
+  const suffix = `.svc.${domain}`;
+  if (!fqdn.endsWith(suffix)) return undefined;
+  const parts = fqdn.slice(0, -suffix.length).split('.');
+  if (parts.length !== 2) return undefined;
+  const [name, ns] = parts;
+  return services.find((s) => s.metadata?.name === name && (s.metadata?.namespace ?? 'default') === ns);
+}
+
+export function planName(name: string, srcNamespace: string, snap: ClusterSnapshot, search = defaultSearch(srcNamespace), ndots = DEFAULT_NDOTS, domain = DEFAULT_CLUSTER_DOMAIN): NamePlan {
+  const candidates = candidateNames(name, search, ndots);
+  let matched: NamePlan['matched'];
+  candidates.some((c, index) => {
+    const s = serviceForFqdn(c, snap.services, domain);
+    if (s) matched = { fqdn: c, index, service: nsName(s) };
+    return !!s;
+  });
+  return { name, candidates, search, ndots, clusterDomain: domain, ...(matched ? { matched } : {}) };
+}
+
+function podEnd(pod: Pod): PodEnd | undefined {
+  const ip = podIP(pod);
+  const node = pod.spec?.nodeName;
+  if (!ip || !node) return undefined;
+  return { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '?', ip, node, pod };
+}
+
+export function findPod(snap: ClusterSnapshot, namespace: string, name: string): Pod | undefined {
+  return snap.pods.find((p) => p.metadata?.name === name && (p.metadata?.namespace ?? 'default') === namespace);
+}
+
+const HOP_KIND: Record<HopId, HopKind> = {
+  'src-pod': 'pod', dns: 'dns', service: 'service', 'src-veth': 'veth', 'src-node': 'node',
+  overlay: 'overlay', 'dst-node': 'node', 'dst-veth': 'veth', 'dst-pod': 'pod',
+};
+
+function hop(id: HopId, label: string, node: string | undefined, expected: string, details?: Hop['details']): Hop {
+  return { id, kind: HOP_KIND[id], label, ...(node ? { node } : {}), status: 'pending', cause: null, summary: 'waiting for evidence', expected, evidence: [], ...(details ? { details } : {}) };
+}
+
+/** Chooses the endpoint the path is drawn to: the source itself when it backs the Service (hairpin), else one on another node (the longest path), else the first. */
+function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot): { dst?: PodEnd; why: string } {
+  const ready = svc.endpoints.endpoints.filter((e) => e.ready);
+  const pods = ready
+    .map((e) => {
+      const p = e.pod ? findPod(snap, e.pod.split('/')[0], e.pod.split('/')[1]) : snap.pods.find((x) => podIP(x) === e.ip);
+      const end = p ? podEnd(p) : undefined;
+      return end ? { end, port: e.port } : undefined;
+    })
+    .filter((x): x is { end: PodEnd; port: number } => !!x);
+  if (pods.length === 0) return { why: `Service ${svc.key} has no ready endpoint to draw the path to` };
+  const self = pods.find((p) => p.end.namespace === src.namespace && p.end.name === src.name);
+  if (self) return { dst: self.end, why: `${src.namespace}/${src.name} backs ${svc.key} itself, so the path is the hairpin back into it (kube-proxy may pick any of ${pods.length} endpoints; the hairpin is the one that needs proof)` };
+  const remote = pods.find((p) => p.end.node !== src.node);
+  if (remote) return { dst: remote.end, why: `of ${pods.length} ready endpoint${pods.length === 1 ? '' : 's'}, ${remote.end.namespace}/${remote.end.name} on ${remote.end.node} is drawn: the cross-node path has the most that can break; every ready endpoint is still connected to directly` };
+  return { dst: pods[0].end, why: `all ${pods.length} ready endpoint${pods.length === 1 ? ' is' : 's are'} on ${src.node}, the source's node; ${pods[0].end.namespace}/${pods[0].end.name} is drawn` };
+}
+
+/** MTU probe sizes: ICMP payloads (IP 20 + ICMP 8 on top) from a small one up to a 1500-byte packet. */
+export const PING_SIZES = [56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472];
+
+/**
+ * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
+ * no IP/node yet; a name that resolves to nothing is NOT an error: it is the dns hop's finding.
+ */
+export function planPath(srcRef: { namespace: string; name: string }, target: Target, snap: ClusterSnapshot): PathPlan {
+  const srcPod = findPod(snap, srcRef.namespace, srcRef.name);
+  if (!srcPod) {
+    const nsExists = snap.namespaces.some((n) => n.metadata?.name === srcRef.namespace);
+    throw new PlanError(nsExists ? `--from: pod ${srcRef.namespace}/${srcRef.name} not found (kubectl get pods -n ${srcRef.namespace} lists them)` : `--from: namespace ${srcRef.namespace} not found (kubectl get namespaces lists them)`, 'from');
+  }
+  const src = podEnd(srcPod);
+  if (!src) throw new PlanError(`--from: pod ${srcRef.namespace}/${srcRef.name} has no IP or node yet (phase ${srcPod.status?.phase ?? 'unknown'}); wait until it runs`, 'from');
+  if (srcPod.spec?.hostNetwork) throw new PlanError(`--from: pod ${srcRef.namespace}/${srcRef.name} uses the host network; pick a pod on the pod network`, 'from');
+  const kubeProxyMode = kubeProxyModeFromConfig(snap.kubeProxyConfig);
+
+  let name: NamePlan | undefined;
+  let service: ServicePlan | undefined;
+  let dst: PodEnd | undefined;
+  let dstIP: string | undefined;
+  let dstPort: number | undefined;
+  let dstChoice: string | undefined;
+
+  const servicePlan = (svc: Service, wantPort: number | undefined): ServicePlan | undefined => {
+    const ports = svc.spec?.ports ?? [];
+    const sp = wantPort !== undefined ? findServicePort(svc, wantPort) : ports.length === 1 ? ports[0] : undefined;
+    if (!sp) {
+      const list = ports.map((p) => p.port).join(', ') || 'none';
+      throw new PlanError(
+        wantPort !== undefined ? `--to: Service ${nsName(svc)} has no port ${wantPort}; its ports: ${list}` : `--to: Service ${nsName(svc)} has ports ${list}; add the one to use, e.g. --to ${target.text}:${ports[0]?.port ?? 80}`,
+        'to',
+      );
+    }
+    const vip = svc.spec?.clusterIP;
+    if (!vip || vip === 'None') return undefined; // headless: the name resolves to pods directly
+    return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices) };
+  };
+
+  if (target.kind === 'pod') {
+    const p = findPod(snap, target.namespace, target.name);
+    if (!p) throw new PlanError(`--to: pod ${target.namespace}/${target.name} not found (kubectl get pods -n ${target.namespace})`, 'to');
+    dst = podEnd(p);
+    if (!dst) throw new PlanError(`--to: pod ${target.namespace}/${target.name} has no IP or node yet; wait until it runs`, 'to');
+    dstIP = dst.ip;
+    dstPort = target.port;
+  } else if (target.kind === 'ip') {
+    dstIP = target.ip;
+    dstPort = target.port;
+    const svc = snap.services.find((s) => s.spec?.clusterIP === target.ip);
+    if (svc) service = servicePlan(svc, target.port);
+    else {
+      const p = snap.pods.find((x) => podIP(x) === target.ip && !x.spec?.hostNetwork);
+      if (p) dst = podEnd(p);
+    }
+  } else {
+    name = planName(target.name, src.namespace, snap);
+    if (name.matched) {
+      const svc = snap.services.find((s) => nsName(s) === name!.matched!.service)!;
+      service = servicePlan(svc, target.port);
+      if (!service) throw new PlanError(`--to: Service ${nsName(svc)} is headless (no ClusterIP); target one of its pods with pod:NS/NAME:PORT`, 'to');
+    }
+    dstPort = target.port ?? service?.port.port;
+  }
+  if (service) {
+    dstIP ??= service.vip;
+    const choice = chooseEndpoint(src, service, snap);
+    dst = choice.dst;
+    dstChoice = choice.why;
+    dstPort = target.port ?? service.port.port;
+  }
+  const hairpin = !!(service && dst && dst.namespace === src.namespace && dst.name === src.name);
+  const sameNode = !dst || dst.node === src.node;
+  // Where the packet finally goes: the endpoint's port when a Service is in between.
+  const endpointPort = service && dst ? service.endpoints.endpoints.find((e) => e.ip === dst!.ip)?.port : dstPort;
+
+  const hops: Hop[] = [];
+  const srcLabel = `${src.namespace}/${src.name} ${src.ip}`;
+  hops.push(hop('src-pod', srcLabel, src.node, `eth0 with ${src.ip} and a default route (pod status)`));
+  if (name) {
+    hops.push(hop('dns', `DNS ${name.name}`, undefined, name.matched ? `${name.matched.fqdn} → ${snap.services.find((s) => nsName(s) === name!.matched!.service)?.spec?.clusterIP} (candidate ${name.matched.index + 1} of ${name.candidates.length})` : `no Service matches any of ${name.candidates.join(', ')}`, { candidates: name.candidates }));
+  }
+  if (service) {
+    hops.push(
+      hop('service', `Service ${service.key} ${service.vip}:${service.port.port}`, undefined, service.endpoints.ready.length ? `${service.vip}:${service.port.port} → ${service.endpoints.ready.join(', ')} (EndpointSlice ready endpoints)` : `${service.vip}:${service.port.port} → no ready endpoint`, {
+        vip: `${service.vip}:${service.port.port}`,
+        endpoints: service.endpoints.ready,
+        mode: kubeProxyMode === 'unknown' ? 'none' : kubeProxyMode,
+      }),
+    );
+  }
+  hops.push(hop('src-veth', `veth of ${src.name}`, src.node, 'the host side of the pod\'s veth is up'));
+  hops.push(hop('src-node', `node ${src.node}`, src.node, dst ? `a route from ${src.node} toward ${dst.ip}${service ? ' after kube-proxy\'s DNAT' : ''}` : 'a route toward the destination'));
+  if (dst && !sameNode) {
+    hops.push(hop('overlay', `${src.node} → ${dst.node}`, undefined, `tunnel or routed path from ${src.node} to ${dst.node}`));
+    hops.push(hop('dst-node', `node ${dst.node}`, dst.node, `a route from ${dst.node} to ${dst.ip} and back to ${src.ip}`));
+  }
+  if (dst) {
+    hops.push(hop('dst-veth', `veth of ${dst.name}`, dst.node, "the host side of the pod's veth is up"));
+    hops.push(hop('dst-pod', `${dst.namespace}/${dst.name} ${dst.ip}${endpointPort ? `:${endpointPort}` : ''}`, dst.node, endpointPort ? `a listener on ${dst.ip}:${endpointPort} or 0.0.0.0:${endpointPort}` : 'the pod answers'));
+  }
+
+  // --- probes ---
+  const probes: PlannedProbe[] = [];
+  const srcP = { namespace: src.namespace, name: src.name };
+  const add = (p: Omit<PlannedProbe, 'key' | 'phase'> & { phase?: 1 | 2 }) => {
+    const key = [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
+    if (!probes.some((x) => x.key === key)) probes.push({ phase: 1, ...p, key });
+  };
+  add({ probe: 'addr', hop: 'src-pod', where: 'pod', pod: srcP, args: {} });
+  if (name) {
+    add({ probe: 'resolv-conf', hop: 'dns', where: 'pod', pod: srcP, args: {} });
+    for (const c of name.candidates) add({ probe: 'dig', hop: 'dns', where: 'pod', pod: srcP, args: { name: c }, phase: 2 });
+  }
+  const firstIP = dstIP ?? dst?.ip;
+  if (firstIP) add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: firstIP } });
+  if (dstIP && dstPort) add({ probe: 'tcp-connect', hop: service ? 'service' : 'dst-pod', where: 'pod', pod: srcP, args: { ip: dstIP, port: dstPort } });
+  if (service) {
+    for (const e of service.endpoints.endpoints.filter((x) => x.ready)) add({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod: srcP, args: { ip: e.ip, port: e.port } });
+  }
+  add({ probe: 'node-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });
+  add({ probe: 'bridge-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });
+  add({ probe: 'iptables-save', hop: 'src-node', where: 'node', node: src.node, args: {} });
+  add({ probe: 'nft-ruleset', hop: 'src-node', where: 'node', node: src.node, args: {} });
+  add({ probe: 'sysctl', hop: 'src-node', where: 'node', node: src.node, args: {} });
+  if (dst) {
+    if (!hairpin) {
+      add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: dst.ip } });
+      add({ probe: 'node-route-get', hop: 'src-node', where: 'node', node: src.node, args: { ip: dst.ip } });
+      for (const size of PING_SIZES) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
+    }
+    const dstP = { namespace: dst.namespace, name: dst.name };
+    add({ probe: 'ss-listen', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
+    if (!hairpin) add({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod: dstP, args: { ip: src.ip } });
+    if (!sameNode) {
+      add({ probe: 'neigh', hop: 'overlay', where: 'node', node: src.node, args: {} });
+      add({ probe: 'fdb', hop: 'overlay', where: 'node', node: src.node, args: {} });
+      add({ probe: 'node-link', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
+      add({ probe: 'node-route-get', hop: 'dst-node', where: 'node', node: dst.node, args: { ip: src.ip } });
+      add({ probe: 'iptables-save', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
+      add({ probe: 'nft-ruleset', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
+      add({ probe: 'sysctl', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
+      add({ probe: 'neigh', hop: 'overlay', where: 'node', node: dst.node, args: {} });
+      add({ probe: 'fdb', hop: 'overlay', where: 'node', node: dst.node, args: {} });
+    }
+  }
+  return { src, target, ...(name ? { name } : {}), ...(service ? { service } : {}), ...(dst ? { dst } : {}), ...(dstIP ? { dstIP } : {}), ...(dstPort ? { dstPort } : {}), ...(dstChoice ? { dstChoice } : {}), sameNode, hairpin, kubeProxyMode, hops, probes };
+}
+
+/** Unused-probe guard for callers: is the pod ready per its conditions (for sentences). */
+export { podIsReady };

@@ -1,0 +1,737 @@
+// The verdict (like Headlamp's getPodDiagnostics: pure, findings in → statuses and sentences out).
+// Each hop is judged from what the objects predict (plan: `expected`) beside what its probes saw
+// (`observed`); a disagreement is the finding. The root cause is the first failing check in the seeds'
+// bottom-up falsification order, while every probe already ran concurrently. No evidence → `skip`
+// with the reason, never `pass`.
+import type { Depth, Diagnosis, Evidence, Finding, Hop, HopId, Verdict } from '../model';
+import type { CauseCode, WarningCause } from '../causes';
+import { CAUSES, nextStepFor } from '../causes';
+import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
+import { candidateNames } from '../plan';
+import { compareWithEndpoints, evaluate, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
+import { parseIptablesSave } from '../parse/iptablesSave';
+import { parseNft, findNftTable } from '../parse/nft';
+import {
+  readBridgeLinks, readConnect, readDig, readFdb, readIpLinks, readListeners, readNeigh, readPing, readResolvConf, readRouteGet, readSysctl,
+  type ConnectOutcome, type IpLink,
+} from './read';
+
+/** One probe as it ran (or why it could not). */
+export interface ProbeRun {
+  key: string;
+  probe: string;
+  hop: HopId;
+  /** 'pod shop/frontend-0' | 'node worker-1' */
+  location: string;
+  argv: string[];
+  reproduce: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+  /** set when the probe did not run: the sentence (e.g. "needs create on pods/ephemeralcontainers in shop") */
+  notRun?: string;
+}
+
+export type Runs = ReadonlyMap<string, ProbeRun>;
+
+interface Problem {
+  hop: HopId;
+  cause: CauseCode;
+  reason: string;
+  rank: number;
+  observed?: string;
+}
+
+interface Warn {
+  hop: HopId;
+  cause: WarningCause;
+  reason: string;
+}
+
+/** The seeds' bottom-up falsification order: lower ranks are closer to the root. */
+const RANK: Record<CauseCode, number> = {
+  'pod-network': 10, 'veth-down': 20, 'dns-timeout': 30, 'dns-nxdomain': 30, 'dns-wrong-answer': 30,
+  'no-endpoints': 40, 'port-mismatch': 41, 'proxy-rules-missing': 50, 'proxy-rules-stale': 51, 'policy-denied': 60,
+  hairpin: 65, 'node-route': 70, 'node-firewall': 72, 'neighbor-stale': 80, 'overlay-blocked': 81, 'mtu-blackhole': 90,
+  'app-not-listening': 100,
+};
+
+/** Tunnel encapsulation overhead of VXLAN over IPv4: outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
+export const VXLAN_OVERHEAD = 50;
+
+function runsOf(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun[] {
+  return plan.probes.filter(pred).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r && !r.notRun);
+}
+function one(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun | undefined {
+  return runsOf(plan, runs, pred)[0];
+}
+const onPod = (ns: string, name: string, probe: string, ip?: string) => (p: PlannedProbe) => p.probe === probe && p.pod?.namespace === ns && p.pod?.name === name && (ip === undefined || p.args.ip === ip);
+const onNode = (node: string, probe: string, ip?: string) => (p: PlannedProbe) => p.probe === probe && p.node === node && (ip === undefined || p.args.ip === ip);
+
+/** Context shared by the hop judges. */
+interface Ctx {
+  plan: PathPlan;
+  runs: Runs;
+  snap: ClusterSnapshot;
+  depth: Depth;
+  problems: Problem[];
+  warnings: Warn[];
+  /** per hop: sentences of what was observed, evidence findings by probe key */
+  observed: Map<HopId, string[]>;
+  findings: Map<string, string>;
+  policy?: PolicyEvaluation;
+  /** the end-to-end connect of the target as the app dials it */
+  connect?: ConnectOutcome;
+  directConnect: Map<string, ConnectOutcome>;
+  serviceDetails?: Record<string, string>;
+  overlayDetails?: Record<string, string | number>;
+}
+
+function observe(c: Ctx, hop: HopId, s: string) {
+  const l = c.observed.get(hop) ?? [];
+  l.push(s);
+  c.observed.set(hop, l);
+}
+function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string) {
+  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank: RANK[cause] });
+}
+function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string) {
+  if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason });
+}
+function finding(c: Ctx, r: ProbeRun | undefined, s: string) {
+  if (r) c.findings.set(r.key, s);
+}
+
+// ------------------------------------------------------------------ src-pod / dst-pod network ----
+
+function podInterface(links: IpLink[] | null): IpLink | undefined {
+  return links?.find((l) => l.ifname === 'eth0') ?? links?.find((l) => l.ifname !== 'lo' && l.addrs.some((a) => a.family === 'inet'));
+}
+
+function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, ip: string, toward: string | undefined) {
+  const addr = one(c.plan, c.runs, onPod(ns, name, 'addr'));
+  if (addr) {
+    const eth = podInterface(readIpLinks(addr.stdout));
+    if (!eth) {
+      finding(c, addr, 'no interface with an IPv4 address besides lo');
+      problem(c, hop, 'pod-network', `${ns}/${name} has no network interface with an address (only lo)`);
+    } else {
+      const v4 = eth.addrs.find((a) => a.family === 'inet');
+      const up = eth.flags.includes('UP');
+      const s = `${eth.ifname} ${up ? 'up' : 'DOWN'}${eth.operstate && eth.operstate !== 'UP' ? ` (${eth.operstate})` : ''}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
+      finding(c, addr, s);
+      observe(c, hop, s);
+      if (!v4) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} has no IPv4 address (the pod status says ${ip})`);
+      else if (v4.local !== ip) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} has ${v4.local}, the pod status says ${ip}`);
+      else if (!up) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} is down`);
+    }
+  }
+  if (toward) {
+    const rg = one(c.plan, c.runs, onPod(ns, name, 'route-get', toward));
+    if (rg) {
+      const r = readRouteGet(rg.stdout);
+      if (!r) {
+        const why = (rg.stderr.trim().split('\n')[0] || 'no route').replace(/^RTNETLINK answers: /, '');
+        finding(c, rg, `no route to ${toward}: ${why}`);
+        observe(c, hop, `no route to ${toward} (${why})`);
+        problem(c, hop, 'pod-network', `${ns}/${name} has no route to ${toward}: "${why}" — the pod lacks its default route`);
+      } else {
+        const s = `to ${toward}: ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}${r.prefsrc ? ` src ${r.prefsrc}` : ''}`;
+        finding(c, rg, s);
+        observe(c, hop, s);
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ veth ----
+
+function hostVeth(c: Ctx, ns: string, name: string, node: string): { veth?: IpLink; nodeLinks?: IpLink[]; run?: ProbeRun } {
+  const addr = one(c.plan, c.runs, onPod(ns, name, 'addr'));
+  const nl = one(c.plan, c.runs, onNode(node, 'node-link'));
+  if (!nl) return {};
+  const nodeLinks = readIpLinks(nl.stdout) ?? [];
+  const eth = addr ? podInterface(readIpLinks(addr.stdout)) : undefined;
+  // The pod's eth0 names its peer's ifindex in the node's netns (eth0@ifN): the host-side veth.
+  const veth = eth?.link_index !== undefined ? nodeLinks.find((l) => l.ifindex === eth.link_index) : undefined;
+  return { veth, nodeLinks, run: nl };
+}
+
+function judgeVeth(c: Ctx, hop: 'src-veth' | 'dst-veth', ns: string, name: string, node: string) {
+  const { veth, run } = hostVeth(c, ns, name, node);
+  if (!run) return;
+  if (!veth) {
+    observe(c, hop, `could not match ${ns}/${name}'s eth0 to a veth on ${node}`);
+    return;
+  }
+  const up = veth.flags.includes('UP');
+  const s = `${veth.ifname} on ${node}: ${up ? 'up' : 'DOWN'}${veth.master ? `, in bridge ${veth.master}` : ''}, mtu ${veth.mtu}`;
+  observe(c, hop, s);
+  finding(c, run, s);
+  if (!up) problem(c, hop, 'veth-down', `the host side of ${ns}/${name}'s veth, ${veth.ifname} on ${node}, is down (state ${veth.operstate ?? 'DOWN'})`);
+}
+
+function judgeHairpin(c: Ctx) {
+  const { plan } = c;
+  if (!plan.hairpin) return;
+  const { veth } = hostVeth(c, plan.src.namespace, plan.src.name, plan.src.node);
+  const bl = one(plan, c.runs, onNode(plan.src.node, 'bridge-link'));
+  if (!veth || !bl) return;
+  const port = readBridgeLinks(bl.stdout)?.find((p) => p.ifname === veth.ifname);
+  if (port?.hairpin === undefined) return;
+  const s = `bridge port ${veth.ifname}: hairpin ${port.hairpin ? 'on' : 'off'}`;
+  finding(c, bl, s);
+  observe(c, 'src-veth', s);
+  if (!port.hairpin) {
+    if (c.connect && c.connect !== 'open') problem(c, 'src-veth', 'hairpin', `${plan.src.namespace}/${plan.src.name} reaches its own Service ${plan.service?.key} only back through its own bridge port, and hairpin is off on ${veth.ifname} (${plan.src.node}): the packet cannot turn around`);
+  }
+}
+
+// ------------------------------------------------------------------ DNS ----
+
+function judgeDns(c: Ctx) {
+  const { plan } = c;
+  const name = plan.name;
+  if (!name) return;
+  const rc = one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'resolv-conf'));
+  let candidates = name.candidates;
+  if (rc) {
+    const conf = readResolvConf(rc.stdout);
+    candidates = candidateNames(name.name, conf.search, conf.ndots);
+    finding(c, rc, `nameserver ${conf.nameservers.join(', ') || 'none'}; search ${conf.search.join(' ') || '(none)'}; ndots ${conf.ndots}`);
+  }
+  const digs = candidates.map((cand) => ({ cand, run: one(plan, c.runs, (p) => p.probe === 'dig' && p.args.name === cand) }));
+  const ran = digs.filter((d) => d.run);
+  const vip = plan.service?.vip;
+  if (ran.length === 0) {
+    if (name.matched) observe(c, 'dns', `objects: ${name.matched.fqdn} is Service ${name.matched.service}`);
+    else if (isClusterName(name.name, name.clusterDomain) || !name.name.includes('.')) {
+      problem(c, 'dns', 'dns-nxdomain', `no Service matches "${name.name}" from namespace ${plan.src.namespace}: the resolver would try ${candidates.join(', ')} and none is a Service${shortNameHint(c)}`);
+    }
+    return;
+  }
+  const lines: string[] = [];
+  let resolvedAt = -1;
+  let answer: string[] = [];
+  let timeouts = 0;
+  for (const [i, d] of digs.entries()) {
+    if (!d.run) continue;
+    const r = readDig(d.run.stdout, d.run.exitCode);
+    const line = r.timedOut ? `${d.cand}: no answer (timed out)` : `${d.cand}: ${r.status ?? '?'}${r.answers.length ? ` ${r.answers.join(',')}` : ''}${r.queryMs !== undefined ? ` in ${r.queryMs} ms` : ''}${r.server ? ` from ${r.server}` : ''}`;
+    finding(c, d.run, line);
+    lines.push(line);
+    if (r.timedOut) timeouts++;
+    if (resolvedAt < 0 && r.status === 'NOERROR' && r.answers.length) {
+      resolvedAt = i;
+      answer = r.answers;
+    }
+  }
+  observe(c, 'dns', lines.join('; '));
+  if (resolvedAt >= 0) {
+    if (vip && !answer.includes(vip)) problem(c, 'dns', 'dns-wrong-answer', `${candidates[resolvedAt]} resolves to ${answer.join(', ')}, but Service ${plan.service?.key} has ClusterIP ${vip}`);
+    if (resolvedAt > 0) {
+      const queries = (resolvedAt + 1) * 2;
+      warn(c, 'dns', 'ndots-amplification', `"${name.name}" has fewer than ${readResolvConf(rc?.stdout ?? '').ndots || 5} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${candidates.slice(0, resolvedAt).join(', ')}): ${queries} queries (A and AAAA each) for one lookup`);
+    }
+    return;
+  }
+  if (timeouts > 0 && timeouts === ran.length) {
+    const why = dnsPolicyDenial(c);
+    if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
+    else problem(c, 'dns', 'dns-timeout', `the resolver ${rc ? readResolvConf(rc.stdout).nameservers.join(', ') : ''} answered none of ${ran.length} queries (each waited 2 s): cluster DNS is not answering`);
+    return;
+  }
+  problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`);
+}
+
+function isClusterName(n: string, domain: string) {
+  return n.endsWith(`.${domain}`) || n.endsWith(`.${domain}.`) || /\.svc$/.test(n);
+}
+
+/** A short name that exists as a Service in another namespace: say so. */
+function shortNameHint(c: Ctx): string {
+  const n = c.plan.name?.name ?? '';
+  const first = n.split('.')[0];
+  const elsewhere = c.snap.services.filter((s) => s.metadata?.name === first && (n.split('.').length === 1 || !c.plan.name?.matched)).map(nsName);
+  return elsewhere.length ? `; a Service named ${first} exists in ${elsewhere.join(', ')} — a short name only resolves in its own namespace, use ${first}.${elsewhere[0].split('/')[0]}` : '';
+}
+
+/** Does an egress policy of the source deny DNS (UDP 53 to the cluster DNS pods)? */
+function dnsPolicyDenial(c: Ctx): string | undefined {
+  const dnsSvc = c.snap.services.find((s) => s.metadata?.namespace === 'kube-system' && s.metadata?.name === 'kube-dns');
+  const sp = dnsSvc?.spec?.ports?.find((p) => (p.protocol ?? 'TCP').toUpperCase() === 'UDP') ?? dnsSvc?.spec?.ports?.[0];
+  if (!dnsSvc || !sp) return undefined;
+  const eps = endpointsForServicePort(dnsSvc, sp, c.snap.endpointSlices).endpoints;
+  const dnsPods = eps.map((e) => c.snap.pods.find((p) => p.status?.podIP === e.ip)).filter((p): p is Pod => !!p);
+  const targets = dnsPods.length ? dnsPods.map((pod) => ({ pod })) : eps.map((e) => ({ ip: e.ip }));
+  for (const dst of targets) {
+    const ev = evaluate({ src: { pod: c.plan.src.pod }, dst, protocol: (sp.protocol ?? 'UDP').toUpperCase(), port: eps[0]?.port ?? 53 }, c.snap.policies, c.snap.pods, c.snap.namespaces);
+    if (!ev.egress.allowed) return ev.egress.reason ?? ev.sentence;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ Service + kube-proxy ----
+
+function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'none' | 'unread' } {
+  const ipt = one(c.plan, c.runs, onNode(node, 'iptables-save'));
+  const nft = one(c.plan, c.runs, onNode(node, 'nft-ruleset'));
+  if (!ipt && !nft) return { detected: 'unread' };
+  const want = c.plan.kubeProxyMode;
+  const tryNft = (): ReturnType<typeof proxyDump> | undefined => {
+    if (!nft || nft.exitCode !== 0) return undefined;
+    const rs = parseNft(nft.stdout);
+    if (rs.ok && findNftTable(rs.value, 'ip', 'kube-proxy')) return { dump: { mode: 'nftables', ruleset: rs.value }, run: nft, detected: 'nftables' };
+    return undefined;
+  };
+  const tryIpt = (): ReturnType<typeof proxyDump> | undefined => {
+    if (!ipt || ipt.exitCode !== 0 || !/:KUBE-SERVICES /.test(ipt.stdout)) return undefined;
+    const s = parseIptablesSave(ipt.stdout);
+    return s.ok ? { dump: { mode: 'iptables', save: s.value }, run: ipt, detected: 'iptables' } : undefined;
+  };
+  const found = want === 'nftables' ? (tryNft() ?? tryIpt()) : (tryIpt() ?? tryNft());
+  return found ?? { detected: 'none', run: ipt ?? nft };
+}
+
+function judgeService(c: Ctx) {
+  const { plan } = c;
+  const svc = plan.service;
+  if (!svc) return;
+  const check = svc.check;
+  const ready = svc.endpoints.ready;
+  observe(c, 'service', `EndpointSlice: ${ready.length ? ready.join(', ') : 'no ready endpoint'}${svc.endpoints.notReady.length ? ` (not ready: ${svc.endpoints.notReady.join(', ')})` : ''}`);
+  if (check.problem) {
+    problem(c, 'service', check.problem.cause, check.problem.sentence);
+  } else if (ready.length === 0) {
+    problem(c, 'service', 'no-endpoints', `Service ${svc.key} has no ready endpoint in its EndpointSlices`);
+  }
+  const { dump, run, detected } = proxyDump(c, plan.src.node);
+  if (detected === 'unread') return;
+  if (detected === 'none' || !dump) {
+    warn(c, 'service', 'proxy-mode-unknown', `no kube-proxy rules on ${plan.src.node} (no KUBE-SERVICES in iptables-save, no table ip kube-proxy in nft, no IPVS): the cluster may replace kube-proxy (e.g. Cilium); inspect it with \`cilium bpf lb list\``);
+    finding(c, run, 'no kube-proxy rules found');
+    return;
+  }
+  const trace = traceService(dump, svc.vip, svc.port.port, svc.port.protocol ?? 'TCP');
+  const cmp = compareWithEndpoints(trace, ready);
+  finding(c, run, cmp.sentence);
+  observe(c, 'service', `kube-proxy (${dump.mode}) on ${plan.src.node}: ${cmp.sentence}`);
+  c.serviceDetails = { chain: trace.chains.filter((x) => /KUBE-SVC|service-/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
+  if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `${cmp.sentence.replace(/\.$/, '')} on node ${plan.src.node}`);
+  else if (cmp.status === 'stale') problem(c, 'service', 'proxy-rules-stale', `on node ${plan.src.node}: ${cmp.sentence}`);
+}
+
+// ------------------------------------------------------------------ policy ----
+
+function judgePolicy(c: Ctx) {
+  const { plan } = c;
+  if (!plan.dst || !plan.dstPort) return;
+  const port = plan.service ? (plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port ?? plan.dstPort) : plan.dstPort;
+  const ev = evaluate({ src: { pod: plan.src.pod }, dst: { pod: plan.dst.pod }, protocol: (plan.service?.port.protocol ?? 'TCP').toUpperCase(), port }, c.snap.policies, c.snap.pods, c.snap.namespaces);
+  c.policy = ev;
+  const hop: HopId = !ev.egress.allowed ? 'src-pod' : 'dst-pod';
+  if (ev.allowed) {
+    if (ev.egress.isolated || ev.ingress.isolated) observe(c, hop, ev.sentence);
+    return;
+  }
+  const blocked = c.directConnect.get(`${plan.dst.ip}:${port}`) ?? c.connect;
+  if (c.depth === 'config' || blocked === undefined || blocked !== 'open') {
+    problem(c, hop, 'policy-denied', ev.sentence);
+  } else {
+    const rules = policyRulesOnNodes(c);
+    warn(c, hop, 'policy-not-enforced', `${ev.sentence.replace(/\.$/, '')} — yet the connection to ${plan.dst.ip}:${port} succeeded${rules === false ? ' and the nodes carry no NetworkPolicy rules' : ''}: the CNI does not enforce NetworkPolicy`);
+  }
+}
+
+/** Known NetworkPolicy engines' rule markers in a node's rulesets; undefined when no ruleset was read. */
+const POLICY_MARKERS = [/PACKETWALK-(ING|EGR|FORWARD)/, /\bcali-/, /KUBE-NWPLCY-/, /kube-network-policies/, /KUBE-POD-FW-/, /antrea/i];
+function policyRulesOnNodes(c: Ctx): boolean | undefined {
+  const nodes = [c.plan.src.node, c.plan.dst?.node].filter((n): n is string => !!n);
+  let read = false;
+  for (const n of nodes) {
+    for (const probe of ['iptables-save', 'nft-ruleset']) {
+      const r = one(c.plan, c.runs, onNode(n, probe));
+      if (!r || r.exitCode !== 0) continue;
+      read = true;
+      if (POLICY_MARKERS.some((m) => m.test(r.stdout))) return true;
+    }
+  }
+  return read ? false : undefined;
+}
+
+/** policies exist in a namespace of the path, and connections pass where they should be denied → see judgePolicy. Also: policies exist but the nodes have no policy rules at all. */
+function judgePolicyEnforcement(c: Ctx) {
+  if (c.depth !== 'live' || c.warnings.some((w) => w.cause === 'policy-not-enforced')) return;
+  const nss = new Set([c.plan.src.namespace, c.plan.dst?.namespace].filter(Boolean));
+  const relevant = c.snap.policies.filter((p) => nss.has(p.metadata?.namespace ?? 'default'));
+  if (!relevant.length) return;
+  if (policyRulesOnNodes(c) === false) {
+    warn(c, c.plan.dst ? 'dst-pod' : 'src-pod', 'policy-not-enforced', `NetworkPolicies ${relevant.map(nsName).join(', ')} exist in the path's namespaces, but neither node's iptables/nft rules carry any NetworkPolicy rule: the CNI does not enforce them`);
+  }
+}
+
+// ------------------------------------------------------------------ nodes, routes, firewall ----
+
+function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string | undefined) {
+  const rg = one(c.plan, c.runs, onNode(node, 'node-route-get', toward));
+  if (!rg) return;
+  const r = readRouteGet(rg.stdout);
+  const links = readIpLinks(one(c.plan, c.runs, onNode(node, 'node-link'))?.stdout ?? '') ?? [];
+  const tunnel = links.find((l) => l.kind === 'vxlan');
+  const peer = c.snap.nodes.find((n) => n.metadata?.name === towardNode);
+  const peerIPs = (peer?.status?.addresses ?? []).map((a) => a.address);
+  if (!r) {
+    const why = (rg.stderr.trim() || 'no route').replace(/^RTNETLINK answers: /, '');
+    finding(c, rg, `no route to ${toward}: ${why}`);
+    problem(c, hop, 'node-route', `${node} has no route to ${toward}${towardNode ? ` (pod CIDR of ${towardNode})` : ''}: "${why}"`);
+    return;
+  }
+  const s = `${node} → ${toward}: ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}`;
+  finding(c, rg, s);
+  observe(c, hop, s);
+  if (!towardNode || towardNode === node) return;
+  const viaTunnel = tunnel && r.dev === tunnel.ifname;
+  const viaPeer = r.gateway !== undefined && peerIPs.includes(r.gateway);
+  if (!viaTunnel && !viaPeer) {
+    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev} (the default route), not through ${tunnel ? tunnel.ifname : `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`);
+  }
+}
+
+/** A node's own DROP/REJECT for the destination port in the forward path (not kube-proxy's, not a policy's). */
+function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node', node: string, port: number | undefined) {
+  if (!port) return;
+  const ipt = one(c.plan, c.runs, onNode(node, 'iptables-save'));
+  const nft = one(c.plan, c.runs, onNode(node, 'nft-ruleset'));
+  const hits: string[] = [];
+  if (ipt?.exitCode === 0) {
+    let table = '';
+    for (const line of ipt.stdout.split('\n')) {
+      if (line.startsWith('*')) table = line.slice(1).trim();
+      if (table !== 'filter' || !line.startsWith('-A ')) continue;
+      const chain = line.split(' ')[1];
+      if (/^(KUBE-|PACKETWALK-(ING|EGR))/.test(chain)) continue;
+      if (new RegExp(`--dport ${port}\\b`).test(line) && / -j (DROP|REJECT)\b/.test(line) && !/ -d \d/.test(line.replace(/ -d 127\.0\.0\.0\/8/, ''))) hits.push(line.trim());
+    }
+  }
+  if (nft?.exitCode === 0) {
+    let table = '';
+    for (const line of nft.stdout.split('\n')) {
+      const t = /^table (\S+ \S+)/.exec(line);
+      if (t) table = t[1];
+      if (/kube-proxy|kube-network-policies/.test(table)) continue;
+      if (new RegExp(`tcp dport ${port}\\b.*\\b(drop|reject)\\b`).test(line)) hits.push(`${table}: ${line.trim()}`);
+    }
+  }
+  if (hits.length) {
+    finding(c, ipt ?? nft, `filter rule drops TCP ${port}: ${hits[0]}`);
+    problem(c, hop, 'node-firewall', `${node}'s own firewall drops forwarded TCP to port ${port}: \`${hits[0]}\``);
+  }
+}
+
+function judgeConntrack(c: Ctx, hop: 'src-node' | 'dst-node', node: string) {
+  const r = one(c.plan, c.runs, onNode(node, 'sysctl'));
+  if (!r) return;
+  const s = readSysctl(r.stdout);
+  const count = Number(s['net.netfilter.nf_conntrack_count']);
+  const max = Number(s['net.netfilter.nf_conntrack_max']);
+  if (max > 0 && Number.isFinite(count)) {
+    const pct = Math.round((count / max) * 1000) / 10;
+    finding(c, r, `conntrack ${count}/${max} (${pct}%)`);
+    if (count / max > 0.8) warn(c, hop, 'conntrack-pressure', `${node}: nf_conntrack_count ${count} of nf_conntrack_max ${max} (${pct}%, above 80%)`);
+  }
+}
+
+// ------------------------------------------------------------------ overlay ----
+
+function judgeOverlay(c: Ctx) {
+  const { plan } = c;
+  const dst = plan.dst;
+  if (!dst || plan.sameNode) return;
+  const srcLinks = readIpLinks(one(plan, c.runs, onNode(plan.src.node, 'node-link'))?.stdout ?? '') ?? [];
+  const dstLinks = readIpLinks(one(plan, c.runs, onNode(dst.node, 'node-link'))?.stdout ?? '') ?? [];
+  const srcTun = srcLinks.find((l) => l.kind === 'vxlan');
+  const dstTun = dstLinks.find((l) => l.kind === 'vxlan');
+  if (srcLinks.length || dstLinks.length) {
+    c.overlayDetails = srcTun ? { mode: 'vxlan', port: srcTun.vxlanPort ?? 4789, device: srcTun.ifname, mtu: srcTun.mtu } : { mode: 'host-gw' };
+    observe(c, 'overlay', srcTun ? `VXLAN ${srcTun.ifname} (UDP ${srcTun.vxlanPort ?? 4789}), mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}` : 'routed (host-gw): no tunnel device');
+  }
+  // Neighbor/FDB: each node's entry for the peer's tunnel endpoint must carry the peer's VTEP MAC.
+  if (srcTun && dstTun) {
+    for (const [node, peerNode, peerTun, peerLinks] of [
+      [plan.src.node, dst.node, dstTun, dstLinks],
+      [dst.node, plan.src.node, srcTun, srcLinks],
+    ] as const) {
+      const peerVtep = peerTun.addrs.find((a) => a.family === 'inet')?.local;
+      const peerIP = c.snap.nodes.find((n) => n.metadata?.name === peerNode)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
+      const fdbRun = one(plan, c.runs, onNode(node, 'fdb'));
+      const neigh = readNeigh(neighRun?.stdout ?? '')?.find((n) => n.dst === peerVtep && n.dev === (node === plan.src.node ? srcTun : dstTun).ifname);
+      const fdb = readFdb(fdbRun?.stdout ?? '')?.filter((f) => f.ifname === (node === plan.src.node ? srcTun : dstTun).ifname && f.dst);
+      void peerLinks;
+      if (neighRun && peerVtep && peerTun.address) {
+        if (neigh?.lladdr && neigh.lladdr.toLowerCase() !== peerTun.address.toLowerCase()) {
+          const s = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
+          finding(c, neighRun, s);
+          problem(c, 'overlay', 'neighbor-stale', s);
+        } else if (neigh?.lladdr) finding(c, neighRun, `${peerVtep} → ${neigh.lladdr} (matches ${peerNode}'s ${peerTun.ifname})`);
+      }
+      if (fdbRun && fdb && peerTun.address && peerIP) {
+        const entry = fdb.find((f) => f.mac.toLowerCase() === peerTun.address!.toLowerCase());
+        if (!entry) {
+          const s = `${node}'s FDB has no entry for ${peerNode}'s VTEP MAC ${peerTun.address} (entries: ${fdb.map((f) => `${f.mac}→${f.dst}`).join(', ') || 'none'})`;
+          finding(c, fdbRun, s);
+          problem(c, 'overlay', 'neighbor-stale', s);
+        } else if (entry.dst !== peerIP) {
+          const s = `${node}'s FDB sends ${peerTun.address} to ${entry.dst}, but ${peerNode} is ${peerIP}`;
+          finding(c, fdbRun, s);
+          problem(c, 'overlay', 'neighbor-stale', s);
+        } else finding(c, fdbRun, `${peerTun.address} → ${entry.dst} (${peerNode})`);
+      }
+    }
+  }
+  // Overlay drop: tunnel packets arriving at a node are filtered (UDP to the VXLAN port).
+  if (srcTun) {
+    const port = srcTun.vxlanPort ?? 4789;
+    for (const node of [dst.node, plan.src.node]) {
+      for (const probe of ['iptables-save', 'nft-ruleset']) {
+        const r = one(plan, c.runs, onNode(node, probe));
+        if (!r || r.exitCode !== 0) continue;
+        const hit = r.stdout.split('\n').find((l) => (new RegExp(`--dport ${port}\\b`).test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l)) || new RegExp(`udp dport ${port}\\b.*\\b(drop|reject)\\b`).test(l));
+        if (hit) {
+          finding(c, r, `drops VXLAN: ${hit.trim()}`);
+          problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port}: \`${hit.trim()}\``);
+        }
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ MTU ----
+
+function judgeMtu(c: Ctx) {
+  const { plan } = c;
+  if (!plan.dst || plan.hairpin) return;
+  const pings = plan.probes
+    .filter((p) => p.probe === 'ping-df')
+    .map((p) => ({ size: p.args.size!, run: c.runs.get(p.key) }))
+    .filter((x): x is { size: number; run: ProbeRun } => !!x.run && !x.run.notRun)
+    .sort((a, b) => a.size - b.size);
+  if (!pings.length) return;
+  const res = pings.map((p) => ({ ...p, r: readPing(p.run.stdout, p.run.stderr, p.run.exitCode) }));
+  for (const x of res) finding(c, x.run, `${x.size} bytes DF: ${x.r.outcome}${x.r.mtu ? ` (mtu ${x.r.mtu})` : ''}`);
+  const small = res[0];
+  if (small.r.outcome !== 'reply') return; // ICMP itself does not pass (e.g. a policy admits only TCP): MTU unknown
+  const passed = res.filter((x) => x.r.outcome === 'reply');
+  const largest = passed[passed.length - 1];
+  const firstBad = res.find((x) => x.size > largest.size);
+  const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
+  const srcAddr = readIpLinks(one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))?.stdout ?? '');
+  const podMtu = podInterface(srcAddr)?.mtu;
+  const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan') })).filter((x) => x.t);
+  const minTun = tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+  const obs = `DF pings to ${plan.dst.ip}: up to ${largest.size} bytes pass${firstBad ? `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}`}` : ''}`;
+  observe(c, hop, obs);
+  if (!firstBad || firstBad.r.outcome !== 'lost') return; // a local error or frag-needed is PMTU discovery working
+  // Silence above a size while smaller ones pass: a blackhole. Say the arithmetic.
+  const lostAll = res.filter((x) => x.size > largest.size).every((x) => x.r.outcome === 'lost');
+  if (!lostAll) return;
+  const fits = largest.size + 28;
+  const tunText = minTun ? `tunnel MTU ${minTun.t!.mtu} on ${minTun.n} (${minTun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD})` : 'a link on the path';
+  problem(c, hop, 'mtu-blackhole', `DF probes above ${largest.size} bytes (${fits}-byte packets) are lost without an ICMP error while ${small.size}-byte probes pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`);
+}
+
+// ------------------------------------------------------------------ listener ----
+
+function judgeListener(c: Ctx) {
+  const { plan } = c;
+  const dst = plan.dst;
+  if (!dst) return;
+  const port = plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === dst.ip)?.port : plan.dstPort;
+  if (!port) return;
+  const ss = one(plan, c.runs, onPod(dst.namespace, dst.name, 'ss-listen'));
+  if (!ss) return;
+  const ls = readListeners(ss.stdout).filter((l) => l.port === port);
+  const wild = ls.filter((l) => l.addr === '0.0.0.0' || l.addr === '*' || l.addr === '::' || l.addr === dst.ip);
+  if (wild.length) {
+    const s = `listening on ${wild.map((l) => `${l.addr}:${l.port}`).join(', ')}`;
+    finding(c, ss, s);
+    observe(c, 'dst-pod', s);
+    return;
+  }
+  if (ls.length) {
+    const s = `listens on ${ls.map((l) => `${l.addr}:${l.port}`).join(', ')} only (loopback): unreachable from other pods`;
+    finding(c, ss, s);
+    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} ${s}; it must listen on 0.0.0.0:${port} or ${dst.ip}:${port}`);
+    return;
+  }
+  const all = readListeners(ss.stdout);
+  const s = `nothing listens on TCP ${port}${all.length ? ` (listening: ${all.map((l) => `${l.addr}:${l.port}`).join(', ')})` : ''}`;
+  finding(c, ss, s);
+  problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${s}`);
+}
+
+// ------------------------------------------------------------------ connects ----
+
+function judgeConnects(c: Ctx) {
+  const { plan } = c;
+  for (const p of plan.probes.filter((x) => x.probe === 'tcp-connect')) {
+    const r = c.runs.get(p.key);
+    if (!r || r.notRun) continue;
+    const o = readConnect(r.stderr + r.stdout, r.exitCode, r.timedOut);
+    const target = `${p.args.ip}:${p.args.port}`;
+    finding(c, r, `TCP ${target}: ${o === 'open' ? 'connected' : o === 'refused' ? 'connection refused' : o === 'timeout' ? 'no answer within 2 s' : o}`);
+    if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = o;
+    c.directConnect.set(target, o);
+  }
+  if (c.connect !== undefined) observe(c, plan.service ? 'service' : 'dst-pod', `TCP to ${plan.dstIP}:${plan.dstPort} from ${plan.src.namespace}/${plan.src.name}: ${c.connect === 'open' ? 'connected' : c.connect}`);
+}
+
+// ------------------------------------------------------------------ assemble ----
+
+export interface Judgement {
+  hops: Hop[];
+  verdict: Verdict;
+  firstFailure: Finding | null;
+  warnings: Finding[];
+  summary: string;
+}
+
+function evidenceOf(c: Ctx, hop: HopId): Evidence[] {
+  return c.plan.probes
+    .filter((p) => p.hop === hop)
+    .map((p) => c.runs.get(p.key))
+    .filter((r): r is ProbeRun => !!r && !r.notRun)
+    .map((r) => ({
+      probe: r.probe,
+      where: r.location,
+      command: r.argv,
+      reproduce: r.reproduce,
+      exitCode: r.exitCode,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      durationMs: r.durationMs,
+      ...(r.truncated ? { truncated: true } : {}),
+      ...(r.timedOut ? { timedOut: true } : {}),
+      finding: c.findings.get(r.key) ?? (r.timedOut ? 'timed out' : `exit ${r.exitCode}`),
+    }));
+}
+
+/** API-object evidence for the hops the objects decide (Service, policy, DNS names). */
+function apiEvidence(c: Ctx, hop: HopId): Evidence[] {
+  const { plan } = c;
+  const ev = (finding: string, reproduce: string): Evidence => ({ probe: 'api', where: 'api', command: [], reproduce, exitCode: null, stdout: '', stderr: '', durationMs: 0, finding });
+  if (hop === 'service' && plan.service) {
+    const s = plan.service;
+    const [ns, name] = s.key.split('/');
+    return [
+      ev(`Service ${s.key} ${s.vip}:${s.port.port} → targetPort ${s.check.targetPort}, selector ${s.check.selector || '(none)'}; ready endpoints ${s.endpoints.ready.join(', ') || 'none'}${s.check.problem ? `. ${s.check.problem.sentence}` : ''}`, `kubectl get svc,endpointslices -n ${ns} -l kubernetes.io/service-name=${name} -o wide; kubectl get svc -n ${ns} ${name} -o yaml`),
+    ];
+  }
+  if (hop === 'dns' && plan.name) {
+    return [ev(plan.name.matched ? `${plan.name.matched.fqdn} names Service ${plan.name.matched.service}` : `no Service matches ${plan.name.candidates.join(', ')}`, `kubectl get svc -A --field-selector metadata.name=${plan.name.name.split('.')[0]}`)];
+  }
+  if ((hop === 'dst-pod' || hop === 'src-pod') && c.policy && (c.policy.egress.isolated || c.policy.ingress.isolated)) {
+    const dir = hop === 'src-pod' ? c.policy.egress : c.policy.ingress;
+    if (!dir.isolated) return [];
+    const ns = hop === 'src-pod' ? plan.src.namespace : plan.dst?.namespace;
+    return [ev(`${dir.direction} of ${dir.pod} is selected by ${dir.selectedBy.join(', ')}: ${dir.allowed ? 'admitted' : (dir.reason ?? 'denied')}`, `kubectl get networkpolicy -n ${ns} -o yaml`)];
+  }
+  return [];
+}
+
+export interface JudgeInput {
+  plan: PathPlan;
+  runs: Runs;
+  snapshot: ClusterSnapshot;
+  depth: Depth;
+  /** why probes could not run at config depth (e.g. "needs create on pods/ephemeralcontainers in shop") */
+  configReason?: string;
+}
+
+export function judge(input: JudgeInput): Judgement {
+  const { plan, runs, snapshot, depth } = input;
+  const c: Ctx = {
+    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(),
+  };
+  judgeConnects(c);
+  judgePodNetwork(c, 'src-pod', plan.src.namespace, plan.src.name, plan.src.ip, plan.dstIP ?? plan.dst?.ip);
+  judgeVeth(c, 'src-veth', plan.src.namespace, plan.src.name, plan.src.node);
+  judgeDns(c);
+  judgeService(c);
+  judgePolicy(c);
+  judgeHairpin(c);
+  if (plan.dst) {
+    judgeNodeRoute(c, 'src-node', plan.src.node, plan.dst.ip, plan.dst.node);
+    judgeFirewall(c, 'src-node', plan.src.node, plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort);
+    if (!plan.sameNode) {
+      judgeNodeRoute(c, 'dst-node', plan.dst.node, plan.src.ip, plan.src.node);
+      judgeFirewall(c, 'dst-node', plan.dst.node, plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort);
+      judgeConntrack(c, 'dst-node', plan.dst.node);
+    }
+    judgeOverlay(c);
+    judgeMtu(c);
+    if (!plan.hairpin) judgeVeth(c, 'dst-veth', plan.dst.namespace, plan.dst.name, plan.dst.node);
+    if (!plan.hairpin) judgePodNetwork(c, 'dst-pod', plan.dst.namespace, plan.dst.name, plan.dst.ip, plan.src.ip);
+    judgeListener(c);
+  }
+  judgeConntrack(c, 'src-node', plan.src.node);
+  judgePolicyEnforcement(c);
+  c.warnings = c.warnings.filter((w) => w.reason);
+
+  const hops: Hop[] = plan.hops.map((h) => {
+    const probs = c.problems.filter((p) => p.hop === h.id).sort((a, b) => a.rank - b.rank);
+    const ws = c.warnings.filter((w) => w.hop === h.id);
+    const evidence = [...apiEvidence(c, h.id), ...evidenceOf(c, h.id)];
+    const observed = (c.observed.get(h.id) ?? []).join('; ');
+    const probeEvidence = evidence.filter((e) => e.where !== 'api');
+    let details = h.details;
+    if (h.id === 'service' && c.serviceDetails) details = { ...details, ...c.serviceDetails };
+    if (h.id === 'overlay' && c.overlayDetails) details = { ...details, ...c.overlayDetails };
+    if (probs.length) {
+      const p = probs[0];
+      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: CAUSES[p.cause].nextStep, evidence, ...(details ? { details } : {}) };
+    }
+    if (probeEvidence.length === 0) {
+      const reason = depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : 'no probe could run for this hop';
+      return { ...h, status: 'skip', cause: null, summary: h.id === 'service' || h.id === 'dns' || h.id === 'dst-pod' || h.id === 'src-pod' ? `${observed ? `${observed}; ` : ''}${reason}` : reason, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
+    }
+    if (ws.length) {
+      return { ...h, status: 'warn', cause: ws[0].cause, summary: ws[0].reason, observed, nextStep: nextStepFor(ws[0].cause), evidence, ...(details ? { details } : {}) };
+    }
+    return { ...h, status: 'pass', cause: null, summary: observed || 'probes found nothing wrong', observed, evidence, ...(details ? { details } : {}) };
+  });
+
+  const sorted = [...c.problems].sort((a, b) => a.rank - b.rank || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
+  const first = sorted[0];
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: CAUSES[first.cause].nextStep } : null;
+  const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: nextStepFor(w.cause) }));
+
+  let verdict: Verdict;
+  let summary: string;
+  if (depth === 'config') {
+    verdict = first ? 'unreachable' : 'undetermined';
+    summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.`;
+  } else if (first) {
+    const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
+    verdict = onlyMtu && (c.connect === 'open' || c.connect === undefined) ? 'degraded' : 'unreachable';
+    summary = `${verdict === 'degraded' ? 'Small connections work, but' : 'Unreachable:'} ${CAUSES[first.cause].title.toLowerCase()} at ${first.hop}: ${first.reason}`;
+  } else if (c.connect === 'open') {
+    verdict = 'reachable';
+    summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;
+  } else if (c.connect === undefined) {
+    verdict = 'undetermined';
+    summary = 'No end-to-end connection could be tried and no hop showed a fault.';
+  } else {
+    verdict = 'unreachable';
+    summary = `The connection to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
+  }
+  return { hops, verdict, firstFailure, warnings, summary };
+}
+
+/** Builds the final Diagnosis object around a judgement. */
+export function assemble(base: Pick<Diagnosis, 'id' | 'createdAt' | 'cluster' | 'spec'>, depth: Depth, j: Judgement, finishedAt: string): Diagnosis {
+  return { ...base, verdict: j.verdict, depth, hops: j.hops, firstFailure: j.firstFailure, warnings: j.warnings, summary: j.summary, finishedAt };
+}
