@@ -5,3 +5,4 @@ export type { ProxyRulesInput, PolicyRulesInput } from './types';
 export { RulesInputError } from './objects';
 export { renderIptablesRestore, IPTABLES_HOOKS, servicePortChainName, servicePortEndpointChainName } from './iptables';
 export { renderNftScript, nftServiceChainName, nftEndpointChainName, type NftOptions } from './nft';
+export { renderPolicyRestore, ingressChainName, egressChainName, POLICY_CHAIN } from './policy';
