@@ -98,6 +98,11 @@ const stripHost = (a: string) => (a.endsWith('/32') ? a.slice(0, -3) : a.endsWit
 
 function buildRule(args: string[], line: number): IptablesRule {
   const r: IptablesRule = { line, args, modules: [], targetArgs: [] };
+  fillRule(r, args);
+  return r;
+}
+
+function fillRule(r: IptablesRule, args: string[]): void {
   let neg = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -124,13 +129,51 @@ function buildRule(args: string[], line: number): IptablesRule {
     }
     neg = false;
   }
-  return r;
+}
+
+/**
+ * A rule whose tokens are read on first use. A node with 20k Services has ~200k rules and a trace reads a
+ * few dozen of them, so parsing only splits lines and checks quoting; the fields fill in when asked for.
+ * Own enumerable fields appear once read (JSON of an unread rule shows `line` and `text`).
+ */
+class LazyRule implements IptablesRule {
+  private done: IptablesRule | null = null;
+  constructor(readonly line: number, readonly text: string) {}
+  private get r(): IptablesRule {
+    if (!this.done) this.done = buildRule(tokenizeRule(this.text) ?? [], this.line);
+    return this.done;
+  }
+  get args() { return this.r.args; }
+  get modules() { return this.r.modules; }
+  get protocol() { return this.r.protocol; }
+  get source() { return this.r.source; }
+  get destination() { return this.r.destination; }
+  get dport() { return this.r.dport; }
+  get comment() { return this.r.comment; }
+  get target() { return this.r.target; }
+  get goto() { return this.r.goto; }
+  get targetArgs() { return this.r.targetArgs; }
+  get probability() { return this.r.probability; }
+  get toDestination() { return this.r.toDestination; }
+  get affinityCheck() { return this.r.affinityCheck; }
+  toJSON(): IptablesRule { return this.r; }
+}
+
+/** Quotes balance (a \" inside a quoted string does not count): the check the lazy tokenizer relies on. */
+function quotesBalanced(s: string, from: number): boolean {
+  let q = s.indexOf('"', from);
+  if (q < 0) return true;
+  if (s.indexOf('\\', from) >= 0) return tokenizeRule(s.slice(from)) !== null;
+  let n = 0;
+  while (q >= 0) { n++; q = s.indexOf('"', q + 1); }
+  return n % 2 === 0;
 }
 
 /** Parses iptables-save output. Empty input is a valid dump with no tables (a node without iptables rules). */
 export function parseIptablesSave(text: string): Result<IptablesSave, ParseError> {
   const tables: IptablesTable[] = [];
   let cur: IptablesTable | null = null;
+  let lastChain: IptablesChain | null = null;
   let lineNo = 0;
   let start = 0;
   const n = text.length;
@@ -146,6 +189,7 @@ export function parseIptablesSave(text: string): Result<IptablesSave, ParseError
     if (c0 === '*') {
       if (cur) return err({ tool: TOOL, line: lineNo, expected: `COMMIT before the next table (table ${cur.name} is open)`, got: line });
       cur = { name: line.slice(1).trim(), chains: new Map(), deleted: [] };
+      lastChain = null;
       if (!cur.name) return err({ tool: TOOL, line: lineNo, expected: 'a table name after *', got: line });
     } else if (line === 'COMMIT') {
       if (!cur) return err({ tool: TOOL, line: lineNo, expected: 'a *table line before COMMIT', got: line });
@@ -160,17 +204,21 @@ export function parseIptablesSave(text: string): Result<IptablesSave, ParseError
       if (existing) existing.policy = m[2] === '-' ? null : m[2];
       else cur.chains.set(m[1], { name: m[1], policy: m[2] === '-' ? null : m[2], rules: [] });
     } else if (line.startsWith('-A ') || line.startsWith('-I ')) {
-      const toks = tokenizeRule(line);
-      if (!toks || toks.length < 2) return err({ tool: TOOL, line: lineNo, expected: 'a rule with balanced quotes', got: line });
-      const chainName = toks[1];
-      let chain = cur.chains.get(chainName);
+      const sp = line.indexOf(' ', 3);
+      const chainName = sp < 0 ? line.slice(3) : line.slice(3, sp);
+      if (!chainName) return err({ tool: TOOL, line: lineNo, expected: 'a chain name after -A', got: line });
+      const rest = sp < 0 ? '' : line.slice(sp + 1);
+      if (!quotesBalanced(rest, 0)) return err({ tool: TOOL, line: lineNo, expected: 'a rule with balanced quotes (the line looks cut short)', got: line });
+      // rules of one chain are contiguous in iptables-save output: remember the last chain
+      let chain: IptablesChain | undefined = lastChain && lastChain.name === chainName ? lastChain : cur.chains.get(chainName);
       if (!chain) { chain = { name: chainName, policy: null, rules: [] }; cur.chains.set(chainName, chain); }
-      const rule = buildRule(toks.slice(2), lineNo);
-      if (toks[0] === '-I') chain.rules.unshift(rule);
+      lastChain = chain;
+      const rule = new LazyRule(lineNo, rest);
+      if (line.charCodeAt(1) === 73 /* I */) chain.rules.unshift(rule);
       else chain.rules.push(rule);
     } else if (line.startsWith('-X ') || line.startsWith('-N ') || line.startsWith('-F ')) {
       const name = line.slice(3).trim();
-      if (line.startsWith('-X ')) { cur.deleted.push(name); cur.chains.delete(name); }
+      if (line.startsWith('-X ')) { cur.deleted.push(name); cur.chains.delete(name); lastChain = null; }
       else if (line.startsWith('-N ') && !cur.chains.has(name)) cur.chains.set(name, { name, policy: null, rules: [] });
       else if (line.startsWith('-F ')) { const ch = cur.chains.get(name); if (ch) ch.rules = []; }
     } else {

@@ -270,6 +270,19 @@ function parseElementText(s: string, isMap: boolean): NftElement {
   return { key: keyText.split(' . ').map((x) => x.trim()), ...(comment !== undefined ? { comment } : {}), ...(verdict ? { verdict } : {}) };
 }
 
+const KEY_START = /(?:^|\s)(?=(?:ip6?|meta|th|tcp|udp|sctp|numgen|jhash|symhash|ct|fib|ether)\s)/g;
+
+/** The key expression before `vmap`, without the match statements in front of it: in
+ *  `ip daddr @nodeport-ips meta l4proto . th dport` the key is `meta l4proto . th dport`. */
+function vmapKey(prefix: string): string {
+  const p = prefix.trim();
+  const firstDot = p.indexOf(' . ');
+  const head = firstDot < 0 ? p : p.slice(0, firstDot);
+  let start = 0;
+  for (const m of head.matchAll(KEY_START)) start = m.index + (m[0].length > 0 && /\s/.test(m[0][0]) ? 1 : 0);
+  return p.slice(start);
+}
+
 function ruleFromText(line: string): NftRule {
   let body = line.trim();
   const rule: NftRule = { text: body };
@@ -277,7 +290,7 @@ function ruleFromText(line: string): NftRule {
   if (cm) { rule.comment = cm[1]; body = body.slice(0, cm.index); }
   const vm = /^(.*?)\s*vmap\s+(@\S+|\{.*\})\s*$/.exec(body);
   if (vm) {
-    const key = vm[1].replace(/^.*?((?:numgen|ip|ip6|meta|th|ct|fib)\b.*)$/, '$1');
+    const key = vmapKey(vm[1]);
     if (vm[2].startsWith('@')) rule.vmap = { key, map: vm[2].slice(1) };
     else {
       const inner = vm[2].slice(1, -1);
@@ -286,7 +299,7 @@ function ruleFromText(line: string): NftRule {
   }
   const dn = /\bdnat(?:\s+ip6?)?\s+to\s+(\[[^\]]+\]|[^\s:]+)(?::(\d+))?/.exec(body);
   if (dn) rule.dnat = { addr: dn[1].replace(/^\[|\]$/g, ''), ...(dn[2] ? { port: Number(dn[2]) } : {}) };
-  if (/\bmasquerade\b/.test(body)) rule.masquerade = true;
+  if (/(^|\s)masquerade(\s|$)/.test(body)) rule.masquerade = true;
   if (!vm) {
     const v = /(?:^|\s)((?:jump|goto)\s+\S+|accept|drop|return|continue|reject(?:\s+with\s+.*)?)$/.exec(body);
     if (v) { const pv = parseVerdictText(v[1]); if (pv) rule.verdict = pv; }
