@@ -34,16 +34,19 @@ describe('kube-proxy iptables text against upstream kube-proxy test expectations
     const want = readFileSync(`${FIX}/iptables-save-overall-rules.txt`, 'utf8').split('\n');
     // svc1 (ClusterIP), svc3 (NodePort), svc4 (NodePort + externalIP, 2 endpoints), svc6 (no endpoints);
     // svc2/svc5 use eTP=Local, LoadBalancer source ranges and session affinity, which the lab does not make.
-    const supported = ['ns1/svc1', 'ns3/svc3', 'ns4/svc4', 'ns6/svc6'];
-    const chains = new Set(['svc1', 'svc3', 'svc4', 'svc6'].flatMap((s) => {
+    // svc5's session affinity, NodePort and cluster IP are compared too; its LoadBalancer IP and source ranges are not.
+    const supported = ['ns1/svc1', 'ns3/svc3', 'ns4/svc4', 'ns5/svc5', 'ns6/svc6'];
+    const chains = new Set(['svc1', 'svc3', 'svc4', 'svc5', 'svc6'].flatMap((s) => {
       const ns = s.replace('svc', 'ns');
-      const eps = { svc1: ['10.180.0.1:80'], svc3: ['10.180.0.3:80'], svc4: ['10.180.0.4:80', '10.180.0.5:80'], svc6: [] as string[] }[s] ?? [];
+      const eps = { svc1: ['10.180.0.1:80'], svc3: ['10.180.0.3:80'], svc4: ['10.180.0.4:80', '10.180.0.5:80'], svc5: ['10.180.0.3:80'], svc6: [] as string[] }[s] ?? [];
       const spn = `${ns}/${s}:p80`;
       return [servicePortChainName(spn, 'TCP'), servicePortChainName(spn, 'TCP').replace('SVC', 'EXT'), ...eps.map((e) => servicePortEndpointChainName(spn, 'TCP', e))];
     }));
-    const relevant = (l: string) => supported.some((s) => l.includes(`${s}:`) || l.includes(`${s} `)) || [...chains].some((c) => l.includes(c)) || !/ns\d\/svc\d|KUBE-(SVC|SEP|EXT|FW)-/.test(l);
+    const lb = /5\.6\.7\.8|KUBE-FW-|loadbalancer IP|203\.0\.113|health check node port/;
+    const relevant = (l: string) => !lb.test(l) && (supported.some((s) => l.includes(`${s}:`) || l.includes(`${s} `)) || [...chains].some((c) => l.includes(c)) || !/ns\d\/svc\d|KUBE-(SVC|SEP|EXT|FW)-/.test(l));
     expect(got.filter(relevant)).toEqual(want.filter(relevant));
     expect(got.filter(relevant).length).toBeGreaterThan(50);
+    expect(got.filter(relevant)).toContain('-A KUBE-SVC-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 -> 10.180.0.3:80" -m recent --name KUBE-SEP-I77PXRDZVX7PMWMN --rcheck --seconds 10800 --reap -j KUBE-SEP-I77PXRDZVX7PMWMN');
   });
 
   it('computes the chain names quoted in the fixtures README', () => {
@@ -55,6 +58,7 @@ describe('kube-proxy iptables text against upstream kube-proxy test expectations
 
 // The lab's own shapes: kube-dns with UDP+TCP 53, a 3-endpoint Service, readiness, faults.
 const svc = (ns: string, name: string, ip: string, ports: object[]): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec: { clusterIP: ip, ports } });
+const withAffinity = (o: KubeObject): KubeObject => ({ ...o, spec: { ...(o.spec as object), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } } });
 const slice = (ns: string, svcName: string, eps: { ip: string; ready?: boolean }[], ports: object[]): KubeObject => ({
   apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: ns, name: `${svcName}-x`, labels: { 'kubernetes.io/service-name': svcName } },
   addressType: 'IPv4', ports, endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: e.ready === undefined ? {} : { ready: e.ready } })),
@@ -125,7 +129,8 @@ describe.skipIf(!hasRoot())('kube-proxy iptables text in a real netns (iptables-
     const [client, server, dns] = s.pods;
     const input = {
       services: [
-        svc('shop', 'backend', '10.96.0.50', [{ name: 'http', port: 80, targetPort: 8080 }]),
+        // with ClientIP affinity, so the kernel's xt_recent / nft dynamic sets are exercised too
+        withAffinity(svc('shop', 'backend', '10.96.0.50', [{ name: 'http', port: 80, targetPort: 8080 }])),
         svc('shop', 'db', '10.96.0.60', [{ port: 5432 }]),
         svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }]),
       ],
@@ -138,7 +143,7 @@ describe.skipIf(!hasRoot())('kube-proxy iptables text in a real netns (iptables-
     s.restore(renderIptablesRestore(input));
     const saved = s.save();
     expect(saved).toContain(`-A KUBE-SERVICES -d 10.96.0.50/32 -p tcp -m comment --comment "shop/backend:http cluster IP" -m tcp --dport 80 -j ${servicePortChainName('shop/backend:http', 'TCP')}`);
-    expect(saved).toContain(`-j DNAT --to-destination ${server.ip}:8080`);
+    expect(saved).toMatch(new RegExp(`-m recent --set --name KUBE-SEP-\\w+ --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination ${server.ip.replace(/\./g, '\\.')}:8080`));
     s.listen(server, 8080, 'backend-ok');
     s.listen(dns, 53, 'dns-ok', 'udp');
     expect(s.connect(client, '10.96.0.50', 80)).toMatchObject({ ok: true, out: 'backend-ok' });

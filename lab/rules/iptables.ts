@@ -118,16 +118,25 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
     }
     const svcRules = chain(svcChain);
     svcRules.push(`-A ${svcChain} ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} ! -s ${cidr} -j KUBE-MARK-MASQ`);
-    sp.endpoints.forEach((ep: Endpoint, i) => {
+    const targets = sp.endpoints.map((ep: Endpoint) => {
       const target = `${ep.ip}:${ep.port}`;
-      const sepChain = servicePortEndpointChainName(sp.spn, sp.protocol, target);
-      const left = sp.endpoints.length - i;
+      return { ep, target, sepChain: servicePortEndpointChainName(sp.spn, sp.protocol, target) };
+    });
+    // ClientIP affinity: a client seen recently goes back to the same endpoint before any dice roll
+    if (sp.affinitySeconds !== undefined) {
+      for (const { target, sepChain } of targets) {
+        svcRules.push(`-A ${svcChain} ${comment(`${sp.spn} -> ${target}`)} -m recent --name ${sepChain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepChain}`);
+      }
+    }
+    targets.forEach(({ ep, target, sepChain }, i) => {
+      const left = targets.length - i;
       const stat = left > 1 ? ` -m statistic --mode random --probability ${probability(left)}` : '';
       svcRules.push(`-A ${svcChain} ${comment(`${sp.spn} -> ${target}`)}${stat} -j ${sepChain}`);
+      const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${sepChain} --set` : '';
       chain(sepChain).push(
         // hairpin: a pod reaching itself through the VIP must be masqueraded or the reply bypasses NAT
         `-A ${sepChain} ${comment(sp.spn)} -s ${ep.ip} -j KUBE-MARK-MASQ`,
-        `-A ${sepChain} ${comment(sp.spn)} ${proto(sp)} -j DNAT --to-destination ${target}`,
+        `-A ${sepChain} ${comment(sp.spn)}${recent} ${proto(sp)} -j DNAT --to-destination ${target}`,
       );
     });
   }

@@ -13,8 +13,9 @@ const lines = (t: string) => t.split('\n').filter((l) => l.trim() && !l.startsWi
 describe('kube-proxy nftables script against upstream TestOverallNFTablesRules', () => {
   const got = renderNftScript({ services: overall.services, endpointSlices: overall.endpointSlices, nodeName: 'test-node', nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8', serviceCIDR: '172.30.0.0/16' });
   const want = lines(readFileSync(`${FIX}/nft-overall-rules.txt`, 'utf8'));
-  // svc2 (eTP=Local, LoadBalancer) and svc5 (source ranges, session affinity) use features the lab does not make
-  const unsupported = (l: string) => /ns2\/svc2|ns5\/svc5|1\.2\.3\.4|5\.6\.7\.8|192\.168\.99\.22|firewall-HVFWP5L3/.test(l);
+  // svc2 (eTP=Local, LoadBalancer) and svc5's LoadBalancer IP and source ranges use features the lab does not
+  // make; svc5's session affinity, NodePort and cluster IP are compared
+  const unsupported = (l: string) => /ns2\/svc2|1\.2\.3\.4|5\.6\.7\.8|192\.168\.99\.22|firewall-HVFWP5L3/.test(l);
 
   it('has every upstream line for the base rules and the supported Services, and nothing else', () => {
     const g = lines(got).filter((l) => !unsupported(l) && !/^(add|delete) table ip kube-proxy$/.test(l));
@@ -32,6 +33,7 @@ describe('kube-proxy nftables script against upstream TestOverallNFTablesRules',
 });
 
 const svc = (ns: string, name: string, ip: string, ports: object[]): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec: { clusterIP: ip, ports } });
+const withAffinity = (o: KubeObject): KubeObject => ({ ...o, spec: { ...(o.spec as object), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } } });
 const slice = (ns: string, name: string, ips: string[], ports: object[]): KubeObject => ({
   apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: ns, name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
   addressType: 'IPv4', ports, endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
@@ -46,7 +48,8 @@ describe.skipIf(!hasRoot())('kube-proxy nftables script in a real netns (nft 1.0
     const [client, server, dns] = s.pods;
     const input = {
       services: [
-        svc('shop', 'backend', '10.96.0.50', [{ name: 'http', port: 80, targetPort: 8080 }]),
+        // with ClientIP affinity, so the kernel's xt_recent / nft dynamic sets are exercised too
+        withAffinity(svc('shop', 'backend', '10.96.0.50', [{ name: 'http', port: 80, targetPort: 8080 }])),
         svc('shop', 'db', '10.96.0.60', [{ port: 5432 }]),
         svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
       ],
@@ -61,6 +64,7 @@ describe.skipIf(!hasRoot())('kube-proxy nftables script in a real netns (nft 1.0
     nft(renderNftScript(input));
     const listed = mustRun(inNetns(s.node, ['nft', 'list', 'table', 'ip', 'kube-proxy']));
     expect(listed).toContain(`meta l4proto tcp dnat to ${server.ip}:8080`);
+    expect(listed).toMatch(/flags dynamic,timeout\s+timeout 10m/);
     expect(listed).not.toContain('10.0.3.99'); // the first render is gone, not merged
     expect(listed).toMatch(/10\.96\.0\.60 \. tcp \. 5432 comment "shop\/db" : goto reject-chain/);
     s.listen(server, 8080, 'backend-ok');

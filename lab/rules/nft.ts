@@ -22,6 +22,7 @@ const portBase = (sp: ServicePort) => `${sp.namespace}/${sp.service}/${sp.protoc
 export const nftServiceChainName = (sp: ServicePort) => `service-${hashAndTruncate(portBase(sp))}`;
 export const nftExternalChainName = (sp: ServicePort) => `external-${hashAndTruncate(portBase(sp))}`;
 export const nftEndpointChainName = (sp: ServicePort, ip: string, port: number) => `endpoint-${hashAndTruncate(`${portBase(sp)}__${ip}/${port}`)}`;
+export const nftAffinitySetName = (sp: ServicePort, ip: string, port: number) => `affinity-${hashAndTruncate(`${portBase(sp)}__${ip}/${port}`)}`;
 
 export interface NftOptions {
   /** Additive: the Service CIDR, for kube-proxy's "Drop traffic to unallocated ClusterIPs" rule. */
@@ -106,16 +107,24 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     }
     defs.push(`add chain ${T} ${svcChain}`);
     rules.push(`add rule ${T} ${svcChain} ip daddr ${sp.clusterIP} ip saddr != ${cidr} jump mark-for-masquerade`);
-    const eps = sp.endpoints.map((ep) => ({ ep, chain: nftEndpointChainName(sp, ep.ip, ep.port) }));
+    const eps = sp.endpoints.map((ep) => ({ ep, chain: nftEndpointChainName(sp, ep.ip, ep.port), set: nftAffinitySetName(sp, ep.ip, ep.port) }));
+    if (sp.affinitySeconds !== undefined) {
+      // ClientIP affinity: one dynamic set per endpoint remembers its clients for the timeout
+      for (const e of eps) {
+        defs.push(`add set ${T} ${e.set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ; }`);
+        rules.push(`add rule ${T} ${svcChain} ip saddr @${e.set} goto ${e.chain}`);
+      }
+    }
     rules.push(`add rule ${T} ${svcChain} numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${e.chain}`).join(' , ')} }`);
     if (sp.nodePort !== undefined || sp.externalIPs.length > 0) {
       defs.push(`add chain ${T} ${extChain}`);
       rules.push(`add rule ${T} ${extChain} jump mark-for-masquerade`, `add rule ${T} ${extChain} goto ${svcChain}`);
     }
-    for (const { ep, chain } of [...eps].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
+    for (const { ep, chain, set } of [...eps].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
       defs.push(`add chain ${T} ${chain}`);
       rules.push(
         `add rule ${T} ${chain} ip saddr ${ep.ip} jump mark-for-masquerade`,
+        ...(sp.affinitySeconds !== undefined ? [`add rule ${T} ${chain} update @${set} { ip saddr }`] : []),
         `add rule ${T} ${chain} meta l4proto ${p} dnat to ${ep.ip}:${ep.port}`,
       );
     }

@@ -27,6 +27,8 @@ export interface ServicePort {
   port: number;
   nodePort?: number;
   externalIPs: string[];
+  /** sessionAffinity: ClientIP → its timeout in seconds (default 10800), else undefined */
+  affinitySeconds?: number;
   /** ready endpoints, sorted as kube-proxy sorts them (by "ip:port" string) */
   endpoints: Endpoint[];
 }
@@ -95,6 +97,14 @@ export function servicePorts(services: KubeObject[], endpointSlices: KubeObject[
     }
     const namespace = svc.metadata.namespace ?? 'default';
     const name = svc.metadata.name;
+    const affinity = spec.sessionAffinity === 'ClientIP'
+      ? (() => {
+          const t = asRecord(asRecord(spec.sessionAffinityConfig).clientIP).timeoutSeconds;
+          if (t === undefined) return 10800;
+          if (typeof t === 'number' && Number.isInteger(t) && t > 0 && t <= 86400) return t;
+          throw new RulesInputError(`${where}: spec.sessionAffinityConfig.clientIP.timeoutSeconds ${JSON.stringify(t)} must be an integer 1-86400`);
+        })()
+      : undefined;
     const externalIPs = asArray(spec.externalIPs).filter((x): x is string => typeof x === 'string' && isIPv4(x));
     const slices = endpointSlices.filter(
       (s) => (s.metadata?.namespace ?? 'default') === namespace && s.metadata?.labels?.['kubernetes.io/service-name'] === name &&
@@ -125,7 +135,7 @@ export function servicePorts(services: KubeObject[], endpointSlices: KubeObject[
       endpoints.sort((a, b) => (`${a.ip}:${a.port}` < `${b.ip}:${b.port}` ? -1 : `${a.ip}:${a.port}` > `${b.ip}:${b.port}` ? 1 : 0));
       out.push({
         namespace, service: name, portName, spn: `${namespace}/${name}${portName ? `:${portName}` : ''}`,
-        protocol, clusterIP, port, nodePort, externalIPs, endpoints,
+        protocol, clusterIP, port, nodePort, externalIPs, affinitySeconds: affinity, endpoints,
       });
     });
   }

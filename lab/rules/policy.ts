@@ -64,7 +64,9 @@ function podInfo(o: KubeObject): PodInfo {
       }
     }
   }
-  const ip = typeof status.podIP === 'string' && isIPv4(status.podIP) && spec.hostNetwork !== true ? status.podIP : undefined;
+  // finished pods hold no IP worth a rule; host-network pods share the node's address, which policies do not cover
+  const finished = status.phase === 'Succeeded' || status.phase === 'Failed';
+  const ip = typeof status.podIP === 'string' && isIPv4(status.podIP) && spec.hostNetwork !== true && !finished ? status.podIP : undefined;
   return { namespace: o.metadata.namespace ?? 'default', name: o.metadata.name, ip, node: typeof spec.nodeName === 'string' ? spec.nodeName : undefined, labels: o.metadata.labels ?? {}, ports };
 }
 
