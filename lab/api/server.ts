@@ -16,7 +16,7 @@ import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from
 import { ApiError, badRequest, failure, notFound } from './status';
 import type { ObjectStore, StoreEvent } from './store';
 import { toTable, wantsTable, type IncludeObject } from './tables';
-import { createPod, createPolicy, deletePod, deletePolicy, patchPolicy, replacePolicy, updateEphemeralContainers, type WriteContext } from './writes';
+import { createPod, createPolicy, deletePod, deletePolicy, patchPolicy, replacePolicy, strictPolicyFields, updateEphemeralContainers, type WriteContext } from './writes';
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -191,9 +191,15 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
       throw unsupported();
     }
     if (r.def.kind === 'NetworkPolicy' && r.namespace && !r.subresource) {
-      if (method === 'POST' && !r.name) return send(res, await createPolicy(writeCtx, r.def, r.namespace, await readBody(req), dryRun));
-      if (method === 'PUT' && r.name) return send(res, await replacePolicy(writeCtx, r.def, r.namespace, r.name, await readBody(req), dryRun));
-      if (method === 'PATCH' && r.name) return send(res, await patchPolicy(writeCtx, r.def, r.namespace, r.name, req.headers['content-type'], await readBody(req), dryRun));
+      const strict = q.get('fieldValidation') === 'Strict';
+      const body = async () => {
+        const b = await readBody(req);
+        if (strict && method !== 'PATCH') strictPolicyFields(b);
+        return b;
+      };
+      if (method === 'POST' && !r.name) return send(res, await createPolicy(writeCtx, r.def, r.namespace, await body(), dryRun));
+      if (method === 'PUT' && r.name) return send(res, await replacePolicy(writeCtx, r.def, r.namespace, r.name, await body(), dryRun));
+      if (method === 'PATCH' && r.name) return send(res, await patchPolicy(writeCtx, r.def, r.namespace, r.name, req.headers['content-type'], await body(), dryRun, strict));
       if (method === 'DELETE' && r.name) return send(res, await deletePolicy(writeCtx, r.namespace, r.name, dryRun));
     }
     throw unsupported();
@@ -253,6 +259,7 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
     }
     const timeoutS = Math.min(Number(q.get('timeoutSeconds') ?? WATCH_MAX_S) || WATCH_MAX_S, WATCH_MAX_S);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders(); // a watch with nothing to say yet must still answer: clients wait for the headers
     const write = (type: string, o: KubeObject | object) => {
       const object = table && type !== 'ERROR' && type !== 'BOOKMARK' ? tableOf([o as KubeObject], r.def, table, q, (o as KubeObject).metadata.resourceVersion) : o;
       res.write(JSON.stringify({ type, object }) + '\n');

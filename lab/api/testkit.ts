@@ -73,6 +73,7 @@ export function makeObjectLab(inst: string, dir: string): LabState {
     ip(['-n', ns, 'link', 'set', 'lo', 'up']);
   }
   for (const p of layout.pods) if (p.ip && !layout.nodes.some((n) => n.netns === p.netns)) ip(['-n', p.netns, 'addr', 'add', `${p.ip}/32`, 'dev', 'lo']);
+  for (const n of layout.nodes) ip(['-n', n.netns, 'addr', 'add', `${n.internalIP}/32`, 'dev', 'lo']);
   return createState(state);
 }
 

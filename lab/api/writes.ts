@@ -191,6 +191,15 @@ async function afterPolicyChange(ctx: WriteContext, result: WriteResult): Promis
   return result;
 }
 
+const POLICY_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+const POLICY_SPEC_KEYS = new Set(['podSelector', 'ingress', 'egress', 'policyTypes']);
+
+/** fieldValidation=Strict (what kubectl apply sends): unknown fields are an error, as the real decoder says. */
+export function strictPolicyFields(o: any): void {
+  const unknown = [...Object.keys(o ?? {}).filter((k) => !POLICY_KEYS.has(k)), ...Object.keys(o?.spec ?? {}).filter((k) => !POLICY_SPEC_KEYS.has(k)).map((k) => `spec.${k}`)];
+  if (unknown.length) throw badRequest(`NetworkPolicy in version "v1" cannot be handled as a NetworkPolicy: strict decoding error: ${unknown.map((k) => `unknown field "${k}"`).join(', ')}`);
+}
+
 function checkPolicy(o: any, name: string): void {
   const spec = o.spec;
   if (typeof spec !== 'object' || spec === null) throw invalid('NetworkPolicy.networking.k8s.io', name, 'spec', 'Required value');
@@ -239,10 +248,11 @@ export async function replacePolicy(ctx: WriteContext, def: ResourceDef, ns: str
   return afterPolicyChange(ctx, { code: 200, body: stored(ctx, 'NetworkPolicy', ns, name) });
 }
 
-export async function patchPolicy(ctx: WriteContext, def: ResourceDef, ns: string, name: string, contentType: string | undefined, patch: unknown, dryRun: boolean): Promise<WriteResult> {
+export async function patchPolicy(ctx: WriteContext, def: ResourceDef, ns: string, name: string, contentType: string | undefined, patch: unknown, dryRun: boolean, strict = false): Promise<WriteResult> {
   const cur = ctx.store.get('NetworkPolicy', ns, name);
   if (!cur) throw notFound('networkpolicies', name, 'networking.k8s.io');
   const next = applyPatch(contentType, cur, patch) as any;
+  if (strict) strictPolicyFields(next);
   if (next?.metadata) delete next.metadata.resourceVersion; // a patch never conflicts unless it says so
   if (typeof patch === 'object' && patch !== null && (patch as any).metadata?.resourceVersion) next.metadata.resourceVersion = (patch as any).metadata.resourceVersion;
   return replacePolicy(ctx, def, ns, name, next, dryRun);
