@@ -5,7 +5,7 @@ import type { Hop, HopId, HopKind } from '../model';
 import type { ProbeArgs } from '../probes';
 import type { Target } from '../target';
 import {
-  checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, podIsReady,
+  checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP,
   type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
 } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
@@ -32,6 +32,8 @@ export interface PlannedProbe {
   args: ProbeArgs;
   /** runs only after the resolver configuration is known (its args come from it) */
   phase: 1 | 2;
+  /** other hops this probe's output is evidence for (one run, several readers) */
+  alsoHops?: HopId[];
 }
 
 export interface NamePlan {
@@ -268,7 +270,9 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const srcP = { namespace: src.namespace, name: src.name };
   const add = (p: Omit<PlannedProbe, 'key' | 'phase'> & { phase?: 1 | 2 }) => {
     const key = [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
-    if (!probes.some((x) => x.key === key)) probes.push({ phase: 1, ...p, key });
+    const have = probes.find((x) => x.key === key);
+    if (!have) probes.push({ phase: 1, ...p, key });
+    else if (have.hop !== p.hop && !have.alsoHops?.includes(p.hop)) have.alsoHops = [...(have.alsoHops ?? []), p.hop];
   };
   add({ probe: 'addr', hop: 'src-pod', where: 'pod', pod: srcP, args: {} });
   if (name) {
@@ -282,6 +286,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     for (const e of service.endpoints.endpoints.filter((x) => x.ready)) add({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod: srcP, args: { ip: e.ip, port: e.port } });
   }
   add({ probe: 'node-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });
+  add({ probe: 'addr', hop: 'src-veth', where: 'pod', pod: srcP, args: {} });
   add({ probe: 'bridge-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });
   add({ probe: 'iptables-save', hop: 'src-node', where: 'node', node: src.node, args: {} });
   add({ probe: 'nft-ruleset', hop: 'src-node', where: 'node', node: src.node, args: {} });
@@ -293,6 +298,11 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       for (const size of PING_SIZES) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
     }
     const dstP = { namespace: dst.namespace, name: dst.name };
+    if (!hairpin) {
+      add({ probe: 'addr', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
+      add({ probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dstP, args: {} });
+      add({ probe: 'node-link', hop: 'dst-veth', where: 'node', node: dst.node, args: {} });
+    }
     add({ probe: 'ss-listen', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
     if (!hairpin) add({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod: dstP, args: { ip: src.ip } });
     if (!sameNode) {
@@ -310,5 +320,3 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   return { src, target, ...(name ? { name } : {}), ...(service ? { service } : {}), ...(dst ? { dst } : {}), ...(dstIP ? { dstIP } : {}), ...(dstPort ? { dstPort } : {}), ...(dstChoice ? { dstChoice } : {}), sameNode, hairpin, kubeProxyMode, hops, probes };
 }
 
-/** Unused-probe guard for callers: is the pod ready per its conditions (for sentences). */
-export { podIsReady };

@@ -601,7 +601,7 @@ export interface Judgement {
 
 function evidenceOf(c: Ctx, hop: HopId): Evidence[] {
   return c.plan.probes
-    .filter((p) => p.hop === hop)
+    .filter((p) => p.hop === hop || p.alsoHops?.includes(hop))
     .map((p) => c.runs.get(p.key))
     .filter((r): r is ProbeRun => !!r && !r.notRun)
     .map((r) => ({

@@ -119,7 +119,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
   }
   const podKeys = [...new Set(plan.probes.filter((p) => p.where === 'pod').map((p) => `${p.pod!.namespace}/${p.pod!.name}`))];
   const nodeNames = [...new Set(plan.probes.filter((p) => p.where === 'node').map((p) => p.node!))];
-  for (const h of plan.hops) if (plan.probes.some((p) => p.hop === h.id)) sendHop({ ...h, status: 'running', summary: 'probing' });
+  for (const h of plan.hops) if (plan.probes.some((p) => p.hop === h.id || p.alsoHops?.includes(h.id))) sendHop({ ...h, status: 'running', summary: 'probing' });
 
   const nodePods: NodeDebugPod[] = [];
   const runs = new Map<string, ProbeRun>();
@@ -180,7 +180,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
       // Re-judge with what we have and send hops whose probes have all finished.
       const j = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
       for (const h of j.hops) {
-        const mine = plan.probes.filter((p) => p.hop === h.id);
+        const mine = plan.probes.filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id));
         if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
       }
     };
