@@ -26,7 +26,7 @@ export function reduce(s: LiveState, a: Action): LiveState {
   switch (a.type) {
     case 'snapshot': {
       const cur = s.d;
-      const newer = !cur || a.seq > s.seq || (a.seq === s.seq && a.d.hops.length >= cur.hops.length) || (cur.verdict === 'running' && a.d.verdict !== 'running');
+      const newer = !cur || a.seq > s.seq || (a.seq === s.seq && cur.hops.length === 0 && a.d.hops.length > 0) || (cur.verdict === 'running' && a.d.verdict !== 'running');
       return newer ? { ...s, d: a.d, seq: Math.max(a.seq, s.seq), notFound: false, error: null } : s;
     }
     case 'event': {

@@ -20,10 +20,9 @@ export type DiagnoseFn = (spec: DiagnosisSpec, opts: DiagnoseOptions) => Promise
 
 /** The engine (issue 5), loaded when first needed so the server starts even while it is being built. */
 export async function engineDiagnose(): Promise<DiagnoseFn> {
-  // A computed specifier: the engine's module may not exist yet in a half-built checkout; the error then says so.
-  const spec = '../diagnose/index';
-  const mod = (await import(spec)) as { diagnose: DiagnoseFn };
-  return mod.diagnose;
+  const mod = await import('../diagnose/index');
+  const fn: DiagnoseFn = mod.diagnose; // the engine's signature must stay assignable to ours
+  return fn;
 }
 
 export const ID_RE = /^[A-Za-z0-9_-]{6,40}$/;
@@ -143,21 +142,28 @@ export class RunManager {
     return live.diagnosis;
   }
 
+  /**
+   * The engine's returned Diagnosis is the truth: hops it changed without a hop:update, and a done event
+   * that came before the final judgement, are sent again so every viewer ends exactly where the store does.
+   */
   private finish(live: Live, d: Diagnosis): void {
-    const wasDone = live.diagnosis.verdict !== 'running';
+    const before = new Map(live.diagnosis.hops.map((h) => [h.id, JSON.stringify(h)]));
+    for (const hop of d.hops) {
+      if (before.get(hop.id) === JSON.stringify(hop)) continue;
+      live.seq += 1;
+      this.o.io?.to(room(d.id)).emit('hop:update', { id: d.id, seq: live.seq, hop });
+    }
     live.diagnosis = d;
     this.o.store.saveDiagnosis(d, live.seq);
-    if (!wasDone) {
-      this.o.io?.to(room(d.id)).emit('diagnosis:done', {
-        id: d.id,
-        verdict: d.verdict,
-        depth: d.depth,
-        firstFailure: d.firstFailure,
-        warnings: d.warnings,
-        summary: d.summary,
-        finishedAt: d.finishedAt,
-      });
-    }
+    this.o.io?.to(room(d.id)).emit('diagnosis:done', {
+      id: d.id,
+      verdict: d.verdict,
+      depth: d.depth,
+      firstFailure: d.firstFailure,
+      warnings: d.warnings,
+      summary: d.summary,
+      finishedAt: d.finishedAt,
+    });
     this.live.delete(d.id);
   }
 

@@ -1,0 +1,158 @@
+// The dashboard against the real lab and the real engine, in Chromium. DESIGN §4 handles only:
+// [data-hop-id] / [data-status] on graph hops, [data-verdict] / [data-cause] on the verdict banner.
+import { test, expect, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { CAUSES } from '../lib/causes';
+import type { Diagnosis } from '../lib/model';
+import { BASE, ROOT } from './env';
+import { lab, restartServer } from './lab';
+
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+const CROSS_NODE = { from: 'shop/frontend-0', to: 'pod:shop/backend-0:8080' };
+const DB = { from: 'shop/frontend-0', to: 'postgres.db:5432' };
+
+async function hopStatuses(page: Page): Promise<Record<string, string>> {
+  return page.locator('[data-testid="path-graph"] [data-hop-id]').evaluateAll((els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-hop-id'), e.getAttribute('data-status')])));
+}
+
+async function finished(page: Page): Promise<string> {
+  const banner = page.locator('[data-verdict]').first();
+  await expect(banner).not.toHaveAttribute('data-verdict', 'running', { timeout: 45_000 });
+  return (await banner.getAttribute('data-verdict')) ?? '';
+}
+
+async function apiDiagnosis(id: string): Promise<Diagnosis> {
+  return (await (await fetch(`${BASE}/api/diagnoses/${id}`)).json()) as Diagnosis;
+}
+
+/** Fills the new-diagnosis form the way a user does and clicks Diagnose. */
+async function diagnoseViaForm(page: Page, spec: { from: string; to: string }): Promise<string> {
+  await page.goto('/');
+  const [ns, pod] = spec.from.split('/');
+  await expect(page.getByTestId('namespace').locator(`option[value="${ns}"]`)).toHaveCount(1);
+  await page.getByTestId('namespace').selectOption(ns);
+  await page.getByTestId('from').fill(pod);
+  await page.getByTestId('to').fill(spec.to);
+  await page.getByTestId('diagnose').click();
+  await page.waitForURL(/\/d\/[A-Za-z0-9_-]+$/);
+  return page.url().split('/d/')[1];
+}
+
+let healthyId = '';
+
+test.describe.serial('packetwalk dashboard on the lab', () => {
+  test('a healthy cross-node run turns every hop green', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByTestId('context')).toContainText('lab');
+    await page.getByTestId('namespace').selectOption('shop');
+    await page.getByTestId('from').fill('frontend-0');
+    await page.getByTestId('to').fill(CROSS_NODE.to);
+    await page.screenshot({ path: join(SHOTS, 'new-diagnosis.png') });
+    healthyId = await diagnoseViaForm(page, CROSS_NODE);
+    // the plan draws every hop at once
+    await expect(page.locator('[data-testid="path-graph"] [data-hop-id="dst-pod"]')).toBeVisible();
+    expect(await finished(page)).toBe('reachable');
+    const st = await hopStatuses(page);
+    expect(Object.keys(st)).toEqual(expect.arrayContaining(['src-pod', 'src-node', 'overlay', 'dst-node', 'dst-pod']));
+    for (const [hop, s] of Object.entries(st)) expect([hop, s]).toEqual([hop, hop === 'dst-veth' && s === 'skip' ? 'skip' : 'pass']);
+    await expect(page.locator('[data-verdict]')).toHaveAttribute('data-cause', '');
+  });
+
+  test('a second browser context on the permalink mid-run sees the same live colouring', async ({ page, browser }) => {
+    const id = await diagnoseViaForm(page, CROSS_NODE);
+    const other = await browser.newContext();
+    const p2 = await other.newPage();
+    await p2.goto(`/d/${id}`);
+    const sawRunning = await p2.locator('[data-verdict="running"]').count();
+    await finished(page);
+    await finished(p2);
+    expect(await hopStatuses(p2)).toEqual(await hopStatuses(page));
+    test.info().annotations.push({ type: 'mid-run', description: sawRunning ? 'second viewer joined while running' : 'run had finished when the second viewer joined' });
+    await other.close();
+  });
+
+  test('mtu-blackhole: the red hop and the cause in the banner; hop panel shows the evidence', async ({ page }) => {
+    const add = lab(['fault', 'add', 'mtu-blackhole:node=worker-2']);
+    expect(add.code, add.stderr).toBe(0);
+    try {
+      const id = await diagnoseViaForm(page, CROSS_NODE);
+      expect(await finished(page)).toBe('degraded');
+      const banner = page.locator('[data-verdict]');
+      await expect(banner).toHaveAttribute('data-cause', 'mtu-blackhole');
+      await expect(banner).toContainText(CAUSES['mtu-blackhole'].title);
+      const d = await apiDiagnosis(id);
+      const red = d.firstFailure!.hop;
+      await expect(page.locator(`[data-testid="path-graph"] [data-hop-id="${red}"]`)).toHaveAttribute('data-status', 'fail');
+      await page.locator(`[data-testid="path-graph"] [data-hop-id="${red}"]`).click();
+      await expect(page.getByTestId('hop-panel')).toBeVisible();
+      await expect(page.getByTestId('hop-panel').getByTestId('reproduce').first()).toBeVisible();
+      await page.screenshot({ path: join(SHOTS, 'failing-graph-hop-panel.png'), fullPage: false });
+    } finally {
+      lab(['fault', 'clear']);
+    }
+  });
+
+  test('NetworkPolicy deny: the red hop and policy-denied in the banner', async ({ page }) => {
+    const id = await diagnoseViaForm(page, DB);
+    expect(await finished(page)).toBe('unreachable');
+    const banner = page.locator('[data-verdict]');
+    await expect(banner).toHaveAttribute('data-cause', 'policy-denied');
+    await expect(banner).toContainText(CAUSES['policy-denied'].title);
+    const d = await apiDiagnosis(id);
+    await expect(page.locator(`[data-testid="path-graph"] [data-hop-id="${d.firstFailure!.hop}"]`)).toHaveAttribute('data-status', 'fail');
+  });
+
+  test('the permalink renders from the store after a server restart', async ({ page }) => {
+    expect(healthyId).not.toBe('');
+    await restartServer();
+    await page.goto(`/d/${healthyId}`);
+    await expect(page.locator('[data-verdict]')).toHaveAttribute('data-verdict', 'reachable');
+    await expect(page.locator('[data-testid="path-graph"] [data-hop-id="overlay"]')).toHaveAttribute('data-status', 'pass');
+  });
+
+  test('bad input gets an inline message: unknown pod, malformed target', async ({ page }) => {
+    await page.goto('/');
+    await page.getByTestId('namespace').selectOption('shop');
+    await page.getByTestId('from').fill('no-such-pod');
+    await page.getByTestId('to').fill('backend:80');
+    await page.getByTestId('diagnose').click();
+    await expect(page.getByTestId('error-from')).toContainText('not found');
+    await page.getByTestId('from').fill('frontend-0');
+    await page.getByTestId('to').fill('backend shop :: 80');
+    await page.getByTestId('diagnose').click();
+    await expect(page.getByTestId('error-to')).toContainText('is not a target');
+    await expect(page).toHaveURL(`${BASE}/`);
+  });
+
+  test('a dropped socket reconnects and catches up without losing hop updates', async ({ page }) => {
+    const r = await fetch(`${BASE}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CROSS_NODE) });
+    expect(r.status).toBe(201);
+    const { id } = (await r.json()) as { id: string };
+    await page.goto(`/d/${id}`);
+    await page.waitForFunction(() => !!(window as unknown as { __packetwalkSocket?: { connected: boolean } }).__packetwalkSocket?.connected);
+    await page.evaluate(() => (window as unknown as { __packetwalkSocket: { io: { engine: { close(): void } } } }).__packetwalkSocket.io.engine.close());
+    expect(await finished(page)).toBe('reachable');
+    const stored = await apiDiagnosis(id);
+    expect(await hopStatuses(page)).toEqual(Object.fromEntries(stored.hops.map((h) => [h.id, h.status])));
+  });
+
+  test('a wallboard tile flips green → red on a fault and back after fault clear', async ({ page }) => {
+    test.setTimeout(120_000);
+    const pin = await fetch(`${BASE}/api/pins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CROSS_NODE) });
+    expect([200, 201]).toContain(pin.status);
+    await fetch(`${BASE}/api/pins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/backend-0', to: 'postgres.db:5432' }) });
+    await page.goto('/wall');
+    const tile = page.locator('[data-testid="wall-tile"]').filter({ hasText: CROSS_NODE.to });
+    await expect(tile).toHaveAttribute('data-verdict', 'reachable', { timeout: 30_000 });
+    const add = lab(['fault', 'add', 'overlay-blocked:node=worker-2']);
+    expect(add.code, add.stderr).toBe(0);
+    try {
+      await expect(tile).toHaveAttribute('data-verdict', 'unreachable', { timeout: 45_000 });
+      await expect(tile.getByTestId('wall-change')).toContainText('overlay');
+      await page.screenshot({ path: join(SHOTS, 'wallboard.png') });
+    } finally {
+      lab(['fault', 'clear']);
+    }
+    await expect(tile).toHaveAttribute('data-verdict', 'reachable', { timeout: 45_000 });
+  });
+});
