@@ -16,7 +16,7 @@ const col = (name: string, description: string, priority = 0, type = 'string', f
 const NAME = col('Name', 'Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', 0, 'string', 'name');
 const AGE = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created. Populated by the system. Read-only. Null for lists.');
 
-/** kubectl/apimachinery duration.HumanDuration: 45s, 5m, 3h12m, 4d, 2y … */
+/** apimachinery duration.HumanDuration, what kubectl prints in AGE: 45s, 2m30s, 3h12m, 3d1h, 400d, 2y70d … */
 export function humanDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 120) return `${s}s`;
@@ -29,7 +29,9 @@ export function humanDuration(ms: number): string {
   const d = Math.floor(h / 24);
   if (h < 24 * 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
   if (d < 365 * 2) return `${d}d`;
-  return `${Math.floor(d / 365)}y`;
+  const y = Math.floor(d / 365);
+  if (d < 365 * 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
+  return `${y}y`;
 }
 
 const age = (o: KubeObject, now: number) => (o.metadata.creationTimestamp ? humanDuration(now - Date.parse(o.metadata.creationTimestamp)) : '<unknown>');
