@@ -90,7 +90,7 @@ describe('kube-proxy trace over every upstream dump', () => {
       { ip: '10.180.0.5', port: 80, probability: 0.5, chain: 'KUBE-SEP-C6EBXVWJJZMIWKLZ' },
     ]);
     expect(t.masquerade).toBe(true);
-    expect(t.rules).toContain('-A KUBE-SEP-UKSFD7AGPMPPLUHC -p tcp -m comment --comment ns4/svc4:p80 -m tcp -j DNAT --to-destination 10.180.0.4:80');
+    expect(t.rules).toContain('-A KUBE-SEP-UKSFD7AGPMPPLUHC -p tcp -m comment --comment "ns4/svc4:p80" -m tcp -j DNAT --to-destination 10.180.0.4:80');
     expect(traceService(load(`${SHARED}/iptables-save-overall-rules.txt`), '172.30.0.45', 80).affinity).toBe(true);
     const n = traceService(load(`${OWN}nft/kube-proxy-overall-ruleset.txt`), '172.30.0.44', 80);
     expect(n.chains).toEqual(['services', 'service-ips', 'service-LAUZTJTB-ns4/svc4/tcp/p80']);

@@ -82,23 +82,33 @@ export function traceService(dump: ProxyDump, vip: string, port: number, protoco
 
 interface IptablesIndex {
   nat?: IptablesTable;
-  /** `${dst}|${proto}|${dport}` → KUBE-SERVICES rules (nat) and filter rules (reject/drop). */
+  /** Destination address → KUBE-SERVICES rules (nat) and filter rules (reject/drop) that name it. */
   natServices: Map<string, IptablesRule[]>;
   filterServices: Map<string, IptablesRule[]>;
 }
 
 const iptablesIndexes = new WeakMap<IptablesSave, IptablesIndex>();
 
-const vipKey = (addr: string, proto: string, port: string | number) => `${addr}|${proto.toLowerCase()}|${port}`;
+const QUICK_DEST = /(?:^|\s)(!\s+)?(?:-d|--destination)\s+(\S+)/;
+const stripHostBits = (a: string) => a.replace(/\/(32|128)$/, '');
+
+/** The rule's destination without tokenizing it (rules are read lazily; a dump has ~10 per Service). */
+function quickDestination(r: IptablesRule): string | undefined {
+  if (typeof r.text === 'string') {
+    const m = QUICK_DEST.exec(r.text);
+    return m && !m[1] ? stripHostBits(m[2].replace(/^"|"$/g, '')) : undefined;
+  }
+  return r.destination && !r.destination.negated ? r.destination.addr : undefined;
+}
 
 function indexChain(t: IptablesTable | undefined, names: string[], into: Map<string, IptablesRule[]>) {
   for (const name of names) {
     for (const r of t?.chains.get(name)?.rules ?? []) {
-      if (!r.destination || r.destination.negated || !r.dport) continue;
-      const k = vipKey(r.destination.addr, r.protocol ?? 'tcp', r.dport);
-      const list = into.get(k);
+      const d = quickDestination(r);
+      if (!d) continue;
+      const list = into.get(d);
       if (list) list.push(r);
-      else into.set(k, [r]);
+      else into.set(d, [r]);
     }
   }
 }
@@ -116,20 +126,26 @@ export function indexIptables(save: IptablesSave): IptablesIndex {
   return idx;
 }
 
+/** The candidates that really match VIP, protocol and port once their fields are read. */
+function matching(rules: IptablesRule[] | undefined, vip: string, protocol: string, port: number): IptablesRule[] {
+  const proto = protocol.toLowerCase();
+  return (rules ?? []).filter((r) => r.destination?.addr === vip && !r.destination.negated && (r.protocol ?? '').toLowerCase() === proto && r.dport === String(port));
+}
+
 function quoteArg(a: string): string {
   return a === '' || /[\s"]/.test(a) ? `"${a.replace(/(["\\])/g, '\\$1')}"` : a;
 }
 
+/** The rule as iptables-save printed it (or rebuilt from its tokens). */
 export function iptablesRuleText(chain: string, r: IptablesRule): string {
-  return `-A ${chain} ${r.args.map(quoteArg).join(' ')}`;
+  return `-A ${chain} ${typeof r.text === 'string' ? r.text : r.args.map(quoteArg).join(' ')}`;
 }
 
 function traceIptables(save: IptablesSave, vip: string, port: number, protocol: string): ProxyTrace {
   const out = empty('iptables', vip, port, protocol);
   const idx = indexIptables(save);
-  const key = vipKey(vip, protocol, port);
-  const natRules = idx.natServices.get(key) ?? [];
-  const filterRules = idx.filterServices.get(key) ?? [];
+  const natRules = matching(idx.natServices.get(vip), vip, protocol, port);
+  const filterRules = matching(idx.filterServices.get(vip), vip, protocol, port);
   for (const r of filterRules) {
     if (r.target === 'REJECT' || r.target === 'DROP') {
       out.reject = true;
@@ -182,6 +198,8 @@ function traceIptables(save: IptablesSave, vip: string, port: number, protocol: 
 }
 
 // ---------------------------------------------------------------- nftables ----
+
+const vipKey = (addr: string, proto: string, port: string | number) => `${addr}|${proto.toLowerCase()}|${port}`;
 
 interface NftIndex {
   table?: NftTable;

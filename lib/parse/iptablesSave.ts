@@ -6,6 +6,8 @@ import { err, ok, type ParseError, type Result } from '../result';
 export interface IptablesRule {
   /** 1-based line in the input. */
   line: number;
+  /** The rule as written after `-A CHAIN ` (quotes kept), when parsed from text. */
+  text?: string;
   /** Tokens after `-A CHAIN`, quotes removed. */
   args: string[];
   /** `-m` modules in order (comment, tcp, statistic, recent, …). */
@@ -169,62 +171,127 @@ function quotesBalanced(s: string, from: number): boolean {
   return n % 2 === 0;
 }
 
+/**
+ * A chain whose rules are kept as text until someone reads `rules` (then LazyRule objects, themselves
+ * tokenized on first use). Large dumps allocate one string per rule and nothing else while parsing.
+ */
+class SavedChain implements IptablesChain {
+  // one text + line per rule until `rules` is read; null until the first rule (most chains are declared once)
+  private texts: string[] | null = null;
+  private lines: number[] | null = null;
+  private made: IptablesRule[] | null = null;
+  constructor(readonly name: string, public policy: string | null) {}
+  get rules(): IptablesRule[] {
+    if (!this.made) {
+      const texts = this.texts ?? [];
+      const lines = this.lines ?? [];
+      const made: IptablesRule[] = new Array(texts.length);
+      for (let i = 0; i < texts.length; i++) made[i] = new LazyRule(lines[i], texts[i]);
+      this.made = made;
+      this.texts = null;
+      this.lines = null;
+    }
+    return this.made;
+  }
+  set rules(v: IptablesRule[]) {
+    this.made = v;
+    this.texts = null;
+    this.lines = null;
+  }
+  add(text: string, line: number, front: boolean): void {
+    if (this.made) {
+      const r = new LazyRule(line, text);
+      if (front) this.made.unshift(r);
+      else this.made.push(r);
+      return;
+    }
+    if (!this.texts || !this.lines) { this.texts = [text]; this.lines = [line]; return; }
+    if (front) { this.texts.unshift(text); this.lines.unshift(line); }
+    else { this.texts.push(text); this.lines.push(line); }
+  }
+  toJSON(): IptablesChain {
+    return { name: this.name, policy: this.policy, rules: this.rules };
+  }
+}
+
+const COUNTERS = /^\[\d+:\d+\]\s*$/;
+
 /** Parses iptables-save output. Empty input is a valid dump with no tables (a node without iptables rules). */
 export function parseIptablesSave(text: string): Result<IptablesSave, ParseError> {
   const tables: IptablesTable[] = [];
   let cur: IptablesTable | null = null;
-  let lastChain: IptablesChain | null = null;
+  let lastChain: SavedChain | null = null;
   let lineNo = 0;
   let start = 0;
   const n = text.length;
-  while (start <= n) {
+  const chainOf = (t: IptablesTable, name: string): SavedChain => {
+    let ch = t.chains.get(name) as SavedChain | undefined;
+    if (!ch) { ch = new SavedChain(name, null); t.chains.set(name, ch); }
+    return ch;
+  };
+  while (start < n) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
     lineNo++;
-    let line = text.slice(start, end);
+    const lineStart = start;
+    let lineEnd = end;
     start = end + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) { if (end === n) break; continue; }
-    const c0 = line.charAt(0);
-    if (c0 === '*') {
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13 /* \r */) lineEnd--;
+    if (lineEnd === lineStart) continue;
+    const c0 = text.charCodeAt(lineStart);
+    if (c0 === 35 /* # */) continue;
+    // the hot path: `-A CHAIN rule…` (or -I), most lines of a dump
+    if (c0 === 45 /* - */ && (text.charCodeAt(lineStart + 1) === 65 /* A */ || text.charCodeAt(lineStart + 1) === 73 /* I */) && text.charCodeAt(lineStart + 2) === 32) {
+      if (!cur) return err({ tool: TOOL, line: lineNo, expected: 'a *table line (a rule outside a table)', got: text.slice(lineStart, lineEnd) });
+      const nameStart = lineStart + 3;
+      let chain: SavedChain;
+      let sp: number;
+      // rules of one chain are contiguous in iptables-save output: try the last chain without slicing its name
+      if (lastChain && text.startsWith(lastChain.name, nameStart) && (nameStart + lastChain.name.length === lineEnd || text.charCodeAt(nameStart + lastChain.name.length) === 32)) {
+        chain = lastChain;
+        sp = nameStart + lastChain.name.length;
+      } else {
+        sp = text.indexOf(' ', nameStart);
+        if (sp < 0 || sp > lineEnd) sp = lineEnd;
+        if (sp === nameStart) return err({ tool: TOOL, line: lineNo, expected: 'a chain name after -A', got: text.slice(lineStart, lineEnd) });
+        chain = chainOf(cur, text.slice(nameStart, sp));
+        lastChain = chain;
+      }
+      const rest = sp < lineEnd ? text.slice(sp + 1, lineEnd) : '';
+      if (!quotesBalanced(rest, 0)) return err({ tool: TOOL, line: lineNo, expected: 'a rule with balanced quotes (the line looks cut short)', got: text.slice(lineStart, lineEnd) });
+      chain.add(rest, lineNo, text.charCodeAt(lineStart + 1) === 73);
+      continue;
+    }
+    const line = text.slice(lineStart, lineEnd);
+    if (c0 === 58 /* : */) {
+      if (!cur) return err({ tool: TOOL, line: lineNo, expected: 'a *table line (a chain outside a table)', got: line });
+      const sp1 = line.indexOf(' ');
+      const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+      const name = sp1 < 0 ? '' : line.slice(1, sp1);
+      const policy = sp1 < 0 ? '' : line.slice(sp1 + 1, sp2 < 0 ? line.length : sp2);
+      if (!name || !policy || (sp2 >= 0 && !COUNTERS.test(line.slice(sp2 + 1)))) return err({ tool: TOOL, line: lineNo, expected: ':CHAIN POLICY [packets:bytes]', got: line });
+      const ch = chainOf(cur, name);
+      ch.policy = policy === '-' ? null : policy;
+    } else if (c0 === 42 /* * */) {
       if (cur) return err({ tool: TOOL, line: lineNo, expected: `COMMIT before the next table (table ${cur.name} is open)`, got: line });
       cur = { name: line.slice(1).trim(), chains: new Map(), deleted: [] };
       lastChain = null;
       if (!cur.name) return err({ tool: TOOL, line: lineNo, expected: 'a table name after *', got: line });
-    } else if (line === 'COMMIT') {
+    } else if (line.trimEnd() === 'COMMIT') {
       if (!cur) return err({ tool: TOOL, line: lineNo, expected: 'a *table line before COMMIT', got: line });
       tables.push(cur);
       cur = null;
+      lastChain = null;
     } else if (!cur) {
       return err({ tool: TOOL, line: lineNo, expected: 'a *table line (a rule outside a table)', got: line });
-    } else if (c0 === ':') {
-      const m = /^:(\S+)\s+(\S+)(?:\s+\[\d+:\d+\])?\s*$/.exec(line);
-      if (!m) return err({ tool: TOOL, line: lineNo, expected: ':CHAIN POLICY [packets:bytes]', got: line });
-      const existing = cur.chains.get(m[1]);
-      if (existing) existing.policy = m[2] === '-' ? null : m[2];
-      else cur.chains.set(m[1], { name: m[1], policy: m[2] === '-' ? null : m[2], rules: [] });
-    } else if (line.startsWith('-A ') || line.startsWith('-I ')) {
-      const sp = line.indexOf(' ', 3);
-      const chainName = sp < 0 ? line.slice(3) : line.slice(3, sp);
-      if (!chainName) return err({ tool: TOOL, line: lineNo, expected: 'a chain name after -A', got: line });
-      const rest = sp < 0 ? '' : line.slice(sp + 1);
-      if (!quotesBalanced(rest, 0)) return err({ tool: TOOL, line: lineNo, expected: 'a rule with balanced quotes (the line looks cut short)', got: line });
-      // rules of one chain are contiguous in iptables-save output: remember the last chain
-      let chain: IptablesChain | undefined = lastChain && lastChain.name === chainName ? lastChain : cur.chains.get(chainName);
-      if (!chain) { chain = { name: chainName, policy: null, rules: [] }; cur.chains.set(chainName, chain); }
-      lastChain = chain;
-      const rule = new LazyRule(lineNo, rest);
-      if (line.charCodeAt(1) === 73 /* I */) chain.rules.unshift(rule);
-      else chain.rules.push(rule);
     } else if (line.startsWith('-X ') || line.startsWith('-N ') || line.startsWith('-F ')) {
       const name = line.slice(3).trim();
       if (line.startsWith('-X ')) { cur.deleted.push(name); cur.chains.delete(name); lastChain = null; }
-      else if (line.startsWith('-N ') && !cur.chains.has(name)) cur.chains.set(name, { name, policy: null, rules: [] });
-      else if (line.startsWith('-F ')) { const ch = cur.chains.get(name); if (ch) ch.rules = []; }
+      else if (line.startsWith('-N ')) chainOf(cur, name);
+      else { const ch = cur.chains.get(name); if (ch) ch.rules = []; }
     } else {
       return err({ tool: TOOL, line: lineNo, expected: 'a *table, :CHAIN, -A rule, -X or COMMIT line', got: line });
     }
-    if (end === n) break;
   }
   if (cur) return err({ tool: TOOL, line: lineNo, expected: `COMMIT at the end of table ${cur.name} (the dump looks truncated)` });
   return ok({ tables });
