@@ -7,6 +7,7 @@ import type { Target } from '../target';
 import {
   checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP,
   type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
+  candidateNames, clusterFirstResolver, parseServiceFqdn, DEFAULT_CLUSTER_DOMAIN, DEFAULT_NDOTS,
 } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { kubeProxyModeFromConfig, type KubeProxyMode } from './snapshot';
@@ -83,34 +84,17 @@ export class PlanError extends Error {
   }
 }
 
-export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
-export const DEFAULT_NDOTS = 5;
+export { DEFAULT_CLUSTER_DOMAIN, DEFAULT_NDOTS, candidateNames };
 
 /** The search list kubelet writes for a ClusterFirst pod. */
 export function defaultSearch(namespace: string, domain = DEFAULT_CLUSTER_DOMAIN): string[] {
-  return [`${namespace}.svc.${domain}`, `svc.${domain}`, domain];
-}
-
-/**
- * The names a glibc/musl resolver tries for `name` (resolv.conf(5)): fewer dots than ndots → each search
- * suffix first, then the name as is; otherwise the name first. A trailing dot means absolute.
- * TODO(kube): switch to lib/kube's DNS search expansion when it lands; keep this signature at the call site.
- */
-export function candidateNames(name: string, search: string[], ndots: number): string[] {
-  if (name.endsWith('.')) return [name.slice(0, -1)];
-  const dots = name.split('.').length - 1;
-  const withSearch = search.map((s) => `${name}.${s}`);
-  return dots >= ndots ? [name, ...withSearch] : [...withSearch, name];
+  return clusterFirstResolver(namespace, domain).search;
 }
 
 /** `<svc>.<ns>.svc.<domain>` → the Service it names, if it exists. */
 export function serviceForFqdn(fqdn: string, services: readonly Service[], domain = DEFAULT_CLUSTER_DOMAIN): Service | undefined {
-  const suffix = `.svc.${domain}`;
-  if (!fqdn.endsWith(suffix)) return undefined;
-  const parts = fqdn.slice(0, -suffix.length).split('.');
-  if (parts.length !== 2) return undefined;
-  const [name, ns] = parts;
-  return services.find((s) => s.metadata?.name === name && (s.metadata?.namespace ?? 'default') === ns);
+  const n = parseServiceFqdn(fqdn, domain);
+  return n ? services.find((s) => s.metadata?.name === n.service && (s.metadata?.namespace ?? 'default') === n.namespace) : undefined;
 }
 
 export function planName(name: string, srcNamespace: string, snap: ClusterSnapshot, search = defaultSearch(srcNamespace), ndots = DEFAULT_NDOTS, domain = DEFAULT_CLUSTER_DOMAIN): NamePlan {
@@ -306,6 +290,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     add({ probe: 'ss-listen', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
     if (!hairpin) add({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod: dstP, args: { ip: src.ip } });
     if (!sameNode) {
+      add({ probe: 'node-link', hop: 'overlay', where: 'node', node: src.node, args: {} });
       add({ probe: 'neigh', hop: 'overlay', where: 'node', node: src.node, args: {} });
       add({ probe: 'fdb', hop: 'overlay', where: 'node', node: src.node, args: {} });
       add({ probe: 'node-link', hop: 'dst-node', where: 'node', node: dst.node, args: {} });

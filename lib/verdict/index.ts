@@ -8,7 +8,7 @@ import type { CauseCode, WarningCause } from '../causes';
 import { CAUSES, nextStepFor } from '../causes';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
 import { candidateNames } from '../plan';
-import { compareWithEndpoints, evaluate, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
+import { compareWithEndpoints, evaluate, queryCount, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
 import { parseIptablesSave } from '../parse/iptablesSave';
 import { parseNft, findNftTable } from '../parse/nft';
 import {
@@ -96,7 +96,9 @@ function observe(c: Ctx, hop: HopId, s: string) {
   c.observed.set(hop, l);
 }
 function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string) {
-  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank: RANK[cause] });
+  // Whatever explains it, a failure at the DNS hop is met before anything after it on the path.
+  const rank = hop === 'dns' ? RANK['dns-timeout'] : RANK[cause];
+  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank });
 }
 function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string) {
   if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason });
@@ -233,7 +235,7 @@ function judgeDns(c: Ctx) {
   if (resolvedAt >= 0) {
     if (vip && !answer.includes(vip)) problem(c, 'dns', 'dns-wrong-answer', `${candidates[resolvedAt]} resolves to ${answer.join(', ')}, but Service ${plan.service?.key} has ClusterIP ${vip}`);
     if (resolvedAt > 0) {
-      const queries = (resolvedAt + 1) * 2;
+      const queries = queryCount(candidates, resolvedAt);
       warn(c, 'dns', 'ndots-amplification', `"${name.name}" has fewer than ${readResolvConf(rc?.stdout ?? '').ndots || 5} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${candidates.slice(0, resolvedAt).join(', ')}): ${queries} queries (A and AAAA each) for one lookup`);
     }
     return;
@@ -256,7 +258,8 @@ function shortNameHint(c: Ctx): string {
   const n = c.plan.name?.name ?? '';
   const first = n.split('.')[0];
   const elsewhere = c.snap.services.filter((s) => s.metadata?.name === first && (n.split('.').length === 1 || !c.plan.name?.matched)).map(nsName);
-  return elsewhere.length ? `; a Service named ${first} exists in ${elsewhere.join(', ')} — a short name only resolves in its own namespace, use ${first}.${elsewhere[0].split('/')[0]}` : '';
+  const nss = elsewhere.map((k) => k.split('/')[0]);
+  return nss.length ? `; a Service named ${first} exists in namespace ${nss.join(', ')} — a short name only resolves in its own namespace, use ${first}.${nss[0]}` : '';
 }
 
 /** Does an egress policy of the source deny DNS (UDP 53 to the cluster DNS pods)? */
@@ -490,6 +493,24 @@ function judgeOverlay(c: Ctx) {
           problem(c, 'overlay', 'neighbor-stale', s);
         } else finding(c, fdbRun, `${peerTun.address} → ${entry.dst} (${peerNode})`);
       }
+    }
+  }
+  // host-gw: each node's ARP entry for the peer's underlay address must carry the peer's MAC.
+  if (!srcTun && !dstTun && srcLinks.length && dstLinks.length) {
+    for (const [node, peerNode, peerLinks] of [
+      [plan.src.node, dst.node, dstLinks],
+      [dst.node, plan.src.node, srcLinks],
+    ] as const) {
+      const peerIP = c.snap.nodes.find((n) => n.metadata?.name === peerNode)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const peerLink = peerLinks.find((l) => l.addrs.some((a) => a.local === peerIP));
+      const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
+      const entry = readNeigh(neighRun?.stdout ?? '')?.find((n) => n.dst === peerIP && n.lladdr);
+      if (!neighRun || !peerLink?.address || !entry?.lladdr) continue;
+      if (entry.lladdr.toLowerCase() !== peerLink.address.toLowerCase()) {
+        const s = `${node}'s neighbor entry for ${peerNode} (${peerIP}) says ${entry.lladdr}, but ${peerNode}'s ${peerLink.ifname} has MAC ${peerLink.address}`;
+        finding(c, neighRun, s);
+        problem(c, 'overlay', 'neighbor-stale', s);
+      } else finding(c, neighRun, `${peerIP} → ${entry.lladdr} (matches ${peerNode}'s ${peerLink.ifname})`);
     }
   }
   // Overlay drop: tunnel packets arriving at a node are filtered (UDP to the VXLAN port).
