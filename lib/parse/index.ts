@@ -1,0 +1,13 @@
+// Every tool-output parser, one import for the engine (lib/probes.ts) and the verdicts.
+// Shape: parseX(stdout, run?) → Result<T, ParseError>; `run` ({exitCode, stderr}, e.g. an Evidence) lets
+// parsers read failure forms the tools print on stderr or signal by exit code.
+export * from './common';
+export * from './ipTool';
+export * from './ipAddr';
+export * from './ipRoute';
+export * from './ipRouteGet';
+export * from './ipLink';
+export * from './ipNeigh';
+export * from './bridgeFdb';
+export * from './bridgeLink';
+export * from './ss';
