@@ -124,8 +124,9 @@ describe('NetworkPolicy rule text', () => {
   const w = world(c, (i) => (i < 3 ? 'node-1' : 'node-2'));
   const text = renderPolicyRestore({ ...w, nodeName: 'node-1' });
   it('hooks PACKETWALK-FORWARD first in FORWARD, replies first, one chain per isolated local pod', () => {
+    expect(text).not.toMatch(/-j ACCEPT/); // policy chains only deny; the rest of FORWARD still applies
     expect(text).toContain('-I FORWARD 1 -m comment --comment "packetwalk network policy" -j PACKETWALK-FORWARD');
-    expect(text.split('\n')).toContain('-A PACKETWALK-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "replies of allowed connections" -j ACCEPT');
+    expect(text.split('\n')).toContain('-A PACKETWALK-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "replies of allowed connections" -j RETURN');
     expect(text).toContain(`:${ingressChainName('x', 'a')} - [0:0]`);
     expect(text).not.toContain(ingressChainName('y', 'a')); // y/a lives on node-2
     expect(ingressChainName('x', 'a').length).toBeLessThanOrEqual(28);

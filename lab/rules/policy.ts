@@ -6,7 +6,7 @@
 //
 // Layout (all chains PACKETWALK-*; the restore text declares each one, so --noflush flushes it):
 //   FORWARD            -I 1 → PACKETWALK-FORWARD                     (hook, once per netns)
-//   PACKETWALK-FORWARD   ESTABLISHED,RELATED → ACCEPT (replies)
+//   PACKETWALK-FORWARD   ESTABLISHED,RELATED → RETURN (replies are never judged; nothing here ACCEPTs)
 //                        -s <pod> → PACKETWALK-EGR-<hash>            (egress-isolated pods here)
 //                        -d <pod> → PACKETWALK-ING-<hash>            (ingress-isolated pods here)
 //   PACKETWALK-EGR/ING-*  allowed peer × port → RETURN (go on to the other direction), else DROP/REJECT
@@ -175,7 +175,9 @@ export function renderPolicyRestore(input: PolicyRulesInput): string {
   const nsLabels = (ns: string) => ({ ...(nsObjects.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns });
   const policies = parsePolicies(input, pods, nsLabels, allNs);
 
-  const forward: string[] = [`-A ${POLICY_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED ${comment('replies of allowed connections')} -j ACCEPT`];
+  // Replies skip the policy checks. RETURN rather than ACCEPT: these chains only ever deny, so the rest
+  // of FORWARD (kube-proxy's KUBE-FORWARD, a fault's rule) still sees every packet.
+  const forward: string[] = [`-A ${POLICY_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED ${comment('replies of allowed connections')} -j RETURN`];
   const ingressJumps: string[] = [];
   const chains = new Map<string, string[]>();
   const local = pods.filter((p) => p.ip && p.node === input.nodeName).sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));

@@ -23,6 +23,13 @@ export interface Scratch {
   teardown(): void;
 }
 
+// Fixed programs (no input is spliced in; address, port and reply arrive as argv).
+const UDP_SERVER = "const d=require('dgram').createSocket('udp4');d.on('message',(m,r)=>d.send(process.argv[2]+'\\n',r.port,r.address));d.bind(+process.argv[1]);";
+// connected UDP socket: a reply prints and exits 0; an ICMP port unreachable is ECONNREFUSED
+const UDP_CLIENT = "const d=require('dgram').createSocket('udp4');const t=setTimeout(()=>{console.error('timeout');process.exit(1)},+process.argv[3]);" +
+  "d.on('message',(m)=>{process.stdout.write(m);clearTimeout(t);process.exit(0)});d.on('error',(e)=>{console.error(e.code==='ECONNREFUSED'?'Connection refused':e.message);process.exit(1)});" +
+  "d.connect(+process.argv[2],process.argv[1],()=>d.send('q\\n'));";
+
 export function hasRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0 && run(['ip', 'netns', 'list']).code === 0;
 }
@@ -68,8 +75,13 @@ export function makeScratch(tag: string, podCount: number): Scratch {
     node,
     pods,
     listen(pod, port, reply, proto = 'tcp') {
-      const addr = proto === 'tcp' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-RECVFROM:${port},fork`;
-      const c = spawn('ip', inNetns(pod.netns, ['timeout', '120', 'socat', addr, `SYSTEM:echo ${reply}`]).slice(1), { stdio: 'ignore' });
+      // socat's forking UDP server loses about a third of the datagrams (measured here), so UDP is a tiny node server
+      const argv = proto === 'tcp'
+        ? ['socat', `TCP-LISTEN:${port},reuseaddr,fork`, `SYSTEM:echo ${reply}`]
+        : [process.execPath, '-e', UDP_SERVER, String(port), reply];
+      // no `timeout` wrapper: `ip netns exec` execs the server itself, so c.pid is the server and
+      // teardown's kill reaches it (a killed wrapper would orphan its child)
+      const c = spawn('ip', inNetns(pod.netns, argv).slice(1), { stdio: 'ignore' });
       children.push(c);
       // wait until the socket exists (ss in the pod's netns), at most ~2 s
       for (let i = 0; i < 40; i++) {
@@ -82,7 +94,7 @@ export function makeScratch(tag: string, podCount: number): Scratch {
     connect(from, ip, port, proto = 'tcp', timeoutS = 2) {
       const r = proto === 'tcp'
         ? run(inNetns(from.netns, ['socat', `-T${timeoutS}`, `-t${timeoutS}`, '-', `TCP:${ip}:${port},connect-timeout=${timeoutS}`]), { input: '', timeoutMs: (timeoutS + 3) * 1000 })
-        : run(inNetns(from.netns, ['socat', `-T${timeoutS}`, `-t${timeoutS}`, '-', `UDP:${ip}:${port}`]), { input: 'q\n', timeoutMs: (timeoutS + 3) * 1000 });
+        : run(inNetns(from.netns, [process.execPath, '-e', UDP_CLIENT, ip, String(port), String(timeoutS * 1000)]), { timeoutMs: (timeoutS + 3) * 1000 });
       return { ok: r.code === 0 && r.stdout.trim() !== '', out: (r.stdout + r.stderr).trim() };
     },
     restore(text) {
