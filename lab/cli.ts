@@ -16,7 +16,14 @@ export const LAB_USAGE = `usage:
 environment: PACKETWALK_LAB=<instance> (default pw) names the lab; PACKETWALK_LAB_DIR overrides its directory
 `;
 
-class Usage extends Error {}
+class Usage extends Error {
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
+}
 
 function parseUp(argv: string[]): { config?: string; faults: string[] } {
   const out: { config?: string; faults: string[] } = { faults: [] };
@@ -104,7 +111,7 @@ export async function labMain(argv: string[]): Promise<number> {
         if (sub === 'add') {
           if (!arg || extra.length) throw new Usage('lab fault add takes one SPEC, e.g. mtu-blackhole:node=worker-2');
           const r = await addFault(labDir(), arg).catch((e: Error) => {
-            throw /unknown fault|no parameter|needs |not key=value|is not (a|another)|has no tunnel|not a TCP port/.test(e.message) ? new Usage(e.message) : e;
+            throw /unknown fault|no parameter|needs |not key=value|is not (a|another)|has no tunnel|not a TCP port/.test(e.message) ? new Usage(e.message, false) : e;
           });
           out(r.already ? `fault ${faultToSpec(r.fault)} already holds\n` : `fault ${faultToSpec(r.fault)} injected\n`);
           return 0;
@@ -129,7 +136,7 @@ export async function labMain(argv: string[]): Promise<number> {
   } catch (e) {
     const { LabUsageError } = await import('./dataplane/lab');
     if (e instanceof Usage) {
-      err(`packetwalk lab: ${e.message}\n\n${LAB_USAGE}`);
+      err(`packetwalk lab${cmd ? ` ${cmd}` : ''}: ${e.message}\n${e.showUsage ? `\n${LAB_USAGE}` : ''}`);
       return 2;
     }
     if (e instanceof LabFileError || e instanceof LabUsageError) {

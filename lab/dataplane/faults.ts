@@ -54,9 +54,12 @@ async function setMtu(st: LabState, n: LabNode, blackhole: boolean): Promise<voi
   // device (egress from here) and the node's underlay link, where bigger frames from other nodes drop.
   const vxlan = st.cluster.overlay === 'vxlan';
   const link = blackhole ? (vxlan ? BLACKHOLE_TUNNEL_MTU + 50 : BLACKHOLE_TUNNEL_MTU) : UNDERLAY_MTU;
-  if (vxlan) await ipBatch(n.netns, [`link set ${VXLAN_DEV} mtu ${blackhole ? BLACKHOLE_TUNNEL_MTU : TUNNEL_MTU}`]);
+  // (VXLAN needs its lower device 50 bytes bigger: shrink the tunnel first, grow it last.)
+  const tunnel = () => (vxlan ? ipBatch(n.netns, [`link set ${VXLAN_DEV} mtu ${blackhole ? BLACKHOLE_TUNNEL_MTU : TUNNEL_MTU}`]) : Promise.resolve());
+  if (blackhole) await tunnel();
   await ipBatch(n.netns, [`link set eth0 mtu ${link}`]);
   await ipBatch(underlayNetns(st.instance), [`link set ${n.underlayVeth} mtu ${link}`]);
+  if (!blackhole) await tunnel();
 }
 
 /** Forgets learned path MTUs everywhere, so a healed path is used at full size at once. */

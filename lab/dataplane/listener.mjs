@@ -1,6 +1,7 @@
-/* global process */
+/* global process, Buffer */
 // A lab pod's application: one small process per pod, run inside the pod's netns, answering every
-// declared TCP containerPort with HTTP 200 and the pod's name (UDP ports echo the name back).
+// declared TCP containerPort with HTTP 200 and the pod's name (UDP ports echo the name back);
+// GET /bytes/N answers N bytes, for transfers bigger than one packet.
 // Plain JavaScript on purpose: it starts in ~40 ms without a TypeScript loader, once per pod.
 // usage: listener.mjs POD_NAME tcp:ADDR:PORT|udp:ADDR:PORT ...
 import { createServer } from 'node:http';
@@ -24,9 +25,11 @@ for (const b of binds) {
     s.on('message', (_msg, rinfo) => s.send(`${name}\n`, rinfo.port, rinfo.address));
     s.bind(Number(port), host, ready);
   } else {
-    const srv = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`${name}\n`);
+    const srv = createServer((req, res) => {
+      // GET /bytes/N answers N bytes (at most 10 MB): a bulk transfer for path-MTU checks.
+      const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
+      res.writeHead(200, { 'content-type': m ? 'application/octet-stream' : 'text/plain; charset=utf-8' });
+      res.end(m ? Buffer.alloc(Math.min(Number(m[1]), 10 << 20), 120) : `${name}\n`);
     });
     srv.on('error', (e) => fail(`tcp ${host}:${port}`, e));
     srv.listen(Number(port), host, ready);

@@ -43,6 +43,9 @@ export async function buildNetwork(st: LabState, created: string[]): Promise<voi
       `link set ${n.underlayVeth} up`,
     ]),
   ], 'building the underlay');
+  // The underlay is a plain switch: no iptables on bridged frames (br_netfilter would also re-fragment
+  // oversized tunnel packets there, hiding an MTU bottleneck that a real switch port would enforce).
+  await must(inNetns(u, ['sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0', 'net.bridge.bridge-nf-call-arptables=0']), { what: 'underlay bridge settings' });
 
   await Promise.all(st.nodes.map((n) => buildNode(st, n)));
 }
