@@ -198,18 +198,21 @@ function describePorts(ports: NetworkPolicyPort[] | null | undefined): string {
   return `on ${each.join(' or ')}`;
 }
 
-function describePolicy(p: NetworkPolicy, direction: Direction): string {
+function rulesOf(p: NetworkPolicy, direction: Direction): { peers: NetworkPolicyPeer[] | null | undefined; ports: NetworkPolicyPort[] | null | undefined }[] {
   const rules = (direction === 'ingress' ? p.spec?.ingress : p.spec?.egress) ?? [];
-  const name = p.metadata?.name ?? '?';
+  return rules.map((r) => ({ peers: direction === 'ingress' ? (r as { from?: NetworkPolicyPeer[] | null }).from : (r as { to?: NetworkPolicyPeer[] | null }).to, ports: r.ports }));
+}
+
+/** "it admits pods app=backend in namespace db on TCP 5432" / "allow-web allows traffic to …" / "… admits nothing". */
+function describePolicy(p: NetworkPolicy, direction: Direction, subject: string): string {
   const ns = p.metadata?.namespace ?? 'default';
-  if (rules.length === 0) return `${name} admits nothing (${direction === 'ingress' ? 'default deny for ingress' : 'default deny for egress'})`;
-  const verb = direction === 'ingress' ? 'admits' : 'allows to';
+  const rules = rulesOf(p, direction);
+  if (rules.length === 0) return direction === 'ingress' ? `${subject} admits nothing` : `${subject} allows no egress`;
   const rs = rules.map((r) => {
-    const peers = direction === 'ingress' ? (r as { from?: NetworkPolicyPeer[] | null }).from : (r as { to?: NetworkPolicyPeer[] | null }).to;
-    const who = !peers || peers.length === 0 ? (direction === 'ingress' ? 'every source' : 'every destination') : peers.map((x) => describePeer(x, ns)).join(' or ');
+    const who = !r.peers || r.peers.length === 0 ? (direction === 'ingress' ? 'every source' : 'every destination') : r.peers.map((x) => describePeer(x, ns)).join(' or ');
     return `${who} ${describePorts(r.ports)}`;
   });
-  return `${name} ${verb} ${rs.join('; or ')}`;
+  return `${subject} ${direction === 'ingress' ? 'admits' : 'allows traffic to'} ${rs.join('; or ')}`;
 }
 
 function describeEnd(end: FlowEnd, ctx: Ctx): string {
@@ -223,9 +226,14 @@ function describeEnd(end: FlowEnd, ctx: Ctx): string {
 function denialSentence(direction: Direction, at: Pod, other: FlowEnd, flow: Flow, selecting: NetworkPolicy[], ctx: Ctx): string {
   const names = selecting.map((p) => p.metadata?.name ?? '?');
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-  const what = `${describeEnd(other, ctx)} on ${protocolOf(flow.protocol)} ${flow.port}`;
-  const dir = direction === 'ingress' ? 'ingress' : 'egress';
-  const rules = selecting.map((p) => describePolicy(p, direction));
-  const tail = names.length === 1 ? `not ${what}` : `none admits ${what}`;
-  return `${nsName(at)} is selected by ${list} for ${dir}; ${rules.join('; ')}; ${tail}.`;
+  const head = `${nsName(at)} is selected by ${list}${direction === 'egress' ? ' for egress' : ''}`;
+  const port = `${protocolOf(flow.protocol)} ${flow.port}`;
+  const peer = describeEnd(other, ctx);
+  if (names.length === 1) {
+    // name the port only when it is part of the problem (no rule admits that port from anyone)
+    const portAdmitted = rulesOf(selecting[0], direction).some((r) => !r.ports || r.ports.length === 0 || r.ports.some((pp) => portMatches(pp, flow)));
+    return `${head}; ${describePolicy(selecting[0], direction, 'it')}, not ${peer}${portAdmitted ? '' : ` on ${port}`}.`;
+  }
+  const each = selecting.map((p) => describePolicy(p, direction, p.metadata?.name ?? '?'));
+  return `${head}; ${each.join('; ')}; ${names.length === 2 ? 'neither' : 'none'} admits ${peer} on ${port}.`;
 }
