@@ -385,7 +385,7 @@ function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, towa
   const links = readIpLinks(one(c.plan, c.runs, onNode(node, 'node-link'))?.stdout ?? '') ?? [];
   const tunnel = links.find((l) => l.kind === 'vxlan');
   const peer = c.snap.nodes.find((n) => n.metadata?.name === towardNode);
-  const peerIPs = (peer?.status?.addresses ?? []).map((a) => a.address);
+  const peerIPs = (peer?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
   if (!r) {
     const why = (rg.stderr.trim() || 'no route').replace(/^RTNETLINK answers: /, '');
     finding(c, rg, `no route to ${toward}: ${why}`);
@@ -552,7 +552,13 @@ function judgeMtu(c: Ctx) {
   const srcAddr = readIpLinks(one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))?.stdout ?? '');
   const podMtu = podInterface(srcAddr)?.mtu;
   const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan') })).filter((x) => x.t);
+  // host-gw has no tunnel: the bottleneck is then a node's underlay link (the one holding its InternalIP).
+  const underlays = [plan.src.node, plan.dst.node].map((n) => {
+    const ip = c.snap.nodes.find((x) => x.metadata?.name === n)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    return { n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.addrs.some((a) => a.local === ip)) };
+  }).filter((x) => x.t);
   const minTun = tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+  const minUnder = underlays.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
   const obs = `DF pings to ${plan.dst.ip}: up to ${largest.size} bytes pass${firstBad ? `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}`}` : ''}`;
   observe(c, hop, obs);
   if (!firstBad || firstBad.r.outcome !== 'lost') return; // a local error or frag-needed is PMTU discovery working
@@ -560,7 +566,11 @@ function judgeMtu(c: Ctx) {
   const lostAll = res.filter((x) => x.size > largest.size).every((x) => x.r.outcome === 'lost');
   if (!lostAll) return;
   const fits = largest.size + 28;
-  const tunText = minTun ? `tunnel MTU ${minTun.t!.mtu} on ${minTun.n} (${minTun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD})` : 'a link on the path';
+  const tunText = minTun
+    ? `tunnel MTU ${minTun.t!.mtu} on ${minTun.n} (${minTun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD})`
+    : minUnder && podMtu && minUnder.t!.mtu < podMtu
+      ? `node link MTU ${minUnder.t!.mtu} on ${minUnder.n} (${minUnder.t!.ifname}, routed host-gw: no encapsulation)`
+      : 'a link on the path';
   problem(c, hop, 'mtu-blackhole', `DF probes above ${largest.size} bytes (${fits}-byte packets) are lost without an ICMP error while ${small.size}-byte probes pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`);
 }
 
