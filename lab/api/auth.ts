@@ -1,7 +1,7 @@
 // Authentication (bearer tokens from the lab dir) and the lab's two roles: `admin` may do everything the
 // lab serves; `viewer` may only get/list/watch (DESIGN §3), like a read-only ClusterRole.
 import { timingSafeEqual } from 'node:crypto';
-import { forbidden, unauthorized } from './status';
+import { badRequest, forbidden, unauthorized } from './status';
 
 export interface Tokens {
   admin: string;
@@ -40,4 +40,16 @@ export function authorize(user: User, a: Attributes): void {
   if (user === 'admin') return;
   if (READ_VERBS.has(a.verb) && !a.subresource) return;
   throw forbidden({ user, ...a });
+}
+
+/** The answer to a SelfSubjectAccessReview (`kubectl auth can-i`), from the same rules as authorize(). */
+export function accessReview(user: User, spec: unknown): { allowed: boolean; reason?: string } {
+  const attrs = (spec as { resourceAttributes?: Record<string, string> } | undefined)?.resourceAttributes;
+  if (!attrs || typeof attrs.verb !== 'string') throw badRequest('spec.resourceAttributes.verb is required (e.g. {"verb":"create","resource":"pods","subresource":"exec","namespace":"shop"})');
+  try {
+    authorize(user, { verb: attrs.verb, resource: attrs.resource ?? '', subresource: attrs.subresource || undefined, group: attrs.group ?? '', namespace: attrs.namespace || undefined, name: attrs.name || undefined });
+    return { allowed: true, reason: `the lab's ${user} role allows it` };
+  } catch {
+    return { allowed: false };
+  }
 }

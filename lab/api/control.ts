@@ -60,7 +60,7 @@ function tsxLoader(): string {
 
 function httpsReady(port: number, ca: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/readyz', ca, timeout: 2000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/readyz', ca, timeout: 2000, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { killAllSessions } from './exec';
 import { createApiServer } from './server';
 import { ObjectStore } from './store';
+import { loadPolicySync } from './writes';
 
 const labDir = process.argv[2];
 if (!labDir) {
@@ -53,6 +54,7 @@ server.listen(0, '127.0.0.1', () => {
   writeFileSync(join(apiDir, 'port.tmp'), `${port}\n`);
   renameSync(join(apiDir, 'port.tmp'), join(apiDir, 'port'));
   log(`listening on https://127.0.0.1:${port} (pid ${process.pid})`);
+  loadPolicySync().catch((e) => log(`lab/dataplane/policy.ts could not be loaded; NetworkPolicy writes will not reach the dataplane: ${(e as Error).message}`));
 });
 
 const stop = (sig: string) => {

@@ -28,7 +28,12 @@ export function apiVersions(serverAddress: string) {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
+/** authorization.k8s.io: only SelfSubjectAccessReview (`kubectl auth can-i`), which every user may create. */
+export const AUTHZ_GROUP = 'authorization.k8s.io';
+const AUTHZ_RESOURCES = [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }];
+
 export function resourceList(group: string, version: string) {
+  if (group === AUTHZ_GROUP && version === 'v1') return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources: AUTHZ_RESOURCES };
   const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
   if (rs.length === 0) return null;
   const resources: object[] = rs.map(resourceEntry);
@@ -37,11 +42,11 @@ export function resourceList(group: string, version: string) {
 }
 
 const groupEntry = (g: string) => {
-  const v = RESOURCES.find((r) => r.group === g)!.version;
+  const v = RESOURCES.find((r) => r.group === g)?.version ?? 'v1';
   const gv = { groupVersion: `${g}/${v}`, version: v };
   return { name: g, versions: [gv], preferredVersion: gv };
 };
 
-export const apiGroupList = () => ({ kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(groupEntry) });
+export const apiGroupList = () => ({ kind: 'APIGroupList', apiVersion: 'v1', groups: [...GROUPS, AUTHZ_GROUP].map(groupEntry) });
 
-export const apiGroup = (g: string) => (GROUPS.includes(g) ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g) } : null);
+export const apiGroup = (g: string) => (GROUPS.includes(g) || g === AUTHZ_GROUP ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g) } : null);

@@ -1,6 +1,6 @@
-// Decoding the Kubernetes protobuf encoding of a Pod (runtime.Unknown envelope, "k8s\0" magic), because
-// kubectl's typed clients (e.g. `kubectl debug node/…` creating its pod) send protobuf and do not fall
-// back to JSON on 415. Field numbers are those of k8s.io/api core/v1 generated.proto and apimachinery
+// Decoding the Kubernetes protobuf encoding (runtime.Unknown envelope, "k8s\0" magic) of the bodies
+// kubectl's typed clients send — the Pod of `kubectl debug node/…`, the SelfSubjectAccessReview of
+// `kubectl auth can-i` — because they do not fall back to JSON on 415. Field numbers are those of k8s.io/api core/v1 generated.proto and apimachinery
 // meta/v1; fields the lab does not use are skipped. The result is the object's JSON form.
 import { badRequest } from './status';
 
@@ -65,7 +65,15 @@ const SCHEMA: Schema = {
   Empty: {},
   Toleration: { 1: ['key', 's'], 2: ['operator', 's'], 3: ['value', 's'], 4: ['effect', 's'], 5: ['tolerationSeconds', 'i'] },
   MapEntry: { 1: ['key', 's'], 2: ['value', 's'] },
+  // k8s.io/api authorization/v1 (kubectl auth can-i)
+  SelfSubjectAccessReview: { 1: ['metadata', 'm:ObjectMeta'], 2: ['spec', 'm:SelfSubjectAccessReviewSpec'] },
+  SelfSubjectAccessReviewSpec: { 1: ['resourceAttributes', 'm:ResourceAttributes'], 2: ['nonResourceAttributes', 'm:NonResourceAttributes'] },
+  ResourceAttributes: { 1: ['namespace', 's'], 2: ['verb', 's'], 3: ['group', 's'], 4: ['version', 's'], 5: ['resource', 's'], 6: ['subresource', 's'], 7: ['name', 's'] },
+  NonResourceAttributes: { 1: ['path', 's'], 2: ['verb', 's'] },
 };
+
+/** The kinds whose protobuf bodies kubectl sends to the lab (typed clients): their top-level message. */
+const TOP_LEVEL: Record<string, string> = { Pod: 'Pod', SelfSubjectAccessReview: 'SelfSubjectAccessReview' };
 
 class Reader {
   pos = 0;
@@ -137,12 +145,13 @@ function decodeMessage(buf: Buffer, type: string): JsonObj {
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-/** A protobuf-encoded Pod (as kubectl sends it) → its JSON form; anything else is a 415/400. */
+/** A protobuf-encoded Pod or SelfSubjectAccessReview (as kubectl sends them) → its JSON form; anything else is a 400. */
 export function decodeProtobufObject(body: Buffer): JsonObj {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('protobuf body without the "k8s\\0" envelope');
   const unknown = decodeMessage(body.subarray(4), 'Unknown');
   const tm = (unknown.typeMeta ?? {}) as JsonObj;
-  if (tm.kind !== 'Pod') throw badRequest(`the lab API decodes protobuf only for Pods (got ${String(tm.kind)}); send JSON`);
-  const pod = decodeMessage((unknown.raw as Buffer) ?? Buffer.alloc(0), 'Pod');
-  return { apiVersion: tm.apiVersion ?? 'v1', kind: 'Pod', ...pod };
+  const kind = String(tm.kind);
+  if (!TOP_LEVEL[kind]) throw badRequest(`the lab API decodes protobuf only for ${Object.keys(TOP_LEVEL).join(' and ')} (got ${kind}); send JSON`);
+  const obj = decodeMessage((unknown.raw as Buffer) ?? Buffer.alloc(0), TOP_LEVEL[kind]);
+  return { apiVersion: tm.apiVersion ?? 'v1', kind, ...obj };
 }

@@ -6,9 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { KubeObject } from '../types';
-import { authenticate, authorize, type Tokens, type User } from './auth';
-import { apiGroup, apiGroupList, apiVersions, resourceList, VERSION } from './discovery';
-import { EXEC_PROTOCOLS, killAllSessions, pickProtocol, runExecSession, type ExecRequest } from './exec';
+import { accessReview, authenticate, authorize, type Tokens, type User } from './auth';
+import { apiGroup, apiGroupList, apiVersions, AUTHZ_GROUP, resourceList, VERSION } from './discovery';
+import { EXEC_PROTOCOLS, killAllSessions, liveSessions, pickProtocol, runExecSession, type ExecRequest } from './exec';
 import { openapiGroupVersion, openapiIndex } from './openapi';
 import { decodeProtobufObject } from './protobuf';
 import { apiVersionOf, findResource, type ResourceDef } from './resources';
@@ -28,6 +28,8 @@ export interface ApiServerOptions {
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
+/** Each exec is a process on this (shared, small) machine: more at once than this is refused, not queued. */
+const MAX_EXEC_SESSIONS = 256;
 const WATCH_MAX_S = 1800;
 const BOOKMARK_MS = Number(process.env.PACKETWALK_BOOKMARK_MS ?? 15_000);
 
@@ -115,6 +117,10 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
       else json(res, err.code, err.toStatus());
     });
   });
+  // Clients pool connections (client-node, kubectl): keep idle ones longer than they do, like Go's
+  // http.Server under the real apiserver, so a reused connection is not closed under a request.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
@@ -135,6 +141,10 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
         if (doc === null) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         return json(res, 200, doc);
       }
+    }
+    if (path === `/apis/${AUTHZ_GROUP}/v1/selfsubjectaccessreviews` && req.method === 'POST') {
+      const body = (await readBody(req)) as { spec?: unknown };
+      return json(res, 201, { kind: 'SelfSubjectAccessReview', apiVersion: `${AUTHZ_GROUP}/v1`, metadata: {}, spec: body?.spec ?? {}, status: accessReview(user, body?.spec) });
     }
     const route = parseRoute(segs);
     if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -319,6 +329,7 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
       const user = authenticate(req.headers.authorization, tokens);
       authorize(user, { verb: 'create', resource: 'pods', subresource: route.subresource, group: '', namespace: route.namespace, name: route.name });
       const exec = execRequest(route, url.searchParams);
+      if (liveSessions.size >= MAX_EXEC_SESSIONS) throw new ApiError(429, 'TooManyRequests', `the lab API already runs ${liveSessions.size} exec sessions; try again when some have ended`);
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
         throw badRequest('the packetwalk lab serves exec and attach over websockets only (v5.channel.k8s.io, v4.channel.k8s.io), not SPDY; use kubectl 1.30 or later or @kubernetes/client-node');
       }
@@ -334,7 +345,7 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
       const body = JSON.stringify(err.toStatus());
-      const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[err.code as 400] ?? 'Error';
+      const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' }[err.code as 400] ?? 'Error';
       socket.end(`HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     }
   });

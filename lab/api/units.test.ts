@@ -22,6 +22,11 @@ describe('protobuf Pod (captured from kubectl debug node/…)', () => {
     expect(o.spec.volumes).toEqual([{ name: 'host-root', hostPath: { path: '/' } }]);
   });
 
+  it('decodes the SelfSubjectAccessReview of kubectl auth can-i', () => {
+    const o = decodeProtobufObject(readFileSync(new URL('./fixtures/kubectl-auth-can-i-ssar.pb', import.meta.url)));
+    expect(o).toMatchObject({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: 'shop', verb: 'create', resource: 'pods', name: 'exec' } } });
+  });
+
   it('rejects bodies that are not a k8s protobuf envelope, or truncated', () => {
     expect(() => decodeProtobufObject(Buffer.from('{"kind":"Pod"}'))).toThrow(ApiError);
     const real = readFileSync(new URL('./fixtures/kubectl-debug-node-pod.pb', import.meta.url));

@@ -174,12 +174,19 @@ export function updateEphemeralContainers(ctx: WriteContext, ns: string, name: s
 
 // ---- NetworkPolicy -------------------------------------------------------------------------
 
+type PolicyModule = { syncPolicies?: (dir: string) => unknown };
+
+/** lab/dataplane/policy.ts, loaded once (at daemon start, so the first policy write is not slowed by it); null when absent. */
+export async function loadPolicySync(): Promise<PolicyModule | null> {
+  const url = new URL('../dataplane/policy.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(url))) return null;
+  return (await import(/* @vite-ignore */ url.href)) as PolicyModule;
+}
+
 /** Recompiles the dataplane's policy rules (lab/dataplane/policy.ts, when it exists). */
 async function syncPolicies(labDir: string): Promise<void> {
-  const url = new URL('../dataplane/policy.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return;
-  const mod = (await import(url.href)) as { syncPolicies?: (dir: string) => unknown };
-  if (typeof mod.syncPolicies === 'function') await mod.syncPolicies(labDir);
+  const mod = await loadPolicySync();
+  if (typeof mod?.syncPolicies === 'function') await mod.syncPolicies(labDir);
 }
 
 async function afterPolicyChange(ctx: WriteContext, result: WriteResult): Promise<WriteResult> {
