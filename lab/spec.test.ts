@@ -1,0 +1,89 @@
+// Lab file validation: every mistake names the document, the field and the fix (pure; no root needed).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { faultCatalogue, FAULTS, parseFaultSpec } from './faults';
+import { LabFileError, parseLabFile } from './spec';
+
+const DEFAULT = readFileSync(join(import.meta.dirname, 'default.yaml'), 'utf8');
+const LAB = 'kind: Lab\ncluster: {nodes: [worker-1, worker-2]}\n';
+const pod = (name: string, extra = '', spec = 'nodeName: worker-1, containers: [{name: c, ports: [{containerPort: 80}]}]') =>
+  `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${name}${extra}}\nspec: {${spec}}\n`;
+
+function fails(text: string): LabFileError {
+  try {
+    parseLabFile(text, 'lab.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(LabFileError);
+    return e as LabFileError;
+  }
+  throw new Error('expected a LabFileError');
+}
+
+describe('parseLabFile', () => {
+  it('reads the default topology and the public contract scenario', () => {
+    const d = parseLabFile(DEFAULT);
+    expect(d.cluster).toEqual({ nodes: ['worker-1', 'worker-2'], overlay: 'vxlan', kubeProxy: 'iptables', networkPolicy: 'enforce', podCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/16' });
+    expect(new Set(d.manifests.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).size).toBeGreaterThanOrEqual(2);
+    expect(d.manifests.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(1);
+    const shop = parseLabFile(readFileSync(join(import.meta.dirname, '../../shared/contract/shop.yaml'), 'utf8'));
+    expect(shop.manifests.filter((o) => o.kind === 'Pod').map((o) => o.metadata.name)).toEqual(['frontend-0', 'backend-0', 'backend-1', 'postgres-0']);
+  });
+
+  it('defaults what the Lab document leaves out', () => {
+    expect(parseLabFile('kind: Lab\ncluster: {nodes: [n1]}\n').cluster).toMatchObject({ overlay: 'vxlan', kubeProxy: 'iptables', networkPolicy: 'enforce' });
+  });
+
+  const cases: [string, string, number, string, RegExp][] = [
+    ['malformed YAML', `${LAB}${pod('a')}---\nkind: Pod\nmetadata: {name: [b\n`, 3, '', /malformed YAML/],
+    ['no Lab first', `apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n`, 1, 'kind', /first document must be the lab/],
+    ['no nodes', 'kind: Lab\ncluster: {overlay: vxlan}\n', 1, 'cluster.nodes', /missing or empty/],
+    ['bad overlay', 'kind: Lab\ncluster: {nodes: [a], overlay: geneve}\n', 1, 'cluster.overlay', /use one of vxlan \| host-gw/],
+    ['bad kubeProxy', 'kind: Lab\ncluster: {nodes: [a], kubeProxy: ipvs}\n', 1, 'cluster.kubeProxy', /use one of iptables \| nftables/],
+    ['bad networkPolicy', 'kind: Lab\ncluster: {nodes: [a], networkPolicy: maybe}\n', 1, 'cluster.networkPolicy', /enforce \| ignore/],
+    ['unknown cluster key', 'kind: Lab\ncluster: {nodes: [a], cni: calico}\n', 1, 'cluster.cni', /unknown setting/],
+    ['duplicate node', 'kind: Lab\ncluster: {nodes: [a, a]}\n', 1, 'cluster.nodes[1]', /duplicate node name a/],
+    ['overlapping CIDRs', 'kind: Lab\ncluster: {nodes: [a], podCIDR: 10.96.0.0/12, serviceCIDR: 10.96.0.0/16}\n', 1, 'cluster.serviceCIDR', /overlaps podCIDR/],
+    ['CIDR over the node network', 'kind: Lab\ncluster: {nodes: [a], podCIDR: 172.16.0.0/12}\n', 1, 'cluster.podCIDR', /overlaps the nodes' network/],
+    ['pod CIDR too small', 'kind: Lab\ncluster: {nodes: [a, b], podCIDR: 10.244.0.0/24}\n', 1, 'cluster.podCIDR', /too small: 2 nodes need 3 \/24s/],
+    ['host bits set', 'kind: Lab\ncluster: {nodes: [a], podCIDR: 10.244.1.0/16}\n', 1, 'cluster.podCIDR', /host bits zero/],
+    ['pod on unknown node', `${LAB}${pod('a', '', 'nodeName: worker-9, containers: [{name: c}]')}`, 2, 'spec.nodeName', /node "worker-9" is not in cluster.nodes.*worker-1, worker-2/],
+    ['pod without containers', `${LAB}${pod('a', '', 'nodeName: worker-1')}`, 2, 'spec.containers', /missing/],
+    ['pod without nodeName', `${LAB}${pod('a', '', 'containers: [{name: c}]')}`, 2, 'spec.nodeName', /choose a node/],
+    ['duplicate pods', `${LAB}${pod('a')}${pod('a')}`, 3, 'metadata.name', /duplicate: document 2 already defines Pod default\/a/],
+    ['undeclared namespace', `${LAB}${pod('a', ', namespace: shop')}`, 2, 'metadata.namespace', /namespace "shop" is not defined/],
+    ['bad containerPort', `${LAB}${pod('a', '', 'nodeName: worker-1, containers: [{name: c, ports: [{containerPort: 70000}]}]')}`, 2, 'spec.containers[0].ports[0].containerPort', /not a port number/],
+    ['bad annotation', `${LAB}${pod('a', ', annotations: {packetwalk/ready: "no"}')}`, 2, 'metadata.annotations["packetwalk/ready"]', /not "true" or "false"/],
+    ['unsupported kind', `${LAB}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n`, 2, 'kind', /not something the lab builds/],
+    ['unnamed ports', `${LAB}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}, {port: 81}]}\n`, 2, 'spec.ports[0].name', /several ports must name each/],
+    ['clusterIP outside', `${LAB}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.5, ports: [{port: 80}]}\n`, 2, 'spec.clusterIP', /not an address in serviceCIDR/],
+    ['unknown fault', `${LAB}faults: [{name: solar-flare}]\n`, 1, 'faults[0]', /unknown fault "solar-flare"; known faults: mtu-blackhole/],
+    ['unknown fault param', `${LAB}faults: [{name: dns-down, node: worker-1}]\n`, 1, 'faults[0]', /fault dns-down has no parameter "node"; it takes none/],
+    ['missing fault param', `${LAB}faults: [{name: node-route-missing, node: worker-1}]\n`, 1, 'faults[0]', /needs to=/],
+    ['fault on unknown node', `${LAB}faults: [{name: mtu-blackhole, node: worker-3}]\n`, 1, 'faults[0]', /node=worker-3 is not a node of this lab; choose one of: worker-1, worker-2/],
+    ['fault on unknown service', `${LAB}faults: [{name: proxy-rules-missing, service: shop/nope}]\n`, 1, 'faults[0]', /service=shop\/nope is not a Service/],
+  ];
+  for (const [what, text, doc, field, re] of cases) {
+    it(`rejects: ${what}`, () => {
+      const e = fails(text);
+      expect(e.doc).toBe(doc);
+      expect(e.field).toBe(field);
+      expect(e.message).toMatch(re);
+      expect(e.message).toContain('lab.yaml');
+      if (doc) expect(e.message).toContain(`document ${doc}`);
+    });
+  }
+});
+
+describe('fault specs and the catalogue', () => {
+  it('parses NAME[:k=v,…]', () => {
+    expect(parseFaultSpec('node-route-missing:node=worker-1,to=worker-2')).toEqual({ name: 'node-route-missing', params: { node: 'worker-1', to: 'worker-2' } });
+    expect(parseFaultSpec('dns-down')).toEqual({ name: 'dns-down', params: {} });
+    expect(() => parseFaultSpec('mtu-blackhole:node')).toThrow(/not key=value/);
+    expect(() => parseFaultSpec('mtu-blackhole')).toThrow(/needs node=/);
+  });
+  it('lists all eleven faults, one line each', () => {
+    expect(FAULTS.map((f) => f.name)).toEqual(['mtu-blackhole', 'overlay-blocked', 'node-route-missing', 'stale-neighbor', 'stale-proxy-rules', 'proxy-rules-missing', 'dns-down', 'hairpin-off', 'pod-default-route-missing', 'veth-down', 'node-firewall-drop']);
+    expect(faultCatalogue().trim().split('\n')).toHaveLength(11);
+  });
+});
