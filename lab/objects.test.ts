@@ -94,8 +94,8 @@ describe('buildLab', () => {
       expect(s.metadata.labels).toEqual({ 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'kubernetes.io/service-name': 'backend' });
       expect(s.addressType).toBe('IPv4');
     }
-    const byPort = Object.fromEntries(slices.map((s) => [(s.ports as Obj[])[0].port, s.endpoints as Obj[]]));
-    expect(byPort[8080].map((e) => (e.targetRef as Obj).name).sort()).toEqual(['backend-0', 'backend-1']);
+    const byPort: Record<number, Obj[]> = Object.fromEntries(slices.map((s) => [(s.ports as Obj[])[0].port, s.endpoints as Obj[]]));
+    expect(byPort[8080].map((e: Obj) => (e.targetRef as Obj).name).sort()).toEqual(['backend-0', 'backend-1']);
     expect(byPort[9090][0]).toMatchObject({ conditions: { ready: false, serving: false, terminating: false }, nodeName: 'worker-1', targetRef: { kind: 'Pod', name: 'backend-9', namespace: 'shop' } });
     expect(Object.keys(byPort[8080][0]).sort()).toEqual(Object.keys((real.endpoints as Obj[])[0]).sort());
     const headless = objects.find((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === 'headless')!;
