@@ -78,6 +78,32 @@ export function programmedServicePorts(input: ProxyRulesInput): ServicePort[] {
     });
 }
 
+/** Service → endpoint jumps: ClientIP affinity first, then the 1/n probability cascade. */
+function writeEndpointRules(sp: ServicePort, svcChain: string, endpoints: Endpoint[], rules: string[]): void {
+  const targets = endpoints.map((ep) => {
+    const target = `${ep.ip}:${ep.port}`;
+    return { target, sepChain: servicePortEndpointChainName(sp.spn, sp.protocol, target) };
+  });
+  // ClientIP affinity: a client seen recently goes back to the same endpoint before any dice roll
+  if (sp.affinitySeconds !== undefined) {
+    for (const { target, sepChain } of targets) {
+      rules.push(`-A ${svcChain} ${comment(`${sp.spn} -> ${target}`)} -m recent --name ${sepChain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepChain}`);
+    }
+  }
+  targets.forEach(({ target, sepChain }, i) => {
+    const left = targets.length - i;
+    const stat = left > 1 ? ` -m statistic --mode random --probability ${probability(left)}` : '';
+    rules.push(`-A ${svcChain} ${comment(`${sp.spn} -> ${target}`)}${stat} -j ${sepChain}`);
+  });
+}
+
+function cidrContains(cidr: string, ip: string): boolean {
+  const n = (a: string) => a.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const [base, len] = cidr.split('/');
+  const size = 2 ** (32 - Number(len));
+  return Math.floor(n(base) / size) === Math.floor(n(ip) / size);
+}
+
 function hooksWanted(input: { hooks?: boolean; existingChains?: string[] }, marker: string): boolean {
   if (input.hooks !== undefined) return input.hooks;
   return !(input.existingChains ?? []).includes(marker);
@@ -87,6 +113,8 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
   const sps = programmedServicePorts(input);
   const cidr = input.clusterCIDR;
   const filter: string[] = [];
+  const filterNodePorts: string[] = [];
+  const proxyFirewall: string[] = [];
   const natServices: string[] = [];
   const natNodePorts: string[] = [];
   const natChains = new Map<string, string[]>();
@@ -98,47 +126,85 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
 
   for (const sp of sps) {
     const svcChain = servicePortChainName(sp.spn, sp.protocol);
+    const svlChain = `KUBE-SVL-${portProtoHash(sp.spn, sp.protocol)}`;
     const extChain = serviceExternalChainName(sp.spn, sp.protocol);
-    const hasExternal = sp.nodePort !== undefined || sp.externalIPs.length > 0;
-    if (sp.endpoints.length === 0) {
+    const fwChain = `KUBE-FW-${portProtoHash(sp.spn, sp.protocol)}`;
+    const hasEndpoints = sp.endpoints.length > 0;
+    const localEndpoints = sp.endpoints.filter((e) => e.nodeName === input.nodeName);
+    // externalTrafficPolicy: Local sends outside traffic only to this node's endpoints (KUBE-SVL-)
+    const hasExternalEndpoints = sp.externalLocal ? localEndpoints.length > 0 : hasEndpoints;
+    const externalPolicyChain = sp.externalLocal ? svlChain : svcChain;
+    const accessible = sp.nodePort !== undefined || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
+    const usesFW = hasEndpoints && sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0;
+    // outside traffic that cannot be served here: REJECT when there are no endpoints at all, else DROP
+    const extFilter = hasEndpoints
+      ? { note: `${sp.spn} has no local endpoints`, target: 'DROP' }
+      : { note: `${sp.spn} has no endpoints`, target: 'REJECT' };
+
+    if (sp.externalLocal && sp.healthCheckNodePort !== undefined) {
+      filterNodePorts.push(`-A KUBE-NODEPORTS ${comment(`${sp.spn} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
+    }
+    if (hasEndpoints) {
+      natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} -j ${svcChain}`);
+    } else {
       // No endpoints: REJECT in the filter table so clients fail fast (the "has no endpoints" rule).
       filter.push(`-A KUBE-SERVICES ${comment(`${sp.spn} has no endpoints`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} -j REJECT`);
-      for (const ip of sp.externalIPs) filter.push(`-A KUBE-EXTERNAL-SERVICES ${comment(`${sp.spn} has no endpoints`)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j REJECT`);
-      if (sp.nodePort !== undefined) filter.push(`-A KUBE-EXTERNAL-SERVICES ${comment(`${sp.spn} has no endpoints`)} -m addrtype --dst-type LOCAL ${proto(sp)} --dport ${sp.nodePort} -j REJECT`);
-      continue;
     }
-    natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} -j ${svcChain}`);
-    for (const ip of sp.externalIPs) natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} external IP`)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j ${extChain}`);
-    if (hasExternal) {
-      chain(extChain).push(`-A ${extChain} ${comment(`masquerade traffic for ${sp.spn} external destinations`)} -j KUBE-MARK-MASQ`, `-A ${extChain} -j ${svcChain}`);
+    for (const ip of sp.externalIPs) {
+      if (hasEndpoints) natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} external IP`)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j ${extChain}`);
+      if (!hasExternalEndpoints) filter.push(`-A KUBE-EXTERNAL-SERVICES ${comment(extFilter.note)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j ${extFilter.target}`);
+    }
+    for (const ip of sp.loadBalancerIPs) {
+      if (hasEndpoints) natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} loadbalancer IP`)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j ${usesFW ? fwChain : extChain}`);
+      if (sp.sourceRanges.length > 0) proxyFirewall.push(`-A KUBE-PROXY-FIREWALL ${comment(`${sp.spn} traffic not accepted by ${fwChain}`)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j DROP`);
+      if (!hasExternalEndpoints) filter.push(`-A KUBE-EXTERNAL-SERVICES ${comment(extFilter.note)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j ${extFilter.target}`);
     }
     if (sp.nodePort !== undefined) {
-      natNodePorts.push(`-A KUBE-NODEPORTS ${comment(sp.spn)} ${proto(sp)} -d 127.0.0.0/8 --dport ${sp.nodePort}${input.nfacct ? ' -m nfacct --nfacct-name localhost_nps_accepted_pkts' : ''} -j ${extChain}`);
-      natNodePorts.push(`-A KUBE-NODEPORTS ${comment(sp.spn)} ${proto(sp)} --dport ${sp.nodePort} -j ${extChain}`);
+      if (hasEndpoints) {
+        natNodePorts.push(`-A KUBE-NODEPORTS ${comment(sp.spn)} ${proto(sp)} -d 127.0.0.0/8 --dport ${sp.nodePort}${input.nfacct ? ' -m nfacct --nfacct-name localhost_nps_accepted_pkts' : ''} -j ${extChain}`);
+        natNodePorts.push(`-A KUBE-NODEPORTS ${comment(sp.spn)} ${proto(sp)} --dport ${sp.nodePort} -j ${extChain}`);
+      }
+      if (!hasExternalEndpoints) filter.push(`-A KUBE-EXTERNAL-SERVICES ${comment(extFilter.note)} -m addrtype --dst-type LOCAL ${proto(sp)} --dport ${sp.nodePort} -j ${extFilter.target}`);
+    }
+    if (!hasEndpoints) continue;
+
+    if (accessible) {
+      const ext = chain(extChain);
+      if (!sp.externalLocal) {
+        ext.push(`-A ${extChain} ${comment(`masquerade traffic for ${sp.spn} external destinations`)} -j KUBE-MARK-MASQ`);
+      } else {
+        // pods and the node itself may use the whole cluster; only outside clients are kept local
+        ext.push(
+          `-A ${extChain} ${comment(`pod traffic for ${sp.spn} external destinations`)} -s ${cidr} -j ${svcChain}`,
+          `-A ${extChain} ${comment(`masquerade LOCAL traffic for ${sp.spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+          `-A ${extChain} ${comment(`route LOCAL traffic for ${sp.spn} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
+        );
+      }
+      if (hasExternalEndpoints) ext.push(`-A ${extChain} -j ${externalPolicyChain}`);
+    }
+    if (usesFW) {
+      const fw = chain(fwChain);
+      for (const src of sp.sourceRanges) fw.push(`-A ${fwChain} ${comment(`${sp.spn} loadbalancer IP`)} -s ${src} -j ${extChain}`);
+      // the node itself may reach the LB IP when a source range covers the node's own address
+      if (sp.sourceRanges.some((r) => cidrContains(r, input.nodeIP))) {
+        for (const ip of sp.loadBalancerIPs) fw.push(`-A ${fwChain} ${comment(`${sp.spn} loadbalancer IP`)} -s ${ip} -j ${extChain}`);
+      }
+      fw.push(`-A ${fwChain} ${comment(`other traffic to ${sp.spn} will be dropped by KUBE-PROXY-FIREWALL`)}`);
     }
     const svcRules = chain(svcChain);
     svcRules.push(`-A ${svcChain} ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} ! -s ${cidr} -j KUBE-MARK-MASQ`);
-    const targets = sp.endpoints.map((ep: Endpoint) => {
+    writeEndpointRules(sp, svcChain, sp.endpoints, svcRules);
+    if (sp.externalLocal && localEndpoints.length > 0) writeEndpointRules(sp, svlChain, localEndpoints, chain(svlChain));
+    for (const ep of sp.endpoints) {
       const target = `${ep.ip}:${ep.port}`;
-      return { ep, target, sepChain: servicePortEndpointChainName(sp.spn, sp.protocol, target) };
-    });
-    // ClientIP affinity: a client seen recently goes back to the same endpoint before any dice roll
-    if (sp.affinitySeconds !== undefined) {
-      for (const { target, sepChain } of targets) {
-        svcRules.push(`-A ${svcChain} ${comment(`${sp.spn} -> ${target}`)} -m recent --name ${sepChain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepChain}`);
-      }
-    }
-    targets.forEach(({ ep, target, sepChain }, i) => {
-      const left = targets.length - i;
-      const stat = left > 1 ? ` -m statistic --mode random --probability ${probability(left)}` : '';
-      svcRules.push(`-A ${svcChain} ${comment(`${sp.spn} -> ${target}`)}${stat} -j ${sepChain}`);
+      const sepChain = servicePortEndpointChainName(sp.spn, sp.protocol, target);
       const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${sepChain} --set` : '';
       chain(sepChain).push(
         // hairpin: a pod reaching itself through the VIP must be masqueraded or the reply bypasses NAT
         `-A ${sepChain} ${comment(sp.spn)} -s ${ep.ip} -j KUBE-MARK-MASQ`,
         `-A ${sepChain} ${comment(sp.spn)}${recent} ${proto(sp)} -j DNAT --to-destination ${target}`,
       );
-    });
+    }
   }
   natServices.push(`-A KUBE-SERVICES ${comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`);
   chain('KUBE-MARK-MASQ').push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${MASQ_MARK}`);
@@ -158,12 +224,14 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
   const out: string[] = [
     '*filter',
     ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL'].map((c) => `:${c} - [0:0]`),
+    ...filterNodePorts,
     ...filter.filter((l) => l.startsWith('-A KUBE-SERVICES ')),
     ...filter.filter((l) => l.startsWith('-A KUBE-EXTERNAL-SERVICES ')),
     `-A KUBE-FIREWALL ${comment('block incoming localnet connections')} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
     `-A KUBE-FORWARD -m conntrack --ctstate INVALID${input.nfacct ? ' -m nfacct --nfacct-name ct_state_invalid_dropped_pkts' : ''} -j DROP`,
     `-A KUBE-FORWARD ${comment('kubernetes forwarding rules')} -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`,
     `-A KUBE-FORWARD ${comment('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    ...proxyFirewall,
     ...hookLines('filter'),
     'COMMIT',
     '*nat',

@@ -27,6 +27,13 @@ export interface ServicePort {
   port: number;
   nodePort?: number;
   externalIPs: string[];
+  /** status.loadBalancer.ingress[].ip (type LoadBalancer) */
+  loadBalancerIPs: string[];
+  /** spec.loadBalancerSourceRanges, trimmed as kube-proxy trims them */
+  sourceRanges: string[];
+  /** externalTrafficPolicy: Local on an externally reachable Service */
+  externalLocal: boolean;
+  healthCheckNodePort?: number;
   /** sessionAffinity: ClientIP → its timeout in seconds (default 10800), else undefined */
   affinitySeconds?: number;
   /** ready endpoints, sorted as kube-proxy sorts them (by "ip:port" string) */
@@ -106,6 +113,16 @@ export function servicePorts(services: KubeObject[], endpointSlices: KubeObject[
         })()
       : undefined;
     const externalIPs = asArray(spec.externalIPs).filter((x): x is string => typeof x === 'string' && isIPv4(x));
+    const loadBalancerIPs = type === 'LoadBalancer'
+      ? asArray(asRecord(asRecord(svc.status).loadBalancer).ingress).map((g) => asRecord(g).ip).filter((x): x is string => typeof x === 'string' && isIPv4(x))
+      : [];
+    const sourceRanges = asArray(spec.loadBalancerSourceRanges).map((r, i) => {
+      const t = typeof r === 'string' ? r.trim() : r;
+      if (typeof t !== 'string' || !isCIDRv4(t)) throw new RulesInputError(`${where}: spec.loadBalancerSourceRanges[${i}] ${JSON.stringify(r)} is not an IPv4 CIDR`);
+      return t;
+    });
+    const hc = spec.healthCheckNodePort;
+    const healthCheckNodePort = typeof hc === 'number' ? parsePort(hc, `${where}: spec.healthCheckNodePort`) : undefined;
     const slices = endpointSlices.filter(
       (s) => (s.metadata?.namespace ?? 'default') === namespace && s.metadata?.labels?.['kubernetes.io/service-name'] === name &&
         (s.addressType === undefined || s.addressType === 'IPv4'),
@@ -135,7 +152,9 @@ export function servicePorts(services: KubeObject[], endpointSlices: KubeObject[
       endpoints.sort((a, b) => (`${a.ip}:${a.port}` < `${b.ip}:${b.port}` ? -1 : `${a.ip}:${a.port}` > `${b.ip}:${b.port}` ? 1 : 0));
       out.push({
         namespace, service: name, portName, spn: `${namespace}/${name}${portName ? `:${portName}` : ''}`,
-        protocol, clusterIP, port, nodePort, externalIPs, affinitySeconds: affinity, endpoints,
+        protocol, clusterIP, port, nodePort, externalIPs, loadBalancerIPs, sourceRanges,
+        externalLocal: spec.externalTrafficPolicy === 'Local' && (nodePort !== undefined || externalIPs.length > 0 || loadBalancerIPs.length > 0),
+        healthCheckNodePort, affinitySeconds: affinity, endpoints,
       });
     });
   }
