@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # The one command that runs every test: lint, types, unit, lab (real netns, needs root), e2e in Chromium.
+# Ends with one line "N passed, M failed" summing the vitest and Playwright counts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 2
 
+log=$(mktemp -d /tmp/packetwalk-test.XXXXXX)
 fail=0
-step() { echo; echo "== $1"; shift; "$@" || { echo "!! failed: $*"; fail=1; }; }
+step() {
+  local name=$1; shift
+  echo; echo "== $name: $*"
+  "$@" 2>&1 | tee "$log/$name.log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" != 0 ]; then echo "!! $name failed (exit $rc)"; fail=1; fi
+}
 
 step lint npx eslint .
 step typecheck npx tsc --noEmit -p .
@@ -15,6 +23,24 @@ if [ -f playwright.config.ts ]; then
   step build npx next build
   step e2e npx playwright test
 fi
+
+# Sum the runners' own counts: vitest "Tests  3 failed | 40 passed (43)", playwright "  12 passed (1.2m)".
+strip() { sed -e 's/\x1b\[[0-9;]*m//g' "$@" 2>/dev/null; }
+passed=0; failed=0
+for f in "$log"/unit.log "$log"/lab.log; do
+  line=$(strip "$f" | grep -E '^ +Tests +' | tail -1)
+  p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
+  x=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0}))
+done
+if [ -f "$log/e2e.log" ]; then
+  p=$(strip "$log/e2e.log" | grep -oE '^ +[0-9]+ passed' | grep -oE '[0-9]+' | tail -1 || true)
+  x=$(strip "$log/e2e.log" | grep -oE '^ +[0-9]+ failed' | grep -oE '[0-9]+' | tail -1 || true)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0}))
+fi
+# A step that failed without a failing test (lint, types, build, a crashed runner) still fails the run.
+if [ $fail != 0 ] && [ $failed = 0 ]; then failed=1; fi
+rm -rf "$log"
 echo
-[ $fail = 0 ] && echo "all test steps passed" || echo "some test steps failed"
+echo "$passed passed, $failed failed"
 exit $fail
