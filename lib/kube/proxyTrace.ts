@@ -208,13 +208,16 @@ interface NftIndex {
   noEndpoints: Map<string, { verdict: string; comment?: string; text: string }>;
 }
 
-const nftIndexes = new WeakMap<NftRuleset, NftIndex>();
+const nftIndexes = new WeakMap<NftRuleset, Map<string, NftIndex>>();
 
-export function indexNft(rs: NftRuleset): NftIndex {
-  let idx = nftIndexes.get(rs);
-  if (idx) return idx;
-  const table = findNftTable(rs, 'ip', 'kube-proxy') ?? findNftTable(rs, 'ip6', 'kube-proxy');
-  idx = { table, serviceIps: new Map(), noEndpoints: new Map() };
+/** Index of `table <family> kube-proxy` (ip for IPv4 VIPs, ip6 for IPv6), built once per parsed ruleset. */
+export function indexNft(rs: NftRuleset, family: 'ip' | 'ip6' = 'ip'): NftIndex {
+  let byFamily = nftIndexes.get(rs);
+  if (!byFamily) { byFamily = new Map(); nftIndexes.set(rs, byFamily); }
+  const cached = byFamily.get(family);
+  if (cached) return cached;
+  const table = findNftTable(rs, family, 'kube-proxy');
+  const idx: NftIndex = { table, serviceIps: new Map(), noEndpoints: new Map() };
   for (const e of table?.sets.get('service-ips')?.elements ?? []) {
     if (e.key.length !== 3) continue;
     const v = e.verdict;
@@ -230,7 +233,7 @@ export function indexNft(rs: NftRuleset): NftIndex {
     const verdict = v ? ('target' in v ? `${v.kind} ${v.target}` : v.kind) : '?';
     idx.noEndpoints.set(vipKey(e.key[0], e.key[1], e.key[2]), { verdict, ...(e.comment ? { comment: e.comment } : {}), text: `${e.key.join(' . ')}${e.comment ? ` comment "${e.comment}"` : ''} : ${verdict}` });
   }
-  nftIndexes.set(rs, idx);
+  byFamily.set(family, idx);
   return idx;
 }
 
@@ -243,7 +246,7 @@ function servicePortFromNftChain(name: string): string | undefined {
 
 function traceNft(rs: NftRuleset, vip: string, port: number, protocol: string): ProxyTrace {
   const out = empty('nftables', vip, port, protocol);
-  const idx = indexNft(rs);
+  const idx = indexNft(rs, vip.includes(':') ? 'ip6' : 'ip');
   const t = idx.table;
   if (!t) return out;
   const key = vipKey(vip, protocol, port);
