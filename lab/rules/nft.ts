@@ -24,6 +24,12 @@ export const nftExternalChainName = (sp: ServicePort) => `external-${hashAndTrun
 export const nftEndpointChainName = (sp: ServicePort, ip: string, port: number) => `endpoint-${hashAndTruncate(`${portBase(sp)}__${ip}/${port}`)}`;
 export const nftAffinitySetName = (sp: ServicePort, ip: string, port: number) => `affinity-${hashAndTruncate(`${portBase(sp)}__${ip}/${port}`)}`;
 
+/** Service → endpoint dispatch: affinity lookups first, then numgen over the endpoints. */
+function writeEndpointRules(rules: string[], sp: ServicePort, chain: string, eps: { chain: string; set: string }[]): void {
+  if (sp.affinitySeconds !== undefined) for (const e of eps) rules.push(`add rule ${T} ${chain} ip saddr @${e.set} goto ${e.chain}`);
+  rules.push(`add rule ${T} ${chain} numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${e.chain}`).join(' , ')} }`);
+}
+
 export interface NftOptions {
   /** Additive: the Service CIDR, for kube-proxy's "Drop traffic to unallocated ClusterIPs" rule. */
   serviceCIDR?: string;
@@ -97,28 +103,54 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     const p = sp.protocol.toLowerCase();
     const svcChain = nftServiceChainName(sp);
     const extChain = nftExternalChainName(sp);
+    const localChain = `local-${hashAndTruncate(portBase(sp))}`;
+    const fwChain = `firewall-${hashAndTruncate(portBase(sp))}`;
+    const hasEndpoints = sp.endpoints.length > 0;
+    const localEndpoints = sp.endpoints.filter((e) => e.nodeName === input.nodeName);
+    const hasExternalEndpoints = sp.externalLocal ? localEndpoints.length > 0 : hasEndpoints;
+    const externalDests = [...sp.externalIPs, ...sp.loadBalancerIPs];
+    const note = `comment "${sp.spn}"`;
+    // outside traffic that cannot be served here: reject with no endpoints at all, else drop
+    const noExt = hasEndpoints ? 'drop' : 'goto reject-chain';
     clusterIPs.add(sp.clusterIP);
-    if (sp.endpoints.length === 0) {
-      const note = `comment "${sp.spn}"`;
-      elements.push(`add element ${T} no-endpoint-services { ${sp.clusterIP} . ${p} . ${sp.port} ${note} : goto reject-chain }`);
-      for (const ip of sp.externalIPs) elements.push(`add element ${T} no-endpoint-services { ${ip} . ${p} . ${sp.port} ${note} : goto reject-chain }`);
-      if (sp.nodePort !== undefined) elements.push(`add element ${T} no-endpoint-nodeports { ${p} . ${sp.nodePort} ${note} : goto reject-chain }`);
-      continue;
+
+    if (!hasEndpoints) elements.push(`add element ${T} no-endpoint-services { ${sp.clusterIP} . ${p} . ${sp.port} ${note} : goto reject-chain }`);
+    if (!hasExternalEndpoints) {
+      for (const ip of externalDests) elements.push(`add element ${T} no-endpoint-services { ${ip} . ${p} . ${sp.port} ${note} : ${noExt} }`);
+      if (sp.nodePort !== undefined) elements.push(`add element ${T} no-endpoint-nodeports { ${p} . ${sp.nodePort} ${note} : ${noExt} }`);
     }
+    if (sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0) {
+      defs.push(`add chain ${T} ${fwChain}`);
+      rules.push(`add rule ${T} ${fwChain} ip saddr != { ${sp.sourceRanges.join(', ')} } drop`);
+      for (const ip of sp.loadBalancerIPs) elements.push(`add element ${T} firewall-ips { ${ip} . ${p} . ${sp.port} : goto ${fwChain} }`);
+    }
+    if (!hasEndpoints) continue;
+
     defs.push(`add chain ${T} ${svcChain}`);
     rules.push(`add rule ${T} ${svcChain} ip daddr ${sp.clusterIP} ip saddr != ${cidr} jump mark-for-masquerade`);
     const eps = sp.endpoints.map((ep) => ({ ep, chain: nftEndpointChainName(sp, ep.ip, ep.port), set: nftAffinitySetName(sp, ep.ip, ep.port) }));
-    if (sp.affinitySeconds !== undefined) {
+    for (const e of sp.affinitySeconds !== undefined ? eps : []) {
       // ClientIP affinity: one dynamic set per endpoint remembers its clients for the timeout
-      for (const e of eps) {
-        defs.push(`add set ${T} ${e.set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ; }`);
-        rules.push(`add rule ${T} ${svcChain} ip saddr @${e.set} goto ${e.chain}`);
-      }
+      defs.push(`add set ${T} ${e.set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ; }`);
     }
-    rules.push(`add rule ${T} ${svcChain} numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${e.chain}`).join(' , ')} }`);
-    if (sp.nodePort !== undefined || sp.externalIPs.length > 0) {
+    writeEndpointRules(rules, sp, svcChain, eps);
+    if (sp.nodePort !== undefined || externalDests.length > 0) {
       defs.push(`add chain ${T} ${extChain}`);
-      rules.push(`add rule ${T} ${extChain} jump mark-for-masquerade`, `add rule ${T} ${extChain} goto ${svcChain}`);
+      if (!sp.externalLocal) {
+        rules.push(`add rule ${T} ${extChain} jump mark-for-masquerade`, `add rule ${T} ${extChain} goto ${svcChain}`);
+      } else {
+        // externalTrafficPolicy: Local keeps only outside clients on this node's endpoints
+        rules.push(
+          `add rule ${T} ${extChain} ip saddr ${cidr} goto ${svcChain} comment "short-circuit pod traffic"`,
+          `add rule ${T} ${extChain} fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"`,
+          `add rule ${T} ${extChain} fib saddr type local goto ${svcChain} comment "short-circuit local traffic"`,
+        );
+        if (localEndpoints.length > 0) {
+          defs.push(`add chain ${T} ${localChain}`);
+          rules.push(`add rule ${T} ${extChain} goto ${localChain}`);
+          writeEndpointRules(rules, sp, localChain, eps.filter((e) => localEndpoints.includes(e.ep)));
+        }
+      }
     }
     for (const { ep, chain, set } of [...eps].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
       defs.push(`add chain ${T} ${chain}`);
@@ -129,7 +161,7 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
       );
     }
     elements.push(`add element ${T} service-ips { ${sp.clusterIP} . ${p} . ${sp.port} : goto ${svcChain} }`);
-    for (const ip of sp.externalIPs) elements.push(`add element ${T} service-ips { ${ip} . ${p} . ${sp.port} : goto ${extChain} }`);
+    for (const ip of externalDests) elements.push(`add element ${T} service-ips { ${ip} . ${p} . ${sp.port} : goto ${extChain} }`);
     if (sp.nodePort !== undefined) elements.push(`add element ${T} service-nodeports { ${p} . ${sp.nodePort} : goto ${extChain} }`);
   }
   for (const ip of clusterIPs) elements.push(`add element ${T} cluster-ips { ${ip} }`);
