@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labMain } from '../cli';
 import { readState } from '../state';
 import type { LabState } from '../types';
-import { DEFAULT_LAB_FILE, labDown, labUp } from './lab';
+import { DEFAULT_LAB_FILE, labDown, labUp, preflight } from './lab';
+import { run } from './sh';
 import { dig, hostSnapshot, httpGet, inPod, isRoot, tcpOk, type HostSnapshot } from './testkit';
 
 const INST = 'dpt';
@@ -42,6 +43,7 @@ describe.skipIf(!isRoot())('lab up on the default topology', () => {
   let st: LabState;
   let before: HostSnapshot;
   let upMs = 0;
+  let phases: Record<string, number> = {};
   const config = join(mkdtempSync(join(tmpdir(), 'pw-lab-')), 'lab.yaml');
 
   beforeAll(async () => {
@@ -52,13 +54,14 @@ describe.skipIf(!isRoot())('lab up on the default topology', () => {
     const r = await labUp({ instance: INST, dir: DIR, config });
     st = r.state;
     upMs = r.ms;
+    phases = r.phases;
   });
   afterAll(async () => {
     await labDown({ instance: INST, dir: DIR });
   });
 
   it('builds in under 10 s and writes its state', () => {
-    console.log(`lab up (default topology + 3 pods): ${upMs} ms`);
+    console.log(`lab up (default topology + 3 pods): ${upMs} ms ${JSON.stringify(phases)}`);
     expect(upMs).toBeLessThan(10_000);
     expect(readState(DIR)?.nodes.map((n) => n.name)).toEqual(['worker-1', 'worker-2']);
   });
@@ -180,5 +183,15 @@ describe.skipIf(!isRoot())('lab up refuses bad input with exit 2 and builds noth
     expect(stderr).toMatch(/fault mtu-blackhole has no parameter "size"/);
     expect(stderr).toMatch(/to=worker-7 is not another node of this lab; choose one of: worker-2/);
     expect(existsSync('/run/packetwalk/dpb')).toBe(false);
+  });
+
+  it('a missing system tool is named with its Debian package', () => {
+    expect(() => preflight('nftables', (t) => t !== 'dnsmasq' && t !== 'nft')).toThrow(/missing system tools dnsmasq, nft: install the Debian packages with apt-get install --no-install-recommends dnsmasq-base nftables/);
+  });
+
+  it('without root (CAP_NET_ADMIN) it says so and exits 2', async () => {
+    const r = await run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'bin/packetwalk.mjs', 'lab', 'up'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs root \(CAP_NET_ADMIN and CAP_SYS_ADMIN\)/);
   });
 });

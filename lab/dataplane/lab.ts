@@ -40,6 +40,8 @@ export interface UpResult {
   state: LabState;
   kubeconfig: string;
   ms: number;
+  /** Milliseconds per phase (validate, replace, network, rules, daemons, faults+state, api). */
+  phases: Record<string, number>;
 }
 
 const TOOLS: [string, string][] = [
@@ -58,14 +60,14 @@ function which(tool: string): boolean {
 }
 
 /** Root or CAP_NET_ADMIN + CAP_SYS_ADMIN (netns need both), and the system tools, named by Debian package. */
-export function preflight(kubeProxy: 'iptables' | 'nftables' = 'iptables'): void {
+export function preflight(kubeProxy: 'iptables' | 'nftables' = 'iptables', has: (tool: string) => boolean = which): void {
   const status = readFileSync('/proc/self/status', 'utf8');
   const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(status)?.[1] ?? '0'}`);
-  const has = (bit: number) => (capEff >> BigInt(bit)) & 1n;
-  if (!has(12) || !has(21)) {
+  const cap = (bit: number) => (capEff >> BigInt(bit)) & 1n;
+  if (!cap(12) || !cap(21)) {
     throw new LabUsageError('the lab builds network namespaces and needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN); run it as root, e.g. sudo npx packetwalk lab up');
   }
-  const missing = [...TOOLS, ...(kubeProxy === 'nftables' ? ([['nft', 'nftables']] as [string, string][]) : [])].filter(([t]) => !which(t));
+  const missing = [...TOOLS, ...(kubeProxy === 'nftables' ? ([['nft', 'nftables']] as [string, string][]) : [])].filter(([t]) => !has(t));
   if (missing.length) {
     const pkgs = [...new Set(missing.map(([, p]) => p))];
     throw new LabUsageError(`missing system tool${missing.length > 1 ? 's' : ''} ${missing.map(([t]) => t).join(', ')}: install the Debian package${pkgs.length > 1 ? 's' : ''} with apt-get install --no-install-recommends ${pkgs.join(' ')} (or run bash scripts/setup.sh)`);
@@ -110,16 +112,25 @@ export function loadSpec(config: string | undefined, faultSpecs: string[] = []) 
 
 export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   const t0 = Date.now();
+  const phases: Record<string, number> = {};
+  let last = t0;
+  const phase = (name: string) => {
+    const now = Date.now();
+    phases[name] = now - last;
+    last = now;
+  };
   const log = opts.log ?? (() => {});
   const instance = opts.instance ?? labInstance();
   const dir = opts.dir ?? defaultLabDir(instance);
   const spec = loadSpec(opts.config, opts.faults);
   preflight(spec.cluster.kubeProxy);
+  phase('validate');
 
   if (readState(dir) || existsSync(dir)) {
     log(`replacing the running lab ${instance}`);
     await labDown({ instance, dir });
   }
+  phase('replace');
 
   const layout = buildLab(spec, instance);
   const st: LabState = {
@@ -146,21 +157,26 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     if (!hadRunNetns) writeFileSync(join(MARKS, '.made-run-netns'), '');
     await buildNetwork(st, created);
     if (writePodEtc(st) && !hadEtcNetns) writeFileSync(join(MARKS, '.made-etc-netns'), '');
+    phase('network');
     await syncProxy(st, true);
     await applyPolicies(st, true);
+    phase('rules');
     const [dnsPid, listeners] = await Promise.all([startDns(st), startListeners(st, st.pods)]);
     st.daemons.dnsmasq = dnsPid;
     for (const p of st.pods) {
       const pid = listeners.get(`${p.namespace}/${p.name}`);
       if (pid) p.listenerPid = pid;
     }
+    phase('daemons');
     for (const f of spec.faults) {
       st.faults.push(f);
       await injectFault(st, f);
     }
     createState(st);
+    phase('faults+state');
     const kubeconfig = await startApi(dir, log);
-    return { state: readState(dir) ?? st, kubeconfig, ms: Date.now() - t0 };
+    phase('api');
+    return { state: readState(dir) ?? st, kubeconfig, ms: Date.now() - t0, phases };
   } catch (e) {
     await undo(st, created, { hadRunNetns, hadEtcNetns, hadMarks });
     throw e;
