@@ -150,12 +150,21 @@ describe('NetworkPolicy rule text', () => {
     expect(t).toContain(`-A ${ingressChainName('x', 'a')} -m comment --comment "x/allow-all" -p tcp -m tcp --dport 81 -j RETURN`);
     expect(t).toMatch(/-j REJECT\n/);
   });
+  it('treats an IPv6 ipBlock as matching nothing here (valid Kubernetes, IPv4-only dataplane)', () => {
+    const pol = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'x', name: 'v6' }, spec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '2001:db8::/64' } }] }] } };
+    const t = renderPolicyRestore({ ...w, nodeName: 'node-1', policies: [pol] });
+    expect(t).not.toContain('2001:db8');
+    expect(t).toMatch(/-A PACKETWALK-ING-\w+ -m comment --comment "ingress to x\/a not allowed by x\/v6" -j DROP/);
+  });
   it('names the field on bad input', () => {
     const bad = (spec: object) => () => renderPolicyRestore({ ...w, nodeName: 'node-1', policies: [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'x', name: 'p' }, spec }] });
     expect(bad({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0' } }] }] })).toThrow(/NetworkPolicy x\/p: spec.ingress\[0\].from\[0\].ipBlock.cidr/);
     expect(bad({ podSelector: {}, policyTypes: ['Inbound'] })).toThrow(RulesInputError);
     expect(bad({ podSelector: { matchExpressions: [{ key: 'a', operator: 'Like' }] } })).toThrow(/operator.*Like/);
     expect(bad({ podSelector: {}, ingress: [{ ports: [{ port: 80, endPort: 70 }] }] })).toThrow(/endPort/);
+    // caught even though no pod carries the label that would reach the bad expression
+    expect(bad({ podSelector: { matchLabels: { nobody: 'x' }, matchExpressions: [{ key: 'a', operator: 'In' }] } })).toThrow(/spec.podSelector.matchExpressions\[0\].values/);
+    expect(bad({ podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Has' }] } }] }] })).toThrow(/from\[0\].namespaceSelector.*Has/);
     expect(() => renderPolicyRestore({ ...w, nodeName: '' })).toThrow(/nodeName/);
   });
 });

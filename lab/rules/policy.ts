@@ -16,7 +16,7 @@
 // deleted (-X) and the FORWARD hook is not added twice. lab/rules/apply.ts does exactly this.
 import { hash32 } from './hash';
 import { isCIDRv4, isIPv4, parseProtocol, RulesInputError, type Protocol } from './objects';
-import { matchesSelector, type LabelSelector } from './selectors';
+import { matchesSelector, validateSelector, type LabelSelector } from './selectors';
 import type { PolicyRulesInput } from './types';
 import type { KubeObject } from '../types';
 
@@ -111,18 +111,19 @@ function parsePolicies(input: PolicyRulesInput, pods: PodInfo[], nsLabels: (ns: 
         if (peer.ipBlock) {
           if (peer.podSelector || peer.namespaceSelector) throw new RulesInputError(`${pw}: ipBlock cannot be combined with podSelector/namespaceSelector; split it into two peers`);
           const b = rec(peer.ipBlock);
+          // an IPv6 block is valid Kubernetes but matches nothing in this IPv4-only dataplane
+          if (typeof b.cidr === 'string' && b.cidr.includes(':')) return { kind: 'pods', pods: [] };
           if (typeof b.cidr !== 'string' || !isCIDRv4(b.cidr)) throw new RulesInputError(`${pw}.ipBlock.cidr: ${JSON.stringify(b.cidr)} is not an IPv4 CIDR`);
-          const except = arr(b.except).map((e, ei) => {
+          const except = arr(b.except).filter((e) => !(typeof e === 'string' && e.includes(':'))).map((e, ei) => {
             if (typeof e !== 'string' || !isCIDRv4(e)) throw new RulesInputError(`${pw}.ipBlock.except[${ei}]: ${JSON.stringify(e)} is not an IPv4 CIDR`);
             return e;
           });
           return { kind: 'cidr', cidr: b.cidr, except };
         }
         if (!peer.podSelector && !peer.namespaceSelector) throw new RulesInputError(`${pw}: a peer needs podSelector, namespaceSelector or ipBlock`);
-        const nss = peer.namespaceSelector
-          ? allNs.filter((ns) => matchesSelector(peer.namespaceSelector as LabelSelector, nsLabels(ns), `${pw}.namespaceSelector`))
-          : [namespace];
-        const sel = peer.podSelector as LabelSelector | undefined;
+        const nsSel = validateSelector(peer.namespaceSelector, `${pw}.namespaceSelector`);
+        const nss = nsSel ? allNs.filter((ns) => matchesSelector(nsSel, nsLabels(ns), `${pw}.namespaceSelector`)) : [namespace];
+        const sel = validateSelector(peer.podSelector, `${pw}.podSelector`);
         return { kind: 'pods', pods: pods.filter((q) => q.ip && nss.includes(q.namespace) && matchesSelector(sel, q.labels, `${pw}.podSelector`)) };
       });
       const rawPorts = arr(r.ports);
@@ -141,7 +142,7 @@ function parsePolicies(input: PolicyRulesInput, pods: PodInfo[], nsLabels: (ns: 
       });
       return { peers, ports };
     });
-    return { key, namespace, podSelector: (spec.podSelector ?? {}) as LabelSelector, types, ingress: rules('ingress'), egress: rules('egress') };
+    return { key, namespace, podSelector: validateSelector(spec.podSelector, `${where}: spec.podSelector`) ?? {}, types, ingress: rules('ingress'), egress: rules('egress') };
   });
 }
 

@@ -24,3 +24,19 @@ export function matchesSelector(sel: LabelSelector | undefined, labels: Record<s
   }
   return true;
 }
+
+/** Reject a malformed selector up front, even when no object would reach the bad expression. */
+export function validateSelector(sel: unknown, where: string): LabelSelector | undefined {
+  if (sel === undefined || sel === null) return undefined;
+  if (typeof sel !== 'object' || Array.isArray(sel)) throw new RulesInputError(`${where}: expected a label selector object ({matchLabels, matchExpressions})`);
+  const s = sel as LabelSelector;
+  (s.matchExpressions ?? []).forEach((e, i) => {
+    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e?.operator)) {
+      throw new RulesInputError(`${where}.matchExpressions[${i}].operator: ${JSON.stringify(e?.operator)} is not In, NotIn, Exists or DoesNotExist`);
+    }
+    if ((e.operator === 'In' || e.operator === 'NotIn') && !(Array.isArray(e.values) && e.values.length > 0)) {
+      throw new RulesInputError(`${where}.matchExpressions[${i}].values: ${e.operator} needs a non-empty list of values`);
+    }
+  });
+  return s;
+}
