@@ -224,8 +224,8 @@ export async function labDown(opts: { instance?: string; dir?: string } = {}): P
   const prefix = join(dir, `${instance}-`);
   const pids = st ? [st.api?.pid, ...Object.values(st.daemons), ...st.pods.map((p) => p.listenerPid)].filter((p): p is number => !!p) : [];
   const owned = [...new Set([...pids, ...findOwned(prefix)])];
+  // The API daemon, dnsmasq and the listeners all run through `<labDir>/<instance>-…` links.
   await stopOwned(owned, prefix);
-  if (st?.api?.pid) await stopApi(st.api.pid);
 
   // The netns of the state, plus (after a crash before the state was written) those our names match.
   const names = new Set(st ? labNetns(st) : []);
@@ -239,31 +239,6 @@ export async function labDown(opts: { instance?: string; dir?: string } = {}): P
   rmSync(dir, { recursive: true, force: true });
   await tidyShared(true, true);
   return { wasRunning: !!st || existed, stopped: owned.length, netns: names.size };
-}
-
-/** The API daemon runs node (argv[0] is not our link): stop it only if it still is the process we started. */
-async function stopApi(pid: number): Promise<void> {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!/packetwalk|lab\/api/.test(cmd)) return;
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 50; i++) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (/^\d+ \(.*\) Z/.test(stat)) return;
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* gone */
-  }
 }
 
 /** Removes /run/netns and /etc/netns when a lab made them and no netns is left; /run/packetwalk when empty. */

@@ -26,8 +26,15 @@ export async function applyPolicies(st: LabState, fresh = false): Promise<void> 
  * Re-reads the lab's state and re-applies every node's NetworkPolicy rules. The lab API calls this after
  * a NetworkPolicy is created or deleted through the API (and the tests, to swap policies quickly).
  */
-export async function syncPolicies(labDir: string): Promise<void> {
-  const st = readState(labDir);
-  if (!st) throw new Error(`no lab state in ${labDir}`);
-  await applyPolicies(st);
+export function syncPolicies(labDir: string): Promise<void> {
+  // One at a time: each run reads the chains the previous one left (API writes can arrive together).
+  const next = queue.catch(() => {}).then(async () => {
+    const st = readState(labDir);
+    if (!st) throw new Error(`no lab state in ${labDir}`);
+    await applyPolicies(st);
+  });
+  queue = next;
+  return next;
 }
+
+let queue: Promise<void> = Promise.resolve();
