@@ -3,6 +3,7 @@
 // ClusterIPs, EndpointSlices, kube-dns, kube-proxy and CNI pods, the kube-proxy ConfigMap. Pure: the same
 // spec, instance and clock give the same objects.
 import { createHash } from 'node:crypto';
+import { release } from 'node:os';
 import { cidrSize, nthIp, parseCidr, parseIp, subnet, formatCidr, formatIp } from './ipv4';
 import type { LabSpec } from './spec';
 import type { KubeObject, LabCluster, LabNode, LabPod } from './types';
@@ -294,7 +295,7 @@ function nodeObject(n: LabNode, cluster: LabCluster, meta: Meta, ts: string, ins
         machineID: sha(`machine/${instance}/${n.name}`).slice(0, 32),
         systemUUID: uid(`system/${instance}/${n.name}`),
         bootID: uid(`boot/${instance}/${n.name}`),
-        kernelVersion: 'packetwalk-lab',
+        kernelVersion: release(), // the nodes are netns on this kernel
         osImage: 'Debian GNU/Linux 12 (bookworm)',
         containerRuntimeVersion: 'containerd://1.7.24',
         kubeletVersion: K8S_VERSION,
