@@ -64,6 +64,17 @@ describe('dig', () => {
     expect(d.outcome === 'answer' && d.rcode).toBe(rcode);
     expect(d.outcome === 'answer' && d.answers).toEqual([]);
   });
+  it('two A records; a CNAME-only answer has no address', () => {
+    const two = value(parseDig(fx('dig/two-answers').stdout));
+    expect(two.outcome === 'answer' && digAddresses(two).sort()).toEqual(['10.244.1.3', '10.244.2.2']);
+    const cname = value(parseDig(fx('dig/cname').stdout));
+    expect(cname.outcome === 'answer' && cname.answers.map((r) => [r.type, r.data])).toEqual([['CNAME', 'web.shop.svc.cluster.local.']]);
+    expect(cname.outcome === 'answer' && digAddresses(cname)).toEqual([]);
+  });
+  it('NOERROR without records (no AAAA for an A-only name)', () => {
+    const d = value(parseDig(fx('dig/nodata-aaaa').stdout));
+    expect(d).toMatchObject({ outcome: 'answer', rcode: 'NOERROR', answers: [], question: { type: 'AAAA' } });
+  });
   it('REFUSED from dnsmasq carries its extended error', () => {
     const d = value(parseDig(fx('dig/refused').stdout));
     expect(d.outcome === 'answer' && d.ede).toBe('14 (Not Ready)');
@@ -96,6 +107,10 @@ describe('getent ahostsv4', () => {
   it('a short name resolves through the search list', () => {
     const f = fx('getent/short-name');
     expect(value(parseGetentHosts(f.stdout, f))).toMatchObject({ found: true, canonicalName: 'web.shop.svc.cluster.local' });
+  });
+  it('two addresses, the name printed once', () => {
+    const f = fx('getent/two-addresses');
+    expect(value(parseGetentHosts(f.stdout, f))).toEqual({ found: true, addresses: ['10.244.1.3', '10.244.2.2'], canonicalName: 'multi.shop.svc.cluster.local' });
   });
   it('exit 2 is "not found"', () => {
     const f = fx('getent/not-found');

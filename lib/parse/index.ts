@@ -19,3 +19,7 @@ export * from './ping';
 export * from './tracepath';
 export * from './conntrack';
 export * from './sysctl';
+// kube-proxy dumps (owned by the kube engineer; re-exported so there is one import path)
+export * from './iptablesSave';
+export * from './nft';
+export * from './ipvsadm';

@@ -14,6 +14,8 @@ export type NcOutcome =
 
 export interface NcAttempt {
   host: string;
+  /** The address tried, when `host` is a name nc resolved ("name (10.0.0.1)"); else the same as host. */
+  address: string;
   port: number;
   outcome: NcOutcome;
   /** nc's own line. */
@@ -37,15 +39,16 @@ const ERRNO: [RegExp, NcOutcome][] = [
 ];
 
 function readLine(line: string): NcAttempt | undefined {
-  const ok1 = /^Connection to (\S+) (\d+) port \[[^\]]*\] succeeded!/.exec(line);
-  if (ok1) return { host: ok1[1], port: Number(ok1[2]), outcome: 'succeeded', message: line };
-  const fail = /^nc: connect to (\S+) port (\d+) \(\w+\) (?:failed|timed out): (.+)$/.exec(line);
+  // A name is printed with the address it resolved to: "Connection to web (10.0.0.1) 80 port …".
+  const ok1 = /^Connection to (\S+)(?: \(([^)]+)\))? (\d+) port \[[^\]]*\] succeeded!/.exec(line);
+  if (ok1) return { host: ok1[1], address: ok1[2] ?? ok1[1], port: Number(ok1[3]), outcome: 'succeeded', message: line };
+  const fail = /^nc: connect to (\S+)(?: \(([^)]+)\))? port (\d+) \(\w+\) (?:failed|timed out): (.+)$/.exec(line);
   if (fail) {
-    const outcome = line.includes(') timed out:') ? 'timed-out' : (ERRNO.find(([re]) => re.test(fail[3]))?.[1] ?? 'other');
-    return { host: fail[1], port: Number(fail[2]), outcome, message: line };
+    const outcome = line.includes(') timed out:') ? 'timed-out' : (ERRNO.find(([re]) => re.test(fail[4]))?.[1] ?? 'other');
+    return { host: fail[1], address: fail[2] ?? fail[1], port: Number(fail[3]), outcome, message: line };
   }
   const gai = /^nc: getaddrinfo for host "([^"]*)" port (\d+): (.+)$/.exec(line);
-  if (gai) return { host: gai[1], port: Number(gai[2]), outcome: 'name-not-resolved', message: line };
+  if (gai) return { host: gai[1], address: '', port: Number(gai[2]), outcome: 'name-not-resolved', message: line };
   return undefined;
 }
 

@@ -28,6 +28,19 @@ describe('nc -z -v -w 2', () => {
     expect(r.attempts[0].port).toBe(port);
     expect(r.attempts[0].message).toBe(f.stderr.trim());
   });
+  it('a name with two addresses: one refused, one succeeded → succeeded, both attempts kept', () => {
+    const f = fx('nc/by-name');
+    const r = value(parseNc(f.stdout, f));
+    expect(r.outcome).toBe('succeeded');
+    expect(r.attempts.map((a) => [a.host, a.address, a.outcome])).toEqual([
+      ['multi.shop.svc.cluster.local', '10.244.1.3', 'refused'],
+      ['multi.shop.svc.cluster.local', '10.244.2.2', 'succeeded'],
+    ]);
+  });
+  it('a name that does not resolve', () => {
+    const f = fx('nc/name-not-found');
+    expect(value(parseNc(f.stdout, f))).toMatchObject({ outcome: 'name-not-resolved', attempts: [{ host: 'nosuch', port: 80 }] });
+  });
   it('silence with exit 0 (nc without -v) is success; unknown text is a typed error', () => {
     expect(value(parseNc('', { exitCode: 0, stderr: '' })).outcome).toBe('succeeded');
     expect(error(parseNc('', { exitCode: 1, stderr: 'nc: something new\n' }))).toMatchObject({ tool: 'nc', line: 1, got: 'nc: something new' });
