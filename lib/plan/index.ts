@@ -282,11 +282,11 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       for (const size of PING_SIZES) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
     }
     const dstP = { namespace: dst.namespace, name: dst.name };
-    if (!hairpin) {
-      add({ probe: 'addr', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
-      add({ probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dstP, args: {} });
-      add({ probe: 'node-link', hop: 'dst-veth', where: 'node', node: dst.node, args: {} });
-    }
+    // On a hairpin path these are the source's own runs again (same keys): one run, two hops.
+    add({ probe: 'addr', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
+    add({ probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dstP, args: {} });
+    add({ probe: 'node-link', hop: 'dst-veth', where: 'node', node: dst.node, args: {} });
+    if (hairpin) add({ probe: 'bridge-link', hop: 'dst-veth', where: 'node', node: dst.node, args: {} });
     add({ probe: 'ss-listen', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
     if (!hairpin) add({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod: dstP, args: { ip: src.ip } });
     if (!sameNode) {

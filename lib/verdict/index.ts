@@ -210,7 +210,7 @@ function judgeDns(c: Ctx) {
   const vip = plan.service?.vip;
   if (ran.length === 0) {
     if (name.matched) observe(c, 'dns', `objects: ${name.matched.fqdn} is Service ${name.matched.service}`);
-    else if (isClusterName(name.name, name.clusterDomain) || !name.name.includes('.')) {
+    else if (isClusterName(name.name, name.clusterDomain) || !name.name.includes('.') || c.snap.namespaces.some((n) => n.metadata?.name === name.name.split('.')[1])) {
       problem(c, 'dns', 'dns-nxdomain', `no Service matches "${name.name}" from namespace ${plan.src.namespace}: the resolver would try ${candidates.join(', ')} and none is a Service${shortNameHint(c)}`);
     }
     return;
@@ -704,7 +704,7 @@ export function judge(input: JudgeInput): Judgement {
     }
     judgeOverlay(c);
     judgeMtu(c);
-    if (!plan.hairpin) judgeVeth(c, 'dst-veth', plan.dst.namespace, plan.dst.name, plan.dst.node);
+    judgeVeth(c, 'dst-veth', plan.dst.namespace, plan.dst.name, plan.dst.node);
     if (!plan.hairpin) judgePodNetwork(c, 'dst-pod', plan.dst.namespace, plan.dst.name, plan.dst.ip, plan.src.ip);
     judgeListener(c);
   }
@@ -748,7 +748,7 @@ export function judge(input: JudgeInput): Judgement {
   } else if (first) {
     const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
     verdict = onlyMtu && (c.connect === 'open' || c.connect === undefined) ? 'degraded' : 'unreachable';
-    summary = `${verdict === 'degraded' ? 'Small connections work, but' : 'Unreachable:'} ${CAUSES[first.cause].title.toLowerCase()} at ${first.hop}: ${first.reason}`;
+    summary = `${verdict === 'degraded' ? 'Degraded (small connections work):' : 'Unreachable:'} ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
   } else if (c.connect === 'open') {
     verdict = 'reachable';
     summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;

@@ -204,6 +204,12 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
     await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
   }
 
+  // Nothing ran at all, and permissions are why: the diagnosis reached config depth only.
+  const all = [...runs.values()];
+  if (depth === 'live' && all.length && all.every((r) => r.notRun)) {
+    depth = 'config';
+    configReason = [...new Set(all.map((r) => r.notRun!))].join('; ');
+  }
   // 6. verdict
   const j = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
   for (const h of j.hops) sendHop(h);

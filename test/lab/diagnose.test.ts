@@ -1,0 +1,190 @@
+// The engine on the real lab (VXLAN, iptables kube-proxy, enforced NetworkPolicy): healthy paths, every
+// object-level mistake, every fault of the catalogue, warnings, config depth with the viewer kubeconfig,
+// reuse of debug containers over 20 runs, events, and bad input. One lab for the whole file.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, cli, failingHops, outcome } from './diagnoseLab';
+import type { DiagnosisEvent } from '../../lib/events';
+import { UsageError } from '../../server/diagnose';
+
+const lab = new Lab('en2');
+
+beforeAll(async () => {
+  await lab.up('mesh-vxlan-iptables.yaml');
+}, 300_000);
+afterAll(async () => {
+  await lab.down();
+}, 120_000);
+
+describe('healthy paths are reachable with no failing hop', () => {
+  it.each([
+    ['same node, pod target', 'shop/frontend-0', 'pod:shop/backend-1:8080', ['src-pod', 'src-veth', 'src-node', 'dst-veth', 'dst-pod']],
+    ['cross node, pod target', 'shop/frontend-0', 'pod:shop/backend-0:8080', ['src-pod', 'src-veth', 'src-node', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']],
+    ['Service by short name', 'shop/frontend-0', 'backend:80', ['src-pod', 'dns', 'service', 'src-veth', 'src-node', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']],
+    ['Service by FQDN', 'shop/frontend-0', 'backend.shop.svc.cluster.local:80', ['src-pod', 'dns', 'service', 'src-veth', 'src-node', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']],
+    ['a backend reaching the database its policy admits', 'shop/backend-0', 'postgres.db:5432', null],
+    ['hairpin: a pod through its own Service', 'shop/solo-0', 'solo:80', ['src-pod', 'dns', 'service', 'src-veth', 'src-node', 'dst-veth', 'dst-pod']],
+  ])('%s: %s → %s', async (_what, from, to, hopIds) => {
+    const d = await lab.diagnose(from, to);
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(failingHops(d)).toEqual([]);
+    expect(d.depth).toBe('live');
+    if (hopIds) expect(d.hops.map((h) => h.id)).toEqual(hopIds);
+    for (const h of d.hops) expect(['pass', 'warn']).toContain(h.status);
+  });
+
+  it('the Service hop carries VIP → ready endpoints and the kube-proxy chain; evidence has reproduce lines', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'backend:80');
+    const svc = d.hops.find((h) => h.id === 'service')!;
+    expect(svc.details?.vip).toMatch(/^10\.96\.\d+\.\d+:80$/);
+    expect(svc.details?.endpoints).toHaveLength(2);
+    expect(String(svc.details?.chain)).toMatch(/^KUBE-SVC-[A-Z2-7]{16}$/);
+    expect(svc.details?.mode).toBe('iptables');
+    const overlay = d.hops.find((h) => h.id === 'overlay')!;
+    expect(overlay.details).toMatchObject({ mode: 'vxlan', port: 4789, device: 'flannel.1' });
+    const ev = d.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
+    expect(ev.length).toBeGreaterThan(10);
+    for (const e of ev) {
+      expect(e.command.length).toBeGreaterThan(0);
+      expect(e.reproduce).toMatch(/^kubectl debug (-n \S+ \S+ -it --image=nicolaka\/netshoot|node\/worker-\d -it --profile=sysadmin)/);
+      expect(e.finding).not.toBe('');
+    }
+    // The DNS hop lists every candidate with rcode, latency and server.
+    const dns = d.hops.find((h) => h.id === 'dns')!;
+    expect(dns.evidence.filter((e) => e.probe === 'dig').map((e) => e.finding)[0]).toMatch(/^backend\.shop\.svc\.cluster\.local: NOERROR 10\.96\.\d+\.\d+ in \d+ ms from 10\.96\.0\.10$/);
+  });
+});
+
+describe('object-level mistakes name the cause at the hop of DESIGN §4', () => {
+  it.each([
+    ['selector matches nothing', 'shop/frontend-0', 'lonely.shop:80', 'unreachable/no-endpoints@service', /selects app=nobody, which matches no pod/],
+    ['NotReady backends', 'shop/frontend-0', 'sleepy.shop:80', 'unreachable/no-endpoints@service', /none is Ready/],
+    ['wrong targetPort', 'shop/frontend-0', 'wrongport.shop:80', 'unreachable/port-mismatch@service', /targets TCP 9090, which none of its backends/],
+    ['loopback-only listener', 'shop/frontend-0', 'loopy.shop:80', 'unreachable/app-not-listening@dst-pod', /listens on 127\.0\.0\.1:8080 only/],
+    ['ingress deny', 'shop/frontend-0', 'postgres.db:5432', 'unreachable/policy-denied@dst-pod', /selected by only-backend\b.*not shop\/frontend-0/],
+    ['egress deny that also blocks DNS', 'batch/jailed-0', 'backend.shop:80', 'unreachable/policy-denied@dns', /DNS queries time out because batch\/jailed-0 is selected by no-egress/],
+    ['short name from another namespace', 'db/postgres-0', 'backend:80', 'unreachable/dns-nxdomain@dns', /exists in namespace shop .* use backend\.shop/],
+    ['a name that does not exist', 'shop/frontend-0', 'nosuch.shop:80', 'unreachable/dns-nxdomain@dns', /NXDOMAIN/],
+  ])('%s', async (_what, from, to, want, reason) => {
+    const d = await lab.diagnose(from, to);
+    expect(outcome(d)).toBe(want);
+    expect(d.firstFailure!.reason).toMatch(reason);
+  });
+});
+
+describe('each fault of the catalogue → cause and hop', () => {
+  it.each([
+    ['dns-down', 'shop/frontend-0', 'backend.shop:80', 'unreachable/dns-timeout@dns', /answered none of \d+ queries/],
+    ['mtu-blackhole:node=worker-2', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'degraded/mtu-blackhole@overlay', /above 1172 bytes .*tunnel MTU 1200 on worker-2 \(flannel\.1, VXLAN overhead 50\) < pod MTU 1500/],
+    ['overlay-blocked:node=worker-2', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/overlay-blocked@overlay', /worker-2 drops tunnel traffic arriving on UDP 4789/],
+    ['node-route-missing:node=worker-1,to=worker-2', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-route@src-node', /worker-1 has no route to worker-2's pod CIDR/],
+    ['node-route-missing:node=worker-2,to=worker-1', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-route@dst-node', /worker-2 has no route to worker-1's pod CIDR/],
+    ['stale-neighbor:node=worker-1,peer=worker-2', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/neighbor-stale@overlay', /worker-1's .*worker-2/],
+    ['stale-proxy-rules:service=shop/backend', 'shop/frontend-0', 'backend.shop:80', 'unreachable/proxy-rules-stale@service', /EndpointSlice says 10\.244\.\d+\.\d+:8080, 10\.244\.\d+\.\d+:8080, the KUBE-SEP-[A-Z2-7]{16} rule DNATs to 10\.244\.\d+\.\d+:8080/],
+    ['proxy-rules-missing:service=shop/backend', 'shop/frontend-0', 'backend.shop:80', 'unreachable/proxy-rules-missing@service', /no rule for TCP 10\.96\.\d+\.\d+:80/],
+    ['hairpin-off:node=worker-1', 'shop/solo-0', 'solo:80', 'unreachable/hairpin@src-veth', /hairpin is off on shop-solo-0/],
+    ['pod-default-route-missing:pod=shop/frontend-0', 'shop/frontend-0', 'backend.shop:80', 'unreachable/pod-network@src-pod', /Network is unreachable/],
+    ['veth-down:pod=shop/backend-0', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/veth-down@dst-veth', /shop-backend-0 on worker-2, is down/],
+    ['veth-down:pod=shop/frontend-0', 'shop/frontend-0', 'backend:80', 'unreachable/veth-down@src-veth', /shop-frontend-0 on worker-1, is down/],
+    ['node-firewall-drop:node=worker-2,port=8080', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-firewall@dst-node', /--dport 8080 -j DROP/],
+  ])('%s: %s → %s', async (fault, from, to, want, reason) => {
+    await lab.fault(fault);
+    try {
+      const d = await lab.diagnose(from, to);
+      expect(outcome(d)).toBe(want);
+      expect(d.firstFailure!.reason).toMatch(reason);
+      expect(d.hops.find((h) => h.id === d.firstFailure!.hop)!.status).toBe('fail');
+    } finally {
+      await lab.fault(null);
+    }
+  });
+});
+
+describe('warnings', () => {
+  it('ndots-amplification counts the queries of a name that goes through the search list', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'backend.shop:80');
+    expect(d.verdict).toBe('reachable');
+    const w = d.warnings.find((x) => x.cause === 'ndots-amplification');
+    expect(w?.hop).toBe('dns');
+    expect(w?.reason).toMatch(/tries 1 search name first \(backend\.shop\.shop\.svc\.cluster\.local\): 4 queries/);
+    expect((await lab.diagnose('shop/frontend-0', 'backend:80')).warnings).toEqual([]);
+  });
+});
+
+describe('config depth with the viewer kubeconfig (get/list/watch only)', () => {
+  it.each([
+    ['lonely.shop:80', 'unreachable/no-endpoints@service'],
+    ['wrongport.shop:80', 'unreachable/port-mismatch@service'],
+    ['postgres.db:5432', 'unreachable/policy-denied@dst-pod'],
+    ['nosuch.shop:80', 'unreachable/dns-nxdomain@dns'],
+    ['backend.shop:80', 'undetermined/-@-'],
+  ])('shop/frontend-1 → %s', async (to, want) => {
+    // frontend-1 is probed by nobody with the admin kubeconfig in this file, so it has no debug container to reuse.
+    const d = await lab.diagnose('shop/frontend-1', to, { viewer: true });
+    expect(d.depth).toBe('config');
+    expect(outcome(d)).toBe(want);
+    const skipped = d.hops.filter((h) => h.status === 'skip');
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const h of skipped) expect(h.summary).toMatch(/needs (patch|create|update) on pods\/ephemeralcontainers in shop/);
+    expect(d.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api')).toEqual([]);
+  });
+});
+
+describe('footholds', () => {
+  it('20 runs leave one debug container per probed pod and no node debug pod', async () => {
+    for (let i = 0; i < 20; i++) {
+      const d = await lab.diagnose('shop/frontend-0', 'pod:shop/backend-0:8080');
+      expect(d.verdict).toBe('reachable');
+    }
+    const f = await lab.footprint();
+    expect(f.debugContainers.get('shop/frontend-0')).toBe(1);
+    expect(f.debugContainers.get('shop/backend-0')).toBe(1);
+    expect([...f.debugContainers.values()].every((n) => n === 1)).toBe(true);
+    expect(f.nodeDebugPods).toEqual([]);
+  }, 240_000);
+
+  it('events: plan with every hop pending, hop updates, then done with the verdict', async () => {
+    const events: DiagnosisEvent[] = [];
+    const d = await lab.diagnose('shop/frontend-0', 'backend:80', { onEvent: (e) => events.push(e) });
+    expect(events[0].type).toBe('diagnosis:plan');
+    if (events[0].type === 'diagnosis:plan') expect(events[0].payload.diagnosis.hops.every((h) => h.status === 'pending')).toBe(true);
+    const last = events[events.length - 1];
+    expect(last.type).toBe('diagnosis:done');
+    if (last.type === 'diagnosis:done') expect(last.payload.verdict).toBe(d.verdict);
+    const updates = events.filter((e) => e.type === 'hop:update');
+    const seqs = updates.map((e) => (e.type === 'hop:update' ? e.payload.seq : 0));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    for (const h of d.hops) expect(updates.some((e) => e.type === 'hop:update' && e.payload.hop.id === h.id && e.payload.hop.status === h.status)).toBe(true);
+  });
+});
+
+describe('bad input: a clear message, exit 2, nothing executed', () => {
+  it.each([
+    [{ from: 'shop/frontend-0', to: 'backend;rm -rf /:80' }, /contains ";"/],
+    [{ from: 'shop/frontend-0', to: 'backend:0' }, /port 0 is out of range/],
+    [{ from: 'shop/frontend-0', to: 'backend:70000' }, /port 70000 is out of range/],
+    [{ from: 'shop/frontend-0', to: '$(id):80' }, /contains "\$"/],
+    [{ from: 'frontend-0', to: 'backend:80' }, /--from "frontend-0" is not NS\/POD/],
+    [{ from: 'shop/nosuch', to: 'backend:80' }, /pod shop\/nosuch not found/],
+    [{ from: 'nowhere/frontend-0', to: 'backend:80' }, /namespace nowhere not found/],
+    [{ from: 'shop/frontend-0', to: 'pod:shop/ghost:8080' }, /pod shop\/ghost not found/],
+  ])('%o', async (spec, msg) => {
+    const before = await lab.footprint();
+    await expect(lab.diagnose(spec.from, spec.to)).rejects.toThrow(msg);
+    await expect(lab.diagnose(spec.from, spec.to)).rejects.toBeInstanceOf(UsageError);
+    const after = await lab.footprint();
+    expect(after).toEqual(before);
+  });
+
+  it('the CLI exits 2 with the sentence, for input and for an unknown context', async () => {
+    const bad = await cli(lab.instance, ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend:99999', '--kubeconfig', lab.kubeconfig]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/port 99999 is out of range; use a port between 1 and 65535/);
+    expect(bad.stdout).toBe('');
+    const ctx = await cli(lab.instance, ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend:80', '--kubeconfig', lab.kubeconfig, '--context', 'nope']);
+    expect(ctx.code).toBe(2);
+    expect(ctx.stderr).toMatch(/context "nope" is not in kubeconfig \S+[\s\S]*fix: use one of: lab/);
+    const json = await cli(lab.instance, ['diagnose', '--from', 'shop/frontend-0', '--to', 'lonely.shop:80', '--json', '--kubeconfig', lab.kubeconfig]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).firstFailure.cause).toBe('no-endpoints');
+  });
+});
