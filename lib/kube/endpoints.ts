@@ -24,6 +24,8 @@ export interface ServicePortEndpoints {
   ready: string[];
   /** "ip:port" of endpoints listed but not ready (NotReady or terminating). */
   notReady: string[];
+  /** "ip:port" of terminating endpoints that still serve: kube-proxy falls back to them when none is ready. */
+  servingTerminating: string[];
 }
 
 /** The API docs: a nil `ready` is to be read as ready; `serving` nil follows `ready`; `terminating` nil is false. */
@@ -93,6 +95,7 @@ export function endpointsForServicePort(
     endpoints,
     ready: endpoints.filter((e) => e.ready).map(fmt).sort(compareEndpoints),
     notReady: endpoints.filter((e) => !e.ready).map(fmt).sort(compareEndpoints),
+    servingTerminating: endpoints.filter((e) => e.serving && e.terminating).map(fmt).sort(compareEndpoints),
   };
 }
 

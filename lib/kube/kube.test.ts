@@ -59,6 +59,7 @@ describe('EndpointSlice readiness (real API objects)', () => {
     const eps = endpointsForServicePort(k8s, k8s.spec!.ports![0], list);
     expect(eps.ready).toEqual([]);
     expect(eps.notReady).toEqual(['172.18.0.2:6443']);
+    expect(eps.servingTerminating).toEqual([]); // terminating and not serving: no fallback either
     expect(eps.endpoints[0]).toMatchObject({ ready: false, serving: false, terminating: true });
     expect(endpointConditions({ addresses: ['1.1.1.1'] })).toEqual({ ready: true, serving: true, terminating: false });
     expect(endpointConditions({ addresses: ['1.1.1.1'], conditions: { ready: false } })).toEqual({ ready: false, serving: false, terminating: false });

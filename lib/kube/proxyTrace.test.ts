@@ -132,6 +132,11 @@ describe('compareWithEndpoints', () => {
     expect(c.sentence).toBe('EndpointSlice says 10.0.1.7:80, the KUBE-SEP-SNQ3ZNILQDEJNDQO rule DNATs to 10.0.1.1:80.');
     if (c.status === 'stale') { expect(c.extra).toEqual(['10.0.1.1:80']); expect(c.absent).toEqual(['10.0.1.7:80']); }
   });
+  it('terminating-but-serving endpoints are what kube-proxy uses when none is ready: ok, not stale', () => {
+    const t = traceService(dump, '172.30.0.41', 80);
+    expect(compareWithEndpoints(t, [], ['10.0.1.1:80'])).toEqual({ status: 'ok', sentence: 'kube-proxy sends TCP 172.30.0.41:80 (ns1/svc1:p80) to 10.0.1.1:80 (100%), the Service\'s terminating but still serving endpoints (none is ready).' });
+    expect(compareWithEndpoints(t, []).status).toBe('stale');
+  });
   it('missing: no rule for the VIP (svc2 was deleted in this resync)', () => {
     const c = compareWithEndpoints(traceService(dump, '172.30.0.42', 8080), ['10.0.2.1:8080']);
     expect(c).toEqual({ status: 'missing', cause: 'proxy-rules-missing', sentence: 'kube-proxy has no rule for TCP 172.30.0.42:8080 in iptables-save (nat KUBE-SERVICES); the EndpointSlice lists 10.0.2.1:8080.' });

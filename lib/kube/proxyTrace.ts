@@ -340,10 +340,15 @@ function dnatWhere(trace: ProxyTrace, e: TraceEndpoint): string {
   return `the IPVS service ${formatEndpoint(trace.vip, trace.port)} forwards to`;
 }
 
-/** Compares what kube-proxy does for the VIP with the Service's ready endpoints ("ip:port" list). */
-export function compareWithEndpoints(trace: ProxyTrace, readyEndpoints: readonly string[]): ProxyComparison {
+/**
+ * Compares what kube-proxy does for the VIP with the Service's ready endpoints ("ip:port" list).
+ * `servingTerminating`: when no endpoint is ready, kube-proxy (1.26+) sends traffic to terminating
+ * endpoints that still serve; pass them (ServicePortEndpoints.servingTerminating) so that is not "stale".
+ */
+export function compareWithEndpoints(trace: ProxyTrace, readyEndpoints: readonly string[], servingTerminating: readonly string[] = []): ProxyComparison {
   const what = `${trace.protocol} ${formatEndpoint(trace.vip, trace.port)}`;
-  const ready = [...new Set(readyEndpoints)].sort(compareEndpoints);
+  const fallback = readyEndpoints.length === 0 && servingTerminating.length > 0;
+  const ready = [...new Set(fallback ? servingTerminating : readyEndpoints)].sort(compareEndpoints);
   if (!trace.found) {
     return { status: 'missing', cause: 'proxy-rules-missing', sentence: `kube-proxy has no rule for ${what} in ${MODE_WHERE[trace.mode]}${ready.length ? `; the EndpointSlice lists ${ready.join(', ')}` : ''}.` };
   }
@@ -357,7 +362,7 @@ export function compareWithEndpoints(trace: ProxyTrace, readyEndpoints: readonly
   }
   if (extra.length === 0 && absent.length === 0) {
     const share = trace.endpoints.map((e) => `${formatEndpoint(e.ip, e.port)} (${Math.round(e.probability * 1000) / 10}%)`).join(', ');
-    return { status: 'ok', sentence: `kube-proxy sends ${what}${name} to ${share}, the Service's ready endpoints.` };
+    return { status: 'ok', sentence: `kube-proxy sends ${what}${name} to ${share}, the Service's ${fallback ? 'terminating but still serving endpoints (none is ready)' : 'ready endpoints'}.` };
   }
   const says = ready.length ? `EndpointSlice says ${ready.join(', ')}` : 'EndpointSlice lists no ready endpoint';
   const parts: string[] = [];
