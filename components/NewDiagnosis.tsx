@@ -4,6 +4,7 @@
 // are shown under it; cluster problems (unreachable, RBAC) show the server's sentence and fix.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
+import { getSocket } from './socket';
 
 interface Ctx {
   name: string;
@@ -76,6 +77,12 @@ export function NewDiagnosis() {
   const [recent, setRecent] = useState<Recent[]>([]);
   const podTerm = useDebounced(podQuery, 120);
   const targetTerm = useDebounced(target, 120);
+
+  useEffect(() => {
+    // warm the way to the result: the permalink page's code and the live socket are ready before the click
+    router.prefetch('/d/prefetch');
+    getSocket();
+  }, [router]);
 
   useEffect(() => {
     void getJson<{ contexts: Ctx[]; current: string | null }>('/api/contexts').then((r) => {
