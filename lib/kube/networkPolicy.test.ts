@@ -55,6 +55,10 @@ describe('NetworkPolicy evaluation against the upstream e2e truth tables', () =>
             const got = evaluate({ src: { pod: src }, dst: { pod: dst }, protocol: probe.protocol, port: probe.port }, policies, pods, namespaces);
             cells++;
             if (got.allowed !== (ch === '.')) wrong.push(`${c.id} ${probe.protocol}/${probe.port} ${client} -> ${server}: expected ${ch}, got ${got.allowed ? 'allowed' : `denied (${got.sentence})`}`);
+            // the same flow given as pod IPs (what a probe sees) must map back to the pods and agree
+            const byIp = evaluate({ src: { ip: src.status!.podIP! }, dst: { ip: dst.status!.podIP! }, protocol: probe.protocol, port: probe.port }, policies, pods, namespaces);
+            if (byIp.allowed !== got.allowed) wrong.push(`${c.id} by IP ${client} -> ${server}: ${byIp.allowed} vs ${got.allowed}`);
+            if (!got.allowed && !/ is selected by /.test(got.sentence)) wrong.push(`${c.id} ${client} -> ${server}: denial without a sentence: ${got.sentence}`);
           });
         }
         // the denied list and the matrix say the same thing
