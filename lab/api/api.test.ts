@@ -12,7 +12,9 @@ import type { LabState } from '../types';
 import { startApiServer, stopApiServer, type ApiServerInfo } from './control';
 import { childPids, kubectl, makeObjectLab, teardownNetns } from './testkit';
 
-const INST = 'apt';
+// A fresh instance per run: two runs of this file at once (two people running the lab project) must not
+// tear down each other's lab.
+const INST = `ap${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`;
 const DIR = `/run/packetwalk/${INST}`;
 let info: ApiServerInfo;
 let state: LabState;
@@ -299,6 +301,13 @@ describe('@kubernetes/client-node', () => {
     return c;
   };
 
+  it('a WatchList request (sendInitialEvents) gets the current objects then the initial-events-end bookmark', async () => {
+    const r = await raw('GET', '/api/v1/namespaces/shop/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1', { token: tokens().admin });
+    const evs = r.body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string; annotations?: Record<string, string> } } });
+    expect(evs.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name).sort()).toEqual(['backend', 'frontend']);
+    expect(evs.at(-1)).toMatchObject({ type: 'BOOKMARK', object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+  });
+
   it('lists pods and services', async () => {
     const api = kc().makeApiClient(k8s.CoreV1Api);
     const pods = await api.listPodForAllNamespaces();
@@ -376,6 +385,7 @@ describe('no leaks', () => {
     );
     expect(codes).toEqual(Array.from({ length: 50 }, (_, i) => String(i % 5)));
     await waitFor(() => childPids(info.pid).length === before.children && fds() <= before.fds, 10_000).catch(() => {});
+    console.info(`50 execs: daemon fds ${before.fds} → ${fds()}, child processes ${before.children} → ${childPids(info.pid).length}`);
     expect(childPids(info.pid).length).toBe(before.children);
     expect(fds()).toBeLessThanOrEqual(before.fds);
   });
@@ -422,6 +432,7 @@ describe('no leaks', () => {
       req.destroy();
       await done;
       await waitFor(() => fds() <= baseline, 5000).catch(() => {});
+      console.info(`watch held ${HOLD_MS / 1000} s: ${n} MODIFIED, ${events.filter((e) => e.type === 'BOOKMARK').length} BOOKMARK; daemon fds ${baseline} → ${fds()}`);
       expect(fds()).toBeLessThanOrEqual(baseline);
       expect(childPids(info.pid)).toEqual(childrenBefore);
     },

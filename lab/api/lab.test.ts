@@ -8,7 +8,9 @@ import { readState } from '../state';
 import type { LabState } from '../types';
 import { kubectl } from './testkit';
 
-const INST = 'apr';
+// A fresh instance per run: two runs of this file at once (two people running the lab project) must not
+// tear down each other's lab.
+const INST = `ap${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`;
 const DIR = `/run/packetwalk/${INST}`;
 const env = { ...process.env, PACKETWALK_LAB: INST };
 let state: LabState;

@@ -284,8 +284,13 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
         else if (was) write('DELETED', ev.object);
       } else if (ev.type === 'DELETED' && was) write('DELETED', ev.object);
     };
-    if (from === null) {
+    const initialEvents = q.get('sendInitialEvents') === 'true';
+    if (from === null || initialEvents) {
+      // No resourceVersion (or the WatchList protocol): the current state as ADDED events first.
       for (const o of store.objects.values()) if (sel(o)) write('ADDED', o);
+      if (initialEvents && q.get('allowWatchBookmarks') === 'true') {
+        write('BOOKMARK', { kind: r.def.kind, apiVersion: apiVersionOf(r.def), metadata: { resourceVersion: String(store.resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } } });
+      }
     } else {
       const evs = store.since(from);
       if (evs === null) {
