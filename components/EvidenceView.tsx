@@ -5,14 +5,16 @@ import type { Evidence } from '../lib/model';
 import { CopyButton } from './CopyButton';
 
 export function EvidenceView({ e }: { e: Evidence }) {
+  const fromApi = e.command.length === 0; // read from API objects, not a process
   const ok = e.exitCode === 0;
-  const status = e.timedOut ? 'timed out' : e.exitCode === null ? 'no exit code' : `exit ${e.exitCode}`;
+  const status = fromApi ? 'API objects' : e.timedOut ? 'timed out' : e.exitCode === null ? 'did not run' : `exit ${e.exitCode}`;
+  const badge = fromApi ? 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100' : ok ? 'bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100' : 'bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100';
   return (
     <li className="rounded-lg border border-slate-200 p-3 dark:border-slate-700" data-evidence={e.probe}>
       <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm">
         <span className="font-semibold">{e.probe}</span>
         <span className="text-slate-500 dark:text-slate-400">{e.where}</span>
-        <span className={`rounded px-1.5 font-mono text-xs ${ok ? 'bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100' : 'bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100'}`}>{status}</span>
+        <span className={`rounded px-1.5 font-mono text-xs ${badge}`}>{status}</span>
         <span className="font-mono text-xs text-slate-500">{e.durationMs} ms</span>
         {e.truncated ? <span className="text-xs text-amber-600">output truncated</span> : null}
       </div>

@@ -37,7 +37,7 @@ function HopNodeImpl({ data }: NodeProps<HopFlowNode>) {
         </span>
         <span>{look.word}</span>
       </div>
-      <div className="line-clamp-2 break-all text-[12px] font-semibold leading-[1.2]" title={data.label}>
+      <div className="line-clamp-2 text-[12px] [overflow-wrap:anywhere] font-semibold leading-[1.2]" title={data.label}>
         {data.label}
       </div>
       <div className="truncate font-mono text-[10.5px] leading-tight opacity-80" title={data.sub}>
