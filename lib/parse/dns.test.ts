@@ -64,6 +64,10 @@ describe('dig', () => {
     expect(d.outcome === 'answer' && d.rcode).toBe(rcode);
     expect(d.outcome === 'answer' && d.answers).toEqual([]);
   });
+  it('the engine\'s argv (no @server, +nosearch, FQDN.) reports the resolv.conf server', () => {
+    const d = value(parseDig(fx('dig/engine-argv-search-off').stdout));
+    expect(d).toMatchObject({ outcome: 'answer', rcode: 'NOERROR', server: { address: '10.244.1.3', port: 53 } });
+  });
   it('two A records; a CNAME-only answer has no address', () => {
     const two = value(parseDig(fx('dig/two-answers').stdout));
     expect(two.outcome === 'answer' && digAddresses(two).sort()).toEqual(['10.244.1.3', '10.244.2.2']);

@@ -36,6 +36,21 @@ describe('ip -j addr', () => {
     expect(byName.get('vethpa')?.master).toBe('cni0');
     expect(byName.get('vethpx')).toMatchObject({ up: false, operstate: 'DOWN' });
   });
+  it('-d addr (the engine\'s node probe): addresses and link details in one listing', () => {
+    const f = fx('ip-addr/node-details');
+    const { entries } = value(parseIpAddr(f.stdout, f));
+    const byName = new Map(entries.map((i) => [i.ifname, i]));
+    expect(byName.get('flannel.1')).toMatchObject({ kind: 'vxlan', mtu: 1200, vxlan: { id: 1, port: 4789, local: '192.168.77.1', dev: 'eth0' } });
+    expect(ipv4Of(byName.get('flannel.1')!)).toMatchObject({ local: '10.244.1.0', prefixlen: 32 });
+    expect(ipv4Of(byName.get('cni0')!)?.local).toBe('10.244.1.1');
+    expect(byName.get('vethpa')?.bridgePort).toEqual({ state: 'forwarding', hairpin: true });
+    const pod = value(parseIpAddr(fx('ip-addr/pod-details').stdout)).entries.find((i) => i.ifname === 'eth0');
+    expect(pod).toMatchObject({ kind: 'veth', linkIndex: 5 });
+    expect(pod && ipv4Of(pod)?.local).toBe('10.244.1.2');
+  });
+  it('link show has no addresses', () => {
+    expect(value(parseIpLink(fx('ip-link/pod').stdout)).entries.every((l) => l.addresses.length === 0)).toBe(true);
+  });
   it('truncated JSON is a typed error naming the tool', () => {
     const f = fx('ip-addr/pod-two-ifaces');
     const r = parseIpAddr(f.stdout.slice(0, 200));
@@ -188,6 +203,12 @@ describe('bridge -j fdb / link', () => {
     const f = fx('bridge-fdb/node-vxlan');
     expect(value(parseBridgeFdb(f.stdout, f)).entries).toEqual([
       { mac: 'ee:ee:00:00:00:02', dst: '192.168.77.2', flags: ['self'], state: 'permanent', self: true, permanent: true },
+    ]);
+  });
+  it('the whole fdb (the engine\'s probe): the vxlan entry carries ifname and its remote VTEP', () => {
+    const { entries } = value(parseBridgeFdb(fx('bridge-fdb/node-all').stdout));
+    expect(entries.filter((e) => e.dst !== undefined)).toEqual([
+      { mac: 'ee:ee:00:00:00:02', dst: '192.168.77.2', ifname: 'flannel.1', flags: ['self'], state: 'permanent', self: true, permanent: true },
     ]);
   });
   it('bridge fdb: learnt entries have an empty state and a port', () => {

@@ -1,6 +1,7 @@
 // `ip -j -d link show [dev X]`: links with kind (veth, bridge, vxlan), peer, master, state and MAC.
+// The same reader serves `ip -j [-d] addr show` (lib/parse/ipAddr.ts), which adds addr_info.
 import type { ParseError, Result } from '../result';
-import { FieldReader, type ToolRun } from './common';
+import { FieldReader, isRecord, type ToolRun } from './common';
 import { parseIpListing, type IpListing } from './ipTool';
 
 export interface VxlanInfo {
@@ -14,6 +15,15 @@ export interface VxlanInfo {
 export interface BridgePortInfo {
   state?: string; // forwarding | blocking | disabled …
   hairpin?: boolean;
+}
+
+export interface IpAddress {
+  family: 'inet' | 'inet6';
+  local: string;
+  prefixlen: number;
+  scope?: string; // global | link | host
+  label?: string;
+  broadcast?: string;
 }
 
 export interface IpLink {
@@ -35,6 +45,33 @@ export interface IpLink {
   bridgePort?: BridgePortInfo;
   up: boolean; // flag UP
   lowerUp: boolean; // flag LOWER_UP (carrier)
+  /** From addr_info: filled by `ip addr show`, empty for `ip link show`. */
+  addresses: IpAddress[];
+}
+
+function readAddresses(link: IpLink, r: FieldReader): void {
+  (r.optArray('addr_info') ?? []).forEach((info, i) => {
+    const where = `${link.ifname} addr_info ${i + 1}`;
+    if (!isRecord(info)) {
+      r.problem ??= `${where} to be an object`;
+      return;
+    }
+    const a = new FieldReader(info, where);
+    const family = a.str('family');
+    if (family !== 'inet' && family !== 'inet6') {
+      r.problem ??= `${where}: "family" inet or inet6`;
+      return;
+    }
+    const addr: IpAddress = { family, local: a.str('local'), prefixlen: a.num('prefixlen') };
+    const scope = a.optStr('scope');
+    const label = a.optStr('label');
+    const broadcast = a.optStr('broadcast');
+    if (scope !== undefined) addr.scope = scope;
+    if (label !== undefined) addr.label = label;
+    if (broadcast !== undefined) addr.broadcast = broadcast;
+    if (a.problem) r.problem ??= a.problem;
+    else link.addresses.push(addr);
+  });
 }
 
 function readLinkinfo(link: IpLink, info: Record<string, unknown>, r: FieldReader): void {
@@ -72,32 +109,37 @@ function readLinkinfo(link: IpLink, info: Record<string, unknown>, r: FieldReade
   r.problem ??= li.problem;
 }
 
+/** One entry of `ip -j [-d] link|addr show`. */
+export function readIpLink(r: FieldReader): IpLink {
+  const flags = r.strs('flags');
+  const link: IpLink = {
+    ifindex: r.num('ifindex'),
+    ifname: r.str('ifname'),
+    flags,
+    mtu: r.num('mtu'),
+    operstate: r.str('operstate'),
+    up: flags.includes('UP'),
+    lowerUp: flags.includes('LOWER_UP'),
+    addresses: [],
+  };
+  const address = r.optStr('address');
+  const peer = r.optStr('link');
+  const linkIndex = r.optNum('link_index');
+  const linkNetnsid = r.optNum('link_netnsid');
+  const master = r.optStr('master');
+  if (address !== undefined) link.address = address;
+  if (peer !== undefined) link.link = peer;
+  if (linkIndex !== undefined) link.linkIndex = linkIndex;
+  if (linkNetnsid !== undefined) link.linkNetnsid = linkNetnsid;
+  if (master !== undefined) link.master = master;
+  const info = r.optRecord('linkinfo');
+  if (info) readLinkinfo(link, info, r);
+  readAddresses(link, r);
+  return link;
+}
+
 export function parseIpLink(text: string, run?: ToolRun): Result<IpListing<IpLink>, ParseError> {
-  return parseIpListing('ip link', text, run, (r) => {
-    const flags = r.strs('flags');
-    const link: IpLink = {
-      ifindex: r.num('ifindex'),
-      ifname: r.str('ifname'),
-      flags,
-      mtu: r.num('mtu'),
-      operstate: r.str('operstate'),
-      up: flags.includes('UP'),
-      lowerUp: flags.includes('LOWER_UP'),
-    };
-    const address = r.optStr('address');
-    const peer = r.optStr('link');
-    const linkIndex = r.optNum('link_index');
-    const linkNetnsid = r.optNum('link_netnsid');
-    const master = r.optStr('master');
-    if (address !== undefined) link.address = address;
-    if (peer !== undefined) link.link = peer;
-    if (linkIndex !== undefined) link.linkIndex = linkIndex;
-    if (linkNetnsid !== undefined) link.linkNetnsid = linkNetnsid;
-    if (master !== undefined) link.master = master;
-    const info = r.optRecord('linkinfo');
-    if (info) readLinkinfo(link, info, r);
-    return link;
-  });
+  return parseIpListing('ip link', text, run, readIpLink);
 }
 
 /** The node-side veth whose peer is the pod's eth0: same ifindex as the pod's eth0 link_index. */

@@ -88,6 +88,22 @@ describe('ping', () => {
     const f = fx('ping/no-route');
     expect(value(parsePing(f.stdout, f))).toMatchObject({ outcome: 'no-route', fatal: 'ping: connect: Network is unreachable', transmitted: 0 });
   });
+  it.each([
+    ['engine-df-fits-c1', 'ok', undefined, undefined],
+    ['engine-df-frag-needed-c1', 'frag-needed', 1200, undefined],
+    ['engine-df-message-too-long-c1', 'message-too-long', undefined, 1200],
+    ['engine-df-silent-c1', 'silent', undefined, undefined],
+  ])('the engine\'s one-probe DF ping: %s → %s', (name, outcome, hopMtu, localMtu) => {
+    const f = fx(`ping/${name}`);
+    const p = value(parsePing(f.stdout, f));
+    expect(p.outcome).toBe(outcome);
+    expect(p.transmitted).toBe(1);
+    expect(p.fragNeeded?.mtu).toBe(hopMtu);
+    expect(p.localMtu).toBe(localMtu);
+  });
+  it('node ping to the peer VTEP', () => {
+    expect(value(parsePing(fx('ping/node-ping').stdout))).toMatchObject({ outcome: 'ok', target: '10.244.2.0', received: 1 });
+  });
   it('truncated before the statistics is a typed error', () => {
     const text = fx('ping/ok').stdout;
     const cut = text.slice(0, text.indexOf('---'));
@@ -106,6 +122,11 @@ describe('tracepath -n', () => {
     ]);
     expect(t.reached).toBe(true);
     expect(t.hops.filter((h) => !h.probe).map((h) => h.host)).toEqual(['10.244.1.1', '10.244.1.1', '10.244.1.1', '10.244.2.0', '10.244.2.2']);
+  });
+  it('the engine\'s argv (-m 8) finds the 1200 bottleneck at the node', () => {
+    const t = value(parseTracepath(fx('tracepath/engine-argv').stdout));
+    expect(t.resume.pmtu).toBe(1200);
+    expect(t.pmtuChanges.at(-1)).toEqual({ ttl: 2, host: '10.244.1.1', pmtu: 1200 });
   });
   it('-l 1000: the path is not probed above 1000, pmtu 1000', () => {
     const t = value(parseTracepath(fx('tracepath/small-length').stdout));
