@@ -65,7 +65,7 @@ it('no parser throws on cut or corrupted fixtures', () => {
         try {
           r = fn(text, run);
         } catch (e) {
-          throw new Error(`${dir}/${file} threw on ${JSON.stringify(text.slice(0, 120))}: ${String(e)}`);
+          throw new Error(`${dir}/${file} threw on ${JSON.stringify(text.slice(0, 120))}: ${String(e)}`, { cause: e });
         }
         if (!r.ok) {
           errors++;
