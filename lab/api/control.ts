@@ -3,7 +3,7 @@
 // kubeconfigs, and the detached daemon (`<inst>-apiserver` → node, so `ps` shows whose it is).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -101,9 +101,11 @@ export async function startApiServer(labDir: string): Promise<ApiServerInfo> {
   rmSync(join(apiDir, 'port'), { force: true });
 
   const link = join(labDir, `${state.instance}-apiserver`);
-  if (existsSync(link) || isDanglingLink(link)) unlinkSync(link);
+  rmSync(link, { force: true }); // a link left by an earlier daemon (rmSync does not follow it)
   symlinkSync(process.execPath, link);
-  const logFd = openSync(join(labDir, 'apiserver.log'), 'a', 0o600);
+  mkdirSync(join(labDir, 'logs'), { recursive: true });
+  const logFile = join(labDir, 'logs', 'apiserver.log'); // beside the lab's other daemon logs
+  const logFd = openSync(logFile, 'a', 0o600);
   const daemon = fileURLToPath(new URL('./daemon.ts', import.meta.url));
   const child = spawn(link, ['--import', tsxLoader(), daemon, labDir], { detached: true, stdio: ['ignore', logFd, logFd], cwd: labDir });
   closeSync(logFd);
@@ -117,14 +119,14 @@ export async function startApiServer(labDir: string): Promise<ApiServerInfo> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let port = 0;
   while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`the lab API daemon exited (code ${exited}) while starting; see ${join(labDir, 'apiserver.log')}:\n${tail(join(labDir, 'apiserver.log'))}`);
+    if (exited !== null) throw new Error(`the lab API daemon exited (code ${exited}) while starting; see ${logFile}:\n${tail(logFile)}`);
     if (!port && existsSync(join(apiDir, 'port'))) port = Number(readFileSync(join(apiDir, 'port'), 'utf8').trim());
     if (port && (await httpsReady(port, ca))) break;
     await sleep(100);
   }
   if (!port || !(await httpsReady(port, ca))) {
     killPid(pid);
-    throw new Error(`the lab API daemon did not answer within ${START_TIMEOUT_MS / 1000} s; see ${join(labDir, 'apiserver.log')}:\n${tail(join(labDir, 'apiserver.log'))}`);
+    throw new Error(`the lab API daemon did not answer within ${START_TIMEOUT_MS / 1000} s; see ${logFile}:\n${tail(logFile)}`);
   }
   const server = `https://127.0.0.1:${port}`;
   const info: ApiServerInfo = { port, pid, kubeconfig: join(labDir, 'kubeconfig'), viewerKubeconfig: join(labDir, 'viewer.kubeconfig') };
@@ -134,15 +136,6 @@ export async function startApiServer(labDir: string): Promise<ApiServerInfo> {
     s.api = info;
   }, labDir);
   return info;
-}
-
-function isDanglingLink(p: string): boolean {
-  try {
-    execFileSync('test', ['-L', p], { timeout: 2000 });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function tail(file: string): string {
