@@ -292,6 +292,45 @@ describe('errors are Status objects', () => {
     // and the daemon is still there
     expect((await raw('GET', '/version', { token: t })).code).toBe(200);
   });
+
+  it('oversized bodies, garbage on the socket and bad exec upgrades neither hang nor kill the daemon', async () => {
+    const t = tokens().admin;
+    const big = await raw('POST', '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies', { token: t, body: 'x'.repeat(4 * 1024 * 1024) }).catch((e: Error) => ({ code: -1, body: e.message }));
+    expect([413, -1]).toContain(big.code); // 413 Status, or the server cut the upload short
+    const tls = await import('node:tls');
+    const garbage = await new Promise<string>((resolve) => {
+      const sock = tls.connect({ host: '127.0.0.1', port: info.port, ca: readFileSync(`${DIR}/api/ca.crt`) }, () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+      let got = '';
+      sock.on('data', (d) => (got += d));
+      sock.on('close', () => resolve(got));
+      sock.on('error', () => resolve(got));
+      sock.setTimeout(5000, () => sock.destroy());
+    });
+    expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+    const upgrade = (path: string, protocol?: string) =>
+      new Promise<{ code: number; body: string }>((resolve) => {
+        const req = request({
+          host: '127.0.0.1', port: info.port, path, agent: false, ca: readFileSync(`${DIR}/api/ca.crt`),
+          headers: { Authorization: `Bearer ${t}`, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...(protocol ? { 'Sec-WebSocket-Protocol': protocol } : {}) },
+        });
+        req.on('response', (res) => {
+          let b = '';
+          res.on('data', (d) => (b += d));
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, body: b }));
+        });
+        req.on('upgrade', (res, sock) => {
+          sock.destroy();
+          resolve({ code: res.statusCode ?? 101, body: '' });
+        });
+        req.on('error', (e) => resolve({ code: -1, body: e.message }));
+        req.end();
+      });
+    expect(await upgrade('/api/v1/namespaces/shop/pods/nope/exec?command=true&stdout=true', 'v5.channel.k8s.io')).toMatchObject({ code: 404, body: expect.stringContaining('"reason":"NotFound"') });
+    expect(await upgrade('/api/v1/namespaces/shop/pods/frontend/exec?command=true&stdout=true')).toMatchObject({ code: 400, body: expect.stringContaining('no supported stream protocol') });
+    expect(await upgrade('/api/v1/namespaces/shop/pods/frontend/exec?stdout=true', 'v5.channel.k8s.io')).toMatchObject({ code: 400, body: expect.stringContaining('at least 1 command') });
+    expect(await upgrade('/api/v1/namespaces/shop/pods/frontend/exec?command=true&container=nope', 'v5.channel.k8s.io')).toMatchObject({ code: 400, body: expect.stringContaining('container nope is not valid') });
+    expect((await raw('GET', '/version', { token: t })).code).toBe(200);
+  });
 });
 
 describe('@kubernetes/client-node', () => {
@@ -388,6 +427,17 @@ describe('no leaks', () => {
     console.info(`50 execs: daemon fds ${before.fds} → ${fds()}, child processes ${before.children} → ${childPids(info.pid).length}`);
     expect(childPids(info.pid).length).toBe(before.children);
     expect(fds()).toBeLessThanOrEqual(before.fds);
+  });
+
+  it('a client that hangs up mid-exec gets its command killed', async () => {
+    const c = new k8s.KubeConfig();
+    c.loadFromFile(info.kubeconfig);
+    const before = childPids(info.pid).length;
+    const ws = await new k8s.Exec(c).exec('shop', 'frontend', 'web', ['sleep', '300'], null, null, null, false);
+    await waitFor(() => childPids(info.pid).length === before + 1, 5000);
+    ws.close();
+    await waitFor(() => childPids(info.pid).length === before, 5000);
+    expect(childPids(info.pid).length).toBe(before);
   });
 
   const HOLD_MS = Number(process.env.PW_WATCH_HOLD_MS ?? 150_000);
