@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CAUSES } from '../lib/causes';
 import type { Diagnosis } from '../lib/model';
 import { BASE, ROOT } from './env';
-import { lab, restartServer } from './lab';
+import { kubectl, lab, restartServer } from './lab';
 
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const CROSS_NODE = { from: 'shop/frontend-0', to: 'pod:shop/backend-0:8080' };
@@ -90,6 +90,13 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     } finally {
       lab(['fault', 'clear']);
     }
+    // healed: "Run again" makes a new diagnosis linked to this one and says which hops changed
+    const oldPath = new URL(page.url()).pathname;
+    const red = (await apiDiagnosis(oldPath.split('/d/')[1])).firstFailure!.hop;
+    await page.getByTestId('run-again').click();
+    await page.waitForURL((u) => u.pathname.startsWith('/d/') && u.pathname !== oldPath);
+    expect(await finished(page)).toBe('reachable');
+    await expect(page.getByTestId('run-diff')).toContainText(`${red} fail → pass`);
   });
 
   test('NetworkPolicy deny: the red hop and policy-denied in the banner', async ({ page }) => {
@@ -138,8 +145,10 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
 
   test('a wallboard tile flips green → red on a fault and back after fault clear', async ({ page }) => {
     test.setTimeout(120_000);
-    const pin = await fetch(`${BASE}/api/pins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CROSS_NODE) });
-    expect([200, 201]).toContain(pin.status);
+    // pin from the permalink page, as a user does
+    await page.goto(`/d/${healthyId}`);
+    await page.getByTestId('pin').click();
+    await expect(page.getByRole('status')).toContainText('Pinned');
     await fetch(`${BASE}/api/pins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/backend-0', to: 'postgres.db:5432' }) });
     await page.goto('/wall');
     const tile = page.locator('[data-testid="wall-tile"]').filter({ hasText: CROSS_NODE.to });
@@ -149,9 +158,27 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     try {
       await expect(tile).toHaveAttribute('data-verdict', 'unreachable', { timeout: 45_000 });
       await expect(tile.getByTestId('wall-change')).toContainText('overlay');
-      await page.screenshot({ path: join(SHOTS, 'wallboard.png') });
     } finally {
       lab(['fault', 'clear']);
+    }
+    await expect(tile).toHaveAttribute('data-verdict', 'reachable', { timeout: 45_000 });
+  });
+
+  test('a tile that turns red shows the object that changed since it was green (a NetworkPolicy)', async ({ page }) => {
+    test.setTimeout(120_000);
+    const spec = { from: 'shop/backend-1', to: 'pod:shop/backend-0:8080' };
+    await fetch(`${BASE}/api/pins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    await page.goto('/wall');
+    const tile = page.locator('[data-testid="wall-tile"]').filter({ hasText: `${spec.from} → ${spec.to}` });
+    await expect(tile).toHaveAttribute('data-verdict', 'reachable', { timeout: 30_000 });
+    const policy = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: e2e-deny-backend, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: backend}}\n  policyTypes: [Ingress]\n';
+    expect(kubectl(['apply', '-f', '-'], policy).code).toBe(0);
+    try {
+      await expect(tile).toHaveAttribute('data-cause', 'policy-denied', { timeout: 45_000 });
+      await expect(tile.getByTestId('wall-change')).toContainText('NetworkPolicy shop/e2e-deny-backend');
+      await page.screenshot({ path: join(SHOTS, 'wallboard.png') });
+    } finally {
+      kubectl(['delete', 'networkpolicy', '-n', 'shop', 'e2e-deny-backend']);
     }
     await expect(tile).toHaveAttribute('data-verdict', 'reachable', { timeout: 45_000 });
   });

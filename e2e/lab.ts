@@ -83,3 +83,9 @@ export async function restartServer(): Promise<void> {
 export function stateExists(): boolean {
   return existsSync(STATE_FILE);
 }
+
+/** Real kubectl against the e2e lab (object-level changes the wallboard must notice). */
+export function kubectl(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('kubectl', ['--kubeconfig', readState().kubeconfig, ...args], { input, encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 20 });
+  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
