@@ -56,6 +56,11 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     expect(Object.keys(st)).toEqual(expect.arrayContaining(['src-pod', 'src-node', 'overlay', 'dst-node', 'dst-pod']));
     for (const [hop, s] of Object.entries(st)) expect([hop, s]).toEqual([hop, hop === 'dst-veth' && s === 'skip' ? 'skip' : 'pass']);
     await expect(page.locator('[data-verdict]')).toHaveAttribute('data-cause', '');
+    // keyboard: focus a hop and press Enter to open its panel
+    await page.locator('[data-testid="path-graph"] [data-hop-id="src-pod"]').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('hop-panel')).toHaveAttribute('data-panel-hop', 'src-pod');
+    await expect(page.getByTestId('hop-panel').locator('[data-evidence]').first()).toBeVisible();
   });
 
   test('a second browser context on the permalink mid-run sees the same live colouring', async ({ page, browser }) => {
