@@ -30,6 +30,7 @@ const PARSERS: Record<string, (text: string, run?: ToolRun) => Result<unknown, P
 const EXPECTED_ERRORS: Record<string, string> = {
   'resolv-conf/missing': 'cat failed: no file to read',
   'tracepath/silent-killed-by-timeout': 'killed before it flushed: empty stdout',
+  'tracepath/lab-frontend-mtu-blackhole': 'the engine argv (-m 8) in the lab mtu-blackhole: not done in 20 s, killed, empty stdout',
 };
 
 const root = new URL('./fixtures/', import.meta.url);
