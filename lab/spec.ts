@@ -2,7 +2,7 @@
 // validated before anything is built: an error names the document (1-based, as an editor counts), the
 // field, and the fix, so `lab up` can exit 2 with nothing half-built.
 import { parseAllDocuments } from 'yaml';
-import { checkFaultShape, checkFaultTargets } from './faults';
+import { checkFaultShape, checkFaultTargets, type FaultContext } from './faults';
 import { cidrSize, cidrsOverlap, formatCidr, parseCidr, parseIp, cidrContains, type Cidr } from './ipv4';
 import type { KubeObject, LabCluster, LabFault } from './types';
 
@@ -61,6 +61,7 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
   const cluster = parseCluster(first.v, first.n, err);
 
   const manifests: KubeObject[] = [];
+  const docOf = new Map<KubeObject, number>();
   const seen = new Map<string, number>();
   for (const { v, n } of numbered.slice(1)) {
     if (!isObj(v)) throw err(n, '', 'a manifest must be a mapping', 'write a Kubernetes object with apiVersion, kind and metadata');
@@ -103,7 +104,7 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
     if (kind === 'Service') checkService(obj, cluster, at);
     if (kind === 'NetworkPolicy') checkPolicy(obj, at);
     manifests.push(obj);
-    (obj as { __doc?: number }).__doc = n;
+    docOf.set(obj, n);
   }
 
   // Cross-document checks: namespaces exist, pods fit their node's /24, cluster IPs are unique.
@@ -111,7 +112,7 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
   const perNode = new Map<string, number>();
   const clusterIPs = new Map<string, string>();
   for (const o of manifests) {
-    const n = docOf(o);
+    const n = docOf.get(o)!;
     const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
     if (o.metadata.namespace && !namespaces.has(o.metadata.namespace)) {
       throw err(n, 'metadata.namespace', `namespace "${o.metadata.namespace}" is not defined`, `add a document {apiVersion: v1, kind: Namespace, metadata: {name: ${o.metadata.namespace}}}`, what);
@@ -129,14 +130,9 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
       }
     }
   }
-  for (const o of manifests) delete (o as { __doc?: number }).__doc;
 
   const faults = parseFaultList(first.v.faults, first.n, err);
-  const ctx = {
-    nodes: cluster.nodes,
-    services: [...manifests.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`), 'kube-system/kube-dns', 'default/kubernetes'],
-    pods: manifests.filter((o) => o.kind === 'Pod').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
-  };
+  const ctx = faultTargets({ cluster, manifests });
   faults.forEach((f, i) => {
     try {
       checkFaultTargets(f, ctx);
@@ -147,8 +143,14 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
   return { cluster, faults, manifests };
 }
 
-function docOf(o: KubeObject): number {
-  return (o as { __doc?: number }).__doc ?? 0;
+/** What a fault of this lab may name: its nodes, Services (ns/name, kube-dns included) and pods. */
+export function faultTargets(spec: Pick<LabSpec, 'cluster' | 'manifests'>): FaultContext {
+  const key = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+  return {
+    nodes: spec.cluster.nodes,
+    services: [...spec.manifests.filter((o) => o.kind === 'Service').map(key), 'kube-system/kube-dns', 'default/kubernetes'],
+    pods: spec.manifests.filter((o) => o.kind === 'Pod').map(key),
+  };
 }
 
 type Err = (n: number, field: string, problem: string, fix: string, what?: string) => LabFileError;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFaultTargets, parseFaultSpec, sameFault } from '../faults';
 import { buildLab, nodeNetns, podNetns, underlayNetns } from '../objects';
-import { LabFileError, parseLabFile } from '../spec';
+import { faultTargets, LabFileError, parseLabFile } from '../spec';
 import { createState, labDir as defaultLabDir, labInstance, readState } from '../state';
 import type { LabFault, LabState } from '../types';
 import { findOwned, stopOwned } from './daemons';
@@ -84,11 +84,7 @@ export function loadSpec(config: string | undefined, faultSpecs: string[] = []) 
     throw new LabUsageError(`cannot read lab file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   const spec = parseLabFile(text, file);
-  const ctx = {
-    nodes: spec.cluster.nodes,
-    services: [...spec.manifests.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`), 'kube-system/kube-dns', 'default/kubernetes'],
-    pods: spec.manifests.filter((o) => o.kind === 'Pod').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
-  };
+  const ctx = faultTargets(spec);
   for (const [i, f] of spec.faults.entries()) {
     try {
       checkFaultFits(spec, f);
