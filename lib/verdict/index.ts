@@ -322,7 +322,7 @@ function judgeService(c: Ctx) {
   const cmp = compareWithEndpoints(trace, ready);
   finding(c, run, cmp.sentence);
   observe(c, 'service', `kube-proxy (${dump.mode}) on ${plan.src.node}: ${cmp.sentence}`);
-  c.serviceDetails = { chain: trace.chains.filter((x) => /KUBE-SVC|service-/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
+  c.serviceDetails = { chain: trace.chains.filter((x) => /^(KUBE-SVC-|service-[A-Z2-7]{8}-)/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
   if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `${cmp.sentence.replace(/\.$/, '')} on node ${plan.src.node}`);
   else if (cmp.status === 'stale') problem(c, 'service', 'proxy-rules-stale', `on node ${plan.src.node}: ${cmp.sentence}`);
 }

@@ -1,0 +1,86 @@
+// The engine on the other dataplane: host-gw routing (no tunnel), nftables kube-proxy, and a CNI that
+// ignores NetworkPolicy (flannel-like). Same objects as diagnose.test.ts; one lab for the file.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, failingHops, outcome } from './diagnoseLab';
+
+const lab = new Lab('en3');
+
+beforeAll(async () => {
+  await lab.up('mesh-hostgw-nftables.yaml');
+}, 300_000);
+afterAll(async () => {
+  await lab.down();
+}, 120_000);
+
+describe('healthy paths on host-gw + nftables', () => {
+  it.each([
+    ['shop/frontend-0', 'pod:shop/backend-1:8080'],
+    ['shop/frontend-0', 'pod:shop/backend-0:8080'],
+    ['shop/frontend-0', 'backend:80'],
+    ['shop/frontend-0', 'backend.shop.svc.cluster.local:80'],
+    ['shop/solo-0', 'solo:80'],
+  ])('%s → %s is reachable, no hop fails', async (from, to) => {
+    const d = await lab.diagnose(from, to);
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(failingHops(d)).toEqual([]);
+  });
+
+  it('names the nftables chain and the routed overlay', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'backend:80');
+    const svc = d.hops.find((h) => h.id === 'service')!;
+    expect(svc.details?.mode).toBe('nftables');
+    expect(String(svc.details?.chain)).toMatch(/^service-[A-Z2-7]{8}-shop\/backend\/tcp\/http$/);
+    expect(d.hops.find((h) => h.id === 'overlay')!.details?.mode).toBe('host-gw');
+  });
+});
+
+describe('NetworkPolicy not enforced', () => {
+  it('a denied flow that connects is reachable with policy-not-enforced, never a false fail', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'postgres.db:5432');
+    expect(outcome(d)).toBe('reachable/-@-');
+    const w = d.warnings.find((x) => x.cause === 'policy-not-enforced');
+    expect(w?.reason).toMatch(/only-backend.*the connection to 10\.244\.\d+\.\d+:5432 succeeded and the nodes carry no NetworkPolicy rules/);
+  });
+  it('an egress deny-all does not block DNS either', async () => {
+    const d = await lab.diagnose('batch/jailed-0', 'backend.shop:80');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(d.warnings.map((x) => x.cause)).toContain('policy-not-enforced');
+  });
+});
+
+describe('object-level mistakes', () => {
+  it.each([
+    ['shop/frontend-0', 'lonely.shop:80', 'unreachable/no-endpoints@service'],
+    ['shop/frontend-0', 'sleepy.shop:80', 'unreachable/no-endpoints@service'],
+    ['shop/frontend-0', 'wrongport.shop:80', 'unreachable/port-mismatch@service'],
+    ['shop/frontend-0', 'loopy.shop:80', 'unreachable/app-not-listening@dst-pod'],
+    ['db/postgres-0', 'backend:80', 'unreachable/dns-nxdomain@dns'],
+    ['shop/frontend-0', 'nosuch.shop:80', 'unreachable/dns-nxdomain@dns'],
+  ])('%s → %s', async (from, to, want) => {
+    expect(outcome(await lab.diagnose(from, to))).toBe(want);
+  });
+});
+
+describe('faults on host-gw + nftables', () => {
+  it.each([
+    ['dns-down', 'shop/frontend-0', 'backend.shop:80', 'unreachable/dns-timeout@dns', /answered none/],
+    ['mtu-blackhole:node=worker-2', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'degraded/mtu-blackhole@overlay', /above 1172 bytes .*node link MTU 1200 on worker-2 \(eth0, routed host-gw: no encapsulation\) < pod MTU 1500/],
+    ['node-route-missing:node=worker-1,to=worker-2', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-route@src-node', /worker-1 has no route to worker-2's pod CIDR/],
+    ['stale-neighbor:node=worker-1,peer=worker-2', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/neighbor-stale@overlay', /worker-1's neighbor entry for worker-2 \(172\.18\.\d+\.\d+\) says/],
+    ['stale-proxy-rules:service=shop/backend', 'shop/frontend-0', 'backend.shop:80', 'unreachable/proxy-rules-stale@service', /the endpoint-[A-Z2-7]{8}-shop\/backend\/tcp\/http__10\.244\.\d+\.\d+\/8080 chain DNATs to/],
+    ['proxy-rules-missing:service=shop/backend', 'shop/frontend-0', 'backend.shop:80', 'unreachable/proxy-rules-missing@service', /nft table ip kube-proxy/],
+    ['hairpin-off:node=worker-1', 'shop/solo-0', 'solo:80', 'unreachable/hairpin@src-veth', /hairpin is off/],
+    ['pod-default-route-missing:pod=shop/frontend-0', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/pod-network@src-pod', /Network is unreachable/],
+    ['veth-down:pod=shop/backend-0', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/veth-down@dst-veth', /is down/],
+    ['node-firewall-drop:node=worker-2,port=8080', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-firewall@dst-node', /8080/],
+  ])('%s', async (fault, from, to, want, reason) => {
+    await lab.fault(fault);
+    try {
+      const d = await lab.diagnose(from, to);
+      expect(outcome(d)).toBe(want);
+      expect(d.firstFailure!.reason).toMatch(reason);
+    } finally {
+      await lab.fault(null);
+    }
+  });
+});
