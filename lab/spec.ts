@@ -259,7 +259,9 @@ function checkPod(o: KubeObject, cluster: LabCluster, at: At): void {
   });
   const ann = (o.metadata.annotations ?? {}) as Record<string, string>;
   const la = ann['packetwalk/listen-address'];
-  if (la !== undefined && parseIp(la) === null) throw at('metadata.annotations["packetwalk/listen-address"]', `${JSON.stringify(la)} is not an IPv4 address`, 'use 127.0.0.1 (loopback only) or 0.0.0.0');
+  if (la !== undefined && !(la === '0.0.0.0' || /^127\./.test(la)) || (la !== undefined && parseIp(la) === null)) {
+    throw at('metadata.annotations["packetwalk/listen-address"]', `${JSON.stringify(la)} is not an address the pod has before it starts`, 'use 127.0.0.1 (loopback only) or 0.0.0.0 (every address)');
+  }
   for (const k of ['packetwalk/listening', 'packetwalk/ready']) {
     if (ann[k] !== undefined && !['true', 'false'].includes(ann[k])) throw at(`metadata.annotations["${k}"]`, `${JSON.stringify(ann[k])} is not "true" or "false"`, 'quote it: "false"');
   }
