@@ -383,6 +383,31 @@ describe('@kubernetes/client-node', () => {
     }
   });
 
+  it('ephemeral containers by strategic merge (as the engine sends) and by JSON patch; changing one is refused', async () => {
+    const api = kc().makeApiClient(k8s.CoreV1Api);
+    const before = await api.readNamespacedPodEphemeralcontainers({ name: 'frontend', namespace: 'shop' });
+    const existing = before.spec?.ephemeralContainers ?? [];
+    const smp = await api.patchNamespacedPodEphemeralcontainers(
+      { name: 'frontend', namespace: 'shop', body: { spec: { ephemeralContainers: [...existing, { name: 'pw-smp', image: 'netshoot', command: ['sleep', '2147483'], targetContainerName: 'web' }] } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
+    expect(smp.spec?.ephemeralContainers?.map((c) => c.name)).toEqual([...existing.map((c) => c.name), 'pw-smp']);
+    expect(smp.status?.ephemeralContainerStatuses?.find((c) => c.name === 'pw-smp')?.state?.running?.startedAt).toBeTruthy();
+    const jp = await api.patchNamespacedPodEphemeralcontainers(
+      { name: 'frontend', namespace: 'shop', body: [{ op: 'add', path: '/spec/ephemeralContainers/-', value: { name: 'pw-json', image: 'netshoot' } }] },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    expect(jp.spec?.ephemeralContainers?.at(-1)?.name).toBe('pw-json');
+    const changed = await api
+      .patchNamespacedPodEphemeralcontainers(
+        { name: 'frontend', namespace: 'shop', body: [{ op: 'replace', path: `/spec/ephemeralContainers/${existing.length}/image`, value: 'other' }] },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+      )
+      .catch((e) => e);
+    expect((changed as k8s.ApiException<string>).code).toBe(422);
+    expect(String((changed as k8s.ApiException<string>).body)).toContain('may not be changed');
+  });
+
   it('Exec reports the exit status through its status callback', async () => {
     const exec = new k8s.Exec(kc());
     const run = (cmd: string[]) =>
