@@ -6,8 +6,8 @@ export type NcOutcome =
   | 'succeeded'
   | 'refused' // RST: reached the host, nothing listens (or a REJECT with tcp-reset)
   | 'timed-out' // no answer within -w: a silent drop on the path or at the peer
-  | 'network-unreachable' // no route from this netns
-  | 'no-route-to-host' // ICMP host-unreachable (a router or REJECT said so)
+  | 'network-unreachable' // no route from this netns, or ICMP net-unreachable from a router
+  | 'no-route-to-host' // ICMP host-unreachable or admin-prohibited (a REJECT said so): measured, fixtures/nc
   | 'permission-denied' // ICMP admin-prohibited / a local firewall
   | 'name-not-resolved'
   | 'other';

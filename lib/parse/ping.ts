@@ -10,7 +10,7 @@ export type PingOutcome =
   | 'partial-loss'
   | 'frag-needed' // a hop said the packet is too big (and said its MTU)
   | 'message-too-long' // the local kernel refused: it knows the path MTU (EMSGSIZE)
-  | 'unreachable' // ICMP destination unreachable from a hop
+  | 'unreachable' // an ICMP error from a hop (destination unreachable, prohibited, time exceeded): see icmpErrors[].kind
   | 'silent' // nothing came back: 100% loss without any error
   | 'no-route' // "connect: Network is unreachable": no route, nothing sent
   | 'other';
@@ -22,17 +22,45 @@ export interface PingReply {
   bytes: number;
 }
 
+/** What an ICMP error says, from iputils' wording for ICMPv4 and ICMPv6. */
+export type IcmpErrorKind =
+  | 'net-unreachable'
+  | 'host-unreachable'
+  | 'port-unreachable'
+  | 'protocol-unreachable'
+  | 'admin-prohibited' // "Packet filtered", "… Prohibited", "Administratively prohibited": a firewall said no
+  | 'frag-needed' // "Frag needed and DF set (mtu = N)" / ICMPv6 "Packet too big: mtu=N"
+  | 'ttl-exceeded' // "Time to live exceeded" / "Time exceeded: Hop limit": a loop, or -t too small
+  | 'redirect'
+  | 'other';
+
 export interface PingIcmpError {
   from: string;
   seq: number;
   /** The words ping prints: "Destination Host Unreachable", "Frag needed and DF set (mtu = 1200)" … */
   text: string;
+  kind: IcmpErrorKind;
+}
+
+const ICMP_KINDS: [RegExp, IcmpErrorKind][] = [
+  [/Frag needed|Packet too big/i, 'frag-needed'],
+  [/Packet filtered|Prohibited|Administratively prohibited|Communication prohibited/i, 'admin-prohibited'],
+  [/Destination Net Unreachable|Destination Net Unknown|unreachable: No route/i, 'net-unreachable'],
+  [/Destination Host Unreachable|Destination Host Unknown|unreachable: Address unreachable|Source Host Isolated/i, 'host-unreachable'],
+  [/Port Unreachable|unreachable: Port unreachable/i, 'port-unreachable'],
+  [/Protocol Unreachable/i, 'protocol-unreachable'],
+  [/Time to live exceeded|Time exceeded/i, 'ttl-exceeded'],
+  [/Redirect/i, 'redirect'],
+];
+
+export function icmpErrorKind(text: string): IcmpErrorKind {
+  return ICMP_KINDS.find(([re]) => re.test(text))?.[1] ?? 'other';
 }
 
 export interface PingResult {
   outcome: PingOutcome;
   target?: string;
-  /** -s size and the IP packet size ping announces: "1400(1428) bytes of data". */
+  /** -s size and the IP packet size ping announces: "1400(1428) bytes of data" (IPv6 prints no packet size). */
   payloadBytes?: number;
   packetBytes?: number;
   transmitted: number;
@@ -64,19 +92,20 @@ export function parsePing(text: string, run?: ToolRun): Result<PingResult, Parse
     const line = all[i].trim();
     const where = i + 1;
     let m: RegExpExecArray | null;
-    if ((m = /^PING (\S+) \((\S+)\) (\d+)\((\d+)\) bytes of data\.$/.exec(line))) {
+    // IPv4: "PING 10.0.0.1 (10.0.0.1) 56(84) bytes of data."  IPv6: "PING fd00::2(fd00::2) 56 data bytes"
+    if ((m = /^PING (\S+?) ?\(([^)]+)\) (\d+)(?:\((\d+)\))? (?:bytes of data\.|data bytes)$/.exec(line))) {
       sawHeader = true;
       res.target = m[2];
       res.payloadBytes = Number(m[3]);
-      res.packetBytes = Number(m[4]);
+      if (m[4] !== undefined) res.packetBytes = Number(m[4]);
     } else if ((m = /^(\d+) bytes from (\S+?):? icmp_seq=(\d+) ttl=(\d+) time=([\d.]+) ms/.exec(line))) {
       res.replies.push({ bytes: Number(m[1]), seq: Number(m[3]), ttl: Number(m[4]), timeMs: Number(m[5]) });
     } else if ((m = /^From (\S+?):? icmp_seq=(\d+) (.+)$/.exec(line))) {
-      const e = { from: m[1], seq: Number(m[2]), text: m[3] };
+      const e: PingIcmpError = { from: m[1], seq: Number(m[2]), text: m[3], kind: icmpErrorKind(m[3]) };
       res.icmpErrors.push(e);
-      const mtu = /Frag needed and DF set \(mtu = (\d+)\)/.exec(e.text);
-      if (mtu && !res.fragNeeded) res.fragNeeded = { from: e.from, mtu: Number(mtu[1]) };
-    } else if ((m = /^ping: local error: message too long, mtu=(\d+)$/.exec(line))) {
+      const mtu = /Frag needed and DF set \(mtu = (\d+)\)|Packet too big: mtu=(\d+)/.exec(e.text);
+      if (mtu && !res.fragNeeded) res.fragNeeded = { from: e.from, mtu: Number(mtu[1] ?? mtu[2]) };
+    } else if ((m = /^ping: local error: message too long, mtu(?:=|: )(\d+)$/.exec(line))) {
       res.localMtu = Number(m[1]);
     } else if ((m = /^(\d+) packets transmitted, (\d+) received(?:, \+(\d+) duplicates)?(?:, \+(\d+) errors)?, ([\d.]+)% packet loss(?:, time (\d+)ms)?/.exec(line))) {
       sawStats = true;

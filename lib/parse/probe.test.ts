@@ -18,6 +18,9 @@ describe('nc -z -v -w 2', () => {
     ['timed-out', 'timed-out', 1, 7777],
     ['no-route', 'network-unreachable', 1, 80],
     ['host-unreachable', 'no-route-to-host', 1, 80],
+    ['admin-prohibited', 'no-route-to-host', 1, 80],
+    ['net-unreachable-icmp', 'network-unreachable', 1, 80],
+    ['v6-succeeded', 'succeeded', 0, 8443],
   ])('%s → %s', (name, outcome, exit, port) => {
     const f = fx(`nc/${name}`);
     expect(f.exitCode).toBe(exit);
@@ -82,7 +85,28 @@ describe('ping', () => {
   it.each(['host-unreachable', 'unreachable-route-on-node'])('%s: Destination Host Unreachable from the node', (name) => {
     const p = value(parsePing(fx(`ping/${name}`).stdout));
     expect(p.outcome).toBe('unreachable');
-    expect(p.icmpErrors[0]).toEqual({ from: '10.244.1.1', seq: 1, text: 'Destination Host Unreachable' });
+    expect(p.icmpErrors[0]).toEqual({ from: '10.244.1.1', seq: 1, text: 'Destination Host Unreachable', kind: 'host-unreachable' });
+  });
+  it.each([
+    ['admin-prohibited', 'admin-prohibited', 'Packet filtered'],
+    ['net-unreachable-icmp', 'net-unreachable', 'Destination Net Unreachable'],
+    ['port-unreachable-icmp', 'port-unreachable', 'Destination Port Unreachable'],
+    ['ttl-exceeded', 'ttl-exceeded', 'Time to live exceeded'],
+    ['host-unreachable', 'host-unreachable', 'Destination Host Unreachable'],
+  ])('ICMP error %s → kind %s', (name, kind, text) => {
+    const p = value(parsePing(fx(`ping/${name}`).stdout));
+    expect(p.outcome).toBe('unreachable');
+    expect(p.icmpErrors).toEqual([
+      { from: '10.244.1.1', seq: 1, text, kind },
+      { from: '10.244.1.1', seq: 2, text, kind },
+    ]);
+  });
+  it('IPv6: header without packet size; Packet Too Big is frag-needed; the local error says "mtu: N"', () => {
+    const ok6 = value(parsePing(fx('ping/v6-ok').stdout));
+    expect(ok6).toMatchObject({ outcome: 'ok', target: 'fd00:2::2', payloadBytes: 56, received: 2 });
+    expect(ok6.packetBytes).toBeUndefined();
+    const f = fx('ping/v6-packet-too-big');
+    expect(value(parsePing(f.stdout, f))).toMatchObject({ outcome: 'frag-needed', fragNeeded: { from: 'fd00:1::1', mtu: 1280 }, localMtu: 1280, payloadBytes: 1400 });
   });
   it('no route: ping gives up before sending (exit 2)', () => {
     const f = fx('ping/no-route');
@@ -127,6 +151,11 @@ describe('tracepath -n', () => {
     const t = value(parseTracepath(fx('tracepath/engine-argv').stdout));
     expect(t.resume.pmtu).toBe(1200);
     expect(t.pmtuChanges.at(-1)).toEqual({ ttl: 2, host: '10.244.1.1', pmtu: 1200 });
+  });
+  it('IPv6 path MTU 1280', () => {
+    const t = value(parseTracepath(fx('tracepath/v6-pmtu').stdout));
+    expect(t).toMatchObject({ reached: true, resume: { pmtu: 1280, hops: 3, back: 3 } });
+    expect(t.hops.at(-1)?.host).toBe('fd00:2::2');
   });
   it('-l 1000: the path is not probed above 1000, pmtu 1000', () => {
     const t = value(parseTracepath(fx('tracepath/small-length').stdout));
