@@ -112,9 +112,14 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.stderr.write(`packetwalk diagnose: ${!a.from ? '--from NS/POD' : '--to TARGET'} is required\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
-  const from = a.namespace && !a.from.includes('/') ? `${a.namespace}/${a.from}` : a.from;
   const { diagnose, UsageError, ClusterError } = await import('../diagnose');
   try {
+    let from = a.from;
+    if (!from.includes('/') && plugin) {
+      // Like kubectl: -n wins, else the context's namespace.
+      const ns = a.namespace ?? (await import('../cluster/kubeconfig')).loadCluster({ ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.context ? { context: a.context } : {}) }).namespace;
+      from = `${ns}/${from}`;
+    }
     const d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}) });
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
     return exitCodeFor(d);

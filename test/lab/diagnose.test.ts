@@ -1,6 +1,10 @@
 // The engine on the real lab (VXLAN, iptables kube-proxy, enforced NetworkPolicy): healthy paths, every
 // object-level mistake, every fault of the catalogue, warnings, config depth with the viewer kubeconfig,
 // reuse of debug containers over 20 runs, events, and bad input. One lab for the whole file.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, cli, failingHops, outcome } from './diagnoseLab';
 import type { DiagnosisEvent } from '../../lib/events';
@@ -186,5 +190,29 @@ describe('bad input: a clear message, exit 2, nothing executed', () => {
     const json = await cli(lab.instance, ['diagnose', '--from', 'shop/frontend-0', '--to', 'lonely.shop:80', '--json', '--kubeconfig', lab.kubeconfig]);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).firstFailure.cause).toBe('no-endpoints');
+  });
+});
+
+describe('kubectl plugin', () => {
+  it('`kubectl packetwalk diagnose -n NS --from POD` works with kubectl\'s flags', async () => {
+    // kubectl finds plugins on PATH by file name: link the package's bin there, as npm install -g would.
+    const dir = mkdtempSync(join(tmpdir(), 'pw-plugin-'));
+    try {
+      symlinkSync(join(import.meta.dirname, '..', '..', 'bin', 'kubectl-packetwalk.mjs'), join(dir, 'kubectl-packetwalk'));
+      const run = (args: string[]) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          execFile('kubectl', args, { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, NO_COLOR: '1' }, timeout: 60_000 }, (err, stdout, stderr) =>
+            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+        });
+      const ok = await run(['packetwalk', 'diagnose', '-n', 'shop', '--from', 'frontend-0', '--to', 'backend:80', '--kubeconfig', lab.kubeconfig, '--context', 'lab', '--json']);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ verdict: 'reachable', spec: { from: 'shop/frontend-0', to: 'backend:80' } });
+      const denied = await run(['packetwalk', 'diagnose', '--namespace=shop', '--from', 'frontend-0', '--to', 'postgres.db:5432', '--kubeconfig', lab.kubeconfig]);
+      expect(denied.code).toBe(1);
+      expect(denied.stdout).toMatch(/first failure: policy-denied at dst-pod/);
+      expect(denied.stdout).toMatch(/reproduce: kubectl debug -n shop frontend-0 -it --image=nicolaka\/netshoot --target=web -- nc -z -v -w 2 10\.244\.\d+\.\d+ 5432/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

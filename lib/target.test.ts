@@ -1,0 +1,56 @@
+// TARGET and --from parsing (DESIGN §2): strict, every refusal names the field and the fix.
+import { describe, expect, it } from 'vitest';
+import { parseFrom, parseTarget, targetText } from './target';
+
+describe('parseTarget', () => {
+  it.each([
+    ['backend', { kind: 'name', name: 'backend' }],
+    ['backend:80', { kind: 'name', name: 'backend', port: 80 }],
+    ['backend.shop.svc.cluster.local:8080', { kind: 'name', name: 'backend.shop.svc.cluster.local', port: 8080 }],
+    ['example.com.:443', { kind: 'name', name: 'example.com.', port: 443 }],
+    ['pod:shop/backend-0:8080', { kind: 'pod', namespace: 'shop', name: 'backend-0', port: 8080 }],
+    ['10.96.0.10:53', { kind: 'ip', ip: '10.96.0.10', port: 53 }],
+  ])('%s', (text, want) => {
+    const r = parseTarget(text);
+    expect(r.ok && r.value).toMatchObject(want);
+    if (r.ok) expect(targetText(r.value)).toBe(text.replace(/^(example\.com\.)/, '$1'));
+  });
+
+  it.each([
+    ['backend;id:80', 'to', /contains ";"/],
+    ['$(reboot)', 'to', /contains "\$"/],
+    ['back end:80', 'to', /contains " "/],
+    ['backend:0', 'port', /port 0 is out of range; use a port between 1 and 65535/],
+    ['backend:65536', 'port', /out of range/],
+    ['backend:http', 'port', /port "http" is not a number/],
+    ['10.0.0.300:80', 'to', /not an IPv4 address/],
+    ['10.0.0.3', 'port', /an IP target needs a port/],
+    ['pod:shop/backend-0', 'to', /pod:NS\/NAME:PORT/],
+    ['shop/backend-0:80', 'to', /only pod targets contain '\/'/],
+    ['-rf:80', 'to', /not a valid DNS name/],
+    ['', 'to', /--to is empty/],
+  ])('refuses %j', (text, field, msg) => {
+    const r = parseTarget(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.field).toBe(field);
+      expect(r.error.message).toMatch(msg);
+    }
+  });
+});
+
+describe('parseFrom', () => {
+  it('takes NS/POD', () => {
+    expect(parseFrom('shop/frontend-0')).toEqual({ ok: true, value: { namespace: 'shop', name: 'frontend-0' } });
+  });
+  it.each([
+    ['frontend-0', /is not NS\/POD/],
+    ['shop/', /is not NS\/POD/],
+    ['Shop/frontend-0', /namespace "Shop" is not a valid namespace name/],
+    ['shop/front`id`', /contains "`"/],
+    ['a/b/c', /is not NS\/POD/],
+  ])('refuses %j', (text, msg) => {
+    const r = parseFrom(text);
+    expect(!r.ok && r.error.message).toMatch(msg);
+  });
+});
