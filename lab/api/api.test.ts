@@ -245,6 +245,7 @@ describe('viewer kubeconfig', () => {
     const r = kv(['get', 'pods', '-A']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^shop\s+frontend\s/m);
+    expect(kv(['logs', '-n', 'shop', 'frontend']).code).toBe(0); // pods/log, as the built-in view role allows
   });
 
   it('kubectl auth can-i answers from the same rules', () => {

@@ -35,10 +35,12 @@ export interface Attributes {
 }
 
 const READ_VERBS = new Set(['get', 'list', 'watch']);
+/** Subresources the built-in `view` ClusterRole may read too. */
+const READABLE_SUBRESOURCES = new Set(['log', 'status']);
 
 export function authorize(user: User, a: Attributes): void {
   if (user === 'admin') return;
-  if (READ_VERBS.has(a.verb) && !a.subresource) return;
+  if (READ_VERBS.has(a.verb) && (!a.subresource || READABLE_SUBRESOURCES.has(a.subresource))) return;
   throw forbidden({ user, ...a });
 }
 
