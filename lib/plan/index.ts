@@ -129,7 +129,7 @@ function hop(id: HopId, label: string, node: string | undefined, expected: strin
 }
 
 /** Chooses the endpoint the path is drawn to: the source itself when it backs the Service (hairpin), else one on another node (the longest path), else the first. */
-function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot): { dst?: PodEnd; why: string } {
+function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, prefer?: string): { dst?: PodEnd; why: string } {
   const ready = svc.endpoints.endpoints.filter((e) => e.ready);
   const pods = ready
     .map((e) => {
@@ -139,6 +139,8 @@ function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot): {
     })
     .filter((x): x is { end: PodEnd; port: number } => !!x);
   if (pods.length === 0) return { why: `Service ${svc.key} has no ready endpoint to draw the path to` };
+  const preferred = prefer ? pods.find((p) => p.end.ip === prefer) : undefined;
+  if (preferred) return { dst: preferred.end, why: `the direct connection to endpoint ${preferred.end.namespace}/${preferred.end.name} (${preferred.end.ip}:${preferred.port}) failed while the first path drawn worked, so the path is drawn to it` };
   const self = pods.find((p) => p.end.namespace === src.namespace && p.end.name === src.name);
   if (self) return { dst: self.end, why: `${src.namespace}/${src.name} backs ${svc.key} itself, so the path is the hairpin back into it (kube-proxy may pick any of ${pods.length} endpoints; the hairpin is the one that needs proof)` };
   const remote = pods.find((p) => p.end.node !== src.node);
@@ -153,7 +155,7 @@ export const PING_SIZES = [56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472];
  * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
  * no IP/node yet; a name that resolves to nothing is NOT an error: it is the dns hop's finding.
  */
-export function planPath(srcRef: { namespace: string; name: string }, target: Target, snap: ClusterSnapshot): PathPlan {
+export function planPath(srcRef: { namespace: string; name: string }, target: Target, snap: ClusterSnapshot, opts: { preferEndpoint?: string } = {}): PathPlan {
   const srcPod = findPod(snap, srcRef.namespace, srcRef.name);
   if (!srcPod) {
     const nsExists = snap.namespaces.some((n) => n.metadata?.name === srcRef.namespace);
@@ -213,7 +215,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   }
   if (service) {
     dstIP ??= service.vip;
-    const choice = chooseEndpoint(src, service, snap);
+    const choice = chooseEndpoint(src, service, snap, opts.preferEndpoint);
     dst = choice.dst;
     dstChoice = choice.why;
     dstPort = target.port ?? service.port.port;

@@ -187,8 +187,12 @@ function judgeHairpin(c: Ctx) {
   const s = `bridge port ${veth.ifname}: hairpin ${port.hairpin ? 'on' : 'off'}`;
   finding(c, bl, s);
   observe(c, 'src-veth', s);
+  // The flag itself is the evidence: whenever kube-proxy picks this pod for its own connection the packet
+  // must turn around on this bridge port, and with hairpin off it cannot (the VIP connect may still have
+  // landed on another endpoint by chance).
   if (!port.hairpin) {
-    if (c.connect && c.connect !== 'open') problem(c, 'src-veth', 'hairpin', `${plan.src.namespace}/${plan.src.name} reaches its own Service ${plan.service?.key} only back through its own bridge port, and hairpin is off on ${veth.ifname} (${plan.src.node}): the packet cannot turn around`);
+    const luck = c.connect === 'open' ? ' (this time the VIP connect landed on another endpoint)' : '';
+    problem(c, 'src-veth', 'hairpin', `${plan.src.namespace}/${plan.src.name} reaches its own Service ${plan.service?.key} only back through its own bridge port, and hairpin is off on ${veth.ifname} (${plan.src.node}): the packet cannot turn around${luck}`);
   }
 }
 

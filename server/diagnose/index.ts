@@ -9,7 +9,8 @@ import { parseFrom, parseTarget, targetText } from '../../lib/target';
 import { planPath, PlanError, candidateNames, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, type ProbeRun } from '../../lib/verdict';
-import { readResolvConf } from '../../lib/verdict/read';
+import { readDig, readResolvConf } from '../../lib/verdict/read';
+import { isIPv4 } from '../../lib/target';
 import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot } from '../cluster/snapshot';
@@ -117,49 +118,53 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
     swept = true;
     await sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
   }
-  const podKeys = [...new Set(plan.probes.filter((p) => p.where === 'pod').map((p) => `${p.pod!.namespace}/${p.pod!.name}`))];
-  const nodeNames = [...new Set(plan.probes.filter((p) => p.where === 'node').map((p) => p.node!))];
   for (const h of plan.hops) if (plan.probes.some((p) => p.hop === h.id || p.alsoHops?.includes(h.id))) sendHop({ ...h, status: 'running', summary: 'probing' });
 
   const nodePods: NodeDebugPod[] = [];
   const runs = new Map<string, ProbeRun>();
   let depth: Depth = 'live';
   let configReason: string | undefined;
-  try {
-    const [podHolds, nodeHolds] = await Promise.all([
-      Promise.all(podKeys.map(async (k) => {
-        const [ns, name] = k.split('/');
-        return [k, await foothold(ensureDebugContainer(kc, ns, name, { image }), { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: ns, name, context: cl.context })] as const;
-      })),
-      Promise.all(nodeNames.map(async (n) => {
-        const h = await foothold(createNodeDebugPod(kc, n, debugNs, image), { verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context });
-        if (h.ok) nodePods.push(h.value);
-        return [n, h] as const;
-      })),
-    ]);
-    const podHold = new Map<string, Foothold<DebugContainer>>(podHolds);
-    const nodeHold = new Map<string, Foothold<NodeDebugPod>>(nodeHolds);
-    const all = [...podHold.values(), ...nodeHold.values()];
-    if (all.length && all.every((h) => !h.ok && h.forbidden)) {
-      depth = 'config';
-      configReason = [...new Set(all.map((h) => (!h.ok ? h.reason : '')))].join('; ');
+  // Footholds, made once per pod/node when a probe first needs them (a re-plan may add a pod or node).
+  const podHold = new Map<string, Promise<Foothold<DebugContainer>>>();
+  const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
+  const holdFor = (p: PlannedProbe): Promise<Foothold<DebugContainer | NodeDebugPod>> => {
+    if (p.where === 'pod') {
+      const k = `${p.pod!.namespace}/${p.pod!.name}`;
+      let h = podHold.get(k);
+      if (!h) {
+        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image }), { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
+        podHold.set(k, h);
+      }
+      return h;
     }
-
-    // 5. probes, concurrently (bounded); DNS candidates come from the pod's real resolv.conf
+    let h = nodeHold.get(p.node!);
+    if (!h) {
+      h = foothold(createNodeDebugPod(kc, p.node!, debugNs, image), { verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
+        if (x.ok) nodePods.push(x.value);
+        return x;
+      });
+      nodeHold.set(p.node!, h);
+    }
+    return h;
+  };
+  try {
+    // Start every foothold of the plan at once; probes wait on theirs.
+    for (const p of plan.probes) void holdFor(p);
     const limit = limiter(opts.concurrency ?? 12);
     const runOne = async (p: PlannedProbe): Promise<void> => {
+      if (runs.has(p.key)) return;
       const def = probeDef(p.probe);
       const argv = def.argv(p.args);
       const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
-      const hold = p.where === 'pod' ? podHold.get(`${p.pod!.namespace}/${p.pod!.name}`) : nodeHold.get(p.node!);
+      const hold = await holdFor(p);
       const reproduce = def.reproduce({
         argv,
         image,
-        ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(hold?.ok ? { targetContainer: (hold.value as DebugContainer).target } : {}) } : { node: p.node! }),
+        ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(hold.ok ? { targetContainer: (hold.value as DebugContainer).target } : {}) } : { node: p.node! }),
       });
       const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };
-      if (!hold || !hold.ok) {
-        runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: hold && !hold.ok ? hold.reason : 'no foothold' });
+      if (!hold.ok) {
+        runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: hold.reason });
         return;
       }
       if (opts.signal?.aborted) return;
@@ -198,10 +203,54 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
         for (const name of names) plan.probes.push({ key: `${src.namespace}/${src.name}:dig:${name}`, probe: 'dig', hop: 'dns', where: 'pod', pod: src, args: { name }, phase: 2 });
       }
       await Promise.all(plan.probes.filter((p) => p.phase === 2).map(runOne));
+      // A name outside the cluster: connect to what the resolver answered, as the app would.
+      if (!plan.dstIP && plan.target.kind === 'name' && plan.dstPort) {
+        const answer = plan.probes.filter((p) => p.probe === 'dig').map((p) => runs.get(p.key)).map((r) => (r && !r.notRun ? readDig(r.stdout, r.exitCode) : null)).find((d) => d?.status === 'NOERROR' && d.answers.length);
+        const ip = answer?.answers.find((a) => isIPv4(a));
+        if (ip) {
+          plan.dstIP = ip;
+          const src = { namespace: plan.src.namespace, name: plan.src.name };
+          const extra: PlannedProbe[] = [
+            { key: `${src.namespace}/${src.name}:tcp-connect:${ip}:${plan.dstPort}`, probe: 'tcp-connect', hop: 'src-node', where: 'pod', pod: src, args: { ip, port: plan.dstPort }, phase: 2 },
+            { key: `${src.namespace}/${src.name}:route-get:${ip}`, probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 },
+          ];
+          plan.probes.push(...extra);
+          await Promise.all(extra.map(runOne));
+        }
+      }
     })();
     await Promise.all([...phase1.filter((p) => p !== resolv).map(runOne), phase2]);
+
+    // Follow the failure: the drawn endpoint worked but a direct connect to another ready endpoint did not —
+    // draw the path to that one and probe what it adds (runs already made are kept by key).
+    if (plan.service && plan.dst && !plan.hairpin) {
+      const drawn = plan.dst.ip;
+      const failing = plan.probes
+        .filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod' && p.args.ip !== drawn)
+        .find((p) => {
+          const r = runs.get(p.key);
+          return r && !r.notRun && r.exitCode !== 0;
+        });
+      const drawnRun = plan.probes.find((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod' && p.args.ip === drawn);
+      const drawnOk = drawnRun && runs.get(drawnRun.key)?.exitCode === 0;
+      if (failing && drawnOk) {
+        const replanned = planPath(from.value, target.value, snap, { preferEndpoint: failing.args.ip });
+        const dnsProbes = plan.probes.filter((p) => p.probe === 'dig' || (p.phase === 2 && !replanned.probes.some((q) => q.key === p.key)));
+        replanned.probes = [...replanned.probes.filter((p) => p.probe !== 'dig'), ...dnsProbes.filter((p) => !replanned.probes.some((q) => q.key === p.key))];
+        plan = replanned;
+        emit({ type: 'diagnosis:plan', payload: { id, diagnosis: { ...running, hops: plan.hops } } });
+        lastSent.clear();
+        await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
+      }
+    }
   } finally {
+    await Promise.all(nodeHold.values()).catch(() => undefined);
     await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
+  }
+  const holds = [...(await Promise.all(podHold.values())), ...(await Promise.all(nodeHold.values()))];
+  if (holds.length && holds.every((h) => !h.ok && h.forbidden)) {
+    depth = 'config';
+    configReason = [...new Set(holds.map((h) => (!h.ok ? h.reason : '')))].join('; ');
   }
 
   // Nothing ran at all, and permissions are why: the diagnosis reached config depth only.
