@@ -195,7 +195,7 @@ describe('kubectl debug', () => {
     expect(r.stdout).toContain(pod('shop', 'frontend').ip);
   });
 
-  it('debug node/… creates a hostNetwork pod whose exec runs in the node netns; delete removes it', () => {
+  it('debug node/… creates a hostNetwork pod whose exec runs in the node netns; delete removes it and ends its sessions', async () => {
     const r = k(['debug', 'node/worker-2', '--profile=sysadmin', '--image=busybox', '--', 'sleep', 'infinity']);
     expect(r.code, r.stderr).toBe(0);
     const name = /Creating debugging pod (\S+) with container debugger on node worker-2\./.exec(r.stdout + r.stderr)![1];
@@ -205,8 +205,15 @@ describe('kubectl debug', () => {
     const e = k(['exec', name, '--', 'ip', '-br', 'addr']);
     expect(e.stdout).toContain(`${node.internalIP}/`);
     expect(e.stdout).not.toContain(`${pod('shop', 'backend').ip}/`);
+    // a session still running in the pod ends with it
+    const before = childPids(info.pid).length;
+    const running = spawn('kubectl', ['exec', name, '--', 'sleep', '300'], { env: { ...process.env, KUBECONFIG: info.kubeconfig } });
+    const ended = new Promise<number | null>((resolve) => running.on('exit', resolve));
+    await waitFor(() => childPids(info.pid).length === before + 1, 5000);
     const d = k(['delete', 'pod', name]);
     expect(d.stdout.trim()).toBe(`pod "${name}" deleted`);
+    expect(await ended).not.toBe(0);
+    await waitFor(() => childPids(info.pid).length === before, 5000);
     expect(k(['get', 'pod', name]).stderr).toContain('NotFound');
   });
 

@@ -55,7 +55,8 @@ export function killAllSessions(): void {
   for (const c of liveSessions) killGroup(c);
 }
 
-function killGroup(c: ChildProcess): void {
+/** Kills the session's process group (the command and whatever it started). */
+export function killGroup(c: ChildProcess): void {
   if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
   try {
     process.kill(-c.pid, 'SIGKILL');

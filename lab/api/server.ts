@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { KubeObject } from '../types';
 import { accessReview, authenticate, authorize, type Tokens, type User } from './auth';
 import { apiGroup, apiGroupList, apiVersions, AUTHZ_GROUP, resourceList, VERSION } from './discovery';
-import { EXEC_PROTOCOLS, killAllSessions, liveSessions, pickProtocol, runExecSession, type ExecRequest } from './exec';
+import { EXEC_PROTOCOLS, killAllSessions, killGroup, liveSessions, pickProtocol, runExecSession, type ExecRequest } from './exec';
 import { openapiGroupVersion, openapiIndex } from './openapi';
 import { decodeProtobufObject } from './protobuf';
 import { apiVersionOf, findResource, type ResourceDef } from './resources';
@@ -104,7 +104,7 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
     store,
     labDir: opts.labDir,
     onPodDeleted: (ns, name) => {
-      for (const [child, pod] of sessionPods) if (pod === `${ns}/${name}`) child.kill('SIGKILL');
+      for (const [child, pod] of sessionPods) if (pod === `${ns}/${name}`) killGroup(child);
     },
   };
   const sessionPods = new Map<import('node:child_process').ChildProcess, string>();
