@@ -243,6 +243,11 @@ spec:
     const bad = k(['apply', '-f', '-'], policy.replace('policyTypes', 'polcyTypes'));
     expect(bad.stderr).toContain('unknown field "spec.polcyTypes"');
     expect(k(['delete', '-f', '-'], policy).stdout.trim()).toBe('networkpolicy.networking.k8s.io "deny-backend" deleted');
+    // server-side apply creates, then updates
+    expect(k(['apply', '--server-side', '-f', '-'], policy).stdout.trim()).toBe('networkpolicy.networking.k8s.io/deny-backend serverside-applied');
+    expect(k(['apply', '--server-side', '-f', '-'], policy.replace('[Ingress]', '[Egress]')).stdout.trim()).toBe('networkpolicy.networking.k8s.io/deny-backend serverside-applied');
+    expect(k(['get', 'netpol', '-n', 'shop', 'deny-backend', '-o', 'jsonpath={.spec.policyTypes}']).stdout).toBe('["Egress"]');
+    expect(k(['delete', 'netpol', '-n', 'shop', 'deny-backend']).code).toBe(0);
     expect(readState(DIR)!.objects.some((o) => o.kind === 'NetworkPolicy')).toBe(false);
   });
 });

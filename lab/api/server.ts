@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../types';
 import { accessReview, authenticate, authorize, type Tokens, type User } from './auth';
 import { apiGroup, apiGroupList, apiVersions, AUTHZ_GROUP, resourceList, VERSION } from './discovery';
@@ -16,7 +17,7 @@ import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from
 import { ApiError, badRequest, failure, notFound } from './status';
 import type { ObjectStore, StoreEvent } from './store';
 import { toTable, wantsTable, type IncludeObject } from './tables';
-import { createPod, createPolicy, deletePod, deletePolicy, patchPolicy, replacePolicy, strictPolicyFields, updateEphemeralContainers, type WriteContext } from './writes';
+import { applyPolicy, createPod, createPolicy, deletePod, deletePolicy, patchPolicy, replacePolicy, strictPolicyFields, updateEphemeralContainers, type WriteContext } from './writes';
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -64,6 +65,8 @@ function parseRoute(segs: string[]): Route | null {
   return { group, version, def, namespace, name, subresource, watchPath };
 }
 
+const isApplyPatch = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0].trim() === 'application/apply-patch+yaml';
+
 const json = (res: ServerResponse, code: number, body: unknown, contentType = 'application/json') => {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
@@ -83,6 +86,13 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   if (type.includes('protobuf') || type.includes('cbor')) throw new ApiError(415, 'UnsupportedMediaType', `the lab API speaks JSON only; got Content-Type ${type}`);
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw badRequest('the request has no body; send the object as JSON');
+  if (type === 'application/apply-patch+yaml') {
+    try {
+      return parseYaml(text);
+    } catch (e) {
+      throw badRequest(`the apply configuration is not valid YAML: ${(e as Error).message}`);
+    }
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -204,11 +214,12 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
       const strict = q.get('fieldValidation') === 'Strict';
       const body = async () => {
         const b = await readBody(req);
-        if (strict && method !== 'PATCH') strictPolicyFields(b);
+        if (strict && (method !== 'PATCH' || isApplyPatch(req))) strictPolicyFields(b);
         return b;
       };
       if (method === 'POST' && !r.name) return send(res, await createPolicy(writeCtx, r.def, r.namespace, await body(), dryRun));
       if (method === 'PUT' && r.name) return send(res, await replacePolicy(writeCtx, r.def, r.namespace, r.name, await body(), dryRun));
+      if (method === 'PATCH' && r.name && isApplyPatch(req)) return send(res, await applyPolicy(writeCtx, r.def, r.namespace, r.name, await body(), dryRun));
       if (method === 'PATCH' && r.name) return send(res, await patchPolicy(writeCtx, r.def, r.namespace, r.name, req.headers['content-type'], await body(), dryRun, strict));
       if (method === 'DELETE' && r.name) return send(res, await deletePolicy(writeCtx, r.namespace, r.name, dryRun));
     }

@@ -265,6 +265,21 @@ export async function patchPolicy(ctx: WriteContext, def: ResourceDef, ns: strin
   return replacePolicy(ctx, def, ns, name, next, dryRun);
 }
 
+/**
+ * Server-side apply (`kubectl apply --server-side`): creates the policy, or sets its spec, labels and
+ * annotations to the applied configuration. The lab has one field manager per object in practice, so
+ * "the applier owns what it sent" reduces to that.
+ */
+export async function applyPolicy(ctx: WriteContext, def: ResourceDef, ns: string, name: string, body: unknown, dryRun: boolean): Promise<WriteResult> {
+  const o = checkBody(def, ns, body) as any;
+  if (o.metadata.name !== undefined && o.metadata.name !== name) throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
+  const cur = ctx.store.get('NetworkPolicy', ns, name) as any;
+  if (!cur) return createPolicy(ctx, def, ns, { ...o, metadata: { ...o.metadata, name } }, dryRun);
+  const metadata = { ...cur.metadata, labels: o.metadata.labels ?? cur.metadata.labels, annotations: o.metadata.annotations ?? cur.metadata.annotations };
+  delete metadata.resourceVersion;
+  return replacePolicy(ctx, def, ns, name, { ...cur, metadata, spec: o.spec }, dryRun);
+}
+
 export async function deletePolicy(ctx: WriteContext, ns: string, name: string, dryRun: boolean): Promise<WriteResult> {
   const cur = ctx.store.get('NetworkPolicy', ns, name);
   if (!cur) throw notFound('networkpolicies', name, 'networking.k8s.io');
