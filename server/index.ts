@@ -119,10 +119,20 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     })();
   });
 
-  await new Promise<void>((ok, bad) => {
-    http.once('error', bad);
-    http.listen(port, host, () => ok());
-  });
+  try {
+    await new Promise<void>((ok, bad) => {
+      http.once('error', bad);
+      http.listen(port, host, () => ok());
+    });
+  } catch (e) {
+    await catalog.close();
+    await app?.close?.();
+    store.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`--port ${port}: something already listens on ${host}:${port}; pick another port with --port`);
+    if (code === 'EADDRNOTAVAIL') throw new Error(`--host ${host}: not an address of this machine; use 127.0.0.1 or one of this machine's addresses`);
+    throw e;
+  }
   const addr = http.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   wall.start();
