@@ -129,8 +129,8 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     await app?.close?.();
     store.close();
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`--port ${port}: something already listens on ${host}:${port}; pick another port with --port`);
-    if (code === 'EADDRNOTAVAIL') throw new Error(`--host ${host}: not an address of this machine; use 127.0.0.1 or one of this machine's addresses`);
+    if (code === 'EADDRINUSE') throw new Error(`--port ${port}: something already listens on ${host}:${port}; pick another port with --port`, { cause: e });
+    if (code === 'EADDRNOTAVAIL') throw new Error(`--host ${host}: not an address of this machine; use 127.0.0.1 or one of this machine's addresses`, { cause: e });
     throw e;
   }
   const addr = http.address();
