@@ -223,13 +223,17 @@ function judgeDns(c: Ctx) {
   let resolvedAt = -1;
   let answer: string[] = [];
   let timeouts = 0;
+  let silentWhy: string | undefined;
   for (const [i, d] of digs.entries()) {
     if (!d.run) continue;
-    const r = readDig(d.run.stdout, d.run.exitCode);
-    const line = r.timedOut ? `${d.cand}: no answer (timed out)` : `${d.cand}: ${r.status ?? '?'}${r.answers.length ? ` ${r.answers.join(',')}` : ''}${r.queryMs !== undefined ? ` in ${r.queryMs} ms` : ''}${r.server ? ` from ${r.server}` : ''}`;
+    const r = readDig(d.run.stdout, d.run.exitCode, d.run.stderr);
+    const line = r.noResponse ? `${d.cand}: no answer (${r.noResponse === 'timeout' ? 'timed out' : r.noResponse})` : `${d.cand}: ${r.status ?? '?'}${r.answers.length ? ` ${r.answers.join(',')}` : ''}${r.queryMs !== undefined ? ` in ${r.queryMs} ms` : ''}${r.server ? ` from ${r.server}` : ''}`;
     finding(c, d.run, line);
     lines.push(line);
-    if (r.timedOut) timeouts++;
+    if (r.noResponse) {
+      timeouts++;
+      if (r.noResponse !== 'timeout') silentWhy = r.noResponse;
+    }
     if (resolvedAt < 0 && r.status === 'NOERROR' && r.answers.length) {
       resolvedAt = i;
       answer = r.answers;
@@ -247,6 +251,7 @@ function judgeDns(c: Ctx) {
   if (timeouts > 0 && timeouts === ran.length) {
     const why = dnsPolicyDenial(c);
     if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
+    else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${rc ? readResolvConf(rc.stdout).nameservers.join(', ') : ''}: ${silentWhy} from the pod`);
     else problem(c, 'dns', 'dns-timeout', `the resolver ${rc ? readResolvConf(rc.stdout).nameservers.join(', ') : ''} answered none of ${ran.length} queries (each waited 2 s): cluster DNS is not answering`);
     return;
   }

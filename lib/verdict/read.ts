@@ -1,6 +1,7 @@
-// Small readings of probe output the verdict needs, each tolerant of junk (returns null, never throws).
-// TODO(parse): switch each reader to lib/parse's parser of the same tool as it lands (ip -j, dig, ss,
-// resolv.conf, ping, nc, sysctl); keep these signatures at the call sites.
+// The readings of probe output the verdict needs, each tolerant of junk (returns null/unknown, never
+// throws). Where lib/parse has the tool's parser (dig, resolv.conf, nc, ping, ss) these delegate to it;
+// the ip/bridge JSON readers only pick the few fields the verdict compares.
+import { parseDig, parseNc, parsePing, parseResolvConf, parseSs } from '../parse';
 
 export interface IpLink {
   ifindex: number;
@@ -109,15 +110,9 @@ export interface ResolvConf {
   ndots: number;
 }
 export function readResolvConf(text: string): ResolvConf {
-  const out: ResolvConf = { nameservers: [], search: [], ndots: 1 };
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const [k, ...rest] = line.split(/\s+/);
-    if (k === 'nameserver' && rest[0]) out.nameservers.push(rest[0]);
-    else if (k === 'search' || k === 'domain') out.search = rest;
-    else if (k === 'options') for (const o of rest) if (o.startsWith('ndots:')) out.ndots = Math.min(15, Number(o.slice(6)) || 0);
-  }
-  return out;
+  const r = parseResolvConf(text);
+  if (!r.ok) return { nameservers: [], search: [], ndots: 1 };
+  return { nameservers: r.value.nameservers, search: r.value.search, ndots: r.value.options.ndots };
 }
 
 export interface DigResult {
@@ -126,62 +121,62 @@ export interface DigResult {
   server?: string;
   queryMs?: number;
   timedOut: boolean;
+  /** no server answered: why (timeout, network-unreachable, connection-refused) */
+  noResponse?: string;
 }
-export function readDig(stdout: string, exitCode: number | null): DigResult {
-  const status = /status: ([A-Z]+)/.exec(stdout)?.[1];
-  const answers: string[] = [];
-  let inAnswer = false;
-  for (const line of stdout.split('\n')) {
-    if (line.startsWith(';; ANSWER SECTION')) inAnswer = true;
-    else if (inAnswer && (line.trim() === '' || line.startsWith(';;'))) inAnswer = false;
-    else if (inAnswer) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] === 'A' && f[4]) answers.push(f[4]);
-    }
-  }
-  const server = /;; SERVER: ([^#\s]+)/.exec(stdout)?.[1];
-  const q = /;; Query time: (\d+) msec/.exec(stdout);
-  return { ...(status ? { status } : {}), answers, ...(server ? { server } : {}), ...(q ? { queryMs: Number(q[1]) } : {}), timedOut: !status && (exitCode === 9 || /timed out|no servers could be reached/.test(stdout)) };
+export function readDig(stdout: string, exitCode: number | null, stderr = ''): DigResult {
+  const r = parseDig(stdout, { exitCode, stderr });
+  if (!r.ok) return { answers: [], timedOut: exitCode === 9 };
+  const d = r.value;
+  if (d.outcome === 'no-response') return { answers: [], timedOut: d.reason === 'timeout', noResponse: d.reason, ...(d.server ? { server: d.server } : {}) };
+  return {
+    status: d.rcode,
+    answers: d.answers.filter((a) => a.type === 'A').map((a) => a.data),
+    ...(d.server ? { server: d.server.address } : {}),
+    ...(d.queryTimeMs !== undefined ? { queryMs: d.queryTimeMs } : {}),
+    timedOut: false,
+  };
 }
 
 export type ConnectOutcome = 'open' | 'refused' | 'timeout' | 'unreachable' | 'error';
-/** `nc -z -v -w 2 IP PORT` (openbsd): exit 0 + "succeeded"; "Connection refused"; "timed out"/"in progress". */
+/** `nc -z -v -w 2 IP PORT` (openbsd), through lib/parse's parseNc. */
 export function readConnect(stderr: string, exitCode: number | null, timedOut: boolean): ConnectOutcome {
-  if (exitCode === 0) return 'open';
-  if (/refused/i.test(stderr)) return 'refused';
-  if (/No route to host|Network is unreachable|Host is unreachable/i.test(stderr)) return 'unreachable';
-  if (timedOut || /timed out|in progress/i.test(stderr) || exitCode === 1) return 'timeout';
-  return 'error';
+  if (timedOut) return 'timeout';
+  const r = parseNc('', { exitCode, stderr });
+  if (!r.ok) return exitCode === 0 ? 'open' : 'error';
+  switch (r.value.outcome) {
+    case 'succeeded': return 'open';
+    case 'refused': return 'refused';
+    case 'timed-out': return 'timeout';
+    case 'network-unreachable': case 'no-route-to-host': return 'unreachable';
+    default: return 'error';
+  }
 }
 
 export type PingOutcome = 'reply' | 'too-big-local' | 'frag-needed' | 'lost' | 'error';
 /** One `ping -M do -s N -c 1`: a reply, a local "message too long", an ICMP "Frag needed" from the path, or silence. */
 export function readPing(stdout: string, stderr: string, exitCode: number | null): { outcome: PingOutcome; mtu?: number } {
-  const all = `${stdout}\n${stderr}`;
-  const m = /mtu ?= ?(\d+)/i.exec(all);
-  if (/message too long/i.test(all)) return { outcome: 'too-big-local', ...(m ? { mtu: Number(m[1]) } : {}) };
-  if (/Frag needed/i.test(all)) return { outcome: 'frag-needed', ...(m ? { mtu: Number(m[1]) } : {}) };
-  if (exitCode === 0 || /1 received/.test(all)) return { outcome: 'reply' };
-  if (/0 received|100% packet loss/.test(all) || exitCode === 1) return { outcome: 'lost' };
-  return { outcome: 'error' };
+  const r = parsePing(stdout, { exitCode, stderr });
+  if (!r.ok) return { outcome: 'error' };
+  const p = r.value;
+  switch (p.outcome) {
+    case 'ok': case 'partial-loss': return { outcome: p.received > 0 ? 'reply' : 'lost' };
+    case 'message-too-long': return { outcome: 'too-big-local', ...(p.localMtu ? { mtu: p.localMtu } : {}) };
+    case 'frag-needed': return { outcome: 'frag-needed', ...(p.fragNeeded ? { mtu: p.fragNeeded.mtu } : {}) };
+    case 'silent': return { outcome: 'lost' };
+    default: return { outcome: 'error' };
+  }
 }
 
 export interface Listener {
   addr: string;
   port: number;
 }
-/** `ss -H -t -a -n -l`: "LISTEN 0 4096 0.0.0.0:8080 0.0.0.0:*" */
+/** `ss -H -t -a -n -l`, through lib/parse's parseSs: listening sockets as address + port. */
 export function readListeners(text: string): Listener[] {
-  const out: Listener[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 4 || f[0] !== 'LISTEN') continue;
-    const local = f[3];
-    const i = local.lastIndexOf(':');
-    if (i < 0) continue;
-    out.push({ addr: local.slice(0, i).replace(/^\[|\]$/g, '').replace(/%.*$/, ''), port: Number(local.slice(i + 1)) });
-  }
-  return out;
+  const r = parseSs(text);
+  if (!r.ok) return [];
+  return r.value.filter((x) => x.state === 'LISTEN' && x.local.port !== null).map((x) => ({ addr: x.local.address, port: x.local.port! }));
 }
 
 export function readSysctl(text: string): Record<string, string> {

@@ -205,7 +205,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
       await Promise.all(plan.probes.filter((p) => p.phase === 2).map(runOne));
       // A name outside the cluster: connect to what the resolver answered, as the app would.
       if (!plan.dstIP && plan.target.kind === 'name' && plan.dstPort) {
-        const answer = plan.probes.filter((p) => p.probe === 'dig').map((p) => runs.get(p.key)).map((r) => (r && !r.notRun ? readDig(r.stdout, r.exitCode) : null)).find((d) => d?.status === 'NOERROR' && d.answers.length);
+        const answer = plan.probes.filter((p) => p.probe === 'dig').map((p) => runs.get(p.key)).map((r) => (r && !r.notRun ? readDig(r.stdout, r.exitCode, r.stderr) : null)).find((d) => d?.status === 'NOERROR' && d.answers.length);
         const ip = answer?.answers.find((a) => isIPv4(a));
         if (ip) {
           plan.dstIP = ip;
