@@ -288,6 +288,13 @@ function dnsPolicyDenial(c: Ctx): string | undefined {
 
 // ------------------------------------------------------------------ Service + kube-proxy ----
 
+/** Parsed dumps per run: judge() runs after every probe while a diagnosis is live, a dump is parsed once. */
+const parsedDumps = new WeakMap<ProbeRun, ProxyDump | null>();
+function dumpOf(run: ProbeRun, parse: (r: ProbeRun) => ProxyDump | null): ProxyDump | null {
+  if (!parsedDumps.has(run)) parsedDumps.set(run, parse(run));
+  return parsedDumps.get(run)!;
+}
+
 function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'none' | 'unread' } {
   const ipt = one(c.plan, c.runs, onNode(node, 'iptables-save'));
   const nft = one(c.plan, c.runs, onNode(node, 'nft-ruleset'));
@@ -295,14 +302,19 @@ function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; de
   const want = c.plan.kubeProxyMode;
   const tryNft = (): ReturnType<typeof proxyDump> | undefined => {
     if (!nft || nft.exitCode !== 0) return undefined;
-    const rs = parseNft(nft.stdout);
-    if (rs.ok && findNftTable(rs.value, 'ip', 'kube-proxy')) return { dump: { mode: 'nftables', ruleset: rs.value }, run: nft, detected: 'nftables' };
-    return undefined;
+    const dump = dumpOf(nft, (r) => {
+      const rs = parseNft(r.stdout);
+      return rs.ok && findNftTable(rs.value, 'ip', 'kube-proxy') ? { mode: 'nftables', ruleset: rs.value } : null;
+    });
+    return dump ? { dump, run: nft, detected: 'nftables' } : undefined;
   };
   const tryIpt = (): ReturnType<typeof proxyDump> | undefined => {
     if (!ipt || ipt.exitCode !== 0 || !/:KUBE-SERVICES /.test(ipt.stdout)) return undefined;
-    const s = parseIptablesSave(ipt.stdout);
-    return s.ok ? { dump: { mode: 'iptables', save: s.value }, run: ipt, detected: 'iptables' } : undefined;
+    const dump = dumpOf(ipt, (r) => {
+      const s = parseIptablesSave(r.stdout);
+      return s.ok ? { mode: 'iptables', save: s.value } : null;
+    });
+    return dump ? { dump, run: ipt, detected: 'iptables' } : undefined;
   };
   const found = want === 'nftables' ? (tryNft() ?? tryIpt()) : (tryIpt() ?? tryNft());
   return found ?? { detected: 'none', run: ipt ?? nft };

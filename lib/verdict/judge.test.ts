@@ -1,0 +1,99 @@
+// judge() on real runs: fixtures/*.json hold the API objects and the Diagnosis the engine produced on the
+// lab (every probe's argv/stdout/stderr/exit code). The test rebuilds the plan from
+// the objects (test/lab/diagnoseCapture.ts wrote them), maps each evidence item back to its planned probe, re-judges, and then changes one real
+// output at a time to check the verdict follows the evidence.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planPath, type ClusterSnapshot, type PathPlan } from '../plan';
+import { probeDef } from '../probes';
+import { parseTarget } from '../target';
+import type { Diagnosis } from '../model';
+import { judge, type ProbeRun } from '.';
+
+interface Fixture {
+  header: { command: string; version: string; captured: string };
+  snapshot: ClusterSnapshot;
+  diagnosis: Diagnosis;
+}
+
+function load(name: string): { fx: Fixture; plan: PathPlan; runs: Map<string, ProbeRun> } {
+  const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as Fixture;
+  const [ns, pod] = fx.diagnosis.spec.from.split('/');
+  const t = parseTarget(fx.diagnosis.spec.to);
+  if (!t.ok) throw new Error(t.error.message);
+  const plan = planPath({ namespace: ns, name: pod }, t.value, fx.snapshot);
+  const evidence = fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
+  // DNS candidates were re-planned from the pod's real resolv.conf: take the dig runs as they ran.
+  const digs = evidence.filter((e) => e.probe === 'dig');
+  plan.probes = plan.probes.filter((p) => p.probe !== 'dig');
+  for (const e of digs) {
+    const name = e.command[e.command.length - 2].replace(/\.$/, '');
+    plan.probes.push({ key: `${plan.src.namespace}/${plan.src.name}:dig:${name}`, probe: 'dig', hop: 'dns', where: 'pod', pod: { namespace: plan.src.namespace, name: plan.src.name }, args: { name }, phase: 2 });
+  }
+  const runs = new Map<string, ProbeRun>();
+  for (const p of plan.probes) {
+    const argv = probeDef(p.probe).argv(p.args);
+    const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
+    const e = evidence.find((x) => x.where === location && JSON.stringify(x.command) === JSON.stringify(argv));
+    if (e) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated });
+  }
+  return { fx, plan, runs };
+}
+
+const outcome = (j: ReturnType<typeof judge>) => `${j.verdict}/${j.firstFailure?.cause ?? '-'}@${j.firstFailure?.hop ?? '-'}`;
+
+describe('judge on real lab runs', () => {
+  it.each([
+    ['healthy-service', 'reachable/-@-'],
+    ['stale-proxy-rules', 'unreachable/proxy-rules-stale@service'],
+    ['mtu-blackhole', 'degraded/mtu-blackhole@overlay'],
+  ])('%s re-judges to the recorded verdict', (name, want) => {
+    const { fx, plan, runs } = load(name);
+    expect(fx.header.command).toMatch(/^packetwalk diagnose/);
+    expect(runs.size).toBeGreaterThan(20);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe(want);
+    expect(outcome(j)).toBe(`${fx.diagnosis.verdict}/${fx.diagnosis.firstFailure?.cause ?? '-'}@${fx.diagnosis.firstFailure?.hop ?? '-'}`);
+  });
+
+  it('no kube-proxy rules on the node (a kube-proxy replacement) is a warn naming cilium, never a fail', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    // What iptables-save and `nft list ruleset` print in a netns without rules (captured: both print nothing, exit 0).
+    for (const [k, r] of runs) if (r.location === `node ${plan.src.node}` && (r.probe === 'iptables-save' || r.probe === 'nft-ruleset')) runs.set(k, { ...r, stdout: '', exitCode: 0 });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    const svc = j.hops.find((h) => h.id === 'service')!;
+    expect(svc.status).toBe('warn');
+    expect(svc.cause).toBe('proxy-mode-unknown');
+    expect(svc.summary).toMatch(/cilium bpf lb list/);
+  });
+
+  it('a connection refused on the drawn endpoint with a listener gone is app-not-listening', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    for (const [k, r] of runs) {
+      if (r.probe === 'ss-listen') runs.set(k, { ...r, stdout: r.stdout.split('\n').filter((l) => !/:8080\b/.test(l)).join('\n') });
+    }
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe('unreachable/app-not-listening@dst-pod');
+    expect(j.firstFailure!.reason).toMatch(/nothing listens on TCP 8080/);
+  });
+
+  it('conntrack above 80% of its max is a warning with the numbers', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    for (const [k, r] of runs) if (r.probe === 'sysctl' && r.location === `node ${plan.src.node}`) runs.set(k, { ...r, stdout: r.stdout.replace(/nf_conntrack_count = \d+/, 'nf_conntrack_count = 230000') });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.warnings.find((w) => w.cause === 'conntrack-pressure')?.reason).toMatch(/230000 of nf_conntrack_max 262144 \(87\.7%/);
+  });
+
+  it('without any probe output every probe hop is skip with the reason, never pass', () => {
+    const { fx, plan } = load('healthy-service');
+    const j = judge({ plan, runs: new Map(), snapshot: fx.snapshot, depth: 'config', configReason: 'needs patch on pods/ephemeralcontainers in shop' });
+    expect(j.verdict).toBe('undetermined');
+    for (const h of j.hops) {
+      expect(h.status).toBe('skip');
+      expect(h.summary).toMatch(/needs patch on pods\/ephemeralcontainers in shop/);
+    }
+  });
+});
