@@ -9,9 +9,9 @@ import { request } from 'node:https';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readState, updateState } from '../state';
+import { createState, readState, updateState } from '../state';
 import type { LabState } from '../types';
-import type { ApiServerInfo } from './control';
+import { startApiServer, type ApiServerInfo } from './control';
 import { childPids, kubectl, TEST_LAB } from './testkit';
 
 // A fresh instance per run: two runs of this file at once (two people running the lab project) must not
@@ -532,6 +532,27 @@ describe('no leaks', () => {
     },
     HOLD_MS + 60_000,
   );
+});
+
+describe('a daemon whose lab is gone', () => {
+  it('exits by itself when state.json disappears (no orphan if a lab dir is removed under it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-api-orphan-'));
+    try {
+      createState({ version: 1, instance: INST, labDir: dir, createdAt: new Date().toISOString(), cluster: state.cluster, nodes: [], pods: [], faults: [], objects: [], resourceVersion: 0, daemons: {} });
+      const orphan = await startApiServer(dir);
+      expect(readFileSync(`/proc/${orphan.pid}/cmdline`, 'utf8')).toContain(dir);
+      rmSync(join(dir, 'state.json'));
+      await waitFor(() => {
+        try {
+          return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${orphan.pid}/stat`, 'utf8'));
+        } catch {
+          return true;
+        }
+      }, 15_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -31,15 +31,21 @@ const server = createApiServer({
 
 // fs.watch sees the rename that updateState does; the poll catches what inotify misses.
 let lastSeen = '';
+/** When state.json went missing (null while it exists): a daemon whose lab is gone must not linger. */
+let missingSince: number | null = null;
+const ORPHAN_MS = 5000;
 const check = () => {
   try {
     const st = statSync(join(labDir, 'state.json'));
+    missingSince = null;
     const sig = `${st.ino}:${st.mtimeMs}:${st.size}`;
     if (sig === lastSeen) return;
     lastSeen = sig;
     store.reloadFromDisk();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log(`state reload failed: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return log(`state reload failed: ${(e as Error).message}`);
+    missingSince ??= Date.now();
+    if (Date.now() - missingSince > ORPHAN_MS) stop(`${join(labDir, 'state.json')} is gone (lab removed)`);
   }
 };
 check();
@@ -57,14 +63,14 @@ server.listen(0, '127.0.0.1', () => {
   loadPolicySync().catch((e) => log(`lab/dataplane/policy.ts could not be loaded; NetworkPolicy writes will not reach the dataplane: ${(e as Error).message}`));
 });
 
-const stop = (sig: string) => {
-  log(`${sig}: stopping`);
+function stop(why: string): void {
+  log(`${why}: stopping`);
   clearInterval(poll);
   watcher.close();
   killAllSessions();
   server.closeAllConnections();
   server.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
-};
+}
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
