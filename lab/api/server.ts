@@ -106,10 +106,9 @@ const bare = (o: KubeObject) => {
   return rest;
 };
 
-export function createApiServer(opts: ApiServerOptions): Server & { activeWatches: () => number } {
+export function createApiServer(opts: ApiServerOptions): Server {
   const { store, tokens } = opts;
   const log = opts.log ?? (() => {});
-  let watches = 0;
   const writeCtx: WriteContext = {
     store,
     labDir: opts.labDir,
@@ -311,7 +310,6 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
       }
       for (const ev of evs) deliver(ev);
     }
-    watches++;
     const unsubscribe = store.subscribe(deliver);
     const bookmarks =
       q.get('allowWatchBookmarks') === 'true' && !table
@@ -322,7 +320,6 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
     const close = () => {
       if (closed) return;
       closed = true;
-      watches--;
       unsubscribe();
       clearInterval(bookmarks);
       clearTimeout(timer);
@@ -390,5 +387,5 @@ export function createApiServer(opts: ApiServerOptions): Server & { activeWatche
   }
 
   server.on('close', () => killAllSessions());
-  return Object.assign(server, { activeWatches: () => watches });
+  return server;
 }

@@ -95,10 +95,6 @@ export class ObjectStore {
     return () => this.listeners.delete(fn);
   }
 
-  get listenerCount(): number {
-    return this.listeners.size;
-  }
-
   list(kind: string, namespace?: string): KubeObject[] {
     return [...this.objects.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace));
   }

@@ -141,6 +141,13 @@ export function deletePod(ctx: WriteContext, ns: string, name: string): WriteRes
 
 // ---- ephemeral containers ---------------------------------------------------------------------
 
+/** JSON with sorted keys: a client that re-encodes an unchanged container in another key order has not changed it. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
 export function updateEphemeralContainers(ctx: WriteContext, ns: string, name: string, method: 'PATCH' | 'PUT', contentType: string | undefined, body: unknown): WriteResult {
   const pod = ctx.store.get('Pod', ns, name) as any;
   if (!pod) throw notFound('pods', name);
@@ -150,9 +157,9 @@ export function updateEphemeralContainers(ctx: WriteContext, ns: string, name: s
   const after: any[] = wanted.spec?.ephemeralContainers ?? [];
   if (!Array.isArray(after)) throw invalid('Pod', name, 'spec.ephemeralContainers', 'Invalid value: must be a list');
   for (const old of before) {
-    const now2 = after.find((c) => c?.name === old.name);
-    if (!now2) throw invalid('Pod', name, 'spec.ephemeralContainers', `Forbidden: existing ephemeral containers "${old.name}" may not be removed`);
-    if (JSON.stringify(now2) !== JSON.stringify(old)) throw invalid('Pod', name, 'spec.ephemeralContainers', `Forbidden: existing ephemeral containers "${old.name}" may not be changed`);
+    const kept = after.find((c) => c?.name === old.name);
+    if (!kept) throw invalid('Pod', name, 'spec.ephemeralContainers', `Forbidden: existing ephemeral containers "${old.name}" may not be removed`);
+    if (canonical(kept) !== canonical(old)) throw invalid('Pod', name, 'spec.ephemeralContainers', `Forbidden: existing ephemeral containers "${old.name}" may not be changed`);
   }
   const taken = new Set([...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c: any) => c.name));
   for (const c of after) {
