@@ -89,6 +89,16 @@ const defs: ProbeDef[] = [
     maxBytes: 8192,
     reproduce: podReproduce,
   },
+  {
+    id: 'tcp-bulk',
+    where: 'pod',
+    title: 'a bulk TCP download (large segments) over a connection that opens: stalls when big packets vanish',
+    // The lab's listener answers GET /bytes/N with N bytes; any HTTP server answers with its own page.
+    argv: (a) => ['curl', '-s', '-o', '/dev/null', '-m', '3', '-w', '%{http_code} %{size_download} %{time_total}', `http://${need(a.ip, 'ip', 'tcp-bulk')}:${need(a.port, 'port', 'tcp-bulk')}/bytes/${need(a.size, 'size', 'tcp-bulk')}`],
+    timeoutMs: 5000,
+    maxBytes: 4096,
+    reproduce: podReproduce,
+  },
   { id: 'tracepath', where: 'pod', title: 'path MTU discovery hop by hop', argv: (a) => ['tracepath', '-n', '-m', '8', need(a.ip, 'ip', 'tracepath')], timeoutMs: 8000, maxBytes: 16384, reproduce: podReproduce },
   { id: 'ss-listen', where: 'pod', title: 'TCP listening sockets in the pod', argv: () => ['ss', '-H', '-t', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
   // --- on a node (privileged hostNetwork node debug pod) ---

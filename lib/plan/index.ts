@@ -148,8 +148,21 @@ function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, pr
   return { dst: pods[0].end, why: `all ${pods.length} ready endpoint${pods.length === 1 ? ' is' : 's are'} on ${src.node}, the source's node; ${pods[0].end.namespace}/${pods[0].end.name} is drawn` };
 }
 
+/** The cluster DNS pods (kube-system/kube-dns endpoints) with their nodes. */
+export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string }[] {
+  const svc = snap.services.find((s) => s.metadata?.namespace === 'kube-system' && s.metadata?.name === 'kube-dns');
+  const sp = svc?.spec?.ports?.[0];
+  if (!svc || !sp) return [];
+  const seen = new Set<string>();
+  return endpointsForServicePort(svc, sp, snap.endpointSlices).endpoints
+    .map((e) => ({ ip: e.ip, node: e.nodeName ?? snap.pods.find((p) => podIP(p) === e.ip)?.spec?.nodeName ?? '' }))
+    .filter((d) => d.node && !seen.has(d.ip) && seen.add(d.ip));
+}
+
 /** MTU probe sizes: ICMP payloads (IP 20 + ICMP 8 on top) from a small one up to a 1500-byte packet. */
 export const PING_SIZES = [56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472];
+/** Size of the bulk TCP download: dozens of full-size segments. */
+export const BULK_BYTES = 65536;
 
 /**
  * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
@@ -263,6 +276,15 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   add({ probe: 'addr', hop: 'src-pod', where: 'pod', pod: srcP, args: {} });
   if (name) {
     add({ probe: 'resolv-conf', hop: 'dns', where: 'pod', pod: srcP, args: {} });
+    // The way to the cluster DNS pods, so a DNS timeout can be traced to the node fault behind it.
+    for (const d of dnsPods(snap)) {
+      if (d.node === src.node) continue;
+      add({ probe: 'node-route-get', hop: 'dns', where: 'node', node: src.node, args: { ip: d.ip } });
+      if (d.node !== dst?.node) {
+        add({ probe: 'iptables-save', hop: 'dns', where: 'node', node: d.node, args: {} });
+        add({ probe: 'node-link', hop: 'dns', where: 'node', node: d.node, args: {} });
+      }
+    }
     for (const c of name.candidates) add({ probe: 'dig', hop: 'dns', where: 'pod', pod: srcP, args: { name: c }, phase: 2 });
   }
   const firstIP = dstIP ?? dst?.ip;
@@ -282,6 +304,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: dst.ip } });
       add({ probe: 'node-route-get', hop: 'src-node', where: 'node', node: src.node, args: { ip: dst.ip } });
       for (const size of PING_SIZES) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
+      // When ICMP does not pass (a policy admits only the app's TCP port), big TCP segments still tell.
+      if (endpointPort) add({ probe: 'tcp-bulk', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, port: endpointPort, size: BULK_BYTES } });
     }
     const dstP = { namespace: dst.namespace, name: dst.name };
     // On a hairpin path these are the source's own runs again (same keys): one run, two hops.

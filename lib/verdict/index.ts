@@ -7,7 +7,7 @@ import type { Depth, Diagnosis, Evidence, Finding, Hop, HopId, Verdict } from '.
 import type { CauseCode, WarningCause } from '../causes';
 import { CAUSES, nextStepFor } from '../causes';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
-import { candidateNames } from '../plan';
+import { candidateNames, dnsPods } from '../plan';
 import { compareWithEndpoints, evaluate, queryCount, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
 import { parseIptablesSave } from '../parse/iptablesSave';
 import { parseNft, findNftTable } from '../parse/nft';
@@ -43,6 +43,8 @@ interface Problem {
   reason: string;
   rank: number;
   observed?: string;
+  /** nodes a node-to-node problem is between (or the one node it is on), to tell what else it explains */
+  nodes?: string[];
 }
 
 interface Warn {
@@ -95,10 +97,48 @@ function observe(c: Ctx, hop: HopId, s: string) {
   l.push(s);
   c.observed.set(hop, l);
 }
-function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string) {
+function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string, nodes?: string[]) {
   // Whatever explains it, a failure at the DNS hop is met before anything after it on the path.
   const rank = hop === 'dns' ? RANK['dns-timeout'] : RANK[cause];
-  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank });
+  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank, ...(nodes ? { nodes } : {}) });
+}
+
+/**
+ * A DNS timeout that a node-to-node fault explains (the cluster DNS pod sits behind a blocked overlay, a
+ * missing route, a stale neighbor) is that fault, named at the dns hop: DESIGN §4's root-cause rule.
+ */
+function explainDnsTimeout(c: Ctx) {
+  const dns = c.problems.find((p) => p.hop === 'dns' && p.cause === 'dns-timeout');
+  if (!dns) return;
+  const pods = dnsPods(c.snap);
+  const dnsNodes = pods.map((d) => d.node);
+  const src = c.plan.src.node;
+  if (!dnsNodes.length || dnsNodes.includes(src)) return; // DNS on the source's own node crosses no overlay
+  const explains = (p: Problem) =>
+    p.nodes &&
+    ((p.cause === 'overlay-blocked' && (p.nodes.includes(src) || p.nodes.some((n) => dnsNodes.includes(n)))) ||
+      ((p.cause === 'node-route' || p.cause === 'neighbor-stale') && p.nodes.includes(src) && p.nodes.some((n) => dnsNodes.includes(n))));
+  // The DNS pods' own way: the source node's route to them, and the DNS node's tunnel filter.
+  const extra: Problem[] = [];
+  for (const d of pods) {
+    const rg = one(c.plan, c.runs, onNode(src, 'node-route-get', d.ip));
+    const r = rg ? readRouteGet(rg.stdout) : null;
+    const links = readIpLinks(one(c.plan, c.runs, onNode(src, 'node-link'))?.stdout ?? '') ?? [];
+    const tunnel = links.find((l) => l.kind === 'vxlan');
+    const peerIP = c.snap.nodes.find((n) => n.metadata?.name === d.node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (rg && (!r || (!(tunnel && r.dev === tunnel.ifname) && r.gateway !== peerIP))) {
+      const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}` : 'is unreachable'}`;
+      finding(c, rg, s);
+      extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node] });
+    }
+    const ipt = one(c.plan, c.runs, onNode(d.node, 'iptables-save'));
+    const hit = ipt?.stdout.split('\n').find((l) => /--dport 4789\b/.test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l));
+    if (hit) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${d.node} drops tunnel traffic arriving on UDP 4789: \`${hit.trim()}\``, rank: RANK['overlay-blocked'], nodes: [d.node] });
+  }
+  const root = [...c.problems.filter((p) => p !== dns), ...extra].sort((a, b) => a.rank - b.rank).find(explains);
+  if (!root) return;
+  dns.cause = root.cause;
+  dns.reason = `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')} time out because ${root.reason.replace(/^./, (x) => x.toLowerCase())}`;
 }
 function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string) {
   if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason });
@@ -410,7 +450,7 @@ function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, towa
   if (!r) {
     const why = (rg.stderr.trim() || 'no route').replace(/^RTNETLINK answers: /, '');
     finding(c, rg, `no route to ${toward}: ${why}`);
-    problem(c, hop, 'node-route', `${node} has no route to ${toward}${towardNode ? ` (pod CIDR of ${towardNode})` : ''}: "${why}"`);
+    problem(c, hop, 'node-route', `${node} has no route to ${toward}${towardNode ? ` (pod CIDR of ${towardNode})` : ''}: "${why}"`, [node, ...(towardNode ? [towardNode] : [])]);
     return;
   }
   const s = `${node} → ${toward}: ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}`;
@@ -420,7 +460,7 @@ function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, towa
   const viaTunnel = tunnel && r.dev === tunnel.ifname;
   const viaPeer = r.gateway !== undefined && peerIPs.includes(r.gateway);
   if (!viaTunnel && !viaPeer) {
-    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev} (the default route), not through ${tunnel ? tunnel.ifname : `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`);
+    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev} (the default route), not through ${tunnel ? tunnel.ifname : `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode]);
   }
 }
 
@@ -499,7 +539,7 @@ function judgeOverlay(c: Ctx) {
         if (neigh?.lladdr && neigh.lladdr.toLowerCase() !== peerTun.address.toLowerCase()) {
           const s = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
           finding(c, neighRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
         } else if (neigh?.lladdr) finding(c, neighRun, `${peerVtep} → ${neigh.lladdr} (matches ${peerNode}'s ${peerTun.ifname})`);
       }
       if (fdbRun && fdb && peerTun.address && peerIP) {
@@ -507,11 +547,11 @@ function judgeOverlay(c: Ctx) {
         if (!entry) {
           const s = `${node}'s FDB has no entry for ${peerNode}'s VTEP MAC ${peerTun.address} (entries: ${fdb.map((f) => `${f.mac}→${f.dst}`).join(', ') || 'none'})`;
           finding(c, fdbRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
         } else if (entry.dst !== peerIP) {
           const s = `${node}'s FDB sends ${peerTun.address} to ${entry.dst}, but ${peerNode} is ${peerIP}`;
           finding(c, fdbRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
         } else finding(c, fdbRun, `${peerTun.address} → ${entry.dst} (${peerNode})`);
       }
     }
@@ -530,7 +570,7 @@ function judgeOverlay(c: Ctx) {
       if (entry.lladdr.toLowerCase() !== peerLink.address.toLowerCase()) {
         const s = `${node}'s neighbor entry for ${peerNode} (${peerIP}) says ${entry.lladdr}, but ${peerNode}'s ${peerLink.ifname} has MAC ${peerLink.address}`;
         finding(c, neighRun, s);
-        problem(c, 'overlay', 'neighbor-stale', s);
+        problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
       } else finding(c, neighRun, `${peerIP} → ${entry.lladdr} (matches ${peerNode}'s ${peerLink.ifname})`);
     }
   }
@@ -544,7 +584,7 @@ function judgeOverlay(c: Ctx) {
         const hit = r.stdout.split('\n').find((l) => (new RegExp(`--dport ${port}\\b`).test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l)) || new RegExp(`udp dport ${port}\\b.*\\b(drop|reject)\\b`).test(l));
         if (hit) {
           finding(c, r, `drops VXLAN: ${hit.trim()}`);
-          problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port}: \`${hit.trim()}\``);
+          problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port}: \`${hit.trim()}\``, [node]);
         }
       }
     }
@@ -565,7 +605,11 @@ function judgeMtu(c: Ctx) {
   const res = pings.map((p) => ({ ...p, r: readPing(p.run.stdout, p.run.stderr, p.run.exitCode) }));
   for (const x of res) finding(c, x.run, `${x.size} bytes DF: ${x.r.outcome}${x.r.mtu ? ` (mtu ${x.r.mtu})` : ''}`);
   const small = res[0];
-  if (small.r.outcome !== 'reply') return; // ICMP itself does not pass (e.g. a policy admits only TCP): MTU unknown
+  if (small.r.outcome !== 'reply') {
+    // ICMP itself does not pass (e.g. a policy admits only the app's TCP port): ask TCP instead.
+    judgeBulk(c);
+    return;
+  }
   const passed = res.filter((x) => x.r.outcome === 'reply');
   const largest = passed[passed.length - 1];
   const firstBad = res.find((x) => x.size > largest.size);
@@ -593,6 +637,29 @@ function judgeMtu(c: Ctx) {
       ? `node link MTU ${minUnder.t!.mtu} on ${minUnder.n} (${minUnder.t!.ifname}, routed host-gw: no encapsulation)`
       : 'a link on the path';
   problem(c, hop, 'mtu-blackhole', `DF probes above ${largest.size} bytes (${fits}-byte packets) are lost without an ICMP error while ${small.size}-byte probes pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`);
+}
+
+/** A connection that opens but whose bulk download stalls: big segments vanish on the path. */
+function judgeBulk(c: Ctx) {
+  const { plan } = c;
+  const p = plan.probes.find((x) => x.probe === 'tcp-bulk');
+  const r = p ? c.runs.get(p.key) : undefined;
+  if (!p || !r || r.notRun || !plan.dst) return;
+  const [code, got, secs] = r.stdout.trim().split(/\s+/);
+  const opened = c.directConnect.get(`${p.args.ip}:${p.args.port}`) === 'open';
+  const s = `GET /bytes/${p.args.size} from ${p.args.ip}:${p.args.port}: ${r.exitCode === 0 ? `HTTP ${code}, ${got} bytes in ${secs} s` : r.exitCode === 28 ? `stalled: ${got ?? 0} bytes after ${secs ?? 3} s` : `curl exit ${r.exitCode}`}`;
+  finding(c, r, s);
+  const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
+  observe(c, hop, s);
+  if (r.exitCode === 28 && opened && Number(code) === 0) {
+    const srcAddr = readIpLinks(one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))?.stdout ?? '');
+    const podMtu = podInterface(srcAddr)?.mtu;
+    const tun = [plan.src.node, plan.dst.node]
+      .map((n) => ({ n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan') }))
+      .filter((x) => x.t)
+      .sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+    problem(c, hop, 'mtu-blackhole', `a TCP connection to ${p.args.ip}:${p.args.port} opens, but a ${p.args.size}-byte download stalls after ${got ?? 0} bytes (ICMP does not pass here, so DF pings cannot size it)${tun && podMtu && tun.t!.mtu < podMtu ? `; tunnel MTU ${tun.t!.mtu} on ${tun.n} (${tun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD}) < pod MTU ${podMtu}` : ''}: full-size segments vanish without an ICMP error`);
+  }
 }
 
 // ------------------------------------------------------------------ listener ----
@@ -731,6 +798,7 @@ export function judge(input: JudgeInput): Judgement {
   }
   judgeConntrack(c, 'src-node', plan.src.node);
   judgePolicyEnforcement(c);
+  explainDnsTimeout(c);
   c.warnings = c.warnings.filter((w) => w.reason);
 
   const hops: Hop[] = plan.hops.map((h) => {

@@ -1,0 +1,56 @@
+// The engine on a shape no other file uses: three nodes, nftables kube-proxy, an egress allow-list that
+// admits only DNS and the app's named port (so ICMP cannot size the MTU), a multi-port Service, a pod
+// with no listener, and faults that sit on the way to the cluster DNS rather than on the drawn path.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, failingHops, outcome } from './diagnoseLab';
+import { UsageError } from '../../server/diagnose';
+
+const lab = new Lab('en4');
+
+beforeAll(async () => {
+  await lab.up('varied-3node-nftables.yaml');
+}, 300_000);
+afterAll(async () => {
+  await lab.down();
+}, 120_000);
+
+describe('objects and policies', () => {
+  it.each([
+    ['web/ui-0', 'api:80', 'reachable/-@-', null],
+    ['web/ui-1', 'pod:web/api-0:9000', 'reachable/-@-', null],
+    ['web/api-0', 'db.data.svc.cluster.local:5432', 'reachable/-@-', null],
+    ['web/ui-0', 'cache:6379', 'unreachable/app-not-listening@dst-pod', /nothing listens on TCP 6379/],
+    ['web/ui-0', 'db.data:5432', 'unreachable/policy-denied@src-pod', /web\/ui-0 is selected by ui-egress for egress.*not data\/db-0/],
+    ['web/ui-0', 'api:9090', 'unreachable/policy-denied@src-pod', /TCP port "api"/],
+  ])('%s → %s', async (from, to, want, reason) => {
+    const d = await lab.diagnose(from, to);
+    expect(outcome(d)).toBe(want);
+    if (reason) expect(d.firstFailure!.reason).toMatch(reason);
+    else expect(failingHops(d)).toEqual([]);
+  });
+
+  it('a multi-port Service without a port is a usage error listing the ports', async () => {
+    await expect(lab.diagnose('web/ui-0', 'api')).rejects.toThrow(/Service web\/api has ports 80, 9090; add the one to use/);
+    await expect(lab.diagnose('web/ui-0', 'api')).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+describe('faults', () => {
+  it.each([
+    ['mtu-blackhole:node=node-b', 'web/ui-1', 'pod:web/api-0:9000', 'degraded/mtu-blackhole@overlay', /download stalls .*ICMP does not pass here.*tunnel MTU 1200 on node-b/],
+    ['overlay-blocked:node=node-a', 'web/ui-1', 'api:80', 'unreachable/overlay-blocked@dns', /cluster DNS on node-a time out because node-a drops tunnel traffic/],
+    ['node-route-missing:node=node-c,to=node-a', 'web/ui-1', 'api:80', 'unreachable/node-route@dns', /node-c has no route to node-a's pod CIDR/],
+    ['stale-neighbor:node=node-c,peer=node-b', 'web/ui-1', 'pod:web/api-0:9000', 'unreachable/neighbor-stale@overlay', /node-c's neighbor entry for node-b's tunnel endpoint/],
+    ['stale-proxy-rules:service=data/db', 'web/api-0', 'db.data:5432', 'unreachable/proxy-rules-stale@service', /chain DNATs to/],
+    ['hairpin-off:node=node-b', 'web/api-0', 'api:80', 'unreachable/hairpin@src-veth', /hairpin is off on web-api-0/],
+  ])('%s: %s → %s', async (fault, from, to, want, reason) => {
+    await lab.fault(fault);
+    try {
+      const d = await lab.diagnose(from, to);
+      expect(outcome(d)).toBe(want);
+      expect(d.firstFailure!.reason).toMatch(reason);
+    } finally {
+      await lab.fault(null);
+    }
+  });
+});
