@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createState, readState, updateState } from '../state';
 import type { LabState } from '../types';
 import { startApiServer, type ApiServerInfo } from './control';
-import { childPids, kubectl, TEST_LAB } from './testkit';
+import { childPids, kubectl, kubectlEnv, removeKubectlCache, TEST_LAB } from './testkit';
 
 // A fresh instance per run: two runs of this file at once (two people running the lab project) must not
 // tear down each other's lab.
@@ -70,6 +70,7 @@ beforeAll(() => {
 afterAll(() => {
   const down = cli(['lab', 'down']);
   rmSync(tmp, { recursive: true, force: true });
+  removeKubectlCache();
   if (down.status !== 0) throw new Error(`lab down failed: ${down.stderr}`);
 });
 
@@ -161,7 +162,7 @@ describe('kubectl describe / exec', () => {
 
 describe('kubectl get --watch', () => {
   it('sees a change written to state.json', async () => {
-    const w = spawn('kubectl', ['get', 'pods', '-n', 'shop', '--watch', '--output-watch-events'], { env: { ...process.env, KUBECONFIG: info.kubeconfig } });
+    const w = spawn('kubectl', ['get', 'pods', '-n', 'shop', '--watch', '--output-watch-events'], { env: kubectlEnv(info.kubeconfig) });
     let out = '';
     w.stdout.on('data', (d) => (out += d));
     try {
@@ -207,7 +208,7 @@ describe('kubectl debug', () => {
     expect(e.stdout).not.toContain(`${pod('shop', 'backend').ip}/`);
     // a session still running in the pod ends with it
     const before = childPids(info.pid).length;
-    const running = spawn('kubectl', ['exec', name, '--', 'sleep', '300'], { env: { ...process.env, KUBECONFIG: info.kubeconfig } });
+    const running = spawn('kubectl', ['exec', name, '--', 'sleep', '300'], { env: kubectlEnv(info.kubeconfig) });
     const ended = new Promise<number | null>((resolve) => running.on('exit', resolve));
     await waitFor(() => childPids(info.pid).length === before + 1, 5000);
     const d = k(['delete', 'pod', name]);

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readState } from '../state';
 import type { LabState } from '../types';
-import { kubectl } from './testkit';
+import { kubectl, kubectlEnv, removeKubectlCache } from './testkit';
 
 // A fresh instance per run: two runs of this file at once (two people running the lab project) must not
 // tear down each other's lab.
@@ -30,6 +30,7 @@ beforeAll(() => {
 
 afterAll(() => {
   cli(['lab', 'down']);
+  removeKubectlCache();
 });
 
 describe('lab API on a real lab', () => {
@@ -52,7 +53,7 @@ describe('lab API on a real lab', () => {
   it('kubectl apply of a deny policy blocks the TCP connect, kubectl delete heals it, and a watch sees both', async () => {
     const target = ipOf('shop', 'backend-0');
     const connect = () => k(['exec', '-n', 'shop', 'frontend-0', '--', 'nc', '-z', '-w', '2', target, '8080']).code;
-    const w = spawn('kubectl', ['get', 'networkpolicies', '-n', 'shop', '--watch', '--output-watch-events'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    const w = spawn('kubectl', ['get', 'networkpolicies', '-n', 'shop', '--watch', '--output-watch-events'], { env: kubectlEnv(kubeconfig) });
     let watched = '';
     w.stdout.on('data', (d) => (watched += d));
     const deny = `apiVersion: networking.k8s.io/v1

@@ -2,6 +2,9 @@
 // nodes, a Service) for `packetwalk lab up --config`, and helpers to run the real kubectl against it and
 // to count what the API daemon leaves behind.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const TEST_LAB = `kind: Lab
 cluster:
@@ -44,9 +47,16 @@ export interface KubectlResult {
   stderr: string;
 }
 
+/** kubectl's discovery cache for this test process, in /tmp (not ~/.kube/cache); removeKubectlCache() deletes it. */
+export const KUBECTL_CACHE = join(tmpdir(), `pw-kubectl-cache-${process.pid}`);
+export const removeKubectlCache = () => rmSync(KUBECTL_CACHE, { recursive: true, force: true });
+
+/** The environment for a kubectl run against `kubeconfig`. */
+export const kubectlEnv = (kubeconfig: string) => ({ ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: KUBECTL_CACHE });
+
 /** Runs the real kubectl (argv, bounded) with KUBECONFIG set. */
 export function kubectl(kubeconfig: string, args: string[], input?: string, timeoutMs = 30_000): KubectlResult {
-  const r = spawnSync('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, input, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 });
+  const r = spawnSync('kubectl', args, { env: kubectlEnv(kubeconfig), input, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 });
   return { code: r.status ?? -1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '' };
 }
 
