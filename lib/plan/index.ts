@@ -298,6 +298,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   add({ probe: 'bridge-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });
   add({ probe: 'iptables-save', hop: 'src-node', where: 'node', node: src.node, args: {} });
   add({ probe: 'nft-ruleset', hop: 'src-node', where: 'node', node: src.node, args: {} });
+  if (kubeProxyMode === 'ipvs') add({ probe: 'ipvsadm', hop: 'service', where: 'node', node: src.node, args: {} });
   add({ probe: 'sysctl', hop: 'src-node', where: 'node', node: src.node, args: {} });
   if (dst) {
     if (!hairpin) {

@@ -8,9 +8,10 @@ import type { CauseCode, WarningCause } from '../causes';
 import { CAUSES, nextStepFor } from '../causes';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
 import { candidateNames, dnsPods } from '../plan';
-import { compareWithEndpoints, evaluate, queryCount, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
+import { compareWithEndpoints, evaluate, guessCni, queryCount, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
 import { parseIptablesSave } from '../parse/iptablesSave';
 import { parseNft, findNftTable } from '../parse/nft';
+import { parseIpvsadm } from '../parse/ipvsadm';
 import {
   readBridgeLinks, readConnect, readDig, readFdb, readIpLinks, readListeners, readNeigh, readPing, readResolvConf, readRouteGet, readSysctl,
   type ConnectOutcome, type IpLink,
@@ -335,7 +336,7 @@ function dumpOf(run: ProbeRun, parse: (r: ProbeRun) => ProxyDump | null): ProxyD
   return parsedDumps.get(run)!;
 }
 
-function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'none' | 'unread' } {
+function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'ipvs' | 'none' | 'unread' } {
   const ipt = one(c.plan, c.runs, onNode(node, 'iptables-save'));
   const nft = one(c.plan, c.runs, onNode(node, 'nft-ruleset'));
   if (!ipt && !nft) return { detected: 'unread' };
@@ -356,7 +357,16 @@ function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; de
     });
     return dump ? { dump, run: ipt, detected: 'iptables' } : undefined;
   };
-  const found = want === 'nftables' ? (tryNft() ?? tryIpt()) : (tryIpt() ?? tryNft());
+  const tryIpvs = (): ReturnType<typeof proxyDump> | undefined => {
+    const ipvs = one(c.plan, c.runs, onNode(node, 'ipvsadm'));
+    if (!ipvs || ipvs.exitCode !== 0) return undefined;
+    const dump = dumpOf(ipvs, (r) => {
+      const t = parseIpvsadm(r.stdout);
+      return t.ok && t.value.services.length ? { mode: 'ipvs', ipvs: t.value } : null;
+    });
+    return dump ? { dump, run: ipvs, detected: 'ipvs' } : undefined;
+  };
+  const found = want === 'ipvs' ? (tryIpvs() ?? tryIpt() ?? tryNft()) : want === 'nftables' ? (tryNft() ?? tryIpt() ?? tryIpvs()) : (tryIpt() ?? tryNft() ?? tryIpvs());
   return found ?? { detected: 'none', run: ipt ?? nft };
 }
 
@@ -432,8 +442,12 @@ function judgePolicyEnforcement(c: Ctx) {
   const nss = new Set([c.plan.src.namespace, c.plan.dst?.namespace].filter(Boolean));
   const relevant = c.snap.policies.filter((p) => nss.has(p.metadata?.namespace ?? 'default'));
   if (!relevant.length) return;
+  // An eBPF policy engine (Cilium) leaves no iptables/nft trace: absence of rules only counts when the
+  // CNI found in kube-system is not one that enforces (the connect-based check above is the firm one).
+  const cni = guessCni(c.snap.pods);
+  if (cni.enforcesNetworkPolicy === true) return;
   if (policyRulesOnNodes(c) === false) {
-    warn(c, c.plan.dst ? 'dst-pod' : 'src-pod', 'policy-not-enforced', `NetworkPolicies ${relevant.map(nsName).join(', ')} exist in the path's namespaces, but neither node's iptables/nft rules carry any NetworkPolicy rule: the CNI does not enforce them`);
+    warn(c, c.plan.dst ? 'dst-pod' : 'src-pod', 'policy-not-enforced', `NetworkPolicies ${relevant.map(nsName).join(', ')} exist in the path's namespaces, but neither node's iptables/nft rules carry any NetworkPolicy rule: the CNI does not enforce them (${cni.sentence})`);
   }
 }
 
