@@ -31,6 +31,8 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 3000');
+    // a wall re-probing for days rewrites pin states constantly: keep the WAL from staying large after checkpoints
+    this.db.pragma('journal_size_limit = 4194304');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS diagnoses (
         id TEXT PRIMARY KEY,
