@@ -94,7 +94,7 @@ const defs: ProbeDef[] = [
     where: 'pod',
     title: 'a bulk TCP download (large segments) over a connection that opens: stalls when big packets vanish',
     // The lab's listener answers GET /bytes/N with N bytes; any HTTP server answers with its own page.
-    argv: (a) => ['curl', '-s', '-o', '/dev/null', '-m', '3', '-w', '%{http_code} %{size_download} %{time_total}', `http://${need(a.ip, 'ip', 'tcp-bulk')}:${need(a.port, 'port', 'tcp-bulk')}/bytes/${need(a.size, 'size', 'tcp-bulk')}`],
+    argv: (a) => ['curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code} %{size_download} %{time_total}', `http://${need(a.ip, 'ip', 'tcp-bulk')}:${need(a.port, 'port', 'tcp-bulk')}/bytes/${need(a.size, 'size', 'tcp-bulk')}`],
     timeoutMs: 5000,
     maxBytes: 4096,
     reproduce: podReproduce,

@@ -163,6 +163,8 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string }[] {
 export const PING_SIZES = [56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472];
 /** Size of the bulk TCP download: dozens of full-size segments. */
 export const BULK_BYTES = 65536;
+/** ...and a response that fits in one packet. */
+export const SMALL_BYTES = 100;
 
 /**
  * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
@@ -306,7 +308,11 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       add({ probe: 'node-route-get', hop: 'src-node', where: 'node', node: src.node, args: { ip: dst.ip } });
       for (const size of PING_SIZES) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
       // When ICMP does not pass (a policy admits only the app's TCP port), big TCP segments still tell.
-      if (endpointPort) add({ probe: 'tcp-bulk', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, port: endpointPort, size: BULK_BYTES } });
+      // A small request beside the bulk one tells a stalled transfer from a server that does not speak HTTP.
+      if (endpointPort) {
+        add({ probe: 'tcp-bulk', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, port: endpointPort, size: SMALL_BYTES } });
+        add({ probe: 'tcp-bulk', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, port: endpointPort, size: BULK_BYTES } });
+      }
     }
     const dstP = { namespace: dst.namespace, name: dst.name };
     // On a hairpin path these are the source's own runs again (same keys): one run, two hops.

@@ -656,23 +656,32 @@ function judgeMtu(c: Ctx) {
 /** A connection that opens but whose bulk download stalls: big segments vanish on the path. */
 function judgeBulk(c: Ctx) {
   const { plan } = c;
-  const p = plan.probes.find((x) => x.probe === 'tcp-bulk');
-  const r = p ? c.runs.get(p.key) : undefined;
-  if (!p || !r || r.notRun || !plan.dst) return;
-  const [code, got, secs] = r.stdout.trim().split(/\s+/);
-  const opened = c.directConnect.get(`${p.args.ip}:${p.args.port}`) === 'open';
-  const s = `GET /bytes/${p.args.size} from ${p.args.ip}:${p.args.port}: ${r.exitCode === 0 ? `HTTP ${code}, ${got} bytes in ${secs} s` : r.exitCode === 28 ? `stalled: ${got ?? 0} bytes after ${secs ?? 3} s` : `curl exit ${r.exitCode}`}`;
-  finding(c, r, s);
+  const bulk = plan.probes.filter((x) => x.probe === 'tcp-bulk').sort((a, b) => (a.args.size ?? 0) - (b.args.size ?? 0));
+  if (bulk.length < 2 || !plan.dst) return;
+  const [small, big] = [bulk[0], bulk[bulk.length - 1]].map((p) => ({ p, r: c.runs.get(p.key) }));
+  if (!small.r || !big.r || small.r.notRun || big.r.notRun) return;
+  const read = (r: ProbeRun) => {
+    const [code, got, secs] = r.stdout.trim().split(/\s+/);
+    return { code: Number(code) || 0, got: Number(got) || 0, secs: Number(secs) || 0, exit: r.exitCode };
+  };
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
-  observe(c, hop, s);
-  if (r.exitCode === 28 && opened && Number(code) === 0) {
+  for (const x of [small, big]) {
+    const v = read(x.r!);
+    const s = `GET /bytes/${x.p.args.size} from ${x.p.args.ip}:${x.p.args.port}: ${v.exit === 0 ? `HTTP ${v.code}, ${v.got} bytes in ${v.secs} s` : v.exit === 28 ? `stalled: ${v.got} bytes after ${v.secs} s` : `curl exit ${v.exit}`}`;
+    finding(c, x.r, s);
+    observe(c, hop, s);
+  }
+  const sm = read(small.r);
+  const bg = read(big.r);
+  // Only a server that answered the one-packet request and then stalled on the bulk one says "big packets vanish".
+  if (sm.exit === 0 && sm.code > 0 && bg.exit === 28 && bg.got < (big.p.args.size ?? 0)) {
     const srcAddr = readIpLinks(one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))?.stdout ?? '');
     const podMtu = podInterface(srcAddr)?.mtu;
     const tun = [plan.src.node, plan.dst.node]
       .map((n) => ({ n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan') }))
       .filter((x) => x.t)
       .sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
-    problem(c, hop, 'mtu-blackhole', `a TCP connection to ${p.args.ip}:${p.args.port} opens, but a ${p.args.size}-byte download stalls after ${got ?? 0} bytes (ICMP does not pass here, so DF pings cannot size it)${tun && podMtu && tun.t!.mtu < podMtu ? `; tunnel MTU ${tun.t!.mtu} on ${tun.n} (${tun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD}) < pod MTU ${podMtu}` : ''}: full-size segments vanish without an ICMP error`);
+    problem(c, hop, 'mtu-blackhole', `over TCP to ${big.p.args.ip}:${big.p.args.port}, a ${small.p.args.size}-byte answer arrives but a ${big.p.args.size}-byte download stalls after ${bg.got} bytes (ICMP does not pass here, so DF pings cannot size it)${tun && podMtu && tun.t!.mtu < podMtu ? `; tunnel MTU ${tun.t!.mtu} on ${tun.n} (${tun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD}) < pod MTU ${podMtu}` : ''}: full-size segments vanish without an ICMP error`);
   }
 }
 
