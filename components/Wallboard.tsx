@@ -22,7 +22,7 @@ function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: strin
     >
       <div className="flex items-start justify-between gap-3">
         <div className="min-w-0">
-          <div className="break-all font-mono text-2xl font-semibold leading-snug text-slate-50" title={`${t.pin.from} → ${t.pin.to}`}>
+          <div className="font-mono text-2xl font-semibold leading-snug text-slate-50 [overflow-wrap:anywhere]" title={`${t.pin.from} → ${t.pin.to}`}>
             {t.pin.from} <span className="text-slate-500">→</span> {t.pin.to}
           </div>
           <div className="mt-0.5 text-sm text-slate-400">{t.pin.context ? `context ${t.pin.context}` : 'default context'}</div>

@@ -43,7 +43,7 @@ describe('layoutPath', () => {
 
   it('labels the overlay link between the groups and the Service VIP → endpoints', () => {
     const { nodes } = layoutPath(fixture.hops);
-    expect(nodes.find((n) => n.id === 'overlay')?.data).toMatchObject({ sub: 'VXLAN/UDP 4789 (flannel.1)' });
+    expect(nodes.find((n) => n.id === 'overlay')?.data).toMatchObject({ sub: 'VXLAN/UDP 4789' });
     const svc = nodes.find((n) => n.id === 'service');
     expect(svc?.data).toMatchObject({ sub: '10.96.0.50:80 → 10.244.2.2:8080, 10.244.1.3:8080' });
     const hostgw: Hop = { ...fixture.hops[5], details: { mode: 'host-gw' } };

@@ -86,13 +86,13 @@ export function hopSubLabel(hop: Hop): string {
   return '';
 }
 
-/** "VXLAN/UDP 4789 (flannel.1)" or "routed (host-gw)". */
+/** "VXLAN/UDP 4789" or "routed (host-gw)" — short enough for the box; the device is in the hop panel. */
 export function overlayLabel(hop: Hop): string {
   const d = hop.details ?? {};
   const mode = typeof d.mode === 'string' ? d.mode : '';
   if (mode === 'vxlan') {
     const port = typeof d.port === 'number' || typeof d.port === 'string' ? d.port : 4789;
-    return `VXLAN/UDP ${port}${typeof d.device === 'string' ? ` (${d.device})` : ''}`;
+    return `VXLAN/UDP ${port}`;
   }
   if (mode === 'host-gw' || mode === 'routed') return 'routed (host-gw)';
   return mode ? mode : 'overlay';
