@@ -47,7 +47,6 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await page.getByTestId('namespace').selectOption('shop');
     await page.getByTestId('from').fill('frontend-0');
     await page.getByTestId('to').fill(CROSS_NODE.to);
-    await page.screenshot({ path: join(SHOTS, 'new-diagnosis.png') });
     healthyId = await diagnoseViaForm(page, CROSS_NODE);
     // the plan draws every hop at once
     await expect(page.locator('[data-testid="path-graph"] [data-hop-id="dst-pod"]')).toBeVisible();
@@ -125,6 +124,11 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
   test('bad input gets an inline message: unknown pod, malformed target', async ({ page }) => {
     await page.goto('/');
     await page.getByTestId('namespace').selectOption('shop');
+    // the page as a user finds it mid-incident: recent diagnoses listed, a path typed in
+    await expect(page.getByRole('region', { name: 'Recent diagnoses' }).locator('li').first()).toBeVisible();
+    await page.getByTestId('from').fill('frontend-0');
+    await page.getByTestId('to').fill('backend.shop:80');
+    await page.screenshot({ path: join(SHOTS, 'new-diagnosis.png') });
     await page.getByTestId('from').fill('no-such-pod');
     await page.getByTestId('to').fill('backend:80');
     await page.getByTestId('diagnose').click();
@@ -182,6 +186,9 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
       await expect(tile).toHaveAttribute('data-cause', 'policy-denied', { timeout: 45_000 });
       await expect(tile.getByTestId('wall-change')).toContainText('NetworkPolicy shop/e2e-deny-backend');
       await page.screenshot({ path: join(SHOTS, 'wallboard.png') });
+      // the red tile links to a stored copy of the failing run
+      const href = await tile.getByRole('link', { name: 'evidence' }).getAttribute('href');
+      expect((await apiDiagnosis(href!.split('/d/')[1])).firstFailure?.cause).toBe('policy-denied');
     } finally {
       kubectl(['delete', 'networkpolicy', '-n', 'shop', 'e2e-deny-backend']);
     }

@@ -120,12 +120,17 @@ export class WallScheduler {
       const d = await diagnose({ from: p.from, to: p.to, ...(p.context ? { context: p.context } : {}) }, { kubeconfig: this.o.kubeconfig, context: p.context ?? this.o.context, id: `wall-${p.id}` });
       const objects = await this.objectsFor(d, p.context);
       next = foldProbe(prev, probeFromDiagnosis(d, objects, new Date().toISOString()));
-      // a tile that turns non-green keeps a permalink to the failing run (only on flips: the store stays small)
-      if (d.verdict !== 'reachable' && prev.current?.verdict !== d.verdict) {
-        const id = newId();
-        this.o.store.saveDiagnosis({ ...d, id }, 0);
-        next = { ...next, current: next.current ? { ...next.current, diagnosisId: id } : null };
+      // Wall runs are not stored (the store stays small): a tile links to evidence only while it is not green,
+      // through a copy of the failing run saved when the verdict flipped.
+      let evidenceId: string | undefined;
+      if (d.verdict !== 'reachable') {
+        if (prev.current?.verdict === d.verdict && prev.current.diagnosisId) evidenceId = prev.current.diagnosisId;
+        else {
+          evidenceId = newId();
+          this.o.store.saveDiagnosis({ ...d, id: evidenceId }, 0);
+        }
       }
+      next = { ...next, current: next.current ? { ...next.current, diagnosisId: evidenceId } : null };
     } catch (e) {
       const at = new Date().toISOString();
       next = foldProbe(prev, { at, verdict: 'undetermined', hops: prev.current?.hops.map((h) => ({ ...h, status: 'skip' as const })) ?? [], firstFailure: null, objects: prev.current?.objects ?? [], error: errorSentence(e) });
