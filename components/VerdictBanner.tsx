@@ -19,7 +19,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
       data-verdict={d.verdict}
       data-cause={ff?.cause ?? ''}
       aria-live="polite"
-      className={`min-h-[104px] rounded-xl border-l-8 px-5 py-3 ${look.banner}`}
+      className={`min-h-[136px] rounded-xl border-l-8 px-5 py-3 ${look.banner}`}
     >
       <div className="flex flex-wrap items-baseline gap-x-4">
         <h2 className="text-2xl font-bold">{look.word}</h2>
