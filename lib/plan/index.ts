@@ -282,6 +282,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     for (const d of dnsPods(snap)) {
       if (d.node === src.node) continue;
       add({ probe: 'node-route-get', hop: 'dns', where: 'node', node: src.node, args: { ip: d.ip } });
+      add({ probe: 'neigh', hop: 'dns', where: 'node', node: src.node, args: {} });
+      add({ probe: 'node-link', hop: 'dns', where: 'node', node: src.node, args: {} });
       if (d.node !== dst?.node) {
         add({ probe: 'iptables-save', hop: 'dns', where: 'node', node: d.node, args: {} });
         add({ probe: 'node-link', hop: 'dns', where: 'node', node: d.node, args: {} });

@@ -132,6 +132,16 @@ function explainDnsTimeout(c: Ctx) {
       finding(c, rg, s);
       extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node] });
     }
+    // The source node's neighbor entry for the DNS node's tunnel endpoint must carry that node's VTEP MAC.
+    const dnsTun = (readIpLinks(one(c.plan, c.runs, onNode(d.node, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan');
+    const vtep = dnsTun?.addrs.find((a) => a.family === 'inet')?.local;
+    const nrun = one(c.plan, c.runs, onNode(src, 'neigh'));
+    const entry = readNeigh(nrun?.stdout ?? '')?.find((n) => n.dst === vtep && n.lladdr);
+    if (tunnel && dnsTun?.address && entry?.lladdr && entry.lladdr.toLowerCase() !== dnsTun.address.toLowerCase()) {
+      const s = `${src}'s neighbor entry for ${d.node}'s tunnel endpoint ${vtep} says ${entry.lladdr}, but ${d.node}'s ${dnsTun.ifname} has MAC ${dnsTun.address}`;
+      finding(c, nrun, s);
+      extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: s, rank: RANK['neighbor-stale'], nodes: [src, d.node] });
+    }
     const ipt = one(c.plan, c.runs, onNode(d.node, 'iptables-save'));
     const hit = ipt?.stdout.split('\n').find((l) => /--dport 4789\b/.test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l));
     if (hit) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${d.node} drops tunnel traffic arriving on UDP 4789: \`${hit.trim()}\``, rank: RANK['overlay-blocked'], nodes: [d.node] });
