@@ -8,7 +8,7 @@ import { useGraphView } from './graphContext';
 
 export type HopFlowNode = Node<HopNodeData, 'hop'>;
 
-function HopNodeImpl({ data }: NodeProps<HopFlowNode>) {
+function HopNodeImpl({ data, width }: NodeProps<HopFlowNode>) {
   const view = useGraphView();
   const look = STATUS_LOOK[data.status];
   const selected = view.selected === data.hopId;
@@ -28,7 +28,8 @@ function HopNodeImpl({ data }: NodeProps<HopFlowNode>) {
           view.select(data.hopId);
         }
       }}
-      className={`nodrag relative flex h-[84px] w-[150px] cursor-pointer flex-col justify-between rounded-lg border-2 px-2.5 py-1.5 text-left shadow-sm transition-colors ${look.box} ${selected ? 'outline outline-2 outline-offset-2 outline-sky-500' : ''}`}
+      style={{ width: width ?? 150 }}
+      className={`nodrag relative flex h-[84px] cursor-pointer flex-col justify-between rounded-lg border-2 px-2.5 py-1.5 text-left shadow-sm transition-colors ${look.box} ${selected ? 'outline outline-2 outline-offset-2 outline-sky-500' : ''}`}
     >
       <Handle type="target" position={Position.Left} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" isConnectable={false} />
       <div className="flex items-center justify-between text-[10px] font-semibold uppercase tracking-wide opacity-80">

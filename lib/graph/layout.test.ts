@@ -50,6 +50,9 @@ describe('layoutPath', () => {
     expect(overlayLabel(hostgw)).toBe('routed (host-gw)');
     const none: Hop = { ...fixture.hops[2], details: { vip: '10.96.0.9:80', endpoints: [] } };
     expect(hopSubLabel(none)).toBe('10.96.0.9:80 → no endpoints');
+    const labelled: Hop = { ...fixture.hops[2], label: 'Service shop/backend 10.96.0.50:80' };
+    expect(hopSubLabel(labelled)).toBe('→ 10.244.2.2:8080, 10.244.1.3:8080');
+    expect(nodes.find((n) => n.id === 'service')?.width).toBeGreaterThan(nodes.find((n) => n.id === 'dns')!.width);
   });
 
   it('is deterministic and does not depend on statuses for positions', () => {

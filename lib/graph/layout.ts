@@ -5,6 +5,12 @@
 import type { Hop, HopId, HopStatus } from '../model';
 
 export const HOP_W = 150;
+/** the Service box is wider: it shows VIP:port → endpoints */
+export const SERVICE_W = 236;
+
+export function hopWidth(hop: Pick<Hop, 'kind'>): number {
+  return hop.kind === 'service' ? SERVICE_W : HOP_W;
+}
 export const HOP_H = 84;
 const GAP = 30; // between hop boxes
 const GROUP_PAD_X = 12;
@@ -79,7 +85,9 @@ export function hopSubLabel(hop: Hop): string {
     const eps = Array.isArray(d.endpoints) ? d.endpoints : [];
     if (!vip) return eps.length ? `→ ${eps.join(', ')}` : '';
     const shown = eps.slice(0, 2).join(', ') + (eps.length > 2 ? ` (+${eps.length - 2})` : '');
-    return eps.length ? `${vip} → ${shown}` : `${vip} → no endpoints`;
+    // the engine's label often carries the VIP already; then the box needs only where it leads
+    const head = hop.label.includes(vip) ? '' : `${vip} `;
+    return eps.length ? `${head}→ ${shown}` : `${head}→ no endpoints`;
   }
   if (hop.kind === 'overlay') return overlayLabel(hop);
   if (hop.kind === 'node' && typeof d.mode === 'string' && d.mode !== 'none') return `routing + ${d.mode} NAT`;
@@ -122,7 +130,7 @@ export function layoutPath(hops: Hop[]): PathLayout {
   const looseY = GROUP_PAD_TOP; // loose hops line up with the hops inside groups
   runs.forEach((run, i) => {
     if (run.node !== null) {
-      const w = GROUP_PAD_X * 2 + run.hops.length * HOP_W + (run.hops.length - 1) * GAP;
+      const w = GROUP_PAD_X * 2 + run.hops.reduce((sum, h) => sum + hopWidth(h), 0) + (run.hops.length - 1) * GAP;
       const gid = groupId(run.node, i);
       groups.push({
         id: gid,
@@ -135,13 +143,15 @@ export function layoutPath(hops: Hop[]): PathLayout {
         draggable: false,
         selectable: false,
       });
-      run.hops.forEach((hop, j) => {
-        hopNodes.push(hopNode(hop, { x: GROUP_PAD_X + j * (HOP_W + GAP), y: GROUP_PAD_TOP }, gid));
-      });
+      let hx = GROUP_PAD_X;
+      for (const hop of run.hops) {
+        hopNodes.push(hopNode(hop, { x: hx, y: GROUP_PAD_TOP }, gid));
+        hx += hopWidth(hop) + GAP;
+      }
       x += w + GAP;
     } else {
       hopNodes.push(hopNode(run.hops[0], { x, y: looseY }));
-      x += HOP_W + GAP;
+      x += hopWidth(run.hops[0]) + GAP;
     }
   });
 
@@ -171,7 +181,7 @@ function hopNode(hop: Hop, position: { x: number; y: number }, parentId?: string
     position,
     data: { hopId: hop.id, kind: hop.kind, label: hop.label, status: hop.status, sub: hopSubLabel(hop) },
     ...(parentId ? { parentId, extent: 'parent' as const } : {}),
-    width: HOP_W,
+    width: hopWidth(hop),
     height: HOP_H,
     draggable: false,
     selectable: true,
