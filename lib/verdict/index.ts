@@ -548,17 +548,16 @@ function judgeOverlay(c: Ctx) {
   }
   // Neighbor/FDB: each node's entry for the peer's tunnel endpoint must carry the peer's VTEP MAC.
   if (srcTun && dstTun) {
-    for (const [node, peerNode, peerTun, peerLinks] of [
-      [plan.src.node, dst.node, dstTun, dstLinks],
-      [dst.node, plan.src.node, srcTun, srcLinks],
+    for (const [node, peerNode, ownTun, peerTun] of [
+      [plan.src.node, dst.node, srcTun, dstTun],
+      [dst.node, plan.src.node, dstTun, srcTun],
     ] as const) {
       const peerVtep = peerTun.addrs.find((a) => a.family === 'inet')?.local;
       const peerIP = c.snap.nodes.find((n) => n.metadata?.name === peerNode)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
       const fdbRun = one(plan, c.runs, onNode(node, 'fdb'));
-      const neigh = readNeigh(neighRun?.stdout ?? '')?.find((n) => n.dst === peerVtep && n.dev === (node === plan.src.node ? srcTun : dstTun).ifname);
-      const fdb = readFdb(fdbRun?.stdout ?? '')?.filter((f) => f.ifname === (node === plan.src.node ? srcTun : dstTun).ifname && f.dst);
-      void peerLinks;
+      const neigh = readNeigh(neighRun?.stdout ?? '')?.find((n) => n.dst === peerVtep && n.dev === ownTun.ifname);
+      const fdb = readFdb(fdbRun?.stdout ?? '')?.filter((f) => f.ifname === ownTun.ifname && f.dst);
       if (neighRun && peerVtep && peerTun.address) {
         if (neigh?.lladdr && neigh.lladdr.toLowerCase() !== peerTun.address.toLowerCase()) {
           const s = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
@@ -842,6 +841,7 @@ export function judge(input: JudgeInput): Judgement {
     const probeEvidence = evidence.filter((e) => e.where !== 'api');
     let details = h.details;
     if (h.id === 'service' && c.serviceDetails) details = { ...details, ...c.serviceDetails };
+    if (h.id === 'service' && plan.dstChoice) details = { ...details, drawn: plan.dstChoice };
     if (h.id === 'overlay' && c.overlayDetails) details = { ...details, ...c.overlayDetails };
     if (probs.length) {
       const p = probs[0];
