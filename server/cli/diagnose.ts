@@ -6,7 +6,9 @@ import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
 
 export const DIAGNOSE_USAGE = `usage: packetwalk diagnose --from NS/POD --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE]
 
-  --from NS/POD        the pod the connection starts in (as kubectl plugin: -n NS and --from POD also work)
+  --from NS/POD        the pod the connection starts in (-n NS --from POD also works; as a kubectl
+                       plugin a bare POD takes the context's namespace)
+  -n, --namespace NS   namespace of a --from given without one
   --to TARGET          what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),
                        pod:NS/NAME:PORT, or IP:PORT
   --json               print exactly one Diagnosis object (JSON) on stdout
@@ -27,7 +29,7 @@ interface Args {
   help: boolean;
 }
 
-function parseArgs(argv: string[], plugin: boolean): Args | string {
+function parseArgs(argv: string[]): Args | string {
   const a: Args = { json: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -49,7 +51,6 @@ function parseArgs(argv: string[], plugin: boolean): Args | string {
         case '--image': a.image = need('--image'); break;
         case '-h': case '--help': a.help = true; break;
         case '-n': case '--namespace':
-          if (!plugin) return `${flag} is a kubectl plugin flag; write --from NS/POD`;
           a.namespace = need(flag);
           break;
         default:
@@ -99,7 +100,7 @@ export function exitCodeFor(d: Diagnosis): number {
 
 export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<number> {
   const plugin = !!opts.asKubectlPlugin;
-  const a = parseArgs(argv, plugin);
+  const a = parseArgs(argv);
   if (typeof a === 'string') {
     process.stderr.write(`packetwalk diagnose: ${a}\n\n${DIAGNOSE_USAGE}`);
     return 2;
@@ -115,7 +116,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
   const { diagnose, UsageError, ClusterError } = await import('../diagnose');
   try {
     let from = a.from;
-    if (!from.includes('/') && plugin) {
+    if (!from.includes('/') && (plugin || a.namespace)) {
       // Like kubectl: -n wins, else the context's namespace.
       const ns = a.namespace ?? (await import('../cluster/kubeconfig')).loadCluster({ ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.context ? { context: a.context } : {}) }).namespace;
       from = `${ns}/${from}`;
