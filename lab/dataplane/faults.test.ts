@@ -1,6 +1,7 @@
 // Every fault of the catalogue on the real dataplane (VXLAN, iptables kube-proxy): the healthy path
 // works, the fault breaks exactly what its catalogue line says (seen with the plain tools in the pods'
 // netns), and `fault clear` heals it. Then faults injected at `lab up` (lab file and --fault). Needs root.
+import { testInstance } from '../testInstance';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { DEFAULT_LAB_FILE, labDown, labUp } from './lab';
 import { dfPing, dig, httpGet, inPod, isRoot, tcpOk } from './testkit';
 import { run } from './sh';
 
-const INST = 'dpf';
+const INST = testInstance('dpf');
 const DIR = `/run/packetwalk/${INST}`;
 
 // A Service whose only endpoint is on worker-1, for hairpin (a pod reaching itself through its VIP).

@@ -1,6 +1,7 @@
 // The lab on the real dataplane: the default topology (plus pods that exercise the annotations) built
 // in network namespaces, proven with the plain tools run inside the pods' netns; then `lab down` must
 // leave the host exactly as it was. Needs root.
+import { testInstance } from '../testInstance';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { DEFAULT_LAB_FILE, labDown, labUp, preflight } from './lab';
 import { run } from './sh';
 import { dig, hostSnapshot, httpGet, inPod, isRoot, tcpOk, type HostSnapshot } from './testkit';
 
-const INST = 'dpt';
+const INST = testInstance('dpt');
+const BAD = testInstance('dpb'); // labs that must never get built
 const DIR = `/run/packetwalk/${INST}`;
 const mine = (n: string) => n.startsWith(`${INST}-`);
 
@@ -150,10 +152,10 @@ describe.skipIf(!isRoot())('lab up refuses bad input with exit 2 and builds noth
   ];
   for (const [what, text, re] of cases) {
     it(what, async () => {
-      process.env.PACKETWALK_LAB = 'dpb';
+      process.env.PACKETWALK_LAB = BAD;
       const file = join(dir, `${what.replace(/\W+/g, '-')}.yaml`);
       writeFileSync(file, text);
-      const before = await hostSnapshot((n) => n.startsWith('dpb-'));
+      const before = await hostSnapshot((n) => n.startsWith(`${BAD}-`));
       let stderr = '';
       const write = process.stderr.write.bind(process.stderr);
       process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
@@ -165,12 +167,12 @@ describe.skipIf(!isRoot())('lab up refuses bad input with exit 2 and builds noth
       }
       expect(code).toBe(2);
       expect(stderr).toMatch(re);
-      expect(existsSync('/run/packetwalk/dpb')).toBe(false);
-      expect(await hostSnapshot((n) => n.startsWith('dpb-'))).toEqual(before);
+      expect(existsSync(`/run/packetwalk/${BAD}`)).toBe(false);
+      expect(await hostSnapshot((n) => n.startsWith(`${BAD}-`))).toEqual(before);
     });
   }
   it('an unknown --fault or fault parameter', async () => {
-    process.env.PACKETWALK_LAB = 'dpb';
+    process.env.PACKETWALK_LAB = BAD;
     const write = process.stderr.write.bind(process.stderr);
     let stderr = '';
     process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
@@ -182,7 +184,7 @@ describe.skipIf(!isRoot())('lab up refuses bad input with exit 2 and builds noth
     }
     expect(stderr).toMatch(/fault mtu-blackhole has no parameter "size"/);
     expect(stderr).toMatch(/to=worker-7 is not another node of this lab; choose one of: worker-2/);
-    expect(existsSync('/run/packetwalk/dpb')).toBe(false);
+    expect(existsSync(`/run/packetwalk/${BAD}`)).toBe(false);
   });
 
   it('a missing system tool is named with its Debian package', () => {

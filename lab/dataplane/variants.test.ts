@@ -1,6 +1,7 @@
 // The other shape of the lab: host-gw routing, nftables kube-proxy, NetworkPolicy ignored (a flannel
 // cluster). Connectivity, DNS, unenforced policy, and the faults whose mechanism differs from VXLAN and
 // iptables. Needs root.
+import { testInstance } from '../testInstance';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { DEFAULT_LAB_FILE, labDown, labUp } from './lab';
 import { run } from './sh';
 import { dfPing, dig, httpGet, isRoot, tcpOk } from './testkit';
 
-const INST = 'dpv';
+const INST = testInstance('dpv');
 const DIR = `/run/packetwalk/${INST}`;
 
 describe.skipIf(!isRoot())('host-gw + nftables + NetworkPolicy ignored', () => {

@@ -1,9 +1,10 @@
 // The engine on the other dataplane: host-gw routing (no tunnel), nftables kube-proxy, and a CNI that
 // ignores NetworkPolicy (flannel-like). Same objects as diagnose.test.ts; one lab for the file.
+import { testInstance } from '../../lab/testInstance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, failingHops, outcome } from './diagnoseLab';
 
-const lab = new Lab('en3');
+const lab = new Lab(testInstance('en3'));
 
 beforeAll(async () => {
   await lab.up('mesh-hostgw-nftables.yaml');

@@ -1,11 +1,12 @@
 // The engine on a shape no other file uses: three nodes, nftables kube-proxy, an egress allow-list that
 // admits only DNS and the app's named port (so ICMP cannot size the MTU), a multi-port Service, a pod
 // with no listener, and faults that sit on the way to the cluster DNS rather than on the drawn path.
+import { testInstance } from '../../lab/testInstance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, failingHops, outcome } from './diagnoseLab';
 import { UsageError } from '../../server/diagnose';
 
-const lab = new Lab('en4');
+const lab = new Lab(testInstance('en4'));
 
 beforeAll(async () => {
   await lab.up('varied-3node-nftables.yaml');

@@ -1,6 +1,7 @@
 // The engine on the real lab (VXLAN, iptables kube-proxy, enforced NetworkPolicy): healthy paths, every
 // object-level mistake, every fault of the catalogue, warnings, config depth with the viewer kubeconfig,
 // reuse of debug containers over 20 runs, events, and bad input. One lab for the whole file.
+import { testInstance } from '../../lab/testInstance';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { Lab, cli, failingHops, outcome } from './diagnoseLab';
 import type { DiagnosisEvent } from '../../lib/events';
 import { UsageError } from '../../server/diagnose';
 
-const lab = new Lab('en2');
+const lab = new Lab(testInstance('en2'));
 
 beforeAll(async () => {
   await lab.up('mesh-vxlan-iptables.yaml');
