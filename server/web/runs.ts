@@ -8,14 +8,9 @@ import { applyEvent, type ClientToServerEvents, type DiagnosisEvent, type Server
 import type { Diagnosis, DiagnosisSpec } from '../../lib/model';
 import type { Store } from '../store';
 import { UsageError, ClusterError } from '../cluster/errors';
+// a type-only import: erased at run time, so the engine still loads lazily (engineDiagnose below)
+import type { DiagnoseOptions } from '../diagnose/index';
 
-export interface DiagnoseOptions {
-  kubeconfig?: string;
-  context?: string;
-  id?: string;
-  onEvent?: (ev: DiagnosisEvent) => void;
-  signal?: AbortSignal;
-}
 export type DiagnoseFn = (spec: DiagnosisSpec, opts: DiagnoseOptions) => Promise<Diagnosis>;
 
 /** The engine (issue 5), loaded when first needed so the server starts even while it is being built. */
