@@ -175,6 +175,15 @@ function ruleFromJson(exprs: J[], comment: string | undefined): NftRule {
   return rule;
 }
 
+/** The table `family name` of `tables`, made empty on first mention: the JSON and transaction forms may
+ * name a set, chain or rule before (or without) the table line itself. */
+function tableIn(tables: Map<string, NftTable>, family: string, name: string): NftTable {
+  const key = `${family} ${name}`;
+  let t = tables.get(key);
+  if (!t) { t = { family, name, sets: new Map(), chains: new Map() }; tables.set(key, t); }
+  return t;
+}
+
 export function parseNftJson(text: string): Result<NftRuleset, ParseError> {
   let doc: J;
   try {
@@ -184,12 +193,7 @@ export function parseNftJson(text: string): Result<NftRuleset, ParseError> {
   }
   if (!isObj(doc) || !Array.isArray(doc.nftables)) return err({ tool: TOOL, line: 0, expected: 'an object with an "nftables" array', got: text.slice(0, 80) });
   const tables = new Map<string, NftTable>();
-  const tableOf = (family: string, name: string): NftTable => {
-    const key = `${family} ${name}`;
-    let t = tables.get(key);
-    if (!t) { t = { family, name, sets: new Map(), chains: new Map() }; tables.set(key, t); }
-    return t;
-  };
+  const tableOf = (family: string, name: string) => tableIn(tables, family, name);
   for (const [i, item] of (doc.nftables as J[]).entries()) {
     if (!isObj(item)) return err({ tool: TOOL, line: 0, expected: `an object at nftables[${i}]` });
     if ('table' in item && isObj(item.table)) {
@@ -381,12 +385,7 @@ export function parseNftText(text: string): Result<NftRuleset, ParseError> {
 /** The `add table|set|map|chain|rule|element` transaction kube-proxy feeds to `nft -f`. */
 export function parseNftTransaction(text: string): Result<NftRuleset, ParseError> {
   const tables = new Map<string, NftTable>();
-  const tableOf = (family: string, name: string): NftTable => {
-    const key = `${family} ${name}`;
-    let t = tables.get(key);
-    if (!t) { t = { family, name, sets: new Map(), chains: new Map() }; tables.set(key, t); }
-    return t;
-  };
+  const tableOf = (family: string, name: string) => tableIn(tables, family, name);
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
