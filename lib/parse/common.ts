@@ -87,43 +87,31 @@ export class FieldReader {
     this.miss(key, 'array of strings');
     return [];
   }
-  optStr(key: string): string | undefined {
+  /** An optional field: absent is undefined, present must pass `is` or it is the problem. */
+  private opt<T>(key: string, is: (v: unknown) => v is T, type: string): T | undefined {
     const v = this.obj[key];
     if (v === undefined) return undefined;
-    if (typeof v === 'string') return v;
-    this.miss(key, 'string when present');
+    if (is(v)) return v;
+    this.miss(key, `${type} when present`);
     return undefined;
+  }
+  optStr(key: string): string | undefined {
+    return this.opt(key, (v): v is string => typeof v === 'string', 'string');
   }
   optNum(key: string): number | undefined {
-    const v = this.obj[key];
-    if (v === undefined) return undefined;
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    this.miss(key, 'number when present');
-    return undefined;
+    return this.opt(key, (v): v is number => typeof v === 'number' && Number.isFinite(v), 'number');
   }
   optBool(key: string): boolean | undefined {
-    const v = this.obj[key];
-    if (v === undefined) return undefined;
-    if (typeof v === 'boolean') return v;
-    this.miss(key, 'boolean when present');
-    return undefined;
+    return this.opt(key, (v): v is boolean => typeof v === 'boolean', 'boolean');
   }
   optStrs(key: string): string[] | undefined {
     return this.obj[key] === undefined ? undefined : this.strs(key);
   }
   optRecord(key: string): Record<string, unknown> | undefined {
-    const v = this.obj[key];
-    if (v === undefined) return undefined;
-    if (isRecord(v)) return v;
-    this.miss(key, 'object when present');
-    return undefined;
+    return this.opt(key, isRecord, 'object');
   }
   optArray(key: string): unknown[] | undefined {
-    const v = this.obj[key];
-    if (v === undefined) return undefined;
-    if (Array.isArray(v)) return v;
-    this.miss(key, 'array when present');
-    return undefined;
+    return this.opt(key, (v): v is unknown[] => Array.isArray(v), 'array');
   }
 }
 
