@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../server/diagnose';
+import { median } from './harness';
 
 const ROOT = join(import.meta.dirname, '..');
 const INSTANCE = 'enb';
@@ -13,10 +14,6 @@ const runs = Number(process.argv[2] ?? 15);
 const env = { ...process.env, PACKETWALK_LAB: INSTANCE };
 const lab = (...args: string[]) => execFileSync('node', [join(ROOT, 'bin', 'packetwalk.mjs'), 'lab', ...args], { env, encoding: 'utf8', timeout: 300_000 });
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function timeIt(from: string, to: string, kubeconfig: string, n: number, want: string) {
   const ms: number[] = [];

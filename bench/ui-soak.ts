@@ -2,29 +2,22 @@
 // Its own lab (instance `uisk`), `packetwalk serve` re-probing the pins as fast as the interval allows, one
 // Chromium tab on /wall; samples the server's RSS (/proc/<pid>/status VmRSS), the SQLite file size and the
 // number of cycles run. A wall left for hours must level off, not climb. Everything is torn down in finally.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ROOT, benchLab, numberFlag, tearDown, waitForHealth } from './harness';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'packetwalk.mjs');
-const LAB = 'uisk';
+const lab = benchLab('uisk');
 const PORT = 3195;
 const BASE = `http://127.0.0.1:${PORT}`;
 const argv = process.argv.slice(2);
-const flag = (n: string, d: number) => (argv.includes(`--${n}`) ? Number(argv[argv.indexOf(`--${n}`) + 1]) : d);
+const flag = (n: string, d: number) => numberFlag(argv, n, d);
 const MINUTES = flag('minutes', 4);
 const PINS = flag('pins', 4);
 const INTERVAL = flag('interval', 0.5);
 
-function lab(a: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, 'lab', ...a], { env: { ...process.env, PACKETWALK_LAB: LAB }, encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`lab ${a.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const size = (f: string) => {
   try {
@@ -39,18 +32,10 @@ async function main() {
   let server: ChildProcess | null = null;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   try {
-    const kubeconfig = lab(['up', '--config', join(ROOT, 'e2e', 'fixtures', 'lab.yaml')]).trim().split('\n').pop()!.trim();
+    const kubeconfig = lab.up(join(ROOT, 'e2e', 'fixtures', 'lab.yaml'));
     // the server itself, not a wrapper, so /proc/<pid> is its memory
     server = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'ui-soak-serve.ts'), String(PORT), kubeconfig, dataDir, String(INTERVAL)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${BASE}/api/health`)).ok) break;
-      } catch {
-        /* starting */
-      }
-      if (i > 240) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForHealth(BASE);
     const specs = [
       { from: 'shop/frontend-0', to: 'pod:shop/backend-0:8080' },
       { from: 'shop/frontend-0', to: 'backend.shop:80' },
@@ -87,17 +72,7 @@ async function main() {
       console.log(`${((Date.now() - t0) / 60000).toFixed(2)} | ${rssMb(server.pid!).toFixed(1)} | ${(heap.heapUsed / 2 ** 20).toFixed(1)} | ${(heap.external / 2 ** 20).toFixed(1)} | ${(db / 1024).toFixed(0)} | ${cycles}`);
     }
   } finally {
-    await browser.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server!.once('exit', r));
-    }
-    try {
-      lab(['down']);
-    } catch (e) {
-      console.error((e as Error).message);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+    await tearDown({ browser, server, lab, dataDir });
   }
 }
 

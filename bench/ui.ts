@@ -5,40 +5,25 @@
 //   2. the wallboard with --pins pinned paths: server CPU per refresh cycle (process.cpuUsage around one
 //      cycle, from GET /api/pins lastCycle) and the page's frame rate while tiles update.
 // Everything it starts is stopped in `finally` (server, lab down, data dir).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { BIN, ROOT, benchLab, median, numberFlag, tearDown, waitForHealth } from './harness';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'packetwalk.mjs');
-const LAB = 'uibn'; // lab instance names are 1-6 characters
+const lab = benchLab('uibn'); // lab instance names are 1-6 characters
 const PORT = 3197;
 const BASE = `http://127.0.0.1:${PORT}`;
 const args = process.argv.slice(2);
-const flag = (n: string, d: number) => {
-  const i = args.indexOf(`--${n}`);
-  return i >= 0 ? Number(args[i + 1]) : d;
-};
+const flag = (n: string, d: number) => numberFlag(args, n, d);
 const RUNS = flag('runs', 7);
 const PINS = flag('pins', 50);
 const WALL_INTERVAL_S = flag('wall-interval', 5);
 
-function lab(a: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'lab', ...a], { env: { ...process.env, PACKETWALK_LAB: LAB }, encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`lab ${a.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
 // tsx (esbuild keepNames) wraps named functions in __name(); page.evaluate ships them to the page as text
 const NAME_SHIM = 'window.__name = (f) => f;';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
 
 async function main() {
@@ -46,17 +31,9 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'pw-uibench-'));
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
   try {
-    const kubeconfig = lab(['up', '--config', join(ROOT, 'e2e', 'fixtures', 'lab.yaml')]).trim().split('\n').pop()!.trim();
+    const kubeconfig = lab.up(join(ROOT, 'e2e', 'fixtures', 'lab.yaml'));
     server = spawn(process.execPath, [BIN, 'serve', '--port', String(PORT), '--kubeconfig', kubeconfig, '--data-dir', dataDir, '--wall-interval', String(WALL_INTERVAL_S)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${BASE}/api/health`)).ok) break;
-      } catch {
-        /* starting */
-      }
-      if (i > 240) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForHealth(BASE);
 
     // ---- 1. click → plan drawn → last hop coloured ----
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -149,17 +126,7 @@ async function main() {
     for (const c of cycles) console.log(`  refresh cycle: ${c.wallMs.toFixed(0)} ms wall, server CPU ${(c.cpuUserMs + c.cpuSystemMs).toFixed(0)} ms (user ${c.cpuUserMs.toFixed(0)} + sys ${c.cpuSystemMs.toFixed(0)}) = ${((c.cpuUserMs + c.cpuSystemMs) / c.pins).toFixed(1)} ms per pin`);
     console.log(`  page frame rate while the wall runs: ${fpsSamples.map((f) => f.toFixed(1)).join(', ')} fps (5 s windows)`);
   } finally {
-    await browser.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server!.once('exit', r));
-    }
-    try {
-      lab(['down']);
-    } catch (e) {
-      console.error((e as Error).message);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+    await tearDown({ browser, server, lab, dataDir });
   }
 }
 
