@@ -13,9 +13,10 @@ import { parseIptablesSave } from '../parse/iptablesSave';
 import { parseNft, findNftTable } from '../parse/nft';
 import { parseIpvsadm } from '../parse/ipvsadm';
 import {
-  readBridgeLinks, readConnect, readDig, readFdb, readIpLinks, readListeners, readNeigh, readPing, readResolvConf, readRouteGet, readSysctl,
-  type ConnectOutcome, type IpLink,
-} from './read';
+  digAddresses, listenerOnPort, parseBridgeFdb, parseBridgeLink, parseConntrackStats, parseDig, parseIpAddr, parseIpNeigh, parseIpRouteGet, parseNc, parsePing,
+  parseResolvConf, parseSs, parseSysctl, sysctlNumber, type IpLink, type ResolvConf, type RouteGet,
+} from '../parse';
+import { connectOutcome, connectText, parseRun, pingOutcome, podInterface, unreadableFinding, type ConnectOutcome, type Parser } from './read';
 
 /** One probe as it ran (or why it could not). */
 export interface ProbeRun {
@@ -91,6 +92,39 @@ interface Ctx {
   directConnect: Map<string, ConnectOutcome>;
   serviceDetails?: Record<string, string>;
   overlayDetails?: Record<string, string | number>;
+  /** probe keys whose output no parser could read: never evidence for a pass */
+  unreadable: Set<string>;
+}
+
+/** A run's output through its lib/parse parser; a ParseError becomes the run's finding ("could not be read"). */
+function read<T>(c: Ctx, r: ProbeRun | undefined, parse: Parser<T>, opts: { supplementary?: boolean } = {}): T | undefined {
+  if (!r) return undefined;
+  const res = parseRun(r, parse);
+  if (res.ok) return res.value;
+  // A supplementary probe (extra figures beside a readable main one) cannot turn its hop's result.
+  if (!opts.supplementary) c.unreadable.add(r.key);
+  c.findings.set(r.key, unreadableFinding(res.error));
+  return undefined;
+}
+/** `ip -j [-d] addr show`: the links, or undefined when the output was unreadable or the tool refused. */
+function links(c: Ctx, r: ProbeRun | undefined): IpLink[] | undefined {
+  const v = read(c, r, parseIpAddr);
+  return v && !v.error ? v.entries : undefined;
+}
+/** What a refused `ip route get` means, measured on this kernel (lib/parse/fixtures/ip-route-get). */
+const REFUSED_ROUTE: Record<'no-route' | 'unreachable-route' | 'blackhole-route' | 'prohibit-route' | 'other', string> = {
+  'no-route': 'the pod lacks its default route',
+  'unreachable-route': 'an "unreachable" route in the pod matches it',
+  'blackhole-route': 'a "blackhole" route in the pod matches it',
+  'prohibit-route': 'a "prohibit" route in the pod matches it',
+  other: 'the kernel refused the route lookup',
+};
+function routeText(r: RouteGet & { outcome: 'route' }): string {
+  const x = r.route;
+  return `${x.gateway ? `via ${x.gateway} ` : ''}dev ${x.dev ?? '?'}${x.prefsrc ? ` src ${x.prefsrc}` : ''}${x.mtu ? ` (cached path MTU ${x.mtu}${x.expires !== undefined ? `, expires in ${x.expires} s` : ''})` : ''}`;
+}
+function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
+  return read(c, r, parseResolvConf);
 }
 
 function observe(c: Ctx, hop: HopId, s: string) {
@@ -123,20 +157,20 @@ function explainDnsTimeout(c: Ctx) {
   const extra: Problem[] = [];
   for (const d of pods) {
     const rg = one(c.plan, c.runs, onNode(src, 'node-route-get', d.ip));
-    const r = rg ? readRouteGet(rg.stdout) : null;
-    const links = readIpLinks(one(c.plan, c.runs, onNode(src, 'node-link'))?.stdout ?? '') ?? [];
-    const tunnel = links.find((l) => l.kind === 'vxlan');
+    const got = read(c, rg, parseIpRouteGet);
+    const r = got?.outcome === 'route' ? got.route : undefined;
+    const tunnel = (links(c, one(c.plan, c.runs, onNode(src, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan');
     const peerIP = c.snap.nodes.find((n) => n.metadata?.name === d.node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    if (rg && (!r || (!(tunnel && r.dev === tunnel.ifname) && r.gateway !== peerIP))) {
-      const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}` : 'is unreachable'}`;
+    if (got && (!r || (!(tunnel && r.dev === tunnel.ifname) && r.gateway !== peerIP))) {
+      const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
       finding(c, rg, s);
       extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node] });
     }
     // The source node's neighbor entry for the DNS node's tunnel endpoint must carry that node's VTEP MAC.
-    const dnsTun = (readIpLinks(one(c.plan, c.runs, onNode(d.node, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan');
-    const vtep = dnsTun?.addrs.find((a) => a.family === 'inet')?.local;
+    const dnsTun = (links(c, one(c.plan, c.runs, onNode(d.node, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan');
+    const vtep = dnsTun?.addresses.find((a) => a.family === 'inet')?.local;
     const nrun = one(c.plan, c.runs, onNode(src, 'neigh'));
-    const entry = readNeigh(nrun?.stdout ?? '')?.find((n) => n.dst === vtep && n.lladdr);
+    const entry = read(c, nrun, parseIpNeigh)?.entries.find((n) => n.dst === vtep && n.lladdr);
     if (tunnel && dnsTun?.address && entry?.lladdr && entry.lladdr.toLowerCase() !== dnsTun.address.toLowerCase()) {
       const s = `${src}'s neighbor entry for ${d.node}'s tunnel endpoint ${vtep} says ${entry.lladdr}, but ${d.node}'s ${dnsTun.ifname} has MAC ${dnsTun.address}`;
       finding(c, nrun, s);
@@ -160,19 +194,16 @@ function finding(c: Ctx, r: ProbeRun | undefined, s: string) {
 
 // ------------------------------------------------------------------ src-pod / dst-pod network ----
 
-function podInterface(links: IpLink[] | null): IpLink | undefined {
-  return links?.find((l) => l.ifname === 'eth0') ?? links?.find((l) => l.ifname !== 'lo' && l.addrs.some((a) => a.family === 'inet'));
-}
-
 function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, ip: string, toward: string | undefined) {
   const addr = one(c.plan, c.runs, onPod(ns, name, 'addr'));
-  if (addr) {
-    const eth = podInterface(readIpLinks(addr.stdout));
+  const addrLinks = links(c, addr);
+  if (addr && addrLinks) {
+    const eth = podInterface(addrLinks);
     if (!eth) {
       finding(c, addr, 'no interface with an IPv4 address besides lo');
       problem(c, hop, 'pod-network', `${ns}/${name} has no network interface with an address (only lo)`);
     } else {
-      const v4 = eth.addrs.find((a) => a.family === 'inet');
+      const v4 = eth.addresses.find((a) => a.family === 'inet');
       const up = eth.flags.includes('UP');
       const s = `${eth.ifname} ${up ? 'up' : 'DOWN'}${eth.operstate && eth.operstate !== 'UP' ? ` (${eth.operstate})` : ''}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
       finding(c, addr, s);
@@ -185,14 +216,14 @@ function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: s
   if (toward) {
     const rg = one(c.plan, c.runs, onPod(ns, name, 'route-get', toward));
     if (rg) {
-      const r = readRouteGet(rg.stdout);
-      if (!r) {
-        const why = (rg.stderr.trim().split('\n')[0] || 'no route').replace(/^RTNETLINK answers: /, '');
+      const r = read(c, rg, parseIpRouteGet);
+      if (r?.outcome === 'refused') {
+        const why = r.error.message.replace(/^RTNETLINK answers: /, '');
         finding(c, rg, `no route to ${toward}: ${why}`);
         observe(c, hop, `no route to ${toward} (${why})`);
-        problem(c, hop, 'pod-network', `${ns}/${name} has no route to ${toward}: "${why}" — the pod lacks its default route`);
-      } else {
-        const s = `to ${toward}: ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}${r.prefsrc ? ` src ${r.prefsrc}` : ''}`;
+        problem(c, hop, 'pod-network', `${ns}/${name} has no route to ${toward}: "${why}" — ${REFUSED_ROUTE[r.meaning]}`);
+      } else if (r) {
+        const s = `to ${toward}: ${routeText(r)}`;
         finding(c, rg, s);
         observe(c, hop, s);
       }
@@ -206,10 +237,10 @@ function hostVeth(c: Ctx, ns: string, name: string, node: string): { veth?: IpLi
   const addr = one(c.plan, c.runs, onPod(ns, name, 'addr'));
   const nl = one(c.plan, c.runs, onNode(node, 'node-link'));
   if (!nl) return {};
-  const nodeLinks = readIpLinks(nl.stdout) ?? [];
-  const eth = addr ? podInterface(readIpLinks(addr.stdout)) : undefined;
+  const nodeLinks = links(c, nl) ?? [];
+  const eth = addr ? podInterface(links(c, addr)) : undefined;
   // The pod's eth0 names its peer's ifindex in the node's netns (eth0@ifN): the host-side veth.
-  const veth = eth?.link_index !== undefined ? nodeLinks.find((l) => l.ifindex === eth.link_index) : undefined;
+  const veth = eth?.linkIndex !== undefined ? nodeLinks.find((l) => l.ifindex === eth.linkIndex) : undefined;
   return { veth, nodeLinks, run: nl };
 }
 
@@ -233,7 +264,7 @@ function judgeHairpin(c: Ctx) {
   const { veth } = hostVeth(c, plan.src.namespace, plan.src.name, plan.src.node);
   const bl = one(plan, c.runs, onNode(plan.src.node, 'bridge-link'));
   if (!veth || !bl) return;
-  const port = readBridgeLinks(bl.stdout)?.find((p) => p.ifname === veth.ifname);
+  const port = read(c, bl, parseBridgeLink)?.entries.find((p) => p.ifname === veth.ifname);
   if (port?.hairpin === undefined) return;
   const s = `bridge port ${veth.ifname}: hairpin ${port.hairpin ? 'on' : 'off'}`;
   finding(c, bl, s);
@@ -255,13 +286,19 @@ function judgeDns(c: Ctx) {
   if (!name) return;
   const rc = one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'resolv-conf'));
   let candidates = name.candidates;
-  if (rc) {
-    const conf = readResolvConf(rc.stdout);
-    candidates = candidateNames(name.name, conf.search, conf.ndots);
-    finding(c, rc, `nameserver ${conf.nameservers.join(', ') || 'none'}; search ${conf.search.join(' ') || '(none)'}; ndots ${conf.ndots}`);
+  // A resolv.conf that could not be read (missing, cut) leaves the planned candidates: never an empty config.
+  const conf = resolvConf(c, rc);
+  if (rc && conf) {
+    candidates = candidateNames(name.name, conf.search, conf.options.ndots);
+    finding(c, rc, `nameserver ${conf.nameservers.join(', ') || 'none'}; search ${conf.search.join(' ') || '(none)'}; ndots ${conf.options.ndots}`);
   }
-  const digs = candidates.map((cand) => ({ cand, run: one(plan, c.runs, (p) => p.probe === 'dig' && p.args.name === cand) }));
-  const ran = digs.filter((d) => d.run);
+  const resolver = conf?.nameservers.join(', ') ?? '';
+  const digs = candidates.map((cand) => {
+    const run = one(plan, c.runs, (p) => p.probe === 'dig' && p.args.name === cand);
+    return { cand, run, dig: read(c, run, parseDig) };
+  });
+  // Only readable answers count: an unreadable dig is neither an answer nor a timeout.
+  const ran = digs.filter((d) => d.dig);
   const vip = plan.service?.vip;
   if (ran.length === 0) {
     if (name.matched) observe(c, 'dns', `objects: ${name.matched.fqdn} is Service ${name.matched.service}`);
@@ -276,38 +313,50 @@ function judgeDns(c: Ctx) {
   let timeouts = 0;
   let silentWhy: string | undefined;
   for (const [i, d] of digs.entries()) {
-    if (!d.run) continue;
-    const r = readDig(d.run.stdout, d.run.exitCode, d.run.stderr);
-    const line = r.noResponse ? `${d.cand}: no answer (${r.noResponse === 'timeout' ? 'timed out' : r.noResponse})` : `${d.cand}: ${r.status ?? '?'}${r.answers.length ? ` ${r.answers.join(',')}` : ''}${r.queryMs !== undefined ? ` in ${r.queryMs} ms` : ''}${r.server ? ` from ${r.server}` : ''}`;
+    const r = d.dig;
+    if (!r || !d.run) continue;
+    let line: string;
+    if (r.outcome === 'no-response') {
+      line = `${d.cand}: no answer (${NO_RESPONSE[r.reason]})`;
+      timeouts++;
+      if (r.reason !== 'timeout') silentWhy = NO_RESPONSE[r.reason];
+    } else {
+      const addrs = digAddresses(r);
+      line = `${d.cand}: ${r.rcode}${addrs.length ? ` ${addrs.join(',')}` : ''}${r.queryTimeMs !== undefined ? ` in ${r.queryTimeMs} ms` : ''}${r.server ? ` from ${r.server.address}` : ''}`;
+      if (resolvedAt < 0 && r.rcode === 'NOERROR' && addrs.length) {
+        resolvedAt = i;
+        answer = addrs;
+      }
+    }
     finding(c, d.run, line);
     lines.push(line);
-    if (r.noResponse) {
-      timeouts++;
-      if (r.noResponse !== 'timeout') silentWhy = r.noResponse;
-    }
-    if (resolvedAt < 0 && r.status === 'NOERROR' && r.answers.length) {
-      resolvedAt = i;
-      answer = r.answers;
-    }
   }
   observe(c, 'dns', lines.join('; '));
   if (resolvedAt >= 0) {
     if (vip && !answer.includes(vip)) problem(c, 'dns', 'dns-wrong-answer', `${candidates[resolvedAt]} resolves to ${answer.join(', ')}, but Service ${plan.service?.key} has ClusterIP ${vip}`);
     if (resolvedAt > 0) {
       const queries = queryCount(candidates, resolvedAt);
-      warn(c, 'dns', 'ndots-amplification', `"${name.name}" has fewer than ${readResolvConf(rc?.stdout ?? '').ndots || 5} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${candidates.slice(0, resolvedAt).join(', ')}): ${queries} queries (A and AAAA each) for one lookup`);
+      warn(c, 'dns', 'ndots-amplification', `"${name.name}" has fewer than ${conf?.options.ndots ?? 5} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${candidates.slice(0, resolvedAt).join(', ')}): ${queries} queries (A and AAAA each) for one lookup`);
     }
     return;
   }
   if (timeouts > 0 && timeouts === ran.length) {
     const why = dnsPolicyDenial(c);
     if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
-    else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${rc ? readResolvConf(rc.stdout).nameservers.join(', ') : ''}: ${silentWhy} from the pod`);
-    else problem(c, 'dns', 'dns-timeout', `the resolver ${rc ? readResolvConf(rc.stdout).nameservers.join(', ') : ''} answered none of ${ran.length} queries (each waited 2 s): cluster DNS is not answering`);
+    else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
+    else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} answered none of ${ran.length} queries (each waited 2 s): cluster DNS is not answering`);
     return;
   }
   problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`);
 }
+
+/** dig's "no servers could be reached" reasons, in words. */
+const NO_RESPONSE: Record<'timeout' | 'network-unreachable' | 'connection-refused' | 'other', string> = {
+  timeout: 'timed out',
+  'network-unreachable': 'the network is unreachable',
+  'connection-refused': 'connection refused',
+  other: 'no server could be reached',
+};
 
 function isClusterName(n: string, domain: string) {
   return n.endsWith(`.${domain}`) || n.endsWith(`.${domain}.`) || /\.svc$/.test(n);
@@ -466,25 +515,26 @@ function judgePolicyEnforcement(c: Ctx) {
 function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string | undefined) {
   const rg = one(c.plan, c.runs, onNode(node, 'node-route-get', toward));
   if (!rg) return;
-  const r = readRouteGet(rg.stdout);
-  const links = readIpLinks(one(c.plan, c.runs, onNode(node, 'node-link'))?.stdout ?? '') ?? [];
-  const tunnel = links.find((l) => l.kind === 'vxlan');
+  const got = read(c, rg, parseIpRouteGet);
+  if (!got) return;
+  const tunnel = (links(c, one(c.plan, c.runs, onNode(node, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan');
   const peer = c.snap.nodes.find((n) => n.metadata?.name === towardNode);
   const peerIPs = (peer?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
-  if (!r) {
-    const why = (rg.stderr.trim() || 'no route').replace(/^RTNETLINK answers: /, '');
+  if (got.outcome === 'refused') {
+    const why = got.error.message.replace(/^RTNETLINK answers: /, '');
     finding(c, rg, `no route to ${toward}: ${why}`);
-    problem(c, hop, 'node-route', `${node} has no route to ${toward}${towardNode ? ` (pod CIDR of ${towardNode})` : ''}: "${why}"`, [node, ...(towardNode ? [towardNode] : [])]);
+    problem(c, hop, 'node-route', `${node} has no route to ${toward}${towardNode ? ` (pod CIDR of ${towardNode})` : ''}: "${why}"${got.meaning !== 'no-route' ? ` — ${REFUSED_ROUTE[got.meaning].replace(' in the pod', ` on ${node}`)}` : ''}`, [node, ...(towardNode ? [towardNode] : [])]);
     return;
   }
-  const s = `${node} → ${toward}: ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}`;
+  const r = got.route;
+  const s = `${node} → ${toward}: ${routeText(got)}`;
   finding(c, rg, s);
   observe(c, hop, s);
   if (!towardNode || towardNode === node) return;
   const viaTunnel = tunnel && r.dev === tunnel.ifname;
   const viaPeer = r.gateway !== undefined && peerIPs.includes(r.gateway);
   if (!viaTunnel && !viaPeer) {
-    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev} (the default route), not through ${tunnel ? tunnel.ifname : `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode]);
+    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'} (the default route), not through ${tunnel ? tunnel.ifname : `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode]);
   }
 }
 
@@ -519,17 +569,25 @@ function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node', node: string, port:
   }
 }
 
+/** nf_conntrack_count against nf_conntrack_max on a node of the path; `conntrack -S` counters beside them. */
 function judgeConntrack(c: Ctx, hop: 'src-node' | 'dst-node', node: string) {
   const r = one(c.plan, c.runs, onNode(node, 'sysctl'));
-  if (!r) return;
-  const s = readSysctl(r.stdout);
-  const count = Number(s['net.netfilter.nf_conntrack_count']);
-  const max = Number(s['net.netfilter.nf_conntrack_max']);
-  if (max > 0 && Number.isFinite(count)) {
-    const pct = Math.round((count / max) * 1000) / 10;
-    finding(c, r, `conntrack ${count}/${max} (${pct}%)`);
-    if (count / max > 0.8) warn(c, hop, 'conntrack-pressure', `${node}: nf_conntrack_count ${count} of nf_conntrack_max ${max} (${pct}%, above 80%)`);
+  const s = read(c, r, parseSysctl);
+  if (!r || !s) return;
+  const count = sysctlNumber(s, 'net.netfilter.nf_conntrack_count');
+  const max = sysctlNumber(s, 'net.netfilter.nf_conntrack_max');
+  if (count === undefined || max === undefined || max <= 0) {
+    finding(c, r, `conntrack usage unknown: ${s.missing.length ? `${s.missing.join(', ')} not present (nf_conntrack not loaded in this namespace)` : 'no count/max printed'}`);
+    return;
   }
+  const pct = Math.round((count / max) * 1000) / 10;
+  const statsRun = one(c.plan, c.runs, onNode(node, 'conntrack-stats'));
+  const stats = read(c, statsRun, parseConntrackStats, { supplementary: true });
+  const counters = stats ? ['drop', 'early_drop', 'insert_failed'].filter((k) => stats.total[k] !== undefined).map((k) => `${k} ${stats.total[k]}`).join(', ') : '';
+  if (stats) finding(c, statsRun, `conntrack -S totals: ${Object.entries(stats.total).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  finding(c, r, `conntrack ${count}/${max} (${pct}%)`);
+  observe(c, hop, `conntrack ${count} of ${max} entries (${pct}%) on ${node}`);
+  if (count / max > 0.8) warn(c, hop, 'conntrack-pressure', `${node}: nf_conntrack_count ${count} of nf_conntrack_max ${max} (${pct}%, above 80%)${counters ? `; conntrack -S: ${counters}` : ''} — new connections are dropped once the table is full`);
 }
 
 // ------------------------------------------------------------------ overlay ----
@@ -538,13 +596,13 @@ function judgeOverlay(c: Ctx) {
   const { plan } = c;
   const dst = plan.dst;
   if (!dst || plan.sameNode) return;
-  const srcLinks = readIpLinks(one(plan, c.runs, onNode(plan.src.node, 'node-link'))?.stdout ?? '') ?? [];
-  const dstLinks = readIpLinks(one(plan, c.runs, onNode(dst.node, 'node-link'))?.stdout ?? '') ?? [];
+  const srcLinks = links(c, one(plan, c.runs, onNode(plan.src.node, 'node-link'))) ?? [];
+  const dstLinks = links(c, one(plan, c.runs, onNode(dst.node, 'node-link'))) ?? [];
   const srcTun = srcLinks.find((l) => l.kind === 'vxlan');
   const dstTun = dstLinks.find((l) => l.kind === 'vxlan');
   if (srcLinks.length || dstLinks.length) {
-    c.overlayDetails = srcTun ? { mode: 'vxlan', port: srcTun.vxlanPort ?? 4789, device: srcTun.ifname, mtu: srcTun.mtu } : { mode: 'host-gw' };
-    observe(c, 'overlay', srcTun ? `VXLAN ${srcTun.ifname} (UDP ${srcTun.vxlanPort ?? 4789}), mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}` : 'routed (host-gw): no tunnel device');
+    c.overlayDetails = srcTun ? { mode: 'vxlan', port: srcTun.vxlan?.port ?? 4789, device: srcTun.ifname, mtu: srcTun.mtu } : { mode: 'host-gw' };
+    observe(c, 'overlay', srcTun ? `VXLAN ${srcTun.ifname} (UDP ${srcTun.vxlan?.port ?? 4789}), mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}` : 'routed (host-gw): no tunnel device');
   }
   // Neighbor/FDB: each node's entry for the peer's tunnel endpoint must carry the peer's VTEP MAC.
   if (srcTun && dstTun) {
@@ -552,12 +610,12 @@ function judgeOverlay(c: Ctx) {
       [plan.src.node, dst.node, srcTun, dstTun],
       [dst.node, plan.src.node, dstTun, srcTun],
     ] as const) {
-      const peerVtep = peerTun.addrs.find((a) => a.family === 'inet')?.local;
+      const peerVtep = peerTun.addresses.find((a) => a.family === 'inet')?.local;
       const peerIP = c.snap.nodes.find((n) => n.metadata?.name === peerNode)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
       const fdbRun = one(plan, c.runs, onNode(node, 'fdb'));
-      const neigh = readNeigh(neighRun?.stdout ?? '')?.find((n) => n.dst === peerVtep && n.dev === ownTun.ifname);
-      const fdb = readFdb(fdbRun?.stdout ?? '')?.filter((f) => f.ifname === ownTun.ifname && f.dst);
+      const neigh = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerVtep && n.dev === ownTun.ifname);
+      const fdb = read(c, fdbRun, parseBridgeFdb)?.entries.filter((f) => f.ifname === ownTun.ifname && f.dst);
       if (neighRun && peerVtep && peerTun.address) {
         if (neigh?.lladdr && neigh.lladdr.toLowerCase() !== peerTun.address.toLowerCase()) {
           const s = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
@@ -586,9 +644,9 @@ function judgeOverlay(c: Ctx) {
       [dst.node, plan.src.node, srcLinks],
     ] as const) {
       const peerIP = c.snap.nodes.find((n) => n.metadata?.name === peerNode)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-      const peerLink = peerLinks.find((l) => l.addrs.some((a) => a.local === peerIP));
+      const peerLink = peerLinks.find((l) => l.addresses.some((a) => a.local === peerIP));
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
-      const entry = readNeigh(neighRun?.stdout ?? '')?.find((n) => n.dst === peerIP && n.lladdr);
+      const entry = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerIP && n.lladdr);
       if (!neighRun || !peerLink?.address || !entry?.lladdr) continue;
       if (entry.lladdr.toLowerCase() !== peerLink.address.toLowerCase()) {
         const s = `${node}'s neighbor entry for ${peerNode} (${peerIP}) says ${entry.lladdr}, but ${peerNode}'s ${peerLink.ifname} has MAC ${peerLink.address}`;
@@ -599,7 +657,7 @@ function judgeOverlay(c: Ctx) {
   }
   // Overlay drop: tunnel packets arriving at a node are filtered (UDP to the VXLAN port).
   if (srcTun) {
-    const port = srcTun.vxlanPort ?? 4789;
+    const port = srcTun.vxlan?.port ?? 4789;
     for (const node of [dst.node, plan.src.node]) {
       for (const probe of ['iptables-save', 'nft-ruleset']) {
         const r = one(plan, c.runs, onNode(node, probe));
@@ -625,8 +683,13 @@ function judgeMtu(c: Ctx) {
     .filter((x): x is { size: number; run: ProbeRun } => !!x.run && !x.run.notRun)
     .sort((a, b) => a.size - b.size);
   if (!pings.length) return;
-  const res = pings.map((p) => ({ ...p, r: readPing(p.run.stdout, p.run.stderr, p.run.exitCode) }));
-  for (const x of res) finding(c, x.run, `${x.size} bytes DF: ${x.r.outcome}${x.r.mtu ? ` (mtu ${x.r.mtu})` : ''}`);
+  // Unreadable pings are left out: they prove neither a reply nor silence.
+  const res = pings.flatMap((p) => {
+    const parsed = read(c, p.run, parsePing);
+    return parsed ? [{ ...p, r: pingOutcome(parsed) }] : [];
+  });
+  if (!res.length) return;
+  for (const x of res) finding(c, x.run, `${x.size} bytes DF: ${x.r.outcome}${x.r.mtu ? ` (mtu ${x.r.mtu})` : ''}${x.r.icmp ? ` (${x.r.icmp})` : ''}`);
   const small = res[0];
   if (small.r.outcome !== 'reply') {
     // ICMP itself does not pass (e.g. a policy admits only the app's TCP port): ask TCP instead.
@@ -637,17 +700,17 @@ function judgeMtu(c: Ctx) {
   const largest = passed[passed.length - 1];
   const firstBad = res.find((x) => x.size > largest.size);
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
-  const srcAddr = readIpLinks(one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))?.stdout ?? '');
+  const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
   const podMtu = podInterface(srcAddr)?.mtu;
-  const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan') })).filter((x) => x.t);
+  const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan') })).filter((x) => x.t);
   // host-gw has no tunnel: the bottleneck is then a node's underlay link (the one holding its InternalIP).
   const underlays = [plan.src.node, plan.dst.node].map((n) => {
     const ip = c.snap.nodes.find((x) => x.metadata?.name === n)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    return { n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.addrs.some((a) => a.local === ip)) };
+    return { n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip)) };
   }).filter((x) => x.t);
   const minTun = tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
   const minUnder = underlays.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
-  const obs = `DF pings to ${plan.dst.ip}: up to ${largest.size} bytes pass${firstBad ? `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}`}` : ''}`;
+  const obs = `DF pings to ${plan.dst.ip}: up to ${largest.size} bytes pass${firstBad ? `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `gets ${firstBad.r.icmp ?? firstBad.r.outcome}`}` : ''}`;
   observe(c, hop, obs);
   if (!firstBad || firstBad.r.outcome !== 'lost') return; // a local error or frag-needed is PMTU discovery working
   // Silence above a size while smaller ones pass: a blackhole. Say the arithmetic.
@@ -684,10 +747,10 @@ function judgeBulk(c: Ctx) {
   const bg = read(big.r);
   // Only a server that answered the one-packet request and then stalled on the bulk one says "big packets vanish".
   if (sm.exit === 0 && sm.code > 0 && bg.exit === 28 && bg.got < (big.p.args.size ?? 0)) {
-    const srcAddr = readIpLinks(one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))?.stdout ?? '');
+    const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
     const podMtu = podInterface(srcAddr)?.mtu;
     const tun = [plan.src.node, plan.dst.node]
-      .map((n) => ({ n, t: (readIpLinks(one(plan, c.runs, onNode(n, 'node-link'))?.stdout ?? '') ?? []).find((l) => l.kind === 'vxlan') }))
+      .map((n) => ({ n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan') }))
       .filter((x) => x.t)
       .sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
     problem(c, hop, 'mtu-blackhole', `over TCP to ${big.p.args.ip}:${big.p.args.port}, a ${small.p.args.size}-byte answer arrives but a ${big.p.args.size}-byte download stalls after ${bg.got} bytes (ICMP does not pass here, so DF pings cannot size it)${tun && podMtu && tun.t!.mtu < podMtu ? `; tunnel MTU ${tun.t!.mtu} on ${tun.n} (${tun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD}) < pod MTU ${podMtu}` : ''}: full-size segments vanish without an ICMP error`);
@@ -703,23 +766,24 @@ function judgeListener(c: Ctx) {
   const port = plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === dst.ip)?.port : plan.dstPort;
   if (!port) return;
   const ss = one(plan, c.runs, onPod(dst.namespace, dst.name, 'ss-listen'));
-  if (!ss) return;
-  const ls = readListeners(ss.stdout).filter((l) => l.port === port);
-  const wild = ls.filter((l) => l.addr === '0.0.0.0' || l.addr === '*' || l.addr === '::' || l.addr === dst.ip);
-  if (wild.length) {
-    const s = `listening on ${wild.map((l) => `${l.addr}:${l.port}`).join(', ')}`;
+  const sockets = read(c, ss, parseSs);
+  if (!ss || !sockets) return;
+  const at = (xs: typeof sockets) => xs.map((l) => `${l.local.address}:${l.local.port}`).join(', ');
+  const { verdict, listeners } = listenerOnPort(sockets, port);
+  if (verdict === 'reachable') {
+    const s = `listening on ${at(listeners)}`;
     finding(c, ss, s);
     observe(c, 'dst-pod', s);
     return;
   }
-  if (ls.length) {
-    const s = `listens on ${ls.map((l) => `${l.addr}:${l.port}`).join(', ')} only (loopback): unreachable from other pods`;
+  if (verdict === 'loopback-only') {
+    const s = `listens on ${at(listeners)} only (loopback): unreachable from other pods`;
     finding(c, ss, s);
     problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} ${s}; it must listen on 0.0.0.0:${port} or ${dst.ip}:${port}`);
     return;
   }
-  const all = readListeners(ss.stdout);
-  const s = `nothing listens on TCP ${port}${all.length ? ` (listening: ${all.map((l) => `${l.addr}:${l.port}`).join(', ')})` : ''}`;
+  const all = sockets.filter((x) => x.state === 'LISTEN');
+  const s = `nothing listens on TCP ${port}${all.length ? ` (listening: ${at(all)})` : ''}`;
   finding(c, ss, s);
   problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${s}`);
 }
@@ -731,13 +795,29 @@ function judgeConnects(c: Ctx) {
   for (const p of plan.probes.filter((x) => x.probe === 'tcp-connect')) {
     const r = c.runs.get(p.key);
     if (!r || r.notRun) continue;
-    const o = readConnect(r.stderr + r.stdout, r.exitCode, r.timedOut);
+    const parsed = parseRun(r, parseNc);
+    const o = connectOutcome(parsed, r.timedOut);
     const target = `${p.args.ip}:${p.args.port}`;
-    finding(c, r, `TCP ${target}: ${o === 'open' ? 'connected' : o === 'refused' ? 'connection refused' : o === 'timeout' ? 'no answer within 2 s' : o}`);
+    if (o === undefined) {
+      read(c, r, parseNc); // records "could not be read"
+      continue;
+    }
+    finding(c, r, `TCP ${target}: ${connectText(o)}`);
     if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = o;
     c.directConnect.set(target, o);
   }
-  if (c.connect !== undefined) observe(c, plan.service ? 'service' : 'dst-pod', `TCP to ${plan.dstIP}:${plan.dstPort} from ${plan.src.namespace}/${plan.src.name}: ${c.connect === 'open' ? 'connected' : c.connect}`);
+  // A Service's failed connect is described once every hop is judged (explainConnect): the Service hop
+  // is judged on its own evidence and must point at the hop that explains the failure.
+  if (c.connect !== undefined && (!plan.service || c.connect === 'open')) observe(c, plan.service ? 'service' : 'dst-pod', `TCP to ${plan.dstIP}:${plan.dstPort} from ${plan.src.namespace}/${plan.src.name}: ${connectText(c.connect)}`);
+}
+
+/** The Service hop's line for a connect through the VIP that failed: what failed, and which hop says why. */
+function explainConnect(c: Ctx) {
+  const { plan } = c;
+  if (!plan.service || c.connect === undefined || c.connect === 'open') return;
+  const first = [...c.problems].sort((a, b) => a.rank - b.rank)[0];
+  const at = first ? (first.hop === 'service' ? `: ${CAUSES[first.cause].title.toLowerCase()}` : `; the ${first.hop} hop explains it (${CAUSES[first.cause].title.toLowerCase()})`) : '; no hop explains it';
+  observe(c, 'service', `the connect from ${plan.src.namespace}/${plan.src.name} to ${plan.dstIP}:${plan.dstPort} failed (${connectText(c.connect)})${at}`);
 }
 
 // ------------------------------------------------------------------ assemble ----
@@ -805,7 +885,7 @@ export interface JudgeInput {
 export function judge(input: JudgeInput): Judgement {
   const { plan, runs, snapshot, depth } = input;
   const c: Ctx = {
-    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(),
+    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(),
   };
   judgeConnects(c);
   judgePodNetwork(c, 'src-pod', plan.src.namespace, plan.src.name, plan.src.ip, plan.dstIP ?? plan.dst?.ip);
@@ -831,6 +911,7 @@ export function judge(input: JudgeInput): Judgement {
   judgeConntrack(c, 'src-node', plan.src.node);
   judgePolicyEnforcement(c);
   explainDnsTimeout(c);
+  explainConnect(c);
   c.warnings = c.warnings.filter((w) => w.reason);
 
   const hops: Hop[] = plan.hops.map((h) => {
@@ -847,8 +928,17 @@ export function judge(input: JudgeInput): Judgement {
       const p = probs[0];
       return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: CAUSES[p.cause].nextStep, evidence, ...(details ? { details } : {}) };
     }
+    const hopRuns = plan.probes.filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id)).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
+    const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
+    if (unread.length) {
+      // Output we could not read proves nothing: not a pass, and not a failure either.
+      const what = [...new Set(unread.map((r) => `${r.probe} on ${r.location}: ${c.findings.get(r.key) ?? 'unreadable'}`))].join('; ');
+      return { ...h, status: 'skip', cause: null, summary: `not judged: ${what}${observed ? `; ${observed}` : ''}`, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
+    }
     if (probeEvidence.length === 0) {
-      const reason = depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : 'no probe could run for this hop';
+      // Each hop says what its own probes would need (pod probes and node probes need different rights).
+      const own = [...new Set(hopRuns.map((r) => r.notRun).filter((x): x is string => !!x))].join('; ');
+      const reason = own ? `not probed: ${own}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : 'no probe could run for this hop';
       return { ...h, status: 'skip', cause: null, summary: h.id === 'service' || h.id === 'dns' || h.id === 'dst-pod' || h.id === 'src-pod' ? `${observed ? `${observed}; ` : ''}${reason}` : reason, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
     }
     if (ws.length) {
@@ -870,7 +960,8 @@ export function judge(input: JudgeInput): Judgement {
   } else if (first) {
     const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
     verdict = onlyMtu && (c.connect === 'open' || c.connect === undefined) ? 'degraded' : 'unreachable';
-    summary = `${verdict === 'degraded' ? 'Degraded (small connections work):' : 'Unreachable:'} ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+    // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
+    summary = `${verdict === 'degraded' ? 'small connections work; ' : ''}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
   } else if (c.connect === 'open') {
     verdict = 'reachable';
     summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;

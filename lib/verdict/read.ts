@@ -1,189 +1,80 @@
-// The readings of probe output the verdict needs, each tolerant of junk (returns null/unknown, never
-// throws). Where lib/parse has the tool's parser (dig, resolv.conf, nc, ping, ss) these delegate to it;
-// the ip/bridge JSON readers only pick the few fields the verdict compares.
-import { parseDig, parseNc, parsePing, parseResolvConf, parseSs } from '../parse';
+// What the verdict makes of parsed probe output. Parsing itself is lib/parse's alone (one parser per
+// tool); this module only maps a parser's value onto the few outcomes the judges compare, and keeps a
+// ParseError visible as "could not be read" instead of guessing.
+import type { ParseError, Result } from '../result';
+import { parseErrorText } from '../result';
+import type { IpLink, NcResult, PingResult, ToolRun } from '../parse';
 
-export interface IpLink {
-  ifindex: number;
-  ifname: string;
-  flags: string[];
-  mtu: number;
-  operstate?: string;
-  address?: string;
-  link_index?: number;
-  master?: string;
-  kind?: string; // linkinfo.info_kind (veth, bridge, vxlan)
-  vxlanPort?: number;
-  addrs: { family: string; local: string; prefixlen: number }[];
+/** A probe as the parsers see it: Evidence and ProbeRun both have this shape. */
+export interface RunOutput extends ToolRun {
+  stdout: string;
+  timedOut?: boolean;
 }
 
-function json(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+export type Parser<T> = (stdout: string, run?: ToolRun) => Result<T, ParseError>;
+
+/** Parses once per (run, parser): judge() runs again after every probe while a diagnosis is live. */
+const memo = new WeakMap<object, Map<Parser<unknown>, Result<unknown, ParseError>>>();
+export function parseRun<T>(run: RunOutput, parse: Parser<T>): Result<T, ParseError> {
+  let m = memo.get(run);
+  if (!m) memo.set(run, (m = new Map()));
+  if (!m.has(parse as Parser<unknown>)) m.set(parse as Parser<unknown>, parse(run.stdout, { exitCode: run.exitCode ?? null, stderr: run.stderr ?? '' }));
+  return m.get(parse as Parser<unknown>) as Result<T, ParseError>;
 }
 
-/** `ip -j addr show` / `ip -j -d link show` */
-export function readIpLinks(text: string): IpLink[] | null {
-  const v = json(text);
-  if (!Array.isArray(v)) return null;
-  return v.map((x: Record<string, unknown>) => {
-    const li = (x.linkinfo ?? {}) as { info_kind?: string; info_data?: { port?: number } };
-    const ai = Array.isArray(x.addr_info) ? (x.addr_info as { family: string; local: string; prefixlen: number }[]) : [];
-    return {
-      ifindex: Number(x.ifindex),
-      ifname: String(x.ifname),
-      flags: Array.isArray(x.flags) ? (x.flags as string[]) : [],
-      mtu: Number(x.mtu),
-      ...(typeof x.operstate === 'string' ? { operstate: x.operstate } : {}),
-      ...(typeof x.address === 'string' ? { address: x.address } : {}),
-      ...(typeof x.link_index === 'number' ? { link_index: x.link_index } : {}),
-      ...(typeof x.master === 'string' ? { master: x.master } : {}),
-      ...(li.info_kind ? { kind: li.info_kind } : {}),
-      ...(li.info_data?.port ? { vxlanPort: li.info_data.port } : {}),
-      addrs: ai.map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen })),
-    };
-  });
+/** The finding of a probe whose output no parser could read. */
+export function unreadableFinding(e: ParseError): string {
+  return `the output could not be read (${parseErrorText(e)})`;
 }
 
-export interface RouteGet {
-  dst: string;
-  gateway?: string;
-  dev: string;
-  prefsrc?: string;
-  type?: string;
+/** The pod's interface: eth0, else the first non-loopback link with an IPv4 address. */
+export function podInterface(links: readonly IpLink[] | undefined): IpLink | undefined {
+  return links?.find((l) => l.ifname === 'eth0') ?? links?.find((l) => l.ifname !== 'lo' && l.addresses.some((a) => a.family === 'inet'));
 }
 
-/** `ip -j route get IP`: the one route, or null (stderr then says why, e.g. "Network is unreachable"). */
-export function readRouteGet(text: string): RouteGet | null {
-  const v = json(text);
-  if (!Array.isArray(v) || !v[0] || typeof v[0] !== 'object') return null;
-  const r = v[0] as Record<string, unknown>;
-  if (typeof r.dev !== 'string') return null;
-  return { dst: String(r.dst), dev: r.dev, ...(typeof r.gateway === 'string' ? { gateway: r.gateway } : {}), ...(typeof r.prefsrc === 'string' ? { prefsrc: r.prefsrc } : {}), ...(typeof r.type === 'string' ? { type: r.type } : {}) };
-}
+export type ConnectOutcome = 'open' | 'refused' | 'timeout' | 'unreachable' | 'unresolved' | 'error';
 
-export interface Neigh {
-  dst: string;
-  dev: string;
-  lladdr?: string;
-  state: string[];
-}
-export function readNeigh(text: string): Neigh[] | null {
-  const v = json(text);
-  if (!Array.isArray(v)) return null;
-  return v.map((x: Record<string, unknown>) => ({ dst: String(x.dst), dev: String(x.dev), ...(typeof x.lladdr === 'string' ? { lladdr: x.lladdr } : {}), state: Array.isArray(x.state) ? (x.state as string[]) : [] }));
-}
-
-export interface Fdb {
-  mac: string;
-  ifname: string;
-  dst?: string;
-}
-export function readFdb(text: string): Fdb[] | null {
-  const v = json(text);
-  if (!Array.isArray(v)) return null;
-  return v.map((x: Record<string, unknown>) => ({ mac: String(x.mac), ifname: String(x.ifname), ...(typeof x.dst === 'string' ? { dst: x.dst } : {}) }));
-}
-
-export interface BridgePort {
-  ifname: string;
-  hairpin?: boolean;
-  state?: string;
-}
-/** `bridge -j -d link show`: hairpin is a boolean field per port. */
-export function readBridgeLinks(text: string): BridgePort[] | null {
-  const v = json(text);
-  if (!Array.isArray(v)) return null;
-  return v.map((x: Record<string, unknown>) => {
-    const info = (x.linkinfo as { info_slave_data?: { hairpin?: boolean } } | undefined)?.info_slave_data;
-    const hairpin = typeof x.hairpin === 'boolean' ? x.hairpin : info?.hairpin;
-    return { ifname: String(x.ifname), ...(typeof hairpin === 'boolean' ? { hairpin } : {}), ...(typeof x.state === 'string' ? { state: x.state } : {}) };
-  });
-}
-
-export interface ResolvConf {
-  nameservers: string[];
-  search: string[];
-  ndots: number;
-}
-export function readResolvConf(text: string): ResolvConf {
-  const r = parseResolvConf(text);
-  if (!r.ok) return { nameservers: [], search: [], ndots: 1 };
-  return { nameservers: r.value.nameservers, search: r.value.search, ndots: r.value.options.ndots };
-}
-
-export interface DigResult {
-  status?: string; // NOERROR | NXDOMAIN | SERVFAIL | REFUSED
-  answers: string[]; // A records
-  server?: string;
-  queryMs?: number;
-  timedOut: boolean;
-  /** no server answered: why (timeout, network-unreachable, connection-refused) */
-  noResponse?: string;
-}
-export function readDig(stdout: string, exitCode: number | null, stderr = ''): DigResult {
-  const r = parseDig(stdout, { exitCode, stderr });
-  if (!r.ok) return { answers: [], timedOut: exitCode === 9 };
-  const d = r.value;
-  if (d.outcome === 'no-response') return { answers: [], timedOut: d.reason === 'timeout', noResponse: d.reason, ...(d.server ? { server: d.server } : {}) };
-  return {
-    status: d.rcode,
-    answers: d.answers.filter((a) => a.type === 'A').map((a) => a.data),
-    ...(d.server ? { server: d.server.address } : {}),
-    ...(d.queryTimeMs !== undefined ? { queryMs: d.queryTimeMs } : {}),
-    timedOut: false,
-  };
-}
-
-export type ConnectOutcome = 'open' | 'refused' | 'timeout' | 'unreachable' | 'error';
-/** `nc -z -v -w 2 IP PORT` (openbsd), through lib/parse's parseNc. */
-export function readConnect(stderr: string, exitCode: number | null, timedOut: boolean): ConnectOutcome {
-  if (timedOut) return 'timeout';
-  const r = parseNc('', { exitCode, stderr });
-  if (!r.ok) return exitCode === 0 ? 'open' : 'error';
+/**
+ * `nc -z -v -w 2 IP PORT`: what nc itself said wins over our timer (nc prints its verdict before exit);
+ * only a run our timer killed before nc said anything is a timeout. undefined = output not readable.
+ */
+export function connectOutcome(r: Result<NcResult, ParseError>, timedOut: boolean): ConnectOutcome | undefined {
+  if (!r.ok) return timedOut ? 'timeout' : undefined;
   switch (r.value.outcome) {
     case 'succeeded': return 'open';
     case 'refused': return 'refused';
     case 'timed-out': return 'timeout';
-    case 'network-unreachable': case 'no-route-to-host': return 'unreachable';
+    case 'network-unreachable': case 'no-route-to-host': case 'permission-denied': return 'unreachable';
+    case 'name-not-resolved': return 'unresolved';
     default: return 'error';
   }
 }
 
-export type PingOutcome = 'reply' | 'too-big-local' | 'frag-needed' | 'lost' | 'error';
-/** One `ping -M do -s N -c 1`: a reply, a local "message too long", an ICMP "Frag needed" from the path, or silence. */
-export function readPing(stdout: string, stderr: string, exitCode: number | null): { outcome: PingOutcome; mtu?: number } {
-  const r = parsePing(stdout, { exitCode, stderr });
-  if (!r.ok) return { outcome: 'error' };
-  const p = r.value;
+export function connectText(o: ConnectOutcome): string {
+  switch (o) {
+    case 'open': return 'connected';
+    case 'refused': return 'connection refused';
+    case 'timeout': return 'no answer within 2 s';
+    case 'unreachable': return 'unreachable (an ICMP error or no route)';
+    case 'unresolved': return 'the name did not resolve';
+    default: return 'failed';
+  }
+}
+
+/**
+ * One DF ping: a reply; a local "message too long"; a frag-needed from the path; another ICMP error
+ * (a REJECT, host unreachable, "Packet filtered", TTL exceeded) — somebody answered, so not a silent
+ * drop; no route at all; or silence.
+ */
+export type PingOutcome = 'reply' | 'too-big-local' | 'frag-needed' | 'icmp-error' | 'no-route' | 'lost' | 'error';
+export function pingOutcome(p: PingResult): { outcome: PingOutcome; mtu?: number; icmp?: string } {
   switch (p.outcome) {
     case 'ok': case 'partial-loss': return { outcome: p.received > 0 ? 'reply' : 'lost' };
     case 'message-too-long': return { outcome: 'too-big-local', ...(p.localMtu ? { mtu: p.localMtu } : {}) };
     case 'frag-needed': return { outcome: 'frag-needed', ...(p.fragNeeded ? { mtu: p.fragNeeded.mtu } : {}) };
+    case 'unreachable': return { outcome: 'icmp-error', ...(p.icmpErrors[0] ? { icmp: `${p.icmpErrors[0].text} from ${p.icmpErrors[0].from}` } : {}) };
+    case 'no-route': return { outcome: 'no-route' };
     case 'silent': return { outcome: 'lost' };
     default: return { outcome: 'error' };
   }
-}
-
-export interface Listener {
-  addr: string;
-  port: number;
-}
-/** `ss -H -t -a -n -l`, through lib/parse's parseSs: listening sockets as address + port. */
-export function readListeners(text: string): Listener[] {
-  const r = parseSs(text);
-  if (!r.ok) return [];
-  return r.value.filter((x) => x.state === 'LISTEN' && x.local.port !== null).map((x) => ({ addr: x.local.address, port: x.local.port! }));
-}
-
-export function readSysctl(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^\s*([\w.]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
 }

@@ -9,7 +9,8 @@ import { parseFrom, parseTarget, targetText } from '../../lib/target';
 import { planPath, PlanError, candidateNames, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, type ProbeRun } from '../../lib/verdict';
-import { readDig, readResolvConf } from '../../lib/verdict/read';
+import { digAddresses, parseDig, parseResolvConf } from '../../lib/parse';
+import { parseRun } from '../../lib/verdict/read';
 import { isIPv4 } from '../../lib/target';
 import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
@@ -44,12 +45,25 @@ let swept = false;
 /** A foothold or the sentence saying why there is none. */
 type Foothold<T> = { ok: true; value: T } | { ok: false; reason: string; forbidden: boolean };
 
-async function foothold<T>(p: Promise<T>, ctx: { verb: string; resource: string; namespace?: string; name?: string; context: string }): Promise<Foothold<T>> {
+/**
+ * What a refused foothold needs, in full: a pod's probes run in an ephemeral container (patch
+ * pods/ephemeralcontainers, then create pods/exec), a node's in a debug pod (create pods, then create
+ * pods/exec) — both in one namespace, so one sentence names the whole grant.
+ */
+export function footholdNeeds(kind: 'pod' | 'node', namespace: string): string {
+  return kind === 'pod'
+    ? `pod probes need patch on pods/ephemeralcontainers and create on pods/exec in ${namespace}`
+    : `node probes need create on pods and create on pods/exec in ${namespace} (the node debug pods' namespace)`;
+}
+
+async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; verb: string; resource: string; namespace: string; name?: string; context: string }): Promise<Foothold<T>> {
   try {
     return { ok: true, value: await p };
   } catch (e) {
     const x = explainApiError(e, ctx);
-    return { ok: false, reason: x.kind === 'forbidden' ? permissionNeeded({ verb: /cannot (\w+) resource/.exec(x.raw)?.[1] ?? ctx.verb, resource: /resource "([^"]+)"/.exec(x.raw)?.[1] ?? ctx.resource, ...(ctx.namespace ? { namespace: ctx.namespace } : {}) }) : x.sentence, forbidden: x.kind === 'forbidden' };
+    if (x.kind !== 'forbidden') return { ok: false, reason: x.sentence, forbidden: false };
+    const refused = permissionNeeded({ verb: /cannot (\w+) resource/.exec(x.raw)?.[1] ?? ctx.verb, resource: /resource "([^"]+)"/.exec(x.raw)?.[1] ?? ctx.resource, namespace: ctx.namespace });
+    return { ok: false, reason: `${footholdNeeds(ctx.kind, ctx.namespace)} (refused: ${refused.replace(/^needs /, '')})`, forbidden: true };
   }
 }
 
@@ -132,14 +146,14 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
       const k = `${p.pod!.namespace}/${p.pod!.name}`;
       let h = podHold.get(k);
       if (!h) {
-        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image }), { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
+        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
         podHold.set(k, h);
       }
       return h;
     }
     let h = nodeHold.get(p.node!);
     if (!h) {
-      h = foothold(createNodeDebugPod(kc, p.node!, debugNs, image), { verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
+      h = foothold(createNodeDebugPod(kc, p.node!, debugNs, image), { kind: 'node', verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
         if (x.ok) nodePods.push(x.value);
         return x;
       });
@@ -174,7 +188,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
           return await execInContainer(kc, { namespace: where.namespace, pod: where.pod, container: where.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
         } catch (e) {
           const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: where.namespace, name: where.pod, context: cl.context });
-          return { notRun: x.kind === 'forbidden' ? permissionNeeded({ verb: 'create', resource: 'pods/exec', namespace: where.namespace }) : x.sentence };
+          return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where, where.namespace)} (refused: create on pods/exec)` : x.sentence };
         }
       });
       if ('notRun' in r) runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: r.notRun });
@@ -195,9 +209,9 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
       if (!plan.name) return;
       if (resolv) await runOne(resolv);
       const rc = resolv ? runs.get(resolv.key) : undefined;
-      if (rc && !rc.notRun && rc.exitCode === 0) {
-        const conf = readResolvConf(rc.stdout);
-        const names = candidateNames(plan.name.name, conf.search, conf.ndots);
+      const conf = rc && !rc.notRun ? parseRun(rc, parseResolvConf) : undefined;
+      if (conf?.ok) {
+        const names = candidateNames(plan.name.name, conf.value.search, conf.value.options.ndots);
         const src = { namespace: plan.src.namespace, name: plan.src.name };
         plan.probes = plan.probes.filter((p) => p.probe !== 'dig');
         for (const name of names) plan.probes.push({ key: `${src.namespace}/${src.name}:dig:${name}`, probe: 'dig', hop: 'dns', where: 'pod', pod: src, args: { name }, phase: 2 });
@@ -205,8 +219,13 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
       await Promise.all(plan.probes.filter((p) => p.phase === 2).map(runOne));
       // A name outside the cluster: connect to what the resolver answered, as the app would.
       if (!plan.dstIP && plan.target.kind === 'name' && plan.dstPort) {
-        const answer = plan.probes.filter((p) => p.probe === 'dig').map((p) => runs.get(p.key)).map((r) => (r && !r.notRun ? readDig(r.stdout, r.exitCode, r.stderr) : null)).find((d) => d?.status === 'NOERROR' && d.answers.length);
-        const ip = answer?.answers.find((a) => isIPv4(a));
+        // The first candidate that answers with an IPv4 address, as the resolver would return it.
+        const ip = plan.probes
+          .filter((p) => p.probe === 'dig')
+          .map((p) => runs.get(p.key))
+          .map((r) => (r && !r.notRun ? parseRun(r, parseDig) : undefined))
+          .map((d) => (d?.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR' ? digAddresses(d.value).find((a) => isIPv4(a)) : undefined))
+          .find((a) => a !== undefined);
         if (ip) {
           plan.dstIP = ip;
           const src = { namespace: plan.src.namespace, name: plan.src.name };

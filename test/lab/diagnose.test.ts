@@ -129,7 +129,20 @@ describe('config depth with the viewer kubeconfig (get/list/watch only)', () => 
     expect(outcome(d)).toBe(want);
     const skipped = d.hops.filter((h) => h.status === 'skip');
     expect(skipped.length).toBeGreaterThan(0);
-    for (const h of skipped) expect(h.summary).toMatch(/needs (patch|create|update) on pods\/ephemeralcontainers in shop/);
+    // Each hop names what its own probes need: pod probes an ephemeral container, node probes a debug pod.
+    const podOnly = ['src-pod', 'dst-pod'];
+    const nodeOnly = ['src-node', 'dst-node'];
+    for (const h of skipped) {
+      if (podOnly.includes(h.id)) {
+        expect(h.summary).toMatch(/pod probes need patch on pods\/ephemeralcontainers and create on pods\/exec in shop/);
+        expect(h.summary).not.toMatch(/node probes/);
+      }
+      if (nodeOnly.includes(h.id)) {
+        expect(h.summary).toMatch(/node probes need create on pods and create on pods\/exec in \S+ \(the node debug pods' namespace\)/);
+        expect(h.summary).not.toMatch(/pod probes/);
+      }
+    }
+    expect(skipped.some((h) => nodeOnly.includes(h.id))).toBe(true);
     expect(d.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api')).toEqual([]);
   });
 });
