@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.mjs', '*.js', '*.mjs', '*.cjs'],
+    files: ['bin/**/*.mjs', 'scripts/**/*.mjs', '*.js', '*.mjs', '*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

@@ -20,7 +20,7 @@ fi
 # npm ci only when the lockfile changed since the last install (it takes a minute on 2 cores).
 stamp=node_modules/.packetwalk-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  node scripts/fix-lock.cjs package-lock.json >/dev/null
+  node scripts/fix-lock.mjs package-lock.json >/dev/null
   npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 fi

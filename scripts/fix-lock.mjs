@@ -1,6 +1,7 @@
 // The registry here has no darwin/win32 builds of @next/swc, so npm leaves them out of the lock and `npm ci`
 // then refuses the lock. Record them as platform-specific optional packages, which npm ci skips on Linux.
-const fs = require('fs');
+import fs from 'node:fs';
+
 const f = process.argv[2];
 const lock = JSON.parse(fs.readFileSync(f, 'utf8'));
 const plat = { 'darwin-arm64': ['darwin', 'arm64'], 'darwin-x64': ['darwin', 'x64'], 'win32-arm64-msvc': ['win32', 'arm64'], 'win32-x64-msvc': ['win32', 'x64'] };
