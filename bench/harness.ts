@@ -10,8 +10,8 @@ import type { Browser } from 'playwright-core';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'packetwalk.mjs');
 
-/** `--name N` from argv as a number, or `d` when the flag is absent. */
-export function numberFlag(argv: string[], name: string, d: number): number {
+/** `--name N` from the command line (or `argv`) as a number, or `d` when the flag is absent. */
+export function numberFlag(name: string, d: number, argv = process.argv.slice(2)): number {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : d;
 }

@@ -12,11 +12,9 @@ import { ROOT, benchLab, numberFlag, tearDown, waitForHealth } from './harness';
 const lab = benchLab('uisk');
 const PORT = 3195;
 const BASE = `http://127.0.0.1:${PORT}`;
-const argv = process.argv.slice(2);
-const flag = (n: string, d: number) => numberFlag(argv, n, d);
-const MINUTES = flag('minutes', 4);
-const PINS = flag('pins', 4);
-const INTERVAL = flag('interval', 0.5);
+const MINUTES = numberFlag('minutes', 4);
+const PINS = numberFlag('pins', 4);
+const INTERVAL = numberFlag('interval', 0.5);
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const size = (f: string) => {

@@ -15,11 +15,9 @@ import { BIN, ROOT, benchLab, median, numberFlag, tearDown, waitForHealth } from
 const lab = benchLab('uibn'); // lab instance names are 1-6 characters
 const PORT = 3197;
 const BASE = `http://127.0.0.1:${PORT}`;
-const args = process.argv.slice(2);
-const flag = (n: string, d: number) => numberFlag(args, n, d);
-const RUNS = flag('runs', 7);
-const PINS = flag('pins', 50);
-const WALL_INTERVAL_S = flag('wall-interval', 5);
+const RUNS = numberFlag('runs', 7);
+const PINS = numberFlag('pins', 50);
+const WALL_INTERVAL_S = numberFlag('wall-interval', 5);
 
 // tsx (esbuild keepNames) wraps named functions in __name(); page.evaluate ships them to the page as text
 const NAME_SHIM = 'window.__name = (f) => f;';
