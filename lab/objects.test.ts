@@ -1,5 +1,6 @@
 // The objects a cluster of the lab file's shape holds, compared with real API objects
 // (../shared/fixtures/api): the keys a client reads are there, filled as controllers fill them.
+import { sharedPath } from '../test/shared';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { parseLabFile } from './spec';
 import type { KubeObject } from './types';
 
 type Obj = Record<string, unknown>;
-const fixture = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../shared/fixtures/api', f), 'utf8')) as Obj;
+const fixture = (f: string) => JSON.parse(readFileSync(sharedPath('fixtures/api', f), 'utf8')) as Obj;
 const DEFAULT = readFileSync(join(import.meta.dirname, 'default.yaml'), 'utf8');
 const NOW = new Date('2026-11-23T00:00:00Z');
 

@@ -1,4 +1,5 @@
 // Lab file validation: every mistake names the document, the field and the fix (pure; no root needed).
+import { sharedPath } from '../test/shared';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ describe('parseLabFile', () => {
     expect(d.cluster).toEqual({ nodes: ['worker-1', 'worker-2'], overlay: 'vxlan', kubeProxy: 'iptables', networkPolicy: 'enforce', podCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/16' });
     expect(new Set(d.manifests.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).size).toBeGreaterThanOrEqual(2);
     expect(d.manifests.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(1);
-    const shop = parseLabFile(readFileSync(join(import.meta.dirname, '../../shared/contract/shop.yaml'), 'utf8'));
+    const shop = parseLabFile(readFileSync(sharedPath('contract/shop.yaml'), 'utf8'));
     expect(shop.manifests.filter((o) => o.kind === 'Pod').map((o) => o.metadata.name)).toEqual(['frontend-0', 'backend-0', 'backend-1', 'postgres-0']);
   });
 

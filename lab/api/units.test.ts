@@ -1,5 +1,6 @@
 // The API's pure pieces on real inputs: the protobuf body kubectl really sent, the real server Table's
 // shape, selector grammar, and the patch formats kubectl and client-node send.
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../types';
@@ -35,7 +36,7 @@ describe('protobuf Pod (captured from kubectl debug node/…)', () => {
 });
 
 describe('Table', () => {
-  const real = JSON.parse(readFileSync('/work/shared/fixtures/api/table-pods-meta.k8s.io-v1beta1.json', 'utf8'));
+  const real = JSON.parse(readFileSync(sharedPath('fixtures/api/table-pods-meta.k8s.io-v1beta1.json'), 'utf8'));
 
   it('pod columns match a real server Table (names, formats, priorities), plus the newer Readiness Gates', () => {
     const ours = toTable([], 'Pod', { resourceVersion: '1' }, 'Metadata');

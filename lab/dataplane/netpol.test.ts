@@ -2,6 +2,7 @@
 // (../shared/fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json): one lab with the suite's x/y/z
 // namespaces and a/b/c pods spread over two nodes; for each case its policies are swapped in with
 // syncPolicies and every client pod connects to every server pod, on the real dataplane. Needs root.
+import { sharedPath } from '../../test/shared';
 import { testInstance } from '../testInstance';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { isRoot, podOf } from './testkit';
 
 const INST = testInstance('dpn');
 const DIR = `/run/packetwalk/${INST}`;
-const TABLES = join(import.meta.dirname, '../../../shared/fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json');
+const TABLES = sharedPath('fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json');
 
 interface Probe {
   port: number;

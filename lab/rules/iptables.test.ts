@@ -1,10 +1,11 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../types';
 import { renderIptablesRestore, RulesInputError, servicePortChainName, servicePortEndpointChainName } from './index';
 import { hasRoot, makeScratch, type Scratch } from './scratch';
 
-const FIX = '/work/shared/fixtures/kube-proxy';
+const FIX = sharedPath('fixtures/kube-proxy');
 const inputs = JSON.parse(readFileSync(`${FIX}/proxier-test-inputs.json`, 'utf8')) as {
   fixtures: { files: string[]; services: KubeObject[] | string; endpointSlices: KubeObject[] | string }[];
 };

@@ -1,3 +1,4 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../types';
@@ -5,7 +6,7 @@ import { renderNftScript } from './index';
 import { inNetns, mustRun, run } from './run';
 import { hasRoot, makeScratch, type Scratch } from './scratch';
 
-const FIX = '/work/shared/fixtures/kube-proxy';
+const FIX = sharedPath('fixtures/kube-proxy');
 const inputs = JSON.parse(readFileSync(`${FIX}/proxier-test-inputs.json`, 'utf8')) as { fixtures: { services: KubeObject[]; endpointSlices: KubeObject[] }[] };
 const overall = inputs.fixtures[0];
 const lines = (t: string) => t.split('\n').filter((l) => l.trim() && !l.startsWith('#'));

@@ -1,3 +1,4 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../types';
@@ -11,7 +12,7 @@ interface Case {
   policies: KubeObject[];
   probes: { port: number; protocol: 'TCP' | 'UDP' | 'SCTP'; matrixColumns: string[]; matrix: Record<string, string> }[];
 }
-const cases = (JSON.parse(readFileSync('/work/shared/fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json', 'utf8')) as { cases: Case[] }).cases;
+const cases = (JSON.parse(readFileSync(sharedPath('fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json'), 'utf8')) as { cases: Case[] }).cases;
 
 /** The e2e world as Kubernetes objects: pod i gets 10.0.i.2 (the scratch topology's address). */
 function world(c: Case, nodeOf: (i: number) => string) {

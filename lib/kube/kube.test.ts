@@ -1,3 +1,4 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,7 +8,7 @@ import {
   serviceSelectorMatches, type EndpointSlice, type Pod, type Service,
 } from './index';
 
-const API = '/work/shared/fixtures/api';
+const API = sharedPath('fixtures/api');
 const json = <T>(f: string): T => JSON.parse(readFileSync(`${API}/${f}`, 'utf8')) as T;
 
 describe('label selectors', () => {
@@ -149,11 +150,11 @@ describe('kube-proxy mode and CNI', () => {
     expect(proxyModeFromConfigMap(undefined).mode).toBeNull();
     expect(proxyModeFromConfigMap({ data: { 'config.yaml': 'mode: ipvs' } }).mode).toBe('ipvs');
   });
-  const ipt = parseIptablesSave(readFileSync('/work/shared/fixtures/kube-proxy/iptables-save-overall-rules.normalized-by-iptables-1.8.9.txt', 'utf8'));
+  const ipt = parseIptablesSave(readFileSync(sharedPath('fixtures/kube-proxy/iptables-save-overall-rules.normalized-by-iptables-1.8.9.txt'), 'utf8'));
   const emptyIpt = parseIptablesSave(readFileSync(new URL('../parse/fixtures/iptables-save/empty-netns.txt', import.meta.url), 'utf8'));
   const nft = parseNft(readFileSync(new URL('../parse/fixtures/nft/kube-proxy-overall-ruleset.json.txt', import.meta.url), 'utf8'));
   const emptyNft = parseNft(readFileSync(new URL('../parse/fixtures/nft/empty-ruleset.json.txt', import.meta.url), 'utf8'));
-  const ipvs = parseIpvsadm(readFileSync('/work/shared/fixtures/kube-proxy/ipvsadm-Ln-kube-proxy-ipvs-readme.txt', 'utf8'));
+  const ipvs = parseIpvsadm(readFileSync(sharedPath('fixtures/kube-proxy/ipvsadm-Ln-kube-proxy-ipvs-readme.txt'), 'utf8'));
   if (!ipt.ok || !emptyIpt.ok || !nft.ok || !emptyNft.ok || !ipvs.ok) throw new Error('fixture did not parse');
   it('confirms the mode from the node dumps; none found is a warning naming the replacement tool', () => {
     expect(detectProxyMode(cm(kubeadm), { iptablesSave: ipt.value, nft: emptyNft.value }).mode).toBe('iptables');

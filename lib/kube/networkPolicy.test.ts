@@ -1,3 +1,4 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluate, policyTypesOf } from './networkPolicy';
@@ -12,7 +13,7 @@ interface TruthCase {
   probes: { port: number; protocol: string; matrixColumns: string[]; matrix: Record<string, string>; denied: [string, string][] }[];
 }
 
-const FILE = '/work/shared/fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json';
+const FILE = sharedPath('fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json');
 const cases = (JSON.parse(readFileSync(FILE, 'utf8')) as { cases: TruthCase[] }).cases;
 
 function build(c: TruthCase) {

@@ -1,3 +1,4 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIptablesSave } from '../parse/iptablesSave';
@@ -7,7 +8,7 @@ import { compareWithEndpoints, traceService, type ProxyDump, type ProxyTrace } f
 import { endpointsForServicePort } from './endpoints';
 import type { EndpointSlice, Service } from './types';
 
-const SHARED = '/work/shared/fixtures/kube-proxy';
+const SHARED = sharedPath('fixtures/kube-proxy');
 const OWN = new URL('../parse/fixtures/', import.meta.url).pathname;
 
 interface FixtureSet { files: string[]; test: string; services: Service[] | string; endpointSlices: EndpointSlice[] | string }

@@ -1,10 +1,11 @@
 // "Malformed or truncated input gives a typed error, never a throw from deep inside": every dump cut at
 // many points (and with bytes flipped) goes through the parser and, when it parses, through the trace.
+import { sharedPath } from '../../test/shared';
 import { readFileSync, readdirSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { compareWithEndpoints, parseProxyDump, traceService, type ProxyMode } from './proxyTrace';
 
-const SHARED = '/work/shared/fixtures/kube-proxy';
+const SHARED = sharedPath('fixtures/kube-proxy');
 const OWN = new URL('../parse/fixtures/', import.meta.url).pathname;
 const files: [ProxyMode, string][] = [
   ...readdirSync(SHARED).filter((f) => f.startsWith('iptables-save')).map((f) => ['iptables', `${SHARED}/${f}`] as [ProxyMode, string]),

@@ -1,8 +1,9 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findTable, parseIptablesSave, tokenizeRule } from './iptablesSave';
 
-const SHARED = '/work/shared/fixtures/kube-proxy';
+const SHARED = sharedPath('fixtures/kube-proxy');
 const OWN = new URL('./fixtures/iptables-save/', import.meta.url).pathname;
 const read = (p: string) => readFileSync(p, 'utf8');
 

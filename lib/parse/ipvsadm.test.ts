@@ -1,8 +1,9 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIpvsadm } from './ipvsadm';
 
-const SHARED = '/work/shared/fixtures/kube-proxy';
+const SHARED = sharedPath('fixtures/kube-proxy');
 
 describe('parseIpvsadm', () => {
   it('kube-proxy README output: persistent, TCP and UDP virtual services', () => {

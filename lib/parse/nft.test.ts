@@ -1,9 +1,10 @@
+import { sharedPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findNftTable, parseNft, type NftRuleset } from './nft';
 
 const OWN = new URL('./fixtures/nft/', import.meta.url).pathname;
-const SHARED = '/work/shared/fixtures/kube-proxy';
+const SHARED = sharedPath('fixtures/kube-proxy');
 const parse = (text: string): NftRuleset => {
   const r = parseNft(text);
   if (!r.ok) throw new Error(JSON.stringify(r.error));
