@@ -99,7 +99,8 @@ const defs: ProbeDef[] = [
     maxBytes: 4096,
     reproduce: podReproduce,
   },
-  { id: 'tracepath', where: 'pod', title: 'path MTU discovery hop by hop', argv: (a) => ['tracepath', '-n', '-m', '8', need(a.ip, 'ip', 'tracepath')], timeoutMs: 8000, maxBytes: 16384, reproduce: podReproduce },
+  // No tracepath: each silent hop costs it ~3 s and a killed tracepath loses its buffered output, so in a
+  // blackhole it proves nothing inside a timeout; the DF pings and the bulk TCP download size the path instead.
   { id: 'ss-listen', where: 'pod', title: 'TCP listening sockets in the pod', argv: () => ['ss', '-H', '-t', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
   // --- on a node (privileged hostNetwork node debug pod) ---
   { id: 'node-link', where: 'node', title: 'links and addresses of the node (veths, bridge, tunnel, underlay) with details', argv: () => ['ip', '-j', '-d', 'addr', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
@@ -110,11 +111,11 @@ const defs: ProbeDef[] = [
   { id: 'iptables-save', where: 'node', title: 'iptables rules of the node (kube-proxy NAT, filters)', argv: () => ['iptables-save'], timeoutMs: 5000, maxBytes: 8 << 20, reproduce: nodeReproduce },
   { id: 'nft-ruleset', where: 'node', title: 'nftables ruleset of the node (kube-proxy nftables mode, filters)', argv: () => ['nft', 'list', 'ruleset'], timeoutMs: 5000, maxBytes: 8 << 20, reproduce: nodeReproduce },
   { id: 'ipvsadm', where: 'node', title: 'IPVS virtual servers (kube-proxy ipvs mode)', argv: () => ['ipvsadm', '-Ln'], timeoutMs: 5000, maxBytes: 4 << 20, reproduce: nodeReproduce },
-  { id: 'conntrack-stats', where: 'node', title: 'conntrack statistics', argv: () => ['conntrack', '-S'], timeoutMs: 3000, maxBytes: 65536, reproduce: nodeReproduce },
+  { id: 'conntrack-stats', where: 'node', title: 'conntrack statistics (drop, early_drop, insert_failed per CPU)', argv: () => ['conntrack', '-S'], timeoutMs: 3000, maxBytes: 65536, reproduce: nodeReproduce },
   {
     id: 'sysctl',
     where: 'node',
-    title: 'conntrack usage and forwarding settings',
+    title: 'conntrack table usage (count against max) and forwarding',
     argv: () => ['sysctl', 'net.netfilter.nf_conntrack_count', 'net.netfilter.nf_conntrack_max', 'net.ipv4.ip_forward'],
     timeoutMs: 3000,
     maxBytes: 8192,

@@ -7,10 +7,9 @@ import type { Target } from '../target';
 import {
   checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP,
   type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
-  candidateNames, clusterFirstResolver, parseServiceFqdn, DEFAULT_CLUSTER_DOMAIN, DEFAULT_NDOTS,
+  clusterFirstResolver, proxyModeFromConfigMap, resolveClusterName, DEFAULT_CLUSTER_DOMAIN,
 } from '../kube';
-import type { ClusterSnapshot } from './snapshot';
-import { kubeProxyModeFromConfig, type KubeProxyMode } from './snapshot';
+import type { ClusterSnapshot, KubeProxyMode } from './snapshot';
 
 export * from './snapshot';
 
@@ -84,28 +83,18 @@ export class PlanError extends Error {
   }
 }
 
-export { DEFAULT_CLUSTER_DOMAIN, DEFAULT_NDOTS, candidateNames };
-
-/** The search list kubelet writes for a ClusterFirst pod. */
-export function defaultSearch(namespace: string, domain = DEFAULT_CLUSTER_DOMAIN): string[] {
-  return clusterFirstResolver(namespace, domain).search;
+/** The name as the source pod's ClusterFirst resolver would expand it (lib/kube), until the real resolv.conf is read. */
+export function planName(name: string, srcNamespace: string, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN): NamePlan {
+  const resolver = clusterFirstResolver(srcNamespace, domain);
+  const r = resolveClusterName(name, resolver, snap.services, domain);
+  const matched = r.matched ? { fqdn: r.matched.fqdn, index: r.matched.index, service: r.matched.service } : undefined;
+  return { name, candidates: r.candidates, search: resolver.search, ndots: resolver.ndots, clusterDomain: domain, ...(matched ? { matched } : {}) };
 }
 
-/** `<svc>.<ns>.svc.<domain>` → the Service it names, if it exists. */
-export function serviceForFqdn(fqdn: string, services: readonly Service[], domain = DEFAULT_CLUSTER_DOMAIN): Service | undefined {
-  const n = parseServiceFqdn(fqdn, domain);
-  return n ? services.find((s) => s.metadata?.name === n.service && (s.metadata?.namespace ?? 'default') === n.namespace) : undefined;
-}
-
-export function planName(name: string, srcNamespace: string, snap: ClusterSnapshot, search = defaultSearch(srcNamespace), ndots = DEFAULT_NDOTS, domain = DEFAULT_CLUSTER_DOMAIN): NamePlan {
-  const candidates = candidateNames(name, search, ndots);
-  let matched: NamePlan['matched'];
-  candidates.some((c, index) => {
-    const s = serviceForFqdn(c, snap.services, domain);
-    if (s) matched = { fqdn: c, index, service: nsName(s) };
-    return !!s;
-  });
-  return { name, candidates, search, ndots, clusterDomain: domain, ...(matched ? { matched } : {}) };
+/** kube-proxy's mode as its ConfigMap states it (lib/kube); anything but the three traced modes is 'unknown'. */
+function configuredProxyMode(snap: ClusterSnapshot): KubeProxyMode {
+  const m = proxyModeFromConfigMap(snap.kubeProxyConfig).mode;
+  return m === 'iptables' || m === 'nftables' || m === 'ipvs' ? m : 'unknown';
 }
 
 function podEnd(pod: Pod): PodEnd | undefined {
@@ -179,7 +168,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const src = podEnd(srcPod);
   if (!src) throw new PlanError(`--from: pod ${srcRef.namespace}/${srcRef.name} has no IP or node yet (phase ${srcPod.status?.phase ?? 'unknown'}); wait until it runs`, 'from');
   if (srcPod.spec?.hostNetwork) throw new PlanError(`--from: pod ${srcRef.namespace}/${srcRef.name} uses the host network; pick a pod on the pod network`, 'from');
-  const kubeProxyMode = kubeProxyModeFromConfig(snap.kubeProxyConfig);
+  const kubeProxyMode = configuredProxyMode(snap);
 
   let name: NamePlan | undefined;
   let service: ServicePlan | undefined;
@@ -304,6 +293,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   add({ probe: 'nft-ruleset', hop: 'src-node', where: 'node', node: src.node, args: {} });
   if (kubeProxyMode === 'ipvs') add({ probe: 'ipvsadm', hop: 'service', where: 'node', node: src.node, args: {} });
   add({ probe: 'sysctl', hop: 'src-node', where: 'node', node: src.node, args: {} });
+  add({ probe: 'conntrack-stats', hop: 'src-node', where: 'node', node: src.node, args: {} });
   if (dst) {
     if (!hairpin) {
       add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: dst.ip } });
@@ -333,6 +323,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       add({ probe: 'iptables-save', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
       add({ probe: 'nft-ruleset', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
       add({ probe: 'sysctl', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
+      add({ probe: 'conntrack-stats', hop: 'dst-node', where: 'node', node: dst.node, args: {} });
       add({ probe: 'neigh', hop: 'overlay', where: 'node', node: dst.node, args: {} });
       add({ probe: 'fdb', hop: 'overlay', where: 'node', node: dst.node, args: {} });
     }

@@ -18,16 +18,5 @@ export interface ClusterSnapshot {
   kubeProxyConfig?: ConfigMap;
 }
 
+/** What the kube-proxy ConfigMap says (lib/kube proxyModeFromConfigMap), narrowed to the modes the engine traces. */
 export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'unknown';
-
-/** kube-proxy's mode as its ConfigMap states it (config.conf `mode:`); "" means iptables on Linux. */
-export function kubeProxyModeFromConfig(cm: ConfigMap | undefined): KubeProxyMode {
-  if (!cm?.data) return 'unknown';
-  const text = Object.values(cm.data).join('\n');
-  const m = /^\s*mode:\s*"?([a-z]*)"?\s*$/m.exec(text);
-  if (!m) return 'unknown';
-  const v = m[1];
-  if (v === '' || v === 'iptables') return 'iptables';
-  if (v === 'nftables' || v === 'ipvs') return v;
-  return 'unknown';
-}

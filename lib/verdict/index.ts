@@ -7,19 +7,27 @@ import type { Depth, Diagnosis, Evidence, Finding, Hop, HopId, Verdict } from '.
 import type { CauseCode, WarningCause } from '../causes';
 import { CAUSES, nextStepFor } from '../causes';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
-import { candidateNames, dnsPods } from '../plan';
-import { compareWithEndpoints, evaluate, guessCni, queryCount, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
-import { parseIptablesSave } from '../parse/iptablesSave';
-import { parseNft, findNftTable } from '../parse/nft';
-import { parseIpvsadm } from '../parse/ipvsadm';
+import { dnsPods } from '../plan';
+import { candidateNames, compareWithEndpoints, detectProxyMode, evaluate, guessCni, queryCount, traceService, nsName, type ProxyDump, type PolicyEvaluation, type Pod, endpointsForServicePort } from '../kube';
+import { parseIptablesSave, parseIpvsadm, parseNft, type IpvsTable, type IptablesSave, type NftRuleset } from '../kube';
 import {
   digAddresses, listenerOnPort, parseBridgeFdb, parseBridgeLink, parseConntrackStats, parseDig, parseIpAddr, parseIpNeigh, parseIpRouteGet, parseNc, parsePing,
-  parseResolvConf, parseSs, parseSysctl, sysctlNumber, type IpLink, type ResolvConf, type RouteGet,
+  parseResolvConf, parseSs, parseSysctl, sysctlNumber, vethForPeerIndex, type IpLink, type ResolvConf, type RouteGet,
 } from '../parse';
 import { connectOutcome, connectText, parseRun, pingOutcome, podInterface, unreadableFinding, type ConnectOutcome, type Parser } from './read';
 
 /** One probe as it ran (or why it could not). */
-export interface ProbeRun {
+/** What one command printed and how it ended: server/exec's ExecResult is this record. */
+export interface ProbeOutput {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+export interface ProbeRun extends ProbeOutput {
   key: string;
   probe: string;
   hop: HopId;
@@ -27,12 +35,6 @@ export interface ProbeRun {
   location: string;
   argv: string[];
   reproduce: string;
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-  truncated: boolean;
   /** set when the probe did not run: the sentence (e.g. "needs create on pods/ephemeralcontainers in shop") */
   notRun?: string;
 }
@@ -240,7 +242,7 @@ function hostVeth(c: Ctx, ns: string, name: string, node: string): { veth?: IpLi
   const nodeLinks = links(c, nl) ?? [];
   const eth = addr ? podInterface(links(c, addr)) : undefined;
   // The pod's eth0 names its peer's ifindex in the node's netns (eth0@ifN): the host-side veth.
-  const veth = eth?.linkIndex !== undefined ? nodeLinks.find((l) => l.ifindex === eth.linkIndex) : undefined;
+  const veth = eth?.linkIndex !== undefined ? vethForPeerIndex(nodeLinks, eth.linkIndex) : undefined;
   return { veth, nodeLinks, run: nl };
 }
 
@@ -388,45 +390,31 @@ function dnsPolicyDenial(c: Ctx): string | undefined {
 
 // ------------------------------------------------------------------ Service + kube-proxy ----
 
-/** Parsed dumps per run: judge() runs after every probe while a diagnosis is live, a dump is parsed once. */
-const parsedDumps = new WeakMap<ProbeRun, ProxyDump | null>();
-function dumpOf(run: ProbeRun, parse: (r: ProbeRun) => ProxyDump | null): ProxyDump | null {
-  if (!parsedDumps.has(run)) parsedDumps.set(run, parse(run));
-  return parsedDumps.get(run)!;
+/** The node's kube-proxy dumps, parsed once per run (parseRun memoizes), only from runs that exited 0. */
+const parseIptDump: Parser<IptablesSave> = (t) => parseIptablesSave(t);
+const parseNftDump: Parser<NftRuleset> = (t) => parseNft(t);
+const parseIpvsDump: Parser<IpvsTable> = (t) => parseIpvsadm(t);
+function dumpRun<T>(r: ProbeRun | undefined, parse: Parser<T>): T | undefined {
+  if (!r || r.exitCode !== 0) return undefined;
+  const v = parseRun(r, parse);
+  return v.ok ? v.value : undefined;
 }
 
+/** Which kube-proxy mode the node shows (lib/kube detectProxyMode, ConfigMap beside the dumps) and its dump. */
 function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'ipvs' | 'none' | 'unread' } {
   const ipt = one(c.plan, c.runs, onNode(node, 'iptables-save'));
   const nft = one(c.plan, c.runs, onNode(node, 'nft-ruleset'));
+  const ipvs = one(c.plan, c.runs, onNode(node, 'ipvsadm'));
   if (!ipt && !nft) return { detected: 'unread' };
-  const want = c.plan.kubeProxyMode;
-  const tryNft = (): ReturnType<typeof proxyDump> | undefined => {
-    if (!nft || nft.exitCode !== 0) return undefined;
-    const dump = dumpOf(nft, (r) => {
-      const rs = parseNft(r.stdout);
-      return rs.ok && findNftTable(rs.value, 'ip', 'kube-proxy') ? { mode: 'nftables', ruleset: rs.value } : null;
-    });
-    return dump ? { dump, run: nft, detected: 'nftables' } : undefined;
-  };
-  const tryIpt = (): ReturnType<typeof proxyDump> | undefined => {
-    if (!ipt || ipt.exitCode !== 0 || !/:KUBE-SERVICES /.test(ipt.stdout)) return undefined;
-    const dump = dumpOf(ipt, (r) => {
-      const s = parseIptablesSave(r.stdout);
-      return s.ok ? { mode: 'iptables', save: s.value } : null;
-    });
-    return dump ? { dump, run: ipt, detected: 'iptables' } : undefined;
-  };
-  const tryIpvs = (): ReturnType<typeof proxyDump> | undefined => {
-    const ipvs = one(c.plan, c.runs, onNode(node, 'ipvsadm'));
-    if (!ipvs || ipvs.exitCode !== 0) return undefined;
-    const dump = dumpOf(ipvs, (r) => {
-      const t = parseIpvsadm(r.stdout);
-      return t.ok && t.value.services.length ? { mode: 'ipvs', ipvs: t.value } : null;
-    });
-    return dump ? { dump, run: ipvs, detected: 'ipvs' } : undefined;
-  };
-  const found = want === 'ipvs' ? (tryIpvs() ?? tryIpt() ?? tryNft()) : want === 'nftables' ? (tryNft() ?? tryIpt() ?? tryIpvs()) : (tryIpt() ?? tryNft() ?? tryIpvs());
-  return found ?? { detected: 'none', run: ipt ?? nft };
+  const save = dumpRun(ipt, parseIptDump);
+  const ruleset = dumpRun(nft, parseNftDump);
+  const table = dumpRun(ipvs, parseIpvsDump);
+  const mode = detectProxyMode(c.snap.kubeProxyConfig, { ...(save ? { iptablesSave: save } : {}), ...(ruleset ? { nft: ruleset } : {}), ...(table ? { ipvs: table } : {}) }).mode;
+  if (mode === 'ipvs' && table) return { dump: { mode: 'ipvs', ipvs: table }, run: ipvs, detected: 'ipvs' };
+  if (mode === 'nftables' && ruleset) return { dump: { mode: 'nftables', ruleset }, run: nft, detected: 'nftables' };
+  if (mode === 'iptables' && save) return { dump: { mode: 'iptables', save }, run: ipt, detected: 'iptables' };
+  if (mode === 'unknown') return { detected: 'unread' };
+  return { detected: 'none', run: ipt ?? nft };
 }
 
 function judgeService(c: Ctx) {

@@ -9,6 +9,7 @@ import { planPath, type ClusterSnapshot, type PathPlan } from '../plan';
 import { probeDef } from '../probes';
 import { parseTarget } from '../target';
 import type { Diagnosis } from '../model';
+import { splitFixture } from '../parse/fixtureFile';
 import { judge, type ProbeRun } from '.';
 
 interface Fixture {
@@ -95,5 +96,52 @@ describe('judge on real lab runs', () => {
       expect(h.status).toBe('skip');
       expect(h.summary).toMatch(/needs patch on pods\/ephemeralcontainers in shop/);
     }
+  });
+});
+
+// Real captures of the failure forms (lib/parse/fixtures, each with its command/version/date header) put
+// in place of one probe's output: the verdict must read them the way lib/parse does.
+const capture = (path: string) => splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', path), 'utf8'));
+
+describe('judge reads every output through lib/parse', () => {
+  it('a DF ping answered by an ICMP error (a REJECT: "Packet filtered") is not a silent drop: no mtu-blackhole', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    const rejected = capture('ping/admin-prohibited.txt');
+    for (const [k, r] of runs) if (r.probe === 'ping-df' && plan.probes.find((p) => p.key === k)!.args.size! > 1000) runs.set(k, { ...r, stdout: rejected.stdout, stderr: rejected.stderr, exitCode: rejected.exitCode });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe('reachable/-@-');
+    const overlay = j.hops.find((h) => h.id === 'overlay')!;
+    expect(overlay.observed).toMatch(/1172 gets Packet filtered from 10\.244\.1\.1/);
+    expect(overlay.evidence.find((e) => e.probe === 'ping-df' && e.command.includes('1172'))?.finding).toMatch(/icmp-error \(Packet filtered from 10\.244\.1\.1\)/);
+  });
+
+  it('a refused route lookup says which route refused it (blackhole), not just "no route"', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    const bh = capture('ip-route-get/blackhole-route.txt');
+    for (const [k, r] of runs) if (r.probe === 'route-get' && r.location === `pod ${plan.src.namespace}/${plan.src.name}`) runs.set(k, { ...r, stdout: bh.stdout, stderr: bh.stderr, exitCode: bh.exitCode });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe('unreachable/pod-network@src-pod');
+    expect(j.firstFailure!.reason).toMatch(/"Invalid argument" — a "blackhole" route in the pod matches it/);
+  });
+
+  it('a missing resolv.conf is unreadable, not an empty configuration', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    const missing = capture('resolv-conf/missing.txt');
+    for (const [k, r] of runs) if (r.probe === 'resolv-conf') runs.set(k, { ...r, stdout: missing.stdout, stderr: missing.stderr, exitCode: missing.exitCode });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    const dns = j.hops.find((h) => h.id === 'dns')!;
+    expect(dns.evidence.find((e) => e.probe === 'resolv-conf')?.finding).toMatch(/^the output could not be read \(resolv\.conf: expected the file contents .*No such file or directory/);
+    expect(dns.status).toBe('skip');
+    expect(dns.summary).toMatch(/^not judged: resolv-conf on pod shop\/frontend-0: the output could not be read/);
+  });
+
+  it('output cut short (a ParseError) makes its hop skip, never a false pass or fail', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    for (const [k, r] of runs) if (r.probe === 'ss-listen') runs.set(k, { ...r, stdout: `${r.stdout.split('\n')[0]}\ngarbage that ss never prints\n` });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe('reachable/-@-');
+    const dst = j.hops.find((h) => h.id === 'dst-pod')!;
+    expect(dst.status).toBe('skip');
+    expect(dst.evidence.find((e) => e.probe === 'ss-listen')?.finding).toMatch(/^the output could not be read \(ss line 2: /);
   });
 });

@@ -4,15 +4,10 @@
 // or by our timer, which closes the socket. A non-zero exit is data, never an exception.
 import { Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import type { ProbeOutput } from '../../lib/verdict';
 
-export interface ExecResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-  truncated: boolean;
-}
+/** The record lib/verdict judges (exit code, both streams, duration, timedOut, truncated). */
+export type ExecResult = ProbeOutput;
 
 export interface ExecRequest {
   namespace: string;

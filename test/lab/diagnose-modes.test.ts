@@ -1,17 +1,9 @@
 // The engine on the other dataplane: host-gw routing (no tunnel), nftables kube-proxy, and a CNI that
 // ignores NetworkPolicy (flannel-like). Same objects as diagnose.test.ts; one lab for the file.
-import { testInstance } from '../../lab/testInstance';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, failingHops, outcome } from './diagnoseLab';
+import { describe, expect, it } from 'vitest';
+import { useLab, failingHops, outcome } from './diagnoseLab';
 
-const lab = new Lab(testInstance('en3'));
-
-beforeAll(async () => {
-  await lab.up('mesh-hostgw-nftables.yaml');
-}, 300_000);
-afterAll(async () => {
-  await lab.down();
-}, 120_000);
+const lab = useLab('en3', 'mesh-hostgw-nftables.yaml');
 
 describe('healthy paths on host-gw + nftables', () => {
   it.each([
@@ -75,13 +67,8 @@ describe('faults on host-gw + nftables', () => {
     ['veth-down:pod=shop/backend-0', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/veth-down@dst-veth', /is down/],
     ['node-firewall-drop:node=worker-2,port=8080', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-firewall@dst-node', /8080/],
   ])('%s', async (fault, from, to, want, reason) => {
-    await lab.fault(fault);
-    try {
-      const d = await lab.diagnose(from, to);
-      expect(outcome(d)).toBe(want);
-      expect(d.firstFailure!.reason).toMatch(reason);
-    } finally {
-      await lab.fault(null);
-    }
+    const d = await lab.withFault(fault, () => lab.diagnose(from, to));
+    expect(outcome(d)).toBe(want);
+    expect(d.firstFailure!.reason).toMatch(reason);
   });
 });

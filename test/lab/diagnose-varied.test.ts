@@ -1,19 +1,11 @@
 // The engine on a shape no other file uses: three nodes, nftables kube-proxy, an egress allow-list that
 // admits only DNS and the app's named port (so ICMP cannot size the MTU), a multi-port Service, a pod
 // with no listener, and faults that sit on the way to the cluster DNS rather than on the drawn path.
-import { testInstance } from '../../lab/testInstance';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, failingHops, outcome } from './diagnoseLab';
+import { describe, expect, it } from 'vitest';
+import { useLab, failingHops, outcome } from './diagnoseLab';
 import { UsageError } from '../../server/diagnose';
 
-const lab = new Lab(testInstance('en4'));
-
-beforeAll(async () => {
-  await lab.up('varied-3node-nftables.yaml');
-}, 300_000);
-afterAll(async () => {
-  await lab.down();
-}, 120_000);
+const lab = useLab('en4', 'varied-3node-nftables.yaml');
 
 describe('objects and policies', () => {
   it.each([
@@ -46,13 +38,8 @@ describe('faults', () => {
     ['stale-proxy-rules:service=data/db', 'web/api-0', 'db.data:5432', 'unreachable/proxy-rules-stale@service', /chain DNATs to/],
     ['hairpin-off:node=node-b', 'web/api-0', 'api:80', 'unreachable/hairpin@src-veth', /hairpin is off on web-api-0/],
   ])('%s: %s → %s', async (fault, from, to, want, reason) => {
-    await lab.fault(fault);
-    try {
-      const d = await lab.diagnose(from, to);
-      expect(outcome(d)).toBe(want);
-      expect(d.firstFailure!.reason).toMatch(reason);
-    } finally {
-      await lab.fault(null);
-    }
+    const d = await lab.withFault(fault, () => lab.diagnose(from, to));
+    expect(outcome(d)).toBe(want);
+    expect(d.firstFailure!.reason).toMatch(reason);
   });
 });

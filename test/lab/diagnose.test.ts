@@ -1,24 +1,16 @@
 // The engine on the real lab (VXLAN, iptables kube-proxy, enforced NetworkPolicy): healthy paths, every
 // object-level mistake, every fault of the catalogue, warnings, config depth with the viewer kubeconfig,
 // reuse of debug containers over 20 runs, events, and bad input. One lab for the whole file.
-import { testInstance } from '../../lab/testInstance';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, cli, failingHops, outcome } from './diagnoseLab';
+import { describe, expect, it } from 'vitest';
+import { useLab, cli, failingHops, inNodeNetns, outcome } from './diagnoseLab';
 import type { DiagnosisEvent } from '../../lib/events';
 import { UsageError } from '../../server/diagnose';
 
-const lab = new Lab(testInstance('en2'));
-
-beforeAll(async () => {
-  await lab.up('mesh-vxlan-iptables.yaml');
-}, 300_000);
-afterAll(async () => {
-  await lab.down();
-}, 120_000);
+const lab = useLab('en2', 'mesh-vxlan-iptables.yaml');
 
 describe('healthy paths are reachable with no failing hop', () => {
   it.each([
@@ -74,6 +66,15 @@ describe('object-level mistakes name the cause at the hop of DESIGN §4', () => 
     expect(outcome(d)).toBe(want);
     expect(d.firstFailure!.reason).toMatch(reason);
   });
+
+  it('a policy at dst-pod: the Service hop passes on its own evidence and points at the hop that explains the failed connect', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'postgres.db:5432');
+    expect(outcome(d)).toBe('unreachable/policy-denied@dst-pod');
+    const svc = d.hops.find((h) => h.id === 'service')!;
+    expect(svc.status).toBe('pass');
+    expect(svc.summary).toMatch(/kube-proxy \(iptables\) on worker-\d: .*; the connect from shop\/frontend-0 to 10\.96\.\d+\.\d+:5432 failed \(no answer within 2 s\); the dst-pod hop explains it \(/);
+    expect(svc.summary).not.toMatch(/: timeout\b/);
+  });
 });
 
 describe('each fault of the catalogue → cause and hop', () => {
@@ -92,15 +93,10 @@ describe('each fault of the catalogue → cause and hop', () => {
     ['veth-down:pod=shop/frontend-0', 'shop/frontend-0', 'backend:80', 'unreachable/veth-down@src-veth', /shop-frontend-0 on worker-1, is down/],
     ['node-firewall-drop:node=worker-2,port=8080', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-firewall@dst-node', /--dport 8080 -j DROP/],
   ])('%s: %s → %s', async (fault, from, to, want, reason) => {
-    await lab.fault(fault);
-    try {
-      const d = await lab.diagnose(from, to);
-      expect(outcome(d)).toBe(want);
-      expect(d.firstFailure!.reason).toMatch(reason);
-      expect(d.hops.find((h) => h.id === d.firstFailure!.hop)!.status).toBe('fail');
-    } finally {
-      await lab.fault(null);
-    }
+    const d = await lab.withFault(fault, () => lab.diagnose(from, to));
+    expect(outcome(d)).toBe(want);
+    expect(d.firstFailure!.reason).toMatch(reason);
+    expect(d.hops.find((h) => h.id === d.firstFailure!.hop)!.status).toBe('fail');
   });
 });
 
@@ -113,6 +109,54 @@ describe('warnings', () => {
     expect(w?.reason).toMatch(/tries 1 search name first \(backend\.shop\.shop\.svc\.cluster\.local\): 4 queries/);
     expect((await lab.diagnose('shop/frontend-0', 'backend:80')).warnings).toEqual([]);
   });
+});
+
+describe('conntrack-pressure', () => {
+  // Fills worker-2's conntrack table from the TEST (the engine stays read-only): one UDP datagram per
+  // distinct port pair to 127.0.0.1 in the node's netns, each a new entry for 30 s. nf_conntrack_max cannot
+  // be lowered in a non-init netns on this kernel (read-only there), so the count is raised instead.
+  const FLOOD = [
+    'import socket, sys',
+    'n = int(sys.argv[1]); sent = 0; port = 1',
+    "socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(8)]",
+    "for s in socks: s.bind(('127.0.0.1', 0))",
+    'while sent < n:',
+    "    for s in socks: s.sendto(b'x', ('127.0.0.1', port)); sent += 1",
+    '    port = port + 1 if port < 65535 else 1',
+  ].join('\n');
+  const figures = async () => {
+    const r = await inNodeNetns(lab, 'worker-2', ['sysctl', '-n', 'net.netfilter.nf_conntrack_count', 'net.netfilter.nf_conntrack_max']);
+    const [count, max] = r.stdout.trim().split('\n').map(Number);
+    return { count, max };
+  };
+
+  it('does not fire on a normal path, and fires on the node above 80% with the figures', async () => {
+    const to = 'pod:shop/backend-0:8080'; // frontend-0 on worker-1 → backend-0 on worker-2
+    const calm = await lab.diagnose('shop/frontend-0', to);
+    expect(calm.warnings.filter((w) => w.cause === 'conntrack-pressure')).toEqual([]);
+    const dstNode = calm.hops.find((h) => h.id === 'dst-node')!;
+    expect(dstNode.status).toBe('pass');
+    expect(dstNode.evidence.find((e) => e.probe === 'conntrack-stats')?.finding).toMatch(/^conntrack -S totals: .*drop \d+/);
+    const before = await figures();
+    const need = Math.ceil(before.max * 0.85) - before.count;
+    try {
+      const flood = await inNodeNetns(lab, 'worker-2', ['timeout', '60', 'python3', '-c', FLOOD, String(need)], 70_000);
+      expect(flood.code).toBe(0);
+      const during = await figures();
+      expect(during.count / during.max).toBeGreaterThan(0.8);
+      const d = await lab.diagnose('shop/frontend-0', to);
+      expect(d.verdict).toBe('reachable');
+      const w = d.warnings.find((x) => x.cause === 'conntrack-pressure');
+      expect(w?.hop).toBe('dst-node');
+      expect(w?.reason).toMatch(new RegExp(`^worker-2: nf_conntrack_count \\d+ of nf_conntrack_max ${during.max} \\((8[0-9]|9[0-9])(\\.\\d)?%, above 80%\\)`));
+      expect(d.hops.find((h) => h.id === 'dst-node')!.status).toBe('warn');
+      expect(d.hops.find((h) => h.id === 'src-node')!.status).toBe('pass');
+    } finally {
+      // The flood's entries, and only those (UDP to 127.0.0.1), out of the lab node's table.
+      await inNodeNetns(lab, 'worker-2', ['conntrack', '-D', '-p', 'udp', '-d', '127.0.0.1'], 60_000);
+    }
+    expect((await figures()).count).toBeLessThan(before.count + 1000);
+  }, 180_000);
 });
 
 describe('config depth with the viewer kubeconfig (get/list/watch only)', () => {
@@ -224,6 +268,9 @@ describe('kubectl plugin', () => {
       const denied = await run(['packetwalk', 'diagnose', '--namespace=shop', '--from', 'frontend-0', '--to', 'postgres.db:5432', '--kubeconfig', lab.kubeconfig]);
       expect(denied.code).toBe(1);
       expect(denied.stdout).toMatch(/first failure: policy-denied at dst-pod/);
+      // The verdict word once: "verdict: UNREACHABLE — NetworkPolicy …", not "UNREACHABLE — Unreachable: …".
+      expect(denied.stdout).toMatch(/^verdict: UNREACHABLE — \S/m);
+      expect(denied.stdout).not.toMatch(/UNREACHABLE — Unreachable/i);
       expect(denied.stdout).toMatch(/reproduce: kubectl debug -n shop frontend-0 -it --image=nicolaka\/netshoot --target=web -- nc -z -v -w 2 10\.244\.\d+\.\d+ 5432/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

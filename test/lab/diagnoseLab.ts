@@ -1,8 +1,10 @@
 // Helpers for the engine's lab tests: a real lab (its own PACKETWALK_LAB instance) driven through the
 // packetwalk CLI, diagnoses through the real engine against the lab's Kubernetes API. No mocks.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
+import { testInstance } from '../../lab/testInstance';
 import { diagnose } from '../../server/diagnose';
 import { loadCluster } from '../../server/cluster/kubeconfig';
 import { NODE_DEBUG_SELECTOR } from '../../server/exec/nodeDebug';
@@ -43,6 +45,16 @@ export class Lab {
     await cli(this.instance, ['lab', 'down'], 120_000);
   }
 
+  /** Runs `fn` with one fault of the catalogue injected, and clears it afterwards, failure or not. */
+  async withFault<T>(spec: string, fn: () => Promise<T>): Promise<T> {
+    await this.fault(spec);
+    try {
+      return await fn();
+    } finally {
+      await this.fault(null);
+    }
+  }
+
   async fault(spec: string | null): Promise<void> {
     const r = spec ? await cli(this.instance, ['lab', 'fault', 'add', spec]) : await cli(this.instance, ['lab', 'fault', 'clear']);
     if (r.code !== 0) throw new Error(`lab fault ${spec ?? 'clear'} failed: ${r.stderr || r.stdout}`);
@@ -64,6 +76,35 @@ export class Lab {
     const nodeDebug = await core.listPodForAllNamespaces({ labelSelector: NODE_DEBUG_SELECTOR });
     return { debugContainers, nodeDebugPods: nodeDebug.items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`) };
   }
+}
+
+/**
+ * One lab for a whole test file: a fresh instance name from `prefix`, brought up from
+ * test/lab/fixtures/<config> before the file's tests and torn down after them, failure or not.
+ */
+export function useLab(prefix: string, config: string): Lab {
+  const lab = new Lab(testInstance(prefix));
+  beforeAll(() => lab.up(config), 300_000);
+  afterAll(() => lab.down(), 120_000);
+  return lab;
+}
+
+/**
+ * `argv` inside the lab's netns of `node` (a test's own arrangement, never the engine's): no shell, killed
+ * after `timeoutMs`, at most 1 MiB of each stream kept (conntrack -D prints every entry it deletes).
+ */
+export function inNodeNetns(lab: Lab, node: string, argv: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const p = spawn('ip', ['netns', 'exec', `${lab.instance}-node-${node}`, ...argv], { timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    const keep = (k: 'stdout' | 'stderr') => (b: Buffer) => {
+      if (out[k].length < 1 << 20) out[k] += b.toString();
+    };
+    p.stdout.on('data', keep('stdout'));
+    p.stderr.on('data', keep('stderr'));
+    p.on('error', (e) => resolve({ code: 1, stdout: out.stdout, stderr: `${out.stderr}${e.message}` }));
+    p.on('close', (code) => resolve({ code: code ?? 1, ...out }));
+  });
 }
 
 /** "verdict/cause@hop" — the three things DESIGN §4 fixes for a case. */
