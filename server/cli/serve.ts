@@ -1,6 +1,7 @@
 // `packetwalk serve` (the dashboard) and `packetwalk demo` (lab up + serve; Ctrl-C stops both and runs
 // `lab down`). DESIGN §2. Flags are checked before anything starts; errors name the flag and the fix.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
@@ -120,12 +121,26 @@ function labCli(args: string[], timeoutMs: number): Promise<{ code: number; stdo
   });
 }
 
+/** A fresh checkout has no Next.js build; the demo makes one once (dev mode would compile every page on first view). */
+async function ensureProductionBuild(): Promise<boolean> {
+  if (existsSync(join(ROOT, '.next', 'BUILD_ID'))) return true;
+  process.stderr.write('packetwalk demo: building the dashboard once (next build, about a minute)…\n');
+  const code = await new Promise<number>((resolve) => {
+    const p = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('error', () => resolve(1));
+    p.on('exit', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) process.stderr.write(`packetwalk demo: next build exited ${code}; fix the build or run \`npx next build\` to see why\n`);
+  return code === 0;
+}
+
 export async function demoMain(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write('usage: packetwalk demo [--host H] [--port P] [--data-dir DIR] [--wall-interval S]\n  builds the lab (default topology), serves the dashboard on it; Ctrl-C stops both and tears the lab down\n');
     return 0;
   }
   const f = parseServeFlags(argv, ['host', 'port', 'data-dir', 'wall-interval']);
+  if (!(await ensureProductionBuild())) return 2;
   process.stderr.write('packetwalk demo: building the lab (packetwalk lab up)…\n');
   const up = await labCli(['up'], 300_000);
   const kubeconfig = up.stdout.trim().split('\n').filter((l) => l.trim()).pop()?.trim();
