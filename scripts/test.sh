@@ -3,6 +3,7 @@
 # Ends with one line "N passed, M failed" summing the vitest and Playwright counts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1  # no phoning home from a test run (and no network here anyway)
 bash scripts/setup.sh || exit 2
 
 log=$(mktemp -d /tmp/packetwalk-test.XXXXXX)

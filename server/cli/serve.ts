@@ -126,7 +126,7 @@ async function ensureProductionBuild(): Promise<boolean> {
   if (existsSync(join(ROOT, '.next', 'BUILD_ID'))) return true;
   process.stderr.write('packetwalk demo: building the dashboard once (next build, about a minute)…\n');
   const code = await new Promise<number>((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const p = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
     p.on('error', () => resolve(1));
     p.on('exit', (c) => resolve(c ?? 1));
   });
