@@ -96,6 +96,8 @@ interface Ctx {
   overlayDetails?: Record<string, string | number>;
   /** probe keys whose output no parser could read: never evidence for a pass */
   unreadable: Set<string>;
+  /** failures another hop explains, described once every hop is judged (explainLater) */
+  later: { hop: HopId; text: string }[];
 }
 
 /** A run's output through its lib/parse parser; a ParseError becomes the run's finding ("could not be read"). */
@@ -439,7 +441,7 @@ function judgeService(c: Ctx) {
   const trace = traceService(dump, svc.vip, svc.port.port, svc.port.protocol ?? 'TCP');
   const cmp = compareWithEndpoints(trace, ready);
   finding(c, run, cmp.sentence);
-  observe(c, 'service', `kube-proxy (${dump.mode}) on ${plan.src.node}: ${cmp.sentence}`);
+  observe(c, 'service', `kube-proxy (${dump.mode}) on ${plan.src.node}: ${cmp.sentence.replace(/\.$/, '')}`);
   c.serviceDetails = { chain: trace.chains.filter((x) => /^(KUBE-SVC-|service-[A-Z2-7]{8}-)/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
   if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `${cmp.sentence.replace(/\.$/, '')} on node ${plan.src.node}`);
   else if (cmp.status === 'stale') problem(c, 'service', 'proxy-rules-stale', `on node ${plan.src.node}: ${cmp.sentence}`);
@@ -720,19 +722,23 @@ function judgeBulk(c: Ctx) {
   if (bulk.length < 2 || !plan.dst) return;
   const [small, big] = [bulk[0], bulk[bulk.length - 1]].map((p) => ({ p, r: c.runs.get(p.key) }));
   if (!small.r || !big.r || small.r.notRun || big.r.notRun) return;
-  const read = (r: ProbeRun) => {
+  // curl's own -w line ("%{http_code} %{size_download} %{time_total}", our format: no lib/parse parser).
+  const written = (r: ProbeRun) => {
     const [code, got, secs] = r.stdout.trim().split(/\s+/);
     return { code: Number(code) || 0, got: Number(got) || 0, secs: Number(secs) || 0, exit: r.exitCode };
   };
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
+  const sm = written(small.r);
+  const bg = written(big.r);
   for (const x of [small, big]) {
-    const v = read(x.r!);
+    const v = written(x.r!);
     const s = `GET /bytes/${x.p.args.size} from ${x.p.args.ip}:${x.p.args.port}: ${v.exit === 0 ? `HTTP ${v.code}, ${v.got} bytes in ${v.secs} s` : v.exit === 28 ? `stalled: ${v.got} bytes after ${v.secs} s` : `curl exit ${v.exit}`}`;
     finding(c, x.r, s);
-    observe(c, hop, s);
+    if (sm.exit === 0) observe(c, hop, s);
   }
-  const sm = read(small.r);
-  const bg = read(big.r);
+  // Not even the one-packet request completes: the path is blocked before size matters; say so once,
+  // pointing at the hop that explains it (explainLater), instead of two "stalled" lines on a passing hop.
+  if (sm.exit !== 0) c.later.push({ hop, text: `MTU not sized: DF pings get no reply and even a ${small.p.args.size}-byte answer from ${small.p.args.ip}:${small.p.args.port} does not arrive` });
   // Only a server that answered the one-packet request and then stalled on the bulk one says "big packets vanish".
   if (sm.exit === 0 && sm.code > 0 && bg.exit === 28 && bg.got < (big.p.args.size ?? 0)) {
     const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
@@ -794,18 +800,25 @@ function judgeConnects(c: Ctx) {
     if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = o;
     c.directConnect.set(target, o);
   }
-  // A Service's failed connect is described once every hop is judged (explainConnect): the Service hop
+  // A Service's failed connect is described once every hop is judged (explainLater): the Service hop
   // is judged on its own evidence and must point at the hop that explains the failure.
   if (c.connect !== undefined && (!plan.service || c.connect === 'open')) observe(c, plan.service ? 'service' : 'dst-pod', `TCP to ${plan.dstIP}:${plan.dstPort} from ${plan.src.namespace}/${plan.src.name}: ${connectText(c.connect)}`);
 }
 
-/** The Service hop's line for a connect through the VIP that failed: what failed, and which hop says why. */
-function explainConnect(c: Ctx) {
+/**
+ * Lines about a failure another hop explains (a failed connect through the VIP, an MTU that could not be
+ * sized), written once every hop is judged: what failed, and which hop says why.
+ */
+function explainLater(c: Ctx) {
   const { plan } = c;
-  if (!plan.service || c.connect === undefined || c.connect === 'open') return;
+  if (plan.service && c.connect !== undefined && c.connect !== 'open') {
+    c.later.unshift({ hop: 'service', text: `the connect from ${plan.src.namespace}/${plan.src.name} to ${plan.dstIP}:${plan.dstPort} failed (${connectText(c.connect)})` });
+  }
   const first = [...c.problems].sort((a, b) => a.rank - b.rank)[0];
-  const at = first ? (first.hop === 'service' ? `: ${CAUSES[first.cause].title.toLowerCase()}` : `; the ${first.hop} hop explains it (${CAUSES[first.cause].title.toLowerCase()})`) : '; no hop explains it';
-  observe(c, 'service', `the connect from ${plan.src.namespace}/${plan.src.name} to ${plan.dstIP}:${plan.dstPort} failed (${connectText(c.connect)})${at}`);
+  for (const l of c.later) {
+    const at = !first ? '; no hop explains it' : first.hop === l.hop ? `: ${CAUSES[first.cause].title}` : `; the ${first.hop} hop explains it (${CAUSES[first.cause].title})`;
+    observe(c, l.hop, `${l.text}${at}`);
+  }
 }
 
 // ------------------------------------------------------------------ assemble ----
@@ -873,7 +886,7 @@ export interface JudgeInput {
 export function judge(input: JudgeInput): Judgement {
   const { plan, runs, snapshot, depth } = input;
   const c: Ctx = {
-    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(),
+    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(), later: [],
   };
   judgeConnects(c);
   judgePodNetwork(c, 'src-pod', plan.src.namespace, plan.src.name, plan.src.ip, plan.dstIP ?? plan.dst?.ip);
@@ -899,7 +912,7 @@ export function judge(input: JudgeInput): Judgement {
   judgeConntrack(c, 'src-node', plan.src.node);
   judgePolicyEnforcement(c);
   explainDnsTimeout(c);
-  explainConnect(c);
+  explainLater(c);
   c.warnings = c.warnings.filter((w) => w.reason);
 
   const hops: Hop[] = plan.hops.map((h) => {
