@@ -123,6 +123,14 @@ const REFUSED_ROUTE: Record<'no-route' | 'unreachable-route' | 'blackhole-route'
   'prohibit-route': 'a "prohibit" route in the pod matches it',
   other: 'the kernel refused the route lookup',
 };
+/** The node's VXLAN device, from its `ip -j -d addr show` (undefined on host-gw or when unread). */
+function tunnelOf(c: Ctx, node: string): IpLink | undefined {
+  return links(c, one(c.plan, c.runs, onNode(node, 'node-link')))?.find((l) => l.kind === 'vxlan');
+}
+/** The node's InternalIP as the Node object reports it. */
+function internalIP(c: Ctx, node: string | undefined): string | undefined {
+  return c.snap.nodes.find((n) => n.metadata?.name === node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
 function routeText(r: RouteGet & { outcome: 'route' }): string {
   const x = r.route;
   return `${x.gateway ? `via ${x.gateway} ` : ''}dev ${x.dev ?? '?'}${x.prefsrc ? ` src ${x.prefsrc}` : ''}${x.mtu ? ` (cached path MTU ${x.mtu}${x.expires !== undefined ? `, expires in ${x.expires} s` : ''})` : ''}`;
@@ -163,15 +171,15 @@ function explainDnsTimeout(c: Ctx) {
     const rg = one(c.plan, c.runs, onNode(src, 'node-route-get', d.ip));
     const got = read(c, rg, parseIpRouteGet);
     const r = got?.outcome === 'route' ? got.route : undefined;
-    const tunnel = (links(c, one(c.plan, c.runs, onNode(src, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan');
-    const peerIP = c.snap.nodes.find((n) => n.metadata?.name === d.node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    const tunnel = tunnelOf(c, src);
+    const peerIP = internalIP(c, d.node);
     if (got && (!r || (!(tunnel && r.dev === tunnel.ifname) && r.gateway !== peerIP))) {
       const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
       finding(c, rg, s);
       extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node] });
     }
     // The source node's neighbor entry for the DNS node's tunnel endpoint must carry that node's VTEP MAC.
-    const dnsTun = (links(c, one(c.plan, c.runs, onNode(d.node, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan');
+    const dnsTun = tunnelOf(c, d.node);
     const vtep = dnsTun?.addresses.find((a) => a.family === 'inet')?.local;
     const nrun = one(c.plan, c.runs, onNode(src, 'neigh'));
     const entry = read(c, nrun, parseIpNeigh)?.entries.find((n) => n.dst === vtep && n.lladdr);
@@ -507,7 +515,7 @@ function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, towa
   if (!rg) return;
   const got = read(c, rg, parseIpRouteGet);
   if (!got) return;
-  const tunnel = (links(c, one(c.plan, c.runs, onNode(node, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan');
+  const tunnel = tunnelOf(c, node);
   const peer = c.snap.nodes.find((n) => n.metadata?.name === towardNode);
   const peerIPs = (peer?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
   if (got.outcome === 'refused') {
@@ -601,7 +609,7 @@ function judgeOverlay(c: Ctx) {
       [dst.node, plan.src.node, dstTun, srcTun],
     ] as const) {
       const peerVtep = peerTun.addresses.find((a) => a.family === 'inet')?.local;
-      const peerIP = c.snap.nodes.find((n) => n.metadata?.name === peerNode)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const peerIP = internalIP(c, peerNode);
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
       const fdbRun = one(plan, c.runs, onNode(node, 'fdb'));
       const neigh = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerVtep && n.dev === ownTun.ifname);
@@ -633,7 +641,7 @@ function judgeOverlay(c: Ctx) {
       [plan.src.node, dst.node, dstLinks],
       [dst.node, plan.src.node, srcLinks],
     ] as const) {
-      const peerIP = c.snap.nodes.find((n) => n.metadata?.name === peerNode)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const peerIP = internalIP(c, peerNode);
       const peerLink = peerLinks.find((l) => l.addresses.some((a) => a.local === peerIP));
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
       const entry = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerIP && n.lladdr);
@@ -692,10 +700,10 @@ function judgeMtu(c: Ctx) {
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
   const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
   const podMtu = podInterface(srcAddr)?.mtu;
-  const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan') })).filter((x) => x.t);
+  const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: tunnelOf(c, n) })).filter((x) => x.t);
   // host-gw has no tunnel: the bottleneck is then a node's underlay link (the one holding its InternalIP).
   const underlays = [plan.src.node, plan.dst.node].map((n) => {
-    const ip = c.snap.nodes.find((x) => x.metadata?.name === n)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    const ip = internalIP(c, n);
     return { n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip)) };
   }).filter((x) => x.t);
   const minTun = tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
@@ -744,7 +752,7 @@ function judgeBulk(c: Ctx) {
     const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
     const podMtu = podInterface(srcAddr)?.mtu;
     const tun = [plan.src.node, plan.dst.node]
-      .map((n) => ({ n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.kind === 'vxlan') }))
+      .map((n) => ({ n, t: tunnelOf(c, n) }))
       .filter((x) => x.t)
       .sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
     problem(c, hop, 'mtu-blackhole', `over TCP to ${big.p.args.ip}:${big.p.args.port}, a ${small.p.args.size}-byte answer arrives but a ${big.p.args.size}-byte download stalls after ${bg.got} bytes (ICMP does not pass here, so DF pings cannot size it)${tun && podMtu && tun.t!.mtu < podMtu ? `; tunnel MTU ${tun.t!.mtu} on ${tun.n} (${tun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD}) < pod MTU ${podMtu}` : ''}: full-size segments vanish without an ICMP error`);
