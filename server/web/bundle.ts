@@ -12,7 +12,7 @@ export const SLICE_TITLES: Record<Slice, string> = {
   socket: 'Socket slice',
   dns: 'DNS slice',
   'nat-conntrack': 'NAT / conntrack slice',
-  reachability: 'Reachability probes (ping, tracepath, connect)',
+  reachability: 'Reachability probes (ping, connect, MTU)',
   objects: 'API objects read',
 };
 
