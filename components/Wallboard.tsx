@@ -25,7 +25,7 @@ function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: strin
           <div className="font-mono text-2xl font-semibold leading-snug text-slate-50 [overflow-wrap:anywhere]" title={`${t.pin.from} → ${t.pin.to}`}>
             {t.pin.from} <span className="text-slate-500">→</span> {t.pin.to}
           </div>
-          <div className="mt-0.5 text-sm text-slate-400">{t.pin.context ? `context ${t.pin.context}` : 'default context'}</div>
+          <div className="mt-0.5 text-sm text-slate-400">{t.pin.context ? `context ${t.pin.context}` : "the kubeconfig's current context"}</div>
         </div>
         <div className="text-right">
           <div className={`text-3xl font-black ${green ? 'text-emerald-400' : verdict === 'degraded' ? 'text-amber-400' : verdict === 'running' ? 'text-sky-300' : 'text-red-400'}`}>{cur ? look.word : 'Waiting…'}</div>
