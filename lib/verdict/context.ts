@@ -1,0 +1,142 @@
+// What every hop judge shares: the probe runs, the context a judgement builds up (problems, warnings,
+// observations, findings), the lookups over the plan's probes and the few readers several judges use.
+import type { Depth, HopId } from '../model';
+import type { CauseCode, WarningCause } from '../causes';
+import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
+import type { PolicyEvaluation } from '../kube';
+import { parseIpAddr, type IpLink, type RouteGet } from '../parse';
+import { parseRun, unreadableFinding, type ConnectOutcome, type Parser } from './read';
+
+/** One probe as it ran (or why it could not). */
+/** What one command printed and how it ended: server/exec's ExecResult is this record. */
+export interface ProbeOutput {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+export interface ProbeRun extends ProbeOutput {
+  key: string;
+  probe: string;
+  hop: HopId;
+  /** 'pod shop/frontend-0' | 'node worker-1' */
+  location: string;
+  argv: string[];
+  reproduce: string;
+  /** set when the probe did not run: the sentence (e.g. "needs create on pods/ephemeralcontainers in shop") */
+  notRun?: string;
+}
+
+export type Runs = ReadonlyMap<string, ProbeRun>;
+
+export interface Problem {
+  hop: HopId;
+  cause: CauseCode;
+  reason: string;
+  rank: number;
+  observed?: string;
+  /** nodes a node-to-node problem is between (or the one node it is on), to tell what else it explains */
+  nodes?: string[];
+}
+
+export interface Warn {
+  hop: HopId;
+  cause: WarningCause;
+  reason: string;
+}
+
+/** The seeds' bottom-up falsification order: lower ranks are closer to the root. */
+export const RANK: Record<CauseCode, number> = {
+  'pod-network': 10, 'veth-down': 20, 'dns-timeout': 30, 'dns-nxdomain': 30, 'dns-wrong-answer': 30,
+  'no-endpoints': 40, 'port-mismatch': 41, 'proxy-rules-missing': 50, 'proxy-rules-stale': 51, 'policy-denied': 60,
+  hairpin: 65, 'node-route': 70, 'node-firewall': 72, 'neighbor-stale': 80, 'overlay-blocked': 81, 'mtu-blackhole': 90,
+  'app-not-listening': 100,
+};
+
+function runsOf(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun[] {
+  return plan.probes.filter(pred).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r && !r.notRun);
+}
+export function one(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun | undefined {
+  return runsOf(plan, runs, pred)[0];
+}
+export const onPod = (ns: string, name: string, probe: string, ip?: string) => (p: PlannedProbe) => p.probe === probe && p.pod?.namespace === ns && p.pod?.name === name && (ip === undefined || p.args.ip === ip);
+export const onNode = (node: string, probe: string, ip?: string) => (p: PlannedProbe) => p.probe === probe && p.node === node && (ip === undefined || p.args.ip === ip);
+
+/** Context shared by the hop judges. */
+export interface Ctx {
+  plan: PathPlan;
+  runs: Runs;
+  snap: ClusterSnapshot;
+  depth: Depth;
+  problems: Problem[];
+  warnings: Warn[];
+  /** per hop: sentences of what was observed, evidence findings by probe key */
+  observed: Map<HopId, string[]>;
+  findings: Map<string, string>;
+  policy?: PolicyEvaluation;
+  /** the end-to-end connect of the target as the app dials it */
+  connect?: ConnectOutcome;
+  directConnect: Map<string, ConnectOutcome>;
+  serviceDetails?: Record<string, string>;
+  overlayDetails?: Record<string, string | number>;
+  /** probe keys whose output no parser could read: never evidence for a pass */
+  unreadable: Set<string>;
+  /** failures another hop explains, described once every hop is judged (explainLater) */
+  later: { hop: HopId; text: string }[];
+}
+
+/** A run's output through its lib/parse parser; a ParseError becomes the run's finding ("could not be read"). */
+export function read<T>(c: Ctx, r: ProbeRun | undefined, parse: Parser<T>, opts: { supplementary?: boolean } = {}): T | undefined {
+  if (!r) return undefined;
+  const res = parseRun(r, parse);
+  if (res.ok) return res.value;
+  // A supplementary probe (extra figures beside a readable main one) cannot turn its hop's result.
+  if (!opts.supplementary) c.unreadable.add(r.key);
+  c.findings.set(r.key, unreadableFinding(res.error));
+  return undefined;
+}
+/** `ip -j [-d] addr show`: the links, or undefined when the output was unreadable or the tool refused. */
+export function links(c: Ctx, r: ProbeRun | undefined): IpLink[] | undefined {
+  const v = read(c, r, parseIpAddr);
+  return v && !v.error ? v.entries : undefined;
+}
+/** What a refused `ip route get` means, measured on this kernel (lib/parse/fixtures/ip-route-get). */
+export const REFUSED_ROUTE: Record<'no-route' | 'unreachable-route' | 'blackhole-route' | 'prohibit-route' | 'other', string> = {
+  'no-route': 'the pod lacks its default route',
+  'unreachable-route': 'an "unreachable" route in the pod matches it',
+  'blackhole-route': 'a "blackhole" route in the pod matches it',
+  'prohibit-route': 'a "prohibit" route in the pod matches it',
+  other: 'the kernel refused the route lookup',
+};
+/** The node's VXLAN device, from its `ip -j -d addr show` (undefined on host-gw or when unread). */
+export function tunnelOf(c: Ctx, node: string): IpLink | undefined {
+  return links(c, one(c.plan, c.runs, onNode(node, 'node-link')))?.find((l) => l.kind === 'vxlan');
+}
+/** The node's InternalIP as the Node object reports it. */
+export function internalIP(c: Ctx, node: string | undefined): string | undefined {
+  return c.snap.nodes.find((n) => n.metadata?.name === node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+export function routeText(r: RouteGet & { outcome: 'route' }): string {
+  const x = r.route;
+  return `${x.gateway ? `via ${x.gateway} ` : ''}dev ${x.dev ?? '?'}${x.prefsrc ? ` src ${x.prefsrc}` : ''}${x.mtu ? ` (cached path MTU ${x.mtu}${x.expires !== undefined ? `, expires in ${x.expires} s` : ''})` : ''}`;
+}
+
+export function observe(c: Ctx, hop: HopId, s: string) {
+  const l = c.observed.get(hop) ?? [];
+  l.push(s);
+  c.observed.set(hop, l);
+}
+export function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string, nodes?: string[]) {
+  // Whatever explains it, a failure at the DNS hop is met before anything after it on the path.
+  const rank = hop === 'dns' ? RANK['dns-timeout'] : RANK[cause];
+  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank, ...(nodes ? { nodes } : {}) });
+}
+export function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string) {
+  if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason });
+}
+export function finding(c: Ctx, r: ProbeRun | undefined, s: string) {
+  if (r) c.findings.set(r.key, s);
+}

@@ -1,0 +1,166 @@
+// The dns hop: the pod's resolv.conf, each search candidate's dig, names that exist in another
+// namespace, egress policy that denies DNS, and a DNS timeout a node-to-node fault explains.
+import { dnsPods } from '../plan';
+import { candidateNames, endpointsForServicePort, evaluate, nsName, queryCount, type Pod } from '../kube';
+import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
+import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
+
+function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
+  return read(c, r, parseResolvConf);
+}
+
+/**
+ * A DNS timeout that a node-to-node fault explains (the cluster DNS pod sits behind a blocked overlay, a
+ * missing route, a stale neighbor) is that fault, named at the dns hop: DESIGN §4's root-cause rule.
+ */
+export function explainDnsTimeout(c: Ctx) {
+  const dns = c.problems.find((p) => p.hop === 'dns' && p.cause === 'dns-timeout');
+  if (!dns) return;
+  const pods = dnsPods(c.snap);
+  const dnsNodes = pods.map((d) => d.node);
+  const src = c.plan.src.node;
+  if (!dnsNodes.length || dnsNodes.includes(src)) return; // DNS on the source's own node crosses no overlay
+  const explains = (p: Problem) =>
+    p.nodes &&
+    ((p.cause === 'overlay-blocked' && (p.nodes.includes(src) || p.nodes.some((n) => dnsNodes.includes(n)))) ||
+      ((p.cause === 'node-route' || p.cause === 'neighbor-stale') && p.nodes.includes(src) && p.nodes.some((n) => dnsNodes.includes(n))));
+  // The DNS pods' own way: the source node's route to them, and the DNS node's tunnel filter.
+  const extra: Problem[] = [];
+  for (const d of pods) {
+    const rg = one(c.plan, c.runs, onNode(src, 'node-route-get', d.ip));
+    const got = read(c, rg, parseIpRouteGet);
+    const r = got?.outcome === 'route' ? got.route : undefined;
+    const tunnel = tunnelOf(c, src);
+    const peerIP = internalIP(c, d.node);
+    if (got && (!r || (!(tunnel && r.dev === tunnel.ifname) && r.gateway !== peerIP))) {
+      const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
+      finding(c, rg, s);
+      extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node] });
+    }
+    // The source node's neighbor entry for the DNS node's tunnel endpoint must carry that node's VTEP MAC.
+    const dnsTun = tunnelOf(c, d.node);
+    const vtep = dnsTun?.addresses.find((a) => a.family === 'inet')?.local;
+    const nrun = one(c.plan, c.runs, onNode(src, 'neigh'));
+    const entry = read(c, nrun, parseIpNeigh)?.entries.find((n) => n.dst === vtep && n.lladdr);
+    if (tunnel && dnsTun?.address && entry?.lladdr && entry.lladdr.toLowerCase() !== dnsTun.address.toLowerCase()) {
+      const s = `${src}'s neighbor entry for ${d.node}'s tunnel endpoint ${vtep} says ${entry.lladdr}, but ${d.node}'s ${dnsTun.ifname} has MAC ${dnsTun.address}`;
+      finding(c, nrun, s);
+      extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: s, rank: RANK['neighbor-stale'], nodes: [src, d.node] });
+    }
+    const ipt = one(c.plan, c.runs, onNode(d.node, 'iptables-save'));
+    const hit = ipt?.stdout.split('\n').find((l) => /--dport 4789\b/.test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l));
+    if (hit) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${d.node} drops tunnel traffic arriving on UDP 4789: \`${hit.trim()}\``, rank: RANK['overlay-blocked'], nodes: [d.node] });
+  }
+  const root = [...c.problems.filter((p) => p !== dns), ...extra].sort((a, b) => a.rank - b.rank).find(explains);
+  if (!root) return;
+  dns.cause = root.cause;
+  dns.reason = `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')} time out because ${root.reason.replace(/^./, (x) => x.toLowerCase())}`;
+}
+
+// ------------------------------------------------------------------ DNS ----
+
+export function judgeDns(c: Ctx) {
+  const { plan } = c;
+  const name = plan.name;
+  if (!name) return;
+  const rc = one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'resolv-conf'));
+  let candidates = name.candidates;
+  // A resolv.conf that could not be read (missing, cut) leaves the planned candidates: never an empty config.
+  const conf = resolvConf(c, rc);
+  if (rc && conf) {
+    candidates = candidateNames(name.name, conf.search, conf.options.ndots);
+    finding(c, rc, `nameserver ${conf.nameservers.join(', ') || 'none'}; search ${conf.search.join(' ') || '(none)'}; ndots ${conf.options.ndots}`);
+  }
+  const resolver = conf?.nameservers.join(', ') ?? '';
+  const digs = candidates.map((cand) => {
+    const run = one(plan, c.runs, (p) => p.probe === 'dig' && p.args.name === cand);
+    return { cand, run, dig: read(c, run, parseDig) };
+  });
+  // Only readable answers count: an unreadable dig is neither an answer nor a timeout.
+  const ran = digs.filter((d) => d.dig);
+  const vip = plan.service?.vip;
+  if (ran.length === 0) {
+    if (name.matched) observe(c, 'dns', `objects: ${name.matched.fqdn} is Service ${name.matched.service}`);
+    else if (isClusterName(name.name, name.clusterDomain) || !name.name.includes('.') || c.snap.namespaces.some((n) => n.metadata?.name === name.name.split('.')[1])) {
+      problem(c, 'dns', 'dns-nxdomain', `no Service matches "${name.name}" from namespace ${plan.src.namespace}: the resolver would try ${candidates.join(', ')} and none is a Service${shortNameHint(c)}`);
+    }
+    return;
+  }
+  const lines: string[] = [];
+  let resolvedAt = -1;
+  let answer: string[] = [];
+  let timeouts = 0;
+  let silentWhy: string | undefined;
+  for (const [i, d] of digs.entries()) {
+    const r = d.dig;
+    if (!r || !d.run) continue;
+    let line: string;
+    if (r.outcome === 'no-response') {
+      line = `${d.cand}: no answer (${NO_RESPONSE[r.reason]})`;
+      timeouts++;
+      if (r.reason !== 'timeout') silentWhy = NO_RESPONSE[r.reason];
+    } else {
+      const addrs = digAddresses(r);
+      line = `${d.cand}: ${r.rcode}${addrs.length ? ` ${addrs.join(',')}` : ''}${r.queryTimeMs !== undefined ? ` in ${r.queryTimeMs} ms` : ''}${r.server ? ` from ${r.server.address}` : ''}`;
+      if (resolvedAt < 0 && r.rcode === 'NOERROR' && addrs.length) {
+        resolvedAt = i;
+        answer = addrs;
+      }
+    }
+    finding(c, d.run, line);
+    lines.push(line);
+  }
+  observe(c, 'dns', lines.join('; '));
+  if (resolvedAt >= 0) {
+    if (vip && !answer.includes(vip)) problem(c, 'dns', 'dns-wrong-answer', `${candidates[resolvedAt]} resolves to ${answer.join(', ')}, but Service ${plan.service?.key} has ClusterIP ${vip}`);
+    if (resolvedAt > 0) {
+      const queries = queryCount(candidates, resolvedAt);
+      warn(c, 'dns', 'ndots-amplification', `"${name.name}" has fewer than ${conf?.options.ndots ?? 5} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${candidates.slice(0, resolvedAt).join(', ')}): ${queries} queries (A and AAAA each) for one lookup`);
+    }
+    return;
+  }
+  if (timeouts > 0 && timeouts === ran.length) {
+    const why = dnsPolicyDenial(c);
+    if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
+    else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
+    else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} answered none of ${ran.length} queries (each waited 2 s): cluster DNS is not answering`);
+    return;
+  }
+  problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`);
+}
+
+/** dig's "no servers could be reached" reasons, in words. */
+const NO_RESPONSE: Record<'timeout' | 'network-unreachable' | 'connection-refused' | 'other', string> = {
+  timeout: 'timed out',
+  'network-unreachable': 'the network is unreachable',
+  'connection-refused': 'connection refused',
+  other: 'no server could be reached',
+};
+
+function isClusterName(n: string, domain: string) {
+  return n.endsWith(`.${domain}`) || n.endsWith(`.${domain}.`) || /\.svc$/.test(n);
+}
+
+/** A short name that exists as a Service in another namespace: say so. */
+function shortNameHint(c: Ctx): string {
+  const n = c.plan.name?.name ?? '';
+  const first = n.split('.')[0];
+  const elsewhere = c.snap.services.filter((s) => s.metadata?.name === first && (n.split('.').length === 1 || !c.plan.name?.matched)).map(nsName);
+  const nss = elsewhere.map((k) => k.split('/')[0]);
+  return nss.length ? `; a Service named ${first} exists in namespace ${nss.join(', ')} — a short name only resolves in its own namespace, use ${first}.${nss[0]}` : '';
+}
+
+/** Does an egress policy of the source deny DNS (UDP 53 to the cluster DNS pods)? */
+function dnsPolicyDenial(c: Ctx): string | undefined {
+  const dnsSvc = c.snap.services.find((s) => s.metadata?.namespace === 'kube-system' && s.metadata?.name === 'kube-dns');
+  const sp = dnsSvc?.spec?.ports?.find((p) => (p.protocol ?? 'TCP').toUpperCase() === 'UDP') ?? dnsSvc?.spec?.ports?.[0];
+  if (!dnsSvc || !sp) return undefined;
+  const eps = endpointsForServicePort(dnsSvc, sp, c.snap.endpointSlices).endpoints;
+  const dnsPods = eps.map((e) => c.snap.pods.find((p) => p.status?.podIP === e.ip)).filter((p): p is Pod => !!p);
+  const targets = dnsPods.length ? dnsPods.map((pod) => ({ pod })) : eps.map((e) => ({ ip: e.ip }));
+  for (const dst of targets) {
+    const ev = evaluate({ src: { pod: c.plan.src.pod }, dst, protocol: (sp.protocol ?? 'UDP').toUpperCase(), port: eps[0]?.port ?? 53 }, c.snap.policies, c.snap.pods, c.snap.namespaces);
+    if (!ev.egress.allowed) return ev.egress.reason ?? ev.sentence;
+  }
+  return undefined;
+}

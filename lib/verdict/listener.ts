@@ -1,0 +1,76 @@
+// The far end and the end-to-end connects: what listens on the destination port, what each TCP connect
+// saw, and the lines about failures another hop explains (written last).
+import { CAUSES } from '../causes';
+import { listenerOnPort, parseNc, parseSs } from '../parse';
+import { connectOutcome, connectText, parseRun } from './read';
+import { finding, observe, one, onPod, problem, read, type Ctx } from './context';
+
+// ------------------------------------------------------------------ listener ----
+
+export function judgeListener(c: Ctx) {
+  const { plan } = c;
+  const dst = plan.dst;
+  if (!dst) return;
+  const port = plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === dst.ip)?.port : plan.dstPort;
+  if (!port) return;
+  const ss = one(plan, c.runs, onPod(dst.namespace, dst.name, 'ss-listen'));
+  const sockets = read(c, ss, parseSs);
+  if (!ss || !sockets) return;
+  const at = (xs: typeof sockets) => xs.map((l) => `${l.local.address}:${l.local.port}`).join(', ');
+  const { verdict, listeners } = listenerOnPort(sockets, port);
+  if (verdict === 'reachable') {
+    const s = `listening on ${at(listeners)}`;
+    finding(c, ss, s);
+    observe(c, 'dst-pod', s);
+    return;
+  }
+  if (verdict === 'loopback-only') {
+    const s = `listens on ${at(listeners)} only (loopback): unreachable from other pods`;
+    finding(c, ss, s);
+    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} ${s}; it must listen on 0.0.0.0:${port} or ${dst.ip}:${port}`);
+    return;
+  }
+  const all = sockets.filter((x) => x.state === 'LISTEN');
+  const s = `nothing listens on TCP ${port}${all.length ? ` (listening: ${at(all)})` : ''}`;
+  finding(c, ss, s);
+  problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${s}`);
+}
+
+// ------------------------------------------------------------------ connects ----
+
+export function judgeConnects(c: Ctx) {
+  const { plan } = c;
+  for (const p of plan.probes.filter((x) => x.probe === 'tcp-connect')) {
+    const r = c.runs.get(p.key);
+    if (!r || r.notRun) continue;
+    const parsed = parseRun(r, parseNc);
+    const o = connectOutcome(parsed, r.timedOut);
+    const target = `${p.args.ip}:${p.args.port}`;
+    if (o === undefined) {
+      read(c, r, parseNc); // records "could not be read"
+      continue;
+    }
+    finding(c, r, `TCP ${target}: ${connectText(o)}`);
+    if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = o;
+    c.directConnect.set(target, o);
+  }
+  // A Service's failed connect is described once every hop is judged (explainLater): the Service hop
+  // is judged on its own evidence and must point at the hop that explains the failure.
+  if (c.connect !== undefined && (!plan.service || c.connect === 'open')) observe(c, plan.service ? 'service' : 'dst-pod', `TCP to ${plan.dstIP}:${plan.dstPort} from ${plan.src.namespace}/${plan.src.name}: ${connectText(c.connect)}`);
+}
+
+/**
+ * Lines about a failure another hop explains (a failed connect through the VIP, an MTU that could not be
+ * sized), written once every hop is judged: what failed, and which hop says why.
+ */
+export function explainLater(c: Ctx) {
+  const { plan } = c;
+  if (plan.service && c.connect !== undefined && c.connect !== 'open') {
+    c.later.unshift({ hop: 'service', text: `the connect from ${plan.src.namespace}/${plan.src.name} to ${plan.dstIP}:${plan.dstPort} failed (${connectText(c.connect)})` });
+  }
+  const first = [...c.problems].sort((a, b) => a.rank - b.rank)[0];
+  for (const l of c.later) {
+    const at = !first ? '; no hop explains it' : first.hop === l.hop ? `: ${CAUSES[first.cause].title}` : `; the ${first.hop} hop explains it (${CAUSES[first.cause].title})`;
+    observe(c, l.hop, `${l.text}${at}`);
+  }
+}

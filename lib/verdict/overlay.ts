@@ -1,0 +1,180 @@
+// Between the nodes: the tunnel (or host-gw) neighbors and FDB, tunnel traffic a node drops, and the
+// path MTU sized by DF pings or, when ICMP does not pass, by a small and a bulk TCP download.
+import type { HopId } from '../model';
+import { parseBridgeFdb, parseIpNeigh, parsePing } from '../parse';
+import { pingOutcome, podInterface } from './read';
+import { finding, internalIP, links, observe, one, onNode, onPod, problem, read, tunnelOf, type Ctx, type ProbeRun } from './context';
+
+/** Tunnel encapsulation overhead of VXLAN over IPv4: outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
+export const VXLAN_OVERHEAD = 50;
+
+// ------------------------------------------------------------------ overlay ----
+
+export function judgeOverlay(c: Ctx) {
+  const { plan } = c;
+  const dst = plan.dst;
+  if (!dst || plan.sameNode) return;
+  const srcLinks = links(c, one(plan, c.runs, onNode(plan.src.node, 'node-link'))) ?? [];
+  const dstLinks = links(c, one(plan, c.runs, onNode(dst.node, 'node-link'))) ?? [];
+  const srcTun = srcLinks.find((l) => l.kind === 'vxlan');
+  const dstTun = dstLinks.find((l) => l.kind === 'vxlan');
+  if (srcLinks.length || dstLinks.length) {
+    c.overlayDetails = srcTun ? { mode: 'vxlan', port: srcTun.vxlan?.port ?? 4789, device: srcTun.ifname, mtu: srcTun.mtu } : { mode: 'host-gw' };
+    observe(c, 'overlay', srcTun ? `VXLAN ${srcTun.ifname} (UDP ${srcTun.vxlan?.port ?? 4789}), mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}` : 'routed (host-gw): no tunnel device');
+  }
+  // Neighbor/FDB: each node's entry for the peer's tunnel endpoint must carry the peer's VTEP MAC.
+  if (srcTun && dstTun) {
+    for (const [node, peerNode, ownTun, peerTun] of [
+      [plan.src.node, dst.node, srcTun, dstTun],
+      [dst.node, plan.src.node, dstTun, srcTun],
+    ] as const) {
+      const peerVtep = peerTun.addresses.find((a) => a.family === 'inet')?.local;
+      const peerIP = internalIP(c, peerNode);
+      const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
+      const fdbRun = one(plan, c.runs, onNode(node, 'fdb'));
+      const neigh = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerVtep && n.dev === ownTun.ifname);
+      const fdb = read(c, fdbRun, parseBridgeFdb)?.entries.filter((f) => f.ifname === ownTun.ifname && f.dst);
+      if (neighRun && peerVtep && peerTun.address) {
+        if (neigh?.lladdr && neigh.lladdr.toLowerCase() !== peerTun.address.toLowerCase()) {
+          const s = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
+          finding(c, neighRun, s);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+        } else if (neigh?.lladdr) finding(c, neighRun, `${peerVtep} → ${neigh.lladdr} (matches ${peerNode}'s ${peerTun.ifname})`);
+      }
+      if (fdbRun && fdb && peerTun.address && peerIP) {
+        const entry = fdb.find((f) => f.mac.toLowerCase() === peerTun.address!.toLowerCase());
+        if (!entry) {
+          const s = `${node}'s FDB has no entry for ${peerNode}'s VTEP MAC ${peerTun.address} (entries: ${fdb.map((f) => `${f.mac}→${f.dst}`).join(', ') || 'none'})`;
+          finding(c, fdbRun, s);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+        } else if (entry.dst !== peerIP) {
+          const s = `${node}'s FDB sends ${peerTun.address} to ${entry.dst}, but ${peerNode} is ${peerIP}`;
+          finding(c, fdbRun, s);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+        } else finding(c, fdbRun, `${peerTun.address} → ${entry.dst} (${peerNode})`);
+      }
+    }
+  }
+  // host-gw: each node's ARP entry for the peer's underlay address must carry the peer's MAC.
+  if (!srcTun && !dstTun && srcLinks.length && dstLinks.length) {
+    for (const [node, peerNode, peerLinks] of [
+      [plan.src.node, dst.node, dstLinks],
+      [dst.node, plan.src.node, srcLinks],
+    ] as const) {
+      const peerIP = internalIP(c, peerNode);
+      const peerLink = peerLinks.find((l) => l.addresses.some((a) => a.local === peerIP));
+      const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
+      const entry = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerIP && n.lladdr);
+      if (!neighRun || !peerLink?.address || !entry?.lladdr) continue;
+      if (entry.lladdr.toLowerCase() !== peerLink.address.toLowerCase()) {
+        const s = `${node}'s neighbor entry for ${peerNode} (${peerIP}) says ${entry.lladdr}, but ${peerNode}'s ${peerLink.ifname} has MAC ${peerLink.address}`;
+        finding(c, neighRun, s);
+        problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+      } else finding(c, neighRun, `${peerIP} → ${entry.lladdr} (matches ${peerNode}'s ${peerLink.ifname})`);
+    }
+  }
+  // Overlay drop: tunnel packets arriving at a node are filtered (UDP to the VXLAN port).
+  if (srcTun) {
+    const port = srcTun.vxlan?.port ?? 4789;
+    for (const node of [dst.node, plan.src.node]) {
+      for (const probe of ['iptables-save', 'nft-ruleset']) {
+        const r = one(plan, c.runs, onNode(node, probe));
+        if (!r || r.exitCode !== 0) continue;
+        const hit = r.stdout.split('\n').find((l) => (new RegExp(`--dport ${port}\\b`).test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l)) || new RegExp(`udp dport ${port}\\b.*\\b(drop|reject)\\b`).test(l));
+        if (hit) {
+          finding(c, r, `drops VXLAN: ${hit.trim()}`);
+          problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port}: \`${hit.trim()}\``, [node]);
+        }
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ MTU ----
+
+export function judgeMtu(c: Ctx) {
+  const { plan } = c;
+  if (!plan.dst || plan.hairpin) return;
+  const pings = plan.probes
+    .filter((p) => p.probe === 'ping-df')
+    .map((p) => ({ size: p.args.size!, run: c.runs.get(p.key) }))
+    .filter((x): x is { size: number; run: ProbeRun } => !!x.run && !x.run.notRun)
+    .sort((a, b) => a.size - b.size);
+  if (!pings.length) return;
+  // Unreadable pings are left out: they prove neither a reply nor silence.
+  const res = pings.flatMap((p) => {
+    const parsed = read(c, p.run, parsePing);
+    return parsed ? [{ ...p, r: pingOutcome(parsed) }] : [];
+  });
+  if (!res.length) return;
+  for (const x of res) finding(c, x.run, `${x.size} bytes DF: ${x.r.outcome}${x.r.mtu ? ` (mtu ${x.r.mtu})` : ''}${x.r.icmp ? ` (${x.r.icmp})` : ''}`);
+  const small = res[0];
+  if (small.r.outcome !== 'reply') {
+    // ICMP itself does not pass (e.g. a policy admits only the app's TCP port): ask TCP instead.
+    judgeBulk(c);
+    return;
+  }
+  const passed = res.filter((x) => x.r.outcome === 'reply');
+  const largest = passed[passed.length - 1];
+  const firstBad = res.find((x) => x.size > largest.size);
+  const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
+  const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
+  const podMtu = podInterface(srcAddr)?.mtu;
+  const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: tunnelOf(c, n) })).filter((x) => x.t);
+  // host-gw has no tunnel: the bottleneck is then a node's underlay link (the one holding its InternalIP).
+  const underlays = [plan.src.node, plan.dst.node].map((n) => {
+    const ip = internalIP(c, n);
+    return { n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip)) };
+  }).filter((x) => x.t);
+  const minTun = tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+  const minUnder = underlays.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+  const obs = `DF pings to ${plan.dst.ip}: up to ${largest.size} bytes pass${firstBad ? `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `gets ${firstBad.r.icmp ?? firstBad.r.outcome}`}` : ''}`;
+  observe(c, hop, obs);
+  if (!firstBad || firstBad.r.outcome !== 'lost') return; // a local error or frag-needed is PMTU discovery working
+  // Silence above a size while smaller ones pass: a blackhole. Say the arithmetic.
+  const lostAll = res.filter((x) => x.size > largest.size).every((x) => x.r.outcome === 'lost');
+  if (!lostAll) return;
+  const fits = largest.size + 28;
+  const tunText = minTun
+    ? `tunnel MTU ${minTun.t!.mtu} on ${minTun.n} (${minTun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD})`
+    : minUnder && podMtu && minUnder.t!.mtu < podMtu
+      ? `node link MTU ${minUnder.t!.mtu} on ${minUnder.n} (${minUnder.t!.ifname}, routed host-gw: no encapsulation)`
+      : 'a link on the path';
+  problem(c, hop, 'mtu-blackhole', `DF probes above ${largest.size} bytes (${fits}-byte packets) are lost without an ICMP error while ${small.size}-byte probes pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`);
+}
+
+/** A connection that opens but whose bulk download stalls: big segments vanish on the path. */
+function judgeBulk(c: Ctx) {
+  const { plan } = c;
+  const bulk = plan.probes.filter((x) => x.probe === 'tcp-bulk').sort((a, b) => (a.args.size ?? 0) - (b.args.size ?? 0));
+  if (bulk.length < 2 || !plan.dst) return;
+  const [small, big] = [bulk[0], bulk[bulk.length - 1]].map((p) => ({ p, r: c.runs.get(p.key) }));
+  if (!small.r || !big.r || small.r.notRun || big.r.notRun) return;
+  // curl's own -w line ("%{http_code} %{size_download} %{time_total}", our format: no lib/parse parser).
+  const written = (r: ProbeRun) => {
+    const [code, got, secs] = r.stdout.trim().split(/\s+/);
+    return { code: Number(code) || 0, got: Number(got) || 0, secs: Number(secs) || 0, exit: r.exitCode };
+  };
+  const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
+  const sm = written(small.r);
+  const bg = written(big.r);
+  for (const x of [small, big]) {
+    const v = written(x.r!);
+    const s = `GET /bytes/${x.p.args.size} from ${x.p.args.ip}:${x.p.args.port}: ${v.exit === 0 ? `HTTP ${v.code}, ${v.got} bytes in ${v.secs} s` : v.exit === 28 ? `stalled: ${v.got} bytes after ${v.secs} s` : `curl exit ${v.exit}`}`;
+    finding(c, x.r, s);
+    if (sm.exit === 0) observe(c, hop, s);
+  }
+  // Not even the one-packet request completes: the path is blocked before size matters; say so once,
+  // pointing at the hop that explains it (explainLater), instead of two "stalled" lines on a passing hop.
+  if (sm.exit !== 0) c.later.push({ hop, text: `MTU not sized: DF pings get no reply and even a ${small.p.args.size}-byte answer from ${small.p.args.ip}:${small.p.args.port} does not arrive` });
+  // Only a server that answered the one-packet request and then stalled on the bulk one says "big packets vanish".
+  if (sm.exit === 0 && sm.code > 0 && bg.exit === 28 && bg.got < (big.p.args.size ?? 0)) {
+    const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
+    const podMtu = podInterface(srcAddr)?.mtu;
+    const tun = [plan.src.node, plan.dst.node]
+      .map((n) => ({ n, t: tunnelOf(c, n) }))
+      .filter((x) => x.t)
+      .sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+    problem(c, hop, 'mtu-blackhole', `over TCP to ${big.p.args.ip}:${big.p.args.port}, a ${small.p.args.size}-byte answer arrives but a ${big.p.args.size}-byte download stalls after ${bg.got} bytes (ICMP does not pass here, so DF pings cannot size it)${tun && podMtu && tun.t!.mtu < podMtu ? `; tunnel MTU ${tun.t!.mtu} on ${tun.n} (${tun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD}) < pod MTU ${podMtu}` : ''}: full-size segments vanish without an ICMP error`);
+  }
+}

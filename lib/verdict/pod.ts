@@ -1,0 +1,91 @@
+// The pod ends of the path: each pod's interface and route, the host side of its veth, and hairpin on
+// the bridge port when a pod reaches itself through its own Service.
+import { parseBridgeLink, parseIpRouteGet, vethForPeerIndex, type IpLink } from '../parse';
+import { podInterface } from './read';
+import { finding, links, observe, one, onNode, onPod, problem, read, REFUSED_ROUTE, routeText, type Ctx, type ProbeRun } from './context';
+
+// ------------------------------------------------------------------ src-pod / dst-pod network ----
+
+export function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, ip: string, toward: string | undefined) {
+  const addr = one(c.plan, c.runs, onPod(ns, name, 'addr'));
+  const addrLinks = links(c, addr);
+  if (addr && addrLinks) {
+    const eth = podInterface(addrLinks);
+    if (!eth) {
+      finding(c, addr, 'no interface with an IPv4 address besides lo');
+      problem(c, hop, 'pod-network', `${ns}/${name} has no network interface with an address (only lo)`);
+    } else {
+      const v4 = eth.addresses.find((a) => a.family === 'inet');
+      const up = eth.flags.includes('UP');
+      const s = `${eth.ifname} ${up ? 'up' : 'DOWN'}${eth.operstate && eth.operstate !== 'UP' ? ` (${eth.operstate})` : ''}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
+      finding(c, addr, s);
+      observe(c, hop, s);
+      if (!v4) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} has no IPv4 address (the pod status says ${ip})`);
+      else if (v4.local !== ip) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} has ${v4.local}, the pod status says ${ip}`);
+      else if (!up) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} is down`);
+    }
+  }
+  if (toward) {
+    const rg = one(c.plan, c.runs, onPod(ns, name, 'route-get', toward));
+    if (rg) {
+      const r = read(c, rg, parseIpRouteGet);
+      if (r?.outcome === 'refused') {
+        const why = r.error.message.replace(/^RTNETLINK answers: /, '');
+        finding(c, rg, `no route to ${toward}: ${why}`);
+        observe(c, hop, `no route to ${toward} (${why})`);
+        problem(c, hop, 'pod-network', `${ns}/${name} has no route to ${toward}: "${why}" — ${REFUSED_ROUTE[r.meaning]}`);
+      } else if (r) {
+        const s = `to ${toward}: ${routeText(r)}`;
+        finding(c, rg, s);
+        observe(c, hop, s);
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ veth ----
+
+function hostVeth(c: Ctx, ns: string, name: string, node: string): { veth?: IpLink; nodeLinks?: IpLink[]; run?: ProbeRun } {
+  const addr = one(c.plan, c.runs, onPod(ns, name, 'addr'));
+  const nl = one(c.plan, c.runs, onNode(node, 'node-link'));
+  if (!nl) return {};
+  const nodeLinks = links(c, nl) ?? [];
+  const eth = addr ? podInterface(links(c, addr)) : undefined;
+  // The pod's eth0 names its peer's ifindex in the node's netns (eth0@ifN): the host-side veth.
+  const veth = eth?.linkIndex !== undefined ? vethForPeerIndex(nodeLinks, eth.linkIndex) : undefined;
+  return { veth, nodeLinks, run: nl };
+}
+
+export function judgeVeth(c: Ctx, hop: 'src-veth' | 'dst-veth', ns: string, name: string, node: string) {
+  const { veth, run } = hostVeth(c, ns, name, node);
+  if (!run) return;
+  if (!veth) {
+    observe(c, hop, `could not match ${ns}/${name}'s eth0 to a veth on ${node}`);
+    return;
+  }
+  const up = veth.flags.includes('UP');
+  const s = `${veth.ifname} on ${node}: ${up ? 'up' : 'DOWN'}${veth.master ? `, in bridge ${veth.master}` : ''}, mtu ${veth.mtu}`;
+  observe(c, hop, s);
+  finding(c, run, s);
+  if (!up) problem(c, hop, 'veth-down', `the host side of ${ns}/${name}'s veth, ${veth.ifname} on ${node}, is down (state ${veth.operstate ?? 'DOWN'})`);
+}
+
+export function judgeHairpin(c: Ctx) {
+  const { plan } = c;
+  if (!plan.hairpin) return;
+  const { veth } = hostVeth(c, plan.src.namespace, plan.src.name, plan.src.node);
+  const bl = one(plan, c.runs, onNode(plan.src.node, 'bridge-link'));
+  if (!veth || !bl) return;
+  const port = read(c, bl, parseBridgeLink)?.entries.find((p) => p.ifname === veth.ifname);
+  if (port?.hairpin === undefined) return;
+  const s = `bridge port ${veth.ifname}: hairpin ${port.hairpin ? 'on' : 'off'}`;
+  finding(c, bl, s);
+  observe(c, 'src-veth', s);
+  // The flag itself is the evidence: whenever kube-proxy picks this pod for its own connection the packet
+  // must turn around on this bridge port, and with hairpin off it cannot (the VIP connect may still have
+  // landed on another endpoint by chance).
+  if (!port.hairpin) {
+    const luck = c.connect === 'open' ? ' (this time the VIP connect landed on another endpoint)' : '';
+    problem(c, 'src-veth', 'hairpin', `${plan.src.namespace}/${plan.src.name} reaches its own Service ${plan.service?.key} only back through its own bridge port, and hairpin is off on ${veth.ifname} (${plan.src.node}): the packet cannot turn around${luck}`);
+  }
+}
