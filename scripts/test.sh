@@ -20,6 +20,7 @@ step lint npx eslint .
 step typecheck npx tsc --noEmit -p .
 step unit npx vitest run --project unit
 step lab npx vitest run --project lab
+step contract bash scripts/contract.sh
 if [ -f playwright.config.ts ]; then
   step build npx next build
   step e2e npx playwright test
@@ -34,6 +35,9 @@ for f in "$log"/unit.log "$log"/lab.log; do
   x=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
   passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0}))
 done
+# The contract checker prints "scenario NAME: R/N cases right" per scenario.
+while read -r r n; do passed=$((passed + r)); failed=$((failed + n - r)); done < <(
+  strip "$log/contract.log" | sed -nE 's/^scenario [^:]+: ([0-9]+)\/([0-9]+) cases right$/\1 \2/p')
 if [ -f "$log/e2e.log" ]; then
   p=$(strip "$log/e2e.log" | grep -oE '^ +[0-9]+ passed' | grep -oE '[0-9]+' | tail -1 || true)
   x=$(strip "$log/e2e.log" | grep -oE '^ +[0-9]+ failed' | grep -oE '[0-9]+' | tail -1 || true)
