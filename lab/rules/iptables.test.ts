@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../types';
 import { renderIptablesRestore, RulesInputError, servicePortChainName, servicePortEndpointChainName } from './index';
 import { hasRoot, makeScratch, type Scratch } from './scratch';
+import { slice, svc, withAffinity } from './testObjects';
 
 const FIX = sharedPath('fixtures/kube-proxy');
 const inputs = JSON.parse(readFileSync(`${FIX}/proxier-test-inputs.json`, 'utf8')) as {
@@ -58,12 +59,6 @@ describe('kube-proxy iptables text against upstream kube-proxy test expectations
 });
 
 // The lab's own shapes: kube-dns with UDP+TCP 53, a 3-endpoint Service, readiness, faults.
-const svc = (ns: string, name: string, ip: string, ports: object[]): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec: { clusterIP: ip, ports } });
-const withAffinity = (o: KubeObject): KubeObject => ({ ...o, spec: { ...(o.spec as object), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } } });
-const slice = (ns: string, svcName: string, eps: { ip: string; ready?: boolean }[], ports: object[]): KubeObject => ({
-  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: ns, name: `${svcName}-x`, labels: { 'kubernetes.io/service-name': svcName } },
-  addressType: 'IPv4', ports, endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: e.ready === undefined ? {} : { ready: e.ready } })),
-});
 const lab = {
   services: [
     svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }]),

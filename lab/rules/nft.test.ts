@@ -5,6 +5,7 @@ import type { KubeObject } from '../types';
 import { renderNftScript } from './index';
 import { inNetns, mustRun, run } from './run';
 import { hasRoot, makeScratch, type Scratch } from './scratch';
+import { slice, svc, withAffinity } from './testObjects';
 
 const FIX = sharedPath('fixtures/kube-proxy');
 const inputs = JSON.parse(readFileSync(`${FIX}/proxier-test-inputs.json`, 'utf8')) as { fixtures: { services: KubeObject[]; endpointSlices: KubeObject[] }[] };
@@ -28,13 +29,6 @@ describe('kube-proxy nftables script against upstream TestOverallNFTablesRules',
   });
 });
 
-const svc = (ns: string, name: string, ip: string, ports: object[]): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name }, spec: { clusterIP: ip, ports } });
-const withAffinity = (o: KubeObject): KubeObject => ({ ...o, spec: { ...(o.spec as object), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } } });
-const slice = (ns: string, name: string, ips: string[], ports: object[]): KubeObject => ({
-  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: ns, name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
-  addressType: 'IPv4', ports, endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
-});
-
 describe.skipIf(!hasRoot())('kube-proxy nftables script in a real netns (nft 1.0.6)', () => {
   let s: Scratch;
   beforeAll(() => { s = makeScratch('nft', 3); });
@@ -50,8 +44,8 @@ describe.skipIf(!hasRoot())('kube-proxy nftables script in a real netns (nft 1.0
         svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
       ],
       endpointSlices: [
-        slice('shop', 'backend', [server.ip], [{ name: 'http', port: 8080 }]),
-        slice('kube-system', 'kube-dns', [dns.ip], [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
+        slice('shop', 'backend', [{ ip: server.ip, ready: true }], [{ name: 'http', port: 8080 }]),
+        slice('kube-system', 'kube-dns', [{ ip: dns.ip, ready: true }], [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
       ],
       nodeName: 'n', nodeIP: '10.0.1.1', clusterCIDR: '10.0.0.0/16', serviceCIDR: '10.96.0.0/16',
     };
