@@ -87,6 +87,10 @@ export const WARNING_CAUSES = {
     title: 'Conntrack table near full',
     nextStep: 'Raise net.netfilter.nf_conntrack_max on the node or find the connection leak (`conntrack -S`, `conntrack -L | wc -l`).',
   },
+  'model-mismatch': {
+    title: 'A hop looked wrong, yet the traffic flows',
+    nextStep: 'packetwalk\'s model of this hop (a route, rule, port or table it expected) disagrees with what the traffic did: read the hop\'s expected/observed lines; if the dataplane is a shape packetwalk does not know, report it with the evidence bundle.',
+  },
   'proxy-mode-unknown': {
     title: 'No kube-proxy rules found on the node',
     nextStep: 'The cluster may use a kube-proxy replacement (e.g. Cilium): inspect its load-balancer map with `cilium bpf lb list`.',

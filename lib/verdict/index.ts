@@ -15,6 +15,7 @@ import { judgeNodeRoute, judgeFirewall, judgeConntrack } from './node';
 import { judgeOverlay, judgeMtu } from './overlay';
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
+import { reconcileObserved } from './observed';
 
 export type { ProbeOutput, ProbeRun, Runs } from './context';
 export { VXLAN_OVERHEAD } from './overlay';
@@ -66,6 +67,8 @@ export function judge(input: JudgeInput): Judgement {
   judgeConntrack(c, 'src-node', plan.src.node);
   judgePolicyEnforcement(c);
   explainDnsTimeout(c);
+  // Observed beats inferred: what an open end-to-end connect contradicts becomes a model-mismatch warning.
+  const rec = reconcileObserved(c);
   explainLater(c);
   c.warnings = c.warnings.filter((w) => w.reason);
 
@@ -114,9 +117,10 @@ export function judge(input: JudgeInput): Judgement {
     summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.`;
   } else if (first) {
     const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
-    verdict = onlyMtu && (c.connect === 'open' || c.connect === undefined) ? 'degraded' : 'unreachable';
+    // The connect opened: never unreachable; what still stands makes it degraded.
+    verdict = rec.opened || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
     // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
-    summary = `${verdict === 'degraded' ? 'small connections work; ' : ''}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+    summary = `${verdict === 'degraded' ? (onlyMtu ? 'small connections work; ' : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `) : ''}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
   } else if (c.connect === 'open') {
     verdict = 'reachable';
     summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;

@@ -5,41 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planPath, type ClusterSnapshot, type PathPlan } from '../plan';
-import { probeDef } from '../probes';
-import { parseTarget } from '../target';
-import type { Diagnosis } from '../model';
 import { splitFixture } from '../parse/fixtureFile';
-import { judge, type ProbeRun } from '.';
+import { judge } from '.';
+import { replay, type RecordedDiagnosis } from './replay';
 
-interface Fixture {
-  header: { command: string; version: string; captured: string };
-  snapshot: ClusterSnapshot;
-  diagnosis: Diagnosis;
-}
-
-function load(name: string): { fx: Fixture; plan: PathPlan; runs: Map<string, ProbeRun> } {
-  const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as Fixture;
-  const [ns, pod] = fx.diagnosis.spec.from.split('/');
-  const t = parseTarget(fx.diagnosis.spec.to);
-  if (!t.ok) throw new Error(t.error.message);
-  const plan = planPath({ namespace: ns, name: pod }, t.value, fx.snapshot);
-  const evidence = fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
-  // DNS candidates were re-planned from the pod's real resolv.conf: take the dig runs as they ran.
-  const digs = evidence.filter((e) => e.probe === 'dig');
-  plan.probes = plan.probes.filter((p) => p.probe !== 'dig');
-  for (const e of digs) {
-    const name = e.command[e.command.length - 2].replace(/\.$/, '');
-    plan.probes.push({ key: `${plan.src.namespace}/${plan.src.name}:dig:${name}`, probe: 'dig', hop: 'dns', where: 'pod', pod: { namespace: plan.src.namespace, name: plan.src.name }, args: { name }, phase: 2 });
-  }
-  const runs = new Map<string, ProbeRun>();
-  for (const p of plan.probes) {
-    const argv = probeDef(p.probe).argv(p.args);
-    const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
-    const e = evidence.find((x) => x.where === location && JSON.stringify(x.command) === JSON.stringify(argv));
-    if (e) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated });
-  }
-  return { fx, plan, runs };
+function load(name: string) {
+  const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
+  return { fx, ...replay(fx) };
 }
 
 const outcome = (j: ReturnType<typeof judge>) => `${j.verdict}/${j.firstFailure?.cause ?? '-'}@${j.firstFailure?.hop ?? '-'}`;
@@ -74,6 +46,8 @@ describe('judge on real lab runs', () => {
     const { fx, plan, runs } = load('healthy-service');
     for (const [k, r] of runs) {
       if (r.probe === 'ss-listen') runs.set(k, { ...r, stdout: r.stdout.split('\n').filter((l) => !/:8080\b/.test(l)).join('\n') });
+      // ...and the connects say so (observed beats inferred: a listener missing while the connect opens is no fault)
+      if (r.probe === 'tcp-connect') runs.set(k, { ...r, ...failedConnect('nc/refused.txt') });
     }
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('unreachable/app-not-listening@dst-pod');
@@ -102,6 +76,11 @@ describe('judge on real lab runs', () => {
 // Real captures of the failure forms (lib/parse/fixtures, each with its command/version/date header) put
 // in place of one probe's output: the verdict must read them the way lib/parse does.
 const capture = (path: string) => splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', path), 'utf8'));
+/** A connect that failed, as nc printed it (a lib/parse capture). */
+function failedConnect(path: string) {
+  const f = capture(path);
+  return { stdout: f.stdout, stderr: f.stderr, exitCode: f.exitCode };
+}
 
 describe('judge reads every output through lib/parse', () => {
   it('a DF ping answered by an ICMP error (a REJECT: "Packet filtered") is not a silent drop: no mtu-blackhole', () => {
@@ -119,6 +98,7 @@ describe('judge reads every output through lib/parse', () => {
     const { fx, plan, runs } = load('healthy-service');
     const bh = capture('ip-route-get/blackhole-route.txt');
     for (const [k, r] of runs) if (r.probe === 'route-get' && r.location === `pod ${plan.src.namespace}/${plan.src.name}`) runs.set(k, { ...r, stdout: bh.stdout, stderr: bh.stderr, exitCode: bh.exitCode });
+    for (const [k, r] of runs) if (r.probe === 'tcp-connect') runs.set(k, { ...r, ...failedConnect('nc/no-route.txt') });
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('unreachable/pod-network@src-pod');
     expect(j.firstFailure!.reason).toMatch(/"Invalid argument" — a "blackhole" route in the pod matches it/);

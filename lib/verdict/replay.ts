@@ -1,0 +1,40 @@
+// Re-judging a recorded diagnosis (tests, fixtures): the plan rebuilt from the recorded API objects and
+// each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
+import { planPath, type ClusterSnapshot, type PathPlan } from '../plan';
+import { probeDef } from '../probes';
+import { parseTarget } from '../target';
+import type { Diagnosis } from '../model';
+import type { ProbeRun } from './context';
+
+/** A recorded diagnosis: the API objects it planned from and the Diagnosis with every probe's output. */
+export interface RecordedDiagnosis {
+  header: { command: string; version: string; captured: string };
+  snapshot: ClusterSnapshot;
+  diagnosis: Diagnosis;
+}
+
+/**
+ * Plan + runs of a recorded diagnosis. Throws Error when the recorded target does not parse.
+ * dig runs are taken as they ran (their candidates came from the pod's real resolv.conf).
+ */
+export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<string, ProbeRun> } {
+  const [ns, pod] = fx.diagnosis.spec.from.split('/');
+  const t = parseTarget(fx.diagnosis.spec.to);
+  if (!t.ok) throw new Error(t.error.message);
+  const plan = planPath({ namespace: ns, name: pod }, t.value, fx.snapshot);
+  const evidence = fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
+  const digs = evidence.filter((e) => e.probe === 'dig');
+  plan.probes = plan.probes.filter((p) => p.probe !== 'dig');
+  for (const e of digs) {
+    const name = e.command[e.command.length - 2].replace(/\.$/, '');
+    plan.probes.push({ key: `${plan.src.namespace}/${plan.src.name}:dig:${name}`, probe: 'dig', hop: 'dns', where: 'pod', pod: { namespace: plan.src.namespace, name: plan.src.name }, args: { name }, phase: 2 });
+  }
+  const runs = new Map<string, ProbeRun>();
+  for (const p of plan.probes) {
+    const argv = probeDef(p.probe).argv(p.args);
+    const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
+    const e = evidence.find((x) => x.where === location && JSON.stringify(x.command) === JSON.stringify(argv));
+    if (e) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated });
+  }
+  return { plan, runs };
+}
