@@ -1,0 +1,186 @@
+// The connectivity matrix (DESIGN §7), pure: lay out sources × targets, predict every cell, fold in the
+// observed connects, judge agreement and explain each disagreement in one sentence, apply a what-if
+// policy set, sum up, pick the exit code, and render a terminal table. No I/O: server/matrix runs the connects.
+import type { NetworkPolicy, Pod } from '../kube/types';
+import { nsName } from '../kube/types';
+import type { NcOutcome } from '../parse/nc';
+import { layoutMatrix, type MatrixObjects } from './plan';
+import { mergePolicies, predictCell } from './predict';
+import type { Change, Matrix, MatrixCell, MatrixSummary, MatrixTarget, Observed, Predicted } from './types';
+
+export * from './types';
+export { layoutMatrix, workloadOf, type MatrixObjects, type MatrixLayout } from './plan';
+export { predictCell, mergePolicies, type Prediction } from './predict';
+
+export interface BuildOptions {
+  namespaces: string[];
+  allPods?: boolean;
+  /** what-if policies (namespaces filled in): each cell gets predictedAfter and change */
+  withPolicy?: NetworkPolicy[];
+  id?: string;
+  createdAt?: string;
+  context?: string;
+}
+
+/** A cell key for maps: from + "→" + to. */
+export const cellKey = (from: string, to: string): string => `${from}→${to}`;
+
+/**
+ * Builds the predicted matrix: every source × target cell with `observed: null`. With `withPolicy` the
+ * depth is 'config' and every cell carries predictedAfter/change; otherwise 'live' (connects still to run).
+ */
+export function buildMatrix(objs: MatrixObjects, o: BuildOptions): Matrix {
+  const layout = layoutMatrix(objs, o.namespaces, !!o.allPods);
+  const podByName = new Map(objs.pods.map((p) => [nsName(p), p] as const));
+  const after = o.withPolicy ? mergePolicies(objs.policies, o.withPolicy) : undefined;
+  const cells: MatrixCell[] = [];
+  for (const from of layout.sources) {
+    const src = podByName.get(from) as Pod;
+    for (const t of layout.targets) {
+      const p = predictCell(src, t, objs, objs.policies);
+      const cell: MatrixCell = { from, to: t.id, predicted: p.predicted, policies: p.policies, reason: p.reason, observed: null, agree: null, ...(p.split ? { split: true } : {}) };
+      if (after) {
+        const a = predictCell(src, t, objs, after);
+        cell.predictedAfter = a.predicted;
+        cell.change = changeOf(p.predicted, a.predicted);
+        if (cell.change) {
+          cell.policies = [...new Set([...p.policies, ...a.policies])].sort();
+          cell.explain = cell.change === 'cut' ? `cut: allowed today${p.policies.length ? ` by ${p.policies.join(', ')}` : ''}, denied after the change: ${a.reason}` : `opened: denied today by ${p.policies.join(', ') || 'nothing'}, allowed after the change: ${a.reason}`;
+        }
+      }
+      cells.push(cell);
+    }
+  }
+  return {
+    ...(o.id ? { id: o.id } : {}),
+    ...(o.createdAt ? { createdAt: o.createdAt } : {}),
+    ...(o.context ? { context: o.context } : {}),
+    namespaces: [...o.namespaces],
+    sources: layout.sources,
+    targets: layout.targets,
+    cells,
+    depth: o.withPolicy ? 'config' : 'live',
+    groups: layout.groups,
+    allPods: !!o.allPods,
+    notes: layout.notes,
+    ...(o.withPolicy ? { withPolicy: o.withPolicy.map(nsName) } : {}),
+  };
+}
+
+export function changeOf(before: Predicted, after: Predicted): Change {
+  if (before === after) return null;
+  return before === 'allow' ? 'cut' : 'opened';
+}
+
+/** nc's outcome (lib/parse/nc) as the matrix's observation; an ICMP rejection counts as refused. */
+export function observedFromNc(outcome: NcOutcome | 'exec-timeout'): Observed {
+  switch (outcome) {
+    case 'succeeded':
+      return 'open';
+    case 'refused':
+    case 'no-route-to-host':
+    case 'permission-denied':
+    case 'network-unreachable':
+      return 'refused';
+    case 'timed-out':
+    case 'exec-timeout':
+      return 'timeout';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Folds an observation into a cell: agree (predicted allow ⇔ open) and, when they differ, the sentence a
+ * person reads on hover. `split` predictions (endpoints disagree among themselves) never agree or disagree.
+ */
+export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Observed, detail?: string): MatrixCell {
+  const split = !!cell.split;
+  const agree = observed === null || split ? null : (cell.predicted === 'allow') === (observed === 'open');
+  const out: MatrixCell = { ...cell, observed, agree, ...(detail ? { detail } : {}) };
+  delete out.explain;
+  if (agree === false) out.explain = explainDisagreement(cell, target, observed!);
+  else if (split && observed) out.explain = `predicted split (${cell.reason}), observed ${observed} on the endpoint this connect reached`;
+  return out;
+}
+
+function explainDisagreement(cell: MatrixCell, t: MatrixTarget, observed: Exclude<Observed, null>): string {
+  const by = cell.policies.length ? ` by ${cell.policies.join(', ')}` : '';
+  if (cell.predicted === 'deny') {
+    if (cell.policies.length) return `predicted deny${by}, observed open: policy not enforced`;
+    return `predicted deny (${cell.reason}), observed open`;
+  }
+  if (observed === 'refused') return `predicted allow${by}, observed refused: nothing listens on ${t.protocol} ${t.port}${t.kind === 'svc' ? ' behind the Service' : ''}, or a REJECT rule below policy`;
+  return `predicted allow${by}, observed timeout: the path is broken below policy; open the walk for this pair`;
+}
+
+export function summarize(m: Matrix): MatrixSummary {
+  const s: MatrixSummary = { cells: m.cells.length, observed: 0, agree: 0, disagree: 0, cut: 0, opened: 0 };
+  for (const c of m.cells) {
+    if (c.observed !== null) s.observed++;
+    if (c.agree === true) s.agree++;
+    if (c.agree === false) s.disagree++;
+    if (c.change === 'cut') s.cut++;
+    if (c.change === 'opened') s.opened++;
+  }
+  return s;
+}
+
+/**
+ * DESIGN §7 exit codes: with a what-if, 1 when a cell is cut, else 0; live, 3 when nothing could be observed,
+ * 1 on any disagreement (or a cell that could not be observed), 0 when every cell agrees.
+ */
+export function exitCodeOf(m: Matrix): 0 | 1 | 3 {
+  const s = summarize(m);
+  if (m.withPolicy) return s.cut > 0 ? 1 : 0;
+  if (s.cells > 0 && s.observed === 0) return 3;
+  const unjudged = m.cells.filter((c) => c.agree === null && c.observed === null).length;
+  return s.disagree > 0 || unjudged > 0 ? 1 : 0;
+}
+
+/** Cluster text for a terminal: control bytes (ESC, BEL, CR, …) become '?', so a name cannot drive the terminal. */
+export function sanitize(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+}
+
+/** One mark per cell for the terminal table. */
+export function cellMark(c: MatrixCell): string {
+  if (c.change === 'cut') return 'CUT';
+  if (c.change === 'opened') return 'OPN';
+  if (c.observed === null) return c.predicted === 'allow' ? ' + ' : ' - ';
+  if (c.agree === false) return c.observed === 'open' ? '!OP' : c.observed === 'refused' ? '!RF' : '!TO';
+  return c.observed === 'open' ? ' ok' : ' x ';
+}
+
+/**
+ * The matrix as a plain table: targets numbered across the top, one row per source, then the legend and one
+ * line per disagreement (or change). Every cluster-sourced string passes through sanitize().
+ */
+export function renderMatrixTable(m: Matrix): string {
+  const lines: string[] = [];
+  const s = summarize(m);
+  lines.push(`packetwalk matrix  ${sanitize(m.namespaces.join(', '))}${m.context ? `  (context ${sanitize(m.context)})` : ''}  ${m.depth} depth`);
+  lines.push('');
+  m.targets.forEach((t, i) => lines.push(`  T${String(i + 1).padEnd(3)} ${sanitize(t.id)}${t.protocol !== 'TCP' ? ` (${t.protocol})` : ''}`));
+  lines.push('');
+  const w = Math.max(6, ...m.sources.map((x) => sanitize(x).length));
+  lines.push(`${'source'.padEnd(w)} | ${m.targets.map((_, i) => `T${i + 1}`.padStart(3)).join(' ')}`);
+  lines.push(`${'-'.repeat(w)}-+-${m.targets.map(() => '---').join('-')}`);
+  const byKey = new Map(m.cells.map((c) => [cellKey(c.from, c.to), c] as const));
+  for (const src of m.sources) {
+    lines.push(`${sanitize(src).padEnd(w)} | ${m.targets.map((t) => { const c = byKey.get(cellKey(src, t.id)); return c ? cellMark(c).padStart(3) : '  ?'; }).join(' ')}`);
+  }
+  lines.push('');
+  lines.push(m.withPolicy
+    ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after'
+    : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), + / - not observed (predicted allow/deny)');
+  for (const n of m.notes) lines.push(`note: ${sanitize(n)}`);
+  const findings = m.cells.filter((c) => c.agree === false || c.change);
+  for (const c of findings) lines.push(`${c.change ? c.change.toUpperCase() : 'DISAGREE'} ${sanitize(c.from)} → ${sanitize(c.to)}: ${sanitize(c.explain ?? c.reason)}`);
+  lines.push('');
+  lines.push(m.withPolicy
+    ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened (policies ${sanitize((m.withPolicy ?? []).join(', '))})`
+    : `${s.cells} cells: ${s.observed} observed, ${s.agree} agree, ${s.disagree} disagree`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { NetworkPolicy, Pod, Service, EndpointSlice } from '../kube/types';
+import { buildMatrix, cellKey, exitCodeOf, observeCell, renderMatrixTable, sanitize, workloadOf } from './index';
+
+const ready = [{ type: 'Ready', status: 'True' }];
+function pod(ns: string, name: string, ip: string, labels: Record<string, string>, port: number, owner?: { kind: string; name: string; hash?: string }): Pod {
+  return {
+    metadata: {
+      namespace: ns,
+      name,
+      labels: { ...labels, ...(owner?.hash ? { 'pod-template-hash': owner.hash } : {}) },
+      ...(owner ? { ownerReferences: [{ kind: owner.kind, name: owner.name, controller: true }] } : {}),
+    } as Pod['metadata'],
+    spec: { containers: [{ name: 'c', ports: [{ containerPort: port }] }] },
+    status: { phase: 'Running', podIP: ip, conditions: ready },
+  };
+}
+
+const pods: Pod[] = [
+  pod('shop', 'web-5d8f7c9b4-aaaaa', '10.244.1.2', { app: 'web' }, 8080, { kind: 'ReplicaSet', name: 'web-5d8f7c9b4', hash: '5d8f7c9b4' }),
+  pod('shop', 'web-5d8f7c9b4-bbbbb', '10.244.2.2', { app: 'web' }, 8080, { kind: 'ReplicaSet', name: 'web-5d8f7c9b4', hash: '5d8f7c9b4' }),
+  pod('shop', 'db-0', '10.244.1.3', { app: 'db' }, 5432, { kind: 'StatefulSet', name: 'db' }),
+  pod('shop', 'batch', '10.244.2.3', { app: 'batch' }, 9000),
+];
+const services: Service[] = [{ metadata: { namespace: 'shop', name: 'db' }, spec: { clusterIP: '10.96.0.10', selector: { app: 'db' }, ports: [{ name: 'pg', port: 5432, targetPort: 5432 }] } }];
+const slices: EndpointSlice[] = [
+  {
+    metadata: { namespace: 'shop', name: 'db-x', labels: { 'kubernetes.io/service-name': 'db' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+    endpoints: [{ addresses: ['10.244.1.3'], conditions: { ready: true }, targetRef: { kind: 'Pod', namespace: 'shop', name: 'db-0' } }],
+  } as EndpointSlice,
+];
+const onlyWeb: NetworkPolicy = {
+  metadata: { namespace: 'shop', name: 'db-from-web' },
+  spec: { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 5432 }] }] },
+};
+const objs = { pods, services, endpointSlices: slices, policies: [onlyWeb], namespaces: [{ metadata: { name: 'shop' } }] };
+
+describe('matrix layout and prediction', () => {
+  it('groups pods by owner and probes one per group unless asked for all', () => {
+    expect(workloadOf(pods[0])).toEqual({ kind: 'Deployment', name: 'web' });
+    expect(workloadOf(pods[2])).toEqual({ kind: 'StatefulSet', name: 'db' });
+    const m = buildMatrix(objs, { namespaces: ['shop'] });
+    expect(m.groups.map((g) => g.id)).toEqual(['shop/Deployment/web', 'shop/Pod/batch', 'shop/StatefulSet/db']);
+    expect(m.sources).toEqual(['shop/web-5d8f7c9b4-aaaaa', 'shop/batch', 'shop/db-0']);
+    expect(m.notes.join('\n')).toMatch(/shop\/Deployment\/web: 2 pods, probed shop\/web-5d8f7c9b4-aaaaa/);
+    expect(m.targets.map((t) => t.id)).toEqual(['svc:shop/db:5432', 'pod:shop/web-5d8f7c9b4-aaaaa:8080', 'pod:shop/batch:9000', 'pod:shop/db-0:5432']);
+    expect(m.cells).toHaveLength(12);
+    const all = buildMatrix(objs, { namespaces: ['shop'], allPods: true });
+    expect(all.sources).toHaveLength(4);
+  });
+
+  it('predicts with the deciding policies, through the Service to its endpoints', () => {
+    const m = buildMatrix(objs, { namespaces: ['shop'] });
+    const c = (from: string, to: string) => m.cells.find((x) => x.from === from && x.to === to)!;
+    expect(c('shop/web-5d8f7c9b4-aaaaa', 'svc:shop/db:5432')).toMatchObject({ predicted: 'allow', policies: ['shop/db-from-web'] });
+    expect(c('shop/batch', 'svc:shop/db:5432')).toMatchObject({ predicted: 'deny', policies: ['shop/db-from-web'] });
+    expect(c('shop/batch', 'pod:shop/db-0:5432')).toMatchObject({ predicted: 'deny' });
+    expect(c('shop/batch', 'pod:shop/web-5d8f7c9b4-aaaaa:8080')).toMatchObject({ predicted: 'allow', policies: [] });
+    expect(c('shop/db-0', 'pod:shop/db-0:5432')).toMatchObject({ predicted: 'allow' });
+  });
+
+  it('what-if: replacing the policy with one that drops the web rule cuts exactly the web → db cells', () => {
+    const denyAll: NetworkPolicy = { metadata: { namespace: 'shop', name: 'db-from-web' }, spec: { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [] } };
+    const m = buildMatrix(objs, { namespaces: ['shop'], withPolicy: [denyAll] });
+    expect(m.depth).toBe('config');
+    const cut = m.cells.filter((c) => c.change === 'cut').map((c) => cellKey(c.from, c.to));
+    expect(cut.sort()).toEqual(['shop/web-5d8f7c9b4-aaaaa→pod:shop/db-0:5432', 'shop/web-5d8f7c9b4-aaaaa→svc:shop/db:5432']);
+    expect(exitCodeOf(m)).toBe(1);
+    expect(exitCodeOf(buildMatrix(objs, { namespaces: ['shop'], withPolicy: [onlyWeb] }))).toBe(0);
+  });
+
+  it('observations agree or are explained, and the exit code follows', () => {
+    const m = buildMatrix(objs, { namespaces: ['shop'] });
+    const byId = new Map(m.targets.map((t) => [t.id, t]));
+    m.cells = m.cells.map((c) => observeCell(c, byId.get(c.to)!, c.predicted === 'allow' ? 'open' : 'timeout'));
+    expect(exitCodeOf(m)).toBe(0);
+    const i = m.cells.findIndex((c) => c.from === 'shop/batch' && c.to === 'svc:shop/db:5432');
+    m.cells[i] = observeCell(m.cells[i], byId.get('svc:shop/db:5432')!, 'open');
+    expect(m.cells[i]).toMatchObject({ agree: false, explain: 'predicted deny by shop/db-from-web, observed open: policy not enforced' });
+    expect(exitCodeOf(m)).toBe(1);
+    m.cells = m.cells.map((c) => ({ ...c, observed: null, agree: null }));
+    expect(exitCodeOf(m)).toBe(3);
+  });
+
+  it('the terminal table carries no control bytes from cluster text', () => {
+    expect(sanitize('a\x1b[31mb\x07')).toBe('a?[31mb?');
+    const evil = { ...objs, pods: [...pods, pod('shop', 'x\x1b]0;pwned\x07', '10.244.2.9', { app: 'x' }, 80)] };
+    const text = renderMatrixTable(buildMatrix(evil, { namespaces: ['shop'] }));
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    expect(text).toContain('x?]0;pwned?');
+  });
+});

@@ -1,0 +1,94 @@
+// The connectivity matrix's vocabulary (DESIGN §7): sources × targets, each cell predicted by the
+// NetworkPolicy evaluator (lib/kube/networkPolicy.ts) and observed by one real connect. Shared by the
+// engine (server/matrix), the CLI, the page and the wall tile.
+
+/** What the objects predict for a flow. */
+export type Predicted = 'allow' | 'deny';
+/** What one connect from the source's netns saw; null when it could not run. */
+export type Observed = 'open' | 'refused' | 'timeout' | null;
+/** A what-if's effect on a cell: a flow the objects allow today and would deny (cut), or the reverse. */
+export type Change = 'cut' | 'opened' | null;
+
+/** A workload the sources are grouped by: Deployment/StatefulSet/DaemonSet via ownerReferences, else the pod. */
+export interface MatrixGroup {
+  /** "ns/Kind/name", e.g. "shop/Deployment/web", or "shop/Pod/frontend-0" for a bare pod */
+  id: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  /** every pod of the group ("ns/pod"), sorted */
+  pods: string[];
+  /** the pods that are sources (and targets) of the matrix: one unless all pods were asked for */
+  probed: string[];
+}
+
+export interface MatrixTarget {
+  /** "svc:ns/name:port" or "pod:ns/name:port" */
+  id: string;
+  kind: 'svc' | 'pod';
+  namespace: string;
+  name: string;
+  port: number;
+  protocol: string;
+  /** what the connect dials: the Service's ClusterIP or the pod's IP */
+  ip: string;
+  /** the workload group of a pod target */
+  group?: string;
+  /** what a walk would be asked for (`packetwalk diagnose --to …`): "name.ns:port" or "pod:ns/name:port" */
+  walkTo: string;
+}
+
+export interface MatrixCell {
+  /** "ns/pod" */
+  from: string;
+  /** a target id */
+  to: string;
+  predicted: Predicted;
+  /** the NetworkPolicies ("ns/name") that decide the prediction: the denying ones, or those whose rules admit it */
+  policies: string[];
+  /** one sentence: why the prediction is what it is */
+  reason: string;
+  /** a Service whose endpoints disagree: some admit the source, some deny it */
+  split?: boolean;
+  observed: Observed;
+  /** predicted allow ⇔ observed open; null when nothing was observed or the prediction is split across backends */
+  agree: boolean | null;
+  /** for a disagreement: "predicted deny by shop/deny-all, observed open: policy not enforced" */
+  explain?: string;
+  /** what the probe said (nc's line, or why it did not run) */
+  detail?: string;
+  predictedAfter?: Predicted;
+  change?: Change;
+}
+
+export interface Matrix {
+  id?: string;
+  createdAt?: string;
+  context?: string;
+  namespaces: string[];
+  /** probed source pods, "ns/pod", in row order (grouped by workload) */
+  sources: string[];
+  targets: MatrixTarget[];
+  cells: MatrixCell[];
+  /** live: cells observed; config: predicted only (a what-if, or no rights to exec) */
+  depth: 'live' | 'config';
+  groups: MatrixGroup[];
+  /** true when every pod was probed (`--all-pods`) */
+  allPods: boolean;
+  /** what was left out or collapsed, in sentences (e.g. "shop/Deployment/web: 3 pods, probed shop/web-1") */
+  notes: string[];
+  /** the what-if's policies ("ns/name"), when one was given */
+  withPolicy?: string[];
+  /** running | done */
+  status?: 'running' | 'done';
+}
+
+/** Short summary for exit codes and headers. */
+export interface MatrixSummary {
+  cells: number;
+  observed: number;
+  agree: number;
+  disagree: number;
+  cut: number;
+  opened: number;
+}
