@@ -11,7 +11,8 @@ import { Store } from './store';
 import { Catalog } from './web/catalog';
 import { RunManager, engineDiagnose, ID_RE, room, type DiagnoseFn } from './web/runs';
 import { handleApi } from './web/api';
-import { COOKIE, isLoopback, presentedToken, tokenOk } from './web/auth';
+import { COOKIE, presentedToken, tokenOk } from './web/auth';
+import { Gate, resolvesToLoopback } from './web/gate';
 import { WallScheduler } from './wall/scheduler';
 
 export interface ServerOptions {
@@ -21,6 +22,8 @@ export interface ServerOptions {
   context?: string;
   dataDir?: string;
   token?: string;
+  /** `--allowed-host` names (NAME or NAME:PORT) the Host header may carry besides the bound address */
+  allowedHosts?: string[];
   wallIntervalMs?: number;
   /** Next.js dev mode (compiles pages on demand); default: dev when there is no production build */
   dev?: boolean;
@@ -46,7 +49,8 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const port = o.port ?? 3000;
   const token = o.token || undefined;
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  if (!isLoopback(host) && !token) {
+  const loopback = await resolvesToLoopback(host);
+  if (!loopback && !token) {
     throw new Error(`--host ${host}: binding beyond loopback needs PACKETWALK_TOKEN (set it to a long random string; the page asks for ?token=…)`);
   }
   const store = new Store(o.dataDir ?? process.env.PACKETWALK_DATA ?? join(process.cwd(), 'data'));
@@ -62,8 +66,16 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
 
   const diagnose = o.diagnose ?? engineDiagnose;
   const catalog = new Catalog({ kubeconfig: o.kubeconfig, context: o.context });
+  const gate = new Gate({ host, loopback, allowedHosts: o.allowedHosts, staticDir: join(ROOT, '.next', 'static') });
   const http = createServer();
-  const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false, maxHttpBufferSize: 1e5 });
+  const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, {
+    serveClient: false,
+    maxHttpBufferSize: 1e5,
+    allowRequest: (req, cb) => {
+      const bad = gate.checkSocket(req);
+      cb(bad ? bad.error : null, !bad);
+    },
+  });
   const runs = new RunManager({ store, io, diagnose, kubeconfig: o.kubeconfig, context: o.context });
   const wall = new WallScheduler({ store, catalog, io, diagnose, kubeconfig: o.kubeconfig, context: o.context, intervalMs: o.wallIntervalMs ?? 30_000 });
 
@@ -89,12 +101,19 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       try {
-        const url = req.url ?? '/';
-        if (url.startsWith('/socket.io/')) return; // engine.io answers these itself
-        if (token && !url.startsWith('/_next/static/')) {
+        if ((req.url ?? '/').startsWith('/socket.io/')) return; // engine.io answers these itself (allowRequest gates them)
+        const g = gate.check(req);
+        if (!g.ok) {
+          res.writeHead(g.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ error: g.error }));
+          return;
+        }
+        req.url = g.url; // every layer below routes on the path the gate decided on
+        const url = g.url;
+        if (token && !g.isStatic) {
           const p = presentedToken(req);
           if (!tokenOk(token, p.token)) {
-            const api = url.startsWith('/api/');
+            const api = g.path.startsWith('/api/');
             res.writeHead(401, { 'content-type': api ? 'application/json' : 'text/plain; charset=utf-8' });
             res.end(api ? JSON.stringify({ error: 'unauthorized: send Authorization: Bearer $PACKETWALK_TOKEN' }) : 'packetwalk: this server needs its token. Open the link with ?token=<PACKETWALK_TOKEN>.\n');
             return;
@@ -135,6 +154,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   }
   const addr = http.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  gate.listening(actualPort);
   wall.start();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
 

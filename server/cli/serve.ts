@@ -7,8 +7,11 @@ import { startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
 
 export const SERVE_USAGE = `usage: packetwalk serve [--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]
-                       [--data-dir DIR] [--wall-interval SECONDS]
-  --host            address to bind (default 127.0.0.1); anything but loopback needs PACKETWALK_TOKEN
+                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]…
+  --host            address to bind (default 127.0.0.1); anything that does not resolve to loopback only
+                    needs PACKETWALK_TOKEN
+  --allowed-host    a name the Host header may carry besides the bound address (NAME or NAME:PORT;
+                    repeatable), e.g. the name of a reverse proxy in front of the dashboard
   --port            TCP port (default 3000; 0 picks a free one)
   --kubeconfig      kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
   --context         default context (the page can switch to any context of the kubeconfig)
@@ -23,10 +26,11 @@ export interface ServeFlags {
   context?: string;
   dataDir?: string;
   wallInterval?: string;
+  allowedHosts: string[];
 }
 
-export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval']): ServeFlags {
-  const f: ServeFlags = { host: '127.0.0.1', port: 3000 };
+export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval', 'allowed-host']): ServeFlags {
+  const f: ServeFlags = { host: '127.0.0.1', port: 3000, allowedHosts: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
@@ -55,6 +59,10 @@ export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kube
       case 'wall-interval':
         f.wallInterval = v;
         break;
+      case 'allowed-host':
+        if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(v)) throw new Error(`--allowed-host: "${v}" is not a host name (NAME or NAME:PORT, e.g. dash.example.org)`);
+        f.allowedHosts.push(v);
+        break;
     }
   }
   return f;
@@ -80,6 +88,7 @@ async function serveWith(f: ServeFlags): Promise<RunningServer> {
     context: f.context,
     dataDir: f.dataDir,
     token: process.env.PACKETWALK_TOKEN,
+    allowedHosts: f.allowedHosts,
     wallIntervalMs: wallIntervalMs(f.wallInterval, process.env.PACKETWALK_WALL_INTERVAL),
   });
   process.stdout.write(`packetwalk dashboard: ${s.url}${process.env.PACKETWALK_TOKEN ? '/?token=<PACKETWALK_TOKEN>' : ''}\n`);
@@ -139,7 +148,7 @@ export async function demoMain(argv: string[]): Promise<number> {
     process.stdout.write('usage: packetwalk demo [--host H] [--port P] [--data-dir DIR] [--wall-interval S]\n  builds the lab (default topology), serves the dashboard on it; Ctrl-C stops both and tears the lab down\n');
     return 0;
   }
-  const f = parseServeFlags(argv, ['host', 'port', 'data-dir', 'wall-interval']);
+  const f = parseServeFlags(argv, ['host', 'port', 'data-dir', 'wall-interval', 'allowed-host']);
   if (!(await ensureProductionBuild())) return 2;
   process.stderr.write('packetwalk demo: building the lab (packetwalk lab up)…\n');
   const up = await labCli(['up'], 300_000);
