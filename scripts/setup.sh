@@ -24,3 +24,6 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 fi
+
+# The CLI bundle the bins load (dist/cli; ~2 s). The bins fall back to the TypeScript sources when it is stale.
+node scripts/build-cli.mjs

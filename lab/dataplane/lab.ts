@@ -187,7 +187,8 @@ async function startApi(dir: string, log: (l: string) => void): Promise<string> 
     log('the lab API is not built yet; the kubeconfig will be served at the path below');
     return fallback;
   }
-  const mod = (await import(/* @vite-ignore */ new URL('../api/control.ts', import.meta.url).href)) as { startApiServer?: (d: string) => Promise<unknown> };
+  // A literal specifier, so the CLI bundle (scripts/build-cli.mjs) carries the module instead of importing a .ts file.
+  const mod = (await import('../api/control')) as { startApiServer?: (d: string) => Promise<unknown> };
   if (typeof mod.startApiServer !== 'function') return fallback;
   await mod.startApiServer(dir);
   return readState(dir)?.api?.kubeconfig ?? fallback;

@@ -3,20 +3,26 @@
 // Exit: 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined.
 import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
+import { parseFlags, usageOf, type CommandSpec } from './args';
+import { LiveHops } from './progress';
 
-export const DIAGNOSE_USAGE = `usage: packetwalk diagnose --from NS/POD --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE]
+export const DIAGNOSE_SPEC: CommandSpec = {
+  command: 'packetwalk diagnose',
+  synopsis: '--from NS/POD --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE]',
+  flags: [
+    { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace)' },
+    { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
+    { name: 'to', value: 'TARGET', help: 'what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, or IP:PORT' },
+    { name: 'json', help: 'print exactly one Diagnosis object (JSON) on stdout' },
+    { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
+    { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
+    { name: 'image', value: 'IMAGE', help: 'debug image for probes (default nicolaka/netshoot)' },
+    { name: 'help', short: 'h', help: 'this text' },
+  ],
+  footer: 'exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined\n',
+};
 
-  --from NS/POD        the pod the connection starts in (-n NS --from POD also works; as a kubectl
-                       plugin a bare POD takes the context's namespace)
-  -n, --namespace NS   namespace of a --from given without one
-  --to TARGET          what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),
-                       pod:NS/NAME:PORT, or IP:PORT
-  --json               print exactly one Diagnosis object (JSON) on stdout
-  --kubeconfig FILE    kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
-  --context NAME       kubeconfig context (default: the current one)
-  --image IMAGE        debug image for probes (default nicolaka/netshoot)
-exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined
-`;
+export const DIAGNOSE_USAGE = usageOf(DIAGNOSE_SPEC);
 
 interface Args {
   from?: string;
@@ -29,38 +35,15 @@ interface Args {
   help: boolean;
 }
 
-function parseArgs(argv: string[]): Args | string {
-  const a: Args = { json: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i];
-    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    const value = (): string | undefined => (eq > 0 ? raw.slice(eq + 1) : argv[++i]);
-    const need = (name: string): string => {
-      const v = value();
-      if (v === undefined || v === '') throw new Error(`${name} needs a value`);
-      return v;
-    };
-    try {
-      switch (flag) {
-        case '--from': a.from = need('--from'); break;
-        case '--to': a.to = need('--to'); break;
-        case '--json': a.json = true; break;
-        case '--kubeconfig': a.kubeconfig = need('--kubeconfig'); break;
-        case '--context': a.context = need('--context'); break;
-        case '--image': a.image = need('--image'); break;
-        case '-h': case '--help': a.help = true; break;
-        case '-n': case '--namespace':
-          a.namespace = need(flag);
-          break;
-        default:
-          return `unknown argument "${raw}"`;
-      }
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  return a;
+function parseDiagnoseArgs(argv: string[]): Args | string {
+  const r = parseFlags(DIAGNOSE_SPEC, argv);
+  if ('error' in r) return r.error;
+  const v = r.values;
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  return {
+    from: str('from'), to: str('to'), namespace: str('namespace'), kubeconfig: str('kubeconfig'),
+    context: str('context'), image: str('image'), json: v.json === true, help: v.help === true,
+  };
 }
 
 const COLOURS: Record<HopStatus, string> = { pass: '\x1b[32m', fail: '\x1b[31m', warn: '\x1b[33m', skip: '\x1b[90m', pending: '\x1b[90m', running: '\x1b[36m' };
@@ -100,7 +83,7 @@ export function exitCodeFor(d: Diagnosis): number {
 
 export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<number> {
   const plugin = !!opts.asKubectlPlugin;
-  const a = parseArgs(argv);
+  const a = parseDiagnoseArgs(argv);
   if (typeof a === 'string') {
     process.stderr.write(`packetwalk diagnose: ${a}\n\n${DIAGNOSE_USAGE}`);
     return 2;
@@ -121,7 +104,14 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
       const ns = a.namespace ?? (await import('../cluster/kubeconfig')).loadCluster({ ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.context ? { context: a.context } : {}) }).namespace;
       from = `${ns}/${from}`;
     }
-    const d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}) });
+    // In a terminal the hops appear as they finish; --json and pipes print only the final result.
+    const live = !a.json && process.stdout.isTTY && !process.env.NO_COLOR ? new LiveHops({ write: (t) => process.stdout.write(t), columns: process.stdout.columns }) : null;
+    let d: Diagnosis;
+    try {
+      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(live ? { onEvent: live.onEvent } : {}) });
+    } finally {
+      live?.stop();
+    }
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
     return exitCodeFor(d);
   } catch (e) {

@@ -1,0 +1,36 @@
+// Which CLI the bins load: the bundle in dist/cli (scripts/build-cli.mjs) when it is newer than every source
+// file it was built from, else the TypeScript sources through tsx (slower to start, always current).
+// Checked by mtime over lib/, server/, lab/ and package-lock.json: ~5 ms for ~400 files.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function newest(dir, limit) {
+  let entries;
+  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return 0; }
+  let max = 0;
+  for (const e of entries) {
+    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) max = Math.max(max, newest(p, limit));
+    else if (/\.(ts|mjs|yaml)$/.test(e.name)) max = Math.max(max, statSync(p).mtimeMs);
+    if (max > limit) return max; // already stale: stop walking
+  }
+  return max;
+}
+
+/** The URL of the CLI module to import: the bundle when fresh, else server/cli.ts (needs tsx). */
+export function cliModule() {
+  if (process.env.PACKETWALK_NO_BUNDLE !== '1') {
+    try {
+      const built = statSync(join(root, 'dist', 'cli', 'cli.js')).mtimeMs;
+      const lock = statSync(join(root, 'package-lock.json')).mtimeMs;
+      if (lock <= built && ['lib', 'server', 'lab'].every((d) => newest(join(root, d), built) <= built)) {
+        return { url: new URL('../dist/cli/cli.js', import.meta.url).href, bundled: true };
+      }
+    } catch { /* no bundle: use the sources */ }
+  }
+  return { url: new URL('../server/cli.ts', import.meta.url).href, bundled: false };
+}

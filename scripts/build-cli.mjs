@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Builds the CLI bundle the bins load (dist/cli/): server/cli.ts and everything it imports, including
+// @kubernetes/client-node, as minified ESM chunks, so `packetwalk diagnose` starts without compiling
+// TypeScript or resolving hundreds of module files (issue 9: start-up was 1.8–3 s of the ~2.9 s wall time).
+// Dynamic imports stay separate chunks, so `lab` never loads the diagnose engine and neither loads Next.js.
+// Packages with native code or their own loaders (better-sqlite3, next, react, socket.io, tsx) stay external.
+// `import.meta.url` in a source module is rewritten to that module's own source URL, so paths it builds
+// relative to itself (lab/default.yaml, listener.mjs, the API daemon) still point into the checkout.
+// Writes to a temporary directory and renames it into place, so a concurrent bin never sees half a build.
+// Usage: node scripts/build-cli.mjs   (scripts/setup.sh runs it; bin/packetwalk.mjs falls back to tsx when
+// dist/cli is missing or older than any source file — see bin/freshness.mjs).
+import { build } from 'esbuild';
+import { readFile, rm, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'cli');
+const tmp = `${outdir}.tmp-${process.pid}`;
+const sources = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(lib|server|lab)/.*\\.ts$`);
+
+/** Rewrites import.meta.url to the module's source location, as seen from the output directory. */
+const sourceUrl = {
+  name: 'source-url',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (!sources.test(args.path)) return undefined;
+      let text = await readFile(args.path, 'utf8');
+      if (text.includes('import.meta.url')) {
+        const rel = relative(outdir, args.path);
+        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+      }
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+
+const t0 = Date.now();
+await rm(tmp, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ['server/cli.ts'],
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: tmp,
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  external: ['better-sqlite3', 'next', 'next/*', 'react', 'react-dom', 'socket.io', 'tsx', 'tsx/*', 'fsevents'],
+  plugins: [sourceUrl],
+  // bundled CommonJS dependencies call require(); give the ESM chunks one
+  banner: { js: "import { createRequire as __pwRequire } from 'node:module'; const require = __pwRequire(import.meta.url);" },
+});
+await writeFile(join(tmp, 'package.json'), '{"type": "module"}\n');
+await rm(outdir, { recursive: true, force: true });
+await rename(tmp, outdir);
+console.log(`build-cli: dist/cli in ${Date.now() - t0} ms`);

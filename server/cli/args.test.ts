@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseFlags, usageOf, type CommandSpec } from './args';
+import { DIAGNOSE_SPEC } from './diagnose';
+import { LiveHops } from './progress';
+import type { DiagnosisEvent } from '../../lib/events';
+import type { Diagnosis, Hop } from '../../lib/model';
+
+const spec: CommandSpec = {
+  command: 'packetwalk x',
+  synopsis: '--from A [--json]',
+  flags: [
+    { name: 'from', value: 'A', help: 'source' },
+    { name: 'namespace', short: 'n', value: 'NS', help: 'ns' },
+    { name: 'fault', value: 'SPEC', multiple: true, help: 'faults' },
+    { name: 'json', help: 'json' },
+  ],
+};
+
+describe('parseFlags', () => {
+  it('takes --flag value, --flag=value, short flags and repeats', () => {
+    const r = parseFlags(spec, ['--from', 'a/b', '--fault=x', '--fault', 'y', '-n', 'shop', '--json']);
+    expect(r).toEqual({ values: { from: 'a/b', fault: ['x', 'y'], namespace: 'shop', json: true } });
+  });
+  it('names the flag in every error', () => {
+    expect(parseFlags(spec, ['--frm', 'x'])).toEqual({ error: 'unknown argument "--frm"' });
+    expect(parseFlags(spec, ['--from'])).toEqual({ error: '--from needs a value' });
+    expect(parseFlags(spec, ['-n'])).toEqual({ error: '--namespace needs a value' });
+    expect(parseFlags(spec, ['--from='])).toEqual({ error: '--from needs a value' });
+    expect(parseFlags(spec, ['--json=1'])).toEqual({ error: '--json takes no value' });
+    expect(parseFlags(spec, ['stray'])).toEqual({ error: 'unknown argument "stray"' });
+  });
+  it('documents every flag it parses (diagnose)', () => {
+    const usage = usageOf(DIAGNOSE_SPEC);
+    for (const f of DIAGNOSE_SPEC.flags) expect(usage).toContain(`--${f.name}`);
+  });
+});
+
+describe('LiveHops', () => {
+  const hop = (id: string, status: Hop['status'], summary: string): Hop =>
+    ({ id, kind: 'pod', label: id, status, cause: null, summary, evidence: [] }) as unknown as Hop;
+  it('draws one line per hop, redraws in place, and erases itself', () => {
+    let out = '';
+    const live = new LiveHops({ write: (t) => { out += t; }, columns: 80 });
+    const d = { id: 'x', hops: [hop('src-pod', 'pending', 'waiting'), hop('dns', 'pending', 'waiting')] } as unknown as Diagnosis;
+    live.onEvent({ type: 'diagnosis:plan', payload: { id: 'x', diagnosis: d } } as DiagnosisEvent);
+    expect(out.match(/\n/g)?.length).toBe(2);
+    live.onEvent({ type: 'hop:update', payload: { id: 'x', seq: 1, hop: hop('dns', 'fail', 'SERVFAIL from 10.96.0.10') } } as DiagnosisEvent);
+    expect(out).toContain('\x1b[2A'); // moved back over the two lines it drew
+    expect(out).toContain('SERVFAIL from 10.96.0.10');
+    live.stop();
+    expect(out.endsWith('\x1b[2A\x1b[0J')).toBe(true);
+  });
+});

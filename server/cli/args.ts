@@ -1,0 +1,72 @@
+// Command-line flags for every packetwalk command, parsed by node:util parseArgs from one table per command;
+// the same table writes the usage text, so a flag cannot be parsed without being documented (issue 9).
+import { parseArgs } from 'node:util';
+
+export interface FlagSpec {
+  /** long name without dashes, e.g. "kubeconfig" */
+  name: string;
+  short?: string;
+  /** a value flag names its value (e.g. "FILE"); boolean flags leave it out */
+  value?: string;
+  multiple?: boolean;
+  help: string;
+}
+
+export interface CommandSpec {
+  /** e.g. "packetwalk diagnose" */
+  command: string;
+  /** the synopsis after the command, e.g. "--from NS/POD --to TARGET [--json]" */
+  synopsis: string;
+  flags: FlagSpec[];
+  /** lines printed after the flag list (targets, exit codes) */
+  footer?: string;
+}
+
+/** The usage text of a command: its synopsis, then one aligned line (or more) per flag, then the footer. */
+export function usageOf(spec: CommandSpec): string {
+  const head = spec.flags.map((f) => `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.value ? ` ${f.value}` : ''}`);
+  const w = Math.max(...head.map((h) => h.length)) + 2;
+  const lines = [`usage: ${spec.command} ${spec.synopsis}`, ''];
+  spec.flags.forEach((f, i) => {
+    const help = f.help.split('\n');
+    lines.push(`  ${head[i].padEnd(w)}${help[0]}`);
+    for (const more of help.slice(1)) lines.push(`  ${' '.repeat(w)}${more}`);
+  });
+  if (spec.footer) lines.push(spec.footer.replace(/\n$/, ''));
+  return `${lines.join('\n')}\n`;
+}
+
+export type ParsedFlags = Record<string, string | string[] | boolean | undefined>;
+
+/**
+ * Parses argv against the table (strict: unknown flags and stray positionals are errors; `--flag=value` and
+ * `--flag value` both work). Returns the values keyed by long name, or the one-line error a user should see
+ * ("unknown argument "--frm"", "--from needs a value").
+ */
+export function parseFlags(spec: CommandSpec, argv: string[]): { values: ParsedFlags } | { error: string } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const f of spec.flags) {
+    options[f.name] = { type: f.value ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (positionals.length) return { error: `unknown argument "${positionals[0]}"` };
+    for (const f of spec.flags) {
+      const v = values[f.name];
+      const empty = f.value && (v === '' || (Array.isArray(v) && v.includes('')));
+      if (empty) return { error: `--${f.name} needs a value` };
+    }
+    return { values: values as ParsedFlags };
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    const flag = /'(-{1,2}[^', ]+)/.exec(err.message)?.[1];
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return { error: `unknown argument "${flag ?? err.message}"` };
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const long = spec.flags.find((f) => flag === `--${f.name}` || flag === `-${f.short}`);
+      const name = long ? `--${long.name}` : flag;
+      if (/does not take an argument/.test(err.message)) return { error: `${name} takes no value` };
+      return { error: `${name} needs a value` };
+    }
+    return { error: err.message };
+  }
+}
