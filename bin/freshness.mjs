@@ -23,12 +23,15 @@ function newest(dir, limit) {
 
 /** The URL of the CLI module to import: the bundle when fresh, else server/cli.ts (needs tsx). */
 export function cliModule() {
-  if (process.env.PACKETWALK_NO_BUNDLE !== '1') {
+  const bundle = new URL('../dist/cli/cli.js', import.meta.url).href;
+  // PACKETWALK_BUNDLE=0 always runs the sources; =1 always the bundle (to test the bundle while sources change)
+  if (process.env.PACKETWALK_BUNDLE === '1') return { url: bundle, bundled: true };
+  if (process.env.PACKETWALK_BUNDLE !== '0') {
     try {
       const built = statSync(join(root, 'dist', 'cli', 'cli.js')).mtimeMs;
       const lock = statSync(join(root, 'package-lock.json')).mtimeMs;
       if (lock <= built && ['lib', 'server', 'lab'].every((d) => newest(join(root, d), built) <= built)) {
-        return { url: new URL('../dist/cli/cli.js', import.meta.url).href, bundled: true };
+        return { url: bundle, bundled: true };
       }
     } catch { /* no bundle: use the sources */ }
   }
