@@ -1,14 +1,16 @@
-// Where the project's shared folder is (upstream fixtures, contract scenarios): beside the checkout, as CI
-// lays it out (`../shared` from the repository root), or wherever PACKETWALK_SHARED points.
+// Where the upstream fixtures and contract scenarios are: the copies vendored in test/upstream (provenance in
+// test/upstream/README.md and fixtures/README.md), so a clone of the repository alone tests itself;
+// PACKETWALK_SHARED points at another copy (e.g. the shared folder beside the checkout).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
+/** Absolute path of a file or folder under the fixtures root, e.g. sharedPath('fixtures/kube-proxy'). Throws when the root is missing. */
 export function sharedPath(...parts: string[]): string {
-  const base = process.env.PACKETWALK_SHARED ?? join(ROOT, '..', 'shared');
+  const base = process.env.PACKETWALK_SHARED ?? join(ROOT, 'test', 'upstream');
   if (!existsSync(base)) {
-    throw new Error(`the shared fixtures folder is missing at ${base}: clone the project beside shared/ or set PACKETWALK_SHARED`);
+    throw new Error(`the upstream fixtures folder is missing at ${base}: restore test/upstream from git or set PACKETWALK_SHARED`);
   }
   return join(base, ...parts);
 }
