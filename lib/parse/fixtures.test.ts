@@ -23,6 +23,7 @@ const PARSERS: Record<string, (text: string, run?: ToolRun) => Result<unknown, P
   ping: parse.parsePing,
   tracepath: parse.parseTracepath,
   conntrack: parse.parseConntrackStats,
+  'conntrack-list': parse.parseConntrackList,
   sysctl: parse.parseSysctl,
 };
 

@@ -18,6 +18,7 @@ export * from './nc';
 export * from './ping';
 export * from './tracepath';
 export * from './conntrack';
+export * from './conntrackList';
 export * from './sysctl';
 // kube-proxy dumps (owned by the kube engineer; re-exported so there is one import path)
 export * from './iptablesSave';
