@@ -4,7 +4,9 @@
 import { parseAllDocuments } from 'yaml';
 import { checkFaultShape, checkFaultTargets, type FaultContext } from './faults';
 import { cidrSize, cidrsOverlap, formatCidr, parseCidr, parseIp, cidrContains, type Cidr } from './ipv4';
-import type { KubeObject, LabCluster, LabFault } from './types';
+import type { KubeObject, LabCluster, LabFault, LabOutsideSpec } from './types';
+import { checkHostNetworkPod, checkKindsAcross, checkServiceKind, parseOutside } from './outside';
+import { MANNER_KEYS, parseManners } from './api/manners';
 
 /** The nodes' underlay network (kind's docker network); pod and service CIDRs must not overlap it. */
 export const UNDERLAY_CIDR = '172.18.0.0/16';
@@ -14,6 +16,8 @@ export interface LabSpec {
   faults: LabFault[];
   /** Namespace, Pod, Service and NetworkPolicy manifests as written (validated), in file order. */
   manifests: KubeObject[];
+  /** Additive: the validated `outside:` section (DESIGN §3.2; lab/outside.ts); absent = no hosts, default pool. */
+  outside?: LabOutsideSpec;
 }
 
 export class LabFileError extends Error {
@@ -59,6 +63,7 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
     throw err(first.n, 'kind', 'the first document must be the lab itself (kind: Lab)', 'put a `kind: Lab` document with `cluster:` first');
   }
   const cluster = parseCluster(first.v, first.n, err);
+  const outside = parseOutside(first.v.outside, cluster, (field, problem, fix) => err(first.n, field, problem, fix), cluster.dnsDomain);
 
   const manifests: KubeObject[] = [];
   const docOf = new Map<KubeObject, number>();
@@ -131,6 +136,8 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
     }
   }
 
+  checkKindsAcross(manifests, outside, (o, field, problem, fix) => err(docOf.get(o)!, field, problem, fix, `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`));
+
   const faults = parseFaultList(first.v.faults, first.n, err);
   const ctx = faultTargets({ cluster, manifests });
   faults.forEach((f, i) => {
@@ -140,7 +147,7 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
       throw err(first.n, `faults[${i}]`, (e as Error).message, 'name an existing node, Service or pod');
     }
   });
-  return { cluster, faults, manifests };
+  return { cluster, faults, manifests, outside };
 }
 
 /** What a fault of this lab may name: its nodes, Services (ns/name, kube-dns included) and pods. */
@@ -149,7 +156,7 @@ export function faultTargets(spec: Pick<LabSpec, 'cluster' | 'manifests'>): Faul
   return {
     nodes: spec.cluster.nodes,
     services: [...spec.manifests.filter((o) => o.kind === 'Service').map(key), 'kube-system/kube-dns', 'default/kubernetes'],
-    pods: spec.manifests.filter((o) => o.kind === 'Pod').map(key),
+    pods: spec.manifests.filter((o) => o.kind === 'Pod' && (o.spec as Obj)?.hostNetwork !== true).map(key),
   };
 }
 
@@ -160,12 +167,12 @@ function parseCluster(lab: Obj, n: number, err: Err): LabCluster {
   const c = lab.cluster;
   if (!isObj(c)) throw err(n, 'cluster', 'missing', 'add cluster: {nodes: [worker-1, worker-2], …}');
   for (const k of Object.keys(c)) {
-    if (!['nodes', 'overlay', 'kubeProxy', 'networkPolicy', 'podCIDR', 'serviceCIDR'].includes(k)) {
-      throw err(n, `cluster.${k}`, 'unknown setting', 'use nodes, overlay, kubeProxy, networkPolicy, podCIDR, serviceCIDR');
+    if (!['nodes', 'overlay', 'kubeProxy', 'networkPolicy', 'podCIDR', 'serviceCIDR', ...MANNER_KEYS].includes(k)) {
+      throw err(n, `cluster.${k}`, 'unknown setting', `use nodes, overlay, kubeProxy, networkPolicy, podCIDR, serviceCIDR, ${MANNER_KEYS.join(', ')}`);
     }
   }
   for (const k of Object.keys(lab)) {
-    if (!['kind', 'apiVersion', 'metadata', 'cluster', 'faults'].includes(k)) throw err(n, k, 'unknown top-level key of the Lab document', 'use cluster and faults');
+    if (!['kind', 'apiVersion', 'metadata', 'cluster', 'faults', 'outside'].includes(k)) throw err(n, k, 'unknown top-level key of the Lab document', 'use cluster, outside and faults');
   }
   const nodes = c.nodes;
   if (!Array.isArray(nodes) || !nodes.length) throw err(n, 'cluster.nodes', 'missing or empty', 'list the node names, e.g. nodes: [worker-1, worker-2]');
@@ -200,7 +207,7 @@ function parseCluster(lab: Obj, n: number, err: Err): LabCluster {
     throw err(n, 'cluster.podCIDR', `${formatCidr(pod)} is too small: ${nodes.length} nodes need ${nodes.length + 1} /24s (one per node, the first left free)`, `use a /${Math.min(23, 24 - Math.ceil(Math.log2(nodes.length + 1)))} or larger, e.g. 10.244.0.0/16`);
   }
   if (svc.bits > 27) throw err(n, 'cluster.serviceCIDR', `${formatCidr(svc)} is too small for kubernetes (.1), kube-dns (.10) and the Services`, 'use a /24 or larger, e.g. 10.96.0.0/16');
-  return { nodes: nodes as string[], overlay, kubeProxy, networkPolicy, podCIDR: formatCidr(pod), serviceCIDR: formatCidr(svc) };
+  return { nodes: nodes as string[], overlay, kubeProxy, networkPolicy, podCIDR: formatCidr(pod), serviceCIDR: formatCidr(svc), ...parseManners(c, (field, problem, fix) => err(n, field, problem, fix)) };
 }
 
 function parseFaultList(v: unknown, n: number, err: Err): LabFault[] {
@@ -224,7 +231,7 @@ const validPort = (p: unknown) => Number.isInteger(p) && (p as number) >= 1 && (
 function checkPod(o: KubeObject, cluster: LabCluster, at: At): void {
   const spec = o.spec;
   if (!isObj(spec)) throw at('spec', 'missing', 'add spec: {nodeName: …, containers: […]}');
-  if (spec.hostNetwork === true) throw at('spec.hostNetwork', 'hostNetwork pods are not built by the lab', 'remove hostNetwork (the lab makes kube-system\'s own)');
+  checkHostNetworkPod(spec, at);
   if (spec.nodeName === undefined) throw at('spec.nodeName', 'missing', `choose a node: one of ${cluster.nodes.join(', ')}`);
   if (!cluster.nodes.includes(spec.nodeName as string)) {
     throw at('spec.nodeName', `node ${JSON.stringify(spec.nodeName)} is not in cluster.nodes`, `use one of ${cluster.nodes.join(', ')} or add it to cluster.nodes`);
@@ -270,8 +277,7 @@ function checkPod(o: KubeObject, cluster: LabCluster, at: At): void {
 function checkService(o: KubeObject, cluster: LabCluster, at: At): void {
   const spec = o.spec;
   if (!isObj(spec)) throw at('spec', 'missing', 'add spec: {selector: {…}, ports: [{port: 80, targetPort: 8080}]}');
-  const type = spec.type ?? 'ClusterIP';
-  if (type !== 'ClusterIP') throw at('spec.type', `${JSON.stringify(type)} Services are not built by the lab`, 'use type ClusterIP (or leave type out)');
+  if (checkServiceKind(spec, cluster, at) && spec.ports === undefined) return; // ExternalName: ports optional
   if (spec.selector !== undefined && (!isObj(spec.selector) || Object.values(spec.selector).some((x) => typeof x !== 'string'))) {
     throw at('spec.selector', 'must map label keys to strings', 'write selector: {app: backend}');
   }

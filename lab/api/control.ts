@@ -16,6 +16,7 @@ export interface ApiServerInfo {
   pid: number;
   kubeconfig: string;
   viewerKubeconfig: string;
+  nsViewerKubeconfig?: string;
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -42,13 +43,13 @@ function makeCertificates(apiDir: string): void {
   rmSync(join(apiDir, 'server.csr'), { force: true });
 }
 
-function kubeconfig(server: string, caPem: string, user: string, token: string): string {
+function kubeconfig(server: string, caPem: string, user: string, token: string, namespace = 'default'): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'lab', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
     users: [{ name: user, user: { token } }],
-    contexts: [{ name: 'lab', context: { cluster: 'lab', user, namespace: 'default' } }],
+    contexts: [{ name: 'lab', context: { cluster: 'lab', user, namespace } }],
     'current-context': 'lab',
   });
 }
@@ -96,7 +97,8 @@ export async function startApiServer(labDir: string): Promise<ApiServerInfo> {
   const apiDir = join(labDir, 'api');
   mkdirSync(apiDir, { recursive: true, mode: 0o700 });
   makeCertificates(apiDir);
-  const tokens = { admin: randomBytes(32).toString('base64url'), viewer: randomBytes(32).toString('base64url') };
+  const nsViewer = state.cluster.api?.nsViewer;
+  const tokens = { admin: randomBytes(32).toString('base64url'), viewer: randomBytes(32).toString('base64url'), ...(nsViewer ? { nsViewer: randomBytes(32).toString('base64url') } : {}) };
   writeFileSync(join(apiDir, 'tokens.json'), JSON.stringify(tokens), { mode: 0o600 });
   rmSync(join(apiDir, 'port'), { force: true });
 
@@ -132,6 +134,11 @@ export async function startApiServer(labDir: string): Promise<ApiServerInfo> {
   const info: ApiServerInfo = { port, pid, kubeconfig: join(labDir, 'kubeconfig'), viewerKubeconfig: join(labDir, 'viewer.kubeconfig') };
   writeFileSync(info.kubeconfig, kubeconfig(server, ca, 'lab', tokens.admin), { mode: 0o600 });
   writeFileSync(info.viewerKubeconfig, kubeconfig(server, ca, 'viewer', tokens.viewer), { mode: 0o600 });
+  if (nsViewer && tokens.nsViewer) {
+    // DESIGN §3.3: get/list/watch in one namespace only; the context's namespace is that one, as a Role user's would be.
+    info.nsViewerKubeconfig = join(labDir, 'ns-viewer.kubeconfig');
+    writeFileSync(info.nsViewerKubeconfig, kubeconfig(server, ca, 'ns-viewer', tokens.nsViewer, nsViewer), { mode: 0o600 });
+  }
   updateState((s) => {
     s.api = info;
   }, labDir);

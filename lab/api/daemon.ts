@@ -3,6 +3,7 @@
 import { readFileSync, renameSync, watch, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { killAllSessions } from './exec';
+import { cancelStarts } from './kubelet';
 import { createApiServer } from './server';
 import { ObjectStore } from './store';
 import { loadPolicySync } from './writes';
@@ -68,6 +69,7 @@ function stop(why: string): void {
   clearInterval(poll);
   watcher.close();
   killAllSessions();
+  cancelStarts();
   server.closeAllConnections();
   server.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();

@@ -16,6 +16,8 @@ import { apiVersionOf, findResource, type ResourceDef } from './resources';
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors';
 import { ApiError, badRequest, failure, notFound } from './status';
 import type { ObjectStore, StoreEvent } from './store';
+import { containerState } from './kubelet';
+import { decodeContinue, encodeContinue, latencyMs, parseBool, parseLimit } from './manners';
 import { toTable, wantsTable, type IncludeObject } from './tables';
 import { applyPolicy, createPod, createPolicy, deletePod, deletePolicy, patchPolicy, replacePolicy, strictPolicyFields, updateEphemeralContainers, type WriteContext } from './writes';
 
@@ -134,6 +136,14 @@ export function createApiServer(opts: ApiServerOptions): Server {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
 
+  /** cluster.api.latencyMs: a slow control plane answers everything late (health checks excepted). */
+  const lag = () => {
+    const ms = latencyMs(store.state.cluster);
+    return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : undefined;
+  };
+  /** The namespace the ns-viewer may read (cluster.api.nsViewer). */
+  const scope = () => store.state.cluster.api?.nsViewer;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://lab');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -142,6 +152,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
       res.end('ok');
       return;
     }
+    await lag();
     const user = authenticate(req.headers.authorization, tokens);
     const segs = path.split('/').filter(Boolean);
     if (req.method === 'GET') {
@@ -153,7 +164,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
     if (path === `/apis/${AUTHZ_GROUP}/v1/selfsubjectaccessreviews` && req.method === 'POST') {
       const body = (await readBody(req)) as { spec?: unknown };
-      return json(res, 201, { kind: 'SelfSubjectAccessReview', apiVersion: `${AUTHZ_GROUP}/v1`, metadata: {}, spec: body?.spec ?? {}, status: accessReview(user, body?.spec) });
+      return json(res, 201, { kind: 'SelfSubjectAccessReview', apiVersion: `${AUTHZ_GROUP}/v1`, metadata: {}, spec: body?.spec ?? {}, status: accessReview(user, body?.spec, scope()) });
     }
     const route = parseRoute(segs);
     if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -177,12 +188,14 @@ export function createApiServer(opts: ApiServerOptions): Server {
   async function resource(req: IncomingMessage, res: ServerResponse, url: URL, r: Route, user: User): Promise<void> {
     const q = url.searchParams;
     const method = req.method ?? 'GET';
-    const isWatch = r.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+    const isWatch = r.watchPath || parseBool(q, 'watch') === true;
     const verb =
       method === 'GET' ? (isWatch ? 'watch' : r.name ? 'get' : 'list') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? (r.name ? 'delete' : 'deletecollection') : method.toLowerCase();
     const subVerb = r.subresource === 'exec' || r.subresource === 'attach' ? 'create' : verb;
-    authorize(user, { verb: subVerb, resource: r.def.plural, subresource: r.subresource, group: r.group, namespace: r.namespace, name: r.name });
+    authorize(user, { verb: subVerb, resource: r.def.plural, subresource: r.subresource, group: r.group, namespace: r.namespace, name: r.name }, scope());
     const dryRun = q.getAll('dryRun').includes('All');
+    // Booleans the server reads as strconv.ParseBool does: a bad one is a 400 before anything happens.
+    for (const b of ['allowWatchBookmarks', 'sendInitialEvents', 'pretty']) parseBool(q, b);
 
     if (method === 'GET') {
       if (r.subresource) return getSubresource(res, r);
@@ -261,11 +274,33 @@ export function createApiServer(opts: ApiServerOptions): Server {
 
   function list(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
     const sel = selection(r, q);
-    const items = [...store.objects.values()].filter(sel).sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    let items = [...store.objects.values()].filter(sel).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    // limit/continue as the API server pages (in key order). The lab serves later pages from the current
+    // objects, not from a snapshot at the first page's resourceVersion; that resourceVersion is kept.
+    const limit = parseLimit(q);
+    const token = q.get('continue');
+    let rv = store.resourceVersion;
+    if (token) {
+      const c = decodeContinue(token);
+      if (c.rv < store.floor) throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      rv = c.rv;
+      items = items.filter((o) => keyOf(o) > c.start);
+    }
+    let next: string | undefined;
+    let remaining: number | undefined;
+    if (limit !== undefined && items.length > limit) {
+      remaining = items.length - limit;
+      items = items.slice(0, limit);
+      next = encodeContinue(rv, keyOf(items[items.length - 1]));
+    }
+    const meta = { resourceVersion: String(rv), ...(next ? { continue: next, remainingItemCount: remaining } : {}) };
     const table = wantsTable(req.headers.accept);
-    if (table) return json(res, 200, tableOf(items, r.def, table, q));
-    // limit/continue: everything fits in one page, which a client must accept.
-    json(res, 200, { kind: r.def.listKind, apiVersion: apiVersionOf(r.def), metadata: { resourceVersion: String(store.resourceVersion) }, items: items.map(bare) });
+    if (table) {
+      const t = tableOf(items, r.def, table, q, String(rv));
+      return json(res, 200, { ...t, metadata: { ...(t as { metadata?: object }).metadata, ...meta } });
+    }
+    json(res, 200, { kind: r.def.listKind, apiVersion: apiVersionOf(r.def), metadata: meta, items: items.map(bare) });
   }
 
   function watch(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
@@ -294,11 +329,11 @@ export function createApiServer(opts: ApiServerOptions): Server {
         else if (was) write('DELETED', ev.object);
       } else if (ev.type === 'DELETED' && was) write('DELETED', ev.object);
     };
-    const initialEvents = q.get('sendInitialEvents') === 'true';
+    const initialEvents = parseBool(q, 'sendInitialEvents') === true;
     if (from === null || initialEvents) {
       // No resourceVersion (or the WatchList protocol): the current state as ADDED events first.
       for (const o of store.objects.values()) if (sel(o)) write('ADDED', o);
-      if (initialEvents && q.get('allowWatchBookmarks') === 'true') {
+      if (initialEvents && parseBool(q, 'allowWatchBookmarks') === true) {
         write('BOOKMARK', { kind: r.def.kind, apiVersion: apiVersionOf(r.def), metadata: { resourceVersion: String(store.resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } } });
       }
     } else {
@@ -312,7 +347,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
     const unsubscribe = store.subscribe(deliver);
     const bookmarks =
-      q.get('allowWatchBookmarks') === 'true' && !table
+      parseBool(q, 'allowWatchBookmarks') === true && !table
         ? setInterval(() => write('BOOKMARK', { kind: r.def.kind, apiVersion: apiVersionOf(r.def), metadata: { resourceVersion: String(store.resourceVersion) } }), BOOKMARK_MS)
         : undefined;
     const timer = setTimeout(() => res.end(), timeoutS * 1000);
@@ -333,6 +368,12 @@ export function createApiServer(opts: ApiServerOptions): Server {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
+    const ms = latencyMs(store.state.cluster);
+    if (ms > 0) setTimeout(() => upgrade(req, socket, head), ms);
+    else upgrade(req, socket, head);
+  });
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       const url = new URL(req.url ?? '/', 'https://lab');
       const route = parseRoute(url.pathname.split('/').filter(Boolean));
@@ -340,7 +381,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
         throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       }
       const user = authenticate(req.headers.authorization, tokens);
-      authorize(user, { verb: 'create', resource: 'pods', subresource: route.subresource, group: '', namespace: route.namespace, name: route.name });
+      authorize(user, { verb: 'create', resource: 'pods', subresource: route.subresource, group: '', namespace: route.namespace, name: route.name }, scope());
       const exec = execRequest(route, url.searchParams);
       if (liveSessions.size >= MAX_EXEC_SESSIONS) throw new ApiError(429, 'TooManyRequests', `the lab API already runs ${liveSessions.size} exec sessions; try again when some have ended`);
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
@@ -361,7 +402,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
       const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' }[err.code as 400] ?? 'Error';
       socket.end(`HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     }
-  });
+  }
 
   function execRequest(r: Route, q: URLSearchParams): ExecRequest {
     const pod = store.get('Pod', r.namespace, r.name!) as any;
@@ -370,7 +411,10 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const cname = q.get('container') || pod.spec?.containers?.[0]?.name;
     const container = containers.find((c) => c.name === cname);
     if (!container) throw badRequest(`container ${cname} is not valid for pod ${r.name}`);
-    const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+    // A container the kubelet has not started (ContainerCreating, ErrImagePull) has no process to exec in.
+    const st = containerState(pod, cname);
+    if (st === 'waiting' || st === 'terminated') throw badRequest(`unable to upgrade connection: container not found ("${cname}")`);
+    const flag = (k: string) => parseBool(q, k) === true;
     const argv = r.subresource === 'exec' ? q.getAll('command') : [...(container.command ?? []), ...(container.args ?? [])];
     if (r.subresource === 'exec' && argv.length === 0) throw badRequest('you must specify at least 1 command');
     return { netns: netnsOf(pod, r.namespace!, r.name!), argv: argv.length ? argv : ['sh'], stdin: flag('stdin'), stdout: r.subresource === 'attach' ? flag('stdout') || true : flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { objectKey, readState } from '../state';
 import type { KubeObject, LabState } from '../types';
+import { bulkObjects } from './bulk';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -29,11 +30,15 @@ export class ObjectStore {
   floor: number;
   private history: StoreEvent[] = [];
   private listeners = new Set<(ev: StoreEvent) => void>();
+  /** cluster.api.bulk's generated objects (bulk.ts), made once: API-only, never changed, never in events */
+  private bulk = new Map<string, KubeObject>();
 
   constructor(readonly labDir: string) {
     const s = readState(labDir);
     if (!s) throw new Error(`no state.json in ${labDir}`);
     this.state = s;
+    for (const o of bulkObjects(s)) this.bulk.set(objectKey(o), o);
+    for (const [k, o] of this.bulk) this.objects.set(k, o);
     for (const o of s.objects) this.objects.set(objectKey(o), this.complete(o, s));
     this.floor = s.resourceVersion;
   }
@@ -57,7 +62,7 @@ export class ObjectStore {
   /** Takes a new state and turns the object differences into events, in resourceVersion order. */
   apply(s: LabState): void {
     if (s.resourceVersion < this.state.resourceVersion && s.createdAt === this.state.createdAt) return; // an older file seen late
-    const next = new Map<string, KubeObject>();
+    const next = new Map<string, KubeObject>(this.bulk);
     for (const o of s.objects) next.set(objectKey(o), this.complete(o, s));
     const events: StoreEvent[] = [];
     for (const [k, o] of next) {

@@ -11,6 +11,9 @@ import { applyPatch } from './patch';
 import { apiVersionOf, type ResourceDef } from './resources';
 import { alreadyExists, ApiError, badRequest, invalid, methodNotAllowed, notFound } from './status';
 import type { ObjectStore } from './store';
+import { startContainer, waiting } from './kubelet';
+import { admitPodSecurity } from './podSecurity';
+import { validateObject } from './validation';
 
 export interface WriteContext {
   store: ObjectStore;
@@ -71,6 +74,7 @@ function isLabPod(s: LabState, ns: string, name: string): boolean {
 export function createPod(ctx: WriteContext, def: ResourceDef, ns: string, body: unknown, dryRun: boolean): WriteResult {
   const o = checkBody(def, ns, body) as any;
   const name = nameFor(def, o);
+  validateObject('Pod', o, name);
   const spec = o.spec ?? {};
   const node = ctx.store.state.nodes.find((n) => n.name === spec.nodeName);
   if (spec.hostNetwork !== true || !spec.nodeName) {
@@ -82,20 +86,22 @@ export function createPod(ctx: WriteContext, def: ResourceDef, ns: string, body:
   if (!DNS_LABEL.test(name)) throw invalid('Pod', name, 'metadata.name', 'Invalid value: must be a lowercase RFC 1123 subdomain');
   ensureNamespace(ctx, ns);
   if (ctx.store.get('Pod', ns, name)) throw alreadyExists('pods', name);
+  admitPodSecurity(ctx.store.get('Namespace', undefined, ns), name, spec, [...(spec.initContainers ?? []), ...spec.containers]);
   const t = now();
   const pod: KubeObject = {
     ...o,
     metadata: { ...o.metadata, name, namespace: ns, creationTimestamp: t, uid: randomUuid(), generateName: undefined },
     spec: { ...spec, restartPolicy: spec.restartPolicy ?? 'Never', dnsPolicy: spec.dnsPolicy ?? 'ClusterFirst', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30 },
+    // Pending with its containers waiting(ContainerCreating) until the kubelet (kubelet.ts) starts them.
     status: {
-      phase: 'Running',
-      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: t })),
+      phase: 'Pending',
+      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: type === 'PodScheduled' || type === 'Initialized' ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t })),
       hostIP: node.internalIP,
       hostIPs: [{ ip: node.internalIP }],
       podIP: node.internalIP,
       podIPs: [{ ip: node.internalIP }],
       startTime: t,
-      containerStatuses: spec.containers.map((c: any) => runningStatus(c, t, true)),
+      containerStatuses: spec.containers.map((c: any) => waiting(c, 'ContainerCreating')),
       qosClass: 'BestEffort',
     },
   };
@@ -104,26 +110,14 @@ export function createPod(ctx: WriteContext, def: ResourceDef, ns: string, body:
   commit(ctx, (s) => {
     s.objects.push(pod);
   });
-  return { code: 201, body: stored(ctx, 'Pod', ns, name) };
+  const created = stored(ctx, 'Pod', ns, name);
+  for (const c of spec.containers) startContainer(ctx.store, ctx.labDir, { namespace: ns, pod: name, container: c.name, ephemeral: false, image: c.image ?? '' });
+  return { code: 201, body: created };
 }
 
 function randomUuid(): string {
   const h = randomBytes(16).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function runningStatus(c: any, t: string, ready: boolean) {
-  return {
-    name: c.name,
-    state: { running: { startedAt: t } },
-    lastState: {},
-    ready,
-    restartCount: 0,
-    image: c.image ?? '',
-    imageID: '',
-    containerID: `containerd://${randomBytes(32).toString('hex')}`,
-    started: true,
-  };
 }
 
 export function deletePod(ctx: WriteContext, ns: string, name: string): WriteResult {
@@ -156,6 +150,7 @@ export function updateEphemeralContainers(ctx: WriteContext, ns: string, name: s
   const before: any[] = pod.spec?.ephemeralContainers ?? [];
   const after: any[] = wanted.spec?.ephemeralContainers ?? [];
   if (!Array.isArray(after)) throw invalid('Pod', name, 'spec.ephemeralContainers', 'Invalid value: must be a list');
+  validateObject('Pod', { metadata: { name }, spec: { ephemeralContainers: after } }, name);
   for (const old of before) {
     const kept = after.find((c) => c?.name === old.name);
     if (!kept) throw invalid('Pod', name, 'spec.ephemeralContainers', `Forbidden: existing ephemeral containers "${old.name}" may not be removed`);
@@ -169,14 +164,17 @@ export function updateEphemeralContainers(ctx: WriteContext, ns: string, name: s
       throw invalid('Pod', name, 'spec.ephemeralContainers[].targetContainerName', `Not found: ${JSON.stringify(c.targetContainerName)}`);
     }
   }
-  const t = now();
+  const added = after.filter((c) => !before.some((old) => old.name === c.name));
+  admitPodSecurity(ctx.store.get('Namespace', undefined, ns), name, pod.spec, added);
   commit(ctx, (s) => {
     const o = s.objects.find((x) => x.kind === 'Pod' && x.metadata.namespace === ns && x.metadata.name === name) as any;
     o.spec = { ...o.spec, ephemeralContainers: after };
     const statuses: any[] = o.status?.ephemeralContainerStatuses ?? [];
-    o.status = { ...o.status, ephemeralContainerStatuses: after.map((c) => statuses.find((x) => x.name === c.name) ?? runningStatus(c, t, false)) };
+    o.status = { ...o.status, ephemeralContainerStatuses: after.map((c) => statuses.find((x) => x.name === c.name) ?? waiting(c, 'ContainerCreating')) };
   });
-  return { code: 200, body: stored(ctx, 'Pod', ns, name) };
+  const updated = stored(ctx, 'Pod', ns, name);
+  for (const c of added) startContainer(ctx.store, ctx.labDir, { namespace: ns, pod: name, container: c.name, ephemeral: true, image: c.image ?? '' });
+  return { code: 200, body: updated };
 }
 
 // ---- NetworkPolicy -------------------------------------------------------------------------
@@ -225,6 +223,7 @@ function checkPolicy(o: any, name: string): void {
 export async function createPolicy(ctx: WriteContext, def: ResourceDef, ns: string, body: unknown, dryRun: boolean): Promise<WriteResult> {
   const o = checkBody(def, ns, body) as any;
   const name = nameFor(def, o);
+  validateObject('NetworkPolicy', o, name);
   checkPolicy(o, name);
   ensureNamespace(ctx, ns);
   if (ctx.store.get('NetworkPolicy', ns, name)) throw alreadyExists('networkpolicies', name, 'networking.k8s.io');
@@ -247,6 +246,7 @@ export async function replacePolicy(ctx: WriteContext, def: ResourceDef, ns: str
   if (rv !== undefined && rv !== '' && rv !== cur.metadata.resourceVersion) {
     throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on networkpolicies.networking.k8s.io "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: 'networking.k8s.io', kind: 'networkpolicies' });
   }
+  validateObject('NetworkPolicy', o, name);
   checkPolicy(o, name);
   const specChanged = JSON.stringify(o.spec) !== JSON.stringify((cur as any).spec);
   const obj: KubeObject = {
