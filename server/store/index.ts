@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnosis } from '../../lib/model';
 import type { PinSpec, PinState } from '../../lib/wall';
+import { migrate } from './migrations';
 
 export interface StoredDiagnosis {
   diagnosis: Diagnosis;
@@ -25,6 +26,18 @@ export interface DiagnosisListItem {
 export class Store {
   readonly db: Database.Database;
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per store and reused (better-sqlite3 statements are reusable). */
+  protected prep(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'packetwalk.db'));
@@ -33,32 +46,12 @@ export class Store {
     this.db.pragma('busy_timeout = 3000');
     // a wall re-probing for days rewrites pin states constantly: keep the WAL from staying large after checkpoints
     this.db.pragma('journal_size_limit = 4194304');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS diagnoses (
-        id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        from_ref TEXT NOT NULL,
-        to_ref TEXT NOT NULL,
-        context TEXT,
-        verdict TEXT NOT NULL,
-        cause TEXT,
-        previous_id TEXT,
-        seq INTEGER NOT NULL DEFAULT 0,
-        json TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS diagnoses_created ON diagnoses(created_at);
-      CREATE TABLE IF NOT EXISTS pins (
-        id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        spec TEXT NOT NULL,
-        state TEXT
-      );
-    `);
+    migrate(this.db);
   }
 
   saveDiagnosis(d: Diagnosis, seq: number): void {
-    this.db
-      .prepare(
+    this
+      .prep(
         `INSERT INTO diagnoses (id, created_at, from_ref, to_ref, context, verdict, cause, previous_id, seq, json)
          VALUES (@id, @createdAt, @from, @to, @context, @verdict, @cause, @previousId, @seq, @json)
          ON CONFLICT(id) DO UPDATE SET verdict=excluded.verdict, cause=excluded.cause, seq=excluded.seq, json=excluded.json`,
@@ -78,28 +71,28 @@ export class Store {
   }
 
   getDiagnosis(id: string): StoredDiagnosis | null {
-    const row = this.db.prepare('SELECT json, seq FROM diagnoses WHERE id = ?').get(id) as { json: string; seq: number } | undefined;
+    const row = this.prep('SELECT json, seq FROM diagnoses WHERE id = ?').get(id) as { json: string; seq: number } | undefined;
     return row ? { diagnosis: JSON.parse(row.json) as Diagnosis, seq: row.seq } : null;
   }
 
   listDiagnoses(limit = 20): DiagnosisListItem[] {
-    const rows = this.db
-      .prepare('SELECT id, created_at, from_ref, to_ref, context, verdict, cause FROM diagnoses ORDER BY created_at DESC LIMIT ?')
+    const rows = this
+      .prep('SELECT id, created_at, from_ref, to_ref, context, verdict, cause FROM diagnoses ORDER BY created_at DESC LIMIT ?')
       .all(limit) as { id: string; created_at: string; from_ref: string; to_ref: string; context: string | null; verdict: Diagnosis['verdict']; cause: string | null }[];
     return rows.map((r) => ({ id: r.id, createdAt: r.created_at, from: r.from_ref, to: r.to_ref, context: r.context, verdict: r.verdict, cause: r.cause }));
   }
 
   /** Targets typed recently (newest first, distinct), for the target box's suggestions. */
   recentTargets(limit = 10): string[] {
-    const rows = this.db
-      .prepare('SELECT to_ref, MAX(created_at) AS t FROM diagnoses GROUP BY to_ref ORDER BY t DESC LIMIT ?')
+    const rows = this
+      .prep('SELECT to_ref, MAX(created_at) AS t FROM diagnoses GROUP BY to_ref ORDER BY t DESC LIMIT ?')
       .all(limit) as { to_ref: string }[];
     return rows.map((r) => r.to_ref);
   }
 
   /** On start-up: runs the previous process left `running` can no longer finish. Keeps what they had. */
   markInterrupted(now = new Date().toISOString()): number {
-    const rows = this.db.prepare("SELECT id, json, seq FROM diagnoses WHERE verdict = 'running'").all() as { id: string; json: string; seq: number }[];
+    const rows = this.prep("SELECT id, json, seq FROM diagnoses WHERE verdict = 'running'").all() as { id: string; json: string; seq: number }[];
     const tx = this.db.transaction(() => {
       for (const r of rows) {
         const d = JSON.parse(r.json) as Diagnosis;
@@ -112,20 +105,20 @@ export class Store {
   }
 
   addPin(spec: PinSpec): void {
-    this.db.prepare('INSERT INTO pins (id, created_at, spec, state) VALUES (?, ?, ?, NULL)').run(spec.id, spec.createdAt, JSON.stringify(spec));
+    this.prep('INSERT INTO pins (id, created_at, spec, state) VALUES (?, ?, ?, NULL)').run(spec.id, spec.createdAt, JSON.stringify(spec));
   }
 
   removePin(id: string): boolean {
-    return this.db.prepare('DELETE FROM pins WHERE id = ?').run(id).changes > 0;
+    return this.prep('DELETE FROM pins WHERE id = ?').run(id).changes > 0;
   }
 
   listPins(): { spec: PinSpec; state: PinState | null }[] {
-    const rows = this.db.prepare('SELECT spec, state FROM pins ORDER BY created_at, id').all() as { spec: string; state: string | null }[];
+    const rows = this.prep('SELECT spec, state FROM pins ORDER BY created_at, id').all() as { spec: string; state: string | null }[];
     return rows.map((r) => ({ spec: JSON.parse(r.spec) as PinSpec, state: r.state ? (JSON.parse(r.state) as PinState) : null }));
   }
 
   savePinState(id: string, state: PinState): void {
-    this.db.prepare('UPDATE pins SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
+    this.prep('UPDATE pins SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
   }
 
   close(): void {

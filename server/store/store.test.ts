@@ -48,3 +48,35 @@ describe('Store', () => {
     s.close();
   });
 });
+
+describe('store migrations', () => {
+  it('brings a 0.1 store (tables, no user_version) forward without losing rows, and refuses a newer one', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const Database = (await import('better-sqlite3')).default;
+    const { migrate, MIGRATIONS } = await import('./migrations');
+    const dir = mkdtempSync(join(tmpdir(), 'pw-mig-'));
+    const old = new Database(join(dir, 'packetwalk.db'));
+    MIGRATIONS[0].up(old); // what 0.1 created, with user_version still 0
+    old.prepare(`INSERT INTO pins (id, created_at, spec) VALUES ('p1', '2026-01-01', '{}')`).run();
+    expect(old.pragma('user_version', { simple: true })).toBe(0);
+    old.close();
+    const s = new Store(dir);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(s.db.prepare('SELECT id FROM pins').all()).toEqual([{ id: 'p1' }]);
+    s.db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    expect(() => migrate(s.db)).toThrow(/newer than this packetwalk knows/);
+    s.db.close();
+  });
+  it('rolls a failing step back whole', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { migrate } = await import('./migrations');
+    const db = new Database(':memory:');
+    const steps = [{ what: 'ok', up: (d: typeof db) => d.exec('CREATE TABLE a (x)') },
+      { what: 'bad', up: (d: typeof db) => { d.exec('CREATE TABLE b (x)'); d.exec('NOT SQL'); } }];
+    expect(() => migrate(db, steps)).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'b'`).all()).toEqual([]);
+  });
+});
