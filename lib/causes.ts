@@ -70,6 +70,18 @@ export const CAUSES = {
     title: 'Node firewall drops the flow',
     nextStep: 'Look at the node\'s own filter rules (`iptables-save -t filter`, `nft list ruleset`) for a DROP/REJECT matching the port; remove or narrow it.',
   },
+  'no-local-endpoint': {
+    title: 'No ready endpoint on the node the traffic enters',
+    nextStep: 'With externalTrafficPolicy (or internalTrafficPolicy) Local, kube-proxy drops traffic on nodes without a ready local endpoint: send it only to nodes that have one (the load balancer\'s health check on healthCheckNodePort does this), run a backend on every node (a DaemonSet), or set the policy to Cluster.',
+  },
+  'snat-missing': {
+    title: 'Traffic leaves the cluster without SNAT',
+    nextStep: 'On the node, `iptables-save -t nat` (or `nft list ruleset`) must masquerade pod traffic leaving the pod CIDR (ip-masq-agent, the CNI\'s or kube-proxy\'s MASQUERADE rule); `conntrack -L -d <external IP>` shows the source address the outside sees. Restore the rule (restart the CNI or ip-masq-agent).',
+  },
+  'upstream-dns': {
+    title: 'Names outside the cluster do not resolve',
+    nextStep: 'Cluster names resolve, outside names do not: check the cluster DNS\'s forwarder (CoreDNS `forward . /etc/resolv.conf` or its upstream servers) and that the upstream DNS answers from the DNS pods\' nodes (`dig @<upstream> <name>`).',
+  },
 } as const satisfies Record<string, { title: string; nextStep: string }>;
 
 export type CauseCode = keyof typeof CAUSES;

@@ -1,10 +1,10 @@
 // The vocabulary of a diagnosis (DESIGN §4). Shared by the engine, the server, the CLI and the browser.
 import type { CauseCode, WarningCause } from './causes';
 
-export const HOP_IDS = ['src-pod', 'dns', 'service', 'src-veth', 'src-node', 'overlay', 'dst-node', 'dst-veth', 'dst-pod'] as const;
+export const HOP_IDS = ['client', 'src-pod', 'dns', 'service', 'lb', 'src-veth', 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod', 'egress', 'external'] as const;
 export type HopId = (typeof HOP_IDS)[number];
 
-export type HopKind = 'pod' | 'dns' | 'service' | 'veth' | 'node' | 'overlay';
+export type HopKind = 'pod' | 'dns' | 'service' | 'veth' | 'node' | 'overlay' | 'client' | 'lb' | 'egress' | 'external';
 
 export const HOP_STATUSES = ['pending', 'running', 'pass', 'warn', 'fail', 'skip'] as const;
 export type HopStatus = (typeof HOP_STATUSES)[number];
@@ -15,7 +15,8 @@ export type Verdict = (typeof VERDICTS)[number];
 export type Depth = 'live' | 'config';
 
 /** Where a probe ran: a pod's netns (through a debug container) or a node's (through a node debug pod). */
-export type ProbeWhere = 'pod' | 'node';
+/** 'outside': the machine packetwalk runs on (in the lab: the lab's outside client netns), server/diagnose/outside.ts. */
+export type ProbeWhere = 'pod' | 'node' | 'outside';
 
 export interface Evidence {
   probe: string; // id from the probe registry (lib/probes.ts), e.g. 'route-get'

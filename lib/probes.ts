@@ -9,6 +9,12 @@ export interface ProbeArgs {
   port?: number;
   name?: string;
   size?: number;
+  /** capture probes (lib/plan/trace.ts): the interface, the BPF filter, the snapshot length (size) */
+  iface?: string;
+  filter?: string;
+  /** the trace's own source port, and its protocol */
+  sport?: number;
+  proto?: 'tcp' | 'udp';
 }
 
 export interface ReproduceContext {
@@ -50,10 +56,30 @@ function nodeReproduce(ctx: ReproduceContext): string {
   return `kubectl debug node/${ctx.node} -it --profile=sysadmin --image=${ctx.image} -- ${ctx.argv.map(shellQuote).join(' ')}`;
 }
 
+/** Outside probes run where packetwalk runs: the line is the command itself. */
+function outsideReproduce(ctx: ReproduceContext): string {
+  return ctx.argv.map(shellQuote).join(' ');
+}
+
 const need = <T>(v: T | undefined, what: string, probe: string): T => {
   if (v === undefined) throw new Error(`probe ${probe} needs ${what}`);
   return v;
 };
+
+/** The hard time bound of one capture, in seconds (the connect it watches gives up after 2 s). */
+export const CAPTURE_MAX_S = 6;
+/** Most packets one capture point keeps. */
+export const CAPTURE_MAX_PACKETS = 64;
+
+function captureArgv(a: ProbeArgs, probe: string): string[] {
+  const iface = need(a.iface, 'iface', probe);
+  const filter = need(a.filter, 'filter', probe);
+  // Interface names are kernel names (IFNAMSIZ 15); the filter is built from validated IPs and numbers.
+  if (!/^[A-Za-z0-9_.@:-]{1,15}$/.test(iface)) throw new Error(`probe ${probe}: interface "${iface}" is not an interface name`);
+  if (!/^[A-Za-z0-9 .:=()[\]+&|!-]{1,600}$/.test(filter)) throw new Error(`probe ${probe}: filter has characters a capture filter of ours never has`);
+  const snap = a.size ?? 96;
+  return ['timeout', '-s', 'INT', String(CAPTURE_MAX_S), 'tcpdump', '-i', iface, '-nn', '-tt', '-e', '-xx', '-l', '-s', String(snap), '-c', String(CAPTURE_MAX_PACKETS), filter];
+}
 
 const defs: ProbeDef[] = [
   // --- in the source/destination pod's network namespace (ephemeral debug container) ---
@@ -90,6 +116,17 @@ const defs: ProbeDef[] = [
     reproduce: podReproduce,
   },
   {
+    // The connectivity matrix's UDP cells (DESIGN §7): -u -z sends one datagram; an ICMP port-unreachable
+    // says refused; silence is reported as success by nc, so the matrix treats a UDP "open" as "not refused".
+    id: 'udp-connect',
+    where: 'pod',
+    title: 'one UDP datagram to the address and port (refused when the host answers port-unreachable)',
+    argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'udp-connect'), String(need(a.port, 'port', 'udp-connect'))],
+    timeoutMs: 4000,
+    maxBytes: 8192,
+    reproduce: podReproduce,
+  },
+  {
     id: 'tcp-bulk',
     where: 'pod',
     title: 'a bulk TCP download (large segments) over a connection that opens: stalls when big packets vanish',
@@ -102,6 +139,34 @@ const defs: ProbeDef[] = [
   // No tracepath: each silent hop costs it ~3 s and a killed tracepath loses its buffered output, so in a
   // blackhole it proves nothing inside a timeout; the DF pings and the bulk TCP download size the path instead.
   { id: 'ss-listen', where: 'pod', title: 'TCP listening sockets in the pod', argv: () => ['ss', '-H', '-t', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
+  // --- the packet's own walk (DESIGN §4 `trace`, lib/plan/trace.ts + server/diagnose/capture.ts) ---
+  // A bounded capture of one flow at one interface: text mode (utf8-safe over pods/exec), -xx keeps the
+  // header bytes for the pcap, -s caps each packet to its headers, -c caps the count, `timeout -s INT`
+  // caps the time even when nobody closes the stream (the engine stops it as soon as the connect ends).
+  { id: 'capture', where: 'pod', title: "the trace flow's packets on the pod's interface (tcpdump, headers only)", argv: (a) => captureArgv(a, 'capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 18, reproduce: podReproduce },
+  { id: 'node-capture', where: 'node', title: "the trace flow's packets on one of the node's interfaces (tcpdump, headers only)", argv: (a) => captureArgv(a, 'node-capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 18, reproduce: nodeReproduce },
+  {
+    id: 'trace-connect',
+    where: 'pod',
+    title: "the end-to-end connect from the trace's own source port (TCP handshake, or one UDP datagram)",
+    argv: (a) =>
+      need(a.proto, 'proto', 'trace-connect') === 'udp'
+        ? ['nc', '-u', '-z', '-v', '-w', '1', '-p', String(need(a.sport, 'sport', 'trace-connect')), need(a.ip, 'ip', 'trace-connect'), String(need(a.port, 'port', 'trace-connect'))]
+        : ['nc', '-z', '-v', '-w', '2', '-p', String(need(a.sport, 'sport', 'trace-connect')), need(a.ip, 'ip', 'trace-connect'), String(need(a.port, 'port', 'trace-connect'))],
+    timeoutMs: 4000,
+    maxBytes: 8192,
+    reproduce: podReproduce,
+  },
+  {
+    id: 'conntrack-flow',
+    where: 'node',
+    // Read-only listing keyed on the trace's own source port, which NAT keeps: shows the DNAT really applied.
+    title: "the node's conntrack entries of the trace flow (the NAT really applied)",
+    argv: (a) => ['conntrack', '-L', '-p', need(a.proto, 'proto', 'conntrack-flow'), '--orig-port-src', String(need(a.sport, 'sport', 'conntrack-flow'))],
+    timeoutMs: 3000,
+    maxBytes: 65536,
+    reproduce: nodeReproduce,
+  },
   // --- on a node (privileged hostNetwork node debug pod) ---
   { id: 'node-link', where: 'node', title: 'links and addresses of the node (veths, bridge, tunnel, underlay) with details', argv: () => ['ip', '-j', '-d', 'addr', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
   { id: 'node-route-get', where: 'node', title: 'route the node takes to the destination pod', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'node-route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: nodeReproduce },
@@ -122,6 +187,34 @@ const defs: ProbeDef[] = [
     reproduce: nodeReproduce,
   },
   { id: 'node-ping', where: 'node', title: "one ICMP echo from the node (to the peer's tunnel address)", argv: (a) => ['ping', '-n', '-c', '1', '-W', '1', need(a.ip, 'ip', 'node-ping')], timeoutMs: 3000, maxBytes: 8192, reproduce: nodeReproduce },
+  // --- north-south and egress (DESIGN §3.2): a node as the source, the SNAT a flow got, a UDP listener ---
+  { id: 'ss-listen-udp', where: 'pod', title: 'UDP sockets bound in the pod (a UDP server shows as UNCONN)', argv: () => ['ss', '-H', '-u', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
+  {
+    id: 'dig-control',
+    where: 'pod',
+    title: 'one DNS query for a name inside the cluster (does the cluster DNS answer at all?)',
+    argv: (a) => ['dig', '+tries=1', '+time=2', '+nosearch', `${need(a.name, 'name', 'dig-control')}.`, 'A'],
+    timeoutMs: 4000,
+    maxBytes: 32768,
+    reproduce: podReproduce,
+  },
+  {
+    id: 'conntrack-list',
+    where: 'node',
+    // Read-only: lists the node's conntrack entries of one flow; the reply tuple's dst is the source address the outside saw.
+    title: "the node's conntrack entries toward the destination (the reply tuple shows the address the far end saw)",
+    argv: (a) => ['conntrack', '-L', '-p', 'tcp', '-d', need(a.ip, 'ip', 'conntrack-list'), '--dport', String(need(a.port, 'port', 'conntrack-list'))],
+    timeoutMs: 3000,
+    maxBytes: 262144,
+    reproduce: nodeReproduce,
+  },
+  { id: 'node-tcp-connect', where: 'node', title: "a TCP handshake from the node's own network", argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'node-tcp-connect'), String(need(a.port, 'port', 'node-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
+  { id: 'node-udp-connect', where: 'node', title: "one UDP datagram from the node's own network (refused when the host answers port-unreachable)", argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'node-udp-connect'), String(need(a.port, 'port', 'node-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
+  { id: 'node-dig', where: 'node', title: "the node's own resolver's answer for the name (its resolv.conf, search list included)", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'node-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: nodeReproduce },
+  // --- outside the cluster: the machine packetwalk runs on (in the lab: its outside client netns), server/diagnose/outside.ts ---
+  { id: 'outside-tcp-connect', where: 'outside', title: 'a TCP handshake from outside the cluster', argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-tcp-connect'), String(need(a.port, 'port', 'outside-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
+  { id: 'outside-udp-connect', where: 'outside', title: 'one UDP datagram from outside the cluster (refused when the host answers port-unreachable)', argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-udp-connect'), String(need(a.port, 'port', 'outside-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
+  { id: 'outside-dig', where: 'outside', title: "the outside resolver's answer for the name", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'outside-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: outsideReproduce },
 ];
 
 export const PROBES: ReadonlyMap<string, ProbeDef> = new Map(defs.map((d) => [d.id, d]));

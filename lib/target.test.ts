@@ -26,7 +26,7 @@ describe('parseTarget', () => {
     ['10.0.0.300:80', 'to', /not an IPv4 address/],
     ['10.0.0.3', 'port', /an IP target needs a port/],
     ['pod:shop/backend-0', 'to', /pod:NS\/NAME:PORT/],
-    ['shop/backend-0:80', 'to', /only pod targets contain '\/'/],
+    ['shop/backend-0:80', 'to', /only pod and node targets contain '\/'/],
     ['-rf:80', 'to', /not a valid DNS name/],
     ['', 'to', /--to is empty/],
   ])('refuses %j', (text, field, msg) => {

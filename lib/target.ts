@@ -12,7 +12,18 @@ export interface InputError {
 export type Target =
   | { kind: 'name'; name: string; port?: number; text: string }
   | { kind: 'pod'; namespace: string; name: string; port: number; text: string }
-  | { kind: 'ip'; ip: string; port: number; text: string };
+  | { kind: 'ip'; ip: string; port: number; text: string }
+  /** `node/NAME:PORT`: a node's InternalIP (a NodePort, a hostNetwork listener), DESIGN §3.2. */
+  | { kind: 'node'; node: string; port: number; text: string };
+
+/**
+ * Where the connection starts (DESIGN §2, §3.2): a pod `NS/POD`, a node's own network `node/NAME` (as a
+ * hostNetwork pod sees it), or `outside` (the machine packetwalk runs on; in the lab, its outside client).
+ */
+export type Source =
+  | { kind: 'pod'; namespace: string; name: string }
+  | { kind: 'node'; node: string }
+  | { kind: 'outside' };
 
 export interface PodRef {
   namespace: string;
@@ -56,6 +67,25 @@ export function parseFrom(text: string): Result<PodRef, InputError> {
   return ok({ namespace, name });
 }
 
+/** `--from NS/POD | node/NAME | outside` → Source; errors name the field and the accepted forms. */
+export function parseSource(text: string): Result<Source, InputError> {
+  const t = text.trim();
+  if (t === 'outside') return ok({ kind: 'outside' });
+  if (t.startsWith('node/')) {
+    const node = t.slice('node/'.length);
+    if (!SUBDOMAIN.test(node) || node.length > 253) return err({ field: 'from', message: `--from "${text}": "${node}" is not a node name; write node/NAME with a name from kubectl get nodes, e.g. --from node/worker-1` });
+    return ok({ kind: 'node', node });
+  }
+  const pod = parseFrom(t);
+  if (!pod.ok) return err({ field: 'from', message: `${pod.error.message} (or node/NAME for a node's own network, or outside for a client outside the cluster)` });
+  return ok({ kind: 'pod', ...pod.value });
+}
+
+/** The source as a Diagnosis spec writes it back. */
+export function sourceText(s: Source): string {
+  return s.kind === 'pod' ? `${s.namespace}/${s.name}` : s.kind === 'node' ? `node/${s.node}` : 'outside';
+}
+
 /** `--to TARGET` */
 export function parseTarget(text: string): Result<Target, InputError> {
   const t = text.trim();
@@ -72,7 +102,15 @@ export function parseTarget(text: string): Result<Target, InputError> {
     if (!port.ok) return port;
     return ok({ kind: 'pod', namespace, name, port: port.value, text: t });
   }
-  if (t.includes('/')) return err({ field: 'to', message: `--to "${text}": only pod targets contain '/'; write pod:NS/NAME:PORT, or NAME[:PORT] for a Service` });
+  if (t.startsWith('node/')) {
+    const m = /^node\/([^:]+):(.+)$/.exec(t);
+    if (!m) return err({ field: 'to', message: `--to "${text}": a node target is node/NAME:PORT (the node's InternalIP and a port, e.g. a NodePort), e.g. node/worker-1:30080` });
+    if (!SUBDOMAIN.test(m[1])) return err({ field: 'to', message: `--to: "${m[1]}" is not a node name; use a name from kubectl get nodes` });
+    const port = parsePort(m[2], '--to');
+    if (!port.ok) return port;
+    return ok({ kind: 'node', node: m[1], port: port.value, text: t });
+  }
+  if (t.includes('/')) return err({ field: 'to', message: `--to "${text}": only pod and node targets contain '/'; write pod:NS/NAME:PORT, node/NAME:PORT, or NAME[:PORT] for a Service` });
   const colon = t.lastIndexOf(':');
   const host = colon >= 0 ? t.slice(0, colon) : t;
   const portText = colon >= 0 ? t.slice(colon + 1) : undefined;
@@ -101,5 +139,7 @@ export function targetText(t: Target): string {
       return `pod:${t.namespace}/${t.name}:${t.port}`;
     case 'ip':
       return `${t.ip}:${t.port}`;
+    case 'node':
+      return `node/${t.node}:${t.port}`;
   }
 }

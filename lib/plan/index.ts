@@ -111,9 +111,10 @@ export function findPod(snap: ClusterSnapshot, namespace: string, name: string):
 const HOP_KIND: Record<HopId, HopKind> = {
   'src-pod': 'pod', dns: 'dns', service: 'service', 'src-veth': 'veth', 'src-node': 'node',
   overlay: 'overlay', 'dst-node': 'node', 'dst-veth': 'veth', 'dst-pod': 'pod',
+  client: 'client', lb: 'lb', 'node-port': 'node', egress: 'egress', external: 'external',
 };
 
-function hop(id: HopId, label: string, node: string | undefined, expected: string, details?: Hop['details']): Hop {
+export function hop(id: HopId, label: string, node: string | undefined, expected: string, details?: Hop['details']): Hop {
   return { id, kind: HOP_KIND[id], label, ...(node ? { node } : {}), status: 'pending', cause: null, summary: 'waiting for evidence', expected, evidence: [], ...(details ? { details } : {}) };
 }
 
@@ -208,6 +209,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       const p = snap.pods.find((x) => podIP(x) === target.ip && !x.spec?.hostNetwork);
       if (p) dst = podEnd(p);
     }
+  } else if (target.kind === 'node') {
+    throw new PlanError('--to: a node target (node/NAME:PORT) is planned by lib/plan/northSouth', 'to');
   } else {
     name = planName(target.name, src.namespace, snap);
     if (name.matched) {

@@ -54,6 +54,7 @@ export const RANK: Record<CauseCode, number> = {
   'no-endpoints': 40, 'port-mismatch': 41, 'proxy-rules-missing': 50, 'proxy-rules-stale': 51, 'policy-denied': 60,
   hairpin: 65, 'node-route': 70, 'node-firewall': 72, 'neighbor-stale': 80, 'overlay-blocked': 81, 'mtu-blackhole': 90,
   'app-not-listening': 100,
+  'upstream-dns': 30, 'no-local-endpoint': 45, 'snat-missing': 85,
 };
 
 function runsOf(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun[] {
