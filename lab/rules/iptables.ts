@@ -3,6 +3,7 @@
 // per-Service chains sorted by name; rule text and match order as in kube-proxy's own unit tests
 // (../shared/fixtures/kube-proxy/iptables-save-*.txt), so an engineer who knows real nodes sees the same.
 import { hash32 } from './hash';
+import { ruleComment } from './text';
 import { RulesInputError, isCIDRv4, isIPv4, servicePorts, staleTargets, type Endpoint, type ServicePort } from './objects';
 import type { ProxyRulesInput } from './types';
 
@@ -45,7 +46,8 @@ export const IPTABLES_HOOKS: ReadonlyArray<{ table: 'filter' | 'nat'; chain: str
 ];
 
 /** Quote a comment the way kube-proxy writes it: in double quotes only when it has a space. */
-function comment(text: string): string {
+function comment(raw: string): string {
+  const text = ruleComment(raw);
   return `-m comment --comment ${/\s/.test(text) ? `"${text}"` : text}`;
 }
 

@@ -4,6 +4,7 @@
 // every render replaces the previous one atomically. Definitions come before rules and elements
 // because nft needs a chain to exist before a rule or a map element can jump to it.
 import { hash32 } from './hash';
+import { ruleComment } from './text';
 import { isCIDRv4, RulesInputError, type ServicePort } from './objects';
 import { programmedServicePorts } from './iptables';
 import type { ProxyRulesInput } from './types';
@@ -109,7 +110,7 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     const localEndpoints = sp.endpoints.filter((e) => e.nodeName === input.nodeName);
     const hasExternalEndpoints = sp.externalLocal ? localEndpoints.length > 0 : hasEndpoints;
     const externalDests = [...sp.externalIPs, ...sp.loadBalancerIPs];
-    const note = `comment "${sp.spn}"`;
+    const note = `comment "${ruleComment(sp.spn)}"`;
     // outside traffic that cannot be served here: reject with no endpoints at all, else drop
     const noExt = hasEndpoints ? 'drop' : 'goto reject-chain';
     clusterIPs.add(sp.clusterIP);

@@ -15,6 +15,7 @@
 // pass `existingChains` (chain names from `iptables-save -t filter`): stale per-pod chains are then
 // deleted (-X) and the FORWARD hook is not added twice. lab/rules/apply.ts does exactly this.
 import { hash32 } from './hash';
+import { ruleComment } from './text';
 import { isCIDRv4, isIPv4, parseProtocol, RulesInputError, type Protocol } from './objects';
 import { matchesSelector, validateSelector, type LabelSelector } from './selectors';
 import type { PolicyRulesInput } from './types';
@@ -72,7 +73,7 @@ function podInfo(o: KubeObject): PodInfo {
 
 /** The comment text iptables accepts: at most 256 chars, no double quotes. */
 function comment(text: string): string {
-  const t = text.replace(/"/g, "'");
+  const t = ruleComment(text, 1000);
   return `-m comment --comment "${t.length > 250 ? `${t.slice(0, 240)} (and more)` : t}"`;
 }
 
