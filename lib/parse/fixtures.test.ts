@@ -25,6 +25,7 @@ const PARSERS: Record<string, (text: string, run?: ToolRun) => Result<unknown, P
   conntrack: parse.parseConntrackStats,
   'conntrack-list': parse.parseConntrackList,
   sysctl: parse.parseSysctl,
+  tcpdump: parse.parseTcpdump,
 };
 
 // Fixtures whose right answer is a ParseError (the tool gave us nothing to read).

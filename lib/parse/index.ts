@@ -20,6 +20,7 @@ export * from './tracepath';
 export * from './conntrack';
 export * from './conntrackList';
 export * from './sysctl';
+export * from './tcpdump';
 // kube-proxy dumps (owned by the kube engineer; re-exported so there is one import path)
 export * from './iptablesSave';
 export * from './nft';

@@ -1,0 +1,85 @@
+// parseTcpdump over real captures (lib/parse/fixtures/tcpdump, made by capture-tcpdump.sh in the lab): one
+// cross-node flow seen at every capture point, VXLAN-encapsulated on the underlay, a RST, a policy drop and
+// an ICMP port unreachable. The pcapng written from them is read back by the real tcpdump.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { splitFixture } from './fixtureFile';
+import { parseTcpdump, decodePacket, tcpFlagLetters, type TcpdumpCapture } from './tcpdump';
+import { writePcapng, LINK_TYPES } from '../pcap';
+
+const read = (name: string): TcpdumpCapture => {
+  const f = splitFixture(readFileSync(new URL(`./fixtures/tcpdump/${name}.txt`, import.meta.url), 'utf8'));
+  const r = parseTcpdump(f.stdout, f);
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+  return r.value;
+};
+const flags = (c: TcpdumpCapture) => c.packets.map((p) => p.decoded?.tcpFlags).join(' ');
+
+describe('parseTcpdump', () => {
+  it('reads a handshake at the source pod: addresses, ports, flags, the listening line and counts', () => {
+    const c = read('handshake-src-pod-eth0');
+    expect(c).toMatchObject({ listening: true, iface: 'eth0', linkType: 'EN10MB', snaplen: 96, captured: 6 });
+    expect(flags(c)).toBe('S S. . F. F. .');
+    expect(c.packets[0].decoded).toMatchObject({ src: '10.244.1.3', sport: 41264, dst: '10.244.2.2', dport: 8080, proto: 6 });
+    expect(c.packets[0].bytes.length).toBe(74);
+    expect(c.packets[0].length).toBe(74);
+    expect(c.packets[0].line).toMatch(/Flags \[S\]/);
+  });
+  it('looks inside VXLAN on the underlay: the inner flow, the outer VTEPs and the VNI', () => {
+    const c = read('handshake-src-underlay');
+    expect(c.packets.length).toBe(6);
+    expect(c.packets[0].decoded).toMatchObject({ src: '10.244.1.3', sport: 41264, dst: '10.244.2.2', dport: 8080, tcpFlags: 'S', encap: { kind: 'vxlan', vni: 1, port: 4789, outerSrc: '172.18.0.2', outerDst: '172.18.0.3' } });
+    expect(c.packets[0].line).toContain(' | ');
+    expect(c.packets[1].decoded?.tcpFlags).toBe('S.');
+  });
+  it('sees the RST coming back', () => {
+    expect(flags(read('rst-src-pod-eth0'))).toBe('S R.');
+  });
+  it('shows where a policy drop stops the SYNs: on the tunnel device, not the bridge behind it', () => {
+    expect(flags(read('policy-timeout-dst-tunnel'))).toBe('S S');
+    const bridge = read('policy-timeout-dst-bridge');
+    expect(bridge.listening).toBe(true);
+    expect(bridge.packets).toEqual([]);
+  });
+  it('reads an ICMP port unreachable and the UDP header it quotes', () => {
+    const c = read('udp-port-unreachable-dst-pod-eth0');
+    expect(c.packets[0].decoded).toMatchObject({ proto: 17, sport: 41267, dport: 9999, payloadLength: 1 });
+    expect(c.packets[1].decoded?.icmp).toMatchObject({ type: 3, code: 3, quoted: { src: '10.244.1.3', sport: 41267, dport: 9999 } });
+  });
+  it('refuses hex with no packet before it, and a hex row out of order, naming the line', () => {
+    const a = parseTcpdump('\t0x0000:  4500 0034\n');
+    expect(a.ok ? 'ok' : a.error).toMatchObject({ tool: 'tcpdump', line: 1 });
+    const b = parseTcpdump('1.5 aa:bb:cc:dd:ee:ff > 11:22:33:44:55:66, ethertype IPv4 (0x0800), length 60: x\n\t0x0010:  4500\n');
+    expect(b.ok ? 'ok' : b.error).toMatchObject({ line: 2 });
+    const c = parseTcpdump('garbage\n');
+    expect(c.ok).toBe(false);
+  });
+  it('letters TCP flags as tcpdump does and decodes nothing from a non-IP frame', () => {
+    expect(tcpFlagLetters(0x12)).toBe('S.');
+    expect(tcpFlagLetters(0x14)).toBe('R.');
+    expect(decodePacket(new Uint8Array(14))).toBeUndefined();
+  });
+});
+
+describe('writePcapng', () => {
+  it('merges points into one file that tcpdump -r reads, one named interface per point, in time order', () => {
+    const a = read('handshake-src-pod-eth0');
+    const b = read('handshake-dst-underlay');
+    const bytes = writePcapng(
+      [{ name: 'pod shop/frontend-0 eth0', linkType: LINK_TYPES.EN10MB, snaplen: 96 }, { name: 'worker-2 eth0', description: 'udp port 4789', linkType: LINK_TYPES.EN10MB, snaplen: 160 }],
+      [...a.packets.map((p) => ({ iface: 0, ...p })), ...b.packets.map((p) => ({ iface: 1, ...p }))],
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'pw-pcap-'));
+    writeFileSync(join(dir, 'x.pcapng'), bytes);
+    const out = execFileSync('tcpdump', ['-r', join(dir, 'x.pcapng'), '-nn', '-tt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = out.trim().split('\n').filter((l) => /^\d+\.\d+ /.test(l));
+    expect(lines.length).toBe(12);
+    expect(lines.filter((l) => l.includes('VXLAN')).length).toBe(6);
+    const times = lines.map((l) => Number(l.split(' ')[0]));
+    expect([...times].sort((x, y) => x - y)).toEqual(times);
+    expect(out).toContain('10.244.1.3.41264 > 10.244.2.2.8080: Flags [S]');
+  });
+});
