@@ -1,5 +1,7 @@
 // Socket.io events (DESIGN §4), typed once for the server and the browser.
 import type { Diagnosis, Finding, Hop, HopId, Verdict, Depth } from './model';
+import type { Matrix } from './matrix/types';
+import type { MatrixPlanEvent, MatrixCellEvent, MatrixDoneEvent } from './matrix/events';
 
 export interface PlanEvent {
   id: string;
@@ -28,11 +30,15 @@ export interface ServerToClientEvents {
   'hop:update': (e: HopUpdateEvent) => void;
   'diagnosis:done': (e: DoneEvent) => void;
   'wall:update': (e: WallEvent) => void;
+  'matrix:plan': (e: MatrixPlanEvent) => void;
+  'matrix:cell': (e: MatrixCellEvent) => void;
+  'matrix:done': (e: MatrixDoneEvent) => void;
 }
 
 export interface ClientToServerEvents {
   'diagnosis:join': (id: string, ack?: (d: Diagnosis | null) => void) => void;
   'wall:join': () => void;
+  'matrix:join': (id: string, ack?: (m: Matrix | null) => void) => void;
 }
 
 export type DiagnosisEvent =

@@ -12,12 +12,14 @@ usage:
   packetwalk demo                                   lab up (default topology) + serve; Ctrl-C stops both
   packetwalk serve [--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]
   packetwalk diagnose --from NS/POD --to TARGET [--json] [--kubeconfig F] [--context C]
+  packetwalk matrix -n NS [-n NS2 ...] [--json] [--with-policy FILE] [--all-pods] [--kubeconfig F] [--context C]
   packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab; prints the kubeconfig path last
   packetwalk lab down | status | faults
   packetwalk lab fault add SPEC | lab fault clear [NAME]
 
 TARGET: NAME[:PORT] (resolved by the source pod's resolver), pod:NS/NAME:PORT, or IP:PORT
 exit codes (diagnose): 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined
+exit codes (matrix): 0 every cell agrees (--with-policy: nothing cut), 1 otherwise, 2 usage/cluster, 3 nothing observed
 `;
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
@@ -28,6 +30,8 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         return await (await import('../lab/cli')).labMain(rest);
       case 'diagnose':
         return await (await import('./cli/diagnose')).diagnoseMain(rest, opts);
+      case 'matrix':
+        return await (await import('./cli/matrix')).matrixMain(rest, opts);
       case 'serve':
         return await (await import('./cli/serve')).serveMain(rest);
       case 'demo':

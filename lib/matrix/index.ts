@@ -94,13 +94,17 @@ export function observedFromNc(outcome: NcOutcome | 'exec-timeout'): Observed {
  * Folds an observation into a cell: agree (predicted allow ⇔ open) and, when they differ, the sentence a
  * person reads on hover. `split` predictions (endpoints disagree among themselves) never agree or disagree.
  */
-export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Observed, detail?: string): MatrixCell {
+export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Observed, detail?: string, ambiguousOpen = false): MatrixCell {
   const split = !!cell.split;
-  const agree = observed === null || split ? null : (cell.predicted === 'allow') === (observed === 'open');
+  // A UDP datagram that drew no port-unreachable is "open" to nc, but a silent drop looks the same:
+  // it confirms an allow, and neither confirms nor refutes a deny.
+  const unknown = observed === null || split || (ambiguousOpen && observed === 'open' && cell.predicted === 'deny');
+  const agree = unknown ? null : (cell.predicted === 'allow') === (observed === 'open');
   const out: MatrixCell = { ...cell, observed, agree, ...(detail ? { detail } : {}) };
   delete out.explain;
   if (agree === false) out.explain = explainDisagreement(cell, target, observed!);
-  else if (split && observed) out.explain = `predicted split (${cell.reason}), observed ${observed} on the endpoint this connect reached`;
+  else if (unknown && !split && observed) out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}; the UDP datagram drew no port-unreachable, which a silent drop also gives: not judged`;
+  else if (split && observed) out.explain = `not judged: ${cell.reason}; observed ${observed} on the endpoint this connect reached`;
   return out;
 }
 
@@ -149,6 +153,7 @@ export function cellMark(c: MatrixCell): string {
   if (c.change === 'cut') return 'CUT';
   if (c.change === 'opened') return 'OPN';
   if (c.observed === null) return c.predicted === 'allow' ? ' + ' : ' - ';
+  if (c.agree === null) return c.observed === 'open' ? '~ok' : ' ~x';
   if (c.agree === false) return c.observed === 'open' ? '!OP' : c.observed === 'refused' ? '!RF' : '!TO';
   return c.observed === 'open' ? ' ok' : ' x ';
 }
@@ -174,10 +179,11 @@ export function renderMatrixTable(m: Matrix): string {
   lines.push('');
   lines.push(m.withPolicy
     ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after'
-    : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), + / - not observed (predicted allow/deny)');
+    : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
   for (const n of m.notes) lines.push(`note: ${sanitize(n)}`);
-  const findings = m.cells.filter((c) => c.agree === false || c.change);
-  for (const c of findings) lines.push(`${c.change ? c.change.toUpperCase() : 'DISAGREE'} ${sanitize(c.from)} → ${sanitize(c.to)}: ${sanitize(c.explain ?? c.reason)}`);
+  const findings = m.cells.filter((c) => c.agree === false || c.change || (c.agree === null && c.observed !== null));
+  for (const c of findings) lines.push(`${c.change ? c.change.toUpperCase() : c.agree === false ? 'DISAGREE' : 'NOT JUDGED'} ${sanitize(c.from)} → ${sanitize(c.to)}: ${sanitize(c.explain ?? c.reason)}`);
+  for (const c of m.cells.filter((x) => x.observed === null && x.detail && !m.withPolicy)) lines.push(`NOT OBSERVED ${sanitize(c.from)} → ${sanitize(c.to)}: ${sanitize(c.detail!)}`);
   lines.push('');
   lines.push(m.withPolicy
     ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened (policies ${sanitize((m.withPolicy ?? []).join(', '))})`

@@ -2,7 +2,7 @@
 // upstream e2e truth tables) run for the flow the connect makes. A Service target is judged at each ready
 // endpoint (EndpointSlices, the port kube-proxy DNATs to): allow when every endpoint admits the source, deny
 // when none does, split otherwise (one connect lands on one endpoint at random, so it cannot agree or not).
-import { evaluate, type PolicyEvaluation } from '../kube/networkPolicy';
+import { evaluate, policySelectsPod, type PolicyEvaluation } from '../kube/networkPolicy';
 import { endpointsForServicePort } from '../kube/endpoints';
 import type { NetworkPolicy, Pod } from '../kube/types';
 import { nsName } from '../kube/types';
@@ -52,6 +52,7 @@ export function predictCell(src: Pod, target: MatrixTarget, objs: MatrixObjects,
   if (!svc || !sp) return { predicted: 'deny', policies: [], reason: `Service ${target.namespace}/${target.name} has no port ${target.port}` };
   const eps = endpointsForServicePort(svc, sp, objs.endpointSlices).endpoints.filter((e) => e.ready);
   if (eps.length === 0) return { predicted: 'deny', policies: [], reason: `Service ${target.namespace}/${target.name} port ${target.port} has no ready endpoints` };
+  const policiesOf = (xs: { p: Prediction }[]) => [...new Set(xs.flatMap((x) => x.p.policies))].sort();
   const each = eps.map((ep) => {
     const pod = ep.pod
       ? objs.pods.find((p) => nsName(p) === ep.pod)
@@ -60,10 +61,20 @@ export function predictCell(src: Pod, target: MatrixTarget, objs: MatrixObjects,
       const e = evaluate({ src: { pod: src }, dst: { ip: ep.ip }, protocol: target.protocol, port: ep.port }, policies, objs.pods, objs.namespaces);
       return { ep: `${ep.ip}:${ep.port}`, p: { predicted: e.allowed ? 'allow' : 'deny', policies: deciding(e), reason: e.sentence } as Prediction };
     }
+    if (nsName(pod) === nsName(src) && policies.some((x) => policySelectsPod(x, pod, 'ingress'))) {
+      // Service hairpin (pod → its own Service → itself) under ingress isolation: kube-proxy masquerades it and
+      // whether policy admits it is implementation-defined (kubernetes/kubernetes#95879,
+      // kubernetes-sigs/network-policy-api#343), so this endpoint neither admits nor denies for sure.
+      return { ep: ep.pod ?? ep.ip, p: { predicted: 'allow', policies: policies.filter((x) => policySelectsPod(x, pod, 'ingress')).map(nsName).sort(), reason: `${nsName(src)} reaching itself through its own Service (hairpin) while isolated for ingress: the masqueraded source makes the outcome implementation-defined`, split: true } as Prediction };
+    }
     return { ep: ep.pod ?? ep.ip, p: podFlow(src, pod, target.protocol, ep.port, objs, policies) };
   });
+  const hairpin = each.find((x) => x.p.split);
+  if (hairpin) {
+    const rest = each.filter((x) => !x.p.split);
+    return { predicted: rest.length && rest.every((x) => x.p.predicted === 'deny') ? 'deny' : 'allow', policies: policiesOf(each), split: true, reason: rest.length ? `${hairpin.p.reason}; the other endpoints: ${rest[0].p.reason}` : hairpin.p.reason };
+  }
   const allowed = each.filter((x) => x.p.predicted === 'allow');
-  const policiesOf = (xs: typeof each) => [...new Set(xs.flatMap((x) => x.p.policies))].sort();
   if (allowed.length === each.length) return { predicted: 'allow', policies: policiesOf(each), reason: each.length === 1 ? each[0].p.reason : `every endpoint admits it (${each.map((x) => x.ep).join(', ')}); ${each[0].p.reason}` };
   const denied = each.filter((x) => x.p.predicted === 'deny');
   if (allowed.length === 0) return { predicted: 'deny', policies: policiesOf(each), reason: denied[0].p.reason };

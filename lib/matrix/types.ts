@@ -48,7 +48,7 @@ export interface MatrixCell {
   policies: string[];
   /** one sentence: why the prediction is what it is */
   reason: string;
-  /** a Service whose endpoints disagree: some admit the source, some deny it */
+  /** the prediction cannot be sure: a Service whose endpoints disagree, or a pod reaching itself through its Service under isolation */
   split?: boolean;
   observed: Observed;
   /** predicted allow ⇔ observed open; null when nothing was observed or the prediction is split across backends */

@@ -1,0 +1,151 @@
+// The matrix engine (DESIGN §7): read the objects (get/list only), lay out and predict the grid (lib/matrix),
+// then — unless this is a what-if — make one connect per cell from the source pod's netns through the probe
+// registry (tcp-connect / udp-connect, lib/probes.ts): one ephemeral debug container per source pod
+// (server/exec/debugContainer.ts, reused across runs and diagnoses), then many bounded concurrent execs.
+// A what-if (`withPolicy`) never probes and never writes: it needs only read rights.
+import { randomBytes } from 'node:crypto';
+import type { NetworkPolicy } from '../../lib/kube/types';
+import { buildMatrix, cellKey, exitCodeOf, observeCell, observedFromNc, type Matrix, type MatrixCell, type MatrixTarget } from '../../lib/matrix';
+import type { MatrixEvent } from '../../lib/matrix/events';
+import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
+import { parseNc } from '../../lib/parse/nc';
+import { loadCluster } from '../cluster/kubeconfig';
+import { readSnapshot } from '../cluster/snapshot';
+import { explainApiError } from '../cluster/explain';
+import { ClusterError, UsageError } from '../cluster/errors';
+import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
+import { execInContainer } from '../exec/exec';
+
+export { UsageError, ClusterError };
+
+export interface MatrixOptions {
+  namespaces: string[];
+  kubeconfig?: string;
+  context?: string;
+  allPods?: boolean;
+  /** what-if policies (namespaces filled in; server/matrix/policyFile.ts parses a file) */
+  withPolicy?: NetworkPolicy[];
+  /** debug image for the ephemeral containers (default nicolaka/netshoot) */
+  image?: string;
+  /** connects at once (default 16) */
+  concurrency?: number;
+  id?: string;
+  onEvent?: (ev: MatrixEvent) => void;
+  signal?: AbortSignal;
+}
+
+const NS_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const MATRIX_ID_RE = /^m-[a-z0-9]{6,32}$/;
+
+export function newMatrixId(): string {
+  return `m-${randomBytes(6).toString('hex')}`;
+}
+
+/** Checks -n values and --context; throws UsageError naming the field. */
+export function checkMatrixInput(namespaces: unknown, context?: unknown): string[] {
+  if (!Array.isArray(namespaces) || namespaces.length === 0) throw new UsageError('namespaces: give at least one namespace (-n NS)', 'namespaces');
+  if (namespaces.length > 20) throw new UsageError('namespaces: at most 20 namespaces in one matrix', 'namespaces');
+  for (const n of namespaces) {
+    if (typeof n !== 'string' || !NS_RE.test(n)) throw new UsageError(`namespaces: ${JSON.stringify(n)} is not a namespace name (lower-case letters, digits and -, at most 63)`, 'namespaces');
+  }
+  if (context !== undefined && (typeof context !== 'string' || !/^[A-Za-z0-9@._:/-]{1,253}$/.test(context))) throw new UsageError(`context: ${JSON.stringify(context)} is not a context name; list them with kubectl config get-contexts`, 'context');
+  return [...new Set(namespaces as string[])];
+}
+
+/** Runs async jobs with at most `n` at once. */
+function limiter(n: number) {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((r) => queue.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}
+
+/**
+ * Builds the matrix and (live) observes every cell. Emits matrix:plan, then one matrix:cell per observed cell,
+ * then matrix:done. Throws UsageError (bad input, unknown namespace) or ClusterError (unreadable cluster);
+ * a source pod we cannot exec into leaves its cells unobserved with the reason in `detail`.
+ */
+export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
+  const namespaces = checkMatrixInput(o.namespaces, o.context);
+  let cl;
+  try {
+    cl = loadCluster({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) });
+  } catch (e) {
+    if (e instanceof ClusterError) throw e;
+    throw new ClusterError((e as Error).message, 'check the kubeconfig');
+  }
+  const snap = await readSnapshot(cl.kc, cl.context, cl.server);
+  const known = new Set([...snap.namespaces.map((n) => n.metadata?.name), ...snap.pods.map((p) => p.metadata?.namespace)]);
+  const missing = namespaces.filter((n) => !known.has(n));
+  if (missing.length) throw new UsageError(`namespaces: ${missing.join(', ')} not found in context ${cl.context}; the cluster has ${[...known].filter(Boolean).sort().join(', ')}`, 'namespaces');
+
+  const id = o.id ?? newMatrixId();
+  const emit = o.onEvent ?? (() => {});
+  const m = buildMatrix(snap, { namespaces, allPods: !!o.allPods, id, createdAt: new Date().toISOString(), context: cl.context, ...(o.withPolicy ? { withPolicy: o.withPolicy } : {}) });
+  if (o.withPolicy) {
+    // predicts only: no foothold, no exec
+    const done = { ...m, status: 'done' as const };
+    emit({ type: 'matrix:done', payload: { id, matrix: done, exitCode: exitCodeOf(done) } });
+    return done;
+  }
+  emit({ type: 'matrix:plan', payload: { id, matrix: { ...m, status: 'running' } } });
+
+  const kc = cl.kc;
+  const image = o.image ?? DEFAULT_DEBUG_IMAGE;
+  const targets = new Map<string, MatrixTarget>(m.targets.map((t) => [t.id, t]));
+  const cells = new Map<string, MatrixCell>(m.cells.map((c) => [cellKey(c.from, c.to), c]));
+  const limit = limiter(o.concurrency ?? 16);
+  const footholds = new Map<string, Promise<DebugContainer | { error: string }>>();
+  const hold = (src: string) => {
+    let h = footholds.get(src);
+    if (!h) {
+      const [ns, name] = src.split('/');
+      h = limit(() => ensureDebugContainer(kc, ns, name, { image })).catch((e: unknown) => {
+        const x = explainApiError(e, { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: ns, name, context: cl.context });
+        return { error: x.kind === 'forbidden' ? `cannot add a debug container to ${src} (needs patch on pods/ephemeralcontainers and create on pods/exec in ${ns}): ${x.sentence}` : x.sentence };
+      });
+      footholds.set(src, h);
+    }
+    return h;
+  };
+  let seq = 0;
+  const put = (c: MatrixCell) => {
+    cells.set(cellKey(c.from, c.to), c);
+    emit({ type: 'matrix:cell', payload: { id, seq: ++seq, cell: c } });
+  };
+  await Promise.all(
+    m.cells.map(async (cell) => {
+      const t = targets.get(cell.to)!;
+      const h = await hold(cell.from);
+      if (o.signal?.aborted) return;
+      if ('error' in h) return put({ ...cell, detail: h.error });
+      const def = probeDef(t.protocol === 'UDP' ? 'udp-connect' : 'tcp-connect');
+      const argv = def.argv({ ip: t.ip, port: t.port });
+      const r = await limit(async () => {
+        try {
+          return await execInContainer(kc, { namespace: h.namespace, pod: h.pod, container: h.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+        } catch (e) {
+          return { error: explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: h.namespace, name: h.pod, context: cl.context }).sentence };
+        }
+      });
+      if ('error' in r) return put({ ...cell, detail: r.error as string });
+      if (r.timedOut) return put(observeCell(cell, t, observedFromNc('exec-timeout'), `no answer within ${def.timeoutMs} ms`));
+      const nc = parseNc(r.stdout, { exitCode: r.exitCode, stderr: r.stderr });
+      if (!nc.ok) return put({ ...cell, detail: `unreadable nc output (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 200)}` });
+      const line = nc.value.attempts[nc.value.attempts.length - 1]?.message ?? `nc exit ${r.exitCode}`;
+      const udpSilence = t.protocol === 'UDP' && nc.value.outcome === 'succeeded';
+      put(observeCell(cell, t, observedFromNc(nc.value.outcome), udpSilence ? `${line} (UDP: no port-unreachable came back; a silent drop looks the same)` : line, udpSilence));
+    }),
+  );
+  const done: Matrix = { ...m, cells: m.cells.map((c) => cells.get(cellKey(c.from, c.to))!), status: 'done' };
+  emit({ type: 'matrix:done', payload: { id, matrix: done, exitCode: exitCodeOf(done) } });
+  return done;
+}
