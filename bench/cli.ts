@@ -1,0 +1,68 @@
+// CLI wall time (issue 9): `packetwalk diagnose` for a healthy cross-node Service path on a lab of its own,
+// run as a user runs it (a fresh `node bin/packetwalk.mjs` process each time), through the prebuilt bundle
+// (dist/cli) and through the TypeScript sources (tsx), beside one hand probe `kubectl exec … nc -z` measured
+// in the same run; plus the import time of each command's module in a fresh process.
+// Usage: npx tsx bench/cli.ts [--runs 9]   (needs root for the lab; builds the bundle first)
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN, ROOT, benchLab, median, numberFlag } from './harness';
+
+const runs = numberFlag('runs', 9);
+const instance = `bc${Math.random().toString(36).slice(2, 6)}`;
+const lab = benchLab(instance);
+
+function wall(cmd: string, args: string[], env: Record<string, string> = {}): number {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-300)}`);
+  return ms;
+}
+
+function importMs(specifier: string, bundled: boolean): number {
+  // a fresh process per sample: what a user's first command pays
+  const code = `const t=performance.now(); ${bundled ? '' : "(await import('tsx/esm/api')).register();"} await import(${JSON.stringify(specifier)}); console.log(performance.now()-t)`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return Number(r.stdout.trim());
+}
+
+const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { encoding: 'utf8' });
+if (build.status !== 0) throw new Error(build.stderr);
+const load = () => (spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' '));
+console.log(`machine: ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores, node ${process.version}, load ${load()}`);
+let kubeconfig = '';
+try {
+  kubeconfig = lab.up(join(ROOT, 'lab', 'default.yaml'));
+  const diag = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--kubeconfig', kubeconfig];
+  wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }); // first run creates the debug containers
+  const hand: number[] = [], bundled: number[] = [], sources: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    hand.push(wall('kubectl', ['--kubeconfig', kubeconfig, 'exec', '-n', 'shop', 'frontend-0', '-c', 'web', '--', 'nc', '-z', '-w', '2', 'backend.shop', '80']));
+    bundled.push(wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }));
+    sources.push(wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '0' }));
+  }
+  const h = median(hand);
+  console.log(`\nmedian of ${runs} (wall ms), load after: ${load()}`);
+  console.log(`| what | median (ms) | × hand probe |\n|---|---:|---:|`);
+  console.log(`| kubectl exec … nc -z (hand probe) | ${h.toFixed(0)} | 1.0 |`);
+  console.log(`| packetwalk diagnose, bundle (dist/cli) | ${median(bundled).toFixed(0)} | ${(median(bundled) / h).toFixed(1)} |`);
+  console.log(`| packetwalk diagnose, sources via tsx | ${median(sources).toFixed(0)} | ${(median(sources) / h).toFixed(1)} |`);
+  console.log(`\nimport time per command module (median of ${runs}, fresh process each):`);
+  console.log(`| command | bundle (ms) | sources via tsx (ms) |\n|---|---:|---:|`);
+  const bundleChunk = (name: string) => {
+    const r = spawnSync('ls', [join(ROOT, 'dist', 'cli')], { encoding: 'utf8' }).stdout.split('\n').find((f) => f.startsWith(`${name}-`));
+    return r ? join(ROOT, 'dist', 'cli', r) : '';
+  };
+  for (const [cmd, src, chunk] of [['diagnose', 'server/cli/diagnose.ts', 'diagnose'], ['lab', 'lab/cli.ts', 'cli'], ['serve', 'server/cli/serve.ts', 'serve']] as const) {
+    const b: number[] = [], s: number[] = [];
+    const file = bundleChunk(chunk);
+    for (let i = 0; i < runs; i++) {
+      if (file) b.push(importMs(file, true));
+      s.push(importMs(join(ROOT, src), false));
+    }
+    console.log(`| ${cmd} | ${file ? median(b).toFixed(0) : 'n/a'} | ${median(s).toFixed(0)} |`);
+  }
+} finally {
+  try { lab.run(['down']); } catch { /* already down */ }
+}
