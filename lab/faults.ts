@@ -22,6 +22,8 @@ export const FAULTS: readonly FaultDef[] = [
   { name: 'pod-default-route-missing', params: ['pod'], summary: 'the pod (ns/name) lacks its default route' },
   { name: 'veth-down', params: ['pod'], summary: 'the host side of the pod\'s (ns/name) veth is down' },
   { name: 'node-firewall-drop', params: ['node', 'port'], summary: 'the node drops forwarded TCP to that destination port' },
+  { name: 'masquerade-missing', params: ['node'], summary: 'pod traffic leaves the node for the outside with the pod\'s own IP (no SNAT), so replies never return' },
+  { name: 'upstream-dns-down', params: [], summary: 'the DNS server outside the cluster stops answering: names outside the cluster time out, cluster names still resolve' },
 ];
 
 export const faultDef = (name: string) => FAULTS.find((f) => f.name === name);

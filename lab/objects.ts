@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { release } from 'node:os';
 import { cidrSize, nthIp, parseCidr, parseIp, subnet, formatCidr, formatIp } from './ipv4';
 import type { LabSpec } from './spec';
+import { DEFAULT_LB_POOL, planServiceKinds, shapeServiceKind } from './outside';
 import type { KubeObject, LabCluster, LabNode, LabPod } from './types';
 
 export const K8S_VERSION = 'v1.32.0';
@@ -137,7 +138,8 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
   }
   for (const m of spec.manifests.filter((o) => o.kind === 'Pod')) {
     const node = nodeByName.get((m.spec as Obj).nodeName as string)!;
-    plans.push({ manifest: m, node, ip: allocPodIP(node), hostNetwork: false });
+    const hostNet = (m.spec as Obj).hostNetwork === true; // shares the node's netns and address
+    plans.push({ manifest: m, node, ip: hostNet ? node.internalIP : allocPodIP(node), hostNetwork: hostNet });
   }
 
   const podLinks = new Map<string, Set<string>>(nodes.map((n) => [n.name, new Set<string>()]));
@@ -220,21 +222,23 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
     ...userSvcs,
   ];
   const podObjs = objects.filter((o) => o.kind === 'Pod');
+  // NodePort/LoadBalancer allocations and ExternalName shapes (lab/outside.ts)
+  const kinds = planServiceKinds(userSvcs, spec.outside ?? { hosts: [], loadBalancerPool: DEFAULT_LB_POOL }, seed);
   for (const s of services) {
     const ns = s.metadata.namespace!;
     const sp = s.spec as Obj;
     const headless = sp.clusterIP === 'None';
-    const ip = headless ? 'None' : typeof sp.clusterIP === 'string' && sp.clusterIP ? sp.clusterIP : allocSvcIP(`${ns}/${s.metadata.name}`);
-    const svc: KubeObject = {
+    const ip = headless || sp.type === 'ExternalName' ? 'None' : typeof sp.clusterIP === 'string' && sp.clusterIP ? sp.clusterIP : allocSvcIP(`${ns}/${s.metadata.name}`);
+    const svc0: KubeObject = {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { ...meta('Service', s.metadata.name, ns), ...s.metadata },
       spec: {
         ...sp,
-        ports: (sp.ports as Obj[]).map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })),
+        ports: ((sp.ports as Obj[] | undefined) ?? []).map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })),
         clusterIP: ip,
         clusterIPs: [ip],
-        type: 'ClusterIP',
+        type: sp.type ?? 'ClusterIP',
         sessionAffinity: sp.sessionAffinity ?? 'None',
         ipFamilies: ['IPv4'],
         ipFamilyPolicy: 'SingleStack',
@@ -242,8 +246,9 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
       },
       status: { loadBalancer: {} },
     };
+    const svc = shapeServiceKind(svc0, kinds);
     objects.push(svc);
-    objects.push(...endpointSlices(svc, podObjs, meta, seed));
+    if ((svc.spec as Obj).type !== 'ExternalName') objects.push(...endpointSlices(svc, podObjs, meta, seed));
   }
 
   for (const np of spec.manifests.filter((o) => o.kind === 'NetworkPolicy')) objects.push(networkPolicyObject(np, meta));
@@ -467,6 +472,8 @@ export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, 
     groups.get(key)!.endpoints.push({
       addresses: [st.podIP],
       conditions: { ready, serving: ready, terminating: false },
+      // the controller publishes a pod's hostname when its subdomain names this (headless) Service
+      ...((pod.spec as Obj).hostname && (pod.spec as Obj).subdomain === name ? { hostname: (pod.spec as Obj).hostname } : {}),
       nodeName: (pod.spec as Obj).nodeName,
       targetRef: { kind: 'Pod', name: pod.metadata.name, namespace: ns, uid: pod.metadata.uid },
     });

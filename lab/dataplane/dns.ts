@@ -34,16 +34,37 @@ export function dnsmasqConfig(st: LabState): string {
     'local-ttl=30',
     'bind-interfaces',
     `listen-address=${dnsPod(st).ip},127.0.0.1`,
-    // Every name we do not list is NXDOMAIN (dnsmasq would say REFUSED without an upstream).
-    'address=/#/',
   ];
+  // Names outside the cluster domain go to the node's resolver, which asks the outside DNS (like
+  // CoreDNS `forward . /etc/resolv.conf`); unknown names inside it are NXDOMAIN here. Without an
+  // outside, every name we do not list is NXDOMAIN (dnsmasq would say REFUSED without an upstream).
+  const domain = st.cluster.dnsDomain ?? DNS_DOMAIN;
+  const upstream = st.outside ? st.nodes.find((n) => n.name === dnsPod(st).node)?.internalIP : undefined;
+  if (upstream) lines.push(`local=/${domain}/`, `server=${upstream}`);
+  else lines.push('address=/#/');
   const slices = st.objects.filter((o) => o.kind === 'EndpointSlice');
   for (const s of st.objects.filter((o) => o.kind === 'Service')) {
     const ns = s.metadata.namespace!;
-    const fqdn = `${s.metadata.name}.${ns}.svc.${DNS_DOMAIN}`;
+    const fqdn = `${s.metadata.name}.${ns}.svc.${domain}`;
     const spec = s.spec as Obj;
+    if (spec.type === 'ExternalName') {
+      // CoreDNS answers a CNAME; dnsmasq only CNAMEs to names it holds, so a cluster target is
+      // answered here and any other target by the outside DNS, which holds the outside hosts.
+      const target = String(spec.externalName).toLowerCase().replace(/\.$/, '');
+      const local = st.objects.some((o) => o.kind === 'Service' && (o.spec as Obj).type !== 'ExternalName' && `${o.metadata.name}.${o.metadata.namespace}.svc.${domain}` === target);
+      if (local) lines.push(`cname=${fqdn},${target}`);
+      else if (upstream) lines.push(`server=/${fqdn}/${upstream}`);
+      continue;
+    }
     const ips = spec.clusterIP === 'None' ? readyEndpointIPs(slices, ns, s.metadata.name) : [spec.clusterIP as string];
     for (const ip of ips) lines.push(`host-record=${fqdn},${ip}`);
+    // headless: <hostname>.<subdomain>.<ns>.svc for the pods that name this Service as their subdomain
+    if (spec.clusterIP === 'None') {
+      for (const p of st.objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === ns && (o.spec as Obj).subdomain === s.metadata.name && (o.spec as Obj).hostname)) {
+        const ip = (p.status as Obj | undefined)?.podIP;
+        if (typeof ip === 'string' && ips.includes(ip)) lines.push(`host-record=${String((p.spec as Obj).hostname)}.${fqdn},${ip}`);
+      }
+    }
     for (const p of (spec.ports as Obj[]) ?? []) {
       if (p.name) lines.push(`srv-host=_${p.name}._${String(p.protocol ?? 'TCP').toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`);
     }

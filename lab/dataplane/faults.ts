@@ -6,6 +6,7 @@ import { readState, updateState } from '../state';
 import type { LabFault, LabNode, LabPod, LabState } from '../types';
 import { dnsPod } from './dns';
 import { podRouteArgs, TUNNEL_MTU, VXLAN_DEV, VXLAN_PORT, vtepIP } from './network';
+import { setMasquerade, setUpstreamDns } from './outside';
 import { syncProxy } from './proxy';
 import { inNetns, ipBatch, must, run } from './sh';
 
@@ -140,6 +141,10 @@ async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
       await ipBatch(node(st, q.node).netns, [`link set ${q.hostVeth} ${on ? 'down' : 'up'}`]);
       return;
     }
+    case 'masquerade-missing':
+      return setMasquerade(node(st, p.node), !on);
+    case 'upstream-dns-down':
+      return setUpstreamDns(st, !on);
     case 'overlay-blocked':
     case 'node-firewall-drop':
       return;

@@ -16,6 +16,8 @@ import { ETC_NETNS, removePodEtc, startDns, writePodEtc } from './dns';
 import { checkFaultFits, injectFault } from './faults';
 import { startListeners } from './listeners';
 import { buildNetwork, deleteNetns, labNetns } from './network';
+import { buildOutside, planOutsideState, removeOutsideEtc, startNorthSouth, startOutsideDaemons } from './outside';
+import { outsideNetns } from '../outside';
 import { applyPolicies } from './policy';
 import { syncProxy } from './proxy';
 import { run } from './sh';
@@ -141,6 +143,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     objects: layout.objects,
     resourceVersion: 0,
     daemons: {},
+    outside: planOutsideState(spec, instance),
   };
 
   const hadRunNetns = existsSync(RUN_NETNS);
@@ -153,6 +156,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     if (!hadRunNetns) writeFileSync(join(MARKS, '.made-run-netns'), '');
     await buildNetwork(st, created);
     if (writePodEtc(st) && !hadEtcNetns) writeFileSync(join(MARKS, '.made-etc-netns'), '');
+    await buildOutside(st, created); // after writePodEtc: /etc/netns is marked as the lab's when it made it
     phase('network');
     await syncProxy(st, true);
     await applyPolicies(st, true);
@@ -163,12 +167,14 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
       const pid = listeners.get(`${p.namespace}/${p.name}`);
       if (pid) p.listenerPid = pid;
     }
+    Object.assign(st.daemons, await startOutsideDaemons(st));
     phase('daemons');
     for (const f of spec.faults) {
       st.faults.push(f);
       await injectFault(st, f);
     }
     createState(st);
+    await startNorthSouth(st); // health checks + load balancer read the state
     phase('faults+state');
     const kubeconfig = await startApi(dir, log);
     phase('api');
@@ -198,6 +204,7 @@ async function undo(st: LabState, created: string[], had: { hadRunNetns: boolean
   await stopOwned(findOwned(linkPrefix(st)), linkPrefix(st));
   await deleteNetns(created);
   removePodEtc(st);
+  removeOutsideEtc(st);
   rmSync(st.labDir, { recursive: true, force: true });
   await tidyShared(!had.hadRunNetns, !had.hadEtcNetns);
 }
@@ -227,11 +234,12 @@ export async function labDown(opts: { instance?: string; dir?: string } = {}): P
   // The netns of the state, plus (after a crash before the state was written) those our names match.
   const names = new Set(st ? labNetns(st) : []);
   const list = (await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
-  for (const n of list) if (n === underlayNetns(instance) || n.startsWith(nodeNetns(instance, '')) || n.startsWith(podNetns(instance, '', '').slice(0, -1))) names.add(n);
+  for (const n of list) if (n === underlayNetns(instance) || n === outsideNetns(instance) || n.startsWith(nodeNetns(instance, '')) || n.startsWith(podNetns(instance, '', '').slice(0, -1))) names.add(n);
   const left = await deleteNetns([...names]);
   if (left.length) throw new Error(`could not delete network namespaces ${left.join(', ')}`);
   for (const n of names) rmSync(join(ETC_NETNS, n), { recursive: true, force: true });
   if (st) removePodEtc(st);
+  if (st) removeOutsideEtc(st);
   const existed = existsSync(dir);
   rmSync(dir, { recursive: true, force: true });
   await tidyShared(true, true);

@@ -1,6 +1,7 @@
 /* global process, Buffer */
 // A lab pod's application: one small process per pod, run inside the pod's netns, answering every
-// declared TCP containerPort with HTTP 200 and the pod's name (UDP ports echo the name back);
+// declared TCP containerPort with HTTP 200 and the pod's name (UDP ports echo the name back); the
+// outside hosts of the lab run it too, with their host name;
 // GET /bytes/N answers N bytes, for transfers bigger than one packet.
 // Plain JavaScript on purpose: it starts in ~40 ms without a TypeScript loader, once per pod.
 // usage: listener.mjs POD_NAME tcp:ADDR:PORT|udp:ADDR:PORT ...
@@ -28,7 +29,8 @@ for (const b of binds) {
     const srv = createServer((req, res) => {
       // GET /bytes/N answers N bytes (at most 10 MB): a bulk transfer for path-MTU checks.
       const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
-      res.writeHead(200, { 'content-type': m ? 'application/octet-stream' : 'text/plain; charset=utf-8' });
+      // x-packetwalk-client: the source address this server saw (shows whether a hop SNATed the flow)
+      res.writeHead(200, { 'content-type': m ? 'application/octet-stream' : 'text/plain; charset=utf-8', 'x-packetwalk-client': `${req.socket.remoteAddress}:${req.socket.remotePort}` });
       res.end(m ? Buffer.alloc(Math.min(Number(m[1]), 10 << 20), 120) : `${name}\n`);
     });
     srv.on('error', (e) => fail(`tcp ${host}:${port}`, e));

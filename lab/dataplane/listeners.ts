@@ -33,8 +33,9 @@ export async function startListeners(st: LabState, pods: LabPod[]): Promise<Map<
     pods.map(async (p) => {
       const key = `${p.namespace}/${p.name}`;
       const obj = objs.get(key);
-      // CoreDNS's ports are dnsmasq's; hostNetwork pods are the node's own daemons.
-      if (!obj || p.hostNetwork || p.namespace === 'kube-system') return;
+      // CoreDNS's ports are dnsmasq's; kube-system's hostNetwork pods are the node's own daemons. A
+      // user's hostNetwork pod listens in its node's netns, on the node's addresses.
+      if (!obj || p.namespace === 'kube-system') return;
       const binds = listenerBinds(obj);
       if (!binds) return;
       const pid = await startDaemon({
