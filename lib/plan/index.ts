@@ -10,8 +10,10 @@ import {
   clusterFirstResolver, proxyModeFromConfigMap, resolveClusterName, DEFAULT_CLUSTER_DOMAIN,
 } from '../kube';
 import type { ClusterSnapshot, KubeProxyMode } from './snapshot';
+import { extendPlan, planHeadless, serviceKind, type EdgeExtras } from './egress';
 
 export * from './snapshot';
+import { familyPlan } from './family';
 
 export interface PodEnd {
   namespace: string;
@@ -30,8 +32,8 @@ export interface PlannedProbe {
   pod?: { namespace: string; name: string };
   node?: string;
   args: ProbeArgs;
-  /** runs only after the resolver configuration is known (its args come from it) */
-  phase: 1 | 2;
+  /** runs only after the resolver configuration is known (its args come from it); 3: after the end-to-end connect (lib/plan/egress.ts) */
+  phase: 1 | 2 | 3;
   /** other hops this probe's output is evidence for (one run, several readers) */
   alsoHops?: HopId[];
 }
@@ -72,6 +74,8 @@ export interface PathPlan {
   kubeProxyMode: KubeProxyMode;
   hops: Hop[];
   probes: PlannedProbe[];
+  /** headless, ExternalName, a target outside the cluster, UDP (lib/plan/egress.ts) */
+  edge?: EdgeExtras;
 }
 
 export class PlanError extends Error {
@@ -89,6 +93,12 @@ export function planName(name: string, srcNamespace: string, snap: ClusterSnapsh
   const r = resolveClusterName(name, resolver, snap.services, domain);
   const matched = r.matched ? { fqdn: r.matched.fqdn, index: r.matched.index, service: r.matched.service } : undefined;
   return { name, candidates: r.candidates, search: resolver.search, ndots: resolver.ndots, clusterDomain: domain, ...(matched ? { matched } : {}) };
+}
+
+/** An ExternalName Service's only port, when the target gave none. */
+function svc0port(snap: ClusterSnapshot, name: NamePlan): number | undefined {
+  const ports = snap.services.find((s) => nsName(s) === name.matched?.service)?.spec?.ports ?? [];
+  return ports.length === 1 ? ports[0].port : undefined;
 }
 
 /** kube-proxy's mode as its ConfigMap states it (lib/kube); anything but the three traced modes is 'unknown'. */
@@ -177,6 +187,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   let dstIP: string | undefined;
   let dstPort: number | undefined;
   let dstChoice: string | undefined;
+  let edge: EdgeExtras | undefined;
+  let headlessPort: number | undefined;
 
   const servicePlan = (svc: Service, wantPort: number | undefined): ServicePlan | undefined => {
     const ports = svc.spec?.ports ?? [];
@@ -215,10 +227,21 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     name = planName(target.name, src.namespace, snap);
     if (name.matched) {
       const svc = snap.services.find((s) => nsName(s) === name!.matched!.service)!;
-      service = servicePlan(svc, target.port);
-      if (!service) throw new PlanError(`--to: Service ${nsName(svc)} is headless (no ClusterIP); target one of its pods with pod:NS/NAME:PORT`, 'to');
+      const kind = serviceKind(svc);
+      if (kind === 'ExternalName') edge = { externalName: { key: nsName(svc), name: svc.spec?.externalName ?? '' } };
+      else service = servicePlan(svc, target.port);
+      if (kind === 'headless') {
+        // lib/plan/egress.ts: DNS answers the ready pods; the path is drawn to one of them.
+        const sp = target.port !== undefined ? findServicePort(svc, target.port) ?? { port: target.port } : svc.spec!.ports![0];
+        const h = planHeadless(svc, sp, target.port, src, snap);
+        edge = { headless: h.extras! };
+        dst = h.dst;
+        dstIP = h.dst?.ip;
+        dstChoice = h.why;
+        headlessPort = h.dstPort;
+      }
     }
-    dstPort = target.port ?? service?.port.port;
+    dstPort = headlessPort ?? target.port ?? service?.port.port ?? (edge?.externalName ? svc0port(snap, name) : undefined);
   }
   if (service) {
     dstIP ??= service.vip;
@@ -331,6 +354,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       add({ probe: 'fdb', hop: 'overlay', where: 'node', node: dst.node, args: {} });
     }
   }
-  return { src, target, ...(name ? { name } : {}), ...(service ? { service } : {}), ...(dst ? { dst } : {}), ...(dstIP ? { dstIP } : {}), ...(dstPort ? { dstPort } : {}), ...(dstChoice ? { dstChoice } : {}), sameNode, hairpin, kubeProxyMode, hops, probes };
+  for (const p of familyPlan({ snap, hops, src, ...(dst ? { dst } : {}), sameNode, hairpin })) add(p);
+  return extendPlan({ src, target, ...(name ? { name } : {}), ...(service ? { service } : {}), ...(dst ? { dst } : {}), ...(dstIP ? { dstIP } : {}), ...(dstPort ? { dstPort } : {}), ...(dstChoice ? { dstChoice } : {}), sameNode, hairpin, kubeProxyMode, hops, probes, ...(edge ? { edge } : {}) }, snap, name?.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
 }
 

@@ -15,6 +15,7 @@ import { judgeNodeRoute, judgeFirewall, judgeConntrack } from './node';
 import { judgeOverlay, judgeMtu } from './overlay';
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
+import { judgeUdp, judgeHeadless, judgeUpstreamDns, judgeEgress } from './edge';
 import { reconcileObserved } from './observed';
 
 export type { ProbeOutput, ProbeRun, Runs } from './context';
@@ -44,11 +45,15 @@ export function judge(input: JudgeInput): Judgement {
     plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(), later: [],
   };
   judgeConnects(c);
+  judgeUdp(c);
   judgePodNetwork(c, 'src-pod', plan.src.namespace, plan.src.name, plan.src.ip, plan.dstIP ?? plan.dst?.ip);
   judgeVeth(c, 'src-veth', plan.src.namespace, plan.src.name, plan.src.node);
   judgeDns(c);
+  judgeHeadless(c);
+  judgeUpstreamDns(c);
   judgeService(c);
   judgePolicy(c);
+  judgeEgress(c);
   judgeHairpin(c);
   if (plan.dst) {
     judgeNodeRoute(c, 'src-node', plan.src.node, plan.dst.ip, plan.dst.node);

@@ -7,6 +7,7 @@ import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
 import { parseFrom, parseTarget, targetText } from '../../lib/target';
 import { planPath, PlanError, type PathPlan, type PlannedProbe } from '../../lib/plan';
+import { egressProbes } from '../../lib/plan/egress';
 import { candidateNames } from '../../lib/kube';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, type ProbeRun } from '../../lib/verdict';
@@ -20,6 +21,9 @@ import { ClusterError, UsageError } from '../cluster/errors';
 import { execInContainer } from '../exec/exec';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
+import { runTrace } from './capture';
+import { applyTrace } from '../../lib/verdict/trace';
+import type { Trace } from '../../lib/model';
 
 export { UsageError, ClusterError };
 
@@ -35,6 +39,8 @@ export interface DiagnoseOptions {
   concurrency?: number;
   /** namespace for node debug pods (default: the context's namespace) */
   debugNamespace?: string;
+  /** capture the packet's own walk at live depth (server/diagnose/capture.ts; default true) */
+  trace?: boolean;
 }
 
 export function newDiagnosisId(): string {
@@ -136,6 +142,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
   for (const h of plan.hops) if (plan.probes.some((p) => p.hop === h.id || p.alsoHops?.includes(h.id))) sendHop({ ...h, status: 'running', summary: 'probing' });
 
   const nodePods: NodeDebugPod[] = [];
+  let trace: Trace | undefined;
   const runs = new Map<string, ProbeRun>();
   let depth: Depth = 'live';
   let configReason: string | undefined;
@@ -230,16 +237,21 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
         if (ip) {
           plan.dstIP = ip;
           const src = { namespace: plan.src.namespace, name: plan.src.name };
-          const extra: PlannedProbe[] = [
-            { key: `${src.namespace}/${src.name}:tcp-connect:${ip}:${plan.dstPort}`, probe: 'tcp-connect', hop: 'src-node', where: 'pod', pod: src, args: { ip, port: plan.dstPort }, phase: 2 },
-            { key: `${src.namespace}/${src.name}:route-get:${ip}`, probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 },
-          ];
+          // lib/plan/egress.ts: the external hop's connect, the routes out and (phase 3) the flow's conntrack entry.
+          const extra: PlannedProbe[] = plan.edge?.external
+            ? egressProbes(plan, ip)
+            : [
+                { key: `${src.namespace}/${src.name}:tcp-connect:${ip}:${plan.dstPort}`, probe: 'tcp-connect', hop: 'src-node', where: 'pod', pod: src, args: { ip, port: plan.dstPort }, phase: 2 },
+                { key: `${src.namespace}/${src.name}:route-get:${ip}`, probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 },
+              ];
           plan.probes.push(...extra);
-          await Promise.all(extra.map(runOne));
+          await Promise.all(extra.filter((p) => p.phase === 2).map(runOne));
         }
       }
     })();
     await Promise.all([...phase1.filter((p) => p !== resolv).map(runOne), phase2]);
+    // Phase 3: what can only be read after the end-to-end connect (the flow's conntrack entry).
+    await Promise.all(plan.probes.filter((p) => p.phase === 3).map(runOne));
 
     // Follow the failure: the drawn endpoint worked but a direct connect to another ready endpoint did not —
     // draw the path to that one and probe what it adds (runs already made are kept by key).
@@ -263,6 +275,10 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
         await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
       }
     }
+    // The packet's own walk: captures at every point of the final path around a connect of its own.
+    if (opts.trace !== false && !opts.signal?.aborted) {
+      trace = await runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined);
+    }
   } finally {
     await Promise.all(nodeHold.values()).catch(() => undefined);
     await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
@@ -280,10 +296,13 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
     configReason = [...new Set(all.map((r) => r.notRun!))].join('; ');
   }
   // 6. verdict
-  const j = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
+  const j0 = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
+  if (depth !== 'live') trace = undefined;
+  const j = trace ? applyTrace(j0, trace) : j0;
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? { ...j, verdict: 'interrupted' } : j, finishedAt);
+  if (trace) d.trace = trace;
   emit({ type: 'diagnosis:done', payload: { id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt } });
   return d;
 }

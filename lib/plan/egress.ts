@@ -1,0 +1,163 @@
+// Planning beyond ClusterIP for a pod source (DESIGN §3.2, §4): a headless Service's name (DNS answers the
+// ready pods), an ExternalName (DNS answers a CNAME, the path leaves the cluster), a target outside the
+// cluster (hops `egress` and `external`: the node's SNAT and route out, the server outside), and UDP ports
+// (probed with a datagram and `ss -u`, never TCP). Pure: lib/plan/index.ts calls these as short hooks.
+import type { Hop } from '../model';
+import { cidrContains, endpointsForServicePort, nsName, parseCidr, podIP, type Pod, type Service, type ServicePort } from '../kube';
+import type { ClusterSnapshot } from './snapshot';
+import type { PathPlan, PlannedProbe, PodEnd } from './index';
+import { hop } from './index';
+
+/** What a pod-source plan carries beyond the ClusterIP path (PathPlan.edge). */
+export interface EdgeExtras {
+  /** headless Service: every ready pod DNS should answer, and the one the path is drawn to */
+  headless?: { key: string; port: ServicePort; ready: string[]; notReady: string[] };
+  /** ExternalName Service: the CNAME the cluster DNS answers */
+  externalName?: { key: string; name: string };
+  /** the path leaves the cluster: the host as dialled (a name or an IP) */
+  external?: { host: string; ip?: string };
+  /** the port is UDP: datagram probes, UDP listeners */
+  udp?: boolean;
+  /** the cluster name the control DNS query asks (does the cluster DNS answer at all?) */
+  controlName?: string;
+}
+
+/** A Service's kind, as DESIGN §3.2 names them. */
+export function serviceKind(svc: Service): 'ExternalName' | 'headless' | 'ClusterIP' {
+  if (svc.spec?.type === 'ExternalName' || svc.spec?.externalName) return 'ExternalName';
+  if (svc.spec?.clusterIP === 'None') return 'headless';
+  return 'ClusterIP';
+}
+
+function podEndOf(pod: Pod): PodEnd | undefined {
+  const ip = podIP(pod);
+  const node = pod.spec?.nodeName;
+  if (!ip || !node) return undefined;
+  return { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '?', ip, node, pod };
+}
+
+/**
+ * A headless Service's name: DNS answers the ready pods' IPs (EndpointSlices), the app dials one of them
+ * at the port it asked for. The path is drawn to a ready pod on another node than the source when there
+ * is one (the longest path); every answer is checked against the ready pods by lib/verdict/edge.ts.
+ * Returns dst undefined when no pod is ready (the dns hop then finds no answer).
+ */
+export function planHeadless(svc: Service, port: ServicePort, wantPort: number | undefined, src: PodEnd, snap: ClusterSnapshot): { dst?: PodEnd; dstPort: number; why: string; extras: EdgeExtras['headless'] } {
+  const eps = endpointsForServicePort(svc, port, snap.endpointSlices);
+  const readyIPs = [...new Set(eps.endpoints.filter((e) => e.ready).map((e) => e.ip))];
+  const pods = readyIPs.map((ip) => snap.pods.find((p) => podIP(p) === ip && !p.spec?.hostNetwork)).map((p) => (p ? podEndOf(p) : undefined)).filter((p): p is PodEnd => !!p);
+  const pick = pods.find((p) => p.node !== src.node) ?? pods[0];
+  const dstPort = wantPort ?? port.port;
+  const key = nsName(svc);
+  const why = pick
+    ? `${key} is headless: DNS answers the ${readyIPs.length} ready pod IP${readyIPs.length === 1 ? '' : 's'} (${readyIPs.join(', ')}) and the app dials one of them; ${pick.namespace}/${pick.name} on ${pick.node} is drawn`
+    : `${key} is headless and has no ready pod, so DNS has no address to answer`;
+  return { ...(pick ? { dst: pick } : {}), dstPort, why, extras: { key, port, ready: readyIPs, notReady: eps.notReady } };
+}
+
+/** Is this IP inside the cluster (a pod, a pod CIDR, a ClusterIP, a node, a LoadBalancer ingress)? */
+export function isClusterAddress(ip: string, snap: ClusterSnapshot): boolean {
+  if (snap.pods.some((p) => podIP(p) === ip)) return true;
+  if (snap.services.some((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip))) return true;
+  if (snap.services.some((s) => lbIngressIPs(s).includes(ip))) return true;
+  for (const n of snap.nodes) {
+    if (n.status?.addresses?.some((a) => a.address === ip)) return true;
+    for (const c of [n.spec?.podCIDR, ...(n.spec?.podCIDRs ?? [])]) {
+      const cidr = c ? parseCidr(c) : null;
+      if (cidr && cidrContains(cidr, ip)) return true;
+    }
+  }
+  return false;
+}
+
+/** A LoadBalancer Service's ingress IPs: status.loadBalancer.ingress[].ip, else spec.loadBalancerIP. */
+export function lbIngressIPs(svc: Service): string[] {
+  const s = svc as Service & { status?: { loadBalancer?: { ingress?: { ip?: string }[] | null } }; spec?: { loadBalancerIP?: string } };
+  if (s.spec?.type !== 'LoadBalancer') return [];
+  const ips = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((x): x is string => !!x);
+  return ips.length ? ips : s.spec?.loadBalancerIP ? [s.spec.loadBalancerIP] : [];
+}
+
+/** The cluster DNS Service's own name: a name that must resolve whenever the cluster DNS answers at all. */
+export function controlName(snap: ClusterSnapshot, domain: string): string | undefined {
+  const dns = snap.services.find((s) => s.metadata?.namespace === 'kube-system' && (s.metadata?.name === 'kube-dns' || s.metadata?.name === 'coredns')) ?? snap.services.find((s) => s.metadata?.namespace === 'default' && s.metadata?.name === 'kubernetes');
+  return dns ? `${dns.metadata?.name}.${dns.metadata?.namespace}.svc.${domain}` : undefined;
+}
+
+function probeKey(p: Omit<PlannedProbe, 'key' | 'phase'>): string {
+  return [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
+}
+
+/** Adds a probe unless the same run is planned (then the hop reads that run too), as planPath's own add does. */
+export function addProbe(plan: Pick<PathPlan, 'probes'>, p: Omit<PlannedProbe, 'key' | 'phase'> & { phase?: PlannedProbe['phase'] }): void {
+  const key = probeKey(p);
+  const have = plan.probes.find((x) => x.key === key);
+  if (!have) plan.probes.push({ phase: 1, ...p, key });
+  else if (have.hop !== p.hop && !have.alsoHops?.includes(p.hop)) have.alsoHops = [...(have.alsoHops ?? []), p.hop];
+}
+
+/**
+ * The probes that follow the way out once the external address is known (a name's answer comes from
+ * the pod's own resolver, so they are added in phase 2): the connect as the app makes it, the pod's and
+ * the node's route, and — after the connect (phase 3) — the node's conntrack entry of that flow, whose
+ * reply tuple is the source address the outside saw.
+ */
+export function egressProbes(plan: PathPlan, ip: string): PlannedProbe[] {
+  const src = { namespace: plan.src.namespace, name: plan.src.name };
+  const port = plan.dstPort;
+  const out: PlannedProbe[] = [];
+  const push = (p: Omit<PlannedProbe, 'key'>) => out.push({ ...p, key: probeKey(p) });
+  if (port) push({ probe: plan.edge?.udp ? 'udp-connect' : 'tcp-connect', hop: 'external', where: 'pod', pod: src, args: { ip, port }, phase: 2 });
+  push({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 });
+  push({ probe: 'node-route-get', hop: 'egress', where: 'node', node: plan.src.node, args: { ip }, phase: 2 });
+  if (port && !plan.edge?.udp) push({ probe: 'conntrack-list', hop: 'egress', where: 'node', node: plan.src.node, args: { ip, port }, phase: 3 });
+  return out;
+}
+
+/**
+ * The hook planPath calls last: UDP ports get datagram probes and UDP listeners; a target outside the
+ * cluster gets the `egress` and `external` hops and the probes that prove the SNAT; a control DNS query
+ * tells "the cluster DNS is down" from "names outside the cluster do not resolve".
+ */
+export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string): PathPlan {
+  const edge: EdgeExtras = { ...plan.edge };
+  const udpPort = plan.service ? (plan.service.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : edge.headless ? (edge.headless.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : plan.dst && plan.dstPort ? plan.dst.pod.spec?.containers?.some((c) => c.ports?.some((p) => p.containerPort === plan.dstPort && (p.protocol ?? 'TCP').toUpperCase() === 'UDP')) === true : false;
+  if (udpPort) {
+    edge.udp = true;
+    plan.probes = plan.probes
+      .filter((p) => p.probe !== 'tcp-bulk')
+      .map((p) => (p.probe === 'tcp-connect' ? { ...p, probe: 'udp-connect', key: p.key.replace(':tcp-connect:', ':udp-connect:') } : p.probe === 'ss-listen' ? { ...p, probe: 'ss-listen-udp', key: p.key.replace(':ss-listen', ':ss-listen-udp') } : p));
+  }
+  const t = plan.target;
+  const external = edge.externalName
+    ? { host: edge.externalName.name }
+    : t.kind === 'ip' && !isClusterAddress(t.ip, snap)
+      ? { host: t.ip, ip: t.ip }
+      : t.kind === 'name' && !plan.name?.matched && !t.name.replace(/\.$/, '').endsWith(`.${domain}`) && t.name.includes('.') && !snap.namespaces.some((n) => n.metadata?.name === t.name.split('.')[1])
+        ? { host: t.name }
+        : undefined;
+  if (external) {
+    edge.external = external;
+    const src = plan.src;
+    const hops: Hop[] = [
+      hop('egress', `egress from ${src.node}`, src.node, `pod traffic leaving the pod CIDR is SNATed to ${src.node}'s address (MASQUERADE), and ${src.node} has a route out`),
+      hop('external', `${external.host}${plan.dstPort ? `:${plan.dstPort}` : ''}`, undefined, `a server outside the cluster answers on ${plan.dstPort ?? 'the port'}`),
+    ];
+    plan.hops = [...plan.hops, ...hops];
+    for (const probe of ['iptables-save', 'nft-ruleset']) addProbe(plan, { probe, hop: 'egress', where: 'node', node: src.node, args: {} });
+    if (external.ip) {
+      // The connect planned at plan time has no destination pod hop: it is the external server's.
+      plan.probes = plan.probes.map((p) => ((p.probe === 'tcp-connect' || p.probe === 'udp-connect') && p.args.ip === external.ip ? { ...p, hop: 'external' } : p));
+      for (const p of egressProbes(plan, external.ip)) addProbe(plan, { ...p, phase: p.phase === 3 ? 3 : 1 });
+    }
+  }
+  if (plan.name) {
+    const control = controlName(snap, domain);
+    if (control && control !== plan.name.matched?.fqdn) {
+      edge.controlName = control;
+      addProbe(plan, { probe: 'dig-control', hop: 'dns', where: 'pod', pod: { namespace: plan.src.namespace, name: plan.src.name }, args: { name: control } });
+    }
+  }
+  if (Object.keys(edge).length) plan.edge = edge;
+  return plan;
+}

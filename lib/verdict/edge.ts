@@ -1,0 +1,208 @@
+// Judgement beyond ClusterIP for a pod source (DESIGN §3.2, §4): UDP (a datagram, an ICMP
+// port-unreachable or silence, `ss -u`), a headless name (every answer checked against the ready pods),
+// names outside the cluster that do not resolve while cluster names do (`upstream-dns`), and the way out
+// (`egress`: the SNAT rule and the source address the outside saw — conntrack's reply tuple; `snat-missing`,
+// `policy-denied` for an egress policy that admits only in-cluster traffic). Hooks in lib/verdict/index.ts.
+import { evaluate, cidrContains, parseCidr } from '../kube';
+import { digAddresses, parseConntrackList, parseDig, parseNc, parseSs, type ConntrackEntry, type DigResult } from '../parse';
+import { parseRun, connectText, type ConnectOutcome } from './read';
+import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type ProbeRun } from './context';
+
+// ------------------------------------------------------------------ UDP ----
+
+/** `nc -u -z -v -w 2 IP PORT` (netcat-openbsd, measured): exit 1 and silent = ICMP port-unreachable; "succeeded" = no ICMP error within 2 s. */
+export type UdpOutcome = 'refused' | 'no-icmp' | 'unreachable';
+export function udpOutcome(r: ProbeRun): UdpOutcome | undefined {
+  const text = `${r.stdout}${r.stderr}`.trim();
+  if (r.exitCode === 0 && /succeeded/.test(text)) return 'no-icmp';
+  if (r.exitCode === 1 && text === '') return 'refused';
+  const p = parseRun(r, parseNc);
+  if (p.ok && (p.value.outcome === 'network-unreachable' || p.value.outcome === 'no-route-to-host' || p.value.outcome === 'permission-denied')) return 'unreachable';
+  if (p.ok && p.value.outcome === 'refused') return 'refused';
+  if (r.timedOut) return 'no-icmp';
+  return undefined;
+}
+
+const UDP_TEXT: Record<UdpOutcome, string> = {
+  refused: 'ICMP port-unreachable came back (nothing bound to the port there)',
+  'no-icmp': 'no ICMP error within 2 s (the datagram was not refused: a UDP server, or a silent drop)',
+  unreachable: 'unreachable (an ICMP error or no route)',
+};
+
+/** Is something bound to UDP `port` on a reachable address? (`ss -H -u -a -n -l`: UDP servers show as UNCONN) */
+function udpListener(c: Ctx, r: ProbeRun | undefined, port: number): 'yes' | 'loopback' | 'no' | undefined {
+  const socks = read(c, r, (t) => parseSs(t));
+  if (!socks || !r) return undefined;
+  const on = socks.filter((s) => s.local.port === port);
+  const verdict = on.some((s) => !s.local.loopback) ? 'yes' : on.length ? 'loopback' : 'no';
+  finding(c, r, verdict === 'yes' ? `UDP ${port} bound on ${on.map((s) => `${s.local.address}:${s.local.port}`).join(', ')}` : verdict === 'loopback' ? `UDP ${port} bound on loopback only` : `nothing bound to UDP ${port}`);
+  return verdict;
+}
+
+/** The end-to-end UDP datagram and the endpoints', read with the destination's UDP sockets. Sets c.connect. */
+export function judgeUdp(c: Ctx) {
+  const { plan } = c;
+  if (!plan.edge?.udp) return;
+  const dst = plan.dst;
+  const port = dst ? (plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === dst.ip)?.port : plan.dstPort) : undefined;
+  const ss = dst ? one(plan, c.runs, onPod(dst.namespace, dst.name, 'ss-listen-udp')) : undefined;
+  const bound = port ? udpListener(c, ss, port) : undefined;
+  for (const p of plan.probes.filter((x) => x.probe === 'udp-connect')) {
+    const r = c.runs.get(p.key);
+    if (!r || r.notRun) continue;
+    const o = udpOutcome(r);
+    if (!o) {
+      read(c, r, parseNc);
+      continue;
+    }
+    finding(c, r, `UDP ${p.args.ip}:${p.args.port}: ${UDP_TEXT[o]}`);
+    // A datagram that was not refused proves delivery only when the far end has a UDP socket on the port.
+    const co: ConnectOutcome = o === 'refused' ? 'refused' : o === 'unreachable' ? 'unreachable' : bound === 'yes' || plan.edge?.external ? 'open' : 'timeout';
+    if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = co;
+    c.directConnect.set(`${p.args.ip}:${p.args.port}`, co);
+  }
+  if (c.connect !== undefined) observe(c, plan.service ? 'service' : plan.edge?.external ? 'external' : 'dst-pod', `UDP to ${plan.dstIP}:${plan.dstPort}: ${c.connect === 'open' ? 'the datagram was not refused and the destination has a UDP socket on the port' : connectText(c.connect)}`);
+  if (dst && port && bound && bound !== 'yes' && c.connect !== 'open') {
+    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${bound === 'loopback' ? `UDP ${port} is bound on loopback only` : `nothing is bound to UDP ${port}`}${c.connect === 'refused' ? ' (the datagram drew an ICMP port-unreachable)' : ''}`);
+  }
+}
+
+// ------------------------------------------------------------------ DNS ----
+
+/** The pod's dig answers in the order the resolver asks (phase 2 plans them in candidate order). */
+function digs(c: Ctx): { name: string; run: ProbeRun; dig: DigResult }[] {
+  const out: { name: string; run: ProbeRun; dig: DigResult }[] = [];
+  for (const p of c.plan.probes.filter((x) => x.probe === 'dig')) {
+    const r = c.runs.get(p.key);
+    if (!r || r.notRun) continue;
+    const d = parseRun(r, parseDig);
+    if (d.ok) out.push({ name: p.args.name ?? '', run: r, dig: d.value });
+  }
+  return out;
+}
+
+/** A headless name: every address DNS answers must be a ready pod of the Service. */
+export function judgeHeadless(c: Ctx) {
+  const h = c.plan.edge?.headless;
+  if (!h) return;
+  const answered = digs(c).find((d) => d.dig.outcome === 'answer' && d.dig.rcode === 'NOERROR' && digAddresses(d.dig).length);
+  if (!h.ready.length) {
+    const dns = c.problems.find((p) => p.hop === 'dns');
+    const reason = `${h.key} is headless and has no ready pod${h.notReady.length ? ` (not ready: ${h.notReady.join(', ')})` : ''}, so DNS has no address to answer`;
+    if (dns) {
+      dns.cause = 'no-endpoints';
+      dns.reason = reason;
+    } else problem(c, 'dns', 'no-endpoints', reason);
+    return;
+  }
+  if (!answered || answered.dig.outcome !== 'answer') return;
+  const addrs = digAddresses(answered.dig);
+  const stray = addrs.filter((a) => !h.ready.includes(a));
+  if (stray.length) problem(c, 'dns', 'dns-wrong-answer', `${answered.name} answers ${stray.join(', ')}, which ${stray.length === 1 ? 'is not a ready pod' : 'are not ready pods'} of headless ${h.key} (ready: ${h.ready.join(', ')})`);
+  else observe(c, 'dns', `every answer (${addrs.join(', ')}) is a ready pod of headless ${h.key}`);
+  const missing = h.ready.filter((ip) => !addrs.includes(ip));
+  if (missing.length && !stray.length) observe(c, 'dns', `ready pods DNS did not answer: ${missing.join(', ')}`);
+}
+
+/**
+ * A name outside the cluster that does not resolve while a cluster name does: the cluster DNS answers,
+ * its forwarder does not (`upstream-dns`). A genuine NXDOMAIN for the outside name stays `dns-nxdomain`.
+ */
+export function judgeUpstreamDns(c: Ctx) {
+  const { plan } = c;
+  const domain = plan.name?.clusterDomain;
+  const control = plan.edge?.controlName;
+  if (!plan.name || !domain || !control || (plan.name.matched && !plan.edge?.externalName)) return;
+  const dnsProblem = c.problems.find((p) => p.hop === 'dns' && (p.cause === 'dns-timeout' || p.cause === 'dns-nxdomain'));
+  if (!dnsProblem) return;
+  const ctl = one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'dig-control'));
+  const cd = read(c, ctl, parseDig);
+  const ctlOk = cd?.outcome === 'answer' && cd.rcode === 'NOERROR' && digAddresses(cd).length > 0;
+  if (ctl && cd) finding(c, ctl, ctlOk && cd.outcome === 'answer' ? `${control}: ${digAddresses(cd).join(', ')} — the cluster DNS answers cluster names` : `${control}: ${cd.outcome === 'answer' ? cd.rcode : 'no answer'} — the cluster DNS itself does not answer`);
+  if (!ctlOk) return;
+  const inCluster = (n: string) => n.replace(/\.$/, '').endsWith(`.${domain}`);
+  const ds = digs(c);
+  // The queries that leave the cluster DNS (outside names, or an ExternalName's CNAME target).
+  const outside = plan.edge?.externalName ? ds : ds.filter((d) => !inCluster(d.name));
+  if (!outside.length) return;
+  const failed = outside.filter((d) => d.dig.outcome === 'no-response' || (d.dig.rcode !== 'NOERROR' && d.dig.rcode !== 'NXDOMAIN') || (plan.edge?.externalName && d.dig.rcode === 'NOERROR' && !digAddresses(d.dig).length));
+  if (plan.edge?.externalName ? !failed.length : failed.length !== outside.length) return;
+  const how = failed.map((d) => `${d.name}: ${d.dig.outcome === 'no-response' ? 'no answer' : `${d.dig.rcode}${d.dig.answers.some((a) => a.type === 'CNAME') ? ` (CNAME ${d.dig.answers.find((a) => a.type === 'CNAME')!.data} not resolved)` : ''}`}`).join('; ');
+  dnsProblem.cause = 'upstream-dns';
+  dnsProblem.reason = `cluster names resolve (${control} → ${cd.outcome === 'answer' ? digAddresses(cd).join(', ') : ''}) but the name outside the cluster does not (${how}): the cluster DNS's upstream forwarder does not answer`;
+}
+
+// ------------------------------------------------------------------ egress ----
+
+/** A nat rule that would masquerade/SNAT this pod's traffic to this destination (iptables-save text). */
+export function snatRuleFor(iptablesSave: string, podIP: string, dstIP: string): string | undefined {
+  let inNat = false;
+  for (const raw of iptablesSave.split('\n')) {
+    const l = raw.trim();
+    if (l.startsWith('*')) inNat = l === '*nat';
+    if (!inNat || !l.startsWith('-A ') || !/ -j (MASQUERADE|SNAT)\b/.test(l) || /--mark|mark match/.test(l)) continue;
+    const src = /(!\s+)?-s (\S+)/.exec(l);
+    const dst = /(!\s+)?-d (\S+)/.exec(l);
+    const within = (cidr: string, ip: string) => {
+      const c = parseCidr(cidr.includes('/') ? cidr : `${cidr}/32`);
+      return c ? cidrContains(c, ip) : false;
+    };
+    if (src && within(src[2], podIP) === !!src[1]) continue;
+    if (dst && within(dst[2], dstIP) === !!dst[1]) continue;
+    return l;
+  }
+  return undefined;
+}
+
+/** The conntrack entries of this pod's flow to the destination (newest first is not known: unreplied ones first). */
+function flowEntries(c: Ctx, r: ProbeRun | undefined, podIP: string): ConntrackEntry[] | undefined {
+  const es = read(c, r, parseConntrackList, { supplementary: true });
+  return es?.filter((e) => e.original.src === podIP).sort((a, b) => Number(b.unreplied) - Number(a.unreplied));
+}
+
+/** The way out: SNAT rule, the source address the outside saw, an egress policy, and the external server. */
+export function judgeEgress(c: Ctx) {
+  const { plan } = c;
+  const ext = plan.edge?.external;
+  if (!ext) return;
+  const ip = plan.dstIP;
+  const node = plan.src.node;
+  const podIP = plan.src.ip;
+  if (!ip) {
+    observe(c, 'external', `${ext.host} did not resolve, so nothing was sent`);
+    return;
+  }
+  const ipt = one(plan, c.runs, onNode(node, 'iptables-save'));
+  const rule = ipt && ipt.exitCode === 0 ? snatRuleFor(ipt.stdout, podIP, ip) : undefined;
+  const nft = one(plan, c.runs, onNode(node, 'nft-ruleset'));
+  const nftRule = nft && nft.exitCode === 0 ? nft.stdout.split('\n').map((l) => l.trim()).find((l) => /\b(masquerade|snat( ip)? to)\b/.test(l) && !/mark/.test(l)) : undefined;
+  const ruleText = rule ? `\`${rule}\`` : nftRule ? `\`${nftRule}\` (nft)` : undefined;
+  if (ruleText) observe(c, 'egress', `SNAT rule on ${node}: ${ruleText}`);
+  const ct = one(plan, c.runs, onNode(node, 'conntrack-list', ip));
+  const entries = flowEntries(c, ct, podIP);
+  const latest = entries?.[0];
+  if (ct && entries) {
+    const s = latest ? `${latest.original.src}:${latest.original.sport} → ${ip}:${latest.original.dport} ${latest.state ?? ''}${latest.unreplied ? ' [UNREPLIED]' : ''}: the outside saw ${latest.reply.dst}${latest.reply.dst === podIP ? ' (the pod\'s own address: no SNAT)' : ''}` : `no conntrack entry for ${podIP} → ${ip}`;
+    finding(c, ct, s);
+    if (latest) observe(c, 'egress', `source address the outside sees: ${latest.reply.dst}${latest.reply.dst === podIP ? ' (the pod\'s own address)' : ` (${node}'s, SNAT from ${podIP})`}`);
+  }
+  const connect = c.connect;
+  const proto = plan.edge?.udp ? 'UDP' : 'TCP';
+  if (connect !== undefined) observe(c, 'external', `${proto} ${ip}:${plan.dstPort} from ${plan.src.namespace}/${plan.src.name}: ${connectText(connect)}`);
+  if (connect === undefined || connect === 'open') return;
+  // Traffic stopped. An egress policy that admits only in-cluster peers explains it first.
+  const ev = plan.dstPort ? evaluate({ src: { pod: plan.src.pod }, dst: { ip }, protocol: proto, port: plan.dstPort }, c.snap.policies, c.snap.pods, c.snap.namespaces) : undefined;
+  if (ev && !ev.egress.allowed) {
+    problem(c, 'egress', 'policy-denied', `${ev.egress.reason ?? ev.sentence} (${ip} is outside the cluster)`);
+    return;
+  }
+  if (latest && latest.unreplied && latest.reply.dst === podIP) {
+    problem(c, 'egress', 'snat-missing', `${plan.src.namespace}/${plan.src.name}'s traffic leaves ${node} with the pod's own address ${podIP} (conntrack: no reply, expected back at ${podIP})${ruleText ? '' : `; ${node}'s nat table has no MASQUERADE/SNAT rule for the pod CIDR`}: ${ext.host} cannot route its replies to a pod address`, [node]);
+    return;
+  }
+  if (!latest && ipt && ipt.exitCode === 0 && !ruleText && (!nft || nft.exitCode !== 0 || !nftRule)) {
+    problem(c, 'egress', 'snat-missing', `${node}'s nat table has no MASQUERADE/SNAT rule for ${podIP} → ${ip}: pod traffic leaves with the pod's own address and replies cannot come back`, [node]);
+    return;
+  }
+  c.later.push({ hop: 'external', text: `${proto} ${ip}:${plan.dstPort} failed (${connectText(connect)})` });
+}
