@@ -31,9 +31,8 @@ const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs'
 if (build.status !== 0) throw new Error(build.stderr);
 const load = () => (spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' '));
 console.log(`machine: ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores, node ${process.version}, load ${load()}`);
-let kubeconfig = '';
 try {
-  kubeconfig = lab.up(join(ROOT, 'lab', 'default.yaml'));
+  const kubeconfig = lab.up(join(ROOT, 'lab', 'default.yaml'));
   const diag = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--kubeconfig', kubeconfig];
   wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }); // first run creates the debug containers
   const hand: number[] = [], bundled: number[] = [], sources: number[] = [];
