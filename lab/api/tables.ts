@@ -100,7 +100,9 @@ function serviceRow(o: KubeObject, now: number): Cell[] {
   const ports = (s.spec?.ports ?? []).map((p: any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`);
   const ext = [...(s.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip ?? i.hostname), ...(s.spec?.externalIPs ?? [])];
   const type = s.spec?.type ?? 'ClusterIP';
-  return [o.metadata.name, type, s.spec?.clusterIP ?? '<none>', ext.length ? ext.join(',') : type === 'LoadBalancer' ? '<pending>' : '<none>', ports.length ? ports.join(',') : '<none>', age(o, now), selectorText(s.spec?.selector)];
+  // kubectl's printService: ExternalName shows spec.externalName as its External-IP
+  const external = type === 'ExternalName' ? s.spec?.externalName ?? '<none>' : ext.length ? ext.join(',') : type === 'LoadBalancer' ? '<pending>' : '<none>';
+  return [o.metadata.name, type, s.spec?.clusterIP ?? '<none>', external, ports.length ? ports.join(',') : '<none>', age(o, now), selectorText(s.spec?.selector)];
 }
 
 function endpointSliceRow(o: KubeObject, now: number): Cell[] {
