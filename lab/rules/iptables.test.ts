@@ -36,6 +36,14 @@ describe('kube-proxy iptables text against upstream kube-proxy test expectations
     expect(got).toBe(readFileSync(`${FIX}/iptables-save-overall-rules.txt`, 'utf8'));
   });
 
+  it('has upstream\'s NodePort/LoadBalancer rules line for line, in order (KUBE-NODEPORTS, KUBE-EXT-, KUBE-FW-, health check port, "has no local endpoints" DROP, LB IPs, MARK-MASQ of external traffic)', () => {
+    const external = (t: string) => t.split('\n').filter((l) => /KUBE-NODEPORTS|KUBE-EXT-|KUBE-FW-|KUBE-PROXY-FIREWALL -m|health check node port|has no local endpoints|loadbalancer IP|external IP|external destinations/.test(l));
+    const want = external(readFileSync(`${FIX}/iptables-save-overall-rules.txt`, 'utf8'));
+    expect(want.length).toBeGreaterThan(30); // the fixture holds NodePort, LB, eTP=Local and source-range Services
+    expect(want.filter((l) => l.includes('has no local endpoints') && l.endsWith('-j DROP'))).toHaveLength(3);
+    expect(external(renderIptablesRestore({ ...fixture('iptables-save-overall-rules.txt'), ...base }))).toEqual(want);
+  });
+
   it('sends external traffic of an eTP=Local Service to this node\'s endpoints only (KUBE-SVL-)', () => {
     const f = fixture('iptables-save-overall-rules.txt');
     // svc2's endpoint moved onto this node: now it has a local endpoint

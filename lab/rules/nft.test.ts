@@ -19,6 +19,13 @@ describe('kube-proxy nftables script against upstream TestOverallNFTablesRules',
     const g = lines(got).filter((l) => !/^(add|delete) table ip kube-proxy$/.test(l));
     expect([...g].sort()).toEqual([...want].sort());
   });
+  it('has upstream\'s NodePort/LoadBalancer lines (nodeport maps, external- chains, firewall, no-endpoint-nodeports drop)', () => {
+    const external = (t: string[]) => t.filter((l) => /nodeport|external-|firewall|loadbalancer|no-endpoint-nodeports/.test(l)).sort();
+    const w = external(want);
+    expect(w.length).toBeGreaterThan(25);
+    expect(w).toContain('add element ip kube-proxy no-endpoint-nodeports { tcp . 3001 comment "ns2/svc2:p80" : drop }');
+    expect(external(lines(got))).toEqual(w);
+  });
   it('deletes and recreates the table in one transaction', () => {
     expect(lines(got).slice(0, 3)).toEqual(['add table ip kube-proxy', 'delete table ip kube-proxy', 'add table ip kube-proxy { comment "rules for kube-proxy" ; }']);
   });
