@@ -77,6 +77,52 @@ export interface Diagnosis {
   summary?: string;
   /** The diagnosis this one re-ran ("Run again"). */
   previousId?: string;
+  /** The packet's own walk (DESIGN §4 `trace`): live depth only. */
+  trace?: Trace;
+}
+
+/** One capture point of the trace: where tcpdump listened and what it saw of the flow. */
+export interface TracePoint {
+  hop: HopId;
+  node?: string;
+  /** the interface as the probes named it (eth0, the host veth, cni0, flannel.1, the underlay) */
+  iface: string;
+  /** human: 'pod shop/frontend-1 eth0' | 'worker-2 flannel.1' */
+  label: string;
+  /** outer: the capture matched the flow inside the tunnel header on the underlay */
+  encapsulated?: boolean;
+  /** the flow's first packet was captured here; null: the capture could not run (see summary) */
+  seen: boolean | null;
+  /** an answer (SYN-ACK, RST, ICMP error, UDP reply) was captured here */
+  replySeen?: boolean;
+  /** packets of the flow captured here, both directions */
+  packets: number;
+  /** e.g. "SYN ×3, no SYN-ACK" */
+  summary: string;
+  /** tcpdump's own lines for the flow's packets (at most a few dozen) */
+  lines: string[];
+  /** the BPF filter and the full evidence (tcpdump argv, reproduce line, output) */
+  filter: string;
+  evidence: Evidence;
+}
+
+export interface Trace {
+  /** "10.244.1.5:41234 > 10.96.0.50:80/tcp" */
+  flow: string;
+  proto: 'tcp' | 'udp';
+  points: TracePoint[];
+  /** the last point (in path order) where the flow's first packet was captured; null: nowhere */
+  lastSeen: { hop: HopId; iface: string; node?: string; summary: string } | null;
+  /** the address the packet was really sent to after NAT ("10.244.2.5:8080"), read from the capture */
+  sentTo?: string;
+  /** one sentence: where the packet went and where it stopped */
+  summary: string;
+  /** the flow's conntrack entries per node (the NAT really applied) */
+  conntrack?: { node: string; entries: string[]; evidence: Evidence }[];
+  /** the end-to-end connect from the trace's own source port */
+  connect?: Evidence;
+  /** capture points that could not be placed, and why (a probe's output missing) */
+  missing?: string[];
 }
 
 export function isFinished(v: Verdict): boolean {

@@ -78,7 +78,7 @@ function captureArgv(a: ProbeArgs, probe: string): string[] {
   if (!/^[A-Za-z0-9_.@:-]{1,15}$/.test(iface)) throw new Error(`probe ${probe}: interface "${iface}" is not an interface name`);
   if (!/^[A-Za-z0-9 .:=()[\]+&|!-]{1,600}$/.test(filter)) throw new Error(`probe ${probe}: filter has characters a capture filter of ours never has`);
   const snap = a.size ?? 96;
-  return ['timeout', '-s', 'INT', String(CAPTURE_MAX_S), 'tcpdump', '-i', iface, '-nn', '-tt', '-e', '-xx', '-l', '-s', String(snap), '-c', String(CAPTURE_MAX_PACKETS), filter];
+  return ['timeout', '-s', 'INT', String(CAPTURE_MAX_S), 'tcpdump', '-i', iface, '--immediate-mode', '-nn', '-tt', '-e', '-xx', '-l', '-s', String(snap), '-c', String(CAPTURE_MAX_PACKETS), filter];
 }
 
 const defs: ProbeDef[] = [
@@ -141,7 +141,8 @@ const defs: ProbeDef[] = [
   { id: 'ss-listen', where: 'pod', title: 'TCP listening sockets in the pod', argv: () => ['ss', '-H', '-t', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
   // --- the packet's own walk (DESIGN §4 `trace`, lib/plan/trace.ts + server/diagnose/capture.ts) ---
   // A bounded capture of one flow at one interface: text mode (utf8-safe over pods/exec), -xx keeps the
-  // header bytes for the pcap, -s caps each packet to its headers, -c caps the count, `timeout -s INT`
+  // header bytes for the pcap, --immediate-mode hands each packet over at once (TPACKET_V3 would hold it in
+  // its ring up to the 1 s block timeout), -s caps each packet to its headers, -c caps the count, `timeout -s INT`
   // caps the time even when nobody closes the stream (the engine stops it as soon as the connect ends).
   { id: 'capture', where: 'pod', title: "the trace flow's packets on the pod's interface (tcpdump, headers only)", argv: (a) => captureArgv(a, 'capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 18, reproduce: podReproduce },
   { id: 'node-capture', where: 'node', title: "the trace flow's packets on one of the node's interfaces (tcpdump, headers only)", argv: (a) => captureArgv(a, 'node-capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 18, reproduce: nodeReproduce },

@@ -1,0 +1,197 @@
+// The packet's own walk (DESIGN §4 `trace`), planning half: which interfaces to capture on, with which
+// filter, in path order. Pure: the device names come from the probes' own output (the node's
+// `ip -j -d addr`, the pod's `ip -j addr`, the node's `ip -j route get`), never from a CNI's naming
+// convention — the host veth is the node link whose ifindex is the pod eth0's peer index (link_index),
+// whatever it is called (veth*, cali*, lxc*, eni*, or the lab's ns-name), the bridge is that veth's
+// master (none on calico/cilium/kindnet/vpc), the tunnel is the device the node routes the far pod
+// through when it is a vxlan (flannel.1, vxlan.calico, cilium_vxlan) and the underlay is the tunnel's
+// lower device or else the link holding the node's InternalIP.
+//
+// The filter keys on the source pod's address and the trace's OWN source port: kube-proxy's DNAT
+// rewrites the destination, never those two, so one filter follows the packet to whichever endpoint
+// the NAT really chose (a stale one included) and matches the answer coming back. On the underlay the
+// same test is made inside the VXLAN header (UDP payload offsets, IPv4 outer and inner without
+// options). A hairpin flow is masqueraded (its source becomes the node's), so it keys on the port alone.
+import type { HopId } from '../model';
+import type { IpLink } from '../parse/ipLink';
+import type { RouteGet } from '../parse/ipRouteGet';
+import type { PathPlan } from './index';
+import type { ClusterSnapshot } from './snapshot';
+
+export interface TraceFlow {
+  proto: 'tcp' | 'udp';
+  srcIP: string;
+  sport: number;
+  /** what the application dials (a Service VIP or a pod IP) */
+  dstIP: string;
+  dport: number;
+}
+
+export interface CapturePoint {
+  /** stable within one trace, e.g. "worker-1/flannel.1" or "pod shop/frontend-0/eth0" */
+  key: string;
+  hop: HopId;
+  where: 'pod' | 'node';
+  pod?: { namespace: string; name: string };
+  /** the node the interface is on (a pod point: the pod's node) */
+  node: string;
+  iface: string;
+  filter: string;
+  /** tcpdump -s: headers only (inner 96 bytes: Ethernet 14 + IP 20 + TCP with options 60; outer adds 50) */
+  snaplen: number;
+  encapsulated: boolean;
+  label: string;
+}
+
+/** What the probes saw that decides the points; any of it may be missing (then that point is left out, and said why). */
+export interface TraceFacts {
+  srcPodLinks?: IpLink[];
+  dstPodLinks?: IpLink[];
+  nodeLinks: ReadonlyMap<string, IpLink[]>;
+  /** `ip route get <dst pod>` on the source node and `ip route get <src pod>` on the destination node */
+  srcNodeRoute?: RouteGet;
+  dstNodeRoute?: RouteGet;
+  nodes: ClusterSnapshot['nodes'];
+}
+
+export function flowText(f: TraceFlow): string {
+  return `${f.srcIP}:${f.sport} > ${f.dstIP}:${f.dport}/${f.proto}`;
+}
+
+const hex32 = (ip: string) => `0x${ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('')}`;
+
+/** The BPF filter for the flow as it travels unencapsulated (pod eth0, veths, bridge, tunnel device, a routed underlay). */
+export function innerFilter(f: TraceFlow, opts: { hairpin?: boolean } = {}): string {
+  const host = opts.hairpin ? '' : ` and host ${f.srcIP}`;
+  // ICMP errors about the flow quote its header: bytes 28-29 of the ICMP message are the quoted source port.
+  return `(${f.proto}${host} and port ${f.sport}) or (icmp${host} and (icmp[0] = 3 or icmp[0] = 11) and icmp[28:2] = ${f.sport})`;
+}
+
+/**
+ * The filter for the flow inside VXLAN on the underlay: UDP to the tunnel port, and inside it (UDP 8 + VXLAN 8 +
+ * Ethernet 14 = offset 30 to the inner IPv4 header) the source pod address (inner src at 42 or dst at 46) with
+ * the flow's port (inner L4 ports at 50/52), or an ICMP error quoting it (inner proto at 39, quoted port at 78).
+ */
+export function outerFilter(f: TraceFlow, port: number, opts: { hairpin?: boolean } = {}): string {
+  const proto = f.proto === 'tcp' ? 6 : 17;
+  const a = hex32(f.srcIP);
+  const hostFwd = opts.hairpin ? '' : ` and udp[42:4] = ${a}`;
+  const hostRev = opts.hairpin ? '' : ` and udp[46:4] = ${a}`;
+  return `udp port ${port} and ((udp[39] = ${proto}${hostFwd} and udp[50:2] = ${f.sport}) or (udp[39] = ${proto}${hostRev} and udp[52:2] = ${f.sport}) or (udp[39] = 1${hostRev} and udp[78:2] = ${f.sport}))`;
+}
+
+function internalIP(nodes: TraceFacts['nodes'], node: string): string | undefined {
+  return nodes.find((n) => n.metadata?.name === node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+function eth0(links: IpLink[] | undefined): IpLink | undefined {
+  return links?.find((l) => l.ifname === 'eth0') ?? links?.find((l) => l.linkIndex !== undefined && l.ifname !== 'lo');
+}
+
+/**
+ * The capture points of the plan's path, in the order the packet meets them, and a sentence per point that
+ * could not be placed (a probe's output missing). Same-node: pod, veth, bridge, veth, pod. Cross-node: the
+ * source node's veth → bridge → tunnel (inner) → underlay (outer), then the destination node's underlay →
+ * tunnel → bridge → veth → pod. No destination pod (an address outside the cluster, no endpoint): as far as
+ * the source node's way out.
+ */
+export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: TraceFlow): { points: CapturePoint[]; missing: string[] } {
+  const points: CapturePoint[] = [];
+  const missing: string[] = [];
+  const hairpin = plan.hairpin;
+  const inner = innerFilter(flow, { hairpin });
+  const add = (p: Omit<CapturePoint, 'key' | 'filter' | 'snaplen' | 'encapsulated' | 'label'> & { port?: number }) => {
+    const key = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}/${p.iface}` : `${p.node}/${p.iface}`;
+    if (points.some((x) => x.key === key)) return;
+    const encapsulated = p.port !== undefined;
+    const { port, ...rest } = p;
+    points.push({
+      ...rest,
+      key,
+      filter: encapsulated ? outerFilter(flow, port!, { hairpin }) : inner,
+      snaplen: encapsulated ? 160 : 96,
+      encapsulated,
+      label: p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name} ${p.iface}` : `${p.node} ${p.iface}`,
+    });
+  };
+
+  const podSide = (which: 'src' | 'dst') => {
+    const end = which === 'src' ? plan.src : plan.dst!;
+    const links = which === 'src' ? facts.srcPodLinks : facts.dstPodLinks;
+    const e = eth0(links);
+    const podHop: HopId = which === 'src' ? 'src-pod' : 'dst-pod';
+    const pod = { namespace: end.namespace, name: end.name };
+    if (!e) {
+      missing.push(`${end.namespace}/${end.name}: no eth0 in the pod's ip addr output`);
+      return { pod: undefined, veth: undefined, bridge: undefined };
+    }
+    const nodeLinks = facts.nodeLinks.get(end.node);
+    const veth = e.linkIndex !== undefined ? nodeLinks?.find((l) => l.ifindex === e.linkIndex) : undefined;
+    if (!nodeLinks) missing.push(`node ${end.node}: its links were not read (node-link probe)`);
+    else if (!veth) missing.push(`node ${end.node}: no link with ifindex ${e.linkIndex ?? '?'} (the peer of ${end.namespace}/${end.name}'s eth0)`);
+    const bridge = veth?.master ? nodeLinks?.find((l) => l.ifname === veth.master && l.kind === 'bridge') : undefined;
+    return { pod: { where: 'pod' as const, pod, node: end.node, iface: e.ifname, hop: podHop }, veth, bridge };
+  };
+
+  const src = podSide('src');
+  if (src.pod) add(src.pod);
+  if (src.veth) add({ where: 'node', node: plan.src.node, iface: src.veth.ifname, hop: 'src-veth' });
+  if (src.bridge) add({ where: 'node', node: plan.src.node, iface: src.bridge.ifname, hop: 'src-node' });
+  if (hairpin) return { points, missing };
+
+  const tunnelPoints = (node: string, route: RouteGet | undefined, side: 'out' | 'in') => {
+    const links = facts.nodeLinks.get(node) ?? [];
+    const dev = route?.outcome === 'route' ? route.route.dev : undefined;
+    const routeLink = dev ? links.find((l) => l.ifname === dev) : undefined;
+    const tunnel = routeLink?.kind === 'vxlan' ? routeLink : links.find((l) => l.kind === 'vxlan');
+    const ip = internalIP(facts.nodes, node);
+    const underlay = (tunnel?.vxlan?.dev ? links.find((l) => l.ifname === tunnel.vxlan!.dev) : undefined) ?? links.find((l) => ip !== undefined && l.addresses.some((a) => a.local === ip));
+    const out: Parameters<typeof add>[0][] = [];
+    // A routing device that is neither the tunnel nor the underlay (cilium_host): the node's own hop.
+    if (routeLink && routeLink !== tunnel && routeLink !== underlay && routeLink.kind !== 'bridge') out.push({ where: 'node', node, iface: routeLink.ifname, hop: side === 'out' ? 'src-node' : 'dst-node' });
+    if (tunnel) {
+      const inPoint = { where: 'node' as const, node, iface: tunnel.ifname, hop: (side === 'out' ? 'overlay' : 'dst-node') as HopId };
+      const outPoint = underlay ? { where: 'node' as const, node, iface: underlay.ifname, hop: 'overlay' as HopId, port: tunnel.vxlan?.port ?? 8472 } : undefined;
+      if (side === 'out') out.push(inPoint, ...(outPoint ? [outPoint] : []));
+      else out.push(...(outPoint ? [outPoint] : []), inPoint);
+    } else if (underlay) out.push({ where: 'node', node, iface: underlay.ifname, hop: 'overlay' });
+    if (!tunnel && !underlay) missing.push(`node ${node}: neither a tunnel device nor the link holding its InternalIP ${ip ?? '(unknown)'} in its links`);
+    return out;
+  };
+
+  if (!plan.dst) {
+    for (const p of tunnelPoints(plan.src.node, facts.srcNodeRoute, 'out')) add(p);
+    return { points, missing };
+  }
+  if (!plan.sameNode) {
+    for (const p of tunnelPoints(plan.src.node, facts.srcNodeRoute, 'out')) add(p);
+    for (const p of tunnelPoints(plan.dst.node, facts.dstNodeRoute, 'in')) add(p);
+  }
+  const dst = podSide('dst');
+  if (dst.bridge) add({ where: 'node', node: plan.dst.node, iface: dst.bridge.ifname, hop: plan.sameNode ? 'src-node' : 'dst-node' });
+  if (dst.veth) add({ where: 'node', node: plan.dst.node, iface: dst.veth.ifname, hop: 'dst-veth' });
+  if (dst.pod) add(dst.pod);
+  return { points, missing };
+}
+
+/** A source port of the trace's own: outside Linux's default ephemeral range (32768-60999), so the kernel never hands it to another socket. */
+export function traceSourcePort(random: number): number {
+  return 20000 + Math.floor(random * 12000);
+}
+
+/**
+ * Points the flow could not cross because kube-proxy sent it to another endpoint than the one the path is
+ * drawn to (`sentToNode`: that endpoint's node, read from the capture's NATed address): with the endpoint
+ * on the source node, everything past the source node's bridge; on a third node, the drawn destination
+ * node's points. Their silence says nothing about the dataplane, so they are not judged seen or unseen.
+ */
+export function offPathPoints(points: CapturePoint[], plan: PathPlan, sentToIP: string | undefined, sentToNode: string | undefined): Set<string> {
+  const off = new Set<string>();
+  if (!plan.dst || !sentToIP || sentToIP === plan.dst.ip || !sentToNode) return off;
+  for (const p of points) {
+    const dstSide = p.node === plan.dst.node && p.node !== plan.src.node;
+    const pastSrcBridge = p.hop === 'overlay' || p.hop === 'dst-node' || p.hop === 'dst-veth' || p.hop === 'dst-pod';
+    if (sentToNode === plan.src.node ? pastSrcBridge : sentToNode !== plan.dst.node && (dstSide || p.hop === 'dst-veth' || p.hop === 'dst-pod')) off.add(p.key);
+  }
+  return off;
+}

@@ -1,0 +1,184 @@
+// The packet's own walk (DESIGN §4 `trace`), I/O half. After the hop probes have read the links and
+// routes, this picks a source port of the trace's own, starts a bounded tcpdump at every capture point
+// of the path at once (lib/plan/trace.ts chooses them), waits until each one says "listening on", runs
+// the end-to-end connect from that port (nc -p), stops every capture as soon as the connect has ended
+// (no fixed sleep), reads the flow's conntrack entries on each node of the path, and turns it all into
+// the Diagnosis's `trace` (lib/verdict/trace.ts). Every capture is a registry probe (lib/probes.ts:
+// capture / node-capture / trace-connect / conntrack-flow), run in the diagnosis's own footholds.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Evidence, Trace, TracePoint } from '../../lib/model';
+import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../../lib/plan';
+import { offPathPoints, planCapturePoints, traceSourcePort, type CapturePoint, type TraceFlow } from '../../lib/plan/trace';
+import { probeDef } from '../../lib/probes';
+import { parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
+import { parseRun } from '../../lib/verdict/read';
+import type { ProbeRun } from '../../lib/verdict';
+import { buildTrace, sentToOf, summarizeCapture } from '../../lib/verdict/trace';
+import { execInContainer, type ExecResult } from '../exec/exec';
+import { startExec, type StreamingExec } from '../exec/stream';
+
+type Where = { namespace: string; pod: string; container: string; target?: string };
+type Hold = { ok: true; value: Where } | { ok: false; reason: string };
+
+export interface TraceContext {
+  kc: KubeConfig;
+  plan: PathPlan;
+  runs: ReadonlyMap<string, ProbeRun>;
+  snap: ClusterSnapshot;
+  image: string;
+  /** the diagnosis's foothold for a pod or a node (made once, shared with the hop probes) */
+  hold: (p: Pick<PlannedProbe, 'where' | 'pod' | 'node'>) => Promise<Hold>;
+  signal?: AbortSignal;
+  /** for tests and benchmarks: a fixed source port */
+  sport?: number;
+}
+
+/** How long a capture may take to print "listening on" before the connect goes ahead without it. */
+const READY_MS = 3000;
+/** After the connect ends: time for the last packets (an answer crossing the far node) to reach every capture. */
+const SETTLE_MS = 60;
+
+function runOf(ctx: TraceContext, pred: (p: PlannedProbe) => boolean): ProbeRun | undefined {
+  for (const p of ctx.plan.probes) if (pred(p)) {
+    const r = ctx.runs.get(p.key);
+    if (r && !r.notRun) return r;
+  }
+  return undefined;
+}
+
+function linksOf(r: ProbeRun | undefined): IpLink[] | undefined {
+  if (!r) return undefined;
+  const x = parseRun(r, parseIpAddr);
+  return x.ok ? x.value.entries : undefined;
+}
+function routeOf(r: ProbeRun | undefined): RouteGet | undefined {
+  if (!r) return undefined;
+  const x = parseRun(r, parseIpRouteGet);
+  return x.ok ? x.value : undefined;
+}
+
+/** The flow the trace sends: the protocol of the target's Service port (UDP for a UDP Service), TCP otherwise. */
+export function traceFlow(plan: PathPlan, sport: number): TraceFlow | undefined {
+  if (!plan.dstIP || !plan.dstPort) return undefined;
+  const proto = (plan.service?.port as { protocol?: string } | undefined)?.protocol === 'UDP' ? 'udp' : 'tcp';
+  return { proto, srcIP: plan.src.ip, sport, dstIP: plan.dstIP, dport: plan.dstPort };
+}
+
+function evidenceFor(run: { argv: string[]; reproduce: string; probe: string; location: string } & ExecResult, finding: string): Evidence {
+  return {
+    probe: run.probe, where: run.location, command: run.argv, reproduce: run.reproduce, exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: run.durationMs,
+    ...(run.truncated ? { truncated: true } : {}), ...(run.timedOut ? { timedOut: true } : {}), finding,
+  };
+}
+
+/** The DNAT target from the flow's conntrack entries (lib/parse conntrack -L): the reply tuple's source when it is not what was dialled. */
+export function conntrackSentTo(text: string[], f: TraceFlow): string | undefined {
+  const r = parseConntrackList(text.join('\n'));
+  const e = r.ok ? r.value.find((x) => x.reply.src !== f.dstIP || x.reply.sport !== f.dport) : undefined;
+  return e ? `${e.reply.src}:${e.reply.sport}` : undefined;
+}
+
+/** Runs the trace. Resolves undefined when the path has no address/port to connect to; never rejects (a capture that cannot run is a point with seen: null). */
+export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
+  const { plan } = ctx;
+  const flow = traceFlow(plan, ctx.sport ?? traceSourcePort(Math.random()));
+  if (!flow) return undefined;
+  const nodes = [...new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])])];
+  const nodeLinks = new Map<string, IpLink[]>();
+  for (const n of nodes) {
+    const l = linksOf(runOf(ctx, (p) => p.probe === 'node-link' && p.node === n));
+    if (l) nodeLinks.set(n, l);
+  }
+  const podLinks = (ns: string, name: string) => linksOf(runOf(ctx, (p) => p.probe === 'addr' && p.pod?.namespace === ns && p.pod?.name === name));
+  const { points, missing } = planCapturePoints(plan, {
+    srcPodLinks: podLinks(plan.src.namespace, plan.src.name),
+    ...(plan.dst ? { dstPodLinks: podLinks(plan.dst.namespace, plan.dst.name) } : {}),
+    nodeLinks,
+    ...(plan.dst ? { srcNodeRoute: routeOf(runOf(ctx, (p) => p.probe === 'node-route-get' && p.node === plan.src.node && p.args.ip === plan.dst!.ip)) } : {}),
+    ...(plan.dst ? { dstNodeRoute: routeOf(runOf(ctx, (p) => p.probe === 'node-route-get' && p.node === plan.dst!.node && p.args.ip === plan.src.ip)) } : {}),
+    nodes: ctx.snap.nodes,
+  }, flow);
+
+  // 1. every capture at once; each waits for its "listening on" line
+  type Started = { point: CapturePoint; argv: string[]; reproduce: string; location: string; probe: string; exec?: StreamingExec; notRun?: string; ready?: boolean };
+  const started: Started[] = await Promise.all(points.map(async (point): Promise<Started> => {
+    const probe = point.where === 'pod' ? 'capture' : 'node-capture';
+    const def = probeDef(probe);
+    const argv = def.argv({ iface: point.iface, filter: point.filter, size: point.snaplen });
+    const location = point.where === 'pod' ? `pod ${point.pod!.namespace}/${point.pod!.name}` : `node ${point.node}`;
+    const h = await ctx.hold(point.where === 'pod' ? { where: 'pod', pod: point.pod! } : { where: 'node', node: point.node });
+    const reproduce = def.reproduce({ argv, image: ctx.image, ...(point.where === 'pod' ? { namespace: point.pod!.namespace, pod: point.pod!.name, ...(h.ok && h.value.target ? { targetContainer: h.value.target } : {}) } : { node: point.node }) });
+    const base = { point, argv, reproduce, location, probe };
+    if (!h.ok) return { ...base, notRun: h.reason };
+    try {
+      const exec = await startExec(ctx.kc, { namespace: h.value.namespace, pod: h.value.pod, container: h.value.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+      const ready = await exec.ready(/listening on /, READY_MS);
+      return { ...base, exec, ready };
+    } catch (e) {
+      return { ...base, notRun: `the capture could not start: ${(e as Error).message}` };
+    }
+  }));
+
+  // 2. the connect from the trace's own source port
+  const src = { namespace: plan.src.namespace, name: plan.src.name };
+  const cdef = probeDef('trace-connect');
+  const cargv = cdef.argv({ ip: flow.dstIP, port: flow.dport, sport: flow.sport, proto: flow.proto });
+  const ch = await ctx.hold({ where: 'pod', pod: src });
+  let connect: (ExecResult & { argv: string[]; reproduce: string; probe: string; location: string }) | undefined;
+  if (ch.ok && !ctx.signal?.aborted) {
+    const r = await execInContainer(ctx.kc, { namespace: ch.value.namespace, pod: ch.value.pod, container: ch.value.container, argv: cargv, timeoutMs: cdef.timeoutMs, maxBytes: cdef.maxBytes }).catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, durationMs: 0, timedOut: false, truncated: false }));
+    connect = { ...r, argv: cargv, probe: 'trace-connect', location: `pod ${src.namespace}/${src.name}`, reproduce: cdef.reproduce({ argv: cargv, image: ctx.image, namespace: src.namespace, pod: src.name, ...(ch.value.target ? { targetContainer: ch.value.target } : {}) }) };
+  }
+
+  // 3. stop every capture as soon as the connect is over; read conntrack meanwhile
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const conntrackP = Promise.all(nodes.map(async (node) => {
+    const def = probeDef('conntrack-flow');
+    const argv = def.argv({ proto: flow.proto, sport: flow.sport });
+    const h = await ctx.hold({ where: 'node', node });
+    if (!h.ok) return undefined;
+    const r = await execInContainer(ctx.kc, { namespace: h.value.namespace, pod: h.value.pod, container: h.value.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes }).catch(() => undefined);
+    if (!r) return undefined;
+    const entries = r.stdout.split('\n').filter((l) => /^(tcp|udp|icmp)\s/.test(l));
+    const run = { ...r, argv, probe: 'conntrack-flow', location: `node ${node}`, reproduce: def.reproduce({ argv, image: ctx.image, node }) };
+    return { node, entries, evidence: evidenceFor(run, entries.length ? `${entries.length} conntrack entr${entries.length === 1 ? 'y' : 'ies'} of the flow on ${node}` : `no conntrack entry of the flow on ${node}`) };
+  }));
+  const results = await Promise.all(started.map(async (s) => ({ s, r: s.exec ? await s.exec.stop() : undefined })));
+  const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);
+
+  // 4. what each point saw
+  const caps: { point: CapturePoint; cap?: TcpdumpCapture }[] = [];
+  const tracePoints: TracePoint[] = results.map(({ s, r }) => {
+    const common = { hop: s.point.hop, node: s.point.node, iface: s.point.iface, label: s.point.label, ...(s.point.encapsulated ? { encapsulated: true } : {}), filter: s.point.filter };
+    const run = { argv: s.argv, reproduce: s.reproduce, probe: s.probe, location: s.location };
+    if (!r) {
+      caps.push({ point: s.point });
+      const why = s.notRun ?? 'the capture did not start';
+      return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false }, `not captured: ${why}`) };
+    }
+    const parsed = parseTcpdump(r.stdout, { exitCode: r.exitCode, stderr: r.stderr });
+    if (!parsed.ok || !parsed.value.listening) {
+      caps.push({ point: s.point });
+      const why = !parsed.ok ? `tcpdump's output could not be read (line ${parsed.error.line}: expected ${parsed.error.expected})` : `tcpdump never said it was listening${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`;
+      return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
+    }
+    caps.push({ point: s.point, cap: parsed.value });
+    const sum = summarizeCapture(parsed.value, flow);
+    return { ...common, ...sum, evidence: evidenceFor({ ...run, ...r }, `${s.point.label}: ${sum.summary}`) };
+  });
+  // kube-proxy may pick another endpoint than the drawn one: the points only the drawn path crosses are then off this flow's path.
+  const sentTo = sentToOf(caps, flow) ?? conntrackSentTo(conntrack.flatMap((c) => c.entries), flow);
+  const sentIP = sentTo?.split(':')[0];
+  const sentPod = sentIP ? ctx.snap.pods.find((p) => p.status?.podIP === sentIP && !p.spec?.hostNetwork) : undefined;
+  const off = offPathPoints(points, plan, sentIP, sentPod?.spec?.nodeName);
+  for (const [i, p] of tracePoints.entries()) {
+    if (!off.has(points[i].key)) continue;
+    tracePoints[i] = { ...p, seen: null, summary: `not on this flow's path: kube-proxy sent it to ${sentTo} (${sentPod?.metadata?.namespace}/${sentPod?.metadata?.name} on ${sentPod?.spec?.nodeName})${p.packets ? `; ${p.summary}` : ''}` };
+  }
+  const connectText = connect ? `${connect.argv.join(' ')}: ${(connect.stderr || connect.stdout).trim().split('\n').pop() ?? ''} (exit ${connect.exitCode ?? 'none'})` : undefined;
+  const trace = buildTrace(flow, tracePoints, { ...(connectText ? { connectOutput: connectText } : {}), missing, ...(sentTo ? { sentTo } : {}) });
+  if (conntrack.length) trace.conntrack = conntrack;
+  if (connect) trace.connect = evidenceFor(connect, connectText ?? '');
+  if (missing.length) trace.missing = missing;
+  return trace;
+}

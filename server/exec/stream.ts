@@ -1,0 +1,105 @@
+// A command that runs WHILE something else happens (a capture around a connect): started through the
+// API's pods/exec like execInContainer (server/exec/exec.ts), but the caller watches stderr for a ready
+// line and stops it when it likes — by closing the exec stream (a kubelet, and the lab, then end the
+// command; the probe's own `timeout` bounds it whatever the runtime does). Output is capped in bytes;
+// stop() returns the same record as execInContainer (exit code null when we stopped it).
+import { Writable } from 'node:stream';
+import { Exec, type KubeConfig } from '@kubernetes/client-node';
+import { exitCodeOf, type ExecRequest, type ExecResult } from './exec';
+
+export interface StreamingExec {
+  /** resolves true once stderr or stdout matches `re`, false when the command ended or `timeoutMs` passed first */
+  ready(re: RegExp, timeoutMs: number): Promise<boolean>;
+  /** closes the stream (if still open) and returns what the command printed */
+  stop(): Promise<ExecResult>;
+}
+
+class Sink extends Writable {
+  chunks: Buffer[] = [];
+  size = 0;
+  truncated = false;
+  constructor(
+    private readonly cap: number,
+    private readonly onData: () => void,
+  ) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const room = this.cap - this.size;
+    if (b.length > room) this.truncated = true;
+    if (room > 0) {
+      this.chunks.push(b.subarray(0, room));
+      this.size += Math.min(room, b.length);
+    }
+    this.onData();
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Starts argv in the container. Rejects when the exec could not start (API refused, pod gone). */
+export async function startExec(kc: KubeConfig, req: ExecRequest): Promise<StreamingExec> {
+  const started = Date.now();
+  const watchers = new Set<() => void>();
+  const poke = () => {
+    for (const w of [...watchers]) w();
+  };
+  const out = new Sink(req.maxBytes, poke);
+  const err = new Sink(65536, poke);
+  let ended: { exitCode: number | null; errorText?: string } | undefined;
+  let timedOut = false;
+  const exec = new Exec(kc);
+  const ws = await exec.exec(req.namespace, req.pod, req.container, req.argv, out, err, null, false, (status) => {
+    const code = exitCodeOf(status);
+    ended = { exitCode: code, ...(status.status === 'Success' || code !== null ? {} : { errorText: status.message }) };
+    poke();
+  });
+  let closed = false;
+  ws.on('close', () => {
+    closed = true;
+    setTimeout(poke, 10);
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      ws.close();
+    } catch {
+      /* closed */
+    }
+  }, req.timeoutMs);
+  return {
+    ready(re, timeoutMs) {
+      return new Promise<boolean>((resolve) => {
+        const check = () => {
+          if (re.test(err.text()) || re.test(out.text())) return done(true);
+          if (ended || closed) return done(false);
+        };
+        const t = setTimeout(() => done(false), timeoutMs);
+        const done = (v: boolean) => {
+          clearTimeout(t);
+          watchers.delete(check);
+          resolve(v);
+        };
+        watchers.add(check);
+        check();
+      });
+    },
+    async stop() {
+      clearTimeout(timer);
+      if (!ended && !closed) {
+        try {
+          ws.close();
+        } catch {
+          /* closed */
+        }
+      }
+      // Frames already on the way drain into the sinks.
+      await new Promise((r) => setTimeout(r, 15));
+      const e = err.text() + (ended?.errorText ? `${err.text() ? '\n' : ''}${ended.errorText}` : '');
+      return { exitCode: ended?.exitCode ?? null, stdout: out.text(), stderr: e, durationMs: Date.now() - started, timedOut, truncated: out.truncated || err.truncated };
+    },
+  };
+}
