@@ -4,6 +4,7 @@ import { faultCatalogue, faultToSpec } from './faults';
 import { LabFileError } from './spec';
 import { labDir, labInstance, readState } from './state';
 import type { LabState } from './types';
+import { termBlock } from '../lib/text';
 
 export const LAB_USAGE = `usage:
   packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab (default topology: lab/default.yaml);
@@ -73,8 +74,9 @@ export function formatStatus(st: LabState): string {
 
 export async function labMain(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  const out = (s: string) => process.stdout.write(s);
-  const err = (s: string) => process.stderr.write(s);
+  // every line may carry lab-file or cluster text: one sanitizer (lib/text) for all of it
+  const out = (s: string) => process.stdout.write(termBlock(s, 4000));
+  const err = (s: string) => process.stderr.write(termBlock(s, 4000));
   try {
     switch (cmd) {
       case 'up': {

@@ -1,5 +1,6 @@
 // `packetwalk` CLI entry: main(argv) returns the exit code; the bin sets process.exitCode (DESIGN §2).
 // Each command family lives in its own module and is loaded only when used, so `lab` never pays for Next.js.
+import { termBlock, termText } from '../lib/text';
 
 export interface MainOptions {
   /** Invoked as `kubectl packetwalk …`: accept kubectl's own flags (-n, --kubeconfig, --context). */
@@ -43,11 +44,11 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        process.stderr.write(`packetwalk: unknown command "${cmd}"\n\n${USAGE}`);
+        process.stderr.write(`packetwalk: unknown command "${termText(cmd)}"\n\n${USAGE}`);
         return 2;
     }
   } catch (e) {
-    process.stderr.write(`packetwalk ${cmd}: ${(e as Error).message}\n`);
+    process.stderr.write(`packetwalk ${termText(cmd)}: ${termBlock((e as Error).message)}\n`);
     return 2;
   }
 }

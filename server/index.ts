@@ -13,7 +13,9 @@ import { RunManager, engineDiagnose, ID_RE, room, type DiagnoseFn } from './web/
 import { handleApi } from './web/api';
 import { COOKIE, presentedToken, tokenOk } from './web/auth';
 import { Gate, resolvesToLoopback } from './web/gate';
+import { termBlock } from '../lib/text';
 import { WallScheduler } from './wall/scheduler';
+import { MatrixWeb } from './matrix/web';
 
 export interface ServerOptions {
   host?: string;
@@ -48,7 +50,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const host = o.host ?? '127.0.0.1';
   const port = o.port ?? 3000;
   const token = o.token || undefined;
-  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const log = o.log ?? ((l: string) => process.stderr.write(`${termBlock(l, 4000)}\n`));
   const loopback = await resolvesToLoopback(host);
   if (!loopback && !token) {
     throw new Error(`--host ${host}: binding beyond loopback needs PACKETWALK_TOKEN (set it to a long random string; the page asks for ?token=…)`);
@@ -78,6 +80,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   });
   const runs = new RunManager({ store, io, diagnose, kubeconfig: o.kubeconfig, context: o.context });
   const wall = new WallScheduler({ store, catalog, io, diagnose, kubeconfig: o.kubeconfig, context: o.context, intervalMs: o.wallIntervalMs ?? 30_000 });
+  const matrices = new MatrixWeb({ store, io, kubeconfig: o.kubeconfig, context: o.context, intervalMs: o.wallIntervalMs ?? 30_000, log });
 
   io.use((socket, nextMw) => {
     const presented = (socket.handshake.auth as { token?: string } | undefined)?.token ?? presentedToken(socket.request).token;
@@ -92,6 +95,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       const snap = runs.snapshot(id);
       if (typeof ack === 'function') ack(snap ? ({ ...snap.diagnosis, seq: snap.seq } as typeof snap.diagnosis) : null);
     });
+    matrices.attach(socket);
     socket.on('wall:join', () => {
       void socket.join('wall');
       socket.emit('wall:update', { pins: wall.tiles() });
@@ -127,6 +131,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
             return;
           }
         }
+        if (await matrices.handle(req, res)) return;
         if (await handleApi(req, res, { store, runs, catalog, wall })) return;
         if (handle) return await handle(req, res);
         res.writeHead(404, { 'content-type': 'text/plain' });
@@ -168,6 +173,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       if (closed) return;
       closed = true;
       wall.stop();
+      matrices.stop();
       runs.abortAll();
       io.close();
       await new Promise<void>((r) => http.close(() => r()));

@@ -5,10 +5,12 @@ import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
 import { parseFlags, usageOf, type CommandSpec } from './args';
 import { LiveHops } from './progress';
+import { termText as t, termBlock } from '../../lib/text';
+import { lastSeenLine } from '../../lib/verdict/trace';
 
 export const DIAGNOSE_SPEC: CommandSpec = {
   command: 'packetwalk diagnose',
-  synopsis: '--from NS/POD --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE]',
+  synopsis: '--from NS/POD --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS]',
   flags: [
     { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace)' },
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
@@ -17,6 +19,7 @@ export const DIAGNOSE_SPEC: CommandSpec = {
     { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
     { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
     { name: 'image', value: 'IMAGE', help: 'debug image for probes (default nicolaka/netshoot)' },
+    { name: 'debug-namespace', value: 'NS', help: 'namespace for node debug pods (privileged, hostNetwork; default: the context\'s namespace,\nor $PACKETWALK_DEBUG_NAMESPACE)' },
     { name: 'help', short: 'h', help: 'this text' },
   ],
   footer: 'exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined\n',
@@ -32,6 +35,7 @@ interface Args {
   context?: string;
   namespace?: string;
   image?: string;
+  debugNamespace?: string;
   help: boolean;
 }
 
@@ -42,7 +46,7 @@ function parseDiagnoseArgs(argv: string[]): Args | string {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   return {
     from: str('from'), to: str('to'), namespace: str('namespace'), kubeconfig: str('kubeconfig'),
-    context: str('context'), image: str('image'), json: v.json === true, help: v.help === true,
+    context: str('context'), image: str('image'), debugNamespace: str('debug-namespace'), json: v.json === true, help: v.help === true,
   };
 }
 
@@ -53,23 +57,26 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   const c = (s: HopStatus, t: string) => (colour ? `${COLOURS[s]}${t}\x1b[0m` : t);
   const bold = (t: string) => (colour ? `\x1b[1m${t}\x1b[0m` : t);
   const lines: string[] = [];
-  lines.push(`${bold('packetwalk')} ${d.spec.from} → ${d.spec.to}  (context ${d.cluster}, ${d.depth} depth)`);
+  // every string below may come from the cluster: it goes through termText (lib/text) before any colour is added
+  lines.push(`${bold('packetwalk')} ${t(d.spec.from)} → ${t(d.spec.to)}  (context ${t(d.cluster)}, ${d.depth} depth)`);
   lines.push('');
-  const w = Math.max(...d.hops.map((h) => h.id.length));
+  const w = Math.max(...d.hops.map((h) => t(h.id).length));
   for (const h of d.hops as Hop[]) {
-    lines.push(`  ${c(h.status, MARK[h.status])}  ${h.id.padEnd(w)}  ${h.label}${h.node ? `  [${h.node}]` : ''}`);
-    lines.push(`        ${' '.repeat(w)}  ${h.summary}`);
+    lines.push(`  ${c(h.status, MARK[h.status])}  ${t(h.id).padEnd(w)}  ${t(h.label)}${h.node ? `  [${t(h.node)}]` : ''}`);
+    lines.push(`        ${' '.repeat(w)}  ${t(h.summary)}`);
   }
   lines.push('');
   const vcol: HopStatus = d.verdict === 'reachable' ? 'pass' : d.verdict === 'undetermined' ? 'skip' : d.verdict === 'degraded' ? 'warn' : 'fail';
-  lines.push(`verdict: ${c(vcol, bold(d.verdict.toUpperCase()))}${d.summary ? ` — ${d.summary}` : ''}`);
+  lines.push(`verdict: ${c(vcol, bold(t(d.verdict).toUpperCase()))}${d.summary ? ` — ${t(d.summary)}` : ''}`);
   if (d.firstFailure) {
-    lines.push(`first failure: ${d.firstFailure.cause} at ${d.firstFailure.hop}: ${d.firstFailure.reason}`);
-    if (d.firstFailure.nextStep) lines.push(`next step: ${d.firstFailure.nextStep}`);
+    lines.push(`first failure: ${t(d.firstFailure.cause)} at ${t(d.firstFailure.hop)}: ${t(d.firstFailure.reason)}`);
+    if (d.firstFailure.nextStep) lines.push(`next step: ${t(d.firstFailure.nextStep)}`);
     const ev = d.hops.find((h) => h.id === d.firstFailure!.hop)?.evidence.find((e) => e.reproduce && e.where !== 'api');
-    if (ev) lines.push(`reproduce: ${ev.reproduce}`);
+    if (ev) lines.push(`reproduce: ${t(ev.reproduce, 4000)}`);
   }
-  for (const x of d.warnings) lines.push(`${c('warn', 'warning')}: ${x.cause} at ${x.hop}: ${x.reason}`);
+  for (const x of d.warnings) lines.push(`${c('warn', 'warning')}: ${t(x.cause)} at ${t(x.hop)}: ${t(x.reason)}`);
+  // The packet's own walk (DESIGN §4 trace): where the flow's first packet was last captured.
+  if (d.trace) lines.push(t(lastSeenLine(d.trace)));
   return lines.join('\n') + '\n';
 }
 
@@ -105,10 +112,10 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
       from = `${ns}/${from}`;
     }
     // In a terminal the hops appear as they finish; --json and pipes print only the final result.
-    const live = !a.json && process.stdout.isTTY && !process.env.NO_COLOR ? new LiveHops({ write: (t) => process.stdout.write(t), columns: process.stdout.columns }) : null;
+    const live = !a.json && process.stdout.isTTY && !process.env.NO_COLOR ? new LiveHops({ write: (s) => process.stdout.write(s), columns: process.stdout.columns }, t) : null;
     let d: Diagnosis;
     try {
-      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(live ? { onEvent: live.onEvent } : {}) });
+      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}) });
     } finally {
       live?.stop();
     }
@@ -116,11 +123,11 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     return exitCodeFor(d);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`packetwalk diagnose: ${e.message}\n`);
+      process.stderr.write(`packetwalk diagnose: ${termBlock(e.message)}\n`);
       return 2;
     }
     if (e instanceof ClusterError) {
-      process.stderr.write(`packetwalk diagnose: ${e.message}\n  fix: ${e.fix}\n`);
+      process.stderr.write(`packetwalk diagnose: ${termBlock(e.message)}\n  fix: ${termBlock(e.fix)}\n`);
       return 2;
     }
     throw e;

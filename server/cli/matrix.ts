@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { MainOptions } from '../cli';
+import { termBlock } from '../../lib/text';
 
 export const MATRIX_USAGE = `usage: packetwalk matrix -n NS [-n NS2 ...] [--json] [--with-policy FILE] [--all-pods]
                         [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--concurrency N]
@@ -83,15 +84,15 @@ export async function matrixMain(argv: string[], opts: MainOptions = {}): Promis
       ...(withPolicy ? { withPolicy } : {}),
       allPods: !!a['all-pods'],
     });
-    process.stdout.write(a.json ? `${JSON.stringify(m, null, 2)}\n` : renderMatrixTable(m));
+    process.stdout.write(a.json ? `${JSON.stringify(m, null, 2)}\n` : termBlock(renderMatrixTable(m)));
     return exitCodeOf(m);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`packetwalk matrix: ${e.message}\n`);
+      process.stderr.write(`packetwalk matrix: ${termBlock(e.message)}\n`);
       return 2;
     }
     if (e instanceof ClusterError) {
-      process.stderr.write(`packetwalk matrix: ${e.message}\n  fix: ${e.fix}\n`);
+      process.stderr.write(`packetwalk matrix: ${termBlock(e.message)}\n  fix: ${termBlock(e.fix)}\n`);
       return 2;
     }
     throw e;

@@ -1,8 +1,11 @@
 // The incident evidence bundle (seed "Incident Evidence Bundles"): the diagnosis's evidence sorted into the
 // slices an on-call engineer attaches — route/neighbor, socket, DNS, NAT/conntrack, reachability — each
 // item with where it ran, its exit code and the line that reproduces it. Markdown; text from the cluster is
-// fenced, never interpreted.
+// never interpreted (issue 10): blocks are fenced with a fence longer than any backtick run inside, inline
+// text (names, reasons, summaries) has every Markdown/HTML-significant character backslash-escaped and its
+// newlines folded, and both pass through lib/text first so no control or bidi byte reaches a terminal `cat`.
 import type { Diagnosis, Evidence, Hop } from '../../lib/model';
+import { termBlock, termText } from '../../lib/text';
 import { CAUSES, WARNING_CAUSES, isCauseCode } from '../../lib/causes';
 
 export type Slice = 'route-neighbor' | 'socket' | 'dns' | 'nat-conntrack' | 'reachability' | 'objects';
@@ -30,18 +33,37 @@ export function sliceOf(e: Evidence): Slice {
 
 const MAX_OUT = 4000; // per item, so a bundle stays pasteable
 
-function fence(text: string): string {
-  const body = text.length > MAX_OUT ? `${text.slice(0, MAX_OUT)}\n… (${text.length - MAX_OUT} more bytes in the JSON download)` : text;
-  const ticks = body.includes('```') ? '~~~~' : '```';
+/** A fenced code block: the fence is one backtick longer than the longest backtick run in the text (at least 3). */
+export function fence(text: string): string {
+  const raw = text.length > MAX_OUT ? `${text.slice(0, MAX_OUT)}\n… (${text.length - MAX_OUT} more bytes in the JSON download)` : text;
+  const body = termBlock(raw, 4000);
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+  const ticks = '`'.repeat(Math.max(3, longest + 1));
   return `${ticks}\n${body.replace(/\s+$/, '')}\n${ticks}`;
+}
+
+/**
+ * Cluster text inline in Markdown (headings, list items, table cells): controls escaped (lib/text), newlines
+ * folded, and every character that could open markup, HTML, a link, emphasis or a table cell escaped with `\`.
+ */
+export function mdText(s: unknown): string {
+  return termText(s, 4000).replace(/[\\`*_{}[\]<>&|~#!]/g, '\\$&');
+}
+
+/** Cluster text as an inline code span: delimited by more backticks than any run inside, padded when it starts or ends with one. */
+export function codeSpan(s: unknown): string {
+  const t = termText(s, 4000);
+  const ticks = '`'.repeat(Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${t}${pad}${ticks}`;
 }
 
 function itemMd(hop: Hop, e: Evidence): string {
   const status = e.timedOut ? 'timed out' : e.exitCode === null ? 'no exit code' : `exit ${e.exitCode}`;
   const lines = [
-    `#### ${e.probe} — ${e.where} (hop \`${hop.id}\`, ${status}, ${e.durationMs} ms${e.truncated ? ', output truncated' : ''})`,
+    `#### ${mdText(e.probe)} — ${mdText(e.where)} (hop ${codeSpan(hop.id)}, ${status}, ${Number(e.durationMs)} ms${e.truncated ? ', output truncated' : ''})`,
     '',
-    e.finding ? `Finding: ${e.finding}` : '',
+    e.finding ? `Finding: ${mdText(e.finding)}` : '',
     '',
     'Reproduce:',
     fence(e.reproduce || e.command.join(' ')),
@@ -53,20 +75,20 @@ function itemMd(hop: Hop, e: Evidence): string {
 
 export function bundleMarkdown(d: Diagnosis, url?: string): string {
   const out: string[] = [];
-  out.push(`# packetwalk evidence bundle: ${d.spec.from} → ${d.spec.to}`, '');
-  out.push(`- diagnosis: \`${d.id}\`${url ? ` (${url})` : ''}`);
-  out.push(`- context: ${d.cluster || d.spec.context || '(default)'}; depth: ${d.depth}`);
-  out.push(`- started: ${d.createdAt}${d.finishedAt ? `; finished: ${d.finishedAt}` : ''}`);
-  out.push(`- verdict: **${d.verdict}**`);
+  out.push(`# packetwalk evidence bundle: ${mdText(d.spec.from)} → ${mdText(d.spec.to)}`, '');
+  out.push(`- diagnosis: ${codeSpan(d.id)}${url ? ` (${mdText(url)})` : ''}`);
+  out.push(`- context: ${mdText(d.cluster || d.spec.context || '(default)')}; depth: ${mdText(d.depth)}`);
+  out.push(`- started: ${mdText(d.createdAt)}${d.finishedAt ? `; finished: ${mdText(d.finishedAt)}` : ''}`);
+  out.push(`- verdict: **${mdText(d.verdict)}**`);
   if (d.firstFailure) {
     const title = isCauseCode(d.firstFailure.cause) ? CAUSES[d.firstFailure.cause].title : WARNING_CAUSES[d.firstFailure.cause].title;
-    out.push(`- first failure: hop \`${d.firstFailure.hop}\`, ${d.firstFailure.cause} (${title}): ${d.firstFailure.reason}`);
+    out.push(`- first failure: hop ${codeSpan(d.firstFailure.hop)}, ${mdText(d.firstFailure.cause)} (${mdText(title)}): ${mdText(d.firstFailure.reason)}`);
     const next = d.firstFailure.nextStep ?? (isCauseCode(d.firstFailure.cause) ? CAUSES[d.firstFailure.cause].nextStep : WARNING_CAUSES[d.firstFailure.cause].nextStep);
-    out.push(`- next step: ${next}`);
+    out.push(`- next step: ${mdText(next)}`);
   }
-  for (const w of d.warnings) out.push(`- warning: hop \`${w.hop}\`, ${w.cause}: ${w.reason}`);
+  for (const w of d.warnings) out.push(`- warning: hop ${codeSpan(w.hop)}, ${mdText(w.cause)}: ${mdText(w.reason)}`);
   out.push('', '## Hops', '', '| hop | status | cause | summary |', '|---|---|---|---|');
-  for (const h of d.hops) out.push(`| ${h.id} | ${h.status} | ${h.cause ?? ''} | ${h.summary.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+  for (const h of d.hops) out.push(`| ${mdText(h.id)} | ${mdText(h.status)} | ${mdText(h.cause ?? '')} | ${mdText(h.summary)} |`);
 
   const bySlice = new Map<Slice, string[]>();
   for (const h of d.hops) for (const e of h.evidence) {
