@@ -128,7 +128,7 @@ describe.skipIf(!isRoot())('lab up on the default topology', () => {
     st = r.state;
     expect(await httpGet(st, 'shop/frontend-0', 'backend', 80)).toMatch(/^backend-[01]\n$/);
     const netns = (await hostSnapshot(mine)).netns;
-    expect(netns.length).toBe(1 + 2 + st.pods.filter((p) => !p.hostNetwork).length); // nothing doubled
+    expect(netns.length).toBe(1 + 1 + 2 + st.pods.filter((p) => !p.hostNetwork).length); // underlay, outside, nodes, pods: nothing doubled
   });
 
   it('`lab down` leaves netns, host links, processes and /etc/netns as they were', async () => {
