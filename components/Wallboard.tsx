@@ -6,6 +6,7 @@ import type { PinState } from '../lib/wall';
 import { sinceText } from '../lib/wall';
 import { getSocket } from './socket';
 import { STATUS_LOOK, VERDICT_LOOK } from './statusStyles';
+import { MatrixWallTiles } from './MatrixWallTiles';
 
 function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: string): void }) {
   const cur = t.current;
@@ -151,6 +152,7 @@ export function Wallboard() {
           </a>
         </div>
       </header>
+      <MatrixWallTiles />
       {tiles && tiles.length === 0 ? (
         <div className="rounded-2xl border border-dashed border-slate-700 p-10 text-center text-xl text-slate-400" data-testid="wall-empty">
           No pinned paths yet. Open a diagnosis and press <span className="font-semibold text-slate-200">Pin to wall</span>; the server re-probes pinned paths on an interval.

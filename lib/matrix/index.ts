@@ -190,3 +190,14 @@ export function renderMatrixTable(m: Matrix): string {
     : `${s.cells} cells: ${s.observed} observed, ${s.agree} agree, ${s.disagree} disagree`);
   return `${lines.join('\n')}\n`;
 }
+
+/** How a cell looks, one word: what the page, the wall tile and the e2e spec key on. */
+export type CellState = 'pending' | 'open' | 'blocked' | 'disagree' | 'unjudged' | 'unobserved';
+
+/** The state of a cell; `running` says whether the run is still going (an empty cell is then pending). */
+export function cellState(c: MatrixCell, running: boolean): CellState {
+  if (c.observed === null) return c.detail || !running ? 'unobserved' : 'pending';
+  if (c.agree === false) return 'disagree';
+  if (c.agree === null) return 'unjudged';
+  return c.observed === 'open' ? 'open' : 'blocked';
+}

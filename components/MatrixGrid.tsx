@@ -1,0 +1,145 @@
+'use client';
+// The matrix grid (DESIGN §7): columns = targets, rows = source pods grouped under their workload. A cell
+// shows what one connect observed, coloured by whether the prediction agreed; hovering a cell explains it
+// ("predicted deny by shop/deny-all, observed open: policy not enforced"), clicking starts the walk for the
+// pair. A what-if overlay marks the cells a policy change would cut or open.
+import { memo, useMemo, useState } from 'react';
+import { cellKey, cellState, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
+
+export const CELL_LOOK: Record<CellState, { cls: string; mark: string; word: string }> = {
+  pending: { cls: 'bg-slate-200 animate-pulse dark:bg-slate-800', mark: '', word: 'probing' },
+  open: { cls: 'bg-emerald-500 text-emerald-950', mark: '✓', word: 'open, as predicted' },
+  blocked: { cls: 'bg-slate-400 text-slate-900 dark:bg-slate-600 dark:text-slate-100', mark: '×', word: 'blocked, as predicted' },
+  disagree: { cls: 'bg-red-500 text-white ring-2 ring-red-300 dark:ring-red-700', mark: '!', word: 'disagrees with the prediction' },
+  unjudged: { cls: 'bg-sky-300 text-sky-950 dark:bg-sky-800 dark:text-sky-50', mark: '~', word: 'not judged' },
+  unobserved: { cls: 'border border-dashed border-slate-400 text-slate-500', mark: '?', word: 'not observed' },
+};
+
+const CHANGE_LOOK: Record<Exclude<Change, null>, string> = {
+  cut: 'outline outline-[3px] outline-offset-[-3px] outline-fuchsia-600',
+  opened: 'outline outline-[3px] outline-offset-[-3px] outline-dashed outline-amber-400',
+};
+
+/** The sentence shown on hover: the explanation first, then the prediction's reason and what nc said. */
+export function cellText(c: MatrixCell, change?: Change, whatIfText?: string): string {
+  const head = c.explain ?? `predicted ${c.predicted}${c.policies.length ? ` by ${c.policies.join(', ')}` : ''}${c.observed ? `, observed ${c.observed}` : ''}`;
+  return [head, change && whatIfText ? whatIfText : '', c.reason, c.detail ?? ''].filter(Boolean).join('\n');
+}
+
+interface CellProps {
+  c: MatrixCell;
+  t: MatrixTarget;
+  running: boolean;
+  change?: Change;
+  whatIf?: string;
+  onHover(c: MatrixCell | null): void;
+  onOpen(c: MatrixCell, t: MatrixTarget): void;
+}
+
+const Cell = memo(function Cell({ c, t, running, change, whatIf, onHover, onOpen }: CellProps) {
+  const st = cellState(c, running);
+  const look = CELL_LOOK[st];
+  return (
+    <td className="p-0.5">
+      <button
+        type="button"
+        data-testid="matrix-cell"
+        data-from={c.from}
+        data-to={c.to}
+        data-observed={c.observed ?? (st === 'pending' ? 'pending' : 'none')}
+        data-predicted={c.predicted}
+        data-agree={c.agree === null ? '' : String(c.agree)}
+        data-change={change ?? ''}
+        title={cellText(c, change, whatIf)}
+        aria-label={`${c.from} to ${t.id}: ${look.word}`}
+        onMouseEnter={() => onHover(c)}
+        onFocus={() => onHover(c)}
+        onClick={() => onOpen(c, t)}
+        className={`flex h-8 w-10 items-center justify-center rounded text-sm font-bold transition-colors ${look.cls} ${change ? CHANGE_LOOK[change] : ''}`}
+      >
+        {change === 'cut' ? '✂' : change === 'opened' ? '↗' : look.mark}
+      </button>
+    </td>
+  );
+});
+
+export interface MatrixGridProps {
+  matrix: Matrix;
+  /** what-if overlay: cell key → the what-if's cell (predictedAfter, change, explain) */
+  overlay?: Map<string, MatrixCell>;
+  onOpen(c: MatrixCell, t: MatrixTarget): void;
+}
+
+export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
+  const [hover, setHover] = useState<MatrixCell | null>(null);
+  const running = matrix.status === 'running';
+  const cells = useMemo(() => new Map(matrix.cells.map((c) => [cellKey(c.from, c.to), c])), [matrix.cells]);
+  const rows = useMemo(
+    () => matrix.groups.map((g) => ({ g, pods: g.probed.filter((p) => matrix.sources.includes(p)) })).filter((r) => r.pods.length > 0),
+    [matrix.groups, matrix.sources],
+  );
+  const hoverTarget = hover ? matrix.targets.find((t) => t.id === hover.to) : undefined;
+  const hoverOverlay = hover ? overlay?.get(cellKey(hover.from, hover.to)) : undefined;
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900" data-testid="matrix-grid">
+        <table className="border-separate border-spacing-0 text-xs">
+          <thead>
+            <tr>
+              <th className="sticky left-0 bg-white p-1 text-left align-bottom text-slate-500 dark:bg-slate-900">source ↓ · target →</th>
+              {matrix.targets.map((t) => (
+                <th key={t.id} className="h-40 w-10 p-0 align-bottom" data-testid="matrix-target" data-target={t.id}>
+                  <div className="flex h-40 w-10 items-end justify-center">
+                    <span className="rotate-180 whitespace-nowrap pb-1 font-mono text-[11px] font-normal text-slate-600 [writing-mode:vertical-rl] dark:text-slate-300" title={t.id}>
+                      <span className={t.kind === 'svc' ? 'text-sky-600 dark:text-sky-400' : ''}>{t.kind === 'svc' ? '⇄ ' : '◉ '}</span>
+                      {t.kind === 'svc' ? `${t.name}.${t.namespace}:${t.port}` : `${t.namespace}/${t.name}:${t.port}`}
+                      {t.protocol !== 'TCP' ? `/${t.protocol.toLowerCase()}` : ''}
+                    </span>
+                  </div>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ g, pods }) => [
+              <tr key={`g:${g.id}`} data-testid="matrix-group" data-group={g.id}>
+                <th colSpan={matrix.targets.length + 1} className="sticky left-0 bg-white pb-0.5 pt-2 text-left text-[11px] font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900">
+                  {g.kind} {g.namespace}/{g.name}
+                  {g.pods.length > g.probed.length ? <span className="ml-2 font-normal normal-case text-slate-400">{g.pods.length} pods, {g.probed.length} probed</span> : null}
+                </th>
+              </tr>,
+              ...pods.map((src) => (
+                <tr key={src} data-testid="matrix-row" data-source={src}>
+                  <th className="sticky left-0 z-10 bg-white pr-3 text-left font-mono text-[12px] font-normal text-slate-700 dark:bg-slate-900 dark:text-slate-200">{src}</th>
+                  {matrix.targets.map((t) => {
+                    const c = cells.get(cellKey(src, t.id));
+                    if (!c) return <td key={t.id} />;
+                    const o = overlay?.get(cellKey(src, t.id));
+                    return <Cell key={t.id} c={c} t={t} running={running} change={o?.change ?? undefined} whatIf={o?.explain} onHover={setHover} onOpen={onOpen} />;
+                  })}
+                </tr>
+              )),
+            ])}
+          </tbody>
+        </table>
+      </div>
+      <div className="min-h-[4.5rem] rounded-xl border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900" data-testid="matrix-explain" aria-live="polite">
+        {hover ? (
+          <>
+            <div className="font-mono text-[13px]">
+              {hover.from} → {hover.to}
+              {hoverTarget ? <span className="ml-2 text-slate-500">({hoverTarget.ip}:{hoverTarget.port}/{hoverTarget.protocol.toLowerCase()})</span> : null}
+            </div>
+            <div className={`mt-1 font-semibold ${hover.agree === false ? 'text-red-600 dark:text-red-400' : ''}`}>{hover.explain ?? `predicted ${hover.predicted}${hover.policies.length ? ` by ${hover.policies.join(', ')}` : ''}${hover.observed ? `, observed ${hover.observed}` : ''}`}</div>
+            {hoverOverlay?.change ? <div className="mt-1 font-semibold text-fuchsia-700 dark:text-fuchsia-400">what-if: {hoverOverlay.explain}</div> : null}
+            <div className="mt-1 text-slate-600 dark:text-slate-400">{hover.reason}</div>
+            {hover.detail ? <div className="mt-1 font-mono text-xs text-slate-500">{hover.detail}</div> : null}
+            <div className="mt-1 text-xs text-slate-500">click the cell to walk this path hop by hop</div>
+          </>
+        ) : (
+          <span className="text-slate-500">Hover a cell for why; click it to walk the path.</span>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+'use client';
+// The wall's matrix tiles: one compact grid per pinned matrix (GET /api/matrix?pinned=1), one square per
+// cell, joined to the matrix's socket room so a square flips the moment the server's re-probe sees it change.
+import { useEffect, useState } from 'react';
+import { cellState, summarize, type Matrix } from '../lib/matrix';
+import { applyMatrixEvent, type MatrixCellEvent, type MatrixDoneEvent, type MatrixPlanEvent } from '../lib/matrix/events';
+import { getSocket } from './socket';
+import { CELL_LOOK } from './MatrixGrid';
+
+function Tile({ m }: { m: Matrix }) {
+  const s = summarize(m);
+  const running = m.status === 'running';
+  const cols = Math.max(1, m.targets.length);
+  const bad = s.disagree > 0;
+  return (
+    <li data-testid="wall-matrix-tile" data-matrix-id={m.id} data-disagree={s.disagree} className={`flex flex-col gap-3 rounded-2xl border-l-[10px] bg-slate-900 p-5 ${bad ? 'border-red-500' : 'border-emerald-500'}`}>
+      <div className="flex items-start justify-between gap-3">
+        <div>
+          <div className="font-mono text-2xl font-semibold text-slate-50">matrix {m.namespaces.join(', ')}</div>
+          <div className="text-sm text-slate-400">
+            {m.sources.length} sources × {m.targets.length} targets{m.context ? ` · context ${m.context}` : ''}
+          </div>
+        </div>
+        <div className={`text-3xl font-black ${bad ? 'text-red-400' : running ? 'text-sky-300' : 'text-emerald-400'}`}>{bad ? `${s.disagree} disagree` : running ? 'Probing…' : 'All agree'}</div>
+      </div>
+      <div className="grid gap-[3px]" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1.25rem))` }} aria-label="cells">
+        {m.sources.flatMap((src) =>
+          m.targets.map((t) => {
+            const c = m.cells.find((x) => x.from === src && x.to === t.id);
+            const st = c ? cellState(c, running) : 'unobserved';
+            return <span key={`${src}→${t.id}`} data-from={src} data-to={t.id} data-state={st} title={`${src} → ${t.id}: ${c?.explain ?? CELL_LOOK[st].word}`} className={`h-5 rounded-sm ${CELL_LOOK[st].cls}`} />;
+          }),
+        )}
+      </div>
+      <a className="text-sm text-sky-300 underline" href={`/matrix?id=${m.id}`}>
+        open the matrix
+      </a>
+    </li>
+  );
+}
+
+export function MatrixWallTiles() {
+  const [tiles, setTiles] = useState<Matrix[]>([]);
+  useEffect(() => {
+    let alive = true;
+    const s = getSocket();
+    const fold = (ev: Parameters<typeof applyMatrixEvent>[1]) => setTiles((cur) => cur.map((m) => (m.id === ev.payload.id ? (applyMatrixEvent(m, ev) ?? m) : m)));
+    const onPlan = (e: MatrixPlanEvent) => fold({ type: 'matrix:plan', payload: e });
+    const onCell = (e: MatrixCellEvent) => fold({ type: 'matrix:cell', payload: e });
+    const onDone = (e: MatrixDoneEvent) => fold({ type: 'matrix:done', payload: e });
+    const load = () =>
+      fetch('/api/matrix?pinned=1')
+        .then((r) => (r.ok ? (r.json() as Promise<{ matrices: Matrix[] }>) : null))
+        .then((b) => {
+          if (!alive || !b) return;
+          setTiles(b.matrices);
+          for (const m of b.matrices) if (m.id) s.emit('matrix:join', m.id);
+        })
+        .catch(() => undefined);
+    s.on('matrix:plan', onPlan);
+    s.on('matrix:cell', onCell);
+    s.on('matrix:done', onDone);
+    s.on('connect', load);
+    void load();
+    return () => {
+      alive = false;
+      s.off('matrix:plan', onPlan);
+      s.off('matrix:cell', onCell);
+      s.off('matrix:done', onDone);
+      s.off('connect', load);
+    };
+  }, []);
+  if (tiles.length === 0) return null;
+  return (
+    <ul className="mb-4 grid gap-4 xl:grid-cols-2" data-testid="wall-matrices">
+      {tiles.map((m) => (
+        <Tile key={m.id} m={m} />
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,196 @@
+// The matrix for `serve` (DESIGN §7): HTTP routes, socket.io rooms `m:<id>`, the SQLite copy, and the
+// re-probing of matrices pinned to the wall (each re-run reuses the matrix's id, so the wall tile and an open
+// page flip cell by cell). Routes:
+//   POST   /api/matrix              {namespaces: string[], context?, allPods?} → 201 {id, url}
+//   GET    /api/matrix/<id>         → the Matrix (as far as it got)
+//   GET    /api/matrix?pinned=1     → {matrices: Matrix[]} (the wall's tiles)
+//   POST   /api/matrix/whatif       {namespaces, context?, allPods?, policy: "YAML text"} → the predicted Matrix
+//                                   with predictedAfter/change (never probes, never stored)
+//   POST   /api/matrix/<id>/pin  ·  DELETE /api/matrix/<id>/pin
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as IoServer, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/events';
+import { applyMatrixEvent, type MatrixEvent } from '../../lib/matrix/events';
+import type { Matrix } from '../../lib/matrix/types';
+import { ClusterError, UsageError } from '../cluster/errors';
+import type { Store } from '../store';
+import { MatrixStore } from './store';
+
+type Io = IoServer<ClientToServerEvents, ServerToClientEvents>;
+const MAX_BODY = 256 * 1024;
+const ID_RE = /^m-[a-z0-9]{6,32}$/;
+
+export interface MatrixWebOptions {
+  store: Store;
+  io?: Io;
+  kubeconfig?: string;
+  context?: string;
+  /** re-probe pinned matrices this often (default 30 s; 0 = never) */
+  intervalMs?: number;
+  log?: (line: string) => void;
+}
+
+interface StartSpec {
+  namespaces: string[];
+  context?: string;
+  allPods?: boolean;
+}
+
+export class MatrixWeb {
+  readonly db: MatrixStore;
+  private live = new Map<string, { matrix: Matrix; spec: StartSpec; abort: AbortController }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: MatrixWebOptions) {
+    this.db = new MatrixStore(o.store.db);
+    this.db.markInterrupted();
+    // at least 5 s apart: a matrix is many connects, and the wall may ask for a faster cycle than that
+    const every = o.intervalMs === 0 ? 0 : Math.max(5_000, o.intervalMs ?? 30_000);
+    if (every > 0) {
+      this.timer = setInterval(() => this.rerunPinned(), every);
+      this.timer.unref();
+    }
+  }
+
+  snapshot(id: string): Matrix | null {
+    return this.live.get(id)?.matrix ?? this.db.get(id);
+  }
+
+  /** Starts a run and resolves once the grid is planned (or rejects with UsageError/ClusterError before that). */
+  async start(spec: StartSpec, id?: string): Promise<Matrix> {
+    const { runMatrix, newMatrixId, checkMatrixInput } = await import('./index');
+    const namespaces = checkMatrixInput(spec.namespaces, spec.context);
+    const mid = id ?? newMatrixId();
+    const abort = new AbortController();
+    let planned: (m: Matrix) => void = () => {};
+    const plan = new Promise<Matrix>((r) => (planned = r));
+    const previous = id ? this.db.get(id) : null;
+    const onEvent = (ev: MatrixEvent) => {
+      if (ev.type === 'matrix:plan' && previous) {
+        // a re-run keeps showing the last observations until each new one arrives, so only changes flip
+        const before = new Map(previous.cells.map((c) => [`${c.from}→${c.to}`, c]));
+        ev = { type: 'matrix:plan', payload: { ...ev.payload, matrix: { ...ev.payload.matrix, cells: ev.payload.matrix.cells.map((c) => before.get(`${c.from}→${c.to}`) ?? c) } } };
+      }
+      const cur = this.live.get(mid);
+      const next = applyMatrixEvent(cur?.matrix ?? null, ev);
+      if (next) {
+        this.live.set(mid, { matrix: next, spec, abort });
+        if (ev.type !== 'matrix:cell') this.db.save(next);
+      }
+      this.o.io?.to(`m:${mid}`).emit(ev.type, ev.payload as never);
+      if (ev.type === 'matrix:plan') planned(ev.payload.matrix);
+    };
+    const run = runMatrix({ namespaces, ...(spec.context ?? this.o.context ? { context: spec.context ?? this.o.context } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}), allPods: !!spec.allPods, id: mid, onEvent, signal: abort.signal });
+    const done = run.then(
+      (m) => {
+        this.db.save(m);
+        this.live.delete(mid);
+        return m;
+      },
+      (e: unknown) => {
+        const cur = this.live.get(mid);
+        this.live.delete(mid);
+        if (cur) {
+          const m = { ...cur.matrix, status: 'done' as const, notes: [...cur.matrix.notes, `stopped: ${(e as Error).message}`] };
+          this.db.save(m);
+          this.o.io?.to(`m:${mid}`).emit('matrix:done', { id: mid, matrix: m, exitCode: 2, error: (e as Error).message });
+        }
+        throw e;
+      },
+    );
+    // an input or cluster error before the plan reaches the caller; later ones end the run (logged)
+    return Promise.race([plan, done]).finally(() => done.catch((e: unknown) => this.o.log?.(`matrix ${mid}: ${(e as Error).message}`)));
+  }
+
+  private rerunPinned(): void {
+    for (const m of this.db.pinned()) {
+      if (!m.id || this.live.has(m.id)) continue;
+      this.start({ namespaces: m.namespaces, ...(m.context ? { context: m.context } : {}), allPods: m.allPods }, m.id).catch(() => undefined);
+    }
+  }
+
+  attach(socket: Socket<ClientToServerEvents, ServerToClientEvents>): void {
+    socket.on('matrix:join', (id, ack) => {
+      if (typeof id !== 'string' || !ID_RE.test(id)) return typeof ack === 'function' ? ack(null) : undefined;
+      void socket.join(`m:${id}`);
+      if (typeof ack === 'function') ack(this.snapshot(id));
+    });
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const l of this.live.values()) l.abort.abort();
+  }
+
+  /** Handles /api/matrix…; false for any other path. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+    if (path !== '/api/matrix' && !path.startsWith('/api/matrix/')) return false;
+    const method = req.method ?? 'GET';
+    try {
+      if (path === '/api/matrix' && method === 'GET') {
+        if (url.searchParams.get('pinned') !== null) return send(res, 200, { matrices: this.db.pinned().map((m) => this.snapshot(m.id!) ?? m) });
+        return send(res, 400, { error: 'GET /api/matrix/<id>, or /api/matrix?pinned=1 for the wall', field: 'id' });
+      }
+      if (path === '/api/matrix' && method === 'POST') {
+        const b = await readJson(req);
+        const m = await this.start({ namespaces: b.namespaces as string[], ...(typeof b.context === 'string' && b.context ? { context: b.context } : {}), allPods: b.allPods === true });
+        return send(res, 201, { id: m.id, url: `http://${req.headers.host ?? 'localhost'}/matrix?id=${m.id}` }, { location: `/matrix?id=${m.id}` });
+      }
+      if (path === '/api/matrix/whatif' && method === 'POST') {
+        const b = await readJson(req);
+        if (typeof b.policy !== 'string' || !b.policy.trim()) throw new UsageError('policy: send the NetworkPolicy YAML as a string ("policy": "apiVersion: networking.k8s.io/v1 …")', 'policy');
+        const { runMatrix, checkMatrixInput } = await import('./index');
+        const namespaces = checkMatrixInput(b.namespaces, b.context);
+        const withPolicy = (await import('./policyFile')).parsePolicyText(b.policy, namespaces[0], 'policy');
+        const ctx = typeof b.context === 'string' && b.context ? b.context : this.o.context;
+        const m = await runMatrix({ namespaces, withPolicy, allPods: b.allPods === true, ...(ctx ? { context: ctx } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}) });
+        return send(res, 200, m);
+      }
+      const pm = /^\/api\/matrix\/([^/]+)(\/pin)?$/.exec(path);
+      if (pm) {
+        const id = decodeURIComponent(pm[1]);
+        if (!ID_RE.test(id)) return send(res, 400, { error: 'id: not a matrix id (m- and hex digits)', field: 'id' });
+        if (!pm[2] && method === 'GET') {
+          const m = this.snapshot(id);
+          return m ? send(res, 200, m) : send(res, 404, { error: `matrix ${id} not found; it may have been made on another server` });
+        }
+        if (pm[2] && (method === 'POST' || method === 'DELETE')) {
+          if (!this.db.setPinned(id, method === 'POST')) return send(res, 404, { error: `matrix ${id} not found` });
+          return send(res, 200, { ok: true, pinned: method === 'POST' });
+        }
+      }
+      return send(res, 404, { error: `no API route ${method} ${path}` });
+    } catch (e) {
+      if (e instanceof UsageError) return send(res, 400, { error: e.message, field: e.field ?? null });
+      if (e instanceof ClusterError) return send(res, 502, { error: e.message, fix: e.fix });
+      return send(res, 500, { error: `internal error: ${(e as Error)?.message ?? String(e)}` });
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += (c as Buffer).length;
+    if (n > MAX_BODY) throw new UsageError(`body: larger than ${MAX_BODY} bytes`, 'body');
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let v: unknown;
+  try {
+    v = text.trim() ? JSON.parse(text) : {};
+  } catch {
+    throw new UsageError('body: not valid JSON; send {"namespaces": ["NS"]}', 'body');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('body: send a JSON object {"namespaces": ["NS"]}', 'body');
+  return v as Record<string, unknown>;
+}
