@@ -10,6 +10,7 @@ import { HopPanel } from './HopPanel';
 import { VerdictBanner } from './VerdictBanner';
 import { CopyButton } from './CopyButton';
 import { STATUS_LOOK } from './statusStyles';
+import { ClusterText } from './ClusterText';
 
 export function DiagnosisView({ id }: { id: string }) {
   const live = useLiveDiagnosis(id);
@@ -75,11 +76,11 @@ export function DiagnosisView({ id }: { id: string }) {
       <header className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <div className="text-xs uppercase tracking-wide text-slate-500">
-            context {d.cluster || d.spec.context || 'default'} · {new Date(d.createdAt).toLocaleString()}
+            context <ClusterText value={d.cluster || d.spec.context || 'default'} /> · {new Date(d.createdAt).toLocaleString()}
             {!live.connected && d.verdict === 'running' ? <span className="ml-2 text-amber-600">reconnecting…</span> : null}
           </div>
           <h1 className="font-mono text-xl font-semibold" data-testid="spec">
-            {d.spec.from} <span className="text-slate-400">→</span> {d.spec.to}
+            <ClusterText value={d.spec.from} /> <span className="text-slate-400">→</span> <ClusterText value={d.spec.to} />
           </h1>
         </div>
         <div className="flex flex-wrap gap-2">

@@ -26,7 +26,7 @@ export function EvidenceView({ e }: { e: Evidence }) {
         </div>
       ) : null}
       <div className="mt-2 flex items-start gap-2">
-        <code className="block flex-1 overflow-x-auto whitespace-pre rounded bg-slate-100 px-2 py-1 font-mono text-xs dark:bg-slate-800" data-testid="reproduce">
+        <code className="cluster-text block flex-1 overflow-x-auto whitespace-pre-wrap rounded bg-slate-100 px-2 py-1 font-mono text-xs dark:bg-slate-800" data-testid="reproduce">
           {e.reproduce}
         </code>
         <CopyButton text={e.reproduce} label="Copy reproduce line" />

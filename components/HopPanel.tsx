@@ -4,6 +4,7 @@ import type { Hop } from '../lib/model';
 import { CAUSES, WARNING_CAUSES, isCauseCode, isWarningCause } from '../lib/causes';
 import { STATUS_LOOK } from './statusStyles';
 import { EvidenceView } from './EvidenceView';
+import { ClusterText } from './ClusterText';
 
 export function HopPanel({ hop, onClose }: { hop: Hop; onClose(): void }) {
   const look = STATUS_LOOK[hop.status];
@@ -17,7 +18,7 @@ export function HopPanel({ hop, onClose }: { hop: Hop; onClose(): void }) {
             {hop.id} · {hop.kind}
             {hop.node ? ` · node ${hop.node}` : ''}
           </div>
-          <h2 className="text-lg font-semibold leading-tight">{hop.label}</h2>
+          <h2 className="text-lg font-semibold leading-tight"><ClusterText value={hop.label} /></h2>
         </div>
         <button type="button" onClick={onClose} className="rounded px-2 text-lg leading-none text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Close hop panel">
           ×
@@ -25,7 +26,7 @@ export function HopPanel({ hop, onClose }: { hop: Hop; onClose(): void }) {
       </div>
       <div className={`rounded-lg border-2 px-3 py-2 text-sm ${look.box}`}>
         <span className="font-semibold">{look.word}</span>
-        {hop.summary ? <> — {hop.summary}</> : null}
+        {hop.summary ? <> — <ClusterText value={hop.summary} max={2000} /></> : null}
       </div>
       {cause ? (
         <div className="text-sm">

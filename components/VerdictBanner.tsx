@@ -4,6 +4,7 @@
 import type { Diagnosis } from '../lib/model';
 import { CAUSES, WARNING_CAUSES, isCauseCode, nextStepFor } from '../lib/causes';
 import { VERDICT_LOOK } from './statusStyles';
+import { ClusterText } from './ClusterText';
 
 function causeTitle(c: string): string {
   return isCauseCode(c) ? CAUSES[c].title : c in WARNING_CAUSES ? WARNING_CAUSES[c as keyof typeof WARNING_CAUSES].title : c;
@@ -34,7 +35,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
       {ff ? (
         <div className="mt-1">
           <p className="text-base" data-testid="first-failure">
-            <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: {ff.reason}
+            <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: <ClusterText value={ff.reason} max={2000} />
           </p>
           <p className="mt-1 text-sm">
             <span className="font-semibold">Next step: </span>
@@ -42,7 +43,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
           </p>
         </div>
       ) : d.summary ? (
-        <p className="mt-1 text-base">{d.summary}</p>
+        <p className="mt-1 text-base"><ClusterText value={d.summary} max={2000} /></p>
       ) : d.verdict === 'reachable' ? (
         <p className="mt-1 text-base">Every hop on the path passed.</p>
       ) : null}
@@ -51,7 +52,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
           {d.warnings.map((w, i) => (
             <li key={`${w.hop}-${w.cause}-${i}`}>
               <span aria-hidden>⚠ </span>
-              <span className="font-semibold">{causeTitle(w.cause)}</span> ({w.hop}): {w.reason}
+              <span className="font-semibold">{causeTitle(w.cause)}</span> ({w.hop}): <ClusterText value={w.reason} max={2000} />
             </li>
           ))}
         </ul>

@@ -1,0 +1,35 @@
+// The page's side of cluster text (issue 10): ClusterText isolates bidi, wraps anywhere, cuts with … and keeps
+// the whole value in the title; React escapes markup. Rendered with react-dom/server, the markup a browser gets.
+import { describe, expect, it } from 'vitest';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { readFileSync } from 'node:fs';
+import { ClusterText } from './ClusterText';
+import { truncateText } from './clusterTextCut';
+
+describe('ClusterText', () => {
+  it('cuts long values with … and puts the whole value in the title', () => {
+    const long = `pod-${'x'.repeat(10_000)}`;
+    const html = renderToStaticMarkup(createElement(ClusterText, { value: long }));
+    expect(html).toMatch(/^<span class="cluster-text " title="pod-x{10000}" data-truncated="true">pod-x{155}…<\/span>$/);
+  });
+  it('short values are shown whole, without a title', () => {
+    expect(renderToStaticMarkup(createElement(ClusterText, { value: 'shop/frontend-0' }))).toBe('<span class="cluster-text ">shop/frontend-0</span>');
+  });
+  it('markup and bidi controls stay text inside an isolating span', () => {
+    const html = renderToStaticMarkup(createElement(ClusterText, { value: '<img src=x onerror=alert(1)>\u202Egnp.exe' }));
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html.startsWith('<span class="cluster-text')).toBe(true);
+  });
+  it('cuts by code points, never inside a surrogate pair', () => {
+    expect(truncateText('😀'.repeat(10), 4)).toEqual({ text: '😀😀😀…', cut: true });
+    expect(truncateText('abc', 3)).toEqual({ text: 'abc', cut: false });
+  });
+  it('the stylesheet isolates and wraps cluster text and preformatted output', () => {
+    const css = readFileSync(new URL('../app/globals.css', import.meta.url), 'utf8');
+    expect(css).toMatch(/\.cluster-text\s*{[^}]*unicode-bidi:\s*isolate;[^}]*overflow-wrap:\s*anywhere;/);
+    expect(css).toMatch(/\bpre\s*{[^}]*white-space:\s*pre-wrap;[^}]*overflow-wrap:\s*anywhere;/);
+    expect(css).toMatch(/\bbody\s*{\s*overflow-wrap:\s*anywhere;/);
+  });
+});
