@@ -15,3 +15,4 @@ export { parseIpvsadm } from '../parse/ipvsadm';
 export type { IpvsTable, IpvsVirtualService, IpvsRealServer } from '../parse/ipvsadm';
 export * from './dns';
 export * from './proxyMode';
+export * from './family';

@@ -62,7 +62,11 @@ export interface ModeDetection {
 
 export function detectProxyMode(cm: ConfigMap | null | undefined, dumps: NodeDumps): ModeDetection {
   const configured = proxyModeFromConfigMap(cm);
-  const iptables = dumps.iptablesSave ? (findTable(dumps.iptablesSave, 'nat')?.chains.has('KUBE-SERVICES') ?? false) : null;
+  // iptables-nft nodes: kube-proxy's iptables rules also show in `nft list ruleset` as `table ip nat` with
+  // chain KUBE-SERVICES (written by iptables-nft, outside any `table ip kube-proxy`): iptables mode, not nftables.
+  const viaNft = dumps.nft ? Boolean(findNftTable(dumps.nft, 'ip', 'nat')?.chains.has('KUBE-SERVICES')) : null;
+  const viaSave = dumps.iptablesSave ? (findTable(dumps.iptablesSave, 'nat')?.chains.has('KUBE-SERVICES') ?? false) : null;
+  const iptables = viaSave === null && viaNft === null ? null : !!(viaSave || viaNft);
   const nftables = dumps.nft ? Boolean(findNftTable(dumps.nft, 'ip', 'kube-proxy') ?? findNftTable(dumps.nft, 'ip6', 'kube-proxy')) : null;
   const ipvs = dumps.ipvs ? dumps.ipvs.services.length > 0 : null;
   const seen = { iptables, nftables, ipvs };

@@ -10,6 +10,8 @@ export interface VxlanInfo {
   local?: string; // source VTEP address
   dev?: string; // underlay device ("link" in ip's JSON)
   learning?: boolean;
+  /** `external` (collect-metadata, e.g. cilium_vxlan): the VNI and remote come per packet, no FDB entries */
+  external?: boolean;
 }
 
 export interface BridgePortInfo {
@@ -92,6 +94,7 @@ function readLinkinfo(link: IpLink, info: Record<string, unknown>, r: FieldReade
     if (local !== undefined) vx.local = local;
     if (dev !== undefined) vx.dev = dev;
     if (learning !== undefined) vx.learning = learning;
+    if (d.optBool('external') === true) vx.external = true;
     link.vxlan = vx;
     r.problem ??= d.problem;
   }

@@ -1,6 +1,11 @@
 // The node hops: each node's route toward the other pod, its own firewall, and its conntrack table.
-import { parseConntrackStats, parseIpRouteGet, parseSysctl, sysctlNumber } from '../parse';
-import { finding, observe, one, onNode, problem, read, REFUSED_ROUTE, routeText, tunnelOf, warn, type Ctx } from './context';
+import { parseConntrackStats, parseIpRouteGet, parsePing, parseSysctl, sysctlNumber } from '../parse';
+import { tunnelText } from '../kube';
+import { pingOutcome } from './read';
+import { familyOn, isRouted } from './family';
+import { finding, internalIP, links, observe, one, onNode, problem, read, REFUSED_ROUTE, routeText, tunnelOf, warn, type Ctx } from './context';
+import { nodeRules } from './dumps';
+import { droppingRule } from './firewall';
 
 // ------------------------------------------------------------------ nodes, routes, firewall ----
 
@@ -23,42 +28,67 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
   finding(c, rg, s);
   observe(c, hop, s);
   if (!towardNode || towardNode === node) return;
-  const viaTunnel = tunnel && r.dev === tunnel.ifname;
+  const fam = familyOn(c, node);
+  const nodeLinks = links(c, one(c.plan, c.runs, onNode(node, 'node-link'))) ?? [];
+  const tunDev = fam.tunnel && fam.tunnel.kind !== 'none' ? fam.tunnel.device : tunnel?.ifname;
+  const viaTunnel = !!tunDev && r.dev === tunDev;
   const viaPeer = r.gateway !== undefined && peerIPs.includes(r.gateway);
-  if (!viaTunnel && !viaPeer) {
-    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'} (the default route), not through ${tunnel ? tunnel.ifname : `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode]);
+  // Cilium routes remote pod CIDRs to its own cilium_host and encapsulates behind it (eBPF, or here policy
+  // routing / encap routes): a route via cilium_host is the family's healthy shape.
+  const viaCiliumHost = r.dev === 'cilium_host' && nodeLinks.some((l) => l.ifname === 'cilium_host');
+  // A VPC-routed node hands every remote pod CIDR to its default gateway; the cloud route table does the rest.
+  const underlay = nodeLinks.find((l) => l.addresses.some((a) => a.local === internalIP(c, node)));
+  const viaRouter = isRouted(fam) && r.gateway !== undefined && !viaPeer && (!underlay || r.dev === underlay.ifname);
+  if (viaCiliumHost) observe(c, hop, `cilium: ${towardNode}'s pod CIDR is routed via cilium_host${fam.tunnel && fam.tunnel.kind !== 'none' ? `, encapsulated on ${tunnelText(fam.tunnel)}` : ''}`);
+  if (viaRouter) {
+    observe(c, hop, `routed via the VPC: ${toward} goes to the gateway ${r.gateway} on ${r.dev ?? '?'}, whose route table holds ${towardNode}'s pod CIDR`);
+    judgeRouterAnswer(c, hop, node, toward, towardNode, r.gateway!);
+    return;
+  }
+  if (!viaTunnel && !viaPeer && !viaCiliumHost) {
+    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'} (the default route), not through ${tunDev ?? `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode]);
   }
 }
 
-/** A node's own DROP/REJECT for the destination port in the forward path (not kube-proxy's, not a policy's). */
+/**
+ * Routed (VPC) nodes: the router's route table is on no node, so its answer is the evidence. The node's own
+ * ping to the remote pod (node-ping) getting "Destination Net/Host Unreachable" from the gateway means the
+ * router has no route to that pod CIDR (the lab's node-route-missing under `routed`; a missing VPC route).
+ * Silence proves nothing (a policy may drop the ping).
+ */
+function judgeRouterAnswer(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string, gateway: string) {
+  const run = one(c.plan, c.runs, onNode(node, 'node-ping', toward));
+  const p = read(c, run, parsePing, { supplementary: true });
+  if (!run || !p) return;
+  const o = pingOutcome(p);
+  const err = p.icmpErrors[0];
+  if (o.outcome === 'reply') {
+    finding(c, run, `${toward} answers ${node}'s ping through the VPC router`);
+    return;
+  }
+  if (o.outcome === 'icmp-error' && err && err.from === gateway) {
+    const s = `the VPC router ${gateway} answers ${node}'s ping to ${toward} with "${err.text}": its route table has no route to ${towardNode}'s pod CIDR`;
+    finding(c, run, s);
+    problem(c, hop, 'node-route', s, [node, towardNode]);
+    return;
+  }
+  finding(c, run, `ping ${toward} from ${node}: ${o.outcome}${o.icmp ? ` (${o.icmp})` : ''}`);
+}
+
+/**
+ * A node's own DROP/REJECT for the flow in its forward path, read in rule order (lib/verdict/firewall): the
+ * first rule that names the destination port decides; kube-proxy's own rules (e.g. its "has no endpoints"
+ * REJECT for another Service's VIP on the same port, also in `nft list ruleset` on iptables-nft nodes) and
+ * NetworkPolicy chains are their owners' business, not the node's firewall.
+ */
 export function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node', node: string, port: number | undefined) {
   if (!port) return;
-  const ipt = one(c.plan, c.runs, onNode(node, 'iptables-save'));
-  const nft = one(c.plan, c.runs, onNode(node, 'nft-ruleset'));
-  const hits: string[] = [];
-  if (ipt?.exitCode === 0) {
-    let table = '';
-    for (const line of ipt.stdout.split('\n')) {
-      if (line.startsWith('*')) table = line.slice(1).trim();
-      if (table !== 'filter' || !line.startsWith('-A ')) continue;
-      const chain = line.split(' ')[1];
-      if (/^(KUBE-|PACKETWALK-(ING|EGR))/.test(chain)) continue;
-      if (new RegExp(`--dport ${port}\\b`).test(line) && / -j (DROP|REJECT)\b/.test(line) && !/ -d \d/.test(line.replace(/ -d 127\.0\.0\.0\/8/, ''))) hits.push(line.trim());
-    }
-  }
-  if (nft?.exitCode === 0) {
-    let table = '';
-    for (const line of nft.stdout.split('\n')) {
-      const t = /^table (\S+ \S+)/.exec(line);
-      if (t) table = t[1];
-      if (/kube-proxy|kube-network-policies/.test(table)) continue;
-      if (new RegExp(`tcp dport ${port}\\b.*\\b(drop|reject)\\b`).test(line)) hits.push(`${table}: ${line.trim()}`);
-    }
-  }
-  if (hits.length) {
-    finding(c, ipt ?? nft, `filter rule drops TCP ${port}: ${hits[0]}`);
-    problem(c, hop, 'node-firewall', `${node}'s own firewall drops forwarded TCP to port ${port}: \`${hits[0]}\``);
-  }
+  const { save, nft, iptRun, nftRun } = nodeRules(c, node);
+  const { drop } = droppingRule(save, nft, { hook: 'forward', proto: 'tcp', port, src: c.plan.src.ip, ...(c.plan.dst ? { dst: c.plan.dst.ip } : {}) });
+  if (!drop || drop.owner !== 'node') return;
+  const after = drop.before.length ? ` (after ${drop.before.length} rule${drop.before.length === 1 ? '' : 's'} that let it pass elsewhere)` : '';
+  finding(c, drop.where.startsWith('nft') ? (nftRun ?? iptRun) : (iptRun ?? nftRun), `filter rule drops TCP ${port} (${drop.where}): ${drop.text}`);
+  problem(c, hop, 'node-firewall', `${node}'s own firewall drops forwarded TCP to port ${port}: \`${drop.text}\` in ${drop.where}${after}`);
 }
 
 /** nf_conntrack_count against nf_conntrack_max on a node of the path; `conntrack -S` counters beside them. */

@@ -1,7 +1,11 @@
 // Between the nodes: the tunnel (or host-gw) neighbors and FDB, tunnel traffic a node drops, and the
 // path MTU sized by DF pings or, when ICMP does not pass, by a small and a bulk TCP download.
 import type { HopId } from '../model';
-import { parseBridgeFdb, parseIpNeigh, parsePing } from '../parse';
+import { parseBridgeFdb, parseIpNeigh, parseIpRouteGet, parsePing } from '../parse';
+import { tunnelText } from '../kube';
+import { nodeRules } from './dumps';
+import { droppingRule } from './firewall';
+import { familyOn, isRouted } from './family';
 import { pingOutcome, podInterface } from './read';
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, read, tunnelOf, type Ctx, type ProbeRun } from './context';
 
@@ -18,12 +22,26 @@ export function judgeOverlay(c: Ctx) {
   const dstLinks = links(c, one(plan, c.runs, onNode(dst.node, 'node-link'))) ?? [];
   const srcTun = srcLinks.find((l) => l.kind === 'vxlan');
   const dstTun = dstLinks.find((l) => l.kind === 'vxlan');
+  const srcFam = familyOn(c, plan.src.node);
+  const dstFam = familyOn(c, dst.node);
+  const tk = srcFam.tunnel ?? { kind: 'none' as const };
+  const routed = isRouted(srcFam);
+  const famWord = srcFam.family ? `${srcFam.family}: ` : '';
   if (srcLinks.length || dstLinks.length) {
-    c.overlayDetails = srcTun ? { mode: 'vxlan', port: srcTun.vxlan?.port ?? 4789, device: srcTun.ifname, mtu: srcTun.mtu } : { mode: 'host-gw' };
-    observe(c, 'overlay', srcTun ? `VXLAN ${srcTun.ifname} (UDP ${srcTun.vxlan?.port ?? 4789}), mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}` : 'routed (host-gw): no tunnel device');
+    const tunnelPort = srcTun ? (srcTun.vxlan?.port ?? tk.port ?? 4789) : undefined;
+    c.overlayDetails = srcTun
+      ? { mode: 'vxlan', port: tunnelPort!, device: srcTun.ifname, mtu: srcTun.mtu, tunnel: tunnelText(tk), ...(srcFam.family ? { family: srcFam.family } : {}) }
+      : { mode: routed ? 'routed' : 'host-gw', tunnel: routed ? 'routed via the VPC' : 'no tunnel (host-gw)', ...(srcFam.family ? { family: srcFam.family } : {}) };
+    observe(c, 'overlay', srcTun
+      ? `${famWord}${tunnelText(tk)}, mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}`
+      : routed ? `${famWord}routed via the VPC: no tunnel, the cloud router holds every node's pod CIDR` : `${famWord}routed (host-gw): no tunnel device`);
   }
+  // An external (collect-metadata) VXLAN device has no address and no FDB entries by design: the
+  // endpoints live in Cilium's eBPF tunnel map, so an empty FDB says nothing.
+  const external = tk.kind === 'external-vxlan' || (dstFam.tunnel?.kind === 'external-vxlan');
+  if (srcTun && dstTun && external) observe(c, 'overlay', `${srcTun.ifname} is an external VXLAN device (collect-metadata): no VTEP address and no FDB entries by design; Cilium keeps the tunnel endpoints in its eBPF map (\`cilium bpf tunnel list\`)`);
   // Neighbor/FDB: each node's entry for the peer's tunnel endpoint must carry the peer's VTEP MAC.
-  if (srcTun && dstTun) {
+  if (srcTun && dstTun && !external) {
     for (const [node, peerNode, ownTun, peerTun] of [
       [plan.src.node, dst.node, srcTun, dstTun],
       [dst.node, plan.src.node, dstTun, srcTun],
@@ -55,13 +73,17 @@ export function judgeOverlay(c: Ctx) {
       }
     }
   }
-  // host-gw: each node's ARP entry for the peer's underlay address must carry the peer's MAC.
-  if (!srcTun && !dstTun && srcLinks.length && dstLinks.length) {
-    for (const [node, peerNode, peerLinks] of [
-      [plan.src.node, dst.node, dstLinks],
-      [dst.node, plan.src.node, srcLinks],
+  // host-gw: each node's ARP entry for the peer's underlay address must carry the peer's MAC — only where
+  // the node routes to the peer itself (routed via a VPC router, the peer's MAC is never used; an Azure-style
+  // router answering every ARP with its one MAC is that router's shape, not a stale entry).
+  if (!srcTun && !dstTun && srcLinks.length && dstLinks.length && !routed) {
+    for (const [node, peerNode, peerLinks, peerPod] of [
+      [plan.src.node, dst.node, dstLinks, dst.ip],
+      [dst.node, plan.src.node, srcLinks, plan.src.ip],
     ] as const) {
       const peerIP = internalIP(c, peerNode);
+      const rg = read(c, one(plan, c.runs, onNode(node, 'node-route-get', peerPod)), parseIpRouteGet, { supplementary: true });
+      if (rg?.outcome === 'route' && rg.route.gateway !== peerIP) continue;
       const peerLink = peerLinks.find((l) => l.addresses.some((a) => a.local === peerIP));
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
       const entry = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerIP && n.lladdr);
@@ -73,19 +95,23 @@ export function judgeOverlay(c: Ctx) {
       } else finding(c, neighRun, `${peerIP} → ${entry.lladdr} (matches ${peerNode}'s ${peerLink.ifname})`);
     }
   }
-  // Overlay drop: tunnel packets arriving at a node are filtered (UDP to the VXLAN port).
+  // Overlay drop: tunnel packets arriving at a node, read in rule order and by owner (lib/verdict/firewall):
+  // the first rule that names the tunnel's UDP port decides (Felix's "allow VXLAN from known hosts" comes
+  // before its "drop VXLAN from other hosts", so the peer's packets pass).
   if (srcTun) {
-    const port = srcTun.vxlan?.port ?? 4789;
-    for (const node of [dst.node, plan.src.node]) {
-      for (const probe of ['iptables-save', 'nft-ruleset']) {
-        const r = one(plan, c.runs, onNode(node, probe));
-        if (!r || r.exitCode !== 0) continue;
-        const hit = r.stdout.split('\n').find((l) => (new RegExp(`--dport ${port}\\b`).test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l)) || new RegExp(`udp dport ${port}\\b.*\\b(drop|reject)\\b`).test(l));
-        if (hit) {
-          finding(c, r, `drops VXLAN: ${hit.trim()}`);
-          problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port}: \`${hit.trim()}\``, [node]);
-        }
+    const port = srcTun.vxlan?.port ?? tk.port ?? 4789;
+    for (const [node, peer] of [[dst.node, plan.src.node], [plan.src.node, dst.node]] as const) {
+      const { save, nft, iptRun, nftRun } = nodeRules(c, node);
+      const src = internalIP(c, peer);
+      const own = internalIP(c, node);
+      const { drop, allowedBy } = droppingRule(save, nft, { hook: 'input', proto: 'udp', port, ...(src ? { src } : {}), ...(own ? { dst: own } : {}) });
+      if (!drop) {
+        if (allowedBy.length) finding(c, iptRun ?? nftRun, `tunnel traffic on UDP ${port} from ${peer} is allowed first by ${allowedBy[0].where}: ${allowedBy[0].text}`);
+        continue;
       }
+      const run = drop.where.startsWith('nft') ? (nftRun ?? iptRun) : (iptRun ?? nftRun);
+      finding(c, run, `drops tunnel traffic (${drop.where}): ${drop.text}`);
+      problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port} (${srcTun.ifname}) from ${peer}: \`${drop.text}\` in ${drop.where}, the first rule for that port`, [node]);
     }
   }
 }

@@ -1,29 +1,14 @@
 // The service hop: the EndpointSlice's ready endpoints and the source node's kube-proxy rules for the VIP.
-import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseIpvsadm, parseNft, traceService, type IptablesSave, type IpvsTable, type NftRuleset, type ProxyDump } from '../kube';
-import { parseRun, type Parser } from './read';
-import { finding, observe, one, onNode, problem, warn, type Ctx, type ProbeRun } from './context';
+import { compareWithEndpoints, detectProxyMode, traceService, type ProxyDump } from '../kube';
+import { finding, observe, problem, warn, type Ctx, type ProbeRun } from './context';
+import { nodeRules } from './dumps';
 
 // ------------------------------------------------------------------ Service + kube-proxy ----
 
-/** The node's kube-proxy dumps, parsed once per run (parseRun memoizes), only from runs that exited 0. */
-const parseIptDump: Parser<IptablesSave> = (t) => parseIptablesSave(t);
-const parseNftDump: Parser<NftRuleset> = (t) => parseNft(t);
-const parseIpvsDump: Parser<IpvsTable> = (t) => parseIpvsadm(t);
-function dumpRun<T>(r: ProbeRun | undefined, parse: Parser<T>): T | undefined {
-  if (!r || r.exitCode !== 0) return undefined;
-  const v = parseRun(r, parse);
-  return v.ok ? v.value : undefined;
-}
-
 /** Which kube-proxy mode the node shows (lib/kube detectProxyMode, ConfigMap beside the dumps) and its dump. */
 function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'ipvs' | 'none' | 'unread' } {
-  const ipt = one(c.plan, c.runs, onNode(node, 'iptables-save'));
-  const nft = one(c.plan, c.runs, onNode(node, 'nft-ruleset'));
-  const ipvs = one(c.plan, c.runs, onNode(node, 'ipvsadm'));
+  const { iptRun: ipt, nftRun: nft, ipvsRun: ipvs, save, nft: ruleset, ipvs: table } = nodeRules(c, node);
   if (!ipt && !nft) return { detected: 'unread' };
-  const save = dumpRun(ipt, parseIptDump);
-  const ruleset = dumpRun(nft, parseNftDump);
-  const table = dumpRun(ipvs, parseIpvsDump);
   const mode = detectProxyMode(c.snap.kubeProxyConfig, { ...(save ? { iptablesSave: save } : {}), ...(ruleset ? { nft: ruleset } : {}), ...(table ? { ipvs: table } : {}) }).mode;
   if (mode === 'ipvs' && table) return { dump: { mode: 'ipvs', ipvs: table }, run: ipvs, detected: 'ipvs' };
   if (mode === 'nftables' && ruleset) return { dump: { mode: 'nftables', ruleset }, run: nft, detected: 'nftables' };
