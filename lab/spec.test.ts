@@ -42,7 +42,7 @@ describe('parseLabFile', () => {
     ['bad overlay', 'kind: Lab\ncluster: {nodes: [a], overlay: geneve}\n', 1, 'cluster.overlay', /use one of vxlan \| host-gw/],
     ['bad kubeProxy', 'kind: Lab\ncluster: {nodes: [a], kubeProxy: ipvs}\n', 1, 'cluster.kubeProxy', /use one of iptables \| nftables/],
     ['bad networkPolicy', 'kind: Lab\ncluster: {nodes: [a], networkPolicy: maybe}\n', 1, 'cluster.networkPolicy', /enforce \| ignore/],
-    ['unknown cluster key', 'kind: Lab\ncluster: {nodes: [a], cni: calico}\n', 1, 'cluster.cni', /unknown setting/],
+    ['unknown cluster key', 'kind: Lab\ncluster: {nodes: [a], tunnel: calico}\n', 1, 'cluster.tunnel', /unknown setting/],
     ['duplicate node', 'kind: Lab\ncluster: {nodes: [a, a]}\n', 1, 'cluster.nodes[1]', /duplicate node name a/],
     ['overlapping CIDRs', 'kind: Lab\ncluster: {nodes: [a], podCIDR: 10.96.0.0/12, serviceCIDR: 10.96.0.0/16}\n', 1, 'cluster.serviceCIDR', /overlaps podCIDR/],
     ['CIDR over the node network', 'kind: Lab\ncluster: {nodes: [a], podCIDR: 172.16.0.0/12}\n', 1, 'cluster.podCIDR', /overlaps the nodes' network/],

@@ -7,6 +7,8 @@ import { cidrSize, cidrsOverlap, formatCidr, parseCidr, parseIp, cidrContains, t
 import type { KubeObject, LabCluster, LabFault, LabOutsideSpec } from './types';
 import { checkHostNetworkPod, checkKindsAcross, checkServiceKind, parseOutside } from './outside';
 import { MANNER_KEYS, parseManners } from './api/manners';
+import { checkFamily, CNIS, FAMILY_OVERLAYS, OVERLAYS } from './families';
+import { labFileObjectProblem, MAX_YAML_ALIASES, reservedRangeProblem } from './specSafety';
 
 /** The nodes' underlay network (kind's docker network); pod and service CIDRs must not overlap it. */
 export const UNDERLAY_CIDR = '172.18.0.0/16';
@@ -51,7 +53,11 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
       const e = d.errors[0];
       throw new LabFileError(source, i + 1, '', `malformed YAML: ${e.message.split('\n')[0]}`, 'correct the YAML syntax at that line');
     }
-    values.push(d.toJS());
+    try {
+      values.push(d.toJS({ maxAliasCount: MAX_YAML_ALIASES }));
+    } catch (e) {
+      throw new LabFileError(source, i + 1, '', `YAML aliases expand too far (${(e as Error).message.split('\n')[0]})`, `write the values out or use fewer aliases (at most ${MAX_YAML_ALIASES} per document)`);
+    }
   });
   // Empty documents (a trailing `---`) are skipped, but keep their numbers for messages.
   const numbered = values.map((v, i) => ({ v, n: i + 1 })).filter((x) => x.v !== null && x.v !== undefined);
@@ -108,6 +114,8 @@ export function parseLabFile(text: string, source = 'lab file'): LabSpec {
     if (kind === 'Pod') checkPod(obj, cluster, at);
     if (kind === 'Service') checkService(obj, cluster, at);
     if (kind === 'NetworkPolicy') checkPolicy(obj, at);
+    const bad = labFileObjectProblem(obj);
+    if (bad) throw at(bad.field, bad.problem, bad.fix);
     manifests.push(obj);
     docOf.set(obj, n);
   }
@@ -167,8 +175,8 @@ function parseCluster(lab: Obj, n: number, err: Err): LabCluster {
   const c = lab.cluster;
   if (!isObj(c)) throw err(n, 'cluster', 'missing', 'add cluster: {nodes: [worker-1, worker-2], …}');
   for (const k of Object.keys(c)) {
-    if (!['nodes', 'overlay', 'kubeProxy', 'networkPolicy', 'podCIDR', 'serviceCIDR', ...MANNER_KEYS].includes(k)) {
-      throw err(n, `cluster.${k}`, 'unknown setting', `use nodes, overlay, kubeProxy, networkPolicy, podCIDR, serviceCIDR, ${MANNER_KEYS.join(', ')}`);
+    if (!['nodes', 'cni', 'overlay', 'kubeProxy', 'networkPolicy', 'podCIDR', 'serviceCIDR', ...MANNER_KEYS].includes(k)) {
+      throw err(n, `cluster.${k}`, 'unknown setting', `use nodes, cni, overlay, kubeProxy, networkPolicy, podCIDR, serviceCIDR, ${MANNER_KEYS.join(', ')}`);
     }
   }
   for (const k of Object.keys(lab)) {
@@ -186,7 +194,11 @@ function parseCluster(lab: Obj, n: number, err: Err): LabCluster {
     if (!allowed.includes(v as T)) throw err(n, `cluster.${key}`, `${JSON.stringify(v)} is not supported`, `use one of ${allowed.join(' | ')}`);
     return v as T;
   };
-  const overlay = choice('overlay', ['vxlan', 'host-gw'] as const, 'vxlan');
+  // DESIGN §3.1: the family, then an overlay it builds (lab/families.ts); a missing overlay is the family's own.
+  const cni = choice('cni', CNIS, 'flannel');
+  const overlay = choice('overlay', OVERLAYS, FAMILY_OVERLAYS[cni].allowed[0]);
+  const bad = checkFamily(cni, overlay);
+  if (bad) throw err(n, bad.field, bad.problem, bad.fix);
   const kubeProxy = choice('kubeProxy', ['iptables', 'nftables'] as const, 'iptables');
   const networkPolicy = choice('networkPolicy', ['enforce', 'ignore'] as const, 'enforce');
   const cidr = (key: string, dflt: string): Cidr => {
@@ -200,6 +212,8 @@ function parseCluster(lab: Obj, n: number, err: Err): LabCluster {
   const underlay = parseCidr(UNDERLAY_CIDR)!;
   if (cidrsOverlap(pod, svc)) throw err(n, 'cluster.serviceCIDR', `${formatCidr(svc)} overlaps podCIDR ${formatCidr(pod)}`, 'use disjoint ranges, e.g. podCIDR 10.244.0.0/16 and serviceCIDR 10.96.0.0/16');
   for (const [k, x] of [['podCIDR', pod], ['serviceCIDR', svc]] as const) {
+    const reserved = reservedRangeProblem(formatCidr(x));
+    if (reserved) throw err(n, `cluster.${k}`, reserved, 'use a private range, e.g. 10.244.0.0/16 for pods and 10.96.0.0/16 for Services');
     if (cidrsOverlap(x, underlay)) throw err(n, `cluster.${k}`, `${formatCidr(x)} overlaps the nodes' network ${UNDERLAY_CIDR}`, 'pick a range outside 172.18.0.0/16');
   }
   // Node i gets the (i+1)-th /24 (worker-1 → 10.244.1.0/24), as kind leaves .0 to its control plane.
@@ -207,7 +221,7 @@ function parseCluster(lab: Obj, n: number, err: Err): LabCluster {
     throw err(n, 'cluster.podCIDR', `${formatCidr(pod)} is too small: ${nodes.length} nodes need ${nodes.length + 1} /24s (one per node, the first left free)`, `use a /${Math.min(23, 24 - Math.ceil(Math.log2(nodes.length + 1)))} or larger, e.g. 10.244.0.0/16`);
   }
   if (svc.bits > 27) throw err(n, 'cluster.serviceCIDR', `${formatCidr(svc)} is too small for kubernetes (.1), kube-dns (.10) and the Services`, 'use a /24 or larger, e.g. 10.96.0.0/16');
-  return { nodes: nodes as string[], overlay, kubeProxy, networkPolicy, podCIDR: formatCidr(pod), serviceCIDR: formatCidr(svc), ...parseManners(c, (field, problem, fix) => err(n, field, problem, fix)) };
+  return { nodes: nodes as string[], ...(cni !== 'flannel' ? { cni } : {}), overlay, kubeProxy, networkPolicy, podCIDR: formatCidr(pod), serviceCIDR: formatCidr(svc), ...parseManners(c, (field, problem, fix) => err(n, field, problem, fix)) };
 }
 
 function parseFaultList(v: unknown, n: number, err: Err): LabFault[] {

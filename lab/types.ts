@@ -27,7 +27,10 @@ export interface LabFault {
 
 export interface LabCluster {
   nodes: string[];
-  overlay: 'vxlan' | 'host-gw';
+  /** Additive (DESIGN §3.1): the dataplane family; absent = flannel (lab/families.ts). */
+  cni?: 'flannel' | 'calico' | 'cilium' | 'kindnet' | 'vpc';
+  /** vxlan | host-gw; `routed` only with cni vpc (lab/families.ts says which family allows which). */
+  overlay: 'vxlan' | 'host-gw' | 'routed';
   kubeProxy: 'iptables' | 'nftables';
   networkPolicy: 'enforce' | 'ignore';
   podCIDR: string;
