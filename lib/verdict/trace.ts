@@ -5,7 +5,8 @@
 // says so. Pure. The captures come from server/diagnose/capture.ts, the points from lib/plan/trace.ts.
 import { CAUSES, type CauseCode } from '../causes';
 import type { Evidence, Hop, HopId, Trace, TracePoint } from '../model';
-import type { CapturedPacket, DecodedIp, TcpdumpCapture } from '../parse/tcpdump';
+import { parseTcpdump, type CapturedPacket, type DecodedIp, type TcpdumpCapture } from '../parse/tcpdump';
+import { LINK_TYPES, writePcapng, type PcapInterface, type PcapPacket } from '../pcap';
 import type { CapturePoint, TraceFlow } from '../plan/trace';
 import { flowText } from '../plan/trace';
 import type { Judgement } from './index';
@@ -104,7 +105,7 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
   const seenAfter = (h: HopId): TracePoint | undefined => trace.points.find((p) => p.seen && (order.get(p.hop) ?? -1) > (order.get(h) ?? 99));
   const where = (p: TracePoint) => (p.label.startsWith('pod ') ? p.label : `${p.node} ${p.iface}`);
   const demoted = new Set<HopId>();
-  let hops: Hop[] = j.hops.map((h) => {
+  const hops: Hop[] = j.hops.map((h) => {
     const evidence: Evidence[] = [...h.evidence, ...trace.points.filter((p) => p.hop === h.id).map((p) => p.evidence)];
     if (h.status !== 'fail' || !h.cause) return { ...h, evidence };
     const past = seenAfter(h.id);
@@ -123,7 +124,6 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
   const warnings = [...j.warnings, ...hops.filter((h) => demoted.has(h.id)).map((h) => ({ hop: h.id, cause: 'model-mismatch' as const, reason: h.summary }))];
   const fails = hops.filter((h) => h.status === 'fail' && h.cause);
   const first = j.firstFailure && !demoted.has(j.firstFailure.hop) ? j.firstFailure : fails[0] ? { hop: fails[0].id, cause: fails[0].cause as CauseCode, reason: fails[0].summary, nextStep: CAUSES[fails[0].cause as CauseCode].nextStep } : null;
-  hops = hops.map((h) => h);
   const summary = first ? `${CAUSES[first.cause as CauseCode].title} at ${first.hop}: ${first.reason}` : `${j.summary} The capture: ${trace.summary}.`;
   return { ...j, hops, firstFailure: first, warnings, summary };
 }
@@ -134,4 +134,23 @@ export function lastSeenLine(trace: Trace): string {
   const p = trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node);
   const where = p?.label.startsWith('pod ') ? p.label : `${trace.lastSeen.node ?? ''} ${trace.lastSeen.iface}`.trim();
   return `last seen: ${where} (${trace.lastSeen.summary})`;
+}
+
+/**
+ * The merged capture of a trace as pcapng (lib/pcap.ts): one interface per point that ran, named by its
+ * label ("worker-2 flannel.1"), described by its filter; the packets re-read from each point's evidence
+ * (tcpdump's -xx bytes). undefined when no point captured anything.
+ */
+export function tracePcap(trace: Trace): Uint8Array | undefined {
+  const ifaces: PcapInterface[] = [];
+  const packets: PcapPacket[] = [];
+  for (const p of trace.points) {
+    if (p.seen === null && !p.evidence.stdout) continue;
+    const r = parseTcpdump(p.evidence.stdout, { exitCode: p.evidence.exitCode, stderr: p.evidence.stderr });
+    if (!r.ok || !r.value.listening) continue;
+    const i = ifaces.length;
+    ifaces.push({ name: p.label, description: p.filter, linkType: LINK_TYPES[r.value.linkType ?? 'EN10MB'] ?? 1, snaplen: r.value.snaplen ?? 262144 });
+    for (const k of r.value.packets) packets.push({ iface: i, time: k.time, length: k.length, bytes: k.bytes });
+  }
+  return ifaces.length && packets.length ? writePcapng(ifaces, packets) : undefined;
 }

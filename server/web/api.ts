@@ -8,6 +8,7 @@ import type { Catalog } from './catalog';
 import { ID_RE, type RunManager } from './runs';
 import { checkSpec, TARGET_FORMS } from './validate';
 import { bundleMarkdown } from './bundle';
+import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
 
 export interface ApiDeps {
@@ -155,13 +156,21 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       return send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` }), true;
     }
 
-    const m = /^\/api\/diagnoses\/([^/]+)(\/bundle\.md|\/bundle\.json)?$/.exec(path);
+    const m = /^\/api\/diagnoses\/([^/]+)(\/bundle\.md|\/bundle\.json|\/capture\.pcap)?$/.exec(path);
     if (m && method === 'GET') {
       const id = decodeURIComponent(m[1]);
       if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' }), true;
       const snap = deps.runs.snapshot(id);
       if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`), true;
       const d: Diagnosis = snap.diagnosis;
+      if (m[2] === '/capture.pcap') {
+        // The packet's own walk, merged (lib/verdict/trace.ts tracePcap): pcapng, one named interface per capture point.
+        const pcap = d.trace ? tracePcap(d.trace) : undefined;
+        if (!pcap) return fail(res, 404, d.trace ? `diagnosis ${id} captured no packet of its flow (${d.trace.summary})` : `diagnosis ${id} has no capture: the packet's walk is traced at live depth only`), true;
+        res.writeHead(200, { 'content-type': 'application/vnd.tcpdump.pcap', 'content-length': String(pcap.length), 'cache-control': 'no-store', 'content-disposition': `attachment; filename="packetwalk-${id}.pcapng"` });
+        res.end(Buffer.from(pcap));
+        return true;
+      }
       if (m[2] === '/bundle.md') {
         res.writeHead(200, {
           'content-type': 'text/markdown; charset=utf-8',

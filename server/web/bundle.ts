@@ -8,7 +8,7 @@ import type { Diagnosis, Evidence, Hop } from '../../lib/model';
 import { termBlock, termText } from '../../lib/text';
 import { CAUSES, WARNING_CAUSES, isCauseCode } from '../../lib/causes';
 
-export type Slice = 'route-neighbor' | 'socket' | 'dns' | 'nat-conntrack' | 'reachability' | 'objects';
+export type Slice = 'route-neighbor' | 'socket' | 'dns' | 'nat-conntrack' | 'reachability' | 'capture' | 'objects';
 
 export const SLICE_TITLES: Record<Slice, string> = {
   'route-neighbor': 'Route / neighbor slice',
@@ -16,6 +16,7 @@ export const SLICE_TITLES: Record<Slice, string> = {
   dns: 'DNS slice',
   'nat-conntrack': 'NAT / conntrack slice',
   reachability: 'Reachability probes (ping, connect, MTU)',
+  capture: "Capture slice (the packet's own walk)",
   objects: 'API objects read',
 };
 
@@ -24,6 +25,7 @@ export function sliceOf(e: Evidence): Slice {
   const tool = argv[0] ?? '';
   const joined = `${e.probe} ${argv.join(' ')}`;
   if (!argv.length) return /dns|resolv/.test(e.probe) ? 'dns' : 'objects';
+  if (e.probe === 'capture' || e.probe === 'node-capture' || e.probe === 'trace-connect') return 'capture';
   if (tool === 'ss' || /socket|listen/.test(e.probe)) return 'socket';
   if (tool === 'dig' || tool === 'nslookup' || tool === 'host' || /resolv\.conf|dns/.test(joined)) return 'dns';
   if (['iptables-save', 'iptables', 'nft', 'ipvsadm', 'conntrack'].includes(tool) || /nf_conntrack/.test(joined)) return 'nat-conntrack';
@@ -73,6 +75,23 @@ function itemMd(hop: Hop, e: Evidence): string {
   return lines.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n');
 }
 
+/**
+ * The capture slice's head (seed 002 "Capture slice — one pcap ≤ few MB with documented filter and
+ * interface"): the flow, where it was last seen, and per point the interface and the filter written out,
+ * with the merged pcap's address.
+ */
+function captureIntro(d: Diagnosis, url?: string): string[] {
+  const t = d.trace;
+  if (!t) return [];
+  const out = [`- flow: ${codeSpan(t.flow)}${t.sentTo ? `, sent to ${codeSpan(t.sentTo)} after NAT` : ''}`, `- ${mdText(t.summary)}`];
+  if (url) out.push(`- merged capture (pcapng, one interface per point): ${mdText(`${url.replace(/\/d\/([^/]+)$/, '/api/diagnoses/$1')}/capture.pcap`)}`);
+  out.push('', '| # | hop | interface | seen | packets | summary | filter |', '|---|---|---|---|---|---|---|');
+  t.points.forEach((p, i) => out.push(`| ${i + 1} | ${mdText(p.hop)} | ${mdText(p.label)}${p.encapsulated ? ' (outer)' : ''} | ${p.seen === null ? 'not captured' : p.seen ? 'yes' : 'no'} | ${Number(p.packets)} | ${mdText(p.summary)} | ${codeSpan(p.filter)} |`));
+  for (const c of t.conntrack ?? []) out.push('', `conntrack on ${mdText(c.node)} (${codeSpan(c.evidence.command.join(' '))}):`, fence(c.entries.join('\n') || '(no entry)'));
+  out.push('');
+  return out;
+}
+
 export function bundleMarkdown(d: Diagnosis, url?: string): string {
   const out: string[] = [];
   out.push(`# packetwalk evidence bundle: ${mdText(d.spec.from)} → ${mdText(d.spec.to)}`, '');
@@ -97,6 +116,7 @@ export function bundleMarkdown(d: Diagnosis, url?: string): string {
   }
   for (const s of Object.keys(SLICE_TITLES) as Slice[]) {
     out.push('', `## ${SLICE_TITLES[s]}`, '');
+    if (s === 'capture') out.push(...captureIntro(d, url));
     const items = bySlice.get(s);
     out.push(items?.length ? items.join('\n\n') : '_No evidence of this kind was collected on this path._');
   }
