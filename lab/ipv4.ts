@@ -1,19 +1,17 @@
 // IPv4 addresses and CIDRs as plain numbers: parsing, containment, overlap, the n-th address.
+import { ipv4ToNumber, numberToIPv4 } from '../lib/ip';
 
 export interface Cidr {
   base: number; // network address (host bits zero)
   bits: number; // prefix length
 }
 
+/** A dotted-decimal IPv4 address as a 32-bit unsigned number, or null (lib/ip, ipaddr.js). */
 export function parseIp(s: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return null;
-  const o = m.slice(1).map(Number);
-  if (o.some((x) => x > 255)) return null;
-  return ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
+  return ipv4ToNumber(s.trim());
 }
 
-export const formatIp = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+export const formatIp = numberToIPv4;
 
 const mask = (bits: number) => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
 

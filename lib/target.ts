@@ -2,6 +2,7 @@
 // `NAME[:PORT]` (resolved by the source pod's own resolver), `pod:NS/NAME:PORT`, or `IP:PORT`. Strict on
 // purpose: every piece ends up as an argv element of a probe, so anything outside DNS-1123 / dotted-quad /
 // 1-65535 is refused here with the field and the fix, before anything runs.
+import { isIPv4 } from './ip';
 import { err, ok, type Result } from './result';
 
 export interface InputError {
@@ -36,11 +37,7 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SUBDOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 /** A DNS name as an app would dial it: letters, digits, hyphens, dots, optional trailing dot. */
 const HOSTNAME = /^(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function isIPv4(s: string): boolean {
-  return IPV4.test(s);
-}
+export { isIPv4 };
 
 function badChars(s: string): string | null {
   const m = /[^A-Za-z0-9.:/_-]/.exec(s);
@@ -122,7 +119,7 @@ export function parseTarget(text: string): Result<Target, InputError> {
     port = p.value;
   }
   if (/^[\d.]+$/.test(host)) {
-    if (!IPV4.test(host)) return err({ field: 'to', message: `--to: "${host}" is not an IPv4 address` });
+    if (!isIPv4(host)) return err({ field: 'to', message: `--to: "${host}" is not an IPv4 address` });
     if (port === undefined) return err({ field: 'port', message: `--to ${host}: an IP target needs a port; write ${host}:PORT` });
     return ok({ kind: 'ip', ip: host, port, text: t });
   }

@@ -5,16 +5,17 @@
 // Layout: namespaces bulk-0, bulk-1, … hold 1000 Services and 1000 pods each; Service i of a namespace
 // selects the label `bulk.packetwalk.dev/s<i>` that E consecutive pods of that namespace carry. ClusterIPs
 // come from the upper half of serviceCIDR (skipping the lab's own), pod IPs from the upper half of podCIDR.
+import { ipv4ToNumber, numberToIPv4, parseCidr } from '../../lib/ip';
 import { createHash } from 'node:crypto';
 import type { KubeObject, LabState } from '../types';
 
 const PER_NS = 1000;
 
-const ipNum = (ip: string) => ip.split('.').reduce((a, b) => a * 256 + Number(b), 0);
-const ipStr = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+const ipStr = numberToIPv4;
 function cidr(c: string): { base: number; size: number } {
-  const [ip, bits] = c.split('/');
-  return { base: ipNum(ip), size: 2 ** (32 - Number(bits)) };
+  const p = parseCidr(c);
+  if (!p || p.family !== 4) throw new Error(`${JSON.stringify(c)} is not an IPv4 CIDR`);
+  return { base: ipv4ToNumber(p.network)!, size: 2 ** (32 - p.prefix) };
 }
 
 function uid(key: string): string {

@@ -2,6 +2,7 @@
 // (pkg/proxy/iptables/proxier.go syncProxyRules): *filter then *nat, fixed chains first, then the
 // per-Service chains sorted by name; rule text and match order as in kube-proxy's own unit tests
 // (../shared/fixtures/kube-proxy/iptables-save-*.txt), so an engineer who knows real nodes sees the same.
+import { cidrContains as netCidrContains, parseCidr } from '../../lib/ip';
 import { hash32 } from './hash';
 import { ruleComment } from './text';
 import { RulesInputError, isCIDRv4, isIPv4, servicePorts, staleTargets, type Endpoint, type ServicePort } from './objects';
@@ -100,10 +101,8 @@ function writeEndpointRules(sp: ServicePort, svcChain: string, endpoints: Endpoi
 }
 
 function cidrContains(cidr: string, ip: string): boolean {
-  const n = (a: string) => a.split('.').reduce((x, o) => x * 256 + Number(o), 0);
-  const [base, len] = cidr.split('/');
-  const size = 2 ** (32 - Number(len));
-  return Math.floor(n(base) / size) === Math.floor(n(ip) / size);
+  const c = parseCidr(cidr);
+  return !!c && netCidrContains(c, ip);
 }
 
 function hooksWanted(input: { hooks?: boolean; existingChains?: string[] }, marker: string): boolean {

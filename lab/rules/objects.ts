@@ -40,12 +40,9 @@ export interface ServicePort {
   endpoints: Endpoint[];
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+import { isIPv4 } from '../../lib/ip';
 
-export function isIPv4(s: string): boolean {
-  const m = IPV4.exec(s);
-  return !!m && m.slice(1).every((o) => Number(o) <= 255);
-}
+export { isIPv4 };
 
 export function isCIDRv4(s: string): boolean {
   const [ip, len, ...rest] = s.split('/');

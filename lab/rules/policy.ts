@@ -14,6 +14,7 @@
 // What the caller must do: apply with `iptables-restore --noflush` in the node netns. On re-render
 // pass `existingChains` (chain names from `iptables-save -t filter`): stale per-pod chains are then
 // deleted (-X) and the FORWARD hook is not added twice. lab/rules/apply.ts does exactly this.
+import { cidrContains, ipv4ToNumber, numberToIPv4, parseCidr } from '../../lib/ip';
 import { hash32 } from './hash';
 import { ruleComment } from './text';
 import { isCIDRv4, isIPv4, parseProtocol, RulesInputError, type Protocol } from './objects';
@@ -79,18 +80,15 @@ function comment(text: string): string {
 
 /** ipBlock cidr → first-last address range, for `-m iprange ! --dst-range` (except lists). */
 function cidrRange(cidr: string): string {
-  const [ip, len] = cidr.split('/');
-  const n = ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(len));
-  const lo = n - (n % size);
-  const str = (x: number) => [24, 16, 8, 0].map((s) => Math.floor(x / 2 ** s) % 256).join('.');
-  return `${str(lo)}-${str(lo + size - 1)}`;
+  const c = parseCidr(cidr);
+  if (!c || c.family !== 4) throw new Error(`ipBlock ${JSON.stringify(cidr)} is not an IPv4 CIDR`);
+  const lo = ipv4ToNumber(c.network)!;
+  return `${numberToIPv4(lo)}-${numberToIPv4(lo + 2 ** (32 - c.prefix) - 1)}`;
 }
 
 function ipInCidr(ip: string, cidr: string): boolean {
-  const [lo, hi] = cidrRange(cidr).split('-').map((a) => a.split('.').reduce((x, o) => x * 256 + Number(o), 0));
-  const n = ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
-  return n >= lo && n <= hi;
+  const c = parseCidr(cidr);
+  return !!c && cidrContains(c, ip);
 }
 
 function parsePolicies(input: PolicyRulesInput, pods: PodInfo[], nsLabels: (ns: string) => Record<string, string>, allNs: string[]): Policy[] {
