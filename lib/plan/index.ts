@@ -28,7 +28,8 @@ export interface PlannedProbe {
   key: string;
   probe: string;
   hop: HopId;
-  where: 'pod' | 'node';
+  /** 'outside': the machine packetwalk runs on (server/diagnose/outside.ts) */
+  where: 'pod' | 'node' | 'outside';
   pod?: { namespace: string; name: string };
   node?: string;
   args: ProbeArgs;
