@@ -85,7 +85,7 @@ export function controlName(snap: ClusterSnapshot, domain: string): string | und
 }
 
 function probeKey(p: Omit<PlannedProbe, 'key' | 'phase'>): string {
-  return [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
+  return [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : p.where === 'outside' ? 'outside' : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
 }
 
 /** Adds a probe unless the same run is planned (then the hop reads that run too), as planPath's own add does. */

@@ -106,7 +106,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
   const { diagnose, UsageError, ClusterError } = await import('../diagnose');
   try {
     let from = a.from;
-    if (!from.includes('/') && (plugin || a.namespace)) {
+    if (!from.includes('/') && from !== 'outside' && (plugin || a.namespace)) {
       // Like kubectl: -n wins, else the context's namespace.
       const ns = a.namespace ?? (await import('../cluster/kubeconfig')).loadCluster({ ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.context ? { context: a.context } : {}) }).namespace;
       from = `${ns}/${from}`;

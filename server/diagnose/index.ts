@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
-import { parseFrom, parseTarget, targetText } from '../../lib/target';
+import { parseSource, parseTarget, targetText } from '../../lib/target';
+import { northSouthPath } from '../../lib/plan/northSouth';
 import { planPath, PlanError, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { egressProbes } from '../../lib/plan/egress';
 import { candidateNames } from '../../lib/kube';
@@ -16,11 +17,13 @@ import { parseRun } from '../../lib/verdict/read';
 import { isIPv4 } from '../../lib/target';
 import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
-import { readSnapshot } from '../cluster/snapshot';
+import { readSnapshot, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
 import { execInContainer } from '../exec/exec';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
+import { applyStartFailures, StartFailure } from '../exec/startFailure';
+import { withDiagnosisDeadline } from '../cluster/deadline';
 import { runTrace } from './capture';
 import { applyTrace } from '../../lib/verdict/trace';
 import type { Trace } from '../../lib/model';
@@ -37,8 +40,10 @@ export interface DiagnoseOptions {
   image?: string;
   /** parallel probes (default 12) */
   concurrency?: number;
-  /** namespace for node debug pods (default: the context's namespace) */
+  /** namespace for node debug pods (default: $PACKETWALK_DEBUG_NAMESPACE, else the context's namespace) */
   debugNamespace?: string;
+  /** the whole diagnosis's deadline in ms (default 180 s, $PACKETWALK_DIAGNOSIS_DEADLINE_MS; 0 = none) */
+  deadlineMs?: number;
   /** capture the packet's own walk at live depth (server/diagnose/capture.ts; default true) */
   trace?: boolean;
 }
@@ -50,7 +55,7 @@ export function newDiagnosisId(): string {
 let swept = false;
 
 /** A foothold or the sentence saying why there is none. */
-type Foothold<T> = { ok: true; value: T } | { ok: false; reason: string; forbidden: boolean };
+export type Foothold<T> = { ok: true; value: T } | { ok: false; reason: string; forbidden: boolean; start?: StartFailure };
 
 /**
  * What a refused foothold needs, in full: a pod's probes run in an ephemeral container (patch
@@ -63,10 +68,12 @@ export function footholdNeeds(kind: 'pod' | 'node', namespace: string): string {
     : `node probes need create on pods and create on pods/exec in ${namespace} (the node debug pods' namespace)`;
 }
 
-async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; verb: string; resource: string; namespace: string; name?: string; context: string }): Promise<Foothold<T>> {
+export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; verb: string; resource: string; namespace: string; name?: string; context: string }): Promise<Foothold<T>> {
   try {
     return { ok: true, value: await p };
   } catch (e) {
+    // The debug image does not pull, or admission refused the container: said as the kubelet/server said it.
+    if (e instanceof StartFailure) return { ok: false, reason: e.message, forbidden: false, start: e };
     const x = explainApiError(e, ctx);
     if (x.kind !== 'forbidden') return { ok: false, reason: x.sentence, forbidden: false };
     const refused = permissionNeeded({ verb: /cannot (\w+) resource/.exec(x.raw)?.[1] ?? ctx.verb, resource: /resource "([^"]+)"/.exec(x.raw)?.[1] ?? ctx.resource, namespace: ctx.namespace });
@@ -75,7 +82,7 @@ async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; verb: str
 }
 
 /** Runs async jobs with at most `n` at once. */
-function limiter(n: number) {
+export function limiter(n: number) {
   let active = 0;
   const queue: (() => void)[] = [];
   return async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -90,10 +97,15 @@ function limiter(n: number) {
   };
 }
 
-export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
+/** One diagnosis (HACKING.md "The engine's surface"), bounded by its deadline (a ClusterError sentence when it passes). */
+export function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
+  return withDiagnosisDeadline(() => runDiagnosis(spec, opts), opts.deadlineMs, opts.signal);
+}
+
+async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise<Diagnosis> {
   // 1. input — nothing runs before this passes
-  const from = parseFrom(spec.from ?? '');
-  if (!from.ok) throw new UsageError(from.error.message, from.error.field);
+  const source = parseSource(spec.from ?? '');
+  if (!source.ok) throw new UsageError(source.error.message, source.error.field);
   const target = parseTarget(spec.to ?? '');
   if (!target.ok) throw new UsageError(target.error.message, target.error.field);
   const context = spec.context ?? opts.context;
@@ -108,7 +120,27 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
     throw new ClusterError((e as Error).message, 'check the kubeconfig');
   }
   const kc = cl.kc;
-  const snap = await readSnapshot(kc, cl.context, cl.server);
+  // A pod source reads only what its path needs (server/cluster/snapshot.ts); other sources read cluster-wide.
+  const snap = await readSnapshot(kc, cl.context, cl.server, source.value.kind === 'pod' ? { from: source.value, target: target.value } : undefined);
+
+  // North-south (lib/plan/northSouth.ts): an outside or node source, or a target entered through a node.
+  if (northSouthPath(source.value, target.value, snap)) {
+    const { planFor, runNorthSouth } = await import('./northSouth');
+    let ns;
+    try {
+      ns = planFor(source.value, target.value, snap);
+    } catch (e) {
+      if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
+      throw e;
+    }
+    const debugNs = opts.debugNamespace ?? cl.namespace;
+    if (!swept) {
+      swept = true;
+      await sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
+    }
+    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+  }
+  const from = { ok: true as const, value: source.value as { namespace: string; name: string } };
 
   // 3. plan
   let plan: PathPlan;
@@ -134,7 +166,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
   };
 
   // 4. footholds: one debug container per probed pod, one node debug pod per probed node
-  const debugNs = opts.debugNamespace ?? cl.namespace;
+  const debugNs = opts.debugNamespace ?? (process.env.PACKETWALK_DEBUG_NAMESPACE || cl.namespace);
   if (!swept) {
     swept = true;
     await sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
@@ -196,7 +228,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
           return await execInContainer(kc, { namespace: where.namespace, pod: where.pod, container: where.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
         } catch (e) {
           const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: where.namespace, name: where.pod, context: cl.context });
-          return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where, where.namespace)} (refused: create on pods/exec)` : x.sentence };
+          return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', where.namespace)} (refused: create on pods/exec)` : x.sentence };
         }
       });
       if ('notRun' in r) runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: r.notRun });
@@ -284,7 +316,8 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
     await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
   }
   const holds = [...(await Promise.all(podHold.values())), ...(await Promise.all(nodeHold.values()))];
-  if (holds.length && holds.every((h) => !h.ok && h.forbidden)) {
+  const startFailures = holds.flatMap((h) => (!h.ok && h.start ? [h.start] : []));
+  if (holds.length && holds.every((h) => !h.ok && (h.forbidden || h.start))) {
     depth = 'config';
     configReason = [...new Set(holds.map((h) => (!h.ok ? h.reason : '')))].join('; ');
   }
@@ -298,7 +331,7 @@ export async function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}):
   // 6. verdict
   const j0 = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
   if (depth !== 'live') trace = undefined;
-  const j = trace ? applyTrace(j0, trace) : j0;
+  const j = withReadLimits(applyStartFailures(trace ? applyTrace(j0, trace) : j0, startFailures), snapshotLimits(snap));
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? { ...j, verdict: 'interrupted' } : j, finishedAt);

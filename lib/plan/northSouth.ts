@@ -1,0 +1,312 @@
+// The plan for traffic that does not start in a pod, or enters through a node (DESIGN §3.2, §4): sources
+// `node/NAME` (the node's own netns, probed through a node debug pod) and `outside` (the machine packetwalk
+// runs on; in the lab its outside client), targets `node/NAME:PORT` (a NodePort on a node's InternalIP),
+// LoadBalancer ingress IPs, Service names and ClusterIPs (from a node), pods, and names/IPs outside the
+// cluster. Hops in DESIGN §4 order: client, service, lb, src-node (the node the traffic enters), node-port,
+// overlay, dst-node, dst-veth, dst-pod, egress, external. Pure: server/diagnose/edge.ts runs the probes,
+// lib/verdict/northSouth.ts judges them.
+import type { Hop, HopId } from '../model';
+import type { Source, Target } from '../target';
+import { checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, parseServiceFqdn, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
+import type { ClusterSnapshot } from './snapshot';
+import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
+import { addProbe, isClusterAddress, lbIngressIPs } from './egress';
+
+/** How the client's packet reaches its destination. */
+export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
+
+export interface NorthSouthService {
+  key: string;
+  service: Service;
+  port: ServicePort;
+  nodePort?: number;
+  /** externalTrafficPolicy: Local */
+  etpLocal: boolean;
+  vip?: string;
+  check: ServicePortCheck;
+  endpoints: ServicePortEndpoints;
+  udp: boolean;
+}
+
+export interface NorthSouthPlan {
+  kind: 'north-south';
+  source: Source;
+  /** the node of a node source, the pod of a pod source */
+  srcNode?: string;
+  srcPod?: PodEnd;
+  target: Target;
+  via: NorthSouthVia;
+  /** a name the source's own resolver answers at run time (outside/node source, a name outside the cluster) */
+  resolve?: string;
+  /** the node the traffic enters (NodePort, LoadBalancer) and its InternalIP */
+  entry?: { node: string; ip: string; why: string };
+  lb?: { ip: string };
+  service?: NorthSouthService;
+  dst?: PodEnd;
+  /** the endpoint port on dst (after DNAT) */
+  dstPodPort?: number;
+  dstIP?: string;
+  dstPort?: number;
+  /** why the drawn endpoint / entry node was chosen */
+  choice?: string;
+  hops: Hop[];
+  probes: PlannedProbe[];
+}
+
+export function isNorthSouth(p: unknown): p is NorthSouthPlan {
+  return typeof p === 'object' && p !== null && (p as { kind?: string }).kind === 'north-south';
+}
+
+/**
+ * Does this (source, target) take the north-south planner? Sources other than a pod, node targets, and IP
+ * targets that are a LoadBalancer's ingress or a node's address; everything else is a pod path (lib/plan).
+ */
+export function northSouthPath(source: Source, target: Target, snap: ClusterSnapshot): boolean {
+  if (source.kind !== 'pod' || target.kind === 'node') return true;
+  if (target.kind !== 'ip') return false;
+  return snap.services.some((s) => lbIngressIPs(s).includes(target.ip)) || snap.nodes.some((n) => n.status?.addresses?.some((a) => a.address === target.ip));
+}
+
+/** A node's InternalIP as its Node object reports it. */
+export function nodeInternalIP(snap: ClusterSnapshot, node: string): string | undefined {
+  return snap.nodes.find((n) => n.metadata?.name === node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+function podEnd(pod: Pod): PodEnd | undefined {
+  const ip = podIP(pod);
+  const node = pod.spec?.nodeName;
+  if (!ip || !node) return undefined;
+  return { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '?', ip, node, pod };
+}
+
+/** The connect probe a source runs, TCP or UDP. */
+export function connectProbe(source: Source, udp: boolean): string {
+  const base = udp ? 'udp-connect' : 'tcp-connect';
+  return source.kind === 'pod' ? base : `${source.kind}-${base}`;
+}
+
+function nsService(svc: Service, sp: ServicePort, snap: ClusterSnapshot): NorthSouthService {
+  const spec = svc.spec as (Service['spec'] & { externalTrafficPolicy?: string }) | undefined;
+  const vip = spec?.clusterIP && spec.clusterIP !== 'None' ? spec.clusterIP : undefined;
+  return {
+    key: nsName(svc), service: svc, port: sp, ...(sp.nodePort ? { nodePort: sp.nodePort } : {}), etpLocal: spec?.externalTrafficPolicy === 'Local', ...(vip ? { vip } : {}),
+    check: checkServicePort(svc, sp, snap.pods), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices), udp: (sp.protocol ?? 'TCP').toUpperCase() === 'UDP',
+  };
+}
+
+/** Ready endpoints as pods, with the endpoint port. */
+function readyPods(s: NorthSouthService, snap: ClusterSnapshot): { end: PodEnd; port: number }[] {
+  return s.endpoints.endpoints
+    .filter((e) => e.ready)
+    .map((e) => {
+      const p = e.pod ? findPod(snap, e.pod.split('/')[0], e.pod.split('/')[1]) : snap.pods.find((x) => podIP(x) === e.ip);
+      const end = p ? podEnd(p) : undefined;
+      return end ? { end, port: e.port } : undefined;
+    })
+    .filter((x): x is { end: PodEnd; port: number } => !!x);
+}
+
+const nodeNames = (snap: ClusterSnapshot) => snap.nodes.map((n) => n.metadata?.name).filter((n): n is string => !!n).sort();
+
+/**
+ * Builds the plan. Throws PlanError (field named) for a node, Service or port that does not exist.
+ * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise).
+ */
+export function planNorthSouth(source: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN): NorthSouthPlan {
+  const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
+  if (source.kind === 'node') {
+    if (!nodeInternalIP(snap, source.node)) throw new PlanError(`--from: node ${source.node} not found (kubectl get nodes lists ${nodeNames(snap).join(', ') || 'none'})`, 'from');
+    plan.srcNode = source.node;
+  } else if (source.kind === 'pod') {
+    const p = findPod(snap, source.namespace, source.name);
+    const end = p ? podEnd(p) : undefined;
+    if (!end) throw new PlanError(`--from: pod ${source.namespace}/${source.name} not found or not running (kubectl get pods -n ${source.namespace})`, 'from');
+    plan.srcPod = end;
+    plan.srcNode = end.node;
+  }
+
+  // --- where the packet goes ---
+  const servicePort = (svc: Service, port: number | undefined, byNodePort = false): ServicePort => {
+    const ports = svc.spec?.ports ?? [];
+    const sp = byNodePort ? ports.find((p) => p.nodePort === port) : port !== undefined ? findServicePort(svc, port) : ports.length === 1 ? ports[0] : undefined;
+    if (!sp) throw new PlanError(`--to: Service ${nsName(svc)} has ${port !== undefined ? `no port ${port}` : 'several ports'}; its ports: ${ports.map((p) => `${p.port}${p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`).join(', ') || 'none'}`, 'to');
+    return sp;
+  };
+  const enterVia = (svc: Service, sp: ServicePort, entryNode: string | undefined, why: string) => {
+    const s = nsService(svc, sp, snap);
+    plan.service = s;
+    const ready = readyPods(s, snap);
+    // externalTrafficPolicy Local: the load balancer health-checks the nodes and sends only to those with a
+    // ready local endpoint; a NodePort dialled directly enters where the client says.
+    let entry = entryNode;
+    let entryWhy = why;
+    if (!entry) {
+      const nodes = nodeNames(snap);
+      const withEp = nodes.filter((n) => ready.some((r) => r.end.node === n));
+      if (s.etpLocal) {
+        entry = withEp[0] ?? nodes[0];
+        entryWhy = withEp.length ? `externalTrafficPolicy Local: the load balancer sends only to nodes whose health check reports a local endpoint (${withEp.join(', ')}); ${entry} is drawn` : `externalTrafficPolicy Local and no node has a ready endpoint; ${entry} is drawn`;
+      } else {
+        entry = nodes.find((n) => !withEp.includes(n)) ?? nodes[0];
+        entryWhy = `externalTrafficPolicy Cluster: the load balancer may send to any node (${nodes.join(', ')}); ${entry}${withEp.includes(entry ?? '') ? '' : ', which has no local endpoint,'} is drawn (kube-proxy forwards to an endpoint elsewhere)`;
+      }
+    }
+    if (entry) plan.entry = { node: entry, ip: nodeInternalIP(snap, entry) ?? '', why: entryWhy };
+    const local = ready.filter((r) => r.end.node === entry);
+    const pick = s.etpLocal ? local[0] : (ready.find((r) => r.end.node !== entry) ?? ready[0]);
+    if (pick) {
+      plan.dst = pick.end;
+      plan.dstPodPort = pick.port;
+    }
+    plan.choice = `${entryWhy}${pick ? `; endpoint ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}:${pick.port}) on ${pick.end.node}` : s.etpLocal && ready.length ? `; ${entry} has no local endpoint, so kube-proxy drops the traffic there` : '; no ready endpoint'}`;
+  };
+
+  if (target.kind === 'node') {
+    const ip = nodeInternalIP(snap, target.node);
+    if (!ip) throw new PlanError(`--to: node ${target.node} not found (kubectl get nodes lists ${nodeNames(snap).join(', ') || 'none'})`, 'to');
+    plan.dstIP = ip;
+    plan.dstPort = target.port;
+    const svc = snap.services.find((s) => s.spec?.ports?.some((p) => p.nodePort === target.port));
+    if (svc) {
+      plan.via = 'node-port';
+      enterVia(svc, servicePort(svc, target.port, true), target.node, `the client dials ${target.node}'s InternalIP ${ip}`);
+    } else {
+      plan.via = 'host';
+      plan.entry = { node: target.node, ip, why: `no Service has nodePort ${target.port}: a listener in ${target.node}'s own network (a hostNetwork pod) must answer` };
+      const hostPod = snap.pods.find((p) => p.spec?.hostNetwork && p.spec?.nodeName === target.node && p.spec.containers?.some((c) => c.ports?.some((x) => x.containerPort === target.port)));
+      if (hostPod) plan.choice = `hostNetwork pod ${nsName(hostPod)} declares port ${target.port} on ${target.node}`;
+    }
+  } else if (target.kind === 'pod') {
+    const p = findPod(snap, target.namespace, target.name);
+    const end = p ? podEnd(p) : undefined;
+    if (!end) throw new PlanError(`--to: pod ${target.namespace}/${target.name} not found or has no IP yet (kubectl get pods -n ${target.namespace})`, 'to');
+    plan.via = 'pod';
+    plan.dst = end;
+    plan.dstIP = end.ip;
+    plan.dstPort = target.port;
+    plan.dstPodPort = target.port;
+  } else if (target.kind === 'ip') {
+    plan.dstIP = target.ip;
+    plan.dstPort = target.port;
+    const lbSvc = snap.services.find((s) => lbIngressIPs(s).includes(target.ip));
+    const nodeObj = snap.nodes.find((n) => n.status?.addresses?.some((a) => a.address === target.ip));
+    const vipSvc = snap.services.find((s) => s.spec?.clusterIP === target.ip);
+    const pod = snap.pods.find((p) => podIP(p) === target.ip && !p.spec?.hostNetwork);
+    if (lbSvc) {
+      plan.via = 'lb';
+      plan.lb = { ip: target.ip };
+      enterVia(lbSvc, servicePort(lbSvc, target.port), undefined, '');
+    } else if (nodeObj) {
+      return planNorthSouth(source, { kind: 'node', node: nodeObj.metadata?.name ?? '', port: target.port, text: target.text }, snap, domain);
+    } else if (vipSvc) {
+      plan.via = 'cluster-ip';
+      enterVia(vipSvc, servicePort(vipSvc, target.port), plan.srcNode ?? nodeNames(snap)[0], `ClusterIP ${target.ip} is served by kube-proxy on the node the packet is on`);
+    } else if (pod) {
+      return planNorthSouth(source, { kind: 'pod', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', port: target.port, text: target.text }, snap, domain);
+    } else if (isClusterAddress(target.ip, snap)) {
+      throw new PlanError(`--to: ${target.ip} is inside the cluster but no pod, Service or node has it; pick a running pod, a Service or a node`, 'to');
+    } else plan.via = 'external';
+  } else {
+    // A name. From a node, a Service name is what the objects say (a node's resolver is not the cluster
+    // DNS); from outside and for other names, the source's own resolver answers at run time.
+    const fq = parseServiceFqdn(target.name.replace(/\.$/, ''), domain) ?? (/^[a-z0-9-]+\.[a-z0-9-]+$/.test(target.name) ? { service: target.name.split('.')[0], namespace: target.name.split('.')[1] } : null);
+    const svc = fq && source.kind !== 'outside' ? snap.services.find((s) => s.metadata?.name === fq.service && s.metadata?.namespace === fq.namespace) : undefined;
+    if (svc && svc.spec?.clusterIP && svc.spec.clusterIP !== 'None') {
+      plan.via = 'cluster-ip';
+      const sp = servicePort(svc, target.port);
+      plan.dstIP = svc.spec.clusterIP;
+      plan.dstPort = target.port ?? sp.port;
+      enterVia(svc, sp, plan.srcNode ?? nodeNames(snap)[0], `${target.name} is Service ${nsName(svc)} (ClusterIP ${svc.spec.clusterIP}, from the objects: a node's resolver does not ask the cluster DNS)`);
+    } else {
+      if (target.port === undefined) throw new PlanError(`--to ${target.name}: a name outside the cluster needs a port; write ${target.name}:PORT`, 'port' as 'to');
+      plan.via = 'external';
+      plan.resolve = target.name;
+      plan.dstPort = target.port;
+    }
+  }
+  if (plan.via === 'external' && source.kind === 'outside' && plan.dstIP && isClusterAddress(plan.dstIP, snap)) plan.via = 'host';
+
+  // --- hops ---
+  const s = plan.service;
+  const entry = plan.entry;
+  const hops: Hop[] = [];
+  const src = plan.srcNode;
+  if (source.kind === 'outside') hops.push(hop('client', 'outside client', undefined, `a client outside the cluster reaches ${plan.target.text}`));
+  if (plan.srcPod) hops.push(hop('src-pod', `${plan.srcPod.namespace}/${plan.srcPod.name} ${plan.srcPod.ip}`, plan.srcPod.node, 'eth0 with an address and a default route'));
+  if (plan.via === 'cluster-ip' && s) hops.push(hop('service', `Service ${s.key} ${s.vip}:${s.port.port}`, undefined, `${s.vip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints)`, { vip: `${s.vip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
+  if (plan.via === 'lb' && s && plan.lb) hops.push(hop('lb', `LoadBalancer ${plan.lb.ip}:${s.port.port}`, undefined, `the load balancer forwards ${plan.lb.ip}:${s.port.port} to a node's NodePort ${s.nodePort ?? '?'}${s.etpLocal ? ' (only nodes with a local endpoint: externalTrafficPolicy Local)' : ''}`, { ingress: `${plan.lb.ip}:${s.port.port}`, service: s.key, nodePort: s.nodePort ?? 0, externalTrafficPolicy: s.etpLocal ? 'Local' : 'Cluster' }));
+  if (src && source.kind !== 'outside') hops.push(hop('src-node', `node ${src}${source.kind === 'node' ? ' (its own network)' : ''}`, src, `a route from ${src} toward ${plan.dstIP ?? plan.target.text}`));
+  else if (entry && source.kind === 'outside') hops.push(hop('src-node', `node ${entry.node} ${entry.ip}`, entry.node, `traffic enters ${entry.node} at ${entry.ip}; a route from there to ${plan.dst?.ip ?? 'the endpoint'}`));
+  if ((plan.via === 'node-port' || plan.via === 'lb' || plan.via === 'host') && entry) {
+    hops.push(hop('node-port', plan.via === 'host' ? `${entry.node}:${plan.dstPort} (host network)` : `NodePort ${s?.nodePort} on ${entry.node}`, entry.node, plan.via === 'host' ? `a listener on ${entry.ip}:${plan.dstPort}` : `kube-proxy's KUBE-NODEPORTS rule for ${s?.nodePort} DNATs to ${s?.etpLocal ? 'a ready endpoint on this node (externalTrafficPolicy Local)' : 'a ready endpoint'}`, { nodePort: s?.nodePort ?? plan.dstPort ?? 0, externalTrafficPolicy: s?.etpLocal ? 'Local' : 'Cluster', entry: entry.node }));
+  }
+  const from = source.kind === 'outside' ? entry?.node : (plan.via === 'node-port' || plan.via === 'lb') && entry ? entry.node : src;
+  if (plan.dst && from && plan.dst.node !== from) {
+    hops.push(hop('overlay', `${from} → ${plan.dst.node}`, undefined, `tunnel or routed path from ${from} to ${plan.dst.node}`));
+    hops.push(hop('dst-node', `node ${plan.dst.node}`, plan.dst.node, `a route from ${plan.dst.node} to ${plan.dst.ip}`));
+  }
+  if (plan.dst) {
+    hops.push(hop('dst-veth', `veth of ${plan.dst.name}`, plan.dst.node, "the host side of the pod's veth is up"));
+    hops.push(hop('dst-pod', `${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.dstPodPort ? `:${plan.dstPodPort}` : ''}`, plan.dst.node, plan.dstPodPort ? `a listener on ${plan.dst.ip}:${plan.dstPodPort}` : 'the pod answers'));
+  }
+  if (plan.via === 'external') {
+    if (src && source.kind !== 'outside') hops.push(hop('egress', `egress from ${src}`, src, `${src} has a route out (a node's own traffic needs no SNAT)`));
+    hops.push(hop('external', `${plan.resolve ?? plan.dstIP}:${plan.dstPort}`, undefined, `a server outside the cluster answers on ${plan.dstPort}`));
+  }
+  plan.hops = hops;
+
+  // --- probes ---
+  const udp = !!s?.udp;
+  const where = source.kind === 'pod' ? 'pod' : source.kind === 'node' ? 'node' : 'outside';
+  const at = { where, ...(source.kind === 'pod' ? { pod: { namespace: source.namespace, name: source.name } } : source.kind === 'node' ? { node: source.node } : {}) } as Pick<PlannedProbe, 'where' | 'pod' | 'node'>;
+  const mainHop: HopId = plan.via === 'lb' ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
+  if (plan.resolve) addProbe(plan, { probe: source.kind === 'outside' ? 'outside-dig' : source.kind === 'node' ? 'node-dig' : 'dig', ...at, hop: 'external', args: { name: plan.resolve } });
+  if (plan.dstIP && plan.dstPort) addProbe(plan, { probe: connectProbe(source, udp), ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
+  // Each node's NodePort from the same client: which nodes answer tells a node's own fault from the Service's.
+  if (s?.nodePort && !udp && (plan.via === 'lb' || plan.via === 'node-port')) {
+    for (const n of nodeNames(snap)) {
+      const ip = nodeInternalIP(snap, n);
+      if (ip) addProbe(plan, { probe: connectProbe(source, false), ...at, hop: 'node-port', args: { ip, port: s.nodePort } });
+    }
+  }
+  const nodeAt = (node: string, probe: string, h: HopId, args: PlannedProbe['args'] = {}) => addProbe(plan, { probe, hop: h, where: 'node', node, args });
+  if (entry && (plan.via === 'lb' || plan.via === 'node-port' || plan.via === 'host')) {
+    nodeAt(entry.node, 'iptables-save', 'node-port');
+    nodeAt(entry.node, 'nft-ruleset', 'node-port');
+    if (plan.dst) nodeAt(entry.node, 'node-route-get', source.kind === 'outside' ? 'src-node' : 'node-port', { ip: plan.dst.ip });
+    if (source.kind === 'outside' || plan.via === 'host') nodeAt(entry.node, 'node-link', source.kind === 'outside' ? 'src-node' : 'node-port');
+  }
+  if (src && source.kind === 'node') {
+    nodeAt(src, 'node-link', 'src-node');
+    if (plan.dst ?? plan.dstIP) nodeAt(src, 'node-route-get', 'src-node', { ip: plan.dst?.ip ?? plan.dstIP! });
+    if (plan.via === 'cluster-ip') {
+      nodeAt(src, 'iptables-save', 'service');
+      nodeAt(src, 'nft-ruleset', 'service');
+    }
+  }
+  if (src && source.kind === 'pod') addProbe(plan, { probe: 'addr', hop: 'src-pod', where: 'pod', pod: { namespace: source.namespace, name: source.name }, args: {} });
+  if (plan.dst) {
+    const d = plan.dst;
+    const dp = { namespace: d.namespace, name: d.name };
+    addProbe(plan, { probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dp, args: {} });
+    nodeAt(d.node, 'node-link', 'dst-veth');
+    addProbe(plan, { probe: udp ? 'ss-listen-udp' : 'ss-listen', hop: 'dst-pod', where: 'pod', pod: dp, args: {} });
+    if (from && d.node !== from) {
+      nodeAt(d.node, 'node-route-get', 'dst-node', { ip: d.ip });
+      nodeAt(from, 'node-link', 'overlay');
+    }
+    // The endpoint directly, from its own node: separates "the endpoint answers" from the entry's rules.
+    if (plan.dstPodPort && !udp) nodeAt(d.node, 'node-tcp-connect', 'dst-pod', { ip: d.ip, port: plan.dstPodPort });
+  }
+  if (plan.via === 'external' && src && source.kind !== 'outside' && plan.dstIP) nodeAt(src, 'node-route-get', 'egress', { ip: plan.dstIP });
+  return plan;
+}
+
+/** The probes a name's answer adds (phase 2): the connect to the address, and the node's route out. */
+export function resolvedProbes(plan: NorthSouthPlan, ip: string): PlannedProbe[] {
+  const before = plan.probes.length;
+  const at = plan.source.kind === 'pod' ? { where: 'pod' as const, pod: { namespace: plan.source.namespace, name: plan.source.name } } : plan.source.kind === 'node' ? { where: 'node' as const, node: plan.source.node } : { where: 'outside' as const };
+  if (plan.dstPort) addProbe(plan, { probe: connectProbe(plan.source, false), ...at, hop: 'external', args: { ip, port: plan.dstPort }, phase: 2, ...(plan.source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
+  if (plan.srcNode && plan.source.kind !== 'outside') addProbe(plan, { probe: 'node-route-get', hop: 'egress', where: 'node', node: plan.srcNode, args: { ip }, phase: 2 });
+  return plan.probes.slice(before);
+}

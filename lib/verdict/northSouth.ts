@@ -1,0 +1,193 @@
+// Judgement of a north-south plan (lib/plan/northSouth.ts): an outside client or a node's own network
+// reaching a LoadBalancer, a NodePort, a Service, a pod or a server outside the cluster. Observed beats
+// inferred: the client's own connect decides reachability; a cause is named only when that connect did not
+// open, from evidence that says where traffic stops (the entry node without a local endpoint under
+// externalTrafficPolicy Local, no NodePort rule, no listener, no endpoint). Hops without their own finding
+// pass only when the connection through them opened, and are skipped otherwise (never a guessed fail).
+import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
+import { CAUSES, nextStepFor, type CauseCode } from '../causes';
+import type { NorthSouthPlan } from '../plan/northSouth';
+import type { ClusterSnapshot } from '../plan';
+import { digAddresses, parseDig, parseNc, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
+import { isIPv4 } from '../target';
+import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
+import { udpOutcome } from './edge';
+import { RANK, type ProbeRun, type Runs } from './context';
+import type { Judgement } from './index';
+
+interface NsCtx {
+  plan: NorthSouthPlan;
+  runs: Runs;
+  problems: { hop: HopId; cause: CauseCode; reason: string }[];
+  observed: Map<HopId, string[]>;
+  findings: Map<string, string>;
+  connect?: ConnectOutcome;
+}
+
+const observe = (c: NsCtx, hop: HopId, s: string) => c.observed.set(hop, [...(c.observed.get(hop) ?? []), s]);
+const runsOf = (c: NsCtx, pred: (p: NorthSouthPlan['probes'][number]) => boolean) =>
+  c.plan.probes.filter(pred).map((p) => ({ p, r: c.runs.get(p.key) })).filter((x): x is { p: NorthSouthPlan['probes'][number]; r: ProbeRun } => !!x.r && !x.r.notRun);
+
+/** The address a name answered (the first IPv4 the source's resolver returned), from the dig runs. */
+export function resolvedAddress(plan: NorthSouthPlan, runs: Runs): string | undefined {
+  for (const p of plan.probes.filter((x) => /dig$/.test(x.probe))) {
+    const r = runs.get(p.key);
+    if (!r || r.notRun) continue;
+    const d = parseRun(r, parseDig);
+    if (d.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR') {
+      const a = digAddresses(d.value).find((x) => isIPv4(x));
+      if (a) return a;
+    }
+  }
+  return undefined;
+}
+
+function outcomeOf(r: ProbeRun): ConnectOutcome | undefined {
+  if (/udp-connect$/.test(r.probe)) {
+    const o = udpOutcome(r);
+    return o === 'refused' ? 'refused' : o === 'unreachable' ? 'unreachable' : o === 'no-icmp' ? 'open' : undefined;
+  }
+  return connectOutcome(parseRun(r, parseNc), r.timedOut);
+}
+
+/** Whether the node's kube-proxy has a NodePort rule for the port (iptables KUBE-NODEPORTS, nft service-nodeports). */
+export function nodePortRule(iptablesSave: string | undefined, nft: string | undefined, nodePort: number, proto = 'tcp'): string | undefined {
+  const lines = iptablesSave?.split('\n').filter((l) => l.startsWith('-A KUBE-NODEPORTS') && new RegExp(`--dport ${nodePort}\\b`).test(l) && new RegExp(`-p ${proto}\\b`).test(l)) ?? [];
+  const ipt = lines.find((l) => !l.includes('127.0.0.0/8')) ?? lines[0];
+  if (ipt) return ipt.trim();
+  const n = nft?.split('\n').find((l) => new RegExp(`\\b${proto} \\. ${nodePort} : (goto|jump)`).test(l));
+  return n?.trim();
+}
+
+export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snapshot: ClusterSnapshot; depth: Depth; configReason?: string }): Judgement {
+  const { plan, runs, depth } = input;
+  const c: NsCtx = { plan, runs, problems: [], observed: new Map(), findings: new Map() };
+  const s = plan.service;
+  const problem = (hop: HopId, cause: CauseCode, reason: string) => {
+    if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason });
+  };
+
+  // --- the connects: the client's end-to-end one, and each node's NodePort ---
+  const perNode: string[] = [];
+  for (const { p, r } of runsOf(c, (p) => /(^|-)(tcp|udp)-connect$/.test(p.probe))) {
+    const o = outcomeOf(r);
+    const target = `${p.args.ip}:${p.args.port}`;
+    if (o === undefined) {
+      c.findings.set(r.key, 'the output could not be read');
+      continue;
+    }
+    const udp = /udp/.test(p.probe);
+    c.findings.set(r.key, `${udp ? 'UDP' : 'TCP'} ${target}: ${udp && o === 'open' ? 'not refused (no ICMP error within 2 s)' : connectText(o)}`);
+    const fromSource = plan.source.kind === 'outside' ? p.where === 'outside' : plan.source.kind === 'node' ? p.where === 'node' && p.node === plan.source.node : p.where === 'pod';
+    if (fromSource && p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = o;
+    else if (p.hop === 'node-port' && s?.nodePort === p.args.port) perNode.push(`${p.args.ip}:${p.args.port} ${connectText(o)}`);
+    else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod') observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);
+  }
+  const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
+  const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
+  if (c.connect !== undefined) observe(c, mainHop, `${s?.udp ? 'UDP' : 'TCP'} to ${plan.dstIP}:${plan.dstPort} from ${src}: ${s?.udp && c.connect === 'open' ? 'the datagram was not refused' : connectText(c.connect)}`);
+  if (plan.source.kind === 'outside' && c.connect !== undefined) observe(c, 'client', `${src} → ${plan.dstIP}:${plan.dstPort}: ${connectText(c.connect)}`);
+  if (perNode.length) observe(c, 'node-port', `each node's NodePort from ${src}: ${perNode.join('; ')}`);
+  if (plan.resolve) {
+    const ip = resolvedAddress(plan, runs);
+    const dig = runsOf(c, (p) => /dig$/.test(p.probe))[0];
+    if (dig) c.findings.set(dig.r.key, ip ? `${plan.resolve} → ${ip}` : `${plan.resolve} did not resolve`);
+    observe(c, 'external', ip ? `${plan.resolve} resolves to ${ip} (${src}'s resolver)` : `${plan.resolve} does not resolve from ${src}`);
+    if (!ip && dig) problem('external', 'dns-nxdomain', `${plan.resolve} does not resolve from ${src}'s own resolver`);
+  }
+  const open = c.connect === 'open';
+
+  // --- the Service behind it ---
+  if (s) {
+    c.observed.set(plan.via === 'cluster-ip' ? 'service' : 'node-port', [...(c.observed.get(plan.via === 'cluster-ip' ? 'service' : 'node-port') ?? []), `EndpointSlice ${s.key}: ${s.endpoints.ready.join(', ') || 'no ready endpoint'}`]);
+    if (!open && s.check.problem) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', s.check.problem.cause, s.check.problem.sentence);
+    else if (!open && !s.endpoints.ready.length) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', 'no-endpoints', `Service ${s.key} has no ready endpoint in its EndpointSlices`);
+  }
+  if (plan.entry) observe(c, plan.via === 'lb' ? 'lb' : 'node-port', plan.entry.why);
+
+  // --- the entry node: NodePort rules and externalTrafficPolicy Local ---
+  if (s?.nodePort && plan.entry && (plan.via === 'lb' || plan.via === 'node-port')) {
+    const entry = plan.entry.node;
+    const ipt = runsOf(c, (p) => p.probe === 'iptables-save' && p.node === entry)[0]?.r;
+    const nft = runsOf(c, (p) => p.probe === 'nft-ruleset' && p.node === entry)[0]?.r;
+    const rule = nodePortRule(ipt?.exitCode === 0 ? ipt.stdout : undefined, nft?.exitCode === 0 ? nft.stdout : undefined, s.nodePort, s.udp ? 'udp' : 'tcp');
+    if (rule) {
+      observe(c, 'node-port', `kube-proxy on ${entry}: \`${rule}\``);
+      if (ipt) c.findings.set(ipt.key, `NodePort ${s.nodePort}: \`${rule}\``);
+    }
+    const localReady = s.endpoints.endpoints.filter((e) => e.ready && e.nodeName === entry);
+    if (s.etpLocal) observe(c, 'node-port', `externalTrafficPolicy Local: ${localReady.length ? `${entry} has ${localReady.length} ready local endpoint${localReady.length === 1 ? '' : 's'}` : `${entry} has no ready local endpoint`}`);
+    if (!open && c.connect !== undefined) {
+      if (s.etpLocal && !localReady.length && s.endpoints.ready.length) {
+        const where = [...new Set(s.endpoints.endpoints.filter((e) => e.ready).map((e) => e.nodeName).filter(Boolean))].join(', ');
+        problem('node-port', 'no-local-endpoint', `${s.key} has externalTrafficPolicy Local and ${entry} has no ready local endpoint (ready endpoints are on ${where}): kube-proxy on ${entry} drops NodePort ${s.nodePort} traffic${perNode.length ? ` (${perNode.join('; ')})` : ''}`);
+      } else if ((ipt?.exitCode === 0 || nft?.exitCode === 0) && !rule && s.endpoints.ready.length) {
+        problem('node-port', 'proxy-rules-missing', `kube-proxy on ${entry} has no NodePort rule for ${s.nodePort} (${s.key})`);
+      }
+    }
+  }
+
+  // --- the destination pod ---
+  if (plan.dst && plan.dstPodPort) {
+    const ssRun = runsOf(c, (p) => (p.probe === 'ss-listen' || p.probe === 'ss-listen-udp') && p.hop === 'dst-pod')[0]?.r;
+    const socks = ssRun ? parseRun(ssRun, (t) => parseSs(t)) : undefined;
+    if (ssRun && socks?.ok) {
+      const udp = ssRun.probe === 'ss-listen-udp';
+      const bound = udp ? socks.value.filter((x) => x.local.port === plan.dstPodPort && !x.local.loopback) : listenerOnPort(socks.value, plan.dstPodPort).listeners.filter((x) => !x.local.loopback);
+      const line = bound.length ? `${udp ? 'UDP' : 'TCP'} ${plan.dstPodPort} bound on ${bound.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}` : `nothing ${udp ? 'bound to UDP' : 'listens on TCP'} ${plan.dstPodPort} (or only on loopback)`;
+      c.findings.set(ssRun.key, line);
+      observe(c, 'dst-pod', line);
+      if (!bound.length && !open) problem('dst-pod', 'app-not-listening', `${plan.dst.namespace}/${plan.dst.name}: ${line}`);
+      if (udp && bound.length && c.connect === 'open') observe(c, mainHop, 'the endpoint has a UDP socket on the port, so the datagram was delivered');
+      if (udp && !bound.length && c.connect === 'open') c.connect = 'timeout';
+    }
+  }
+  // Routes the nodes take (evidence; a refused lookup is a node-route finding when traffic stopped).
+  for (const { p, r } of runsOf(c, (p) => p.probe === 'node-route-get')) {
+    const g = parseRun(r, parseIpRouteGet);
+    if (!g.ok) continue;
+    const txt = g.value.outcome === 'route' ? `${p.node} → ${p.args.ip}: ${g.value.route.gateway ? `via ${g.value.route.gateway} ` : ''}dev ${g.value.route.dev ?? '?'}` : `${p.node} has no route to ${p.args.ip}`;
+    c.findings.set(r.key, txt);
+    observe(c, p.hop, txt);
+    if (g.value.outcome !== 'route' && !open && c.connect !== undefined) problem(p.hop, 'node-route', txt);
+  }
+
+  // --- hops ---
+  const connected = c.connect === 'open';
+  const hops: Hop[] = plan.hops.map((h) => {
+    const evidence = plan.probes
+      .filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id))
+      .map((p) => runs.get(p.key))
+      .filter((r): r is ProbeRun => !!r && !r.notRun)
+      .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? (r.timedOut ? 'timed out' : `exit ${r.exitCode}`) }));
+    const observed = (c.observed.get(h.id) ?? []).join('; ');
+    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}) };
+    const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
+    if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: CAUSES[pr.cause].nextStep, evidence, details };
+    const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
+    if (connected) return { ...h, status: 'pass', cause: null, summary: observed || `the connection from ${src} through this hop opened`, observed, evidence, details };
+    if (!evidence.length) return { ...h, status: 'skip', cause: null, summary: notRun.length ? `not probed: ${[...new Set(notRun)].join('; ')}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : c.connect === undefined ? 'no probe could run for this hop' : 'not judged: no probe here can tell where the traffic stopped', evidence, details };
+    return { ...h, status: c.connect === undefined ? 'skip' : 'pass', cause: null, summary: observed || (c.connect === undefined ? 'not judged: the end-to-end connect did not run' : 'probes found nothing wrong here'), observed, evidence, details };
+  });
+
+  const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
+  const first = connected ? undefined : sorted[0];
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: CAUSES[first.cause].nextStep } : null;
+  let verdict: Verdict;
+  let summary: string;
+  if (connected) {
+    verdict = 'reachable';
+    summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; every hop checked.`;
+  } else if (first) {
+    verdict = 'unreachable';
+    summary = `${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+  } else if (c.connect === undefined) {
+    verdict = depth === 'config' ? 'undetermined' : 'undetermined';
+    summary = depth === 'config' ? `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.` : 'No end-to-end connection could be tried and no hop showed a fault.';
+  } else {
+    verdict = 'unreachable';
+    summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
+  }
+  void nextStepFor;
+  return { hops, verdict, firstFailure, warnings: [], summary };
+}

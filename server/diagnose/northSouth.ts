@@ -1,0 +1,144 @@
+// Orchestration of a north-south diagnosis (lib/plan/northSouth.ts): sources `outside` and `node/NAME`, and
+// targets that enter through a node (NodePort, LoadBalancer). Same footholds as a pod path — a node debug
+// pod per probed node, an ephemeral debug container per probed pod (server/exec) — plus the outside runner
+// (./outside.ts). Footholds we create on nodes are deleted in `finally`, whatever happened.
+import type { Diagnosis, Depth, Hop } from '../../lib/model';
+import type { DiagnosisEvent } from '../../lib/events';
+import type { Source, Target } from '../../lib/target';
+import { sourceText, targetText } from '../../lib/target';
+import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
+import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
+import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
+import { assemble, type ProbeRun } from '../../lib/verdict';
+import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { explainApiError } from '../cluster/explain';
+import { execInContainer } from '../exec/exec';
+import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
+import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
+import { foothold, footholdNeeds, limiter, type Foothold } from './index';
+import { outsideRunner } from './outside';
+
+export interface NorthSouthRun {
+  kc: KubeConfig;
+  context: string;
+  kubeconfig?: string;
+  namespace: string;
+  id: string;
+  spec: { from: string; to: string; context?: string };
+  image?: string;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: (ev: DiagnosisEvent) => void;
+}
+
+/** Plans with lib/plan/northSouth (PlanError propagates: the caller turns it into a UsageError). */
+export function planFor(source: Source, target: Target, snap: ClusterSnapshot): NorthSouthPlan {
+  return planNorthSouth(source, target, snap);
+}
+
+export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot, o: NorthSouthRun): Promise<Diagnosis> {
+  const image = o.image ?? DEFAULT_DEBUG_IMAGE;
+  const base = { id: o.id, createdAt: new Date().toISOString(), cluster: o.context, spec: { from: sourceText(plan.source), to: targetText(plan.target), ...(o.spec.context ? { context: o.spec.context } : {}) } };
+  const emit = o.onEvent ?? (() => {});
+  let seq = 0;
+  emit({ type: 'diagnosis:plan', payload: { id: o.id, diagnosis: { ...base, verdict: 'running', depth: 'live', hops: plan.hops, firstFailure: null, warnings: [] } } });
+  const lastSent = new Map<string, string>();
+  const sendHop = (h: Hop) => {
+    const key = JSON.stringify([h.status, h.summary, h.evidence.length, h.cause]);
+    if (lastSent.get(h.id) === key) return;
+    lastSent.set(h.id, key);
+    emit({ type: 'hop:update', payload: { id: o.id, seq: ++seq, hop: h } });
+  };
+  for (const h of plan.hops) if (plan.probes.some((p) => p.hop === h.id || p.alsoHops?.includes(h.id))) sendHop({ ...h, status: 'running', summary: 'probing' });
+
+  const outside = outsideRunner(o.kubeconfig);
+  const runs = new Map<string, ProbeRun>();
+  const nodePods: NodeDebugPod[] = [];
+  const podHold = new Map<string, Promise<Foothold<DebugContainer>>>();
+  const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
+  const holdFor = (p: PlannedProbe): Promise<Foothold<DebugContainer | NodeDebugPod>> | undefined => {
+    if (p.where === 'outside') return undefined;
+    if (p.where === 'pod') {
+      const k = `${p.pod!.namespace}/${p.pod!.name}`;
+      let h = podHold.get(k);
+      if (!h) podHold.set(k, (h = foothold(ensureDebugContainer(o.kc, p.pod!.namespace, p.pod!.name, { image }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: o.context })));
+      return h;
+    }
+    let h = nodeHold.get(p.node!);
+    if (!h) {
+      h = foothold(createNodeDebugPod(o.kc, p.node!, o.namespace, image), { kind: 'node', verb: 'create', resource: 'pods', namespace: o.namespace, context: o.context }).then((x) => {
+        if (x.ok) nodePods.push(x.value);
+        return x;
+      });
+      nodeHold.set(p.node!, h);
+    }
+    return h;
+  };
+  const limit = limiter(o.concurrency ?? 12);
+  const progress = () => {
+    const j = judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' });
+    for (const h of j.hops) {
+      const mine = plan.probes.filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id));
+      if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
+    }
+  };
+  const runOne = async (p: PlannedProbe): Promise<void> => {
+    if (runs.has(p.key)) return;
+    const def = probeDef(p.probe);
+    const argv = def.argv(p.args);
+    const hold = holdFor(p);
+    const h = hold ? await hold : undefined;
+    const location = p.where === 'outside' ? outside.location : p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
+    const reproduce = def.reproduce({ argv, image, ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(h?.ok ? { targetContainer: (h.value as DebugContainer).target } : {}) } : p.where === 'node' ? { node: p.node! } : {}) });
+    const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };
+    if (h && !h.ok) {
+      runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: h.reason });
+      return;
+    }
+    if (o.signal?.aborted) return;
+    const r = await limit(async () => {
+      if (p.where === 'outside') return outside.run(argv, def.timeoutMs, def.maxBytes);
+      const where = h!.value as { namespace: string; pod: string; container: string };
+      try {
+        return await execInContainer(o.kc, { namespace: where.namespace, pod: where.pod, container: where.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+      } catch (e) {
+        const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: where.namespace, name: where.pod, context: o.context });
+        return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', where.namespace)} (refused: create on pods/exec)` : x.sentence };
+      }
+    });
+    if ('notRun' in r) runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: r.notRun });
+    else runs.set(p.key, { ...baseRun, ...r });
+    progress();
+  };
+
+  try {
+    for (const p of plan.probes) void holdFor(p);
+    await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
+    // A name the source's own resolver answers: connect to the address, as the app would.
+    if (plan.resolve && !plan.dstIP) {
+      const ip = resolvedAddress(plan, runs);
+      if (ip) {
+        plan.dstIP = ip;
+        await Promise.all(resolvedProbes(plan, ip).map(runOne));
+      }
+    }
+  } finally {
+    await Promise.all(nodeHold.values()).catch(() => undefined);
+    await Promise.all(nodePods.map((p) => deleteNodeDebugPod(o.kc, p).catch(() => undefined)));
+  }
+  const holds = [...(await Promise.all(podHold.values())), ...(await Promise.all(nodeHold.values()))];
+  let depth: Depth = 'live';
+  let configReason: string | undefined;
+  const all = [...runs.values()];
+  if (holds.length && holds.every((x) => !x.ok && x.forbidden) && all.every((r) => r.notRun || r.location.startsWith('outside'))) {
+    depth = 'config';
+    configReason = [...new Set(holds.map((x) => (!x.ok ? x.reason : '')))].join('; ');
+  }
+  const j = judgeNorthSouth({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
+  for (const h of j.hops) sendHop(h);
+  const finishedAt = new Date().toISOString();
+  const d = assemble(base, depth, o.signal?.aborted ? { ...j, verdict: 'interrupted' } : j, finishedAt);
+  emit({ type: 'diagnosis:done', payload: { id: o.id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt } });
+  return d;
+}
