@@ -317,12 +317,32 @@ function validatePolicySpec(e: Errs, spec: any): void {
   }
 }
 
+function validateServiceSpec(e: Errs, spec: any): void {
+  if (!isObj(spec)) return;
+  validateLabels(e, spec.selector, 'spec.selector');
+  if (!Array.isArray(spec.ports)) return;
+  spec.ports.forEach((p: any, i: number) => {
+    const f = `spec.ports[${i}]`;
+    if (!isObj(p)) return e.invalid(f, p, 'must be a service port');
+    // a Service port name is a DNS-1123 label (ValidateServicePort); a named targetPort is an IANA_SVC_NAME
+    if (p.name !== undefined && p.name !== '') {
+      if (typeof p.name !== 'string') e.invalid(`${f}.name`, p.name, 'must be a string');
+      else e.each(`${f}.name`, p.name, isDNS1123Label(p.name));
+    }
+    if (p.port !== undefined) e.each(`${f}.port`, p.port, isValidPortNum(p.port));
+    if (typeof p.targetPort === 'string') e.each(`${f}.targetPort`, p.targetPort, isValidPortName(p.targetPort));
+    else if (p.targetPort !== undefined && p.targetPort !== 0) e.each(`${f}.targetPort`, p.targetPort, isValidPortNum(p.targetPort));
+    if (p.nodePort !== undefined && p.nodePort !== 0) e.each(`${f}.nodePort`, p.nodePort, isValidPortNum(p.nodePort));
+    if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) e.notSupported(`${f}.protocol`, p.protocol, PROTOCOLS);
+  });
+}
+
 /** The group-qualified kind the API server names in 422s, and the name rule of each kind the lab stores. */
 const KINDS: Record<string, { qualified: string; group: string; name: (v: string) => string[]; spec?: (e: Errs, spec: any) => void }> = {
   Pod: { qualified: 'Pod', group: '', name: isDNS1123Subdomain, spec: validatePodSpec },
   NetworkPolicy: { qualified: 'NetworkPolicy.networking.k8s.io', group: 'networking.k8s.io', name: isDNS1123Subdomain, spec: validatePolicySpec },
   Namespace: { qualified: 'Namespace', group: '', name: isDNS1123Label },
-  Service: { qualified: 'Service', group: '', name: isDNS1035Label },
+  Service: { qualified: 'Service', group: '', name: isDNS1035Label, spec: validateServiceSpec },
   ConfigMap: { qualified: 'ConfigMap', group: '', name: isDNS1123Subdomain },
   Node: { qualified: 'Node', group: '', name: isDNS1123Subdomain },
 };

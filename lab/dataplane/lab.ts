@@ -122,6 +122,8 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   const dir = opts.dir ?? defaultLabDir(instance);
   const spec = loadSpec(opts.config, opts.faults);
   preflight(spec.cluster.kubeProxy);
+  // the layout is pure: computing it before the running lab is replaced means a file it refuses leaves that lab alone
+  const layout = buildLab(spec, instance);
   phase('validate');
 
   if (readState(dir) || existsSync(dir)) {
@@ -130,7 +132,6 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   }
   phase('replace');
 
-  const layout = buildLab(spec, instance);
   const st: LabState = {
     version: 1,
     instance,
