@@ -187,6 +187,20 @@ describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
     });
   });
 
+  it('masquerade-missing: pod traffic to the outside leaves worker-1 without SNAT and gets no reply; worker-2 unaffected', async () => {
+    await withFault('masquerade-missing:node=worker-1', async () => {
+      expect(await tcpOk(st, 'shop/backend-1', 'api.partner.example', 443, 1)).toBe(false);
+      expect(await tcpOk(st, 'shop/backend-0', 'api.partner.example', 443)).toBe(true);
+    });
+  });
+
+  it('upstream-dns-down: names outside the cluster time out, cluster names still resolve', async () => {
+    await withFault('upstream-dns-down', async () => {
+      expect((await dig(st, 'shop/backend-0', 'api.partner.example')).status).toBe('timeout');
+      expect((await dig(st, 'shop/backend-0', 'backend.shop.svc.cluster.local')).status).toBe('NOERROR');
+    });
+  });
+
   it('covered every fault of the catalogue', () => {
     expect([...tested].sort()).toEqual(FAULTS.map((f) => f.name).sort());
   });
