@@ -66,6 +66,10 @@ export const CAUSES = {
     title: 'Hairpin traffic fails',
     nextStep: 'Enable hairpin mode on the bridge ports (`bridge link set dev <veth> hairpin on`, kubelet --hairpin-mode=hairpin-veth) and check kube-proxy\'s masquerade for hairpin traffic.',
   },
+  'bridge-netfilter': {
+    title: 'Bridged pod traffic skips iptables',
+    nextStep: 'On the node, `sysctl net.bridge.bridge-nf-call-iptables` must be 1 (and br_netfilter loaded: `modprobe br_netfilter`); persist it in /etc/sysctl.d/ so replies between pods on one bridge are un-NATed by kube-proxy\'s rules.',
+  },
   'node-firewall': {
     title: 'Node firewall drops the flow',
     nextStep: 'Look at the node\'s own filter rules (`iptables-save -t filter`, `nft list ruleset`) for a DROP/REJECT matching the port; remove or narrow it.',
@@ -81,6 +85,14 @@ export const CAUSES = {
   'upstream-dns': {
     title: 'Names outside the cluster do not resolve',
     nextStep: 'Cluster names resolve, outside names do not: check the cluster DNS\'s forwarder (CoreDNS `forward . /etc/resolv.conf` or its upstream servers) and that the upstream DNS answers from the DNS pods\' nodes (`dig @<upstream> <name>`).',
+  },
+  'image-pull': {
+    title: 'Debug image does not pull',
+    nextStep: 'The kubelet cannot pull the debug image (air-gapped cluster, registry rate limit, wrong name): mirror it to a registry the nodes reach and pass it with --image, or pre-pull it on the nodes.',
+  },
+  'admission-denied': {
+    title: 'Admission refused the debug container',
+    nextStep: 'Pod Security or a policy webhook rejected the probe container: read the server\'s sentence; run node probes in a namespace that allows privileged pods (--debug-namespace), or ask for an exemption for packetwalk\'s debug containers.',
   },
 } as const satisfies Record<string, { title: string; nextStep: string }>;
 

@@ -54,7 +54,10 @@ export const RANK: Record<CauseCode, number> = {
   'no-endpoints': 40, 'port-mismatch': 41, 'proxy-rules-missing': 50, 'proxy-rules-stale': 51, 'policy-denied': 60,
   hairpin: 65, 'node-route': 70, 'node-firewall': 72, 'neighbor-stale': 80, 'overlay-blocked': 81, 'mtu-blackhole': 90,
   'app-not-listening': 100,
+  'bridge-netfilter': 52,
   'upstream-dns': 30, 'no-local-endpoint': 45, 'snat-missing': 85,
+  // probes that could not start (server/exec/startFailure.ts): after every cause the evidence can show
+  'image-pull': 200, 'admission-denied': 200,
 };
 
 function runsOf(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun[] {

@@ -17,6 +17,8 @@ export const SERVE_USAGE = `usage: packetwalk serve [--host 127.0.0.1] [--port 3
   --context         default context (the page can switch to any context of the kubeconfig)
   --data-dir        where diagnoses and pins are stored (default ./data or $PACKETWALK_DATA)
   --wall-interval   seconds between wallboard re-probes (default 30, or $PACKETWALK_WALL_INTERVAL)
+  --debug-namespace namespace for node debug pods (default: the context's namespace, or
+                    $PACKETWALK_DEBUG_NAMESPACE)
 `;
 
 export interface ServeFlags {
@@ -29,7 +31,7 @@ export interface ServeFlags {
   allowedHosts: string[];
 }
 
-export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval', 'allowed-host']): ServeFlags {
+export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval', 'allowed-host', 'debug-namespace']): ServeFlags {
   const f: ServeFlags = { host: '127.0.0.1', port: 3000, allowedHosts: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -58,6 +60,11 @@ export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kube
         break;
       case 'wall-interval':
         f.wallInterval = v;
+        break;
+      case 'debug-namespace':
+        // Read by diagnose() for every run of this server (pages, wallboard, matrix).
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)) throw new Error(`--debug-namespace: "${v}" is not a namespace name`);
+        process.env.PACKETWALK_DEBUG_NAMESPACE = v;
         break;
       case 'allowed-host':
         if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(v)) throw new Error(`--allowed-host: "${v}" is not a host name (NAME or NAME:PORT, e.g. dash.example.org)`);

@@ -84,6 +84,18 @@ function codesOf(err: unknown): string[] {
   return out;
 }
 
+/** Error names along the cause chain (DOMException TimeoutError/AbortError, our ExecOpenTimeout). */
+function namesOf(err: unknown): string[] {
+  const out: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 6 && e && typeof e === 'object'; i++) {
+    const n = (e as { name?: unknown }).name;
+    if (typeof n === 'string') out.push(n);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return out;
+}
+
 function messagesOf(err: unknown): string {
   const parts: string[] = [];
   let e: unknown = err;
@@ -192,6 +204,15 @@ export function explainApiError(err: unknown, ctx: ApiErrorContext): ExplainedEr
   }
   const codes = codesOf(err);
   const where = c.server ?? 'the API server';
+  // Our own deadlines: a request's AbortSignal.timeout (credentials.ts) or an exec that did not open.
+  if (namesOf(err).some((n) => n === 'TimeoutError' || n === 'ExecOpenTimeout') || /aborted due to timeout/i.test(text)) {
+    return {
+      kind: 'timeout',
+      raw,
+      sentence: namesOf(err).includes('ExecOpenTimeout') ? `${text.split(' <- ')[0]}${inCtx}` : `${where} did not answer ${c.verb} ${objectText(c)} in time (the request's deadline passed)${inCtx}`,
+      fix: 'the control plane is slow or stalled: retry; if it persists check the API server (kubectl get --raw /readyz) and its load; PACKETWALK_API_TIMEOUT_MS raises the per-request deadline',
+    };
+  }
   if (codes.includes('ECONNREFUSED')) {
     return { kind: 'unreachable', raw, sentence: `cannot reach ${where}: connection refused${inCtx}`, fix: 'is the cluster up? For the lab: packetwalk lab status (or lab up)' };
   }

@@ -6,14 +6,17 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError } from './errors';
+import { applyProxyEnv, applyRequestDeadline, REQUEST_TIMEOUT_MS, shareExecCredentials } from './credentials';
 
 export interface KubeconfigOptions {
   /** --kubeconfig: one file (like kubectl, it replaces $KUBECONFIG). */
   kubeconfig?: string;
   /** --context */
   context?: string;
-  /** Environment to read KUBECONFIG/HOME from; defaults to process.env (a seam for tests). */
+  /** Environment to read KUBECONFIG/HOME/HTTPS_PROXY/NO_PROXY from; defaults to process.env (a seam for tests). */
   env?: Record<string, string | undefined>;
+  /** deadline of each API request in ms (default REQUEST_TIMEOUT_MS) */
+  requestTimeoutMs?: number;
 }
 
 export interface ContextInfo {
@@ -60,22 +63,28 @@ function readConfig(opts: KubeconfigOptions): { kc: KubeConfig; source: string }
       'pass --kubeconfig FILE, set KUBECONFIG, or start the lab with `packetwalk lab up` and use the path it prints',
     );
   }
-  // kubectl merges the KUBECONFIG list: the first file to set a value wins (mergeConfig keeps the first).
-  let first = true;
+  // kubectl merges the KUBECONFIG list: the first file to set a value wins — a cluster, user or context
+  // name that an earlier file defined is ignored in later files (kubeadm's files all say "kubernetes",
+  // "kubernetes-admin"), and current-context comes from the first file that sets one.
+  // (client-go's clientcmd loader; client-node's mergeConfig throws "Duplicate cluster" instead.)
+  const merged = { clusters: [] as KubeConfig['clusters'], users: [] as KubeConfig['users'], contexts: [] as KubeConfig['contexts'], current: '' };
   for (const f of existing) {
+    const one = new KubeConfig();
     try {
-      if (first) {
-        kc.loadFromFile(f);
-        first = false;
-      } else {
-        const more = new KubeConfig();
-        more.loadFromFile(f);
-        kc.mergeConfig(more, true);
-      }
+      one.loadFromFile(f);
     } catch (e) {
       throw new ClusterError(`kubeconfig ${f} cannot be read: ${(e as Error).message.split('\n')[0]}`, 'fix the YAML of that file or point --kubeconfig at another one', String(e));
     }
+    for (const c of one.clusters) if (!merged.clusters.some((x) => x.name === c.name)) merged.clusters.push(c);
+    for (const u of one.users) if (!merged.users.some((x) => x.name === u.name)) merged.users.push(u);
+    for (const c of one.contexts) if (!merged.contexts.some((x) => x.name === c.name)) merged.contexts.push(c);
+    if (!merged.current && one.getCurrentContext()) merged.current = one.getCurrentContext();
   }
+  kc.loadFromOptions({ clusters: merged.clusters, users: merged.users, contexts: merged.contexts, currentContext: merged.current });
+  const env = opts.env ?? process.env;
+  applyProxyEnv(kc, env);
+  shareExecCredentials(kc);
+  applyRequestDeadline(kc, opts.requestTimeoutMs ?? (Number(env.PACKETWALK_API_TIMEOUT_MS) || REQUEST_TIMEOUT_MS));
   return { kc, source: existing.join(delimiter) };
 }
 

@@ -1,15 +1,210 @@
-// Reads the objects a plan needs (DESIGN §5 config depth: get/list only). Pods, Services, EndpointSlices,
-// NetworkPolicies and Namespaces are required; Nodes and the kube-proxy ConfigMap are optional (a
-// namespace-scoped viewer may not list them) and their absence only weakens some checks.
+// Reads the objects a plan needs (DESIGN §5 "reads only what it needs"; config depth: get/list only).
+// For a diagnosis from a pod to a name, a pod or an IP the read is focused: the source pod, the Services the
+// name can mean (GET by name), their EndpointSlices (LIST by label kubernetes.io/service-name) and the pods
+// their selectors select, the NetworkPolicies and Namespaces of the namespaces on the path (and kube-system's,
+// for DNS), the cluster DNS Service (kube-system/kube-dns, else the Service labelled k8s-app=kube-dns), the
+// kube-proxy ConfigMap, kube-system's pods (DNS pods, CNI detection) and the nodes of the path by name — never
+// a cluster-wide LIST, except the Service list an IP target needs to learn what the IP is.
+// Every read but the source pod may be refused (a Role in one namespace): the snapshot is then what the user
+// may read, and `snapshotLimits(snap)` says what was left out and why, for the depth sentence.
+// Without a `need` (the matrix, other sources and targets) it reads cluster-wide as before, with the same
+// per-read fallbacks.
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '../../lib/plan';
+import type { Target } from '../../lib/target';
+import { candidateNames, clusterFirstResolver, DEFAULT_CLUSTER_DOMAIN } from '../../lib/kube';
 import { explainApiError } from './explain';
 import { ClusterError } from './errors';
 
-export async function readSnapshot(kc: KubeConfig, context: string, server?: string): Promise<ClusterSnapshot> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const disc = kc.makeApiClient(DiscoveryV1Api);
-  const net = kc.makeApiClient(NetworkingV1Api);
+export interface SnapshotNeed {
+  from: { namespace: string; name: string };
+  target: Target;
+}
+
+/** What a snapshot left out (forbidden or failed reads), as sentences; empty when it read everything it wanted. */
+const limits = new WeakMap<ClusterSnapshot, string[]>();
+export const snapshotLimits = (snap: ClusterSnapshot): string[] => limits.get(snap) ?? [];
+
+/** The judgement's summary, saying which objects the user could not read (the depth the objects reached). */
+export function withReadLimits<J extends { summary: string }>(j: J, notes: string[]): J {
+  if (!notes.length) return j;
+  const shown = notes.slice(0, 4).join('; ');
+  return { ...j, summary: `${j.summary} Read what this user may read; not read: ${shown}${notes.length > 4 ? ` (and ${notes.length - 4} more)` : ''}.` };
+}
+
+type Item = { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Services a name can mean under the ClusterFirst search list: ns/name pairs, in the resolver's order. */
+export function serviceCandidates(name: string, srcNamespace: string, domain = DEFAULT_CLUSTER_DOMAIN): { namespace: string; name: string }[] {
+  const r = clusterFirstResolver(srcNamespace, domain);
+  const out: { namespace: string; name: string }[] = [];
+  const add = (fqdn: string) => {
+    const m = /^([^.]+)\.([^.]+)\.svc\.(.+?)\.?$/.exec(fqdn);
+    if (m && DNS_LABEL.test(m[1]) && DNS_LABEL.test(m[2]) && !out.some((x) => x.namespace === m[2] && x.name === m[1])) out.push({ namespace: m[2], name: m[1] });
+  };
+  for (const c of candidateNames(name, r.search, r.ndots)) add(c);
+  add(name); // an FQDN in another cluster domain (resolv.conf decides later which one is ours)
+  return out;
+}
+
+export async function readSnapshot(kc: KubeConfig, context: string, server?: string, need?: SnapshotNeed): Promise<ClusterSnapshot> {
+  if (need && (need.target.kind === 'name' || need.target.kind === 'pod' || need.target.kind === 'ip')) return readFocused(kc, context, server, need);
+  return readClusterWide(kc, context, server);
+}
+
+function clients(kc: KubeConfig) {
+  return { core: kc.makeApiClient(CoreV1Api), disc: kc.makeApiClient(DiscoveryV1Api), net: kc.makeApiClient(NetworkingV1Api) };
+}
+
+async function readFocused(kc: KubeConfig, context: string, server: string | undefined, need: SnapshotNeed): Promise<ClusterSnapshot> {
+  const { core, disc, net } = clients(kc);
+  const notes: string[] = [];
+  /** A read that may be refused or fail: undefined then, with the reason kept for the depth sentence. */
+  const may = async <T>(what: { verb: string; resource: string; namespace?: string; name?: string }, p: Promise<T>, quietNotFound = true): Promise<T | undefined> => {
+    try {
+      return await p;
+    } catch (e) {
+      const x = explainApiError(e, { ...what, context, ...(server ? { server } : {}) });
+      if (x.kind === 'not-found' && quietNotFound) return undefined;
+      if (x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+      notes.push(x.sentence);
+      return undefined;
+    }
+  };
+  const pods = new Map<string, Item>();
+  const services = new Map<string, Item>();
+  const slices = new Map<string, Item>();
+  const policies = new Map<string, V1NetworkPolicy>();
+  const namespaces = new Map<string, Item>();
+  const key = (o: Item) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const addAll = (m: Map<string, Item>, items: Item[] | undefined) => items?.forEach((o) => m.set(key(o), o));
+  const nsDone = new Set<string>();
+  /** A namespace on the path: its object (labels, for namespaceSelectors) and its policies. */
+  const namespace = async (ns: string) => {
+    if (nsDone.has(ns)) return;
+    nsDone.add(ns);
+    const [o, pol] = await Promise.all([
+      may({ verb: 'get', resource: 'namespaces', name: ns }, core.readNamespace({ name: ns })),
+      may({ verb: 'list', resource: 'networkpolicies', namespace: ns }, net.listNamespacedNetworkPolicy({ namespace: ns })),
+    ]);
+    if (o) namespaces.set(ns, o as Item);
+    pol?.items.forEach((p) => policies.set(key(p as Item), p));
+  };
+  /** A Service on the path: its EndpointSlices by label and the pods its selector selects. */
+  const serviceDone = new Set<string>();
+  const service = async (svc: Item & { spec?: { selector?: Record<string, string> } }) => {
+    const ns = svc.metadata?.namespace ?? 'default';
+    const name = svc.metadata?.name ?? '';
+    if (serviceDone.has(`${ns}/${name}`)) return;
+    serviceDone.add(`${ns}/${name}`);
+    services.set(key(svc), svc);
+    const sel = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const [sl, ps] = await Promise.all([
+      may({ verb: 'list', resource: 'endpointslices', namespace: ns }, disc.listNamespacedEndpointSlice({ namespace: ns, labelSelector: `kubernetes.io/service-name=${name}` })),
+      sel ? may({ verb: 'list', resource: 'pods', namespace: ns }, core.listNamespacedPod({ namespace: ns, labelSelector: sel })) : Promise.resolve(undefined),
+      namespace(ns),
+    ]);
+    addAll(slices, sl?.items as Item[]);
+    addAll(pods, ps?.items as Item[]);
+    // Endpoints whose pods the selector did not bring (manual slices): by name from targetRef.
+    const missing = new Set<string>();
+    for (const s of (sl?.items ?? []) as { endpoints?: { targetRef?: { kind?: string; name?: string; namespace?: string } }[] }[]) {
+      for (const e of s.endpoints ?? []) if (e.targetRef?.kind === 'Pod' && e.targetRef.name && !pods.has(`${e.targetRef.namespace ?? ns}/${e.targetRef.name}`)) missing.add(`${e.targetRef.namespace ?? ns}/${e.targetRef.name}`);
+    }
+    await Promise.all([...missing].slice(0, 50).map(async (k) => {
+      const [pns, pn] = k.split('/');
+      const p = await may({ verb: 'get', resource: 'pods', namespace: pns, name: pn }, core.readNamespacedPod({ namespace: pns, name: pn }));
+      if (p) pods.set(k, p as Item);
+    }));
+  };
+
+  // The source pod is the one read that must work: without it there is nothing to plan.
+  const src = need.from;
+  let srcPod: Item | undefined;
+  try {
+    srcPod = (await core.readNamespacedPod({ namespace: src.namespace, name: src.name })) as Item;
+    pods.set(key(srcPod), srcPod);
+  } catch (e) {
+    const x = explainApiError(e, { verb: 'get', resource: 'pods', namespace: src.namespace, name: src.name, context, ...(server ? { server } : {}) });
+    if (x.kind !== 'not-found') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+  }
+
+  const kubeSystem = async () => {
+    const [ksPods, proxyCm, dnsSvc] = await Promise.all([
+      may({ verb: 'list', resource: 'pods', namespace: 'kube-system' }, core.listNamespacedPod({ namespace: 'kube-system' })),
+      may({ verb: 'get', resource: 'configmaps', namespace: 'kube-system', name: 'kube-proxy' }, core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'kube-proxy' })),
+      (async () => {
+        const byName = await may({ verb: 'get', resource: 'services', namespace: 'kube-system', name: 'kube-dns' }, core.readNamespacedService({ namespace: 'kube-system', name: 'kube-dns' }));
+        if (byName) return [byName as Item];
+        // kubeadm-era and k3s clusters name it coredns; it keeps the k8s-app=kube-dns label.
+        const byLabel = await may({ verb: 'list', resource: 'services', namespace: 'kube-system' }, core.listNamespacedService({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' }));
+        return (byLabel?.items ?? []) as Item[];
+      })(),
+    ]);
+    addAll(pods, ksPods?.items as Item[]);
+    await Promise.all([...dnsSvc.map((s) => service(s)), namespace('kube-system')]);
+    return proxyCm;
+  };
+
+  const t = need.target;
+  const targetReads = async () => {
+    if (t.kind === 'pod') {
+      const p = await may({ verb: 'get', resource: 'pods', namespace: t.namespace, name: t.name }, core.readNamespacedPod({ namespace: t.namespace, name: t.name }));
+      if (p) pods.set(key(p as Item), p as Item);
+      await namespace(t.namespace);
+    } else if (t.kind === 'ip') {
+      // What an IP is cannot be read by name: every Service (a field selector on clusterIP is not served), and the pod with that IP.
+      const [svcs, ps] = await Promise.all([
+        may({ verb: 'list', resource: 'services' }, core.listServiceForAllNamespaces()),
+        may({ verb: 'list', resource: 'pods' }, core.listPodForAllNamespaces({ fieldSelector: `status.podIP=${t.ip}` })),
+      ]);
+      addAll(pods, ps?.items as Item[]);
+      const hit = (svcs?.items ?? []).find((s) => s.spec?.clusterIP === t.ip || s.spec?.clusterIPs?.includes(t.ip));
+      for (const s of svcs?.items ?? []) services.set(key(s as Item), s as Item);
+      if (hit) await service(hit as Item);
+      for (const p of ps?.items ?? []) await namespace(p.metadata?.namespace ?? 'default');
+    } else if (t.kind === 'name') {
+      const cands = serviceCandidates(t.name, src.namespace);
+      const found = await Promise.all(cands.map((c) => may({ verb: 'get', resource: 'services', namespace: c.namespace, name: c.name }, core.readNamespacedService({ namespace: c.namespace, name: c.name }))));
+      await Promise.all(found.filter((s): s is NonNullable<typeof s> => !!s).map((s) => service(s as Item)));
+      // "backend.shop": is "shop" a namespace? (the DNS hop's explanation asks)
+      const second = t.name.split('.')[1];
+      if (second && DNS_LABEL.test(second) && !namespaces.has(second)) {
+        const o = await may({ verb: 'get', resource: 'namespaces', name: second }, core.readNamespace({ name: second }));
+        if (o) namespaces.set(second, o as Item);
+      }
+    }
+  };
+  const [kubeProxy] = await Promise.all([kubeSystem(), targetReads(), namespace(src.namespace)]);
+
+  // The nodes of the path: the source's, the endpoints' and the DNS pods', by name.
+  const nodeNames = new Set<string>();
+  const srcNode = (srcPod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
+  if (srcNode) nodeNames.add(srcNode);
+  for (const s of slices.values() as IterableIterator<{ endpoints?: { nodeName?: string }[] }>) for (const e of s.endpoints ?? []) if (e.nodeName) nodeNames.add(e.nodeName);
+  if (t.kind === 'pod') {
+    const n = (pods.get(`${t.namespace}/${t.name}`) as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
+    if (n) nodeNames.add(n);
+  }
+  const nodes = (await Promise.all([...nodeNames].slice(0, 100).map((name) => may({ verb: 'get', resource: 'nodes', name }, core.readNode({ name }))))).filter((n) => !!n);
+
+  const snap: ClusterSnapshot = {
+    pods: [...pods.values()] as ClusterSnapshot['pods'],
+    services: [...services.values()] as ClusterSnapshot['services'],
+    endpointSlices: [...slices.values()] as ClusterSnapshot['endpointSlices'],
+    policies: [...policies.values()].map(policyToWire),
+    namespaces: [...namespaces.values()] as ClusterSnapshot['namespaces'],
+    nodes: nodes as ClusterSnapshot['nodes'],
+    ...(kubeProxy ? { kubeProxyConfig: kubeProxy as ClusterSnapshot['kubeProxyConfig'] } : {}),
+  };
+  limits.set(snap, [...new Set(notes)]);
+  return snap;
+}
+
+async function readClusterWide(kc: KubeConfig, context: string, server?: string): Promise<ClusterSnapshot> {
+  const { core, disc, net } = clients(kc);
   const must = async <T>(resource: string, p: Promise<T>): Promise<T> => {
     try {
       return await p;

@@ -1,10 +1,20 @@
 // The pod-side runner (DESIGN §5): an ephemeral debug container in the pod, sharing its netns, running a
 // long sleep so later probes exec into it. Ephemeral containers cannot be removed, so we find ours again
-// (by name prefix) and reuse it across diagnoses; a second one is added only when ours has terminated.
+// (by name prefix) and reuse it across diagnoses — only while it runs (or is still being created): one that
+// failed to pull or terminated is never reused, and a new container always takes a new name.
+// Its security context is the least that runs the probes and passes the namespace's Pod Security level
+// (kubectl debug's profiles are the model): `general` adds NET_RAW (ping, tcpdump); `restricted` runs as
+// a non-root user with every capability dropped and the runtime's seccomp profile (ip, dig, nc still run).
+// Its start is watched as `kubectl debug` watches it: a kubelet waiting reason that will not clear
+// (ErrImagePull, ImagePullBackOff, CreateContainerConfigError …) is a StartFailure at once, with its message.
 // Within this process, concurrent diagnoses of one pod share one in-flight creation.
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1EphemeralContainer, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1EphemeralContainer, type V1Pod, type V1SecurityContext } from '@kubernetes/client-node';
+import { admissionRefusal, StartFailure, stuckWaiting } from './startFailure';
 
 export const DEBUG_CONTAINER_PREFIX = 'packetwalk-debug';
+export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+
+export type DebugProfile = 'general' | 'restricted';
 
 export interface DebugContainerOptions {
   image: string;
@@ -19,22 +29,54 @@ export interface DebugContainer {
   /** the app container whose process namespace we target (for the reproduce line) */
   target?: string;
   reused: boolean;
+  /** the security profile it runs with (a reused one: what its spec says) */
+  profile: DebugProfile;
+}
+
+/** The security context of each profile (kubectl debug --profile=general|restricted, plus a non-root uid so root images start). */
+export function securityContextFor(profile: DebugProfile): V1SecurityContext {
+  if (profile === 'restricted') {
+    return { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+  }
+  // ping and tcpdump need raw sockets; nothing here changes the pod's network. Baseline allows NET_RAW.
+  return { capabilities: { add: ['NET_RAW'] } };
 }
 
 type ContainerState = 'running' | 'waiting' | 'terminated' | 'absent';
 
+function statusOf(pod: V1Pod, name: string) {
+  return pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
+}
+
 function stateOf(pod: V1Pod, name: string): ContainerState {
-  const st = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
+  const st = statusOf(pod, name);
   if (!st?.state) return 'absent';
   if (st.state.running) return 'running';
   if (st.state.terminated) return 'terminated';
   return 'waiting';
 }
 
-/** Our containers in the pod, newest last. */
+/** Our containers in the pod, in creation order. */
 function ours(pod: V1Pod): V1EphemeralContainer[] {
   return (pod.spec?.ephemeralContainers ?? []).filter((c) => c.name.startsWith(DEBUG_CONTAINER_PREFIX));
 }
+
+/** A container worth waiting for or using: running, or still being created (no failure reason yet). */
+function usable(pod: V1Pod, c: V1EphemeralContainer): boolean {
+  const s = stateOf(pod, c.name);
+  if (s === 'running') return true;
+  if (s === 'absent') return true; // just added; the kubelet has not reported it yet
+  return s === 'waiting' && !stuckWaiting(statusOf(pod, c.name), '') && ['ContainerCreating', 'PodInitializing', undefined].includes(statusOf(pod, c.name)?.state?.waiting?.reason);
+}
+
+/** A name no container of the pod has: packetwalk-debug, then packetwalk-debug-2, -3 … */
+export function nextName(pod: V1Pod): string {
+  const taken = new Set([...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name));
+  if (!taken.has(DEBUG_CONTAINER_PREFIX)) return DEBUG_CONTAINER_PREFIX;
+  for (let i = 2; ; i++) if (!taken.has(`${DEBUG_CONTAINER_PREFIX}-${i}`)) return `${DEBUG_CONTAINER_PREFIX}-${i}`;
+}
+
+const profileOf = (c: V1EphemeralContainer): DebugProfile => (c.securityContext?.runAsNonRoot ? 'restricted' : 'general');
 
 const inflight = new Map<string, Promise<DebugContainer>>();
 
@@ -47,45 +89,82 @@ export function ensureDebugContainer(kc: KubeConfig, namespace: string, pod: str
   return p;
 }
 
-async function ensure(kc: KubeConfig, namespace: string, name: string, opts: DebugContainerOptions): Promise<DebugContainer> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const pod = await core.readNamespacedPod({ name, namespace });
-  const target = pod.spec?.containers?.[0]?.name;
-  const mine = ours(pod);
-  const live = [...mine].reverse().find((c) => stateOf(pod, c.name) !== 'terminated');
-  if (live) {
-    if (stateOf(pod, live.name) !== 'running') await waitRunning(core, namespace, name, live.name, opts.readyTimeoutMs ?? 60_000);
-    return { namespace, pod: name, container: live.name, target: live.targetContainerName ?? target, reused: true };
+/** The Pod Security level the namespace enforces, or undefined when we may not read the namespace. */
+async function enforcedLevel(core: CoreV1Api, namespace: string): Promise<string | undefined> {
+  try {
+    const ns = await core.readNamespace({ name: namespace });
+    return ns.metadata?.labels?.[ENFORCE_LABEL] ?? 'privileged';
+  } catch {
+    return undefined;
   }
-  const container = mine.length === 0 ? DEBUG_CONTAINER_PREFIX : `${DEBUG_CONTAINER_PREFIX}-${mine.length + 1}`;
-  const ec: V1EphemeralContainer = {
-    name: container,
-    image: opts.image,
-    imagePullPolicy: 'IfNotPresent',
-    // A long sleep: the container is our foothold in the pod's netns for later diagnoses.
-    command: ['sleep', '2147483'],
-    stdin: false,
-    tty: false,
-    ...(target ? { targetContainerName: target } : {}),
-    // ping needs raw sockets; nothing here changes the pod's network.
-    securityContext: { capabilities: { add: ['NET_RAW'] } },
-  };
-  await core.patchNamespacedPodEphemeralcontainers(
-    { name, namespace, body: { spec: { ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), ec] } } },
-    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-  );
-  await waitRunning(core, namespace, name, container, opts.readyTimeoutMs ?? 60_000);
-  return { namespace, pod: name, container, target, reused: false };
 }
 
+async function ensure(kc: KubeConfig, namespace: string, name: string, opts: DebugContainerOptions): Promise<DebugContainer> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const timeout = opts.readyTimeoutMs ?? 60_000;
+  let pod = await core.readNamespacedPod({ name, namespace });
+  const target = pod.spec?.containers?.[0]?.name;
+  const live = [...ours(pod)].reverse().find((c) => usable(pod, c));
+  if (live) {
+    if (stateOf(pod, live.name) !== 'running') await waitRunning(core, namespace, name, live.name, timeout);
+    return { namespace, pod: name, container: live.name, target: live.targetContainerName ?? target, reused: true, profile: profileOf(live) };
+  }
+  const level = await enforcedLevel(core, namespace);
+  // restricted namespaces get the restricted profile at once; others the general one, and the restricted one
+  // if admission refuses it (a namespace we may not read, or a webhook stricter than its label).
+  const profiles: DebugProfile[] = level === 'restricted' ? ['restricted'] : ['general', 'restricted'];
+  let refusal: StartFailure | null = null;
+  for (const profile of profiles) {
+    const container = nextName(pod);
+    const ec: V1EphemeralContainer = {
+      name: container,
+      image: opts.image,
+      imagePullPolicy: 'IfNotPresent',
+      // A long sleep: the container is our foothold in the pod's netns for later diagnoses.
+      command: ['sleep', '2147483'],
+      stdin: false,
+      tty: false,
+      ...(target ? { targetContainerName: target } : {}),
+      securityContext: securityContextFor(profile),
+    };
+    try {
+      await core.patchNamespacedPodEphemeralcontainers(
+        { name, namespace, body: { spec: { ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), ec] } } },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      );
+    } catch (e) {
+      refusal = admissionRefusal(e, `the debug container ${container} in ${namespace}/${name}`);
+      if (!refusal) throw e;
+      pod = await core.readNamespacedPod({ name, namespace });
+      continue;
+    }
+    await waitRunning(core, namespace, name, container, timeout);
+    return { namespace, pod: name, container, target, reused: false, profile };
+  }
+  throw refusal!;
+}
+
+/**
+ * Polls the pod until the container runs (backing off 50 ms → 1 s). A waiting reason that will not clear
+ * by itself is a StartFailure at once; a terminated container or the deadline is an Error that says so.
+ */
 async function waitRunning(core: CoreV1Api, namespace: string, name: string, container: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const what = `the debug container ${container} in ${namespace}/${name}`;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     const pod = await core.readNamespacedPod({ name, namespace });
     const s = stateOf(pod, container);
     if (s === 'running') return;
-    if (s === 'terminated') throw new Error(`debug container ${container} in ${namespace}/${name} terminated before it ran (check the image ${pod.spec?.ephemeralContainers?.find((c) => c.name === container)?.image})`);
-    if (Date.now() > deadline) throw new Error(`debug container ${container} in ${namespace}/${name} is not running after ${Math.round(timeoutMs / 1000)} s (state ${s}); the image may still be pulling`);
+    const stuck = stuckWaiting(statusOf(pod, container), what);
+    if (stuck) throw stuck;
+    if (s === 'terminated') {
+      const t = statusOf(pod, container)?.state?.terminated;
+      throw new Error(`${what} terminated before it ran (${t?.reason ?? 'exit'} ${t?.exitCode ?? ''}${t?.message ? `: ${t.message}` : ''}; image ${pod.spec?.ephemeralContainers?.find((c) => c.name === container)?.image})`);
+    }
+    if (Date.now() > deadline) {
+      const w = statusOf(pod, container)?.state?.waiting;
+      throw new Error(`${what} is not running after ${Math.round(timeoutMs / 1000)} s (${w?.reason ? `waiting: ${w.reason}${w.message ? `: ${w.message}` : ''}` : `state ${s}`})`);
+    }
     await new Promise((r) => setTimeout(r, delay));
   }
 }

@@ -2,6 +2,9 @@
 // stdout, stderr, duration, timedOut, truncated. client-node's Exec resolves when the socket OPENS, so
 // this promise is settled by the V1Status on the error channel (the real end), by the socket closing,
 // or by our timer, which closes the socket. A non-zero exit is data, never an exception.
+// The probe's timer starts when the command starts (the websocket is open), so a slow API server or exec
+// upgrade never reads as a silent probe; the upgrade itself has its own deadline (openTimeoutMs), and an
+// exec that cannot open in time is a start error, not a probe result.
 import { Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import type { ProbeOutput } from '../../lib/verdict';
@@ -16,6 +19,13 @@ export interface ExecRequest {
   argv: string[];
   timeoutMs: number;
   maxBytes: number;
+  /** how long the exec upgrade may take before it is an error (default 20 s) */
+  openTimeoutMs?: number;
+}
+
+/** An exec that did not open within its deadline (the API server or kubelet is stalled). */
+export class ExecOpenTimeout extends Error {
+  override readonly name = 'ExecOpenTimeout';
 }
 
 /** The exit code of a finished command from the v4/v5 Status (details.causes[reason=ExitCode].message). */
@@ -56,7 +66,7 @@ class CappedSink extends Writable {
 export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise<ExecResult> {
   const out = new CappedSink(req.maxBytes);
   const errSink = new CappedSink(Math.min(req.maxBytes, 65536));
-  const started = Date.now();
+  let started = Date.now();
   let settle: (r: { exitCode: number | null; timedOut: boolean; errorText?: string }) => void = () => {};
   const ended = new Promise<{ exitCode: number | null; timedOut: boolean; errorText?: string }>((resolve) => {
     settle = resolve;
@@ -68,8 +78,13 @@ export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise
     settle(r);
   };
   const exec = new Exec(kc);
-  const timer = setTimeout(() => finish({ exitCode: null, timedOut: true }), req.timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
   let startError: unknown;
+  const openMs = req.openTimeoutMs ?? 20_000;
+  const openTimer = setTimeout(() => {
+    startError = new ExecOpenTimeout(`the exec into ${req.namespace}/${req.pod} (container ${req.container}) did not open within ${Math.round(openMs / 1000)} s; the API server or the kubelet is not answering`);
+    finish({ exitCode: null, timedOut: false });
+  }, openMs);
   let socket: { close(): void; on(ev: 'close', fn: () => void): unknown } | undefined;
   exec
     .exec(req.namespace, req.pod, req.container, req.argv, out, errSink, null, false, (status) => {
@@ -79,17 +94,25 @@ export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise
     .then(
       (ws) => {
         socket = ws;
-        if (done) ws.close(); // our timer fired while the socket was still opening
+        clearTimeout(openTimer);
+        if (done) {
+          ws.close(); // the open deadline passed while the socket was still opening
+          return;
+        }
+        started = Date.now();
+        timer = setTimeout(() => finish({ exitCode: null, timedOut: true }), req.timeoutMs);
         // A socket that closes without a Status (v1-v3 servers, a crash) still ends the run.
-        else ws.on('close', () => setTimeout(() => finish({ exitCode: null, timedOut: false }), 20));
+        ws.on('close', () => setTimeout(() => finish({ exitCode: null, timedOut: false }), 20));
       },
       (e: unknown) => {
-        startError = e;
+        clearTimeout(openTimer);
+        startError ??= e;
         finish({ exitCode: null, timedOut: false });
       },
     );
   const r = await ended;
   clearTimeout(timer);
+  clearTimeout(openTimer);
   if (startError !== undefined) throw startError;
   try {
     socket?.close();

@@ -2,6 +2,7 @@
 // `kubectl debug node/NAME --profile=sysadmin`, labelled as packetwalk's, deleted when the diagnosis
 // ends, and swept at start-up when a crashed run left one behind.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { admissionRefusal, stuckWaiting } from './startFailure';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const ROLE_LABEL = 'packetwalk.dev/role';
@@ -38,11 +39,23 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
       containers: [{ name: 'debugger', image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '600'], securityContext: { privileged: true } }],
     },
   };
-  await core.createNamespacedPod({ namespace, body });
+  const what = `the node debug pod ${namespace}/${name} on ${node}`;
+  try {
+    await core.createNamespacedPod({ namespace, body });
+  } catch (e) {
+    // Pod Security (a privileged hostNetwork pod breaks baseline) or a webhook: the server's own sentence.
+    const refused = admissionRefusal(e, `${what} (privileged, hostNetwork, hostPID; choose a namespace that allows it with --debug-namespace)`);
+    throw refused ?? e;
+  }
   const deadline = Date.now() + readyTimeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     const pod = await core.readNamespacedPod({ name, namespace });
     if (pod.status?.phase === 'Running') break;
+    const stuck = stuckWaiting(pod.status?.containerStatuses?.find((c) => c.name === 'debugger'), what);
+    if (stuck) {
+      await deleteNodeDebugPod(kc, { namespace, pod: name, container: 'debugger', node }).catch(() => undefined);
+      throw stuck;
+    }
     if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') throw new Error(`node debug pod ${namespace}/${name} ended (${pod.status.phase}) before it ran`);
     if (Date.now() > deadline) {
       await deleteNodeDebugPod(kc, { namespace, pod: name, container: 'debugger', node }).catch(() => undefined);
