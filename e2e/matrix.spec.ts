@@ -1,0 +1,67 @@
+// The connectivity matrix page (DESIGN §7) against the e2e lab, in Chromium. Handles: each cell
+// [data-from] [data-to] [data-observed] [data-agree]. A dataplane fault below policy (node-firewall-drop on
+// worker-2, port 8080) makes cells the policies allow time out, so the grid shows disagreements; a click on
+// one opens the walk of that pair; pinned to the wall, the tile flips back when the fault is cleared.
+import { test, expect } from '@playwright/test';
+import { join } from 'node:path';
+import { BASE, ROOT } from './env';
+import { lab } from './lab';
+
+const SHOT = join(ROOT, 'docs', 'screenshots', 'matrix.png');
+const CROSS = '[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]';
+
+test('matrix: the grid fills live, a disagreement is explained on hover, a click opens the walk, the wall tile flips', async ({ page }) => {
+  const add = lab(['fault', 'add', 'node-firewall-drop:node=worker-2,port=8080']);
+  expect(add.code, add.stderr).toBe(0);
+  let matrixId: string;
+  try {
+    await page.goto('/matrix');
+    for (const ns of ['shop', 'db']) await page.getByTestId('matrix-namespaces').getByText(ns, { exact: true }).click();
+    await page.getByTestId('matrix-run').click();
+    await page.waitForURL(/\/matrix\?id=m-[a-z0-9]+$/);
+    matrixId = new URL(page.url()).searchParams.get('id') ?? '';
+
+    // the grid is there at once (planned), then fills: every cell ends observed
+    const cells = page.getByTestId('matrix-cell');
+    await expect(cells.first()).toBeVisible();
+    await expect(page.getByTestId('matrix')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+    const n = await cells.count();
+    expect(n).toBeGreaterThanOrEqual(12);
+    await expect(page.locator('[data-testid="matrix-cell"][data-observed="pending"]')).toHaveCount(0);
+    // cells predicted allow and open agree; the ones the policy denies are blocked and agree too
+    await expect(page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:shop/frontend-0:8080"]')).toHaveAttribute('data-agree', 'true');
+    await expect(page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:db/postgres-0:5432"]')).toHaveAttribute('data-observed', /^(timeout|refused)$/);
+
+    // the fault makes frontend-0 → backend-0:8080 time out although policy allows it: a disagreement
+    const bad = page.locator(CROSS);
+    await expect(bad).toHaveAttribute('data-agree', 'false');
+    await expect(bad).toHaveAttribute('data-observed', 'timeout');
+    await bad.hover();
+    await expect(page.getByTestId('matrix-explain')).toContainText('predicted allow, observed timeout: the path is broken below policy');
+    await page.screenshot({ path: SHOT, fullPage: true });
+
+    // pin to the wall: the tile shows the disagreement
+    await page.getByTestId('matrix-pin').click();
+    await expect(page.getByTestId('matrix-pin')).toHaveText('Unpin from wall');
+
+    // a click on the cell starts the walk for that pair
+    await bad.click();
+    await page.waitForURL(/\/d\/[A-Za-z0-9_-]+$/);
+    const walkId = page.url().split('/d/')[1];
+    const d = (await (await fetch(`${BASE}/api/diagnoses/${walkId}`)).json()) as { spec: { from: string; to: string } };
+    expect(d.spec).toMatchObject({ from: 'shop/frontend-0', to: 'pod:shop/backend-0:8080' });
+    await expect(page.locator('[data-verdict]').first()).not.toHaveAttribute('data-verdict', 'running', { timeout: 45_000 });
+    await expect(page.locator('[data-verdict]').first()).toHaveAttribute('data-verdict', 'unreachable');
+
+    await page.goto('/wall');
+    const tile = page.locator(`[data-testid="wall-matrix-tile"][data-matrix-id="${matrixId}"]`);
+    await expect(tile).toBeVisible();
+    await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'disagree');
+  } finally {
+    lab(['fault', 'clear']);
+  }
+  // healed: the server's re-probe flips the tile's cell live, without a reload
+  const tile = page.locator(`[data-testid="wall-matrix-tile"][data-matrix-id="${matrixId}"]`);
+  await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'open', { timeout: 45_000 });
+  await fetch(`${BASE}/api/matrix/${matrixId}/pin`, { method: 'DELETE' });
+});
