@@ -1,0 +1,150 @@
+// The engine and the lab API against a real API server's manners (DESIGN §3.3, §5), one lab for the file
+// (test/lab/fixtures/control-plane.yaml): debug containers start after 500 ms, every answer is 25 ms late,
+// a namespace-scoped viewer, a restricted and a baseline namespace, 10k API-only Services × 3 endpoints and
+// 10k pods beside the real ones. Real kubectl, a Python-style HTTP watch and the real engine; no mocks.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { useLab, outcome, failingHops } from './diagnoseLab';
+import { diagnose } from '../../server/diagnose';
+import { loadCluster } from '../../server/cluster/kubeconfig';
+import { readSnapshot } from '../../server/cluster/snapshot';
+import { kubectl } from '../../lab/api/testkit';
+
+const lab = useLab('cp', 'control-plane.yaml');
+const dir = () => join(lab.kubeconfig, '..');
+const nsViewer = () => join(dir(), 'ns-viewer.kubeconfig');
+
+/** An HTTPS request to the lab API with the admin token, the way a plain client (or Python's urllib) sends it. */
+function python(script: string): { code: number; out: string; err: string } {
+  const api = JSON.parse(readFileSync(join(dir(), 'state.json'), 'utf8')).api as { port: number };
+  const token = JSON.parse(readFileSync(join(dir(), 'api', 'tokens.json'), 'utf8')).admin as string;
+  const pre = `import json, ssl, sys, time, urllib.request, urllib.error
+ctx = ssl.create_default_context(cafile=${JSON.stringify(join(dir(), 'api', 'ca.crt'))})
+BASE = "https://127.0.0.1:${api.port}"
+def req(path):
+    return urllib.request.urlopen(urllib.request.Request(BASE + path, headers={"Authorization": "Bearer ${token}"}), context=ctx, timeout=20)
+`;
+  const r = spawnSync('python3', ['-c', pre + script], { timeout: 60_000 });
+  return { code: r.status ?? -1, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+describe('the lab API has a real server\'s manners', () => {
+  it('watch=True (the Python client\'s spelling) streams events instead of answering a list', () => {
+    const r = python(`with req("/api/v1/namespaces/shop/pods?watch=True&timeoutSeconds=2") as resp:
+    lines = [json.loads(l) for l in resp.read().decode().splitlines() if l.strip()]
+print(json.dumps([[e["type"], e["object"]["metadata"]["name"]] for e in lines]))
+`);
+    expect(r.err).toBe('');
+    const events = JSON.parse(r.out) as [string, string][];
+    expect(events.map((e) => e[0])).toEqual(events.map(() => 'ADDED'));
+    expect(events.map((e) => e[1]).sort()).toEqual(['backend', 'frontend']);
+  });
+
+  it('a boolean Go cannot parse is a 400 in strconv.ParseBool\'s words', () => {
+    const r = python(`try:
+    req("/api/v1/pods?watch=yes")
+except urllib.error.HTTPError as e:
+    print(e.code, json.loads(e.read())["message"])
+`);
+    expect(r.out.trim()).toBe('400 strconv.ParseBool: parsing "yes": invalid syntax');
+  });
+
+  it('LIST pages with limit/continue over 10k pods, and kubectl --chunk-size reads them all', () => {
+    const r = python(`names, cont, pages, t0 = [], "", 0, time.time()
+while True:
+    with req("/api/v1/pods?limit=3000" + ("&continue=" + cont if cont else "")) as resp:
+        body = json.loads(resp.read())
+    pages += 1
+    names += [p["metadata"]["namespace"] + "/" + p["metadata"]["name"] for p in body["items"]]
+    cont = body["metadata"].get("continue", "")
+    if not cont: break
+with req("/api/v1/pods") as resp:
+    whole = [p["metadata"]["namespace"] + "/" + p["metadata"]["name"] for p in json.loads(resp.read())["items"]]
+with req("/version") as resp:
+    t1 = time.time(); resp.read(); lat = time.time() - t1
+t2 = time.time(); req("/version").read(); lat = time.time() - t2
+print(json.dumps({"pages": pages, "n": len(names), "same": names == whole, "unique": len(set(names)), "latency": lat}))
+`);
+    expect(r.err).toBe('');
+    const o = JSON.parse(r.out) as { pages: number; n: number; same: boolean; unique: number; latency: number };
+    expect(o.n).toBeGreaterThan(10_000);
+    expect(o.pages).toBe(Math.ceil(o.n / 3000));
+    expect(o.same).toBe(true);
+    expect(o.unique).toBe(o.n);
+    expect(o.latency).toBeGreaterThanOrEqual(0.025); // cluster.api.latencyMs: 25
+    const k = kubectl(lab.kubeconfig, ['get', 'pods', '-A', '--chunk-size=4000', '--no-headers']);
+    expect(k.code).toBe(0);
+    expect(k.stdout.trim().split('\n')).toHaveLength(o.n);
+  });
+
+  it('ns-viewer reads its namespace only, refused elsewhere in the RBAC authorizer\'s words', () => {
+    expect(kubectl(nsViewer(), ['get', 'pods', '-o', 'name']).stdout.split('\n').filter(Boolean).sort()).toEqual(['pod/backend', 'pod/frontend']);
+    expect(kubectl(nsViewer(), ['get', 'pods', '-A']).stderr).toContain('pods is forbidden: User "ns-viewer" cannot list resource "pods" in API group "" at the cluster scope');
+    expect(kubectl(nsViewer(), ['get', 'services', '-n', 'kube-system']).stderr).toContain('services is forbidden: User "ns-viewer" cannot list resource "services" in API group "" in the namespace "kube-system"');
+  });
+
+  it('Pod Security enforce refuses kubectl debug\'s unhardened container in a restricted namespace, as the API server words it', () => {
+    const r = kubectl(lab.kubeconfig, ['debug', '-n', 'locked', 'web', '--image=busybox', '--container=probe', '--', 'sleep', '1']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('pods "web" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "probe" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "probe" must set securityContext.capabilities.drop=["ALL"])');
+  });
+});
+
+describe('the engine copes', () => {
+  it('a diagnosis through start delays, latency and 10k Services is right, and reads only what it needs', async () => {
+    const d = await lab.diagnose('shop/frontend', 'backend:80');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(failingHops(d)).toEqual([]);
+    expect(d.depth).toBe('live');
+    const cl = loadCluster({ kubeconfig: lab.kubeconfig });
+    const snap = await readSnapshot(cl.kc, cl.context, cl.server, { from: { namespace: 'shop', name: 'frontend' }, target: { kind: 'name', name: 'backend', port: 80, text: 'backend:80' } });
+    expect(snap.services.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`).sort()).toEqual(['kube-system/kube-dns', 'shop/backend']);
+    expect(snap.pods.length).toBeLessThan(20);
+  });
+
+  it('a debug image that never pulls is image-pull within 30 s, and the next run with a good image works from the same pod', async () => {
+    const t0 = Date.now();
+    const bad = await diagnose({ from: 'base/box', to: 'pod:shop/backend:8080' }, { kubeconfig: lab.kubeconfig, image: 'nicolaka/netshoot:missing' });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(bad.verdict).toBe('undetermined');
+    expect(bad.firstFailure?.cause).toBe('image-pull');
+    expect(bad.firstFailure?.reason).toMatch(/ErrImagePull: failed to pull and unpack image "docker.io\/nicolaka\/netshoot:missing"/);
+    expect(failingHops(bad)).toEqual([]);
+    const good = await lab.diagnose('base/box', 'pod:shop/backend:8080');
+    expect(outcome(good)).toBe('reachable/-@-');
+    const pod = await loadCluster({ kubeconfig: lab.kubeconfig }).kc.makeApiClient(CoreV1Api).readNamespacedPod({ namespace: 'base', name: 'box' });
+    const states = (pod.status?.ephemeralContainerStatuses ?? []).map((s) => `${s.name} ${s.image} ${s.state?.running ? 'running' : s.state?.waiting?.reason}`);
+    expect(states).toEqual(['packetwalk-debug nicolaka/netshoot:missing ImagePullBackOff', 'packetwalk-debug-2 nicolaka/netshoot running']);
+  });
+
+  it('a restricted namespace gets a compliant probe container, and the path is proven', async () => {
+    const d = await lab.diagnose('locked/client', 'web:80');
+    expect(outcome(d)).toBe('reachable/-@-');
+    const pod = await loadCluster({ kubeconfig: lab.kubeconfig }).kc.makeApiClient(CoreV1Api).readNamespacedPod({ namespace: 'locked', name: 'client' });
+    const ours = pod.spec?.ephemeralContainers?.find((c) => c.name.startsWith('packetwalk-debug'));
+    expect(ours?.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+  });
+
+  it('node debug pods refused by Pod Security are admission-denied in the server\'s words, never a false fail', async () => {
+    const d = await diagnose({ from: 'shop/frontend', to: 'backend:80' }, { kubeconfig: lab.kubeconfig, debugNamespace: 'base' });
+    expect(failingHops(d)).toEqual([]);
+    expect(d.verdict).toBe('reachable'); // the pod's own connect proves the path; the node hops could not be probed
+    const nodeHop = d.hops.find((h) => h.id === 'src-node')!;
+    expect(nodeHop.status).toBe('skip');
+    expect(nodeHop.summary).toMatch(/violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true, hostPID=true\), privileged \(container "debugger" must not set securityContext.privileged=true\)/);
+  });
+
+  it('ns-viewer reaches config depth with the object-level cause, and says what it could not read', async () => {
+    const broken = await diagnose({ from: 'shop/frontend', to: 'nobody:80' }, { kubeconfig: nsViewer() });
+    expect(broken.depth).toBe('config');
+    expect(outcome(broken)).toBe('unreachable/no-endpoints@service');
+    const fine = await diagnose({ from: 'shop/frontend', to: 'backend:80' }, { kubeconfig: nsViewer() });
+    expect(fine.depth).toBe('config');
+    expect(fine.verdict).toBe('undetermined');
+    expect(failingHops(fine)).toEqual([]);
+    expect(fine.summary).toMatch(/not read: user ns-viewer may not list pods in kube-system/);
+  });
+});
