@@ -158,7 +158,7 @@ const dnsmasq = (st: LabState, netns: string, conf: string, role: string, what: 
     what,
   });
 
-/** Outside DNS, the node resolver and the hosts' listeners; returns their pids by role (for state.daemons). */
+/** Outside DNS, the node resolver, the hosts' listeners and kube-proxy's health check servers; returns their pids by role (for state.daemons). */
 export async function startOutsideDaemons(st: LabState): Promise<Record<string, number>> {
   const o = st.outside;
   if (!o) return {};
@@ -167,7 +167,8 @@ export async function startOutsideDaemons(st: LabState): Promise<Record<string, 
   writeFileSync(outConf, outsideDnsConfig(st));
   writeFileSync(nodeConf, nodeResolverConfig(st));
   const out: Record<string, number> = {};
-  const [dnsOut, dnsNodePid, ...hosts] = await Promise.all([
+  const [hcPids, dnsOut, dnsNodePid, ...hosts] = await Promise.all([
+    startHealthChecks(st),
     dnsmasq(st, o.netns, outConf, 'dnsmasq-outside', 'the outside DNS server (dnsmasq)'),
     dnsmasq(st, dnsNode(st).netns, nodeConf, 'dnsmasq-node', `the resolver of node ${dnsNode(st).name} (dnsmasq)`),
     ...o.hosts.map((h) =>
@@ -182,6 +183,7 @@ export async function startOutsideDaemons(st: LabState): Promise<Record<string, 
       }),
     ),
   ]);
+  Object.assign(out, hcPids);
   out['dnsmasq-outside'] = dnsOut;
   out['dnsmasq-node'] = dnsNodePid;
   hosts.forEach((pid, i) => (out[`outside-${o.hosts[i].name}`] = pid));
@@ -195,12 +197,8 @@ export function healthCheckPorts(st: Pick<LabState, 'objects'>): [number, string
     .map((o) => [(o.spec as Obj).healthCheckNodePort as number, `${o.metadata.namespace}/${o.metadata.name}`]);
 }
 
-/**
- * After the state is written (the daemons read it): kube-proxy's health check server on every node,
- * then the load balancer (it probes them). Records their pids in state.daemons.
- */
-export async function startNorthSouth(st: LabState): Promise<void> {
-  if (!st.outside) return;
+/** kube-proxy's health check server on every node (it reads the endpoints from state.json per request). */
+async function startHealthChecks(st: LabState): Promise<Record<string, number>> {
   const hc = healthCheckPorts(st).map(([p, k]) => `${p}=${k}`);
   const pids: Record<string, number> = {};
   await Promise.all(
@@ -216,8 +214,13 @@ export async function startNorthSouth(st: LabState): Promise<void> {
       });
     }),
   );
-  updateState((s) => Object.assign(s.daemons, pids), st.labDir);
-  pids.lb = await startDaemon({
+  return pids;
+}
+
+/** After the state is written (it reads it, and probes the health check servers): the load balancer; records its pid. */
+export async function startNorthSouth(st: LabState): Promise<void> {
+  if (!st.outside) return;
+  const lb = await startDaemon({
     netns: st.outside.netns,
     link: join(st.labDir, `${st.instance}-lb`),
     target: process.execPath,
@@ -226,7 +229,7 @@ export async function startNorthSouth(st: LabState): Promise<void> {
     ready: /^ready /m,
     what: 'the load balancer',
   });
-  updateState((s) => Object.assign(s.daemons, { lb: pids.lb }), st.labDir);
+  updateState((s) => Object.assign(s.daemons, { lb }), st.labDir);
 }
 
 /** Fault masquerade-missing: delete (on) or restore (off) the node's MASQUERADE rule. */
