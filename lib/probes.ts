@@ -187,6 +187,8 @@ const defs: ProbeDef[] = [
     maxBytes: 8192,
     reproduce: nodeReproduce,
   },
+  // Bridge CNIs (flannel's cni0): 0, or the key absent (br_netfilter not loaded), and bridged replies skip kube-proxy's un-NAT.
+  { id: 'bridge-nf', where: 'node', title: 'whether bridged pod traffic passes iptables (br_netfilter)', argv: () => ['sysctl', 'net.bridge.bridge-nf-call-iptables'], timeoutMs: 3000, maxBytes: 4096, reproduce: nodeReproduce },
   { id: 'node-ping', where: 'node', title: "one ICMP echo from the node (to the peer's tunnel address)", argv: (a) => ['ping', '-n', '-c', '1', '-W', '1', need(a.ip, 'ip', 'node-ping')], timeoutMs: 3000, maxBytes: 8192, reproduce: nodeReproduce },
   // --- north-south and egress (DESIGN §3.2): a node as the source, the SNAT a flow got, a UDP listener ---
   { id: 'ss-listen-udp', where: 'pod', title: 'UDP sockets bound in the pod (a UDP server shows as UNCONN)', argv: () => ['ss', '-H', '-u', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },

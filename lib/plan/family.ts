@@ -47,8 +47,9 @@ export interface FamilyPlanInput {
 
 /**
  * Rewrites the hops' expected lines in the family's words (in place) and returns the probes the family's
- * shape adds: on a cross-node path, one ping from each node to the other node's pod, whose ICMP error names
- * the router that has no route (a routed VPC's route table is not on any node).
+ * shape adds: on a bridge family the source node's bridge-nf-call-iptables; on a cross-node path, one ping from
+ * each node to the other node's pod, whose ICMP error names the router that has no route (a routed VPC's
+ * route table is not on any node).
  */
 export function familyPlan(x: FamilyPlanInput): Omit<PlannedProbe, 'key' | 'phase'>[] {
   const { family } = familyFromPods(x.snap.pods);
@@ -59,9 +60,13 @@ export function familyPlan(x: FamilyPlanInput): Omit<PlannedProbe, 'key' | 'phas
       if (w) h.expected = w({ srcNode: x.src.node, ...(x.dst ? { dstNode: x.dst.node, dstIP: x.dst.ip } : {}) });
     }
   }
-  if (!x.dst || x.sameNode || x.hairpin) return [];
-  return [
+  const out: Omit<PlannedProbe, 'key' | 'phase'>[] = [];
+  // A bridge family (flannel's cni0; or a family the pods do not name): does bridged traffic pass iptables?
+  if (family === 'flannel' || family === null) out.push({ probe: 'bridge-nf', hop: 'src-node', where: 'node', node: x.src.node, args: {} });
+  if (!x.dst || x.sameNode || x.hairpin) return out;
+  out.push(
     { probe: 'node-ping', hop: 'src-node', where: 'node', node: x.src.node, args: { ip: x.dst.ip } },
     { probe: 'node-ping', hop: 'dst-node', where: 'node', node: x.dst.node, args: { ip: x.src.ip } },
-  ];
+  );
+  return out;
 }

@@ -4,6 +4,9 @@ import { dnsPods } from '../plan';
 import { candidateNames, endpointsForServicePort, evaluate, nsName, queryCount, type Pod } from '../kube';
 import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
 import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
+import { nodeRules } from './dumps';
+import { droppingRule } from './firewall';
+import { familyOn } from './family';
 
 function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
   return read(c, r, parseResolvConf);
@@ -47,9 +50,15 @@ export function explainDnsTimeout(c: Ctx) {
       finding(c, nrun, s);
       extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: s, rank: RANK['neighbor-stale'], nodes: [src, d.node] });
     }
-    const ipt = one(c.plan, c.runs, onNode(d.node, 'iptables-save'));
-    const hit = ipt?.stdout.split('\n').find((l) => /--dport 4789\b/.test(l) && /-p udp/.test(l) && / -j (DROP|REJECT)/.test(l));
-    if (hit) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${d.node} drops tunnel traffic arriving on UDP 4789: \`${hit.trim()}\``, rank: RANK['overlay-blocked'], nodes: [d.node] });
+    // The DNS node's filter for tunnel packets from the source node, in rule order (lib/verdict/firewall).
+    const port = dnsTun?.vxlan?.port ?? familyOn(c, d.node).tunnel?.port;
+    if (dnsTun && port) {
+      const { save, nft } = nodeRules(c, d.node);
+      const src = internalIP(c, c.plan.src.node);
+      const own = internalIP(c, d.node);
+      const drop = droppingRule(save, nft, { hook: 'input', proto: 'udp', port, ...(src ? { src } : {}), ...(own ? { dst: own } : {}) }).drop;
+      if (drop) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${d.node} drops tunnel traffic arriving on UDP ${port}: \`${drop.text}\` in ${drop.where}`, rank: RANK['overlay-blocked'], nodes: [d.node] });
+    }
   }
   const root = [...c.problems.filter((p) => p !== dns), ...extra].sort((a, b) => a.rank - b.rank).find(explains);
   if (!root) return;

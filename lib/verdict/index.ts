@@ -15,8 +15,9 @@ import { judgeNodeRoute, judgeFirewall, judgeConntrack } from './node';
 import { judgeOverlay, judgeMtu } from './overlay';
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
-import { judgeUdp, judgeHeadless, judgeUpstreamDns, judgeEgress } from './edge';
+import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
 import { reconcileObserved } from './observed';
+import { judgeBridgeNetfilter } from './bridge';
 
 export type { ProbeOutput, ProbeRun, Runs } from './context';
 export { VXLAN_OVERHEAD } from './overlay';
@@ -50,6 +51,7 @@ export function judge(input: JudgeInput): Judgement {
   judgeVeth(c, 'src-veth', plan.src.namespace, plan.src.name, plan.src.node);
   judgeDns(c);
   judgeHeadless(c);
+  judgeExternalName(c);
   judgeUpstreamDns(c);
   judgeService(c);
   judgePolicy(c);
@@ -72,6 +74,7 @@ export function judge(input: JudgeInput): Judgement {
   judgeConntrack(c, 'src-node', plan.src.node);
   judgePolicyEnforcement(c);
   explainDnsTimeout(c);
+  judgeBridgeNetfilter(c);
   // Observed beats inferred: what an open end-to-end connect contradicts becomes a model-mismatch warning.
   const rec = reconcileObserved(c);
   explainLater(c);

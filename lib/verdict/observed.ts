@@ -11,9 +11,10 @@ import { one, onPod, read, type Ctx, type Problem } from './context';
 /**
  * Findings that stand even while a small end-to-end connect opens: big packets vanish (mtu-blackhole),
  * kube-proxy DNATs part of the connections to an endpoint that no longer exists (proxy-rules-stale), a pod
- * cannot turn around on its own bridge port (hairpin). They make the verdict `degraded`, not `unreachable`.
+ * cannot turn around on its own bridge port (hairpin), a same-node endpoint's replies skip iptables
+ * (bridge-netfilter). They make the verdict `degraded`, not `unreachable`.
  */
-export const STANDING_CAUSES: ReadonlySet<CauseCode> = new Set<CauseCode>(['mtu-blackhole', 'proxy-rules-stale', 'hairpin']);
+export const STANDING_CAUSES: ReadonlySet<CauseCode> = new Set<CauseCode>(['mtu-blackhole', 'proxy-rules-stale', 'hairpin', 'bridge-netfilter']);
 
 /** Hops a connect that opened has crossed whatever endpoint kube-proxy chose: the source side. */
 const SOURCE_SIDE: ReadonlySet<HopId> = new Set<HopId>(['src-pod', 'src-veth', 'service']);
