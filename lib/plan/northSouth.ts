@@ -278,7 +278,9 @@ export function planNorthSouth(source: Source, target: Target, snap: ClusterSnap
   }
   if (src && source.kind === 'node') {
     nodeAt(src, 'node-link', 'src-node');
-    if (plan.dst ?? plan.dstIP) nodeAt(src, 'node-route-get', 'src-node', { ip: plan.dst?.ip ?? plan.dstIP! });
+    // Through a NodePort or a load balancer the node first sends to the entry (or LB) address; else to the pod.
+    const first = plan.via === 'node-port' || plan.via === 'lb' || plan.via === 'host' ? plan.dstIP : (plan.dst?.ip ?? plan.dstIP);
+    if (first) nodeAt(src, 'node-route-get', 'src-node', { ip: first });
     if (plan.via === 'cluster-ip') {
       nodeAt(src, 'iptables-save', 'service');
       nodeAt(src, 'nft-ruleset', 'service');

@@ -61,6 +61,7 @@ export function judgeUdp(c: Ctx) {
     if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = co;
     c.directConnect.set(`${p.args.ip}:${p.args.port}`, co);
   }
+  if (ss && bound) observe(c, 'dst-pod', c.findings.get(ss.key) ?? '');
   if (c.connect !== undefined) observe(c, plan.service ? 'service' : plan.edge?.external ? 'external' : 'dst-pod', `UDP to ${plan.dstIP}:${plan.dstPort}: ${c.connect === 'open' ? 'the datagram was not refused and the destination has a UDP socket on the port' : connectText(c.connect)}`);
   if (dst && port && bound && bound !== 'yes' && c.connect !== 'open') {
     problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${bound === 'loopback' ? `UDP ${port} is bound on loopback only` : `nothing is bound to UDP ${port}`}${c.connect === 'refused' ? ' (the datagram drew an ICMP port-unreachable)' : ''}`);
@@ -68,6 +69,22 @@ export function judgeUdp(c: Ctx) {
 }
 
 // ------------------------------------------------------------------ DNS ----
+
+/** An ExternalName: the cluster DNS must answer a CNAME to spec.externalName; its address is where the path leaves. */
+export function judgeExternalName(c: Ctx) {
+  const en = c.plan.edge?.externalName;
+  if (!en) return;
+  const want = en.name.replace(/\.$/, '').toLowerCase();
+  for (const d of digs(c)) {
+    if (d.dig.outcome !== 'answer') continue;
+    const cname = d.dig.answers.find((a) => a.type === 'CNAME');
+    if (!cname) continue;
+    const got = cname.data.replace(/\.$/, '').toLowerCase();
+    if (got !== want) problem(c, 'dns', 'dns-wrong-answer', `${d.name} answers CNAME ${got}, but ExternalName ${en.key} names ${want}`);
+    else observe(c, 'dns', `${d.name} is ExternalName ${en.key}: CNAME ${want}${digAddresses(d.dig).length ? ` → ${digAddresses(d.dig).join(', ')}` : ' (not resolved)'}`);
+    return;
+  }
+}
 
 /** The pod's dig answers in the order the resolver asks (phase 2 plans them in candidate order). */
 function digs(c: Ctx): { name: string; run: ProbeRun; dig: DigResult }[] {

@@ -80,7 +80,11 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     c.findings.set(r.key, `${udp ? 'UDP' : 'TCP'} ${target}: ${udp && o === 'open' ? 'not refused (no ICMP error within 2 s)' : connectText(o)}`);
     const fromSource = plan.source.kind === 'outside' ? p.where === 'outside' : plan.source.kind === 'node' ? p.where === 'node' && p.node === plan.source.node : p.where === 'pod';
     if (fromSource && p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = o;
-    else if (p.hop === 'node-port' && s?.nodePort === p.args.port) perNode.push(`${p.args.ip}:${p.args.port} ${connectText(o)}`);
+    else if (s && p.hop === 'node-port' && s.nodePort === p.args.port) {
+      const node = input.snapshot.nodes.find((n) => n.status?.addresses?.some((a) => a.address === p.args.ip))?.metadata?.name;
+      const noLocal = s.etpLocal && node && !s.endpoints.endpoints.some((e) => e.ready && e.nodeName === node);
+      perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? ' (no local endpoint: externalTrafficPolicy Local drops there)' : ''}`);
+    }
     else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod') observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);
   }
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
