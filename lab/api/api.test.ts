@@ -181,12 +181,13 @@ describe('kubectl get --watch', () => {
 });
 
 describe('kubectl debug', () => {
-  it('adds an ephemeral container that runs in the pod netns', () => {
+  it('adds an ephemeral container that runs in the pod netns', async () => {
     const r = k(['debug', '-n', 'shop', 'backend', '--image=busybox', '--target=api', '--profile=general', '--', 'sleep', 'infinity']);
     expect(r.code, r.stderr).toBe(0);
     const name = /Defaulting debug container name to (\S+)\./.exec(r.stdout + r.stderr)![1];
-    const status = k(['get', 'pod', '-n', 'shop', 'backend', '-o', `jsonpath={.status.ephemeralContainerStatuses[?(@.name=="${name}")].state.running.startedAt}`]);
-    expect(status.stdout).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // The kubelet starts it after the lab's start delay (cluster.api.startDelayMs, default 300 ms).
+    const status = () => k(['get', 'pod', '-n', 'shop', 'backend', '-o', `jsonpath={.status.ephemeralContainerStatuses[?(@.name=="${name}")].state.running.startedAt}`]).stdout;
+    await waitFor(() => /^\d{4}-\d\d-\d\dT/.test(status()), 10_000);
     const e = k(['exec', '-n', 'shop', 'backend', '-c', name, '--', 'ip', '-br', 'addr']);
     expect(e.stdout).toContain(`${pod('shop', 'backend').ip}/`);
   });
@@ -201,6 +202,7 @@ describe('kubectl debug', () => {
     expect(r.code, r.stderr).toBe(0);
     const name = /Creating debugging pod (\S+) with container debugger on node worker-2\./.exec(r.stdout + r.stderr)![1];
     const node = state.nodes.find((n) => n.name === 'worker-2')!;
+    await waitFor(() => k(['get', 'pod', name, '-o', 'jsonpath={.status.phase}']).stdout === 'Running', 10_000);
     const row = k(['get', 'pod', name, '-o', 'wide']).stdout.split('\n')[1].split(/\s+/);
     expect([row[2], row[5], row[6]]).toEqual(['Running', node.internalIP, 'worker-2']);
     const e = k(['exec', name, '--', 'ip', '-br', 'addr']);
@@ -412,7 +414,14 @@ describe('@kubernetes/client-node', () => {
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
     );
     expect(smp.spec?.ephemeralContainers?.map((c) => c.name)).toEqual([...existing.map((c) => c.name), 'pw-smp']);
-    expect(smp.status?.ephemeralContainerStatuses?.find((c) => c.name === 'pw-smp')?.state?.running?.startedAt).toBeTruthy();
+    // Answered at once as the kubelet has it then: waiting (ContainerCreating), running after the start delay.
+    expect(smp.status?.ephemeralContainerStatuses?.find((c) => c.name === 'pw-smp')?.state?.waiting?.reason).toBe('ContainerCreating');
+    let running: string | undefined;
+    for (let i = 0; i < 100 && !running; i++) {
+      await sleep(100);
+      running = (await api.readNamespacedPod({ name: 'frontend', namespace: 'shop' })).status?.ephemeralContainerStatuses?.find((c) => c.name === 'pw-smp')?.state?.running?.startedAt?.toString();
+    }
+    expect(running).toBeTruthy();
     const jp = await api.patchNamespacedPodEphemeralcontainers(
       { name: 'frontend', namespace: 'shop', body: [{ op: 'add', path: '/spec/ephemeralContainers/-', value: { name: 'pw-json', image: 'netshoot' } }] },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),

@@ -13,6 +13,8 @@ export interface EndpointEntry {
   nodeName?: string;
   /** "ns/name" of the backing pod when the slice names it. */
   pod?: string;
+  /** hints.forZones of the endpoint (topology-aware routing), when the slice gives hints */
+  hintZones?: string[];
 }
 
 export interface ServicePortEndpoints {
@@ -83,6 +85,7 @@ export function endpointsForServicePort(
           ...cond,
           ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
           ...(tr?.name && (tr.kind ?? 'Pod') === 'Pod' ? { pod: `${tr.namespace ?? service.metadata?.namespace ?? 'default'}/${tr.name}` } : {}),
+          ...((ep as EndpointX).hints?.forZones?.length ? { hintZones: (ep as EndpointX).hints!.forZones!.map((z) => z.name) } : {}),
         });
       }
     }
@@ -116,4 +119,62 @@ export function compareEndpoints(a: string, b: string): number {
     return 0;
   }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ------------------------------------------------------------ kube-proxy's own endpoint choice ----
+
+/** Fields of the API the choice reads beyond lib/kube/types (Service.spec.internalTrafficPolicy, Endpoint.hints). */
+type ServiceX = Service & { spec?: { internalTrafficPolicy?: string | null } };
+type EndpointX = Endpoint & { hints?: { forZones?: { name: string }[] | null } | null; zone?: string | null };
+
+export interface KubeProxyView {
+  /** "ip:port" kube-proxy on this node DNATs the ClusterIP to (what the rules should show), sorted */
+  expected: string[];
+  /** internalTrafficPolicy of the Service ('Cluster' when unset) */
+  policy: 'Cluster' | 'Local';
+  /** ITP Local and no usable endpoint on this node: kube-proxy drops ("has no local endpoints") on purpose */
+  noLocal: boolean;
+  /** why `expected` is not simply the ready endpoints, for the sentence ('' when it is) */
+  note: string;
+}
+
+const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
+
+/**
+ * The endpoints kube-proxy on `node` uses for a ClusterIP (upstream pkg/proxy/topology.go CategorizeEndpoints):
+ * only the VIP's address family; ready endpoints, else terminating ones that still serve; with
+ * internalTrafficPolicy Local only those on `node` (none → a deliberate drop); with topology hints
+ * (`service.kubernetes.io/topology-mode` or the older `topology-aware-hints` annotation) only the endpoints
+ * hinted for the node's zone, when every ready endpoint carries hints and one names that zone.
+ */
+export function kubeProxyView(service: Service, spe: ServicePortEndpoints, ctx: { node?: string; zone?: string; vip: string }): KubeProxyView {
+  const fam = familyOf(ctx.vip);
+  const eps = spe.endpoints.filter((e) => familyOf(e.ip) === fam);
+  const usable = (list: EndpointEntry[]) => {
+    const ready = list.filter((e) => e.ready);
+    return ready.length ? ready : list.filter((e) => e.serving && e.terminating);
+  };
+  const fmt = (e: EndpointEntry) => formatEndpoint(e.ip, e.port);
+  const notes: string[] = [];
+  if (eps.length < spe.endpoints.length) notes.push(`only the ${fam} endpoints serve the ${fam} ClusterIP ${ctx.vip}`);
+  const policy = (service as ServiceX).spec?.internalTrafficPolicy === 'Local' ? 'Local' : 'Cluster';
+  if (policy === 'Local') {
+    const local = usable(eps.filter((e) => ctx.node !== undefined && e.nodeName === ctx.node));
+    const expected = local.map(fmt).sort(compareEndpoints);
+    notes.push(`internalTrafficPolicy Local: kube-proxy on ${ctx.node ?? 'the node'} uses only its own endpoints${expected.length ? '' : ', and it has none'}`);
+    return { expected, policy, noLocal: expected.length === 0 && usable(eps).length > 0, note: notes.join('; ') };
+  }
+  let chosen = usable(eps);
+  const ann = service.metadata?.annotations ?? {};
+  const mode = ann['service.kubernetes.io/topology-mode'] ?? ann['service.kubernetes.io/topology-aware-hints'] ?? '';
+  if (ctx.zone && mode !== '' && mode.toLowerCase() !== 'disabled') {
+    const zones = (e: EndpointEntry) => e.hintZones;
+    if (chosen.length && chosen.every((e) => zones(e)?.length) && chosen.some((e) => zones(e)!.includes(ctx.zone!))) {
+      chosen = chosen.filter((e) => zones(e)!.includes(ctx.zone!));
+      notes.push(`topology hints: kube-proxy in zone ${ctx.zone} uses only the endpoints hinted for it`);
+    }
+  }
+  const expected = chosen.map(fmt).sort(compareEndpoints);
+  if (!spe.ready.length && expected.length) notes.push('no endpoint is ready, so kube-proxy uses the terminating ones that still serve');
+  return { expected, policy, noLocal: false, note: notes.join('; ') };
 }

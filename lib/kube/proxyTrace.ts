@@ -326,7 +326,9 @@ function traceIpvs(ipvs: IpvsTable, vip: string, port: number, protocol: string)
 export type ProxyComparison =
   | { status: 'ok'; sentence: string }
   | { status: 'missing'; cause: 'proxy-rules-missing'; sentence: string }
-  | { status: 'stale'; cause: 'proxy-rules-stale'; sentence: string; extra: string[]; absent: string[] };
+  | { status: 'stale'; cause: 'proxy-rules-stale'; sentence: string; extra: string[]; absent: string[] }
+  /** internalTrafficPolicy Local and no endpoint on this node: kube-proxy drops on purpose (DESIGN §4). */
+  | { status: 'no-local'; cause: 'no-local-endpoint'; sentence: string };
 
 const MODE_WHERE: Record<ProxyMode, string> = {
   iptables: 'iptables-save (nat KUBE-SERVICES)',
@@ -345,8 +347,24 @@ function dnatWhere(trace: ProxyTrace, e: TraceEndpoint): string {
  * `servingTerminating`: when no endpoint is ready, kube-proxy (1.26+) sends traffic to terminating
  * endpoints that still serve; pass them (ServicePortEndpoints.servingTerminating) so that is not "stale".
  */
-export function compareWithEndpoints(trace: ProxyTrace, readyEndpoints: readonly string[], servingTerminating: readonly string[] = []): ProxyComparison {
+export function compareWithEndpoints(
+  trace: ProxyTrace,
+  readyEndpoints: readonly string[],
+  servingTerminating: readonly string[] = [],
+  /** kube-proxy's own choice on this node (lib/kube kubeProxyView): pass `expected` as readyEndpoints */
+  view?: { noLocal: boolean; note: string; node?: string },
+): ProxyComparison {
   const what = `${trace.protocol} ${formatEndpoint(trace.vip, trace.port)}`;
+  const name0 = trace.servicePort ? ` (${trace.servicePort})` : '';
+  if (view?.noLocal) {
+    // kube-proxy's rule for this case: filter KUBE-SERVICES "<svc> has no local endpoints" -j DROP (or the
+    // nft no-endpoint-services verdict), no DNAT. Tracing that as stale would blame kube-proxy for a deliberate drop.
+    // (A DNAT path may exist beside the drop for traffic the drop does not match; the drop is what applies here.)
+    const drops = trace.reject || /has no local endpoints/.test(trace.comment ?? '');
+    if (drops || trace.endpoints.length === 0) {
+      return { status: 'no-local', cause: 'no-local-endpoint', sentence: `the Service${name0} has internalTrafficPolicy Local and no ready endpoint on ${view.node ?? 'this node'}, so kube-proxy drops ${what} there on purpose${trace.rules.length ? '' : ' (no rule for it)'}.` };
+    }
+  }
   const fallback = readyEndpoints.length === 0 && servingTerminating.length > 0;
   const ready = [...new Set(fallback ? servingTerminating : readyEndpoints)].sort(compareEndpoints);
   if (!trace.found) {
@@ -362,7 +380,7 @@ export function compareWithEndpoints(trace: ProxyTrace, readyEndpoints: readonly
   }
   if (extra.length === 0 && absent.length === 0) {
     const share = trace.endpoints.map((e) => `${formatEndpoint(e.ip, e.port)} (${Math.round(e.probability * 1000) / 10}%)`).join(', ');
-    return { status: 'ok', sentence: `kube-proxy sends ${what}${name} to ${share}, the Service's ${fallback ? 'terminating but still serving endpoints (none is ready)' : 'ready endpoints'}.` };
+    return { status: 'ok', sentence: `kube-proxy sends ${what}${name} to ${share}, the Service's ${fallback ? 'terminating but still serving endpoints (none is ready)' : 'ready endpoints'}${view?.note ? ` (${view.note})` : ''}.` };
   }
   const says = ready.length ? `EndpointSlice says ${ready.join(', ')}` : 'EndpointSlice lists no ready endpoint';
   const parts: string[] = [];

@@ -1,5 +1,5 @@
 // The service hop: the EndpointSlice's ready endpoints and the source node's kube-proxy rules for the VIP.
-import { compareWithEndpoints, detectProxyMode, traceService, type ProxyDump } from '../kube';
+import { compareWithEndpoints, detectProxyMode, kubeProxyView, traceService, type ProxyDump } from '../kube';
 import { finding, observe, problem, warn, type Ctx, type ProbeRun } from './context';
 import { nodeRules } from './dumps';
 
@@ -37,10 +37,14 @@ export function judgeService(c: Ctx) {
     return;
   }
   const trace = traceService(dump, svc.vip, svc.port.port, svc.port.protocol ?? 'TCP');
-  const cmp = compareWithEndpoints(trace, ready);
+  // What kube-proxy on this node should use: ITP Local, topology hints, serving/terminating, the VIP's family.
+  const zone = c.snap.nodes.find((n) => n.metadata?.name === plan.src.node)?.metadata?.labels?.['topology.kubernetes.io/zone'];
+  const view = kubeProxyView(svc.service, svc.endpoints, { node: plan.src.node, vip: svc.vip, ...(zone ? { zone } : {}) });
+  const cmp = compareWithEndpoints(trace, view.expected, [], { ...view, node: plan.src.node });
   finding(c, run, cmp.sentence);
   observe(c, 'service', `kube-proxy (${dump.mode}) on ${plan.src.node}: ${cmp.sentence.replace(/\.$/, '')}`);
   c.serviceDetails = { chain: trace.chains.filter((x) => /^(KUBE-SVC-|service-[A-Z2-7]{8}-)/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
   if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `${cmp.sentence.replace(/\.$/, '')} on node ${plan.src.node}`);
   else if (cmp.status === 'stale') problem(c, 'service', 'proxy-rules-stale', `on node ${plan.src.node}: ${cmp.sentence}`);
+  else if (cmp.status === 'no-local') problem(c, 'service', 'no-local-endpoint', `on node ${plan.src.node}: ${cmp.sentence}`);
 }

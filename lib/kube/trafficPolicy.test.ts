@@ -1,0 +1,73 @@
+// kube-proxy's own endpoint choice (kubeProxyView) and the comparison that uses it: internalTrafficPolicy
+// Local, topology hints, serving/terminating, address family — and upstream's "has no local endpoints"
+// drop read as no-local-endpoint, never as proxy-rules-stale. Dumps: upstream kube-proxy's test fixtures
+// (../shared/fixtures/kube-proxy, TestOverallIPTablesRules / TestOverallNFTablesRules), whose svc2 has a
+// Local traffic policy and no local endpoint (its endpoint has no nodeName).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { sharedPath } from '../../test/shared';
+import { parseIptablesSave } from '../parse/iptablesSave';
+import { parseNft } from '../parse/nft';
+import { compareWithEndpoints, traceService } from './proxyTrace';
+import { endpointsForServicePort, kubeProxyView } from './endpoints';
+import type { EndpointSlice, Service } from './types';
+
+const read = (f: string) => readFileSync(sharedPath(`fixtures/kube-proxy/${f}`), 'utf8');
+
+const svc = (extra: Record<string, unknown> = {}, annotations: Record<string, string> = {}): Service =>
+  ({ metadata: { namespace: 'ns', name: 's', annotations }, spec: { clusterIP: '10.96.0.5', ports: [{ name: 'p', port: 80, protocol: 'TCP' }], ...extra } }) as Service;
+const slice = (addressType: string, eps: unknown[]): EndpointSlice =>
+  ({ metadata: { namespace: 'ns', name: `s-${addressType}`, labels: { 'kubernetes.io/service-name': 's' } }, addressType, ports: [{ name: 'p', port: 8080, protocol: 'TCP' }], endpoints: eps }) as EndpointSlice;
+const ep = (ip: string, nodeName: string, cond: Record<string, boolean> = { ready: true, serving: true, terminating: false }, zones?: string[]) => ({ addresses: [ip], nodeName, conditions: cond, ...(zones ? { hints: { forZones: zones.map((name) => ({ name })) } } : {}) });
+
+describe('kubeProxyView: what kube-proxy on this node uses', () => {
+  const slices = [slice('IPv4', [ep('10.244.1.5', 'w1', undefined, ['a']), ep('10.244.2.5', 'w2', undefined, ['b'])]), slice('IPv6', [ep('fd00::5', 'w1')])];
+  const view = (s: Service, node: string, zone?: string) => kubeProxyView(s, endpointsForServicePort(s, s.spec!.ports![0], slices), { node, vip: '10.96.0.5', ...(zone ? { zone } : {}) });
+
+  it('Cluster policy: every ready endpoint of the VIP\'s family', () => {
+    expect(view(svc(), 'w1')).toMatchObject({ expected: ['10.244.1.5:8080', '10.244.2.5:8080'], policy: 'Cluster', noLocal: false });
+    expect(view(svc(), 'w1').note).toMatch(/only the IPv4 endpoints/);
+  });
+  it('internalTrafficPolicy Local: the node\'s own, or none (a deliberate drop)', () => {
+    expect(view(svc({ internalTrafficPolicy: 'Local' }), 'w2')).toMatchObject({ expected: ['10.244.2.5:8080'], noLocal: false });
+    expect(view(svc({ internalTrafficPolicy: 'Local' }), 'w3')).toMatchObject({ expected: [], noLocal: true });
+  });
+  it('topology hints: only the zone\'s endpoints, when the Service asks for topology-aware routing', () => {
+    expect(view(svc({}, { 'service.kubernetes.io/topology-mode': 'Auto' }), 'w1', 'b').expected).toEqual(['10.244.2.5:8080']);
+    expect(view(svc(), 'w1', 'b').expected).toHaveLength(2); // no annotation: hints ignored
+  });
+  it('no ready endpoint: the terminating ones that still serve', () => {
+    const s = svc();
+    const sl = [slice('IPv4', [ep('10.244.1.5', 'w1', { ready: false, serving: true, terminating: true }), ep('10.244.2.5', 'w2', { ready: false, serving: false, terminating: true })])];
+    const v = kubeProxyView(s, endpointsForServicePort(s, s.spec!.ports![0], sl), { node: 'w1', vip: '10.96.0.5' });
+    expect(v.expected).toEqual(['10.244.1.5:8080']);
+    expect(v.note).toMatch(/terminating ones that still serve/);
+  });
+});
+
+describe('a "has no local endpoints" drop is no-local-endpoint, not stale rules', () => {
+  const local = { noLocal: true, note: '', node: 'test-node' };
+  it('iptables: upstream\'s DROP for svc2 (Local policy, endpoint on another node)', () => {
+    const r = parseIptablesSave(read('iptables-save-overall-rules.txt'));
+    if (!r.ok) throw new Error(r.error.message);
+    const t = traceService({ mode: 'iptables', save: r.value }, '192.168.99.22', 80);
+    expect(t.comment ?? '').toMatch(/has no local endpoints|external IP/);
+    const cmp = compareWithEndpoints(t, [], [], local);
+    expect(cmp.status).toBe('no-local');
+    expect(cmp.sentence).toMatch(/internalTrafficPolicy Local and no ready endpoint on test-node, so kube-proxy drops TCP 192.168.99.22:80 there on purpose/);
+  });
+  it('nftables: upstream\'s no-endpoint-services drop element for svc2', () => {
+    const r = parseNft(read('nft-overall-rules.txt'));
+    if (!r.ok) throw new Error(r.error.message);
+    const t = traceService({ mode: 'nftables', ruleset: r.value }, '1.2.3.4', 80);
+    expect(t.reject).toBe(true);
+    expect(compareWithEndpoints(t, [], [], local).status).toBe('no-local');
+  });
+  it('without the Local view the same trace is not silently ok (the comparison needs the policy)', () => {
+    const r = parseIptablesSave(read('iptables-save-overall-rules.txt'));
+    if (!r.ok) throw new Error(r.error.message);
+    const t = traceService({ mode: 'iptables', save: r.value }, '172.30.0.46', 80); // svc6: no endpoints at all
+    expect(compareWithEndpoints(t, []).status).toBe('ok');
+    expect(compareWithEndpoints(t, ['10.0.0.9:80']).status).toBe('stale');
+  });
+});
