@@ -7,7 +7,7 @@
 // Plain JavaScript so it starts fast without a TypeScript loader (like listener.mjs).
 // usage: healthcheck.mjs LAB_DIR NODE PORT=healthz|PORT=NS/NAME ...
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [labDir, node, ...binds] = process.argv.slice(2);
@@ -16,11 +16,20 @@ const ready = () => {
   if (--pending <= 0) process.stdout.write(`ready healthcheck ${node}\n`);
 };
 
+let cache = { mtime: -1, st: null };
+/** The lab state, parsed again only when state.json changed (probes come every second). */
+function state() {
+  const file = join(labDir, 'state.json');
+  const mtime = statSync(file).mtimeMs;
+  if (mtime !== cache.mtime) cache = { mtime, st: JSON.parse(readFileSync(file, 'utf8')) };
+  return cache.st;
+}
+
 function localEndpoints(key) {
   const [ns, name] = key.split('/');
   let st;
   try {
-    st = JSON.parse(readFileSync(join(labDir, 'state.json'), 'utf8'));
+    st = state();
   } catch {
     return 0;
   }

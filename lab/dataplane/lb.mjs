@@ -9,7 +9,7 @@
 // lab's state.json each round, so endpoint changes are followed.
 // usage: lb.mjs LAB_DIR
 import { get } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -28,8 +28,18 @@ function probe(ip, port, path) {
   });
 }
 
+let cache = { mtime: -1, value: null };
+/** The LoadBalancer ports and nodes from state.json, parsed again only when the file changed. */
 function readTargets() {
-  const st = JSON.parse(readFileSync(join(labDir, 'state.json'), 'utf8'));
+  const file = join(labDir, 'state.json');
+  const mtime = statSync(file).mtimeMs;
+  if (mtime === cache.mtime) return cache.value;
+  const value = parseTargets(JSON.parse(readFileSync(file, 'utf8')));
+  cache = { mtime, value };
+  return value;
+}
+
+function parseTargets(st) {
   const out = [];
   for (const s of st.objects ?? []) {
     if (s.kind !== 'Service' || s.spec?.type !== 'LoadBalancer') continue;

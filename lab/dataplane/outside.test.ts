@@ -144,7 +144,10 @@ describe.skipIf(!isRoot())('the outside world, north-south and egress, on the re
       move('n2');
       expect((await curl(OUT, `http://${N2}:${hc}/`)).code).toBe(200);
       let seen: (string | undefined)[] = [];
-      for (let i = 0; i < 30 && !(seen.length === 1 && seen[0] === N2); i++) (await sleep(200), (seen = await backends()));
+      for (let i = 0; i < 30 && !(seen.length === 1 && seen[0] === N2); i++) {
+        await sleep(200);
+        seen = await backends();
+      }
       expect(seen).toEqual([N2]);
     } finally {
       move('n1');
