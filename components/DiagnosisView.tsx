@@ -120,9 +120,9 @@ export function DiagnosisView({ id }: { id: string }) {
           ))}
         </div>
       ) : null}
-      <PathGraph hops={d.hops} selected={selected} onSelect={select} changed={changed} />
+      <PathGraph hops={d.hops} selected={selected} onSelect={select} changed={changed} {...(d.trace ? { trace: d.trace } : {})} />
       <p className="text-xs text-slate-500">Click a hop, or focus it with Tab and press Enter, to see its evidence.</p>
-      {hop ? <HopPanel hop={hop} onClose={() => setSelected(null)} /> : null}
+      {hop ? <HopPanel hop={hop} onClose={() => setSelected(null)} {...(d.trace ? { trace: d.trace } : {})} /> : null}
     </div>
   );
 }

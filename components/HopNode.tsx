@@ -19,6 +19,8 @@ function HopNodeImpl({ data, width }: NodeProps<HopFlowNode>) {
       tabIndex={0}
       data-hop-id={data.hopId}
       data-status={data.status}
+      data-trace={data.trace}
+      data-last-seen={data.lastSeen ? 'true' : undefined}
       aria-label={`${data.hopId}: ${data.label}, ${look.word}`}
       aria-pressed={selected}
       onClick={() => view.select(data.hopId)}
@@ -29,7 +31,7 @@ function HopNodeImpl({ data, width }: NodeProps<HopFlowNode>) {
         }
       }}
       style={{ width: width ?? 150 }}
-      className={`nodrag relative flex h-[84px] cursor-pointer flex-col justify-between rounded-lg border-2 px-2.5 py-1.5 text-left shadow-sm transition-colors ${look.box} ${selected ? 'outline outline-2 outline-offset-2 outline-sky-500' : ''}`}
+      className={`nodrag relative flex h-[84px] cursor-pointer flex-col justify-between rounded-lg border-2 px-2.5 py-1.5 text-left shadow-sm transition-colors ${look.box} ${selected ? 'outline outline-2 outline-offset-2 outline-sky-500' : ''} ${data.lastSeen ? 'ring-4 ring-sky-400/80' : ''} ${data.trace === 'not-seen' ? 'opacity-70' : ''}`}
     >
       <Handle type="target" position={Position.Left} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" isConnectable={false} />
       <div className="flex items-center justify-between text-[10px] font-semibold uppercase tracking-wide opacity-80">
@@ -44,6 +46,7 @@ function HopNodeImpl({ data, width }: NodeProps<HopFlowNode>) {
       <div className="truncate font-mono text-[10.5px] leading-tight opacity-80" title={data.sub}>
         {data.sub || '\u00a0'}
       </div>
+      {data.lastSeen ? <span className="absolute -bottom-2.5 left-1/2 -translate-x-1/2 whitespace-nowrap rounded-full bg-sky-600 px-1.5 text-[9px] font-bold text-white">packet last seen</span> : data.trace === 'seen' ? <span aria-label="packet seen here" className="absolute -bottom-1.5 right-1.5 h-2.5 w-2.5 rounded-full bg-sky-500" /> : null}
       {changed ? <span className="absolute -right-2 -top-2 rounded-full bg-fuchsia-600 px-1.5 text-[9px] font-bold text-white">changed</span> : null}
       <Handle type="source" position={Position.Right} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" isConnectable={false} />
     </div>

@@ -1,12 +1,13 @@
 'use client';
 // The side panel of one hop: summary, expected vs observed, its cause and next step, every evidence item.
-import type { Hop } from '../lib/model';
+import type { Hop, Trace } from '../lib/model';
 import { CAUSES, WARNING_CAUSES, isCauseCode, isWarningCause } from '../lib/causes';
 import { STATUS_LOOK } from './statusStyles';
 import { EvidenceView } from './EvidenceView';
 import { ClusterText } from './ClusterText';
 
-export function HopPanel({ hop, onClose }: { hop: Hop; onClose(): void }) {
+export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; trace?: Trace }) {
+  const points = trace?.points.filter((p) => p.hop === hop.id) ?? [];
   const look = STATUS_LOOK[hop.status];
   const cause = hop.cause && (isCauseCode(hop.cause) ? CAUSES[hop.cause] : isWarningCause(hop.cause) ? WARNING_CAUSES[hop.cause] : null);
   const details = Object.entries(hop.details ?? {});
@@ -56,6 +57,26 @@ export function HopPanel({ hop, onClose }: { hop: Hop; onClose(): void }) {
             </div>
           ))}
         </dl>
+      ) : null}
+      {points.length ? (
+        <div data-testid="hop-capture">
+          <h3 className="text-sm font-semibold">Packet capture <span className="font-mono text-xs font-normal text-slate-500">{trace!.flow}</span></h3>
+          <ul className="mt-1 flex flex-col gap-2">
+            {points.map((p) => (
+              <li key={`${p.node}/${p.iface}/${p.label}`} data-capture-point={p.label} data-seen={p.seen === null ? 'not-captured' : String(p.seen)} className="text-sm">
+                <div>
+                  <span className="font-semibold"><ClusterText value={p.label} /></span>
+                  {p.encapsulated ? <span className="text-slate-500"> (outer, inside VXLAN)</span> : null}:{' '}
+                  <span className={p.seen ? 'text-sky-700 dark:text-sky-300' : 'text-slate-500'}>{p.seen === null ? 'not captured' : p.seen ? 'seen' : 'not seen'}</span> — <ClusterText value={p.summary} max={400} />
+                  {trace!.lastSeen && trace!.lastSeen.hop === p.hop && trace!.lastSeen.iface === p.iface && trace!.lastSeen.node === p.node ? <span className="ml-1 rounded bg-sky-600 px-1 text-[10px] font-bold text-white">last seen</span> : null}
+                </div>
+                {p.lines.length ? (
+                  <pre className="mt-1 max-h-40 overflow-auto rounded bg-slate-100 p-2 font-mono text-[10.5px] leading-snug dark:bg-slate-800"><ClusterText value={p.lines.join('\n')} max={8000} /></pre>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : null}
       {hop.evidence.some((e) => e.finding) ? (
         <div>

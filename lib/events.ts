@@ -1,5 +1,5 @@
 // Socket.io events (DESIGN §4), typed once for the server and the browser.
-import type { Diagnosis, Finding, Hop, HopId, Verdict, Depth } from './model';
+import type { Diagnosis, Finding, Hop, HopId, Verdict, Depth, Trace } from './model';
 import type { Matrix } from './matrix/types';
 import type { MatrixPlanEvent, MatrixCellEvent, MatrixDoneEvent } from './matrix/events';
 
@@ -20,6 +20,8 @@ export interface DoneEvent {
   warnings: Finding[];
   summary?: string;
   finishedAt?: string;
+  /** the packet's own walk (Diagnosis.trace), when it was captured */
+  trace?: Trace;
 }
 export interface WallEvent {
   pins: unknown[]; // shape owned by the wallboard (lib/wall.ts)
@@ -61,8 +63,8 @@ export function applyEvent(state: Diagnosis | null, ev: DiagnosisEvent): Diagnos
     }
     case 'diagnosis:done': {
       if (!state || state.id !== ev.payload.id) return state;
-      const { verdict, depth, firstFailure, warnings, summary, finishedAt } = ev.payload;
-      return { ...state, verdict, depth, firstFailure, warnings, summary, finishedAt };
+      const { verdict, depth, firstFailure, warnings, summary, finishedAt, trace } = ev.payload;
+      return { ...state, verdict, depth, firstFailure, warnings, summary, finishedAt, ...(trace ? { trace } : {}) };
     }
   }
 }

@@ -1,44 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { layoutPath, overlayLabel, hopSubLabel, worstStatus, HOP_W } from './layout';
-import type { Diagnosis, Hop } from '../model';
+import { layoutPath, overlayLabel, hopSubLabel, worstStatus, traceMarks, HOP_W, HOP_H, type LayoutNode } from './layout';
+import type { Diagnosis, Hop, Trace, TracePoint } from '../model';
+
+/** A node's position on the canvas (a child's is relative to its group). */
+function absPos(nodes: LayoutNode[], id: string): { x: number; y: number } {
+  const n = nodes.find((m) => m.id === id)!;
+  const parent = n.type === 'hop' && n.parentId ? nodes.find((m) => m.id === n.parentId)! : null;
+  return { x: n.position.x + (parent ? parent.position.x : 0), y: n.position.y + (parent ? parent.position.y : 0) };
+}
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
 
 describe('layoutPath', () => {
-  it('puts groups first and every hop after, in path order, left to right', () => {
+  it('puts groups first and every hop after, the path in order left to right, look-ups above it', () => {
     const { nodes, edges } = layoutPath(fixture.hops);
     const firstHop = nodes.findIndex((n) => n.type === 'hop');
     expect(nodes.slice(0, firstHop).every((n) => n.type === 'group-node')).toBe(true);
     expect(nodes.slice(firstHop).every((n) => n.type === 'hop')).toBe(true);
-    // absolute x of each hop increases along the path
-    const abs = (id: string) => {
-      const n = nodes.find((m) => m.id === id)!;
-      const parent = n.type === 'hop' && n.parentId ? nodes.find((m) => m.id === n.parentId)! : null;
-      return n.position.x + (parent ? parent.position.x : 0);
-    };
-    const xs = fixture.hops.map((h) => abs(h.id));
+    const path = fixture.hops.filter((h) => h.id !== 'dns' && h.id !== 'service');
+    const xs = path.map((h) => absPos(nodes, h.id).x);
     for (let i = 1; i < xs.length; i++) expect(xs[i]).toBeGreaterThanOrEqual(xs[i - 1] + HOP_W);
-    expect(edges.map((e) => `${e.source}>${e.target}`)).toEqual(
-      fixture.hops.slice(1).map((h, i) => `${fixture.hops[i].id}>${h.id}`),
-    );
+    // the look-ups sit on the row above the path: DNS over the source pod, the Service over the source node
+    expect(absPos(nodes, 'dns').y).toBeLessThan(absPos(nodes, 'src-pod').y - HOP_H);
+    expect(absPos(nodes, 'dns').x).toBe(absPos(nodes, 'src-pod').x);
+    expect(absPos(nodes, 'service').x).toBe(absPos(nodes, 'src-node').x);
+    expect(nodes.find((n) => n.id === 'service')?.data).toMatchObject({ lookup: true });
+    expect(edges.filter((e) => e.type === 'path').map((e) => `${e.source}>${e.target}`)).toEqual(path.slice(1).map((h, i) => `${path[i].id}>${h.id}`));
+    expect(edges.filter((e) => e.type === 'lookup').map((e) => `${e.source}>${e.target}`)).toEqual(['src-pod>dns', 'dns>service', 'service>src-node']);
   });
 
-  it('groups hops by Kubernetes node and keeps the overlay between the groups', () => {
+  it('draws each Kubernetes node once, and keeps the overlay between the groups', () => {
     const { nodes } = layoutPath(fixture.hops);
     const groups = nodes.filter((n) => n.type === 'group-node');
-    expect(groups.map((g) => g.data.node)).toEqual(['worker-1', 'worker-1', 'worker-2']);
+    expect(groups.map((g) => g.data.node)).toEqual(['worker-1', 'worker-2']);
     const parentOf = (id: string) => {
       const n = nodes.find((m) => m.id === id);
       return n && n.type === 'hop' ? n.parentId : undefined;
     };
     expect(parentOf('src-pod')).toBe(groups[0].id);
     expect(parentOf('dns')).toBeUndefined();
-    expect(parentOf('src-veth')).toBe(groups[1].id);
-    expect(parentOf('src-node')).toBe(groups[1].id);
+    expect(parentOf('src-veth')).toBe(groups[0].id);
+    expect(parentOf('src-node')).toBe(groups[0].id);
     expect(parentOf('overlay')).toBeUndefined();
-    expect(parentOf('dst-pod')).toBe(groups[2].id);
-    expect(groups[2].data.status).toBe('pass');
+    expect(parentOf('dst-pod')).toBe(groups[1].id);
+    expect(groups[1].data.status).toBe('pass');
   });
 
   it('labels the overlay link between the groups and the Service VIP → endpoints', () => {
@@ -72,8 +78,32 @@ describe('layoutPath', () => {
   it('handles a same-node path and an empty plan', () => {
     const same = fixture.hops.filter((h) => h.id !== 'overlay' && h.id !== 'dst-node').map((h) => (h.node ? { ...h, node: 'worker-1' } : h));
     const { nodes } = layoutPath(same);
-    expect(nodes.filter((n) => n.type === 'group-node').map((g) => g.data.node)).toEqual(['worker-1', 'worker-1']);
+    expect(nodes.filter((n) => n.type === 'group-node').map((g) => g.data.node)).toEqual(['worker-1']);
     expect(layoutPath([])).toEqual({ nodes: [], edges: [], width: 0, height: expect.any(Number) });
     expect(worstStatus(['pass', 'warn', 'running'])).toBe('warn');
+  });
+
+  it('marks the packet walk: seen / not seen per hop, the last-seen hop, the edges it travelled, the address NAT sent it to', () => {
+    const point = (hop: TracePoint['hop'], node: string, iface: string, seen: boolean | null): TracePoint => ({
+      hop, node, iface, label: `${node} ${iface}`, seen, packets: seen ? 2 : 0, summary: seen ? 'SYN ×2, no SYN-ACK' : 'no packet of the flow', lines: [], filter: 'tcp', evidence: { probe: 'node-capture', where: `node ${node}`, command: [], reproduce: '', exitCode: 0, stdout: '', stderr: '', durationMs: 1, finding: '' },
+    });
+    const trace: Trace = {
+      flow: '10.244.1.2:20001 > 10.96.0.50:80/tcp', proto: 'tcp', summary: 'last seen at worker-2 eth0', sentTo: '10.244.2.9:8080',
+      points: [point('src-pod', 'worker-1', 'eth0', true), point('src-veth', 'worker-1', 'veth1', true), point('src-node', 'worker-1', 'cni0', true), point('overlay', 'worker-1', 'flannel.1', true), point('overlay', 'worker-2', 'eth0', true), point('dst-node', 'worker-2', 'flannel.1', false), point('dst-veth', 'worker-2', 'veth9', null)],
+      lastSeen: { hop: 'overlay', node: 'worker-2', iface: 'eth0', summary: 'SYN ×2, no SYN-ACK' },
+    };
+    const marks = traceMarks(trace);
+    expect(marks.get('overlay')).toEqual({ trace: 'seen', lastSeen: true });
+    expect(marks.get('dst-node')).toEqual({ trace: 'not-seen', lastSeen: false });
+    expect(marks.has('dst-veth')).toBe(false); // the capture could not run there: no claim
+    const { nodes, edges } = layoutPath(fixture.hops, trace);
+    expect(nodes.find((n) => n.id === 'overlay')?.data).toMatchObject({ trace: 'seen', lastSeen: true });
+    expect(nodes.find((n) => n.id === 'dst-node')?.data).toMatchObject({ trace: 'not-seen' });
+    expect(edges.find((e) => e.id === 'edge:src-node->overlay')?.data.trace).toBe('seen');
+    expect(edges.find((e) => e.id === 'edge:overlay->dst-node')?.data.trace).toBe('not-seen');
+    // a stale DNAT target is where the packet went, not the healthy endpoint drawn
+    expect(nodes.find((n) => n.id === 'service')?.data.sub).toBe('→ 10.244.2.9:8080 (packet sent here; not a ready endpoint)');
+    // positions do not depend on the trace
+    expect(layoutPath(fixture.hops, trace).nodes.map((n) => n.position)).toEqual(layoutPath(fixture.hops).nodes.map((n) => n.position));
   });
 });

@@ -1,8 +1,13 @@
-// layoutPath(hops) → positioned React Flow nodes and edges for the packet path (pure, deterministic).
-// Hops flow left to right in path order. Consecutive hops on the same Kubernetes node (hop.node) sit inside
-// one group box for that node; hops without a node (dns, service VIP, overlay) sit between groups. The
-// overlay hop is drawn as the link between the two node groups, labelled from its details.
-import type { Hop, HopId, HopStatus } from '../model';
+// layoutPath(hops, trace?) → positioned React Flow nodes and edges for the packet path (pure, deterministic).
+// The hops the packet crosses flow left to right in path order on the lower row; the hops of one Kubernetes
+// node (hop.node) sit inside ONE group box for that node. The look-ups that decide the path but are not
+// stops on it — DNS (the name → the VIP) and the Service (the VIP → the endpoint kube-proxy's NAT picks on
+// the source node) — sit on a row above, over the source pod and the source node, joined by dashed edges.
+// The overlay hop is drawn as the link between the node groups, labelled from its details. With the
+// packet's own walk (Diagnosis.trace): each captured hop is marked seen / not seen, the last-seen hop is
+// flagged, the edges the packet really travelled carry it, and the Service shows the address the packet
+// was really sent to (a stale DNAT target included).
+import type { Hop, HopId, HopStatus, Trace } from '../model';
 
 export const HOP_W = 150;
 /** the Service box is wider: it shows VIP:port → endpoints */
@@ -24,6 +29,12 @@ export interface HopNodeData extends Record<string, unknown> {
   status: HopStatus;
   /** one short line under the label, e.g. the Service's "VIP → endpoints" or the overlay mode */
   sub: string;
+  /** the packet's walk: captured at this hop (seen) or captured for and absent (not-seen); unset: no capture here */
+  trace?: 'seen' | 'not-seen';
+  /** the last point the flow's first packet was seen is at this hop */
+  lastSeen?: boolean;
+  /** look-ups (dns, service) sit beside the path, not on it */
+  lookup?: boolean;
 }
 export interface GroupNodeData extends Record<string, unknown> {
   node: string;
@@ -61,7 +72,10 @@ export interface LayoutEdge {
   source: string;
   target: string;
   animated: boolean;
-  data: { status: HopStatus };
+  /** 'path': the packet's way; 'lookup': a look-up that decides it (dashed) */
+  type: 'path' | 'lookup';
+  /** seen: the packet was captured at both ends of this edge (the graph animates a packet along it) */
+  data: { status: HopStatus; trace?: 'seen' | 'not-seen' };
 }
 
 export interface PathLayout {
@@ -110,13 +124,39 @@ function groupId(node: string, index: number): string {
   return `group:${index}:${node}`;
 }
 
-/** Lays the hops out in the order given (the engine's path order). Same hops in, same layout out. */
-export function layoutPath(hops: Hop[]): PathLayout {
-  // Runs of consecutive hops that share a Kubernetes node become one group; hops without a node, and the
-  // overlay hop (the link between nodes), stand alone.
+/** Hops that decide the path without being stops on it: drawn beside it. */
+export const LOOKUP_HOPS: ReadonlySet<HopId> = new Set<HopId>(['dns', 'service']);
+const ROW_GAP = 26; // between the look-up row and the path row
+
+/** Per hop, what the packet's walk saw there (only hops with a capture point that ran). */
+export function traceMarks(trace: Trace | undefined): Map<HopId, { trace: 'seen' | 'not-seen'; lastSeen: boolean }> {
+  const m = new Map<HopId, { trace: 'seen' | 'not-seen'; lastSeen: boolean }>();
+  if (!trace) return m;
+  for (const p of trace.points) {
+    if (p.seen === null) continue;
+    const cur = m.get(p.hop);
+    m.set(p.hop, { trace: cur?.trace === 'seen' || p.seen ? 'seen' : 'not-seen', lastSeen: trace.lastSeen?.hop === p.hop });
+  }
+  return m;
+}
+
+/** The Service's sub-label when the capture shows where NAT really sent the packet: "→ 10.244.2.9:8080 (sent; not a ready endpoint)". */
+export function sentToLabel(hop: Hop, trace: Trace | undefined): string | undefined {
+  if (hop.kind !== 'service' || !trace?.sentTo) return undefined;
+  const eps = Array.isArray(hop.details?.endpoints) ? hop.details.endpoints : [];
+  return eps.includes(trace.sentTo) ? `→ ${trace.sentTo} (packet sent here)` : `→ ${trace.sentTo} (packet sent here; not a ready endpoint)`;
+}
+
+/** Lays the hops out in the order given (the engine's path order). Same hops (and trace) in, same layout out. */
+export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
+  const path = hops.filter((h) => !LOOKUP_HOPS.has(h.id));
+  const lookups = hops.filter((h) => LOOKUP_HOPS.has(h.id));
+  const marks = traceMarks(trace);
+  // Runs of consecutive path hops that share a Kubernetes node become its one group; the overlay hop (the
+  // link between nodes) and hops without a node stand alone.
   type Run = { node: string | null; hops: Hop[] };
   const runs: Run[] = [];
-  for (const hop of hops) {
+  for (const hop of path) {
     const node = hop.kind === 'overlay' ? null : (hop.node ?? null);
     const last = runs[runs.length - 1];
     if (node !== null && last && last.node === node) last.hops.push(hop);
@@ -125,9 +165,12 @@ export function layoutPath(hops: Hop[]): PathLayout {
 
   const groups: LayoutGroupNode[] = [];
   const hopNodes: LayoutHopNode[] = [];
+  const absX = new Map<HopId, number>();
   let x = 0;
+  const top = lookups.length ? HOP_H + ROW_GAP : 0;
   const groupH = GROUP_PAD_TOP + HOP_H + GROUP_PAD_BOTTOM;
-  const looseY = GROUP_PAD_TOP; // loose hops line up with the hops inside groups
+  const looseY = top + GROUP_PAD_TOP; // loose hops line up with the hops inside groups
+  const mk = (hop: Hop, position: { x: number; y: number }, parentId?: string) => hopNode(hop, position, parentId, marks.get(hop.id), sentToLabel(hop, trace));
   runs.forEach((run, i) => {
     if (run.node !== null) {
       const w = GROUP_PAD_X * 2 + run.hops.reduce((sum, h) => sum + hopWidth(h), 0) + (run.hops.length - 1) * GAP;
@@ -135,7 +178,7 @@ export function layoutPath(hops: Hop[]): PathLayout {
       groups.push({
         id: gid,
         type: 'group-node',
-        position: { x, y: 0 },
+        position: { x, y: top },
         data: { node: run.node, status: worstStatus(run.hops.map((h) => h.status)) },
         width: w,
         height: groupH,
@@ -145,41 +188,61 @@ export function layoutPath(hops: Hop[]): PathLayout {
       });
       let hx = GROUP_PAD_X;
       for (const hop of run.hops) {
-        hopNodes.push(hopNode(hop, { x: hx, y: GROUP_PAD_TOP }, gid));
+        hopNodes.push(mk(hop, { x: hx, y: GROUP_PAD_TOP }, gid));
+        absX.set(hop.id, x + hx);
         hx += hopWidth(hop) + GAP;
       }
       x += w + GAP;
     } else {
-      hopNodes.push(hopNode(run.hops[0], { x, y: looseY }));
+      hopNodes.push(mk(run.hops[0], { x, y: looseY }));
+      absX.set(run.hops[0].id, x);
       x += hopWidth(run.hops[0]) + GAP;
     }
   });
+  const width = Math.max(0, x - GAP);
+
+  // Look-ups above what they decide: DNS over the source pod, the Service over the source node (its NAT);
+  // never overlapping each other, never past the path's right end.
+  let lx = 0;
+  const lookupNodes: LayoutHopNode[] = [];
+  for (const hop of lookups) {
+    const anchor = hop.id === 'dns' ? absX.get('src-pod') : (absX.get('src-node') ?? absX.get('src-veth'));
+    const want = anchor ?? lx;
+    const px = Math.max(lx, Math.min(want, Math.max(0, width - hopWidth(hop))));
+    lookupNodes.push({ ...mk(hop, { x: px, y: 0 }), data: { ...mk(hop, { x: px, y: 0 }).data, lookup: true } });
+    lx = px + hopWidth(hop) + GAP;
+  }
 
   const edges: LayoutEdge[] = [];
-  for (let i = 1; i < hops.length; i++) {
-    const a = hops[i - 1];
-    const b = hops[i];
-    // The edge into a hop animates while that hop is being probed. The overlay hop itself is the labelled
-    // link between the node groups (its box says VXLAN/UDP 4789 or routed); edges stay unlabelled so no
-    // text overlaps the boxes.
+  const edge = (a: Hop, b: Hop, type: LayoutEdge['type']) => {
+    const ta = marks.get(a.id)?.trace;
+    const tb = marks.get(b.id)?.trace;
+    const t = ta === 'seen' && tb === 'seen' ? 'seen' : ta || tb ? (ta === 'seen' && tb === 'not-seen' ? 'not-seen' : undefined) : undefined;
+    // The edge into a hop animates while that hop is being probed.
     edges.push({
       id: `edge:${a.id}->${b.id}`,
       source: a.id,
       target: b.id,
-      animated: b.status === 'running' || b.status === 'pending' && a.status === 'running',
-      data: { status: b.status },
+      type,
+      animated: b.status === 'running' || (b.status === 'pending' && a.status === 'running'),
+      data: { status: b.status, ...(t ? { trace: t } : {}) },
     });
-  }
+  };
+  for (let i = 1; i < path.length; i++) edge(path[i - 1], path[i], 'path');
+  // src-pod → dns → service → src-node: the name, then the VIP, decide where the source node sends it.
+  const srcPod = path.find((h) => h.id === 'src-pod');
+  const chain = [srcPod, ...lookups, path.find((h) => h.id === 'src-node') ?? path.find((h) => h.id === 'src-veth')].filter((h): h is Hop => !!h);
+  if (lookups.length) for (let i = 1; i < chain.length; i++) edge(chain[i - 1], chain[i], 'lookup');
 
-  return { nodes: [...groups, ...hopNodes], edges, width: Math.max(0, x - GAP), height: groupH };
+  return { nodes: [...groups, ...hopNodes, ...lookupNodes], edges, width: Math.max(width, lx - GAP), height: top + groupH };
 }
 
-function hopNode(hop: Hop, position: { x: number; y: number }, parentId?: string): LayoutHopNode {
+function hopNode(hop: Hop, position: { x: number; y: number }, parentId?: string, mark?: { trace: 'seen' | 'not-seen'; lastSeen: boolean }, sub?: string): LayoutHopNode {
   return {
     id: hop.id,
     type: 'hop',
     position,
-    data: { hopId: hop.id, kind: hop.kind, label: hop.label, status: hop.status, sub: hopSubLabel(hop) },
+    data: { hopId: hop.id, kind: hop.kind, label: hop.label, status: hop.status, sub: sub ?? hopSubLabel(hop), ...(mark ? { trace: mark.trace, ...(mark.lastSeen ? { lastSeen: true } : {}) } : {}) },
     ...(parentId ? { parentId, extent: 'parent' as const } : {}),
     width: hopWidth(hop),
     height: HOP_H,

@@ -158,6 +158,7 @@ export class RunManager {
       warnings: d.warnings,
       summary: d.summary,
       finishedAt: d.finishedAt,
+      ...(d.trace ? { trace: d.trace } : {}),
     });
     this.live.delete(d.id);
   }
