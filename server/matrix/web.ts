@@ -99,7 +99,9 @@ export class MatrixWeb {
       },
     );
     // an input or cluster error before the plan reaches the caller; later ones end the run (logged)
-    return Promise.race([plan, done]).finally(() => done.catch((e: unknown) => this.o.log?.(`matrix ${mid}: ${(e as Error).message}`)));
+    // (the catch is attached at once and not returned, so the answer does not wait for the whole run)
+    done.catch((e: unknown) => this.o.log?.(`matrix ${mid}: ${(e as Error).message}`));
+    return Promise.race([plan, done]);
   }
 
   private rerunPinned(): void {

@@ -76,6 +76,17 @@ describe('matrix on a lab that enforces NetworkPolicy', () => {
     expect(w.stderr).toMatch(/document 1 is kind Service; a what-if file holds only NetworkPolicy/);
   }, 60_000);
 
+  it('live on a read-only kubeconfig: nothing can be observed, each cell says why, exit 3', async () => {
+    const r = await cli(lab.instance, ['matrix', '-n', 'db', '--json', '--kubeconfig', lab.viewerKubeconfig]);
+    expect(r.code, r.stderr).toBe(3);
+    const m = JSON.parse(r.stdout) as Matrix;
+    expect(m.cells.length).toBeGreaterThan(0);
+    for (const c of m.cells) {
+      expect(c.observed).toBeNull();
+      expect(c.detail).toMatch(/cannot add a debug container to db\/postgres-0 \(needs patch on pods\/ephemeralcontainers/);
+    }
+  }, 60_000);
+
   it('every observed cell equals a connect through real kubectl exec, and predicted equals observed', async () => {
     const events: MatrixEvent[] = [];
     const m = await runMatrix({ namespaces: ['shop', 'db'], kubeconfig: lab.kubeconfig, onEvent: (e) => events.push(e) });

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicyText } from './policyFile';
+
+const NP = (name: string, ns?: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}${ns ? `, namespace: ${ns}` : ''}}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n`;
+
+describe('what-if policy files', () => {
+  it('reads several documents and a List, filling the namespace like kubectl apply -n', () => {
+    const list = `apiVersion: v1\nkind: List\nitems:\n  - ${NP('c', 'db').trim().split('\n').join('\n    ')}\n`;
+    const ps = parsePolicyText(`${NP('a')}---\n${NP('b', 'shop')}---\n${list}`, 'dflt', 'f.yaml');
+    expect(ps.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)).toEqual(['dflt/a', 'shop/b', 'db/c']);
+  });
+
+  it('names the document and the field of what is wrong', () => {
+    expect(() => parsePolicyText('kind: Service\nmetadata: {name: x}\n', 'ns', 'f.yaml')).toThrow(/f\.yaml: document 1 is kind Service; a what-if file holds only NetworkPolicy/);
+    expect(() => parsePolicyText(`${NP('ok')}---\nkind: NetworkPolicy\nmetadata: {name: Bad_Name}\nspec: {podSelector: {}}\n`, 'ns', 'f.yaml')).toThrow(/document 2: metadata.name "Bad_Name" is not a valid name/);
+    expect(() => parsePolicyText('kind: NetworkPolicy\nmetadata: {name: x}\nspec: {}\n', 'ns', 'f.yaml')).toThrow(/spec.podSelector is required/);
+    expect(() => parsePolicyText('a: [1,\n', 'ns', 'f.yaml')).toThrow(/document 1 is not valid YAML/);
+    expect(() => parsePolicyText('', 'ns', 'f.yaml')).toThrow(/holds no NetworkPolicy/);
+  });
+});
