@@ -1,5 +1,6 @@
 // The fault catalogue (DESIGN §3): names and parameters are a contract shared with the engine, the
 // contract checker and the docs. Parsing and checking a fault is pure; lab/dataplane/faults.ts applies them.
+import { faultWhere } from './families';
 import type { LabFault } from './types';
 
 export type FaultParam = 'node' | 'to' | 'peer' | 'service' | 'pod' | 'port';
@@ -12,8 +13,8 @@ export interface FaultDef {
 
 export const FAULTS: readonly FaultDef[] = [
   { name: 'mtu-blackhole', params: ['node'], summary: 'tunnel MTU of the node below the pods\' MTU (1200 < 1500) and ICMP fragmentation-needed dropped: big packets vanish, small ones pass' },
-  { name: 'overlay-blocked', params: ['node'], summary: 'tunnel traffic (UDP 4789) arriving at the node is dropped' },
-  { name: 'node-route-missing', params: ['node', 'to'], summary: 'the node lacks its route to the pod CIDR of node `to`' },
+  { name: 'overlay-blocked', params: ['node'], summary: 'tunnel traffic arriving at the node is dropped (UDP 4789: flannel.1, vxlan.calico; UDP 8472: cilium_vxlan)' },
+  { name: 'node-route-missing', params: ['node', 'to'], summary: 'the node lacks its route to the pod CIDR of node `to` (overlay routed: the VPC router lacks it)' },
   { name: 'stale-neighbor', params: ['node', 'peer'], summary: 'the node holds a wrong MAC in the neighbor and FDB entries for peer\'s tunnel endpoint' },
   { name: 'stale-proxy-rules', params: ['service'], summary: 'kube-proxy keeps DNATing the Service (ns/name) to an endpoint IP that no longer exists' },
   { name: 'proxy-rules-missing', params: ['service'], summary: 'kube-proxy has no rules for the Service (ns/name) on any node' },
@@ -22,6 +23,7 @@ export const FAULTS: readonly FaultDef[] = [
   { name: 'pod-default-route-missing', params: ['pod'], summary: 'the pod (ns/name) lacks its default route' },
   { name: 'veth-down', params: ['pod'], summary: 'the host side of the pod\'s (ns/name) veth is down' },
   { name: 'node-firewall-drop', params: ['node', 'port'], summary: 'the node drops forwarded TCP to that destination port' },
+  { name: 'bridge-nf-off', params: ['node'], summary: 'net.bridge.bridge-nf-call-iptables=0 on the node: bridged pod traffic skips iptables, so a same-node pod → ClusterIP reply misses kube-proxy\'s reverse NAT' },
   { name: 'masquerade-missing', params: ['node'], summary: 'pod traffic leaves the node for the outside with the pod\'s own IP (no SNAT), so replies never return' },
   { name: 'upstream-dns-down', params: [], summary: 'the DNS server outside the cluster stops answering: names outside the cluster time out, cluster names still resolve' },
 ];
@@ -31,7 +33,7 @@ export const faultDef = (name: string) => FAULTS.find((f) => f.name === name);
 /** One line per fault, for `packetwalk lab faults`. */
 export function faultCatalogue(): string {
   const w = Math.max(...FAULTS.map((f) => f.name.length + (f.params.length ? f.params.join(',').length + 3 : 0)));
-  return FAULTS.map((f) => `${(f.name + (f.params.length ? `{${f.params.join(',')}}` : '')).padEnd(w + 2)}${f.summary}`).join('\n') + '\n';
+  return FAULTS.map((f) => `${(f.name + (f.params.length ? `{${f.params.join(',')}}` : '')).padEnd(w + 2)}${f.summary}\n${''.padEnd(w + 2)}applies: ${faultWhere(f.name)}`).join('\n') + '\n';
 }
 
 /** Parses a SPEC `NAME[:k=v,…]`; throws with a sentence naming the problem. */

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { release } from 'node:os';
 import { cidrSize, nthIp, parseCidr, parseIp, subnet, formatCidr, formatIp } from './ipv4';
+import { cniOf, cniSystemPods, familyNodeAnnotations, familyPodGateway, familyVethName } from './families';
 import type { LabSpec } from './spec';
 import { DEFAULT_LB_POOL, planServiceKinds, shapeServiceKind } from './outside';
 import type { KubeObject, LabCluster, LabNode, LabPod } from './types';
@@ -72,7 +73,7 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
 
   const nodes: LabNode[] = cluster.nodes.map((name, i) => {
     const c = subnet(podCidr, 24, i + 1);
-    return { name, netns: nodeNetns(instance, name), internalIP: `172.18.0.${i + 2}`, podCIDR: formatCidr(c), bridgeIP: nthIp(c, 1), underlayVeth: linkName([name], name, underlayLinks) };
+    return { name, netns: nodeNetns(instance, name), internalIP: `172.18.0.${i + 2}`, podCIDR: formatCidr(c), bridgeIP: familyPodGateway(cniOf(cluster)) ?? nthIp(c, 1), underlayVeth: linkName([name], name, underlayLinks) };
   });
   const nodeByName = new Map(nodes.map((n) => [n.name, n]));
   const nextHost = new Map(nodes.map((n) => [n.name, 2]));
@@ -117,22 +118,28 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
   const cni = cluster.networkPolicy === 'enforce'
     ? { ds: 'kube-network-policies', labels: { app: 'kube-network-policies', 'k8s-app': 'kube-network-policies' } as Record<string, string>, image: 'registry.k8s.io/networking/kube-network-policies:v0.7.0', container: 'kube-network-policies' }
     : { ds: 'kube-flannel-ds', labels: { app: 'flannel', 'k8s-app': 'flannel', tier: 'node' } as Record<string, string>, image: 'docker.io/flannel/flannel:v0.26.1', container: 'kube-flannel' };
+  // DESIGN §3.1: the family's own agents (calico-node, cilium, kindnet, aws-node …; lab/families.ts) replace flannel's.
+  const familyPods = (n: LabNode) => (cniSystemPods(cluster) ?? [{ name: cni.ds, labels: cni.labels, containers: [{ name: cni.container, image: cni.image }], perNode: true }])
+    .filter((d) => d.perNode || n === nodes[0])
+    .map((d) => ({ name: d.name, labels: d.labels, image: d.containers[0].image, container: d.containers[0].name, command: undefined, extra: d.containers.slice(1), perNode: d.perNode }));
   for (const n of nodes) {
     for (const ds of [
-      { name: 'kube-proxy', labels: { 'k8s-app': 'kube-proxy' }, image: `registry.k8s.io/kube-proxy:${K8S_VERSION}`, container: 'kube-proxy', command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', `--hostname-override=${n.name}`] },
-      { name: cni.ds, labels: cni.labels, image: cni.image, container: cni.container, command: undefined },
+      { name: 'kube-proxy', labels: { 'k8s-app': 'kube-proxy' }, image: `registry.k8s.io/kube-proxy:${K8S_VERSION}`, container: 'kube-proxy', command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', `--hostname-override=${n.name}`], extra: [] as { name: string; image: string }[], perNode: true },
+      ...familyPods(n),
     ]) {
       plans.push({
         manifest: {
           apiVersion: 'v1',
           kind: 'Pod',
-          metadata: { name: `${ds.name}-${suffix(seed(`${ds.name}/${n.name}`), 5)}`, namespace: 'kube-system', labels: { ...ds.labels, 'controller-revision-hash': suffix(seed(`${ds.name}-rev`), 10), 'pod-template-generation': '1' } },
-          spec: { nodeName: n.name, hostNetwork: true, priorityClassName: 'system-node-critical', containers: [{ name: ds.container, image: ds.image, ...(ds.command ? { command: ds.command } : {}), securityContext: { privileged: true } }] },
+          metadata: ds.perNode
+            ? { name: `${ds.name}-${suffix(seed(`${ds.name}/${n.name}`), 5)}`, namespace: 'kube-system', labels: { ...ds.labels, 'controller-revision-hash': suffix(seed(`${ds.name}-rev`), 10), 'pod-template-generation': '1' } }
+            : { name: `${ds.name}-${suffix(seed(`${ds.name}-rs`), 10)}-${suffix(seed(`${ds.name}/pod`), 5)}`, namespace: 'kube-system', labels: { ...ds.labels, 'pod-template-hash': suffix(seed(`${ds.name}-rs`), 10) } },
+          spec: { nodeName: n.name, hostNetwork: true, priorityClassName: 'system-node-critical', containers: [{ name: ds.container, image: ds.image, ...(ds.command ? { command: ds.command } : {}), securityContext: { privileged: true } }, ...ds.extra.map((c) => ({ ...c, securityContext: { privileged: true } }))] },
         },
         node: n,
         ip: n.internalIP,
         hostNetwork: true,
-        owner: { kind: 'DaemonSet', name: ds.name },
+        owner: ds.perNode ? { kind: 'DaemonSet', name: ds.name } : { kind: 'ReplicaSet', name: `${ds.name}-${suffix(seed(`${ds.name}-rs`), 10)}` },
       });
     }
   }
@@ -152,7 +159,7 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
       node: p.node.name,
       netns: p.hostNetwork ? p.node.netns : podNetns(instance, ns, name),
       ip: p.ip,
-      hostVeth: p.hostNetwork ? '' : linkName([`${ns}-${name}`, `${ns.slice(0, 4)}-${name}`, name], `${ns}/${name}`, podLinks.get(p.node.name)!),
+      hostVeth: p.hostNetwork ? '' : familyVethName(cniOf(cluster), ns, name) ?? linkName([`${ns}-${name}`, `${ns.slice(0, 4)}-${name}`, name], `${ns}/${name}`, podLinks.get(p.node.name)!),
       ...(p.hostNetwork ? { hostNetwork: true } : {}),
     };
   });
@@ -271,7 +278,8 @@ function nodeObject(n: LabNode, cluster: LabCluster, meta: Meta, ts: string, ins
         'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock',
         'node.alpha.kubernetes.io/ttl': '0',
         'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
-        ...(cluster.overlay === 'vxlan'
+        ...familyNodeAnnotations(cluster, n, nthIp(parseCidr(n.podCIDR)!, 0), nthIp(parseCidr(n.podCIDR)!, 1)),
+        ...(cluster.overlay === 'vxlan' && cniOf(cluster) === 'flannel'
           ? {
               'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: 1, VtepMAC: vtepMac(instance, n.name) }),
               'flannel.alpha.coreos.com/backend-type': 'vxlan',

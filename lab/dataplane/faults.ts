@@ -5,7 +5,11 @@ import { UNDERLAY_MTU, underlayNetns, vtepMac } from '../objects';
 import { readState, updateState } from '../state';
 import type { LabFault, LabNode, LabPod, LabState } from '../types';
 import { dnsPod } from './dns';
-import { podRouteArgs, TUNNEL_MTU, VXLAN_DEV, VXLAN_PORT, vtepIP } from './network';
+import { cniOf, faultInapplicable } from '../families';
+import { familyOf } from './families';
+import { vtepIP } from './families/common';
+import { routerRoute } from './families/vpc';
+import { podRouteArgs, TUNNEL_MTU } from './network';
 import { setMasquerade, setUpstreamDns } from './outside';
 import { syncProxy } from './proxy';
 import { inNetns, ipBatch, must, run } from './sh';
@@ -30,12 +34,13 @@ export const staleMac = (instance: string, peer: string) => vtepMac(`${instance}
 const ipt = (n: LabNode, args: string[]) => inNetns(n.netns, ['iptables', '-w', ...args]);
 
 /** iptables rule specs of the faults that are filter rules: [chain, ...match]. */
-function filterRule(f: LabFault): [string, string[]] | null {
+function filterRule(st: LabState, f: LabFault): [string, string[]] | null {
   switch (f.name) {
     case 'mtu-blackhole':
       return ['OUTPUT', ['-p', 'icmp', '-m', 'icmp', '--icmp-type', '3/4', '-j', 'DROP']];
     case 'overlay-blocked':
-      return ['INPUT', ['-p', 'udp', '-m', 'udp', '--dport', String(VXLAN_PORT), '-j', 'DROP']];
+      // the family's tunnel port: 4789 (flannel.1, vxlan.calico) or 8472 (cilium_vxlan)
+      return ['INPUT', ['-p', 'udp', '-m', 'udp', '--dport', String(familyOf(st).tunnel(st)?.port ?? 4789), '-j', 'DROP']];
     case 'node-firewall-drop':
       return ['FORWARD', ['-p', 'tcp', '-m', 'tcp', '--dport', f.params.port, '-j', 'DROP']];
     default:
@@ -45,22 +50,29 @@ function filterRule(f: LabFault): [string, string[]] | null {
 
 /** Extra checks a fault needs against this lab's shape (beyond lab/faults.ts's catalogue). */
 export function checkFaultFits(st: Pick<LabState, 'cluster'>, f: LabFault): void {
-  if (f.name === 'overlay-blocked' && st.cluster.overlay !== 'vxlan') {
-    throw new Error(`fault overlay-blocked drops VXLAN (UDP ${VXLAN_PORT}); this lab routes host-gw and has no tunnel — use node-route-missing or node-firewall-drop instead`);
-  }
+  // DESIGN §3.1: a fault applies where its mechanism exists in the lab's family (lab/families.ts says where).
+  const why = faultInapplicable(f.name, st.cluster);
+  if (why) throw new Error(why);
 }
 
 async function setMtu(st: LabState, n: LabNode, blackhole: boolean): Promise<void> {
   // The whole path through this node's tunnel gets the bottleneck, in both directions: the tunnel
   // device (egress from here) and the node's underlay link, where bigger frames from other nodes drop.
-  const vxlan = st.cluster.overlay === 'vxlan';
+  const dev = familyOf(st).tunnel(st)?.device;
+  const vxlan = dev !== undefined;
   const link = blackhole ? (vxlan ? BLACKHOLE_TUNNEL_MTU + 50 : BLACKHOLE_TUNNEL_MTU) : UNDERLAY_MTU;
   // (VXLAN needs its lower device 50 bytes bigger: shrink the tunnel first, grow it last.)
-  const tunnel = () => (vxlan ? ipBatch(n.netns, [`link set ${VXLAN_DEV} mtu ${blackhole ? BLACKHOLE_TUNNEL_MTU : TUNNEL_MTU}`]) : Promise.resolve());
+  const tunnel = () => (vxlan ? ipBatch(n.netns, [`link set ${dev} mtu ${blackhole ? BLACKHOLE_TUNNEL_MTU : TUNNEL_MTU}`]) : Promise.resolve());
   if (blackhole) await tunnel();
   await ipBatch(n.netns, [`link set eth0 mtu ${link}`]);
   await ipBatch(underlayNetns(st.instance), [`link set ${n.underlayVeth} mtu ${link}`]);
   if (!blackhole) await tunnel();
+  if (cniOf(st.cluster) === 'vpc') {
+    // The VPC router's switch port shrinks with the node's link, and the router would answer with
+    // fragmentation-needed itself: drop that too (one rule per fault, so a second node's fault keeps it).
+    const rule = ['OUTPUT', '-p', 'icmp', '-m', 'icmp', '--icmp-type', '3/4', '-j', 'DROP'];
+    await (blackhole ? must(inNetns(underlayNetns(st.instance), ['iptables', '-w', '-I', ...rule.slice(0, 1), '1', ...rule.slice(1)]), { what: 'mtu-blackhole on the VPC router' }) : run(inNetns(underlayNetns(st.instance), ['iptables', '-w', '-D', ...rule])));
+  }
 }
 
 /** Forgets learned path MTUs everywhere, so a healed path is used at full size at once. */
@@ -69,12 +81,13 @@ async function flushRouteCaches(st: LabState): Promise<void> {
 }
 
 async function setStaleNeighbor(st: LabState, n: LabNode, peer: LabNode, stale: boolean): Promise<void> {
-  if (st.cluster.overlay === 'vxlan') {
+  const dev = familyOf(st).tunnel(st)?.device;
+  if (dev) {
     const good = vtepMac(st.instance, peer.name);
     const bad = staleMac(st.instance, peer.name);
     const [from, to] = stale ? [good, bad] : [bad, good];
-    await ipBatch(n.netns, [`neigh replace ${vtepIP(peer)} lladdr ${to} dev ${VXLAN_DEV} nud permanent`]);
-    await must(['bridge', '-n', n.netns, '-batch', '-'], { input: `fdb del ${from} dev ${VXLAN_DEV} dst ${peer.internalIP} self\nfdb append ${to} dev ${VXLAN_DEV} dst ${peer.internalIP} self permanent\n`, what: 'stale-neighbor FDB' });
+    await ipBatch(n.netns, [`neigh replace ${vtepIP(peer)} lladdr ${to} dev ${dev} nud permanent`]);
+    await must(['bridge', '-n', n.netns, '-batch', '-'], { input: `fdb del ${from} dev ${dev} dst ${peer.internalIP} self\nfdb append ${to} dev ${dev} dst ${peer.internalIP} self permanent\n`, what: 'stale-neighbor FDB' });
   } else if (stale) {
     await ipBatch(n.netns, [`neigh replace ${peer.internalIP} lladdr ${staleMac(st.instance, peer.name)} dev eth0 nud permanent`]);
   } else {
@@ -98,7 +111,7 @@ export async function healFault(st: LabState, f: LabFault): Promise<void> {
 
 async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
   const p = f.params;
-  const rule = filterRule(f);
+  const rule = filterRule(st, f);
   if (rule) {
     const n = node(st, p.node);
     const [chain, spec] = rule;
@@ -112,7 +125,11 @@ async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
       return;
     case 'node-route-missing': {
       const n = node(st, p.node);
-      await ipBatch(n.netns, [`route ${on ? 'del' : 'replace'} ${on ? node(st, p.to).podCIDR : podRouteArgs(st, node(st, p.to))}`]);
+      const to = node(st, p.to);
+      const route = podRouteArgs(st, to, n);
+      // overlay routed: the node has no such route; the VPC router's route table loses it instead
+      if (route === null) await ipBatch(underlayNetns(st.instance), [`route ${on ? 'del' : 'replace'} ${on ? to.podCIDR : routerRoute(to)}`]);
+      else await ipBatch(n.netns, [`route ${on ? 'del' : 'replace'} ${on ? to.podCIDR : route}`]);
       return;
     }
     case 'stale-neighbor':
@@ -133,14 +150,19 @@ async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
     case 'pod-default-route-missing': {
       const q = pod(st, p.pod);
       const n = node(st, q.node);
-      await ipBatch(q.netns, [on ? 'route del default' : `route replace default via ${n.bridgeIP} dev eth0`]);
+      await ipBatch(q.netns, [on ? 'route del default' : `route replace ${familyOf(st).podDefault(n)}`]);
       return;
     }
     case 'veth-down': {
       const q = pod(st, p.pod);
-      await ipBatch(node(st, q.node).netns, [`link set ${q.hostVeth} ${on ? 'down' : 'up'}`]);
+      // routed families lose the pod's /32 route with the link: hostSideUp puts it back
+      await ipBatch(node(st, q.node).netns, on ? [`link set ${q.hostVeth} down`] : familyOf(st).hostSideUp(st, q));
       return;
     }
+    case 'bridge-nf-off':
+      // bridged frames between pods on this node stop passing iptables (so no conntrack reverse NAT on them)
+      await must(inNetns(node(st, p.node).netns, ['sysctl', '-qw', `net.bridge.bridge-nf-call-iptables=${on ? 0 : 1}`]), { what: 'fault bridge-nf-off' });
+      return;
     case 'masquerade-missing':
       return setMasquerade(node(st, p.node), !on);
     case 'upstream-dns-down':

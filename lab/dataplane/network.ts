@@ -1,29 +1,28 @@
 // Links, addresses and routes: an underlay netns whose bridge joins the nodes' eth0, one netns per node
-// (cni0 bridge, ip_forward, flannel-style VXLAN or host-gw routes) and one per pod (eth0 from a veth
-// pair made straight across namespaces). Nothing is created in the host namespace except the netns
+// (eth0, its default route, ip_forward, then what its dataplane family builds: lab/dataplane/families/)
+// and one per pod (eth0 from a veth pair made straight across namespaces). Nothing is created in the host namespace except the netns
 // names themselves. Each namespace is configured with one `ip -batch`, nodes in parallel.
-import { parseCidr, nthIp } from '../ipv4';
-import { POD_MTU, UNDERLAY_MTU, underlayNetns, vtepMac } from '../objects';
+import { cniOf } from '../families';
+import { UNDERLAY_MTU, underlayNetns } from '../objects';
 import type { LabNode, LabPod, LabState } from '../types';
+import { familyOf } from './families';
+import { TUNNEL_MTU, VXLAN_DEV, VXLAN_PORT, vtepIP } from './families/common';
+import { buildVpcRouter } from './families/vpc';
 import { inNetns, ipBatch, must, run } from './sh';
+
+export { TUNNEL_MTU, VXLAN_DEV, VXLAN_PORT, vtepIP };
 
 /** The kind-style gateway of the node network: the nodes' default route points at it. */
 export const UNDERLAY_GATEWAY = '172.18.0.1';
-export const VXLAN_DEV = 'flannel.1';
-export const VXLAN_PORT = 4789;
-export const TUNNEL_MTU = UNDERLAY_MTU - 50;
-
-/** The tunnel endpoint address of a node: the .0 of its pod /24 on flannel.1, as flannel does. */
-export const vtepIP = (n: LabNode) => nthIp(parseCidr(n.podCIDR)!, 0);
 
 /** Every netns the lab owns, in creation order (underlay, nodes, pods). */
 export function labNetns(st: Pick<LabState, 'instance' | 'nodes' | 'pods'>): string[] {
   return [underlayNetns(st.instance), ...st.nodes.map((n) => n.netns), ...st.pods.filter((p) => !p.hostNetwork).map((p) => p.netns)];
 }
 
-/** The route a node has toward another node's pod /24 (as flannel installs it). */
-export function podRouteArgs(st: LabState, to: LabNode): string {
-  return st.cluster.overlay === 'vxlan' ? `${to.podCIDR} via ${vtepIP(to)} dev ${VXLAN_DEV} onlink` : `${to.podCIDR} via ${to.internalIP} dev eth0`;
+/** The route node `from` has toward node `to`'s pod /24 (null when the family routes through the VPC router). */
+export function podRouteArgs(st: LabState, to: LabNode, from?: LabNode): string | null {
+  return familyOf(st).peerRoute(st, from ?? st.nodes.find((n) => n !== to)!, to);
 }
 
 export async function buildNetwork(st: LabState, created: string[]): Promise<void> {
@@ -47,55 +46,27 @@ export async function buildNetwork(st: LabState, created: string[]): Promise<voi
   // oversized tunnel packets there, hiding an MTU bottleneck that a real switch port would enforce).
   await must(inNetns(u, ['sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0', 'net.bridge.bridge-nf-call-arptables=0']), { what: 'underlay bridge settings' });
 
+  if (cniOf(st.cluster) === 'vpc') await buildVpcRouter(st);
   await Promise.all(st.nodes.map((n) => buildNode(st, n)));
 }
 
 async function buildNode(st: LabState, n: LabNode): Promise<void> {
   const pods = st.pods.filter((p) => p.node === n.name && !p.hostNetwork);
-  const others = st.nodes.filter((o) => o !== n);
-  const vxlan = st.cluster.overlay === 'vxlan';
-  const cidrBits = parseCidr(n.podCIDR)!.bits;
+  const fam = familyOf(st);
   await ipBatch(n.netns, [
     'link set lo up',
     `addr add ${n.internalIP}/16 dev eth0`,
     'link set eth0 up',
     `route add default via ${UNDERLAY_GATEWAY} dev eth0`,
-    `link add cni0 mtu ${POD_MTU} type bridge`,
-    `addr add ${n.bridgeIP}/${cidrBits} dev cni0`,
-    'link set cni0 up',
-    ...(vxlan
-      ? [
-          `link add ${VXLAN_DEV} address ${vtepMac(st.instance, n.name)} mtu ${TUNNEL_MTU} type vxlan id 1 local ${n.internalIP} dev eth0 dstport ${VXLAN_PORT} nolearning`,
-          `addr add ${vtepIP(n)}/32 dev ${VXLAN_DEV}`,
-          `link set ${VXLAN_DEV} up`,
-          ...others.map((o) => `neigh add ${vtepIP(o)} lladdr ${vtepMac(st.instance, o.name)} dev ${VXLAN_DEV} nud permanent`),
-        ]
-      : []),
-    ...others.map((o) => `route add ${podRouteArgs(st, o)}`),
-    ...pods.flatMap((p) => [
-      `link add ${p.hostVeth} mtu ${POD_MTU} type veth peer name eth0 mtu ${POD_MTU} netns ${p.netns}`,
-      `link set ${p.hostVeth} master cni0`,
-      `link set ${p.hostVeth} type bridge_slave hairpin on`,
-      `link set ${p.hostVeth} up`,
-    ]),
+    ...fam.nodeLines(st, n, pods),
   ], `building node ${n.name}`);
-  if (vxlan && others.length) {
-    await must(['bridge', '-n', n.netns, '-batch', '-'], {
-      input: others.map((o) => `fdb append ${vtepMac(st.instance, o.name)} dev ${VXLAN_DEV} dst ${o.internalIP} self permanent`).join('\n') + '\n',
-      what: `VXLAN FDB of node ${n.name}`,
-    });
-  }
+  await fam.finish(st, n, pods);
   await must(inNetns(n.netns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']), { what: `ip_forward on node ${n.name}` });
-  await Promise.all(pods.map((p) => buildPod(p, n)));
+  await Promise.all(pods.map((p) => buildPod(st, p, n)));
 }
 
-async function buildPod(p: LabPod, n: LabNode): Promise<void> {
-  await ipBatch(p.netns, [
-    'link set lo up',
-    `addr add ${p.ip}/${parseCidr(n.podCIDR)!.bits} dev eth0`,
-    'link set eth0 up',
-    `route add default via ${n.bridgeIP} dev eth0`,
-  ], `building pod ${p.namespace}/${p.name}`);
+async function buildPod(st: LabState, p: LabPod, n: LabNode): Promise<void> {
+  await ipBatch(p.netns, ['link set lo up', ...familyOf(st).podLines(st, p, n)], `building pod ${p.namespace}/${p.name}`);
 }
 
 /** Deletes the given netns (those that exist); returns the names it could not delete. */

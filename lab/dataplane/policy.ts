@@ -1,23 +1,49 @@
-// NetworkPolicy enforcement (`networkPolicy: enforce`): lab/rules' PACKETWALK-* filter chains applied
-// in every node netns with iptables-restore --noflush; `ignore` applies nothing, as flannel does.
-import { renderPolicyRestore } from '../rules';
+// NetworkPolicy enforcement (`networkPolicy: enforce`): lab/rules' filter chains applied in every node
+// netns with iptables-restore --noflush, named as the lab's family names them (calico: Felix's cali-
+// chains; the others: PACKETWALK-*, the kube-network-policies shape); `ignore` applies nothing, as
+// flannel does. The family's own filter rules that must sit before kube-proxy's hooks (Felix's
+// cali-INPUT) are applied here too, after kube-proxy.
+import { cniOf, familyVethName } from '../families';
+import { PACKETWALK_SHAPE, renderPolicyRestore, type PolicyChainShape } from '../rules/policy';
 import { readState } from '../state';
 import type { LabState } from '../types';
+import { felixInputRestore } from './families/calico';
 import { chainsIn } from './proxy';
 import { inNetns, must } from './sh';
 
-/** Applies the NetworkPolicy filter rules on every node (nothing when the lab ignores policies). */
+/** The policy chain names of a lab's family (DESIGN §3.1). */
+export function policyShape(st: Pick<LabState, 'cluster'>): PolicyChainShape {
+  switch (cniOf(st.cluster)) {
+    case 'calico': {
+      const iface = (ns: string, name: string) => familyVethName('calico', ns, name)!;
+      return { forward: 'cali-FORWARD', ingress: (ns, name) => `cali-tw-${iface(ns, name)}`, egress: (ns, name) => `cali-fw-${iface(ns, name)}`, perPod: /^cali-(tw|fw)-/, hookComment: 'cali:wUHhoiAYhphO9Mso' };
+    }
+    case 'cilium':
+      return { ...PACKETWALK_SHAPE, skipIn: ['cilium_net'] };
+    default:
+      return PACKETWALK_SHAPE;
+  }
+}
+
+/** Applies the family's filter rules and the NetworkPolicy filter rules on every node (no policy rules when the lab ignores policies). */
 export async function applyPolicies(st: LabState, fresh = false): Promise<void> {
-  if (st.cluster.networkPolicy !== 'enforce') return;
+  const enforce = st.cluster.networkPolicy === 'enforce';
+  const felix = cniOf(st.cluster) === 'calico' && st.cluster.overlay === 'vxlan';
+  if (!enforce && !felix) return;
   const input = {
     policies: st.objects.filter((o) => o.kind === 'NetworkPolicy'),
     pods: st.objects.filter((o) => o.kind === 'Pod'),
     namespaces: st.objects.filter((o) => o.kind === 'Namespace'),
   };
+  const shape = policyShape(st);
   await Promise.all(
     st.nodes.map(async (n) => {
       const existingChains = fresh ? undefined : await chainsIn(n.netns, 'filter');
-      await must(inNetns(n.netns, ['iptables-restore', '--noflush']), { input: renderPolicyRestore({ ...input, nodeName: n.name, existingChains }), what: `NetworkPolicy rules on ${n.name}` });
+      if (felix) {
+        await must(inNetns(n.netns, ['iptables-restore', '--noflush']), { input: felixInputRestore(st, n, !existingChains?.includes('cali-INPUT')), what: `Felix cali-INPUT rules on ${n.name}` });
+      }
+      if (!enforce) return;
+      await must(inNetns(n.netns, ['iptables-restore', '--noflush']), { input: renderPolicyRestore({ ...input, nodeName: n.name, existingChains, shape }), what: `NetworkPolicy rules on ${n.name}` });
     }),
   );
 }

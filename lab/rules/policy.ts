@@ -52,6 +52,25 @@ export const POLICY_CHAIN = 'PACKETWALK-FORWARD';
 export const ingressChainName = (ns: string, name: string) => `PACKETWALK-ING-${hash32(`${ns}/${name}`, 12)}`;
 export const egressChainName = (ns: string, name: string) => `PACKETWALK-EGR-${hash32(`${ns}/${name}`, 12)}`;
 
+/**
+ * Additive: the chain names a dataplane family uses (DESIGN §3.1). Default: the PACKETWALK-* shape above.
+ * Calico's Felix names the per-workload chains after the host-side interface: cali-tw-<if> (to the
+ * workload, ingress) and cali-fw-<if> (from the workload, egress), dispatched from cali-FORWARD.
+ */
+export interface PolicyChainShape {
+  forward: string;
+  ingress: (ns: string, name: string) => string;
+  egress: (ns: string, name: string) => string;
+  /** per-pod chains of this shape (a re-render deletes the stale ones) */
+  perPod: RegExp;
+  /** comment on the FORWARD → forward-chain jump */
+  hookComment: string;
+  /** packets arriving on these interfaces were judged already (Cilium's cilium_net second pass): RETURN first */
+  skipIn?: string[];
+}
+
+export const PACKETWALK_SHAPE: PolicyChainShape = { forward: POLICY_CHAIN, ingress: ingressChainName, egress: egressChainName, perPod: /^PACKETWALK-(ING|EGR)-/, hookComment: 'packetwalk network policy' };
+
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
@@ -161,7 +180,9 @@ function peerMatches(peer: Peer, side: 's' | 'd'): { match: string; pod?: PodInf
   return [{ match: `-${side} ${peer.cidr}${peer.except.map((e) => ` -m iprange ! ${flag} ${cidrRange(e)}`).join('')}`, cidr: peer }];
 }
 
-export function renderPolicyRestore(input: PolicyRulesInput): string {
+export function renderPolicyRestore(input: PolicyRulesInput & { shape?: PolicyChainShape }): string {
+  const shape = input.shape ?? PACKETWALK_SHAPE;
+  const FWD = shape.forward;
   if (!input || !Array.isArray(input.policies) || !Array.isArray(input.pods) || !Array.isArray(input.namespaces)) {
     throw new RulesInputError('PolicyRulesInput: policies, pods and namespaces must be arrays of Kubernetes objects');
   }
@@ -177,7 +198,10 @@ export function renderPolicyRestore(input: PolicyRulesInput): string {
 
   // Replies skip the policy checks. RETURN rather than ACCEPT: these chains only ever deny, so the rest
   // of FORWARD (kube-proxy's KUBE-FORWARD, a fault's rule) still sees every packet.
-  const forward: string[] = [`-A ${POLICY_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED ${comment('replies of allowed connections')} -j RETURN`];
+  const forward: string[] = [
+    ...(shape.skipIn ?? []).map((i) => `-A ${FWD} -i ${i} ${comment(`judged on its first pass (arrives again through ${i})`)} -j RETURN`),
+    `-A ${FWD} -m conntrack --ctstate RELATED,ESTABLISHED ${comment('replies of allowed connections')} -j RETURN`,
+  ];
   const ingressJumps: string[] = [];
   const chains = new Map<string, string[]>();
   const local = pods.filter((p) => p.ip && p.node === input.nodeName).sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
@@ -187,9 +211,9 @@ export function renderPolicyRestore(input: PolicyRulesInput): string {
     for (const dir of ['Egress', 'Ingress'] as const) {
       const selecting = policies.filter((pol) => pol.namespace === pod.namespace && pol.types.has(dir) && matchesSelector(pol.podSelector, pod.labels, `NetworkPolicy ${pol.key}: spec.podSelector`));
       if (selecting.length === 0) continue;
-      const chain = dir === 'Ingress' ? ingressChainName(pod.namespace, pod.name) : egressChainName(pod.namespace, pod.name);
+      const chain = dir === 'Ingress' ? shape.ingress(pod.namespace, pod.name) : shape.egress(pod.namespace, pod.name);
       const names = selecting.map((p) => p.key).join(', ');
-      const jump = `-A ${POLICY_CHAIN} -${dir === 'Ingress' ? 'd' : 's'} ${pod.ip}/32 ${comment(`${id} ${dir.toLowerCase()} isolated by ${names}`)} -j ${chain}`;
+      const jump = `-A ${FWD} -${dir === 'Ingress' ? 'd' : 's'} ${pod.ip}/32 ${comment(`${id} ${dir.toLowerCase()} isolated by ${names}`)} -j ${chain}`;
       (dir === 'Ingress' ? ingressJumps : forward).push(jump);
       const rules: string[] = [];
       for (const pol of selecting) {
@@ -223,17 +247,17 @@ export function renderPolicyRestore(input: PolicyRulesInput): string {
   }
   forward.push(...ingressJumps);
 
-  const stale = (input.existingChains ?? []).filter((c) => /^PACKETWALK-(ING|EGR)-/.test(c) && !chains.has(c)).sort();
-  const hook = input.hooks ?? !(input.existingChains ?? []).includes(POLICY_CHAIN);
+  const stale = (input.existingChains ?? []).filter((c) => shape.perPod.test(c) && !chains.has(c)).sort();
+  const hook = input.hooks ?? !(input.existingChains ?? []).includes(FWD);
   const names = [...chains.keys()].sort();
   return [
     '*filter',
-    `:${POLICY_CHAIN} - [0:0]`,
+    `:${FWD} - [0:0]`,
     ...[...names, ...stale].sort().map((c) => `:${c} - [0:0]`),
     ...forward,
     ...names.flatMap((c) => chains.get(c) ?? []),
     ...stale.map((c) => `-X ${c}`),
-    ...(hook ? [`-I FORWARD 1 ${comment('packetwalk network policy')} -j ${POLICY_CHAIN}`] : []),
+    ...(hook ? [`-I FORWARD 1 ${comment(shape.hookComment)} -j ${FWD}`] : []),
     'COMMIT',
     '',
   ].join('\n');
