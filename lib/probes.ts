@@ -41,6 +41,12 @@ export interface ProbeDef {
 }
 
 export const DEFAULT_DEBUG_IMAGE = 'nicolaka/netshoot';
+/**
+ * Cap of a node's rule dump (iptables-save, nft list ruleset, ipvsadm): kube-proxy writes ~2.5 KB per Service with
+ * 3 endpoints, so 64 MiB holds ~25k Services whole. A dump cut at the cap is never read (lib/verdict/dumps.ts):
+ * a cut dump would read as "no rules for the VIP".
+ */
+export const RULE_DUMP_MAX_BYTES = 64 << 20;
 
 /** Quotes an argv element for a POSIX shell, for the reproduce line only (we never run shell strings). */
 export function shellQuote(s: string): string {
@@ -174,9 +180,9 @@ const defs: ProbeDef[] = [
   { id: 'neigh', where: 'node', title: 'neighbor (ARP) table of the node', argv: () => ['ip', '-j', 'neigh', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
   { id: 'fdb', where: 'node', title: 'bridge forwarding database (the tunnel endpoints)', argv: () => ['bridge', '-j', 'fdb', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
   { id: 'bridge-link', where: 'node', title: 'bridge ports and their flags (hairpin)', argv: () => ['bridge', '-j', '-d', 'link', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
-  { id: 'iptables-save', where: 'node', title: 'iptables rules of the node (kube-proxy NAT, filters)', argv: () => ['iptables-save'], timeoutMs: 5000, maxBytes: 8 << 20, reproduce: nodeReproduce },
-  { id: 'nft-ruleset', where: 'node', title: 'nftables ruleset of the node (kube-proxy nftables mode, filters)', argv: () => ['nft', 'list', 'ruleset'], timeoutMs: 5000, maxBytes: 8 << 20, reproduce: nodeReproduce },
-  { id: 'ipvsadm', where: 'node', title: 'IPVS virtual servers (kube-proxy ipvs mode)', argv: () => ['ipvsadm', '-Ln'], timeoutMs: 5000, maxBytes: 4 << 20, reproduce: nodeReproduce },
+  { id: 'iptables-save', where: 'node', title: 'iptables rules of the node (kube-proxy NAT, filters)', argv: () => ['iptables-save'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
+  { id: 'nft-ruleset', where: 'node', title: 'nftables ruleset of the node (kube-proxy nftables mode, filters)', argv: () => ['nft', 'list', 'ruleset'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
+  { id: 'ipvsadm', where: 'node', title: 'IPVS virtual servers (kube-proxy ipvs mode)', argv: () => ['ipvsadm', '-Ln'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
   { id: 'conntrack-stats', where: 'node', title: 'conntrack statistics (drop, early_drop, insert_failed per CPU)', argv: () => ['conntrack', '-S'], timeoutMs: 3000, maxBytes: 65536, reproduce: nodeReproduce },
   {
     id: 'sysctl',

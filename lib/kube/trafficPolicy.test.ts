@@ -49,7 +49,7 @@ describe('a "has no local endpoints" drop is no-local-endpoint, not stale rules'
   const local = { noLocal: true, note: '', node: 'test-node' };
   it('iptables: upstream\'s DROP for svc2 (Local policy, endpoint on another node)', () => {
     const r = parseIptablesSave(read('iptables-save-overall-rules.txt'));
-    if (!r.ok) throw new Error(r.error.message);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
     const t = traceService({ mode: 'iptables', save: r.value }, '192.168.99.22', 80);
     expect(t.comment ?? '').toMatch(/has no local endpoints|external IP/);
     const cmp = compareWithEndpoints(t, [], [], local);
@@ -58,14 +58,14 @@ describe('a "has no local endpoints" drop is no-local-endpoint, not stale rules'
   });
   it('nftables: upstream\'s no-endpoint-services drop element for svc2', () => {
     const r = parseNft(read('nft-overall-rules.txt'));
-    if (!r.ok) throw new Error(r.error.message);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
     const t = traceService({ mode: 'nftables', ruleset: r.value }, '1.2.3.4', 80);
     expect(t.reject).toBe(true);
     expect(compareWithEndpoints(t, [], [], local).status).toBe('no-local');
   });
   it('without the Local view the same trace is not silently ok (the comparison needs the policy)', () => {
     const r = parseIptablesSave(read('iptables-save-overall-rules.txt'));
-    if (!r.ok) throw new Error(r.error.message);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
     const t = traceService({ mode: 'iptables', save: r.value }, '172.30.0.46', 80); // svc6: no endpoints at all
     expect(compareWithEndpoints(t, []).status).toBe('ok');
     expect(compareWithEndpoints(t, ['10.0.0.9:80']).status).toBe('stale');

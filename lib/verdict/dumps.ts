@@ -9,7 +9,8 @@ const parseNftDump: Parser<NftRuleset> = (t) => parseNft(t);
 const parseIpvsDump: Parser<IpvsTable> = (t) => parseIpvsadm(t);
 
 export function dumpRun<T>(r: ProbeRun | undefined, parse: Parser<T>): T | undefined {
-  if (!r || r.exitCode !== 0) return undefined;
+  // A dump cut at its byte cap is partial: its missing rules would read as "no rules" (a false proxy-rules-missing).
+  if (!r || r.exitCode !== 0 || r.truncated) return undefined;
   const v = parseRun(r, parse);
   return v.ok ? v.value : undefined;
 }

@@ -29,6 +29,14 @@ export function judgeService(c: Ctx) {
   } else if (ready.length === 0) {
     problem(c, 'service', 'no-endpoints', `Service ${svc.key} has no ready endpoint in its EndpointSlices`);
   }
+  const cut = [nodeRules(c, plan.src.node).iptRun, nodeRules(c, plan.src.node).nftRun].find((r) => r?.truncated);
+  if (cut) {
+    // Say it, and judge nothing from a partial dump (a cut dump is not "no rules").
+    const sentence = `the ${cut.probe} dump on ${plan.src.node} is larger than packetwalk reads (${Math.round(cut.stdout.length / 1048576)} MiB kept), so kube-proxy's rules for ${svc.vip} were not judged`;
+    finding(c, cut, sentence);
+    observe(c, 'service', sentence);
+    return;
+  }
   const { dump, run, detected } = proxyDump(c, plan.src.node);
   if (detected === 'unread') return;
   if (detected === 'none' || !dump) {
