@@ -6,8 +6,8 @@ import { CopyButton } from './CopyButton';
 
 export function EvidenceView({ e }: { e: Evidence }) {
   const fromApi = e.command.length === 0; // read from API objects, not a process
-  const ok = e.exitCode === 0;
-  const status = fromApi ? 'API objects' : e.timedOut ? 'timed out' : e.exitCode === null ? 'did not run' : `exit ${e.exitCode}`;
+  const ok = e.exitCode === 0 || !!e.stopped;
+  const status = fromApi ? 'API objects' : e.stopped ? 'stopped after the connect' : e.timedOut ? 'timed out' : e.exitCode === null ? 'did not run' : `exit ${e.exitCode}`;
   const badge = fromApi ? 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100' : ok ? 'bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100' : 'bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100';
   return (
     <li className="rounded-lg border border-slate-200 p-3 dark:border-slate-700" data-evidence={e.probe}>

@@ -29,6 +29,8 @@ export interface Evidence {
   durationMs: number;
   truncated?: boolean;
   timedOut?: boolean;
+  /** the runner ended it on purpose once it had served (a capture stopped as soon as the trace's connect ended) */
+  stopped?: boolean;
   finding: string; // one sentence: what this output shows
 }
 

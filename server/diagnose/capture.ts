@@ -164,7 +164,8 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     }
     caps.push({ point: s.point, cap: parsed.value });
     const sum = summarizeCapture(parsed.value, flow);
-    return { ...common, ...sum, evidence: evidenceFor({ ...run, ...r }, `${s.point.label}: ${sum.summary}`) };
+    const ev = evidenceFor({ ...run, ...r }, `${s.point.label}: ${sum.summary}`);
+    return { ...common, ...sum, evidence: r.exitCode === null && !r.timedOut ? { ...ev, stopped: true } : ev };
   });
   // kube-proxy may pick another endpoint than the drawn one: the points only the drawn path crosses are then off this flow's path.
   const sentTo = sentToOf(caps, flow) ?? conntrackSentTo(conntrack.flatMap((c) => c.entries), flow);

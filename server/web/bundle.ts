@@ -61,7 +61,7 @@ export function codeSpan(s: unknown): string {
 }
 
 function itemMd(hop: Hop, e: Evidence): string {
-  const status = e.timedOut ? 'timed out' : e.exitCode === null ? 'no exit code' : `exit ${e.exitCode}`;
+  const status = e.stopped ? 'stopped after the connect' : e.timedOut ? 'timed out' : e.exitCode === null ? 'no exit code' : `exit ${e.exitCode}`;
   const lines = [
     `#### ${mdText(e.probe)} — ${mdText(e.where)} (hop ${codeSpan(hop.id)}, ${status}, ${Number(e.durationMs)} ms${e.truncated ? ', output truncated' : ''})`,
     '',
