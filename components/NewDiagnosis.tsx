@@ -1,6 +1,7 @@
 'use client';
-// "/": pick a context, namespace and source pod (search-as-you-type from the server's informer cache), type
-// the target (suggestions: Services, pods, recent targets), Diagnose. Errors come back naming the field and
+// "/": pick a context and a source — a pod (namespace + search-as-you-type from the server's informer cache),
+// a node's own network (node picker) or a client outside the cluster — type the target (suggestions:
+// Services, their NodePort and LoadBalancer addresses, pods, recent targets), Diagnose. Errors come back naming the field and
 // are shown under it; cluster problems (unreachable, RBAC) show the server's sentence and fix.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
@@ -21,9 +22,19 @@ interface Pod {
 }
 interface Suggestion {
   value: string;
-  kind: 'service' | 'pod' | 'recent';
+  kind: 'service' | 'pod' | 'recent' | 'nodeport' | 'loadbalancer';
   hint: string;
 }
+interface NodeChoice {
+  name: string;
+  ip: string;
+}
+type SourceKind = 'pod' | 'node' | 'outside';
+const SOURCE_KINDS: { kind: SourceKind; label: string }[] = [
+  { kind: 'pod', label: 'Pod' },
+  { kind: 'node', label: 'Node' },
+  { kind: 'outside', label: 'Outside the cluster' },
+];
 interface ApiError {
   error: string;
   fix?: string;
@@ -68,6 +79,9 @@ export function NewDiagnosis() {
   const [namespaces, setNamespaces] = useState<string[]>([]);
   const [namespace, setNamespace] = useState('');
   const [podQuery, setPodQuery] = useState('');
+  const [sourceKind, setSourceKind] = useState<SourceKind>('pod');
+  const [nodes, setNodes] = useState<NodeChoice[]>([]);
+  const [node, setNode] = useState('');
   const [pods, setPods] = useState<Pod[]>([]);
   const [target, setTarget] = useState('');
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
@@ -106,6 +120,15 @@ export function NewDiagnosis() {
   }, [context, contexts]);
 
   useEffect(() => {
+    if (!context || sourceKind !== 'node') return;
+    void getJson<{ nodes: NodeChoice[] }>(`/api/nodes?context=${encodeURIComponent(context)}`).then((r) => {
+      if (!r.ok) return setClusterError(r.e);
+      setNodes(r.v.nodes);
+      setNode((cur) => (cur && r.v.nodes.some((n) => n.name === cur) ? cur : (r.v.nodes[0]?.name ?? '')));
+    });
+  }, [context, sourceKind]);
+
+  useEffect(() => {
     if (!context || !namespace) return;
     const q = podTerm.includes('/') ? podTerm.split('/')[1] : podTerm;
     void getJson<{ pods: Pod[] }>(`/api/pods?context=${encodeURIComponent(context)}&namespace=${encodeURIComponent(namespace)}&q=${encodeURIComponent(q)}`).then((r) => r.ok && setPods(r.v.pods));
@@ -116,7 +139,12 @@ export function NewDiagnosis() {
     void getJson<{ suggestions: Suggestion[] }>(`/api/targets?context=${encodeURIComponent(context)}&namespace=${encodeURIComponent(namespace)}&q=${encodeURIComponent(targetTerm)}`).then((r) => r.ok && setSuggestions(r.v.suggestions));
   }, [context, namespace, targetTerm]);
 
-  const from = useMemo(() => (podQuery.includes('/') ? podQuery.trim() : namespace && podQuery.trim() ? `${namespace}/${podQuery.trim()}` : ''), [podQuery, namespace]);
+  const from = useMemo(
+    () => (sourceKind === 'outside' ? 'outside' : sourceKind === 'node' ? (node ? `node/${node}` : '') : podQuery.includes('/') ? podQuery.trim() : namespace && podQuery.trim() ? `${namespace}/${podQuery.trim()}` : ''),
+    [podQuery, namespace, sourceKind, node],
+  );
+  // From a node or from outside, the addresses that reach in (NodePorts, LoadBalancer IPs) come first.
+  const shown = useMemo(() => (sourceKind === 'pod' ? suggestions : [...suggestions.filter((x) => x.kind === 'nodeport' || x.kind === 'loadbalancer'), ...suggestions.filter((x) => x.kind !== 'nodeport' && x.kind !== 'loadbalancer')]), [suggestions, sourceKind]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -172,6 +200,38 @@ export function NewDiagnosis() {
           </span>
           {fe('context')}
         </label>
+        <fieldset className="block">
+          <legend className="text-sm font-semibold">Source</legend>
+          <div className="mt-1 inline-flex rounded-lg border border-slate-300 p-0.5 dark:border-slate-600" role="radiogroup" aria-label="Source kind">
+            {SOURCE_KINDS.map((k) => (
+              <label key={k.kind} className={`cursor-pointer rounded-md px-3 py-1.5 text-sm ${sourceKind === k.kind ? 'bg-sky-600 font-semibold text-white' : 'text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800'}`}>
+                <input type="radio" name="source-kind" value={k.kind} checked={sourceKind === k.kind} onChange={() => setSourceKind(k.kind)} className="sr-only" data-testid={`source-kind-${k.kind}`} />
+                {k.label}
+              </label>
+            ))}
+          </div>
+          {sourceKind === 'node' ? (
+            <label className="mt-3 block">
+              <span className="text-sm font-semibold">Node</span>
+              <select className={field} value={node} onChange={(e) => setNode(e.target.value)} data-testid="node" aria-invalid={fieldError?.field === 'from'}>
+                {nodes.length === 0 ? <option value="">(no nodes visible)</option> : null}
+                {nodes.map((n) => (
+                  <option key={n.name} value={n.name}>
+                    {n.name} {n.ip ? `(${n.ip})` : ''}
+                  </option>
+                ))}
+              </select>
+              <span className="text-xs text-slate-500">The node&apos;s own network, as a hostNetwork pod sees it (probed through a node debug pod).</span>
+            </label>
+          ) : null}
+          {sourceKind === 'outside' ? (
+            <p className="mt-2 text-sm text-slate-600 dark:text-slate-400" data-testid="outside-note">
+              A client outside the cluster: the machine packetwalk runs on (in the lab, its outside client). Pick a NodePort or a LoadBalancer address below.
+            </p>
+          ) : null}
+          {sourceKind !== 'pod' ? fe('from') : null}
+        </fieldset>
+        {sourceKind === 'pod' ? (
         <div className="grid grid-cols-[minmax(0,12rem),1fr] gap-3">
           <label className="block">
             <span className="text-sm font-semibold">Namespace</span>
@@ -196,17 +256,18 @@ export function NewDiagnosis() {
             {fe('from')}
           </label>
         </div>
+        ) : null}
         <label className="block">
           <span className="text-sm font-semibold">Target</span>
           <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="backend.shop:80 · pod:shop/backend-0:8080 · 10.96.0.10:53" autoComplete="off" data-testid="to" aria-invalid={fieldError?.field === 'to'} />
           <datalist id="pw-targets">
-            {suggestions.map((s) => (
+            {shown.map((s) => (
               <option key={s.value} value={s.value}>
                 {s.hint}
               </option>
             ))}
           </datalist>
-          <span className="text-xs text-slate-500">What the application dials: NAME[:PORT] (resolved by the pod&apos;s own resolver), pod:NS/NAME:PORT, or IP:PORT.</span>
+          <span className="text-xs text-slate-500">What the application dials: NAME[:PORT] (resolved by the source&apos;s own resolver), pod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (e.g. a LoadBalancer address).</span>
           {fe('to')}
         </label>
         <button type="submit" disabled={submitting} className="self-start rounded-lg bg-sky-600 px-6 py-2.5 text-base font-semibold text-white shadow hover:bg-sky-700 disabled:opacity-60" data-testid="diagnose">

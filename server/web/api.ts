@@ -5,11 +5,13 @@ import type { Diagnosis } from '../../lib/model';
 import { UsageError, ClusterError } from '../cluster/errors';
 import type { Store } from '../store';
 import type { Catalog } from './catalog';
+import { edgeSuggestions, nodeChoices } from './catalog';
 import { ID_RE, type RunManager } from './runs';
 import { checkSpec, TARGET_FORMS } from './validate';
 import { bundleMarkdown } from './bundle';
 import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
+import { StoreError } from '../store/errors';
 
 export interface ApiDeps {
   store: Store;
@@ -48,6 +50,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function clusterFail(res: ServerResponse, e: unknown): void {
+  if (e instanceof StoreError) return fail(res, e.status, e.message, { file: e.file, fix: e.fix, code: e.code });
   if (e instanceof UsageError) return fail(res, 400, e.message, { field: e.field ?? fieldFromMessage(e.message) });
   if (e instanceof ClusterError) return fail(res, 502, e.message, { fix: e.fix, status: e.status ?? null });
   fail(res, 500, `internal error: ${(e as Error)?.message ?? String(e)}`);
@@ -84,7 +87,14 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       return send(res, 200, { contexts: contexts.map((c) => ({ name: c.name, cluster: c.cluster, namespace: c.namespace, server: c.server })), current }), true;
     }
 
+    if (path === '/api/nodes' && method === 'GET') {
+      // the node picker (--from node/NAME): names and InternalIPs from the informer cache
+      const cc = await deps.catalog.ensure(q('context'));
+      return send(res, 200, { context: cc.context, nodes: nodeChoices(safeList(() => deps.catalog.list(cc, 'nodes'))) }), true;
+    }
     if (path === '/api/namespaces' || path === '/api/pods' || path === '/api/targets') {
+      const ctxBad = unknownContext(deps.catalog, q('context'));
+      if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' }), true;
       const cc = await deps.catalog.ensure(q('context'));
       const status = deps.catalog.status(cc);
       const err = status.errors[0];
@@ -124,7 +134,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         return ports.map((port) => ({ value: `pod:${p.metadata?.namespace}/${p.metadata?.name}:${port}`, kind: 'pod' as const, hint: 'pod' }));
       });
       const recent = deps.store.recentTargets(8).map((t) => ({ value: t, kind: 'recent' as const, hint: 'recent' }));
-      const all = [...recent, ...services, ...pods];
+      const edge = edgeSuggestions(safeList(() => deps.catalog.list(cc, 'services')), safeList(() => deps.catalog.list(cc, 'nodes')));
+      const all = [...recent, ...services, ...edge, ...pods];
       const seen = new Set<string>();
       const suggestions = all.filter((s) => !seen.has(s.value) && seen.add(s.value) && (!term || s.value.toLowerCase().includes(term))).slice(0, 50);
       return send(res, 200, { context: cc.context, suggestions, forms: TARGET_FORMS, ...(err ? { error: err } : {}) }), true;
@@ -138,14 +149,16 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       const body = await readJson(req);
       const chk = checkSpec(body);
       if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field }), true;
+      const ctxBad = unknownContext(deps.catalog, chk.context);
+      if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' }), true;
       const previousId = typeof (body as Record<string, unknown>).previousId === 'string' ? ((body as Record<string, unknown>).previousId as string) : undefined;
       if (previousId && !ID_RE.test(previousId)) return fail(res, 400, 'previousId: not a diagnosis id', { field: 'previousId' }), true;
       // unknown source pod: say so before starting (the informer cache knows every pod the user may list)
       try {
         const cc = await deps.catalog.ensure(chk.context, 3000);
-        const [ns, name] = chk.from.split('/');
+        const [ns, name] = chk.from === 'outside' || chk.from.startsWith('node/') ? ['', ''] : chk.from.split('/');
         const known = deps.catalog.status(cc).errors.every((e) => e.kind !== 'pods');
-        if (known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
+        if (ns && known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
           return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; pick a pod from the list (namespace ${ns} has ${deps.catalog.list(cc, 'pods', ns).length} pods)`, { field: 'from' }), true;
         }
       } catch (e) {
@@ -199,6 +212,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       }
       const chk = checkSpec({ from, to, context });
       if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field }), true;
+      const ctxBad = unknownContext(deps.catalog, chk.context);
+      if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' }), true;
       const dup = deps.wall.tiles().find((t) => t.pin.from === chk.from && t.pin.to === chk.to && (t.pin.context ?? '') === (chk.context ?? ''));
       if (dup) return send(res, 200, dup), true;
       const state = deps.wall.pin({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}), ...(source ? { diagnosisId: source.id } : {}) }, source);
@@ -213,6 +228,20 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     clusterFail(res, e);
     return true;
   }
+}
+
+/** A sentence when `context` is given but is not a context of the server's kubeconfig (400, field context); null otherwise. */
+function unknownContext(catalog: Catalog, context: string | undefined): string | null {
+  if (!context) return null;
+  let names: string[];
+  try {
+    names = catalog.listContexts().map((c) => c.name);
+  } catch {
+    return null; // the kubeconfig itself is the problem: the cluster error says so later
+  }
+  if (names.includes(context)) return null;
+  const list = names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ');
+  return `context: ${JSON.stringify(context.slice(0, 100))} is not a context of this server's kubeconfig; use one of ${list || '(none: the kubeconfig has no contexts)'}`;
 }
 
 function safeList<T>(f: () => readonly T[]): readonly T[] {

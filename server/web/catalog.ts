@@ -146,3 +146,37 @@ export class Catalog {
     await Promise.all(all);
   }
 }
+
+// ---- sources and targets beyond pods (DESIGN §3.2): the node picker and the Services' NodePort/LoadBalancer addresses ----
+
+type NodeLike = { metadata?: { name?: string }; status?: { addresses?: { type: string; address: string }[] } };
+type ServiceLike = { metadata?: { name?: string; namespace?: string }; spec?: { type?: string; ports?: { port: number; nodePort?: number; protocol?: string }[]; loadBalancerIP?: string; externalTrafficPolicy?: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
+
+/** The node picker's choices: name and InternalIP, sorted by name. */
+export function nodeChoices(nodes: readonly unknown[]): { name: string; ip: string }[] {
+  return (nodes as NodeLike[])
+    .map((n) => ({ name: n.metadata?.name ?? '', ip: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '' }))
+    .filter((n) => n.name)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Target suggestions a Service offers from outside the cluster: `node/NODE:NODEPORT` on every node for a
+ * NodePort/LoadBalancer port, and `INGRESS-IP:PORT` for a LoadBalancer's ingress addresses.
+ */
+export function edgeSuggestions(services: readonly unknown[], nodes: readonly unknown[]): { value: string; kind: 'nodeport' | 'loadbalancer'; hint: string }[] {
+  const names = nodeChoices(nodes).map((n) => n.name);
+  const out: { value: string; kind: 'nodeport' | 'loadbalancer'; hint: string }[] = [];
+  for (const s of services as ServiceLike[]) {
+    const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
+    const local = s.spec?.externalTrafficPolicy === 'Local' ? ', externalTrafficPolicy Local' : '';
+    if (s.spec?.type === 'LoadBalancer') {
+      const ips = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((x): x is string => !!x);
+      for (const ip of ips.length ? ips : s.spec.loadBalancerIP ? [s.spec.loadBalancerIP] : []) for (const p of s.spec.ports ?? []) out.push({ value: `${ip}:${p.port}`, kind: 'loadbalancer', hint: `LoadBalancer ${key}${local}` });
+    }
+    if (s.spec?.type === 'LoadBalancer' || s.spec?.type === 'NodePort') {
+      for (const p of s.spec.ports ?? []) if (p.nodePort) for (const n of names) out.push({ value: `node/${n}:${p.nodePort}`, kind: 'nodeport', hint: `NodePort of ${key}:${p.port}${local}` });
+    }
+  }
+  return out;
+}
