@@ -15,6 +15,7 @@ import { COOKIE, presentedToken, tokenOk } from './web/auth';
 import { Gate, resolvesToLoopback } from './web/gate';
 import { termBlock } from '../lib/text';
 import { WallScheduler } from './wall/scheduler';
+import { Reconciler } from './exec/reconcile';
 import { MatrixWeb } from './matrix/web';
 
 export interface ServerOptions {
@@ -27,6 +28,8 @@ export interface ServerOptions {
   /** `--allowed-host` names (NAME or NAME:PORT) the Host header may carry besides the bound address */
   allowedHosts?: string[];
   wallIntervalMs?: number;
+  /** period of the orphaned node debug pod sweep (ms; default 5 minutes); a pass also runs at start-up */
+  reconcileIntervalMs?: number;
   /** Next.js dev mode (compiles pages on demand); default: dev when there is no production build */
   dev?: boolean;
   /** serve the Next.js pages (default true; API-only servers are for tests) */
@@ -41,6 +44,8 @@ export interface RunningServer {
   port: number;
   store: Store;
   wall: WallScheduler;
+  /** the orphan sweep; `reconciler.startup` settles when the start-up pass is done */
+  reconciler: Reconciler;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,9 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const store = new Store(o.dataDir ?? process.env.PACKETWALK_DATA ?? join(process.cwd(), 'data'));
   const interrupted = store.markInterrupted();
   if (interrupted) log(`serve: ${interrupted} diagnosis(es) left running by the previous server marked interrupted`);
+  // node debug pods carry this store's instance id: the previous server's leftovers go now, whatever their age
+  const reconciler = new Reconciler({ kubeconfig: o.kubeconfig, context: o.context, instanceId: store.instanceId(), intervalMs: o.reconcileIntervalMs, log });
+  reconciler.start();
 
   const pages = o.pages ?? true;
   const dev = o.dev ?? !existsSync(join(ROOT, '.next', 'BUILD_ID'));
@@ -149,6 +157,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       http.listen(port, host, () => ok());
     });
   } catch (e) {
+    reconciler.stop();
     await catalog.close();
     await app?.close?.();
     store.close();
@@ -169,9 +178,11 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     port: actualPort,
     store,
     wall,
+    reconciler,
     async close() {
       if (closed) return;
       closed = true;
+      reconciler.stop();
       wall.stop();
       matrices.stop();
       runs.abortAll();

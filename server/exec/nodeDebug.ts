@@ -3,6 +3,7 @@
 // ends, and swept at start-up when a crashed run left one behind.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { admissionRefusal, stuckWaiting } from './startFailure';
+import { instanceLabels, trackPod, untrackPod } from './reconcile';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const ROLE_LABEL = 'packetwalk.dev/role';
@@ -28,7 +29,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
   const body: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace, labels: { [MANAGED_BY]: 'packetwalk', [ROLE_LABEL]: 'node-debug', 'packetwalk.dev/node': node } },
+    metadata: { name, namespace, labels: { [MANAGED_BY]: 'packetwalk', [ROLE_LABEL]: 'node-debug', 'packetwalk.dev/node': node, ...instanceLabels() } },
     spec: {
       nodeName: node,
       hostNetwork: true,
@@ -40,9 +41,11 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     },
   };
   const what = `the node debug pod ${namespace}/${name} on ${node}`;
+  trackPod(namespace, name); // the periodic sweep (reconcile.ts) leaves pods of live runs alone
   try {
     await core.createNamespacedPod({ namespace, body });
   } catch (e) {
+    untrackPod(namespace, name);
     // Pod Security (a privileged hostNetwork pod breaks baseline) or a webhook: the server's own sentence.
     const refused = admissionRefusal(e, `${what} (privileged, hostNetwork, hostPID; choose a namespace that allows it with --debug-namespace)`);
     throw refused ?? e;
@@ -68,6 +71,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
 
 export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
+  untrackPod(p.namespace, p.pod); // from here on, a failed delete is the sweep's to retry
   try {
     await core.deleteNamespacedPod({ name: p.pod, namespace: p.namespace, gracePeriodSeconds: 0 });
   } catch (e) {

@@ -3,6 +3,8 @@
 // `seq` is the last hop:update folded in, so a reconnecting viewer knows where the stored copy stands.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { guardDatabase, toStoreError } from './errors';
 import { join } from 'node:path';
 import type { Diagnosis } from '../../lib/model';
 import type { PinSpec, PinState } from '../../lib/wall';
@@ -38,15 +40,39 @@ export class Store {
     return st;
   }
 
+  /** the database file, named in every storage error */
+  readonly file: string;
+
+  /** Opens (or makes) `<dataDir>/packetwalk.db`. Throws StoreError (server/store/errors.ts) when it cannot: a sentence with the file and the fix. */
   constructor(readonly dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'packetwalk.db'));
+    this.file = join(dataDir, 'packetwalk.db');
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      // every query through this handle turns disk-full / read-only / corrupt failures into StoreError
+      this.db = guardDatabase(new Database(this.file), this.file);
+    } catch (e) {
+      throw toStoreError(e, this.file) ?? e;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 3000');
     // a wall re-probing for days rewrites pin states constantly: keep the WAL from staying large after checkpoints
     this.db.pragma('journal_size_limit = 4194304');
     migrate(this.db);
+  }
+
+  /**
+   * This store's server instance id (12 lowercase letters/digits, a valid label value), made once and kept
+   * in the `meta` table: node debug pods carry it (packetwalk.dev/instance) so a restarted server finds the
+   * ones its crashed predecessor left, whatever their age.
+   */
+  instanceId(): string {
+    this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get() as { value: string } | undefined;
+    if (row) return row.value;
+    const id = Array.from(randomBytes(12), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)").run(id);
+    return (this.db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get() as { value: string }).value;
   }
 
   saveDiagnosis(d: Diagnosis, seq: number): void {

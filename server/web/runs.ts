@@ -8,6 +8,7 @@ import { applyEvent, type ClientToServerEvents, type DiagnosisEvent, type Server
 import type { Diagnosis, DiagnosisSpec } from '../../lib/model';
 import type { Store } from '../store';
 import { UsageError, ClusterError } from '../cluster/errors';
+import { StoreError } from '../store/errors';
 // a type-only import: erased at run time, so the engine still loads lazily (engineDiagnose below)
 import type { DiagnoseOptions } from '../diagnose/index';
 
@@ -30,6 +31,8 @@ interface Live {
   diagnosis: Diagnosis;
   seq: number;
   abort: AbortController;
+  /** set when the store refused a write: the run is stopped and ended in memory (issue 10) */
+  storeError?: StoreError;
 }
 
 export type Io = IoServer<ClientToServerEvents, ServerToClientEvents>;
@@ -46,6 +49,8 @@ export interface RunManagerOptions {
 
 export class RunManager {
   private live = new Map<string, Live>();
+  /** runs a storage failure ended whose final state the store could not take (bounded) */
+  private unsaved = new Map<string, { diagnosis: Diagnosis; seq: number }>();
 
   constructor(private readonly o: RunManagerOptions) {}
 
@@ -53,7 +58,39 @@ export class RunManager {
   snapshot(id: string): { diagnosis: Diagnosis; seq: number } | null {
     const l = this.live.get(id);
     if (l) return { diagnosis: l.diagnosis, seq: l.seq };
+    const u = this.unsaved.get(id);
+    if (u) return u;
     return this.o.store.getDiagnosis(id);
+  }
+
+  /**
+   * Saves; on a storage failure (disk full, read-only, corrupt) stops the run instead: the engine is aborted
+   * (its footholds are removed by its own cleanup), the run ends `undetermined` with the store's sentence,
+   * viewers get diagnosis:done, and it is kept in memory — never left `running`.
+   */
+  private save(live: Live, d: Diagnosis, seq: number): void {
+    if (live.storeError) return;
+    try {
+      this.o.store.saveDiagnosis(d, seq);
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      live.storeError = e;
+      live.abort.abort();
+      const now = new Date().toISOString();
+      // a run the engine had finished keeps its verdict; one still going ends undetermined
+      const ended: Diagnosis = d.verdict !== 'running' ? { ...d, summary: `${d.summary ? `${d.summary} ` : ''}(Not saved: ${e.message})` } : {
+        ...live.diagnosis,
+        verdict: 'undetermined',
+        finishedAt: now,
+        summary: `The run stopped: ${e.message}`,
+        hops: live.diagnosis.hops.map((h) => (h.status === 'running' || h.status === 'pending' ? { ...h, status: 'skip' as const, summary: 'not probed: the store could not be written' } : h)),
+      };
+      live.diagnosis = ended;
+      this.live.delete(ended.id);
+      this.unsaved.set(ended.id, { diagnosis: ended, seq: live.seq });
+      if (this.unsaved.size > 200) this.unsaved.delete(this.unsaved.keys().next().value!);
+      this.o.io?.to(room(ended.id)).emit('diagnosis:done', { id: ended.id, verdict: ended.verdict, depth: ended.depth, firstFailure: ended.firstFailure, warnings: ended.warnings, summary: ended.summary, finishedAt: ended.finishedAt ?? now });
+    }
   }
 
   isLive(id: string): boolean {
@@ -86,7 +123,7 @@ export class RunManager {
     const planSeen = new Promise<void>((r) => (settlePlan = r));
 
     const onEvent = (ev: DiagnosisEvent) => {
-      if (ev.payload.id !== id) return;
+      if (ev.payload.id !== id || live.storeError) return;
       if (ev.type === 'diagnosis:plan') {
         const d = { ...ev.payload.diagnosis, id, ...(previousId ? { previousId } : {}), spec: { ...ev.payload.diagnosis.spec, ...spec } };
         live.diagnosis = d;
@@ -95,18 +132,21 @@ export class RunManager {
           planned = true;
           this.live.set(id, live);
         }
-        this.o.store.saveDiagnosis(d, live.seq);
+        this.save(live, d, live.seq);
+        if (live.storeError) return settlePlan();
         this.o.io?.to(room(id)).emit('diagnosis:plan', { id, diagnosis: d });
         settlePlan();
       } else if (ev.type === 'hop:update') {
         live.seq += 1;
         const payload = { ...ev.payload, seq: live.seq };
         live.diagnosis = applyEvent(live.diagnosis, { type: 'hop:update', payload }) ?? live.diagnosis;
-        if (planned) this.o.store.saveDiagnosis(live.diagnosis, live.seq);
+        if (planned) this.save(live, live.diagnosis, live.seq);
+        if (live.storeError) return;
         this.o.io?.to(room(id)).emit('hop:update', payload);
       } else {
         live.diagnosis = applyEvent(live.diagnosis, ev) ?? live.diagnosis;
-        this.o.store.saveDiagnosis(live.diagnosis, live.seq);
+        this.save(live, live.diagnosis, live.seq);
+        if (live.storeError) return;
         this.o.io?.to(room(id)).emit('diagnosis:done', ev.payload);
       }
     };
@@ -114,11 +154,13 @@ export class RunManager {
     const run = diagnose(spec, { kubeconfig: this.o.kubeconfig, context: spec.context ?? this.o.context, id, onEvent, signal: abort.signal });
     const finished = run.then(
       (final) => {
+        if (live.storeError) return live.diagnosis;
         const d: Diagnosis = { ...final, id, ...(previousId ? { previousId } : {}) };
         this.finish(live, d);
         return d;
       },
       (err: unknown) => {
+        if (live.storeError) return live.diagnosis;
         if (!planned) throw err;
         const d: Diagnosis = { ...live.diagnosis, verdict: 'undetermined', finishedAt: new Date().toISOString(), summary: `The run stopped: ${(err as Error).message}` };
         this.finish(live, d);
@@ -127,11 +169,13 @@ export class RunManager {
     );
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.planWaitMs ?? 8000).unref());
     const first = await Promise.race([planSeen.then(() => 'plan' as const), finished.then(() => 'done' as const), timer]);
+    if (live.storeError) throw live.storeError; // POST answers 507/503 with the store's sentence
     if (first === 'timeout' && !planned) {
       // no plan yet: keep a placeholder so the permalink works, and let the run go on
       planned = true;
       this.live.set(id, live);
-      this.o.store.saveDiagnosis(placeholder, 0);
+      this.save(live, placeholder, 0);
+      if (live.storeError) throw live.storeError;
       finished.catch((err: unknown) => this.finish(live, { ...live.diagnosis, verdict: 'undetermined', finishedAt: new Date().toISOString(), summary: errorSentence(err) }));
     }
     return live.diagnosis;
@@ -149,7 +193,8 @@ export class RunManager {
       this.o.io?.to(room(d.id)).emit('hop:update', { id: d.id, seq: live.seq, hop });
     }
     live.diagnosis = d;
-    this.o.store.saveDiagnosis(d, live.seq);
+    this.save(live, d, live.seq);
+    if (live.storeError) return;
     this.o.io?.to(room(d.id)).emit('diagnosis:done', {
       id: d.id,
       verdict: d.verdict,

@@ -41,7 +41,7 @@ describe('evidence bundle', () => {
     const d = JSON.parse(readFileSync(new URL('../../lib/graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
     d.hops[0].evidence = [{ ...ev(['ip', 'addr']), stdout: 'evil\n```\n# injected heading' }];
     const md = bundleMarkdown(d);
-    expect(md).toContain('~~~~\nevil\n```\n# injected heading\n~~~~');
+    expect(md).toContain('````\nevil\n```\n# injected heading\n````'); // a fence longer than any backtick run inside
     expect(md).toContain('- next step: Lower the pod MTU');
   });
 });
