@@ -109,7 +109,11 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
     const evidence: Evidence[] = [...h.evidence, ...trace.points.filter((p) => p.hop === h.id).map((p) => p.evidence)];
     if (h.status !== 'fail' || !h.cause) return { ...h, evidence };
     const past = seenAfter(h.id);
-    if (past && LOCAL_CAUSES.has(h.cause as CauseCode)) {
+    // A packet seen past the hop clears it only when the answer came back through it too: a reply-direction
+    // cause (dst-node's route back, a tunnel filter on the source node) or a receive-side drop (a wrong inner
+    // MAC dies on the remote tunnel device, after its capture point) still lets the first packet pass.
+    const answeredThrough = trace.points.some((p) => p.replySeen && (order.get(p.hop) ?? 99) < (order.get(h.id) ?? -1));
+    if (past && answeredThrough && LOCAL_CAUSES.has(h.cause as CauseCode)) {
       demoted.add(h.id);
       const reason = `${CAUSES[h.cause as CauseCode].title} was inferred here (${h.summary}), but the capture saw the packet past this hop, at ${where(past)} (${past.summary}): the capture wins`;
       return { ...h, status: 'warn', cause: 'model-mismatch', summary: reason, observed: reason, evidence };
