@@ -14,12 +14,20 @@ const BORDER: Record<string, string> = {
 function NodeGroupImpl({ data, width, height }: NodeProps<GroupFlowNode>) {
   return (
     <div
-      data-k8s-node={data.node}
+      {...(data.outside ? { 'data-group': 'outside' } : { 'data-k8s-node': data.node })}
       style={{ width, height }}
-      className={`rounded-xl border-2 border-dashed bg-slate-100/70 dark:bg-slate-800/40 ${BORDER[data.status] ?? 'border-slate-300 dark:border-slate-600'}`}
+      className={`rounded-xl border-2 border-dashed ${data.outside ? 'bg-violet-50/80 dark:bg-violet-950/30' : 'bg-slate-100/70 dark:bg-slate-800/40'} ${BORDER[data.status] ?? (data.outside ? 'border-violet-300 dark:border-violet-700' : 'border-slate-300 dark:border-slate-600')}`}
     >
       <div className="px-3 pt-1.5 text-[11px] font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
-        <span aria-hidden>▣</span> node {data.node}
+        {data.outside ? (
+          <>
+            <span aria-hidden>◌</span> outside the cluster
+          </>
+        ) : (
+          <>
+            <span aria-hidden>▣</span> node {data.node}
+          </>
+        )}
       </div>
     </div>
   );

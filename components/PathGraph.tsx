@@ -16,7 +16,7 @@ import { STATUS_LOOK } from './statusStyles';
 import { TraceEdge } from './PathGraphEdge';
 
 const nodeTypes = { hop: HopNode, 'group-node': NodeGroup };
-const edgeTypes = { path: TraceEdge, lookup: TraceEdge };
+const edgeTypes = { path: TraceEdge, lookup: TraceEdge, return: TraceEdge };
 export const GRAPH_HEIGHT = 230;
 /** with the look-up row (DNS, Service) above the path */
 export const GRAPH_HEIGHT_TALL = 300;

@@ -38,6 +38,8 @@ export interface HopNodeData extends Record<string, unknown> {
 }
 export interface GroupNodeData extends Record<string, unknown> {
   node: string;
+  /** the world outside the cluster (an outside client, a load balancer, an external server), not a Kubernetes node */
+  outside?: boolean;
   /** worst status of the hops inside, to tint the group border */
   status: HopStatus;
 }
@@ -72,8 +74,8 @@ export interface LayoutEdge {
   source: string;
   target: string;
   animated: boolean;
-  /** 'path': the packet's way; 'lookup': a look-up that decides it (dashed) */
-  type: 'path' | 'lookup';
+  /** 'path': the packet's way; 'lookup': a look-up that decides it (dashed); 'return': the reply's way back where SNAT decides it */
+  type: 'path' | 'lookup' | 'return';
   /** seen: the packet was captured at both ends of this edge (the graph animates a packet along it) */
   data: { status: HopStatus; trace?: 'seen' | 'not-seen' };
 }
@@ -120,6 +122,11 @@ export function overlayLabel(hop: Hop): string {
   return mode ? mode : 'overlay';
 }
 
+/** Hops outside the cluster (DESIGN §4): drawn in one "outside" group of their own. */
+export const OUTSIDE_HOPS: ReadonlySet<HopId> = new Set<HopId>(['client', 'lb', 'external']);
+/** The extra room under the path for the reply's way back (a loop under the boxes). */
+const RETURN_ROOM = 44;
+
 function groupId(node: string, index: number): string {
   return `group:${index}:${node}`;
 }
@@ -154,13 +161,15 @@ export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
   const marks = traceMarks(trace);
   // Runs of consecutive path hops that share a Kubernetes node become its one group; the overlay hop (the
   // link between nodes) and hops without a node stand alone.
-  type Run = { node: string | null; hops: Hop[] };
+  // Hops outside the cluster (client, load balancer, external server) share one "outside" group per run.
+  type Run = { node: string | null; hops: Hop[]; outside?: boolean };
   const runs: Run[] = [];
   for (const hop of path) {
-    const node = hop.kind === 'overlay' ? null : (hop.node ?? null);
+    const outside = OUTSIDE_HOPS.has(hop.id);
+    const node = hop.kind === 'overlay' ? null : outside ? 'outside' : (hop.node ?? null);
     const last = runs[runs.length - 1];
-    if (node !== null && last && last.node === node) last.hops.push(hop);
-    else runs.push({ node, hops: [hop] });
+    if (node !== null && last && last.node === node && !!last.outside === outside) last.hops.push(hop);
+    else runs.push({ node, hops: [hop], ...(outside ? { outside: true } : {}) });
   }
 
   const groups: LayoutGroupNode[] = [];
@@ -179,7 +188,7 @@ export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
         id: gid,
         type: 'group-node',
         position: { x, y: top },
-        data: { node: run.node, status: worstStatus(run.hops.map((h) => h.status)) },
+        data: { node: run.node, status: worstStatus(run.hops.map((h) => h.status)), ...(run.outside ? { outside: true } : {}) },
         width: w,
         height: groupH,
         style: { width: w, height: groupH },
@@ -234,7 +243,12 @@ export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
   const chain = [srcPod, ...lookups, path.find((h) => h.id === 'src-node') ?? path.find((h) => h.id === 'src-veth')].filter((h): h is Hop => !!h);
   if (lookups.length) for (let i = 1; i < chain.length; i++) edge(chain[i - 1], chain[i], 'lookup');
 
-  return { nodes: [...groups, ...hopNodes, ...lookupNodes], edges, width: Math.max(width, lx - GAP), height: top + groupH };
+  // The reply's way back where SNAT decides it: from the external server to the node's egress (DESIGN §3.2).
+  const egress = path.find((h) => h.id === 'egress');
+  const external = path.find((h) => h.id === 'external');
+  if (egress && external) edges.push({ id: 'edge:external->egress:return', source: external.id, target: egress.id, type: 'return', animated: false, data: { status: egress.status } });
+
+  return { nodes: [...groups, ...hopNodes, ...lookupNodes], edges, width: Math.max(width, lx - GAP), height: top + groupH + (egress && external ? RETURN_ROOM : 0) };
 }
 
 function hopNode(hop: Hop, position: { x: number; y: number }, parentId?: string, mark?: { trace: 'seen' | 'not-seen'; lastSeen: boolean }, sub?: string): LayoutHopNode {
