@@ -69,8 +69,13 @@ function parseRoute(segs: string[]): Route | null {
 
 const isApplyPatch = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0].trim() === 'application/apply-patch+yaml';
 
+/** Bytes and requests answered, for benchmarks (GET /metrics, Prometheus text, like apiserver_response_sizes). */
+const served = { bytes: 0, requests: 0 };
+
 const json = (res: ServerResponse, code: number, body: unknown, contentType = 'application/json') => {
   const text = JSON.stringify(body);
+  served.bytes += Buffer.byteLength(text);
+  served.requests++;
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 };
@@ -154,6 +159,11 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
     await lag();
     const user = authenticate(req.headers.authorization, tokens);
+    if (path === '/metrics' && req.method === 'GET' && user === 'admin') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+      res.end(`# HELP packetwalk_lab_api_response_bytes_total Bytes of JSON bodies the lab API answered.\n# TYPE packetwalk_lab_api_response_bytes_total counter\npacketwalk_lab_api_response_bytes_total ${served.bytes}\n# TYPE packetwalk_lab_api_requests_total counter\npacketwalk_lab_api_requests_total ${served.requests}\n`);
+      return;
+    }
     const segs = path.split('/').filter(Boolean);
     if (req.method === 'GET') {
       const doc = discovery(path, segs, req);
@@ -317,7 +327,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
     res.flushHeaders(); // a watch with nothing to say yet must still answer: clients wait for the headers
     const write = (type: string, o: KubeObject | object) => {
       const object = table && type !== 'ERROR' && type !== 'BOOKMARK' ? tableOf([o as KubeObject], r.def, table, q, (o as KubeObject).metadata.resourceVersion) : o;
-      res.write(JSON.stringify({ type, object }) + '\n');
+      const line = JSON.stringify({ type, object }) + '\n';
+      served.bytes += Buffer.byteLength(line);
+      res.write(line);
     };
     const deliver = (ev: StoreEvent) => {
       const now = sel(ev.object);

@@ -49,7 +49,13 @@ export function serviceCandidates(name: string, srcNamespace: string, domain = D
   return out;
 }
 
+/**
+ * The objects the plan needs: focused on `need` (a pod source and a name, pod or IP target), else cluster-wide.
+ * PACKETWALK_FULL_SNAPSHOT=1 forces the cluster-wide read (the pre-focused behaviour, for bench/control-plane.ts).
+ * Throws ClusterError when the source pod cannot be read (or, cluster-wide, any required list).
+ */
 export async function readSnapshot(kc: KubeConfig, context: string, server?: string, need?: SnapshotNeed): Promise<ClusterSnapshot> {
+  if (process.env.PACKETWALK_FULL_SNAPSHOT === '1') return readClusterWide(kc, context, server);
   if (need && (need.target.kind === 'name' || need.target.kind === 'pod' || need.target.kind === 'ip')) return readFocused(kc, context, server, need);
   return readClusterWide(kc, context, server);
 }
