@@ -33,7 +33,7 @@ export const faultDef = (name: string) => FAULTS.find((f) => f.name === name);
 /** One line per fault, for `packetwalk lab faults`. */
 export function faultCatalogue(): string {
   const w = Math.max(...FAULTS.map((f) => f.name.length + (f.params.length ? f.params.join(',').length + 3 : 0)));
-  return FAULTS.map((f) => `${(f.name + (f.params.length ? `{${f.params.join(',')}}` : '')).padEnd(w + 2)}${f.summary}\n${''.padEnd(w + 2)}applies: ${faultWhere(f.name)}`).join('\n') + '\n';
+  return FAULTS.map((f) => `${(f.name + (f.params.length ? `{${f.params.join(',')}}` : '')).padEnd(w + 2)}${f.summary} [applies: ${faultWhere(f.name)}]`).join('\n') + '\n';
 }
 
 /** Parses a SPEC `NAME[:k=v,…]`; throws with a sentence naming the problem. */

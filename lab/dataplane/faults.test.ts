@@ -160,6 +160,15 @@ describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
     expect(await httpGet(st, 'shop/solo-0', 'solo', 80)).toBe('solo-0\n');
   });
 
+  it('bridge-nf-off: same-node pod → ClusterIP breaks (the bridged reply skips the reverse NAT), other paths flow', async () => {
+    const vip = (name: string) => (st.objects.find((o) => o.kind === 'Service' && o.metadata.name === name)!.spec as { clusterIP: string }).clusterIP;
+    await withFault('bridge-nf-off:node=worker-1', async () => {
+      expect(await tcpOk(st, 'shop/frontend-0', vip('solo'), 80, 1)).toBe(false); // solo-0 is on worker-1 too
+      expect(await tcpOk(st, 'shop/frontend-0', ip('shop/solo-0'), 7070)).toBe(true);
+      expect(await tcpOk(st, 'shop/frontend-0', ip('shop/backend-0'), 8080)).toBe(true);
+    });
+  });
+
   it('pod-default-route-missing: the pod reaches only its own /24', async () => {
     await withFault('pod-default-route-missing:pod=shop/frontend-0', async () => {
       const r = await inPod(st, 'shop/frontend-0', ['ip', 'route', 'show', 'default']);
