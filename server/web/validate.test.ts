@@ -45,3 +45,14 @@ describe('evidence bundle', () => {
     expect(md).toContain('- next step: Lower the pod MTU');
   });
 });
+
+describe('checkSpec agrees with the engine (lib/target)', () => {
+  it('refuses what the CLI refuses, naming the field', () => {
+    // 999.1.1.1 passed the old HTTP regex and failed the engine; one parser now decides both
+    for (const to of ['999.1.1.1:80', '10.0.0.1', 'pod:Shop/x:80', 'a..b:80']) {
+      expect(checkSpec({ from: 'shop/frontend-0', to }), to).toMatchObject({ ok: false, e: { field: 'to' } });
+    }
+    expect(checkSpec({ from: 'Shop/frontend-0', to: 'b:80' })).toMatchObject({ ok: false, e: { field: 'from' } });
+    expect(checkSpec({ from: 'shop/frontend-0', to: 'b:80', context: 'x'.repeat(254) })).toMatchObject({ ok: false, e: { field: 'context' } });
+  });
+});
