@@ -74,6 +74,10 @@ describe('outside: and the Service kinds, as the lab builds their objects', () =
     expect(p).toMatchObject({ hostNetwork: true, ip: '172.18.0.3', netns: 'tst-node-n2' });
   });
 
+  it('lets one Service give the same nodePort to its TCP and UDP ports', () => {
+    expect(() => parseLabFile(LAB + svc('dns', '{type: NodePort, ports: [{name: u, port: 53, protocol: UDP, nodePort: 30053}, {name: t, port: 53, nodePort: 30053}]}'))).not.toThrow();
+  });
+
   const bad: [string, string, RegExp, RegExp][] = [
     ['unknown outside key', LAB.replace('loadBalancerPool:', 'pool:'), /outside\.pool/, /use hosts and loadBalancerPool/],
     ['host name inside the cluster domain', LAB.replace('api.partner.example', 'api.svc.cluster.local'), /outside\.hosts\[0\]\.name/, /must not end in the cluster domain/],

@@ -173,14 +173,18 @@ export function checkKindsAcross(manifests: KubeObject[], outside: LabOutsideSpe
   for (const o of manifests) {
     const spec = (o.spec ?? {}) as Obj;
     if (o.kind === 'Service') {
-      const claim = (port: number, field: string) => {
-        if (nodePorts.has(port)) throw fail(o, field, `node port ${port} is already used by ${nodePorts.get(port)}`, 'pick another port or leave it out to have one allocated');
+      // One Service may give the same nodePort to a TCP and a UDP port (like DNS's 53/TCP+UDP); nothing else shares one.
+      const mine = new Map<number, string>();
+      const claim = (port: number, field: string, proto: string) => {
+        const again = mine.has(port) && mine.get(port) !== proto && proto !== 'health' && mine.get(port) !== 'health';
+        if (nodePorts.has(port) && !again) throw fail(o, field, `node port ${port} is already used by ${nodePorts.get(port)}`, 'pick another port or leave it out to have one allocated');
         nodePorts.set(port, what(o));
+        mine.set(port, proto);
       };
       ((spec.ports as Obj[]) ?? []).forEach((p, i) => {
-        if (typeof p.nodePort === 'number') claim(p.nodePort, `spec.ports[${i}].nodePort`);
+        if (typeof p.nodePort === 'number') claim(p.nodePort, `spec.ports[${i}].nodePort`, String(p.protocol ?? 'TCP'));
       });
-      if (typeof spec.healthCheckNodePort === 'number') claim(spec.healthCheckNodePort, 'spec.healthCheckNodePort');
+      if (typeof spec.healthCheckNodePort === 'number') claim(spec.healthCheckNodePort, 'spec.healthCheckNodePort', 'health');
       if (typeof spec.loadBalancerIP === 'string') {
         if (lbIPs.has(spec.loadBalancerIP)) throw fail(o, 'spec.loadBalancerIP', `${spec.loadBalancerIP} is already the load balancer IP of ${lbIPs.get(spec.loadBalancerIP)}`, 'pick another address or leave it out');
         if (outside.hosts.some((h) => h.ip === spec.loadBalancerIP)) throw fail(o, 'spec.loadBalancerIP', `${spec.loadBalancerIP} is the address of outside host ${outside.hosts.find((h) => h.ip === spec.loadBalancerIP)!.name}`, 'pick another address or leave it out');
