@@ -1,14 +1,11 @@
-// Token auth: binding beyond loopback requires PACKETWALK_TOKEN; the same check guards HTTP and socket.io.
+// Token auth: binding beyond loopback requires PACKETWALK_TOKEN (loopback is decided on resolved addresses in
+// gate.ts, never by spelling); the same check guards HTTP and socket.io.
 // A browser proves the token once with ?token=… (the server answers with an HttpOnly cookie), scripts send
 // `Authorization: Bearer …`.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const COOKIE = 'pw_token';
-
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
 
 function same(a: string, b: string): boolean {
   // hash first so lengths match and the comparison is constant-time
