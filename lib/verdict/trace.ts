@@ -90,6 +90,15 @@ export function sentToOf(caps: { point: CapturePoint; cap?: TcpdumpCapture }[], 
   return undefined;
 }
 
+/**
+ * A capture point as hop evidence: the same argv, reproduce line and finding, with tcpdump's packet lines as
+ * its output — the -xx hex stays once, in trace.points[].evidence, where the pcap is rebuilt from.
+ */
+function hopEvidence(p: TracePoint): Evidence {
+  const more = p.packets > p.lines.length ? `\n… ${p.packets - p.lines.length} more packets (all of them in the pcap)` : '';
+  return { ...p.evidence, stdout: p.lines.length ? `${p.lines.join('\n')}${more}\n` : '' };
+}
+
 /** Causes that name a place on the path where the packet stops: a capture past that place contradicts them. */
 const LOCAL_CAUSES: ReadonlySet<CauseCode> = new Set<CauseCode>(['veth-down', 'pod-network', 'node-route', 'overlay-blocked', 'neighbor-stale', 'node-firewall']);
 
@@ -106,7 +115,7 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
   const where = (p: TracePoint) => (p.label.startsWith('pod ') ? p.label : `${p.node} ${p.iface}`);
   const demoted = new Set<HopId>();
   const hops: Hop[] = j.hops.map((h) => {
-    const evidence: Evidence[] = [...h.evidence, ...trace.points.filter((p) => p.hop === h.id).map((p) => p.evidence)];
+    const evidence: Evidence[] = [...h.evidence, ...trace.points.filter((p) => p.hop === h.id).map(hopEvidence)];
     if (h.status !== 'fail' || !h.cause) return { ...h, evidence };
     const past = seenAfter(h.id);
     // A packet seen past the hop clears it only when the answer came back through it too: a reply-direction

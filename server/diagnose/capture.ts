@@ -78,11 +78,28 @@ export function conntrackSentTo(text: string[], f: TraceFlow): string | undefine
   return e ? `${e.reply.src}:${e.reply.sport}` : undefined;
 }
 
+/** The hop probes whose output places the capture points: links and addresses of the pods and nodes of the path, and the nodes' routes. */
+function neededKeys(plan: PathPlan): string[] {
+  const nodes = new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])]);
+  const pods = new Set([`${plan.src.namespace}/${plan.src.name}`, ...(plan.dst ? [`${plan.dst.namespace}/${plan.dst.name}`] : [])]);
+  return plan.probes
+    .filter((p) => (p.probe === 'node-link' && nodes.has(p.node!)) || (p.probe === 'addr' && pods.has(`${p.pod?.namespace}/${p.pod?.name}`)) || (p.probe === 'node-route-get' && ((p.node === plan.src.node && p.args.ip === plan.dst?.ip) || (p.node === plan.dst?.node && p.args.ip === plan.src.ip))))
+    .map((p) => p.key);
+}
+
+/** Waits (polling every 20 ms, at most `maxMs`) until the hop probes the points depend on have run, so the trace can start while the other probes still run. */
+async function inputsReady(ctx: TraceContext, maxMs = 20_000): Promise<void> {
+  const keys = neededKeys(ctx.plan);
+  const end = Date.now() + maxMs;
+  while (!keys.every((k) => ctx.runs.has(k)) && Date.now() < end && !ctx.signal?.aborted) await new Promise((r) => setTimeout(r, 20));
+}
+
 /** Runs the trace. Resolves undefined when the path has no address/port to connect to; never rejects (a capture that cannot run is a point with seen: null). */
 export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const { plan } = ctx;
   const flow = traceFlow(plan, ctx.sport ?? traceSourcePort(Math.random()));
   if (!flow) return undefined;
+  await inputsReady(ctx);
   const nodes = [...new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])])];
   const nodeLinks = new Map<string, IpLink[]>();
   for (const n of nodes) {
