@@ -281,6 +281,9 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
         }
       }
     })();
+    // The packet's own walk starts as soon as the probes that place its capture points have run (capture.ts).
+    const tracedPlan = plan;
+    const tracing = opts.trace !== false ? runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined) : undefined;
     await Promise.all([...phase1.filter((p) => p !== resolv).map(runOne), phase2]);
     // Phase 3: what can only be read after the end-to-end connect (the flow's conntrack entry).
     await Promise.all(plan.probes.filter((p) => p.phase === 3).map(runOne));
@@ -307,8 +310,9 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
         await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
       }
     }
-    // The packet's own walk: captures at every point of the final path around a connect of its own.
-    if (opts.trace !== false && !opts.signal?.aborted) {
+    // Again on the final path when the plan changed (re-drawn to another endpoint, or an outside name resolved late).
+    trace = await tracing;
+    if (tracing && !opts.signal?.aborted && (plan !== tracedPlan || !trace)) {
       trace = await runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined);
     }
   } finally {
