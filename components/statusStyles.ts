@@ -36,4 +36,4 @@ export const VERDICT_LOOK: Record<Verdict, VerdictLook> = {
   interrupted: { word: 'Interrupted', banner: 'border-slate-400 bg-slate-100 text-slate-900 dark:bg-slate-900 dark:text-slate-100', tile: 'border-slate-500' },
 };
 
-export const KIND_ICON: Record<string, string> = { pod: '◉', dns: '⌕', service: '⇄', veth: '⌇', node: '▣', overlay: '⇶' };
+export const KIND_ICON: Record<string, string> = { pod: '◉', dns: '⌕', service: '⇄', veth: '⌇', node: '▣', overlay: '⇶', client: '◌', lb: '⚖', egress: '⇱', external: '◎' };

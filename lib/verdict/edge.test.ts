@@ -1,0 +1,177 @@
+// North-south and egress judgement over real lab diagnoses (fixtures/edge/*.json, recorded by scripts/record-edge-fixtures.ts
+// on test/contract/edge-ours.yaml): the plan is rebuilt from the recorded objects,
+// each probe gets its recorded output back, and the judge must reach the recorded verdict and cause. Swapping
+// one probe's output for another recording's proves the finding comes from that evidence.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { judge } from './index';
+import { judgeNorthSouth } from './northSouth';
+import { replay, type RecordedDiagnosis } from './replay';
+import { snatRuleFor, udpOutcome } from './edge';
+import { egressProbes } from '../plan/egress';
+import { planNorthSouth, type NorthSouthPlan } from '../plan/northSouth';
+import { parseSource, parseTarget } from '../target';
+import { probeDef } from '../probes';
+import type { ProbeRun } from './context';
+import type { PathPlan } from '../plan';
+
+const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`./fixtures/edge/${n}.json`, import.meta.url), 'utf8')) as RecordedDiagnosis;
+const evidenceOf = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
+
+/** A recorded run for a planned probe: same place, same argv. */
+function runFor(fx: RecordedDiagnosis, p: { key: string; probe: string; hop: ProbeRun['hop']; where: string; pod?: { namespace: string; name: string }; node?: string; args: object }): ProbeRun | undefined {
+  const argv = probeDef(p.probe).argv(p.args);
+  const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : p.where === 'node' ? `node ${p.node}` : 'outside';
+  const e = evidenceOf(fx).find((x) => x.where.startsWith(location) && JSON.stringify(x.command) === JSON.stringify(argv));
+  return e ? { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated } : undefined;
+}
+
+function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan; runs: Map<string, ProbeRun> } {
+  const s = parseSource(fx.diagnosis.spec.from);
+  const t = parseTarget(fx.diagnosis.spec.to);
+  if (!s.ok || !t.ok) throw new Error('recorded spec does not parse');
+  const plan = planNorthSouth(s.value, t.value, fx.snapshot);
+  const runs = new Map<string, ProbeRun>();
+  for (const p of plan.probes) {
+    const r = runFor(fx, p);
+    if (r) runs.set(p.key, r);
+  }
+  return { plan, runs };
+}
+
+/** A pod path with a name outside the cluster: the phase-2 probes follow the address the resolver answered. */
+function replayPod(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<string, ProbeRun> } {
+  const { plan, runs } = replay(fx);
+  for (const p of plan.probes) if (!runs.has(p.key)) {
+    const r = runFor(fx, p);
+    if (r) runs.set(p.key, r);
+  }
+  if (plan.edge?.external && !plan.dstIP) {
+    const connect = evidenceOf(fx).find((e) => e.probe === 'tcp-connect');
+    if (connect) {
+      plan.dstIP = connect.command[connect.command.length - 2];
+      for (const p of egressProbes(plan, plan.dstIP)) {
+        plan.probes.push(p);
+        const r = runFor(fx, p);
+        if (r) runs.set(p.key, r);
+      }
+    }
+  }
+  return { plan, runs };
+}
+
+describe('north-south over recorded lab runs', () => {
+  it.each([
+    ['ns-lb-cluster', 'reachable', null],
+    ['ns-nodeport-local-drop', 'unreachable', 'no-local-endpoint'],
+    ['ns-node-to-service', 'reachable', null],
+  ])('%s → %s %s', (name, verdict, cause) => {
+    const fx = load(name);
+    const { plan, runs } = replayNorthSouth(fx);
+    expect(runs.size).toBeGreaterThan(3);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe(verdict);
+    expect(j.firstFailure?.cause ?? null).toBe(cause);
+    if (verdict === 'reachable') expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
+  });
+  it('the load balancer path draws client, lb, the entry node (no local endpoint: the longest path) and the endpoint', () => {
+    const fx = load('ns-lb-cluster');
+    const { plan } = replayNorthSouth(fx);
+    expect(plan.hops.map((h) => h.id)).toEqual(['client', 'lb', 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
+    expect(plan.entry?.node).toBe('node-b');
+    expect(plan.dst?.node).toBe('node-a');
+  });
+  it('no-local-endpoint needs the failed connect: the same objects with the connect that opened are reachable', () => {
+    const drop = load('ns-nodeport-local-drop');
+    const { plan, runs } = replayNorthSouth(drop);
+    const main = plan.probes.find((p) => p.probe === 'outside-tcp-connect' && p.args.ip === plan.dstIP)!;
+    const opened = evidenceOf(load('ns-lb-cluster')).find((e) => e.probe === 'outside-tcp-connect' && e.exitCode === 0)!;
+    runs.set(main.key, { ...runs.get(main.key)!, exitCode: 0, stdout: opened.stdout, stderr: opened.stderr.replace(/[\d.]+ \d+ port/, `${plan.dstIP} ${plan.dstPort} port`) });
+    const j = judgeNorthSouth({ plan, runs, snapshot: drop.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.some((h) => h.status === 'fail')).toBe(false);
+  });
+  it('an unknown node is refused naming the field', () => {
+    const fx = load('ns-lb-cluster');
+    expect(() => planNorthSouth({ kind: 'node', node: 'node-z' }, { kind: 'ip', ip: '198.51.100.130', port: 80, text: '' }, fx.snapshot)).toThrow(/--from: node node-z not found/);
+    expect(() => planNorthSouth({ kind: 'outside' }, { kind: 'node', node: 'node-z', port: 1, text: '' }, fx.snapshot)).toThrow(/--to: node node-z not found/);
+  });
+});
+
+describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => {
+  it.each([
+    ['egress-healthy', 'reachable', null, null],
+    ['egress-masquerade-missing', 'unreachable', 'snat-missing', 'egress'],
+    ['egress-upstream-dns-down', 'unreachable', 'upstream-dns', 'dns'],
+    ['egress-policy', 'unreachable', 'policy-denied', 'egress'],
+    ['udp-statsd', 'reachable', null, null],
+    ['headless', 'reachable', null, null],
+  ])('%s → %s %s at %s', (name, verdict, cause, hop) => {
+    const fx = load(name);
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe(verdict);
+    expect(j.firstFailure?.cause ?? null).toBe(cause);
+    expect(j.firstFailure?.hop ?? null).toBe(hop);
+    if (verdict === 'reachable') expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
+  });
+  it('the egress hop shows the SNAT rule and the address the outside saw', () => {
+    const fx = load('egress-healthy');
+    const { plan, runs } = replayPod(fx);
+    const egress = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).hops.find((h) => h.id === 'egress')!;
+    expect(egress.summary).toMatch(/SNAT rule on node-b: `-A IP-MASQ-AGENT .* -j MASQUERADE`/);
+    expect(egress.summary).toMatch(/source address the outside sees: 172\.18\.0\.3 \(node-b's, SNAT from 10\.132\./);
+  });
+  it('snat-missing comes from the conntrack entry: the healthy run with the masquerade-missing conntrack output fails there', () => {
+    const fx = load('egress-healthy');
+    const { plan, runs } = replayPod(fx);
+    const ct = plan.probes.find((p) => p.probe === 'conntrack-list')!;
+    const bad = evidenceOf(load('egress-masquerade-missing')).find((e) => e.probe === 'conntrack-list')!;
+    const connect = plan.probes.find((p) => p.probe === 'tcp-connect' && p.hop === 'external')!;
+    const lost = evidenceOf(load('egress-masquerade-missing')).find((e) => e.probe === 'tcp-connect')!;
+    runs.set(ct.key, { ...runs.get(ct.key)!, stdout: bad.stdout, stderr: bad.stderr });
+    runs.set(connect.key, { ...runs.get(connect.key)!, exitCode: lost.exitCode, stdout: lost.stdout, stderr: lost.stderr });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'egress', cause: 'snat-missing' });
+  });
+  it('upstream-dns needs the control query to answer: without it the cluster DNS itself is the suspect', () => {
+    const fx = load('egress-upstream-dns-down');
+    const { plan, runs } = replayPod(fx);
+    const ctl = plan.probes.find((p) => p.probe === 'dig-control')!;
+    const silent = evidenceOf(fx).find((e) => e.probe === 'dig' && /timed out/.test(e.stdout))!;
+    runs.set(ctl.key, { ...runs.get(ctl.key)!, stdout: silent.stdout, exitCode: silent.exitCode });
+    expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure?.cause).not.toBe('upstream-dns');
+  });
+  it('a UDP Service is probed with datagrams and UDP sockets, never TCP', () => {
+    const { plan } = replayPod(load('udp-statsd'));
+    expect(plan.probes.some((p) => p.probe === 'tcp-connect' || p.probe === 'tcp-bulk' || p.probe === 'ss-listen')).toBe(false);
+    expect(plan.probes.filter((p) => p.probe === 'udp-connect').length).toBeGreaterThan(0);
+    expect(plan.probes.some((p) => p.probe === 'ss-listen-udp')).toBe(true);
+  });
+  it('a headless name walks to a ready pod, and an answer that is not a ready pod is a wrong answer', () => {
+    const fx = load('headless');
+    const { plan, runs } = replayPod(fx);
+    expect(plan.edge?.headless?.ready.length).toBe(2);
+    expect(plan.edge?.headless?.ready).toContain(plan.dst?.ip);
+    const dig = plan.probes.find((p) => p.probe === 'dig' && runs.get(p.key)?.stdout.includes('NOERROR') && /\sA\s+10\./.test(runs.get(p.key)!.stdout))!;
+    const r = runs.get(dig.key)!;
+    runs.set(dig.key, { ...r, stdout: r.stdout.replace(/(\sA\s+)10\.132\.\d+\.\d+/, '$110.132.9.9') });
+    expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-wrong-answer' });
+  });
+});
+
+describe('readers', () => {
+  it('snatRuleFor finds ip-masq-agent\'s MASQUERADE in a real iptables-save and honours -s / ! -d', () => {
+    const ipt = evidenceOf(load('egress-healthy')).find((e) => e.probe === 'iptables-save')!.stdout;
+    expect(snatRuleFor(ipt, '10.132.2.2', '198.51.100.20')).toMatch(/-j MASQUERADE/);
+    const save = '*nat\n-A POSTROUTING -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE\nCOMMIT\n';
+    expect(snatRuleFor(save, '10.244.1.5', '203.0.113.40')).toBeDefined();
+    expect(snatRuleFor(save, '10.244.1.5', '10.244.2.9')).toBeUndefined();
+    expect(snatRuleFor(save, '10.9.0.5', '203.0.113.40')).toBeUndefined();
+  });
+  it('udpOutcome reads netcat-openbsd as measured (silent exit 1 = port-unreachable; succeeded = no ICMP error)', () => {
+    const base = { key: 'k', probe: 'udp-connect', hop: 'dst-pod' as const, location: 'pod a/b', argv: [], reproduce: '', durationMs: 12, timedOut: false, truncated: false };
+    expect(udpOutcome({ ...base, exitCode: 1, stdout: '', stderr: '' })).toBe('refused');
+    expect(udpOutcome({ ...base, exitCode: 0, stdout: '', stderr: 'Connection to 127.0.0.1 8126 port [udp/*] succeeded!\n' })).toBe('no-icmp');
+  });
+});
