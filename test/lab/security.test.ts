@@ -127,9 +127,10 @@ describe('a hostile lab file', () => {
 });
 
 describe('kill -9, then restart', () => {
-  function serveChild(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  function serveChild(dataDir: string, reconcileMs?: number): Promise<{ url: string; child: ChildProcess }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'lab', 'serveChild.ts'), dataDir, lab.kubeconfig], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const env = { ...process.env, ...(reconcileMs ? { PW_RECONCILE_MS: String(reconcileMs) } : {}) };
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'lab', 'serveChild.ts'), dataDir, lab.kubeconfig], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       let out = '';
       let err = '';
@@ -151,7 +152,7 @@ describe('kill -9, then restart', () => {
     return items.map((p) => ({ name: `${p.metadata?.namespace}/${p.metadata?.name}`, instance: p.metadata?.labels?.[INSTANCE_LABEL] }));
   }
 
-  it('the orphaned node debug pods of the killed server are deleted at restart; another server’s are spared; the run is interrupted', async () => {
+  it('the orphaned node debug pods of the killed server are deleted at restart; another server’s are spared; the run is interrupted; the periodic sweep removes orphans but not a live run’s pods', async () => {
     const dataDir = join(work, 'data');
     // slow the path so the run is still probing when it is killed
     await lab.fault('mtu-blackhole:node=worker-2');
@@ -180,7 +181,7 @@ describe('kill -9, then restart', () => {
       });
       expect(other.metadata?.name).toBe('packetwalk-node-other');
 
-      const s2 = await serveChild(dataDir);
+      const s2 = await serveChild(dataDir, 1000);
       const gone = Date.now() + 30_000;
       let left = await nodeDebugPods();
       while (Date.now() < gone && left.some((p) => p.instance === instance)) {
@@ -191,6 +192,34 @@ describe('kill -9, then restart', () => {
       expect(left.map((p) => p.name)).toContain('default/packetwalk-node-other');
       const d = (await (await fetch(`${s2.url}/api/diagnoses/${id}`)).json()) as Diagnosis;
       expect(d.verdict).toBe('interrupted');
+
+      // the periodic sweep (every second here): an orphan with this server's id goes …
+      await core().createNamespacedPod({
+        namespace: 'default',
+        body: { metadata: { name: 'packetwalk-node-orphan', labels: { 'app.kubernetes.io/managed-by': 'packetwalk', 'packetwalk.dev/role': 'node-debug', [INSTANCE_LABEL]: instance } }, spec: { nodeName: 'worker-2', hostNetwork: true, containers: [{ name: 'debugger', image: 'netshoot' }] } },
+      });
+      const swept = Date.now() + 20_000;
+      while (Date.now() < swept && (await nodeDebugPods()).some((p) => p.name === 'default/packetwalk-node-orphan')) await new Promise((res) => setTimeout(res, 200));
+      expect((await nodeDebugPods()).map((p) => p.name)).not.toContain('default/packetwalk-node-orphan');
+      // … while a live run's node pods, swept every second for the whole run, stay until the run ends
+      const r2 = await fetch(`${s2.url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/frontend-0', to: 'backend.shop:80' }) });
+      expect(r2.status).toBe(201);
+      const id2 = ((await r2.json()) as { id: string }).id;
+      let d2: Diagnosis | undefined;
+      const done = Date.now() + 120_000;
+      while (Date.now() < done) {
+        d2 = (await (await fetch(`${s2.url}/api/diagnoses/${id2}`)).json()) as Diagnosis;
+        if (d2.verdict !== 'running') break;
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      expect(d2?.verdict).not.toBe('running');
+      expect(d2?.depth).toBe('live');
+      const nodeEvidence = d2!.hops.flatMap((h) => h.evidence).filter((e) => /^node /.test(e.where));
+      expect(nodeEvidence.length).toBeGreaterThan(0);
+      expect(nodeEvidence.filter((e) => /not found|NotFound/.test(`${e.stderr} ${e.finding ?? ''}`))).toEqual([]);
+      const clean = Date.now() + 10_000;
+      while (Date.now() < clean && (await nodeDebugPods()).some((p) => p.instance === instance)) await new Promise((res) => setTimeout(res, 200));
+      expect((await nodeDebugPods()).filter((p) => p.instance === instance)).toEqual([]);
       s2.child.kill('SIGTERM');
       await core().deleteNamespacedPod({ name: 'packetwalk-node-other', namespace: 'default', gracePeriodSeconds: 0 });
     } finally {
