@@ -230,7 +230,7 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
   ];
   const podObjs = objects.filter((o) => o.kind === 'Pod');
   // NodePort/LoadBalancer allocations and ExternalName shapes (lab/outside.ts)
-  const kinds = planServiceKinds(userSvcs, spec.outside ?? { hosts: [], loadBalancerPool: DEFAULT_LB_POOL }, seed);
+  const kinds = planServiceKinds(userSvcs, spec.outside ?? { hosts: [], loadBalancerPool: DEFAULT_LB_POOL }, seed, spec.manifests.filter((o) => o.kind === 'Pod'));
   for (const s of services) {
     const ns = s.metadata.namespace!;
     const sp = s.spec as Obj;
@@ -351,6 +351,9 @@ function podObject(p: PodPlan, meta: Meta, ts: string, seed: (s: string) => stri
     terminationMessagePath: '/dev/termination-log',
     terminationMessagePolicy: 'File',
   }));
+  // packetwalk/mesh: istio — the sidecar Istio's injector adds (lab/dataplane/mesh.ts runs its capture and proxy).
+  const meshed = ann['packetwalk/mesh'] === 'istio';
+  if (meshed) containers.push({ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0', imagePullPolicy: 'IfNotPresent', args: ['proxy', 'sidecar'], securityContext: { runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true }, resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' } as (typeof containers)[number]);
   const cond = (type: string, ok: boolean, extra: Obj = {}) => ({ lastProbeTime: null, lastTransitionTime: ts, status: ok ? 'True' : 'False', type, ...extra });
   const unready = { reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]` };
   return {
@@ -359,6 +362,7 @@ function podObject(p: PodPlan, meta: Meta, ts: string, seed: (s: string) => stri
     metadata: {
       ...meta('Pod', name, ns),
       ...m.metadata,
+      ...(meshed ? { annotations: { ...ann, 'sidecar.istio.io/status': JSON.stringify({ initContainers: ['istio-init'], containers: ['istio-proxy'], volumes: [], imagePullSecrets: null }) } } : {}),
       ...(p.owner
         ? {
             generateName: `${p.owner.name}-`,

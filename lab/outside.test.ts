@@ -2,7 +2,7 @@
 // API server / cloud controller would write into the objects, and the field + fix of each refusal.
 import { describe, expect, it } from 'vitest';
 import { buildLab } from './objects';
-import { DEFAULT_LB_POOL } from './outside';
+import { DEFAULT_LB_POOL, planServiceKinds } from './outside';
 import { parseLabFile } from './spec';
 import type { KubeObject } from './types';
 
@@ -72,6 +72,18 @@ describe('outside: and the Service kinds, as the lab builds their objects', () =
     const l = buildLab(s, 'tst');
     const p = l.pods.find((x) => x.name === 'agent')!;
     expect(p).toMatchObject({ hostNetwork: true, ip: '172.18.0.3', netns: 'tst-node-n2' });
+  });
+
+  it('never allocates a port a hostNetwork pod binds on the nodes', () => {
+    const plan = planServiceKinds(
+      [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }],
+      { hosts: [], loadBalancerPool: DEFAULT_LB_POOL },
+      (x) => x,
+    );
+    const port = plan.nodePorts.get('default/s')![0];
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'h' }, spec: { hostNetwork: true, containers: [{ name: 'a', ports: [{ containerPort: port }] }] } };
+    const again = planServiceKinds([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }], { hosts: [], loadBalancerPool: DEFAULT_LB_POOL }, (x) => x, [pod]);
+    expect(again.nodePorts.get('default/s')![0]).not.toBe(port);
   });
 
   it('lets one Service give the same nodePort to its TCP and UDP ports', () => {

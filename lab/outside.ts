@@ -215,9 +215,12 @@ export interface ServiceKindPlan {
 }
 
 /** Allocates node ports (given ones first, then a hash-seeded free port) and ingress IPs from the pool, in file order. */
-export function planServiceKinds(services: KubeObject[], outside: LabOutsideSpec, seed: (s: string) => string): ServiceKindPlan {
+export function planServiceKinds(services: KubeObject[], outside: LabOutsideSpec, seed: (s: string) => string, pods: KubeObject[] = []): ServiceKindPlan {
   const key = (o: KubeObject) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
-  const taken = new Set<number>();
+  // hostNetwork pods' ports are bound on the nodes: never allocate them (a healthCheckNodePort is a socket there too)
+  const taken = new Set<number>(
+    pods.filter((p) => (p.spec as Obj)?.hostNetwork === true).flatMap((p) => ((p.spec as Obj).containers as Obj[]).flatMap((c) => ((c.ports as Obj[] | undefined) ?? []).map((x) => x.containerPort as number))),
+  );
   const isExt = (o: KubeObject) => ['NodePort', 'LoadBalancer'].includes(String((o.spec as Obj)?.type));
   for (const s of services.filter(isExt)) {
     const sp = s.spec as Obj;
