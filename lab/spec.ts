@@ -286,6 +286,7 @@ function checkPod(o: KubeObject, cluster: LabCluster, at: At): void {
   for (const k of ['packetwalk/listening', 'packetwalk/ready']) {
     if (ann[k] !== undefined && !['true', 'false'].includes(ann[k])) throw at(`metadata.annotations["${k}"]`, `${JSON.stringify(ann[k])} is not "true" or "false"`, 'quote it: "false"');
   }
+  if (ann['packetwalk/mesh'] !== undefined && ann['packetwalk/mesh'] !== 'istio') throw at('metadata.annotations["packetwalk/mesh"]', `${JSON.stringify(ann['packetwalk/mesh'])} is not a mesh the lab builds`, 'use istio (an Istio-style sidecar: lab/dataplane/mesh.ts)');
 }
 
 function checkService(o: KubeObject, cluster: LabCluster, at: At): void {

@@ -42,6 +42,10 @@ export const CAUSES = {
     title: 'kube-proxy rules point at old endpoints',
     nextStep: 'kube-proxy DNATs to endpoints the EndpointSlice no longer lists: check kube-proxy\'s sync errors in its logs and restart it; flush stale conntrack entries for the VIP (`conntrack -D -d <VIP>`).',
   },
+  'conntrack-stale': {
+    title: 'A conntrack entry sends the flow to an endpoint that is gone',
+    nextStep: 'The node\'s conntrack keeps DNATing this UDP flow to an endpoint that no longer exists (kube-proxy clears such entries only for endpoints it saw leave): delete them on the node, e.g. `conntrack -D -p udp --orig-dst <VIP> --orig-port-dst <port>`, and check kube-proxy\'s logs for conntrack cleanup errors.',
+  },
   'policy-denied': {
     title: 'NetworkPolicy denies the flow',
     nextStep: 'Read the policies that select the pod (`kubectl describe networkpolicy -n <ns>`); add an ingress/egress rule that admits this peer and port.',
@@ -110,6 +114,10 @@ export const WARNING_CAUSES = {
   'conntrack-pressure': {
     title: 'Conntrack table near full',
     nextStep: 'Raise net.netfilter.nf_conntrack_max on the node or find the connection leak (`conntrack -S`, `conntrack -L | wc -l`).',
+  },
+  'mesh-intercepts': {
+    title: 'A sidecar proxy intercepts the pod\'s traffic',
+    nextStep: 'The mesh redirects the pod\'s outbound TCP to its proxy, so an app\'s connect only proves the proxy answered: packetwalk connected as the proxy\'s own uid to test the real path; read the mesh\'s view too (`istioctl proxy-config cluster <pod>`, `linkerd diagnostics endpoints`).',
   },
   'model-mismatch': {
     title: 'A hop looked wrong, yet the traffic flows',

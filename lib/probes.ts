@@ -174,12 +174,24 @@ const defs: ProbeDef[] = [
     maxBytes: 65536,
     reproduce: nodeReproduce,
   },
+  {
+    id: 'conntrack-service',
+    where: 'node',
+    // Read-only listing of every flow to one Service VIP:port: a UDP entry whose reply comes from an address
+    // that is no longer an endpoint keeps a fixed-port client's datagrams going there (DESIGN §4 conntrack-stale).
+    title: "the node's conntrack entries toward the Service VIP and port (which endpoint each flow is NATed to)",
+    argv: (a) => ['conntrack', '-L', '-p', need(a.proto, 'proto', 'conntrack-service'), '--orig-dst', need(a.ip, 'ip', 'conntrack-service'), '--orig-port-dst', String(need(a.port, 'port', 'conntrack-service'))],
+    timeoutMs: 3000,
+    maxBytes: 262144,
+    reproduce: nodeReproduce,
+  },
   // --- on a node (privileged hostNetwork node debug pod) ---
   { id: 'node-link', where: 'node', title: 'links and addresses of the node (veths, bridge, tunnel, underlay) with details', argv: () => ['ip', '-j', '-d', 'addr', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
   { id: 'node-route-get', where: 'node', title: 'route the node takes to the destination pod', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'node-route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: nodeReproduce },
   { id: 'neigh', where: 'node', title: 'neighbor (ARP) table of the node', argv: () => ['ip', '-j', 'neigh', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
   { id: 'fdb', where: 'node', title: 'bridge forwarding database (the tunnel endpoints)', argv: () => ['bridge', '-j', 'fdb', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
   { id: 'bridge-link', where: 'node', title: 'bridge ports and their flags (hairpin)', argv: () => ['bridge', '-j', '-d', 'link', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
+  { id: 'pod-nat', where: 'pod', title: "the pod's own nat rules (a mesh sidecar's outbound capture)", argv: () => ['iptables-save', '-t', 'nat'], timeoutMs: 5000, maxBytes: 1 << 20, reproduce: podReproduce },
   { id: 'iptables-save', where: 'node', title: 'iptables rules of the node (kube-proxy NAT, filters)', argv: () => ['iptables-save'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
   { id: 'nft-ruleset', where: 'node', title: 'nftables ruleset of the node (kube-proxy nftables mode, filters)', argv: () => ['nft', 'list', 'ruleset'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
   { id: 'ipvsadm', where: 'node', title: 'IPVS virtual servers (kube-proxy ipvs mode)', argv: () => ['ipvsadm', '-Ln'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },

@@ -429,7 +429,13 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const flag = (k: string) => parseBool(q, k) === true;
     const argv = r.subresource === 'exec' ? q.getAll('command') : [...(container.command ?? []), ...(container.args ?? [])];
     if (r.subresource === 'exec' && argv.length === 0) throw badRequest('you must specify at least 1 command');
-    return { netns: netnsOf(pod, r.namespace!, r.name!), argv: argv.length ? argv : ['sh'], stdin: flag('stdin'), stdout: r.subresource === 'attach' ? flag('stdout') || true : flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
+    // The container's user (securityContext.runAsUser/runAsGroup, else the pod's), as a runtime would start it:
+    // a mesh sidecar's uid 1337 is what exempts traffic from its redirect (lab/dataplane/mesh.ts).
+    const uid = container.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+    const gid = container.securityContext?.runAsGroup ?? pod.spec?.securityContext?.runAsGroup ?? uid;
+    const cmd = argv.length ? argv : ['sh'];
+    const asUser = Number.isInteger(uid) && uid > 0 ? ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...cmd] : cmd;
+    return { netns: netnsOf(pod, r.namespace!, r.name!), argv: asUser, stdin: flag('stdin'), stdout: r.subresource === 'attach' ? flag('stdout') || true : flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
   }
 
   function netnsOf(pod: any, ns: string, name: string): string {

@@ -15,6 +15,7 @@ import { findOwned, stopOwned } from './daemons';
 import { ETC_NETNS, removePodEtc, startDns, writePodEtc } from './dns';
 import { checkFaultFits, injectFault } from './faults';
 import { startListeners } from './listeners';
+import { startMesh } from './mesh';
 import { buildNetwork, deleteNetns, labNetns } from './network';
 import { buildOutside, planOutsideState, removeOutsideEtc, startNorthSouth, startOutsideDaemons } from './outside';
 import { outsideNetns } from '../outside';
@@ -169,6 +170,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
       if (pid) p.listenerPid = pid;
     }
     Object.assign(st.daemons, await startOutsideDaemons(st));
+    Object.assign(st.daemons, await startMesh(st)); // packetwalk/mesh: istio pods (lab/dataplane/mesh.ts)
     phase('daemons');
     for (const f of spec.faults) {
       st.faults.push(f);

@@ -16,3 +16,4 @@ export type { IpvsTable, IpvsVirtualService, IpvsRealServer } from '../parse/ipv
 export * from './dns';
 export * from './proxyMode';
 export * from './family';
+export * from './mesh';

@@ -24,6 +24,7 @@ import { ensureDebugContainer, type DebugContainer } from '../exec/debugContaine
 import { createNodeDebugPod, deleteNodeDebugPod, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
 import { withDiagnosisDeadline } from '../cluster/deadline';
+import { applyMesh, MESH_CONNECT_PROBES, MESH_DEBUG_PREFIX, podSidecar, readMeshRules, type MeshReport } from '../exec/mesh';
 import { runTrace } from './capture';
 import { applyTrace } from '../../lib/verdict/trace';
 import type { Trace } from '../../lib/model';
@@ -183,10 +184,12 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
   const holdFor = (p: PlannedProbe): Promise<Foothold<DebugContainer | NodeDebugPod>> => {
     if (p.where === 'pod') {
-      const k = `${p.pod!.namespace}/${p.pod!.name}`;
+      // A meshed pod's connects run as its proxy's uid, from a container of their own (server/exec/mesh.ts).
+      const sc = MESH_CONNECT_PROBES.has(p.probe) ? podSidecar(snap, p.pod!) : undefined;
+      const k = `${p.pod!.namespace}/${p.pod!.name}${sc ? '#mesh' : ''}`;
       let h = podHold.get(k);
       if (!h) {
-        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
+        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image, ...(sc ? { runAsUser: sc.uid, prefix: MESH_DEBUG_PREFIX } : {}) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
         podHold.set(k, h);
       }
       return h;
@@ -320,6 +323,11 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
   }
   const holds = [...(await Promise.all(podHold.values())), ...(await Promise.all(nodeHold.values()))];
+  // A sidecar in the source pod: its nat rules as evidence, and the mesh-intercepts warning (server/exec/mesh.ts).
+  let mesh: MeshReport | undefined;
+  const srcSidecar = plan.src ? podSidecar(snap, plan.src) : undefined;
+  const srcHold = plan.src ? await podHold.get(`${plan.src.namespace}/${plan.src.name}`) : undefined;
+  if (srcSidecar && srcHold?.ok) mesh = await readMeshRules(kc, srcHold.value as DebugContainer, srcSidecar, image, !!(await podHold.get(`${plan.src.namespace}/${plan.src.name}#mesh`))?.ok);
   const startFailures = holds.flatMap((h) => (!h.ok && h.start ? [h.start] : []));
   if (holds.length && holds.every((h) => !h.ok && (h.forbidden || h.start))) {
     depth = 'config';
@@ -335,7 +343,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   // 6. verdict
   const j0 = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
   if (depth !== 'live') trace = undefined;
-  const j = withReadLimits(applyStartFailures(trace ? applyTrace(j0, trace) : j0, startFailures), snapshotLimits(snap));
+  const j = applyMesh(withReadLimits(applyStartFailures(trace ? applyTrace(j0, trace) : j0, startFailures), snapshotLimits(snap)), mesh);
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? { ...j, verdict: 'interrupted' } : j, finishedAt);

@@ -20,6 +20,9 @@ export interface DebugContainerOptions {
   image: string;
   /** how long to wait for the container to run (image pulls on real clusters take a while) */
   readyTimeoutMs?: number;
+  /** run as this uid (a mesh proxy's, so connects bypass its redirect: server/exec/mesh.ts); its own name prefix */
+  runAsUser?: number;
+  prefix?: string;
 }
 
 export interface DebugContainer {
@@ -56,9 +59,10 @@ function stateOf(pod: V1Pod, name: string): ContainerState {
   return 'waiting';
 }
 
-/** Our containers in the pod, in creation order. */
-function ours(pod: V1Pod): V1EphemeralContainer[] {
-  return (pod.spec?.ephemeralContainers ?? []).filter((c) => c.name.startsWith(DEBUG_CONTAINER_PREFIX));
+/** Our containers of this kind (name prefix) in the pod, in creation order. */
+function ours(pod: V1Pod, prefix = DEBUG_CONTAINER_PREFIX): V1EphemeralContainer[] {
+  const uidded = /-mesh/.test(prefix);
+  return (pod.spec?.ephemeralContainers ?? []).filter((c) => c.name.startsWith(prefix) && (uidded || !c.name.startsWith(`${DEBUG_CONTAINER_PREFIX}-mesh`)));
 }
 
 /** A container worth waiting for or using: running, or still being created (no failure reason yet). */
@@ -70,10 +74,10 @@ function usable(pod: V1Pod, c: V1EphemeralContainer): boolean {
 }
 
 /** A name no container of the pod has: packetwalk-debug, then packetwalk-debug-2, -3 … */
-export function nextName(pod: V1Pod): string {
+export function nextName(pod: V1Pod, prefix = DEBUG_CONTAINER_PREFIX): string {
   const taken = new Set([...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name));
-  if (!taken.has(DEBUG_CONTAINER_PREFIX)) return DEBUG_CONTAINER_PREFIX;
-  for (let i = 2; ; i++) if (!taken.has(`${DEBUG_CONTAINER_PREFIX}-${i}`)) return `${DEBUG_CONTAINER_PREFIX}-${i}`;
+  if (!taken.has(prefix)) return prefix;
+  for (let i = 2; ; i++) if (!taken.has(`${prefix}-${i}`)) return `${prefix}-${i}`;
 }
 
 const profileOf = (c: V1EphemeralContainer): DebugProfile => (c.securityContext?.runAsNonRoot ? 'restricted' : 'general');
@@ -81,7 +85,7 @@ const profileOf = (c: V1EphemeralContainer): DebugProfile => (c.securityContext?
 const inflight = new Map<string, Promise<DebugContainer>>();
 
 export function ensureDebugContainer(kc: KubeConfig, namespace: string, pod: string, opts: DebugContainerOptions): Promise<DebugContainer> {
-  const key = `${kc.getCurrentContext()}|${namespace}/${pod}`;
+  const key = `${kc.getCurrentContext()}|${namespace}/${pod}|${opts.prefix ?? ''}`;
   const running = inflight.get(key);
   if (running) return running;
   const p = ensure(kc, namespace, pod, opts).finally(() => inflight.delete(key));
@@ -104,7 +108,8 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
   const timeout = opts.readyTimeoutMs ?? 60_000;
   let pod = await core.readNamespacedPod({ name, namespace });
   const target = pod.spec?.containers?.[0]?.name;
-  const live = [...ours(pod)].reverse().find((c) => usable(pod, c));
+  const prefix = opts.prefix ?? DEBUG_CONTAINER_PREFIX;
+  const live = [...ours(pod, prefix)].reverse().find((c) => usable(pod, c));
   if (live) {
     if (stateOf(pod, live.name) !== 'running') await waitRunning(core, namespace, name, live.name, timeout);
     return { namespace, pod: name, container: live.name, target: live.targetContainerName ?? target, reused: true, profile: profileOf(live) };
@@ -115,7 +120,7 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
   const profiles: DebugProfile[] = level === 'restricted' ? ['restricted'] : ['general', 'restricted'];
   let refusal: StartFailure | null = null;
   for (const profile of profiles) {
-    const container = nextName(pod);
+    const container = nextName(pod, prefix);
     const ec: V1EphemeralContainer = {
       name: container,
       image: opts.image,
@@ -125,7 +130,7 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
       stdin: false,
       tty: false,
       ...(target ? { targetContainerName: target } : {}),
-      securityContext: securityContextFor(profile),
+      securityContext: opts.runAsUser !== undefined ? { ...securityContextFor(profile), runAsUser: opts.runAsUser, runAsGroup: opts.runAsUser, ...(opts.runAsUser > 0 ? { runAsNonRoot: true } : {}) } : securityContextFor(profile),
     };
     try {
       await core.patchNamespacedPodEphemeralcontainers(

@@ -40,7 +40,7 @@ print(json.dumps([[e["type"], e["object"]["metadata"]["name"]] for e in lines]))
     expect(r.err).toBe('');
     const events = JSON.parse(r.out) as [string, string][];
     expect(events.map((e) => e[0])).toEqual(events.map(() => 'ADDED'));
-    expect(events.map((e) => e[1]).sort()).toEqual(['backend', 'frontend']);
+    expect(events.map((e) => e[1]).sort()).toEqual(['backend', 'frontend', 'meshed', 'silent']);
   });
 
   it('a boolean Go cannot parse is a 400 in strconv.ParseBool\'s words', () => {
@@ -81,7 +81,7 @@ print(json.dumps({"pages": pages, "n": len(names), "same": names == whole, "uniq
   });
 
   it('ns-viewer reads its namespace only, refused elsewhere in the RBAC authorizer\'s words', () => {
-    expect(kubectl(nsViewer(), ['get', 'pods', '-o', 'name']).stdout.split('\n').filter(Boolean).sort()).toEqual(['pod/backend', 'pod/frontend']);
+    expect(kubectl(nsViewer(), ['get', 'pods', '-o', 'name']).stdout.split('\n').filter(Boolean).sort()).toEqual(['pod/backend', 'pod/frontend', 'pod/meshed', 'pod/silent']);
     expect(kubectl(nsViewer(), ['get', 'pods', '-A']).stderr).toContain('pods is forbidden: User "ns-viewer" cannot list resource "pods" in API group "" at the cluster scope');
     expect(kubectl(nsViewer(), ['get', 'services', '-n', 'kube-system']).stderr).toContain('services is forbidden: User "ns-viewer" cannot list resource "services" in API group "" in the namespace "kube-system"');
   });
@@ -146,5 +146,22 @@ describe('the engine copes', () => {
     expect(fine.verdict).toBe('undetermined');
     expect(failingHops(fine)).toEqual([]);
     expect(fine.summary).toMatch(/not read: user ns-viewer may not list pods in kube-system/);
+  });
+
+  it('a meshed pod: the sidecar accepts every connect, the engine connects as uid 1337 and says mesh-intercepts', async () => {
+    const st = JSON.parse(readFileSync(join(dir(), 'state.json'), 'utf8')) as { pods: { namespace: string; name: string; ip: string }[] };
+    const silentIP = st.pods.find((p) => p.namespace === 'shop' && p.name === 'silent')!.ip;
+    // The trap is real: the app container's own connect to a port nothing listens on opens (the proxy took it).
+    expect(kubectl(lab.kubeconfig, ['exec', '-n', 'shop', 'meshed', '-c', 'app', '--', 'nc', '-z', '-w', '2', silentIP, '8080']).code).toBe(0);
+    const broken = await lab.diagnose('shop/meshed', 'silent:80');
+    expect(outcome(broken)).toBe('unreachable/app-not-listening@dst-pod');
+    expect(broken.warnings.map((w) => w.cause)).toContain('mesh-intercepts');
+    const fine = await lab.diagnose('shop/meshed', 'backend:80');
+    expect(outcome(fine)).toBe('reachable/-@-');
+    const w = fine.warnings.find((x) => x.cause === 'mesh-intercepts')!;
+    expect(w.reason).toMatch(/istio mesh: its nat rules redirect outbound TCP to port 15001 .*uid 1337 exempt.*connects ran as uid 1337/);
+    expect(fine.hops.find((h) => h.id === 'src-pod')!.evidence.some((e) => e.probe === 'pod-nat' && /ISTIO_REDIRECT/.test(e.stdout))).toBe(true);
+    const plain = await lab.diagnose('shop/frontend', 'silent:80');
+    expect(plain.warnings.map((x) => x.cause)).not.toContain('mesh-intercepts');
   });
 });
