@@ -3,6 +3,7 @@
 // purpose: every piece ends up as an argv element of a probe, so anything outside DNS-1123 / dotted-quad /
 // 1-65535 is refused here with the field and the fix, before anything runs.
 import { isIPv4 } from './ip';
+import { isLabelName, isSubdomainName } from './kube/names';
 import { err, ok, type Result } from './result';
 
 export interface InputError {
@@ -31,10 +32,6 @@ export interface PodRef {
   name: string;
 }
 
-/** RFC 1123 label: what namespaces and pod/service names are made of. */
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-/** DNS-1123 subdomain (pod names may contain dots). */
-const SUBDOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 /** A DNS name as an app would dial it: letters, digits, hyphens, dots, optional trailing dot. */
 const HOSTNAME = /^(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 export { isIPv4 };
@@ -59,8 +56,8 @@ export function parseFrom(text: string): Result<PodRef, InputError> {
   const parts = t.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return err({ field: 'from', message: `--from "${text}" is not NS/POD; write the namespace and the pod name, e.g. --from shop/frontend-0` });
   const [namespace, name] = parts;
-  if (!LABEL.test(namespace)) return err({ field: 'from', message: `--from: namespace "${namespace}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)` });
-  if (!SUBDOMAIN.test(name) || name.length > 253) return err({ field: 'from', message: `--from: pod name "${name}" is not a valid pod name (lowercase letters, digits, '-' and '.')` });
+  if (!isLabelName(namespace)) return err({ field: 'from', message: `--from: namespace "${namespace}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)` });
+  if (!isSubdomainName(name)) return err({ field: 'from', message: `--from: pod name "${name}" is not a valid pod name (lowercase letters, digits, '-' and '.')` });
   return ok({ namespace, name });
 }
 
@@ -70,7 +67,7 @@ export function parseSource(text: string): Result<Source, InputError> {
   if (t === 'outside') return ok({ kind: 'outside' });
   if (t.startsWith('node/')) {
     const node = t.slice('node/'.length);
-    if (!SUBDOMAIN.test(node) || node.length > 253) return err({ field: 'from', message: `--from "${text}": "${node}" is not a node name; write node/NAME with a name from kubectl get nodes, e.g. --from node/worker-1` });
+    if (!isSubdomainName(node)) return err({ field: 'from', message: `--from "${text}": "${node}" is not a node name; write node/NAME with a name from kubectl get nodes, e.g. --from node/worker-1` });
     return ok({ kind: 'node', node });
   }
   const pod = parseFrom(t);
@@ -93,8 +90,8 @@ export function parseTarget(text: string): Result<Target, InputError> {
     const m = /^pod:([^/]+)\/([^:]+):(.+)$/.exec(t);
     if (!m) return err({ field: 'to', message: `--to "${text}": a pod target is pod:NS/NAME:PORT, e.g. pod:shop/backend-0:8080` });
     const [, namespace, name, portText] = m;
-    if (!LABEL.test(namespace)) return err({ field: 'to', message: `--to: namespace "${namespace}" is not a valid namespace name` });
-    if (!SUBDOMAIN.test(name)) return err({ field: 'to', message: `--to: pod name "${name}" is not a valid pod name` });
+    if (!isLabelName(namespace)) return err({ field: 'to', message: `--to: namespace "${namespace}" is not a valid namespace name` });
+    if (!isSubdomainName(name)) return err({ field: 'to', message: `--to: pod name "${name}" is not a valid pod name` });
     const port = parsePort(portText, '--to');
     if (!port.ok) return port;
     return ok({ kind: 'pod', namespace, name, port: port.value, text: t });
@@ -102,7 +99,7 @@ export function parseTarget(text: string): Result<Target, InputError> {
   if (t.startsWith('node/')) {
     const m = /^node\/([^:]+):(.+)$/.exec(t);
     if (!m) return err({ field: 'to', message: `--to "${text}": a node target is node/NAME:PORT (the node's InternalIP and a port, e.g. a NodePort), e.g. node/worker-1:30080` });
-    if (!SUBDOMAIN.test(m[1])) return err({ field: 'to', message: `--to: "${m[1]}" is not a node name; use a name from kubectl get nodes` });
+    if (!isSubdomainName(m[1])) return err({ field: 'to', message: `--to: "${m[1]}" is not a node name; use a name from kubectl get nodes` });
     const port = parsePort(m[2], '--to');
     if (!port.ok) return port;
     return ok({ kind: 'node', node: m[1], port: port.value, text: t });

@@ -3,6 +3,7 @@
 // registry (tcp-connect / udp-connect, lib/probes.ts): one ephemeral debug container per source pod
 // (server/exec/debugContainer.ts, reused across runs and diagnoses), then many bounded concurrent execs.
 // A what-if (`withPolicy`) never probes and never writes: it needs only read rights.
+import { isLabelName } from '../../lib/kube/names';
 import { randomBytes } from 'node:crypto';
 import type { NetworkPolicy } from '../../lib/kube/types';
 import { buildMatrix, cellKey, exitCodeOf, observeCell, observedFromNc, type Matrix, type MatrixCell, type MatrixTarget } from '../../lib/matrix';
@@ -34,7 +35,6 @@ export interface MatrixOptions {
   signal?: AbortSignal;
 }
 
-const NS_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const MATRIX_ID_RE = /^m-[a-z0-9]{6,32}$/;
 
 export function newMatrixId(): string {
@@ -46,7 +46,7 @@ export function checkMatrixInput(namespaces: unknown, context?: unknown): string
   if (!Array.isArray(namespaces) || namespaces.length === 0) throw new UsageError('namespaces: give at least one namespace (-n NS)', 'namespaces');
   if (namespaces.length > 20) throw new UsageError('namespaces: at most 20 namespaces in one matrix', 'namespaces');
   for (const n of namespaces) {
-    if (typeof n !== 'string' || !NS_RE.test(n)) throw new UsageError(`namespaces: ${JSON.stringify(n)} is not a namespace name (lower-case letters, digits and -, at most 63)`, 'namespaces');
+    if (typeof n !== 'string' || !isLabelName(n)) throw new UsageError(`namespaces: ${JSON.stringify(n)} is not a namespace name (lower-case letters, digits and -, at most 63)`, 'namespaces');
   }
   if (context !== undefined && (typeof context !== 'string' || !/^[A-Za-z0-9@._:/-]{1,253}$/.test(context))) throw new UsageError(`context: ${JSON.stringify(context)} is not a context name; list them with kubectl config get-contexts`, 'context');
   return [...new Set(namespaces as string[])];

@@ -1,11 +1,11 @@
 // Reads the NetworkPolicies of a what-if (`--with-policy FILE`, or the page's upload): multi-document YAML or
 // JSON, each document a NetworkPolicy or a List of them (as `kubectl get networkpolicy -o yaml` writes).
 // A document without a namespace takes `defaultNamespace`, as `kubectl apply -n NS -f FILE` would.
+import { isLabelName, isSubdomainName } from '../../lib/kube/names';
 import { parseAllDocuments } from 'yaml';
 import type { NetworkPolicy } from '../../lib/kube/types';
 import { UsageError } from '../cluster/errors';
 
-const NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /**
  * Parses the text of a what-if file. Throws UsageError naming the document and field (`field` = "withPolicy").
@@ -26,9 +26,9 @@ export function parsePolicyText(text: string, defaultNamespace: string, what: st
       if (!isObj(it) || it.kind !== 'NetworkPolicy') throw new UsageError(`${where} is ${isObj(it) && typeof it.kind === 'string' ? `kind ${it.kind}` : 'not an object with a kind'}; a what-if file holds only NetworkPolicy objects (networking.k8s.io/v1)`, 'withPolicy');
       const meta = isObj(it.metadata) ? it.metadata : {};
       const name = meta.name;
-      if (typeof name !== 'string' || !NAME_RE.test(name)) throw new UsageError(`${where}: metadata.name ${JSON.stringify(name)} is not a valid name; give each NetworkPolicy a DNS-1123 name`, 'withPolicy');
+      if (typeof name !== 'string' || !isSubdomainName(name)) throw new UsageError(`${where}: metadata.name ${JSON.stringify(name)} is not a valid name; give each NetworkPolicy a DNS-1123 name`, 'withPolicy');
       const ns = meta.namespace ?? defaultNamespace;
-      if (typeof ns !== 'string' || !NAME_RE.test(ns)) throw new UsageError(`${where}: metadata.namespace ${JSON.stringify(ns)} is not a namespace name`, 'withPolicy');
+      if (typeof ns !== 'string' || !isLabelName(ns)) throw new UsageError(`${where}: metadata.namespace ${JSON.stringify(ns)} is not a namespace name`, 'withPolicy');
       if (!isObj(it.spec) || !isObj(it.spec.podSelector)) throw new UsageError(`${where} (${ns}/${name}): spec.podSelector is required (use {} to select every pod of the namespace)`, 'withPolicy');
       out.push({ ...(it as NetworkPolicy), metadata: { ...(meta as NetworkPolicy['metadata']), name, namespace: ns } });
     });
