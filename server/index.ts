@@ -12,7 +12,7 @@ import { Catalog } from './web/catalog';
 import { RunManager, engineDiagnose, ID_RE, room, type DiagnoseFn } from './web/runs';
 import { handleApi } from './web/api';
 import { COOKIE, presentedToken, tokenOk } from './web/auth';
-import { Gate, resolvesToLoopback } from './web/gate';
+import { Gate, SECURITY_HEADERS, resolvesToLoopback } from './web/gate';
 import { termBlock } from '../lib/text';
 import { WallScheduler } from './wall/scheduler';
 import { Reconciler } from './exec/reconcile';
@@ -114,6 +114,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     void (async () => {
       try {
         if ((req.url ?? '/').startsWith('/socket.io/')) return; // engine.io answers these itself (allowRequest gates them)
+        for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
         const g = gate.check(req);
         if (!g.ok) {
           res.writeHead(g.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

@@ -12,6 +12,7 @@ import { io as ioClient } from 'socket.io-client';
 import { startServer, type RunningServer } from '../index';
 import type { DiagnoseFn } from './runs';
 import { Gate, normaliseTarget, resolvesToLoopback } from './gate';
+import { parseServeFlags } from '../cli/serve';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -221,6 +222,31 @@ describe('Host, Origin and Content-Type matrix', () => {
     expect(polled.body).toMatch(/not this server/);
     const okPoll = await raw(s.port, 'GET', '/socket.io/?EIO=4&transport=polling');
     expect(okPoll.status).toBe(200);
+  });
+});
+
+describe('headers and flags', () => {
+  it('every answer forbids framing, sniffing and referrers (also refusals and 401s)', async () => {
+    const s = await serve({ token: 'sekrit-gate-3' });
+    for (const [path, headers] of [
+      ['/api/health', { authorization: 'Bearer sekrit-gate-3' }],
+      ['/api/health', {}],
+      ['/nope', { authorization: 'Bearer sekrit-gate-3' }],
+    ] as const) {
+      const r = await fetch(`${s.url}${path}`, { headers });
+      expect(r.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(r.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    const bad = await raw(s.port, 'GET', '/api/health', { host: 'evil.example' });
+    expect(bad.status).toBe(421);
+  });
+  it('--allowed-host is repeatable and checked', () => {
+    expect(parseServeFlags(['--allowed-host', 'dash.example.org', '--allowed-host=proxy:8443']).allowedHosts).toEqual(['dash.example.org', 'proxy:8443']);
+    expect(() => parseServeFlags(['--allowed-host', 'evil.example/x'])).toThrow(/--allowed-host: "evil\.example\/x" is not a host name/);
+    expect(() => parseServeFlags(['--allowed-host', '*'])).toThrow(/--allowed-host/);
+    expect(() => new Gate({ host: '127.0.0.1', loopback: true, allowedHosts: ['a b'] })).toThrow(/--allowed-host a b/);
   });
 });
 

@@ -146,6 +146,17 @@ export interface GateOptions {
   localAddresses?: () => string[];
 }
 
+/**
+ * Headers on every answer: no framing by another site (clickjacking the Run again / Pin buttons), no MIME
+ * sniffing of bundle.md or JSON into HTML, no Referer carrying a `?token=` or a diagnosis id to other sites.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const WILDCARD = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
 
