@@ -92,7 +92,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
   const plugin = !!opts.asKubectlPlugin;
   const a = parseDiagnoseArgs(argv);
   if (typeof a === 'string') {
-    process.stderr.write(`packetwalk diagnose: ${a}\n\n${DIAGNOSE_USAGE}`);
+    process.stderr.write(`packetwalk diagnose: ${termBlock(a)}\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
   if (a.help) {

@@ -151,6 +151,12 @@ describe('the packetwalk process', { timeout: 60_000 }, () => {
     const r3 = spawnSync(process.execPath, [bin, 'diagnose', '--from', 'a\x1b[2Jb/c\x07', '--to', 'x:80', '--kubeconfig', '/nonexistent/kc'], { encoding: 'utf8', timeout: 60_000 });
     expect(r3.status).toBe(2);
     assertTerminalSafe(r3.stderr);
+    for (const argv of [['diagnose', '--b\x1b]0;pwned\x07gus'], ['matrix', '--b\x1b[2Jgus'], ['serve', '--p\u202Eort'], ['lab', 'up', '--config', '/nonexistent/\x1b[2J.yaml']]) {
+      const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, argv.join(' ')).toBe(2);
+      assertTerminalSafe(r.stderr);
+      assertTerminalSafe(r.stdout);
+    }
   });
 });
 

@@ -43,7 +43,7 @@ export async function matrixMain(argv: string[], opts: MainOptions = {}): Promis
       },
     }).values;
   } catch (e) {
-    process.stderr.write(`packetwalk matrix: ${(e as Error).message}\n\n${MATRIX_USAGE}`);
+    process.stderr.write(`packetwalk matrix: ${termBlock((e as Error).message)}\n\n${MATRIX_USAGE}`);
     return 2;
   }
   if (a.help) {
