@@ -57,7 +57,7 @@ export function formatStatus(st: LabState): string {
   const c = st.cluster;
   const lines = [
     `lab ${st.instance} (${st.labDir}), up since ${st.createdAt}`,
-    `cluster: ${c.nodes.length} nodes, overlay ${c.overlay}, kube-proxy ${c.kubeProxy}, NetworkPolicy ${c.networkPolicy}, pods ${c.podCIDR}, services ${c.serviceCIDR}`,
+    `cluster: ${c.nodes.length} nodes, cni ${c.cni ?? 'flannel'}, overlay ${c.overlay}, kube-proxy ${c.kubeProxy}, NetworkPolicy ${c.networkPolicy}, pods ${c.podCIDR}, services ${c.serviceCIDR}`,
     'nodes:',
     ...st.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.internalIP.padEnd(12)} pods ${n.podCIDR.padEnd(16)} netns ${n.netns}`),
     'pods:',
@@ -84,7 +84,7 @@ export async function labMain(argv: string[]): Promise<number> {
         const { labUp } = await import('./dataplane/lab');
         const r = await labUp({ config: o.config, faults: o.faults, log: (l) => err(`${l}\n`) });
         const st = r.state;
-        out(`lab ${st.instance} up in ${(r.ms / 1000).toFixed(1)} s: ${st.nodes.length} nodes, ${st.pods.filter((p) => !p.hostNetwork).length} pods, overlay ${st.cluster.overlay}, kube-proxy ${st.cluster.kubeProxy}, NetworkPolicy ${st.cluster.networkPolicy}${st.faults.length ? `, faults ${st.faults.map(faultToSpec).join(' ')}` : ''}\n`);
+        out(`lab ${st.instance} up in ${(r.ms / 1000).toFixed(1)} s: ${st.nodes.length} nodes, ${st.pods.filter((p) => !p.hostNetwork).length} pods, cni ${st.cluster.cni ?? 'flannel'}, overlay ${st.cluster.overlay}, kube-proxy ${st.cluster.kubeProxy}, NetworkPolicy ${st.cluster.networkPolicy}${st.faults.length ? `, faults ${st.faults.map(faultToSpec).join(' ')}` : ''}\n`);
         out(`${r.kubeconfig}\n`);
         return 0;
       }

@@ -255,10 +255,11 @@ describe.skipIf(!isRoot())('dataplane families', () => {
         });
       }
 
-      it('refuses the bridge faults: there is no bridge', async () => {
+      it('refuses the bridge faults: there is no bridge, and a pod reaches itself through its VIP by routing', async () => {
         for (const spec of ['hairpin-off:node=worker-1', 'bridge-nf-off:node=worker-1']) {
           await expect(addFault(DIR, spec)).rejects.toThrow(/needs a Linux bridge/);
         }
+        expect(await httpGet(st, 'shop/near-0', 'near.shop', 80)).toBe('near-0\n');
       });
 
       it('lab down leaves no netns of the lab', async () => {
