@@ -13,6 +13,7 @@ import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1Net
 import type { ClusterSnapshot } from '../../lib/plan';
 import type { Target } from '../../lib/target';
 import { candidateNames, clusterFirstResolver, DEFAULT_CLUSTER_DOMAIN } from '../../lib/kube';
+import { lbIngressIPs } from '../../lib/plan/egress';
 import { explainApiError } from './explain';
 import { ClusterError } from './errors';
 
@@ -155,6 +156,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   };
 
   const t = need.target;
+  let ipNodes: Item[] = [];
   const targetReads = async () => {
     if (t.kind === 'pod') {
       const p = await may({ verb: 'get', resource: 'pods', namespace: t.namespace, name: t.name }, core.readNamespacedPod({ namespace: t.namespace, name: t.name }));
@@ -167,7 +169,10 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
         may({ verb: 'list', resource: 'pods' }, core.listPodForAllNamespaces({ fieldSelector: `status.podIP=${t.ip}` })),
       ]);
       addAll(pods, ps?.items as Item[]);
-      const hit = (svcs?.items ?? []).find((s) => s.spec?.clusterIP === t.ip || s.spec?.clusterIPs?.includes(t.ip));
+      const hit = (svcs?.items ?? []).find((s) => s.spec?.clusterIP === t.ip || s.spec?.clusterIPs?.includes(t.ip) || lbIngressIPs(s as Parameters<typeof lbIngressIPs>[0]).includes(t.ip));
+      // A LoadBalancer's ingress, a node's address or an address outside the cluster (lib/plan/northSouth,
+      // lib/plan/egress): the north-south plan needs every node (entry choice, each node's NodePort).
+      if (hit?.spec?.type === 'LoadBalancer' || (!hit && !(ps?.items ?? []).length)) ipNodes = ((await may({ verb: 'list', resource: 'nodes' }, core.listNode()))?.items ?? []) as Item[];
       for (const s of svcs?.items ?? []) services.set(key(s as Item), s as Item);
       if (hit) await service(hit as Item);
       for (const p of ps?.items ?? []) await namespace(p.metadata?.namespace ?? 'default');
@@ -194,7 +199,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     const n = (pods.get(`${t.namespace}/${t.name}`) as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
     if (n) nodeNames.add(n);
   }
-  const nodes = (await Promise.all([...nodeNames].slice(0, 100).map((name) => may({ verb: 'get', resource: 'nodes', name }, core.readNode({ name }))))).filter((n) => !!n);
+  const nodes = [...(await Promise.all([...nodeNames].filter((n) => !ipNodes.some((x) => x.metadata?.name === n)).slice(0, 100).map((name) => may({ verb: 'get', resource: 'nodes', name }, core.readNode({ name }))))).filter((n) => !!n), ...ipNodes];
 
   const snap: ClusterSnapshot = {
     pods: [...pods.values()] as ClusterSnapshot['pods'],
