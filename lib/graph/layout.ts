@@ -115,6 +115,8 @@ export function hopSubLabel(hop: Hop): string {
 export function overlayLabel(hop: Hop): string {
   const d = hop.details ?? {};
   const mode = typeof d.mode === 'string' ? d.mode : '';
+  // a family other than flannel names its own tunnel (lib/kube tunnelLabel): "vxlan.calico VNI 4096 UDP 4789", "routed via the VPC"
+  if (typeof d.label === 'string' && d.label && typeof d.family === 'string' && d.family !== 'flannel') return d.label;
   if (mode === 'vxlan') {
     const port = typeof d.port === 'number' || typeof d.port === 'string' ? d.port : 4789;
     return `VXLAN/UDP ${port}`;
@@ -150,6 +152,7 @@ export function traceMarks(trace: Trace | undefined): Map<HopId, { trace: 'seen'
 
 /** The Service's sub-label when the capture shows where NAT really sent the packet: "→ 10.244.2.9:8080 (sent; not a ready endpoint)". */
 export function sentToLabel(hop: Hop, trace: Trace | undefined): string | undefined {
+  if (hop.kind === 'service' && trace?.stale?.length) return `→ ${trace.stale[0].target} (stale conntrack; not a ready endpoint)`;
   if (hop.kind !== 'service' || !trace?.sentTo) return undefined;
   const eps = Array.isArray(hop.details?.endpoints) ? hop.details.endpoints : [];
   return eps.includes(trace.sentTo) ? `→ ${trace.sentTo} (packet sent here)` : `→ ${trace.sentTo} (packet sent here; not a ready endpoint)`;

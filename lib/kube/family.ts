@@ -69,6 +69,13 @@ export function tunnelText(t: Tunnel): string {
   }
 }
 
+/** The graph's short form: 'vxlan.calico VNI 4096 UDP 4789' | 'cilium_vxlan (external) UDP 8472' | 'routed via the VPC'. */
+export function tunnelLabel(t: Tunnel, family: Family | null): string {
+  if (t.kind === 'none') return family === 'vpc' ? 'routed via the VPC' : 'routed (host-gw)';
+  if (t.kind === 'external-vxlan' || t.kind === 'geneve') return `${t.device} (external) UDP ${t.port ?? DEFAULT_PORT[t.kind]}`;
+  return tunnelText(t);
+}
+
 /** The family a node's links show, with the devices that say so; null when none is recognisable. */
 export function familyFromLinks(links: readonly IpLink[]): { family: Family | null; evidence: string[] } {
   const names = links.map((l) => l.ifname);

@@ -9,6 +9,7 @@ import { splitFixture } from '../parse/fixtureFile';
 import { judge } from '.';
 import { replay, type RecordedDiagnosis } from './replay';
 import type { ProbeRun } from './context';
+import { overlayLabel } from '../graph/layout';
 
 const here = import.meta.dirname;
 const fixture = (name: string) => JSON.parse(readFileSync(join(here, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
@@ -48,11 +49,11 @@ function asFamily(family: string) {
 
 describe('healthy paths judged on each family\'s terms', () => {
   it.each([
-    ['calico', 'vxlan', 'vxlan.calico VNI 4096 UDP 4789', 'cali1a2b3c4d5e6', 'cali6e5d4c3b2a1'],
-    ['cilium', 'vxlan', 'cilium_vxlan (external VXLAN, collect-metadata: no FDB) UDP 8472', 'lxc8d1f2a3b4c5e', 'lxc5e4c3b2a1f8d'],
-    ['kindnet', 'host-gw', 'no tunnel (host-gw)', 'veth3f2a9c1d', 'veth7b6e5d4c'],
-    ['vpc', 'routed', 'routed via the VPC', 'eni1f2e3d4c5b6', 'eni6b5c4d3e2f1'],
-  ])('%s: reachable, no fail hop, the tunnel named, veths found by peer ifindex', (family, mode, tunnel, srcVeth, dstVeth) => {
+    ['calico', 'vxlan', 'vxlan.calico VNI 4096 UDP 4789', 'cali1a2b3c4d5e6', 'cali6e5d4c3b2a1', 'vxlan.calico VNI 4096 UDP 4789'],
+    ['cilium', 'vxlan', 'cilium_vxlan (external VXLAN, collect-metadata: no FDB) UDP 8472', 'lxc8d1f2a3b4c5e', 'lxc5e4c3b2a1f8d', 'cilium_vxlan (external) UDP 8472'],
+    ['kindnet', 'host-gw', 'no tunnel (host-gw)', 'veth3f2a9c1d', 'veth7b6e5d4c', 'routed (host-gw)'],
+    ['vpc', 'routed', 'routed via the VPC', 'eni1f2e3d4c5b6', 'eni6b5c4d3e2f1', 'routed via the VPC'],
+  ])('%s: reachable, no fail hop, the tunnel named, veths found by peer ifindex', (family, mode, tunnel, srcVeth, dstVeth, label) => {
     const { fx, plan, runs, swapped } = asFamily(family);
     expect(swapped).toBeGreaterThanOrEqual(12);
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
@@ -61,6 +62,7 @@ describe('healthy paths judged on each family\'s terms', () => {
     expect(j.warnings.map((w) => w.cause)).not.toContain('model-mismatch');
     const overlay = j.hops.find((h) => h.id === 'overlay')!;
     expect(overlay.details).toMatchObject({ mode, tunnel, family });
+    expect(overlayLabel(overlay)).toBe(label);
     expect(overlay.summary).toContain(`${family}: `);
     expect(j.hops.find((h) => h.id === 'src-veth')!.summary).toMatch(new RegExp(`^${srcVeth} on worker-1: up, mtu`));
     expect(j.hops.find((h) => h.id === 'dst-veth')!.summary).toMatch(new RegExp(`^${dstVeth} on worker-2: up, mtu`));

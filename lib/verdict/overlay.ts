@@ -2,7 +2,7 @@
 // path MTU sized by DF pings or, when ICMP does not pass, by a small and a bulk TCP download.
 import type { HopId } from '../model';
 import { parseBridgeFdb, parseIpNeigh, parseIpRouteGet, parsePing } from '../parse';
-import { tunnelText } from '../kube';
+import { tunnelLabel, tunnelText } from '../kube';
 import { nodeRules } from './dumps';
 import { droppingRule } from './firewall';
 import { familyOn, isRouted } from './family';
@@ -30,8 +30,8 @@ export function judgeOverlay(c: Ctx) {
   if (srcLinks.length || dstLinks.length) {
     const tunnelPort = srcTun ? (srcTun.vxlan?.port ?? tk.port ?? 4789) : undefined;
     c.overlayDetails = srcTun
-      ? { mode: 'vxlan', port: tunnelPort!, device: srcTun.ifname, mtu: srcTun.mtu, tunnel: tunnelText(tk), ...(srcFam.family ? { family: srcFam.family } : {}) }
-      : { mode: routed ? 'routed' : 'host-gw', tunnel: routed ? 'routed via the VPC' : 'no tunnel (host-gw)', ...(srcFam.family ? { family: srcFam.family } : {}) };
+      ? { mode: 'vxlan', port: tunnelPort!, device: srcTun.ifname, mtu: srcTun.mtu, tunnel: tunnelText(tk), label: tunnelLabel(tk, srcFam.family), ...(srcFam.family ? { family: srcFam.family } : {}) }
+      : { mode: routed ? 'routed' : 'host-gw', tunnel: routed ? 'routed via the VPC' : 'no tunnel (host-gw)', label: tunnelLabel(tk, srcFam.family), ...(srcFam.family ? { family: srcFam.family } : {}) };
     observe(c, 'overlay', srcTun
       ? `${famWord}${tunnelText(tk)}, mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}`
       : routed ? `${famWord}routed via the VPC: no tunnel, the cloud router holds every node's pod CIDR` : `${famWord}routed (host-gw): no tunnel device`);
