@@ -65,6 +65,8 @@ spec: {nodeName: n2, hostNetwork: true, containers: [{name: a, image: agent:1, p
 {apiVersion: v1, kind: Service, metadata: {name: partner, namespace: app}, spec: {type: ExternalName, externalName: api.partner.example}}
 ---
 {apiVersion: v1, kind: Service, metadata: {name: statsd, namespace: app}, spec: {selector: {app: statsd}, ports: [{port: 8125, protocol: UDP}]}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: web-itl, namespace: app}, spec: {internalTrafficPolicy: Local, selector: {app: web}, ports: [{port: 80, targetPort: http}]}}
 `;
 
 const N1 = '172.18.0.2';
@@ -152,6 +154,12 @@ describe.skipIf(!isRoot())('the outside world, north-south and egress, on the re
     } finally {
       move('n1');
     }
+  });
+
+  it('internalTrafficPolicy Local: the cluster IP answers on the endpoint\'s node and is dropped from the other', async () => {
+    expect(await httpGet(st, 'app/web-0', 'web-itl', 80)).toBe('web-0\n');
+    const far = await curl(st.pods.find((p) => p.name === 'search-0')!.netns, 'http://web-itl.app.svc.cluster.local/', 2);
+    expect(far.exit).toBe(28); // dropped ("has no local endpoints"), not refused
   });
 
   it('pods reach an outside host by name through the node\'s SNAT; the node itself does too', async () => {

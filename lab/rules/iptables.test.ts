@@ -124,6 +124,30 @@ describe('kube-proxy iptables text for lab objects', () => {
   });
 });
 
+describe('internalTrafficPolicy: Local, as kube-proxy writes it (proxier.go: internalPolicyChain = localPolicyChain)', () => {
+  const cache = { ...svc('app', 'cache', '10.96.0.70', [{ port: 6379 }]) };
+  cache.spec = { ...(cache.spec as object), internalTrafficPolicy: 'Local' };
+  const sl = slice('app', 'cache', [{ ip: '10.244.1.7' }, { ip: '10.244.2.7' }], [{ port: 6379 }]);
+  (sl.endpoints as { nodeName?: string }[]).forEach((e, i) => (e.nodeName = `worker-${i + 1}`));
+  const input = { services: [cache], endpointSlices: [sl], nodeIP: '172.18.0.2', clusterCIDR: '10.244.0.0/16' };
+  const svl = servicePortChainName('app/cache', 'TCP').replace('SVC', 'SVL');
+  it('sends cluster IP traffic to this node\'s endpoints only, masquerading off-cluster sources in KUBE-SVL-', () => {
+    const t = renderIptablesRestore({ ...input, nodeName: 'worker-1' });
+    expect(t).toContain(`-A KUBE-SERVICES -m comment --comment "app/cache cluster IP" -m tcp -p tcp -d 10.96.0.70 --dport 6379 -j ${svl}\n`);
+    expect(t.split('\n').filter((l) => l.startsWith(`-A ${svl} `))).toEqual([
+      `-A ${svl} -m comment --comment "app/cache cluster IP" -m tcp -p tcp -d 10.96.0.70 --dport 6379 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+      `-A ${svl} -m comment --comment "app/cache -> 10.244.1.7:6379" -j ${servicePortEndpointChainName('app/cache', 'TCP', '10.244.1.7:6379')}`,
+    ]);
+    expect(t).not.toContain(servicePortChainName('app/cache', 'TCP'));
+    expect(t).not.toContain('10.244.2.7');
+  });
+  it('drops cluster IP traffic on a node without a local endpoint ("has no local endpoints")', () => {
+    const t = renderIptablesRestore({ ...input, nodeName: 'worker-3' });
+    expect(t).toContain('-A KUBE-SERVICES -m comment --comment "app/cache has no local endpoints" -m tcp -p tcp -d 10.96.0.70 --dport 6379 -j DROP\n');
+    expect(t.split('\n').filter((l) => l.includes('app/cache') && !l.includes('has no local endpoints'))).toEqual([]);
+  });
+});
+
 describe.skipIf(!hasRoot())('kube-proxy iptables text in a real netns (iptables-restore 1.8.9)', () => {
   let s: Scratch;
   beforeAll(() => { s = makeScratch('ipt', 3); });

@@ -136,6 +136,13 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
     const hasExternalEndpoints = sp.externalLocal ? localEndpoints.length > 0 : hasEndpoints;
     const externalPolicyChain = sp.externalLocal ? svlChain : svcChain;
     const accessible = sp.nodePort !== undefined || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
+    // internalTrafficPolicy: Local sends cluster IP traffic only to this node's endpoints (KUBE-SVL-);
+    // the cluster chain is still needed when the Service is reachable from outside (short-circuits)
+    const internalLocal = sp.internalLocal === true;
+    const hasInternalEndpoints = internalLocal ? localEndpoints.length > 0 : hasEndpoints;
+    const internalChain = internalLocal ? svlChain : svcChain;
+    const usesClusterChain = hasEndpoints && (!internalLocal || accessible);
+    const usesLocalChain = localEndpoints.length > 0 && (internalLocal || sp.externalLocal);
     const usesFW = hasEndpoints && sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0;
     // outside traffic that cannot be served here: REJECT when there are no endpoints at all, else DROP
     const extFilter = hasEndpoints
@@ -145,11 +152,14 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
     if (sp.externalLocal && sp.healthCheckNodePort !== undefined) {
       filterNodePorts.push(`-A KUBE-NODEPORTS ${comment(`${sp.spn} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
     }
-    if (hasEndpoints) {
-      natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} -j ${svcChain}`);
-    } else {
+    if (hasInternalEndpoints) {
+      natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} -j ${internalChain}`);
+    } else if (!hasEndpoints) {
       // No endpoints: REJECT in the filter table so clients fail fast (the "has no endpoints" rule).
       filter.push(`-A KUBE-SERVICES ${comment(`${sp.spn} has no endpoints`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} -j REJECT`);
+    } else {
+      // internalTrafficPolicy Local without a local endpoint: cluster IP traffic from this node is dropped
+      filter.push(`-A KUBE-SERVICES ${comment(`${sp.spn} has no local endpoints`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} -j DROP`);
     }
     for (const ip of sp.externalIPs) {
       if (hasEndpoints) natServices.push(`-A KUBE-SERVICES ${comment(`${sp.spn} external IP`)} ${proto(sp)} -d ${ip} --dport ${sp.port} -j ${extChain}`);
@@ -192,11 +202,18 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
       }
       fw.push(`-A ${fwChain} ${comment(`other traffic to ${sp.spn} will be dropped by KUBE-PROXY-FIREWALL`)}`);
     }
-    const svcRules = chain(svcChain);
-    svcRules.push(`-A ${svcChain} ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} ! -s ${cidr} -j KUBE-MARK-MASQ`);
-    writeEndpointRules(sp, svcChain, sp.endpoints, svcRules);
-    if (sp.externalLocal && localEndpoints.length > 0) writeEndpointRules(sp, svlChain, localEndpoints, chain(svlChain));
-    for (const ep of sp.endpoints) {
+    const masq = `-A ${internalChain} ${comment(`${sp.spn} cluster IP`)} ${proto(sp)} -d ${sp.clusterIP} --dport ${sp.port} ! -s ${cidr} -j KUBE-MARK-MASQ`;
+    if (usesClusterChain) {
+      const svcRules = chain(svcChain);
+      if (!internalLocal) svcRules.push(masq);
+      writeEndpointRules(sp, svcChain, sp.endpoints, svcRules);
+    }
+    if (usesLocalChain) {
+      const svlRules = chain(svlChain);
+      if (internalLocal) svlRules.push(masq);
+      writeEndpointRules(sp, svlChain, localEndpoints, svlRules);
+    }
+    for (const ep of usesClusterChain ? sp.endpoints : localEndpoints) {
       const target = `${ep.ip}:${ep.port}`;
       const sepChain = servicePortEndpointChainName(sp.spn, sp.protocol, target);
       const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${sepChain} --set` : '';

@@ -36,6 +36,29 @@ describe('kube-proxy nftables script against upstream TestOverallNFTablesRules',
   });
 });
 
+describe('internalTrafficPolicy: Local in nftables mode', () => {
+  const cache = { ...svc('app', 'cache', '10.96.0.70', [{ port: 6379 }]) };
+  cache.spec = { ...(cache.spec as object), internalTrafficPolicy: 'Local' };
+  const sl = slice('app', 'cache', [{ ip: '10.244.1.7' }, { ip: '10.244.2.7' }], [{ port: 6379 }]);
+  (sl.endpoints as { nodeName?: string }[]).forEach((e, i) => (e.nodeName = `worker-${i + 1}`));
+  const input = { services: [cache], endpointSlices: [sl], nodeIP: '172.18.0.2', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/16' };
+  it('maps the cluster IP to the local chain (masquerade + local endpoints only), or drops it without a local endpoint', () => {
+    const here = lines(renderNftScript({ ...input, nodeName: 'worker-1' }));
+    const local = here.find((l) => /^add element ip kube-proxy service-ips \{ 10\.96\.0\.70 \. tcp \. 6379 : goto local-/.test(l));
+    expect(local).toBeDefined();
+    const chain = /goto (local-\S+) \}/.exec(local!)![1];
+    expect(here.filter((l) => l.startsWith(`add rule ip kube-proxy ${chain} `))).toEqual([
+      `add rule ip kube-proxy ${chain} ip daddr 10.96.0.70 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
+      expect.stringContaining('10.244.1.7'),
+    ]);
+    expect(here.some((l) => l.includes('10.244.2.7'))).toBe(false);
+    expect(here.some((l) => /add chain ip kube-proxy service-[A-Z0-9]{8}-/.test(l))).toBe(false);
+    const away = lines(renderNftScript({ ...input, nodeName: 'worker-3' }));
+    expect(away).toContain('add element ip kube-proxy no-endpoint-services { 10.96.0.70 . tcp . 6379 comment "app/cache" : drop }');
+    expect(away.some((l) => l.includes('service-ips { 10.96.0.70'))).toBe(false);
+  });
+});
+
 describe.skipIf(!hasRoot())('kube-proxy nftables script in a real netns (nft 1.0.6)', () => {
   let s: Scratch;
   beforeAll(() => { s = makeScratch('nft', 3); });

@@ -109,6 +109,13 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     const hasEndpoints = sp.endpoints.length > 0;
     const localEndpoints = sp.endpoints.filter((e) => e.nodeName === input.nodeName);
     const hasExternalEndpoints = sp.externalLocal ? localEndpoints.length > 0 : hasEndpoints;
+    // internalTrafficPolicy: Local: the cluster IP goes to the local chain, dropped without a local endpoint
+    const internalLocal = sp.internalLocal === true;
+    const hasInternalEndpoints = internalLocal ? localEndpoints.length > 0 : hasEndpoints;
+    const internalChain = internalLocal ? localChain : svcChain;
+    const accessible = sp.nodePort !== undefined || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
+    const usesClusterChain = hasEndpoints && (!internalLocal || accessible);
+    const usesLocalChain = localEndpoints.length > 0 && (internalLocal || sp.externalLocal);
     const externalDests = [...sp.externalIPs, ...sp.loadBalancerIPs];
     const note = `comment "${ruleComment(sp.spn)}"`;
     // outside traffic that cannot be served here: reject with no endpoints at all, else drop
@@ -116,6 +123,7 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     clusterIPs.add(sp.clusterIP);
 
     if (!hasEndpoints) elements.push(`add element ${T} no-endpoint-services { ${sp.clusterIP} . ${p} . ${sp.port} ${note} : goto reject-chain }`);
+    else if (!hasInternalEndpoints) elements.push(`add element ${T} no-endpoint-services { ${sp.clusterIP} . ${p} . ${sp.port} ${note} : drop }`);
     if (!hasExternalEndpoints) {
       for (const ip of externalDests) elements.push(`add element ${T} no-endpoint-services { ${ip} . ${p} . ${sp.port} ${note} : ${noExt} }`);
       if (sp.nodePort !== undefined) elements.push(`add element ${T} no-endpoint-nodeports { ${p} . ${sp.nodePort} ${note} : ${noExt} }`);
@@ -127,14 +135,23 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     }
     if (!hasEndpoints) continue;
 
-    defs.push(`add chain ${T} ${svcChain}`);
-    rules.push(`add rule ${T} ${svcChain} ip daddr ${sp.clusterIP} ip saddr != ${cidr} jump mark-for-masquerade`);
+    const masq = `add rule ${T} ${internalChain} ip daddr ${sp.clusterIP} ip saddr != ${cidr} jump mark-for-masquerade`;
     const eps = sp.endpoints.map((ep) => ({ ep, chain: nftEndpointChainName(sp, ep.ip, ep.port), set: nftAffinitySetName(sp, ep.ip, ep.port) }));
-    for (const e of sp.affinitySeconds !== undefined ? eps : []) {
+    const localEps = eps.filter((e) => localEndpoints.includes(e.ep));
+    for (const e of sp.affinitySeconds !== undefined ? (usesClusterChain ? eps : localEps) : []) {
       // ClientIP affinity: one dynamic set per endpoint remembers its clients for the timeout
       defs.push(`add set ${T} ${e.set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ; }`);
     }
-    writeEndpointRules(rules, sp, svcChain, eps);
+    if (usesClusterChain) {
+      defs.push(`add chain ${T} ${svcChain}`);
+      if (!internalLocal) rules.push(masq);
+      writeEndpointRules(rules, sp, svcChain, eps);
+    }
+    if (usesLocalChain) {
+      defs.push(`add chain ${T} ${localChain}`);
+      if (internalLocal) rules.push(masq);
+      writeEndpointRules(rules, sp, localChain, localEps);
+    }
     if (sp.nodePort !== undefined || externalDests.length > 0) {
       defs.push(`add chain ${T} ${extChain}`);
       if (!sp.externalLocal) {
@@ -146,14 +163,10 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
           `add rule ${T} ${extChain} fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"`,
           `add rule ${T} ${extChain} fib saddr type local goto ${svcChain} comment "short-circuit local traffic"`,
         );
-        if (localEndpoints.length > 0) {
-          defs.push(`add chain ${T} ${localChain}`);
-          rules.push(`add rule ${T} ${extChain} goto ${localChain}`);
-          writeEndpointRules(rules, sp, localChain, eps.filter((e) => localEndpoints.includes(e.ep)));
-        }
+        if (localEndpoints.length > 0) rules.push(`add rule ${T} ${extChain} goto ${localChain}`);
       }
     }
-    for (const { ep, chain, set } of [...eps].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
+    for (const { ep, chain, set } of [...(usesClusterChain ? eps : localEps)].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
       defs.push(`add chain ${T} ${chain}`);
       rules.push(
         `add rule ${T} ${chain} ip saddr ${ep.ip} jump mark-for-masquerade`,
@@ -161,7 +174,7 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
         `add rule ${T} ${chain} meta l4proto ${p} dnat to ${ep.ip}:${ep.port}`,
       );
     }
-    elements.push(`add element ${T} service-ips { ${sp.clusterIP} . ${p} . ${sp.port} : goto ${svcChain} }`);
+    if (hasInternalEndpoints) elements.push(`add element ${T} service-ips { ${sp.clusterIP} . ${p} . ${sp.port} : goto ${internalChain} }`);
     for (const ip of externalDests) elements.push(`add element ${T} service-ips { ${ip} . ${p} . ${sp.port} : goto ${extChain} }`);
     if (sp.nodePort !== undefined) elements.push(`add element ${T} service-nodeports { ${p} . ${sp.nodePort} : goto ${extChain} }`);
   }

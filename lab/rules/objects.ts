@@ -33,6 +33,8 @@ export interface ServicePort {
   sourceRanges: string[];
   /** externalTrafficPolicy: Local on an externally reachable Service */
   externalLocal: boolean;
+  /** internalTrafficPolicy: Local: cluster IP traffic only to this node's endpoints (KUBE-SVL-), dropped without one */
+  internalLocal?: boolean;
   healthCheckNodePort?: number;
   /** sessionAffinity: ClientIP → its timeout in seconds (default 10800), else undefined */
   affinitySeconds?: number;
@@ -151,6 +153,7 @@ export function servicePorts(services: KubeObject[], endpointSlices: KubeObject[
         namespace, service: name, portName, spn: `${namespace}/${name}${portName ? `:${portName}` : ''}`,
         protocol, clusterIP, port, nodePort, externalIPs, loadBalancerIPs, sourceRanges,
         externalLocal: spec.externalTrafficPolicy === 'Local' && (nodePort !== undefined || externalIPs.length > 0 || loadBalancerIPs.length > 0),
+        internalLocal: spec.internalTrafficPolicy === 'Local',
         healthCheckNodePort, affinitySeconds: affinity, endpoints,
       });
     });
