@@ -50,8 +50,9 @@ export function tunnelOfNode(links: readonly IpLink[]): Tunnel {
     if (l.kind === 'vxlan' && l.ifname === 'vxlan.calico') return pick(l, 'calico-vxlan');
     if (l.kind === 'vxlan' && /^flannel\.\d+$/.test(l.ifname)) return pick(l, 'flannel-vxlan');
     if (l.kind === 'geneve') return pick(l, 'geneve');
-    if (l.kind === 'ipip' && l.ifname === 'tunl0' && l.up) return pick(l, 'ipip');
-    if (l.kind === 'wireguard') return pick(l, 'wireguard');
+    // tunl0 exists in every netns once the ipip module is loaded (down, no address): Calico's is up with its /32.
+    if (l.ifname === 'tunl0' && (l.kind === 'ipip' || l.kind === undefined) && l.up && l.addresses.some((a) => a.family === 'inet')) return pick(l, 'ipip');
+    if (l.kind === 'wireguard' || /^(wireguard\.cali|cilium_wg0)$/.test(l.ifname)) return pick(l, 'wireguard');
   }
   const vx = links.find((l) => l.kind === 'vxlan');
   return vx ? pick(vx, 'vxlan') : { kind: 'none' };
@@ -85,6 +86,7 @@ export function familyFromLinks(links: readonly IpLink[]): { family: Family | nu
   let x: string[];
   if ((x = has(/^(cilium_host|cilium_net|cilium_vxlan|cilium_geneve|cilium_wg0)$/)).length) return { family: 'cilium', evidence: ev(x) };
   if ((x = has(/^(vxlan\.calico|wireguard\.cali|cali[0-9a-f]{11})$/)).length) return { family: 'calico', evidence: ev(x) };
+  if (tunnelOfNode(links).kind === 'ipip') return { family: 'calico', evidence: ['tunl0 (up, with an address)'] };
   if ((x = has(/^flannel\.\d+$/)).length) return { family: 'flannel', evidence: ev(x) };
   if ((x = hostVeths.map((l) => l.ifname).filter((n) => /^(eni|azv|gke)[0-9a-f]/.test(n))).length) return { family: 'vpc', evidence: ev(x) };
   if (hostVeths.length && hostVeths.every((l) => l.master === 'cni0') && names.includes('cni0')) return { family: 'flannel', evidence: ['cni0', ...ev(hostVeths.map((l) => l.ifname))].slice(0, 3) };
