@@ -123,6 +123,8 @@ export interface Trace {
   conntrack?: { node: string; entries: string[]; evidence: Evidence }[];
   /** the end-to-end connect from the trace's own source port */
   connect?: Evidence;
+  /** UDP conntrack entries toward the Service that NAT flows to an address that is no longer an endpoint (cause conntrack-stale) */
+  stale?: { node: string; flow: string; target: string; reason: string; evidence: Evidence }[];
   /** capture points that could not be placed, and why (a probe's output missing) */
   missing?: string[];
 }

@@ -51,7 +51,7 @@ export interface Warn {
 /** The seeds' bottom-up falsification order: lower ranks are closer to the root. */
 export const RANK: Record<CauseCode, number> = {
   'pod-network': 10, 'veth-down': 20, 'dns-timeout': 30, 'dns-nxdomain': 30, 'dns-wrong-answer': 30,
-  'no-endpoints': 40, 'port-mismatch': 41, 'proxy-rules-missing': 50, 'proxy-rules-stale': 51, 'policy-denied': 60,
+  'no-endpoints': 40, 'port-mismatch': 41, 'proxy-rules-missing': 50, 'proxy-rules-stale': 51, 'conntrack-stale': 53, 'policy-denied': 60,
   hairpin: 65, 'node-route': 70, 'node-firewall': 72, 'neighbor-stale': 80, 'overlay-blocked': 81, 'mtu-blackhole': 90,
   'app-not-listening': 100,
   'bridge-netfilter': 52,

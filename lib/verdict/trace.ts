@@ -132,13 +132,32 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
   });
   if (!demoted.size) {
     const summary = j.firstFailure || !trace.lastSeen || j.verdict !== 'unreachable' ? j.summary : `${j.summary} The capture: ${trace.summary}.`;
-    return { ...j, hops, summary };
+    return withStale({ ...j, hops, summary }, trace);
   }
   const warnings = [...j.warnings, ...hops.filter((h) => demoted.has(h.id)).map((h) => ({ hop: h.id, cause: 'model-mismatch' as const, reason: h.summary }))];
   const fails = hops.filter((h) => h.status === 'fail' && h.cause);
   const first = j.firstFailure && !demoted.has(j.firstFailure.hop) ? j.firstFailure : fails[0] ? { hop: fails[0].id, cause: fails[0].cause as CauseCode, reason: fails[0].summary, nextStep: CAUSES[fails[0].cause as CauseCode].nextStep } : null;
   const summary = first ? `${CAUSES[first.cause as CauseCode].title} at ${first.hop}: ${first.reason}` : `${j.summary} The capture: ${trace.summary}.`;
-  return { ...j, hops, firstFailure: first, warnings, summary };
+  return withStale({ ...j, hops, firstFailure: first, warnings, summary }, trace);
+}
+
+/**
+ * A UDP conntrack entry toward the Service that NATs a flow to an address that is no longer an endpoint
+ * (trace.stale, from server/diagnose/capture.ts): the Service hop fails with `conntrack-stale` and its
+ * reproduce line, whatever the trace's own fresh flow did. New flows still reach a live endpoint, so a
+ * `reachable` verdict becomes `degraded` (the stuck client is the one that cannot get through).
+ */
+function withStale(j: Judgement, trace: Trace): Judgement {
+  const stale = trace.stale?.[0];
+  const i = j.hops.findIndex((h) => h.id === 'service');
+  if (!stale || i < 0) return j;
+  const hops = [...j.hops];
+  const h = hops[i];
+  hops[i] = { ...h, status: 'fail', cause: 'conntrack-stale', summary: stale.reason, observed: stale.reason, nextStep: CAUSES['conntrack-stale'].nextStep, evidence: [...h.evidence, ...(trace.stale ?? []).map((s) => s.evidence)] };
+  const firstFailure = j.firstFailure ?? { hop: 'service' as const, cause: 'conntrack-stale' as const, reason: stale.reason, nextStep: CAUSES['conntrack-stale'].nextStep };
+  const verdict = j.verdict === 'reachable' ? 'degraded' : j.verdict;
+  const summary = j.firstFailure ? j.summary : `${verdict === 'degraded' ? 'new flows reach a live endpoint, but ' : ''}${CAUSES['conntrack-stale'].title} at service: ${stale.reason}`;
+  return { ...j, hops, verdict, firstFailure, summary };
 }
 
 /** One line for the CLI: "last seen: worker-2 flannel.1 (SYN ×3, no SYN-ACK)". */

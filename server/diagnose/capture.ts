@@ -94,6 +94,35 @@ async function inputsReady(ctx: TraceContext, maxMs = 20_000): Promise<void> {
   while (!keys.every((k) => ctx.runs.has(k)) && Date.now() < end && !ctx.signal?.aborted) await new Promise((r) => setTimeout(r, 20));
 }
 
+/**
+ * A UDP Service's conntrack entries on the source node (probe conntrack-service) that NAT a flow to an address
+ * that is neither a ready endpoint nor the VIP itself: the kube-proxy trap where a fixed-port UDP client keeps
+ * talking to an endpoint that is gone (DESIGN §4 conntrack-stale). TCP flows end and re-resolve; only UDP here.
+ */
+async function staleEntries(ctx: TraceContext, f: TraceFlow): Promise<NonNullable<Trace['stale']>> {
+  const svc = ctx.plan.service;
+  if (f.proto !== 'udp' || !svc) return [];
+  const node = ctx.plan.src.node;
+  const def = probeDef('conntrack-service');
+  const argv = def.argv({ proto: 'udp', ip: svc.vip, port: svc.port.port });
+  const h = await ctx.hold({ where: 'node', node });
+  if (!h.ok) return [];
+  const r = await execInContainer(ctx.kc, { namespace: h.value.namespace, pod: h.value.pod, container: h.value.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes }).catch(() => undefined);
+  if (!r) return [];
+  const parsed = parseConntrackList(r.stdout, { exitCode: r.exitCode, stderr: r.stderr });
+  if (!parsed.ok) return [];
+  const ready = new Set(svc.endpoints.ready.map((e) => e.replace(/:\d+$/, '')));
+  const run = { ...r, argv, probe: 'conntrack-service', location: `node ${node}`, reproduce: def.reproduce({ argv, image: ctx.image, node }) };
+  return parsed.value
+    .filter((e) => e.original.sport !== f.sport && e.reply.src !== svc.vip && !ready.has(e.reply.src))
+    .map((e) => {
+      const flow = `${e.original.src}:${e.original.sport} > ${e.original.dst}:${e.original.dport}/udp`;
+      const target = `${e.reply.src}:${e.reply.sport}`;
+      const reason = `a conntrack entry on ${node} keeps NATing ${flow} to ${target}, which is not an endpoint of ${svc.key} any more (ready: ${svc.endpoints.ready.join(', ') || 'none'}); a client that keeps its source port keeps sending there (${e.ttl} s left, renewed by every datagram)`;
+      return { node, flow, target, reason, evidence: evidenceFor(run, reason) };
+    });
+}
+
 /** Runs the trace. Resolves undefined when the path has no address/port to connect to; never rejects (a capture that cannot run is a point with seen: null). */
 export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const { plan } = ctx;
@@ -160,8 +189,10 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     const run = { ...r, argv, probe: 'conntrack-flow', location: `node ${node}`, reproduce: def.reproduce({ argv, image: ctx.image, node }) };
     return { node, entries, evidence: evidenceFor(run, entries.length ? `${entries.length} conntrack entr${entries.length === 1 ? 'y' : 'ies'} of the flow on ${node}` : `no conntrack entry of the flow on ${node}`) };
   }));
+  const staleP = staleEntries(ctx, flow);
   const results = await Promise.all(started.map(async (s) => ({ s, r: s.exec ? await s.exec.stop() : undefined })));
   const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);
+  const stale = await staleP;
 
   // 4. what each point saw
   const caps: { point: CapturePoint; cap?: TcpdumpCapture }[] = [];
@@ -198,5 +229,6 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   if (conntrack.length) trace.conntrack = conntrack;
   if (connect) trace.connect = evidenceFor(connect, connectText ?? '');
   if (missing.length) trace.missing = missing;
+  if (stale.length) trace.stale = stale;
   return trace;
 }

@@ -8,7 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useLab } from './diagnoseLab';
+import { spawnSync } from 'node:child_process';
+import { inNodeNetns, useLab } from './diagnoseLab';
 import type { Diagnosis, Trace } from '../../lib/model';
 import { lastSeenLine, tracePcap } from '../../lib/verdict/trace';
 
@@ -121,5 +122,35 @@ describe('trace: the packet is seen where it really goes', () => {
     expect(udp.points[0]).toMatchObject({ seen: true, replySeen: true, summary: 'UDP, ICMP port unreachable' });
     // the ICMP error crosses the overlay too: matched inside VXLAN by the port it quotes
     expect(udp.points.find((p) => p.encapsulated && p.node === 'worker-1')?.summary).toBe('UDP, ICMP port unreachable');
+  });
+
+  it('a UDP conntrack entry sending a fixed-port client to an endpoint that is gone: conntrack-stale at the Service', async () => {
+    const healthy = await lab.diagnose('shop/frontend-0', 'echo.shop:53');
+    expect(healthy.verdict).toBe('reachable');
+    expect(healthy.trace?.proto).toBe('udp');
+    expect(healthy.trace?.stale).toBeUndefined();
+    const vip = String(healthy.hops.find((h) => h.id === 'service')!.details!.vip).split(':')[0];
+    const src = healthy.hops.find((h) => h.id === 'src-pod')!.label.split(' ')[1];
+    // The trap as the kernel keeps it after the endpoint went away: the entry's DNAT to 10.244.2.77, which no
+    // pod has. (The lab API runs the lab file's pods and refuses to delete one, so the entry is made directly.)
+    const made = await inNodeNetns(lab, 'worker-1', ['conntrack', '-I', '-p', 'udp', '-s', src, '-d', vip, '--sport', '40053', '--dport', '53', '--dst-nat', '10.244.2.77:5353', '-t', '120']);
+    expect(made.code, made.stderr).toBe(0);
+    try {
+      // the client sends again from its fixed port: the entry keeps it going to the gone address
+      spawnSync('ip', ['netns', 'exec', `${lab.instance}-pod-shop-frontend-0`, 'nc', '-u', '-z', '-v', '-w', '1', '-p', '40053', vip, '53'], { timeout: 10_000 });
+      const listed = await inNodeNetns(lab, 'worker-1', ['conntrack', '-L', '-p', 'udp', '--orig-port-src', '40053']);
+      expect(listed.stdout).toMatch(/src=10\.244\.2\.77 dst=\S+ sport=5353 dport=40053/);
+
+      const d = await lab.diagnose('shop/frontend-0', 'echo.shop:53');
+      expect(`${d.verdict}/${d.firstFailure?.cause}@${d.firstFailure?.hop}`).toBe('degraded/conntrack-stale@service');
+      expect(d.trace?.stale?.[0]).toMatchObject({ node: 'worker-1', flow: `${src}:40053 > ${vip}:53/udp`, target: '10.244.2.77:5353' });
+      // the trace's own fresh flow still reaches the live endpoint: new flows work, the stuck one does not
+      expect(d.trace?.lastSeen?.hop).toBe('dst-pod');
+      const ev = d.hops.find((h) => h.id === 'service')!.evidence.find((e) => e.probe === 'conntrack-service')!;
+      expect(ev.reproduce).toMatch(new RegExp(`^kubectl debug node/worker-1 .* -- conntrack -L -p udp --orig-dst ${vip.replace(/\./g, '\\.')} --orig-port-dst 53$`));
+      expect(ev.stdout).toContain('src=10.244.2.77');
+    } finally {
+      await inNodeNetns(lab, 'worker-1', ['conntrack', '-D', '-p', 'udp', '--orig-port-src', '40053']);
+    }
   });
 });
