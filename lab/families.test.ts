@@ -70,7 +70,7 @@ describe('what each family names, runs and breaks', () => {
 
   it('says which faults lack their mechanism, and why', () => {
     expect(faultInapplicable('overlay-blocked', { cni: 'cilium', overlay: 'vxlan' })).toBeNull();
-    expect(faultInapplicable('overlay-blocked', { cni: 'kindnet', overlay: 'host-gw' })).toMatch(/needs a tunnel.*routes host-gw and has no tunnel/);
+    expect(faultInapplicable('overlay-blocked', { cni: 'kindnet', overlay: 'host-gw' })).toMatch(/needs a tunnel.*overlay is host-gw and has no tunnel/);
     expect(faultInapplicable('stale-neighbor', { cni: 'cilium', overlay: 'vxlan' })).toMatch(/external \(collect-metadata\) VXLAN device with no FDB/);
     expect(faultInapplicable('stale-neighbor', { cni: 'vpc', overlay: 'routed' })).toMatch(/VPC router/);
     expect(faultInapplicable('stale-neighbor', { cni: 'calico', overlay: 'host-gw' })).toBeNull();

@@ -119,7 +119,7 @@ export function faultInapplicable(fault: string, c: { cni?: Cni; overlay: Overla
   const tunnel = c.overlay === 'vxlan';
   switch (fault) {
     case 'overlay-blocked':
-      return tunnel ? null : `fault overlay-blocked needs a tunnel (it drops the tunnel's UDP port); this lab routes ${c.overlay} and has no tunnel (${shape}) — use node-route-missing or node-firewall-drop instead`;
+      return tunnel ? null : `fault overlay-blocked needs a tunnel (it drops the tunnel's UDP port); this lab's overlay is ${c.overlay} and has no tunnel (${shape}) — use node-route-missing or node-firewall-drop instead`;
     case 'stale-neighbor':
       if (cni === 'cilium') return `fault stale-neighbor needs per-peer neighbor/FDB entries; ${TUNNELS.cilium} is an external (collect-metadata) VXLAN device with no FDB: Cilium's eBPF names the tunnel endpoint per packet (${shape}) — use overlay-blocked or node-route-missing instead`;
       if (cni === 'vpc') return `fault stale-neighbor needs a per-peer neighbor entry; under overlay routed a node's only next hop toward other nodes' pods is the VPC router (${shape}) — use node-route-missing (removes the router's route) instead`;
