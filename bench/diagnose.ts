@@ -2,14 +2,22 @@
 // Service diagnosis (target < 2 s) and failing paths bounded by probe timeouts (target < 5 s). Each is the
 // real engine through the lab's Kubernetes API: read objects, plan, footholds, every probe, verdict.
 // Usage: npx tsx bench/diagnose.ts [runs=15]   (builds its own lab, instance "enb", and removes it)
+//        npx tsx bench/diagnose.ts --family all|flannel|calico|cilium|kindnet|vpc [--runs 9]   (bench/family.ts)
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../server/diagnose';
-import { median } from './harness';
+import { median, numberFlag } from './harness';
 
 const ROOT = join(import.meta.dirname, '..');
 const INSTANCE = 'enb';
+// --family F: healthy-path time per dataplane family instead (bench/family.ts), median of --runs (default 9).
+const familyAt = process.argv.indexOf('--family');
+if (familyAt > 0) {
+  const { benchFamilies } = await import('./family');
+  await benchFamilies(process.argv[familyAt + 1] ?? 'all', numberFlag('runs', 9));
+  process.exit(0);
+}
 const runs = Number(process.argv[2] ?? 15);
 const env = { ...process.env, PACKETWALK_LAB: INSTANCE };
 const lab = (...args: string[]) => execFileSync('node', [join(ROOT, 'bin', 'packetwalk.mjs'), 'lab', ...args], { env, encoding: 'utf8', timeout: 300_000 });
