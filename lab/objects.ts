@@ -15,6 +15,8 @@ export const POD_MTU = 1500;
 /** Underlay MTU: room for the 50 bytes of VXLAN so the tunnel carries full 1500-byte pod packets. */
 export const UNDERLAY_MTU = 1550;
 export const DNS_DOMAIN = 'cluster.local';
+/** The cluster DNS Service's name in kube-system (cluster.dnsService, DESIGN §3.3; default kube-dns). */
+export const dnsServiceName = (cluster: Pick<LabCluster, 'dnsService'>) => cluster.dnsService?.split('/')[1] ?? 'kube-dns';
 
 export interface LabLayout {
   nodes: LabNode[];
@@ -215,7 +217,8 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' }, annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' } },
+      // cluster.dnsService names it (kubeadm-era and k3s clusters call it coredns); the k8s-app label stays.
+      metadata: { name: dnsServiceName(cluster), namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' }, annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' } },
       spec: {
         clusterIP: nthIp(svcCidr, 10),
         selector: { 'k8s-app': 'kube-dns' },
@@ -480,10 +483,11 @@ export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, 
     const key = JSON.stringify(ports);
     if (!groups.has(key)) groups.set(key, { ports, endpoints: [] });
     const st = pod.status as Obj;
+    // publishNotReadyAddresses: the controller marks every endpoint ready (serving still says the truth).
     const ready = isReady(pod);
     groups.get(key)!.endpoints.push({
       addresses: [st.podIP],
-      conditions: { ready, serving: ready, terminating: false },
+      conditions: { ready: ready || sp.publishNotReadyAddresses === true, serving: ready, terminating: false },
       // the controller publishes a pod's hostname when its subdomain names this (headless) Service
       ...((pod.spec as Obj).hostname && (pod.spec as Obj).subdomain === name ? { hostname: (pod.spec as Obj).hostname } : {}),
       nodeName: (pod.spec as Obj).nodeName,
@@ -549,7 +553,7 @@ function configMaps(cluster: LabCluster, meta: Meta): KubeObject[] {
        lameduck 5s
     }
     ready
-    kubernetes ${DNS_DOMAIN} in-addr.arpa ip6.arpa {
+    kubernetes ${cluster.dnsDomain ?? DNS_DOMAIN} in-addr.arpa ip6.arpa {
        pods insecure
        fallthrough in-addr.arpa ip6.arpa
        ttl 30

@@ -7,6 +7,7 @@ import { cidrSize, cidrsOverlap, formatCidr, parseCidr, parseIp, cidrContains, t
 import type { KubeObject, LabCluster, LabFault, LabOutsideSpec } from './types';
 import { checkHostNetworkPod, checkKindsAcross, checkServiceKind, parseOutside } from './outside';
 import { MANNER_KEYS, parseManners } from './api/manners';
+import { dnsServiceName } from './objects';
 import { checkFamily, CNIS, FAMILY_OVERLAYS, OVERLAYS } from './families';
 import { labFileObjectProblem, MAX_YAML_ALIASES, reservedRangeProblem } from './specSafety';
 
@@ -163,7 +164,7 @@ export function faultTargets(spec: Pick<LabSpec, 'cluster' | 'manifests'>): Faul
   const key = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
   return {
     nodes: spec.cluster.nodes,
-    services: [...spec.manifests.filter((o) => o.kind === 'Service').map(key), 'kube-system/kube-dns', 'default/kubernetes'],
+    services: [...spec.manifests.filter((o) => o.kind === 'Service').map(key), `kube-system/${dnsServiceName(spec.cluster)}`, 'default/kubernetes'],
     pods: spec.manifests.filter((o) => o.kind === 'Pod' && (o.spec as Obj)?.hostNetwork !== true).map(key),
   };
 }

@@ -60,6 +60,7 @@ export function parseManners(c: Obj, at: At): Pick<LabCluster, 'api' | 'dnsDomai
     const d = c.dnsService;
     const [ns, name, extra] = typeof d === 'string' ? d.split('/') : [];
     if (typeof d !== 'string' || extra !== undefined || !ns || !name || !DNS_LABEL.test(ns) || !DNS_LABEL.test(name)) throw at('cluster.dnsService', `${JSON.stringify(d)} is not NAMESPACE/NAME`, 'write e.g. dnsService: kube-system/coredns');
+    if (ns !== 'kube-system') throw at('cluster.dnsService', `${JSON.stringify(d)} is outside kube-system, where the lab's CoreDNS pod runs`, 'name a Service in kube-system, e.g. kube-system/coredns');
     out.dnsService = d;
   }
   return out;

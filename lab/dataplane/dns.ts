@@ -5,7 +5,7 @@
 // hosts are written as the kubelet writes them, into /etc/netns/<pod netns>/ for `ip netns exec`.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DNS_DOMAIN } from '../objects';
+import { DNS_DOMAIN, dnsServiceName } from '../objects';
 import type { KubeObject, LabPod, LabState } from '../types';
 import { logPath, startDaemon } from './daemons';
 
@@ -20,7 +20,7 @@ export const dnsPod = (st: LabState): LabPod => {
 };
 
 export const kubeDnsIP = (st: LabState): string => {
-  const svc = st.objects.find((o) => o.kind === 'Service' && o.metadata.namespace === 'kube-system' && o.metadata.name === 'kube-dns');
+  const svc = st.objects.find((o) => o.kind === 'Service' && o.metadata.namespace === 'kube-system' && o.metadata.name === dnsServiceName(st.cluster));
   return (svc?.spec as Obj).clusterIP as string;
 };
 
@@ -43,6 +43,8 @@ export function dnsmasqConfig(st: LabState): string {
   if (upstream) lines.push(`local=/${domain}/`, `server=${upstream}`);
   else lines.push('address=/#/');
   const slices = st.objects.filter((o) => o.kind === 'EndpointSlice');
+  const held = new Set<string>(); // names with an A record here
+  const aliases: [string, string][] = []; // ExternalName: [service name, target]
   for (const s of st.objects.filter((o) => o.kind === 'Service')) {
     const ns = s.metadata.namespace!;
     const fqdn = `${s.metadata.name}.${ns}.svc.${domain}`;
@@ -50,14 +52,12 @@ export function dnsmasqConfig(st: LabState): string {
     if (spec.type === 'ExternalName') {
       // CoreDNS answers a CNAME; dnsmasq only CNAMEs to names it holds, so a cluster target is
       // answered here and any other target by the outside DNS, which holds the outside hosts.
-      const target = String(spec.externalName).toLowerCase().replace(/\.$/, '');
-      const local = st.objects.some((o) => o.kind === 'Service' && (o.spec as Obj).type !== 'ExternalName' && `${o.metadata.name}.${o.metadata.namespace}.svc.${domain}` === target);
-      if (local) lines.push(`cname=${fqdn},${target}`);
-      else if (upstream) lines.push(`server=/${fqdn}/${upstream}`);
+      aliases.push([fqdn, String(spec.externalName).toLowerCase().replace(/\.$/, '')]);
       continue;
     }
     const ips = spec.clusterIP === 'None' ? readyEndpointIPs(slices, ns, s.metadata.name) : [spec.clusterIP as string];
     for (const ip of ips) lines.push(`host-record=${fqdn},${ip}`);
+    if (ips.length) held.add(fqdn);
     // headless: <hostname>.<subdomain>.<ns>.svc for the pods that name this Service as their subdomain
     if (spec.clusterIP === 'None') {
       for (const p of st.objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === ns && (o.spec as Obj).subdomain === s.metadata.name && (o.spec as Obj).hostname)) {
@@ -68,6 +68,12 @@ export function dnsmasqConfig(st: LabState): string {
     for (const p of (spec.ports as Obj[]) ?? []) {
       if (p.name) lines.push(`srv-host=_${p.name}._${String(p.protocol ?? 'TCP').toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`);
     }
+  }
+  // A CNAME to a name held here (a Service with an address); any other target is answered by the
+  // outside DNS (which holds the outside hosts), like CoreDNS resolving the target upstream.
+  for (const [alias, target] of aliases) {
+    if (held.has(target)) lines.push(`cname=${alias},${target}`);
+    else if (upstream) lines.push(`server=/${alias}/${upstream}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -97,8 +103,32 @@ export async function startDns(st: LabState): Promise<number> {
   });
 }
 
-/** resolv.conf exactly as the kubelet writes it for a ClusterFirst pod. */
-export const resolvConf = (ns: string, dnsIP: string) => `search ${ns}.svc.${DNS_DOMAIN} svc.${DNS_DOMAIN} ${DNS_DOMAIN}\nnameserver ${dnsIP}\noptions ndots:5\n`;
+/** resolv.conf exactly as the kubelet writes it for a ClusterFirst pod (cluster domain: cluster.dnsDomain). */
+export const resolvConf = (ns: string, dnsIP: string, domain = DNS_DOMAIN) => `search ${ns}.svc.${domain} svc.${domain} ${domain}\nnameserver ${dnsIP}\noptions ndots:5\n`;
+
+/**
+ * resolv.conf as the kubelet writes it for the pod's dnsPolicy and dnsConfig (kubelet's pkg/kubelet/network/dns):
+ * ClusterFirst (default) — the cluster search list, the cluster DNS, ndots:5; `Default` — the node's resolver
+ * (`nodeResolver`); `None` — only dnsConfig. dnsConfig's nameservers and searches are appended (at most 3
+ * nameservers, 32 search domains, as the kubelet caps them) and its options replace same-named ones.
+ */
+export function podResolvConf(pod: KubeObject | undefined, ns: string, dnsIP: string, domain: string, nodeResolver?: string): string {
+  const spec = (pod?.spec ?? {}) as Obj;
+  const policy = String(spec.dnsPolicy ?? 'ClusterFirst');
+  const cfg = (spec.dnsConfig ?? {}) as { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
+  let servers: string[] = [];
+  let search: string[] = [];
+  let options: { name: string; value?: string }[] = [];
+  if (policy === 'ClusterFirst' || (policy === 'ClusterFirstWithHostNet' && !spec.hostNetwork)) {
+    servers = [dnsIP];
+    search = [`${ns}.svc.${domain}`, `svc.${domain}`, domain];
+    options = [{ name: 'ndots', value: '5' }];
+  } else if (policy !== 'None' && nodeResolver) servers = [nodeResolver];
+  servers = [...servers, ...(cfg.nameservers ?? [])].slice(0, 3);
+  search = [...new Set([...search, ...(cfg.searches ?? [])])].slice(0, 32);
+  for (const o of cfg.options ?? []) options = [...options.filter((x) => x.name !== o.name), o];
+  return [search.length ? `search ${search.join(' ')}` : '', ...servers.map((s) => `nameserver ${s}`), options.length ? `options ${options.map((o) => (o.value !== undefined ? `${o.name}:${o.value}` : o.name)).join(' ')}` : ''].filter(Boolean).join('\n') + '\n';
+}
 
 /** The kubelet-managed /etc/hosts of a pod. */
 export const hostsFile = (p: LabPod) =>
@@ -112,7 +142,9 @@ export function writePodEtc(st: LabState): boolean {
     if (p.hostNetwork) continue;
     const dir = join(ETC_NETNS, p.netns);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'resolv.conf'), resolvConf(p.namespace, dnsIP));
+    const obj = st.objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === p.namespace && o.metadata.name === p.name);
+    const nodeResolver = st.outside ? st.nodes.find((n) => n.name === dnsPod(st).node)?.internalIP : undefined;
+    writeFileSync(join(dir, 'resolv.conf'), podResolvConf(obj, p.namespace, dnsIP, st.cluster.dnsDomain ?? DNS_DOMAIN, nodeResolver));
     writeFileSync(join(dir, 'hosts'), hostsFile(p));
   }
   return created;

@@ -86,3 +86,32 @@ export function resolveClusterName(name: string, resolver: ResolverConfig, servi
   const elsewhere = matched ? [] : services.filter((s) => (s.metadata?.name ?? '').toLowerCase() === first).map(nsName);
   return { name, candidates, ...(matched ? { matched } : {}), queries: queryCount(candidates, matched ? matched.index : null), elsewhere };
 }
+
+/**
+ * The cluster DNS Service, whatever it is called (DESIGN §3.3: kube-dns, or coredns on kubeadm-era and k3s
+ * clusters): the Service whose ClusterIP is the pod's nameserver when that is known, else kube-system's
+ * `kube-dns`, else kube-system's Service labelled `k8s-app=kube-dns` (CoreDNS keeps that label), else
+ * kube-system's `coredns`.
+ */
+export function clusterDnsService(services: readonly Service[], nameserver?: string): Service | undefined {
+  if (nameserver) {
+    const byIP = services.find((s) => s.spec?.clusterIP === nameserver || s.spec?.clusterIPs?.includes(nameserver));
+    if (byIP) return byIP;
+  }
+  const ks = services.filter((s) => (s.metadata?.namespace ?? 'default') === 'kube-system');
+  return ks.find((s) => s.metadata?.name === 'kube-dns') ?? ks.find((s) => s.metadata?.labels?.['k8s-app'] === 'kube-dns') ?? ks.find((s) => s.metadata?.name === 'coredns');
+}
+
+/** The cluster domain a ClusterFirst resolv.conf shows: its `<ns>.svc.<domain>` search entry, else undefined. */
+export function clusterDomainOf(search: readonly string[], namespace: string): string | undefined {
+  const own = search.find((s) => s.startsWith(`${namespace}.svc.`));
+  if (own) return own.slice(`${namespace}.svc.`.length).replace(/\.$/, '');
+  const svc = search.find((s) => s.startsWith('svc.'));
+  return svc ? svc.slice(4).replace(/\.$/, '') : undefined;
+}
+
+/** The domain CoreDNS serves cluster names under, from its Corefile's `kubernetes <domain> …` line. */
+export function clusterDomainFromCorefile(corefile: string | undefined): string | undefined {
+  const m = /^\s*kubernetes\s+([a-z0-9.-]+)/m.exec(corefile ?? '');
+  return m ? m[1].replace(/\.$/, '') : undefined;
+}

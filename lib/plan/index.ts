@@ -8,9 +8,10 @@ import {
   checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP,
   type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
   clusterFirstResolver, proxyModeFromConfigMap, resolveClusterName, DEFAULT_CLUSTER_DOMAIN,
+  clusterDnsService,
 } from '../kube';
 import type { ClusterSnapshot, KubeProxyMode } from './snapshot';
-import { extendPlan, planHeadless, serviceKind, type EdgeExtras } from './egress';
+import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtras } from './egress';
 
 export * from './snapshot';
 import { familyPlan } from './family';
@@ -151,7 +152,7 @@ function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, pr
 
 /** The cluster DNS pods (kube-system/kube-dns endpoints) with their nodes. */
 export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string }[] {
-  const svc = snap.services.find((s) => s.metadata?.namespace === 'kube-system' && s.metadata?.name === 'kube-dns');
+  const svc = clusterDnsService(snap.services); // kube-dns, or coredns & co. (lib/kube/dns.ts)
   const sp = svc?.spec?.ports?.[0];
   if (!svc || !sp) return [];
   const seen = new Set<string>();
@@ -171,7 +172,7 @@ export const SMALL_BYTES = 100;
  * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
  * no IP/node yet; a name that resolves to nothing is NOT an error: it is the dns hop's finding.
  */
-export function planPath(srcRef: { namespace: string; name: string }, target: Target, snap: ClusterSnapshot, opts: { preferEndpoint?: string } = {}): PathPlan {
+export function planPath(srcRef: { namespace: string; name: string }, target: Target, snap: ClusterSnapshot, opts: { preferEndpoint?: string; clusterDomain?: string } = {}): PathPlan {
   const srcPod = findPod(snap, srcRef.namespace, srcRef.name);
   if (!srcPod) {
     const nsExists = snap.namespaces.some((n) => n.metadata?.name === srcRef.namespace);
@@ -225,7 +226,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   } else if (target.kind === 'node') {
     throw new PlanError('--to: a node target (node/NAME:PORT) is planned by lib/plan/northSouth', 'to');
   } else {
-    name = planName(target.name, src.namespace, snap);
+    name = planName(target.name, src.namespace, snap, opts.clusterDomain);
     if (name.matched) {
       const svc = snap.services.find((s) => nsName(s) === name!.matched!.service)!;
       const kind = serviceKind(svc);
@@ -242,7 +243,15 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
         headlessPort = h.dstPort;
       }
     }
-    dstPort = headlessPort ?? target.port ?? service?.port.port ?? (edge?.externalName ? svc0port(snap, name) : undefined);
+    // A headless Service's pod record (<hostname>.<service>.<namespace>): lib/plan/egress.ts.
+    const host = name.matched ? undefined : planHeadlessHost(target.name, src, snap, name.clusterDomain);
+    if (host) {
+      edge = { headless: host.extras };
+      dst = host.dst;
+      dstIP = host.dst?.ip;
+      dstChoice = host.why;
+    }
+    dstPort = headlessPort ?? target.port ?? service?.port.port ?? (edge?.externalName ? svc0port(snap, name) : undefined) ?? host?.extras.port.port;
   }
   if (service) {
     dstIP ??= service.vip;

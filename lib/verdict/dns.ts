@@ -1,7 +1,7 @@
 // The dns hop: the pod's resolv.conf, each search candidate's dig, names that exist in another
 // namespace, egress policy that denies DNS, and a DNS timeout a node-to-node fault explains.
 import { dnsPods } from '../plan';
-import { candidateNames, endpointsForServicePort, evaluate, nsName, queryCount, type Pod } from '../kube';
+import { candidateNames, clusterDnsService, endpointsForServicePort, evaluate, nsName, queryCount, type Pod } from '../kube';
 import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
 import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
 import { nodeRules } from './dumps';
@@ -161,7 +161,7 @@ function shortNameHint(c: Ctx): string {
 
 /** Does an egress policy of the source deny DNS (UDP 53 to the cluster DNS pods)? */
 function dnsPolicyDenial(c: Ctx): string | undefined {
-  const dnsSvc = c.snap.services.find((s) => s.metadata?.namespace === 'kube-system' && s.metadata?.name === 'kube-dns');
+  const dnsSvc = clusterDnsService(c.snap.services);
   const sp = dnsSvc?.spec?.ports?.find((p) => (p.protocol ?? 'TCP').toUpperCase() === 'UDP') ?? dnsSvc?.spec?.ports?.[0];
   if (!dnsSvc || !sp) return undefined;
   const eps = endpointsForServicePort(dnsSvc, sp, c.snap.endpointSlices).endpoints;

@@ -12,7 +12,7 @@
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '../../lib/plan';
 import type { Target } from '../../lib/target';
-import { candidateNames, clusterFirstResolver, DEFAULT_CLUSTER_DOMAIN } from '../../lib/kube';
+import { candidateNames, clusterDomainFromCorefile, clusterFirstResolver, DEFAULT_CLUSTER_DOMAIN } from '../../lib/kube';
 import { lbIngressIPs } from '../../lib/plan/egress';
 import { explainApiError } from './explain';
 import { ClusterError } from './errors';
@@ -24,6 +24,23 @@ export interface SnapshotNeed {
 
 /** What a snapshot left out (forbidden or failed reads), as sentences; empty when it read everything it wanted. */
 const limits = new WeakMap<ClusterSnapshot, string[]>();
+/** CoreDNS's Corefile (kube-system/coredns), when readable: it names the cluster domain. */
+const corefiles = new WeakMap<ClusterSnapshot, string>();
+
+/**
+ * The cluster domain to plan names with (DESIGN §3.3: not always cluster.local): what CoreDNS serves
+ * (its Corefile's `kubernetes <domain>`), else what an FQDN target says (`x.ns.svc.<domain>`), else cluster.local.
+ * The pod's own resolv.conf, read as a probe, is the final word (server/diagnose re-plans when it differs).
+ */
+export function snapshotClusterDomain(snap: ClusterSnapshot, target: Target): string {
+  const fromCore = clusterDomainFromCorefile(corefiles.get(snap));
+  if (fromCore) return fromCore;
+  if (target.kind === 'name') {
+    const m = /^[^.]+\.[^.]+\.svc\.(.+?)\.?$/.exec(target.name);
+    if (m) return m[1];
+  }
+  return DEFAULT_CLUSTER_DOMAIN;
+}
 export const snapshotLimits = (snap: ClusterSnapshot): string[] => limits.get(snap) ?? [];
 
 /** The judgement's summary, saying which objects the user could not read (the depth the objects reached). */
@@ -44,6 +61,9 @@ export function serviceCandidates(name: string, srcNamespace: string, domain = D
   const add = (fqdn: string) => {
     const m = /^([^.]+)\.([^.]+)\.svc\.(.+?)\.?$/.exec(fqdn);
     if (m && DNS_LABEL.test(m[1]) && DNS_LABEL.test(m[2]) && !out.some((x) => x.namespace === m[2] && x.name === m[1])) out.push({ namespace: m[2], name: m[1] });
+    // <hostname>.<service>.<namespace>.svc.<domain>: a pod's record under a headless Service (lib/plan/egress.ts)
+    const h = /^([^.]+)\.([^.]+)\.([^.]+)\.svc\.(.+?)\.?$/.exec(fqdn);
+    if (h && DNS_LABEL.test(h[2]) && DNS_LABEL.test(h[3]) && !out.some((x) => x.namespace === h[3] && x.name === h[2])) out.push({ namespace: h[3], name: h[2] });
   };
   for (const c of candidateNames(name, r.search, r.ndots)) add(c);
   add(name); // an FQDN in another cluster domain (resolv.conf decides later which one is ours)
@@ -88,6 +108,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   const key = (o: Item) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
   const addAll = (m: Map<string, Item>, items: Item[] | undefined) => items?.forEach((o) => m.set(key(o), o));
   const nsDone = new Set<string>();
+  let corefileText: string | undefined;
   /** A namespace on the path: its object (labels, for namespaceSelectors) and its policies. */
   const namespace = async (ns: string) => {
     if (nsDone.has(ns)) return;
@@ -139,7 +160,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   }
 
   const kubeSystem = async () => {
-    const [ksPods, proxyCm, dnsSvc] = await Promise.all([
+    const [ksPods, proxyCm, dnsSvc, corefile] = await Promise.all([
       may({ verb: 'list', resource: 'pods', namespace: 'kube-system' }, core.listNamespacedPod({ namespace: 'kube-system' })),
       may({ verb: 'get', resource: 'configmaps', namespace: 'kube-system', name: 'kube-proxy' }, core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'kube-proxy' })),
       (async () => {
@@ -149,7 +170,9 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
         const byLabel = await may({ verb: 'list', resource: 'services', namespace: 'kube-system' }, core.listNamespacedService({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' }));
         return (byLabel?.items ?? []) as Item[];
       })(),
+      may({ verb: 'get', resource: 'configmaps', namespace: 'kube-system', name: 'coredns' }, core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'coredns' })),
     ]);
+    if (corefile?.data?.Corefile) corefileText = corefile.data.Corefile;
     addAll(pods, ksPods?.items as Item[]);
     await Promise.all([...dnsSvc.map((s) => service(s)), namespace('kube-system')]);
     return proxyCm;
@@ -211,6 +234,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     ...(kubeProxy ? { kubeProxyConfig: kubeProxy as ClusterSnapshot['kubeProxyConfig'] } : {}),
   };
   limits.set(snap, [...new Set(notes)]);
+  if (corefileText) corefiles.set(snap, corefileText);
   return snap;
 }
 

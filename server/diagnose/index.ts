@@ -17,7 +17,7 @@ import { parseRun } from '../../lib/verdict/read';
 import { isIPv4 } from '../../lib/target';
 import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
-import { readSnapshot, snapshotLimits, withReadLimits } from '../cluster/snapshot';
+import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
 import { execInContainer } from '../exec/exec';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
@@ -146,7 +146,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   // 3. plan
   let plan: PathPlan;
   try {
-    plan = planPath(from.value, target.value, snap);
+    plan = planPath(from.value, target.value, snap, { clusterDomain: snapshotClusterDomain(snap, target.value) });
   } catch (e) {
     if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
     throw e;
@@ -304,7 +304,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       const drawnRun = plan.probes.find((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod' && p.args.ip === drawn);
       const drawnOk = drawnRun && runs.get(drawnRun.key)?.exitCode === 0;
       if (failing && drawnOk) {
-        const replanned = planPath(from.value, target.value, snap, { preferEndpoint: failing.args.ip });
+        const replanned = planPath(from.value, target.value, snap, { preferEndpoint: failing.args.ip, clusterDomain: plan.name?.clusterDomain });
         const dnsProbes = plan.probes.filter((p) => p.probe === 'dig' || (p.phase === 2 && !replanned.probes.some((q) => q.key === p.key)));
         replanned.probes = [...replanned.probes.filter((p) => p.probe !== 'dig'), ...dnsProbes.filter((p) => !replanned.probes.some((q) => q.key === p.key))];
         plan = replanned;

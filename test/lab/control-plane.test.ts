@@ -101,7 +101,7 @@ describe('the engine copes', () => {
     expect(d.depth).toBe('live');
     const cl = loadCluster({ kubeconfig: lab.kubeconfig });
     const snap = await readSnapshot(cl.kc, cl.context, cl.server, { from: { namespace: 'shop', name: 'frontend' }, target: { kind: 'name', name: 'backend', port: 80, text: 'backend:80' } });
-    expect(snap.services.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`).sort()).toEqual(['kube-system/kube-dns', 'shop/backend']);
+    expect(snap.services.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`).sort()).toEqual(['kube-system/coredns', 'shop/backend']);
     expect(snap.pods.length).toBeLessThan(20);
   });
 
@@ -163,5 +163,22 @@ describe('the engine copes', () => {
     expect(fine.hops.find((h) => h.id === 'src-pod')!.evidence.some((e) => e.probe === 'pod-nat' && /ISTIO_REDIRECT/.test(e.stdout))).toBe(true);
     const plain = await lab.diagnose('shop/frontend', 'silent:80');
     expect(plain.warnings.map((x) => x.cause)).not.toContain('mesh-intercepts');
+  });
+
+  it('a cluster that is not the default one: domain corp.local, DNS Service coredns, pod dnsConfig, publishNotReadyAddresses', async () => {
+    const svc = kubectl(lab.kubeconfig, ['get', 'svc', '-n', 'kube-system', 'coredns', '-o', 'jsonpath={.spec.clusterIP}']);
+    expect(svc.stdout).toMatch(/^10\.96\./);
+    expect(kubectl(lab.kubeconfig, ['get', 'svc', '-n', 'kube-system', 'kube-dns']).code).not.toBe(0);
+    const rc = kubectl(lab.kubeconfig, ['exec', '-n', 'base', 'custom-dns', '--', 'cat', '/etc/resolv.conf']).stdout;
+    expect(rc).toBe(`search base.svc.corp.local svc.corp.local corp.local example.internal\nnameserver ${svc.stdout}\noptions ndots:2 edns0\n`);
+    const eps = kubectl(lab.kubeconfig, ['get', 'endpointslices', '-n', 'base', '-l', 'kubernetes.io/service-name=warming', '-o', 'jsonpath={.items[0].endpoints[0].conditions}']);
+    expect(JSON.parse(eps.stdout)).toEqual({ ready: true, serving: false, terminating: false });
+    const short = await lab.diagnose('shop/frontend', 'backend:80');
+    expect(outcome(short)).toBe('reachable/-@-');
+    const dns = short.hops.find((h) => h.id === 'dns')!;
+    expect(dns.status).toBe('pass');
+    expect(dns.summary).toMatch(/backend\.shop\.svc\.corp\.local/);
+    const fqdn = await lab.diagnose('shop/frontend', 'backend.shop.svc.corp.local:80');
+    expect(outcome(fqdn)).toBe('reachable/-@-');
   });
 });
