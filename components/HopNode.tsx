@@ -5,6 +5,8 @@ import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { HopNodeData } from '../lib/graph/layout';
 import { KIND_ICON, STATUS_LOOK } from './statusStyles';
 import { useGraphView } from './graphContext';
+import { ClusterText } from './ClusterText';
+import { pageText } from '../lib/text';
 
 export type HopFlowNode = Node<HopNodeData, 'hop'>;
 
@@ -40,8 +42,8 @@ function HopNodeImpl({ data, width }: NodeProps<HopFlowNode>) {
         </span>
         <span>{look.word}</span>
       </div>
-      <div className="line-clamp-2 text-[12px] [overflow-wrap:anywhere] font-semibold leading-[1.2]" title={data.label}>
-        {data.label}
+      <div className="line-clamp-2 text-[12px] [overflow-wrap:anywhere] font-semibold leading-[1.2]" title={pageText(data.label)}>
+        <ClusterText value={data.label} max={400} />
       </div>
       <div className="truncate font-mono text-[10.5px] leading-tight opacity-80" title={data.sub}>
         {data.sub || '\u00a0'}

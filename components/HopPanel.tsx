@@ -27,7 +27,7 @@ export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; t
       </div>
       <div className={`rounded-lg border-2 px-3 py-2 text-sm ${look.box}`}>
         <span className="font-semibold">{look.word}</span>
-        {hop.summary ? <> — <ClusterText value={hop.summary} max={2000} /></> : null}
+        {hop.summary ? <> — <ClusterText value={hop.summary} max={1000} /></> : null}
       </div>
       {cause ? (
         <div className="text-sm">

@@ -35,7 +35,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
       {ff ? (
         <div className="mt-1">
           <p className="text-base" data-testid="first-failure">
-            <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: <ClusterText value={ff.reason} max={2000} />
+            <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: <ClusterText value={ff.reason} max={1000} />
           </p>
           <p className="mt-1 text-sm">
             <span className="font-semibold">Next step: </span>
@@ -43,7 +43,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
           </p>
         </div>
       ) : d.summary ? (
-        <p className="mt-1 text-base"><ClusterText value={d.summary} max={2000} /></p>
+        <p className="mt-1 text-base"><ClusterText value={d.summary} max={1000} /></p>
       ) : d.verdict === 'reachable' ? (
         <p className="mt-1 text-base">Every hop on the path passed.</p>
       ) : null}
@@ -52,7 +52,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
           {d.warnings.map((w, i) => (
             <li key={`${w.hop}-${w.cause}-${i}`}>
               <span aria-hidden>⚠ </span>
-              <span className="font-semibold">{causeTitle(w.cause)}</span> ({w.hop}): <ClusterText value={w.reason} max={2000} />
+              <span className="font-semibold">{causeTitle(w.cause)}</span> ({w.hop}): <ClusterText value={w.reason} max={1000} />
             </li>
           ))}
         </ul>

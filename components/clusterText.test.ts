@@ -21,6 +21,16 @@ describe('ClusterText', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html.startsWith('<span class="cluster-text')).toBe(true);
+    // the override does not reach the page: it is shown as an escape, so nothing after it reads reversed
+    expect(html).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(html).toContain('\\u202egnp.exe');
+  });
+  it('control bytes are shown as escapes, in the text and in the title', () => {
+    const html = renderToStaticMarkup(createElement(ClusterText, { value: `t\x1b]0;pwned\x07${'y'.repeat(300)}` }));
+    // eslint-disable-next-line no-control-regex
+    expect(html).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(html).toContain('t\\x1b]0;pwned\\x07');
+    expect(html).toMatch(/title="t\\x1b\]0;pwned\\x07y{300}"/);
   });
   it('cuts by code points, never inside a surrogate pair', () => {
     expect(truncateText('😀'.repeat(10), 4)).toEqual({ text: '😀😀😀…', cut: true });

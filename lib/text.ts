@@ -51,6 +51,15 @@ export function termBlock(s: unknown, maxToken = MAX_TOKEN): string {
   return capTokens(String(s ?? '').replace(UNSAFE_KEEP_LINES, escapeChar), maxToken);
 }
 
+/**
+ * Cluster text for the page: like termBlock (controls, C1, bidi overrides/isolates and invisible format
+ * characters become visible escapes, newlines and tabs stay) but no token is cut — the page wraps and truncates
+ * with CSS and ClusterText. An RLO inside a pod name then shows as `\u202e` instead of reversing what follows.
+ */
+export function pageText(s: unknown): string {
+  return String(s ?? '').replace(UNSAFE_KEEP_LINES, escapeChar);
+}
+
 /** True when `s` holds a character termText would escape (for tests and for the page's warnings). */
 export function hasUnsafeText(s: string): boolean {
   return new RegExp(UNSAFE.source).test(s);
