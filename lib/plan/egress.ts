@@ -55,6 +55,31 @@ export function planHeadless(svc: Service, port: ServicePort, wantPort: number |
   return { ...(pick ? { dst: pick } : {}), dstPort, why, extras: { key, port, ready: readyIPs, notReady: eps.notReady } };
 }
 
+/**
+ * A headless Service's pod record, `<hostname>.<service>.<namespace>[.svc[.<domain>]]` (a StatefulSet's peer
+ * address): the Service and the ready pod whose EndpointSlice endpoint publishes that hostname (the
+ * endpoints controller publishes spec.hostname when spec.subdomain names the Service). Undefined otherwise.
+ */
+export function planHeadlessHost(name: string, src: PodEnd, snap: ClusterSnapshot, domain: string): { svc: Service; dst?: PodEnd; why: string; extras: NonNullable<EdgeExtras['headless']> } | undefined {
+  const bare = name.replace(/\.$/, '').replace(new RegExp(`\\.svc(\\.${domain.replace(/\./g, '\\.')})?$`), '');
+  const parts = bare.split('.');
+  // relative to the source's namespace (`web-0.search`) or absolute (`web-0.search.data`)
+  const [host, svcName, ns] = parts.length === 3 ? parts : parts.length === 2 ? [parts[0], parts[1], src.namespace] : [];
+  if (!host || !svcName || !ns) return undefined;
+  const svc = snap.services.find((x) => x.metadata?.name === svcName && (x.metadata?.namespace ?? 'default') === ns && serviceKind(x) === 'headless');
+  const port = svc?.spec?.ports?.[0];
+  if (!svc || !port) return undefined;
+  const eps = endpointsForServicePort(svc, port, snap.endpointSlices);
+  const slices = snap.endpointSlices.filter((sl) => sl.metadata?.namespace === ns && sl.metadata?.labels?.['kubernetes.io/service-name'] === svcName);
+  const ep = slices.flatMap((sl) => sl.endpoints ?? []).find((e) => (e as { hostname?: string }).hostname === host);
+  const ip = ep?.addresses[0];
+  const pod = ip ? snap.pods.find((p) => podIP(p) === ip && !p.spec?.hostNetwork) : undefined;
+  const dst = pod ? podEndOf(pod) : undefined;
+  const key = nsName(svc);
+  const readyIPs = [...new Set(eps.endpoints.filter((e) => e.ready && e.ip === ip).map((e) => e.ip))];
+  return { svc, ...(dst ? { dst } : {}), why: dst ? `${name} is the DNS record of ${dst.namespace}/${dst.name} (hostname ${host}) under headless ${key}` : `no ready endpoint of headless ${key} publishes hostname ${host}`, extras: { key, port, ready: readyIPs, notReady: eps.notReady } };
+}
+
 /** Is this IP inside the cluster (a pod, a pod CIDR, a ClusterIP, a node, a LoadBalancer ingress)? */
 export function isClusterAddress(ip: string, snap: ClusterSnapshot): boolean {
   if (snap.pods.some((p) => podIP(p) === ip)) return true;
@@ -133,7 +158,7 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
     ? { host: edge.externalName.name }
     : t.kind === 'ip' && !isClusterAddress(t.ip, snap)
       ? { host: t.ip, ip: t.ip }
-      : t.kind === 'name' && !plan.name?.matched && !t.name.replace(/\.$/, '').endsWith(`.${domain}`) && t.name.includes('.') && !snap.namespaces.some((n) => n.metadata?.name === t.name.split('.')[1])
+      : t.kind === 'name' && !plan.name?.matched && !edge.headless && !t.name.replace(/\.$/, '').endsWith(`.${domain}`) && t.name.includes('.') && !t.name.split('.').slice(1, 3).some((l) => snap.namespaces.some((n) => n.metadata?.name === l))
         ? { host: t.name }
         : undefined;
   if (external) {

@@ -63,6 +63,8 @@ export function isNorthSouth(p: unknown): p is NorthSouthPlan {
  */
 export function northSouthPath(source: Source, target: Target, snap: ClusterSnapshot): boolean {
   if (source.kind !== 'pod' || target.kind === 'node') return true;
+  // A hostNetwork pod shares its node's netns (DESIGN §3.2): its traffic starts as the node's own.
+  if (findPod(snap, source.namespace, source.name)?.spec?.hostNetwork) return true;
   if (target.kind !== 'ip') return false;
   return snap.services.some((s) => lbIngressIPs(s).includes(target.ip)) || snap.nodes.some((n) => n.status?.addresses?.some((a) => a.address === target.ip));
 }
@@ -112,7 +114,10 @@ const nodeNames = (snap: ClusterSnapshot) => snap.nodes.map((n) => n.metadata?.n
  * Builds the plan. Throws PlanError (field named) for a node, Service or port that does not exist.
  * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise).
  */
-export function planNorthSouth(source: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN): NorthSouthPlan {
+export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN): NorthSouthPlan {
+  // A hostNetwork pod is its node's network: probed (and drawn) as the node.
+  const hostPod = asked.kind === 'pod' ? findPod(snap, asked.namespace, asked.name) : undefined;
+  const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
   const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
   if (source.kind === 'node') {
     if (!nodeInternalIP(snap, source.node)) throw new PlanError(`--from: node ${source.node} not found (kubectl get nodes lists ${nodeNames(snap).join(', ') || 'none'})`, 'from');
@@ -234,7 +239,7 @@ export function planNorthSouth(source: Source, target: Target, snap: ClusterSnap
   if (source.kind === 'outside') hops.push(hop('client', 'outside client', undefined, `a client outside the cluster reaches ${plan.target.text}`));
   if (plan.srcPod) hops.push(hop('src-pod', `${plan.srcPod.namespace}/${plan.srcPod.name} ${plan.srcPod.ip}`, plan.srcPod.node, 'eth0 with an address and a default route'));
   if (plan.via === 'cluster-ip' && s) hops.push(hop('service', `Service ${s.key} ${s.vip}:${s.port.port}`, undefined, `${s.vip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints)`, { vip: `${s.vip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
-  if (plan.via === 'lb' && s && plan.lb) hops.push(hop('lb', `${plan.lb.ip}:${s.port.port}`, undefined, `the load balancer forwards ${plan.lb.ip}:${s.port.port} to a node's NodePort ${s.nodePort ?? '?'}${s.etpLocal ? ' (only nodes with a local endpoint: externalTrafficPolicy Local)' : ''}`, { ingress: `${plan.lb.ip}:${s.port.port}`, service: s.key, nodePort: s.nodePort ?? 0, externalTrafficPolicy: s.etpLocal ? 'Local' : 'Cluster' }));
+  if (plan.via === 'lb' && s && plan.lb) hops.push(hop('lb', `${plan.lb.ip}`, undefined, `the load balancer forwards ${plan.lb.ip}:${s.port.port} to a node's NodePort ${s.nodePort ?? '?'}${s.etpLocal ? ' (only nodes with a local endpoint: externalTrafficPolicy Local)' : ''}`, { ingress: `${plan.lb.ip}:${s.port.port}`, service: s.key, nodePort: s.nodePort ?? 0, externalTrafficPolicy: s.etpLocal ? 'Local' : 'Cluster' }));
   if (src && source.kind !== 'outside') hops.push(hop('src-node', `node ${src}${source.kind === 'node' ? ' (its own network)' : ''}`, src, `a route from ${src} toward ${plan.dstIP ?? plan.target.text}`));
   else if (entry && source.kind === 'outside') hops.push(hop('src-node', `node ${entry.node} ${entry.ip}`, entry.node, `traffic enters ${entry.node} at ${entry.ip}; a route from there to ${plan.dst?.ip ?? 'the endpoint'}`));
   if ((plan.via === 'node-port' || plan.via === 'lb' || plan.via === 'host') && entry) {

@@ -39,7 +39,7 @@ export function planFor(source: Source, target: Target, snap: ClusterSnapshot): 
 
 export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot, o: NorthSouthRun): Promise<Diagnosis> {
   const image = o.image ?? DEFAULT_DEBUG_IMAGE;
-  const base = { id: o.id, createdAt: new Date().toISOString(), cluster: o.context, spec: { from: sourceText(plan.source), to: targetText(plan.target), ...(o.spec.context ? { context: o.spec.context } : {}) } };
+  const base = { id: o.id, createdAt: new Date().toISOString(), cluster: o.context, spec: { from: /^[a-z0-9-]+\/[a-z0-9.-]+$/.test(o.spec.from.trim()) && !o.spec.from.startsWith('node/') ? o.spec.from.trim() : sourceText(plan.source), to: targetText(plan.target), ...(o.spec.context ? { context: o.spec.context } : {}) } };
   const emit = o.onEvent ?? (() => {});
   let seq = 0;
   emit({ type: 'diagnosis:plan', payload: { id: o.id, diagnosis: { ...base, verdict: 'running', depth: 'live', hops: plan.hops, firstFailure: null, warnings: [] } } });
