@@ -181,4 +181,12 @@ describe('the engine copes', () => {
     const fqdn = await lab.diagnose('shop/frontend', 'backend.shop.svc.corp.local:80');
     expect(outcome(fqdn)).toBe('reachable/-@-');
   });
+
+  it('internalTrafficPolicy Local: kube-proxy\'s deliberate drop on a node without a local endpoint is no-local-endpoint, and the node with one reaches it', async () => {
+    const far = await lab.diagnose('shop/frontend', 'local-only:80'); // frontend on worker-1, the only endpoint on worker-2
+    expect(outcome(far)).toBe('unreachable/no-local-endpoint@service');
+    expect(far.firstFailure!.reason).toMatch(/internalTrafficPolicy Local and no ready endpoint on worker-1, so kube-proxy drops/);
+    const near = await lab.diagnose('base/custom-dns', 'local-only.shop:80'); // on worker-2, beside the endpoint
+    expect(outcome(near)).toBe('reachable/-@-');
+  });
 });
