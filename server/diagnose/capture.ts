@@ -27,7 +27,8 @@ export interface TraceContext {
   snap: ClusterSnapshot;
   image: string;
   /** the diagnosis's foothold for a pod or a node (made once, shared with the hop probes) */
-  hold: (p: Pick<PlannedProbe, 'where' | 'pod' | 'node'>) => Promise<Hold>;
+  /** `probe` picks the foothold the probe needs (a meshed pod's connects run as its proxy's uid: server/exec/mesh.ts) */
+  hold: (p: Pick<PlannedProbe, 'where' | 'pod' | 'node'> & { probe?: string }) => Promise<Hold>;
   signal?: AbortSignal;
   /** for tests and benchmarks: a fixed source port */
   sport?: number;
@@ -169,7 +170,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const src = { namespace: plan.src.namespace, name: plan.src.name };
   const cdef = probeDef('trace-connect');
   const cargv = cdef.argv({ ip: flow.dstIP, port: flow.dport, sport: flow.sport, proto: flow.proto });
-  const ch = await ctx.hold({ where: 'pod', pod: src });
+  const ch = await ctx.hold({ where: 'pod', pod: src, probe: 'trace-connect' });
   let connect: (ExecResult & { argv: string[]; reproduce: string; probe: string; location: string }) | undefined;
   if (ch.ok && !ctx.signal?.aborted) {
     const r = await execInContainer(ctx.kc, { namespace: ch.value.namespace, pod: ch.value.pod, container: ch.value.container, argv: cargv, timeoutMs: cdef.timeoutMs, maxBytes: cdef.maxBytes }).catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, durationMs: 0, timedOut: false, truncated: false }));
