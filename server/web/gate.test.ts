@@ -250,6 +250,27 @@ describe('headers and flags', () => {
   });
 });
 
+describe('wildcard binds', () => {
+  it('0.0.0.0 accepts this machine\'s addresses and loopback names with the port, nothing else', () => {
+    const g = new Gate({ host: '0.0.0.0', loopback: false, localAddresses: () => ['192.0.2.7', 'fe80::1'] });
+    g.listening(3000);
+    expect(g.hostAllowed('192.0.2.7:3000')).toBe(true);
+    expect(g.hostAllowed('[fe80::1]:3000')).toBe(true);
+    expect(g.hostAllowed('127.0.0.1:3000')).toBe(true);
+    expect(g.hostAllowed('192.0.2.8:3000')).toBe(false);
+    expect(g.hostAllowed('192.0.2.7:3001')).toBe(false);
+    expect(g.hostAllowed('0.0.0.0:3000')).toBe(true);
+    expect(g.originAllowed('http://192.0.2.7:3000')).toBe(true);
+    expect(g.originAllowed('http://attacker.example:3000')).toBe(false);
+  });
+  it('a non-loopback bind does not accept loopback names unless bound to them', () => {
+    const g = new Gate({ host: '192.0.2.7', loopback: false });
+    g.listening(3000);
+    expect(g.hostAllowed('192.0.2.7:3000')).toBe(true);
+    expect(g.hostAllowed('localhost:3000')).toBe(false);
+  });
+});
+
 describe('loopback by resolved address', () => {
   it('decides on what a name resolves to, not how it is spelt', async () => {
     expect(await resolvesToLoopback('127.0.0.1')).toBe(true);
