@@ -10,6 +10,7 @@ import type { NorthSouthPlan } from '../plan/northSouth';
 import type { ClusterSnapshot } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
+import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, traceService, type ProxyDump } from '../kube';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { udpOutcome } from './edge';
 import { RANK, type ProbeRun, type Runs } from './context';
@@ -116,6 +117,25 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     else if (!open && !s.endpoints.ready.length) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', 'no-endpoints', `Service ${s.key} has no ready endpoint in its EndpointSlices`);
   }
   if (plan.entry) observe(c, plan.via === 'lb' ? 'lb' : 'node-port', plan.entry.why);
+
+  // --- a ClusterIP from a node: kube-proxy's rules on that node (lib/kube trace, as the pod path's service hop) ---
+  if (s?.vip && plan.via === 'cluster-ip' && plan.srcNode) {
+    const node = plan.srcNode;
+    const ipt = runsOf(c, (p) => p.probe === 'iptables-save' && p.node === node)[0]?.r;
+    const nft = runsOf(c, (p) => p.probe === 'nft-ruleset' && p.node === node)[0]?.r;
+    const save = ipt?.exitCode === 0 ? parseRun(ipt, (t) => parseIptablesSave(t)) : undefined;
+    const rules = nft?.exitCode === 0 ? parseRun(nft, (t) => parseNft(t)) : undefined;
+    const mode = detectProxyMode(input.snapshot.kubeProxyConfig, { ...(save?.ok ? { iptablesSave: save.value } : {}), ...(rules?.ok ? { nft: rules.value } : {}) }).mode;
+    const dump: ProxyDump | undefined = mode === 'iptables' && save?.ok ? { mode, save: save.value } : mode === 'nftables' && rules?.ok ? { mode, ruleset: rules.value } : undefined;
+    if (dump) {
+      const cmp = compareWithEndpoints(traceService(dump, s.vip, s.port.port, s.port.protocol ?? 'TCP'), s.endpoints.ready);
+      observe(c, 'service', `kube-proxy (${dump.mode}) on ${node}: ${cmp.sentence.replace(/\.$/, '')}`);
+      const run = dump.mode === 'iptables' ? ipt : nft;
+      if (run) c.findings.set(run.key, cmp.sentence);
+      if (!open && c.connect !== undefined && cmp.status === 'missing') problem('service', 'proxy-rules-missing', `${cmp.sentence.replace(/\.$/, '')} on node ${node}`);
+      if (!open && c.connect !== undefined && cmp.status === 'stale') problem('service', 'proxy-rules-stale', `on node ${node}: ${cmp.sentence}`);
+    }
+  }
 
   // --- the entry node: NodePort rules and externalTrafficPolicy Local ---
   if (s?.nodePort && plan.entry && (plan.via === 'lb' || plan.via === 'node-port')) {
