@@ -18,7 +18,7 @@ export const MATRIX_USAGE = `usage: packetwalk matrix -n NS [-n NS2 ...] [--json
   --kubeconfig FILE    kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
   --context NAME       kubeconfig context (default: the current one)
   --image IMAGE        debug image for the connects (default nicolaka/netshoot)
-  --concurrency N      connects at once (default 16)
+  --concurrency N      connects at once (default 32, at most 64)
 exit codes: 0 every cell agrees (with --with-policy: nothing is cut), 1 otherwise, 2 usage or cluster error,
             3 nothing could be observed
 `;

@@ -28,7 +28,7 @@ export interface MatrixOptions {
   withPolicy?: NetworkPolicy[];
   /** debug image for the ephemeral containers (default nicolaka/netshoot) */
   image?: string;
-  /** connects at once (default 16) */
+  /** connects at once (default 32: most of a denied cell is nc waiting out its 2 s, so the bound is about API load, not CPU) */
   concurrency?: number;
   id?: string;
   onEvent?: (ev: MatrixEvent) => void;
@@ -102,7 +102,7 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
   const image = o.image ?? DEFAULT_DEBUG_IMAGE;
   const targets = new Map<string, MatrixTarget>(m.targets.map((t) => [t.id, t]));
   const cells = new Map<string, MatrixCell>(m.cells.map((c) => [cellKey(c.from, c.to), c]));
-  const limit = limiter(o.concurrency ?? 16);
+  const limit = limiter(o.concurrency ?? 32);
   const footholds = new Map<string, Promise<DebugContainer | { error: string }>>();
   const hold = (src: string) => {
     let h = footholds.get(src);
