@@ -75,6 +75,11 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
     summary = `last seen at ${where(lp)} (${lp.summary})`;
     if (notAfter.length) summary += `; not seen at ${where(notAfter[0])}${notAfter.length > 1 ? ' or after' : ''}`;
     if (back) summary += `; the answer came back to the source`;
+    else {
+      // The answer travels the path backwards: the first point (in path order) that saw it is as far back as it got.
+      const answered = points.find((p) => p.replySeen);
+      if (answered) summary += `; the answer got back only as far as ${where(answered)}`;
+    }
   }
   return { flow: flowText(f), proto: f.proto, points, lastSeen, ...(opts.sentTo ? { sentTo: opts.sentTo } : {}), summary };
 }
