@@ -3,6 +3,7 @@
 // the file, and the fix, instead of SQLite's bare "database or disk is full" / "file is not a database".
 // SQLite result codes: https://www.sqlite.org/rescode.html (better-sqlite3 puts them in SqliteError.code).
 import { dirname } from 'node:path';
+import { readFileSync, statSync, statfsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 
 export class StoreError extends Error {
@@ -42,7 +43,38 @@ export function toStoreError(e: unknown, file: string): StoreError | null {
     return new StoreError(503, `the store ${file} is locked by another process (${code})`, file, `stop the other packetwalk serve that uses ${file}, or give this one its own --data-dir`, code);
   }
   if (/^SQLITE_IOERR/.test(code) || code === 'EIO') {
+    // SQLite reports a write refused for size (EFBIG) or a disk that filled mid-write as a plain I/O error:
+    // look at the filesystem and the process's file size limit before calling it a broken disk
+    const full = whyNoRoom(file);
+    if (full) return new StoreError(507, `the store ${file} cannot be written: ${full} (${code})`, file, `free space on the filesystem of ${dir} or raise the limit, or restart serve with --data-dir on a disk with room`, code);
     return new StoreError(503, `the store ${file} could not be read or written: disk I/O error (${code})`, file, `check the disk behind ${dir} (dmesg), or restart serve with --data-dir on another disk`, code);
+  }
+  return null;
+}
+
+/** Why `file` (or its -wal) cannot grow: the filesystem has under 1 MiB free, or the file size limit (ulimit -f) is reached; null if neither. */
+function whyNoRoom(file: string): string | null {
+  try {
+    const fs = statfsSync(dirname(file));
+    if (fs.bavail * fs.bsize < 1 << 20) return 'the disk is full';
+  } catch {
+    /* not a filesystem we can ask */
+  }
+  try {
+    const m = /^Max file size\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) {
+      const limit = Number(m[1]);
+      const size = Math.max(...[file, `${file}-wal`].map((f) => {
+        try {
+          return statSync(f).size;
+        } catch {
+          return 0;
+        }
+      }));
+      if (size + (1 << 16) >= limit) return `the file size limit of this process is reached (ulimit -f: ${limit} bytes)`;
+    }
+  } catch {
+    /* no /proc: not Linux */
   }
   return null;
 }

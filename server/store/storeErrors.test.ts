@@ -185,6 +185,38 @@ describe('storage errors name the file and the fix', () => {
   });
 });
 
+describe('a file size limit (prlimit --fsize: a real EFBIG in a child process)', () => {
+  const hasPrlimit = (() => {
+    try {
+      execFileSync('prlimit', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasPrlimit)('SQLite says "disk I/O error"; the store says 507, the limit, the file and the fix', () => {
+    const dir = tmp();
+    const storeModule = new URL('./index.ts', import.meta.url).pathname;
+    const script = `
+      import { Store } from ${JSON.stringify(storeModule)};
+      const s = new Store(${JSON.stringify(join(dir, 'data'))});
+      const d = ${JSON.stringify({ ...fixture, summary: '' })};
+      try {
+        for (let i = 0; i < 1000; i++) s.saveDiagnosis({ ...d, id: 'd' + i, summary: 'x'.repeat(50000) }, 1);
+        console.log(JSON.stringify({ none: true }));
+      } catch (e) {
+        console.log(JSON.stringify({ name: e.constructor.name, status: e.status, code: e.code, message: e.message }));
+      }`;
+    const out = execFileSync('prlimit', ['--fsize=600000', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { name: string; status: number; code: string; message: string };
+    expect(r.name).toBe('StoreError');
+    expect(r.status).toBe(507);
+    expect(r.code).toMatch(/^SQLITE_(IOERR|FULL)/);
+    expect(r.message).toContain(join(dir, 'data', 'packetwalk.db'));
+    expect(r.message).toMatch(/file size limit of this process is reached \(ulimit -f: 600000 bytes\).*fix: /);
+  });
+});
+
 describe('POST with an unknown context', () => {
   it('answers 400 naming the field context and the contexts there are', async () => {
     const dir = tmp();
