@@ -24,7 +24,7 @@ export interface ExplainedError {
   /** HTTP status when the server answered */
   status?: number;
   /** a short named state: unauthorized | forbidden | not-found | unreachable | tls | no-cluster | timeout | server-error | error */
-  kind: 'unauthorized' | 'forbidden' | 'not-found' | 'unreachable' | 'tls' | 'no-cluster' | 'timeout' | 'server-error' | 'error';
+  kind: 'unauthorized' | 'forbidden' | 'admission' | 'not-found' | 'unreachable' | 'tls' | 'no-cluster' | 'timeout' | 'server-error' | 'error';
 }
 
 const TLS_CODES = new Set([
@@ -146,6 +146,18 @@ export function explainApiError(err: unknown, ctx: ApiErrorContext): ExplainedEr
       raw,
       sentence: `the API server${c.server ? ` at ${c.server}` : ''} rejected our credentials (401 Unauthorized) when we tried to ${c.verb} ${objectText(c)}${inCtx}`,
       fix: 'the token or client certificate in the kubeconfig is missing, expired or wrong: refresh it (log in again) or pick another --context',
+    };
+  }
+  if ((status === 403 || status === 400) && message && /violates PodSecurity|admission webhook .* denied|denied the request/.test(message)) {
+    // Not RBAC: the user may do it, but Pod Security admission or a policy webhook refuses this object.
+    return {
+      kind: 'admission',
+      status,
+      raw,
+      sentence: `admission refused ${c.verb} ${objectText(c)}${inCtx}: ${message.slice(0, 400)}`,
+      fix: /PodSecurity/.test(message)
+        ? 'the namespace\'s pod-security.kubernetes.io/enforce level rejects it: make the object comply, or (for packetwalk\'s node debug pods) choose a namespace that allows privileged pods with --debug-namespace'
+        : 'a policy webhook (Kyverno, Gatekeeper …) rejects it: read its message; ask for an exception for packetwalk\'s debug containers',
     };
   }
   if (status === 403) {

@@ -5,6 +5,7 @@ import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { admissionRefusal, applyStartFailures, StartFailure, stuckWaiting } from './startFailure';
 import type { Judgement } from '../../lib/verdict';
+import { explainApiError } from '../cluster/explain';
 
 const waiting = (reason: string, message?: string) => ({ name: 'packetwalk-debug', image: 'nicolaka/netshoot:missing', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason, ...(message ? { message } : {}) } } });
 const status = (code: number, message: string) => new ApiException(code, 'refused', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'Forbidden', code }), {});
@@ -26,6 +27,13 @@ describe('admissionRefusal', () => {
     expect(psa?.message).toMatch(/refused by admission: pods "web" is forbidden: violates PodSecurity "restricted:latest"/);
     expect(admissionRefusal(status(403, 'pods "web" is forbidden: User "viewer" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "shop"'), 'x')).toBeNull();
     expect(admissionRefusal(status(400, 'admission webhook "validate.kyverno.svc-fail" denied the request: policy disallow-capabilities'), 'x')?.startCause).toBe('admission-denied');
+  });
+  it('explain.ts says admission, not a missing RBAC grant, for the same 403', () => {
+    const x = explainApiError(status(403, 'pods "packetwalk-node-w1-abcde" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true)'), { verb: 'create', resource: 'pods', namespace: 'base', context: 'lab' });
+    expect(x.kind).toBe('admission');
+    expect(x.sentence).toBe('admission refused create pods in namespace base (context lab): pods "packetwalk-node-w1-abcde" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true)');
+    expect(x.fix).toMatch(/--debug-namespace/);
+    expect(explainApiError(status(403, 'pods is forbidden: User "viewer" cannot create resource "pods" in API group "" in the namespace "base"'), { verb: 'create', resource: 'pods', namespace: 'base' }).kind).toBe('forbidden');
   });
 });
 
