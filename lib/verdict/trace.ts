@@ -132,7 +132,8 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
       const reason = `${CAUSES[h.cause as CauseCode].title} was inferred here (${h.summary}), but the capture saw the packet past this hop, at ${where(past)} (${past.summary}): the capture wins`;
       return { ...h, status: 'warn', cause: 'model-mismatch', summary: reason, observed: reason, evidence };
     }
-    if (trace.lastSeen) return { ...h, summary: `${h.summary} — capture: ${trace.summary}`, evidence };
+    // The trace dials the address directly: it says nothing about a name that does not resolve.
+    if (trace.lastSeen && h.id !== 'dns') return { ...h, summary: `${h.summary} — capture: ${trace.summary}`, evidence };
     return { ...h, evidence };
   });
   if (!demoted.size) {
