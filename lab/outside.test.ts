@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { buildLab } from './objects';
 import { DEFAULT_LB_POOL, planServiceKinds } from './outside';
 import { parseLabFile } from './spec';
-import type { KubeObject } from './types';
+import type { KubeObject, LabState } from './types';
+import { dnsmasqConfig } from './dataplane/dns';
+import { outsideDnsConfig, planOutsideState } from './dataplane/outside';
 
 type Obj = Record<string, unknown>;
 const LAB = `kind: Lab
@@ -119,4 +121,21 @@ describe('outside: and the Service kinds, as the lab builds their objects', () =
       expect(msg).toMatch(fix);
     });
   }
+
+  it('DNS: the cluster DNS forwards non-cluster names to the DNS node; ExternalName is a CNAME here for a Service with an address, else the outside DNS\'s', () => {
+    const sp = parseLabFile(
+      LAB +
+        svc('web', '{selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}') +
+        svc('empty', '{clusterIP: None, selector: {app: nobody}, ports: [{port: 80}]}') +
+        svc('alias', '{type: ExternalName, externalName: web.default.svc.cluster.local}') +
+        svc('partner', '{type: ExternalName, externalName: api.partner.example}') +
+        svc('nowhere', '{type: ExternalName, externalName: empty.default.svc.cluster.local}'),
+    );
+    const l = buildLab(sp, 'tst');
+    const st = { instance: 'tst', cluster: sp.cluster, nodes: l.nodes, pods: l.pods, objects: l.objects, outside: planOutsideState(sp, 'tst'), daemons: {} } as unknown as LabState;
+    const conf = dnsmasqConfig(st).split('\n');
+    expect(conf).toEqual(expect.arrayContaining(['local=/cluster.local/', 'server=172.18.0.2', 'cname=alias.default.svc.cluster.local,web.default.svc.cluster.local', 'server=/partner.default.svc.cluster.local/172.18.0.2', 'server=/nowhere.default.svc.cluster.local/172.18.0.2']));
+    expect(conf).not.toContain('address=/#/');
+    expect(outsideDnsConfig(st).split('\n')).toEqual(expect.arrayContaining(['listen-address=100.64.0.53', 'address=/#/', 'host-record=api.partner.example,198.51.100.20', 'cname=partner.default.svc.cluster.local,api.partner.example']));
+  });
 });
