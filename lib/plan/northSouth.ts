@@ -280,6 +280,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     nodeAt(entry.node, 'nft-ruleset', 'node-port');
     if (plan.dst) nodeAt(entry.node, 'node-route-get', source.kind === 'outside' ? 'src-node' : 'node-port', { ip: plan.dst.ip });
     if (source.kind === 'outside' || plan.via === 'host') nodeAt(entry.node, 'node-link', source.kind === 'outside' ? 'src-node' : 'node-port');
+    // A port in the node's own network (a hostNetwork pod's): what listens there.
+    if (plan.via === 'host') nodeAt(entry.node, 'node-ss-listen', 'node-port', udp ? { name: 'udp' } : {});
   }
   if (src && source.kind === 'node') {
     nodeAt(src, 'node-link', 'src-node');

@@ -159,6 +159,20 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     }
   }
 
+  // --- a port in the entry node's own network (a hostNetwork pod's) ---
+  if (plan.via === 'host' && plan.entry && plan.dstPort) {
+    const ssRun = runsOf(c, (p) => p.probe === 'node-ss-listen' && p.node === plan.entry!.node)[0]?.r;
+    const socks = ssRun ? parseRun(ssRun, (t) => parseSs(t)) : undefined;
+    if (ssRun && socks?.ok) {
+      const on = socks.value.filter((x) => x.local.port === plan.dstPort && (x.state === 'LISTEN' || x.state === 'UNCONN'));
+      const reach = on.filter((x) => !x.local.loopback);
+      const line = reach.length ? `${plan.entry.node} listens on ${reach.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}` : on.length ? `${plan.entry.node} listens on port ${plan.dstPort} on loopback only` : `nothing listens on port ${plan.dstPort} in ${plan.entry.node}'s own network`;
+      c.findings.set(ssRun.key, line);
+      observe(c, 'node-port', `${line}${plan.choice ? ` (${plan.choice})` : ''}`);
+      if (!reach.length && !open && c.connect !== undefined) problem('node-port', 'app-not-listening', line);
+    }
+  }
+
   // --- the destination pod ---
   if (plan.dst && plan.dstPodPort) {
     const ssRun = runsOf(c, (p) => (p.probe === 'ss-listen' || p.probe === 'ss-listen-udp') && p.hop === 'dst-pod')[0]?.r;
