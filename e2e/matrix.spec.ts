@@ -1,7 +1,8 @@
 // The connectivity matrix page (DESIGN §7) against the e2e lab, in Chromium. Handles: each cell
 // [data-from] [data-to] [data-observed] [data-agree]. A dataplane fault below policy (node-firewall-drop on
 // worker-2, port 8080) makes cells the policies allow time out, so the grid shows disagreements; a click on
-// one opens the walk of that pair; pinned to the wall, the tile flips back when the fault is cleared.
+// one opens the walk of that pair; a what-if upload marks the cells it would cut; pinned to the wall, the
+// tile flips back when the fault is cleared.
 import { test, expect } from '@playwright/test';
 import { join } from 'node:path';
 import { BASE, ROOT } from './env';
@@ -36,6 +37,13 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     const bad = page.locator(CROSS);
     await expect(bad).toHaveAttribute('data-agree', 'false');
     await expect(bad).toHaveAttribute('data-observed', 'timeout');
+    // what-if: db/only-backend without its rule cuts exactly backend → postgres, predicted only
+    const closed = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: only-backend, namespace: db}\nspec:\n  podSelector: {matchLabels: {app: postgres}}\n  policyTypes: [Ingress]\n  ingress: []\n';
+    await page.getByTestId('matrix-whatif').setInputFiles({ name: 'close-db.yaml', mimeType: 'application/yaml', buffer: Buffer.from(closed) });
+    await expect(page.getByTestId('matrix-whatif-summary')).toContainText('4 cut');
+    const cut = await page.locator('[data-testid="matrix-cell"][data-change="cut"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-from')}→${e.getAttribute('data-to')}`).sort());
+    expect(cut).toEqual(['shop/backend-0→pod:db/postgres-0:5432', 'shop/backend-0→svc:db/postgres:5432', 'shop/backend-1→pod:db/postgres-0:5432', 'shop/backend-1→svc:db/postgres:5432']);
+
     await bad.hover();
     await expect(page.getByTestId('matrix-explain')).toContainText('predicted allow, observed timeout: the path is broken below policy');
     await page.screenshot({ path: SHOT, fullPage: true });
