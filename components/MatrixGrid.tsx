@@ -5,6 +5,8 @@
 // pair. A what-if overlay marks the cells a policy change would cut or open.
 import { memo, useMemo, useState } from 'react';
 import { cellKey, cellState, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
+import { ClusterText } from './ClusterText';
+import { pageText } from '../lib/text';
 
 export const CELL_LOOK: Record<CellState, { cls: string; mark: string; word: string }> = {
   pending: { cls: 'bg-slate-200 animate-pulse dark:bg-slate-800', mark: '', word: 'probing' },
@@ -23,7 +25,7 @@ const CHANGE_LOOK: Record<Exclude<Change, null>, string> = {
 /** The sentence shown on hover: the explanation first, then the prediction's reason and what nc said. */
 export function cellText(c: MatrixCell, change?: Change, whatIfText?: string): string {
   const head = c.explain ?? `predicted ${c.predicted}${c.policies.length ? ` by ${c.policies.join(', ')}` : ''}${c.observed ? `, observed ${c.observed}` : ''}`;
-  return [head, change && whatIfText ? whatIfText : '', c.reason, c.detail ?? ''].filter(Boolean).join('\n');
+  return pageText([head, change && whatIfText ? whatIfText : '', c.reason, c.detail ?? ''].filter(Boolean).join('\n'));
 }
 
 interface CellProps {
@@ -127,12 +129,12 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
         {hover ? (
           <>
             <div className="font-mono text-[13px]">
-              {hover.from} → {hover.to}
+              <ClusterText value={hover.from} /> → <ClusterText value={hover.to} />
               {hoverTarget ? <span className="ml-2 text-slate-500">({hoverTarget.ip}:{hoverTarget.port}/{hoverTarget.protocol.toLowerCase()})</span> : null}
             </div>
             <div className={`mt-1 font-semibold ${hover.agree === false ? 'text-red-600 dark:text-red-400' : ''}`}>{hover.explain ?? `predicted ${hover.predicted}${hover.policies.length ? ` by ${hover.policies.join(', ')}` : ''}${hover.observed ? `, observed ${hover.observed}` : ''}`}</div>
             {hoverOverlay?.change ? <div className="mt-1 font-semibold text-fuchsia-700 dark:text-fuchsia-400">what-if: {hoverOverlay.explain}</div> : null}
-            <div className="mt-1 text-slate-600 dark:text-slate-400">{hover.reason}</div>
+            <div className="mt-1 text-slate-600 dark:text-slate-400"><ClusterText value={hover.reason} max={1000} /></div>
             {hover.detail ? <div className="mt-1 font-mono text-xs text-slate-500">{hover.detail}</div> : null}
             <div className="mt-1 text-xs text-slate-500">click the cell to walk this path hop by hop</div>
           </>

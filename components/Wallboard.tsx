@@ -7,6 +7,8 @@ import { sinceText } from '../lib/wall';
 import { getSocket } from './socket';
 import { STATUS_LOOK, VERDICT_LOOK } from './statusStyles';
 import { MatrixWallTiles } from './MatrixWallTiles';
+import { ClusterText } from './ClusterText';
+import { pageText } from '../lib/text';
 
 function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: string): void }) {
   const cur = t.current;
@@ -23,10 +25,10 @@ function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: strin
     >
       <div className="flex items-start justify-between gap-3">
         <div className="min-w-0">
-          <div className="font-mono text-2xl font-semibold leading-snug text-slate-50 [overflow-wrap:anywhere]" title={`${t.pin.from} → ${t.pin.to}`}>
-            {t.pin.from} <span className="text-slate-500">→</span> {t.pin.to}
+          <div className="font-mono text-2xl font-semibold leading-snug text-slate-50 [overflow-wrap:anywhere]" title={pageText(`${t.pin.from} → ${t.pin.to}`)}>
+            <ClusterText value={t.pin.from} /> <span className="text-slate-500">→</span> <ClusterText value={t.pin.to} />
           </div>
-          <div className="mt-0.5 text-sm text-slate-400">{t.pin.context ? `context ${t.pin.context}` : "the kubeconfig's current context"}</div>
+          <div className="mt-0.5 text-sm text-slate-400">{t.pin.context ? <>context <ClusterText value={t.pin.context} /></> : "the kubeconfig's current context"}</div>
         </div>
         <div className="text-right">
           <div className={`text-3xl font-black ${green ? 'text-emerald-400' : verdict === 'degraded' ? 'text-amber-400' : verdict === 'running' ? 'text-sky-300' : 'text-red-400'}`}>{cur ? look.word : 'Waiting…'}</div>
@@ -37,7 +39,7 @@ function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: strin
       </div>
       <ol className="flex gap-1.5" aria-label="hops">
         {(cur?.hops ?? []).map((h) => (
-          <li key={h.id} data-hop-id={h.id} data-status={h.status} title={`${h.id}: ${h.label} (${STATUS_LOOK[h.status].word})`} className="min-w-0 flex-1">
+          <li key={h.id} data-hop-id={h.id} data-status={h.status} title={pageText(`${h.id}: ${h.label} (${STATUS_LOOK[h.status].word})`)} className="min-w-0 flex-1">
             <div className={`h-5 rounded ${STATUS_LOOK[h.status].fill}`} />
             <div className="mt-1 truncate text-center font-mono text-[12px] text-slate-400">{h.id}</div>
           </li>
@@ -47,7 +49,7 @@ function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: strin
       {cur?.error ? <p className="text-base text-amber-300">{cur.error}</p> : null}
       {cur?.firstFailure ? (
         <p className="text-lg text-slate-100">
-          <span className="font-mono">{cur.firstFailure.hop}</span>: {cur.firstFailure.reason}
+          <span className="font-mono">{cur.firstFailure.hop}</span>: <ClusterText value={cur.firstFailure.reason} max={1000} />
         </p>
       ) : null}
       {t.change ? (
