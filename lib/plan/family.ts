@@ -67,6 +67,9 @@ export function familyPlan(x: FamilyPlanInput): Omit<PlannedProbe, 'key' | 'phas
   out.push(
     { probe: 'node-ping', hop: 'src-node', where: 'node', node: x.src.node, args: { ip: x.dst.ip } },
     { probe: 'node-ping', hop: 'dst-node', where: 'node', node: x.dst.node, args: { ip: x.src.ip } },
+    // the same runs are the overlay hop's evidence too (a routed path's router answers them)
+    { probe: 'node-ping', hop: 'overlay', where: 'node', node: x.src.node, args: { ip: x.dst.ip } },
+    { probe: 'node-ping', hop: 'overlay', where: 'node', node: x.dst.node, args: { ip: x.src.ip } },
   );
   return out;
 }

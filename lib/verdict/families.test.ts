@@ -82,7 +82,7 @@ describe('healthy paths judged on each family\'s terms', () => {
     expect(j.warnings.map((w) => w.cause)).toEqual([]);
   });
 
-  it('vpc: the router answering "Destination Net Unreachable" while the connect times out is node-route at the node whose replies it drops', () => {
+  it('vpc: the router answering "Destination Net Unreachable" while the connect times out is node-route on the routed path (overlay)', () => {
     const { fx, plan, runs } = asFamily('vpc');
     const lost = fam('vpc/node-ping-w2-router-lost-route.txt');
     const silent = capture('nc/timed-out.txt');
@@ -90,7 +90,7 @@ describe('healthy paths judged on each family\'s terms', () => {
     runs.set(key, { key, probe: 'node-ping', hop: 'dst-node', location: 'node worker-2', argv: ['ping', '-n', '-c', '1', '-W', '1', '10.244.1.3'], reproduce: '', stdout: lost.stdout, stderr: lost.stderr, exitCode: lost.exitCode, durationMs: 5, timedOut: false, truncated: false });
     for (const [k, r] of runs) if (r.probe === 'tcp-connect' && (r.argv.includes('10.96.44.134') || r.argv.includes('10.244.2.3'))) runs.set(k, { ...r, stdout: silent.stdout, stderr: silent.stderr, exitCode: silent.exitCode });
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
-    expect(outcome(j)).toBe('unreachable/node-route@dst-node');
+    expect(outcome(j)).toBe('unreachable/node-route@overlay');
     expect(j.firstFailure!.reason).toMatch(/the VPC router 172\.18\.0\.1 answers worker-2's ping to 10\.244\.1\.3 with "Destination Net Unreachable"/);
   });
 

@@ -53,8 +53,9 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
 /**
  * Routed (VPC) nodes: the router's route table is on no node, so its answer is the evidence. The node's own
  * ping to the remote pod (node-ping) getting "Destination Net/Host Unreachable" from the gateway means the
- * router has no route to that pod CIDR (the lab's node-route-missing under `routed`; a missing VPC route).
- * Silence proves nothing (a policy may drop the ping).
+ * router has no route to that pod CIDR (the lab's node-route-missing under `routed`; a missing VPC route):
+ * node-route at the overlay hop, the routed path between the nodes where the router sits. Silence proves
+ * nothing (a policy may drop the ping).
  */
 function judgeRouterAnswer(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string, gateway: string) {
   const run = one(c.plan, c.runs, onNode(node, 'node-ping', toward));
@@ -69,7 +70,8 @@ function judgeRouterAnswer(c: Ctx, hop: 'src-node' | 'dst-node', node: string, t
   if (o.outcome === 'icmp-error' && err && err.from === gateway) {
     const s = `the VPC router ${gateway} answers ${node}'s ping to ${toward} with "${err.text}": its route table has no route to ${towardNode}'s pod CIDR`;
     finding(c, run, s);
-    problem(c, hop, 'node-route', s, [node, towardNode]);
+    // The router sits between the nodes: the overlay hop (the routed path), not the node that asked.
+    problem(c, c.plan.sameNode ? hop : 'overlay', 'node-route', s, [node, towardNode]);
     return;
   }
   finding(c, run, `ping ${toward} from ${node}: ${o.outcome}${o.icmp ? ` (${o.icmp})` : ''}`);
