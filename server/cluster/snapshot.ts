@@ -174,6 +174,9 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     ]);
     if (corefile?.data?.Corefile) corefileText = corefile.data.Corefile;
     addAll(pods, ksPods?.items as Item[]);
+    // CNIs installed by operators run outside kube-system (lib/kube/family.ts reads these too).
+    const cniPods = await Promise.all(['calico-system', 'kube-flannel'].map((ns) => may({ verb: 'list', resource: 'pods', namespace: ns }, core.listNamespacedPod({ namespace: ns }))));
+    for (const l of cniPods) addAll(pods, l?.items as Item[]);
     await Promise.all([...dnsSvc.map((s) => service(s)), namespace('kube-system')]);
     return proxyCm;
   };
@@ -201,7 +204,14 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       for (const p of ps?.items ?? []) await namespace(p.metadata?.namespace ?? 'default');
     } else if (t.kind === 'name') {
       const cands = serviceCandidates(t.name, src.namespace);
-      const found = await Promise.all(cands.map((c) => may({ verb: 'get', resource: 'services', namespace: c.namespace, name: c.name }, core.readNamespacedService({ namespace: c.namespace, name: c.name }))));
+      // Services of the same name in other namespaces ("backend exists in namespace shop: use backend.shop"):
+      // one LIST by field selector metadata.name, not a list of every Service.
+      const first = t.name.split('.')[0];
+      const [found, sameName] = await Promise.all([
+        Promise.all(cands.map((c) => may({ verb: 'get', resource: 'services', namespace: c.namespace, name: c.name }, core.readNamespacedService({ namespace: c.namespace, name: c.name })))),
+        DNS_LABEL.test(first) ? may({ verb: 'list', resource: 'services' }, core.listServiceForAllNamespaces({ fieldSelector: `metadata.name=${first}` })) : Promise.resolve(undefined),
+      ]);
+      for (const s of sameName?.items ?? []) if (!services.has(key(s as Item))) services.set(key(s as Item), s as Item);
       await Promise.all(found.filter((s): s is NonNullable<typeof s> => !!s).map((s) => service(s as Item)));
       // "backend.shop": is "shop" a namespace? (the DNS hop's explanation asks)
       const second = t.name.split('.')[1];
