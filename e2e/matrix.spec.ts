@@ -14,7 +14,7 @@ const CROSS = '[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to=
 test('matrix: the grid fills live, a disagreement is explained on hover, a click opens the walk, the wall tile flips', async ({ page }) => {
   const add = lab(['fault', 'add', 'node-firewall-drop:node=worker-2,port=8080']);
   expect(add.code, add.stderr).toBe(0);
-  let matrixId: string;
+  let matrixId = '';
   try {
     await page.goto('/matrix');
     for (const ns of ['shop', 'db']) await page.getByTestId('matrix-namespaces').getByText(ns, { exact: true }).click();
@@ -65,11 +65,12 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     const tile = page.locator(`[data-testid="wall-matrix-tile"][data-matrix-id="${matrixId}"]`);
     await expect(tile).toBeVisible();
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'disagree');
+    lab(['fault', 'clear']);
+    // healed: the server's re-probe flips the tile's cell live, without a reload
+    await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'open', { timeout: 45_000 });
   } finally {
     lab(['fault', 'clear']);
+    // unpinned whatever happened, so the server stops re-probing it for the specs after this one
+    if (matrixId) await fetch(`${BASE}/api/matrix/${matrixId}/pin`, { method: 'DELETE' }).catch(() => undefined);
   }
-  // healed: the server's re-probe flips the tile's cell live, without a reload
-  const tile = page.locator(`[data-testid="wall-matrix-tile"][data-matrix-id="${matrixId}"]`);
-  await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'open', { timeout: 45_000 });
-  await fetch(`${BASE}/api/matrix/${matrixId}/pin`, { method: 'DELETE' });
 });

@@ -145,7 +145,9 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
       put(observeCell(cell, t, observedFromNc(nc.value.outcome), udpSilence ? `${line} (UDP: no port-unreachable came back; a silent drop looks the same)` : line, udpSilence));
     }),
   );
-  const done: Matrix = { ...m, cells: m.cells.map((c) => cells.get(cellKey(c.from, c.to))!), status: 'done' };
+  const final = m.cells.map((c) => cells.get(cellKey(c.from, c.to))!);
+  // nothing observed (no rights to exec, every foothold refused): what is left is the config-depth prediction
+  const done: Matrix = { ...m, cells: final, depth: final.some((c) => c.observed !== null) ? 'live' : 'config', status: 'done' };
   emit({ type: 'matrix:done', payload: { id, matrix: done, exitCode: exitCodeOf(done) } });
   return done;
 }

@@ -80,6 +80,7 @@ describe('matrix on a lab that enforces NetworkPolicy', () => {
     const r = await cli(lab.instance, ['matrix', '-n', 'db', '--json', '--kubeconfig', lab.viewerKubeconfig]);
     expect(r.code, r.stderr).toBe(3);
     const m = JSON.parse(r.stdout) as Matrix;
+    expect(m.depth).toBe('config');
     expect(m.cells.length).toBeGreaterThan(0);
     for (const c of m.cells) {
       expect(c.observed).toBeNull();
