@@ -10,11 +10,11 @@ import { lastSeenLine } from '../../lib/verdict/trace';
 
 export const DIAGNOSE_SPEC: CommandSpec = {
   command: 'packetwalk diagnose',
-  synopsis: '--from NS/POD --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS]',
+  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS]',
   flags: [
-    { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace)' },
+    { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace); node/NAME for a node\'s own network;\noutside for a client outside the cluster (this machine)' },
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
-    { name: 'to', value: 'TARGET', help: 'what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, or IP:PORT' },
+    { name: 'to', value: 'TARGET', help: 'what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (a LoadBalancer IP too)' },
     { name: 'json', help: 'print exactly one Diagnosis object (JSON) on stdout' },
     { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
     { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
