@@ -12,7 +12,7 @@ export const USAGE = `packetwalk — why can't pod A reach B?
 usage:
   packetwalk demo                                   lab up (default topology) + serve; Ctrl-C stops both
   packetwalk serve [--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]
-  packetwalk diagnose --from NS/POD --to TARGET [--json] [--kubeconfig F] [--context C]
+  packetwalk diagnose --from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig F] [--context C]
   packetwalk matrix -n NS [-n NS2 ...] [--json] [--with-policy FILE] [--all-pods] [--kubeconfig F] [--context C]
   packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab; prints the kubeconfig path last
   packetwalk lab down | status | faults
