@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkPolicy, Pod, Service, EndpointSlice } from '../kube/types';
-import { buildMatrix, cellKey, exitCodeOf, observeCell, renderMatrixTable, sanitize, workloadOf } from './index';
+import { buildMatrix, cellKey, cellState, exitCodeOf, observeCell, renderMatrixTable, sanitize, workloadOf } from './index';
+import { applyMatrixEvent } from './events';
 
 const ready = [{ type: 'Ready', status: 'True' }];
 function pod(ns: string, name: string, ip: string, labels: Record<string, string>, port: number, owner?: { kind: string; name: string; hash?: string }): Pod {
@@ -91,5 +92,21 @@ describe('matrix layout and prediction', () => {
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
     expect(text).toContain('x?]0;pwned?');
+  });
+
+  it('the socket fold: plan, then one cell replaced by from+to, then done; other ids are ignored', () => {
+    const m = { ...buildMatrix(objs, { namespaces: ['shop'], id: 'm-abc123' }) };
+    let st = applyMatrixEvent(null, { type: 'matrix:plan', payload: { id: 'm-abc123', matrix: m } });
+    expect(st?.status).toBe('running');
+    expect(cellState(st!.cells[0], true)).toBe('pending');
+    const t = st!.targets.find((x) => x.id === st!.cells[0].to)!;
+    const seen = observeCell(st!.cells[0], t, 'open');
+    st = applyMatrixEvent(st, { type: 'matrix:cell', payload: { id: 'm-abc123', seq: 1, cell: seen } });
+    expect(st!.cells[0].observed).toBe('open');
+    expect(st!.cells.filter((c) => c.observed !== null)).toHaveLength(1);
+    expect(applyMatrixEvent(st, { type: 'matrix:cell', payload: { id: 'm-other1', seq: 1, cell: { ...seen, observed: 'refused' } } })).toBe(st);
+    st = applyMatrixEvent(st, { type: 'matrix:done', payload: { id: 'm-abc123', matrix: { ...st!, cells: st!.cells }, exitCode: 1 } });
+    expect(st?.status).toBe('done');
+    expect(cellState(st!.cells[1], false)).toBe('unobserved');
   });
 });
