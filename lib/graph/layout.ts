@@ -108,7 +108,7 @@ export function hopSubLabel(hop: Hop): string {
   if (hop.kind === 'overlay') return overlayLabel(hop);
   if (hop.kind === 'lb' && typeof d.nodePort === 'number' && d.nodePort) {
     const port = typeof d.ingress === 'string' ? d.ingress.slice(d.ingress.lastIndexOf(':')) : '';
-    return `${port} → NodePort ${d.nodePort}${d.externalTrafficPolicy === 'Local' ? ' (Local)' : ''}`;
+    return `${port} → NodePort${d.externalTrafficPolicy === 'Local' ? ' (Local)' : ''}`;
   }
   if (hop.kind === 'node' && typeof d.mode === 'string' && d.mode !== 'none') return `routing + ${d.mode} NAT`;
   return '';

@@ -62,7 +62,7 @@ export function nodePortRule(iptablesSave: string | undefined, nft: string | und
 
 /** The tunnel the overlay hop crosses, from the node's `ip -j -d addr show` (mode/port/device as the pod path's overlay hop has them). */
 function overlayDetails(plan: NorthSouthPlan, runs: Runs): Record<string, string | number> {
-  const r = plan.probes.filter((p) => p.probe === 'node-link' && p.hop === 'overlay').map((p) => runs.get(p.key)).find((x) => x && !x.notRun && x.exitCode === 0);
+  const r = plan.probes.filter((p) => p.probe === 'node-link' && (p.hop === 'overlay' || p.alsoHops?.includes('overlay'))).map((p) => runs.get(p.key)).find((x) => x && !x.notRun && x.exitCode === 0);
   const links = r ? parseRun(r, parseIpAddr) : undefined;
   const tun = links?.ok ? links.value.entries.find((l) => l.kind === 'vxlan') : undefined;
   return tun ? { mode: 'vxlan', port: tun.vxlan?.port ?? 4789, device: tun.ifname } : {};
