@@ -10,6 +10,9 @@ export function AppHeader() {
         <a href="/" className="text-sm hover:underline">
           New diagnosis
         </a>
+        <a href="/matrix" className="text-sm hover:underline">
+          Matrix
+        </a>
         <a href="/wall" className="text-sm hover:underline">
           Wallboard
         </a>
