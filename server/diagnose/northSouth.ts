@@ -131,7 +131,8 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
   let depth: Depth = 'live';
   let configReason: string | undefined;
   const all = [...runs.values()];
-  if (holds.length && holds.every((x) => !x.ok && x.forbidden) && all.every((r) => r.notRun || r.location.startsWith('outside'))) {
+  // Config depth only when nothing ran at all (an outside client's own connect is live evidence).
+  if (holds.length && holds.every((x) => !x.ok && x.forbidden) && all.every((r) => r.notRun)) {
     depth = 'config';
     configReason = [...new Set(holds.map((x) => (!x.ok ? x.reason : '')))].join('; ');
   }
