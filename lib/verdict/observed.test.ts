@@ -19,7 +19,7 @@ describe('observed beats inferred', () => {
     const snapshot = structuredClone(fx.snapshot);
     const svc = snapshot.services.find((s) => s.metadata?.name === 'backend')!;
     svc.spec!.ports![0].targetPort = 8080;
-    for (const p of snapshot.pods.filter((x) => x.metadata?.labels?.app === 'backend')) p.spec!.containers[0].ports = [{ containerPort: 9999, protocol: 'TCP' }];
+    for (const p of snapshot.pods.filter((x) => x.metadata?.labels?.app === 'backend')) p.spec!.containers![0].ports = [{ containerPort: 9999, protocol: 'TCP' }];
     const { plan, runs } = replay({ ...fx, snapshot });
     expect(plan.service!.check.problem?.cause).toBe('port-mismatch'); // the objects alone would say so
     const j = judge({ plan, runs, snapshot, depth: 'live' });
@@ -36,7 +36,7 @@ describe('observed beats inferred', () => {
     const fx = fixture('healthy-service');
     const snapshot = structuredClone(fx.snapshot);
     snapshot.services.find((s) => s.metadata?.name === 'backend')!.spec!.ports![0].targetPort = 3000;
-    for (const p of snapshot.pods.filter((x) => x.metadata?.labels?.app === 'backend')) p.spec!.containers[0].ports = [{ containerPort: 9999, protocol: 'TCP' }];
+    for (const p of snapshot.pods.filter((x) => x.metadata?.labels?.app === 'backend')) p.spec!.containers![0].ports = [{ containerPort: 9999, protocol: 'TCP' }];
     const { plan, runs } = replay({ ...fx, snapshot });
     // the recorded connect opened (the lab had 8080); what nc says for a port nothing listens on:
     const refused = capture('nc/refused.txt');
