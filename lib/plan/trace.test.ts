@@ -65,6 +65,9 @@ describe('planCapturePoints over each family', () => {
     expect(s).toContain('overlay worker-1 cilium_vxlan');
     expect(s).toContain('overlay worker-1 eth0 (outer 8472)');
     expect(s).toContain('dst-node worker-2 cilium_vxlan');
+    // worker-2's cilium_host is the answer's way back (its route to the source pod), not the first packet's
+    expect(s.filter((x) => x.includes('worker-2 cilium_host'))).toEqual([]);
+    expect(s.indexOf('overlay worker-2 eth0 (outer 8472)')).toBe(s.indexOf('overlay worker-1 eth0 (outer 8472)') + 1);
   });
   it('kindnet and vpc: no bridge, no tunnel — the routed underlay carries the flow itself', () => {
     for (const f of ['kindnet', 'vpc']) {

@@ -147,8 +147,10 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
     const ip = internalIP(facts.nodes, node);
     const underlay = (tunnel?.vxlan?.dev ? links.find((l) => l.ifname === tunnel.vxlan!.dev) : undefined) ?? links.find((l) => ip !== undefined && l.addresses.some((a) => a.local === ip));
     const out: Parameters<typeof add>[0][] = [];
-    // A routing device that is neither the tunnel nor the underlay (cilium_host): the node's own hop.
-    if (routeLink && routeLink !== tunnel && routeLink !== underlay && routeLink.kind !== 'bridge') out.push({ where: 'node', node, iface: routeLink.ifname, hop: side === 'out' ? 'src-node' : 'dst-node' });
+    // A routing device that is neither the tunnel nor the underlay (cilium_host) carries the flow out of the
+    // source node. On the destination node the route read is the one BACK to the source (the answer's way),
+    // which the first packet does not take, so it is no capture point there.
+    if (side === 'out' && routeLink && routeLink !== tunnel && routeLink !== underlay && routeLink.kind !== 'bridge') out.push({ where: 'node', node, iface: routeLink.ifname, hop: 'src-node' });
     if (tunnel) {
       const inPoint = { where: 'node' as const, node, iface: tunnel.ifname, hop: (side === 'out' ? 'overlay' : 'dst-node') as HopId };
       const outPoint = underlay ? { where: 'node' as const, node, iface: underlay.ifname, hop: 'overlay' as HopId, port: tunnel.vxlan?.port ?? 8472 } : undefined;

@@ -58,6 +58,9 @@ export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow): Pick<TraceP
 
 /** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
 export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string } = {}): Trace {
+  // When the answer reached the source, a point that saw only the way out is one the answer does not cross
+  // (cilium_host on the source node): "no SYN-ACK" there would read as a loss.
+  if (points[0]?.replySeen) points = points.map((p) => (p.seen && !p.replySeen ? { ...p, summary: p.summary.replace(/, no (SYN-ACK|reply)$/, ', the answer took another way') } : p));
   let last = -1;
   points.forEach((p, i) => {
     if (p.seen) last = i;
