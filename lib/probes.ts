@@ -2,6 +2,8 @@
 // this table (it is the allowlist); argv is built from validated pieces (lib/target.ts, API objects),
 // never from a shell string. Each entry also says how to reproduce it by hand with kubectl.
 import type { ProbeWhere } from './model';
+import { checkProbeArg } from './probeArgs';
+export { ProbeArgError } from './probeArgs';
 
 /** The parameters a probe's argv may use; each one already validated (IPs, ports, DNS names, sizes). */
 export interface ProbeArgs {
@@ -67,10 +69,8 @@ function outsideReproduce(ctx: ReproduceContext): string {
   return ctx.argv.map(shellQuote).join(' ');
 }
 
-const need = <T>(v: T | undefined, what: string, probe: string): T => {
-  if (v === undefined) throw new Error(`probe ${probe} needs ${what}`);
-  return v;
-};
+/** One argument of `probe`, checked for its kind (lib/probeArgs.ts) before it reaches argv; throws ProbeArgError. */
+const need = <K extends keyof ProbeArgs>(v: ProbeArgs[K] | undefined, what: K, probe: string): NonNullable<ProbeArgs[K]> => checkProbeArg(probe, what, v);
 
 /** The hard time bound of one capture, in seconds (the connect it watches gives up after 2 s). */
 export const CAPTURE_MAX_S = 6;
@@ -80,14 +80,12 @@ export const CAPTURE_MAX_PACKETS = 64;
 function captureArgv(a: ProbeArgs, probe: string): string[] {
   const iface = need(a.iface, 'iface', probe);
   const filter = need(a.filter, 'filter', probe);
-  // Interface names are kernel names (IFNAMSIZ 15); the filter is built from validated IPs and numbers.
-  if (!/^[A-Za-z0-9_.@:-]{1,15}$/.test(iface)) throw new Error(`probe ${probe}: interface "${iface}" is not an interface name`);
-  if (!/^[A-Za-z0-9 .:=()[\]+&|!-]{1,600}$/.test(filter)) throw new Error(`probe ${probe}: filter has characters a capture filter of ours never has`);
-  const snap = a.size ?? 96;
+  // Interface names are kernel names (IFNAMSIZ 15); the filter is in lib/plan/trace.ts's grammar (need checks both).
+  const snap = a.size === undefined ? 96 : need(a.size, 'size', probe);
   return ['timeout', '-s', 'INT', String(CAPTURE_MAX_S), 'tcpdump', '-i', iface, '--immediate-mode', '-nn', '-tt', '-e', '-xx', '-l', '-s', String(snap), '-c', String(CAPTURE_MAX_PACKETS), filter];
 }
 
-const defs: ProbeDef[] = [
+const defs = [
   // --- in the source/destination pod's network namespace (ephemeral debug container) ---
   { id: 'addr', where: 'pod', title: 'interfaces and addresses', argv: () => ['ip', '-j', 'addr', 'show'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
   { id: 'route-get', where: 'pod', title: 'route the pod takes to the destination', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: podReproduce },
@@ -237,14 +235,28 @@ const defs: ProbeDef[] = [
   { id: 'outside-tcp-connect', where: 'outside', title: 'a TCP handshake from outside the cluster', argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-tcp-connect'), String(need(a.port, 'port', 'outside-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   { id: 'outside-udp-connect', where: 'outside', title: 'one UDP datagram from outside the cluster (refused when the host answers port-unreachable)', argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-udp-connect'), String(need(a.port, 'port', 'outside-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   { id: 'outside-dig', where: 'outside', title: "the outside resolver's answer for the name", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'outside-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: outsideReproduce },
-];
+] as const satisfies readonly ProbeDef[];
 
-export const PROBES: ReadonlyMap<string, ProbeDef> = new Map(defs.map((d) => [d.id, d]));
-
+/** The id of a registered probe: the literal union of the table's ids, so an unregistered probe does not compile. */
 export type ProbeId = (typeof defs)[number]['id'];
 
-export function probeDef(id: string): ProbeDef {
+export const PROBES: ReadonlyMap<ProbeId, ProbeDef> = new Map<ProbeId, ProbeDef>(defs.map((d) => [d.id, d]));
+
+/** True when `s` (a stored or received probe name) is a registered probe id. */
+export function isProbeId(s: string): s is ProbeId {
+  return PROBES.has(s as ProbeId);
+}
+
+export function probeDef(id: ProbeId): ProbeDef {
   const d = PROBES.get(id);
   if (!d) throw new Error(`probe "${id}" is not in the registry (lib/probes.ts); only registered probes run`);
   return d;
+}
+
+/**
+ * The argv of probe `id` with `args`, each argument checked by the entry itself (lib/probeArgs.ts).
+ * Throws ProbeArgError (naming the probe and the argument) when an argument is missing or not of its kind.
+ */
+export function probeArgv(id: ProbeId, args: ProbeArgs): string[] {
+  return probeDef(id).argv(args);
 }

@@ -169,7 +169,7 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
       hop('external', `${external.host}${plan.dstPort ? `:${plan.dstPort}` : ''}`, undefined, `a server outside the cluster answers on ${plan.dstPort ?? 'the port'}`),
     ];
     plan.hops = [...plan.hops, ...hops];
-    for (const probe of ['iptables-save', 'nft-ruleset']) addProbe(plan, { probe, hop: 'egress', where: 'node', node: src.node, args: {} });
+    for (const probe of ['iptables-save', 'nft-ruleset'] as const) addProbe(plan, { probe, hop: 'egress', where: 'node', node: src.node, args: {} });
     if (external.ip) {
       // The connect planned at plan time has no destination pod hop: it is the external server's.
       plan.probes = plan.probes.map((p) => ((p.probe === 'tcp-connect' || p.probe === 'udp-connect') && p.args.ip === external.ip ? { ...p, hop: 'external' } : p));

@@ -2,7 +2,7 @@
 // real path, where each hop sits, what the objects predict there, and which probes can prove it.
 // Pure: the orchestrator (server/diagnose) runs the probes, lib/verdict judges them.
 import type { Hop, HopId, HopKind } from '../model';
-import type { ProbeArgs } from '../probes';
+import type { ProbeArgs, ProbeId } from '../probes';
 import type { Target } from '../target';
 import {
   checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP,
@@ -27,7 +27,8 @@ export interface PodEnd {
 export interface PlannedProbe {
   /** unique in the plan, e.g. "src:route-get:10.244.2.5" */
   key: string;
-  probe: string;
+  /** a registered probe (lib/probes.ts): the type is the allowlist */
+  probe: ProbeId;
   hop: HopId;
   /** 'outside': the machine packetwalk runs on (server/diagnose/outside.ts) */
   where: 'pod' | 'node' | 'outside';

@@ -7,6 +7,7 @@
 // lib/verdict/northSouth.ts judges them.
 import type { Hop, HopId } from '../model';
 import type { Source, Target } from '../target';
+import type { ProbeId } from '../probes';
 import { checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, parseServiceFqdn, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
@@ -82,7 +83,7 @@ function podEnd(pod: Pod): PodEnd | undefined {
 }
 
 /** The connect probe a source runs, TCP or UDP. */
-export function connectProbe(source: Source, udp: boolean): string {
+export function connectProbe(source: Source, udp: boolean): ProbeId {
   const base = udp ? 'udp-connect' : 'tcp-connect';
   return source.kind === 'pod' ? base : `${source.kind}-${base}`;
 }
@@ -274,7 +275,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       if (ip) addProbe(plan, { probe: connectProbe(source, false), ...at, hop: 'node-port', args: { ip, port: s.nodePort } });
     }
   }
-  const nodeAt = (node: string, probe: string, h: HopId, args: PlannedProbe['args'] = {}) => addProbe(plan, { probe, hop: h, where: 'node', node, args });
+  const nodeAt = (node: string, probe: ProbeId, h: HopId, args: PlannedProbe['args'] = {}) => addProbe(plan, { probe, hop: h, where: 'node', node, args });
   if (entry && (plan.via === 'lb' || plan.via === 'node-port' || plan.via === 'host')) {
     nodeAt(entry.node, 'iptables-save', 'node-port');
     nodeAt(entry.node, 'nft-ruleset', 'node-port');

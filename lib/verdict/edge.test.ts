@@ -11,7 +11,7 @@ import { snatRuleFor, udpOutcome } from './edge';
 import { egressProbes } from '../plan/egress';
 import { planNorthSouth, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource, parseTarget } from '../target';
-import { probeDef } from '../probes';
+import { probeDef, type ProbeId } from '../probes';
 import type { ProbeRun } from './context';
 import type { PathPlan } from '../plan';
 
@@ -19,7 +19,7 @@ const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`
 const evidenceOf = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
 
 /** A recorded run for a planned probe: same place, same argv. */
-function runFor(fx: RecordedDiagnosis, p: { key: string; probe: string; hop: ProbeRun['hop']; where: string; pod?: { namespace: string; name: string }; node?: string; args: object }): ProbeRun | undefined {
+function runFor(fx: RecordedDiagnosis, p: { key: string; probe: ProbeId; hop: ProbeRun['hop']; where: string; pod?: { namespace: string; name: string }; node?: string; args: object }): ProbeRun | undefined {
   const argv = probeDef(p.probe).argv(p.args);
   const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : p.where === 'node' ? `node ${p.node}` : 'outside';
   const e = evidenceOf(fx).find((x) => x.where.startsWith(location) && JSON.stringify(x.command) === JSON.stringify(argv));
