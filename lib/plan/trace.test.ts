@@ -74,7 +74,7 @@ describe('planCapturePoints over each family', () => {
       const s = show(f);
       expect(s.filter((x) => x.includes('outer'))).toEqual([]);
       expect(s).toContain('overlay worker-1 eth0');
-      expect(s).toContain('overlay worker-2 eth0');
+      expect(s).toContain('dst-node worker-2 eth0');
       expect(s[1]).toMatch(f === 'kindnet' ? /^src-veth worker-1 veth/ : /^src-veth worker-1 eni/);
     }
   });

@@ -156,7 +156,11 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
       const outPoint = underlay ? { where: 'node' as const, node, iface: underlay.ifname, hop: 'overlay' as HopId, port: tunnel.vxlan?.port ?? 8472 } : undefined;
       if (side === 'out') out.push(inPoint, ...(outPoint ? [outPoint] : []));
       else out.push(...(outPoint ? [outPoint] : []), inPoint);
-    } else if (underlay) out.push({ where: 'node', node, iface: underlay.ifname, hop: 'overlay' });
+    } else if (underlay) {
+      // Routed (host-gw, kindnet, a VPC): the plain packet leaving the source node is on the overlay's way;
+      // arriving on the destination node's underlay it has crossed it and is that node's.
+      out.push({ where: 'node', node, iface: underlay.ifname, hop: side === 'out' ? 'overlay' : 'dst-node' });
+    }
     if (!tunnel && !underlay) missing.push(`node ${node}: neither a tunnel device nor the link holding its InternalIP ${ip ?? '(unknown)'} in its links`);
     return out;
   };
