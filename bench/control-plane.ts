@@ -81,7 +81,7 @@ for (const n of sizes) {
     await diagnose({ from: 'shop/frontend', to: 'backend:80' }, { kubeconfig, trace: false }); // debug containers made once
     for (const mode of ['before', 'after'] as const) {
       process.env.PACKETWALK_FULL_SNAPSHOT = mode === 'before' ? '1' : '0';
-      const rs = [];
+      const rs: Awaited<ReturnType<typeof measure>>[] = [];
       for (let i = 0; i < runs; i++) rs.push(await measure(kubeconfig, labDir));
       const m = (k: keyof (typeof rs)[number]) => median(rs.map((r) => r[k]));
       console.log(`${n} | ${mode === 'before' ? 'cluster-wide (before)' : 'focused (after)'} | ${m('ms').toFixed(0)} | ${m('heapMB').toFixed(1)} | ${m('rssMB').toFixed(0)} | ${(m('bytes') / 1024).toFixed(0)} KiB | ${m('requests')}`);
