@@ -5,6 +5,7 @@ import { candidateNames, clusterDnsService, endpointsForServicePort, evaluate, n
 import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
 import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
 import { nodeRules } from './dumps';
+import { routeShape } from './node';
 import { droppingRule } from './firewall';
 import { familyOn } from './family';
 
@@ -35,7 +36,8 @@ export function explainDnsTimeout(c: Ctx) {
     const r = got?.outcome === 'route' ? got.route : undefined;
     const tunnel = tunnelOf(c, src);
     const peerIP = internalIP(c, d.node);
-    if (got && (!r || (!(tunnel && r.dev === tunnel.ifname) && r.gateway !== peerIP))) {
+    // the same reading as the node hop's (tunnel, peer, cilium_host, or a VPC's gateway)
+    if (got && (!r || !routeShape(c, src, r, peerIP ? [peerIP] : []).ok)) {
       const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
       finding(c, rg, s);
       extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node] });

@@ -14,7 +14,6 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
   if (!rg) return;
   const got = read(c, rg, parseIpRouteGet);
   if (!got) return;
-  const tunnel = tunnelOf(c, node);
   const peer = c.snap.nodes.find((n) => n.metadata?.name === towardNode);
   const peerIPs = (peer?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
   if (got.outcome === 'refused') {
@@ -28,17 +27,7 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
   finding(c, rg, s);
   observe(c, hop, s);
   if (!towardNode || towardNode === node) return;
-  const fam = familyOn(c, node);
-  const nodeLinks = links(c, one(c.plan, c.runs, onNode(node, 'node-link'))) ?? [];
-  const tunDev = fam.tunnel && fam.tunnel.kind !== 'none' ? fam.tunnel.device : tunnel?.ifname;
-  const viaTunnel = !!tunDev && r.dev === tunDev;
-  const viaPeer = r.gateway !== undefined && peerIPs.includes(r.gateway);
-  // Cilium routes remote pod CIDRs to its own cilium_host and encapsulates behind it (eBPF, or here policy
-  // routing / encap routes): a route via cilium_host is the family's healthy shape.
-  const viaCiliumHost = r.dev === 'cilium_host' && nodeLinks.some((l) => l.ifname === 'cilium_host');
-  // A VPC-routed node hands every remote pod CIDR to its default gateway; the cloud route table does the rest.
-  const underlay = nodeLinks.find((l) => l.addresses.some((a) => a.local === internalIP(c, node)));
-  const viaRouter = isRouted(fam) && r.gateway !== undefined && !viaPeer && (!underlay || r.dev === underlay.ifname);
+  const { fam, tunDev, viaTunnel, viaPeer, viaCiliumHost, viaRouter } = routeShape(c, node, r, peerIPs);
   if (viaCiliumHost) observe(c, hop, `cilium: ${towardNode}'s pod CIDR is routed via cilium_host${fam.tunnel && fam.tunnel.kind !== 'none' ? `, encapsulated on ${tunnelText(fam.tunnel)}` : ''}`);
   if (viaRouter) {
     observe(c, hop, `routed via the VPC: ${toward} goes to the gateway ${r.gateway} on ${r.dev ?? '?'}, whose route table holds ${towardNode}'s pod CIDR`);
@@ -48,6 +37,26 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
   if (!viaTunnel && !viaPeer && !viaCiliumHost) {
     problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'} (the default route), not through ${tunDev ?? `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode]);
   }
+}
+
+/**
+ * How a node's route toward another node's pod fits the node's family: through its tunnel device, via the
+ * peer's InternalIP (host-gw, BGP), via Cilium's own cilium_host, or (vpc) via the default gateway on the
+ * underlay link. None of them true: the route leaves the wrong way (node-route).
+ */
+export function routeShape(c: Ctx, node: string, r: { dev?: string; gateway?: string }, peerIPs: readonly string[]) {
+  const fam = familyOn(c, node);
+  const nodeLinks = links(c, one(c.plan, c.runs, onNode(node, 'node-link'))) ?? [];
+  const tunDev = fam.tunnel && fam.tunnel.kind !== 'none' ? fam.tunnel.device : tunnelOf(c, node)?.ifname;
+  const viaTunnel = !!tunDev && r.dev === tunDev;
+  const viaPeer = r.gateway !== undefined && peerIPs.includes(r.gateway);
+  // Cilium routes remote pod CIDRs to its own cilium_host and encapsulates behind it (eBPF, or here policy
+  // routing / encap routes): a route via cilium_host is the family's healthy shape.
+  const viaCiliumHost = r.dev === 'cilium_host' && nodeLinks.some((l) => l.ifname === 'cilium_host');
+  // A VPC-routed node hands every remote pod CIDR to its default gateway; the cloud route table does the rest.
+  const underlay = nodeLinks.find((l) => l.addresses.some((a) => a.local === internalIP(c, node)));
+  const viaRouter = isRouted(fam) && r.gateway !== undefined && !viaPeer && (!underlay || r.dev === underlay.ifname);
+  return { fam, tunDev, viaTunnel, viaPeer, viaCiliumHost, viaRouter, ok: viaTunnel || viaPeer || viaCiliumHost || viaRouter };
 }
 
 /**
