@@ -434,7 +434,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const uid = container.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
     const gid = container.securityContext?.runAsGroup ?? pod.spec?.securityContext?.runAsGroup ?? uid;
     const cmd = argv.length ? argv : ['sh'];
-    const asUser = Number.isInteger(uid) && uid > 0 ? ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...cmd] : cmd;
+    // allowPrivilegeEscalation: false is no_new_privs, as runc sets it: file capabilities (ping's cap_net_raw) do not apply.
+    const nnp = container.securityContext?.allowPrivilegeEscalation === false ? ['--no-new-privs'] : [];
+    const asUser = Number.isInteger(uid) && uid > 0 ? ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...nnp, '--', ...cmd] : cmd;
     return { netns: netnsOf(pod, r.namespace!, r.name!), argv: asUser, stdin: flag('stdin'), stdout: r.subresource === 'attach' ? flag('stdout') || true : flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
   }
 

@@ -126,6 +126,12 @@ describe('the engine copes', () => {
     const pod = await loadCluster({ kubeconfig: lab.kubeconfig }).kc.makeApiClient(CoreV1Api).readNamespacedPod({ namespace: 'locked', name: 'client' });
     const ours = pod.spec?.ephemeralContainers?.find((c) => c.name.startsWith('packetwalk-debug'));
     expect(ours?.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    // The probes ran as uid 65534 with no_new_privs (the lab runs the container's user): ip, dig and nc work;
+    // tcpdump has no permission, and its capture point says "not captured" instead of failing a hop.
+    const ev = d.hops.flatMap((h) => h.evidence).filter((e) => e.where === 'pod locked/client');
+    expect(ev.some((e) => e.probe === 'dig' && e.exitCode === 0)).toBe(true);
+    expect(ev.some((e) => e.probe === 'route-get' && e.exitCode === 0)).toBe(true);
+    expect(ev.some((e) => e.probe === 'tcp-connect' && e.exitCode === 0)).toBe(true);
   });
 
   it('node debug pods refused by Pod Security are admission-denied in the server\'s words, never a false fail', async () => {
