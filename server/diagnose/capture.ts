@@ -14,8 +14,7 @@ import { parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type Ip
 import { parseRun } from '../../lib/verdict/read';
 import type { ProbeRun } from '../../lib/verdict';
 import { buildTrace, sentToOf, summarizeCapture } from '../../lib/verdict/trace';
-import { execInContainer, type ExecResult } from '../exec/exec';
-import { startExec, type StreamingExec } from '../exec/stream';
+import { runProbe, startProbe, type ExecResult, type StreamingExec } from '../exec/probe';
 
 type Where = { namespace: string; pod: string; container: string; target?: string };
 type Hold = { ok: true; value: Where } | { ok: false; reason: string };
@@ -108,7 +107,7 @@ async function staleEntries(ctx: TraceContext, f: TraceFlow): Promise<NonNullabl
   const argv = def.argv({ proto: 'udp', ip: svc.vip, port: svc.port.port });
   const h = await ctx.hold({ where: 'node', node });
   if (!h.ok) return [];
-  const r = await execInContainer(ctx.kc, { namespace: h.value.namespace, pod: h.value.pod, container: h.value.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes }).catch(() => undefined);
+  const r = await runProbe(ctx.kc, h.value, 'conntrack-service', { proto: 'udp', ip: svc.vip, port: svc.port.port }).catch(() => undefined);
   if (!r) return [];
   const parsed = parseConntrackList(r.stdout, { exitCode: r.exitCode, stderr: r.stderr });
   if (!parsed.ok) return [];
@@ -158,7 +157,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     const base = { point, argv, reproduce, location, probe };
     if (!h.ok) return { ...base, notRun: h.reason };
     try {
-      const exec = await startExec(ctx.kc, { namespace: h.value.namespace, pod: h.value.pod, container: h.value.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+      const exec = await startProbe(ctx.kc, h.value, probe, { iface: point.iface, filter: point.filter, size: point.snaplen });
       const ready = await exec.ready(/listening on /, READY_MS);
       return { ...base, exec, ready };
     } catch (e) {
@@ -173,7 +172,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const ch = await ctx.hold({ where: 'pod', pod: src, probe: 'trace-connect' });
   let connect: (ExecResult & { argv: string[]; reproduce: string; probe: string; location: string }) | undefined;
   if (ch.ok && !ctx.signal?.aborted) {
-    const r = await execInContainer(ctx.kc, { namespace: ch.value.namespace, pod: ch.value.pod, container: ch.value.container, argv: cargv, timeoutMs: cdef.timeoutMs, maxBytes: cdef.maxBytes }).catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, durationMs: 0, timedOut: false, truncated: false }));
+    const r = await runProbe(ctx.kc, ch.value, 'trace-connect', { ip: flow.dstIP, port: flow.dport, sport: flow.sport, proto: flow.proto }).catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, durationMs: 0, timedOut: false, truncated: false }));
     connect = { ...r, argv: cargv, probe: 'trace-connect', location: `pod ${src.namespace}/${src.name}`, reproduce: cdef.reproduce({ argv: cargv, image: ctx.image, namespace: src.namespace, pod: src.name, ...(ch.value.target ? { targetContainer: ch.value.target } : {}) }) };
   }
 
@@ -184,7 +183,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     const argv = def.argv({ proto: flow.proto, sport: flow.sport });
     const h = await ctx.hold({ where: 'node', node });
     if (!h.ok) return undefined;
-    const r = await execInContainer(ctx.kc, { namespace: h.value.namespace, pod: h.value.pod, container: h.value.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes }).catch(() => undefined);
+    const r = await runProbe(ctx.kc, h.value, 'conntrack-flow', { proto: flow.proto, sport: flow.sport }).catch(() => undefined);
     if (!r) return undefined;
     const entries = r.stdout.split('\n').filter((l) => /^(tcp|udp|icmp)\s/.test(l));
     const run = { ...r, argv, probe: 'conntrack-flow', location: `node ${node}`, reproduce: def.reproduce({ argv, image: ctx.image, node }) };
@@ -209,6 +208,12 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     if (!parsed.ok || !parsed.value.listening) {
       caps.push({ point: s.point });
       const why = !parsed.ok ? `tcpdump's output could not be read (line ${parsed.error.line}: expected ${parsed.error.expected})` : `tcpdump never said it was listening${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`;
+      return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
+    }
+    if (!s.ready) {
+      // It began listening only after the connect had started: silence there proves nothing.
+      caps.push({ point: s.point });
+      const why = `tcpdump was not yet listening when the connect ran (it took over ${READY_MS / 1000} s to start)`;
       return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
     }
     caps.push({ point: s.point, cap: parsed.value });
