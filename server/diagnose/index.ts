@@ -19,7 +19,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
-import { execInContainer } from '../exec/exec';
+import { runProbe } from '../exec/probe';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
@@ -228,7 +228,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       const where = hold.value as { namespace: string; pod: string; container: string };
       const r = await limit(async () => {
         try {
-          return await execInContainer(kc, { namespace: where.namespace, pod: where.pod, container: where.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+          return await runProbe(kc, where, p.probe, p.args);
         } catch (e) {
           const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: where.namespace, name: where.pod, context: cl.context });
           return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', where.namespace)} (refused: create on pods/exec)` : x.sentence };
@@ -254,6 +254,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       const rc = resolv ? runs.get(resolv.key) : undefined;
       const conf = rc && !rc.notRun ? parseRun(rc, parseResolvConf) : undefined;
       if (conf?.ok) {
+        plan.name.nameservers = conf.value.nameservers; // the DNS Service is found by this ClusterIP (lib/kube clusterDnsService)
         const names = candidateNames(plan.name.name, conf.value.search, conf.value.options.ndots);
         const src = { namespace: plan.src.namespace, name: plan.src.name };
         plan.probes = plan.probes.filter((p) => p.probe !== 'dig');

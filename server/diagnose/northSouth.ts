@@ -13,7 +13,7 @@ import { assemble, type ProbeRun } from '../../lib/verdict';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { explainApiError } from '../cluster/explain';
-import { execInContainer } from '../exec/exec';
+import { runProbe } from '../exec/probe';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
 import { foothold, footholdNeeds, limiter, type Foothold } from './index';
@@ -98,10 +98,10 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     }
     if (o.signal?.aborted) return;
     const r = await limit(async () => {
-      if (p.where === 'outside') return outside.run(argv, def.timeoutMs, def.maxBytes);
+      if (p.where === 'outside') return runProbe(o.kc, outside, p.probe, p.args);
       const where = h!.value as { namespace: string; pod: string; container: string };
       try {
-        return await execInContainer(o.kc, { namespace: where.namespace, pod: where.pod, container: where.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+        return await runProbe(o.kc, where, p.probe, p.args);
       } catch (e) {
         const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: where.namespace, name: where.pod, context: o.context });
         return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', where.namespace)} (refused: create on pods/exec)` : x.sentence };

@@ -10,7 +10,7 @@ import { meshRedirect, sidecarOf, type MeshRedirect, type Sidecar } from '../../
 import { nextStepFor } from '../../lib/causes';
 import { probeDef } from '../../lib/probes';
 import type { ClusterSnapshot } from '../../lib/plan';
-import { execInContainer } from './exec';
+import { runProbe } from './probe';
 import type { DebugContainer } from './debugContainer';
 
 /** Pod probes that open connections: these run as the proxy's uid in a meshed pod. */
@@ -38,7 +38,7 @@ export async function readMeshRules(kc: KubeConfig, hold: DebugContainer, sideca
   const argv = def.argv({});
   const pod = `${hold.namespace}/${hold.pod}`;
   try {
-    const r = await execInContainer(kc, { namespace: hold.namespace, pod: hold.pod, container: hold.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+    const r = await runProbe(kc, hold, 'pod-nat', {});
     const redirect = r.exitCode === 0 ? meshRedirect(r.stdout) : undefined;
     const finding = redirect?.redirects
       ? `outbound TCP is redirected to port ${redirect.port ?? '?'}${redirect.exemptUids.length ? `; uid ${redirect.exemptUids.join(', ')} exempt` : ''}`

@@ -15,7 +15,7 @@ import { readSnapshot } from '../cluster/snapshot';
 import { explainApiError } from '../cluster/explain';
 import { ClusterError, UsageError } from '../cluster/errors';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
-import { execInContainer } from '../exec/exec';
+import { runProbe } from '../exec/probe';
 
 export { UsageError, ClusterError };
 
@@ -127,11 +127,11 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
       const h = await hold(cell.from);
       if (o.signal?.aborted) return;
       if ('error' in h) return put({ ...cell, detail: h.error });
-      const def = probeDef(t.protocol === 'UDP' ? 'udp-connect' : 'tcp-connect');
-      const argv = def.argv({ ip: t.ip, port: t.port });
+      const probe = t.protocol === 'UDP' ? 'udp-connect' : 'tcp-connect';
+      const def = probeDef(probe);
       const r = await limit(async () => {
         try {
-          return await execInContainer(kc, { namespace: h.namespace, pod: h.pod, container: h.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
+          return await runProbe(kc, h, probe, { ip: t.ip, port: t.port });
         } catch (e) {
           return { error: explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: h.namespace, name: h.pod, context: cl.context }).sentence };
         }
