@@ -1,6 +1,7 @@
 // The connectivity matrix (DESIGN §7), pure: lay out sources × targets, predict every cell, fold in the
 // observed connects, judge agreement and explain each disagreement in one sentence, apply a what-if
 // policy set, sum up, pick the exit code, and render a terminal table. No I/O: server/matrix runs the connects.
+import { termText } from '../text';
 import type { NetworkPolicy, Pod } from '../kube/types';
 import { nsName } from '../kube/types';
 import type { NcOutcome } from '../parse/nc';
@@ -142,12 +143,6 @@ export function exitCodeOf(m: Matrix): 0 | 1 | 3 {
   return s.disagree > 0 || unjudged > 0 ? 1 : 0;
 }
 
-/** Cluster text for a terminal: control bytes (ESC, BEL, CR, …) become '?', so a name cannot drive the terminal. */
-export function sanitize(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
-}
-
 /** One mark per cell for the terminal table. */
 export function cellMark(c: MatrixCell): string {
   if (c.change === 'cut') return 'CUT';
@@ -160,33 +155,33 @@ export function cellMark(c: MatrixCell): string {
 
 /**
  * The matrix as a plain table: targets numbered across the top, one row per source, then the legend and one
- * line per disagreement (or change). Every cluster-sourced string passes through sanitize().
+ * line per disagreement (or change). Every cluster-sourced string passes through termText() (lib/text).
  */
 export function renderMatrixTable(m: Matrix): string {
   const lines: string[] = [];
   const s = summarize(m);
-  lines.push(`packetwalk matrix  ${sanitize(m.namespaces.join(', '))}${m.context ? `  (context ${sanitize(m.context)})` : ''}  ${m.depth} depth`);
+  lines.push(`packetwalk matrix  ${termText(m.namespaces.join(', '))}${m.context ? `  (context ${termText(m.context)})` : ''}  ${m.depth} depth`);
   lines.push('');
-  m.targets.forEach((t, i) => lines.push(`  T${String(i + 1).padEnd(3)} ${sanitize(t.id)}${t.protocol !== 'TCP' ? ` (${t.protocol})` : ''}`));
+  m.targets.forEach((t, i) => lines.push(`  T${String(i + 1).padEnd(3)} ${termText(t.id)}${t.protocol !== 'TCP' ? ` (${t.protocol})` : ''}`));
   lines.push('');
-  const w = Math.max(6, ...m.sources.map((x) => sanitize(x).length));
+  const w = Math.max(6, ...m.sources.map((x) => termText(x).length));
   lines.push(`${'source'.padEnd(w)} | ${m.targets.map((_, i) => `T${i + 1}`.padStart(3)).join(' ')}`);
   lines.push(`${'-'.repeat(w)}-+-${m.targets.map(() => '---').join('-')}`);
   const byKey = new Map(m.cells.map((c) => [cellKey(c.from, c.to), c] as const));
   for (const src of m.sources) {
-    lines.push(`${sanitize(src).padEnd(w)} | ${m.targets.map((t) => { const c = byKey.get(cellKey(src, t.id)); return c ? cellMark(c).padStart(3) : '  ?'; }).join(' ')}`);
+    lines.push(`${termText(src).padEnd(w)} | ${m.targets.map((t) => { const c = byKey.get(cellKey(src, t.id)); return c ? cellMark(c).padStart(3) : '  ?'; }).join(' ')}`);
   }
   lines.push('');
   lines.push(m.withPolicy
     ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after'
     : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
-  for (const n of m.notes) lines.push(`note: ${sanitize(n)}`);
+  for (const n of m.notes) lines.push(`note: ${termText(n)}`);
   const findings = m.cells.filter((c) => c.agree === false || c.change || (c.agree === null && c.observed !== null));
-  for (const c of findings) lines.push(`${c.change ? c.change.toUpperCase() : c.agree === false ? 'DISAGREE' : 'NOT JUDGED'} ${sanitize(c.from)} → ${sanitize(c.to)}: ${sanitize(c.explain ?? c.reason)}`);
-  for (const c of m.cells.filter((x) => x.observed === null && x.detail && !m.withPolicy)) lines.push(`NOT OBSERVED ${sanitize(c.from)} → ${sanitize(c.to)}: ${sanitize(c.detail!)}`);
+  for (const c of findings) lines.push(`${c.change ? c.change.toUpperCase() : c.agree === false ? 'DISAGREE' : 'NOT JUDGED'} ${termText(c.from)} → ${termText(c.to)}: ${termText(c.explain ?? c.reason)}`);
+  for (const c of m.cells.filter((x) => x.observed === null && x.detail && !m.withPolicy)) lines.push(`NOT OBSERVED ${termText(c.from)} → ${termText(c.to)}: ${termText(c.detail!)}`);
   lines.push('');
   lines.push(m.withPolicy
-    ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened (policies ${sanitize((m.withPolicy ?? []).join(', '))})`
+    ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened (policies ${termText((m.withPolicy ?? []).join(', '))})`
     : `${s.cells} cells: ${s.observed} observed, ${s.agree} agree, ${s.disagree} disagree`);
   return `${lines.join('\n')}\n`;
 }
