@@ -50,6 +50,8 @@ export interface NamePlan {
   /** the candidate that names a Service, if any */
   matched?: { fqdn: string; index: number; service: string };
   clusterDomain: string;
+  /** the pod's real nameservers once its resolv.conf is read (the cluster DNS Service is the one with that ClusterIP) */
+  nameservers?: string[];
 }
 
 export interface ServicePlan {

@@ -163,7 +163,7 @@ function shortNameHint(c: Ctx): string {
 
 /** Does an egress policy of the source deny DNS (UDP 53 to the cluster DNS pods)? */
 function dnsPolicyDenial(c: Ctx): string | undefined {
-  const dnsSvc = clusterDnsService(c.snap.services);
+  const dnsSvc = clusterDnsService(c.snap.services, c.plan.name?.nameservers?.[0]);
   const sp = dnsSvc?.spec?.ports?.find((p) => (p.protocol ?? 'TCP').toUpperCase() === 'UDP') ?? dnsSvc?.spec?.ports?.[0];
   if (!dnsSvc || !sp) return undefined;
   const eps = endpointsForServicePort(dnsSvc, sp, c.snap.endpointSlices).endpoints;
