@@ -239,6 +239,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const src = plan.srcNode;
   if (source.kind === 'outside') hops.push(hop('client', 'outside client', undefined, `a client outside the cluster reaches ${plan.target.text}`));
   if (plan.srcPod) hops.push(hop('src-pod', `${plan.srcPod.namespace}/${plan.srcPod.name} ${plan.srcPod.ip}`, plan.srcPod.node, 'eth0 with an address and a default route'));
+  if (plan.resolve) hops.push(hop('dns', `DNS ${plan.resolve}`, undefined, `${source.kind === 'outside' ? 'the outside client' : source.kind === 'node' ? `node ${source.node}` : 'the pod'}'s own resolver answers an address for ${plan.resolve}`));
   if (plan.via === 'cluster-ip' && s) hops.push(hop('service', `Service ${s.key} ${s.vip}:${s.port.port}`, undefined, `${s.vip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints)`, { vip: `${s.vip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
   if (plan.via === 'lb' && s && plan.lb) hops.push(hop('lb', `${plan.lb.ip}`, undefined, `the load balancer forwards ${plan.lb.ip}:${s.port.port} to a node's NodePort ${s.nodePort ?? '?'}${s.etpLocal ? ' (only nodes with a local endpoint: externalTrafficPolicy Local)' : ''}`, { ingress: `${plan.lb.ip}:${s.port.port}`, service: s.key, nodePort: s.nodePort ?? 0, externalTrafficPolicy: s.etpLocal ? 'Local' : 'Cluster' }));
   if (src && source.kind !== 'outside') hops.push(hop('src-node', `node ${src}${source.kind === 'node' ? ' (its own network)' : ''}`, src, `a route from ${src} toward ${plan.dstIP ?? plan.target.text}`));
@@ -266,7 +267,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const where = source.kind === 'pod' ? 'pod' : source.kind === 'node' ? 'node' : 'outside';
   const at = { where, ...(source.kind === 'pod' ? { pod: { namespace: source.namespace, name: source.name } } : source.kind === 'node' ? { node: source.node } : {}) } as Pick<PlannedProbe, 'where' | 'pod' | 'node'>;
   const mainHop: HopId = plan.via === 'lb' ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
-  if (plan.resolve) addProbe(plan, { probe: source.kind === 'outside' ? 'outside-dig' : source.kind === 'node' ? 'node-dig' : 'dig', ...at, hop: 'external', args: { name: plan.resolve } });
+  if (plan.resolve) addProbe(plan, { probe: source.kind === 'outside' ? 'outside-dig' : source.kind === 'node' ? 'node-dig' : 'dig', ...at, hop: 'dns', args: { name: plan.resolve } });
   if (plan.dstIP && plan.dstPort) addProbe(plan, { probe: connectProbe(source, udp), ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
   // Each node's NodePort from the same client: which nodes answer tells a node's own fault from the Service's.
   if (s?.nodePort && !udp && (plan.via === 'lb' || plan.via === 'node-port')) {

@@ -221,5 +221,9 @@ export function judgeEgress(c: Ctx) {
     problem(c, 'egress', 'snat-missing', `${node}'s nat table has no MASQUERADE/SNAT rule for ${podIP} → ${ip}: pod traffic leaves with the pod's own address and replies cannot come back`, [node]);
     return;
   }
+  if (connect === 'refused') {
+    problem(c, 'external', 'app-not-listening', `${ext.host} (${ip}) refuses ${proto} ${plan.dstPort}: the host answers, nothing listens on that port`);
+    return;
+  }
   c.later.push({ hop: 'external', text: `${proto} ${ip}:${plan.dstPort} failed (${connectText(connect)})` });
 }

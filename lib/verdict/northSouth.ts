@@ -104,9 +104,16 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   if (plan.resolve) {
     const ip = resolvedAddress(plan, runs);
     const dig = runsOf(c, (p) => /dig$/.test(p.probe))[0];
-    if (dig) c.findings.set(dig.r.key, ip ? `${plan.resolve} → ${ip}` : `${plan.resolve} did not resolve`);
-    observe(c, 'external', ip ? `${plan.resolve} resolves to ${ip} (${src}'s resolver)` : `${plan.resolve} does not resolve from ${src}`);
-    if (!ip && dig) problem('external', 'dns-nxdomain', `${plan.resolve} does not resolve from ${src}'s own resolver`);
+    const d = dig ? parseRun(dig.r, parseDig) : undefined;
+    // The source's own resolver is the DNS outside the cluster (a node's, or this machine's): silence or
+    // SERVFAIL there is the upstream DNS failing; NXDOMAIN is a name that does not exist.
+    const how = !d?.ok ? 'unreadable' : d.value.outcome === 'no-response' ? 'no answer' : d.value.rcode;
+    if (dig) c.findings.set(dig.r.key, ip ? `${plan.resolve} → ${ip}` : `${plan.resolve}: ${how}`);
+    observe(c, 'dns', ip ? `${plan.resolve} resolves to ${ip} (${src}'s resolver)` : `${plan.resolve} does not resolve from ${src} (${how})`);
+    if (!ip && d?.ok) {
+      if (d.value.outcome === 'answer' && d.value.rcode === 'NXDOMAIN') problem('dns', 'dns-nxdomain', `${plan.resolve} does not exist: ${src}'s resolver answers NXDOMAIN`);
+      else problem('dns', 'upstream-dns', `${src}'s resolver (the DNS outside the cluster) ${how === 'no answer' ? 'does not answer' : `answers ${how}`} for ${plan.resolve}`);
+    }
   }
   const open = c.connect === 'open';
 
@@ -197,6 +204,9 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     observe(c, p.hop, txt);
     if (g.value.outcome !== 'route' && !open && c.connect !== undefined) problem(p.hop, 'node-route', txt);
   }
+
+  // A server outside the cluster that resets the connection: it is reached, nothing listens on the port.
+  if (plan.via === 'external' && c.connect === 'refused') problem('external', 'app-not-listening', `${plan.resolve ?? plan.dstIP} (${plan.dstIP}) refuses port ${plan.dstPort}: the host answers, nothing listens there`);
 
   // --- hops ---
   const connected = c.connect === 'open';
