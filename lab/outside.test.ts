@@ -98,6 +98,8 @@ describe('outside: and the Service kinds, as the lab builds their objects', () =
     ['host ip in the pod CIDR', LAB.replace('198.51.100.20', '10.244.3.3'), /outside\.hosts\[0\]\.ip/, /outside the cluster/],
     ['host ip in the pool', LAB.replace('198.51.100.20', '198.51.100.130'), /outside\.hosts\[0\]\.ip/, /loadBalancerPool/],
     ['pool overlapping the nodes', LAB.replace('198.51.100.128/28', '172.18.5.0/24'), /outside\.loadBalancerPool/, /nodes.{1,2}network/],
+    ['a link-local host ip', LAB.replace('198.51.100.20', '169.254.9.9'), /outside\.hosts\[0\]\.ip/, /link-local/],
+    ['a multicast pool', LAB.replace('198.51.100.128/28', '224.0.1.0/28'), /outside\.loadBalancerPool/, /multicast/],
     ['a port that is no port', LAB.replace('ports: [443', 'ports: [70000'), /outside\.hosts\[0\]\.ports\[0\]/, /1-65535/],
     ['an unknown Service type', LAB + svc('x', '{type: Ingress, ports: [{port: 80}]}'), /spec\.type/, /NodePort, LoadBalancer, ExternalName/],
     ['a nodePort outside the range', LAB + svc('x', '{type: NodePort, ports: [{port: 80, nodePort: 8080}]}'), /spec\.ports\[0\]\.nodePort/, /30000-32767/],

@@ -8,6 +8,7 @@
 // ValidateService: nodePort range 30000-32767, externalTrafficPolicy only for NodePort/LoadBalancer,
 // clusterIP None not allowed with NodePort/LoadBalancer, healthCheckNodePort only for
 // LoadBalancer + Local), https://kubernetes.io/docs/concepts/services-networking/service/.
+import { reservedRangeProblem } from './specSafety';
 import { createHash } from 'node:crypto';
 import { cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from './ipv4';
 import type { KubeObject, LabCluster, LabOutsideHost, LabOutsideSpec } from './types';
@@ -58,6 +59,8 @@ export function parseOutside(v: unknown, cluster: LabCluster, at: At, dnsDomain 
   if (v.loadBalancerPool !== undefined) {
     const p = typeof v.loadBalancerPool === 'string' ? parseCidr(v.loadBalancerPool) : null;
     if (!p) throw at('outside.loadBalancerPool', `${JSON.stringify(v.loadBalancerPool)} is not an IPv4 CIDR with its host bits zero`, 'write e.g. 198.51.100.128/28');
+    const reserved = reservedRangeProblem(formatCidr(p));
+    if (reserved) throw at('outside.loadBalancerPool', reserved, 'pick a unicast range outside the cluster, e.g. 198.51.100.128/28');
     if (p.bits < 20) throw at('outside.loadBalancerPool', `${formatCidr(p)} is larger than the lab hands out`, 'use a /20 or smaller, e.g. 198.51.100.128/28');
     for (const [what, c] of res) if (cidrsOverlap(p, c)) throw at('outside.loadBalancerPool', `${formatCidr(p)} overlaps ${what} ${formatCidr(c)}`, 'pick a range outside the cluster, e.g. 198.51.100.128/28');
     pool = p;
@@ -79,7 +82,8 @@ export function parseOutside(v: unknown, cluster: LabCluster, at: At, dnsDomain 
       for (const [what, c] of [...res, ['outside.loadBalancerPool', pool] as [string, Cidr]]) {
         if (cidrContains(c, ipn)) throw at(`${f}.ip`, `${ip} is inside ${what} ${formatCidr(c)}`, 'give the host an address outside the cluster, e.g. 198.51.100.20');
       }
-      if (ipn >>> 28 >= 14 || ipn === 0) throw at(`${f}.ip`, `${ip} is not a unicast address`, 'write e.g. 198.51.100.20');
+      const reservedIp = reservedRangeProblem(`${ip}/32`);
+      if (reservedIp || ipn >>> 28 >= 14 || ipn === 0) throw at(`${f}.ip`, `${ip} is not a unicast address${reservedIp ? ` (${reservedIp})` : ''}`, 'write e.g. 198.51.100.20');
       if (hosts.some((x) => x.ip === ip)) throw at(`${f}.ip`, `${ip} is already the address of ${hosts.find((x) => x.ip === ip)!.name}`, 'give every host its own address');
       if (!Array.isArray(h.ports) || !h.ports.length) throw at(`${f}.ports`, 'missing or empty', 'list the ports it serves, e.g. ports: [443]');
       const ports: LabOutsideHost['ports'] = [];

@@ -3,6 +3,7 @@
 // IANA_SVC_NAME / DNS labels, port ranges) and the cluster's ranges must be usable unicast ranges. Anything that
 // passes here can be written into iptables-restore, nft and dnsmasq input without quoting surprises.
 import { objectErrors } from './api/validation';
+import { cidrsOverlap, parseCidr } from '../lib/ip';
 import type { KubeObject } from './types';
 
 /** YAML aliases a document may expand (yaml's maxAliasCount); an alias bomb stops here with its document named. */
@@ -25,24 +26,23 @@ export function labFileObjectProblem(o: KubeObject): { field: string; problem: s
   return { field: e.field, problem: `${e.body}${errs.length > 1 ? ` (and ${errs.length - 1} more problem${errs.length > 2 ? 's' : ''})` : ''}`, fix };
 }
 
-const RESERVED: [string, number, number, string][] = [
-  ['0.0.0.0/8', 0x00000000, 8, '"this network" (0.0.0.0/8)'],
-  ['127.0.0.0/8', 0x7f000000, 8, 'loopback (127.0.0.0/8)'],
-  ['169.254.0.0/16', 0xa9fe0000, 16, 'link-local (169.254.0.0/16)'],
-  ['224.0.0.0/4', 0xe0000000, 4, 'multicast (224.0.0.0/4)'],
-  ['240.0.0.0/4', 0xf0000000, 4, 'reserved (240.0.0.0/4, incl. broadcast)'],
+const RESERVED: [string, string][] = [
+  ['0.0.0.0/8', '"this network" (0.0.0.0/8)'],
+  ['127.0.0.0/8', 'loopback (127.0.0.0/8)'],
+  ['169.254.0.0/16', 'link-local (169.254.0.0/16)'],
+  ['224.0.0.0/4', 'multicast (224.0.0.0/4)'],
+  ['240.0.0.0/4', 'reserved (240.0.0.0/4, incl. broadcast)'],
 ];
 
-/** Why an IPv4 CIDR ("a.b.c.d/n") cannot hold pods or Services (it overlaps loopback, link-local, multicast…), or null. */
+/**
+ * Why an IPv4 CIDR ("a.b.c.d/n") or address cannot hold pods, Services or outside hosts (it overlaps loopback,
+ * link-local, multicast…), or null (also null for text that is not a CIDR: the caller's parser reports that).
+ */
 export function reservedRangeProblem(cidr: string): string | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!m) return null;
-  const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-  const bits = Number(m[5]);
-  for (const [, rBase, rBits, what] of RESERVED) {
-    const common = Math.min(bits, rBits);
-    const mask = common === 0 ? 0 : (0xffffffff << (32 - common)) >>> 0;
-    if (((base & mask) >>> 0) === ((rBase & mask) >>> 0)) return `${cidr} overlaps ${what}, which no pod or Service address may use`;
+  const c = parseCidr(cidr);
+  if (!c || c.family !== 4) return null;
+  for (const [range, what] of RESERVED) {
+    if (cidrsOverlap(c, parseCidr(range)!)) return `${cidr} overlaps ${what}, which no pod, Service or outside address may use`;
   }
   return null;
 }
