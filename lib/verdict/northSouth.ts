@@ -111,7 +111,11 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     if (dig) c.findings.set(dig.r.key, ip ? `${plan.resolve} → ${ip}` : `${plan.resolve}: ${how}`);
     observe(c, 'dns', ip ? `${plan.resolve} resolves to ${ip} (${src}'s resolver)` : `${plan.resolve} does not resolve from ${src} (${how})`);
     if (!ip && d?.ok) {
-      if (d.value.outcome === 'answer' && d.value.rcode === 'NXDOMAIN') problem('dns', 'dns-nxdomain', `${plan.resolve} does not exist: ${src}'s resolver answers NXDOMAIN`);
+      // A Service's name typed from outside: say where its addresses from outside are.
+      const [first, second] = plan.resolve.split('.');
+      const svc = input.snapshot.services.find((x) => x.metadata?.name === first && x.metadata?.namespace === second);
+      const hint = svc && plan.source.kind === 'outside' ? `; ${plan.resolve} is Service ${second}/${first}, whose name resolves only inside the cluster — from outside dial its NodePort (node/NAME:PORT) or LoadBalancer address` : '';
+      if (d.value.outcome === 'answer' && d.value.rcode === 'NXDOMAIN') problem('dns', 'dns-nxdomain', `${plan.resolve} does not exist: ${src}'s resolver answers NXDOMAIN${hint}`);
       else problem('dns', 'upstream-dns', `${src}'s resolver (the DNS outside the cluster) ${how === 'no answer' ? 'does not answer' : `answers ${how}`} for ${plan.resolve}`);
     }
   }
