@@ -8,8 +8,7 @@ import type { DiagnosisEvent } from '../../lib/events';
 import { parseSource, parseTarget, targetText } from '../../lib/target';
 import { northSouthPath } from '../../lib/plan/northSouth';
 import { planPath, PlanError, type PathPlan, type PlannedProbe } from '../../lib/plan';
-import { egressProbes } from '../../lib/plan/egress';
-import { candidateNames } from '../../lib/kube';
+import { followFailure, probesOf, withAddress, withResolvConf } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, type ProbeRun } from '../../lib/verdict';
 import { digAddresses, parseDig, parseResolvConf } from '../../lib/parse';
@@ -172,7 +171,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     swept = true;
     await sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
   }
-  for (const h of plan.hops) if (plan.probes.some((p) => p.hop === h.id || p.alsoHops?.includes(h.id))) sendHop({ ...h, status: 'running', summary: 'probing' });
+  for (const h of plan.hops) if (probesOf(plan, h.id).length) sendHop({ ...h, status: 'running', summary: 'probing' });
 
   const nodePods: NodeDebugPod[] = [];
   let trace: Trace | undefined;
@@ -242,7 +241,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       // Re-judge with what we have and send hops whose probes have all finished.
       const j = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
       for (const h of j.hops) {
-        const mine = plan.probes.filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id));
+        const mine = probesOf(plan, h.id);
         if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
       }
     };
@@ -253,13 +252,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       if (resolv) await runOne(resolv);
       const rc = resolv ? runs.get(resolv.key) : undefined;
       const conf = rc && !rc.notRun ? parseRun(rc, parseResolvConf) : undefined;
-      if (conf?.ok) {
-        plan.name.nameservers = conf.value.nameservers; // the DNS Service is found by this ClusterIP (lib/kube clusterDnsService)
-        const names = candidateNames(plan.name.name, conf.value.search, conf.value.options.ndots);
-        const src = { namespace: plan.src.namespace, name: plan.src.name };
-        plan.probes = plan.probes.filter((p) => p.probe !== 'dig');
-        for (const name of names) plan.probes.push({ key: `${src.namespace}/${src.name}:dig:${name}`, probe: 'dig', hop: 'dns', where: 'pod', pod: src, args: { name }, phase: 2 });
-      }
+      if (conf?.ok) plan = withResolvConf(plan, { search: conf.value.search, ndots: conf.value.options.ndots, nameservers: conf.value.nameservers });
       await Promise.all(plan.probes.filter((p) => p.phase === 2).map(runOne));
       // A name outside the cluster: connect to what the resolver answered, as the app would.
       if (!plan.dstIP && plan.target.kind === 'name' && plan.dstPort) {
@@ -271,22 +264,15 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
           .map((d) => (d?.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR' ? digAddresses(d.value).find((a) => isIPv4(a)) : undefined))
           .find((a) => a !== undefined);
         if (ip) {
-          plan.dstIP = ip;
-          const src = { namespace: plan.src.namespace, name: plan.src.name };
-          // lib/plan/egress.ts: the external hop's connect, the routes out and (phase 3) the flow's conntrack entry.
-          const extra: PlannedProbe[] = plan.edge?.external
-            ? egressProbes(plan, ip)
-            : [
-                { key: `${src.namespace}/${src.name}:tcp-connect:${ip}:${plan.dstPort}`, probe: 'tcp-connect', hop: 'src-node', where: 'pod', pod: src, args: { ip, port: plan.dstPort }, phase: 2 },
-                { key: `${src.namespace}/${src.name}:route-get:${ip}`, probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 },
-              ];
-          plan.probes.push(...extra);
-          await Promise.all(extra.filter((p) => p.phase === 2).map(runOne));
+          // lib/plan/ops.ts: the external hop's connect, the routes out and (phase 3) the flow's conntrack entry.
+          const next = withAddress(plan, ip);
+          plan = next.plan;
+          await Promise.all(next.added.filter((p) => p.phase === 2).map(runOne));
         }
       }
     })();
     // The packet's own walk starts as soon as the probes that place its capture points have run (capture.ts).
-    const tracedPlan = plan;
+    let redrawn = false;
     const tracing = opts.trace !== false ? runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined) : undefined;
     await Promise.all([...phase1.filter((p) => p !== resolv).map(runOne), phase2]);
     // Phase 3: what can only be read after the end-to-end connect (the flow's conntrack entry).
@@ -294,29 +280,18 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
 
     // Follow the failure: the drawn endpoint worked but a direct connect to another ready endpoint did not —
     // draw the path to that one and probe what it adds (runs already made are kept by key).
-    if (plan.service && plan.dst && !plan.hairpin) {
-      const drawn = plan.dst.ip;
-      const failing = plan.probes
-        .filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod' && p.args.ip !== drawn)
-        .find((p) => {
-          const r = runs.get(p.key);
-          return r && !r.notRun && r.exitCode !== 0;
-        });
-      const drawnRun = plan.probes.find((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod' && p.args.ip === drawn);
-      const drawnOk = drawnRun && runs.get(drawnRun.key)?.exitCode === 0;
-      if (failing && drawnOk) {
-        const replanned = planPath(from.value, target.value, snap, { preferEndpoint: failing.args.ip, clusterDomain: plan.name?.clusterDomain });
-        const dnsProbes = plan.probes.filter((p) => p.probe === 'dig' || (p.phase === 2 && !replanned.probes.some((q) => q.key === p.key)));
-        replanned.probes = [...replanned.probes.filter((p) => p.probe !== 'dig'), ...dnsProbes.filter((p) => !replanned.probes.some((q) => q.key === p.key))];
-        plan = replanned;
-        emit({ type: 'diagnosis:plan', payload: { id, diagnosis: { ...running, hops: plan.hops } } });
-        lastSent.clear();
-        await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
-      }
+    const domain = plan.name?.clusterDomain;
+    const replanned = followFailure(plan, runs, (ip) => planPath(from.value, target.value, snap, { preferEndpoint: ip, clusterDomain: domain }));
+    if (replanned) {
+      plan = replanned;
+      redrawn = true;
+      emit({ type: 'diagnosis:plan', payload: { id, diagnosis: { ...running, hops: plan.hops } } });
+      lastSent.clear();
+      await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
     }
     // Again on the final path when the plan changed (re-drawn to another endpoint, or an outside name resolved late).
     trace = await tracing;
-    if (tracing && !opts.signal?.aborted && (plan !== tracedPlan || !trace)) {
+    if (tracing && !opts.signal?.aborted && (redrawn || !trace)) {
       trace = await runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined);
     }
   } finally {

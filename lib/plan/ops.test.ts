@@ -1,0 +1,100 @@
+// lib/plan/ops.ts: what the orchestrator learns folds back into a NEW plan; the old one is never touched, keys
+// are one function's, and a hostile resolv.conf search line never becomes a dig argument.
+import { describe, expect, it } from 'vitest';
+import { followFailure, probeKey, probesOf, withAddress, withResolvConf } from './ops';
+import type { PathPlan, PlannedProbe } from './index';
+
+const pod = { namespace: 'shop', name: 'frontend-0' };
+const mk = (p: Omit<PlannedProbe, 'key' | 'phase'> & { phase?: PlannedProbe['phase'] }): PlannedProbe => ({ phase: 1, ...p, key: probeKey(p) });
+
+function basePlan(over: Partial<PathPlan> = {}): PathPlan {
+  return {
+    src: { ...pod, ip: '10.244.1.5', node: 'worker-1', pod: {} },
+    target: { kind: 'name', name: 'backend', port: 80, text: 'backend:80' },
+    name: { name: 'backend', candidates: ['backend.shop.svc.cluster.local'], search: ['shop.svc.cluster.local'], ndots: 5, clusterDomain: 'cluster.local' },
+    sameNode: false,
+    hairpin: false,
+    kubeProxyMode: 'iptables',
+    hops: [],
+    probes: [
+      mk({ probe: 'resolv-conf', hop: 'dns', where: 'pod', pod, args: {} }),
+      mk({ probe: 'dig', hop: 'dns', where: 'pod', pod, args: { name: 'backend.shop.svc.cluster.local' }, phase: 2 }),
+      mk({ probe: 'node-link', hop: 'src-veth', where: 'node', node: 'worker-1', args: {}, alsoHops: ['overlay'] }),
+    ],
+    ...over,
+  } as PathPlan;
+}
+
+describe('probeKey / probesOf', () => {
+  it('keys a run by where, probe and argument values', () => {
+    expect(probeKey({ where: 'pod', pod, probe: 'tcp-connect', args: { ip: '10.96.0.50', port: 80 } })).toBe('shop/frontend-0:tcp-connect:10.96.0.50:80');
+    expect(probeKey({ where: 'node', node: 'worker-2', probe: 'neigh', args: {} })).toBe('node/worker-2:neigh');
+    expect(probeKey({ where: 'outside', probe: 'outside-dig', args: { name: 'a.example' } })).toBe('outside:outside-dig:a.example');
+  });
+  it("finds a hop's probes, the ones it reads through alsoHops too", () => {
+    const plan = basePlan();
+    expect(probesOf(plan, 'overlay').map((p) => p.probe)).toEqual(['node-link']);
+    expect(probesOf(plan, 'dns').map((p) => p.probe)).toEqual(['resolv-conf', 'dig']);
+    expect(probesOf(plan, 'dst-pod')).toEqual([]);
+  });
+});
+
+describe('withResolvConf', () => {
+  it("digs the resolver's candidates in order, in a new plan, and drops names that are not DNS names", () => {
+    const plan = basePlan();
+    const before = JSON.stringify(plan);
+    const next = withResolvConf(plan, { search: ['shop.svc.corp.local', 'svc.corp.local', 'x;reboot', 'a b'], ndots: 5, nameservers: ['10.96.0.10'] });
+    expect(JSON.stringify(plan)).toBe(before);
+    expect(next).not.toBe(plan);
+    const digs = next.probes.filter((p) => p.probe === 'dig');
+    expect(digs.map((p) => p.args.name)).toEqual(['backend.shop.svc.corp.local', 'backend.svc.corp.local', 'backend']);
+    expect(digs.map((p) => p.key)).toEqual(digs.map((p) => `shop/frontend-0:dig:${p.args.name}`));
+    expect(digs.every((p) => p.phase === 2 && p.hop === 'dns')).toBe(true);
+    expect(next.probes.slice(0, 2).map((p) => p.probe)).toEqual(['resolv-conf', 'node-link']);
+    expect(next.name?.nameservers).toEqual(['10.96.0.10']);
+  });
+  it('leaves a plan without a name as it is', () => {
+    const plan = basePlan({ name: undefined });
+    expect(withResolvConf(plan, { search: ['a'], ndots: 1 })).toBe(plan);
+  });
+});
+
+describe('withAddress', () => {
+  it('sets the address and adds the connect and the route, keeping the old plan', () => {
+    const plan = basePlan({ dstPort: 80 });
+    const { plan: next, added } = withAddress(plan, '203.0.113.7');
+    expect(plan.dstIP).toBeUndefined();
+    expect(next.dstIP).toBe('203.0.113.7');
+    expect(added.map((p) => p.key)).toEqual(['shop/frontend-0:tcp-connect:203.0.113.7:80', 'shop/frontend-0:route-get:203.0.113.7']);
+    expect(next.probes.length).toBe(plan.probes.length + 2);
+  });
+});
+
+describe('followFailure', () => {
+  const svcPlan = (drawnExit: number, otherExit: number) => {
+    const connect = (ip: string) => mk({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod, args: { ip, port: 8080 } });
+    const plan = basePlan({ service: {} as PathPlan['service'], dst: { namespace: 'shop', name: 'backend-0', ip: '10.244.2.5', node: 'worker-2', pod: {} }, probes: [...basePlan().probes, connect('10.244.2.5'), connect('10.244.2.6')] });
+    const runs = new Map([
+      ['shop/frontend-0:tcp-connect:10.244.2.5:8080', { exitCode: drawnExit }],
+      ['shop/frontend-0:tcp-connect:10.244.2.6:8080', { exitCode: otherExit }],
+    ]);
+    return { plan, runs };
+  };
+  it('re-draws the path to the endpoint that failed when the drawn one answered, keeping the digs', () => {
+    const { plan, runs } = svcPlan(0, 1);
+    const asked: string[] = [];
+    const next = followFailure(plan, runs, (ip) => {
+      asked.push(ip);
+      return basePlan({ probes: [mk({ probe: 'addr', hop: 'dst-pod', where: 'pod', pod: { namespace: 'shop', name: 'backend-1' }, args: {} })] });
+    });
+    expect(asked).toEqual(['10.244.2.6']);
+    expect(next?.probes.map((p) => p.probe)).toEqual(['addr', 'dig']);
+  });
+  it('follows nothing when the drawn endpoint failed too, or nothing else failed', () => {
+    const never = () => {
+      throw new Error('must not re-plan');
+    };
+    expect(followFailure(svcPlan(1, 1).plan, svcPlan(1, 1).runs, never)).toBeUndefined();
+    expect(followFailure(svcPlan(0, 0).plan, svcPlan(0, 0).runs, never)).toBeUndefined();
+  });
+});

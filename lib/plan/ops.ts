@@ -1,0 +1,87 @@
+// What the orchestrator learns while a diagnosis runs, folded back into the plan (issue 9: planning lives in
+// lib/plan). Each function is pure and returns a NEW plan; the one it is given is left as it was. The order
+// of `probes` is kept (what was planned first stays first), and a run's key is the same in every plan
+// (probeKey), so runs made before a re-plan are found again by key.
+import type { HopId } from '../model';
+import { candidateNames } from '../kube';
+import { isHostname } from '../probeArgs';
+import type { PathPlan, PlannedProbe } from './index';
+import { egressProbes } from './egress';
+
+/**
+ * The key of a planned run: where it runs (`NS/POD`, `node/NODE` or `outside`), the probe, then each argument's
+ * value in the order given, ':'-joined — e.g. "shop/frontend-0:tcp-connect:10.96.0.50:80". The same run planned
+ * twice has one key (its output is read by every hop that planned it).
+ */
+export function probeKey(p: Pick<PlannedProbe, 'where' | 'pod' | 'node' | 'probe' | 'args'>): string {
+  return [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : p.where === 'outside' ? 'outside' : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
+}
+
+/** The probes whose output is evidence for `hop`: planned for it, or for another hop and read by it too (alsoHops). */
+export function probesOf(plan: Pick<PathPlan, 'probes'>, hop: HopId): PlannedProbe[] {
+  return plan.probes.filter((p) => p.hop === hop || p.alsoHops?.includes(hop));
+}
+
+/**
+ * The plan once the source pod's resolv.conf is read: the dig probes are the candidates its resolver tries,
+ * in order (lib/kube candidateNames over `search` and `ndots`), replacing the ones planned from the objects'
+ * defaults, and the pod's nameservers kept. A candidate that is not a DNS host name (a hostile or broken search line) is not dug: it never
+ * reaches argv. No name in the target: the plan as it was.
+ */
+export function withResolvConf(plan: PathPlan, conf: { search: string[]; ndots: number; nameservers?: string[] }): PathPlan {
+  if (!plan.name) return plan;
+  const pod = { namespace: plan.src.namespace, name: plan.src.name };
+  const digs: PlannedProbe[] = candidateNames(plan.name.name, conf.search, conf.ndots)
+    .filter((name) => isHostname(name))
+    .map((name) => ({ key: probeKey({ where: 'pod', pod, probe: 'dig', args: { name } }), probe: 'dig', hop: 'dns', where: 'pod', pod, args: { name }, phase: 2 }));
+  // the pod's real nameservers: the cluster DNS Service is the one with that ClusterIP (lib/kube clusterDnsService)
+  const name = conf.nameservers ? { ...plan.name, nameservers: conf.nameservers } : plan.name;
+  return { ...plan, name, probes: [...plan.probes.filter((p) => p.probe !== 'dig'), ...digs] };
+}
+
+/**
+ * The plan once a name outside the cluster resolved to `ip` (the first IPv4 answer, as the app would get it):
+ * `dstIP` set, and the probes that follow the way there added — an external hop's connect, routes and (phase 3)
+ * conntrack (lib/plan/egress.ts egressProbes), else the connect and the pod's route. `added` are the new probes.
+ */
+export function withAddress(plan: PathPlan, ip: string): { plan: PathPlan; added: PlannedProbe[] } {
+  const pod = { namespace: plan.src.namespace, name: plan.src.name };
+  const mk = (p: Omit<PlannedProbe, 'key'>): PlannedProbe => ({ ...p, key: probeKey(p) });
+  const added: PlannedProbe[] = plan.edge?.external
+    ? egressProbes(plan, ip)
+    : [
+        ...(plan.dstPort ? [mk({ probe: 'tcp-connect', hop: 'src-node', where: 'pod', pod, args: { ip, port: plan.dstPort }, phase: 2 })] : []),
+        mk({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod, args: { ip }, phase: 2 }),
+      ];
+  return { plan: { ...plan, dstIP: ip, probes: [...plan.probes, ...added] }, added };
+}
+
+/** What followFailure reads of a run. */
+export interface RunOutcome {
+  exitCode: number | null;
+  notRun?: string;
+}
+
+/**
+ * Follows the failure: the drawn endpoint of a Service answered a direct connect but another ready endpoint did
+ * not — the plan re-drawn to that endpoint (`replan(ip)`, planPath with preferEndpoint), keeping the DNS probes
+ * already planned (the dig candidates, and phase-2 probes the new plan lacks). Undefined when there is nothing
+ * to follow (no Service, no drawn pod, a hairpin, the drawn connect failed too, or no other endpoint failed).
+ */
+export function followFailure(plan: PathPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => PathPlan): PathPlan | undefined {
+  if (!plan.service || !plan.dst || plan.hairpin) return undefined;
+  const drawn = plan.dst.ip;
+  const direct = plan.probes.filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod');
+  const failing = direct
+    .filter((p) => p.args.ip !== drawn)
+    .find((p) => {
+      const r = runs.get(p.key);
+      return r && !r.notRun && r.exitCode !== 0;
+    });
+  const drawnRun = direct.find((p) => p.args.ip === drawn);
+  if (!failing?.args.ip || !drawnRun || runs.get(drawnRun.key)?.exitCode !== 0) return undefined;
+  const replanned = replan(failing.args.ip);
+  const has = (p: PlannedProbe) => replanned.probes.some((q) => q.key === p.key);
+  const dnsProbes = plan.probes.filter((p) => p.probe === 'dig' || (p.phase === 2 && !has(p)));
+  return { ...replanned, probes: [...replanned.probes.filter((p) => p.probe !== 'dig'), ...dnsProbes.filter((p) => !has(p))] };
+}
