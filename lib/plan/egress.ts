@@ -7,6 +7,7 @@ import { cidrContains, endpointsForServicePort, nsName, parseCidr, podIP, type P
 import type { ClusterSnapshot } from './snapshot';
 import type { PathPlan, PlannedProbe, PodEnd } from './index';
 import { hop } from './index';
+import { probeKey } from './ops';
 
 /** What a pod-source plan carries beyond the ClusterIP path (PathPlan.edge). */
 export interface EdgeExtras {
@@ -107,10 +108,6 @@ export function lbIngressIPs(svc: Service): string[] {
 export function controlName(snap: ClusterSnapshot, domain: string): string | undefined {
   const dns = snap.services.find((s) => s.metadata?.namespace === 'kube-system' && (s.metadata?.name === 'kube-dns' || s.metadata?.name === 'coredns')) ?? snap.services.find((s) => s.metadata?.namespace === 'default' && s.metadata?.name === 'kubernetes');
   return dns ? `${dns.metadata?.name}.${dns.metadata?.namespace}.svc.${domain}` : undefined;
-}
-
-function probeKey(p: Omit<PlannedProbe, 'key' | 'phase'>): string {
-  return [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : p.where === 'outside' ? 'outside' : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
 }
 
 /** Adds a probe unless the same run is planned (then the hop reads that run too), as planPath's own add does. */

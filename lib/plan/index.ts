@@ -15,6 +15,7 @@ import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtra
 
 export * from './snapshot';
 import { familyPlan } from './family';
+import { probeKey } from './ops';
 
 export interface PodEnd {
   namespace: string;
@@ -298,7 +299,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const probes: PlannedProbe[] = [];
   const srcP = { namespace: src.namespace, name: src.name };
   const add = (p: Omit<PlannedProbe, 'key' | 'phase'> & { phase?: 1 | 2 }) => {
-    const key = [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
+    const key = probeKey(p);
     const have = probes.find((x) => x.key === key);
     if (!have) probes.push({ phase: 1, ...p, key });
     else if (have.hop !== p.hop && !have.alsoHops?.includes(p.hop)) have.alsoHops = [...(have.alsoHops ?? []), p.hop];

@@ -1,10 +1,10 @@
 // Each hop's evidence: the probe runs that belong to it and the API objects that decide it.
 import type { Evidence, HopId } from '../model';
 import type { Ctx, ProbeRun } from './context';
+import { probesOf } from '../plan/ops';
 
 export function evidenceOf(c: Ctx, hop: HopId): Evidence[] {
-  return c.plan.probes
-    .filter((p) => p.hop === hop || p.alsoHops?.includes(hop))
+  return probesOf(c.plan, hop)
     .map((p) => c.runs.get(p.key))
     .filter((r): r is ProbeRun => !!r && !r.notRun)
     .map((r) => ({

@@ -18,6 +18,7 @@ import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
 import { reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
+import { probesOf } from '../plan/ops';
 
 export type { ProbeOutput, ProbeRun, Runs } from './context';
 export { VXLAN_OVERHEAD } from './overlay';
@@ -94,7 +95,7 @@ export function judge(input: JudgeInput): Judgement {
       const p = probs[0];
       return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: CAUSES[p.cause].nextStep, evidence, ...(details ? { details } : {}) };
     }
-    const hopRuns = plan.probes.filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id)).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
+    const hopRuns = probesOf(plan, h.id).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
     const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
     if (unread.length) {
       // Output we could not read proves nothing: not a pass, and not a failure either.

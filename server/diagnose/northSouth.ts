@@ -14,6 +14,7 @@ import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { explainApiError } from '../cluster/explain';
 import { runProbe } from '../exec/probe';
+import { probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
 import { foothold, footholdNeeds, limiter, type Foothold } from './index';
@@ -50,7 +51,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     lastSent.set(h.id, key);
     emit({ type: 'hop:update', payload: { id: o.id, seq: ++seq, hop: h } });
   };
-  for (const h of plan.hops) if (plan.probes.some((p) => p.hop === h.id || p.alsoHops?.includes(h.id))) sendHop({ ...h, status: 'running', summary: 'probing' });
+  for (const h of plan.hops) if (probesOf(plan, h.id).length) sendHop({ ...h, status: 'running', summary: 'probing' });
 
   const outside = outsideRunner(o.kubeconfig);
   const runs = new Map<string, ProbeRun>();
@@ -79,7 +80,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
   const progress = () => {
     const j = judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' });
     for (const h of j.hops) {
-      const mine = plan.probes.filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id));
+      const mine = probesOf(plan, h.id);
       if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
     }
   };
