@@ -32,3 +32,15 @@ describe('live diagnosis reducer', () => {
     expect(s2.d!.verdict).toBe('degraded');
   });
 });
+
+describe('a re-plan mid-run (issue 9: seq only grows)', () => {
+  it("keeps the hops the server sends after a re-plan, numbered after the ones before it", () => {
+    let s = reduce({ d: null, seq: 0, notFound: false, connected: true, error: null }, { type: 'snapshot', d: planned, seq: 0 });
+    for (let seq = 1; seq <= 4; seq++) s = reduce(s, { type: 'event', ev: { type: 'hop:update', payload: { id: planned.id, seq, hop: { ...planned.hops[0], status: 'pass' } } } });
+    s = reduce(s, { type: 'event', ev: { type: 'diagnosis:plan', payload: { id: planned.id, diagnosis: planned } } });
+    expect(s.seq).toBe(4);
+    s = reduce(s, { type: 'event', ev: { type: 'hop:update', payload: { id: planned.id, seq: 5, hop: { ...planned.hops[1], status: 'fail' } } } });
+    expect(s.d?.hops[1].status).toBe('fail');
+    expect(s.seq).toBe(5);
+  });
+});

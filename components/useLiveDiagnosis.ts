@@ -31,7 +31,7 @@ export function reduce(s: LiveState, a: Action): LiveState {
     }
     case 'event': {
       const ev = a.ev;
-      if (ev.type === 'diagnosis:plan') return { ...s, d: applyEvent(s.d, ev), seq: 0, notFound: false };
+      if (ev.type === 'diagnosis:plan') return { ...s, d: applyEvent(s.d, ev), notFound: false }; // seq only grows, a re-plan too
       if (ev.type === 'hop:update') {
         if (ev.payload.seq <= s.seq) return s;
         return { ...s, d: applyEvent(s.d, ev), seq: ev.payload.seq };

@@ -127,7 +127,7 @@ export class RunManager {
       if (ev.type === 'diagnosis:plan') {
         const d = { ...ev.payload.diagnosis, id, ...(previousId ? { previousId } : {}), spec: { ...ev.payload.diagnosis.spec, ...spec } };
         live.diagnosis = d;
-        live.seq = 0;
+        // seq only grows across a re-plan (issue 9): a viewer holding seq N never drops the new path's hops as old.
         if (!planned) {
           planned = true;
           this.live.set(id, live);
