@@ -33,7 +33,7 @@ export async function benchFamilies(which: string, runs: number): Promise<void> 
   try {
     for (const f of families) {
       const file = join(dir, `${f}.yaml`);
-      writeFileSync(file, base.replace(/^  cni: \S+$/m, `  cni: ${f}`).replace(/^  overlay: \S+$/m, `  overlay: ${SHAPES[f].overlay}`));
+      writeFileSync(file, base.replace(/^ {2}cni: \S+$/m, `  cni: ${f}`).replace(/^ {2}overlay: \S+$/m, `  overlay: ${SHAPES[f].overlay}`));
       const env = { ...process.env, PACKETWALK_LAB: `bf${f.slice(0, 3)}` };
       const lab = (...args: string[]) => execFileSync('node', [BIN, 'lab', ...args], { env, encoding: 'utf8', timeout: 300_000 });
       const kubeconfig = lab('up', '--config', file).trim().split('\n').pop()!.trim();
