@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Diagnosis } from '../../lib/model';
 import type { PinSpec, PinState } from '../../lib/wall';
 import { migrate } from './migrations';
+import { diagnosisRow, pinSpecRow } from './rows';
 
 export interface StoredDiagnosis {
   diagnosis: Diagnosis;
@@ -98,7 +99,7 @@ export class Store {
 
   getDiagnosis(id: string): StoredDiagnosis | null {
     const row = this.prep('SELECT json, seq FROM diagnoses WHERE id = ?').get(id) as { json: string; seq: number } | undefined;
-    return row ? { diagnosis: JSON.parse(row.json) as Diagnosis, seq: row.seq } : null;
+    return row ? { diagnosis: diagnosisRow(row.json, id, this.file), seq: row.seq } : null;
   }
 
   listDiagnoses(limit = 20): DiagnosisListItem[] {
@@ -121,7 +122,12 @@ export class Store {
     const rows = this.prep("SELECT id, json, seq FROM diagnoses WHERE verdict = 'running'").all() as { id: string; json: string; seq: number }[];
     const tx = this.db.transaction(() => {
       for (const r of rows) {
-        const d = JSON.parse(r.json) as Diagnosis;
+        let d: Diagnosis;
+        try {
+          d = diagnosisRow(r.json, r.id, this.file);
+        } catch {
+          continue; // an unreadable row stays as it is: reading it says why (getDiagnosis), start-up goes on
+        }
         const hops = d.hops.map((h) => (h.status === 'running' || h.status === 'pending' ? { ...h, status: 'skip' as const, summary: h.summary || 'not probed: the server stopped mid-run' } : h));
         this.saveDiagnosis({ ...d, hops, verdict: 'interrupted', finishedAt: now, summary: 'The server stopped before this run finished; the hops show what it had found.' }, r.seq);
       }
@@ -140,7 +146,7 @@ export class Store {
 
   listPins(): { spec: PinSpec; state: PinState | null }[] {
     const rows = this.prep('SELECT spec, state FROM pins ORDER BY created_at, id').all() as { spec: string; state: string | null }[];
-    return rows.map((r) => ({ spec: JSON.parse(r.spec) as PinSpec, state: r.state ? (JSON.parse(r.state) as PinState) : null }));
+    return rows.map((r) => ({ spec: pinSpecRow(r.spec, this.file), state: r.state ? (JSON.parse(r.state) as PinState) : null }));
   }
 
   savePinState(id: string, state: PinState): void {
