@@ -72,8 +72,8 @@ function outsideReproduce(ctx: ReproduceContext): string {
 /** One argument of `probe`, checked for its kind (lib/probeArgs.ts) before it reaches argv; throws ProbeArgError. */
 const need = <K extends keyof ProbeArgs>(v: ProbeArgs[K] | undefined, what: K, probe: string): NonNullable<ProbeArgs[K]> => checkProbeArg(probe, what, v);
 
-/** The hard time bound of one capture, in seconds (the connect it watches gives up after 2 s). */
-export const CAPTURE_MAX_S = 6;
+/** The hard time bound of one capture, in seconds: its start on a loaded node (the engine waits up to 8 s for it) plus the connect it watches (2 s); the engine stops it as soon as the connect ends. */
+export const CAPTURE_MAX_S = 12;
 /** Most packets one capture point keeps. */
 export const CAPTURE_MAX_PACKETS = 64;
 

@@ -34,7 +34,7 @@ export interface TraceContext {
 }
 
 /** How long a capture may take to print "listening on" before the connect goes ahead without it. */
-const READY_MS = 3000;
+const READY_MS = 8000;
 /** After the connect ends: time for the last packets (an answer crossing the far node) to reach every capture. */
 const SETTLE_MS = 60;
 

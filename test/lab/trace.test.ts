@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { inNodeNetns, useLab } from './diagnoseLab';
 import type { Diagnosis, Trace } from '../../lib/model';
 import { lastSeenLine, tracePcap } from '../../lib/verdict/trace';
+import { CAPTURE_MAX_S } from '../../lib/probes';
 
 const lab = useLab('trc', 'trace.yaml');
 
@@ -53,7 +54,7 @@ describe('trace: the packet is seen where it really goes', () => {
     expect([...firstTimes].sort((a, b) => a - b)).toEqual(firstTimes);
     // headers only: nothing beyond the snapshot length, and each point is evidence with argv + reproduce
     for (const p of t.points) {
-      expect(p.evidence.command.slice(0, 5)).toEqual(['timeout', '-s', 'INT', '6', 'tcpdump']);
+      expect(p.evidence.command.slice(0, 5)).toEqual(['timeout', '-s', 'INT', String(CAPTURE_MAX_S), 'tcpdump']);
       expect(p.evidence.reproduce).toMatch(p.hop.startsWith('src-pod') || p.hop === 'dst-pod' ? /^kubectl debug -n \S+ \S+ .* -- timeout/ : /^kubectl debug node\/worker-\d .* -- timeout/);
       const asHop = d.hops.find((h) => h.id === p.hop)!.evidence.find((e) => e.where === p.evidence.where && e.command.join(' ') === p.evidence.command.join(' '));
       expect(asHop?.reproduce).toBe(p.evidence.reproduce);
