@@ -1,51 +1,38 @@
 // `packetwalk matrix -n NS [-n NS2 …] [--json] [--with-policy FILE] [--kubeconfig F] [--context C] [--all-pods]`
 // (DESIGN §7). Exit: 0 every cell agrees (what-if: nothing cut), 1 otherwise, 2 usage or cluster error,
-// 3 nothing could be observed. Arguments are read with node's util.parseArgs.
+// 3 nothing could be observed. Flags are read and documented from MATRIX_SPEC (server/cli/args.ts).
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseFlags, usageOf, type CommandSpec } from './args';
 import type { MainOptions } from '../cli';
 import { termBlock } from '../../lib/text';
 
-export const MATRIX_USAGE = `usage: packetwalk matrix -n NS [-n NS2 ...] [--json] [--with-policy FILE] [--all-pods]
-                        [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--concurrency N]
+/** The flags of `packetwalk matrix`: parsed and documented from this one table (server/cli/args.ts). */
+export const MATRIX_SPEC: CommandSpec = {
+  command: 'packetwalk matrix',
+  synopsis: '-n NS [-n NS2 ...] [--json] [--with-policy FILE] [--all-pods]\n                        [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--concurrency N]',
+  flags: [
+    { name: 'namespace', short: 'n', value: 'NS', multiple: true, help: 'a namespace whose pods are the sources and whose Services and pod ports are the\ntargets (repeat for more)' },
+    { name: 'json', help: 'print exactly one matrix object (JSON) on stdout' },
+    { name: 'with-policy', value: 'FILE', help: 'what-if: the NetworkPolicies in FILE are added (or replace same-named ones); predicts\nonly — no probing, no writes, read rights suffice; exit 1 when a flow would be cut' },
+    { name: 'all-pods', help: 'probe every pod (default: one pod per Deployment/StatefulSet/DaemonSet)' },
+    { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
+    { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
+    { name: 'image', value: 'IMAGE', help: 'debug image for the connects (default nicolaka/netshoot)' },
+    { name: 'concurrency', value: 'N', help: 'connects at once (default 32, at most 64)' },
+    { name: 'help', short: 'h', help: 'print this text' },
+  ],
+  footer: 'exit codes: 0 every cell agrees (with --with-policy: nothing is cut), 1 otherwise, 2 usage or cluster error,\n            3 nothing could be observed',
+};
 
-  -n, --namespace NS   a namespace whose pods are the sources and whose Services and pod ports are the
-                       targets (repeat for more)
-  --json               print exactly one matrix object (JSON) on stdout
-  --with-policy FILE   what-if: the NetworkPolicies in FILE are added (or replace same-named ones); predicts
-                       only — no probing, no writes, read rights suffice; exit 1 when a flow would be cut
-  --all-pods           probe every pod (default: one pod per Deployment/StatefulSet/DaemonSet)
-  --kubeconfig FILE    kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
-  --context NAME       kubeconfig context (default: the current one)
-  --image IMAGE        debug image for the connects (default nicolaka/netshoot)
-  --concurrency N      connects at once (default 32, at most 64)
-exit codes: 0 every cell agrees (with --with-policy: nothing is cut), 1 otherwise, 2 usage or cluster error,
-            3 nothing could be observed
-`;
+export const MATRIX_USAGE = usageOf(MATRIX_SPEC);
 
 export async function matrixMain(argv: string[], opts: MainOptions = {}): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        namespace: { type: 'string', short: 'n', multiple: true },
-        json: { type: 'boolean' },
-        'with-policy': { type: 'string' },
-        'all-pods': { type: 'boolean' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        image: { type: 'string' },
-        concurrency: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`packetwalk matrix: ${termBlock((e as Error).message)}\n\n${MATRIX_USAGE}`);
+  const parsed = parseFlags(MATRIX_SPEC, argv);
+  if ('error' in parsed) {
+    process.stderr.write(`packetwalk matrix: ${termBlock(parsed.error)}\n\n${MATRIX_USAGE}`);
     return 2;
   }
+  const a = parsed.values as { namespace?: string[]; json?: boolean; 'with-policy'?: string; 'all-pods'?: boolean; kubeconfig?: string; context?: string; image?: string; concurrency?: string; help?: boolean };
   if (a.help) {
     process.stdout.write(MATRIX_USAGE);
     return 0;

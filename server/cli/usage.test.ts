@@ -1,0 +1,30 @@
+// Every command whose flags come from a table (server/cli/args.ts) documents exactly what it parses: each flag
+// of the table is in its usage text, and what the usage shows parses (issue 9).
+import { describe, expect, it } from 'vitest';
+import { parseFlags, usageOf, type CommandSpec } from './args';
+import { MATRIX_SPEC, MATRIX_USAGE } from './matrix';
+import { DIAGNOSE_SPEC } from './diagnose';
+
+const specs: CommandSpec[] = [MATRIX_SPEC, DIAGNOSE_SPEC];
+
+describe('usage from the table', () => {
+  for (const spec of specs) {
+    it(`${spec.command}: every flag is documented and parses`, () => {
+      const usage = usageOf(spec);
+      for (const f of spec.flags) {
+        expect(usage).toContain(`--${f.name}`);
+        const argv = f.value ? [`--${f.name}`, 'x'] : [`--${f.name}`];
+        const r = parseFlags(spec, argv);
+        expect('values' in r ? r.values[f.name] : r.error).toEqual(f.value ? (f.multiple ? ['x'] : 'x') : true);
+      }
+      expect(parseFlags(spec, ['--no-such-flag'])).toEqual({ error: 'unknown argument "--no-such-flag"' });
+    });
+  }
+
+  it('matrix: -n repeats, and the usage is the table', () => {
+    expect(parseFlags(MATRIX_SPEC, ['-n', 'shop', '-n', 'db', '--json'])).toEqual({ values: { namespace: ['shop', 'db'], json: true } });
+    expect(parseFlags(MATRIX_SPEC, ['-n'])).toEqual({ error: '--namespace needs a value' });
+    expect(MATRIX_USAGE).toBe(usageOf(MATRIX_SPEC));
+    expect(MATRIX_USAGE).toContain('-h, --help');
+  });
+});
