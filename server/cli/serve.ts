@@ -5,21 +5,26 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
+import { parseFlags, usageOf, type CommandSpec } from './args';
 
-export const SERVE_USAGE = `usage: packetwalk serve [--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]
-                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]…
-  --host            address to bind (default 127.0.0.1); anything that does not resolve to loopback only
-                    needs PACKETWALK_TOKEN
-  --allowed-host    a name the Host header may carry besides the bound address (NAME or NAME:PORT;
-                    repeatable), e.g. the name of a reverse proxy in front of the dashboard
-  --port            TCP port (default 3000; 0 picks a free one)
-  --kubeconfig      kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
-  --context         default context (the page can switch to any context of the kubeconfig)
-  --data-dir        where diagnoses and pins are stored (default ./data or $PACKETWALK_DATA)
-  --wall-interval   seconds between wallboard re-probes (default 30, or $PACKETWALK_WALL_INTERVAL)
-  --debug-namespace namespace for node debug pods (default: the context's namespace, or
-                    $PACKETWALK_DEBUG_NAMESPACE)
-`;
+/** The flags of `packetwalk serve` (and the subset `demo` takes): parsed and documented from this table (server/cli/args.ts). */
+export const SERVE_SPEC: CommandSpec = {
+  command: 'packetwalk serve',
+  synopsis: '[--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]\n                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]…',
+  flags: [
+    { name: 'host', value: 'ADDR', help: 'address to bind (default 127.0.0.1); anything that does not resolve to loopback only\nneeds PACKETWALK_TOKEN' },
+    { name: 'allowed-host', value: 'NAME', multiple: true, help: 'a name the Host header may carry besides the bound address (NAME or NAME:PORT;\nrepeatable), e.g. the name of a reverse proxy in front of the dashboard' },
+    { name: 'port', value: 'PORT', help: 'TCP port (default 3000; 0 picks a free one)' },
+    { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' },
+    { name: 'context', value: 'NAME', help: 'default context (the page can switch to any context of the kubeconfig)' },
+    { name: 'data-dir', value: 'DIR', help: 'where diagnoses and pins are stored (default ./data or $PACKETWALK_DATA)' },
+    { name: 'wall-interval', value: 'SECONDS', help: 'seconds between wallboard re-probes (default 30, or $PACKETWALK_WALL_INTERVAL)' },
+    { name: 'debug-namespace', value: 'NS', help: "namespace for node debug pods (default: the context's namespace, or\n$PACKETWALK_DEBUG_NAMESPACE)" },
+    { name: 'help', short: 'h', help: 'print this text' },
+  ],
+};
+
+export const SERVE_USAGE = usageOf(SERVE_SPEC);
 
 export interface ServeFlags {
   host: string;
@@ -33,13 +38,12 @@ export interface ServeFlags {
 
 export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval', 'allowed-host', 'debug-namespace']): ServeFlags {
   const f: ServeFlags = { host: '127.0.0.1', port: 3000, allowedHosts: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !allowed.includes(m[1])) throw new Error(`unknown argument "${a}"\n${SERVE_USAGE}`);
-    const v = m[2] ?? argv[++i];
-    if (v === undefined || v === '') throw new Error(`--${m[1]} needs a value\n${SERVE_USAGE}`);
-    switch (m[1]) {
+  const parsed = parseFlags({ ...SERVE_SPEC, flags: SERVE_SPEC.flags.filter((x) => allowed.includes(x.name)) }, argv);
+  if ('error' in parsed) throw new Error(`${parsed.error}\n${SERVE_USAGE}`);
+  // each value given (every one of a repeatable flag), each checked below
+  const given = Object.entries(parsed.values).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as const) : typeof v === 'string' ? [[k, v] as const] : []));
+  for (const [flag, v] of given) {
+    switch (flag) {
       case 'host':
         f.host = v;
         break;

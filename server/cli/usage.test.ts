@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parseFlags, usageOf, type CommandSpec } from './args';
 import { MATRIX_SPEC, MATRIX_USAGE } from './matrix';
 import { DIAGNOSE_SPEC } from './diagnose';
+import { SERVE_SPEC, parseServeFlags } from './serve';
 
-const specs: CommandSpec[] = [MATRIX_SPEC, DIAGNOSE_SPEC];
+const specs: CommandSpec[] = [MATRIX_SPEC, DIAGNOSE_SPEC, SERVE_SPEC];
 
 describe('usage from the table', () => {
   for (const spec of specs) {
@@ -20,6 +21,13 @@ describe('usage from the table', () => {
       expect(parseFlags(spec, ['--no-such-flag'])).toEqual({ error: 'unknown argument "--no-such-flag"' });
     });
   }
+
+  it('serve: checks each value after the table parsed it; demo takes a subset', () => {
+    expect(parseServeFlags(['--port=0', '--host', '::1', '--allowed-host', 'a.example', '--allowed-host', 'b.example:8443'])).toEqual({ host: '::1', port: 0, allowedHosts: ['a.example', 'b.example:8443'] });
+    expect(() => parseServeFlags(['--port', '70000'])).toThrow('--port: "70000" is not a port number (0-65535)');
+    expect(() => parseServeFlags(['--prot', '1'])).toThrow(/^unknown argument "--prot"\nusage: packetwalk serve/);
+    expect(() => parseServeFlags(['--kubeconfig', 'x'], ['host', 'port'])).toThrow('unknown argument "--kubeconfig"');
+  });
 
   it('matrix: -n repeats, and the usage is the table', () => {
     expect(parseFlags(MATRIX_SPEC, ['-n', 'shop', '-n', 'db', '--json'])).toEqual({ values: { namespace: ['shop', 'db'], json: true } });
