@@ -5,6 +5,17 @@ import { LabFileError } from './spec';
 import { labDir, labInstance, readState } from './state';
 import type { LabState } from './types';
 import { termBlock } from '../lib/text';
+import { parseFlags, usageOf, type CommandSpec } from '../server/cli/args';
+
+/** The flags of `packetwalk lab up`, parsed and documented from this table (server/cli/args.ts). */
+export const LAB_UP_SPEC: CommandSpec = {
+  command: 'packetwalk lab up',
+  synopsis: '[--config FILE] [--fault SPEC]...',
+  flags: [
+    { name: 'config', short: 'f', value: 'FILE', help: 'the lab file (default topology: lab/default.yaml)' },
+    { name: 'fault', value: 'SPEC', multiple: true, help: 'a fault to inject once the lab is up, NAME[:key=value,...] (repeatable)' },
+  ],
+};
 
 export const LAB_USAGE = `usage:
   packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab (default topology: lab/default.yaml);
@@ -15,7 +26,8 @@ export const LAB_USAGE = `usage:
   packetwalk lab fault add SPEC                         inject a fault, SPEC = NAME[:key=value,...]
   packetwalk lab fault clear [NAME]                     heal that fault (all faults without NAME)
 environment: PACKETWALK_LAB=<instance> (default pw) names the lab; PACKETWALK_LAB_DIR overrides its directory
-`;
+
+${usageOf(LAB_UP_SPEC)}`;
 
 class Usage extends Error {
   constructor(
@@ -27,20 +39,10 @@ class Usage extends Error {
 }
 
 function parseUp(argv: string[]): { config?: string; faults: string[] } {
-  const out: { config?: string; faults: string[] } = { faults: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new Usage(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--config' || flag === '-f') out.config = value();
-    else if (flag === '--fault') out.faults.push(value());
-    else throw new Usage(`lab up: unknown argument "${a}"`);
-  }
-  return out;
+  const r = parseFlags(LAB_UP_SPEC, argv);
+  if ('error' in r) throw new Usage(r.error.startsWith('unknown argument') ? `lab up: ${r.error}` : r.error);
+  const config = r.values.config as string | undefined;
+  return { ...(config !== undefined ? { config } : {}), faults: (r.values.fault as string[] | undefined) ?? [] };
 }
 
 const alive = (pid?: number) => {

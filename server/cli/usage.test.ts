@@ -5,8 +5,9 @@ import { parseFlags, usageOf, type CommandSpec } from './args';
 import { MATRIX_SPEC, MATRIX_USAGE } from './matrix';
 import { DIAGNOSE_SPEC } from './diagnose';
 import { SERVE_SPEC, parseServeFlags } from './serve';
+import { LAB_UP_SPEC, LAB_USAGE } from '../../lab/cli';
 
-const specs: CommandSpec[] = [MATRIX_SPEC, DIAGNOSE_SPEC, SERVE_SPEC];
+const specs: CommandSpec[] = [MATRIX_SPEC, DIAGNOSE_SPEC, SERVE_SPEC, LAB_UP_SPEC];
 
 describe('usage from the table', () => {
   for (const spec of specs) {
@@ -27,6 +28,12 @@ describe('usage from the table', () => {
     expect(() => parseServeFlags(['--port', '70000'])).toThrow('--port: "70000" is not a port number (0-65535)');
     expect(() => parseServeFlags(['--prot', '1'])).toThrow(/^unknown argument "--prot"\nusage: packetwalk serve/);
     expect(() => parseServeFlags(['--kubeconfig', 'x'], ['host', 'port'])).toThrow('unknown argument "--kubeconfig"');
+  });
+
+  it('lab up: -f and --config=, repeatable --fault, usage from the table', () => {
+    expect(parseFlags(LAB_UP_SPEC, ['-f', 'shop.yaml', '--fault', 'dns-down', '--fault=mtu-blackhole:node=worker-2'])).toEqual({ values: { config: 'shop.yaml', fault: ['dns-down', 'mtu-blackhole:node=worker-2'] } });
+    expect(parseFlags(LAB_UP_SPEC, ['--config='])).toEqual({ error: '--config needs a value' });
+    expect(LAB_USAGE).toContain(usageOf(LAB_UP_SPEC));
   });
 
   it('matrix: -n repeats, and the usage is the table', () => {
