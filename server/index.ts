@@ -9,7 +9,9 @@ import { Server as IoServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../lib/events';
 import { Store } from './store';
 import { Catalog } from './web/catalog';
-import { RunManager, engineDiagnose, ID_RE, room, type DiagnoseFn } from './web/runs';
+import { RunManager, engineDiagnose, room, type DiagnoseFn } from './web/runs';
+import { DiagnosisIdSchema, joinArgs } from './web/socketArgs';
+import type { Diagnosis } from '../lib/model';
 import { handleApi } from './web/api';
 import { COOKIE, presentedToken, tokenOk } from './web/auth';
 import { Gate, SECURITY_HEADERS, resolvesToLoopback } from './web/gate';
@@ -96,12 +98,13 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     else nextMw(new Error('unauthorized: open the page with ?token=… (PACKETWALK_TOKEN)'));
   });
   io.on('connection', (socket) => {
-    socket.on('diagnosis:join', (id, ack) => {
-      if (typeof id !== 'string' || !ID_RE.test(id)) return typeof ack === 'function' ? ack(null) : undefined;
+    socket.on('diagnosis:join', (rawId, rawAck) => {
+      const { id, ack } = joinArgs<Diagnosis | null>(DiagnosisIdSchema, rawId, rawAck); // server/web/socketArgs.ts
+      if (!id) return ack(null);
       void socket.join(room(id));
       // the snapshot goes out after the join, so every later event reaches this socket after it
       const snap = runs.snapshot(id);
-      if (typeof ack === 'function') ack(snap ? ({ ...snap.diagnosis, seq: snap.seq } as typeof snap.diagnosis) : null);
+      ack(snap ? ({ ...snap.diagnosis, seq: snap.seq } as typeof snap.diagnosis) : null);
     });
     matrices.attach(socket);
     socket.on('wall:join', () => {
