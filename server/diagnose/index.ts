@@ -18,7 +18,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
-import { runProbe } from '../exec/probe';
+import { notRunRecord, runInFoothold } from './run';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
@@ -220,20 +220,13 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       });
       const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };
       if (!hold.ok) {
-        runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: hold.reason });
+        runs.set(p.key, notRunRecord(baseRun, hold.reason));
         return;
       }
       if (opts.signal?.aborted) return;
       const where = hold.value as { namespace: string; pod: string; container: string };
-      const r = await limit(async () => {
-        try {
-          return await runProbe(kc, where, p.probe, p.args);
-        } catch (e) {
-          const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: where.namespace, name: where.pod, context: cl.context });
-          return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', where.namespace)} (refused: create on pods/exec)` : x.sentence };
-        }
-      });
-      if ('notRun' in r) runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: r.notRun });
+      const r = await limit(() => runInFoothold(kc, where, p, cl.context));
+      if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
       else runs.set(p.key, { ...baseRun, ...r });
       progress();
     };

@@ -12,12 +12,12 @@ import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
 import { assemble, type ProbeRun } from '../../lib/verdict';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { explainApiError } from '../cluster/explain';
 import { runProbe } from '../exec/probe';
+import { notRunRecord, runInFoothold } from './run';
 import { probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
-import { foothold, footholdNeeds, limiter, type Foothold } from './index';
+import { foothold, limiter, type Foothold } from './index';
 import { outsideRunner } from './outside';
 
 export interface NorthSouthRun {
@@ -94,21 +94,15 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     const reproduce = def.reproduce({ argv, image, ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(h?.ok ? { targetContainer: (h.value as DebugContainer).target } : {}) } : p.where === 'node' ? { node: p.node! } : {}) });
     const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };
     if (h && !h.ok) {
-      runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: h.reason });
+      runs.set(p.key, notRunRecord(baseRun, h.reason));
       return;
     }
     if (o.signal?.aborted) return;
     const r = await limit(async () => {
       if (p.where === 'outside') return runProbe(o.kc, outside, p.probe, p.args);
-      const where = h!.value as { namespace: string; pod: string; container: string };
-      try {
-        return await runProbe(o.kc, where, p.probe, p.args);
-      } catch (e) {
-        const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: where.namespace, name: where.pod, context: o.context });
-        return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', where.namespace)} (refused: create on pods/exec)` : x.sentence };
-      }
+      return runInFoothold(o.kc, h!.value as { namespace: string; pod: string; container: string }, p, o.context);
     });
-    if ('notRun' in r) runs.set(p.key, { ...baseRun, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: r.notRun });
+    if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
     else runs.set(p.key, { ...baseRun, ...r });
     progress();
   };

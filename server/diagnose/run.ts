@@ -1,0 +1,27 @@
+// One planned probe run at its foothold, the same way for both orchestrators (server/diagnose/index.ts and
+// northSouth.ts): through the registry (server/exec/probe.ts runProbe), with an exec that cannot start turned into
+// the sentence of why the probe did not run (explain.ts; a refusal names the whole grant a foothold needs).
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { PlannedProbe } from '../../lib/plan';
+import type { ProbeRun } from '../../lib/verdict';
+import { runProbe, type ContainerFoothold, type ProbeResult } from '../exec/probe';
+import { explainApiError } from '../cluster/explain';
+import { footholdNeeds } from './index';
+
+/** The record of a probe that did not run: no output, and `reason` (one sentence) as notRun. */
+export function notRunRecord(base: Pick<ProbeRun, 'key' | 'probe' | 'hop' | 'location' | 'argv' | 'reproduce'>, reason: string): ProbeRun {
+  return { ...base, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: reason };
+}
+
+/**
+ * Runs planned probe `p` in container `at` (kubeconfig context `context`, for the sentences). Resolves the output,
+ * or `{ notRun }` when the exec could not start (refused create on pods/exec, the pod gone, the API stalled).
+ */
+export async function runInFoothold(kc: KubeConfig, at: ContainerFoothold, p: PlannedProbe, context: string): Promise<ProbeResult | { notRun: string }> {
+  try {
+    return await runProbe(kc, at, p.probe, p.args);
+  } catch (e) {
+    const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: at.namespace, name: at.pod, context });
+    return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', at.namespace)} (refused: create on pods/exec)` : x.sentence };
+  }
+}
