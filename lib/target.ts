@@ -3,6 +3,8 @@
 // purpose: every piece ends up as an argv element of a probe, so anything outside DNS-1123 / dotted-quad /
 // 1-65535 is refused here with the field and the fix, before anything runs.
 import { isIPv4 } from './ip';
+// A DNS name as an app would dial it, the same check the probes' dig names pass (one source of truth).
+import { isHostname } from './probeArgs';
 import { isLabelName, isSubdomainName } from './kube/names';
 import { err, ok, type Result } from './result';
 
@@ -32,8 +34,6 @@ export interface PodRef {
   name: string;
 }
 
-/** A DNS name as an app would dial it: letters, digits, hyphens, dots, optional trailing dot. */
-const HOSTNAME = /^(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 export { isIPv4 };
 
 function badChars(s: string): string | null {
@@ -120,7 +120,7 @@ export function parseTarget(text: string): Result<Target, InputError> {
     if (port === undefined) return err({ field: 'port', message: `--to ${host}: an IP target needs a port; write ${host}:PORT` });
     return ok({ kind: 'ip', ip: host, port, text: t });
   }
-  if (!HOSTNAME.test(host)) return err({ field: 'to', message: `--to: "${host}" is not a valid DNS name (letters, digits, '-' and '.', labels of at most 63)` });
+  if (!isHostname(host)) return err({ field: 'to', message: `--to: "${host}" is not a valid DNS name (letters, digits, '-' and '.', labels of at most 63)` });
   return ok({ kind: 'name', name: host.toLowerCase(), ...(port !== undefined ? { port } : {}), text: t });
 }
 
