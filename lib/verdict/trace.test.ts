@@ -28,4 +28,11 @@ describe('applyTrace', () => {
     const j = applyTrace(judgement(d), trace);
     expect(j.hops.find((h) => h.id === 'dst-node')!.cause).toBe('model-mismatch');
   });
+  it('a flow captured end to end does not clear a DNS failure: the trace dials the address, the queries go elsewhere', () => {
+    const d = load('trace-dns-overlay-blocked');
+    expect(d.trace.points.some((p) => p.replySeen)).toBe(true);
+    const j = applyTrace(judgement(d), d.trace);
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'overlay-blocked' });
+    expect(j.hops.find((h) => h.id === 'dns')!.status).toBe('fail');
+  });
 });

@@ -130,7 +130,9 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
     // cause (dst-node's route back, a tunnel filter on the source node) or a receive-side drop (a wrong inner
     // MAC dies on the remote tunnel device, after its capture point) still lets the first packet pass.
     const answeredThrough = trace.points.some((p) => p.replySeen && (order.get(p.hop) ?? 99) < (order.get(h.id) ?? -1));
-    if (past && answeredThrough && LOCAL_CAUSES.has(h.cause as CauseCode)) {
+    // DNS is a look-up beside the path, not a stop on it: the trace dials the address directly, so a flow
+    // captured end to end says nothing against a name that does not resolve (its queries take another way).
+    if (h.id !== 'dns' && past && answeredThrough && LOCAL_CAUSES.has(h.cause as CauseCode)) {
       demoted.add(h.id);
       const reason = `${CAUSES[h.cause as CauseCode].title} was inferred here (${h.summary}), but the capture saw the packet past this hop, at ${where(past)} (${past.summary}): the capture wins`;
       return { ...h, status: 'warn', cause: 'model-mismatch', summary: reason, observed: reason, evidence };
