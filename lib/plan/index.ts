@@ -15,7 +15,7 @@ import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtra
 
 export * from './snapshot';
 import { familyPlan } from './family';
-import { probeKey } from './ops';
+import { endpointPort as endpointPortOf, probeKey } from './ops';
 
 export interface PodEnd {
   namespace: string;
@@ -267,7 +267,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const hairpin = !!(service && dst && dst.namespace === src.namespace && dst.name === src.name);
   const sameNode = !dst || dst.node === src.node;
   // Where the packet finally goes: the endpoint's port when a Service is in between.
-  const endpointPort = service && dst ? service.endpoints.endpoints.find((e) => e.ip === dst!.ip)?.port : dstPort;
+  const endpointPort = endpointPortOf({ service, dst, dstPort });
 
   const hops: Hop[] = [];
   const srcLabel = `${src.namespace}/${src.name} ${src.ip}`;

@@ -1,7 +1,7 @@
 // lib/plan/ops.ts: what the orchestrator learns folds back into a NEW plan; the old one is never touched, keys
 // are one function's, and a hostile resolv.conf search line never becomes a dig argument.
 import { describe, expect, it } from 'vitest';
-import { followFailure, probeKey, probesOf, withAddress, withResolvConf } from './ops';
+import { endpointPort, followFailure, probeKey, probesOf, withAddress, withResolvConf } from './ops';
 import type { PathPlan, PlannedProbe } from './index';
 
 const pod = { namespace: 'shop', name: 'frontend-0' };
@@ -36,6 +36,16 @@ describe('probeKey / probesOf', () => {
     expect(probesOf(plan, 'overlay').map((p) => p.probe)).toEqual(['node-link']);
     expect(probesOf(plan, 'dns').map((p) => p.probe)).toEqual(['resolv-conf', 'dig']);
     expect(probesOf(plan, 'dst-pod')).toEqual([]);
+  });
+});
+
+describe('endpointPort', () => {
+  it("is the drawn pod's endpoint port for a Service, else the target's port", () => {
+    const dst = { namespace: 'shop', name: 'backend-0', ip: '10.244.2.5', node: 'worker-2', pod: {} };
+    const service = { endpoints: { endpoints: [{ ip: '10.244.2.6', port: 9090 }, { ip: '10.244.2.5', port: 8080 }] } } as unknown as PathPlan['service'];
+    expect(endpointPort({ service, dst, dstPort: 80 })).toBe(8080);
+    expect(endpointPort({ service, dst: { ...dst, ip: '10.244.9.9' }, dstPort: 80 })).toBeUndefined();
+    expect(endpointPort({ dst, dstPort: 8080 })).toBe(8080);
   });
 });
 

@@ -17,6 +17,14 @@ export function probeKey(p: Pick<PlannedProbe, 'where' | 'pod' | 'node' | 'probe
   return [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : p.where === 'outside' ? 'outside' : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
 }
 
+/**
+ * The port the drawn destination pod is dialled on: for a Service, the endpoint port of that pod (undefined when
+ * the pod is not one of its endpoints); otherwise dstPort (a pod or IP target).
+ */
+export function endpointPort(plan: Pick<PathPlan, 'service' | 'dst' | 'dstPort'>): number | undefined {
+  return plan.service && plan.dst ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort;
+}
+
 /** The probes whose output is evidence for `hop`: planned for it, or for another hop and read by it too (alsoHops). */
 export function probesOf(plan: Pick<PathPlan, 'probes'>, hop: HopId): PlannedProbe[] {
   return plan.probes.filter((p) => p.hop === hop || p.alsoHops?.includes(hop));

@@ -7,6 +7,7 @@ import { evaluate, cidrContains, parseCidr } from '../kube';
 import { digAddresses, parseConntrackList, parseDig, parseNc, parseSs, type ConntrackEntry, type DigResult } from '../parse';
 import { parseRun, connectText, type ConnectOutcome } from './read';
 import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type ProbeRun } from './context';
+import { endpointPort } from '../plan/ops';
 
 // ------------------------------------------------------------------ UDP ----
 
@@ -44,7 +45,7 @@ export function judgeUdp(c: Ctx) {
   const { plan } = c;
   if (!plan.edge?.udp) return;
   const dst = plan.dst;
-  const port = dst ? (plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === dst.ip)?.port : plan.dstPort) : undefined;
+  const port = dst ? endpointPort(plan) : undefined;
   const ss = dst ? one(plan, c.runs, onPod(dst.namespace, dst.name, 'ss-listen-udp')) : undefined;
   const bound = port ? udpListener(c, ss, port) : undefined;
   for (const p of plan.probes.filter((x) => x.probe === 'udp-connect')) {

@@ -18,7 +18,7 @@ import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
 import { reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
-import { probesOf } from '../plan/ops';
+import { endpointPort, probesOf } from '../plan/ops';
 
 export type { ProbeOutput, ProbeRun, Runs } from './context';
 export { VXLAN_OVERHEAD } from './overlay';
@@ -60,10 +60,10 @@ export function judge(input: JudgeInput): Judgement {
   judgeHairpin(c);
   if (plan.dst) {
     judgeNodeRoute(c, 'src-node', plan.src.node, plan.dst.ip, plan.dst.node);
-    judgeFirewall(c, 'src-node', plan.src.node, plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort);
+    judgeFirewall(c, 'src-node', plan.src.node, endpointPort(plan));
     if (!plan.sameNode) {
       judgeNodeRoute(c, 'dst-node', plan.dst.node, plan.src.ip, plan.src.node);
-      judgeFirewall(c, 'dst-node', plan.dst.node, plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort);
+      judgeFirewall(c, 'dst-node', plan.dst.node, endpointPort(plan));
       judgeConntrack(c, 'dst-node', plan.dst.node);
     }
     judgeOverlay(c);

@@ -4,6 +4,7 @@ import { CAUSES } from '../causes';
 import { listenerOnPort, parseNc, parseSs } from '../parse';
 import { connectOutcome, connectText, parseRun } from './read';
 import { finding, observe, one, onPod, problem, read, type Ctx } from './context';
+import { endpointPort } from '../plan/ops';
 
 // ------------------------------------------------------------------ listener ----
 
@@ -11,7 +12,7 @@ export function judgeListener(c: Ctx) {
   const { plan } = c;
   const dst = plan.dst;
   if (!dst) return;
-  const port = plan.service ? plan.service.endpoints.endpoints.find((e) => e.ip === dst.ip)?.port : plan.dstPort;
+  const port = endpointPort(plan);
   if (!port) return;
   const ss = one(plan, c.runs, onPod(dst.namespace, dst.name, 'ss-listen'));
   const sockets = read(c, ss, parseSs);

@@ -7,6 +7,7 @@ import { CAUSES, type CauseCode } from '../causes';
 import { listenerOnPort, parseSs } from '../parse';
 import { connectText } from './read';
 import { one, onPod, read, type Ctx, type Problem } from './context';
+import { endpointPort as endpointPortOf } from '../plan/ops';
 
 /**
  * Findings that stand even while a small end-to-end connect opens: big packets vanish (mtu-blackhole),
@@ -65,7 +66,7 @@ export function reconcileObserved(c: Ctx): Reconciled {
   if (!opened) return { opened, standing: c.problems };
   // Did the traffic cross the drawn endpoint's own path? A pod target: yes. A Service: when the drawn
   // endpoint is the only ready one, or its own direct connect opened too.
-  const endpointPort = plan.service && plan.dst ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort;
+  const endpointPort = endpointPortOf(plan);
   const direct = plan.dst && endpointPort ? c.directConnect.get(`${plan.dst.ip}:${endpointPort}`) : undefined;
   const readyCount = plan.service?.endpoints.ready.length ?? 0;
   const drawnProven = !plan.service || direct === 'open' || (direct === undefined && readyCount === 1);

@@ -2,13 +2,14 @@
 import type { HopId } from '../model';
 import { evaluate, guessCni, nsName } from '../kube';
 import { observe, one, onNode, problem, warn, type Ctx } from './context';
+import { endpointPort } from '../plan/ops';
 
 // ------------------------------------------------------------------ policy ----
 
 export function judgePolicy(c: Ctx) {
   const { plan } = c;
   if (!plan.dst || !plan.dstPort) return;
-  const port = plan.service ? (plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port ?? plan.dstPort) : plan.dstPort;
+  const port = endpointPort(plan) ?? plan.dstPort;
   const ev = evaluate({ src: { pod: plan.src.pod }, dst: { pod: plan.dst.pod }, protocol: (plan.service?.port.protocol ?? 'TCP').toUpperCase(), port }, c.snap.policies, c.snap.pods, c.snap.namespaces);
   c.policy = ev;
   const hop: HopId = !ev.egress.allowed ? 'src-pod' : 'dst-pod';
