@@ -7,6 +7,7 @@
 //   POST   /api/matrix/whatif       {namespaces, context?, allPods?, policy: "YAML text"} → the predicted Matrix
 //                                   with predictedAfter/change (never probes, never stored)
 //   POST   /api/matrix/<id>/pin  ·  DELETE /api/matrix/<id>/pin
+import { readJsonBody } from '../web/body';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/events';
@@ -179,20 +180,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of req) {
-    n += (c as Buffer).length;
-    if (n > MAX_BODY) throw new UsageError(`body: larger than ${MAX_BODY} bytes`, 'body');
-    chunks.push(c as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  let v: unknown;
-  try {
-    v = text.trim() ? JSON.parse(text) : {};
-  } catch {
-    throw new UsageError('body: not valid JSON; send {"namespaces": ["NS"]}', 'body');
-  }
+  const v = await readJsonBody(req, MAX_BODY, '{"namespaces": ["NS"]}');
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('body: send a JSON object {"namespaces": ["NS"]}', 'body');
   return v as Record<string, unknown>;
 }

@@ -12,6 +12,7 @@ import { bundleMarkdown } from './bundle';
 import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
 import { StoreError } from '../store/errors';
+import { readJsonBody } from './body';
 
 export interface ApiDeps {
   store: Store;
@@ -32,22 +33,7 @@ function fail(res: ServerResponse, status: number, error: string, extra: Record<
   send(res, status, { error, ...extra });
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of req) {
-    n += (c as Buffer).length;
-    if (n > MAX_BODY) throw new UsageError(`body: larger than ${MAX_BODY} bytes`, 'body');
-    chunks.push(c as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UsageError('body: not valid JSON; send {"from": "NS/POD", "to": "TARGET"}', 'body');
-  }
-}
+const readJson = (req: IncomingMessage): Promise<unknown> => readJsonBody(req, MAX_BODY, '{"from": "NS/POD", "to": "TARGET"}');
 
 function clusterFail(res: ServerResponse, e: unknown): void {
   if (e instanceof StoreError) return fail(res, e.status, e.message, { file: e.file, fix: e.fix, code: e.code });

@@ -1,0 +1,25 @@
+// Reading a JSON request body for the HTTP API: capped in bytes, parsed, and refused with a sentence that
+// names the field (`body`) and shows what to send. One reader for every route (diagnoses, pins, matrix).
+import type { IncomingMessage } from 'node:http';
+import { UsageError } from '../cluster/errors';
+
+/**
+ * The request's JSON body (`{}` when empty). Throws UsageError (field `body`) when it is larger than
+ * `maxBytes` or not JSON; `example` is the body to suggest, e.g. `{"from": "NS/POD", "to": "TARGET"}`.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, example: string): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += (c as Buffer).length;
+    if (n > maxBytes) throw new UsageError(`body: larger than ${maxBytes} bytes`, 'body');
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`body: not valid JSON; send ${example}`, 'body');
+  }
+}
