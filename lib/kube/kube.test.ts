@@ -107,6 +107,26 @@ describe('Service port → targetPort', () => {
     expect(notReady.problem).toMatchObject({ cause: 'no-endpoints', kind: 'none-ready', sentence: 'Service shop/api selects 1 pod (shop/api-a) but none is Ready.' });
     expect(checkServicePort(svc('http', null), svc().spec!.ports![0], [a]).problem?.kind).toBe('no-selector');
   });
+  it('readiness comes from the EndpointSlice conditions (as kube-proxy reads them), not from the pods', () => {
+    // publishNotReadyAddresses: the endpoints controller lists a NotReady pod with ready: true.
+    const slice = (conditions: { ready?: boolean; serving?: boolean; terminating?: boolean }): EndpointSlice => ({
+      metadata: { namespace: 'shop', name: 'api-x1', labels: { 'kubernetes.io/service-name': 'api' } },
+      addressType: 'IPv4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], endpoints: [{ addresses: ['10.244.1.5'], conditions }],
+    });
+    const s = svc('http');
+    const sp = s.spec!.ports![0];
+    const notReadyPod = pod('api-a', [{ name: 'http', containerPort: 8080 }], false);
+    const pub = checkServicePort(s, sp, [notReadyPod], endpointsForServicePort(s, sp, [slice({ ready: true })]));
+    expect(pub.problem).toBeNull();
+    expect(pub.backends[0].ready).toBe(true);
+    // terminating but still serving carries traffic when nothing is ready (kube-proxy's fallback)
+    expect(checkServicePort(s, sp, [notReadyPod], endpointsForServicePort(s, sp, [slice({ ready: false, serving: true, terminating: true })])).problem).toBeNull();
+    // a Ready pod the slice lists as not ready is not an endpoint
+    const gone = checkServicePort(s, sp, [a], endpointsForServicePort(s, sp, [slice({ ready: false, serving: false, terminating: true })]));
+    expect(gone.problem).toMatchObject({ kind: 'none-ready', sentence: 'Service shop/api selects 1 pod (shop/api-a) but none is Ready in its EndpointSlices.' });
+    // no slice at all: the pod's Ready condition stands in
+    expect(checkServicePort(s, sp, [notReadyPod], endpointsForServicePort(s, sp, [])).problem?.kind).toBe('none-ready');
+  });
 });
 
 describe('DNS search expansion', () => {

@@ -83,8 +83,14 @@ export function selectBackends(service: Service, pods: readonly Pod[]): Pod[] {
   return pods.filter((p) => (p.metadata?.namespace ?? 'default') === ns && serviceSelectorMatches(service.spec?.selector, labelsOf(p)));
 }
 
-/** Judges one Service port against the pods: which backends, which target port each, and what is wrong. */
-export function checkServicePort(service: Service, sp: ServicePort, pods: readonly Pod[]): ServicePortCheck {
+/**
+ * Judges one Service port against the pods: which backends, which target port each, and what is wrong.
+ * A backend's readiness is what kube-proxy reads: the EndpointSlice conditions (`eps`, from
+ * endpointsForServicePort) when the Service's slices list any endpoint — an endpoint that is ready, or
+ * terminating but still serving, carries traffic (publishNotReadyAddresses lists a NotReady pod as ready);
+ * only without slices does the pod's Ready condition stand in.
+ */
+export function checkServicePort(service: Service, sp: ServicePort, pods: readonly Pod[], eps?: { endpoints: readonly { ip: string; ready: boolean; serving: boolean; terminating: boolean }[] }): ServicePortCheck {
   const svc = nsName(service);
   const protocol = protocolOf(sp.protocol);
   const target = targetPortOf(sp);
@@ -96,7 +102,7 @@ export function checkServicePort(service: Service, sp: ServicePort, pods: readon
     return {
       pod: nsName(p),
       ...(ip ? { ip } : {}),
-      ready: podIsReady(p),
+      ready: eps?.endpoints.length ? eps.endpoints.some((e) => e.ip === ip && (e.ready || (e.serving && e.terminating))) : podIsReady(p),
       targetPort: tp,
       declared: tp !== null && (!declaresAnyPort(p) || podDeclaresPort(p, tp, protocol)),
     };
@@ -120,7 +126,7 @@ export function checkServicePort(service: Service, sp: ServicePort, pods: readon
   }
   if (backends.every((b) => !b.ready)) {
     const n = backends.length;
-    return { ...base, problem: { cause: 'no-endpoints', kind: 'none-ready', sentence: `Service ${svc} selects ${n} pod${n === 1 ? '' : 's'} (${backends.map((b) => b.pod).join(', ')}) but none is Ready.` } };
+    return { ...base, problem: { cause: 'no-endpoints', kind: 'none-ready', sentence: `Service ${svc} selects ${n} pod${n === 1 ? '' : 's'} (${backends.map((b) => b.pod).join(', ')}) but none is Ready${eps?.endpoints.length ? ' in its EndpointSlices' : ''}.` } };
   }
   return { ...base, problem: null };
 }

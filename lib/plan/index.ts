@@ -208,7 +208,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     }
     const vip = svc.spec?.clusterIP;
     if (!vip || vip === 'None') return undefined; // headless: the name resolves to pods directly
-    return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices) };
+    return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods, endpointsForServicePort(svc, sp, snap.endpointSlices)), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices) };
   };
 
   if (target.kind === 'pod') {

@@ -93,7 +93,7 @@ function nsService(svc: Service, sp: ServicePort, snap: ClusterSnapshot): NorthS
   const vip = spec?.clusterIP && spec.clusterIP !== 'None' ? spec.clusterIP : undefined;
   return {
     key: nsName(svc), service: svc, port: sp, ...(sp.nodePort ? { nodePort: sp.nodePort } : {}), etpLocal: spec?.externalTrafficPolicy === 'Local', ...(vip ? { vip } : {}),
-    check: checkServicePort(svc, sp, snap.pods), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices), udp: (sp.protocol ?? 'TCP').toUpperCase() === 'UDP',
+    check: checkServicePort(svc, sp, snap.pods, endpointsForServicePort(svc, sp, snap.endpointSlices)), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices), udp: (sp.protocol ?? 'TCP').toUpperCase() === 'UDP',
   };
 }
 
