@@ -8,34 +8,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labUp } from '../lab/dataplane/lab';
 import { median, numberFlag } from './harness';
+import { familyLabFile } from '../lab/dataplane/testkit';
+import type { Cni, Overlay } from '../lab/families';
 
 const ups = numberFlag('ups', 5);
 const instance = `bf${Math.random().toString(36).slice(2, 6)}`;
 const dir = `/run/packetwalk/${instance}`;
 const FAMILIES: [string, string][] = [['flannel', 'vxlan'], ['calico', 'vxlan'], ['calico', 'host-gw'], ['cilium', 'vxlan'], ['kindnet', 'host-gw'], ['vpc', 'routed']];
 
-const lab = (cni: string, overlay: string) => `kind: Lab
-cluster: {nodes: [worker-1, worker-2], cni: ${cni}, overlay: ${overlay}, kubeProxy: iptables, networkPolicy: enforce}
----
-{apiVersion: v1, kind: Namespace, metadata: {name: shop}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: client-0, namespace: shop, labels: {app: client}}, spec: {nodeName: worker-1, containers: [{name: c, image: c:1}]}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: web-0, namespace: shop, labels: {app: web}}, spec: {nodeName: worker-2, containers: [{name: w, image: w:1, ports: [{containerPort: 8080}]}]}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: near-0, namespace: shop, labels: {app: near}}, spec: {nodeName: worker-1, containers: [{name: n, image: w:1, ports: [{containerPort: 8080}]}]}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: db-0, namespace: shop, labels: {app: db}}, spec: {nodeName: worker-2, containers: [{name: d, image: d:1, ports: [{containerPort: 5432}]}]}}
----
-{apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}}
----
-{apiVersion: v1, kind: Service, metadata: {name: near, namespace: shop}, spec: {selector: {app: near}, ports: [{port: 80, targetPort: 8080}]}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: db-only-web, namespace: shop}
-spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]}
-`;
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'pw-bench-fam-'));
@@ -45,7 +25,7 @@ async function main(): Promise<void> {
   try {
     for (const [cni, overlay] of FAMILIES) {
       const config = join(tmp, `${cni}-${overlay}.yaml`);
-      writeFileSync(config, lab(cni, overlay));
+      writeFileSync(config, familyLabFile(cni as Cni, overlay as Overlay));
       const t: Record<string, number[]> = { total: [] };
       for (let i = 0; i < ups; i++) {
         const r = await labUp({ instance, dir, config });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultInapplicable, type Cni, type Overlay } from '../families';
 import type { LabState } from '../types';
 import { addFault, clearFaults, staleMac } from './faults';
+import { familyLabFile as labFile } from './testkit';
 import { labDown, labUp } from './lab';
 import { run } from './sh';
 import { dfPing, dig, httpGet, isRoot, tcpOk } from './testkit';
@@ -20,28 +21,6 @@ import { dfPing, dig, httpGet, isRoot, tcpOk } from './testkit';
 const INST = testInstance('dpm');
 const DIR = `/run/packetwalk/${INST}`;
 
-const labFile = (cni: Cni, overlay: Overlay) => `kind: Lab
-cluster: {nodes: [worker-1, worker-2], cni: ${cni}, overlay: ${overlay}, kubeProxy: iptables, networkPolicy: enforce}
----
-{apiVersion: v1, kind: Namespace, metadata: {name: shop}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: client-0, namespace: shop, labels: {app: client}}, spec: {nodeName: worker-1, containers: [{name: c, image: client:1}]}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: web-0, namespace: shop, labels: {app: web}}, spec: {nodeName: worker-2, containers: [{name: w, image: web:1, ports: [{containerPort: 8080}]}]}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: near-0, namespace: shop, labels: {app: near}}, spec: {nodeName: worker-1, containers: [{name: n, image: web:1, ports: [{containerPort: 8080}]}]}}
----
-{apiVersion: v1, kind: Pod, metadata: {name: db-0, namespace: shop, labels: {app: db}}, spec: {nodeName: worker-2, containers: [{name: d, image: db:1, ports: [{containerPort: 5432}]}]}}
----
-{apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}}
----
-{apiVersion: v1, kind: Service, metadata: {name: near, namespace: shop}, spec: {selector: {app: near}, ports: [{port: 80, targetPort: 8080}]}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: db-only-web, namespace: shop}
-spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]}
-`;
 
 interface Shape {
   cni: Cni;

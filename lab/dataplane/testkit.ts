@@ -2,6 +2,7 @@
 // must leave as it found it (netns list, host links, processes, /etc/netns, /run/netns).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { LabPod, LabState } from '../types';
+import type { Cni, Overlay } from '../families';
 import { run, type RunResult } from './sh';
 
 export const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
@@ -71,3 +72,30 @@ export async function hostSnapshot(mine: (name: string) => boolean): Promise<Hos
   }
   return { netns, links, procs: procs.sort(), etcNetns: existsSync('/etc/netns'), runNetns: existsSync('/run/netns') };
 }
+
+/**
+ * The two-node lab the family tests and bench/families.ts build for each dataplane family: a client and a
+ * same-node Service on worker-1, a cross-node Service and a policy-protected db on worker-2.
+ */
+export const familyLabFile = (cni: Cni, overlay: Overlay): string => `kind: Lab
+cluster: {nodes: [worker-1, worker-2], cni: ${cni}, overlay: ${overlay}, kubeProxy: iptables, networkPolicy: enforce}
+---
+{apiVersion: v1, kind: Namespace, metadata: {name: shop}}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: client-0, namespace: shop, labels: {app: client}}, spec: {nodeName: worker-1, containers: [{name: c, image: client:1}]}}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: web-0, namespace: shop, labels: {app: web}}, spec: {nodeName: worker-2, containers: [{name: w, image: web:1, ports: [{containerPort: 8080}]}]}}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: near-0, namespace: shop, labels: {app: near}}, spec: {nodeName: worker-1, containers: [{name: n, image: web:1, ports: [{containerPort: 8080}]}]}}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: db-0, namespace: shop, labels: {app: db}}, spec: {nodeName: worker-2, containers: [{name: d, image: db:1, ports: [{containerPort: 5432}]}]}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: near, namespace: shop}, spec: {selector: {app: near}, ports: [{port: 80, targetPort: 8080}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-only-web, namespace: shop}
+spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]}
+`;
