@@ -131,6 +131,21 @@ const defs = [
     reproduce: podReproduce,
   },
   {
+    // What proves a UDP path: a datagram that comes back (no ICMP error proves nothing — a drop is silent too).
+    // socat sends one datagram ("packetwalk\n", from `echo`, no shell) and -v dumps what came back on stderr;
+    // -t 2 waits 2 s for the answer after the send (lib/parse/socat.ts reads it, fixtures/socat).
+    id: 'udp-exchange',
+    where: 'pod',
+    title: 'one UDP datagram with a payload, and whether a datagram comes back (a reply proves delivery both ways)',
+    argv: (a) => {
+      const ip = need(a.ip, 'ip', 'udp-exchange');
+      return ['socat', '-v', '-t', '2', '-T', '2', 'EXEC:echo packetwalk', `UDP:${ip.includes(':') ? `[${ip}]` : ip}:${need(a.port, 'port', 'udp-exchange')}`];
+    },
+    timeoutMs: 4000,
+    maxBytes: 8192,
+    reproduce: podReproduce,
+  },
+  {
     id: 'tcp-bulk',
     where: 'pod',
     title: 'a bulk TCP download (large segments) over a connection that opens: stalls when big packets vanish',

@@ -20,6 +20,7 @@ const PARSERS: Record<string, (text: string, run?: ToolRun) => Result<unknown, P
   dig: parse.parseDig,
   getent: parse.parseGetentHosts,
   nc: parse.parseNc,
+  socat: parse.parseSocatUdp,
   ping: parse.parsePing,
   tracepath: parse.parseTracepath,
   conntrack: parse.parseConntrackStats,

@@ -15,6 +15,7 @@ export * from './resolvConf';
 export * from './dig';
 export * from './getent';
 export * from './nc';
+export * from './socat';
 export * from './ping';
 export * from './tracepath';
 export * from './conntrack';

@@ -130,6 +130,7 @@ export function egressProbes(plan: PathPlan, ip: string): PlannedProbe[] {
   const out: PlannedProbe[] = [];
   const push = (p: Omit<PlannedProbe, 'key'>) => out.push({ ...p, key: probeKey(p) });
   if (port) push({ probe: plan.edge?.udp ? 'udp-connect' : 'tcp-connect', hop: 'external', where: 'pod', pod: src, args: { ip, port }, phase: 2 });
+  if (port && plan.edge?.udp) push({ probe: 'udp-exchange', hop: 'external', where: 'pod', pod: src, args: { ip, port }, phase: 2 });
   push({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 });
   push({ probe: 'node-route-get', hop: 'egress', where: 'node', node: plan.src.node, args: { ip }, phase: 2 });
   if (port && !plan.edge?.udp) push({ probe: 'conntrack-list', hop: 'egress', where: 'node', node: plan.src.node, args: { ip, port }, phase: 3 });
@@ -149,6 +150,11 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
     plan.probes = plan.probes
       .filter((p) => p.probe !== 'tcp-bulk')
       .map((p) => (p.probe === 'tcp-connect' ? { ...p, probe: 'udp-connect', key: p.key.replace(':tcp-connect:', ':udp-connect:') } : p.probe === 'ss-listen' ? { ...p, probe: 'ss-listen-udp', key: p.key.replace(':ss-listen', ':ss-listen-udp') } : p));
+    // No ICMP error proves nothing for UDP: a datagram that comes back does (lib/verdict/edge.ts judgeUdp).
+    for (const p of plan.probes.filter((x) => x.probe === 'udp-connect' && x.where === 'pod')) {
+      const { key: _key, ...rest } = p;
+      addProbe(plan, { ...rest, probe: 'udp-exchange' });
+    }
   }
   const t = plan.target;
   const external = edge.externalName

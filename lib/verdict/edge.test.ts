@@ -106,8 +106,16 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     ['egress-masquerade-missing', 'unreachable', 'snat-missing', 'egress'],
     ['egress-upstream-dns-down', 'unreachable', 'upstream-dns', 'dns'],
     ['egress-policy', 'unreachable', 'policy-denied', 'egress'],
-    ['udp-statsd', 'reachable', null, null],
+    // recorded before the udp-exchange probe: the only UDP evidence is nc's "no ICMP error", which proves nothing
+    ['udp-statsd', 'undetermined', null, null],
     ['headless', 'reachable', null, null],
+    // test/contract/udp-ours.yaml: a datagram came back (reachable); the faults drop it silently and nc still
+    // says "succeeded" (no ICMP error) — the structural findings stand as the failure
+    ['udp-ours-healthy', 'reachable', null, null],
+    ['udp-ours-node-route-missing', 'unreachable', 'node-route', 'src-node'],
+    ['udp-ours-veth-down', 'unreachable', 'veth-down', 'dst-veth'],
+    ['udp-ours-stale-neighbor', 'unreachable', 'neighbor-stale', 'overlay'],
+    ['udp-ours-policy-tcp-only', 'unreachable', 'policy-denied', 'dst-pod'],
   ])('%s → %s %s at %s', (name, verdict, cause, hop) => {
     const fx = load(name);
     const { plan, runs } = replayPod(fx);
@@ -116,6 +124,25 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     expect(j.firstFailure?.cause ?? null).toBe(cause);
     expect(j.firstFailure?.hop ?? null).toBe(hop);
     if (verdict === 'reachable') expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
+  });
+  it('UDP delivery is the datagram that came back: the healthy run with the faulted run\'s silent exchange is not reachable', () => {
+    const fx = load('udp-ours-healthy');
+    const { plan, runs } = replayPod(fx);
+    const x = plan.probes.filter((p) => p.probe === 'udp-exchange');
+    expect(x.length).toBeGreaterThan(0);
+    const silent = evidenceOf(load('udp-ours-node-route-missing')).find((e) => e.probe === 'udp-exchange')!;
+    expect(silent.stderr).not.toMatch(/^< /m);
+    for (const p of x) runs.set(p.key, { ...runs.get(p.key)!, exitCode: silent.exitCode, stdout: silent.stdout, stderr: silent.stderr });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('undetermined');
+    expect(j.summary).toMatch(/proves nothing/);
+  });
+  it('a silent UDP path does not turn a policy that admits only TCP into policy-not-enforced', () => {
+    const fx = load('udp-ours-policy-tcp-only');
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.warnings.map((w) => w.cause)).not.toContain('policy-not-enforced');
+    expect(j.firstFailure?.reason).toMatch(/on UDP 514/);
   });
   it('the egress hop shows the SNAT rule and the address the outside saw', () => {
     const fx = load('egress-healthy');

@@ -4,7 +4,7 @@
 // (`egress`: the SNAT rule and the source address the outside saw — conntrack's reply tuple; `snat-missing`,
 // `policy-denied` for an egress policy that admits only in-cluster traffic). Hooks in lib/verdict/index.ts.
 import { evaluate, cidrContains, parseCidr } from '../kube';
-import { digAddresses, parseConntrackList, parseDig, parseNc, parseSs, type ConntrackEntry, type DigResult } from '../parse';
+import { digAddresses, parseConntrackList, parseDig, parseNc, parseSocatUdp, parseSs, type ConntrackEntry, type DigResult } from '../parse';
 import { parseRun, connectText, type ConnectOutcome } from './read';
 import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type ProbeRun } from './context';
 import { endpointPort } from '../plan/ops';
@@ -26,7 +26,7 @@ export function udpOutcome(r: ProbeRun): UdpOutcome | undefined {
 
 const UDP_TEXT: Record<UdpOutcome, string> = {
   refused: 'ICMP port-unreachable came back (nothing bound to the port there)',
-  'no-icmp': 'no ICMP error within 2 s (the datagram was not refused: a UDP server, or a silent drop)',
+  'no-icmp': 'no ICMP error within 2 s, which proves nothing (a UDP server that does not answer and a silent drop look alike)',
   unreachable: 'unreachable (an ICMP error or no route)',
 };
 
@@ -57,16 +57,39 @@ export function judgeUdp(c: Ctx) {
       continue;
     }
     finding(c, r, `UDP ${p.args.ip}:${p.args.port}: ${UDP_TEXT[o]}`);
-    // A datagram that was not refused proves delivery only when the far end has a UDP socket on the port.
-    const co: ConnectOutcome = o === 'refused' ? 'refused' : o === 'unreachable' ? 'unreachable' : bound === 'yes' || plan.edge?.external ? 'open' : 'timeout';
-    if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = co;
-    c.directConnect.set(`${p.args.ip}:${p.args.port}`, co);
+    // No ICMP error is not delivery: a dropped datagram is silent too. Only an ICMP error is an outcome here;
+    // what proves the path is a datagram that comes back (udp-exchange below) or the packet's own walk (trace).
+    if (o === 'no-icmp') continue;
+    setUdp(c, p.args.ip, p.args.port, o);
+  }
+  let silent = false;
+  for (const p of plan.probes.filter((x) => x.probe === 'udp-exchange')) {
+    const r = c.runs.get(p.key);
+    if (!r || r.notRun) continue;
+    const x = read(c, r, parseSocatUdp);
+    if (!x) continue;
+    const to = `UDP ${p.args.ip}:${p.args.port}`;
+    if (x.outcome === 'reply') finding(c, r, `${to}: a datagram came back (${x.replies[0] ? `"${x.replies[0].slice(0, 60)}"` : 'empty'}): delivered both ways`);
+    else if (x.outcome === 'silent') finding(c, r, `${to}: no datagram came back and no ICMP error within 2 s, which proves nothing (a UDP server that does not answer and a silent drop look alike)`);
+    else finding(c, r, `${to}: ${x.outcome === 'error' ? `socat failed: ${x.error ?? ''}` : UDP_TEXT[x.outcome]}`);
+    if (x.outcome === 'reply' || x.outcome === 'refused' || x.outcome === 'unreachable') setUdp(c, p.args.ip, p.args.port, x.outcome === 'reply' ? 'open' : x.outcome);
+    else if (x.outcome === 'silent' && p.args.ip === plan.dstIP && p.args.port === plan.dstPort) silent = true;
   }
   if (ss && bound) observe(c, 'dst-pod', c.findings.get(ss.key) ?? '');
-  if (c.connect !== undefined) observe(c, plan.service ? 'service' : plan.edge?.external ? 'external' : 'dst-pod', `UDP to ${plan.dstIP}:${plan.dstPort}: ${c.connect === 'open' ? 'the datagram was not refused and the destination has a UDP socket on the port' : connectText(c.connect)}`);
+  const mainHop = plan.service ? 'service' : plan.edge?.external ? 'external' : 'dst-pod';
+  if (c.connect !== undefined) observe(c, mainHop, `UDP to ${plan.dstIP}:${plan.dstPort}: ${c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}`);
+  else if (silent) observe(c, mainHop, `UDP to ${plan.dstIP}:${plan.dstPort}: no datagram came back and no ICMP error, which proves nothing either way`);
   if (dst && port && bound && bound !== 'yes' && c.connect !== 'open') {
     problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${bound === 'loopback' ? `UDP ${port} is bound on loopback only` : `nothing is bound to UDP ${port}`}${c.connect === 'refused' ? ' (the datagram drew an ICMP port-unreachable)' : ''}`);
   }
+}
+
+/** One UDP outcome that says something: the end-to-end one (the address as dialled) and the direct ones. */
+function setUdp(c: Ctx, ip: string | undefined, port: number | undefined, o: ConnectOutcome | 'refused' | 'unreachable') {
+  const co: ConnectOutcome = o;
+  if (ip === c.plan.dstIP && port === c.plan.dstPort && (c.connect === undefined || co === 'open')) c.connect = co;
+  const k = `${ip}:${port}`;
+  if (!c.directConnect.has(k) || co === 'open') c.directConnect.set(k, co);
 }
 
 // ------------------------------------------------------------------ DNS ----

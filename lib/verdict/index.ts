@@ -135,7 +135,9 @@ export function judge(input: JudgeInput): Judgement {
     summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;
   } else if (c.connect === undefined) {
     verdict = 'undetermined';
-    summary = 'No end-to-end connection could be tried and no hop showed a fault.';
+    summary = plan.edge?.udp
+      ? 'No datagram came back and no hop showed a fault: a UDP datagram without a reply proves nothing (a server that does not answer and a silent drop look alike).'
+      : 'No end-to-end connection could be tried and no hop showed a fault.';
   } else {
     verdict = 'unreachable';
     summary = `The connection to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
