@@ -89,7 +89,8 @@ describe('trace: the packet is seen where it really goes', () => {
     expect(t.points[0].replySeen).toBe(false);
     // the failing hop is backed by where the packet stopped
     expect(d.hops.find((h) => h.id === hop)!.summary).toContain(`capture: last seen at ${last.split(' ').slice(1).join(' ')}`);
-    if (fault.startsWith('overlay')) expect(lastSeenLine(t)).toBe('last seen: worker-2 eth0 (SYN ×2, no SYN-ACK)');
+    // the SYN count depends on how many retransmissions fit the connect's 2 s (×2 on a quiet machine, ×3 under load)
+    if (fault.startsWith('overlay')) expect(lastSeenLine(t)).toMatch(/^last seen: worker-2 eth0 \(SYN ×[23], no SYN-ACK\)$/);
   });
 
   it('an ingress NetworkPolicy deny: the SYN arrives on the destination node and goes no further', async () => {
