@@ -2,6 +2,7 @@
 // diagnose(spec, opts). Validate → read objects → plan → get footholds (debug containers, node debug
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
 // nodes are deleted in `finally`, whatever happened.
+import { limiter } from '../../lib/limit';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
@@ -81,21 +82,7 @@ export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; ve
   }
 }
 
-/** Runs async jobs with at most `n` at once. */
-export function limiter(n: number) {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((r) => queue.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      queue.shift()?.();
-    }
-  };
-}
+export { limiter };
 
 /** One diagnosis (HACKING.md "The engine's surface"), bounded by its deadline (a ClusterError sentence when it passes). */
 export function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}): Promise<Diagnosis> {

@@ -3,6 +3,7 @@
 // registry (tcp-connect / udp-connect, lib/probes.ts): one ephemeral debug container per source pod
 // (server/exec/debugContainer.ts, reused across runs and diagnoses), then many bounded concurrent execs.
 // A what-if (`withPolicy`) never probes and never writes: it needs only read rights.
+import { limiter } from '../../lib/limit';
 import { isLabelName } from '../../lib/kube/names';
 import { randomBytes } from 'node:crypto';
 import type { NetworkPolicy } from '../../lib/kube/types';
@@ -52,21 +53,6 @@ export function checkMatrixInput(namespaces: unknown, context?: unknown): string
   return [...new Set(namespaces as string[])];
 }
 
-/** Runs async jobs with at most `n` at once. */
-function limiter(n: number) {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((r) => queue.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      queue.shift()?.();
-    }
-  };
-}
 
 /**
  * Builds the matrix and (live) observes every cell. Emits matrix:plan, then one matrix:cell per observed cell,
