@@ -267,7 +267,7 @@ export function NewDiagnosis() {
               </option>
             ))}
           </datalist>
-          <span className="text-xs text-slate-500">What the application dials: NAME[:PORT] (resolved by the source&apos;s own resolver), pod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (e.g. a LoadBalancer address).</span>
+          <span className="text-xs text-slate-500">What the application dials: NAME[:PORT] (resolved by the source&apos;s own resolver), pod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (e.g. a LoadBalancer address); add /udp after the port for UDP (time.example:123/udp).</span>
           {fe('to')}
         </label>
         <button type="submit" disabled={submitting} className="self-start rounded-lg bg-sky-600 px-6 py-2.5 text-base font-semibold text-white shadow hover:bg-sky-700 disabled:opacity-60" data-testid="diagnose">

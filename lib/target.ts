@@ -13,12 +13,16 @@ export interface InputError {
   message: string; // names the field and the fix
 }
 
-export type Target =
+/** A transport as the user asked for it: the `/udp` or `/tcp` suffix of the port (kubectl's and netcat users' PORT/PROTO). Absent = TCP, or what the Service port says. */
+export type TargetProto = 'tcp' | 'udp';
+
+export type Target = (
   | { kind: 'name'; name: string; port?: number; text: string }
   | { kind: 'pod'; namespace: string; name: string; port: number; text: string }
   | { kind: 'ip'; ip: string; port: number; text: string }
   /** `node/NAME:PORT`: a node's InternalIP (a NodePort, a hostNetwork listener), DESIGN §3.2. */
-  | { kind: 'node'; node: string; port: number; text: string };
+  | { kind: 'node'; node: string; port: number; text: string }
+) & { proto?: TargetProto };
 
 /**
  * Where the connection starts (DESIGN §2, §3.2): a pod `NS/POD`, a node's own network `node/NAME` (as a
@@ -80,10 +84,23 @@ export function sourceText(s: Source): string {
   return s.kind === 'pod' ? `${s.namespace}/${s.name}` : s.kind === 'node' ? `node/${s.node}` : 'outside';
 }
 
-/** `--to TARGET` */
+/**
+ * `--to TARGET[/udp|/tcp]`: the optional suffix after the port picks the transport (`time.example:123/udp`,
+ * `10.0.0.5:514/udp`, `pod:ns/p:53/udp`); without it the target is TCP unless the Service port is UDP.
+ */
 export function parseTarget(text: string): Result<Target, InputError> {
-  const t = text.trim();
-  if (!t) return err({ field: 'to', message: '--to is empty; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT, e.g. --to backend.shop:80' });
+  const whole = text.trim();
+  const suffix = /\/(udp|tcp)$/i.exec(whole);
+  const t = suffix ? whole.slice(0, -suffix[0].length) : whole;
+  if (suffix && !/:\d+$/.test(t)) return err({ field: 'to', message: `--to "${text}": the protocol suffix goes after a port; write NAME:PORT${suffix[0].toLowerCase()}, e.g. --to time.example:123/udp` });
+  const r = parseTargetBody(t, text);
+  if (!r.ok || !suffix) return r;
+  const proto = suffix[1].toLowerCase() as TargetProto;
+  return ok({ ...r.value, proto, text: `${r.value.text}/${proto}` });
+}
+
+function parseTargetBody(t: string, text: string): Result<Target, InputError> {
+  if (!t) return err({ field: 'to', message: '--to is empty; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT (add /udp for UDP), e.g. --to backend.shop:80' });
   const bad = badChars(t);
   if (bad) return err({ field: 'to', message: `--to "${text}" contains "${bad}", which no host name, pod or IP contains; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT` });
   if (t.startsWith('pod:')) {
@@ -104,7 +121,7 @@ export function parseTarget(text: string): Result<Target, InputError> {
     if (!port.ok) return port;
     return ok({ kind: 'node', node: m[1], port: port.value, text: t });
   }
-  if (t.includes('/')) return err({ field: 'to', message: `--to "${text}": only pod and node targets contain '/'; write pod:NS/NAME:PORT, node/NAME:PORT, or NAME[:PORT] for a Service` });
+  if (t.includes('/')) return err({ field: 'to', message: `--to "${text}": only pod and node targets contain '/' (and the /udp suffix after a port); write pod:NS/NAME:PORT, node/NAME:PORT, or NAME[:PORT] for a Service` });
   const colon = t.lastIndexOf(':');
   const host = colon >= 0 ? t.slice(0, colon) : t;
   const portText = colon >= 0 ? t.slice(colon + 1) : undefined;
@@ -124,8 +141,12 @@ export function parseTarget(text: string): Result<Target, InputError> {
   return ok({ kind: 'name', name: host.toLowerCase(), ...(port !== undefined ? { port } : {}), text: t });
 }
 
-/** The target as DESIGN writes it back in a Diagnosis spec. */
+/** The target as DESIGN writes it back in a Diagnosis spec (with its `/udp` or `/tcp` suffix when one was given). */
 export function targetText(t: Target): string {
+  return `${targetBodyText(t)}${t.proto ? `/${t.proto}` : ''}`;
+}
+
+function targetBodyText(t: Target): string {
   switch (t.kind) {
     case 'name':
       return t.port ? `${t.name}:${t.port}` : t.name;

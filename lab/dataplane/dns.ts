@@ -107,12 +107,22 @@ export async function startDns(st: LabState): Promise<number> {
 export const resolvConf = (ns: string, dnsIP: string, domain = DNS_DOMAIN) => `search ${ns}.svc.${domain} svc.${domain} ${domain}\nnameserver ${dnsIP}\noptions ndots:5\n`;
 
 /**
- * resolv.conf as the kubelet writes it for the pod's dnsPolicy and dnsConfig (kubelet's pkg/kubelet/network/dns):
- * ClusterFirst (default) — the cluster search list, the cluster DNS, ndots:5; `Default` — the node's resolver
- * (`nodeResolver`); `None` — only dnsConfig. dnsConfig's nameservers and searches are appended (at most 3
- * nameservers, 32 search domains, as the kubelet caps them) and its options replace same-named ones.
+ * A node's own resolv.conf (what a node debug pod reads, and what the kubelet hands a `dnsPolicy: Default`
+ * pod on that node): the outside DNS when the lab has an outside; undefined without one (no file is written).
+ * One source for both: buildOutside writes it to /etc/netns/<node netns>/resolv.conf, writePodEtc copies it.
  */
-export function podResolvConf(pod: KubeObject | undefined, ns: string, dnsIP: string, domain: string, nodeResolver?: string): string {
+export function nodeResolvConf(outside: { dnsIP: string } | undefined): string | undefined {
+  return outside ? `nameserver ${outside.dnsIP}\n` : undefined;
+}
+
+/**
+ * resolv.conf as the kubelet writes it for the pod's dnsPolicy and dnsConfig (kubelet's pkg/kubelet/network/dns):
+ * ClusterFirst (default) — the cluster search list, the cluster DNS, ndots:5; `Default` — the nameservers,
+ * search list and options of its own node's resolv.conf (`nodeConf`, the text); `None` — only dnsConfig.
+ * dnsConfig's nameservers and searches are appended (at most 3 nameservers, 32 search domains, as the kubelet
+ * caps them) and its options replace same-named ones.
+ */
+export function podResolvConf(pod: KubeObject | undefined, ns: string, dnsIP: string, domain: string, nodeConf?: string): string {
   const spec = (pod?.spec ?? {}) as Obj;
   const policy = String(spec.dnsPolicy ?? 'ClusterFirst');
   const cfg = (spec.dnsConfig ?? {}) as { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
@@ -123,7 +133,13 @@ export function podResolvConf(pod: KubeObject | undefined, ns: string, dnsIP: st
     servers = [dnsIP];
     search = [`${ns}.svc.${domain}`, `svc.${domain}`, domain];
     options = [{ name: 'ndots', value: '5' }];
-  } else if (policy !== 'None' && nodeResolver) servers = [nodeResolver];
+  } else if (policy !== 'None' && nodeConf) {
+    for (const l of nodeConf.split('\n').map((x) => x.trim().split(/\s+/))) {
+      if (l[0] === 'nameserver' && l[1]) servers.push(l[1]);
+      else if (l[0] === 'search') search = l.slice(1);
+      else if (l[0] === 'options') options = l.slice(1).map((o) => (o.includes(':') ? { name: o.slice(0, o.indexOf(':')), value: o.slice(o.indexOf(':') + 1) } : { name: o }));
+    }
+  }
   servers = [...servers, ...(cfg.nameservers ?? [])].slice(0, 3);
   search = [...new Set([...search, ...(cfg.searches ?? [])])].slice(0, 32);
   for (const o of cfg.options ?? []) options = [...options.filter((x) => x.name !== o.name), o];
@@ -143,8 +159,8 @@ export function writePodEtc(st: LabState): boolean {
     const dir = join(ETC_NETNS, p.netns);
     mkdirSync(dir, { recursive: true });
     const obj = st.objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === p.namespace && o.metadata.name === p.name);
-    const nodeResolver = st.outside ? st.nodes.find((n) => n.name === dnsPod(st).node)?.internalIP : undefined;
-    writeFileSync(join(dir, 'resolv.conf'), podResolvConf(obj, p.namespace, dnsIP, st.cluster.dnsDomain ?? DNS_DOMAIN, nodeResolver));
+    // dnsPolicy Default: the pod's own node's resolv.conf (every lab node has the same one, nodeResolvConf).
+    writeFileSync(join(dir, 'resolv.conf'), podResolvConf(obj, p.namespace, dnsIP, st.cluster.dnsDomain ?? DNS_DOMAIN, nodeResolvConf(st.outside)));
     writeFileSync(join(dir, 'hosts'), hostsFile(p));
   }
   return created;

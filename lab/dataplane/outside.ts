@@ -25,7 +25,7 @@ import { UNDERLAY_CIDR, type LabSpec } from '../spec';
 import { updateState } from '../state';
 import type { KubeObject, LabNode, LabOutside, LabState } from '../types';
 import { logPath, startDaemon } from './daemons';
-import { ETC_NETNS, dnsPod } from './dns';
+import { ETC_NETNS, dnsPod, nodeResolvConf } from './dns';
 import { UNDERLAY_GATEWAY } from './network';
 import { inNetns, ipBatch, must, run } from './sh';
 
@@ -108,7 +108,7 @@ export async function buildOutside(st: LabState, created: string[]): Promise<voi
   // The nodes' resolver (a debug pod on the node reads it): the outside DNS.
   for (const n of st.nodes) {
     mkdirSync(join(ETC_NETNS, n.netns), { recursive: true });
-    writeFileSync(join(ETC_NETNS, n.netns, 'resolv.conf'), `nameserver ${o.dnsIP}\n`);
+    writeFileSync(join(ETC_NETNS, n.netns, 'resolv.conf'), nodeResolvConf(o)!);
   }
   mkdirSync(join(ETC_NETNS, o.netns), { recursive: true });
   writeFileSync(join(ETC_NETNS, o.netns, 'resolv.conf'), `nameserver ${o.dnsIP}\n`);

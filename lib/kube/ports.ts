@@ -15,8 +15,9 @@ export function podIP(pod: Pod): string | undefined {
 }
 
 /** The Service port a user means: by number, by name, or the only port when none is given. */
-export function findServicePort(service: Service, port?: number | string): ServicePort | undefined {
-  const ports = service.spec?.ports ?? [];
+export function findServicePort(service: Service, port?: number | string, protocol?: string): ServicePort | undefined {
+  // `protocol` (TCP | UDP, from a target's /udp suffix): a port number may be served on both (DNS 53).
+  const ports = (service.spec?.ports ?? []).filter((p) => !protocol || protocolOf(p.protocol) === protocolOf(protocol));
   if (port === undefined) return ports.length === 1 ? ports[0] : undefined;
   return ports.find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
 }

@@ -144,7 +144,8 @@ export function egressProbes(plan: PathPlan, ip: string): PlannedProbe[] {
  */
 export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string): PathPlan {
   const edge: EdgeExtras = { ...plan.edge };
-  const udpPort = plan.service ? (plan.service.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : edge.headless ? (edge.headless.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : plan.dst && plan.dstPort ? plan.dst.pod.spec?.containers?.some((c) => c.ports?.some((p) => p.containerPort === plan.dstPort && (p.protocol ?? 'TCP').toUpperCase() === 'UDP')) === true : false;
+  // The target's /udp suffix (lib/target.ts) says UDP whatever the objects declare (a host outside the cluster declares nothing).
+  const udpPort = plan.target.proto === 'udp' || (plan.target.proto !== 'tcp' && (plan.service ? (plan.service.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : edge.headless ? (edge.headless.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : plan.dst && plan.dstPort ? plan.dst.pod.spec?.containers?.some((c) => c.ports?.some((p) => p.containerPort === plan.dstPort && (p.protocol ?? 'TCP').toUpperCase() === 'UDP')) === true : false));
   if (udpPort) {
     edge.udp = true;
     plan.probes = plan.probes

@@ -198,7 +198,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
 
   const servicePlan = (svc: Service, wantPort: number | undefined): ServicePlan | undefined => {
     const ports = svc.spec?.ports ?? [];
-    const sp = wantPort !== undefined ? findServicePort(svc, wantPort) : ports.length === 1 ? ports[0] : undefined;
+    const sp = wantPort !== undefined ? findServicePort(svc, wantPort, target.proto) : ports.length === 1 ? ports[0] : undefined;
     if (!sp) {
       const list = ports.map((p) => p.port).join(', ') || 'none';
       throw new PlanError(
@@ -238,7 +238,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       else service = servicePlan(svc, target.port);
       if (kind === 'headless') {
         // lib/plan/egress.ts: DNS answers the ready pods; the path is drawn to one of them.
-        const sp = target.port !== undefined ? findServicePort(svc, target.port) ?? { port: target.port } : svc.spec!.ports![0];
+        const sp = target.port !== undefined ? findServicePort(svc, target.port, target.proto) ?? { port: target.port, ...(target.proto ? { protocol: target.proto.toUpperCase() } : {}) } : svc.spec!.ports![0];
         const h = planHeadless(svc, sp, target.port, src, snap);
         edge = { headless: h.extras! };
         dst = h.dst;

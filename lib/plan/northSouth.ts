@@ -134,7 +134,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   // --- where the packet goes ---
   const servicePort = (svc: Service, port: number | undefined, byNodePort = false): ServicePort => {
     const ports = svc.spec?.ports ?? [];
-    const sp = byNodePort ? ports.find((p) => p.nodePort === port) : port !== undefined ? findServicePort(svc, port) : ports.length === 1 ? ports[0] : undefined;
+    const sp = byNodePort ? ports.find((p) => p.nodePort === port) : port !== undefined ? findServicePort(svc, port, target.proto) : ports.length === 1 ? ports[0] : undefined;
     if (!sp) throw new PlanError(`--to: Service ${nsName(svc)} has ${port !== undefined ? `no port ${port}` : 'several ports'}; its ports: ${ports.map((p) => `${p.port}${p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`).join(', ') || 'none'}`, 'to');
     return sp;
   };

@@ -40,6 +40,8 @@ export interface Problem {
   observed?: string;
   /** nodes a node-to-node problem is between (or the one node it is on), to tell what else it explains */
   nodes?: string[];
+  /** a next step that fits this place better than the cause's own (a host outside the cluster has no pod to exec into) */
+  nextStep?: string;
 }
 
 export interface Warn {

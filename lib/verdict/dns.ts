@@ -126,7 +126,15 @@ export function judgeDns(c: Ctx) {
     if (vip && !answer.includes(vip)) problem(c, 'dns', 'dns-wrong-answer', `${candidates[resolvedAt]} resolves to ${answer.join(', ')}, but Service ${plan.service?.key} has ClusterIP ${vip}`);
     if (resolvedAt > 0) {
       const queries = queryCount(candidates, resolvedAt);
-      warn(c, 'dns', 'ndots-amplification', `"${name.name}" has fewer than ${conf?.options.ndots ?? 5} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${candidates.slice(0, resolvedAt).join(', ')}): ${queries} queries (A and AAAA each) for one lookup`);
+      // glibc: a name with at least ndots dots is tried as-is first, then with each search suffix; fewer dots → the search names first.
+      const ndots = conf?.options.ndots ?? 5;
+      const asIsFirst = candidates[0] === name.name.replace(/\.$/, '');
+      const dots = (name.name.match(/\./g) ?? []).length;
+      const before = candidates.slice(0, resolvedAt);
+      const why = asIsFirst
+        ? `"${name.name}" has ${dots} dot${dots === 1 ? '' : 's'} (ndots ${ndots}), so the resolver tries it as-is first and then the search names: ${before.length} name${before.length === 1 ? '' : 's'} (${before.join(', ')}) before ${candidates[resolvedAt]} answers`
+        : `"${name.name}" has fewer than ${ndots} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${before.join(', ')})`;
+      warn(c, 'dns', 'ndots-amplification', `${why}: ${queries} queries (A and AAAA each) for one lookup`);
     }
     return;
   }

@@ -47,7 +47,7 @@ function replayPod(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<string, P
     if (r) runs.set(p.key, r);
   }
   if (plan.edge?.external && !plan.dstIP) {
-    const connect = evidenceOf(fx).find((e) => e.probe === 'tcp-connect');
+    const connect = evidenceOf(fx).find((e) => e.probe === 'tcp-connect' || e.probe === 'udp-connect');
     if (connect) {
       plan.dstIP = connect.command[connect.command.length - 2];
       for (const p of egressProbes(plan, plan.dstIP)) {
@@ -136,6 +136,22 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(j.verdict).toBe('undetermined');
     expect(j.summary).toMatch(/proves nothing/);
+  });
+  it('ndots 1: a name with one dot is tried as-is first, and the warning says so (not "fewer than 1 dots")', () => {
+    const fx = load('udp-ours-ndots1');
+    const { plan, runs } = replayPod(fx);
+    const w = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).warnings.find((x) => x.cause === 'ndots-amplification');
+    expect(w?.reason).toBe('"statsd.mon" has 1 dot (ndots 1), so the resolver tries it as-is first and then the search names: 2 names (statsd.mon, statsd.mon.mon.svc.cluster.local) before statsd.mon.svc.cluster.local answers: 6 queries (A and AAAA each) for one lookup');
+  });
+  it('NAME:PORT/udp outside the cluster: a refused datagram is app-not-listening with a next step for that host, not a backend pod', () => {
+    const fx = load('udp-ours-external-refused');
+    expect(fx.diagnosis.spec.to).toBe('time.example:124/udp');
+    const { plan, runs } = replayPod(fx);
+    expect(plan.edge?.udp).toBe(true);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'external', cause: 'app-not-listening' });
+    expect(j.firstFailure?.nextStep).toMatch(/^On time\.example itself \(outside the cluster\) run `ss -ulnp`/);
+    expect(j.firstFailure?.nextStep).not.toMatch(/backend pod/);
   });
   it('a silent UDP path does not turn a policy that admits only TCP into policy-not-enforced', () => {
     const fx = load('udp-ours-policy-tcp-only');

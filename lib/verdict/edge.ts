@@ -247,6 +247,9 @@ export function judgeEgress(c: Ctx) {
   }
   if (connect === 'refused') {
     problem(c, 'external', 'app-not-listening', `${ext.host} (${ip}) refuses ${proto} ${plan.dstPort}: the host answers, nothing listens on that port`);
+    // The host is outside the cluster: no backend pod to look into, and UDP is `ss -ulnp`, not -t.
+    const p = c.problems.find((x) => x.hop === 'external' && x.cause === 'app-not-listening');
+    if (p) p.nextStep = `On ${ext.host} itself (outside the cluster) run \`ss -${proto === 'UDP' ? 'u' : 't'}lnp\`: a server must be bound to ${proto} ${plan.dstPort} on ${ip} or 0.0.0.0; if it is, its host firewall answers the ${proto === 'UDP' ? 'datagram with ICMP port-unreachable' : 'connect with a reset'} — check the port and the host's firewall.`;
     return;
   }
   c.later.push({ hop: 'external', text: `${proto} ${ip}:${plan.dstPort} failed (${connectText(connect)})` });

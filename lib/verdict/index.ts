@@ -93,7 +93,7 @@ export function judge(input: JudgeInput): Judgement {
     if (h.id === 'overlay' && c.overlayDetails) details = { ...details, ...c.overlayDetails };
     if (probs.length) {
       const p = probs[0];
-      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: CAUSES[p.cause].nextStep, evidence, ...(details ? { details } : {}) };
+      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? CAUSES[p.cause].nextStep, evidence, ...(details ? { details } : {}) };
     }
     const hopRuns = probesOf(plan, h.id).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
     const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
@@ -116,7 +116,7 @@ export function judge(input: JudgeInput): Judgement {
 
   const sorted = [...c.problems].sort((a, b) => a.rank - b.rank || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   const first = sorted[0];
-  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: CAUSES[first.cause].nextStep } : null;
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? CAUSES[first.cause].nextStep } : null;
   const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: nextStepFor(w.cause) }));
 
   let verdict: Verdict;

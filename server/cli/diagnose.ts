@@ -14,7 +14,7 @@ export const DIAGNOSE_SPEC: CommandSpec = {
   flags: [
     { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace); node/NAME for a node\'s own network;\noutside for a client outside the cluster (this machine)' },
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
-    { name: 'to', value: 'TARGET', help: 'what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (a LoadBalancer IP too)' },
+    { name: 'to', value: 'TARGET', help: 'what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (a LoadBalancer IP too);\nPORT/udp for UDP (time.example:123/udp), TCP otherwise unless the Service port is UDP' },
     { name: 'json', help: 'print exactly one Diagnosis object (JSON) on stdout' },
     { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
     { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },

@@ -9,7 +9,7 @@ export interface FieldError {
   error: string;
 }
 
-export const TARGET_FORMS = 'NAME[:PORT] (e.g. backend.shop:80), pod:NS/NAME:PORT, node/NAME:PORT or IP:PORT';
+export const TARGET_FORMS = 'NAME[:PORT] (e.g. backend.shop:80), pod:NS/NAME:PORT, node/NAME:PORT or IP:PORT, with /udp after the port for UDP (e.g. time.example:123/udp)';
 const FROM_FORMS = 'NS/POD, node/NAME or outside (e.g. shop/frontend-0, node/worker-1)';
 
 /** POST /api/diagnoses body: from and to as strings (checked below), context an optional kubeconfig context name. */
