@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judge } from './index';
 import { judgeNorthSouth } from './northSouth';
+import { applyTrace } from './trace';
 import { replay, type RecordedDiagnosis } from './replay';
 import { snatRuleFor, udpOutcome } from './edge';
 import { egressProbes } from '../plan/egress';
@@ -152,6 +153,19 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     expect(j.firstFailure).toMatchObject({ hop: 'external', cause: 'app-not-listening' });
     expect(j.firstFailure?.nextStep).toMatch(/^On time\.example itself \(outside the cluster\) run `ss -ulnp`/);
     expect(j.firstFailure?.nextStep).not.toMatch(/backend pod/);
+  });
+  it('UDP without a reply: the trace\'s datagram captured in the destination pod is delivery; last seen earlier is not', () => {
+    const fx = load('udp-ours-healthy');
+    const { plan, runs } = replayPod(fx);
+    const silent = evidenceOf(load('udp-ours-node-route-missing')).find((e) => e.probe === 'udp-exchange')!;
+    for (const p of plan.probes.filter((x) => x.probe === 'udp-exchange')) runs.set(p.key, { ...runs.get(p.key)!, exitCode: silent.exitCode, stdout: silent.stdout, stderr: silent.stderr });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('undetermined');
+    const delivered = applyTrace(j, fx.diagnosis.trace!);
+    expect(delivered.verdict).toBe('reachable');
+    expect(delivered.summary).toMatch(/^The capture saw the datagram arrive in pod mon\/statsd-0 eth0/);
+    const stopped = applyTrace(j, load('udp-ours-node-route-missing').diagnosis.trace!);
+    expect(stopped.verdict).toBe('undetermined');
   });
   it('a silent UDP path does not turn a policy that admits only TCP into policy-not-enforced', () => {
     const fx = load('udp-ours-policy-tcp-only');

@@ -158,7 +158,8 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
  * reproduce line, whatever the trace's own fresh flow did. New flows still reach a live endpoint, so a
  * `reachable` verdict becomes `degraded` (the stuck client is the one that cannot get through).
  */
-function withStale(j: Judgement, trace: Trace): Judgement {
+function withStale(j0: Judgement, trace: Trace): Judgement {
+  const j = withUdpDelivery(j0, trace);
   const stale = trace.stale?.[0];
   const i = j.hops.findIndex((h) => h.id === 'service');
   if (!stale || i < 0) return j;
@@ -169,6 +170,18 @@ function withStale(j: Judgement, trace: Trace): Judgement {
   const verdict = j.verdict === 'reachable' ? 'degraded' : j.verdict;
   const summary = j.firstFailure ? j.summary : `${verdict === 'degraded' ? 'new flows reach a live endpoint, but ' : ''}${CAUSES['conntrack-stale'].title} at service: ${stale.reason}`;
   return { ...j, hops, verdict, firstFailure, summary };
+}
+
+/**
+ * UDP (a datagram with no ICMP error proves nothing): the trace's own datagram captured in the destination
+ * pod is delivery. A judgement left `undetermined` with no failing hop — no datagram came back, as from a
+ * server that never answers (statsd, syslog) — becomes `reachable` on that capture; nothing else changes.
+ */
+function withUdpDelivery(j: Judgement, trace: Trace): Judgement {
+  if (trace.proto !== 'udp' || j.verdict !== 'undetermined' || j.firstFailure || j.hops.some((h) => h.status === 'fail')) return j;
+  const at = trace.points.find((p) => p.hop === 'dst-pod' && p.seen);
+  if (!at) return j;
+  return { ...j, verdict: 'reachable', summary: `The capture saw the datagram arrive in ${at.label} (${at.summary}): the path delivers it; no hop showed a fault.` };
 }
 
 /** One line for the CLI: "last seen: worker-2 flannel.1 (SYN ×3, no SYN-ACK)". */
