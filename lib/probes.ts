@@ -72,6 +72,12 @@ function outsideReproduce(ctx: ReproduceContext): string {
 /** One argument of `probe`, checked for its kind (lib/probeArgs.ts) before it reaches argv; throws ProbeArgError. */
 const need = <K extends keyof ProbeArgs>(v: ProbeArgs[K] | undefined, what: K, probe: string): NonNullable<ProbeArgs[K]> => checkProbeArg(probe, what, v);
 
+/** socat sends one datagram ("packetwalk\n" from `echo`, no shell); -v dumps what comes back on stderr; -t 2 waits for it (lib/parse/socat.ts). */
+function udpExchangeArgv(a: ProbeArgs, probe: string): string[] {
+  const ip = need(a.ip, 'ip', probe);
+  return ['socat', '-v', '-t', '2', '-T', '2', 'EXEC:echo packetwalk', `UDP:${ip.includes(':') ? `[${ip}]` : ip}:${need(a.port, 'port', probe)}`];
+}
+
 /** The hard time bound of one capture, in seconds: its start on a loaded node (the engine waits up to 8 s for it) plus the connect it watches (2 s); the engine stops it as soon as the connect ends. */
 export const CAPTURE_MAX_S = 12;
 /** Most packets one capture point keeps. */
@@ -137,10 +143,7 @@ const defs = [
     id: 'udp-exchange',
     where: 'pod',
     title: 'one UDP datagram with a payload, and whether a datagram comes back (a reply proves delivery both ways)',
-    argv: (a) => {
-      const ip = need(a.ip, 'ip', 'udp-exchange');
-      return ['socat', '-v', '-t', '2', '-T', '2', 'EXEC:echo packetwalk', `UDP:${ip.includes(':') ? `[${ip}]` : ip}:${need(a.port, 'port', 'udp-exchange')}`];
-    },
+    argv: (a) => udpExchangeArgv(a, 'udp-exchange'),
     timeoutMs: 4000,
     maxBytes: 8192,
     reproduce: podReproduce,
@@ -243,11 +246,13 @@ const defs = [
     reproduce: nodeReproduce,
   },
   { id: 'node-tcp-connect', where: 'node', title: "a TCP handshake from the node's own network", argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'node-tcp-connect'), String(need(a.port, 'port', 'node-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
+  { id: 'node-udp-exchange', where: 'node', title: "one UDP datagram with a payload from the node's own network, and whether a datagram comes back", argv: (a) => udpExchangeArgv(a, 'node-udp-exchange'), timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
   { id: 'node-udp-connect', where: 'node', title: "one UDP datagram from the node's own network (refused when the host answers port-unreachable)", argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'node-udp-connect'), String(need(a.port, 'port', 'node-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
   { id: 'node-ss-listen', where: 'node', title: "listening sockets in the node's own network (hostNetwork pods, node daemons)", argv: (a) => (a.name === 'udp' ? ['ss', '-H', '-u', '-a', '-n', '-l'] : ['ss', '-H', '-t', '-a', '-n', '-l']), timeoutMs: 3000, maxBytes: 262144, reproduce: nodeReproduce },
   { id: 'node-dig', where: 'node', title: "the node's own resolver's answer for the name (its resolv.conf, search list included)", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'node-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: nodeReproduce },
   // --- outside the cluster: the machine packetwalk runs on (in the lab: its outside client netns), server/diagnose/outside.ts ---
   { id: 'outside-tcp-connect', where: 'outside', title: 'a TCP handshake from outside the cluster', argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-tcp-connect'), String(need(a.port, 'port', 'outside-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
+  { id: 'outside-udp-exchange', where: 'outside', title: 'one UDP datagram with a payload from outside the cluster, and whether a datagram comes back', argv: (a) => udpExchangeArgv(a, 'outside-udp-exchange'), timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   { id: 'outside-udp-connect', where: 'outside', title: 'one UDP datagram from outside the cluster (refused when the host answers port-unreachable)', argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-udp-connect'), String(need(a.port, 'port', 'outside-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   { id: 'outside-dig', where: 'outside', title: "the outside resolver's answer for the name", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'outside-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: outsideReproduce },
 ] as const satisfies readonly ProbeDef[];

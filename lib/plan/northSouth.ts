@@ -263,12 +263,14 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   plan.hops = hops;
 
   // --- probes ---
-  const udp = !!s?.udp;
+  const udp = target.proto === 'udp' || (target.proto !== 'tcp' && !!s?.udp);
   const where = source.kind === 'pod' ? 'pod' : source.kind === 'node' ? 'node' : 'outside';
   const at = { where, ...(source.kind === 'pod' ? { pod: { namespace: source.namespace, name: source.name } } : source.kind === 'node' ? { node: source.node } : {}) } as Pick<PlannedProbe, 'where' | 'pod' | 'node'>;
   const mainHop: HopId = plan.via === 'lb' ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
   if (plan.resolve) addProbe(plan, { probe: source.kind === 'outside' ? 'outside-dig' : source.kind === 'node' ? 'node-dig' : 'dig', ...at, hop: 'dns', args: { name: plan.resolve } });
   if (plan.dstIP && plan.dstPort) addProbe(plan, { probe: connectProbe(source, udp), ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
+  // UDP: no ICMP error proves nothing; a datagram that comes back does (lib/verdict/northSouth.ts).
+  if (udp && plan.dstIP && plan.dstPort) addProbe(plan, { probe: source.kind === 'pod' ? 'udp-exchange' : `${source.kind}-udp-exchange`, ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
   // Each node's NodePort from the same client: which nodes answer tells a node's own fault from the Service's.
   if (s?.nodePort && !udp && (plan.via === 'lb' || plan.via === 'node-port')) {
     for (const n of nodeNames(snap)) {
@@ -317,7 +319,9 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
 export function resolvedProbes(plan: NorthSouthPlan, ip: string): PlannedProbe[] {
   const before = plan.probes.length;
   const at = plan.source.kind === 'pod' ? { where: 'pod' as const, pod: { namespace: plan.source.namespace, name: plan.source.name } } : plan.source.kind === 'node' ? { where: 'node' as const, node: plan.source.node } : { where: 'outside' as const };
-  if (plan.dstPort) addProbe(plan, { probe: connectProbe(plan.source, false), ...at, hop: 'external', args: { ip, port: plan.dstPort }, phase: 2, ...(plan.source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
+  const udp = plan.target.proto === 'udp';
+  if (plan.dstPort) addProbe(plan, { probe: connectProbe(plan.source, udp), ...at, hop: 'external', args: { ip, port: plan.dstPort }, phase: 2, ...(plan.source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
+  if (plan.dstPort && udp) addProbe(plan, { probe: plan.source.kind === 'pod' ? 'udp-exchange' : `${plan.source.kind}-udp-exchange`, ...at, hop: 'external', args: { ip, port: plan.dstPort }, phase: 2, ...(plan.source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
   if (plan.srcNode && plan.source.kind !== 'outside') addProbe(plan, { probe: 'node-route-get', hop: 'egress', where: 'node', node: plan.srcNode, args: { ip }, phase: 2 });
   return plan.probes.slice(before);
 }

@@ -10,7 +10,7 @@ import { applyTrace } from './trace';
 import { replay, type RecordedDiagnosis } from './replay';
 import { snatRuleFor, udpOutcome } from './edge';
 import { egressProbes } from '../plan/egress';
-import { planNorthSouth, type NorthSouthPlan } from '../plan/northSouth';
+import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource, parseTarget } from '../target';
 import { probeDef, type ProbeId } from '../probes';
 import type { ProbeRun } from './context';
@@ -36,6 +36,15 @@ function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan; runs: 
   for (const p of plan.probes) {
     const r = runFor(fx, p);
     if (r) runs.set(p.key, r);
+  }
+  // A name resolved by the client itself: its answer's probes (phase 2) as the engine adds them.
+  const connect = plan.via === 'external' && !plan.dstIP ? evidenceOf(fx).find((e) => /(tcp|udp)-connect$/.test(e.probe)) : undefined;
+  if (connect) {
+    plan.dstIP = connect.command[connect.command.length - 2];
+    for (const p of resolvedProbes(plan, plan.dstIP)) {
+      const r = runFor(fx, p);
+      if (r) runs.set(p.key, r);
+    }
   }
   return { plan, runs };
 }
@@ -68,6 +77,11 @@ describe('north-south over recorded lab runs', () => {
     ['ns-node-to-service', 'reachable', null],
     ['ns-node-upstream-dns-down', 'unreachable', 'upstream-dns'],
     ['ns-host-port-closed', 'unreachable', 'app-not-listening'],
+    // test/contract/udp-ours.yaml: UDP from a node / the outside client — a datagram came back, or an ICMP
+    // error; the node-route fault drops it silently (nc: "succeeded"), which is no longer reachable
+    ['udp-ours-ns-node-healthy', 'reachable', null],
+    ['udp-ours-ns-node-route-missing', 'undetermined', null],
+    ['udp-ours-ns-outside-refused', 'unreachable', 'app-not-listening'],
   ])('%s → %s %s', (name, verdict, cause) => {
     const fx = load(name);
     const { plan, runs } = replayNorthSouth(fx);
@@ -76,6 +90,14 @@ describe('north-south over recorded lab runs', () => {
     expect(j.verdict).toBe(verdict);
     expect(j.firstFailure?.cause ?? null).toBe(cause);
     if (verdict === 'reachable') expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
+  });
+  it('UDP outside the cluster, from the outside client: the next step is for that host (ss -ulnp), not a backend pod', () => {
+    const fx = load('udp-ours-ns-outside-refused');
+    const { plan, runs } = replayNorthSouth(fx);
+    expect(plan.probes.some((p) => p.probe === 'outside-udp-exchange')).toBe(true);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure?.reason).toMatch(/refuses UDP 124/);
+    expect(j.firstFailure?.nextStep).toMatch(/^On time\.example itself \(outside the cluster\) run `ss -ulnp`/);
   });
   it('the load balancer path draws client, lb, the entry node (no local endpoint: the longest path) and the endpoint', () => {
     const fx = load('ns-lb-cluster');

@@ -92,6 +92,11 @@ function setUdp(c: Ctx, ip: string | undefined, port: number | undefined, o: Con
   if (!c.directConnect.has(k) || co === 'open') c.directConnect.set(k, co);
 }
 
+/** The next step of app-not-listening at a host outside the cluster: no backend pod to look into; UDP is `ss -ulnp`. */
+export function externalListenerStep(host: string, ip: string, proto: 'TCP' | 'UDP', port: number | undefined): string {
+  return `On ${host} itself (outside the cluster) run \`ss -${proto === 'UDP' ? 'u' : 't'}lnp\`: a server must be bound to ${proto} ${port ?? 'the port'} on ${ip} or 0.0.0.0; if it is, its host firewall answers the ${proto === 'UDP' ? 'datagram with ICMP port-unreachable' : 'connect with a reset'} — check the port and the host's firewall.`;
+}
+
 // ------------------------------------------------------------------ DNS ----
 
 /** An ExternalName: the cluster DNS must answer a CNAME to spec.externalName; its address is where the path leaves. */
@@ -249,7 +254,7 @@ export function judgeEgress(c: Ctx) {
     problem(c, 'external', 'app-not-listening', `${ext.host} (${ip}) refuses ${proto} ${plan.dstPort}: the host answers, nothing listens on that port`);
     // The host is outside the cluster: no backend pod to look into, and UDP is `ss -ulnp`, not -t.
     const p = c.problems.find((x) => x.hop === 'external' && x.cause === 'app-not-listening');
-    if (p) p.nextStep = `On ${ext.host} itself (outside the cluster) run \`ss -${proto === 'UDP' ? 'u' : 't'}lnp\`: a server must be bound to ${proto} ${plan.dstPort} on ${ip} or 0.0.0.0; if it is, its host firewall answers the ${proto === 'UDP' ? 'datagram with ICMP port-unreachable' : 'connect with a reset'} — check the port and the host's firewall.`;
+    if (p) p.nextStep = externalListenerStep(ext.host, ip, proto, plan.dstPort);
     return;
   }
   c.later.push({ hop: 'external', text: `${proto} ${ip}:${plan.dstPort} failed (${connectText(connect)})` });

@@ -8,18 +8,18 @@ import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, nextStepFor, type CauseCode } from '../causes';
 import type { NorthSouthPlan } from '../plan/northSouth';
 import type { ClusterSnapshot } from '../plan';
-import { digAddresses, parseDig, parseNc, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
+import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
 import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, traceService, type ProxyDump } from '../kube';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
-import { udpOutcome } from './edge';
+import { externalListenerStep, udpOutcome } from './edge';
 import { RANK, type ProbeRun, type Runs } from './context';
 import type { Judgement } from './index';
 
 interface NsCtx {
   plan: NorthSouthPlan;
   runs: Runs;
-  problems: { hop: HopId; cause: CauseCode; reason: string }[];
+  problems: { hop: HopId; cause: CauseCode; reason: string; nextStep?: string }[];
   observed: Map<HopId, string[]>;
   findings: Map<string, string>;
   connect?: ConnectOutcome;
@@ -43,10 +43,19 @@ export function resolvedAddress(plan: NorthSouthPlan, runs: Runs): string | unde
   return undefined;
 }
 
-function outcomeOf(r: ProbeRun): ConnectOutcome | undefined {
+/**
+ * A connect's outcome. UDP: an ICMP error is one; no ICMP error proves nothing ('silent': a drop is silent
+ * too) — a datagram that comes back (the udp-exchange probes, socat) is what makes it 'open'.
+ */
+function outcomeOf(r: ProbeRun): ConnectOutcome | 'silent' | undefined {
+  if (/udp-exchange$/.test(r.probe)) {
+    const x = parseRun(r, parseSocatUdp);
+    if (!x.ok) return undefined;
+    return x.value.outcome === 'reply' ? 'open' : x.value.outcome === 'refused' || x.value.outcome === 'unreachable' ? x.value.outcome : x.value.outcome === 'silent' ? 'silent' : undefined;
+  }
   if (/udp-connect$/.test(r.probe)) {
     const o = udpOutcome(r);
-    return o === 'refused' ? 'refused' : o === 'unreachable' ? 'unreachable' : o === 'no-icmp' ? 'open' : undefined;
+    return o === 'refused' ? 'refused' : o === 'unreachable' ? 'unreachable' : o === 'no-icmp' ? 'silent' : undefined;
   }
   return connectOutcome(parseRun(r, parseNc), r.timedOut);
 }
@@ -78,7 +87,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- the connects: the client's end-to-end one, and each node's NodePort ---
   const perNode: string[] = [];
-  for (const { p, r } of runsOf(c, (p) => /(^|-)(tcp|udp)-connect$/.test(p.probe))) {
+  for (const { p, r } of runsOf(c, (p) => /(^|-)(tcp-connect|udp-connect|udp-exchange)$/.test(p.probe))) {
     const o = outcomeOf(r);
     const target = `${p.args.ip}:${p.args.port}`;
     if (o === undefined) {
@@ -86,9 +95,14 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       continue;
     }
     const udp = /udp/.test(p.probe);
-    c.findings.set(r.key, `${udp ? 'UDP' : 'TCP'} ${target}: ${udp && o === 'open' ? 'not refused (no ICMP error within 2 s)' : connectText(o)}`);
+    if (o === 'silent') {
+      c.findings.set(r.key, `UDP ${target}: nothing came back and no ICMP error within 2 s, which proves nothing (a server that does not answer and a silent drop look alike)`);
+      continue;
+    }
+    c.findings.set(r.key, `${udp ? 'UDP' : 'TCP'} ${target}: ${udp && o === 'open' ? 'a datagram came back' : connectText(o)}`);
     const fromSource = plan.source.kind === 'outside' ? p.where === 'outside' : plan.source.kind === 'node' ? p.where === 'node' && p.node === plan.source.node : p.where === 'pod';
-    if (fromSource && p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connect = o;
+    // The exchange's reply wins over the datagram's ICMP-less silence; an ICMP error from either stands.
+    if (fromSource && p.args.ip === plan.dstIP && p.args.port === plan.dstPort && (c.connect === undefined || o === 'open')) c.connect = o;
     else if (s && p.hop === 'node-port' && s.nodePort === p.args.port) {
       const node = input.snapshot.nodes.find((n) => n.status?.addresses?.some((a) => a.address === p.args.ip))?.metadata?.name;
       const noLocal = s.etpLocal && node && !s.endpoints.endpoints.some((e) => e.ready && e.nodeName === node);
@@ -98,7 +112,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   }
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
   const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
-  if (c.connect !== undefined) observe(c, mainHop, `${s?.udp ? 'UDP' : 'TCP'} to ${plan.dstIP}:${plan.dstPort} from ${src}: ${s?.udp && c.connect === 'open' ? 'the datagram was not refused' : connectText(c.connect)}`);
+  if (c.connect !== undefined) observe(c, mainHop, `${s?.udp ? 'UDP' : 'TCP'} to ${plan.dstIP}:${plan.dstPort} from ${src}: ${s?.udp && c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}`);
   if (plan.source.kind === 'outside' && c.connect !== undefined) observe(c, 'client', `${src} → ${plan.dstIP}:${plan.dstPort}: ${connectText(c.connect)}`);
   if (perNode.length) observe(c, 'node-port', `each node's NodePort from ${src}: ${perNode.join('; ')}`);
   if (plan.resolve) {
@@ -195,8 +209,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       c.findings.set(ssRun.key, line);
       observe(c, 'dst-pod', line);
       if (!bound.length && !open) problem('dst-pod', 'app-not-listening', `${plan.dst.namespace}/${plan.dst.name}: ${line}`);
-      if (udp && bound.length && c.connect === 'open') observe(c, mainHop, 'the endpoint has a UDP socket on the port, so the datagram was delivered');
-      if (udp && !bound.length && c.connect === 'open') c.connect = 'timeout';
+      if (udp && bound.length && c.connect === 'open') observe(c, mainHop, 'the endpoint has a UDP socket on the port, and a datagram came back');
     }
   }
   // Routes the nodes take (evidence; a refused lookup is a node-route finding when traffic stopped).
@@ -210,7 +223,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   }
 
   // A server outside the cluster that resets the connection: it is reached, nothing listens on the port.
-  if (plan.via === 'external' && c.connect === 'refused') problem('external', 'app-not-listening', `${plan.resolve ?? plan.dstIP} (${plan.dstIP}) refuses port ${plan.dstPort}: the host answers, nothing listens there`);
+  if (plan.via === 'external' && c.connect === 'refused') {
+    const proto = plan.target.proto === 'udp' || s?.udp ? 'UDP' : 'TCP';
+    problem('external', 'app-not-listening', `${plan.resolve ?? plan.dstIP} (${plan.dstIP}) refuses ${proto} ${plan.dstPort}: the host answers, nothing listens there`);
+    const pr = c.problems.find((x) => x.hop === 'external' && x.cause === 'app-not-listening');
+    if (pr && plan.dstIP) pr.nextStep = externalListenerStep(plan.resolve ?? plan.dstIP, plan.dstIP, proto, plan.dstPort);
+  }
 
   // --- hops ---
   const connected = c.connect === 'open';
@@ -223,7 +241,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const observed = (c.observed.get(h.id) ?? []).join('; ');
     const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? overlayDetails(plan, runs) : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
-    if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: CAUSES[pr.cause].nextStep, evidence, details };
+    if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? CAUSES[pr.cause].nextStep, evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
     if (connected) return { ...h, status: 'pass', cause: null, summary: observed || `the connection from ${src} through this hop opened`, observed, evidence, details };
     if (!evidence.length) return { ...h, status: 'skip', cause: null, summary: notRun.length ? `not probed: ${[...new Set(notRun)].join('; ')}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : c.connect === undefined ? 'no probe could run for this hop' : 'not judged: no probe here can tell where the traffic stopped', evidence, details };
@@ -232,7 +250,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   const first = connected ? undefined : sorted[0];
-  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: CAUSES[first.cause].nextStep } : null;
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? CAUSES[first.cause].nextStep } : null;
   let verdict: Verdict;
   let summary: string;
   if (connected) {
