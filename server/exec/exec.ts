@@ -36,11 +36,15 @@ export function exitCodeOf(status: V1Status): number | null {
   return null;
 }
 
-class CappedSink extends Writable {
+/** Keeps at most `cap` bytes of a stream (the rest is dropped and `truncated` set); `onData` runs after each chunk. */
+export class CappedSink extends Writable {
   private chunks: Buffer[] = [];
   private size = 0;
   truncated = false;
-  constructor(private readonly cap: number) {
+  constructor(
+    private readonly cap: number,
+    private readonly onData: () => void = () => {},
+  ) {
     super();
   }
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
@@ -52,6 +56,7 @@ class CappedSink extends Writable {
       this.chunks.push(part);
       this.size += part.length;
     }
+    this.onData();
     cb();
   }
   text(): string {

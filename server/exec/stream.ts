@@ -3,41 +3,14 @@
 // line and stops it when it likes — by closing the exec stream (a kubelet, and the lab, then end the
 // command; the probe's own `timeout` bounds it whatever the runtime does). Output is capped in bytes;
 // stop() returns the same record as execInContainer (exit code null when we stopped it).
-import { Writable } from 'node:stream';
 import { Exec, type KubeConfig } from '@kubernetes/client-node';
-import { exitCodeOf, type ExecRequest, type ExecResult } from './exec';
+import { CappedSink, exitCodeOf, type ExecRequest, type ExecResult } from './exec';
 
 export interface StreamingExec {
   /** resolves true once stderr or stdout matches `re`, false when the command ended or `timeoutMs` passed first */
   ready(re: RegExp, timeoutMs: number): Promise<boolean>;
   /** closes the stream (if still open) and returns what the command printed */
   stop(): Promise<ExecResult>;
-}
-
-class Sink extends Writable {
-  chunks: Buffer[] = [];
-  size = 0;
-  truncated = false;
-  constructor(
-    private readonly cap: number,
-    private readonly onData: () => void,
-  ) {
-    super();
-  }
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const room = this.cap - this.size;
-    if (b.length > room) this.truncated = true;
-    if (room > 0) {
-      this.chunks.push(b.subarray(0, room));
-      this.size += Math.min(room, b.length);
-    }
-    this.onData();
-    cb();
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
 }
 
 /** Starts argv in the container. Rejects when the exec could not start (API refused, pod gone). */
@@ -47,8 +20,8 @@ export async function startExec(kc: KubeConfig, req: ExecRequest): Promise<Strea
   const poke = () => {
     for (const w of [...watchers]) w();
   };
-  const out = new Sink(req.maxBytes, poke);
-  const err = new Sink(65536, poke);
+  const out = new CappedSink(req.maxBytes, poke);
+  const err = new CappedSink(65536, poke);
   let ended: { exitCode: number | null; errorText?: string } | undefined;
   let timedOut = false;
   const exec = new Exec(kc);
