@@ -37,7 +37,7 @@ test('a policy-denied path: the packet is last seen on the destination node, not
   const capture = page.getByTestId('hop-capture');
   await expect(capture.locator('[data-capture-point="worker-2 flannel.1"]')).toHaveAttribute('data-seen', 'true');
   await expect(capture.locator('[data-capture-point="worker-2 cni0"]')).toHaveAttribute('data-seen', 'false');
-  await expect(capture).toContainText('SYN ×2, no SYN-ACK');
+  await expect(capture).toContainText(/SYN ×[23], no SYN-ACK/); // retransmissions in the 2 s connect: 2, or 3 under load
   await expect(capture).toContainText('Flags [S]');
   await page.screenshot({ path: join(SHOTS, 'trace-stopped.png'), fullPage: true });
 
