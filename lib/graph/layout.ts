@@ -17,6 +17,8 @@ export function hopWidth(hop: Pick<Hop, 'kind'>): number {
   return hop.kind === 'service' ? SERVICE_W : HOP_W;
 }
 export const HOP_H = 84;
+/** the hop node's handle size in px (components/HopNode: !h-1.5 !w-1.5) */
+const HANDLE = 6;
 const GAP = 30; // between hop boxes
 const GROUP_PAD_X = 12;
 const GROUP_PAD_TOP = 34; // room for the group title
@@ -53,6 +55,13 @@ export interface LayoutHopNode {
   extent?: 'parent';
   width: number;
   height: number;
+  /**
+   * Where the node's two handles sit (relative to its top-left), so React Flow can draw the edges without
+   * measuring the DOM: a controlled node without `measured` loses its measured handle bounds on every update
+   * (@xyflow/system parseHandles), and the edges then vanish until something resizes — the live graph lost
+   * all its edges when the trace arrived.
+   */
+  handles: { type: 'source' | 'target'; position: 'left' | 'right'; x: number; y: number; width: number; height: number }[];
   draggable: false;
   selectable: true;
 }
@@ -267,6 +276,10 @@ function hopNode(hop: Hop, position: { x: number; y: number }, parentId?: string
     ...(parentId ? { parentId, extent: 'parent' as const } : {}),
     width: hopWidth(hop),
     height: HOP_H,
+    handles: [
+      { type: 'target', position: 'left', x: -HANDLE / 2, y: HOP_H / 2 - HANDLE / 2, width: HANDLE, height: HANDLE },
+      { type: 'source', position: 'right', x: hopWidth(hop) - HANDLE / 2, y: HOP_H / 2 - HANDLE / 2, width: HANDLE, height: HANDLE },
+    ],
     draggable: false,
     selectable: true,
   };
