@@ -13,6 +13,18 @@ function absPos(nodes: LayoutNode[], id: string): { x: number; y: number } {
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
 
 describe('layoutPath', () => {
+  it('gives every hop node its two handles (left target, right source, mid-height), so edges need no DOM measuring', () => {
+    const { nodes } = layoutPath(fixture.hops);
+    const hops = nodes.filter((n) => n.type === 'hop');
+    expect(hops.length).toBeGreaterThan(3);
+    for (const n of hops) {
+      if (n.type !== 'hop') continue;
+      expect(n.handles.map((h) => `${h.type}@${h.position}`)).toEqual(['target@left', 'source@right']);
+      for (const h of n.handles) expect(h.y + h.height / 2).toBe(HOP_H / 2);
+      expect(n.handles[1].x + n.handles[1].width / 2).toBe(n.width);
+    }
+  });
+
   it('puts groups first and every hop after, the path in order left to right, look-ups above it', () => {
     const { nodes, edges } = layoutPath(fixture.hops);
     const firstHop = nodes.findIndex((n) => n.type === 'hop');
