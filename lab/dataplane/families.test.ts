@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { faultInapplicable, type Cni, type Overlay } from '../families';
 import type { LabState } from '../types';
 import { addFault, clearFaults, staleMac } from './faults';
@@ -230,7 +230,8 @@ describe.skipIf(!isRoot())('dataplane families', () => {
           }
           await b.broken(st);
           expect((await clearFaults(DIR)).map((f) => f.name)).toEqual([name]);
-          await healthy(st);
+          // healed within a few seconds, as on a node: a veth set up again needs its carrier and neighbours back
+          await vi.waitFor(() => healthy(st), { timeout: 8000, interval: 500 });
         });
       }
 
