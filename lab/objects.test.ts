@@ -1,5 +1,5 @@
 // The objects a cluster of the lab file's shape holds, compared with real API objects
-// (../shared/fixtures/api): the keys a client reads are there, filled as controllers fill them.
+// (test/upstream/fixtures/api): the keys a client reads are there, filled as controllers fill them.
 import { sharedPath } from '../test/shared';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import type { Diagnosis } from './model';
 
 const failing = JSON.parse(readFileSync(new URL('./graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
 const healthy: Diagnosis = { ...failing, verdict: 'reachable', firstFailure: null, hops: failing.hops.map((h) => ({ ...h, status: 'pass', cause: null })) };
-// A real-shaped EndpointSlice (fields as in ../shared/fixtures/api/endpointslice-trimmed.json)
+// A real-shaped EndpointSlice (fields as in test/upstream/fixtures/api/endpointslice-trimmed.json)
 const slice = (ready: boolean) => ({
   kind: 'EndpointSlice',
   metadata: { name: 'backend-x1', namespace: 'shop' },

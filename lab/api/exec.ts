@@ -1,4 +1,4 @@
-// pods/exec and pods/attach over websocket (the remotecommand protocol, ../shared/fixtures/exec):
+// pods/exec and pods/attach over websocket (the remotecommand protocol, test/upstream/fixtures/exec):
 // every binary message is one channel byte + payload; stdin 0, stdout 1, stderr 2, error 3, resize 4,
 // and in v5 the client's [255, 0] closes stdin. The command runs as argv (never a shell) in the pod's
 // or node's netns through `ip netns exec`, with the machine's tools standing in for the image.

@@ -1,5 +1,5 @@
 // The lab's enforced NetworkPolicies against the upstream e2e truth tables
-// (../shared/fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json): one lab with the suite's x/y/z
+// (test/upstream/fixtures/networkpolicy/k8s-e2e-netpol-truth-tables.json): one lab with the suite's x/y/z
 // namespaces and a/b/c pods spread over two nodes; for each case its policies are swapped in with
 // syncPolicies and every client pod connects to every server pod, on the real dataplane. Needs root.
 import { sharedPath } from '../../test/shared';

@@ -1,7 +1,7 @@
 // kube-proxy iptables mode, written as kube-proxy writes its `iptables-restore --noflush` input
 // (pkg/proxy/iptables/proxier.go syncProxyRules): *filter then *nat, fixed chains first, then the
 // per-Service chains sorted by name; rule text and match order as in kube-proxy's own unit tests
-// (../shared/fixtures/kube-proxy/iptables-save-*.txt), so an engineer who knows real nodes sees the same.
+// (test/upstream/fixtures/kube-proxy/iptables-save-*.txt), so an engineer who knows real nodes sees the same.
 import { cidrContains as netCidrContains, parseCidr } from '../../lib/ip';
 import { hash32 } from './hash';
 import { ruleComment } from './text';

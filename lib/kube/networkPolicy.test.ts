@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, policyTypesOf } from './networkPolicy';
 import type { Namespace, NetworkPolicy, Pod } from './types';
 
-// The upstream e2e netpol suite's expectations, transcribed (../shared/fixtures/networkpolicy/README).
+// The upstream e2e netpol suite's expectations, transcribed (test/upstream/fixtures/networkpolicy/README).
 interface TruthCase {
   id: string;
   namespaces: { name: string; labels: Record<string, string> }[];

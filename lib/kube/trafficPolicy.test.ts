@@ -1,7 +1,7 @@
 // kube-proxy's own endpoint choice (kubeProxyView) and the comparison that uses it: internalTrafficPolicy
 // Local, topology hints, serving/terminating, address family — and upstream's "has no local endpoints"
 // drop read as no-local-endpoint, never as proxy-rules-stale. Dumps: upstream kube-proxy's test fixtures
-// (../shared/fixtures/kube-proxy, TestOverallIPTablesRules / TestOverallNFTablesRules), whose svc2 has a
+// (test/upstream/fixtures/kube-proxy, TestOverallIPTablesRules / TestOverallNFTablesRules), whose svc2 has a
 // Local traffic policy and no local endpoint (its endpoint has no nodeName).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
