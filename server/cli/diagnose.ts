@@ -6,6 +6,7 @@ import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
 import { parseFlags, usageOf, type CommandSpec } from './args';
 import { LiveHops } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
+import { reportCommandError } from './errors';
 import { lastSeenLine } from '../../lib/verdict/trace';
 
 export const DIAGNOSE_SPEC: CommandSpec = {
@@ -103,7 +104,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.stderr.write(`packetwalk diagnose: ${!a.from ? '--from NS/POD' : '--to TARGET'} is required\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
-  const { diagnose, UsageError, ClusterError } = await import('../diagnose');
+  const { diagnose } = await import('../diagnose');
   try {
     let from = a.from;
     if (!from.includes('/') && from !== 'outside' && (plugin || a.namespace)) {
@@ -122,14 +123,6 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
     return exitCodeFor(d);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`packetwalk diagnose: ${termBlock(e.message)}\n`);
-      return 2;
-    }
-    if (e instanceof ClusterError) {
-      process.stderr.write(`packetwalk diagnose: ${termBlock(e.message)}\n  fix: ${termBlock(e.fix)}\n`);
-      return 2;
-    }
-    throw e;
+    return reportCommandError('diagnose', e);
   }
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseFlags, usageOf, type CommandSpec } from './args';
 import type { MainOptions } from '../cli';
 import { termBlock } from '../../lib/text';
+import { reportCommandError } from './errors';
 
 /** The flags of `packetwalk matrix`: parsed and documented from this one table (server/cli/args.ts). */
 export const MATRIX_SPEC: CommandSpec = {
@@ -37,7 +38,8 @@ export async function matrixMain(argv: string[], opts: MainOptions = {}): Promis
     process.stdout.write(MATRIX_USAGE);
     return 0;
   }
-  const { runMatrix, UsageError, ClusterError } = await import('../matrix');
+  const { runMatrix } = await import('../matrix');
+  const { UsageError } = await import('../cluster/errors');
   const { exitCodeOf, renderMatrixTable } = await import('../../lib/matrix');
   try {
     let namespaces = a.namespace ?? [];
@@ -74,14 +76,6 @@ export async function matrixMain(argv: string[], opts: MainOptions = {}): Promis
     process.stdout.write(a.json ? `${JSON.stringify(m, null, 2)}\n` : termBlock(renderMatrixTable(m)));
     return exitCodeOf(m);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`packetwalk matrix: ${termBlock(e.message)}\n`);
-      return 2;
-    }
-    if (e instanceof ClusterError) {
-      process.stderr.write(`packetwalk matrix: ${termBlock(e.message)}\n  fix: ${termBlock(e.fix)}\n`);
-      return 2;
-    }
-    throw e;
+    return reportCommandError('matrix', e);
   }
 }
