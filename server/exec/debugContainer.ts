@@ -10,6 +10,7 @@
 // Within this process, concurrent diagnoses of one pod share one in-flight creation.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1EphemeralContainer, type V1Pod, type V1SecurityContext } from '@kubernetes/client-node';
 import { admissionRefusal, StartFailure, stuckWaiting } from './startFailure';
+import { waitForPod } from './podWait';
 
 export const DEBUG_CONTAINER_PREFIX = 'packetwalk-debug';
 export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
@@ -111,7 +112,7 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
   const prefix = opts.prefix ?? DEBUG_CONTAINER_PREFIX;
   const live = [...ours(pod, prefix)].reverse().find((c) => usable(pod, c));
   if (live) {
-    if (stateOf(pod, live.name) !== 'running') await waitRunning(core, namespace, name, live.name, timeout);
+    if (stateOf(pod, live.name) !== 'running') await waitRunning(kc, namespace, name, live.name, timeout);
     return { namespace, pod: name, container: live.name, target: live.targetContainerName ?? target, reused: true, profile: profileOf(live) };
   }
   const level = await enforcedLevel(core, namespace);
@@ -143,33 +144,35 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
       pod = await core.readNamespacedPod({ name, namespace });
       continue;
     }
-    await waitRunning(core, namespace, name, container, timeout);
+    await waitRunning(kc, namespace, name, container, timeout);
     return { namespace, pod: name, container, target, reused: false, profile };
   }
   throw refusal!;
 }
 
 /**
- * Polls the pod until the container runs (backing off 50 ms → 1 s). A waiting reason that will not clear
- * by itself is a StartFailure at once; a terminated container or the deadline is an Error that says so.
+ * Waits (server/exec/podWait.ts: a watch on the pod, a slow poll beside it) until the container runs. A waiting
+ * reason that will not clear by itself is a StartFailure at once; a terminated container or the deadline is an
+ * Error that says so.
  */
-async function waitRunning(core: CoreV1Api, namespace: string, name: string, container: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+function waitRunning(kc: KubeConfig, namespace: string, name: string, container: string, timeoutMs: number): Promise<void> {
   const what = `the debug container ${container} in ${namespace}/${name}`;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const pod = await core.readNamespacedPod({ name, namespace });
-    const s = stateOf(pod, container);
-    if (s === 'running') return;
-    const stuck = stuckWaiting(statusOf(pod, container), what);
-    if (stuck) throw stuck;
-    if (s === 'terminated') {
-      const t = statusOf(pod, container)?.state?.terminated;
-      throw new Error(`${what} terminated before it ran (${t?.reason ?? 'exit'} ${t?.exitCode ?? ''}${t?.message ? `: ${t.message}` : ''}; image ${pod.spec?.ephemeralContainers?.find((c) => c.name === container)?.image})`);
-    }
-    if (Date.now() > deadline) {
-      const w = statusOf(pod, container)?.state?.waiting;
-      throw new Error(`${what} is not running after ${Math.round(timeoutMs / 1000)} s (${w?.reason ? `waiting: ${w.reason}${w.message ? `: ${w.message}` : ''}` : `state ${s}`})`);
-    }
-    await new Promise((r) => setTimeout(r, delay));
-  }
+  return waitForPod(kc, namespace, name, {
+    timeoutMs,
+    settled: (pod) => {
+      const s = stateOf(pod, container);
+      if (s === 'running') return true;
+      const stuck = stuckWaiting(statusOf(pod, container), what);
+      if (stuck) throw stuck;
+      if (s === 'terminated') {
+        const t = statusOf(pod, container)?.state?.terminated;
+        throw new Error(`${what} terminated before it ran (${t?.reason ?? 'exit'} ${t?.exitCode ?? ''}${t?.message ? `: ${t.message}` : ''}; image ${pod.spec?.ephemeralContainers?.find((c) => c.name === container)?.image})`);
+      }
+      return undefined;
+    },
+    onTimeout: (pod) => {
+      const w = pod ? statusOf(pod, container)?.state?.waiting : undefined;
+      return new Error(`${what} is not running after ${Math.round(timeoutMs / 1000)} s (${w?.reason ? `waiting: ${w.reason}${w.message ? `: ${w.message}` : ''}` : `state ${pod ? stateOf(pod, container) : 'unknown'}`})`);
+    },
+  }).then(() => undefined);
 }

@@ -4,6 +4,7 @@
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { admissionRefusal, stuckWaiting } from './startFailure';
 import { instanceLabels, trackPod, untrackPod } from './reconcile';
+import { waitForPod } from './podWait';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const ROLE_LABEL = 'packetwalk.dev/role';
@@ -50,21 +51,22 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     const refused = admissionRefusal(e, `${what} (privileged, hostNetwork, hostPID; choose a namespace that allows it with --debug-namespace)`);
     throw refused ?? e;
   }
-  const deadline = Date.now() + readyTimeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const pod = await core.readNamespacedPod({ name, namespace });
-    if (pod.status?.phase === 'Running') break;
-    const stuck = stuckWaiting(pod.status?.containerStatuses?.find((c) => c.name === 'debugger'), what);
-    if (stuck) {
-      await deleteNodeDebugPod(kc, { namespace, pod: name, container: 'debugger', node }).catch(() => undefined);
-      throw stuck;
-    }
-    if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') throw new Error(`node debug pod ${namespace}/${name} ended (${pod.status.phase}) before it ran`);
-    if (Date.now() > deadline) {
-      await deleteNodeDebugPod(kc, { namespace, pod: name, container: 'debugger', node }).catch(() => undefined);
-      throw new Error(`node debug pod ${namespace}/${name} on ${node} is not Running after ${Math.round(readyTimeoutMs / 1000)} s`);
-    }
-    await new Promise((r) => setTimeout(r, delay));
+  const gone = () => deleteNodeDebugPod(kc, { namespace, pod: name, container: 'debugger', node }).catch(() => undefined);
+  try {
+    await waitForPod(kc, namespace, name, {
+      timeoutMs: readyTimeoutMs,
+      settled: (pod) => {
+        if (pod.status?.phase === 'Running') return true;
+        const stuck = stuckWaiting(pod.status?.containerStatuses?.find((c) => c.name === 'debugger'), what);
+        if (stuck) throw stuck;
+        if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') throw new Error(`node debug pod ${namespace}/${name} ended (${pod.status.phase}) before it ran`);
+        return undefined;
+      },
+      onTimeout: () => new Error(`node debug pod ${namespace}/${name} on ${node} is not Running after ${Math.round(readyTimeoutMs / 1000)} s`),
+    });
+  } catch (e) {
+    await gone();
+    throw e;
   }
   return { namespace, pod: name, container: 'debugger', node };
 }
