@@ -19,3 +19,23 @@ describe('limiter', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
   });
 });
+
+describe('limiter with first jobs', () => {
+  it('starts waiting `first` jobs before the others, in their own order, and still at most n at once', async () => {
+    const run = limiter(1);
+    const order: string[] = [];
+    const gates: (() => void)[] = [];
+    const job = (name: string, first = false) => run(async () => {
+      order.push(name);
+      await new Promise<void>((r) => gates.push(r));
+    }, first);
+    const all = [job('a'), job('b'), job('c'), job('x', true), job('y', true), job('d')];
+    // release one job at a time: each release lets exactly the next queued one start
+    for (let i = 0; i < all.length; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      gates.shift()!();
+    }
+    await Promise.all(all);
+    expect(order).toEqual(['a', 'x', 'y', 'b', 'c', 'd']);
+  });
+});

@@ -89,6 +89,20 @@ function eth0(links: IpLink[] | undefined): IpLink | undefined {
 }
 
 /**
+ * The keys of the hop probes whose output places the capture points (planCapturePoints' facts): the links and
+ * addresses of the path's pods (`addr`) and nodes (`node-link`), and each node's route toward the other end
+ * (`node-route-get`). The trace can start once these have run, while the other probes still run, so the
+ * orchestrator runs them ahead of the rest.
+ */
+export function traceInputKeys(plan: PathPlan): string[] {
+  const nodes = new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])]);
+  const pods = new Set([`${plan.src.namespace}/${plan.src.name}`, ...(plan.dst ? [`${plan.dst.namespace}/${plan.dst.name}`] : [])]);
+  return plan.probes
+    .filter((p) => (p.probe === 'node-link' && nodes.has(p.node!)) || (p.probe === 'addr' && pods.has(`${p.pod?.namespace}/${p.pod?.name}`)) || (p.probe === 'node-route-get' && ((p.node === plan.src.node && p.args.ip === plan.dst?.ip) || (p.node === plan.dst?.node && p.args.ip === plan.src.ip))))
+    .map((p) => p.key);
+}
+
+/**
  * The capture points of the plan's path, in the order the packet meets them, and a sentence per point that
  * could not be placed (a probe's output missing). Same-node: pod, veth, bridge, veth, pod. Cross-node: the
  * source node's veth → bridge → tunnel (inner) → underlay (outer), then the destination node's underlay →

@@ -8,7 +8,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Evidence, Trace, TracePoint } from '../../lib/model';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../../lib/plan';
-import { offPathPoints, planCapturePoints, traceSourcePort, type CapturePoint, type TraceFlow } from '../../lib/plan/trace';
+import { offPathPoints, planCapturePoints, traceInputKeys, traceSourcePort, type CapturePoint, type TraceFlow } from '../../lib/plan/trace';
 import { probeDef } from '../../lib/probes';
 import { parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
@@ -78,18 +78,9 @@ export function conntrackSentTo(text: string[], f: TraceFlow): string | undefine
   return e ? `${e.reply.src}:${e.reply.sport}` : undefined;
 }
 
-/** The hop probes whose output places the capture points: links and addresses of the pods and nodes of the path, and the nodes' routes. */
-function neededKeys(plan: PathPlan): string[] {
-  const nodes = new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])]);
-  const pods = new Set([`${plan.src.namespace}/${plan.src.name}`, ...(plan.dst ? [`${plan.dst.namespace}/${plan.dst.name}`] : [])]);
-  return plan.probes
-    .filter((p) => (p.probe === 'node-link' && nodes.has(p.node!)) || (p.probe === 'addr' && pods.has(`${p.pod?.namespace}/${p.pod?.name}`)) || (p.probe === 'node-route-get' && ((p.node === plan.src.node && p.args.ip === plan.dst?.ip) || (p.node === plan.dst?.node && p.args.ip === plan.src.ip))))
-    .map((p) => p.key);
-}
-
 /** Waits (polling every 20 ms, at most `maxMs`) until the hop probes the points depend on have run, so the trace can start while the other probes still run. */
 async function inputsReady(ctx: TraceContext, maxMs = 20_000): Promise<void> {
-  const keys = neededKeys(ctx.plan);
+  const keys = traceInputKeys(ctx.plan);
   const end = Date.now() + maxMs;
   while (!keys.every((k) => ctx.runs.has(k)) && Date.now() < end && !ctx.signal?.aborted) await new Promise((r) => setTimeout(r, 20));
 }
@@ -176,8 +167,8 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     connect = { ...r, argv: cargv, probe: 'trace-connect', location: `pod ${src.namespace}/${src.name}`, reproduce: cdef.reproduce({ argv: cargv, image: ctx.image, namespace: src.namespace, pod: src.name, ...(ch.value.target ? { targetContainer: ch.value.target } : {}) }) };
   }
 
-  // 3. stop every capture as soon as the connect is over; read conntrack meanwhile
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  // 3. read the flow's conntrack entries (there since the connect's first packet), then stop every capture as
+  // soon as the last packets have had time to reach them
   const conntrackP = Promise.all(nodes.map(async (node) => {
     const def = probeDef('conntrack-flow');
     const argv = def.argv({ proto: flow.proto, sport: flow.sport });
@@ -190,6 +181,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     return { node, entries, evidence: evidenceFor(run, entries.length ? `${entries.length} conntrack entr${entries.length === 1 ? 'y' : 'ies'} of the flow on ${node}` : `no conntrack entry of the flow on ${node}`) };
   }));
   const staleP = staleEntries(ctx, flow);
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const results = await Promise.all(started.map(async (s) => ({ s, r: s.exec ? await s.exec.stop() : undefined })));
   const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);
   const stale = await staleP;

@@ -26,6 +26,8 @@ import { applyStartFailures, StartFailure } from '../exec/startFailure';
 import { withDiagnosisDeadline } from '../cluster/deadline';
 import { applyMesh, MESH_CONNECT_PROBES, MESH_DEBUG_PREFIX, podSidecar, readMeshRules, type MeshReport } from '../exec/mesh';
 import { runTrace } from './capture';
+import { progressReporter, type Progress } from './progress';
+import { traceInputKeys } from '../../lib/plan/trace';
 import { applyTrace } from '../../lib/verdict/trace';
 import type { Trace } from '../../lib/model';
 
@@ -165,6 +167,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   const runs = new Map<string, ProbeRun>();
   let depth: Depth = 'live';
   let configReason: string | undefined;
+  let progress: Progress | undefined;
   // Footholds, made once per pod/node when a probe first needs them (a re-plan may add a pod or node).
   const podHold = new Map<string, Promise<Foothold<DebugContainer>>>();
   const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
@@ -194,6 +197,16 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     // Start every foothold of the plan at once; probes wait on theirs.
     for (const p of plan.probes) void holdFor(p);
     const limit = limiter(opts.concurrency ?? 12);
+    // The probes that place the trace's capture points run ahead of the rest (lib/plan/trace.ts).
+    const urgent = new Set(opts.trace !== false ? traceInputKeys(plan) : []);
+    // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
+    progress = progressReporter(!!opts.onEvent, () => {
+      const j = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
+      for (const h of j.hops) {
+        const mine = probesOf(plan, h.id);
+        if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
+      }
+    });
     const runOne = async (p: PlannedProbe): Promise<void> => {
       if (runs.has(p.key)) return;
       const def = probeDef(p.probe);
@@ -212,19 +225,12 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       }
       if (opts.signal?.aborted) return;
       const where = hold.value as { namespace: string; pod: string; container: string };
-      const r = await limit(() => runInFoothold(kc, where, p, cl.context));
+      const r = await limit(() => runInFoothold(kc, where, p, cl.context), urgent.has(p.key));
       if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
       else runs.set(p.key, { ...baseRun, ...r });
-      progress();
+      progress?.poke();
     };
-    const progress = () => {
-      // Re-judge with what we have and send hops whose probes have all finished.
-      const j = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
-      for (const h of j.hops) {
-        const mine = probesOf(plan, h.id);
-        if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
-      }
-    };
+
     const phase1 = plan.probes.filter((p) => p.phase === 1);
     const resolv = phase1.find((p) => p.probe === 'resolv-conf');
     const phase2 = (async () => {
@@ -275,6 +281,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       trace = await runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined);
     }
   } finally {
+    progress?.stop();
     await Promise.all(nodeHold.values()).catch(() => undefined);
     await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
   }

@@ -18,6 +18,7 @@ import { probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
 import { foothold, limiter, type Foothold } from './index';
+import { progressReporter } from './progress';
 import { outsideRunner } from './outside';
 
 export interface NorthSouthRun {
@@ -77,13 +78,14 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     return h;
   };
   const limit = limiter(o.concurrency ?? 12);
-  const progress = () => {
+  // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
+  const progress = progressReporter(!!o.onEvent, () => {
     const j = judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' });
     for (const h of j.hops) {
       const mine = probesOf(plan, h.id);
       if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
     }
-  };
+  });
   const runOne = async (p: PlannedProbe): Promise<void> => {
     if (runs.has(p.key)) return;
     const def = probeDef(p.probe);
@@ -104,7 +106,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     });
     if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
     else runs.set(p.key, { ...baseRun, ...r });
-    progress();
+    progress.poke();
   };
 
   try {
@@ -119,6 +121,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
       }
     }
   } finally {
+    progress.stop();
     await Promise.all(nodeHold.values()).catch(() => undefined);
     await Promise.all(nodePods.map((p) => deleteNodeDebugPod(o.kc, p).catch(() => undefined)));
   }

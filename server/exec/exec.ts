@@ -6,7 +6,8 @@
 // upgrade never reads as a silent probe; the upgrade itself has its own deadline (openTimeoutMs), and an
 // exec that cannot open in time is a start error, not a probe result.
 import { Writable } from 'node:stream';
-import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import type { KubeConfig, V1Status } from '@kubernetes/client-node';
+import { execClient } from './socket';
 import type { ProbeOutput } from '../../lib/verdict';
 
 /** The record lib/verdict judges (exit code, both streams, duration, timedOut, truncated). */
@@ -82,7 +83,7 @@ export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise
     done = true;
     settle(r);
   };
-  const exec = new Exec(kc);
+  const exec = execClient(kc);
   let timer: NodeJS.Timeout | undefined;
   let startError: unknown;
   const openMs = req.openTimeoutMs ?? 20_000;

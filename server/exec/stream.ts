@@ -3,7 +3,8 @@
 // line and stops it when it likes — by closing the exec stream (a kubelet, and the lab, then end the
 // command; the probe's own `timeout` bounds it whatever the runtime does). Output is capped in bytes;
 // stop() returns the same record as execInContainer (exit code null when we stopped it).
-import { Exec, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { execClient } from './socket';
 import { CappedSink, exitCodeOf, type ExecRequest, type ExecResult } from './exec';
 
 export interface StreamingExec {
@@ -24,7 +25,7 @@ export async function startExec(kc: KubeConfig, req: ExecRequest): Promise<Strea
   const err = new CappedSink(65536, poke);
   let ended: { exitCode: number | null; errorText?: string } | undefined;
   let timedOut = false;
-  const exec = new Exec(kc);
+  const exec = execClient(kc);
   const ws = await exec.exec(req.namespace, req.pod, req.container, req.argv, out, err, null, false, (status) => {
     const code = exitCodeOf(status);
     ended = { exitCode: code, ...(status.status === 'Success' || code !== null ? {} : { errorText: status.message }) };
