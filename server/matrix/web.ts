@@ -16,10 +16,10 @@ import type { Matrix } from '../../lib/matrix/types';
 import { ClusterError, UsageError } from '../cluster/errors';
 import type { Store } from '../store';
 import { MatrixStore } from './store';
+import { joinArgs, MatrixIdSchema } from '../web/socketArgs';
 
 type Io = IoServer<ClientToServerEvents, ServerToClientEvents>;
 const MAX_BODY = 256 * 1024;
-const ID_RE = /^m-[a-z0-9]{6,32}$/;
 
 export interface MatrixWebOptions {
   store: Store;
@@ -113,10 +113,11 @@ export class MatrixWeb {
   }
 
   attach(socket: Socket<ClientToServerEvents, ServerToClientEvents>): void {
-    socket.on('matrix:join', (id, ack) => {
-      if (typeof id !== 'string' || !ID_RE.test(id)) return typeof ack === 'function' ? ack(null) : undefined;
+    socket.on('matrix:join', (rawId, rawAck) => {
+      const { id, ack } = joinArgs<Matrix | null>(MatrixIdSchema, rawId, rawAck); // server/web/socketArgs.ts
+      if (!id) return ack(null);
       void socket.join(`m:${id}`);
-      if (typeof ack === 'function') ack(this.snapshot(id));
+      ack(this.snapshot(id));
     });
   }
 
@@ -154,7 +155,7 @@ export class MatrixWeb {
       const pm = /^\/api\/matrix\/([^/]+)(\/pin)?$/.exec(path);
       if (pm) {
         const id = decodeURIComponent(pm[1]);
-        if (!ID_RE.test(id)) return send(res, 400, { error: 'id: not a matrix id (m- and hex digits)', field: 'id' });
+        if (!MatrixIdSchema.safeParse(id).success) return send(res, 400, { error: 'id: not a matrix id (m- and hex digits)', field: 'id' });
         if (!pm[2] && method === 'GET') {
           const m = this.snapshot(id);
           return m ? send(res, 200, m) : send(res, 404, { error: `matrix ${id} not found; it may have been made on another server` });
