@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Diagnosis } from '../../lib/model';
 import type { PinSpec, PinState } from '../../lib/wall';
 import { migrate } from './migrations';
-import { diagnosisRow, pinSpecRow } from './rows';
+import { diagnosisRow, pinSpecRow, pinStateRow } from './rows';
 
 export interface StoredDiagnosis {
   diagnosis: Diagnosis;
@@ -145,8 +145,8 @@ export class Store {
   }
 
   listPins(): { spec: PinSpec; state: PinState | null }[] {
-    const rows = this.prep('SELECT spec, state FROM pins ORDER BY created_at, id').all() as { spec: string; state: string | null }[];
-    return rows.map((r) => ({ spec: pinSpecRow(r.spec, this.file), state: r.state ? (JSON.parse(r.state) as PinState) : null }));
+    const rows = this.prep('SELECT id, spec, state FROM pins ORDER BY created_at, id').all() as { id: string; spec: string; state: string | null }[];
+    return rows.map((r) => ({ spec: pinSpecRow(r.spec, this.file), state: r.state ? pinStateRow(r.state, r.id, this.file) : null }));
   }
 
   savePinState(id: string, state: PinState): void {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Store } from './index';
 import { StoreError } from './errors';
 import type { Diagnosis } from '../../lib/model';
+import { emptyPinState, foldProbe, probeFromDiagnosis } from '../../lib/wall';
 
 const fixture = JSON.parse(readFileSync(new URL('../../lib/graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
 const dirs: string[] = [];
@@ -52,6 +53,32 @@ describe('stored rows', () => {
     expect(s.listPins().map((p) => p.spec.id)).toEqual(['p1']);
     s.db.prepare('UPDATE pins SET spec = ? WHERE id = ?').run(JSON.stringify({ id: 'p1', from: 'x' }), 'p1');
     expect(() => s.listPins()).toThrow(/a pin in the store is not readable \(to: /);
+    s.close();
+  });
+
+  it('reads a pin\'s wall state back whole, and refuses a corrupted one naming the pin and the field', () => {
+    const s = store();
+    const spec = { id: 'p2', from: 'shop/frontend-0', to: 'backend:80', createdAt: '2026-11-23T01:31:00.000Z' };
+    s.addPin(spec);
+    const state = foldProbe(emptyPinState(spec), probeFromDiagnosis(fixture, [{ key: 'Service shop/backend', lines: ['port 80'] }]));
+    s.savePinState('p2', state);
+    expect(s.listPins()[0].state).toEqual(state);
+    const broken = JSON.parse(JSON.stringify(state)) as { current: { hops: { status: string }[] } };
+    broken.current.hops[1].status = 'sideways';
+    s.db.prepare('UPDATE pins SET state = ? WHERE id = ?').run(JSON.stringify(broken), 'p2');
+    let err: unknown;
+    try {
+      s.listPins();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('EBADROW');
+    expect((err as StoreError).status).toBe(503);
+    expect((err as StoreError).message).toContain('the wall state of pin "p2" in the store is not readable (current.hops[1].status: ');
+    expect((err as StoreError).message).toMatch(/fix: delete that row/);
+    s.db.prepare('UPDATE pins SET state = ? WHERE id = ?').run('{"pin": ', 'p2');
+    expect(() => s.listPins()).toThrow(/the wall state of pin "p2" in the store is not readable \(not JSON/);
     s.close();
   });
 });
