@@ -20,6 +20,12 @@ import { ClusterError } from './errors';
 export interface SnapshotNeed {
   from: { namespace: string; name: string };
   target: Target;
+  /**
+   * Called once, before the read ends, with what decides the path's pods and nodes: the source pod, the target's
+   * Service, EndpointSlices and pods (no Node objects, kube-system perhaps not yet). The engine plans on it to
+   * start its node footholds while the rest is read (server/diagnose/index.ts). Exceptions are ignored.
+   */
+  onPathKnown?: (partial: ClusterSnapshot) => void;
 }
 
 /** What a snapshot left out (forbidden or failed reads), as sentences; empty when it read everything it wanted. */
@@ -81,6 +87,15 @@ export async function readSnapshot(kc: KubeConfig, context: string, server?: str
   return readClusterWide(kc, context, server);
 }
 
+/**
+ * `p`, marked as handled: a read started now and awaited later (its ClusterError then surfaces where it is
+ * awaited) must not be an unhandled rejection, which ends the process, if it fails before that.
+ */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 function clients(kc: KubeConfig) {
   return { core: kc.makeApiClient(CoreV1Api), disc: kc.makeApiClient(DiscoveryV1Api), net: kc.makeApiClient(NetworkingV1Api) };
 }
@@ -108,17 +123,20 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   const key = (o: Item) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
   const addAll = (m: Map<string, Item>, items: Item[] | undefined) => items?.forEach((o) => m.set(key(o), o));
   const nsDone = new Set<string>();
+  /** namespace reads under way: they decide policies, not the path's pods and nodes, so nothing waits on them but the end */
+  const nsReads: Promise<void>[] = [];
   let corefileText: string | undefined;
   /** A namespace on the path: its object (labels, for namespaceSelectors) and its policies. */
-  const namespace = async (ns: string) => {
+  const namespace = (ns: string): void => {
     if (nsDone.has(ns)) return;
     nsDone.add(ns);
-    const [o, pol] = await Promise.all([
+    nsReads.push(handled(Promise.all([
       may({ verb: 'get', resource: 'namespaces', name: ns }, core.readNamespace({ name: ns })),
       may({ verb: 'list', resource: 'networkpolicies', namespace: ns }, net.listNamespacedNetworkPolicy({ namespace: ns })),
-    ]);
-    if (o) namespaces.set(ns, o as Item);
-    pol?.items.forEach((p) => policies.set(key(p as Item), p));
+    ]).then(([o, pol]) => {
+      if (o) namespaces.set(ns, o as Item);
+      pol?.items.forEach((p) => policies.set(key(p as Item), p));
+    })));
   };
   /** A Service on the path: its EndpointSlices by label and the pods its selector selects. */
   const serviceDone = new Set<string>();
@@ -129,10 +147,10 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     serviceDone.add(`${ns}/${name}`);
     services.set(key(svc), svc);
     const sel = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    namespace(ns);
     const [sl, ps] = await Promise.all([
       may({ verb: 'list', resource: 'endpointslices', namespace: ns }, disc.listNamespacedEndpointSlice({ namespace: ns, labelSelector: `kubernetes.io/service-name=${name}` })),
       sel ? may({ verb: 'list', resource: 'pods', namespace: ns }, core.listNamespacedPod({ namespace: ns, labelSelector: sel })) : Promise.resolve(undefined),
-      namespace(ns),
     ]);
     addAll(slices, sl?.items as Item[]);
     addAll(pods, ps?.items as Item[]);
@@ -160,6 +178,8 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   }
 
   const kubeSystem = async () => {
+    // CNIs installed by operators run outside kube-system (lib/kube/family.ts reads these too).
+    const cniPodsP = handled(Promise.all(['calico-system', 'kube-flannel'].map((ns) => may({ verb: 'list', resource: 'pods', namespace: ns }, core.listNamespacedPod({ namespace: ns })))));
     const [ksPods, proxyCm, dnsSvc, corefile] = await Promise.all([
       may({ verb: 'list', resource: 'pods', namespace: 'kube-system' }, core.listNamespacedPod({ namespace: 'kube-system' })),
       may({ verb: 'get', resource: 'configmaps', namespace: 'kube-system', name: 'kube-proxy' }, core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'kube-proxy' })),
@@ -174,10 +194,9 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     ]);
     if (corefile?.data?.Corefile) corefileText = corefile.data.Corefile;
     addAll(pods, ksPods?.items as Item[]);
-    // CNIs installed by operators run outside kube-system (lib/kube/family.ts reads these too).
-    const cniPods = await Promise.all(['calico-system', 'kube-flannel'].map((ns) => may({ verb: 'list', resource: 'pods', namespace: ns }, core.listNamespacedPod({ namespace: ns }))));
-    for (const l of cniPods) addAll(pods, l?.items as Item[]);
-    await Promise.all([...dnsSvc.map((s) => service(s)), namespace('kube-system')]);
+    for (const l of await cniPodsP) addAll(pods, l?.items as Item[]);
+    namespace('kube-system');
+    await Promise.all(dnsSvc.map((s) => service(s)));
     return proxyCm;
   };
 
@@ -187,7 +206,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     if (t.kind === 'pod') {
       const p = await may({ verb: 'get', resource: 'pods', namespace: t.namespace, name: t.name }, core.readNamespacedPod({ namespace: t.namespace, name: t.name }));
       if (p) pods.set(key(p as Item), p as Item);
-      await namespace(t.namespace);
+      namespace(t.namespace);
     } else if (t.kind === 'ip') {
       // What an IP is cannot be read by name: every Service (a field selector on clusterIP is not served), and the pod with that IP.
       const [svcs, ps] = await Promise.all([
@@ -201,7 +220,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       if (hit?.spec?.type === 'LoadBalancer' || (!hit && !(ps?.items ?? []).length)) ipNodes = ((await may({ verb: 'list', resource: 'nodes' }, core.listNode()))?.items ?? []) as Item[];
       for (const s of svcs?.items ?? []) services.set(key(s as Item), s as Item);
       if (hit) await service(hit as Item);
-      for (const p of ps?.items ?? []) await namespace(p.metadata?.namespace ?? 'default');
+      for (const p of ps?.items ?? []) namespace(p.metadata?.namespace ?? 'default');
     } else if (t.kind === 'name') {
       const cands = serviceCandidates(t.name, src.namespace);
       // Services of the same name in other namespaces ("backend exists in namespace shop: use backend.shop"):
@@ -213,6 +232,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       ]);
       for (const s of sameName?.items ?? []) if (!services.has(key(s as Item))) services.set(key(s as Item), s as Item);
       await Promise.all(found.filter((s): s is NonNullable<typeof s> => !!s).map((s) => service(s as Item)));
+      pathKnown();
       // "backend.shop": is "shop" a namespace? (the DNS hop's explanation asks)
       const second = t.name.split('.')[1];
       if (second && DNS_LABEL.test(second) && !namespaces.has(second)) {
@@ -221,18 +241,43 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       }
     }
   };
-  const [kubeProxy] = await Promise.all([kubeSystem(), targetReads(), namespace(src.namespace)]);
-
-  // The nodes of the path: the source's, the endpoints' and the DNS pods', by name.
-  const nodeNames = new Set<string>();
-  const srcNode = (srcPod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
-  if (srcNode) nodeNames.add(srcNode);
-  for (const s of slices.values() as IterableIterator<{ endpoints?: { nodeName?: string }[] }>) for (const e of s.endpoints ?? []) if (e.nodeName) nodeNames.add(e.nodeName);
-  if (t.kind === 'pod') {
-    const n = (pods.get(`${t.namespace}/${t.name}`) as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
-    if (n) nodeNames.add(n);
+  // The nodes of the path (the source's, the endpoints' and the DNS pods'), read by name as soon as each is known.
+  const nodeReads = new Map<string, Promise<Item | undefined>>();
+  const readNodes = () => {
+    const names: string[] = [];
+    const srcNode = (srcPod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
+    if (srcNode) names.push(srcNode);
+    for (const s of slices.values() as IterableIterator<{ endpoints?: { nodeName?: string }[] }>) for (const e of s.endpoints ?? []) if (e.nodeName) names.push(e.nodeName);
+    if (t.kind === 'pod') {
+      const n = (pods.get(`${t.namespace}/${t.name}`) as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
+      if (n) names.push(n);
+    }
+    for (const name of names) {
+      if (nodeReads.has(name) || nodeReads.size >= 100 || ipNodes.some((x) => x.metadata?.name === name)) continue;
+      nodeReads.set(name, handled(may({ verb: 'get', resource: 'nodes', name }, core.readNode({ name })) as Promise<Item | undefined>));
+    }
+  };
+  readNodes();
+  let known = false;
+  const pathKnown = () => {
+    readNodes();
+    if (!need.onPathKnown || known) return;
+    known = true;
+    try {
+      need.onPathKnown({ pods: [...pods.values()], services: [...services.values()], endpointSlices: [...slices.values()], policies: [...policies.values()].map(policyToWire), namespaces: [...namespaces.values()], nodes: [] } as unknown as ClusterSnapshot);
+    } catch {
+      /* the caller's to judge later on the whole snapshot */
+    }
+  };
+  namespace(src.namespace);
+  const [kubeProxy] = await Promise.all([kubeSystem().then((x) => (readNodes(), x)), targetReads().then(pathKnown)]);
+  for (let done = 0; done < nsReads.length; ) {
+    const upto = nsReads.length;
+    await Promise.all(nsReads.slice(done, upto));
+    done = upto;
   }
-  const nodes = [...(await Promise.all([...nodeNames].filter((n) => !ipNodes.some((x) => x.metadata?.name === n)).slice(0, 100).map((name) => may({ verb: 'get', resource: 'nodes', name }, core.readNode({ name }))))).filter((n) => !!n), ...ipNodes];
+  readNodes();
+  const nodes = [...(await Promise.all(nodeReads.values())).filter((n) => !!n && !ipNodes.some((x) => x.metadata?.name === n.metadata?.name)), ...ipNodes];
 
   const snap: ClusterSnapshot = {
     pods: [...pods.values()] as ClusterSnapshot['pods'],

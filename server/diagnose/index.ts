@@ -1,14 +1,14 @@
 // The engine's one entry point (HACKING.md "The engine's surface"): the server and the CLI both call
 // diagnose(spec, opts). Validate → read objects → plan → get footholds (debug containers, node debug
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
-// nodes are deleted in `finally`, whatever happened.
+// nodes are deleted before it returns or throws, whatever happened.
 import { limiter } from '../../lib/limit';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
 import { parseSource, parseTarget, targetText } from '../../lib/target';
 import { northSouthPath } from '../../lib/plan/northSouth';
-import { planPath, PlanError, type PathPlan, type PlannedProbe } from '../../lib/plan';
+import { planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { followFailure, probesOf, withAddress, withResolvConf } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, type ProbeRun } from '../../lib/verdict';
@@ -109,8 +109,49 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     throw new ClusterError((e as Error).message, 'check the kubeconfig');
   }
   const kc = cl.kc;
+  const image = opts.image ?? DEFAULT_DEBUG_IMAGE;
+  const debugNs = opts.debugNamespace ?? (process.env.PACKETWALK_DEBUG_NAMESPACE || cl.namespace);
+  if (!swept) {
+    // Node debug pods a dead run left behind (older than any live run's); in the background, it decides nothing here.
+    swept = true;
+    void sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
+  }
+
+  // Node footholds, made once per node when first needed and all deleted when the probes are over (cleanupNodes):
+  // a node debug pod takes the kubelet's pod start (~0.3 s on the lab, seconds on a real cluster), the longest
+  // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
+  const nodePods: NodeDebugPod[] = [];
+  const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
+  const nodeFoothold = (node: string): Promise<Foothold<NodeDebugPod>> => {
+    let h = nodeHold.get(node);
+    if (!h) {
+      h = foothold(createNodeDebugPod(kc, node, debugNs, image), { kind: 'node', verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
+        if (x.ok) nodePods.push(x.value);
+        return x;
+      });
+      nodeHold.set(node, h);
+    }
+    return h;
+  };
+  const cleanupNodes = async () => {
+    await Promise.all(nodeHold.values()).catch(() => undefined);
+    await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
+  };
+
   // A pod source reads only what its path needs (server/cluster/snapshot.ts); other sources read cluster-wide.
-  const snap = await readSnapshot(kc, cl.context, cl.server, source.value.kind === 'pod' ? { from: source.value, target: target.value } : undefined);
+  // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.
+  const onPathKnown = (partial: ClusterSnapshot) => {
+    if (source.value.kind !== 'pod' || northSouthPath(source.value, target.value, partial)) return;
+    const early = planPath(source.value, target.value, partial, { clusterDomain: snapshotClusterDomain(partial, target.value) });
+    for (const p of early.probes) if (p.where === 'node' && p.node) void nodeFoothold(p.node);
+  };
+  let snap: ClusterSnapshot;
+  try {
+    snap = await readSnapshot(kc, cl.context, cl.server, source.value.kind === 'pod' ? { from: source.value, target: target.value, onPathKnown } : undefined);
+  } catch (e) {
+    await cleanupNodes();
+    throw e;
+  }
 
   // North-south (lib/plan/northSouth.ts): an outside or node source, or a target entered through a node.
   if (northSouthPath(source.value, target.value, snap)) {
@@ -122,11 +163,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
       throw e;
     }
-    const debugNs = opts.debugNamespace ?? cl.namespace;
-    if (!swept) {
-      swept = true;
-      await sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
-    }
+    await cleanupNodes(); // none were started for a north-south path; nothing may outlive the run if one was
     return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
   }
   const from = { ok: true as const, value: source.value as { namespace: string; name: string } };
@@ -136,10 +173,10 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   try {
     plan = planPath(from.value, target.value, snap, { clusterDomain: snapshotClusterDomain(snap, target.value) });
   } catch (e) {
+    await cleanupNodes();
     if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
     throw e;
   }
-  const image = opts.image ?? DEFAULT_DEBUG_IMAGE;
   const id = opts.id ?? newDiagnosisId();
   const base = { id, createdAt: new Date().toISOString(), cluster: cl.context, spec: { from: `${from.value.namespace}/${from.value.name}`, to: targetText(target.value), ...(context ? { context } : {}) } };
   const emit = opts.onEvent ?? (() => {});
@@ -155,14 +192,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   };
 
   // 4. footholds: one debug container per probed pod, one node debug pod per probed node
-  const debugNs = opts.debugNamespace ?? (process.env.PACKETWALK_DEBUG_NAMESPACE || cl.namespace);
-  if (!swept) {
-    swept = true;
-    await sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
-  }
   for (const h of plan.hops) if (probesOf(plan, h.id).length) sendHop({ ...h, status: 'running', summary: 'probing' });
 
-  const nodePods: NodeDebugPod[] = [];
   let trace: Trace | undefined;
   const runs = new Map<string, ProbeRun>();
   let depth: Depth = 'live';
@@ -170,7 +201,6 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   let progress: Progress | undefined;
   // Footholds, made once per pod/node when a probe first needs them (a re-plan may add a pod or node).
   const podHold = new Map<string, Promise<Foothold<DebugContainer>>>();
-  const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
   const holdFor = (p: PlannedProbe): Promise<Foothold<DebugContainer | NodeDebugPod>> => {
     if (p.where === 'pod') {
       // A meshed pod's connects run as its proxy's uid, from a container of their own (server/exec/mesh.ts).
@@ -183,15 +213,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       }
       return h;
     }
-    let h = nodeHold.get(p.node!);
-    if (!h) {
-      h = foothold(createNodeDebugPod(kc, p.node!, debugNs, image), { kind: 'node', verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
-        if (x.ok) nodePods.push(x.value);
-        return x;
-      });
-      nodeHold.set(p.node!, h);
-    }
-    return h;
+    return nodeFoothold(p.node!);
   };
   try {
     // Start every foothold of the plan at once; probes wait on theirs.
@@ -280,11 +302,14 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     if (tracing && !opts.signal?.aborted && (redrawn || !trace)) {
       trace = await runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined);
     }
-  } finally {
+  } catch (e) {
     progress?.stop();
-    await Promise.all(nodeHold.values()).catch(() => undefined);
-    await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
+    await cleanupNodes();
+    throw e;
   }
+  progress?.stop();
+  // The node debug pods are deleted while the verdict is judged; the diagnosis returns once they are gone.
+  const cleaning = cleanupNodes();
   const holds = [...(await Promise.all(podHold.values())), ...(await Promise.all(nodeHold.values()))];
   // A sidecar in the source pod: its nat rules as evidence, and the mesh-intercepts warning (server/exec/mesh.ts).
   let mesh: MeshReport | undefined;
@@ -311,6 +336,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? { ...j, verdict: 'interrupted' } : j, finishedAt);
   if (trace) d.trace = trace;
+  await cleaning;
   emit({ type: 'diagnosis:done', payload: { id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt, ...(d.trace ? { trace: d.trace } : {}) } });
   return d;
 }
