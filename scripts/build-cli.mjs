@@ -13,14 +13,18 @@ import { build } from 'esbuild';
 import { readFile, rm, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeCodeCache } from '../bin/codecache.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'cli');
 const tmp = `${outdir}.tmp-${process.pid}`;
 const sources = new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(lib|server|lab)/.*\\.ts$`);
 
-/** Rewrites import.meta.url to the module's source location, as seen from the output directory. */
-const sourceUrl = {
+/**
+ * Rewrites import.meta.url to the module's source location, as seen from the output directory (a CommonJS
+ * bundle has no import.meta: its own location comes from __filename there).
+ */
+const sourceUrl = (format) => ({
   name: 'source-url',
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
@@ -28,33 +32,60 @@ const sourceUrl = {
       let text = await readFile(args.path, 'utf8');
       if (text.includes('import.meta.url')) {
         const rel = relative(outdir, args.path);
-        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+        const self = format === 'cjs' ? 'require("node:url").pathToFileURL(__filename).href' : 'import.meta.url';
+        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, ${self}).href`);
       }
       return { contents: text, loader: 'ts' };
     });
   },
+});
+
+/**
+ * The diagnose command is not a chunk of the ESM build: server/cli.ts's `import('./cli/diagnose')` resolves to
+ * diagnose-cached.mjs, which loads diagnose.cjs (the command and the engine as one CommonJS file) with its V8
+ * code cache (bin/codecache.mjs). One file and one cache: nothing the command uses is shared by identity with
+ * the ESM chunks (main() hands it argv and options and gets an exit code back).
+ */
+const cachedDiagnose = {
+  name: 'cached-diagnose',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/cli\/diagnose$/ }, (args) => (args.importer === join(root, 'server', 'cli.ts') ? { path: './diagnose-cached.mjs', external: true } : undefined));
+  },
+};
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  external: ['better-sqlite3', 'next', 'next/*', 'react', 'react-dom', 'socket.io', 'tsx', 'tsx/*', 'fsevents'],
 };
 
 const t0 = Date.now();
 await rm(tmp, { recursive: true, force: true });
 await build({
-  absWorkingDir: root,
+  ...common,
   entryPoints: ['server/cli.ts'],
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
   outdir: tmp,
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  external: ['better-sqlite3', 'next', 'next/*', 'react', 'react-dom', 'socket.io', 'tsx', 'tsx/*', 'fsevents'],
-  plugins: [sourceUrl],
+  plugins: [sourceUrl('esm'), cachedDiagnose],
   // bundled CommonJS dependencies call require(); give the ESM chunks one
   banner: { js: "import { createRequire as __pwRequire } from 'node:module'; const require = __pwRequire(import.meta.url);" },
 });
+await build({ ...common, entryPoints: ['server/cli/diagnoseBundle.ts'], format: 'cjs', outfile: join(tmp, 'diagnose.cjs'), plugins: [sourceUrl('cjs')] });
+await writeFile(join(tmp, 'diagnose-cached.mjs'), [
+  '// Written by scripts/build-cli.mjs: the diagnose command from diagnose.cjs and its V8 code cache (bin/codecache.mjs).',
+  `import { requireCached } from ${JSON.stringify(relative(outdir, join(root, 'bin', 'codecache.mjs')))};`,
+  "import { fileURLToPath } from 'node:url';",
+  "export const { diagnoseMain } = requireCached(fileURLToPath(new URL('./diagnose.cjs', import.meta.url)));",
+  '',
+].join('\n'));
 await writeFile(join(tmp, 'package.json'), '{"type": "module"}\n');
+// The code cache is made by this node binary with default flags: what `node bin/packetwalk.mjs` runs with.
+const cacheBytes = writeCodeCache(join(tmp, 'diagnose.cjs'));
 await rm(outdir, { recursive: true, force: true });
 await rename(tmp, outdir);
-console.log(`build-cli: dist/cli in ${Date.now() - t0} ms`);
+console.log(`build-cli: dist/cli in ${Date.now() - t0} ms (diagnose code cache ${(cacheBytes / 1e6).toFixed(1)} MB)`);
