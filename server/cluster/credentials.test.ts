@@ -89,3 +89,27 @@ describe('request deadline', () => {
     stall.close();
   });
 });
+
+describe('keep-alive connections to the API server', () => {
+  it('sequential requests of one kubeconfig share keep-alive connections (client-node alone opens one per request)', async () => {
+    const ports: number[] = [];
+    const srv = createServer((req, res) => {
+      ports.push(req.socket.remotePort!);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      const cl = loadCluster({ kubeconfig: kubeconfig('keepalive.yaml', `http://127.0.0.1:${port}`, { token: 't' }) });
+      const core = cl.kc.makeApiClient(CoreV1Api);
+      for (let i = 0; i < 6; i++) expect((await core.readNamespace({ name: 'shop' })).metadata?.name).toBe('shop');
+      expect(ports).toHaveLength(6);
+      // undici may open a second socket while the first is being released; never one per request
+      expect(new Set(ports).size).toBeLessThanOrEqual(2);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
+  });
+});

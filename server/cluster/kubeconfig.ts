@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError } from './errors';
-import { applyProxyEnv, applyRequestDeadline, REQUEST_TIMEOUT_MS, shareExecCredentials } from './credentials';
+import { applyProxyEnv, applyRequestDeadline, REQUEST_TIMEOUT_MS, reuseConnections, shareExecCredentials } from './credentials';
 
 export interface KubeconfigOptions {
   /** --kubeconfig: one file (like kubectl, it replaces $KUBECONFIG). */
@@ -84,6 +84,7 @@ function readConfig(opts: KubeconfigOptions): { kc: KubeConfig; source: string }
   const env = opts.env ?? process.env;
   applyProxyEnv(kc, env);
   shareExecCredentials(kc);
+  reuseConnections(kc);
   applyRequestDeadline(kc, opts.requestTimeoutMs ?? (Number(env.PACKETWALK_API_TIMEOUT_MS) || REQUEST_TIMEOUT_MS));
   return { kc, source: existing.join(delimiter) };
 }
