@@ -1,5 +1,5 @@
 // The dataplane families the lab builds (DESIGN §3.1, `cluster.cni`) and which `overlay` each allows.
-// Pure: the lab file's validation (lab/spec.ts) and the dataplane (lab/dataplane/families/) both read
+// Pure: the lab file's validation (lab/schema/cluster.ts) and the dataplane (lab/dataplane/families/) both read
 // these tables, so "calico may use host-gw" is written once. Also what each family names and runs:
 // host veths, the pods' gateway, its kube-system pods and node annotations (lab/objects.ts asks).
 import { createHash } from 'node:crypto';
@@ -22,16 +22,16 @@ export const FAMILY_OVERLAYS: Record<Cni, { allowed: readonly Overlay[]; why: st
 export const cniOf = (c: { cni?: Cni }): Cni => c.cni ?? 'flannel';
 
 /**
- * Checks a cni/overlay pair; returns null when allowed, else {field, problem, fix} for a LabFileError.
- * `overlayGiven` says whether the file set `overlay` (a missing one takes the family's default).
+ * Checks a cni/overlay pair; returns null when allowed, else {problem, fix} for the lab file's `cluster.overlay`
+ * (lab/schema/cluster.ts reports it there). A missing overlay is the family's default, so always allowed.
  */
-export function checkFamily(cni: Cni, overlay: Overlay): { field: string; problem: string; fix: string } | null {
+export function checkFamily(cni: Cni, overlay: Overlay): { problem: string; fix: string } | null {
   const f = FAMILY_OVERLAYS[cni];
   if (f.allowed.includes(overlay)) return null;
   if (overlay === 'routed') {
-    return { field: 'cluster.overlay', problem: `overlay routed is the VPC dataplane's (a cloud route table); cni ${cni} does not route that way`, fix: `use cni: vpc with overlay: routed, or overlay: ${f.allowed.join(' | ')} for ${cni}` };
+    return { problem: `overlay routed is the VPC dataplane's (a cloud route table); cni ${cni} does not route that way`, fix: `use cni: vpc with overlay: routed, or overlay: ${f.allowed.join(' | ')} for ${cni}` };
   }
-  return { field: 'cluster.overlay', problem: `cni ${cni} does not build overlay ${overlay}: ${f.why}`, fix: `use overlay: ${f.allowed.join(' | ')} with cni: ${cni} (or leave overlay out)` };
+  return { problem: `cni ${cni} does not build overlay ${overlay}: ${f.why}`, fix: `use overlay: ${f.allowed.join(' | ')} with cni: ${cni} (or leave overlay out)` };
 }
 
 const hex = (algo: 'sha1' | 'sha256', s: string) => createHash(algo).update(s).digest('hex');

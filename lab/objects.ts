@@ -15,6 +15,8 @@ export const POD_MTU = 1500;
 /** Underlay MTU: room for the 50 bytes of VXLAN so the tunnel carries full 1500-byte pod packets. */
 export const UNDERLAY_MTU = 1550;
 export const DNS_DOMAIN = 'cluster.local';
+/** The namespaces every cluster has; the lab makes them, a lab file may use them without defining them. */
+export const BUILTIN_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 /** The cluster DNS Service's name in kube-system (cluster.dnsService, DESIGN §3.3; default kube-dns). */
 export const dnsServiceName = (cluster: Pick<LabCluster, 'dnsService'>) => cluster.dnsService?.split('/')[1] ?? 'kube-dns';
 
@@ -177,7 +179,7 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
 
   // Namespaces: the four every cluster has, then the file's.
   const userNs = spec.manifests.filter((o) => o.kind === 'Namespace');
-  for (const n of [...['default', 'kube-node-lease', 'kube-public', 'kube-system'].map((name) => ({ metadata: { name } }) as KubeObject), ...userNs]) {
+  for (const n of [...BUILTIN_NAMESPACES.map((name) => ({ metadata: { name } }) as KubeObject), ...userNs]) {
     const name = n.metadata.name;
     objects.push({
       apiVersion: 'v1',
