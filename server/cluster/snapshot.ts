@@ -102,7 +102,17 @@ function clients(kc: KubeConfig) {
 
 async function readFocused(kc: KubeConfig, context: string, server: string | undefined, need: SnapshotNeed): Promise<ClusterSnapshot> {
   const { core, disc, net } = clients(kc);
-  const notes: string[] = [];
+  // What could not be read, ranked by what it costs the diagnosis (the summary shows the first four), not by
+  // when the refusal came back: the reads run concurrently, so arrival order would differ from run to run.
+  const notes: { rank: number; text: string }[] = [];
+  const rankOf = (w: { resource: string; namespace?: string }) =>
+    w.namespace !== undefined && (w.namespace === need.from.namespace || w.namespace === (need.target as { namespace?: string }).namespace) ? 0
+      : w.resource === 'pods' && w.namespace === 'kube-system' ? 1 // DNS, kube-proxy and CNI pods: the dataplane's shape
+      : w.resource === 'services' || w.resource === 'endpointslices' || (w.resource === 'pods' && !w.namespace) ? 2
+      : w.namespace === 'kube-system' ? 3
+      : w.resource === 'networkpolicies' || w.resource === 'namespaces' ? 4
+      : w.resource === 'nodes' ? 5
+      : 6;
   /** A read that may be refused or fail: undefined then, with the reason kept for the depth sentence. */
   const may = async <T>(what: { verb: string; resource: string; namespace?: string; name?: string }, p: Promise<T>, quietNotFound = true): Promise<T | undefined> => {
     try {
@@ -111,7 +121,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       const x = explainApiError(e, { ...what, context, ...(server ? { server } : {}) });
       if (x.kind === 'not-found' && quietNotFound) return undefined;
       if (x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
-      notes.push(x.sentence);
+      notes.push({ rank: rankOf(what), text: x.sentence });
       return undefined;
     }
   };
@@ -288,7 +298,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     nodes: nodes as ClusterSnapshot['nodes'],
     ...(kubeProxy ? { kubeProxyConfig: kubeProxy as ClusterSnapshot['kubeProxyConfig'] } : {}),
   };
-  limits.set(snap, [...new Set(notes)]);
+  limits.set(snap, [...new Set(notes.sort((a, b) => a.rank - b.rank || a.text.localeCompare(b.text)).map((n) => n.text))]);
   if (corefileText) corefiles.set(snap, corefileText);
   return snap;
 }
