@@ -3,8 +3,7 @@
 // ("cluster.nodes[1]", `metadata.annotations["packetwalk/ready"]`) and the fix. zod keeps one message per
 // issue, so the two travel in that message, joined by a separator no YAML scalar can hold (YAML forbids C0
 // control characters other than tab and newline, and JSON.stringify escapes them): `says` builds the `error`
-// option of a schema (its type check and all its checks read the same), `report` adds a custom issue from a
-// superRefine, `firstProblem` splits them again.
+// option of a schema, `report` adds a custom issue from a superRefine, `firstProblem` splits them again.
 import type { z } from 'zod';
 
 const SEP = '\u001f';
@@ -24,9 +23,9 @@ const text = (t: Text, input: unknown) => (typeof t === 'function' ? t(input) : 
 export const message = (problem: string, fix: string): string => `${problem}${SEP}${fix}`;
 
 /**
- * zod's `error` option: every failure of that schema (type, range, pattern, a refine without its own error)
- * reads `problem` + `fix`; either may be a function of the offending input. Unknown keys of a strict object
- * read `unknownKey` when given (the key itself joins the path: `cluster.tunnel`).
+ * zod's `error` option: every failure of that schema (its type and its built-in checks: int, min, max, regex)
+ * reads `problem` + `fix`; either may be a function of the offending input. Pass it to a `.refine` too, which
+ * has its own. Unknown keys of a strict object read `unknownKey` when given (the key joins the path: `cluster.tunnel`).
  */
 export function says(problem: Text, fix: Text, unknownKey?: { problem: string; fix: string }) {
   return {
