@@ -1,8 +1,8 @@
 // How the lab file's zod schemas (lab/schema/*.ts) speak: every issue carries a problem AND its fix, and
 // parseLabFile (lab/spec.ts) turns the first issue into a LabFileError naming the document, the field path
 // ("cluster.nodes[1]", `metadata.annotations["packetwalk/ready"]`) and the fix. zod keeps one message per
-// issue, so the two travel in that message, joined by a separator no YAML scalar can hold (YAML forbids C0
-// control characters other than tab and newline, and JSON.stringify escapes them): `says` builds the `error`
+// issue, so the two travel in that message, joined by a separator a lab file does not hold (YAML forbids raw
+// C0 control characters other than tab and newline; JSON.stringify escapes an escaped one): `says` builds the `error`
 // option of a schema, `report` adds a custom issue from a superRefine, `firstProblem` splits them again.
 import type { z } from 'zod';
 
@@ -58,6 +58,8 @@ export function pathOf(field: string): PropertyKey[] {
 export function firstProblem(e: z.ZodError, prefix: readonly PropertyKey[] = []): Problem {
   const i = e.issues[0];
   const path = [...prefix, ...i.path, ...(i.code === 'unrecognized_keys' ? [i.keys[0]] : [])];
-  const [problem, fix] = i.message.includes(SEP) ? i.message.split(SEP) : [i.message, 'see docs/contracts.md, "The lab file"'];
+  // the last separator: a problem may quote a value written with a YAML escape ("\x1f"); a fix is ours alone
+  const at = i.message.lastIndexOf(SEP);
+  const [problem, fix] = at >= 0 ? [i.message.slice(0, at), i.message.slice(at + 1)] : [i.message, 'see docs/contracts.md, "The lab file"'];
   return { path, field: fieldOf(path), problem, fix };
 }

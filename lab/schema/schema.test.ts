@@ -30,6 +30,13 @@ describe('problems', () => {
     expect(firstProblem(s.safeParse({ port: 1, speed: 2 }).error!)).toMatchObject({ field: 'speed', problem: 'unknown setting', fix: 'use port' });
     expect(firstProblem(s.safeParse(3).error!)).toMatchObject({ field: '', problem: 'not a map', fix: 'write {port: 80}' });
   });
+
+  it('keeps the fix whole when a quoted value holds the separator (a YAML "\\x1f" escape)', () => {
+    const e = refusal(`${LAB}faults: [{name: "solar\\x1fflare"}]\n`);
+    expect(e.field).toBe('faults[0]');
+    expect(e.problem.startsWith('unknown fault "solar\u001fflare"; known faults: mtu-blackhole')).toBe(true);
+    expect(e.fix).toBe('`packetwalk lab faults` lists the faults and their parameters');
+  });
 });
 
 describe('messages that improved on the schemas', () => {
