@@ -1,7 +1,7 @@
 // CLI wall time (issue 9): `packetwalk diagnose` for a healthy cross-node Service path on a lab of its own,
 // run as a user runs it (a fresh `node bin/packetwalk.mjs` process each time), through the prebuilt bundle
 // (dist/cli) and through the TypeScript sources (tsx), beside one hand probe `kubectl exec … nc -z` measured
-// in the same run; plus the import time of each command's module in a fresh process.
+// in the same run; plus the import time of each command's module in a fresh process (diagnose with its engine).
 // Usage: npx tsx bench/cli.ts [--runs 9]   (needs root for the lab; builds the bundle first)
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -53,9 +53,14 @@ try {
     const r = spawnSync('ls', [join(ROOT, 'dist', 'cli')], { encoding: 'utf8' }).stdout.split('\n').find((f) => f.startsWith(`${name}-`));
     return r ? join(ROOT, 'dist', 'cli', r) : '';
   };
-  for (const [cmd, src, chunk] of [['diagnose', 'server/cli/diagnose.ts', 'diagnose'], ['lab', 'lab/cli.ts', 'cli'], ['serve', 'server/cli/serve.ts', 'serve']] as const) {
+  // diagnose: the command with its engine and client-node — the CommonJS bundle with its V8 code cache
+  // (dist/cli/diagnose-cached.mjs → bin/codecache.mjs) against server/cli/diagnoseBundle.ts through tsx.
+  for (const [cmd, src, file] of [
+    ['diagnose (+ engine)', 'server/cli/diagnoseBundle.ts', join(ROOT, 'dist', 'cli', 'diagnose-cached.mjs')],
+    ['lab', 'lab/cli.ts', bundleChunk('cli')],
+    ['serve', 'server/cli/serve.ts', bundleChunk('serve')],
+  ] as const) {
     const b: number[] = [], s: number[] = [];
-    const file = bundleChunk(chunk);
     for (let i = 0; i < runs; i++) {
       if (file) b.push(importMs(file, true));
       s.push(importMs(join(ROOT, src), false));
