@@ -39,3 +39,36 @@ describe('limiter with first jobs', () => {
     expect(order).toEqual(['a', 'x', 'y', 'b', 'c', 'd']);
   });
 });
+
+describe('limiter with reserved slots', () => {
+  it('keeps `reserve` slots for first jobs: the others never hold more than n - reserve', async () => {
+    const run = limiter(3, 1);
+    let rest = 0;
+    let peakRest = 0;
+    let peakAll = 0;
+    let all = 0;
+    const gates: (() => void)[] = [];
+    const job = (first: boolean) => run(async () => {
+      all++;
+      if (!first) rest++;
+      peakRest = Math.max(peakRest, rest);
+      peakAll = Math.max(peakAll, all);
+      await new Promise<void>((r) => gates.push(r));
+      all--;
+      if (!first) rest--;
+    }, first);
+    const jobs = [job(false), job(false), job(false), job(false)];
+    await new Promise((r) => setTimeout(r, 1));
+    expect(gates).toHaveLength(2); // two of the four others run; the third slot waits for a first job
+    jobs.push(job(true));
+    await new Promise((r) => setTimeout(r, 1));
+    expect(gates).toHaveLength(3); // the first job took the reserved slot at once
+    while (gates.length) {
+      gates.shift()!();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(jobs);
+    expect(peakRest).toBe(2);
+    expect(peakAll).toBe(3);
+  });
+});

@@ -41,7 +41,7 @@ export interface DiagnoseOptions {
   signal?: AbortSignal;
   /** debug image for ephemeral containers and node debug pods (default nicolaka/netshoot) */
   image?: string;
-  /** parallel probes (default 12) */
+  /** parallel probes (default 16, of which 4 are kept for the probes the packet trace waits on) */
   concurrency?: number;
   /** namespace for node debug pods (default: $PACKETWALK_DEBUG_NAMESPACE, else the context's namespace) */
   debugNamespace?: string;
@@ -218,7 +218,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   try {
     // Start every foothold of the plan at once; probes wait on theirs.
     for (const p of plan.probes) void holdFor(p);
-    const limit = limiter(opts.concurrency ?? 12);
+    // 12 probes at once, and 4 slots more kept for the trace's inputs (they must not wait for a free slot).
+    const limit = limiter(opts.concurrency ?? 16, 4);
     // The probes that place the trace's capture points run ahead of the rest (lib/plan/trace.ts).
     const urgent = new Set(opts.trace !== false ? traceInputKeys(plan) : []);
     // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
