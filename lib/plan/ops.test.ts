@@ -1,7 +1,7 @@
 // lib/plan/ops.ts: what the orchestrator learns folds back into a NEW plan; the old one is never touched, keys
 // are one function's, and a hostile resolv.conf search line never becomes a dig argument.
 import { describe, expect, it } from 'vitest';
-import { endpointPort, followFailure, probeKey, probesOf, withAddress, withResolvConf } from './ops';
+import { endpointPort, followFailure, hopsProbed, probeKey, probesOf, withAddress, withResolvConf } from './ops';
 import type { PathPlan, PlannedProbe } from './index';
 
 const pod = { namespace: 'shop', name: 'frontend-0' };
@@ -36,6 +36,18 @@ describe('probeKey / probesOf', () => {
     expect(probesOf(plan, 'overlay').map((p) => p.probe)).toEqual(['node-link']);
     expect(probesOf(plan, 'dns').map((p) => p.probe)).toEqual(['resolv-conf', 'dig']);
     expect(probesOf(plan, 'dst-pod')).toEqual([]);
+  });
+  it('a hop is probed once every probe it reads has a run; a hop without probes never is', () => {
+    const plan = basePlan();
+    const hops = [{ id: 'overlay' as const }, { id: 'dns' as const }, { id: 'dst-pod' as const }];
+    const runs = new Map<string, unknown>();
+    expect(hopsProbed(plan, runs, hops)).toEqual([]);
+    for (const p of probesOf(plan, 'overlay')) runs.set(p.key, {});
+    expect(hopsProbed(plan, runs, hops).map((h) => h.id)).toEqual(['overlay']);
+    runs.set(probesOf(plan, 'dns')[0].key, {});
+    expect(hopsProbed(plan, runs, hops).map((h) => h.id)).toEqual(['overlay']); // dig has not run yet
+    for (const p of probesOf(plan, 'dns')) runs.set(p.key, {});
+    expect(hopsProbed(plan, runs, hops).map((h) => h.id)).toEqual(['overlay', 'dns']);
   });
 });
 

@@ -30,6 +30,14 @@ export function probesOf(plan: Pick<PathPlan, 'probes'>, hop: HopId): PlannedPro
   return plan.probes.filter((p) => p.hop === hop || p.alsoHops?.includes(hop));
 }
 
+/** Of judged `hops`, those that have probes and whose every probe has a run in `runs` (keyed by probe key): what a live view may show as final. */
+export function hopsProbed<H extends { id: HopId }>(plan: Pick<PathPlan, 'probes'>, runs: ReadonlyMap<string, unknown>, hops: H[]): H[] {
+  return hops.filter((h) => {
+    const mine = probesOf(plan, h.id);
+    return mine.length > 0 && mine.every((p) => runs.has(p.key));
+  });
+}
+
 /**
  * The plan once the source pod's resolv.conf is read: the dig probes are the candidates its resolver tries,
  * in order (lib/kube candidateNames over `search` and `ndots`), replacing the ones planned from the objects'

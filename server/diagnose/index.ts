@@ -9,7 +9,7 @@ import type { DiagnosisEvent } from '../../lib/events';
 import { parseSource, parseTarget, targetText } from '../../lib/target';
 import { northSouthPath } from '../../lib/plan/northSouth';
 import { planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
-import { followFailure, probesOf, withAddress, withResolvConf } from '../../lib/plan/ops';
+import { followFailure, hopsProbed, probesOf, withAddress, withResolvConf } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, type ProbeRun } from '../../lib/verdict';
 import { digAddresses, parseDig, parseResolvConf } from '../../lib/parse';
@@ -224,11 +224,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     const urgent = new Set(opts.trace !== false ? traceInputKeys(plan) : []);
     // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
     progress = progressReporter(!!opts.onEvent, () => {
-      const j = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
-      for (const h of j.hops) {
-        const mine = probesOf(plan, h.id);
-        if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
-      }
+      for (const h of hopsProbed(plan, runs, judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) }).hops)) sendHop(h);
     });
     const runOne = async (p: PlannedProbe): Promise<void> => {
       if (runs.has(p.key)) return;

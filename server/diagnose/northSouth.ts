@@ -14,7 +14,7 @@ import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { runProbe } from '../exec/probe';
 import { notRunRecord, runInFoothold } from './run';
-import { probesOf } from '../../lib/plan/ops';
+import { hopsProbed, probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
 import { foothold, limiter, type Foothold } from './index';
@@ -80,11 +80,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
   const limit = limiter(o.concurrency ?? 12);
   // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
   const progress = progressReporter(!!o.onEvent, () => {
-    const j = judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' });
-    for (const h of j.hops) {
-      const mine = probesOf(plan, h.id);
-      if (mine.length && mine.every((p) => runs.has(p.key))) sendHop(h);
-    }
+    for (const h of hopsProbed(plan, runs, judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' }).hops)) sendHop(h);
   });
   const runOne = async (p: PlannedProbe): Promise<void> => {
     if (runs.has(p.key)) return;
