@@ -1,13 +1,22 @@
 // The connectivity matrix's vocabulary (DESIGN §7): sources × targets, each cell predicted by the
 // NetworkPolicy evaluator (lib/kube/networkPolicy.ts) and observed by one real connect. Shared by the
 // engine (server/matrix), the CLI, the page and the wall tile.
+import type { Depth } from '../model';
+
+// Each literal union below is written once, as a const array; the type and the stored-row schema
+// (lib/schema/matrix.ts) both derive from it.
+export const PREDICTIONS = ['allow', 'deny'] as const;
+export const OBSERVATIONS = ['open', 'refused', 'timeout'] as const;
+export const CHANGES = ['cut', 'opened'] as const;
+export const TARGET_KINDS = ['svc', 'pod'] as const;
+export const MATRIX_STATUSES = ['running', 'done'] as const;
 
 /** What the objects predict for a flow. */
-export type Predicted = 'allow' | 'deny';
+export type Predicted = (typeof PREDICTIONS)[number];
 /** What one connect from the source's netns saw; null when it could not run. */
-export type Observed = 'open' | 'refused' | 'timeout' | null;
+export type Observed = (typeof OBSERVATIONS)[number] | null;
 /** A what-if's effect on a cell: a flow the objects allow today and would deny (cut), or the reverse. */
-export type Change = 'cut' | 'opened' | null;
+export type Change = (typeof CHANGES)[number] | null;
 
 /** A workload the sources are grouped by: Deployment/StatefulSet/DaemonSet via ownerReferences, else the pod. */
 export interface MatrixGroup {
@@ -25,7 +34,7 @@ export interface MatrixGroup {
 export interface MatrixTarget {
   /** "svc:ns/name:port" or "pod:ns/name:port" */
   id: string;
-  kind: 'svc' | 'pod';
+  kind: (typeof TARGET_KINDS)[number];
   namespace: string;
   name: string;
   port: number;
@@ -71,7 +80,7 @@ export interface Matrix {
   targets: MatrixTarget[];
   cells: MatrixCell[];
   /** live: cells observed; config: predicted only (a what-if, or no rights to exec) */
-  depth: 'live' | 'config';
+  depth: Depth;
   groups: MatrixGroup[];
   /** true when every pod was probed (`--all-pods`) */
   allPods: boolean;
@@ -80,7 +89,7 @@ export interface Matrix {
   /** the what-if's policies ("ns/name"), when one was given */
   withPolicy?: string[];
   /** running | done */
-  status?: 'running' | 'done';
+  status?: (typeof MATRIX_STATUSES)[number];
 }
 
 /** Short summary for exit codes and headers. */

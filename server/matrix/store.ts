@@ -1,10 +1,18 @@
 // Matrices in the server's SQLite file (server/store opens it): one additive, idempotent table, created on
-// first use, so it never collides with the store's own migrations. Each matrix is kept whole as JSON.
+// first use, so it never collides with the store's own migrations. Each matrix is kept whole as JSON and read
+// back through the Matrix schema (server/store/rows.ts matrixRow, lib/schema/matrix.ts), never cast: a row that
+// is not a Matrix is a StoreError (503, code EBADROW) naming the matrix, the field and the fix.
 import type Database from 'better-sqlite3';
 import type { Matrix } from '../../lib/matrix/types';
+import type { StoreError } from '../store/errors';
+import { matrixRow } from '../store/rows';
 
 export class MatrixStore {
+  /** the database file, named in a bad row's error (better-sqlite3's `name`: the path it was opened with) */
+  private readonly file: string;
+
   constructor(private readonly db: Database.Database) {
+    this.file = db.name;
     db.exec(`
       CREATE TABLE IF NOT EXISTS matrices (
         id TEXT PRIMARY KEY,
@@ -27,26 +35,40 @@ export class MatrixStore {
       .run({ id: m.id, createdAt: m.createdAt ?? new Date().toISOString(), namespaces: m.namespaces.join(','), context: m.context ?? null, json: JSON.stringify(m) });
   }
 
+  /** The stored matrix `id`, or null when there is none; StoreError (503, EBADROW) when its row is not a Matrix. */
   get(id: string): (Matrix & { pinned: boolean }) | null {
     const row = this.db.prepare('SELECT json, pinned FROM matrices WHERE id = ?').get(id) as { json: string; pinned: number } | undefined;
-    return row ? { ...(JSON.parse(row.json) as Matrix), pinned: row.pinned === 1 } : null;
+    return row ? { ...matrixRow(row.json, id, this.file), pinned: row.pinned === 1 } : null;
   }
 
   setPinned(id: string, pinned: boolean): boolean {
     return this.db.prepare('UPDATE matrices SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id).changes > 0;
   }
 
+  /** The matrices pinned to the wall, oldest first; StoreError (503, EBADROW) naming the first one whose row is not a Matrix. */
   pinned(): Matrix[] {
-    const rows = this.db.prepare('SELECT json FROM matrices WHERE pinned = 1 ORDER BY created_at').all() as { json: string }[];
-    return rows.map((r) => JSON.parse(r.json) as Matrix);
+    const rows = this.db.prepare('SELECT id, json FROM matrices WHERE pinned = 1 ORDER BY created_at').all() as { id: string; json: string }[];
+    return rows.map((r) => matrixRow(r.json, r.id, this.file));
   }
 
-  /** On start-up: a run the previous process left half-done keeps its cells and says it was interrupted. */
-  markInterrupted(): void {
+  /**
+   * On start-up: a run the previous process left half-done keeps its cells and says it was interrupted. A row
+   * that is not a Matrix stays as it is (reading it says why) and start-up goes on; its StoreError is returned
+   * so the server can log it.
+   */
+  markInterrupted(): StoreError[] {
     const rows = this.db.prepare('SELECT id, json FROM matrices').all() as { id: string; json: string }[];
+    const unreadable: StoreError[] = [];
     for (const r of rows) {
-      const m = JSON.parse(r.json) as Matrix;
+      let m: Matrix;
+      try {
+        m = matrixRow(r.json, r.id, this.file);
+      } catch (e) {
+        unreadable.push(e as StoreError); // matrixRow throws nothing else
+        continue;
+      }
       if (m.status === 'running') this.save({ ...m, status: 'done', notes: [...m.notes, 'the server stopped before this run finished; unobserved cells stay empty'] });
     }
+    return unreadable;
   }
 }

@@ -1,11 +1,14 @@
 // Rows read back from SQLite are checked, not cast (issue 9): a stored diagnosis passes the Diagnosis schema
-// (lib/schema/diagnosis.ts), a pin's spec the PinSpec schema and its wall state the PinState schema before
-// anything uses them. A row that does not
-// is a StoreError naming the row, the field and the fix — never a page that crashes half-way through rendering.
+// (lib/schema/diagnosis.ts), a pin's spec the PinSpec schema, its wall state the PinState schema and a stored
+// connectivity matrix (server/matrix/store.ts) the Matrix schema (lib/schema/matrix.ts) before anything uses
+// them. A row that does not is a StoreError naming the row, the field and the fix — never a page that crashes
+// half-way through rendering.
 import { z } from 'zod';
 import type { Diagnosis } from '../../lib/model';
 import type { PinSpec, PinState } from '../../lib/wall';
 import { checkDiagnosis, DiagnosisSchema, FindingSchema, HopSchema, schemaProblem } from '../../lib/schema/diagnosis';
+import { checkMatrix } from '../../lib/schema/matrix';
+import type { Matrix } from '../../lib/matrix/types';
 import { StoreError } from './errors';
 
 const PinSpecSchema = z.looseObject({
@@ -77,4 +80,15 @@ export function pinStateRow(text: string, id: string, file: string): PinState {
   const r = PinStateSchema.safeParse(json(text, file, what));
   if (!r.success) throw bad(file, what, schemaProblem(r.error));
   return r.data as PinState;
+}
+
+/**
+ * The stored JSON of matrix `id` (the `matrices` table, server/matrix/store.ts) as a Matrix; StoreError (503,
+ * code EBADROW) naming the matrix and the field ("cells[3].observed: …") when it is not one, or not JSON.
+ */
+export function matrixRow(text: string, id: string, file: string): Matrix {
+  const what = `matrix ${JSON.stringify(id.slice(0, 40))}`;
+  const r = checkMatrix(json(text, file, what));
+  if (!r.ok) throw bad(file, what, r.error);
+  return r.value;
 }
