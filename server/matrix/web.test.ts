@@ -2,6 +2,8 @@
 // diagnosis:join does: only a matrix id joins a room, and the ack is called only when the client sent a function.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io';
@@ -55,6 +57,60 @@ describe('matrix:join', () => {
     expect(() => s.join('m-abc123', 'not a function')).not.toThrow();
     expect(() => s.join(7)).not.toThrow();
     expect(s.rooms).toEqual(['m:m-abc123']);
+    w.stop();
+    store.close();
+  });
+});
+
+// A stored matrix row broken behind the server's back (server/matrix/store.ts reads it through the Matrix
+// schema): the API answers 503 with the sentence naming the matrix, the field and the fix; the socket acks null
+// (the page then asks the API) and nothing throws, at start-up, in the wall's re-probe, or on a join.
+describe('a corrupted matrix row', () => {
+  const good: Matrix = { id: 'm-abc123', createdAt: '2026-11-30T07:00:00.000Z', namespaces: ['shop'], sources: ['shop/web-0'], targets: [], cells: [], depth: 'live', groups: [], allPods: false, notes: [], status: 'running' };
+
+  async function serve(w: MatrixWeb) {
+    const http = createServer((req, res) => void w.handle(req, res));
+    await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    return { get: async (path: string) => { const r = await fetch(base + path); return { status: r.status, body: (await r.json()) as Record<string, unknown> }; }, close: () => new Promise((ok) => http.close(ok)) };
+  }
+
+  it('answers 503 with the sentence on GET, ?pinned=1 and join, and the server keeps going', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pw-mweb-'));
+    dirs.push(d);
+    const store = new Store(d);
+    const first = new MatrixWeb({ store, intervalMs: 0 });
+    first.db.save(good);
+    first.db.setPinned('m-abc123', true);
+    first.stop();
+    store.db.prepare('UPDATE matrices SET json = ? WHERE id = ?').run(JSON.stringify({ ...good, cells: [{ from: 'shop/web-0', to: 'x', predicted: 'maybe' }] }), 'm-abc123');
+    const logs: string[] = [];
+    const w = new MatrixWeb({ store, intervalMs: 0, log: (l) => logs.push(l) }); // start-up reads every row: must not throw
+    expect(logs).toEqual([expect.stringContaining('matrix "m-abc123" in the store is not readable (cells[0].predicted: "maybe" is not a prediction (allow, deny))')]);
+    const h = await serve(w);
+    try {
+      for (const path of ['/api/matrix/m-abc123', '/api/matrix?pinned=1']) {
+        const r = await h.get(path);
+        expect(r.status, path).toBe(503);
+        expect(r.body.code).toBe('EBADROW');
+        expect(r.body.file).toBe(store.file);
+        expect(r.body.error).toMatch(/^matrix "m-abc123" in the store is not readable \(cells\[0\]\.predicted: .*; fix: delete that row/);
+        expect(r.body.fix).toMatch(/^delete that row/);
+      }
+      expect((await h.get('/api/matrix/m-def456')).status).toBe(404);
+    } finally {
+      await h.close();
+    }
+    const s = fakeSocket();
+    w.attach(s.socket);
+    const got: unknown[] = [];
+    expect(() => s.join('m-abc123', (v: unknown) => got.push(v))).not.toThrow();
+    expect(got).toEqual([null]);
+    // the wall's re-probe timer reads the pinned rows: it logs the sentence once instead of throwing
+    const rerun = () => (w as unknown as { rerunPinned(): void }).rerunPinned();
+    expect(rerun).not.toThrow();
+    expect(rerun).not.toThrow();
+    expect(logs.filter((l) => l.startsWith('matrix wall: matrix "m-abc123" in the store is not readable'))).toHaveLength(1);
     w.stop();
     store.close();
   });

@@ -4,6 +4,7 @@
 //   POST   /api/matrix              {namespaces: string[], context?, allPods?} → 201 {id, url}
 //   GET    /api/matrix/<id>         → the Matrix (as far as it got)
 //   GET    /api/matrix?pinned=1     → {matrices: Matrix[]} (the wall's tiles)
+//                                   (a stored row that is not a Matrix: 503 {error, file, fix, code: EBADROW})
 //   POST   /api/matrix/whatif       {namespaces, context?, allPods?, policy: "YAML text"} → the predicted Matrix
 //                                   with predictedAfter/change (never probes, never stored)
 //   POST   /api/matrix/<id>/pin  ·  DELETE /api/matrix/<id>/pin
@@ -15,6 +16,7 @@ import { applyMatrixEvent, type MatrixEvent } from '../../lib/matrix/events';
 import type { Matrix } from '../../lib/matrix/types';
 import { ClusterError, UsageError } from '../cluster/errors';
 import type { Store } from '../store';
+import { StoreError } from '../store/errors';
 import { MatrixStore } from './store';
 import { joinArgs, MatrixIdSchema } from '../web/socketArgs';
 
@@ -41,10 +43,13 @@ export class MatrixWeb {
   readonly db: MatrixStore;
   private live = new Map<string, { matrix: Matrix; spec: StartSpec; abort: AbortController }>();
   private timer: NodeJS.Timeout | null = null;
+  /** the last unreadable-row sentence the re-probe timer logged (said once, not every cycle) */
+  private lastRerunError = '';
 
   constructor(private readonly o: MatrixWebOptions) {
     this.db = new MatrixStore(o.store.db);
-    this.db.markInterrupted();
+    // a matrix row that is not a Matrix stays as it is and start-up goes on; reading it answers 503 with why
+    for (const e of this.db.markInterrupted()) o.log?.(`serve: ${e.message}`);
     // at least 5 s apart: a matrix is many connects, and the wall may ask for a faster cycle than that
     const every = o.intervalMs === 0 ? 0 : Math.max(5_000, o.intervalMs ?? 30_000);
     if (every > 0) {
@@ -106,7 +111,18 @@ export class MatrixWeb {
   }
 
   private rerunPinned(): void {
-    for (const m of this.db.pinned()) {
+    let pinned: Matrix[];
+    try {
+      pinned = this.db.pinned();
+    } catch (e) {
+      // runs in a timer: a bad row (or a storage failure) must not take the server down; say it once
+      const line = `matrix wall: ${(e as Error).message}`;
+      if (line !== this.lastRerunError) this.o.log?.(line);
+      this.lastRerunError = line;
+      return;
+    }
+    this.lastRerunError = '';
+    for (const m of pinned) {
       if (!m.id || this.live.has(m.id)) continue;
       this.start({ namespaces: m.namespaces, ...(m.context ? { context: m.context } : {}), allPods: m.allPods }, m.id).catch(() => undefined);
     }
@@ -117,7 +133,15 @@ export class MatrixWeb {
       const { id, ack } = joinArgs<Matrix | null>(MatrixIdSchema, rawId, rawAck); // server/web/socketArgs.ts
       if (!id) return ack(null);
       void socket.join(`m:${id}`);
-      ack(this.snapshot(id));
+      let snap: Matrix | null;
+      try {
+        snap = this.snapshot(id);
+      } catch (e) {
+        // an unreadable row (StoreError): the page asks GET /api/matrix/<id> on a null ack and shows its sentence
+        this.o.log?.(`matrix ${id}: ${(e as Error).message}`);
+        snap = null;
+      }
+      ack(snap);
     });
   }
 
@@ -169,6 +193,8 @@ export class MatrixWeb {
     } catch (e) {
       if (e instanceof UsageError) return send(res, 400, { error: e.message, field: e.field ?? null });
       if (e instanceof ClusterError) return send(res, 502, { error: e.message, fix: e.fix });
+      // an unreadable matrix row or a storage failure: the same answer as server/web/api.ts gives for diagnoses
+      if (e instanceof StoreError) return send(res, e.status, { error: e.message, file: e.file, fix: e.fix, code: e.code });
       return send(res, 500, { error: `internal error: ${(e as Error)?.message ?? String(e)}` });
     }
   }
