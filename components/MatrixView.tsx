@@ -28,14 +28,27 @@ async function call<T>(url: string, init?: RequestInit): Promise<{ ok: true; v: 
 
 const post = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-/** Joins the matrix's room and folds its events; null until the snapshot arrives. */
-function useLiveMatrix(id: string | null): Matrix | null {
+/**
+ * Joins the matrix's room and folds its events; `m` is null until the snapshot arrives. When the server has no
+ * snapshot to give (ack null), GET /api/matrix/<id> says why: `error` is its sentence (not found, or a stored row
+ * the server cannot read: 503 with the matrix, the field and the fix).
+ */
+function useLiveMatrix(id: string | null): { m: Matrix | null; error: string | null } {
   const [m, setM] = useState<Matrix | null>(null);
+  const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!id) return;
+    let alive = true;
     setM(null);
+    setError(null);
     const s = getSocket();
-    const join = () => s.emit('matrix:join', id, (snap) => snap && setM((cur) => (cur && cur.status === 'done' && snap.status !== 'done' ? cur : snap)));
+    const why = () =>
+      void call<Matrix>(`/api/matrix/${encodeURIComponent(id)}`).then((r) => {
+        if (!alive) return;
+        if (r.ok) setM((cur) => cur ?? r.v);
+        else setError(r.e.error);
+      });
+    const join = () => s.emit('matrix:join', id, (snap) => (snap ? setM((cur) => (cur && cur.status === 'done' && snap.status !== 'done' ? cur : snap)) : why()));
     const onPlan = (e: MatrixPlanEvent) => e.id === id && setM((cur) => applyMatrixEvent(cur, { type: 'matrix:plan', payload: e }));
     const onCell = (e: MatrixCellEvent) => e.id === id && setM((cur) => applyMatrixEvent(cur, { type: 'matrix:cell', payload: e }));
     const onDone = (e: MatrixDoneEvent) => e.id === id && setM((cur) => applyMatrixEvent(cur, { type: 'matrix:done', payload: e }));
@@ -45,13 +58,14 @@ function useLiveMatrix(id: string | null): Matrix | null {
     s.on('matrix:done', onDone);
     if (s.connected) join();
     return () => {
+      alive = false;
       s.off('connect', join);
       s.off('matrix:plan', onPlan);
       s.off('matrix:cell', onCell);
       s.off('matrix:done', onDone);
     };
   }, [id]);
-  return m;
+  return { m, error };
 }
 
 export function MatrixView() {
@@ -67,7 +81,7 @@ export function MatrixView() {
   const [busy, setBusy] = useState(false);
   const [whatIf, setWhatIf] = useState<Matrix | null>(null);
   const [pinned, setPinned] = useState(false);
-  const m = useLiveMatrix(id);
+  const { m, error: loadError } = useLiveMatrix(id);
 
   useEffect(() => {
     void call<{ contexts: { name: string }[]; current: string | null }>('/api/contexts').then((r) => {
@@ -163,12 +177,17 @@ export function MatrixView() {
         {error ? (
           <p className="mt-3 text-sm text-red-600 dark:text-red-400" role="alert" data-testid="matrix-error">
             {error.error}
-            {error.fix ? <span className="block text-slate-600 dark:text-slate-400">fix: {error.fix}</span> : null}
+            {error.fix && !error.error.includes(error.fix) ? <span className="block text-slate-600 dark:text-slate-400">fix: {error.fix}</span> : null}
           </p>
         ) : null}
       </section>
 
-      {id && !m ? <p className="text-slate-500">Loading matrix {id}…</p> : null}
+      {id && !m && loadError ? (
+        <p className="text-sm text-red-600 dark:text-red-400" role="alert" data-testid="matrix-load-error">
+          {loadError}
+        </p>
+      ) : null}
+      {id && !m && !loadError ? <p className="text-slate-500">Loading matrix {id}…</p> : null}
       {m ? (
         <section className="flex flex-col gap-3" data-testid="matrix" data-status={m.status ?? ''} data-id={m.id}>
           <div className="flex flex-wrap items-center gap-x-5 gap-y-2 text-sm">

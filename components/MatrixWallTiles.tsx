@@ -41,6 +41,8 @@ function Tile({ m }: { m: Matrix }) {
 
 export function MatrixWallTiles() {
   const [tiles, setTiles] = useState<Matrix[]>([]);
+  // why the pinned matrices could not be read (a stored row the server cannot read: 503 with the matrix, the field and the fix)
+  const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let alive = true;
     const s = getSocket();
@@ -50,9 +52,15 @@ export function MatrixWallTiles() {
     const onDone = (e: MatrixDoneEvent) => fold({ type: 'matrix:done', payload: e });
     const load = () =>
       fetch('/api/matrix?pinned=1')
-        .then((r) => (r.ok ? (r.json() as Promise<{ matrices: Matrix[] }>) : null))
+        .then(async (r) => {
+          if (r.ok) return (await r.json()) as { matrices: Matrix[] };
+          const e = ((await r.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${r.status}`;
+          if (alive) setError(`The pinned matrices cannot be shown: ${e}`);
+          return null;
+        })
         .then((b) => {
           if (!alive || !b) return;
+          setError(null);
           setTiles(b.matrices);
           for (const m of b.matrices) if (m.id) s.emit('matrix:join', m.id);
         })
@@ -70,6 +78,13 @@ export function MatrixWallTiles() {
       s.off('connect', load);
     };
   }, []);
+  if (error) {
+    return (
+      <p className="mb-4 rounded-2xl border-l-[10px] border-red-500 bg-slate-900 p-5 text-lg text-red-300" role="alert" data-testid="wall-matrix-error">
+        {error}
+      </p>
+    );
+  }
   if (tiles.length === 0) return null;
   return (
     <ul className="mb-4 grid gap-4 xl:grid-cols-2" data-testid="wall-matrices">
