@@ -103,13 +103,24 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       if (!id) return ack(null);
       void socket.join(room(id));
       // the snapshot goes out after the join, so every later event reaches this socket after it
-      const snap = runs.snapshot(id);
+      let snap: ReturnType<typeof runs.snapshot>;
+      try {
+        snap = runs.snapshot(id);
+      } catch (e) {
+        // a stored row that cannot be read (StoreError: its sentence names the row and the fix); the page's GET says it too
+        log(`diagnosis:join ${id}: ${(e as Error).message}`);
+        return ack(null);
+      }
       ack(snap ? ({ ...snap.diagnosis, seq: snap.seq } as typeof snap.diagnosis) : null);
     });
     matrices.attach(socket);
     socket.on('wall:join', () => {
       void socket.join('wall');
-      socket.emit('wall:update', { pins: wall.tiles() });
+      try {
+        socket.emit('wall:update', { pins: wall.tiles() });
+      } catch (e) {
+        log(`wall:join: ${(e as Error).message}`); // a pin row that cannot be read; GET /api/pins answers its sentence
+      }
     });
   });
 

@@ -8,6 +8,7 @@ import { io as ioClient } from 'socket.io-client';
 import { startServer, type RunningServer } from '../index';
 import type { DiagnoseFn } from './runs';
 import type { Diagnosis } from '../../lib/model';
+import { Store } from '../store';
 
 const fixture = JSON.parse(readFileSync(new URL('../../lib/graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -161,5 +162,26 @@ describe('token', () => {
     const good = ioClient(s.url, { reconnection: false, auth: { token: 'sekrit-1234' } });
     cleanup.push(() => void good.close());
     await expect(new Promise((res, rej) => (good.on('connect', () => res('connected')), good.on('connect_error', rej)))).resolves.toBe('connected');
+  });
+});
+
+describe('a stored row that cannot be read', () => {
+  it('a socket joining its diagnosis gets null and the server logs the sentence; the server stays up', async () => {
+    const dir = tmp();
+    const s1 = await serve(dir, scripted(5));
+    const id = (await post(s1, { from: 'shop/frontend-0', to: 'backend.shop:80' })).body.id as string;
+    await waitFor(async () => (((await (await fetch(`${s1.url}/api/diagnoses/${id}`)).json()) as Diagnosis).verdict !== 'running' ? true : undefined));
+    await s1.close();
+    const st = new Store(join(dir, 'data'));
+    st.db.prepare('UPDATE diagnoses SET json = ? WHERE id = ?').run('{"id": "broken", "hops": [', id);
+    st.close();
+    const lines: string[] = [];
+    const s2 = await serve(dir, scripted(5), { log: (l: string) => void lines.push(l) });
+    const c = ioClient(s2.url);
+    cleanup.push(() => void c.close());
+    const snap = await new Promise((resolve) => c.emit('diagnosis:join', id, resolve));
+    expect(snap).toBeNull();
+    expect(lines.some((l) => l.startsWith(`diagnosis:join ${id}: `) && /not (readable|JSON)/.test(l))).toBe(true);
+    expect((await fetch(`${s2.url}/api/health`)).ok).toBe(true);
   });
 });
