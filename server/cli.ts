@@ -19,7 +19,7 @@ usage:
   packetwalk lab fault add SPEC | lab fault clear [NAME]
 
 TARGET: NAME[:PORT] (resolved by the source pod's resolver), pod:NS/NAME:PORT, or IP:PORT; add /udp after the port for UDP (time.example:123/udp)
-exit codes (diagnose): 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined
+exit codes (diagnose): 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined, 130 interrupted
 exit codes (matrix): 0 every cell agrees (--with-policy: nothing cut), 1 otherwise, 2 usage/cluster, 3 nothing observed
 `;
 

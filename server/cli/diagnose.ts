@@ -1,6 +1,6 @@
 // `packetwalk diagnose --from NS/POD --to TARGET [--json] [--kubeconfig F] [--context C]` (DESIGN §2).
 // As `kubectl packetwalk diagnose …` it also takes kubectl's -n/--namespace (then --from may be just POD).
-// Exit: 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined.
+// Exit: 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined, 130 interrupted (Ctrl-C).
 import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
 import { parseFlags, usageOf, type CommandSpec } from './args';
@@ -23,7 +23,7 @@ export const DIAGNOSE_SPEC: CommandSpec = {
     { name: 'debug-namespace', value: 'NS', help: 'namespace for node debug pods (privileged, hostNetwork; default: the context\'s namespace,\nor $PACKETWALK_DEBUG_NAMESPACE)' },
     { name: 'help', short: 'h', help: 'this text' },
   ],
-  footer: 'exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined\n',
+  footer: 'exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined,\n130 interrupted (Ctrl-C: the node debug pods it made are deleted first)\n',
 };
 
 export const DIAGNOSE_USAGE = usageOf(DIAGNOSE_SPEC);
@@ -114,14 +114,28 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     }
     // In a terminal the hops appear as they finish; --json and pipes print only the final result.
     const live = !a.json && process.stdout.isTTY && !process.env.NO_COLOR ? new LiveHops({ write: (s) => process.stdout.write(s), columns: process.stdout.columns }, t) : null;
+    // Ctrl-C (or SIGTERM) stops the probes and deletes the node debug pods before the process ends: a privileged
+    // pod must not outlive the command that made it. A second Ctrl-C leaves at once (the pods are then swept by
+    // a later run: server/exec/nodeDebug.ts sweepNodeDebugPods).
+    const stop = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(130);
+      live?.stop();
+      process.stderr.write(`\npacketwalk diagnose: ${sig === 'SIGINT' ? 'interrupted' : `stopped (${sig})`}; deleting the node debug pods it made (Ctrl-C again to leave them)\n`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     let d: Diagnosis;
     try {
-      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}) });
+      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}), signal: stop.signal });
     } finally {
       live?.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
-    return exitCodeFor(d);
+    return stop.signal.aborted ? 130 : exitCodeFor(d);
   } catch (e) {
     return reportCommandError('diagnose', e);
   }

@@ -125,7 +125,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   const nodeFoothold = (node: string): Promise<Foothold<NodeDebugPod>> => {
     let h = nodeHold.get(node);
     if (!h) {
-      h = foothold(createNodeDebugPod(kc, node, debugNs, image), { kind: 'node', verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
+      h = foothold(createNodeDebugPod(kc, node, debugNs, image, undefined, opts.signal), { kind: 'node', verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
         if (x.ok) nodePods.push(x.value);
         return x;
       });

@@ -69,7 +69,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     }
     let h = nodeHold.get(p.node!);
     if (!h) {
-      h = foothold(createNodeDebugPod(o.kc, p.node!, o.namespace, image), { kind: 'node', verb: 'create', resource: 'pods', namespace: o.namespace, context: o.context }).then((x) => {
+      h = foothold(createNodeDebugPod(o.kc, p.node!, o.namespace, image, undefined, o.signal), { kind: 'node', verb: 'create', resource: 'pods', namespace: o.namespace, context: o.context }).then((x) => {
         if (x.ok) nodePods.push(x.value);
         return x;
       });

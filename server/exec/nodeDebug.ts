@@ -24,7 +24,13 @@ function podName(node: string): string {
   return `packetwalk-node-${node}`.slice(0, 52).replace(/[^a-z0-9-]/g, '-').replace(/-+$/, '') + `-${rand}`;
 }
 
-export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace: string, image: string, readyTimeoutMs = 60_000): Promise<NodeDebugPod> {
+/**
+ * Creates the node debug pod for `node` in `namespace` and resolves once it runs. Rejects with a StartFailure
+ * (admission refused it, the image does not pull), an Error (it ended, or is not Running after `readyTimeoutMs`),
+ * the API's error, or PodWaitAborted when `signal` is aborted while it starts; a pod it created is deleted
+ * before any of these rejections.
+ */
+export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace: string, image: string, readyTimeoutMs = 60_000, signal?: AbortSignal): Promise<NodeDebugPod> {
   const core = kc.makeApiClient(CoreV1Api);
   const name = podName(node);
   const body: V1Pod = {
@@ -55,6 +61,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
   try {
     await waitForPod(kc, namespace, name, {
       timeoutMs: readyTimeoutMs,
+      ...(signal ? { signal } : {}),
       settled: (pod) => {
         if (pod.status?.phase === 'Running') return true;
         const stuck = stuckWaiting(pod.status?.containerStatuses?.find((c) => c.name === 'debugger'), what);

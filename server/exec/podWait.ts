@@ -13,12 +13,19 @@ export interface PodWait<T> {
   timeoutMs?: number;
   /** first poll delay in ms, doubled up to 1 s (default 250; the watch usually answers first) */
   pollMs?: number;
+  /** ends the wait with PodWaitAborted (a diagnosis interrupted: Ctrl-C in the CLI, the server stopping) */
+  signal?: AbortSignal;
+}
+
+/** The wait ended because its signal was aborted. */
+export class PodWaitAborted extends Error {
+  override readonly name = 'PodWaitAborted';
 }
 
 /**
  * Resolves `w.settled(pod)`'s first defined value for pod `namespace/name`; rejects with what `settled` throws,
  * with `onTimeout(last)` after `timeoutMs`, or with the read's own error when the pod cannot be read at all
- * or stops being readable (404, 403: the caller explains it). Holds one watch connection (GET …/pods?watch=true&fieldSelector=
+ * or stops being readable (404, 403: the caller explains it), or with PodWaitAborted when `w.signal` is aborted. Holds one watch connection (GET …/pods?watch=true&fieldSelector=
  * metadata.name=NAME) and a GET every 250 ms → 1 s until then; both are closed when it settles.
  */
 export function waitForPod<T>(kc: KubeConfig, namespace: string, name: string, w: PodWait<T>): Promise<T> {
@@ -28,11 +35,13 @@ export function waitForPod<T>(kc: KubeConfig, namespace: string, name: string, w
     let last: V1Pod | undefined;
     let pollTimer: NodeJS.Timeout | undefined;
     let watch: AbortController | undefined;
+    const onAbort = () => fail(new PodWaitAborted(`stopped waiting for pod ${namespace}/${name}: the diagnosis was interrupted`));
     const end = () => {
       done = true;
       clearTimeout(deadline);
       clearTimeout(pollTimer);
       watch?.abort();
+      w.signal?.removeEventListener('abort', onAbort);
     };
     const fail = (e: unknown) => {
       if (done) return;
@@ -53,6 +62,8 @@ export function waitForPod<T>(kc: KubeConfig, namespace: string, name: string, w
       resolve(v);
     };
     const deadline = setTimeout(() => fail(w.onTimeout(last)), w.timeoutMs ?? 60_000);
+    if (w.signal?.aborted) return onAbort();
+    w.signal?.addEventListener('abort', onAbort, { once: true });
 
     // The watch: events are the pod as the API server has it after each change (ADDED first, then MODIFIED).
     new Watch(kc)

@@ -251,6 +251,29 @@ describe('bad input: a clear message, exit 2, nothing executed', () => {
   });
 });
 
+describe('Ctrl-C', () => {
+  it('interrupts the CLI: exit 130, an interrupted Diagnosis, and no node debug pod left behind', async () => {
+    const kubectl = (args: string[]) =>
+      new Promise<string>((resolve) => execFile('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { timeout: 30_000 }, (_e, out) => resolve(String(out))));
+    const nodePods = () => kubectl(['get', 'pods', '-A', '-l', 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/role=node-debug', '-o', 'name']);
+    expect((await nodePods()).trim()).toBe('');
+    const child = execFile('node', [join(import.meta.dirname, '..', '..', 'bin', 'packetwalk.mjs'), 'diagnose', '--from', 'shop/frontend-0', '--to', 'backend:80', '--json', '--kubeconfig', lab.kubeconfig], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b) => (stdout += b));
+    child.stderr!.on('data', (b) => (stderr += b));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Interrupt once the run has created a node debug pod (it is then starting or probing).
+    const end = Date.now() + 20_000;
+    while (!(await nodePods()).trim() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/packetwalk diagnose: interrupted; deleting the node debug pods it made/);
+    expect(JSON.parse(stdout).verdict).toBe('interrupted');
+    expect((await nodePods()).trim()).toBe('');
+  });
+});
+
 describe('kubectl plugin', () => {
   it('`kubectl packetwalk diagnose -n NS --from POD` works with kubectl\'s flags', async () => {
     // kubectl finds plugins on PATH by file name: link the package's bin there, as npm install -g would.
