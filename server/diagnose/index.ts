@@ -155,6 +155,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
 
   // North-south (lib/plan/northSouth.ts): an outside or node source, or a target entered through a node.
   if (northSouthPath(source.value, target.value, snap)) {
+    await cleanupNodes(); // none were started for a north-south path; nothing may outlive the run if one was
     const { planFor, runNorthSouth } = await import('./northSouth');
     let ns;
     try {
@@ -163,7 +164,6 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
       throw e;
     }
-    await cleanupNodes(); // none were started for a north-south path; nothing may outlive the run if one was
     return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
   }
   const from = { ok: true as const, value: source.value as { namespace: string; name: string } };
