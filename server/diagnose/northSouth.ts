@@ -1,7 +1,7 @@
 // Orchestration of a north-south diagnosis (lib/plan/northSouth.ts): sources `outside` and `node/NAME`, and
 // targets that enter through a node (NodePort, LoadBalancer). Same footholds as a pod path — a node debug
 // pod per probed node, an ephemeral debug container per probed pod (server/exec) — plus the outside runner
-// (./outside.ts). Footholds we create on nodes are deleted in `finally`, whatever happened.
+// (./outside.ts). Footholds we create on nodes are deleted in `finally`, whatever happened (also when the run is aborted).
 import type { Diagnosis, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
