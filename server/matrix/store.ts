@@ -1,7 +1,7 @@
-// Matrices in the server's SQLite file (server/store opens it): one additive, idempotent table, created on
-// first use, so it never collides with the store's own migrations. Each matrix is kept whole as JSON and read
-// back through the Matrix schema (server/store/rows.ts matrixRow, lib/schema/matrix.ts), never cast: a row that
-// is not a Matrix is a StoreError (503, code EBADROW) naming the matrix, the field and the fix.
+// Matrices in the server's SQLite file (server/store opens it; the table is its migration step 2, so the schema
+// has one history). Each matrix is kept whole as JSON and read back through the Matrix schema
+// (server/store/rows.ts matrixRow, lib/schema/matrix.ts), never cast: a row that is not a Matrix is a StoreError
+// (503, code EBADROW) naming the matrix, the field and the fix. Statements are prepared once per store.
 import type Database from 'better-sqlite3';
 import type { Matrix } from '../../lib/matrix/types';
 import type { StoreError } from '../store/errors';
@@ -10,44 +10,40 @@ import { matrixRow } from '../store/rows';
 export class MatrixStore {
   /** the database file, named in a bad row's error (better-sqlite3's `name`: the path it was opened with) */
   private readonly file: string;
+  private readonly st: Record<'save' | 'get' | 'setPinned' | 'pinned' | 'all', Database.Statement>;
 
-  constructor(private readonly db: Database.Database) {
+  /** `db` is a migrated store's (server/store Store.db): the matrices table is its migration step 2. */
+  constructor(db: Database.Database) {
     this.file = db.name;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS matrices (
-        id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        namespaces TEXT NOT NULL,
-        context TEXT,
-        pinned INTEGER NOT NULL DEFAULT 0,
-        json TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS matrices_created ON matrices(created_at);
-    `);
+    this.st = {
+      save: db.prepare(
+        `INSERT INTO matrices (id, created_at, namespaces, context, json) VALUES (@id, @createdAt, @namespaces, @context, @json)
+         ON CONFLICT(id) DO UPDATE SET json = excluded.json`,
+      ),
+      get: db.prepare('SELECT json, pinned FROM matrices WHERE id = ?'),
+      setPinned: db.prepare('UPDATE matrices SET pinned = ? WHERE id = ?'),
+      pinned: db.prepare('SELECT id, json FROM matrices WHERE pinned = 1 ORDER BY created_at'),
+      all: db.prepare('SELECT id, json FROM matrices'),
+    };
   }
 
   save(m: Matrix): void {
-    this.db
-      .prepare(
-        `INSERT INTO matrices (id, created_at, namespaces, context, json) VALUES (@id, @createdAt, @namespaces, @context, @json)
-         ON CONFLICT(id) DO UPDATE SET json = excluded.json`,
-      )
-      .run({ id: m.id, createdAt: m.createdAt ?? new Date().toISOString(), namespaces: m.namespaces.join(','), context: m.context ?? null, json: JSON.stringify(m) });
+    this.st.save.run({ id: m.id, createdAt: m.createdAt ?? new Date().toISOString(), namespaces: m.namespaces.join(','), context: m.context ?? null, json: JSON.stringify(m) });
   }
 
   /** The stored matrix `id`, or null when there is none; StoreError (503, EBADROW) when its row is not a Matrix. */
   get(id: string): (Matrix & { pinned: boolean }) | null {
-    const row = this.db.prepare('SELECT json, pinned FROM matrices WHERE id = ?').get(id) as { json: string; pinned: number } | undefined;
+    const row = this.st.get.get(id) as { json: string; pinned: number } | undefined;
     return row ? { ...matrixRow(row.json, id, this.file), pinned: row.pinned === 1 } : null;
   }
 
   setPinned(id: string, pinned: boolean): boolean {
-    return this.db.prepare('UPDATE matrices SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id).changes > 0;
+    return this.st.setPinned.run(pinned ? 1 : 0, id).changes > 0;
   }
 
   /** The matrices pinned to the wall, oldest first; StoreError (503, EBADROW) naming the first one whose row is not a Matrix. */
   pinned(): Matrix[] {
-    const rows = this.db.prepare('SELECT id, json FROM matrices WHERE pinned = 1 ORDER BY created_at').all() as { id: string; json: string }[];
+    const rows = this.st.pinned.all() as { id: string; json: string }[];
     return rows.map((r) => matrixRow(r.json, r.id, this.file));
   }
 
@@ -57,7 +53,7 @@ export class MatrixStore {
    * so the server can log it.
    */
   markInterrupted(): StoreError[] {
-    const rows = this.db.prepare('SELECT id, json FROM matrices').all() as { id: string; json: string }[];
+    const rows = this.st.all.all() as { id: string; json: string }[];
     const unreadable: StoreError[] = [];
     for (const r of rows) {
       let m: Matrix;

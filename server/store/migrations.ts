@@ -37,6 +37,22 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    what: 'matrices (server/matrix/store.ts created it on first use before it was a step; IF NOT EXISTS adopts those stores)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS matrices (
+          id TEXT PRIMARY KEY,
+          created_at TEXT NOT NULL,
+          namespaces TEXT NOT NULL,
+          context TEXT,
+          pinned INTEGER NOT NULL DEFAULT 0,
+          json TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS matrices_created ON matrices(created_at);
+      `);
+    },
+  },
 ];
 
 /**

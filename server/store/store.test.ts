@@ -69,6 +69,26 @@ describe('store migrations', () => {
     expect(() => migrate(s.db)).toThrow(/newer than this packetwalk knows/);
     s.db.close();
   });
+  it('adopts the matrices table an earlier packetwalk created outside the migrations (user_version 1), keeping its rows', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const Database = (await import('better-sqlite3')).default;
+    const { MIGRATIONS } = await import('./migrations');
+    const dir = mkdtempSync(join(tmpdir(), 'pw-mig-'));
+    const old = new Database(join(dir, 'packetwalk.db'));
+    MIGRATIONS[0].up(old);
+    old.pragma('user_version = 1');
+    // what server/matrix/store.ts created on first use before the table was migration step 2
+    old.exec(`CREATE TABLE matrices (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, namespaces TEXT NOT NULL, context TEXT, pinned INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL)`);
+    old.prepare(`INSERT INTO matrices (id, created_at, namespaces, json) VALUES ('m1', '2026-01-01', 'shop', '{}')`).run();
+    old.close();
+    const s = new Store(dir);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(s.db.prepare('SELECT id FROM matrices').all()).toEqual([{ id: 'm1' }]);
+    expect(s.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'matrices_created'`).all()).toEqual([{ name: 'matrices_created' }]);
+    s.db.close();
+  });
   it('rolls a failing step back whole', async () => {
     const Database = (await import('better-sqlite3')).default;
     const { migrate } = await import('./migrations');
