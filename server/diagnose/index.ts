@@ -41,7 +41,7 @@ export interface DiagnoseOptions {
   signal?: AbortSignal;
   /** debug image for ephemeral containers and node debug pods (default nicolaka/netshoot) */
   image?: string;
-  /** parallel probes (default 16, of which 4 are kept for the probes the packet trace waits on) */
+  /** parallel probes (default 28, of which 4 are kept for the probes the packet trace waits on) */
   concurrency?: number;
   /** namespace for node debug pods (default: $PACKETWALK_DEBUG_NAMESPACE, else the context's namespace) */
   debugNamespace?: string;
@@ -218,8 +218,9 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   try {
     // Start every foothold of the plan at once; probes wait on theirs.
     for (const p of plan.probes) void holdFor(p);
-    // 12 probes at once, and 4 slots more kept for the trace's inputs (they must not wait for a free slot).
-    const limit = limiter(opts.concurrency ?? 16, 4);
+    // 24 probes at once (most of a failing path's probes only wait out their timeouts: a lower bound queued the
+    // later ones behind them, ~0.5 s on a policy deny), and 4 slots more kept for the trace's inputs.
+    const limit = limiter(opts.concurrency ?? 28, 4);
     // The probes that place the trace's capture points run ahead of the rest (lib/plan/trace.ts).
     const urgent = new Set(opts.trace !== false ? traceInputKeys(plan) : []);
     // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
