@@ -19,7 +19,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
-import { notRunRecord, runInFoothold } from './run';
+import { notRunRecord, PROBE_SLOTS, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
@@ -41,7 +41,7 @@ export interface DiagnoseOptions {
   signal?: AbortSignal;
   /** debug image for ephemeral containers and node debug pods (default nicolaka/netshoot) */
   image?: string;
-  /** parallel probes (default 28, of which 4 are kept for the probes the packet trace waits on) */
+  /** parallel probes (default PROBE_SLOTS + TRACE_INPUT_SLOTS = 28, server/diagnose/run.ts; the latter kept for the probes the packet trace waits on) */
   concurrency?: number;
   /** namespace for node debug pods (default: $PACKETWALK_DEBUG_NAMESPACE, else the context's namespace) */
   debugNamespace?: string;
@@ -218,9 +218,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   try {
     // Start every foothold of the plan at once; probes wait on theirs.
     for (const p of plan.probes) void holdFor(p);
-    // 24 probes at once (most of a failing path's probes only wait out their timeouts: a lower bound queued the
-    // later ones behind them, ~0.5 s on a policy deny), and 4 slots more kept for the trace's inputs.
-    const limit = limiter(opts.concurrency ?? 28, 4);
+    // PROBE_SLOTS at once, and TRACE_INPUT_SLOTS more kept for the trace's inputs (run.ts).
+    const limit = limiter(opts.concurrency ?? PROBE_SLOTS + TRACE_INPUT_SLOTS, TRACE_INPUT_SLOTS);
     // The probes that place the trace's capture points run ahead of the rest (lib/plan/trace.ts).
     const urgent = new Set(opts.trace !== false ? traceInputKeys(plan) : []);
     // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).

@@ -13,7 +13,7 @@ import { assemble, type ProbeRun } from '../../lib/verdict';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { runProbe } from '../exec/probe';
-import { notRunRecord, runInFoothold } from './run';
+import { notRunRecord, PROBE_SLOTS, runInFoothold } from './run';
 import { hopsProbed, probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
@@ -77,7 +77,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     }
     return h;
   };
-  const limit = limiter(o.concurrency ?? 12);
+  const limit = limiter(o.concurrency ?? PROBE_SLOTS);
   // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
   const progress = progressReporter(!!o.onEvent, () => {
     for (const h of hopsProbed(plan, runs, judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' }).hops)) sendHop(h);

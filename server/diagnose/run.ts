@@ -8,6 +8,15 @@ import { runProbe, type ContainerFoothold, type ProbeResult } from '../exec/prob
 import { explainApiError } from '../cluster/explain';
 import { footholdNeeds } from './index';
 
+/**
+ * Probes of one diagnosis that run at once (both orchestrators). Most of a failing path's probes only wait out
+ * their timeouts, so a low bound queues the later ones behind them (12 cost a policy deny ~0.5 s on the lab);
+ * the API server and the kubelets see at most this many exec streams per diagnosis.
+ */
+export const PROBE_SLOTS = 24;
+/** Slots kept beside PROBE_SLOTS for the probes the packet trace waits on (lib/plan/trace.ts traceInputKeys). */
+export const TRACE_INPUT_SLOTS = 4;
+
 /** The record of a probe that did not run: no output, and `reason` (one sentence) as notRun. */
 export function notRunRecord(base: Pick<ProbeRun, 'key' | 'probe' | 'hop' | 'location' | 'argv' | 'reproduce'>, reason: string): ProbeRun {
   return { ...base, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: reason };
