@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { splitFixture } from '../parse/fixtureFile';
 import { parseIpAddr, parseIpRouteGet, type IpLink, type RouteGet } from '../parse';
 import type { PathPlan } from './index';
-import { innerFilter, outerFilter, planCapturePoints, traceSourcePort, flowText, offPathPoints, type TraceFlow } from './trace';
+import { egressFilter, innerFilter, outerFilter, planCapturePoints, traceSourcePort, flowText, offPathPoints, type TraceFlow } from './trace';
 
 const fam = (family: string, name: string) => splitFixture(readFileSync(new URL(`../verdict/fixtures/families/${family}/${name}.txt`, import.meta.url), 'utf8'));
 const links = (family: string, name: string): IpLink[] => {
@@ -82,6 +82,35 @@ describe('planCapturePoints over each family', () => {
     const r = planCapturePoints(plan, { srcPodLinks: links('calico', 'pod-addr-p1'), nodeLinks: new Map(), nodes }, flow);
     expect(r.points.map((p) => p.iface)).toEqual(['eth0']);
     expect(r.missing.join('; ')).toMatch(/node worker-1: its links were not read/);
+  });
+});
+
+describe('a path out of the cluster', () => {
+  // frontend-0 on worker-1 (the calico captures) dialling an address outside the cluster; the node's route to it
+  // from the edge lab (lib/parse/fixtures/ip-route-get/lab-node-to-external.txt: dev eth0 via the underlay gateway).
+  const egressPlan = { ...plan, dst: undefined, dstIP: '198.51.100.20', edge: { external: true } } as unknown as PathPlan;
+  const out: TraceFlow = { proto: 'tcp', srcIP: '10.244.1.3', sport: 24001, dstIP: '198.51.100.20', dport: 443 };
+  const routeOut = (): RouteGet => {
+    const f = splitFixture(readFileSync(new URL('../parse/fixtures/ip-route-get/lab-node-to-external.txt', import.meta.url), 'utf8'));
+    const r = parseIpRouteGet(f.stdout, f);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return r.value;
+  };
+  it('is captured where the node routes the address (masqueraded there), not in the tunnel', () => {
+    const r = planCapturePoints(egressPlan, { srcPodLinks: links('calico', 'pod-addr-p1'), nodeLinks: new Map([['worker-1', links('calico', 'node-link-w1')]]), egressRoute: routeOut(), nodes }, out);
+    expect(r.missing).toEqual([]);
+    const last = r.points[r.points.length - 1];
+    expect(last).toMatchObject({ hop: 'egress', node: 'worker-1', iface: 'eth0', natted: true, encapsulated: false, filter: egressFilter(out) });
+    expect(r.points.map((p) => p.hop)).toEqual(['src-pod', 'src-veth', 'egress']);
+    expect(r.points.some((p) => /vxlan/.test(p.iface))).toBe(false);
+  });
+  it('says so when the node\'s route out was not read', () => {
+    const r = planCapturePoints(egressPlan, { srcPodLinks: links('calico', 'pod-addr-p1'), nodeLinks: new Map([['worker-1', links('calico', 'node-link-w1')]]), nodes }, out);
+    expect(r.missing.join('; ')).toMatch(/node worker-1: no route to 198\.51\.100\.20 was read/);
+    expect(r.points.map((p) => p.hop)).toEqual(['src-pod', 'src-veth']);
+  });
+  it('filters on the far end (the source is the node\'s after masquerade) and ICMP errors quoting a packet to it', () => {
+    expect(egressFilter(out)).toBe('(tcp and host 198.51.100.20 and port 443) or (icmp and (icmp[0] = 3 or icmp[0] = 11) and icmp[24:4] = 0xc6336414)');
   });
 });
 

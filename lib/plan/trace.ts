@@ -41,6 +41,12 @@ export interface CapturePoint {
   snaplen: number;
   encapsulated: boolean;
   label: string;
+  /**
+   * The source node's way out of the cluster (hop `egress`): the flow leaves here masqueraded (the node's address
+   * and perhaps another source port), so the filter is on the far end's address and port and the summary matches
+   * the ports conntrack says the flow was given (lib/verdict/trace.ts summarizeCapture `ports`).
+   */
+  natted?: boolean;
 }
 
 /** What the probes saw that decides the points; any of it may be missing (then that point is left out, and said why). */
@@ -51,6 +57,8 @@ export interface TraceFacts {
   /** `ip route get <dst pod>` on the source node and `ip route get <src pod>` on the destination node */
   srcNodeRoute?: RouteGet;
   dstNodeRoute?: RouteGet;
+  /** `ip route get <address outside the cluster>` on the source node, for a path that leaves the cluster */
+  egressRoute?: RouteGet;
   nodes: ClusterSnapshot['nodes'];
 }
 
@@ -80,6 +88,15 @@ export function outerFilter(f: TraceFlow, port: number, opts: { hairpin?: boolea
   return `udp port ${port} and ((udp[39] = ${proto}${hostFwd} and udp[50:2] = ${f.sport}) or (udp[39] = ${proto}${hostRev} and udp[52:2] = ${f.sport}) or (udp[39] = 1${hostRev} and udp[78:2] = ${f.sport}))`;
 }
 
+/**
+ * The filter on the source node's way out of the cluster: after masquerade the source address (and perhaps the
+ * port) is the node's, so the flow is told by the far end — packets to and from its address and port — and ICMP
+ * errors quoting a packet to that address (the quoted IPv4 destination at bytes 24-27 of the ICMP message).
+ */
+export function egressFilter(f: TraceFlow): string {
+  return `(${f.proto} and host ${f.dstIP} and port ${f.dport}) or (icmp and (icmp[0] = 3 or icmp[0] = 11) and icmp[24:4] = ${hex32(f.dstIP)})`;
+}
+
 function internalIP(nodes: TraceFacts['nodes'], node: string): string | undefined {
   return nodes.find((n) => n.metadata?.name === node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
@@ -98,7 +115,7 @@ export function traceInputKeys(plan: PathPlan): string[] {
   const nodes = new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])]);
   const pods = new Set([`${plan.src.namespace}/${plan.src.name}`, ...(plan.dst ? [`${plan.dst.namespace}/${plan.dst.name}`] : [])]);
   return plan.probes
-    .filter((p) => (p.probe === 'node-link' && nodes.has(p.node!)) || (p.probe === 'addr' && pods.has(`${p.pod?.namespace}/${p.pod?.name}`)) || (p.probe === 'node-route-get' && ((p.node === plan.src.node && p.args.ip === plan.dst?.ip) || (p.node === plan.dst?.node && p.args.ip === plan.src.ip))))
+    .filter((p) => (p.probe === 'node-link' && nodes.has(p.node!)) || (p.probe === 'addr' && pods.has(`${p.pod?.namespace}/${p.pod?.name}`)) || (p.probe === 'node-route-get' && ((p.node === plan.src.node && (p.args.ip === plan.dst?.ip || (plan.edge?.external && p.args.ip === plan.dstIP))) || (p.node === plan.dst?.node && p.args.ip === plan.src.ip))))
     .map((p) => p.key);
 }
 
@@ -107,7 +124,8 @@ export function traceInputKeys(plan: PathPlan): string[] {
  * could not be placed (a probe's output missing). Same-node: pod, veth, bridge, veth, pod. Cross-node: the
  * source node's veth → bridge → tunnel (inner) → underlay (outer), then the destination node's underlay →
  * tunnel → bridge → veth → pod. No destination pod (an address outside the cluster, no endpoint): as far as
- * the source node's way out.
+ * the source node's way out: for an address outside the cluster, the device of the node's route to it, where the
+ * flow leaves masqueraded (`natted`).
  */
 export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: TraceFlow): { points: CapturePoint[]; missing: string[] } {
   const points: CapturePoint[] = [];
@@ -122,7 +140,7 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
     points.push({
       ...rest,
       key,
-      filter: encapsulated ? outerFilter(flow, port!, { hairpin }) : inner,
+      filter: encapsulated ? outerFilter(flow, port!, { hairpin }) : p.natted ? egressFilter(flow) : inner,
       snaplen: encapsulated ? 160 : 96,
       encapsulated,
       label: p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name} ${p.iface}` : `${p.node} ${p.iface}`,
@@ -179,6 +197,14 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
     return out;
   };
 
+  if (!plan.dst && plan.edge?.external) {
+    // Out of the cluster: not through the tunnel but out of the device the node routes the address to.
+    const r = facts.egressRoute;
+    const dev = r?.outcome === 'route' ? r.route.dev : undefined;
+    if (dev) add({ where: 'node', node: plan.src.node, iface: dev, hop: 'egress', natted: true });
+    else missing.push(`node ${plan.src.node}: no route to ${flow.dstIP} was read (node-route-get)`);
+    return { points, missing };
+  }
   if (!plan.dst) {
     for (const p of tunnelPoints(plan.src.node, facts.srcNodeRoute, 'out')) add(p);
     return { points, missing };

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace } from './trace';
+import { applyTrace, summarizeCapture } from './trace';
+import { splitFixture } from '../parse/fixtureFile';
+import { parseTcpdump } from '../parse';
 import type { Judgement } from '.';
 
 const load = (n: string) => (JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${n}.json`), 'utf8')) as { diagnosis: Diagnosis & { trace: Parameters<typeof applyTrace>[1] } }).diagnosis;
@@ -34,5 +36,34 @@ describe('applyTrace', () => {
     const j = applyTrace(judgement(d), d.trace);
     expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'overlay-blocked' });
     expect(j.hops.find((h) => h.id === 'dns')!.status).toBe('fail');
+  });
+});
+
+describe('summarizeCapture on real captures', () => {
+  const cap = (name: string) => {
+    const f = splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'tcpdump', `${name}.txt`), 'utf8'));
+    const r = parseTcpdump(f.stdout, f);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return r.value;
+  };
+  it('a pod-to-pod handshake on the bridge: the flow by its source port, both ways', () => {
+    const s = summarizeCapture(cap('handshake-src-bridge'), { proto: 'tcp', srcIP: '10.244.1.3', sport: 41264, dstIP: '10.244.2.2', dport: 8080 });
+    expect(s).toMatchObject({ seen: true, replySeen: true });
+    expect(s.summary).toMatch(/^SYN, SYN-ACK/);
+  });
+  // The egress capture (lib/parse/fixtures/tcpdump/egress-node-underlay-snat.txt): pod 10.132.2.2:24777 leaving node-b
+  // masqueraded as 172.18.0.3:24777 toward 198.51.100.20:443.
+  const out = { proto: 'tcp' as const, srcIP: '10.132.2.2', sport: 24777, dstIP: '198.51.100.20', dport: 443 };
+  it('leaving the node masqueraded: the flow by the far end and its ports, though the source address is the node\'s', () => {
+    const s = summarizeCapture(cap('egress-node-underlay-snat'), out, [24777]);
+    expect(s).toMatchObject({ seen: true, replySeen: true });
+    expect(s.summary).toMatch(/^SYN, SYN-ACK, ACK/);
+  });
+  it('a port SNAT rewrote is matched only through the ports conntrack named (the trace dialled from 30001 here)', () => {
+    const rewritten = { ...out, sport: 30001 };
+    expect(summarizeCapture(cap('egress-node-underlay-snat'), rewritten).summary).toBe('no packet of the flow');
+    expect(summarizeCapture(cap('egress-node-underlay-snat'), rewritten, [30001, 24777])).toMatchObject({ seen: true, replySeen: true });
+    // the far end must match too: the same ports toward another address are not the flow
+    expect(summarizeCapture(cap('egress-node-underlay-snat'), { ...rewritten, dstIP: '198.51.100.99' }, [30001, 24777]).seen).toBe(false);
   });
 });

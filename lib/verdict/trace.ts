@@ -16,20 +16,28 @@ const ICMP_NAMES: Record<string, string> = {
   '3/9': 'net prohibited', '3/10': 'host prohibited', '3/13': 'admin prohibited', '11/0': 'TTL exceeded',
 };
 
-/** Forward: sent by the trace's source socket (the source address may be masqueraded on a hairpin). */
-function isForward(d: DecodedIp, f: TraceFlow): boolean {
-  return d.sport === f.sport && (d.proto === 6 ? f.proto === 'tcp' : d.proto === 17 && f.proto === 'udp');
+/**
+ * Forward: sent by the trace's source socket (the source address may be masqueraded on a hairpin). With `ports`
+ * (a masqueraded point: the flow's source ports before and after SNAT) the packet must also go to the far end.
+ */
+function isForward(d: DecodedIp, f: TraceFlow, ports?: number[]): boolean {
+  const proto = d.proto === 6 ? f.proto === 'tcp' : d.proto === 17 && f.proto === 'udp';
+  if (!ports) return d.sport === f.sport && proto;
+  return proto && ports.includes(d.sport ?? -1) && d.dst === f.dstIP && d.dport === f.dport;
 }
-function isReply(d: DecodedIp, f: TraceFlow): boolean {
-  if (d.dport === f.sport && d.proto === (f.proto === 'tcp' ? 6 : 17)) return true;
-  return d.icmp?.quoted?.sport === f.sport;
+function isReply(d: DecodedIp, f: TraceFlow, ports?: number[]): boolean {
+  const proto = d.proto === (f.proto === 'tcp' ? 6 : 17);
+  if (!ports) return (d.dport === f.sport && proto) || d.icmp?.quoted?.sport === f.sport;
+  if (proto && d.src === f.dstIP && d.sport === f.dport && ports.includes(d.dport ?? -1)) return true;
+  const q = d.icmp?.quoted;
+  return !!q && q.dst === f.dstIP && q.dport === f.dport && ports.includes(q.sport ?? -1);
 }
 
-function kind(p: CapturedPacket, f: TraceFlow): string | undefined {
+function kind(p: CapturedPacket, f: TraceFlow, ports?: number[]): string | undefined {
   const d = p.decoded;
   if (!d) return undefined;
   if (d.icmp) return `ICMP ${ICMP_NAMES[`${d.icmp.type}/${d.icmp.code}`] ?? `type ${d.icmp.type} code ${d.icmp.code}`}`;
-  if (d.proto === 17) return isForward(d, f) ? 'UDP' : 'UDP reply';
+  if (d.proto === 17) return isForward(d, f, ports) ? 'UDP' : 'UDP reply';
   const fl = d.tcpFlags ?? '';
   if (fl === 'S') return 'SYN';
   if (fl === 'S.') return 'SYN-ACK';
@@ -39,16 +47,21 @@ function kind(p: CapturedPacket, f: TraceFlow): string | undefined {
   return 'ACK';
 }
 
-/** What one point saw: counts in order of first appearance ("SYN, SYN-ACK, ACK, FIN ×2"), and whether an answer came. */
-export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow): Pick<TracePoint, 'seen' | 'replySeen' | 'packets' | 'summary' | 'lines'> {
-  const mine = cap.packets.filter((p) => p.decoded && (isForward(p.decoded, f) || isReply(p.decoded, f)));
+/**
+ * What one point saw: counts in order of first appearance ("SYN, SYN-ACK, ACK, FIN ×2"), and whether an answer
+ * came. `ports`: at a masqueraded point (CapturePoint.natted), the flow's source ports before and after SNAT (the
+ * trace's own and the one conntrack's reply tuple names); packets are then the flow's when they also go to, or
+ * come from, the far end's address and port.
+ */
+export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow, ports?: number[]): Pick<TracePoint, 'seen' | 'replySeen' | 'packets' | 'summary' | 'lines'> {
+  const mine = cap.packets.filter((p) => p.decoded && (isForward(p.decoded, f, ports) || isReply(p.decoded, f, ports)));
   const counts = new Map<string, number>();
   for (const p of mine) {
-    const k = kind(p, f);
+    const k = kind(p, f, ports);
     if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  const seen = mine.some((p) => isForward(p.decoded!, f));
-  const replySeen = mine.some((p) => isReply(p.decoded!, f));
+  const seen = mine.some((p) => isForward(p.decoded!, f, ports));
+  const replySeen = mine.some((p) => isReply(p.decoded!, f, ports));
   const parts = [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k));
   let summary = parts.join(', ') || 'no packet of the flow';
   if (seen && !replySeen) summary += f.proto === 'tcp' ? ', no SYN-ACK' : ', no reply';

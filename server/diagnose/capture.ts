@@ -71,6 +71,12 @@ function evidenceFor(run: { argv: string[]; reproduce: string; probe: string; lo
   };
 }
 
+/** The source ports SNAT gave the flow (its conntrack entries' reply tuples: the destination port the far end answers to). */
+export function snatPorts(text: string[], f: TraceFlow): number[] {
+  const r = parseConntrackList(text.join('\n'));
+  return r.ok ? [...new Set(r.value.flatMap((e) => (e.original.sport === f.sport && e.reply.dport !== undefined && e.reply.dport !== f.sport ? [e.reply.dport] : [])))] : [];
+}
+
 /** The DNAT target from the flow's conntrack entries (lib/parse conntrack -L): the reply tuple's source when it is not what was dialled. */
 export function conntrackSentTo(text: string[], f: TraceFlow): string | undefined {
   const r = parseConntrackList(text.join('\n'));
@@ -133,6 +139,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     nodeLinks,
     ...(plan.dst ? { srcNodeRoute: routeOf(runOf(ctx, (p) => p.probe === 'node-route-get' && p.node === plan.src.node && p.args.ip === plan.dst!.ip)) } : {}),
     ...(plan.dst ? { dstNodeRoute: routeOf(runOf(ctx, (p) => p.probe === 'node-route-get' && p.node === plan.dst!.node && p.args.ip === plan.src.ip)) } : {}),
+    ...(plan.edge?.external ? { egressRoute: routeOf(runOf(ctx, (p) => p.probe === 'node-route-get' && p.node === plan.src.node && p.args.ip === flow.dstIP)) } : {}),
     nodes: ctx.snap.nodes,
   }, flow);
 
@@ -186,8 +193,9 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);
   const stale = await staleP;
 
-  // 4. what each point saw
+  // 4. what each point saw; where the flow leaves masqueraded, by its source port before and after SNAT
   const caps: { point: CapturePoint; cap?: TcpdumpCapture }[] = [];
+  const natPorts = [flow.sport, ...snatPorts(conntrack.flatMap((c) => c.entries), flow)];
   const tracePoints: TracePoint[] = results.map(({ s, r }) => {
     const common = { hop: s.point.hop, node: s.point.node, iface: s.point.iface, label: s.point.label, ...(s.point.encapsulated ? { encapsulated: true } : {}), filter: s.point.filter };
     const run = { argv: s.argv, reproduce: s.reproduce, probe: s.probe, location: s.location };
@@ -209,7 +217,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
       return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
     }
     caps.push({ point: s.point, cap: parsed.value });
-    const sum = summarizeCapture(parsed.value, flow);
+    const sum = summarizeCapture(parsed.value, flow, s.point.natted ? natPorts : undefined);
     const ev = evidenceFor({ ...run, ...r }, `${s.point.label}: ${sum.summary}`);
     return { ...common, ...sum, evidence: r.exitCode === null && !r.timedOut ? { ...ev, stopped: true } : ev };
   });

@@ -250,6 +250,10 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       progress?.poke();
     };
 
+    // The packet's own walk (capture.ts) on the plan as it is now; it starts as soon as the probes that place its
+    // capture points have run.
+    const startTrace = () => (opts.trace !== false ? runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined) : undefined);
+    let lateTrace: Promise<Trace | undefined> | undefined;
     const phase1 = plan.probes.filter((p) => p.phase === 1);
     const resolv = phase1.find((p) => p.probe === 'resolv-conf');
     const phase2 = (async () => {
@@ -272,13 +276,14 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
           // lib/plan/ops.ts: the external hop's connect, the routes out and (phase 3) the flow's conntrack entry.
           const next = withAddress(plan, ip);
           plan = next.plan;
+          // The walk to that address starts now, beside the connect, not after it (a failing connect waits 2 s).
+          lateTrace = startTrace();
           await Promise.all(next.added.filter((p) => p.phase === 2).map(runOne));
         }
       }
     })();
-    // The packet's own walk starts as soon as the probes that place its capture points have run (capture.ts).
     let redrawn = false;
-    const tracing = opts.trace !== false ? runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined) : undefined;
+    const tracing = startTrace(); // undefined flow (and so no trace) while an outside name is not yet resolved
     await Promise.all([...phase1.filter((p) => p !== resolv).map(runOne), phase2]);
     // Phase 3: what can only be read after the end-to-end connect (the flow's conntrack entry).
     await Promise.all(plan.probes.filter((p) => p.phase === 3).map(runOne));
@@ -294,11 +299,10 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       lastSent.clear();
       await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
     }
-    // Again on the final path when the plan changed (re-drawn to another endpoint, or an outside name resolved late).
-    trace = await tracing;
-    if (tracing && !opts.signal?.aborted && (redrawn || !trace)) {
-      trace = await runTrace({ kc, plan, runs, snap, image, hold: (p) => holdFor(p as PlannedProbe) as never, ...(opts.signal ? { signal: opts.signal } : {}) }).catch(() => undefined);
-    }
+    // The walk of the final path: the one started on the resolved address, else again when the plan was re-drawn
+    // to another endpoint (or the first could not run).
+    trace = (await tracing) ?? (await lateTrace);
+    if (tracing && !opts.signal?.aborted && (redrawn || !trace)) trace = await startTrace();
   } catch (e) {
     progress?.stop();
     await cleanupNodes();
