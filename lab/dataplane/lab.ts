@@ -11,7 +11,7 @@ import { buildLab, nodeNetns, podNetns, underlayNetns } from '../objects';
 import { faultTargets, LabFileError, parseLabFile } from '../spec';
 import { createState, labDir as defaultLabDir, labInstance, readState } from '../state';
 import type { LabFault, LabState } from '../types';
-import { findOwned, stopOwned } from './daemons';
+import { findOwned, processArgv, stopOwned } from './daemons';
 import { ETC_NETNS, removePodEtc, startDns, writePodEtc } from './dns';
 import { checkFaultFits, injectFault } from './faults';
 import { startListeners } from './listeners';
@@ -216,7 +216,9 @@ const linkPrefix = (st: Pick<LabState, 'labDir' | 'instance'>) => join(st.labDir
 
 export interface DownResult {
   wasRunning: boolean;
+  /** processes of the lab that were running and were stopped */
   stopped: number;
+  /** network namespaces of the lab that existed and were deleted */
   netns: number;
 }
 
@@ -231,6 +233,8 @@ export async function labDown(opts: { instance?: string; dir?: string } = {}): P
   const prefix = join(dir, `${instance}-`);
   const pids = st ? [st.api?.pid, ...Object.values(st.daemons), ...st.pods.map((p) => p.listenerPid)].filter((p): p is number => !!p) : [];
   const owned = [...new Set([...pids, ...findOwned(prefix)])];
+  // What really runs as ours now (a pid of the state may be long gone or another process's by now): the count said.
+  const running = owned.filter((p) => processArgv(p)?.[0]?.startsWith(prefix)).length;
   // The API daemon, dnsmasq and the listeners all run through `<labDir>/<instance>-…` links.
   await stopOwned(owned, prefix);
 
@@ -238,6 +242,7 @@ export async function labDown(opts: { instance?: string; dir?: string } = {}): P
   const names = new Set(st ? labNetns(st) : []);
   const list = (await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
   for (const n of list) if (n === underlayNetns(instance) || n === outsideNetns(instance) || n.startsWith(nodeNetns(instance, '')) || n.startsWith(podNetns(instance, '', '').slice(0, -1))) names.add(n);
+  const existing = [...names].filter((n) => list.includes(n)).length;
   const left = await deleteNetns([...names]);
   if (left.length) throw new Error(`could not delete network namespaces ${left.join(', ')}`);
   for (const n of names) rmSync(join(ETC_NETNS, n), { recursive: true, force: true });
@@ -246,7 +251,7 @@ export async function labDown(opts: { instance?: string; dir?: string } = {}): P
   const existed = existsSync(dir);
   rmSync(dir, { recursive: true, force: true });
   await tidyShared(true, true);
-  return { wasRunning: !!st || existed, stopped: owned.length, netns: names.size };
+  return { wasRunning: !!st || existed, stopped: running, netns: existing };
 }
 
 /** Removes /run/netns and /etc/netns when a lab made them and no netns is left; /run/packetwalk when empty. */
