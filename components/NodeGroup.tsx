@@ -18,7 +18,11 @@ function NodeGroupImpl({ data, width, height }: NodeProps<GroupFlowNode>) {
       style={{ width, height }}
       className={`rounded-xl border-2 border-dashed ${data.outside ? 'bg-violet-50/80 dark:bg-violet-950/30' : 'bg-slate-100/70 dark:bg-slate-800/40'} ${BORDER[data.status] ?? (data.outside ? 'border-violet-300 dark:border-violet-700' : 'border-slate-300 dark:border-slate-600')}`}
     >
-      <div className="px-3 pt-1.5 text-[11px] font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400">
+      {/* one line: a group one hop wide (an external server alone) would wrap its label over the hop */}
+      <div
+        title={data.outside ? 'outside the cluster' : `node ${data.node}`}
+        className="truncate px-3 pt-1.5 text-[11px] font-semibold uppercase tracking-wider text-slate-500 dark:text-slate-400"
+      >
         {data.outside ? (
           <>
             <span aria-hidden>◌</span> outside the cluster
