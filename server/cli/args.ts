@@ -22,6 +22,12 @@ export interface CommandSpec {
   footer?: string;
 }
 
+/** The flags that pick the cluster exactly as kubectl does, shared by the commands that talk to one cluster (diagnose, matrix). */
+export const CLUSTER_FLAGS: FlagSpec[] = [
+  { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
+  { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
+];
+
 /** The usage text of a command: its synopsis, then one aligned line (or more) per flag, then the footer. */
 export function usageOf(spec: CommandSpec): string {
   const head = spec.flags.map((f) => `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.value ? ` ${f.value}` : ''}`);

@@ -3,7 +3,7 @@
 // Exit: 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined, 130 interrupted (Ctrl-C).
 import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
-import { parseFlags, usageOf, type CommandSpec } from './args';
+import { CLUSTER_FLAGS, parseFlags, usageOf, type CommandSpec } from './args';
 import { LiveHops } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
@@ -17,8 +17,7 @@ export const DIAGNOSE_SPEC: CommandSpec = {
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
     { name: 'to', value: 'TARGET', help: 'what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (a LoadBalancer IP too);\nPORT/udp for UDP (time.example:123/udp), TCP otherwise unless the Service port is UDP' },
     { name: 'json', help: 'print exactly one Diagnosis object (JSON) on stdout' },
-    { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
-    { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
+    ...CLUSTER_FLAGS,
     { name: 'image', value: 'IMAGE', help: 'debug image for probes (default nicolaka/netshoot)' },
     { name: 'debug-namespace', value: 'NS', help: 'namespace for node debug pods (privileged, hostNetwork; default: the context\'s namespace,\nor $PACKETWALK_DEBUG_NAMESPACE)' },
     { name: 'help', short: 'h', help: 'this text' },

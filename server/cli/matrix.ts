@@ -2,7 +2,7 @@
 // (DESIGN §7). Exit: 0 every cell agrees (what-if: nothing cut), 1 otherwise, 2 usage or cluster error,
 // 3 nothing could be observed. Flags are read and documented from MATRIX_SPEC (server/cli/args.ts).
 import { readFileSync } from 'node:fs';
-import { parseFlags, usageOf, type CommandSpec } from './args';
+import { CLUSTER_FLAGS, parseFlags, usageOf, type CommandSpec } from './args';
 import type { MainOptions } from '../cli';
 import { termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
@@ -16,8 +16,7 @@ export const MATRIX_SPEC: CommandSpec = {
     { name: 'json', help: 'print exactly one matrix object (JSON) on stdout' },
     { name: 'with-policy', value: 'FILE', help: 'what-if: the NetworkPolicies in FILE are added (or replace same-named ones); predicts\nonly — no probing, no writes, read rights suffice; exit 1 when a flow would be cut' },
     { name: 'all-pods', help: 'probe every pod (default: one pod per Deployment/StatefulSet/DaemonSet)' },
-    { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)' },
-    { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
+    ...CLUSTER_FLAGS,
     { name: 'image', value: 'IMAGE', help: 'debug image for the connects (default nicolaka/netshoot)' },
     { name: 'concurrency', value: 'N', help: 'connects at once (default 32, at most 64)' },
     { name: 'help', short: 'h', help: 'print this text' },
