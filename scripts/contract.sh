@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Product-level contract check: the shared checker (../shared/contract/check.py: lab up → diagnose --json per
-# case → verdict and cause) on the public scenario and on ours in test/contract/. Exit 0 only when all are right.
+# Product-level contract check: the public contract checker (vendored in test/upstream/contract/check.py: lab up
+# → diagnose --json per case → verdict and cause) on the public scenarios and on ours in test/contract/. Exit 0
+# only when all are right.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# The checker and public scenarios are vendored in test/upstream/contract; a shared folder beside the checkout
-# (or PACKETWALK_SHARED) wins when it has them, so a newer public checker is used as soon as it appears.
-shared=${PACKETWALK_SHARED:-../shared}
-[ -f "$shared/contract/check.py" ] || shared=test/upstream
+# The checker and public scenarios are vendored (provenance: test/upstream/README.md), so a clone checks itself
+# the same way wherever it is. PACKETWALK_SHARED=DIR runs a newer checker from DIR/contract instead, on request.
+shared=${PACKETWALK_SHARED:-test/upstream}
+[ -f "$shared/contract/check.py" ] || { echo "contract: no checker at $shared/contract/check.py (PACKETWALK_SHARED)" >&2; exit 2; }
 dir=$(mktemp -d /tmp/packetwalk-contract.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 cp "$shared"/contract/* test/contract/*.yaml test/contract/*.cases "$dir"/
