@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, summarizeCapture } from './trace';
+import { applyTrace, conntrackNat, summarizeCapture } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
-import { parseTcpdump } from '../parse';
+import { parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
 
 const load = (n: string) => (JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${n}.json`), 'utf8')) as { diagnosis: Diagnosis & { trace: Parameters<typeof applyTrace>[1] } }).diagnosis;
@@ -65,5 +65,21 @@ describe('summarizeCapture on real captures', () => {
     expect(summarizeCapture(cap('egress-node-underlay-snat'), rewritten, [30001, 24777])).toMatchObject({ seen: true, replySeen: true });
     // the far end must match too: the same ports toward another address are not the flow
     expect(summarizeCapture(cap('egress-node-underlay-snat'), { ...rewritten, dstIP: '198.51.100.99' }, [30001, 24777]).seen).toBe(false);
+  });
+});
+
+describe('conntrackNat on a real conntrack -L of the flow', () => {
+  const f = splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'conntrack-list', 'egress-masquerade.txt'), 'utf8'));
+  const r = parseConntrackList(f.stdout, f);
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+  const out = { proto: 'tcp' as const, srcIP: '10.132.2.2', sport: 24777, dstIP: '198.51.100.20', dport: 443 };
+  it('masquerade that kept the port: no other source port, no DNAT', () => {
+    expect(conntrackNat(r.value, out)).toEqual({ snatPorts: [] });
+  });
+  it('read against a flow that dialled another address or port: the reply names where it went; a rewritten port is named', () => {
+    // the same entry seen as the answer to a Service VIP the trace dialled (DNAT), and as a flow whose port SNAT changed
+    expect(conntrackNat(r.value, { ...out, dstIP: '10.96.0.10', dport: 80 }).sentTo).toBe('198.51.100.20:443');
+    const rewritten = r.value.map((e) => ({ ...e, reply: { ...e.reply, dport: 31000 } }));
+    expect(conntrackNat(rewritten, out).snatPorts).toEqual([31000]);
   });
 });

@@ -6,6 +6,7 @@
 import { CAUSES, type CauseCode } from '../causes';
 import type { Evidence, Hop, HopId, Trace, TracePoint } from '../model';
 import { parseTcpdump, type CapturedPacket, type DecodedIp, type TcpdumpCapture } from '../parse/tcpdump';
+import type { ConntrackEntry } from '../parse/conntrackList';
 import { LINK_TYPES, writePcapng, type PcapInterface, type PcapPacket } from '../pcap';
 import type { CapturePoint, TraceFlow } from '../plan/trace';
 import { flowText } from '../plan/trace';
@@ -45,6 +46,17 @@ function kind(p: CapturedPacket, f: TraceFlow, ports?: number[]): string | undef
   if (fl.includes('F')) return 'FIN';
   if ((d.payloadLength ?? 0) > 0) return 'data';
   return 'ACK';
+}
+
+/**
+ * What the flow's conntrack entries (lib/parse conntrack -L, keyed by the trace's source port) say NAT did:
+ * `sentTo`, the DNAT target (the reply tuple's source when it is not what was dialled), and `snatPorts`, the
+ * source ports SNAT gave the flow (the reply tuple's destination port when it is not the trace's own).
+ */
+export function conntrackNat(entries: ConntrackEntry[], f: TraceFlow): { sentTo?: string; snatPorts: number[] } {
+  const dnat = entries.find((e) => e.reply.src !== f.dstIP || e.reply.sport !== f.dport);
+  const snatPorts = [...new Set(entries.flatMap((e) => (e.original.sport === f.sport && e.reply.dport !== undefined && e.reply.dport !== f.sport ? [e.reply.dport] : [])))];
+  return { ...(dnat ? { sentTo: `${dnat.reply.src}:${dnat.reply.sport}` } : {}), snatPorts };
 }
 
 /**

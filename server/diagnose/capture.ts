@@ -13,7 +13,7 @@ import { probeDef } from '../../lib/probes';
 import { parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
 import type { ProbeRun } from '../../lib/verdict';
-import { buildTrace, sentToOf, summarizeCapture } from '../../lib/verdict/trace';
+import { buildTrace, conntrackNat, sentToOf, summarizeCapture } from '../../lib/verdict/trace';
 import { runProbe, startProbe, type ExecResult, type StreamingExec } from '../exec/probe';
 
 type Where = { namespace: string; pod: string; container: string; target?: string };
@@ -71,18 +71,6 @@ function evidenceFor(run: { argv: string[]; reproduce: string; probe: string; lo
   };
 }
 
-/** The source ports SNAT gave the flow (its conntrack entries' reply tuples: the destination port the far end answers to). */
-export function snatPorts(text: string[], f: TraceFlow): number[] {
-  const r = parseConntrackList(text.join('\n'));
-  return r.ok ? [...new Set(r.value.flatMap((e) => (e.original.sport === f.sport && e.reply.dport !== undefined && e.reply.dport !== f.sport ? [e.reply.dport] : [])))] : [];
-}
-
-/** The DNAT target from the flow's conntrack entries (lib/parse conntrack -L): the reply tuple's source when it is not what was dialled. */
-export function conntrackSentTo(text: string[], f: TraceFlow): string | undefined {
-  const r = parseConntrackList(text.join('\n'));
-  const e = r.ok ? r.value.find((x) => x.reply.src !== f.dstIP || x.reply.sport !== f.dport) : undefined;
-  return e ? `${e.reply.src}:${e.reply.sport}` : undefined;
-}
 
 /** Waits (polling every 20 ms, at most `maxMs`) until the hop probes the points depend on have run, so the trace can start while the other probes still run. */
 async function inputsReady(ctx: TraceContext, maxMs = 20_000): Promise<void> {
@@ -195,7 +183,10 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
 
   // 4. what each point saw; where the flow leaves masqueraded, by its source port before and after SNAT
   const caps: { point: CapturePoint; cap?: TcpdumpCapture }[] = [];
-  const natPorts = [flow.sport, ...snatPorts(conntrack.flatMap((c) => c.entries), flow)];
+  // the flow's conntrack entries, read once: where DNAT sent it and the source ports SNAT gave it
+  const parsedCt = parseConntrackList(conntrack.flatMap((c) => c.entries).join('\n'));
+  const nat = conntrackNat(parsedCt.ok ? parsedCt.value : [], flow);
+  const natPorts = [flow.sport, ...nat.snatPorts];
   const tracePoints: TracePoint[] = results.map(({ s, r }) => {
     const common = { hop: s.point.hop, node: s.point.node, iface: s.point.iface, label: s.point.label, ...(s.point.encapsulated ? { encapsulated: true } : {}), filter: s.point.filter };
     const run = { argv: s.argv, reproduce: s.reproduce, probe: s.probe, location: s.location };
@@ -222,7 +213,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     return { ...common, ...sum, evidence: r.exitCode === null && !r.timedOut ? { ...ev, stopped: true } : ev };
   });
   // kube-proxy may pick another endpoint than the drawn one: the points only the drawn path crosses are then off this flow's path.
-  const sentTo = sentToOf(caps, flow) ?? conntrackSentTo(conntrack.flatMap((c) => c.entries), flow);
+  const sentTo = sentToOf(caps, flow) ?? nat.sentTo;
   const sentIP = sentTo?.split(':')[0];
   const sentPod = sentIP ? ctx.snap.pods.find((p) => p.status?.podIP === sentIP && !p.spec?.hostNetwork) : undefined;
   const off = offPathPoints(points, plan, sentIP, sentPod?.spec?.nodeName);
