@@ -2,6 +2,7 @@
 // diagnose(spec, opts). Validate → read objects → plan → get footholds (debug containers, node debug
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
 // nodes are deleted before it returns or throws, whatever happened.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { limiter } from '../../lib/limit';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
@@ -86,6 +87,39 @@ export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; ve
 
 export { limiter };
 
+/** The node debug pods of one diagnosis (both orchestrators): `hold(node)` makes a node's once, when first asked for. */
+export interface NodeFootholds {
+  hold(node: string): Promise<Foothold<NodeDebugPod>>;
+  /** every hold asked for, once each has settled */
+  settled(): Promise<Foothold<NodeDebugPod>[]>;
+  /** deletes every pod made, after waiting for those still starting; never rejects */
+  cleanup(): Promise<void>;
+}
+
+/** Node footholds in `namespace` (privileged hostNetwork debug pods with `image`); `signal` stops a start under way. */
+export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: string; context: string; signal?: AbortSignal }): NodeFootholds {
+  const pods: NodeDebugPod[] = [];
+  const held = new Map<string, Promise<Foothold<NodeDebugPod>>>();
+  return {
+    hold(node) {
+      let h = held.get(node);
+      if (!h) {
+        h = foothold(createNodeDebugPod(kc, node, o.namespace, o.image, undefined, o.signal), { kind: 'node', verb: 'create', resource: 'pods', namespace: o.namespace, context: o.context }).then((x) => {
+          if (x.ok) pods.push(x.value);
+          return x;
+        });
+        held.set(node, h);
+      }
+      return h;
+    },
+    settled: () => Promise.all(held.values()),
+    async cleanup() {
+      await Promise.all(held.values()).catch(() => undefined);
+      await Promise.all(pods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
+    },
+  };
+}
+
 /** One diagnosis (HACKING.md "The engine's surface"), bounded by its deadline (a ClusterError sentence when it passes). */
 export function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
   return withDiagnosisDeadline(() => runDiagnosis(spec, opts), opts.deadlineMs, opts.signal);
@@ -117,45 +151,29 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     void sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
   }
 
-  // Node footholds, made once per node when first needed and all deleted when the probes are over (cleanupNodes):
+  // Node footholds, made once per node when first needed and all deleted when the probes are over (nodes.cleanup):
   // a node debug pod takes the kubelet's pod start (~0.3 s on the lab, seconds on a real cluster), the longest
   // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
-  const nodePods: NodeDebugPod[] = [];
-  const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
-  const nodeFoothold = (node: string): Promise<Foothold<NodeDebugPod>> => {
-    let h = nodeHold.get(node);
-    if (!h) {
-      h = foothold(createNodeDebugPod(kc, node, debugNs, image, undefined, opts.signal), { kind: 'node', verb: 'create', resource: 'pods', namespace: debugNs, context: cl.context }).then((x) => {
-        if (x.ok) nodePods.push(x.value);
-        return x;
-      });
-      nodeHold.set(node, h);
-    }
-    return h;
-  };
-  const cleanupNodes = async () => {
-    await Promise.all(nodeHold.values()).catch(() => undefined);
-    await Promise.all(nodePods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
-  };
+  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}) });
 
   // A pod source reads only what its path needs (server/cluster/snapshot.ts); other sources read cluster-wide.
   // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.
   const onPathKnown = (partial: ClusterSnapshot) => {
     if (source.value.kind !== 'pod' || northSouthPath(source.value, target.value, partial)) return;
     const early = planPath(source.value, target.value, partial, { clusterDomain: snapshotClusterDomain(partial, target.value) });
-    for (const p of early.probes) if (p.where === 'node' && p.node) void nodeFoothold(p.node);
+    for (const p of early.probes) if (p.where === 'node' && p.node) void nodes.hold(p.node);
   };
   let snap: ClusterSnapshot;
   try {
     snap = await readSnapshot(kc, cl.context, cl.server, source.value.kind === 'pod' ? { from: source.value, target: target.value, onPathKnown } : undefined);
   } catch (e) {
-    await cleanupNodes();
+    await nodes.cleanup();
     throw e;
   }
 
   // North-south (lib/plan/northSouth.ts): an outside or node source, or a target entered through a node.
   if (northSouthPath(source.value, target.value, snap)) {
-    await cleanupNodes(); // none were started for a north-south path; nothing may outlive the run if one was
+    await nodes.cleanup(); // none were started for a north-south path; nothing may outlive the run if one was
     const { planFor, runNorthSouth } = await import('./northSouth');
     let ns;
     try {
@@ -173,7 +191,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   try {
     plan = planPath(from.value, target.value, snap, { clusterDomain: snapshotClusterDomain(snap, target.value) });
   } catch (e) {
-    await cleanupNodes();
+    await nodes.cleanup();
     if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
     throw e;
   }
@@ -213,7 +231,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       }
       return h;
     }
-    return nodeFoothold(p.node!);
+    return nodes.hold(p.node!);
   };
   try {
     // Start every foothold of the plan at once; probes wait on theirs.
@@ -305,13 +323,13 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     if (tracing && !opts.signal?.aborted && (redrawn || !trace)) trace = await startTrace();
   } catch (e) {
     progress?.stop();
-    await cleanupNodes();
+    await nodes.cleanup();
     throw e;
   }
   progress?.stop();
   // The node debug pods are deleted while the verdict is judged; the diagnosis returns once they are gone.
-  const cleaning = cleanupNodes();
-  const holds = [...(await Promise.all(podHold.values())), ...(await Promise.all(nodeHold.values()))];
+  const cleaning = nodes.cleanup();
+  const holds = [...(await Promise.all(podHold.values())), ...(await nodes.settled())];
   // A sidecar in the source pod: its nat rules as evidence, and the mesh-intercepts warning (server/exec/mesh.ts).
   let mesh: MeshReport | undefined;
   const srcSidecar = plan.src ? podSidecar(snap, plan.src) : undefined;

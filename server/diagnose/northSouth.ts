@@ -16,8 +16,8 @@ import { runProbe } from '../exec/probe';
 import { notRunRecord, PROBE_SLOTS, runInFoothold } from './run';
 import { hopsProbed, probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
-import { createNodeDebugPod, deleteNodeDebugPod, type NodeDebugPod } from '../exec/nodeDebug';
-import { foothold, limiter, type Foothold } from './index';
+import type { NodeDebugPod } from '../exec/nodeDebug';
+import { foothold, limiter, nodeFootholds, type Foothold } from './index';
 import { progressReporter } from './progress';
 import { outsideRunner } from './outside';
 
@@ -56,9 +56,8 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
 
   const outside = outsideRunner(o.kubeconfig);
   const runs = new Map<string, ProbeRun>();
-  const nodePods: NodeDebugPod[] = [];
+  const nodes = nodeFootholds(o.kc, { namespace: o.namespace, image, context: o.context, ...(o.signal ? { signal: o.signal } : {}) });
   const podHold = new Map<string, Promise<Foothold<DebugContainer>>>();
-  const nodeHold = new Map<string, Promise<Foothold<NodeDebugPod>>>();
   const holdFor = (p: PlannedProbe): Promise<Foothold<DebugContainer | NodeDebugPod>> | undefined => {
     if (p.where === 'outside') return undefined;
     if (p.where === 'pod') {
@@ -67,15 +66,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
       if (!h) podHold.set(k, (h = foothold(ensureDebugContainer(o.kc, p.pod!.namespace, p.pod!.name, { image }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: o.context })));
       return h;
     }
-    let h = nodeHold.get(p.node!);
-    if (!h) {
-      h = foothold(createNodeDebugPod(o.kc, p.node!, o.namespace, image, undefined, o.signal), { kind: 'node', verb: 'create', resource: 'pods', namespace: o.namespace, context: o.context }).then((x) => {
-        if (x.ok) nodePods.push(x.value);
-        return x;
-      });
-      nodeHold.set(p.node!, h);
-    }
-    return h;
+    return nodes.hold(p.node!);
   };
   const limit = limiter(o.concurrency ?? PROBE_SLOTS);
   // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
@@ -118,10 +109,9 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     }
   } finally {
     progress.stop();
-    await Promise.all(nodeHold.values()).catch(() => undefined);
-    await Promise.all(nodePods.map((p) => deleteNodeDebugPod(o.kc, p).catch(() => undefined)));
+    await nodes.cleanup();
   }
-  const holds = [...(await Promise.all(podHold.values())), ...(await Promise.all(nodeHold.values()))];
+  const holds = [...(await Promise.all(podHold.values())), ...(await nodes.settled())];
   let depth: Depth = 'live';
   let configReason: string | undefined;
   const all = [...runs.values()];
