@@ -220,6 +220,37 @@ describe('kubectl debug', () => {
     expect(k(['get', 'pod', name]).stderr).toContain('NotFound');
   });
 
+  it('a node debug pod past its activeDeadlineSeconds is Failed (DeadlineExceeded), its container terminated, exec refused', async () => {
+    const manifest = (name: string, deadline: number) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: default}
+spec:
+  nodeName: worker-1
+  hostNetwork: true
+  activeDeadlineSeconds: ${deadline}
+  containers: [{name: debugger, image: busybox, command: [sleep, '600']}]
+`;
+    // --validate=false: the lab's OpenAPI has no schemas, so kubectl's client-side schema check of a Pod cannot run
+    const bad = k(['create', '--validate=false', '-f', '-'], manifest('deadline-zero', 0));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive');
+    expect(k(['create', '--validate=false', '-f', '-'], manifest('deadline-one', 1)).code).toBe(0);
+    try {
+      await waitFor(() => k(['get', 'pod', 'deadline-one', '-o', 'jsonpath={.status.phase}']).stdout === 'Running', 10_000);
+      expect(k(['exec', 'deadline-one', '--', 'true']).code).toBe(0);
+      await waitFor(() => k(['get', 'pod', 'deadline-one', '-o', 'jsonpath={.status.phase}']).stdout === 'Failed', 10_000);
+      const st = JSON.parse(k(['get', 'pod', 'deadline-one', '-o', 'json']).stdout).status;
+      expect(st).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+      expect(st.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+      expect(k(['get', 'pod', 'deadline-one']).stdout).toMatch(/deadline-one\s+0\/1\s+Error\s/);
+      const e = k(['exec', 'deadline-one', '--', 'true']);
+      expect(e.code).not.toBe(0);
+      expect(e.stderr).toContain('cannot exec into a container in a completed pod; current phase is Failed');
+    } finally {
+      k(['delete', 'pod', 'deadline-one', '--wait=false']);
+    }
+  });
+
   it('refuses a pod that is not a node debug pod, and deleting a lab pod, with a reason', () => {
     const r = k(['run', 'x', '--image=busybox', '-n', 'shop']);
     expect(r.code).toBe(1);

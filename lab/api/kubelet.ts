@@ -98,6 +98,39 @@ export function startContainer(store: ObjectStore, labDir: string, t: Target): v
   later(delay, () => setStatus(store, labDir, t, running({ name: t.container, image: t.image }, now(), !t.ephemeral), true));
 }
 
+/** kubelet's pod status when spec.activeDeadlineSeconds passes (pkg/kubelet/active_deadline.go: reason and message). */
+export const DEADLINE_REASON = 'DeadlineExceeded';
+export const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+/**
+ * Plays the kubelet's active-deadline handler for a pod just created with spec.activeDeadlineSeconds = `seconds`:
+ * when they have passed since its start, its containers are killed (terminated, exit 137) and the pod is
+ * Failed with reason DeadlineExceeded; exec into it is refused from then on (server.ts, containerState).
+ */
+export function enforceActiveDeadline(store: ObjectStore, labDir: string, namespace: string, pod: string, seconds: number): void {
+  later(seconds * 1000, () => {
+    const s = updateState((st) => {
+      const o = st.objects.find((x) => x.kind === 'Pod' && x.metadata.namespace === namespace && x.metadata.name === pod) as any;
+      if (!o || o.status?.phase === 'Failed' || o.status?.phase === 'Succeeded') return;
+      const at = now();
+      o.status = {
+        ...o.status,
+        phase: 'Failed',
+        reason: DEADLINE_REASON,
+        message: DEADLINE_MESSAGE,
+        conditions: (o.status?.conditions ?? []).map((c: any) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodFailed', lastTransitionTime: at } : c)),
+        containerStatuses: (o.status?.containerStatuses ?? []).map((c: any) => ({
+          ...c,
+          ready: false,
+          started: false,
+          state: { terminated: { exitCode: 137, reason: 'Error', startedAt: c.state?.running?.startedAt ?? at, finishedAt: at, ...(c.containerID ? { containerID: c.containerID } : {}) } },
+        })),
+      };
+    }, labDir);
+    store.apply(s);
+  });
+}
+
 /** The container's state name in a pod as served: running, waiting, terminated, or absent. */
 export function containerState(pod: KubeObject, name: string): 'running' | 'waiting' | 'terminated' | 'absent' {
   const st = pod.status as any;

@@ -11,7 +11,7 @@ import { applyPatch } from './patch';
 import { apiVersionOf, type ResourceDef } from './resources';
 import { alreadyExists, ApiError, badRequest, invalid, methodNotAllowed, notFound } from './status';
 import type { ObjectStore } from './store';
-import { startContainer, waiting } from './kubelet';
+import { enforceActiveDeadline, startContainer, waiting } from './kubelet';
 import { admitPodSecurity } from './podSecurity';
 import { validateObject } from './validation';
 
@@ -84,6 +84,10 @@ export function createPod(ctx: WriteContext, def: ResourceDef, ns: string, body:
   if (!Array.isArray(spec.containers) || spec.containers.length === 0) throw invalid('Pod', name, 'spec.containers', 'Required value: a pod needs at least one container');
   for (const c of spec.containers) if (typeof c?.name !== 'string' || !DNS_LABEL.test(c.name)) throw invalid('Pod', name, 'spec.containers[].name', `Invalid value: ${JSON.stringify(c?.name)}: a container needs a DNS-label name`);
   if (!DNS_LABEL.test(name)) throw invalid('Pod', name, 'metadata.name', 'Invalid value: must be a lowercase RFC 1123 subdomain');
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline !== undefined && deadline !== null && !(Number.isInteger(deadline) && deadline >= 1 && deadline <= 2147483647)) {
+    throw invalid('Pod', name, 'spec.activeDeadlineSeconds', `Invalid value: ${JSON.stringify(deadline)}: must be between 1 and 2147483647, inclusive`);
+  }
   ensureNamespace(ctx, ns);
   if (ctx.store.get('Pod', ns, name)) throw alreadyExists('pods', name);
   admitPodSecurity(ctx.store.get('Namespace', undefined, ns), name, spec, [...(spec.initContainers ?? []), ...spec.containers]);
@@ -112,6 +116,7 @@ export function createPod(ctx: WriteContext, def: ResourceDef, ns: string, body:
   });
   const created = stored(ctx, 'Pod', ns, name);
   for (const c of spec.containers) startContainer(ctx.store, ctx.labDir, { namespace: ns, pod: name, container: c.name, ephemeral: false, image: c.image ?? '' });
+  if (typeof deadline === 'number') enforceActiveDeadline(ctx.store, ctx.labDir, ns, name, deadline);
   return { code: 201, body: created };
 }
 
