@@ -1,14 +1,15 @@
 // Where a diagnosis spends its time: one line per exec (start, socket open) and per engine event, in ms from the
 // start of the run, for the last of `--runs` in-process diagnoses (the ones before warm the JIT and the debug
 // containers), then each run's total. What BENCHMARKS.md "CLI wall time" was profiled with (issue 9).
-// Usage: npx tsx bench/timeline.ts --kubeconfig FILE [--from shop/frontend-0] [--to backend.shop:80] [--runs 3]
+// Usage: npx tsx bench/timeline.ts --kubeconfig FILE [--from shop/frontend-0] [--to backend.shop:80] [--runs 3] [--keep SECONDS] [--no-trace]
+//        (--keep: the node debug pods are kept and reused, as `diagnose --keep-node-pods` does)
 //        (a running lab: `PACKETWALK_LAB=x npx packetwalk lab up` prints the kubeconfig last)
 import { Exec } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
 import { diagnose } from '../server/diagnose';
 import type { DiagnosisEvent } from '../lib/events';
 
-const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, from: { type: 'string', default: 'shop/frontend-0' }, to: { type: 'string', default: 'backend.shop:80' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, from: { type: 'string', default: 'shop/frontend-0' }, to: { type: 'string', default: 'backend.shop:80' }, runs: { type: 'string', default: '3' }, keep: { type: 'string', default: '0' }, 'no-trace': { type: 'boolean', default: false } } });
 if (!values.kubeconfig) {
   process.stderr.write('bench/timeline.ts: --kubeconfig FILE is required (the last line `packetwalk lab up` prints)\n');
   process.exit(2);
@@ -36,7 +37,7 @@ for (let r = 0; r < Number(values.runs); r++) {
   t0 = performance.now();
   lines = [];
   const onEvent = (ev: DiagnosisEvent) => lines.push(`${at()} ${ev.type}${ev.type === 'hop:update' ? ` ${ev.payload.hop.id} ${ev.payload.hop.status}` : ''}`);
-  const d = await diagnose({ from: values.from, to: values.to }, { kubeconfig: values.kubeconfig, onEvent });
+  const d = await diagnose({ from: values.from, to: values.to }, { kubeconfig: values.kubeconfig, onEvent, keepNodePods: Number(values.keep), trace: !values['no-trace'] });
   totals.push(performance.now() - t0);
   lines.push(`${at()} done: ${d.verdict}`);
 }

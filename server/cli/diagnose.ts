@@ -8,10 +8,12 @@ import { LiveHops } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
 import { lastSeenLine } from '../../lib/verdict/trace';
+import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
+import type { NodeDebugPod } from '../exec/nodeDebug';
 
 export const DIAGNOSE_SPEC: CommandSpec = {
   command: 'packetwalk diagnose',
-  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS]',
+  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS] [--keep-node-pods SECONDS]',
   flags: [
     { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace); node/NAME for a node\'s own network;\noutside for a client outside the cluster (this machine)' },
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
@@ -20,6 +22,7 @@ export const DIAGNOSE_SPEC: CommandSpec = {
     ...CLUSTER_FLAGS,
     { name: 'image', value: 'IMAGE', help: 'debug image for probes (default nicolaka/netshoot)' },
     { name: 'debug-namespace', value: 'NS', help: 'namespace for node debug pods (privileged, hostNetwork; default: the context\'s namespace,\nor $PACKETWALK_DEBUG_NAMESPACE)' },
+    { name: 'keep-node-pods', value: 'SECONDS', help: 'keep the node debug pods up to SECONDS (at most 300) so that the next diagnoses\nreuse them instead of starting new ones (default 0: deleted when the diagnosis ends;\nor $PACKETWALK_KEEP_NODE_PODS). Each ends by its own activeDeadlineSeconds' },
     { name: 'help', short: 'h', help: 'this text' },
   ],
   footer: 'exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined,\n130 interrupted (Ctrl-C: the node debug pods it made are deleted first)\n',
@@ -36,6 +39,7 @@ interface Args {
   namespace?: string;
   image?: string;
   debugNamespace?: string;
+  keepNodePods?: string;
   help: boolean;
 }
 
@@ -46,7 +50,7 @@ function parseDiagnoseArgs(argv: string[]): Args | string {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   return {
     from: str('from'), to: str('to'), namespace: str('namespace'), kubeconfig: str('kubeconfig'),
-    context: str('context'), image: str('image'), debugNamespace: str('debug-namespace'), json: v.json === true, help: v.help === true,
+    context: str('context'), image: str('image'), debugNamespace: str('debug-namespace'), keepNodePods: str('keep-node-pods'), json: v.json === true, help: v.help === true,
   };
 }
 
@@ -80,6 +84,12 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   return lines.join('\n') + '\n';
 }
 
+/** The stderr line after a diagnosis that kept its node debug pods: which, how long at most, and how to delete them now. */
+export function keptLine(pods: NodeDebugPod[], keepSeconds: number): string {
+  const ns = pods[0].namespace;
+  return `packetwalk diagnose: node debug pod${pods.length === 1 ? '' : 's'} ${pods.map((p) => p.pod).join(', ')} stay${pods.length === 1 ? 's' : ''} in ${ns} for up to ${keepSeconds} s, for the next diagnoses to reuse; delete now: kubectl delete pods -n ${ns} -l ${KEPT_SELECTOR}`;
+}
+
 export function exitCodeFor(d: Diagnosis): number {
   switch (d.verdict) {
     case 'reachable': return 0;
@@ -101,6 +111,13 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
   }
   if (!a.from || !a.to) {
     process.stderr.write(`packetwalk diagnose: ${!a.from ? '--from NS/POD' : '--to TARGET'} is required\n\n${DIAGNOSE_USAGE}`);
+    return 2;
+  }
+  // The keep window: the flag, else $PACKETWALK_KEEP_NODE_PODS, else 0 (lib/kube/nodeDebug.ts).
+  const keepText = a.keepNodePods ?? process.env.PACKETWALK_KEEP_NODE_PODS;
+  const keep = keepText === undefined || keepText === '' ? 0 : parseKeepSeconds(keepText, a.keepNodePods !== undefined ? '--keep-node-pods' : 'PACKETWALK_KEEP_NODE_PODS');
+  if (typeof keep === 'string') {
+    process.stderr.write(`packetwalk diagnose: ${termBlock(keep)}\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
   const { diagnose } = await import('../diagnose');
@@ -126,14 +143,17 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let d: Diagnosis;
+    let kept: NodeDebugPod[] = [];
     try {
-      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}), signal: stop.signal });
+      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}), signal: stop.signal, ...(keep > 0 ? { keepNodePods: keep, onNodePodsKept: (pods: NodeDebugPod[]) => (kept = pods) } : {}) });
     } finally {
       live?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
+    // Privileged pods left running are said on stderr, with the command that removes them now.
+    if (kept.length) process.stderr.write(`${t(keptLine(kept, keep))}\n`);
     return stop.signal.aborted ? 130 : exitCodeFor(d);
   } catch (e) {
     return reportCommandError('diagnose', e);

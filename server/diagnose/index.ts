@@ -22,7 +22,8 @@ import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } f
 import { ClusterError, UsageError } from '../cluster/errors';
 import { notRunRecord, PROBE_SLOTS, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
-import { createNodeDebugPod, deleteNodeDebugPod, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
+import { MAX_KEEP_S } from '../../lib/kube/nodeDebug';
+import { createNodeDebugPod, deleteNodeDebugPod, keptNodeDebugPods, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
 import { withDiagnosisDeadline } from '../cluster/deadline';
 import { applyMesh, MESH_CONNECT_PROBES, MESH_DEBUG_PREFIX, podSidecar, readMeshRules, type MeshReport } from '../exec/mesh';
@@ -50,6 +51,13 @@ export interface DiagnoseOptions {
   deadlineMs?: number;
   /** capture the packet's own walk at live depth (server/diagnose/capture.ts; default true) */
   trace?: boolean;
+  /**
+   * seconds to keep the node debug pods for later diagnoses, which reuse them (0..300, lib/kube/nodeDebug.ts;
+   * default 0: deleted when the diagnosis ends, DESIGN §5). Each kept pod ends by its activeDeadlineSeconds.
+   */
+  keepNodePods?: number;
+  /** told of the node debug pods left running when the diagnosis ends (only with keepNodePods) */
+  onNodePodsKept?: (pods: NodeDebugPod[]) => void;
 }
 
 export function newDiagnosisId(): string {
@@ -92,20 +100,39 @@ export interface NodeFootholds {
   hold(node: string): Promise<Foothold<NodeDebugPod>>;
   /** every hold asked for, once each has settled */
   settled(): Promise<Foothold<NodeDebugPod>[]>;
-  /** deletes every pod made, after waiting for those still starting; never rejects */
+  /** deletes every pod made (with a keep window: none, unless the run was stopped), after waiting for those still starting; never rejects */
   cleanup(): Promise<void>;
 }
 
-/** Node footholds in `namespace` (privileged hostNetwork debug pods with `image`); `signal` stops a start under way. */
-export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: string; context: string; signal?: AbortSignal }): NodeFootholds {
-  const pods: NodeDebugPod[] = [];
+/**
+ * Node footholds in `namespace` (privileged hostNetwork debug pods with `image`); `signal` stops a start under way.
+ * With `keepSeconds` > 0 a kept pod of an earlier diagnosis on the node is reused (one LIST by label, made on the
+ * first hold), else a new one is made and kept that long for the next (server/exec/nodeDebug.ts); `onKept` hears
+ * of every pod left in place when the diagnosis ends.
+ */
+export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: string; context: string; signal?: AbortSignal; keepSeconds?: number; onKept?: (pods: NodeDebugPod[]) => void }): NodeFootholds {
+  const made: NodeDebugPod[] = [];
+  const used: NodeDebugPod[] = [];
   const held = new Map<string, Promise<Foothold<NodeDebugPod>>>();
+  const keep = o.keepSeconds ?? 0;
+  let kept: Promise<Map<string, NodeDebugPod>> | undefined;
+  const start = async (node: string): Promise<NodeDebugPod> => {
+    if (keep > 0) {
+      // A LIST that fails (no list right on pods) only means nothing is reused: the create below says what is missing.
+      kept ??= keptNodeDebugPods(kc, o.namespace, o.image).catch(() => new Map());
+      const reuse = (await kept).get(node);
+      if (reuse) return reuse;
+    }
+    const p = await createNodeDebugPod(kc, node, o.namespace, o.image, { ...(o.signal ? { signal: o.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}) });
+    made.push(p);
+    return p;
+  };
   return {
     hold(node) {
       let h = held.get(node);
       if (!h) {
-        h = foothold(createNodeDebugPod(kc, node, o.namespace, o.image, undefined, o.signal), { kind: 'node', verb: 'create', resource: 'pods', namespace: o.namespace, context: o.context }).then((x) => {
-          if (x.ok) pods.push(x.value);
+        h = foothold(start(node), { kind: 'node', verb: 'create', resource: 'pods', namespace: o.namespace, context: o.context }).then((x) => {
+          if (x.ok) used.push(x.value);
           return x;
         });
         held.set(node, h);
@@ -115,7 +142,12 @@ export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: str
     settled: () => Promise.all(held.values()),
     async cleanup() {
       await Promise.all(held.values()).catch(() => undefined);
-      await Promise.all(pods.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
+      // Stopped (Ctrl-C, SIGTERM): the pods this run made go, kept or not; a reused one is left to its window.
+      if (keep > 0 && !o.signal?.aborted) {
+        if (used.length) o.onKept?.(used);
+        return;
+      }
+      await Promise.all(made.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
     },
   };
 }
@@ -133,6 +165,9 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   if (!target.ok) throw new UsageError(target.error.message, target.error.field);
   const context = spec.context ?? opts.context;
   if (context !== undefined && !/^[A-Za-z0-9@._:/-]{1,253}$/.test(context)) throw new UsageError(`--context "${context}" is not a context name; list them with kubectl config get-contexts`, 'context');
+  if (opts.keepNodePods !== undefined && !(Number.isInteger(opts.keepNodePods) && opts.keepNodePods >= 0 && opts.keepNodePods <= MAX_KEEP_S)) {
+    throw new UsageError(`keepNodePods ${opts.keepNodePods} is not a whole number of seconds from 0 to ${MAX_KEEP_S}`, 'keepNodePods');
+  }
 
   // 2. cluster
   let cl;
@@ -154,7 +189,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   // Node footholds, made once per node when first needed and all deleted when the probes are over (nodes.cleanup):
   // a node debug pod takes the kubelet's pod start (~0.3 s on the lab, seconds on a real cluster), the longest
   // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
-  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.keepNodePods ? { keepSeconds: opts.keepNodePods } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}) });
 
   // A pod source reads only what its path needs (server/cluster/snapshot.ts); other sources read cluster-wide.
   // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.
@@ -182,7 +217,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
       throw e;
     }
-    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.keepNodePods ? { keepNodePods: opts.keepNodePods } : {}), ...(opts.onNodePodsKept ? { onNodePodsKept: opts.onNodePodsKept } : {}) });
   }
   const from = { ok: true as const, value: source.value as { namespace: string; name: string } };
 

@@ -32,6 +32,9 @@ export interface NorthSouthRun {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (ev: DiagnosisEvent) => void;
+  /** DiagnoseOptions.keepNodePods / onNodePodsKept, as given */
+  keepNodePods?: number;
+  onNodePodsKept?: (pods: NodeDebugPod[]) => void;
 }
 
 /** Plans with lib/plan/northSouth (PlanError propagates: the caller turns it into a UsageError). */
@@ -56,7 +59,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
 
   const outside = outsideRunner(o.kubeconfig);
   const runs = new Map<string, ProbeRun>();
-  const nodes = nodeFootholds(o.kc, { namespace: o.namespace, image, context: o.context, ...(o.signal ? { signal: o.signal } : {}) });
+  const nodes = nodeFootholds(o.kc, { namespace: o.namespace, image, context: o.context, ...(o.signal ? { signal: o.signal } : {}), ...(o.keepNodePods ? { keepSeconds: o.keepNodePods } : {}), ...(o.onNodePodsKept ? { onKept: o.onNodePodsKept } : {}) });
   const podHold = new Map<string, Promise<Foothold<DebugContainer>>>();
   const holdFor = (p: PlannedProbe): Promise<Foothold<DebugContainer | NodeDebugPod>> | undefined => {
     if (p.where === 'outside') return undefined;

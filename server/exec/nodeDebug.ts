@@ -1,15 +1,15 @@
 // The node-side runner (DESIGN §5): a privileged hostNetwork pod pinned to the node, like
 // `kubectl debug node/NAME --profile=sysadmin`, labelled as packetwalk's, deleted when the diagnosis
-// ends, and swept at start-up when a crashed run left one behind.
+// ends, and swept at start-up when a crashed run left one behind. With a keep window (--keep-node-pods) it
+// stays for the next diagnosis instead, bounded by its own activeDeadlineSeconds (lib/kube/nodeDebug.ts).
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { KEEP_GRACE_S, KEEP_LABEL, KEEP_UNTIL, KEPT_SELECTOR, MANAGED_BY, NODE_DEBUG_CONTAINER, NODE_DEBUG_SELECTOR, NODE_LABEL, ROLE_LABEL, keptPodEnded, reusableNodePods } from '../../lib/kube/nodeDebug';
 import { admissionRefusal, stuckWaiting } from './startFailure';
 import { instanceLabels, trackPod, untrackPod } from './reconcile';
 import { waitForPod } from './podWait';
 
-export const MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const ROLE_LABEL = 'packetwalk.dev/role';
-export const NODE_DEBUG_SELECTOR = `${MANAGED_BY}=packetwalk,${ROLE_LABEL}=node-debug`;
-/** A node debug pod older than this belongs to a run that died (a diagnosis takes seconds). */
+export { NODE_DEBUG_SELECTOR };
+/** A node debug pod older than this belongs to a run that died (a diagnosis takes seconds; a kept pod ends sooner). */
 const STALE_MS = 10 * 60_000;
 
 export interface NodeDebugPod {
@@ -24,27 +24,46 @@ function podName(node: string): string {
   return `packetwalk-node-${node}`.slice(0, 52).replace(/[^a-z0-9-]/g, '-').replace(/-+$/, '') + `-${rand}`;
 }
 
+export interface NodeDebugOptions {
+  /** ms to wait for Running (default 60 s) */
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** keep the pod this many seconds for later diagnoses (labelled, annotated keep-until, activeDeadlineSeconds = keep + KEEP_GRACE_S); 0/absent = an ordinary per-diagnosis pod */
+  keepSeconds?: number;
+  /** ms since the epoch the keep window starts from (tests); default now */
+  now?: number;
+}
+
 /**
  * Creates the node debug pod for `node` in `namespace` and resolves once it runs. Rejects with a StartFailure
  * (admission refused it, the image does not pull), an Error (it ended, or is not Running after `readyTimeoutMs`),
  * the API's error, or PodWaitAborted when `signal` is aborted while it starts; a pod it created is deleted
  * before any of these rejections.
  */
-export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace: string, image: string, readyTimeoutMs = 60_000, signal?: AbortSignal): Promise<NodeDebugPod> {
+export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace: string, image: string, o: NodeDebugOptions = {}): Promise<NodeDebugPod> {
   const core = kc.makeApiClient(CoreV1Api);
   const name = podName(node);
+  const readyTimeoutMs = o.readyTimeoutMs ?? 60_000;
+  const signal = o.signal;
+  const keep = o.keepSeconds ?? 0;
   const body: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace, labels: { [MANAGED_BY]: 'packetwalk', [ROLE_LABEL]: 'node-debug', 'packetwalk.dev/node': node, ...instanceLabels() } },
+    metadata: {
+      name,
+      namespace,
+      labels: { [MANAGED_BY]: 'packetwalk', [ROLE_LABEL]: 'node-debug', [NODE_LABEL]: node, ...instanceLabels(), ...(keep > 0 ? { [KEEP_LABEL]: 'true' } : {}) },
+      ...(keep > 0 ? { annotations: { [KEEP_UNTIL]: new Date((o.now ?? Date.now()) + keep * 1000).toISOString() } } : {}),
+    },
     spec: {
+      ...(keep > 0 ? { activeDeadlineSeconds: keep + KEEP_GRACE_S } : {}),
       nodeName: node,
       hostNetwork: true,
       hostPID: true,
       restartPolicy: 'Never',
       tolerations: [{ operator: 'Exists' }],
       terminationGracePeriodSeconds: 0,
-      containers: [{ name: 'debugger', image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '600'], securityContext: { privileged: true } }],
+      containers: [{ name: NODE_DEBUG_CONTAINER, image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '600'], securityContext: { privileged: true } }],
     },
   };
   const what = `the node debug pod ${namespace}/${name} on ${node}`;
@@ -57,14 +76,14 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     const refused = admissionRefusal(e, `${what} (privileged, hostNetwork, hostPID; choose a namespace that allows it with --debug-namespace)`);
     throw refused ?? e;
   }
-  const gone = () => deleteNodeDebugPod(kc, { namespace, pod: name, container: 'debugger', node }).catch(() => undefined);
+  const gone = () => deleteNodeDebugPod(kc, { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node }).catch(() => undefined);
   try {
     await waitForPod(kc, namespace, name, {
       timeoutMs: readyTimeoutMs,
       ...(signal ? { signal } : {}),
       settled: (pod) => {
         if (pod.status?.phase === 'Running') return true;
-        const stuck = stuckWaiting(pod.status?.containerStatuses?.find((c) => c.name === 'debugger'), what);
+        const stuck = stuckWaiting(pod.status?.containerStatuses?.find((c) => c.name === NODE_DEBUG_CONTAINER), what);
         if (stuck) throw stuck;
         if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') throw new Error(`node debug pod ${namespace}/${name} ended (${pod.status.phase}) before it ran`);
         return undefined;
@@ -75,7 +94,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     await gone();
     throw e;
   }
-  return { namespace, pod: name, container: 'debugger', node };
+  return { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node };
 }
 
 export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promise<void> {
@@ -88,14 +107,27 @@ export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promi
   }
 }
 
-/** Deletes node debug pods a dead run left behind (older than STALE_MS); returns their names. */
+/**
+ * The kept node debug pods in `namespace` a diagnosis starting now may reuse (lib/kube/nodeDebug.ts
+ * reusableNodePods): one namespaced LIST by label. Returns node name → pod; rejects with the API's error.
+ */
+export async function keptNodeDebugPods(kc: KubeConfig, namespace: string, image: string, now = Date.now()): Promise<Map<string, NodeDebugPod>> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const list = await core.listNamespacedPod({ namespace, labelSelector: KEPT_SELECTOR });
+  return new Map([...reusableNodePods(list.items, image, now)].map(([node, pod]) => [node, { namespace, pod, container: NODE_DEBUG_CONTAINER, node }]));
+}
+
+/**
+ * Deletes node debug pods a dead run left behind (older than STALE_MS) and kept pods that have ended (the
+ * kubelet's deadline passed); returns their names.
+ */
 export async function sweepNodeDebugPods(kc: KubeConfig, namespace: string, now = Date.now()): Promise<string[]> {
   const core = kc.makeApiClient(CoreV1Api);
   const list = await core.listNamespacedPod({ namespace, labelSelector: NODE_DEBUG_SELECTOR });
   const stale = list.items.filter((p) => {
     const t = p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp).getTime() : 0;
-    return now - t > STALE_MS;
+    return now - t > STALE_MS || keptPodEnded(p);
   });
-  for (const p of stale) await deleteNodeDebugPod(kc, { namespace, pod: p.metadata!.name!, container: 'debugger', node: '' }).catch(() => undefined);
+  for (const p of stale) await deleteNodeDebugPod(kc, { namespace, pod: p.metadata!.name!, container: NODE_DEBUG_CONTAINER, node: '' }).catch(() => undefined);
   return stale.map((p) => p.metadata!.name!);
 }

@@ -4,10 +4,9 @@
 // holds. The node debug runner (nodeDebug.ts) only calls instanceLabels() and track/untrack.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { listContexts, loadCluster, type KubeconfigOptions } from '../cluster/kubeconfig';
+import { NODE_DEBUG_SELECTOR } from '../../lib/kube/nodeDebug';
 
 export const INSTANCE_LABEL = 'packetwalk.dev/instance';
-/** The labels every node debug pod carries (nodeDebug.ts NODE_DEBUG_SELECTOR, repeated to keep this module standalone). */
-const NODE_DEBUG_SELECTOR = 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/role=node-debug';
 
 let instance: string | undefined;
 const live = new Set<string>();

@@ -300,3 +300,50 @@ describe('kubectl plugin', () => {
     }
   });
 });
+
+describe('keep window (--keep-node-pods)', () => {
+  it('keeps one node debug pod per node, bounded by activeDeadlineSeconds, and the next run reuses them', async () => {
+    const kubectl = (args: string[]) =>
+      new Promise<string>((resolve) => execFile('kubectl', ['--kubeconfig', lab.kubeconfig, ...args], { timeout: 30_000 }, (_e, out) => resolve(String(out))));
+    const kept = async () => JSON.parse(await kubectl(['get', 'pods', '-A', '-l', 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/role=node-debug', '-o', 'json'])).items as { metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }; spec: { nodeName: string; activeDeadlineSeconds?: number } }[];
+    const args = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend:80', '--kubeconfig', lab.kubeconfig];
+    try {
+      expect(await kept()).toEqual([]);
+      const bad = await cli(lab.instance, [...args, '--keep-node-pods', '10m']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--keep-node-pods "10m" is not a number of seconds from 0 to 300: give e\.g\. 120/);
+      expect(await kept()).toEqual([]);
+
+      const first = await cli(lab.instance, [...args, '--keep-node-pods', '60']);
+      expect(first.code).toBe(0);
+      const pods = await kept();
+      expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['worker-1', 'worker-2']);
+      const started = Date.now();
+      for (const p of pods) {
+        expect(p.metadata.labels['packetwalk.dev/keep']).toBe('true');
+        expect(p.spec.activeDeadlineSeconds).toBe(60 + 60);
+        const until = Date.parse(p.metadata.annotations!['packetwalk.dev/keep-until']);
+        expect(until - started).toBeGreaterThan(40_000);
+        expect(until - started).toBeLessThanOrEqual(60_000);
+      }
+      const names = pods.map((p) => p.metadata.name).sort();
+      expect(first.stderr).toContain(`stay in default for up to 60 s, for the next diagnoses to reuse; delete now: kubectl delete pods -n default -l app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/role=node-debug,packetwalk.dev/keep=true`);
+      for (const n of names) expect(first.stderr).toContain(n);
+
+      // the next run, through the environment variable, reuses them: no new pod, the same names
+      const second = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile('node', [join(import.meta.dirname, '..', '..', 'bin', 'packetwalk.mjs'), ...args, '--json'], { env: { ...process.env, PACKETWALK_KEEP_NODE_PODS: '60', NO_COLOR: '1' }, timeout: 60_000 }, (e, _out, stderr) =>
+          resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr })));
+      expect(second.code).toBe(0);
+      expect((await kept()).map((p) => p.metadata.name).sort()).toEqual(names);
+      // a run without the window neither reuses nor removes them, and leaves nothing of its own
+      const plain = await cli(lab.instance, args);
+      expect(plain.code).toBe(0);
+      expect(plain.stderr).not.toContain('stay in');
+      expect((await kept()).map((p) => p.metadata.name).sort()).toEqual(names);
+    } finally {
+      await kubectl(['delete', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/keep=true', '--wait=false']);
+    }
+    expect(await kept()).toEqual([]);
+  }, 120_000);
+});
