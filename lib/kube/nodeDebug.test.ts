@@ -16,13 +16,17 @@ describe('reusableNodePods', () => {
     expect(reusableNodePods([running], image, until - 1000)).toEqual(new Map([[node, running.metadata!.name]]));
   });
 
-  it('not after keep-until, not with another image, not while being deleted, not when ended or unlabelled', () => {
+  it('not after keep-until, not with another image, not while being deleted, not when ended, not a look-alike (pod network, unprivileged), not unlabelled', () => {
     expect(reusableNodePods([running], image, until).size).toBe(0);
     expect(reusableNodePods([running], 'busybox', until - 1000).size).toBe(0);
     const deleting = { ...running, metadata: { ...running.metadata, deletionTimestamp: new Date(until - 2000).toISOString() } };
     expect(reusableNodePods([deleting], image, until - 1000).size).toBe(0);
     const fresh = { ...ended, metadata: { ...ended.metadata, annotations: { [KEEP_UNTIL]: new Date(until).toISOString() } } };
     expect(reusableNodePods([fresh], fresh.spec!.containers![0].image!, until - 1000).size).toBe(0);
+    const podNet = { ...running, spec: { ...running.spec, hostNetwork: false } };
+    expect(reusableNodePods([podNet], image, until - 1000).size).toBe(0);
+    const unprivileged = { ...running, spec: { ...running.spec, containers: running.spec!.containers!.map((c) => ({ ...c, securityContext: {} })) } };
+    expect(reusableNodePods([unprivileged], image, until - 1000).size).toBe(0);
     const plain = { ...running, metadata: { ...running.metadata, labels: { ...running.metadata!.labels, 'packetwalk.dev/keep': 'false' } } };
     expect(reusableNodePods([plain], image, until - 1000).size).toBe(0);
   });

@@ -29,14 +29,15 @@ export const NODE_DEBUG_CONTAINER = 'debugger';
 /** The fields of a Pod this module reads (a structural subset of client-node's V1Pod). */
 export interface PodLike {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: Date | string };
-  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
+  spec?: { nodeName?: string; hostNetwork?: boolean; containers?: { name: string; image?: string; securityContext?: { privileged?: boolean } }[] };
   status?: { phase?: string; containerStatuses?: { name: string; state?: { running?: unknown } }[] };
 }
 
 /**
  * The kept node debug pods a diagnosis starting at `now` (ms since the epoch) may reuse, one per node (the one
  * kept longest when there are several): labelled kept, Running with its debug container running, not being
- * deleted, running `image`, and with `keep-until` still ahead. Returns node name → pod name.
+ * deleted, running `image` privileged in the host's network (what packetwalk makes: a look-alike someone else
+ * labelled would probe another netns), and with `keep-until` still ahead. Returns node name → pod name.
  */
 export function reusableNodePods(pods: PodLike[], image: string, now: number): Map<string, string> {
   const best = new Map<string, { name: string; until: number }>();
@@ -45,7 +46,7 @@ export function reusableNodePods(pods: PodLike[], image: string, now: number): M
     if (!m?.name || m.labels?.[KEEP_LABEL] !== 'true' || m.labels[ROLE_LABEL] !== 'node-debug' || m.deletionTimestamp) continue;
     const node = p.spec?.nodeName;
     const c = p.spec?.containers?.find((x) => x.name === NODE_DEBUG_CONTAINER);
-    if (!node || !c || c.image !== image || p.status?.phase !== 'Running') continue;
+    if (!node || !c || c.image !== image || p.spec?.hostNetwork !== true || c.securityContext?.privileged !== true || p.status?.phase !== 'Running') continue;
     if (!p.status.containerStatuses?.find((s) => s.name === NODE_DEBUG_CONTAINER)?.state?.running) continue;
     const until = Date.parse(m.annotations?.[KEEP_UNTIL] ?? '');
     if (!(until > now)) continue;
