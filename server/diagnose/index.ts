@@ -23,6 +23,7 @@ import { ClusterError, UsageError } from '../cluster/errors';
 import { notRunRecord, PROBE_SLOTS, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { MAX_KEEP_S } from '../../lib/kube/nodeDebug';
+import { primeExecTls } from '../exec/socket';
 import { createNodeDebugPod, deleteNodeDebugPod, keptNodeDebugPods, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
 import { withDiagnosisDeadline } from '../cluster/deadline';
@@ -178,6 +179,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     throw new ClusterError((e as Error).message, 'check the kubeconfig');
   }
   const kc = cl.kc;
+  // The exec sockets' TLS session, made while the snapshot is read (server/exec/socket.ts).
+  void primeExecTls(kc);
   const image = opts.image ?? DEFAULT_DEBUG_IMAGE;
   const debugNs = opts.debugNamespace ?? (process.env.PACKETWALK_DEBUG_NAMESPACE || cl.namespace);
   if (!swept) {

@@ -3,7 +3,9 @@
 // parses the CA bundle, client certificate and key again for each of a diagnosis's ~60 exec connections
 // (tls.createSecureContext in every tls.connect: ~50 ms of CPU per diagnosis in a CPU profile of
 // `packetwalk diagnose` on the lab, 2026-11-30). Each exec is still its own connection (an upgraded socket cannot
-// be shared); the https.Agent client-node caches per cluster and user keeps resuming its TLS sessions.
+// be shared); the https.Agent client-node caches per cluster and user resumes its TLS sessions, once one request
+// has made one (primeExecTls).
+import { request as httpsRequest, type Agent } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Exec, type KubeConfig } from '@kubernetes/client-node';
 // client-node's index does not re-export its handler; its socket factory parameter is the documented seam
@@ -31,12 +33,52 @@ function contextFor(kc: KubeConfig, opts: Material): SecureContext | undefined {
   return context;
 }
 
-/** An Exec for `kc` whose sockets share one SecureContext (see above); otherwise client-node's own behaviour. */
+const primes = new WeakMap<KubeConfig, Promise<void>>();
+/** How long an exec waits for the priming request before it opens its socket anyway (ms). */
+const PRIME_WAIT_MS = 50;
+
+/**
+ * One HTTPS request (GET /version) through the https.Agent client-node gives the exec sockets of `kc`, so that
+ * the agent holds a TLS session before a diagnosis opens its first wave of ~30 exec sockets at once: they then
+ * resume it instead of each making a full handshake (the certificate chain checked, the server signing) — 25 of
+ * ~60 exec sockets per diagnosis were full handshakes on the lab before this (bench/timeline.ts, 2026-11-30).
+ * Made once per kubeconfig and process; starting it early (diagnose() does, beside its reads) hides its round
+ * trip. Resolves when the response has ended or failed (any status will do: only the handshake matters); never rejects.
+ */
+export function primeExecTls(kc: KubeConfig): Promise<void> {
+  let p = primes.get(kc);
+  if (p) return p;
+  p = (async () => {
+    const server = kc.getCurrentCluster()?.server;
+    if (!server?.startsWith('https:')) return;
+    const opts: Material & { agent?: Agent; headers?: Record<string, string> } = {};
+    await kc.applyToHTTPSOptions(opts as never);
+    const secureContext = contextFor(kc, opts);
+    const url = new URL('/version', server);
+    await new Promise<void>((resolve) => {
+      const req = httpsRequest(url, { method: 'GET', ...(opts.agent ? { agent: opts.agent } : {}), ...(opts.headers ? { headers: opts.headers } : {}), ...(secureContext ? { secureContext } : {}), timeout: 5000 }, (res) => {
+        res.resume();
+        res.on('end', resolve).on('error', () => resolve());
+      });
+      req.on('error', () => resolve()).on('timeout', () => req.destroy());
+      req.end();
+    });
+  })().catch(() => undefined);
+  primes.set(kc, p);
+  return p;
+}
+
+/** An Exec for `kc` whose sockets share one SecureContext and wait (≤ PRIME_WAIT_MS) for primeExecTls; otherwise client-node's own behaviour. */
 export function execClient(kc: KubeConfig): Exec {
   const handler = new WebSocketHandler(kc, (uri: string, protocols: string[], opts: WebSocket.ClientOptions) => {
     const secureContext = contextFor(kc, opts as Material);
     // ws hands its options to https.request, and the Agent to tls.connect, which uses a given secureContext as is
     return new WebSocket(uri, protocols, (secureContext ? { ...opts, secureContext } : opts) as WebSocket.ClientOptions);
   });
+  const connect = handler.connect.bind(handler);
+  handler.connect = (async (...args: Parameters<typeof connect>) => {
+    await Promise.race([primeExecTls(kc), new Promise((r) => setTimeout(r, PRIME_WAIT_MS).unref())]);
+    return connect(...args);
+  }) as typeof connect;
   return new Exec(kc, handler);
 }
