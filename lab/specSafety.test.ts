@@ -1,8 +1,9 @@
 // Hostile lab files (issue 10), pure: each is refused by parseLabFile with the document, the field and a fix,
 // before anything is built or torn down (test/lab/security.test.ts proves the running lab stays untouched).
 import { describe, expect, it } from 'vitest';
-import { LabFileError, parseLabFile } from './spec';
+import { parseLabFile } from './spec';
 import { reservedRangeProblem } from './specSafety';
+import { refusal } from './specTestkit';
 
 const HEAD = `kind: Lab
 cluster:
@@ -39,15 +40,8 @@ spec:
   ingress: [{ports: ${ports}}]
 `;
 
-function refusal(text: string): LabFileError {
-  try {
-    parseLabFile(text, 'hostile.yaml');
-  } catch (e) {
-    if (e instanceof LabFileError) return e;
-    throw e;
-  }
-  throw new Error('the file was accepted');
-}
+
+const refusalOf = (text: string) => refusal(text, 'hostile.yaml');
 
 describe('a hostile lab file is refused whole, naming document and field', () => {
   it('the good file parses', () => {
@@ -68,7 +62,7 @@ describe('a hostile lab file is refused whole, naming document and field', () =>
   ];
   for (const [what, text, doc, field] of cases) {
     it(what, () => {
-      const e = refusal(text);
+      const e = refusalOf(text);
       expect(e.doc).toBe(doc);
       expect(e.field).toMatch(field);
       expect(e.fix).not.toBe('');
@@ -84,7 +78,7 @@ describe('a hostile lab file is refused whole, naming document and field', () =>
     ['podCIDR', '0.0.0.0/8'],
   ] as const) {
     it(`${key} ${cidr} is refused (not a unicast range pods or Services may use)`, () => {
-      const e = refusal(HEAD.replace(key === 'podCIDR' ? '10.244.0.0/16' : '10.96.0.0/16', cidr));
+      const e = refusalOf(HEAD.replace(key === 'podCIDR' ? '10.244.0.0/16' : '10.96.0.0/16', cidr));
       expect(e.doc).toBe(1);
       expect(e.field).toBe(`cluster.${key}`);
       expect(e.problem).toMatch(/loopback|link-local|multicast|reserved|this network/);
@@ -92,7 +86,7 @@ describe('a hostile lab file is refused whole, naming document and field', () =>
   }
   it('a YAML alias bomb names its document', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
-    const e = refusal(`${HEAD}---\napiVersion: v1\nkind: Namespace\nmetadata: {name: db}\nx:\n${bomb.replace(/^/gm, '  ')}\n`);
+    const e = refusalOf(`${HEAD}---\napiVersion: v1\nkind: Namespace\nmetadata: {name: db}\nx:\n${bomb.replace(/^/gm, '  ')}\n`);
     expect(e.doc).toBe(3);
     expect(e.problem).toMatch(/aliases/i);
     expect(e.fix).toMatch(/fewer aliases/);

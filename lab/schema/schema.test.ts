@@ -2,19 +2,11 @@
 // zod, messages that improved when the checks moved onto schemas, and the document kept exactly as written.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LabFileError, parseLabFile } from '../spec';
+import { parseLabFile } from '../spec';
 import { fieldOf, firstProblem, pathOf, says } from './problems';
+import { refusal } from '../specTestkit';
 
 const LAB = 'kind: Lab\ncluster: {nodes: [w1, w2]}\n';
-function refusal(text: string): LabFileError {
-  try {
-    parseLabFile(text, 'f.yaml');
-  } catch (e) {
-    if (e instanceof LabFileError) return e;
-    throw e;
-  }
-  throw new Error('the file was accepted');
-}
 
 describe('problems', () => {
   it('spells paths as the file does, and reads the API server\'s field strings back', () => {
