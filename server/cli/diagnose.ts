@@ -113,9 +113,8 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.stderr.write(`packetwalk diagnose: ${!a.from ? '--from NS/POD' : '--to TARGET'} is required\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
-  // The keep window: the flag, else $PACKETWALK_KEEP_NODE_PODS, else 0 (lib/kube/nodeDebug.ts).
-  const keepText = a.keepNodePods ?? process.env.PACKETWALK_KEEP_NODE_PODS;
-  const keep = keepText === undefined || keepText === '' ? 0 : parseKeepSeconds(keepText, a.keepNodePods !== undefined ? '--keep-node-pods' : 'PACKETWALK_KEEP_NODE_PODS');
+  // The keep window: the flag, else the engine reads $PACKETWALK_KEEP_NODE_PODS (lib/kube/nodeDebug.ts).
+  const keep = a.keepNodePods === undefined ? undefined : parseKeepSeconds(a.keepNodePods, '--keep-node-pods');
   if (typeof keep === 'string') {
     process.stderr.write(`packetwalk diagnose: ${termBlock(keep)}\n\n${DIAGNOSE_USAGE}`);
     return 2;
@@ -143,9 +142,9 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let d: Diagnosis;
-    let kept: NodeDebugPod[] = [];
+    let kept: { pods: NodeDebugPod[]; seconds: number } | undefined;
     try {
-      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}), signal: stop.signal, ...(keep > 0 ? { keepNodePods: keep, onNodePodsKept: (pods: NodeDebugPod[]) => (kept = pods) } : {}) });
+      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}), signal: stop.signal, ...(keep !== undefined ? { keepNodePods: keep } : {}), onNodePodsKept: (pods: NodeDebugPod[], seconds: number) => (kept = { pods, seconds }) });
     } finally {
       live?.stop();
       process.off('SIGINT', onSignal);
@@ -153,7 +152,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     }
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
     // Privileged pods left running are said on stderr, with the command that removes them now.
-    if (kept.length) process.stderr.write(`${t(keptLine(kept, keep))}\n`);
+    if (kept?.pods.length) process.stderr.write(`${t(keptLine(kept.pods, kept.seconds))}\n`);
     return stop.signal.aborted ? 130 : exitCodeFor(d);
   } catch (e) {
     return reportCommandError('diagnose', e);

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
 import { parseFlags, usageOf, type CommandSpec } from './args';
+import { parseKeepSeconds } from '../../lib/kube/nodeDebug';
 
 /** The flags of `packetwalk serve` (and the subset `demo` takes): parsed and documented from this table (server/cli/args.ts). */
 export const SERVE_SPEC: CommandSpec = {
   command: 'packetwalk serve',
-  synopsis: '[--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]\n                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]…',
+  synopsis: '[--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]\n                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]… [--keep-node-pods SECONDS]',
   flags: [
     { name: 'host', value: 'ADDR', help: 'address to bind (default 127.0.0.1); anything that does not resolve to loopback only\nneeds PACKETWALK_TOKEN' },
     { name: 'allowed-host', value: 'NAME', multiple: true, help: 'a name the Host header may carry besides the bound address (NAME or NAME:PORT;\nrepeatable), e.g. the name of a reverse proxy in front of the dashboard' },
@@ -20,6 +21,7 @@ export const SERVE_SPEC: CommandSpec = {
     { name: 'data-dir', value: 'DIR', help: 'where diagnoses and pins are stored (default ./data or $PACKETWALK_DATA)' },
     { name: 'wall-interval', value: 'SECONDS', help: 'seconds between wallboard re-probes (default 30, or $PACKETWALK_WALL_INTERVAL)' },
     { name: 'debug-namespace', value: 'NS', help: "namespace for node debug pods (default: the context's namespace, or\n$PACKETWALK_DEBUG_NAMESPACE)" },
+    { name: 'keep-node-pods', value: 'SECONDS', help: 'keep node debug pods up to SECONDS (at most 300) for the next diagnoses and wallboard\nre-probes to reuse (default 0: deleted after each diagnosis; or $PACKETWALK_KEEP_NODE_PODS)' },
     { name: 'help', short: 'h', help: 'print this text' },
   ],
 };
@@ -36,7 +38,7 @@ export interface ServeFlags {
   allowedHosts: string[];
 }
 
-export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval', 'allowed-host', 'debug-namespace']): ServeFlags {
+export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval', 'allowed-host', 'debug-namespace', 'keep-node-pods']): ServeFlags {
   const f: ServeFlags = { host: '127.0.0.1', port: 3000, allowedHosts: [] };
   const parsed = parseFlags({ ...SERVE_SPEC, flags: SERVE_SPEC.flags.filter((x) => allowed.includes(x.name)) }, argv);
   if ('error' in parsed) throw new Error(`${parsed.error}\n${SERVE_USAGE}`);
@@ -70,6 +72,13 @@ export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kube
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)) throw new Error(`--debug-namespace: "${v}" is not a namespace name`);
         process.env.PACKETWALK_DEBUG_NAMESPACE = v;
         break;
+      case 'keep-node-pods': {
+        // Read by diagnose() for every run of this server, like --debug-namespace.
+        const keep = parseKeepSeconds(v, '--keep-node-pods');
+        if (typeof keep === 'string') throw new Error(keep);
+        process.env.PACKETWALK_KEEP_NODE_PODS = String(keep);
+        break;
+      }
       case 'allowed-host':
         if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(v)) throw new Error(`--allowed-host: "${v}" is not a host name (NAME or NAME:PORT, e.g. dash.example.org)`);
         f.allowedHosts.push(v);

@@ -22,7 +22,7 @@ import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } f
 import { ClusterError, UsageError } from '../cluster/errors';
 import { notRunRecord, PROBE_SLOTS, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
-import { MAX_KEEP_S } from '../../lib/kube/nodeDebug';
+import { MAX_KEEP_S, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { primeExecTls } from '../exec/socket';
 import { createNodeDebugPod, deleteNodeDebugPod, keptNodeDebugPods, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
@@ -54,11 +54,12 @@ export interface DiagnoseOptions {
   trace?: boolean;
   /**
    * seconds to keep the node debug pods for later diagnoses, which reuse them (0..300, lib/kube/nodeDebug.ts;
-   * default 0: deleted when the diagnosis ends, DESIGN §5). Each kept pod ends by its activeDeadlineSeconds.
+   * default $PACKETWALK_KEEP_NODE_PODS, else 0: deleted when the diagnosis ends, DESIGN §5). Each kept pod ends
+   * by its activeDeadlineSeconds. The CLI's --keep-node-pods and serve's set it.
    */
   keepNodePods?: number;
-  /** told of the node debug pods left running when the diagnosis ends (only with keepNodePods) */
-  onNodePodsKept?: (pods: NodeDebugPod[]) => void;
+  /** told of the node debug pods left running when the diagnosis ends, and the window (only with a keep window) */
+  onNodePodsKept?: (pods: NodeDebugPod[], keepSeconds: number) => void;
 }
 
 export function newDiagnosisId(): string {
@@ -169,6 +170,9 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   if (opts.keepNodePods !== undefined && !(Number.isInteger(opts.keepNodePods) && opts.keepNodePods >= 0 && opts.keepNodePods <= MAX_KEEP_S)) {
     throw new UsageError(`keepNodePods ${opts.keepNodePods} is not a whole number of seconds from 0 to ${MAX_KEEP_S}`, 'keepNodePods');
   }
+  const envKeep = process.env.PACKETWALK_KEEP_NODE_PODS;
+  const keep = opts.keepNodePods ?? (envKeep ? parseKeepSeconds(envKeep, 'PACKETWALK_KEEP_NODE_PODS') : 0);
+  if (typeof keep === 'string') throw new UsageError(keep, 'keepNodePods');
 
   // 2. cluster
   let cl;
@@ -192,7 +196,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   // Node footholds, made once per node when first needed and all deleted when the probes are over (nodes.cleanup):
   // a node debug pod takes the kubelet's pod start (~0.3 s on the lab, seconds on a real cluster), the longest
   // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
-  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.keepNodePods ? { keepSeconds: opts.keepNodePods } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}) });
+  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: (pods: NodeDebugPod[]) => opts.onNodePodsKept!(pods, keep) } : {}) });
 
   // A pod source reads only what its path needs (server/cluster/snapshot.ts); other sources read cluster-wide.
   // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.
@@ -220,7 +224,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
       throw e;
     }
-    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.keepNodePods ? { keepNodePods: opts.keepNodePods } : {}), ...(opts.onNodePodsKept ? { onNodePodsKept: opts.onNodePodsKept } : {}) });
+    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(keep > 0 ? { keepNodePods: keep } : {}), ...(opts.onNodePodsKept ? { onNodePodsKept: (pods: NodeDebugPod[]) => opts.onNodePodsKept!(pods, keep) } : {}) });
   }
   const from = { ok: true as const, value: source.value as { namespace: string; name: string } };
 

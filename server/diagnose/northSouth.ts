@@ -32,7 +32,7 @@ export interface NorthSouthRun {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (ev: DiagnosisEvent) => void;
-  /** DiagnoseOptions.keepNodePods / onNodePodsKept, as given */
+  /** the keep window diagnose() settled on (DiagnoseOptions.keepNodePods), and who hears of the pods kept */
   keepNodePods?: number;
   onNodePodsKept?: (pods: NodeDebugPod[]) => void;
 }

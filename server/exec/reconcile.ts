@@ -1,10 +1,11 @@
 // Nothing left behind (issue 10): every node debug pod a server makes carries that server's instance id
 // (packetwalk.dev/instance, persisted in its store), so the next start of the same server deletes every one
 // its predecessor left — after a kill -9, whatever their age — and a periodic sweep deletes those no live run
-// holds. The node debug runner (nodeDebug.ts) only calls instanceLabels() and track/untrack.
+// holds. The node debug runner (nodeDebug.ts) only calls instanceLabels() and track/untrack. With a keep window
+// (serve --keep-node-pods) the pods it keeps stay tracked, so the sweep spares them until the kubelet ends them.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { listContexts, loadCluster, type KubeconfigOptions } from '../cluster/kubeconfig';
-import { NODE_DEBUG_SELECTOR } from '../../lib/kube/nodeDebug';
+import { NODE_DEBUG_SELECTOR, keptPodEnded } from '../../lib/kube/nodeDebug';
 
 export const INSTANCE_LABEL = 'packetwalk.dev/instance';
 
@@ -57,9 +58,12 @@ export async function reconcileContext(opts: KubeconfigOptions, id: string): Pro
   }
   const deleted: string[] = [];
   for (const p of pods) {
-    if (isTracked(p) || !p.metadata?.name || !p.metadata.namespace) continue;
+    // A pod this process holds is spared — unless it is a kept one the kubelet has ended (its keep window and
+    // activeDeadlineSeconds are over: nothing runs in it and no diagnosis will use it again).
+    if ((isTracked(p) && !keptPodEnded(p)) || !p.metadata?.name || !p.metadata.namespace) continue;
     try {
       await core.deleteNamespacedPod({ name: p.metadata.name, namespace: p.metadata.namespace, gracePeriodSeconds: 0 });
+      untrackPod(p.metadata.namespace, p.metadata.name);
       deleted.push(`${p.metadata.namespace}/${p.metadata.name}`);
     } catch (e) {
       if ((e as { code?: number }).code === 404) continue;

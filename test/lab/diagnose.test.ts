@@ -313,6 +313,12 @@ describe('keep window (--keep-node-pods)', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/--keep-node-pods "10m" is not a number of seconds from 0 to 300: give e\.g\. 120/);
       expect(await kept()).toEqual([]);
+      const badEnv = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile('node', [join(import.meta.dirname, '..', '..', 'bin', 'packetwalk.mjs'), ...args], { env: { ...process.env, PACKETWALK_KEEP_NODE_PODS: 'soon', NO_COLOR: '1' }, timeout: 60_000 }, (e, _out, stderr) =>
+          resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr })));
+      expect(badEnv.code).toBe(2);
+      expect(badEnv.stderr).toContain('PACKETWALK_KEEP_NODE_PODS "soon" is not a number of seconds from 0 to 300');
+      expect(await kept()).toEqual([]);
 
       const first = await cli(lab.instance, [...args, '--keep-node-pods', '60']);
       expect(first.code).toBe(0);

@@ -127,9 +127,9 @@ describe('a hostile lab file', () => {
 });
 
 describe('kill -9, then restart', () => {
-  function serveChild(dataDir: string, reconcileMs?: number): Promise<{ url: string; child: ChildProcess }> {
+  function serveChild(dataDir: string, reconcileMs?: number, extraEnv: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
     return new Promise((resolve, reject) => {
-      const env = { ...process.env, ...(reconcileMs ? { PW_RECONCILE_MS: String(reconcileMs) } : {}) };
+      const env = { ...process.env, ...(reconcileMs ? { PW_RECONCILE_MS: String(reconcileMs) } : {}), ...extraEnv };
       const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'lab', 'serveChild.ts'), dataDir, lab.kubeconfig], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       let out = '';
@@ -224,6 +224,46 @@ describe('kill -9, then restart', () => {
       await core().deleteNamespacedPod({ name: 'packetwalk-node-other', namespace: 'default', gracePeriodSeconds: 0 });
     } finally {
       await lab.fault(null);
+    }
+  });
+
+  it('serve with a keep window: the periodic sweep spares the kept node debug pods, the next diagnosis reuses them, a restart deletes them', async () => {
+    const dataDir = join(work, 'data-keep');
+    const diagnoseVia = async (url: string): Promise<Diagnosis> => {
+      const r = await fetch(`${url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/frontend-0', to: 'backend.shop:80' }) });
+      expect(r.status).toBe(201);
+      const id = ((await r.json()) as { id: string }).id;
+      const end = Date.now() + 120_000;
+      for (;;) {
+        const d = (await (await fetch(`${url}/api/diagnoses/${id}`)).json()) as Diagnosis;
+        if (d.verdict !== 'running' || Date.now() > end) return d;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    };
+    const ours = async () => (await nodeDebugPods()).filter((p) => p.instance).map((p) => p.name).sort();
+    // the sweep every 300 ms: the pods it must spare are exposed to it many times over
+    const s1 = await serveChild(dataDir, 300, { PACKETWALK_KEEP_NODE_PODS: '60' });
+    let s2: { url: string; child: ChildProcess } | undefined;
+    try {
+      expect((await diagnoseVia(s1.url)).verdict).toBe('reachable');
+      const kept = await ours();
+      expect(kept).toHaveLength(2);
+      await new Promise((res) => setTimeout(res, 1500));
+      expect(await ours()).toEqual(kept);
+      const again = await diagnoseVia(s1.url);
+      expect(again.verdict).toBe('reachable');
+      expect(again.hops.flatMap((h) => h.evidence).filter((e) => /^node /.test(e.where)).length).toBeGreaterThan(0);
+      expect(await ours()).toEqual(kept); // reused: no new pod
+      s1.child.kill('SIGKILL');
+      await new Promise((res) => s1.child.once('exit', res));
+      // the same server again (same data dir, so the same instance id), without a keep window: its start-up pass deletes them
+      s2 = await serveChild(dataDir);
+      const gone = Date.now() + 30_000;
+      while (Date.now() < gone && (await ours()).length) await new Promise((res) => setTimeout(res, 100));
+      expect(await ours()).toEqual([]);
+    } finally {
+      s1.child.kill('SIGKILL');
+      s2?.child.kill('SIGTERM');
     }
   });
 });
