@@ -106,6 +106,9 @@ export interface NodeFootholds {
   cleanup(): Promise<void>;
 }
 
+/** Kept node debug pods this process is starting, by API server, namespace, node and image: diagnoses that start at once share one. */
+const keptStarting = new Map<string, Promise<NodeDebugPod>>();
+
 /**
  * Node footholds in `namespace` (privileged hostNetwork debug pods with `image`); `signal` stops a start under way.
  * With `keepSeconds` > 0 a kept pod of an earlier diagnosis on the node is reused (one LIST by label, made on the
@@ -119,13 +122,22 @@ export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: str
   const keep = o.keepSeconds ?? 0;
   let kept: Promise<Map<string, NodeDebugPod>> | undefined;
   const start = async (node: string): Promise<NodeDebugPod> => {
+    const key = `${kc.getCurrentCluster()?.server}|${o.namespace}|${node}|${o.image}`;
     if (keep > 0) {
+      // Another diagnosis of this process is starting a kept pod there (a wallboard round starts many at once): share it.
+      const starting = keptStarting.get(key);
+      if (starting) return starting;
       // A LIST that fails (no list right on pods) only means nothing is reused: the create below says what is missing.
       kept ??= keptNodeDebugPods(kc, o.namespace, o.image).catch(() => new Map());
-      const reuse = (await kept).get(node);
+      const reuse = (await kept).get(node) ?? keptStarting.get(key);
       if (reuse) return reuse;
     }
-    const p = await createNodeDebugPod(kc, node, o.namespace, o.image, { ...(o.signal ? { signal: o.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}) });
+    const creating = createNodeDebugPod(kc, node, o.namespace, o.image, { ...(o.signal ? { signal: o.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}) });
+    if (keep > 0) {
+      keptStarting.set(key, creating);
+      void creating.catch(() => undefined).finally(() => keptStarting.delete(key));
+    }
+    const p = await creating;
     made.push(p);
     return p;
   };

@@ -351,5 +351,14 @@ describe('keep window (--keep-node-pods)', () => {
       await kubectl(['delete', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/keep=true', '--wait=false']);
     }
     expect(await kept()).toEqual([]);
+
+    // diagnoses that start at once in one process (a wallboard round) share the kept pod they start on a node
+    try {
+      const ds = await Promise.all([0, 1, 2].map(() => lab.diagnose('shop/frontend-0', 'backend:80', { keepNodePods: 30 })));
+      expect(ds.map((d) => d.verdict)).toEqual(['reachable', 'reachable', 'reachable']);
+      expect((await kept()).map((p) => p.spec.nodeName).sort()).toEqual(['worker-1', 'worker-2']);
+    } finally {
+      await kubectl(['delete', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/keep=true', '--wait=false']);
+    }
   }, 120_000);
 });

@@ -60,8 +60,8 @@ export class Lab {
     if (r.code !== 0) throw new Error(`lab fault ${spec ?? 'clear'} failed: ${r.stderr || r.stdout}`);
   }
 
-  diagnose(from: string, to: string, opts: { viewer?: boolean; onEvent?: (e: DiagnosisEvent) => void } = {}): Promise<Diagnosis> {
-    return diagnose({ from, to }, { kubeconfig: opts.viewer ? this.viewerKubeconfig : this.kubeconfig, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+  diagnose(from: string, to: string, opts: { viewer?: boolean; onEvent?: (e: DiagnosisEvent) => void; keepNodePods?: number } = {}): Promise<Diagnosis> {
+    return diagnose({ from, to }, { kubeconfig: opts.viewer ? this.viewerKubeconfig : this.kubeconfig, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.keepNodePods !== undefined ? { keepNodePods: opts.keepNodePods } : {}) });
   }
 
   /** Our ephemeral containers per pod ("ns/name" → count) and the node debug pods left, read from the API. */
