@@ -124,8 +124,30 @@ export async function serveMain(argv: string[]): Promise<number> {
   const s = await serveWith(f);
   const sig = await waitForSignal();
   process.stderr.write(`packetwalk serve: ${sig}, stopping\n`);
-  await s.close();
+  await closeWithin(s, CLOSE_MS);
+  exitOnceIdle(0);
   return 0;
+}
+
+/** How long stopping may wait for the server to close (in-flight requests, sockets) before it goes anyway (ms). */
+const CLOSE_MS = 5000;
+
+/** Closes the server, giving up after `ms` (a client holding a socket open must not keep the process). */
+async function closeWithin(s: RunningServer, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([s.close().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * Ends the process shortly after a server command has stopped, even if something still holds the event loop:
+ * Next.js in dev mode keeps file watchers and workers that its close does not end, so one SIGTERM left the process
+ * running (a newcomer's trial, 2026-11-30). The timer is unref'd: when nothing else is alive the process ends
+ * first, on its own, with its exit code; stderr and stdout have been written by then.
+ */
+function exitOnceIdle(code: number): void {
+  // by then the bin has set process.exitCode from the command's return value
+  setTimeout(() => process.exit(typeof process.exitCode === 'number' ? process.exitCode : code), 300).unref();
 }
 
 /** Runs `packetwalk lab …` as a child (argv, no shell, bounded) and returns its stdout. */
@@ -186,8 +208,9 @@ export async function demoMain(argv: string[]): Promise<number> {
     process.stderr.write(`packetwalk demo: ${sig}, stopping\n`);
     return 0;
   } finally {
-    await s?.close().catch(() => undefined);
+    if (s) await closeWithin(s, CLOSE_MS);
     const down = await labCli(['down'], 120_000);
     process.stderr.write(down.code === 0 ? 'packetwalk demo: lab torn down\n' : `packetwalk demo: lab down exited ${down.code}; run \`packetwalk lab down\`\n`);
+    exitOnceIdle(0);
   }
 }
