@@ -145,6 +145,18 @@ export function judge(input: JudgeInput): Judgement {
   return { hops, verdict, firstFailure, warnings, summary };
 }
 
+/**
+ * The judgement of a run stopped before its walk finished (Ctrl-C, SIGTERM, a stopped server run): verdict
+ * `interrupted`, and a summary that says so instead of one that reads as a finished walk ("every hop checked").
+ * A failure already proven by probes that completed stays the first failure and is named; hops whose probes did
+ * not run say why on their own. Pure.
+ */
+export function interruptedJudgement(j: Judgement): Judgement {
+  const found = j.firstFailure ? ` Found before the stop: ${j.firstFailure.cause} at ${j.firstFailure.hop}: ${j.firstFailure.reason}` : '';
+  const judged = j.hops.filter((h) => h.status !== 'skip' && h.status !== 'pending' && h.status !== 'running').length;
+  return { ...j, verdict: 'interrupted', summary: `Stopped before the walk finished: ${judged} of ${j.hops.length} hops judged from the probes that had run.${found}` };
+}
+
 /** Builds the final Diagnosis object around a judgement. */
 export function assemble(base: Pick<Diagnosis, 'id' | 'createdAt' | 'cluster' | 'spec'>, depth: Depth, j: Judgement, finishedAt: string): Diagnosis {
   return { ...base, verdict: j.verdict, depth, hops: j.hops, firstFailure: j.firstFailure, warnings: j.warnings, summary: j.summary, finishedAt };

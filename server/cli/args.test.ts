@@ -26,6 +26,8 @@ describe('parseFlags', () => {
     expect(parseFlags(spec, ['--from'])).toEqual({ error: '--from needs a value' });
     expect(parseFlags(spec, ['-n'])).toEqual({ error: '--namespace needs a value' });
     expect(parseFlags(spec, ['--from='])).toEqual({ error: '--from needs a value' });
+    expect(parseFlags(spec, ['--from', '-1'])).toEqual({ error: '--from needs a value; write a value that starts with "-" as --from=VALUE' });
+    expect(parseFlags(spec, ['--from=-1'])).toEqual({ values: { from: '-1' } });
     expect(parseFlags(spec, ['--json=1'])).toEqual({ error: '--json takes no value' });
     expect(parseFlags(spec, ['stray'])).toEqual({ error: 'unknown argument "stray"' });
   });

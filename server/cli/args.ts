@@ -71,6 +71,8 @@ export function parseFlags(spec: CommandSpec, argv: string[]): { values: ParsedF
       const long = spec.flags.find((f) => flag === `--${f.name}` || flag === `-${f.short}`);
       const name = long ? `--${long.name}` : flag;
       if (/does not take an argument/.test(err.message)) return { error: `${name} takes no value` };
+      // parseArgs reads "--flag -1" as a flag with no value: say how to give a value that starts with a dash
+      if (/argument is ambiguous/.test(err.message)) return { error: `${name} needs a value; write a value that starts with "-" as ${name}=VALUE` };
       return { error: `${name} needs a value` };
     }
     return { error: err.message };

@@ -9,6 +9,7 @@ import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
 import { lastSeenLine } from '../../lib/verdict/trace';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
+import { shellQuote } from '../../lib/probes';
 import type { NodeDebugPod } from '../exec/nodeDebug';
 
 export const DIAGNOSE_SPEC: CommandSpec = {
@@ -84,10 +85,17 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-/** The stderr line after a diagnosis that kept its node debug pods: which, how long at most, and how to delete them now. */
-export function keptLine(pods: NodeDebugPod[], keepSeconds: number): string {
+/**
+ * The stderr line after a diagnosis that kept its node debug pods: which, until when at most (the latest
+ * keep-until, in seconds from `now`), and the kubectl command that deletes them now — with the kubeconfig and
+ * context the diagnosis used, shell-quoted, so that it works as pasted.
+ */
+export function keptLine(pods: NodeDebugPod[], keepSeconds: number, cluster: { kubeconfig?: string; context?: string } = {}, now = Date.now()): string {
   const ns = pods[0].namespace;
-  return `packetwalk diagnose: node debug pod${pods.length === 1 ? '' : 's'} ${pods.map((p) => p.pod).join(', ')} stay${pods.length === 1 ? 's' : ''} in ${ns} for up to ${keepSeconds} s, for the next diagnoses to reuse; delete now: kubectl delete pods -n ${ns} -l ${KEPT_SELECTOR}`;
+  const until = Math.max(...pods.map((p) => (p.keepUntil ? Date.parse(p.keepUntil) : now + keepSeconds * 1000)));
+  const left = Math.max(0, Math.round((until - now) / 1000));
+  const flags = [...(cluster.kubeconfig ? ['--kubeconfig', shellQuote(cluster.kubeconfig)] : []), ...(cluster.context ? ['--context', shellQuote(cluster.context)] : [])];
+  return `packetwalk diagnose: node debug pod${pods.length === 1 ? '' : 's'} ${pods.map((p) => p.pod).join(', ')} stay${pods.length === 1 ? 's' : ''} in ${ns} for ${left} s more, for the next diagnoses to reuse; delete now: ${['kubectl', ...flags, 'delete', 'pods', '-n', ns, '-l', KEPT_SELECTOR].join(' ')}`;
 }
 
 export function exitCodeFor(d: Diagnosis): number {
@@ -136,7 +144,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     const onSignal = (sig: NodeJS.Signals) => {
       if (stop.signal.aborted) process.exit(130);
       live?.stop();
-      process.stderr.write(`\npacketwalk diagnose: ${sig === 'SIGINT' ? 'interrupted' : `stopped (${sig})`}; deleting the node debug pods it made (Ctrl-C again to leave them)\n`);
+      process.stderr.write(`\npacketwalk diagnose: ${sig === 'SIGINT' ? 'interrupted' : `stopped (${sig})`}; deleting any node debug pods it made (Ctrl-C again to leave them)\n`);
       stop.abort();
     };
     process.on('SIGINT', onSignal);
@@ -152,7 +160,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     }
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
     // Privileged pods left running are said on stderr, with the command that removes them now.
-    if (kept?.pods.length) process.stderr.write(`${t(keptLine(kept.pods, kept.seconds))}\n`);
+    if (kept?.pods.length) process.stderr.write(`${t(keptLine(kept.pods, kept.seconds, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.context ? { context: a.context } : {}) }))}\n`);
     return stop.signal.aborted ? 130 : exitCodeFor(d);
   } catch (e) {
     return reportCommandError('diagnose', e);

@@ -11,7 +11,7 @@ import { parseKeepSeconds } from '../../lib/kube/nodeDebug';
 /** The flags of `packetwalk serve` (and the subset `demo` takes): parsed and documented from this table (server/cli/args.ts). */
 export const SERVE_SPEC: CommandSpec = {
   command: 'packetwalk serve',
-  synopsis: '[--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]\n                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]… [--keep-node-pods SECONDS]',
+  synopsis: '[--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]\n                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]…\n                       [--debug-namespace NS] [--keep-node-pods SECONDS]',
   flags: [
     { name: 'host', value: 'ADDR', help: 'address to bind (default 127.0.0.1); anything that does not resolve to loopback only\nneeds PACKETWALK_TOKEN' },
     { name: 'allowed-host', value: 'NAME', multiple: true, help: 'a name the Host header may carry besides the bound address (NAME or NAME:PORT;\nrepeatable), e.g. the name of a reverse proxy in front of the dashboard' },

@@ -12,7 +12,8 @@ import { northSouthPath } from '../../lib/plan/northSouth';
 import { planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { followFailure, hopsProbed, probesOf, withAddress, withResolvConf } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
-import { judge, assemble, type ProbeRun } from '../../lib/verdict';
+import { judge, assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
+import { PodWaitAborted } from '../exec/podWait';
 import { digAddresses, parseDig, parseResolvConf } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
 import { isIPv4 } from '../../lib/target';
@@ -88,6 +89,8 @@ export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; ve
   } catch (e) {
     // The debug image does not pull, or admission refused the container: said as the kubelet/server said it.
     if (e instanceof StartFailure) return { ok: false, reason: e.message, forbidden: false, start: e };
+    // Stopped while the debug pod or container was starting: not a permission or cluster problem.
+    if (e instanceof PodWaitAborted) return { ok: false, reason: `the diagnosis was stopped while the ${ctx.kind === 'node' ? 'node debug pod' : 'debug container'} was starting`, forbidden: false };
     const x = explainApiError(e, ctx);
     if (x.kind !== 'forbidden') return { ok: false, reason: x.sentence, forbidden: false };
     const refused = permissionNeeded({ verb: /cannot (\w+) resource/.exec(x.raw)?.[1] ?? ctx.verb, resource: /resource "([^"]+)"/.exec(x.raw)?.[1] ?? ctx.resource, namespace: ctx.namespace });
@@ -395,19 +398,20 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     configReason = [...new Set(holds.map((h) => (!h.ok ? h.reason : '')))].join('; ');
   }
 
-  // Nothing ran at all, and permissions are why: the diagnosis reached config depth only.
+  // Nothing ran at all, and permissions are why: the diagnosis reached config depth only (not when it was stopped).
   const all = [...runs.values()];
-  if (depth === 'live' && all.length && all.every((r) => r.notRun)) {
+  if (depth === 'live' && !opts.signal?.aborted && all.length && all.every((r) => r.notRun)) {
     depth = 'config';
     configReason = [...new Set(all.map((r) => r.notRun!))].join('; ');
   }
   // 6. verdict
   const j0 = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
-  if (depth !== 'live') trace = undefined;
+  // A walk cut short proves nothing about where the packet stops ("never sent" when the connect never ran).
+  if (depth !== 'live' || opts.signal?.aborted) trace = undefined;
   const j = applyMesh(withReadLimits(applyStartFailures(trace ? applyTrace(j0, trace) : j0, startFailures), snapshotLimits(snap)), mesh);
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
-  const d = assemble(base, depth, opts.signal?.aborted ? { ...j, verdict: 'interrupted' } : j, finishedAt);
+  const d = assemble(base, depth, opts.signal?.aborted ? interruptedJudgement(j) : j, finishedAt);
   if (trace) d.trace = trace;
   await cleaning;
   emit({ type: 'diagnosis:done', payload: { id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt, ...(d.trace ? { trace: d.trace } : {}) } });

@@ -9,7 +9,7 @@ import { sourceText, targetText } from '../../lib/target';
 import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
 import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
 import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
-import { assemble, type ProbeRun } from '../../lib/verdict';
+import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { runProbe } from '../exec/probe';
@@ -126,7 +126,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
   const j = judgeNorthSouth({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
-  const d = assemble(base, depth, o.signal?.aborted ? { ...j, verdict: 'interrupted' } : j, finishedAt);
+  const d = assemble(base, depth, o.signal?.aborted ? interruptedJudgement(j) : j, finishedAt);
   emit({ type: 'diagnosis:done', payload: { id: o.id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt } });
   return d;
 }

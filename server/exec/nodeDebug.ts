@@ -17,6 +17,8 @@ export interface NodeDebugPod {
   pod: string;
   container: string;
   node: string;
+  /** a kept pod's keep-until (RFC 3339): the last moment a diagnosis may start using it */
+  keepUntil?: string;
 }
 
 function podName(node: string): string {
@@ -46,6 +48,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
   const readyTimeoutMs = o.readyTimeoutMs ?? 60_000;
   const signal = o.signal;
   const keep = o.keepSeconds ?? 0;
+  const keepUntil = keep > 0 ? new Date((o.now ?? Date.now()) + keep * 1000).toISOString() : undefined;
   const body: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -53,7 +56,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
       name,
       namespace,
       labels: { [MANAGED_BY]: 'packetwalk', [ROLE_LABEL]: 'node-debug', [NODE_LABEL]: node, ...instanceLabels(), ...(keep > 0 ? { [KEEP_LABEL]: 'true' } : {}) },
-      ...(keep > 0 ? { annotations: { [KEEP_UNTIL]: new Date((o.now ?? Date.now()) + keep * 1000).toISOString() } } : {}),
+      ...(keepUntil ? { annotations: { [KEEP_UNTIL]: keepUntil } } : {}),
     },
     spec: {
       ...(keep > 0 ? { activeDeadlineSeconds: keep + KEEP_GRACE_S } : {}),
@@ -94,7 +97,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     await gone();
     throw e;
   }
-  return { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node };
+  return { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node, ...(keepUntil ? { keepUntil } : {}) };
 }
 
 export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promise<void> {
@@ -114,7 +117,8 @@ export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promi
 export async function keptNodeDebugPods(kc: KubeConfig, namespace: string, image: string, now = Date.now()): Promise<Map<string, NodeDebugPod>> {
   const core = kc.makeApiClient(CoreV1Api);
   const list = await core.listNamespacedPod({ namespace, labelSelector: KEPT_SELECTOR });
-  return new Map([...reusableNodePods(list.items, image, now)].map(([node, pod]) => [node, { namespace, pod, container: NODE_DEBUG_CONTAINER, node }]));
+  const until = (pod: string) => list.items.find((p) => p.metadata?.name === pod)?.metadata?.annotations?.[KEEP_UNTIL];
+  return new Map([...reusableNodePods(list.items, image, now)].map(([node, pod]) => [node, { namespace, pod, container: NODE_DEBUG_CONTAINER, node, ...(until(pod) ? { keepUntil: until(pod)! } : {}) }]));
 }
 
 /**

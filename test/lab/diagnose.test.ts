@@ -268,8 +268,14 @@ describe('Ctrl-C', () => {
     while (!(await nodePods()).trim() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/packetwalk diagnose: interrupted; deleting the node debug pods it made/);
-    expect(JSON.parse(stdout).verdict).toBe('interrupted');
+    expect(stderr).toMatch(/packetwalk diagnose: interrupted; deleting any node debug pods it made/);
+    const d = JSON.parse(stdout) as import('../../lib/model').Diagnosis;
+    expect(d.verdict).toBe('interrupted');
+    // it says it was stopped — not "every hop checked", not a packet walk that never ran, not a refused permission
+    expect(d.summary).toMatch(/^Stopped before the walk finished: \d+ of \d+ hops judged from the probes that had run\./);
+    expect(d.trace).toBeUndefined();
+    expect(d.depth).toBe('live');
+    for (const h of d.hops) expect(h.summary).not.toMatch(/failed: stopped waiting|create pods in namespace/);
     expect((await nodePods()).trim()).toBe('');
   });
 });
@@ -333,7 +339,7 @@ describe('keep window (--keep-node-pods)', () => {
         expect(until - started).toBeLessThanOrEqual(60_000);
       }
       const names = pods.map((p) => p.metadata.name).sort();
-      expect(first.stderr).toContain(`stay in default for up to 60 s, for the next diagnoses to reuse; delete now: kubectl delete pods -n default -l app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/role=node-debug,packetwalk.dev/keep=true`);
+      expect(first.stderr).toMatch(/stay in default for (59|60) s more, for the next diagnoses to reuse; delete now: kubectl --kubeconfig \S+ delete pods -n default -l app\.kubernetes\.io\/managed-by=packetwalk,packetwalk\.dev\/role=node-debug,packetwalk\.dev\/keep=true\n/);
       for (const n of names) expect(first.stderr).toContain(n);
 
       // the next run, through the environment variable, reuses them: no new pod, the same names
@@ -342,11 +348,25 @@ describe('keep window (--keep-node-pods)', () => {
           resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr })));
       expect(second.code).toBe(0);
       expect((await kept()).map((p) => p.metadata.name).sort()).toEqual(names);
+      // reused pods keep their own window: a shorter one asked for now says the time they really have left
+      const shorter = await cli(lab.instance, [...args, '--keep-node-pods', '5']);
+      expect(shorter.code).toBe(0);
+      const left = Number(/for (\d+) s more/.exec(shorter.stderr)?.[1]);
+      expect(left).toBeGreaterThan(30);
+      expect(left).toBeLessThanOrEqual(60);
+      expect((await kept()).map((p) => p.metadata.name).sort()).toEqual(names);
+      // the delete command works as printed (argv of the line after "delete now: ")
+      const del = /delete now: (.*)$/m.exec(shorter.stderr)![1].split(' ');
+      expect(del.slice(0, 3)).toEqual(['kubectl', '--kubeconfig', lab.kubeconfig]);
+      expect(del.slice(3, 5)).toEqual(['delete', 'pods']);
       // a run without the window neither reuses nor removes them, and leaves nothing of its own
       const plain = await cli(lab.instance, args);
       expect(plain.code).toBe(0);
       expect(plain.stderr).not.toContain('stay in');
       expect((await kept()).map((p) => p.metadata.name).sort()).toEqual(names);
+      // the printed delete command, run as printed, removes them
+      await new Promise<void>((resolve) => execFile(del[0], [...del.slice(1), '--wait=false'], { timeout: 30_000 }, () => resolve()));
+      expect(await kept()).toEqual([]);
     } finally {
       await kubectl(['delete', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/keep=true', '--wait=false']);
     }
