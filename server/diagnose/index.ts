@@ -127,12 +127,17 @@ export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: str
   const start = async (node: string): Promise<NodeDebugPod> => {
     const key = `${kc.getCurrentCluster()?.server}|${o.namespace}|${node}|${o.image}`;
     if (keep > 0) {
-      // Another diagnosis of this process is starting a kept pod there (a wallboard round starts many at once): share it.
-      const starting = keptStarting.get(key);
-      if (starting) return starting;
+      // Another diagnosis of this process is starting a kept pod there (a wallboard round starts many at once):
+      // share it — unless that diagnosis is stopped meanwhile (its start is then abandoned: make our own).
+      const join = async () => keptStarting.get(key)?.catch((e: unknown) => {
+        if (e instanceof PodWaitAborted) return undefined;
+        throw e;
+      });
+      const shared = await join();
+      if (shared) return shared;
       // A LIST that fails (no list right on pods) only means nothing is reused: the create below says what is missing.
       kept ??= keptNodeDebugPods(kc, o.namespace, o.image).catch(() => new Map());
-      const reuse = (await kept).get(node) ?? keptStarting.get(key);
+      const reuse = (await kept).get(node) ?? (await join());
       if (reuse) return reuse;
     }
     const creating = createNodeDebugPod(kc, node, o.namespace, o.image, { ...(o.signal ? { signal: o.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}) });
