@@ -72,3 +72,49 @@ describe('limiter with reserved slots', () => {
     expect(peakAll).toBe(3);
   });
 });
+
+describe('limiter with a busy bound', () => {
+  it('starts at most `slots` jobs at once; one still running after settleMs frees its slot, up to n in all', async () => {
+    // the caller's timer, driven by hand: fire() runs every pending callback
+    let pending: (() => void)[] = [];
+    const after = (_ms: number, fn: () => void) => {
+      pending.push(fn);
+      return () => (pending = pending.filter((f) => f !== fn));
+    };
+    const fire = () => {
+      const now = pending;
+      pending = [];
+      for (const f of now) f();
+    };
+    const run = limiter(3, 0, { slots: 1, settleMs: 100, after });
+    const started: string[] = [];
+    const gates = new Map<string, () => void>();
+    const job = (name: string) => run(() => new Promise<void>((r) => {
+      started.push(name);
+      gates.set(name, r);
+    }));
+    const all = ['a', 'b', 'c', 'd'].map(job);
+    const tick = () => new Promise((r) => setTimeout(r, 1));
+    await tick();
+    expect(started).toEqual(['a']); // one busy slot
+    fire(); // a has run past settleMs: waiting, not busy
+    await tick();
+    expect(started).toEqual(['a', 'b']);
+    fire();
+    await tick();
+    expect(started).toEqual(['a', 'b', 'c']);
+    fire();
+    await tick();
+    expect(started).toEqual(['a', 'b', 'c']); // n = 3 running in all: d waits for one to end
+    gates.get('b')!();
+    await tick();
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
+    // a job that ends before settleMs frees its busy slot at once and cancels its timer
+    for (const g of ['a', 'c', 'd']) gates.get(g)!();
+    await Promise.all(all);
+    const quick = limiter(2, 0, { slots: 1, settleMs: 100, after });
+    pending = [];
+    await quick(async () => 1);
+    expect(pending).toEqual([]);
+  });
+});

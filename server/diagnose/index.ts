@@ -3,7 +3,6 @@
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
 // nodes are deleted before it returns or throws, whatever happened.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { limiter } from '../../lib/limit';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
@@ -21,7 +20,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
-import { notRunRecord, PROBE_SLOTS, runInFoothold, TRACE_INPUT_SLOTS } from './run';
+import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import { MAX_KEEP_S, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { primeExecTls } from '../exec/socket';
@@ -98,7 +97,6 @@ export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; ve
   }
 }
 
-export { limiter };
 
 /** The node debug pods of one diagnosis (both orchestrators): `hold(node)` makes a node's once, when first asked for. */
 export interface NodeFootholds {
@@ -298,8 +296,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   try {
     // Start every foothold of the plan at once; probes wait on theirs.
     for (const p of plan.probes) void holdFor(p);
-    // PROBE_SLOTS at once, and TRACE_INPUT_SLOTS more kept for the trace's inputs (run.ts).
-    const limit = limiter(opts.concurrency ?? PROBE_SLOTS + TRACE_INPUT_SLOTS, TRACE_INPUT_SLOTS);
+    // PROBE_SLOTS at once and TRACE_INPUT_SLOTS more kept for the trace's inputs, BUSY_SLOTS of them starting (run.ts).
+    const limit = probeLimiter(opts.concurrency ?? PROBE_SLOTS + TRACE_INPUT_SLOTS, TRACE_INPUT_SLOTS);
     // The probes that place the trace's capture points run ahead of the rest (lib/plan/trace.ts).
     const urgent = new Set(opts.trace !== false ? traceInputKeys(plan) : []);
     // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).

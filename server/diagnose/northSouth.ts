@@ -13,11 +13,11 @@ import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { runProbe } from '../exec/probe';
-import { notRunRecord, PROBE_SLOTS, runInFoothold } from './run';
+import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold } from './run';
 import { hopsProbed, probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
 import type { NodeDebugPod } from '../exec/nodeDebug';
-import { foothold, limiter, nodeFootholds, type Foothold } from './index';
+import { foothold, nodeFootholds, type Foothold } from './index';
 import { progressReporter } from './progress';
 import { outsideRunner } from './outside';
 
@@ -71,7 +71,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     }
     return nodes.hold(p.node!);
   };
-  const limit = limiter(o.concurrency ?? PROBE_SLOTS);
+  const limit = probeLimiter(o.concurrency ?? PROBE_SLOTS);
   // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
   const progress = progressReporter(!!o.onEvent, () => {
     for (const h of hopsProbed(plan, runs, judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' }).hops)) sendHop(h);

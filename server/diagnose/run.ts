@@ -7,6 +7,7 @@ import type { ProbeRun } from '../../lib/verdict';
 import { runProbe, type ContainerFoothold, type ProbeResult } from '../exec/probe';
 import { explainApiError } from '../cluster/explain';
 import { footholdNeeds } from './index';
+import { limiter } from '../../lib/limit';
 
 /**
  * Probes of one diagnosis that run at once (both orchestrators). Most of a failing path's probes only wait out
@@ -16,6 +17,26 @@ import { footholdNeeds } from './index';
 export const PROBE_SLOTS = 24;
 /** Slots kept beside PROBE_SLOTS for the probes the packet trace waits on (lib/plan/trace.ts traceInputKeys). */
 export const TRACE_INPUT_SLOTS = 4;
+/**
+ * Of those, the probes that may be *starting* at once (exec upgrade, process start, the tool's own work): a probe
+ * still running after BUSY_MS is waiting (a timeout, a far end) and no longer counts (lib/limit.ts BusyBound). On the
+ * lab, where the CLI and the API server share two cores, 12 instead of all 28 at once made a healthy diagnosis
+ * ~35 ms and a policy-denied one ~100 ms faster (in-process, kept node pods, median of 7 and 5; 2026-11-30).
+ */
+export const BUSY_SLOTS = 12;
+export const BUSY_MS = 100;
+
+/** The probe bound of one diagnosis: at most `n` probes at once, BUSY_SLOTS of them starting, `reserve` kept for `first` jobs. */
+export function probeLimiter(n: number, reserve = 0): ReturnType<typeof limiter> {
+  return limiter(n, reserve, {
+    slots: Math.min(BUSY_SLOTS, n),
+    settleMs: BUSY_MS,
+    after: (ms, fn) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    },
+  });
+}
 
 /** The record of a probe that did not run: no output, and `reason` (one sentence) as notRun. */
 export function notRunRecord(base: Pick<ProbeRun, 'key' | 'probe' | 'hop' | 'location' | 'argv' | 'reproduce'>, reason: string): ProbeRun {
