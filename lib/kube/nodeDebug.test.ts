@@ -13,7 +13,7 @@ const node = running.spec!.nodeName!;
 
 describe('reusableNodePods', () => {
   it('reuses a Running kept pod of the same image before its keep-until, one per node', () => {
-    expect(reusableNodePods([running], image, until - 1000)).toEqual(new Map([[node, running.metadata!.name]]));
+    expect(reusableNodePods([running], image, until - 1000)).toEqual(new Map([[node, { name: running.metadata!.name, keepUntil: running.metadata!.annotations![KEEP_UNTIL] }]]));
   });
 
   it('not after keep-until, not with another image, not while being deleted, not when ended, not a look-alike (pod network, unprivileged), not unlabelled', () => {
@@ -33,8 +33,8 @@ describe('reusableNodePods', () => {
 
   it('of two kept pods on a node, the one kept longer', () => {
     const later = { ...running, metadata: { ...running.metadata, name: 'later', annotations: { [KEEP_UNTIL]: new Date(until + 30_000).toISOString() } } };
-    expect(reusableNodePods([running, later], image, until - 1000).get(node)).toBe('later');
-    expect(reusableNodePods([later, running], image, until - 1000).get(node)).toBe('later');
+    expect(reusableNodePods([running, later], image, until - 1000).get(node)?.name).toBe('later');
+    expect(reusableNodePods([later, running], image, until - 1000).get(node)?.name).toBe('later');
   });
 });
 

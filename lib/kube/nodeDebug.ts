@@ -37,10 +37,11 @@ export interface PodLike {
  * The kept node debug pods a diagnosis starting at `now` (ms since the epoch) may reuse, one per node (the one
  * kept longest when there are several): labelled kept, Running with its debug container running, not being
  * deleted, running `image` privileged in the host's network (what packetwalk makes: a look-alike someone else
- * labelled would probe another netns), and with `keep-until` still ahead. Returns node name → pod name.
+ * labelled would probe another netns), and with `keep-until` still ahead. Returns node name → the pod's name and
+ * its keep-until (RFC 3339, as annotated).
  */
-export function reusableNodePods(pods: PodLike[], image: string, now: number): Map<string, string> {
-  const best = new Map<string, { name: string; until: number }>();
+export function reusableNodePods(pods: PodLike[], image: string, now: number): Map<string, { name: string; keepUntil: string }> {
+  const best = new Map<string, { name: string; keepUntil: string; until: number }>();
   for (const p of pods) {
     const m = p.metadata;
     if (!m?.name || m.labels?.[KEEP_LABEL] !== 'true' || m.labels[ROLE_LABEL] !== 'node-debug' || m.deletionTimestamp) continue;
@@ -48,12 +49,13 @@ export function reusableNodePods(pods: PodLike[], image: string, now: number): M
     const c = p.spec?.containers?.find((x) => x.name === NODE_DEBUG_CONTAINER);
     if (!node || !c || c.image !== image || p.spec?.hostNetwork !== true || c.securityContext?.privileged !== true || p.status?.phase !== 'Running') continue;
     if (!p.status.containerStatuses?.find((s) => s.name === NODE_DEBUG_CONTAINER)?.state?.running) continue;
-    const until = Date.parse(m.annotations?.[KEEP_UNTIL] ?? '');
+    const keepUntil = m.annotations?.[KEEP_UNTIL] ?? '';
+    const until = Date.parse(keepUntil);
     if (!(until > now)) continue;
     const prev = best.get(node);
-    if (!prev || until > prev.until) best.set(node, { name: m.name, until });
+    if (!prev || until > prev.until) best.set(node, { name: m.name, keepUntil, until });
   }
-  return new Map([...best].map(([node, b]) => [node, b.name]));
+  return new Map([...best].map(([node, b]) => [node, { name: b.name, keepUntil: b.keepUntil }]));
 }
 
 /** A kept pod that has ended (the kubelet's deadline, or its sleep ran out): nothing runs in it, it only needs deleting. */

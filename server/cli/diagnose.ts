@@ -86,14 +86,14 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
 }
 
 /**
- * The stderr line after a diagnosis that kept its node debug pods: which, until when at most (the latest
- * keep-until, in seconds from `now`), and the kubectl command that deletes them now — with the kubeconfig and
- * context the diagnosis used, shell-quoted, so that it works as pasted.
+ * The stderr line after a diagnosis that kept its node debug pods: which, how long at most (the latest of their
+ * keep-until annotations, in seconds from `now`), and the kubectl command that deletes them now — with the
+ * kubeconfig and context the diagnosis used, shell-quoted, so that it works as pasted.
  */
-export function keptLine(pods: NodeDebugPod[], keepSeconds: number, cluster: { kubeconfig?: string; context?: string } = {}, now = Date.now()): string {
+export function keptLine(pods: NodeDebugPod[], cluster: { kubeconfig?: string; context?: string } = {}, now = Date.now()): string {
   const ns = pods[0].namespace;
-  const until = Math.max(...pods.map((p) => (p.keepUntil ? Date.parse(p.keepUntil) : now + keepSeconds * 1000)));
-  const left = Math.max(0, Math.round((until - now) / 1000));
+  const until = Math.max(now, ...pods.map((p) => Date.parse(p.keepUntil ?? '')).filter((t) => Number.isFinite(t)));
+  const left = Math.round((until - now) / 1000);
   const flags = [...(cluster.kubeconfig ? ['--kubeconfig', shellQuote(cluster.kubeconfig)] : []), ...(cluster.context ? ['--context', shellQuote(cluster.context)] : [])];
   return `packetwalk diagnose: node debug pod${pods.length === 1 ? '' : 's'} ${pods.map((p) => p.pod).join(', ')} stay${pods.length === 1 ? 's' : ''} in ${ns} for ${left} s more, for the next diagnoses to reuse; delete now: ${['kubectl', ...flags, 'delete', 'pods', '-n', ns, '-l', KEPT_SELECTOR].join(' ')}`;
 }
@@ -150,9 +150,9 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let d: Diagnosis;
-    let kept: { pods: NodeDebugPod[]; seconds: number } | undefined;
+    let kept: NodeDebugPod[] = [];
     try {
-      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}), signal: stop.signal, ...(keep !== undefined ? { keepNodePods: keep } : {}), onNodePodsKept: (pods: NodeDebugPod[], seconds: number) => (kept = { pods, seconds }) });
+      d = await diagnose({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.image ? { image: a.image } : {}), ...(a.debugNamespace ? { debugNamespace: a.debugNamespace } : {}), ...(live ? { onEvent: live.onEvent } : {}), signal: stop.signal, ...(keep !== undefined ? { keepNodePods: keep } : {}), onNodePodsKept: (pods: NodeDebugPod[]) => (kept = pods) });
     } finally {
       live?.stop();
       process.off('SIGINT', onSignal);
@@ -160,7 +160,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     }
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
     // Privileged pods left running are said on stderr, with the command that removes them now.
-    if (kept?.pods.length) process.stderr.write(`${t(keptLine(kept.pods, kept.seconds, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.context ? { context: a.context } : {}) }))}\n`);
+    if (kept.length) process.stderr.write(`${t(keptLine(kept, { ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}), ...(a.context ? { context: a.context } : {}) }))}\n`);
     return stop.signal.aborted ? 130 : exitCodeFor(d);
   } catch (e) {
     return reportCommandError('diagnose', e);

@@ -58,8 +58,8 @@ export interface DiagnoseOptions {
    * by its activeDeadlineSeconds. The CLI's --keep-node-pods and serve's set it.
    */
   keepNodePods?: number;
-  /** told of the node debug pods left running when the diagnosis ends, and the window (only with a keep window) */
-  onNodePodsKept?: (pods: NodeDebugPod[], keepSeconds: number) => void;
+  /** told of the node debug pods left running when the diagnosis ends (only with a keep window; each has its keepUntil) */
+  onNodePodsKept?: (pods: NodeDebugPod[]) => void;
 }
 
 export function newDiagnosisId(): string {
@@ -214,7 +214,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   // Node footholds, made once per node when first needed and all deleted when the probes are over (nodes.cleanup):
   // a node debug pod takes the kubelet's pod start (~0.3 s on the lab, seconds on a real cluster), the longest
   // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
-  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: (pods: NodeDebugPod[]) => opts.onNodePodsKept!(pods, keep) } : {}) });
+  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}) });
 
   // A pod source reads only what its path needs (server/cluster/snapshot.ts); other sources read cluster-wide.
   // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.
@@ -242,7 +242,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
       throw e;
     }
-    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(keep > 0 ? { keepNodePods: keep } : {}), ...(opts.onNodePodsKept ? { onNodePodsKept: (pods: NodeDebugPod[]) => opts.onNodePodsKept!(pods, keep) } : {}) });
+    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(keep > 0 ? { keepNodePods: keep } : {}), ...(opts.onNodePodsKept ? { onNodePodsKept: opts.onNodePodsKept } : {}) });
   }
   const from = { ok: true as const, value: source.value as { namespace: string; name: string } };
 

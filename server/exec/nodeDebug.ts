@@ -117,8 +117,7 @@ export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promi
 export async function keptNodeDebugPods(kc: KubeConfig, namespace: string, image: string, now = Date.now()): Promise<Map<string, NodeDebugPod>> {
   const core = kc.makeApiClient(CoreV1Api);
   const list = await core.listNamespacedPod({ namespace, labelSelector: KEPT_SELECTOR });
-  const until = (pod: string) => list.items.find((p) => p.metadata?.name === pod)?.metadata?.annotations?.[KEEP_UNTIL];
-  return new Map([...reusableNodePods(list.items, image, now)].map(([node, pod]) => [node, { namespace, pod, container: NODE_DEBUG_CONTAINER, node, ...(until(pod) ? { keepUntil: until(pod)! } : {}) }]));
+  return new Map([...reusableNodePods(list.items, image, now)].map(([node, p]) => [node, { namespace, pod: p.name, container: NODE_DEBUG_CONTAINER, node, keepUntil: p.keepUntil }]));
 }
 
 /**
