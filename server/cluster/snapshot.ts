@@ -7,8 +7,8 @@
 // a cluster-wide LIST, except the Service list an IP target needs to learn what the IP is.
 // Every read but the source pod may be refused (a Role in one namespace): the snapshot is then what the user
 // may read, and `snapshotLimits(snap)` says what was left out and why, for the depth sentence.
-// Without a `need` (the matrix, other sources and targets) it reads cluster-wide as before, with the same
-// per-read fallbacks.
+// The matrix reads its namespaces only (readNamespaces). Without a `need` (sources outside the cluster or on a
+// node) it reads cluster-wide as before.
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '../../lib/plan';
 import type { Target } from '../../lib/target';
@@ -339,6 +339,73 @@ async function readClusterWide(kc: KubeConfig, context: string, server?: string)
     nodes: (nodes?.items ?? []) as ClusterSnapshot['nodes'],
     ...(kubeProxy ? { kubeProxyConfig: kubeProxy as ClusterSnapshot['kubeProxyConfig'] } : {}),
   };
+}
+
+/** What `readNamespaces` read: the objects, and the asked namespaces that do not exist. */
+export interface NamespacesRead {
+  snap: ClusterSnapshot;
+  /** asked namespaces the API server says do not exist (GET namespace: 404) */
+  missing: string[];
+}
+
+/**
+ * The objects of the given namespaces only (the matrix, DESIGN §7; §5 "never a cluster-wide LIST"): per
+ * namespace a LIST of its pods, Services, EndpointSlices and NetworkPolicies, and a GET of the Namespace
+ * (its labels decide namespaceSelector peers). Works with a Role in those namespaces alone (DESIGN §3.3's
+ * namespace-scoped viewer): a Namespace object the user may not get is left out, with a sentence in
+ * `snapshotLimits(snap)` — the policy evaluator then knows it by its `kubernetes.io/metadata.name` label only,
+ * which the API server sets on every namespace (Kubernetes ≥ 1.21).
+ * Throws ClusterError when a namespace's pods, Services, EndpointSlices or NetworkPolicies cannot be listed:
+ * a matrix without them would predict from half the objects.
+ */
+export async function readNamespaces(kc: KubeConfig, context: string, server: string | undefined, names: readonly string[]): Promise<NamespacesRead> {
+  const { core, disc, net } = clients(kc);
+  const at = { context, ...(server ? { server } : {}) };
+  const must = async <T>(resource: string, namespace: string, p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (e) {
+      const x = explainApiError(e, { verb: 'list', resource, namespace, ...at });
+      throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+    }
+  };
+  const notes: string[] = [];
+  const missing: string[] = [];
+  const reads = await Promise.all(names.map(async (ns) => {
+    const [pods, services, slices, policies, object] = await Promise.all([
+      must('pods', ns, core.listNamespacedPod({ namespace: ns })),
+      must('services', ns, core.listNamespacedService({ namespace: ns })),
+      must('endpointslices', ns, disc.listNamespacedEndpointSlice({ namespace: ns })),
+      must('networkpolicies', ns, net.listNamespacedNetworkPolicy({ namespace: ns })),
+      core.readNamespace({ name: ns }).catch((e: unknown) => {
+        const x = explainApiError(e, { verb: 'get', resource: 'namespaces', name: ns, ...at });
+        if (x.kind === 'not-found') missing.push(ns);
+        else if (x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+        else notes.push(`${x.sentence}: namespace ${ns} is known by its kubernetes.io/metadata.name label only, so a namespaceSelector on other labels cannot match it in the predictions`);
+        return undefined;
+      }),
+    ]);
+    return { pods: pods.items, services: services.items, slices: slices.items, policies: policies.items, object };
+  }));
+  const snap: ClusterSnapshot = {
+    pods: reads.flatMap((r) => r.pods) as ClusterSnapshot['pods'],
+    services: reads.flatMap((r) => r.services) as ClusterSnapshot['services'],
+    endpointSlices: reads.flatMap((r) => r.slices) as ClusterSnapshot['endpointSlices'],
+    policies: reads.flatMap((r) => r.policies).map(policyToWire),
+    namespaces: reads.flatMap((r) => (r.object ? [r.object] : [])) as ClusterSnapshot['namespaces'],
+    nodes: [],
+  };
+  limits.set(snap, notes.sort());
+  return { snap, missing: missing.sort() };
+}
+
+/** The namespaces the cluster has, when the user may list them (for a "not found" sentence); else undefined. */
+export async function listNamespaceNames(kc: KubeConfig): Promise<string[] | undefined> {
+  try {
+    return (await kc.makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { MatrixEvent } from '../../lib/matrix/events';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { parseNc } from '../../lib/parse/nc';
 import { loadCluster } from '../cluster/kubeconfig';
-import { readSnapshot } from '../cluster/snapshot';
+import { listNamespaceNames, readNamespaces, snapshotLimits } from '../cluster/snapshot';
 import { explainApiError } from '../cluster/explain';
 import { ClusterError, UsageError } from '../cluster/errors';
 import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
@@ -68,14 +68,17 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
     if (e instanceof ClusterError) throw e;
     throw new ClusterError((e as Error).message, 'check the kubeconfig');
   }
-  const snap = await readSnapshot(cl.kc, cl.context, cl.server);
-  const known = new Set([...snap.namespaces.map((n) => n.metadata?.name), ...snap.pods.map((p) => p.metadata?.namespace)]);
-  const missing = namespaces.filter((n) => !known.has(n));
-  if (missing.length) throw new UsageError(`namespaces: ${missing.join(', ')} not found in context ${cl.context}; the cluster has ${[...known].filter(Boolean).sort().join(', ')}`, 'namespaces');
+  // Only the asked namespaces are read (DESIGN §5): a Role in them is enough, and 10k objects elsewhere cost nothing.
+  const { snap, missing } = await readNamespaces(cl.kc, cl.context, cl.server, namespaces);
+  if (missing.length) {
+    const all = await listNamespaceNames(cl.kc);
+    throw new UsageError(`namespaces: ${missing.join(', ')} not found in context ${cl.context}${all ? `; the cluster has ${all.join(', ')}` : ''}`, 'namespaces');
+  }
 
   const id = o.id ?? newMatrixId();
   const emit = o.onEvent ?? (() => {});
-  const m = buildMatrix(snap, { namespaces, allPods: !!o.allPods, id, createdAt: new Date().toISOString(), context: cl.context, ...(o.withPolicy ? { withPolicy: o.withPolicy } : {}) });
+  const built = buildMatrix(snap, { namespaces, allPods: !!o.allPods, id, createdAt: new Date().toISOString(), context: cl.context, ...(o.withPolicy ? { withPolicy: o.withPolicy } : {}) });
+  const m: Matrix = { ...built, notes: [...built.notes, ...snapshotLimits(snap)] };
   if (o.withPolicy) {
     // predicts only: no foothold, no exec
     const done = { ...m, status: 'done' as const };

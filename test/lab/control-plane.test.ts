@@ -9,6 +9,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { useLab, outcome, failingHops } from './diagnoseLab';
 import { diagnose } from '../../server/diagnose';
+import { runMatrix } from '../../server/matrix';
 import { loadCluster } from '../../server/cluster/kubeconfig';
 import { readSnapshot } from '../../server/cluster/snapshot';
 import { kubectl } from '../../lab/api/testkit';
@@ -152,6 +153,27 @@ describe('the engine copes', () => {
     expect(fine.verdict).toBe('undetermined');
     expect(failingHops(fine)).toEqual([]);
     expect(fine.summary).toMatch(/not read: user ns-viewer may not list pods in kube-system/);
+  });
+
+  it('the matrix reads its namespaces only: ns-viewer gets shop\'s predictions, a namespace it may not read is the RBAC sentence', async () => {
+    const m = await runMatrix({ namespaces: ['shop'], kubeconfig: nsViewer() });
+    expect(m.depth).toBe('config');
+    expect(m.sources).toContain('shop/frontend');
+    expect(m.targets.map((t) => t.id)).toContain('svc:shop/backend:80');
+    expect(m.cells.length).toBe(m.sources.length * m.targets.length);
+    for (const c of m.cells) {
+      // shop has no NetworkPolicy: every cell is allowed but those to a Service without endpoints
+      if (c.to.startsWith('svc:shop/nobody:')) expect(c.reason).toMatch(/has no ready endpoints/);
+      else expect([c.to, c.predicted]).toEqual([c.to, 'allow']);
+      expect(c.detail).toMatch(/cannot add a debug container to shop\/\w+ \(needs patch on pods\/ephemeralcontainers/);
+    }
+    expect(m.notes.join('\n')).toMatch(/namespace shop is known by its kubernetes\.io\/metadata\.name label only/);
+    await expect(runMatrix({ namespaces: ['shop', 'base'], kubeconfig: nsViewer() })).rejects.toThrow(/user ns-viewer may not list \w+ in base/);
+    await expect(runMatrix({ namespaces: ['nope'], kubeconfig: lab.kubeconfig })).rejects.toThrow(/namespaces: nope not found in context \S+; the cluster has .*\bshop\b/);
+    const live = await runMatrix({ namespaces: ['shop'], kubeconfig: lab.kubeconfig, image: 'nicolaka/netshoot' });
+    expect(live.depth).toBe('live');
+    expect(live.notes.join('\n')).not.toMatch(/metadata\.name label only/);
+    expect(live.cells.find((c) => c.from === 'shop/frontend' && c.to === 'svc:shop/backend:80')).toMatchObject({ predicted: 'allow', observed: 'open', agree: true });
   });
 
   it('a meshed pod: the sidecar accepts every connect, the engine connects as uid 1337 and says mesh-intercepts', async () => {
