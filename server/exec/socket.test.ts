@@ -17,12 +17,13 @@ let server: Server;
 let url: string;
 let ca: string;
 const counts = { full: 0, resumed: 0 };
+const paths: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pw-socket-'));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir, stdio: 'ignore' });
   ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: ca }, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"major":"1","minor":"32"}'));
+  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: ca }, (req, res) => paths.push(req.url ?? '') && res.writeHead(200, { 'content-type': 'application/json' }).end('{"major":"1","minor":"32"}'));
   server.on('secureConnection', (s) => (s.isSessionReused() ? counts.resumed++ : counts.full++));
   // Every exec upgrade is refused, as an API server refuses an exec it does not allow: only the handshakes matter here.
   server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
@@ -35,10 +36,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function kubeconfig(): KubeConfig {
+function kubeconfig(prefix = ''): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'c', server: url, caData: Buffer.from(ca).toString('base64'), skipTLSVerify: false }],
+    clusters: [{ name: 'c', server: url + prefix, caData: Buffer.from(ca).toString('base64'), skipTLSVerify: false }],
     users: [{ name: 'u', token: 'x' }],
     contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
     currentContext: 'ctx',
@@ -79,6 +80,12 @@ describe('primeExecTls', () => {
     counts.full = counts.resumed = 0;
     await wave(kc, 8);
     expect(counts).toEqual({ full: 0, resumed: 8 });
+  });
+
+  it('asks under the server URL\'s own path (a proxy serving the cluster at /k8s/clusters/ID)', async () => {
+    paths.length = 0;
+    await primeExecTls(kubeconfig('/k8s/clusters/c-1/'));
+    expect(paths).toEqual(['/k8s/clusters/c-1/version']);
   });
 
   it('never rejects: an unreachable server or an http URL resolves', async () => {

@@ -54,7 +54,8 @@ export function primeExecTls(kc: KubeConfig): Promise<void> {
     const opts: Material & { agent?: Agent; headers?: Record<string, string> } = {};
     await kc.applyToHTTPSOptions(opts as never);
     const secureContext = contextFor(kc, opts);
-    const url = new URL('/version', server);
+    // under the server's own path (a proxy such as Rancher's serves clusters at https://host/k8s/clusters/ID)
+    const url = new URL(`${server.replace(/\/+$/, '')}/version`);
     await new Promise<void>((resolve) => {
       const req = httpsRequest(url, { method: 'GET', ...(opts.agent ? { agent: opts.agent } : {}), ...(opts.headers ? { headers: opts.headers } : {}), ...(secureContext ? { secureContext } : {}), timeout: 5000 }, (res) => {
         res.resume();
