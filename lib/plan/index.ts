@@ -15,7 +15,8 @@ import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtra
 
 export * from './snapshot';
 import { familyPlan } from './family';
-import { endpointPort as endpointPortOf, probeKey } from './ops';
+import { endpointPort as endpointPortOf, firstDigNames, probeKey } from './ops';
+import { PING_FIRST } from './mtu';
 
 export interface PodEnd {
   namespace: string;
@@ -165,12 +166,7 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string }[] {
     .filter((d) => d.node && !seen.has(d.ip) && seen.add(d.ip));
 }
 
-/** MTU probe sizes: ICMP payloads (IP 20 + ICMP 8 on top) from a small one up to a 1500-byte packet. */
-export const PING_SIZES = [56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472];
-/** Size of the bulk TCP download: dozens of full-size segments. */
-export const BULK_BYTES = 65536;
-/** ...and a response that fits in one packet. */
-export const SMALL_BYTES = 100;
+export { PING_SIZES, PING_FIRST, BULK_BYTES, SMALL_BYTES, withMtuLadder } from './mtu';
 
 /**
  * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
@@ -318,7 +314,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
         add({ probe: 'node-link', hop: 'dns', where: 'node', node: d.node, args: {} });
       }
     }
-    for (const c of name.candidates) add({ probe: 'dig', hop: 'dns', where: 'pod', pod: srcP, args: { name: c }, phase: 2 });
+    // up to the candidate that is a Service: the resolver never asks the ones after it (lib/plan/ops.ts withDnsRest)
+    for (const c of firstDigNames(name.candidates, name.matched?.fqdn)) add({ probe: 'dig', hop: 'dns', where: 'pod', pod: srcP, args: { name: c }, phase: 2 });
   }
   const firstIP = dstIP ?? dst?.ip;
   if (firstIP) add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: firstIP } });
@@ -338,13 +335,9 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     if (!hairpin) {
       add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: dst.ip } });
       add({ probe: 'node-route-get', hop: 'src-node', where: 'node', node: src.node, args: { ip: dst.ip } });
-      for (const size of PING_SIZES) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
-      // When ICMP does not pass (a policy admits only the app's TCP port), big TCP segments still tell.
-      // A small request beside the bulk one tells a stalled transfer from a server that does not speak HTTP.
-      if (endpointPort) {
-        add({ probe: 'tcp-bulk', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, port: endpointPort, size: SMALL_BYTES } });
-        add({ probe: 'tcp-bulk', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, port: endpointPort, size: BULK_BYTES } });
-      }
+      // The MTU ladder's first stage; the rest (or, when ICMP does not pass, two HTTP downloads) only when it
+      // says so (lib/plan/mtu.ts withMtuLadder).
+      for (const size of PING_FIRST) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
     }
     const dstP = { namespace: dst.namespace, name: dst.name };
     // On a hairpin path these are the source's own runs again (same keys): one run, two hops.

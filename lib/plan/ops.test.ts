@@ -1,7 +1,7 @@
 // lib/plan/ops.ts: what the orchestrator learns folds back into a NEW plan; the old one is never touched, keys
 // are one function's, and a hostile resolv.conf search line never becomes a dig argument.
 import { describe, expect, it } from 'vitest';
-import { endpointPort, followFailure, hopsProbed, probeKey, probesOf, withAddress, withResolvConf } from './ops';
+import { endpointPort, firstDigNames, followFailure, hopsProbed, probeKey, probesOf, withAddress, withDnsRest, withResolvConf } from './ops';
 import type { PathPlan, PlannedProbe } from './index';
 
 const pod = { namespace: 'shop', name: 'frontend-0' };
@@ -78,6 +78,35 @@ describe('withResolvConf', () => {
   it('leaves a plan without a name as it is', () => {
     const plan = basePlan({ name: undefined });
     expect(withResolvConf(plan, { search: ['a'], ndots: 1 })).toBe(plan);
+  });
+  it('digs up to the candidate that is a Service (the resolver stops there) and keeps the whole list for later', () => {
+    const plan = basePlan({ name: { name: 'backend.shop', candidates: [], search: [], ndots: 5, clusterDomain: 'cluster.local', matched: { fqdn: 'backend.shop.svc.cluster.local', index: 1, service: 'shop/backend' } } });
+    const next = withResolvConf(plan, { search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5 });
+    expect(next.probes.filter((p) => p.probe === 'dig').map((p) => p.args.name)).toEqual(['backend.shop.shop.svc.cluster.local', 'backend.shop.svc.cluster.local']);
+    expect(next.name?.candidates).toEqual(['backend.shop.shop.svc.cluster.local', 'backend.shop.svc.cluster.local', 'backend.shop.cluster.local', 'backend.shop']);
+    expect(firstDigNames(['a', 'b'], 'c')).toEqual(['a', 'b']); // a match the pod's resolver never asks: every candidate
+  });
+});
+
+describe('withDnsRest', () => {
+  const matchedPlan = () => withResolvConf(basePlan({ name: { name: 'backend.shop', candidates: [], search: [], ndots: 5, clusterDomain: 'cluster.local', matched: { fqdn: 'backend.shop.svc.cluster.local', index: 1, service: 'shop/backend' } } }), { search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5 });
+  const key = (name: string) => `shop/frontend-0:dig:${name}`;
+  it('adds the candidates after the match when the match answers without an address (NXDOMAIN, empty)', () => {
+    const plan = matchedPlan();
+    const { plan: next, added } = withDnsRest(plan, new Map([[key('backend.shop.svc.cluster.local'), { exitCode: 0, answered: false }]]));
+    expect(added.map((p) => p.args.name)).toEqual(['backend.shop.cluster.local', 'backend.shop']);
+    expect(added.every((p) => p.phase === 2 && p.hop === 'dns')).toBe(true);
+    expect(next.probes.length).toBe(plan.probes.length + 2);
+    expect(withDnsRest(next, new Map([[key('backend.shop.svc.cluster.local'), { exitCode: 0, answered: false }]])).added).toEqual([]);
+  });
+  it('adds nothing when the match answered, timed out (dig exit 9), could not run, or nothing matched', () => {
+    const plan = matchedPlan();
+    const m = key('backend.shop.svc.cluster.local');
+    expect(withDnsRest(plan, new Map([[m, { exitCode: 0, answered: true }]])).added).toEqual([]);
+    expect(withDnsRest(plan, new Map([[m, { exitCode: 9, answered: false }]])).added).toEqual([]);
+    expect(withDnsRest(plan, new Map([[m, { exitCode: null, answered: false, notRun: 'no foothold' }]])).added).toEqual([]);
+    expect(withDnsRest(plan, new Map()).added).toEqual([]);
+    expect(withDnsRest(basePlan(), new Map()).added).toEqual([]);
   });
 });
 

@@ -46,13 +46,54 @@ export function hopsProbed<H extends { id: HopId }>(plan: Pick<PathPlan, 'probes
  */
 export function withResolvConf(plan: PathPlan, conf: { search: string[]; ndots: number; nameservers?: string[] }): PathPlan {
   if (!plan.name) return plan;
-  const pod = { namespace: plan.src.namespace, name: plan.src.name };
-  const digs: PlannedProbe[] = candidateNames(plan.name.name, conf.search, conf.ndots)
-    .filter((name) => isHostname(name))
-    .map((name) => ({ key: probeKey({ where: 'pod', pod, probe: 'dig', args: { name } }), probe: 'dig', hop: 'dns', where: 'pod', pod, args: { name }, phase: 2 }));
+  const candidates = candidateNames(plan.name.name, conf.search, conf.ndots).filter((name) => isHostname(name));
+  const digs = digProbes(plan, firstDigNames(candidates, plan.name.matched?.fqdn));
   // the pod's real nameservers: the cluster DNS Service is the one with that ClusterIP (lib/kube clusterDnsService)
-  const name = conf.nameservers ? { ...plan.name, nameservers: conf.nameservers } : plan.name;
+  const name = { ...plan.name, candidates, search: conf.search, ndots: conf.ndots, ...(conf.nameservers ? { nameservers: conf.nameservers } : {}) };
   return { ...plan, name, probes: [...plan.probes.filter((p) => p.probe !== 'dig'), ...digs] };
+}
+
+/**
+ * The candidates dug first: up to and including the one the objects say is a Service (`matchedFqdn`), since the
+ * resolver stops at the first name that answers and never asks the ones after it; every candidate when none
+ * matches (a name outside the cluster, a typo) or the match is not among them. `withDnsRest` adds the rest when
+ * the matched name does not answer after all.
+ */
+export function firstDigNames(candidates: readonly string[], matchedFqdn: string | undefined): string[] {
+  const at = matchedFqdn ? candidates.indexOf(matchedFqdn) : -1;
+  return at < 0 ? [...candidates] : candidates.slice(0, at + 1);
+}
+
+function digProbes(plan: PathPlan, names: readonly string[]): PlannedProbe[] {
+  const pod = { namespace: plan.src.namespace, name: plan.src.name };
+  return names.map((name) => ({ key: probeKey({ where: 'pod', pod, probe: 'dig', args: { name } }), probe: 'dig', hop: 'dns', where: 'pod', pod, args: { name }, phase: 2 }));
+}
+
+/** What withDnsRest reads of a dig run: its exit code and whether its answer holds addresses (lib/parse/dig). */
+export interface DigOutcome {
+  notRun?: string;
+  exitCode: number | null;
+  /** NOERROR with at least one address */
+  answered: boolean;
+}
+
+/**
+ * The rest of the candidates, once the first ones were dug (`digs`: by probe key): added when the matched
+ * candidate got an answer that is not an address (NXDOMAIN, an empty NOERROR — the objects and the cluster DNS
+ * disagree, so what the resolver does next matters). Not when it timed out or could not run: the resolver is
+ * not answering, and the later names would wait out the same timeout. Returns the new plan and the added digs.
+ */
+export function withDnsRest(plan: PathPlan, digs: ReadonlyMap<string, DigOutcome>): { plan: PathPlan; added: PlannedProbe[] } {
+  const name = plan.name;
+  const none = { plan, added: [] };
+  if (!name?.matched) return none;
+  const planned = new Set(plan.probes.filter((p) => p.probe === 'dig').map((p) => p.args.name));
+  const rest = name.candidates.filter((c) => !planned.has(c));
+  const matched = plan.probes.find((p) => p.probe === 'dig' && p.args.name === name.matched!.fqdn);
+  const r = matched ? digs.get(matched.key) : undefined;
+  if (!rest.length || !r || r.notRun || r.exitCode !== 0 || r.answered) return none;
+  const added = digProbes(plan, rest);
+  return { plan: { ...plan, probes: [...plan.probes, ...added] }, added };
 }
 
 /**

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { splitFixture } from '../parse/fixtureFile';
 import { judge } from '.';
 import { replay, type RecordedDiagnosis } from './replay';
+import { withMtuLadder } from '../plan/mtu';
+import { probeDef } from '../probes';
 
 function load(name: string) {
   const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
@@ -84,9 +86,20 @@ function failedConnect(path: string) {
 
 describe('judge reads every output through lib/parse', () => {
   it('a DF ping answered by an ICMP error (a REJECT: "Packet filtered") is not a silent drop: no mtu-blackhole', () => {
-    const { fx, plan, runs } = load('healthy-service');
+    const { fx, plan: first, runs } = load('healthy-service');
     const rejected = capture('ping/admin-prohibited.txt');
-    for (const [k, r] of runs) if (r.probe === 'ping-df' && plan.probes.find((p) => p.key === k)!.args.size! > 1000) runs.set(k, { ...r, stdout: rejected.stdout, stderr: rejected.stderr, exitCode: rejected.exitCode });
+    // The largest first-stage ping is rejected, so the engine asks for the sizes between (lib/plan/mtu.ts):
+    // 1000 comes back as the smallest did, every size above it is rejected the same way.
+    const pings = first.probes.filter((p) => p.probe === 'ping-df');
+    const small = runs.get(pings.find((p) => p.args.size === 56)!.key)!;
+    const large = pings.find((p) => p.args.size === 1472)!;
+    runs.set(large.key, { ...runs.get(large.key)!, stdout: rejected.stdout, stderr: rejected.stderr, exitCode: rejected.exitCode });
+    const { plan, added } = withMtuLadder(first, runs);
+    expect(added.map((p) => p.args.size)).toEqual([1000, 1172, 1272, 1372, 1400, 1422, 1450]);
+    for (const p of added) {
+      const like = p.args.size! > 1000 ? { stdout: rejected.stdout, stderr: rejected.stderr, exitCode: rejected.exitCode } : { stdout: small.stdout, stderr: small.stderr, exitCode: small.exitCode };
+      runs.set(p.key, { ...small, key: p.key, argv: probeDef('ping-df').argv(p.args), ...like });
+    }
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('reachable/-@-');
     const overlay = j.hops.find((h) => h.id === 'overlay')!;

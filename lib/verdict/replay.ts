@@ -1,6 +1,6 @@
 // Re-judging a recorded diagnosis (tests, fixtures): the plan rebuilt from the recorded API objects and
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
-import { planPath, type ClusterSnapshot, type PathPlan } from '../plan';
+import { planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
 import { probeDef } from '../probes';
 import { probeKey } from '../plan/ops';
 import { parseTarget } from '../target';
@@ -31,11 +31,18 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
     plan.probes.push({ key: probeKey({ where: 'pod', pod: plan.src, probe: 'dig', args: { name } }), probe: 'dig', hop: 'dns', where: 'pod', pod: { namespace: plan.src.namespace, name: plan.src.name }, args: { name }, phase: 2 });
   }
   const runs = new Map<string, ProbeRun>();
-  for (const p of plan.probes) {
-    const argv = probeDef(p.probe).argv(p.args);
-    const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
-    const e = evidence.find((x) => x.where === location && JSON.stringify(x.command) === JSON.stringify(argv));
-    if (e) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated });
-  }
-  return { plan, runs };
+  const map = (probes: readonly PlannedProbe[]) => {
+    for (const p of probes) {
+      const argv = probeDef(p.probe).argv(p.args);
+      const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
+      const e = evidence.find((x) => x.where === location && JSON.stringify(x.command) === JSON.stringify(argv));
+      if (e) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated });
+    }
+  };
+  map(plan.probes);
+  // The MTU ladder's second stage, as the engine decides it (lib/plan/mtu.ts): recordings made before the ladder
+  // had two stages hold every size, and only what the engine would now ask for is read.
+  const ladder = withMtuLadder(plan, runs);
+  map(ladder.added);
+  return { plan: ladder.plan, runs };
 }

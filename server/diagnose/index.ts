@@ -9,7 +9,7 @@ import type { DiagnosisEvent } from '../../lib/events';
 import { parseSource, parseTarget, targetText } from '../../lib/target';
 import { northSouthPath } from '../../lib/plan/northSouth';
 import { planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
-import { followFailure, hopsProbed, probesOf, withAddress, withResolvConf } from '../../lib/plan/ops';
+import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
 import { PodWaitAborted } from '../exec/podWait';
@@ -31,6 +31,7 @@ import { applyMesh, MESH_CONNECT_PROBES, MESH_DEBUG_PREFIX, podSidecar, readMesh
 import { runTrace } from './capture';
 import { progressReporter, type Progress } from './progress';
 import { traceInputKeys } from '../../lib/plan/trace';
+import { withMtuLadder } from '../../lib/plan/mtu';
 import { applyTrace } from '../../lib/verdict/trace';
 import type { Trace } from '../../lib/model';
 
@@ -304,8 +305,18 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     progress = progressReporter(!!opts.onEvent, () => {
       for (const h of hopsProbed(plan, runs, judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) }).hops)) sendHop(h);
     });
-    const runOne = async (p: PlannedProbe): Promise<void> => {
-      if (runs.has(p.key)) return;
+    // One run per key: a probe asked for again while it runs (the MTU stage below) joins that run.
+    const inflight = new Map<string, Promise<void>>();
+    const runOne = (p: PlannedProbe): Promise<void> => {
+      if (runs.has(p.key)) return Promise.resolve();
+      let r = inflight.get(p.key);
+      if (!r) {
+        r = runProbeOf(p).finally(() => inflight.delete(p.key));
+        inflight.set(p.key, r);
+      }
+      return r;
+    };
+    const runProbeOf = async (p: PlannedProbe): Promise<void> => {
       const def = probeDef(p.probe);
       const argv = def.argv(p.args);
       const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
@@ -341,6 +352,10 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       const conf = rc && !rc.notRun ? parseRun(rc, parseResolvConf) : undefined;
       if (conf?.ok) plan = withResolvConf(plan, { search: conf.value.search, ndots: conf.value.options.ndots, nameservers: conf.value.nameservers });
       await Promise.all(plan.probes.filter((p) => p.phase === 2).map(runOne));
+      // The matched Service's name did not resolve after all: the candidates after it, as the resolver goes on.
+      const rest = withDnsRest(plan, digOutcomes(plan, runs));
+      plan = rest.plan;
+      await Promise.all(rest.added.map(runOne));
       // A name outside the cluster: connect to what the resolver answered, as the app would.
       if (!plan.dstIP && plan.target.kind === 'name' && plan.dstPort) {
         // The first candidate that answers with an IPv4 address, as the resolver would return it.
@@ -360,9 +375,18 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
         }
       }
     })();
+    // The MTU ladder's second stage (lib/plan/mtu.ts), once its first pings and the connect to the drawn pod ran.
+    const mtuStage = async () => {
+      const dst = plan.dst;
+      if (!dst) return;
+      await Promise.all(plan.probes.filter((p) => p.args.ip === dst.ip && (p.probe === 'ping-df' || p.probe === 'tcp-connect')).map(runOne));
+      const next = withMtuLadder(plan, runs);
+      plan = next.plan;
+      await Promise.all(next.added.map(runOne));
+    };
     let redrawn = false;
     const tracing = startTrace(); // undefined flow (and so no trace) while an outside name is not yet resolved
-    await Promise.all([...phase1.filter((p) => p !== resolv).map(runOne), phase2]);
+    await Promise.all([...phase1.filter((p) => p !== resolv).map(runOne), phase2, mtuStage()]);
     // Phase 3: what can only be read after the end-to-end connect (the flow's conntrack entry).
     await Promise.all(plan.probes.filter((p) => p.phase === 3).map(runOne));
 
@@ -375,7 +399,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       redrawn = true;
       emit({ type: 'diagnosis:plan', payload: { id, diagnosis: { ...running, hops: plan.hops } } });
       lastSent.clear();
-      await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
+      await Promise.all([...plan.probes.filter((p) => p.phase === 1).map(runOne), mtuStage()]);
     }
     // The walk of the final path: the one started on the resolved address, else again when the plan was re-drawn
     // to another endpoint (or the first could not run).
@@ -421,3 +445,15 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   return d;
 }
 
+
+/** Each dig run of the plan as withDnsRest reads it (lib/parse/dig: NOERROR with an address is "answered"). */
+function digOutcomes(plan: PathPlan, runs: ReadonlyMap<string, ProbeRun>): Map<string, DigOutcome> {
+  const out = new Map<string, DigOutcome>();
+  for (const p of plan.probes.filter((x) => x.probe === 'dig')) {
+    const r = runs.get(p.key);
+    if (!r) continue;
+    const d = r.notRun ? undefined : parseRun(r, parseDig);
+    out.set(p.key, { ...(r.notRun ? { notRun: r.notRun } : {}), exitCode: r.exitCode, answered: !!(d?.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR' && digAddresses(d.value).length > 0) });
+  }
+  return out;
+}

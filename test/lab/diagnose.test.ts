@@ -45,9 +45,13 @@ describe('healthy paths are reachable with no failing hop', () => {
       expect(e.reproduce).toMatch(/^kubectl debug (-n \S+ \S+ -it --image=nicolaka\/netshoot|node\/worker-\d -it --profile=sysadmin)/);
       expect(e.finding).not.toBe('');
     }
-    // The DNS hop lists every candidate with rcode, latency and server.
+    // The DNS hop lists each candidate dug with rcode, latency and server: here only the first, which is the
+    // Service (the resolver never asks the later ones).
     const dns = d.hops.find((h) => h.id === 'dns')!;
-    expect(dns.evidence.filter((e) => e.probe === 'dig').map((e) => e.finding)[0]).toMatch(/^backend\.shop\.svc\.cluster\.local: NOERROR 10\.96\.\d+\.\d+ in \d+ ms from 10\.96\.0\.10$/);
+    expect(dns.evidence.filter((e) => e.probe === 'dig').map((e) => e.finding)).toEqual([expect.stringMatching(/^backend\.shop\.svc\.cluster\.local: NOERROR 10\.96\.\d+\.\d+ in \d+ ms from 10\.96\.0\.10$/)]);
+    // A healthy path's MTU ladder stops after its first stage: the 1472-byte DF ping came back.
+    expect(ev.filter((e) => e.probe === 'ping-df').map((e) => e.command[e.command.indexOf('-s') + 1])).toEqual(['56', '1472']);
+    expect(ev.filter((e) => e.probe === 'tcp-bulk')).toEqual([]);
   });
 });
 
@@ -107,6 +111,7 @@ describe('warnings', () => {
     const w = d.warnings.find((x) => x.cause === 'ndots-amplification');
     expect(w?.hop).toBe('dns');
     expect(w?.reason).toMatch(/tries 1 search name first \(backend\.shop\.shop\.svc\.cluster\.local\): 4 queries/);
+    expect(d.hops.find((h) => h.id === 'dns')!.evidence.filter((e) => e.probe === 'dig').map((e) => e.command.at(-2))).toEqual(['backend.shop.shop.svc.cluster.local.', 'backend.shop.svc.cluster.local.']);
     expect((await lab.diagnose('shop/frontend-0', 'backend:80')).warnings).toEqual([]);
   });
 });
