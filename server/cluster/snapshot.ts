@@ -226,10 +226,17 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       addAll(pods, ps?.items as Item[]);
       const hit = (svcs?.items ?? []).find((s) => s.spec?.clusterIP === t.ip || s.spec?.clusterIPs?.includes(t.ip) || lbIngressIPs(s as Parameters<typeof lbIngressIPs>[0]).includes(t.ip));
       // A LoadBalancer's ingress, a node's address or an address outside the cluster (lib/plan/northSouth,
-      // lib/plan/egress): the north-south plan needs every node (entry choice, each node's NodePort).
-      if (hit?.spec?.type === 'LoadBalancer' || (!hit && !(ps?.items ?? []).length)) ipNodes = ((await may({ verb: 'list', resource: 'nodes' }, core.listNode()))?.items ?? []) as Item[];
+      // lib/plan/egress): the north-south plan needs every node (entry choice, each node's NodePort). A node's
+      // address is also the podIP of its hostNetwork pods (kube-proxy, the CNI's agent), so only a pod with its
+      // own network namespace says the address is a pod's.
+      const ownPod = (ps?.items ?? []).some((p) => !p.spec?.hostNetwork);
+      if (hit?.spec?.type === 'LoadBalancer' || (!hit && !ownPod)) ipNodes = ((await may({ verb: 'list', resource: 'nodes' }, core.listNode()))?.items ?? []) as Item[];
       for (const s of svcs?.items ?? []) services.set(key(s as Item), s as Item);
       if (hit) await service(hit as Item);
+      // A node's address and a port: the Service with that nodePort is the one kube-proxy DNATs to.
+      const isNode = !hit && ipNodes.some((n) => (n as { status?: { addresses?: { address?: string }[] } }).status?.addresses?.some((a) => a.address === t.ip));
+      const byNodePort = isNode ? (svcs?.items ?? []).find((s) => s.spec?.ports?.some((p) => p.nodePort === t.port)) : undefined;
+      if (byNodePort) await service(byNodePort as Item);
       for (const p of ps?.items ?? []) namespace(p.metadata?.namespace ?? 'default');
     } else if (t.kind === 'name') {
       const cands = serviceCandidates(t.name, src.namespace);

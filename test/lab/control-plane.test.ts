@@ -211,6 +211,17 @@ describe('the engine copes', () => {
     expect(outcome(fqdn)).toBe('reachable/-@-');
   });
 
+  it('a pod to a node\'s address and NodePort walks through that node\'s NodePort, though the node\'s hostNetwork pods share the address', async () => {
+    const st = JSON.parse(readFileSync(join(dir(), 'state.json'), 'utf8')) as { nodes: { name: string; internalIP: string }[] };
+    const ip = st.nodes.find((n) => n.name === 'worker-1')!.internalIP;
+    // kube-proxy runs with hostNetwork: the API server gives it the node's address as its podIP
+    expect(kubectl(lab.kubeconfig, ['get', 'pods', '-A', '--field-selector', `status.podIP=${ip}`, '-o', 'name']).stdout).toMatch(/kube-proxy/);
+    const d = await lab.diagnose('shop/frontend', `${ip}:30080`);
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(d.hops.map((h) => h.id)).toEqual(['src-pod', 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
+    expect(d.hops.find((h) => h.id === 'node-port')!.summary).toMatch(/30080/);
+  });
+
   it('internalTrafficPolicy Local: kube-proxy\'s deliberate drop on a node without a local endpoint is no-local-endpoint, and the node with one reaches it', async () => {
     const far = await lab.diagnose('shop/frontend', 'local-only:80'); // frontend on worker-1, the only endpoint on worker-2
     expect(outcome(far)).toBe('unreachable/no-local-endpoint@service');
