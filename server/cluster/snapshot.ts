@@ -1,14 +1,16 @@
 // Reads the objects a plan needs (DESIGN §5 "reads only what it needs"; config depth: get/list only).
-// For a diagnosis from a pod to a name, a pod or an IP the read is focused: the source pod, the Services the
+// Every diagnosis's read is focused: the source pod (if it is one), the Services the
 // name can mean (GET by name), their EndpointSlices (LIST by label kubernetes.io/service-name) and the pods
 // their selectors select, the NetworkPolicies and Namespaces of the namespaces on the path (and kube-system's,
 // for DNS), the cluster DNS Service (kube-system/kube-dns, else the Service labelled k8s-app=kube-dns), the
 // kube-proxy ConfigMap, kube-system's pods (DNS pods, CNI detection) and the nodes of the path by name — never
-// a cluster-wide LIST, except the Service list an IP target needs to learn what the IP is.
+// a cluster-wide LIST, except the Service list an IP or NODE:PORT target needs to learn what the address is
+// (and a NodePort), and the Node list a north-south path (a node or outside source, a LoadBalancer or node
+// address) needs to choose its entry and dial each node's NodePort.
 // Every read but the source pod may be refused (a Role in one namespace): the snapshot is then what the user
 // may read, and `snapshotLimits(snap)` says what was left out and why, for the depth sentence.
-// The matrix reads its namespaces only (readNamespaces). Without a `need` (sources outside the cluster or on a
-// node) it reads cluster-wide as before.
+// The matrix reads its namespaces only (readNamespaces). Without a `need` (or PACKETWALK_FULL_SNAPSHOT=1, for
+// bench/control-plane.ts's comparison) it reads cluster-wide.
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '../../lib/plan';
 import type { Target } from '../../lib/target';
@@ -18,7 +20,8 @@ import { explainApiError } from './explain';
 import { ClusterError } from './errors';
 
 export interface SnapshotNeed {
-  from: { namespace: string; name: string };
+  /** the source: a pod, a node (`--from node/NAME`) or the outside client */
+  from: { namespace: string; name: string } | { node: string } | 'outside';
   target: Target;
   /**
    * Called once, before the read ends, with what decides the path's pods and nodes: the source pod, the target's
@@ -77,14 +80,13 @@ export function serviceCandidates(name: string, srcNamespace: string, domain = D
 }
 
 /**
- * The objects the plan needs: focused on `need` (a pod source and a name, pod or IP target), else cluster-wide.
+ * The objects the plan needs: focused on `need` (every source and target kind), else cluster-wide.
  * PACKETWALK_FULL_SNAPSHOT=1 forces the cluster-wide read (the pre-focused behaviour, for bench/control-plane.ts).
  * Throws ClusterError when the source pod cannot be read (or, cluster-wide, any required list).
  */
 export async function readSnapshot(kc: KubeConfig, context: string, server?: string, need?: SnapshotNeed): Promise<ClusterSnapshot> {
-  if (process.env.PACKETWALK_FULL_SNAPSHOT === '1') return readClusterWide(kc, context, server);
-  if (need && (need.target.kind === 'name' || need.target.kind === 'pod' || need.target.kind === 'ip')) return readFocused(kc, context, server, need);
-  return readClusterWide(kc, context, server);
+  if (process.env.PACKETWALK_FULL_SNAPSHOT === '1' || !need) return readClusterWide(kc, context, server);
+  return readFocused(kc, context, server, need);
 }
 
 /**
@@ -105,8 +107,10 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   // What could not be read, ranked by what it costs the diagnosis (the summary shows the first four), not by
   // when the refusal came back: the reads run concurrently, so arrival order would differ from run to run.
   const notes: { rank: number; text: string }[] = [];
+  const srcRef = typeof need.from === 'object' && 'namespace' in need.from ? need.from : undefined;
+  const srcNode = typeof need.from === 'object' && 'node' in need.from ? need.from.node : undefined;
   const rankOf = (w: { resource: string; namespace?: string }) =>
-    w.namespace !== undefined && (w.namespace === need.from.namespace || w.namespace === (need.target as { namespace?: string }).namespace) ? 0
+    w.namespace !== undefined && (w.namespace === srcRef?.namespace || w.namespace === (need.target as { namespace?: string }).namespace) ? 0
       : w.resource === 'pods' && w.namespace === 'kube-system' ? 1 // DNS, kube-proxy and CNI pods: the dataplane's shape
       : w.resource === 'services' || w.resource === 'endpointslices' || (w.resource === 'pods' && !w.namespace) ? 2
       : w.namespace === 'kube-system' ? 3
@@ -176,16 +180,26 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     }));
   };
 
-  // The source pod is the one read that must work: without it there is nothing to plan.
-  const src = need.from;
+  // A source pod is the one read that must work: without it there is nothing to plan.
+  const src = srcRef;
   let srcPod: Item | undefined;
-  try {
-    srcPod = (await core.readNamespacedPod({ namespace: src.namespace, name: src.name })) as Item;
-    pods.set(key(srcPod), srcPod);
-  } catch (e) {
-    const x = explainApiError(e, { verb: 'get', resource: 'pods', namespace: src.namespace, name: src.name, context, ...(server ? { server } : {}) });
-    if (x.kind !== 'not-found') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+  if (src) {
+    try {
+      srcPod = (await core.readNamespacedPod({ namespace: src.namespace, name: src.name })) as Item;
+      pods.set(key(srcPod), srcPod);
+    } catch (e) {
+      const x = explainApiError(e, { verb: 'get', resource: 'pods', namespace: src.namespace, name: src.name, context, ...(server ? { server } : {}) });
+      if (x.kind !== 'not-found') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+    }
   }
+  /** Every node (one LIST, however many ask): the north-south planner chooses an entry among them and dials each one's NodePort. */
+  let ipNodes: Item[] = [];
+  let nodeList: Promise<void> | undefined;
+  const allNodes = () => (nodeList ??= (async () => {
+    ipNodes = ((await may({ verb: 'list', resource: 'nodes' }, core.listNode()))?.items ?? []) as Item[];
+  })());
+  // Sources other than a (pod-network) pod are north-south (lib/plan/northSouth.ts): it needs every node.
+  const nodesRead = !src || (srcPod as { spec?: { hostNetwork?: boolean } } | undefined)?.spec?.hostNetwork ? allNodes() : Promise.resolve();
 
   const kubeSystem = async () => {
     // CNIs installed by operators run outside kube-system (lib/kube/family.ts reads these too).
@@ -211,7 +225,6 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   };
 
   const t = need.target;
-  let ipNodes: Item[] = [];
   const targetReads = async () => {
     if (t.kind === 'pod') {
       const p = await may({ verb: 'get', resource: 'pods', namespace: t.namespace, name: t.name }, core.readNamespacedPod({ namespace: t.namespace, name: t.name }));
@@ -230,7 +243,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       // address is also the podIP of its hostNetwork pods (kube-proxy, the CNI's agent), so only a pod with its
       // own network namespace says the address is a pod's.
       const ownPod = (ps?.items ?? []).some((p) => !p.spec?.hostNetwork);
-      if (hit?.spec?.type === 'LoadBalancer' || (!hit && !ownPod)) ipNodes = ((await may({ verb: 'list', resource: 'nodes' }, core.listNode()))?.items ?? []) as Item[];
+      if (hit?.spec?.type === 'LoadBalancer' || (!hit && !ownPod)) await allNodes();
       for (const s of svcs?.items ?? []) services.set(key(s as Item), s as Item);
       if (hit) await service(hit as Item);
       // A node's address and a port: the Service with that nodePort is the one kube-proxy DNATs to.
@@ -238,8 +251,20 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       const byNodePort = isNode ? (svcs?.items ?? []).find((s) => s.spec?.ports?.some((p) => p.nodePort === t.port)) : undefined;
       if (byNodePort) await service(byNodePort as Item);
       for (const p of ps?.items ?? []) namespace(p.metadata?.namespace ?? 'default');
+    } else if (t.kind === 'node') {
+      // NODE:PORT — a NodePort (the Service with that nodePort: no field selector serves it, so the Service
+      // list), else a listener in the node's own network (its hostNetwork pods, by field selector).
+      const [svcs, onNode] = await Promise.all([
+        may({ verb: 'list', resource: 'services' }, core.listServiceForAllNamespaces()),
+        may({ verb: 'list', resource: 'pods' }, core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${t.node}` })),
+        allNodes(),
+      ]);
+      for (const s of svcs?.items ?? []) services.set(key(s as Item), s as Item);
+      addAll(pods, (onNode?.items ?? []).filter((p) => p.spec?.hostNetwork) as Item[]);
+      const byNodePort = (svcs?.items ?? []).find((s) => s.spec?.ports?.some((p) => p.nodePort === t.port));
+      if (byNodePort) await service(byNodePort as Item);
     } else if (t.kind === 'name') {
-      const cands = serviceCandidates(t.name, src.namespace);
+      const cands = serviceCandidates(t.name, src?.namespace ?? 'default');
       // Services of the same name in other namespaces ("backend exists in namespace shop: use backend.shop"):
       // one LIST by field selector metadata.name, not a list of every Service.
       const first = t.name.split('.')[0];
@@ -262,7 +287,8 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   const nodeReads = new Map<string, Promise<Item | undefined>>();
   const readNodes = () => {
     const names: string[] = [];
-    const srcNode = (srcPod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
+    const podNode = (srcPod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName;
+    if (podNode) names.push(podNode);
     if (srcNode) names.push(srcNode);
     for (const s of slices.values() as IterableIterator<{ endpoints?: { nodeName?: string }[] }>) for (const e of s.endpoints ?? []) if (e.nodeName) names.push(e.nodeName);
     if (t.kind === 'pod') {
@@ -286,8 +312,8 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       /* the caller's to judge later on the whole snapshot */
     }
   };
-  namespace(src.namespace);
-  const [kubeProxy] = await Promise.all([kubeSystem().then((x) => (readNodes(), x)), targetReads().then(pathKnown)]);
+  if (src) namespace(src.namespace);
+  const [kubeProxy] = await Promise.all([kubeSystem().then((x) => (readNodes(), x)), targetReads().then(pathKnown), nodesRead]);
   for (let done = 0; done < nsReads.length; ) {
     const upto = nsReads.length;
     await Promise.all(nsReads.slice(done, upto));

@@ -217,7 +217,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
   const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}) });
 
-  // A pod source reads only what its path needs (server/cluster/snapshot.ts); other sources read cluster-wide.
+  // Only what the path needs is read (server/cluster/snapshot.ts), whatever the source.
   // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.
   const onPathKnown = (partial: ClusterSnapshot) => {
     if (source.value.kind !== 'pod' || northSouthPath(source.value, target.value, partial)) return;
@@ -226,7 +226,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   };
   let snap: ClusterSnapshot;
   try {
-    snap = await readSnapshot(kc, cl.context, cl.server, source.value.kind === 'pod' ? { from: source.value, target: target.value, onPathKnown } : undefined);
+    const from = source.value.kind === 'pod' ? source.value : source.value.kind === 'node' ? { node: source.value.node } : 'outside' as const;
+    snap = await readSnapshot(kc, cl.context, cl.server, { from, target: target.value, onPathKnown });
   } catch (e) {
     await nodes.cleanup();
     throw e;

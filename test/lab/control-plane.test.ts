@@ -220,6 +220,16 @@ describe('the engine copes', () => {
     expect(outcome(d)).toBe('reachable/-@-');
     expect(d.hops.map((h) => h.id)).toEqual(['src-pod', 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
     expect(d.hops.find((h) => h.id === 'node-port')!.summary).toMatch(/30080/);
+    // From a node, among 10k pods: the NodePort's Service and endpoints, every Node, the node's hostNetwork pods and
+    // kube-system — not the 10k pods (a node source read cluster-wide before).
+    const fromNode = await lab.diagnose('node/worker-2', 'node/worker-1:30080');
+    expect(outcome(fromNode)).toBe('reachable/-@-');
+    expect(fromNode.hops.map((h) => h.id)).toContain('node-port');
+    const cl = loadCluster({ kubeconfig: lab.kubeconfig });
+    const snap = await readSnapshot(cl.kc, cl.context, cl.server, { from: { node: 'worker-2' }, target: { kind: 'node', node: 'worker-1', port: 30080, text: 'node/worker-1:30080' } });
+    expect(snap.pods.length).toBeLessThan(30);
+    expect(snap.nodes.map((n) => n.metadata?.name).sort()).toEqual(['worker-1', 'worker-2']);
+    expect(snap.endpointSlices.some((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === 'backend-np')).toBe(true);
   });
 
   it('internalTrafficPolicy Local: kube-proxy\'s deliberate drop on a node without a local endpoint is no-local-endpoint, and the node with one reaches it', async () => {
