@@ -91,6 +91,17 @@ describe('north-south over recorded lab runs', () => {
     expect(j.firstFailure?.cause ?? null).toBe(cause);
     if (verdict === 'reachable') expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
   });
+  it('a pod address dialled from outside (lab/default.yaml, flannel VXLAN): the pod answers on its node, so the summary says the pod network is not routed out', () => {
+    const fx = load('ns-outside-to-pod-ip');
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.hops.find((h) => h.id === 'dst-pod')?.observed).toMatch(/from its own node: .* connected/);
+    expect(j.summary).toMatch(/yet the pod answers from its own node: 10\.244\.\d+\.\d+ is a pod address, and the pod network is not routed to the outside client .* NodePort or LoadBalancer Service/);
+    // the same recording with the pod silent on its node too: nothing here says why, and the summary does not pretend
+    for (const [k, r] of runs) if (r.probe === 'node-tcp-connect') runs.set(k, { ...r, exitCode: 1, stdout: '', stderr: 'nc: connect to 10.244.2.3 port 8080 (tcp) failed: Connection refused\n' });
+    expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).summary).not.toMatch(/pod network is not routed/);
+  });
   it('UDP outside the cluster, from the outside client: the next step is for that host (ss -ulnp), not a backend pod', () => {
     const fx = load('udp-ours-ns-outside-refused');
     const { plan, runs } = replayNorthSouth(fx);

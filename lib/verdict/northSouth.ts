@@ -87,6 +87,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- the connects: the client's end-to-end one, and each node's NodePort ---
   const perNode: string[] = [];
+  /** the destination pod answered a connect from its own node (so the pod and its port are fine) */
+  let podAnswersLocally = false;
   for (const { p, r } of runsOf(c, (p) => /(^|-)(tcp-connect|udp-connect|udp-exchange)$/.test(p.probe))) {
     const o = outcomeOf(r);
     const target = `${p.args.ip}:${p.args.port}`;
@@ -108,7 +110,10 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       const noLocal = s.etpLocal && node && !s.endpoints.endpoints.some((e) => e.ready && e.nodeName === node);
       perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? ' (no local endpoint: externalTrafficPolicy Local drops there)' : ''}`);
     }
-    else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod') observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);
+    else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod') {
+      observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);
+      if (o === 'open') podAnswersLocally = true;
+    }
   }
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
   const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
@@ -262,6 +267,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   } else if (c.connect === undefined) {
     verdict = depth === 'config' ? 'undetermined' : 'undetermined';
     summary = depth === 'config' ? `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.` : 'No end-to-end connection could be tried and no hop showed a fault.';
+  } else if (plan.source.kind === 'outside' && plan.via === 'pod' && podAnswersLocally) {
+    // A pod's own address dialled from outside: the pod answers on its node, so the pod network is what the
+    // client cannot reach. Overlay CNIs (flannel, Calico VXLAN/IPIP, Cilium tunnel) never route pod IPs out;
+    // routed ones (Calico BGP, Cilium native routing) only where the network peers with the nodes; VPC CNIs do.
+    verdict = 'unreachable';
+    summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, yet the pod answers from its own node: ${plan.dstIP} is a pod address, and the pod network is not routed to the outside client (overlay CNIs keep pod IPs inside the cluster; routed ones only where your network peers with the nodes). Reach it from outside through a NodePort or LoadBalancer Service, or an Ingress.`;
   } else {
     verdict = 'unreachable';
     summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
