@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, conntrackNat, summarizeCapture } from './trace';
+import { applyTrace, conntrackNat, summarizeCapture, withSentElsewhere } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
 import { parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
@@ -81,5 +81,26 @@ describe('conntrackNat on a real conntrack -L of the flow', () => {
     expect(conntrackNat(r.value, { ...out, dstIP: '10.96.0.10', dport: 80 }).sentTo).toBe('198.51.100.20:443');
     const rewritten = r.value.map((e) => ({ ...e, reply: { ...e.reply, dport: 31000 } }));
     expect(conntrackNat(rewritten, out).snatPorts).toEqual([31000]);
+  });
+});
+
+describe('withSentElsewhere', () => {
+  const j = (verdict: Judgement['verdict'], summary: string): Judgement => ({ hops: [], verdict, firstFailure: null, warnings: [], summary });
+  const trace = (sentTo?: string) => ({ flow: '10.244.1.3:41234 > 10.96.14.23:80/tcp', proto: 'tcp' as const, points: [], lastSeen: null, summary: '', ...(sentTo ? { sentTo } : {}) });
+  const drawn = { pod: 'shop/backend-0', ip: '10.244.2.3', node: 'worker-2' };
+  const sent = { pod: 'shop/backend-1', ip: '10.244.1.4', node: 'worker-1' };
+  it('a reachable summary names the pod the traced connection reached and the one the hops are drawn to', () => {
+    const out = withSentElsewhere(j('reachable', 'shop/frontend-0 reaches backend:80 (shop/backend-0 10.244.2.3); every hop checked.'), trace('10.244.1.4:8080'), drawn, sent);
+    expect(out.summary).toBe('shop/frontend-0 reaches backend:80; kube-proxy picks an endpoint per connection: the traced connection went to shop/backend-1 (10.244.1.4:8080 on worker-1), and the hops are drawn to shop/backend-0 (10.244.2.3 on worker-2), every hop checked.');
+  });
+  it('another verdict keeps its sentence and adds where the traced connection went', () => {
+    const out = withSentElsewhere(j('degraded', 'small connections work; MTU blackhole at overlay: …'), trace('10.244.1.4:8080'), drawn, undefined);
+    expect(out.summary).toBe('small connections work; MTU blackhole at overlay: …. (kube-proxy picks an endpoint per connection: the traced connection went to 10.244.1.4:8080, and the hops are drawn to shop/backend-0 (10.244.2.3 on worker-2).)');
+  });
+  it('unchanged when the trace reached the drawn endpoint, or nothing says where it went', () => {
+    const same = j('reachable', 'shop/frontend-0 reaches backend:80 (shop/backend-0 10.244.2.3); every hop checked.');
+    expect(withSentElsewhere(same, trace('10.244.2.3:8080'), drawn, sent)).toBe(same);
+    expect(withSentElsewhere(same, trace(), drawn, sent)).toBe(same);
+    expect(withSentElsewhere(same, trace('10.244.1.4:8080'), undefined, sent)).toBe(same);
   });
 });

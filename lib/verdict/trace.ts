@@ -235,3 +235,30 @@ export function tracePcap(trace: Trace): Uint8Array | undefined {
   }
   return ifaces.length && packets.length ? writePcapng(ifaces, packets) : undefined;
 }
+
+/** An endpoint pod as withSentElsewhere names it. */
+export interface EndpointRef {
+  /** "ns/name" */
+  pod: string;
+  ip: string;
+  node?: string;
+}
+
+/**
+ * kube-proxy picks an endpoint per connection, so the traced connection may reach another ready endpoint than the
+ * one the hops were drawn to (`trace.sentTo`, the address after DNAT). The summary then names both — which pod
+ * answered the traced connection and which one the hops walk to — so no one reads the drawn pod as the one that
+ * answered. `sent` is the pod behind trace.sentTo, when the objects know it. Unchanged when the trace went to the
+ * drawn endpoint, or there is no drawn endpoint or no sentTo.
+ */
+export function withSentElsewhere(j: Judgement, trace: Trace, drawn: EndpointRef | undefined, sent: EndpointRef | undefined): Judgement {
+  const sentIP = trace.sentTo?.split(':')[0];
+  if (!drawn || !sentIP || sentIP === drawn.ip) return j;
+  const to = `${sent ? `${sent.pod} (${trace.sentTo}${sent.node ? ` on ${sent.node}` : ''})` : trace.sentTo}`;
+  const why = `kube-proxy picks an endpoint per connection: the traced connection went to ${to}, and the hops are drawn to ${drawn.pod} (${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''})`;
+  const drawnText = ` (${drawn.pod} ${drawn.ip})`;
+  if (j.verdict === 'reachable' && j.summary.includes(drawnText)) {
+    return { ...j, summary: `${j.summary.replace(drawnText, '').replace(/; every hop checked\.$/, '')}; ${why}, every hop checked.` };
+  }
+  return { ...j, summary: `${j.summary.replace(/\.?$/, '.')} (${why}.)` };
+}

@@ -11,7 +11,7 @@ import { northSouthPath } from '../../lib/plan/northSouth';
 import { planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
-import { judge, assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
+import { judge, assemble, interruptedJudgement, type Judgement, type ProbeRun } from '../../lib/verdict';
 import { PodWaitAborted } from '../exec/podWait';
 import { digAddresses, parseDig, parseResolvConf } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
@@ -32,7 +32,7 @@ import { runTrace } from './capture';
 import { progressReporter, type Progress } from './progress';
 import { traceInputKeys } from '../../lib/plan/trace';
 import { withMtuLadder } from '../../lib/plan/mtu';
-import { applyTrace } from '../../lib/verdict/trace';
+import { applyTrace, withSentElsewhere } from '../../lib/verdict/trace';
 import type { Trace } from '../../lib/model';
 
 export { UsageError, ClusterError };
@@ -436,7 +436,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   const j0 = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
   // A walk cut short proves nothing about where the packet stops ("never sent" when the connect never ran).
   if (depth !== 'live' || opts.signal?.aborted) trace = undefined;
-  const j = applyMesh(withReadLimits(applyStartFailures(trace ? applyTrace(j0, trace) : j0, startFailures), snapshotLimits(snap)), mesh);
+  const j = applyMesh(withReadLimits(applyStartFailures(trace ? sentElsewhere(applyTrace(j0, trace), trace, plan, snap) : j0, startFailures), snapshotLimits(snap)), mesh);
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? interruptedJudgement(j) : j, finishedAt);
@@ -457,4 +457,13 @@ function digOutcomes(plan: PathPlan, runs: ReadonlyMap<string, ProbeRun>): Map<s
     out.set(p.key, { ...(r.notRun ? { notRun: r.notRun } : {}), exitCode: r.exitCode, answered: !!(d?.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR' && digAddresses(d.value).length > 0) });
   }
   return out;
+}
+
+/** withSentElsewhere with the drawn endpoint of the plan and the pod behind the trace's post-NAT address. */
+function sentElsewhere(j: Judgement, trace: Trace, plan: PathPlan, snap: ClusterSnapshot): Judgement {
+  const ip = trace.sentTo?.split(':')[0];
+  const pod = ip ? snap.pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork) : undefined;
+  const drawn = plan.dst ? { pod: `${plan.dst.namespace}/${plan.dst.name}`, ip: plan.dst.ip, node: plan.dst.node } : undefined;
+  const sent = pod && ip ? { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ip, ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}) } : undefined;
+  return withSentElsewhere(j, trace, drawn, sent);
 }
