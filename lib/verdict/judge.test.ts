@@ -56,6 +56,18 @@ describe('judge on real lab runs', () => {
     expect(j.firstFailure!.reason).toMatch(/nothing listens on TCP 8080/);
   });
 
+  it('a listener on another port: the next step is the port to dial (or the targetPort), not the bind address', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    for (const [k, r] of runs) {
+      if (r.probe === 'ss-listen') runs.set(k, { ...r, stdout: r.stdout.replace(/:8080\b/g, ':9090') });
+      if (r.probe === 'tcp-connect') runs.set(k, { ...r, ...failedConnect('nc/refused.txt') });
+    }
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe('unreachable/app-not-listening@dst-pod');
+    expect(j.firstFailure!.reason).toMatch(/nothing listens on TCP 8080 \(listening: .*:9090/);
+    expect(j.firstFailure!.nextStep).toMatch(/listens on TCP 9090, not 8080: dial 9090, or set the Service's targetPort/);
+  });
+
   it('conntrack above 80% of its max is a warning with the numbers', () => {
     const { fx, plan, runs } = load('healthy-service');
     for (const [k, r] of runs) if (r.probe === 'sysctl' && r.location === `node ${plan.src.node}`) runs.set(k, { ...r, stdout: r.stdout.replace(/nf_conntrack_count = \d+/, 'nf_conntrack_count = 230000') });

@@ -35,6 +35,12 @@ export function judgeListener(c: Ctx) {
   const s = `nothing listens on TCP ${port}${all.length ? ` (listening: ${at(all)})` : ''}`;
   finding(c, ss, s);
   problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${s}`);
+  // It listens, on other ports: the port asked for is the mistake, not the bind address (the cause's own advice).
+  const reachable = [...new Set(all.filter((l) => !/^(127\.|::1$|\[?::1\]?$)/.test(l.local.address)).map((l) => l.local.port).filter((x): x is number => x !== null))].sort((a, b) => a - b);
+  const pr = c.problems.find((x) => x.hop === 'dst-pod' && x.cause === 'app-not-listening');
+  if (pr && reachable.length) {
+    pr.nextStep = `${dst.namespace}/${dst.name} listens on TCP ${reachable.join(', ')}, not ${port}: dial ${reachable.length === 1 ? reachable[0] : 'one of those'}${plan.service ? `, or set the Service's targetPort to the port the app listens on` : ''}; \`ss -tlnp\` inside the pod names each socket's process.`;
+  }
 }
 
 // ------------------------------------------------------------------ connects ----
