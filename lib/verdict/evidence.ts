@@ -1,5 +1,6 @@
 // Each hop's evidence: the probe runs that belong to it and the API objects that decide it.
 import type { Evidence, HopId } from '../model';
+import type { ProbeId } from '../probes';
 import type { Ctx, ProbeRun } from './context';
 import { probesOf } from '../plan/ops';
 
@@ -43,4 +44,21 @@ export function apiEvidence(c: Ctx, hop: HopId): Evidence[] {
     return [ev(`${dir.direction} of ${dir.pod} is selected by ${dir.selectedBy.join(', ')}: ${dir.allowed ? 'admitted' : (dir.reason ?? 'denied')}`, `kubectl get networkpolicy -n ${ns} -o yaml`)];
   }
   return [];
+}
+
+/** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
+const TRAFFIC_PROBES: ReadonlySet<string> = new Set<ProbeId>([
+  'tcp-connect', 'udp-connect', 'udp-exchange', 'ping-df', 'tcp-bulk', 'trace-connect', 'dig', 'dig-control', 'getent', 'node-ping',
+  'node-tcp-connect', 'node-udp-exchange', 'node-udp-connect', 'node-dig', 'outside-tcp-connect', 'outside-udp-exchange', 'outside-udp-connect', 'outside-dig',
+]);
+
+/**
+ * The one evidence item whose reproduce line best shows a failing hop's failure: a probe that sends traffic and
+ * failed (a lost DF ping, a refused connect), else any probe that failed, else the hop's first probe with a
+ * reproduce line (API evidence has none worth running). Undefined when the hop has no runnable evidence.
+ */
+export function reproducingEvidence(evidence: readonly Evidence[]): Evidence | undefined {
+  const runnable = evidence.filter((e) => e.reproduce && e.where !== 'api');
+  const failed = (e: Evidence) => e.timedOut || (e.exitCode !== null && e.exitCode !== 0);
+  return runnable.find((e) => failed(e) && TRAFFIC_PROBES.has(e.probe)) ?? runnable.find(failed) ?? runnable[0];
 }

@@ -8,6 +8,7 @@ import { LiveHops } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
 import { lastSeenLine } from '../../lib/verdict/trace';
+import { reproducingEvidence } from '../../lib/verdict/evidence';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { shellQuote } from '../../lib/probes';
 import type { NodeDebugPod } from '../exec/nodeDebug';
@@ -76,7 +77,7 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   if (d.firstFailure) {
     lines.push(`first failure: ${t(d.firstFailure.cause)} at ${t(d.firstFailure.hop)}: ${t(d.firstFailure.reason)}`);
     if (d.firstFailure.nextStep) lines.push(`next step: ${t(d.firstFailure.nextStep)}`);
-    const ev = d.hops.find((h) => h.id === d.firstFailure!.hop)?.evidence.find((e) => e.reproduce && e.where !== 'api');
+    const ev = reproducingEvidence(d.hops.find((h) => h.id === d.firstFailure!.hop)?.evidence ?? []);
     if (ev) lines.push(`reproduce: ${t(ev.reproduce, 4000)}`);
   }
   for (const x of d.warnings) lines.push(`${c('warn', 'warning')}: ${t(x.cause)} at ${t(x.hop)}: ${t(x.reason)}`);

@@ -1,0 +1,27 @@
+// reproducingEvidence (evidence.ts): the CLI's one "reproduce:" line for a failing hop is the probe that shows the
+// failure, chosen from a real recorded diagnosis (fixtures/*.json, captured on the lab by test/lab/diagnoseCapture.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RecordedDiagnosis } from './replay';
+import { reproducingEvidence } from './evidence';
+
+const load = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
+
+describe('reproducingEvidence', () => {
+  it('an MTU blackhole is reproduced by a lost DF ping, not by the first read of the hop (ip addr on the other node)', () => {
+    const d = load('mtu-blackhole').diagnosis;
+    const hop = d.hops.find((h) => h.id === d.firstFailure!.hop)!;
+    expect(hop.evidence[0].probe).not.toBe('ping-df'); // what the CLI printed before
+    const e = reproducingEvidence(hop.evidence)!;
+    expect(e.probe).toBe('ping-df');
+    expect(e.exitCode).not.toBe(0);
+    expect(e.reproduce).toMatch(/-- ping -n -M do -c 1 -W 1 -s 1\d{3} 10\.244\./);
+  });
+  it('a hop whose probes all succeeded gives its first runnable evidence; API evidence alone gives none', () => {
+    const d = load('healthy-service').diagnosis;
+    const hop = d.hops.find((h) => h.id === 'overlay')!;
+    expect(reproducingEvidence(hop.evidence)).toBe(hop.evidence.find((e) => e.where !== 'api' && e.reproduce));
+    expect(reproducingEvidence(hop.evidence.filter((e) => e.where === 'api'))).toBeUndefined();
+  });
+});
