@@ -8,6 +8,9 @@ import { isHostname } from './probeArgs';
 import { isLabelName, isSubdomainName } from './kube/names';
 import { err, ok, type Result } from './result';
 
+/** The TARGET forms parseTarget accepts, for usage texts (`packetwalk --help`, `diagnose --help`): one wording. */
+export const TARGET_FORMS = 'NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (a LoadBalancer IP too);\nPORT/udp for UDP (time.example:123/udp)';
+
 export interface InputError {
   field: 'from' | 'to' | 'context' | 'port';
   message: string; // names the field and the fix

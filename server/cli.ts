@@ -1,6 +1,7 @@
 // `packetwalk` CLI entry: main(argv) returns the exit code; the bin sets process.exitCode (DESIGN §2).
 // Each command family lives in its own module and is loaded only when used, so `lab` never pays for Next.js.
 import { termBlock, termText } from '../lib/text';
+import { TARGET_FORMS } from '../lib/target';
 
 export interface MainOptions {
   /** Invoked as `kubectl packetwalk …`: accept kubectl's own flags (-n, --kubeconfig, --context). */
@@ -18,7 +19,7 @@ usage:
   packetwalk lab down | status | faults
   packetwalk lab fault add SPEC | lab fault clear [NAME]
 
-TARGET: NAME[:PORT] (resolved by the source pod's resolver), pod:NS/NAME:PORT, or IP:PORT; add /udp after the port for UDP (time.example:123/udp)
+TARGET: ${TARGET_FORMS.replaceAll('\n', ' ')}
 exit codes (diagnose): 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined, 130 interrupted
 exit codes (matrix): 0 every cell agrees (--with-policy: nothing cut), 1 otherwise, 2 usage/cluster, 3 nothing observed
 `;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFlags, usageOf, type CommandSpec } from './args';
+import { parseFlags, usageErrorText, usageOf, type CommandSpec } from './args';
 import { DIAGNOSE_SPEC } from './diagnose';
 import { LiveHops } from './progress';
 import type { DiagnosisEvent } from '../../lib/events';
@@ -51,5 +51,16 @@ describe('LiveHops', () => {
     expect(out).toContain('SERVFAIL from 10.96.0.10');
     live.stop();
     expect(out.endsWith('\x1b[2A\x1b[0J')).toBe(true);
+  });
+});
+
+describe('usageErrorText', () => {
+  it('is three lines, the error first: it stays on screen and in `| tail`', () => {
+    const text = usageErrorText(DIAGNOSE_SPEC, '--to TARGET is required');
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('packetwalk diagnose: --to TARGET is required');
+    expect(lines[1]).toBe(`usage: packetwalk diagnose ${DIAGNOSE_SPEC.synopsis}`);
+    expect(lines[2]).toMatch(/packetwalk diagnose --help/);
   });
 });

@@ -42,6 +42,17 @@ export function usageOf(spec: CommandSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * What a usage error prints (to stderr): the error, the synopsis line and where the flags are explained — three
+ * lines, so the error stays on screen (and in `| tail`) instead of scrolling away above the whole flag table.
+ */
+export function usageErrorText(spec: CommandSpec, message: string): string {
+  return `${spec.command}: ${message}
+usage: ${spec.command} ${spec.synopsis}
+(\`${spec.command} --help\` explains every flag)
+`;
+}
+
 export type ParsedFlags = Record<string, string | string[] | boolean | undefined>;
 
 /**

@@ -3,10 +3,11 @@
 // Exit: 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined, 130 interrupted (Ctrl-C).
 import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
-import { CLUSTER_FLAGS, parseFlags, usageOf, type CommandSpec } from './args';
+import { CLUSTER_FLAGS, parseFlags, usageErrorText, usageOf, type CommandSpec } from './args';
 import { LiveHops } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
+import { TARGET_FORMS } from '../../lib/target';
 import { lastSeenLine } from '../../lib/verdict/trace';
 import { reproducingEvidence } from '../../lib/verdict/evidence';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
@@ -19,7 +20,7 @@ export const DIAGNOSE_SPEC: CommandSpec = {
   flags: [
     { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace); node/NAME for a node\'s own network;\noutside for a client outside the cluster (this machine)' },
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
-    { name: 'to', value: 'TARGET', help: 'what the app dials: NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (a LoadBalancer IP too);\nPORT/udp for UDP (time.example:123/udp), TCP otherwise unless the Service port is UDP' },
+    { name: 'to', value: 'TARGET', help: `what the app dials: ${TARGET_FORMS}, TCP otherwise unless the Service port is UDP` },
     { name: 'json', help: 'print exactly one Diagnosis object (JSON) on stdout' },
     ...CLUSTER_FLAGS,
     { name: 'image', value: 'IMAGE', help: 'debug image for probes (default nicolaka/netshoot)' },
@@ -111,7 +112,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
   const plugin = !!opts.asKubectlPlugin;
   const a = parseDiagnoseArgs(argv);
   if (typeof a === 'string') {
-    process.stderr.write(`packetwalk diagnose: ${termBlock(a)}\n\n${DIAGNOSE_USAGE}`);
+    process.stderr.write(usageErrorText(DIAGNOSE_SPEC, termBlock(a)));
     return 2;
   }
   if (a.help) {
@@ -119,13 +120,13 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     return 0;
   }
   if (!a.from || !a.to) {
-    process.stderr.write(`packetwalk diagnose: ${!a.from ? '--from NS/POD' : '--to TARGET'} is required\n\n${DIAGNOSE_USAGE}`);
+    process.stderr.write(usageErrorText(DIAGNOSE_SPEC, `${!a.from ? '--from NS/POD' : '--to TARGET'} is required`));
     return 2;
   }
   // The keep window: the flag, else the engine reads $PACKETWALK_KEEP_NODE_PODS (lib/kube/nodeDebug.ts).
   const keep = a.keepNodePods === undefined ? undefined : parseKeepSeconds(a.keepNodePods, '--keep-node-pods');
   if (typeof keep === 'string') {
-    process.stderr.write(`packetwalk diagnose: ${termBlock(keep)}\n\n${DIAGNOSE_USAGE}`);
+    process.stderr.write(usageErrorText(DIAGNOSE_SPEC, termBlock(keep)));
     return 2;
   }
   const { diagnose } = await import('../diagnose');

@@ -2,7 +2,7 @@
 // (DESIGN §7). Exit: 0 every cell agrees (what-if: nothing cut), 1 otherwise, 2 usage or cluster error,
 // 3 nothing could be observed. Flags are read and documented from MATRIX_SPEC (server/cli/args.ts).
 import { readFileSync } from 'node:fs';
-import { CLUSTER_FLAGS, parseFlags, usageOf, type CommandSpec } from './args';
+import { CLUSTER_FLAGS, parseFlags, usageErrorText, usageOf, type CommandSpec } from './args';
 import type { MainOptions } from '../cli';
 import { termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
@@ -29,7 +29,7 @@ export const MATRIX_USAGE = usageOf(MATRIX_SPEC);
 export async function matrixMain(argv: string[], opts: MainOptions = {}): Promise<number> {
   const parsed = parseFlags(MATRIX_SPEC, argv);
   if ('error' in parsed) {
-    process.stderr.write(`packetwalk matrix: ${termBlock(parsed.error)}\n\n${MATRIX_USAGE}`);
+    process.stderr.write(usageErrorText(MATRIX_SPEC, termBlock(parsed.error)));
     return 2;
   }
   const a = parsed.values as { namespace?: string[]; json?: boolean; 'with-policy'?: string; 'all-pods'?: boolean; kubeconfig?: string; context?: string; image?: string; concurrency?: string; help?: boolean };
