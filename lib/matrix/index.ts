@@ -109,8 +109,33 @@ export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Ob
   return out;
 }
 
+/**
+ * A Service cell's observation from the Service connect (`service`) and the direct connects to its ready endpoints
+ * (`endpoints`). kube-proxy sends each connection to one endpoint at random, so the Service connect alone flips
+ * from run to run when only some endpoints answer; with the endpoints dialled too the cell says the same every
+ * run: open only when the Service connect and every endpoint opened; else the Service connect's failure, else the
+ * first endpoint's (a client meets it on some of its connections). A split cell (its endpoints' predictions
+ * differ, or a pod reaching itself through its own Service) keeps the Service connect's outcome: a direct connect
+ * to its own IP is not the hairpin. Endpoints that could not be dialled (null) are left out.
+ */
+export function serviceObservation(cell: Pick<MatrixCell, 'split'>, service: Observed, endpoints: readonly { observed: Observed }[]): Observed {
+  if (service === null || cell.split) return service;
+  if (service !== 'open') return service;
+  return endpoints.find((e) => e.observed !== null && e.observed !== 'open')?.observed ?? 'open';
+}
+
+/** "1 of 2 endpoints: 10.244.2.3:8080 (shop/backend-0) timeout" — the endpoints that did not open, for a sentence. */
+function failingEndpoints(cell: MatrixCell): { text: string; count: number } | undefined {
+  const eps = (cell.endpoints ?? []).filter((e) => e.observed !== null);
+  const bad = eps.filter((e) => e.observed !== 'open');
+  if (!bad.length || bad.length === eps.length) return undefined;
+  return { count: bad.length, text: `${bad.length} of ${eps.length} endpoints: ${bad.map((e) => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''} ${e.observed}`).join(', ')}` };
+}
+
 function explainDisagreement(cell: MatrixCell, t: MatrixTarget, observed: Exclude<Observed, null>): string {
   const by = cell.policies.length ? ` by ${cell.policies.join(', ')}` : '';
+  const some = cell.predicted === 'allow' ? failingEndpoints(cell) : undefined;
+  if (some) return `predicted allow${by}, observed ${observed} on ${some.text} (the others open): the path to ${some.count === 1 ? 'that endpoint' : 'those endpoints'} is broken below policy; open the walk for this pair`;
   if (cell.predicted === 'deny') {
     if (cell.policies.length) return `predicted deny${by}, observed open: policy not enforced`;
     return `predicted deny (${cell.reason}), observed open`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkPolicy, Pod, Service, EndpointSlice } from '../kube/types';
-import { buildMatrix, cellKey, cellState, exitCodeOf, observeCell, renderMatrixTable, workloadOf } from './index';
+import { buildMatrix, cellKey, cellState, exitCodeOf, observeCell, renderMatrixTable, serviceObservation, workloadOf, type Observed } from './index';
 import { applyMatrixEvent } from './events';
 
 const ready = [{ type: 'Ready', status: 'True' }];
@@ -83,6 +83,22 @@ describe('matrix layout and prediction', () => {
     expect(exitCodeOf(m)).toBe(1);
     m.cells = m.cells.map((c) => ({ ...c, observed: null, agree: null }));
     expect(exitCodeOf(m)).toBe(3);
+  });
+
+  it('a Service cell dials its ready endpoints too, and says the same whichever one kube-proxy picked', () => {
+    const m = buildMatrix(objs, { namespaces: ['shop'] });
+    const svc = m.targets.find((t) => t.id === 'svc:shop/db:5432')!;
+    expect(svc.endpoints).toEqual([{ ip: '10.244.1.3', port: 5432, pod: 'shop/db-0' }]);
+    const cell = m.cells.find((c) => c.from === 'shop/web-5d8f7c9b4-aaaaa' && c.to === svc.id)!;
+    const eps = (a: Observed, b: Observed) => [{ endpoint: '10.244.1.3:5432', pod: 'shop/db-0', observed: a }, { endpoint: '10.244.2.4:5432', pod: 'shop/db-1', observed: b }];
+    // the Service connect opened (it reached db-0) or timed out (db-1): one broken endpoint gives timeout either way
+    for (const viaService of ['open', 'timeout'] as const) expect(serviceObservation(cell, viaService, eps('open', 'timeout'))).toBe('timeout');
+    expect(serviceObservation(cell, 'open', eps('open', 'open'))).toBe('open');
+    expect(serviceObservation(cell, 'open', eps('open', null))).toBe('open'); // an endpoint that could not be dialled proves nothing
+    expect(serviceObservation(cell, 'refused', eps('open', 'open'))).toBe('refused');
+    expect(serviceObservation({ split: true }, 'open', eps('timeout', 'timeout'))).toBe('open'); // a hairpin keeps the Service connect
+    const seen = observeCell({ ...cell, endpoints: eps('open', 'timeout') }, svc, 'timeout');
+    expect(seen).toMatchObject({ agree: false, explain: 'predicted allow by shop/db-from-web, observed timeout on 1 of 2 endpoints: 10.244.2.4:5432 (shop/db-1) timeout (the others open): the path to that endpoint is broken below policy; open the walk for this pair' });
   });
 
   it('the terminal table carries no control bytes from cluster text', () => {

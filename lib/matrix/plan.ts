@@ -5,7 +5,8 @@
 import type { EndpointSlice, Namespace, NetworkPolicy, ObjectMeta, Pod, Service } from '../kube/types';
 import { nsName, protocolOf } from '../kube/types';
 import { podIP, podIsReady } from '../kube/ports';
-import type { MatrixGroup, MatrixTarget } from './types';
+import { MAX_ENDPOINT_CONNECTS, type MatrixGroup, type MatrixTarget } from './types';
+import { endpointsForServicePort } from '../kube/endpoints';
 
 /** The API objects a matrix reads (a ClusterSnapshot fits). */
 export interface MatrixObjects {
@@ -108,7 +109,10 @@ export function layoutMatrix(objs: MatrixObjects, namespaces: readonly string[],
         notes.push(`Service ${ns}/${name} port ${sp.port} is SCTP, which the matrix does not probe`);
         continue;
       }
-      targets.push({ id: `svc:${ns}/${name}:${sp.port}`, kind: 'svc', namespace: ns, name, port: sp.port, protocol, ip, walkTo: `${name}.${ns}:${sp.port}` });
+      const ready = endpointsForServicePort(s, sp, objs.endpointSlices).endpoints.filter((e) => e.ready);
+      if (ready.length > MAX_ENDPOINT_CONNECTS) notes.push(`Service ${ns}/${name} port ${sp.port}: ${ready.length} ready endpoints, the first ${MAX_ENDPOINT_CONNECTS} dialled directly`);
+      const endpoints = ready.slice(0, MAX_ENDPOINT_CONNECTS).map((e) => ({ ip: e.ip, port: e.port, ...(e.pod ? { pod: e.pod } : {}) }));
+      targets.push({ id: `svc:${ns}/${name}:${sp.port}`, kind: 'svc', namespace: ns, name, port: sp.port, protocol, ip, walkTo: `${name}.${ns}:${sp.port}`, endpoints });
     }
   }
   for (const p of probedPods) {

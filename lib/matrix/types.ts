@@ -45,7 +45,15 @@ export interface MatrixTarget {
   group?: string;
   /** what a walk would be asked for (`packetwalk diagnose --to …`): "name.ns:port" or "pod:ns/name:port" */
   walkTo: string;
+  /**
+   * A Service target's ready endpoints (EndpointSlices, at most MAX_ENDPOINT_CONNECTS): each is also dialled
+   * directly, so a cell says the same whichever endpoint kube-proxy picks for the Service connect.
+   */
+  endpoints?: { ip: string; port: number; pod?: string }[];
 }
+
+/** A Service cell dials at most this many of its ready endpoints directly (the rest are named in a note). */
+export const MAX_ENDPOINT_CONNECTS = 8;
 
 export interface MatrixCell {
   /** "ns/pod" */
@@ -66,6 +74,8 @@ export interface MatrixCell {
   explain?: string;
   /** what the probe said (nc's line, or why it did not run) */
   detail?: string;
+  /** a Service cell's direct connect to each ready endpoint ("ip:port" → what it saw), beside the Service connect */
+  endpoints?: { endpoint: string; pod?: string; observed: Observed }[];
   predictedAfter?: Predicted;
   change?: Change;
 }

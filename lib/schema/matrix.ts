@@ -32,6 +32,7 @@ export const MatrixTargetSchema = z.looseObject({
   ip: z.string(),
   group: z.string().optional(),
   walkTo: z.string(),
+  endpoints: z.array(z.looseObject({ ip: z.string(), port: z.number().int().min(1).max(65535), pod: z.string().optional() })).optional(),
 });
 
 export const MatrixCellSchema = z.looseObject({
@@ -45,6 +46,7 @@ export const MatrixCellSchema = z.looseObject({
   agree: z.boolean().nullable(),
   explain: z.string().optional(),
   detail: z.string().optional(),
+  endpoints: z.array(z.looseObject({ endpoint: z.string(), pod: z.string().optional(), observed: oneOf(OBSERVATIONS, 'an observation').nullable() })).optional(),
   predictedAfter: Predicted.optional(),
   change: oneOf(CHANGES, 'a change').nullable().optional(),
 });

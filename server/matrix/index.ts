@@ -7,7 +7,7 @@ import { limiter } from '../../lib/limit';
 import { isLabelName } from '../../lib/kube/names';
 import { randomBytes } from 'node:crypto';
 import type { NetworkPolicy } from '../../lib/kube/types';
-import { buildMatrix, cellKey, exitCodeOf, observeCell, observedFromNc, type Matrix, type MatrixCell, type MatrixTarget } from '../../lib/matrix';
+import { buildMatrix, cellKey, exitCodeOf, observeCell, observedFromNc, serviceObservation, type Matrix, type MatrixCell, type MatrixTarget, type Observed } from '../../lib/matrix';
 import type { MatrixEvent } from '../../lib/matrix/events';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { parseNc } from '../../lib/parse/nc';
@@ -105,6 +105,20 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
     }
     return h;
   };
+  /** One connect from the source's debug container: what nc saw as an observation and its line, or why it could not run. */
+  const connectFrom = (h: DebugContainer, probe: 'tcp-connect' | 'udp-connect', ip: string, port: number): Promise<{ observed: Observed; line: string } | { error: string }> =>
+    limit(async () => {
+      let r;
+      try {
+        r = await runProbe(kc, h, probe, { ip, port });
+      } catch (e) {
+        return { error: explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: h.namespace, name: h.pod, context: cl.context }).sentence };
+      }
+      if (r.timedOut) return { observed: observedFromNc('exec-timeout'), line: `no answer within ${probeDef(probe).timeoutMs} ms` };
+      const nc = parseNc(r.stdout, { exitCode: r.exitCode, stderr: r.stderr });
+      if (!nc.ok) return { error: `unreadable nc output (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 200)}` };
+      return { observed: observedFromNc(nc.value.outcome), line: nc.value.attempts[nc.value.attempts.length - 1]?.message ?? `nc exit ${r.exitCode}` };
+    });
   let seq = 0;
   const put = (c: MatrixCell) => {
     cells.set(cellKey(c.from, c.to), c);
@@ -117,21 +131,18 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
       if (o.signal?.aborted) return;
       if ('error' in h) return put({ ...cell, detail: h.error });
       const probe = t.protocol === 'UDP' ? 'udp-connect' : 'tcp-connect';
-      const def = probeDef(probe);
-      const r = await limit(async () => {
-        try {
-          return await runProbe(kc, h, probe, { ip: t.ip, port: t.port });
-        } catch (e) {
-          return { error: explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: h.namespace, name: h.pod, context: cl.context }).sentence };
-        }
-      });
-      if ('error' in r) return put({ ...cell, detail: r.error as string });
-      if (r.timedOut) return put(observeCell(cell, t, observedFromNc('exec-timeout'), `no answer within ${def.timeoutMs} ms`));
-      const nc = parseNc(r.stdout, { exitCode: r.exitCode, stderr: r.stderr });
-      if (!nc.ok) return put({ ...cell, detail: `unreadable nc output (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 200)}` });
-      const line = nc.value.attempts[nc.value.attempts.length - 1]?.message ?? `nc exit ${r.exitCode}`;
-      const udpSilence = t.protocol === 'UDP' && nc.value.outcome === 'succeeded';
-      put(observeCell(cell, t, observedFromNc(nc.value.outcome), udpSilence ? `${line} (UDP: no port-unreachable came back; a silent drop looks the same)` : line, udpSilence));
+      // A TCP Service cell also dials each ready endpoint directly: the Service connect lands on one at random.
+      const direct = t.kind === 'svc' && t.protocol === 'TCP' ? (t.endpoints ?? []) : [];
+      const [r, ...eps] = await Promise.all([
+        connectFrom(h, probe, t.ip, t.port),
+        ...direct.map((e) => connectFrom(h, 'tcp-connect', e.ip, e.port)),
+      ]);
+      if ('error' in r) return put({ ...cell, detail: r.error });
+      const endpoints = direct.map((e, i) => ({ endpoint: `${e.ip}:${e.port}`, ...(e.pod ? { pod: e.pod } : {}), observed: 'error' in eps[i] ? null : eps[i].observed }));
+      const withEps = endpoints.length ? { ...cell, endpoints } : cell;
+      const observed = endpoints.length ? serviceObservation(cell, r.observed, endpoints) : r.observed;
+      const udpSilence = t.protocol === 'UDP' && r.observed === 'open';
+      put(observeCell(withEps, t, observed, udpSilence ? `${r.line} (UDP: no port-unreachable came back; a silent drop looks the same)` : r.line, udpSilence));
     }),
   );
   const final = m.cells.map((c) => cells.get(cellKey(c.from, c.to))!);

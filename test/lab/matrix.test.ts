@@ -122,6 +122,33 @@ describe('matrix on a lab that enforces NetworkPolicy', () => {
     expect(denied).toMatchObject({ predicted: 'deny', policies: ['db/only-api'], agree: true });
   }, 240_000);
 
+  it('a Service with one endpoint cut off below policy: its cells say so the same way every run, whichever endpoint kube-proxy picked', async () => {
+    const add = await cli(lab.instance, ['lab', 'fault', 'add', 'node-firewall-drop:node=worker-2,port=8080']);
+    expect(add.code, add.stderr).toBe(0);
+    try {
+      const runs = [await runMatrix({ namespaces: ['shop', 'db'], kubeconfig: lab.kubeconfig }), await runMatrix({ namespaces: ['shop', 'db'], kubeconfig: lab.kubeconfig })];
+      const webCells = (m: Matrix) => m.cells.filter((c) => c.to === 'svc:shop/web:80' && c.predicted === 'allow' && !c.split);
+      expect(webCells(runs[0]).length).toBeGreaterThan(0);
+      // worker-2 forwards nothing to TCP 8080 now: a source there reaches neither endpoint, one on worker-1 reaches its own node's
+      const onWorker1 = new Set(['shop/web-7c9d8f6b5-k2x4q', 'shop/jobber']);
+      for (const m of runs) {
+        expect(webCells(m).some((c) => onWorker1.has(c.from))).toBe(true);
+        for (const c of webCells(m)) {
+          expect(c).toMatchObject({ observed: 'timeout', agree: false });
+          if (onWorker1.has(c.from)) {
+            expect(c.endpoints?.map((e) => `${e.pod} ${e.observed}`).sort(), cellKey(c.from, c.to)).toEqual(['shop/web-7c9d8f6b5-k2x4q open', 'shop/web-7c9d8f6b5-p8m3z timeout']);
+            expect(c.explain).toMatch(/observed timeout on 1 of 2 endpoints: 10\.244\.\d+\.\d+:8080 \(shop\/web-7c9d8f6b5-p8m3z\) timeout \(the others open\)/);
+          } else {
+            expect(c.endpoints?.map((e) => e.observed), cellKey(c.from, c.to)).toEqual(['timeout', 'timeout']);
+          }
+        }
+      }
+      expect(webCells(runs[1]).map((c) => `${cellKey(c.from, c.to)} ${c.observed}`)).toEqual(webCells(runs[0]).map((c) => `${cellKey(c.from, c.to)} ${c.observed}`));
+    } finally {
+      await cli(lab.instance, ['lab', 'fault', 'clear']);
+    }
+  }, 240_000);
+
   it('the CLI prints the JSON shape of DESIGN §7 and exits 0 when every judged cell agrees', async () => {
     const r = await cli(lab.instance, ['matrix', '-n', 'shop', '-n', 'db', '--json', '--kubeconfig', lab.kubeconfig]);
     expect(r.code, r.stderr).toBe(0);
