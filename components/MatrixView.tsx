@@ -5,7 +5,7 @@
 // puts a compact tile on /wall that the server re-probes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { cellKey, summarize, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
+import { cellKey, summarize, walkTarget, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { applyMatrixEvent, type MatrixCellEvent, type MatrixDoneEvent, type MatrixPlanEvent } from '../lib/matrix/events';
 import { getSocket } from './socket';
 import { MatrixGrid, CELL_LOOK } from './MatrixGrid';
@@ -113,7 +113,7 @@ export function MatrixView() {
   const open = useCallback(
     async (c: MatrixCell, t: MatrixTarget) => {
       setError(null);
-      const r = await call<{ id: string }>('/api/diagnoses', post({ from: c.from, to: t.walkTo, ...(m?.context ? { context: m.context } : {}) }));
+      const r = await call<{ id: string }>('/api/diagnoses', post({ from: c.from, to: walkTarget(c.from, t), ...(m?.context ? { context: m.context } : {}) }));
       if (!r.ok) return setError(r.e);
       router.push(`/d/${r.v.id}`);
     },

@@ -182,6 +182,15 @@ export function cellMark(c: MatrixCell): string {
  * The matrix as a plain table: targets numbered across the top, one row per source, then the legend and one
  * line per disagreement (or change). Every cluster-sourced string passes through termText() (lib/text).
  */
+/**
+ * What to walk for one cell (`packetwalk diagnose --from SOURCE --to …`): a Service in the source's own namespace by
+ * its short name (the first name its resolver tries: no search-list fan-out), else the target's walkTo
+ * ("name.ns:port", "pod:ns/name:port").
+ */
+export function walkTarget(from: string, t: MatrixTarget): string {
+  return t.kind === 'svc' && from.split('/')[0] === t.namespace ? `${t.name}:${t.port}` : t.walkTo;
+}
+
 export function renderMatrixTable(m: Matrix): string {
   const lines: string[] = [];
   const s = summarize(m);
@@ -202,7 +211,12 @@ export function renderMatrixTable(m: Matrix): string {
     : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
   for (const n of m.notes) lines.push(`note: ${termText(n)}`);
   const findings = m.cells.filter((c) => c.agree === false || c.change || (c.agree === null && c.observed !== null));
-  for (const c of findings) lines.push(`${c.change ? c.change.toUpperCase() : c.agree === false ? 'DISAGREE' : 'NOT JUDGED'} ${termText(c.from)} → ${termText(c.to)}: ${termText(c.explain ?? c.reason)}`);
+  const targets = new Map(m.targets.map((t) => [t.id, t] as const));
+  for (const c of findings) {
+    lines.push(`${c.change ? c.change.toUpperCase() : c.agree === false ? 'DISAGREE' : 'NOT JUDGED'} ${termText(c.from)} → ${termText(c.to)}: ${termText(c.explain ?? c.reason)}`);
+    const t = targets.get(c.to);
+    if (c.agree === false && t) lines.push(`  walk it: packetwalk diagnose --from ${termText(c.from)} --to ${termText(walkTarget(c.from, t))}${m.context ? ` --context ${termText(m.context)}` : ''}`);
+  }
   for (const c of m.cells.filter((x) => x.observed === null && x.detail && !m.withPolicy)) lines.push(`NOT OBSERVED ${termText(c.from)} → ${termText(c.to)}: ${termText(c.detail!)}`);
   lines.push('');
   lines.push(m.withPolicy

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkPolicy, Pod, Service, EndpointSlice } from '../kube/types';
-import { buildMatrix, cellKey, cellState, exitCodeOf, observeCell, renderMatrixTable, serviceObservation, workloadOf, type Observed } from './index';
+import { buildMatrix, cellKey, cellState, exitCodeOf, observeCell, renderMatrixTable, serviceObservation, walkTarget, workloadOf, type Observed } from './index';
 import { applyMatrixEvent } from './events';
 
 const ready = [{ type: 'Ready', status: 'True' }];
@@ -99,6 +99,22 @@ describe('matrix layout and prediction', () => {
     expect(serviceObservation({ split: true }, 'open', eps('timeout', 'timeout'))).toBe('open'); // a hairpin keeps the Service connect
     const seen = observeCell({ ...cell, endpoints: eps('open', 'timeout') }, svc, 'timeout');
     expect(seen).toMatchObject({ agree: false, explain: 'predicted allow by shop/db-from-web, observed timeout on 1 of 2 endpoints: 10.244.2.4:5432 (shop/db-1) timeout (the others open): the path to that endpoint is broken below policy; open the walk for this pair' });
+  });
+
+  it('a pod through its own Service is a hairpin, not "its own IP"; the walk for a cell names a same-namespace Service by its short name', () => {
+    const m = buildMatrix({ ...objs, policies: [] }, { namespaces: ['shop'] });
+    const self = m.cells.find((c) => c.from === 'shop/db-0' && c.to === 'svc:shop/db:5432')!;
+    expect(self.predicted).toBe('allow');
+    expect(self.reason).toMatch(/reaching itself through its own Service: .*hairpin/);
+    expect(self.reason).not.toMatch(/never leaves its network namespace/);
+    const svc = m.targets.find((t) => t.id === 'svc:shop/db:5432')!;
+    expect(walkTarget('shop/batch', svc)).toBe('db:5432');
+    expect(walkTarget('other/x', svc)).toBe('db.shop:5432');
+    expect(walkTarget('shop/batch', m.targets.find((t) => t.kind === 'pod')!)).toMatch(/^pod:shop\//);
+    // the terminal table prints the walk to run under each disagreement
+    const byId = new Map(m.targets.map((t) => [t.id, t]));
+    m.cells = m.cells.map((c) => observeCell(c, byId.get(c.to)!, c.from === 'shop/batch' && c.to === svc.id ? 'timeout' : 'open'));
+    expect(renderMatrixTable(m)).toMatch(/DISAGREE shop\/batch → svc:shop\/db:5432: .*\n {2}walk it: packetwalk diagnose --from shop\/batch --to db:5432\n/);
   });
 
   it('the terminal table carries no control bytes from cluster text', () => {

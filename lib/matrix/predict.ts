@@ -67,6 +67,11 @@ export function predictCell(src: Pod, target: MatrixTarget, objs: MatrixObjects,
       // kubernetes-sigs/network-policy-api#343), so this endpoint neither admits nor denies for sure.
       return { ep: ep.pod ?? ep.ip, p: { predicted: 'allow', policies: policies.filter((x) => policySelectsPod(x, pod, 'ingress')).map(nsName).sort(), reason: `${nsName(src)} reaching itself through its own Service (hairpin) while isolated for ingress: the masqueraded source makes the outcome implementation-defined`, split: true } as Prediction };
     }
+    if (nsName(pod) === nsName(src)) {
+      // Not isolated: nothing in policy stops it, but through the Service it is no longer "its own IP": kube-proxy
+      // DNATs the connect back to it, so it leaves through its veth and must come back in (the bridge's hairpin).
+      return { ep: ep.pod ?? ep.ip, p: { predicted: 'allow', policies: [], reason: `${nsName(src)} reaching itself through its own Service: kube-proxy sends the connect back to it, out through its veth and in again (hairpin); no policy isolates it` } as Prediction };
+    }
     return { ep: ep.pod ?? ep.ip, p: podFlow(src, pod, target.protocol, ep.port, objs, policies) };
   });
   const hairpin = each.find((x) => x.p.split);
