@@ -115,7 +115,8 @@ export function NewDiagnosis() {
       setNamespaces(r.v.namespaces);
       if (r.v.error) setClusterError(r.v.error);
       const ctxNs = contexts.find((c) => c.name === context)?.namespace;
-      setNamespace((cur) => (cur && r.v.namespaces.includes(cur) ? cur : ctxNs && ctxNs !== 'default' && r.v.namespaces.includes(ctxNs) ? ctxNs : (r.v.namespaces.find((n) => n !== 'default' && !n.startsWith('kube-')) ?? r.v.namespaces[0] ?? '')));
+      const last = remembered(`namespace:${context}`);
+      setNamespace((cur) => (cur && r.v.namespaces.includes(cur) ? cur : last && r.v.namespaces.includes(last) ? last : ctxNs && ctxNs !== 'default' && r.v.namespaces.includes(ctxNs) ? ctxNs : (r.v.namespaces.find((n) => n !== 'default' && !n.startsWith('kube-')) ?? r.v.namespaces[0] ?? '')));
     });
   }, [context, contexts]);
 
@@ -235,7 +236,7 @@ export function NewDiagnosis() {
         <div className="grid grid-cols-[minmax(0,12rem),1fr] gap-3">
           <label className="block">
             <span className="text-sm font-semibold">Namespace</span>
-            <select className={field} value={namespace} onChange={(e) => setNamespace(e.target.value)} data-testid="namespace">
+            <select className={field} value={namespace} onChange={(e) => { setNamespace(e.target.value); remember(`namespace:${context}`, e.target.value); }} data-testid="namespace">
               {namespaces.map((n) => (
                 <option key={n} value={n}>
                   {n}
@@ -259,7 +260,7 @@ export function NewDiagnosis() {
         ) : null}
         <label className="block">
           <span className="text-sm font-semibold">Target</span>
-          <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="backend.shop:80 · pod:shop/backend-0:8080 · 10.96.0.10:53" autoComplete="off" data-testid="to" aria-invalid={fieldError?.field === 'to'} />
+          <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="backend.shop:80 · pod:NS/POD:PORT · IP:PORT" autoComplete="off" data-testid="to" aria-invalid={fieldError?.field === 'to'} />
           <datalist id="pw-targets">
             {shown.map((s) => (
               <option key={s.value} value={s.value}>
@@ -296,4 +297,20 @@ export function NewDiagnosis() {
       </section>
     </div>
   );
+}
+
+/** The browser's memory of a choice (the namespace last picked per context); nothing when storage is off. */
+function remembered(key: string): string | null {
+  try {
+    return window.localStorage.getItem(`packetwalk.${key}`);
+  } catch {
+    return null;
+  }
+}
+function remember(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(`packetwalk.${key}`, value);
+  } catch {
+    /* storage off (private mode, quota): the form still works */
+  }
 }

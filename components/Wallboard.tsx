@@ -30,7 +30,7 @@ function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: strin
           </div>
           <div className="mt-0.5 text-sm text-slate-400">{t.pin.context ? <>context <ClusterText value={t.pin.context} /></> : "the kubeconfig's current context"}</div>
         </div>
-        <div className="text-right">
+        <div className="shrink-0 whitespace-nowrap text-right">
           <div className={`text-3xl font-black ${green ? 'text-emerald-400' : verdict === 'degraded' ? 'text-amber-400' : verdict === 'running' ? 'text-sky-300' : 'text-red-400'}`}>{cur ? look.word : 'Waiting…'}</div>
           <div className="text-sm text-slate-400" data-testid="since">
             for {sinceText(t.lastChangeAt, now)}
@@ -147,7 +147,7 @@ export function Wallboard() {
           packetwalk <span className="text-slate-500">wall</span>
         </h1>
         <div className="text-lg text-slate-300">
-          {tiles ? `${tiles.length} paths · ${red} failing` : 'loading…'}
+          {tiles ? `${tiles.length} ${tiles.length === 1 ? 'path' : 'paths'} · ${red} failing` : 'loading…'}
           {!connected ? <span className="ml-3 text-amber-400">reconnecting…</span> : null}
           <a href="/" className="ml-5 text-base text-sky-300 underline">
             new diagnosis

@@ -68,6 +68,14 @@ describe('judge on real lab runs', () => {
     expect(j.firstFailure!.nextStep).toMatch(/listens on TCP 9090, not 8080: dial 9090, or set the Service's targetPort/);
   });
 
+  it('the overlay hop\'s details name each node\'s tunnel MTU when they differ (an MTU fault is that difference)', () => {
+    const bad = load('mtu-blackhole');
+    const j = judge({ plan: bad.plan, runs: bad.runs, snapshot: bad.fx.snapshot, depth: 'live' });
+    expect(j.hops.find((h) => h.id === 'overlay')!.details?.mtu).toMatch(/^1500 on worker-\d, 1200 on worker-\d$/);
+    const ok = load('healthy-service');
+    expect(judge({ plan: ok.plan, runs: ok.runs, snapshot: ok.fx.snapshot, depth: 'live' }).hops.find((h) => h.id === 'overlay')!.details?.mtu).toBe(1500);
+  });
+
   it('conntrack above 80% of its max is a warning with the numbers', () => {
     const { fx, plan, runs } = load('healthy-service');
     for (const [k, r] of runs) if (r.probe === 'sysctl' && r.location === `node ${plan.src.node}`) runs.set(k, { ...r, stdout: r.stdout.replace(/nf_conntrack_count = \d+/, 'nf_conntrack_count = 230000') });

@@ -30,7 +30,8 @@ export function judgeOverlay(c: Ctx) {
   if (srcLinks.length || dstLinks.length) {
     const tunnelPort = srcTun ? (srcTun.vxlan?.port ?? tk.port ?? 4789) : undefined;
     c.overlayDetails = srcTun
-      ? { mode: 'vxlan', port: tunnelPort!, device: srcTun.ifname, mtu: srcTun.mtu, tunnel: tunnelText(tk), label: tunnelLabel(tk, srcFam.family), ...(srcFam.family ? { family: srcFam.family } : {}) }
+      // one MTU when the nodes agree; both, named, when they differ (an MTU fault lives in that difference)
+      ? { mode: 'vxlan', port: tunnelPort!, device: srcTun.ifname, mtu: dstTun && dstTun.mtu !== srcTun.mtu ? `${srcTun.mtu} on ${plan.src.node}, ${dstTun.mtu} on ${dst.node}` : srcTun.mtu, tunnel: tunnelText(tk), label: tunnelLabel(tk, srcFam.family), ...(srcFam.family ? { family: srcFam.family } : {}) }
       : { mode: routed ? 'routed' : 'host-gw', tunnel: routed ? 'routed via the VPC' : 'no tunnel (host-gw)', label: tunnelLabel(tk, srcFam.family), ...(srcFam.family ? { family: srcFam.family } : {}) };
     observe(c, 'overlay', srcTun
       ? `${famWord}${tunnelText(tk)}, mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}`
