@@ -1,6 +1,6 @@
 // `packetwalk lab …` (DESIGN §2): up | down | status | faults | fault add SPEC | fault clear [NAME].
 // Exit codes: 0 done, 2 usage/validation/permission (nothing built), 1 the build or change failed.
-import { faultCatalogue, faultToSpec } from './faults';
+import { FAULTS, faultCatalogue, faultToSpec } from './faults';
 import { LabFileError } from './spec';
 import { labDir, labInstance, readState } from './state';
 import type { LabState } from './types';
@@ -122,6 +122,7 @@ export async function labMain(argv: string[]): Promise<number> {
         }
         if (sub === 'clear') {
           if (extra.length) throw new Usage('lab fault clear takes at most one NAME');
+          if (arg && !FAULTS.some((f) => f.name === arg)) throw new Usage(`"${arg}" is not a fault name; the catalogue (packetwalk lab faults): ${FAULTS.map((f) => f.name).join(', ')}`, false);
           const healed = await clearFaults(labDir(), arg);
           out(healed.length ? `healed ${healed.map(faultToSpec).join(' ')}\n` : arg ? `no fault ${arg} holds; nothing to heal\n` : 'no faults hold; nothing to heal\n');
           return 0;

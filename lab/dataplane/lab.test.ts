@@ -179,9 +179,12 @@ describe.skipIf(!isRoot())('lab up refuses bad input with exit 2 and builds noth
     try {
       expect(await labMain(['up', '--fault', 'mtu-blackhole:node=worker-1,size=3'])).toBe(2);
       expect(await labMain(['up', '--fault', 'node-route-missing:node=worker-1,to=worker-7'])).toBe(2);
+      // a typo'd fault name to clear is an error, not "nothing to heal" (which exits 0 and hides the typo)
+      expect(await labMain(['fault', 'clear', 'dns-dwon'])).toBe(2);
     } finally {
       process.stderr.write = write;
     }
+    expect(stderr).toMatch(/"dns-dwon" is not a fault name; the catalogue \(packetwalk lab faults\): mtu-blackhole, .*dns-down/);
     expect(stderr).toMatch(/fault mtu-blackhole has no parameter "size"/);
     expect(stderr).toMatch(/to=worker-7 is not another node of this lab; choose one of: worker-2/);
     expect(existsSync(`/run/packetwalk/${BAD}`)).toBe(false);
