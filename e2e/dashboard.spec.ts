@@ -133,6 +133,10 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await page.getByTestId('to').fill('backend:80');
     await page.getByTestId('diagnose').click();
     await expect(page.getByTestId('error-from')).toContainText('not found');
+    // a partial name is answered with the pods it could mean
+    await page.getByTestId('from').fill('frontend');
+    await page.getByTestId('diagnose').click();
+    await expect(page.getByTestId('error-from')).toContainText('did you mean shop/frontend-0');
     await page.getByTestId('from').fill('frontend-0');
     await page.getByTestId('to').fill('backend shop :: 80');
     await page.getByTestId('diagnose').click();

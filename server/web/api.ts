@@ -145,7 +145,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         const [ns, name] = chk.from === 'outside' || chk.from.startsWith('node/') ? ['', ''] : chk.from.split('/');
         const known = deps.catalog.status(cc).errors.every((e) => e.kind !== 'pods');
         if (ns && known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
-          return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; pick a pod from the list (namespace ${ns} has ${deps.catalog.list(cc, 'pods', ns).length} pods)`, { field: 'from' }), true;
+          const names = deps.catalog.list(cc, 'pods', ns).map((p) => p.metadata?.name ?? '');
+          const near = names.filter((n) => n.includes(name)).sort().slice(0, 5);
+          return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; ${near.length ? `did you mean ${near.map((n) => `${ns}/${n}`).join(', ')}? ` : ''}pick a pod from the list (namespace ${ns} has ${names.length} pods)`, { field: 'from' }), true;
         }
       } catch (e) {
         if (e instanceof ClusterError) return clusterFail(res, e), true;
