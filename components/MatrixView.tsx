@@ -4,6 +4,7 @@
 // and opens /d/<id>; a what-if upload overlays the cells a policy change would cut or open; "Pin to wall"
 // puts a compact tile on /wall that the server re-probes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { remember, remembered } from './remember';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { cellKey, summarize, walkTarget, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { applyMatrixEvent, type MatrixCellEvent, type MatrixDoneEvent, type MatrixPlanEvent } from '../lib/matrix/events';
@@ -82,6 +83,15 @@ export function MatrixView() {
   const [whatIf, setWhatIf] = useState<Matrix | null>(null);
   const [pinned, setPinned] = useState(false);
   const { m, error: loadError } = useLiveMatrix(id);
+  useEffect(() => {
+    // /matrix without an id opens the last run this browser made (the stored copy, live if it still runs)
+    const last = remembered('matrix:last');
+    if (!id && last) router.replace(`/matrix?id=${encodeURIComponent(last)}`);
+  }, [id, router]);
+  useEffect(() => {
+    // a remembered run that is gone (the store was reset) is forgotten, so /matrix opens empty next time
+    if (loadError && id && id === remembered('matrix:last')) remember('matrix:last', null);
+  }, [loadError, id]);
 
   useEffect(() => {
     void call<{ contexts: { name: string }[]; current: string | null }>('/api/contexts').then((r) => {
@@ -107,6 +117,7 @@ export function MatrixView() {
     setBusy(false);
     if (!r.ok) return setError(r.e);
     setPinned(false);
+    remember('matrix:last', r.v.id);
     router.push(`/matrix?id=${r.v.id}`);
   };
 
@@ -145,7 +156,7 @@ export function MatrixView() {
       <section className="rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
         <h1 className="text-xl font-semibold">Connectivity matrix</h1>
         <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
-          Every pod of the namespaces × every Service port and pod port: what the NetworkPolicies predict, what one real connect observes, and where they disagree.
+          Every pod of the namespaces × every Service port and pod port: what the NetworkPolicies predict, what real connects observe (a Service: its ClusterIP and each ready endpoint), and where they disagree.
         </p>
         <div className="mt-3 flex flex-wrap items-end gap-4">
           {contexts.length > 1 ? (

@@ -4,6 +4,7 @@
 // Services, their NodePort and LoadBalancer addresses, pods, recent targets), Diagnose. Errors come back naming the field and
 // are shown under it; cluster problems (unreachable, RBAC) show the server's sentence and fix.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { remember, remembered } from './remember';
 import { useRouter } from 'next/navigation';
 import { getSocket } from './socket';
 
@@ -297,20 +298,4 @@ export function NewDiagnosis() {
       </section>
     </div>
   );
-}
-
-/** The browser's memory of a choice (the namespace last picked per context); nothing when storage is off. */
-function remembered(key: string): string | null {
-  try {
-    return window.localStorage.getItem(`packetwalk.${key}`);
-  } catch {
-    return null;
-  }
-}
-function remember(key: string, value: string): void {
-  try {
-    window.localStorage.setItem(`packetwalk.${key}`, value);
-  } catch {
-    /* storage off (private mode, quota): the form still works */
-  }
 }

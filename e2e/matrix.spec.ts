@@ -48,6 +48,12 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     await expect(page.getByTestId('matrix-explain')).toContainText('predicted allow, observed timeout: the path is broken below policy');
     await page.screenshot({ path: SHOT, fullPage: true });
 
+    // /matrix opened again (no id) shows this browser's last run, not an empty form
+    const runId = await page.getByTestId('matrix').getAttribute('data-id');
+    await page.goto('/matrix');
+    await expect(page).toHaveURL(new RegExp(`/matrix\\?id=${runId}$`));
+    await expect(page.getByTestId('matrix')).toHaveAttribute('data-status', 'done');
+
     // pin to the wall: the tile shows the disagreement
     await page.getByTestId('matrix-pin').click();
     await expect(page.getByTestId('matrix-pin')).toHaveText('Unpin from wall');
