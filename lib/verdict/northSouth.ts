@@ -162,7 +162,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       observe(c, 'service', `kube-proxy (${dump.mode}) on ${node}: ${cmp.sentence.replace(/\.$/, '')}`);
       const run = dump.mode === 'iptables' ? ipt : nft;
       if (run) c.findings.set(run.key, cmp.sentence);
-      if (!open && c.connect !== undefined && cmp.status === 'missing') problem('service', 'proxy-rules-missing', `${cmp.sentence.replace(/\.$/, '')} on node ${node}`);
+      if (!open && c.connect !== undefined && cmp.status === 'missing') problem('service', 'proxy-rules-missing', `on node ${node}: ${cmp.sentence}`);
       if (!open && c.connect !== undefined && cmp.status === 'stale') problem('service', 'proxy-rules-stale', `on node ${node}: ${cmp.sentence}`);
     }
   }

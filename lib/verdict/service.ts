@@ -52,7 +52,7 @@ export function judgeService(c: Ctx) {
   finding(c, run, cmp.sentence);
   observe(c, 'service', `kube-proxy (${dump.mode}) on ${plan.src.node}: ${cmp.sentence.replace(/\.$/, '')}`);
   c.serviceDetails = { chain: trace.chains.filter((x) => /^(KUBE-SVC-|service-[A-Z2-7]{8}-)/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
-  if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `${cmp.sentence.replace(/\.$/, '')} on node ${plan.src.node}`);
+  if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `on node ${plan.src.node}: ${cmp.sentence}`);
   else if (cmp.status === 'stale') problem(c, 'service', 'proxy-rules-stale', `on node ${plan.src.node}: ${cmp.sentence}`);
   else if (cmp.status === 'no-local') problem(c, 'service', 'no-local-endpoint', `on node ${plan.src.node}: ${cmp.sentence}`);
 }
