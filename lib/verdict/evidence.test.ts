@@ -18,6 +18,21 @@ describe('reproducingEvidence', () => {
     expect(e.exitCode).not.toBe(0);
     expect(e.reproduce).toMatch(/-- ping -n -M do -c 1 -W 1 -s 1\d{3} 10\.244\./);
   });
+  it('a hop judged from rules and routes (node-route-missing at dst-node) is reproduced by the connect that fails, never by a capture of packetwalk\'s own flow', () => {
+    const d = load('trace-node-route-missing').diagnosis;
+    const hop = d.hops.find((h) => h.id === d.firstFailure!.hop)!;
+    const rest = d.hops.filter((h) => h.id !== hop.id).flatMap((h) => h.evidence);
+    const e = reproducingEvidence(hop.evidence, rest)!;
+    expect(['node-ping', 'tcp-connect']).toContain(e.probe); // a failed traffic probe on the hop, else the failing connect
+    expect(e.exitCode).not.toBe(0);
+    // with every traffic probe of the hop passing, the failing connect from elsewhere is the one
+    const reads = hop.evidence.map((x) => (x.probe === 'node-ping' ? { ...x, exitCode: 0, timedOut: false } : x));
+    expect(reproducingEvidence(reads, rest)?.probe).toBe('tcp-connect');
+    // captures filter on packetwalk's own source port: never the reproduce line, even when they are all there is
+    const captures = [...hop.evidence, ...rest].filter((x) => /capture/.test(x.probe)).map((x) => ({ ...x, exitCode: 1 }));
+    expect(captures.length).toBeGreaterThan(0);
+    expect(reproducingEvidence(captures)).toBeUndefined();
+  });
   it('a hop whose probes all succeeded gives its first runnable evidence; API evidence alone gives none', () => {
     const d = load('healthy-service').diagnosis;
     const hop = d.hops.find((h) => h.id === 'overlay')!;

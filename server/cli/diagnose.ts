@@ -78,7 +78,7 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   if (d.firstFailure) {
     lines.push(`first failure: ${t(d.firstFailure.cause)} at ${t(d.firstFailure.hop)}: ${t(d.firstFailure.reason)}`);
     if (d.firstFailure.nextStep) lines.push(`next step: ${t(d.firstFailure.nextStep)}`);
-    const ev = reproducingEvidence(d.hops.find((h) => h.id === d.firstFailure!.hop)?.evidence ?? []);
+    const ev = reproducingEvidence(d.hops.find((h) => h.id === d.firstFailure!.hop)?.evidence ?? [], d.hops.filter((h) => h.id !== d.firstFailure!.hop).flatMap((h) => h.evidence));
     if (ev) lines.push(`reproduce: ${t(ev.reproduce, 4000)}`);
   }
   for (const x of d.warnings) lines.push(`${c('warn', 'warning')}: ${t(x.cause)} at ${t(x.hop)}: ${t(x.reason)}`);
