@@ -4,7 +4,7 @@
 // (probed with a datagram and `ss -u`, never TCP). Pure: lib/plan/index.ts calls these as short hooks.
 import type { Hop } from '../model';
 import { cidrContains, endpointsForServicePort, nsName, parseCidr, podIP, type Pod, type Service, type ServicePort } from '../kube';
-import type { ClusterSnapshot } from './snapshot';
+import { servicesUnreadable, type ClusterSnapshot } from './snapshot';
 import type { PathPlan, PlannedProbe, PodEnd } from './index';
 import { hop } from './index';
 import { probeKey } from './ops';
@@ -162,7 +162,7 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
     ? { host: edge.externalName.name }
     : t.kind === 'ip' && !isClusterAddress(t.ip, snap)
       ? { host: t.ip, ip: t.ip }
-      : t.kind === 'name' && !plan.name?.matched && !edge.headless && !t.name.replace(/\.$/, '').endsWith(`.${domain}`) && t.name.includes('.') && !t.name.split('.').slice(1, 3).some((l) => snap.namespaces.some((n) => n.metadata?.name === l))
+      : t.kind === 'name' && !plan.name?.matched && !edge.headless && !t.name.replace(/\.$/, '').endsWith(`.${domain}`) && t.name.includes('.') && !t.name.split('.').slice(1, 3).some((l) => snap.namespaces.some((n) => n.metadata?.name === l) || servicesUnreadable(snap, l))
         ? { host: t.name }
         : undefined;
   if (external) {

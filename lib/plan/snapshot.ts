@@ -16,6 +16,16 @@ export interface ClusterSnapshot {
   nodes: NodeObject[];
   /** kube-system/kube-proxy, when the cluster has one */
   kubeProxyConfig?: ConfigMap;
+  /**
+   * Namespaces whose Services the user may not read (a GET or LIST refused with 403): a name that could be a
+   * Service there is unknown, not "outside the cluster" and not "no such Service" (server/cluster/snapshot.ts).
+   */
+  unreadableServiceNamespaces?: string[];
+}
+
+/** Is a Service in `namespace` hidden from this user (its read was refused)? */
+export function servicesUnreadable(snap: Pick<ClusterSnapshot, 'unreadableServiceNamespaces'>, namespace: string): boolean {
+  return !!snap.unreadableServiceNamespaces?.includes(namespace);
 }
 
 /** What the kube-proxy ConfigMap says (lib/kube proxyModeFromConfigMap), narrowed to the modes the engine traces. */

@@ -92,6 +92,8 @@ export interface Ctx {
   unreadable: Set<string>;
   /** failures another hop explains, described once every hop is judged (explainLater) */
   later: { hop: HopId; text: string }[];
+  /** what the objects could not settle because a read was refused (a Service the user may not get): the summary leads with it */
+  unknowns: string[];
 }
 
 /** A run's output through its lib/parse parser; a ParseError becomes the run's finding ("could not be read"). */

@@ -1,7 +1,7 @@
 // The dns hop: the pod's resolv.conf, each search candidate's dig, names that exist in another
 // namespace, egress policy that denies DNS, and a DNS timeout a node-to-node fault explains.
-import { dnsPods } from '../plan';
-import { candidateNames, clusterDnsService, endpointsForServicePort, evaluate, nsName, queryCount, type Pod } from '../kube';
+import { dnsPods, servicesUnreadable } from '../plan';
+import { candidateNames, clusterDnsService, endpointsForServicePort, evaluate, nsName, parseServiceFqdn, queryCount, type Pod } from '../kube';
 import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
 import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
 import { nodeRules } from './dumps';
@@ -91,8 +91,15 @@ export function judgeDns(c: Ctx) {
   const ran = digs.filter((d) => d.dig);
   const vip = plan.service?.vip;
   if (ran.length === 0) {
+    // Candidates in namespaces whose Services this user may not read: unknown, neither "no such Service" nor outside.
+    const hidden = name.matched ? [] : candidates.map((x) => parseServiceFqdn(x, name.clusterDomain)).filter((x): x is NonNullable<typeof x> => !!x && servicesUnreadable(c.snap, x.namespace));
     if (name.matched) observe(c, 'dns', `objects: ${name.matched.fqdn} is Service ${name.matched.service}`);
-    else if (isClusterName(name.name, name.clusterDomain) || !name.name.includes('.') || c.snap.namespaces.some((n) => n.metadata?.name === name.name.split('.')[1])) {
+    else if (hidden.length) {
+      const which = [...new Set(hidden.map((h) => `${h.namespace}/${h.service}`))];
+      const text = `"${name.name}" may be Service ${which.join(' or ')}, which this user may not read (get on services in ${[...new Set(hidden.map((h) => h.namespace))].join(', ')}): the objects cannot say whether it exists, where it leads or which policies apply`;
+      observe(c, 'dns', text);
+      c.unknowns.push(text);
+    } else if (isClusterName(name.name, name.clusterDomain) || !name.name.includes('.') || c.snap.namespaces.some((n) => n.metadata?.name === name.name.split('.')[1])) {
       problem(c, 'dns', 'dns-nxdomain', `no Service matches "${name.name}" from namespace ${plan.src.namespace}: the resolver would try ${candidates.join(', ')} and none is a Service${shortNameHint(c)}`);
     }
     return;

@@ -44,7 +44,7 @@ export interface JudgeInput {
 export function judge(input: JudgeInput): Judgement {
   const { plan, runs, snapshot, depth } = input;
   const c: Ctx = {
-    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(), later: [],
+    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(), later: [], unknowns: [],
   };
   judgeConnects(c);
   judgeUdp(c);
@@ -123,7 +123,7 @@ export function judge(input: JudgeInput): Judgement {
   let summary: string;
   if (depth === 'config') {
     verdict = first ? 'unreachable' : 'undetermined';
-    summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.`;
+    summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : c.unknowns.length ? `${c.unknowns.join('; ')}; and the path could not be probed: ${input.configReason ?? 'live probes are not permitted'}.`.replace(/^./, (x) => x.toUpperCase()) : `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.`;
   } else if (first) {
     const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
     // The connect opened: never unreachable; what still stands makes it degraded.

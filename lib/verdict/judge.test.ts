@@ -9,6 +9,7 @@ import { splitFixture } from '../parse/fixtureFile';
 import { judge } from '.';
 import { replay, type RecordedDiagnosis } from './replay';
 import { withMtuLadder } from '../plan/mtu';
+import { planPath } from '../plan';
 import { probeDef } from '../probes';
 
 function load(name: string) {
@@ -74,6 +75,23 @@ describe('judge on real lab runs', () => {
     expect(j.hops.find((h) => h.id === 'overlay')!.details?.mtu).toMatch(/^1500 on worker-\d, 1200 on worker-\d$/);
     const ok = load('healthy-service');
     expect(judge({ plan: ok.plan, runs: ok.runs, snapshot: ok.fx.snapshot, depth: 'live' }).hops.find((h) => h.id === 'overlay')!.details?.mtu).toBe(1500);
+  });
+
+  it('a name that may be a Service this user may not read is unknown at config depth, never "no such Service" nor outside the cluster', () => {
+    const { fx } = load('healthy-service');
+    const hidden = { ...fx.snapshot, services: fx.snapshot.services.filter((s) => s.metadata?.namespace !== 'shop'), endpointSlices: fx.snapshot.endpointSlices.filter((s) => s.metadata?.namespace !== 'shop') };
+    const target = { kind: 'name' as const, name: 'backend.shop', port: 80, text: 'backend.shop:80' };
+    // a user who could read shop's Services and found none: the name does not exist
+    const gone = planPath({ namespace: 'shop', name: 'frontend-0' }, target, hidden);
+    expect(judge({ plan: gone, runs: new Map(), snapshot: hidden, depth: 'config' }).firstFailure?.cause).toBe('dns-nxdomain');
+    // a user refused the read: unknown, and the plan does not send it out of the cluster
+    const refused = { ...hidden, unreadableServiceNamespaces: ['shop'] };
+    const plan = planPath({ namespace: 'shop', name: 'frontend-0' }, target, refused);
+    expect(plan.hops.map((h) => h.id)).not.toContain('external');
+    const j = judge({ plan, runs: new Map(), snapshot: refused, depth: 'config', configReason: 'no exec rights' });
+    expect(j.verdict).toBe('undetermined');
+    expect(j.firstFailure).toBeNull();
+    expect(j.summary).toMatch(/^"backend\.shop" may be Service shop\/backend, which this user may not read \(get on services in shop\).*; and the path could not be probed: no exec rights\.$/);
   });
 
   it('conntrack above 80% of its max is a warning with the numbers', () => {

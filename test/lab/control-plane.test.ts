@@ -153,6 +153,11 @@ describe('the engine copes', () => {
     expect(fine.verdict).toBe('undetermined');
     expect(failingHops(fine)).toEqual([]);
     expect(fine.summary).toMatch(/not read: user ns-viewer may not list pods in kube-system/);
+    // a Service in a namespace it may not read: unknown — not walked out of the cluster, not "no fault"
+    const hidden = await diagnose({ from: 'shop/frontend', to: 'web.locked:80' }, { kubeconfig: nsViewer() });
+    expect(hidden.verdict).toBe('undetermined');
+    expect(hidden.hops.map((h) => h.id)).not.toContain('external');
+    expect(hidden.summary).toMatch(/^"web\.locked" may be Service locked\/web, which this user may not read/);
   });
 
   it('the matrix reads its namespaces only: ns-viewer gets shop\'s predictions, a namespace it may not read is the RBAC sentence', async () => {
