@@ -81,6 +81,8 @@ export interface Diagnosis {
   previousId?: string;
   /** The packet's own walk (DESIGN §4 `trace`): live depth only. */
   trace?: Trace;
+  /** Every read the API server refused, one sentence each (the summary names the first four): what the objects could not show. */
+  notRead?: string[];
 }
 
 /** One capture point of the trace: where tcpdump listened and what it saw of the flow. */

@@ -85,6 +85,7 @@ export const DiagnosisSchema = z.looseObject({
   summary: z.string().optional(),
   previousId: z.string().optional(),
   trace: TraceSchema.optional(),
+  notRead: z.array(z.string()).optional(),
 }) satisfies z.ZodType<Diagnosis>;
 
 /** The first problem of a failed parse as "field.path: what it must be" (the path as JSON would name it). */

@@ -441,6 +441,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? interruptedJudgement(j) : j, finishedAt);
   if (trace) d.trace = trace;
+  if (snapshotLimits(snap).length) d.notRead = snapshotLimits(snap);
   await cleaning;
   emit({ type: 'diagnosis:done', payload: { id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt, ...(d.trace ? { trace: d.trace } : {}) } });
   return d;

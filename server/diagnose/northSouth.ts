@@ -2,6 +2,7 @@
 // targets that enter through a node (NodePort, LoadBalancer). Same footholds as a pod path — a node debug
 // pod per probed node, an ephemeral debug container per probed pod (server/exec) — plus the outside runner
 // (./outside.ts). Footholds we create on nodes are deleted in `finally`, whatever happened (also when the run is aborted).
+import { snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import type { Diagnosis, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
@@ -123,10 +124,13 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     depth = 'config';
     configReason = [...new Set(holds.map((x) => (!x.ok ? x.reason : '')))].join('; ');
   }
-  const j = judgeNorthSouth({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
+  // What the user could not read (a focused read since north-south paths read only their objects too).
+  const notRead = snapshotLimits(snap);
+  const j = withReadLimits(judgeNorthSouth({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) }), notRead);
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, o.signal?.aborted ? interruptedJudgement(j) : j, finishedAt);
+  if (notRead.length) d.notRead = notRead;
   emit({ type: 'diagnosis:done', payload: { id: o.id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt } });
   return d;
 }

@@ -158,6 +158,9 @@ describe('the engine copes', () => {
     expect(hidden.verdict).toBe('undetermined');
     expect(hidden.hops.map((h) => h.id)).not.toContain('external');
     expect(hidden.summary).toMatch(/^"web\.locked" may be Service locked\/web, which this user may not read/);
+    // the summary names four refused reads; the JSON carries all of them
+    expect(hidden.notRead?.length).toBeGreaterThan(4);
+    expect(hidden.notRead).toContain('user ns-viewer may not get services in locked (context lab): needs get on services in locked');
   });
 
   it('the matrix reads its namespaces only: ns-viewer gets shop\'s predictions, a namespace it may not read is the RBAC sentence', async () => {
