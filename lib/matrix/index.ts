@@ -163,7 +163,8 @@ export function summarize(m: Matrix): MatrixSummary {
 export function exitCodeOf(m: Matrix): 0 | 1 | 3 {
   const s = summarize(m);
   if (m.withPolicy) return s.cut > 0 ? 1 : 0;
-  if (s.cells > 0 && s.observed === 0) return 3;
+  // no cells at all (no source pod or no target in the namespaces) is nothing observed, not "every cell agrees"
+  if (s.observed === 0) return 3;
   const unjudged = m.cells.filter((c) => c.agree === null && c.observed === null).length;
   return s.disagree > 0 || unjudged > 0 ? 1 : 0;
 }
@@ -217,7 +218,16 @@ export function renderMatrixTable(m: Matrix): string {
     const t = targets.get(c.to);
     if (c.agree === false && t) lines.push(`  walk it: packetwalk diagnose --from ${termText(c.from)} --to ${termText(walkTarget(c.from, t))}${m.context ? ` --context ${termText(m.context)}` : ''}`);
   }
-  for (const c of m.cells.filter((x) => x.observed === null && x.detail && !m.withPolicy)) lines.push(`NOT OBSERVED ${termText(c.from)} → ${termText(c.to)}: ${termText(c.detail!)}`);
+  // Cells not observed for the same reason from the same source (no rights to exec there): one line, not one per target.
+  const unobserved = new Map<string, MatrixCell[]>();
+  for (const c of m.cells.filter((x) => x.observed === null && x.detail && !m.withPolicy)) {
+    const k = `${c.from}\u0000${c.detail}`;
+    unobserved.set(k, [...(unobserved.get(k) ?? []), c]);
+  }
+  for (const cs of unobserved.values()) {
+    const to = cs.length === 1 ? termText(cs[0].to) : `${cs.length} targets`;
+    lines.push(`NOT OBSERVED ${termText(cs[0].from)} → ${to}: ${termText(cs[0].detail!)}`);
+  }
   lines.push('');
   lines.push(m.withPolicy
     ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened (policies ${termText((m.withPolicy ?? []).join(', '))})`

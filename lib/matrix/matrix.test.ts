@@ -83,6 +83,11 @@ describe('matrix layout and prediction', () => {
     expect(exitCodeOf(m)).toBe(1);
     m.cells = m.cells.map((c) => ({ ...c, observed: null, agree: null }));
     expect(exitCodeOf(m)).toBe(3);
+    // a namespace with pods but nothing to dial: no cell, so nothing observed (a CI gate must not pass on it), and a note says why
+    const bare = buildMatrix({ ...objs, pods: [pod('ops', 'cron', '10.244.2.9', { app: 'cron' }, 0)].map((p) => ({ ...p, spec: { containers: [{ name: 'c' }] } })) }, { namespaces: ['ops'] });
+    expect(bare.cells).toEqual([]);
+    expect(bare.notes.join('\n')).toMatch(/no target: ops has no Service with a ClusterIP and no pod that declares a containerPort/);
+    expect(exitCodeOf(bare)).toBe(3);
   });
 
   it('a Service cell dials its ready endpoints too, and says the same whichever one kube-proxy picked', () => {
@@ -115,6 +120,15 @@ describe('matrix layout and prediction', () => {
     const byId = new Map(m.targets.map((t) => [t.id, t]));
     m.cells = m.cells.map((c) => observeCell(c, byId.get(c.to)!, c.from === 'shop/batch' && c.to === svc.id ? 'timeout' : 'open'));
     expect(renderMatrixTable(m)).toMatch(/DISAGREE shop\/batch → svc:shop\/db:5432: .*\n {2}walk it: packetwalk diagnose --from shop\/batch --to db:5432\n/);
+  });
+
+  it('cells not observed for one reason from one source print one line, not one per target', () => {
+    const m = buildMatrix(objs, { namespaces: ['shop'] });
+    m.cells = m.cells.map((c) => ({ ...c, detail: `cannot add a debug container to ${c.from}: user v may not patch pods/ephemeralcontainers in shop` }));
+    const text = renderMatrixTable(m);
+    const lines = text.split('\n').filter((l) => l.startsWith('NOT OBSERVED'));
+    expect(lines).toHaveLength(m.sources.length);
+    expect(lines[0]).toMatch(new RegExp(`^NOT OBSERVED ${m.sources[0]} → ${m.targets.length} targets: cannot add a debug container`));
   });
 
   it('the terminal table carries no control bytes from cluster text', () => {

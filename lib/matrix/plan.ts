@@ -132,5 +132,7 @@ export function layoutMatrix(objs: MatrixObjects, namespaces: readonly string[],
       }
     }
   }
+  if (!sources.length) notes.push(`no source: ${namespaces.join(', ')} ${namespaces.length === 1 ? 'has' : 'have'} no running pod in the pod network`);
+  else if (!targets.length) notes.push(`no target: ${namespaces.join(', ')} ${namespaces.length === 1 ? 'has' : 'have'} no Service with a ClusterIP and no pod that declares a containerPort`);
   return { groups, sources, targets, notes };
 }
