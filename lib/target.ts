@@ -43,6 +43,15 @@ export interface PodRef {
 
 export { isIPv4 };
 
+/**
+ * The longest source or target text read (characters): a pod target is at most pod: + a 63-character namespace + a
+ * 253-character name + a port and a suffix; longer input is refused without being echoed back (an error quoting
+ * 60 KB of it, twice, was the HTTP API's answer to a 60 KB "to").
+ */
+export const MAX_ENDPOINT_TEXT = 340;
+const tooLong = (text: string, field: 'from' | 'to'): InputError | null =>
+  text.length > MAX_ENDPOINT_TEXT ? { field, message: `--${field} is ${text.length} characters long; a ${field === 'to' ? 'target' : 'source'} is at most ${MAX_ENDPOINT_TEXT}` } : null;
+
 function badChars(s: string): string | null {
   const m = /[^A-Za-z0-9.:/_-]/.exec(s);
   return m ? m[0] : null;
@@ -70,6 +79,8 @@ export function parseFrom(text: string): Result<PodRef, InputError> {
 
 /** `--from NS/POD | node/NAME | outside` → Source; errors name the field and the accepted forms. */
 export function parseSource(text: string): Result<Source, InputError> {
+  const long = tooLong(text, 'from');
+  if (long) return err(long);
   const t = text.trim();
   if (t === 'outside') return ok({ kind: 'outside' });
   if (t.startsWith('node/')) {
@@ -92,6 +103,8 @@ export function sourceText(s: Source): string {
  * `10.0.0.5:514/udp`, `pod:ns/p:53/udp`); without it the target is TCP unless the Service port is UDP.
  */
 export function parseTarget(text: string): Result<Target, InputError> {
+  const long = tooLong(text, 'to');
+  if (long) return err(long);
   const whole = text.trim();
   const suffix = /\/(udp|tcp)$/i.exec(whole);
   const t = suffix ? whole.slice(0, -suffix[0].length) : whole;

@@ -8,7 +8,7 @@
 //   POST   /api/matrix/whatif       {namespaces, context?, allPods?, policy: "YAML text"} → the predicted Matrix
 //                                   with predictedAfter/change (never probes, never stored)
 //   POST   /api/matrix/<id>/pin  ·  DELETE /api/matrix/<id>/pin
-import { readJsonBody } from '../web/body';
+import { BodyTooLarge, readJsonBody } from '../web/body';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/events';
@@ -191,7 +191,7 @@ export class MatrixWeb {
       }
       return send(res, 404, { error: `no API route ${method} ${path}` });
     } catch (e) {
-      if (e instanceof UsageError) return send(res, 400, { error: e.message, field: e.field ?? null });
+      if (e instanceof UsageError) return send(res, e instanceof BodyTooLarge ? e.status : 400, { error: e.message, field: e.field ?? null });
       if (e instanceof ClusterError) return send(res, 502, { error: e.message, fix: e.fix });
       // an unreadable matrix row or a storage failure: the same answer as server/web/api.ts gives for diagnoses
       if (e instanceof StoreError) return send(res, e.status, { error: e.message, file: e.file, fix: e.fix, code: e.code });

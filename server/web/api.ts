@@ -12,7 +12,7 @@ import { bundleMarkdown } from './bundle';
 import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
 import { StoreError } from '../store/errors';
-import { readJsonBody } from './body';
+import { BodyTooLarge, readJsonBody } from './body';
 
 export interface ApiDeps {
   store: Store;
@@ -35,9 +35,18 @@ function fail(res: ServerResponse, status: number, error: string, extra: Record<
 
 const readJson = (req: IncomingMessage): Promise<unknown> => readJsonBody(req, MAX_BODY, '{"from": "NS/POD", "to": "TARGET"}');
 
+/** The methods each route of this file answers, for a 405's Allow header (the routes above are the truth; keep in step). */
+const ALLOWED: readonly (readonly [RegExp, readonly string[]])[] = [
+  [/^\/api\/(contexts|nodes|namespaces|pods|targets)$/, ['GET']],
+  [/^\/api\/diagnoses$/, ['GET', 'POST']],
+  [/^\/api\/diagnoses\/[^/]+(\/bundle\.md|\/bundle\.json|\/capture\.pcap)?$/, ['GET']],
+  [/^\/api\/pins$/, ['GET', 'POST']],
+  [/^\/api\/pins\/[^/]+$/, ['DELETE']],
+];
+
 function clusterFail(res: ServerResponse, e: unknown): void {
   if (e instanceof StoreError) return fail(res, e.status, e.message, { file: e.file, fix: e.fix, code: e.code });
-  if (e instanceof UsageError) return fail(res, 400, e.message, { field: e.field ?? fieldFromMessage(e.message) });
+  if (e instanceof UsageError) return fail(res, e instanceof BodyTooLarge ? e.status : 400, e.message, { field: e.field ?? fieldFromMessage(e.message) });
   if (e instanceof ClusterError) return fail(res, 502, e.message, { fix: e.fix, status: e.status ?? null });
   fail(res, 500, `internal error: ${(e as Error)?.message ?? String(e)}`);
 }
@@ -210,6 +219,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     const pm = /^\/api\/pins\/([^/]+)$/.exec(path);
     if (pm && method === 'DELETE') {
       return deps.wall.unpin(decodeURIComponent(pm[1])) ? (send(res, 200, { ok: true }), true) : (fail(res, 404, 'pin not found'), true);
+    }
+    // A route that exists, asked with another method: 405 with the methods it answers (RFC 9110 §15.5.6).
+    const allowed = ALLOWED.find(([re]) => re.test(path))?.[1];
+    if (allowed) {
+      res.setHeader('allow', allowed.join(', '));
+      return fail(res, 405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`), true;
     }
     return fail(res, 404, `no API route ${method} ${path}`), true;
   } catch (e) {

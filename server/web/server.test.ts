@@ -94,6 +94,17 @@ describe('serve HTTP API', () => {
     expect(await post(s, { from: 'shop/a', to: 'backend:99999' })).toMatchObject({ status: 400, body: { field: 'to' } });
     expect((await fetch(`${s.url}/api/diagnoses/nosuchid1`)).status).toBe(404);
     expect((await fetch(`${s.url}/api/diagnoses/bad%20id`)).status).toBe(400);
+    // a huge field is refused without being echoed back; an empty body names the body; too big a body is 413
+    const huge = await post(s, { from: 'shop/a', to: `x${'a'.repeat(60_000)}:80` });
+    expect(huge).toMatchObject({ status: 400, body: { field: 'to' } });
+    expect(String(huge.body.error).length).toBeLessThan(600);
+    const raw = (body: string) => fetch(`${s.url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    expect(await raw('')).toMatchObject({ status: 400, body: { field: 'body', error: expect.stringMatching(/^body: empty; send \{"from"/) } });
+    expect((await raw(JSON.stringify({ from: 'shop/a', to: 'b'.repeat(70_000) }))).status).toBe(413);
+    // a route asked with a method it does not answer: 405 and the methods it does
+    const del = await fetch(`${s.url}/api/diagnoses/nosuchid1`, { method: 'DELETE' });
+    expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET']);
+    expect((await fetch(`${s.url}/api/nope`, { method: 'DELETE' })).status).toBe(404);
   });
 });
 

@@ -21,6 +21,9 @@ describe('checkSpec', () => {
     }
     expect(checkSpec({ from: 'shop/a', to: 'b:80', context: 7 })).toMatchObject({ ok: false, e: { field: 'context' } });
     expect(checkSpec('nope')).toMatchObject({ ok: false, e: { field: 'body' } });
+    // a field of another type says so before the forms
+    expect(checkSpec({ from: 5, to: 'b:80' })).toMatchObject({ ok: false, e: { field: 'from', error: expect.stringMatching(/^from: must be a string \(got number\); choose the source as NS\/POD/) } });
+    expect(checkSpec({ from: 'shop/a', to: ['b:80'] })).toMatchObject({ ok: false, e: { field: 'to', error: expect.stringMatching(/^to: must be a string \(got an array\)/) } });
   });
 });
 

@@ -2,20 +2,24 @@
 // The body's shape is a zod schema; the strings are read by the engine's own parsers (lib/target: parseSource,
 // parseTarget), so the HTTP API, the CLI and the engine accept exactly the same sources and targets.
 import { z } from 'zod';
-import { parseSource, parseTarget } from '../../lib/target';
+import { parseSource, parseTarget, TARGET_FORMS as TARGET_FORMS_TEXT } from '../../lib/target';
 
 export interface FieldError {
   field: string;
   error: string;
 }
 
-export const TARGET_FORMS = 'NAME[:PORT] (e.g. backend.shop:80), pod:NS/NAME:PORT, node/NAME:PORT or IP:PORT, with /udp after the port for UDP (e.g. time.example:123/udp)';
+/** The target forms (lib/target.ts, one wording for the CLI's help and the HTTP API's errors), on one line. */
+export const TARGET_FORMS = TARGET_FORMS_TEXT.replaceAll('\n', ' ');
 const FROM_FORMS = 'NS/POD, node/NAME or outside (e.g. shop/frontend-0, node/worker-1)';
 
 /** POST /api/diagnoses body: from and to as strings (checked below), context an optional kubeconfig context name. */
+/** A missing field asks for it; a field of another type says it must be a string, then what it holds. */
+const asString = (field: string, ask: string) => (iss: { input?: unknown }) => (iss.input === undefined ? `${field}: ${ask}` : `${field}: must be a string (got ${Array.isArray(iss.input) ? 'an array' : typeof iss.input}); ${ask}`);
+
 export const DiagnosisRequest = z.object({
-  from: z.string({ error: `from: choose the source as ${FROM_FORMS}` }).trim().min(1, { error: `from: choose the source as ${FROM_FORMS}` }),
-  to: z.string({ error: `to: type what the application dials: ${TARGET_FORMS}` }).trim().min(1, { error: `to: type what the application dials: ${TARGET_FORMS}` }),
+  from: z.string({ error: asString('from', `choose the source as ${FROM_FORMS}`) }).trim().min(1, { error: `from: choose the source as ${FROM_FORMS}` }),
+  to: z.string({ error: asString('to', `type what the application dials: ${TARGET_FORMS}`) }).trim().min(1, { error: `to: type what the application dials: ${TARGET_FORMS}` }),
   context: z
     .string({ error: 'context: give a context name from the kubeconfig (GET /api/contexts lists them)' })
     .max(253, { error: 'context: give a context name from the kubeconfig (GET /api/contexts lists them)' })
