@@ -63,9 +63,20 @@ export function buildMatrix(objs: MatrixObjects, o: BuildOptions): Matrix {
     depth: o.withPolicy ? 'config' : 'live',
     groups: layout.groups,
     allPods: !!o.allPods,
-    notes: layout.notes,
+    notes: [...layout.notes, ...outsideWhatIf(o.withPolicy ?? [], o.namespaces)],
     ...(o.withPolicy ? { withPolicy: o.withPolicy.map(nsName) } : {}),
   };
+}
+
+/**
+ * What-if policies in namespaces the matrix does not hold: a NetworkPolicy selects pods of its own namespace only,
+ * so such a policy can change no cell here ("0 cut" says nothing about it) — a note says so and which -n to add.
+ */
+function outsideWhatIf(policies: readonly NetworkPolicy[], namespaces: readonly string[]): string[] {
+  const out = policies.filter((p) => !namespaces.includes(p.metadata?.namespace ?? 'default')).map(nsName);
+  if (!out.length) return [];
+  const nss = [...new Set(out.map((k) => k.split('/')[0]))];
+  return [`what-if: ${out.join(', ')} ${out.length === 1 ? 'is' : 'are'} in ${nss.join(', ')}, which this matrix does not hold: a NetworkPolicy selects pods of its own namespace only, so ${out.length === 1 ? 'it' : 'they'} can change no cell here (add -n ${nss.join(' -n ')})`];
 }
 
 export function changeOf(before: Predicted, after: Predicted): Change {

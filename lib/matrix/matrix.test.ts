@@ -70,6 +70,12 @@ describe('matrix layout and prediction', () => {
     expect(cut.sort()).toEqual(['shop/web-5d8f7c9b4-aaaaa→pod:shop/db-0:5432', 'shop/web-5d8f7c9b4-aaaaa→svc:shop/db:5432']);
     expect(exitCodeOf(m)).toBe(1);
     expect(exitCodeOf(buildMatrix(objs, { namespaces: ['shop'], withPolicy: [onlyWeb] }))).toBe(0);
+    // a policy in a namespace the matrix does not hold can change nothing here, and a note says so
+    const elsewhere: NetworkPolicy = { metadata: { namespace: 'ops', name: 'deny-egress' }, spec: { podSelector: {}, policyTypes: ['Egress'] } };
+    const far = buildMatrix(objs, { namespaces: ['shop'], withPolicy: [elsewhere] });
+    expect(exitCodeOf(far)).toBe(0);
+    expect(far.notes.join('\n')).toMatch(/what-if: ops\/deny-egress is in ops, which this matrix does not hold: .* can change no cell here \(add -n ops\)/);
+    expect(m.notes.join('\n')).not.toMatch(/what-if:/);
   });
 
   it('observations agree or are explained, and the exit code follows', () => {

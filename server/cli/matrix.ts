@@ -69,7 +69,7 @@ export async function matrixMain(argv: string[], opts: MainOptions = {}): Promis
       ...(a.context ? { context: a.context } : {}),
       ...(a.image ? { image: a.image } : {}),
       ...(concurrency ? { concurrency } : {}),
-      ...(withPolicy ? { withPolicy } : {}),
+      ...(withPolicy ? { withPolicy: withPolicy.policies, withPolicyNotes: withPolicy.notes } : {}),
       allPods: !!a['all-pods'],
     });
     process.stdout.write(a.json ? `${JSON.stringify(m, null, 2)}\n` : termBlock(renderMatrixTable(m)));

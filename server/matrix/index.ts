@@ -27,6 +27,8 @@ export interface MatrixOptions {
   allPods?: boolean;
   /** what-if policies (namespaces filled in; server/matrix/policyFile.ts parses a file) */
   withPolicy?: NetworkPolicy[];
+  /** what the what-if's parser assumed (a policy without a namespace), for the matrix's notes */
+  withPolicyNotes?: string[];
   /** debug image for the ephemeral containers (default nicolaka/netshoot) */
   image?: string;
   /** connects at once (default 32: most of a denied cell is nc waiting out its 2 s, so the bound is about API load, not CPU) */
@@ -78,7 +80,7 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
   const id = o.id ?? newMatrixId();
   const emit = o.onEvent ?? (() => {});
   const built = buildMatrix(snap, { namespaces, allPods: !!o.allPods, id, createdAt: new Date().toISOString(), context: cl.context, ...(o.withPolicy ? { withPolicy: o.withPolicy } : {}) });
-  const m: Matrix = { ...built, notes: [...built.notes, ...snapshotLimits(snap)] };
+  const m: Matrix = { ...built, notes: [...built.notes, ...(o.withPolicyNotes ?? []), ...snapshotLimits(snap)] };
   if (o.withPolicy) {
     // predicts only: no foothold, no exec
     const done = { ...m, status: 'done' as const };

@@ -6,8 +6,11 @@ const NP = (name: string, ns?: string) => `apiVersion: networking.k8s.io/v1\nkin
 describe('what-if policy files', () => {
   it('reads several documents and a List, filling the namespace like kubectl apply -n', () => {
     const list = `apiVersion: v1\nkind: List\nitems:\n  - ${NP('c', 'db').trim().split('\n').join('\n    ')}\n`;
-    const ps = parsePolicyText(`${NP('a')}---\n${NP('b', 'shop')}---\n${list}`, 'dflt', 'f.yaml');
+    const { policies: ps, notes } = parsePolicyText(`${NP('a')}---\n${NP('b', 'shop')}---\n${list}`, 'dflt', 'f.yaml');
     expect(ps.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)).toEqual(['dflt/a', 'shop/b', 'db/c']);
+    // the assumption is said, not silent
+    expect(notes).toEqual(['what-if: a has no metadata.namespace, so it is taken as in dflt (the first namespace asked for), as kubectl apply -n dflt would']);
+    expect(parsePolicyText(NP('b', 'shop'), 'dflt', 'f.yaml').notes).toEqual([]);
   });
 
   it('names the document and the field of what is wrong', () => {

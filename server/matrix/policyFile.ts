@@ -8,11 +8,13 @@ import { UsageError } from '../cluster/errors';
 
 
 /**
- * Parses the text of a what-if file. Throws UsageError naming the document and field (`field` = "withPolicy").
+ * Parses the text of a what-if file: the policies, and notes for the matrix (a policy without a namespace, placed in
+ * `defaultNamespace`). Throws UsageError naming the document and field (`field` = "withPolicy").
  * `what` names the source in messages ("--with-policy shop.yaml").
  */
-export function parsePolicyText(text: string, defaultNamespace: string, what: string): NetworkPolicy[] {
+export function parsePolicyText(text: string, defaultNamespace: string, what: string): { policies: NetworkPolicy[]; notes: string[] } {
   const out: NetworkPolicy[] = [];
+  const defaulted: string[] = [];
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((d, i) => {
@@ -28,13 +30,15 @@ export function parsePolicyText(text: string, defaultNamespace: string, what: st
       const name = meta.name;
       if (typeof name !== 'string' || !isSubdomainName(name)) throw new UsageError(`${where}: metadata.name ${JSON.stringify(name)} is not a valid name; give each NetworkPolicy a DNS-1123 name`, 'withPolicy');
       const ns = meta.namespace ?? defaultNamespace;
+      if (meta.namespace === undefined) defaulted.push(name);
       if (typeof ns !== 'string' || !isLabelName(ns)) throw new UsageError(`${where}: metadata.namespace ${JSON.stringify(ns)} is not a namespace name`, 'withPolicy');
       if (!isObj(it.spec) || !isObj(it.spec.podSelector)) throw new UsageError(`${where} (${ns}/${name}): spec.podSelector is required (use {} to select every pod of the namespace)`, 'withPolicy');
       out.push({ ...(it as NetworkPolicy), metadata: { ...(meta as NetworkPolicy['metadata']), name, namespace: ns } });
     });
   });
   if (out.length === 0) throw new UsageError(`${what} holds no NetworkPolicy; put one or more NetworkPolicy manifests in it`, 'withPolicy');
-  return out;
+  const notes = defaulted.length ? [`what-if: ${defaulted.join(', ')} ${defaulted.length === 1 ? 'has' : 'have'} no metadata.namespace, so ${defaulted.length === 1 ? 'it is' : 'they are'} taken as in ${defaultNamespace} (the first namespace asked for), as kubectl apply -n ${defaultNamespace} would`] : [];
+  return { policies: out, notes };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> & { metadata?: unknown; spec?: Record<string, unknown> } {

@@ -173,7 +173,7 @@ export class MatrixWeb {
         const namespaces = checkMatrixInput(b.namespaces, b.context);
         const withPolicy = (await import('./policyFile')).parsePolicyText(b.policy, namespaces[0], 'policy');
         const ctx = typeof b.context === 'string' && b.context ? b.context : this.o.context;
-        const m = await runMatrix({ namespaces, withPolicy, allPods: b.allPods === true, ...(ctx ? { context: ctx } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}) });
+        const m = await runMatrix({ namespaces, withPolicy: withPolicy.policies, withPolicyNotes: withPolicy.notes, allPods: b.allPods === true, ...(ctx ? { context: ctx } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}) });
         return send(res, 200, m);
       }
       const pm = /^\/api\/matrix\/([^/]+)(\/pin)?$/.exec(path);
