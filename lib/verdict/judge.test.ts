@@ -94,6 +94,17 @@ describe('judge on real lab runs', () => {
     expect(j.summary).toMatch(/^"backend\.shop" may be Service shop\/backend, which this user may not read \(get on services in shop\).*; and the path could not be probed: no exec rights\.$/);
   });
 
+  it('a pod interface set up whose link is down says so, not "eth0 up (DOWN)"', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    const key = [...runs.keys()].find((k) => runs.get(k)!.probe === 'addr' && runs.get(k)!.location === `pod ${plan.src.namespace}/${plan.src.name}`)!;
+    const r = runs.get(key)!;
+    runs.set(key, { ...r, stdout: r.stdout.replace(/"operstate":"UP"/g, '"operstate":"LOWERLAYERDOWN"') });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    const ev = j.hops.flatMap((h) => h.evidence).find((e) => e.probe === 'addr' && e.where === `pod ${plan.src.namespace}/${plan.src.name}`)!;
+    expect(ev.finding).toMatch(/^eth0 set up, but its link is LOWERLAYERDOWN, /);
+    expect(ev.finding).not.toMatch(/ up \(/);
+  });
+
   it('conntrack above 80% of its max is a warning with the numbers', () => {
     const { fx, plan, runs } = load('healthy-service');
     for (const [k, r] of runs) if (r.probe === 'sysctl' && r.location === `node ${plan.src.node}`) runs.set(k, { ...r, stdout: r.stdout.replace(/nf_conntrack_count = \d+/, 'nf_conntrack_count = 230000') });

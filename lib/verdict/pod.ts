@@ -17,7 +17,9 @@ export function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, 
     } else {
       const v4 = eth.addresses.find((a) => a.family === 'inet');
       const up = eth.flags.includes('UP');
-      const s = `${eth.ifname} ${up ? 'up' : 'DOWN'}${eth.operstate && eth.operstate !== 'UP' ? ` (${eth.operstate})` : ''}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
+      // Set up (flag UP) but its link down (operstate DOWN/LOWERLAYERDOWN: the veth's other end is down) is said as such.
+      const state = !up ? 'DOWN' : eth.operstate && eth.operstate !== 'UP' && eth.operstate !== 'UNKNOWN' ? `set up, but its link is ${eth.operstate}` : 'up';
+      const s = `${eth.ifname} ${state}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
       finding(c, addr, s);
       observe(c, hop, s);
       if (!v4) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} has no IPv4 address (the pod status says ${ip})`);
