@@ -1,7 +1,7 @@
 // explainApiError on errors thrown by the real client-node against real sockets: a closed port, a
 // server answering Kubernetes Status bodies, a self-signed TLS server, and a kubeconfig without cluster.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer as createHttps } from 'node:https';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -146,5 +146,24 @@ current-context: ${ctx}
       expect((e as ClusterError).fix).toContain('--kubeconfig');
     }
     expect(() => loadCluster({ kubeconfig: join(dir, 'missing') })).toThrow(/does not exist/);
+  });
+  it('no kubeconfig at all, a lab up: the fix names the lab\'s kubeconfig, which is never used unasked', () => {
+    const lab = join(dir, 'lab');
+    mkdirSync(lab, { recursive: true });
+    writeFileSync(join(lab, 'kubeconfig'), '');
+    const prev = process.env.PACKETWALK_LAB_DIR;
+    process.env.PACKETWALK_LAB_DIR = lab;
+    try {
+      const env = { HOME: join(dir, 'nohome') };
+      expect(() => loadCluster({ env })).toThrow(/no kubeconfig found/);
+      try {
+        loadCluster({ env });
+      } catch (e) {
+        expect((e as ClusterError).fix).toBe(`pass --kubeconfig FILE or set KUBECONFIG; for the running lab: --kubeconfig ${join(lab, 'kubeconfig')}`);
+      }
+    } finally {
+      if (prev === undefined) delete process.env.PACKETWALK_LAB_DIR;
+      else process.env.PACKETWALK_LAB_DIR = prev;
+    }
   });
 });

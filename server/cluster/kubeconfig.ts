@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError } from './errors';
+import { labDir } from '../../lab/state';
 import { applyProxyEnv, applyRequestDeadline, REQUEST_TIMEOUT_MS, reuseConnections, shareExecCredentials } from './credentials';
 
 export interface KubeconfigOptions {
@@ -58,9 +59,11 @@ function readConfig(opts: KubeconfigOptions): { kc: KubeConfig; source: string }
     throw new ClusterError(`kubeconfig file ${files[0]} does not exist`, 'pass an existing file to --kubeconfig (the lab prints its path as the last line of `packetwalk lab up`)');
   }
   if (existing.length === 0) {
+    // A running lab is not used unasked (its kubeconfig must never stand in for a real cluster's), but named.
+    const lab = runningLabKubeconfig();
     throw new ClusterError(
       `no kubeconfig found (${from === 'KUBECONFIG' ? `none of the KUBECONFIG files ${files.join(', ')} exists` : `${files[0]} does not exist`})`,
-      'pass --kubeconfig FILE, set KUBECONFIG, or start the lab with `packetwalk lab up` and use the path it prints',
+      lab ? `pass --kubeconfig FILE or set KUBECONFIG; for the running lab: --kubeconfig ${lab}` : 'pass --kubeconfig FILE, set KUBECONFIG, or start the lab with `packetwalk lab up` and use the path it prints',
     );
   }
   // kubectl merges the KUBECONFIG list: the first file to set a value wins — a cluster, user or context
@@ -122,4 +125,14 @@ export function loadCluster(opts: KubeconfigOptions = {}): LoadedCluster {
     throw new ClusterError(`context "${wanted}" names cluster "${ctx.cluster}", which kubeconfig ${source} does not define`, 'add that cluster (kubectl config set-cluster) or fix the context');
   }
   return { kc, context: wanted, namespace: ctx.namespace ?? 'default', server: cluster.server, user: ctx.user, source };
+}
+
+/** The kubeconfig of the lab PACKETWALK_LAB names (default pw), when that lab is up; else undefined. */
+function runningLabKubeconfig(): string | undefined {
+  try {
+    const file = join(labDir(), 'kubeconfig');
+    return existsSync(file) ? file : undefined;
+  } catch {
+    return undefined; // an invalid PACKETWALK_LAB: the lab CLI says why when it is used
+  }
 }
