@@ -139,6 +139,34 @@ export function isWarningCause(s: string): s is WarningCause {
   return Object.prototype.hasOwnProperty.call(WARNING_CAUSES, s);
 }
 
+/** What fills the placeholders of the next-step texts above, when the diagnosis knows it. */
+export interface NextStepValues {
+  /** `<ns>`: the namespace whose policies decide (the destination's) */
+  ns?: string;
+  /** `<vxlan>`: the node's tunnel device (flannel.1, vxlan.calico, cilium_vxlan) */
+  vxlan?: string;
+  /** `<kube-dns IP>`: the cluster DNS Service's ClusterIP */
+  kubeDnsIP?: string;
+  /** `<VIP>`: the Service's ClusterIP */
+  vip?: string;
+  /** `<selector>`: the Service's selector as k=v,k=v */
+  selector?: string;
+  /** `<pod IP>`: the destination pod's IP */
+  podIP?: string;
+  /** `<external IP>`: the address outside the cluster */
+  externalIP?: string;
+}
+
+/**
+ * A next-step text with its placeholders filled where the value is known (`dig @10.96.0.10` instead of
+ * `dig @<kube-dns IP>`); unknown ones are left for the reader. Values are cluster text: the page and the terminal
+ * escape them as they escape every sentence.
+ */
+export function concreteNextStep(text: string, v: NextStepValues): string {
+  const fills: [string, string | undefined][] = [['<ns>', v.ns], ['<vxlan>', v.vxlan], ['<kube-dns IP>', v.kubeDnsIP], ['<VIP>', v.vip], ['<selector>', v.selector], ['<pod IP>', v.podIP], ['<external IP>', v.externalIP]];
+  return fills.reduce((t, [k, x]) => (x ? t.replaceAll(k, x) : t), text);
+}
+
 export function nextStepFor(cause: CauseCode | WarningCause): string {
   return isCauseCode(cause) ? CAUSES[cause].nextStep : WARNING_CAUSES[cause].nextStep;
 }

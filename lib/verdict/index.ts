@@ -4,7 +4,8 @@
 // bottom-up falsification order, while every probe already ran concurrently. No evidence → `skip`
 // with the reason, never `pass`.
 import type { Depth, Diagnosis, Finding, Hop, Verdict } from '../model';
-import { CAUSES, nextStepFor } from '../causes';
+import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../causes';
+import { clusterDnsService } from '../kube';
 import type { PathPlan, ClusterSnapshot } from '../plan';
 import type { Ctx, ProbeRun, Runs } from './context';
 import { judgePodNetwork, judgeVeth, judgeHairpin } from './pod';
@@ -81,6 +82,7 @@ export function judge(input: JudgeInput): Judgement {
   explainLater(c);
   c.warnings = c.warnings.filter((w) => w.reason);
 
+  const fill = nextStepValues(c);
   const hops: Hop[] = plan.hops.map((h) => {
     const probs = c.problems.filter((p) => p.hop === h.id).sort((a, b) => a.rank - b.rank);
     const ws = c.warnings.filter((w) => w.hop === h.id);
@@ -93,7 +95,7 @@ export function judge(input: JudgeInput): Judgement {
     if (h.id === 'overlay' && c.overlayDetails) details = { ...details, ...c.overlayDetails };
     if (probs.length) {
       const p = probs[0];
-      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? CAUSES[p.cause].nextStep, evidence, ...(details ? { details } : {}) };
+      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, fill), evidence, ...(details ? { details } : {}) };
     }
     const hopRuns = probesOf(plan, h.id).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
     const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
@@ -116,7 +118,7 @@ export function judge(input: JudgeInput): Judgement {
 
   const sorted = [...c.problems].sort((a, b) => a.rank - b.rank || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   const first = sorted[0];
-  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? CAUSES[first.cause].nextStep } : null;
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, fill) } : null;
   const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: nextStepFor(w.cause) }));
 
   let verdict: Verdict;
@@ -160,4 +162,21 @@ export function interruptedJudgement(j: Judgement): Judgement {
 /** Builds the final Diagnosis object around a judgement. */
 export function assemble(base: Pick<Diagnosis, 'id' | 'createdAt' | 'cluster' | 'spec'>, depth: Depth, j: Judgement, finishedAt: string): Diagnosis {
   return { ...base, verdict: j.verdict, depth, hops: j.hops, firstFailure: j.firstFailure, warnings: j.warnings, summary: j.summary, finishedAt };
+}
+
+/** What this diagnosis knows to fill the next-step texts' placeholders with (lib/causes.ts concreteNextStep). */
+function nextStepValues(c: Ctx): NextStepValues {
+  const { plan } = c;
+  const dns = clusterDnsService(c.snap.services)?.spec?.clusterIP;
+  const selector = Object.entries(plan.service?.service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const device = c.overlayDetails?.device;
+  return {
+    ns: plan.dst?.namespace ?? plan.service?.service.metadata?.namespace ?? plan.src.namespace,
+    ...(typeof device === 'string' ? { vxlan: device } : {}),
+    ...(dns && dns !== 'None' ? { kubeDnsIP: dns } : {}),
+    ...(plan.service?.vip ? { vip: plan.service.vip } : {}),
+    ...(selector ? { selector } : {}),
+    ...(plan.dst?.ip ? { podIP: plan.dst.ip } : {}),
+    ...(plan.edge?.external && plan.dstIP ? { externalIP: plan.dstIP } : {}),
+  };
 }

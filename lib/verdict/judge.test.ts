@@ -10,6 +10,7 @@ import { judge } from '.';
 import { replay, type RecordedDiagnosis } from './replay';
 import { withMtuLadder } from '../plan/mtu';
 import { planPath } from '../plan';
+import { concreteNextStep } from '../causes';
 import { probeDef } from '../probes';
 
 function load(name: string) {
@@ -103,6 +104,16 @@ describe('judge on real lab runs', () => {
     const ev = j.hops.flatMap((h) => h.evidence).find((e) => e.probe === 'addr' && e.where === `pod ${plan.src.namespace}/${plan.src.name}`)!;
     expect(ev.finding).toMatch(/^eth0 set up, but its link is LOWERLAYERDOWN, /);
     expect(ev.finding).not.toMatch(/ up \(/);
+  });
+
+  it('next steps name what the diagnosis knows (the tunnel device, the VIP) instead of placeholders', () => {
+    const { fx, plan, runs } = load('stale-proxy-rules');
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure?.cause).toBe('proxy-rules-stale');
+    expect(j.firstFailure?.nextStep).toMatch(/`conntrack -D -d 10\.96\.\d+\.\d+`/);
+    expect(j.firstFailure?.nextStep).not.toMatch(/<VIP>/);
+    expect(j.hops.find((h) => h.id === j.firstFailure?.hop)?.nextStep).toBe(j.firstFailure?.nextStep);
+    expect(concreteNextStep('`conntrack -D -d <VIP>` in <ns>', { vip: '10.96.0.50' })).toBe('`conntrack -D -d 10.96.0.50` in <ns>'); // unknown ones stay
   });
 
   it('conntrack above 80% of its max is a warning with the numbers', () => {

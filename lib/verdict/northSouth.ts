@@ -5,7 +5,7 @@
 // externalTrafficPolicy Local, no NodePort rule, no listener, no endpoint). Hops without their own finding
 // pass only when the connection through them opened, and are skipped otherwise (never a guessed fail).
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
-import { CAUSES, nextStepFor, type CauseCode } from '../causes';
+import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
 import type { NorthSouthPlan } from '../plan/northSouth';
 import type { ClusterSnapshot } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
@@ -237,6 +237,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- hops ---
   const connected = c.connect === 'open';
+  // what fills the next steps' placeholders (lib/causes.ts concreteNextStep)
+  const fill: NextStepValues = { ...(plan.dst ? { ns: plan.dst.namespace, podIP: plan.dst.ip } : {}), ...(plan.service?.vip ? { vip: plan.service.vip } : {}), ...(plan.via === 'external' && plan.dstIP ? { externalIP: plan.dstIP } : {}) };
   const hops: Hop[] = plan.hops.map((h) => {
     const evidence = plan.probes
       .filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id))
@@ -246,7 +248,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const observed = (c.observed.get(h.id) ?? []).join('; ');
     const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? overlayDetails(plan, runs) : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
-    if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? CAUSES[pr.cause].nextStep, evidence, details };
+    if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
     if (connected) return { ...h, status: 'pass', cause: null, summary: observed || `the connection from ${src} through this hop opened`, observed, evidence, details };
     if (!evidence.length) return { ...h, status: 'skip', cause: null, summary: notRun.length ? `not probed: ${[...new Set(notRun)].join('; ')}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : c.connect === undefined ? 'no probe could run for this hop' : 'not judged: no probe here can tell where the traffic stopped', evidence, details };
@@ -255,7 +257,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   const first = connected ? undefined : sorted[0];
-  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? CAUSES[first.cause].nextStep } : null;
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, fill) } : null;
   let verdict: Verdict;
   let summary: string;
   if (connected) {
