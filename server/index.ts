@@ -72,6 +72,9 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const pages = o.pages ?? true;
   const dev = o.dev ?? !existsSync(join(ROOT, '.next', 'BUILD_ID'));
   if (pages && dev) log('serve: no production build (.next); running Next.js in dev mode — run `npx next build` for speed');
+  // Next.js's usage telemetry stays off unless the operator asks for it (NEXT_TELEMETRY_DISABLED=0): packetwalk runs
+  // beside clusters, and its pages are not ours to report on.
+  process.env.NEXT_TELEMETRY_DISABLED ??= '1';
   const app = pages ? next({ dev, dir: ROOT, hostname: host, port, quiet: true }) : null;
   await app?.prepare();
   const handle = app?.getRequestHandler();
