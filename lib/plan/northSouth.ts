@@ -111,6 +111,12 @@ function readyPods(s: NorthSouthService, snap: ClusterSnapshot): { end: PodEnd; 
 
 const nodeNames = (snap: ClusterSnapshot) => snap.nodes.map((n) => n.metadata?.name).filter((n): n is string => !!n).sort();
 
+/** Why a node named in --from/--to has no address: not there, or not readable by this user (then it proves nothing). */
+function nodeMissing(flag: string, node: string, snap: ClusterSnapshot): string {
+  if (snap.nodesUnreadable) return `${flag}: node ${node}: this user may not read Nodes, so its address is unknown; a node's own network needs get and list on nodes (cluster-scoped), besides create on pods for its debug pod`;
+  return `${flag}: node ${node} not found (kubectl get nodes lists ${nodeNames(snap).join(', ') || 'none'})`;
+}
+
 /**
  * Builds the plan. Throws PlanError (field named) for a node, Service or port that does not exist.
  * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise).
@@ -121,7 +127,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
   const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
   if (source.kind === 'node') {
-    if (!nodeInternalIP(snap, source.node)) throw new PlanError(`--from: node ${source.node} not found (kubectl get nodes lists ${nodeNames(snap).join(', ') || 'none'})`, 'from');
+    if (!nodeInternalIP(snap, source.node)) throw new PlanError(nodeMissing('--from', source.node, snap), 'from');
     plan.srcNode = source.node;
   } else if (source.kind === 'pod') {
     const p = findPod(snap, source.namespace, source.name);
@@ -169,7 +175,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
 
   if (target.kind === 'node') {
     const ip = nodeInternalIP(snap, target.node);
-    if (!ip) throw new PlanError(`--to: node ${target.node} not found (kubectl get nodes lists ${nodeNames(snap).join(', ') || 'none'})`, 'to');
+    if (!ip) throw new PlanError(nodeMissing('--to', target.node, snap), 'to');
     plan.dstIP = ip;
     plan.dstPort = target.port;
     const svc = snap.services.find((s) => s.spec?.ports?.some((p) => p.nodePort === target.port));

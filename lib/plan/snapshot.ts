@@ -21,6 +21,8 @@ export interface ClusterSnapshot {
    * Service there is unknown, not "outside the cluster" and not "no such Service" (server/cluster/snapshot.ts).
    */
   unreadableServiceNamespaces?: string[];
+  /** the user may not read Nodes (a LIST or GET refused with 403): a node's absence from `nodes` proves nothing */
+  nodesUnreadable?: boolean;
 }
 
 /** Is a Service in `namespace` hidden from this user (its read was refused)? */

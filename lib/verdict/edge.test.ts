@@ -110,6 +110,15 @@ describe('north-south over recorded lab runs', () => {
     expect(j.firstFailure?.reason).toMatch(/refuses UDP 124/);
     expect(j.firstFailure?.nextStep).toMatch(/^On time\.example itself \(outside the cluster\) run `ss -ulnp`/);
   });
+  it('a node source the user may not read is said so, not "node not found"', () => {
+    const fx = load('ns-node-to-service');
+    const src = parseSource('node/node-b');
+    const to = parseTarget('site.web:80');
+    if (!src.ok || !to.ok) throw new Error('bad fixture spec');
+    const hidden = { ...fx.snapshot, nodes: [] };
+    expect(() => planNorthSouth(src.value, to.value, hidden)).toThrow(/^--from: node node-b not found \(kubectl get nodes lists none\)$/);
+    expect(() => planNorthSouth(src.value, to.value, { ...hidden, nodesUnreadable: true })).toThrow(/^--from: node node-b: this user may not read Nodes, so its address is unknown; .*get and list on nodes/);
+  });
   it('the load balancer path draws client, lb, the entry node (no local endpoint: the longest path) and the endpoint', () => {
     const fx = load('ns-lb-cluster');
     const { plan } = replayNorthSouth(fx);

@@ -127,11 +127,13 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       if (x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
       notes.push({ rank: rankOf(what), text: x.sentence });
       if (x.kind === 'forbidden' && what.resource === 'services' && what.namespace) hiddenServices.add(what.namespace);
+      if (x.kind === 'forbidden' && what.resource === 'nodes') nodesHidden = true;
       return undefined;
     }
   };
   /** namespaces whose Services a refused read hides (ClusterSnapshot.unreadableServiceNamespaces) */
   const hiddenServices = new Set<string>();
+  let nodesHidden = false;
   const pods = new Map<string, Item>();
   const services = new Map<string, Item>();
   const slices = new Map<string, Item>();
@@ -334,6 +336,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     nodes: nodes as ClusterSnapshot['nodes'],
     ...(kubeProxy ? { kubeProxyConfig: kubeProxy as ClusterSnapshot['kubeProxyConfig'] } : {}),
     ...(hiddenServices.size ? { unreadableServiceNamespaces: [...hiddenServices].sort() } : {}),
+    ...(nodesHidden ? { nodesUnreadable: true } : {}),
   };
   limits.set(snap, [...new Set(notes.sort((a, b) => a.rank - b.rank || a.text.localeCompare(b.text)).map((n) => n.text))]);
   if (corefileText) corefiles.set(snap, corefileText);
