@@ -130,8 +130,7 @@ export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Ob
  * to its own IP is not the hairpin. Endpoints that could not be dialled (null) are left out.
  */
 export function serviceObservation(cell: Pick<MatrixCell, 'split'>, service: Observed, endpoints: readonly { observed: Observed }[]): Observed {
-  if (service === null || cell.split) return service;
-  if (service !== 'open') return service;
+  if (service !== 'open' || cell.split) return service;
   return endpoints.find((e) => e.observed !== null && e.observed !== 'open')?.observed ?? 'open';
 }
 

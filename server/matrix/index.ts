@@ -107,8 +107,18 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
     }
     return h;
   };
-  /** One connect from the source's debug container: what nc saw as an observation and its line, or why it could not run. */
-  const connectFrom = (h: DebugContainer, probe: 'tcp-connect' | 'udp-connect', ip: string, port: number): Promise<{ observed: Observed; line: string } | { error: string }> =>
+  /**
+   * One connect from the source's debug container: what nc saw as an observation and its line, or why it could not
+   * run. Made once per source, probe and address: a Service cell's endpoint and a pod cell dial the same one.
+   */
+  const connects = new Map<string, Promise<{ observed: Observed; line: string } | { error: string }>>();
+  const connectFrom = (h: DebugContainer, probe: 'tcp-connect' | 'udp-connect', ip: string, port: number): Promise<{ observed: Observed; line: string } | { error: string }> => {
+    const key = `${h.namespace}/${h.pod}:${probe}:${ip}:${port}`;
+    let c = connects.get(key);
+    if (!c) connects.set(key, (c = connectOnce(h, probe, ip, port)));
+    return c;
+  };
+  const connectOnce = (h: DebugContainer, probe: 'tcp-connect' | 'udp-connect', ip: string, port: number): Promise<{ observed: Observed; line: string } | { error: string }> =>
     limit(async () => {
       let r;
       try {
