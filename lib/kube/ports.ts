@@ -14,6 +14,11 @@ export function podIP(pod: Pod): string | undefined {
   return pod.status?.podIP || pod.status?.podIPs?.[0]?.ip || undefined;
 }
 
+/** The pod whose own network namespace has `ip` (hostNetwork pods share their node's address and are skipped). */
+export function podWithIP<P extends Pod>(pods: readonly P[], ip: string): P | undefined {
+  return pods.find((p) => !p.spec?.hostNetwork && podIP(p) === ip);
+}
+
 /** The Service port a user means: by number, by name, or the only port when none is given. */
 export function findServicePort(service: Service, port?: number | string, protocol?: string): ServicePort | undefined {
   // `protocol` (TCP | UDP, from a target's /udp suffix): a port number may be served on both (DNS 53).

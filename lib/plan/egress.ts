@@ -3,11 +3,11 @@
 // cluster (hops `egress` and `external`: the node's SNAT and route out, the server outside), and UDP ports
 // (probed with a datagram and `ss -u`, never TCP). Pure: lib/plan/index.ts calls these as short hooks.
 import type { Hop } from '../model';
-import { cidrContains, endpointsForServicePort, nsName, parseCidr, podIP, type Pod, type Service, type ServicePort } from '../kube';
+import { cidrContains, endpointsForServicePort, nsName, parseCidr, podIP, podWithIP, type Pod, type Service, type ServicePort } from '../kube';
 import { servicesUnreadable, type ClusterSnapshot } from './snapshot';
 import type { PathPlan, PlannedProbe, PodEnd } from './index';
 import { hop } from './index';
-import { probeKey } from './ops';
+import { keyed, probeKey } from './ops';
 
 /** What a pod-source plan carries beyond the ClusterIP path (PathPlan.edge). */
 export interface EdgeExtras {
@@ -46,7 +46,7 @@ function podEndOf(pod: Pod): PodEnd | undefined {
 export function planHeadless(svc: Service, port: ServicePort, wantPort: number | undefined, src: PodEnd, snap: ClusterSnapshot): { dst?: PodEnd; dstPort: number; why: string; extras: EdgeExtras['headless'] } {
   const eps = endpointsForServicePort(svc, port, snap.endpointSlices);
   const readyIPs = [...new Set(eps.endpoints.filter((e) => e.ready).map((e) => e.ip))];
-  const pods = readyIPs.map((ip) => snap.pods.find((p) => podIP(p) === ip && !p.spec?.hostNetwork)).map((p) => (p ? podEndOf(p) : undefined)).filter((p): p is PodEnd => !!p);
+  const pods = readyIPs.map((ip) => podWithIP(snap.pods, ip)).map((p) => (p ? podEndOf(p) : undefined)).filter((p): p is PodEnd => !!p);
   const pick = pods.find((p) => p.node !== src.node) ?? pods[0];
   const dstPort = wantPort ?? port.port;
   const key = nsName(svc);
@@ -74,7 +74,7 @@ export function planHeadlessHost(name: string, src: PodEnd, snap: ClusterSnapsho
   const slices = snap.endpointSlices.filter((sl) => sl.metadata?.namespace === ns && sl.metadata?.labels?.['kubernetes.io/service-name'] === svcName);
   const ep = slices.flatMap((sl) => sl.endpoints ?? []).find((e) => (e as { hostname?: string }).hostname === host);
   const ip = ep?.addresses[0];
-  const pod = ip ? snap.pods.find((p) => podIP(p) === ip && !p.spec?.hostNetwork) : undefined;
+  const pod = ip ? podWithIP(snap.pods, ip) : undefined;
   const dst = pod ? podEndOf(pod) : undefined;
   const key = nsName(svc);
   const readyIPs = [...new Set(eps.endpoints.filter((e) => e.ready && e.ip === ip).map((e) => e.ip))];
@@ -128,7 +128,7 @@ export function egressProbes(plan: PathPlan, ip: string): PlannedProbe[] {
   const src = { namespace: plan.src.namespace, name: plan.src.name };
   const port = plan.dstPort;
   const out: PlannedProbe[] = [];
-  const push = (p: Omit<PlannedProbe, 'key'>) => out.push({ ...p, key: probeKey(p) });
+  const push = (p: Omit<PlannedProbe, 'key'>) => out.push(keyed(p));
   if (port) push({ probe: plan.edge?.udp ? 'udp-connect' : 'tcp-connect', hop: 'external', where: 'pod', pod: src, args: { ip, port }, phase: 2 });
   if (port && plan.edge?.udp) push({ probe: 'udp-exchange', hop: 'external', where: 'pod', pod: src, args: { ip, port }, phase: 2 });
   push({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 });

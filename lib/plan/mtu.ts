@@ -6,7 +6,7 @@
 // connect to the same endpoint opened, two HTTP downloads (a one-packet answer and a bulk one) ask TCP instead.
 // Pure: the orchestrator (server/diagnose/index.ts) runs the first stage, then `withMtuLadder`'s additions.
 import type { PathPlan, PlannedProbe } from './index';
-import { endpointPort, probeKey, type RunOutcome } from './ops';
+import { endpointPort, keyed, type RunOutcome } from './ops';
 
 /** DF ping payload sizes (bytes; IP 20 + ICMP 8 on top): from a small one up to a 1500-byte packet. */
 export const PING_SIZES = [56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472] as const;
@@ -39,15 +39,14 @@ export function withMtuLadder(plan: PathPlan, runs: ReadonlyMap<string, RunOutco
   const [s, l] = [outcome(small.key), outcome(large.key)];
   if (!s || !l) return none;
   const base = { hop: small.hop, where: 'pod' as const, pod: small.pod, phase: 1 as const };
-  const mk = (p: Omit<PlannedProbe, 'key'>): PlannedProbe => ({ ...p, key: probeKey(p) });
   let added: PlannedProbe[] = [];
   if (s === 'reply' && l === 'silent') {
-    added = PING_SIZES.filter((size) => !at(size)).map((size) => mk({ ...base, probe: 'ping-df', args: { ip: dst.ip, size } }));
+    added = PING_SIZES.filter((size) => !at(size)).map((size) => keyed({ ...base, probe: 'ping-df', args: { ip: dst.ip, size } }));
   } else if (s === 'silent') {
     const port = endpointPort(plan);
     const connect = port ? plan.probes.find((p) => p.probe === 'tcp-connect' && p.where === 'pod' && p.pod?.namespace === small.pod?.namespace && p.pod?.name === small.pod?.name && p.args.ip === dst.ip && p.args.port === port) : undefined;
     if (port && connect && outcome(connect.key) === 'reply') {
-      added = [SMALL_BYTES, BULK_BYTES].map((size) => mk({ ...base, probe: 'tcp-bulk', args: { ip: dst.ip, port, size } }));
+      added = [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...base, probe: 'tcp-bulk', args: { ip: dst.ip, port, size } }));
     }
   }
   added = added.filter((p) => !plan.probes.some((q) => q.key === p.key));

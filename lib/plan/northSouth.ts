@@ -8,7 +8,7 @@
 import type { Hop, HopId } from '../model';
 import type { Source, Target } from '../target';
 import type { ProbeId } from '../probes';
-import { checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, parseServiceFqdn, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
+import { checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs } from './egress';
@@ -68,6 +68,11 @@ export function northSouthPath(source: Source, target: Target, snap: ClusterSnap
   if (findPod(snap, source.namespace, source.name)?.spec?.hostNetwork) return true;
   if (target.kind !== 'ip') return false;
   return snap.services.some((s) => lbIngressIPs(s).includes(target.ip)) || snap.nodes.some((n) => n.status?.addresses?.some((a) => a.address === target.ip));
+}
+
+/** The Service that owns `nodePort` (a nodePort is unique in a cluster); undefined when none does. */
+export function serviceWithNodePort(services: readonly Service[], nodePort: number): Service | undefined {
+  return services.find((s) => s.spec?.ports?.some((p) => p.nodePort === nodePort));
 }
 
 /** A node's InternalIP as its Node object reports it. */
@@ -178,7 +183,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     if (!ip) throw new PlanError(nodeMissing('--to', target.node, snap), 'to');
     plan.dstIP = ip;
     plan.dstPort = target.port;
-    const svc = snap.services.find((s) => s.spec?.ports?.some((p) => p.nodePort === target.port));
+    const svc = serviceWithNodePort(snap.services, target.port);
     if (svc) {
       plan.via = 'node-port';
       enterVia(svc, servicePort(svc, target.port, true), target.node, `the client dials ${target.node}'s InternalIP ${ip}`);
@@ -203,7 +208,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     const lbSvc = snap.services.find((s) => lbIngressIPs(s).includes(target.ip));
     const nodeObj = snap.nodes.find((n) => n.status?.addresses?.some((a) => a.address === target.ip));
     const vipSvc = snap.services.find((s) => s.spec?.clusterIP === target.ip);
-    const pod = snap.pods.find((p) => podIP(p) === target.ip && !p.spec?.hostNetwork);
+    const pod = podWithIP(snap.pods, target.ip);
     if (lbSvc) {
       plan.via = 'lb';
       plan.lb = { ip: target.ip };

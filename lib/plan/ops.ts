@@ -17,6 +17,11 @@ export function probeKey(p: Pick<PlannedProbe, 'where' | 'pod' | 'node' | 'probe
   return [p.where === 'pod' ? `${p.pod!.namespace}/${p.pod!.name}` : p.where === 'outside' ? 'outside' : `node/${p.node}`, p.probe, ...Object.values(p.args).map(String)].join(':');
 }
 
+/** A planned probe with its key (probeKey): how every plan op makes the probes it adds. */
+export function keyed(p: Omit<PlannedProbe, 'key'>): PlannedProbe {
+  return { ...p, key: probeKey(p) };
+}
+
 /**
  * The port the drawn destination pod is dialled on: for a Service, the endpoint port of that pod (undefined when
  * the pod is not one of its endpoints); otherwise dstPort (a pod or IP target).
@@ -66,7 +71,7 @@ export function firstDigNames(candidates: readonly string[], matchedFqdn: string
 
 function digProbes(plan: PathPlan, names: readonly string[]): PlannedProbe[] {
   const pod = { namespace: plan.src.namespace, name: plan.src.name };
-  return names.map((name) => ({ key: probeKey({ where: 'pod', pod, probe: 'dig', args: { name } }), probe: 'dig', hop: 'dns', where: 'pod', pod, args: { name }, phase: 2 }));
+  return names.map((name) => keyed({ probe: 'dig', hop: 'dns', where: 'pod', pod, args: { name }, phase: 2 }));
 }
 
 /** What withDnsRest reads of a dig run: its exit code and whether its answer holds addresses (lib/parse/dig). */
@@ -103,12 +108,11 @@ export function withDnsRest(plan: PathPlan, digs: ReadonlyMap<string, DigOutcome
  */
 export function withAddress(plan: PathPlan, ip: string): { plan: PathPlan; added: PlannedProbe[] } {
   const pod = { namespace: plan.src.namespace, name: plan.src.name };
-  const mk = (p: Omit<PlannedProbe, 'key'>): PlannedProbe => ({ ...p, key: probeKey(p) });
   const added: PlannedProbe[] = plan.edge?.external
     ? egressProbes(plan, ip)
     : [
-        ...(plan.dstPort ? [mk({ probe: 'tcp-connect', hop: 'src-node', where: 'pod', pod, args: { ip, port: plan.dstPort }, phase: 2 })] : []),
-        mk({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod, args: { ip }, phase: 2 }),
+        ...(plan.dstPort ? [keyed({ probe: 'tcp-connect', hop: 'src-node', where: 'pod', pod, args: { ip, port: plan.dstPort }, phase: 2 })] : []),
+        keyed({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod, args: { ip }, phase: 2 }),
       ];
   return { plan: { ...plan, dstIP: ip, probes: [...plan.probes, ...added] }, added };
 }

@@ -2,7 +2,7 @@
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
 import { planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
 import { probeDef } from '../probes';
-import { probeKey } from '../plan/ops';
+import { keyed } from '../plan/ops';
 import { parseTarget } from '../target';
 import type { Diagnosis } from '../model';
 import type { ProbeRun } from './context';
@@ -28,7 +28,7 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
   plan.probes = plan.probes.filter((p) => p.probe !== 'dig');
   for (const e of digs) {
     const name = e.command[e.command.length - 2].replace(/\.$/, '');
-    plan.probes.push({ key: probeKey({ where: 'pod', pod: plan.src, probe: 'dig', args: { name } }), probe: 'dig', hop: 'dns', where: 'pod', pod: { namespace: plan.src.namespace, name: plan.src.name }, args: { name }, phase: 2 });
+    plan.probes.push(keyed({ probe: 'dig', hop: 'dns', where: 'pod', pod: { namespace: plan.src.namespace, name: plan.src.name }, args: { name }, phase: 2 }));
   }
   const runs = new Map<string, ProbeRun>();
   const map = (probes: readonly PlannedProbe[]) => {

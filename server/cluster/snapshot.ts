@@ -16,7 +16,9 @@ import type { ClusterSnapshot } from '../../lib/plan';
 import type { Target } from '../../lib/target';
 import { candidateNames, clusterDomainFromCorefile, clusterFirstResolver, DEFAULT_CLUSTER_DOMAIN } from '../../lib/kube';
 import { lbIngressIPs } from '../../lib/plan/egress';
-import { explainApiError } from './explain';
+import { serviceWithNodePort } from '../../lib/plan/northSouth';
+import type { Service } from '../../lib/kube';
+import { explainApiError, type ExplainedError } from './explain';
 import { ClusterError } from './errors';
 
 export interface SnapshotNeed {
@@ -102,6 +104,20 @@ function clients(kc: KubeConfig) {
   return { core: kc.makeApiClient(CoreV1Api), disc: kc.makeApiClient(DiscoveryV1Api), net: kc.makeApiClient(NetworkingV1Api) };
 }
 
+const asClusterError = (x: ExplainedError) => new ClusterError(x.sentence, x.fix, x.raw, x.status);
+
+/** Refusals no other read will do better on (credentials, network, TLS, no cluster): they end the read. */
+const endsTheRead = (x: ExplainedError) => x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster';
+
+/** A LIST the read cannot do without: its failure is a ClusterError in explainApiError's words. */
+async function mustList<T>(p: Promise<T>, what: { resource: string; namespace?: string; context: string; server?: string }): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw asClusterError(explainApiError(e, { verb: 'list', ...what }));
+  }
+}
+
 async function readFocused(kc: KubeConfig, context: string, server: string | undefined, need: SnapshotNeed): Promise<ClusterSnapshot> {
   const { core, disc, net } = clients(kc);
   // What could not be read, ranked by what it costs the diagnosis (the summary shows the first four), not by
@@ -124,7 +140,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     } catch (e) {
       const x = explainApiError(e, { ...what, context, ...(server ? { server } : {}) });
       if (x.kind === 'not-found' && quietNotFound) return undefined;
-      if (x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+      if (endsTheRead(x)) throw asClusterError(x);
       notes.push({ rank: rankOf(what), text: x.sentence });
       if (x.kind === 'forbidden' && what.resource === 'services' && what.namespace) hiddenServices.add(what.namespace);
       if (x.kind === 'forbidden' && what.resource === 'nodes') nodesHidden = true;
@@ -194,7 +210,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       pods.set(key(srcPod), srcPod);
     } catch (e) {
       const x = explainApiError(e, { verb: 'get', resource: 'pods', namespace: src.namespace, name: src.name, context, ...(server ? { server } : {}) });
-      if (x.kind !== 'not-found') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+      if (x.kind !== 'not-found') throw asClusterError(x);
     }
   }
   /** Every node (one LIST, however many ask): the north-south planner chooses an entry among them and dials each one's NodePort. */
@@ -253,7 +269,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       if (hit) await service(hit as Item);
       // A node's address and a port: the Service with that nodePort is the one kube-proxy DNATs to.
       const isNode = !hit && ipNodes.some((n) => (n as { status?: { addresses?: { address?: string }[] } }).status?.addresses?.some((a) => a.address === t.ip));
-      const byNodePort = isNode ? (svcs?.items ?? []).find((s) => s.spec?.ports?.some((p) => p.nodePort === t.port)) : undefined;
+      const byNodePort = isNode ? serviceWithNodePort((svcs?.items ?? []) as Service[], t.port) : undefined;
       if (byNodePort) await service(byNodePort as Item);
       for (const p of ps?.items ?? []) namespace(p.metadata?.namespace ?? 'default');
     } else if (t.kind === 'node') {
@@ -266,7 +282,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       ]);
       for (const s of svcs?.items ?? []) services.set(key(s as Item), s as Item);
       addAll(pods, (onNode?.items ?? []).filter((p) => p.spec?.hostNetwork) as Item[]);
-      const byNodePort = (svcs?.items ?? []).find((s) => s.spec?.ports?.some((p) => p.nodePort === t.port));
+      const byNodePort = serviceWithNodePort((svcs?.items ?? []) as Service[], t.port);
       if (byNodePort) await service(byNodePort as Item);
     } else if (t.kind === 'name') {
       const cands = serviceCandidates(t.name, src?.namespace ?? 'default');
@@ -345,14 +361,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
 
 async function readClusterWide(kc: KubeConfig, context: string, server?: string): Promise<ClusterSnapshot> {
   const { core, disc, net } = clients(kc);
-  const must = async <T>(resource: string, p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch (e) {
-      const x = explainApiError(e, { verb: 'list', resource, context, ...(server ? { server } : {}) });
-      throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
-    }
-  };
+  const must = <T>(resource: string, p: Promise<T>): Promise<T> => mustList(p, { resource, context, ...(server ? { server } : {}) });
   const may = async <T>(p: Promise<T>): Promise<T | undefined> => {
     try {
       return await p;
@@ -401,14 +410,7 @@ export interface NamespacesRead {
 export async function readNamespaces(kc: KubeConfig, context: string, server: string | undefined, names: readonly string[]): Promise<NamespacesRead> {
   const { core, disc, net } = clients(kc);
   const at = { context, ...(server ? { server } : {}) };
-  const must = async <T>(resource: string, namespace: string, p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch (e) {
-      const x = explainApiError(e, { verb: 'list', resource, namespace, ...at });
-      throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
-    }
-  };
+  const must = <T>(resource: string, namespace: string, p: Promise<T>): Promise<T> => mustList(p, { resource, namespace, ...at });
   const notes: string[] = [];
   const missing: string[] = [];
   const reads = await Promise.all(names.map(async (ns) => {
@@ -420,7 +422,7 @@ export async function readNamespaces(kc: KubeConfig, context: string, server: st
       core.readNamespace({ name: ns }).catch((e: unknown) => {
         const x = explainApiError(e, { verb: 'get', resource: 'namespaces', name: ns, ...at });
         if (x.kind === 'not-found') missing.push(ns);
-        else if (x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster') throw new ClusterError(x.sentence, x.fix, x.raw, x.status);
+        else if (endsTheRead(x)) throw asClusterError(x);
         else notes.push(`${x.sentence}: namespace ${ns} is known by its kubernetes.io/metadata.name label only, so a namespaceSelector on other labels cannot match it in the predictions`);
         return undefined;
       }),

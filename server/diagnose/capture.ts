@@ -6,6 +6,7 @@
 // the Diagnosis's `trace` (lib/verdict/trace.ts). Every capture is a registry probe (lib/probes.ts:
 // capture / node-capture / trace-connect / conntrack-flow), run in the diagnosis's own footholds.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { podWithIP } from '../../lib/kube/ports';
 import type { Evidence, Trace, TracePoint } from '../../lib/model';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../../lib/plan';
 import { offPathPoints, planCapturePoints, traceInputKeys, traceSourcePort, type CapturePoint, type TraceFlow } from '../../lib/plan/trace';
@@ -215,7 +216,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   // kube-proxy may pick another endpoint than the drawn one: the points only the drawn path crosses are then off this flow's path.
   const sentTo = sentToOf(caps, flow) ?? nat.sentTo;
   const sentIP = sentTo?.split(':')[0];
-  const sentPod = sentIP ? ctx.snap.pods.find((p) => p.status?.podIP === sentIP && !p.spec?.hostNetwork) : undefined;
+  const sentPod = sentIP ? podWithIP(ctx.snap.pods, sentIP) : undefined;
   const off = offPathPoints(points, plan, sentIP, sentPod?.spec?.nodeName);
   for (const [i, p] of tracePoints.entries()) {
     if (!off.has(points[i].key)) continue;

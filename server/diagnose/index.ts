@@ -3,6 +3,7 @@
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
 // nodes are deleted before it returns or throws, whatever happened.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { podWithIP } from '../../lib/kube/ports';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
@@ -362,9 +363,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
         // The first candidate that answers with an IPv4 address, as the resolver would return it.
         const ip = plan.probes
           .filter((p) => p.probe === 'dig')
-          .map((p) => runs.get(p.key))
-          .map((r) => (r && !r.notRun ? parseRun(r, parseDig) : undefined))
-          .map((d) => (d?.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR' ? digAddresses(d.value).find((a) => isIPv4(a)) : undefined))
+          .map((p) => digAnswer(runs.get(p.key))?.find((a) => isIPv4(a)))
           .find((a) => a !== undefined);
         if (ip) {
           // lib/plan/ops.ts: the external hop's connect, the routes out and (phase 3) the flow's conntrack entry.
@@ -436,26 +435,31 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   const j0 = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });
   // A walk cut short proves nothing about where the packet stops ("never sent" when the connect never ran).
   if (depth !== 'live' || opts.signal?.aborted) trace = undefined;
-  const j = applyMesh(withReadLimits(applyStartFailures(trace ? sentElsewhere(applyTrace(j0, trace), trace, plan, snap) : j0, startFailures), snapshotLimits(snap)), mesh);
+  const notRead = snapshotLimits(snap);
+  const j = applyMesh(withReadLimits(applyStartFailures(trace ? sentElsewhere(applyTrace(j0, trace), trace, plan, snap) : j0, startFailures), notRead), mesh);
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? interruptedJudgement(j) : j, finishedAt);
   if (trace) d.trace = trace;
-  if (snapshotLimits(snap).length) d.notRead = snapshotLimits(snap);
+  if (notRead.length) d.notRead = notRead;
   await cleaning;
   emit({ type: 'diagnosis:done', payload: { id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, ...(d.summary ? { summary: d.summary } : {}), finishedAt, ...(d.trace ? { trace: d.trace } : {}) } });
   return d;
 }
 
 
-/** Each dig run of the plan as withDnsRest reads it (lib/parse/dig: NOERROR with an address is "answered"). */
+/** The addresses a dig run's NOERROR answer holds (lib/parse/dig); undefined when it did not run, timed out or said otherwise. */
+function digAnswer(r: ProbeRun | undefined): string[] | undefined {
+  const d = r && !r.notRun ? parseRun(r, parseDig) : undefined;
+  return d?.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR' ? digAddresses(d.value) : undefined;
+}
+
+/** Each dig run of the plan as withDnsRest reads it: "answered" is a NOERROR answer with an address. */
 function digOutcomes(plan: PathPlan, runs: ReadonlyMap<string, ProbeRun>): Map<string, DigOutcome> {
   const out = new Map<string, DigOutcome>();
   for (const p of plan.probes.filter((x) => x.probe === 'dig')) {
     const r = runs.get(p.key);
-    if (!r) continue;
-    const d = r.notRun ? undefined : parseRun(r, parseDig);
-    out.set(p.key, { ...(r.notRun ? { notRun: r.notRun } : {}), exitCode: r.exitCode, answered: !!(d?.ok && d.value.outcome === 'answer' && d.value.rcode === 'NOERROR' && digAddresses(d.value).length > 0) });
+    if (r) out.set(p.key, { ...(r.notRun ? { notRun: r.notRun } : {}), exitCode: r.exitCode, answered: !!digAnswer(r)?.length });
   }
   return out;
 }
@@ -463,7 +467,7 @@ function digOutcomes(plan: PathPlan, runs: ReadonlyMap<string, ProbeRun>): Map<s
 /** withSentElsewhere with the drawn endpoint of the plan and the pod behind the trace's post-NAT address. */
 function sentElsewhere(j: Judgement, trace: Trace, plan: PathPlan, snap: ClusterSnapshot): Judgement {
   const ip = trace.sentTo?.split(':')[0];
-  const pod = ip ? snap.pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork) : undefined;
+  const pod = ip ? podWithIP(snap.pods, ip) : undefined;
   const drawn = plan.dst ? { pod: `${plan.dst.namespace}/${plan.dst.name}`, ip: plan.dst.ip, node: plan.dst.node } : undefined;
   const sent = pod && ip ? { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ip, ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}) } : undefined;
   return withSentElsewhere(j, trace, drawn, sent);
