@@ -1,6 +1,7 @@
 // Where the upstream fixtures and contract scenarios are: the copies vendored in test/upstream (provenance in
 // test/upstream/README.md and fixtures/README.md), so a clone of the repository alone tests itself;
-// PACKETWALK_SHARED points at another copy (e.g. the shared folder beside the checkout).
+// PACKETWALK_SHARED=DIR, only when set, points at another copy (a newer one from the maintainers); nothing outside the
+// repository is read otherwise.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
