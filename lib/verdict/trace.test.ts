@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, conntrackNat, summarizeCapture, withSentElsewhere } from './trace';
+import { applyTrace, conntrackNat, sawBothWays, summarizeCapture, withSentElsewhere } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
 import { parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
@@ -65,6 +65,29 @@ describe('summarizeCapture on real captures', () => {
     expect(summarizeCapture(cap('egress-node-underlay-snat'), rewritten, [30001, 24777])).toMatchObject({ seen: true, replySeen: true });
     // the far end must match too: the same ports toward another address are not the flow
     expect(summarizeCapture(cap('egress-node-underlay-snat'), { ...rewritten, dstIP: '198.51.100.99' }, [30001, 24777]).seen).toBe(false);
+  });
+});
+
+describe('sawBothWays: when a capture has nothing left to show (the trace stops waiting for it)', () => {
+  const stdout = (name: string) => splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'tcpdump', `${name}.txt`), 'utf8')).stdout;
+  const ok = { proto: 'tcp' as const, srcIP: '10.244.1.3', sport: 41264, dstIP: '10.244.2.2', dport: 8080 };
+  it('a handshake seen both ways is done, on a veth, a bridge and inside the VXLAN underlay alike', () => {
+    for (const at of ['src-veth', 'src-bridge', 'dst-underlay', 'dst-pod-eth0']) expect(sawBothWays(stdout(`handshake-${at}`), ok, {})).toBe(true);
+  });
+  it('not done before the answer: the output cut after the SYN, or cut inside a packet\'s hex lines', () => {
+    const full = stdout('handshake-src-veth');
+    const lines = full.split('\n');
+    const second = lines.findIndex((l, i) => i > 0 && /^\d/.test(l));
+    expect(sawBothWays(lines.slice(0, second).join('\n'), ok, {})).toBe(false);
+    expect(sawBothWays(lines.slice(0, second + 2).join('\n'), ok, {})).toBe(false);
+    expect(sawBothWays('', ok, {})).toBe(false);
+  });
+  it('a SYN no one answers is never done (the trace waits the settle time out); nor another flow\'s packets', () => {
+    expect(sawBothWays(stdout('policy-timeout-src-veth'), { ...ok, sport: 41266, dstIP: '10.244.2.3', dport: 5432 }, {})).toBe(false);
+    expect(sawBothWays(stdout('handshake-src-veth'), { ...ok, sport: 41265 }, {})).toBe(false);
+  });
+  it('a natted point (after SNAT) waits: its ports are known only from conntrack', () => {
+    expect(sawBothWays(stdout('handshake-src-veth'), ok, { natted: true })).toBe(false);
   });
 });
 

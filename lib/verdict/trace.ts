@@ -81,6 +81,18 @@ export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow, ports?: numb
   return { seen, replySeen, packets: mine.length, summary, lines };
 }
 
+/**
+ * Whether a capture's output so far holds the flow both ways: a forward packet and an answer. A natted point
+ * (the egress after SNAT) is never done early: the ports SNAT chose are known only from conntrack, read later.
+ */
+export function sawBothWays(stdout: string, flow: TraceFlow, point: Pick<CapturePoint, 'natted'>): boolean {
+  if (point.natted) return false;
+  const parsed = parseTcpdump(stdout);
+  if (!parsed.ok) return false;
+  const s = summarizeCapture(parsed.value, flow);
+  return s.seen === true && s.replySeen === true;
+}
+
 /** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
 export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string } = {}): Trace {
   // When the answer reached the source, a point that saw only the way out is one the answer does not cross

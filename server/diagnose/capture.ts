@@ -14,7 +14,7 @@ import { probeDef } from '../../lib/probes';
 import { parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
 import type { ProbeRun } from '../../lib/verdict';
-import { buildTrace, conntrackNat, sentToOf, summarizeCapture } from '../../lib/verdict/trace';
+import { buildTrace, conntrackNat, sawBothWays, sentToOf, summarizeCapture } from '../../lib/verdict/trace';
 import { runProbe, startProbe, type ExecResult, type StreamingExec } from '../exec/probe';
 
 type Where = { namespace: string; pod: string; container: string; target?: string };
@@ -177,7 +177,10 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     return { node, entries, evidence: evidenceFor(run, entries.length ? `${entries.length} conntrack entr${entries.length === 1 ? 'y' : 'ies'} of the flow on ${node}` : `no conntrack entry of the flow on ${node}`) };
   }));
   const staleP = staleEntries(ctx, flow);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  // A capture that has seen the flow both ways has nothing left to show (the answer crossed it); one that has
+  // not may yet: wait for the last packets at most SETTLE_MS. On a healthy path every point is done within a
+  // few ms of the connect; a silent point (the loss being diagnosed, a path kube-proxy did not take) waits it out.
+  await Promise.all(started.map((s) => (s.exec && s.ready ? s.exec.until((out) => sawBothWays(out, flow, s.point), SETTLE_MS) : undefined)));
   const results = await Promise.all(started.map(async (s) => ({ s, r: s.exec ? await s.exec.stop() : undefined })));
   const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);
   const stale = await staleP;

@@ -10,6 +10,8 @@ import { CappedSink, exitCodeOf, type ExecRequest, type ExecResult } from './exe
 export interface StreamingExec {
   /** resolves true once stderr or stdout matches `re`, false when the command ended or `timeoutMs` passed first */
   ready(re: RegExp, timeoutMs: number): Promise<boolean>;
+  /** resolves true once `test(stdout so far)` holds (tried on every chunk), false when the command ended or `timeoutMs` passed first */
+  until(test: (stdout: string) => boolean, timeoutMs: number): Promise<boolean>;
   /** closes the stream (if still open) and returns what the command printed */
   stop(): Promise<ExecResult>;
 }
@@ -44,23 +46,24 @@ export async function startExec(kc: KubeConfig, req: ExecRequest): Promise<Strea
       /* closed */
     }
   }, req.timeoutMs);
+  const until = (test: () => boolean, timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (test()) return done(true);
+        if (ended || closed) return done(false);
+      };
+      const t = setTimeout(() => done(false), timeoutMs);
+      const done = (v: boolean) => {
+        clearTimeout(t);
+        watchers.delete(check);
+        resolve(v);
+      };
+      watchers.add(check);
+      check();
+    });
   return {
-    ready(re, timeoutMs) {
-      return new Promise<boolean>((resolve) => {
-        const check = () => {
-          if (re.test(err.text()) || re.test(out.text())) return done(true);
-          if (ended || closed) return done(false);
-        };
-        const t = setTimeout(() => done(false), timeoutMs);
-        const done = (v: boolean) => {
-          clearTimeout(t);
-          watchers.delete(check);
-          resolve(v);
-        };
-        watchers.add(check);
-        check();
-      });
-    },
+    ready: (re, timeoutMs) => until(() => re.test(err.text()) || re.test(out.text()), timeoutMs),
+    until: (test, timeoutMs) => until(() => test(out.text()), timeoutMs),
     async stop() {
       clearTimeout(timer);
       if (!ended && !closed) {
