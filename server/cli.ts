@@ -13,7 +13,7 @@ export const USAGE = `packetwalk — why can't pod A reach B?
 usage:
   packetwalk demo                                   lab up (default topology) + serve; Ctrl-C stops both
   packetwalk serve [--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]
-  packetwalk diagnose --from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig F] [--context C]
+  packetwalk diagnose --from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig F] [--context C] [--server URL]
   packetwalk matrix -n NS [-n NS2 ...] [--json] [--with-policy FILE] [--all-pods] [--kubeconfig F] [--context C]
   packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab; prints the kubeconfig path last
   packetwalk lab down | status | faults
@@ -31,6 +31,8 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       case 'lab':
         return await (await import('../lab/cli')).labMain(rest);
       case 'diagnose':
+        // --server (or $PACKETWALK_SERVER): a running `packetwalk serve` runs it; this process loads no engine
+        if (rest.some((a) => a === '--server' || a.startsWith('--server=')) || process.env.PACKETWALK_SERVER) return await (await import('./cli/remote')).remoteDiagnoseMain(rest);
         return await (await import('./cli/diagnose')).diagnoseMain(rest, opts);
       case 'matrix':
         return await (await import('./cli/matrix')).matrixMain(rest, opts);

@@ -16,7 +16,7 @@ import type { NodeDebugPod } from '../exec/nodeDebug';
 
 export const DIAGNOSE_SPEC: CommandSpec = {
   command: 'packetwalk diagnose',
-  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS] [--keep-node-pods SECONDS]',
+  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS] [--keep-node-pods SECONDS] [--server URL]',
   flags: [
     { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace); node/NAME for a node\'s own network;\noutside for a client outside the cluster (this machine)' },
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
@@ -26,6 +26,7 @@ export const DIAGNOSE_SPEC: CommandSpec = {
     { name: 'image', value: 'IMAGE', help: 'debug image for probes (default nicolaka/netshoot)' },
     { name: 'debug-namespace', value: 'NS', help: 'namespace for node debug pods (privileged, hostNetwork; default: the context\'s namespace,\nor $PACKETWALK_DEBUG_NAMESPACE)' },
     { name: 'keep-node-pods', value: 'SECONDS', help: 'keep the node debug pods up to SECONDS (at most 300) so that the next diagnoses\nreuse them instead of starting new ones (default 0: deleted when the diagnosis ends;\nor $PACKETWALK_KEEP_NODE_PODS). Each ends by its own activeDeadlineSeconds' },
+    { name: 'server', value: 'URL', help: 'let a running `packetwalk serve` at URL run it (its cluster access, its warm engine and\nkept pods; or $PACKETWALK_SERVER; its token from $PACKETWALK_TOKEN): the same output,\nexit codes and --json, and a permalink on stderr. --from outside is then the server\'s machine' },
     { name: 'help', short: 'h', help: 'this text' },
   ],
   footer: 'exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined,\n130 interrupted (Ctrl-C: the node debug pods it made are deleted first)\n',
@@ -43,17 +44,19 @@ interface Args {
   image?: string;
   debugNamespace?: string;
   keepNodePods?: string;
+  server?: string;
   help: boolean;
 }
 
-function parseDiagnoseArgs(argv: string[]): Args | string {
+/** The command's flags (DIAGNOSE_SPEC), or the one-line usage error. Shared with --server (server/cli/remote.ts). */
+export function parseDiagnoseArgs(argv: string[]): Args | string {
   const r = parseFlags(DIAGNOSE_SPEC, argv);
   if ('error' in r) return r.error;
   const v = r.values;
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   return {
     from: str('from'), to: str('to'), namespace: str('namespace'), kubeconfig: str('kubeconfig'),
-    context: str('context'), image: str('image'), debugNamespace: str('debug-namespace'), keepNodePods: str('keep-node-pods'), json: v.json === true, help: v.help === true,
+    context: str('context'), image: str('image'), debugNamespace: str('debug-namespace'), keepNodePods: str('keep-node-pods'), server: str('server'), json: v.json === true, help: v.help === true,
   };
 }
 

@@ -39,7 +39,7 @@ const readJson = (req: IncomingMessage): Promise<unknown> => readJsonBody(req, M
 const ALLOWED: readonly (readonly [RegExp, readonly string[]])[] = [
   [/^\/api\/(contexts|nodes|namespaces|pods|targets)$/, ['GET']],
   [/^\/api\/diagnoses$/, ['GET', 'POST']],
-  [/^\/api\/diagnoses\/[^/]+(\/bundle\.md|\/bundle\.json|\/capture\.pcap)?$/, ['GET']],
+  [/^\/api\/diagnoses\/[^/]+(\/bundle\.md|\/bundle\.json|\/capture\.pcap|\/events)?$/, ['GET']],
   [/^\/api\/pins$/, ['GET', 'POST']],
   [/^\/api\/pins\/[^/]+$/, ['DELETE']],
 ];
@@ -166,6 +166,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       return send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` }), true;
     }
 
+    const ev = /^\/api\/diagnoses\/([^/]+)\/events$/.exec(path);
+    if (ev && method === 'GET') return followRun(req, res, deps.runs, decodeURIComponent(ev[1])), true;
+
     const m = /^\/api\/diagnoses\/([^/]+)(\/bundle\.md|\/bundle\.json|\/capture\.pcap)?$/.exec(path);
     if (m && method === 'GET') {
       const id = decodeURIComponent(m[1]);
@@ -231,6 +234,42 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     clusterFail(res, e);
     return true;
   }
+}
+
+/** How often an idle event stream sends a comment line, so that a proxy between does not close it as dead. */
+const SSE_KEEPALIVE_MS = 15_000;
+
+/**
+ * GET /api/diagnoses/<id>/events: the run as Server-Sent Events (text/event-stream, one JSON object per `data:`
+ * line): first `diagnosis` — {diagnosis, seq}, where it stands —, then the socket.io room's events under their
+ * names (`diagnosis:plan`, `hop:update`, `diagnosis:done`) as they happen, and last `diagnosis` again with the
+ * final Diagnosis, after which the stream ends. A finished run answers its snapshot and ends at once. What
+ * `packetwalk diagnose --server` reads; `curl -N` shows it too.
+ */
+function followRun(req: IncomingMessage, res: ServerResponse, runs: RunManager, id: string): void {
+  if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' });
+  const snap = runs.snapshot(id);
+  if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`);
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  const write = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  write('diagnosis', snap);
+  const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+  const unfollow = runs.follow(id, (e) => {
+    write(e.type, e.payload);
+    if (e.type !== 'diagnosis:done' || runs.isLive(id)) return;
+    write('diagnosis', runs.snapshot(id));
+    clearInterval(keepalive);
+    res.end();
+  });
+  if (!unfollow) {
+    clearInterval(keepalive);
+    res.end();
+    return;
+  }
+  res.on('close', () => {
+    clearInterval(keepalive);
+    unfollow();
+  });
 }
 
 /** A sentence when `context` is given but is not a context of the server's kubeconfig (400, field context); null otherwise. */

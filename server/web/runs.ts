@@ -52,7 +52,44 @@ export class RunManager {
   /** runs a storage failure ended whose final state the store could not take (bounded) */
   private unsaved = new Map<string, { diagnosis: Diagnosis; seq: number }>();
 
+  /** who follows a run besides the socket.io room (GET /api/diagnoses/<id>/events) */
+  private followers = new Map<string, Set<(ev: DiagnosisEvent) => void>>();
+
   constructor(private readonly o: RunManagerOptions) {}
+
+  /** One event of a run to its room and its followers; a follower that throws is dropped, the run goes on. */
+  private broadcast(ev: DiagnosisEvent): void {
+    const id = ev.payload.id;
+    const to = this.o.io?.to(room(id));
+    if (ev.type === 'diagnosis:plan') to?.emit('diagnosis:plan', ev.payload);
+    else if (ev.type === 'hop:update') to?.emit('hop:update', ev.payload);
+    else to?.emit('diagnosis:done', ev.payload);
+    const set = this.followers.get(id);
+    for (const f of set ?? []) {
+      try {
+        f(ev);
+      } catch {
+        set!.delete(f);
+      }
+    }
+    // a done while the run is no longer live is its last event (finish, or a store failure): nothing follows it
+    if (ev.type === 'diagnosis:done' && !this.live.has(id)) this.followers.delete(id);
+  }
+
+  /**
+   * Follows a live run: `fn` gets every event from now on (a diagnosis:done last); returns the unfollow. Null when
+   * the run is not live (finished, or not this server's): its snapshot is all there is.
+   */
+  follow(id: string, fn: (ev: DiagnosisEvent) => void): (() => void) | null {
+    if (!this.live.has(id)) return null;
+    let set = this.followers.get(id);
+    if (!set) this.followers.set(id, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (!set.size && this.followers.get(id) === set) this.followers.delete(id);
+    };
+  }
 
   /** The diagnosis as far as it got, with the seq of the last hop:update folded in. */
   snapshot(id: string): { diagnosis: Diagnosis; seq: number } | null {
@@ -89,7 +126,7 @@ export class RunManager {
       this.live.delete(ended.id);
       this.unsaved.set(ended.id, { diagnosis: ended, seq: live.seq });
       if (this.unsaved.size > 200) this.unsaved.delete(this.unsaved.keys().next().value!);
-      this.o.io?.to(room(ended.id)).emit('diagnosis:done', { id: ended.id, verdict: ended.verdict, depth: ended.depth, firstFailure: ended.firstFailure, warnings: ended.warnings, summary: ended.summary, finishedAt: ended.finishedAt ?? now });
+      this.broadcast({ type: 'diagnosis:done', payload: { id: ended.id, verdict: ended.verdict, depth: ended.depth, firstFailure: ended.firstFailure, warnings: ended.warnings, summary: ended.summary, finishedAt: ended.finishedAt ?? now } });
     }
   }
 
@@ -134,7 +171,7 @@ export class RunManager {
         }
         this.save(live, d, live.seq);
         if (live.storeError) return settlePlan();
-        this.o.io?.to(room(id)).emit('diagnosis:plan', { id, diagnosis: d });
+        this.broadcast({ type: 'diagnosis:plan', payload: { id, diagnosis: d } });
         settlePlan();
       } else if (ev.type === 'hop:update') {
         live.seq += 1;
@@ -142,12 +179,12 @@ export class RunManager {
         live.diagnosis = applyEvent(live.diagnosis, { type: 'hop:update', payload }) ?? live.diagnosis;
         if (planned) this.save(live, live.diagnosis, live.seq);
         if (live.storeError) return;
-        this.o.io?.to(room(id)).emit('hop:update', payload);
+        this.broadcast({ type: 'hop:update', payload });
       } else {
         live.diagnosis = applyEvent(live.diagnosis, ev) ?? live.diagnosis;
         this.save(live, live.diagnosis, live.seq);
         if (live.storeError) return;
-        this.o.io?.to(room(id)).emit('diagnosis:done', ev.payload);
+        this.broadcast(ev);
       }
     };
 
@@ -190,22 +227,16 @@ export class RunManager {
     for (const hop of d.hops) {
       if (before.get(hop.id) === JSON.stringify(hop)) continue;
       live.seq += 1;
-      this.o.io?.to(room(d.id)).emit('hop:update', { id: d.id, seq: live.seq, hop });
+      this.broadcast({ type: 'hop:update', payload: { id: d.id, seq: live.seq, hop } });
     }
     live.diagnosis = d;
     this.save(live, d, live.seq);
     if (live.storeError) return;
-    this.o.io?.to(room(d.id)).emit('diagnosis:done', {
-      id: d.id,
-      verdict: d.verdict,
-      depth: d.depth,
-      firstFailure: d.firstFailure,
-      warnings: d.warnings,
-      summary: d.summary,
-      finishedAt: d.finishedAt,
-      ...(d.trace ? { trace: d.trace } : {}),
-    });
     this.live.delete(d.id);
+    this.broadcast({
+      type: 'diagnosis:done',
+      payload: { id: d.id, verdict: d.verdict, depth: d.depth, firstFailure: d.firstFailure, warnings: d.warnings, summary: d.summary, finishedAt: d.finishedAt, ...(d.trace ? { trace: d.trace } : {}) },
+    });
   }
 
   /** Stops every run (server shutdown); the store keeps them as `running`, start-up marks them interrupted. */

@@ -1,48 +1,20 @@
 // The server's plumbing (HTTP API, store, socket.io rooms, catch-up, restart, token) with the engine replaced by
 // a scripted DiagnoseFn that emits the engine's events on a timer. The real engine and lab run in e2e/.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as ioClient } from 'socket.io-client';
 import { startServer, type RunningServer } from '../index';
 import type { DiagnoseFn } from './runs';
+import { scripted, tmpServerDir } from './scripted';
 import type { Diagnosis } from '../../lib/model';
 import { Store } from '../store';
 
-const fixture = JSON.parse(readFileSync(new URL('../../lib/graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'pw-srv-'));
-  cleanup.push(() => rmSync(d, { recursive: true, force: true }));
-  // a kubeconfig whose API server does not listen: the catalog reports it, runs do not need it
-  writeFileSync(join(d, 'kubeconfig'), `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: c, user: u}}]\ncurrent-context: lab\n`);
-  return d;
-}
-
-/** Emits plan, one hop:update per hop every `stepMs`, then done — the engine's event order. */
-function scripted(stepMs: number, hang = false): () => Promise<DiagnoseFn> {
-  const fn: DiagnoseFn = async (spec, opts) => {
-    const id = opts.id!;
-    const planned: Diagnosis = { ...fixture, id, spec, verdict: 'running', firstFailure: null, hops: fixture.hops.map((h) => ({ ...h, status: 'pending', evidence: [] })) };
-    opts.onEvent?.({ type: 'diagnosis:plan', payload: { id, diagnosis: planned } });
-    let seq = 0;
-    for (const h of fixture.hops) {
-      await new Promise((r) => setTimeout(r, stepMs));
-      if (opts.signal?.aborted) throw new Error('aborted');
-      opts.onEvent?.({ type: 'hop:update', payload: { id, seq: ++seq, hop: h } });
-    }
-    if (hang) await new Promise(() => undefined);
-    const done: Diagnosis = { ...fixture, id, spec, finishedAt: new Date().toISOString() };
-    opts.onEvent?.({ type: 'diagnosis:done', payload: { id, verdict: done.verdict, depth: done.depth, firstFailure: done.firstFailure, warnings: done.warnings, finishedAt: done.finishedAt } });
-    return done;
-  };
-  return async () => fn;
-}
+const tmp = () => tmpServerDir(cleanup);
 
 async function serve(dir: string, diagnose: () => Promise<DiagnoseFn>, extra: Partial<Parameters<typeof startServer>[0]> = {}): Promise<RunningServer> {
   const s = await startServer({ port: 0, pages: false, dataDir: join(dir, 'data'), kubeconfig: join(dir, 'kubeconfig'), diagnose, log: () => undefined, ...extra });

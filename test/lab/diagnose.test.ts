@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useLab, cli, failingHops, inNodeNetns, outcome } from './diagnoseLab';
 import type { DiagnosisEvent } from '../../lib/events';
+import type { Diagnosis } from '../../lib/model';
 import { UsageError } from '../../server/diagnose';
 
 const lab = useLab('en2', 'mesh-vxlan-iptables.yaml');
@@ -384,6 +385,35 @@ describe('keep window (--keep-node-pods)', () => {
       expect((await kept()).map((p) => p.spec.nodeName).sort()).toEqual(['worker-1', 'worker-2']);
     } finally {
       await kubectl(['delete', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/managed-by=packetwalk,packetwalk.dev/keep=true', '--wait=false']);
+    }
+  }, 120_000);
+});
+
+describe('diagnose --server: a running serve runs it', () => {
+  it('the same verdict, hops and exit code as a local run, the server\'s own Diagnosis, a fault seen as locally', async () => {
+    const { startServer } = await import('../../server/index');
+    const dataDir = mkdtempSync(join(tmpdir(), 'pw-remote-'));
+    const s = await startServer({ port: 0, pages: false, dataDir, kubeconfig: lab.kubeconfig, log: () => undefined });
+    try {
+      const args = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend:80', '--json'];
+      const local = await cli(lab.instance, [...args, '--kubeconfig', lab.kubeconfig]);
+      const remote = await cli(lab.instance, [...args, '--server', s.url]);
+      expect([local.code, remote.code]).toEqual([0, 0]);
+      const [l, r] = [JSON.parse(local.stdout), JSON.parse(remote.stdout)] as Diagnosis[];
+      expect(outcome(r)).toBe(outcome(l));
+      expect(r.hops.map((h) => [h.id, h.status])).toEqual(l.hops.map((h) => [h.id, h.status]));
+      expect(r.trace?.lastSeen?.hop).toBe('dst-pod');
+      expect(remote.stderr).toBe(`packetwalk diagnose: run by ${s.url}: ${s.url}/d/${r.id}\n`);
+      expect(await (await fetch(`${s.url}/api/diagnoses/${r.id}`)).json()).toEqual(r);
+      // a fault: the server's run says what a local one says, with its exit code
+      await lab.withFault('dns-down', async () => {
+        const bad = await cli(lab.instance, ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--server', s.url]);
+        expect(bad.code).toBe(1);
+        expect(bad.stdout).toMatch(/first failure: dns-timeout at dns/);
+      });
+    } finally {
+      await s.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -1,0 +1,143 @@
+// `packetwalk diagnose --server URL`: the real bin in its own process against a real `serve` (this process), whose
+// engine is the scripted one of server/web/scripted.ts (the fixture's events on a timer). The lab run of the same
+// command with the real engine is test/lab/remote.test.ts. Also the event stream it follows, read raw.
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../index';
+import { fixture, scripted, tmpServerDir } from '../web/scripted';
+import type { Diagnosis } from '../../lib/model';
+import { serverBase } from './remote';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function serve(stepMs = 20, extra: Partial<Parameters<typeof startServer>[0]> = {}): Promise<RunningServer> {
+  const dir = tmpServerDir(cleanup);
+  const s = await startServer({ port: 0, pages: false, dataDir: join(dir, 'data'), kubeconfig: join(dir, 'kubeconfig'), diagnose: scripted(stepMs), log: () => undefined, ...extra });
+  cleanup.push(() => s.close());
+  return s;
+}
+
+/** The bin as a user runs it (never spawnSync: the server it talks to is this process). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const { PACKETWALK_SERVER: _s, PACKETWALK_TOKEN: _t, ...rest } = process.env;
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'packetwalk.mjs'), ...args], { cwd: ROOT, env: { ...rest, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The event stream of a run, read to its end: [event name, parsed data] in order. */
+async function events(url: string): Promise<[string, unknown][]> {
+  const r = await fetch(url);
+  expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const text = await r.text();
+  return text
+    .split('\n\n')
+    .filter((b) => b.startsWith('event: '))
+    .map((b) => {
+      const [ev, data] = b.split('\n');
+      return [ev.slice(7), JSON.parse(data.slice(6))];
+    });
+}
+
+describe('serverBase', () => {
+  it('keeps a path prefix (API paths resolve under it) and drops query and fragment', () => {
+    expect(String(serverBase('http://127.0.0.1:3000'))).toBe('http://127.0.0.1:3000/');
+    expect(new URL('api/diagnoses', serverBase('https://pw.example/packetwalk?x=1#y') as URL).href).toBe('https://pw.example/packetwalk/api/diagnoses');
+  });
+  it('says what is wrong with a URL it cannot use', () => {
+    expect(serverBase('ftp://pw.example')).toBe('--server: ftp: is not supported; use an http:// or https:// URL');
+    expect(serverBase('127.0.0.1:3000')).toMatch(/^--server: "127.0.0.1:3000" is not a URL; write it as http:\/\/HOST:PORT/);
+    expect(serverBase('localhost')).toMatch(/^--server: "localhost" is not a URL; write it as http:\/\/HOST:PORT/);
+    expect(serverBase('http://me:secret@pw.example')).toMatch(/no credentials in the URL; set PACKETWALK_TOKEN/);
+  });
+});
+
+describe('GET /api/diagnoses/<id>/events', () => {
+  it('where the run stands, each event as it happens, the final Diagnosis last; then the stream ends', async () => {
+    const s = await serve(30);
+    const { id } = (await (await fetch(`${s.url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/frontend-0', to: 'backend.shop:80' }) })).json()) as { id: string };
+    const evs = await events(`${s.url}/api/diagnoses/${id}/events`);
+    expect(evs[0][0]).toBe('diagnosis');
+    expect((evs[0][1] as { diagnosis: Diagnosis }).diagnosis.verdict).toBe('running');
+    const seqs = evs.filter(([n]) => n === 'hop:update').map(([, d]) => (d as { seq: number }).seq);
+    expect(seqs.length).toBeGreaterThanOrEqual(fixture.hops.length - 1);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(evs.some(([n]) => n === 'diagnosis:done')).toBe(true);
+    const [lastName, last] = evs[evs.length - 1] as [string, { diagnosis: Diagnosis }];
+    expect(lastName).toBe('diagnosis');
+    expect(last.diagnosis).toMatchObject({ id, verdict: fixture.verdict, firstFailure: { cause: 'mtu-blackhole' } });
+    // a finished run: its snapshot, and the end
+    const again = await events(`${s.url}/api/diagnoses/${id}/events`);
+    expect(again.map(([n]) => n)).toEqual(['diagnosis']);
+    expect((await fetch(`${s.url}/api/diagnoses/nosuchid1/events`)).status).toBe(404);
+    expect((await fetch(`${s.url}/api/diagnoses/${id}/events`, { method: 'DELETE' })).status).toBe(405);
+  });
+});
+
+describe('packetwalk diagnose --server', () => {
+  it('--json: exactly the server\'s Diagnosis on stdout, its exit code, the permalink on stderr', async () => {
+    const s = await serve();
+    const r = await cli(['diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json']);
+    expect(r.code).toBe(1); // degraded
+    const d = JSON.parse(r.stdout) as Diagnosis;
+    expect(d).toMatchObject({ verdict: 'degraded', spec: { from: 'shop/frontend-0', to: 'backend.shop:80' }, firstFailure: { cause: 'mtu-blackhole', hop: 'overlay' } });
+    expect(d.hops.map((h) => h.status)).toEqual(fixture.hops.map((h) => h.status));
+    expect(r.stderr).toBe(`packetwalk diagnose: run by ${s.url}: ${s.url}/d/${d.id}\n`);
+    const stored = (await (await fetch(`${s.url}/api/diagnoses/${d.id}`)).json()) as Diagnosis;
+    expect(stored).toEqual(d);
+  });
+
+  it('text as a local run prints it; PACKETWALK_SERVER and -n NS work as the flags do', async () => {
+    const s = await serve();
+    const r = await cli(['diagnose', '-n', 'shop', '--from', 'frontend-0', '--to', 'backend.shop:80'], { PACKETWALK_SERVER: s.url });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^packetwalk shop\/frontend-0 → backend\.shop:80/);
+    expect(r.stdout).toContain('verdict: DEGRADED');
+    expect(r.stdout).toContain('first failure: mtu-blackhole at overlay');
+  });
+
+  it('a server with a token: refused without it (exit 2, what to set), answered with it', async () => {
+    const s = await serve(10, { token: 'sesame-0123456789' });
+    const args = ['diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json'];
+    const no = await cli(args);
+    expect(no.code).toBe(2);
+    expect(no.stdout).toBe('');
+    expect(no.stderr).toBe(`packetwalk diagnose: the packetwalk server at ${s.url} wants a token\n  fix: set PACKETWALK_TOKEN to the token it was started with\n`);
+    const yes = await cli(args, { PACKETWALK_TOKEN: 'sesame-0123456789' });
+    expect(yes.code).toBe(1);
+    expect(JSON.parse(yes.stdout).verdict).toBe('degraded');
+  });
+
+  it('usage errors name the flag: the server\'s 400 as --from, engine flags that are the server\'s, a bare pod', async () => {
+    const s = await serve();
+    const bad = await cli(['diagnose', '--server', s.url, '--from', 'shop/Not_A_Pod', '--to', 'backend:80']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^packetwalk diagnose: --from: /);
+    expect(bad.stderr).toContain('usage: packetwalk diagnose');
+    const img = await cli(['diagnose', '--server', s.url, '--image', 'busybox', '--from', 'shop/a', '--to', 'b:80']);
+    expect(img.code).toBe(2);
+    expect(img.stderr).toMatch(/^packetwalk diagnose: --image does not go with --server: the server picks the debug image; leave it out/);
+    const bare = await cli(['diagnose', '--server', s.url, '--from', 'frontend-0', '--to', 'b:80']);
+    expect(bare.stderr).toMatch(/^packetwalk diagnose: --from frontend-0: give NS\/POD \(or -n NS\) with --server/);
+  });
+
+  it('no server there: exit 2 with the address and what to do', async () => {
+    const s = await serve();
+    const url = s.url;
+    await s.close();
+    cleanup.pop();
+    const r = await cli(['diagnose', '--server', url, '--from', 'shop/a', '--to', 'b:80']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^packetwalk diagnose: cannot reach the packetwalk server at ${url.replace(/[.]/g, '\\.')} \\(ECONNREFUSED\\)\\n  fix: start it \\(\`packetwalk serve\`\\), or correct --server / \\$PACKETWALK_SERVER\\n$`));
+  });
+});

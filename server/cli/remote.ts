@@ -1,0 +1,208 @@
+// `packetwalk diagnose --server URL …`: the same command, run by a `packetwalk serve` instead of this process
+// (DESIGN §8: the dashboard in the cluster, with its own ServiceAccount). The CLI POSTs the spec, follows the run
+// as Server-Sent Events (GET /api/diagnoses/<id>/events, server/web/api.ts), draws the hops live in a terminal,
+// and prints the final Diagnosis exactly as a local run does (text, or --json: one object on stdout), with the
+// same exit codes; stderr names the permalink. This module loads no engine and no @kubernetes/client-node:
+// the server's engine is already warm, its node debug pods may be kept (serve --keep-node-pods), so an answer
+// costs a node start, two HTTP requests and the walk itself.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { createParser } from 'eventsource-parser';
+import type { DiagnosisEvent } from '../../lib/events';
+import type { Diagnosis } from '../../lib/model';
+import { termBlock, termText as t } from '../../lib/text';
+import { usageErrorText } from './args';
+import { DIAGNOSE_SPEC, DIAGNOSE_USAGE, exitCodeFor, parseDiagnoseArgs, renderHuman } from './diagnose';
+import { LiveHops } from './progress';
+
+/** The flags that set up a local engine: with --server they are the server's own settings. */
+const ENGINE_FLAGS = [
+  ['kubeconfig', 'the server reads its own kubeconfig or ServiceAccount (serve --kubeconfig)'],
+  ['image', 'the server picks the debug image'],
+  ['debugNamespace', 'the server picks the debug namespace (serve --debug-namespace)'],
+  ['keepNodePods', 'the server keeps its node debug pods (serve --keep-node-pods)'],
+] as const;
+
+/** How long a request to the server may take to answer (the POST waits for the plan: up to ~8 s by design). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** A failure talking to the server: what went wrong and what to do, printed as a cluster error is. */
+export class ServerError extends Error {
+  constructor(message: string, readonly fix: string) {
+    super(message);
+  }
+}
+
+/** The base URL with a trailing slash, so that API paths resolve under a path prefix (https://host/packetwalk/). */
+export function serverBase(raw: string): URL | string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return `--server: "${raw.slice(0, 200)}" is not a URL; write it as http://HOST:PORT (e.g. http://127.0.0.1:3000)`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `--server: ${u.protocol} is not supported; use an http:// or https:// URL`;
+  if (u.username || u.password) return '--server: put no credentials in the URL; set PACKETWALK_TOKEN to the server\'s token';
+  u.search = '';
+  u.hash = '';
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u;
+}
+
+interface Answer {
+  status: number;
+  type: string;
+  res: IncomingMessage;
+}
+
+function send(url: URL, method: 'GET' | 'POST', body: string | undefined, token: string | undefined, signal: AbortSignal): Promise<Answer> {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method,
+      signal,
+      timeout: REQUEST_TIMEOUT_MS,
+      headers: {
+        accept: method === 'GET' ? 'text/event-stream' : 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+    req.on('response', (res) => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), res }));
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.name === 'AbortError') return reject(e);
+      reject(new ServerError(`cannot reach the packetwalk server at ${url.origin} (${e.code ?? e.message})`, 'start it (`packetwalk serve`), or correct --server / $PACKETWALK_SERVER'));
+    });
+    req.end(body);
+  });
+}
+
+async function readAll(res: IncomingMessage, cap = 1 << 20): Promise<string> {
+  let text = '';
+  for await (const chunk of res) {
+    text += String(chunk);
+    if (text.length > cap) break;
+  }
+  return text;
+}
+
+/** The sentence for an answer that is not the one asked for: the server's own {error, fix} when it sent JSON. */
+async function refusal(a: Answer, base: URL): Promise<ServerError | string> {
+  const text = await readAll(a.res);
+  let body: { error?: unknown; fix?: unknown; field?: unknown } = {};
+  if (a.type.startsWith('application/json')) {
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      /* said below */
+    }
+  }
+  const error = typeof body.error === 'string' ? body.error : undefined;
+  if (a.status === 400 && error) return error.replace(/^(from|to|context):/, '--$1:'); // a usage error, as a local run says it
+  if (a.status === 401) return new ServerError(`the packetwalk server at ${base.origin} wants a token`, 'set PACKETWALK_TOKEN to the token it was started with');
+  if (!error) return new ServerError(`${base.href} answered HTTP ${a.status} (${a.type || 'no content type'}), not as a packetwalk server does`, 'check the --server URL: it is where `packetwalk serve` listens');
+  return new ServerError(`the packetwalk server at ${base.origin} answered ${a.status}: ${error}`, typeof body.fix === 'string' ? body.fix : a.status === 421 ? 'start serve with --allowed-host for the name used here' : 'see the server\'s log');
+}
+
+/**
+ * Follows the run's event stream: each event to `onEvent` (the live hops), resolving with the final Diagnosis
+ * (the stream's last `diagnosis` event). Rejects with a ServerError when the stream ends without it.
+ */
+function follow(a: Answer, onEvent: (ev: DiagnosisEvent) => void, permalink: string): Promise<Diagnosis> {
+  return new Promise((resolve, reject) => {
+    let final: Diagnosis | undefined;
+    let done = false;
+    const parser = createParser({
+      onEvent(m) {
+        let data: unknown;
+        try {
+          data = JSON.parse(m.data);
+        } catch {
+          return;
+        }
+        if (m.event === 'diagnosis') {
+          const snap = data as { diagnosis: Diagnosis };
+          final = snap.diagnosis;
+          if (done || final.verdict !== 'running') resolve(final);
+          else onEvent({ type: 'diagnosis:plan', payload: { id: final.id, diagnosis: final } });
+        } else if (m.event === 'diagnosis:plan' || m.event === 'hop:update' || m.event === 'diagnosis:done') {
+          if (m.event === 'diagnosis:done') done = true;
+          onEvent({ type: m.event, payload: data } as DiagnosisEvent);
+        }
+      },
+    });
+    a.res.setEncoding('utf8');
+    a.res.on('data', (chunk: string) => parser.feed(chunk));
+    a.res.on('end', () => reject(new ServerError(`the server's event stream ended before the diagnosis did${final ? ` (last seen: ${final.verdict})` : ''}`, `the run may go on: ${permalink}`)));
+    a.res.on('error', (e) => reject(new ServerError(`the server's event stream broke: ${e.message}`, `the run may go on: ${permalink}`)));
+  });
+}
+
+/** `packetwalk diagnose --server URL …` (or $PACKETWALK_SERVER): exit codes as diagnoseMain's. */
+export async function remoteDiagnoseMain(argv: string[]): Promise<number> {
+  const a = parseDiagnoseArgs(argv);
+  const say = (m: string) => (process.stderr.write(usageErrorText(DIAGNOSE_SPEC, termBlock(m))), 2);
+  if (typeof a === 'string') return say(a);
+  if (a.help) return (process.stdout.write(DIAGNOSE_USAGE), 0);
+  const raw = a.server ?? process.env.PACKETWALK_SERVER ?? '';
+  const base = serverBase(raw);
+  if (typeof base === 'string') return say(base);
+  if (!a.from || !a.to) return say(`${!a.from ? '--from NS/POD' : '--to TARGET'} is required`);
+  for (const [k, why] of ENGINE_FLAGS) {
+    if (a[k] !== undefined) return say(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not go with --server: ${why}; leave it out, or leave out --server to run the probes from here`);
+  }
+  let from = a.from;
+  if (!from.includes('/') && from !== 'outside') {
+    if (!a.namespace) return say(`--from ${from}: give NS/POD (or -n NS) with --server; the namespace of a kubeconfig context is not read here`);
+    from = `${a.namespace}/${from}`;
+  }
+  const token = process.env.PACKETWALK_TOKEN || undefined;
+  const stop = new AbortController();
+  let permalink = '';
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const live = !a.json && process.stdout.isTTY && !process.env.NO_COLOR ? new LiveHops({ write: (s) => process.stdout.write(s), columns: process.stdout.columns }, t) : null;
+  try {
+    const posted = await send(new URL('api/diagnoses', base), 'POST', JSON.stringify({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }), token, stop.signal);
+    if (posted.status !== 201) {
+      const r = await refusal(posted, base);
+      if (typeof r === 'string') return say(r);
+      throw r;
+    }
+    let created: { id: string; url: string };
+    try {
+      created = JSON.parse(await readAll(posted.res)) as typeof created;
+    } catch {
+      throw new ServerError(`${base.href} answered 201 without the diagnosis's id`, 'check the --server URL: it is where `packetwalk serve` listens');
+    }
+    permalink = created.url;
+    const stream = await send(new URL(`api/diagnoses/${encodeURIComponent(created.id)}/events`, base), 'GET', undefined, token, stop.signal);
+    if (stream.status !== 200 || !stream.type.startsWith('text/event-stream')) throw await refusal(stream, base);
+    const aborted = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
+    const d = await Promise.race([follow(stream, live ? live.onEvent : () => undefined, permalink), aborted]);
+    stream.res.destroy();
+    live?.stop();
+    process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
+    process.stderr.write(`packetwalk diagnose: run by ${t(base.origin)}: ${t(permalink)}\n`);
+    return exitCodeFor(d);
+  } catch (e) {
+    live?.stop();
+    if (stop.signal.aborted) {
+      process.stderr.write(`\npacketwalk diagnose: interrupted${permalink ? `; the server finishes the run (and deletes its node debug pods): ${t(permalink)}` : ''}\n`);
+      return 130;
+    }
+    if (e instanceof ServerError) {
+      process.stderr.write(`packetwalk diagnose: ${termBlock(e.message)}\n  fix: ${termBlock(e.fix)}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
