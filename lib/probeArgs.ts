@@ -39,7 +39,7 @@ export const MAX_PROBE_SIZE = 64 << 20;
  * (N decimal or 0x hex of at most 8 digits). Anything else (a `not`, a `-`, an unknown word) is refused.
  */
 export function isCaptureFilter(f: string): boolean {
-  if (f.length > 600) return false;
+  if (f.length > 1200) return false;
   const toks = f.match(/\(|\)|[^\s()]+/g);
   if (!toks || toks.join('').length !== f.replace(/\s+/g, '').length) return false;
   let i = 0;

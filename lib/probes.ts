@@ -80,8 +80,8 @@ function udpExchangeArgv(a: ProbeArgs, probe: string): string[] {
 
 /** The hard time bound of one capture, in seconds: its start on a loaded node (the engine waits up to 8 s for it) plus the connect it watches (2 s); the engine stops it as soon as the connect ends. */
 export const CAPTURE_MAX_S = 12;
-/** Most packets one capture point keeps. */
-export const CAPTURE_MAX_PACKETS = 64;
+/** Most packets one capture keeps: one per namespace on every interface (-i any), so a packet crossing a node's veth, bridge, tunnel and underlay counts four times. */
+export const CAPTURE_MAX_PACKETS = 256;
 
 function captureArgv(a: ProbeArgs, probe: string): string[] {
   const iface = need(a.iface, 'iface', probe);
@@ -166,8 +166,8 @@ const defs = [
   // header bytes for the pcap, --immediate-mode hands each packet over at once (TPACKET_V3 would hold it in
   // its ring up to the 1 s block timeout), -s caps each packet to its headers, -c caps the count, `timeout -s INT`
   // caps the time even when nobody closes the stream (the engine stops it as soon as the connect ends).
-  { id: 'capture', where: 'pod', title: "the trace flow's packets on the pod's interface (tcpdump, headers only)", argv: (a) => captureArgv(a, 'capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 18, reproduce: podReproduce },
-  { id: 'node-capture', where: 'node', title: "the trace flow's packets on one of the node's interfaces (tcpdump, headers only)", argv: (a) => captureArgv(a, 'node-capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 18, reproduce: nodeReproduce },
+  { id: 'capture', where: 'pod', title: "the trace flow's packets on the pod's interfaces (tcpdump, headers only)", argv: (a) => captureArgv(a, 'capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 19, reproduce: podReproduce },
+  { id: 'node-capture', where: 'node', title: "the trace flow's packets on the node's interfaces (tcpdump, headers only)", argv: (a) => captureArgv(a, 'node-capture'), timeoutMs: CAPTURE_MAX_S * 1000 + 2000, maxBytes: 1 << 19, reproduce: nodeReproduce },
   {
     id: 'trace-connect',
     where: 'pod',

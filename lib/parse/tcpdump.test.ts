@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitFixture } from './fixtureFile';
-import { parseTcpdump, decodePacket, tcpFlagLetters, type TcpdumpCapture } from './tcpdump';
+import { parseTcpdump, decodePacket, linesOn, tcpFlagLetters, type TcpdumpCapture } from './tcpdump';
 import { writePcapng, LINK_TYPES } from '../pcap';
 
+const fixture = (name: string) => splitFixture(readFileSync(new URL(`./fixtures/tcpdump/${name}.txt`, import.meta.url), 'utf8'));
 const read = (name: string): TcpdumpCapture => {
-  const f = splitFixture(readFileSync(new URL(`./fixtures/tcpdump/${name}.txt`, import.meta.url), 'utf8'));
+  const f = fixture(name);
   const r = parseTcpdump(f.stdout, f);
   if (!r.ok) throw new Error(JSON.stringify(r.error));
   return r.value;
@@ -61,6 +62,45 @@ describe('parseTcpdump', () => {
     expect(tcpFlagLetters(0x12)).toBe('S.');
     expect(tcpFlagLetters(0x14)).toBe('R.');
     expect(decodePacket(new Uint8Array(14))).toBeUndefined();
+  });
+});
+
+describe('tcpdump -i any (LINUX_SLL2, capture-tcpdump-any.sh)', () => {
+  it('names each packet\'s interface and direction, in the order the packet met them, and decodes past the SLL2 header', () => {
+    const c = read('handshake-any-src-node');
+    expect(c).toMatchObject({ listening: true, iface: 'any', linkType: 'LINUX_SLL2', snaplen: 160 });
+    expect(c.packets.slice(0, 4).map((p) => `${p.ifname} ${p.direction}`)).toEqual(['shop-frontend-0 In', 'cni0 In', 'flannel.1 Out', 'eth0 Out']);
+    expect(c.packets[0].decoded).toMatchObject({ src: '10.244.1.3', sport: 41364, dst: '10.244.2.3', dport: 8080, proto: 6, tcpFlags: 'S' });
+    expect(c.packets[0].bytes.length).toBe(80); // 20 of SLL2 + 60 of IP
+    // the underlay's copy is the same SYN inside VXLAN
+    expect(c.packets[3].decoded).toMatchObject({ src: '10.244.1.3', sport: 41364, tcpFlags: 'S', encap: { kind: 'vxlan', vni: 1, port: 4789, outerSrc: '172.18.0.2', outerDst: '172.18.0.3' } });
+    expect(c.packets.every((p) => p.decoded)).toBe(true);
+  });
+  it('linesOn: one interface\'s packets, verbatim, themselves a capture; a one-interface output comes back whole', () => {
+    const f = fixture('handshake-any-dst-node');
+    const all = read('handshake-any-dst-node');
+    const ifaces = [...new Set(all.packets.map((p) => p.ifname))];
+    expect(ifaces.sort()).toEqual(['cni0', 'eth0', 'flannel.1', 'shop-backend-0']);
+    let n = 0;
+    for (const i of ifaces) {
+      const text = linesOn(f.stdout, i!);
+      for (const l of text.trimEnd().split('\n')) expect(f.stdout.split('\n')).toContain(l);
+      const r = parseTcpdump(text, f);
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      expect(r.value.packets.every((p) => p.ifname === i)).toBe(true);
+      expect(r.value.packets.map((p) => p.decoded?.tcpFlags)).toEqual(all.packets.filter((p) => p.ifname === i).map((p) => p.decoded?.tcpFlags));
+      n += r.value.packets.length;
+    }
+    expect(n).toBe(all.packets.length);
+    expect(linesOn(f.stdout, 'lo')).toBe('');
+    const one = fixture('handshake-src-veth').stdout;
+    expect(linesOn(one, 'anything')).toBe(one);
+  });
+  it('a policy drop: the SYNs arrive on the destination node (underlay, tunnel) and go no further; nothing comes back', () => {
+    const node = read('policy-timeout-any-dst-node');
+    expect(new Set(node.packets.map((p) => p.decoded?.tcpFlags))).toEqual(new Set(['S']));
+    expect([...new Set(node.packets.map((p) => `${p.ifname} ${p.direction}`))].sort()).toEqual(['eth0 In', 'flannel.1 In']);
+    expect(read('policy-timeout-any-dst-pod').packets).toEqual([]);
   });
 });
 

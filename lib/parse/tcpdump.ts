@@ -1,6 +1,8 @@
 // `tcpdump -i IFACE -nn -tt -e -xx -l -s SNAP -c N FILTER` (text mode, the engine's 'capture' probe in
 // lib/probes.ts): per packet one header line (epoch seconds, MACs, tcpdump's own decode; a VXLAN packet
 // adds a second line for the inner frame) and the captured bytes as hex (`-xx`: from the link header on).
+// With `-i any` (every interface of the netns, link type LINUX_SLL2) each header line names the packet's
+// interface and direction and the bytes start with the 20-byte SLL2 header; linesOn splits one interface out.
 // Text is what travels over pods/exec safely (utf8 all the way); the hex keeps the real bytes, so
 // lib/pcap.ts writes a pcapng that `tcpdump -r` reads, and decodePacket reads the flow facts (addresses,
 // ports, TCP flags, ICMP errors, the VXLAN inner packet) from the bytes, never from tcpdump's prose.
@@ -32,11 +34,17 @@ export interface DecodedPacket extends DecodedIp {
 export interface CapturedPacket {
   /** seconds since the epoch, as -tt prints it */
   time: number;
+  /**
+   * `tcpdump -i any` (LINUX_SLL2): the interface the packet was on and its direction as tcpdump prints them
+   * ("In", "Out", "P" another host's, "B" broadcast, "M" multicast); absent on a one-interface capture.
+   */
+  ifname?: string;
+  direction?: string;
   /** tcpdump's own text for the packet (outer and inner line joined with " | ") */
   line: string;
   /** frame length on the wire ("length N:" of the first line) */
   length: number;
-  /** the captured bytes (up to the snapshot length), from the link-layer header on */
+  /** the captured bytes (up to the snapshot length), from the link-layer header on (Ethernet, or LINUX_SLL2 with ifname) */
   bytes: Uint8Array;
   /** undefined when the bytes are not Ethernet + IP */
   decoded?: DecodedPacket;
@@ -59,6 +67,10 @@ export interface TcpdumpCapture {
 export const VXLAN_PORTS: readonly number[] = [4789, 8472];
 
 const HEADER = /^(\d+\.\d+) (.*)$/;
+/** The LINUX_SLL2 header line of `tcpdump -i any -e` (print-sll.c): "<time> <ifname> <In|Out|P|B|M> ifindex <n> <MAC> ethertype …". */
+const SLL2_HEADER = /^(\d+\.\d+) (\S+)\s+(In|Out|P|B|M)\s+ifindex \d+ /;
+/** Bytes of the LINUX_SLL2 link header (protocol 2, reserved 2, ifindex 4, hatype 2, packet type 1, address length 1, address 8). */
+const SLL2_LEN = 20;
 const HEX = /^\t0x([0-9a-f]{4}):\s+((?:[0-9a-f]{2,4}\s?)+)$/;
 
 const ipv4 = (b: Uint8Array, o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
@@ -150,6 +162,33 @@ export function decodePacket(b: Uint8Array, vxlanPorts: readonly number[] = VXLA
   return outer;
 }
 
+/** Decodes a LINUX_SLL2 frame (`tcpdump -i any`): the protocol type at offset 0, the packet after the 20-byte header. */
+export function decodeSll2(b: Uint8Array, vxlanPorts: readonly number[] = VXLAN_PORTS): DecodedPacket | undefined {
+  if (b.length < SLL2_LEN + 20) return undefined;
+  // the same frame as an Ethernet one: a 12-byte stand-in for the MACs, then the protocol type and the packet
+  const eth = new Uint8Array(b.length - SLL2_LEN + 14);
+  eth.set(b.subarray(0, 2), 12);
+  eth.set(b.subarray(SLL2_LEN), 14);
+  return decodePacket(eth, vxlanPorts);
+}
+
+/**
+ * One interface's share of a `tcpdump -i any` output: the packets (header line, inner line, hex rows) tcpdump
+ * printed for `ifname`, verbatim and in order — itself a tcpdump output parseTcpdump reads (with the capture's
+ * stderr). Output of a one-interface capture (no interface in its lines) comes back whole.
+ */
+export function linesOn(stdout: string, ifname: string): string {
+  const lines = splitLines(stdout);
+  if (!lines.some((l) => SLL2_HEADER.test(l))) return stdout;
+  const out: string[] = [];
+  let keep = false;
+  for (const l of lines) {
+    if (HEADER.test(l)) keep = SLL2_HEADER.exec(l)?.[2] === ifname;
+    if (keep) out.push(l);
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
 /**
  * Parses tcpdump's text output (stdout) and its stderr (run.stderr: the "listening on" line and the
  * counts). Errors name the line: hex without a packet before it, a hex row that does not continue the
@@ -170,12 +209,12 @@ export function parseTcpdump(text: string, run?: ToolRun): Result<TcpdumpCapture
   const dropped = /^(\d+) packets? dropped by kernel$/m.exec(err);
   if (dropped) cap.droppedByKernel = Number(dropped[1]);
 
-  let cur: { time: number; lines: string[]; length: number; hex: number[] } | undefined;
+  let cur: { time: number; lines: string[]; length: number; hex: number[]; ifname?: string; direction?: string } | undefined;
   const flush = () => {
     if (!cur) return;
     const bytes = Uint8Array.from(cur.hex);
-    const decoded = decodePacket(bytes);
-    cap.packets.push({ time: cur.time, line: cur.lines.join(' | '), length: cur.length, bytes, ...(decoded ? { decoded } : {}) });
+    const decoded = cur.ifname !== undefined ? decodeSll2(bytes) : decodePacket(bytes);
+    cap.packets.push({ time: cur.time, ...(cur.ifname !== undefined ? { ifname: cur.ifname, direction: cur.direction } : {}), line: cur.lines.join(' | '), length: cur.length, bytes, ...(decoded ? { decoded } : {}) });
     cur = undefined;
   };
   const lines = splitLines(text);
@@ -194,7 +233,8 @@ export function parseTcpdump(text: string, run?: ToolRun): Result<TcpdumpCapture
     if (h) {
       flush();
       const len = /length (\d+):/.exec(h[2]);
-      cur = { time: Number(h[1]), lines: [h[2]], length: len ? Number(len[1]) : 0, hex: [] };
+      const sll = SLL2_HEADER.exec(l);
+      cur = { time: Number(h[1]), lines: [h[2]], length: len ? Number(len[1]) : 0, hex: [], ...(sll ? { ifname: sll[2], direction: sll[3] } : {}) };
       continue;
     }
     // The inner frame of an encapsulated packet: tcpdump prints it on its own line without a timestamp.

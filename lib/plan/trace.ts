@@ -14,6 +14,7 @@
 // options). A hairpin flow is masqueraded (its source becomes the node's), so it keys on the port alone.
 import type { HopId } from '../model';
 import type { IpLink } from '../parse/ipLink';
+import { VXLAN_PORTS } from '../parse/tcpdump';
 import type { RouteGet } from '../parse/ipRouteGet';
 import type { PathPlan } from './index';
 import type { ClusterSnapshot } from './snapshot';
@@ -36,9 +37,8 @@ export interface CapturePoint {
   /** the node the interface is on (a pod point: the pod's node) */
   node: string;
   iface: string;
+  /** the flow's packets on this interface (the capture itself is one per namespace: netnsFilter, then linesOn) */
   filter: string;
-  /** tcpdump -s: headers only (inner 96 bytes: Ethernet 14 + IP 20 + TCP with options 60; outer adds 50) */
-  snaplen: number;
   encapsulated: boolean;
   label: string;
   /**
@@ -80,12 +80,28 @@ export function innerFilter(f: TraceFlow, opts: { hairpin?: boolean } = {}): str
  * Ethernet 14 = offset 30 to the inner IPv4 header) the source pod address (inner src at 42 or dst at 46) with
  * the flow's port (inner L4 ports at 50/52), or an ICMP error quoting it (inner proto at 39, quoted port at 78).
  */
-export function outerFilter(f: TraceFlow, port: number, opts: { hairpin?: boolean } = {}): string {
+export function outerFilter(f: TraceFlow, port: number | readonly number[], opts: { hairpin?: boolean } = {}): string {
   const proto = f.proto === 'tcp' ? 6 : 17;
   const a = hex32(f.srcIP);
   const hostFwd = opts.hairpin ? '' : ` and udp[42:4] = ${a}`;
   const hostRev = opts.hairpin ? '' : ` and udp[46:4] = ${a}`;
-  return `udp port ${port} and ((udp[39] = ${proto}${hostFwd} and udp[50:2] = ${f.sport}) or (udp[39] = ${proto}${hostRev} and udp[52:2] = ${f.sport}) or (udp[39] = 1${hostRev} and udp[78:2] = ${f.sport}))`;
+  const ports = typeof port === 'number' ? [port] : port;
+  const on = ports.length === 1 ? `udp port ${ports[0]}` : `(${ports.map((p) => `udp port ${p}`).join(' or ')})`;
+  return `${on} and ((udp[39] = ${proto}${hostFwd} and udp[50:2] = ${f.sport}) or (udp[39] = ${proto}${hostRev} and udp[52:2] = ${f.sport}) or (udp[39] = 1${hostRev} and udp[78:2] = ${f.sport}))`;
+}
+
+/**
+ * The filter of one capture on every interface of a pod's or a node's network namespace (`tcpdump -i any`): the
+ * flow as it travels plain (innerFilter), and on a node also inside VXLAN on either usual port (VXLAN_PORTS: the
+ * tunnel's own port is read from the links only later) and, for a path out of the cluster, after masquerade
+ * (egressFilter). Each packet's interface is in tcpdump's line (LINUX_SLL2), so one capture serves every point
+ * of that namespace: they are told apart afterwards (lib/parse/tcpdump.ts linesOn), and the capture need not
+ * wait for the probes that name the interfaces.
+ */
+export function netnsFilter(f: TraceFlow, where: 'pod' | 'node', opts: { hairpin?: boolean; egress?: boolean } = {}): string {
+  const inner = innerFilter(f, opts);
+  if (where === 'pod') return inner;
+  return [inner, outerFilter(f, VXLAN_PORTS, opts), ...(opts.egress ? [egressFilter(f)] : [])].map((x) => `(${x})`).join(' or ');
 }
 
 /**
@@ -132,7 +148,7 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
   const missing: string[] = [];
   const hairpin = plan.hairpin;
   const inner = innerFilter(flow, { hairpin });
-  const add = (p: Omit<CapturePoint, 'key' | 'filter' | 'snaplen' | 'encapsulated' | 'label'> & { port?: number }) => {
+  const add = (p: Omit<CapturePoint, 'key' | 'filter' | 'encapsulated' | 'label'> & { port?: number }) => {
     const key = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}/${p.iface}` : `${p.node}/${p.iface}`;
     if (points.some((x) => x.key === key)) return;
     const encapsulated = p.port !== undefined;
@@ -141,7 +157,6 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
       ...rest,
       key,
       filter: encapsulated ? outerFilter(flow, port!, { hairpin }) : p.natted ? egressFilter(flow) : inner,
-      snaplen: encapsulated ? 160 : 96,
       encapsulated,
       label: p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name} ${p.iface}` : `${p.node} ${p.iface}`,
     });
