@@ -180,7 +180,9 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
       for (const p of egressProbes(plan, external.ip)) addProbe(plan, { ...p, phase: p.phase === 3 ? 3 : 1 });
     }
   }
-  if (plan.name) {
+  // Only where a failed lookup could be the forwarder's (a name not matched to a Service, or an ExternalName's
+  // target): judgeUpstreamDns (lib/verdict/edge.ts) reads it nowhere else, so a Service name costs no query more.
+  if (plan.name && (!plan.name.matched || edge.externalName)) {
     const control = controlName(snap, domain);
     if (control && control !== plan.name.matched?.fqdn) {
       edge.controlName = control;

@@ -243,6 +243,12 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     runs.set(ctl.key, { ...runs.get(ctl.key)!, stdout: silent.stdout, exitCode: silent.exitCode });
     expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure?.cause).not.toBe('upstream-dns');
   });
+  it('the control query is planned only where a failed lookup could be the forwarder\'s: a name outside the cluster, not a Service name', () => {
+    expect(replayPod(load('egress-upstream-dns-down')).plan.probes.some((p) => p.probe === 'dig-control')).toBe(true);
+    const svc = replayPod(load('udp-statsd')).plan;
+    expect(svc.name?.matched).toBeTruthy();
+    expect(svc.probes.some((p) => p.probe === 'dig-control')).toBe(false);
+  });
   it('a UDP Service is probed with datagrams and UDP sockets, never TCP', () => {
     const { plan } = replayPod(load('udp-statsd'));
     expect(plan.probes.some((p) => p.probe === 'tcp-connect' || p.probe === 'tcp-bulk' || p.probe === 'ss-listen')).toBe(false);
