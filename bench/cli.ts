@@ -3,9 +3,13 @@
 // (dist/cli) and through the TypeScript sources (tsx), beside one hand probe `kubectl exec … nc -z` measured
 // in the same run; plus the import time of each command's module in a fresh process (diagnose with its engine).
 // The bundle is also timed with `--keep-node-pods 120`: node debug pods kept by the run before are reused, so
-// no pod start is waited for (what a user re-running a diagnosis within the window gets).
-// Usage: npx tsx bench/cli.ts [--runs 9]   (needs root for the lab; builds the bundle first)
-import { spawnSync } from 'node:child_process';
+// no pod start is waited for (what a user re-running a diagnosis within the window gets); and with
+// `--server URL`: a `packetwalk serve --keep-node-pods 120` on the same lab runs it (its engine warm, its
+// node debug pods kept), the CLI only posts the spec and follows the run (server/cli/remote.ts).
+// Usage: npx tsx bench/cli.ts [--runs 9]   (needs root for the lab and a built dashboard, `npx next build`,
+// for serve; builds the CLI bundle first)
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT, benchLab, median, numberFlag } from './harness';
 
@@ -33,17 +37,43 @@ const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs'
 if (build.status !== 0) throw new Error(build.stderr);
 const load = () => (spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' '));
 console.log(`machine: ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores, node ${process.version}, load ${load()}`);
+let server: ReturnType<typeof spawn> | undefined;
+/** `packetwalk serve` on the lab (the bundle, a port of its own): resolves its URL once it listens. */
+function serve(kubeconfig: string): Promise<string> {
+  const port = 39000 + Math.floor(Math.random() * 1000);
+  server = spawn(process.execPath, [BIN, 'serve', '--kubeconfig', kubeconfig, '--port', String(port), '--keep-node-pods', '120', '--data-dir', join('/tmp', `pw-bench-${instance}`)], { env: { ...process.env, PACKETWALK_BUNDLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+    const on = (b: Buffer) => {
+      out += b.toString();
+      const url = /packetwalk dashboard: (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) {
+        clearTimeout(t);
+        resolve(url);
+      }
+    };
+    server!.stdout!.on('data', on);
+    server!.stderr!.on('data', on);
+    server!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+}
+
 try {
   const kubeconfig = lab.up(join(ROOT, 'lab', 'default.yaml'));
   const diag = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--kubeconfig', kubeconfig];
   wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }); // first run creates the debug containers
   const keep = [...diag, '--keep-node-pods', '120'];
   wall(process.execPath, [BIN, ...keep], { PACKETWALK_BUNDLE: '1' }); // ...and this one the kept node debug pods
-  const hand: number[] = [], bundled: number[] = [], sources: number[] = [], kept: number[] = [];
+  const url = await serve(kubeconfig);
+  const remote = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--server', url];
+  for (let i = 0; i < 2; i++) wall(process.execPath, [BIN, ...remote], { PACKETWALK_BUNDLE: '1' }); // the server's pods, and its JIT
+  const hand: number[] = [], bundled: number[] = [], sources: number[] = [], kept: number[] = [], served: number[] = [];
   for (let i = 0; i < runs; i++) {
     hand.push(wall('kubectl', ['--kubeconfig', kubeconfig, 'exec', '-n', 'shop', 'frontend-0', '-c', 'web', '--', 'nc', '-z', '-w', '2', 'backend.shop', '80']));
     bundled.push(wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }));
     kept.push(wall(process.execPath, [BIN, ...keep], { PACKETWALK_BUNDLE: '1' }));
+    served.push(wall(process.execPath, [BIN, ...remote], { PACKETWALK_BUNDLE: '1' }));
     sources.push(wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '0' }));
   }
   const h = median(hand);
@@ -52,6 +82,7 @@ try {
   console.log(`| kubectl exec … nc -z (hand probe) | ${h.toFixed(0)} | 1.0 |`);
   console.log(`| packetwalk diagnose, bundle (dist/cli) | ${median(bundled).toFixed(0)} | ${(median(bundled) / h).toFixed(1)} |`);
   console.log(`| packetwalk diagnose --keep-node-pods 120, bundle (node debug pods reused) | ${median(kept).toFixed(0)} | ${(median(kept) / h).toFixed(1)} |`);
+  console.log(`| packetwalk diagnose --server URL, bundle (serve --keep-node-pods 120 runs it) | ${median(served).toFixed(0)} | ${(median(served) / h).toFixed(1)} |`);
   console.log(`| packetwalk diagnose, sources via tsx | ${median(sources).toFixed(0)} | ${(median(sources) / h).toFixed(1)} |`);
   console.log(`\nimport time per command module (median of ${runs}, fresh process each):`);
   console.log(`| command | bundle (ms) | sources via tsx (ms) |\n|---|---:|---:|`);
@@ -74,5 +105,8 @@ try {
     console.log(`| ${cmd} | ${file ? median(b).toFixed(0) : 'n/a'} | ${median(s).toFixed(0)} |`);
   }
 } finally {
+  server?.kill('SIGINT');
+  await new Promise((r) => (server && server.exitCode === null ? server.once('exit', r) : r(undefined)));
   try { lab.run(['down']); } catch { /* already down */ }
+  rmSync(join('/tmp', `pw-bench-${instance}`), { recursive: true, force: true });
 }

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, conntrackNat, sawBothWays, summarizeCapture, withSentElsewhere } from './trace';
+import { applyTrace, conntrackNat, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
-import { parseConntrackList, parseTcpdump } from '../parse';
+import { linesOn, parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
 
 const load = (n: string) => (JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${n}.json`), 'utf8')) as { diagnosis: Diagnosis & { trace: Parameters<typeof applyTrace>[1] } }).diagnosis;
@@ -88,6 +88,25 @@ describe('sawBothWays: when a capture has nothing left to show (the trace stops 
   });
   it('a natted point (after SNAT) waits: its ports are known only from conntrack', () => {
     expect(sawBothWays(stdout('handshake-src-veth'), ok, { natted: true })).toBe(false);
+  });
+});
+
+describe('withUntunnelled on a real -i any capture (lib/parse/fixtures/tcpdump/node-route-missing-any-dst-node.txt)', () => {
+  const f = splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'tcpdump', 'node-route-missing-any-dst-node.txt'), 'utf8'));
+  const flow = { proto: 'tcp' as const, srcIP: '10.244.1.3', sport: 41368, dstIP: '10.244.2.3', dport: 8080 };
+  const cap = (encapsulated: boolean) => {
+    const r = parseTcpdump(linesOn(f.stdout, 'eth0', { encapsulated }), f);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return r.value;
+  };
+  it('the underlay point of a node without the route back: the SYNs came through the tunnel, the SYN-ACKs left outside it', () => {
+    const tunnel = summarizeCapture(cap(true), flow);
+    expect(tunnel).toMatchObject({ seen: true, replySeen: false });
+    expect(withUntunnelled(tunnel, cap(false), flow, 'eth0').summary).toMatch(/^SYN( ×\d+)?, no SYN-ACK; outside the tunnel on eth0: SYN-ACK( ×\d+)?$/);
+  });
+  it('unchanged when nothing of the flow went outside the tunnel', () => {
+    const tunnel = summarizeCapture(cap(true), flow);
+    expect(withUntunnelled(tunnel, cap(true), { ...flow, sport: 1 }, 'eth0')).toEqual(tunnel);
   });
 });
 

@@ -82,6 +82,17 @@ export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow, ports?: numb
 }
 
 /**
+ * A tunnel point's summary with the flow's packets that crossed the same interface outside the tunnel (`plain`:
+ * that interface's unencapsulated packets of the capture): a node without the route back through the tunnel sends
+ * the answer out by its default route, plain — seen, but not where the overlay carries it. Unchanged when there are none.
+ */
+export function withUntunnelled<T extends Pick<TracePoint, 'summary'>>(sum: T, plain: TcpdumpCapture, f: TraceFlow, iface: string): T {
+  const out = summarizeCapture(plain, f);
+  if (!out.packets) return sum;
+  return { ...sum, summary: `${sum.summary}; outside the tunnel on ${iface}: ${out.summary.replace(/, no (SYN-ACK|reply)$/, '')}` };
+}
+
+/**
  * Whether a capture's output so far holds the flow both ways: a forward packet and an answer. A natted point
  * (the egress after SNAT) is never done early: the ports SNAT chose are known only from conntrack, read later.
  */

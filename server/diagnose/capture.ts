@@ -18,7 +18,7 @@ import { probeDef } from '../../lib/probes';
 import { linesOn, parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
 import type { ProbeRun } from '../../lib/verdict';
-import { buildTrace, conntrackNat, sawBothWays, sentToOf, summarizeCapture } from '../../lib/verdict/trace';
+import { buildTrace, conntrackNat, sawBothWays, sentToOf, summarizeCapture, withUntunnelled } from '../../lib/verdict/trace';
 import { runProbe, startProbe, type ExecResult, type StreamingExec } from '../exec/probe';
 
 type Where = { namespace: string; pod: string; container: string; target?: string };
@@ -139,6 +139,9 @@ function spacesOf(plan: PathPlan, flow: TraceFlow): Space[] {
   return out;
 }
 
+/** A point's share of its namespace's capture: its interface's lines, the tunnel's packets only on an encapsulated point. */
+const pointLines = (stdout: string, point: CapturePoint) => linesOn(stdout, point.iface, { encapsulated: point.encapsulated });
+
 const spaceOf = (point: CapturePoint) => (point.where === 'pod' ? `pod ${point.pod!.namespace}/${point.pod!.name}` : `node ${point.node}`);
 
 /** Runs the trace. Resolves undefined when the path has no address/port to connect to; never rejects (a capture that cannot run is a point with seen: null). */
@@ -219,7 +222,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   // kube-proxy did not take, an egress point after SNAT) waits it out.
   await Promise.all(started.map((s) => {
     const mine = points.filter((p) => spaceOf(p) === s.key);
-    return s.exec && s.ready ? s.exec.until((out) => mine.length > 0 && mine.every((p) => sawBothWays(linesOn(out, p.iface), flow, p)), SETTLE_MS) : undefined;
+    return s.exec && s.ready ? s.exec.until((out) => mine.length > 0 && mine.every((p) => sawBothWays(pointLines(out, p), flow, p)), SETTLE_MS) : undefined;
   }));
   const stopped = new Map(await Promise.all(started.map(async (s) => [s.key, { s, r: s.exec ? await s.exec.stop() : undefined }] as const)));
   const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);
@@ -227,7 +230,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   // each point's share of its namespace's capture: the lines tcpdump printed for its interface
   const results = points.map((point) => {
     const { s, r } = stopped.get(spaceOf(point))!;
-    return { s: { ...s, point }, r: r ? { ...r, stdout: linesOn(r.stdout, point.iface) } : undefined };
+    return { s: { ...s, point }, r: r ? { ...r, stdout: pointLines(r.stdout, point) } : undefined, all: r?.stdout };
   });
 
   // 4. what each point saw; where the flow leaves masqueraded, by its source port before and after SNAT
@@ -236,7 +239,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const parsedCt = parseConntrackList(conntrack.flatMap((c) => c.entries).join('\n'));
   const nat = conntrackNat(parsedCt.ok ? parsedCt.value : [], flow);
   const natPorts = [flow.sport, ...nat.snatPorts];
-  const tracePoints: TracePoint[] = results.map(({ s, r }) => {
+  const tracePoints: TracePoint[] = results.map(({ s, r, all }) => {
     const common = { hop: s.point.hop, node: s.point.node, iface: s.point.iface, label: s.point.label, ...(s.point.encapsulated ? { encapsulated: true } : {}), filter: s.point.filter };
     const run = { argv: s.argv, reproduce: s.reproduce, probe: s.probe, location: s.location };
     if (!r) {
@@ -257,7 +260,12 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
       return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
     }
     caps.push({ point: s.point, cap: parsed.value });
-    const sum = summarizeCapture(parsed.value, flow, s.point.natted ? natPorts : undefined);
+    let sum = summarizeCapture(parsed.value, flow, s.point.natted ? natPorts : undefined);
+    if (s.point.encapsulated && all) {
+      // the same interface's packets of the flow outside the tunnel (a node routing the answer out by its default route)
+      const plain = parseTcpdump(linesOn(all, s.point.iface, { encapsulated: false }));
+      if (plain.ok) sum = withUntunnelled(sum, plain.value, flow, s.point.iface);
+    }
     const ev = evidenceFor({ ...run, ...r }, `${s.point.label}: ${sum.summary}`);
     return { ...common, ...sum, evidence: r.exitCode === null && !r.timedOut ? { ...ev, stopped: true } : ev };
   });
