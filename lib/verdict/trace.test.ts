@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, conntrackNat, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
+import { applyTrace, conntrackNat, onPoint, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
 import { linesOn, parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
@@ -70,24 +70,40 @@ describe('summarizeCapture on real captures', () => {
 
 describe('sawBothWays: when a capture has nothing left to show (the trace stops waiting for it)', () => {
   const stdout = (name: string) => splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'tcpdump', `${name}.txt`), 'utf8')).stdout;
+  const parsed = (text: string) => {
+    const r = parseTcpdump(text);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return r.value;
+  };
+  const seen = (text: string, flow: Parameters<typeof sawBothWays>[1], point: Parameters<typeof sawBothWays>[2]) => sawBothWays(parsed(text), flow, point);
   const ok = { proto: 'tcp' as const, srcIP: '10.244.1.3', sport: 41264, dstIP: '10.244.2.2', dport: 8080 };
+  const plainPoint = { iface: 'eth0', encapsulated: false };
   it('a handshake seen both ways is done, on a veth, a bridge and inside the VXLAN underlay alike', () => {
-    for (const at of ['src-veth', 'src-bridge', 'dst-underlay', 'dst-pod-eth0']) expect(sawBothWays(stdout(`handshake-${at}`), ok, {})).toBe(true);
+    for (const at of ['src-veth', 'src-bridge', 'dst-pod-eth0']) expect(seen(stdout(`handshake-${at}`), ok, plainPoint)).toBe(true);
+    expect(seen(stdout('handshake-dst-underlay'), ok, { iface: 'eth0', encapsulated: true })).toBe(true);
   });
   it('not done before the answer: the output cut after the SYN, or cut inside a packet\'s hex lines', () => {
     const full = stdout('handshake-src-veth');
     const lines = full.split('\n');
     const second = lines.findIndex((l, i) => i > 0 && /^\d/.test(l));
-    expect(sawBothWays(lines.slice(0, second).join('\n'), ok, {})).toBe(false);
-    expect(sawBothWays(lines.slice(0, second + 2).join('\n'), ok, {})).toBe(false);
-    expect(sawBothWays('', ok, {})).toBe(false);
+    expect(seen(lines.slice(0, second).join('\n'), ok, plainPoint)).toBe(false);
+    expect(seen(lines.slice(0, second + 2).join('\n'), ok, plainPoint)).toBe(false);
+    expect(seen('', ok, plainPoint)).toBe(false);
   });
   it('a SYN no one answers is never done (the trace waits the settle time out); nor another flow\'s packets', () => {
-    expect(sawBothWays(stdout('policy-timeout-src-veth'), { ...ok, sport: 41266, dstIP: '10.244.2.3', dport: 5432 }, {})).toBe(false);
-    expect(sawBothWays(stdout('handshake-src-veth'), { ...ok, sport: 41265 }, {})).toBe(false);
+    expect(seen(stdout('policy-timeout-src-veth'), { ...ok, sport: 41266, dstIP: '10.244.2.3', dport: 5432 }, plainPoint)).toBe(false);
+    expect(seen(stdout('handshake-src-veth'), { ...ok, sport: 41265 }, plainPoint)).toBe(false);
   });
   it('a natted point (after SNAT) waits: its ports are known only from conntrack', () => {
-    expect(sawBothWays(stdout('handshake-src-veth'), ok, { natted: true })).toBe(false);
+    expect(seen(stdout('handshake-src-veth'), ok, { ...plainPoint, natted: true })).toBe(false);
+  });
+  it('-i any: each point by its interface, the underlay by its tunnel packets only', () => {
+    const any = parsed(stdout('node-route-missing-any-dst-node'));
+    const flow = { ...ok, sport: 41368, dstIP: '10.244.2.3' };
+    expect(sawBothWays(any, flow, { iface: 'cni0', encapsulated: false })).toBe(true);
+    // the SYN-ACK left eth0 outside the tunnel: the tunnel point has not seen the answer
+    expect(sawBothWays(any, flow, { iface: 'eth0', encapsulated: true })).toBe(false);
+    expect(onPoint(any, { iface: 'eth0', encapsulated: false }).packets.every((p) => p.decoded?.tcpFlags === 'S.')).toBe(true);
   });
 });
 

@@ -93,14 +93,22 @@ export function withUntunnelled<T extends Pick<TracePoint, 'summary'>>(sum: T, p
 }
 
 /**
- * Whether a capture's output so far holds the flow both ways: a forward packet and an answer. A natted point
+ * A point's packets of its namespace's capture (`tcpdump -i any`): those on its interface, and on a tunnel point
+ * only the encapsulated ones (lib/parse/tcpdump.ts linesOn says the same of the text). A one-interface capture
+ * (no interface in its packets) is the point's whole.
+ */
+export function onPoint(cap: TcpdumpCapture, point: Pick<CapturePoint, 'iface' | 'encapsulated'>): TcpdumpCapture {
+  if (!cap.packets.some((p) => p.ifname !== undefined)) return cap;
+  return { ...cap, packets: cap.packets.filter((p) => p.ifname === point.iface && !!p.decoded?.encap === point.encapsulated) };
+}
+
+/**
+ * Whether a capture so far holds the point's flow both ways: a forward packet and an answer. A natted point
  * (the egress after SNAT) is never done early: the ports SNAT chose are known only from conntrack, read later.
  */
-export function sawBothWays(stdout: string, flow: TraceFlow, point: Pick<CapturePoint, 'natted'>): boolean {
+export function sawBothWays(cap: TcpdumpCapture, flow: TraceFlow, point: Pick<CapturePoint, 'natted' | 'iface' | 'encapsulated'>): boolean {
   if (point.natted) return false;
-  const parsed = parseTcpdump(stdout);
-  if (!parsed.ok) return false;
-  const s = summarizeCapture(parsed.value, flow);
+  const s = summarizeCapture(onPoint(cap, point), flow);
   return s.seen === true && s.replySeen === true;
 }
 

@@ -222,7 +222,11 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   // kube-proxy did not take, an egress point after SNAT) waits it out.
   await Promise.all(started.map((s) => {
     const mine = points.filter((p) => spaceOf(p) === s.key);
-    return s.exec && s.ready ? s.exec.until((out) => mine.length > 0 && mine.every((p) => sawBothWays(pointLines(out, p), flow, p)), SETTLE_MS) : undefined;
+    const done = (out: string) => {
+      const cap = mine.length ? parseTcpdump(out) : undefined;
+      return !!cap?.ok && mine.every((p) => sawBothWays(cap.value, flow, p));
+    };
+    return s.exec && s.ready ? s.exec.until(done, SETTLE_MS) : undefined;
   }));
   const stopped = new Map(await Promise.all(started.map(async (s) => [s.key, { s, r: s.exec ? await s.exec.stop() : undefined }] as const)));
   const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);

@@ -349,11 +349,16 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     const resolv = phase1.find((p) => p.probe === 'resolv-conf');
     const phase2 = (async () => {
       if (!plan.name) return;
+      // The digs of the resolv.conf the kubelet writes for the pod's DNS policy (the plan's candidates) start beside
+      // the read of the pod's own: when it says the same, they are the queries the resolver makes and the DNS hop is
+      // one exec round shorter; when it does not, the right ones run after it and these are left out of the plan
+      // (runOne: one run per key, so a dig asked for again joins the one already running).
+      const guessed = plan.probes.filter((p) => p.phase === 2 && p.probe === 'dig').map(runOne);
       if (resolv) await runOne(resolv);
       const rc = resolv ? runs.get(resolv.key) : undefined;
       const conf = rc && !rc.notRun ? parseRun(rc, parseResolvConf) : undefined;
       if (conf?.ok) plan = withResolvConf(plan, { search: conf.value.search, ndots: conf.value.options.ndots, nameservers: conf.value.nameservers });
-      await Promise.all(plan.probes.filter((p) => p.phase === 2).map(runOne));
+      await Promise.all([...plan.probes.filter((p) => p.phase === 2).map(runOne), ...guessed]);
       // The matched Service's name did not resolve after all: the candidates after it, as the resolver goes on.
       const rest = withDnsRest(plan, digOutcomes(plan, runs));
       plan = rest.plan;
