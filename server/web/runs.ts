@@ -33,7 +33,18 @@ interface Live {
   abort: AbortController;
   /** set when the store refused a write: the run is stopped and ended in memory (issue 10) */
   storeError?: StoreError;
+  /** a hop's save waiting out SAVE_INTERVAL_MS (saveSoon), and when the store last took this run */
+  saveTimer?: ReturnType<typeof setTimeout>;
+  savedAt?: number;
 }
+
+/**
+ * At most one store write per this many ms while a run goes on (its plan and its end are written at once):
+ * viewers read a live run from memory, the store serves permalinks once it ends and a restarted server, which
+ * marks it interrupted with what it had. Each write serializes the whole Diagnosis with its evidence (~1 ms
+ * and up per write on the lab, ~20 writes per healthy walk before).
+ */
+export const SAVE_INTERVAL_MS = 250;
 
 export type Io = IoServer<ClientToServerEvents, ServerToClientEvents>;
 
@@ -60,7 +71,8 @@ export class RunManager {
   /** One event of a run to its room and its followers; a follower that throws is dropped, the run goes on. */
   private broadcast(ev: DiagnosisEvent): void {
     const id = ev.payload.id;
-    const to = this.o.io?.to(room(id));
+    // socket.io encodes an event before it looks for the room's sockets: nobody watching, nothing to encode
+    const to = this.o.io?.sockets.adapter.rooms.get(room(id))?.size ? this.o.io.to(room(id)) : undefined;
     if (ev.type === 'diagnosis:plan') to?.emit('diagnosis:plan', ev.payload);
     else if (ev.type === 'hop:update') to?.emit('hop:update', ev.payload);
     else to?.emit('diagnosis:done', ev.payload);
@@ -105,8 +117,23 @@ export class RunManager {
    * (its footholds are removed by its own cleanup), the run ends `undetermined` with the store's sentence,
    * viewers get diagnosis:done, and it is kept in memory — never left `running`.
    */
+  /** Saves the run as it stands now, or once SAVE_INTERVAL_MS has passed since its last save (the latest state then). */
+  private saveSoon(live: Live): void {
+    if (live.storeError || live.saveTimer) return;
+    const wait = (live.savedAt ?? -Infinity) + SAVE_INTERVAL_MS - Date.now();
+    if (wait <= 0) return this.save(live, live.diagnosis, live.seq);
+    live.saveTimer = setTimeout(() => {
+      live.saveTimer = undefined;
+      if (this.live.get(live.diagnosis.id) === live) this.save(live, live.diagnosis, live.seq);
+    }, wait);
+    live.saveTimer.unref();
+  }
+
   private save(live: Live, d: Diagnosis, seq: number): void {
     if (live.storeError) return;
+    clearTimeout(live.saveTimer);
+    live.saveTimer = undefined;
+    live.savedAt = Date.now();
     try {
       this.o.store.saveDiagnosis(d, seq);
     } catch (e) {
@@ -177,12 +204,12 @@ export class RunManager {
         live.seq += 1;
         const payload = { ...ev.payload, seq: live.seq };
         live.diagnosis = applyEvent(live.diagnosis, { type: 'hop:update', payload }) ?? live.diagnosis;
-        if (planned) this.save(live, live.diagnosis, live.seq);
+        if (planned) this.saveSoon(live);
         if (live.storeError) return;
         this.broadcast({ type: 'hop:update', payload });
       } else {
         live.diagnosis = applyEvent(live.diagnosis, ev) ?? live.diagnosis;
-        this.save(live, live.diagnosis, live.seq);
+        this.saveSoon(live);
         if (live.storeError) return;
         this.broadcast(ev);
       }
@@ -241,7 +268,10 @@ export class RunManager {
 
   /** Stops every run (server shutdown); the store keeps them as `running`, start-up marks them interrupted. */
   abortAll(): void {
-    for (const l of this.live.values()) l.abort.abort();
+    for (const l of this.live.values()) {
+      if (l.saveTimer) this.save(l, l.diagnosis, l.seq); // what the run had, for the restart to mark interrupted
+      l.abort.abort();
+    }
   }
 }
 

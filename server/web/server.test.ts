@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { io as ioClient } from 'socket.io-client';
 import { startServer, type RunningServer } from '../index';
-import type { DiagnoseFn } from './runs';
+import { SAVE_INTERVAL_MS, type DiagnoseFn } from './runs';
 import { scripted, tmpServerDir } from './scripted';
 import type { Diagnosis } from '../../lib/model';
 import { Store } from '../store';
@@ -111,6 +111,28 @@ describe('live stream', () => {
     expect(Object.fromEntries(statuses)).toEqual(Object.fromEntries(stored.hops.map((h) => [h.id, h.status])));
     expect(statuses.get('overlay')).toBe('fail');
     expect(verdict).toBe('degraded');
+  });
+});
+
+describe('store writes', () => {
+  it('a live run is written at its plan, at most once per SAVE_INTERVAL_MS while it goes on, and at its end', async () => {
+    const s = await serve(tmp(), scripted(15));
+    const writes: string[] = [];
+    const save = s.store.saveDiagnosis.bind(s.store);
+    s.store.saveDiagnosis = (d, seq) => {
+      writes.push(d.verdict);
+      save(d, seq);
+    };
+    const r = await post(s, { from: 'shop/frontend-0', to: 'backend.shop:80' });
+    const done = await waitFor(async () => {
+      const d = (await (await fetch(`${s.url}/api/diagnoses/${r.body.id}`)).json()) as Diagnosis;
+      return d.verdict !== 'running' ? d : undefined;
+    });
+    // 9 hop updates and a done over ~135 ms: the plan, at most one write between, the end (10 writes before)
+    expect(writes[0]).toBe('running');
+    expect(writes[writes.length - 1]).toBe(done.verdict);
+    expect(writes.length).toBeLessThanOrEqual(1 + Math.ceil(135 / SAVE_INTERVAL_MS) + 1);
+    expect(s.store.getDiagnosis(String(r.body.id))?.diagnosis).toEqual(done);
   });
 });
 
