@@ -9,7 +9,7 @@ import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
 import { TARGET_FORMS } from '../../lib/target';
 import { lastSeenLine } from '../../lib/verdict/trace';
-import { reproducingEvidence } from '../../lib/verdict/evidence';
+import { reproducingEvidence } from '../../lib/verdict/reproduce';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { shellQuote } from '../../lib/probes';
 import type { NodeDebugPod } from '../exec/nodeDebug';

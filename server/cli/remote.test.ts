@@ -80,6 +80,14 @@ describe('GET /api/diagnoses/<id>/events', () => {
     const again = await events(`${s.url}/api/diagnoses/${id}/events`);
     expect(again.map(([n]) => n)).toEqual(['diagnosis']);
     expect((await fetch(`${s.url}/api/diagnoses/nosuchid1/events`)).status).toBe(404);
+    // a POST that accepts the stream gets it as its answer: 201, the permalink in Location, the same events
+    const r = await fetch(`${s.url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ from: 'shop/frontend-0', to: 'backend.shop:80' }) });
+    expect(r.status).toBe(201);
+    expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const streamed = (await r.text()).split('\n\n').filter((b) => b.startsWith('event: '));
+    const first = JSON.parse(streamed[0].split('\n')[1].slice(6)) as { diagnosis: Diagnosis };
+    expect(r.headers.get('location')).toBe(`/d/${first.diagnosis.id}`);
+    expect(streamed[streamed.length - 1]).toMatch(/^event: diagnosis\ndata: \{"diagnosis":\{.*"verdict":"degraded"/);
     expect((await fetch(`${s.url}/api/diagnoses/${id}/events`, { method: 'DELETE' })).status).toBe(405);
   });
 });

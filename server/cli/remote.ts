@@ -1,12 +1,11 @@
 // `packetwalk diagnose --server URL …`: the same command, run by a `packetwalk serve` instead of this process
-// (DESIGN §8: the dashboard in the cluster, with its own ServiceAccount). The CLI POSTs the spec, follows the run
-// as Server-Sent Events (GET /api/diagnoses/<id>/events, server/web/api.ts), draws the hops live in a terminal,
-// and prints the final Diagnosis exactly as a local run does (text, or --json: one object on stdout), with the
-// same exit codes; stderr names the permalink. This module loads no engine and no @kubernetes/client-node:
+// (DESIGN §8: the dashboard in the cluster, with its own ServiceAccount). The CLI POSTs the spec asking for the
+// run as Server-Sent Events (the answer is the stream of GET /api/diagnoses/<id>/events, server/web/api.ts),
+// draws the hops live in a terminal, and prints the final Diagnosis exactly as a local run does (text, or --json:
+// one object on stdout), with the same exit codes; stderr names the permalink. This module loads no engine and no @kubernetes/client-node:
 // the server's engine is already warm, its node debug pods may be kept (serve --keep-node-pods), so an answer
-// costs a node start, two HTTP requests and the walk itself.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// costs a node start, one HTTP request and the walk itself.
+import type { IncomingMessage, request as httpRequest } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { DiagnosisEvent } from '../../lib/events';
 import type { Diagnosis } from '../../lib/model';
@@ -55,16 +54,19 @@ interface Answer {
   res: IncomingMessage;
 }
 
-function send(url: URL, method: 'GET' | 'POST', body: string | undefined, token: string | undefined, signal: AbortSignal): Promise<Answer> {
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+/** POSTs `body` (JSON) to `url`, asking for the run's event stream; resolves the answer's status, type and body stream. */
+async function post(url: URL, body: string, token: string | undefined, signal: AbortSignal): Promise<Answer> {
+  // node:https (and TLS with it) only for an https:// server: a local one answers without loading it
+  const request: typeof httpRequest = (await import(url.protocol === 'https:' ? 'node:https' : 'node:http')).request;
   return new Promise((resolve, reject) => {
     const req = request(url, {
-      method,
+      method: 'POST',
       signal,
       timeout: REQUEST_TIMEOUT_MS,
       headers: {
-        accept: method === 'GET' ? 'text/event-stream' : 'application/json',
-        ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+        accept: 'text/event-stream, application/json;q=0.5',
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
     });
@@ -168,21 +170,16 @@ export async function remoteDiagnoseMain(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const live = !a.json && process.stdout.isTTY && !process.env.NO_COLOR ? new LiveHops({ write: (s) => process.stdout.write(s), columns: process.stdout.columns }, t) : null;
   try {
-    const posted = await send(new URL('api/diagnoses', base), 'POST', JSON.stringify({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }), token, stop.signal);
-    if (posted.status !== 201) {
-      const r = await refusal(posted, base);
+    // One request: the server answers the POST with the run's event stream (server/web/api.ts followRun).
+    const stream = await post(new URL('api/diagnoses', base), JSON.stringify({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }), token, stop.signal);
+    if (stream.status !== 201) {
+      const r = await refusal(stream, base);
       if (typeof r === 'string') return say(r);
       throw r;
     }
-    let created: { id: string; url: string };
-    try {
-      created = JSON.parse(await readAll(posted.res)) as typeof created;
-    } catch {
-      throw new ServerError(`${base.href} answered 201 without the diagnosis's id`, 'check the --server URL: it is where `packetwalk serve` listens');
-    }
-    permalink = created.url;
-    const stream = await send(new URL(`api/diagnoses/${encodeURIComponent(created.id)}/events`, base), 'GET', undefined, token, stop.signal);
-    if (stream.status !== 200 || !stream.type.startsWith('text/event-stream')) throw await refusal(stream, base);
+    const location = stream.res.headers.location;
+    if (!stream.type.startsWith('text/event-stream') || !location) throw new ServerError(`${base.href} answered 201 without the run's event stream`, 'check the --server URL: it is where `packetwalk serve` (this version) listens');
+    permalink = new URL(location.replace(/^\//, ''), base).href;
     const aborted = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
     const d = await Promise.race([follow(stream, live ? live.onEvent : () => undefined, permalink), aborted]);
     stream.res.destroy();

@@ -163,6 +163,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         throw e;
       }
       const d = await deps.runs.start({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) }, previousId);
+      // A client that asks for the event stream gets it as the answer (one request instead of two; the permalink in Location)
+      if (/\btext\/event-stream\b/.test(req.headers.accept ?? '')) return followRun(req, res, deps.runs, d.id, 201, { location: `/d/${d.id}` }), true;
       return send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` }), true;
     }
 
@@ -243,14 +245,15 @@ const SSE_KEEPALIVE_MS = 15_000;
  * GET /api/diagnoses/<id>/events: the run as Server-Sent Events (text/event-stream, one JSON object per `data:`
  * line): first `diagnosis` — {diagnosis, seq}, where it stands —, then the socket.io room's events under their
  * names (`diagnosis:plan`, `hop:update`, `diagnosis:done`) as they happen, and last `diagnosis` again with the
- * final Diagnosis, after which the stream ends. A finished run answers its snapshot and ends at once. What
- * `packetwalk diagnose --server` reads; `curl -N` shows it too.
+ * final Diagnosis, after which the stream ends. A finished run answers its snapshot and ends at once. Also the
+ * answer (201, Location the permalink) to a POST /api/diagnoses that accepts text/event-stream: what `packetwalk
+ * diagnose --server` sends, one request for the whole run; `curl -N` shows either.
  */
-function followRun(req: IncomingMessage, res: ServerResponse, runs: RunManager, id: string): void {
+function followRun(req: IncomingMessage, res: ServerResponse, runs: RunManager, id: string, status = 200, headers: Record<string, string> = {}): void {
   if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' });
   const snap = runs.snapshot(id);
   if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`);
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  res.writeHead(status, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', ...headers });
   const write = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   write('diagnosis', snap);
   const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);

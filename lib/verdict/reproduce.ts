@@ -1,0 +1,34 @@
+// Which evidence item reproduces a failing hop for the user: the `reproduce:` line of the CLI and the evidence
+// bundle. Its own module, apart from the hop evidence (evidence.ts, which needs the planner), so that printing a
+// Diagnosis — `packetwalk diagnose --server`, which loads no engine — stays light.
+import type { Evidence } from '../model';
+import type { ProbeId } from '../probes';
+
+/** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
+const TRAFFIC_PROBES: ReadonlySet<string> = new Set<ProbeId>([
+  'tcp-connect', 'udp-connect', 'udp-exchange', 'ping-df', 'tcp-bulk', 'trace-connect', 'dig', 'dig-control', 'getent', 'node-ping',
+  'node-tcp-connect', 'node-udp-exchange', 'node-udp-connect', 'node-dig', 'outside-tcp-connect', 'outside-udp-exchange', 'outside-udp-connect', 'outside-dig',
+]);
+
+/** Among failed traffic probes, the ones that show a failure best first: a stalled download over an open connection
+ * (an MTU blackhole where ICMP is filtered) before a connect, a connect before a ping (which ICMP filtering alone fails). */
+const TRAFFIC_RANK: readonly string[] = ['tcp-bulk', 'tcp-connect', 'node-tcp-connect', 'outside-tcp-connect', 'udp-exchange', 'ping-df'];
+/** A capture of packetwalk's own flow (filtered on its own source port) reproduces nothing for the user. */
+const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture', 'trace-connect', 'conntrack-flow']);
+
+/**
+ * The one evidence item whose reproduce line best shows a failing hop's failure: a probe that sends traffic and
+ * failed on the hop (a stalled download, a refused connect, a lost DF ping — in that order), else the failed
+ * end-to-end connect from `elsewhere` (the rest of the diagnosis's evidence: a hop judged from rules and routes is
+ * best reproduced by the connect that fails), else any probe of the hop that failed, else its first. Captures and the
+ * trace's connect are never chosen: they filter on packetwalk's own source port. Undefined when nothing is runnable.
+ */
+export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: readonly Evidence[] = []): Evidence | undefined {
+  const runnable = (xs: readonly Evidence[]) => xs.filter((e) => e.reproduce && e.where !== 'api' && !OWN_FLOW.has(e.probe));
+  const failed = (e: Evidence) => e.timedOut || (e.exitCode !== null && e.exitCode !== 0);
+  const rank = (e: Evidence) => (TRAFFIC_RANK.includes(e.probe) ? TRAFFIC_RANK.indexOf(e.probe) : TRAFFIC_RANK.length);
+  const traffic = (xs: readonly Evidence[]) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe)).sort((a, b) => rank(a) - rank(b))[0];
+  const connect = runnable(elsewhere).find((e) => failed(e) && /(^|-)tcp-connect$|(^|-)udp-exchange$/.test(e.probe));
+  const mine = runnable(evidence);
+  return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine[0];
+}
