@@ -1,14 +1,14 @@
 // The packet's own walk (DESIGN §4 `trace`), I/O half. Picks a source port of the trace's own and, at once,
 // starts one bounded `tcpdump -i any` in every network namespace of the path (the source and destination pods
 // and nodes: lib/plan/trace.ts netnsFilter), while the hop probes that name the interfaces place the capture
-// points (lib/plan/trace.ts planCapturePoints); waits until each capture says "listening on", runs the
-// end-to-end connect from that port (nc -p), stops the captures as soon as every point has seen the flow both
-// ways (at most SETTLE_MS after the connect: no fixed sleep), reads the flow's conntrack entries on each node of
-// the path, splits each capture into its points by the interface tcpdump names on every line (linesOn), and turns
-// it all into the Diagnosis's `trace` (lib/verdict/trace.ts). Every capture is a registry probe (lib/probes.ts:
-// capture / node-capture / trace-connect / conntrack-flow), run in the diagnosis's own footholds. One capture per
-// namespace instead of one per interface: 4 execs instead of 10 on a cross-node VXLAN path, none of them waiting
-// for the interface names.
+// points (lib/plan/trace.ts planCapturePoints). As soon as each capture says "listening on" — not waiting for the
+// points, which only say afterwards which interface is which hop — it runs the end-to-end connect from that port
+// (nc -p), stops the captures once every point has seen the flow both ways (at most SETTLE_MS after the connect:
+// no fixed sleep), reads the flow's conntrack entries on each node of the path, splits each capture into its
+// points by the interface tcpdump names on every line (linesOn), and turns it all into the Diagnosis's `trace`
+// (lib/verdict/trace.ts). Every capture is a registry probe (lib/probes.ts: capture / node-capture /
+// trace-connect / conntrack-flow), run in the diagnosis's own footholds. One capture per namespace instead of one
+// per interface: 4 execs instead of 10 on a cross-node VXLAN path, and the connect one exec round sooner.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { podWithIP } from '../../lib/kube/ports';
 import type { Evidence, Trace, TracePoint } from '../../lib/model';
@@ -189,7 +189,8 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
       nodes: ctx.snap.nodes,
     }, flow);
   });
-  const [started, { points, missing }] = await Promise.all([startedP, placedP]);
+  // the connect waits for the captures only: which interface is which hop matters once there are packets to read
+  const started = await startedP;
 
   // 2. the connect from the trace's own source port
   const src = { namespace: plan.src.namespace, name: plan.src.name };
@@ -216,6 +217,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     return { node, entries, evidence: evidenceFor(run, entries.length ? `${entries.length} conntrack entr${entries.length === 1 ? 'y' : 'ies'} of the flow on ${node}` : `no conntrack entry of the flow on ${node}`) };
   }));
   const staleP = staleEntries(ctx, flow);
+  const { points, missing } = await placedP;
   // A point that has seen the flow both ways has nothing left to show (the answer crossed it); one that has not
   // may yet: a capture waits for the last packets at most SETTLE_MS, less once each of its points is done. On a
   // healthy path that is within a few ms of the connect; a silent point (the loss being diagnosed, a path
