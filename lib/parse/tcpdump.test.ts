@@ -65,7 +65,7 @@ describe('parseTcpdump', () => {
   });
 });
 
-describe('tcpdump -i any (LINUX_SLL2, capture-tcpdump-any.sh)', () => {
+describe('tcpdump -i any (LINUX_SLL2, capture-tcpdump.sh any)', () => {
   it('names each packet\'s interface and direction, in the order the packet met them, and decodes past the SLL2 header', () => {
     const c = read('handshake-any-src-node');
     expect(c).toMatchObject({ listening: true, iface: 'any', linkType: 'LINUX_SLL2', snaplen: 160 });
