@@ -105,6 +105,18 @@ describe('packetwalk diagnose --server', () => {
     expect(stored).toEqual(d);
   });
 
+  it('a reader that closes the pipe early (`| head`): no stack trace, the exit code stays the diagnosis\'s', async () => {
+    const s = await serve();
+    const { PACKETWALK_SERVER: _s, PACKETWALK_TOKEN: _t, ...env } = process.env;
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'packetwalk.mjs'), 'diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first write
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(1); // degraded, as the fixture
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|node:events/);
+  });
+
   it('text as a local run prints it; PACKETWALK_SERVER and -n NS work as the flags do', async () => {
     const s = await serve();
     const r = await cli(['diagnose', '-n', 'shop', '--from', 'frontend-0', '--to', 'backend.shop:80'], { PACKETWALK_SERVER: s.url });
