@@ -52,7 +52,7 @@ export const CAUSES = {
   },
   'node-route': {
     title: 'Node has no route to the pod CIDR',
-    nextStep: 'On the node run `ip route get <pod IP>`; the CNI did not program the route to the other node\'s pod CIDR; check the CNI daemon on that node.',
+    nextStep: 'On <node> run `ip route get <pod IP>`; the CNI did not program the route to the other node\'s pod CIDR; check the CNI daemon on <node>.',
   },
   'overlay-blocked': {
     title: 'Overlay traffic dropped between nodes',
@@ -151,8 +151,10 @@ export interface NextStepValues {
   vip?: string;
   /** `<selector>`: the Service's selector as k=v,k=v */
   selector?: string;
-  /** `<pod IP>`: the destination pod's IP */
+  /** `<pod IP>`: the destination pod's IP (for a node's route: the pod it has no route to) */
   podIP?: string;
+  /** `<node>`: the node the finding is about (a route missing on it) */
+  node?: string;
   /** `<external IP>`: the address outside the cluster */
   externalIP?: string;
 }
@@ -163,7 +165,7 @@ export interface NextStepValues {
  * escape them as they escape every sentence.
  */
 export function concreteNextStep(text: string, v: NextStepValues): string {
-  const fills: [string, string | undefined][] = [['<ns>', v.ns], ['<vxlan>', v.vxlan], ['<kube-dns IP>', v.kubeDnsIP], ['<VIP>', v.vip], ['<selector>', v.selector], ['<pod IP>', v.podIP], ['<external IP>', v.externalIP]];
+  const fills: [string, string | undefined][] = [['<ns>', v.ns], ['<vxlan>', v.vxlan], ['<kube-dns IP>', v.kubeDnsIP], ['<VIP>', v.vip], ['<selector>', v.selector], ['<pod IP>', v.podIP], ['<node>', v.node], ['<external IP>', v.externalIP]];
   return fills.reduce((t, [k, x]) => (x ? t.replaceAll(k, x) : t), text);
 }
 

@@ -137,10 +137,11 @@ export function observe(c: Ctx, hop: HopId, s: string) {
   l.push(s);
   c.observed.set(hop, l);
 }
-export function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string, nodes?: string[]) {
+/** A failure at `hop`; `nextStep` when the judge knows better than the cause's own text with the diagnosis's values. */
+export function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string, nodes?: string[], nextStep?: string) {
   // Whatever explains it, a failure at the DNS hop is met before anything after it on the path.
   const rank = hop === 'dns' ? RANK['dns-timeout'] : RANK[cause];
-  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank, ...(nodes ? { nodes } : {}) });
+  if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank, ...(nodes ? { nodes } : {}), ...(nextStep ? { nextStep } : {}) });
 }
 export function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string) {
   if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason });

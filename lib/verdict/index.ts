@@ -95,7 +95,7 @@ export function judge(input: JudgeInput): Judgement {
     if (h.id === 'overlay' && c.overlayDetails) details = { ...details, ...c.overlayDetails };
     if (probs.length) {
       const p = probs[0];
-      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, fill), evidence, ...(details ? { details } : {}) };
+      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }), evidence, ...(details ? { details } : {}) };
     }
     const hopRuns = probesOf(plan, h.id).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
     const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
@@ -118,7 +118,7 @@ export function judge(input: JudgeInput): Judgement {
 
   const sorted = [...c.problems].sort((a, b) => a.rank - b.rank || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   const first = sorted[0];
-  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, fill) } : null;
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, { ...fill, ...(first.nodes?.[0] ? { node: first.nodes[0] } : {}) }) } : null;
   const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: nextStepFor(w.cause) }));
 
   let verdict: Verdict;

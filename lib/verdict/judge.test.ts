@@ -198,3 +198,17 @@ describe('judge reads every output through lib/parse', () => {
     expect(dst.evidence.find((e) => e.probe === 'ss-listen')?.finding).toMatch(/^the output could not be read \(ss line 2: /);
   });
 });
+
+describe('next steps name the node and the address of the finding', () => {
+  it('a route missing on the destination node (the way back): that node, and the source pod it has no route to', () => {
+    const { fx, plan, runs } = load('healthy-service');
+    const dstNode = plan.dst!.node;
+    const none = capture('ip-route-get/network-unreachable.txt');
+    for (const [k, r] of runs) if (r.probe === 'node-route-get' && r.location === `node ${dstNode}` && r.argv.includes(plan.src.ip)) runs.set(k, { ...r, stdout: none.stdout, stderr: none.stderr, exitCode: none.exitCode });
+    for (const [k, r] of runs) if (r.probe === 'tcp-connect') runs.set(k, { ...r, ...failedConnect('nc/timed-out.txt') });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-node', cause: 'node-route' });
+    expect(plan.src.ip).not.toBe(plan.dst!.ip);
+    expect(j.firstFailure!.nextStep).toBe(`On ${dstNode} run \`ip route get ${plan.src.ip}\`; the CNI did not program the route to the other node's pod CIDR; check the CNI daemon on ${dstNode}.`);
+  });
+});

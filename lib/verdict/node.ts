@@ -6,8 +6,12 @@ import { familyOn, isRouted } from './family';
 import { finding, internalIP, links, observe, one, onNode, problem, read, REFUSED_ROUTE, routeText, tunnelOf, warn, type Ctx } from './context';
 import { nodeRules } from './dumps';
 import { droppingRule } from './firewall';
+import { CAUSES, concreteNextStep } from '../causes';
 
 // ------------------------------------------------------------------ nodes, routes, firewall ----
+
+/** The node-route next step for the node that lacks the route and the pod it has none to (the source pod, on the way back). */
+const routeNextStep = (node: string, toward: string) => concreteNextStep(CAUSES['node-route'].nextStep, { node, podIP: toward });
 
 export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string | undefined) {
   const rg = one(c.plan, c.runs, onNode(node, 'node-route-get', toward));
@@ -19,7 +23,7 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
   if (got.outcome === 'refused') {
     const why = got.error.message.replace(/^RTNETLINK answers: /, '');
     finding(c, rg, `no route to ${toward}: ${why}`);
-    problem(c, hop, 'node-route', `${node} has no route to ${toward}${towardNode ? ` (pod CIDR of ${towardNode})` : ''}: "${why}"${got.meaning !== 'no-route' ? ` — ${REFUSED_ROUTE[got.meaning].replace(' in the pod', ` on ${node}`)}` : ''}`, [node, ...(towardNode ? [towardNode] : [])]);
+    problem(c, hop, 'node-route', `${node} has no route to ${toward}${towardNode ? ` (pod CIDR of ${towardNode})` : ''}: "${why}"${got.meaning !== 'no-route' ? ` — ${REFUSED_ROUTE[got.meaning].replace(' in the pod', ` on ${node}`)}` : ''}`, [node, ...(towardNode ? [towardNode] : [])], routeNextStep(node, toward));
     return;
   }
   const r = got.route;
@@ -35,7 +39,7 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
     return;
   }
   if (!viaTunnel && !viaPeer && !viaCiliumHost) {
-    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'} (the default route), not through ${tunDev ?? `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode]);
+    problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'} (the default route), not through ${tunDev ?? `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode], routeNextStep(node, toward));
   }
 }
 

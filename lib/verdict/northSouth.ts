@@ -81,8 +81,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   const { plan, runs, depth } = input;
   const c: NsCtx = { plan, runs, problems: [], observed: new Map(), findings: new Map() };
   const s = plan.service;
-  const problem = (hop: HopId, cause: CauseCode, reason: string) => {
-    if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason });
+  const problem = (hop: HopId, cause: CauseCode, reason: string, nextStep?: string) => {
+    if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, ...(nextStep ? { nextStep } : {}) });
   };
 
   // --- the connects: the client's end-to-end one, and each node's NodePort ---
@@ -224,7 +224,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const txt = g.value.outcome === 'route' ? `${p.node} → ${p.args.ip}: ${g.value.route.gateway ? `via ${g.value.route.gateway} ` : ''}dev ${g.value.route.dev ?? '?'}` : `${p.node} has no route to ${p.args.ip}`;
     c.findings.set(r.key, txt);
     observe(c, p.hop, txt);
-    if (g.value.outcome !== 'route' && !open && c.connect !== undefined) problem(p.hop, 'node-route', txt);
+    if (g.value.outcome !== 'route' && !open && c.connect !== undefined) problem(p.hop, 'node-route', txt, concreteNextStep(CAUSES['node-route'].nextStep, { node: p.node, podIP: p.args.ip }));
   }
 
   // A server outside the cluster that resets the connection: it is reached, nothing listens on the port.
