@@ -18,6 +18,7 @@ import { Gate, SECURITY_HEADERS, resolvesToLoopback } from './web/gate';
 import { termBlock } from '../lib/text';
 import { WallScheduler } from './wall/scheduler';
 import { Reconciler } from './exec/reconcile';
+import { lockDataDir } from './store/lock';
 import { MatrixWeb } from './matrix/web';
 
 export interface ServerOptions {
@@ -62,7 +63,16 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   if (!loopback && !token) {
     throw new Error(`--host ${host}: binding beyond loopback needs PACKETWALK_TOKEN (set it to a long random string; the page asks for ?token=…)`);
   }
-  const store = new Store(o.dataDir ?? process.env.PACKETWALK_DATA ?? join(process.cwd(), 'data'));
+  const dataDir = o.dataDir ?? process.env.PACKETWALK_DATA ?? join(process.cwd(), 'data');
+  // before anything takes the directory's runs and pods for a stopped server's (server/store/lock.ts)
+  const unlock = lockDataDir(dataDir);
+  let store: Store;
+  try {
+    store = new Store(dataDir);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const interrupted = store.markInterrupted();
   if (interrupted) log(`serve: ${interrupted} diagnosis(es) left running by the previous server marked interrupted`);
   // node debug pods carry this store's instance id: the previous server's leftovers go now, whatever their age
@@ -179,6 +189,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     await catalog.close();
     await app?.close?.();
     store.close();
+    unlock();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`--port ${port}: something already listens on ${host}:${port}; pick another port with --port`, { cause: e });
     if (code === 'EADDRNOTAVAIL') throw new Error(`--host ${host}: not an address of this machine; use 127.0.0.1 or one of this machine's addresses`, { cause: e });
@@ -210,6 +221,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       await catalog.close();
       await app?.close?.();
       store.close();
+      unlock();
     },
   };
 }
