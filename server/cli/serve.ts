@@ -121,6 +121,7 @@ export async function serveMain(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseServeFlags(argv);
+  if (!(await ensureProductionBuild('serve'))) return 2;
   const s = await serveWith(f);
   const sig = await waitForSignal();
   process.stderr.write(`packetwalk serve: ${sig}, stopping\n`);
@@ -172,16 +173,19 @@ function labCli(args: string[], timeoutMs: number): Promise<{ code: number; stdo
   });
 }
 
-/** A fresh checkout has no Next.js build; the demo makes one once (dev mode would compile every page on first view). */
-async function ensureProductionBuild(): Promise<boolean> {
+/**
+ * A fresh checkout has no Next.js build; serve and demo make one once: dev mode compiles every page on first view,
+ * and Next.js allows one dev server per checkout (a second serve on another port could not start).
+ */
+async function ensureProductionBuild(command: 'serve' | 'demo'): Promise<boolean> {
   if (existsSync(join(ROOT, '.next', 'BUILD_ID'))) return true;
-  process.stderr.write('packetwalk demo: building the dashboard once (next build, about a minute)…\n');
+  process.stderr.write(`packetwalk ${command}: building the dashboard once (next build, about a minute)…\n`);
   const code = await new Promise<number>((resolve) => {
     const p = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
     p.on('error', () => resolve(1));
     p.on('exit', (c) => resolve(c ?? 1));
   });
-  if (code !== 0) process.stderr.write(`packetwalk demo: next build exited ${code}; fix the build or run \`npx next build\` to see why\n`);
+  if (code !== 0) process.stderr.write(`packetwalk ${command}: next build exited ${code}; fix the build or run \`npx next build\` to see why\n`);
   return code === 0;
 }
 
@@ -191,7 +195,7 @@ export async function demoMain(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseServeFlags(argv, ['host', 'port', 'data-dir', 'wall-interval', 'allowed-host']);
-  if (!(await ensureProductionBuild())) return 2;
+  if (!(await ensureProductionBuild('demo'))) return 2;
   process.stderr.write('packetwalk demo: building the lab (packetwalk lab up)…\n');
   const up = await labCli(['up'], 300_000);
   const kubeconfig = up.stdout.trim().split('\n').filter((l) => l.trim()).pop()?.trim();
