@@ -32,7 +32,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         return await (await import('../lab/cli')).labMain(rest);
       case 'diagnose':
         // --server (or $PACKETWALK_SERVER): a running `packetwalk serve` runs it; this process loads no engine
-        if (rest.some((a) => a === '--server' || a.startsWith('--server=')) || process.env.PACKETWALK_SERVER) return await (await import('./cli/remote')).remoteDiagnoseMain(rest);
+        if (rest.some((a) => a === '--server' || a.startsWith('--server=')) || process.env.PACKETWALK_SERVER) return await (await import('./cli/remote')).remoteDiagnoseMain(rest, opts);
         return await (await import('./cli/diagnose')).diagnoseMain(rest, opts);
       case 'matrix':
         return await (await import('./cli/matrix')).matrixMain(rest, opts);

@@ -55,6 +55,7 @@ describe('serverBase', () => {
     expect(new URL('api/diagnoses', serverBase('https://pw.example/packetwalk?x=1#y') as URL).href).toBe('https://pw.example/packetwalk/api/diagnoses');
   });
   it('says what is wrong with a URL it cannot use', () => {
+    expect(serverBase('localhost:3955')).toBe('--server: "localhost:3955" is not a URL; write it as http://HOST:PORT (e.g. http://127.0.0.1:3000)');
     expect(serverBase('ftp://pw.example')).toBe('--server: ftp: is not supported; use an http:// or https:// URL');
     expect(serverBase('127.0.0.1:3000')).toMatch(/^--server: "127.0.0.1:3000" is not a URL; write it as http:\/\/HOST:PORT/);
     expect(serverBase('localhost')).toMatch(/^--server: "localhost" is not a URL; write it as http:\/\/HOST:PORT/);
@@ -126,30 +127,75 @@ describe('packetwalk diagnose --server', () => {
     expect(r.stdout).toContain('first failure: mtu-blackhole at overlay');
   });
 
-  it('a server with a token: refused without it (exit 2, what to set), answered with it', async () => {
+  it('a server with a token: refused without it or with a wrong one (each said), answered with it, from the env or the URL', async () => {
     const s = await serve(10, { token: 'sesame-0123456789' });
     const args = ['diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json'];
     const no = await cli(args);
     expect(no.code).toBe(2);
     expect(no.stdout).toBe('');
     expect(no.stderr).toBe(`packetwalk diagnose: the packetwalk server at ${s.url} wants a token\n  fix: set PACKETWALK_TOKEN to the token it was started with\n`);
+    const wrong = await cli(args, { PACKETWALK_TOKEN: 'not-the-token' });
+    expect(wrong.stderr).toBe(`packetwalk diagnose: the packetwalk server at ${s.url} refused the token it was sent\n  fix: set PACKETWALK_TOKEN (or the --server URL's ?token=) to the token the server was started with\n`);
     const yes = await cli(args, { PACKETWALK_TOKEN: 'sesame-0123456789' });
     expect(yes.code).toBe(1);
     expect(JSON.parse(yes.stdout).verdict).toBe('degraded');
+    // the page's own address, ?token= and all
+    const url = await cli(['diagnose', '--server', `${s.url}/?token=sesame-0123456789`, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json']);
+    expect(url.code).toBe(1);
+    expect(url.stderr).not.toContain('sesame');
   });
 
-  it('usage errors name the flag: the server\'s 400 as --from, engine flags that are the server\'s, a bare pod', async () => {
+  it('usage errors: a spec the CLI can check says what a local run says, engine flags that are the server\'s are named', async () => {
     const s = await serve();
-    const bad = await cli(['diagnose', '--server', s.url, '--from', 'shop/Not_A_Pod', '--to', 'backend:80']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^packetwalk diagnose: --from: /);
-    expect(bad.stderr).toContain('usage: packetwalk diagnose');
+    // a spec the CLI itself can check: the same one-line sentence as a local run, nothing sent
+    for (const spec of [['--from', 'shop/Not_A_Pod', '--to', 'backend:80'], ['--from', 'shop/a', '--to', 'backend:99999']]) {
+      const bad = await cli(['diagnose', '--server', s.url, ...spec]);
+      const here = await cli(['diagnose', '--kubeconfig', '/nonexistent', ...spec]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^packetwalk diagnose: --(from|to)[^\n]*\n$/);
+      expect(bad.stderr).toBe(here.stderr);
+    }
     const img = await cli(['diagnose', '--server', s.url, '--image', 'busybox', '--from', 'shop/a', '--to', 'b:80']);
     expect(img.code).toBe(2);
     expect(img.stderr).toMatch(/^packetwalk diagnose: --image does not go with --server: the server picks the debug image; leave it out/);
+    const two = await cli(['diagnose', '--server', s.url, '--debug-namespace', 'x', '--keep-node-pods', '60', '--from', 'shop/a', '--to', 'b:80']);
+    expect(two.stderr).toMatch(/^packetwalk diagnose: --debug-namespace, --keep-node-pods do not go with --server: .*; leave them out/);
     const bare = await cli(['diagnose', '--server', s.url, '--from', 'frontend-0', '--to', 'b:80']);
-    expect(bare.stderr).toMatch(/^packetwalk diagnose: --from frontend-0: give NS\/POD \(or -n NS\) with --server/);
+    const local = await cli(['diagnose', '--kubeconfig', '/nonexistent', '--from', 'frontend-0', '--to', 'b:80']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toBe(local.stderr);
+  }, 60_000);
+
+  it('https:// to the plain-HTTP server: said so, with the http:// URL to use', async () => {
+    const s = await serve();
+    const r = await cli(['diagnose', '--server', s.url.replace('http:', 'https:'), '--from', 'shop/a', '--to', 'b:80']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/does not speak TLS .*\n {2}fix: use http:\/\/127\.0\.0\.1:\d+: packetwalk serve speaks plain HTTP/);
   });
+
+  it('Ctrl-C: the run as far as it got (one JSON object with --json), exit 130, the server going on with it', async () => {
+    const s = await serve(10, { diagnose: scripted(10, true) });
+    const { PACKETWALK_SERVER: _s, PACKETWALK_TOKEN: _t, ...env } = process.env;
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'packetwalk.mjs'), 'diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    // the scripted run sends its hops and hangs: interrupt once the server has the run and its hops have streamed
+    for (let i = 0; i < 200; i++) {
+      const list = (await (await fetch(`${s.url}/api/diagnoses`)).json()) as { diagnoses: unknown[] };
+      if (list.diagnoses.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 600));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(130);
+    const d = JSON.parse(stdout) as Diagnosis;
+    expect(d.verdict).toBe('running');
+    expect(d.hops.filter((h) => h.status === 'fail').map((h) => h.id)).toEqual(['overlay']);
+    expect(stderr).toMatch(/packetwalk diagnose: interrupted; the server goes on with the run \(its node debug pods are its own\): http:\/\/127\.0\.0\.1:\d+\/d\/[\w-]+\n$/);
+  }, 30_000);
 
   it('no server there: exit 2 with the address and what to do', async () => {
     const s = await serve();

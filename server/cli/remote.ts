@@ -7,7 +7,8 @@
 // costs a node start, one HTTP request and the walk itself.
 import type { IncomingMessage, request as httpRequest } from 'node:http';
 import { createParser } from 'eventsource-parser';
-import type { DiagnosisEvent } from '../../lib/events';
+import { applyEvent, type DiagnosisEvent } from '../../lib/events';
+import { parseSource, parseTarget } from '../../lib/target';
 import type { Diagnosis } from '../../lib/model';
 import { termBlock, termText as t } from '../../lib/text';
 import { usageErrorText } from './args';
@@ -34,18 +35,30 @@ export class ServerError extends Error {
 
 /** The base URL with a trailing slash, so that API paths resolve under a path prefix (https://host/packetwalk/). */
 export function serverBase(raw: string): URL | string {
-  let u: URL;
+  let u: URL | undefined;
   try {
     u = new URL(raw);
   } catch {
-    return `--server: "${raw.slice(0, 200)}" is not a URL; write it as http://HOST:PORT (e.g. http://127.0.0.1:3000)`;
+    /* said below */
   }
+  // "localhost:3000" parses as the scheme "localhost:": without "//" it was meant as HOST:PORT
+  if (!u || (!raw.includes('//') && u.protocol !== 'http:' && u.protocol !== 'https:')) return `--server: "${raw.slice(0, 200)}" is not a URL; write it as http://HOST:PORT (e.g. http://127.0.0.1:3000)`;
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return `--server: ${u.protocol} is not supported; use an http:// or https:// URL`;
   if (u.username || u.password) return '--server: put no credentials in the URL; set PACKETWALK_TOKEN to the server\'s token';
   u.search = '';
   u.hash = '';
   if (!u.pathname.endsWith('/')) u.pathname += '/';
   return u;
+}
+
+/** The token to send: $PACKETWALK_TOKEN, else the `?token=` of a --server URL copied from the page's address. */
+export function serverToken(raw: string, env: string | undefined): string | undefined {
+  if (env) return env;
+  try {
+    return new URL(raw).searchParams.get('token') || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Answer {
@@ -74,6 +87,11 @@ async function post(url: URL, body: string, token: string | undefined, signal: A
     req.on('timeout', () => req.destroy(new Error(`no answer in ${REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e.name === 'AbortError') return reject(e);
+      // a TLS handshake answered by plain HTTP: the server is there, it speaks http
+      if (url.protocol === 'https:' && (e.code === 'EPROTO' || /wrong version number|packet length too long/i.test(e.message))) {
+        const base = `http://${url.host}${url.pathname.replace(/api\/diagnoses$/, '')}`.replace(/\/$/, '');
+        return reject(new ServerError(`the server at ${url.origin} does not speak TLS (${e.code ?? e.message})`, `use ${base}: packetwalk serve speaks plain HTTP (put TLS in front of it for https)`));
+      }
       reject(new ServerError(`cannot reach the packetwalk server at ${url.origin} (${e.code ?? e.message})`, 'start it (`packetwalk serve`), or correct --server / $PACKETWALK_SERVER'));
     });
     req.end(body);
@@ -90,7 +108,7 @@ async function readAll(res: IncomingMessage, cap = 1 << 20): Promise<string> {
 }
 
 /** The sentence for an answer that is not the one asked for: the server's own {error, fix} when it sent JSON. */
-async function refusal(a: Answer, base: URL): Promise<ServerError | string> {
+async function refusal(a: Answer, base: URL, tokenSent: boolean): Promise<ServerError | string> {
   const text = await readAll(a.res);
   let body: { error?: unknown; fix?: unknown; field?: unknown } = {};
   if (a.type.startsWith('application/json')) {
@@ -102,7 +120,11 @@ async function refusal(a: Answer, base: URL): Promise<ServerError | string> {
   }
   const error = typeof body.error === 'string' ? body.error : undefined;
   if (a.status === 400 && error) return error.replace(/^(from|to|context):/, '--$1:'); // a usage error, as a local run says it
-  if (a.status === 401) return new ServerError(`the packetwalk server at ${base.origin} wants a token`, 'set PACKETWALK_TOKEN to the token it was started with');
+  if (a.status === 401) {
+    return tokenSent
+      ? new ServerError(`the packetwalk server at ${base.origin} refused the token it was sent`, 'set PACKETWALK_TOKEN (or the --server URL\'s ?token=) to the token the server was started with')
+      : new ServerError(`the packetwalk server at ${base.origin} wants a token`, 'set PACKETWALK_TOKEN to the token it was started with');
+  }
   if (!error) return new ServerError(`${base.href} answered HTTP ${a.status} (${a.type || 'no content type'}), not as a packetwalk server does`, 'check the --server URL: it is where `packetwalk serve` listens');
   return new ServerError(`the packetwalk server at ${base.origin} answered ${a.status}: ${error}`, typeof body.fix === 'string' ? body.fix : a.status === 421 ? 'start serve with --allowed-host for the name used here' : 'see the server\'s log');
 }
@@ -142,7 +164,7 @@ function follow(a: Answer, onEvent: (ev: DiagnosisEvent) => void, permalink: str
 }
 
 /** `packetwalk diagnose --server URL …` (or $PACKETWALK_SERVER): exit codes as diagnoseMain's. */
-export async function remoteDiagnoseMain(argv: string[]): Promise<number> {
+export async function remoteDiagnoseMain(argv: string[], opts: { asKubectlPlugin?: boolean } = {}): Promise<number> {
   const a = parseDiagnoseArgs(argv);
   const say = (m: string) => (process.stderr.write(usageErrorText(DIAGNOSE_SPEC, termBlock(m))), 2);
   if (typeof a === 'string') return say(a);
@@ -151,17 +173,27 @@ export async function remoteDiagnoseMain(argv: string[]): Promise<number> {
   const base = serverBase(raw);
   if (typeof base === 'string') return say(base);
   if (!a.from || !a.to) return say(`${!a.from ? '--from NS/POD' : '--to TARGET'} is required`);
-  for (const [k, why] of ENGINE_FLAGS) {
-    if (a[k] !== undefined) return say(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not go with --server: ${why}; leave it out, or leave out --server to run the probes from here`);
+  const engine = ENGINE_FLAGS.filter(([k]) => a[k] !== undefined);
+  if (engine.length) {
+    const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return say(`${engine.map(([k]) => flag(k)).join(', ')} ${engine.length === 1 ? 'does' : 'do'} not go with --server: ${engine.map(([, why]) => why).join('; ')}; leave ${engine.length === 1 ? 'it' : 'them'} out, or leave out --server to run the probes from here`);
   }
   let from = a.from;
-  if (!from.includes('/') && from !== 'outside') {
-    if (!a.namespace) return say(`--from ${from}: give NS/POD (or -n NS) with --server; the namespace of a kubeconfig context is not read here`);
-    from = `${a.namespace}/${from}`;
+  if (!from.includes('/') && from !== 'outside' && from !== '') {
+    if (a.namespace) from = `${a.namespace}/${from}`;
+    else if (opts.asKubectlPlugin) return say(`--from ${from}: give NS/POD or -n NS with --server (the kubeconfig context's namespace is not read here)`);
   }
-  const token = process.env.PACKETWALK_TOKEN || undefined;
+  // The same checks and sentences as a local run before anything is sent (lib/target.ts).
+  const bad = [parseSource(from), parseTarget(a.to)].find((r) => !r.ok);
+  if (bad && !bad.ok) {
+    process.stderr.write(`packetwalk diagnose: ${termBlock(bad.error.message)}\n`);
+    return 2;
+  }
+  const token = serverToken(raw, process.env.PACKETWALK_TOKEN || undefined);
   const stop = new AbortController();
   let permalink = '';
+  /** the run as far as this terminal followed it (lib/events applyEvent) */
+  let got: Diagnosis | null = null;
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
     stop.abort();
@@ -173,15 +205,21 @@ export async function remoteDiagnoseMain(argv: string[]): Promise<number> {
     // One request: the server answers the POST with the run's event stream (server/web/api.ts followRun).
     const stream = await post(new URL('api/diagnoses', base), JSON.stringify({ from, to: a.to, ...(a.context ? { context: a.context } : {}) }), token, stop.signal);
     if (stream.status !== 201) {
-      const r = await refusal(stream, base);
-      if (typeof r === 'string') return say(r);
+      const r = await refusal(stream, base, !!token);
+      if (typeof r === 'string') {
+        process.stderr.write(`packetwalk diagnose: ${termBlock(r)}\n`);
+        return 2;
+      }
       throw r;
     }
     const location = stream.res.headers.location;
     if (!stream.type.startsWith('text/event-stream') || !location) throw new ServerError(`${base.href} answered 201 without the run's event stream`, 'check the --server URL: it is where `packetwalk serve` (this version) listens');
     permalink = new URL(location.replace(/^\//, ''), base).href;
     const aborted = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
-    const d = await Promise.race([follow(stream, live ? live.onEvent : () => undefined, permalink), aborted]);
+    const d = await Promise.race([follow(stream, (ev) => {
+      got = applyEvent(got, ev);
+      live?.onEvent(ev);
+    }, permalink), aborted]);
     stream.res.destroy();
     live?.stop();
     process.stdout.write(a.json ? `${JSON.stringify(d, null, 2)}\n` : renderHuman(d, !!process.stdout.isTTY && !process.env.NO_COLOR));
@@ -190,7 +228,9 @@ export async function remoteDiagnoseMain(argv: string[]): Promise<number> {
   } catch (e) {
     live?.stop();
     if (stop.signal.aborted) {
-      process.stderr.write(`\npacketwalk diagnose: interrupted${permalink ? `; the server finishes the run (and deletes its node debug pods): ${t(permalink)}` : ''}\n`);
+      // what the run had when this terminal stopped following it; the server goes on with it
+      if (got) process.stdout.write(a.json ? `${JSON.stringify(got, null, 2)}\n` : renderHuman(got, !!process.stdout.isTTY && !process.env.NO_COLOR));
+      process.stderr.write(`\npacketwalk diagnose: interrupted; ${permalink ? `the server goes on with the run (its node debug pods are its own): ${t(permalink)}` : 'nothing was started on the server'}\n`);
       return 130;
     }
     if (e instanceof ServerError) {

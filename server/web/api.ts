@@ -156,7 +156,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         if (ns && known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
           const names = deps.catalog.list(cc, 'pods', ns).map((p) => p.metadata?.name ?? '');
           const near = names.filter((n) => n.includes(name)).sort().slice(0, 5);
-          return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; ${near.length ? `did you mean ${near.map((n) => `${ns}/${n}`).join(', ')}? ` : ''}pick a pod from the list (namespace ${ns} has ${names.length} pods)`, { field: 'from' }), true;
+          return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; ${near.length ? `did you mean ${near.map((n) => `${ns}/${n}`).join(', ')}? ` : ''}namespace ${ns} has ${names.length} pods (kubectl get pods -n ${ns} lists them)`, { field: 'from' }), true;
         }
       } catch (e) {
         if (e instanceof ClusterError) return clusterFail(res, e), true;
