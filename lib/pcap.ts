@@ -27,6 +27,26 @@ export interface PcapPacket {
 /** libpcap's link type numbers for the names tcpdump prints ("link-type EN10MB"). */
 export const LINK_TYPES: Record<string, number> = { EN10MB: 1, RAW: 101, LINUX_SLL: 113, LINUX_SLL2: 276 };
 
+/**
+ * A LINUX_SLL2 frame (`tcpdump -i any`) as LINUX_SLL (v1): the same packet type, hardware type and address and
+ * protocol, without the interface index. A reader resolves SLL2's index against its OWN machine's interfaces
+ * (tcpdump -r prints "ifb0", "?" and warns the names may be wrong), while the file already names each point's
+ * interface in its own Interface Description Block. 4 bytes shorter; libpcap's sll.h gives both layouts.
+ */
+export function sll2ToSll(b: Uint8Array): Uint8Array {
+  if (b.length < 20) return b;
+  const out = new Uint8Array(b.length - 4);
+  out[0] = 0;
+  out[1] = b[10]; // packet type
+  out.set(b.subarray(8, 10), 2); // ARPHRD type
+  out[4] = 0;
+  out[5] = b[11]; // address length
+  out.set(b.subarray(12, 20), 6); // address
+  out.set(b.subarray(0, 2), 14); // protocol
+  out.set(b.subarray(20), 16);
+  return out;
+}
+
 const pad4 = (n: number) => (4 - (n % 4)) % 4;
 
 class Writer {

@@ -1,14 +1,14 @@
 // parseTcpdump over real captures (lib/parse/fixtures/tcpdump, made by capture-tcpdump.sh in the lab): one
 // cross-node flow seen at every capture point, VXLAN-encapsulated on the underlay, a RST, a policy drop and
 // an ICMP port unreachable. The pcapng written from them is read back by the real tcpdump.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitFixture } from './fixtureFile';
 import { parseTcpdump, decodePacket, linesOn, tcpFlagLetters, type TcpdumpCapture } from './tcpdump';
-import { writePcapng, LINK_TYPES } from '../pcap';
+import { sll2ToSll, writePcapng, LINK_TYPES } from '../pcap';
 
 const fixture = (name: string) => splitFixture(readFileSync(new URL(`./fixtures/tcpdump/${name}.txt`, import.meta.url), 'utf8'));
 const read = (name: string): TcpdumpCapture => {
@@ -118,6 +118,21 @@ describe('tcpdump -i any (LINUX_SLL2, capture-tcpdump.sh any)', () => {
     expect(new Set(node.packets.map((p) => p.decoded?.tcpFlags))).toEqual(new Set(['S']));
     expect([...new Set(node.packets.map((p) => `${p.ifname} ${p.direction}`))].sort()).toEqual(['eth0 In', 'flannel.1 In']);
     expect(read('policy-timeout-any-dst-pod').packets).toEqual([]);
+  });
+});
+
+describe('tcpdump -i any into a pcapng (sll2ToSll)', () => {
+  it('tcpdump -r reads the points as LINUX_SLL: no interface names looked up on the reading machine, the same packets', () => {
+    const c = read('handshake-any-src-node');
+    const bytes = writePcapng([{ name: 'worker-1 any', linkType: LINK_TYPES.LINUX_SLL, snaplen: 156 }], c.packets.map((p) => ({ iface: 0, time: p.time, length: p.length - 4, bytes: sll2ToSll(p.bytes) })));
+    const dir = mkdtempSync(join(tmpdir(), 'pw-pcap-'));
+    writeFileSync(join(dir, 'x.pcapng'), bytes);
+    const r = spawnSync('tcpdump', ['-r', join(dir, 'x.pcapng'), '-nn', '-tt'], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/interface names might be incorrect/);
+    const lines = r.stdout.trim().split('\n').filter((l) => /^\d+\.\d+ /.test(l)); // a VXLAN packet's inner frame is a line of its own
+    expect(lines.length).toBe(c.packets.length);
+    expect(lines[0]).toMatch(/^\d+\.\d+ IP 10\.244\.1\.3\.41364 > 10\.244\.2\.3\.8080: Flags \[S\]/);
+    expect(lines.filter((l) => l.includes('VXLAN')).length).toBe(c.packets.filter((p) => p.decoded?.encap).length);
   });
 });
 

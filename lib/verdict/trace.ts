@@ -7,7 +7,7 @@ import { CAUSES, type CauseCode } from '../causes';
 import type { Evidence, Hop, HopId, Trace, TracePoint } from '../model';
 import { parseTcpdump, type CapturedPacket, type DecodedIp, type TcpdumpCapture } from '../parse/tcpdump';
 import type { ConntrackEntry } from '../parse/conntrackList';
-import { LINK_TYPES, writePcapng, type PcapInterface, type PcapPacket } from '../pcap';
+import { LINK_TYPES, sll2ToSll, writePcapng, type PcapInterface, type PcapPacket } from '../pcap';
 import type { CapturePoint, TraceFlow } from '../plan/trace';
 import { flowText } from '../plan/trace';
 import type { Judgement } from './index';
@@ -261,8 +261,10 @@ export function tracePcap(trace: Trace): Uint8Array | undefined {
     const r = parseTcpdump(p.evidence.stdout, { exitCode: p.evidence.exitCode, stderr: p.evidence.stderr });
     if (!r.ok || !r.value.listening) continue;
     const i = ifaces.length;
-    ifaces.push({ name: p.label, description: p.filter, linkType: LINK_TYPES[r.value.linkType ?? 'EN10MB'] ?? 1, snaplen: r.value.snaplen ?? 262144 });
-    for (const k of r.value.packets) packets.push({ iface: i, time: k.time, length: k.length, bytes: k.bytes });
+    // -i any captures (LINUX_SLL2) go in as LINUX_SLL: each point is its own interface already (lib/pcap.ts sll2ToSll)
+    const sll2 = r.value.linkType === 'LINUX_SLL2';
+    ifaces.push({ name: p.label, description: p.filter, linkType: sll2 ? LINK_TYPES.LINUX_SLL : (LINK_TYPES[r.value.linkType ?? 'EN10MB'] ?? 1), snaplen: (r.value.snaplen ?? 262144) - (sll2 ? 4 : 0) });
+    for (const k of r.value.packets) packets.push({ iface: i, time: k.time, length: k.length - (sll2 ? 4 : 0), bytes: sll2 ? sll2ToSll(k.bytes) : k.bytes });
   }
   return ifaces.length && packets.length ? writePcapng(ifaces, packets) : undefined;
 }
