@@ -118,7 +118,12 @@ describe('withUntunnelled on a real -i any capture (lib/parse/fixtures/tcpdump/n
   it('the underlay point of a node without the route back: the SYNs came through the tunnel, the SYN-ACKs left outside it', () => {
     const tunnel = summarizeCapture(cap(true), flow);
     expect(tunnel).toMatchObject({ seen: true, replySeen: false });
-    expect(withUntunnelled(tunnel, cap(false), flow, 'eth0').summary).toMatch(/^SYN( ×\d+)?, no SYN-ACK; outside the tunnel on eth0: SYN-ACK( ×\d+)?$/);
+    const both = withUntunnelled(tunnel, cap(false), flow, 'eth0');
+    expect(both.summary).toMatch(/^SYN( ×\d+)?, no SYN-ACK; outside the tunnel on eth0: SYN-ACK( ×\d+)?$/);
+    // its lines show the answers too, in time order
+    expect(both.lines.length).toBe(tunnel.lines.length + cap(false).packets.length);
+    expect(both.lines.map((l) => parseFloat(l))).toEqual([...both.lines.map((l) => parseFloat(l))].sort((a, b) => a - b));
+    expect(both.lines.some((l) => /Flags \[S\.\]/.test(l))).toBe(true);
   });
   it('unchanged when nothing of the flow went outside the tunnel', () => {
     const tunnel = summarizeCapture(cap(true), flow);

@@ -86,10 +86,12 @@ export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow, ports?: numb
  * that interface's unencapsulated packets of the capture): a node without the route back through the tunnel sends
  * the answer out by its default route, plain — seen, but not where the overlay carries it. Unchanged when there are none.
  */
-export function withUntunnelled<T extends Pick<TracePoint, 'summary'>>(sum: T, plain: TcpdumpCapture, f: TraceFlow, iface: string): T {
+export function withUntunnelled<T extends Pick<TracePoint, 'summary' | 'lines'>>(sum: T, plain: TcpdumpCapture, f: TraceFlow, iface: string): T {
   const out = summarizeCapture(plain, f);
   if (!out.packets) return sum;
-  return { ...sum, summary: `${sum.summary}; outside the tunnel on ${iface}: ${out.summary.replace(/, no (SYN-ACK|reply)$/, '')}` };
+  // the point's lines show them too, in time order (each line starts with its -tt timestamp)
+  const lines = [...sum.lines, ...out.lines].sort((a, b) => parseFloat(a) - parseFloat(b));
+  return { ...sum, summary: `${sum.summary}; outside the tunnel on ${iface}: ${out.summary.replace(/, no (SYN-ACK|reply)$/, '')}`, lines };
 }
 
 /**

@@ -86,7 +86,11 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   }
   for (const x of d.warnings) lines.push(`${c('warn', 'warning')}: ${t(x.cause)} at ${t(x.hop)}: ${t(x.reason)}`);
   // The packet's own walk (DESIGN §4 trace): where the flow's first packet was last captured.
-  if (d.trace) lines.push(t(lastSeenLine(d.trace)));
+  if (d.trace) {
+    // with the name the failure, the walk past it says nothing against it: the trace dials the address the objects give
+    const dialled = d.firstFailure?.hop === 'dns' ? / > (\S+)\/\w+$/.exec(d.trace.flow)?.[1] : undefined;
+    lines.push(t(`${lastSeenLine(d.trace)}${dialled ? ` — the trace dials ${dialled} directly, not by the name` : ''}`));
+  }
   return lines.join('\n') + '\n';
 }
 

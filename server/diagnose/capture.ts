@@ -267,12 +267,16 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     }
     caps.push({ point: s.point, cap: parsed.value });
     let sum = summarizeCapture(parsed.value, flow, s.point.natted ? natPorts : undefined);
+    let out = r;
     if (s.point.encapsulated && all) {
-      // the same interface's packets of the flow outside the tunnel (a node routing the answer out by its default route)
+      // the same interface's packets of the flow outside the tunnel (a node routing the answer out by its default
+      // route): said beside the point, and its evidence (so the pcap) holds them with the tunnel's
       const plain = parseTcpdump(linesOn(all, s.point.iface, { encapsulated: false }));
-      if (plain.ok) sum = withUntunnelled(sum, plain.value, flow, s.point.iface);
+      const next = plain.ok ? withUntunnelled(sum, plain.value, flow, s.point.iface) : sum;
+      if (next !== sum) out = { ...r, stdout: linesOn(all, s.point.iface) };
+      sum = next;
     }
-    const ev = evidenceFor({ ...run, ...r }, `${s.point.label}: ${sum.summary}`);
+    const ev = evidenceFor({ ...run, ...out }, `${s.point.label}: ${sum.summary}`);
     return { ...common, ...sum, evidence: r.exitCode === null && !r.timedOut ? { ...ev, stopped: true } : ev };
   });
   // kube-proxy may pick another endpoint than the drawn one: the points only the drawn path crosses are then off this flow's path.
