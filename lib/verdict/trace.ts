@@ -247,7 +247,9 @@ export function lastSeenLine(trace: Trace): string {
   if (!trace.lastSeen) return `last seen: nowhere — ${trace.summary}`;
   const p = trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node);
   const where = p?.label.startsWith('pod ') ? p.label : `${trace.lastSeen.node ?? ''} ${trace.lastSeen.iface}`.trim();
-  return `last seen: ${where} (${trace.lastSeen.summary})`;
+  // the answer came back: from where NAT really sent the flow (an endpoint the drawn path may not reach)
+  const from = trace.points[0]?.replySeen && trace.sentTo ? `; the answer came back from ${trace.sentTo}` : '';
+  return `last seen: ${where} (${trace.lastSeen.summary})${from}`;
 }
 
 /**

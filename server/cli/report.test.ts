@@ -12,11 +12,12 @@ describe('renderHuman', () => {
     const d = load('trace-dns-overlay-blocked'); // DNS times out (its pod is behind the blocked tunnel); the trace dials the VIP
     expect(d.firstFailure?.hop).toBe('dns');
     expect(renderHuman(d, false)).toContain('last seen: pod ');
-    expect(renderHuman(d, false)).toMatch(/\nlast seen: .* — the trace dials 10\.100\.85\.164:80 directly, not by the name\n/);
+    expect(renderHuman(d, false)).toMatch(/\nlast seen: .*; the answer came back from 10\.32\.2\.2:9000 — the trace dials 10\.100\.85\.164:80 directly, not by the name\n/);
   });
   it('no such note when the failure is on the path itself', () => {
     const d = load('trace-node-route-missing');
     expect(d.firstFailure?.hop).not.toBe('dns');
     expect(renderHuman(d, false)).not.toContain('directly, not by the name');
+    expect(renderHuman(d, false)).not.toContain('the answer came back'); // it did not
   });
 });
