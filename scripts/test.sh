@@ -19,10 +19,12 @@ step() {
 step lint npx eslint .
 step typecheck npx tsc --noEmit -p .
 step unit npx vitest run --project unit
+# The dashboard's production build before the lab tests: `packetwalk serve` (test/lab/serveSignal.test.ts) builds
+# one when there is none, which would happen inside a test's time limit.
+step build npx next build
 step lab npx vitest run --project lab
 step contract bash scripts/contract.sh
 if [ -f playwright.config.ts ]; then
-  step build npx next build
   step e2e npx playwright test
 fi
 
