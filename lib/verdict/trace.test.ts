@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, conntrackNat, onPoint, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
+import { applyTrace, conntrackNat, onPoint, otherInterfaces, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
 import { linesOn, parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
@@ -128,6 +128,19 @@ describe('withUntunnelled on a real -i any capture (lib/parse/fixtures/tcpdump/n
   it('unchanged when nothing of the flow went outside the tunnel', () => {
     const tunnel = summarizeCapture(cap(true), flow);
     expect(withUntunnelled(tunnel, cap(true), { ...flow, sport: 1 }, 'eth0')).toEqual(tunnel);
+  });
+});
+
+describe('otherInterfaces: where else on a node the flow went (a real -i any capture of worker-1)', () => {
+  const f = splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'tcpdump', 'handshake-any-src-node.txt'), 'utf8'));
+  const cap = parseTcpdump(f.stdout, f);
+  const flow = { proto: 'tcp' as const, srcIP: '10.244.1.3', sport: 41364, dstIP: '10.244.2.3', dport: 8080 };
+  it('nothing when every interface that carried it is a point; the one that is not, with what it saw', () => {
+    if (!cap.ok) throw new Error('fixture');
+    expect(otherInterfaces(cap.value, 'worker-1', new Set(['shop-frontend-0', 'cni0', 'flannel.1', 'eth0']), flow)).toEqual([]);
+    expect(otherInterfaces(cap.value, 'worker-1', new Set(['shop-frontend-0', 'cni0', 'eth0']), flow)).toEqual([expect.stringMatching(/^worker-1 flannel\.1 \(SYN, SYN-ACK/)]);
+    // another flow's port: nothing of it anywhere
+    expect(otherInterfaces(cap.value, 'worker-1', new Set(), { ...flow, sport: 1 })).toEqual([]);
   });
 });
 

@@ -115,7 +115,21 @@ export function sawBothWays(cap: TcpdumpCapture, flow: TraceFlow, point: Pick<Ca
 }
 
 /** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
-export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string } = {}): Trace {
+/**
+ * The interfaces of a namespace's capture (`tcpdump -i any`) that carried the flow but are no point of the drawn
+ * path, each "NODE IFACE (what it saw)": the veth of another endpoint on that node when kube-proxy picked it, a
+ * device the flow left by that the model did not expect. `planned`: the interfaces that are points there.
+ */
+export function otherInterfaces(cap: TcpdumpCapture, node: string, planned: ReadonlySet<string>, f: TraceFlow): string[] {
+  const out: string[] = [];
+  for (const iface of new Set(cap.packets.map((p) => p.ifname).filter((i): i is string => !!i && !planned.has(i)))) {
+    const sum = summarizeCapture({ ...cap, packets: cap.packets.filter((p) => p.ifname === iface) }, f);
+    if (sum.packets) out.push(`${node} ${iface} (${sum.summary})`);
+  }
+  return out;
+}
+
+export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string; elsewhere?: string[] } = {}): Trace {
   // When the answer reached the source, a point that saw only the way out is one the answer does not cross
   // (cilium_host on the source node): "no SYN-ACK" there would read as a loss.
   if (points[0]?.replySeen) points = points.map((p) => (p.seen && !p.replySeen ? { ...p, summary: p.summary.replace(/, no (SYN-ACK|reply)$/, ', the answer took another way') } : p));
@@ -142,6 +156,7 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
       if (answered) summary += `; the answer got back only as far as ${where(answered)}`;
     }
   }
+  if (opts.elsewhere?.length) summary += `; also on ${opts.elsewhere.join(', ')}`;
   return { flow: flowText(f), proto: f.proto, points, lastSeen, ...(opts.sentTo ? { sentTo: opts.sentTo } : {}), summary };
 }
 

@@ -18,7 +18,7 @@ import { probeDef } from '../../lib/probes';
 import { linesOn, parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
 import type { ProbeRun } from '../../lib/verdict';
-import { buildTrace, conntrackNat, sawBothWays, sentToOf, summarizeCapture, withUntunnelled } from '../../lib/verdict/trace';
+import { buildTrace, conntrackNat, otherInterfaces, sawBothWays, sentToOf, summarizeCapture, withUntunnelled } from '../../lib/verdict/trace';
 import { runProbe, startProbe, type ExecResult, type StreamingExec } from '../exec/probe';
 
 type Where = { namespace: string; pod: string; container: string; target?: string };
@@ -284,12 +284,24 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const sentIP = sentTo?.split(':')[0];
   const sentPod = sentIP ? podWithIP(ctx.snap.pods, sentIP) : undefined;
   const off = offPathPoints(points, plan, sentIP, sentPod?.spec?.nodeName);
+  // An endpoint on the source's own node: a bridge hands the DNATed flow port to port (br_netfilter) once the
+  // endpoint's neighbour entry is known, so the bridge's own interface may see none of it — silence there proves nothing.
+  const bridgedHere = !!sentIP && !!plan.dst && sentIP !== plan.dst.ip && sentPod?.spec?.nodeName === plan.src.node;
   for (const [i, p] of tracePoints.entries()) {
+    if (bridgedHere && p.seen === false && points[i].hop === 'src-node') {
+      tracePoints[i] = { ...p, seen: null, summary: `not necessarily on this flow's path: kube-proxy sent it to ${sentTo} (${sentPod?.metadata?.namespace}/${sentPod?.metadata?.name}) on this node, and the bridge can pass it port to port without its own interface seeing it` };
+      continue;
+    }
     if (!off.has(points[i].key)) continue;
     tracePoints[i] = { ...p, seen: null, summary: `not on this flow's path: kube-proxy sent it to ${sentTo} (${sentPod?.metadata?.namespace}/${sentPod?.metadata?.name} on ${sentPod?.spec?.nodeName})${p.packets ? `; ${p.summary}` : ''}` };
   }
   const connectText = connect ? `${connect.argv.join(' ')}: ${(connect.stderr || connect.stdout).trim().split('\n').pop() ?? ''} (exit ${connect.exitCode ?? 'none'})` : undefined;
-  const trace = buildTrace(flow, tracePoints, { ...(connectText ? { connectOutput: connectText } : {}), missing, ...(sentTo ? { sentTo } : {}) });
+  // where else on the path's nodes the flow went (another endpoint's veth when kube-proxy picked one on this node)
+  const elsewhere = [...stopped.values()].flatMap(({ s, r }) => {
+    const cap = s.where === 'node' && r ? parseTcpdump(r.stdout) : undefined;
+    return cap?.ok ? otherInterfaces(cap.value, s.node, new Set(points.filter((p) => spaceOf(p) === s.key).map((p) => p.iface)), flow) : [];
+  });
+  const trace = buildTrace(flow, tracePoints, { ...(connectText ? { connectOutput: connectText } : {}), missing, ...(sentTo ? { sentTo } : {}), ...(elsewhere.length ? { elsewhere } : {}) });
   if (conntrack.length) trace.conntrack = conntrack;
   if (connect) trace.connect = evidenceFor(connect, connectText ?? '');
   if (missing.length) trace.missing = missing;

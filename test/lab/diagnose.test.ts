@@ -417,3 +417,20 @@ describe('diagnose --server: a running serve runs it', () => {
     }
   }, 120_000);
 });
+
+describe('the packet trace when kube-proxy picks the endpoint on the source node', () => {
+  it('the flow is shown on that endpoint\'s veth, and the drawn path\'s points it skipped are never "not seen"', async () => {
+    // backend:80 has backend-0 (worker-2, the drawn one) and backend-1 (worker-1, frontend-0's node): kube-proxy picks
+    // per connection, so walk until the traced connection went to backend-1 (each walk 1 in 2)
+    let d: Awaited<ReturnType<typeof lab.diagnose>> | undefined;
+    for (let i = 0; i < 12 && !d; i++) {
+      const x = await lab.diagnose('shop/frontend-0', 'backend:80');
+      const sent = x.trace?.sentTo?.split(':')[0];
+      if (sent && sent !== x.hops.find((h) => h.id === 'dst-pod')?.label.split(' ')[1]?.split(':')[0] && x.trace!.points.some((p) => p.seen === null)) d = x;
+    }
+    expect(d, 'kube-proxy never picked backend-1 in 12 walks').toBeDefined();
+    expect(d!.verdict).toBe('reachable');
+    expect(d!.trace!.points.filter((p) => p.seen === false).map((p) => p.label)).toEqual([]);
+    expect(d!.trace!.summary).toMatch(/; also on worker-1 \S+ \(SYN, SYN-ACK/);
+  }, 120_000);
+});
