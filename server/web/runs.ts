@@ -112,11 +112,6 @@ export class RunManager {
     return this.o.store.getDiagnosis(id);
   }
 
-  /**
-   * Saves; on a storage failure (disk full, read-only, corrupt) stops the run instead: the engine is aborted
-   * (its footholds are removed by its own cleanup), the run ends `undetermined` with the store's sentence,
-   * viewers get diagnosis:done, and it is kept in memory — never left `running`.
-   */
   /** Saves the run as it stands now, or once SAVE_INTERVAL_MS has passed since its last save (the latest state then). */
   private saveSoon(live: Live): void {
     if (live.storeError || live.saveTimer) return;
@@ -129,6 +124,12 @@ export class RunManager {
     live.saveTimer.unref();
   }
 
+
+  /**
+   * Saves; on a storage failure (disk full, read-only, corrupt) stops the run instead: the engine is aborted
+   * (its footholds are removed by its own cleanup), the run ends `undetermined` with the store's sentence,
+   * viewers get diagnosis:done, and it is kept in memory — never left `running`.
+   */
   private save(live: Live, d: Diagnosis, seq: number): void {
     if (live.storeError) return;
     clearTimeout(live.saveTimer);
