@@ -124,7 +124,6 @@ export class RunManager {
     live.saveTimer.unref();
   }
 
-
   /**
    * Saves; on a storage failure (disk full, read-only, corrupt) stops the run instead: the engine is aborted
    * (its footholds are removed by its own cleanup), the run ends `undetermined` with the store's sentence,
