@@ -175,26 +175,19 @@ export function decodeSll2(b: Uint8Array, vxlanPorts: readonly number[] = VXLAN_
 /**
  * One interface's share of a `tcpdump -i any` output: the packets (header line, inner line, hex rows) tcpdump
  * printed for `ifname`, verbatim and in order — itself a tcpdump output parseTcpdump reads (with the capture's
- * stderr). With `encapsulated`, only the packets that are (true) or are not (false) VXLAN-encapsulated: one
- * capture of a node holds both on its underlay, and a point there is one or the other (the flow inside the
- * tunnel, or plain on a routed underlay — the plain answer of a node without the route back is not the tunnel's).
- * Output of a one-interface capture (no interface in its lines) comes back whole.
+ * stderr). Output of a one-interface capture (no interface in its lines) comes back whole. Which of them are a
+ * point's (a tunnel point: the encapsulated ones) is lib/verdict/trace.ts onPoint's to say, on the parsed packets.
  */
-export function linesOn(stdout: string, ifname: string, opts: { encapsulated?: boolean } = {}): string {
+export function linesOn(stdout: string, ifname: string): string {
   const lines = splitLines(stdout);
   if (!lines.some((l) => SLL2_HEADER.test(l))) return stdout;
-  const blocks: string[][] = [];
+  const out: string[] = [];
+  let keep = false;
   for (const l of lines) {
-    if (HEADER.test(l)) blocks.push(SLL2_HEADER.exec(l)?.[2] === ifname ? [l] : []);
-    else if (blocks.length && blocks[blocks.length - 1].length) blocks[blocks.length - 1].push(l);
+    if (HEADER.test(l)) keep = SLL2_HEADER.exec(l)?.[2] === ifname;
+    if (keep) out.push(l);
   }
-  const kept = blocks.filter((b) => {
-    if (!b.length) return false;
-    if (opts.encapsulated === undefined) return true;
-    const one = parseTcpdump(b.join('\n'));
-    return one.ok && one.value.packets.length === 1 && !!one.value.packets[0].decoded?.encap === opts.encapsulated;
-  });
-  return kept.length ? `${kept.flat().join('\n')}\n` : '';
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 /**

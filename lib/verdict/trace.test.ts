@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
 import { applyTrace, conntrackNat, onPoint, otherInterfaces, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
-import { linesOn, parseConntrackList, parseTcpdump } from '../parse';
+import { parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
 
 const load = (n: string) => (JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${n}.json`), 'utf8')) as { diagnosis: Diagnosis & { trace: Parameters<typeof applyTrace>[1] } }).diagnosis;
@@ -110,11 +110,20 @@ describe('sawBothWays: when a capture has nothing left to show (the trace stops 
 describe('withUntunnelled on a real -i any capture (lib/parse/fixtures/tcpdump/node-route-missing-any-dst-node.txt)', () => {
   const f = splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'tcpdump', 'node-route-missing-any-dst-node.txt'), 'utf8'));
   const flow = { proto: 'tcp' as const, srcIP: '10.244.1.3', sport: 41368, dstIP: '10.244.2.3', dport: 8080 };
+  const all = parseTcpdump(f.stdout, f);
   const cap = (encapsulated: boolean) => {
-    const r = parseTcpdump(linesOn(f.stdout, 'eth0', { encapsulated }), f);
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
-    return r.value;
+    if (!all.ok) throw new Error(JSON.stringify(all.error));
+    return onPoint(all.value, { iface: 'eth0', encapsulated });
   };
+  it('onPoint: the tunnel point\'s packets are the encapsulated SYNs, the rest of eth0 the SYN-ACKs sent out plain', () => {
+    const tunnel = cap(true).packets;
+    const plain = cap(false).packets;
+    expect(tunnel.length).toBeGreaterThan(0);
+    expect(tunnel.every((p) => p.decoded?.encap?.kind === 'vxlan' && p.decoded.tcpFlags === 'S' && p.direction === 'In')).toBe(true);
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.every((p) => !p.decoded?.encap && p.decoded?.tcpFlags === 'S.' && p.direction === 'Out' && p.decoded.dst === '10.244.1.3')).toBe(true);
+    expect(tunnel.length + plain.length).toBe(all.ok ? all.value.packets.filter((p) => p.ifname === 'eth0').length : -1);
+  });
   it('the underlay point of a node without the route back: the SYNs came through the tunnel, the SYN-ACKs left outside it', () => {
     const tunnel = summarizeCapture(cap(true), flow);
     expect(tunnel).toMatchObject({ seen: true, replySeen: false });

@@ -96,8 +96,8 @@ export function withUntunnelled<T extends Pick<TracePoint, 'summary' | 'lines'>>
 
 /**
  * A point's packets of its namespace's capture (`tcpdump -i any`): those on its interface, and on a tunnel point
- * only the encapsulated ones (lib/parse/tcpdump.ts linesOn says the same of the text). A one-interface capture
- * (no interface in its packets) is the point's whole.
+ * only the encapsulated ones (its evidence is the interface's lines: lib/parse/tcpdump.ts linesOn). A
+ * one-interface capture (no interface in its packets) is the point's whole.
  */
 export function onPoint(cap: TcpdumpCapture, point: Pick<CapturePoint, 'iface' | 'encapsulated'>): TcpdumpCapture {
   if (!cap.packets.some((p) => p.ifname !== undefined)) return cap;

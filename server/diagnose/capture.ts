@@ -18,7 +18,7 @@ import { probeDef } from '../../lib/probes';
 import { linesOn, parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
 import type { ProbeRun } from '../../lib/verdict';
-import { buildTrace, conntrackNat, otherInterfaces, sawBothWays, sentToOf, summarizeCapture, withUntunnelled } from '../../lib/verdict/trace';
+import { buildTrace, conntrackNat, onPoint, otherInterfaces, sawBothWays, sentToOf, summarizeCapture, withUntunnelled } from '../../lib/verdict/trace';
 import { runProbe, startProbe, type ExecResult, type StreamingExec } from '../exec/probe';
 
 type Where = { namespace: string; pod: string; container: string; target?: string };
@@ -139,9 +139,6 @@ function spacesOf(plan: PathPlan, flow: TraceFlow): Space[] {
   return out;
 }
 
-/** A point's share of its namespace's capture: its interface's lines, the tunnel's packets only on an encapsulated point. */
-const pointLines = (stdout: string, point: CapturePoint) => linesOn(stdout, point.iface, { encapsulated: point.encapsulated });
-
 const spaceOf = (point: CapturePoint) => (point.where === 'pod' ? `pod ${point.pod!.namespace}/${point.pod!.name}` : `node ${point.node}`);
 
 /** Runs the trace. Resolves undefined when the path has no address/port to connect to; never rejects (a capture that cannot run is a point with seen: null). */
@@ -230,13 +227,18 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     };
     return s.exec && s.ready ? s.exec.until(done, SETTLE_MS) : undefined;
   }));
-  const stopped = new Map(await Promise.all(started.map(async (s) => [s.key, { s, r: s.exec ? await s.exec.stop() : undefined }] as const)));
+  // each namespace's capture, read once: every point of it, and the interfaces no point is on, come from that
+  const stopped = new Map(await Promise.all(started.map(async (s) => {
+    const r = s.exec ? await s.exec.stop() : undefined;
+    return [s.key, { s, r, parsed: r ? parseTcpdump(r.stdout, { exitCode: r.exitCode, stderr: r.stderr }) : undefined }] as const;
+  })));
   const conntrack = (await conntrackP).filter((x): x is NonNullable<typeof x> => !!x);
   const stale = await staleP;
-  // each point's share of its namespace's capture: the lines tcpdump printed for its interface
+  // each point's share of its namespace's capture: the lines tcpdump printed for its interface (its evidence), and
+  // the packets that are the point's (lib/verdict/trace.ts onPoint: a tunnel point's are the encapsulated ones)
   const results = points.map((point) => {
-    const { s, r } = stopped.get(spaceOf(point))!;
-    return { s: { ...s, point }, r: r ? { ...r, stdout: pointLines(r.stdout, point) } : undefined, all: r?.stdout };
+    const { s, r, parsed } = stopped.get(spaceOf(point))!;
+    return { s: { ...s, point }, r: r ? { ...r, stdout: linesOn(r.stdout, point.iface) } : undefined, parsed };
   });
 
   // 4. what each point saw; where the flow leaves masqueraded, by its source port before and after SNAT
@@ -245,7 +247,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const parsedCt = parseConntrackList(conntrack.flatMap((c) => c.entries).join('\n'));
   const nat = conntrackNat(parsedCt.ok ? parsedCt.value : [], flow);
   const natPorts = [flow.sport, ...nat.snatPorts];
-  const tracePoints: TracePoint[] = results.map(({ s, r, all }) => {
+  const tracePoints: TracePoint[] = results.map(({ s, r, parsed }) => {
     const common = { hop: s.point.hop, node: s.point.node, iface: s.point.iface, label: s.point.label, ...(s.point.encapsulated ? { encapsulated: true } : {}), filter: s.point.filter };
     const run = { argv: s.argv, reproduce: s.reproduce, probe: s.probe, location: s.location };
     if (!r) {
@@ -253,10 +255,9 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
       const why = s.notRun ?? 'the capture did not start';
       return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false }, `not captured: ${why}`) };
     }
-    const parsed = parseTcpdump(r.stdout, { exitCode: r.exitCode, stderr: r.stderr });
-    if (!parsed.ok || !parsed.value.listening) {
+    if (!parsed?.ok || !parsed.value.listening) {
       caps.push({ point: s.point });
-      const why = !parsed.ok ? `tcpdump's output could not be read (line ${parsed.error.line}: expected ${parsed.error.expected})` : `tcpdump never said it was listening${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`;
+      const why = !parsed ? 'the capture did not start' : !parsed.ok ? `tcpdump's output could not be read (line ${parsed.error.line}: expected ${parsed.error.expected})` : `tcpdump never said it was listening${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`;
       return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
     }
     if (!s.ready) {
@@ -265,18 +266,13 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
       const why = `tcpdump was not yet listening when the connect ran (it took over ${READY_MS / 1000} s to start)`;
       return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
     }
-    caps.push({ point: s.point, cap: parsed.value });
-    let sum = summarizeCapture(parsed.value, flow, s.point.natted ? natPorts : undefined);
-    let out = r;
-    if (s.point.encapsulated && all) {
-      // the same interface's packets of the flow outside the tunnel (a node routing the answer out by its default
-      // route): said beside the point, and its evidence (so the pcap) holds them with the tunnel's
-      const plain = parseTcpdump(linesOn(all, s.point.iface, { encapsulated: false }));
-      const next = plain.ok ? withUntunnelled(sum, plain.value, flow, s.point.iface) : sum;
-      if (next !== sum) out = { ...r, stdout: linesOn(all, s.point.iface) };
-      sum = next;
-    }
-    const ev = evidenceFor({ ...run, ...out }, `${s.point.label}: ${sum.summary}`);
+    const cap = onPoint(parsed.value, s.point);
+    caps.push({ point: s.point, cap });
+    let sum = summarizeCapture(cap, flow, s.point.natted ? natPorts : undefined);
+    // the same interface's packets of the flow outside the tunnel (a node routing the answer out by its default
+    // route): said beside the point; its evidence holds every line of the interface (so the pcap has them too)
+    if (s.point.encapsulated) sum = withUntunnelled(sum, onPoint(parsed.value, { iface: s.point.iface, encapsulated: false }), flow, s.point.iface);
+    const ev = evidenceFor({ ...run, ...r }, `${s.point.label}: ${sum.summary}`);
     return { ...common, ...sum, evidence: r.exitCode === null && !r.timedOut ? { ...ev, stopped: true } : ev };
   });
   // kube-proxy may pick another endpoint than the drawn one: the points only the drawn path crosses are then off this flow's path.
@@ -297,10 +293,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   }
   const connectText = connect ? `${connect.argv.join(' ')}: ${(connect.stderr || connect.stdout).trim().split('\n').pop() ?? ''} (exit ${connect.exitCode ?? 'none'})` : undefined;
   // where else on the path's nodes the flow went (another endpoint's veth when kube-proxy picked one on this node)
-  const elsewhere = [...stopped.values()].flatMap(({ s, r }) => {
-    const cap = s.where === 'node' && r ? parseTcpdump(r.stdout) : undefined;
-    return cap?.ok ? otherInterfaces(cap.value, s.node, new Set(points.filter((p) => spaceOf(p) === s.key).map((p) => p.iface)), flow) : [];
-  });
+  const elsewhere = [...stopped.values()].flatMap(({ s, parsed }) => (s.where === 'node' && parsed?.ok ? otherInterfaces(parsed.value, s.node, new Set(points.filter((p) => spaceOf(p) === s.key).map((p) => p.iface)), flow) : []));
   const trace = buildTrace(flow, tracePoints, { ...(connectText ? { connectOutput: connectText } : {}), missing, ...(sentTo ? { sentTo } : {}), ...(elsewhere.length ? { elsewhere } : {}) });
   if (conntrack.length) trace.conntrack = conntrack;
   if (connect) trace.connect = evidenceFor(connect, connectText ?? '');
