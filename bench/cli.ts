@@ -17,9 +17,18 @@ const runs = numberFlag('runs', 9);
 const instance = `bc${Math.random().toString(36).slice(2, 6)}`;
 const lab = benchLab(instance);
 
-function wall(cmd: string, args: string[], env: Record<string, string> = {}): number {
+/**
+ * Set on some machines (this one's environment points it at the whole system bundle): node 20 parses the file at
+ * every start, before any of our code runs (nodejs/node#40524; later nodes load it lazily, off the main thread).
+ * kubectl, the hand probe, does not pay it; so the packetwalk runs are also timed without it, in the same run.
+ */
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
+
+function wall(cmd: string, args: string[], env: Record<string, string> = {}, withoutExtraCa = false): number {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  const full: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (withoutExtraCa) delete full.NODE_EXTRA_CA_CERTS;
+  const r = spawnSync(cmd, args, { env: full, encoding: 'utf8', timeout: 60_000 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-300)}`);
   return ms;
@@ -69,21 +78,32 @@ try {
   const remote = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--server', url];
   for (let i = 0; i < 2; i++) wall(process.execPath, [BIN, ...remote], { PACKETWALK_BUNDLE: '1' }); // the server's pods, and its JIT
   const hand: number[] = [], bundled: number[] = [], sources: number[] = [], kept: number[] = [], served: number[] = [];
+  // the same three bundle runs without NODE_EXTRA_CA_CERTS (only when it is set), and node's own start both ways
+  const bare = { bundled: [] as number[], kept: [] as number[], served: [] as number[], node: [] as number[], nodeWith: [] as number[] };
   for (let i = 0; i < runs; i++) {
     hand.push(wall('kubectl', ['--kubeconfig', kubeconfig, 'exec', '-n', 'shop', 'frontend-0', '-c', 'web', '--', 'nc', '-z', '-w', '2', 'backend.shop', '80']));
     bundled.push(wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }));
     kept.push(wall(process.execPath, [BIN, ...keep], { PACKETWALK_BUNDLE: '1' }));
     served.push(wall(process.execPath, [BIN, ...remote], { PACKETWALK_BUNDLE: '1' }));
     sources.push(wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '0' }));
+    if (EXTRA_CA) {
+      bare.bundled.push(wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }, true));
+      bare.kept.push(wall(process.execPath, [BIN, ...keep], { PACKETWALK_BUNDLE: '1' }, true));
+      bare.served.push(wall(process.execPath, [BIN, ...remote], { PACKETWALK_BUNDLE: '1' }, true));
+      bare.nodeWith.push(wall(process.execPath, ['-e', '0']));
+      bare.node.push(wall(process.execPath, ['-e', '0'], {}, true));
+    }
   }
   const h = median(hand);
   console.log(`\nmedian of ${runs} (wall ms), load after: ${load()}`);
-  console.log(`| what | median (ms) | × hand probe |\n|---|---:|---:|`);
-  console.log(`| kubectl exec … nc -z (hand probe) | ${h.toFixed(0)} | 1.0 |`);
-  console.log(`| packetwalk diagnose, bundle (dist/cli) | ${median(bundled).toFixed(0)} | ${(median(bundled) / h).toFixed(1)} |`);
-  console.log(`| packetwalk diagnose --keep-node-pods 120, bundle (node debug pods reused) | ${median(kept).toFixed(0)} | ${(median(kept) / h).toFixed(1)} |`);
-  console.log(`| packetwalk diagnose --server URL, bundle (serve --keep-node-pods 120 runs it) | ${median(served).toFixed(0)} | ${(median(served) / h).toFixed(1)} |`);
-  console.log(`| packetwalk diagnose, sources via tsx | ${median(sources).toFixed(0)} | ${(median(sources) / h).toFixed(1)} |`);
+  const cell = (xs: number[]) => (xs.length ? `${median(xs).toFixed(0)} | ${(median(xs) / h).toFixed(1)}` : 'n/a | n/a');
+  console.log(`| what | median (ms) | × hand probe | without NODE_EXTRA_CA_CERTS (ms) | × hand probe |\n|---|---:|---:|---:|---:|`);
+  console.log(`| kubectl exec … nc -z (hand probe) | ${h.toFixed(0)} | 1.0 | ${h.toFixed(0)} | 1.0 |`);
+  console.log(`| packetwalk diagnose, bundle (dist/cli) | ${cell(bundled)} | ${cell(bare.bundled)} |`);
+  console.log(`| packetwalk diagnose --keep-node-pods 120, bundle (node debug pods reused) | ${cell(kept)} | ${cell(bare.kept)} |`);
+  console.log(`| packetwalk diagnose --server URL, bundle (serve --keep-node-pods 120 runs it) | ${cell(served)} | ${cell(bare.served)} |`);
+  console.log(`| packetwalk diagnose, sources via tsx | ${cell(sources)} | n/a | n/a |`);
+  if (EXTRA_CA) console.log(`\nNODE_EXTRA_CA_CERTS=${EXTRA_CA} is set: \`node -e 0\` takes ${median(bare.nodeWith).toFixed(0)} ms with it, ${median(bare.node).toFixed(0)} ms without (node parses the file at start: nodejs/node#40524)`);
   console.log(`\nimport time per command module (median of ${runs}, fresh process each):`);
   console.log(`| command | bundle (ms) | sources via tsx (ms) |\n|---|---:|---:|`);
   const bundleChunk = (name: string) => {
