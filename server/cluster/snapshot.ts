@@ -201,10 +201,13 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     }));
   };
 
-  // A source pod is the one read that must work: without it there is nothing to plan.
+  // A source pod is the one read that must work: without it there is nothing to plan. It runs beside the target's
+  // and kube-system's reads (a round trip fewer: their names do not depend on it); its refusal is the one the read
+  // reports, whatever else failed meanwhile (it is awaited first, below).
   const src = srcRef;
   let srcPod: Item | undefined;
-  if (src) {
+  const srcRead = handled((async () => {
+    if (!src) return;
     try {
       srcPod = (await core.readNamespacedPod({ namespace: src.namespace, name: src.name })) as Item;
       pods.set(key(srcPod), srcPod);
@@ -212,7 +215,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       const x = explainApiError(e, { verb: 'get', resource: 'pods', namespace: src.namespace, name: src.name, context, ...(server ? { server } : {}) });
       if (x.kind !== 'not-found') throw asClusterError(x);
     }
-  }
+  })());
   /** Every node (one LIST, however many ask): the north-south planner chooses an entry among them and dials each one's NodePort. */
   let ipNodes: Item[] = [];
   let nodeList: Promise<void> | undefined;
@@ -220,7 +223,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     ipNodes = ((await may({ verb: 'list', resource: 'nodes' }, core.listNode()))?.items ?? []) as Item[];
   })());
   // Sources other than a (pod-network) pod are north-south (lib/plan/northSouth.ts): it needs every node.
-  const nodesRead = !src || (srcPod as { spec?: { hostNetwork?: boolean } } | undefined)?.spec?.hostNetwork ? allNodes() : Promise.resolve();
+  const nodesRead = handled(srcRead.then(() => (!src || (srcPod as { spec?: { hostNetwork?: boolean } } | undefined)?.spec?.hostNetwork ? allNodes() : undefined)));
 
   const kubeSystem = async () => {
     // CNIs installed by operators run outside kube-system (lib/kube/family.ts reads these too).
@@ -295,10 +298,10 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       ]);
       for (const s of sameName?.items ?? []) if (!services.has(key(s as Item))) services.set(key(s as Item), s as Item);
       await Promise.all(found.filter((s): s is NonNullable<typeof s> => !!s).map((s) => service(s as Item)));
-      pathKnown();
-      // "backend.shop": is "shop" a namespace? (the DNS hop's explanation asks)
+      void srcRead.then(pathKnown, () => undefined);
+      // "backend.shop": is "shop" a namespace? (the DNS hop's explanation asks; a Service found there read it already)
       const second = t.name.split('.')[1];
-      if (second && DNS_LABEL.test(second) && !namespaces.has(second)) {
+      if (second && DNS_LABEL.test(second) && !nsDone.has(second)) {
         const o = await may({ verb: 'get', resource: 'namespaces', name: second }, core.readNamespace({ name: second }));
         if (o) namespaces.set(second, o as Item);
       }
@@ -321,7 +324,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       nodeReads.set(name, handled(may({ verb: 'get', resource: 'nodes', name }, core.readNode({ name })) as Promise<Item | undefined>));
     }
   };
-  readNodes();
+  void srcRead.then(readNodes, () => undefined);
   let known = false;
   const pathKnown = () => {
     readNodes();
@@ -334,7 +337,9 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     }
   };
   if (src) namespace(src.namespace);
-  const [kubeProxy] = await Promise.all([kubeSystem().then((x) => (readNodes(), x)), targetReads().then(pathKnown), nodesRead]);
+  const rest = handled(Promise.all([kubeSystem().then((x) => (readNodes(), x)), targetReads().then(() => srcRead).then(pathKnown), nodesRead]));
+  await srcRead;
+  const [kubeProxy] = await rest;
   for (let done = 0; done < nsReads.length; ) {
     const upto = nsReads.length;
     await Promise.all(nsReads.slice(done, upto));
