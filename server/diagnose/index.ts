@@ -22,7 +22,7 @@ import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
 import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLOTS } from './run';
-import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
+import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
 import { MAX_KEEP_S, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { primeExecTls } from '../exec/socket';
 import { createNodeDebugPod, deleteNodeDebugPod, keptNodeDebugPods, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
@@ -289,7 +289,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       const k = `${p.pod!.namespace}/${p.pod!.name}${sc ? '#mesh' : ''}`;
       let h = podHold.get(k);
       if (!h) {
-        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image, ...(sc ? { runAsUser: sc.uid, prefix: MESH_DEBUG_PREFIX } : {}) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
+        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image, known: knownPod(snap.pods, p.pod!.namespace, p.pod!.name), ...(sc ? { runAsUser: sc.uid, prefix: MESH_DEBUG_PREFIX } : {}) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
         podHold.set(k, h);
       }
       return h;

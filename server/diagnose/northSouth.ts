@@ -16,7 +16,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { runProbe } from '../exec/probe';
 import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold } from './run';
 import { hopsProbed, probesOf } from '../../lib/plan/ops';
-import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
+import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
 import type { NodeDebugPod } from '../exec/nodeDebug';
 import { foothold, nodeFootholds, type Foothold } from './index';
 import { progressReporter } from './progress';
@@ -67,7 +67,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     if (p.where === 'pod') {
       const k = `${p.pod!.namespace}/${p.pod!.name}`;
       let h = podHold.get(k);
-      if (!h) podHold.set(k, (h = foothold(ensureDebugContainer(o.kc, p.pod!.namespace, p.pod!.name, { image }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: o.context })));
+      if (!h) podHold.set(k, (h = foothold(ensureDebugContainer(o.kc, p.pod!.namespace, p.pod!.name, { image, known: knownPod(snap.pods, p.pod!.namespace, p.pod!.name) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: o.context })));
       return h;
     }
     return nodes.hold(p.node!);

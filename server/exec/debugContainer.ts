@@ -24,6 +24,12 @@ export interface DebugContainerOptions {
   /** run as this uid (a mesh proxy's, so connects bypass its redirect: server/exec/mesh.ts); its own name prefix */
   runAsUser?: number;
   prefix?: string;
+  /**
+   * The pod as the caller just read it (the diagnosis's snapshot, server/cluster/snapshot.ts): when it shows one
+   * of our containers running, that container is used without reading the pod again (an API round trip less
+   * before the first probe). Anything else (none of ours, one still starting) reads the pod afresh.
+   */
+  known?: V1Pod;
 }
 
 export interface DebugContainer {
@@ -85,6 +91,15 @@ const profileOf = (c: V1EphemeralContainer): DebugProfile => (c.securityContext?
 
 const inflight = new Map<string, Promise<DebugContainer>>();
 
+/**
+ * Pod `namespace/name` among the pods a diagnosis read (ClusterSnapshot.pods), as DebugContainerOptions.known:
+ * server/cluster/snapshot.ts keeps the objects client-node returned whole, so they are V1Pods (with the
+ * ephemeral containers' spec and status) under the snapshot's narrower type.
+ */
+export function knownPod(pods: readonly { metadata?: { namespace?: string; name?: string } }[], namespace: string, name: string): V1Pod | undefined {
+  return pods.find((p) => p.metadata?.namespace === namespace && p.metadata?.name === name) as V1Pod | undefined;
+}
+
 export function ensureDebugContainer(kc: KubeConfig, namespace: string, pod: string, opts: DebugContainerOptions): Promise<DebugContainer> {
   const key = `${kc.getCurrentContext()}|${namespace}/${pod}|${opts.prefix ?? ''}`;
   const running = inflight.get(key);
@@ -107,9 +122,12 @@ async function enforcedLevel(core: CoreV1Api, namespace: string): Promise<string
 async function ensure(kc: KubeConfig, namespace: string, name: string, opts: DebugContainerOptions): Promise<DebugContainer> {
   const core = kc.makeApiClient(CoreV1Api);
   const timeout = opts.readyTimeoutMs ?? 60_000;
+  const prefix = opts.prefix ?? DEBUG_CONTAINER_PREFIX;
+  const known = opts.known;
+  const running = known ? [...ours(known, prefix)].reverse().find((c) => stateOf(known, c.name) === 'running') : undefined;
+  if (known && running) return { namespace, pod: name, container: running.name, target: running.targetContainerName ?? known.spec?.containers?.[0]?.name, reused: true, profile: profileOf(running) };
   let pod = await core.readNamespacedPod({ name, namespace });
   const target = pod.spec?.containers?.[0]?.name;
-  const prefix = opts.prefix ?? DEBUG_CONTAINER_PREFIX;
   const live = [...ours(pod, prefix)].reverse().find((c) => usable(pod, c));
   if (live) {
     if (stateOf(pod, live.name) !== 'running') await waitRunning(kc, namespace, name, live.name, timeout);

@@ -15,7 +15,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { listNamespaceNames, readNamespaces, snapshotLimits } from '../cluster/snapshot';
 import { explainApiError } from '../cluster/explain';
 import { ClusterError, UsageError } from '../cluster/errors';
-import { ensureDebugContainer, type DebugContainer } from '../exec/debugContainer';
+import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
 import { runProbe } from '../exec/probe';
 
 export { UsageError, ClusterError };
@@ -99,7 +99,7 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
     let h = footholds.get(src);
     if (!h) {
       const [ns, name] = src.split('/');
-      h = limit(() => ensureDebugContainer(kc, ns, name, { image })).catch((e: unknown) => {
+      h = limit(() => ensureDebugContainer(kc, ns, name, { image, known: knownPod(snap.pods, ns, name) })).catch((e: unknown) => {
         const x = explainApiError(e, { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: ns, name, context: cl.context });
         return { error: x.kind === 'forbidden' ? `cannot add a debug container to ${src} (needs patch on pods/ephemeralcontainers and create on pods/exec in ${ns}): ${x.sentence}` : x.sentence };
       });
