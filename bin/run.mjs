@@ -8,8 +8,17 @@ export async function run(opts = {}) {
   process.stdout.on('error', (e) => {
     if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
+  const argv = process.argv.slice(2);
   const cli = cliModule();
-  if (!cli.bundled) (await import('tsx/esm/api')).register();
+  if (cli.bundled) {
+    // `diagnose --server`: its one module and code cache, nothing else of the CLI (server/cli/route.ts decides)
+    const { isRemoteDiagnose } = await import(new URL('route.js', cli.url).href);
+    if (isRemoteDiagnose(argv)) {
+      const { remoteMain } = await import(new URL('remote-cached.mjs', cli.url).href);
+      process.exitCode = await remoteMain(argv, opts);
+      return;
+    }
+  } else (await import('tsx/esm/api')).register();
   const { main } = await import(cli.url);
-  process.exitCode = await main(process.argv.slice(2), opts);
+  process.exitCode = await main(argv, opts);
 }

@@ -41,15 +41,23 @@ const sourceUrl = (format) => ({
 });
 
 /**
- * The diagnose command is not a chunk of the ESM build: server/cli.ts's `import('./cli/diagnose')` resolves to
- * diagnose-cached.mjs, which loads diagnose.cjs (the command and the engine as one CommonJS file) with its V8
- * code cache (bin/codecache.mjs). One file and one cache: nothing the command uses is shared by identity with
- * the ESM chunks (main() hands it argv and options and gets an exit code back).
+ * Commands that are not chunks of the ESM build but one CommonJS file each, loaded with its V8 code cache
+ * (bin/codecache.mjs) through NAME-cached.mjs: server/cli.ts's `import(source)` resolves to that file. One file and
+ * one cache per command: nothing it uses is shared by identity with the ESM chunks (main() hands it argv and
+ * options and gets an exit code back). `diagnose` is the command and the engine (the largest start-up cost);
+ * `remote` is `diagnose --server`, which bin/run.mjs also loads directly (server/cli/route.ts decides).
  */
-const cachedDiagnose = {
-  name: 'cached-diagnose',
+const CACHED = [
+  { name: 'diagnose', source: './cli/diagnose', entry: 'server/cli/diagnoseBundle.ts', exports: ['diagnoseMain'] },
+  { name: 'remote', source: './cli/remote', entry: 'server/cli/remoteBundle.ts', exports: ['remoteDiagnoseMain', 'remoteMain'] },
+];
+const cachedCommands = {
+  name: 'cached-commands',
   setup(b) {
-    b.onResolve({ filter: /^\.\/cli\/diagnose$/ }, (args) => (args.importer === join(root, 'server', 'cli.ts') ? { path: './diagnose-cached.mjs', external: true } : undefined));
+    for (const c of CACHED) {
+      const filter = new RegExp(`^${c.source.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+      b.onResolve({ filter }, (args) => (args.importer === join(root, 'server', 'cli.ts') ? { path: `./${c.name}-cached.mjs`, external: true } : undefined));
+    }
   },
 };
 const common = {
@@ -67,25 +75,29 @@ const t0 = Date.now();
 await rm(tmp, { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: ['server/cli.ts'],
+  // route.js: what bin/run.mjs asks before it loads a command (server/cli/route.ts)
+  entryPoints: { cli: 'server/cli.ts', route: 'server/cli/route.ts' },
   splitting: true,
   format: 'esm',
   outdir: tmp,
-  plugins: [sourceUrl('esm'), cachedDiagnose],
+  plugins: [sourceUrl('esm'), cachedCommands],
   // bundled CommonJS dependencies call require(); give the ESM chunks one
   banner: { js: "import { createRequire as __pwRequire } from 'node:module'; const require = __pwRequire(import.meta.url);" },
 });
-await build({ ...common, entryPoints: ['server/cli/diagnoseBundle.ts'], format: 'cjs', outfile: join(tmp, 'diagnose.cjs'), plugins: [sourceUrl('cjs')] });
-await writeFile(join(tmp, 'diagnose-cached.mjs'), [
-  '// Written by scripts/build-cli.mjs: the diagnose command from diagnose.cjs and its V8 code cache (bin/codecache.mjs).',
-  `import { requireCached } from ${JSON.stringify(relative(outdir, join(root, 'bin', 'codecache.mjs')))};`,
-  "import { fileURLToPath } from 'node:url';",
-  "export const { diagnoseMain } = requireCached(fileURLToPath(new URL('./diagnose.cjs', import.meta.url)));",
-  '',
-].join('\n'));
 await writeFile(join(tmp, 'package.json'), '{"type": "module"}\n');
-// The code cache is made by this node binary with default flags: what `node bin/packetwalk.mjs` runs with.
-const cacheBytes = writeCodeCache(join(tmp, 'diagnose.cjs'));
+let cacheBytes = 0;
+for (const c of CACHED) {
+  await build({ ...common, entryPoints: [c.entry], format: 'cjs', outfile: join(tmp, `${c.name}.cjs`), plugins: [sourceUrl('cjs')] });
+  await writeFile(join(tmp, `${c.name}-cached.mjs`), [
+    `// Written by scripts/build-cli.mjs: the ${c.name} command from ${c.name}.cjs and its V8 code cache (bin/codecache.mjs).`,
+    `import { requireCached } from ${JSON.stringify(relative(outdir, join(root, 'bin', 'codecache.mjs')))};`,
+    "import { fileURLToPath } from 'node:url';",
+    `export const { ${c.exports.join(', ')} } = requireCached(fileURLToPath(new URL('./${c.name}.cjs', import.meta.url)));`,
+    '',
+  ].join('\n'));
+  // The code cache is made by this node binary with default flags: what `node bin/packetwalk.mjs` runs with.
+  cacheBytes += writeCodeCache(join(tmp, `${c.name}.cjs`));
+}
 await rm(outdir, { recursive: true, force: true });
 await rename(tmp, outdir);
-console.log(`build-cli: dist/cli in ${Date.now() - t0} ms (diagnose code cache ${(cacheBytes / 1e6).toFixed(1)} MB)`);
+console.log(`build-cli: dist/cli in ${Date.now() - t0} ms (code caches ${(cacheBytes / 1e6).toFixed(1)} MB)`);

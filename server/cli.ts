@@ -1,6 +1,7 @@
 // `packetwalk` CLI entry: main(argv) returns the exit code; the bin sets process.exitCode (DESIGN §2).
 // Each command family lives in its own module and is loaded only when used, so `lab` never pays for Next.js.
-import { termBlock, termText } from '../lib/text';
+import { termText } from '../lib/text';
+import { guarded, isRemoteDiagnose } from './cli/route';
 import { TARGET_FORMS } from '../lib/target';
 
 export interface MainOptions {
@@ -26,20 +27,20 @@ exit codes (matrix): 0 every cell agrees (--with-policy: nothing cut), 1 otherwi
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   const [cmd, ...rest] = argv;
-  try {
+  return guarded(cmd, async () => {
     switch (cmd) {
       case 'lab':
-        return await (await import('../lab/cli')).labMain(rest);
+        return (await import('../lab/cli')).labMain(rest);
       case 'diagnose':
         // --server (or $PACKETWALK_SERVER): a running `packetwalk serve` runs it; this process loads no engine
-        if (rest.some((a) => a === '--server' || a.startsWith('--server=')) || process.env.PACKETWALK_SERVER) return await (await import('./cli/remote')).remoteDiagnoseMain(rest, opts);
-        return await (await import('./cli/diagnose')).diagnoseMain(rest, opts);
+        if (isRemoteDiagnose(argv)) return (await import('./cli/remote')).remoteDiagnoseMain(rest, opts);
+        return (await import('./cli/diagnose')).diagnoseMain(rest, opts);
       case 'matrix':
-        return await (await import('./cli/matrix')).matrixMain(rest, opts);
+        return (await import('./cli/matrix')).matrixMain(rest, opts);
       case 'serve':
-        return await (await import('./cli/serve')).serveMain(rest);
+        return (await import('./cli/serve')).serveMain(rest);
       case 'demo':
-        return await (await import('./cli/serve')).demoMain(rest);
+        return (await import('./cli/serve')).demoMain(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -50,8 +51,5 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         process.stderr.write(`packetwalk: unknown command "${termText(cmd)}"\n\n${USAGE}`);
         return 2;
     }
-  } catch (e) {
-    process.stderr.write(`packetwalk ${termText(cmd)}: ${termBlock((e as Error).message)}\n`);
-    return 2;
-  }
+  });
 }

@@ -6,6 +6,7 @@
 // the server's engine is already warm, its node debug pods may be kept (serve --keep-node-pods), so an answer
 // costs a node start, one HTTP request and the walk itself.
 import type { IncomingMessage, request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
 import { createParser } from 'eventsource-parser';
 import { applyEvent, type DiagnosisEvent } from '../../lib/events';
 import { parseSource, parseTarget } from '../../lib/target';
@@ -69,8 +70,10 @@ interface Answer {
 
 /** POSTs `body` (JSON) to `url`, asking for the run's event stream; resolves the answer's status, type and body stream. */
 async function post(url: URL, body: string, token: string | undefined, signal: AbortSignal): Promise<Answer> {
-  // node:https (and TLS with it) only for an https:// server: a local one answers without loading it
-  const request: typeof httpRequest = (await import(url.protocol === 'https:' ? 'node:https' : 'node:http')).request;
+  // node:https (and TLS with it) only for an https:// server: a local one answers without loading it. Through
+  // require, not import(): this module also runs as CommonJS compiled by node:vm (dist/cli/remote.cjs with its code
+  // cache, bin/codecache.mjs), where node 20 has no dynamic import() without --experimental-vm-modules.
+  const request: typeof httpRequest = (createRequire(import.meta.url)(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:http')).request;
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: 'POST',
