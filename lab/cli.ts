@@ -14,6 +14,7 @@ export const LAB_UP_SPEC: CommandSpec = {
   flags: [
     { name: 'config', short: 'f', value: 'FILE', help: 'the lab file (default topology: lab/default.yaml)' },
     { name: 'fault', value: 'SPEC', multiple: true, help: 'a fault to inject once the lab is up, NAME[:key=value,...] (repeatable)' },
+    { name: 'help', short: 'h', help: 'print this text' },
   ],
 };
 
@@ -79,6 +80,8 @@ export async function labMain(argv: string[]): Promise<number> {
   // every line may carry lab-file or cluster text: one sanitizer (lib/text) for all of it
   const out = (s: string) => process.stdout.write(termBlock(s, 4000));
   const err = (s: string) => process.stderr.write(termBlock(s, 4000));
+  // `lab up --help`, `lab fault add -h`: the usage, before anything is parsed or built
+  if (cmd && rest.some((a) => a === '--help' || a === '-h')) return (out(LAB_USAGE), 0);
   try {
     switch (cmd) {
       case 'up': {

@@ -36,6 +36,20 @@ describe('usage from the table', () => {
     expect(LAB_USAGE).toContain(usageOf(LAB_UP_SPEC));
   });
 
+  it('lab: --help or -h after any subcommand prints the usage and exits 0, building nothing', async () => {
+    const { labMain } = await import('../../lab/cli');
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    try {
+      expect(await labMain(['up', '--help'])).toBe(0);
+      expect(await labMain(['down', '-h'])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out).toEqual([LAB_USAGE, LAB_USAGE]);
+  });
+
   it('matrix: -n repeats, and the usage is the table', () => {
     expect(parseFlags(MATRIX_SPEC, ['-n', 'shop', '-n', 'db', '--json'])).toEqual({ values: { namespace: ['shop', 'db'], json: true } });
     expect(parseFlags(MATRIX_SPEC, ['-n'])).toEqual({ error: '--namespace needs a value' });
