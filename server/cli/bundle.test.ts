@@ -46,7 +46,7 @@ describe('the built CLI (dist/cli)', () => {
   beforeAll(async () => {
     const b = await run(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')]);
     expect(b.code, b.stderr).toBe(0);
-    expect(b.stdout).toMatch(/diagnose code cache \d+\.\d MB/);
+    expect(b.stdout).toMatch(/code caches \d+\.\d MB/);
   }, 120_000);
 
   it('diagnose --help comes from the cached CommonJS bundle', async () => {
@@ -60,6 +60,17 @@ describe('the built CLI (dist/cli)', () => {
     const r = await run(process.execPath, [join(ROOT, 'bin', 'packetwalk.mjs'), 'diagnose', '--from', 'shop/frontend-0', '--to', 'backend:99999', '--kubeconfig', '/nonexistent'], { PACKETWALK_BUNDLE: '1' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/packetwalk diagnose: .*99999/);
+  });
+
+  it('diagnose --server runs from its own cached bundle (bin/run.mjs asks route.js first): its sentences, no stack trace', async () => {
+    const bin = join(ROOT, 'bin', 'packetwalk.mjs');
+    const down = await run(process.execPath, [bin, 'diagnose', '--server', 'http://127.0.0.1:1', '--from', 'shop/a', '--to', 'b:80'], { PACKETWALK_BUNDLE: '1' });
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/^packetwalk diagnose: cannot reach the packetwalk server at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)\n {2}fix: /);
+    const bad = await run(process.execPath, [bin, 'diagnose', '--from', 'shop/a', '--to', 'b:80', '--kubeconfig', 'x'], { PACKETWALK_BUNDLE: '1', PACKETWALK_SERVER: 'http://127.0.0.1:1' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kubeconfig does not go with --server/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a kubeconfig that does not exist is a cluster error said as such (exit 2), not a crash', async () => {

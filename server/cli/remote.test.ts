@@ -25,7 +25,7 @@ async function serve(stepMs = 20, extra: Partial<Parameters<typeof startServer>[
 /** The bin as a user runs it (never spawnSync: the server it talks to is this process). */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const { PACKETWALK_SERVER: _s, PACKETWALK_TOKEN: _t, ...rest } = process.env;
+    const { PACKETWALK_SERVER: _s, PACKETWALK_TOKEN: _t, PACKETWALK_KEEP_NODE_PODS: _k, PACKETWALK_DEBUG_NAMESPACE: _n, ...rest } = process.env;
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'packetwalk.mjs'), ...args], { cwd: ROOT, env: { ...rest, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -116,6 +116,14 @@ describe('packetwalk diagnose --server', () => {
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(1); // degraded, as the fixture
     expect(stderr).not.toMatch(/EPIPE|Unhandled|node:events/);
+  });
+
+  it('the environment of a local engine ($PACKETWALK_KEEP_NODE_PODS, $PACKETWALK_DEBUG_NAMESPACE): noted as not used, the run goes on', async () => {
+    const s = await serve();
+    const r = await cli(['diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json'], { PACKETWALK_KEEP_NODE_PODS: '120' });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'degraded' });
+    expect(r.stderr.split('\n')[0]).toBe('packetwalk diagnose: note: $PACKETWALK_KEEP_NODE_PODS is not used with --server: the server keeps its node debug pods (serve --keep-node-pods)');
   });
 
   it('text as a local run prints it; PACKETWALK_SERVER and -n NS work as the flags do', async () => {

@@ -16,13 +16,16 @@ import { usageErrorText } from './args';
 import { DIAGNOSE_SPEC, DIAGNOSE_USAGE, exitCodeFor, parseDiagnoseArgs, renderHuman } from './diagnose';
 import { LiveHops } from './progress';
 
-/** The flags that set up a local engine: with --server they are the server's own settings. */
-const ENGINE_FLAGS = [
+/**
+ * The flags that set up a local engine: with --server they are the server's own settings (a usage error), and the
+ * environment variables that stand for some of them (a note on stderr: they may be exported for local runs).
+ */
+const ENGINE_FLAGS: readonly (readonly [flag: 'kubeconfig' | 'image' | 'debugNamespace' | 'keepNodePods', why: string, env?: string])[] = [
   ['kubeconfig', 'the server reads its own kubeconfig or ServiceAccount (serve --kubeconfig)'],
   ['image', 'the server picks the debug image'],
-  ['debugNamespace', 'the server picks the debug namespace (serve --debug-namespace)'],
-  ['keepNodePods', 'the server keeps its node debug pods (serve --keep-node-pods)'],
-] as const;
+  ['debugNamespace', 'the server picks the debug namespace (serve --debug-namespace)', 'PACKETWALK_DEBUG_NAMESPACE'],
+  ['keepNodePods', 'the server keeps its node debug pods (serve --keep-node-pods)', 'PACKETWALK_KEEP_NODE_PODS'],
+];
 
 /** How long a request to the server may take to answer (the POST waits for the plan: up to ~8 s by design). */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -181,6 +184,7 @@ export async function remoteDiagnoseMain(argv: string[], opts: { asKubectlPlugin
     const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     return say(`${engine.map(([k]) => flag(k)).join(', ')} ${engine.length === 1 ? 'does' : 'do'} not go with --server: ${engine.map(([, why]) => why).join('; ')}; leave ${engine.length === 1 ? 'it' : 'them'} out, or leave out --server to run the probes from here`);
   }
+  for (const [, why, env] of ENGINE_FLAGS) if (env && process.env[env]) process.stderr.write(`packetwalk diagnose: note: $${env} is not used with --server: ${why}\n`);
   let from = a.from;
   if (!from.includes('/') && from !== 'outside' && from !== '') {
     if (a.namespace) from = `${a.namespace}/${from}`;
