@@ -1,11 +1,12 @@
 // pods/exec and pods/attach over websocket (the remotecommand protocol, test/upstream/fixtures/exec):
 // every binary message is one channel byte + payload; stdin 0, stdout 1, stderr 2, error 3, resize 4,
 // and in v5 the client's [255, 0] closes stdin. The command runs as argv (never a shell) in the pod's
-// or node's netns through `ip netns exec`, with the machine's tools standing in for the image.
-import { spawn, type ChildProcess } from 'node:child_process';
+// or node's netns through `ip netns exec`, with the machine's tools standing in for the image; started by the lab's
+// process starter (spawnClient.ts), not by this process.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
+import { killGroupOf, spawnSession, type Session } from './spawnClient';
 
 /** Offered by kubectl 1.32 / client-node; preferred first. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io', 'base64.channel.k8s.io'];
@@ -49,25 +50,18 @@ function onPath(cmd: string): boolean {
 }
 
 /** Live sessions, so the daemon can kill them all when it stops (and a test can count them). */
-export const liveSessions = new Set<ChildProcess>();
+export const liveSessions = new Set<Session>();
 
 export function killAllSessions(): void {
   for (const c of liveSessions) killGroup(c);
 }
 
 /** Kills the session's process group (the command and whatever it started). */
-export function killGroup(c: ChildProcess): void {
-  if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
-  try {
-    process.kill(-c.pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
+export const killGroup = killGroupOf;
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 
-export function runExecSession(ws: WebSocket, req: ExecRequest, onEnd?: () => void): ChildProcess | undefined {
+export function runExecSession(ws: WebSocket, req: ExecRequest, onEnd?: () => void): Session | undefined {
   const protocol = ws.protocol;
   const base64 = protocol.includes('base64');
   const statusJson = protocol.startsWith('v4.') || protocol.startsWith('v5.');
@@ -99,12 +93,9 @@ export function runExecSession(ws: WebSocket, req: ExecRequest, onEnd?: () => vo
     return undefined;
   }
 
-  const stdio: ('pipe' | 'ignore')[] = [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', req.netns, ...req.argv], {
-    stdio,
-    detached: true, // own process group: closing the stream kills the command and everything it started
-    env: { PATH, HOME: '/root', ...(req.tty ? { TERM: 'xterm' } : {}) } as unknown as NodeJS.ProcessEnv,
-  });
+  // Started by lab/api/spawner.mjs (spawnClient.ts), in a process group of its own: closing the stream kills the
+  // command and everything it started.
+  const child = spawnSession('ip', ['netns', 'exec', req.netns, ...req.argv], { env: { PATH, HOME: '/root', ...(req.tty ? { TERM: 'xterm' } : {}) }, stdin: req.stdin });
   liveSessions.add(child);
   let bytes = 0;
   let ended = false;
@@ -154,13 +145,13 @@ export function runExecSession(ws: WebSocket, req: ExecRequest, onEnd?: () => vo
   ws.on('close', abort);
   ws.on('error', abort);
 
-  child.on('error', (err) => {
+  child.on('error', (err: Error) => {
     ended = true;
     clearTimeout(timer);
     liveSessions.delete(child);
     finish({ metadata: {}, status: 'Failure', message: `Internal error occurred: error executing command in container: ${err.message}`, reason: 'InternalError', code: 500 }, err.message);
   });
-  child.on('close', (code, signal) => {
+  child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
     ended = true;
     clearTimeout(timer);
     liveSessions.delete(child);

@@ -123,7 +123,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
       for (const [child, pod] of sessionPods) if (pod === `${ns}/${name}`) killGroup(child);
     },
   };
-  const sessionPods = new Map<import('node:child_process').ChildProcess, string>();
+  const sessionPods = new Map<import('./spawnClient').Session, string>();
 
   const server = createServer({ key: opts.key, cert: opts.cert }, (req, res) => {
     handle(req, res).catch((e) => {

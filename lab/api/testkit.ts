@@ -2,7 +2,7 @@
 // nodes, a Service) for `packetwalk lab up --config`, and helpers to run the real kubectl against it and
 // to count what the API daemon leaves behind.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,8 +60,25 @@ export function kubectl(kubeconfig: string, args: string[], input?: string, time
   return { code: r.status ?? -1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '' };
 }
 
-/** Processes whose parent is `pid` (from /proc), to count what a daemon leaves behind. */
-export function childPids(pid: number): number[] {
+/** Processes whose parent is `pid`. */
+function psChildren(pid: number): number[] {
   const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { timeout: 5000 }).stdout?.toString() ?? '';
   return out.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+}
+
+/**
+ * The processes a lab API daemon `pid` runs, to count what it leaves behind: its children and those of its exec
+ * commands' starter (lab/api/spawner.mjs, a child of the daemon that is itself not counted).
+ */
+export function childPids(pid: number): number[] {
+  const direct = psChildren(pid);
+  const isStarter = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.endsWith('lab/api/spawner.mjs'));
+    } catch {
+      return false;
+    }
+  };
+  const starters = direct.filter(isStarter);
+  return [...direct.filter((p) => !starters.includes(p)), ...starters.flatMap(psChildren)];
 }
