@@ -3,7 +3,7 @@
 // by a random 128-bit key, so no other local process can pose as a command's output), so the daemon's thread never
 // waits in fork(): ~3 ms per exec on the lab, where a diagnosis's ~40 execs queued there behind one another (a CPU
 // profile of the daemon, 2026-11-30); with it the daemon's CPU per diagnosis went ~115 → ~75 ms and an in-process
-// diagnosis ~20 ms faster (two labs side by side, 25 runs each, /tmp-free A/B in BENCHMARKS.md). A Session looks
+// diagnosis ~20 ms faster (two labs side by side, 25 alternating runs each: BENCHMARKS.md). A Session looks
 // like the ChildProcess it replaces where exec.ts uses one: stdout, stderr, stdin, pid, exitCode, signalCode, and
 // 'error' / 'close' (code, signal) once the command ended and its output was read.
 import { fork, type ChildProcess } from 'node:child_process';
