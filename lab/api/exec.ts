@@ -3,7 +3,7 @@
 // and in v5 the client's [255, 0] closes stdin. The command runs as argv (never a shell) in the pod's
 // or node's netns through `ip netns exec`, with the machine's tools standing in for the image; started by the lab's
 // process starter (spawnClient.ts), not by this process.
-import { accessSync, constants } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { killGroupOf, spawnSession, type Session } from './spawnClient';
@@ -37,16 +37,19 @@ export interface ExecRequest {
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** Commands found on PATH (a tool installed later is found then; one found stays found for the daemon's life). */
+const found = new Set<string>();
+
+/** Is `cmd` an executable file, itself (a path) or in a PATH directory? Without exceptions for the misses. */
 function onPath(cmd: string): boolean {
+  if (found.has(cmd)) return true;
   const candidates = cmd.includes('/') ? [cmd] : PATH.split(':').map((d) => join(d, cmd));
-  return candidates.some((c) => {
-    try {
-      accessSync(c, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
+  const hit = candidates.some((c) => {
+    const st = statSync(c, { throwIfNoEntry: false });
+    return !!st && st.isFile() && (st.mode & 0o111) !== 0;
   });
+  if (hit) found.add(cmd);
+  return hit;
 }
 
 /** Live sessions, so the daemon can kill them all when it stops (and a test can count them). */
