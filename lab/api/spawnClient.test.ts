@@ -58,6 +58,20 @@ describe('spawnSession', () => {
     expect(running(marker)).toBe(0);
   });
 
+  it('a starter that dies takes its running commands with it, each session says why, and the next exec gets a new one', async () => {
+    const marker = `sleep 32.${Math.floor(Math.random() * 1000)}`;
+    const s = spawnSession('sh', ['-c', `${marker} & wait`], { env: ENV, stdin: false });
+    const ended = collect(s);
+    await new Promise((r) => setTimeout(r, 200));
+    const starter = execFileSync('pgrep', ['-f', '-P', String(process.pid), 'lab/api/spawner.mjs'], { encoding: 'utf8' }).trim();
+    expect(starter).toMatch(/^\d+$/);
+    process.kill(Number(starter), 'SIGKILL');
+    expect((await ended).error).toBe('the lab API lost its process starter');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(running(marker)).toBe(0);
+    expect(await collect(spawnSession('sh', ['-c', 'echo again'], { env: ENV, stdin: false }))).toMatchObject({ stdout: 'again\n', code: 0 });
+  });
+
   it('a command that cannot start is an error event with the reason', async () => {
     expect((await collect(spawnSession('/nonexistent/tool', [], { env: ENV, stdin: false }))).error).toMatch(/ENOENT/);
   });

@@ -97,7 +97,7 @@ const sessions = new Map<string, Session>();
 const SOCKET_NAME = `packetwalk-lab-spawn-${process.pid}`;
 
 function ensureSpawner(): ChildProcess {
-  if (spawner && spawner.connected) return spawner;
+  if (spawner?.connected) return spawner;
   if (!server) {
     server = createServer((sock) => {
       const header = (): void => {
@@ -116,9 +116,12 @@ function ensureSpawner(): ChildProcess {
   const child = fork(fileURLToPath(new URL('./spawner.mjs', import.meta.url)), [SOCKET_NAME], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
   child.on('message', (m: SpawnerMessage) => sessions.get(m.id)?.onMessage(m));
   child.on('exit', () => {
-    // the sessions it started cannot report their end any more: say so to each
+    // the sessions it started cannot report their end any more: each command is stopped (its process group) and
+    // its session ends with the reason; the next exec forks a new starter
+    if (spawner === child) spawner = undefined;
     for (const [id, s] of sessions) {
       sessions.delete(id);
+      killGroupOf(s);
       s.onMessage({ id, error: 'the lab API lost its process starter' });
     }
   });
