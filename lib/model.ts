@@ -119,6 +119,11 @@ export interface Trace {
   lastSeen: { hop: HopId; iface: string; node?: string; summary: string } | null;
   /** the address the packet was really sent to after NAT ("10.244.2.5:8080"), read from the capture */
   sentTo?: string;
+  /**
+   * Where else on the path's nodes the flow was captured, off the planned points, each "node interface (what it
+   * saw)": the veth of the endpoint kube-proxy picked when it is not the drawn one (lib/verdict/trace.ts otherInterfaces)
+   */
+  elsewhere?: string[];
   /** one sentence: where the packet went and where it stopped */
   summary: string;
   /** the flow's conntrack entries per node (the NAT really applied) */

@@ -64,6 +64,7 @@ export const TraceSchema = z.looseObject({
   points: z.array(TracePointSchema),
   lastSeen: z.looseObject({ hop: HopIdSchema, iface: z.string(), node: z.string().optional(), summary: z.string() }).nullable(),
   sentTo: z.string().optional(),
+  elsewhere: z.array(z.string()).optional(),
   summary: z.string(),
   conntrack: z.array(z.looseObject({ node: z.string(), entries: z.array(z.string()), evidence: EvidenceSchema })).optional(),
   connect: EvidenceSchema.optional(),

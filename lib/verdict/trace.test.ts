@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, conntrackNat, onPoint, otherInterfaces, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
+import { applyTrace, buildTrace, conntrackNat, lastSeenLine, onPoint, otherInterfaces, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
 import { splitFixture } from '../parse/fixtureFile';
 import { parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
@@ -150,6 +150,17 @@ describe('otherInterfaces: where else on a node the flow went (a real -i any cap
     expect(otherInterfaces(cap.value, 'worker-1', new Set(['shop-frontend-0', 'cni0', 'eth0']), flow)).toEqual([expect.stringMatching(/^worker-1 flannel\.1 \(SYN, SYN-ACK/)]);
     // another flow's port: nothing of it anywhere
     expect(otherInterfaces(cap.value, 'worker-1', new Set(), { ...flow, sport: 1 })).toEqual([]);
+  });
+
+  it('kept on the trace and said on the CLI\'s last-seen line after the last drawn point, before where the answer came from', () => {
+    if (!cap.ok) throw new Error('fixture');
+    const elsewhere = otherInterfaces(cap.value, 'worker-1', new Set(['shop-frontend-0', 'cni0', 'eth0']), flow);
+    const sum = summarizeCapture(onPoint(cap.value, { iface: 'shop-frontend-0', encapsulated: false }), flow);
+    const point = { hop: 'src-veth' as const, node: 'worker-1', iface: 'shop-frontend-0', label: 'worker-1 shop-frontend-0', filter: 'tcp', ...sum, evidence: { probe: 'tcpdump', where: 'node worker-1', command: [], reproduce: '', exitCode: 0, stdout: '', stderr: '', durationMs: 0, finding: '' } };
+    const trace = buildTrace(flow, [point], { sentTo: '10.244.2.3:8080', elsewhere });
+    expect(trace.elsewhere).toEqual(elsewhere);
+    expect(lastSeenLine(trace)).toBe(`last seen: worker-1 shop-frontend-0 (${sum.summary}); also on ${elsewhere[0]}; the answer came back from 10.244.2.3:8080`);
+    expect(buildTrace(flow, [point], {}).elsewhere).toBeUndefined();
   });
 });
 

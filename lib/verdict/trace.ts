@@ -157,7 +157,7 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
     }
   }
   if (opts.elsewhere?.length) summary += `; also on ${opts.elsewhere.join(', ')}`;
-  return { flow: flowText(f), proto: f.proto, points, lastSeen, ...(opts.sentTo ? { sentTo: opts.sentTo } : {}), summary };
+  return { flow: flowText(f), proto: f.proto, points, lastSeen, ...(opts.sentTo ? { sentTo: opts.sentTo } : {}), ...(opts.elsewhere?.length ? { elsewhere: opts.elsewhere } : {}), summary };
 }
 
 /** The address the packet was really sent to: the first forward packet whose destination differs from what was dialled (DNAT), read from the capture. */
@@ -262,9 +262,11 @@ export function lastSeenLine(trace: Trace): string {
   if (!trace.lastSeen) return `last seen: nowhere — ${trace.summary}`;
   const p = trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node);
   const where = p?.label.startsWith('pod ') ? p.label : `${trace.lastSeen.node ?? ''} ${trace.lastSeen.iface}`.trim();
+  // past the drawn points: where else the flow went (the endpoint kube-proxy picked, when it is not the drawn one)
+  const also = trace.elsewhere?.length ? `; also on ${trace.elsewhere.join(', ')}` : '';
   // the answer came back: from where NAT really sent the flow (an endpoint the drawn path may not reach)
   const from = trace.points[0]?.replySeen && trace.sentTo ? `; the answer came back from ${trace.sentTo}` : '';
-  return `last seen: ${where} (${trace.lastSeen.summary})${from}`;
+  return `last seen: ${where} (${trace.lastSeen.summary})${also}${from}`;
 }
 
 /**
