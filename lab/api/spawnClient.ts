@@ -30,15 +30,15 @@ export class Session extends EventEmitter {
     this.stdin = wantsStdin ? new PassThrough() : null;
   }
 
-  /** Stream `fd` of the command arrived as `sock`. */
+  /** Stream `fd` of the command arrived as `sock` (0 only when the session wants stdin; anything else is dropped). */
   attach(fd: number, sock: Socket): void {
+    sock.on('error', () => undefined);
     if (fd === 0 && this.stdin) {
       this.stdin.pipe(sock);
-      sock.on('error', () => undefined);
       return;
     }
+    if (fd !== 1 && fd !== 2) return void sock.destroy();
     const out = fd === 1 ? this.stdout : this.stderr;
-    sock.on('error', () => undefined);
     sock.on('close', () => {
       out.end();
       this.open -= 1;
