@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { killGroupOf, spawnSession, type Session } from './spawnClient';
+import { killGroup, spawnSession, type Session } from './spawnClient';
 
 /** Offered by kubectl 1.32 / client-node; preferred first. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io', 'base64.channel.k8s.io'];
@@ -59,8 +59,6 @@ export function killAllSessions(): void {
   for (const c of liveSessions) killGroup(c);
 }
 
-/** Kills the session's process group (the command and whatever it started). */
-export const killGroup = killGroupOf;
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 

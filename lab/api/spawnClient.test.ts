@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { killGroupOf, spawnSession, type Session } from './spawnClient';
+import { killGroup, spawnSession, type Session } from './spawnClient';
 
 const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
@@ -46,13 +46,13 @@ describe('spawnSession', () => {
     const marker = `sleep 31.${Math.floor(Math.random() * 1000)}`;
     const s = spawnSession('sh', ['-c', `${marker} & ${marker} & wait`], { env: ENV, stdin: false });
     const done = collect(s);
-    killGroupOf(s); // the pid is not known yet: killed as soon as it is
+    killGroup(s); // the pid is not known yet: killed as soon as it is
     expect(await done).toMatchObject({ code: null, signal: 'SIGKILL' });
     const t = spawnSession('sh', ['-c', `${marker} & wait`], { env: ENV, stdin: false });
     const ended = collect(t);
     await new Promise((r) => setTimeout(r, 200));
     expect(running(marker)).toBeGreaterThan(0);
-    killGroupOf(t);
+    killGroup(t);
     expect(await ended).toMatchObject({ signal: 'SIGKILL' });
     await new Promise((r) => setTimeout(r, 100));
     expect(running(marker)).toBe(0);

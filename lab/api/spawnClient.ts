@@ -51,7 +51,7 @@ export class Session extends EventEmitter {
   onMessage(m: SpawnerMessage): void {
     if ('pid' in m) {
       this.pid = m.pid;
-      if (this.killWanted) killGroupOf(this);
+      if (this.killWanted) killGroup(this);
     } else if ('error' in m) {
       if (this.ended) return;
       this.ended = true;
@@ -76,7 +76,7 @@ type SpawnerMessage = { id: string; pid: number } | { id: string; error: string 
 const KEY_BYTES = 16;
 
 /** Kills the session's process group (the command and whatever it started); later, once its pid is known. */
-export function killGroupOf(s: Session): void {
+export function killGroup(s: Session): void {
   if (s.exitCode !== null || s.signalCode !== null) return;
   if (s.pid === undefined) {
     s.killWanted = true;
@@ -89,15 +89,16 @@ export function killGroupOf(s: Session): void {
   }
 }
 
-let spawner: ChildProcess | undefined;
+/** The starter now, and the keys of the sessions it started (its 'exit' ends those, not a successor's). */
+let spawner: { child: ChildProcess; keys: Set<string> } | undefined;
 let server: Server | undefined;
 /** live sessions by key (hex) */
 const sessions = new Map<string, Session>();
 /** The abstract unix socket (Linux: a name, no file) the commands' streams connect to; argv carries it without its leading NUL. */
 const SOCKET_NAME = `packetwalk-lab-spawn-${process.pid}`;
 
-function ensureSpawner(): ChildProcess {
-  if (spawner?.connected) return spawner;
+function ensureSpawner(): NonNullable<typeof spawner> {
+  if (spawner?.child.connected) return spawner;
   if (!server) {
     server = createServer((sock) => {
       const header = (): void => {
@@ -114,32 +115,40 @@ function ensureSpawner(): ChildProcess {
     server.unref();
   }
   const child = fork(fileURLToPath(new URL('./spawner.mjs', import.meta.url)), [SOCKET_NAME], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  const mine = { child, keys: new Set<string>() };
   child.on('message', (m: SpawnerMessage) => sessions.get(m.id)?.onMessage(m));
   child.on('exit', () => {
     // the sessions it started cannot report their end any more: each command is stopped (its process group) and
     // its session ends with the reason; the next exec forks a new starter
-    if (spawner === child) spawner = undefined;
-    for (const [id, s] of sessions) {
+    if (spawner === mine) spawner = undefined;
+    for (const id of mine.keys) {
+      const s = sessions.get(id);
+      if (!s) continue;
       sessions.delete(id);
-      killGroupOf(s);
+      killGroup(s);
       s.onMessage({ id, error: 'the lab API lost its process starter' });
     }
   });
   // neither the process nor its channel keeps a process alive that has nothing else to do (an API server in a test)
   child.unref();
   child.channel?.unref();
-  spawner = child;
-  return child;
+  spawner = mine;
+  return mine;
 }
 
 /** Starts `file` `args` (argv, never a shell) in a process group of its own, with `env`; its stdin only when `stdin`. */
 export function spawnSession(file: string, args: string[], opts: { env: Record<string, string>; stdin: boolean }): Session {
   const s = new Session(opts.stdin);
   const id = randomBytes(KEY_BYTES).toString('hex');
+  const starter = ensureSpawner();
   sessions.set(id, s);
-  const done = () => sessions.delete(id);
+  starter.keys.add(id);
+  const done = () => {
+    sessions.delete(id);
+    starter.keys.delete(id);
+  };
   s.once('close', done);
   s.once('error', done);
-  ensureSpawner().send({ id, file, args, env: opts.env, stdin: opts.stdin });
+  starter.child.send({ id, file, args, env: opts.env, stdin: opts.stdin });
   return s;
 }
