@@ -123,15 +123,19 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
   const core = kc.makeApiClient(CoreV1Api);
   const timeout = opts.readyTimeoutMs ?? 60_000;
   const prefix = opts.prefix ?? DEBUG_CONTAINER_PREFIX;
-  const known = opts.known;
-  const running = known ? [...ours(known, prefix)].reverse().find((c) => stateOf(known, c.name) === 'running') : undefined;
-  if (known && running) return { namespace, pod: name, container: running.name, target: running.targetContainerName ?? known.spec?.containers?.[0]?.name, reused: true, profile: profileOf(running) };
+  /** Our newest container in `p` that `ok` accepts, as the foothold it is. */
+  const reuse = (p: V1Pod, ok: (c: V1EphemeralContainer) => boolean): DebugContainer | undefined => {
+    const c = [...ours(p, prefix)].reverse().find(ok);
+    return c && { namespace, pod: name, container: c.name, target: c.targetContainerName ?? p.spec?.containers?.[0]?.name, reused: true, profile: profileOf(c) };
+  };
+  const known = opts.known && reuse(opts.known, (c) => stateOf(opts.known!, c.name) === 'running');
+  if (known) return known;
   let pod = await core.readNamespacedPod({ name, namespace });
   const target = pod.spec?.containers?.[0]?.name;
-  const live = [...ours(pod, prefix)].reverse().find((c) => usable(pod, c));
+  const live = reuse(pod, (c) => usable(pod, c));
   if (live) {
-    if (stateOf(pod, live.name) !== 'running') await waitRunning(kc, namespace, name, live.name, timeout);
-    return { namespace, pod: name, container: live.name, target: live.targetContainerName ?? target, reused: true, profile: profileOf(live) };
+    if (stateOf(pod, live.container) !== 'running') await waitRunning(kc, namespace, name, live.container, timeout);
+    return live;
   }
   const level = await enforcedLevel(core, namespace);
   // restricted namespaces get the restricted profile at once; others the general one, and the restricted one
