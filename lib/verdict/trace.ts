@@ -114,7 +114,6 @@ export function sawBothWays(cap: TcpdumpCapture, flow: TraceFlow, point: Pick<Ca
   return s.seen === true && s.replySeen === true;
 }
 
-/** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
 /**
  * The interfaces of a namespace's capture (`tcpdump -i any`) that carried the flow but are no point of the drawn
  * path, each "NODE IFACE (what it saw)": the veth of another endpoint on that node when kube-proxy picked it, a
@@ -129,6 +128,10 @@ export function otherInterfaces(cap: TcpdumpCapture, node: string, planned: Read
   return out;
 }
 
+/** "; also on worker-1 shop-backend-1 (SYN, SYN-ACK), …": the trace's sentence and the CLI's last-seen line alike. */
+const alsoOn = (elsewhere: readonly string[] | undefined) => (elsewhere?.length ? `; also on ${elsewhere.join(', ')}` : '');
+
+/** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
 export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string; elsewhere?: string[] } = {}): Trace {
   // When the answer reached the source, a point that saw only the way out is one the answer does not cross
   // (cilium_host on the source node): "no SYN-ACK" there would read as a loss.
@@ -156,7 +159,7 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
       if (answered) summary += `; the answer got back only as far as ${where(answered)}`;
     }
   }
-  if (opts.elsewhere?.length) summary += `; also on ${opts.elsewhere.join(', ')}`;
+  summary += alsoOn(opts.elsewhere);
   return { flow: flowText(f), proto: f.proto, points, lastSeen, ...(opts.sentTo ? { sentTo: opts.sentTo } : {}), ...(opts.elsewhere?.length ? { elsewhere: opts.elsewhere } : {}), summary };
 }
 
@@ -263,7 +266,7 @@ export function lastSeenLine(trace: Trace): string {
   const p = trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node);
   const where = p?.label.startsWith('pod ') ? p.label : `${trace.lastSeen.node ?? ''} ${trace.lastSeen.iface}`.trim();
   // past the drawn points: where else the flow went (the endpoint kube-proxy picked, when it is not the drawn one)
-  const also = trace.elsewhere?.length ? `; also on ${trace.elsewhere.join(', ')}` : '';
+  const also = alsoOn(trace.elsewhere);
   // the answer came back: from where NAT really sent the flow (an endpoint the drawn path may not reach)
   const from = trace.points[0]?.replySeen && trace.sentTo ? `; the answer came back from ${trace.sentTo}` : '';
   return `last seen: ${where} (${trace.lastSeen.summary})${also}${from}`;
