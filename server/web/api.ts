@@ -35,15 +35,6 @@ function fail(res: ServerResponse, status: number, error: string, extra: Record<
 
 const readJson = (req: IncomingMessage): Promise<unknown> => readJsonBody(req, MAX_BODY, '{"from": "NS/POD", "to": "TARGET"}');
 
-/** The methods each route of this file answers, for a 405's Allow header (the routes above are the truth; keep in step). */
-const ALLOWED: readonly (readonly [RegExp, readonly string[]])[] = [
-  [/^\/api\/(contexts|nodes|namespaces|pods|targets)$/, ['GET']],
-  [/^\/api\/diagnoses$/, ['GET', 'POST']],
-  [/^\/api\/diagnoses\/[^/]+(\/bundle\.md|\/bundle\.json|\/capture\.pcap|\/events)?$/, ['GET']],
-  [/^\/api\/pins$/, ['GET', 'POST']],
-  [/^\/api\/pins\/[^/]+$/, ['DELETE']],
-];
-
 function clusterFail(res: ServerResponse, e: unknown): void {
   if (e instanceof StoreError) return fail(res, e.status, e.message, { file: e.file, fix: e.fix, code: e.code });
   if (e instanceof UsageError) return fail(res, e instanceof BodyTooLarge ? e.status : 400, e.message, { field: e.field ?? fieldFromMessage(e.message) });
@@ -61,181 +52,200 @@ function origin(req: IncomingMessage): string {
   return `http://${req.headers.host ?? 'localhost'}`;
 }
 
+/** What a route's handler gets: the request, its parsed URL, the route pattern's match and the server's parts. */
+interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  deps: ApiDeps;
+  url: URL;
+  path: string;
+  match: RegExpExecArray;
+  method: string;
+  /** a query parameter, or undefined */
+  q: (k: string) => string | undefined;
+}
+
+/**
+ * The API's routes: one method and one path pattern each, their handler writing the whole answer. The one table
+ * both dispatch and a 405's Allow header (RFC 9110 §15.5.6: the methods the path does answer) are read from.
+ */
+const ROUTES: readonly { method: string; path: RegExp; run: (c: Call) => unknown }[] = [
+  { method: 'GET', path: /^\/api\/health$/, run: ({ res }) => send(res, 200, { ok: true }) },
+  { method: 'GET', path: /^\/api\/contexts$/, run: contexts },
+  { method: 'GET', path: /^\/api\/nodes$/, run: nodes },
+  { method: 'GET', path: /^\/api\/(namespaces|pods|targets)$/, run: pickers },
+  { method: 'GET', path: /^\/api\/diagnoses$/, run: ({ res, deps, q }) => send(res, 200, { diagnoses: deps.store.listDiagnoses(Math.min(100, Number(q('limit') ?? 20) || 20)) }) },
+  { method: 'POST', path: /^\/api\/diagnoses$/, run: startDiagnosis },
+  { method: 'GET', path: /^\/api\/diagnoses\/([^/]+)\/events$/, run: ({ req, res, deps, match }) => followRun(req, res, deps.runs, decodeURIComponent(match[1])) },
+  { method: 'GET', path: /^\/api\/diagnoses\/([^/]+)(\/bundle\.md|\/bundle\.json|\/capture\.pcap)?$/, run: diagnosis },
+  { method: 'GET', path: /^\/api\/pins$/, run: ({ res, deps }) => send(res, 200, { pins: deps.wall.tiles(), lastCycle: deps.wall.lastCycle }) },
+  { method: 'POST', path: /^\/api\/pins$/, run: pin },
+  { method: 'DELETE', path: /^\/api\/pins\/([^/]+)$/, run: ({ res, deps, match }) => (deps.wall.unpin(decodeURIComponent(match[1])) ? send(res, 200, { ok: true }) : fail(res, 404, 'pin not found')) },
+];
+
 /** Handles /api/*; returns false for anything else (Next.js takes it). */
 export async function handleApi(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://x');
   const path = url.pathname;
   if (!path.startsWith('/api/')) return false;
-  const q = (k: string) => url.searchParams.get(k) ?? undefined;
   const method = req.method ?? 'GET';
   try {
-    if (path === '/api/health') return send(res, 200, { ok: true }), true;
-
-    if (path === '/api/contexts' && method === 'GET') {
-      const contexts = deps.catalog.listContexts();
-      let current: string | null = null;
-      try {
-        current = deps.catalog.defaultContext();
-      } catch {
-        current = contexts.find((c) => c.current)?.name ?? null;
-      }
-      return send(res, 200, { contexts: contexts.map((c) => ({ name: c.name, cluster: c.cluster, namespace: c.namespace, server: c.server })), current }), true;
-    }
-
-    if (path === '/api/nodes' && method === 'GET') {
-      // the node picker (--from node/NAME): names and InternalIPs from the informer cache
-      const cc = await deps.catalog.ensure(q('context'));
-      return send(res, 200, { context: cc.context, nodes: nodeChoices(safeList(() => deps.catalog.list(cc, 'nodes'))) }), true;
-    }
-    if (path === '/api/namespaces' || path === '/api/pods' || path === '/api/targets') {
-      const ctxBad = unknownContext(deps.catalog, q('context'));
-      if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' }), true;
-      const cc = await deps.catalog.ensure(q('context'));
-      const status = deps.catalog.status(cc);
-      const err = status.errors[0];
-      const nsFilter = q('namespace');
-      const term = (q('q') ?? '').toLowerCase();
-      if (path === '/api/namespaces') {
-        if (err && status.errors.some((e) => e.kind === 'namespaces')) {
-          // fall back to the namespaces that hold pods we can see
-          const pods = safeList(() => deps.catalog.list(cc, 'pods'));
-          const names = [...new Set(pods.map((p) => p.metadata?.namespace ?? ''))].filter(Boolean).sort();
-          return send(res, 200, { context: cc.context, namespaces: names, error: err }), true;
-        }
-        const names = deps.catalog.list(cc, 'namespaces').map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
-        return send(res, 200, { context: cc.context, namespaces: names, ...(err ? { error: err } : {}) }), true;
-      }
-      if (path === '/api/pods') {
-        const pods = deps.catalog
-          .list(cc, 'pods', nsFilter)
-          .map((p) => {
-            const st = (p as { status?: { podIP?: string; phase?: string } }).status ?? {};
-            const spec = (p as { spec?: { nodeName?: string } }).spec ?? {};
-            return { namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '', ip: st.podIP ?? '', phase: st.phase ?? '', node: spec.nodeName ?? '' };
-          })
-          .filter((p) => !term || `${p.namespace}/${p.name}`.toLowerCase().includes(term))
-          .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
-          .slice(0, 200);
-        return send(res, 200, { context: cc.context, pods, ...(err ? { error: err } : {}) }), true;
-      }
-      // targets: Services (as NAME.NS:PORT), pods (pod:NS/NAME:PORT), recent targets
-      const services = safeList(() => deps.catalog.list(cc, 'services')).flatMap((s) => {
-        const ports = ((s as { spec?: { ports?: { port: number }[] } }).spec?.ports ?? []).map((p) => p.port);
-        const base = nsFilter && s.metadata?.namespace === nsFilter ? (s.metadata?.name ?? '') : `${s.metadata?.name}.${s.metadata?.namespace}`;
-        return (ports.length ? ports : [80]).map((p) => ({ value: `${base}:${p}`, kind: 'service' as const, hint: 'Service' }));
-      });
-      const pods = safeList(() => deps.catalog.list(cc, 'pods')).flatMap((p) => {
-        const ports = ((p as { spec?: { containers?: { ports?: { containerPort: number }[] }[] } }).spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((x) => x.containerPort));
-        return ports.map((port) => ({ value: `pod:${p.metadata?.namespace}/${p.metadata?.name}:${port}`, kind: 'pod' as const, hint: 'pod' }));
-      });
-      const recent = deps.store.recentTargets(8).map((t) => ({ value: t, kind: 'recent' as const, hint: 'recent' }));
-      const edge = edgeSuggestions(safeList(() => deps.catalog.list(cc, 'services')), safeList(() => deps.catalog.list(cc, 'nodes')));
-      const all = [...recent, ...services, ...edge, ...pods];
-      const seen = new Set<string>();
-      const suggestions = all.filter((s) => !seen.has(s.value) && seen.add(s.value) && (!term || s.value.toLowerCase().includes(term))).slice(0, 50);
-      return send(res, 200, { context: cc.context, suggestions, forms: TARGET_FORMS, ...(err ? { error: err } : {}) }), true;
-    }
-
-    if (path === '/api/diagnoses' && method === 'GET') {
-      return send(res, 200, { diagnoses: deps.store.listDiagnoses(Math.min(100, Number(q('limit') ?? 20) || 20)) }), true;
-    }
-
-    if (path === '/api/diagnoses' && method === 'POST') {
-      const body = await readJson(req);
-      const chk = checkSpec(body);
-      if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field }), true;
-      const ctxBad = unknownContext(deps.catalog, chk.context);
-      if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' }), true;
-      const previousId = typeof (body as Record<string, unknown>).previousId === 'string' ? ((body as Record<string, unknown>).previousId as string) : undefined;
-      if (previousId && !ID_RE.test(previousId)) return fail(res, 400, 'previousId: not a diagnosis id', { field: 'previousId' }), true;
-      // unknown source pod: say so before starting (the informer cache knows every pod the user may list)
-      try {
-        const cc = await deps.catalog.ensure(chk.context, 3000);
-        const [ns, name] = chk.from === 'outside' || chk.from.startsWith('node/') ? ['', ''] : chk.from.split('/');
-        const known = deps.catalog.status(cc).errors.every((e) => e.kind !== 'pods');
-        if (ns && known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
-          const names = deps.catalog.list(cc, 'pods', ns).map((p) => p.metadata?.name ?? '');
-          const near = names.filter((n) => n.includes(name)).sort().slice(0, 5);
-          return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; ${near.length ? `did you mean ${near.map((n) => `${ns}/${n}`).join(', ')}? ` : ''}namespace ${ns} has ${names.length} pods (kubectl get pods -n ${ns} lists them)`, { field: 'from' }), true;
-        }
-      } catch (e) {
-        if (e instanceof ClusterError) return clusterFail(res, e), true;
-        throw e;
-      }
-      const d = await deps.runs.start({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) }, previousId);
-      // A client that asks for the event stream gets it as the answer (one request instead of two; the permalink in Location)
-      if (/\btext\/event-stream\b/.test(req.headers.accept ?? '')) return followRun(req, res, deps.runs, d.id, 201, { location: `/d/${d.id}` }), true;
-      return send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` }), true;
-    }
-
-    const ev = /^\/api\/diagnoses\/([^/]+)\/events$/.exec(path);
-    if (ev && method === 'GET') return followRun(req, res, deps.runs, decodeURIComponent(ev[1])), true;
-
-    const m = /^\/api\/diagnoses\/([^/]+)(\/bundle\.md|\/bundle\.json|\/capture\.pcap)?$/.exec(path);
-    if (m && method === 'GET') {
-      const id = decodeURIComponent(m[1]);
-      if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' }), true;
-      const snap = deps.runs.snapshot(id);
-      if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`), true;
-      const d: Diagnosis = snap.diagnosis;
-      if (m[2] === '/capture.pcap') {
-        // The packet's own walk, merged (lib/verdict/trace.ts tracePcap): pcapng, one named interface per capture point.
-        const pcap = d.trace ? tracePcap(d.trace) : undefined;
-        if (!pcap) return fail(res, 404, d.trace ? `diagnosis ${id} captured no packet of its flow (${d.trace.summary})` : `diagnosis ${id} has no capture: the packet's walk is traced at live depth only`), true;
-        res.writeHead(200, { 'content-type': 'application/vnd.tcpdump.pcap', 'content-length': String(pcap.length), 'cache-control': 'no-store', 'content-disposition': `attachment; filename="packetwalk-${id}.pcapng"` });
-        res.end(Buffer.from(pcap));
-        return true;
-      }
-      if (m[2] === '/bundle.md') {
-        res.writeHead(200, {
-          'content-type': 'text/markdown; charset=utf-8',
-          'cache-control': 'no-store',
-          ...(url.searchParams.has('download') ? { 'content-disposition': `attachment; filename="packetwalk-${id}.md"` } : {}),
-        });
-        res.end(bundleMarkdown(d, `${origin(req)}/d/${id}`));
-        return true;
-      }
-      const download = m[2] === '/bundle.json' || url.searchParams.has('download');
-      return send(res, 200, d, download ? { 'content-disposition': `attachment; filename="packetwalk-${id}.json"`, 'x-packetwalk-seq': String(snap.seq) } : { 'x-packetwalk-seq': String(snap.seq) }), true;
-    }
-
-    if (path === '/api/pins' && method === 'GET') return send(res, 200, { pins: deps.wall.tiles(), lastCycle: deps.wall.lastCycle }), true;
-    if (path === '/api/pins' && method === 'POST') {
-      const body = (await readJson(req)) as Record<string, unknown>;
-      let from = body.from;
-      let to = body.to;
-      let context = body.context;
-      let source: Diagnosis | undefined;
-      if (typeof body.diagnosisId === 'string') {
-        if (!ID_RE.test(body.diagnosisId)) return fail(res, 400, 'diagnosisId: not a diagnosis id', { field: 'diagnosisId' }), true;
-        source = deps.runs.snapshot(body.diagnosisId)?.diagnosis;
-        if (!source) return fail(res, 404, `diagnosisId: diagnosis ${body.diagnosisId} not found`, { field: 'diagnosisId' }), true;
-        ({ from, to, context } = source.spec);
-      }
-      const chk = checkSpec({ from, to, context });
-      if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field }), true;
-      const ctxBad = unknownContext(deps.catalog, chk.context);
-      if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' }), true;
-      const dup = deps.wall.tiles().find((t) => t.pin.from === chk.from && t.pin.to === chk.to && (t.pin.context ?? '') === (chk.context ?? ''));
-      if (dup) return send(res, 200, dup), true;
-      const state = deps.wall.pin({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}), ...(source ? { diagnosisId: source.id } : {}) }, source);
-      return send(res, 201, state), true;
-    }
-    const pm = /^\/api\/pins\/([^/]+)$/.exec(path);
-    if (pm && method === 'DELETE') {
-      return deps.wall.unpin(decodeURIComponent(pm[1])) ? (send(res, 200, { ok: true }), true) : (fail(res, 404, 'pin not found'), true);
-    }
-    // A route that exists, asked with another method: 405 with the methods it answers (RFC 9110 §15.5.6).
-    const allowed = ALLOWED.find(([re]) => re.test(path))?.[1];
-    if (allowed) {
+    const onPath = ROUTES.filter((r) => r.path.test(path));
+    const route = onPath.find((r) => r.method === method);
+    if (route) {
+      const q = (k: string) => url.searchParams.get(k) ?? undefined;
+      await route.run({ req, res, deps, url, path, match: route.path.exec(path) as RegExpExecArray, method, q });
+    } else if (onPath.length) {
+      // a route that exists, asked with another method: 405 with the methods it answers
+      const allowed = onPath.map((r) => r.method);
       res.setHeader('allow', allowed.join(', '));
-      return fail(res, 405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`), true;
-    }
-    return fail(res, 404, `no API route ${method} ${path}`), true;
+      fail(res, 405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`);
+    } else fail(res, 404, `no API route ${method} ${path}`);
   } catch (e) {
     clusterFail(res, e);
-    return true;
   }
+  return true;
+}
+
+function contexts({ res, deps }: Call): void {
+  const list = deps.catalog.listContexts();
+  let current: string | null;
+  try {
+    current = deps.catalog.defaultContext();
+  } catch {
+    current = list.find((c) => c.current)?.name ?? null;
+  }
+  send(res, 200, { contexts: list.map((c) => ({ name: c.name, cluster: c.cluster, namespace: c.namespace, server: c.server })), current });
+}
+
+/** GET /api/nodes: the node picker (--from node/NAME): names and InternalIPs from the informer cache */
+async function nodes({ res, deps, q }: Call): Promise<void> {
+  const cc = await deps.catalog.ensure(q('context'));
+  send(res, 200, { context: cc.context, nodes: nodeChoices(safeList(() => deps.catalog.list(cc, 'nodes'))) });
+}
+
+/** GET /api/namespaces, /api/pods, /api/targets: the pickers' choices from the informer cache */
+async function pickers({ res, deps, q, match }: Call): Promise<void> {
+  const ctxBad = unknownContext(deps.catalog, q('context'));
+  if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' });
+  const cc = await deps.catalog.ensure(q('context'));
+  const status = deps.catalog.status(cc);
+  const err = status.errors[0];
+  const nsFilter = q('namespace');
+  const term = (q('q') ?? '').toLowerCase();
+  if (match[1] === 'namespaces') {
+    if (err && status.errors.some((e) => e.kind === 'namespaces')) {
+      // fall back to the namespaces that hold pods we can see
+      const pods = safeList(() => deps.catalog.list(cc, 'pods'));
+      const names = [...new Set(pods.map((p) => p.metadata?.namespace ?? ''))].filter(Boolean).sort();
+      return send(res, 200, { context: cc.context, namespaces: names, error: err });
+    }
+    const names = deps.catalog.list(cc, 'namespaces').map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
+    return send(res, 200, { context: cc.context, namespaces: names, ...(err ? { error: err } : {}) });
+  }
+  if (match[1] === 'pods') {
+    const pods = deps.catalog
+      .list(cc, 'pods', nsFilter)
+      .map((p) => {
+        const st = (p as { status?: { podIP?: string; phase?: string } }).status ?? {};
+        const spec = (p as { spec?: { nodeName?: string } }).spec ?? {};
+        return { namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '', ip: st.podIP ?? '', phase: st.phase ?? '', node: spec.nodeName ?? '' };
+      })
+      .filter((p) => !term || `${p.namespace}/${p.name}`.toLowerCase().includes(term))
+      .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
+      .slice(0, 200);
+    return send(res, 200, { context: cc.context, pods, ...(err ? { error: err } : {}) });
+  }
+  // targets: Services (as NAME.NS:PORT), pods (pod:NS/NAME:PORT), recent targets
+  const services = safeList(() => deps.catalog.list(cc, 'services')).flatMap((s) => {
+    const ports = ((s as { spec?: { ports?: { port: number }[] } }).spec?.ports ?? []).map((p) => p.port);
+    const base = nsFilter && s.metadata?.namespace === nsFilter ? (s.metadata?.name ?? '') : `${s.metadata?.name}.${s.metadata?.namespace}`;
+    return (ports.length ? ports : [80]).map((p) => ({ value: `${base}:${p}`, kind: 'service' as const, hint: 'Service' }));
+  });
+  const pods = safeList(() => deps.catalog.list(cc, 'pods')).flatMap((p) => {
+    const ports = ((p as { spec?: { containers?: { ports?: { containerPort: number }[] }[] } }).spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((x) => x.containerPort));
+    return ports.map((port) => ({ value: `pod:${p.metadata?.namespace}/${p.metadata?.name}:${port}`, kind: 'pod' as const, hint: 'pod' }));
+  });
+  const recent = deps.store.recentTargets(8).map((t) => ({ value: t, kind: 'recent' as const, hint: 'recent' }));
+  const edge = edgeSuggestions(safeList(() => deps.catalog.list(cc, 'services')), safeList(() => deps.catalog.list(cc, 'nodes')));
+  const all = [...recent, ...services, ...edge, ...pods];
+  const seen = new Set<string>();
+  const suggestions = all.filter((s) => !seen.has(s.value) && seen.add(s.value) && (!term || s.value.toLowerCase().includes(term))).slice(0, 50);
+  send(res, 200, { context: cc.context, suggestions, forms: TARGET_FORMS, ...(err ? { error: err } : {}) });
+}
+
+/** POST /api/diagnoses: checks the spec, starts the run; 201 with its id and permalink, or its event stream */
+async function startDiagnosis({ req, res, deps }: Call): Promise<void> {
+  const body = await readJson(req);
+  const chk = checkSpec(body);
+  if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field });
+  const ctxBad = unknownContext(deps.catalog, chk.context);
+  if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' });
+  const previousId = typeof (body as Record<string, unknown>).previousId === 'string' ? ((body as Record<string, unknown>).previousId as string) : undefined;
+  if (previousId && !ID_RE.test(previousId)) return fail(res, 400, 'previousId: not a diagnosis id', { field: 'previousId' });
+  // unknown source pod: say so before starting (the informer cache knows every pod the user may list)
+  const cc = await deps.catalog.ensure(chk.context, 3000);
+  const [ns, name] = chk.from === 'outside' || chk.from.startsWith('node/') ? ['', ''] : chk.from.split('/');
+  const known = deps.catalog.status(cc).errors.every((e) => e.kind !== 'pods');
+  if (ns && known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
+    const names = deps.catalog.list(cc, 'pods', ns).map((p) => p.metadata?.name ?? '');
+    const near = names.filter((n) => n.includes(name)).sort().slice(0, 5);
+    return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; ${near.length ? `did you mean ${near.map((n) => `${ns}/${n}`).join(', ')}? ` : ''}namespace ${ns} has ${names.length} pods (kubectl get pods -n ${ns} lists them)`, { field: 'from' });
+  }
+  const d = await deps.runs.start({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) }, previousId);
+  // A client that asks for the event stream gets it as the answer (one request instead of two; the permalink in Location)
+  if (/\btext\/event-stream\b/.test(req.headers.accept ?? '')) return followRun(req, res, deps.runs, d.id, 201, { location: `/d/${d.id}` });
+  send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` });
+}
+
+/** GET /api/diagnoses/<id>[/bundle.md|/bundle.json|/capture.pcap]: the Diagnosis, its bundle, or its packets */
+function diagnosis({ req, res, deps, url, match }: Call): void {
+  const id = decodeURIComponent(match[1]);
+  if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' });
+  const snap = deps.runs.snapshot(id);
+  if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`);
+  const d: Diagnosis = snap.diagnosis;
+  if (match[2] === '/capture.pcap') {
+    // The packet's own walk, merged (lib/verdict/trace.ts tracePcap): pcapng, one named interface per capture point.
+    const pcap = d.trace ? tracePcap(d.trace) : undefined;
+    if (!pcap) return fail(res, 404, d.trace ? `diagnosis ${id} captured no packet of its flow (${d.trace.summary})` : `diagnosis ${id} has no capture: the packet's walk is traced at live depth only`);
+    res.writeHead(200, { 'content-type': 'application/vnd.tcpdump.pcap', 'content-length': String(pcap.length), 'cache-control': 'no-store', 'content-disposition': `attachment; filename="packetwalk-${id}.pcapng"` });
+    res.end(Buffer.from(pcap));
+    return;
+  }
+  if (match[2] === '/bundle.md') {
+    res.writeHead(200, {
+      'content-type': 'text/markdown; charset=utf-8',
+      'cache-control': 'no-store',
+      ...(url.searchParams.has('download') ? { 'content-disposition': `attachment; filename="packetwalk-${id}.md"` } : {}),
+    });
+    res.end(bundleMarkdown(d, `${origin(req)}/d/${id}`));
+    return;
+  }
+  const download = match[2] === '/bundle.json' || url.searchParams.has('download');
+  send(res, 200, d, download ? { 'content-disposition': `attachment; filename="packetwalk-${id}.json"`, 'x-packetwalk-seq': String(snap.seq) } : { 'x-packetwalk-seq': String(snap.seq) });
+}
+
+/** POST /api/pins: pins a path (from a diagnosis or a spec) to the wall; an existing pin of the same path is answered as is */
+async function pin({ req, res, deps }: Call): Promise<void> {
+  const body = (await readJson(req)) as Record<string, unknown>;
+  let from = body.from;
+  let to = body.to;
+  let context = body.context;
+  let source: Diagnosis | undefined;
+  if (typeof body.diagnosisId === 'string') {
+    if (!ID_RE.test(body.diagnosisId)) return fail(res, 400, 'diagnosisId: not a diagnosis id', { field: 'diagnosisId' });
+    source = deps.runs.snapshot(body.diagnosisId)?.diagnosis;
+    if (!source) return fail(res, 404, `diagnosisId: diagnosis ${body.diagnosisId} not found`, { field: 'diagnosisId' });
+    ({ from, to, context } = source.spec);
+  }
+  const chk = checkSpec({ from, to, context });
+  if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field });
+  const ctxBad = unknownContext(deps.catalog, chk.context);
+  if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' });
+  const dup = deps.wall.tiles().find((t) => t.pin.from === chk.from && t.pin.to === chk.to && (t.pin.context ?? '') === (chk.context ?? ''));
+  if (dup) return send(res, 200, dup);
+  send(res, 201, deps.wall.pin({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}), ...(source ? { diagnosisId: source.id } : {}) }, source));
 }
 
 /** How often an idle event stream sends a comment line, so that a proxy between does not close it as dead. */

@@ -76,6 +76,13 @@ describe('serve HTTP API', () => {
     // a route asked with a method it does not answer: 405 and the methods it does
     const del = await fetch(`${s.url}/api/diagnoses/nosuchid1`, { method: 'DELETE' });
     expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET']);
+    const allow = async (path: string, method: string) => {
+      const r = await fetch(`${s.url}${path}`, { method, headers: { 'content-type': 'application/json' } });
+      return [r.status, r.headers.get('allow'), ((await r.json()) as { error: string }).error];
+    };
+    expect(await allow('/api/pins', 'PUT')).toEqual([405, 'GET, POST', 'PUT is not allowed on /api/pins; use GET or POST']);
+    expect(await allow('/api/pins/abc', 'GET')).toEqual([405, 'DELETE', 'GET is not allowed on /api/pins/abc; use DELETE']);
+    expect(await allow('/api/diagnoses', 'DELETE')).toEqual([405, 'GET, POST', 'DELETE is not allowed on /api/diagnoses; use GET or POST']);
     expect((await fetch(`${s.url}/api/nope`, { method: 'DELETE' })).status).toBe(404);
   });
 });
