@@ -72,7 +72,11 @@ describe('a corrupted matrix row', () => {
     const http = createServer((req, res) => void w.handle(req, res));
     await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
     const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    return { get: async (path: string) => { const r = await fetch(base + path); return { status: r.status, body: (await r.json()) as Record<string, unknown> }; }, close: () => new Promise((ok) => http.close(ok)) };
+    const get = async (path: string, method = 'GET') => {
+      const r = await fetch(base + path, { method });
+      return { status: r.status, allow: r.headers.get('allow'), body: (await r.json()) as Record<string, unknown> };
+    };
+    return { get, close: () => new Promise((ok) => http.close(ok)) };
   }
 
   it('answers 503 with the sentence on GET, ?pinned=1 and join, and the server keeps going', async () => {
@@ -98,6 +102,11 @@ describe('a corrupted matrix row', () => {
         expect(r.body.fix).toMatch(/^delete that row/);
       }
       expect((await h.get('/api/matrix/m-def456')).status).toBe(404);
+      expect((await h.get('/api/matrix/bad%20id')).body).toEqual({ error: 'id: not a matrix id (m- and hex digits)', field: 'id' });
+      // a route asked with a method it does not answer: 405 and the methods it does (server/web/router.ts)
+      expect(await h.get('/api/matrix/m-def456/pin', 'GET')).toMatchObject({ status: 405, allow: 'POST, DELETE', body: { error: 'GET is not allowed on /api/matrix/m-def456/pin; use POST or DELETE' } });
+      expect(await h.get('/api/matrix/whatif', 'GET')).toMatchObject({ status: 405, allow: 'POST' });
+      expect((await h.get('/api/matrix/m-def456/nope')).status).toBe(404);
     } finally {
       await h.close();
     }

@@ -8,15 +8,15 @@
 //   POST   /api/matrix/whatif       {namespaces, context?, allPods?, policy: "YAML text"} → the predicted Matrix
 //                                   with predictedAfter/change (never probes, never stored)
 //   POST   /api/matrix/<id>/pin  ·  DELETE /api/matrix/<id>/pin
-import { BodyTooLarge, readJsonBody } from '../web/body';
+import { readJsonBody } from '../web/body';
+import { dispatch, fail, send, type Matched, type Route } from '../web/router';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/events';
 import { applyMatrixEvent, type MatrixEvent } from '../../lib/matrix/events';
 import type { Matrix } from '../../lib/matrix/types';
-import { ClusterError, UsageError } from '../cluster/errors';
+import { UsageError } from '../cluster/errors';
 import type { Store } from '../store';
-import { StoreError } from '../store/errors';
 import { MatrixStore } from './store';
 import { joinArgs, MatrixIdSchema } from '../web/socketArgs';
 
@@ -155,55 +155,71 @@ export class MatrixWeb {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     if (path !== '/api/matrix' && !path.startsWith('/api/matrix/')) return false;
-    const method = req.method ?? 'GET';
-    try {
-      if (path === '/api/matrix' && method === 'GET') {
+    await dispatch(this.routes, req, res, path, { req, res, url });
+    return true;
+  }
+
+  /** The routes of the header above: what dispatch and a 405's Allow header both read (server/web/router.ts). */
+  private readonly routes: readonly Route<Call>[] = [
+    {
+      method: 'GET',
+      path: /^\/api\/matrix$/,
+      run: ({ res, url }) => {
         if (url.searchParams.get('pinned') !== null) return send(res, 200, { matrices: this.db.pinned().map((m) => this.snapshot(m.id!) ?? m) });
-        return send(res, 400, { error: 'GET /api/matrix/<id>, or /api/matrix?pinned=1 for the wall', field: 'id' });
-      }
-      if (path === '/api/matrix' && method === 'POST') {
+        fail(res, 400, 'GET /api/matrix/<id>, or /api/matrix?pinned=1 for the wall', { field: 'id' });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/matrix$/,
+      run: async ({ req, res }) => {
         const b = await readJson(req);
         const m = await this.start({ namespaces: b.namespaces as string[], ...(typeof b.context === 'string' && b.context ? { context: b.context } : {}), allPods: b.allPods === true });
-        return send(res, 201, { id: m.id, url: `http://${req.headers.host ?? 'localhost'}/matrix?id=${m.id}` }, { location: `/matrix?id=${m.id}` });
-      }
-      if (path === '/api/matrix/whatif' && method === 'POST') {
-        const b = await readJson(req);
-        if (typeof b.policy !== 'string' || !b.policy.trim()) throw new UsageError('policy: send the NetworkPolicy YAML as a string ("policy": "apiVersion: networking.k8s.io/v1 …")', 'policy');
-        const { runMatrix, checkMatrixInput } = await import('./index');
-        const namespaces = checkMatrixInput(b.namespaces, b.context);
-        const withPolicy = (await import('./policyFile')).parsePolicyText(b.policy, namespaces[0], 'policy');
-        const ctx = typeof b.context === 'string' && b.context ? b.context : this.o.context;
-        const m = await runMatrix({ namespaces, withPolicy: withPolicy.policies, withPolicyNotes: withPolicy.notes, allPods: b.allPods === true, ...(ctx ? { context: ctx } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}) });
-        return send(res, 200, m);
-      }
-      const pm = /^\/api\/matrix\/([^/]+)(\/pin)?$/.exec(path);
-      if (pm) {
-        const id = decodeURIComponent(pm[1]);
-        if (!MatrixIdSchema.safeParse(id).success) return send(res, 400, { error: 'id: not a matrix id (m- and hex digits)', field: 'id' });
-        if (!pm[2] && method === 'GET') {
+        send(res, 201, { id: m.id, url: `http://${req.headers.host ?? 'localhost'}/matrix?id=${m.id}` }, { location: `/matrix?id=${m.id}` });
+      },
+    },
+    { method: 'POST', path: /^\/api\/matrix\/whatif$/, run: ({ req, res }) => this.whatIf(req, res) },
+    {
+      method: 'GET',
+      path: /^\/api\/matrix\/(?!whatif$)([^/]+)$/, // not the what-if route's path (405 there, not "not a matrix id")
+      run: ({ res, match }) =>
+        this.withId(res, match[1], (id) => {
           const m = this.snapshot(id);
-          return m ? send(res, 200, m) : send(res, 404, { error: `matrix ${id} not found; it may have been made on another server` });
-        }
-        if (pm[2] && (method === 'POST' || method === 'DELETE')) {
-          if (!this.db.setPinned(id, method === 'POST')) return send(res, 404, { error: `matrix ${id} not found` });
-          return send(res, 200, { ok: true, pinned: method === 'POST' });
-        }
-      }
-      return send(res, 404, { error: `no API route ${method} ${path}` });
-    } catch (e) {
-      if (e instanceof UsageError) return send(res, e instanceof BodyTooLarge ? e.status : 400, { error: e.message, field: e.field ?? null });
-      if (e instanceof ClusterError) return send(res, 502, { error: e.message, fix: e.fix });
-      // an unreadable matrix row or a storage failure: the same answer as server/web/api.ts gives for diagnoses
-      if (e instanceof StoreError) return send(res, e.status, { error: e.message, file: e.file, fix: e.fix, code: e.code });
-      return send(res, 500, { error: `internal error: ${(e as Error)?.message ?? String(e)}` });
-    }
+          return m ? send(res, 200, m) : fail(res, 404, `matrix ${id} not found; it may have been made on another server`);
+        }),
+    },
+    ...(['POST', 'DELETE'] as const).map((method) => ({
+      method,
+      path: /^\/api\/matrix\/([^/]+)\/pin$/,
+      run: ({ res, match }: Call) => this.withId(res, match[1], (id) => (this.db.setPinned(id, method === 'POST') ? send(res, 200, { ok: true, pinned: method === 'POST' }) : fail(res, 404, `matrix ${id} not found`))),
+    })),
+  ];
+
+  /** `answer(id)` when `raw` (a path segment) is a matrix id; else 400 naming the field. */
+  private withId(res: ServerResponse, raw: string, answer: (id: string) => void): void {
+    const id = decodeURIComponent(raw);
+    if (!MatrixIdSchema.safeParse(id).success) return fail(res, 400, 'id: not a matrix id (m- and hex digits)', { field: 'id' });
+    answer(id);
+  }
+
+  /** POST /api/matrix/whatif: the matrix predicted with the posted policies added (never probed, never stored) */
+  private async whatIf(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const b = await readJson(req);
+    if (typeof b.policy !== 'string' || !b.policy.trim()) throw new UsageError('policy: send the NetworkPolicy YAML as a string ("policy": "apiVersion: networking.k8s.io/v1 …")', 'policy');
+    const { runMatrix, checkMatrixInput } = await import('./index');
+    const namespaces = checkMatrixInput(b.namespaces, b.context);
+    const withPolicy = (await import('./policyFile')).parsePolicyText(b.policy, namespaces[0], 'policy');
+    const ctx = typeof b.context === 'string' && b.context ? b.context : this.o.context;
+    const m = await runMatrix({ namespaces, withPolicy: withPolicy.policies, withPolicyNotes: withPolicy.notes, allPods: b.allPods === true, ...(ctx ? { context: ctx } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}) });
+    send(res, 200, m);
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
-  return true;
+/** What a matrix route's handler gets (server/web/router.ts adds the pattern's `match`). */
+interface Call extends Matched {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

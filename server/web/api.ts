@@ -2,7 +2,6 @@
 // every answer is JSON (or Markdown for the bundle); every error says which field or what to do.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Diagnosis } from '../../lib/model';
-import { UsageError, ClusterError } from '../cluster/errors';
 import type { Store } from '../store';
 import type { Catalog } from './catalog';
 import { edgeSuggestions, nodeChoices } from './catalog';
@@ -11,8 +10,8 @@ import { checkSpec, TARGET_FORMS } from './validate';
 import { bundleMarkdown } from './bundle';
 import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
-import { StoreError } from '../store/errors';
-import { BodyTooLarge, readJsonBody } from './body';
+import { readJsonBody } from './body';
+import { dispatch, fail, send, type Matched, type Route } from './router';
 
 export interface ApiDeps {
   store: Store;
@@ -23,53 +22,27 @@ export interface ApiDeps {
 
 const MAX_BODY = 64 * 1024;
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(text);
-}
-
-function fail(res: ServerResponse, status: number, error: string, extra: Record<string, unknown> = {}): void {
-  send(res, status, { error, ...extra });
-}
-
 const readJson = (req: IncomingMessage): Promise<unknown> => readJsonBody(req, MAX_BODY, '{"from": "NS/POD", "to": "TARGET"}');
-
-function clusterFail(res: ServerResponse, e: unknown): void {
-  if (e instanceof StoreError) return fail(res, e.status, e.message, { file: e.file, fix: e.fix, code: e.code });
-  if (e instanceof UsageError) return fail(res, e instanceof BodyTooLarge ? e.status : 400, e.message, { field: e.field ?? fieldFromMessage(e.message) });
-  if (e instanceof ClusterError) return fail(res, 502, e.message, { fix: e.fix, status: e.status ?? null });
-  fail(res, 500, `internal error: ${(e as Error)?.message ?? String(e)}`);
-}
-
-/** UsageError messages start with the field ("to: …"); use it when the engine gave no field. */
-function fieldFromMessage(m: string): string | undefined {
-  const f = /^(from|to|context|--from|--to|--context)\b/.exec(m)?.[1];
-  return f?.replace(/^--/, '');
-}
 
 function origin(req: IncomingMessage): string {
   return `http://${req.headers.host ?? 'localhost'}`;
 }
 
-/** What a route's handler gets: the request, its parsed URL, the route pattern's match and the server's parts. */
-interface Call {
+/** What a route's handler gets: the request, its parsed URL, the server's parts and its pattern's `match`. */
+interface Call extends Matched {
   req: IncomingMessage;
   res: ServerResponse;
   deps: ApiDeps;
   url: URL;
-  path: string;
-  match: RegExpExecArray;
-  method: string;
   /** a query parameter, or undefined */
   q: (k: string) => string | undefined;
 }
 
 /**
- * The API's routes: one method and one path pattern each, their handler writing the whole answer. The one table
- * both dispatch and a 405's Allow header (RFC 9110 §15.5.6: the methods the path does answer) are read from.
+ * The API's routes, their handlers writing the whole answer: the one table dispatch and a 405's Allow header
+ * both read (server/web/router.ts).
  */
-const ROUTES: readonly { method: string; path: RegExp; run: (c: Call) => unknown }[] = [
+const ROUTES: readonly Route<Call>[] = [
   { method: 'GET', path: /^\/api\/health$/, run: ({ res }) => send(res, 200, { ok: true }) },
   { method: 'GET', path: /^\/api\/contexts$/, run: contexts },
   { method: 'GET', path: /^\/api\/nodes$/, run: nodes },
@@ -88,22 +61,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
   const url = new URL(req.url ?? '/', 'http://x');
   const path = url.pathname;
   if (!path.startsWith('/api/')) return false;
-  const method = req.method ?? 'GET';
-  try {
-    const onPath = ROUTES.filter((r) => r.path.test(path));
-    const route = onPath.find((r) => r.method === method);
-    if (route) {
-      const q = (k: string) => url.searchParams.get(k) ?? undefined;
-      await route.run({ req, res, deps, url, path, match: route.path.exec(path) as RegExpExecArray, method, q });
-    } else if (onPath.length) {
-      // a route that exists, asked with another method: 405 with the methods it answers
-      const allowed = onPath.map((r) => r.method);
-      res.setHeader('allow', allowed.join(', '));
-      fail(res, 405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`);
-    } else fail(res, 404, `no API route ${method} ${path}`);
-  } catch (e) {
-    clusterFail(res, e);
-  }
+  const q = (k: string) => url.searchParams.get(k) ?? undefined;
+  await dispatch(ROUTES, req, res, path, { req, res, deps, url, q });
   return true;
 }
 
