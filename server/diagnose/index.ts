@@ -2,7 +2,7 @@
 // diagnose(spec, opts). Validate → read objects → plan → get footholds (debug containers, node debug
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
 // nodes are deleted before it returns or throws, whatever happened.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { podWithIP } from '../../lib/kube/ports';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
@@ -25,7 +25,7 @@ import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLO
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
 import { MAX_KEEP_S, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { primeExecTls } from '../exec/socket';
-import { createNodeDebugPod, deleteNodeDebugPod, keptNodeDebugPods, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
+import { createNodeDebugPod, deleteNodeDebugPod, keptNodeDebugPods, listNodeDebugPods, sweepNodeDebugPods, type NodeDebugPod } from '../exec/nodeDebug';
 import { applyStartFailures, StartFailure } from '../exec/startFailure';
 import { withDiagnosisDeadline } from '../cluster/deadline';
 import { applyMesh, MESH_CONNECT_PROBES, MESH_DEBUG_PREFIX, podSidecar, readMeshRules, type MeshReport } from '../exec/mesh';
@@ -114,11 +114,11 @@ const keptStarting = new Map<string, Promise<NodeDebugPod>>();
 
 /**
  * Node footholds in `namespace` (privileged hostNetwork debug pods with `image`); `signal` stops a start under way.
- * With `keepSeconds` > 0 a kept pod of an earlier diagnosis on the node is reused (one LIST by label, made on the
- * first hold), else a new one is made and kept that long for the next (server/exec/nodeDebug.ts); `onKept` hears
- * of every pod left in place when the diagnosis ends.
+ * With `keepSeconds` > 0 a kept pod of an earlier diagnosis on the node is reused (from `listed`, listNodeDebugPods
+ * started by the caller, else one LIST by label made on the first hold), else a new one is made and kept that long
+ * for the next (server/exec/nodeDebug.ts); `onKept` hears of every pod left in place when the diagnosis ends.
  */
-export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: string; context: string; signal?: AbortSignal; keepSeconds?: number; onKept?: (pods: NodeDebugPod[]) => void }): NodeFootholds {
+export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: string; context: string; signal?: AbortSignal; keepSeconds?: number; onKept?: (pods: NodeDebugPod[]) => void; listed?: Promise<V1Pod[]> }): NodeFootholds {
   const made: NodeDebugPod[] = [];
   const used: NodeDebugPod[] = [];
   const held = new Map<string, Promise<Foothold<NodeDebugPod>>>();
@@ -136,7 +136,7 @@ export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: str
       const shared = await join();
       if (shared) return shared;
       // A LIST that fails (no list right on pods) only means nothing is reused: the create below says what is missing.
-      kept ??= keptNodeDebugPods(kc, o.namespace, o.image).catch(() => new Map());
+      kept ??= keptNodeDebugPods(kc, o.namespace, o.image, o.listed).catch(() => new Map());
       const reuse = (await kept).get(node) ?? (await join());
       if (reuse) return reuse;
     }
@@ -207,16 +207,20 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   void primeExecTls(kc);
   const image = opts.image ?? DEFAULT_DEBUG_IMAGE;
   const debugNs = opts.debugNamespace ?? (process.env.PACKETWALK_DEBUG_NAMESPACE || cl.namespace);
+  // One LIST of packetwalk's node debug pods, read while the snapshot is: the kept ones to reuse (off the path's
+  // critical chain: a node foothold no longer waits for it) and, once per process, the sweep's.
+  const listed = keep > 0 || !swept ? listNodeDebugPods(kc, debugNs) : undefined;
+  void listed?.catch(() => undefined); // its readers say what a failed LIST means; none may be left to hear it
   if (!swept) {
     // Node debug pods a dead run left behind (older than any live run's); in the background, it decides nothing here.
     swept = true;
-    void sweepNodeDebugPods(kc, debugNs).catch(() => undefined);
+    void sweepNodeDebugPods(kc, debugNs, Date.now(), listed).catch(() => undefined);
   }
 
   // Node footholds, made once per node when first needed and all deleted when the probes are over (nodes.cleanup):
   // a node debug pod takes the kubelet's pod start (~0.3 s on the lab, seconds on a real cluster), the longest
   // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
-  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}) });
+  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}), ...(keep > 0 && listed ? { listed } : {}) });
 
   // Only what the path needs is read (server/cluster/snapshot.ts), whatever the source.
   // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.

@@ -3,7 +3,7 @@
 // ends, and swept at start-up when a crashed run left one behind. With a keep window (--keep-node-pods) it
 // stays for the next diagnosis instead, bounded by its own activeDeadlineSeconds (lib/kube/nodeDebug.ts).
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { KEEP_GRACE_S, KEEP_LABEL, KEEP_UNTIL, KEPT_SELECTOR, MANAGED_BY, NODE_DEBUG_CONTAINER, NODE_DEBUG_SELECTOR, NODE_LABEL, ROLE_LABEL, keptPodEnded, reusableNodePods } from '../../lib/kube/nodeDebug';
+import { KEEP_GRACE_S, KEEP_LABEL, KEEP_UNTIL, MANAGED_BY, NODE_DEBUG_CONTAINER, NODE_DEBUG_SELECTOR, NODE_LABEL, ROLE_LABEL, keptPodEnded, reusableNodePods } from '../../lib/kube/nodeDebug';
 import { admissionRefusal, stuckWaiting } from './startFailure';
 import { instanceLabels, trackPod, untrackPod } from './reconcile';
 import { waitForPod } from './podWait';
@@ -111,23 +111,29 @@ export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promi
 }
 
 /**
- * The kept node debug pods in `namespace` a diagnosis starting now may reuse (lib/kube/nodeDebug.ts
- * reusableNodePods): one namespaced LIST by label. Returns node name → pod; rejects with the API's error.
+ * packetwalk's node debug pods in `namespace`, kept or not: one namespaced LIST by label (NODE_DEBUG_SELECTOR),
+ * what both the reuse of kept pods and the sweep below read. Rejects with the API's error.
  */
-export async function keptNodeDebugPods(kc: KubeConfig, namespace: string, image: string, now = Date.now()): Promise<Map<string, NodeDebugPod>> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const list = await core.listNamespacedPod({ namespace, labelSelector: KEPT_SELECTOR });
-  return new Map([...reusableNodePods(list.items, image, now)].map(([node, p]) => [node, { namespace, pod: p.name, container: NODE_DEBUG_CONTAINER, node, keepUntil: p.keepUntil }]));
+export async function listNodeDebugPods(kc: KubeConfig, namespace: string): Promise<V1Pod[]> {
+  return (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: NODE_DEBUG_SELECTOR })).items;
+}
+
+/**
+ * The kept node debug pods in `namespace` a diagnosis starting now may reuse (lib/kube/nodeDebug.ts
+ * reusableNodePods), from `listed` (listNodeDebugPods; one made now when not given). Returns node name → pod;
+ * rejects with the API's error.
+ */
+export async function keptNodeDebugPods(kc: KubeConfig, namespace: string, image: string, listed: Promise<V1Pod[]> = listNodeDebugPods(kc, namespace)): Promise<Map<string, NodeDebugPod>> {
+  const items = await listed;
+  return new Map([...reusableNodePods(items, image, Date.now())].map(([node, p]) => [node, { namespace, pod: p.name, container: NODE_DEBUG_CONTAINER, node, keepUntil: p.keepUntil }]));
 }
 
 /**
  * Deletes node debug pods a dead run left behind (older than STALE_MS) and kept pods that have ended (the
- * kubelet's deadline passed); returns their names.
+ * kubelet's deadline passed), from `listed` (listNodeDebugPods; one made now when not given); returns their names.
  */
-export async function sweepNodeDebugPods(kc: KubeConfig, namespace: string, now = Date.now()): Promise<string[]> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const list = await core.listNamespacedPod({ namespace, labelSelector: NODE_DEBUG_SELECTOR });
-  const stale = list.items.filter((p) => {
+export async function sweepNodeDebugPods(kc: KubeConfig, namespace: string, now = Date.now(), listed: Promise<V1Pod[]> = listNodeDebugPods(kc, namespace)): Promise<string[]> {
+  const stale = (await listed).filter((p) => {
     const t = p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp).getTime() : 0;
     return now - t > STALE_MS || keptPodEnded(p);
   });
