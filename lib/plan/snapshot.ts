@@ -23,6 +23,26 @@ export interface ClusterSnapshot {
   unreadableServiceNamespaces?: string[];
   /** the user may not read Nodes (a LIST or GET refused with 403): a node's absence from `nodes` proves nothing */
   nodesUnreadable?: boolean;
+  /**
+   * The Service names (at most the first 500) of the namespace a target name that no Service has points into —
+   * the source's for a short name, NS for NAME.NS… —, for "did you mean"; read only then. Absent when
+   * `services` holds every Service (a cluster-wide read) or that LIST failed.
+   */
+  serviceNamesIn?: { namespace: string; names: string[] };
+}
+
+/**
+ * The namespace a target name points into if it is a Service's: NS for `NAME.NS…`, the source's for a short name
+ * (undefined without one). Whether NS exists is the caller's to check.
+ */
+export function namespaceOfName(name: string, srcNamespace: string | undefined): string | undefined {
+  return name.includes('.') ? name.split('.')[1] : srcNamespace;
+}
+
+/** The Service names of `namespace` that the snapshot knows: its `serviceNamesIn` when that is the namespace, else those in `services`. */
+export function serviceNamesOf(snap: Pick<ClusterSnapshot, 'services' | 'serviceNamesIn'>, namespace: string): string[] {
+  if (snap.serviceNamesIn?.namespace === namespace) return snap.serviceNamesIn.names;
+  return snap.services.filter((s) => (s.metadata?.namespace ?? 'default') === namespace).map((s) => s.metadata?.name ?? '').filter(Boolean);
 }
 
 /** Is a Service in `namespace` hidden from this user (its read was refused)? */

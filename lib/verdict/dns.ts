@@ -1,6 +1,7 @@
 // The dns hop: the pod's resolv.conf, each search candidate's dig, names that exist in another
 // namespace, egress policy that denies DNS, and a DNS timeout a node-to-node fault explains.
-import { dnsPods, servicesUnreadable } from '../plan';
+import { dnsPods, namespaceOfName, serviceNamesOf, servicesUnreadable } from '../plan';
+import { didYouMean, nearNames } from '../suggest';
 import { candidateNames, clusterDnsService, endpointsForServicePort, evaluate, nsName, parseServiceFqdn, queryCount, type Pod } from '../kube';
 import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
 import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
@@ -100,7 +101,7 @@ export function judgeDns(c: Ctx) {
       observe(c, 'dns', text);
       c.unknowns.push(text);
     } else if (isClusterName(name.name, name.clusterDomain) || !name.name.includes('.') || c.snap.namespaces.some((n) => n.metadata?.name === name.name.split('.')[1])) {
-      problem(c, 'dns', 'dns-nxdomain', `no Service matches "${name.name}" from namespace ${plan.src.namespace}: the resolver would try ${candidates.join(', ')} and none is a Service${shortNameHint(c)}`);
+      problem(c, 'dns', 'dns-nxdomain', `no Service matches "${name.name}" from namespace ${plan.src.namespace}: the resolver would try ${candidates.join(', ')} and none is a Service${shortNameHint(c)}`, undefined, noSuchServiceStep(c));
     }
     return;
   }
@@ -152,7 +153,26 @@ export function judgeDns(c: Ctx) {
     else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} answered none of ${ran.length} queries (each waited 2 s): cluster DNS is not answering`);
     return;
   }
-  problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`);
+  problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`, undefined, noSuchServiceStep(c));
+}
+
+/**
+ * dns-nxdomain's next step when no Service has the name's first label where it points (the source's namespace for
+ * a short name, NS for NAME.NS…) nor anywhere else: that namespace's Services, the near ones first ("did you
+ * mean backend?"). Undefined — the cause's own text — when the name exists elsewhere (the reason says where),
+ * points nowhere, or the snapshot knows no Service there.
+ */
+function noSuchServiceStep(c: Ctx): string | undefined {
+  const n = (c.plan.name?.name ?? '').replace(/\.$/, '');
+  const ns = namespaceOfName(n, c.plan.src.namespace);
+  if (!n || !ns || shortNameHint(c)) return undefined;
+  if (ns !== c.plan.src.namespace && !c.snap.namespaces.some((x) => x.metadata?.name === ns)) return undefined;
+  const names = [...serviceNamesOf(c.snap, ns)].sort();
+  if (!names.length) return undefined;
+  const first = n.split('.')[0];
+  const near = nearNames(first, names).map((x) => `${x}${n.slice(first.length)}`);
+  const shown = `${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`;
+  return `Check the name: namespace ${ns} has no Service ${first}${didYouMean(near) || '.'} Its Services: ${shown} (\`kubectl get svc -n ${ns}\`).`;
 }
 
 /** dig's "no servers could be reached" reasons, in words. */

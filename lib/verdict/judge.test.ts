@@ -10,7 +10,7 @@ import { judge } from '.';
 import { replay, type RecordedDiagnosis } from './replay';
 import { withMtuLadder } from '../plan/mtu';
 import { planPath } from '../plan';
-import { concreteNextStep } from '../causes';
+import { CAUSES, concreteNextStep } from '../causes';
 import { probeDef } from '../probes';
 
 function load(name: string) {
@@ -76,6 +76,20 @@ describe('judge on real lab runs', () => {
     expect(j.hops.find((h) => h.id === 'overlay')!.details?.mtu).toMatch(/^1500 on worker-\d, 1200 on worker-\d$/);
     const ok = load('healthy-service');
     expect(judge({ plan: ok.plan, runs: ok.runs, snapshot: ok.fx.snapshot, depth: 'live' }).hops.find((h) => h.id === 'overlay')!.details?.mtu).toBe(1500);
+  });
+
+  it('a mistyped Service name: the next step suggests the near Services, from the informer\'s full list or the snapshot\'s serviceNamesIn', () => {
+    const { fx } = load('healthy-service');
+    const target = { kind: 'name' as const, name: 'backedn.shop', port: 80, text: 'backedn.shop:80' };
+    const step = (snapshot: typeof fx.snapshot) => judge({ plan: planPath({ namespace: 'shop', name: 'frontend-0' }, target, snapshot), runs: new Map(), snapshot, depth: 'config' }).firstFailure?.nextStep;
+    // serve's snapshot holds every Service
+    expect(step(fx.snapshot)).toMatch(/^Check the name: namespace shop has no Service backedn; did you mean backend\.shop\? Its Services: .*\bbackend\b/);
+    // the CLI's focused read holds none of shop's: the names it listed for this failure
+    const focused = { ...fx.snapshot, services: fx.snapshot.services.filter((s) => s.metadata?.namespace !== 'shop'), serviceNamesIn: { namespace: 'shop', names: ['frontend', 'db', 'backend'] } };
+    expect(step(focused)).toBe('Check the name: namespace shop has no Service backedn; did you mean backend.shop? Its Services: backend, db, frontend (`kubectl get svc -n shop`).');
+    // nothing known about shop's Services: the cause's own text
+    const blind = { ...focused, serviceNamesIn: undefined };
+    expect(step(blind)).toBe(concreteNextStep(CAUSES['dns-nxdomain'].nextStep, {}));
   });
 
   it('a name that may be a Service this user may not read is unknown at config depth, never "no such Service" nor outside the cluster', () => {

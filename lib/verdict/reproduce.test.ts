@@ -33,10 +33,27 @@ describe('reproducingEvidence', () => {
     expect(captures.length).toBeGreaterThan(0);
     expect(reproducingEvidence(captures)).toBeUndefined();
   });
-  it('a hop whose probes all succeeded gives its first runnable evidence; API evidence alone gives none', () => {
+  it('a hop whose probes all succeeded gives its first probe that sends traffic, else its first runnable evidence; API evidence alone gives none', () => {
     const d = load('healthy-service').diagnosis;
     const hop = d.hops.find((h) => h.id === 'overlay')!;
-    expect(reproducingEvidence(hop.evidence)).toBe(hop.evidence.find((e) => e.where !== 'api' && e.reproduce));
-    expect(reproducingEvidence(hop.evidence.filter((e) => e.where === 'api'))).toBeUndefined();
+    const e = reproducingEvidence(hop.evidence)!;
+    expect(e.probe).toMatch(/ping/);
+    expect(e).toBe(hop.evidence.find((x) => x.where !== 'api' && x.reproduce && /ping/.test(x.probe)));
+    const reads = hop.evidence.filter((x) => !/ping/.test(x.probe));
+    expect(reproducingEvidence(reads)).toBe(reads.find((x) => x.where !== 'api' && x.reproduce));
+    expect(reproducingEvidence(hop.evidence.filter((x) => x.where === 'api'))).toBeUndefined();
+  });
+  it('a name that does not resolve (dig exits 0 on NXDOMAIN) is reproduced by the lookup of the name, not by the resolv.conf read nor the control query', () => {
+    const d = load('healthy-service').diagnosis;
+    const recorded = d.hops.find((h) => h.id === 'dns')!.evidence;
+    expect(recorded.map((x) => x.probe)).toEqual(expect.arrayContaining(['resolv-conf', 'dig']));
+    // this recording predates the control query (a dig of the cluster DNS's own name, run before the name's): put one in
+    const firstDig = recorded.findIndex((x) => x.probe === 'dig');
+    const control = { ...recorded[firstDig], probe: 'dig-control', reproduce: recorded[firstDig].reproduce!.replace(/nosearch \S+/, 'nosearch kube-dns.kube-system.svc.cluster.local.') };
+    const dns = [...recorded.slice(0, firstDig), control, ...recorded.slice(firstDig)];
+    expect(dns.every((x) => !x.exitCode && !x.timedOut)).toBe(true);
+    const e = reproducingEvidence(dns)!;
+    expect(e.probe).toBe('dig');
+    expect(e.reproduce).toMatch(/-- dig \+tries=1 \+time=2 \+nosearch backend\./);
   });
 });

@@ -20,7 +20,9 @@ const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture
  * The one evidence item whose reproduce line best shows a failing hop's failure: a probe that sends traffic and
  * failed on the hop (a stalled download, a refused connect, a lost DF ping — in that order), else the failed
  * end-to-end connect from `elsewhere` (the rest of the diagnosis's evidence: a hop judged from rules and routes is
- * best reproduced by the connect that fails), else any probe of the hop that failed, else its first. Captures and the
+ * best reproduced by the connect that fails), else any probe of the hop that failed, else its first probe that sends
+ * traffic — a lookup that answered NXDOMAIN exits 0 yet is the failure, where the resolv.conf read before it only
+ * shows the configuration — (not the control query of the cluster DNS's own name), else its first. Captures and the
  * trace's connect are never chosen: they filter on packetwalk's own source port. Undefined when nothing is runnable.
  */
 export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: readonly Evidence[] = []): Evidence | undefined {
@@ -30,5 +32,5 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
   const traffic = (xs: readonly Evidence[]) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe)).sort((a, b) => rank(a) - rank(b))[0];
   const connect = runnable(elsewhere).find((e) => failed(e) && /(^|-)tcp-connect$|(^|-)udp-exchange$/.test(e.probe));
   const mine = runnable(evidence);
-  return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine[0];
+  return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine[0];
 }

@@ -12,7 +12,7 @@
 // The matrix reads its namespaces only (readNamespaces). Without a `need` (or PACKETWALK_FULL_SNAPSHOT=1, for
 // bench/control-plane.ts's comparison) it reads cluster-wide.
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
-import type { ClusterSnapshot } from '../../lib/plan';
+import { namespaceOfName, type ClusterSnapshot } from '../../lib/plan';
 import type { Target } from '../../lib/target';
 import { candidateNames, clusterDomainFromCorefile, clusterFirstResolver, DEFAULT_CLUSTER_DOMAIN } from '../../lib/kube';
 import { lbIngressIPs } from '../../lib/plan/egress';
@@ -161,6 +161,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   /** namespace reads under way: they decide policies, not the path's pods and nodes, so nothing waits on them but the end */
   const nsReads: Promise<void>[] = [];
   let corefileText: string | undefined;
+  let serviceNamesIn: ClusterSnapshot['serviceNamesIn'];
   /** A namespace on the path: its object (labels, for namespaceSelectors) and its policies. */
   const namespace = (ns: string): void => {
     if (nsDone.has(ns)) return;
@@ -305,6 +306,18 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
         const o = await may({ verb: 'get', resource: 'namespaces', name: second }, core.readNamespace({ name: second }));
         if (o) namespaces.set(second, o as Item);
       }
+      // A name no Service has, in any namespace: the Service names of the namespace it points into, for "did you
+      // mean" (one namespaced LIST, its first page of 500, on this failure only). A refusal or error here decides
+      // nothing — not even that the namespace's Services are unreadable: the reads above said what they could.
+      const into = namespaceOfName(t.name, src?.namespace);
+      if (into && (into === src?.namespace || namespaces.has(into)) && cands.length && !found.some(Boolean) && !sameName?.items.length) {
+        try {
+          const l = await core.listNamespacedService({ namespace: into, limit: 500 });
+          serviceNamesIn = { namespace: into, names: l.items.map((x) => x.metadata?.name ?? '').filter(Boolean) };
+        } catch {
+          /* no suggestions */
+        }
+      }
     }
   };
   // The nodes of the path (the source's, the endpoints' and the DNS pods'), read by name as soon as each is known.
@@ -358,6 +371,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     ...(kubeProxy ? { kubeProxyConfig: kubeProxy as ClusterSnapshot['kubeProxyConfig'] } : {}),
     ...(hiddenServices.size ? { unreadableServiceNamespaces: [...hiddenServices].sort() } : {}),
     ...(nodesHidden ? { nodesUnreadable: true } : {}),
+    ...(serviceNamesIn ? { serviceNamesIn } : {}),
   };
   limits.set(snap, [...new Set(notes.sort((a, b) => a.rank - b.rank || a.text.localeCompare(b.text)).map((n) => n.text))]);
   if (corefileText) corefiles.set(snap, corefileText);

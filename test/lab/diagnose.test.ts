@@ -72,6 +72,15 @@ describe('object-level mistakes name the cause at the hop of DESIGN §4', () => 
     expect(d.firstFailure!.reason).toMatch(reason);
   });
 
+  it('a mistyped Service name: the next step names the near Services of the namespace it points into', async () => {
+    const typo = await lab.diagnose('shop/frontend-0', 'backedn.shop:80');
+    expect(outcome(typo)).toBe('unreachable/dns-nxdomain@dns');
+    expect(typo.firstFailure!.nextStep).toMatch(/^Check the name: namespace shop has no Service backedn; did you mean backend\.shop\? Its Services: .*\bbackend\b.* \(`kubectl get svc -n shop`\)\.$/);
+    // a short name from the source's namespace, nothing near it: the list, no guess
+    const none = await lab.diagnose('shop/frontend-0', 'zzzz:80');
+    expect(none.firstFailure!.nextStep).toMatch(/^Check the name: namespace shop has no Service zzzz\. Its Services: /);
+  });
+
   it('a policy at dst-pod: the Service hop passes on its own evidence and points at the hop that explains the failed connect', async () => {
     const d = await lab.diagnose('shop/frontend-0', 'postgres.db:5432');
     expect(outcome(d)).toBe('unreachable/policy-denied@dst-pod');
