@@ -10,7 +10,8 @@ import {
   clusterFirstResolver, proxyModeFromConfigMap, resolveClusterName, DEFAULT_CLUSTER_DOMAIN,
   clusterDnsService,
 } from '../kube';
-import type { ClusterSnapshot, KubeProxyMode } from './snapshot';
+import { podNamesOf, type ClusterSnapshot, type KubeProxyMode } from './snapshot';
+import { didYouMean, nearNames } from '../suggest';
 import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtras } from './egress';
 
 export * from './snapshot';
@@ -176,7 +177,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const srcPod = findPod(snap, srcRef.namespace, srcRef.name);
   if (!srcPod) {
     const nsExists = snap.namespaces.some((n) => n.metadata?.name === srcRef.namespace);
-    throw new PlanError(nsExists ? `--from: pod ${srcRef.namespace}/${srcRef.name} not found (kubectl get pods -n ${srcRef.namespace} lists them)` : `--from: namespace ${srcRef.namespace} not found (kubectl get namespaces lists them)`, 'from');
+    const near = nearNames(srcRef.name, podNamesOf(snap, srcRef.namespace)).map((n) => `${srcRef.namespace}/${n}`);
+    throw new PlanError(nsExists ? `--from: pod ${srcRef.namespace}/${srcRef.name} not found${didYouMean(near)} (kubectl get pods -n ${srcRef.namespace} lists them)` : `--from: namespace ${srcRef.namespace} not found (kubectl get namespaces lists them)`, 'from');
   }
   const src = podEnd(srcPod);
   if (!src) throw new PlanError(`--from: pod ${srcRef.namespace}/${srcRef.name} has no IP or node yet (phase ${srcPod.status?.phase ?? 'unknown'}); wait until it runs`, 'from');

@@ -29,6 +29,14 @@ export interface ClusterSnapshot {
    * `services` holds every Service (a cluster-wide read) or that LIST failed.
    */
   serviceNamesIn?: { namespace: string; names: string[] };
+  /** The pod names (at most the first 500) of the source's namespace when the source pod is not there, for "did you mean"; read only then. */
+  podNamesIn?: { namespace: string; names: string[] };
+}
+
+/** The pod names of `namespace` that the snapshot knows: its `podNamesIn` when that is the namespace, else those in `pods`. */
+export function podNamesOf(snap: Pick<ClusterSnapshot, 'pods' | 'podNamesIn'>, namespace: string): string[] {
+  if (snap.podNamesIn?.namespace === namespace) return snap.podNamesIn.names;
+  return snap.pods.filter((p) => (p.metadata?.namespace ?? 'default') === namespace).map((p) => p.metadata?.name ?? '').filter(Boolean);
 }
 
 /**

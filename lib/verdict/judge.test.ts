@@ -92,6 +92,15 @@ describe('judge on real lab runs', () => {
     expect(step(blind)).toBe(concreteNextStep(CAUSES['dns-nxdomain'].nextStep, {}));
   });
 
+  it('a mistyped source pod: planPath names the near pods of its namespace, from the full list or the snapshot\'s podNamesIn', () => {
+    const { fx } = load('healthy-service');
+    const target = { kind: 'name' as const, name: 'backend.shop', port: 80, text: 'backend.shop:80' };
+    expect(() => planPath({ namespace: 'shop', name: 'fronted-0' }, target, fx.snapshot)).toThrow(/^--from: pod shop\/fronted-0 not found; did you mean shop\/frontend-0( or shop\/frontend-1)?\? \(kubectl get pods -n shop lists them\)$/);
+    const focused = { ...fx.snapshot, pods: fx.snapshot.pods.filter((p) => p.metadata?.namespace !== 'shop'), podNamesIn: { namespace: 'shop', names: ['web-0', 'web-1', 'frontend-7'] } };
+    expect(() => planPath({ namespace: 'shop', name: 'web' }, target, focused)).toThrow('--from: pod shop/web not found; did you mean shop/web-0 or shop/web-1? (kubectl get pods -n shop lists them)');
+    expect(() => planPath({ namespace: 'shop', name: 'zzz' }, target, focused)).toThrow('--from: pod shop/zzz not found (kubectl get pods -n shop lists them)');
+  });
+
   it('a name that may be a Service this user may not read is unknown at config depth, never "no such Service" nor outside the cluster', () => {
     const { fx } = load('healthy-service');
     const hidden = { ...fx.snapshot, services: fx.snapshot.services.filter((s) => s.metadata?.namespace !== 'shop'), endpointSlices: fx.snapshot.endpointSlices.filter((s) => s.metadata?.namespace !== 'shop') };

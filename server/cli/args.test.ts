@@ -22,7 +22,10 @@ describe('parseFlags', () => {
     expect(r).toEqual({ values: { from: 'a/b', fault: ['x', 'y'], namespace: 'shop', json: true } });
   });
   it('names the flag in every error', () => {
-    expect(parseFlags(spec, ['--frm', 'x'])).toEqual({ error: 'unknown argument "--frm"' });
+    expect(parseFlags(spec, ['--frm', 'x'])).toEqual({ error: 'unknown argument "--frm"; did you mean --from?' });
+    expect(parseFlags(spec, ['--form', 'x'])).toEqual({ error: 'unknown argument "--form"; did you mean --from?' });
+    expect(parseFlags(spec, ['--verbose'])).toEqual({ error: 'unknown argument "--verbose"' });
+    expect(parseFlags(spec, ['-x'])).toEqual({ error: 'unknown argument "-x"' });
     expect(parseFlags(spec, ['--from'])).toEqual({ error: '--from needs a value' });
     expect(parseFlags(spec, ['-n'])).toEqual({ error: '--namespace needs a value' });
     expect(parseFlags(spec, ['--from='])).toEqual({ error: '--from needs a value' });

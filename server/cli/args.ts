@@ -1,6 +1,7 @@
 // Command-line flags for every packetwalk command, parsed by node:util parseArgs from one table per command;
 // the same table writes the usage text, so a flag cannot be parsed without being documented (issue 9).
 import { parseArgs } from 'node:util';
+import { didYouMean, nearNames } from '../../lib/suggest';
 
 export interface FlagSpec {
   /** long name without dashes, e.g. "kubeconfig" */
@@ -58,7 +59,7 @@ export type ParsedFlags = Record<string, string | string[] | boolean | undefined
 /**
  * Parses argv against the table (strict: unknown flags and stray positionals are errors; `--flag=value` and
  * `--flag value` both work). Returns the values keyed by long name, or the one-line error a user should see
- * ("unknown argument "--frm"", "--from needs a value").
+ * ("unknown argument "--form"; did you mean --from?", "--from needs a value").
  */
 export function parseFlags(spec: CommandSpec, argv: string[]): { values: ParsedFlags } | { error: string } {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
@@ -77,7 +78,11 @@ export function parseFlags(spec: CommandSpec, argv: string[]): { values: ParsedF
   } catch (e) {
     const err = e as { code?: string; message: string };
     const flag = /'(-{1,2}[^', ]+)/.exec(err.message)?.[1];
-    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return { error: `unknown argument "${flag ?? err.message}"` };
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      // a typo of a flag of this command: name it ("--form" → --from)
+      const near = flag?.startsWith('--') ? nearNames(flag, spec.flags.map((f) => `--${f.name}`)) : [];
+      return { error: `unknown argument "${flag ?? err.message}"${didYouMean(near)}` };
+    }
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const long = spec.flags.find((f) => flag === `--${f.name}` || flag === `-${f.short}`);
       const name = long ? `--${long.name}` : flag;

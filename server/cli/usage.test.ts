@@ -26,7 +26,7 @@ describe('usage from the table', () => {
   it('serve: checks each value after the table parsed it; demo takes a subset', () => {
     expect(parseServeFlags(['--port=0', '--host', '::1', '--allowed-host', 'a.example', '--allowed-host', 'b.example:8443'])).toEqual({ host: '::1', port: 0, allowedHosts: ['a.example', 'b.example:8443'] });
     expect(() => parseServeFlags(['--port', '70000'])).toThrow('--port: "70000" is not a port number (0-65535)');
-    expect(() => parseServeFlags(['--prot', '1'])).toThrow(/^unknown argument "--prot"\nusage: packetwalk serve/);
+    expect(() => parseServeFlags(['--prot', '1'])).toThrow(/^unknown argument "--prot"; did you mean --port\?\nusage: packetwalk serve/);
     expect(() => parseServeFlags(['--kubeconfig', 'x'], ['host', 'port'])).toThrow('unknown argument "--kubeconfig"');
   });
 

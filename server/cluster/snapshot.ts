@@ -162,6 +162,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   const nsReads: Promise<void>[] = [];
   let corefileText: string | undefined;
   let serviceNamesIn: ClusterSnapshot['serviceNamesIn'];
+  let podNamesIn: ClusterSnapshot['podNamesIn'];
   /** A namespace on the path: its object (labels, for namespaceSelectors) and its policies. */
   const namespace = (ns: string): void => {
     if (nsDone.has(ns)) return;
@@ -215,6 +216,13 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     } catch (e) {
       const x = explainApiError(e, { verb: 'get', resource: 'pods', namespace: src.namespace, name: src.name, context, ...(server ? { server } : {}) });
       if (x.kind !== 'not-found') throw asClusterError(x);
+      // no such pod: its namespace's pod names, for "did you mean" (the first page of 500; an error only means no suggestion)
+      try {
+        const l = await core.listNamespacedPod({ namespace: src.namespace, limit: 500 });
+        podNamesIn = { namespace: src.namespace, names: l.items.map((p) => p.metadata?.name ?? '').filter(Boolean) };
+      } catch {
+        /* no suggestions */
+      }
     }
   })());
   /** Every node (one LIST, however many ask): the north-south planner chooses an entry among them and dials each one's NodePort. */
@@ -372,6 +380,7 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     ...(hiddenServices.size ? { unreadableServiceNamespaces: [...hiddenServices].sort() } : {}),
     ...(nodesHidden ? { nodesUnreadable: true } : {}),
     ...(serviceNamesIn ? { serviceNamesIn } : {}),
+    ...(podNamesIn ? { podNamesIn } : {}),
   };
   limits.set(snap, [...new Set(notes.sort((a, b) => a.rank - b.rank || a.text.localeCompare(b.text)).map((n) => n.text))]);
   if (corefileText) corefiles.set(snap, corefileText);

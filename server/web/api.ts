@@ -11,6 +11,7 @@ import { bundleMarkdown } from './bundle';
 import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
 import { readJsonBody } from './body';
+import { didYouMean, nearNames } from '../../lib/suggest';
 import { dispatch, fail, send, type Matched, type Route } from './router';
 
 export interface ApiDeps {
@@ -148,8 +149,8 @@ async function startDiagnosis({ req, res, deps }: Call): Promise<void> {
   const known = deps.catalog.status(cc).errors.every((e) => e.kind !== 'pods');
   if (ns && known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
     const names = deps.catalog.list(cc, 'pods', ns).map((p) => p.metadata?.name ?? '');
-    const near = names.filter((n) => n.includes(name)).sort().slice(0, 5);
-    return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}; ${near.length ? `did you mean ${near.map((n) => `${ns}/${n}`).join(', ')}? ` : ''}namespace ${ns} has ${names.length} pods (kubectl get pods -n ${ns} lists them)`, { field: 'from' });
+    const near = nearNames(name, names, 5).map((n) => `${ns}/${n}`);
+    return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}${didYouMean(near) || ';'} namespace ${ns} has ${names.length} pods (kubectl get pods -n ${ns} lists them)`, { field: 'from' });
   }
   const d = await deps.runs.start({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) }, previousId);
   // A client that asks for the event stream gets it as the answer (one request instead of two; the permalink in Location)

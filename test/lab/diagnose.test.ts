@@ -241,7 +241,8 @@ describe('bad input: a clear message, exit 2, nothing executed', () => {
     [{ from: 'shop/frontend-0', to: 'backend:70000' }, /port 70000 is out of range/],
     [{ from: 'shop/frontend-0', to: '$(id):80' }, /contains "\$"/],
     [{ from: 'frontend-0', to: 'backend:80' }, /--from "frontend-0" is not NS\/POD/],
-    [{ from: 'shop/nosuch', to: 'backend:80' }, /pod shop\/nosuch not found/],
+    [{ from: 'shop/nosuch', to: 'backend:80' }, /pod shop\/nosuch not found \(kubectl get pods -n shop lists them\)/],
+    [{ from: 'shop/fronted-0', to: 'backend:80' }, /pod shop\/fronted-0 not found; did you mean shop\/frontend-0\b.*\? \(kubectl get pods -n shop lists them\)/],
     [{ from: 'nowhere/frontend-0', to: 'backend:80' }, /namespace nowhere not found/],
     [{ from: 'shop/frontend-0', to: 'pod:shop/ghost:8080' }, /pod shop\/ghost not found/],
   ])('%o', async (spec, msg) => {
