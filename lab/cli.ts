@@ -5,7 +5,7 @@ import { LabFileError } from './spec';
 import { labDir, labInstance, readState } from './state';
 import type { LabState } from './types';
 import { termBlock } from '../lib/text';
-import { parseFlags, usageOf, type CommandSpec } from '../server/cli/args';
+import { flagLines, parseFlags, usageOf, type CommandSpec } from '../server/cli/args';
 
 /** The flags of `packetwalk lab up`, parsed and documented from this table (server/cli/args.ts). */
 export const LAB_UP_SPEC: CommandSpec = {
@@ -28,7 +28,9 @@ export const LAB_USAGE = `usage:
   packetwalk lab fault clear [NAME]                     heal that fault (all faults without NAME)
 environment: PACKETWALK_LAB=<instance> (default pw) names the lab; PACKETWALK_LAB_DIR overrides its directory
 
-${usageOf(LAB_UP_SPEC)}`;
+flags of lab up:
+${flagLines(LAB_UP_SPEC).join('\n')}
+`;
 
 class Usage extends Error {
   constructor(
@@ -80,8 +82,8 @@ export async function labMain(argv: string[]): Promise<number> {
   // every line may carry lab-file or cluster text: one sanitizer (lib/text) for all of it
   const out = (s: string) => process.stdout.write(termBlock(s, 4000));
   const err = (s: string) => process.stderr.write(termBlock(s, 4000));
-  // `lab up --help`, `lab fault add -h`: the usage, before anything is parsed or built
-  if (cmd && rest.some((a) => a === '--help' || a === '-h')) return (out(LAB_USAGE), 0);
+  // `lab up --help`, `lab fault add -h`: the usage (up's own), before anything is parsed or built
+  if (cmd && rest.some((a) => a === '--help' || a === '-h')) return (out(cmd === 'up' ? usageOf(LAB_UP_SPEC) : LAB_USAGE), 0);
   try {
     switch (cmd) {
       case 'up': {

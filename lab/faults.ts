@@ -30,10 +30,15 @@ export const FAULTS: readonly FaultDef[] = [
 
 export const faultDef = (name: string) => FAULTS.find((f) => f.name === name);
 
-/** One line per fault, for `packetwalk lab faults`. */
+/** The SPEC form of a fault, as `lab up --fault` and `lab fault add` take it: `node-route-missing:node=NODE,to=NODE`. */
+const specForm = (f: (typeof FAULTS)[number]) => `${f.name}${f.params.length ? `:${f.params.map((p) => `${p}=${PARAM_VALUE[p] ?? p.toUpperCase()}`).join(',')}` : ''}`;
+/** What each parameter's value is, in the SPEC form. */
+const PARAM_VALUE: Record<string, string> = { node: 'NODE', to: 'NODE', peer: 'NODE', service: 'NS/NAME', pod: 'NS/NAME', port: 'PORT' };
+
+/** One line per fault, for `packetwalk lab faults`: its SPEC form (what to type), what it breaks, where it applies. */
 export function faultCatalogue(): string {
-  const w = Math.max(...FAULTS.map((f) => f.name.length + (f.params.length ? f.params.join(',').length + 3 : 0)));
-  return FAULTS.map((f) => `${(f.name + (f.params.length ? `{${f.params.join(',')}}` : '')).padEnd(w + 2)}${f.summary} [applies: ${faultWhere(f.name)}]`).join('\n') + '\n';
+  const w = Math.max(...FAULTS.map((f) => specForm(f).length));
+  return FAULTS.map((f) => `${specForm(f).padEnd(w + 2)}${f.summary} [applies: ${faultWhere(f.name)}]`).join('\n') + '\n';
 }
 
 /** Parses a SPEC `NAME[:k=v,…]`; throws with a sentence naming the problem. */

@@ -88,4 +88,14 @@ describe('fault specs and the catalogue', () => {
     expect(FAULTS.map((f) => f.name)).toEqual(expect.arrayContaining(['mtu-blackhole', 'overlay-blocked', 'node-route-missing', 'stale-neighbor', 'stale-proxy-rules', 'proxy-rules-missing', 'dns-down', 'hairpin-off', 'pod-default-route-missing', 'veth-down', 'node-firewall-drop', 'masquerade-missing', 'upstream-dns-down']));
     expect(faultCatalogue().trim().split('\n')).toHaveLength(FAULTS.length);
   });
+  it('writes each fault in the form one types it, and that form parses', () => {
+    const lines = faultCatalogue().trim().split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^node-route-missing:node=NODE,to=NODE +the node lacks/));
+    expect(lines).toContainEqual(expect.stringMatching(/^stale-proxy-rules:service=NS\/NAME +kube-proxy/));
+    expect(lines).toContainEqual(expect.stringMatching(/^dns-down +the cluster DNS/));
+    for (const l of lines) {
+      const spec = l.split(/ +/)[0].replace('NS/NAME', 'shop/x').replace(/NODE/g, 'worker-1').replace('PORT', '80');
+      expect(parseFaultSpec(spec).name, l).toBe(spec.split(':')[0]);
+    }
+  });
 });

@@ -29,18 +29,21 @@ export const CLUSTER_FLAGS: FlagSpec[] = [
   { name: 'context', value: 'NAME', help: 'kubeconfig context (default: the current one)' },
 ];
 
-/** The usage text of a command: its synopsis, then one aligned line (or more) per flag, then the footer. */
+/** The usage text of a command: its synopsis, then its flags (flagLines), then the footer. */
 export function usageOf(spec: CommandSpec): string {
-  const head = spec.flags.map((f) => `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.value ? ` ${f.value}` : ''}`);
-  const w = Math.max(...head.map((h) => h.length)) + 2;
-  const lines = [`usage: ${spec.command} ${spec.synopsis}`, ''];
-  spec.flags.forEach((f, i) => {
-    const help = f.help.split('\n');
-    lines.push(`  ${head[i].padEnd(w)}${help[0]}`);
-    for (const more of help.slice(1)) lines.push(`  ${' '.repeat(w)}${more}`);
-  });
+  const lines = [`usage: ${spec.command} ${spec.synopsis}`, '', ...flagLines(spec)];
   if (spec.footer) lines.push(spec.footer.replace(/\n$/, ''));
   return `${lines.join('\n')}\n`;
+}
+
+/** One aligned line (or more) per flag of the table: `  -f, --config FILE  help`. */
+export function flagLines(spec: CommandSpec): string[] {
+  const head = spec.flags.map((f) => `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.value ? ` ${f.value}` : ''}`);
+  const w = Math.max(...head.map((h) => h.length)) + 2;
+  return spec.flags.flatMap((f, i) => {
+    const [first, ...more] = f.help.split('\n');
+    return [`  ${head[i].padEnd(w)}${first}`, ...more.map((m) => `  ${' '.repeat(w)}${m}`)];
+  });
 }
 
 /**
