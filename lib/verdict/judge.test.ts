@@ -74,6 +74,9 @@ describe('judge on real lab runs', () => {
     const bad = load('mtu-blackhole');
     const j = judge({ plan: bad.plan, runs: bad.runs, snapshot: bad.fx.snapshot, depth: 'live' });
     expect(j.hops.find((h) => h.id === 'overlay')!.details?.mtu).toMatch(/^1500 on worker-\d, 1200 on worker-\d$/);
+    // the reason and the next step say the numbers: what is lost, and the pod MTU the tunnel carries
+    expect(j.firstFailure!.reason).toMatch(/^DF pings above 1172 bytes of payload \(IP packets over 1200 bytes\) are lost without an ICMP error while 56-byte pings pass; tunnel MTU 1200 on worker-\d \(flannel\.1, VXLAN overhead 50\) < pod MTU 1500/);
+    expect(j.firstFailure!.nextStep).toMatch(/^Make the pod MTU fit the tunnel: at most 1200 \(flannel\.1 on worker-\d, whose MTU already allows for VXLAN's 50 bytes\), or raise worker-\d's underlay MTU to 1550 so that the tunnel carries 1500; meanwhile clamp TCP MSS/);
     const ok = load('healthy-service');
     expect(judge({ plan: ok.plan, runs: ok.runs, snapshot: ok.fx.snapshot, depth: 'live' }).hops.find((h) => h.id === 'overlay')!.details?.mtu).toBe(1500);
   });

@@ -167,7 +167,21 @@ export function judgeMtu(c: Ctx) {
     : minUnder && podMtu && minUnder.t!.mtu < podMtu
       ? `node link MTU ${minUnder.t!.mtu} on ${minUnder.n} (${minUnder.t!.ifname}, routed host-gw: no encapsulation)`
       : 'a link on the path';
-  problem(c, hop, 'mtu-blackhole', `DF probes above ${largest.size} bytes (${fits}-byte packets) are lost without an ICMP error while ${small.size}-byte probes pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`);
+  problem(c, hop, 'mtu-blackhole', `DF pings above ${largest.size} bytes of payload (IP packets over ${fits} bytes) are lost without an ICMP error while ${small.size}-byte pings pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`, undefined, mtuStep(minTun, minUnder, podMtu));
+}
+
+/**
+ * The mtu-blackhole next step with the path's numbers: the pod MTU the narrowest link carries (a tunnel's MTU
+ * already allows for its encapsulation; an underlay link's is the packet size itself), or the underlay MTU that
+ * would carry the pods' packets; undefined (the cause's own text) when the path's MTUs are not known.
+ */
+function mtuStep(tun: { n: string; t?: { mtu: number; ifname: string } } | undefined, under: { n: string; t?: { mtu: number; ifname: string } } | undefined, podMtu: number | undefined): string | undefined {
+  const rest = 'meanwhile clamp TCP MSS, and let ICMP fragmentation-needed through between nodes so that path MTU discovery works.';
+  if (tun?.t && podMtu && tun.t.mtu < podMtu) {
+    return `Make the pod MTU fit the tunnel: at most ${tun.t.mtu} (${tun.t.ifname} on ${tun.n}, whose MTU already allows for VXLAN's ${VXLAN_OVERHEAD} bytes), or raise ${tun.n}'s underlay MTU to ${podMtu + VXLAN_OVERHEAD} so that the tunnel carries ${podMtu}; ${rest}`;
+  }
+  if (under?.t && podMtu && under.t.mtu < podMtu) return `Make the pod MTU fit the node link: at most ${under.t.mtu} (${under.t.ifname} on ${under.n}), or raise that link's MTU to ${podMtu}; ${rest}`;
+  return undefined;
 }
 
 /** A connection that opens but whose bulk download stalls: big segments vanish on the path. */
