@@ -77,11 +77,19 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   }
   lines.push('');
   const vcol: HopStatus = d.verdict === 'reachable' ? 'pass' : d.verdict === 'undetermined' ? 'skip' : d.verdict === 'degraded' ? 'warn' : 'fail';
-  lines.push(`verdict: ${c(vcol, bold(t(d.verdict).toUpperCase()))}${d.summary ? ` — ${t(d.summary)}` : ''}`);
-  if (d.firstFailure) {
-    lines.push(`first failure: ${t(d.firstFailure.cause)} at ${t(d.firstFailure.hop)}: ${t(d.firstFailure.reason)}`);
-    if (d.firstFailure.nextStep) lines.push(`next step: ${t(d.firstFailure.nextStep)}`);
-    const ev = reproducingEvidence(d.hops.find((h) => h.id === d.firstFailure!.hop)?.evidence ?? [], d.hops.filter((h) => h.id !== d.firstFailure!.hop).flatMap((h) => h.evidence));
+  // The first failure's reason is printed once, on its own line below: the verdict line keeps the summary's head.
+  const ff = d.firstFailure;
+  const whole = d.summary ?? '';
+  const at = ff ? whole.indexOf(`: ${ff.reason}`) : -1;
+  const summary = at >= 0 ? `${whole.slice(0, at)}${whole.slice(at + ff!.reason.length + 2)}` : whole;
+  lines.push(`verdict: ${c(vcol, bold(t(d.verdict).toUpperCase()))}${summary ? ` — ${t(summary)}` : ''}`);
+  if (ff) {
+    const hop = d.hops.find((h) => h.id === ff.hop);
+    lines.push(`first failure: ${t(ff.cause)} at ${t(ff.hop)}: ${t(ff.reason)}`);
+    // what the probes of that hop saw, in one line (the JSON and the page have every output)
+    if (hop?.observed && !ff.reason.includes(hop.observed)) lines.push(`evidence: ${t(hop.observed, 1000)}`);
+    if (ff.nextStep) lines.push(`next step: ${t(ff.nextStep)}`);
+    const ev = reproducingEvidence(hop?.evidence ?? [], d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence));
     if (ev) lines.push(`reproduce: ${t(ev.reproduce, 4000)}`);
   }
   for (const x of d.warnings) lines.push(`${c('warn', 'warning')}: ${t(x.cause)} at ${t(x.hop)}: ${t(x.reason)}`);

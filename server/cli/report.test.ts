@@ -14,6 +14,20 @@ describe('renderHuman', () => {
     expect(renderHuman(d, false)).toContain('last seen: pod ');
     expect(renderHuman(d, false)).toMatch(/\nlast seen: .*; the answer came back from 10\.32\.2\.2:9000 — the trace dials 10\.100\.85\.164:80 directly, not by the name\n/);
   });
+  it('the first failure: its reason once (not also on the verdict line), what its hop observed, the next step and the command that shows it', () => {
+    const d = load('mtu-blackhole');
+    const text = renderHuman(d, false);
+    const reason = d.firstFailure!.reason;
+    expect(text.split(reason)).toHaveLength(3); // the hop's line and the first-failure line, not the verdict line
+    expect(text).toMatch(/\nverdict: DEGRADED — [^\n]*MTU blackhole on the path at overlay\n/);
+    const observed = d.hops.find((h) => h.id === 'overlay')!.observed!;
+    expect(observed).toMatch(/DF pings to 10\.244\.\d+\.\d+: up to \d+ bytes pass/);
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('first failure: mtu-blackhole at overlay: '));
+    expect(lines.slice(at + 1, at + 4).map((l) => l.split(':')[0])).toEqual(['evidence', 'next step', 'reproduce']);
+    expect(lines[at + 1]).toBe(`evidence: ${observed}`);
+    expect(lines[at + 3]).toMatch(/^reproduce: kubectl debug .* -- ping -n -M do /);
+  });
   it('no such note when the failure is on the path itself', () => {
     const d = load('trace-node-route-missing');
     expect(d.firstFailure?.hop).not.toBe('dns');
