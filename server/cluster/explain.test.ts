@@ -90,6 +90,14 @@ describe('explainApiError', () => {
     expect(x.sentence).toBe(`cannot reach ${url}: connection refused`);
     expect(x.fix).toContain('packetwalk lab status');
   });
+  it('a port fetch never connects to (its "bad port" list) says so, not "retry once the cluster answers"', async () => {
+    const url = 'https://127.0.0.1:1';
+    const e = await caught(kcFor(url).makeApiClient(CoreV1Api).listNamespace());
+    const x = explainApiError(e, { verb: 'list', resource: 'namespaces', server: url });
+    expect(x.kind).toBe('unreachable');
+    expect(x.sentence).toBe(`cannot reach ${url}: its port is one that fetch never connects to (the "bad port" list: 1, 25, 6000, …)`);
+    expect(x.fix).toMatch(/^check the server URL of the context/);
+  });
   it('a self-signed server certificate is a TLS failure', async () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore', timeout: 20_000 });
     const s = createHttps({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (_q, r) => r.end('{}'));

@@ -234,6 +234,10 @@ export function explainApiError(err: unknown, ctx: ApiErrorContext): ExplainedEr
   if (codes.some((k) => k === 'ETIMEDOUT' || k === 'UND_ERR_CONNECT_TIMEOUT' || k === 'EHOSTUNREACH' || k === 'ENETUNREACH')) {
     return { kind: 'unreachable', raw, sentence: `cannot reach ${where}: the connection timed out${inCtx}`, fix: 'check VPN/firewall and the server URL of the context' };
   }
+  // fetch refuses the ports of the WHATWG "bad port" list (1, 25, 6000, …) before any connect: no retry helps
+  if (/\bbad port\b/i.test(text)) {
+    return { kind: 'unreachable', raw, sentence: `cannot reach ${where}: its port is one that fetch never connects to (the "bad port" list: 1, 25, 6000, …)${inCtx}`, fix: 'check the server URL of the context (kubectl config view --minify); API servers listen on 443 or 6443' };
+  }
   if (codes.includes('ECONNRESET') || codes.includes('UND_ERR_SOCKET')) {
     return { kind: 'unreachable', raw, sentence: `the connection to ${where} was reset${inCtx}`, fix: 'retry; check that the URL is the API server (https) and not a proxy' };
   }
