@@ -4,7 +4,7 @@
 import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
 import { CLUSTER_FLAGS, parseFlags, usageErrorText, usageOf, type CommandSpec } from './args';
-import { LiveHops } from './progress';
+import { COLOUR, LiveHops, MARK } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
 import { TARGET_FORMS } from '../../lib/target';
@@ -60,11 +60,9 @@ export function parseDiagnoseArgs(argv: string[]): Args | string {
   };
 }
 
-const COLOURS: Record<HopStatus, string> = { pass: '\x1b[32m', fail: '\x1b[31m', warn: '\x1b[33m', skip: '\x1b[90m', pending: '\x1b[90m', running: '\x1b[36m' };
-const MARK: Record<HopStatus, string> = { pass: 'ok  ', fail: 'FAIL', warn: 'warn', skip: 'skip', pending: '....', running: '>>> ' };
 
 export function renderHuman(d: Diagnosis, colour: boolean): string {
-  const c = (s: HopStatus, t: string) => (colour ? `${COLOURS[s]}${t}\x1b[0m` : t);
+  const c = (s: HopStatus, t: string) => (colour ? `${COLOUR[s]}${t}\x1b[0m` : t);
   const bold = (t: string) => (colour ? `\x1b[1m${t}\x1b[0m` : t);
   const lines: string[] = [];
   // every string below may come from the cluster: it goes through termText (lib/text) before any colour is added

@@ -5,8 +5,9 @@ import type { DiagnosisEvent } from '../../lib/events';
 import type { Hop, HopStatus } from '../../lib/model';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const MARK: Record<HopStatus, string> = { pass: 'ok  ', fail: 'FAIL', warn: 'warn', skip: 'skip', pending: '··· ', running: '' };
-const COLOUR: Record<HopStatus, string> = { pass: '\x1b[32m', fail: '\x1b[31m', warn: '\x1b[33m', skip: '\x1b[90m', pending: '\x1b[90m', running: '\x1b[36m' };
+/** Each hop status as the terminal shows it (four columns; the words of the Diagnosis, a failure in capitals), and its colour: the live lines' and the report's. */
+export const MARK: Record<HopStatus, string> = { pass: 'pass', fail: 'FAIL', warn: 'warn', skip: 'skip', pending: '··· ', running: '>>> ' };
+export const COLOUR: Record<HopStatus, string> = { pass: '\x1b[32m', fail: '\x1b[31m', warn: '\x1b[33m', skip: '\x1b[90m', pending: '\x1b[90m', running: '\x1b[36m' };
 
 export interface ProgressSink {
   write(text: string): void;
