@@ -91,7 +91,7 @@ export async function labMain(argv: string[]): Promise<number> {
         const { labUp } = await import('./dataplane/lab');
         const r = await labUp({ config: o.config, faults: o.faults, log: (l) => err(`${l}\n`) });
         const st = r.state;
-        out(`lab ${st.instance} up in ${(r.ms / 1000).toFixed(1)} s: ${st.nodes.length} nodes, ${st.pods.filter((p) => !p.hostNetwork).length} pods, cni ${st.cluster.cni ?? 'flannel'}, overlay ${st.cluster.overlay}, kube-proxy ${st.cluster.kubeProxy}, NetworkPolicy ${st.cluster.networkPolicy}${st.faults.length ? `, faults ${st.faults.map(faultToSpec).join(' ')}` : ''}\n`);
+        out(`lab ${st.instance} up in ${(r.ms / 1000).toFixed(1)} s: ${st.nodes.length} nodes, ${st.pods.filter((p) => !p.hostNetwork).length} pods and ${st.pods.filter((p) => p.hostNetwork).length} hostNetwork pods, cni ${st.cluster.cni ?? 'flannel'}, overlay ${st.cluster.overlay}, kube-proxy ${st.cluster.kubeProxy}, NetworkPolicy ${st.cluster.networkPolicy}${st.faults.length ? `, faults ${st.faults.map(faultToSpec).join(' ')}` : ''}\n`);
         out(`${r.kubeconfig}\n`);
         return 0;
       }

@@ -190,9 +190,8 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     await app?.close?.();
     store.close();
     unlock();
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`--port ${port}: something already listens on ${host}:${port}; pick another port with --port`, { cause: e });
-    if (code === 'EADDRNOTAVAIL') throw new Error(`--host ${host}: not an address of this machine; use 127.0.0.1 or one of this machine's addresses`, { cause: e });
+    const sentence = listenErrorSentence((e as NodeJS.ErrnoException).code, host, port);
+    if (sentence) throw new Error(sentence, { cause: e });
     throw e;
   }
   const addr = http.address();
@@ -224,4 +223,11 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       unlock();
     },
   };
+}
+
+/** The sentence for a listen() error code a user can fix by a flag (the port in use, a host not of this machine); undefined for others. */
+export function listenErrorSentence(code: string | undefined, host: string, port: number): string | undefined {
+  if (code === 'EADDRINUSE') return `--port ${port}: something already listens on ${host}:${port}; pick another port with --port`;
+  if (code === 'EADDRNOTAVAIL') return `--host ${host}: not an address of this machine; use 127.0.0.1 or one of this machine's addresses`;
+  return undefined;
 }

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, ROOT, type RunningServer } from '../index';
+import { createServer } from 'node:net';
+import { listenErrorSentence, startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
 import { parseFlags, usageOf, type CommandSpec } from './args';
 import { parseKeepSeconds } from '../../lib/kube/nodeDebug';
@@ -189,12 +190,27 @@ async function ensureProductionBuild(command: 'serve' | 'demo'): Promise<boolean
   return code === 0;
 }
 
+/** Would a listen on host:port fail with a reason the user fixes by a flag? The sentence (listenErrorSentence), else undefined. */
+function listenProblem(host: string, port: number): Promise<string | undefined> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => done(listenErrorSentence(e.code, host, port)));
+    probe.listen(port, host, () => probe.close(() => done(undefined)));
+  });
+}
+
 export async function demoMain(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write('usage: packetwalk demo [--host H] [--port P] [--data-dir DIR] [--wall-interval S]\n  builds the lab (default topology), serves the dashboard on it; Ctrl-C stops both and tears the lab down\n');
     return 0;
   }
   const f = parseServeFlags(argv, ['host', 'port', 'data-dir', 'wall-interval', 'allowed-host']);
+  // the address first: a port in use is said before the lab is built (and torn down again) for nothing
+  const taken = await listenProblem(f.host, f.port);
+  if (taken) {
+    process.stderr.write(`packetwalk demo: ${taken}\n`);
+    return 2;
+  }
   if (!(await ensureProductionBuild('demo'))) return 2;
   process.stderr.write('packetwalk demo: building the lab (packetwalk lab up)…\n');
   const up = await labCli(['up'], 300_000);

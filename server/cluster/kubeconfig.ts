@@ -56,7 +56,7 @@ function readConfig(opts: KubeconfigOptions): { kc: KubeConfig; source: string }
   const kc = new KubeConfig();
   const existing = files.filter((f) => existsSync(f));
   if (from === '--kubeconfig' && existing.length === 0) {
-    throw new ClusterError(`kubeconfig file ${files[0]} does not exist`, 'pass an existing file to --kubeconfig (the lab prints its path as the last line of `packetwalk lab up`)');
+    throw new ClusterError(`kubeconfig file ${files[0]} does not exist`, 'pass an existing file to --kubeconfig (kubectl reads $KUBECONFIG or ~/.kube/config; for the lab, `packetwalk lab up` prints its path last)');
   }
   if (existing.length === 0) {
     // A running lab is not used unasked (its kubeconfig must never stand in for a real cluster's), but named.

@@ -47,3 +47,23 @@ current-context: nowhere
     child.kill('SIGKILL');
   }
 }, 150_000);
+
+it('`packetwalk demo` on a port in use says so and exits 2 before it builds a lab', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
+  const port = (busy.address() as { port: number }).port;
+  const instance = `dp${Math.random().toString(36).slice(2, 6)}`;
+  try {
+    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'packetwalk.mjs'), 'demo', '--port', String(port)], { cwd: ROOT, env: { ...process.env, PACKETWALK_LAB: instance }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.on('exit', (code) => resolve({ code, err }));
+    });
+    expect(r.err).toBe(`packetwalk demo: --port ${port}: something already listens on 127.0.0.1:${port}; pick another port with --port\n`);
+    expect(r.code).toBe(2);
+  } finally {
+    busy.close();
+  }
+}, 60_000);
