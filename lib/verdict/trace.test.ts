@@ -162,6 +162,25 @@ describe('otherInterfaces: where else on a node the flow went (a real -i any cap
     expect(lastSeenLine(trace)).toBe(`last seen: worker-1 shop-frontend-0 (${sum.summary}); also on ${elsewhere[0]}; the answer came back from 10.244.2.3:8080`);
     expect(buildTrace(flow, [point], {}).elsewhere).toBeUndefined();
   });
+
+  it('the answer came back from off the drawn path (kube-proxy picked another endpoint): that point leads the CLI line, the drawn path\'s last point follows', () => {
+    if (!cap.ok) throw new Error('fixture');
+    const ev = { probe: 'tcpdump', where: 'node worker-1', command: [], reproduce: '', exitCode: 0, stdout: '', stderr: '', durationMs: 0, finding: '' };
+    const src = { hop: 'src-veth' as const, node: 'worker-1', iface: 'shop-frontend-0', label: 'worker-1 shop-frontend-0', filter: 'tcp', ...summarizeCapture(onPoint(cap.value, { iface: 'shop-frontend-0', encapsulated: false }), flow), evidence: ev };
+    // a bridge that carries only the way out (the answer is bridged port to port): its packets from the source only
+    const out = { ...cap.value, packets: cap.value.packets.filter((p) => p.decoded?.src === flow.srcIP) };
+    const bridge = { hop: 'src-node' as const, node: 'worker-1', iface: 'cni0', label: 'worker-1 cni0', filter: 'tcp', ...summarizeCapture(onPoint(out, { iface: 'cni0', encapsulated: false }), flow), evidence: ev };
+    // the drawn endpoint on the other node saw nothing of this connection
+    const drawn = { hop: 'dst-pod' as const, node: 'worker-2', iface: 'eth0', label: 'pod shop/backend-0 eth0', filter: 'tcp', ...summarizeCapture({ ...cap.value, packets: [] }, flow), evidence: ev };
+    expect(drawn.seen).toBe(false);
+    const elsewhere = otherInterfaces(cap.value, 'worker-1', new Set(['shop-frontend-0', 'cni0', 'eth0']), flow);
+    const trace = buildTrace(flow, [src, bridge, drawn], { sentTo: '10.244.2.3:8080', elsewhere });
+    expect(trace.lastSeen).toMatchObject({ iface: 'cni0' }); // the Diagnosis's lastSeen stays on the drawn path
+    expect(lastSeenLine(trace)).toBe(`last seen: ${elsewhere[0]}, off the drawn path; the answer came back from 10.244.2.3:8080; on the drawn path: worker-1 cni0 (${trace.lastSeen!.summary})`);
+    expect(trace.lastSeen!.summary).toMatch(/the answer took another way$/);
+    // the drawn path seen to its end: the off-path point stays an "also on"
+    expect(lastSeenLine(buildTrace(flow, [src, bridge], { sentTo: '10.244.2.3:8080', elsewhere }))).toMatch(/^last seen: worker-1 cni0 \(.*\); also on worker-1 flannel\.1 /);
+  });
 });
 
 describe('conntrackNat on a real conntrack -L of the flow', () => {

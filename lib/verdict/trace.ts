@@ -265,11 +265,23 @@ export function lastSeenLine(trace: Trace): string {
   if (!trace.lastSeen) return `last seen: nowhere — ${trace.summary}`;
   const p = trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node);
   const where = p?.label.startsWith('pod ') ? p.label : `${trace.lastSeen.node ?? ''} ${trace.lastSeen.iface}`.trim();
-  // past the drawn points: where else the flow went (the endpoint kube-proxy picked, when it is not the drawn one)
-  const also = alsoOn(trace.elsewhere);
   // the answer came back: from where NAT really sent the flow (an endpoint the drawn path may not reach)
-  const from = trace.points[0]?.replySeen && trace.sentTo ? `; the answer came back from ${trace.sentTo}` : '';
-  return `last seen: ${where} (${trace.lastSeen.summary})${also}${from}`;
+  const back = trace.points[0]?.replySeen;
+  const from = back && trace.sentTo ? `; the answer came back from ${trace.sentTo}` : '';
+  // The answer came back, yet the flow left the drawn path before its end (the points after the last that saw it
+  // did not, or are off this flow's path), and a point off the drawn path saw the answer (the endpoint kube-proxy
+  // picked for this connection is another one): there the packet's walk ended, so it leads; the drawn path's last
+  // point follows as what it is.
+  const answered = (x: string) => /\b(SYN-ACK|reply)\b/.test(x.replace(/, no (SYN-ACK|reply)\b/, ''));
+  const after = p ? trace.points.slice(trace.points.indexOf(p) + 1) : [];
+  const leftPath = after.length > 0 && after.every((x) => x.seen !== true);
+  const answeredOff = back && leftPath ? trace.elsewhere?.find(answered) : undefined;
+  if (answeredOff) {
+    const rest = trace.elsewhere!.filter((e) => e !== answeredOff);
+    return `last seen: ${answeredOff}, off the drawn path${from}; on the drawn path: ${where} (${trace.lastSeen.summary})${alsoOn(rest)}`;
+  }
+  // past the drawn points: where else the flow went (a device the model did not expect)
+  return `last seen: ${where} (${trace.lastSeen.summary})${alsoOn(trace.elsewhere)}${from}`;
 }
 
 /**
