@@ -178,6 +178,7 @@ describe('otherInterfaces: where else on a node the flow went (a real -i any cap
     expect(trace.lastSeen).toMatchObject({ iface: 'cni0' }); // the Diagnosis's lastSeen stays on the drawn path
     expect(lastSeenLine(trace)).toBe(`last seen: ${elsewhere[0]}, off the drawn path; the answer came back from 10.244.2.3:8080; on the drawn path: worker-1 cni0 (${trace.lastSeen!.summary})`);
     expect(trace.lastSeen!.summary).toMatch(/the answer took another way$/);
+    expect(trace.summary).toBe(`the answer came back from ${elsewhere[0]}, off the drawn path; on the drawn path last seen at worker-1 cni0 (${trace.lastSeen!.summary})`);
     // the drawn path seen to its end: the off-path point stays an "also on"
     expect(lastSeenLine(buildTrace(flow, [src, bridge], { sentTo: '10.244.2.3:8080', elsewhere }))).toMatch(/^last seen: worker-1 cni0 \(.*\); also on worker-1 flannel\.1 /);
   });

@@ -131,6 +131,19 @@ export function otherInterfaces(cap: TcpdumpCapture, node: string, planned: Read
 /** "; also on worker-1 shop-backend-1 (SYN, SYN-ACK), …": the trace's sentence and the CLI's last-seen line alike. */
 const alsoOn = (elsewhere: readonly string[] | undefined) => (elsewhere?.length ? `; also on ${elsewhere.join(', ')}` : '');
 
+/**
+ * The point off the drawn path where the packet's walk really ended, when the answer came back (the source's
+ * point saw it) yet the flow left the drawn path after its last seen point (the points after it saw nothing or are
+ * off this flow's path) and an `elsewhere` entry saw the answer: the endpoint kube-proxy picked for this connection
+ * when it is not the drawn one. Its "NODE IFACE (what it saw)" entry, else undefined.
+ */
+function answeredOffPath(points: readonly TracePoint[], last: TracePoint | undefined, elsewhere: readonly string[] | undefined): string | undefined {
+  if (!last || !points[0]?.replySeen) return undefined;
+  const after = points.slice(points.indexOf(last) + 1);
+  if (after.length === 0 || after.some((x) => x.seen === true)) return undefined;
+  return elsewhere?.find((e) => /\b(SYN-ACK|reply)\b/.test(e.replace(/, no (SYN-ACK|reply)\b/, '')));
+}
+
 /** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
 export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string; elsewhere?: string[] } = {}): Trace {
   // When the answer reached the source, a point that saw only the way out is one the answer does not cross
@@ -144,9 +157,11 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
   const lastSeen = lp ? { hop: lp.hop, iface: lp.iface, ...(lp.node ? { node: lp.node } : {}), summary: lp.summary } : null;
   const ran = points.filter((p) => p.seen !== null);
   const where = (p: TracePoint) => (p.node && !p.label.startsWith('pod ') ? `${p.node} ${p.iface}` : p.label);
+  const off = answeredOffPath(points, lp, opts.elsewhere);
   let summary: string;
   if (ran.length === 0) summary = `no capture could run${opts.missing?.length ? ` (${opts.missing.join('; ')})` : ''}`;
   else if (!lp) summary = `no packet of the flow was captured anywhere, not even on the source pod's ${points[0]?.iface ?? 'eth0'}: the source never sent it${opts.connectOutput ? ` (${opts.connectOutput})` : ''}`;
+  else if (off) summary = `the answer came back from ${off}, off the drawn path; on the drawn path last seen at ${where(lp)} (${lp.summary})`;
   else {
     const back = points[0]?.replySeen;
     const notAfter = points.slice(last + 1).filter((p) => p.seen === false);
@@ -159,7 +174,7 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
       if (answered) summary += `; the answer got back only as far as ${where(answered)}`;
     }
   }
-  summary += alsoOn(opts.elsewhere);
+  summary += alsoOn(opts.elsewhere?.filter((e) => e !== off));
   return { flow: flowText(f), proto: f.proto, points, lastSeen, ...(opts.sentTo ? { sentTo: opts.sentTo } : {}), ...(opts.elsewhere?.length ? { elsewhere: opts.elsewhere } : {}), summary };
 }
 
@@ -268,14 +283,8 @@ export function lastSeenLine(trace: Trace): string {
   // the answer came back: from where NAT really sent the flow (an endpoint the drawn path may not reach)
   const back = trace.points[0]?.replySeen;
   const from = back && trace.sentTo ? `; the answer came back from ${trace.sentTo}` : '';
-  // The answer came back, yet the flow left the drawn path before its end (the points after the last that saw it
-  // did not, or are off this flow's path), and a point off the drawn path saw the answer (the endpoint kube-proxy
-  // picked for this connection is another one): there the packet's walk ended, so it leads; the drawn path's last
-  // point follows as what it is.
-  const answered = (x: string) => /\b(SYN-ACK|reply)\b/.test(x.replace(/, no (SYN-ACK|reply)\b/, ''));
-  const after = p ? trace.points.slice(trace.points.indexOf(p) + 1) : [];
-  const leftPath = after.length > 0 && after.every((x) => x.seen !== true);
-  const answeredOff = back && leftPath ? trace.elsewhere?.find(answered) : undefined;
+  // the packet's walk ended off the drawn path (answeredOffPath): there it leads; the drawn path's last point follows
+  const answeredOff = answeredOffPath(trace.points, p, trace.elsewhere);
   if (answeredOff) {
     const rest = trace.elsewhere!.filter((e) => e !== answeredOff);
     return `last seen: ${answeredOff}, off the drawn path${from}; on the drawn path: ${where} (${trace.lastSeen.summary})${alsoOn(rest)}`;
