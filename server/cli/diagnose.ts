@@ -90,7 +90,12 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
     const ev = reproducingEvidence(hop?.evidence ?? [], d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence));
     if (ev) lines.push(`reproduce: ${t(ev.reproduce, 4000)}`);
   }
-  for (const x of d.warnings) lines.push(`${c('warn', 'warning')}: ${t(x.cause)} at ${t(x.hop)}: ${t(x.reason)}`);
+  // A warning's reason already on its hop's line above is not said again: the line gives what to do instead.
+  for (const x of d.warnings) {
+    const shown = d.hops.some((h) => h.id === x.hop && h.summary.includes(x.reason));
+    const what = shown ? (x.nextStep ? `next step: ${t(x.nextStep)}` : `see the ${t(x.hop)} hop`) : `${t(x.reason)}${x.nextStep ? ` — next step: ${t(x.nextStep)}` : ''}`;
+    lines.push(`${c('warn', 'warning')}: ${t(x.cause)} at ${t(x.hop)}${shown ? ' —' : ':'} ${what}`);
+  }
   // The packet's own walk (DESIGN §4 trace): where the flow's first packet was last captured.
   if (d.trace) {
     // with the name the failure, the walk past it says nothing against it: the trace dials the address the objects give

@@ -28,6 +28,17 @@ describe('renderHuman', () => {
     expect(lines[at + 1]).toBe(`evidence: ${observed}`);
     expect(lines[at + 3]).toMatch(/^reproduce: kubectl debug .* -- ping -n -M do /);
   });
+  it('a warning whose reason its hop\'s line already says gives the next step instead; one that is not said there gives both', () => {
+    const d = load('healthy-service');
+    const reason = '"backend.shop" has fewer than 5 dots, so the resolver tries 1 search name first (backend.shop.shop.svc.cluster.local): 4 queries (A and AAAA each) for one lookup';
+    const nextStep = 'Use the FQDN with a trailing dot (`backend.shop.svc.cluster.local.`) or lower `ndots` in the pod\'s dnsConfig.';
+    const warned: Diagnosis = { ...d, hops: d.hops.map((h) => (h.id === 'dns' ? { ...h, status: 'warn', summary: reason } : h)), warnings: [{ hop: 'dns', cause: 'ndots-amplification', reason, nextStep }] };
+    const text = renderHuman(warned, false);
+    expect(text.split(reason)).toHaveLength(2); // once, on the dns hop's line
+    expect(text).toContain(`\nwarning: ndots-amplification at dns — next step: ${nextStep}\n`);
+    const elsewhere: Diagnosis = { ...warned, warnings: [{ hop: 'src-node', cause: 'conntrack-pressure', reason: 'conntrack 900 of 1000 entries (90%) on worker-1', nextStep: 'Raise nf_conntrack_max.' }] };
+    expect(renderHuman(elsewhere, false)).toContain('\nwarning: conntrack-pressure at src-node: conntrack 900 of 1000 entries (90%) on worker-1 — next step: Raise nf_conntrack_max.\n');
+  });
   it('no such note when the failure is on the path itself', () => {
     const d = load('trace-node-route-missing');
     expect(d.firstFailure?.hop).not.toBe('dns');
