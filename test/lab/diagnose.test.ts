@@ -442,6 +442,7 @@ describe('the packet trace when kube-proxy picks the endpoint on the source node
     expect(d, 'kube-proxy never picked backend-1 in 12 walks').toBeDefined();
     expect(d!.verdict).toBe('reachable');
     expect(d!.trace!.points.filter((p) => p.seen === false).map((p) => p.label)).toEqual([]);
-    expect(d!.trace!.summary).toMatch(/; also on worker-1 \S+ \(SYN, SYN-ACK/);
+    // the walk ended at that endpoint's veth, off the drawn path: the sentence leads with it
+    expect(d!.trace!.summary).toMatch(/^the answer came back from worker-1 shop-backend-1 \(SYN, SYN-ACK[^)]*\), off the drawn path; on the drawn path last seen at worker-1 /);
   }, 120_000);
 });
