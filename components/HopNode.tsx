@@ -36,11 +36,11 @@ function HopNodeImpl({ data, width }: NodeProps<HopFlowNode>) {
       className={`nodrag relative flex h-[84px] cursor-pointer flex-col justify-between rounded-lg border-2 px-2.5 py-1.5 text-left shadow-sm transition-colors ${look.box} ${selected ? 'outline outline-2 outline-offset-2 outline-sky-500' : ''} ${data.lastSeen ? 'ring-4 ring-sky-400/80' : ''} ${data.trace === 'not-seen' ? 'opacity-70' : ''}`}
     >
       <Handle type="target" position={Position.Left} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" isConnectable={false} />
-      <div className="flex items-center justify-between text-[10px] font-semibold uppercase tracking-wide opacity-80">
-        <span>
+      <div className="flex items-center justify-between gap-1.5 whitespace-nowrap text-[10px] font-semibold uppercase tracking-wide opacity-80">
+        <span className="min-w-0 truncate">
           <span aria-hidden>{KIND_ICON[data.kind] ?? '•'}</span> {data.hopId}
         </span>
-        <span>{look.word}</span>
+        <span className="shrink-0">{look.word}</span>
       </div>
       <div className="line-clamp-2 text-[12px] [overflow-wrap:anywhere] font-semibold leading-[1.2]" title={pageText(data.label)}>
         <ClusterText value={data.label} max={400} />

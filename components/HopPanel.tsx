@@ -5,18 +5,22 @@ import { CAUSES, WARNING_CAUSES, isCauseCode, isWarningCause } from '../lib/caus
 import { STATUS_LOOK } from './statusStyles';
 import { EvidenceView } from './EvidenceView';
 import { ClusterText } from './ClusterText';
+import { StepText } from './StepText';
 
 export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; trace?: Trace }) {
   const points = trace?.points.filter((p) => p.hop === hop.id) ?? [];
   const look = STATUS_LOOK[hop.status];
   const cause = hop.cause && (isCauseCode(hop.cause) ? CAUSES[hop.cause] : isWarningCause(hop.cause) ? WARNING_CAUSES[hop.cause] : null);
   const details = Object.entries(hop.details ?? {});
+  // what the judge read from each probe; a bare exit status says nothing the evidence card below does not
+  const findings = hop.evidence.filter((e) => e.finding && !/^(exit -?\d+|timed out)$/.test(e.finding));
   return (
     <aside aria-label={`hop ${hop.id}`} data-testid="hop-panel" data-panel-hop={hop.id} className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
       <div className="flex items-start justify-between gap-2">
         <div>
           <div className="text-xs font-semibold uppercase tracking-wide text-slate-500">
-            {hop.id} · {hop.kind}
+            {hop.id}
+            {hop.kind !== hop.id ? ` · ${hop.kind}` : ''}
             {hop.node ? ` · node ${hop.node}` : ''}
           </div>
           <h2 className="text-lg font-semibold leading-tight"><ClusterText value={hop.label} /></h2>
@@ -36,7 +40,7 @@ export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; t
           </div>
           <p className="mt-1 text-slate-700 dark:text-slate-300">
             <span className="font-semibold">Next step: </span>
-            {hop.nextStep ?? cause.nextStep}
+            <StepText text={hop.nextStep ?? cause.nextStep} />
           </p>
         </div>
       ) : null}
@@ -78,12 +82,14 @@ export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; t
           </ul>
         </div>
       ) : null}
-      {hop.evidence.some((e) => e.finding) ? (
+      {findings.length ? (
         <div>
           <h3 className="text-sm font-semibold">Findings</h3>
           <ul className="mt-1 list-disc pl-5 text-sm">
-            {hop.evidence.filter((e) => e.finding).map((e, i) => (
-              <li key={`${e.probe}-${i}`}>{e.finding}</li>
+            {findings.map((e, i) => (
+              <li key={`${e.probe}-${i}`}>
+                <span className="font-mono text-xs text-slate-500">{e.probe}</span> <ClusterText value={e.finding} max={1000} />
+              </li>
             ))}
           </ul>
         </div>

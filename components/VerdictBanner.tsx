@@ -1,10 +1,14 @@
 'use client';
-// The verdict in one line, the first failure in one sentence, the next step an expert would take, warnings.
+// The verdict in one line, the first failure in one sentence with what its hop observed, the next step an expert
+// would take and the command that reproduces it (as the CLI's report prints them), warnings with theirs.
 // Handles: data-verdict, data-cause (first failure's cause, empty when none) — DESIGN §4.
 import type { Diagnosis } from '../lib/model';
 import { CAUSES, WARNING_CAUSES, isCauseCode, nextStepFor } from '../lib/causes';
 import { VERDICT_LOOK } from './statusStyles';
 import { ClusterText } from './ClusterText';
+import { CopyButton } from './CopyButton';
+import { StepText } from './StepText';
+import { reproducingEvidence } from '../lib/verdict/reproduce';
 
 function causeTitle(c: string): string {
   return isCauseCode(c) ? CAUSES[c].title : c in WARNING_CAUSES ? WARNING_CAUSES[c as keyof typeof WARNING_CAUSES].title : c;
@@ -14,6 +18,9 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
   const look = VERDICT_LOOK[d.verdict];
   const ff = d.firstFailure;
   const done = d.hops.filter((h) => h.status !== 'pending' && h.status !== 'running').length;
+  // what the first failure's hop observed, and the one probe that shows it (the CLI's evidence: and reproduce: lines)
+  const ffHop = ff ? d.hops.find((h) => h.id === ff.hop) : undefined;
+  const repro = ff ? reproducingEvidence(ffHop?.evidence ?? [], d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence)) : undefined;
   return (
     <section
       data-testid="verdict-banner"
@@ -37,10 +44,25 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
           <p className="text-base" data-testid="first-failure">
             <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: <ClusterText value={ff.reason} max={1000} />
           </p>
+          {ffHop?.observed && !ff.reason.includes(ffHop.observed) ? (
+            <p className="mt-1 text-sm" data-testid="first-failure-evidence">
+              <span className="font-semibold">Evidence: </span>
+              <ClusterText value={ffHop.observed} max={1000} />
+            </p>
+          ) : null}
           <p className="mt-1 text-sm">
             <span className="font-semibold">Next step: </span>
-            {ff.nextStep ?? nextStepFor(ff.cause)}
+            <StepText text={ff.nextStep ?? nextStepFor(ff.cause)} />
           </p>
+          {repro?.reproduce ? (
+            <div className="mt-1 flex items-start gap-2 text-sm" data-testid="first-failure-reproduce">
+              <span className="shrink-0 font-semibold">Reproduce: </span>
+              <code className="min-w-0 flex-1 rounded bg-black/10 px-1 font-mono text-[0.92em] dark:bg-white/10">
+                <ClusterText value={repro.reproduce} max={2000} />
+              </code>
+              <CopyButton text={repro.reproduce} label="Copy the command that reproduces the failure" />
+            </div>
+          ) : null}
         </div>
       ) : d.summary ? (
         <p className="mt-1 text-base"><ClusterText value={d.summary} max={1000} /></p>
@@ -53,6 +75,12 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
             <li key={`${w.hop}-${w.cause}-${i}`}>
               <span aria-hidden>⚠ </span>
               <span className="font-semibold">{causeTitle(w.cause)}</span> ({w.hop}): <ClusterText value={w.reason} max={1000} />
+              {w.nextStep ? (
+                <>
+                  {' '}
+                  — <StepText text={w.nextStep} />
+                </>
+              ) : null}
             </li>
           ))}
         </ul>

@@ -86,6 +86,10 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
       await expect(banner).toContainText(CAUSES['mtu-blackhole'].title);
       const d = await apiDiagnosis(id);
       const red = d.firstFailure!.hop;
+      // the banner says what the failing hop observed and the command that shows it, as the CLI's report does
+      await expect(banner.getByTestId('first-failure-evidence')).toContainText(/DF pings to 10\.244\.\d+\.\d+: up to \d+ bytes pass/);
+      await expect(banner.getByTestId('first-failure-reproduce')).toContainText(/kubectl debug .* -- ping -n -M do /);
+      await expect(banner.locator('code').first()).toBeVisible();
       await expect(page.locator(`[data-testid="path-graph"] [data-hop-id="${red}"]`)).toHaveAttribute('data-status', 'fail');
       await page.locator(`[data-testid="path-graph"] [data-hop-id="${red}"]`).click();
       await expect(page.getByTestId('hop-panel')).toBeVisible();
@@ -137,6 +141,12 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await page.getByTestId('from').fill('frontend');
     await page.getByTestId('diagnose').click();
     await expect(page.getByTestId('error-from')).toContainText('did you mean shop/frontend-0');
+    // the right pod name with the wrong namespace selected: the namespace that has it
+    await page.getByTestId('namespace').selectOption('db');
+    await page.getByTestId('from').fill('frontend-0');
+    await page.getByTestId('diagnose').click();
+    await expect(page.getByTestId('error-from')).toContainText('pod db/frontend-0 not found in context lab; did you mean shop/frontend-0');
+    await page.getByTestId('namespace').selectOption('shop');
     await page.getByTestId('from').fill('frontend-0');
     await page.getByTestId('to').fill('backend shop :: 80');
     await page.getByTestId('diagnose').click();

@@ -63,14 +63,24 @@ describe('layoutPath', () => {
     const { nodes } = layoutPath(fixture.hops);
     expect(nodes.find((n) => n.id === 'overlay')?.data).toMatchObject({ sub: 'VXLAN/UDP 4789' });
     const svc = nodes.find((n) => n.id === 'service');
-    expect(svc?.data).toMatchObject({ sub: '10.96.0.50:80 → 10.244.2.2:8080, 10.244.1.3:8080' });
+    expect(svc?.data).toMatchObject({ sub: '10.96.0.50:80 → 10.244.2.2:8080 (+1)' }); // one endpoint whole, not two cut mid-port
     const hostgw: Hop = { ...fixture.hops[5], details: { mode: 'host-gw' } };
     expect(overlayLabel(hostgw)).toBe('routed (host-gw)');
     const none: Hop = { ...fixture.hops[2], details: { vip: '10.96.0.9:80', endpoints: [] } };
     expect(hopSubLabel(none)).toBe('10.96.0.9:80 → no endpoints');
     const labelled: Hop = { ...fixture.hops[2], label: 'Service shop/backend 10.96.0.50:80' };
-    expect(hopSubLabel(labelled)).toBe('→ 10.244.2.2:8080, 10.244.1.3:8080');
+    expect(hopSubLabel(labelled)).toBe('→ 10.244.2.2:8080 (+1)');
     expect(nodes.find((n) => n.id === 'service')?.width).toBeGreaterThan(nodes.find((n) => n.id === 'dns')!.width);
+  });
+
+  it('an edge leaving a failed hop is not drawn in the next hop\'s colour, unless the packet was captured at both its ends', () => {
+    const dnsFailed = fixture.hops.map((h) => (h.id === 'dns' ? { ...h, status: 'fail' as const } : h));
+    const { edges } = layoutPath(dnsFailed);
+    const out = edges.filter((e) => e.source === 'dns');
+    expect(out.length).toBeGreaterThan(0);
+    for (const e of out) expect(e.data.status).toBe('skip');
+    expect(edges.find((e) => e.target === 'dns')?.data.status).toBe('fail'); // the edge into it carries its colour
+    expect(layoutPath(fixture.hops).edges.find((e) => e.source === 'dns')?.data.status).toBe('pass');
   });
 
   it('is deterministic and does not depend on statuses for positions', () => {
@@ -114,7 +124,7 @@ describe('layoutPath', () => {
     expect(edges.find((e) => e.id === 'edge:src-node->overlay')?.data.trace).toBe('seen');
     expect(edges.find((e) => e.id === 'edge:overlay->dst-node')?.data.trace).toBe('not-seen');
     // a stale DNAT target is where the packet went, not the healthy endpoint drawn
-    expect(nodes.find((n) => n.id === 'service')?.data.sub).toBe('→ 10.244.2.9:8080 (packet sent here; not a ready endpoint)');
+    expect(nodes.find((n) => n.id === 'service')?.data.sub).toBe('→ 10.244.2.9:8080 (sent here: no endpoint)');
     // positions do not depend on the trace
     expect(layoutPath(fixture.hops, trace).nodes.map((n) => n.position)).toEqual(layoutPath(fixture.hops).nodes.map((n) => n.position));
   });

@@ -8,6 +8,7 @@
 // flagged, the edges the packet really travelled carry it, and the Service shows the address the packet
 // was really sent to (a stale DNAT target included).
 import type { Hop, HopId, HopStatus, Trace } from '../model';
+import { walkEndedOffPath } from '../verdict/trace';
 
 export const HOP_W = 150;
 /** the Service box is wider: it shows VIP:port → endpoints */
@@ -109,7 +110,8 @@ export function hopSubLabel(hop: Hop): string {
     const vip = typeof d.vip === 'string' ? d.vip : '';
     const eps = Array.isArray(d.endpoints) ? d.endpoints : [];
     if (!vip) return eps.length ? `→ ${eps.join(', ')}` : '';
-    const shown = eps.slice(0, 2).join(', ') + (eps.length > 2 ? ` (+${eps.length - 2})` : '');
+    // one endpoint and how many more: the box cuts what does not fit, and "10.244.2.3:80…" would read as port 80
+    const shown = eps[0] + (eps.length > 1 ? ` (+${eps.length - 1})` : '');
     // the engine's label often carries the VIP already; then the box needs only where it leads
     const head = hop.label.includes(vip) ? '' : `${vip} `;
     return eps.length ? `${head}→ ${shown}` : `${head}→ no endpoints`;
@@ -150,24 +152,33 @@ function groupId(node: string, index: number): string {
 export const LOOKUP_HOPS: ReadonlySet<HopId> = new Set<HopId>(['dns', 'service']);
 const ROW_GAP = 26; // between the look-up row and the path row
 
-/** Per hop, what the packet's walk saw there (only hops with a capture point that ran). */
+/**
+ * Per hop, what the packet's walk saw there (only hops with a capture point that ran). No hop of the drawn path is
+ * "packet last seen" when the walk ended off it (kube-proxy picked another endpoint: lib/verdict/trace.ts
+ * walkEndedOffPath): the Service box says where the packet was sent.
+ */
 export function traceMarks(trace: Trace | undefined): Map<HopId, { trace: 'seen' | 'not-seen'; lastSeen: boolean }> {
   const m = new Map<HopId, { trace: 'seen' | 'not-seen'; lastSeen: boolean }>();
   if (!trace) return m;
+  const off = walkEndedOffPath(trace);
   for (const p of trace.points) {
     if (p.seen === null) continue;
     const cur = m.get(p.hop);
-    m.set(p.hop, { trace: cur?.trace === 'seen' || p.seen ? 'seen' : 'not-seen', lastSeen: trace.lastSeen?.hop === p.hop });
+    m.set(p.hop, { trace: cur?.trace === 'seen' || p.seen ? 'seen' : 'not-seen', lastSeen: !off && trace.lastSeen?.hop === p.hop });
   }
   return m;
 }
 
-/** The Service's sub-label when the capture shows where NAT really sent the packet: "→ 10.244.2.9:8080 (sent; not a ready endpoint)". */
+/**
+ * The Service's sub-label when the capture shows where NAT really sent the packet: "→ 10.244.1.4:8080 (sent here)",
+ * "→ 10.244.2.9:8080 (sent here: no endpoint)" — short enough for the box, which cuts the rest (the hop panel and
+ * the verdict say it whole).
+ */
 export function sentToLabel(hop: Hop, trace: Trace | undefined): string | undefined {
-  if (hop.kind === 'service' && trace?.stale?.length) return `→ ${trace.stale[0].target} (stale conntrack; not a ready endpoint)`;
+  if (hop.kind === 'service' && trace?.stale?.length) return `→ ${trace.stale[0].target} (conntrack: no endpoint)`;
   if (hop.kind !== 'service' || !trace?.sentTo) return undefined;
   const eps = Array.isArray(hop.details?.endpoints) ? hop.details.endpoints : [];
-  return eps.includes(trace.sentTo) ? `→ ${trace.sentTo} (packet sent here)` : `→ ${trace.sentTo} (packet sent here; not a ready endpoint)`;
+  return eps.includes(trace.sentTo) ? `→ ${trace.sentTo} (sent here)` : `→ ${trace.sentTo} (sent here: no endpoint)`;
 }
 
 /** Lays the hops out in the order given (the engine's path order). Same hops (and trace) in, same layout out. */
@@ -250,7 +261,10 @@ export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
       target: b.id,
       type,
       animated: b.status === 'running' || (b.status === 'pending' && a.status === 'running'),
-      data: { status: b.status, ...(t ? { trace: t } : {}) },
+      // An edge leaving a failed hop is no way the traffic went on (a name that did not resolve, a dropped tunnel):
+      // not drawn in the next hop's colour, unless the capture saw the packet at both ends (an MTU blackhole's
+      // small packets do pass).
+      data: { status: a.status === 'fail' && t !== 'seen' ? 'skip' : b.status, ...(t ? { trace: t } : {}) },
     });
   };
   for (let i = 1; i < path.length; i++) edge(path[i - 1], path[i], 'path');

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, buildTrace, conntrackNat, lastSeenLine, onPoint, otherInterfaces, sawBothWays, summarizeCapture, withSentElsewhere, withUntunnelled } from './trace';
+import { applyTrace, buildTrace, conntrackNat, lastSeenLine, onPoint, otherInterfaces, sawBothWays, summarizeCapture, walkEndedOffPath, withSentElsewhere, withUntunnelled } from './trace';
+import { traceMarks } from '../graph/layout';
 import { splitFixture } from '../parse/fixtureFile';
 import { parseConntrackList, parseTcpdump } from '../parse';
 import type { Judgement } from '.';
@@ -179,8 +180,14 @@ describe('otherInterfaces: where else on a node the flow went (a real -i any cap
     expect(lastSeenLine(trace)).toBe(`last seen: ${elsewhere[0]}, off the drawn path; the answer came back from 10.244.2.3:8080; on the drawn path: worker-1 cni0 (${trace.lastSeen!.summary})`);
     expect(trace.lastSeen!.summary).toMatch(/the answer took another way$/);
     expect(trace.summary).toBe(`the answer came back from ${elsewhere[0]}, off the drawn path; on the drawn path last seen at worker-1 cni0 (${trace.lastSeen!.summary})`);
-    // the drawn path seen to its end: the off-path point stays an "also on"
-    expect(lastSeenLine(buildTrace(flow, [src, bridge], { sentTo: '10.244.2.3:8080', elsewhere }))).toMatch(/^last seen: worker-1 cni0 \(.*\); also on worker-1 flannel\.1 /);
+    // the graph marks no drawn hop "packet last seen" then (the Service box says where the packet went)
+    expect(walkEndedOffPath(trace)).toBe(true);
+    expect([...traceMarks(trace).values()].some((m) => m.lastSeen)).toBe(false);
+    // the drawn path seen to its end: the off-path point stays an "also on", and the last drawn hop is marked
+    const whole = buildTrace(flow, [src, bridge], { sentTo: '10.244.2.3:8080', elsewhere });
+    expect(lastSeenLine(whole)).toMatch(/^last seen: worker-1 cni0 \(.*\); also on worker-1 flannel\.1 /);
+    expect(walkEndedOffPath(whole)).toBe(false);
+    expect(traceMarks(whole).get('src-node')).toEqual({ trace: 'seen', lastSeen: true });
   });
 });
 

@@ -144,6 +144,12 @@ function answeredOffPath(points: readonly TracePoint[], last: TracePoint | undef
   return elsewhere?.find((e) => /\b(SYN-ACK|reply)\b/.test(e.replace(/, no (SYN-ACK|reply)\b/, '')));
 }
 
+/** Did the traced connection's walk end off the drawn path (answeredOffPath)? What the graph asks before it marks a drawn hop "packet last seen". */
+export function walkEndedOffPath(trace: Trace): boolean {
+  const last = trace.lastSeen ? trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node) : undefined;
+  return answeredOffPath(trace.points, last, trace.elsewhere) !== undefined;
+}
+
 /** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
 export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string; elsewhere?: string[] } = {}): Trace {
   // When the answer reached the source, a point that saw only the way out is one the answer does not cross

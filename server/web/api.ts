@@ -149,8 +149,11 @@ async function startDiagnosis({ req, res, deps }: Call): Promise<void> {
   const known = deps.catalog.status(cc).errors.every((e) => e.kind !== 'pods');
   if (ns && known && cc.kinds.get('pods')?.ready && !deps.catalog.list(cc, 'pods', ns).some((p) => p.metadata?.name === name)) {
     const names = deps.catalog.list(cc, 'pods', ns).map((p) => p.metadata?.name ?? '');
-    const near = nearNames(name, names, 5).map((n) => `${ns}/${n}`);
-    return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}${didYouMean(near) || ';'} namespace ${ns} has ${names.length} pods (kubectl get pods -n ${ns} lists them)`, { field: 'from' });
+    // the same name in another namespace first (the form's namespace was not the pod's), then the near names here
+    const elsewhere = deps.catalog.list(cc, 'pods').filter((p) => p.metadata?.name === name).map((p) => `${p.metadata?.namespace}/${name}`);
+    const near = [...elsewhere, ...nearNames(name, names, 5).map((n) => `${ns}/${n}`)].slice(0, 5);
+    const count = `${names.length} pod${names.length === 1 ? '' : 's'}`;
+    return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}${didYouMean(near) || ';'} namespace ${ns} has ${count} (kubectl get pods -n ${ns} lists them)`, { field: 'from' });
   }
   const d = await deps.runs.start({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) }, previousId);
   // A client that asks for the event stream gets it as the answer (one request instead of two; the permalink in Location)
