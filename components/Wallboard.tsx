@@ -138,7 +138,11 @@ export function Wallboard() {
   const unpin = (id: string) => {
     void fetch(`/api/pins/${encodeURIComponent(id)}`, { method: 'DELETE' }).then(() => setTiles((t) => t?.filter((x) => x.pin.id !== id) ?? null));
   };
-  const red = tiles?.filter((t) => t.current && t.current.verdict !== 'reachable').length ?? 0;
+  // counted in the tiles' own words: an unreachable path fails, a degraded one works with a finding standing
+  const count = (v: string) => tiles?.filter((t) => t.current?.verdict === v).length ?? 0;
+  const unreachable = count('unreachable');
+  const degraded = count('degraded');
+  const unknown = count('undetermined') + count('interrupted');
 
   return (
     <div className="min-h-screen bg-slate-950 p-6 text-slate-100">
@@ -147,7 +151,7 @@ export function Wallboard() {
           packetwalk <span className="text-slate-500">wall</span>
         </h1>
         <div className="text-lg text-slate-300">
-          {tiles ? `${tiles.length} ${tiles.length === 1 ? 'path' : 'paths'} · ${red} failing` : 'loading…'}
+          {tiles ? [`${tiles.length} ${tiles.length === 1 ? 'path' : 'paths'}`, `${unreachable} unreachable`, ...(degraded ? [`${degraded} degraded`] : []), ...(unknown ? [`${unknown} undetermined`] : [])].join(' · ') : 'loading…'}
           {!connected ? <span className="ml-3 text-amber-400">reconnecting…</span> : null}
           <a href="/" className="ml-5 text-base text-sky-300 underline">
             new diagnosis
