@@ -211,6 +211,10 @@ export function MatrixView() {
               {m.namespaces.join(', ')}
               {m.context ? ` · context ${m.context}` : ''}
             </span>
+            {/* what "observed" means, so a green grid is not read as "every path is healthy" */}
+            <span className="text-slate-500" data-testid="matrix-observed-means">
+              observed: one small connect per cell (a TCP handshake, a UDP datagram): an MTU blackhole shows in a diagnosis of the pair
+            </span>
             <span className="flex-1" />
             <label className="cursor-pointer rounded-lg border border-slate-300 px-3 py-1 dark:border-slate-700">
               What-if: upload NetworkPolicy YAML
