@@ -19,6 +19,9 @@ export function DiagnosisView({ id }: { id: string }) {
   const [selected, setSelected] = useState<HopId | null>(null);
   const [busy, setBusy] = useState<'again' | 'pin' | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  /** the diagnosis pinned from this page (the wall keeps one tile per path: a second pin would answer the same tile) */
+  const [pinnedId, setPinnedId] = useState<string | null>(null);
+  const pinned = !!d && pinnedId === d.id;
   const [previous, setPrevious] = useState<Diagnosis | null>(null);
   const select = useCallback((h: HopId) => setSelected((cur) => (cur === h ? null : h)), []);
 
@@ -67,6 +70,7 @@ export function DiagnosisView({ id }: { id: string }) {
     const r = await fetch('/api/pins', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ diagnosisId: d.id }) });
     const body = (await r.json().catch(() => ({}))) as { error?: string };
     setBusy(null);
+    if (r.ok) setPinnedId(d.id);
     setNote(r.ok ? 'Pinned to the wallboard.' : (body.error ?? `HTTP ${r.status}`));
   };
 
@@ -88,8 +92,8 @@ export function DiagnosisView({ id }: { id: string }) {
           <button type="button" onClick={() => void runAgain()} disabled={busy !== null || d.verdict === 'running'} className="rounded border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800" data-testid="run-again">
             {busy === 'again' ? 'Starting…' : 'Run again'}
           </button>
-          <button type="button" onClick={() => void pin()} disabled={busy !== null} className="rounded border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800" data-testid="pin">
-            Pin to wall
+          <button type="button" onClick={() => void pin()} disabled={busy !== null || pinned} className="rounded border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800" data-testid="pin">
+            {pinned ? 'Pinned ✓' : 'Pin to wall'}
           </button>
           <a href={`/api/diagnoses/${d.id}/bundle.md?download`} className="rounded border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800">
             Bundle .md

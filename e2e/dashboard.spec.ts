@@ -172,6 +172,8 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await page.goto(`/d/${healthyId}`);
     await page.getByTestId('pin').click();
     await expect(page.getByRole('status')).toContainText('Pinned');
+    await expect(page.getByTestId('pin')).toHaveText('Pinned ✓'); // the button says so too, and is done
+    await expect(page.getByTestId('pin')).toBeDisabled();
     await fetch(`${BASE}/api/pins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/backend-0', to: 'postgres.db:5432' }) });
     await page.goto('/wall');
     const tile = page.locator('[data-testid="wall-tile"]').filter({ hasText: CROSS_NODE.to });
