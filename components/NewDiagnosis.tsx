@@ -5,6 +5,7 @@
 // are shown under it; cluster problems (unreachable, RBAC) show the server's sentence and fix.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { remember, remembered } from './remember';
+import { firstNamespace } from './firstNamespace';
 import { useRouter } from 'next/navigation';
 import { getSocket } from './socket';
 
@@ -111,13 +112,13 @@ export function NewDiagnosis() {
   useEffect(() => {
     if (!context) return;
     setClusterError(null);
-    void getJson<{ namespaces: string[]; error?: ApiError }>(`/api/namespaces?context=${encodeURIComponent(context)}`).then((r) => {
+    void getJson<{ namespaces: string[]; podCounts?: Record<string, number>; error?: ApiError }>(`/api/namespaces?context=${encodeURIComponent(context)}`).then((r) => {
       if (!r.ok) return setClusterError(r.e);
       setNamespaces(r.v.namespaces);
       if (r.v.error) setClusterError(r.v.error);
       const ctxNs = contexts.find((c) => c.name === context)?.namespace;
       const last = remembered(`namespace:${context}`);
-      setNamespace((cur) => (cur && r.v.namespaces.includes(cur) ? cur : last && r.v.namespaces.includes(last) ? last : ctxNs && ctxNs !== 'default' && r.v.namespaces.includes(ctxNs) ? ctxNs : (r.v.namespaces.find((n) => n !== 'default' && !n.startsWith('kube-')) ?? r.v.namespaces[0] ?? '')));
+      setNamespace((cur) => (cur && r.v.namespaces.includes(cur) ? cur : last && r.v.namespaces.includes(last) ? last : ctxNs && ctxNs !== 'default' && r.v.namespaces.includes(ctxNs) ? ctxNs : firstNamespace(r.v.namespaces, r.v.podCounts ?? {})));
     });
   }, [context, contexts]);
 

@@ -94,14 +94,16 @@ async function pickers({ res, deps, q, match }: Call): Promise<void> {
   const nsFilter = q('namespace');
   const term = (q('q') ?? '').toLowerCase();
   if (match[1] === 'namespaces') {
+    // pods per namespace, for the form's first choice (the namespace where the workloads are)
+    const pods = safeList(() => deps.catalog.list(cc, 'pods'));
+    const podCounts: Record<string, number> = {};
+    for (const p of pods) if (p.metadata?.namespace) podCounts[p.metadata.namespace] = (podCounts[p.metadata.namespace] ?? 0) + 1;
     if (err && status.errors.some((e) => e.kind === 'namespaces')) {
       // fall back to the namespaces that hold pods we can see
-      const pods = safeList(() => deps.catalog.list(cc, 'pods'));
-      const names = [...new Set(pods.map((p) => p.metadata?.namespace ?? ''))].filter(Boolean).sort();
-      return send(res, 200, { context: cc.context, namespaces: names, error: err });
+      return send(res, 200, { context: cc.context, namespaces: Object.keys(podCounts).sort(), podCounts, error: err });
     }
     const names = deps.catalog.list(cc, 'namespaces').map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
-    return send(res, 200, { context: cc.context, namespaces: names, ...(err ? { error: err } : {}) });
+    return send(res, 200, { context: cc.context, namespaces: names, podCounts, ...(err ? { error: err } : {}) });
   }
   if (match[1] === 'pods') {
     const pods = deps.catalog
