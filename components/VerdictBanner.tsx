@@ -8,7 +8,7 @@ import { VERDICT_LOOK } from './statusStyles';
 import { ClusterText } from './ClusterText';
 import { CopyButton } from './CopyButton';
 import { StepText } from './StepText';
-import { reproducingEvidence } from '../lib/verdict/reproduce';
+import { firstFailureShown } from '../lib/verdict/reproduce';
 
 function causeTitle(c: string): string {
   return isCauseCode(c) ? CAUSES[c].title : c in WARNING_CAUSES ? WARNING_CAUSES[c as keyof typeof WARNING_CAUSES].title : c;
@@ -19,8 +19,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
   const ff = d.firstFailure;
   const done = d.hops.filter((h) => h.status !== 'pending' && h.status !== 'running').length;
   // what the first failure's hop observed, and the one probe that shows it (the CLI's evidence: and reproduce: lines)
-  const ffHop = ff ? d.hops.find((h) => h.id === ff.hop) : undefined;
-  const repro = ff ? reproducingEvidence(ffHop?.evidence ?? [], d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence)) : undefined;
+  const { observed, reproduce: repro } = firstFailureShown(d);
   return (
     <section
       data-testid="verdict-banner"
@@ -44,10 +43,10 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
           <p className="text-base" data-testid="first-failure">
             <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: <ClusterText value={ff.reason} max={1000} />
           </p>
-          {ffHop?.observed && !ff.reason.includes(ffHop.observed) ? (
+          {observed ? (
             <p className="mt-1 text-sm" data-testid="first-failure-evidence">
               <span className="font-semibold">Evidence: </span>
-              <ClusterText value={ffHop.observed} max={1000} />
+              <ClusterText value={observed} max={1000} />
             </p>
           ) : null}
           <p className="mt-1 text-sm">

@@ -1,7 +1,7 @@
 // Which evidence item reproduces a failing hop for the user: the `reproduce:` line of the CLI and the evidence
 // bundle. Its own module, apart from the hop evidence (evidence.ts, which needs the planner), so that printing a
 // Diagnosis — `packetwalk diagnose --server`, which loads no engine — stays light.
-import type { Evidence } from '../model';
+import type { Diagnosis, Evidence } from '../model';
 import type { ProbeId } from '../probes';
 
 /** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
@@ -33,4 +33,17 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
   const connect = runnable(elsewhere).find((e) => failed(e) && /(^|-)tcp-connect$|(^|-)udp-exchange$/.test(e.probe));
   const mine = runnable(evidence);
   return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine[0];
+}
+
+/**
+ * What a report shows under a diagnosis's first failure (the CLI's `evidence:` and `reproduce:` lines, the page's
+ * banner): what that hop's probes observed, unless its reason already says it, and the evidence item that reproduces
+ * it (reproducingEvidence, the rest of the diagnosis's evidence as `elsewhere`). Both undefined without a first failure.
+ */
+export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'>): { observed?: string; reproduce?: Evidence } {
+  const ff = d.firstFailure;
+  if (!ff) return {};
+  const hop = d.hops.find((h) => h.id === ff.hop);
+  const reproduce = reproducingEvidence(hop?.evidence ?? [], d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence));
+  return { ...(hop?.observed && !ff.reason.includes(hop.observed) ? { observed: hop.observed } : {}), ...(reproduce ? { reproduce } : {}) };
 }

@@ -9,7 +9,7 @@ import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
 import { TARGET_FORMS } from '../../lib/target';
 import { lastSeenLine } from '../../lib/verdict/trace';
-import { reproducingEvidence } from '../../lib/verdict/reproduce';
+import { firstFailureShown } from '../../lib/verdict/reproduce';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { shellQuote } from '../../lib/probes';
 import type { NodeDebugPod } from '../exec/nodeDebug';
@@ -82,12 +82,11 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   const summary = at >= 0 ? `${whole.slice(0, at)}${whole.slice(at + ff!.reason.length + 2)}` : whole;
   lines.push(`verdict: ${c(vcol, bold(t(d.verdict).toUpperCase()))}${summary ? ` — ${t(summary)}` : ''}`);
   if (ff) {
-    const hop = d.hops.find((h) => h.id === ff.hop);
+    // what the probes of that hop saw, in one line (the JSON and the page have every output), and its reproducer
+    const { observed, reproduce: ev } = firstFailureShown(d);
     lines.push(`first failure: ${t(ff.cause)} at ${t(ff.hop)}: ${t(ff.reason)}`);
-    // what the probes of that hop saw, in one line (the JSON and the page have every output)
-    if (hop?.observed && !ff.reason.includes(hop.observed)) lines.push(`evidence: ${t(hop.observed, 1000)}`);
+    if (observed) lines.push(`evidence: ${t(observed, 1000)}`);
     if (ff.nextStep) lines.push(`next step: ${t(ff.nextStep)}`);
-    const ev = reproducingEvidence(hop?.evidence ?? [], d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence));
     if (ev) lines.push(`reproduce: ${t(ev.reproduce, 4000)}`);
   }
   // A warning's reason already on its hop's line above is not said again: the line gives what to do instead.
