@@ -144,10 +144,15 @@ function answeredOffPath(points: readonly TracePoint[], last: TracePoint | undef
   return elsewhere?.find((e) => /\b(SYN-ACK|reply)\b/.test(e.replace(/, no (SYN-ACK|reply)\b/, '')));
 }
 
+/** The point the trace's `lastSeen` names, if any. */
+function lastSeenPoint(trace: Trace): TracePoint | undefined {
+  const l = trace.lastSeen;
+  return l ? trace.points.find((x) => x.hop === l.hop && x.iface === l.iface && x.node === l.node) : undefined;
+}
+
 /** Did the traced connection's walk end off the drawn path (answeredOffPath)? What the graph asks before it marks a drawn hop "packet last seen". */
 export function walkEndedOffPath(trace: Trace): boolean {
-  const last = trace.lastSeen ? trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node) : undefined;
-  return answeredOffPath(trace.points, last, trace.elsewhere) !== undefined;
+  return answeredOffPath(trace.points, lastSeenPoint(trace), trace.elsewhere) !== undefined;
 }
 
 /** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
@@ -284,7 +289,7 @@ function withUdpDelivery(j: Judgement, trace: Trace): Judgement {
 /** One line for the CLI: "last seen: worker-2 flannel.1 (SYN ×3, no SYN-ACK)". */
 export function lastSeenLine(trace: Trace): string {
   if (!trace.lastSeen) return `last seen: nowhere — ${trace.summary}`;
-  const p = trace.points.find((x) => x.hop === trace.lastSeen!.hop && x.iface === trace.lastSeen!.iface && x.node === trace.lastSeen!.node);
+  const p = lastSeenPoint(trace);
   const where = p?.label.startsWith('pod ') ? p.label : `${trace.lastSeen.node ?? ''} ${trace.lastSeen.iface}`.trim();
   // the answer came back: from where NAT really sent the flow (an endpoint the drawn path may not reach)
   const back = trace.points[0]?.replySeen;
