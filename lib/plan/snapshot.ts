@@ -33,10 +33,15 @@ export interface ClusterSnapshot {
   podNamesIn?: { namespace: string; names: string[] };
 }
 
+/** The names `listed` holds for `namespace` when it is that namespace's, else those of `objects` there. */
+function namesIn(listed: { namespace: string; names: string[] } | undefined, objects: readonly { metadata?: { namespace?: string; name?: string } }[], namespace: string): string[] {
+  if (listed?.namespace === namespace) return listed.names;
+  return objects.filter((o) => (o.metadata?.namespace ?? 'default') === namespace).map((o) => o.metadata?.name ?? '').filter(Boolean);
+}
+
 /** The pod names of `namespace` that the snapshot knows: its `podNamesIn` when that is the namespace, else those in `pods`. */
 export function podNamesOf(snap: Pick<ClusterSnapshot, 'pods' | 'podNamesIn'>, namespace: string): string[] {
-  if (snap.podNamesIn?.namespace === namespace) return snap.podNamesIn.names;
-  return snap.pods.filter((p) => (p.metadata?.namespace ?? 'default') === namespace).map((p) => p.metadata?.name ?? '').filter(Boolean);
+  return namesIn(snap.podNamesIn, snap.pods, namespace);
 }
 
 /**
@@ -49,8 +54,7 @@ export function namespaceOfName(name: string, srcNamespace: string | undefined):
 
 /** The Service names of `namespace` that the snapshot knows: its `serviceNamesIn` when that is the namespace, else those in `services`. */
 export function serviceNamesOf(snap: Pick<ClusterSnapshot, 'services' | 'serviceNamesIn'>, namespace: string): string[] {
-  if (snap.serviceNamesIn?.namespace === namespace) return snap.serviceNamesIn.names;
-  return snap.services.filter((s) => (s.metadata?.namespace ?? 'default') === namespace).map((s) => s.metadata?.name ?? '').filter(Boolean);
+  return namesIn(snap.serviceNamesIn, snap.services, namespace);
 }
 
 /** Is a Service in `namespace` hidden from this user (its read was refused)? */

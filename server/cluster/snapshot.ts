@@ -163,6 +163,17 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
   let corefileText: string | undefined;
   let serviceNamesIn: ClusterSnapshot['serviceNamesIn'];
   let podNamesIn: ClusterSnapshot['podNamesIn'];
+  /**
+   * The names a LIST of `namespace` (its first page, `limit` 500) answers, for "did you mean" on a failure; undefined
+   * when it fails — that decides nothing (not even that the kind is unreadable there: the reads before said so).
+   */
+  const namesFor = async (namespace: string, list: Promise<{ items: { metadata?: { name?: string } }[] }>) => {
+    try {
+      return { namespace, names: (await list).items.map((x) => x.metadata?.name ?? '').filter(Boolean) };
+    } catch {
+      return undefined;
+    }
+  };
   /** A namespace on the path: its object (labels, for namespaceSelectors) and its policies. */
   const namespace = (ns: string): void => {
     if (nsDone.has(ns)) return;
@@ -216,13 +227,8 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
     } catch (e) {
       const x = explainApiError(e, { verb: 'get', resource: 'pods', namespace: src.namespace, name: src.name, context, ...(server ? { server } : {}) });
       if (x.kind !== 'not-found') throw asClusterError(x);
-      // no such pod: its namespace's pod names, for "did you mean" (the first page of 500; an error only means no suggestion)
-      try {
-        const l = await core.listNamespacedPod({ namespace: src.namespace, limit: 500 });
-        podNamesIn = { namespace: src.namespace, names: l.items.map((p) => p.metadata?.name ?? '').filter(Boolean) };
-      } catch {
-        /* no suggestions */
-      }
+      // no such pod: its namespace's pod names, for "did you mean"
+      podNamesIn = await namesFor(src.namespace, core.listNamespacedPod({ namespace: src.namespace, limit: 500 }));
     }
   })());
   /** Every node (one LIST, however many ask): the north-south planner chooses an entry among them and dials each one's NodePort. */
@@ -315,16 +321,10 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
         if (o) namespaces.set(second, o as Item);
       }
       // A name no Service has, in any namespace: the Service names of the namespace it points into, for "did you
-      // mean" (one namespaced LIST, its first page of 500, on this failure only). A refusal or error here decides
-      // nothing — not even that the namespace's Services are unreadable: the reads above said what they could.
+      // mean" (one namespaced LIST, on this failure only).
       const into = namespaceOfName(t.name, src?.namespace);
       if (into && (into === src?.namespace || namespaces.has(into)) && cands.length && !found.some(Boolean) && !sameName?.items.length) {
-        try {
-          const l = await core.listNamespacedService({ namespace: into, limit: 500 });
-          serviceNamesIn = { namespace: into, names: l.items.map((x) => x.metadata?.name ?? '').filter(Boolean) };
-        } catch {
-          /* no suggestions */
-        }
+        serviceNamesIn = await namesFor(into, core.listNamespacedService({ namespace: into, limit: 500 }));
       }
     }
   };
