@@ -6,6 +6,7 @@ import { STATUS_LOOK } from './statusStyles';
 import { EvidenceView } from './EvidenceView';
 import { ClusterText } from './ClusterText';
 import { StepText } from './StepText';
+import { isStatusFinding } from '../lib/verdict/finding';
 
 export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; trace?: Trace }) {
   const points = trace?.points.filter((p) => p.hop === hop.id) ?? [];
@@ -13,7 +14,7 @@ export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; t
   const cause = hop.cause && (isCauseCode(hop.cause) ? CAUSES[hop.cause] : isWarningCause(hop.cause) ? WARNING_CAUSES[hop.cause] : null);
   const details = Object.entries(hop.details ?? {});
   // what the judge read from each probe; a bare exit status says nothing the evidence card below does not
-  const findings = hop.evidence.filter((e) => e.finding && !/^(exit -?\d+|timed out)$/.test(e.finding));
+  const findings = hop.evidence.filter((e) => e.finding && !isStatusFinding(e.finding));
   return (
     <aside aria-label={`hop ${hop.id}`} data-testid="hop-panel" data-panel-hop={hop.id} className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
       <div className="flex items-start justify-between gap-2">

@@ -2,6 +2,7 @@
 import type { Evidence, HopId } from '../model';
 import type { Ctx, ProbeRun } from './context';
 import { probesOf } from '../plan/ops';
+import { statusFinding } from './finding';
 
 export function evidenceOf(c: Ctx, hop: HopId): Evidence[] {
   return probesOf(c.plan, hop)
@@ -18,7 +19,7 @@ export function evidenceOf(c: Ctx, hop: HopId): Evidence[] {
       durationMs: r.durationMs,
       ...(r.truncated ? { truncated: true } : {}),
       ...(r.timedOut ? { timedOut: true } : {}),
-      finding: c.findings.get(r.key) ?? (r.timedOut ? 'timed out' : `exit ${r.exitCode}`),
+      finding: c.findings.get(r.key) ?? statusFinding(r),
     }));
 }
 

@@ -15,6 +15,7 @@ import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './re
 import { externalListenerStep, udpOutcome } from './edge';
 import { RANK, type ProbeRun, type Runs } from './context';
 import type { Judgement } from './index';
+import { statusFinding } from './finding';
 
 interface NsCtx {
   plan: NorthSouthPlan;
@@ -244,7 +245,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       .filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id))
       .map((p) => runs.get(p.key))
       .filter((r): r is ProbeRun => !!r && !r.notRun)
-      .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? (r.timedOut ? 'timed out' : `exit ${r.exitCode}`) }));
+      .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? statusFinding(r) }));
     const observed = (c.observed.get(h.id) ?? []).join('; ');
     const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? overlayDetails(plan, runs) : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
