@@ -9,7 +9,7 @@
 //                                   with predictedAfter/change (never probes, never stored)
 //   POST   /api/matrix/<id>/pin  ·  DELETE /api/matrix/<id>/pin
 import { readJsonBody } from '../web/body';
-import { dispatch, fail, send, type Matched, type Route } from '../web/router';
+import { dispatch, fail, origin, send, type Matched, type Route } from '../web/router';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/events';
@@ -175,7 +175,7 @@ export class MatrixWeb {
       run: async ({ req, res }) => {
         const b = await readJson(req);
         const m = await this.start({ namespaces: b.namespaces as string[], ...(typeof b.context === 'string' && b.context ? { context: b.context } : {}), allPods: b.allPods === true });
-        send(res, 201, { id: m.id, url: `http://${req.headers.host ?? 'localhost'}/matrix?id=${m.id}` }, { location: `/matrix?id=${m.id}` });
+        send(res, 201, { id: m.id, url: `${origin(req)}/matrix?id=${m.id}` }, { location: `/matrix?id=${m.id}` });
       },
     },
     { method: 'POST', path: /^\/api\/matrix\/whatif$/, run: ({ req, res }) => this.whatIf(req, res) },

@@ -12,7 +12,7 @@ import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
 import { readJsonBody } from './body';
 import { didYouMean, nearNames } from '../../lib/suggest';
-import { dispatch, fail, send, type Matched, type Route } from './router';
+import { dispatch, fail, origin, send, type Matched, type Route } from './router';
 
 export interface ApiDeps {
   store: Store;
@@ -25,9 +25,6 @@ const MAX_BODY = 64 * 1024;
 
 const readJson = (req: IncomingMessage): Promise<unknown> => readJsonBody(req, MAX_BODY, '{"from": "NS/POD", "to": "TARGET"}');
 
-function origin(req: IncomingMessage): string {
-  return `http://${req.headers.host ?? 'localhost'}`;
-}
 
 /** What a route's handler gets: the request, its parsed URL, the server's parts and its pattern's `match`. */
 interface Call extends Matched {

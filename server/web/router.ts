@@ -37,6 +37,11 @@ export async function dispatch<C extends Matched>(routes: readonly Route<C>[], r
   }
 }
 
+/** The server's own origin as the request named it (`http://HOST`), for the links an answer carries. */
+export function origin(req: IncomingMessage): string {
+  return `http://${req.headers.host ?? 'localhost'}`;
+}
+
 /** Writes `body` as JSON with `status` (never cached). */
 export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
