@@ -7,6 +7,7 @@ import { EvidenceView } from './EvidenceView';
 import { ClusterText } from './ClusterText';
 import { StepText } from './StepText';
 import { isStatusFinding } from '../lib/verdict/finding';
+import { timeOfDayLine } from '../lib/parse/tcpdump';
 
 export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; trace?: Trace }) {
   const points = trace?.points.filter((p) => p.hop === hop.id) ?? [];
@@ -65,7 +66,7 @@ export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; t
       ) : null}
       {points.length ? (
         <div data-testid="hop-capture">
-          <h3 className="text-sm font-semibold">Packet capture <span className="font-mono text-xs font-normal text-slate-500">{trace!.flow}</span></h3>
+          <h3 className="text-sm font-semibold">Packet capture <span className="font-mono text-xs font-normal text-slate-500">{trace!.flow}</span> <span className="text-xs font-normal text-slate-500">(times UTC)</span></h3>
           <ul className="mt-1 flex flex-col gap-2">
             {points.map((p) => (
               <li key={`${p.node}/${p.iface}/${p.label}`} data-capture-point={p.label} data-seen={p.seen === null ? 'not-captured' : String(p.seen)} className="text-sm">
@@ -76,7 +77,7 @@ export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; t
                   {trace!.lastSeen && trace!.lastSeen.hop === p.hop && trace!.lastSeen.iface === p.iface && trace!.lastSeen.node === p.node ? <span className="ml-1 rounded bg-sky-600 px-1 text-[10px] font-bold text-white">last seen</span> : null}
                 </div>
                 {p.lines.length ? (
-                  <pre className="mt-1 max-h-40 overflow-auto rounded bg-slate-100 p-2 font-mono text-[10.5px] leading-snug dark:bg-slate-800"><ClusterText value={p.lines.join('\n')} max={8000} /></pre>
+                  <pre className="mt-1 max-h-40 overflow-auto rounded bg-slate-100 p-2 font-mono text-[10.5px] leading-snug dark:bg-slate-800"><ClusterText value={p.lines.map(timeOfDayLine).join('\n')} max={8000} /></pre>
                 ) : null}
               </li>
             ))}

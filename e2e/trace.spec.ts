@@ -39,6 +39,8 @@ test('a policy-denied path: the packet is last seen on the destination node, not
   await expect(capture.locator('[data-capture-point="worker-2 cni0"]')).toHaveAttribute('data-seen', 'false');
   await expect(capture).toContainText(/SYN ×[23], no SYN-ACK/); // retransmissions in the 2 s connect: 2, or 3 under load
   await expect(capture).toContainText('Flags [S]');
+  // tcpdump's -tt epoch seconds are shown as it prints time without -tt: UTC time of day
+  await expect(capture.locator('pre').first()).toHaveText(/^\d\d:\d\d:\d\d\.\d{6} /);
   await page.screenshot({ path: join(SHOTS, 'trace-stopped.png'), fullPage: true });
 
   // the stored diagnosis agrees, and the merged capture downloads as pcapng

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitFixture } from './fixtureFile';
-import { parseTcpdump, decodePacket, linesOn, tcpFlagLetters, type TcpdumpCapture } from './tcpdump';
+import { parseTcpdump, decodePacket, linesOn, tcpFlagLetters, timeOfDayLine, type TcpdumpCapture } from './tcpdump';
 import { sll2ToSll, writePcapng, LINK_TYPES } from '../pcap';
 
 const fixture = (name: string) => splitFixture(readFileSync(new URL(`./fixtures/tcpdump/${name}.txt`, import.meta.url), 'utf8'));
@@ -146,5 +146,21 @@ describe('writePcapng', () => {
     const times = lines.map((l) => Number(l.split(' ')[0]));
     expect([...times].sort((x, y) => x - y)).toEqual(times);
     expect(out).toContain('10.244.1.3.41264 > 10.244.2.2.8080: Flags [S]');
+  });
+});
+
+describe('timeOfDayLine', () => {
+  it('prints a captured -tt line the way tcpdump prints it without -tt (UTC time of day), leaving the rest verbatim', () => {
+    const line = fixture('handshake-src-pod-eth0').stdout.split('\n')[0];
+    const epoch = Number(line.split(' ')[0]);
+    const out = timeOfDayLine(line);
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{6} /);
+    expect(out.slice(15)).toBe(line.slice(line.indexOf(' ')));
+    const d = new Date(epoch * 1000);
+    expect(out.slice(0, 8)).toBe(d.toISOString().slice(11, 19));
+  });
+  it('leaves lines without a leading timestamp alone', () => {
+    expect(timeOfDayLine('\t0x0000:  4500 003c')).toBe('\t0x0000:  4500 003c');
+    expect(timeOfDayLine('')).toBe('');
   });
 });

@@ -191,6 +191,19 @@ export function linesOn(stdout: string, ifname: string): string {
 }
 
 /**
+ * A `tcpdump -tt` line for a reader: its leading epoch seconds (`1764550000.123456 …`) as tcpdump prints
+ * time without -tt, the UTC time of day to the microsecond (`00:46:40.123456 …`). Lines without a leading
+ * timestamp (hex rows, a second line of a packet) come back unchanged. The Diagnosis keeps -tt's form (the
+ * lines sort by it and the reproduce command prints it); this is for the page only.
+ */
+export function timeOfDayLine(line: string): string {
+  const m = /^(\d{9,11})\.(\d{1,9})(?=\s)/.exec(line);
+  if (!m) return line;
+  const day = new Date(Number(m[1]) * 1000).toISOString().slice(11, 19);
+  return `${day}.${m[2].padEnd(6, '0').slice(0, 6)}${line.slice(m[0].length)}`;
+}
+
+/**
  * Parses tcpdump's text output (stdout) and its stderr (run.stderr: the "listening on" line and the
  * counts). Errors name the line: hex without a packet before it, a hex row that does not continue the
  * packet's bytes. A capture cut off mid-packet (killed, truncated) keeps the packets before the cut.
