@@ -41,6 +41,8 @@ interface ApiError {
   error: string;
   fix?: string;
   field?: string;
+  /** every bad field of a 400 (POST /api/diagnoses), first one = field/error */
+  errors?: { field: string; error: string }[];
   sentence?: string;
 }
 interface Recent {
@@ -88,7 +90,9 @@ export function NewDiagnosis() {
   const [target, setTarget] = useState('');
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [clusterError, setClusterError] = useState<ApiError | null>(null);
-  const [fieldError, setFieldError] = useState<{ field: string; error: string } | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<{ field: string; error: string }[]>([]);
+  // a field's error; the target field also shows errors of fields the form has no input for (body, previousId)
+  const errorOf = (f: string) => fieldErrors.find((x) => x.field === f) ?? (f === 'to' ? fieldErrors.find((x) => !['from', 'to', 'context'].includes(x.field)) : undefined);
   const [submitting, setSubmitting] = useState(false);
   const [recent, setRecent] = useState<Recent[]>([]);
   const podTerm = useDebounced(podQuery, 120);
@@ -151,7 +155,7 @@ export function NewDiagnosis() {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setFieldError(null);
+    setFieldErrors([]);
     setSubmitting(true);
     try {
       const r = await fetch('/api/diagnoses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, to: target.trim(), ...(context ? { context } : {}) }) });
@@ -160,7 +164,7 @@ export function NewDiagnosis() {
         router.push(`/d/${body.id}`);
         return;
       }
-      if (r.status === 400) setFieldError({ field: body.field ?? 'to', error: body.error });
+      if (r.status === 400) setFieldErrors(body.errors?.length ? body.errors : [{ field: body.field ?? 'to', error: body.error }]);
       else setClusterError({ error: body.error ?? `HTTP ${r.status}`, fix: body.fix });
     } catch (err) {
       setClusterError({ error: `the packetwalk server did not answer (${(err as Error).message})` });
@@ -168,12 +172,14 @@ export function NewDiagnosis() {
     setSubmitting(false);
   };
 
-  const fe = (f: string) =>
-    fieldError && (fieldError.field === f || (f === 'to' && !['from', 'context'].includes(fieldError.field))) ? (
+  const fe = (f: string) => {
+    const err = errorOf(f);
+    return err ? (
       <p className="mt-1 text-sm font-medium text-red-600 dark:text-red-400" role="alert" data-testid={`error-${f}`}>
-        {fieldError.error}
+        {err.error}
       </p>
     ) : null;
+  };
 
   return (
     <div className="grid gap-8 lg:grid-cols-[minmax(0,38rem),1fr]">
@@ -216,7 +222,7 @@ export function NewDiagnosis() {
           {sourceKind === 'node' ? (
             <label className="mt-3 block">
               <span className="text-sm font-semibold">Node</span>
-              <select className={field} value={node} onChange={(e) => setNode(e.target.value)} data-testid="node" aria-invalid={fieldError?.field === 'from'}>
+              <select className={field} value={node} onChange={(e) => setNode(e.target.value)} data-testid="node" aria-invalid={!!errorOf('from')}>
                 {nodes.length === 0 ? <option value="">(no nodes visible)</option> : null}
                 {nodes.map((n) => (
                   <option key={n.name} value={n.name}>
@@ -248,7 +254,7 @@ export function NewDiagnosis() {
           </label>
           <label className="block">
             <span className="text-sm font-semibold">Source pod</span>
-            <input className={field} list="pw-pods" value={podQuery} onChange={(e) => setPodQuery(e.target.value)} placeholder="type to search, e.g. frontend" autoComplete="off" data-testid="from" aria-invalid={fieldError?.field === 'from'} />
+            <input className={field} list="pw-pods" value={podQuery} onChange={(e) => setPodQuery(e.target.value)} placeholder="type to search, e.g. frontend" autoComplete="off" data-testid="from" aria-invalid={!!errorOf('from')} />
             <datalist id="pw-pods">
               {pods.map((p) => (
                 <option key={`${p.namespace}/${p.name}`} value={p.name}>
@@ -262,7 +268,7 @@ export function NewDiagnosis() {
         ) : null}
         <label className="block">
           <span className="text-sm font-semibold">Target</span>
-          <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="backend.shop:80 · pod:NS/POD:PORT · IP:PORT" autoComplete="off" data-testid="to" aria-invalid={fieldError?.field === 'to'} />
+          <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="backend.shop:80 · pod:NS/POD:PORT · IP:PORT" autoComplete="off" data-testid="to" aria-invalid={!!errorOf('to')} />
           <datalist id="pw-targets">
             {shown.map((s) => (
               <option key={s.value} value={s.value}>

@@ -137,7 +137,7 @@ async function pickers({ res, deps, q, match }: Call): Promise<void> {
 async function startDiagnosis({ req, res, deps }: Call): Promise<void> {
   const body = await readJson(req);
   const chk = checkSpec(body);
-  if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field });
+  if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field, errors: chk.errors });
   const ctxBad = unknownContext(deps.catalog, chk.context);
   if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' });
   const previousId = typeof (body as Record<string, unknown>).previousId === 'string' ? ((body as Record<string, unknown>).previousId as string) : undefined;
@@ -202,7 +202,7 @@ async function pin({ req, res, deps }: Call): Promise<void> {
     ({ from, to, context } = source.spec);
   }
   const chk = checkSpec({ from, to, context });
-  if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field });
+  if (!chk.ok) return fail(res, 400, chk.e.error, { field: chk.e.field, errors: chk.errors });
   const ctxBad = unknownContext(deps.catalog, chk.context);
   if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' });
   const dup = deps.wall.tiles().find((t) => t.pin.from === chk.from && t.pin.to === chk.to && (t.pin.context ?? '') === (chk.context ?? ''));

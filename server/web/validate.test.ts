@@ -25,6 +25,19 @@ describe('checkSpec', () => {
     expect(checkSpec({ from: 5, to: 'b:80' })).toMatchObject({ ok: false, e: { field: 'from', error: expect.stringMatching(/^from: must be a string \(got number\); choose the source as NS\/POD/) } });
     expect(checkSpec({ from: 'shop/a', to: ['b:80'] })).toMatchObject({ ok: false, e: { field: 'to', error: expect.stringMatching(/^to: must be a string \(got an array\)/) } });
   });
+  it('lists every bad field, in the order a person fills the form in, so a form marks them all at once', () => {
+    const empty = checkSpec({});
+    expect(empty.ok).toBe(false);
+    if (!empty.ok) expect(empty.errors.map((x) => x.field)).toEqual(['from', 'to']);
+    const both = checkSpec({ to: '999.1.1.1:80', from: 'frontend-0', context: 7 });
+    if (both.ok) throw new Error('accepted');
+    expect(both.errors.map((x) => x.field)).toEqual(['from', 'to', 'context']);
+    expect(both.e).toEqual(both.errors[0]);
+    expect(both.errors[1].error).toMatch(/^to: "999\.1\.1\.1:80" is not a target/);
+    // one sentence per field even when zod finds two things wrong with it
+    const one = checkSpec({ from: 'shop/a', to: '' });
+    if (!one.ok) expect(one.errors).toHaveLength(1);
+  });
 });
 
 describe('evidence bundle', () => {

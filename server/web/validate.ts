@@ -29,20 +29,33 @@ export const DiagnosisRequest = z.object({
 /** Strips the CLI flag spelling ("--to: ", "--to \"x\": ") from a lib/target message, for a field-named HTTP error. */
 const reason = (m: string) => m.replace(/^--(from|to)\b:? ?/, '');
 
-export function checkSpec(body: unknown): { ok: true; from: string; to: string; context?: string } | { ok: false; e: FieldError } {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, e: { field: 'body', error: 'body: send a JSON object {"from": "NS/POD", "to": "TARGET"}' } };
+/**
+ * Checks a POST /api/diagnoses (or a wall pin's) body. On bad input `e` is the first bad field in the order a
+ * person fills the form in (from, to, context) and `errors` every bad field, one sentence each, so a form can
+ * mark all of them at once (an empty form: both from and to).
+ */
+export function checkSpec(body: unknown): { ok: true; from: string; to: string; context?: string } | { ok: false; e: FieldError; errors: FieldError[] } {
+  const failed = (errors: FieldError[]) => ({ ok: false as const, e: errors[0], errors });
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return failed([{ field: 'body', error: 'body: send a JSON object {"from": "NS/POD", "to": "TARGET"}' }]);
   const r = DiagnosisRequest.safeParse(body);
-  if (!r.success) {
-    // report fields in the order a person fills them in
-    const order = ['from', 'to', 'context'];
-    const issue = [...r.error.issues].sort((a, b) => order.indexOf(String(a.path[0])) - order.indexOf(String(b.path[0])))[0];
-    return { ok: false, e: { field: String(issue.path[0] ?? 'body'), error: issue.message } };
+  const errors: FieldError[] = [];
+  const bad = (field: string) => errors.some((x) => x.field === field);
+  if (!r.success) for (const issue of r.error.issues) if (!bad(String(issue.path[0] ?? 'body'))) errors.push({ field: String(issue.path[0] ?? 'body'), error: issue.message });
+  const raw = body as Record<string, unknown>;
+  const from = typeof raw.from === 'string' ? raw.from.trim() : '';
+  const to = typeof raw.to === 'string' ? raw.to.trim() : '';
+  if (from && !bad('from')) {
+    const src = parseSource(from);
+    if (!src.ok) errors.push({ field: 'from', error: `from: "${from.slice(0, 80)}" is not ${FROM_FORMS}: ${reason(src.error.message)}` });
   }
-  const { from, to } = r.data;
-  const src = parseSource(from);
-  if (!src.ok) return { ok: false, e: { field: 'from', error: `from: "${from.slice(0, 80)}" is not ${FROM_FORMS}: ${reason(src.error.message)}` } };
-  const dst = parseTarget(to);
-  if (!dst.ok) return { ok: false, e: { field: 'to', error: `to: "${to.slice(0, 80)}" is not a target (${reason(dst.error.message)}); use ${TARGET_FORMS}` } };
+  if (to && !bad('to')) {
+    const dst = parseTarget(to);
+    if (!dst.ok) errors.push({ field: 'to', error: `to: "${to.slice(0, 80)}" is not a target (${reason(dst.error.message)}); use ${TARGET_FORMS}` });
+  }
+  // report fields in the order a person fills them in
+  const order = ['body', 'from', 'to', 'context'];
+  errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
+  if (errors.length || !r.success) return failed(errors);
   const context = r.data.context ? r.data.context : undefined;
   return { ok: true, from, to, ...(context ? { context } : {}) };
 }
