@@ -57,7 +57,7 @@ describe('lib/kube on the lab objects', () => {
     expect(flow(pod('shop', 'backend-0')).allowed).toBe(true);
     const denied = flow(pod('shop', 'frontend-0'));
     expect(denied.allowed).toBe(false);
-    expect(denied.sentence).toBe('db/postgres-0 is selected by only-backend; it admits pods app=backend in namespaces tier=app on TCP 5432, not shop/frontend-0 (app=frontend; namespace tier=app).');
+    expect(denied.sentence).toBe('db/postgres-0 is selected by NetworkPolicy db/only-backend; it admits pods app=backend in namespaces tier=app on TCP 5432, not shop/frontend-0 (app=frontend; namespace tier=app).');
     const r = resolveClusterName('postgres.db', clusterFirstResolver('shop'), o.services);
     expect(r.matched?.service).toBe('db/postgres');
     expect(r.queries).toBe(4);

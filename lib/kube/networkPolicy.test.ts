@@ -99,10 +99,10 @@ describe('NetworkPolicy explanations', () => {
     expect(r.allowed).toBe(false);
     expect(r.ingress.selectedBy).toEqual(['db/only-backend']);
     expect(r.egress.isolated).toBe(false);
-    expect(r.sentence).toBe('db/postgres-0 is selected by only-backend; it admits pods app=backend in namespaces tier=app on TCP 5432, not shop/frontend-0 (app=frontend).');
+    expect(r.sentence).toBe('db/postgres-0 is selected by NetworkPolicy db/only-backend; it admits pods app=backend in namespaces tier=app on TCP 5432, not shop/frontend-0 (app=frontend).');
     // the right peer on the wrong port: the port is named
     const wrongPort = evaluate({ src: { pod: backend }, dst: { pod: postgres }, protocol: 'TCP', port: 5433 }, [onlyBackend], pods, namespaces);
-    expect(wrongPort.sentence).toBe('db/postgres-0 is selected by only-backend; it admits pods app=backend in namespaces tier=app on TCP 5432, not app/backend-0 (app=backend; namespace tier=app) on TCP 5433.');
+    expect(wrongPort.sentence).toBe('db/postgres-0 is selected by NetworkPolicy db/only-backend; it admits pods app=backend in namespaces tier=app on TCP 5432, not app/backend-0 (app=backend; namespace tier=app) on TCP 5433.');
   });
 
   it('reports the rule that admitted an allowed flow, and maps a bare pod IP to its pod', () => {
@@ -120,8 +120,8 @@ describe('NetworkPolicy explanations', () => {
     const run = (ip: string) => evaluate({ src: { ip }, dst: { pod: postgres }, protocol: 'TCP', port: 5432 }, [onlyBackend, viaBlock], pods, namespaces);
     expect(run('192.168.1.1').allowed).toBe(true);
     expect(run('192.168.9.4').allowed).toBe(false);
-    expect(run('192.168.9.4').sentence).toContain('selected by only-backend and from-office');
-    expect(run('192.168.9.4').sentence).toBe('db/postgres-0 is selected by only-backend and from-office; only-backend admits pods app=backend in namespaces tier=app on TCP 5432; from-office admits 192.168.0.0/16 except 192.168.9.0/24 on any port; neither admits 192.168.9.4 on TCP 5432.');
+    expect(run('192.168.9.4').sentence).toContain('selected by NetworkPolicies db/only-backend and db/from-office');
+    expect(run('192.168.9.4').sentence).toBe('db/postgres-0 is selected by NetworkPolicies db/only-backend and db/from-office; only-backend admits pods app=backend in namespaces tier=app on TCP 5432; from-office admits 192.168.0.0/16 except 192.168.9.0/24 on any port; neither admits 192.168.9.4 on TCP 5432.');
   });
 
   it('egress default deny that also blocks DNS, endPort ranges and policyTypes defaults', () => {
@@ -129,7 +129,7 @@ describe('NetworkPolicy explanations', () => {
     const r = evaluate({ src: { pod: frontend }, dst: { ip: '10.96.0.10' }, protocol: 'UDP', port: 53 }, [denyEgress], pods, namespaces);
     expect(r.allowed).toBe(false);
     expect(r.egress.selectedBy).toEqual(['shop/no-egress']);
-    expect(r.sentence).toBe('shop/frontend-0 is selected by no-egress for egress; it allows no egress, not 10.96.0.10 on UDP 53.');
+    expect(r.sentence).toBe('shop/frontend-0 is selected by NetworkPolicy shop/no-egress for egress; it allows no egress, not 10.96.0.10 on UDP 53.');
     const range: NetworkPolicy = { metadata: { namespace: 'db', name: 'range' }, spec: { podSelector: {}, ingress: [{ ports: [{ port: 5000, endPort: 5500 }] }] } };
     expect(evaluate({ src: { pod: frontend }, dst: { pod: postgres }, protocol: 'TCP', port: 5432 }, [range], pods, namespaces).allowed).toBe(true);
     expect(evaluate({ src: { pod: frontend }, dst: { pod: postgres }, protocol: 'TCP', port: 5501 }, [range], pods, namespaces).allowed).toBe(false);

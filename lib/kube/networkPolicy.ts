@@ -225,7 +225,9 @@ function describeEnd(end: FlowEnd, ctx: Ctx): string {
 
 function denialSentence(direction: Direction, at: Pod, other: FlowEnd, flow: Flow, selecting: NetworkPolicy[], ctx: Ctx): string {
   const names = selecting.map((p) => p.metadata?.name ?? '?');
-  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  // the first mention names each policy as kubectl finds it (NS/NAME); the rest of the sentence by name
+  const full = selecting.map((p) => nsName(p));
+  const list = `${full.length === 1 ? 'NetworkPolicy' : 'NetworkPolicies'} ${full.length === 1 ? full[0] : `${full.slice(0, -1).join(', ')} and ${full[full.length - 1]}`}`;
   const head = `${nsName(at)} is selected by ${list}${direction === 'egress' ? ' for egress' : ''}`;
   const port = `${protocolOf(flow.protocol)} ${flow.port}`;
   const peer = describeEnd(other, ctx);

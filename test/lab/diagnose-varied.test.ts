@@ -13,7 +13,7 @@ describe('objects and policies', () => {
     ['web/ui-1', 'pod:web/api-0:9000', 'reachable/-@-', null],
     ['web/api-0', 'db.data.svc.cluster.local:5432', 'reachable/-@-', null],
     ['web/ui-0', 'cache:6379', 'unreachable/app-not-listening@dst-pod', /nothing listens on TCP 6379/],
-    ['web/ui-0', 'db.data:5432', 'unreachable/policy-denied@src-pod', /web\/ui-0 is selected by ui-egress for egress.*not data\/db-0/],
+    ['web/ui-0', 'db.data:5432', 'unreachable/policy-denied@src-pod', /web\/ui-0 is selected by NetworkPolicy web\/ui-egress for egress.*not data\/db-0/],
     ['web/ui-0', 'api:9090', 'unreachable/policy-denied@src-pod', /TCP port "api"/],
   ])('%s → %s', async (from, to, want, reason) => {
     const d = await lab.diagnose(from, to);
