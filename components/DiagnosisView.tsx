@@ -11,6 +11,7 @@ import { VerdictBanner } from './VerdictBanner';
 import { CopyButton } from './CopyButton';
 import { STATUS_LOOK } from './statusStyles';
 import { ClusterText } from './ClusterText';
+import { dialledPort } from '../lib/target';
 
 export function DiagnosisView({ id }: { id: string }) {
   const live = useLiveDiagnosis(id);
@@ -39,6 +40,7 @@ export function DiagnosisView({ id }: { id: string }) {
 
   const diffs: HopDiff[] = useMemo(() => (previous && d && d.verdict !== 'running' ? compareRuns(previous.hops, d.hops) : []), [previous, d]);
   const changed = useMemo(() => new Set(diffs.map((x) => x.id)), [diffs]);
+  const port = useMemo(() => (d ? dialledPort(d.spec.to, d.hops) : undefined), [d]);
 
   if (live.notFound) {
     return (
@@ -85,6 +87,7 @@ export function DiagnosisView({ id }: { id: string }) {
           </div>
           <h1 className="font-mono text-xl font-semibold" data-testid="spec">
             <ClusterText value={d.spec.from} /> <span className="text-slate-400">→</span> <ClusterText value={d.spec.to} />
+            {port !== undefined ? <span className="ml-2 text-sm font-normal text-slate-500" data-testid="dialled-port" title="the target named no port: the Service's port the path was walked on">port {port}</span> : null}
           </h1>
         </div>
         <div className="flex flex-wrap gap-2">

@@ -1,6 +1,6 @@
 // TARGET and --from parsing (DESIGN §2): strict, every refusal names the field and the fix.
 import { describe, expect, it } from 'vitest';
-import { parseFrom, parseTarget, targetText } from './target';
+import { dialledPort, parseFrom, parseTarget, targetText } from './target';
 
 describe('parseTarget', () => {
   it.each([
@@ -52,5 +52,19 @@ describe('parseFrom', () => {
   ])('refuses %j', (text, msg) => {
     const r = parseFrom(text);
     expect(!r.ok && r.error.message).toMatch(msg);
+  });
+});
+
+describe('dialledPort', () => {
+  const svcHop = { id: 'service' as const, details: { vip: '10.96.0.20:80', endpoints: ['10.244.2.2:8080'] } };
+  it('is the Service port the plan chose for a port-less name', () => {
+    expect(dialledPort('backend.shop', [svcHop])).toBe(80);
+    expect(dialledPort('backend', [{ id: 'src-pod', details: {} }, svcHop])).toBe(80);
+  });
+  it('says nothing when the target gave a port, is not a name, or no Service hop records one', () => {
+    expect(dialledPort('backend.shop:80', [svcHop])).toBeUndefined();
+    expect(dialledPort('pod:shop/backend-0:8080', [svcHop])).toBeUndefined();
+    expect(dialledPort('example.com', [{ id: 'external', details: {} }])).toBeUndefined();
+    expect(dialledPort('not a target', [svcHop])).toBeUndefined();
   });
 });

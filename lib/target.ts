@@ -7,6 +7,7 @@ import { isIPv4 } from './ip';
 import { isHostname } from './probeArgs';
 import { isLabelName, isSubdomainName } from './kube/names';
 import { err, ok, type Result } from './result';
+import type { Hop } from './model';
 
 /** The TARGET forms parseTarget accepts, for usage texts (`packetwalk --help`, `diagnose --help`): one wording. */
 export const TARGET_FORMS = 'NAME[:PORT] (backend, backend.shop:80, example.com:443),\npod:NS/NAME:PORT, node/NAME:PORT (a NodePort), or IP:PORT (a LoadBalancer IP too);\nPORT/udp for UDP (time.example:123/udp)';
@@ -173,4 +174,17 @@ function targetBodyText(t: Target): string {
     case 'node':
       return `node/${t.node}:${t.port}`;
   }
+}
+
+/**
+ * The port a port-less NAME target was dialled on (`backend.shop` → 80): the Service port the plan chose, as
+ * the `service` hop's `details.vip` ("VIP:PORT", lib/plan) records it. Undefined when the target gave its own
+ * port, is not a NAME, or no Service hop says (an outside name: the plan's default, shown on its own hops).
+ */
+export function dialledPort(to: string, hops: readonly Pick<Hop, 'id' | 'details'>[]): number | undefined {
+  const t = parseTarget(to);
+  if (!t.ok || t.value.kind !== 'name' || t.value.port !== undefined) return undefined;
+  const vip = hops.find((h) => h.id === 'service')?.details?.vip;
+  const m = typeof vip === 'string' ? /:(\d+)$/.exec(vip) : null;
+  return m ? Number(m[1]) : undefined;
 }

@@ -7,7 +7,7 @@ import { CLUSTER_FLAGS, parseFlags, usageErrorText, usageOf, type CommandSpec } 
 import { COLOUR, LiveHops, MARK } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
-import { TARGET_FORMS } from '../../lib/target';
+import { TARGET_FORMS, dialledPort } from '../../lib/target';
 import { lastSeenLine } from '../../lib/verdict/trace';
 import { firstFailureShown } from '../../lib/verdict/reproduce';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
@@ -66,7 +66,8 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   const bold = (t: string) => (colour ? `\x1b[1m${t}\x1b[0m` : t);
   const lines: string[] = [];
   // every string below may come from the cluster: it goes through termText (lib/text) before any colour is added
-  lines.push(`${bold('packetwalk')} ${t(d.spec.from)} → ${t(d.spec.to)}  (context ${t(d.cluster)}, ${d.depth} depth)`);
+  const port = dialledPort(d.spec.to, d.hops);
+  lines.push(`${bold('packetwalk')} ${t(d.spec.from)} → ${t(d.spec.to)}${port !== undefined ? ` (port ${port})` : ''}  (context ${t(d.cluster)}, ${d.depth} depth)`);
   lines.push('');
   const w = Math.max(...d.hops.map((h) => t(h.id).length));
   for (const h of d.hops as Hop[]) {

@@ -8,6 +8,11 @@ import { renderHuman } from './diagnose';
 const load = (name: string) => (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'lib', 'verdict', 'fixtures', `${name}.json`), 'utf8')) as { diagnosis: Diagnosis }).diagnosis;
 
 describe('renderHuman', () => {
+  it('a target without a port is headed with the Service port the path was walked on', () => {
+    const d = load('healthy-service'); // to: backend:80
+    expect(renderHuman(d, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → backend:80  (context lab, live depth)');
+    expect(renderHuman({ ...d, spec: { ...d.spec, to: 'backend' } }, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → backend (port 80)  (context lab, live depth)');
+  });
   it('a DNS failure beside a trace that got through says the trace dialled the address, not the name', () => {
     const d = load('trace-dns-overlay-blocked'); // DNS times out (its pod is behind the blocked tunnel); the trace dials the VIP
     expect(d.firstFailure?.hop).toBe('dns');
