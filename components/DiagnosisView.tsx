@@ -13,7 +13,8 @@ import { STATUS_LOOK } from './statusStyles';
 import { ClusterText } from './ClusterText';
 import { dialledPort } from '../lib/target';
 
-export function DiagnosisView({ id }: { id: string }) {
+/** `matrix`: the matrix run this diagnosis was opened from (a cell click), linked back to above the title. */
+export function DiagnosisView({ id, matrix }: { id: string; matrix?: string }) {
   const live = useLiveDiagnosis(id);
   const d = live.d;
   const router = useRouter();
@@ -81,6 +82,11 @@ export function DiagnosisView({ id }: { id: string }) {
     <div className="flex flex-col gap-4">
       <header className="flex flex-wrap items-end justify-between gap-3">
         <div>
+          {matrix ? (
+            <a href={`/matrix?id=${encodeURIComponent(matrix)}`} className="text-sm text-sky-700 hover:underline dark:text-sky-300" data-testid="back-to-matrix">
+              ← back to the matrix
+            </a>
+          ) : null}
           <div className="text-xs uppercase tracking-wide text-slate-500">
             context <ClusterText value={d.cluster || d.spec.context || 'default'} /> · {new Date(d.createdAt).toLocaleString()}
             {!live.connected && d.verdict === 'running' ? <span className="ml-2 text-amber-600">reconnecting…</span> : null}

@@ -126,9 +126,10 @@ export function MatrixView() {
       setError(null);
       const r = await call<{ id: string }>('/api/diagnoses', post({ from: c.from, to: walkTarget(c.from, t), ...(m?.context ? { context: m.context } : {}) }));
       if (!r.ok) return setError(r.e);
-      router.push(`/d/${r.v.id}`);
+      // the diagnosis page links back here (a cell click leaves the matrix)
+      router.push(`/d/${r.v.id}${id ? `?matrix=${encodeURIComponent(id)}` : ''}`);
     },
-    [m?.context, router],
+    [m?.context, router, id],
   );
 
   const upload = async (file: File | undefined) => {

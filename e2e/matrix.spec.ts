@@ -60,12 +60,16 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
 
     // a click on the cell starts the walk for that pair
     await bad.click();
-    await page.waitForURL(/\/d\/[A-Za-z0-9_-]+$/);
-    const walkId = page.url().split('/d/')[1];
+    await page.waitForURL(/\/d\/[A-Za-z0-9_-]+\?matrix=/);
+    const walkId = new URL(page.url()).pathname.split('/d/')[1];
     const d = (await (await fetch(`${BASE}/api/diagnoses/${walkId}`)).json()) as { spec: { from: string; to: string } };
     expect(d.spec).toMatchObject({ from: 'shop/frontend-0', to: 'pod:shop/backend-0:8080' });
     await expect(page.locator('[data-verdict]').first()).not.toHaveAttribute('data-verdict', 'running', { timeout: 45_000 });
     await expect(page.locator('[data-verdict]').first()).toHaveAttribute('data-verdict', 'unreachable');
+    // and links back to the matrix it came from
+    await page.getByTestId('back-to-matrix').click();
+    await expect(page).toHaveURL(new RegExp(`/matrix\\?id=${runId}$`));
+    await expect(page.getByTestId('matrix')).toHaveAttribute('data-status', 'done');
 
     await page.goto('/wall');
     const tile = page.locator(`[data-testid="wall-matrix-tile"][data-matrix-id="${matrixId}"]`);
