@@ -13,16 +13,25 @@ function absPos(nodes: LayoutNode[], id: string): { x: number; y: number } {
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
 
 describe('layoutPath', () => {
-  it('gives every hop node its two handles (left target, right source, mid-height), so edges need no DOM measuring', () => {
+  it('gives every hop node its handles at fixed places (path: left in, right out at mid-height; look-ups: top and bottom), so edges need no DOM measuring', () => {
     const { nodes } = layoutPath(fixture.hops);
     const hops = nodes.filter((n) => n.type === 'hop');
     expect(hops.length).toBeGreaterThan(3);
     for (const n of hops) {
       if (n.type !== 'hop') continue;
-      expect(n.handles.map((h) => `${h.type}@${h.position}`)).toEqual(['target@left', 'source@right']);
-      for (const h of n.handles) expect(h.y + h.height / 2).toBe(HOP_H / 2);
+      expect(n.handles.map((h) => `${h.id}:${h.type}@${h.position}`)).toEqual(['left:target@left', 'right:source@right', 'top-out:source@top', 'top-in:target@top', 'bottom-out:source@bottom', 'bottom-in:target@bottom']);
+      for (const h of n.handles.slice(0, 2)) expect(h.y + h.height / 2).toBe(HOP_H / 2);
       expect(n.handles[1].x + n.handles[1].width / 2).toBe(n.width);
+      for (const h of n.handles.slice(2)) expect(h.x + h.width / 2).toBe(n.width - 28);
+      expect(n.handles[4].y + n.handles[4].height / 2).toBe(HOP_H);
     }
+  });
+
+  it('runs the look-up chain up from the source pod, along the look-up row and down into the source node (no edge doubles back across a box)', () => {
+    const { edges } = layoutPath(fixture.hops);
+    const ends = (e: { source: string; target: string; sourceHandle: string; targetHandle: string }) => `${e.source}.${e.sourceHandle}>${e.target}.${e.targetHandle}`;
+    expect(edges.filter((e) => e.type === 'lookup').map(ends)).toEqual(['src-pod.top-out>dns.bottom-in', 'dns.right>service.left', 'service.bottom-out>src-node.top-in']);
+    for (const e of edges.filter((x) => x.type === 'path')) expect([e.sourceHandle, e.targetHandle]).toEqual(['right', 'left']);
   });
 
   it('puts groups first and every hop after, the path in order left to right, look-ups above it', () => {

@@ -62,7 +62,7 @@ export interface LayoutHopNode {
    * (@xyflow/system parseHandles), and the edges then vanish until something resizes — the live graph lost
    * all its edges when the trace arrived.
    */
-  handles: { type: 'source' | 'target'; position: 'left' | 'right'; x: number; y: number; width: number; height: number }[];
+  handles: { id: HandleId; type: 'source' | 'target'; position: 'left' | 'right' | 'top' | 'bottom'; x: number; y: number; width: number; height: number }[];
   draggable: false;
   selectable: true;
 }
@@ -79,10 +79,19 @@ export interface LayoutGroupNode {
 }
 export type LayoutNode = LayoutHopNode | LayoutGroupNode;
 
+/**
+ * A hop box's handles: the path enters on the left and leaves on the right; a look-up edge (dashed) leaves or
+ * enters through the top or bottom, so the chain src-pod → DNS → Service → src-node runs up from the source pod,
+ * along the look-up row and down into the source node instead of doubling back across the boxes.
+ */
+export type HandleId = 'left' | 'right' | 'top-out' | 'top-in' | 'bottom-out' | 'bottom-in';
+
 export interface LayoutEdge {
   id: string;
   source: string;
   target: string;
+  sourceHandle: HandleId;
+  targetHandle: HandleId;
   animated: boolean;
   /** 'path': the packet's way; 'lookup': a look-up that decides it (dashed); 'return': the reply's way back where SNAT decides it */
   type: 'path' | 'lookup' | 'return';
@@ -250,6 +259,13 @@ export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
   }
 
   const edges: LayoutEdge[] = [];
+  // a look-up edge between the rows leaves upward / enters from above (the look-up row is on top)
+  const handlesOf = (a: Hop, b: Hop, type: LayoutEdge['type']): [HandleId, HandleId] => {
+    if (type !== 'lookup') return ['right', 'left'];
+    const up = LOOKUP_HOPS.has(b.id) && !LOOKUP_HOPS.has(a.id);
+    const down = LOOKUP_HOPS.has(a.id) && !LOOKUP_HOPS.has(b.id);
+    return up ? ['top-out', 'bottom-in'] : down ? ['bottom-out', 'top-in'] : ['right', 'left'];
+  };
   const edge = (a: Hop, b: Hop, type: LayoutEdge['type']) => {
     const ta = marks.get(a.id)?.trace;
     const tb = marks.get(b.id)?.trace;
@@ -259,6 +275,8 @@ export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
       id: `edge:${a.id}->${b.id}`,
       source: a.id,
       target: b.id,
+      sourceHandle: handlesOf(a, b, type)[0],
+      targetHandle: handlesOf(a, b, type)[1],
       type,
       animated: b.status === 'running' || (b.status === 'pending' && a.status === 'running'),
       // An edge leaving a failed hop is no way the traffic went on (a name that did not resolve, a dropped tunnel):
@@ -276,7 +294,7 @@ export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
   // The reply's way back where SNAT decides it: from the external server to the node's egress (DESIGN §3.2).
   const egress = path.find((h) => h.id === 'egress');
   const external = path.find((h) => h.id === 'external');
-  if (egress && external) edges.push({ id: 'edge:external->egress:return', source: external.id, target: egress.id, type: 'return', animated: false, data: { status: egress.status } });
+  if (egress && external) edges.push({ id: 'edge:external->egress:return', source: external.id, target: egress.id, sourceHandle: 'right', targetHandle: 'left', type: 'return', animated: false, data: { status: egress.status } });
 
   return { nodes: [...groups, ...hopNodes, ...lookupNodes], edges, width: Math.max(width, lx - GAP), height: top + groupH + (egress && external ? RETURN_ROOM : 0) };
 }
@@ -290,11 +308,30 @@ function hopNode(hop: Hop, position: { x: number; y: number }, parentId?: string
     ...(parentId ? { parentId, extent: 'parent' as const } : {}),
     width: hopWidth(hop),
     height: HOP_H,
-    handles: [
-      { type: 'target', position: 'left', x: -HANDLE / 2, y: HOP_H / 2 - HANDLE / 2, width: HANDLE, height: HANDLE },
-      { type: 'source', position: 'right', x: hopWidth(hop) - HANDLE / 2, y: HOP_H / 2 - HANDLE / 2, width: HANDLE, height: HANDLE },
-    ],
+    handles: handlesFor(hopWidth(hop)),
     draggable: false,
     selectable: true,
   };
+}
+
+/**
+ * Where the top and bottom handles sit from a box's left edge (px): toward its right end, so a look-up edge
+ * rising out of a node group clears the group's title (components/NodeGroup, top left).
+ */
+export function verticalHandleX(width: number): number {
+  return width - 28;
+}
+
+/** The six handles of a hop box of this width, positioned as components/HopNode renders them. */
+function handlesFor(w: number): LayoutHopNode['handles'] {
+  const h = HANDLE / 2;
+  const vx = verticalHandleX(w) - h;
+  return [
+    { id: 'left', type: 'target', position: 'left', x: -h, y: HOP_H / 2 - h, width: HANDLE, height: HANDLE },
+    { id: 'right', type: 'source', position: 'right', x: w - h, y: HOP_H / 2 - h, width: HANDLE, height: HANDLE },
+    { id: 'top-out', type: 'source', position: 'top', x: vx, y: -h, width: HANDLE, height: HANDLE },
+    { id: 'top-in', type: 'target', position: 'top', x: vx, y: -h, width: HANDLE, height: HANDLE },
+    { id: 'bottom-out', type: 'source', position: 'bottom', x: vx, y: HOP_H - h, width: HANDLE, height: HANDLE },
+    { id: 'bottom-in', type: 'target', position: 'bottom', x: vx, y: HOP_H - h, width: HANDLE, height: HANDLE },
+  ];
 }
