@@ -76,12 +76,12 @@ function serve(kubeconfig: string): Promise<string> {
 try {
   const kubeconfig = lab.up(join(ROOT, 'lab', 'default.yaml'));
   const diag = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--kubeconfig', kubeconfig];
-  wall(process.execPath, [BIN, ...diag], { PACKETWALK_BUNDLE: '1' }); // first run creates the debug containers
+  wall(process.execPath, [BIN, ...diag], AS_USER); // first run creates the debug containers
   const keep = [...diag, '--keep-node-pods', '120'];
-  wall(process.execPath, [BIN, ...keep], { PACKETWALK_BUNDLE: '1' }); // ...and this one the kept node debug pods
+  wall(process.execPath, [BIN, ...keep], AS_USER); // ...and this one the kept node debug pods
   const url = await serve(kubeconfig);
   const remote = ['diagnose', '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--server', url];
-  for (let i = 0; i < 2; i++) wall(process.execPath, [BIN, ...remote], { PACKETWALK_BUNDLE: '1' }); // the server's pods, and its JIT
+  for (let i = 0; i < 2; i++) wall(process.execPath, [BIN, ...remote], AS_USER); // the server's pods, and its JIT
   const hand: number[] = [], bundled: number[] = [], sources: number[] = [], kept: number[] = [], served: number[] = [];
   // the same three bundle runs without NODE_EXTRA_CA_CERTS (only when it is set), and node's own start both ways
   const bare = { bundled: [] as number[], kept: [] as number[], served: [] as number[], node: [] as number[], nodeWith: [] as number[] };
