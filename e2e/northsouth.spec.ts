@@ -78,3 +78,20 @@ test('node source: the node picker lists the nodes and a node → NodePort diagn
   expect(st['src-node']).toBe('pass');
   expect(st['node-port']).toBe('pass');
 });
+
+test('pod → an external host: the egress hop and the outside server are drawn, the reply comes back through the SNAT', async ({ page }) => {
+  const r = await fetch(`${BASE}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/frontend-0', to: 'api.partner.example:443' }) });
+  expect(r.status).toBe(201);
+  const { id } = (await r.json()) as { id: string };
+  await page.goto(`/d/${id}`);
+  const banner = page.locator('[data-verdict]').first();
+  await expect(banner).not.toHaveAttribute('data-verdict', 'running', { timeout: 45_000 });
+  await expect(banner).toHaveAttribute('data-verdict', 'reachable');
+  const graph = page.getByTestId('path-graph');
+  const st = await hopStatuses(page);
+  for (const hop of ['src-pod', 'src-node', 'egress', 'external']) expect(st[hop], hop).toBe('pass');
+  await expect(graph.locator('[data-group="outside"]')).toHaveCount(1);
+  await expect(graph.locator('[data-edge-return="snat"]')).toHaveCount(1);
+  await graph.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SHOTS, 'egress-trace.png'), fullPage: false });
+});

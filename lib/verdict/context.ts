@@ -48,6 +48,8 @@ export interface Warn {
   hop: HopId;
   cause: WarningCause;
   reason: string;
+  /** a next step with this diagnosis's values (the name that answered), instead of the cause's generic one */
+  nextStep?: string;
 }
 
 /** The seeds' bottom-up falsification order: lower ranks are closer to the root. */
@@ -143,8 +145,8 @@ export function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string, no
   const rank = hop === 'dns' ? RANK['dns-timeout'] : RANK[cause];
   if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank, ...(nodes ? { nodes } : {}), ...(nextStep ? { nextStep } : {}) });
 }
-export function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string) {
-  if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason });
+export function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string, nextStep?: string) {
+  if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason, ...(nextStep ? { nextStep } : {}) });
 }
 export function finding(c: Ctx, r: ProbeRun | undefined, s: string) {
   if (r) c.findings.set(r.key, s);

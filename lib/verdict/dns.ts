@@ -142,7 +142,9 @@ export function judgeDns(c: Ctx) {
       const why = asIsFirst
         ? `"${name.name}" has ${dots} dot${dots === 1 ? '' : 's'} (ndots ${ndots}), so the resolver tries it as-is first and then the search names: ${before.length} name${before.length === 1 ? '' : 's'} (${before.join(', ')}) before ${candidates[resolvedAt]} answers`
         : `"${name.name}" has fewer than ${ndots} dots, so the resolver tries ${resolvedAt} search name${resolvedAt === 1 ? '' : 's'} first (${before.join(', ')})`;
-      warn(c, 'dns', 'ndots-amplification', `${why}: ${queries} queries (A and AAAA each) for one lookup`);
+      // the name that answered, absolute: one query per type, no search list (lib/causes' text has a generic example)
+      const fqdn = `${candidates[resolvedAt].replace(/\.$/, '')}.`;
+      warn(c, 'dns', 'ndots-amplification', `${why}: ${queries} queries (A and AAAA each) for one lookup`, `Use the FQDN with a trailing dot (\`${fqdn}\`) or lower \`ndots\` in the pod's dnsConfig.`);
     }
     return;
   }

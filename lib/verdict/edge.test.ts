@@ -216,6 +216,14 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     expect(j.warnings.map((w) => w.cause)).not.toContain('policy-not-enforced');
     expect(j.firstFailure?.reason).toMatch(/on UDP 514/);
   });
+  it('a short outside name: the ndots warning\'s next step names that name made absolute, not a cluster Service', () => {
+    const fx = load('egress-healthy'); // web/client-0 → api.partner.example:443 (answered after 3 search names)
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    const w = j.warnings.find((x) => x.cause === 'ndots-amplification')!;
+    expect(w.nextStep).toBe("Use the FQDN with a trailing dot (`api.partner.example.`) or lower `ndots` in the pod's dnsConfig.");
+    expect(j.hops.find((h) => h.id === 'dns')?.nextStep).toBe(w.nextStep);
+  });
   it('the egress hop shows the SNAT rule and the address the outside saw', () => {
     const fx = load('egress-healthy');
     const { plan, runs } = replayPod(fx);

@@ -111,7 +111,7 @@ export function judge(input: JudgeInput): Judgement {
       return { ...h, status: 'skip', cause: null, summary: h.id === 'service' || h.id === 'dns' || h.id === 'dst-pod' || h.id === 'src-pod' ? `${observed ? `${observed}; ` : ''}${reason}` : reason, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
     }
     if (ws.length) {
-      return { ...h, status: 'warn', cause: ws[0].cause, summary: ws[0].reason, observed, nextStep: nextStepFor(ws[0].cause), evidence, ...(details ? { details } : {}) };
+      return { ...h, status: 'warn', cause: ws[0].cause, summary: ws[0].reason, observed, nextStep: ws[0].nextStep ?? nextStepFor(ws[0].cause), evidence, ...(details ? { details } : {}) };
     }
     return { ...h, status: 'pass', cause: null, summary: observed || 'probes found nothing wrong', observed, evidence, ...(details ? { details } : {}) };
   });
@@ -119,7 +119,7 @@ export function judge(input: JudgeInput): Judgement {
   const sorted = [...c.problems].sort((a, b) => a.rank - b.rank || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   const first = sorted[0];
   const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, { ...fill, ...(first.nodes?.[0] ? { node: first.nodes[0] } : {}) }) } : null;
-  const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: nextStepFor(w.cause) }));
+  const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: w.nextStep ?? nextStepFor(w.cause) }));
 
   let verdict: Verdict;
   let summary: string;
