@@ -17,7 +17,7 @@ import { judgeOverlay, judgeMtu } from './overlay';
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
-import { reconcileObserved } from './observed';
+import { partialService, reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
 import { endpointPort, probesOf } from '../plan/ops';
 
@@ -128,10 +128,20 @@ export function judge(input: JudgeInput): Judgement {
     summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : c.unknowns.length ? `${c.unknowns.join('; ')}; and the path could not be probed: ${input.configReason ?? 'live probes are not permitted'}.`.replace(/^./, (x) => x.toUpperCase()) : `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.`;
   } else if (first) {
     const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
-    // The connect opened: never unreachable; what still stands makes it degraded.
-    verdict = rec.opened || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
+    // Some of the Service's endpoints answer and some do not: connections fail only when kube-proxy picks a broken one.
+    const partial = partialService(c);
+    // The connect opened (a hairpin path's too: it landed on another endpoint): never unreachable; what still stands makes it degraded.
+    const connectOpened = rec.opened || (plan.hairpin && c.depth === 'live' && c.connect === 'open' && !c.problems.some((p) => p.hop === 'dns'));
+    verdict = connectOpened || partial || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
     // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
-    summary = `${verdict === 'degraded' ? (onlyMtu ? 'small connections work; ' : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `) : ''}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+    const lead = verdict !== 'degraded'
+      ? ''
+      : onlyMtu
+        ? 'small connections work; '
+        : partial
+          ? `${partial.answering.length} of ${partial.answering.length + partial.failing.length} ready endpoints of Service ${plan.service!.key} answer (${partial.answering.join(', ')}); connections kube-proxy sends to ${partial.failing.join(', ')} fail: `
+          : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
+    summary = `${lead}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
   } else if (c.connect === 'open') {
     verdict = 'reachable';
     summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;

@@ -66,10 +66,28 @@ describe('observed beats inferred', () => {
     const silent = capture('nc/timed-out.txt');
     for (const [k, r] of runs) {
       if (r.probe === 'node-route-get' && r.location === 'node worker-1' && r.argv.includes('10.244.2.3')) runs.set(k, { ...r, stdout: odd.stdout, stderr: odd.stderr, exitCode: odd.exitCode });
-      if (r.probe === 'tcp-connect' && (r.argv.includes('10.96.44.134') || r.argv.includes('10.244.2.3'))) runs.set(k, { ...r, stdout: silent.stdout, stderr: silent.stderr, exitCode: silent.exitCode });
+      if (r.probe === 'tcp-connect') runs.set(k, { ...r, stdout: silent.stdout, stderr: silent.stderr, exitCode: silent.exitCode });
     }
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('unreachable/node-route@src-node');
+  });
+
+  it('half a Service is not an outage: one endpoint unreachable, the other answering — degraded whichever endpoint the VIP connect landed on', () => {
+    const fx = fixture('healthy-service'); // backend-0 10.244.2.3 on worker-2 (drawn), backend-1 on worker-1 (same node as the source)
+    const odd = capture('ip-route-get/node-local.txt');
+    const silent = capture('nc/timed-out.txt');
+    for (const vipLanded of ['on backend-1', 'on backend-0'] as const) {
+      const { plan, runs } = replay(fx);
+      for (const [k, r] of runs) {
+        if (r.probe === 'node-route-get' && r.location === 'node worker-1' && r.argv.includes('10.244.2.3')) runs.set(k, { ...r, stdout: odd.stdout, stderr: odd.stderr, exitCode: odd.exitCode });
+        const broken = r.argv.includes('10.244.2.3') || (vipLanded === 'on backend-0' && r.argv.includes('10.96.44.134'));
+        if (r.probe === 'tcp-connect' && broken) runs.set(k, { ...r, stdout: silent.stdout, stderr: silent.stderr, exitCode: silent.exitCode });
+      }
+      const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+      expect(outcome(j), vipLanded).toBe('degraded/node-route@src-node');
+      expect(j.summary, vipLanded).toMatch(/^1 of 2 ready endpoints of Service shop\/backend answer \(shop\/backend-1 10\.244\.1\.\d+:8080\); connections kube-proxy sends to shop\/backend-0 10\.244\.2\.3:8080 fail: /);
+      expect(j.hops.find((h) => h.id === 'src-node')!.status).toBe('fail');
+    }
   });
 
   it('stale rules behind a good endpoint: the VIP connect opened, so degraded (not unreachable) and the finding stands', () => {

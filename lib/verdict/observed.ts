@@ -84,3 +84,42 @@ export function reconcileObserved(c: Ctx): Reconciled {
   c.problems = standing;
   return { opened, standing };
 }
+
+/** A Service that answers through some of its ready endpoints and not others (partialService). */
+export interface PartialService {
+  /** "ns/pod ip:port" (or "ip:port") of the ready endpoints the source reached */
+  answering: string[];
+  /** the same for the ready endpoints it did not: their direct connect failed, or (hairpin) the source itself */
+  failing: string[];
+}
+
+/**
+ * Half a Service is not an outage: with several ready endpoints, kube-proxy sends each connection to one of them
+ * at random, so one broken endpoint fails only the connections that land on it (an SRE's hand test: "3 of 8
+ * worked"). Live depth, a Service target whose name resolved, no finding on the source side (DNS, the source
+ * pod and veth, the Service's own rules — those break every connection), and the source's direct connects
+ * (nc -z to each ready endpoint, lib/plan) opened to at least one endpoint and failed to at least one. On a
+ * hairpin path the failing endpoint is the source itself (its own connections to the VIP cannot turn around:
+ * a `hairpin` finding), and the other endpoints' direct connects must open. Undefined otherwise — then the
+ * single end-to-end connect decides, as before. The verdict is then `degraded` whichever endpoint the one
+ * end-to-end connect happened to land on, so the same fault gives the same verdict run after run.
+ */
+export function partialService(c: Ctx): PartialService | undefined {
+  const { plan } = c;
+  const svc = plan.service;
+  if (c.depth !== 'live' || !svc || !plan.src) return undefined;
+  const hairpinOnly = plan.hairpin && c.problems.length > 0 && c.problems.every((p) => p.cause === 'hairpin');
+  if (!hairpinOnly && c.problems.some((p) => p.hop === 'dns' || SOURCE_SIDE.has(p.hop))) return undefined;
+  const name = (e: { ip: string; port: number; pod?: string }) => `${e.pod ? `${e.pod} ` : ''}${e.ip}:${e.port}`;
+  const ready = svc.endpoints.endpoints.filter((e) => e.ready);
+  if (ready.length < 2) return undefined;
+  const self = (e: { ip: string }) => plan.hairpin && e.ip === plan.dst?.ip;
+  const answering = ready.filter((e) => !self(e) && c.directConnect.get(`${e.ip}:${e.port}`) === 'open');
+  const failing = hairpinOnly
+    ? ready.filter(self)
+    : ready.filter((e) => {
+        const o = c.directConnect.get(`${e.ip}:${e.port}`);
+        return o !== undefined && o !== 'open';
+      });
+  return answering.length && failing.length ? { answering: answering.map(name), failing: failing.map(name) } : undefined;
+}

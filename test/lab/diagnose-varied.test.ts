@@ -36,7 +36,8 @@ describe('faults', () => {
     ['stale-neighbor:node=node-c,peer=node-a', 'web/ui-1', 'api:80', 'unreachable/neighbor-stale@dns', /cluster DNS on node-a time out because node-c's neighbor entry for node-a's tunnel endpoint/],
     ['stale-neighbor:node=node-c,peer=node-b', 'web/ui-1', 'pod:web/api-0:9000', 'unreachable/neighbor-stale@overlay', /node-c's neighbor entry for node-b's tunnel endpoint/],
     ['stale-proxy-rules:service=data/db', 'web/api-0', 'db.data:5432', 'unreachable/proxy-rules-stale@service', /chain DNATs to/],
-    ['hairpin-off:node=node-b', 'web/api-0', 'api:80', 'unreachable/hairpin@src-veth', /hairpin is off on web-api-0/],
+    // api-1 still answers api-0's connections that kube-proxy sends to it: half the Service, degraded (lib/verdict/observed partialService)
+    ['hairpin-off:node=node-b', 'web/api-0', 'api:80', 'degraded/hairpin@src-veth', /hairpin is off on web-api-0/],
   ])('%s: %s → %s', async (fault, from, to, want, reason) => {
     const d = await lab.withFault(fault, () => lab.diagnose(from, to));
     expect(outcome(d)).toBe(want);
