@@ -2,7 +2,7 @@
 // targets that enter through a node (NodePort, LoadBalancer). Same footholds as a pod path — a node debug
 // pod per probed node, an ephemeral debug container per probed pod (server/exec) — plus the outside runner
 // (./outside.ts). Footholds we create on nodes are deleted in `finally`, whatever happened (also when the run is aborted).
-import { snapshotLimits, withReadLimits } from '../cluster/snapshot';
+import { snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import type { Diagnosis, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
@@ -38,9 +38,13 @@ export interface NorthSouthRun {
   onNodePodsKept?: (pods: NodeDebugPod[]) => void;
 }
 
-/** Plans with lib/plan/northSouth (PlanError propagates: the caller turns it into a UsageError). */
+/**
+ * Plans with lib/plan/northSouth (PlanError propagates: the caller turns it into a UsageError), in the cluster's
+ * own DNS domain (the Corefile's, server/cluster/snapshot.ts): a Service FQDN under a domain other than
+ * cluster.local is a Service, not an outside name to ask the node's resolver for.
+ */
 export function planFor(source: Source, target: Target, snap: ClusterSnapshot): NorthSouthPlan {
-  return planNorthSouth(source, target, snap);
+  return planNorthSouth(source, target, snap, snapshotClusterDomain(snap, target));
 }
 
 export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot, o: NorthSouthRun): Promise<Diagnosis> {

@@ -240,6 +240,14 @@ describe('the engine copes', () => {
     expect(snap.endpointSlices.some((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === 'backend-np')).toBe(true);
   });
 
+  it('from a node, a Service FQDN in the cluster\'s own domain (corp.local, not cluster.local) is that Service, as its short form is', async () => {
+    for (const to of ['backend.shop:80', 'backend.shop.svc.corp.local:80']) {
+      const d = await lab.diagnose('node/worker-2', to);
+      expect(outcome(d), to).toBe('reachable/-@-');
+      expect(d.hops.map((h) => h.id), to).toContain('service');
+    }
+  });
+
   it('internalTrafficPolicy Local: kube-proxy\'s deliberate drop on a node without a local endpoint is no-local-endpoint, and the node with one reaches it', async () => {
     const far = await lab.diagnose('shop/frontend', 'local-only:80'); // frontend on worker-1, the only endpoint on worker-2
     expect(outcome(far)).toBe('unreachable/no-local-endpoint@service');
