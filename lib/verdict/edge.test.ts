@@ -102,6 +102,17 @@ describe('north-south over recorded lab runs', () => {
     for (const [k, r] of runs) if (r.probe === 'node-tcp-connect') runs.set(k, { ...r, exitCode: 1, stdout: '', stderr: 'nc: connect to 10.244.2.3 port 8080 (tcp) failed: Connection refused\n' });
     expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).summary).not.toMatch(/pod network is not routed/);
   });
+  it('a ClusterIP dialled from outside (lab/default.yaml): the summary says it is virtual, answered only inside the cluster, and names the Service\'s NodePort and LoadBalancer address', () => {
+    const fx = load('ns-outside-to-cluster-ip'); // outside → shop/storefront's ClusterIP (a LoadBalancer Service)
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toBeNull();
+    const svc = fx.snapshot.services.find((x) => x.metadata?.name === 'storefront')!;
+    expect(j.summary).toContain(`${svc.spec!.clusterIP} is the ClusterIP of Service shop/storefront, a virtual address that kube-proxy answers only inside the cluster`);
+    expect(j.summary).toContain(`its NodePort (node/`);
+    expect(j.summary).toContain(`:${svc.spec!.ports![0].nodePort}, any node) or its LoadBalancer address ${svc.status!.loadBalancer!.ingress![0].ip}:80.`);
+  });
   it('UDP outside the cluster, from the outside client: the next step is for that host (ss -ulnp), not a backend pod', () => {
     const fx = load('udp-ours-ns-outside-refused');
     const { plan, runs } = replayNorthSouth(fx);

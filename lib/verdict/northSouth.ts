@@ -7,6 +7,7 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
 import type { NorthSouthPlan } from '../plan/northSouth';
+import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
@@ -276,6 +277,18 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     // routed ones (Calico BGP, Cilium native routing) only where the network peers with the nodes; VPC CNIs do.
     verdict = 'unreachable';
     summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, yet the pod answers from its own node: ${plan.dstIP} is a pod address, and the pod network is not routed to the outside client (overlay CNIs keep pod IPs inside the cluster; routed ones only where your network peers with the nodes). Reach it from outside through a NodePort or LoadBalancer Service, or an Ingress.`;
+  } else if (plan.source.kind === 'outside' && plan.via === 'cluster-ip' && s?.vip) {
+    // A ClusterIP dialled from outside: a virtual address that kube-proxy's rules answer only on the cluster's own
+    // nodes and pods; the outside reaches it only where the network routes the Service CIDR to the nodes (Calico
+    // or Cilium BGP advertising Service IPs). None of DESIGN §4's causes is this, so no first failure: the summary
+    // says what to dial instead (the Service's NodePort, its LoadBalancer address).
+    const lb = lbIngressIPs(s.service)[0];
+    const ways = [
+      ...(s.nodePort ? [`its NodePort (node/${plan.hops.find((h) => h.node)?.node ?? 'NODE'}:${s.nodePort}, any node)`] : []),
+      ...(lb ? [`its LoadBalancer address ${lb}:${s.port.port}`] : []),
+    ];
+    verdict = 'unreachable';
+    summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}: ${plan.dstIP} is the ClusterIP of Service ${s.key}, a virtual address that kube-proxy answers only inside the cluster (on its nodes and pods); the outside reaches it only where your network routes the Service CIDR to the nodes (BGP Service advertisement). From outside, dial ${ways.length ? ways.join(' or ') : 'a NodePort or LoadBalancer Service (this one is ClusterIP only), or an Ingress'}.`;
   } else {
     verdict = 'unreachable';
     summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
