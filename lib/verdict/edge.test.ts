@@ -9,7 +9,7 @@ import { judgeNorthSouth } from './northSouth';
 import { applyTrace } from './trace';
 import { replay, type RecordedDiagnosis } from './replay';
 import { snatRuleFor, udpOutcome } from './edge';
-import { egressProbes } from '../plan/egress';
+import { egressProbes, lbIngressIPs } from '../plan/egress';
 import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource, parseTarget } from '../target';
 import { probeDef, type ProbeId } from '../probes';
@@ -111,7 +111,7 @@ describe('north-south over recorded lab runs', () => {
     const svc = fx.snapshot.services.find((x) => x.metadata?.name === 'storefront')!;
     expect(j.summary).toContain(`${svc.spec!.clusterIP} is the ClusterIP of Service shop/storefront, a virtual address that kube-proxy answers only inside the cluster`);
     expect(j.summary).toContain(`its NodePort (node/`);
-    expect(j.summary).toContain(`:${svc.spec!.ports![0].nodePort}, any node) or its LoadBalancer address ${svc.status!.loadBalancer!.ingress![0].ip}:80.`);
+    expect(j.summary).toContain(`:${svc.spec!.ports![0].nodePort}, any node) or its LoadBalancer address ${lbIngressIPs(svc)[0]}:80.`);
   });
   it('UDP outside the cluster, from the outside client: the next step is for that host (ss -ulnp), not a backend pod', () => {
     const fx = load('udp-ours-ns-outside-refused');

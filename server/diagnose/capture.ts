@@ -62,10 +62,14 @@ function routeOf(r: ProbeRun | undefined): RouteGet | undefined {
   return x.ok ? x.value : undefined;
 }
 
-/** The flow the trace sends: the protocol of the target's Service port (UDP for a UDP Service), TCP otherwise. */
+/**
+ * The flow the trace sends: UDP for a UDP Service port or a target asked as PORT/udp (an outside host's
+ * `time.example:123/udp`: the plan's edge.udp), TCP otherwise.
+ */
 export function traceFlow(plan: PathPlan, sport: number): TraceFlow | undefined {
   if (!plan.dstIP || !plan.dstPort) return undefined;
-  const proto = (plan.service?.port as { protocol?: string } | undefined)?.protocol === 'UDP' ? 'udp' : 'tcp';
+  const udp = (plan.service?.port as { protocol?: string } | undefined)?.protocol === 'UDP' || !!plan.edge?.udp || plan.target.proto === 'udp';
+  const proto = udp ? 'udp' : 'tcp';
   return { proto, srcIP: plan.src.ip, sport, dstIP: plan.dstIP, dport: plan.dstPort };
 }
 
