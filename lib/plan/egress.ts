@@ -43,16 +43,19 @@ function podEndOf(pod: Pod): PodEnd | undefined {
  * is one (the longest path); every answer is checked against the ready pods by lib/verdict/edge.ts.
  * Returns dst undefined when no pod is ready (the dns hop then finds no answer).
  */
-export function planHeadless(svc: Service, port: ServicePort, wantPort: number | undefined, src: PodEnd, snap: ClusterSnapshot): { dst?: PodEnd; dstPort: number; why: string; extras: EdgeExtras['headless'] } {
+export function planHeadless(svc: Service, port: ServicePort, wantPort: number | undefined, src: PodEnd, snap: ClusterSnapshot, prefer?: string): { dst?: PodEnd; dstPort: number; why: string; extras: EdgeExtras['headless'] } {
   const eps = endpointsForServicePort(svc, port, snap.endpointSlices);
   const readyIPs = [...new Set(eps.endpoints.filter((e) => e.ready).map((e) => e.ip))];
   const pods = readyIPs.map((ip) => podWithIP(snap.pods, ip)).map((p) => (p ? podEndOf(p) : undefined)).filter((p): p is PodEnd => !!p);
-  const pick = pods.find((p) => p.node !== src.node) ?? pods[0];
+  const preferred = prefer ? pods.find((p) => p.ip === prefer) : undefined;
+  const pick = preferred ?? pods.find((p) => p.node !== src.node) ?? pods[0];
   const dstPort = wantPort ?? port.port;
   const key = nsName(svc);
-  const why = pick
-    ? `${key} is headless: DNS answers the ${readyIPs.length} ready pod IP${readyIPs.length === 1 ? '' : 's'} (${readyIPs.join(', ')}) and the app dials one of them; ${pick.namespace}/${pick.name} on ${pick.node} is drawn`
-    : `${key} is headless and has no ready pod, so DNS has no address to answer`;
+  const why = preferred
+    ? `${key} is headless: DNS answers the ${readyIPs.length} ready pod IPs (${readyIPs.join(', ')}); the direct connection to ${preferred.namespace}/${preferred.name} (${preferred.ip}:${dstPort}) failed while the first path drawn worked, so the path is drawn to it`
+    : pick
+      ? `${key} is headless: DNS answers the ${readyIPs.length} ready pod IP${readyIPs.length === 1 ? '' : 's'} (${readyIPs.join(', ')}) and the app dials one of them; ${pick.namespace}/${pick.name} on ${pick.node} is drawn${readyIPs.length > 1 ? '; every ready pod is still connected to directly' : ''}`
+      : `${key} is headless and has no ready pod, so DNS has no address to answer`;
   return { ...(pick ? { dst: pick } : {}), dstPort, why, extras: { key, port, ready: readyIPs, notReady: eps.notReady } };
 }
 

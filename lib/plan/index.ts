@@ -136,6 +136,13 @@ export function hop(id: HopId, label: string, node: string | undefined, expected
   return { id, kind: HOP_KIND[id], label, ...(node ? { node } : {}), status: 'pending', cause: null, summary: 'waiting for evidence', expected, evidence: [], ...(details ? { details } : {}) };
 }
 
+/**
+ * The most endpoints (ready pods of a Service) a diagnosis connects to directly from the source, each one nc -z
+ * (2 s at most, in parallel under the run's concurrency): a Service of hundreds of replicas gets a sample, the
+ * drawn endpoint always in it.
+ */
+export const MAX_DIRECT_CONNECTS = 16;
+
 /** Chooses the endpoint the path is drawn to: the source itself when it backs the Service (hairpin), else one on another node (the longest path), else the first. */
 function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, prefer?: string): { dst?: PodEnd; why: string } {
   const ready = svc.endpoints.endpoints.filter((e) => e.ready);
@@ -237,7 +244,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       if (kind === 'headless') {
         // lib/plan/egress.ts: DNS answers the ready pods; the path is drawn to one of them.
         const sp = target.port !== undefined ? findServicePort(svc, target.port, target.proto) ?? { port: target.port, ...(target.proto ? { protocol: target.proto.toUpperCase() } : {}) } : svc.spec!.ports![0];
-        const h = planHeadless(svc, sp, target.port, src, snap);
+        const h = planHeadless(svc, sp, target.port, src, snap, opts.preferEndpoint);
         edge = { headless: h.extras! };
         dst = h.dst;
         dstIP = h.dst?.ip;
@@ -322,9 +329,16 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const firstIP = dstIP ?? dst?.ip;
   if (firstIP) add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: firstIP } });
   if (dstIP && dstPort) add({ probe: 'tcp-connect', hop: service ? 'service' : 'dst-pod', where: 'pod', pod: srcP, args: { ip: dstIP, port: dstPort } });
-  if (service) {
-    for (const e of service.endpoints.endpoints.filter((x) => x.ready)) add({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod: srcP, args: { ip: e.ip, port: e.port } });
-  }
+  // Every ready endpoint (a headless Service: every ready pod DNS answers) gets a direct connect from the source, so
+  // one broken endpoint is found whichever one kube-proxy (or the client's pick of the DNS answers) chose this time
+  // (lib/plan/ops followFailure, lib/verdict/observed partialService). At most MAX_DIRECT_CONNECTS, the drawn one first.
+  const direct = service
+    ? service.endpoints.endpoints.filter((x) => x.ready).map((e) => ({ ip: e.ip, port: e.port }))
+    : edge?.headless && dstPort
+      ? edge.headless.ready.map((ip) => ({ ip, port: dstPort! }))
+      : [];
+  const drawnFirst = [...direct.filter((e) => e.ip === dst?.ip), ...direct.filter((e) => e.ip !== dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
+  for (const e of drawnFirst) add({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod: srcP, args: { ip: e.ip, port: e.port } });
   add({ probe: 'node-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });
   add({ probe: 'addr', hop: 'src-veth', where: 'pod', pod: srcP, args: {} });
   add({ probe: 'bridge-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });

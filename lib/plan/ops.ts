@@ -124,13 +124,13 @@ export interface RunOutcome {
 }
 
 /**
- * Follows the failure: the drawn endpoint of a Service answered a direct connect but another ready endpoint did
- * not — the plan re-drawn to that endpoint (`replan(ip)`, planPath with preferEndpoint), keeping the DNS probes
+ * Follows the failure: the drawn endpoint of a Service (or the drawn pod of a headless Service) answered a direct
+ * connect but another ready endpoint did not — the plan re-drawn to that endpoint (`replan(ip)`, planPath with preferEndpoint), keeping the DNS probes
  * already planned (the dig candidates, and phase-2 probes the new plan lacks). Undefined when there is nothing
  * to follow (no Service, no drawn pod, a hairpin, the drawn connect failed too, or no other endpoint failed).
  */
 export function followFailure(plan: PathPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => PathPlan): PathPlan | undefined {
-  if (!plan.service || !plan.dst || plan.hairpin) return undefined;
+  if (!(plan.service || plan.edge?.headless) || !plan.dst || plan.hairpin) return undefined;
   const drawn = plan.dst.ip;
   const direct = plan.probes.filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod');
   const failing = direct

@@ -235,6 +235,25 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     expect(w.nextStep).toBe("Use the FQDN with a trailing dot (`api.partner.example.`) or lower `ndots` in the pod's dnsConfig.");
     expect(j.hops.find((h) => h.id === 'dns')?.nextStep).toBe(w.nextStep);
   });
+  it('a headless Service with one pod silent and the other answering is degraded, whichever address the client tried first', () => {
+    const fx = load('headless'); // web/client-0 → search.data:9300: search-0 10.132.1.4 (drawn), search-1 on the other node
+    const { plan, runs } = replayPod(fx);
+    const direct = plan.probes.filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod');
+    expect(direct.map((p) => p.args.ip).sort()).toEqual([...plan.edge!.headless!.ready].sort());
+    const recorded = [...runs.values()].find((r) => r.probe === 'tcp-connect')!;
+    const silent = { exitCode: 1, stdout: '', stderr: 'nc: connect to 10.132.1.4 port 9300 (tcp) timed out: Operation now in progress\n', timedOut: false };
+    for (const p of direct) {
+      const ip = String(p.args.ip);
+      runs.set(p.key, { ...recorded, key: p.key, argv: ['nc', '-z', '-v', '-w', '2', ip, '9300'], ...(ip === '10.132.1.4' ? silent : {}) });
+    }
+    // no probe of the drawn path explains the silence: still degraded, with the direct connects as its evidence
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('degraded');
+    expect(j.summary).toMatch(/^1 of 2 ready pods of headless Service data\/search answer \(data\/search-1 [\d.]+:9300\); connections the client makes to data\/search-0 10\.132\.1\.4:9300 fail, and no hop's probes explain why/);
+    // both silent: no pod answers, the path is down
+    for (const p of direct) runs.set(p.key, { ...runs.get(p.key)!, ...silent });
+    expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).verdict).toBe('unreachable');
+  });
   it('the egress hop shows the SNAT rule and the address the outside saw', () => {
     const fx = load('egress-healthy');
     const { plan, runs } = replayPod(fx);

@@ -126,33 +126,37 @@ export function judge(input: JudgeInput): Judgement {
   if (depth === 'config') {
     verdict = first ? 'unreachable' : 'undetermined';
     summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : c.unknowns.length ? `${c.unknowns.join('; ')}; and the path could not be probed: ${input.configReason ?? 'live probes are not permitted'}.`.replace(/^./, (x) => x.toUpperCase()) : `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.`;
-  } else if (first) {
-    const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
-    // Some of the Service's endpoints answer and some do not: connections fail only when kube-proxy picks a broken one.
-    const partial = partialService(c);
-    // The connect opened (a hairpin path's too: it landed on another endpoint): never unreachable; what still stands makes it degraded.
-    const connectOpened = rec.opened || (plan.hairpin && c.depth === 'live' && c.connect === 'open' && !c.problems.some((p) => p.hop === 'dns'));
-    verdict = connectOpened || partial || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
-    // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
-    const lead = verdict !== 'degraded'
-      ? ''
-      : onlyMtu
-        ? 'small connections work; '
-        : partial
-          ? `${partial.answering.length} of ${partial.answering.length + partial.failing.length} ready endpoints of Service ${plan.service!.key} answer (${partial.answering.join(', ')}); connections kube-proxy sends to ${partial.failing.join(', ')} fail: `
-          : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
-    summary = `${lead}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
-  } else if (c.connect === 'open') {
-    verdict = 'reachable';
-    summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;
-  } else if (c.connect === undefined) {
-    verdict = 'undetermined';
-    summary = plan.edge?.udp
-      ? 'No datagram came back and no hop showed a fault: a UDP datagram without a reply proves nothing (a server that does not answer and a silent drop look alike).'
-      : 'No end-to-end connection could be tried and no hop showed a fault.';
   } else {
-    verdict = 'unreachable';
-    summary = `The connection to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
+    // Some of the Service's endpoints answer and some do not: connections fail only when kube-proxy (or, headless,
+    // the client's pick among the DNS answers) lands on a broken one (lib/verdict/observed partialService).
+    const partial = partialService(c);
+    const partialLead = partial
+      ? `${partial.answering.length} of ${partial.answering.length + partial.failing.length} ready ${plan.service ? `endpoints of Service ${plan.service.key}` : `pods of headless Service ${plan.edge!.headless!.key}`} answer (${partial.answering.join(', ')}); connections ${plan.service ? 'kube-proxy sends' : 'the client makes'} to ${partial.failing.join(', ')} fail`
+      : '';
+    if (first) {
+      const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
+      // The connect opened (a hairpin path's too: it landed on another endpoint): never unreachable; what still stands makes it degraded.
+      const connectOpened = rec.opened || (plan.hairpin && c.connect === 'open' && !c.problems.some((p) => p.hop === 'dns'));
+      verdict = connectOpened || partial || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
+      // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
+      const lead = verdict !== 'degraded' ? '' : onlyMtu ? 'small connections work; ' : partial ? `${partialLead}: ` : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
+      summary = `${lead}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+    } else if (partial && c.connect !== undefined) {
+      // a broken endpoint no probe explains: still not all of the Service, and not a clean bill of health either
+      verdict = 'degraded';
+      summary = `${partialLead}, and no hop's probes explain why (the direct connects from ${plan.src.namespace}/${plan.src.name} are the evidence).`;
+    } else if (c.connect === 'open') {
+      verdict = 'reachable';
+      summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;
+    } else if (c.connect === undefined) {
+      verdict = 'undetermined';
+      summary = plan.edge?.udp
+        ? 'No datagram came back and no hop showed a fault: a UDP datagram without a reply proves nothing (a server that does not answer and a silent drop look alike).'
+        : 'No end-to-end connection could be tried and no hop showed a fault.';
+    } else {
+      verdict = 'unreachable';
+      summary = `The connection to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
+    }
   }
   return { hops, verdict, firstFailure, warnings, summary };
 }

@@ -106,12 +106,19 @@ export interface PartialService {
  */
 export function partialService(c: Ctx): PartialService | undefined {
   const { plan } = c;
-  const svc = plan.service;
-  if (c.depth !== 'live' || !svc || !plan.src) return undefined;
+  const headless = plan.edge?.headless;
+  if (c.depth !== 'live' || !(plan.service || headless) || !plan.src || plan.edge?.udp) return undefined;
   const hairpinOnly = plan.hairpin && c.problems.length > 0 && c.problems.every((p) => p.cause === 'hairpin');
   if (!hairpinOnly && c.problems.some((p) => p.hop === 'dns' || SOURCE_SIDE.has(p.hop))) return undefined;
   const name = (e: { ip: string; port: number; pod?: string }) => `${e.pod ? `${e.pod} ` : ''}${e.ip}:${e.port}`;
-  const ready = svc.endpoints.endpoints.filter((e) => e.ready);
+  // a headless Service's ready pods, as DNS answers them, at the port the app dials
+  const podAt = (ip: string) => c.snap.pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork);
+  const ready = plan.service
+    ? plan.service.endpoints.endpoints.filter((e) => e.ready)
+    : headless!.ready.map((ip) => {
+        const p = podAt(ip);
+        return { ip, port: plan.dstPort ?? 0, ...(p ? { pod: `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name}` } : {}) };
+      });
   if (ready.length < 2) return undefined;
   const self = (e: { ip: string }) => plan.hairpin && e.ip === plan.dst?.ip;
   const answering = ready.filter((e) => !self(e) && c.directConnect.get(`${e.ip}:${e.port}`) === 'open');
