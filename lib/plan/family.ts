@@ -43,6 +43,8 @@ export interface FamilyPlanInput {
   dst?: { node: string; ip: string };
   sameNode: boolean;
   hairpin: boolean;
+  /** the destination is a hostNetwork pod: its node's own address, reached over the underlay (the plan's own words stand for src-node and overlay) */
+  hostDst?: boolean;
 }
 
 /**
@@ -56,6 +58,8 @@ export function familyPlan(x: FamilyPlanInput): Omit<PlannedProbe, 'key' | 'phas
   const words = family && family !== 'flannel' ? WORDS[family] : undefined;
   if (words) {
     for (const h of x.hops) {
+      // The family's words describe the way to another node's pod CIDR; a node's own address is not behind it.
+      if (x.hostDst && (h.id === 'src-node' || h.id === 'overlay')) continue;
       const w = words[h.id];
       if (w) h.expected = w({ srcNode: x.src.node, ...(x.dst ? { dstNode: x.dst.node, dstIP: x.dst.ip } : {}) });
     }

@@ -25,6 +25,8 @@ export interface PodEnd {
   ip: string;
   node: string;
   pod: Pod;
+  /** a hostNetwork pod: its address is its node's own (the node's netns), reached over the underlay, with no veth */
+  hostNetwork?: boolean;
 }
 
 export interface PlannedProbe {
@@ -119,7 +121,7 @@ function podEnd(pod: Pod): PodEnd | undefined {
   const ip = podIP(pod);
   const node = pod.spec?.nodeName;
   if (!ip || !node) return undefined;
-  return { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '?', ip, node, pod };
+  return { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '?', ip, node, pod, ...(pod.spec?.hostNetwork ? { hostNetwork: true } : {}) };
 }
 
 export function findPod(snap: ClusterSnapshot, namespace: string, name: string): Pod | undefined {
@@ -290,14 +292,29 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     );
   }
   hops.push(hop('src-veth', `veth of ${src.name}`, src.node, 'the host side of the pod\'s veth is up'));
-  hops.push(hop('src-node', `node ${src.node}`, src.node, dst ? `a route from ${src.node} toward ${dst.ip}${service ? ' after kube-proxy\'s DNAT' : ''}` : 'a route toward the destination'));
+  // A hostNetwork destination's address is its node's own (InternalIP): the source node reaches it over the
+  // underlay (its route to the peer node's address), not through a pod-CIDR route or tunnel, and it ends in the
+  // node's own netns — no veth. Its listener still answers in that netns.
+  const hostDst = !!dst?.hostNetwork && !hairpin;
+  if (hostDst && dst) {
+    hops.push(hop('src-node', `node ${src.node}`, src.node, sameNode
+      ? `${dst.ip}${service ? ' (after kube-proxy\'s DNAT)' : ''} is ${src.node}'s own address: delivered to its own network (hostNetwork pod ${dst.namespace}/${dst.name}), no route out`
+      : `a route from ${src.node} toward ${dst.ip}${service ? ' after kube-proxy\'s DNAT' : ''}, ${dst.node}'s own address (hostNetwork pod ${dst.namespace}/${dst.name}): over the underlay (the link holding ${src.node}'s InternalIP), not a pod-CIDR route or tunnel`));
+  } else {
+    hops.push(hop('src-node', `node ${src.node}`, src.node, dst ? `a route from ${src.node} toward ${dst.ip}${service ? ' after kube-proxy\'s DNAT' : ''}` : 'a route toward the destination'));
+  }
   if (dst && !sameNode) {
-    hops.push(hop('overlay', `${src.node} → ${dst.node}`, undefined, `tunnel or routed path from ${src.node} to ${dst.node}`));
-    hops.push(hop('dst-node', `node ${dst.node}`, dst.node, `a route from ${dst.node} to ${dst.ip} and back to ${src.ip}`));
+    if (hostDst) {
+      hops.push(hop('overlay', `${src.node} → ${dst.node} (underlay)`, undefined, `the underlay from ${src.node} to ${dst.node}'s InternalIP ${dst.ip}, unencapsulated (a node's own address is not behind the pod network's tunnel); the answer comes back to ${src.ip} by ${dst.node}'s route to ${src.node}'s pod CIDR`));
+      hops.push(hop('dst-node', `node ${dst.node}`, dst.node, `${dst.node} takes ${dst.ip} as its own address (hostNetwork pod ${dst.namespace}/${dst.name}: no veth) and routes the answer back to ${src.ip}`));
+    } else {
+      hops.push(hop('overlay', `${src.node} → ${dst.node}`, undefined, `tunnel or routed path from ${src.node} to ${dst.node}`));
+      hops.push(hop('dst-node', `node ${dst.node}`, dst.node, `a route from ${dst.node} to ${dst.ip} and back to ${src.ip}`));
+    }
   }
   if (dst) {
-    hops.push(hop('dst-veth', `veth of ${dst.name}`, dst.node, "the host side of the pod's veth is up"));
-    hops.push(hop('dst-pod', `${dst.namespace}/${dst.name} ${dst.ip}${endpointPort ? `:${endpointPort}` : ''}`, dst.node, endpointPort ? `a listener on ${dst.ip}:${endpointPort} or 0.0.0.0:${endpointPort}` : 'the pod answers'));
+    if (!hostDst) hops.push(hop('dst-veth', `veth of ${dst.name}`, dst.node, "the host side of the pod's veth is up"));
+    hops.push(hop('dst-pod', `${dst.namespace}/${dst.name} ${dst.ip}${endpointPort ? `:${endpointPort}` : ''}${hostDst ? ` (host network of ${dst.node})` : ''}`, dst.node, endpointPort ? `a listener on ${dst.ip}:${endpointPort} or 0.0.0.0:${endpointPort}${hostDst ? ` in ${dst.node}'s own network` : ''}` : 'the pod answers'));
   }
 
   // --- probes ---
@@ -358,8 +375,10 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     const dstP = { namespace: dst.namespace, name: dst.name };
     // On a hairpin path these are the source's own runs again (same keys): one run, two hops.
     add({ probe: 'addr', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
-    add({ probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dstP, args: {} });
-    add({ probe: 'node-link', hop: 'dst-veth', where: 'node', node: dst.node, args: {} });
+    if (!hostDst) {
+      add({ probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dstP, args: {} });
+      add({ probe: 'node-link', hop: 'dst-veth', where: 'node', node: dst.node, args: {} });
+    }
     if (hairpin) add({ probe: 'bridge-link', hop: 'dst-veth', where: 'node', node: dst.node, args: {} });
     add({ probe: 'ss-listen', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });
     if (!hairpin) add({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod: dstP, args: { ip: src.ip } });
@@ -377,7 +396,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       add({ probe: 'fdb', hop: 'overlay', where: 'node', node: dst.node, args: {} });
     }
   }
-  for (const p of familyPlan({ snap, hops, src, ...(dst ? { dst } : {}), sameNode, hairpin })) add(p);
+  for (const p of familyPlan({ snap, hops, src, ...(dst ? { dst } : {}), sameNode, hairpin, hostDst })) add(p);
   return extendPlan({ src, target, ...(name ? { name } : {}), ...(service ? { service } : {}), ...(dst ? { dst } : {}), ...(dstIP ? { dstIP } : {}), ...(dstPort ? { dstPort } : {}), ...(dstChoice ? { dstChoice } : {}), sameNode, hairpin, kubeProxyMode, hops, probes, ...(edge ? { edge } : {}) }, snap, name?.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
 }
 

@@ -228,6 +228,14 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
     for (const p of tunnelPoints(plan.src.node, facts.srcNodeRoute, 'out')) add(p);
     for (const p of tunnelPoints(plan.dst.node, facts.dstNodeRoute, 'in')) add(p);
   }
+  if (plan.dst.hostNetwork) {
+    // A hostNetwork pod is its node's own netns: no veth or bridge. Across nodes the flow arrives on the node's
+    // underlay, which is the pod's eth0 too; on the source's own node it comes in through the source's veth and
+    // never crosses eth0, so there is no point of the pod's own to wait on.
+    const e = plan.sameNode ? undefined : eth0(facts.dstPodLinks);
+    if (e) add({ where: 'pod', pod: { namespace: plan.dst.namespace, name: plan.dst.name }, node: plan.dst.node, iface: e.ifname, hop: 'dst-pod' });
+    return { points, missing };
+  }
   const dst = podSide('dst');
   if (dst.bridge) add({ where: 'node', node: plan.dst.node, iface: dst.bridge.ifname, hop: plan.sameNode ? 'src-node' : 'dst-node' });
   if (dst.veth) add({ where: 'node', node: plan.dst.node, iface: dst.veth.ifname, hop: 'dst-veth' });

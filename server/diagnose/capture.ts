@@ -132,7 +132,8 @@ interface Space {
 /** The namespaces the path's packets cross: the source pod and node, and the destination's when they are others. */
 function spacesOf(plan: PathPlan, flow: TraceFlow): Space[] {
   const opts = { hairpin: !!plan.hairpin, egress: !plan.dst && !!plan.edge?.external };
-  const pods = [plan.src, ...(plan.dst && !plan.hairpin ? [plan.dst] : [])];
+  // a hostNetwork destination on the source's node has no point of its own (lib/plan/trace.ts): its netns is the node's
+  const pods = [plan.src, ...(plan.dst && !plan.hairpin && !(plan.dst.hostNetwork && plan.sameNode) ? [plan.dst] : [])];
   const nodes = [...new Set([plan.src.node, ...(plan.dst && !plan.hairpin ? [plan.dst.node] : [])])];
   const out: Space[] = [];
   for (const p of pods) {
