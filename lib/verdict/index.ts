@@ -69,7 +69,8 @@ export function judge(input: JudgeInput): Judgement {
     }
     judgeOverlay(c);
     judgeMtu(c);
-    judgeVeth(c, 'dst-veth', plan.dst.namespace, plan.dst.name, plan.dst.node);
+    // A hostNetwork pod has no veth: it lives in its node's own netns.
+    if (!plan.dst.hostNetwork) judgeVeth(c, 'dst-veth', plan.dst.namespace, plan.dst.name, plan.dst.node);
     if (!plan.hairpin) judgePodNetwork(c, 'dst-pod', plan.dst.namespace, plan.dst.name, plan.dst.ip, plan.src.ip);
     judgeListener(c);
   }

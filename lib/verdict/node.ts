@@ -31,6 +31,12 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
   finding(c, rg, s);
   observe(c, hop, s);
   if (!towardNode || towardNode === node) return;
+  // A hostNetwork destination is the peer node's own address: the node reaches it over the underlay, not
+  // through the peer's pod CIDR (the answer's way back, judged at dst-node, is the pod-CIDR route).
+  if (hop === 'src-node' && c.plan.dst?.hostNetwork && toward === c.plan.dst.ip) {
+    judgeUnderlayRoute(c, hop, node, toward, towardNode, r);
+    return;
+  }
   const { fam, tunDev, viaTunnel, viaPeer, viaCiliumHost, viaRouter } = routeShape(c, node, r, peerIPs);
   if (viaCiliumHost) observe(c, hop, `cilium: ${towardNode}'s pod CIDR is routed via cilium_host${fam.tunnel && fam.tunnel.kind !== 'none' ? `, encapsulated on ${tunnelText(fam.tunnel)}` : ''}`);
   if (viaRouter) {
@@ -41,6 +47,22 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
   if (!viaTunnel && !viaPeer && !viaCiliumHost) {
     problem(c, hop, 'node-route', `${node} has no route to ${towardNode}'s pod CIDR: ${toward} would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'} (the default route), not through ${tunDev ?? `${towardNode} (${peerIPs.join(', ') || 'its InternalIP'})`}`, [node, towardNode], routeNextStep(node, toward));
   }
+}
+
+/**
+ * The route toward another node's own address (a hostNetwork pod's): it must leave by the node's underlay link,
+ * the one holding its InternalIP (directly, or via a gateway there when the nodes sit in different subnets) —
+ * never by the pod network's tunnel device or cilium_host, which carry pod CIDRs. The links unread: only observed.
+ */
+function judgeUnderlayRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string, r: { dev?: string; gateway?: string }) {
+  const nodeLinks = links(c, one(c.plan, c.runs, onNode(node, 'node-link')));
+  const underlay = nodeLinks?.find((l) => l.addresses.some((a) => a.local === internalIP(c, node)));
+  if (!underlay) return;
+  if (r.dev === underlay.ifname) {
+    observe(c, hop, `${toward} is ${towardNode}'s own address (hostNetwork pod ${c.plan.dst!.namespace}/${c.plan.dst!.name}): reached over the underlay ${underlay.ifname}${r.gateway ? ` via ${r.gateway}` : ''}, no tunnel`);
+    return;
+  }
+  problem(c, hop, 'node-route', `${node} does not route ${towardNode}'s own address ${toward} (hostNetwork pod ${c.plan.dst!.namespace}/${c.plan.dst!.name}) over the underlay: it would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}, not ${underlay.ifname} (the link holding ${node}'s InternalIP)`, [node, towardNode], routeNextStep(node, toward));
 }
 
 /**
@@ -99,11 +121,13 @@ function judgeRouterAnswer(c: Ctx, hop: 'src-node' | 'dst-node', node: string, t
 export function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node', node: string, port: number | undefined) {
   if (!port) return;
   const { save, nft, iptRun, nftRun } = nodeRules(c, node);
-  const { drop } = droppingRule(save, nft, { hook: 'forward', proto: 'tcp', port, src: c.plan.src.ip, ...(c.plan.dst ? { dst: c.plan.dst.ip } : {}) });
+  // A hostNetwork destination's node takes the flow as its own (hook input), it does not forward it.
+  const local = !!c.plan.dst?.hostNetwork && node === c.plan.dst.node;
+  const { drop } = droppingRule(save, nft, { hook: local ? 'input' : 'forward', proto: 'tcp', port, src: c.plan.src.ip, ...(c.plan.dst ? { dst: c.plan.dst.ip } : {}) });
   if (!drop || drop.owner !== 'node') return;
   const after = drop.before.length ? ` (after ${drop.before.length} rule${drop.before.length === 1 ? '' : 's'} that let it pass elsewhere)` : '';
   finding(c, drop.where.startsWith('nft') ? (nftRun ?? iptRun) : (iptRun ?? nftRun), `filter rule drops TCP ${port} (${drop.where}): ${drop.text}`);
-  problem(c, hop, 'node-firewall', `${node}'s own firewall drops forwarded TCP to port ${port}: \`${drop.text}\` in ${drop.where}${after}`);
+  problem(c, hop, 'node-firewall', `${node}'s own firewall drops ${local ? 'incoming' : 'forwarded'} TCP to port ${port}: \`${drop.text}\` in ${drop.where}${after}`);
 }
 
 /** nf_conntrack_count against nf_conntrack_max on a node of the path; `conntrack -S` counters beside them. */

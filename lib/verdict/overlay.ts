@@ -37,6 +37,10 @@ export function judgeOverlay(c: Ctx) {
       ? `${famWord}${tunnelText(tk)}, mtu ${srcTun.mtu} on ${plan.src.node}${dstTun ? `, ${dstTun.mtu} on ${dst.node}` : ''}`
       : routed ? `${famWord}routed via the VPC: no tunnel, the cloud router holds every node's pod CIDR` : `${famWord}routed (host-gw): no tunnel device`);
   }
+  // A hostNetwork destination is the peer node's own address: the flow goes there over the underlay, not
+  // through the tunnel; only the answer, addressed to the source pod, comes back through the pod network.
+  const hostDst = !!dst.hostNetwork;
+  if (hostDst) observe(c, 'overlay', `to ${dst.node}'s own address ${dst.ip} (hostNetwork pod ${dst.namespace}/${dst.name}): over the underlay, unencapsulated${srcTun ? `; the answer to ${plan.src.ip} comes back through ${dstTun?.ifname ?? 'the tunnel'}` : ''}`);
   // An external (collect-metadata) VXLAN device has no address and no FDB entries by design: the
   // endpoints live in Cilium's eBPF tunnel map, so an empty FDB says nothing.
   const external = tk.kind === 'external-vxlan' || (dstFam.tunnel?.kind === 'external-vxlan');
@@ -47,6 +51,8 @@ export function judgeOverlay(c: Ctx) {
       [plan.src.node, dst.node, srcTun, dstTun],
       [dst.node, plan.src.node, dstTun, srcTun],
     ] as const) {
+      // To a hostNetwork pod only the answer (from its node back to the source pod) uses the tunnel.
+      if (hostDst && node === plan.src.node) continue;
       const peerVtep = peerTun.addresses.find((a) => a.family === 'inet')?.local;
       const peerIP = internalIP(c, peerNode);
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
@@ -84,7 +90,9 @@ export function judgeOverlay(c: Ctx) {
     ] as const) {
       const peerIP = internalIP(c, peerNode);
       const rg = read(c, one(plan, c.runs, onNode(node, 'node-route-get', peerPod)), parseIpRouteGet, { supplementary: true });
-      if (rg?.outcome === 'route' && rg.route.gateway !== peerIP) continue;
+      // The peer's own address (a hostNetwork destination) is on the link itself: no gateway, the peer's MAC is used.
+      const direct = peerPod === peerIP && rg?.outcome === 'route' && !rg.route.gateway;
+      if (rg?.outcome === 'route' && rg.route.gateway !== peerIP && !direct) continue;
       const peerLink = peerLinks.find((l) => l.addresses.some((a) => a.local === peerIP));
       const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
       const entry = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerIP && n.lladdr);
@@ -102,6 +110,8 @@ export function judgeOverlay(c: Ctx) {
   if (srcTun) {
     const port = srcTun.vxlan?.port ?? tk.port ?? 4789;
     for (const [node, peer] of [[dst.node, plan.src.node], [plan.src.node, dst.node]] as const) {
+      // To a hostNetwork pod no tunnel packet arrives at its node; the answer's arrive at the source's.
+      if (hostDst && node === dst.node) continue;
       const { save, nft, iptRun, nftRun } = nodeRules(c, node);
       const src = internalIP(c, peer);
       const own = internalIP(c, node);
