@@ -224,7 +224,18 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
     for (const p of tunnelPoints(plan.src.node, facts.srcNodeRoute, 'out')) add(p);
     return { points, missing };
   }
-  if (!plan.sameNode) {
+  if (!plan.sameNode && plan.dst.hostNetwork) {
+    // To a node's own address the flow crosses the underlay plain, whatever tunnel the pod network has: out of
+    // the device the source node routes it to (the underlay), into the destination node's underlay link.
+    for (const [node, side] of [[plan.src.node, 'out'], [plan.dst.node, 'in']] as const) {
+      const links = facts.nodeLinks.get(node) ?? [];
+      const ip = internalIP(facts.nodes, node);
+      const dev = side === 'out' && facts.srcNodeRoute?.outcome === 'route' ? facts.srcNodeRoute.route.dev : undefined;
+      const link = (dev ? links.find((l) => l.ifname === dev) : undefined) ?? links.find((l) => ip !== undefined && l.addresses.some((a) => a.local === ip));
+      if (link) add({ where: 'node', node, iface: link.ifname, hop: side === 'out' ? 'overlay' : 'dst-node' });
+      else missing.push(`node ${node}: no link holding its InternalIP ${ip ?? '(unknown)'} in its links`);
+    }
+  } else if (!plan.sameNode) {
     for (const p of tunnelPoints(plan.src.node, facts.srcNodeRoute, 'out')) add(p);
     for (const p of tunnelPoints(plan.dst.node, facts.dstNodeRoute, 'in')) add(p);
   }

@@ -9,7 +9,9 @@ import { judge } from './index';
 import { replay, type RecordedDiagnosis } from './replay';
 import { planCapturePoints } from '../plan/trace';
 import type { IpLink } from '../parse/ipLink';
-import { parseIpAddr } from '../parse';
+import { parseIpAddr, parseIpRouteGet } from '../parse';
+import type { PathPlan } from '../plan';
+import type { ProbeRun } from './context';
 
 const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`./fixtures/hostnet/${n}.json`, import.meta.url), 'utf8')) as RecordedDiagnosis;
 const run = (fx: RecordedDiagnosis) => {
@@ -18,6 +20,34 @@ const run = (fx: RecordedDiagnosis) => {
 };
 const outcome = (j: ReturnType<typeof judge>) => `${j.verdict}/${j.firstFailure?.cause ?? '-'}@${j.firstFailure?.hop ?? '-'}`;
 const fails = (j: ReturnType<typeof judge>) => j.hops.filter((h) => h.status === 'fail').map((h) => `${h.id}:${h.cause}`);
+/** What the trace planner reads, from the recorded runs (as server/diagnose/capture.ts reads the live ones). */
+function factsOf(plan: PathPlan, runs: Map<string, ProbeRun>, fx: RecordedDiagnosis) {
+  const runOf = (pred: (p: PathPlan['probes'][number]) => boolean) => {
+    const p = plan.probes.find(pred);
+    return p ? runs.get(p.key) : undefined;
+  };
+  const linksOf = (r: ProbeRun | undefined) => {
+    const v = r ? parseIpAddr(r.stdout, { exitCode: r.exitCode, stderr: r.stderr }) : undefined;
+    return v?.ok && !v.value.error ? v.value.entries : undefined;
+  };
+  const routeOf = (r: ProbeRun | undefined) => {
+    const v = r ? parseIpRouteGet(r.stdout, { exitCode: r.exitCode, stderr: r.stderr }) : undefined;
+    return v?.ok ? v.value : undefined;
+  };
+  const nodeLinks = new Map<string, IpLink[]>();
+  for (const n of new Set([plan.src.node, plan.dst!.node])) {
+    const l = linksOf(runOf((p) => p.probe === 'node-link' && p.node === n));
+    if (l) nodeLinks.set(n, l);
+  }
+  const podLinks = (ns: string, name: string) => linksOf(runOf((p) => p.probe === 'addr' && p.pod?.namespace === ns && p.pod.name === name));
+  const srcNodeRoute = routeOf(runOf((p) => p.probe === 'node-route-get' && p.node === plan.src.node && p.args.ip === plan.dst!.ip));
+  const dstNodeRoute = routeOf(runOf((p) => p.probe === 'node-route-get' && p.node === plan.dst!.node && p.args.ip === plan.src.ip));
+  return {
+    srcPodLinks: podLinks(plan.src.namespace, plan.src.name), dstPodLinks: podLinks(plan.dst!.namespace, plan.dst!.name), nodeLinks,
+    ...(srcNodeRoute ? { srcNodeRoute } : {}), ...(dstNodeRoute ? { dstNodeRoute } : {}), nodes: fx.snapshot.nodes,
+  };
+}
+const flowOf = (plan: PathPlan) => ({ proto: 'tcp' as const, srcIP: plan.src.ip, sport: 21000, dstIP: plan.dstIP ?? plan.dst!.ip, dport: plan.dstPort ?? 0 });
 const hopOf = (j: ReturnType<typeof judge>, id: string) => j.hops.find((h) => h.id === id)!;
 
 describe('a hostNetwork pod as the target (kindnet host-gw, 3 nodes)', () => {
@@ -73,16 +103,25 @@ describe('a hostNetwork pod as the target (kindnet host-gw, 3 nodes)', () => {
     expect(j.warnings).toEqual([]);
     expect(j.hops.find((h) => h.id === 'dst-veth')).toBeUndefined();
     expect(j.hops.map((h) => h.id)).toEqual(['src-pod', 'src-veth', 'src-node', 'dst-pod']);
-    const linksOf = (k: string | undefined) => {
-      const r = k ? runs.get(k) : undefined;
-      const v = r ? parseIpAddr(r.stdout, { exitCode: r.exitCode, stderr: r.stderr }) : undefined;
-      return v?.ok && !v.value.error ? v.value.entries : undefined;
-    };
-    const addrKey = (ns: string, name: string) => plan.probes.find((p) => p.probe === 'addr' && p.pod?.namespace === ns && p.pod.name === name)?.key;
-    const nodeLinks = new Map<string, IpLink[]>([['kind-control-plane', linksOf(plan.probes.find((p) => p.probe === 'node-link' && p.node === 'kind-control-plane')?.key)!]]);
-    const { points, missing } = planCapturePoints(plan, { srcPodLinks: linksOf(addrKey('monitoring', 'prober')), dstPodLinks: linksOf(addrKey('monitoring', 'agent-cp')), nodeLinks, nodes: fx.snapshot.nodes }, { proto: 'tcp', srcIP: plan.src.ip, sport: 21000, dstIP: '172.18.0.2', dport: 9999 });
+    const { points, missing } = planCapturePoints(plan, factsOf(plan, runs, fx), flowOf(plan));
     expect(points.map((p) => p.hop)).toEqual(['src-pod', 'src-veth']);
     expect(missing).toEqual([]);
   });
 });
 
+describe('a hostNetwork pod behind a Service on a tunnel family (cilium vxlan, 3 nodes)', () => {
+  it('healthy: reachable, no model-mismatch, no dst-veth; the trace follows the plain flow on the underlay, not the tunnel', () => {
+    const fx = load('cilium-svc-healthy');
+    const { plan, runs, j } = run(fx);
+    expect(outcome(j)).toBe('reachable/-@-');
+    expect(j.warnings).toEqual([]);
+    expect(plan.dst).toMatchObject({ name: 'node-exporter-abc', hostNetwork: true });
+    expect(j.hops.map((h) => h.id)).toEqual(['src-pod', 'dns', 'service', 'src-veth', 'src-node', 'overlay', 'dst-node', 'dst-pod']);
+    expect(hopOf(j, 'src-node').summary).toContain('reached over the underlay eth0, no tunnel');
+    const { points, missing } = planCapturePoints(plan, factsOf(plan, runs, fx), flowOf(plan));
+    expect(missing).toEqual([]);
+    expect(points.map((p) => `${p.hop} ${p.node}/${p.iface}${p.encapsulated ? ' (outer)' : ''}`)).toEqual([
+      'src-pod ip-10-0-1-11/eth0', 'src-veth ip-10-0-1-11/lxc5bbddec5999c', 'overlay ip-10-0-1-11/eth0', 'dst-node ip-10-0-2-22/eth0', 'dst-pod ip-10-0-2-22/eth0',
+    ]);
+  });
+});

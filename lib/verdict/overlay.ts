@@ -40,7 +40,7 @@ export function judgeOverlay(c: Ctx) {
   // A hostNetwork destination is the peer node's own address: the flow goes there over the underlay, not
   // through the tunnel; only the answer, addressed to the source pod, comes back through the pod network.
   const hostDst = !!dst.hostNetwork;
-  if (hostDst) observe(c, 'overlay', `to ${dst.node}'s own address ${dst.ip} (hostNetwork pod ${dst.namespace}/${dst.name}): over the underlay, unencapsulated${srcTun ? `; the answer to ${plan.src.ip} comes back through ${dstTun?.ifname ?? 'the tunnel'}` : ''}`);
+  if (hostDst) observe(c, 'overlay', `to ${dst.node}'s own address ${dst.ip} (hostNetwork pod ${dst.namespace}/${dst.name}): over the underlay, unencapsulated; the answer to ${plan.src.ip} comes back by ${dst.node}'s route to ${plan.src.node}'s pod CIDR`);
   // An external (collect-metadata) VXLAN device has no address and no FDB entries by design: the
   // endpoints live in Cilium's eBPF tunnel map, so an empty FDB says nothing.
   const external = tk.kind === 'external-vxlan' || (dstFam.tunnel?.kind === 'external-vxlan');
