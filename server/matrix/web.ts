@@ -2,6 +2,7 @@
 // re-probing of matrices pinned to the wall (each re-run reuses the matrix's id, so the wall tile and an open
 // page flip cell by cell). Routes:
 //   POST   /api/matrix              {namespaces: string[], context?, allPods?} → 201 {id, url}
+//                                   (bad input: 400 {error, field} from server/web/validate.ts checkMatrixRequest)
 //   GET    /api/matrix/<id>         → the Matrix (as far as it got)
 //   GET    /api/matrix?pinned=1     → {matrices: Matrix[]} (the wall's tiles)
 //                                   (a stored row that is not a Matrix: 503 {error, file, fix, code: EBADROW})
@@ -19,6 +20,7 @@ import { UsageError } from '../cluster/errors';
 import type { Store } from '../store';
 import { MatrixStore } from './store';
 import { joinArgs, MatrixIdSchema } from '../web/socketArgs';
+import { checkMatrixRequest } from '../web/validate';
 
 type Io = IoServer<ClientToServerEvents, ServerToClientEvents>;
 const MAX_BODY = 256 * 1024;
@@ -173,8 +175,7 @@ export class MatrixWeb {
       method: 'POST',
       path: /^\/api\/matrix$/,
       run: async ({ req, res }) => {
-        const b = await readJson(req);
-        const m = await this.start({ namespaces: b.namespaces as string[], ...(typeof b.context === 'string' && b.context ? { context: b.context } : {}), allPods: b.allPods === true });
+        const m = await this.start(matrixRequest(await readJson(req)));
         send(res, 201, { id: m.id, url: `${origin(req)}/matrix?id=${m.id}` }, { location: `/matrix?id=${m.id}` });
       },
     },
@@ -205,12 +206,12 @@ export class MatrixWeb {
   /** POST /api/matrix/whatif: the matrix predicted with the posted policies added (never probed, never stored) */
   private async whatIf(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const b = await readJson(req);
+    const { namespaces, context, allPods } = matrixRequest(b);
     if (typeof b.policy !== 'string' || !b.policy.trim()) throw new UsageError('policy: send the NetworkPolicy YAML as a string ("policy": "apiVersion: networking.k8s.io/v1 …")', 'policy');
-    const { runMatrix, checkMatrixInput } = await import('./index');
-    const namespaces = checkMatrixInput(b.namespaces, b.context);
+    const { runMatrix } = await import('./index');
     const withPolicy = (await import('./policyFile')).parsePolicyText(b.policy, namespaces[0], 'policy');
-    const ctx = typeof b.context === 'string' && b.context ? b.context : this.o.context;
-    const m = await runMatrix({ namespaces, withPolicy: withPolicy.policies, withPolicyNotes: withPolicy.notes, allPods: b.allPods === true, ...(ctx ? { context: ctx } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}) });
+    const ctx = context ?? this.o.context;
+    const m = await runMatrix({ namespaces, withPolicy: withPolicy.policies, withPolicyNotes: withPolicy.notes, allPods, ...(ctx ? { context: ctx } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}) });
     send(res, 200, m);
   }
 }
@@ -220,6 +221,13 @@ interface Call extends Matched {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
+}
+
+/** The start spec of a matrix request body (server/web/validate.ts checkMatrixRequest), or UsageError naming the field. */
+export function matrixRequest(body: unknown): StartSpec & { allPods: boolean } {
+  const r = checkMatrixRequest(body);
+  if (!r.ok) throw new UsageError(r.e.error, r.e.field);
+  return { namespaces: r.namespaces, ...(r.context ? { context: r.context } : {}), allPods: r.allPods };
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

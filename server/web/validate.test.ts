@@ -1,8 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { checkSpec } from './validate';
+import { checkMatrixRequest, checkSpec } from './validate';
 import { sliceOf, bundleMarkdown } from './bundle';
 import { readFileSync } from 'node:fs';
 import type { Diagnosis, Evidence } from '../../lib/model';
+
+describe('checkMatrixRequest (POST /api/matrix, /api/matrix/whatif)', () => {
+  const err = (body: unknown) => {
+    const r = checkMatrixRequest(body);
+    if (r.ok) throw new Error(`accepted ${JSON.stringify(body)}`);
+    return r.e;
+  };
+  it('a namespace sent as a string is named as such, with the JSON list it should be, in the HTTP API\'s words', () => {
+    const e = err({ namespaces: 'shop' });
+    expect(e.field).toBe('namespaces');
+    expect(e.error).toMatch(/^namespaces: must be a JSON list of namespace names, e\.g\. \{"namespaces": \["shop"\]\} \(got the string "shop"\) \(send \["shop"\]\)$/);
+    expect(err({ namespaces: 'shop, db' }).error).toContain('(send ["shop","db"])');
+    expect(err({ namespaces: 7 }).error).toMatch(/^namespaces: must be a JSON list .*\(got number\)$/);
+  });
+  it('never answers with the CLI\'s flags, and says what is wrong for each bad form', () => {
+    for (const body of [{}, { namespaces: 'shop' }, { namespaces: [] }, { namespaces: null }, { namespaces: ['Shop'] }, { namespaces: ['shop'], context: 'a b' }]) {
+      expect(err(body).error, JSON.stringify(body)).not.toMatch(/-n NS|--\w|kubectl/);
+    }
+    expect(err({}).error).toMatch(/^namespaces: name the namespaces .* as a JSON list/);
+    expect(err({ namespaces: [] }).error).toMatch(/^namespaces: the list is empty; give at least one namespace/);
+    expect(err({ namespaces: ['shop', 'Bad'] })).toEqual({ field: 'namespaces', error: 'namespaces[1]: "Bad" is not a namespace name (lower-case letters, digits and -, at most 63)' });
+    expect(err({ namespaces: Array.from({ length: 21 }, (_, i) => `n${i}`) }).error).toMatch(/at most 20 namespaces in one matrix \(got 21\)/);
+    expect(err({ namespaces: ['shop'], context: 'a b' })).toMatchObject({ field: 'context', error: expect.stringContaining('GET /api/contexts lists them') });
+    expect(err('shop').field).toBe('body');
+  });
+  it('accepts a list (deduplicated), an optional context and allPods', () => {
+    expect(checkMatrixRequest({ namespaces: ['shop', 'db', 'shop'] })).toEqual({ ok: true, namespaces: ['shop', 'db'], allPods: false });
+    expect(checkMatrixRequest({ namespaces: ['shop'], context: 'kind-a', allPods: true })).toEqual({ ok: true, namespaces: ['shop'], context: 'kind-a', allPods: true });
+    expect(checkMatrixRequest({ namespaces: ['shop'], context: '' })).toEqual({ ok: true, namespaces: ['shop'], allPods: false });
+  });
+});
 
 describe('checkSpec', () => {
   it('accepts the target forms of DESIGN §2', () => {

@@ -1,8 +1,9 @@
-// Input checks for POST /api/diagnoses: the message names the field and shows the accepted forms.
+// Input checks for POST /api/diagnoses (and POST /api/matrix, checkMatrixRequest): the message names the field and shows the accepted forms.
 // The body's shape is a zod schema; the strings are read by the engine's own parsers (lib/target: parseSource,
 // parseTarget), so the HTTP API, the CLI and the engine accept exactly the same sources and targets.
 import { z } from 'zod';
 import { parseSource, parseTarget, TARGET_FORMS as TARGET_FORMS_TEXT } from '../../lib/target';
+import { isLabelName } from '../../lib/kube/names';
 
 export interface FieldError {
   field: string;
@@ -58,4 +59,38 @@ export function checkSpec(body: unknown): { ok: true; from: string; to: string; 
   if (errors.length || !r.success) return failed(errors);
   const context = r.data.context ? r.data.context : undefined;
   return { ok: true, from, to, ...(context ? { context } : {}) };
+}
+
+/** A namespace name as the HTTP API's matrix routes take it (lib/kube/names: the API server's rule). */
+const NAMESPACES_FORM = 'a JSON list of namespace names, e.g. {"namespaces": ["shop"]}';
+const MAX_MATRIX_NAMESPACES = 20;
+/** a kubeconfig context name as the engines accept it (server/matrix/index.ts, server/diagnose/index.ts) */
+const CONTEXT_RE = /^[A-Za-z0-9@._:/-]{1,253}$/;
+
+/** What a JSON value is, for "got …" in a type error. */
+const jsonKind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 80))}` : typeof v);
+
+/**
+ * Checks the body of POST /api/matrix and POST /api/matrix/whatif ({namespaces: string[], context?, allPods?}) before
+ * anything is started or named: field + fix in the HTTP API's own words (a JSON list, GET /api/contexts), never the
+ * CLI's flags. A string where the list belongs is named as such, with the list it should have been.
+ */
+export function checkMatrixRequest(body: unknown): { ok: true; namespaces: string[]; context?: string; allPods: boolean } | { ok: false; e: FieldError } {
+  const failed = (field: string, error: string) => ({ ok: false as const, e: { field, error } });
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return failed('body', 'body: send a JSON object {"namespaces": ["NS"]}');
+  const b = body as Record<string, unknown>;
+  const ns = b.namespaces;
+  if (ns === undefined) return failed('namespaces', `namespaces: name the namespaces whose pods and Services make the matrix, as ${NAMESPACES_FORM}`);
+  if (!Array.isArray(ns)) {
+    const asList = typeof ns === 'string' && ns.trim() ? ` (send ${JSON.stringify(ns.split(/[\s,]+/).filter(Boolean))})` : '';
+    return failed('namespaces', `namespaces: must be ${NAMESPACES_FORM} (got ${jsonKind(ns)})${asList}`);
+  }
+  if (ns.length === 0) return failed('namespaces', `namespaces: the list is empty; give at least one namespace, e.g. {"namespaces": ["shop"]}`);
+  if (ns.length > MAX_MATRIX_NAMESPACES) return failed('namespaces', `namespaces: at most ${MAX_MATRIX_NAMESPACES} namespaces in one matrix (got ${ns.length})`);
+  for (const [i, n] of ns.entries()) {
+    if (typeof n !== 'string' || !isLabelName(n)) return failed('namespaces', `namespaces[${i}]: ${JSON.stringify(n)} is not a namespace name (lower-case letters, digits and -, at most 63)`);
+  }
+  const ctx = b.context;
+  if (ctx !== undefined && ctx !== '' && (typeof ctx !== 'string' || !CONTEXT_RE.test(ctx))) return failed('context', `context: ${JSON.stringify(ctx)} is not a context name; give one from the kubeconfig (GET /api/contexts lists them)`);
+  return { ok: true, namespaces: [...new Set(ns as string[])], ...(typeof ctx === 'string' && ctx ? { context: ctx } : {}), allPods: b.allPods === true };
 }
