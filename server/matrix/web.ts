@@ -66,14 +66,17 @@ export class MatrixWeb {
 
   /** Starts a run and resolves once the grid is planned (or rejects with UsageError/ClusterError before that). */
   async start(spec: StartSpec, id?: string): Promise<Matrix> {
-    const { runMatrix, newMatrixId, checkMatrixInput } = await import('./index');
+    const { runMatrix, checkMatrixInput } = await import('./index');
     const namespaces = checkMatrixInput(spec.namespaces, spec.context);
-    const mid = id ?? newMatrixId();
+    // A new matrix gets its id from runMatrix once every check passed (the namespaces exist, the cluster answers):
+    // the plan event carries it. A refused request never has one, so nothing is stored, sent or logged under an id.
+    let planId: string | undefined = id;
     const abort = new AbortController();
     let planned: (m: Matrix) => void = () => {};
     const plan = new Promise<Matrix>((r) => (planned = r));
     const previous = id ? this.db.get(id) : null;
     const onEvent = (ev: MatrixEvent) => {
+      const mid = ev.payload.id;
       if (ev.type === 'matrix:plan' && previous) {
         // a re-run keeps showing the last observations until each new one arrives, so only changes flip
         const before = new Map(previous.cells.map((c) => [`${c.from}→${c.to}`, c]));
@@ -86,16 +89,21 @@ export class MatrixWeb {
         if (ev.type !== 'matrix:cell') this.db.save(next);
       }
       this.o.io?.to(`m:${mid}`).emit(ev.type, ev.payload as never);
-      if (ev.type === 'matrix:plan') planned(ev.payload.matrix);
+      if (ev.type === 'matrix:plan') {
+        planId = mid;
+        planned(ev.payload.matrix);
+      }
     };
-    const run = runMatrix({ namespaces, ...(spec.context ?? this.o.context ? { context: spec.context ?? this.o.context } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}), allPods: !!spec.allPods, id: mid, onEvent, signal: abort.signal });
+    const run = runMatrix({ namespaces, ...(spec.context ?? this.o.context ? { context: spec.context ?? this.o.context } : {}), ...(this.o.kubeconfig ? { kubeconfig: this.o.kubeconfig } : {}), allPods: !!spec.allPods, ...(id ? { id } : {}), onEvent, signal: abort.signal });
     const done = run.then(
       (m) => {
         this.db.save(m);
-        this.live.delete(mid);
+        if (m.id) this.live.delete(m.id);
         return m;
       },
       (e: unknown) => {
+        const mid = planId;
+        if (!mid) throw e; // refused before it had an id: the caller's answer says why
         const cur = this.live.get(mid);
         this.live.delete(mid);
         if (cur) {
@@ -108,7 +116,8 @@ export class MatrixWeb {
     );
     // an input or cluster error before the plan reaches the caller; later ones end the run (logged)
     // (the catch is attached at once and not returned, so the answer does not wait for the whole run)
-    done.catch((e: unknown) => this.o.log?.(`matrix ${mid}: ${(e as Error).message}`));
+    // (a new request refused before its plan has no id and is not logged: the 400/502 answer is the whole story)
+    done.catch((e: unknown) => planId && this.o.log?.(`matrix ${planId}: ${(e as Error).message}`));
     return Promise.race([plan, done]);
   }
 
