@@ -152,7 +152,7 @@ export function judgeDns(c: Ctx) {
     const why = dnsPolicyDenial(c);
     if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
     else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
-    else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} answered none of ${ran.length} queries (each waited 2 s): cluster DNS is not answering`);
+    else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} ${ran.length === 1 ? 'did not answer the 1 query (it waited 2 s)' : `answered none of ${ran.length} queries (each waited 2 s)`}: cluster DNS is not answering`);
     return;
   }
   problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`, undefined, noSuchServiceStep(c));
