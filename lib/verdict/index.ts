@@ -5,6 +5,7 @@
 // with the reason, never `pass`.
 import type { Depth, Diagnosis, Finding, Hop, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../causes';
+import { endClause, joinClauses } from '../clauses';
 import { clusterDnsService } from '../kube';
 import type { PathPlan, ClusterSnapshot } from '../plan';
 import type { Ctx, ProbeRun, Runs } from './context';
@@ -88,7 +89,7 @@ export function judge(input: JudgeInput): Judgement {
     const probs = c.problems.filter((p) => p.hop === h.id).sort((a, b) => a.rank - b.rank);
     const ws = c.warnings.filter((w) => w.hop === h.id);
     const evidence = [...apiEvidence(c, h.id), ...evidenceOf(c, h.id)];
-    const observed = (c.observed.get(h.id) ?? []).join('; ');
+    const observed = joinClauses(c.observed.get(h.id) ?? []);
     const probeEvidence = evidence.filter((e) => e.where !== 'api');
     let details = h.details;
     if (h.id === 'service' && c.serviceDetails) details = { ...details, ...c.serviceDetails };
@@ -102,14 +103,14 @@ export function judge(input: JudgeInput): Judgement {
     const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
     if (unread.length) {
       // Output we could not read proves nothing: not a pass, and not a failure either.
-      const what = [...new Set(unread.map((r) => `${r.probe} on ${r.location}: ${c.findings.get(r.key) ?? 'unreadable'}`))].join('; ');
-      return { ...h, status: 'skip', cause: null, summary: `not judged: ${what}${observed ? `; ${observed}` : ''}`, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
+      const what = joinClauses([...new Set(unread.map((r) => `${r.probe} on ${r.location}: ${c.findings.get(r.key) ?? 'unreadable'}`))]);
+      return { ...h, status: 'skip', cause: null, summary: joinClauses([`not judged: ${what}`, observed]), ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
     }
     if (probeEvidence.length === 0) {
       // Each hop says what its own probes would need (pod probes and node probes need different rights).
-      const own = [...new Set(hopRuns.map((r) => r.notRun).filter((x): x is string => !!x))].join('; ');
+      const own = joinClauses([...new Set(hopRuns.map((r) => r.notRun).filter((x): x is string => !!x))]);
       const reason = own ? `not probed: ${own}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : 'no probe could run for this hop';
-      return { ...h, status: 'skip', cause: null, summary: h.id === 'service' || h.id === 'dns' || h.id === 'dst-pod' || h.id === 'src-pod' ? `${observed ? `${observed}; ` : ''}${reason}` : reason, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
+      return { ...h, status: 'skip', cause: null, summary: h.id === 'service' || h.id === 'dns' || h.id === 'dst-pod' || h.id === 'src-pod' ? joinClauses([observed, reason]) : reason, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
     }
     if (ws.length) {
       return { ...h, status: 'warn', cause: ws[0].cause, summary: ws[0].reason, observed, nextStep: ws[0].nextStep ?? nextStepFor(ws[0].cause), evidence, ...(details ? { details } : {}) };
@@ -126,7 +127,7 @@ export function judge(input: JudgeInput): Judgement {
   let summary: string;
   if (depth === 'config') {
     verdict = first ? 'unreachable' : 'undetermined';
-    summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : c.unknowns.length ? `${c.unknowns.join('; ')}; and the path could not be probed: ${input.configReason ?? 'live probes are not permitted'}.`.replace(/^./, (x) => x.toUpperCase()) : `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.`;
+    summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : c.unknowns.length ? `${joinClauses([...c.unknowns, `and the path could not be probed: ${endClause(input.configReason ?? 'live probes are not permitted')}.`])}`.replace(/^./, (x) => x.toUpperCase()) : `The objects show no fault, but the path could not be proven: ${endClause(input.configReason ?? 'live probes are not permitted')}.`;
   } else {
     // Some of the Service's endpoints answer and some do not: connections fail only when kube-proxy (or, headless,
     // the client's pick among the DNS answers) lands on a broken one (lib/verdict/observed partialService).

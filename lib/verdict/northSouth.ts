@@ -6,6 +6,7 @@
 // pass only when the connection through them opened, and are skipped otherwise (never a guessed fail).
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
+import { endClause, joinClauses } from '../clauses';
 import type { NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot } from '../plan';
@@ -121,7 +122,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
   if (c.connect !== undefined) observe(c, mainHop, `${s?.udp ? 'UDP' : 'TCP'} to ${plan.dstIP}:${plan.dstPort} from ${src}: ${s?.udp && c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}`);
   if (plan.source.kind === 'outside' && c.connect !== undefined) observe(c, 'client', `${src} → ${plan.dstIP}:${plan.dstPort}: ${connectText(c.connect)}`);
-  if (perNode.length) observe(c, 'node-port', `each node's NodePort from ${src}: ${perNode.join('; ')}`);
+  if (perNode.length) observe(c, 'node-port', `each node's NodePort from ${src}: ${joinClauses(perNode)}`);
   if (plan.resolve) {
     const ip = resolvedAddress(plan, runs);
     const dig = runsOf(c, (p) => /dig$/.test(p.probe))[0];
@@ -161,7 +162,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const dump: ProxyDump | undefined = mode === 'iptables' && save?.ok ? { mode, save: save.value } : mode === 'nftables' && rules?.ok ? { mode, ruleset: rules.value } : undefined;
     if (dump) {
       const cmp = compareWithEndpoints(traceService(dump, s.vip, s.port.port, s.port.protocol ?? 'TCP'), s.endpoints.ready);
-      observe(c, 'service', `kube-proxy (${dump.mode}) on ${node}: ${cmp.sentence.replace(/\.$/, '')}`);
+      observe(c, 'service', `kube-proxy (${dump.mode}) on ${node}: ${endClause(cmp.sentence)}`);
       const run = dump.mode === 'iptables' ? ipt : nft;
       if (run) c.findings.set(run.key, cmp.sentence);
       if (!open && c.connect !== undefined && cmp.status === 'missing') problem('service', 'proxy-rules-missing', `on node ${node}: ${cmp.sentence}`);
@@ -184,7 +185,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     if (!open && c.connect !== undefined) {
       if (s.etpLocal && !localReady.length && s.endpoints.ready.length) {
         const where = [...new Set(s.endpoints.endpoints.filter((e) => e.ready).map((e) => e.nodeName).filter(Boolean))].join(', ');
-        problem('node-port', 'no-local-endpoint', `${s.key} has externalTrafficPolicy Local and ${entry} has no ready local endpoint (ready endpoints are on ${where}): kube-proxy on ${entry} drops NodePort ${s.nodePort} traffic${perNode.length ? ` (${perNode.join('; ')})` : ''}`);
+        problem('node-port', 'no-local-endpoint', `${s.key} has externalTrafficPolicy Local and ${entry} has no ready local endpoint (ready endpoints are on ${where}): kube-proxy on ${entry} drops NodePort ${s.nodePort} traffic${perNode.length ? ` (${joinClauses(perNode)})` : ''}`);
       } else if ((ipt?.exitCode === 0 || nft?.exitCode === 0) && !rule && s.endpoints.ready.length) {
         problem('node-port', 'proxy-rules-missing', `kube-proxy on ${entry} has no NodePort rule for ${s.nodePort} (${s.key})`);
       }
@@ -247,13 +248,13 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       .map((p) => runs.get(p.key))
       .filter((r): r is ProbeRun => !!r && !r.notRun)
       .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? statusFinding(r) }));
-    const observed = (c.observed.get(h.id) ?? []).join('; ');
+    const observed = joinClauses(c.observed.get(h.id) ?? []);
     const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? overlayDetails(plan, runs) : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
     if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
     if (connected) return { ...h, status: 'pass', cause: null, summary: observed || `the connection from ${src} through this hop opened`, observed, evidence, details };
-    if (!evidence.length) return { ...h, status: 'skip', cause: null, summary: notRun.length ? `not probed: ${[...new Set(notRun)].join('; ')}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : c.connect === undefined ? 'no probe could run for this hop' : 'not judged: no probe here can tell where the traffic stopped', evidence, details };
+    if (!evidence.length) return { ...h, status: 'skip', cause: null, summary: notRun.length ? `not probed: ${joinClauses([...new Set(notRun)])}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : c.connect === undefined ? 'no probe could run for this hop' : 'not judged: no probe here can tell where the traffic stopped', evidence, details };
     return { ...h, status: c.connect === undefined ? 'skip' : 'pass', cause: null, summary: observed || (c.connect === undefined ? 'not judged: the end-to-end connect did not run' : 'probes found nothing wrong here'), observed, evidence, details };
   });
 

@@ -14,6 +14,7 @@
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { namespaceOfName, type ClusterSnapshot } from '../../lib/plan';
 import type { Target } from '../../lib/target';
+import { endClause, joinClauses } from '../../lib/clauses';
 import { candidateNames, clusterDomainFromCorefile, clusterFirstResolver, DEFAULT_CLUSTER_DOMAIN } from '../../lib/kube';
 import { lbIngressIPs } from '../../lib/plan/egress';
 import { serviceWithNodePort } from '../../lib/plan/northSouth';
@@ -57,7 +58,7 @@ export const snapshotLimits = (snap: ClusterSnapshot): string[] => limits.get(sn
 /** The judgement's summary, saying which objects the user could not read (the depth the objects reached). */
 export function withReadLimits<J extends { summary: string }>(j: J, notes: string[]): J {
   if (!notes.length) return j;
-  const shown = notes.slice(0, 4).join('; ');
+  const shown = endClause(joinClauses(notes.slice(0, 4)));
   return { ...j, summary: `${j.summary} Read what this user may read; not read: ${shown}${notes.length > 4 ? ` (and ${notes.length - 4} more)` : ''}.` };
 }
 

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { endClause, joinClauses } from './clauses';
+
+describe('joinClauses', () => {
+  it('drops a sentence\'s full stop before the separator: never ".;"', () => {
+    expect(joinClauses(['Allowed: ingress of db/postgres-0 admitted by db/only-backend (ingress[0]).', 'GET /bytes/100 answered 200'])).toBe('Allowed: ingress of db/postgres-0 admitted by db/only-backend (ingress[0]); GET /bytes/100 answered 200');
+    expect(joinClauses(['a.', 'b.', 'c.'])).toBe('a; b; c.');
+    expect(joinClauses(['ready at 10.244.1.4.', 'x'])).toBe('ready at 10.244.1.4; x');
+  });
+  it('skips empty clauses and keeps an ellipsis and an absolute name', () => {
+    expect(joinClauses(['', undefined, 'a', false, null, 'b'])).toBe('a; b');
+    expect(joinClauses([])).toBe('');
+    expect(joinClauses(['wait...', 'b'])).toBe('wait...; b');
+    expect(joinClauses(['backend.shop.svc.cluster.local.: NOERROR 10.96.0.50', 'api.partner.example.', 'c'])).toBe('backend.shop.svc.cluster.local.: NOERROR 10.96.0.50; api.partner.example.; c');
+    expect(joinClauses(['a.', 'b'], ', ')).toBe('a, b');
+  });
+  it('endClause', () => {
+    expect(endClause('It opened. ')).toBe('It opened');
+    expect(endClause('no stop')).toBe('no stop');
+  });
+});
