@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIptablesSave } from '../parse/iptablesSave';
 import { parseNft } from '../parse/nft';
 import { parseIpvsadm } from '../parse/ipvsadm';
-import { compareWithEndpoints, traceService, type ProxyDump, type ProxyTrace } from './proxyTrace';
+import { compareWithEndpoints, proxyObservation, traceService, type ProxyDump, type ProxyTrace } from './proxyTrace';
 import { endpointsForServicePort } from './endpoints';
 import type { EndpointSlice, Service } from './types';
 
@@ -156,4 +156,20 @@ it('own fixtures dir holds only captured files with a command header', () => {
   for (const dir of ['iptables-save', 'nft']) {
     for (const f of readdirSync(`${OWN}${dir}`)) expect(readFileSync(`${OWN}${dir}/${f}`, 'utf8')).toMatch(/^# command: /);
   }
+});
+
+describe('proxyObservation: kube-proxy named once', () => {
+  it('a sentence about kube-proxy continues after "kube-proxy (mode) on NODE"', () => {
+    expect(proxyObservation('iptables', 'worker-1', 'kube-proxy sends TCP 10.96.44.134:80 (shop/backend:http) to 10.244.1.4:8080 (50%), 10.244.2.3:8080 (50%), the Service\'s ready endpoints.')).toBe(
+      'kube-proxy (iptables) on worker-1 sends TCP 10.96.44.134:80 (shop/backend:http) to 10.244.1.4:8080 (50%), 10.244.2.3:8080 (50%), the Service\'s ready endpoints',
+    );
+    expect(proxyObservation('nftables', 'w2', 'kube-proxy has no rule for TCP 10.96.0.9:80 in nft table ip kube-proxy (map service-ips).')).toBe('kube-proxy (nftables) on w2 has no rule for TCP 10.96.0.9:80 in nft table ip kube-proxy (map service-ips)');
+  });
+  it('any other sentence is said of the node\'s rules, without a second "kube-proxy" up front', () => {
+    expect(proxyObservation('iptables', 'worker-1', 'EndpointSlice says 10.244.1.4:8080, the KUBE-SEP-X rule DNATs to 10.244.9.9:8080.')).toBe('iptables rules on worker-1: EndpointSlice says 10.244.1.4:8080, the KUBE-SEP-X rule DNATs to 10.244.9.9:8080');
+    expect(proxyObservation('ipvs', 'n1', 'EndpointSlice lists no ready endpoint, kube-proxy still rejects TCP 10.96.0.9:80 as having no endpoints.')).toMatch(/^the IPVS table on n1: EndpointSlice/);
+    for (const [mode, s] of [['iptables', 'kube-proxy rejects TCP 1.2.3.4:80: the Service has no ready endpoints.'], ['nftables', 'the Service has internalTrafficPolicy Local and no ready endpoint on n1, so kube-proxy drops TCP 1.2.3.4:80 there on purpose.']] as const) {
+      expect(proxyObservation(mode, 'n1', s)).not.toMatch(/kube-proxy[^:]*: kube-proxy/);
+    }
+  });
 });

@@ -3,6 +3,7 @@
 // probability, masquerade, or kube-proxy's "has no endpoints" reject — and does that agree with the
 // ready endpoints of the EndpointSlice (proxy-rules-missing / proxy-rules-stale)?
 // The dump is indexed once (VIP → rules, chain → rules), so a trace costs O(rules of that Service).
+import { endClause } from '../clauses';
 import { ok, type ParseError, type Result } from '../result';
 import type { IptablesRule, IptablesSave, IptablesTable } from '../parse/iptablesSave';
 import { findTable, parseIptablesSave } from '../parse/iptablesSave';
@@ -396,4 +397,15 @@ export function parseProxyDump(mode: ProxyMode, text: string): Result<ProxyDump,
   if (mode === 'nftables') { const r = parseNft(text); return r.ok ? ok({ mode, ruleset: r.value }) : r; }
   const r = parseIpvsadm(text);
   return r.ok ? ok({ mode, ipvs: r.value }) : r;
+}
+
+/**
+ * A comparison's sentence as one hop observation on `node`, naming kube-proxy once: "kube-proxy (iptables) on
+ * worker-1 sends TCP … to …" when the sentence is about kube-proxy, else "iptables rules on worker-1: EndpointSlice
+ * says …". Without a closing full stop (it is joined with the hop's other observations).
+ */
+export function proxyObservation(mode: ProxyMode, node: string, sentence: string): string {
+  const s = endClause(sentence);
+  if (s.startsWith('kube-proxy ')) return `kube-proxy (${mode}) on ${node} ${s.slice('kube-proxy '.length)}`;
+  return `${mode === 'ipvs' ? 'the IPVS table' : `${mode} rules`} on ${node}: ${s}`;
 }

@@ -6,13 +6,13 @@
 // pass only when the connection through them opened, and are skipped otherwise (never a guessed fail).
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
-import { endClause, joinClauses } from '../clauses';
+import { joinClauses } from '../clauses';
 import type { NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
-import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, traceService, type ProxyDump } from '../kube';
+import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, proxyObservation, traceService, type ProxyDump } from '../kube';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
 import { RANK, type ProbeRun, type Runs } from './context';
@@ -162,7 +162,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const dump: ProxyDump | undefined = mode === 'iptables' && save?.ok ? { mode, save: save.value } : mode === 'nftables' && rules?.ok ? { mode, ruleset: rules.value } : undefined;
     if (dump) {
       const cmp = compareWithEndpoints(traceService(dump, s.vip, s.port.port, s.port.protocol ?? 'TCP'), s.endpoints.ready);
-      observe(c, 'service', `kube-proxy (${dump.mode}) on ${node}: ${endClause(cmp.sentence)}`);
+      observe(c, 'service', proxyObservation(dump.mode, node, cmp.sentence));
       const run = dump.mode === 'iptables' ? ipt : nft;
       if (run) c.findings.set(run.key, cmp.sentence);
       if (!open && c.connect !== undefined && cmp.status === 'missing') problem('service', 'proxy-rules-missing', `on node ${node}: ${cmp.sentence}`);

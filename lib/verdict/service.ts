@@ -1,5 +1,5 @@
 // The service hop: the EndpointSlice's ready endpoints and the source node's kube-proxy rules for the VIP.
-import { compareWithEndpoints, detectProxyMode, kubeProxyView, traceService, type ProxyDump } from '../kube';
+import { compareWithEndpoints, detectProxyMode, kubeProxyView, proxyObservation, traceService, type ProxyDump } from '../kube';
 import { finding, observe, problem, warn, type Ctx, type ProbeRun } from './context';
 import { nodeRules } from './dumps';
 
@@ -50,7 +50,7 @@ export function judgeService(c: Ctx) {
   const view = kubeProxyView(svc.service, svc.endpoints, { node: plan.src.node, vip: svc.vip, ...(zone ? { zone } : {}) });
   const cmp = compareWithEndpoints(trace, view.expected, [], { ...view, node: plan.src.node });
   finding(c, run, cmp.sentence);
-  observe(c, 'service', `kube-proxy (${dump.mode}) on ${plan.src.node}: ${cmp.sentence.replace(/\.$/, '')}`);
+  observe(c, 'service', proxyObservation(dump.mode, plan.src.node, cmp.sentence));
   c.serviceDetails = { chain: trace.chains.filter((x) => /^(KUBE-SVC-|service-[A-Z2-7]{8}-)/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
   if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `on node ${plan.src.node}: ${cmp.sentence}`);
   else if (cmp.status === 'stale') problem(c, 'service', 'proxy-rules-stale', `on node ${plan.src.node}: ${cmp.sentence}`);

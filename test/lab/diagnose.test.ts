@@ -86,7 +86,7 @@ describe('object-level mistakes name the cause at the hop of DESIGN §4', () => 
     expect(outcome(d)).toBe('unreachable/policy-denied@dst-pod');
     const svc = d.hops.find((h) => h.id === 'service')!;
     expect(svc.status).toBe('pass');
-    expect(svc.summary).toMatch(/kube-proxy \(iptables\) on worker-\d: .*; the connect from shop\/frontend-0 to 10\.96\.\d+\.\d+:5432 failed \(no answer within 2 s\); the dst-pod hop explains it \(/);
+    expect(svc.summary).toMatch(/kube-proxy \(iptables\) on worker-\d sends .*; the connect from shop\/frontend-0 to 10\.96\.\d+\.\d+:5432 failed \(no answer within 2 s\); the dst-pod hop explains it \(/);
     expect(svc.summary).not.toMatch(/: timeout\b/);
   });
 });
