@@ -99,6 +99,10 @@ export interface TracePoint {
   seen: boolean | null;
   /** an answer (SYN-ACK, RST, ICMP error, UDP reply) was captured here */
   replySeen?: boolean;
+  /** what came back, in order of first appearance ("SYN-ACK", "RST", "ICMP port unreachable", "UDP reply") */
+  replyKinds?: string[];
+  /** the flow's own end sent a RST here (it reset the connection) */
+  resetSent?: boolean;
   /** packets of the flow captured here, both directions */
   packets: number;
   /** e.g. "SYN ×3, no SYN-ACK" */

@@ -51,6 +51,8 @@ const TracePointSchema = z.looseObject({
   encapsulated: z.boolean().optional(),
   seen: z.boolean().nullable(),
   replySeen: z.boolean().optional(),
+  replyKinds: z.array(z.string()).optional(),
+  resetSent: z.boolean().optional(),
   packets: z.number().int().nonnegative(),
   summary: z.string(),
   lines: z.array(z.string()),

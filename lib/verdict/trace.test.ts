@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../model';
-import { applyTrace, buildTrace, conntrackNat, lastSeenLine, onPoint, otherInterfaces, sawBothWays, summarizeCapture, walkEndedOffPath, withSentElsewhere, withUntunnelled } from './trace';
+import { applyTrace, buildTrace, cameBack, conntrackNat, lastSeenLine, onPoint, otherInterfaces, sawBothWays, summarizeCapture, walkEndedOffPath, withSentElsewhere, withUntunnelled } from './trace';
 import { traceMarks } from '../graph/layout';
 import { splitFixture } from '../parse/fixtureFile';
 import { parseConntrackList, parseTcpdump } from '../parse';
@@ -225,5 +225,32 @@ describe('withSentElsewhere', () => {
     expect(withSentElsewhere(same, trace('10.244.2.3:8080'), drawn, sent)).toBe(same);
     expect(withSentElsewhere(same, trace(), drawn, sent)).toBe(same);
     expect(withSentElsewhere(same, trace('10.244.1.4:8080'), undefined, sent)).toBe(same);
+  });
+});
+
+// A RST is no answer to a connect: what came back is said as it was (lib/parse/fixtures/tcpdump/rst-*.txt: nc to
+// 10.244.2.2:9, where nothing listens; the capture at the source pod's eth0 saw SYN, RST).
+describe('what came back: a reset is said as a reset', () => {
+  const f = splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'tcpdump', 'rst-src-pod-eth0.txt'), 'utf8'));
+  const cap = parseTcpdump(f.stdout, f);
+  const flow = { proto: 'tcp' as const, srcIP: '10.244.1.3', sport: 41265, dstIP: '10.244.2.2', dport: 9 };
+  const ev = { probe: 'tcpdump', where: 'pod shop/frontend-0', command: [], reproduce: '', exitCode: 0, stdout: '', stderr: '', durationMs: 0, finding: '' };
+  it('SYN, RST: "a reset (RST) came back from …", not "the answer came back"', () => {
+    if (!cap.ok) throw new Error('fixture');
+    const sum = summarizeCapture(cap.value, flow);
+    expect(sum).toMatchObject({ seen: true, replySeen: true, replyKinds: ['RST'] });
+    expect(sum.resetSent).toBeUndefined();
+    const point = { hop: 'src-pod' as const, iface: 'eth0', label: 'pod shop/frontend-0 eth0', filter: 'tcp', ...sum, evidence: ev };
+    const trace = buildTrace(flow, [point], { sentTo: '10.244.2.2:9' });
+    expect(lastSeenLine(trace)).toBe(`last seen: pod shop/frontend-0 eth0 (${sum.summary}); a reset (RST) came back from 10.244.2.2:9 instead of a SYN-ACK: the connection was refused`);
+    expect(trace.summary).toBe(`last seen at pod shop/frontend-0 eth0 (${sum.summary}); a reset (RST) came back to the source instead of a SYN-ACK: the connection was refused`);
+    expect(`${lastSeenLine(trace)} ${trace.summary}`).not.toMatch(/the answer came back/);
+  });
+  it('SYN-ACK then RST, and the source resetting an answered connect, each said as such', () => {
+    expect(cameBack({ replyKinds: ['SYN-ACK', 'RST'] }, ' from 10.244.1.4:8080')).toBe('a SYN-ACK and then a reset (RST) came back from 10.244.1.4:8080: the connection was reset');
+    expect(cameBack({ replyKinds: ['SYN-ACK'], resetSent: true }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080, and the source reset the connection (RST)');
+    expect(cameBack({ replyKinds: ['SYN-ACK'] }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080');
+    // a trace stored before replyKinds existed reads as it did
+    expect(cameBack({}, ' to the source')).toBe('the answer came back to the source');
   });
 });

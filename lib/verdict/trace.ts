@@ -65,7 +65,7 @@ export function conntrackNat(entries: ConntrackEntry[], f: TraceFlow): { sentTo?
  * trace's own and the one conntrack's reply tuple names); packets are then the flow's when they also go to, or
  * come from, the far end's address and port.
  */
-export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow, ports?: number[]): Pick<TracePoint, 'seen' | 'replySeen' | 'packets' | 'summary' | 'lines'> {
+export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow, ports?: number[]): Pick<TracePoint, 'seen' | 'replySeen' | 'replyKinds' | 'resetSent' | 'packets' | 'summary' | 'lines'> {
   const mine = cap.packets.filter((p) => p.decoded && (isForward(p.decoded, f, ports) || isReply(p.decoded, f, ports)));
   const counts = new Map<string, number>();
   for (const p of mine) {
@@ -78,7 +78,10 @@ export function summarizeCapture(cap: TcpdumpCapture, f: TraceFlow, ports?: numb
   let summary = parts.join(', ') || 'no packet of the flow';
   if (seen && !replySeen) summary += f.proto === 'tcp' ? ', no SYN-ACK' : ', no reply';
   const lines = mine.slice(0, 24).map((p) => `${p.time.toFixed(6)} ${p.line}`);
-  return { seen, replySeen, packets: mine.length, summary, lines };
+  // which way each kind went: what came back (a SYN-ACK is an answer, a RST is a refusal) and whether the flow's own end reset it
+  const replyKinds = [...new Set(mine.filter((p) => isReply(p.decoded!, f, ports)).map((p) => kind(p, f, ports)).filter((k): k is string => !!k))];
+  const resetSent = mine.some((p) => isForward(p.decoded!, f, ports) && kind(p, f, ports) === 'RST');
+  return { seen, replySeen, ...(replyKinds.length ? { replyKinds } : {}), ...(resetSent ? { resetSent } : {}), packets: mine.length, summary, lines };
 }
 
 /**
@@ -126,6 +129,20 @@ export function otherInterfaces(cap: TcpdumpCapture, node: string, planned: Read
     if (sum.packets) out.push(`${node} ${iface} (${sum.summary})`);
   }
   return out;
+}
+
+/**
+ * What came back to the source (its point's replyKinds), said truthfully: a RST is no answer to a connect.
+ * "the answer came back", "a reset (RST) came back instead of a SYN-ACK", "a SYN-ACK and then a reset (RST) came
+ * back", "the answer came back … and the source reset the connection (RST)". `where`: " from 10.244.1.4:8080" or
+ * " to the source". A point recorded before replyKinds existed reads as before ("the answer came back").
+ */
+export function cameBack(src: Pick<TracePoint, 'replyKinds' | 'resetSent'> | undefined, where: string): string {
+  const k = src?.replyKinds ?? [];
+  const rst = k.includes('RST');
+  if (rst && !k.includes('SYN-ACK')) return `a reset (RST) came back${where} instead of a SYN-ACK: the connection was refused`;
+  if (rst) return `a SYN-ACK and then a reset (RST) came back${where}: the connection was reset`;
+  return `the answer came back${where}${src?.resetSent ? ', and the source reset the connection (RST)' : ''}`;
 }
 
 /** "; also on worker-1 shop-backend-1 (SYN, SYN-ACK), …": the trace's sentence and the CLI's last-seen line alike. */
@@ -178,7 +195,7 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
     const notAfter = points.slice(last + 1).filter((p) => p.seen === false);
     summary = `last seen at ${where(lp)} (${lp.summary})`;
     if (notAfter.length) summary += `; not seen at ${where(notAfter[0])}${notAfter.length > 1 ? ' or after' : ''}`;
-    if (back) summary += `; the answer came back to the source`;
+    if (back) summary += `; ${cameBack(points[0], ' to the source')}`;
     else {
       // The answer travels the path backwards: the first point (in path order) that saw it is as far back as it got.
       const answered = points.find((p) => p.replySeen);
@@ -293,7 +310,7 @@ export function lastSeenLine(trace: Trace): string {
   const where = p?.label.startsWith('pod ') ? p.label : `${trace.lastSeen.node ?? ''} ${trace.lastSeen.iface}`.trim();
   // the answer came back: from where NAT really sent the flow (an endpoint the drawn path may not reach)
   const back = trace.points[0]?.replySeen;
-  const from = back && trace.sentTo ? `; the answer came back from ${trace.sentTo}` : '';
+  const from = back && trace.sentTo ? `; ${cameBack(trace.points[0], ` from ${trace.sentTo}`)}` : '';
   // the packet's walk ended off the drawn path (answeredOffPath): there it leads; the drawn path's last point follows
   const answeredOff = answeredOffPath(trace.points, p, trace.elsewhere);
   if (answeredOff) {

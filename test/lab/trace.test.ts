@@ -116,6 +116,10 @@ describe('trace: the packet is seen where it really goes', () => {
     expect(where(rst)).toBe('dst-pod worker-2 eth0');
     expect(rst.points.every((p) => p.seen && p.replySeen)).toBe(true);
     expect(rst.points[0].summary).toBe('SYN, RST');
+    // a RST is no answer to the connect: said as the reset it is (lib/verdict/trace.ts cameBack)
+    expect(rst.points[0].replyKinds).toEqual(['RST']);
+    expect(rst.summary).toMatch(/; a reset \(RST\) came back to the source instead of a SYN-ACK: the connection was refused/);
+    expect(lastSeenLine(rst)).not.toMatch(/the answer came back/);
 
     const udp = trace(await lab.diagnose('shop/frontend-0', 'closed.shop:54'));
     expect(udp.proto).toBe('udp');
