@@ -4,6 +4,7 @@
 // never interpreted (issue 10): blocks are fenced with a fence longer than any backtick run inside, inline
 // text (names, reasons, summaries) has every Markdown/HTML-significant character backslash-escaped and its
 // newlines folded, and both pass through lib/text first so no control or bidi byte reaches a terminal `cat`.
+// The server's own URLs (the permalink, the capture) are autolinks, unescaped, so they still work pasted as plain text.
 import type { Diagnosis, Evidence, Hop } from '../../lib/model';
 import { termBlock, termText } from '../../lib/text';
 import { CAUSES, WARNING_CAUSES, isCauseCode } from '../../lib/causes';
@@ -52,6 +53,17 @@ export function mdText(s: unknown): string {
   return termText(s, 4000).replace(/[\\`*_{}[\]<>&|~#!]/g, '\\$&');
 }
 
+/**
+ * A URL the server made (its own origin + a path) as it must stay when the file is pasted as plain text: an
+ * autolink `<http://…>`, never backslash-escaped (`mqGvp\_2JX` is another id once the Markdown is not rendered).
+ * Anything that could not be an autolink (a space, `<`, `>`, a backtick, `&`, a control) becomes a code span instead,
+ * which Markdown also leaves unescaped.
+ */
+export function mdUrl(url: string): string {
+  const t = termText(url, 4000);
+  return /^https?:\/\/[A-Za-z0-9\-._~:/?#@!$'()*+,;=%[\]]+$/.test(t) ? `<${t}>` : codeSpan(t);
+}
+
 /** Cluster text as an inline code span: delimited by more backticks than any run inside, padded when it starts or ends with one. */
 export function codeSpan(s: unknown): string {
   const t = termText(s, 4000);
@@ -84,7 +96,7 @@ function captureIntro(d: Diagnosis, url?: string): string[] {
   const t = d.trace;
   if (!t) return [];
   const out = [`- flow: ${codeSpan(t.flow)}${t.sentTo ? `, sent to ${codeSpan(t.sentTo)} after NAT` : ''}`, `- ${mdText(t.summary)}`];
-  if (url) out.push(`- merged capture (pcapng, one interface per point): ${mdText(`${url.replace(/\/d\/([^/]+)$/, '/api/diagnoses/$1')}/capture.pcap`)}`);
+  if (url) out.push(`- merged capture (pcapng, one interface per point): ${mdUrl(`${url.replace(/\/d\/([^/]+)$/, '/api/diagnoses/$1')}/capture.pcap`)}`);
   out.push('', '| # | hop | interface | seen | packets | summary | filter |', '|---|---|---|---|---|---|---|');
   t.points.forEach((p, i) => out.push(`| ${i + 1} | ${mdText(p.hop)} | ${mdText(p.label)}${p.encapsulated ? ' (outer)' : ''} | ${p.seen === null ? 'not captured' : p.seen ? 'yes' : 'no'} | ${Number(p.packets)} | ${mdText(p.summary)} | ${codeSpan(p.filter)} |`));
   for (const c of t.conntrack ?? []) out.push('', `conntrack on ${mdText(c.node)} (${codeSpan(c.evidence.command.join(' '))}):`, fence(c.entries.join('\n') || '(no entry)'));
@@ -95,7 +107,7 @@ function captureIntro(d: Diagnosis, url?: string): string[] {
 export function bundleMarkdown(d: Diagnosis, url?: string): string {
   const out: string[] = [];
   out.push(`# packetwalk evidence bundle: ${mdText(d.spec.from)} → ${mdText(d.spec.to)}`, '');
-  out.push(`- diagnosis: ${codeSpan(d.id)}${url ? ` (${mdText(url)})` : ''}`);
+  out.push(`- diagnosis: ${codeSpan(d.id)}${url ? ` (${mdUrl(url)})` : ''}`);
   out.push(`- context: ${mdText(d.cluster || d.spec.context || '(default)')}; depth: ${mdText(d.depth)}`);
   out.push(`- started: ${mdText(d.createdAt)}${d.finishedAt ? `; finished: ${mdText(d.finishedAt)}` : ''}`);
   out.push(`- verdict: **${mdText(d.verdict)}**`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkMatrixRequest, checkSpec } from './validate';
-import { sliceOf, bundleMarkdown } from './bundle';
+import { sliceOf, bundleMarkdown, mdUrl } from './bundle';
 import { readFileSync } from 'node:fs';
 import type { Diagnosis, Evidence } from '../../lib/model';
 
@@ -90,6 +90,18 @@ describe('evidence bundle', () => {
     const md = bundleMarkdown(d);
     expect(md).toContain('````\nevil\n```\n# injected heading\n````'); // a fence longer than any backtick run inside
     expect(md).toContain('- next step: Lower the pod MTU');
+  });
+  it('writes its own URLs so they stay valid pasted as plain text: an autolink, never backslash-escaped', () => {
+    const d = JSON.parse(readFileSync(new URL('../../lib/graph/fixtures/cross-node-mtu.json', import.meta.url), 'utf8')) as Diagnosis;
+    d.trace = { flow: '10.244.1.3:41000 > 10.96.0.50:80/tcp', proto: 'tcp', points: [], lastSeen: null, summary: 'x' };
+    const md = bundleMarkdown(d, 'http://127.0.0.1:3717/d/mqGvp_2JXHhv');
+    expect(md).toContain('(<http://127.0.0.1:3717/d/mqGvp_2JXHhv>)');
+    expect(md).toContain('- merged capture (pcapng, one interface per point): <http://127.0.0.1:3717/api/diagnoses/mqGvp_2JXHhv/capture.pcap>');
+    expect(md).not.toContain('mqGvp\\_');
+    // what could not be an autolink is a code span (also unescaped), never raw markup
+    expect(mdUrl('http://h/d/a b')).toBe('`http://h/d/a b`');
+    expect(mdUrl('http://h/d/x><script>')).toBe('`http://h/d/x><script>`');
+    expect(mdUrl('javascript:alert(1)')).toBe('`javascript:alert(1)`');
   });
 });
 
