@@ -22,24 +22,32 @@ export function judgePolicy(c: Ctx) {
     problem(c, hop, 'policy-denied', ev.sentence);
   } else {
     const rules = policyRulesOnNodes(c);
-    warn(c, hop, 'policy-not-enforced', `${ev.sentence.replace(/\.$/, '')} — yet the connection to ${plan.dst.ip}:${port} succeeded${rules === false ? ' and the nodes carry no NetworkPolicy rules' : ''}: the CNI does not enforce NetworkPolicy`);
+    warn(c, hop, 'policy-not-enforced', `${ev.sentence.replace(/\.$/, '')} — yet the connection to ${plan.dst.ip}:${port} succeeded${rules.found === false ? ` and ${noPolicyRulesOn(rules.read)}` : ''}: the CNI does not enforce NetworkPolicy`);
   }
 }
 
 /** Known NetworkPolicy engines' rule markers in a node's rulesets; undefined when no ruleset was read. */
 const POLICY_MARKERS = [/PACKETWALK-(ING|EGR|FORWARD)/, /\bcali-/, /KUBE-NWPLCY-/, /kube-network-policies/, /KUBE-POD-FW-/, /antrea/i];
-function policyRulesOnNodes(c: Ctx): boolean | undefined {
-  const nodes = [c.plan.src.node, c.plan.dst?.node].filter((n): n is string => !!n);
-  let read = false;
+/** Whether the path's nodes (each once: the source's, the destination's, any other hop's) carry policy rules, and the nodes whose rulesets were read. */
+function policyRulesOnNodes(c: Ctx): { found: boolean | undefined; read: string[] } {
+  const nodes = [...new Set([c.plan.src.node, c.plan.dst?.node, ...c.plan.hops.map((h) => h.node)].filter((n): n is string => !!n))];
+  const read: string[] = [];
   for (const n of nodes) {
     for (const probe of ['iptables-save', 'nft-ruleset']) {
       const r = one(c.plan, c.runs, onNode(n, probe));
       if (!r || r.exitCode !== 0) continue;
-      read = true;
-      if (POLICY_MARKERS.some((m) => m.test(r.stdout))) return true;
+      if (!read.includes(n)) read.push(n);
+      if (POLICY_MARKERS.some((m) => m.test(r.stdout))) return { found: true, read };
     }
   }
-  return read ? false : undefined;
+  return { found: read.length ? false : undefined, read };
+}
+
+/** "worker-1's iptables/nft rules carry no …", "neither worker-1's nor worker-2's … carry any …", "none of the path's nodes' (a, b, c) … carry any …". */
+export function noPolicyRulesOn(nodes: readonly string[]): string {
+  if (nodes.length === 1) return `${nodes[0]}'s iptables/nft rules carry no NetworkPolicy rule`;
+  if (nodes.length === 2) return `neither ${nodes[0]}'s nor ${nodes[1]}'s iptables/nft rules carry any NetworkPolicy rule`;
+  return `none of the path's nodes' (${nodes.join(', ')}) iptables/nft rules carry any NetworkPolicy rule`;
 }
 
 /** policies exist in a namespace of the path, and connections pass where they should be denied → see judgePolicy. Also: policies exist but the nodes have no policy rules at all. */
@@ -52,7 +60,8 @@ export function judgePolicyEnforcement(c: Ctx) {
   // CNI found in kube-system is not one that enforces (the connect-based check above is the firm one).
   const cni = guessCni(c.snap.pods);
   if (cni.enforcesNetworkPolicy === true) return;
-  if (policyRulesOnNodes(c) === false) {
-    warn(c, c.plan.dst ? 'dst-pod' : 'src-pod', 'policy-not-enforced', `NetworkPolicies ${relevant.map(nsName).join(', ')} exist in the path's namespaces, but neither node's iptables/nft rules carry any NetworkPolicy rule: the CNI does not enforce them (${cni.sentence})`);
+  const rules = policyRulesOnNodes(c);
+  if (rules.found === false) {
+    warn(c, c.plan.dst ? 'dst-pod' : 'src-pod', 'policy-not-enforced', `NetworkPolicies ${relevant.map(nsName).join(', ')} exist in the path's namespaces, but ${noPolicyRulesOn(rules.read)}: the CNI does not enforce them (${cni.sentence})`);
   }
 }
