@@ -25,12 +25,16 @@ export function explainDnsTimeout(c: Ctx) {
   const dnsNodes = pods.map((d) => d.node);
   const src = c.plan.src.node;
   if (!dnsNodes.length || dnsNodes.includes(src)) return; // DNS on the source's own node crosses no overlay
+  // The DNS pods' own way: the source node's route to them, the DNS node's tunnel filter (the queries) and the
+  // source node's (the answers), each naming the node that drops and the node it drops from.
+  const extra: Problem[] = [];
+  // A tunnel drop the path found explains DNS only where it is on the DNS way: at a DNS node (on the path, so the
+  // destination's, dropping what the source sends). One at the source names the path's peer, not the DNS node:
+  // the source's own filter for the DNS answers is read below instead.
   const explains = (p: Problem) =>
     p.nodes &&
-    ((p.cause === 'overlay-blocked' && (p.nodes.includes(src) || p.nodes.some((n) => dnsNodes.includes(n)))) ||
+    ((p.cause === 'overlay-blocked' && (extra.includes(p) || p.nodes.some((n) => dnsNodes.includes(n)))) ||
       ((p.cause === 'node-route' || p.cause === 'neighbor-stale') && p.nodes.includes(src) && p.nodes.some((n) => dnsNodes.includes(n))));
-  // The DNS pods' own way: the source node's route to them, and the DNS node's tunnel filter.
-  const extra: Problem[] = [];
   for (const d of pods) {
     const rg = one(c.plan, c.runs, onNode(src, 'node-route-get', d.ip));
     const got = read(c, rg, parseIpRouteGet);
@@ -53,17 +57,25 @@ export function explainDnsTimeout(c: Ctx) {
       finding(c, nrun, s);
       extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: s, rank: RANK['neighbor-stale'], nodes: [src, d.node] });
     }
-    // The DNS node's filter for tunnel packets from the source node, in rule order (lib/verdict/firewall).
+    // Each end's filter for tunnel packets from the other, in rule order (lib/verdict/firewall): the DNS node's
+    // (the queries arrive there from the source node) and the source node's (the answers arrive from the DNS node).
     const port = dnsTun?.vxlan?.port ?? familyOn(c, d.node).tunnel?.port;
     if (dnsTun && port) {
-      const { save, nft } = nodeRules(c, d.node);
-      const src = internalIP(c, c.plan.src.node);
-      const own = internalIP(c, d.node);
-      const drop = droppingRule(save, nft, { hook: 'input', proto: 'udp', port, ...(src ? { src } : {}), ...(own ? { dst: own } : {}) }).drop;
-      if (drop) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${d.node} drops tunnel traffic arriving on UDP ${port}: \`${drop.text}\` in ${drop.where}`, rank: RANK['overlay-blocked'], nodes: [d.node] });
+      const ways = [
+        { at: d.node, from: src, what: 'the DNS queries' },
+        { at: src, from: d.node, what: 'the DNS answers' },
+      ];
+      for (const w of ways) {
+        const { save, nft } = nodeRules(c, w.at);
+        const from = internalIP(c, w.from);
+        const own = internalIP(c, w.at);
+        const drop = droppingRule(save, nft, { hook: 'input', proto: 'udp', port, ...(from ? { src: from } : {}), ...(own ? { dst: own } : {}) }).drop;
+        if (drop) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${w.at} drops tunnel traffic arriving on UDP ${port} from ${w.from} (${w.what}): \`${drop.text}\` in ${drop.where}`, rank: RANK['overlay-blocked'], nodes: [w.at] });
+      }
     }
   }
-  const root = [...c.problems.filter((p) => p !== dns), ...extra].sort((a, b) => a.rank - b.rank).find(explains);
+  // the DNS way's own findings first: among equal ranks they name the right nodes
+  const root = [...extra, ...c.problems.filter((p) => p !== dns)].sort((a, b) => a.rank - b.rank).find(explains);
   if (!root) return;
   dns.cause = root.cause;
   dns.reason = `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')} time out because ${root.reason.replace(/^./, (x) => x.toLowerCase())}`;

@@ -31,7 +31,9 @@ describe('objects and policies', () => {
 describe('faults', () => {
   it.each([
     ['mtu-blackhole:node=node-b', 'web/ui-1', 'pod:web/api-0:9000', 'degraded/mtu-blackhole@overlay', /a 100-byte answer arrives but a 65536-byte download stalls .*ICMP does not pass here.*tunnel MTU 1200 on node-b/],
-    ['overlay-blocked:node=node-a', 'web/ui-1', 'api:80', 'unreachable/overlay-blocked@dns', /cluster DNS on node-a time out because node-a drops tunnel traffic/],
+    ['overlay-blocked:node=node-a', 'web/ui-1', 'api:80', 'unreachable/overlay-blocked@dns', /cluster DNS on node-a time out because node-a drops tunnel traffic arriving on UDP \d+ from node-c \(the DNS queries\)/],
+    // the source's node drops the answers: the DNS reason names node-a (the DNS pod's node), not the drawn endpoint's node-b
+    ['overlay-blocked:node=node-c', 'web/ui-1', 'api:80', 'unreachable/overlay-blocked@dns', /cluster DNS on node-a time out because node-c drops tunnel traffic arriving on UDP \d+ from node-a \(the DNS answers\)/],
     ['node-route-missing:node=node-c,to=node-a', 'web/ui-1', 'api:80', 'unreachable/node-route@dns', /node-c has no route to node-a's pod CIDR/],
     ['stale-neighbor:node=node-c,peer=node-a', 'web/ui-1', 'api:80', 'unreachable/neighbor-stale@dns', /cluster DNS on node-a time out because node-c's neighbor entry for node-a's tunnel endpoint/],
     ['stale-neighbor:node=node-c,peer=node-b', 'web/ui-1', 'pod:web/api-0:9000', 'unreachable/neighbor-stale@overlay', /node-c's neighbor entry for node-b's tunnel endpoint/],
