@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecordedDiagnosis } from './replay';
-import { reproducingEvidence } from './reproduce';
+import { firstFailureShown, reproducingEvidence } from './reproduce';
 
 const load = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
 
@@ -55,5 +55,25 @@ describe('reproducingEvidence', () => {
     const e = reproducingEvidence(dns)!;
     expect(e.probe).toBe('dig');
     expect(e.reproduce).toMatch(/-- dig \+tries=1 \+time=2 \+nosearch backend\./);
+  });
+});
+
+describe('firstFailureShown', () => {
+  it('a hop judged from its rules shows the connect that stops as its evidence, not its routes (a firewall drop, a missing SNAT)', () => {
+    for (const [name, want] of [['hostnet/pod-node-firewall', /^TCP 172\.18\.0\.4:9999: no answer within 2 s$/], ['edge/egress-masquerade-missing', /^TCP 198\.51\.100\.20:443: no answer within 2 s$/]] as const) {
+      const d = load(name).diagnosis;
+      const hop = d.hops.find((h) => h.id === d.firstFailure!.hop)!;
+      const shown = firstFailureShown(d);
+      expect(shown.observed, name).toMatch(want);
+      expect(shown.observed, name).not.toBe(hop.observed);
+      expect(shown.reproduce?.finding, name).toBe(shown.observed);
+    }
+  });
+  it('a hop whose own traffic probe reproduces it shows what that hop observed (an MTU blackhole\'s DF ladder); an exit status alone is no evidence', () => {
+    const mtu = load('mtu-blackhole').diagnosis;
+    expect(firstFailureShown(mtu).observed).toBe(mtu.hops.find((h) => h.id === 'overlay')!.observed);
+    const route = load('trace-node-route-missing').diagnosis; // reproduced by node-ping, whose finding is "exit 1"
+    expect(firstFailureShown(route).reproduce?.finding).toBe('exit 1');
+    expect(firstFailureShown(route).observed).toMatch(/^worker-2 → 10\.32\.1\.3: via 172\.18\.0\.1 dev eth0/);
   });
 });

@@ -37,13 +37,22 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
 
 /**
  * What a report shows under a diagnosis's first failure (the CLI's `evidence:` and `reproduce:` lines, the page's
- * banner): what that hop's probes observed, unless its reason already says it, and the evidence item that reproduces
- * it (reproducingEvidence, the rest of the diagnosis's evidence as `elsewhere`). Both undefined without a first failure.
+ * banner): the evidence item that reproduces it (reproducingEvidence, the rest of the diagnosis's evidence as
+ * `elsewhere`), and as `observed` what shows that traffic stops, unless the reason already says it. A hop judged
+ * from rules and routes (a firewall rule, a missing SNAT, a tunnel drop) is reproduced by a connect elsewhere on
+ * the path: that connect's finding ("TCP 10.244.2.3:8080: no answer within 2 s") is the evidence, not the hop's
+ * own observations of its routes and rules (which read as if all were well). A hop whose own traffic probe
+ * reproduces it (a DF ping, a lookup) shows what that hop observed. Both undefined without a first failure.
  */
 export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'>): { observed?: string; reproduce?: Evidence } {
   const ff = d.firstFailure;
   if (!ff) return {};
   const hop = d.hops.find((h) => h.id === ff.hop);
-  const reproduce = reproducingEvidence(hop?.evidence ?? [], d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence));
-  return { ...(hop?.observed && !ff.reason.includes(hop.observed) ? { observed: hop.observed } : {}), ...(reproduce ? { reproduce } : {}) };
+  const own = hop?.evidence ?? [];
+  const reproduce = reproducingEvidence(own, d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence));
+  const fromElsewhere = !!reproduce && !own.includes(reproduce) && TRAFFIC_PROBES.has(reproduce.probe);
+  // a finding that says no more than the exit status, or that the probe proves nothing, is no evidence
+  const telling = (f: string | undefined): f is string => !!f && !/^exit \d+$/.test(f) && !/proves nothing/.test(f);
+  const observed = fromElsewhere && telling(reproduce.finding) ? reproduce.finding : hop?.observed;
+  return { ...(observed && !ff.reason.includes(observed) ? { observed } : {}), ...(reproduce ? { reproduce } : {}) };
 }
