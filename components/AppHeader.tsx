@@ -3,7 +3,7 @@ import { ThemeToggle } from './ThemeToggle';
 export function AppHeader() {
   return (
     <header className="border-b border-slate-200 bg-white/80 dark:border-slate-800 dark:bg-slate-900/80">
-      <nav className="mx-auto flex max-w-[1400px] items-center gap-6 px-6 py-3" aria-label="main">
+      <nav className="mx-auto flex max-w-[1400px] flex-wrap items-center gap-x-6 gap-y-1 whitespace-nowrap px-6 py-3" aria-label="main">
         <a href="/" className="font-mono text-lg font-bold">
           packet<span className="text-sky-500">walk</span>
         </a>

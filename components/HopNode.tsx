@@ -2,7 +2,7 @@
 // One hop box in the graph: the stable handles data-hop-id / data-status live here (DESIGN §4).
 import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { verticalHandleX, type HopNodeData } from '../lib/graph/layout';
+import { HOP_W, verticalHandleX, type HopNodeData } from '../lib/graph/layout';
 import { KIND_ICON, STATUS_LOOK } from './statusStyles';
 import { useGraphView } from './graphContext';
 import { ClusterText } from './ClusterText';
@@ -32,13 +32,13 @@ function HopNodeImpl({ data, width }: NodeProps<HopFlowNode>) {
           view.select(data.hopId);
         }
       }}
-      style={{ width: width ?? 150 }}
+      style={{ width: width ?? HOP_W }}
       className={`nodrag relative flex h-[84px] cursor-pointer flex-col justify-between rounded-lg border-2 px-2.5 py-1.5 text-left shadow-sm transition-colors ${look.box} ${selected ? 'outline outline-2 outline-offset-2 outline-sky-500' : ''} ${data.lastSeen ? 'ring-4 ring-sky-400/80' : ''} ${data.trace === 'not-seen' ? 'opacity-70' : ''}`}
     >
       <Handle id="left" type="target" position={Position.Left} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" isConnectable={false} />
       {/* the look-up edges' ends (lib/graph/layout handlesFor): invisible, at the same place the layout gives them */}
       {(['top-out', 'top-in', 'bottom-out', 'bottom-in'] as const).map((hid) => (
-        <Handle key={hid} id={hid} type={hid.endsWith('-out') ? 'source' : 'target'} position={hid.startsWith('top') ? Position.Top : Position.Bottom} style={{ left: verticalHandleX(width ?? 150) }} className="!h-1.5 !w-1.5 !border-0 !bg-transparent" isConnectable={false} />
+        <Handle key={hid} id={hid} type={hid.endsWith('-out') ? 'source' : 'target'} position={hid.startsWith('top') ? Position.Top : Position.Bottom} style={{ left: verticalHandleX(width ?? HOP_W) }} className="!h-1.5 !w-1.5 !border-0 !bg-transparent" isConnectable={false} />
       ))}
       <div className="flex items-center justify-between gap-1.5 whitespace-nowrap text-[10px] font-semibold uppercase tracking-wide opacity-80">
         <span className="min-w-0 truncate">

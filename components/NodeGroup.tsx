@@ -25,7 +25,8 @@ function NodeGroupImpl({ data, width, height }: NodeProps<GroupFlowNode>) {
       >
         {data.outside ? (
           <>
-            <span aria-hidden>◌</span> outside the cluster
+            {/* a group one hop wide (an external server alone) has room for the short form only */}
+            <span aria-hidden>◌</span> {(width ?? 0) >= 220 ? 'outside the cluster' : 'outside'}
           </>
         ) : (
           <>

@@ -23,7 +23,13 @@ describe('ClusterText', () => {
     expect(html.startsWith('<span class="cluster-text')).toBe(true);
     // the override does not reach the page: it is shown as an escape, so nothing after it reads reversed
     expect(html).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
-    expect(html).toContain('\\u202egnp.exe');
+    expect(html.replaceAll('<wbr/>', '')).toContain('\\u202egnp.exe');
+  });
+  it('a long name may break after a dot, colon or slash before it breaks mid-word; the text itself is unchanged', () => {
+    const html = renderToStaticMarkup(createElement(ClusterText, { value: 'api.partner.example:443' }));
+    expect(html).toBe('<span class="cluster-text ">api.partner.<wbr/>example:<wbr/>443</span>');
+    expect(html.replaceAll('<wbr/>', '')).toContain('>api.partner.example:443<');
+    expect(renderToStaticMarkup(createElement(ClusterText, { value: 'backend.shop:80' }))).toBe('<span class="cluster-text ">backend.shop:80</span>');
   });
   it('control bytes are shown as escapes, in the text and in the title', () => {
     const html = renderToStaticMarkup(createElement(ClusterText, { value: `t\x1b]0;pwned\x07${'y'.repeat(300)}` }));

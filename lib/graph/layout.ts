@@ -10,7 +10,8 @@
 import type { Hop, HopId, HopStatus, Trace } from '../model';
 import { walkEndedOffPath } from '../verdict/trace';
 
-export const HOP_W = 150;
+/** a hop box's width (px): room for the longest hop id and status word on one line ("◎ EXTERNAL  SKIPPED") */
+export const HOP_W = 164;
 /** the Service box is wider: it shows VIP:port → endpoints */
 export const SERVICE_W = 236;
 
