@@ -121,6 +121,14 @@ describe('north-south over recorded lab runs', () => {
     expect(j.firstFailure?.reason).toMatch(/refuses UDP 124/);
     expect(j.firstFailure?.nextStep).toMatch(/^On time\.example itself \(outside the cluster\) run `ss -ulnp`/);
   });
+  it('a Service name from a node: reachable, and the summary says the name came from the objects — the node\'s own resolver does not ask the cluster DNS', () => {
+    const fx = load('ns-node-to-service'); // node/node-b → site.web:80
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    const vip = fx.snapshot.services.find((x) => x.metadata?.name === 'site')!.spec!.clusterIP!;
+    expect(j.summary).toContain(`site.web was read from the objects as ClusterIP ${vip}: node-b's own resolver does not ask the cluster DNS, so software in the node's network dials ${vip}:80, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet`);
+  });
   it('a node source the user may not read is said so, not "node not found"', () => {
     const fx = load('ns-node-to-service');
     const src = parseSource('node/node-b');
