@@ -20,4 +20,9 @@ describe('podResolvConf', () => {
     expect(nodeResolvConf(undefined)).toBeUndefined();
     expect(podResolvConf(pod({ dnsPolicy: 'Default' }), 'mon', '10.96.0.10', 'cluster.local', undefined)).toBe('\n');
   });
+  it('in the host network, ClusterFirst falls back to the node\'s resolver and ClusterFirstWithHostNet is the cluster DNS (the kubelet\'s rule)', () => {
+    const node = nodeResolvConf({ dnsIP: '100.64.0.53' })!;
+    expect(podResolvConf(pod({ hostNetwork: true, dnsPolicy: 'ClusterFirst' }), 'mon', '10.96.0.10', 'cluster.local', node)).toBe('nameserver 100.64.0.53\n');
+    expect(podResolvConf(pod({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), 'mon', '10.96.0.10', 'cluster.local', node)).toBe('search mon.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+  });
 });

@@ -378,7 +378,8 @@ function podObject(p: PodPlan, meta: Meta, ts: string, seed: (s: string) => stri
     spec: {
       ...spec,
       containers,
-      dnsPolicy: spec.dnsPolicy ?? (p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst'),
+      // the API server's default whatever the network (a hostNetwork pod then resolves with its node's resolv.conf)
+      dnsPolicy: spec.dnsPolicy ?? 'ClusterFirst',
       enableServiceLinks: spec.enableServiceLinks ?? true,
       nodeName: p.node.name,
       preemptionPolicy: 'PreemptLowerPriority',

@@ -129,7 +129,8 @@ export function podResolvConf(pod: KubeObject | undefined, ns: string, dnsIP: st
   let servers: string[] = [];
   let search: string[] = [];
   let options: { name: string; value?: string }[] = [];
-  if (policy === 'ClusterFirst' || (policy === 'ClusterFirstWithHostNet' && !spec.hostNetwork)) {
+  // the kubelet: ClusterFirstWithHostNet is the cluster DNS for any pod; ClusterFirst too, except in the host network, where it falls back to Default
+  if (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork)) {
     servers = [dnsIP];
     search = [`${ns}.svc.${domain}`, `svc.${domain}`, domain];
     options = [{ name: 'ndots', value: '5' }];

@@ -43,6 +43,8 @@ export interface Pod {
     containers?: Container[];
     nodeName?: string;
     hostNetwork?: boolean;
+    /** ClusterFirst (default), ClusterFirstWithHostNet, Default, None */
+    dnsPolicy?: string;
   };
   status?: {
     phase?: string;

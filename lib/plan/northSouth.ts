@@ -39,6 +39,11 @@ export interface NorthSouthPlan {
   via: NorthSouthVia;
   /** a name the source's own resolver answers at run time (outside/node source, a name outside the cluster) */
   resolve?: string;
+  /**
+   * A hostNetwork pod source with `dnsPolicy: ClusterFirstWithHostNet`: its resolver is the cluster DNS with its
+   * namespace's search list (Kubernetes DNS docs), not the node's, so its short Service names are cluster names.
+   */
+  clusterDnsNamespace?: string;
   /** the node the traffic enters (NodePort, LoadBalancer) and its InternalIP */
   entry?: { node: string; ip: string; why: string };
   lb?: { ip: string };
@@ -131,6 +136,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const hostPod = asked.kind === 'pod' ? findPod(snap, asked.namespace, asked.name) : undefined;
   const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
   const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
+  if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy === 'ClusterFirstWithHostNet') plan.clusterDnsNamespace = hostPod.metadata?.namespace ?? 'default';
   if (source.kind === 'node') {
     if (!nodeInternalIP(snap, source.node)) throw new PlanError(nodeMissing('--from', source.node, snap), 'from');
     plan.srcNode = source.node;
@@ -226,7 +232,10 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   } else {
     // A name. From a node, a Service name is what the objects say (a node's resolver is not the cluster
     // DNS); from outside and for other names, the source's own resolver answers at run time.
-    const fq = parseServiceFqdn(target.name.replace(/\.$/, ''), domain) ?? (/^[a-z0-9-]+\.[a-z0-9-]+$/.test(target.name) ? { service: target.name.split('.')[0], namespace: target.name.split('.')[1] } : null);
+    const fq =
+      parseServiceFqdn(target.name.replace(/\.$/, ''), domain) ??
+      (/^[a-z0-9-]+\.[a-z0-9-]+$/.test(target.name) ? { service: target.name.split('.')[0], namespace: target.name.split('.')[1] } : null) ??
+      (plan.clusterDnsNamespace && /^[a-z0-9-]+$/.test(target.name) ? { service: target.name, namespace: plan.clusterDnsNamespace } : null);
     const svc = fq && source.kind !== 'outside' ? snap.services.find((s) => s.metadata?.name === fq.service && s.metadata?.namespace === fq.namespace) : undefined;
     if (svc && svc.spec?.clusterIP && svc.spec.clusterIP !== 'None') {
       plan.via = 'cluster-ip';

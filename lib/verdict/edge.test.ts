@@ -129,6 +129,16 @@ describe('north-south over recorded lab runs', () => {
     const vip = fx.snapshot.services.find((x) => x.metadata?.name === 'site')!.spec!.clusterIP!;
     expect(j.summary).toContain(`site.web was read from the objects as ClusterIP ${vip}: node-b's own resolver does not ask the cluster DNS, so software in the node's network dials ${vip}:80, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet`);
   });
+  it('a hostNetwork pod with dnsPolicy ClusterFirstWithHostNet resolves a short Service name in its namespace; with the default policy the node\'s resolver answers it', () => {
+    const fx = load('ns-node-to-service');
+    const agent = (dnsPolicy?: string) => ({ metadata: { name: 'agent', namespace: 'web' }, spec: { nodeName: 'node-b', hostNetwork: true, ...(dnsPolicy ? { dnsPolicy } : {}), containers: [] }, status: { phase: 'Running', podIP: '172.18.0.3' } });
+    const to = parseTarget('site:80');
+    if (!to.ok) throw new Error('bad target');
+    const withNet = planNorthSouth({ kind: 'pod', namespace: 'web', name: 'agent' }, to.value, { ...fx.snapshot, pods: [...fx.snapshot.pods, agent('ClusterFirstWithHostNet')] });
+    expect(withNet).toMatchObject({ via: 'cluster-ip', clusterDnsNamespace: 'web' });
+    const plain = planNorthSouth({ kind: 'pod', namespace: 'web', name: 'agent' }, to.value, { ...fx.snapshot, pods: [...fx.snapshot.pods, agent()] });
+    expect(plain).toMatchObject({ via: 'external', resolve: 'site' });
+  });
   it('a node source the user may not read is said so, not "node not found"', () => {
     const fx = load('ns-node-to-service');
     const src = parseSource('node/node-b');

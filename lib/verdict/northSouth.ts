@@ -268,7 +268,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     // A Service name from a node was read from the objects (lib/plan/northSouth): the node's own resolver does not ask
     // the cluster DNS, so say what software on the node must dial (Kubernetes DNS docs: hostNetwork pods with the
     // default dnsPolicy use the node's resolver; ClusterFirstWithHostNet gives them the cluster DNS).
-    const byName = plan.source.kind === 'node' && plan.via === 'cluster-ip' && plan.target.kind === 'name' && s?.vip
+    const byName = plan.source.kind === 'node' && !plan.clusterDnsNamespace && plan.via === 'cluster-ip' && plan.target.kind === 'name' && s?.vip
       ? ` ${plan.target.name} was read from the objects as ClusterIP ${s.vip}: ${plan.srcNode}'s own resolver does not ask the cluster DNS, so software in the node's network dials ${s.vip}:${plan.dstPort}, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet to use the name.`
       : '';
     summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; every hop checked.${byName}`;
