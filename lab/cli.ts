@@ -10,7 +10,7 @@ import { flagLines, parseFlags, usageOf, type CommandSpec } from '../server/cli/
 /** The flags of `packetwalk lab up`, parsed and documented from this table (server/cli/args.ts). */
 export const LAB_UP_SPEC: CommandSpec = {
   command: 'packetwalk lab up',
-  synopsis: '[--config FILE] [--fault SPEC]...',
+  synopsis: '[FILE | --config FILE] [--fault SPEC]...',
   flags: [
     { name: 'config', short: 'f', value: 'FILE', help: 'the lab file (default topology: lab/default.yaml)' },
     { name: 'fault', value: 'SPEC', multiple: true, help: 'a fault to inject once the lab is up, NAME[:key=value,...] (repeatable)' },
@@ -19,7 +19,7 @@ export const LAB_UP_SPEC: CommandSpec = {
 };
 
 export const LAB_USAGE = `usage:
-  packetwalk lab up [--config FILE] [--fault SPEC]...   build the lab (default topology: lab/default.yaml);
+  packetwalk lab up [FILE] [--fault SPEC]...            build the lab (default topology: lab/default.yaml);
                                                         prints the kubeconfig path last; re-running replaces the lab
   packetwalk lab down                                   remove everything the lab made
   packetwalk lab status                                 what runs: nodes, pods, daemons, API, faults
@@ -41,10 +41,14 @@ class Usage extends Error {
   }
 }
 
-function parseUp(argv: string[]): { config?: string; faults: string[] } {
-  const r = parseFlags(LAB_UP_SPEC, argv);
+/** `lab up` argv → the lab file and the faults; throws a usage error naming the problem. */
+export function parseLabUp(argv: string[]): { config?: string; faults: string[] } {
+  // `lab up FILE` as well as `lab up --config FILE`: the lab file first, as kubectl apply -f users type it
+  const file = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
+  const r = parseFlags(LAB_UP_SPEC, file !== undefined ? argv.slice(1) : argv);
   if ('error' in r) throw new Usage(r.error.startsWith('unknown argument') ? `lab up: ${r.error}` : r.error);
-  const config = r.values.config as string | undefined;
+  if (file !== undefined && r.values.config !== undefined) throw new Usage(`lab up: the lab file is given twice ("${file}" and --config "${String(r.values.config)}"); give one`);
+  const config = file ?? (r.values.config as string | undefined);
   return { ...(config !== undefined ? { config } : {}), faults: (r.values.fault as string[] | undefined) ?? [] };
 }
 
@@ -87,7 +91,7 @@ export async function labMain(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'up': {
-        const o = parseUp(rest);
+        const o = parseLabUp(rest);
         const { labUp } = await import('./dataplane/lab');
         const r = await labUp({ config: o.config, faults: o.faults, log: (l) => err(`${l}\n`) });
         const st = r.state;

@@ -37,6 +37,14 @@ describe('usage from the table', () => {
     expect(LAB_USAGE.match(/^usage:/gm)).toHaveLength(1); // one usage, not the overview and then up's
   });
 
+  it('lab up FILE: the lab file as the first argument, as -f; both at once is refused by name', async () => {
+    const { parseLabUp } = await import('../../lab/cli');
+    expect(parseLabUp(['mylab.yaml', '--fault', 'dns-down'])).toEqual({ config: 'mylab.yaml', faults: ['dns-down'] });
+    expect(parseLabUp(['-f', 'mylab.yaml'])).toEqual({ config: 'mylab.yaml', faults: [] });
+    expect(() => parseLabUp(['a.yaml', '--config', 'b.yaml'])).toThrow('lab up: the lab file is given twice ("a.yaml" and --config "b.yaml"); give one');
+    expect(() => parseLabUp(['a.yaml', 'b.yaml'])).toThrow('lab up: unknown argument "b.yaml"');
+  });
+
   it('lab: --help or -h after any subcommand prints the usage and exits 0, building nothing', async () => {
     const { labMain } = await import('../../lab/cli');
     const out: string[] = [];
