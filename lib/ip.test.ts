@@ -35,3 +35,15 @@ describe('lib/ip', () => {
     expect(ipRange('10.0.0.1')).toBe('private');
   });
 });
+
+describe('cidrHost', () => {
+  it('is the nth address of an IPv4 CIDR, and null past its end, for IPv6 or a malformed CIDR', async () => {
+    const { cidrHost } = await import('./ip');
+    expect(cidrHost('10.244.1.0/24', 0)).toBe('10.244.1.0');
+    expect(cidrHost('10.244.1.0/24', 1)).toBe('10.244.1.1');
+    expect(cidrHost('10.244.1.7/24', 255)).toBe('10.244.1.255');
+    expect(cidrHost('10.244.1.0/24', 256)).toBeNull();
+    expect(cidrHost('fd00::/64', 1)).toBeNull();
+    expect(cidrHost('nope', 1)).toBeNull();
+  });
+});

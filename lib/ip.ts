@@ -70,6 +70,13 @@ export function parseCidr(s: string): ParsedCidr | null {
   return { network: text, prefix, family, hostBits: masked.some((b, i) => b !== bytes[i]) };
 }
 
+/** The `n`th address of an IPv4 CIDR ("10.244.1.0/24", 1 → "10.244.1.1"); null for IPv6, a malformed CIDR or `n` past its end. */
+export function cidrHost(cidr: string, n: number): string | null {
+  const c = parseCidr(cidr);
+  if (!c || c.family !== 4 || n < 0 || n >= 2 ** (32 - c.prefix)) return null;
+  return numberToIPv4((ipv4ToNumber(c.network)! + n) >>> 0);
+}
+
 /** Whether `ip` lies inside `cidr` (same family only). */
 export function cidrContains(cidr: ParsedCidr, ip: string): boolean {
   if (ipFamily(ip) !== cidr.family) return false;

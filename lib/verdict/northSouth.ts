@@ -18,6 +18,8 @@ import { externalListenerStep, udpOutcome } from './edge';
 import { RANK, type ProbeRun, type Runs } from './context';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
+import { nodeSideDenial, nodeSideSources } from './nsPolicy';
+import { carriesPolicyRules } from './policy';
 
 interface NsCtx {
   plan: NorthSouthPlan;
@@ -228,6 +230,18 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     c.findings.set(r.key, txt);
     observe(c, p.hop, txt);
     if (g.value.outcome !== 'route' && !open && c.connect !== undefined) problem(p.hop, 'node-route', txt, concreteNextStep(CAUSES['node-route'].nextStep, { node: p.node, podIP: p.args.ip }));
+  }
+
+  // NetworkPolicy with the source the pod really sees (lib/verdict/nsPolicy): a node's own address, or the entry
+  // node's after kube-proxy's masquerade. Only where the nodes carry policy rules (an unenforced policy drops nothing)
+  // and nothing else explains the silence; a reset is an answer, not a policy drop.
+  if (!open && c.connect !== undefined && c.connect !== 'refused' && !c.problems.length && plan.dst) {
+    const sources = nodeSideSources(plan, input.snapshot);
+    const denial = sources ? nodeSideDenial(plan, input.snapshot, sources) : undefined;
+    const enforced = runsOf(c, (p) => p.probe === 'iptables-save' || p.probe === 'nft-ruleset').some(({ r }) => r.exitCode === 0 && carriesPolicyRules(r.stdout));
+    if (sources && denial && enforced) {
+      problem('dst-pod', 'policy-denied', `${(denial.ingress.reason ?? denial.sentence).replace(/\.$/, '')} — ${sources.why} (${sources.ips.join(', ')}), and no rule admits it`);
+    }
   }
 
   // A server outside the cluster that resets the connection: it is reached, nothing listens on the port.

@@ -28,6 +28,8 @@ export function judgePolicy(c: Ctx) {
 
 /** Known NetworkPolicy engines' rule markers in a node's rulesets; undefined when no ruleset was read. */
 const POLICY_MARKERS = [/PACKETWALK-(ING|EGR|FORWARD)/, /\bcali-/, /KUBE-NWPLCY-/, /kube-network-policies/, /KUBE-POD-FW-/, /antrea/i];
+/** Whether a node's `iptables-save` or `nft list ruleset` output carries a known NetworkPolicy engine's rules. */
+export const carriesPolicyRules = (ruleset: string): boolean => POLICY_MARKERS.some((m) => m.test(ruleset));
 /** Whether the path's nodes (each once: the source's, the destination's, any other hop's) carry policy rules, and the nodes whose rulesets were read. */
 function policyRulesOnNodes(c: Ctx): { found: boolean | undefined; read: string[] } {
   const nodes = [...new Set([c.plan.src.node, c.plan.dst?.node, ...c.plan.hops.map((h) => h.node)].filter((n): n is string => !!n))];
@@ -37,7 +39,7 @@ function policyRulesOnNodes(c: Ctx): { found: boolean | undefined; read: string[
       const r = one(c.plan, c.runs, onNode(n, probe));
       if (!r || r.exitCode !== 0) continue;
       if (!read.includes(n)) read.push(n);
-      if (POLICY_MARKERS.some((m) => m.test(r.stdout))) return { found: true, read };
+      if (carriesPolicyRules(r.stdout)) return { found: true, read };
     }
   }
   return { found: read.length ? false : undefined, read };

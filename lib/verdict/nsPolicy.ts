@@ -1,0 +1,52 @@
+// NetworkPolicy on a north-south path: the address a destination pod sees is not always the client's. A node's own
+// traffic (a node source, a hostNetwork pod) leaves with one of the node's addresses, and kube-proxy masquerades
+// NodePort / LoadBalancer traffic with externalTrafficPolicy Cluster to the entry node's address — on an overlay
+// the tunnel device's, inside the pod CIDR (Kubernetes docs "Source IP for Services with Type=NodePort"). A policy
+// that admits "the outside" as `ipBlock 0.0.0.0/0 except <pod CIDR>` then drops that traffic.
+import { evaluate, type PolicyEvaluation } from '../kube';
+import type { NorthSouthPlan } from '../plan/northSouth';
+import type { ClusterSnapshot } from '../plan';
+import { cidrHost } from '../ip';
+
+/**
+ * The addresses the destination pod may see as the source, and why: the node's InternalIP and the first two
+ * addresses of its pod CIDR (flannel's VTEP .0 and bridge .1; a tunnel or host address of other CNIs lies in the
+ * same CIDR). Undefined when the client's own address arrives (externalTrafficPolicy Local, a pod source, a
+ * target outside the cluster) or the node is unknown.
+ */
+export function nodeSideSources(plan: NorthSouthPlan, snap: ClusterSnapshot): { node: string; ips: string[]; why: string } | undefined {
+  const s = plan.service;
+  const node =
+    plan.source.kind === 'node'
+      ? plan.source.node
+      : plan.source.kind === 'outside' && (plan.via === 'node-port' || plan.via === 'lb') && s && !s.etpLocal
+        ? plan.entry?.node
+        : undefined;
+  const n = node ? snap.nodes.find((x) => x.metadata?.name === node) : undefined;
+  if (!node || !n) return undefined;
+  const internal = n.status?.addresses?.filter((a) => a.type === 'InternalIP').map((a) => a.address) ?? [];
+  const cidrs = [...new Set([n.spec?.podCIDR, ...(n.spec?.podCIDRs ?? [])].filter((x): x is string => !!x && !x.includes(':')))];
+  const inCidr = cidrs.flatMap((c) => [cidrHost(c, 0), cidrHost(c, 1)]).filter((x): x is string => !!x);
+  const why =
+    plan.source.kind === 'node'
+      ? `traffic from ${node}'s own network leaves with one of ${node}'s addresses`
+      : `kube-proxy masquerades NodePort traffic with externalTrafficPolicy Cluster, so the packets reach the pod from ${node}'s own address`;
+  return { node, ips: [...new Set([...internal, ...inCidr])], why };
+}
+
+/**
+ * The ingress verdict for a north-south flow whose source the pod sees as one of `sources.ips`: denied when no
+ * address of them is admitted to the destination pod on the port. Undefined when it is admitted from any of them,
+ * or the plan has no destination pod.
+ */
+export function nodeSideDenial(plan: NorthSouthPlan, snap: ClusterSnapshot, sources: { ips: string[] }): PolicyEvaluation | undefined {
+  if (!plan.dst || !plan.dstPodPort || !sources.ips.length) return undefined;
+  const protocol = plan.service?.udp || plan.target.proto === 'udp' ? 'UDP' : 'TCP';
+  let denied: PolicyEvaluation | undefined;
+  for (const ip of sources.ips) {
+    const ev = evaluate({ src: { ip }, dst: { pod: plan.dst.pod }, protocol, port: plan.dstPodPort }, snap.policies, snap.pods, snap.namespaces);
+    if (ev.ingress.allowed) return undefined;
+    denied ??= ev;
+  }
+  return denied;
+}
