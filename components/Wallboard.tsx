@@ -41,7 +41,7 @@ function Tile({ t, now, onUnpin }: { t: PinState; now: number; onUnpin(id: strin
         {(cur?.hops ?? []).map((h) => (
           <li key={h.id} data-hop-id={h.id} data-status={h.status} title={pageText(`${h.id}: ${h.label} (${STATUS_LOOK[h.status].word})`)} className="min-w-0 flex-1">
             <div className={`h-5 rounded ${STATUS_LOOK[h.status].fill}`} />
-            <div className="mt-1 truncate text-center font-mono text-[12px] text-slate-400">{h.id}</div>
+            <div className="mt-1 text-center font-mono text-[12px] leading-tight text-slate-400 [overflow-wrap:anywhere]">{h.id}</div>
           </li>
         ))}
         {!cur ? <li className="h-5 flex-1 animate-pulse rounded bg-slate-700" /> : null}
