@@ -139,6 +139,26 @@ describe('north-south over recorded lab runs', () => {
     const plain = planNorthSouth({ kind: 'pod', namespace: 'web', name: 'agent' }, to.value, { ...fx.snapshot, pods: [...fx.snapshot.pods, agent()] });
     expect(plain).toMatchObject({ via: 'external', resolve: 'site' });
   });
+  it('NodePort with externalTrafficPolicy Cluster into a pod that admits "the outside" by ipBlock except the pod CIDR: policy-denied, judged with the masqueraded source the entry node\'s route names', () => {
+    const fx = load('ns-policy-masq'); // outside → node/n1:30080, the endpoint web/site-0 on n2 (fixtures/edge/l7-flannel-vxlan-3n.yaml)
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-pod', cause: 'policy-denied' });
+    expect(j.firstFailure!.reason).toMatch(/^web\/site-0 is selected by NetworkPolicy web\/site-external-only; it admits 0\.0\.0\.0\/0 except 172\.20\.0\.0\/16 .*, not 172\.20\.1\.0 — kube-proxy masquerades NodePort traffic with externalTrafficPolicy Cluster, so the packets reach the pod from n1's own address, 172\.20\.1\.0 \(n1's route to the pod sends from it\)/);
+    // the same run with n1 sending from its InternalIP (outside the excepted CIDR): admitted, so not the policy
+    const route = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === 'n1')!;
+    const r = runs.get(route.key)!;
+    runs.set(route.key, { ...r, stdout: r.stdout.replace('"prefsrc":"172.20.1.0"', '"prefsrc":"172.18.0.2"') });
+    expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toBeNull();
+    runs.set(route.key, r);
+    // nodes without any NetworkPolicy rules enforce nothing: the policy is not named
+    for (const p of plan.probes.filter((x) => x.probe === 'iptables-save' || x.probe === 'nft-ruleset')) {
+      const x = runs.get(p.key);
+      if (x) runs.set(p.key, { ...x, stdout: x.stdout.replace(/PACKETWALK-[A-Z]+/g, 'OTHER') });
+    }
+    expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toBeNull();
+  });
   it('a node source the user may not read is said so, not "node not found"', () => {
     const fx = load('ns-node-to-service');
     const src = parseSource('node/node-b');

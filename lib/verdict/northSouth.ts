@@ -236,11 +236,16 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   // node's after kube-proxy's masquerade. Only where the nodes carry policy rules (an unenforced policy drops nothing)
   // and nothing else explains the silence; a reset is an answer, not a policy drop.
   if (!open && c.connect !== undefined && c.connect !== 'refused' && !c.problems.length && plan.dst) {
-    const sources = nodeSideSources(plan, input.snapshot);
+    const prefsrc = (node: string) => {
+      const run = runsOf(c, (p) => p.probe === 'node-route-get' && p.node === node && p.args.ip === plan.dst!.ip)[0]?.r;
+      const g = run ? parseRun(run, parseIpRouteGet) : undefined;
+      return g?.ok && g.value.outcome === 'route' ? g.value.route.prefsrc : undefined;
+    };
+    const sources = nodeSideSources(plan, input.snapshot, prefsrc);
     const denial = sources ? nodeSideDenial(plan, input.snapshot, sources) : undefined;
     const enforced = runsOf(c, (p) => p.probe === 'iptables-save' || p.probe === 'nft-ruleset').some(({ r }) => r.exitCode === 0 && carriesPolicyRules(r.stdout));
     if (sources && denial && enforced) {
-      problem('dst-pod', 'policy-denied', `${(denial.ingress.reason ?? denial.sentence).replace(/\.$/, '')} — ${sources.why} (${sources.ips.join(', ')}), and no rule admits it`);
+      problem('dst-pod', 'policy-denied', `${(denial.ingress.reason ?? denial.sentence).replace(/\.$/, '')} — ${sources.why}, and no rule admits it`);
     }
   }
 

@@ -9,12 +9,13 @@ import type { ClusterSnapshot } from '../plan';
 import { cidrHost } from '../ip';
 
 /**
- * The addresses the destination pod may see as the source, and why: the node's InternalIP and the first two
- * addresses of its pod CIDR (flannel's VTEP .0 and bridge .1; a tunnel or host address of other CNIs lies in the
- * same CIDR). Undefined when the client's own address arrives (externalTrafficPolicy Local, a pod source, a
- * target outside the cluster) or the node is unknown.
+ * The addresses the destination pod may see as the source, and why. `prefsrc` is what the node's own
+ * `ip route get <pod IP>` says it sends from (the address masquerade and a node's own sockets use): when given,
+ * it is the one address. Without it, the node's InternalIP and the first two addresses of its pod CIDR (flannel's
+ * VTEP .0 and bridge .1), any of which it may be. Undefined when the client's own address arrives
+ * (externalTrafficPolicy Local, a pod source, a target outside the cluster) or the node is unknown.
  */
-export function nodeSideSources(plan: NorthSouthPlan, snap: ClusterSnapshot): { node: string; ips: string[]; why: string } | undefined {
+export function nodeSideSources(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc?: (node: string) => string | undefined): { node: string; ips: string[]; why: string } | undefined {
   const s = plan.service;
   const node =
     plan.source.kind === 'node'
@@ -31,16 +32,20 @@ export function nodeSideSources(plan: NorthSouthPlan, snap: ClusterSnapshot): { 
     plan.source.kind === 'node'
       ? `traffic from ${node}'s own network leaves with one of ${node}'s addresses`
       : `kube-proxy masquerades NodePort traffic with externalTrafficPolicy Cluster, so the packets reach the pod from ${node}'s own address`;
-  return { node, ips: [...new Set([...internal, ...inCidr])], why };
+  const seen = prefsrc?.(node);
+  const ips = seen ? [seen] : [...new Set([...internal, ...inCidr])];
+  return { node, ips, why: seen ? `${why}, ${seen} (${node}'s route to the pod sends from it)` : `${why} (one of ${ips.join(', ')})` };
 }
 
 /**
  * The ingress verdict for a north-south flow whose source the pod sees as one of `sources.ips`: denied when no
  * address of them is admitted to the destination pod on the port. Undefined when it is admitted from any of them,
- * or the plan has no destination pod.
+ * when the source node is the pod's own (always admitted), or the plan has no destination pod.
  */
-export function nodeSideDenial(plan: NorthSouthPlan, snap: ClusterSnapshot, sources: { ips: string[] }): PolicyEvaluation | undefined {
-  if (!plan.dst || !plan.dstPodPort || !sources.ips.length) return undefined;
+export function nodeSideDenial(plan: NorthSouthPlan, snap: ClusterSnapshot, sources: { node: string; ips: string[] }): PolicyEvaluation | undefined {
+  // "When a pod is isolated for ingress, the only allowed connections into the pod are those from the pod's node
+  // and those allowed by the ingress list" (Kubernetes docs, Network Policies): the pod's own node is always admitted.
+  if (!plan.dst || !plan.dstPodPort || !sources.ips.length || sources.node === plan.dst.node) return undefined;
   const protocol = plan.service?.udp || plan.target.proto === 'udp' ? 'UDP' : 'TCP';
   let denied: PolicyEvaluation | undefined;
   for (const ip of sources.ips) {
