@@ -89,7 +89,7 @@ function podEnd(pod: Pod): PodEnd | undefined {
   const ip = podIP(pod);
   const node = pod.spec?.nodeName;
   if (!ip || !node) return undefined;
-  return { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '?', ip, node, pod };
+  return { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '?', ip, node, pod, ...(pod.spec?.hostNetwork ? { hostNetwork: true } : {}) };
 }
 
 /** The connect probe a source runs, TCP or UDP. */
@@ -273,7 +273,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     hops.push(hop('dst-node', `node ${plan.dst.node}`, plan.dst.node, `a route from ${plan.dst.node} to ${plan.dst.ip}`));
   }
   if (plan.dst) {
-    hops.push(hop('dst-veth', `veth of ${plan.dst.name}`, plan.dst.node, "the host side of the pod's veth is up"));
+    // a hostNetwork pod is its node's own network: no veth to cross (lib/plan/index.ts draws it the same way)
+    if (!plan.dst.hostNetwork) hops.push(hop('dst-veth', `veth of ${plan.dst.name}`, plan.dst.node, "the host side of the pod's veth is up"));
     hops.push(hop('dst-pod', `${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.dstPodPort ? `:${plan.dstPodPort}` : ''}`, plan.dst.node, plan.dstPodPort ? `a listener on ${plan.dst.ip}:${plan.dstPodPort}` : 'the pod answers'));
   }
   if (plan.via === 'external') {
@@ -321,8 +322,10 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if (plan.dst) {
     const d = plan.dst;
     const dp = { namespace: d.namespace, name: d.name };
-    addProbe(plan, { probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dp, args: {} });
-    nodeAt(d.node, 'node-link', 'dst-veth');
+    if (!d.hostNetwork) {
+      addProbe(plan, { probe: 'addr', hop: 'dst-veth', where: 'pod', pod: dp, args: {} });
+      nodeAt(d.node, 'node-link', 'dst-veth');
+    }
     addProbe(plan, { probe: udp ? 'ss-listen-udp' : 'ss-listen', hop: 'dst-pod', where: 'pod', pod: dp, args: {} });
     if (from && d.node !== from) {
       nodeAt(d.node, 'node-route-get', 'dst-node', { ip: d.ip });

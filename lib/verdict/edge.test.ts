@@ -159,6 +159,17 @@ describe('north-south over recorded lab runs', () => {
     }
     expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toBeNull();
   });
+  it('a node → hostNetwork pod path has no dst-veth hop and no veth probes: the pod is its node\'s own network', () => {
+    const fx = load('ns-node-to-service');
+    const agent = { metadata: { name: 'agent', namespace: 'web' }, spec: { nodeName: 'node-b', hostNetwork: true, containers: [] }, status: { phase: 'Running', podIP: '172.18.0.3' } };
+    const plain = fx.snapshot.pods.find((p) => !p.spec?.hostNetwork && p.spec?.nodeName === 'node-b' && p.status?.podIP)!;
+    const plan = (ns: string, name: string, pods: typeof fx.snapshot.pods) => planNorthSouth({ kind: 'node', node: 'node-a' }, { kind: 'pod', namespace: ns, name, port: 9100, text: `pod:${ns}/${name}:9100` }, { ...fx.snapshot, pods });
+    const host = plan('web', 'agent', [...fx.snapshot.pods, agent]);
+    expect(host.hops.map((h) => h.id)).not.toContain('dst-veth');
+    expect(host.probes.filter((p) => p.hop === 'dst-veth')).toEqual([]);
+    // a pod on the pod network keeps its veth
+    expect(plan(plain.metadata!.namespace!, plain.metadata!.name!, fx.snapshot.pods).hops.map((h) => h.id)).toContain('dst-veth');
+  });
   it('a node source the user may not read is said so, not "node not found"', () => {
     const fx = load('ns-node-to-service');
     const src = parseSource('node/node-b');
