@@ -170,6 +170,20 @@ describe('north-south over recorded lab runs', () => {
     // a pod on the pod network keeps its veth
     expect(plan(plain.metadata!.namespace!, plain.metadata!.name!, fx.snapshot.pods).hops.map((h) => h.id)).toContain('dst-veth');
   });
+  it('a name that did not resolve sent nothing: the egress hop passes on its rules and says no traffic reached it', () => {
+    const fx = load('egress-upstream-dns-down');
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure?.cause).toBe('upstream-dns');
+    const egress = j.hops.find((h) => h.id === 'egress')!;
+    expect(egress.status).toBe('pass');
+    expect(egress.summary).toMatch(/ — no traffic reached this hop: the name did not resolve, so nothing was sent$/);
+    expect(j.hops.find((h) => h.id === 'src-pod')!.summary).not.toMatch(/no traffic reached/);
+    // a name that resolved: the hops say nothing of the kind
+    const ok = load('egress-healthy');
+    const healthy = judge({ ...replayPod(ok), snapshot: ok.snapshot, depth: 'live' });
+    expect(healthy.hops.map((h) => h.summary).join(' ')).not.toMatch(/no traffic reached/);
+  });
   it('a node source the user may not read is said so, not "node not found"', () => {
     const fx = load('ns-node-to-service');
     const src = parseSource('node/node-b');

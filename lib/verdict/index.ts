@@ -85,6 +85,11 @@ export function judge(input: JudgeInput): Judgement {
   c.warnings = c.warnings.filter((w) => w.reason);
 
   const fill = nextStepValues(c);
+  // A name that did not resolve sent nothing: the hops after DNS pass on what their own probes read (rules,
+  // routes), and say that no traffic reached them, so a green egress is not read as traffic passing.
+  const dnsAt = plan.hops.findIndex((h) => h.id === 'dns');
+  const unsent = c.depth === 'live' && c.connect === undefined && dnsAt >= 0 && c.problems.some((p) => p.hop === 'dns');
+  const notReached = (h: Hop) => (unsent && plan.hops.indexOf(h) > dnsAt && h.id !== 'src-pod' ? ' — no traffic reached this hop: the name did not resolve, so nothing was sent' : '');
   const hops: Hop[] = plan.hops.map((h) => {
     const probs = c.problems.filter((p) => p.hop === h.id).sort((a, b) => a.rank - b.rank);
     const ws = c.warnings.filter((w) => w.hop === h.id);
@@ -115,7 +120,7 @@ export function judge(input: JudgeInput): Judgement {
     if (ws.length) {
       return { ...h, status: 'warn', cause: ws[0].cause, summary: ws[0].reason, observed, nextStep: ws[0].nextStep ?? nextStepFor(ws[0].cause), evidence, ...(details ? { details } : {}) };
     }
-    return { ...h, status: 'pass', cause: null, summary: observed || 'probes found nothing wrong', observed, evidence, ...(details ? { details } : {}) };
+    return { ...h, status: 'pass', cause: null, summary: `${observed || 'probes found nothing wrong'}${notReached(h)}`, observed, evidence, ...(details ? { details } : {}) };
   });
 
   const sorted = [...c.problems].sort((a, b) => a.rank - b.rank || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
