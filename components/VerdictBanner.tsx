@@ -19,7 +19,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
   const ff = d.firstFailure;
   const done = d.hops.filter((h) => h.status !== 'pending' && h.status !== 'running').length;
   // what the first failure's hop observed, and the one probe that shows it (the CLI's evidence: and reproduce: lines)
-  const { observed, reproduce: repro } = firstFailureShown(d);
+  const { observed, reproduce: repro, lead } = firstFailureShown(d);
   return (
     <section
       data-testid="verdict-banner"
@@ -40,6 +40,11 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
       </div>
       {ff ? (
         <div className="mt-1">
+          {lead ? (
+            <p className="text-base" data-testid="verdict-lead">
+              <ClusterText value={lead} max={1000} />
+            </p>
+          ) : null}
           <p className="text-base" data-testid="first-failure">
             <span className="font-semibold">{causeTitle(ff.cause)}</span> at hop <span className="font-mono">{ff.hop}</span>: <ClusterText value={ff.reason} max={1000} />
           </p>

@@ -76,4 +76,11 @@ describe('firstFailureShown', () => {
     expect(firstFailureShown(route).reproduce?.finding).toBe('exit 1');
     expect(firstFailureShown(route).observed).toMatch(/^worker-2 → 10\.32\.1\.3: via 172\.18\.0\.1 dev eth0/);
   });
+  it('the lead of a degraded summary (what answers, before the cause) is handed to the page, which shows the cause on its own line', () => {
+    const d = load('mtu-blackhole').diagnosis;
+    expect(firstFailureShown({ ...d, summary: `small connections work; MTU blackhole on the path at overlay: ${d.firstFailure!.reason}` }).lead).toBe('small connections work');
+    const partial = { ...d, summary: `1 of 2 ready endpoints of Service shop/backend answer (shop/backend-1 10.244.1.4:8080); connections kube-proxy sends to shop/backend-0 10.244.2.3:8080 fail: MTU blackhole on the path at overlay: ${d.firstFailure!.reason}` };
+    expect(firstFailureShown(partial).lead).toBe('1 of 2 ready endpoints of Service shop/backend answer (shop/backend-1 10.244.1.4:8080); connections kube-proxy sends to shop/backend-0 10.244.2.3:8080 fail');
+    expect(firstFailureShown({ ...d, summary: `MTU blackhole on the path at overlay: ${d.firstFailure!.reason}` }).lead).toBeUndefined();
+  });
 });

@@ -3,6 +3,7 @@
 // Diagnosis — `packetwalk diagnose --server`, which loads no engine — stays light.
 import type { Diagnosis, Evidence } from '../model';
 import type { ProbeId } from '../probes';
+import { CAUSES, isCauseCode } from '../causes';
 
 /** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
 const TRAFFIC_PROBES: ReadonlySet<string> = new Set<ProbeId>([
@@ -44,7 +45,7 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
  * own observations of its routes and rules (which read as if all were well). A hop whose own traffic probe
  * reproduces it (a DF ping, a lookup) shows what that hop observed. Both undefined without a first failure.
  */
-export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'>): { observed?: string; reproduce?: Evidence } {
+export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'> & Partial<Pick<Diagnosis, 'summary'>>): { observed?: string; reproduce?: Evidence; lead?: string } {
   const ff = d.firstFailure;
   if (!ff) return {};
   const hop = d.hops.find((h) => h.id === ff.hop);
@@ -54,5 +55,9 @@ export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'>): 
   // a finding that says no more than the exit status, or that the probe proves nothing, is no evidence
   const telling = (f: string | undefined): f is string => !!f && !/^exit \d+$/.test(f) && !/proves nothing/.test(f);
   const observed = fromElsewhere && telling(reproduce.finding) ? reproduce.finding : hop?.observed;
-  return { ...(observed && !ff.reason.includes(observed) ? { observed } : {}), ...(reproduce ? { reproduce } : {}) };
+  // what the summary says before the cause (lib/verdict/index.ts): "1 of 2 ready endpoints … answer …: ", "small
+  // connections work; " — the part a page that shows the cause on its own line would otherwise drop
+  const at = d.summary && isCauseCode(ff.cause) ? d.summary.indexOf(`${CAUSES[ff.cause].title} at ${ff.hop}: `) : -1;
+  const lead = at > 0 ? d.summary!.slice(0, at).replace(/[:;,]?\s*$/, '') : undefined;
+  return { ...(observed && !ff.reason.includes(observed) ? { observed } : {}), ...(reproduce ? { reproduce } : {}), ...(lead ? { lead } : {}) };
 }
