@@ -42,7 +42,7 @@ export function VerdictBanner({ d }: { d: Diagnosis }) {
         <div className="mt-1">
           {lead ? (
             <p className="text-base" data-testid="verdict-lead">
-              <ClusterText value={lead} max={1000} />
+              <ClusterText value={`${lead.charAt(0).toUpperCase()}${lead.slice(1)}.`} max={1000} />
             </p>
           ) : null}
           <p className="text-base" data-testid="first-failure">

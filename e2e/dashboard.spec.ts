@@ -85,7 +85,7 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
       await expect(banner).toHaveAttribute('data-cause', 'mtu-blackhole');
       await expect(banner).toContainText(CAUSES['mtu-blackhole'].title);
       // what still works, before the cause (the summary's lead): a degraded path is not an outage
-      await expect(banner.getByTestId('verdict-lead')).toHaveText('small connections work');
+      await expect(banner.getByTestId('verdict-lead')).toHaveText('Small connections work.');
       const d = await apiDiagnosis(id);
       const red = d.firstFailure!.hop;
       // the banner says what the failing hop observed and the command that shows it, as the CLI's report does
