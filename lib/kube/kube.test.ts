@@ -106,6 +106,10 @@ describe('Service port → targetPort', () => {
     const notReady = checkServicePort(svc('http'), svc('http').spec!.ports![0], [pod('api-a', [{ name: 'http', containerPort: 8080 }], false)]);
     expect(notReady.problem).toMatchObject({ cause: 'no-endpoints', kind: 'none-ready', sentence: 'Service shop/api selects 1 pod (shop/api-a) but none is Ready.' });
     expect(checkServicePort(svc('http', null), svc().spec!.ports![0], [a]).problem?.kind).toBe('no-selector');
+    // a selector-less Service (the `kubernetes` Service) whose slices list a ready endpoint is no fault of the objects
+    const byHand = { endpoints: [{ ip: '172.18.0.1', ready: true, serving: true, terminating: false }] };
+    expect(checkServicePort(svc('http', null), svc().spec!.ports![0], [a], byHand).problem).toBeNull();
+    expect(checkServicePort(svc('http', null), svc().spec!.ports![0], [a], { endpoints: [{ ...byHand.endpoints[0], ready: false, serving: false }] }).problem?.kind).toBe('no-selector');
   });
   it('readiness comes from the EndpointSlice conditions (as kube-proxy reads them), not from the pods', () => {
     // publishNotReadyAddresses: the endpoints controller lists a NotReady pod with ready: true.

@@ -118,7 +118,9 @@ export function checkServicePort(service: Service, sp: ServicePort, pods: readon
   const portText = `${protocol} ${sp.port}${sp.name ? ` (${sp.name})` : ''}`;
 
   if (!selector) {
-    return { ...base, problem: { cause: 'no-endpoints', kind: 'no-selector', sentence: `Service ${svc} has no selector, so its endpoints are managed by hand; check its EndpointSlices.` } };
+    // endpoints managed by hand (the `kubernetes` Service, an external database): what the slices list is the truth
+    if (eps?.endpoints.some((e) => e.ready || (e.serving && e.terminating))) return { ...base, problem: null };
+    return { ...base, problem: { cause: 'no-endpoints', kind: 'no-selector', sentence: `Service ${svc} has no selector, so its endpoints are managed by hand, and its EndpointSlices list no ready endpoint; check them (kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${service.metadata?.name ?? ''}).` } };
   }
   if (selected.length === 0) {
     return { ...base, problem: { cause: 'no-endpoints', kind: 'no-pods-selected', sentence: `Service ${svc} selects ${selector}, which matches no pod in namespace ${ns}.` } };
