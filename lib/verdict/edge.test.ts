@@ -15,6 +15,7 @@ import { parseSource, parseTarget } from '../target';
 import { probeDef, type ProbeId } from '../probes';
 import type { ProbeRun } from './context';
 import type { PathPlan } from '../plan';
+import { splitFixture } from '../parse/fixtureFile';
 
 const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`./fixtures/edge/${n}.json`, import.meta.url), 'utf8')) as RecordedDiagnosis;
 const evidenceOf = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
@@ -183,6 +184,19 @@ describe('north-south over recorded lab runs', () => {
     const ok = load('egress-healthy');
     const healthy = judge({ ...replayPod(ok), snapshot: ok.snapshot, depth: 'live' });
     expect(healthy.hops.map((h) => h.summary).join(' ')).not.toMatch(/no traffic reached/);
+  });
+  it('a Service name typed from outside: NXDOMAIN from the outside resolver, and the next step names the NodePort and LoadBalancer address to dial instead', () => {
+    const fx = load('ns-outside-to-cluster-ip'); // lab/default.yaml: shop/storefront is a LoadBalancer Service
+    const to = parseTarget('storefront.shop:80');
+    if (!to.ok) throw new Error('bad target');
+    const plan = planNorthSouth({ kind: 'outside' }, to.value, fx.snapshot);
+    const dig = plan.probes.find((p) => p.probe === 'outside-dig')!;
+    const nx = splitFixture(readFileSync(new URL('../parse/fixtures/dig/nxdomain.txt', import.meta.url), 'utf8')); // real dig output, NXDOMAIN
+    const runs = new Map<string, ProbeRun>([[dig.key, { key: dig.key, probe: dig.probe, hop: dig.hop, location: 'outside', argv: probeDef(dig.probe).argv(dig.args), reproduce: '', exitCode: nx.exitCode, stdout: nx.stdout, stderr: nx.stderr, durationMs: 5, timedOut: false, truncated: false }]]);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-nxdomain' });
+    const svc = fx.snapshot.services.find((x) => x.metadata?.name === 'storefront')!;
+    expect(j.firstFailure!.nextStep).toBe(`From outside the cluster dial the Service's NodePort on any node (\`node/NAME:${svc.spec!.ports![0].nodePort}\`) or LoadBalancer address \`${lbIngressIPs(svc)[0]}\`; \`kubectl get svc -n shop storefront\` lists them.`);
   });
   it('a node source the user may not read is said so, not "node not found"', () => {
     const fx = load('ns-node-to-service');

@@ -138,8 +138,15 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       // A Service's name typed from outside: say where its addresses from outside are.
       const [first, second] = plan.resolve.split('.');
       const svc = input.snapshot.services.find((x) => x.metadata?.name === first && x.metadata?.namespace === second);
-      const hint = svc && plan.source.kind === 'outside' ? `; ${plan.resolve} is Service ${second}/${first}, whose name resolves only inside the cluster — from outside dial its NodePort (node/NAME:PORT) or LoadBalancer address` : '';
-      if (d.value.outcome === 'answer' && d.value.rcode === 'NXDOMAIN') problem('dns', 'dns-nxdomain', `${plan.resolve} does not exist: ${src}'s resolver answers NXDOMAIN${hint}`);
+      const inside = !!svc && plan.source.kind === 'outside';
+      const hint = inside ? `; ${plan.resolve} is Service ${second}/${first}, whose name resolves only inside the cluster — from outside dial its NodePort (node/NAME:PORT) or LoadBalancer address` : '';
+      // the next step for a cluster name typed outside is where to dial instead, not the namespace advice of dns-nxdomain
+      const nodePort = svc?.spec?.ports?.find((x) => x.nodePort)?.nodePort;
+      const lb = svc ? lbIngressIPs(svc)[0] : undefined;
+      const instead = inside
+        ? `From outside the cluster dial the Service's ${[...(nodePort ? [`NodePort on any node (\`node/NAME:${nodePort}\`)`] : []), ...(lb ? [`LoadBalancer address \`${lb}\``] : [])].join(' or ') || 'NodePort or LoadBalancer address (it has neither: expose it with type NodePort or LoadBalancer, or an Ingress)'}; \`kubectl get svc -n ${second} ${first}\` lists them.`
+        : undefined;
+      if (d.value.outcome === 'answer' && d.value.rcode === 'NXDOMAIN') problem('dns', 'dns-nxdomain', `${plan.resolve} does not exist: ${src}'s resolver answers NXDOMAIN${hint}`, instead);
       else problem('dns', 'upstream-dns', `${src}'s resolver (the DNS outside the cluster) ${how === 'no answer' ? 'does not answer' : `answers ${how}`} for ${plan.resolve}`);
     }
   }
