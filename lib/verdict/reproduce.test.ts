@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecordedDiagnosis } from './replay';
+import type { Evidence } from '../model';
 import { firstFailureShown, reproducingEvidence } from './reproduce';
 
 const load = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
@@ -82,5 +83,17 @@ describe('firstFailureShown', () => {
     const partial = { ...d, summary: `1 of 2 ready endpoints of Service shop/backend answer (shop/backend-1 10.244.1.4:8080); connections kube-proxy sends to shop/backend-0 10.244.2.3:8080 fail: MTU blackhole on the path at overlay: ${d.firstFailure!.reason}` };
     expect(firstFailureShown(partial).lead).toBe('1 of 2 ready endpoints of Service shop/backend answer (shop/backend-1 10.244.1.4:8080); connections kube-proxy sends to shop/backend-0 10.244.2.3:8080 fail');
     expect(firstFailureShown({ ...d, summary: `MTU blackhole on the path at overlay: ${d.firstFailure!.reason}` }).lead).toBeUndefined();
+  });
+  it('with one endpoint broken, the reproduce line is that endpoint\'s own connect (which fails every time), not the VIP\'s (which fails when kube-proxy picks it)', () => {
+    const d = load('healthy-service').diagnosis; // backend:80 → 10.96.44.134, endpoints backend-0 10.244.2.3 (drawn) and backend-1
+    const lost = (e: Evidence) => ({ ...e, exitCode: 1, stdout: '', stderr: `nc: connect to ${e.command.at(-2)} port ${e.command.at(-1)} (tcp) timed out: Operation now in progress\n`, finding: `TCP ${e.command.at(-2)}:${e.command.at(-1)}: no answer within 2 s` });
+    const broken = {
+      ...d,
+      firstFailure: { hop: 'dst-node' as const, cause: 'node-firewall' as const, reason: "worker-2's own firewall drops forwarded TCP to port 8080" },
+      hops: d.hops.map((h) => ({ ...h, evidence: h.evidence.map((e) => (e.probe === 'tcp-connect' && (e.command.includes('10.96.44.134') || e.command.includes('10.244.2.3')) ? lost(e) : e)) })),
+    };
+    const shown = firstFailureShown(broken);
+    expect(shown.reproduce?.command.slice(-2)).toEqual(['10.244.2.3', '8080']);
+    expect(shown.observed).toBe('TCP 10.244.2.3:8080: no answer within 2 s');
   });
 });

@@ -50,7 +50,10 @@ export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'> & 
   if (!ff) return {};
   const hop = d.hops.find((h) => h.id === ff.hop);
   const own = hop?.evidence ?? [];
-  const reproduce = reproducingEvidence(own, d.hops.filter((h) => h.id !== ff.hop).flatMap((h) => h.evidence));
+  // the direct connects to the endpoints (dst-pod) before the VIP's: with one endpoint broken, the VIP connect fails
+  // only when kube-proxy picks it, so the endpoint's own connect is the command that reproduces every time
+  const others = d.hops.filter((h) => h.id !== ff.hop);
+  const reproduce = reproducingEvidence(own, [...others.filter((h) => h.id === 'dst-pod'), ...others.filter((h) => h.id !== 'dst-pod')].flatMap((h) => h.evidence));
   const fromElsewhere = !!reproduce && !own.includes(reproduce) && TRAFFIC_PROBES.has(reproduce.probe);
   // a finding that says no more than the exit status, or that the probe proves nothing, is no evidence
   const telling = (f: string | undefined): f is string => !!f && !/^exit \d+$/.test(f) && !/proves nothing/.test(f);
