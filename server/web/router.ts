@@ -60,7 +60,8 @@ export function fail(res: ServerResponse, status: number, error: string, extra: 
  */
 export function failWith(res: ServerResponse, e: unknown): void {
   if (e instanceof StoreError) return fail(res, e.status, e.message, { file: e.file, fix: e.fix, code: e.code });
-  if (e instanceof UsageError) return fail(res, e instanceof BodyTooLarge ? e.status : 400, e.message, { field: e.field ?? fieldFromMessage(e.message) ?? null });
+  // the engine words its input errors for the CLI ("--to: Service shop/backend has no port 81"); the HTTP API names the field
+  if (e instanceof UsageError) return fail(res, e instanceof BodyTooLarge ? e.status : 400, e.message.replace(/^--(from|to|context)\b(:? ?)/, '$1$2'), { field: e.field ?? fieldFromMessage(e.message) ?? null });
   if (e instanceof ClusterError) return fail(res, 502, e.message, { fix: e.fix, status: e.status ?? null });
   fail(res, 500, `internal error: ${(e as Error)?.message ?? String(e)}`);
 }
