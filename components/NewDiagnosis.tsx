@@ -176,7 +176,8 @@ export function NewDiagnosis() {
     const err = errorOf(f);
     return err ? (
       <p className="mt-1 text-sm font-medium text-red-600 dark:text-red-400" role="alert" data-testid={`error-${f}`}>
-        {err.error}
+        {/* an empty source, said for the control on screen (the API's sentence lists every source form) */}
+        {f === 'from' && /^from: choose the source/.test(err.error) ? (sourceKind === 'node' ? 'from: pick the node the connection starts on' : 'from: pick the source pod (type to search its name)') : err.error}
       </p>
     ) : null;
   };

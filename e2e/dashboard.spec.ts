@@ -134,7 +134,7 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await page.getByTestId('namespace').selectOption('shop');
     // Diagnose on an empty form marks every field it needs, not just the first
     await page.getByTestId('diagnose').click();
-    await expect(page.getByTestId('error-from')).toContainText('from: choose the source');
+    await expect(page.getByTestId('error-from')).toContainText('from: pick the source pod');
     await expect(page.getByTestId('error-to')).toContainText('to: type what the application dials');
     // the page as a user finds it mid-incident: recent diagnoses listed, a path typed in
     await expect(page.getByRole('region', { name: 'Recent diagnoses' }).locator('li').first()).toBeVisible();
