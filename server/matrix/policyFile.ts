@@ -5,6 +5,7 @@ import { isLabelName, isSubdomainName } from '../../lib/kube/names';
 import { parseAllDocuments } from 'yaml';
 import type { NetworkPolicy } from '../../lib/kube/types';
 import { UsageError } from '../cluster/errors';
+import { didYouMean, nearNames } from '../../lib/suggest';
 
 
 /**
@@ -33,6 +34,8 @@ export function parsePolicyText(text: string, defaultNamespace: string, what: st
       if (meta.namespace === undefined) defaulted.push(name);
       if (typeof ns !== 'string' || !isLabelName(ns)) throw new UsageError(`${where}: metadata.namespace ${JSON.stringify(ns)} is not a namespace name`, 'withPolicy');
       if (!isObj(it.spec) || !isObj(it.spec.podSelector)) throw new UsageError(`${where} (${ns}/${name}): spec.podSelector is required (use {} to select every pod of the namespace)`, 'withPolicy');
+      const bad = strictSpecProblem(it.spec);
+      if (bad) throw new UsageError(`${where} (${ns}/${name}): ${bad}`, 'withPolicy');
       out.push({ ...(it as NetworkPolicy), metadata: { ...(meta as NetworkPolicy['metadata']), name, namespace: ns } });
     });
   });
@@ -43,4 +46,51 @@ export function parsePolicyText(text: string, defaultNamespace: string, what: st
 
 function isObj(v: unknown): v is Record<string, unknown> & { metadata?: unknown; spec?: Record<string, unknown> } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The fields of a networking.k8s.io/v1 NetworkPolicy spec and its parts (the API reference). */
+const SPEC_FIELDS = ['podSelector', 'policyTypes', 'ingress', 'egress'];
+const RULE_FIELDS = { ingress: ['from', 'ports'], egress: ['to', 'ports'] } as const;
+const PEER_FIELDS = ['podSelector', 'namespaceSelector', 'ipBlock'];
+const PORT_FIELDS = ['protocol', 'port', 'endPort'];
+
+/**
+ * What kubectl's strict field validation (its default since v1.27) and the API server would refuse in a spec, as
+ * one sentence naming the field and the fix: an unknown field (`podSelectr`, with the field it was probably meant to
+ * be), a policyType other than Ingress or Egress (`Ingres`). Undefined when the spec is well formed. A what-if that
+ * dropped them silently would gate CI on a policy that does nothing.
+ */
+export function strictSpecProblem(spec: Record<string, unknown>): string | undefined {
+  const unknown = (obj: Record<string, unknown>, allowed: readonly string[], at: string) => {
+    const k = Object.keys(obj).find((x) => !allowed.includes(x));
+    return k === undefined ? undefined : `${at}${k} is not a NetworkPolicy field${didYouMean(nearNames(k, allowed)) || `; the fields here are ${allowed.join(', ')}`}`;
+  };
+  const top = unknown(spec, SPEC_FIELDS, 'spec.');
+  if (top) return top;
+  const types = spec.policyTypes;
+  if (types !== undefined && types !== null) {
+    if (!Array.isArray(types)) return 'spec.policyTypes must be a list: [Ingress], [Egress] or [Ingress, Egress]';
+    const t = types.find((x) => x !== 'Ingress' && x !== 'Egress');
+    if (t !== undefined) return `spec.policyTypes: ${JSON.stringify(t)} is not Ingress or Egress${didYouMean(nearNames(String(t), ['Ingress', 'Egress']))}`;
+  }
+  for (const dir of ['ingress', 'egress'] as const) {
+    const list = spec[dir];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) return `spec.${dir} must be a list of rules (write ${dir}: [] to deny everything)`;
+    for (const [i, rule] of list.entries()) {
+      if (!isObj(rule)) return `spec.${dir}[${i}] must be a mapping {${RULE_FIELDS[dir][0]}: […], ports: […]}`;
+      const r = unknown(rule, RULE_FIELDS[dir], `spec.${dir}[${i}].`);
+      if (r) return r;
+      const peers = rule[RULE_FIELDS[dir][0]];
+      for (const [j, peer] of (Array.isArray(peers) ? peers : []).entries()) {
+        const x = isObj(peer) ? unknown(peer, PEER_FIELDS, `spec.${dir}[${i}].${RULE_FIELDS[dir][0]}[${j}].`) : undefined;
+        if (x) return x;
+      }
+      for (const [j, port] of (Array.isArray(rule.ports) ? rule.ports : []).entries()) {
+        const x = isObj(port) ? unknown(port, PORT_FIELDS, `spec.${dir}[${i}].ports[${j}].`) : undefined;
+        if (x) return x;
+      }
+    }
+  }
+  return undefined;
 }
