@@ -27,7 +27,7 @@ describe('what-if policy files', () => {
     expect(() => parsePolicyText(doc('{podSelectr: {}}'), 'ns', 'f.yaml')).toThrow(/spec.podSelector is required/);
     expect(() => parsePolicyText(doc('{podSelector: {}, podSelectr: {}}'), 'ns', 'f.yaml')).toThrow('spec.podSelectr is not a NetworkPolicy field; did you mean podSelector?');
     expect(() => parsePolicyText(doc('{podSelector: {}, ingress: [{form: [{podSelector: {}}]}]}'), 'ns', 'f.yaml')).toThrow('spec.ingress[0].form is not a NetworkPolicy field; the fields here are from, ports');
-    expect(() => parsePolicyText(doc('{podSelector: {}, egress: [{to: [{podselector: {}}]}]}'), 'ns', 'f.yaml')).toThrow('spec.egress[0].to[0].podselector is not a NetworkPolicy field; did you mean podSelector?');
+    expect(() => parsePolicyText(doc('{podSelector: {}, egress: [{to: [{podselector: {}}]}]}'), 'ns', 'f.yaml')).toThrow('spec.egress[0].to[0].podselector is not a NetworkPolicy field; did you mean podSelector? (field names are case-sensitive)');
     expect(parsePolicyText(doc('{podSelector: {}, policyTypes: [Ingress, Egress], ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}}], ports: [{protocol: TCP, port: 80}]}], egress: []}'), 'ns', 'f.yaml').policies).toHaveLength(1);
   });
 });

@@ -63,7 +63,9 @@ const PORT_FIELDS = ['protocol', 'port', 'endPort'];
 export function strictSpecProblem(spec: Record<string, unknown>): string | undefined {
   const unknown = (obj: Record<string, unknown>, allowed: readonly string[], at: string) => {
     const k = Object.keys(obj).find((x) => !allowed.includes(x));
-    return k === undefined ? undefined : `${at}${k} is not a NetworkPolicy field${didYouMean(nearNames(k, allowed)) || `; the fields here are ${allowed.join(', ')}`}`;
+    if (k === undefined) return undefined;
+    const cased = allowed.find((a) => a.toLowerCase() === k.toLowerCase());
+    return `${at}${k} is not a NetworkPolicy field${cased ? `; did you mean ${cased}? (field names are case-sensitive)` : didYouMean(nearNames(k, allowed)) || `; the fields here are ${allowed.join(', ')}`}`;
   };
   const top = unknown(spec, SPEC_FIELDS, 'spec.');
   if (top) return top;
