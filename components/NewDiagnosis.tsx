@@ -93,6 +93,9 @@ export function NewDiagnosis() {
   const [fieldErrors, setFieldErrors] = useState<{ field: string; error: string }[]>([]);
   // a field's error; the target field also shows errors of fields the form has no input for (body, previousId)
   const errorOf = (f: string) => fieldErrors.find((x) => x.field === f) ?? (f === 'to' ? fieldErrors.find((x) => !['from', 'to', 'context'].includes(x.field)) : undefined);
+  // a field's error goes once the user edits that field (the others stay until the next submit)
+  useEffect(() => setFieldErrors((es) => es.filter((x) => x.field !== 'from')), [podQuery, node, sourceKind]);
+  useEffect(() => setFieldErrors((es) => es.filter((x) => x.field === 'from' || x.field === 'context')), [target]);
   const [submitting, setSubmitting] = useState(false);
   const [recent, setRecent] = useState<Recent[]>([]);
   const podTerm = useDebounced(podQuery, 120);
