@@ -1,5 +1,6 @@
 'use client';
 // The side panel of one hop: summary, expected vs observed, its cause and next step, every evidence item.
+import { useCallback } from 'react';
 import type { Hop, Trace } from '../lib/model';
 import { CAUSES, WARNING_CAUSES, isCauseCode, isWarningCause } from '../lib/causes';
 import { STATUS_LOOK } from './statusStyles';
@@ -10,6 +11,15 @@ import { isStatusFinding } from '../lib/verdict/finding';
 import { timeOfDayLine } from '../lib/parse/tcpdump';
 
 export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; trace?: Trace }) {
+  // A click on a hop opens its panel below the graph; on a laptop screen that is below the fold, so the click
+  // seemed to do nothing. Scroll just enough that the panel starts mid-screen, the graph still in sight above it.
+  const shown = useCallback(
+    (el: HTMLElement | null) => {
+      const top = el?.getBoundingClientRect().top;
+      if (top !== undefined && top > window.innerHeight - 160) window.scrollBy({ top: top - window.innerHeight / 2, behavior: 'smooth' });
+    },
+    [hop.id],
+  );
   const points = trace?.points.filter((p) => p.hop === hop.id) ?? [];
   const look = STATUS_LOOK[hop.status];
   const cause = hop.cause && (isCauseCode(hop.cause) ? CAUSES[hop.cause] : isWarningCause(hop.cause) ? WARNING_CAUSES[hop.cause] : null);
@@ -17,7 +27,7 @@ export function HopPanel({ hop, onClose, trace }: { hop: Hop; onClose(): void; t
   // what the judge read from each probe; a bare exit status says nothing the evidence card below does not
   const findings = hop.evidence.filter((e) => e.finding && !isStatusFinding(e.finding));
   return (
-    <aside aria-label={`hop ${hop.id}`} data-testid="hop-panel" data-panel-hop={hop.id} className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+    <aside ref={shown} aria-label={`hop ${hop.id}`} data-testid="hop-panel" data-panel-hop={hop.id} className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
       <div className="flex items-start justify-between gap-2">
         <div>
           <div className="text-xs font-semibold uppercase tracking-wide text-slate-500">

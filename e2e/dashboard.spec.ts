@@ -60,6 +60,14 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('hop-panel')).toHaveAttribute('data-panel-hop', 'src-pod');
     await expect(page.getByTestId('hop-panel').locator('[data-evidence]').first()).toBeVisible();
+    // on a laptop screen the panel opens below the fold: the click brings it into sight, the graph still above it
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.locator('[data-testid="path-graph"] [data-hop-id="src-pod"]').click(); // closes it
+    await page.locator('[data-testid="path-graph"] [data-hop-id="dst-pod"]').click();
+    await expect(page.getByTestId('hop-panel')).toHaveAttribute('data-panel-hop', 'dst-pod');
+    await expect(page.getByTestId('hop-panel')).toBeInViewport();
+    await expect(page.getByTestId('path-graph')).toBeInViewport();
   });
 
   test('a second browser context on the permalink mid-run sees the same live colouring', async ({ page, browser }) => {

@@ -267,7 +267,8 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
   const warnings = [...j.warnings, ...hops.filter((h) => demoted.has(h.id)).map((h) => ({ hop: h.id, cause: 'model-mismatch' as const, reason: h.summary }))];
   const fails = hops.filter((h) => h.status === 'fail' && h.cause);
   const first = j.firstFailure && !demoted.has(j.firstFailure.hop) ? j.firstFailure : fails[0] ? { hop: fails[0].id, cause: fails[0].cause as CauseCode, reason: fails[0].summary, nextStep: CAUSES[fails[0].cause as CauseCode].nextStep } : null;
-  const summary = first ? `${CAUSES[first.cause as CauseCode].title} at ${first.hop}: ${first.reason}` : `${j.summary} The capture: ${trace.summary}.`;
+  // the first failure unchanged: its summary stands, lead and all ("small connections work; …", "1 of 2 … answer …")
+  const summary = first && first === j.firstFailure ? j.summary : first ? `${CAUSES[first.cause as CauseCode].title} at ${first.hop}: ${first.reason}` : `${j.summary} The capture: ${trace.summary}.`;
   return withStale({ ...j, hops, firstFailure: first, warnings, summary }, trace);
 }
 
