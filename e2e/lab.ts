@@ -28,6 +28,9 @@ export function writeState(s: E2eState): void {
 
 /** Starts `packetwalk serve` on the e2e lab (wallboard re-probes every 2 s) and waits until it answers. */
 export async function startServer(kubeconfig: string, dataDir: string): Promise<number> {
+  // A server already answering here is not ours (a leftover e2e run): testing it would test the wrong lab.
+  const foreign = await fetch(`${BASE}/api/health`).then((r) => r.ok, () => false);
+  if (foreign) throw new Error(`something already serves on ${BASE} (a leftover e2e server?): stop it, or set PACKETWALK_E2E_PORT (and PACKETWALK_E2E_LAB) for this run`);
   mkdirSync(E2E_DIR, { recursive: true });
   const log = openSync(join(E2E_DIR, 'serve.log'), 'a');
   const child = spawn(process.execPath, [BIN, 'serve', '--port', String(E2E_PORT), '--kubeconfig', kubeconfig, '--data-dir', dataDir, '--wall-interval', '2'], {
@@ -37,8 +40,11 @@ export async function startServer(kubeconfig: string, dataDir: string): Promise<
   });
   child.unref();
   const pid = child.pid!;
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? -1));
   const end = Date.now() + 60_000;
   while (Date.now() < end) {
+    if (exited !== null) throw new Error(`packetwalk serve exited (${exited}) before it answered on ${BASE}; see ${join(E2E_DIR, 'serve.log')}`);
     try {
       const r = await fetch(`${BASE}/api/health`);
       if (r.ok) return pid;
