@@ -16,7 +16,7 @@ import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtra
 
 export * from './snapshot';
 import { familyPlan } from './family';
-import { endpointPort as endpointPortOf, firstDigNames, probeKey } from './ops';
+import { endpointPort as endpointPortOf, firstDigNames, probeKey, readyEndpoints } from './ops';
 import { PING_FIRST } from './mtu';
 
 export interface PodEnd {
@@ -349,11 +349,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   // Every ready endpoint (a headless Service: every ready pod DNS answers) gets a direct connect from the source, so
   // one broken endpoint is found whichever one kube-proxy (or the client's pick of the DNS answers) chose this time
   // (lib/plan/ops followFailure, lib/verdict/observed partialService). At most MAX_DIRECT_CONNECTS, the drawn one first.
-  const direct = service
-    ? service.endpoints.endpoints.filter((x) => x.ready).map((e) => ({ ip: e.ip, port: e.port }))
-    : edge?.headless && dstPort
-      ? edge.headless.ready.map((ip) => ({ ip, port: dstPort! }))
-      : [];
+  const direct = readyEndpoints({ service, edge, dstPort });
   const drawnFirst = [...direct.filter((e) => e.ip === dst?.ip), ...direct.filter((e) => e.ip !== dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
   for (const e of drawnFirst) add({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod: srcP, args: { ip: e.ip, port: e.port } });
   add({ probe: 'node-link', hop: 'src-veth', where: 'node', node: src.node, args: {} });

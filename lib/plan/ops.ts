@@ -30,6 +30,18 @@ export function endpointPort(plan: Pick<PathPlan, 'service' | 'dst' | 'dstPort'>
   return plan.service && plan.dst ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort;
 }
 
+/**
+ * The ready endpoints a path's Service answers on, as the source connects to them directly: a Service's ready
+ * EndpointSlice endpoints (ip, endpoint port, the pod when the slice names it), or a headless Service's ready pod IPs
+ * at the port the app dials. Empty for any other target. One list for the plan's direct connects and the judge's
+ * partialService.
+ */
+export function readyEndpoints(plan: Pick<PathPlan, 'service' | 'edge' | 'dstPort'>): { ip: string; port: number; pod?: string }[] {
+  if (plan.service) return plan.service.endpoints.endpoints.filter((e) => e.ready).map((e) => ({ ip: e.ip, port: e.port, ...(e.pod ? { pod: e.pod } : {}) }));
+  const port = plan.dstPort;
+  return plan.edge?.headless && port ? plan.edge.headless.ready.map((ip) => ({ ip, port })) : [];
+}
+
 /** The probes whose output is evidence for `hop`: planned for it, or for another hop and read by it too (alsoHops). */
 export function probesOf(plan: Pick<PathPlan, 'probes'>, hop: HopId): PlannedProbe[] {
   return plan.probes.filter((p) => p.hop === hop || p.alsoHops?.includes(hop));

@@ -7,7 +7,7 @@ import { CAUSES, type CauseCode } from '../causes';
 import { listenerOnPort, parseSs } from '../parse';
 import { connectText } from './read';
 import { one, onPod, read, type Ctx, type Problem } from './context';
-import { endpointPort as endpointPortOf } from '../plan/ops';
+import { endpointPort as endpointPortOf, readyEndpoints } from '../plan/ops';
 
 /**
  * Findings that stand even while a small end-to-end connect opens: big packets vanish (mtu-blackhole),
@@ -111,14 +111,12 @@ export function partialService(c: Ctx): PartialService | undefined {
   const hairpinOnly = plan.hairpin && c.problems.length > 0 && c.problems.every((p) => p.cause === 'hairpin');
   if (!hairpinOnly && c.problems.some((p) => p.hop === 'dns' || SOURCE_SIDE.has(p.hop))) return undefined;
   const name = (e: { ip: string; port: number; pod?: string }) => `${e.pod ? `${e.pod} ` : ''}${e.ip}:${e.port}`;
-  // a headless Service's ready pods, as DNS answers them, at the port the app dials
+  // a headless Service's ready pods carry no pod name in the plan: found by IP
   const podAt = (ip: string) => c.snap.pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork);
-  const ready = plan.service
-    ? plan.service.endpoints.endpoints.filter((e) => e.ready)
-    : headless!.ready.map((ip) => {
-        const p = podAt(ip);
-        return { ip, port: plan.dstPort ?? 0, ...(p ? { pod: `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name}` } : {}) };
-      });
+  const ready = readyEndpoints(plan).map((e) => {
+    const p = plan.service || e.pod ? undefined : podAt(e.ip);
+    return p ? { ...e, pod: `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name}` } : e;
+  });
   if (ready.length < 2) return undefined;
   const self = (e: { ip: string }) => plan.hairpin && e.ip === plan.dst?.ip;
   const answering = ready.filter((e) => !self(e) && c.directConnect.get(`${e.ip}:${e.port}`) === 'open');
