@@ -130,6 +130,11 @@ describe('judge on real lab runs', () => {
     const ev = j.hops.flatMap((h) => h.evidence).find((e) => e.probe === 'addr' && e.where === `pod ${plan.src.namespace}/${plan.src.name}`)!;
     expect(ev.finding).toMatch(/^eth0 set up, but its link is LOWERLAYERDOWN, /);
     expect(ev.finding).not.toMatch(/ up \(/);
+    // NO-CARRIER (the flag ip link shows when a veth's peer is down) is said as what it means
+    runs.set(key, { ...r, stdout: r.stdout.replace(/"flags":\["BROADCAST"/, '"flags":["NO-CARRIER","BROADCAST"').replace(/"operstate":"UP"/g, '"operstate":"DOWN"') });
+    const j2 = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    const ev2 = j2.hops.flatMap((h) => h.evidence).find((e) => e.probe === 'addr' && e.where === `pod ${plan.src.namespace}/${plan.src.name}`)!;
+    expect(ev2.finding).toMatch(/^eth0 set up, but it has no carrier \(the other end of its veth is down\), /);
   });
 
   it('next steps name what the diagnosis knows (the tunnel device, the VIP) instead of placeholders', () => {

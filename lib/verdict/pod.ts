@@ -18,7 +18,8 @@ export function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, 
       const v4 = eth.addresses.find((a) => a.family === 'inet');
       const up = eth.flags.includes('UP');
       // Set up (flag UP) but its link down (operstate DOWN/LOWERLAYERDOWN: the veth's other end is down) is said as such.
-      const state = !up ? 'DOWN' : eth.operstate && eth.operstate !== 'UP' && eth.operstate !== 'UNKNOWN' ? `set up, but its link is ${eth.operstate}` : 'up';
+      // NO-CARRIER on a veth: its peer (the host side) is down.
+      const state = !up ? 'DOWN' : eth.flags.includes('NO-CARRIER') ? 'set up, but it has no carrier (the other end of its veth is down)' : eth.operstate && eth.operstate !== 'UP' && eth.operstate !== 'UNKNOWN' ? `set up, but its link is ${eth.operstate}` : 'up';
       const s = `${eth.ifname} ${state}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
       finding(c, addr, s);
       observe(c, hop, s);

@@ -31,6 +31,19 @@ describe('applyTrace', () => {
     const j = applyTrace(judgement(d), trace);
     expect(j.hops.find((h) => h.id === 'dst-node')!.cause).toBe('model-mismatch');
   });
+  it('a passing hop past the failure that no packet reached says so (veth down: the pod listens, but nothing got there)', () => {
+    const d = load('trace-veth-down');
+    // the judgement before the trace step: no hop carries the capture's words yet
+    const j0 = judgement(d);
+    const before = { ...j0, hops: j0.hops.map((h) => ({ ...h, summary: h.summary.replace(/ — capture: .*$/, '') })) };
+    const j = applyTrace(before, d.trace);
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-veth', cause: 'veth-down' });
+    const pod = j.hops.find((h) => h.id === 'dst-pod')!;
+    expect(pod.status).toBe('pass');
+    expect(pod.summary).toMatch(/listening on 0\.0\.0\.0:9300 — capture: no packet of the flow reached this hop \(last seen at node-a flannel\.1; the path fails at dst-veth\)$/);
+    // hops the packet crossed, and the failing hop itself, say nothing of the kind
+    for (const id of ['src-node', 'overlay', 'dst-node', 'dst-veth'] as const) expect(j.hops.find((h) => h.id === id)!.summary).not.toMatch(/no packet of the flow reached/);
+  });
   it('a flow captured end to end does not clear a DNS failure: the trace dials the address, the queries go elsewhere', () => {
     const d = load('trace-dns-overlay-blocked');
     expect(d.trace.points.some((p) => p.replySeen)).toBe(true);
@@ -250,6 +263,7 @@ describe('what came back: a reset is said as a reset', () => {
     expect(cameBack({ replyKinds: ['SYN-ACK', 'RST'] }, ' from 10.244.1.4:8080')).toBe('a SYN-ACK and then a reset (RST) came back from 10.244.1.4:8080: the connection was reset');
     expect(cameBack({ replyKinds: ['SYN-ACK'], resetSent: true }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080, and the source reset the connection (RST)');
     expect(cameBack({ replyKinds: ['SYN-ACK'] }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080');
+    expect(cameBack({ replyKinds: ['ICMP host unreachable'] }, ' to the source')).toBe('only an error came back to the source: ICMP host unreachable, not an answer');
     // a trace stored before replyKinds existed reads as it did
     expect(cameBack({}, ' to the source')).toBe('the answer came back to the source');
   });

@@ -142,6 +142,9 @@ export function cameBack(src: Pick<TracePoint, 'replyKinds' | 'resetSent'> | und
   const rst = k.includes('RST');
   if (rst && !k.includes('SYN-ACK')) return `a reset (RST) came back${where} instead of a SYN-ACK: the connection was refused`;
   if (rst) return `a SYN-ACK and then a reset (RST) came back${where}: the connection was reset`;
+  // Only an ICMP error came back (a router or the destination node refusing the packet): not an answer.
+  const icmp = k.filter((x) => x.startsWith('ICMP '));
+  if (icmp.length && icmp.length === k.length) return `only an error came back${where}: ${icmp.join(', ')}, not an answer`;
   return `the answer came back${where}${src?.resetSent ? ', and the source reset the connection (RST)' : ''}`;
 }
 
@@ -260,6 +263,7 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
     if (trace.lastSeen && h.id !== 'dns') return { ...h, summary: `${h.summary} — capture: ${trace.summary}`, evidence };
     return { ...h, evidence };
   });
+  markUnreached(hops, trace);
   if (!demoted.size) {
     const summary = j.firstFailure || !trace.lastSeen || j.verdict !== 'unreachable' ? j.summary : `${j.summary} The capture: ${trace.summary}.`;
     return withStale({ ...j, hops, summary }, trace);
@@ -270,6 +274,23 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
   // the first failure unchanged: its summary stands, lead and all ("small connections work; …", "1 of 2 … answer …")
   const summary = first && first === j.firstFailure ? j.summary : first ? `${CAUSES[first.cause as CauseCode].title} at ${first.hop}: ${first.reason}` : `${j.summary} The capture: ${trace.summary}.`;
   return withStale({ ...j, hops, firstFailure: first, warnings, summary }, trace);
+}
+
+/**
+ * A passing hop past the first failing one, where every capture point of the hop ran and saw no packet of the
+ * flow: its own probes found nothing wrong (an address, a listener), but traffic never got there, and its
+ * summary says so — "pass" beside "no answer within 2 s" would read as the pod's fault or as a contradiction.
+ * Mutates `hops` (the array applyTrace just built).
+ */
+function markUnreached(hops: Hop[], trace: Trace): void {
+  const failAt = hops.findIndex((h) => h.status === 'fail');
+  if (failAt < 0 || !trace.lastSeen) return;
+  hops.forEach((h, i) => {
+    const points = trace.points.filter((p) => p.hop === h.id);
+    if (i <= failAt || h.status !== 'pass' || !points.length || !points.every((p) => p.seen === false)) return;
+    const last = trace.lastSeen!;
+    hops[i] = { ...h, summary: `${h.summary} — capture: no packet of the flow reached this hop (last seen at ${`${last.node ?? ''} ${last.iface}`.trim()}; the path fails at ${hops[failAt].id})` };
+  });
 }
 
 /**
