@@ -254,6 +254,8 @@ const defs = [
   { id: 'outside-tcp-connect', where: 'outside', title: 'a TCP handshake from outside the cluster', argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-tcp-connect'), String(need(a.port, 'port', 'outside-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   { id: 'outside-udp-exchange', where: 'outside', title: 'one UDP datagram with a payload from outside the cluster, and whether a datagram comes back', argv: (a) => udpExchangeArgv(a, 'outside-udp-exchange'), timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   { id: 'outside-udp-connect', where: 'outside', title: 'one UDP datagram from outside the cluster (refused when the host answers port-unreachable)', argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-udp-connect'), String(need(a.port, 'port', 'outside-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
+  // Read-only: the route (and the source address, prefsrc) the outside client takes to where it enters the cluster.
+  { id: 'outside-route-get', where: 'outside', title: 'the route the client outside the cluster takes to where it enters, and its source address', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'outside-route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: outsideReproduce },
   { id: 'outside-dig', where: 'outside', title: "the outside resolver's answer for the name", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'outside-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: outsideReproduce },
 ] as const satisfies readonly ProbeDef[];
 

@@ -8,7 +8,7 @@
 import type { Hop, HopId } from '../model';
 import type { Source, Target } from '../target';
 import type { ProbeId } from '../probes';
-import { checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
+import { checkServicePort, endpointsForServicePort, policySelectsPod, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs } from './egress';
@@ -292,6 +292,9 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if (plan.dstIP && plan.dstPort) addProbe(plan, { probe: connectProbe(source, udp), ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
   // UDP: no ICMP error proves nothing; a datagram that comes back does (lib/verdict/northSouth.ts).
   if (udp && plan.dstIP && plan.dstPort) addProbe(plan, { probe: source.kind === 'pod' ? 'udp-exchange' : `${source.kind}-udp-exchange`, ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
+  // externalTrafficPolicy Local keeps the client's address: the destination pod's NetworkPolicy sees it, so the
+  // client's own source address toward the entry (lib/verdict/nsPolicy) is read where the client is.
+  if (source.kind === 'outside' && s?.etpLocal && plan.dstIP && (plan.via === 'lb' || plan.via === 'node-port')) addProbe(plan, { probe: 'outside-route-get', ...at, hop: 'client', args: { ip: plan.dstIP } });
   // Each node's NodePort from the same client: which nodes answer tells a node's own fault from the Service's.
   if (s?.nodePort && !udp && (plan.via === 'lb' || plan.via === 'node-port')) {
     for (const n of nodeNames(snap)) {
@@ -330,6 +333,12 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     if (from && d.node !== from) {
       nodeAt(d.node, 'node-route-get', 'dst-node', { ip: d.ip });
       nodeAt(from, 'node-link', 'overlay');
+    }
+    // A pod isolated for ingress: whether its node enforces NetworkPolicy at all is read from its rules (the
+    // judge names a policy only where the nodes carry policy rules; lib/verdict/policy carriesPolicyRules).
+    if (!d.hostNetwork && snap.policies.some((p) => policySelectsPod(p, d.pod, 'ingress'))) {
+      nodeAt(d.node, 'iptables-save', 'dst-pod');
+      nodeAt(d.node, 'nft-ruleset', 'dst-pod');
     }
     // The endpoint directly, from its own node: separates "the endpoint answers" from the entry's rules.
     if (plan.dstPodPort && !udp) nodeAt(d.node, 'node-tcp-connect', 'dst-pod', { ip: d.ip, port: plan.dstPodPort });

@@ -160,6 +160,32 @@ describe('north-south over recorded lab runs', () => {
     }
     expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toBeNull();
   });
+  it('NodePort with externalTrafficPolicy Local keeps the client\'s address: a policy that admits only the node network denies it, judged with the client\'s own source address', () => {
+    const fx = load('ns-policy-local'); // outside → node/n1:30082 (Local), web/api-0 on n1 admits 172.18.0.0/16 only
+    const { plan, runs } = replayNorthSouth(fx);
+    const route = plan.probes.find((p) => p.probe === 'outside-route-get')!;
+    expect(route).toMatchObject({ where: 'outside', hop: 'client', args: { ip: '172.18.0.2' } });
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-pod', cause: 'policy-denied' });
+    expect(j.firstFailure!.reason).toMatch(/^web\/api-0 is selected by NetworkPolicy web\/api-from-nodes; it admits 172\.18\.0\.0\/16 on any port, not 100\.64\.0\.10 — with externalTrafficPolicy Local kube-proxy keeps the client's address, so the packets reach the pod from 100\.64\.0\.10/);
+    expect(j.firstFailure!.nextStep).toMatch(/^Admit the clients' addresses in a NetworkPolicy that selects web\/api-0 \(an ipBlock holding 100\.64\.0\.10/);
+    expect(j.hops.find((h) => h.id === 'client')!.summary).toMatch(/the client → 172\.18\.0\.2: via 100\.64\.0\.1 dev eth0 src 100\.64\.0\.10/);
+    // a client inside the admitted range is admitted: then no policy is named
+    const r = runs.get(route.key)!;
+    runs.set(route.key, { ...r, stdout: r.stdout.replace('"prefsrc":"100.64.0.10"', '"prefsrc":"172.18.0.200"') });
+    expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toBeNull();
+    // without the client's route (a machine without ip), nothing is claimed about the policy
+    runs.delete(route.key);
+    expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toBeNull();
+  });
+  it('externalTrafficPolicy Local into a pod whose policy admits the outside: reachable, the client\'s route shown', () => {
+    const fx = load('ns-local-admitted');
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.find((h) => h.id === 'client')!.summary).toMatch(/src 100\.64\.0\.10/);
+  });
   it('a node → hostNetwork pod path has no dst-veth hop and no veth probes: the pod is its node\'s own network', () => {
     const fx = load('ns-node-to-service');
     const agent = { metadata: { name: 'agent', namespace: 'web' }, spec: { nodeName: 'node-b', hostNetwork: true, containers: [] }, status: { phase: 'Running', podIP: '172.18.0.3' } };

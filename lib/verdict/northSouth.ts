@@ -18,7 +18,7 @@ import { externalListenerStep, udpOutcome } from './edge';
 import { RANK, type ProbeRun, type Runs } from './context';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
-import { nodeSideDenial, nodeSideSources } from './nsPolicy';
+import { policyDenial, policySources } from './nsPolicy';
 import { carriesPolicyRules } from './policy';
 
 interface NsCtx {
@@ -239,20 +239,34 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     if (g.value.outcome !== 'route' && !open && c.connect !== undefined) problem(p.hop, 'node-route', txt, concreteNextStep(CAUSES['node-route'].nextStep, { node: p.node, podIP: p.args.ip }));
   }
 
-  // NetworkPolicy with the source the pod really sees (lib/verdict/nsPolicy): a node's own address, or the entry
-  // node's after kube-proxy's masquerade. Only where the nodes carry policy rules (an unenforced policy drops nothing)
-  // and nothing else explains the silence; a reset is an answer, not a policy drop.
+  // The client's own route toward the entry (externalTrafficPolicy Local only): its source address is what the pod sees.
+  let clientAddr: string | undefined;
+  for (const { p, r } of runsOf(c, (p) => p.probe === 'outside-route-get')) {
+    const g = parseRun(r, parseIpRouteGet);
+    if (!g.ok) continue;
+    const txt = g.value.outcome === 'route' ? `the client → ${p.args.ip}: ${g.value.route.gateway ? `via ${g.value.route.gateway} ` : ''}dev ${g.value.route.dev ?? '?'}${g.value.route.prefsrc ? ` src ${g.value.route.prefsrc}` : ''}` : `the client has no route to ${p.args.ip}`;
+    c.findings.set(r.key, txt);
+    observe(c, 'client', txt);
+    if (g.value.outcome === 'route') clientAddr = g.value.route.prefsrc;
+  }
+
+  // NetworkPolicy with the source the pod really sees (lib/verdict/nsPolicy): a node's own address, the entry
+  // node's after kube-proxy's masquerade, or the client's own with externalTrafficPolicy Local. Only where the nodes
+  // carry policy rules (an unenforced policy drops nothing) and nothing else explains the silence; a reset is an
+  // answer, not a policy drop.
   if (!open && c.connect !== undefined && c.connect !== 'refused' && !c.problems.length && plan.dst) {
     const prefsrc = (node: string) => {
       const run = runsOf(c, (p) => p.probe === 'node-route-get' && p.node === node && p.args.ip === plan.dst!.ip)[0]?.r;
       const g = run ? parseRun(run, parseIpRouteGet) : undefined;
       return g?.ok && g.value.outcome === 'route' ? g.value.route.prefsrc : undefined;
     };
-    const sources = nodeSideSources(plan, input.snapshot, prefsrc);
-    const denial = sources ? nodeSideDenial(plan, input.snapshot, sources) : undefined;
+    const sources = policySources(plan, input.snapshot, prefsrc, clientAddr);
+    const denial = sources ? policyDenial(plan, input.snapshot, sources) : undefined;
     const enforced = runsOf(c, (p) => p.probe === 'iptables-save' || p.probe === 'nft-ruleset').some(({ r }) => r.exitCode === 0 && carriesPolicyRules(r.stdout));
     if (sources && denial && enforced) {
-      problem('dst-pod', 'policy-denied', `${(denial.ingress.reason ?? denial.sentence).replace(/\.$/, '')} — ${sources.why}, and no rule admits it`);
+      // With the client's own address (externalTrafficPolicy Local) the fix is a rule for the clients, not the nodes.
+      const local = sources.node === undefined && plan.dst ? `Admit the clients' addresses in a NetworkPolicy that selects ${plan.dst.namespace}/${plan.dst.name} (an ipBlock holding ${sources.ips[0]}, or your clients' range): externalTrafficPolicy Local keeps the client's address, so a rule for the nodes' addresses does not admit it; \`kubectl describe networkpolicy -n ${plan.dst.namespace}\` lists what admits it today.` : undefined;
+      problem('dst-pod', 'policy-denied', `${(denial.ingress.reason ?? denial.sentence).replace(/\.$/, '')} — ${sources.why}, and no rule admits it`, local);
     }
   }
 

@@ -12,17 +12,19 @@ import { cidrHost } from '../ip';
  * The addresses the destination pod may see as the source, and why. `prefsrc` is what the node's own
  * `ip route get <pod IP>` says it sends from (the address masquerade and a node's own sockets use): when given,
  * it is the one address. Without it, the node's InternalIP and the first two addresses of its pod CIDR (flannel's
- * VTEP .0 and bridge .1), any of which it may be. Undefined when the client's own address arrives
- * (externalTrafficPolicy Local, a pod source, a target outside the cluster) or the node is unknown.
+ * VTEP .0 and bridge .1), any of which it may be. An outside client through a NodePort or LoadBalancer with
+ * externalTrafficPolicy Local is not masqueraded (Kubernetes docs "Source IP for Services with
+ * Type=NodePort/LoadBalancer"): the pod sees `clientAddr`, the client's own source address toward the entry
+ * (`ip route get` where the client runs), `node` undefined. Undefined when the client's own address is unknown,
+ * for a pod source or a target outside the cluster, or when the node is unknown.
  */
-export function nodeSideSources(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc?: (node: string) => string | undefined): { node: string; ips: string[]; why: string } | undefined {
+export function policySources(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc?: (node: string) => string | undefined, clientAddr?: string): { node?: string; ips: string[]; why: string } | undefined {
   const s = plan.service;
-  const node =
-    plan.source.kind === 'node'
-      ? plan.source.node
-      : plan.source.kind === 'outside' && (plan.via === 'node-port' || plan.via === 'lb') && s && !s.etpLocal
-        ? plan.entry?.node
-        : undefined;
+  const northSouth = plan.source.kind === 'outside' && (plan.via === 'node-port' || plan.via === 'lb') && s;
+  if (northSouth && s.etpLocal) {
+    return clientAddr ? { ips: [clientAddr], why: `with externalTrafficPolicy Local kube-proxy keeps the client's address, so the packets reach the pod from ${clientAddr} (the client's own address toward ${plan.dstIP})` } : undefined;
+  }
+  const node = plan.source.kind === 'node' ? plan.source.node : northSouth ? plan.entry?.node : undefined;
   const n = node ? snap.nodes.find((x) => x.metadata?.name === node) : undefined;
   if (!node || !n) return undefined;
   const internal = n.status?.addresses?.filter((a) => a.type === 'InternalIP').map((a) => a.address) ?? [];
@@ -42,7 +44,7 @@ export function nodeSideSources(plan: NorthSouthPlan, snap: ClusterSnapshot, pre
  * address of them is admitted to the destination pod on the port. Undefined when it is admitted from any of them,
  * when the source node is the pod's own (always admitted), or the plan has no destination pod.
  */
-export function nodeSideDenial(plan: NorthSouthPlan, snap: ClusterSnapshot, sources: { node: string; ips: string[] }): PolicyEvaluation | undefined {
+export function policyDenial(plan: NorthSouthPlan, snap: ClusterSnapshot, sources: { node?: string; ips: string[] }): PolicyEvaluation | undefined {
   // "When a pod is isolated for ingress, the only allowed connections into the pod are those from the pod's node
   // and those allowed by the ingress list" (Kubernetes docs, Network Policies): the pod's own node is always admitted.
   if (!plan.dst || !plan.dstPodPort || !sources.ips.length || sources.node === plan.dst.node) return undefined;
