@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judge } from './index';
+import { firstFailureShown } from './reproduce';
 import { judgeNorthSouth } from './northSouth';
 import { applyTrace } from './trace';
 import { replay, type RecordedDiagnosis } from './replay';
@@ -159,6 +160,17 @@ describe('north-south over recorded lab runs', () => {
       if (x) runs.set(p.key, { ...x, stdout: x.stdout.replace(/PACKETWALK-[A-Z]+/g, 'OTHER') });
     }
     expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toBeNull();
+  });
+  it('a node → a policy-isolated pod by its address: the pod\'s node rules are read, so the policy is named (not "no hop explains it"), the failing connect is the evidence', () => {
+    const fx = load('ns-node-pod-policy'); // default lab: node/worker-1 → pod:db/postgres-0:5432, only-backend admits app=backend
+    const { plan, runs } = replayNorthSouth(fx);
+    expect(plan.probes.filter((p) => p.node === 'worker-2' && (p.probe === 'iptables-save' || p.probe === 'nft-ruleset')).map((p) => p.hop)).toEqual(['dst-pod', 'dst-pod']);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-pod', cause: 'policy-denied' });
+    expect(j.firstFailure!.reason).toMatch(/^db\/postgres-0 is selected by NetworkPolicy db\/only-backend; .* traffic from worker-1's own network leaves with one of worker-1's addresses, 10\.244\.1\.0/);
+    const shown = firstFailureShown(j);
+    expect(shown.observed).toBe('TCP 10.244.2.4:5432: no answer within 2 s');
+    expect(shown.reproduce?.reproduce).toMatch(/^kubectl debug node\/worker-1 .* -- nc -z -v -w 2 10\.244\.2\.4 5432$/);
   });
   it('NodePort with externalTrafficPolicy Local keeps the client\'s address: a policy that admits only the node network denies it, judged with the client\'s own source address', () => {
     const fx = load('ns-policy-local'); // outside → node/n1:30082 (Local), web/api-0 on n1 admits 172.18.0.0/16 only

@@ -17,6 +17,9 @@ const TRAFFIC_RANK: readonly string[] = ['tcp-bulk', 'tcp-connect', 'node-tcp-co
 /** A capture of packetwalk's own flow (filtered on its own source port) reproduces nothing for the user. */
 const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture', 'trace-connect', 'conntrack-flow']);
 
+/** A probe that opens a connection or exchanges a datagram, from a pod, a node or outside. */
+const CONNECT = /(^|-)tcp-connect$|(^|-)udp-exchange$/;
+
 /**
  * The one evidence item whose reproduce line best shows a failing hop's failure: a probe that sends traffic and
  * failed on the hop (a stalled download, a refused connect, a lost DF ping — in that order), else the failed
@@ -31,7 +34,7 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
   const failed = (e: Evidence) => e.timedOut || (e.exitCode !== null && e.exitCode !== 0);
   const rank = (e: Evidence) => (TRAFFIC_RANK.includes(e.probe) ? TRAFFIC_RANK.indexOf(e.probe) : TRAFFIC_RANK.length);
   const traffic = (xs: readonly Evidence[]) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe)).sort((a, b) => rank(a) - rank(b))[0];
-  const connect = runnable(elsewhere).find((e) => failed(e) && /(^|-)tcp-connect$|(^|-)udp-exchange$/.test(e.probe));
+  const connect = runnable(elsewhere).find((e) => failed(e) && CONNECT.test(e.probe));
   const mine = runnable(evidence);
   return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine[0];
 }
@@ -54,7 +57,8 @@ export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'> & 
   // only when kube-proxy picks it, so the endpoint's own connect is the command that reproduces every time
   const others = d.hops.filter((h) => h.id !== ff.hop);
   const reproduce = reproducingEvidence(own, [...others.filter((h) => h.id === 'dst-pod'), ...others.filter((h) => h.id !== 'dst-pod')].flatMap((h) => h.evidence));
-  const fromElsewhere = !!reproduce && !own.includes(reproduce) && TRAFFIC_PROBES.has(reproduce.probe);
+  // a connect (the hop's own, as a node's connect to a policy-isolated pod, or one elsewhere) says it in one finding
+  const fromElsewhere = !!reproduce && ((!own.includes(reproduce) && TRAFFIC_PROBES.has(reproduce.probe)) || CONNECT.test(reproduce.probe));
   // a finding that says no more than the exit status, or that the probe proves nothing, is no evidence
   const telling = (f: string | undefined): f is string => !!f && !/^exit \d+$/.test(f) && !/proves nothing/.test(f);
   const observed = fromElsewhere && telling(reproduce.finding) ? reproduce.finding : hop?.observed;

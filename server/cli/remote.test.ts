@@ -93,7 +93,8 @@ describe('GET /api/diagnoses/<id>/events', () => {
   });
 });
 
-describe('packetwalk diagnose --server', () => {
+// each case starts the CLI several times (a process, the bundle, a request): seconds on a loaded 2-core machine
+describe('packetwalk diagnose --server', { timeout: 30_000 }, () => {
   it('--json: exactly the server\'s Diagnosis on stdout, its exit code, the permalink on stderr', async () => {
     const s = await serve();
     const r = await cli(['diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json']);
