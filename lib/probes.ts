@@ -240,7 +240,8 @@ const defs = [
     where: 'node',
     // Read-only: lists the node's conntrack entries of one flow; the reply tuple's dst is the source address the outside saw.
     title: "the node's conntrack entries toward the destination (the reply tuple shows the address the far end saw)",
-    argv: (a) => ['conntrack', '-L', '-p', 'tcp', '-d', need(a.ip, 'ip', 'conntrack-list'), '--dport', String(need(a.port, 'port', 'conntrack-list'))],
+    // `proto` (tcp when not given): a UDP flow out has its entry too ([UNREPLIED] when nothing came back)
+    argv: (a) => ['conntrack', '-L', '-p', a.proto === undefined ? 'tcp' : need(a.proto, 'proto', 'conntrack-list'), '-d', need(a.ip, 'ip', 'conntrack-list'), '--dport', String(need(a.port, 'port', 'conntrack-list'))],
     timeoutMs: 3000,
     maxBytes: 262144,
     reproduce: nodeReproduce,

@@ -136,7 +136,7 @@ export function egressProbes(plan: PathPlan, ip: string): PlannedProbe[] {
   if (port && plan.edge?.udp) push({ probe: 'udp-exchange', hop: 'external', where: 'pod', pod: src, args: { ip, port }, phase: 2 });
   push({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: src, args: { ip }, phase: 2 });
   push({ probe: 'node-route-get', hop: 'egress', where: 'node', node: plan.src.node, args: { ip }, phase: 2 });
-  if (port && !plan.edge?.udp) push({ probe: 'conntrack-list', hop: 'egress', where: 'node', node: plan.src.node, args: { ip, port }, phase: 3 });
+  if (port) push({ probe: 'conntrack-list', hop: 'egress', where: 'node', node: plan.src.node, args: plan.edge?.udp ? { ip, port, proto: 'udp' } : { ip, port }, phase: 3 });
   return out;
 }
 

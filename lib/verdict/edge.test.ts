@@ -9,7 +9,7 @@ import { firstFailureShown } from './reproduce';
 import { judgeNorthSouth } from './northSouth';
 import { applyTrace } from './trace';
 import { replay, type RecordedDiagnosis } from './replay';
-import { snatRuleFor, udpOutcome } from './edge';
+import { nftSnatRuleFor, snatRuleFor, udpOutcome } from './edge';
 import { egressProbes, lbIngressIPs } from '../plan/egress';
 import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource, parseTarget } from '../target';
@@ -283,6 +283,10 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     ['udp-ours-healthy', 'reachable', null, null],
     ['udp-ours-node-route-missing', 'unreachable', 'node-route', 'src-node'],
     ['udp-ours-veth-down', 'unreachable', 'veth-down', 'dst-veth'],
+    // UDP out of the cluster: an answer is reachable; without SNAT no datagram comes back, which alone proves nothing,
+    // but conntrack's unreplied entry kept the pod's own address (kube-proxy's mark-gated MASQUERADE is not the SNAT)
+    ['udp-ours-egress-healthy', 'reachable', null, null],
+    ['udp-ours-masquerade-missing', 'unreachable', 'snat-missing', 'egress'],
     ['udp-ours-stale-neighbor', 'unreachable', 'neighbor-stale', 'overlay'],
     ['udp-ours-policy-tcp-only', 'unreachable', 'policy-denied', 'dst-pod'],
   ])('%s → %s %s at %s', (name, verdict, cause, hop) => {
@@ -428,6 +432,27 @@ describe('readers', () => {
     expect(snatRuleFor(save, '10.244.1.5', '203.0.113.40')).toBeDefined();
     expect(snatRuleFor(save, '10.244.1.5', '10.244.2.9')).toBeUndefined();
     expect(snatRuleFor(save, '10.9.0.5', '203.0.113.40')).toBeUndefined();
+  });
+  it('kube-proxy\'s KUBE-POSTROUTING MASQUERADE is for marked Service traffic only, and ip-masq-agent\'s RETURNs exempt their CIDRs: neither SNATs a pod\'s own traffic out (real rules)', () => {
+    const fx = load('udp-ours-masquerade-missing'); // masquerade-missing on k1: ip-masq-agent's MASQUERADE is gone
+    const bad = evidenceOf(fx).find((e) => e.probe === 'iptables-save')!.stdout;
+    expect(bad).toMatch(/-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE/);
+    expect(snatRuleFor(bad, '10.150.1.3', '203.0.113.123')).toBeUndefined();
+    const badNft = evidenceOf(fx).find((e) => e.probe === 'nft-ruleset')!.stdout;
+    expect(nftSnatRuleFor(badNft, '10.150.1.3', '203.0.113.123')).toBeUndefined();
+    const good = load('udp-ours-egress-healthy');
+    const goodIpt = evidenceOf(good).find((e) => e.probe === 'iptables-save')!.stdout;
+    const goodNft = evidenceOf(good).find((e) => e.probe === 'nft-ruleset')!.stdout;
+    const found = snatRuleFor(goodIpt, '10.150.1.3', '203.0.113.123') ?? nftSnatRuleFor(goodNft, '10.150.1.3', '203.0.113.123');
+    expect(found).toMatch(/masquerade/i);
+    expect(found).not.toMatch(/KUBE-POSTROUTING|kubernetes service traffic/);
+    // a destination inside ip-masq-agent's exempt CIDRs is not masqueraded
+    const masq = '*nat\n-A POSTROUTING -j IP-MASQ-AGENT\n-A IP-MASQ-AGENT -d 10.0.0.0/8 -j RETURN\n-A IP-MASQ-AGENT -j MASQUERADE\nCOMMIT\n';
+    expect(snatRuleFor(masq, '10.244.1.5', '10.20.0.7')).toBeUndefined();
+    expect(snatRuleFor(masq, '10.244.1.5', '203.0.113.40')).toBe('-A IP-MASQ-AGENT -j MASQUERADE');
+    const nft = 'table ip nat {\n\tchain IP-MASQ-AGENT {\n\t\tip daddr 10.0.0.0/8 counter packets 0 bytes 0 return\n\t\tcounter packets 0 bytes 0 masquerade\n\t}\n\tchain KUBE-POSTROUTING {\n\t\tmeta mark & 0x00004000 != 0x00004000 return\n\t\tcounter packets 0 bytes 0 masquerade\n\t}\n}\n';
+    expect(nftSnatRuleFor(nft, '10.244.1.5', '10.20.0.7')).toBeUndefined();
+    expect(nftSnatRuleFor(nft, '10.244.1.5', '203.0.113.40')).toBe('chain IP-MASQ-AGENT: masquerade');
   });
   it('udpOutcome reads netcat-openbsd as measured (silent exit 1 = port-unreachable; succeeded = no ICMP error)', () => {
     const base = { key: 'k', probe: 'udp-connect', hop: 'dst-pod' as const, location: 'pod a/b', argv: [], reproduce: '', durationMs: 12, timedOut: false, truncated: false };

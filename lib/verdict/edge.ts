@@ -180,22 +180,87 @@ export function judgeUpstreamDns(c: Ctx) {
 
 // ------------------------------------------------------------------ egress ----
 
-/** A nat rule that would masquerade/SNAT this pod's traffic to this destination (iptables-save text). */
+/**
+ * A nat rule that would masquerade/SNAT this pod's traffic to this destination (iptables-save text), else undefined.
+ * Each chain is read in order as the kernel walks it: a RETURN that this flow matches ends the chain for it, so
+ * kube-proxy's `KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN` (only packets KUBE-MARK-MASQ marked, i.e.
+ * Service traffic, go on to its MASQUERADE) and ip-masq-agent's `-d <nonMasqueradeCIDR> -j RETURN` rules are honoured.
+ * A pod's own traffic out is not marked. Matches other than -s/-d/mark (sets, addrtype) are not evaluated: a RETURN
+ * with one is taken not to match, a MASQUERADE with one to apply.
+ */
 export function snatRuleFor(iptablesSave: string, podIP: string, dstIP: string): string | undefined {
   let inNat = false;
+  const returned = new Set<string>();
+  const within = (cidr: string, ip: string) => {
+    const c = parseCidr(cidr.includes('/') ? cidr : `${cidr}/32`);
+    return c ? cidrContains(c, ip) : false;
+  };
   for (const raw of iptablesSave.split('\n')) {
     const l = raw.trim();
     if (l.startsWith('*')) inNat = l === '*nat';
-    if (!inNat || !l.startsWith('-A ') || !/ -j (MASQUERADE|SNAT)\b/.test(l) || /--mark|mark match/.test(l)) continue;
+    const chain = /^-A (\S+) /.exec(l)?.[1];
+    if (!inNat || !chain || returned.has(chain)) continue;
+    const ret = / -j RETURN\b/.test(l);
+    if (!ret && !/ -j (MASQUERADE|SNAT)\b/.test(l)) continue;
     const src = /(!\s+)?-s (\S+)/.exec(l);
     const dst = /(!\s+)?-d (\S+)/.exec(l);
-    const within = (cidr: string, ip: string) => {
-      const c = parseCidr(cidr.includes('/') ? cidr : `${cidr}/32`);
-      return c ? cidrContains(c, ip) : false;
-    };
     if (src && within(src[2], podIP) === !!src[1]) continue;
     if (dst && within(dst[2], dstIP) === !!dst[1]) continue;
+    // the flow is unmarked: `! --mark` matches it, `--mark` does not
+    const mark = /-m mark (!\s+)?--mark/.exec(l);
+    if (mark && !mark[1]) continue;
+    if (ret) {
+      if (mark || !/ -m (set|addrtype|conntrack|physdev)\b| -p /.test(l)) returned.add(chain);
+      continue;
+    }
+    if (mark) continue;
     return l;
+  }
+  return undefined;
+}
+
+/**
+ * The nft form of snatRuleFor (`nft list ruleset` text): a masquerade/snat rule in an `ip`/`inet` table's chain that
+ * this flow reaches, each chain read in order — a `return` whose `ip saddr`/`ip daddr` match the flow (or that returns
+ * unmarked packets, `meta mark & 0x… != 0x…`, as kube-proxy's KUBE-POSTROUTING does) ends the chain for it. Other
+ * matches (sets, fib) are not evaluated: a return with one is taken not to match, a masquerade with one to apply.
+ * The rule is returned as "chain NAME: RULE" without its counters.
+ */
+export function nftSnatRuleFor(ruleset: string, podIP: string, dstIP: string): string | undefined {
+  let chain: string | undefined;
+  let family: string | undefined;
+  let done = false;
+  const matches = (l: string, dir: 'saddr' | 'daddr', ip: string) => {
+    const m = new RegExp(`ip ${dir} (!= )?(\\d[\\d./]*)`).exec(l);
+    if (!m) return true;
+    const c = parseCidr(m[2].includes('/') ? m[2] : `${m[2]}/32`);
+    const inside = c ? cidrContains(c, ip) : false;
+    return m[1] ? !inside : inside;
+  };
+  for (const raw of ruleset.split('\n')) {
+    const l = raw.trim();
+    const t = /^table (\S+) /.exec(l);
+    if (t) family = t[1];
+    const ch = /^chain (\S+) \{/.exec(l);
+    if (ch) {
+      chain = ch[1];
+      done = false;
+      continue;
+    }
+    if (!chain || done || (family !== 'ip' && family !== 'inet')) continue;
+    const ret = /\breturn$/.test(l);
+    if (!ret && !/\b(masquerade|snat( ip)? to)\b/.test(l)) continue;
+    if (!matches(l, 'saddr', podIP) || !matches(l, 'daddr', dstIP)) continue;
+    // the flow is unmarked: `mark & X != X` matches it, `mark & X == X` (or a bare mark match) does not
+    const mark = /\bmark\b/.test(l);
+    const unmarkedMatch = /mark & \S+ != /.test(l);
+    if (mark && !unmarkedMatch) continue;
+    if (ret) {
+      if (unmarkedMatch || !/@|\bfib\b|\bct\b|\bmeta l4proto\b/.test(l)) done = true;
+      continue;
+    }
+    // the chain says whose rule it is (IP-MASQ-AGENT, FLANNEL-POSTRTG, cali-nat-outgoing); counters say nothing here
+    return `chain ${chain}: ${l.replace(/\bcounter packets \d+ bytes \d+ ?/, '').trim()}`;
   }
   return undefined;
 }
@@ -221,7 +286,7 @@ export function judgeEgress(c: Ctx) {
   const ipt = one(plan, c.runs, onNode(node, 'iptables-save'));
   const rule = ipt && ipt.exitCode === 0 ? snatRuleFor(ipt.stdout, podIP, ip) : undefined;
   const nft = one(plan, c.runs, onNode(node, 'nft-ruleset'));
-  const nftRule = nft && nft.exitCode === 0 ? nft.stdout.split('\n').map((l) => l.trim()).find((l) => /\b(masquerade|snat( ip)? to)\b/.test(l) && !/mark/.test(l)) : undefined;
+  const nftRule = nft && nft.exitCode === 0 ? nftSnatRuleFor(nft.stdout, podIP, ip) : undefined;
   const ruleText = rule ? `\`${rule}\`` : nftRule ? `\`${nftRule}\` (nft)` : undefined;
   if (ruleText) observe(c, 'egress', `SNAT rule on ${node}: ${ruleText}`);
   const ct = one(plan, c.runs, onNode(node, 'conntrack-list', ip));
@@ -235,14 +300,17 @@ export function judgeEgress(c: Ctx) {
   const connect = c.connect;
   const proto = plan.edge?.udp ? 'UDP' : 'TCP';
   if (connect !== undefined) observe(c, 'external', `${proto} ${ip}:${plan.dstPort} from ${plan.src.namespace}/${plan.src.name}: ${connectText(connect)}`);
-  if (connect === undefined || connect === 'open') return;
+  // UDP with no reply proves nothing by itself, but conntrack's unreplied entry that kept the pod's own address does:
+  // the datagram left without SNAT (or an egress policy dropped it before POSTROUTING — judged first, below).
+  const unNatted = !!latest && latest.unreplied && latest.reply.dst === podIP;
+  if (connect === 'open' || (connect === undefined && !(plan.edge?.udp && unNatted))) return;
   // Traffic stopped. An egress policy that admits only in-cluster peers explains it first.
   const ev = plan.dstPort ? evaluate({ src: { pod: plan.src.pod }, dst: { ip }, protocol: proto, port: plan.dstPort }, c.snap.policies, c.snap.pods, c.snap.namespaces) : undefined;
   if (ev && !ev.egress.allowed) {
     problem(c, 'egress', 'policy-denied', `${ev.egress.reason ?? ev.sentence} (${ip} is outside the cluster)`);
     return;
   }
-  if (latest && latest.unreplied && latest.reply.dst === podIP) {
+  if (unNatted) {
     problem(c, 'egress', 'snat-missing', `${plan.src.namespace}/${plan.src.name}'s traffic leaves ${node} with the pod's own address ${podIP} (conntrack: no reply, expected back at ${podIP})${ruleText ? '' : `; ${node}'s nat table has no MASQUERADE/SNAT rule for the pod CIDR`}: ${ext.host} cannot route its replies to a pod address`, [node]);
     return;
   }
@@ -257,5 +325,5 @@ export function judgeEgress(c: Ctx) {
     if (p) p.nextStep = externalListenerStep(ext.host, ip, proto, plan.dstPort);
     return;
   }
-  c.later.push({ hop: 'external', text: `${proto} ${ip}:${plan.dstPort} failed (${connectText(connect)})` });
+  if (connect !== undefined) c.later.push({ hop: 'external', text: `${proto} ${ip}:${plan.dstPort} failed (${connectText(connect)})` });
 }

@@ -36,7 +36,8 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
   const traffic = (xs: readonly Evidence[]) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe)).sort((a, b) => rank(a) - rank(b))[0];
   const connect = runnable(elsewhere).find((e) => failed(e) && CONNECT.test(e.probe));
   const mine = runnable(evidence);
-  return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine[0];
+  // conntrack's entry of the flow shows the address the far end saw (SNAT or not) in one line, where the nat table is a dump
+  return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine.find((e) => e.probe === 'conntrack-list') ?? mine[0];
 }
 
 /**
