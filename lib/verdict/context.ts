@@ -46,7 +46,8 @@ export interface Problem {
 
 export interface Warn {
   hop: HopId;
-  cause: WarningCause;
+  /** a warning cause, or a failure cause the configuration points at but no probe could measure (an MTU too small) */
+  cause: WarningCause | CauseCode;
   reason: string;
   /** a next step with this diagnosis's values (the name that answered), instead of the cause's generic one */
   nextStep?: string;
@@ -94,6 +95,8 @@ export interface Ctx {
   unreadable: Set<string>;
   /** failures another hop explains, described once every hop is judged (explainLater) */
   later: { hop: HopId; text: string }[];
+  /** judgeMtu could not size the path (no DF ping, no download got through): warnUnmeasuredMtu decides after the connect is read */
+  mtuUnsized?: boolean;
   /** what the objects could not settle because a read was refused (a Service the user may not get): the summary leads with it */
   unknowns: string[];
 }
@@ -145,7 +148,7 @@ export function problem(c: Ctx, hop: HopId, cause: CauseCode, reason: string, no
   const rank = hop === 'dns' ? RANK['dns-timeout'] : RANK[cause];
   if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, rank, ...(nodes ? { nodes } : {}), ...(nextStep ? { nextStep } : {}) });
 }
-export function warn(c: Ctx, hop: HopId, cause: WarningCause, reason: string, nextStep?: string) {
+export function warn(c: Ctx, hop: HopId, cause: WarningCause | CauseCode, reason: string, nextStep?: string) {
   if (!c.warnings.some((w) => w.cause === cause)) c.warnings.push({ hop, cause, reason, ...(nextStep ? { nextStep } : {}) });
 }
 export function finding(c: Ctx, r: ProbeRun | undefined, s: string) {

@@ -433,6 +433,22 @@ describe('readers', () => {
     expect(snatRuleFor(save, '10.244.1.5', '10.244.2.9')).toBeUndefined();
     expect(snatRuleFor(save, '10.9.0.5', '203.0.113.40')).toBeUndefined();
   });
+  it('a node firewall drop in front of a too-small tunnel: the firewall is the failure, the MTU a warning (not measured, the arithmetic given); with the tunnel wide enough, no warning', () => {
+    const fx = load('calico-firewall-and-mtu'); // calico-vxlan.yaml: mtu-blackhole and node-firewall-drop on node-b
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-node', cause: 'node-firewall' });
+    expect(j.warnings).toContainEqual(expect.objectContaining({ hop: 'overlay', cause: 'mtu-blackhole' }));
+    const overlay = j.hops.find((h) => h.id === 'overlay')!;
+    expect(overlay).toMatchObject({ status: 'warn', cause: 'mtu-blackhole' });
+    expect(overlay.summary).toMatch(/^not measured .*tunnel MTU 1200 on node-b \(vxlan\.calico\) < pod MTU 1500/);
+    // the same run with node-b's tunnel at 1500: nothing to warn about
+    const link = plan.probes.find((p) => p.probe === 'node-link' && p.node === 'node-b')!;
+    const r = runs.get(link.key)!;
+    runs.set(link.key, { ...r, stdout: r.stdout.replace(/("ifname":"vxlan\.calico","flags":\[[^\]]*\],"mtu":)1200/, '$11500') });
+    expect(runs.get(link.key)!.stdout).not.toBe(r.stdout);
+    expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).warnings.filter((w) => w.cause === 'mtu-blackhole')).toEqual([]);
+  });
   it('kube-proxy\'s KUBE-POSTROUTING MASQUERADE is for marked Service traffic only, and ip-masq-agent\'s RETURNs exempt their CIDRs: neither SNATs a pod\'s own traffic out (real rules)', () => {
     const fx = load('udp-ours-masquerade-missing'); // masquerade-missing on k1: ip-masq-agent's MASQUERADE is gone
     const bad = evidenceOf(fx).find((e) => e.probe === 'iptables-save')!.stdout;

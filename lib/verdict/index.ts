@@ -14,7 +14,7 @@ import { explainDnsTimeout, judgeDns } from './dns';
 import { judgeService } from './service';
 import { judgePolicy, judgePolicyEnforcement } from './policy';
 import { judgeNodeRoute, judgeFirewall, judgeConntrack } from './node';
-import { judgeOverlay, judgeMtu } from './overlay';
+import { judgeOverlay, judgeMtu, warnUnmeasuredMtu } from './overlay';
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
@@ -74,6 +74,7 @@ export function judge(input: JudgeInput): Judgement {
     if (!plan.dst.hostNetwork) judgeVeth(c, 'dst-veth', plan.dst.namespace, plan.dst.name, plan.dst.node);
     if (!plan.hairpin) judgePodNetwork(c, 'dst-pod', plan.dst.namespace, plan.dst.name, plan.dst.ip, plan.src.ip);
     judgeListener(c);
+    warnUnmeasuredMtu(c);
   }
   judgeConntrack(c, 'src-node', plan.src.node);
   judgePolicyEnforcement(c);

@@ -7,7 +7,7 @@ import { nodeRules } from './dumps';
 import { droppingRule } from './firewall';
 import { familyOn, isRouted } from './family';
 import { pingOutcome, podInterface } from './read';
-import { finding, internalIP, links, observe, one, onNode, onPod, problem, read, tunnelOf, type Ctx, type ProbeRun } from './context';
+import { finding, internalIP, links, observe, one, onNode, onPod, problem, read, tunnelOf, warn, type Ctx, type ProbeRun } from './context';
 
 /** Tunnel encapsulation overhead of VXLAN over IPv4: outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
 export const VXLAN_OVERHEAD = 50;
@@ -148,7 +148,7 @@ export function judgeMtu(c: Ctx) {
   const small = res[0];
   if (small.r.outcome !== 'reply') {
     // ICMP itself does not pass (e.g. a policy admits only the app's TCP port): ask TCP instead.
-    judgeBulk(c);
+    if (!judgeBulk(c)) c.mtuUnsized = true;
     return;
   }
   const passed = res.filter((x) => x.r.outcome === 'reply');
@@ -195,12 +195,29 @@ function mtuStep(tun: { n: string; t?: { mtu: number; ifname: string } } | undef
 }
 
 /** A connection that opens but whose bulk download stalls: big segments vanish on the path. */
-function judgeBulk(c: Ctx) {
+/**
+ * The path could not be sized (no DF ping and no download got through) and the connect failed for another reason,
+ * yet the tunnel is narrower than the pods' MTU: an MTU blackhole waits behind the first failure. A warning
+ * (measured by nothing, so never the failure) with the arithmetic, so that fixing the first failure is not
+ * mistaken for fixing the path. Run after the connect is read (judgeListener).
+ */
+export function warnUnmeasuredMtu(c: Ctx) {
+  const { plan } = c;
+  if (!plan.dst || !c.mtuUnsized || c.connect === 'open' || c.connect === undefined || c.problems.some((p) => p.cause === 'mtu-blackhole')) return;
+  const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
+  const podMtu = podInterface(links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))))?.mtu;
+  const tun = [plan.src.node, plan.dst.node].map((n) => ({ n, t: tunnelOf(c, n) })).filter((x) => x.t).sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+  if (!podMtu || !tun?.t || tun.t.mtu >= podMtu) return;
+  warn(c, hop, 'mtu-blackhole', `not measured (nothing got through to size the path), but the tunnel MTU ${tun.t.mtu} on ${tun.n} (${tun.t.ifname}) < pod MTU ${podMtu}: once the first failure is fixed, packets over ${tun.t.mtu} bytes are likely lost`, mtuStep(tun, undefined, podMtu));
+}
+
+/** TCP downloads size the path where ICMP does not pass; false when they could not (none planned or run, or none got through). */
+function judgeBulk(c: Ctx): boolean {
   const { plan } = c;
   const bulk = plan.probes.filter((x) => x.probe === 'tcp-bulk').sort((a, b) => (a.args.size ?? 0) - (b.args.size ?? 0));
-  if (bulk.length < 2 || !plan.dst) return;
+  if (bulk.length < 2 || !plan.dst) return false;
   const [small, big] = [bulk[0], bulk[bulk.length - 1]].map((p) => ({ p, r: c.runs.get(p.key) }));
-  if (!small.r || !big.r || small.r.notRun || big.r.notRun) return;
+  if (!small.r || !big.r || small.r.notRun || big.r.notRun) return false;
   // curl's own -w line ("%{http_code} %{size_download} %{time_total}", our format: no lib/parse parser).
   const written = (r: ProbeRun) => {
     const [code, got, secs] = r.stdout.trim().split(/\s+/);
@@ -228,4 +245,5 @@ function judgeBulk(c: Ctx) {
       .sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
     problem(c, hop, 'mtu-blackhole', `over TCP to ${big.p.args.ip}:${big.p.args.port}, a ${small.p.args.size}-byte answer arrives but a ${big.p.args.size}-byte download stalls after ${bg.got} bytes (ICMP does not pass here, so DF pings cannot size it)${tun && podMtu && tun.t!.mtu < podMtu ? `; tunnel MTU ${tun.t!.mtu} on ${tun.n} (${tun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD}) < pod MTU ${podMtu}` : ''}: full-size segments vanish without an ICMP error`);
   }
+  return sm.exit === 0;
 }
