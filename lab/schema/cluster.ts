@@ -5,7 +5,8 @@
 // nodes, ranges that overlap each other, the nodes' network or a reserved range, a podCIDR too small for one
 // /24 per node — are refinements with the same sentences the hand-written checks had.
 import { z } from 'zod';
-import { isLabelName } from '../../lib/kube/names';
+import { joinClauses } from '../../lib/clauses';
+import { isDNS1123Subdomain } from '../../lib/kube/names';
 import { checkFamily, CNIS, FAMILY_OVERLAYS, OVERLAYS } from '../families';
 import { cidrSize, cidrsOverlap, formatCidr, parseCidr } from '../ipv4';
 import { UNDERLAY_CIDR } from '../outside';
@@ -27,9 +28,17 @@ const cidr = (example: string) => {
   return z.string(e).refine((v) => parseCidr(v) !== null, e).nullish();
 };
 
-const nodeName = says((v) => `${JSON.stringify(v)} is not a node name`, 'use lowercase letters, digits and -, at most 40 characters');
+// A node name is what the API server takes for a Node: a DNS-1123 subdomain of at most 253 characters, dots
+// included (EKS names its nodes ip-10-0-1-23.ec2.internal). The problem quotes the API server's own sentence;
+// the names the kernel limits (netns, links, log files) are derived from it in lab/objects.ts (nodeKey, linkName).
+const NODE_NAME_FIX = 'use a DNS subdomain: lowercase letters, digits, - and ., starting and ending with a letter or digit, at most 253 characters (e.g. worker-1 or ip-10-0-1-23.ec2.internal)';
+const nodeName = says((v) => `${JSON.stringify(v)} is not a node name`, NODE_NAME_FIX);
+const NodeName = z.string(nodeName).superRefine((v, ctx) => {
+  const errs = isDNS1123Subdomain(v);
+  if (errs.length) report(ctx, [], `${JSON.stringify(v)} is not a node name: ${joinClauses(errs)}`, NODE_NAME_FIX);
+});
 const NodesSchema = z
-  .array(z.string(nodeName).max(40).refine(isLabelName, nodeName), says('missing or empty', 'list the node names, e.g. nodes: [worker-1, worker-2]'))
+  .array(NodeName, says('missing or empty', 'list the node names, e.g. nodes: [worker-1, worker-2]'))
   .min(1)
   .max(MAX_NODES, says((v) => `${(v as unknown[]).length} nodes; the lab builds at most ${MAX_NODES}`, 'use fewer nodes'))
   .superRefine((nodes, ctx) => {

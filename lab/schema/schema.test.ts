@@ -49,6 +49,29 @@ describe('messages that improved on the schemas', () => {
   });
 });
 
+describe('node names', () => {
+  it('takes DNS-1123 subdomains as a real cluster names its nodes (EKS ip-10-0-1-23.ec2.internal), pods\' nodeName included', () => {
+    const eks = ['ip-10-0-1-23.ec2.internal', 'ip-10-0-2-7.ec2.internal'];
+    const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`; // 253 characters
+    const s = parseLabFile(`kind: Lab\ncluster: {nodes: [${eks.join(', ')}, ${long}]}\n---\nkind: Pod\nmetadata: {name: p}\nspec: {nodeName: ${eks[1]}, containers: [{name: c}]}\n`);
+    expect(s.cluster.nodes).toEqual([...eks, long]);
+    expect((s.manifests[0].spec as { nodeName: string }).nodeName).toBe(eks[1]);
+  });
+  it.each([
+    ['upper case', 'Worker-1', /a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '\.'/],
+    ['an empty label', 'a..b', /lowercase RFC 1123 subdomain/],
+    ['a trailing dot', 'a.', /must start and end with an alphanumeric character/],
+    ['an underscore', 'worker_1', /lowercase RFC 1123 subdomain/],
+    ['254 characters', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, /must be no more than 253 characters/],
+  ])('refuses %s with the API server\'s sentence, the field and the fix', (_, name, problem) => {
+    const e = refusal(`kind: Lab\ncluster: {nodes: [worker-1, "${name}"]}\n`);
+    expect(e.field).toBe('cluster.nodes[1]');
+    expect(e.problem).toMatch(new RegExp(`^${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a node name: `));
+    expect(e.problem).toMatch(problem);
+    expect(e.fix).toMatch(/DNS subdomain.*at most 253 characters \(e\.g\. worker-1 or ip-10-0-1-23\.ec2\.internal\)/);
+  });
+});
+
 describe('the documents as written', () => {
   it('keeps every key in the file\'s order and fills in only apiVersion and namespace', () => {
     const s = parseLabFile(`${LAB}---\nkind: Pod\nspec: {containers: [{ports: [{name: http, containerPort: 80}], name: c}], nodeName: w1}\nmetadata: {labels: {app: a}, name: p}\n`);
