@@ -4,7 +4,7 @@ import { sharedPath } from '../test/shared';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildLab } from './objects';
+import { buildLab, linkName, nodeKey, nodeNetns, podLogName, podNetns } from './objects';
 import { parseLabFile } from './spec';
 import type { KubeObject } from './types';
 
@@ -128,5 +128,40 @@ describe('buildLab', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(15);
     expect(names.filter((n) => n.startsWith('checkout-a'))).toHaveLength(2);
+  });
+});
+
+describe('kernel and file names of dotted and long node names', () => {
+  const EKS = DEFAULT.replaceAll('worker-1', 'ip-10-0-1-23.ec2.internal').replaceAll('worker-2', 'ip-10-0-2-7.ec2.internal');
+  it('keeps the Kubernetes names as written and derives short dot-less kernel names', () => {
+    const l = lab(EKS, 'dot');
+    expect(l.nodes.map((n) => n.name)).toEqual(['ip-10-0-1-23.ec2.internal', 'ip-10-0-2-7.ec2.internal']);
+    expect(l.objects.filter((o) => o.kind === 'Node').map((o) => o.metadata.name)).toEqual(['ip-10-0-1-23.ec2.internal', 'ip-10-0-2-7.ec2.internal']);
+    expect((find(l.objects, 'Pod', 'frontend-0', 'shop').spec as Obj).nodeName).toBe('ip-10-0-1-23.ec2.internal');
+    expect(l.pods.find((p) => p.name === 'frontend-0')!.node).toBe('ip-10-0-1-23.ec2.internal');
+    for (const n of l.nodes) {
+      expect(n.netns).toMatch(/^dot-node-ip-10-0-\d-\d+-ec2-internal-[0-9a-f]{8}$/);
+      expect(n.underlayVeth).toMatch(/^ip-10-0-\d-[0-9a-f]{4}$/);
+    }
+    expect(new Set(l.nodes.map((n) => n.netns)).size).toBe(2);
+    for (const p of l.pods) expect(p.hostVeth).toMatch(/^[^.]{0,15}$/);
+  });
+  it('leaves the names a lab had before dots were allowed as they were', () => {
+    expect(nodeNetns('pw', 'worker-1')).toBe('pw-node-worker-1');
+    expect(nodeKey('n'.repeat(40))).toBe('n'.repeat(40));
+    expect(podNetns('pw', 'shop', 'frontend-0')).toBe('pw-pod-shop-frontend-0');
+    expect(podLogName('listener', 'shop', 'frontend-0')).toBe('listener-shop-frontend-0');
+    expect(lab().nodes.map((n) => [n.netns, n.underlayVeth])).toEqual([['pw-node-worker-1', 'worker-1'], ['pw-node-worker-2', 'worker-2']]);
+  });
+  it('fits the longest names: netns and log names within NAME_MAX, interface names within IFNAMSIZ, none with a dot in a link', () => {
+    const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    expect(nodeKey(long).length).toBeLessThanOrEqual(40);
+    expect(nodeKey(long)).not.toBe(nodeKey(`${long.slice(0, -1)}e`));
+    expect(nodeKey('a.b')).not.toBe(nodeKey('a-b'));
+    expect(podNetns('abcdef', 'n'.repeat(63), long).length).toBeLessThanOrEqual(200);
+    expect(podLogName('meshproxy', 'n'.repeat(63), long).length).toBeLessThanOrEqual(200);
+    const taken = new Set<string>();
+    expect(linkName(['a.b'], 'a.b', taken)).toMatch(/^a-b-[0-9a-f]{4}$/);
+    expect(linkName([long], long, taken)).toMatch(/^a{10}-[0-9a-f]{4}$/);
   });
 });

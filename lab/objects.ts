@@ -42,17 +42,59 @@ const uid = (seed: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 
-export const nodeNetns = (inst: string, node: string) => `${inst}-node-${node}`;
-export const podNetns = (inst: string, ns: string, name: string) => `${inst}-pod-${ns}-${name}`;
+// Kernel and file names derived from Kubernetes names, in one place. A Node (and a pod) may be named with a
+// DNS-1123 subdomain of up to 253 characters, dots included (EKS: ip-10-0-1-23.ec2.internal), while a netns or
+// log file name holds at most 255 bytes (NAME_MAX) and an interface name 15 (IFNAMSIZ - 1); a dot in an interface
+// name also breaks `sysctl net.ipv4.conf.<if>.…`. So a name that is not a short DNS label is shortened to a
+// readable head plus a hash of the whole name (stable across runs, distinct per name); the Kubernetes-visible
+// names (the Node object, spec.nodeName, hop labels, fault parameters) stay exactly as written.
+
+/** Longest node key: every node name the lab took before dots were allowed (labels ≤ 40) is its own key. */
+const NODE_KEY_MAX = 40;
+/**
+ * A node name as netns and file names carry it (`<inst>-node-<key>`, `logs/healthcheck-<key>.log`): the name
+ * itself when it is a DNS label of at most 40 characters (worker-1), else its first characters with dots as
+ * `-` and 8 hex digits of its SHA-256 (ip-10-0-1-23.ec2.internal → ip-10-0-1-23-ec2-internal-1a2b3c4d).
+ */
+export function nodeKey(node: string): string {
+  if (node.length <= NODE_KEY_MAX && /^[a-z0-9-]*$/.test(node)) return node;
+  return shortened(node, NODE_KEY_MAX);
+}
+/** `name` with dots as `-`, cut to leave room for `-` + 8 hex of its SHA-256 within `max` characters. */
+function shortened(name: string, max: number): string {
+  const head = name.replace(/\./g, '-').slice(0, max - 9).replace(/-+$/, '');
+  return `${head}-${sha(name).slice(0, 8)}`;
+}
+
+/** The node netns prefix of an instance (`pw-node-`): `lab down` finds a crashed lab's node netns by it. */
+export const nodeNetnsPrefix = (inst: string) => `${inst}-node-`;
+export const nodeNetns = (inst: string, node: string) => `${nodeNetnsPrefix(inst)}${nodeKey(node)}`;
+/** The pod netns prefix of an instance (`pw-pod-`). */
+export const podNetnsPrefix = (inst: string) => `${inst}-pod-`;
+/** Longest pod netns name: well inside NAME_MAX, so /etc/netns/<netns>/resolv.conf and the like stay valid too. */
+const POD_NETNS_MAX = 200;
+/** `<inst>-pod-<ns>-<name>` (pw-pod-shop-frontend-0); a pod name too long for that is shortened the same way. */
+export const podNetns = (inst: string, ns: string, name: string) => {
+  const full = `${podNetnsPrefix(inst)}${ns}-${name}`;
+  return full.length <= POD_NETNS_MAX ? full : `${podNetnsPrefix(inst)}${shortened(`${ns}-${name}`, POD_NETNS_MAX - podNetnsPrefix(inst).length)}`;
+};
+/** The log file name part of a pod's daemon (`listener-<ns>-<name>`), within NAME_MAX like the netns. */
+export const podLogName = (role: string, ns: string, name: string) => {
+  const full = `${role}-${ns}-${name}`;
+  return full.length <= POD_NETNS_MAX ? full : `${role}-${shortened(`${ns}-${name}`, POD_NETNS_MAX - role.length - 1)}`;
+};
 export const underlayNetns = (inst: string) => `${inst}-underlay`;
 
 const RESERVED_LINKS = new Set(['lo', 'eth0', 'cni0', 'flannel.1', 'br0']);
-/** Interface names (≤15 chars) a human maps back to their pod or node; unique within `taken`. */
+/**
+ * Interface names (≤15 chars, no dots) a human maps back to their pod or node; unique within `taken`: the
+ * first candidate that fits, else the last one's head with dots as `-` plus 4 hex of a hash of `seed`.
+ */
 export function linkName(candidates: string[], seed: string, taken: Set<string>): string {
   for (const c of candidates) {
-    if (c.length <= 15 && !taken.has(c) && !RESERVED_LINKS.has(c)) return (taken.add(c), c);
+    if (c.length <= 15 && !c.includes('.') && !taken.has(c) && !RESERVED_LINKS.has(c)) return (taken.add(c), c);
   }
-  const base = candidates[candidates.length - 1].slice(0, 10).replace(/[-.]+$/, '');
+  const base = candidates[candidates.length - 1].replace(/\./g, '-').slice(0, 10).replace(/-+$/, '');
   for (let i = 0; ; i++) {
     const c = `${base}-${sha(seed + i).slice(0, 4)}`;
     if (!taken.has(c)) return (taken.add(c), c);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, wr
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFaultTargets, parseFaultSpec, sameFault } from '../faults';
-import { buildLab, nodeNetns, podNetns, underlayNetns } from '../objects';
+import { buildLab, nodeNetnsPrefix, podNetnsPrefix, underlayNetns } from '../objects';
 import { faultTargets, LabFileError, parseLabFile } from '../spec';
 import { createState, labDir as defaultLabDir, labInstance, readState } from '../state';
 import type { LabFault, LabState } from '../types';
@@ -241,7 +241,7 @@ export async function labDown(opts: { instance?: string; dir?: string } = {}): P
   // The netns of the state, plus (after a crash before the state was written) those our names match.
   const names = new Set(st ? labNetns(st) : []);
   const list = (await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
-  for (const n of list) if (n === underlayNetns(instance) || n === outsideNetns(instance) || n.startsWith(nodeNetns(instance, '')) || n.startsWith(podNetns(instance, '', '').slice(0, -1))) names.add(n);
+  for (const n of list) if (n === underlayNetns(instance) || n === outsideNetns(instance) || n.startsWith(nodeNetnsPrefix(instance)) || n.startsWith(podNetnsPrefix(instance))) names.add(n);
   const existing = [...names].filter((n) => list.includes(n)).length;
   const left = await deleteNetns([...names]);
   if (left.length) throw new Error(`could not delete network namespaces ${left.join(', ')}`);

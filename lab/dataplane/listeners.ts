@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject, LabPod, LabState } from '../types';
+import { podLogName } from '../objects';
 import { logPath, startDaemon } from './daemons';
 
 type Obj = Record<string, unknown>;
@@ -43,7 +44,7 @@ export async function startListeners(st: LabState, pods: LabPod[]): Promise<Map<
         link: join(st.labDir, `${st.instance}-listener`),
         target: process.execPath,
         args: [LISTENER, p.name, ...binds],
-        log: logPath(st.labDir, `listener-${p.namespace}-${p.name}`),
+        log: logPath(st.labDir, podLogName('listener', p.namespace, p.name)),
         ready: /^ready /m,
         what: `the listener of pod ${key}`,
       });

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject, LabState } from '../types';
+import { podLogName } from '../objects';
 import { logPath, startDaemon } from './daemons';
 import { run } from './sh';
 
@@ -52,7 +53,7 @@ export async function startMesh(st: LabState): Promise<Record<string, number>> {
       link: join(st.labDir, `${st.instance}-meshproxy`),
       target: ['/usr/bin/python3', '/usr/local/bin/python3'].find((x) => existsSync(x)) ?? '/usr/bin/python3',
       args: [PROXY, String(MESH_PROXY_PORT)],
-      log: logPath(st.labDir, `meshproxy-${p.namespace}-${p.name}`),
+      log: logPath(st.labDir, podLogName('meshproxy', p.namespace, p.name)),
       ready: /^ready /m,
       what: `the mesh proxy of pod ${p.namespace}/${p.name}`,
     });

@@ -18,7 +18,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DNS_DOMAIN, underlayNetns } from '../objects';
+import { DNS_DOMAIN, nodeKey, underlayNetns } from '../objects';
 import { OUTSIDE_CLIENT_IP, OUTSIDE_DNS_IP, OUTSIDE_LINK, OUTSIDE_ROUTER_IP, outsideNetns, PROXY_HEALTHZ_PORT, DEFAULT_LB_POOL } from '../outside';
 import { parseCidr } from '../ipv4';
 import { UNDERLAY_CIDR, type LabSpec } from '../spec';
@@ -208,7 +208,7 @@ async function startHealthChecks(st: LabState): Promise<Record<string, number>> 
         link: join(st.labDir, `${st.instance}-healthcheck`),
         target: process.execPath,
         args: [HEALTHCHECK, st.labDir, n.name, `${PROXY_HEALTHZ_PORT}=healthz`, ...hc],
-        log: logPath(st.labDir, `healthcheck-${n.name}`),
+        log: logPath(st.labDir, `healthcheck-${nodeKey(n.name)}`),
         ready: /^ready /m,
         what: `kube-proxy's health check server on ${n.name}`,
       });
