@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KEEP_UNTIL, keptPodEnded, parseKeepSeconds, reusableNodePods, type PodLike } from './nodeDebug';
+import { KEEP_UNTIL, keptPodEnded, nodeDebugPodName, nodeLabelValue, parseKeepSeconds, reusableNodePods, type PodLike } from './nodeDebug';
+import { isDNS1123Label, isDNS1123Subdomain, isLabelValue } from './names';
 
 const load = (f: string): PodLike => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'lab', f), 'utf8'));
 const running = load('kept-node-debug-pod.json');
@@ -53,5 +54,22 @@ describe('parseKeepSeconds', () => {
     for (const bad of ['301', '-5', '2m', '1.5', '']) {
       expect(parseKeepSeconds(bad, '--keep-node-pods')).toBe(`--keep-node-pods "${bad}" is not a number of seconds from 0 to 300: give e.g. 120 to keep the node debug pods for two minutes, 0 to delete them when the diagnosis ends`);
     }
+  });
+});
+
+describe('a node debug pod for a node named as EKS or GKE name them (DNS subdomains, up to 253 characters)', () => {
+  const dotted = 'ip-10-0-1-23.ec2.internal';
+  const longest = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+  it('names the pod with a DNS label and labels it with a valid value, the node name itself when it fits', () => {
+    expect(isDNS1123Subdomain(longest)).toEqual([]);
+    expect(nodeDebugPodName('worker-1', 'abcde')).toBe('packetwalk-node-worker-1-abcde');
+    expect(nodeDebugPodName(dotted, 'abcde')).toBe('packetwalk-node-ip-10-0-1-23-ec2-internal-abcde');
+    expect(nodeLabelValue(dotted)).toBe(dotted);
+    for (const n of [dotted, longest, `${'x'.repeat(50)}.y`]) {
+      expect(isDNS1123Label(nodeDebugPodName(n, 'abcde'))).toEqual([]);
+      expect(isLabelValue(nodeLabelValue(n))).toEqual([]);
+    }
+    // cut names stay distinct
+    expect(nodeLabelValue(`${longest.slice(0, 200)}x`)).not.toBe(nodeLabelValue(`${longest.slice(0, 200)}y`));
   });
 });

@@ -8,6 +8,8 @@
 // ("Pod was active on the node longer than the specified deadline", kubelet's pod status for an exceeded
 // activeDeadlineSeconds).
 
+import { isLabelValue } from './names';
+
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const ROLE_LABEL = 'packetwalk.dev/role';
 export const NODE_LABEL = 'packetwalk.dev/node';
@@ -25,6 +27,32 @@ export const MAX_KEEP_S = 300;
 export const KEEP_GRACE_S = 60;
 /** The debug container's name in every node debug pod. */
 export const NODE_DEBUG_CONTAINER = 'debugger';
+
+/** FNV-1a (32 bits) of `s` as 8 hex digits: a stable tag for a name cut to fit (pure: no crypto module in lib/). */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(s)) h = Math.imul(h ^ b, 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The node debug pod's name for `node`: `packetwalk-node-<node>-<rand>`, the node's part cut so the whole stays a
+ * DNS-1123 label of at most 58 characters with dots as `-` (a node name may be a 253-character subdomain such
+ * as ip-10-0-1-23.ec2.internal; a pod name may hold dots, but a short label reads better and fits every limit).
+ */
+export function nodeDebugPodName(node: string, rand: string): string {
+  return `packetwalk-node-${node}`.slice(0, 52).replace(/[^a-z0-9-]/g, '-').replace(/-+$/, '') + `-${rand}`;
+}
+
+/**
+ * The NODE_LABEL value of a node debug pod: the node name when it is a valid label value (at most 63 characters;
+ * dots are allowed), else its first 54 characters and `-` + 8 hex of a hash of the whole name. Only people read
+ * this label; which node a pod runs on is its spec.nodeName.
+ */
+export function nodeLabelValue(node: string): string {
+  if (isLabelValue(node).length === 0) return node;
+  return `${node.slice(0, 54)}-${fnv1a(node)}`;
+}
 
 /** The fields of a Pod this module reads (a structural subset of client-node's V1Pod). */
 export interface PodLike {

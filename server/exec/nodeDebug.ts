@@ -3,7 +3,7 @@
 // ends, and swept at start-up when a crashed run left one behind. With a keep window (--keep-node-pods) it
 // stays for the next diagnosis instead, bounded by its own activeDeadlineSeconds (lib/kube/nodeDebug.ts).
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { KEEP_GRACE_S, KEEP_LABEL, KEEP_UNTIL, MANAGED_BY, NODE_DEBUG_CONTAINER, NODE_DEBUG_SELECTOR, NODE_LABEL, ROLE_LABEL, keptPodEnded, reusableNodePods } from '../../lib/kube/nodeDebug';
+import { KEEP_GRACE_S, KEEP_LABEL, KEEP_UNTIL, MANAGED_BY, NODE_DEBUG_CONTAINER, NODE_DEBUG_SELECTOR, NODE_LABEL, ROLE_LABEL, keptPodEnded, nodeDebugPodName, nodeLabelValue, reusableNodePods } from '../../lib/kube/nodeDebug';
 import { admissionRefusal, stuckWaiting } from './startFailure';
 import { instanceLabels, trackPod, untrackPod } from './reconcile';
 import { waitForPod } from './podWait';
@@ -21,10 +21,7 @@ export interface NodeDebugPod {
   keepUntil?: string;
 }
 
-function podName(node: string): string {
-  const rand = Math.random().toString(36).slice(2, 7);
-  return `packetwalk-node-${node}`.slice(0, 52).replace(/[^a-z0-9-]/g, '-').replace(/-+$/, '') + `-${rand}`;
-}
+const podName = (node: string) => nodeDebugPodName(node, Math.random().toString(36).slice(2, 7).padEnd(5, '0'));
 
 export interface NodeDebugOptions {
   /** ms to wait for Running (default 60 s) */
@@ -55,7 +52,7 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     metadata: {
       name,
       namespace,
-      labels: { [MANAGED_BY]: 'packetwalk', [ROLE_LABEL]: 'node-debug', [NODE_LABEL]: node, ...instanceLabels(), ...(keep > 0 ? { [KEEP_LABEL]: 'true' } : {}) },
+      labels: { [MANAGED_BY]: 'packetwalk', [ROLE_LABEL]: 'node-debug', [NODE_LABEL]: nodeLabelValue(node), ...instanceLabels(), ...(keep > 0 ? { [KEEP_LABEL]: 'true' } : {}) },
       ...(keepUntil ? { annotations: { [KEEP_UNTIL]: keepUntil } } : {}),
     },
     spec: {
