@@ -64,15 +64,16 @@ const alive = (pid?: number) => {
 
 export function formatStatus(st: LabState): string {
   const c = st.cluster;
+  const nodeW = Math.max(12, ...st.nodes.map((n) => n.name.length));
   const lines = [
     `lab ${st.instance} (${st.labDir}), up since ${st.createdAt}`,
     `cluster: ${c.nodes.length} nodes, cni ${c.cni ?? 'flannel'}, overlay ${c.overlay}, kube-proxy ${c.kubeProxy}, NetworkPolicy ${c.networkPolicy}, pods ${c.podCIDR}, services ${c.serviceCIDR}`,
     'nodes:',
-    ...st.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.internalIP.padEnd(12)} pods ${n.podCIDR.padEnd(16)} netns ${n.netns}`),
+    ...st.nodes.map((n) => `  ${n.name.padEnd(nodeW)} ${n.internalIP.padEnd(12)} pods ${n.podCIDR.padEnd(16)} netns ${n.netns}`),
     'pods:',
     ...st.pods
       .filter((p) => !p.hostNetwork)
-      .map((p) => `  ${`${p.namespace}/${p.name}`.padEnd(36)} ${p.ip.padEnd(13)} ${p.node.padEnd(12)} veth ${p.hostVeth.padEnd(16)} ${p.listenerPid ? `listener pid ${p.listenerPid}${alive(p.listenerPid) ? '' : ' (gone)'}` : p.namespace === 'kube-system' ? 'dns' : 'no listener'}`),
+      .map((p) => `  ${`${p.namespace}/${p.name}`.padEnd(36)} ${p.ip.padEnd(13)} ${p.node.padEnd(nodeW)} veth ${p.hostVeth.padEnd(16)} ${p.listenerPid ? `listener pid ${p.listenerPid}${alive(p.listenerPid) ? '' : ' (gone)'}` : p.namespace === 'kube-system' ? 'dns' : 'no listener'}`),
     'daemons:',
     ...Object.entries(st.daemons).map(([k, pid]) => `  ${k} pid ${pid}${alive(pid) ? '' : ' (gone)'}${k === 'dnsmasq' && st.faults.some((f) => f.name === 'dns-down') ? ' (frozen by dns-down)' : ''}`),
     st.api ? `api: https://127.0.0.1:${st.api.port} pid ${st.api.pid}${alive(st.api.pid) ? '' : ' (gone)'}; kubeconfig ${st.api.kubeconfig}` : 'api: not running',
