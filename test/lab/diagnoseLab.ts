@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
+import { nodeNetns } from '../../lab/objects';
 import { testInstance } from '../../lab/testInstance';
 import { diagnose } from '../../server/diagnose';
 import { loadCluster } from '../../server/cluster/kubeconfig';
@@ -95,7 +96,7 @@ export function useLab(prefix: string, config: string): Lab {
  */
 export function inNodeNetns(lab: Lab, node: string, argv: string[], timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    const p = spawn('ip', ['netns', 'exec', `${lab.instance}-node-${node}`, ...argv], { timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('ip', ['netns', 'exec', nodeNetns(lab.instance, node), ...argv], { timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = { stdout: '', stderr: '' };
     const keep = (k: 'stdout' | 'stderr') => (b: Buffer) => {
       if (out[k].length < 1 << 20) out[k] += b.toString();
