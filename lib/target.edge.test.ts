@@ -33,6 +33,13 @@ describe('parseTarget node/NAME:PORT', () => {
     const name = parseTarget('node/NODE:80');
     expect(!name.ok && name.error.field).toBe('to');
   });
+  it('takes node names with dots as real clusters name them (EKS), as source and target, with a /udp suffix too', () => {
+    const eks = 'ip-10-0-1-23.ec2.internal';
+    expect(parseSource(`node/${eks}`)).toEqual({ ok: true, value: { kind: 'node', node: eks } });
+    expect(parseTarget(`node/${eks}:30080`)).toEqual({ ok: true, value: { kind: 'node', node: eks, port: 30080, text: `node/${eks}:30080` } });
+    expect(parseTarget(`node/${eks}:514/udp`)).toMatchObject({ ok: true, value: { kind: 'node', node: eks, port: 514 } });
+    expect(parseSource('node/ip-10-0-1-23..ec2')).toMatchObject({ ok: false, error: { field: 'from' } });
+  });
   it('external names and LoadBalancer IPs stay name and ip targets', () => {
     expect(parseTarget('api.partner.example:443')).toMatchObject({ ok: true, value: { kind: 'name', name: 'api.partner.example', port: 443 } });
     expect(parseTarget('198.51.100.130:80')).toMatchObject({ ok: true, value: { kind: 'ip', ip: '198.51.100.130', port: 80 } });
