@@ -5,18 +5,10 @@ import { LabFileError } from './spec';
 import { labDir, labInstance, readState } from './state';
 import type { LabState } from './types';
 import { termBlock } from '../lib/text';
-import { flagLines, parseFlags, usageOf, type CommandSpec } from '../server/cli/args';
+import { flagLines, parseFlags, usageOf } from '../server/cli/args';
+import { LAB_UP_SPEC } from '../server/cli/commands';
 
-/** The flags of `packetwalk lab up`, parsed and documented from this table (server/cli/args.ts). */
-export const LAB_UP_SPEC: CommandSpec = {
-  command: 'packetwalk lab up',
-  synopsis: '[FILE | --config FILE] [--fault SPEC]...',
-  flags: [
-    { name: 'config', short: 'f', value: 'FILE', help: 'the lab file (default topology: lab/default.yaml)' },
-    { name: 'fault', value: 'SPEC', multiple: true, help: 'a fault to inject once the lab is up, NAME[:key=value,...] (repeatable)' },
-    { name: 'help', short: 'h', help: 'print this text' },
-  ],
-};
+export { LAB_UP_SPEC };
 
 export const LAB_USAGE = `usage:
   packetwalk lab up [FILE] [--fault SPEC]...            build the lab (default topology: lab/default.yaml);

@@ -16,6 +16,8 @@ export interface FlagSpec {
 export interface CommandSpec {
   /** e.g. "packetwalk diagnose" */
   command: string;
+  /** one line on what the command does, under its synopsis in the top-level usage (server/cli/commands.ts) */
+  summary?: string;
   /** the synopsis after the command, e.g. "--from NS/POD --to TARGET [--json]" */
   synopsis: string;
   flags: FlagSpec[];

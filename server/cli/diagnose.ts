@@ -3,34 +3,19 @@
 // Exit: 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined, 130 interrupted (Ctrl-C).
 import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
-import { CLUSTER_FLAGS, parseFlags, usageErrorText, usageOf, type CommandSpec } from './args';
+import { parseFlags, usageErrorText, usageOf } from './args';
+import { DIAGNOSE_SPEC } from './commands';
 import { COLOUR, LiveHops, MARK } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
-import { TARGET_FORMS, dialledPort } from '../../lib/target';
+import { dialledPort } from '../../lib/target';
 import { lastSeenLine } from '../../lib/verdict/trace';
 import { firstFailureShown } from '../../lib/verdict/reproduce';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { shellQuote } from '../../lib/probes';
 import type { NodeDebugPod } from '../exec/nodeDebug';
 
-export const DIAGNOSE_SPEC: CommandSpec = {
-  command: 'packetwalk diagnose',
-  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS] [--keep-node-pods SECONDS] [--server URL]',
-  flags: [
-    { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace); node/NAME for a node\'s own network;\noutside for a client outside the cluster (this machine)' },
-    { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },
-    { name: 'to', value: 'TARGET', help: `what the app dials: ${TARGET_FORMS}, TCP otherwise unless the Service port is UDP` },
-    { name: 'json', help: 'print exactly one Diagnosis object (JSON) on stdout' },
-    ...CLUSTER_FLAGS,
-    { name: 'image', value: 'IMAGE', help: 'debug image for probes (default nicolaka/netshoot)' },
-    { name: 'debug-namespace', value: 'NS', help: 'namespace for node debug pods (privileged, hostNetwork; default: the context\'s namespace,\nor $PACKETWALK_DEBUG_NAMESPACE)' },
-    { name: 'keep-node-pods', value: 'SECONDS', help: 'keep the node debug pods up to SECONDS (at most 300) so that the next diagnoses\nreuse them instead of starting new ones (default 0: deleted when the diagnosis ends;\nor $PACKETWALK_KEEP_NODE_PODS). Each ends by its own activeDeadlineSeconds' },
-    { name: 'server', value: 'URL', help: 'let a running `packetwalk serve` at URL run it (its cluster access, its warm engine and\nkept pods; or $PACKETWALK_SERVER; its token from $PACKETWALK_TOKEN): the same output,\nexit codes and --json, and a permalink on stderr. --from outside is then the server\'s machine' },
-    { name: 'help', short: 'h', help: 'this text' },
-  ],
-  footer: 'exit codes: 0 reachable, 1 unreachable or degraded, 2 usage or cluster error, 3 undetermined,\n130 interrupted (Ctrl-C: the node debug pods it made are deleted first)\n',
-};
+export { DIAGNOSE_SPEC };
 
 export const DIAGNOSE_USAGE = usageOf(DIAGNOSE_SPEC);
 

@@ -2,27 +2,13 @@
 // (DESIGN §7). Exit: 0 every cell agrees (what-if: nothing cut), 1 otherwise, 2 usage or cluster error,
 // 3 nothing could be observed. Flags are read and documented from MATRIX_SPEC (server/cli/args.ts).
 import { readFileSync } from 'node:fs';
-import { CLUSTER_FLAGS, parseFlags, usageErrorText, usageOf, type CommandSpec } from './args';
+import { parseFlags, usageErrorText, usageOf } from './args';
+import { MATRIX_SPEC } from './commands';
 import type { MainOptions } from '../cli';
 import { termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
 
-/** The flags of `packetwalk matrix`: parsed and documented from this one table (server/cli/args.ts). */
-export const MATRIX_SPEC: CommandSpec = {
-  command: 'packetwalk matrix',
-  synopsis: '-n NS [-n NS2 ...] [--json] [--with-policy FILE] [--all-pods]\n                        [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--concurrency N]',
-  flags: [
-    { name: 'namespace', short: 'n', value: 'NS', multiple: true, help: 'a namespace whose pods are the sources and whose Services and pod ports are the\ntargets (repeat for more)' },
-    { name: 'json', help: 'print exactly one matrix object (JSON) on stdout' },
-    { name: 'with-policy', value: 'FILE', help: 'what-if: the NetworkPolicies in FILE are added (or replace same-named ones); predicts\nonly — no probing, no writes, read rights suffice; exit 1 when a flow would be cut' },
-    { name: 'all-pods', help: 'probe every pod (default: one pod per Deployment/StatefulSet/DaemonSet)' },
-    ...CLUSTER_FLAGS,
-    { name: 'image', value: 'IMAGE', help: 'debug image for the connects (default nicolaka/netshoot)' },
-    { name: 'concurrency', value: 'N', help: 'connects at once (default 32, at most 64)' },
-    { name: 'help', short: 'h', help: 'print this text' },
-  ],
-  footer: 'exit codes: 0 every cell agrees (with --with-policy: nothing is cut), 1 otherwise, 2 usage or cluster error,\n            3 nothing could be observed',
-};
+export { MATRIX_SPEC };
 
 export const MATRIX_USAGE = usageOf(MATRIX_SPEC);
 

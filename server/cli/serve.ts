@@ -7,25 +7,10 @@ import { createServer } from 'node:net';
 import { listenErrorSentence, startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
 import { parseFlags, usageOf, type CommandSpec } from './args';
+import { DEMO_SPEC, SERVE_SPEC } from './commands';
 import { parseKeepSeconds } from '../../lib/kube/nodeDebug';
 
-/** The flags of `packetwalk serve` (and the subset `demo` takes): parsed and documented from this table (server/cli/args.ts). */
-export const SERVE_SPEC: CommandSpec = {
-  command: 'packetwalk serve',
-  synopsis: '[--host 127.0.0.1] [--port 3000] [--kubeconfig F] [--context C]\n                       [--data-dir DIR] [--wall-interval SECONDS] [--allowed-host NAME]…\n                       [--debug-namespace NS] [--keep-node-pods SECONDS]',
-  flags: [
-    { name: 'host', value: 'ADDR', help: 'address to bind (default 127.0.0.1); anything that does not resolve to loopback only\nneeds PACKETWALK_TOKEN' },
-    { name: 'allowed-host', value: 'NAME', multiple: true, help: 'a name the Host header may carry besides the bound address (NAME or NAME:PORT;\nrepeatable), e.g. the name of a reverse proxy in front of the dashboard' },
-    { name: 'port', value: 'PORT', help: 'TCP port (default 3000; 0 picks a free one)' },
-    { name: 'kubeconfig', value: 'FILE', help: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' },
-    { name: 'context', value: 'NAME', help: 'default context (the page can switch to any context of the kubeconfig)' },
-    { name: 'data-dir', value: 'DIR', help: 'where diagnoses and pins are stored (default ./data or $PACKETWALK_DATA)' },
-    { name: 'wall-interval', value: 'SECONDS', help: 'seconds between wallboard re-probes (default 30, or $PACKETWALK_WALL_INTERVAL)' },
-    { name: 'debug-namespace', value: 'NS', help: "namespace for node debug pods (default: the context's namespace, or\n$PACKETWALK_DEBUG_NAMESPACE)" },
-    { name: 'keep-node-pods', value: 'SECONDS', help: 'keep node debug pods up to SECONDS (at most 300) for the next diagnoses and wallboard\nre-probes to reuse (default 0: deleted after each diagnosis; or $PACKETWALK_KEEP_NODE_PODS)' },
-    { name: 'help', short: 'h', help: 'print this text' },
-  ],
-};
+export { DEMO_SPEC, SERVE_SPEC };
 
 export const SERVE_USAGE = usageOf(SERVE_SPEC);
 
@@ -39,10 +24,11 @@ export interface ServeFlags {
   allowedHosts: string[];
 }
 
-export function parseServeFlags(argv: string[], allowed = ['host', 'port', 'kubeconfig', 'context', 'data-dir', 'wall-interval', 'allowed-host', 'debug-namespace', 'keep-node-pods']): ServeFlags {
+/** serve's flags (or demo's, `spec` DEMO_SPEC: a subset of them) from argv; a usage error shows that command's usage. */
+export function parseServeFlags(argv: string[], spec: CommandSpec = SERVE_SPEC): ServeFlags {
   const f: ServeFlags = { host: '127.0.0.1', port: 3000, allowedHosts: [] };
-  const parsed = parseFlags({ ...SERVE_SPEC, flags: SERVE_SPEC.flags.filter((x) => allowed.includes(x.name)) }, argv);
-  if ('error' in parsed) throw new Error(`${parsed.error}\n${SERVE_USAGE}`);
+  const parsed = parseFlags({ ...spec, flags: spec.flags.filter((x) => x.name !== 'help') }, argv);
+  if ('error' in parsed) throw new Error(`${parsed.error}\n${usageOf(spec)}`);
   // each value given (every one of a repeatable flag), each checked below
   const given = Object.entries(parsed.values).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as const) : typeof v === 'string' ? [[k, v] as const] : []));
   for (const [flag, v] of given) {
@@ -201,10 +187,10 @@ function listenProblem(host: string, port: number): Promise<string | undefined> 
 
 export async function demoMain(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('usage: packetwalk demo [--host H] [--port P] [--data-dir DIR] [--wall-interval S]\n  builds the lab (default topology), serves the dashboard on it; Ctrl-C stops both and tears the lab down\n');
+    process.stdout.write(`${usageOf(DEMO_SPEC)}${DEMO_SPEC.summary}\n`);
     return 0;
   }
-  const f = parseServeFlags(argv, ['host', 'port', 'data-dir', 'wall-interval', 'allowed-host']);
+  const f = parseServeFlags(argv, DEMO_SPEC);
   // the address first: a port in use is said before the lab is built (and torn down again) for nothing
   const taken = await listenProblem(f.host, f.port);
   if (taken) {

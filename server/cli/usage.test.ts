@@ -5,9 +5,41 @@ import { flagLines, parseFlags, usageOf, type CommandSpec } from './args';
 import { MATRIX_SPEC, MATRIX_USAGE } from './matrix';
 import { DIAGNOSE_SPEC } from './diagnose';
 import { SERVE_SPEC, parseServeFlags } from './serve';
+import { DEMO_SPEC } from './serve';
 import { LAB_UP_SPEC, LAB_USAGE } from '../../lab/cli';
+import { COMMAND_SPECS, topLevelLines } from './commands';
+import { USAGE } from '../cli';
 
-const specs: CommandSpec[] = [MATRIX_SPEC, DIAGNOSE_SPEC, SERVE_SPEC, LAB_UP_SPEC];
+const specs: CommandSpec[] = [MATRIX_SPEC, DIAGNOSE_SPEC, SERVE_SPEC, DEMO_SPEC, LAB_UP_SPEC];
+
+describe('the top-level usage (packetwalk --help) from the same tables', () => {
+  it('lists every command whose module parses with a table, that very table', () => {
+    expect(new Set(COMMAND_SPECS)).toEqual(new Set(specs));
+  });
+  // each command's block: its `  packetwalk CMD …` line up to the next command's
+  const blockOf = (command: string) => {
+    const lines = USAGE.split('\n');
+    const i = lines.findIndex((l) => l.startsWith(`  ${command} `));
+    const j = lines.findIndex((l, k) => k > i && /^ {2}packetwalk /.test(l));
+    return i < 0 ? '' : lines.slice(i, j < 0 ? undefined : j).join('\n');
+  };
+  for (const spec of specs) {
+    it(`${spec.command}: every flag of its table shows in packetwalk --help`, () => {
+      const block = blockOf(spec.command);
+      expect(block).not.toBe('');
+      for (const f of spec.flags.filter((x) => x.name !== 'help')) {
+        expect(block, `--${f.name} of ${spec.command}`).toMatch(new RegExp(`(--${f.name}|-${f.short ?? '-'})\\b`));
+      }
+    });
+  }
+  it('demo shows its flags (--port among them); a flag the synopsis leaves out is added from the table', () => {
+    expect(blockOf('packetwalk demo')).toMatch(/\[--port 3000\]/);
+    expect(blockOf('packetwalk diagnose')).toMatch(/\[--namespace NS\]/);
+    const spec: CommandSpec = { command: 'packetwalk x', summary: 'does x', synopsis: '[--a]', flags: [{ name: 'a', help: '' }, { name: 'bee', value: 'B', multiple: true, help: '' }, { name: 'help', short: 'h', help: '' }] };
+    expect(topLevelLines(spec)).toEqual(['  packetwalk x [--a] [--bee B]…', '      does x']);
+    expect(topLevelLines({ ...spec, synopsis: '[--a] [--bee B]…' })).toEqual(['  packetwalk x [--a] [--bee B]…', '      does x']);
+  });
+});
 
 describe('usage from the table', () => {
   for (const spec of specs) {
@@ -27,7 +59,8 @@ describe('usage from the table', () => {
     expect(parseServeFlags(['--port=0', '--host', '::1', '--allowed-host', 'a.example', '--allowed-host', 'b.example:8443'])).toEqual({ host: '::1', port: 0, allowedHosts: ['a.example', 'b.example:8443'] });
     expect(() => parseServeFlags(['--port', '70000'])).toThrow('--port: "70000" is not a port number (0-65535)');
     expect(() => parseServeFlags(['--prot', '1'])).toThrow(/^unknown argument "--prot"; did you mean --port\?\nusage: packetwalk serve/);
-    expect(() => parseServeFlags(['--kubeconfig', 'x'], ['host', 'port'])).toThrow('unknown argument "--kubeconfig"');
+    expect(() => parseServeFlags(['--kubeconfig', 'x'], DEMO_SPEC)).toThrow(/^unknown argument "--kubeconfig"\nusage: packetwalk demo /);
+    expect(parseServeFlags(['--port', '0', '--allowed-host', 'a.example'], DEMO_SPEC)).toEqual({ host: '127.0.0.1', port: 0, allowedHosts: ['a.example'] });
   });
 
   it('lab up: -f and --config=, repeatable --fault, usage from the table', () => {
