@@ -1,6 +1,6 @@
 // `packetwalk lab …` (DESIGN §2): up | down | status | faults | fault add SPEC | fault clear [NAME].
 // Exit codes: 0 done, 2 usage/validation/permission (nothing built), 1 the build or change failed.
-import { FAULTS, faultCatalogue, faultToSpec } from './faults';
+import { FAULTS, faultCatalogue, FaultRefused, faultToSpec } from './faults';
 import { LabFileError } from './spec';
 import { labDir, labInstance, readState } from './state';
 import type { LabState } from './types';
@@ -117,7 +117,7 @@ export async function labMain(argv: string[]): Promise<number> {
         if (sub === 'add') {
           if (!arg || extra.length) throw new Usage('lab fault add takes one SPEC, e.g. mtu-blackhole:node=worker-2');
           const r = await addFault(labDir(), arg).catch((e: Error) => {
-            throw /unknown fault|no parameter|needs |not key=value|is not (a|another)|has no tunnel|not a TCP port/.test(e.message) ? new Usage(e.message, false) : e;
+            throw e instanceof FaultRefused || /unknown fault|no parameter|needs |not key=value|is not (a|another)|has no tunnel|not a TCP port/.test(e.message) ? new Usage(e.message, false) : e;
           });
           out(r.already ? `fault ${faultToSpec(r.fault)} already holds\n` : `fault ${faultToSpec(r.fault)} injected\n`);
           return 0;

@@ -1,6 +1,6 @@
 // Injecting and healing the catalogue's faults (lab/faults.ts) in the running dataplane. Each breaks
 // exactly what its catalogue line says, and clearing it restores exactly the healthy configuration.
-import { checkFaultTargets, faultToSpec, parseFaultSpec, sameFault } from '../faults';
+import { checkFaultTargets, FaultRefused, faultToSpec, faultWouldDoNothing, parseFaultSpec, sameFault } from '../faults';
 import { UNDERLAY_MTU, underlayNetns, vtepMac } from '../objects';
 import { readState, updateState } from '../state';
 import type { LabFault, LabNode, LabPod, LabState } from '../types';
@@ -52,7 +52,7 @@ function filterRule(st: LabState, f: LabFault): [string, string[]] | null {
 export function checkFaultFits(st: Pick<LabState, 'cluster'>, f: LabFault): void {
   // DESIGN §3.1: a fault applies where its mechanism exists in the lab's family (lab/families.ts says where).
   const why = faultInapplicable(f.name, st.cluster);
-  if (why) throw new Error(why);
+  if (why) throw new FaultRefused(why);
 }
 
 async function setMtu(st: LabState, n: LabNode, blackhole: boolean): Promise<void> {
@@ -179,12 +179,15 @@ const targets = (st: LabState) => ({
   nodes: st.nodes.map((n) => n.name),
   services: st.objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
   pods: st.pods.filter((p) => !p.hostNetwork).map((p) => `${p.namespace}/${p.name}`),
+  hostNetworkPods: st.pods.filter((p) => p.hostNetwork).map((p) => `${p.namespace}/${p.name}`),
 });
 
-/** Checks a fault against a lab (catalogue, targets, shape); throws a sentence. */
+/** Checks a fault against a lab (catalogue, targets, shape, and that it would change something); throws a sentence. */
 export function checkFault(st: LabState, f: LabFault): void {
   checkFaultTargets(f, targets(st));
   checkFaultFits(st, f);
+  const idle = faultWouldDoNothing(f, st);
+  if (idle) throw new FaultRefused(idle);
 }
 
 /** `lab fault add SPEC`: records the fault and injects it. Adding one that already holds is a no-op. */

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkFaultTargets, parseFaultSpec, sameFault } from '../faults';
+import { checkFaultTargets, faultToSpec, faultWouldDoNothing, parseFaultSpec, sameFault } from '../faults';
 import { buildLab, nodeNetnsPrefix, podNetnsPrefix, underlayNetns } from '../objects';
 import { faultTargets, LabFileError, parseLabFile } from '../spec';
 import { createState, labDir as defaultLabDir, labInstance, readState } from '../state';
@@ -125,6 +125,14 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   preflight(spec.cluster.kubeProxy);
   // the layout is pure: computing it before the running lab is replaced means a file it refuses leaves that lab alone
   const layout = buildLab(spec, instance);
+  // a fault that would change nothing in this lab (a headless Service's proxy rules, a node without pods …) is refused
+  const flagged = new Set((opts.faults ?? []).map((x) => faultToSpec(parseFaultSpec(x))));
+  spec.faults.forEach((f, i) => {
+    const why = faultWouldDoNothing(f, { cluster: spec.cluster, ...layout, ...(spec.outside ? { outside: spec.outside } : {}) });
+    if (!why) return;
+    if (flagged.has(faultToSpec(f))) throw new LabUsageError(`--fault ${faultToSpec(f)}: ${why}`);
+    throw new LabFileError(opts.config ?? DEFAULT_LAB_FILE, 1, `faults[${i}]`, why.replace(/; fix: .*$/, ''), why.replace(/^.*; fix: /, ''));
+  });
   phase('validate');
 
   if (readState(dir) || existsSync(dir)) {

@@ -56,6 +56,7 @@ export function faultTargets(spec: { cluster: LabCluster; manifests: KubeObject[
     nodes: spec.cluster.nodes,
     services: [...spec.manifests.filter((o) => o.kind === 'Service').map(key), `kube-system/${dnsServiceName(spec.cluster)}`, 'default/kubernetes'],
     pods: spec.manifests.filter((o) => o.kind === 'Pod' && (o.spec as { hostNetwork?: unknown } | undefined)?.hostNetwork !== true).map(key),
+    hostNetworkPods: spec.manifests.filter((o) => o.kind === 'Pod' && (o.spec as { hostNetwork?: unknown } | undefined)?.hostNetwork === true).map(key),
   };
 }
 
