@@ -6,7 +6,8 @@ import { candidateNames, clusterDnsService, endpointsForServicePort, evaluate, n
 import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
 import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
 import { nodeRules } from './dumps';
-import { routeShape } from './node';
+import { routeNextStep, routeShape } from './node';
+import { staleTunnelStep } from './overlay';
 import { droppingRule } from './firewall';
 import { familyOn } from './family';
 
@@ -45,7 +46,7 @@ export function explainDnsTimeout(c: Ctx) {
     if (got && (!r || !routeShape(c, src, r, peerIP ? [peerIP] : []).ok)) {
       const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
       finding(c, rg, s);
-      extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node] });
+      extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node], nextStep: routeNextStep(src, d.ip) });
     }
     // The source node's neighbor entry for the DNS node's tunnel endpoint must carry that node's VTEP MAC.
     const dnsTun = tunnelOf(c, d.node);
@@ -55,7 +56,7 @@ export function explainDnsTimeout(c: Ctx) {
     if (tunnel && dnsTun?.address && entry?.lladdr && entry.lladdr.toLowerCase() !== dnsTun.address.toLowerCase()) {
       const s = `${src}'s neighbor entry for ${d.node}'s tunnel endpoint ${vtep} says ${entry.lladdr}, but ${d.node}'s ${dnsTun.ifname} has MAC ${dnsTun.address}`;
       finding(c, nrun, s);
-      extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: s, rank: RANK['neighbor-stale'], nodes: [src, d.node] });
+      extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: s, rank: RANK['neighbor-stale'], nodes: [src, d.node], ...(tunnel ? { nextStep: staleTunnelStep(src, tunnel.ifname) } : {}) });
     }
     // Each end's filter for tunnel packets from the other, in rule order (lib/verdict/firewall): the DNS node's
     // (the queries arrive there from the source node) and the source node's (the answers arrive from the DNS node).
@@ -78,6 +79,10 @@ export function explainDnsTimeout(c: Ctx) {
   const root = [...extra, ...c.problems.filter((p) => p !== dns)].sort((a, b) => a.rank - b.rank).find(explains);
   if (!root) return;
   dns.cause = root.cause;
+  // the root's nodes and next step with it: the hop's next step is filled from them (the node that lacks the route)
+  if (root.nodes) dns.nodes = root.nodes;
+  if (root.nextStep) dns.nextStep = root.nextStep;
+  else delete dns.nextStep;
   dns.reason = `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')} time out because ${root.reason.replace(/^./, (x) => x.toLowerCase())}`;
 }
 

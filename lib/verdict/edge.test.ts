@@ -8,69 +8,17 @@ import { judge } from './index';
 import { firstFailureShown } from './reproduce';
 import { judgeNorthSouth } from './northSouth';
 import { applyTrace } from './trace';
-import { replay, type RecordedDiagnosis } from './replay';
+import { replayNorthSouth, replayPod, type RecordedDiagnosis } from './replay';
 import { nftSnatRuleFor, snatRuleFor, udpOutcome } from './edge';
-import { egressProbes, lbIngressIPs } from '../plan/egress';
-import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
+import { lbIngressIPs } from '../plan/egress';
+import { planNorthSouth } from '../plan/northSouth';
 import { parseSource, parseTarget } from '../target';
-import { probeDef, type ProbeId } from '../probes';
+import { probeDef } from '../probes';
 import type { ProbeRun } from './context';
-import type { PathPlan } from '../plan';
 import { splitFixture } from '../parse/fixtureFile';
 
 const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`./fixtures/edge/${n}.json`, import.meta.url), 'utf8')) as RecordedDiagnosis;
 const evidenceOf = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
-
-/** A recorded run for a planned probe: same place, same argv. */
-function runFor(fx: RecordedDiagnosis, p: { key: string; probe: ProbeId; hop: ProbeRun['hop']; where: string; pod?: { namespace: string; name: string }; node?: string; args: object }): ProbeRun | undefined {
-  const argv = probeDef(p.probe).argv(p.args);
-  const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : p.where === 'node' ? `node ${p.node}` : 'outside';
-  const e = evidenceOf(fx).find((x) => x.where.startsWith(location) && JSON.stringify(x.command) === JSON.stringify(argv));
-  return e ? { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated } : undefined;
-}
-
-function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan; runs: Map<string, ProbeRun> } {
-  const s = parseSource(fx.diagnosis.spec.from);
-  const t = parseTarget(fx.diagnosis.spec.to);
-  if (!s.ok || !t.ok) throw new Error('recorded spec does not parse');
-  const plan = planNorthSouth(s.value, t.value, fx.snapshot);
-  const runs = new Map<string, ProbeRun>();
-  for (const p of plan.probes) {
-    const r = runFor(fx, p);
-    if (r) runs.set(p.key, r);
-  }
-  // A name resolved by the client itself: its answer's probes (phase 2) as the engine adds them.
-  const connect = plan.via === 'external' && !plan.dstIP ? evidenceOf(fx).find((e) => /(tcp|udp)-connect$/.test(e.probe)) : undefined;
-  if (connect) {
-    plan.dstIP = connect.command[connect.command.length - 2];
-    for (const p of resolvedProbes(plan, plan.dstIP)) {
-      const r = runFor(fx, p);
-      if (r) runs.set(p.key, r);
-    }
-  }
-  return { plan, runs };
-}
-
-/** A pod path with a name outside the cluster: the phase-2 probes follow the address the resolver answered. */
-function replayPod(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<string, ProbeRun> } {
-  const { plan, runs } = replay(fx);
-  for (const p of plan.probes) if (!runs.has(p.key)) {
-    const r = runFor(fx, p);
-    if (r) runs.set(p.key, r);
-  }
-  if (plan.edge?.external && !plan.dstIP) {
-    const connect = evidenceOf(fx).find((e) => e.probe === 'tcp-connect' || e.probe === 'udp-connect');
-    if (connect) {
-      plan.dstIP = connect.command[connect.command.length - 2];
-      for (const p of egressProbes(plan, plan.dstIP)) {
-        plan.probes.push(p);
-        const r = runFor(fx, p);
-        if (r) runs.set(p.key, r);
-      }
-    }
-  }
-  return { plan, runs };
-}
 
 describe('north-south over recorded lab runs', () => {
   it.each([

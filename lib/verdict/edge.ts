@@ -8,6 +8,7 @@ import { digAddresses, parseConntrackList, parseDig, parseNc, parseSocatUdp, par
 import { parseRun, connectText, type ConnectOutcome } from './read';
 import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type ProbeRun } from './context';
 import { endpointPort } from '../plan/ops';
+import { dnsPods } from '../plan';
 
 // ------------------------------------------------------------------ UDP ----
 
@@ -175,7 +176,17 @@ export function judgeUpstreamDns(c: Ctx) {
   if (plan.edge?.externalName ? !failed.length : failed.length !== outside.length) return;
   const how = failed.map((d) => `${d.name}: ${d.dig.outcome === 'no-response' ? 'no answer' : `${d.dig.rcode}${d.dig.answers.some((a) => a.type === 'CNAME') ? ` (CNAME ${d.dig.answers.find((a) => a.type === 'CNAME')!.data} not resolved)` : ''}`}`).join('; ');
   dnsProblem.cause = 'upstream-dns';
+  dnsProblem.nextStep = upstreamDnsStep(failed[0].name.replace(/\.$/, ''), [...new Set(dnsPods(c.snap).map((d) => d.node))]);
   dnsProblem.reason = `cluster names resolve (${control} → ${cd.outcome === 'answer' ? digAddresses(cd).join(', ') : ''}) but the name outside the cluster does not (${how}): the cluster DNS's upstream forwarder does not answer`;
+}
+
+/**
+ * upstream-dns's next step with this diagnosis's name and the cluster DNS pods' nodes: CoreDNS forwards to the
+ * resolver in its node's /etc/resolv.conf, so `dig NAME` on such a node asks exactly that server.
+ */
+export function upstreamDnsStep(name: string, dnsNodes: string[]): string {
+  const where = dnsNodes.length ? `on ${dnsNodes.join(', ')} (the cluster DNS pods' node${dnsNodes.length === 1 ? '' : 's'})` : "on the cluster DNS pods' nodes";
+  return `Cluster names resolve, outside names do not: check the cluster DNS's forwarder (CoreDNS \`forward . /etc/resolv.conf\` or its upstream servers) and that the upstream DNS answers ${where}: there \`dig ${name}\` asks the node's own resolver, the one CoreDNS forwards to.`;
 }
 
 // ------------------------------------------------------------------ egress ----

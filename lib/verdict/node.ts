@@ -11,7 +11,7 @@ import { CAUSES, concreteNextStep } from '../causes';
 // ------------------------------------------------------------------ nodes, routes, firewall ----
 
 /** The node-route next step for the node that lacks the route and the pod it has none to (the source pod, on the way back). */
-const routeNextStep = (node: string, toward: string) => concreteNextStep(CAUSES['node-route'].nextStep, { node, podIP: toward });
+export const routeNextStep = (node: string, toward: string) => concreteNextStep(CAUSES['node-route'].nextStep, { node, podIP: toward });
 
 export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string | undefined) {
   const rg = one(c.plan, c.runs, onNode(node, 'node-route-get', toward));

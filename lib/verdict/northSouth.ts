@@ -147,7 +147,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
         ? `From outside the cluster dial the Service's ${[...(nodePort ? [`NodePort on any node (\`node/NAME:${nodePort}\`)`] : []), ...(lb ? [`LoadBalancer address \`${lb}\``] : [])].join(' or ') || 'NodePort or LoadBalancer address (it has neither: expose it with type NodePort or LoadBalancer, or an Ingress)'}; \`kubectl get svc -n ${second} ${first}\` lists them.`
         : undefined;
       if (d.value.outcome === 'answer' && d.value.rcode === 'NXDOMAIN') problem('dns', 'dns-nxdomain', `${plan.resolve} does not exist: ${src}'s resolver answers NXDOMAIN${hint}`, instead);
-      else problem('dns', 'upstream-dns', `${src}'s resolver (the DNS outside the cluster) ${how === 'no answer' ? 'does not answer' : `answers ${how}`} for ${plan.resolve}`);
+      else problem('dns', 'upstream-dns', `${src}'s resolver (the DNS outside the cluster) ${how === 'no answer' ? 'does not answer' : `answers ${how}`} for ${plan.resolve}`, `${src.replace(/^./, (x) => x.toUpperCase())} asks the DNS outside the cluster itself (its /etc/resolv.conf nameserver), not the cluster DNS: there \`dig ${plan.resolve}\` must answer; check that server is up and reachable from ${src}.`);
     }
   }
   const open = c.connect === 'open';

@@ -8,6 +8,10 @@ import { droppingRule } from './firewall';
 import { familyOn, isRouted } from './family';
 import { pingOutcome, podInterface } from './read';
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, read, tunnelOf, warn, type Ctx, type ProbeRun } from './context';
+import { CAUSES, concreteNextStep } from '../causes';
+
+/** neighbor-stale's next step on the node whose entry is wrong, with its own tunnel device. */
+export const staleTunnelStep = (node: string, device: string) => `On ${node}: ${concreteNextStep(CAUSES['neighbor-stale'].nextStep, { vxlan: device })}`;
 
 /** Tunnel encapsulation overhead of VXLAN over IPv4: outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
 export const VXLAN_OVERHEAD = 50;
@@ -63,7 +67,7 @@ export function judgeOverlay(c: Ctx) {
         if (neigh?.lladdr && neigh.lladdr.toLowerCase() !== peerTun.address.toLowerCase()) {
           const s = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
           finding(c, neighRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], staleTunnelStep(node, ownTun.ifname));
         } else if (neigh?.lladdr) finding(c, neighRun, `${peerVtep} → ${neigh.lladdr} (matches ${peerNode}'s ${peerTun.ifname})`);
       }
       if (fdbRun && fdb && peerTun.address && peerIP) {
@@ -71,11 +75,11 @@ export function judgeOverlay(c: Ctx) {
         if (!entry) {
           const s = `${node}'s FDB has no entry for ${peerNode}'s VTEP MAC ${peerTun.address} (entries: ${fdb.map((f) => `${f.mac}→${f.dst}`).join(', ') || 'none'})`;
           finding(c, fdbRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], staleTunnelStep(node, ownTun.ifname));
         } else if (entry.dst !== peerIP) {
           const s = `${node}'s FDB sends ${peerTun.address} to ${entry.dst}, but ${peerNode} is ${peerIP}`;
           finding(c, fdbRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], staleTunnelStep(node, ownTun.ifname));
         } else finding(c, fdbRun, `${peerTun.address} → ${entry.dst} (${peerNode})`);
       }
     }
@@ -100,7 +104,7 @@ export function judgeOverlay(c: Ctx) {
       if (entry.lladdr.toLowerCase() !== peerLink.address.toLowerCase()) {
         const s = `${node}'s neighbor entry for ${peerNode} (${peerIP}) says ${entry.lladdr}, but ${peerNode}'s ${peerLink.ifname} has MAC ${peerLink.address}`;
         finding(c, neighRun, s);
-        problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode]);
+        problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], `On ${node}, \`ip neigh show ${peerIP}\` must give ${peerNode}'s MAC ${peerLink.address}: delete the wrong entry (\`ip neigh del ${peerIP} dev ${entry.dev ?? 'eth0'}\`) and let the node learn it again; check what wrote it (a permanent entry is not learned).`);
       } else finding(c, neighRun, `${peerIP} → ${entry.lladdr} (matches ${peerNode}'s ${peerLink.ifname})`);
     }
   }

@@ -1,6 +1,10 @@
 // Re-judging a recorded diagnosis (tests, fixtures): the plan rebuilt from the recorded API objects and
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
 import { planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
+import { egressProbes } from '../plan/egress';
+import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
+import { parseSource } from '../target';
+import type { ProbeId } from '../probes';
 import { probeDef } from '../probes';
 import { keyed } from '../plan/ops';
 import { parseTarget } from '../target';
@@ -45,4 +49,58 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
   const ladder = withMtuLadder(plan, runs);
   map(ladder.added);
   return { plan: ladder.plan, runs };
+}
+
+/** The recorded evidence of the probes (not the API reads). */
+const probeEvidence = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
+
+/** A recorded run for a planned probe: same place, same argv. */
+export function runFor(fx: RecordedDiagnosis, p: { key: string; probe: ProbeId; hop: ProbeRun['hop']; where: string; pod?: { namespace: string; name: string }; node?: string; args: object }): ProbeRun | undefined {
+  const argv = probeDef(p.probe).argv(p.args);
+  const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : p.where === 'node' ? `node ${p.node}` : 'outside';
+  const e = probeEvidence(fx).find((x) => x.where.startsWith(location) && JSON.stringify(x.command) === JSON.stringify(argv));
+  return e ? { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated } : undefined;
+}
+
+export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan; runs: Map<string, ProbeRun> } {
+  const s = parseSource(fx.diagnosis.spec.from);
+  const t = parseTarget(fx.diagnosis.spec.to);
+  if (!s.ok || !t.ok) throw new Error('recorded spec does not parse');
+  const plan = planNorthSouth(s.value, t.value, fx.snapshot);
+  const runs = new Map<string, ProbeRun>();
+  for (const p of plan.probes) {
+    const r = runFor(fx, p);
+    if (r) runs.set(p.key, r);
+  }
+  // A name resolved by the client itself: its answer's probes (phase 2) as the engine adds them.
+  const connect = plan.via === 'external' && !plan.dstIP ? probeEvidence(fx).find((e) => /(tcp|udp)-connect$/.test(e.probe)) : undefined;
+  if (connect) {
+    plan.dstIP = connect.command[connect.command.length - 2];
+    for (const p of resolvedProbes(plan, plan.dstIP)) {
+      const r = runFor(fx, p);
+      if (r) runs.set(p.key, r);
+    }
+  }
+  return { plan, runs };
+}
+
+/** A pod path with a name outside the cluster: the phase-2 probes follow the address the resolver answered. */
+export function replayPod(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<string, ProbeRun> } {
+  const { plan, runs } = replay(fx);
+  for (const p of plan.probes) if (!runs.has(p.key)) {
+    const r = runFor(fx, p);
+    if (r) runs.set(p.key, r);
+  }
+  if (plan.edge?.external && !plan.dstIP) {
+    const connect = probeEvidence(fx).find((e) => e.probe === 'tcp-connect' || e.probe === 'udp-connect');
+    if (connect) {
+      plan.dstIP = connect.command[connect.command.length - 2];
+      for (const p of egressProbes(plan, plan.dstIP)) {
+        plan.probes.push(p);
+        const r = runFor(fx, p);
+        if (r) runs.set(p.key, r);
+      }
+    }
+  }
+  return { plan, runs };
 }
