@@ -9,6 +9,7 @@ import { parseRun, connectText, type ConnectOutcome } from './read';
 import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type ProbeRun } from './context';
 import { endpointPort } from '../plan/ops';
 import { dnsPods } from '../plan';
+import { podListenStep } from './listener';
 
 // ------------------------------------------------------------------ UDP ----
 
@@ -81,7 +82,7 @@ export function judgeUdp(c: Ctx) {
   if (c.connect !== undefined) observe(c, mainHop, `UDP to ${plan.dstIP}:${plan.dstPort}: ${c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}`);
   else if (silent) observe(c, mainHop, `UDP to ${plan.dstIP}:${plan.dstPort}: no datagram came back and no ICMP error, which proves nothing either way`);
   if (dst && port && bound && bound !== 'yes' && c.connect !== 'open') {
-    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${bound === 'loopback' ? `UDP ${port} is bound on loopback only` : `nothing is bound to UDP ${port}`}${c.connect === 'refused' ? ' (the datagram drew an ICMP port-unreachable)' : ''}`);
+    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${bound === 'loopback' ? `UDP ${port} is bound on loopback only` : `nothing is bound to UDP ${port}`}${c.connect === 'refused' ? ' (the datagram drew an ICMP port-unreachable)' : ''}`, undefined, podListenStep(dst, 'UDP', port));
   }
 }
 

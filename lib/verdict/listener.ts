@@ -8,6 +8,22 @@ import { endpointPort } from '../plan/ops';
 
 // ------------------------------------------------------------------ listener ----
 
+const ssFlag = (proto: 'TCP' | 'UDP') => (proto === 'UDP' ? '-ulnp' : '-tlnp');
+
+/** app-not-listening's next step in the destination pod: the pod by name (kubectl exec) and the transport's ss. */
+export function podListenStep(pod: { namespace: string; name: string; ip?: string }, proto: 'TCP' | 'UDP', port: number): string {
+  const verb = proto === 'UDP' ? 'bind' : 'listen on';
+  return `Inside pod ${pod.namespace}/${pod.name} run \`kubectl exec -n ${pod.namespace} ${pod.name} -- ss ${ssFlag(proto)}\`; the app must ${verb} ${proto} ${port} on 0.0.0.0 (or the pod IP${pod.ip ? ` ${pod.ip}` : ''}), not 127.0.0.1 — or dial the port it does ${verb}.`;
+}
+
+/**
+ * app-not-listening's next step for a port in a node's own network (no pod behind it): the node's ss, and when no
+ * Service has that nodePort, that the port itself is the likely mistake.
+ */
+export function nodeListenStep(node: string, proto: 'TCP' | 'UDP', port: number, serviceHasNodePort: boolean): string {
+  return `On ${node}, \`ss ${ssFlag(proto)} 'sport = :${port}'\`; ${serviceHasNodePort ? `the node daemon or hostNetwork pod must listen on ${proto} ${port} on the node's address, not 127.0.0.1` : `no Service has nodePort ${port} — check the port, or the Service's nodePort (\`kubectl get svc -A\`)`}.`;
+}
+
 export function judgeListener(c: Ctx) {
   const { plan } = c;
   const dst = plan.dst;
@@ -28,13 +44,13 @@ export function judgeListener(c: Ctx) {
   if (verdict === 'loopback-only') {
     const s = `listens on ${at(listeners)} only (loopback): unreachable from other pods`;
     finding(c, ss, s);
-    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} ${s}; it must listen on 0.0.0.0:${port} or ${dst.ip}:${port}`);
+    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} ${s}; it must listen on 0.0.0.0:${port} or ${dst.ip}:${port}`, undefined, podListenStep(dst, 'TCP', port));
     return;
   }
   const all = sockets.filter((x) => x.state === 'LISTEN');
   const s = `nothing listens on TCP ${port}${all.length ? ` (listening: ${at(all)})` : ''}`;
   finding(c, ss, s);
-  problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${s}`);
+  problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${s}`, undefined, podListenStep(dst, 'TCP', port));
   // It listens, on other ports: the port asked for is the mistake, not the bind address (the cause's own advice).
   const reachable = [...new Set(all.filter((l) => !/^(127\.|::1$|\[?::1\]?$)/.test(l.local.address)).map((l) => l.local.port).filter((x): x is number => x !== null))].sort((a, b) => a - b);
   const pr = c.problems.find((x) => x.hop === 'dst-pod' && x.cause === 'app-not-listening');

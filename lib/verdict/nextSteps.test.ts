@@ -46,4 +46,18 @@ describe('next steps carry no unfilled placeholder', () => {
     expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'node-route', nextStep: step });
     expect(j.hops.find((h) => h.id === 'dns')!.nextStep).toBe(step);
   });
+  it.each([
+    // calico-vxlan: a TCP port the pod does not listen on
+    ['nextstep/calico-pod-port-closed.json', 'dst-pod', /^Inside pod app\/client-0 run `kubectl exec -n app client-0 -- ss -tlnp`; the app must listen on TCP 8080 on 0\.0\.0\.0 \(or the pod IP 10\.\d+\.\d+\.\d+\), not 127\.0\.0\.1/],
+    // udp-ours: a UDP port nothing binds — ss -ulnp, and the pod by name
+    ['nextstep/udp-pod-port-unbound.json', 'dst-pod', /^Inside pod mon\/statsd-0 run `kubectl exec -n mon statsd-0 -- ss -ulnp`; the app must bind UDP 9999 on 0\.0\.0\.0/],
+    // outside → a node port no Service has: nothing listens in the node's own network, and there is no pod
+    ['edge/ns-host-port-closed.json', 'node-port', /^On node-a, `ss -tlnp 'sport = :10299'`; no Service has nodePort 10299 — check the port, or the Service's nodePort/],
+  ])('app-not-listening names the pod or node and the protocol: %s', (name, hop, step) => {
+    const j = judged(recorded.find((r) => r.name === name)!.fx);
+    expect(j.firstFailure).toMatchObject({ hop, cause: 'app-not-listening' });
+    expect(j.firstFailure!.nextStep).toMatch(step);
+    expect(j.hops.find((h) => h.id === hop)!.nextStep).toMatch(step);
+    expect(j.firstFailure!.nextStep).not.toMatch(/the backend pod/);
+  });
 });

@@ -15,6 +15,7 @@ import { isIPv4 } from '../target';
 import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, proxyObservation, traceService, type ProxyDump } from '../kube';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
+import { nodeListenStep, podListenStep } from './listener';
 import { RANK, type ProbeRun, type Runs } from './context';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
@@ -211,7 +212,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       const line = reach.length ? `${plan.entry.node} listens on ${reach.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}` : on.length ? `${plan.entry.node} listens on port ${plan.dstPort} on loopback only` : `nothing listens on port ${plan.dstPort} in ${plan.entry.node}'s own network`;
       c.findings.set(ssRun.key, line);
       observe(c, 'node-port', `${line}${plan.choice ? ` (${plan.choice})` : ''}`);
-      if (!reach.length && !open && c.connect !== undefined) problem('node-port', 'app-not-listening', line);
+      if (!reach.length && !open && c.connect !== undefined) problem('node-port', 'app-not-listening', line, nodeListenStep(plan.entry.node, ssRun.argv.includes('-u') ? 'UDP' : 'TCP', plan.dstPort, input.snapshot.services.some((x) => x.spec?.ports?.some((p) => p.nodePort === plan.dstPort))));
     }
   }
 
@@ -225,7 +226,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       const line = bound.length ? `${udp ? 'UDP' : 'TCP'} ${plan.dstPodPort} bound on ${bound.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}` : `nothing ${udp ? 'bound to UDP' : 'listens on TCP'} ${plan.dstPodPort} (or only on loopback)`;
       c.findings.set(ssRun.key, line);
       observe(c, 'dst-pod', line);
-      if (!bound.length && !open) problem('dst-pod', 'app-not-listening', `${plan.dst.namespace}/${plan.dst.name}: ${line}`);
+      if (!bound.length && !open) problem('dst-pod', 'app-not-listening', `${plan.dst.namespace}/${plan.dst.name}: ${line}`, podListenStep(plan.dst, udp ? 'UDP' : 'TCP', plan.dstPodPort));
       if (udp && bound.length && c.connect === 'open') observe(c, mainHop, 'the endpoint has a UDP socket on the port, and a datagram came back');
     }
   }
