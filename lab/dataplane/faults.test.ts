@@ -30,6 +30,11 @@ apiVersion: v1
 kind: Service
 metadata: {name: solo, namespace: shop}
 spec: {selector: {app: solo}, ports: [{port: 80, targetPort: 7070}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend-headless, namespace: shop}
+spec: {clusterIP: None, selector: {app: backend}, ports: [{port: 8080}]}
 `;
 
 describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
@@ -235,6 +240,28 @@ describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
     expect(text).toMatch(/pod=shop\/nope is not a pod/);
     expect(readState(DIR)!.faults).toEqual([]);
     await healthy();
+  });
+
+  it('fault add refuses a fault that would change nothing: exit 2 with the reason, nothing injected', async () => {
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    let text = '';
+    process.stdout.write = ((s: string) => ((text += s), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => ((text += s), true)) as typeof process.stderr.write;
+    const hostNet = st.pods.find((p) => p.hostNetwork)!;
+    try {
+      expect(await labMain(['fault', 'add', 'stale-proxy-rules:service=shop/backend-headless'])).toBe(2);
+      expect(await labMain(['fault', 'add', `veth-down:pod=${hostNet.namespace}/${hostNet.name}`])).toBe(2);
+      expect(await labMain(['fault', 'add', 'node-firewall-drop:node=worker-2,port=31999'])).toBe(2);
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+    expect(text).toMatch(/packetwalk lab fault: fault stale-proxy-rules: Service shop\/backend-headless is headless \(clusterIP: None\): kube-proxy writes no rules for it.*; fix: pick a Service with a ClusterIP\n/);
+    expect(text).toMatch(new RegExp(`fault veth-down: pod ${hostNet.namespace}/${hostNet.name} runs with hostNetwork: true`));
+    expect(text).toMatch(/fault node-firewall-drop: no pod and no outside host listens on TCP 31999/);
+    expect(text).not.toMatch(/injected/);
+    expect(readState(DIR)!.faults).toEqual([]);
   });
 
   it('injects faults at lab up, from the lab file and from --fault', async () => {
