@@ -7,6 +7,7 @@ import { memo, useMemo, useState } from 'react';
 import { cellKey, cellState, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { ClusterText } from './ClusterText';
 import { pageText } from '../lib/text';
+import { matrixRows } from './matrixRows';
 
 export const CELL_LOOK: Record<CellState, { cls: string; mark: string; word: string }> = {
   pending: { cls: 'bg-slate-200 animate-pulse dark:bg-slate-800', mark: '', word: 'probing' },
@@ -76,10 +77,7 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
   const [hover, setHover] = useState<MatrixCell | null>(null);
   const running = matrix.status === 'running';
   const cells = useMemo(() => new Map(matrix.cells.map((c) => [cellKey(c.from, c.to), c])), [matrix.cells]);
-  const rows = useMemo(
-    () => matrix.groups.map((g) => ({ g, pods: g.probed.filter((p) => matrix.sources.includes(p)) })).filter((r) => r.pods.length > 0),
-    [matrix.groups, matrix.sources],
-  );
+  const rows = useMemo(() => matrixRows({ groups: matrix.groups, sources: matrix.sources }), [matrix.groups, matrix.sources]);
   const hoverTarget = hover ? matrix.targets.find((t) => t.id === hover.to) : undefined;
   const hoverOverlay = hover ? overlay?.get(cellKey(hover.from, hover.to)) : undefined;
   return (
@@ -103,16 +101,19 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
             </tr>
           </thead>
           <tbody>
-            {rows.map(({ g, pods }) => [
-              <tr key={`g:${g.id}`} data-testid="matrix-group" data-group={g.id}>
-                <th colSpan={matrix.targets.length + 1} className="sticky left-0 bg-white pb-0.5 pt-2 text-left text-[11px] font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900">
-                  {g.kind} {g.namespace}/{g.name}
-                  {g.pods.length > g.probed.length ? <span className="ml-2 font-normal normal-case text-slate-400">{g.pods.length} pods, {g.probed.length} probed</span> : null}
-                </th>
-              </tr>,
+            {rows.map(({ group: g, heading, extra, pods }) => [
+              // a bare pod's group is the pod itself: its row alone names it (a run of them shares one heading)
+              heading ? (
+                <tr key={`g:${g.id}`} data-testid="matrix-group" data-group={g.id}>
+                  <th colSpan={matrix.targets.length + 1} className="sticky left-0 bg-white pb-0.5 pt-2 text-left text-[11px] font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900">
+                    {heading}
+                    {extra ? <span className="ml-2 font-normal normal-case text-slate-400">{extra}</span> : null}
+                  </th>
+                </tr>
+              ) : null,
               ...pods.map((src) => (
-                <tr key={src} data-testid="matrix-row" data-source={src}>
-                  <th className="sticky left-0 z-10 bg-white pr-3 text-left font-mono text-[12px] font-normal text-slate-700 dark:bg-slate-900 dark:text-slate-200">{src}</th>
+                <tr key={src} data-testid="matrix-row" data-source={src} data-group={g.id}>
+                  <th className={`sticky left-0 z-10 bg-white pr-3 text-left font-mono text-[12px] font-normal text-slate-700 dark:bg-slate-900 dark:text-slate-200`}>{src}</th>
                   {matrix.targets.map((t) => {
                     const c = cells.get(cellKey(src, t.id));
                     if (!c) return <td key={t.id} />;

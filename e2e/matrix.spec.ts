@@ -29,6 +29,9 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     const n = await cells.count();
     expect(n).toBeGreaterThanOrEqual(12);
     await expect(page.locator('[data-testid="matrix-cell"][data-observed="pending"]')).toHaveCount(0);
+    // each source is named once down the side (a bare pod's group heading is not its own name again)
+    const side = (await page.getByTestId('matrix-grid').locator('tbody').innerText()).toLowerCase();
+    for (const src of ['db/postgres-0', 'shop/backend-0', 'shop/backend-1', 'shop/frontend-0']) expect([src, side.split(src).length - 1]).toEqual([src, 1]);
     // cells predicted allow and open agree; the ones the policy denies are blocked and agree too
     await expect(page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:shop/frontend-0:8080"]')).toHaveAttribute('data-agree', 'true');
     await expect(page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:db/postgres-0:5432"]')).toHaveAttribute('data-observed', /^(timeout|refused)$/);
