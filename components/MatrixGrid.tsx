@@ -7,7 +7,7 @@ import { memo, useMemo, useState } from 'react';
 import { cellKey, cellState, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { ClusterText } from './ClusterText';
 import { pageText } from '../lib/text';
-import { matrixRows } from './matrixRows';
+import { matrixRows, openCounts, openCountText, selfKind, selfSentence, SELF_WORD, type OpenCount, type SelfKind } from './matrixRows';
 
 export const CELL_LOOK: Record<CellState, { cls: string; mark: string; word: string }> = {
   pending: { cls: 'bg-slate-200 animate-pulse dark:bg-slate-800', mark: '', word: 'probing' },
@@ -32,6 +32,8 @@ export function cellText(c: MatrixCell, change?: Change, whatIfText?: string): s
 interface CellProps {
   c: MatrixCell;
   t: MatrixTarget;
+  /** the source reaching itself: through its own Service (hairpin) or on its own IP */
+  self: SelfKind;
   running: boolean;
   change?: Change;
   whatIf?: string;
@@ -39,9 +41,10 @@ interface CellProps {
   onOpen(c: MatrixCell, t: MatrixTarget): void;
 }
 
-const Cell = memo(function Cell({ c, t, running, change, whatIf, onHover, onOpen }: CellProps) {
+const Cell = memo(function Cell({ c, t, self, running, change, whatIf, onHover, onOpen }: CellProps) {
   const st = cellState(c, running);
   const look = CELL_LOOK[st];
+  const mark = change === 'cut' ? '✂' : change === 'opened' ? '↗' : look.mark;
   return (
     <td className="p-0.5">
       <button
@@ -53,18 +56,39 @@ const Cell = memo(function Cell({ c, t, running, change, whatIf, onHover, onOpen
         data-predicted={c.predicted}
         data-agree={c.agree === null ? '' : String(c.agree)}
         data-change={change ?? ''}
-        title={cellText(c, change, whatIf)}
-        aria-label={`${c.from} to ${t.id}: ${look.word}`}
+        data-self={self ?? ''}
+        title={`${self ? `${selfSentence(self, c.from, t)}\n` : ''}${cellText(c, change, whatIf)}`}
+        aria-label={`${c.from} to ${t.id}: ${self ? `${SELF_WORD[self]}, ` : ''}${look.word}`}
         onMouseEnter={() => onHover(c)}
         onFocus={() => onHover(c)}
         onClick={() => onOpen(c, t)}
-        className={`flex h-8 w-10 items-center justify-center rounded text-sm font-bold transition-colors ${look.cls} ${change ? CHANGE_LOOK[change] : ''}`}
+        className={`flex h-8 w-10 flex-col items-center justify-center rounded text-sm font-bold leading-none transition-colors ${look.cls} ${change ? CHANGE_LOOK[change] : ''}`}
       >
-        {change === 'cut' ? '✂' : change === 'opened' ? '↗' : look.mark}
+        {self ? (
+          <>
+            {/* a pod reaching itself is not a path to another workload: said on the cell, left out of the counts */}
+            <span className="text-[11px]">{mark}</span>
+            <span className="mt-0.5 text-[9px] font-semibold" data-testid="matrix-cell-self">
+              {self === 'hairpin' ? '↺ self' : 'self'}
+            </span>
+          </>
+        ) : (
+          mark
+        )}
       </button>
     </td>
   );
 });
+
+/** A row's "N of M open" (self cells left out: the column heading says so, the tooltip how many). */
+function CountCell({ count, testId }: { count: OpenCount | undefined; testId: string }) {
+  if (!count) return <td />;
+  return (
+    <td className="whitespace-nowrap pl-3 font-mono text-[11px] text-slate-600 dark:text-slate-300" data-testid={testId} data-open={count.open} data-of={count.of} data-self-cells={count.self} title={openCountText(count)}>
+      {count.open} of {count.of} open
+    </td>
+  );
+}
 
 export interface MatrixGridProps {
   matrix: Matrix;
@@ -78,7 +102,9 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
   const running = matrix.status === 'running';
   const cells = useMemo(() => new Map(matrix.cells.map((c) => [cellKey(c.from, c.to), c])), [matrix.cells]);
   const rows = useMemo(() => matrixRows({ groups: matrix.groups, sources: matrix.sources }), [matrix.groups, matrix.sources]);
+  const counts = useMemo(() => openCounts({ cells: matrix.cells, targets: matrix.targets }), [matrix.cells, matrix.targets]);
   const hoverTarget = hover ? matrix.targets.find((t) => t.id === hover.to) : undefined;
+  const hoverSelf = hover && hoverTarget ? selfKind(hover.from, hoverTarget) : null;
   const hoverOverlay = hover ? overlay?.get(cellKey(hover.from, hover.to)) : undefined;
   return (
     <div className="flex flex-col gap-3">
@@ -98,6 +124,12 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
                   </div>
                 </th>
               ))}
+              <th className="h-40 p-0 pl-3 align-bottom">
+                <span className="block pb-1 text-left text-[11px] font-semibold text-slate-500" data-testid="matrix-count-head">
+                  open
+                  <span className="block font-normal">self not counted</span>
+                </span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -105,7 +137,7 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
               // a bare pod's group is the pod itself: its row alone names it (a run of them shares one heading)
               heading ? (
                 <tr key={`g:${g.id}`} data-testid="matrix-group" data-group={g.id}>
-                  <th colSpan={matrix.targets.length + 1} className="sticky left-0 bg-white pb-0.5 pt-2 text-left text-[11px] font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900">
+                  <th colSpan={matrix.targets.length + 2} className="sticky left-0 bg-white pb-0.5 pt-2 text-left text-[11px] font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900">
                     {heading}
                     {extra ? <span className="ml-2 font-normal normal-case text-slate-400">{extra}</span> : null}
                   </th>
@@ -118,12 +150,29 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
                     const c = cells.get(cellKey(src, t.id));
                     if (!c) return <td key={t.id} />;
                     const o = overlay?.get(cellKey(src, t.id));
-                    return <Cell key={t.id} c={c} t={t} running={running} change={o?.change ?? undefined} whatIf={o?.explain} onHover={setHover} onOpen={onOpen} />;
+                    return <Cell key={t.id} c={c} t={t} self={selfKind(src, t)} running={running} change={o?.change ?? undefined} whatIf={o?.explain} onHover={setHover} onOpen={onOpen} />;
                   })}
+                  <CountCell count={counts.rows.get(src)} testId="matrix-row-count" />
                 </tr>
               )),
             ])}
           </tbody>
+          <tfoot>
+            <tr>
+              <th className="sticky left-0 bg-white pr-3 pt-1 text-left align-top text-[11px] font-semibold text-slate-500 dark:bg-slate-900">
+                open (self not counted)
+              </th>
+              {matrix.targets.map((t) => {
+                const n = counts.cols.get(t.id);
+                return (
+                  <td key={t.id} className="p-0.5 pt-1 text-center align-top font-mono text-[11px] text-slate-600 dark:text-slate-300" data-testid="matrix-col-count" data-target={t.id} title={n ? openCountText(n) : undefined}>
+                    {n ? `${n.open}/${n.of}` : ''}
+                  </td>
+                );
+              })}
+              <td />
+            </tr>
+          </tfoot>
         </table>
       </div>
       <div className="min-h-[4.5rem] rounded-xl border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900" data-testid="matrix-explain" aria-live="polite">
@@ -133,6 +182,11 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
               <ClusterText value={hover.from} /> → <ClusterText value={hover.to} />
               {hoverTarget ? <span className="ml-2 text-slate-500">({hoverTarget.ip}:{hoverTarget.port}/{hoverTarget.protocol.toLowerCase()})</span> : null}
             </div>
+            {hoverSelf ? (
+              <div className="mt-1 font-semibold text-violet-700 dark:text-violet-300" data-testid="matrix-explain-self">
+                <ClusterText value={selfSentence(hoverSelf, hover.from, hoverTarget!)} max={1000} />
+              </div>
+            ) : null}
             <div className={`mt-1 font-semibold ${hover.agree === false ? 'text-red-600 dark:text-red-400' : ''}`}>{hover.explain ?? `predicted ${hover.predicted}${hover.policies.length ? ` by ${hover.policies.join(', ')}` : ''}${hover.observed ? `, observed ${hover.observed}` : ''}`}</div>
             {hoverOverlay?.change ? <div className="mt-1 font-semibold text-fuchsia-700 dark:text-fuchsia-400">what-if: {hoverOverlay.explain}</div> : null}
             <div className="mt-1 text-slate-600 dark:text-slate-400"><ClusterText value={hover.reason} max={1000} /></div>

@@ -241,6 +241,10 @@ export function MatrixView() {
                 {v.word}
               </li>
             ))}
+            <li className="flex items-center gap-1" data-testid="matrix-legend-self">
+              <span className="inline-flex h-4 items-center justify-center rounded border border-slate-400 px-1 text-[9px] font-semibold">↺ self</span>
+              the source itself: through its own Service (hairpin) or on its own IP — not counted in &quot;N of M open&quot;
+            </li>
           </ul>
           {m.notes.length ? (
             <ul className="list-disc pl-5 text-xs text-slate-500" data-testid="matrix-notes">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MatrixGroup } from '../lib/matrix';
-import { matrixRows } from './matrixRows';
+import type { MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
+import { matrixRows, openCounts, openCountText, selfKind, selfSentence, SELF_WORD } from './matrixRows';
 
 const group = (ns: string, kind: string, name: string, pods: string[], probed = pods.slice(0, 1)): MatrixGroup => ({ id: `${ns}/${kind}/${name}`, namespace: ns, kind, name, pods, probed });
 
@@ -29,5 +29,45 @@ describe('matrixRows', () => {
   });
   it('groups without a probed source are left out', () => {
     expect(matrixRows({ groups: [group('shop', 'Pod', 'gone', ['shop/gone'])], sources: [] })).toEqual([]);
+  });
+});
+
+describe('self cells and open counts', () => {
+  const svc = (name: string, pods: string[]): MatrixTarget => ({ id: `svc:shop/${name}:80`, kind: 'svc', namespace: 'shop', name, port: 80, protocol: 'TCP', ip: '10.96.0.9', walkTo: `${name}.shop:80`, endpoints: pods.map((pod, i) => ({ ip: `10.244.1.${i + 2}`, port: 8080, pod })) });
+  const pod = (name: string): MatrixTarget => ({ id: `pod:shop/${name}:8080`, kind: 'pod', namespace: 'shop', name, port: 8080, protocol: 'TCP', ip: '10.244.1.2', walkTo: `pod:shop/${name}:8080` });
+  const cell = (from: string, to: string, observed: MatrixCell['observed']): MatrixCell => ({ from, to, predicted: 'allow', policies: [], reason: '', observed, agree: observed === 'open' });
+
+  it('a pod through a Service it backs is the hairpin, its own pod port is its own IP, anything else is not self', () => {
+    expect(selfKind('shop/frontend-0', svc('storefront', ['shop/frontend-0']))).toBe('hairpin');
+    expect(selfKind('shop/frontend-0', svc('storefront', ['shop/frontend-0', 'shop/frontend-1']))).toBe('hairpin');
+    expect(selfKind('shop/frontend-0', svc('backend', ['shop/backend-0']))).toBeNull();
+    expect(selfKind('shop/frontend-0', pod('frontend-0'))).toBe('own-ip');
+    expect(selfKind('shop/frontend-0', pod('backend-0'))).toBeNull();
+    expect(SELF_WORD.hairpin).toBe('self (hairpin)');
+  });
+  it('says the hairpin as the walk of the pair reads it (the source is the endpoint it draws), and the other endpoints', () => {
+    expect(selfSentence('hairpin', 'shop/frontend-0', svc('storefront', ['shop/frontend-0']))).toBe('self (hairpin): shop/frontend-0 backs this Service itself, so its walk is the hairpin back into it (pod → Service → itself)');
+    expect(selfSentence('hairpin', 'shop/frontend-0', svc('storefront', ['shop/frontend-0', 'shop/frontend-1']))).toMatch(/; kube-proxy may also pick the other endpoint$/);
+  });
+  it('"N of M open" leaves self cells out, per row and per column, and says so', () => {
+    const targets = [svc('storefront', ['shop/frontend-0']), svc('backend', ['shop/backend-0']), pod('frontend-0'), pod('backend-0')];
+    const cells = [
+      cell('shop/frontend-0', targets[0].id, 'open'), // hairpin
+      cell('shop/frontend-0', targets[1].id, 'open'),
+      cell('shop/frontend-0', targets[2].id, 'open'), // own IP
+      cell('shop/frontend-0', targets[3].id, 'timeout'),
+      cell('shop/backend-0', targets[0].id, 'open'),
+      cell('shop/backend-0', targets[1].id, 'open'), // hairpin
+      cell('shop/backend-0', targets[2].id, 'refused'),
+      cell('shop/backend-0', targets[3].id, 'open'), // own IP
+    ];
+    const { rows, cols } = openCounts({ cells, targets });
+    expect(rows.get('shop/frontend-0')).toEqual({ open: 1, of: 2, self: 2 });
+    expect(rows.get('shop/backend-0')).toEqual({ open: 1, of: 2, self: 2 });
+    expect(cols.get(targets[0].id)).toEqual({ open: 1, of: 1, self: 1 });
+    expect(cols.get(targets[3].id)).toEqual({ open: 0, of: 1, self: 1 });
+    expect(openCountText(rows.get('shop/frontend-0')!)).toBe('1 of 2 open (2 self cells not counted)');
+    expect(openCountText(cols.get(targets[0].id)!)).toBe('1 of 1 open (1 self cell not counted)');
+    expect(openCountText({ open: 3, of: 3, self: 0 })).toBe('3 of 3 open');
   });
 });

@@ -1,5 +1,6 @@
-// The matrix grid's layout decisions, pure (MatrixGrid renders them): which rows get a workload heading.
-import type { Matrix, MatrixGroup } from '../lib/matrix';
+// The matrix grid's layout decisions, pure (MatrixGrid renders them): which rows get a workload heading, which
+// cells are a pod reaching itself, and the per-row / per-column open counts (self cells left out, and said so).
+import type { Matrix, MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
 
 export interface MatrixRowGroup {
   group: MatrixGroup;
@@ -29,4 +30,78 @@ export function matrixRows(m: Pick<Matrix, 'groups' | 'sources'>): MatrixRowGrou
     out.push({ group: g, heading, extra: g.pods.length > g.probed.length ? `${g.pods.length} pods, ${g.probed.length} probed` : null, pods, bare });
   }
   return out;
+}
+
+/**
+ * A cell whose source is (one of) its own destination:
+ * - `hairpin`: a Service the source backs — the connect may come back to the source through its own Service, out
+ *   through its veth and in again (the walk of this pair draws exactly that path: the source is the endpoint it picks);
+ * - `own-ip`: the source's own pod port — the traffic never leaves its network namespace;
+ * null otherwise.
+ */
+export type SelfKind = 'hairpin' | 'own-ip' | null;
+
+export function selfKind(from: string, t: MatrixTarget): SelfKind {
+  if (t.kind === 'pod') return `${t.namespace}/${t.name}` === from ? 'own-ip' : null;
+  return (t.endpoints ?? []).some((e) => e.pod === from) ? 'hairpin' : null;
+}
+
+/** What the cell says about itself when it is a self cell: shown on the cell, in its tooltip and in the legend. */
+export const SELF_WORD: Record<Exclude<SelfKind, null>, string> = {
+  hairpin: 'self (hairpin)',
+  'own-ip': 'self (own IP)',
+};
+
+/** The sentence before a self cell's explanation. */
+export function selfSentence(kind: Exclude<SelfKind, null>, from: string, t: MatrixTarget): string {
+  if (kind === 'own-ip') return `${SELF_WORD[kind]}: ${from} dialling its own IP; the traffic never leaves its network namespace`;
+  const others = (t.endpoints ?? []).filter((e) => e.pod !== from).length;
+  const also = others === 1 ? 'the other endpoint' : `one of the ${others} other endpoints`;
+  return `${SELF_WORD[kind]}: ${from} backs this Service itself, so its walk is the hairpin back into it (pod → Service → itself)${others ? `; kube-proxy may also pick ${also}` : ''}`;
+}
+
+export interface OpenCount {
+  /** cells observed open, self cells left out */
+  open: number;
+  /** cells counted (self cells left out) */
+  of: number;
+  /** self cells left out of the count */
+  self: number;
+}
+
+/** "2 of 7 open", and what was left out: "2 of 7 open (1 self cell not counted)". */
+export function openCountText(c: OpenCount): string {
+  return `${c.open} of ${c.of} open${c.self ? ` (${c.self} self cell${c.self === 1 ? '' : 's'} not counted)` : ''}`;
+}
+
+function count(cells: readonly MatrixCell[], targets: ReadonlyMap<string, MatrixTarget>): OpenCount {
+  const out: OpenCount = { open: 0, of: 0, self: 0 };
+  for (const c of cells) {
+    const t = targets.get(c.to);
+    if (t && selfKind(c.from, t)) {
+      out.self++;
+      continue;
+    }
+    out.of++;
+    if (c.observed === 'open') out.open++;
+  }
+  return out;
+}
+
+/**
+ * Open counts per source row and per target column. A pod reaching itself (through its own Service or on its own
+ * IP) is not a path to another workload, so it is left out of "N of M open" — and the count's text says so.
+ */
+export function openCounts(m: Pick<Matrix, 'cells' | 'targets'>): { rows: Map<string, OpenCount>; cols: Map<string, OpenCount> } {
+  const targets = new Map(m.targets.map((t) => [t.id, t] as const));
+  const byRow = new Map<string, MatrixCell[]>();
+  const byCol = new Map<string, MatrixCell[]>();
+  for (const c of m.cells) {
+    byRow.set(c.from, [...(byRow.get(c.from) ?? []), c]);
+    byCol.set(c.to, [...(byCol.get(c.to) ?? []), c]);
+  }
+  return {
+    rows: new Map([...byRow].map(([k, cs]) => [k, count(cs, targets)] as const)),
+    cols: new Map([...byCol].map(([k, cs]) => [k, count(cs, targets)] as const)),
+  };
 }

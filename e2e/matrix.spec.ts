@@ -32,6 +32,18 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     // each source is named once down the side (a bare pod's group heading is not its own name again)
     const side = (await page.getByTestId('matrix-grid').locator('tbody').innerText()).toLowerCase();
     for (const src of ['db/postgres-0', 'shop/backend-0', 'shop/backend-1', 'shop/frontend-0']) expect([src, side.split(src).length - 1]).toEqual([src, 1]);
+    // a pod through its own Service (storefront selects frontend-0) is marked self (hairpin), not an ordinary open
+    // cell, and the row's "N of M open" leaves it (and the pod's own port) out
+    const hairpin = page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="svc:shop/storefront:80"]');
+    await expect(hairpin).toHaveAttribute('data-self', 'hairpin');
+    await expect(hairpin).toContainText('self');
+    await expect(page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="svc:shop/backend:80"]')).toHaveAttribute('data-self', '');
+    const row = page.locator('[data-testid="matrix-row"][data-source="shop/frontend-0"] [data-testid="matrix-row-count"]');
+    await expect(row).toHaveAttribute('data-self-cells', '2');
+    await expect(row).toHaveAttribute('data-of', String(n / 4 - 2));
+    await expect(page.getByTestId('matrix-count-head')).toContainText('self not counted');
+    await hairpin.hover();
+    await expect(page.getByTestId('matrix-explain-self')).toContainText('self (hairpin): shop/frontend-0 backs this Service itself');
     // cells predicted allow and open agree; the ones the policy denies are blocked and agree too
     await expect(page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:shop/frontend-0:8080"]')).toHaveAttribute('data-agree', 'true');
     await expect(page.locator('[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:db/postgres-0:5432"]')).toHaveAttribute('data-observed', /^(timeout|refused)$/);
