@@ -8,6 +8,7 @@ import { remember, remembered } from './remember';
 import { firstNamespace } from './firstNamespace';
 import { useRouter } from 'next/navigation';
 import { getSocket } from './socket';
+import { groupRecent, rowTime, type RecentItem } from './recentRows';
 
 interface Ctx {
   name: string;
@@ -44,14 +45,6 @@ interface ApiError {
   /** every bad field of a 400 (POST /api/diagnoses), first one = field/error */
   errors?: { field: string; error: string }[];
   sentence?: string;
-}
-interface Recent {
-  id: string;
-  createdAt: string;
-  from: string;
-  to: string;
-  verdict: string;
-  cause: string | null;
 }
 
 async function getJson<T>(url: string): Promise<{ ok: true; v: T } | { ok: false; e: ApiError }> {
@@ -97,7 +90,16 @@ export function NewDiagnosis() {
   useEffect(() => setFieldErrors((es) => es.filter((x) => x.field !== 'from')), [podQuery, node, sourceKind]);
   useEffect(() => setFieldErrors((es) => es.filter((x) => x.field === 'from' || x.field === 'context')), [target]);
   const [submitting, setSubmitting] = useState(false);
-  const [recent, setRecent] = useState<Recent[]>([]);
+  const [recent, setRecent] = useState<RecentItem[]>([]);
+  // "now" for the recent list's relative times: unknown in the server render and the first client render (both show
+  // the UTC time, so hydration agrees), then set after mount and once a minute
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  const recentRows = useMemo(() => groupRecent(recent, 8), [recent]);
   const podTerm = useDebounced(podQuery, 120);
   const targetTerm = useDebounced(target, 120);
 
@@ -113,7 +115,11 @@ export function NewDiagnosis() {
       setContexts(r.v.contexts);
       setContext((c) => c || r.v.current || r.v.contexts[0]?.name || '');
     });
-    void getJson<{ diagnoses: Recent[] }>('/api/diagnoses?limit=8').then((r) => r.ok && setRecent(r.v.diagnoses));
+    void getJson<{ diagnoses: RecentItem[] }>('/api/diagnoses?limit=40').then((r) => {
+      if (!r.ok) return;
+      setRecent(r.v.diagnoses);
+      setNow(Date.now());
+    });
   }, []);
 
   useEffect(() => {
@@ -289,21 +295,33 @@ export function NewDiagnosis() {
       </form>
       <section aria-label="Recent diagnoses">
         <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">Recent diagnoses</h2>
-        {recent.length === 0 ? (
+        {recentRows.length === 0 ? (
           <p className="mt-2 text-sm text-slate-500">None yet. Each diagnosis gets a permalink you can paste into the incident channel.</p>
         ) : (
           <ul className="mt-2 divide-y divide-slate-200 dark:divide-slate-800">
-            {recent.map((r) => (
-              <li key={r.id}>
-                <a href={`/d/${r.id}`} className="flex items-center gap-3 py-2 hover:bg-slate-100 dark:hover:bg-slate-900">
-                  <span className={`h-2.5 w-2.5 shrink-0 rounded-full ${VERDICT_DOT[r.verdict] ?? 'bg-slate-400'}`} aria-hidden />
-                  <span className="min-w-0 flex-1 truncate font-mono text-sm">
-                    {r.from} → {r.to}
-                  </span>
-                  <span className="text-xs text-slate-500">{r.cause ?? r.verdict}</span>
-                </a>
-              </li>
-            ))}
+            {recentRows.map((row) => {
+              const r = row.latest;
+              const when = rowTime(row, now);
+              return (
+                <li key={r.id} data-testid="recent-row" data-id={r.id} data-count={row.count} data-verdict={r.verdict}>
+                  <a href={`/d/${r.id}`} className="flex items-center gap-3 py-2 hover:bg-slate-100 dark:hover:bg-slate-900">
+                    <span className={`h-2.5 w-2.5 shrink-0 rounded-full ${VERDICT_DOT[r.verdict] ?? 'bg-slate-400'}`} aria-hidden />
+                    <span className="min-w-0 flex-1 truncate font-mono text-sm">
+                      {r.from} → {r.to}
+                    </span>
+                    {row.count > 1 ? (
+                      <span className="shrink-0 rounded-full bg-slate-200 px-1.5 text-xs font-semibold text-slate-700 dark:bg-slate-800 dark:text-slate-300" title={`${row.count} runs in a row with the same outcome; this links to the newest`} data-testid="recent-count">
+                        ×{row.count}
+                      </span>
+                    ) : null}
+                    <span className="shrink-0 text-xs text-slate-500">{r.cause ?? r.verdict}</span>
+                    <time className="min-w-[4.5rem] shrink-0 whitespace-nowrap text-right text-xs tabular-nums text-slate-500" dateTime={r.createdAt} title={when.title} data-testid="recent-time">
+                      {when.text}
+                    </time>
+                  </a>
+                </li>
+              );
+            })}
           </ul>
         )}
       </section>

@@ -136,6 +136,11 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
   });
 
   test('bad input gets an inline message: unknown pod, malformed target', async ({ page }) => {
+    // a server render the browser disagrees with is a hydration error in the console (React #418/#423/#425)
+    const hydration: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /hydrat|#41[89]|#42[35]/i.test(m.text())) hydration.push(m.text());
+    });
     await page.goto('/');
     // a first visit offers the namespace where the workloads are (shop: the most pods), not the alphabet's first (db)
     await expect(page.getByTestId('namespace')).toHaveValue('shop');
@@ -146,6 +151,15 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await expect(page.getByTestId('error-to')).toContainText('to: type what the application dials');
     // the page as a user finds it mid-incident: recent diagnoses listed, a path typed in
     await expect(page.getByRole('region', { name: 'Recent diagnoses' }).locator('li').first()).toBeVisible();
+    // each row says when it ran (relative, the UTC time on hover), and repeats of one pair with one outcome are one
+    // row with a count (the healthy run and the second viewer's run above), so no two rows in a row look the same
+    const recent = page.getByRole('region', { name: 'Recent diagnoses' }).getByTestId('recent-row');
+    await expect(recent.first().getByTestId('recent-time')).toHaveText(/^(just now|\d+ s ago|\d+ min ago)$/);
+    await expect(recent.first().getByTestId('recent-time')).toHaveAttribute('title', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    const rows = await recent.evaluateAll((els) => els.map((e) => `${e.querySelector('.font-mono')?.textContent} ${e.getAttribute('data-verdict')} ×${e.getAttribute('data-count')}`));
+    for (let i = 1; i < rows.length; i++) expect(rows[i]).not.toBe(rows[i - 1]);
+    expect(await page.locator('[data-testid="recent-row"]:not([data-count="1"])').count()).toBeGreaterThan(0);
+    expect(hydration, hydration.join('\n')).toEqual([]);
     await page.getByTestId('from').fill('frontend-0');
     await page.getByTestId('to').fill('backend.shop:80');
     await page.screenshot({ path: join(SHOTS, 'new-diagnosis.png') });
