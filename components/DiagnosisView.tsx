@@ -12,6 +12,7 @@ import { CopyButton } from './CopyButton';
 import { STATUS_LOOK } from './statusStyles';
 import { ClusterText } from './ClusterText';
 import { dialledPort } from '../lib/target';
+import { sentElsewhereNote } from '../lib/graph/layout';
 
 /** `matrix`: the matrix run this diagnosis was opened from (a cell click), linked back to above the title. */
 export function DiagnosisView({ id, matrix }: { id: string; matrix?: string }) {
@@ -42,6 +43,8 @@ export function DiagnosisView({ id, matrix }: { id: string; matrix?: string }) {
   const diffs: HopDiff[] = useMemo(() => (previous && d && d.verdict !== 'running' ? compareRuns(previous.hops, d.hops) : []), [previous, d]);
   const changed = useMemo(() => new Set(diffs.map((x) => x.id)), [diffs]);
   const port = useMemo(() => (d ? dialledPort(d.spec.to, d.hops) : undefined), [d]);
+  // the Service box marks where NAT really sent the traced packet; the hops are drawn to the plan's endpoint
+  const sentElsewhere = useMemo(() => (d ? sentElsewhereNote(d.hops, d.trace) : undefined), [d]);
 
   if (live.notFound) {
     return (
@@ -132,6 +135,15 @@ export function DiagnosisView({ id, matrix }: { id: string; matrix?: string }) {
             </span>
           ))}
         </div>
+      ) : null}
+      {sentElsewhere ? (
+        <p className="rounded-lg border border-sky-300 bg-sky-50 px-4 py-2 text-sm text-sky-950 dark:border-sky-800 dark:bg-sky-950/40 dark:text-sky-100" data-testid="sent-elsewhere">
+          The hops are drawn to <b className="font-mono">
+            <ClusterText value={sentElsewhere.drawn} />
+          </b>; the traced packet went to <b className="font-mono">
+            <ClusterText value={sentElsewhere.sent} />
+          </b>, which the Service box marks &ldquo;sent here&rdquo;: kube-proxy picks an endpoint per connection.
+        </p>
       ) : null}
       <PathGraph hops={d.hops} selected={selected} onSelect={select} changed={changed} {...(d.trace ? { trace: d.trace } : {})} />
       <p className="text-xs text-slate-500">Click a hop, or focus it with Tab and press Enter, to see its evidence.</p>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { layoutPath, overlayLabel, hopSubLabel, worstStatus, traceMarks, HOP_W, HOP_H, type LayoutNode } from './layout';
+import { layoutPath, overlayLabel, hopSubLabel, worstStatus, traceMarks, sentElsewhereNote, HOP_W, HOP_H, type LayoutNode } from './layout';
 import type { Diagnosis, Hop, Trace, TracePoint } from '../model';
 
 /** A node's position on the canvas (a child's is relative to its group). */
@@ -136,5 +136,27 @@ describe('layoutPath', () => {
     expect(nodes.find((n) => n.id === 'service')?.data.sub).toBe('→ 10.244.2.9:8080 (sent here: no endpoint)');
     // positions do not depend on the trace
     expect(layoutPath(fixture.hops, trace).nodes.map((n) => n.position)).toEqual(layoutPath(fixture.hops).nodes.map((n) => n.position));
+  });
+});
+
+describe('sentElsewhereNote', () => {
+  const hop = (id: Hop['id'], kind: Hop['kind'], label: string, details?: Hop['details'], node?: string): Hop => ({ id, kind, label, status: 'pass', cause: null, summary: '', evidence: [], ...(details ? { details } : {}), ...(node ? { node } : {}) });
+  const trace = (sentTo?: string): Trace => ({ flow: '10.244.1.3:41234 > 10.96.171.21:80/tcp', proto: 'tcp', points: [], lastSeen: null, summary: '', ...(sentTo ? { sentTo } : {}) });
+  const svc = (details: Hop['details']) => hop('service', 'service', 'Service shop/storefront 10.96.171.21:80', { vip: '10.96.171.21:80', endpoints: ['10.244.1.3:8080', '10.244.2.2:8080'], ...details });
+  const dst = hop('dst-pod', 'pod', 'shop/frontend-0 10.244.1.3:8080', undefined, 'worker-1');
+
+  it('names both ends when the traced packet went to another endpoint than the one drawn', () => {
+    const hops = [svc({ drawnEndpoint: 'shop/frontend-0 10.244.1.3 on worker-1', sentEndpoint: 'shop/frontend-1 (10.244.2.2:8080 on worker-2)' }), dst];
+    expect(sentElsewhereNote(hops, trace('10.244.2.2:8080'))).toEqual({ drawn: 'shop/frontend-0 10.244.1.3 on worker-1', sent: 'shop/frontend-1 (10.244.2.2:8080 on worker-2)' });
+  });
+  it('an older diagnosis (no drawnEndpoint) reads the drawn end from the dst-pod hop; a stale target is said to be no ready endpoint', () => {
+    expect(sentElsewhereNote([svc({}), dst], trace('10.244.2.2:8080'))).toEqual({ drawn: 'shop/frontend-0 10.244.1.3 on worker-1', sent: '10.244.2.2:8080' });
+    expect(sentElsewhereNote([svc({}), dst], trace('10.244.2.9:8080'))?.sent).toBe('10.244.2.9:8080 (not a ready endpoint)');
+  });
+  it('nothing to say when the packet went to the drawn endpoint, or there is no sentTo or no Service', () => {
+    expect(sentElsewhereNote([svc({}), dst], trace('10.244.1.3:8080'))).toBeUndefined();
+    expect(sentElsewhereNote([svc({}), dst], trace())).toBeUndefined();
+    expect(sentElsewhereNote([svc({}), dst], undefined)).toBeUndefined();
+    expect(sentElsewhereNote([dst], trace('10.244.2.2:8080'))).toBeUndefined();
   });
 });

@@ -191,6 +191,29 @@ export function sentToLabel(hop: Hop, trace: Trace | undefined): string | undefi
   return eps.includes(trace.sentTo) ? `→ ${trace.sentTo} (sent here)` : `→ ${trace.sentTo} (sent here: no endpoint)`;
 }
 
+/**
+ * When the capture says NAT sent the traced flow to another endpoint than the one the path is drawn to, the two
+ * ends in words, for a line beside the graph: the Service box marks trace.sentTo ("sent here") while the hops walk
+ * to the drawn pod, and without the line the two marks contradict each other silently. The drawn end is the Service
+ * hop's `drawnEndpoint` (lib/verdict/trace withSentElsewhere), else the dst-pod hop's label (older diagnoses);
+ * the sent end its `sentEndpoint`, else the address. Undefined when they are the same endpoint or either is unknown.
+ */
+export function sentElsewhereNote(hops: readonly Hop[], trace: Trace | undefined): { drawn: string; sent: string } | undefined {
+  const sentTo = trace?.sentTo;
+  const svc = hops.find((h) => h.kind === 'service');
+  if (!sentTo || !svc) return undefined;
+  const dstPod = hops.find((h) => h.id === 'dst-pod');
+  // the plan's dst-pod label: "ns/name IP[:port][ (host network of NODE)]" (IPv4 only: an IPv6 address and its port do not split)
+  const fromLabel = dstPod ? /^(\S+\/\S+) (\d+\.\d+\.\d+\.\d+)(?::\d+)?(?: |$)/.exec(dstPod.label) : null;
+  const drawn = typeof svc.details?.drawnEndpoint === 'string' ? svc.details.drawnEndpoint : fromLabel ? `${fromLabel[1]} ${fromLabel[2]}${dstPod?.node ? ` on ${dstPod.node}` : ''}` : undefined;
+  const drawnIP = drawn?.split(' ')[1];
+  const sentIP = sentTo.startsWith('[') ? sentTo.slice(1, sentTo.indexOf(']')) : sentTo.includes('.') ? sentTo.replace(/:\d+$/, '') : sentTo;
+  if (!drawn || !drawnIP || drawnIP === sentIP) return undefined;
+  const eps = Array.isArray(svc.details?.endpoints) ? svc.details.endpoints : [];
+  const sent = typeof svc.details?.sentEndpoint === 'string' ? svc.details.sentEndpoint : `${sentTo}${eps.length && !eps.includes(sentTo) ? ' (not a ready endpoint)' : ''}`;
+  return { drawn, sent };
+}
+
 /** Lays the hops out in the order given (the engine's path order). Same hops (and trace) in, same layout out. */
 export function layoutPath(hops: Hop[], trace?: Trace): PathLayout {
   const path = hops.filter((h) => !LOOKUP_HOPS.has(h.id));

@@ -233,6 +233,11 @@ describe('withSentElsewhere', () => {
     const out = withSentElsewhere(j('degraded', 'small connections work; MTU blackhole at overlay: …'), trace('10.244.1.4:8080'), drawn, undefined);
     expect(out.summary).toBe('small connections work; MTU blackhole at overlay: …. (kube-proxy picks an endpoint per connection: the traced connection went to 10.244.1.4:8080, and the hops are drawn to shop/backend-0 (10.244.2.3 on worker-2).)');
   });
+  it('the Service hop carries both ends for the graph to say beside it', () => {
+    const svc = { id: 'service', kind: 'service', label: 'Service shop/backend 10.96.14.23:80', status: 'pass', cause: null, summary: '', evidence: [], details: { vip: '10.96.14.23:80' } } as Judgement['hops'][number];
+    const out = withSentElsewhere({ ...j('reachable', 'shop/frontend-0 reaches backend:80 (shop/backend-0 10.244.2.3); every hop checked.'), hops: [svc] }, trace('10.244.1.4:8080'), drawn, sent);
+    expect(out.hops[0].details).toEqual({ vip: '10.96.14.23:80', drawnEndpoint: 'shop/backend-0 10.244.2.3 on worker-2', sentEndpoint: 'shop/backend-1 (10.244.1.4:8080 on worker-1)' });
+  });
   it('unchanged when the trace reached the drawn endpoint, or nothing says where it went', () => {
     const same = j('reachable', 'shop/frontend-0 reaches backend:80 (shop/backend-0 10.244.2.3); every hop checked.');
     expect(withSentElsewhere(same, trace('10.244.2.3:8080'), drawn, sent)).toBe(same);

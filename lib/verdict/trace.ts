@@ -377,7 +377,8 @@ export interface EndpointRef {
  * one the hops were drawn to (`trace.sentTo`, the address after DNAT). The summary then names both — which pod
  * answered the traced connection and which one the hops walk to — so no one reads the drawn pod as the one that
  * answered. `sent` is the pod behind trace.sentTo, when the objects know it. Unchanged when the trace went to the
- * drawn endpoint, or there is no drawn endpoint or no sentTo.
+ * drawn endpoint, or there is no drawn endpoint or no sentTo. The Service hop's details get both ends
+ * (`drawnEndpoint` "shop/backend-0 10.244.2.3 on worker-2", `sentEndpoint` "shop/backend-1 (10.244.1.4:8080 on worker-1)").
  */
 export function withSentElsewhere(j: Judgement, trace: Trace, drawn: EndpointRef | undefined, sent: EndpointRef | undefined): Judgement {
   const sentIP = trace.sentTo?.split(':')[0];
@@ -385,8 +386,11 @@ export function withSentElsewhere(j: Judgement, trace: Trace, drawn: EndpointRef
   const to = `${sent ? `${sent.pod} (${trace.sentTo}${sent.node ? ` on ${sent.node}` : ''})` : trace.sentTo}`;
   const why = `kube-proxy picks an endpoint per connection: the traced connection went to ${to}, and the hops are drawn to ${drawn.pod} (${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''})`;
   const drawnText = ` (${drawn.pod} ${drawn.ip})`;
+  // the Service hop carries both ends, so the graph (which marks sentTo on the Service box and draws the path to the
+  // drawn pod) can say plainly beside it that they differ (lib/graph/layout sentElsewhereNote)
+  const hops = j.hops.map((h) => (h.id === 'service' ? { ...h, details: { ...h.details, drawnEndpoint: `${drawn.pod} ${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''}`, sentEndpoint: to } } : h));
   if (j.verdict === 'reachable' && j.summary.includes(drawnText)) {
-    return { ...j, summary: `${j.summary.replace(drawnText, '').replace(/; every hop checked\.$/, '')}; ${why}, every hop checked.` };
+    return { ...j, hops, summary: `${j.summary.replace(drawnText, '').replace(/; every hop checked\.$/, '')}; ${why}, every hop checked.` };
   }
-  return { ...j, summary: `${j.summary.replace(/\.?$/, '.')} (${why}.)` };
+  return { ...j, hops, summary: `${j.summary.replace(/\.?$/, '.')} (${why}.)` };
 }
