@@ -34,6 +34,24 @@ describe('reproducingEvidence', () => {
     expect(captures.length).toBeGreaterThan(0);
     expect(reproducingEvidence(captures)).toBeUndefined();
   });
+  it('UDP: `nc -u -z` "succeeds" whenever no ICMP error comes back, so where a datagram exchange (socat) ran, that is the line, never nc -u', () => {
+    const d = (JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'udp-ours-masquerade-missing.json'), 'utf8')) as RecordedDiagnosis).diagnosis;
+    const ext = d.hops.find((h) => h.id === 'external')!.evidence;
+    expect(ext.map((e) => e.probe)).toEqual(['udp-connect', 'udp-exchange']);
+    expect(ext.every((e) => e.exitCode === 0)).toBe(true); // neither "failed": both say nothing came back
+    expect(reproducingEvidence(ext)?.probe).toBe('udp-exchange');
+    expect(reproducingEvidence(ext)?.reproduce).toMatch(/-- socat -v -t 2 -T 2 /);
+    // the exchange elsewhere on the path replaces a hop's own nc -u too
+    expect(reproducingEvidence(ext.filter((e) => e.probe === 'udp-connect'), ext.filter((e) => e.probe === 'udp-exchange'))?.probe).toBe('udp-exchange');
+    // with no exchange anywhere, nc -u is what there is
+    expect(reproducingEvidence(ext.filter((e) => e.probe === 'udp-connect'))?.probe).toBe('udp-connect');
+  });
+  it('hairpin off: the bridge port flags are the line (they show "hairpin": false), not the pod\'s ip addr, which shows nothing wrong', () => {
+    const ev = (probe: string, exitCode = 0): Evidence => ({ probe, where: 'node worker-1', command: [], reproduce: `run ${probe}`, exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
+    const hop = [ev('addr'), ev('node-link'), ev('bridge-link')];
+    expect(reproducingEvidence(hop)?.probe).toBe('bridge-link');
+    expect(reproducingEvidence(hop.slice(0, 2))?.probe).toBe('addr');
+  });
   it('a hop whose probes all succeeded gives its first probe that sends traffic, else its first runnable evidence; API evidence alone gives none', () => {
     const d = load('healthy-service').diagnosis;
     const hop = d.hops.find((h) => h.id === 'overlay')!;

@@ -17,6 +17,13 @@ const TRAFFIC_RANK: readonly string[] = ['tcp-bulk', 'tcp-connect', 'node-tcp-co
 /** A capture of packetwalk's own flow (filtered on its own source port) reproduces nothing for the user. */
 const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture', 'trace-connect', 'conntrack-flow']);
 
+/**
+ * Reads that show a hop's fault in their own output, before the hop's first read: conntrack's entry of the flow (the
+ * address the far end saw, SNAT or not, in one line where the nat table is a dump) and the bridge's port flags
+ * (hairpin off), where `ip addr` shows nothing wrong.
+ */
+const TELLING_READS: ReadonlySet<string> = new Set<ProbeId>(['conntrack-list', 'bridge-link']);
+
 /** A probe that opens a connection or exchanges a datagram, from a pod, a node or outside. */
 const CONNECT = /(^|-)tcp-connect$|(^|-)udp-exchange$/;
 
@@ -36,8 +43,11 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
   const traffic = (xs: readonly Evidence[]) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe)).sort((a, b) => rank(a) - rank(b))[0];
   const connect = runnable(elsewhere).find((e) => failed(e) && CONNECT.test(e.probe));
   const mine = runnable(evidence);
-  // conntrack's entry of the flow shows the address the far end saw (SNAT or not) in one line, where the nat table is a dump
-  return traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine.find((e) => e.probe === 'conntrack-list') ?? mine[0];
+  const best = traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine.find((e) => TELLING_READS.has(e.probe)) ?? mine[0];
+  // `nc -u -z` "succeeds" whenever no ICMP error comes back, broken path or not: where a datagram exchange ran (socat,
+  // which shows whether anything came back), that is the line to paste
+  const exchange = runnable([...evidence, ...elsewhere]).find((e) => /(^|-)udp-exchange$/.test(e.probe));
+  return best && /(^|-)udp-connect$/.test(best.probe) && exchange ? exchange : best;
 }
 
 /**
