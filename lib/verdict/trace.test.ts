@@ -269,6 +269,7 @@ describe('what came back: a reset is said as a reset', () => {
     expect(cameBack({ replyKinds: ['SYN-ACK'], resetSent: true }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080, and the source reset the connection (RST)');
     expect(cameBack({ replyKinds: ['SYN-ACK'] }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080');
     expect(cameBack({ replyKinds: ['ICMP host unreachable'] }, ' to the source')).toBe('only an error came back to the source: ICMP host unreachable, not an answer');
+    expect(cameBack({ replyKinds: ['ICMP host unreachable'] }, ' from 10.132.1.254:8125')).toBe('only an error came back for the flow sent to 10.132.1.254:8125: ICMP host unreachable, not an answer');
     // a trace stored before replyKinds existed reads as it did
     expect(cameBack({}, ' to the source')).toBe('the answer came back to the source');
   });

@@ -144,7 +144,8 @@ export function cameBack(src: Pick<TracePoint, 'replyKinds' | 'resetSent'> | und
   if (rst) return `a SYN-ACK and then a reset (RST) came back${where}: the connection was reset`;
   // Only an ICMP error came back (a router or the destination node refusing the packet): not an answer.
   const icmp = k.filter((x) => x.startsWith('ICMP '));
-  if (icmp.length && icmp.length === k.length) return `only an error came back${where}: ${icmp.join(', ')}, not an answer`;
+  // (a router or node sent it: not "from" the address the flow was sent to)
+  if (icmp.length && icmp.length === k.length) return `only an error came back${where.startsWith(' from ') ? ` for the flow sent to ${where.slice(6)}` : where}: ${icmp.join(', ')}, not an answer`;
   return `the answer came back${where}${src?.resetSent ? ', and the source reset the connection (RST)' : ''}`;
 }
 
