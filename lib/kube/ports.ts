@@ -19,12 +19,34 @@ export function podWithIP<P extends Pod>(pods: readonly P[], ip: string): P | un
   return pods.find((p) => !p.spec?.hostNetwork && podIP(p) === ip);
 }
 
-/** The Service port a user means: by number, by name, or the only port when none is given. */
+/**
+ * The Service port a user means: by number, by name, or the only port number when none is given. `protocol`
+ * (TCP | UDP, from a target's /udp or /tcp suffix) picks among the ports served on both (DNS 53); without it such
+ * a port is the TCP one (docs/contracts.md: the target is TCP unless the Service port is UDP). Every planner
+ * (pod → Service, node → Service, outside → NodePort/LoadBalancer) chooses the port here.
+ */
 export function findServicePort(service: Service, port?: number | string, protocol?: string): ServicePort | undefined {
-  // `protocol` (TCP | UDP, from a target's /udp suffix): a port number may be served on both (DNS 53).
   const ports = (service.spec?.ports ?? []).filter((p) => !protocol || protocolOf(p.protocol) === protocolOf(protocol));
-  if (port === undefined) return ports.length === 1 ? ports[0] : undefined;
-  return ports.find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
+  if (port === undefined) return new Set(ports.map((p) => p.port)).size === 1 ? tcpFirst(ports) : undefined;
+  return tcpFirst(ports.filter((p) => (typeof port === 'number' ? p.port === port : p.name === port)));
+}
+
+/** The Service port behind a node port (`node/NAME:30053`), chosen like findServicePort: one nodePort may be TCP and UDP. */
+export function findNodePort(service: Service, nodePort: number, protocol?: string): ServicePort | undefined {
+  return tcpFirst((service.spec?.ports ?? []).filter((p) => p.nodePort === nodePort && (!protocol || protocolOf(p.protocol) === protocolOf(protocol))));
+}
+
+/** Of the ports that match, the TCP one when there is one (no suffix means TCP), else the first. */
+function tcpFirst(ports: readonly ServicePort[]): ServicePort | undefined {
+  return ports.find((p) => protocolOf(p.protocol) === 'TCP') ?? ports[0];
+}
+
+/**
+ * The transport a pod's port is dialled with when the target has no /udp or /tcp suffix: UDP only when the pod
+ * declares that port over UDP and not over TCP (a port on both, like DNS 53, is TCP; an undeclared one is TCP).
+ */
+export function podPortProtocol(pod: Pod, port: number): 'TCP' | 'UDP' {
+  return podDeclaresPort(pod, port, 'UDP') && !podDeclaresPort(pod, port, 'TCP') ? 'UDP' : 'TCP';
 }
 
 /** The targetPort as written, with the API default (= port). */

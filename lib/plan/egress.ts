@@ -3,7 +3,7 @@
 // cluster (hops `egress` and `external`: the node's SNAT and route out, the server outside), and UDP ports
 // (probed with a datagram and `ss -u`, never TCP). Pure: lib/plan/index.ts calls these as short hooks.
 import type { Hop } from '../model';
-import { cidrContains, endpointsForServicePort, nsName, parseCidr, podIP, podWithIP, type Pod, type Service, type ServicePort } from '../kube';
+import { cidrContains, endpointsForServicePort, findServicePort, nsName, parseCidr, podPortProtocol, podIP, podWithIP, type Pod, type Service, type ServicePort } from '../kube';
 import { servicesUnreadable, type ClusterSnapshot } from './snapshot';
 import type { PathPlan, PlannedProbe, PodEnd } from './index';
 import { hop } from './index';
@@ -64,14 +64,15 @@ export function planHeadless(svc: Service, port: ServicePort, wantPort: number |
  * address): the Service and the ready pod whose EndpointSlice endpoint publishes that hostname (the
  * endpoints controller publishes spec.hostname when spec.subdomain names the Service). Undefined otherwise.
  */
-export function planHeadlessHost(name: string, src: PodEnd, snap: ClusterSnapshot, domain: string): { svc: Service; dst?: PodEnd; why: string; extras: NonNullable<EdgeExtras['headless']> } | undefined {
+export function planHeadlessHost(name: string, src: PodEnd, snap: ClusterSnapshot, domain: string, want: { port?: number; proto?: string } = {}): { svc: Service; dst?: PodEnd; why: string; extras: NonNullable<EdgeExtras['headless']> } | undefined {
   const bare = name.replace(/\.$/, '').replace(new RegExp(`\\.svc(\\.${domain.replace(/\./g, '\\.')})?$`), '');
   const parts = bare.split('.');
   // relative to the source's namespace (`web-0.search`) or absolute (`web-0.search.data`)
   const [host, svcName, ns] = parts.length === 3 ? parts : parts.length === 2 ? [parts[0], parts[1], src.namespace] : [];
   if (!host || !svcName || !ns) return undefined;
   const svc = snap.services.find((x) => x.metadata?.name === svcName && (x.metadata?.namespace ?? 'default') === ns && serviceKind(x) === 'headless');
-  const port = svc?.spec?.ports?.[0];
+  // the port asked for (TCP unless the suffix says UDP: lib/kube/ports.ts), else the Service's first
+  const port = svc ? (findServicePort(svc, want.port, want.proto) ?? svc.spec?.ports?.[0]) : undefined;
   if (!svc || !port) return undefined;
   const eps = endpointsForServicePort(svc, port, snap.endpointSlices);
   const slices = snap.endpointSlices.filter((sl) => sl.metadata?.namespace === ns && sl.metadata?.labels?.['kubernetes.io/service-name'] === svcName);
@@ -148,7 +149,7 @@ export function egressProbes(plan: PathPlan, ip: string): PlannedProbe[] {
 export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string): PathPlan {
   const edge: EdgeExtras = { ...plan.edge };
   // The target's /udp suffix (lib/target.ts) says UDP whatever the objects declare (a host outside the cluster declares nothing).
-  const udpPort = plan.target.proto === 'udp' || (plan.target.proto !== 'tcp' && (plan.service ? (plan.service.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : edge.headless ? (edge.headless.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : plan.dst && plan.dstPort ? plan.dst.pod.spec?.containers?.some((c) => c.ports?.some((p) => p.containerPort === plan.dstPort && (p.protocol ?? 'TCP').toUpperCase() === 'UDP')) === true : false));
+  const udpPort = plan.target.proto === 'udp' || (plan.target.proto !== 'tcp' && (plan.service ? (plan.service.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : edge.headless ? (edge.headless.port.protocol ?? 'TCP').toUpperCase() === 'UDP' : plan.dst && plan.dstPort ? podPortProtocol(plan.dst.pod, plan.dstPort) === 'UDP' : false));
   if (udpPort) {
     edge.udp = true;
     plan.probes = plan.probes

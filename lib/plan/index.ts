@@ -107,8 +107,8 @@ export function planName(name: string, srcNamespace: string, snap: ClusterSnapsh
 
 /** An ExternalName Service's only port, when the target gave none. */
 function svc0port(snap: ClusterSnapshot, name: NamePlan): number | undefined {
-  const ports = snap.services.find((s) => nsName(s) === name.matched?.service)?.spec?.ports ?? [];
-  return ports.length === 1 ? ports[0].port : undefined;
+  const svc = snap.services.find((s) => nsName(s) === name.matched?.service);
+  return svc ? findServicePort(svc)?.port : undefined;
 }
 
 /** kube-proxy's mode as its ConfigMap states it (lib/kube); anything but the three traced modes is 'unknown'. */
@@ -205,7 +205,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
 
   const servicePlan = (svc: Service, wantPort: number | undefined): ServicePlan | undefined => {
     const ports = svc.spec?.ports ?? [];
-    const sp = wantPort !== undefined ? findServicePort(svc, wantPort, target.proto) : ports.length === 1 ? ports[0] : undefined;
+    const sp = findServicePort(svc, wantPort, target.proto);
     if (!sp) {
       const list = ports.map((p) => p.port).join(', ') || 'none';
       throw new PlanError(
@@ -245,7 +245,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       else service = servicePlan(svc, target.port);
       if (kind === 'headless') {
         // lib/plan/egress.ts: DNS answers the ready pods; the path is drawn to one of them.
-        const sp = target.port !== undefined ? findServicePort(svc, target.port, target.proto) ?? { port: target.port, ...(target.proto ? { protocol: target.proto.toUpperCase() } : {}) } : svc.spec!.ports![0];
+        const sp = target.port !== undefined ? findServicePort(svc, target.port, target.proto) ?? { port: target.port, ...(target.proto ? { protocol: target.proto.toUpperCase() } : {}) } : (findServicePort(svc) ?? svc.spec!.ports![0]);
         const h = planHeadless(svc, sp, target.port, src, snap, opts.preferEndpoint);
         edge = { headless: h.extras! };
         dst = h.dst;
@@ -255,7 +255,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       }
     }
     // A headless Service's pod record (<hostname>.<service>.<namespace>): lib/plan/egress.ts.
-    const host = name.matched ? undefined : planHeadlessHost(target.name, src, snap, name.clusterDomain);
+    const host = name.matched ? undefined : planHeadlessHost(target.name, src, snap, name.clusterDomain, { ...(target.port !== undefined ? { port: target.port } : {}), ...(target.proto ? { proto: target.proto } : {}) });
     if (host) {
       edge = { headless: host.extras };
       dst = host.dst;

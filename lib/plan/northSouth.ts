@@ -8,7 +8,7 @@
 import type { Hop, HopId } from '../model';
 import type { Source, Target } from '../target';
 import type { ProbeId } from '../probes';
-import { checkServicePort, endpointsForServicePort, policySelectsPod, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
+import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs } from './egress';
@@ -151,7 +151,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   // --- where the packet goes ---
   const servicePort = (svc: Service, port: number | undefined, byNodePort = false): ServicePort => {
     const ports = svc.spec?.ports ?? [];
-    const sp = byNodePort ? ports.find((p) => p.nodePort === port) : port !== undefined ? findServicePort(svc, port, target.proto) : ports.length === 1 ? ports[0] : undefined;
+    const sp = byNodePort && port !== undefined ? findNodePort(svc, port, target.proto) : findServicePort(svc, port, target.proto);
     if (!sp) throw new PlanError(`--to: Service ${nsName(svc)} has ${port !== undefined ? `no port ${port}` : 'several ports'}; its ports: ${ports.map((p) => `${p.port}${p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`).join(', ') || 'none'}`, 'to');
     return sp;
   };
