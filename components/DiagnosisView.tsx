@@ -11,7 +11,7 @@ import { VerdictBanner } from './VerdictBanner';
 import { CopyButton } from './CopyButton';
 import { STATUS_LOOK } from './statusStyles';
 import { ClusterText } from './ClusterText';
-import { dialledPort } from '../lib/target';
+import { dialledPort, dialledProto } from '../lib/target';
 import { sentElsewhereNote } from '../lib/graph/layout';
 
 /** `matrix`: the matrix run this diagnosis was opened from (a cell click), linked back to above the title. */
@@ -45,6 +45,7 @@ export function DiagnosisView({ id, matrix }: { id: string; matrix?: string }) {
   const port = useMemo(() => (d ? dialledPort(d.spec.to, d.hops) : undefined), [d]);
   // the Service box marks where NAT really sent the traced packet; the hops are drawn to the plan's endpoint
   const sentElsewhere = useMemo(() => (d ? sentElsewhereNote(d.hops, d.trace) : undefined), [d]);
+  const proto = useMemo(() => (d ? dialledProto(d.spec.to, d.hops) : undefined), [d]);
 
   if (live.notFound) {
     return (
@@ -96,7 +97,8 @@ export function DiagnosisView({ id, matrix }: { id: string; matrix?: string }) {
           </div>
           <h1 className="font-mono text-xl font-semibold" data-testid="spec">
             <ClusterText value={d.spec.from} /> <span className="text-slate-400">→</span> <ClusterText value={d.spec.to} />
-            {port !== undefined ? <span className="ml-2 text-sm font-normal text-slate-500" data-testid="dialled-port" title="the target named no port: the Service's port the path was walked on">port {port}</span> : null}
+            {proto && port === undefined ? <span data-testid="dialled-proto" title="the target named no protocol: the Service or pod port is UDP">/{proto}</span> : null}
+            {port !== undefined ? <span className="ml-2 text-sm font-normal text-slate-500" data-testid="dialled-port" title="the target named no port: the Service's port the path was walked on">port {port}{proto ? `/${proto}` : ''}</span> : null}
           </h1>
         </div>
         <div className="flex flex-wrap gap-2">

@@ -188,3 +188,14 @@ export function dialledPort(to: string, hops: readonly Pick<Hop, 'id' | 'details
   const m = typeof vip === 'string' ? /:(\d+)$/.exec(vip) : null;
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * The transport a target without a /udp or /tcp suffix was dialled over, when it was UDP (a UDP Service port, a
+ * pod's UDP-only port): 'udp' as the plan recorded it in a hop's `details.protocol` (lib/plan/egress.ts
+ * withTransport), so a header can say which was tested. Undefined when the suffix already says, or it was TCP.
+ */
+export function dialledProto(to: string, hops: readonly Pick<Hop, 'details'>[]): TargetProto | undefined {
+  const t = parseTarget(to);
+  if (!t.ok || t.value.proto) return undefined;
+  return hops.some((h) => h.details?.protocol === 'UDP') ? 'udp' : undefined;
+}

@@ -194,5 +194,15 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
     }
   }
   if (Object.keys(edge).length) plan.edge = edge;
+  plan.hops = withTransport(plan.hops, edge.udp ? 'UDP' : 'TCP', ['service', 'external', 'dst-pod']);
   return plan;
+}
+
+/**
+ * The transport the target is dialled over, as `details.protocol` ("TCP" | "UDP") of the first of `on` in the path:
+ * the hop its connection is judged on. The headers show it when no /udp suffix said so (lib/target.ts dialledProto).
+ */
+export function withTransport(hops: readonly Hop[], protocol: 'TCP' | 'UDP', on: readonly Hop['id'][]): Hop[] {
+  const at = on.map((id) => hops.find((h) => h.id === id)).find((h) => !!h);
+  return hops.map((h) => (h === at ? { ...h, details: { ...h.details, protocol } } : h));
 }

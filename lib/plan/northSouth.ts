@@ -11,7 +11,7 @@ import type { ProbeId } from '../probes';
 import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
-import { addProbe, isClusterAddress, lbIngressIPs } from './egress';
+import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
 
 /** How the client's packet reaches its destination. */
 export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
@@ -288,6 +288,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const where = source.kind === 'pod' ? 'pod' : source.kind === 'node' ? 'node' : 'outside';
   const at = { where, ...(source.kind === 'pod' ? { pod: { namespace: source.namespace, name: source.name } } : source.kind === 'node' ? { node: source.node } : {}) } as Pick<PlannedProbe, 'where' | 'pod' | 'node'>;
   const mainHop: HopId = plan.via === 'lb' ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
+  plan.hops = withTransport(plan.hops, udp ? 'UDP' : 'TCP', [mainHop]);
   if (plan.resolve) addProbe(plan, { probe: source.kind === 'outside' ? 'outside-dig' : source.kind === 'node' ? 'node-dig' : 'dig', ...at, hop: 'dns', args: { name: plan.resolve } });
   if (plan.dstIP && plan.dstPort) addProbe(plan, { probe: connectProbe(source, udp), ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
   // UDP: no ICMP error proves nothing; a datagram that comes back does (lib/verdict/northSouth.ts).

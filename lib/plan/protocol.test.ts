@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildLab } from '../../lab/objects';
 import { parseLabFile } from '../../lab/spec';
-import { parseTarget, type Source } from '../target';
+import { dialledProto, parseTarget, type Source } from '../target';
 import { planPath, type ClusterSnapshot } from './index';
 import { planNorthSouth } from './northSouth';
 import type { ConfigMap, EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../kube';
@@ -62,5 +62,17 @@ describe('the transport of a target served on TCP and UDP (kube-dns 53)', () => 
       expect(udp.service?.port.protocol, target).toBe('UDP');
       expect(udp.service?.udp, target).toBe(true);
     }
+  });
+
+  it('the plan records the transport on the hop its connection is judged on, for the headers (dialledProto)', () => {
+    const tcp = podPlan('kube-dns.kube-system:53');
+    expect(tcp.hops.find((h) => h.id === 'service')?.details?.protocol).toBe('TCP');
+    expect(dialledProto('kube-dns.kube-system:53', tcp.hops)).toBeUndefined();
+    const udp = podPlan('kube-dns.kube-system:53/udp');
+    expect(udp.hops.find((h) => h.id === 'service')?.details?.protocol).toBe('UDP');
+    expect(dialledProto('kube-dns.kube-system:53/udp', udp.hops)).toBeUndefined(); // the suffix already says
+    expect(dialledProto('kube-dns.kube-system:53', udp.hops)).toBe('udp');
+    const np = planNorthSouth({ kind: 'outside' }, to('node/worker-2:30053/udp'), snap);
+    expect(np.hops.find((h) => h.id === 'node-port')?.details?.protocol).toBe('UDP');
   });
 });

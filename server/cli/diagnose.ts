@@ -8,7 +8,7 @@ import { DIAGNOSE_SPEC } from './commands';
 import { COLOUR, LiveHops, MARK } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
-import { dialledPort } from '../../lib/target';
+import { dialledPort, dialledProto } from '../../lib/target';
 import { lastSeenLine } from '../../lib/verdict/trace';
 import { firstFailureShown } from '../../lib/verdict/reproduce';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
@@ -51,8 +51,11 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   const bold = (t: string) => (colour ? `\x1b[1m${t}\x1b[0m` : t);
   const lines: string[] = [];
   // every string below may come from the cluster: it goes through termText (lib/text) before any colour is added
+  // a port-less name: the Service port walked; no suffix: the transport when it was UDP (kube-dns:53 is TCP, statsd:8125 UDP)
   const port = dialledPort(d.spec.to, d.hops);
-  lines.push(`${bold('packetwalk')} ${t(d.spec.from)} → ${t(d.spec.to)}${port !== undefined ? ` (port ${port})` : ''}  (context ${t(d.cluster)}, ${d.depth} depth)`);
+  const proto = dialledProto(d.spec.to, d.hops);
+  const dialled = port !== undefined ? ` (port ${port}${proto ? `/${proto}` : ''})` : proto ? `/${proto}` : '';
+  lines.push(`${bold('packetwalk')} ${t(d.spec.from)} → ${t(d.spec.to)}${dialled}  (context ${t(d.cluster)}, ${d.depth} depth)`);
   lines.push('');
   const w = Math.max(...d.hops.map((h) => t(h.id).length));
   for (const h of d.hops as Hop[]) {

@@ -13,6 +13,15 @@ describe('renderHuman', () => {
     expect(renderHuman(d, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → backend:80  (context lab, live depth)');
     expect(renderHuman({ ...d, spec: { ...d.spec, to: 'backend' } }, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → backend (port 80)  (context lab, live depth)');
   });
+  it('a target without /udp that was dialled over UDP (a UDP Service port) says so in the header; TCP and a suffix add nothing', () => {
+    const d = load('healthy-service');
+    const udp = { ...d, hops: d.hops.map((h) => (h.id === 'service' ? { ...h, details: { ...h.details, protocol: 'UDP' } } : h)) };
+    expect(renderHuman({ ...udp, spec: { ...d.spec, to: 'statsd.mon:8125' } }, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → statsd.mon:8125/udp  (context lab, live depth)');
+    expect(renderHuman({ ...udp, spec: { ...d.spec, to: 'statsd.mon' } }, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → statsd.mon (port 80/udp)  (context lab, live depth)');
+    expect(renderHuman({ ...udp, spec: { ...d.spec, to: 'statsd.mon:8125/udp' } }, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → statsd.mon:8125/udp  (context lab, live depth)');
+    const tcp = { ...d, hops: d.hops.map((h) => (h.id === 'service' ? { ...h, details: { ...h.details, protocol: 'TCP' } } : h)) };
+    expect(renderHuman({ ...tcp, spec: { ...d.spec, to: 'kube-dns.kube-system:53' } }, false).split('\n')[0]).toBe('packetwalk shop/frontend-0 → kube-dns.kube-system:53  (context lab, live depth)');
+  });
   it('a DNS failure beside a trace that got through says the trace dialled the address, not the name', () => {
     const d = load('trace-dns-overlay-blocked'); // DNS times out (its pod is behind the blocked tunnel); the trace dials the VIP
     expect(d.firstFailure?.hop).toBe('dns');
