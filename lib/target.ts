@@ -163,6 +163,14 @@ export function targetText(t: Target): string {
   return `${targetBodyText(t)}${t.proto ? `/${t.proto}` : ''}`;
 }
 
+/** `(port, proto) => --to text`: the target on another port or transport, for a fix ("use --to statsd.mon:8125/udp"). */
+export function retarget(t: Target): (port: number, proto?: TargetProto) => string {
+  return (port, proto) => {
+    const { proto: _asked, ...rest } = t;
+    return targetText({ ...rest, port, ...(proto ? { proto } : {}) } as Target);
+  };
+}
+
 function targetBodyText(t: Target): string {
   switch (t.kind) {
     case 'name':

@@ -49,6 +49,34 @@ export function podPortProtocol(pod: Pod, port: number): 'TCP' | 'UDP' {
   return podDeclaresPort(pod, port, 'UDP') && !podDeclaresPort(pod, port, 'TCP') ? 'UDP' : 'TCP';
 }
 
+/** The Service's ports as a user reads them: "53/UDP, 53/TCP, 9153/TCP" (with their nodePorts for a NodePort target). */
+export function servicePortsText(service: Service, nodePorts = false): string {
+  return (service.spec?.ports ?? []).map((p) => `${p.port}/${protocolOf(p.protocol)}${nodePorts && p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`).join(', ') || 'none';
+}
+
+/**
+ * Why findServicePort (or findNodePort, `nodePort`) found no port for `port` and `protocol` (the target's suffix),
+ * as a sentence with the fix: the number is served over the other protocol only, there is no such port, or a
+ * port-less target names a Service with several. `retarget(port, proto)` writes the --to that would work.
+ */
+export function servicePortMiss(service: Service, port: number | undefined, protocol: string | undefined, retarget: (port: number, proto?: 'tcp' | 'udp') => string, nodePort = false): string {
+  const svc = nsName(service);
+  const ports = service.spec?.ports ?? [];
+  const list = servicePortsText(service, nodePort);
+  const suffix = (p: ServicePort) => (protocolOf(p.protocol) === 'UDP' ? 'udp' : undefined);
+  if (port === undefined) return `Service ${svc} has ports ${list}; add the one to use, e.g. --to ${retarget(ports[0]?.port ?? 80, ports[0] ? suffix(ports[0]) : undefined)}`;
+  const what = nodePort ? `nodePort ${port}` : `port ${port}`;
+  const other = ports.filter((p) => (nodePort ? p.nodePort : p.port) === port);
+  const served = [...new Set(other.map((p) => protocolOf(p.protocol)))];
+  if (other.length && protocol) {
+    const proto = served[0].toLowerCase();
+    const fix = proto === 'tcp' || proto === 'udp' ? `fix: use --to ${retarget(port, proto)}` : `fix: packetwalk probes only TCP and UDP; pick another port`;
+    return `Service ${svc} serves ${what} over ${served.join(' and ')} only; ${fix} (its ports: ${list})`;
+  }
+  const first = ports[0];
+  return `Service ${svc} has no ${what}; its ports: ${list}${first ? `; fix: use one of them, e.g. --to ${retarget(nodePort && first.nodePort ? first.nodePort : first.port, suffix(first))}` : ''}`;
+}
+
 /** The targetPort as written, with the API default (= port). */
 export function targetPortOf(sp: ServicePort): number | string {
   const t = sp.targetPort;

@@ -3,9 +3,9 @@
 // Pure: the orchestrator (server/diagnose) runs the probes, lib/verdict judges them.
 import type { Hop, HopId, HopKind } from '../model';
 import type { ProbeArgs, ProbeId } from '../probes';
-import type { Target } from '../target';
+import { retarget, type Target } from '../target';
 import {
-  checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP,
+  checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, servicePortMiss,
   type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
   clusterFirstResolver, proxyModeFromConfigMap, resolveClusterName, DEFAULT_CLUSTER_DOMAIN,
   clusterDnsService,
@@ -204,15 +204,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   let headlessPort: number | undefined;
 
   const servicePlan = (svc: Service, wantPort: number | undefined): ServicePlan | undefined => {
-    const ports = svc.spec?.ports ?? [];
     const sp = findServicePort(svc, wantPort, target.proto);
-    if (!sp) {
-      const list = ports.map((p) => p.port).join(', ') || 'none';
-      throw new PlanError(
-        wantPort !== undefined ? `--to: Service ${nsName(svc)} has no port ${wantPort}; its ports: ${list}` : `--to: Service ${nsName(svc)} has ports ${list}; add the one to use, e.g. --to ${target.text}:${ports[0]?.port ?? 80}`,
-        'to',
-      );
-    }
+    if (!sp) throw new PlanError(`--to: ${servicePortMiss(svc, wantPort, target.proto, retarget(target))}`, 'to');
     const vip = svc.spec?.clusterIP;
     if (!vip || vip === 'None') return undefined; // headless: the name resolves to pods directly
     return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods, endpointsForServicePort(svc, sp, snap.endpointSlices)), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices) };

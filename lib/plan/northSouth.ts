@@ -6,9 +6,9 @@
 // overlay, dst-node, dst-veth, dst-pod, egress, external. Pure: server/diagnose/edge.ts runs the probes,
 // lib/verdict/northSouth.ts judges them.
 import type { Hop, HopId } from '../model';
-import type { Source, Target } from '../target';
+import { retarget, type Source, type Target } from '../target';
 import type { ProbeId } from '../probes';
-import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN } from '../kube';
+import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, servicePortMiss } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
@@ -150,9 +150,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
 
   // --- where the packet goes ---
   const servicePort = (svc: Service, port: number | undefined, byNodePort = false): ServicePort => {
-    const ports = svc.spec?.ports ?? [];
     const sp = byNodePort && port !== undefined ? findNodePort(svc, port, target.proto) : findServicePort(svc, port, target.proto);
-    if (!sp) throw new PlanError(`--to: Service ${nsName(svc)} has ${port !== undefined ? `no port ${port}` : 'several ports'}; its ports: ${ports.map((p) => `${p.port}${p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`).join(', ') || 'none'}`, 'to');
+    if (!sp) throw new PlanError(`--to: ${servicePortMiss(svc, port, target.proto, retarget(target), byNodePort)}`, 'to');
     return sp;
   };
   const enterVia = (svc: Service, sp: ServicePort, entryNode: string | undefined, why: string) => {

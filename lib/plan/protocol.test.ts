@@ -17,8 +17,10 @@ const of = <T>(kind: string) => lab.objects.filter((o) => o.kind === kind) as un
 const dns = of<Service>('Service').find((s) => s.metadata?.name === 'kube-dns')!;
 // kube-dns exposed on a NodePort too, one nodePort for both protocols (as Kubernetes allows)
 const dnsNodePort: Service = { ...dns, metadata: { ...dns.metadata, name: 'dns-np' }, spec: { ...dns.spec, clusterIP: '10.96.0.53', clusterIPs: ['10.96.0.53'], type: 'NodePort', ports: dns.spec!.ports!.map((p) => ({ ...p, ...(p.port === 53 ? { nodePort: 30053 } : {}) })) } };
+// statsd: 8125 over UDP only, 8126 over TCP
+const statsd: Service = { metadata: { name: 'statsd', namespace: 'shop' }, spec: { clusterIP: '10.96.0.81', type: 'NodePort', selector: { app: 'statsd' }, ports: [{ name: 'metrics', port: 8125, protocol: 'UDP', nodePort: 30125 }, { name: 'admin', port: 8126, protocol: 'TCP', nodePort: 30126 }] } };
 const snap: ClusterSnapshot = {
-  pods: of<Pod>('Pod'), services: [...of<Service>('Service'), dnsNodePort], endpointSlices: of<EndpointSlice>('EndpointSlice'),
+  pods: of<Pod>('Pod'), services: [...of<Service>('Service'), dnsNodePort, statsd], endpointSlices: of<EndpointSlice>('EndpointSlice'),
   policies: of<NetworkPolicy>('NetworkPolicy'), namespaces: of<Namespace>('Namespace'), nodes: of<NodeObject>('Node'),
   kubeProxyConfig: of<ConfigMap>('ConfigMap').find((c) => c.metadata?.name === 'kube-proxy'),
 };
@@ -74,5 +76,15 @@ describe('the transport of a target served on TCP and UDP (kube-dns 53)', () => 
     expect(dialledProto('kube-dns.kube-system:53', udp.hops)).toBe('udp');
     const np = planNorthSouth({ kind: 'outside' }, to('node/worker-2:30053/udp'), snap);
     expect(np.hops.find((h) => h.id === 'node-port')?.details?.protocol).toBe('UDP');
+  });
+
+  it('a port served over the other protocol only: the error says which, the fix and every port with its protocol', () => {
+    expect(() => podPlan('statsd:8125/tcp')).toThrow(/^--to: Service shop\/statsd serves port 8125 over UDP only; fix: use --to statsd:8125\/udp \(its ports: 8125\/UDP, 8126\/TCP\)$/);
+    expect(() => podPlan('statsd.shop:8126/udp')).toThrow(/^--to: Service shop\/statsd serves port 8126 over TCP only; fix: use --to statsd\.shop:8126\/tcp \(its ports: 8125\/UDP, 8126\/TCP\)$/);
+    expect(() => podPlan('statsd:9000')).toThrow(/^--to: Service shop\/statsd has no port 9000; its ports: 8125\/UDP, 8126\/TCP; fix: use one of them, e.g\. --to statsd:8125\/udp$/);
+    expect(() => podPlan('statsd')).toThrow(/^--to: Service shop\/statsd has ports 8125\/UDP, 8126\/TCP; add the one to use, e\.g\. --to statsd:8125\/udp$/);
+    expect(() => planNorthSouth({ kind: 'node', node: 'worker-1' }, to('statsd.shop.svc.cluster.local:8125/tcp'), snap)).toThrow(/^--to: Service shop\/statsd serves port 8125 over UDP only; fix: use --to statsd\.shop\.svc\.cluster\.local:8125\/udp \(its ports: 8125\/UDP, 8126\/TCP\)$/);
+    expect(() => planNorthSouth({ kind: 'outside' }, to('node/worker-1:30125/tcp'), snap)).toThrow(/^--to: Service shop\/statsd serves nodePort 30125 over UDP only; fix: use --to node\/worker-1:30125\/udp \(its ports: 8125\/UDP \(nodePort 30125\), 8126\/TCP \(nodePort 30126\)\)$/);
+    expect(podPlan('statsd:8125').service?.port.protocol).toBe('UDP'); // no suffix: what the Service port says
   });
 });

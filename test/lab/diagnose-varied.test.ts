@@ -23,7 +23,7 @@ describe('objects and policies', () => {
   });
 
   it('a multi-port Service without a port is a usage error listing the ports', async () => {
-    await expect(lab.diagnose('web/ui-0', 'api')).rejects.toThrow(/Service web\/api has ports 80, 9090; add the one to use/);
+    await expect(lab.diagnose('web/ui-0', 'api')).rejects.toThrow(/Service web\/api has ports 80\/TCP, 9090\/TCP; add the one to use/);
     await expect(lab.diagnose('web/ui-0', 'api')).rejects.toBeInstanceOf(UsageError);
   });
 });
