@@ -26,6 +26,16 @@ describe('parseTarget PORT/udp', () => {
     expect(!r.ok && r.error.message).toMatch(/NAME:PORT\/udp/);
     expect(parseTarget('time.example:123/sctp').ok).toBe(false);
   });
+  it('another protocol after the port (/sctp) is refused saying only /tcp and /udp are supported, not just /udp', () => {
+    const sctp = parseTarget('backend:80/sctp');
+    expect(!sctp.ok && sctp.error).toEqual({ field: 'to', message: '--to "backend:80/sctp": only /tcp and /udp are supported (SCTP is not probed); fix: write backend:80/tcp or backend:80/udp, or no suffix for TCP' });
+    const pod = parseTarget('pod:shop/backend-0:8080/SCTP');
+    expect(!pod.ok && pod.error.message).toMatch(/^--to "pod:shop\/backend-0:8080\/SCTP": only \/tcp and \/udp are supported \(SCTP is not probed\); fix: write pod:shop\/backend-0:8080\/tcp or /);
+    const http = parseTarget('10.0.0.5:80/http');
+    expect(!http.ok && http.error.message).toBe('--to "10.0.0.5:80/http": only /tcp and /udp are supported; fix: write 10.0.0.5:80/tcp or 10.0.0.5:80/udp, or no suffix for TCP');
+    const slash = parseTarget('shop/backend-0:80');
+    expect(!slash.ok && slash.error.message).toMatch(/and a \/tcp or \/udp suffix after a port/);
+  });
   it('a Service serving one port on TCP and UDP (DNS 53): the suffix picks the port', () => {
     const svc = { metadata: { name: 'mydns', namespace: 'infra' }, spec: { ports: [{ name: 'tcp', port: 53, protocol: 'TCP' }, { name: 'udp', port: 53, protocol: 'UDP' }] } };
     expect(findServicePort(svc, 53)?.name).toBe('tcp');

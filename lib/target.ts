@@ -107,6 +107,12 @@ export function parseTarget(text: string): Result<Target, InputError> {
   const long = tooLong(text, 'to');
   if (long) return err(long);
   const whole = text.trim();
+  // PORT/PROTO with a protocol nothing here probes (kubectl also writes /sctp): say which two are
+  const other = /^(.*:\d+)\/([A-Za-z][A-Za-z0-9-]*)$/.exec(whole);
+  if (other && !/^(udp|tcp)$/i.test(other[2])) {
+    const proto = other[2].length <= 16 ? other[2] : `${other[2].slice(0, 16)}…`;
+    return err({ field: 'to', message: `--to "${other[1].slice(0, 80)}/${proto}": only /tcp and /udp are supported${/^sctp$/i.test(other[2]) ? ' (SCTP is not probed)' : ''}; fix: write ${other[1].slice(0, 80)}/tcp or ${other[1].slice(0, 80)}/udp, or no suffix for TCP` });
+  }
   const suffix = /\/(udp|tcp)$/i.exec(whole);
   const t = suffix ? whole.slice(0, -suffix[0].length) : whole;
   if (suffix && !/:\d+$/.test(t)) return err({ field: 'to', message: `--to "${text}": the protocol suffix goes after a port; write NAME:PORT${suffix[0].toLowerCase()}, e.g. --to time.example:123/udp` });
@@ -138,7 +144,7 @@ function parseTargetBody(t: string, text: string): Result<Target, InputError> {
     if (!port.ok) return port;
     return ok({ kind: 'node', node: m[1], port: port.value, text: t });
   }
-  if (t.includes('/')) return err({ field: 'to', message: `--to "${text}": only pod and node targets contain '/' (and the /udp suffix after a port); write pod:NS/NAME:PORT, node/NAME:PORT, or NAME[:PORT] for a Service` });
+  if (t.includes('/')) return err({ field: 'to', message: `--to "${text}": only pod and node targets contain '/' (and a /tcp or /udp suffix after a port); write pod:NS/NAME:PORT, node/NAME:PORT, or NAME[:PORT] for a Service` });
   const colon = t.lastIndexOf(':');
   const host = colon >= 0 ? t.slice(0, colon) : t;
   const portText = colon >= 0 ? t.slice(colon + 1) : undefined;
