@@ -179,16 +179,22 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string }[] {
 export { PING_SIZES, PING_FIRST, BULK_BYTES, SMALL_BYTES, withMtuLadder } from './mtu';
 
 /**
+ * "pod NS/NAME not found" for --from or --to, with the pods of that namespace it was probably meant to be (lib/suggest;
+ * `write` spells one as the flag takes it, `NS/NAME` by default), or that the namespace is not there.
+ */
+export function podNotFound(flag: '--from' | '--to', ref: { namespace: string; name: string }, snap: Pick<ClusterSnapshot, 'namespaces' | 'pods' | 'podNamesIn'>, write: (name: string) => string = (n) => `${ref.namespace}/${n}`): string {
+  if (!snap.namespaces.some((n) => n.metadata?.name === ref.namespace)) return `${flag}: namespace ${ref.namespace} not found (kubectl get namespaces lists them)`;
+  const near = nearNames(ref.name, podNamesOf(snap, ref.namespace)).map(write);
+  return `${flag}: pod ${ref.namespace}/${ref.name} not found${didYouMean(near)} (kubectl get pods -n ${ref.namespace} lists them)`;
+}
+
+/**
  * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
  * no IP/node yet; a name that resolves to nothing is NOT an error: it is the dns hop's finding.
  */
 export function planPath(srcRef: { namespace: string; name: string }, target: Target, snap: ClusterSnapshot, opts: { preferEndpoint?: string; clusterDomain?: string } = {}): PathPlan {
   const srcPod = findPod(snap, srcRef.namespace, srcRef.name);
-  if (!srcPod) {
-    const nsExists = snap.namespaces.some((n) => n.metadata?.name === srcRef.namespace);
-    const near = nearNames(srcRef.name, podNamesOf(snap, srcRef.namespace)).map((n) => `${srcRef.namespace}/${n}`);
-    throw new PlanError(nsExists ? `--from: pod ${srcRef.namespace}/${srcRef.name} not found${didYouMean(near)} (kubectl get pods -n ${srcRef.namespace} lists them)` : `--from: namespace ${srcRef.namespace} not found (kubectl get namespaces lists them)`, 'from');
-  }
+  if (!srcPod) throw new PlanError(podNotFound('--from', srcRef, snap), 'from');
   const src = podEnd(srcPod);
   if (!src) throw new PlanError(`--from: pod ${srcRef.namespace}/${srcRef.name} has no IP or node yet (phase ${srcPod.status?.phase ?? 'unknown'}); wait until it runs`, 'from');
   if (srcPod.spec?.hostNetwork) throw new PlanError(`--from: pod ${srcRef.namespace}/${srcRef.name} uses the host network; pick a pod on the pod network`, 'from');
@@ -213,7 +219,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
 
   if (target.kind === 'pod') {
     const p = findPod(snap, target.namespace, target.name);
-    if (!p) throw new PlanError(`--to: pod ${target.namespace}/${target.name} not found (kubectl get pods -n ${target.namespace})`, 'to');
+    if (!p) throw new PlanError(podNotFound('--to', target, snap, (n) => retarget({ ...target, name: n })(target.port, target.proto)), 'to');
     dst = podEnd(p);
     if (!dst) throw new PlanError(`--to: pod ${target.namespace}/${target.name} has no IP or node yet; wait until it runs`, 'to');
     dstIP = dst.ip;

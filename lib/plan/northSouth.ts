@@ -10,7 +10,7 @@ import { retarget, type Source, type Target } from '../target';
 import type { ProbeId } from '../probes';
 import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, servicePortMiss } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
-import { findPod, hop, PlanError, type PlannedProbe, type PodEnd } from './index';
+import { findPod, hop, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
 
 /** How the client's packet reaches its destination. */
@@ -201,7 +201,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   } else if (target.kind === 'pod') {
     const p = findPod(snap, target.namespace, target.name);
     const end = p ? podEnd(p) : undefined;
-    if (!end) throw new PlanError(`--to: pod ${target.namespace}/${target.name} not found or has no IP yet (kubectl get pods -n ${target.namespace})`, 'to');
+    if (!p) throw new PlanError(podNotFound('--to', target, snap, (n) => retarget({ ...target, name: n })(target.port, target.proto)), 'to');
+    if (!end) throw new PlanError(`--to: pod ${target.namespace}/${target.name} has no IP or node yet (phase ${p.status?.phase ?? 'unknown'}); wait until it runs`, 'to');
     plan.via = 'pod';
     plan.dst = end;
     plan.dstIP = end.ip;

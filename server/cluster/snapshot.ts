@@ -270,6 +270,11 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       const p = await may({ verb: 'get', resource: 'pods', namespace: t.namespace, name: t.name }, core.readNamespacedPod({ namespace: t.namespace, name: t.name }));
       if (p) pods.set(key(p as Item), p as Item);
       namespace(t.namespace);
+      // no such pod: its namespace's pod names, for "did you mean" (a missing source's names, read above, come first)
+      if (!p) {
+        const names = await namesFor(t.namespace, core.listNamespacedPod({ namespace: t.namespace, limit: 500 }));
+        podNamesIn ??= names;
+      }
     } else if (t.kind === 'ip') {
       // What an IP is cannot be read by name: every Service (a field selector on clusterIP is not served), and the pod with that IP.
       const [svcs, ps] = await Promise.all([
