@@ -184,7 +184,10 @@ export function judgeDns(c: Ctx) {
 function noSuchServiceStep(c: Ctx): string | undefined {
   const n = (c.plan.name?.name ?? '').replace(/\.$/, '');
   const ns = namespaceOfName(n, c.plan.src.namespace);
-  if (!n || !ns || shortNameHint(c)) return undefined;
+  const e = elsewhere(c);
+  // a namespace-qualified name in the wrong namespace: the cause's text speaks of short names
+  if (e?.qualified) return `Check the namespace: \`${e.use}\` is the Service ${e.first} in namespace ${e.use.split('.')[1]} (\`kubectl get svc -A --field-selector metadata.name=${e.first}\` lists every namespace that has one).`;
+  if (!n || !ns || e) return undefined;
   if (ns !== c.plan.src.namespace && !c.snap.namespaces.some((x) => x.metadata?.name === ns)) return undefined;
   const names = [...serviceNamesOf(c.snap, ns)].sort();
   if (!names.length) return undefined;
@@ -206,13 +209,30 @@ function isClusterName(n: string, domain: string) {
   return n.endsWith(`.${domain}`) || n.endsWith(`.${domain}.`) || /\.svc$/.test(n);
 }
 
-/** A short name that exists as a Service in another namespace: say so. */
+/**
+ * A Service of the name's first label in other namespaces than the name points into: where, and the name to use —
+ * for a short name (`backend` from db: backend.shop) or a namespace-qualified one whose namespace is wrong
+ * (`backend.shopp`: backend.shop, the nearest namespace first; a typed .svc… suffix is kept).
+ */
+function elsewhere(c: Ctx): { first: string; nss: string[]; qualified?: string; use: string } | undefined {
+  const n = (c.plan.name?.name ?? '').replace(/\.$/, '');
+  const labels = n.split('.');
+  const first = labels[0];
+  const nss = c.snap.services.filter((s) => s.metadata?.name === first && (labels.length === 1 || !c.plan.name?.matched)).map((s) => nsName(s).split('/')[0]);
+  if (!nss.length) return undefined;
+  if (labels.length === 1) return { first, nss, use: `${first}.${nss[0]}` };
+  const best = nearNames(labels[1], nss)[0] ?? nss[0];
+  // the cluster suffix typed after the namespace (svc, svc.cluster.local) stays; anything else was not a Service name
+  const rest = labels[2] === 'svc' ? labels.slice(2) : [];
+  return { first, nss, qualified: labels[1], use: [first, best, ...rest].join('.') };
+}
+
+/** A name that exists as a Service in another namespace: say so. */
 function shortNameHint(c: Ctx): string {
-  const n = c.plan.name?.name ?? '';
-  const first = n.split('.')[0];
-  const elsewhere = c.snap.services.filter((s) => s.metadata?.name === first && (n.split('.').length === 1 || !c.plan.name?.matched)).map(nsName);
-  const nss = elsewhere.map((k) => k.split('/')[0]);
-  return nss.length ? `; a Service named ${first} exists in namespace ${nss.join(', ')} — a short name only resolves in its own namespace, use ${first}.${nss[0]}` : '';
+  const e = elsewhere(c);
+  if (!e) return '';
+  if (e.qualified) return `; namespace ${e.qualified} has no Service ${e.first}, but namespace ${e.nss.join(', ')} ${e.nss.length === 1 ? 'has' : 'have'} one — use ${e.use}`;
+  return `; a Service named ${e.first} exists in namespace ${e.nss.join(', ')} — a short name only resolves in its own namespace, use ${e.use}`;
 }
 
 /** Does an egress policy of the source deny DNS (UDP 53 to the cluster DNS pods)? */

@@ -95,6 +95,24 @@ describe('judge on real lab runs', () => {
     expect(step(blind)).toBe(concreteNextStep(CAUSES['dns-nxdomain'].nextStep, {}));
   });
 
+  it('a namespace-qualified name in a mistyped namespace: worded for NAME.NS, not as a short name; the fix keeps backend.shop', () => {
+    const { fx } = load('healthy-service');
+    // every query of the resolver's answered NXDOMAIN (a captured dig), as on the lab
+    const nx = splitFixture(readFileSync(join(import.meta.dirname, '../parse/fixtures/dig/nxdomain.txt'), 'utf8'));
+    const verdict = (name: string) => {
+      const target = { kind: 'name' as const, name, port: 80, text: `${name}:80` };
+      const plan = planPath({ namespace: 'shop', name: 'frontend-0' }, target, fx.snapshot);
+      const runs = new Map(plan.probes.filter((p) => p.probe === 'dig').map((p) => [p.key, { key: p.key, probe: p.probe, hop: p.hop, location: 'pod shop/frontend-0', argv: [], reproduce: '', stdout: nx.stdout, stderr: nx.stderr, exitCode: nx.exitCode, durationMs: 3, timedOut: false, truncated: false }]));
+      return judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure!;
+    };
+    const typo = verdict('backend.shopp');
+    expect(typo.cause).toBe('dns-nxdomain');
+    expect(typo.reason).toMatch(/; namespace shopp has no Service backend, but namespace shop has one — use backend\.shop$/);
+    expect(typo.reason).not.toMatch(/short name/);
+    expect(typo.nextStep).toBe('Check the namespace: `backend.shop` is the Service backend in namespace shop (`kubectl get svc -A --field-selector metadata.name=backend` lists every namespace that has one).');
+    expect(verdict('backend.shopp.svc.cluster.local').reason).toMatch(/use backend\.shop\.svc\.cluster\.local$/);
+  });
+
   it('a mistyped source pod: planPath names the near pods of its namespace, from the full list or the snapshot\'s podNamesIn', () => {
     const { fx } = load('healthy-service');
     const target = { kind: 'name' as const, name: 'backend.shop', port: 80, text: 'backend.shop:80' };
