@@ -5,7 +5,7 @@
 import { isIPv4 } from './ip';
 // A DNS name as an app would dial it, the same check the probes' dig names pass (one source of truth).
 import { isHostname } from './probeArgs';
-import { isLabelName, isSubdomainName } from './kube/names';
+import { isLabelName, isSubdomainName, isValidPortName } from './kube/names';
 import { err, ok, type Result } from './result';
 import type { Hop } from './model';
 
@@ -15,6 +15,11 @@ export const TARGET_FORMS = 'NAME[:PORT] (backend, backend.shop:80, example.com:
 export interface InputError {
   field: 'from' | 'to' | 'context' | 'port';
   message: string; // names the field and the fix
+  /**
+   * A port NAME where the number goes (`backend:http`, `pod:shop/backend-0:http`): the target without it, and the
+   * name, so that the engine can say which number that name is in the cluster (lib/plan/index.ts namedPortHint).
+   */
+  portName?: { target: Target; name: string };
 }
 
 /** A transport as the user asked for it: the `/udp` or `/tcp` suffix of the port (kubectl's and netcat users' PORT/PROTO). Absent = TCP, or what the Service port says. */
@@ -63,6 +68,17 @@ function parsePort(text: string, what: string): Result<number, InputError> {
   const n = Number(text);
   if (n < 1 || n > 65535) return err({ field: 'port', message: `${what}: port ${n} is out of range; use a port between 1 and 65535` });
   return ok(n);
+}
+
+/** A Kubernetes port name (IANA_SVC_NAME: lower case, a letter at least, at most 15), not a number. */
+const isPortName = (text: string) => isValidPortName(text).length === 0;
+
+/**
+ * `backend:http`: a port name where the target wants the number the application dials (an app's own resolver
+ * would read "http" from /etc/services as 80, whatever the Service calls its ports); the engine adds the number.
+ */
+function portNameError(text: string, name: string, target: Target, what: string): InputError {
+  return { field: 'port', message: `--to "${text}": port "${name}" is not a number but a port name; the target's port is the number the application dials; fix: give ${what}`, portName: { target, name } };
 }
 
 /** `--from NS/POD` */
@@ -132,6 +148,7 @@ function parseTargetBody(t: string, text: string): Result<Target, InputError> {
     const [, namespace, name, portText] = m;
     if (!isLabelName(namespace)) return err({ field: 'to', message: `--to: namespace "${namespace}" is not a valid namespace name` });
     if (!isSubdomainName(name)) return err({ field: 'to', message: `--to: pod name "${name}" is not a valid pod name` });
+    if (isPortName(portText)) return err(portNameError(text, portText, { kind: 'pod', namespace, name, port: 0, text: `pod:${namespace}/${name}` }, `the number of the container port (kubectl get pod ${name} -n ${namespace} -o jsonpath='{.spec.containers[*].ports}' lists them)`));
     const port = parsePort(portText, '--to');
     if (!port.ok) return port;
     return ok({ kind: 'pod', namespace, name, port: port.value, text: t });
@@ -150,6 +167,10 @@ function parseTargetBody(t: string, text: string): Result<Target, InputError> {
   const portText = colon >= 0 ? t.slice(colon + 1) : undefined;
   if (host.includes(':')) return err({ field: 'to', message: `--to "${text}": too many ':'; IPv6 targets are not supported yet, give NAME[:PORT] or IPv4:PORT` });
   let port: number | undefined;
+  if (portText !== undefined && isPortName(portText) && isHostname(host) && !/^[\d.]+$/.test(host)) {
+    const svc = host.split('.').length > 1 ? host.split('.').slice(0, 2).join(' -n ') : host;
+    return err(portNameError(text, portText, { kind: 'name', name: host.toLowerCase(), text: host }, `the Service port's number (kubectl get service ${svc} lists them)`));
+  }
   if (portText !== undefined) {
     const p = parsePort(portText, '--to');
     if (!p.ok) return p;

@@ -3,9 +3,9 @@
 // Pure: the orchestrator (server/diagnose) runs the probes, lib/verdict judges them.
 import type { Hop, HopId, HopKind } from '../model';
 import type { ProbeArgs, ProbeId } from '../probes';
-import { retarget, type Target } from '../target';
+import { retarget, type Source, type Target } from '../target';
 import {
-  checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, servicePortMiss,
+  checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, protocolOf, servicePortMiss,
   type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
   clusterFirstResolver, proxyModeFromConfigMap, resolveClusterName, DEFAULT_CLUSTER_DOMAIN,
   clusterDnsService,
@@ -186,6 +186,35 @@ export function podNotFound(flag: '--from' | '--to', ref: { namespace: string; n
   if (!snap.namespaces.some((n) => n.metadata?.name === ref.namespace)) return `${flag}: namespace ${ref.namespace} not found (kubectl get namespaces lists them)`;
   const near = nearNames(ref.name, podNamesOf(snap, ref.namespace)).map(write);
   return `${flag}: pod ${ref.namespace}/${ref.name} not found${didYouMean(near)} (kubectl get pods -n ${ref.namespace} lists them)`;
+}
+
+/**
+ * Which number a port NAME typed in --to is (`backend:http`, refused by lib/target.ts with `portName`): the port of
+ * that name of the Service the name resolves to from the source's namespace (`default` for a node or outside source),
+ * or of the pod target's containers — as a usage error with the --to to write. Undefined when the snapshot holds
+ * neither (the parser's own sentence stands).
+ */
+export function namedPortHint(source: Source, to: string, portName: { target: Target; name: string }, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN): string | undefined {
+  const { target: t, name } = portName;
+  const head = `--to "${to}": port "${name}" is a port name, not a number`;
+  const write = (port: number, protocol: string | undefined) => retarget(t)(port, protocolOf(protocol) === 'UDP' ? 'udp' : undefined);
+  const named = (ports: readonly { name?: string; port?: number; containerPort?: number; protocol?: string }[]) =>
+    ports.map((p) => `${p.port ?? p.containerPort}/${protocolOf(p.protocol)}${p.name ? ` (${p.name})` : ''}`).join(', ') || 'none';
+  if (t.kind === 'pod') {
+    const pod = findPod(snap, t.namespace, t.name);
+    if (!pod) return undefined;
+    const ports = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
+    const p = ports.find((x) => x.name === name);
+    if (!p) return `${head}, and pod ${t.namespace}/${t.name} declares no port named ${name}; its ports: ${named(ports)}; fix: give the number the application listens on`;
+    return `${head}; pod ${t.namespace}/${t.name} declares the port named ${name} as ${p.containerPort}/${protocolOf(p.protocol)}; fix: use --to ${write(p.containerPort, p.protocol)}`;
+  }
+  if (t.kind !== 'name') return undefined;
+  const matched = planName(t.name, source.kind === 'pod' ? source.namespace : 'default', snap, domain).matched;
+  const svc = matched ? snap.services.find((s) => nsName(s) === matched.service) : undefined;
+  if (!svc) return undefined;
+  const sp = findServicePort(svc, name);
+  if (!sp) return `${head}, and Service ${nsName(svc)} has no port named ${name}; its ports: ${named(svc.spec?.ports ?? [])}; fix: use --to ${t.name}:PORT with one of those numbers`;
+  return `${head}; Service ${nsName(svc)}'s port named ${name} is ${sp.port}/${protocolOf(sp.protocol)}; fix: use --to ${write(sp.port, sp.protocol)}`;
 }
 
 /**

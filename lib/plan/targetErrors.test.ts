@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLab } from '../../lab/objects';
 import { parseLabFile } from '../../lab/spec';
 import { parseTarget, type Source } from '../target';
-import { planPath, type ClusterSnapshot } from './index';
+import { namedPortHint, planPath, type ClusterSnapshot } from './index';
 import { planNorthSouth } from './northSouth';
 import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../kube';
 import type { NodeObject } from './snapshot';
@@ -41,5 +41,30 @@ describe('a pod target that does not exist', () => {
   });
   it('--from keeps its wording', () => {
     expect(() => planPath({ namespace: 'shop', name: 'frontend-00' }, to('backend:80'), snap)).toThrow(/^--from: pod shop\/frontend-00 not found; did you mean shop\/frontend-0 or shop\/frontend-1\? \(kubectl get pods -n shop lists them\)$/);
+  });
+});
+
+describe('a port name where the number goes (backend:http)', () => {
+  const refused = (text: string) => {
+    const r = parseTarget(text);
+    if (r.ok || !r.error.portName) throw new Error(`${text} was not refused as a port name`);
+    return r.error;
+  };
+  it('the parser refuses it as a port name, naming the fix, and hands the engine the target without it', () => {
+    const e = refused('backend:http');
+    expect(e).toMatchObject({ field: 'port', portName: { name: 'http', target: { kind: 'name', name: 'backend' } } });
+    expect(e.message).toBe('--to "backend:http": port "http" is not a number but a port name; the target\'s port is the number the application dials; fix: give the Service port\'s number (kubectl get service backend lists them)');
+    expect(refused('backend.shop:http').message).toMatch(/kubectl get service backend -n shop lists them\)$/);
+    expect(refused('pod:shop/backend-0:http').portName?.target).toMatchObject({ kind: 'pod', namespace: 'shop', name: 'backend-0' });
+    // not names: a number out of range, upper case, an IP
+    for (const t of ['backend:HTTP', '10.0.0.1:http', 'backend:99999']) expect(parseTarget(t).ok || (parseTarget(t) as { error: { portName?: unknown } }).error.portName).toBeFalsy();
+  });
+  it('the engine says which number the name is in the cluster: the Service\'s port, or the pod\'s container port', () => {
+    const src = { kind: 'pod' as const, namespace: 'shop', name: 'frontend-0' };
+    expect(namedPortHint(src, 'backend:http', refused('backend:http').portName!, snap)).toBe('--to "backend:http": port "http" is a port name, not a number; Service shop/backend\'s port named http is 80/TCP; fix: use --to backend:80');
+    expect(namedPortHint({ kind: 'node', node: 'worker-1' }, 'kube-dns.kube-system:dns', refused('kube-dns.kube-system:dns').portName!, snap)).toBe('--to "kube-dns.kube-system:dns": port "dns" is a port name, not a number; Service kube-system/kube-dns\'s port named dns is 53/UDP; fix: use --to kube-dns.kube-system:53/udp');
+    expect(namedPortHint(src, 'backend:grpc', refused('backend:grpc').portName!, snap)).toBe('--to "backend:grpc": port "grpc" is a port name, not a number, and Service shop/backend has no port named grpc; its ports: 80/TCP (http); fix: use --to backend:PORT with one of those numbers');
+    expect(namedPortHint(src, 'pod:shop/backend-0:http', refused('pod:shop/backend-0:http').portName!, snap)).toMatch(/^--to "pod:shop\/backend-0:http": port "http" is a port name, not a number; pod shop\/backend-0 declares the port named http as \d+\/TCP; fix: use --to pod:shop\/backend-0:\d+$/);
+    expect(namedPortHint(src, 'nosuch:http', refused('nosuch:http').portName!, snap)).toBeUndefined();
   });
 });

@@ -8,9 +8,9 @@ import { joinClauses } from '../../lib/clauses';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
-import { parseSource, parseTarget, targetText } from '../../lib/target';
+import { parseSource, parseTarget, targetText, type Source, type Target } from '../../lib/target';
 import { northSouthPath } from '../../lib/plan/northSouth';
-import { planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
+import { namedPortHint, planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, interruptedJudgement, type Judgement, type ProbeRun } from '../../lib/verdict';
@@ -180,12 +180,32 @@ export function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}): Promi
   return withDiagnosisDeadline(() => runDiagnosis(spec, opts), opts.deadlineMs, opts.signal);
 }
 
+/**
+ * Which number a port name in --to is (`backend:http` → "Service shop/backend's port named http is 80/TCP; fix: use
+ * --to backend:80"): the snapshot the port-less target would read, judged by lib/plan namedPortHint. Undefined when
+ * the cluster cannot say (no such Service or pod, a read refused): the parser's sentence stands.
+ */
+async function portNameHint(spec: DiagnosisSpec, source: Source, named: { target: Target; name: string }, opts: DiagnoseOptions): Promise<string | undefined> {
+  const context = spec.context ?? opts.context;
+  if (context !== undefined && !/^[A-Za-z0-9@._:/-]{1,253}$/.test(context)) return undefined;
+  const cl = loadCluster({ ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), ...(context ? { context } : {}) });
+  const from = source.kind === 'pod' ? source : source.kind === 'node' ? { node: source.node } : 'outside' as const;
+  const snap = await readSnapshot(cl.kc, cl.context, cl.server, { from, target: named.target });
+  const hint = namedPortHint(source, spec.to ?? '', named, snap, snapshotClusterDomain(snap, named.target));
+  return hint ? `${hint} (context ${cl.context})` : undefined;
+}
+
 async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise<Diagnosis> {
   // 1. input — nothing runs before this passes
   const source = parseSource(spec.from ?? '');
   if (!source.ok) throw new UsageError(source.error.message, source.error.field);
   const target = parseTarget(spec.to ?? '');
-  if (!target.ok) throw new UsageError(target.error.message, target.error.field);
+  if (!target.ok) {
+    // `backend:http`: a port name where the number goes; the cluster says which number it is, when it can
+    const named = target.error.portName;
+    const hint = named ? await portNameHint(spec, source.value, named, opts).catch(() => undefined) : undefined;
+    throw new UsageError(hint ?? target.error.message, target.error.field);
+  }
   const context = spec.context ?? opts.context;
   if (context !== undefined && !/^[A-Za-z0-9@._:/-]{1,253}$/.test(context)) throw new UsageError(`--context "${context}" is not a context name; list them with kubectl config get-contexts`, 'context');
   if (opts.keepNodePods !== undefined && !(Number.isInteger(opts.keepNodePods) && opts.keepNodePods >= 0 && opts.keepNodePods <= MAX_KEEP_S)) {
