@@ -64,7 +64,9 @@ export function servicePortMiss(service: Service, port: number | undefined, prot
   const ports = service.spec?.ports ?? [];
   const list = servicePortsText(service, nodePort);
   const suffix = (p: ServicePort) => (protocolOf(p.protocol) === 'UDP' ? 'udp' : undefined);
-  if (port === undefined) return `Service ${svc} has ports ${list}; add the one to use, e.g. --to ${retarget(ports[0]?.port ?? 80, ports[0] ? suffix(ports[0]) : undefined)}`;
+  // the example: the first port number, over what no suffix would pick (kube-dns: 53, TCP)
+  const example = ports[0] ? findServicePort(service, ports[0].port) : undefined;
+  if (port === undefined) return `Service ${svc} has ports ${list}; add the one to use, e.g. --to ${retarget(example?.port ?? 80, example ? suffix(example) : undefined)}`;
   const what = nodePort ? `nodePort ${port}` : `port ${port}`;
   const other = ports.filter((p) => (nodePort ? p.nodePort : p.port) === port);
   const served = [...new Set(other.map((p) => protocolOf(p.protocol)))];

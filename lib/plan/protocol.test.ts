@@ -86,5 +86,6 @@ describe('the transport of a target served on TCP and UDP (kube-dns 53)', () => 
     expect(() => planNorthSouth({ kind: 'node', node: 'worker-1' }, to('statsd.shop.svc.cluster.local:8125/tcp'), snap)).toThrow(/^--to: Service shop\/statsd serves port 8125 over UDP only; fix: use --to statsd\.shop\.svc\.cluster\.local:8125\/udp \(its ports: 8125\/UDP, 8126\/TCP\)$/);
     expect(() => planNorthSouth({ kind: 'outside' }, to('node/worker-1:30125/tcp'), snap)).toThrow(/^--to: Service shop\/statsd serves nodePort 30125 over UDP only; fix: use --to node\/worker-1:30125\/udp \(its ports: 8125\/UDP \(nodePort 30125\), 8126\/TCP \(nodePort 30126\)\)$/);
     expect(podPlan('statsd:8125').service?.port.protocol).toBe('UDP'); // no suffix: what the Service port says
+    expect(() => podPlan('kube-dns.kube-system')).toThrow(/^--to: Service kube-system\/kube-dns has ports 53\/UDP, 53\/TCP, 9153\/TCP; add the one to use, e\.g\. --to kube-dns\.kube-system:53$/);
   });
 });
