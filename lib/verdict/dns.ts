@@ -10,6 +10,7 @@ import { routeNextStep, routeShape } from './node';
 import { staleTunnelStep } from './overlay';
 import { droppingRule } from './firewall';
 import { familyOn } from './family';
+import { policyRulesOnNodes } from './policy';
 
 function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
   return read(c, r, parseResolvConf);
@@ -166,7 +167,8 @@ export function judgeDns(c: Ctx) {
     return;
   }
   if (timeouts > 0 && timeouts === ran.length) {
-    const why = dnsPolicyDenial(c);
+    // a policy the path's nodes do not enforce (no policy engine's rules on them) drops nothing
+    const why = policyRulesOnNodes(c).found === false ? undefined : dnsPolicyDenial(c);
     if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
     else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
     else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} ${ran.length === 1 ? 'did not answer the 1 query (it waited 2 s)' : `answered none of ${ran.length} queries (each waited 2 s)`}: cluster DNS is not answering`);

@@ -397,6 +397,17 @@ describe('readers', () => {
     expect(runs.get(link.key)!.stdout).not.toBe(r.stdout);
     expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).warnings.filter((w) => w.cause === 'mtu-blackhole')).toEqual([]);
   });
+  it('a DNS timeout in a cluster whose nodes enforce no NetworkPolicy is not blamed on a policy that would deny it (vxlan-ignore, dns-down)', () => {
+    const fx = load('ignore-dns-down-policy'); // batch/job-0 is selected by batch/job-egress, which admits no DNS
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-timeout' });
+    // the same run where a node carries a policy engine's rules: then the policy is the cause
+    const ipt = plan.probes.find((p) => p.probe === 'iptables-save' && p.node === plan.src.node)!;
+    const r = runs.get(ipt.key)!;
+    runs.set(ipt.key, { ...r, stdout: r.stdout.replace('*filter\n', '*filter\n:PACKETWALK-FORWARD - [0:0]\n') });
+    expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toMatchObject({ hop: 'dns', cause: 'policy-denied' });
+  });
   it('kube-proxy\'s KUBE-POSTROUTING MASQUERADE is for marked Service traffic only, and ip-masq-agent\'s RETURNs exempt their CIDRs: neither SNATs a pod\'s own traffic out (real rules)', () => {
     const fx = load('udp-ours-masquerade-missing'); // masquerade-missing on k1: ip-masq-agent's MASQUERADE is gone
     const bad = evidenceOf(fx).find((e) => e.probe === 'iptables-save')!.stdout;

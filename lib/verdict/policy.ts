@@ -18,20 +18,27 @@ export function judgePolicy(c: Ctx) {
     return;
   }
   const blocked = c.directConnect.get(`${plan.dst.ip}:${port}`) ?? c.connect;
-  if (c.depth === 'config' || blocked === undefined || blocked !== 'open') {
+  const rules = c.depth === 'live' ? policyRulesOnNodes(c) : { found: undefined, read: [] };
+  if (blocked !== undefined && blocked !== 'open' && rules.found === false) {
+    // The nodes of the path carry no policy engine's rules: the policy drops nothing, so something else stopped it.
+    observe(c, hop, `${ev.sentence.replace(/\.$/, '')} — but ${noPolicyRulesOn(rules.read)}, so it is not what stops the traffic`);
+  } else if (c.depth === 'config' || blocked === undefined || blocked !== 'open') {
     problem(c, hop, 'policy-denied', ev.sentence);
   } else {
-    const rules = policyRulesOnNodes(c);
     warn(c, hop, 'policy-not-enforced', `${ev.sentence.replace(/\.$/, '')} — yet the connection to ${plan.dst.ip}:${port} succeeded${rules.found === false ? ` and ${noPolicyRulesOn(rules.read)}` : ''}: the CNI does not enforce NetworkPolicy`);
   }
 }
 
-/** Known NetworkPolicy engines' rule markers in a node's rulesets; undefined when no ruleset was read. */
-const POLICY_MARKERS = [/PACKETWALK-(ING|EGR|FORWARD)/, /\bcali-/, /KUBE-NWPLCY-/, /kube-network-policies/, /KUBE-POD-FW-/, /antrea/i];
+/**
+ * Known NetworkPolicy engines' rule markers in a node's rulesets. Engines that enforce outside iptables/nft (Cilium's
+ * eBPF, Antrea's OVS) are recognised by the chains their agents still install (CILIUM_FORWARD …, ANTREA-…): their
+ * policy cannot be read there, but its absence cannot be concluded either. Weave Net's is WEAVE-NPC.
+ */
+const POLICY_MARKERS = [/PACKETWALK-(ING|EGR|FORWARD)/, /\bcali-/, /KUBE-NWPLCY-/, /kube-network-policies/, /KUBE-POD-FW-/, /antrea/i, /\bCILIUM_/, /WEAVE-NPC/];
 /** Whether a node's `iptables-save` or `nft list ruleset` output carries a known NetworkPolicy engine's rules. */
 export const carriesPolicyRules = (ruleset: string): boolean => POLICY_MARKERS.some((m) => m.test(ruleset));
 /** Whether the path's nodes (each once: the source's, the destination's, any other hop's) carry policy rules, and the nodes whose rulesets were read. */
-function policyRulesOnNodes(c: Ctx): { found: boolean | undefined; read: string[] } {
+export function policyRulesOnNodes(c: Ctx): { found: boolean | undefined; read: string[] } {
   const nodes = [...new Set([c.plan.src.node, c.plan.dst?.node, ...c.plan.hops.map((h) => h.node)].filter((n): n is string => !!n))];
   const read: string[] = [];
   for (const n of nodes) {
