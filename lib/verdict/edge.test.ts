@@ -406,7 +406,11 @@ describe('readers', () => {
     const ipt = plan.probes.find((p) => p.probe === 'iptables-save' && p.node === plan.src.node)!;
     const r = runs.get(ipt.key)!;
     runs.set(ipt.key, { ...r, stdout: r.stdout.replace('*filter\n', '*filter\n:PACKETWALK-FORWARD - [0:0]\n') });
-    expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure).toMatchObject({ hop: 'dns', cause: 'policy-denied' });
+    const denied = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(denied.firstFailure).toMatchObject({ hop: 'dns', cause: 'policy-denied' });
+    // the egress policy lives in the source's namespace (batch), not the destination's (web)
+    expect(denied.firstFailure!.nextStep).toMatch(/`kubectl describe networkpolicy -n batch`/);
+    expect(denied.hops.find((h) => h.id === 'dns')!.nextStep).toMatch(/-n batch`/);
   });
   it('kube-proxy\'s KUBE-POSTROUTING MASQUERADE is for marked Service traffic only, and ip-masq-agent\'s RETURNs exempt their CIDRs: neither SNATs a pod\'s own traffic out (real rules)', () => {
     const fx = load('udp-ours-masquerade-missing'); // masquerade-missing on k1: ip-masq-agent's MASQUERADE is gone

@@ -8,7 +8,7 @@ import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../c
 import { endClause, joinClauses } from '../clauses';
 import { clusterDnsService } from '../kube';
 import type { PathPlan, ClusterSnapshot } from '../plan';
-import type { Ctx, ProbeRun, Runs } from './context';
+import type { Ctx, Problem, ProbeRun, Runs } from './context';
 import { judgePodNetwork, judgeVeth, judgeHairpin } from './pod';
 import { explainDnsTimeout, judgeDns } from './dns';
 import { judgeService } from './service';
@@ -103,7 +103,7 @@ export function judge(input: JudgeInput): Judgement {
     if (h.id === 'overlay' && c.overlayDetails) details = { ...details, ...c.overlayDetails };
     if (probs.length) {
       const p = probs[0];
-      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }), evidence, ...(details ? { details } : {}) };
+      return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? problemNextStep(p, fill, plan), evidence, ...(details ? { details } : {}) };
     }
     const hopRuns = probesOf(plan, h.id).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
     const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
@@ -126,7 +126,7 @@ export function judge(input: JudgeInput): Judgement {
 
   const sorted = [...c.problems].sort((a, b) => a.rank - b.rank || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   const first = sorted[0];
-  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, { ...fill, ...(first.nodes?.[0] ? { node: first.nodes[0] } : {}) }) } : null;
+  const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? problemNextStep(first, fill, plan) } : null;
   const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: w.nextStep ?? nextStepFor(w.cause) }));
 
   let verdict: Verdict;
@@ -187,6 +187,15 @@ export function assemble(base: Pick<Diagnosis, 'id' | 'createdAt' | 'cluster' | 
 }
 
 /** What this diagnosis knows to fill the next-step texts' placeholders with (lib/causes.ts concreteNextStep). */
+/**
+ * A problem's cause's next step with this diagnosis's values: its own node, and for a policy that denies on the way
+ * out (the source pod, its DNS, its egress) the source's namespace, where that egress policy lives.
+ */
+function problemNextStep(p: Problem, fill: NextStepValues, plan: PathPlan): string {
+  const egress = p.cause === 'policy-denied' && (p.hop === 'src-pod' || p.hop === 'dns' || p.hop === 'egress');
+  return concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}), ...(egress ? { ns: plan.src.namespace } : {}) });
+}
+
 function nextStepValues(c: Ctx): NextStepValues {
   const { plan } = c;
   const dns = clusterDnsService(c.snap.services)?.spec?.clusterIP;
