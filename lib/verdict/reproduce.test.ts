@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecordedDiagnosis } from './replay';
-import type { Evidence } from '../model';
+import type { Diagnosis, Evidence } from '../model';
 import { firstFailureShown, reproducingEvidence } from './reproduce';
 
 const load = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
@@ -45,6 +45,27 @@ describe('reproducingEvidence', () => {
     expect(reproducingEvidence(ext.filter((e) => e.probe === 'udp-connect'), ext.filter((e) => e.probe === 'udp-exchange'))?.probe).toBe('udp-exchange');
     // with no exchange anywhere, nc -u is what there is
     expect(reproducingEvidence(ext.filter((e) => e.probe === 'udp-connect'))?.probe).toBe('udp-connect');
+  });
+  it('a ping that fails (ICMP dropped by a policy on a healthy path too) is not the line for a firewall drop or a stale neighbor: the failed connect is; for an MTU blackhole the DF ping is', () => {
+    const ev = (probe: string, exitCode: number): Evidence => ({ probe, where: 'node node-a', command: [], reproduce: `run ${probe}`, exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
+    const hop = [ev('iptables-save', 0), ev('node-ping', 1)];
+    const elsewhere = [ev('tcp-connect', 1)];
+    expect(reproducingEvidence(hop, elsewhere, 'node-firewall')?.probe).toBe('tcp-connect');
+    expect(reproducingEvidence(hop, elsewhere, 'neighbor-stale')?.probe).toBe('tcp-connect');
+    expect(reproducingEvidence([ev('ping-df', 1)], elsewhere, 'mtu-blackhole')?.probe).toBe('ping-df');
+    // with no failed connect anywhere, the ping is still better than a read
+    expect(reproducingEvidence(hop, [], 'node-firewall')?.probe).toBe('node-ping');
+  });
+  it('a fault of the Service itself (its rules) is reproduced through the VIP, not by the endpoint\'s direct connect', () => {
+    const ev = (probe: string, hop: string, exitCode: number, reproduce: string): Evidence => ({ probe, where: `pod a/b ${hop}`, command: [], reproduce, exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
+    const hops = [
+      { id: 'service' as const, evidence: [ev('iptables-save', 'service', 0, 'iptables-save')] },
+      { id: 'src-pod' as const, evidence: [ev('tcp-connect', 'src-pod', 1, 'nc VIP')] },
+      { id: 'dst-pod' as const, evidence: [ev('tcp-connect', 'dst-pod', 1, 'nc endpoint')] },
+    ];
+    const d = (hop: 'service' | 'dst-veth') => ({ hops: hops as unknown as Diagnosis['hops'], firstFailure: { hop, cause: hop === 'service' ? 'proxy-rules-missing' : 'veth-down', reason: 'x' } as Diagnosis['firstFailure'] });
+    expect(firstFailureShown(d('service')).reproduce?.reproduce).toBe('nc VIP');
+    expect(firstFailureShown(d('dst-veth')).reproduce?.reproduce).toBe('nc endpoint');
   });
   it('hairpin off: the bridge port flags are the line (they show "hairpin": false), not the pod\'s ip addr, which shows nothing wrong', () => {
     const ev = (probe: string, exitCode = 0): Evidence => ({ probe, where: 'node worker-1', command: [], reproduce: `run ${probe}`, exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
@@ -91,9 +112,14 @@ describe('firstFailureShown', () => {
   it('a hop whose own traffic probe reproduces it shows what that hop observed (an MTU blackhole\'s DF ladder); an exit status alone is no evidence', () => {
     const mtu = load('mtu-blackhole').diagnosis;
     expect(firstFailureShown(mtu).observed).toBe(mtu.hops.find((h) => h.id === 'overlay')!.observed);
-    const route = load('trace-node-route-missing').diagnosis; // reproduced by node-ping, whose finding is "exit 1"
-    expect(firstFailureShown(route).reproduce?.finding).toBe('exit 1');
-    expect(firstFailureShown(route).observed).toMatch(/^worker-2 → 10\.32\.1\.3: via 172\.18\.0\.1 dev eth0/);
+    // node-route: the failed connect reproduces it (the node's ping, "exit 1", says only what ICMP does) and is the evidence
+    const route = load('trace-node-route-missing').diagnosis;
+    expect(firstFailureShown(route).reproduce?.probe).toBe('tcp-connect');
+    expect(firstFailureShown(route).observed).toBe('TCP 10.32.2.2:9000: no answer within 2 s');
+    // an exit status alone is no evidence: with only the ping, the hop's own observation is shown
+    const pingOnly = { ...route, hops: route.hops.map((h) => ({ ...h, evidence: h.evidence.filter((e) => e.probe !== 'tcp-connect') })) };
+    expect(firstFailureShown(pingOnly).reproduce?.finding).toBe('exit 1');
+    expect(firstFailureShown(pingOnly).observed).toMatch(/^worker-2 → 10\.32\.1\.3: via 172\.18\.0\.1 dev eth0/);
   });
   it('the lead of a degraded summary (what answers, before the cause) is handed to the page, which shows the cause on its own line', () => {
     const d = load('mtu-blackhole').diagnosis;

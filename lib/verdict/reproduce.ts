@@ -24,6 +24,9 @@ const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture
  */
 const TELLING_READS: ReadonlySet<string> = new Set<ProbeId>(['conntrack-list', 'bridge-link']);
 
+/** Probes that send ICMP echo. */
+const PINGS: ReadonlySet<string> = new Set<ProbeId>(['ping-df', 'node-ping']);
+
 /** A probe that opens a connection or exchanges a datagram, from a pod, a node or outside. */
 const CONNECT = /(^|-)tcp-connect$|(^|-)udp-exchange$/;
 
@@ -34,16 +37,21 @@ const CONNECT = /(^|-)tcp-connect$|(^|-)udp-exchange$/;
  * best reproduced by the connect that fails), else any probe of the hop that failed, else its first probe that sends
  * traffic — a lookup that answered NXDOMAIN exits 0 yet is the failure, where the resolv.conf read before it only
  * shows the configuration — (not the control query of the cluster DNS's own name), else its first. Captures and the
- * trace's connect are never chosen: they filter on packetwalk's own source port. Undefined when nothing is runnable.
+ * trace's connect are never chosen: they filter on packetwalk's own source port. With `cause` (the failure's) other
+ * than mtu-blackhole, a failed ping ranks after any failed connect: ICMP may be dropped on a healthy path. Undefined
+ * when nothing is runnable.
  */
-export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: readonly Evidence[] = []): Evidence | undefined {
+export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: readonly Evidence[] = [], cause?: string): Evidence | undefined {
   const runnable = (xs: readonly Evidence[]) => xs.filter((e) => e.reproduce && e.where !== 'api' && !OWN_FLOW.has(e.probe));
   const failed = (e: Evidence) => e.timedOut || (e.exitCode !== null && e.exitCode !== 0);
   const rank = (e: Evidence) => (TRAFFIC_RANK.includes(e.probe) ? TRAFFIC_RANK.indexOf(e.probe) : TRAFFIC_RANK.length);
-  const traffic = (xs: readonly Evidence[]) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe)).sort((a, b) => rank(a) - rank(b))[0];
+  // A ping shows only what ICMP does, which a NetworkPolicy or a firewall may drop on a healthy path: for any cause but
+  // an MTU blackhole (whose DF ladder is the evidence) a failed connect, the hop's own or elsewhere, comes first.
+  const ping = (e: Evidence) => cause !== undefined && cause !== 'mtu-blackhole' && PINGS.has(e.probe);
+  const traffic = (xs: readonly Evidence[], pings: boolean) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe) && ping(e) === pings).sort((a, b) => rank(a) - rank(b))[0];
   const connect = runnable(elsewhere).find((e) => failed(e) && CONNECT.test(e.probe));
   const mine = runnable(evidence);
-  const best = traffic(evidence) ?? connect ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine.find((e) => TELLING_READS.has(e.probe)) ?? mine[0];
+  const best = traffic(evidence, false) ?? connect ?? traffic(evidence, true) ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine.find((e) => TELLING_READS.has(e.probe)) ?? mine[0];
   // `nc -u -z` "succeeds" whenever no ICMP error comes back, broken path or not: where a datagram exchange ran (socat,
   // which shows whether anything came back), that is the line to paste
   const exchange = runnable([...evidence, ...elsewhere]).find((e) => /(^|-)udp-exchange$/.test(e.probe));
@@ -67,7 +75,9 @@ export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'> & 
   // the direct connects to the endpoints (dst-pod) before the VIP's: with one endpoint broken, the VIP connect fails
   // only when kube-proxy picks it, so the endpoint's own connect is the command that reproduces every time
   const others = d.hops.filter((h) => h.id !== ff.hop);
-  const reproduce = reproducingEvidence(own, [...others.filter((h) => h.id === 'dst-pod'), ...others.filter((h) => h.id !== 'dst-pod')].flatMap((h) => h.evidence));
+  // (a fault of the Service itself — its rules, its endpoints — is what the VIP connect shows, so not then)
+  const order = ff.hop === 'service' ? others : [...others.filter((h) => h.id === 'dst-pod'), ...others.filter((h) => h.id !== 'dst-pod')];
+  const reproduce = reproducingEvidence(own, order.flatMap((h) => h.evidence), ff.cause);
   // a connect (the hop's own, as a node's connect to a policy-isolated pod, or one elsewhere) says it in one finding
   const fromElsewhere = !!reproduce && ((!own.includes(reproduce) && TRAFFIC_PROBES.has(reproduce.probe)) || CONNECT.test(reproduce.probe));
   // a finding that says no more than the exit status, or that the probe proves nothing, is no evidence
