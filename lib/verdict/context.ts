@@ -95,8 +95,8 @@ export interface Ctx {
   unreadable: Set<string>;
   /** failures another hop explains, described once every hop is judged (explainLater) */
   later: { hop: HopId; text: string }[];
-  /** judgeMtu could not size the path (no DF ping, no download got through): warnUnmeasuredMtu decides after the connect is read */
-  mtuUnsized?: boolean;
+  /** DF pings could not size the path (ICMP does not pass): 'download' when TCP downloads did (server → client only), 'no' when nothing did; warnUnmeasuredMtu decides after the connect is read */
+  mtuSized?: 'download' | 'no';
   /** what the objects could not settle because a read was refused (a Service the user may not get): the summary leads with it */
   unknowns: string[];
 }

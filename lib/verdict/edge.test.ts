@@ -397,6 +397,23 @@ describe('readers', () => {
     expect(runs.get(link.key)!.stdout).not.toBe(r.stdout);
     expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).warnings.filter((w) => w.cause === 'mtu-blackhole')).toEqual([]);
   });
+  it('host-gw, ICMP blocked by a policy, the client\'s node link narrower than the pod MTU: downloads pass, so reachable, but the way there is warned about, with the link\'s arithmetic', () => {
+    const fx = load('kindnet-mtu-upload'); // kindnet-hostgw.yaml, mtu-blackhole:node=node-a (node-a eth0 1200), app/client-0 on node-a
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.firstFailure).toBeNull();
+    const w = j.warnings.find((x) => x.cause === 'mtu-blackhole')!;
+    expect(w.hop).toBe('overlay');
+    expect(w.reason).toMatch(/^downloads from app\/web-0 pass, but the way there is not measured .* the node link MTU 1200 on node-a \(eth0\) < pod MTU 1500: app\/client-0's own packets over 1200 bytes/);
+    expect(j.hops.find((h) => h.id === 'overlay')!.status).toBe('warn');
+    // node-a's link at 1500: nothing to warn about
+    const link = plan.probes.find((p) => p.probe === 'node-link' && p.node === 'node-a')!;
+    const r = runs.get(link.key)!;
+    runs.set(link.key, { ...r, stdout: r.stdout.replace(/("ifname":"eth0","flags":\[[^\]]*\],"mtu":)1200/, '$11500') });
+    expect(runs.get(link.key)!.stdout).not.toBe(r.stdout);
+    expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).warnings.filter((x) => x.cause === 'mtu-blackhole')).toEqual([]);
+  });
   it('a DNS timeout in a cluster whose nodes enforce no NetworkPolicy is not blamed on a policy that would deny it (vxlan-ignore, dns-down)', () => {
     const fx = load('ignore-dns-down-policy'); // batch/job-0 is selected by batch/job-egress, which admits no DNS
     const { plan, runs } = replayPod(fx);

@@ -133,6 +133,25 @@ export function judgeOverlay(c: Ctx) {
 
 // ------------------------------------------------------------------ MTU ----
 
+type NodeLink = { n: string; t?: { mtu: number; ifname: string } };
+
+/**
+ * The MTUs that bound the path: the source pod's, the narrowest tunnel device of the two nodes, and the narrowest
+ * underlay link (the one holding a node's InternalIP; host-gw has no tunnel, so that link is then the bottleneck).
+ */
+function pathMtus(c: Ctx): { podMtu?: number; minTun?: NodeLink; minUnder?: NodeLink } {
+  const { plan } = c;
+  if (!plan.dst) return {};
+  const podMtu = podInterface(links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))))?.mtu;
+  const nodes = [plan.src.node, plan.dst.node];
+  const tunnels = nodes.map((n) => ({ n, t: tunnelOf(c, n) })).filter((x) => x.t);
+  const underlays = nodes.map((n) => {
+    const ip = internalIP(c, n);
+    return { n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip)) };
+  }).filter((x) => x.t);
+  return { podMtu, minTun: tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0], minUnder: underlays.sort((a, b) => a.t!.mtu - b.t!.mtu)[0] };
+}
+
 export function judgeMtu(c: Ctx) {
   const { plan } = c;
   if (!plan.dst || plan.hairpin) return;
@@ -152,23 +171,15 @@ export function judgeMtu(c: Ctx) {
   const small = res[0];
   if (small.r.outcome !== 'reply') {
     // ICMP itself does not pass (e.g. a policy admits only the app's TCP port): ask TCP instead.
-    if (!judgeBulk(c)) c.mtuUnsized = true;
+    // downloads sized only the way back (server → client); the way there is sized by nothing
+    c.mtuSized = judgeBulk(c) ? 'download' : 'no';
     return;
   }
   const passed = res.filter((x) => x.r.outcome === 'reply');
   const largest = passed[passed.length - 1];
   const firstBad = res.find((x) => x.size > largest.size);
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
-  const srcAddr = links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr')));
-  const podMtu = podInterface(srcAddr)?.mtu;
-  const tunnels = [plan.src.node, plan.dst.node].map((n) => ({ n, t: tunnelOf(c, n) })).filter((x) => x.t);
-  // host-gw has no tunnel: the bottleneck is then a node's underlay link (the one holding its InternalIP).
-  const underlays = [plan.src.node, plan.dst.node].map((n) => {
-    const ip = internalIP(c, n);
-    return { n, t: (links(c, one(plan, c.runs, onNode(n, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip)) };
-  }).filter((x) => x.t);
-  const minTun = tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
-  const minUnder = underlays.sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
+  const { podMtu, minTun, minUnder } = pathMtus(c);
   const obs = `DF pings to ${plan.dst.ip}: up to ${largest.size} bytes pass${firstBad ? `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `gets ${firstBad.r.icmp ?? firstBad.r.outcome}`}` : ''}`;
   observe(c, hop, obs);
   if (!firstBad || firstBad.r.outcome !== 'lost') return; // a local error or frag-needed is PMTU discovery working
@@ -200,19 +211,27 @@ function mtuStep(tun: { n: string; t?: { mtu: number; ifname: string } } | undef
 
 /** A connection that opens but whose bulk download stalls: big segments vanish on the path. */
 /**
- * The path could not be sized (no DF ping and no download got through) and the connect failed for another reason,
- * yet the tunnel is narrower than the pods' MTU: an MTU blackhole waits behind the first failure. A warning
- * (measured by nothing, so never the failure) with the arithmetic, so that fixing the first failure is not
- * mistaken for fixing the path. Run after the connect is read (judgeListener).
+ * An MTU no probe could measure, read from the links: where the path's narrowest link (a tunnel device, or on host-gw
+ * the underlay link) is below the pod MTU, a warning (never the failure: nothing observed it) with the arithmetic —
+ * (a) nothing got through to size the path and the connect failed for another reason: an MTU blackhole waits behind
+ * the first failure, so fixing that is not mistaken for fixing the path; (b) ICMP does not pass, and only downloads
+ * (server → client) sized it while the narrow link is on the client's side: the client's own large packets are not
+ * measured. Run after the connect is read (judgeListener).
  */
 export function warnUnmeasuredMtu(c: Ctx) {
   const { plan } = c;
-  if (!plan.dst || !c.mtuUnsized || c.connect === 'open' || c.connect === undefined || c.problems.some((p) => p.cause === 'mtu-blackhole')) return;
+  if (!plan.dst || !c.mtuSized || c.connect === undefined || c.problems.some((p) => p.cause === 'mtu-blackhole')) return;
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
-  const podMtu = podInterface(links(c, one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'addr'))))?.mtu;
-  const tun = [plan.src.node, plan.dst.node].map((n) => ({ n, t: tunnelOf(c, n) })).filter((x) => x.t).sort((a, b) => a.t!.mtu - b.t!.mtu)[0];
-  if (!podMtu || !tun?.t || tun.t.mtu >= podMtu) return;
-  warn(c, hop, 'mtu-blackhole', `not measured (nothing got through to size the path), but the tunnel MTU ${tun.t.mtu} on ${tun.n} (${tun.t.ifname}) < pod MTU ${podMtu}: once the first failure is fixed, packets over ${tun.t.mtu} bytes are likely lost`, mtuStep(tun, undefined, podMtu));
+  const { podMtu, minTun, minUnder } = pathMtus(c);
+  const narrow = minTun ?? minUnder;
+  if (!podMtu || !narrow?.t || narrow.t.mtu >= podMtu) return;
+  const what = `${minTun ? 'the tunnel MTU' : 'the node link MTU'} ${narrow.t.mtu} on ${narrow.n} (${narrow.t.ifname}) < pod MTU ${podMtu}`;
+  const step = mtuStep(minTun, minTun ? undefined : minUnder, podMtu);
+  if (c.mtuSized === 'no' && c.connect !== 'open') {
+    warn(c, hop, 'mtu-blackhole', `not measured (nothing got through to size the path), but ${what}: once the first failure is fixed, packets over ${narrow.t.mtu} bytes are likely lost`, step);
+  } else if (c.mtuSized === 'download' && narrow.n === plan.src.node && narrow.n !== plan.dst.node) {
+    warn(c, hop, 'mtu-blackhole', `downloads from ${plan.dst.namespace}/${plan.dst.name} pass, but the way there is not measured (ICMP does not pass, so DF pings cannot size it) and ${what}: ${plan.src.namespace}/${plan.src.name}'s own packets over ${narrow.t.mtu} bytes (a large request or upload) are likely lost`, step);
+  }
 }
 
 /** TCP downloads size the path where ICMP does not pass; false when they could not (none planned or run, or none got through). */
