@@ -93,6 +93,9 @@ describe('healthy paths judged on each family\'s terms', () => {
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('unreachable/node-route@overlay');
     expect(j.firstFailure!.reason).toMatch(/the VPC router 172\.18\.0\.1 answers worker-2's ping to 10\.244\.1\.3 with "Destination Net Unreachable"/);
+    // the fix is the cloud's route table, not a node route the CNI should have programmed
+    expect(j.firstFailure!.nextStep).toMatch(/^The nodes hand worker-1's pod CIDR to the VPC router 172\.18\.0\.1: add the route .* to the VPC\/subnet route table/);
+    expect(j.firstFailure!.nextStep).not.toMatch(/CNI did not program/);
   });
 
   it('flannel rules still apply where the shape is flannel: a route out of the default gateway is node-route', () => {

@@ -106,7 +106,9 @@ function judgeRouterAnswer(c: Ctx, hop: 'src-node' | 'dst-node', node: string, t
     const s = `the VPC router ${gateway} answers ${node}'s ping to ${toward} with "${err.text}": its route table has no route to ${towardNode}'s pod CIDR`;
     finding(c, run, s);
     // The router sits between the nodes: the overlay hop (the routed path), not the node that asked.
-    problem(c, c.plan.sameNode ? hop : 'overlay', 'node-route', s, [node, towardNode]);
+    // the fix is in the cloud's route table, not on a node (the generic step says the CNI did not program a node route)
+    const step = `The nodes hand ${towardNode}'s pod CIDR to the VPC router ${gateway}: add the route for ${towardNode}'s pod CIDR (target: ${towardNode}'s instance or ENI) to the VPC/subnet route table (AWS: \`aws ec2 describe-route-tables\`; GCP: \`gcloud compute routes list\`), or check the cloud controller manager that programs it; \`ping ${toward}\` from ${node} answers "${err.text}" until it is there.`;
+    problem(c, c.plan.sameNode ? hop : 'overlay', 'node-route', s, [node, towardNode], step);
     return;
   }
   finding(c, run, `ping ${toward} from ${node}: ${o.outcome}${o.icmp ? ` (${o.icmp})` : ''}`);

@@ -209,7 +209,6 @@ function mtuStep(tun: { n: string; t?: { mtu: number; ifname: string } } | undef
   return undefined;
 }
 
-/** A connection that opens but whose bulk download stalls: big segments vanish on the path. */
 /**
  * An MTU no probe could measure, read from the links: where the path's narrowest link (a tunnel device, or on host-gw
  * the underlay link) is below the pod MTU, a warning (never the failure: nothing observed it) with the arithmetic —
@@ -234,7 +233,10 @@ export function warnUnmeasuredMtu(c: Ctx) {
   }
 }
 
-/** TCP downloads size the path where ICMP does not pass; false when they could not (none planned or run, or none got through). */
+/**
+ * TCP downloads size the path where ICMP does not pass: a connection that opens but whose bulk download stalls means
+ * big segments vanish on the path. False when they could not size it (none planned or run, or none got through).
+ */
 function judgeBulk(c: Ctx): boolean {
   const { plan } = c;
   const bulk = plan.probes.filter((x) => x.probe === 'tcp-bulk').sort((a, b) => (a.args.size ?? 0) - (b.args.size ?? 0));
