@@ -269,6 +269,11 @@ describe('what came back: a reset is said as a reset', () => {
     expect(cameBack({ replyKinds: ['SYN-ACK'], resetSent: true }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080, and the source reset the connection (RST)');
     expect(cameBack({ replyKinds: ['SYN-ACK'] }, ' from 10.244.1.4:8080')).toBe('the answer came back from 10.244.1.4:8080');
     expect(cameBack({ replyKinds: ['ICMP host unreachable'] }, ' to the source')).toBe('only an error came back to the source: ICMP host unreachable, not an answer');
+    // a point that saw only the way out keeps "no SYN-ACK" when all that came back to the source was an ICMP error
+    const pt = (hop: 'src-pod' | 'src-node', replySeen: boolean, replyKinds: string[]) => ({ hop, iface: 'eth0', label: hop, filter: 'tcp', seen: true, replySeen, replyKinds, packets: 2, summary: replySeen ? 'SYN ×62, ICMP TTL exceeded' : 'SYN ×62, no SYN-ACK', lines: [], evidence: ev });
+    const loop = buildTrace(flow, [pt('src-pod', true, ['ICMP TTL exceeded']), pt('src-node', false, [])]);
+    expect(loop.points[1].summary).toBe('SYN ×62, no SYN-ACK');
+    expect(buildTrace(flow, [pt('src-pod', true, ['SYN-ACK']), pt('src-node', false, [])]).points[1].summary).toBe('SYN ×62, the answer took another way');
     expect(cameBack({ replyKinds: ['ICMP host unreachable'] }, ' from 10.132.1.254:8125')).toBe('only an error came back for the flow sent to 10.132.1.254:8125: ICMP host unreachable, not an answer');
     // a trace stored before replyKinds existed reads as it did
     expect(cameBack({}, ' to the source')).toBe('the answer came back to the source');

@@ -180,7 +180,9 @@ export function walkEndedOffPath(trace: Trace): boolean {
 export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string; elsewhere?: string[] } = {}): Trace {
   // When the answer reached the source, a point that saw only the way out is one the answer does not cross
   // (cilium_host on the source node): "no SYN-ACK" there would read as a loss.
-  if (points[0]?.replySeen) points = points.map((p) => (p.seen && !p.replySeen ? { ...p, summary: p.summary.replace(/, no (SYN-ACK|reply)$/, ', the answer took another way') } : p));
+  // (an ICMP error alone — a TTL exceeded from a routing loop — is no answer: those points keep "no SYN-ACK")
+  const answered = !!points[0]?.replySeen && (points[0].replyKinds === undefined || points[0].replyKinds.some((k) => !k.startsWith('ICMP ')));
+  if (answered) points = points.map((p) => (p.seen && !p.replySeen ? { ...p, summary: p.summary.replace(/, no (SYN-ACK|reply)$/, ', the answer took another way') } : p));
   let last = -1;
   points.forEach((p, i) => {
     if (p.seen) last = i;
