@@ -101,6 +101,11 @@ export interface Ctx {
   unknowns: string[];
 }
 
+/** A fresh judgement context over a plan's runs (the pod path's judge; the north-south judge's view of its node path). */
+export function newCtx(plan: PathPlan, runs: Runs, snap: ClusterSnapshot, depth: Depth): Ctx {
+  return { plan, runs, snap, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(), later: [], unknowns: [] };
+}
+
 /** A run's output through its lib/parse parser; a ParseError becomes the run's finding ("could not be read"). */
 export function read<T>(c: Ctx, r: ProbeRun | undefined, parse: Parser<T>, opts: { supplementary?: boolean } = {}): T | undefined {
   if (!r) return undefined;

@@ -8,7 +8,7 @@ import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../c
 import { endClause, joinClauses } from '../clauses';
 import { clusterDnsService } from '../kube';
 import type { PathPlan, ClusterSnapshot } from '../plan';
-import type { Ctx, Problem, ProbeRun, Runs } from './context';
+import { newCtx, type Ctx, type Problem, type ProbeRun, type Runs } from './context';
 import { judgePodNetwork, judgeVeth, judgeHairpin } from './pod';
 import { explainDnsTimeout, judgeDns } from './dns';
 import { judgeService } from './service';
@@ -45,9 +45,7 @@ export interface JudgeInput {
 
 export function judge(input: JudgeInput): Judgement {
   const { plan, runs, snapshot, depth } = input;
-  const c: Ctx = {
-    plan, runs, snap: snapshot, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(), later: [], unknowns: [],
-  };
+  const c = newCtx(plan, runs, snapshot, depth);
   judgeConnects(c);
   judgeUdp(c);
   judgePodNetwork(c, 'src-pod', plan.src.namespace, plan.src.name, plan.src.ip, plan.dstIP ?? plan.dst?.ip);

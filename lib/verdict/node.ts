@@ -1,4 +1,5 @@
 // The node hops: each node's route toward the other pod, its own firewall, and its conntrack table.
+import type { HopId } from '../model';
 import { parseConntrackStats, parseIpRouteGet, parsePing, parseSysctl, sysctlNumber } from '../parse';
 import { tunnelText } from '../kube';
 import { pingOutcome } from './read';
@@ -13,7 +14,7 @@ import { CAUSES, concreteNextStep } from '../causes';
 /** The node-route next step for the node that lacks the route and the pod it has none to (the source pod, on the way back). */
 export const routeNextStep = (node: string, toward: string) => concreteNextStep(CAUSES['node-route'].nextStep, { node, podIP: toward });
 
-export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string | undefined) {
+export function judgeNodeRoute(c: Ctx, hop: HopId, node: string, toward: string, towardNode: string | undefined) {
   const rg = one(c.plan, c.runs, onNode(node, 'node-route-get', toward));
   if (!rg) return;
   const got = read(c, rg, parseIpRouteGet);
@@ -54,7 +55,7 @@ export function judgeNodeRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: strin
  * the one holding its InternalIP (directly, or via a gateway there when the nodes sit in different subnets) —
  * never by the pod network's tunnel device or cilium_host, which carry pod CIDRs. The links unread: only observed.
  */
-function judgeUnderlayRoute(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string, r: { dev?: string; gateway?: string }) {
+function judgeUnderlayRoute(c: Ctx, hop: HopId, node: string, toward: string, towardNode: string, r: { dev?: string; gateway?: string }) {
   const nodeLinks = links(c, one(c.plan, c.runs, onNode(node, 'node-link')));
   const underlay = nodeLinks?.find((l) => l.addresses.some((a) => a.local === internalIP(c, node)));
   if (!underlay) return;
@@ -92,7 +93,7 @@ export function routeShape(c: Ctx, node: string, r: { dev?: string; gateway?: st
  * node-route at the overlay hop, the routed path between the nodes where the router sits. Silence proves
  * nothing (a policy may drop the ping).
  */
-function judgeRouterAnswer(c: Ctx, hop: 'src-node' | 'dst-node', node: string, toward: string, towardNode: string, gateway: string) {
+function judgeRouterAnswer(c: Ctx, hop: HopId, node: string, toward: string, towardNode: string, gateway: string) {
   const run = one(c.plan, c.runs, onNode(node, 'node-ping', toward));
   const p = read(c, run, parsePing, { supplementary: true });
   if (!run || !p) return;
