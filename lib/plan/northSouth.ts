@@ -267,7 +267,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if ((plan.via === 'node-port' || plan.via === 'lb' || plan.via === 'host') && entry) {
     hops.push(hop('node-port', plan.via === 'host' ? `${entry.node}:${plan.dstPort} (host network)` : `NodePort ${s?.nodePort} on ${entry.node}`, entry.node, plan.via === 'host' ? `a listener on ${entry.ip}:${plan.dstPort}` : `kube-proxy's KUBE-NODEPORTS rule for ${s?.nodePort} DNATs to ${s?.etpLocal ? 'a ready endpoint on this node (externalTrafficPolicy Local)' : 'a ready endpoint'}`, { nodePort: s?.nodePort ?? plan.dstPort ?? 0, externalTrafficPolicy: s?.etpLocal ? 'Local' : 'Cluster', entry: entry.node }));
   }
-  const from = source.kind === 'outside' ? entry?.node : (plan.via === 'node-port' || plan.via === 'lb') && entry ? entry.node : src;
+  const from = leavingNode(plan);
   if (plan.dst && from && plan.dst.node !== from) {
     hops.push(hop('overlay', `${from} → ${plan.dst.node}`, undefined, `tunnel or routed path from ${from} to ${plan.dst.node}`));
     hops.push(hop('dst-node', `node ${plan.dst.node}`, plan.dst.node, `a route from ${plan.dst.node} to ${plan.dst.ip}`));
@@ -343,9 +343,32 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     }
     // The endpoint directly, from its own node: separates "the endpoint answers" from the entry's rules.
     if (plan.dstPodPort && !udp) nodeAt(d.node, 'node-tcp-connect', 'dst-pod', { ip: d.ip, port: plan.dstPodPort });
+    if (from && d.node !== from) {
+      // Between the nodes, as the pod path reads them (lib/verdict/overlay judgeOverlay, node judgeNodeRoute): the
+      // first node's own route to the pod, each node's neighbor and FDB entries for the peer's tunnel endpoint (or,
+      // host-gw, its underlay address), and each node's rules for the tunnel traffic arriving there.
+      const fromHop: HopId = source.kind === 'outside' || from === src ? 'src-node' : 'node-port';
+      nodeAt(d.node, 'node-link', 'dst-node');
+      nodeAt(from, 'node-route-get', fromHop, { ip: d.ip });
+      for (const [n, h] of [[from, fromHop], [d.node, 'dst-node']] as const) {
+        nodeAt(n, 'neigh', 'overlay');
+        nodeAt(n, 'fdb', 'overlay');
+        nodeAt(n, 'iptables-save', h);
+        nodeAt(n, 'nft-ruleset', h);
+      }
+    }
   }
   if (plan.via === 'external' && src && source.kind !== 'outside' && plan.dstIP) nodeAt(src, 'node-route-get', 'egress', { ip: plan.dstIP });
   return plan;
+}
+
+/**
+ * The node the packet leaves for the destination pod: the entry node of a NodePort or LoadBalancer (and of anything
+ * the outside client dials), else the source's own node. The overlay and dst-node hops, and their probes, start here.
+ */
+export function leavingNode(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode'>): string | undefined {
+  if (plan.source.kind === 'outside') return plan.entry?.node;
+  return (plan.via === 'node-port' || plan.via === 'lb') && plan.entry ? plan.entry.node : plan.srcNode;
 }
 
 /** The probes a name's answer adds (phase 2): the connect to the address, and the node's route out. */
