@@ -20,6 +20,68 @@ import { splitFixture } from '../parse/fixtureFile';
 const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`./fixtures/edge/${n}.json`, import.meta.url), 'utf8')) as RecordedDiagnosis;
 const evidenceOf = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
 
+// The way between the nodes and into the pod from a node or the outside client, judged by the pod path's own judges
+// (lib/verdict/northSouth judgeNodePath): recorded on test/contract/kindnet-hostgw.yaml (hostgw), test/upstream/contract/
+// routed.yaml (calico VXLAN), test/contract/vxlan-ignore.yaml (flannel-like VXLAN), test/contract/edge-ours.yaml
+// (outside → NodePort 31080, flannel VXLAN) and fixtures/edge/kindnet-hostgw-nodeport.yaml (outside → NodePort 31500).
+describe('north-south: node route, neighbor, overlay and veth faults named as the pod path names them', () => {
+  it.each([
+    ['ns-node-hostgw-route-missing', 'src-node', 'node-route', /^node-b has no route to node-a's pod CIDR: 10\.70\.1\.4 would leave via 172\.18\.0\.1 dev eth0 \(the default route\), not through node-a \(172\.18\.0\.2\)/],
+    ['ns-node-hostgw-stale-neighbor', 'overlay', 'neighbor-stale', /^node-b's neighbor entry for node-a \(172\.18\.0\.2\) says [0-9a-f:]+, but node-a's eth0 has MAC [0-9a-f:]+/],
+    ['ns-node-calico-route-missing', 'src-node', 'node-route', /^node-a has no route to node-b's pod CIDR: 10\.120\.2\.2 would leave via 172\.18\.0\.1 dev eth0 \(the default route\), not through vxlan\.calico/],
+    ['ns-node-calico-stale-neighbor', 'overlay', 'neighbor-stale', /^node-a's neighbor entry for node-b's tunnel endpoint 10\.120\.2\.0 says [0-9a-f:]+, but node-b's vxlan\.calico has MAC/],
+    ['ns-node-calico-overlay-blocked', 'overlay', 'overlay-blocked', /^node-a drops tunnel traffic arriving on UDP 4789 \(vxlan\.calico\) from node-b: `-A INPUT -p udp -m udp --dport 4789 -j DROP`/],
+    ['ns-node-vxlan-overlay-blocked', 'overlay', 'overlay-blocked', /^worker-1 drops tunnel traffic arriving on UDP 4789 \(flannel\.1\) from worker-2/],
+    ['ns-node-vxlan-overlay-blocked-dst', 'overlay', 'overlay-blocked', /^worker-2 drops tunnel traffic arriving on UDP 4789 \(flannel\.1\) from worker-1/],
+    ['ns-outside-veth-down-hostgw', 'dst-veth', 'veth-down', /^the host side of app\/web-0's veth, veth[0-9a-f]+ on node-b, is down/],
+    // entering node-a, the endpoint on node-b (whose NetworkPolicy would also refuse node-a's address): the veth is met first
+    ['ns-outside-veth-down-hostgw-cross', 'dst-veth', 'veth-down', /^the host side of app\/web-0's veth, veth[0-9a-f]+ on node-b, is down/],
+    ['ns-outside-nodeport-veth-down', 'dst-veth', 'veth-down', /^the host side of web\/site-0's veth, web-site-0 on node-a, is down/],
+    ['ns-outside-nodeport-veth-down-local', 'dst-veth', 'veth-down', /^the host side of web\/site-0's veth, web-site-0 on node-a, is down/],
+  ])('%s → %s %s', (name, hop, cause, reason) => {
+    const fx = load(name);
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop, cause });
+    expect(j.firstFailure!.reason).toMatch(reason);
+    expect(j.summary).not.toMatch(/no hop's probes explain it/);
+    expect(j.hops.find((h) => h.id === hop)).toMatchObject({ status: 'fail', cause });
+  });
+  it.each(['ns-node-hostgw-healthy', 'ns-node-calico-healthy', 'ns-node-vxlan-healthy', 'ns-outside-nodeport-healthy'])('%s: a working path stays reachable, every hop passes', (name) => {
+    const fx = load(name);
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.firstFailure).toBeNull();
+    expect(j.hops.map((h) => h.status).filter((s) => s !== 'pass')).toEqual([]);
+    // the probes between the nodes ran and were read
+    expect(plan.probes.filter((p) => p.probe === 'neigh' || p.probe === 'fdb').every((p) => runs.has(p.key))).toBe(true);
+  });
+  it('observed beats inferred: the same wrong route with the connect opening names nothing; the healthy route with it failing names no route', () => {
+    const bad = load('ns-node-hostgw-route-missing');
+    const good = replayNorthSouth(load('ns-node-hostgw-healthy'));
+    const { plan, runs } = replayNorthSouth(bad);
+    const connect = plan.probes.find((p) => p.probe === 'node-tcp-connect' && p.node === 'node-b')!;
+    const route = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === 'node-b' && p.args.ip === '10.70.1.4')!;
+    expect(route.hop).toBe('src-node');
+    const opened = new Map(runs).set(connect.key, good.runs.get(connect.key)!);
+    const j = judgeNorthSouth({ plan, runs: opened, snapshot: bad.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
+    // the finding comes from the route: the healthy recording's route (via node-a) in its place names none
+    const routed = new Map(runs).set(route.key, good.runs.get(route.key)!);
+    const k = judgeNorthSouth({ plan, runs: routed, snapshot: bad.snapshot, depth: 'live' });
+    expect(k.verdict).toBe('unreachable');
+    expect(k.firstFailure?.cause).not.toBe('node-route');
+  });
+  it('a NodePort entered from outside: the entry node\'s route to the endpoint is read at src-node, and the tunnel\'s neighbor/FDB on both nodes at overlay', () => {
+    const { plan } = replayNorthSouth(load('ns-outside-nodeport-healthy'));
+    expect(plan.probes.find((p) => p.probe === 'node-route-get' && p.node === 'node-b')?.hop).toBe('src-node');
+    expect(plan.probes.filter((p) => p.probe === 'neigh' || p.probe === 'fdb').map((p) => `${p.node} ${p.probe} ${p.hop}`).sort()).toEqual(['node-a fdb overlay', 'node-a neigh overlay', 'node-b fdb overlay', 'node-b neigh overlay']);
+  });
+});
+
 describe('north-south over recorded lab runs', () => {
   it.each([
     ['ns-lb-cluster', 'reachable', null],

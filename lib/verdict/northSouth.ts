@@ -7,16 +7,19 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
-import type { NorthSouthPlan } from '../plan/northSouth';
+import { leavingNode, nodeInternalIP, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
-import type { ClusterSnapshot } from '../plan';
+import type { ClusterSnapshot, PathPlan } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
 import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, proxyObservation, traceService, type ProxyDump } from '../kube';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
 import { nodeListenStep, podListenStep } from './listener';
-import { RANK, type ProbeRun, type Runs } from './context';
+import { newCtx, RANK, type Ctx, type ProbeRun, type Runs } from './context';
+import { judgeNodeRoute } from './node';
+import { judgeOverlay } from './overlay';
+import { judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
 import { policyDenial, policySources } from './nsPolicy';
@@ -81,6 +84,33 @@ function overlayDetails(plan: NorthSouthPlan, runs: Runs): Record<string, string
   const links = r ? parseRun(r, parseIpAddr) : undefined;
   const tun = links?.ok ? links.value.entries.find((l) => l.kind === 'vxlan') : undefined;
   return tun ? { mode: 'vxlan', port: tun.vxlan?.port ?? 4789, device: tun.ifname } : {};
+}
+
+/**
+ * The pod path's own judges of the way between the nodes and into the pod (lib/verdict/node judgeNodeRoute, overlay
+ * judgeOverlay, pod judgeVeth), over this plan's probes: the node the packet leaves for the pod (leavingNode) stands
+ * where the pod path has its source pod, with that node's InternalIP as the address. Its problems, findings and
+ * observations are the pod judges' own; the caller decides whether the end-to-end connect lets them count.
+ */
+function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapshot, depth: Depth): Ctx | undefined {
+  const d = plan.dst;
+  const from = leavingNode(plan);
+  const fromIP = from ? nodeInternalIP(snapshot, from) : undefined;
+  if (!d || !from || !fromIP) return undefined;
+  const view: PathPlan = {
+    src: { namespace: '', name: `node ${from}`, ip: fromIP, node: from, pod: {}, hostNetwork: true },
+    target: plan.target, dst: d, ...(plan.dstIP ? { dstIP: plan.dstIP } : {}), ...(plan.dstPort ? { dstPort: plan.dstPort } : {}),
+    sameNode: d.node === from, hairpin: false, kubeProxyMode: 'unknown', hops: plan.hops, probes: plan.probes,
+  };
+  const c = newCtx(view, runs, snapshot, depth);
+  if (!view.sameNode) {
+    const route = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === from && p.args.ip === d.ip);
+    if (route) judgeNodeRoute(c, route.hop, from, d.ip, d.node);
+    judgeOverlay(c);
+  }
+  // a hostNetwork pod is its node's own network: no veth (as the pod path)
+  if (!d.hostNetwork) judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
+  return c;
 }
 
 export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snapshot: ClusterSnapshot; depth: Depth; configReason?: string }): Judgement {
@@ -230,8 +260,23 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       if (udp && bound.length && c.connect === 'open') observe(c, mainHop, 'the endpoint has a UDP socket on the port, and a datagram came back');
     }
   }
-  // Routes the nodes take (evidence; a refused lookup is a node-route finding when traffic stopped).
+  // what fills the next steps' placeholders (lib/causes.ts concreteNextStep)
+  const fill: NextStepValues = { ...(plan.dst ? { ns: plan.dst.namespace, podIP: plan.dst.ip } : {}), ...(plan.service?.vip ? { vip: plan.service.vip } : {}), ...(plan.via === 'external' && plan.dstIP ? { externalIP: plan.dstIP } : {}) };
+  // The way between the nodes and into the pod, judged as the pod path judges it. Observed beats inferred: its
+  // findings are evidence always, its causes count only when the client's own connect did not open.
+  const shared = judgeNodePath(plan, runs, input.snapshot, depth);
+  if (shared) {
+    for (const [k, v] of shared.findings) c.findings.set(k, v);
+    for (const [h, l] of shared.observed) for (const x of l) if (!c.observed.get(h)?.includes(x)) observe(c, h, x);
+    if (!open && c.connect !== undefined) {
+      for (const p of shared.problems) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }));
+    }
+  }
+
+  // Routes the nodes take (evidence; a refused lookup is a node-route finding when traffic stopped); the ones the
+  // shared judges read are theirs.
   for (const { p, r } of runsOf(c, (p) => p.probe === 'node-route-get')) {
+    if (shared?.findings.has(r.key)) continue;
     const g = parseRun(r, parseIpRouteGet);
     if (!g.ok) continue;
     const txt = g.value.outcome === 'route' ? `${p.node} → ${p.args.ip}: ${g.value.route.gateway ? `via ${g.value.route.gateway} ` : ''}dev ${g.value.route.dev ?? '?'}` : `${p.node} has no route to ${p.args.ip}`;
@@ -281,8 +326,6 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- hops ---
   const connected = c.connect === 'open';
-  // what fills the next steps' placeholders (lib/causes.ts concreteNextStep)
-  const fill: NextStepValues = { ...(plan.dst ? { ns: plan.dst.namespace, podIP: plan.dst.ip } : {}), ...(plan.service?.vip ? { vip: plan.service.vip } : {}), ...(plan.via === 'external' && plan.dstIP ? { externalIP: plan.dstIP } : {}) };
   const hops: Hop[] = plan.hops.map((h) => {
     const evidence = plan.probes
       .filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id))
@@ -290,7 +333,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       .filter((r): r is ProbeRun => !!r && !r.notRun)
       .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? statusFinding(r) }));
     const observed = joinClauses(c.observed.get(h.id) ?? []);
-    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? overlayDetails(plan, runs) : {}) };
+    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? (shared?.overlayDetails ?? overlayDetails(plan, runs)) : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
     if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
