@@ -76,8 +76,11 @@ describe('north-south: node route, neighbor, overlay and veth faults named as th
     expect(k.firstFailure?.cause).not.toBe('node-route');
   });
   it('a NodePort entered from outside: the entry node\'s route to the endpoint is read at src-node, and the tunnel\'s neighbor/FDB on both nodes at overlay', () => {
-    const { plan } = replayNorthSouth(load('ns-outside-nodeport-healthy'));
+    const fx = load('ns-outside-nodeport-healthy');
+    const { plan, runs } = replayNorthSouth(fx);
     expect(plan.probes.find((p) => p.probe === 'node-route-get' && p.node === 'node-b')?.hop).toBe('src-node');
+    // the overlay hop's details are the pod path's (lib/verdict/overlay), read from the entry node's links
+    expect(judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).hops.find((h) => h.id === 'overlay')?.details).toMatchObject({ mode: 'vxlan', port: 4789, device: 'flannel.1', family: 'flannel' });
     expect(plan.probes.filter((p) => p.probe === 'neigh' || p.probe === 'fdb').map((p) => `${p.node} ${p.probe} ${p.hop}`).sort()).toEqual(['node-a fdb overlay', 'node-a neigh overlay', 'node-b fdb overlay', 'node-b neigh overlay']);
   });
 });

@@ -10,7 +10,7 @@ import { joinClauses } from '../clauses';
 import { leavingNode, nodeInternalIP, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan } from '../plan';
-import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, parseIpAddr, listenerOnPort } from '../parse';
+import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
 import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, proxyObservation, traceService, type ProxyDump } from '../kube';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
@@ -76,14 +76,6 @@ export function nodePortRule(iptablesSave: string | undefined, nft: string | und
   if (ipt) return ipt.trim();
   const n = nft?.split('\n').find((l) => new RegExp(`\\b${proto} \\. ${nodePort} : (goto|jump)`).test(l));
   return n?.trim();
-}
-
-/** The tunnel the overlay hop crosses, from the node's `ip -j -d addr show` (mode/port/device as the pod path's overlay hop has them). */
-function overlayDetails(plan: NorthSouthPlan, runs: Runs): Record<string, string | number> {
-  const r = plan.probes.filter((p) => p.probe === 'node-link' && (p.hop === 'overlay' || p.alsoHops?.includes('overlay'))).map((p) => runs.get(p.key)).find((x) => x && !x.notRun && x.exitCode === 0);
-  const links = r ? parseRun(r, parseIpAddr) : undefined;
-  const tun = links?.ok ? links.value.entries.find((l) => l.kind === 'vxlan') : undefined;
-  return tun ? { mode: 'vxlan', port: tun.vxlan?.port ?? 4789, device: tun.ifname } : {};
 }
 
 /**
@@ -333,7 +325,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       .filter((r): r is ProbeRun => !!r && !r.notRun)
       .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? statusFinding(r) }));
     const observed = joinClauses(c.observed.get(h.id) ?? []);
-    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? (shared?.overlayDetails ?? overlayDetails(plan, runs)) : {}) };
+    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? shared?.overlayDetails : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
     if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
