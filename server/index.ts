@@ -13,6 +13,7 @@ import { RunManager, engineDiagnose, room, type DiagnoseFn } from './web/runs';
 import { DiagnosisIdSchema, joinArgs } from './web/socketArgs';
 import type { Diagnosis } from '../lib/model';
 import { handleApi } from './web/api';
+import { fail } from './web/router';
 import { COOKIE, presentedToken, tokenOk } from './web/auth';
 import { Gate, SECURITY_HEADERS, resolvesToLoopback } from './web/gate';
 import { termBlock } from '../lib/text';
@@ -144,9 +145,8 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
         for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
         const g = gate.check(req);
         if (!g.ok) {
-          res.writeHead(g.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ error: g.error }));
-          return;
+          // a bad path is a 400 like any other: {error, field, errors} from the one error answer (server/web/router.ts)
+          return fail(res, g.status, g.error, g.field ? { field: g.field } : {});
         }
         req.url = g.url; // every layer below routes on the path the gate decided on
         const url = g.url;

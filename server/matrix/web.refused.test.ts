@@ -32,7 +32,8 @@ describe('a refused matrix request', () => {
     try {
       const r = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/api/matrix`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"namespaces":["nope"]}' });
       expect(r.status).toBe(400);
-      expect(await r.json()).toEqual({ error: 'namespaces: nope not found in context lab; the cluster has db, shop', field: 'namespaces' });
+      const error = 'namespaces: nope not found in context lab; the cluster has db, shop';
+      expect(await r.json()).toEqual({ error, field: 'namespaces', errors: [{ field: 'namespaces', error }] });
       await new Promise((ok) => setTimeout(ok, 50)); // the log line was written from a detached catch
       expect(logs).toEqual([]);
       expect(store.db.prepare('SELECT COUNT(*) AS n FROM matrices').get()).toEqual({ n: 0 });

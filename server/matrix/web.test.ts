@@ -102,7 +102,7 @@ describe('a corrupted matrix row', () => {
         expect(r.body.fix).toMatch(/^delete that row/);
       }
       expect((await h.get('/api/matrix/m-def456')).status).toBe(404);
-      expect((await h.get('/api/matrix/bad%20id')).body).toEqual({ error: 'id: not a matrix id (m- and hex digits)', field: 'id' });
+      expect((await h.get('/api/matrix/bad%20id')).body).toEqual({ error: 'id: not a matrix id (m- and hex digits)', field: 'id', errors: [{ field: 'id', error: 'id: not a matrix id (m- and hex digits)' }] });
       // a route asked with a method it does not answer: 405 and the methods it does (server/web/router.ts)
       expect(await h.get('/api/matrix/m-def456/pin', 'GET')).toMatchObject({ status: 405, allow: 'POST, DELETE', body: { error: 'GET is not allowed on /api/matrix/m-def456/pin; use POST or DELETE' } });
       expect(await h.get('/api/matrix/whatif', 'GET')).toMatchObject({ status: 405, allow: 'POST' });

@@ -2,7 +2,7 @@
 // re-probing of matrices pinned to the wall (each re-run reuses the matrix's id, so the wall tile and an open
 // page flip cell by cell). Routes:
 //   POST   /api/matrix              {namespaces: string[], context?, allPods?} → 201 {id, url}
-//                                   (bad input: 400 {error, field} from server/web/validate.ts checkMatrixRequest)
+//                                   (bad input: 400 {error, field, errors} from server/web/validate.ts checkMatrixRequest)
 //   GET    /api/matrix/<id>         → the Matrix (as far as it got)
 //   GET    /api/matrix?pinned=1     → {matrices: Matrix[]} (the wall's tiles)
 //                                   (a stored row that is not a Matrix: 503 {error, file, fix, code: EBADROW})

@@ -24,6 +24,8 @@ export interface GateRefusal {
   ok: false;
   status: number;
   error: string;
+  /** what of the request is wrong, when it is one part of it (a 400's `field`) */
+  field?: string;
 }
 
 /** An admitted request: the normalised request target to hand on, its decoded path, and whether it is a public static file. */
@@ -241,7 +243,7 @@ export class Gate {
   /** Decides one HTTP request (not socket.io); on admit, hand `url` on as req.url. */
   check(req: IncomingMessage): GateDecision {
     const n = normaliseTarget(req.url ?? '/');
-    if (!n.ok) return { ok: false, status: 400, error: `bad request path: ${n.reason}; send the plain path (no encoded slashes or dot segments)` };
+    if (!n.ok) return { ok: false, status: 400, error: `bad request path: ${n.reason}; send the plain path (no encoded slashes or dot segments)`, field: 'path' };
     const hostBad = this.hostRefusal(req);
     if (hostBad) return hostBad;
     const method = (req.method ?? 'GET').toUpperCase();

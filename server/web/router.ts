@@ -48,9 +48,18 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
   res.end(JSON.stringify(body));
 }
 
-/** Writes `{error, ...extra}` with `status`. */
+/**
+ * Writes `{error, ...extra}` with `status`. Bad input — every 400, and any answer that names a `field` (413, a
+ * missing diagnosisId's 404) — always carries `{error, field, errors}` (docs/contracts.md): `errors` is every bad
+ * field as `{field, error}`, the one problem when the caller found one, so a client reads one shape whoever refused.
+ */
 export function fail(res: ServerResponse, status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
-  send(res, status, { error, ...extra }, headers);
+  const body: Record<string, unknown> = { error, ...extra };
+  if (status === 400 || 'field' in extra) {
+    body.field ??= null;
+    body.errors ??= [{ field: body.field, error }];
+  }
+  send(res, status, body, headers);
 }
 
 /**
