@@ -5,7 +5,7 @@ import type { Diagnosis } from '../../lib/model';
 import type { Store } from '../store';
 import type { Catalog } from './catalog';
 import { edgeSuggestions, nodeChoices } from './catalog';
-import { ID_RE, type RunManager } from './runs';
+import { ID_RE, notAnId, type RunManager } from './runs';
 import { checkSpec, TARGET_FORMS } from './validate';
 import { bundleMarkdown } from './bundle';
 import { tracePcap } from '../../lib/verdict/trace';
@@ -141,7 +141,7 @@ async function startDiagnosis({ req, res, deps }: Call): Promise<void> {
   const ctxBad = unknownContext(deps.catalog, chk.context);
   if (ctxBad) return fail(res, 400, ctxBad, { field: 'context' });
   const previousId = typeof (body as Record<string, unknown>).previousId === 'string' ? ((body as Record<string, unknown>).previousId as string) : undefined;
-  if (previousId && !ID_RE.test(previousId)) return fail(res, 400, 'previousId: not a diagnosis id', { field: 'previousId' });
+  if (previousId && !ID_RE.test(previousId)) return fail(res, 400, notAnId('previousId', previousId), { field: 'previousId' });
   // unknown source pod: say so before starting (the informer cache knows every pod the user may list)
   const cc = await deps.catalog.ensure(chk.context, 3000);
   const [ns, name] = chk.from === 'outside' || chk.from.startsWith('node/') ? ['', ''] : chk.from.split('/');
@@ -163,7 +163,7 @@ async function startDiagnosis({ req, res, deps }: Call): Promise<void> {
 /** GET /api/diagnoses/<id>[/bundle.md|/bundle.json|/capture.pcap]: the Diagnosis, its bundle, or its packets */
 function diagnosis({ req, res, deps, url, match }: Call): void {
   const id = decodeURIComponent(match[1]);
-  if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' });
+  if (!ID_RE.test(id)) return fail(res, 400, notAnId('id', id), { field: 'id' });
   const snap = deps.runs.snapshot(id);
   if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`);
   const d: Diagnosis = snap.diagnosis;
@@ -196,7 +196,7 @@ async function pin({ req, res, deps }: Call): Promise<void> {
   let context = body.context;
   let source: Diagnosis | undefined;
   if (typeof body.diagnosisId === 'string') {
-    if (!ID_RE.test(body.diagnosisId)) return fail(res, 400, 'diagnosisId: not a diagnosis id', { field: 'diagnosisId' });
+    if (!ID_RE.test(body.diagnosisId)) return fail(res, 400, notAnId('diagnosisId', body.diagnosisId), { field: 'diagnosisId' });
     source = deps.runs.snapshot(body.diagnosisId)?.diagnosis;
     if (!source) return fail(res, 404, `diagnosisId: diagnosis ${body.diagnosisId} not found`, { field: 'diagnosisId' });
     ({ from, to, context } = source.spec);
@@ -222,7 +222,7 @@ const SSE_KEEPALIVE_MS = 15_000;
  * diagnose --server` sends, one request for the whole run; `curl -N` shows either.
  */
 function followRun(req: IncomingMessage, res: ServerResponse, runs: RunManager, id: string, status = 200, headers: Record<string, string> = {}): void {
-  if (!ID_RE.test(id)) return fail(res, 400, 'id: not a diagnosis id (letters, digits, - and _)', { field: 'id' });
+  if (!ID_RE.test(id)) return fail(res, 400, notAnId('id', id), { field: 'id' });
   const snap = runs.snapshot(id);
   if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`);
   res.writeHead(status, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', ...headers });

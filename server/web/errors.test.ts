@@ -1,6 +1,6 @@
 // Every 400 of the HTTP API is {error, field, errors} (docs/contracts.md), whoever refused the request: the body
 // reader (not JSON), the server's own checks (an unknown context, a source pod the informer cache does not have,
-// a bad path at the gate) and the engine (a node that does not exist, a Service port over
+// an id that is not one, a bad path at the gate) and the engine (a node that does not exist, a Service port over
 // the other protocol). The engine here is a stand-in that refuses as the real one words it (lib/plan); the pod
 // check reads a stub catalog, so no cluster is needed.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,6 +69,17 @@ describe('every 400 is {error, field, errors}', () => {
     expect(r.body.field).toBe('from');
     expect((r.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['from', 'to']);
     expect((r.body.errors as { error: string }[])[0].error).toBe(r.body.error);
+  });
+
+  it('an id that is not one says the rule (6 to 40 letters, digits, - and _), on every route that takes one', async () => {
+    const s = await serve();
+    const rule = /is not a diagnosis id; a diagnosis id is 6 to 40 characters of letters, digits, - and _ \(this server makes 12/;
+    oneProblem(await answer(`${s.url}/api/diagnoses/nope`), 'id', new RegExp(`^id: "nope" ${rule.source}`));
+    oneProblem(await answer(`${s.url}/api/diagnoses/nope/events`), 'id', new RegExp(`^id: "nope" ${rule.source}`));
+    oneProblem(await answer(`${s.url}/api/diagnoses/bad%20id/bundle.md`), 'id', new RegExp(`^id: "bad id" ${rule.source}`));
+    oneProblem(await answer(`${s.url}/api/pins`, postInit(JSON.stringify({ diagnosisId: 'x' }))), 'diagnosisId', new RegExp(`^diagnosisId: "x" ${rule.source}`));
+    // a well-formed id the server does not have is not found
+    expect((await answer(`${s.url}/api/diagnoses/nosuchid1`)).status).toBe(404);
   });
 
   it('a path the gate refuses', async () => {

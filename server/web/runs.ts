@@ -21,10 +21,18 @@ export async function engineDiagnose(): Promise<DiagnoseFn> {
   return fn;
 }
 
+/** What the server takes as a diagnosis id: newId's 12 characters, with room for ids of other lengths (6 to 40). */
 export const ID_RE = /^[A-Za-z0-9_-]{6,40}$/;
+/** ID_RE in words, for the answer to a string it refuses. */
+export const ID_RULE = 'a diagnosis id is 6 to 40 characters of letters, digits, - and _ (this server makes 12, e.g. "Xq3_k9-aZ0bT")';
 
 export function newId(): string {
   return randomBytes(9).toString('base64url'); // 12 url-safe characters
+}
+
+/** The sentence for `field` holding `value`, which is not a diagnosis id (ID_RE): what it holds, then the rule. */
+export function notAnId(field: string, value: string): string {
+  return `${field}: ${JSON.stringify(value.slice(0, 60))}${value.length > 60 ? '…' : ''} is not a diagnosis id; ${ID_RULE}`;
 }
 
 interface Live {
