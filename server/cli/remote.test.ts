@@ -93,6 +93,43 @@ describe('GET /api/diagnoses/<id>/events', () => {
   });
 });
 
+describe('the event stream of a run, counted', () => {
+  /** diagnosis (where it stands), diagnosis:plan when the stream saw the plan, a hop:update per hop, one done, the final diagnosis */
+  const order = (names: string[]) => names.map((n) => (n === 'hop:update' ? 'hop' : n)).filter((n, i, a) => n !== 'hop' || a[i - 1] !== 'hop');
+
+  it('POST accepting text/event-stream: each event once, in the contract\'s order, from the plan to the final Diagnosis', async () => {
+    const s = await serve(10);
+    const r = await fetch(`${s.url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ from: 'shop/frontend-0', to: 'backend.shop:80' }) });
+    expect(r.status).toBe(201);
+    const evs = (await r.text())
+      .split('\n\n')
+      .filter((b) => b.startsWith('event: '))
+      .map((b) => [b.split('\n')[0].slice(7), JSON.parse(b.split('\n')[1].slice(6))] as [string, Record<string, unknown>]);
+    const names = evs.map(([n]) => n);
+    expect(order(names)).toEqual(['diagnosis', 'diagnosis:plan', 'hop', 'diagnosis:done', 'diagnosis']);
+    expect(names.filter((n) => n === 'diagnosis:plan')).toHaveLength(1);
+    expect(names.filter((n) => n === 'diagnosis:done')).toHaveLength(1);
+    // one hop:update per hop, seq 1, 2, … after the snapshot's 0: nothing the first event already had comes again
+    const first = evs[0][1] as { diagnosis: Diagnosis; seq: number };
+    expect(first.seq).toBe(0);
+    expect(first.diagnosis.hops.every((h) => h.status === 'pending')).toBe(true);
+    const seqs = evs.filter(([n]) => n === 'hop:update').map(([, d]) => d.seq);
+    expect(seqs).toEqual(fixture.hops.map((_, i) => i + 1));
+    const last = evs[evs.length - 1][1] as { diagnosis: Diagnosis; seq: number };
+    expect(last.diagnosis).toMatchObject({ id: first.diagnosis.id, verdict: 'degraded' });
+    expect(last.seq).toBe(seqs[seqs.length - 1]);
+    expect(evs.find(([n]) => n === 'diagnosis:done')?.[1]).toMatchObject({ id: first.diagnosis.id, verdict: 'degraded', firstFailure: { cause: 'mtu-blackhole' } });
+  });
+
+  it('GET …/events of a run under way: one diagnosis:done, then the final Diagnosis', async () => {
+    const s = await serve(30);
+    const { id } = (await (await fetch(`${s.url}/api/diagnoses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'shop/frontend-0', to: 'backend.shop:80' }) })).json()) as { id: string };
+    const names = (await events(`${s.url}/api/diagnoses/${id}/events`)).map(([n]) => n);
+    // the plan came before this stream opened: its snapshot stands for it
+    expect(order(names)).toEqual(['diagnosis', 'hop', 'diagnosis:done', 'diagnosis']);
+  });
+});
+
 // each case starts the CLI several times (a process, the bundle, a request): seconds on a loaded 2-core machine
 describe('packetwalk diagnose --server', { timeout: 30_000 }, () => {
   it('--json: exactly the server\'s Diagnosis on stdout, its exit code, the permalink on stderr', async () => {

@@ -2,6 +2,7 @@
 // every answer is JSON (or Markdown for the bundle); every error says which field or what to do.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Diagnosis } from '../../lib/model';
+import type { DiagnosisEvent } from '../../lib/events';
 import type { Store } from '../store';
 import type { Catalog } from './catalog';
 import { edgeSuggestions, nodeChoices } from './catalog';
@@ -47,7 +48,7 @@ const ROUTES: readonly Route<Call>[] = [
   { method: 'GET', path: /^\/api\/(namespaces|pods|targets)$/, run: pickers },
   { method: 'GET', path: /^\/api\/diagnoses$/, run: ({ res, deps, q }) => send(res, 200, { diagnoses: deps.store.listDiagnoses(Math.min(100, Number(q('limit') ?? 20) || 20)) }) },
   { method: 'POST', path: /^\/api\/diagnoses$/, run: startDiagnosis },
-  { method: 'GET', path: /^\/api\/diagnoses\/([^/]+)\/events$/, run: ({ req, res, deps, match }) => followRun(req, res, deps.runs, decodeURIComponent(match[1])) },
+  { method: 'GET', path: /^\/api\/diagnoses\/([^/]+)\/events$/, run: ({ res, deps, match }) => followRun(res, deps.runs, decodeURIComponent(match[1])) },
   { method: 'GET', path: /^\/api\/diagnoses\/([^/]+)(\/bundle\.md|\/bundle\.json|\/capture\.pcap)?$/, run: diagnosis },
   { method: 'GET', path: /^\/api\/pins$/, run: ({ res, deps }) => send(res, 200, { pins: deps.wall.tiles(), lastCycle: deps.wall.lastCycle }) },
   { method: 'POST', path: /^\/api\/pins$/, run: pin },
@@ -154,10 +155,25 @@ async function startDiagnosis({ req, res, deps }: Call): Promise<void> {
     const count = `${names.length} pod${names.length === 1 ? '' : 's'}`;
     return fail(res, 400, `from: pod ${chk.from} not found in context ${cc.context}${didYouMean(near) || ';'} namespace ${ns} has ${count} (kubectl get pods -n ${ns} lists them)`, { field: 'from' });
   }
-  const d = await deps.runs.start({ from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) }, previousId);
-  // A client that asks for the event stream gets it as the answer (one request instead of two; the permalink in Location)
-  if (/\btext\/event-stream\b/.test(req.headers.accept ?? '')) return followRun(req, res, deps.runs, d.id, 201, { location: `/d/${d.id}` });
-  send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` });
+  const spec = { from: chk.from, to: chk.to, ...(chk.context ? { context: chk.context } : {}) };
+  if (!/\btext\/event-stream\b/.test(req.headers.accept ?? '')) {
+    const d = await deps.runs.start(spec, previousId);
+    return send(res, 201, { id: d.id, url: `${origin(req)}/d/${d.id}` }, { location: `/d/${d.id}` });
+  }
+  // A client that asks for the event stream gets it as the answer (one request instead of two; the permalink in
+  // Location): the whole run, so it follows from the run's first event — its plan, which has come by the time start
+  // resolves — and what comes before the stream opens waits in `early`.
+  const early: DiagnosisEvent[] = [];
+  const sink: { to?: (ev: DiagnosisEvent) => void } = {};
+  const follow: { fn: (ev: DiagnosisEvent) => void; stop?: () => void } = { fn: (ev) => (sink.to ? sink.to(ev) : early.push(ev)) };
+  const d = await deps.runs.start(spec, previousId, follow);
+  const stop = () => follow.stop?.();
+  // where it stands: as of its plan (the events after it follow), or the run as it is when it is not planned yet
+  const plan = early[0]?.type === 'diagnosis:plan' ? early[0] : undefined;
+  const first = plan ? { diagnosis: plan.payload.diagnosis, seq: 0 } : (deps.runs.snapshot(d.id) ?? { diagnosis: d, seq: 0 });
+  const stream = openStream(res, deps.runs, d.id, first, stop, 201, { location: `/d/${d.id}` });
+  for (const ev of early.splice(0)) stream(ev);
+  sink.to = stream;
 }
 
 /** GET /api/diagnoses/<id>[/bundle.md|/bundle.json|/capture.pcap]: the Diagnosis, its bundle, or its packets */
@@ -217,34 +233,50 @@ const SSE_KEEPALIVE_MS = 15_000;
  * GET /api/diagnoses/<id>/events: the run as Server-Sent Events (text/event-stream, one JSON object per `data:`
  * line): first `diagnosis` — {diagnosis, seq}, where it stands —, then the socket.io room's events under their
  * names (`diagnosis:plan`, `hop:update`, `diagnosis:done`) as they happen, and last `diagnosis` again with the
- * final Diagnosis, after which the stream ends. A finished run answers its snapshot and ends at once. Also the
- * answer (201, Location the permalink) to a POST /api/diagnoses that accepts text/event-stream: what `packetwalk
- * diagnose --server` sends, one request for the whole run; `curl -N` shows either.
+ * final Diagnosis, after which the stream ends. A finished run answers its snapshot and ends at once. The same
+ * stream (openStream), from the run's plan on, is the answer (201, Location the permalink) to a POST
+ * /api/diagnoses that accepts text/event-stream: what `packetwalk diagnose --server` sends, one request for the
+ * whole run; `curl -N` shows either.
  */
-function followRun(req: IncomingMessage, res: ServerResponse, runs: RunManager, id: string, status = 200, headers: Record<string, string> = {}): void {
+function followRun(res: ServerResponse, runs: RunManager, id: string): void {
   if (!ID_RE.test(id)) return fail(res, 400, notAnId('id', id), { field: 'id' });
   const snap = runs.snapshot(id);
   if (!snap) return fail(res, 404, `diagnosis ${id} not found; it may have been made on another server`);
+  let unfollow: (() => void) | null = null;
+  const stream = openStream(res, runs, id, snap, () => unfollow?.());
+  unfollow = runs.follow(id, stream);
+  if (!unfollow) stream(null);
+}
+
+/**
+ * Starts the event stream of run `id` on `res` with `first` (the `diagnosis` event: where the run stands) and
+ * returns the writer of each event after it, in the order the run sends them: `diagnosis:plan`, `hop:update`,
+ * `diagnosis:done` once each as the run has them; the run's last done (it is no longer live) is followed by the
+ * final `diagnosis` and the end. `null` ends the stream after `first` (a run that is not live: its snapshot is all).
+ * `unfollow` is called once when the stream ends or the client goes.
+ */
+function openStream(res: ServerResponse, runs: RunManager, id: string, first: unknown, unfollow: () => void, status = 200, headers: Record<string, string> = {}): (ev: DiagnosisEvent | null) => void {
   res.writeHead(status, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', ...headers });
   const write = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-  write('diagnosis', snap);
+  write('diagnosis', first);
   const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
-  const unfollow = runs.follow(id, (e) => {
-    write(e.type, e.payload);
-    if (e.type !== 'diagnosis:done' || runs.isLive(id)) return;
-    write('diagnosis', runs.snapshot(id));
-    clearInterval(keepalive);
-    res.end();
-  });
-  if (!unfollow) {
-    clearInterval(keepalive);
-    res.end();
-    return;
-  }
-  res.on('close', () => {
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
     clearInterval(keepalive);
     unfollow();
-  });
+    res.end();
+  };
+  res.on('close', end);
+  return (ev) => {
+    if (ended) return;
+    if (!ev) return end();
+    write(ev.type, ev.payload);
+    if (ev.type !== 'diagnosis:done' || runs.isLive(id)) return;
+    write('diagnosis', runs.snapshot(id));
+    end();
+  };
 }
 
 /** A sentence when `context` is given but is not a context of the server's kubeconfig (400, field context); null otherwise. */

@@ -102,6 +102,10 @@ export class RunManager {
    */
   follow(id: string, fn: (ev: DiagnosisEvent) => void): (() => void) | null {
     if (!this.live.has(id)) return null;
+    return this.addFollower(id, fn);
+  }
+
+  private addFollower(id: string, fn: (ev: DiagnosisEvent) => void): () => void {
     let set = this.followers.get(id);
     if (!set) this.followers.set(id, (set = new Set()));
     set.add(fn);
@@ -172,10 +176,13 @@ export class RunManager {
   /**
    * Starts a run. Resolves once the engine has planned the path (or planWaitMs passed): input and cluster
    * errors found before the plan reject with UsageError/ClusterError, so the page can show them inline.
+   * `follow.fn` follows the run from its first event (its diagnosis:plan, which has come by the time this
+   * resolves); `follow.stop` is set to its unfollow. A run refused before its plan drops it.
    */
-  async start(spec: DiagnosisSpec, previousId?: string): Promise<Diagnosis> {
+  async start(spec: DiagnosisSpec, previousId?: string, follow?: { fn: (ev: DiagnosisEvent) => void; stop?: () => void }): Promise<Diagnosis> {
     const diagnose = await this.o.diagnose();
     const id = newId();
+    if (follow) follow.stop = this.addFollower(id, follow.fn);
     const abort = new AbortController();
     const placeholder: Diagnosis = {
       id,
@@ -216,10 +223,10 @@ export class RunManager {
         if (live.storeError) return;
         this.broadcast({ type: 'hop:update', payload });
       } else {
+        // the engine's done comes just before it returns the Diagnosis; finish() then sends the one done every
+        // viewer gets, after the hops the final judgement changed (so it is folded here, not broadcast twice)
         live.diagnosis = applyEvent(live.diagnosis, ev) ?? live.diagnosis;
         this.saveSoon(live);
-        if (live.storeError) return;
-        this.broadcast(ev);
       }
     };
 
@@ -233,7 +240,10 @@ export class RunManager {
       },
       (err: unknown) => {
         if (live.storeError) return live.diagnosis;
-        if (!planned) throw err;
+        if (!planned) {
+          follow?.stop?.(); // refused before its plan: no run to follow
+          throw err;
+        }
         const d: Diagnosis = { ...live.diagnosis, verdict: 'undetermined', finishedAt: new Date().toISOString(), summary: `The run stopped: ${(err as Error).message}` };
         this.finish(live, d);
         return d;
@@ -254,8 +264,8 @@ export class RunManager {
   }
 
   /**
-   * The engine's returned Diagnosis is the truth: hops it changed without a hop:update, and a done event
-   * that came before the final judgement, are sent again so every viewer ends exactly where the store does.
+   * The engine's returned Diagnosis is the truth: hops it changed without a hop:update are sent again, then the
+   * run's one diagnosis:done, so every viewer ends exactly where the store does.
    */
   private finish(live: Live, d: Diagnosis): void {
     const before = new Map(live.diagnosis.hops.map((h) => [h.id, JSON.stringify(h)]));
