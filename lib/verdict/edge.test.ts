@@ -185,6 +185,19 @@ describe('north-south over recorded lab runs', () => {
     expect(shown.observed).toBe('TCP 10.244.2.4:5432: no answer within 2 s');
     expect(shown.reproduce?.reproduce).toMatch(/^kubectl debug node\/worker-1 .* -- nc -z -v -w 2 10\.244\.2\.4 5432$/);
   });
+  it('a pod dialling a NodePort with externalTrafficPolicy Local on a node without a local endpoint: not a drop — kube-proxy sends pod traffic to an endpoint without SNAT, the answer bypasses the entry node', () => {
+    const fx = load('ns-pod-nodeport-local-remote'); // etp-local-pod.yaml: app/client-0 on n1 → node/n3:31500, web-0 on n2
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'node-port', cause: 'no-local-endpoint' });
+    expect(j.firstFailure!.reason).toMatch(/a pod's traffic is not dropped there but sent to an endpoint without SNAT \(kube-proxy's "pod traffic for app\/web-local external destinations" rule on n3\), so the endpoint answers app\/client-0 directly/);
+    expect(j.firstFailure!.reason).toMatch(/n1 172\.18\.0\.\d+:31500 connected \(no local endpoint, yet answered: kube-proxy sends pod traffic to any endpoint\)/);
+    expect(j.firstFailure!.reason).not.toMatch(/drops/);
+    expect(j.firstFailure!.nextStep).toMatch(/^From pods, dial the Service's ClusterIP \(`10\.91\.\d+\.\d+:80`\) or the NodePort on the pod's own node \(n1\)/);
+    // an outside client at the same node is dropped there, as before (edge-ours ns-nodeport-local-drop)
+    const drop = judgeNorthSouth({ ...replayNorthSouth(load('ns-nodeport-local-drop')), snapshot: load('ns-nodeport-local-drop').snapshot, depth: 'live' });
+    expect(drop.firstFailure!.reason).toMatch(/drops NodePort/);
+  });
   it('NodePort with externalTrafficPolicy Local keeps the client\'s address: a policy that admits only the node network denies it, judged with the client\'s own source address', () => {
     const fx = load('ns-policy-local'); // outside → node/n1:30082 (Local), web/api-0 on n1 admits 172.18.0.0/16 only
     const { plan, runs } = replayNorthSouth(fx);

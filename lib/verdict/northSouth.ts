@@ -136,7 +136,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     else if (s && p.hop === 'node-port' && s.nodePort === p.args.port) {
       const node = input.snapshot.nodes.find((n) => n.status?.addresses?.some((a) => a.address === p.args.ip))?.metadata?.name;
       const noLocal = s.etpLocal && node && !s.endpoints.endpoints.some((e) => e.ready && e.nodeName === node);
-      perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? ' (no local endpoint: externalTrafficPolicy Local drops there)' : ''}`);
+      // (a connect that opened there was not dropped: a pod's own node short-circuits pod traffic to any endpoint)
+      perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? (o === 'open' ? ' (no local endpoint, yet answered: kube-proxy sends pod traffic to any endpoint)' : ' (no local endpoint: externalTrafficPolicy Local drops there)') : ''}`);
     }
     else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod') {
       observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);
@@ -217,7 +218,15 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     if (!open && c.connect !== undefined) {
       if (s.etpLocal && !localReady.length && s.endpoints.ready.length) {
         const where = [...new Set(s.endpoints.endpoints.filter((e) => e.ready).map((e) => e.nodeName).filter(Boolean))].join(', ');
-        problem('node-port', 'no-local-endpoint', `${s.key} has externalTrafficPolicy Local and ${entry} has no ready local endpoint (ready endpoints are on ${where}): kube-proxy on ${entry} drops NodePort ${s.nodePort} traffic${perNode.length ? ` (${joinClauses(perNode)})` : ''}`);
+        // A pod is not subject to externalTrafficPolicy: kube-proxy's "pod traffic for … external destinations" rule
+        // sends it to any endpoint, without SNAT — so from another node the endpoint answers the pod directly, not
+        // through the entry node, and the pod resets that unexpected answer (the traffic is not dropped).
+        const podShortCircuit = plan.source.kind === 'pod' && plan.srcNode !== entry && ipt?.exitCode === 0 && ipt.stdout.includes(`pod traffic for ${s.key}`);
+        if (podShortCircuit) {
+          problem('node-port', 'no-local-endpoint', `${s.key} has externalTrafficPolicy Local and ${entry} has no ready local endpoint (ready endpoints are on ${where}); a pod's traffic is not dropped there but sent to an endpoint without SNAT (kube-proxy's "pod traffic for ${s.key} external destinations" rule on ${entry}), so the endpoint answers ${src} directly instead of through ${entry}, and ${src} resets that unexpected answer${perNode.length ? ` (${joinClauses(perNode)})` : ''}`, `From pods, dial the Service's ClusterIP (\`${s.vip ?? s.key}:${s.port.port}\`) or the NodePort on the pod's own node (${plan.srcNode}); a NodePort with externalTrafficPolicy Local on another node answers pods only asymmetrically.`);
+        } else {
+          problem('node-port', 'no-local-endpoint', `${s.key} has externalTrafficPolicy Local and ${entry} has no ready local endpoint (ready endpoints are on ${where}): kube-proxy on ${entry} drops NodePort ${s.nodePort} traffic${perNode.length ? ` (${joinClauses(perNode)})` : ''}`);
+        }
       } else if ((ipt?.exitCode === 0 || nft?.exitCode === 0) && !rule && s.endpoints.ready.length) {
         problem('node-port', 'proxy-rules-missing', `kube-proxy on ${entry} has no NodePort rule for ${s.nodePort} (${s.key})`);
       }
