@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { judge } from './index';
 import { judgeNorthSouth } from './northSouth';
 import { replayNorthSouth, replayPod, type RecordedDiagnosis } from './replay';
+import { parseSource, parseTarget } from '../target';
+import { northSouthPath } from '../plan/northSouth';
 
 const ROOT = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : n.endsWith('.json') ? [join(dir, n)] : []));
@@ -19,8 +21,11 @@ const recorded = walk(ROOT)
 const PLACEHOLDER = /<[A-Za-z][^<>`]*>/g;
 
 function judged(fx: RecordedDiagnosis) {
-  const from = fx.diagnosis.spec.from;
-  if (from === 'outside' || from.startsWith('node/')) return judgeNorthSouth({ ...replayNorthSouth(fx), snapshot: fx.snapshot, depth: 'live' });
+  // the engine's own choice (server/diagnose): an outside or node source, or a target entered through a node
+  const from = parseSource(fx.diagnosis.spec.from);
+  const to = parseTarget(fx.diagnosis.spec.to);
+  if (!from.ok || !to.ok) throw new Error(`fixture spec: ${fx.diagnosis.spec.from} → ${fx.diagnosis.spec.to}`);
+  if (northSouthPath(from.value, to.value, fx.snapshot)) return judgeNorthSouth({ ...replayNorthSouth(fx), snapshot: fx.snapshot, depth: 'live' });
   return judge({ ...replayPod(fx), snapshot: fx.snapshot, depth: 'live' });
 }
 
