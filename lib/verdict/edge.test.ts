@@ -17,6 +17,15 @@ import { probeDef } from '../probes';
 import type { ProbeRun } from './context';
 import { splitFixture } from '../parse/fixtureFile';
 
+/** A recorded node-link run with one of the node's links at another MTU (the recorded value must be there to change). */
+function setLinkMtu(plan: { probes: { probe: string; node?: string; key: string }[] }, runs: Map<string, ProbeRun>, node: string, ifname: string, mtu: number) {
+  const link = plan.probes.find((p) => p.probe === 'node-link' && p.node === node)!;
+  const r = runs.get(link.key)!;
+  const stdout = r.stdout.replace(new RegExp(`("ifname":"${ifname.replace(/\./g, '\\.')}","flags":\\[[^\\]]*\\],"mtu":)\\d+`), `$1${mtu}`);
+  expect(stdout).not.toBe(r.stdout);
+  runs.set(link.key, { ...r, stdout });
+}
+
 const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`./fixtures/edge/${n}.json`, import.meta.url), 'utf8')) as RecordedDiagnosis;
 const evidenceOf = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
 
@@ -469,10 +478,7 @@ describe('readers', () => {
     expect(overlay).toMatchObject({ status: 'warn', cause: 'mtu-blackhole' });
     expect(overlay.summary).toMatch(/^not measured .*tunnel MTU 1200 on node-b \(vxlan\.calico\) < pod MTU 1500/);
     // the same run with node-b's tunnel at 1500: nothing to warn about
-    const link = plan.probes.find((p) => p.probe === 'node-link' && p.node === 'node-b')!;
-    const r = runs.get(link.key)!;
-    runs.set(link.key, { ...r, stdout: r.stdout.replace(/("ifname":"vxlan\.calico","flags":\[[^\]]*\],"mtu":)1200/, '$11500') });
-    expect(runs.get(link.key)!.stdout).not.toBe(r.stdout);
+    setLinkMtu(plan, runs, 'node-b', 'vxlan.calico', 1500);
     expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).warnings.filter((w) => w.cause === 'mtu-blackhole')).toEqual([]);
   });
   it('host-gw, ICMP blocked by a policy, the client\'s node link narrower than the pod MTU: downloads pass, so reachable, but the way there is warned about, with the link\'s arithmetic', () => {
@@ -486,10 +492,7 @@ describe('readers', () => {
     expect(w.reason).toMatch(/^downloads from app\/web-0 pass, but the way there is not measured .* the node link MTU 1200 on node-a \(eth0\) < pod MTU 1500: app\/client-0's own packets over 1200 bytes/);
     expect(j.hops.find((h) => h.id === 'overlay')!.status).toBe('warn');
     // node-a's link at 1500: nothing to warn about
-    const link = plan.probes.find((p) => p.probe === 'node-link' && p.node === 'node-a')!;
-    const r = runs.get(link.key)!;
-    runs.set(link.key, { ...r, stdout: r.stdout.replace(/("ifname":"eth0","flags":\[[^\]]*\],"mtu":)1200/, '$11500') });
-    expect(runs.get(link.key)!.stdout).not.toBe(r.stdout);
+    setLinkMtu(plan, runs, 'node-a', 'eth0', 1500);
     expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).warnings.filter((x) => x.cause === 'mtu-blackhole')).toEqual([]);
   });
   it('a DNS timeout in a cluster whose nodes enforce no NetworkPolicy is not blamed on a policy that would deny it (vxlan-ignore, dns-down)', () => {
