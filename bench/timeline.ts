@@ -29,6 +29,7 @@ Exec.prototype.exec = async function (this: Exec, ...args: Parameters<Exec['exec
   lines.push(`${at()} exec#${i} start ${pod}/${container} ${(Array.isArray(command) ? command : [command]).join(' ').slice(0, 80)}`);
   const ws = await exec.apply(this, args);
   lines.push(`${at()} exec#${i} open after ${(performance.now() - start).toFixed(0)} ms`);
+  ws.on('close', () => lines.push(`${at()} exec#${i} closed after ${(performance.now() - start).toFixed(0)} ms`));
   return ws;
 };
 

@@ -40,6 +40,13 @@ export interface ProbeDef {
   timeoutMs: number;
   maxBytes: number;
   reproduce: (ctx: ReproduceContext) => string;
+  /**
+   * An instant read of the foothold's own state (addresses, routes, tables, sockets, counters; no packet sent, no
+   * wait on anything else, bounded output): it may share one exec with the other such reads at its foothold
+   * (lib/probeBatch.ts, server/exec/probe.ts). Rule dumps (iptables-save, nft, ipvsadm) are not: on a large cluster
+   * they take seconds and tens of MB, and run beside each other.
+   */
+  batchable?: true;
 }
 
 export const DEFAULT_DEBUG_IMAGE = 'nicolaka/netshoot';
@@ -93,9 +100,9 @@ function captureArgv(a: ProbeArgs, probe: string): string[] {
 
 const defs = [
   // --- in the source/destination pod's network namespace (ephemeral debug container) ---
-  { id: 'addr', where: 'pod', title: 'interfaces and addresses', argv: () => ['ip', '-j', 'addr', 'show'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
-  { id: 'route-get', where: 'pod', title: 'route the pod takes to the destination', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: podReproduce },
-  { id: 'resolv-conf', where: 'pod', title: "the pod's resolver configuration", argv: () => ['cat', '/etc/resolv.conf'], timeoutMs: 3000, maxBytes: 16384, reproduce: podReproduce },
+  { id: 'addr', where: 'pod', title: 'interfaces and addresses', argv: () => ['ip', '-j', 'addr', 'show'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce, batchable: true },
+  { id: 'route-get', where: 'pod', title: 'route the pod takes to the destination', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: podReproduce, batchable: true },
+  { id: 'resolv-conf', where: 'pod', title: "the pod's resolver configuration", argv: () => ['cat', '/etc/resolv.conf'], timeoutMs: 3000, maxBytes: 16384, reproduce: podReproduce, batchable: true },
   {
     id: 'dig',
     where: 'pod',
@@ -160,7 +167,7 @@ const defs = [
   },
   // No tracepath: each silent hop costs it ~3 s and a killed tracepath loses its buffered output, so in a
   // blackhole it proves nothing inside a timeout; the DF pings and the bulk TCP download size the path instead.
-  { id: 'ss-listen', where: 'pod', title: 'TCP listening sockets in the pod', argv: () => ['ss', '-H', '-t', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
+  { id: 'ss-listen', where: 'pod', title: 'TCP listening sockets in the pod', argv: () => ['ss', '-H', '-t', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce, batchable: true },
   // --- the packet's own walk (DESIGN §4 `trace`, lib/plan/trace.ts + server/diagnose/capture.ts) ---
   // A bounded capture of one flow at one interface: text mode (utf8-safe over pods/exec), -xx keeps the
   // header bytes for the pcap, --immediate-mode hands each packet over at once (TPACKET_V3 would hold it in
@@ -189,6 +196,7 @@ const defs = [
     timeoutMs: 3000,
     maxBytes: 65536,
     reproduce: nodeReproduce,
+    batchable: true,
   },
   {
     id: 'conntrack-service',
@@ -200,18 +208,19 @@ const defs = [
     timeoutMs: 3000,
     maxBytes: 262144,
     reproduce: nodeReproduce,
+    batchable: true,
   },
   // --- on a node (privileged hostNetwork node debug pod) ---
-  { id: 'node-link', where: 'node', title: 'links and addresses of the node (veths, bridge, tunnel, underlay) with details', argv: () => ['ip', '-j', '-d', 'addr', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
-  { id: 'node-route-get', where: 'node', title: 'route the node takes to the destination pod', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'node-route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: nodeReproduce },
-  { id: 'neigh', where: 'node', title: 'neighbor (ARP) table of the node', argv: () => ['ip', '-j', 'neigh', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
-  { id: 'fdb', where: 'node', title: 'bridge forwarding database (the tunnel endpoints)', argv: () => ['bridge', '-j', 'fdb', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
-  { id: 'bridge-link', where: 'node', title: 'bridge ports and their flags (hairpin)', argv: () => ['bridge', '-j', '-d', 'link', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce },
-  { id: 'pod-nat', where: 'pod', title: "the pod's own nat rules (a mesh sidecar's outbound capture)", argv: () => ['iptables-save', '-t', 'nat'], timeoutMs: 5000, maxBytes: 1 << 20, reproduce: podReproduce },
+  { id: 'node-link', where: 'node', title: 'links and addresses of the node (veths, bridge, tunnel, underlay) with details', argv: () => ['ip', '-j', '-d', 'addr', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce, batchable: true },
+  { id: 'node-route-get', where: 'node', title: 'route the node takes to the destination pod', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'node-route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: nodeReproduce, batchable: true },
+  { id: 'neigh', where: 'node', title: 'neighbor (ARP) table of the node', argv: () => ['ip', '-j', 'neigh', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce, batchable: true },
+  { id: 'fdb', where: 'node', title: 'bridge forwarding database (the tunnel endpoints)', argv: () => ['bridge', '-j', 'fdb', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce, batchable: true },
+  { id: 'bridge-link', where: 'node', title: 'bridge ports and their flags (hairpin)', argv: () => ['bridge', '-j', '-d', 'link', 'show'], timeoutMs: 3000, maxBytes: 1 << 20, reproduce: nodeReproduce, batchable: true },
+  { id: 'pod-nat', where: 'pod', title: "the pod's own nat rules (a mesh sidecar's outbound capture)", argv: () => ['iptables-save', '-t', 'nat'], timeoutMs: 5000, maxBytes: 1 << 20, reproduce: podReproduce, batchable: true },
   { id: 'iptables-save', where: 'node', title: 'iptables rules of the node (kube-proxy NAT, filters)', argv: () => ['iptables-save'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
   { id: 'nft-ruleset', where: 'node', title: 'nftables ruleset of the node (kube-proxy nftables mode, filters)', argv: () => ['nft', 'list', 'ruleset'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
   { id: 'ipvsadm', where: 'node', title: 'IPVS virtual servers (kube-proxy ipvs mode)', argv: () => ['ipvsadm', '-Ln'], timeoutMs: 20000, maxBytes: RULE_DUMP_MAX_BYTES, reproduce: nodeReproduce },
-  { id: 'conntrack-stats', where: 'node', title: 'conntrack statistics (drop, early_drop, insert_failed per CPU)', argv: () => ['conntrack', '-S'], timeoutMs: 3000, maxBytes: 65536, reproduce: nodeReproduce },
+  { id: 'conntrack-stats', where: 'node', title: 'conntrack statistics (drop, early_drop, insert_failed per CPU)', argv: () => ['conntrack', '-S'], timeoutMs: 3000, maxBytes: 65536, reproduce: nodeReproduce, batchable: true },
   {
     id: 'sysctl',
     where: 'node',
@@ -220,12 +229,13 @@ const defs = [
     timeoutMs: 3000,
     maxBytes: 8192,
     reproduce: nodeReproduce,
+    batchable: true,
   },
   // Bridge CNIs (flannel's cni0): 0, or the key absent (br_netfilter not loaded), and bridged replies skip kube-proxy's un-NAT.
-  { id: 'bridge-nf', where: 'node', title: 'whether bridged pod traffic passes iptables (br_netfilter)', argv: () => ['sysctl', 'net.bridge.bridge-nf-call-iptables'], timeoutMs: 3000, maxBytes: 4096, reproduce: nodeReproduce },
+  { id: 'bridge-nf', where: 'node', title: 'whether bridged pod traffic passes iptables (br_netfilter)', argv: () => ['sysctl', 'net.bridge.bridge-nf-call-iptables'], timeoutMs: 3000, maxBytes: 4096, reproduce: nodeReproduce, batchable: true },
   { id: 'node-ping', where: 'node', title: "one ICMP echo from the node (to the peer's tunnel address)", argv: (a) => ['ping', '-n', '-c', '1', '-W', '1', need(a.ip, 'ip', 'node-ping')], timeoutMs: 3000, maxBytes: 8192, reproduce: nodeReproduce },
   // --- north-south and egress (DESIGN §3.2): a node as the source, the SNAT a flow got, a UDP listener ---
-  { id: 'ss-listen-udp', where: 'pod', title: 'UDP sockets bound in the pod (a UDP server shows as UNCONN)', argv: () => ['ss', '-H', '-u', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce },
+  { id: 'ss-listen-udp', where: 'pod', title: 'UDP sockets bound in the pod (a UDP server shows as UNCONN)', argv: () => ['ss', '-H', '-u', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce, batchable: true },
   {
     id: 'dig-control',
     where: 'pod',
@@ -245,11 +255,12 @@ const defs = [
     timeoutMs: 3000,
     maxBytes: 262144,
     reproduce: nodeReproduce,
+    batchable: true,
   },
   { id: 'node-tcp-connect', where: 'node', title: "a TCP handshake from the node's own network", argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'node-tcp-connect'), String(need(a.port, 'port', 'node-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
   { id: 'node-udp-exchange', where: 'node', title: "one UDP datagram with a payload from the node's own network, and whether a datagram comes back", argv: (a) => udpExchangeArgv(a, 'node-udp-exchange'), timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
   { id: 'node-udp-connect', where: 'node', title: "one UDP datagram from the node's own network (refused when the host answers port-unreachable)", argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'node-udp-connect'), String(need(a.port, 'port', 'node-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: nodeReproduce },
-  { id: 'node-ss-listen', where: 'node', title: "listening sockets in the node's own network (hostNetwork pods, node daemons)", argv: (a) => (a.name === 'udp' ? ['ss', '-H', '-u', '-a', '-n', '-l'] : ['ss', '-H', '-t', '-a', '-n', '-l']), timeoutMs: 3000, maxBytes: 262144, reproduce: nodeReproduce },
+  { id: 'node-ss-listen', where: 'node', title: "listening sockets in the node's own network (hostNetwork pods, node daemons)", argv: (a) => (a.name === 'udp' ? ['ss', '-H', '-u', '-a', '-n', '-l'] : ['ss', '-H', '-t', '-a', '-n', '-l']), timeoutMs: 3000, maxBytes: 262144, reproduce: nodeReproduce, batchable: true },
   { id: 'node-dig', where: 'node', title: "the node's own resolver's answer for the name (its resolv.conf, search list included)", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'node-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: nodeReproduce },
   // --- outside the cluster: the machine packetwalk runs on (in the lab: its outside client netns), server/diagnose/outside.ts ---
   { id: 'outside-tcp-connect', where: 'outside', title: 'a TCP handshake from outside the cluster', argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-tcp-connect'), String(need(a.port, 'port', 'outside-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },

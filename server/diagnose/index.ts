@@ -22,6 +22,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
+import { probeBatcher } from '../exec/probe';
 import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
 import { MAX_KEEP_S, parseKeepSeconds } from '../../lib/kube/nodeDebug';
@@ -326,6 +327,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
     for (const p of plan.probes) void holdFor(p);
     // PROBE_SLOTS at once and TRACE_INPUT_SLOTS more kept for the trace's inputs, BUSY_SLOTS of them starting (run.ts).
     const limit = probeLimiter(opts.concurrency ?? PROBE_SLOTS + TRACE_INPUT_SLOTS, TRACE_INPUT_SLOTS);
+    // A foothold's instant reads asked for together share one exec (lib/probeBatch.ts); each exec waits for `limit`.
+    const batch = probeBatcher(kc, limit);
     // The probes that place the trace's capture points run ahead of the rest (lib/plan/trace.ts).
     const urgent = new Set(opts.trace !== false ? traceInputKeys(plan) : []);
     // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
@@ -360,7 +363,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       }
       if (opts.signal?.aborted) return;
       const where = hold.value as { namespace: string; pod: string; container: string };
-      const r = await limit(() => runInFoothold(kc, where, p, cl.context), urgent.has(p.key));
+      const r = await runInFoothold(kc, where, p, cl.context, batch, urgent.has(p.key));
       if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
       else runs.set(p.key, { ...baseRun, ...r });
       progress?.poke();

@@ -14,7 +14,7 @@ import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
 import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { runProbe } from '../exec/probe';
+import { probeBatcher, runProbe } from '../exec/probe';
 import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold } from './run';
 import { hopsProbed, probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
@@ -78,6 +78,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     return nodes.hold(p.node!);
   };
   const limit = probeLimiter(o.concurrency ?? PROBE_SLOTS);
+  const batch = probeBatcher(o.kc, limit);
   // Re-judge with what we have and send hops whose probes have all finished (coalesced: progress.ts).
   const progress = progressReporter(!!o.onEvent, () => {
     for (const h of hopsProbed(plan, runs, judgeNorthSouth({ plan, runs, snapshot: snap, depth: 'live' }).hops)) sendHop(h);
@@ -96,10 +97,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
       return;
     }
     if (o.signal?.aborted) return;
-    const r = await limit(async () => {
-      if (p.where === 'outside') return runProbe(o.kc, outside, p.probe, p.args);
-      return runInFoothold(o.kc, h!.value as { namespace: string; pod: string; container: string }, p, o.context);
-    });
+    const r = p.where === 'outside' ? await limit(() => runProbe(o.kc, outside, p.probe, p.args)) : await runInFoothold(o.kc, h!.value as { namespace: string; pod: string; container: string }, p, o.context, batch);
     if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
     else runs.set(p.key, { ...baseRun, ...r });
     progress.poke();

@@ -4,7 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { PlannedProbe } from '../../lib/plan';
 import type { ProbeRun } from '../../lib/verdict';
-import { runProbe, type ContainerFoothold, type ProbeResult } from '../exec/probe';
+import { runProbe, type BatchedRun, type ContainerFoothold, type ProbeResult } from '../exec/probe';
 import { explainApiError } from '../cluster/explain';
 import { footholdNeeds } from './index';
 import { limiter } from '../../lib/limit';
@@ -44,12 +44,14 @@ export function notRunRecord(base: Pick<ProbeRun, 'key' | 'probe' | 'hop' | 'loc
 }
 
 /**
- * Runs planned probe `p` in container `at` (kubeconfig context `context`, for the sentences). Resolves the output,
+ * Runs planned probe `p` in container `at` (kubeconfig context `context`, for the sentences) — through `batch`
+ * (one diagnosis's server/exec/probe.ts probeBatcher: its instant reads at one foothold share an exec, and every
+ * exec waits for the diagnosis's limiter there; `first` for what others wait on) when given. Resolves the output,
  * or `{ notRun }` when the exec could not start (refused create on pods/exec, the pod gone, the API stalled).
  */
-export async function runInFoothold(kc: KubeConfig, at: ContainerFoothold, p: PlannedProbe, context: string): Promise<ProbeResult | { notRun: string }> {
+export async function runInFoothold(kc: KubeConfig, at: ContainerFoothold, p: PlannedProbe, context: string, batch?: BatchedRun, first = false): Promise<ProbeResult | { notRun: string }> {
   try {
-    return await runProbe(kc, at, p.probe, p.args);
+    return await (batch ? batch(at, p.probe, p.args, first) : runProbe(kc, at, p.probe, p.args));
   } catch (e) {
     const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: at.namespace, name: at.pod, context });
     return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', at.namespace)} (refused: create on pods/exec)` : x.sentence };

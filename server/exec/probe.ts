@@ -3,8 +3,10 @@
 // by its own entry (lib/probeArgs.ts; a bad one is a ProbeArgError naming probe and argument), argv is built
 // there, and the entry's timeout and byte cap apply. The raw exec (./exec.ts, ./stream.ts) stays inside
 // server/exec: eslint's no-restricted-imports refuses it elsewhere.
+import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { probeDef, type ProbeArgs, type ProbeId } from '../../lib/probes';
+import { BATCH_MAX, batchExec, splitBatch, type BatchRead } from '../../lib/probeBatch';
 import { execInContainer, type ExecResult } from './exec';
 import { startExec, type StreamingExec } from './stream';
 
@@ -62,4 +64,71 @@ export async function startProbe(kc: KubeConfig, at: ContainerFoothold, id: Prob
   const { def, argv } = checked(id, args, at);
   const exec = await startExec(kc, { namespace: at.namespace, pod: at.pod, container: at.container, argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes });
   return Object.assign(exec, { argv });
+}
+
+interface Queued {
+  id: ProbeId;
+  read: BatchRead;
+  args: ProbeArgs;
+  first: boolean;
+  resolve: (r: ProbeResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** How a batcher's execs wait their turn: a diagnosis's probe limiter (lib/limit.ts); `first` for what others wait on. */
+export type ExecGate = <T>(job: () => Promise<T>, first?: boolean) => Promise<T>;
+
+/** A probe run through a probeBatcher: runProbe's arguments, and whether others wait on it (`first`). */
+export type BatchedRun = (at: ContainerFoothold, id: ProbeId, args: ProbeArgs, first?: boolean) => Promise<ProbeResult>;
+
+/**
+ * A runProbe that lets the registry's instant reads (`batchable`) asked for at one container foothold in the same
+ * turn of the event loop share one exec (lib/probeBatch.ts): a diagnosis's probes of one foothold are asked for
+ * together when it is ready, so a healthy lab path's 34 execs became 17. Every exec — a batch, or a probe that is
+ * not batchable — waits for `gate` (one slot each; a batch is first when one of its reads is). Same contract as
+ * runProbe: a bad argument throws before anything runs; a read resolves its own record (its argv, exit status,
+ * streams; the batch's duration); an exec that could not start rejects every read of it. A read whose record the
+ * batch could not give (sh not in the image, a batch cut short after an earlier read) runs alone, in the same slot.
+ */
+export function probeBatcher(kc: KubeConfig, gate: ExecGate = (job) => job()): BatchedRun {
+  const queues = new Map<string, { at: ContainerFoothold; items: Queued[] }>();
+  const flush = (key: string) => {
+    const q = queues.get(key);
+    queues.delete(key);
+    if (!q) return;
+    for (let i = 0; i < q.items.length; i += BATCH_MAX) {
+      const items = q.items.slice(i, i + BATCH_MAX);
+      gate(() => runBatch(kc, q.at, items), items.some((x) => x.first)).catch(() => undefined);
+    }
+  };
+  return (at, id, args, first = false) => {
+    const { def, argv } = checked(id, args, at);
+    if (!def.batchable) return gate(() => runProbe(kc, at, id, args), first);
+    const key = `${at.namespace}/${at.pod}/${at.container}`;
+    return new Promise<ProbeResult>((resolve, reject) => {
+      let q = queues.get(key);
+      if (!q) {
+        q = { at, items: [] };
+        queues.set(key, q);
+        setImmediate(() => flush(key));
+      }
+      q.items.push({ id, args, first, read: { argv, timeoutMs: def.timeoutMs, maxBytes: def.maxBytes }, resolve, reject });
+    });
+  };
+}
+async function runBatch(kc: KubeConfig, at: ContainerFoothold, items: Queued[]): Promise<void> {
+  const alone = (q: Queued) => runProbe(kc, at, q.id, q.args).then(q.resolve, q.reject);
+  if (items.length === 1) return alone(items[0]!);
+  const nonce = `pw-${randomBytes(12).toString('hex')}`;
+  const reads = items.map((q) => q.read);
+  const b = batchExec(nonce, reads);
+  let r: ExecResult;
+  try {
+    r = await execInContainer(kc, { namespace: at.namespace, pod: at.pod, container: at.container, argv: b.argv, timeoutMs: b.timeoutMs, maxBytes: b.maxBytes });
+  } catch (e) {
+    for (const q of items) q.reject(e);
+    return;
+  }
+  const records = splitBatch(r, nonce, reads);
+  await Promise.all(items.map((q, i) => (records[i] ? q.resolve({ ...records[i]!, argv: q.read.argv }) : alone(q))));
 }
