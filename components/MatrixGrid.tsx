@@ -7,7 +7,8 @@ import { memo, useMemo, useState } from 'react';
 import { cellKey, cellState, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { ClusterText } from './ClusterText';
 import { pageText } from '../lib/text';
-import { matrixRows, openCounts, openCountText, selfKind, selfSentence, SELF_WORD, type OpenCount, type SelfKind } from './matrixRows';
+import { matrixRows, openCounts, openCountText, type OpenCount } from './matrixRows';
+import { selfKind, selfSentence, SELF_WORD, type SelfKind } from '../lib/matrix/self';
 
 export const CELL_LOOK: Record<CellState, { cls: string; mark: string; word: string }> = {
   pending: { cls: 'bg-slate-200 animate-pulse dark:bg-slate-800', mark: '', word: 'probing' },

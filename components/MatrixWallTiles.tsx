@@ -6,6 +6,7 @@ import { cellState, summarize, type Matrix } from '../lib/matrix';
 import { applyMatrixEvent, type MatrixCellEvent, type MatrixDoneEvent, type MatrixPlanEvent } from '../lib/matrix/events';
 import { getSocket } from './socket';
 import { CELL_LOOK } from './MatrixGrid';
+import { selfKind, selfSentence } from '../lib/matrix/self';
 
 function Tile({ m }: { m: Matrix }) {
   const s = summarize(m);
@@ -28,7 +29,19 @@ function Tile({ m }: { m: Matrix }) {
           m.targets.map((t) => {
             const c = m.cells.find((x) => x.from === src && x.to === t.id);
             const st = c ? cellState(c, running) : 'unobserved';
-            return <span key={`${src}→${t.id}`} data-from={src} data-to={t.id} data-state={st} title={`${src} → ${t.id}: ${c?.explain ?? CELL_LOOK[st].word}`} className={`h-5 rounded-sm ${CELL_LOOK[st].cls}`} />;
+            // a source reaching itself is not a path to another workload: dimmed and ringed, said in its title
+            const self = selfKind(src, t);
+            return (
+              <span
+                key={`${src}→${t.id}`}
+                data-from={src}
+                data-to={t.id}
+                data-state={st}
+                data-self={self ?? ''}
+                title={`${self ? `${selfSentence(self, src, t)}\n` : ''}${src} → ${t.id}: ${c?.explain ?? CELL_LOOK[st].word}`}
+                className={`h-5 rounded-sm ${CELL_LOOK[st].cls}${self ? ' opacity-50 ring-2 ring-inset ring-slate-300' : ''}`}
+              />
+            );
           }),
         )}
       </div>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
-import { matrixRows, openCounts, openCountText, selfKind, selfSentence, SELF_WORD } from './matrixRows';
+import { matrixRows, openCounts, openCountText } from './matrixRows';
+import { selfKind, selfSentence, SELF_WORD } from '../lib/matrix/self';
 
 const group = (ns: string, kind: string, name: string, pods: string[], probed = pods.slice(0, 1)): MatrixGroup => ({ id: `${ns}/${kind}/${name}`, namespace: ns, kind, name, pods, probed });
 

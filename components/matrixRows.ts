@@ -1,6 +1,8 @@
 // The matrix grid's layout decisions, pure (MatrixGrid renders them): which rows get a workload heading, which
 // cells are a pod reaching itself, and the per-row / per-column open counts (self cells left out, and said so).
 import type { Matrix, MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
+// which cells are a source reaching itself: lib/matrix/self.ts (the CLI table and the wall tile mark them too)
+import { selfKind } from '../lib/matrix/self';
 
 export interface MatrixRowGroup {
   group: MatrixGroup;
@@ -30,34 +32,6 @@ export function matrixRows(m: Pick<Matrix, 'groups' | 'sources'>): MatrixRowGrou
     out.push({ group: g, heading, extra: g.pods.length > g.probed.length ? `${g.pods.length} pods, ${g.probed.length} probed` : null, pods, bare });
   }
   return out;
-}
-
-/**
- * A cell whose source is (one of) its own destination:
- * - `hairpin`: a Service the source backs — the connect may come back to the source through its own Service, out
- *   through its veth and in again (the walk of this pair draws exactly that path: the source is the endpoint it picks);
- * - `own-ip`: the source's own pod port — the traffic never leaves its network namespace;
- * null otherwise.
- */
-export type SelfKind = 'hairpin' | 'own-ip' | null;
-
-export function selfKind(from: string, t: MatrixTarget): SelfKind {
-  if (t.kind === 'pod') return `${t.namespace}/${t.name}` === from ? 'own-ip' : null;
-  return (t.endpoints ?? []).some((e) => e.pod === from) ? 'hairpin' : null;
-}
-
-/** What the cell says about itself when it is a self cell: shown on the cell, in its tooltip and in the legend. */
-export const SELF_WORD: Record<Exclude<SelfKind, null>, string> = {
-  hairpin: 'self (hairpin)',
-  'own-ip': 'self (own IP)',
-};
-
-/** The sentence before a self cell's explanation. */
-export function selfSentence(kind: Exclude<SelfKind, null>, from: string, t: MatrixTarget): string {
-  if (kind === 'own-ip') return `${SELF_WORD[kind]}: ${from} dialling its own IP; the traffic never leaves its network namespace`;
-  const others = (t.endpoints ?? []).filter((e) => e.pod !== from).length;
-  const also = others === 1 ? 'the other endpoint' : `one of the ${others} other endpoints`;
-  return `${SELF_WORD[kind]}: ${from} backs this Service itself, so its walk is the hairpin back into it (pod → Service → itself)${others ? `; kube-proxy may also pick ${also}` : ''}`;
 }
 
 export interface OpenCount {

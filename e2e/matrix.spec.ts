@@ -90,6 +90,9 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     const tile = page.locator(`[data-testid="wall-matrix-tile"][data-matrix-id="${matrixId}"]`);
     await expect(tile).toBeVisible();
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'disagree');
+    // a source reaching its own IP is marked as a self cell on the wall too, and another pair is not
+    await expect(tile.locator('[data-from="shop/backend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-self', 'own-ip');
+    await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-self', '');
     lab(['fault', 'clear']);
     // healed: the server's re-probe flips the tile's cell live, without a reload
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'open', { timeout: 45_000 });

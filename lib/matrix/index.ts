@@ -7,6 +7,7 @@ import { nsName } from '../kube/types';
 import type { NcOutcome } from '../parse/nc';
 import { layoutMatrix, type MatrixObjects } from './plan';
 import { mergePolicies, predictCell } from './predict';
+import { selfKind } from './self';
 import type { Change, Matrix, MatrixCell, MatrixSummary, MatrixTarget, Observed, Predicted } from './types';
 
 export * from './types';
@@ -210,16 +211,24 @@ export function renderMatrixTable(m: Matrix): string {
   m.targets.forEach((t, i) => lines.push(`  T${String(i + 1).padEnd(3)} ${termText(t.id)}${t.protocol !== 'TCP' ? ` (${t.protocol})` : ''}`));
   lines.push('');
   const w = Math.max(6, ...m.sources.map((x) => termText(x).length));
-  lines.push(`${'source'.padEnd(w)} | ${m.targets.map((_, i) => `T${i + 1}`.padStart(3)).join(' ')}`);
-  lines.push(`${'-'.repeat(w)}-+-${m.targets.map(() => '---').join('-')}`);
+  lines.push(`${'source'.padEnd(w)} |${m.targets.map((_, i) => `T${i + 1}`.padStart(4)).join('')}`);
+  lines.push(`${'-'.repeat(w)}-+${m.targets.map(() => '----').join('')}`);
   const byKey = new Map(m.cells.map((c) => [cellKey(c.from, c.to), c] as const));
-  for (const src of m.sources) {
-    lines.push(`${termText(src).padEnd(w)} | ${m.targets.map((t) => { const c = byKey.get(cellKey(src, t.id)); return c ? cellMark(c).padStart(3) : '  ?'; }).join(' ')}`);
-  }
+  // a self cell (the source reaching itself: lib/matrix/self.ts) is marked with a trailing '*' and said in the legend
+  let selfCells = 0;
+  const mark = (src: string, t: MatrixTarget) => {
+    const c = byKey.get(cellKey(src, t.id));
+    if (!c) return '  ?';
+    const self = selfKind(src, t) !== null;
+    if (self) selfCells += 1;
+    return `${cellMark(c)}${self ? '*' : ''}`.padStart(4);
+  };
+  for (const src of m.sources) lines.push(`${termText(src).padEnd(w)} |${m.targets.map((t) => mark(src, t)).join('')}`);
   lines.push('');
   lines.push(m.withPolicy
     ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after'
     : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
+  if (selfCells) lines.push(`        * self: the source reaching itself (through a Service it backs, or its own IP), not a path to another workload (${selfCells} cell${selfCells === 1 ? '' : 's'})`);
   for (const n of m.notes) lines.push(`note: ${termText(n)}`);
   const findings = m.cells.filter((c) => c.agree === false || c.change || (c.agree === null && c.observed !== null));
   const targets = new Map(m.targets.map((t) => [t.id, t] as const));

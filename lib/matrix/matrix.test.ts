@@ -125,7 +125,18 @@ describe('matrix layout and prediction', () => {
     // the terminal table prints the walk to run under each disagreement
     const byId = new Map(m.targets.map((t) => [t.id, t]));
     m.cells = m.cells.map((c) => observeCell(c, byId.get(c.to)!, c.from === 'shop/batch' && c.to === svc.id ? 'timeout' : 'open'));
-    expect(renderMatrixTable(m)).toMatch(/DISAGREE shop\/batch → svc:shop\/db:5432: .*\n {2}walk it: packetwalk diagnose --from shop\/batch --to db:5432\n/);
+    const table = renderMatrixTable(m);
+    expect(table).toMatch(/DISAGREE shop\/batch → svc:shop\/db:5432: .*\n {2}walk it: packetwalk diagnose --from shop\/batch --to db:5432\n/);
+    // the self cells are marked in the table and said in the legend: db-0 → its own Service, every pod → its own IP
+    const col = m.targets.findIndex((t) => t.id === svc.id);
+    const row = table.split('\n').find((l) => l.startsWith('shop/db-0 '))!;
+    const cells = row.split('|')[1].match(/.{4}/g)!.map((c) => c.trim());
+    expect(cells[col]).toBe('ok*');
+    expect(cells.filter((c) => c.endsWith('*'))).toHaveLength(2);
+    const selfCount = m.sources.length + 1; // each source's own pod port, and db-0's hairpin
+    expect(table).toContain(`* self: the source reaching itself (through a Service it backs, or its own IP), not a path to another workload (${selfCount} cells)`);
+    const batchRow = table.split('\n').find((l) => l.startsWith('shop/batch '))!;
+    expect(batchRow.split('|')[1].match(/.{4}/g)!.map((c) => c.trim())[col]).toBe('!TO');
   });
 
   it('cells not observed for one reason from one source print one line, not one per target', () => {
