@@ -66,6 +66,7 @@ export function servicePortMiss(service: Service, port: number | undefined, prot
   const suffix = (p: ServicePort) => (protocolOf(p.protocol) === 'UDP' ? 'udp' : undefined);
   // the example: the first port number, over what no suffix would pick (kube-dns: 53, TCP)
   const example = ports[0] ? findServicePort(service, ports[0].port) : undefined;
+  if (port === undefined && !ports.length) return `Service ${svc} declares no port (spec.ports is empty, as a headless Service for pod DNS records may); add the port the application dials, e.g. --to ${retarget(80)}`;
   if (port === undefined) return `Service ${svc} has ports ${list}; add the one to use, e.g. --to ${retarget(example?.port ?? 80, example ? suffix(example) : undefined)}`;
   const what = nodePort ? `nodePort ${port}` : `port ${port}`;
   const other = ports.filter((p) => (nodePort ? p.nodePort : p.port) === port);

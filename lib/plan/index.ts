@@ -105,6 +105,24 @@ export function planName(name: string, srcNamespace: string, snap: ClusterSnapsh
   return { name, candidates: r.candidates, search: resolver.search, ndots: resolver.ndots, clusterDomain: domain, ...(matched ? { matched } : {}) };
 }
 
+/**
+ * Why a name target without a port cannot be walked, and the fix: an ExternalName Service (or a headless one)
+ * declaring no port, or a name no Service matches — a name outside the cluster, or a mistyped Service (the
+ * source namespace's near names are suggested). The connect needs the port the application dials.
+ */
+function portlessName(typed: string, name: NamePlan, edge: EdgeExtras | undefined, snap: ClusterSnapshot, srcNamespace: string): string {
+  const fix = `write ${typed}:PORT with the port the application dials`;
+  if (name.matched) {
+    const svc = snap.services.find((s) => nsName(s) === name.matched!.service);
+    const what = edge?.externalName ? `an ExternalName Service (→ ${edge.externalName.name || 'no externalName'})` : 'a Service';
+    return `--to ${typed}: Service ${name.matched.service} is ${what} that declares no port${svc?.spec?.ports?.length ? '' : ' (spec.ports is empty)'}; ${fix}`;
+  }
+  // a Service of the source's namespace by its short name, or NAME.NAMESPACE
+  const [short, ns = srcNamespace] = typed.split('.');
+  const near = nearNames(short!, snap.services.filter((s) => s.metadata?.namespace === ns).map((s) => s.metadata?.name ?? ''));
+  return `--to ${typed}: no Service matches it (${name.candidates.slice(0, 3).join(', ')}${name.candidates.length > 3 ? ', …' : ''}), so it is a name outside the cluster, and a connect needs a port; ${fix}${didYouMean(near)}`;
+}
+
 /** An ExternalName Service's only port, when the target gave none. */
 function svc0port(snap: ClusterSnapshot, name: NamePlan): number | undefined {
   const svc = snap.services.find((s) => nsName(s) === name.matched?.service);
@@ -239,10 +257,13 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   let headlessPort: number | undefined;
 
   const servicePlan = (svc: Service, wantPort: number | undefined): ServicePlan | undefined => {
+    const vip = svc.spec?.clusterIP;
+    // headless: the name resolves to the pods directly, and a connect to POD:PORT needs no Service port of that
+    // number (spec.ports only shapes SRV records and the EndpointSlices): lib/plan/egress.ts planHeadless
+    if (vip === 'None' && wantPort !== undefined) return undefined;
     const sp = findServicePort(svc, wantPort, target.proto);
     if (!sp) throw new PlanError(`--to: ${servicePortMiss(svc, wantPort, target.proto, retarget(target))}`, 'to');
-    const vip = svc.spec?.clusterIP;
-    if (!vip || vip === 'None') return undefined; // headless: the name resolves to pods directly
+    if (!vip || vip === 'None') return undefined;
     return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods, endpointsForServicePort(svc, sp, snap.endpointSlices)), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices) };
   };
 
@@ -273,7 +294,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       else service = servicePlan(svc, target.port);
       if (kind === 'headless') {
         // lib/plan/egress.ts: DNS answers the ready pods; the path is drawn to one of them.
-        const sp = target.port !== undefined ? findServicePort(svc, target.port, target.proto) ?? { port: target.port, ...(target.proto ? { protocol: target.proto.toUpperCase() } : {}) } : (findServicePort(svc) ?? svc.spec!.ports![0]);
+        const sp = target.port !== undefined ? findServicePort(svc, target.port, target.proto) ?? { port: target.port, ...(target.proto ? { protocol: target.proto.toUpperCase() } : {}) } : (findServicePort(svc) ?? svc.spec?.ports?.[0]);
+        if (!sp) throw new PlanError(portlessName(target.name, name, undefined, snap, src.namespace), 'port' as 'to');
         const h = planHeadless(svc, sp, target.port, src, snap, opts.preferEndpoint);
         edge = { headless: h.extras! };
         dst = h.dst;
@@ -291,6 +313,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       dstChoice = host.why;
     }
     dstPort = headlessPort ?? target.port ?? service?.port.port ?? (edge?.externalName ? svc0port(snap, name) : undefined) ?? host?.extras.port.port;
+    if (dstPort === undefined) throw new PlanError(portlessName(target.name, name, edge, snap, src.namespace), 'port' as 'to');
   }
   if (service) {
     dstIP ??= service.vip;

@@ -68,3 +68,20 @@ describe('a port name where the number goes (backend:http)', () => {
     expect(namedPortHint(src, 'nosuch:http', refused('nosuch:http').portName!, snap)).toBeUndefined();
   });
 });
+
+describe('a name target without a port', () => {
+  const extra = (svc: Service): ClusterSnapshot => ({ ...snap, services: [...snap.services, svc] });
+  it('a name no Service matches: it needs a port, and the near Service names are suggested', () => {
+    expect(() => podPlan('api.partner.example')).toThrow(/^--to api\.partner\.example: no Service matches it \(.*\), so it is a name outside the cluster, and a connect needs a port; write api\.partner\.example:PORT with the port the application dials$/);
+    expect(() => podPlan('backnd')).toThrow(/; write backnd:PORT with the port the application dials; did you mean backend\?$/);
+    // a Service of another namespace by NAME.NAMESPACE
+    expect(() => podPlan('postgrs.db')).toThrow(/did you mean postgres\?$/);
+  });
+  it('an ExternalName or headless Service that declares no port says so (a headless one crashed the planner)', () => {
+    expect(() => podPlan('partner', extra({ metadata: { namespace: 'shop', name: 'partner' }, spec: { type: 'ExternalName', externalName: 'api.partner.example' } }))).toThrow(/^--to partner: Service shop\/partner is an ExternalName Service \(→ api\.partner\.example\) that declares no port \(spec\.ports is empty\); write partner:PORT/);
+    expect(() => podPlan('peers', extra({ metadata: { namespace: 'shop', name: 'peers' }, spec: { clusterIP: 'None', selector: { app: 'backend' } } }))).toThrow(/^--to: Service shop\/peers declares no port \(spec\.ports is empty, as a headless Service for pod DNS records may\); add the port the application dials, e\.g\. --to peers:80$/);
+    // with the port, both plan
+    expect(podPlan('partner:443', extra({ metadata: { namespace: 'shop', name: 'partner' }, spec: { type: 'ExternalName', externalName: 'api.partner.example' } })).dstPort).toBe(443);
+    expect(podPlan('peers:8080', extra({ metadata: { namespace: 'shop', name: 'peers' }, spec: { clusterIP: 'None', selector: { app: 'backend' } } })).dstPort).toBe(8080);
+  });
+});
