@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RecordedDiagnosis } from './replay';
+import { replayPod, type RecordedDiagnosis } from './replay';
+import { judge } from '.';
 import type { Diagnosis, Evidence } from '../model';
 import { firstFailureShown, reproducingEvidence } from './reproduce';
 
@@ -72,6 +73,19 @@ describe('reproducingEvidence', () => {
     const hop = [ev('addr'), ev('node-link'), ev('bridge-link')];
     expect(reproducingEvidence(hop)?.probe).toBe('bridge-link');
     expect(reproducingEvidence(hop.slice(0, 2))?.probe).toBe('addr');
+  });
+  it("veth down with no failed connect to show it (UDP: nc -u 'succeeds'): the node's link listing, which says DOWN, not the pod's addresses (recorded on the udp-ours lab)", () => {
+    const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'udp-ours-veth-down.json'), 'utf8'));
+    const { plan, runs } = replayPod(fx);
+    const d = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(d.firstFailure).toMatchObject({ hop: 'dst-veth', cause: 'veth-down' });
+    const shown = firstFailureShown(d);
+    expect(shown.reproduce?.probe).toBe('node-link');
+    expect(shown.reproduce?.reproduce).toMatch(/^kubectl debug node\/k2 .* -- ip -j -d addr show$/);
+    // a failed TCP connect still comes first: it shows the symptom itself
+    const ev = (probe: string, exitCode: number): Evidence => ({ probe, where: 'x', command: [], reproduce: `run ${probe}`, exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
+    expect(reproducingEvidence([ev('addr', 0), ev('node-link', 0)], [ev('tcp-connect', 1)], 'veth-down')?.probe).toBe('tcp-connect');
+    expect(reproducingEvidence([ev('addr', 0), ev('node-link', 0)], [], 'veth-down')?.probe).toBe('node-link');
   });
   it('a hop whose probes all succeeded gives its first probe that sends traffic, else its first runnable evidence; API evidence alone gives none', () => {
     const d = load('healthy-service').diagnosis;

@@ -24,6 +24,12 @@ const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture
  */
 const TELLING_READS: ReadonlySet<string> = new Set<ProbeId>(['conntrack-list', 'bridge-link']);
 
+/**
+ * A cause whose fault one read shows in its own output, when no traffic probe failed to show the symptom (UDP: `nc -u`
+ * "succeeds" on a dead path): the veth's state is in the node's link listing, not in the pod's own addresses.
+ */
+const SHOWN_BY: Readonly<Record<string, ProbeId>> = { 'veth-down': 'node-link' };
+
 /** Probes that send ICMP echo. */
 const PINGS: ReadonlySet<string> = new Set<ProbeId>(['ping-df', 'node-ping']);
 
@@ -51,7 +57,8 @@ export function reproducingEvidence(evidence: readonly Evidence[], elsewhere: re
   const traffic = (xs: readonly Evidence[], pings: boolean) => runnable(xs).filter((e) => failed(e) && TRAFFIC_PROBES.has(e.probe) && ping(e) === pings).sort((a, b) => rank(a) - rank(b))[0];
   const connect = runnable(elsewhere).find((e) => failed(e) && CONNECT.test(e.probe));
   const mine = runnable(evidence);
-  const best = traffic(evidence, false) ?? connect ?? traffic(evidence, true) ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine.find((e) => TELLING_READS.has(e.probe)) ?? mine[0];
+  const shows = cause !== undefined && SHOWN_BY[cause] ? mine.find((e) => e.probe === SHOWN_BY[cause]) : undefined;
+  const best = traffic(evidence, false) ?? connect ?? traffic(evidence, true) ?? shows ?? mine.find(failed) ?? mine.find((e) => TRAFFIC_PROBES.has(e.probe) && e.probe !== 'dig-control') ?? mine.find((e) => TELLING_READS.has(e.probe)) ?? mine[0];
   // `nc -u -z` "succeeds" whenever no ICMP error comes back, broken path or not: where a datagram exchange ran (socat,
   // which shows whether anything came back), that is the line to paste
   const exchange = runnable([...evidence, ...elsewhere]).find((e) => /(^|-)udp-exchange$/.test(e.probe));
