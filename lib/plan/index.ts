@@ -331,7 +331,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const srcLabel = `${src.namespace}/${src.name} ${src.ip}`;
   hops.push(hop('src-pod', srcLabel, src.node, `eth0 with ${src.ip} and a default route (pod status)`));
   if (name) {
-    hops.push(hop('dns', `DNS ${name.name}`, undefined, name.matched ? `${name.matched.fqdn} → ${snap.services.find((s) => nsName(s) === name!.matched!.service)?.spec?.clusterIP} (candidate ${name.matched.index + 1} of ${name.candidates.length})` : `no Service matches any of ${name.candidates.join(', ')}`, { candidates: name.candidates }));
+    hops.push(hop('dns', `DNS ${name.name}`, undefined, name.matched ? `${name.matched.fqdn} → ${snap.services.find((s) => nsName(s) === name!.matched!.service)?.spec?.clusterIP} (candidate ${name.matched.index + 1} of ${name.candidates.length})` : `no Service matches any of ${name.candidates.join(', ')}`, { candidates: name.candidates, ...(name.matched ? { matched: name.matched.fqdn } : {}) }));
   }
   if (service) {
     hops.push(

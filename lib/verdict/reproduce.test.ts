@@ -155,3 +155,17 @@ describe('firstFailureShown', () => {
     expect(shown.observed).toBe('TCP 10.244.2.3:8080: no answer within 2 s');
   });
 });
+
+describe('a failed DNS hop is reproduced by a lookup of the name the path is walked on', () => {
+  it.each([
+    ['dns-overlay-blocked-answers.json', 'api.web.svc.cluster.local.'],
+    ['edge/ignore-dns-down-policy.json', 'api.web.svc.cluster.local.'],
+  ])('%s: the matched Service FQDN, not the first search candidate (NXDOMAIN on a healthy cluster too)', (file, name) => {
+    const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', file), 'utf8'));
+    const { plan, runs } = replayPod(fx);
+    const d = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(d.firstFailure?.hop).toBe('dns');
+    expect(d.hops.find((h) => h.id === 'dns')?.details?.matched).toBe(name.slice(0, -1));
+    expect(firstFailureShown(d).reproduce?.command).toContain(name);
+  });
+});

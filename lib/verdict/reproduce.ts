@@ -84,7 +84,11 @@ export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'> & 
   const others = d.hops.filter((h) => h.id !== ff.hop);
   // (a fault of the Service itself — its rules, its endpoints — is what the VIP connect shows, so not then)
   const order = ff.hop === 'service' ? others : [...others.filter((h) => h.id === 'dst-pod'), ...others.filter((h) => h.id !== 'dst-pod')];
-  const reproduce = reproducingEvidence(own, order.flatMap((h) => h.evidence), ff.cause);
+  // A lookup of the name the path is walked on (the dns hop's `matched` Service FQDN): the search candidates before it
+  // answer NXDOMAIN on a healthy cluster too, so a line digging one of them reproduces nothing.
+  const matched = ff.hop === 'dns' && typeof hop?.details?.matched === 'string' ? `${hop.details.matched}.` : undefined;
+  const ownFirst = matched ? [...own.filter((e) => e.probe === 'dig' && e.command.includes(matched)), ...own.filter((e) => !(e.probe === 'dig' && e.command.includes(matched)))] : own;
+  const reproduce = reproducingEvidence(ownFirst, order.flatMap((h) => h.evidence), ff.cause);
   // a connect (the hop's own, as a node's connect to a policy-isolated pod, or one elsewhere) says it in one finding
   const fromElsewhere = !!reproduce && ((!own.includes(reproduce) && TRAFFIC_PROBES.has(reproduce.probe)) || CONNECT.test(reproduce.probe));
   // a finding that says no more than the exit status, or that the probe proves nothing, is no evidence
