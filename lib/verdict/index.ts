@@ -126,6 +126,15 @@ export function judge(input: JudgeInput): Judgement {
   const first = sorted[0];
   const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? problemNextStep(first, fill, plan) } : null;
   const warnings: Finding[] = c.warnings.map((w) => ({ hop: w.hop, cause: w.cause, reason: w.reason, nextStep: w.nextStep ?? nextStepFor(w.cause) }));
+  // A listener missing behind another failure of the same hop (a policy that drops the flow before it): the hop
+  // shows the failure that stops traffic first, and the socket table — read inside the pod, whatever the path — says
+  // what comes next once that is fixed. Kept as a warning, so the SRE who fixes the policy is not surprised twice.
+  for (const h of plan.hops) {
+    const probs = c.problems.filter((p) => p.hop === h.id).sort((a, b) => a.rank - b.rank);
+    for (const p of probs.slice(1).filter((x) => x.cause === 'app-not-listening')) {
+      warnings.push({ hop: p.hop, cause: p.cause, reason: `${p.reason} — hidden behind this hop's failure (${CAUSES[probs[0].cause].title}): once that is fixed, the connect will be refused`, nextStep: p.nextStep ?? problemNextStep(p, fill, plan) });
+    }
+  }
 
   let verdict: Verdict;
   let summary: string;
