@@ -93,6 +93,7 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     // a source reaching its own IP is marked as a self cell on the wall too, and another pair is not
     await expect(tile.locator('[data-from="shop/backend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-self', 'own-ip');
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-self', '');
+    await tile.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'wall-matrix-tile.png') });
     lab(['fault', 'clear']);
     // healed: the server's re-probe flips the tile's cell live, without a reload
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'open', { timeout: 45_000 });
