@@ -6,11 +6,11 @@
 // overlay, dst-node, dst-veth, dst-pod, egress, external. Pure: server/diagnose/edge.ts runs the probes,
 // lib/verdict/northSouth.ts judges them.
 import type { Hop, HopId } from '../model';
-import { retarget, type Source, type Target } from '../target';
+import { isIPv4, retarget, type Source, type Target } from '../target';
 import type { ProbeId } from '../probes';
 import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, servicePortMiss } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
-import { findPod, hop, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
+import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
 
 /** How the client's packet reaches its destination. */
@@ -343,6 +343,10 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     }
     // The endpoint directly, from its own node: separates "the endpoint answers" from the entry's rules.
     if (plan.dstPodPort && !udp) nodeAt(d.node, 'node-tcp-connect', 'dst-pod', { ip: d.ip, port: plan.dstPodPort });
+    // Every ready endpoint from the node the flow enters (externalTrafficPolicy Cluster): kube-proxy picks one per
+    // connection there, so one broken endpoint is found whichever the client's connect landed on (the pod path's
+    // direct connects; lib/verdict/northSouth directEndpoints). At most MAX_DIRECT_CONNECTS, the drawn one first.
+    for (const ep of directEndpoints(plan)) nodeAt(from!, 'node-tcp-connect', 'dst-pod', ep);
     if (from && d.node !== from) {
       // Between the nodes, as the pod path reads them (lib/verdict/overlay judgeOverlay, node judgeNodeRoute): the
       // first node's own route to the pod, each node's neighbor and FDB entries for the peer's tunnel endpoint (or,
@@ -366,6 +370,19 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
  * The node the packet leaves for the destination pod: the entry node of a NodePort or LoadBalancer (and of anything
  * the outside client dials), else the source's own node. The overlay and dst-node hops, and their probes, start here.
  */
+/**
+ * The endpoints (ip, port) a NodePort or LoadBalancer flow may be sent to from the node it enters, each dialled
+ * directly from that node: the Service's ready endpoints (TCP, externalTrafficPolicy Cluster; with Local the entry
+ * keeps the flow on its own pods), the drawn one first, at most MAX_DIRECT_CONNECTS. Empty for other paths.
+ */
+export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst'>): { ip: string; port: number }[] {
+  const s = plan.service;
+  const from = leavingNode(plan);
+  if (!s || s.udp || s.etpLocal || !from || (plan.via !== 'lb' && plan.via !== 'node-port')) return [];
+  const eps = s.endpoints.ready.map((e) => ({ ip: e.slice(0, e.lastIndexOf(':')), port: Number(e.slice(e.lastIndexOf(':') + 1)) })).filter((e) => isIPv4(e.ip) && e.port > 0);
+  return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
+}
+
 export function leavingNode(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode'>): string | undefined {
   if (plan.source.kind === 'outside') return plan.entry?.node;
   return (plan.via === 'node-port' || plan.via === 'lb') && plan.entry ? plan.entry.node : plan.srcNode;

@@ -121,7 +121,7 @@ function judgeRouterAnswer(c: Ctx, hop: HopId, node: string, toward: string, tow
  * REJECT for another Service's VIP on the same port, also in `nft list ruleset` on iptables-nft nodes) and
  * NetworkPolicy chains are their owners' business, not the node's firewall.
  */
-export function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node', node: string, port: number | undefined) {
+export function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node' | 'node-port', node: string, port: number | undefined) {
   if (!port) return;
   const { save, nft, iptRun, nftRun } = nodeRules(c, node);
   // A hostNetwork destination's node takes the flow as its own (hook input), it does not forward it.

@@ -7,7 +7,7 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
-import { leavingNode, nodeInternalIP, type NorthSouthPlan } from '../plan/northSouth';
+import { directEndpoints, leavingNode, nodeInternalIP, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
@@ -17,7 +17,7 @@ import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './re
 import { externalListenerStep, udpOutcome } from './edge';
 import { nodeListenStep, podListenStep } from './listener';
 import { newCtx, RANK, type Ctx, type ProbeRun, type Runs } from './context';
-import { judgeNodeRoute } from './node';
+import { judgeFirewall, judgeNodeRoute } from './node';
 import { judgeOverlay } from './overlay';
 import { judgeVeth } from './pod';
 import type { Judgement } from './index';
@@ -95,6 +95,12 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
     sameNode: d.node === from, hairpin: false, kubeProxyMode: 'unknown', hops: plan.hops, probes: plan.probes,
   };
   const c = newCtx(view, runs, snapshot, depth);
+  // The nodes' own filter rules on the forwarded flow to the endpoint port (TCP; the pod path's judgeFirewall): the
+  // node it enters and, across nodes, the endpoint's node — where a rule read as its rules never shows a drop.
+  if (plan.dstPodPort && plan.target.proto !== 'udp') {
+    judgeFirewall(c, plan.source.kind === 'outside' || from === plan.srcNode ? 'src-node' : 'node-port', from, plan.dstPodPort);
+    if (!view.sameNode) judgeFirewall(c, 'dst-node', d.node, plan.dstPodPort);
+  }
   if (!view.sameNode) {
     const route = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === from && p.args.ip === d.ip);
     if (route) judgeNodeRoute(c, route.hop, from, d.ip, d.node);
@@ -115,6 +121,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- the connects: the client's end-to-end one, and each node's NodePort ---
   const perNode: string[] = [];
+  const leaving = leavingNode(plan);
+  const direct = new Map<string, ConnectOutcome | undefined>(directEndpoints(plan).map((e) => [`${e.ip}:${e.port}`, undefined]));
   /** the destination pod answered a connect from its own node (so the pod and its port are fine) */
   let podAnswersLocally = false;
   for (const { p, r } of runsOf(c, (p) => /(^|-)(tcp-connect|udp-connect|udp-exchange)$/.test(p.probe))) {
@@ -139,11 +147,18 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       // (a connect that opened there was not dropped: a pod's own node short-circuits pod traffic to any endpoint)
       perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? (o === 'open' ? ' (no local endpoint, yet answered: kube-proxy sends pod traffic to any endpoint)' : ' (no local endpoint: externalTrafficPolicy Local drops there)') : ''}`);
     }
-    else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod') {
+    else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod' && p.node === plan.dst?.node && p.args.ip === plan.dst?.ip) {
       observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);
       if (o === 'open') podAnswersLocally = true;
     }
+    if (p.probe === 'node-tcp-connect' && p.node === leaving && direct.has(target)) direct.set(target, o);
   }
+  // Each ready endpoint dialled from the node the flow enters: some answer and some do not — the client's connects
+  // fail only when kube-proxy lands on a broken one (the pod path's partialService).
+  const answering = [...direct].filter(([, o]) => o === 'open').map(([t]) => t);
+  const failing = [...direct].filter(([, o]) => o === 'timeout' || o === 'refused').map(([t]) => t);
+  const partial = answering.length > 0 && failing.length > 0;
+  if (direct.size > 1 && [...direct.values()].every((o) => o !== undefined)) observe(c, 'dst-pod', `each ready endpoint from ${leaving}: ${joinClauses([...direct].map(([t, o]) => `${t} ${connectText(o as ConnectOutcome)}`))}`);
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
   const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
   if (c.connect !== undefined) observe(c, mainHop, `${s?.udp ? 'UDP' : 'TCP'} to ${plan.dstIP}:${plan.dstPort} from ${src}: ${s?.udp && c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}`);
@@ -269,7 +284,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   if (shared) {
     for (const [k, v] of shared.findings) c.findings.set(k, v);
     for (const [h, l] of shared.observed) for (const x of l) if (!c.observed.get(h)?.includes(x)) observe(c, h, x);
-    if (!open && c.connect !== undefined) {
+    const drawnFails = !!plan.dst && failing.some((t) => t.startsWith(`${plan.dst!.ip}:`));
+    if ((!open && c.connect !== undefined) || (partial && drawnFails)) {
       for (const p of shared.problems) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }));
     }
   }
@@ -344,11 +360,16 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   });
 
   const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
-  const first = connected ? undefined : sorted[0];
+  const first = connected && !partial ? undefined : sorted[0];
   const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, fill) } : null;
   let verdict: Verdict;
   let summary: string;
-  if (connected) {
+  if (partial && c.connect !== undefined) {
+    // Observed beats inferred both ways: never unreachable while an endpoint answers, never a clean bill while one does not.
+    verdict = 'degraded';
+    const lead = `${answering.length} of ${answering.length + failing.length} ready endpoints of Service ${s!.key} answer from ${leaving} (${answering.join(', ')}); connections kube-proxy sends to ${failing.join(', ')} fail`;
+    summary = first ? `${lead}: ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}` : `${lead}, and no hop's probes explain why (the direct connects from ${leaving} are the evidence).`;
+  } else if (connected) {
     verdict = 'reachable';
     // A Service name from a node was read from the objects (lib/plan/northSouth): the node's own resolver does not ask
     // the cluster DNS, so say what software on the node must dial (Kubernetes DNS docs: hostNetwork pods with the

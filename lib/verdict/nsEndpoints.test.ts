@@ -1,0 +1,42 @@
+// A LoadBalancer Service with two endpoints, one behind a node whose firewall drops the forwarded flow: recorded on
+// the default lab (outside → 198.51.100.129:80, fault node-firewall-drop:node=worker-2,port=8080; and healthy).
+// kube-proxy picks an endpoint per connection, so the client's one connect proves nothing either way: each ready
+// endpoint is dialled from the node the flow enters, and the node's own rules are judged as on the pod path.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { judgeNorthSouth } from './northSouth';
+import { replayNorthSouth, type RecordedDiagnosis } from './replay';
+import { directEndpoints } from '../plan/northSouth';
+
+const load = (n: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', `${n}.json`), 'utf8')) as RecordedDiagnosis;
+
+describe('north-south through a Service with one broken endpoint', () => {
+  it('plans a direct connect from the entry node to every ready endpoint, the drawn one first', () => {
+    const { plan } = replayNorthSouth(load('ns-lb-healthy-two-endpoints'));
+    const eps = directEndpoints(plan);
+    expect(eps).toHaveLength(2);
+    expect(eps[0].ip).toBe(plan.dst?.ip);
+    expect(plan.probes.filter((p) => p.probe === 'node-tcp-connect' && p.node === plan.entry?.node).map((p) => `${p.args.ip}:${p.args.port}`).sort()).toEqual(eps.map((e) => `${e.ip}:${e.port}`).sort());
+  });
+
+  it('is degraded, not reachable or unreachable, and names the node firewall of the broken endpoint', () => {
+    const fx = load('ns-lb-one-endpoint-firewalled');
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('degraded');
+    expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service shop\/storefront answer from worker-1 \(10\.244\.1\.\d+:8080\); connections kube-proxy sends to 10\.244\.2\.\d+:8080 fail: Node firewall drops the flow at dst-node/);
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-node', cause: 'node-firewall' });
+    expect(j.firstFailure?.reason).toMatch(/worker-2's own firewall drops forwarded TCP to port 8080: `-A FORWARD -p tcp -m tcp --dport 8080 -j DROP`/);
+    expect(j.hops.find((h) => h.id === 'dst-pod')?.summary).toMatch(/each ready endpoint from worker-1: /);
+  });
+
+  it('healthy: every endpoint answers from the entry node, and the verdict is reachable', () => {
+    const fx = load('ns-lb-healthy-two-endpoints');
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.firstFailure).toBeNull();
+    expect(j.hops.every((h) => h.status === 'pass')).toBe(true);
+  });
+});
