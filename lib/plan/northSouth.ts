@@ -379,7 +379,7 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
   const s = plan.service;
   const from = leavingNode(plan);
   if (!s || s.udp || s.etpLocal || !from || (plan.via !== 'lb' && plan.via !== 'node-port')) return [];
-  const eps = s.endpoints.ready.map((e) => ({ ip: e.slice(0, e.lastIndexOf(':')), port: Number(e.slice(e.lastIndexOf(':') + 1)) })).filter((e) => isIPv4(e.ip) && e.port > 0);
+  const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
 }
 
