@@ -6,7 +6,7 @@ export type NcOutcome =
   | 'succeeded'
   | 'refused' // RST: reached the host, nothing listens (or a REJECT with tcp-reset)
   | 'timed-out' // no answer within -w: a silent drop on the path or at the peer
-  | 'network-unreachable' // no route from this netns, or ICMP net-unreachable from a router
+  | 'network-unreachable' // no route from this netns, a blackhole route in it (EINVAL), or ICMP net-unreachable from a router
   | 'no-route-to-host' // ICMP host-unreachable or admin-prohibited (a REJECT said so): measured, fixtures/nc
   | 'permission-denied' // ICMP admin-prohibited / a local firewall
   | 'name-not-resolved'
@@ -33,6 +33,8 @@ const TOOL = 'nc';
 const ERRNO: [RegExp, NcOutcome][] = [
   [/Connection refused/i, 'refused'],
   [/Network is unreachable/i, 'network-unreachable'],
+  // a blackhole route in the sender's own netns: ip-route(8) "the local senders get an EINVAL error" (fixtures/nc/blackhole-route)
+  [/Invalid argument/i, 'network-unreachable'],
   [/No route to host/i, 'no-route-to-host'],
   [/Permission denied|Operation not permitted/i, 'permission-denied'],
   [/timed out/i, 'timed-out'],

@@ -20,6 +20,7 @@ describe('nc -z -v -w 2', () => {
     ['host-unreachable', 'no-route-to-host', 1, 80],
     ['admin-prohibited', 'no-route-to-host', 1, 80],
     ['net-unreachable-icmp', 'network-unreachable', 1, 80],
+    ['blackhole-route', 'network-unreachable', 1, 80],
     ['v6-succeeded', 'succeeded', 0, 8443],
   ])('%s → %s', (name, outcome, exit, port) => {
     const f = fx(`nc/${name}`);

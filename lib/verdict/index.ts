@@ -18,7 +18,7 @@ import { judgeOverlay, judgeMtu, warnUnmeasuredMtu } from './overlay';
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
-import { partialService, reconcileObserved } from './observed';
+import { partialLead, partialService, reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
 import { endpointPort, probesOf } from '../plan/ops';
 
@@ -145,8 +145,8 @@ export function judge(input: JudgeInput): Judgement {
     // Some of the Service's endpoints answer and some do not: connections fail only when kube-proxy (or, headless,
     // the client's pick among the DNS answers) lands on a broken one (lib/verdict/observed partialService).
     const partial = partialService(c);
-    const partialLead = partial
-      ? `${partial.answering.length} of ${partial.answering.length + partial.failing.length} ready ${plan.service ? `endpoints of Service ${plan.service.key}` : `pods of headless Service ${plan.edge!.headless!.key}`} answer (${partial.answering.join(', ')}); connections ${plan.service ? 'kube-proxy sends' : 'the client makes'} to ${partial.failing.join(', ')} fail`
+    const lead = partial
+      ? partialLead(partial, plan.service ? `endpoints of Service ${plan.service.key}` : `pods of headless Service ${plan.edge!.headless!.key}`, plan.service ? 'kube-proxy sends' : 'the client makes')
       : '';
     if (first) {
       const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
@@ -154,12 +154,12 @@ export function judge(input: JudgeInput): Judgement {
       const connectOpened = rec.opened || (plan.hairpin && c.connect === 'open' && !c.problems.some((p) => p.hop === 'dns'));
       verdict = connectOpened || partial || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
       // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
-      const lead = verdict !== 'degraded' ? '' : onlyMtu ? 'small connections work; ' : partial ? `${partialLead}: ` : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
-      summary = `${lead}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+      const prefix = verdict !== 'degraded' ? '' : onlyMtu ? 'small connections work; ' : partial ? `${lead}: ` : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
+      summary = `${prefix}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
     } else if (partial && c.connect !== undefined) {
       // a broken endpoint no probe explains: still not all of the Service, and not a clean bill of health either
       verdict = 'degraded';
-      summary = `${partialLead}, and no hop's probes explain why (the direct connects from ${plan.src.namespace}/${plan.src.name} are the evidence).`;
+      summary = `${lead}, and no hop's probes explain why (the direct connects from ${plan.src.namespace}/${plan.src.name} are the evidence).`;
     } else if (c.connect === 'open') {
       verdict = 'reachable';
       summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;

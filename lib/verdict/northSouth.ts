@@ -22,6 +22,7 @@ import { judgeOverlay } from './overlay';
 import { judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
+import { partialLead, splitAnswers } from './observed';
 import { policyDenial, policySources } from './nsPolicy';
 import { carriesPolicyRules } from './policy';
 
@@ -155,8 +156,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   }
   // Each ready endpoint dialled from the node the flow enters: some answer and some do not — the client's connects
   // fail only when kube-proxy lands on a broken one (the pod path's partialService).
-  const answering = [...direct].filter(([, o]) => o === 'open').map(([t]) => t);
-  const failing = [...direct].filter(([, o]) => o === 'timeout' || o === 'refused').map(([t]) => t);
+  const split = splitAnswers([...direct.keys()], (t) => direct.get(t));
+  const { answering, failing } = split;
   const partial = answering.length > 0 && failing.length > 0;
   if (direct.size > 1 && [...direct.values()].every((o) => o !== undefined)) observe(c, 'dst-pod', `each ready endpoint from ${leaving}: ${joinClauses([...direct].map(([t, o]) => `${t} ${connectText(o as ConnectOutcome)}`))}`);
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
@@ -367,7 +368,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   if (partial && c.connect !== undefined) {
     // Observed beats inferred both ways: never unreachable while an endpoint answers, never a clean bill while one does not.
     verdict = 'degraded';
-    const lead = `${answering.length} of ${answering.length + failing.length} ready endpoints of Service ${s!.key} answer from ${leaving} (${answering.join(', ')}); connections kube-proxy sends to ${failing.join(', ')} fail`;
+    const lead = partialLead(split, `endpoints of Service ${s!.key}`, 'kube-proxy sends', leaving);
     summary = first ? `${lead}: ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}` : `${lead}, and no hop's probes explain why (the direct connects from ${leaving} are the evidence).`;
   } else if (connected) {
     verdict = 'reachable';

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeNorthSouth } from './northSouth';
 import { replayNorthSouth, type RecordedDiagnosis } from './replay';
 import { directEndpoints } from '../plan/northSouth';
+import { splitFixture } from '../parse/fixtureFile';
 
 const load = (n: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', `${n}.json`), 'utf8')) as RecordedDiagnosis;
 
@@ -38,5 +39,24 @@ describe('north-south through a Service with one broken endpoint', () => {
     expect(j.verdict).toBe('reachable');
     expect(j.firstFailure).toBeNull();
     expect(j.hops.every((h) => h.status === 'pass')).toBe(true);
+  });
+
+  it.each(['host-unreachable', 'admin-prohibited', 'blackhole-route'])('an endpoint whose direct connect ends in an ICMP error or a dead route (%s) fails like one that times out: degraded', (form) => {
+    // the healthy recording, with the entry node's connect to the second endpoint answered as a REJECT (or a
+    // blackhole route) answers it: real nc output from lib/parse/fixtures/nc
+    const fx = load('ns-lb-healthy-two-endpoints');
+    const { plan, runs } = replayNorthSouth(fx);
+    const broken = directEndpoints(plan)[1]!;
+    const nc = splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'nc', `${form}.txt`), 'utf8'));
+    let swapped = 0;
+    for (const [k, r] of runs) {
+      if (r.probe !== 'node-tcp-connect' || r.location !== `node ${plan.entry!.node}` || !r.argv.includes(broken.ip)) continue;
+      runs.set(k, { ...r, stdout: nc.stdout, stderr: nc.stderr, exitCode: nc.exitCode });
+      swapped++;
+    }
+    expect(swapped).toBe(1);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('degraded');
+    expect(j.summary).toContain(`; connections kube-proxy sends to ${broken.ip}:${broken.port} fail`);
   });
 });

@@ -5,7 +5,7 @@
 import type { HopId } from '../model';
 import { CAUSES, type CauseCode } from '../causes';
 import { listenerOnPort, parseSs } from '../parse';
-import { connectText } from './read';
+import { connectText, notAnswering, type ConnectOutcome } from './read';
 import { one, onPod, read, type Ctx, type Problem } from './context';
 import { endpointPort as endpointPortOf, readyEndpoints } from '../plan/ops';
 
@@ -85,6 +85,25 @@ export function reconcileObserved(c: Ctx): Reconciled {
   return { opened, standing };
 }
 
+/**
+ * `endpoints` split by their direct connect's `outcome`: the ones it opened to, and the ones that do not answer
+ * (read.ts notAnswering); an endpoint not dialled, or whose outcome proves nothing, is in neither. One rule for the
+ * pod path (partialService) and north-south (northSouth.ts, each endpoint dialled from the entry node).
+ */
+export function splitAnswers<E>(endpoints: readonly E[], outcome: (e: E) => ConnectOutcome | undefined): { answering: E[]; failing: E[] } {
+  return { answering: endpoints.filter((e) => outcome(e) === 'open'), failing: endpoints.filter((e) => notAnswering(outcome(e))) };
+}
+
+/**
+ * The lead of a half-answering Service's `degraded` summary, e.g. "1 of 2 ready endpoints of Service shop/backend
+ * answer from worker-1 (10.244.1.4:8080); connections kube-proxy sends to 10.244.2.3:8080 fail". `what`: "endpoints
+ * of Service NS/NAME" or "pods of headless Service NS/NAME"; `sender`: who picks the endpoint ("kube-proxy sends",
+ * "the client makes"); `from`: the node the endpoints were dialled from, when not the source itself.
+ */
+export function partialLead(p: PartialService, what: string, sender: string, from?: string): string {
+  return `${p.answering.length} of ${p.answering.length + p.failing.length} ready ${what} answer${from ? ` from ${from}` : ''} (${p.answering.join(', ')}); connections ${sender} to ${p.failing.join(', ')} fail`;
+}
+
 /** A Service that answers through some of its ready endpoints and not others (partialService). */
 export interface PartialService {
   /** "ns/pod ip:port" (or "ip:port") of the ready endpoints the source reached */
@@ -119,12 +138,8 @@ export function partialService(c: Ctx): PartialService | undefined {
   });
   if (ready.length < 2) return undefined;
   const self = (e: { ip: string }) => plan.hairpin && e.ip === plan.dst?.ip;
-  const answering = ready.filter((e) => !self(e) && c.directConnect.get(`${e.ip}:${e.port}`) === 'open');
-  const failing = hairpinOnly
-    ? ready.filter(self)
-    : ready.filter((e) => {
-        const o = c.directConnect.get(`${e.ip}:${e.port}`);
-        return o !== undefined && o !== 'open';
-      });
+  const split = splitAnswers(ready, (e) => c.directConnect.get(`${e.ip}:${e.port}`));
+  const answering = split.answering.filter((e) => !self(e));
+  const failing = hairpinOnly ? ready.filter(self) : split.failing;
   return answering.length && failing.length ? { answering: answering.map(name), failing: failing.map(name) } : undefined;
 }

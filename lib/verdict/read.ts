@@ -50,6 +50,16 @@ export function connectOutcome(r: Result<NcResult, ParseError>, timedOut: boolea
   }
 }
 
+/**
+ * Whether a connect's outcome is evidence that the target does not answer: no answer, refused, or an ICMP error /
+ * no route (a REJECT answers "no route to host" or "administratively prohibited"). `error` (an errno the nc
+ * parser does not classify: a local failure as likely as a remote one) and `unresolved` say nothing about the
+ * target; undefined (not run, unreadable) neither. What "a failing endpoint" means everywhere (observed.ts).
+ */
+export function notAnswering(o: ConnectOutcome | undefined): boolean {
+  return o === 'timeout' || o === 'refused' || o === 'unreachable';
+}
+
 export function connectText(o: ConnectOutcome): string {
   switch (o) {
     case 'open': return 'connected';
