@@ -156,6 +156,20 @@ const defs = [
     reproduce: podReproduce,
   },
   {
+    // A UDP target that is a DNS server (port 53, or a Service port named or appProtocol'd dns): a real query is the
+    // datagram that comes back, where socat's "packetwalk" payload draws no answer from a DNS server. +norecurse:
+    // a recursive resolver answers from itself (an authoritative answer, REFUSED or an empty NOERROR) without
+    // asking upstream, so a dead forwarder does not look like a dead path; any answer, whatever its rcode, proves
+    // delivery both ways (lib/verdict/edge.ts).
+    id: 'dns-exchange',
+    where: 'pod',
+    title: "one DNS query to the UDP port (a DNS server's answer, whatever its rcode, proves delivery both ways)",
+    argv: (a) => ['dig', '+tries=1', '+time=2', '+norecurse', '+nocookie', `@${need(a.ip, 'ip', 'dns-exchange')}`, '-p', String(need(a.port, 'port', 'dns-exchange')), `${need(a.name, 'name', 'dns-exchange').replace(/\.$/, '')}.`, 'SOA'],
+    timeoutMs: 4000,
+    maxBytes: 32768,
+    reproduce: podReproduce,
+  },
+  {
     id: 'tcp-bulk',
     where: 'pod',
     title: 'a bulk TCP download (large segments) over a connection that opens: stalls when big packets vanish',

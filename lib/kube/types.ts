@@ -64,6 +64,8 @@ export interface ServicePort {
   targetPort?: number | string;
   protocol?: string;
   nodePort?: number;
+  /** the application protocol (KEP-3726: an IANA service name, `kubernetes.io/…`, or a domain-prefixed name) */
+  appProtocol?: string;
 }
 
 export interface Service {

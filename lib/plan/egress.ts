@@ -142,6 +142,16 @@ export function egressProbes(plan: PathPlan, ip: string): PlannedProbe[] {
 }
 
 /**
+ * Whether the target's UDP port is a DNS server's: port 53 dialled, or the Service port (or, headless, its port)
+ * named `dns`/`dns-udp`/… or with appProtocol `dns` (kube-dns's ports are named `dns` and `dns-tcp`; CoreDNS's
+ * chart the same). Then the datagram that proves the path is a DNS query (registry `dns-exchange`).
+ */
+export function isDnsPort(plan: PathPlan): boolean {
+  const port = plan.service?.port ?? plan.edge?.headless?.port;
+  return plan.dstPort === 53 || /^dns(-|$)/i.test(port?.name ?? '') || /^dns$/i.test(port?.appProtocol ?? '');
+}
+
+/**
  * The hook planPath calls last: UDP ports get datagram probes and UDP listeners; a target outside the
  * cluster gets the `egress` and `external` hops and the probes that prove the SNAT; a control DNS query
  * tells "the cluster DNS is down" from "names outside the cluster do not resolve".
@@ -155,10 +165,12 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
     plan.probes = plan.probes
       .filter((p) => p.probe !== 'tcp-bulk')
       .map((p) => (p.probe === 'tcp-connect' ? { ...p, probe: 'udp-connect', key: p.key.replace(':tcp-connect:', ':udp-connect:') } : p.probe === 'ss-listen' ? { ...p, probe: 'ss-listen-udp', key: p.key.replace(':ss-listen', ':ss-listen-udp') } : p));
-    // No ICMP error proves nothing for UDP: a datagram that comes back does (lib/verdict/edge.ts judgeUdp).
+    // No ICMP error proves nothing for UDP: a datagram that comes back does (lib/verdict/edge.ts judgeUdp) — from a
+    // DNS server, the answer to a real query.
+    const dns = isDnsPort(plan);
     for (const p of plan.probes.filter((x) => x.probe === 'udp-connect' && x.where === 'pod')) {
       const { key: _key, ...rest } = p;
-      addProbe(plan, { ...rest, probe: 'udp-exchange' });
+      addProbe(plan, dns ? { ...rest, probe: 'dns-exchange', args: { ...rest.args, name: domain } } : { ...rest, probe: 'udp-exchange' });
     }
   }
   const t = plan.target;

@@ -10,7 +10,7 @@ import { judgeNorthSouth } from './northSouth';
 import { applyTrace } from './trace';
 import { replayNorthSouth, replayPod, type RecordedDiagnosis } from './replay';
 import { nftSnatRuleFor, snatRuleFor, udpOutcome } from './edge';
-import { lbIngressIPs } from '../plan/egress';
+import { isDnsPort, lbIngressIPs } from '../plan/egress';
 import { planNorthSouth } from '../plan/northSouth';
 import { parseSource, parseTarget } from '../target';
 import { probeDef } from '../probes';
@@ -324,6 +324,9 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     ['udp-ours-masquerade-missing', 'unreachable', 'snat-missing', 'egress'],
     ['udp-ours-stale-neighbor', 'unreachable', 'neighbor-stale', 'overlay'],
     ['udp-ours-policy-tcp-only', 'unreachable', 'policy-denied', 'dst-pod'],
+    // the default lab's kube-dns over UDP 53 (a DNS query is the exchange), healthy and with its DNS server silenced
+    ['udp-dns-healthy', 'reachable', null, null],
+    ['udp-dns-down', 'unreachable', 'dns-timeout', 'dns'],
   ])('%s → %s %s at %s', (name, verdict, cause, hop) => {
     const fx = load(name);
     const { plan, runs } = replayPod(fx);
@@ -344,6 +347,33 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(j.verdict).toBe('undetermined');
     expect(j.summary).toMatch(/proves nothing/);
+  });
+  it('a UDP target on a DNS port is proven by a DNS query: any answer, whatever its rcode, is a datagram that came back', () => {
+    const fx = load('udp-dns-healthy');
+    const { plan, runs } = replayPod(fx);
+    expect(isDnsPort(plan)).toBe(true);
+    const q = plan.probes.filter((p) => p.probe === 'dns-exchange');
+    expect(q.map((p) => `${p.args.ip}:${p.args.port}`).sort()).toEqual([...new Set([`${plan.dstIP}:53`, ...plan.probes.filter((p) => p.probe === 'udp-connect').map((p) => `${p.args.ip}:${p.args.port}`)])].sort());
+    expect(plan.probes.some((p) => p.probe === 'udp-exchange')).toBe(false); // socat's payload draws no answer from a DNS server
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    const svc = j.hops.find((h) => h.id === 'service')!;
+    expect(svc.summary).toMatch(/^UDP to 10\.96\.0\.10:53: a datagram came back/);
+    expect(svc.evidence.find((e) => e.probe === 'dns-exchange')?.finding).toMatch(/^UDP 10\.96\.0\.10:53: a DNS answer came back \(NOERROR, \d+ ms\): delivered both ways$/);
+    // a server that answers REFUSED (real dig output) still answered: delivered both ways
+    const refused = splitFixture(readFileSync(new URL('../parse/fixtures/dig/refused.txt', import.meta.url), 'utf8'));
+    const timeout = splitFixture(readFileSync(new URL('../parse/fixtures/dig/timeout.txt', import.meta.url), 'utf8'));
+    const swap = (f: typeof refused) => {
+      const r2 = new Map(runs);
+      for (const p of q) r2.set(p.key, { ...r2.get(p.key)!, exitCode: f.exitCode, stdout: f.stdout, stderr: f.stderr });
+      return judge({ plan, runs: r2, snapshot: fx.snapshot, depth: 'live' });
+    };
+    const jr = swap(refused);
+    expect(jr.verdict).toBe('reachable');
+    expect(jr.hops.find((h) => h.id === 'service')!.evidence.find((e) => e.probe === 'dns-exchange')?.finding).toMatch(/a DNS answer came back \(REFUSED/);
+    // no answer at all proves nothing about the path (nc -u says no ICMP error either): not reachable from these alone
+    const jt = swap(timeout);
+    expect(jt.verdict).toBe('undetermined');
+    expect(jt.hops.find((h) => h.id === 'service')!.evidence.find((e) => e.probe === 'dns-exchange')?.finding).toMatch(/no DNS answer and no ICMP error within 2 s/);
   });
   it('ndots 1: a name with one dot is tried as-is first, and the warning says so (not "fewer than 1 dots")', () => {
     const fx = load('udp-ours-ndots1');

@@ -77,6 +77,21 @@ export function judgeUdp(c: Ctx) {
     if (x.outcome === 'reply' || x.outcome === 'refused' || x.outcome === 'unreachable') setUdp(c, p.args.ip, p.args.port, x.outcome === 'reply' ? 'open' : x.outcome);
     else if (x.outcome === 'silent' && p.args.ip === plan.dstIP && p.args.port === plan.dstPort) silent = true;
   }
+  for (const p of plan.probes.filter((x) => x.probe === 'dns-exchange')) {
+    const r = c.runs.get(p.key);
+    if (!r || r.notRun) continue;
+    const d = read(c, r, parseDig);
+    if (!d) continue;
+    const to = `UDP ${p.args.ip}:${p.args.port}`;
+    // Any DNS answer is a datagram that came back; dig's own failure lines are the ICMP errors and the silence.
+    const err = d.outcome === 'answer' ? undefined : d.reason === 'connection-refused' ? 'refused' : d.reason === 'network-unreachable' ? 'unreachable' : undefined;
+    const o = d.outcome === 'answer' ? 'open' : err;
+    if (d.outcome === 'answer') finding(c, r, `${to}: a DNS answer came back (${d.rcode}${d.queryTimeMs !== undefined ? `, ${d.queryTimeMs} ms` : ''}): delivered both ways`);
+    else if (err) finding(c, r, `${to}: ${UDP_TEXT[err]}`);
+    else finding(c, r, `${to}: no DNS answer and no ICMP error within 2 s (${d.message}): the DNS server does not answer, or the path drops the query or its answer`);
+    if (o) setUdp(c, p.args.ip, p.args.port, o);
+    else if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) silent = true;
+  }
   if (ss && bound) observe(c, 'dst-pod', c.findings.get(ss.key) ?? '');
   const mainHop = plan.service ? 'service' : plan.edge?.external ? 'external' : 'dst-pod';
   if (c.connect !== undefined) observe(c, mainHop, `UDP to ${plan.dstIP}:${plan.dstPort}: ${c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}`);

@@ -7,13 +7,13 @@ import { CAUSES, isCauseCode } from '../causes';
 
 /** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
 const TRAFFIC_PROBES: ReadonlySet<string> = new Set<ProbeId>([
-  'tcp-connect', 'udp-connect', 'udp-exchange', 'ping-df', 'tcp-bulk', 'trace-connect', 'dig', 'dig-control', 'getent', 'node-ping',
+  'tcp-connect', 'udp-connect', 'udp-exchange', 'dns-exchange', 'ping-df', 'tcp-bulk', 'trace-connect', 'dig', 'dig-control', 'getent', 'node-ping',
   'node-tcp-connect', 'node-udp-exchange', 'node-udp-connect', 'node-dig', 'outside-tcp-connect', 'outside-udp-exchange', 'outside-udp-connect', 'outside-dig',
 ]);
 
 /** Among failed traffic probes, the ones that show a failure best first: a stalled download over an open connection
  * (an MTU blackhole where ICMP is filtered) before a connect, a connect before a ping (which ICMP filtering alone fails). */
-const TRAFFIC_RANK: readonly string[] = ['tcp-bulk', 'tcp-connect', 'node-tcp-connect', 'outside-tcp-connect', 'udp-exchange', 'ping-df'];
+const TRAFFIC_RANK: readonly string[] = ['tcp-bulk', 'tcp-connect', 'node-tcp-connect', 'outside-tcp-connect', 'udp-exchange', 'dns-exchange', 'ping-df'];
 /** A capture of packetwalk's own flow (filtered on its own source port) reproduces nothing for the user. */
 const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture', 'trace-connect', 'conntrack-flow']);
 
@@ -34,7 +34,7 @@ const SHOWN_BY: Readonly<Record<string, ProbeId>> = { 'veth-down': 'node-link' }
 const PINGS: ReadonlySet<string> = new Set<ProbeId>(['ping-df', 'node-ping']);
 
 /** A probe that opens a connection or exchanges a datagram, from a pod, a node or outside. */
-const CONNECT = /(^|-)tcp-connect$|(^|-)udp-exchange$/;
+const CONNECT = /(^|-)tcp-connect$|(^|-)(udp|dns)-exchange$/;
 
 /**
  * The one evidence item whose reproduce line best shows a failing hop's failure: a probe that sends traffic and
