@@ -30,6 +30,16 @@ describe('healthy paths are reachable with no failing hop', () => {
     for (const h of d.hops) expect(['pass', 'warn']).toContain(h.status);
   });
 
+  it('the cluster DNS over UDP 53 answers a real DNS query (dns-exchange), so the service hop says a datagram came back', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'kube-dns.kube-system:53/udp');
+    expect(outcome(d)).toBe('reachable/-@-');
+    const svc = d.hops.find((h) => h.id === 'service')!;
+    expect(svc.summary).toMatch(/^UDP to [\d.]+:53: a datagram came back/);
+    const q = svc.evidence.find((e) => e.probe === 'dns-exchange')!;
+    expect(q.command.slice(0, 5)).toEqual(['dig', '+tries=1', '+time=2', '+norecurse', '+nocookie']);
+    expect(q.finding).toMatch(/a DNS answer came back \(NOERROR/);
+  });
+
   it('the Service hop carries VIP → ready endpoints and the kube-proxy chain; evidence has reproduce lines', async () => {
     const d = await lab.diagnose('shop/frontend-0', 'backend:80');
     const svc = d.hops.find((h) => h.id === 'service')!;
