@@ -231,7 +231,7 @@ describe('withSentElsewhere', () => {
   });
   it('another verdict keeps its sentence and adds where the traced connection went', () => {
     const out = withSentElsewhere(j('degraded', 'small connections work; MTU blackhole at overlay: …'), trace('10.244.1.4:8080'), drawn, undefined);
-    expect(out.summary).toBe('small connections work; MTU blackhole at overlay: …. (kube-proxy picks an endpoint per connection: the traced connection went to 10.244.1.4:8080, and the hops are drawn to shop/backend-0 (10.244.2.3 on worker-2).)');
+    expect(out.summary).toBe('small connections work; MTU blackhole at overlay: …. The traced connection went to 10.244.1.4:8080 and the hops are drawn to shop/backend-0 10.244.2.3 on worker-2: kube-proxy picks an endpoint per connection.');
   });
   it('the Service hop carries both ends for the graph to say beside it', () => {
     const svc = { id: 'service', kind: 'service', label: 'Service shop/backend 10.96.14.23:80', status: 'pass', cause: null, summary: '', evidence: [], details: { vip: '10.96.14.23:80' } } as Judgement['hops'][number];

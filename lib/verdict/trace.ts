@@ -395,5 +395,7 @@ export function withSentElsewhere(j: Judgement, trace: Trace, drawn: EndpointRef
   if (j.verdict === 'reachable' && j.summary.includes(drawnText)) {
     return { ...j, hops, summary: `${j.summary.replace(drawnText, '').replace(/; every hop checked\.$/, '')}; ${why}, every hop checked.` };
   }
-  return { ...j, hops, summary: `${j.summary.replace(/\.?$/, '.')} (${why}.)` };
+  // a sentence of its own (no parentheses inside parentheses): the drawn end as the graph's note writes it
+  const drawnEnd = `${drawn.pod} ${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''}`;
+  return { ...j, hops, summary: `${j.summary.replace(/\.?$/, '.')} The traced connection went to ${to} and the hops are drawn to ${drawnEnd}: kube-proxy picks an endpoint per connection.` };
 }

@@ -68,7 +68,9 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   const ff = d.firstFailure;
   const whole = d.summary ?? '';
   const at = ff ? whole.indexOf(`: ${ff.reason}`) : -1;
-  const summary = at >= 0 ? `${whole.slice(0, at)}${whole.slice(at + ff!.reason.length + 2)}` : whole;
+  // (a sentence that followed the reason keeps its full stop: "… at service. The traced connection went to …")
+  const rest = at >= 0 ? whole.slice(at + ff!.reason.length + 2) : '';
+  const summary = at >= 0 ? `${whole.slice(0, at)}${/^ [A-Z]/.test(rest) ? '.' : ''}${rest}` : whole;
   lines.push(`verdict: ${c(vcol, bold(t(d.verdict).toUpperCase()))}${summary ? ` — ${t(summary)}` : ''}`);
   if (ff) {
     // what the probes of that hop saw, in one line (the JSON and the page have every output), and its reproducer

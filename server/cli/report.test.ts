@@ -42,6 +42,13 @@ describe('renderHuman', () => {
     expect(lines[at + 1]).toBe(`evidence: ${observed}`);
     expect(lines[at + 3]).toMatch(/^reproduce: kubectl debug .* -- ping -n -M do /);
   });
+  it('a sentence after the first failure\'s reason (the traced connection went elsewhere) keeps its full stop on the verdict line', () => {
+    const d = load('stale-proxy-rules');
+    const ff = d.firstFailure!;
+    const note = 'The traced connection went to 10.244.2.254:8080 and the hops are drawn to shop/backend-0 10.244.2.3 on worker-2: kube-proxy picks an endpoint per connection.';
+    const text = renderHuman({ ...d, summary: `kube-proxy rules point at old endpoints at ${ff.hop}: ${ff.reason.replace(/\.?$/, '.')} ${note}` }, false);
+    expect(text).toContain(`\nverdict: UNREACHABLE — kube-proxy rules point at old endpoints at ${ff.hop}. ${note}\n`);
+  });
   it('a warning whose reason its hop\'s line already says gives the next step instead; one that is not said there gives both', () => {
     const d = load('healthy-service');
     const reason = '"backend.shop" has fewer than 5 dots, so the resolver tries 1 search name first (backend.shop.shop.svc.cluster.local): 4 queries (A and AAAA each) for one lookup';
