@@ -1,6 +1,7 @@
 // The fault catalogue (DESIGN §3): names and parameters are a contract shared with the engine, the
 // contract checker and the docs. Parsing and checking a fault is pure; lab/dataplane/faults.ts applies them.
 import { faultWhere } from './families';
+import { didYouMean, nearNames } from '../lib/suggest';
 import type { KubeObject, LabCluster, LabFault, LabNode, LabOutsideHost, LabPod } from './types';
 
 export type FaultParam = 'node' | 'to' | 'peer' | 'service' | 'pod' | 'port';
@@ -85,7 +86,12 @@ export class FaultRefused extends Error {}
 /** Checks the parameter values against the cluster; throws naming the parameter and the valid choices. */
 export function checkFaultTargets(f: LabFault, ctx: FaultContext): void {
   const oneOf = (p: string, v: string, choices: string[], what: string) => {
-    if (!choices.includes(v)) throw new FaultRefused(`fault ${f.name}: ${p}=${v} is not ${what} of this lab; choose one of: ${choices.join(', ') || '(none)'}`);
+    if (choices.includes(v)) return;
+    // a bare name for an ns/name choice is the usual slip (`service=backend`): the choices with that name first
+    const named = choices.filter((c) => c.includes('/') && c.slice(c.indexOf('/') + 1) === v);
+    const near = named.length ? named : nearNames(v, choices);
+    const hint = near.length < choices.length ? didYouMean(near.map((c) => `${p}=${c}`)) : ''; // (not when it would repeat the whole list)
+    throw new FaultRefused(`fault ${f.name}: ${p}=${v} is not ${what} of this lab${hint}; choose one of: ${choices.join(', ') || '(none)'}`);
   };
   const pr = f.params;
   if (pr.node !== undefined) oneOf('node', pr.node, ctx.nodes, 'a node');

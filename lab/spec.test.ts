@@ -64,6 +64,7 @@ describe('parseLabFile', () => {
     ['missing fault param', `${LAB}faults: [{name: node-route-missing, node: worker-1}]\n`, 1, 'faults[0]', /needs to=/],
     ['fault on unknown node', `${LAB}faults: [{name: mtu-blackhole, node: worker-3}]\n`, 1, 'faults[0]', /node=worker-3 is not a node of this lab; choose one of: worker-1, worker-2/],
     ['fault on unknown service', `${LAB}faults: [{name: proxy-rules-missing, service: shop/nope}]\n`, 1, 'faults[0]', /service=shop\/nope is not a Service/],
+    ['fault on a Service named without its namespace', `${LAB}faults: [{name: proxy-rules-missing, service: kube-dns}]\n`, 1, 'faults[0]', /service=kube-dns is not a Service \(ns\/name\) of this lab; did you mean service=kube-system\/kube-dns\?; choose one of: /],
   ];
   for (const [what, text, doc, field, re] of cases) {
     it(`rejects: ${what}`, () => {
