@@ -135,6 +135,13 @@ test.describe.serial('packetwalk dashboard on the lab', () => {
     await expect(page.locator('[data-testid="path-graph"] [data-hop-id="overlay"]')).toHaveAttribute('data-status', 'pass');
   });
 
+  test('a permalink to no diagnosis answers 404 and the page says so', async ({ page }) => {
+    const r = await page.goto('/d/nosuchdiag00');
+    expect(r?.status()).toBe(404);
+    await expect(page.getByTestId('not-found')).toContainText('Diagnosis nosuchdiag00 not found');
+    await page.screenshot({ path: join(SHOTS, 'permalink-not-found.png') });
+  });
+
   test('bad input gets an inline message: unknown pod, malformed target', async ({ page }) => {
     // a server render the browser disagrees with is a hydration error in the console (React #418/#423/#425)
     const hydration: string[] = [];

@@ -9,11 +9,11 @@ import { Server as IoServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../lib/events';
 import { Store } from './store';
 import { Catalog } from './web/catalog';
-import { RunManager, engineDiagnose, room, type DiagnoseFn } from './web/runs';
+import { ID_RE, RunManager, engineDiagnose, room, type DiagnoseFn } from './web/runs';
 import { DiagnosisIdSchema, joinArgs } from './web/socketArgs';
 import type { Diagnosis } from '../lib/model';
 import { handleApi } from './web/api';
-import { fail } from './web/router';
+import { fail, pinStatus } from './web/router';
 import { COOKIE, presentedToken, tokenOk } from './web/auth';
 import { Gate, SECURITY_HEADERS, resolvesToLoopback } from './web/gate';
 import { termBlock } from '../lib/text';
@@ -169,7 +169,14 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
         }
         if (await matrices.handle(req, res)) return;
         if (await handleApi(req, res, { store, runs, catalog, wall })) return;
-        if (handle) return await handle(req, res);
+        if (handle) {
+          // A permalink to no diagnosis (unknown here, or not an id) still gets the page, which says so — with a 404,
+          // so that a link checker or a script sees what a person sees. Next sets the status of the pages it renders
+          // (200), so the answer's status is pinned here.
+          const permalink = req.method === 'GET' ? /^\/d\/([^/?#]+)$/.exec(g.path) : null;
+          if (permalink && !knownDiagnosis(runs, permalink[1]!)) pinStatus(res, 404);
+          return await handle(req, res);
+        }
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('pages are not served by this server\n');
       } catch (e) {
@@ -230,4 +237,15 @@ export function listenErrorSentence(code: string | undefined, host: string, port
   if (code === 'EADDRINUSE') return `--port ${port}: something already listens on ${host}:${port}; pick another port with --port`;
   if (code === 'EADDRNOTAVAIL') return `--host ${host}: not an address of this machine; use 127.0.0.1 or one of this machine's addresses`;
   return undefined;
+}
+
+/** Whether a permalink's id (as it appears in the path) names a diagnosis this server has, running or stored. */
+function knownDiagnosis(runs: RunManager, raw: string): boolean {
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    return false;
+  }
+  return ID_RE.test(id) && runs.snapshot(id) !== null;
 }

@@ -1,7 +1,7 @@
 // failWith: an engine error as the HTTP API answers it (server/web/router.ts).
 import { describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
-import { fail, failWith } from './router';
+import { fail, failWith, pinStatus } from './router';
 import { UsageError } from '../cluster/errors';
 
 /** A ServerResponse that keeps what was written. */
@@ -44,5 +44,34 @@ describe('fail', () => {
     const big = capture();
     fail(big.res, 413, 'body: larger than 10 bytes', { field: 'body' });
     expect(big.out().body).toEqual({ error: 'body: larger than 10 bytes', field: 'body', errors: [{ field: 'body', error: 'body: larger than 10 bytes' }] });
+  });
+});
+
+describe('pinStatus', () => {
+  // a real node:http server: what goes out on the wire, as Next's handler would write it after us
+  async function answer(handler: (res: ServerResponse) => void): Promise<number> {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      pinStatus(res, 404);
+      handler(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as { port: number };
+      const r = await fetch(`http://127.0.0.1:${port}/d/nope00`, { redirect: 'manual' });
+      await r.text();
+      return r.status;
+    } finally {
+      server.close();
+    }
+  }
+  it('a 200 the handler writes goes out as the pinned status: writeHead, statusCode then end, or implicit headers', async () => {
+    expect(await answer((res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<p>not found</p>'))).toBe(404);
+    expect(await answer((res) => ((res.statusCode = 200), res.end('x')))).toBe(404);
+    expect(await answer((res) => res.end('x'))).toBe(404);
+  });
+  it('a redirect or an error the handler sets is kept', async () => {
+    expect(await answer((res) => res.writeHead(307, { location: '/' }).end())).toBe(307);
+    expect(await answer((res) => ((res.statusCode = 500), res.end('boom')))).toBe(500);
   });
 });

@@ -80,3 +80,16 @@ function fieldFromMessage(m: string): string | undefined {
   const f = /^(from|to|context|--from|--to|--context)\b/.exec(m)?.[1];
   return f?.replace(/^--/, '');
 }
+
+/**
+ * Makes `res` answer with status `code` whatever the handler after us sets when it succeeds (a 200 becomes `code`;
+ * a redirect or an error it sets stays): for a page a framework renders with its own status (Next's app router
+ * answers 200 for a page that shows "not found" client-side). Wraps writeHead (every answer goes through it,
+ * implicit headers too) and pins `statusCode` for code that reads it.
+ */
+export function pinStatus(res: ServerResponse, code: number): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, ...rest: unknown[]) => ServerResponse;
+  let set = code;
+  Object.defineProperty(res, 'statusCode', { configurable: true, get: () => set, set: (v: number) => void (set = v === 200 ? code : v) });
+  res.writeHead = ((status: number, ...rest: unknown[]) => writeHead(status === 200 ? code : status, ...rest)) as ServerResponse['writeHead'];
+}
