@@ -80,6 +80,11 @@ function outsideReproduce(ctx: ReproduceContext): string {
 const need = <K extends keyof ProbeArgs>(v: ProbeArgs[K] | undefined, what: K, probe: string): NonNullable<ProbeArgs[K]> => checkProbeArg(probe, what, v);
 
 /** socat sends one datagram ("packetwalk\n" from `echo`, no shell); -v dumps what comes back on stderr; -t 2 waits for it (lib/parse/socat.ts). */
+/** One ICMP echo with Don't Fragment set and a payload of `size` bytes (the MTU ladder, lib/plan/mtu.ts). */
+function dfPingArgv(a: ProbeArgs, probe: string): string[] {
+  return ['ping', '-n', '-M', 'do', '-c', '1', '-W', '1', '-s', String(need(a.size, 'size', probe)), need(a.ip, 'ip', probe)];
+}
+
 function udpExchangeArgv(a: ProbeArgs, probe: string): string[] {
   const ip = need(a.ip, 'ip', probe);
   return ['socat', '-v', '-t', '2', '-T', '2', 'EXEC:echo packetwalk', `UDP:${ip.includes(':') ? `[${ip}]` : ip}:${need(a.port, 'port', probe)}`];
@@ -127,7 +132,7 @@ const defs = [
     id: 'ping-df',
     where: 'pod',
     title: "one ICMP echo with Don't Fragment set, of a given payload size",
-    argv: (a) => ['ping', '-n', '-M', 'do', '-c', '1', '-W', '1', '-s', String(need(a.size, 'size', 'ping-df')), need(a.ip, 'ip', 'ping-df')],
+    argv: (a) => dfPingArgv(a, 'ping-df'),
     timeoutMs: 3000,
     maxBytes: 8192,
     reproduce: podReproduce,
@@ -247,6 +252,8 @@ const defs = [
   },
   // Bridge CNIs (flannel's cni0): 0, or the key absent (br_netfilter not loaded), and bridged replies skip kube-proxy's un-NAT.
   { id: 'bridge-nf', where: 'node', title: 'whether bridged pod traffic passes iptables (br_netfilter)', argv: () => ['sysctl', 'net.bridge.bridge-nf-call-iptables'], timeoutMs: 3000, maxBytes: 4096, reproduce: nodeReproduce, batchable: true },
+  // The MTU ladder from a node (north-south: the node the packet leaves for the pod), as ping-df is from a pod.
+  { id: 'node-ping-df', where: 'node', title: "one ICMP echo with Don't Fragment set, of a given payload size, from the node's own network", argv: (a) => dfPingArgv(a, 'node-ping-df'), timeoutMs: 3000, maxBytes: 8192, reproduce: nodeReproduce },
   { id: 'node-ping', where: 'node', title: "one ICMP echo from the node (to the peer's tunnel address)", argv: (a) => ['ping', '-n', '-c', '1', '-W', '1', need(a.ip, 'ip', 'node-ping')], timeoutMs: 3000, maxBytes: 8192, reproduce: nodeReproduce },
   // --- north-south and egress (DESIGN §3.2): a node as the source, the SNAT a flow got, a UDP listener ---
   { id: 'ss-listen-udp', where: 'pod', title: 'UDP sockets bound in the pod (a UDP server shows as UNCONN)', argv: () => ['ss', '-H', '-u', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce, batchable: true },

@@ -17,18 +17,22 @@ export const BULK_BYTES = 65536;
 /** ...and an answer that fits in one packet (bytes). */
 export const SMALL_BYTES = 100;
 
+/** What the ladder reads of a plan: the pod path's PathPlan, or north-south's (its DF pings from a node). */
+type LadderPlan = Pick<PathPlan, 'dst' | 'probes'>;
+
 /**
  * The MTU ladder's second stage, once the first stage and the end-to-end TCP connect to the drawn pod have run
  * (`runs` by probe key; a missing or not-run entry decides nothing). Adds the DF pings between PING_FIRST's two
- * sizes when the smallest came back (exit 0) and the largest did not; adds the two tcp-bulk downloads when the
- * smallest did not come back but `tcp-connect` to the drawn pod's endpoint port opened. Returns a new plan and
- * the added probes (none: the plan as it was, e.g. a healthy path, a hairpin, no drawn pod).
+ * sizes when the smallest came back (exit 0) and the largest did not — from where the first ones were sent: a pod
+ * (`ping-df`) or, north-south, the node the packet leaves for the pod (`node-ping-df`); from a pod, adds the two
+ * tcp-bulk downloads when the smallest did not come back but `tcp-connect` to the drawn pod's endpoint port opened.
+ * Returns a new plan and the added probes (none: the plan as it was, e.g. a healthy path, a hairpin, no drawn pod).
  */
-export function withMtuLadder(plan: PathPlan, runs: ReadonlyMap<string, RunOutcome>): { plan: PathPlan; added: PlannedProbe[] } {
+export function withMtuLadder<P extends LadderPlan>(plan: P, runs: ReadonlyMap<string, RunOutcome>): { plan: P; added: PlannedProbe[] } {
   const none = { plan, added: [] };
   const dst = plan.dst;
   if (!dst) return none;
-  const pings = plan.probes.filter((p) => p.probe === 'ping-df' && p.args.ip === dst.ip);
+  const pings = plan.probes.filter((p) => (p.probe === 'ping-df' || p.probe === 'node-ping-df') && p.args.ip === dst.ip);
   const at = (size: number) => pings.find((p) => p.args.size === size);
   const [small, large] = PING_FIRST.map(at);
   if (!small || !large) return none;
@@ -38,12 +42,12 @@ export function withMtuLadder(plan: PathPlan, runs: ReadonlyMap<string, RunOutco
   };
   const [s, l] = [outcome(small.key), outcome(large.key)];
   if (!s || !l) return none;
-  const base = { hop: small.hop, where: 'pod' as const, pod: small.pod, phase: 1 as const };
+  const base = { hop: small.hop, where: small.where, ...(small.pod ? { pod: small.pod } : {}), ...(small.node ? { node: small.node } : {}), phase: 1 as const };
   let added: PlannedProbe[] = [];
   if (s === 'reply' && l === 'silent') {
-    added = PING_SIZES.filter((size) => !at(size)).map((size) => keyed({ ...base, probe: 'ping-df', args: { ip: dst.ip, size } }));
-  } else if (s === 'silent') {
-    const port = endpointPort(plan);
+    added = PING_SIZES.filter((size) => !at(size)).map((size) => keyed({ ...base, probe: small.probe, args: { ip: dst.ip, size } }));
+  } else if (s === 'silent' && small.where === 'pod') {
+    const port = endpointPort(plan as unknown as PathPlan); // DF pings from a pod: the pod path's plan
     const connect = port ? plan.probes.find((p) => p.probe === 'tcp-connect' && p.where === 'pod' && p.pod?.namespace === small.pod?.namespace && p.pod?.name === small.pod?.name && p.args.ip === dst.ip && p.args.port === port) : undefined;
     if (port && connect && outcome(connect.key) === 'reply') {
       added = [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...base, probe: 'tcp-bulk', args: { ip: dst.ip, port, size } }));

@@ -12,6 +12,7 @@ import { checkServicePort, endpointsForServicePort, findNodePort, findServicePor
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
+import { PING_FIRST } from './mtu';
 
 /** How the client's packet reaches its destination. */
 export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
@@ -354,6 +355,9 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       const fromHop: HopId = source.kind === 'outside' || from === src ? 'src-node' : 'node-port';
       nodeAt(d.node, 'node-link', 'dst-node');
       nodeAt(from, 'node-route-get', fromHop, { ip: d.ip });
+      // The MTU ladder's first stage from that node (the pod path's DF pings, lib/plan/mtu.ts): the tunnel or routed
+      // way to the pod carries full-size packets, or the orchestrator sends the sizes between.
+      for (const size of PING_FIRST) nodeAt(from, 'node-ping-df', 'overlay', { ip: d.ip, size });
       for (const [n, h] of [[from, fromHop], [d.node, 'dst-node']] as const) {
         nodeAt(n, 'neigh', 'overlay');
         nodeAt(n, 'fdb', 'overlay');

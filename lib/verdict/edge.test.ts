@@ -11,6 +11,7 @@ import { applyTrace } from './trace';
 import { replayNorthSouth, replayPod, type RecordedDiagnosis } from './replay';
 import { nftSnatRuleFor, snatRuleFor, udpOutcome } from './edge';
 import { isDnsPort, lbIngressIPs } from '../plan/egress';
+import { PING_FIRST, PING_SIZES } from '../plan/mtu';
 import { planNorthSouth } from '../plan/northSouth';
 import { parseSource, parseTarget } from '../target';
 import { probeDef } from '../probes';
@@ -66,6 +67,33 @@ describe('north-south: node route, neighbor, overlay and veth faults named as th
     expect(j.hops.map((h) => h.status).filter((s) => s !== 'pass')).toEqual([]);
     // the probes between the nodes ran and were read
     expect(plan.probes.filter((p) => p.probe === 'neigh' || p.probe === 'fdb').every((p) => runs.has(p.key))).toBe(true);
+  });
+  // lab/default.yaml with mtu-blackhole:node=worker-2 (tunnel MTU 1200 there): from worker-1's own network, and from
+  // outside through the LoadBalancer entering worker-1 — the connect opens, large packets vanish on the way to worker-2
+  it.each([
+    ['ns-node-vxlan-mtu-blackhole', '10.244.2.3'],
+    ['ns-outside-lb-mtu-blackhole', '10.244.2.2'],
+  ])('%s: DF pings from the node the packet leaves find the blackhole; small connections work, so degraded', (name, podIP) => {
+    const fx = load(name);
+    const { plan, runs } = replayNorthSouth(fx);
+    // the ladder's first stage from worker-1, then (the 1472-byte ping vanished) the sizes between
+    const pings = plan.probes.filter((p) => p.probe === 'node-ping-df');
+    expect(pings.every((p) => p.node === 'worker-1' && p.args.ip === podIP && p.hop === 'overlay')).toBe(true);
+    expect(pings.map((p) => p.args.size).sort((a, b) => a! - b!)).toEqual([...PING_SIZES]);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('degraded');
+    expect(j.firstFailure).toMatchObject({ hop: 'overlay', cause: 'mtu-blackhole' });
+    expect(j.firstFailure!.reason).toMatch(/^DF pings above 1172 bytes of payload \(IP packets over 1200 bytes\) are lost without an ICMP error while 56-byte pings pass; tunnel MTU 1200 on worker-2 \(flannel\.1/);
+    expect(j.summary).toMatch(/^small connections work; MTU blackhole on the path at overlay: /);
+    expect(j.hops.find((h) => h.id === 'overlay')).toMatchObject({ status: 'fail', cause: 'mtu-blackhole' });
+  });
+  it('healthy: the two DF pings of the first stage come back, nothing more is sent, and the path is reachable', () => {
+    const fx = load('ns-node-vxlan-healthy-ladder');
+    const { plan, runs } = replayNorthSouth(fx);
+    expect(plan.probes.filter((p) => p.probe === 'node-ping-df').map((p) => p.args.size)).toEqual([...PING_FIRST]);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.find((h) => h.id === 'overlay')!.summary).toMatch(/DF pings to 10\.244\.2\.3: up to 1472 bytes pass/);
   });
   it('observed beats inferred: the same wrong route with the connect opening names nothing; the healthy route with it failing names no route', () => {
     const bad = load('ns-node-hostgw-route-missing');

@@ -18,7 +18,7 @@ import { externalListenerStep, udpOutcome } from './edge';
 import { nodeListenStep, podListenStep } from './listener';
 import { newCtx, RANK, type Ctx, type ProbeRun, type Runs } from './context';
 import { judgeFirewall, judgeNodeRoute } from './node';
-import { judgeOverlay } from './overlay';
+import { judgeMtu, judgeOverlay } from './overlay';
 import { judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
@@ -106,6 +106,7 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
     const route = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === from && p.args.ip === d.ip);
     if (route) judgeNodeRoute(c, route.hop, from, d.ip, d.node);
     judgeOverlay(c);
+    judgeMtu(c);
   }
   // a hostNetwork pod is its node's own network: no veth (as the pod path)
   if (!d.hostNetwork) judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
@@ -286,9 +287,9 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     for (const [k, v] of shared.findings) c.findings.set(k, v);
     for (const [h, l] of shared.observed) for (const x of l) if (!c.observed.get(h)?.includes(x)) observe(c, h, x);
     const drawnFails = !!plan.dst && failing.some((t) => t.startsWith(`${plan.dst!.ip}:`));
-    if ((!open && c.connect !== undefined) || (partial && drawnFails)) {
-      for (const p of shared.problems) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }));
-    }
+    // An MTU blackhole is itself observed (small DF pings pass, large ones vanish): it stands whatever the connect did.
+    const counts = (!open && c.connect !== undefined) || (partial && drawnFails);
+    for (const p of shared.problems.filter((x) => counts || x.cause === 'mtu-blackhole')) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }));
   }
 
   // Routes the nodes take (evidence; a refused lookup is a node-route finding when traffic stopped); the ones the
@@ -361,7 +362,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   });
 
   const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
-  const first = connected && !partial ? undefined : sorted[0];
+  // connected: only a standing MTU blackhole is a failure (small connections work, large packets vanish)
+  const first = connected && !partial ? sorted.find((p) => p.cause === 'mtu-blackhole') : sorted[0];
   const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, fill) } : null;
   let verdict: Verdict;
   let summary: string;
@@ -370,6 +372,9 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     verdict = 'degraded';
     const lead = partialLead(split, `endpoints of Service ${s!.key}`, 'kube-proxy sends', leaving);
     summary = first ? `${lead}: ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}` : `${lead}, and no hop's probes explain why (the direct connects from ${leaving} are the evidence).`;
+  } else if (connected && first) {
+    verdict = 'degraded';
+    summary = `small connections work; ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
   } else if (connected) {
     verdict = 'reachable';
     // A Service name from a node was read from the objects (lib/plan/northSouth): the node's own resolver does not ask

@@ -155,8 +155,9 @@ function pathMtus(c: Ctx): { podMtu?: number; minTun?: NodeLink; minUnder?: Node
 export function judgeMtu(c: Ctx) {
   const { plan } = c;
   if (!plan.dst || plan.hairpin) return;
+  // from the source pod; north-south, from the node the packet leaves for the pod (the view's source, northSouth.ts)
   const pings = plan.probes
-    .filter((p) => p.probe === 'ping-df')
+    .filter((p) => p.probe === 'ping-df' || (p.probe === 'node-ping-df' && p.node === plan.src.node))
     .map((p) => ({ size: p.args.size!, run: c.runs.get(p.key) }))
     .filter((x): x is { size: number; run: ProbeRun } => !!x.run && !x.run.notRun)
     .sort((a, b) => a.size - b.size);

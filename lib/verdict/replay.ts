@@ -72,6 +72,14 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
     const r = runFor(fx, p);
     if (r) runs.set(p.key, r);
   }
+  // The MTU ladder's second stage from the leaving node, as the engine adds it (lib/plan/mtu.ts).
+  for (const p of withMtuLadder(plan, runs).added) {
+    const r = runFor(fx, p);
+    if (r) {
+      runs.set(p.key, r);
+      plan.probes.push(p);
+    }
+  }
   // A name resolved by the client itself: its answer's probes (phase 2) as the engine adds them.
   const connect = plan.via === 'external' && !plan.dstIP ? probeEvidence(fx).find((e) => /(tcp|udp)-connect$/.test(e.probe)) : undefined;
   if (connect) {

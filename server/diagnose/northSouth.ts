@@ -10,6 +10,7 @@ import type { Source, Target } from '../../lib/target';
 import { sourceText, targetText } from '../../lib/target';
 import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
 import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
+import { withMtuLadder } from '../../lib/plan/mtu';
 import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
 import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
@@ -106,6 +107,11 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
   try {
     for (const p of plan.probes) void holdFor(p);
     await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
+    // The MTU ladder's second stage from the node the packet leaves for the pod (lib/plan/mtu.ts): the sizes between
+    // only when the largest DF ping vanished and the smallest came back.
+    const ladder = withMtuLadder(plan, runs);
+    plan = ladder.plan;
+    await Promise.all(ladder.added.map(runOne));
     // A name the source's own resolver answers: connect to the address, as the app would.
     if (plan.resolve && !plan.dstIP) {
       const ip = resolvedAddress(plan, runs);
