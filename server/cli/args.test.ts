@@ -34,6 +34,13 @@ describe('parseFlags', () => {
     expect(parseFlags(spec, ['--json=1'])).toEqual({ error: '--json takes no value' });
     expect(parseFlags(spec, ['stray'])).toEqual({ error: 'unknown argument "stray"' });
   });
+  it('refuses a single-valued flag given twice, by name, whatever the spelling; a `multiple` one repeats', () => {
+    expect(parseFlags(spec, ['--from', 'shop/frontend-0', '--from', 'shop/frontend-1'])).toEqual({ error: '--from is given twice (shop/frontend-0, shop/frontend-1): give it once' });
+    expect(parseFlags(spec, ['--from=a/b', '--from', 'a/b'])).toEqual({ error: '--from is given twice (a/b, a/b): give it once' });
+    expect(parseFlags(spec, ['-n', 'shop', '--namespace=db', '-n', 'x'])).toEqual({ error: '--namespace is given 3 times (shop, db, x): give it once' });
+    expect(parseFlags(spec, ['--json', '--from', 'a/b', '--json'])).toEqual({ error: '--json is given twice: give it once' });
+    expect(parseFlags(spec, ['--fault', 'x', '--fault', 'x'])).toEqual({ values: { fault: ['x', 'x'] } });
+  });
   it('documents every flag it parses (diagnose)', () => {
     const usage = usageOf(DIAGNOSE_SPEC);
     for (const f of DIAGNOSE_SPEC.flags) expect(usage).toContain(`--${f.name}`);

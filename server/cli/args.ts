@@ -64,7 +64,8 @@ export type ParsedFlags = Record<string, string | string[] | boolean | undefined
 /**
  * Parses argv against the table (strict: unknown flags and stray positionals are errors; `--flag=value` and
  * `--flag value` both work). Returns the values keyed by long name, or the one-line error a user should see
- * ("unknown argument "--form"; did you mean --from?", "--from needs a value").
+ * ("unknown argument "--form"; did you mean --from?", "--from needs a value", "--from is given twice (a/b, a/c): give it once"
+ * — a flag that is not `multiple` may appear once).
  */
 export function parseFlags(spec: CommandSpec, argv: string[]): { values: ParsedFlags } | { error: string } {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
@@ -72,8 +73,18 @@ export function parseFlags(spec: CommandSpec, argv: string[]): { values: ParsedF
     options[f.name] = { type: f.value ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
   }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    const { values, positionals, tokens } = parseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true });
     if (positionals.length) return { error: `unknown argument "${positionals[0]}"` };
+    // a single-valued flag given twice: parseArgs keeps the last; refuse it by name rather than pick one silently
+    for (const f of spec.flags) {
+      if (f.multiple) continue;
+      const given = tokens.flatMap((tk) => (tk.kind === 'option' && tk.name === f.name ? [tk] : []));
+      if (given.length > 1) {
+        const times = given.length === 2 ? 'twice' : `${given.length} times`;
+        const shown = f.value ? ` (${given.map((tk) => tk.value ?? '').join(', ')})` : '';
+        return { error: `--${f.name} is given ${times}${shown}: give it once` };
+      }
+    }
     for (const f of spec.flags) {
       const v = values[f.name];
       const empty = f.value && (v === '' || (Array.isArray(v) && v.includes('')));

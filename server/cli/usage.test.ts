@@ -53,6 +53,14 @@ describe('usage from the table', () => {
       }
       expect(parseFlags(spec, ['--no-such-flag'])).toEqual({ error: 'unknown argument "--no-such-flag"' });
     });
+    it(`${spec.command}: a flag that is not repeatable, given twice, is an error naming it`, () => {
+      for (const f of spec.flags) {
+        const argv = f.value ? [`--${f.name}`, 'x', `--${f.name}=y`] : [`--${f.name}`, `--${f.name}`];
+        const r = parseFlags(spec, argv);
+        if (f.multiple) expect(r).toEqual({ values: { [f.name]: ['x', 'y'] } });
+        else expect(r).toEqual({ error: `--${f.name} is given twice${f.value ? ' (x, y)' : ''}: give it once` });
+      }
+    });
   }
 
   it('serve: checks each value after the table parsed it; demo takes a subset', () => {
