@@ -10,7 +10,7 @@ import { CLUSTER_FLAGS, type CommandSpec, type FlagSpec } from './args';
 export const DIAGNOSE_SPEC: CommandSpec = {
   command: 'packetwalk diagnose',
   summary: 'one diagnosis; in a terminal the hops appear live as they finish',
-  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS] [--keep-node-pods SECONDS] [--server URL]',
+  synopsis: '--from NS/POD|node/NAME|outside --to TARGET [-n NS] [--json] [--kubeconfig FILE] [--context NAME] [--image IMAGE] [--debug-namespace NS] [--keep-node-pods SECONDS] [--server URL]',
   flags: [
     { name: 'from', value: 'NS/POD', help: 'the pod the connection starts in (-n NS --from POD also works; as a kubectl\nplugin a bare POD takes the context\'s namespace); node/NAME for a node\'s own network;\noutside for a client outside the cluster (this machine)' },
     { name: 'namespace', short: 'n', value: 'NS', help: 'namespace of a --from given without one' },

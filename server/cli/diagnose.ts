@@ -14,6 +14,7 @@ import { firstFailureShown } from '../../lib/verdict/reproduce';
 import { KEPT_SELECTOR, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { shellQuote } from '../../lib/probes';
 import type { NodeDebugPod } from '../exec/nodeDebug';
+import { isSubdomainName } from '../../lib/kube/names';
 
 export { DIAGNOSE_SPEC };
 
@@ -45,6 +46,18 @@ export function parseDiagnoseArgs(argv: string[]): Args | string {
   };
 }
 
+/**
+ * The usage error of a --from/--to pair before any cluster is read (local and --server runs): a missing one, or a
+ * bare pod name with no namespace to put it in (`namespaced`: -n was given, or the kubectl plugin reads the
+ * context's) — which says that `-n NS --from POD` works too. Undefined when the pair can go on.
+ */
+export function fromToError(a: { from?: string; to?: string }, namespaced: boolean): string | undefined {
+  if (!a.from) return '--from NS/POD, node/NAME or outside is required';
+  if (!a.to) return '--to TARGET is required';
+  const from = a.from.trim();
+  if (namespaced || from.includes('/') || from === 'outside' || !isSubdomainName(from)) return undefined;
+  return `--from "${from}" is not NS/POD; write the namespace and the pod name, e.g. --from shop/${from}, or the namespace with -n: -n shop --from ${from} (or node/NAME for a node's own network, or outside for a client outside the cluster)`;
+}
 
 export function renderHuman(d: Diagnosis, colour: boolean): string {
   const c = (s: HopStatus, t: string) => (colour ? `${COLOUR[s]}${t}\x1b[0m` : t);
@@ -127,8 +140,9 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     process.stdout.write(DIAGNOSE_USAGE);
     return 0;
   }
-  if (!a.from || !a.to) {
-    process.stderr.write(usageErrorText(DIAGNOSE_SPEC, `${!a.from ? '--from NS/POD' : '--to TARGET'} is required`));
+  const missing = fromToError(a, plugin || !!a.namespace);
+  if (missing || !a.from || !a.to) {
+    process.stderr.write(usageErrorText(DIAGNOSE_SPEC, termBlock(missing ?? '')));
     return 2;
   }
   // The keep window: the flag, else the engine reads $PACKETWALK_KEEP_NODE_PODS (lib/kube/nodeDebug.ts).

@@ -13,7 +13,7 @@ import { parseSource, parseTarget } from '../../lib/target';
 import type { Diagnosis } from '../../lib/model';
 import { termBlock, termText as t } from '../../lib/text';
 import { usageErrorText } from './args';
-import { DIAGNOSE_SPEC, DIAGNOSE_USAGE, exitCodeFor, parseDiagnoseArgs, renderHuman } from './diagnose';
+import { DIAGNOSE_SPEC, DIAGNOSE_USAGE, exitCodeFor, fromToError, parseDiagnoseArgs, renderHuman } from './diagnose';
 import { LiveHops } from './progress';
 
 /**
@@ -178,7 +178,8 @@ export async function remoteDiagnoseMain(argv: string[], opts: { asKubectlPlugin
   const raw = a.server ?? process.env.PACKETWALK_SERVER ?? '';
   const base = serverBase(raw);
   if (typeof base === 'string') return say(base);
-  if (!a.from || !a.to) return say(`${!a.from ? '--from NS/POD' : '--to TARGET'} is required`);
+  const missing = fromToError(a, !!opts.asKubectlPlugin || !!a.namespace);
+  if (missing || !a.from || !a.to) return say(missing ?? '');
   const engine = ENGINE_FLAGS.filter(([k]) => a[k] !== undefined);
   if (engine.length) {
     const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
