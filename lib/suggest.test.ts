@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean, nearNames } from './suggest';
+import { didYouMean, nearNames, someOf } from './suggest';
 
 describe('nearNames', () => {
   it('finds the names a typo was meant to be, closest first', () => {
@@ -29,5 +29,16 @@ describe('didYouMean', () => {
     expect(didYouMean([])).toBe('');
     expect(didYouMean(['backend'])).toBe('; did you mean backend?');
     expect(didYouMean(['a', 'b', 'c'])).toBe('; did you mean a, b or c?');
+  });
+});
+
+describe('someOf', () => {
+  it('lists at most 10 choices, the ones near the typed name first, and says how many more', () => {
+    expect(someOf(['alpha', 'beta'])).toBe('alpha, beta');
+    expect(someOf(['alpha', 'beta', 'prod-eu'], 'prod')).toBe('prod-eu, alpha, beta');
+    const many = Array.from({ length: 25 }, (_, i) => `ctx-${i}`);
+    expect(someOf(many)).toBe(`${many.slice(0, 10).join(', ')}, … and 15 more`);
+    expect(someOf(many, 'ctx-24x').startsWith('ctx-24, ')).toBe(true);
+    expect(someOf(many.slice(0, 10))).toBe(many.slice(0, 10).join(', '));
   });
 });

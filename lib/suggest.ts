@@ -29,3 +29,14 @@ export function didYouMean(near: readonly string[]): string {
   if (!near.length) return '';
   return `; did you mean ${near.length === 1 ? near[0] : `${near.slice(0, -1).join(', ')} or ${near[near.length - 1]}`}?`;
 }
+
+/**
+ * The choices a sentence lists ("use one of: a, b, c"): at most `cap` of `names`, those near `typed` (nearNames)
+ * first, then ", … and N more" for the rest, so that a kubeconfig of 200 contexts stays one readable line.
+ */
+export function someOf(names: readonly string[], typed = '', cap = 10): string {
+  const near = typed ? nearNames(typed, names) : [];
+  const ordered = [...new Set([...near, ...names])];
+  const shown = ordered.slice(0, cap).join(', ');
+  return ordered.length > cap ? `${shown}, … and ${ordered.length - cap} more` : shown;
+}

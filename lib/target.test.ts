@@ -29,6 +29,11 @@ describe('parseTarget', () => {
     ['shop/backend-0:80', 'to', /only pod and node targets contain '\/'/],
     ['-rf:80', 'to', /not a valid DNS name/],
     ['', 'to', /--to is empty/],
+    // a URL: the host and port it dials, the scheme (and path) dropped; http and https without a port say 80 and 443
+    ['http://backend:80', 'to', /^--to "http:\/\/backend:80" is a URL; the target is the host and port the application dials; fix: drop "http:\/\/": --to backend:80$/],
+    ['https://api.example.com/v1?x=1', 'to', /fix: drop "https:\/\/" and the path: --to api\.example\.com:443$/],
+    ['HTTP://backend', 'to', /fix: drop "HTTP:\/\/": --to backend:80$/],
+    ['grpc://backend', 'to', /fix: drop "grpc:\/\/": --to backend:PORT$/],
   ])('refuses %j', (text, field, msg) => {
     const r = parseTarget(text);
     expect(r.ok).toBe(false);

@@ -123,6 +123,15 @@ export function parseTarget(text: string): Result<Target, InputError> {
   const long = tooLong(text, 'to');
   if (long) return err(long);
   const whole = text.trim();
+  // a URL (`http://backend:80/healthz`): the target is what the app dials, host and port; say which to write
+  const url = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(whole);
+  if (url) {
+    const scheme = url[1].toLowerCase();
+    const hostPort = url[2].slice(0, 80);
+    const port = /:\d+$/.test(hostPort) ? '' : scheme === 'http' ? ':80' : scheme === 'https' ? ':443' : ':PORT';
+    const path = whole.length > url[0].length ? ' and the path' : '';
+    return err({ field: 'to', message: `--to "${whole.slice(0, 120)}" is a URL; the target is the host and port the application dials; fix: drop "${url[1].slice(0, 16)}://"${path}: --to ${hostPort || 'NAME'}${port}` });
+  }
   // PORT/PROTO with a protocol nothing here probes (kubectl also writes /sctp): say which two are
   const other = /^(.*:\d+)\/([A-Za-z][A-Za-z0-9-]*)$/.exec(whole);
   if (other && !/^(udp|tcp)$/i.test(other[2])) {

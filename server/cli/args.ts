@@ -21,6 +21,11 @@ export interface CommandSpec {
   /** the synopsis after the command, e.g. "--from NS/POD --to TARGET [--json]" */
   synopsis: string;
   flags: FlagSpec[];
+  /**
+   * The flag a bare word is most likely meant for (`matrix shop` → "did you mean -n shop?"): named in the
+   * "unknown argument" error of a stray positional. Leave it out when no flag is the obvious one.
+   */
+  bareWord?: string;
   /** lines printed after the flag list (targets, exit codes) */
   footer?: string;
 }
@@ -74,7 +79,11 @@ export function parseFlags(spec: CommandSpec, argv: string[]): { values: ParsedF
   }
   try {
     const { values, positionals, tokens } = parseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true });
-    if (positionals.length) return { error: `unknown argument "${positionals[0]}"` };
+    if (positionals.length) {
+      const meant = spec.flags.find((f) => f.name === spec.bareWord);
+      const hint = meant && /^[A-Za-z0-9][\w.-]*$/.test(positionals[0]) ? `; did you mean ${meant.short ? `-${meant.short}` : `--${meant.name}`} ${positionals[0]}?` : '';
+      return { error: `unknown argument "${positionals[0]}"${hint}` };
+    }
     // a single-valued flag given twice: parseArgs keeps the last; refuse it by name rather than pick one silently
     for (const f of spec.flags) {
       if (f.multiple) continue;

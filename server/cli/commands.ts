@@ -41,6 +41,7 @@ export const MATRIX_SPEC: CommandSpec = {
     { name: 'concurrency', value: 'N', help: 'connects at once (default 32, at most 64)' },
     { name: 'help', short: 'h', help: 'print this text' },
   ],
+  bareWord: 'namespace',
   footer: 'exit codes: 0 every cell agrees (with --with-policy: nothing is cut), 1 otherwise, 2 usage or cluster error,\n            3 nothing could be observed',
 };
 

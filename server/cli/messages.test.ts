@@ -41,3 +41,16 @@ describe('diagnose: --from and -n', () => {
     }
   });
 });
+
+describe('the fix in the message', () => {
+  it('--to with a scheme: drop it', async () => {
+    const r = await run(['diagnose', '--from', 'shop/frontend-0', '--to', 'http://backend:80', '--kubeconfig', '/nonexistent', '--json']);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: 'packetwalk diagnose: --to "http://backend:80" is a URL; the target is the host and port the application dials; fix: drop "http://": --to backend:80\n' });
+  });
+  it('matrix NS: did you mean -n NS', async () => {
+    const r = await run(['matrix', 'shop', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe('packetwalk matrix: unknown argument "shop"; did you mean -n shop?');
+  });
+});

@@ -105,6 +105,11 @@ describe('usage from the table', () => {
   it('matrix: -n repeats, and the usage is the table', () => {
     expect(parseFlags(MATRIX_SPEC, ['-n', 'shop', '-n', 'db', '--json'])).toEqual({ values: { namespace: ['shop', 'db'], json: true } });
     expect(parseFlags(MATRIX_SPEC, ['-n'])).toEqual({ error: '--namespace needs a value' });
+    // a namespace given bare, as kubectl get takes a name: the flag it needs
+    expect(parseFlags(MATRIX_SPEC, ['shop'])).toEqual({ error: 'unknown argument "shop"; did you mean -n shop?' });
+    expect(parseFlags(MATRIX_SPEC, ['-n', 'shop', 'db', '--json'])).toEqual({ error: 'unknown argument "db"; did you mean -n db?' });
+    expect(parseFlags(MATRIX_SPEC, ['-n', 'shop', '--', '-x'])).toEqual({ error: 'unknown argument "-x"' });
+    expect(parseFlags(DIAGNOSE_SPEC, ['frontend-0'])).toEqual({ error: 'unknown argument "frontend-0"' });
     expect(MATRIX_USAGE).toBe(usageOf(MATRIX_SPEC));
     expect(MATRIX_USAGE).toContain('-h, --help');
   });

@@ -147,6 +147,20 @@ current-context: ${ctx}
   it('unknown context and missing file are ClusterErrors naming the fix', () => {
     const env = { KUBECONFIG: join(dir, 'a'), HOME: dir };
     expect(() => loadCluster({ env, context: 'nope' })).toThrow(/context "nope" is not in kubeconfig/);
+    // the contexts it has: in the fix, the near ones first, at most 10 and how many more
+    const many = `${join(dir, 'a')}:${Array.from({ length: 12 }, (_, i) => { writeFileSync(join(dir, `m${i}`), yaml(`ctx-${i}`)); return join(dir, `m${i}`); }).join(':')}`;
+    const err = (context: string, kubeconfigs: string) => {
+      try {
+        loadCluster({ env: { KUBECONFIG: kubeconfigs, HOME: dir }, context });
+      } catch (e) {
+        return e as ClusterError;
+      }
+      throw new Error('no error');
+    };
+    expect(err('nope', join(dir, 'a'))).toMatchObject({ message: `context "nope" is not in kubeconfig ${join(dir, 'a')}, which has 1 context`, fix: 'use one of: alpha' });
+    const e = err('ctx-11x', many);
+    expect(e.message).toMatch(/, which has 13 contexts; did you mean ctx-11, ctx-1 or ctx-10\?$/);
+    expect(e.fix).toBe('use one of: ctx-11, ctx-1, ctx-10, alpha, ctx-0, ctx-2, ctx-3, ctx-4, ctx-5, ctx-6, … and 3 more (kubectl config get-contexts lists them all)');
     try {
       loadCluster({ kubeconfig: join(dir, 'missing') });
     } catch (e) {

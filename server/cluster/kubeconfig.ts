@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError } from './errors';
+import { didYouMean, nearNames, someOf } from '../../lib/suggest';
 import { labDir } from '../../lab/state';
 import { applyProxyEnv, applyRequestDeadline, REQUEST_TIMEOUT_MS, reuseConnections, shareExecCredentials } from './credentials';
 
@@ -112,11 +113,16 @@ export function loadCluster(opts: KubeconfigOptions = {}): LoadedCluster {
   const names = kc.getContexts().map((c) => c.name);
   const wanted = opts.context ?? kc.getCurrentContext();
   if (!wanted) {
-    throw new ClusterError(`kubeconfig ${source} has no current context`, names.length ? `pass --context with one of: ${names.join(', ')}` : 'add a context to the kubeconfig (kubectl config set-context)');
+    throw new ClusterError(`kubeconfig ${source} has no current context`, names.length ? `pass --context with one of: ${someOf(names)}${names.length > 10 ? ' (kubectl config get-contexts lists them all)' : ''}` : 'add a context to the kubeconfig (kubectl config set-context)');
   }
   const ctx = kc.getContextObject(wanted);
   if (!ctx) {
-    throw new ClusterError(`context "${wanted}" is not in kubeconfig ${source}`, names.length ? `use one of: ${names.join(', ')}` : 'the kubeconfig has no contexts; add one (kubectl config set-context)');
+    // its contexts, the ones near the typed name first ("prod" → prod-eu), at most 10 (lib/suggest someOf)
+    const has = `${names.length} context${names.length === 1 ? '' : 's'}`;
+    throw new ClusterError(
+      `context "${wanted}" is not in kubeconfig ${source}${names.length ? `, which has ${has}${didYouMean(nearNames(wanted, names))}` : ''}`,
+      names.length ? `use one of: ${someOf(names, wanted)}${names.length > 10 ? ' (kubectl config get-contexts lists them all)' : ''}` : 'the kubeconfig has no contexts; add one (kubectl config set-context)',
+    );
   }
   kc.setCurrentContext(wanted);
   const cluster = kc.getCluster(ctx.cluster);
