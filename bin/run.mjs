@@ -8,11 +8,14 @@ export async function run(opts = {}) {
   process.stdout.on('error', (e) => {
     if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
-  const argv = process.argv.slice(2);
+  let argv = process.argv.slice(2);
   const cli = cliModule();
   if (cli.bundled) {
-    // `diagnose --server`: its one module and code cache, nothing else of the CLI (server/cli/route.ts decides)
-    const { isRemoteDiagnose } = await import(new URL('route.js', cli.url).href);
+    // `diagnose --server`: its one module and code cache, nothing else of the CLI (server/cli/route.ts decides);
+    // `-n NS diagnose …` is read as `diagnose -n NS …` first (commandFirst; main says its errors)
+    const { commandFirst, isRemoteDiagnose } = await import(new URL('route.js', cli.url).href);
+    const moved = commandFirst(argv);
+    if (moved.argv) argv = moved.argv;
     if (isRemoteDiagnose(argv)) {
       const { remoteMain } = await import(new URL('remote-cached.mjs', cli.url).href);
       process.exitCode = await remoteMain(argv, opts);

@@ -1,7 +1,7 @@
 // `packetwalk` CLI entry: main(argv) returns the exit code; the bin sets process.exitCode (DESIGN §2).
 // Each command family lives in its own module and is loaded only when used, so `lab` never pays for Next.js.
 import { termText } from '../lib/text';
-import { guarded, isRemoteDiagnose } from './cli/route';
+import { commandFirst, guarded, isRemoteDiagnose } from './cli/route';
 import { topLevelUsage } from './cli/commands';
 
 export interface MainOptions {
@@ -12,7 +12,14 @@ export interface MainOptions {
 /** The top-level usage: every command's synopsis and flags from its table (server/cli/commands.ts). */
 export const USAGE = topLevelUsage();
 
-export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+export async function main(given: string[], opts: MainOptions = {}): Promise<number> {
+  // kubectl's habit: `-n shop diagnose …` — the cluster flags before the command move after it (cli/route.ts)
+  const moved = commandFirst(given);
+  if ('error' in moved) {
+    process.stderr.write(`packetwalk: ${moved.error}\n(\`packetwalk --help\` lists the commands and their flags)\n`);
+    return 2;
+  }
+  const argv = moved.argv;
   const [cmd, ...rest] = argv;
   return guarded(cmd, async () => {
     switch (cmd) {

@@ -123,7 +123,8 @@ ${COMMAND_SPECS.flatMap((s) => topLevelLines(s)).join('\n')}
   packetwalk lab down | status | faults
   packetwalk lab fault add SPEC | lab fault clear [NAME]
 
-\`packetwalk COMMAND --help\` explains each flag.
+\`packetwalk COMMAND --help\` explains each flag. As with kubectl, -n/--namespace, --kubeconfig and --context may also
+come before the command (\`kubectl packetwalk -n shop diagnose --from frontend-0 --to backend:80\`).
 TARGET: ${TARGET_FORMS.replaceAll('\n', ' ')}
 exit codes (diagnose): 0 reachable, 1 unreachable/degraded, 2 usage or cluster error, 3 undetermined, 130 interrupted
 exit codes (matrix): 0 every cell agrees (--with-policy: nothing cut), 1 otherwise, 2 usage/cluster, 3 nothing observed
