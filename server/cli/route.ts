@@ -5,7 +5,7 @@ import { termBlock, termText } from '../../lib/text';
 
 /**
  * The cluster flags kubectl users write before the subcommand (`kubectl packetwalk -n shop diagnose …`), by the
- * commands that take them — each is a flag of that command's table (server/cli/commands.ts; usage.test.ts checks).
+ * commands that take them — each is a flag of that command's table (server/cli/commands.ts; route.test.ts checks).
  * Kept here, not read from the tables, so that route.js stays as light as it is.
  */
 export const LEADING_FLAGS: Readonly<Record<string, readonly string[]>> = {
@@ -45,7 +45,7 @@ export function commandFirst(argv: readonly string[]): { argv: string[] } | { er
   const cmd = argv[i];
   const flags = [...new Set(names)].map((n) => (n === 'namespace' ? '-n' : `--${n}`)).join(', ');
   const takers = (n: string) => Object.keys(LEADING_FLAGS).filter((c) => LEADING_FLAGS[c].includes(n));
-  if (cmd === undefined || cmd.startsWith('-')) return { error: `${flags} goes with a command: write it before or after ${takers(names[0]).join(', ')}, e.g. packetwalk ${argv.slice(0, i).map((x) => termText(x)).join(' ')} diagnose --from POD --to TARGET` };
+  if (cmd === undefined || cmd.startsWith('-')) return { error: `${flags} ${names.length > 1 ? 'go' : 'goes'} with a command: write it before or after ${takers(names[0]).join(', ')}, e.g. packetwalk ${argv.slice(0, i).map((x) => termText(x)).join(' ')} diagnose --from POD --to TARGET` };
   const not = names.find((n) => !(LEADING_FLAGS[cmd] ?? []).includes(n));
   if (not) return { error: `${termText(cmd)} does not take ${not === 'namespace' ? '-n/--namespace' : `--${not}`}; the commands that do: ${takers(not).join(', ')}` };
   return { argv: [cmd, ...moved, ...argv.slice(i + 1)] };
