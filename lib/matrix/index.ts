@@ -180,7 +180,10 @@ export function exitCodeOf(m: Matrix): 0 | 1 | 3 {
   return s.disagree > 0 || unjudged > 0 ? 1 : 0;
 }
 
-/** One mark per cell for the terminal table. */
+/** Every cellMark is this wide, so the table's columns line up (renderMatrixTable adds the self slot). */
+export const MARK_WIDTH = 3;
+
+/** One mark per cell for the terminal table, MARK_WIDTH characters. */
 export function cellMark(c: MatrixCell): string {
   if (c.change === 'cut') return 'CUT';
   if (c.change === 'opened') return 'OPN';
@@ -191,10 +194,6 @@ export function cellMark(c: MatrixCell): string {
 }
 
 /**
- * The matrix as a plain table: targets numbered across the top, one row per source, then the legend and one
- * line per disagreement (or change). Every cluster-sourced string passes through termText() (lib/text).
- */
-/**
  * What to walk for one cell (`packetwalk diagnose --from SOURCE --to …`): a Service in the source's own namespace by
  * its short name (the first name its resolver tries: no search-list fan-out), else the target's walkTo
  * ("name.ns:port", "pod:ns/name:port").
@@ -203,6 +202,10 @@ export function walkTarget(from: string, t: MatrixTarget): string {
   return t.kind === 'svc' && from.split('/')[0] === t.namespace ? `${t.name}:${t.port}` : t.walkTo;
 }
 
+/**
+ * The matrix as a plain table: targets numbered across the top, one row per source, then the legend and one
+ * line per disagreement (or change). Every cluster-sourced string passes through termText() (lib/text).
+ */
 export function renderMatrixTable(m: Matrix): string {
   const lines: string[] = [];
   const s = summarize(m);
@@ -211,17 +214,21 @@ export function renderMatrixTable(m: Matrix): string {
   m.targets.forEach((t, i) => lines.push(`  T${String(i + 1).padEnd(3)} ${termText(t.id)}${t.protocol !== 'TCP' ? ` (${t.protocol})` : ''}`));
   lines.push('');
   const w = Math.max(6, ...m.sources.map((x) => termText(x).length));
-  lines.push(`${'source'.padEnd(w)} |${m.targets.map((_, i) => `T${i + 1}`.padStart(4)).join('')}`);
-  lines.push(`${'-'.repeat(w)}-+${m.targets.map(() => '----').join('')}`);
+  // Every column has one width in every row (plain and what-if alike): a separating space, then the cell padded to
+  // `cw` — its 3-character mark (cellMark) and a self slot that is '*' or a space — or the column's label.
+  const labels = m.targets.map((_, i) => `T${i + 1}`);
+  const cw = Math.max(MARK_WIDTH + 1, ...labels.map((l) => l.length));
+  const col = (text: string) => ` ${text.padEnd(cw)}`;
+  lines.push(`${'source'.padEnd(w)} |${labels.map(col).join('')}`);
+  lines.push(`${'-'.repeat(w)}-+${labels.map(() => '-'.repeat(cw + 1)).join('')}`);
   const byKey = new Map(m.cells.map((c) => [cellKey(c.from, c.to), c] as const));
   // a self cell (the source reaching itself: lib/matrix/self.ts) is marked with a trailing '*' and said in the legend
   let selfCells = 0;
   const mark = (src: string, t: MatrixTarget) => {
     const c = byKey.get(cellKey(src, t.id));
-    if (!c) return '  ?';
     const self = selfKind(src, t) !== null;
-    if (self) selfCells += 1;
-    return `${cellMark(c)}${self ? '*' : ''}`.padStart(4);
+    if (c && self) selfCells += 1;
+    return col(`${(c ? cellMark(c) : ' ? ').padEnd(MARK_WIDTH)}${c && self ? '*' : ' '}`);
   };
   for (const src of m.sources) lines.push(`${termText(src).padEnd(w)} |${m.targets.map((t) => mark(src, t)).join('')}`);
   lines.push('');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkPolicy, Pod, Service, EndpointSlice } from '../kube/types';
 import { buildMatrix, cellKey, cellState, exitCodeOf, observeCell, renderMatrixTable, serviceObservation, walkTarget, workloadOf, type Observed } from './index';
 import { applyMatrixEvent } from './events';
+import { cellAt, tableGrid } from './tableTestkit';
 
 const ready = [{ type: 'Ready', status: 'True' }];
 function pod(ns: string, name: string, ip: string, labels: Record<string, string>, port: number, owner?: { kind: string; name: string; hash?: string }): Pod {
@@ -129,14 +130,13 @@ describe('matrix layout and prediction', () => {
     expect(table).toMatch(/DISAGREE shop\/batch → svc:shop\/db:5432: .*\n {2}walk it: packetwalk diagnose --from shop\/batch --to db:5432\n/);
     // the self cells are marked in the table and said in the legend: db-0 → its own Service, every pod → its own IP
     const col = m.targets.findIndex((t) => t.id === svc.id);
-    const row = table.split('\n').find((l) => l.startsWith('shop/db-0 '))!;
-    const cells = row.split('|')[1].match(/.{4}/g)!.map((c) => c.trim());
-    expect(cells[col]).toBe('ok*');
-    expect(cells.filter((c) => c.endsWith('*'))).toHaveLength(2);
+    const grid = tableGrid(table);
+    const cells = grid.rows.get('shop/db-0')!.map((_, i) => cellAt(grid, 'shop/db-0', i));
+    expect(cells[col]).toEqual({ mark: 'ok', self: true });
+    expect(cells.filter((c) => c.self)).toHaveLength(2);
     const selfCount = m.sources.length + 1; // each source's own pod port, and db-0's hairpin
     expect(table).toContain(`* self: the source reaching itself (through a Service it backs, or its own IP), not a path to another workload (${selfCount} cells)`);
-    const batchRow = table.split('\n').find((l) => l.startsWith('shop/batch '))!;
-    expect(batchRow.split('|')[1].match(/.{4}/g)!.map((c) => c.trim())[col]).toBe('!TO');
+    expect(cellAt(grid, 'shop/batch', col)).toEqual({ mark: '!TO', self: false });
   });
 
   it('cells not observed for one reason from one source print one line, not one per target', () => {
