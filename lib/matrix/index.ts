@@ -7,8 +7,8 @@ import { nsName } from '../kube/types';
 import type { NcOutcome } from '../parse/nc';
 import { layoutMatrix, type MatrixObjects } from './plan';
 import { mergePolicies, predictCell } from './predict';
-import { selfKind } from './self';
-import type { Change, Matrix, MatrixCell, MatrixSummary, MatrixTarget, Observed, Predicted } from './types';
+import { selfKind, whatIfJudgement } from './self';
+import type { Matrix, MatrixCell, MatrixSummary, MatrixTarget, Observed } from './types';
 
 export * from './types';
 export { layoutMatrix, workloadOf, type MatrixObjects, type MatrixLayout } from './plan';
@@ -44,9 +44,16 @@ export function buildMatrix(objs: MatrixObjects, o: BuildOptions): Matrix {
       if (after) {
         const a = predictCell(src, t, objs, after);
         cell.predictedAfter = a.predicted;
-        cell.change = changeOf(p.predicted, a.predicted);
-        if (cell.change) {
-          cell.policies = [...new Set([...p.policies, ...a.policies])].sort();
+        // the live matrix's rule for a self cell (lib/matrix/self.ts): an isolated hairpin, today or after, is not
+        // judged — not cut, not opened, not in the exit code; in a what-if `split` marks exactly those cells
+        const j = whatIfJudgement(p, a);
+        cell.change = j.change;
+        delete cell.split;
+        if (j.unjudged || cell.change) cell.policies = [...new Set([...p.policies, ...a.policies])].sort();
+        if (j.unjudged) {
+          cell.split = true;
+          cell.explain = j.unjudged;
+        } else if (cell.change) {
           cell.explain = cell.change === 'cut' ? `cut: allowed today${p.policies.length ? ` by ${p.policies.join(', ')}` : ''}, denied after the change: ${a.reason}` : `opened: denied today by ${p.policies.join(', ') || 'nothing'}, allowed after the change: ${a.reason}`;
         }
       }
@@ -78,11 +85,6 @@ function outsideWhatIf(policies: readonly NetworkPolicy[], namespaces: readonly 
   if (!out.length) return [];
   const nss = [...new Set(out.map((k) => k.split('/')[0]))];
   return [`what-if: ${out.join(', ')} ${out.length === 1 ? 'is' : 'are'} in ${nss.join(', ')}, which this matrix does not hold: a NetworkPolicy selects pods of its own namespace only, so ${out.length === 1 ? 'it' : 'they'} can change no cell here (add -n ${nss.join(' -n ')})`];
-}
-
-export function changeOf(before: Predicted, after: Predicted): Change {
-  if (before === after) return null;
-  return before === 'allow' ? 'cut' : 'opened';
 }
 
 /** nc's outcome (lib/parse/nc) as the matrix's observation; an ICMP rejection counts as refused. */
@@ -155,12 +157,22 @@ function explainDisagreement(cell: MatrixCell, t: MatrixTarget, observed: Exclud
   return `predicted allow${by}, observed timeout: the path is broken below policy; open the walk for this pair`;
 }
 
+/**
+ * A cell that cannot be judged: live, observed but neither agreeing nor disagreeing (a split prediction, a silent UDP
+ * deny); in a what-if (the cell has predictedAfter), `split`: an isolated hairpin (lib/matrix/self.ts), neither cut
+ * nor opened. Such cells are said ("NOT JUDGED …", `explain`) and never count toward the exit code.
+ */
+export function isUnjudged(c: MatrixCell): boolean {
+  return c.predictedAfter !== undefined ? !!c.split : c.agree === null && c.observed !== null;
+}
+
 export function summarize(m: Matrix): MatrixSummary {
-  const s: MatrixSummary = { cells: m.cells.length, observed: 0, agree: 0, disagree: 0, cut: 0, opened: 0 };
+  const s: MatrixSummary = { cells: m.cells.length, observed: 0, agree: 0, disagree: 0, unjudged: 0, cut: 0, opened: 0 };
   for (const c of m.cells) {
     if (c.observed !== null) s.observed++;
     if (c.agree === true) s.agree++;
     if (c.agree === false) s.disagree++;
+    if (isUnjudged(c)) s.unjudged++;
     if (c.change === 'cut') s.cut++;
     if (c.change === 'opened') s.opened++;
   }
@@ -168,7 +180,7 @@ export function summarize(m: Matrix): MatrixSummary {
 }
 
 /**
- * DESIGN §7 exit codes: with a what-if, 1 when a cell is cut, else 0; live, 3 when nothing could be observed,
+ * DESIGN §7 exit codes: with a what-if, 1 when a cell is cut (a cell not judged never is), else 0; live, 3 when nothing could be observed,
  * 1 on any disagreement (or a cell that could not be observed), 0 when every cell agrees.
  */
 export function exitCodeOf(m: Matrix): 0 | 1 | 3 {
@@ -185,6 +197,7 @@ export const MARK_WIDTH = 3;
 
 /** One mark per cell for the terminal table, MARK_WIDTH characters. */
 export function cellMark(c: MatrixCell): string {
+  if (c.predictedAfter !== undefined && c.split) return ' ~ '; // a what-if cell not judged (isUnjudged)
   if (c.change === 'cut') return 'CUT';
   if (c.change === 'opened') return 'OPN';
   if (c.observed === null) return c.predicted === 'allow' ? ' + ' : ' - ';
@@ -233,14 +246,14 @@ export function renderMatrixTable(m: Matrix): string {
   for (const src of m.sources) lines.push(`${termText(src).padEnd(w)} |${m.targets.map((t) => mark(src, t)).join('')}`);
   lines.push('');
   lines.push(m.withPolicy
-    ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after'
+    ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after, ~ not judged (see below)'
     : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
   if (selfCells) lines.push(`        * self: the source reaching itself (through a Service it backs, or its own IP), not a path to another workload (${selfCells} cell${selfCells === 1 ? '' : 's'})`);
   for (const n of m.notes) lines.push(`note: ${termText(n)}`);
-  const findings = m.cells.filter((c) => c.agree === false || c.change || (c.agree === null && c.observed !== null));
+  const findings = m.cells.filter((c) => c.agree === false || c.change || isUnjudged(c));
   const targets = new Map(m.targets.map((t) => [t.id, t] as const));
   for (const c of findings) {
-    lines.push(`${c.change ? c.change.toUpperCase() : c.agree === false ? 'DISAGREE' : 'NOT JUDGED'} ${termText(c.from)} → ${termText(c.to)}: ${termText(c.explain ?? c.reason)}`);
+    lines.push(`${isUnjudged(c) ? 'NOT JUDGED' : c.change ? c.change.toUpperCase() : 'DISAGREE'} ${termText(c.from)} → ${termText(c.to)}: ${termText(c.explain ?? c.reason)}`);
     const t = targets.get(c.to);
     if (c.agree === false && t) lines.push(`  walk it: packetwalk diagnose --from ${termText(c.from)} --to ${termText(walkTarget(c.from, t))}${m.context ? ` --context ${termText(m.context)}` : ''}`);
   }
@@ -256,8 +269,8 @@ export function renderMatrixTable(m: Matrix): string {
   }
   lines.push('');
   lines.push(m.withPolicy
-    ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened (policies ${termText((m.withPolicy ?? []).join(', '))})`
-    : `${s.cells} cells: ${s.observed} observed, ${s.agree} agree, ${s.disagree} disagree`);
+    ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened${s.unjudged ? `, ${s.unjudged} not judged` : ''} (policies ${termText((m.withPolicy ?? []).join(', '))})`
+    : `${s.cells} cells: ${s.observed} observed, ${s.agree} agree, ${s.disagree} disagree${s.unjudged ? `, ${s.unjudged} not judged` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -2,19 +2,22 @@
 // upstream e2e truth tables) run for the flow the connect makes. A Service target is judged at each ready
 // endpoint (EndpointSlices, the port kube-proxy DNATs to): allow when every endpoint admits the source, deny
 // when none does, split otherwise (one connect lands on one endpoint at random, so it cannot agree or not).
-import { evaluate, policySelectsPod, type PolicyEvaluation } from '../kube/networkPolicy';
+import { evaluate, type PolicyEvaluation } from '../kube/networkPolicy';
 import { endpointsForServicePort } from '../kube/endpoints';
 import type { NetworkPolicy, Pod } from '../kube/types';
 import { nsName } from '../kube/types';
 import type { MatrixObjects } from './plan';
+import { isolatedHairpin, isolatedHairpinReason } from './self';
 import type { MatrixTarget, Predicted } from './types';
 
 export interface Prediction {
   predicted: Predicted;
   policies: string[];
   reason: string;
-  /** the endpoints of a Service disagree among themselves */
+  /** the endpoints of a Service disagree among themselves, or one is an isolated hairpin */
   split?: boolean;
+  /** one endpoint is the source itself while a policy isolates it (lib/matrix/self.ts isolatedHairpin): not judged */
+  hairpin?: boolean;
 }
 
 /** The policies that decide an evaluation: the selecting ones of a denying direction, else the admitting ones. */
@@ -61,11 +64,11 @@ export function predictCell(src: Pod, target: MatrixTarget, objs: MatrixObjects,
       const e = evaluate({ src: { pod: src }, dst: { ip: ep.ip }, protocol: target.protocol, port: ep.port }, policies, objs.pods, objs.namespaces);
       return { ep: `${ep.ip}:${ep.port}`, p: { predicted: e.allowed ? 'allow' : 'deny', policies: deciding(e), reason: e.sentence } as Prediction };
     }
-    if (nsName(pod) === nsName(src) && policies.some((x) => policySelectsPod(x, pod, 'ingress'))) {
-      // Service hairpin (pod → its own Service → itself) under ingress isolation: kube-proxy masquerades it and
-      // whether policy admits it is implementation-defined (kubernetes/kubernetes#95879,
-      // kubernetes-sigs/network-policy-api#343), so this endpoint neither admits nor denies for sure.
-      return { ep: ep.pod ?? ep.ip, p: { predicted: 'allow', policies: policies.filter((x) => policySelectsPod(x, pod, 'ingress')).map(nsName).sort(), reason: `${nsName(src)} reaching itself through its own Service (hairpin) while isolated for ingress: the masqueraded source makes the outcome implementation-defined`, split: true } as Prediction };
+    const isolatedBy = isolatedHairpin(src, pod, policies);
+    if (isolatedBy) {
+      // Service hairpin (pod → its own Service → itself) under ingress isolation: implementation-defined (self.ts),
+      // so this endpoint neither admits nor denies for sure.
+      return { ep: ep.pod ?? ep.ip, p: { predicted: 'allow', policies: isolatedBy, reason: isolatedHairpinReason(nsName(src)), split: true, hairpin: true } as Prediction };
     }
     if (nsName(pod) === nsName(src)) {
       // Not isolated: nothing in policy stops it, but through the Service it is no longer "its own IP": kube-proxy
@@ -74,10 +77,10 @@ export function predictCell(src: Pod, target: MatrixTarget, objs: MatrixObjects,
     }
     return { ep: ep.pod ?? ep.ip, p: podFlow(src, pod, target.protocol, ep.port, objs, policies) };
   });
-  const hairpin = each.find((x) => x.p.split);
+  const hairpin = each.find((x) => x.p.hairpin);
   if (hairpin) {
-    const rest = each.filter((x) => !x.p.split);
-    return { predicted: rest.length && rest.every((x) => x.p.predicted === 'deny') ? 'deny' : 'allow', policies: policiesOf(each), split: true, reason: rest.length ? `${hairpin.p.reason}; the other endpoints: ${rest[0].p.reason}` : hairpin.p.reason };
+    const rest = each.filter((x) => !x.p.hairpin);
+    return { predicted: rest.length && rest.every((x) => x.p.predicted === 'deny') ? 'deny' : 'allow', policies: policiesOf(each), split: true, hairpin: true, reason: rest.length ? `${hairpin.p.reason}; the other endpoints: ${rest[0].p.reason}` : hairpin.p.reason };
   }
   const allowed = each.filter((x) => x.p.predicted === 'allow');
   if (allowed.length === each.length) return { predicted: 'allow', policies: policiesOf(each), reason: each.length === 1 ? each[0].p.reason : `every endpoint admits it (${each.map((x) => x.ep).join(', ')}); ${each[0].p.reason}` };

@@ -25,6 +25,7 @@ const LOOKS: Partial<MatrixCell>[] = [
   { observed: 'timeout', agree: false },
   { observed: null, agree: null, change: 'cut', predictedAfter: 'deny' },
   { observed: null, agree: null, change: 'opened', predictedAfter: 'allow', predicted: 'deny' },
+  { observed: null, agree: null, change: null, predictedAfter: 'deny', split: true },
 ];
 
 /** The live fixture with its cells cycled through every look, so each look lands on self and other cells alike. */

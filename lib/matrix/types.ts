@@ -65,7 +65,11 @@ export interface MatrixCell {
   policies: string[];
   /** one sentence: why the prediction is what it is */
   reason: string;
-  /** the prediction cannot be sure: a Service whose endpoints disagree, or a pod reaching itself through its Service under isolation */
+  /**
+   * the prediction cannot be sure: a Service whose endpoints disagree, or a pod reaching itself through its Service
+   * under isolation. In a what-if (predictedAfter set) only the latter, today or after (lib/matrix/self.ts
+   * whatIfJudgement): the cell is not judged, its change null; an endpoint disagreement is a sure config prediction there.
+   */
   split?: boolean;
   observed: Observed;
   /** predicted allow ⇔ observed open; null when nothing was observed or the prediction is split across backends */
@@ -108,6 +112,8 @@ export interface MatrixSummary {
   observed: number;
   agree: number;
   disagree: number;
+  /** cells that cannot be judged (isUnjudged): said, never in the exit code */
+  unjudged: number;
   cut: number;
   opened: number;
 }
