@@ -7,7 +7,7 @@ import { memo, useMemo, useState } from 'react';
 import { cellKey, cellState, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { ClusterText } from './ClusterText';
 import { pageText } from '../lib/text';
-import { matrixRows, openCounts, openCountText, type OpenCount } from './matrixRows';
+import { matrixRows, openCounts, openCountText, whatIfText, type OpenCount } from './matrixRows';
 import { selfKind, selfSentence, SELF_WORD, type SelfKind } from '../lib/matrix/self';
 
 export const CELL_LOOK: Record<CellState, { cls: string; mark: string; word: string }> = {
@@ -25,9 +25,9 @@ const CHANGE_LOOK: Record<Exclude<Change, null>, string> = {
 };
 
 /** The sentence shown on hover: the explanation first, then the prediction's reason and what nc said. */
-export function cellText(c: MatrixCell, change?: Change, whatIfText?: string): string {
+export function cellText(c: MatrixCell, whatIfText?: string): string {
   const head = c.explain ?? `predicted ${c.predicted}${c.policies.length ? ` by ${c.policies.join(', ')}` : ''}${c.observed ? `, observed ${c.observed}` : ''}`;
-  return pageText([head, change && whatIfText ? whatIfText : '', c.reason, c.detail ?? ''].filter(Boolean).join('\n'));
+  return pageText([head, whatIfText ?? '', c.reason, c.detail ?? ''].filter(Boolean).join('\n'));
 }
 
 interface CellProps {
@@ -58,7 +58,7 @@ const Cell = memo(function Cell({ c, t, self, running, change, whatIf, onHover, 
         data-agree={c.agree === null ? '' : String(c.agree)}
         data-change={change ?? ''}
         data-self={self ?? ''}
-        title={`${self ? `${selfSentence(self, c.from, t)}\n` : ''}${cellText(c, change, whatIf)}`}
+        title={`${self ? `${selfSentence(self, c.from, t)}\n` : ''}${cellText(c, whatIf)}`}
         aria-label={`${c.from} to ${t.id}: ${self ? `${SELF_WORD[self]}, ` : ''}${look.word}`}
         onMouseEnter={() => onHover(c)}
         onFocus={() => onHover(c)}
@@ -93,7 +93,7 @@ function CountCell({ count, testId }: { count: OpenCount | undefined; testId: st
 
 export interface MatrixGridProps {
   matrix: Matrix;
-  /** what-if overlay: cell key → the what-if's cell (predictedAfter, change, explain) */
+  /** what-if overlay: cell key → the what-if's cell (predictedAfter, change, explain; a not-judged self cell has no change and says why) */
   overlay?: Map<string, MatrixCell>;
   onOpen(c: MatrixCell, t: MatrixTarget): void;
 }
@@ -151,7 +151,7 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
                     const c = cells.get(cellKey(src, t.id));
                     if (!c) return <td key={t.id} />;
                     const o = overlay?.get(cellKey(src, t.id));
-                    return <Cell key={t.id} c={c} t={t} self={selfKind(src, t)} running={running} change={o?.change ?? undefined} whatIf={o?.explain} onHover={setHover} onOpen={onOpen} />;
+                    return <Cell key={t.id} c={c} t={t} self={selfKind(src, t)} running={running} change={o?.change ?? undefined} whatIf={whatIfText(o)} onHover={setHover} onOpen={onOpen} />;
                   })}
                   <CountCell count={counts.rows.get(src)} testId="matrix-row-count" />
                 </tr>
@@ -189,7 +189,7 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
               </div>
             ) : null}
             <div className={`mt-1 font-semibold ${hover.agree === false ? 'text-red-600 dark:text-red-400' : ''}`}>{hover.explain ?? `predicted ${hover.predicted}${hover.policies.length ? ` by ${hover.policies.join(', ')}` : ''}${hover.observed ? `, observed ${hover.observed}` : ''}`}</div>
-            {hoverOverlay?.change ? <div className="mt-1 font-semibold text-fuchsia-700 dark:text-fuchsia-400">what-if: {hoverOverlay.explain}</div> : null}
+            {whatIfText(hoverOverlay) ? <div className="mt-1 font-semibold text-fuchsia-700 dark:text-fuchsia-400">what-if: <ClusterText value={whatIfText(hoverOverlay)!} max={1000} /></div> : null}
             <div className="mt-1 text-slate-600 dark:text-slate-400"><ClusterText value={hover.reason} max={1000} /></div>
             {hover.detail ? <div className="mt-1 font-mono text-xs text-slate-500">{hover.detail}</div> : null}
             <div className="mt-1 text-xs text-slate-500">click the cell to walk this path hop by hop</div>

@@ -227,7 +227,7 @@ export function MatrixView() {
           </div>
           {whatIf ? (
             <div className="rounded-lg border border-fuchsia-300 bg-fuchsia-50 p-2 text-sm text-fuchsia-950 dark:border-fuchsia-800 dark:bg-fuchsia-950/40 dark:text-fuchsia-100" data-testid="matrix-whatif-summary">
-              What-if ({(whatIf.withPolicy ?? []).join(', ')}): <b>{w!.cut} cut</b> (✂), <b>{w!.opened} opened</b> (↗) — predicted only, nothing was probed.{' '}
+              What-if ({(whatIf.withPolicy ?? []).join(', ')}): <b>{w!.cut} cut</b> (✂), <b>{w!.opened} opened</b> (↗){w!.unjudged ? <>, <b>{w!.unjudged} not judged</b> (a pod reaching itself through its own Service while isolated: hover the cell)</> : null} — predicted only, nothing was probed.{' '}
               <button type="button" className="underline" onClick={() => setWhatIf(null)}>
                 clear
               </button>

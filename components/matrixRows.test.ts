@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
-import { matrixRows, openCounts, openCountText } from './matrixRows';
+import { matrixRows, openCounts, openCountText, whatIfText } from './matrixRows';
+import { buildMatrix, summarize } from '../lib/matrix';
+import type { EndpointSlice, NetworkPolicy, Pod } from '../lib/kube/types';
 import { selfKind, selfSentence, SELF_WORD } from '../lib/matrix/self';
 
 const group = (ns: string, kind: string, name: string, pods: string[], probed = pods.slice(0, 1)): MatrixGroup => ({ id: `${ns}/${kind}/${name}`, namespace: ns, kind, name, pods, probed });
@@ -70,5 +72,37 @@ describe('self cells and open counts', () => {
     expect(openCountText(rows.get('shop/frontend-0')!)).toBe('1 of 2 open (2 self cells not counted)');
     expect(openCountText(cols.get(targets[0].id)!)).toBe('1 of 1 open (1 self cell not counted)');
     expect(openCountText({ open: 3, of: 3, self: 0 })).toBe('3 of 3 open');
+  });
+});
+
+describe('whatIfText: the what-if overlay on the page classifies as the CLI does', () => {
+  const pod = (name: string, ip: string): Pod => ({
+    metadata: { namespace: 'shop', name, labels: { app: name.replace(/-\d+$/, '') } },
+    spec: { containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] },
+    status: { phase: 'Running', podIP: ip, conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  const pods = [pod('backend-0', '10.244.1.3'), pod('backend-1', '10.244.2.3'), pod('frontend-0', '10.244.1.2')];
+  const slice = {
+    metadata: { namespace: 'shop', name: 'backend-x', labels: { 'kubernetes.io/service-name': 'backend' } },
+    addressType: 'IPv4',
+    ports: [{ port: 8080, protocol: 'TCP' }],
+    endpoints: pods.slice(0, 2).map((p) => ({ addresses: [p.status!.podIP!], conditions: { ready: true }, targetRef: { kind: 'Pod', namespace: 'shop', name: p.metadata!.name } })),
+  } as EndpointSlice;
+  const objs = { pods, services: [{ metadata: { namespace: 'shop', name: 'backend' }, spec: { clusterIP: '10.96.0.20', selector: { app: 'backend' }, ports: [{ port: 80, targetPort: 8080 }] } }], endpointSlices: [slice], policies: [], namespaces: [{ metadata: { name: 'shop' } }] };
+  const denyAll: NetworkPolicy = { metadata: { namespace: 'shop', name: 'default-deny-ingress' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } };
+  const w = buildMatrix(objs, { namespaces: ['shop'], withPolicy: [denyAll] });
+  const at = (from: string, to: string) => w.cells.find((c) => c.from === from && c.to === to);
+
+  it('a pod through its own Service under a deny-all what-if: not judged, said on hover, not counted cut', () => {
+    const self = at('shop/backend-0', 'svc:shop/backend:80')!;
+    expect(self.change).toBeNull();
+    expect(whatIfText(self)).toMatch(/^not judged: after the change, shop\/backend-0 reaching itself through its own Service \(hairpin\)/);
+    expect(summarize(w)).toMatchObject({ unjudged: 2, cut: w.cells.filter((c) => c.change === 'cut').length });
+  });
+  it('a real cut (another pod) is still a cut on the page; an unchanged cell says nothing', () => {
+    expect(at('shop/frontend-0', 'svc:shop/backend:80')!.change).toBe('cut');
+    expect(whatIfText(at('shop/frontend-0', 'svc:shop/backend:80'))).toMatch(/^cut: allowed today, denied after the change/);
+    expect(whatIfText(at('shop/backend-0', 'pod:shop/backend-0:8080'))).toBeUndefined();
+    expect(whatIfText(undefined)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 // The matrix grid's layout decisions, pure (MatrixGrid renders them): which rows get a workload heading, which
 // cells are a pod reaching itself, and the per-row / per-column open counts (self cells left out, and said so).
-import type { Matrix, MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
+import { isUnjudged, type Matrix, type MatrixCell, type MatrixGroup, type MatrixTarget } from '../lib/matrix';
 // which cells are a source reaching itself: lib/matrix/self.ts (the CLI table and the wall tile mark them too)
 import { selfKind } from '../lib/matrix/self';
 
@@ -78,4 +78,14 @@ export function openCounts(m: Pick<Matrix, 'cells' | 'targets'>): { rows: Map<st
     rows: new Map([...byRow].map(([k, cs]) => [k, count(cs, targets)] as const)),
     cols: new Map([...byCol].map(([k, cs]) => [k, count(cs, targets)] as const)),
   };
+}
+
+/**
+ * What the what-if overlay says on a cell (tooltip and hover panel): the what-if cell's explanation when the change
+ * cuts or opens it, or when it is not judged (lib/matrix isUnjudged: a pod reaching itself through its own Service
+ * while isolated — the CLI's NOT JUDGED line); nothing for an unchanged cell.
+ */
+export function whatIfText(o: MatrixCell | undefined): string | undefined {
+  if (!o || !(o.change || isUnjudged(o))) return undefined;
+  return o.explain;
 }
