@@ -4,7 +4,7 @@
 // (`egress`: the SNAT rule and the source address the outside saw — conntrack's reply tuple; `snat-missing`,
 // `policy-denied` for an egress policy that admits only in-cluster traffic). Hooks in lib/verdict/index.ts.
 import { evaluate, cidrContains, parseCidr } from '../kube';
-import { digAddresses, parseConntrackList, parseDig, parseNc, parseSocatUdp, parseSs, type ConntrackEntry, type DigResult } from '../parse';
+import { digAddresses, parseConntrackList, parseDig, parseNc, parseSocatUdp, parseSs, type ConntrackEntry, type DigResult, type UdpExchange } from '../parse';
 import { parseRun, connectText, type ConnectOutcome } from './read';
 import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type ProbeRun } from './context';
 import { endpointPort } from '../plan/ops';
@@ -65,32 +65,15 @@ export function judgeUdp(c: Ctx) {
     setUdp(c, p.args.ip, p.args.port, o);
   }
   let silent = false;
-  for (const p of plan.probes.filter((x) => x.probe === 'udp-exchange')) {
+  // The datagrams that prove delivery: socat's payload, or a DNS query to a DNS port (lib/plan/egress.ts isDnsPort).
+  for (const p of plan.probes.filter((x) => x.probe === 'udp-exchange' || x.probe === 'dns-exchange')) {
     const r = c.runs.get(p.key);
     if (!r || r.notRun) continue;
-    const x = read(c, r, parseSocatUdp);
-    if (!x) continue;
-    const to = `UDP ${p.args.ip}:${p.args.port}`;
-    if (x.outcome === 'reply') finding(c, r, `${to}: a datagram came back (${x.replies[0] ? `"${x.replies[0].slice(0, 60)}"` : 'empty'}): delivered both ways`);
-    else if (x.outcome === 'silent') finding(c, r, `${to}: no datagram came back and no ICMP error within 2 s, which proves nothing (a UDP server that does not answer and a silent drop look alike)`);
-    else finding(c, r, `${to}: ${x.outcome === 'error' ? `socat failed: ${x.error ?? ''}` : UDP_TEXT[x.outcome]}`);
-    if (x.outcome === 'reply' || x.outcome === 'refused' || x.outcome === 'unreachable') setUdp(c, p.args.ip, p.args.port, x.outcome === 'reply' ? 'open' : x.outcome);
-    else if (x.outcome === 'silent' && p.args.ip === plan.dstIP && p.args.port === plan.dstPort) silent = true;
-  }
-  for (const p of plan.probes.filter((x) => x.probe === 'dns-exchange')) {
-    const r = c.runs.get(p.key);
-    if (!r || r.notRun) continue;
-    const d = read(c, r, parseDig);
-    if (!d) continue;
-    const to = `UDP ${p.args.ip}:${p.args.port}`;
-    // Any DNS answer is a datagram that came back; dig's own failure lines are the ICMP errors and the silence.
-    const err = d.outcome === 'answer' ? undefined : d.reason === 'connection-refused' ? 'refused' : d.reason === 'network-unreachable' ? 'unreachable' : undefined;
-    const o = d.outcome === 'answer' ? 'open' : err;
-    if (d.outcome === 'answer') finding(c, r, `${to}: a DNS answer came back (${d.rcode}${d.queryTimeMs !== undefined ? `, ${d.queryTimeMs} ms` : ''}): delivered both ways`);
-    else if (err) finding(c, r, `${to}: ${UDP_TEXT[err]}`);
-    else finding(c, r, `${to}: no DNS answer and no ICMP error within 2 s (${d.message}): the DNS server does not answer, or the path drops the query or its answer`);
-    if (o) setUdp(c, p.args.ip, p.args.port, o);
-    else if (p.args.ip === plan.dstIP && p.args.port === plan.dstPort) silent = true;
+    const e = p.probe === 'udp-exchange' ? socatExchange(read(c, r, parseSocatUdp)) : dnsExchange(read(c, r, parseDig));
+    if (!e) continue;
+    finding(c, r, `UDP ${p.args.ip}:${p.args.port}: ${e.text}`);
+    if (e.outcome === 'silent') silent ||= p.args.ip === plan.dstIP && p.args.port === plan.dstPort;
+    else if (e.outcome !== 'error') setUdp(c, p.args.ip, p.args.port, e.outcome);
   }
   if (ss && bound) observe(c, 'dst-pod', c.findings.get(ss.key) ?? '');
   const mainHop = plan.service ? 'service' : plan.edge?.external ? 'external' : 'dst-pod';
@@ -99,6 +82,30 @@ export function judgeUdp(c: Ctx) {
   if (dst && port && bound && bound !== 'yes' && c.connect !== 'open') {
     problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${bound === 'loopback' ? `UDP ${port} is bound on loopback only` : `nothing is bound to UDP ${port}`}${c.connect === 'refused' ? ' (the datagram drew an ICMP port-unreachable)' : ''}`, undefined, podListenStep(dst, 'UDP', port));
   }
+}
+
+/** What one datagram exchange showed: a reply (open), an ICMP error, silence (which proves nothing), or a tool error; and its finding. */
+interface Exchange {
+  outcome: 'open' | 'refused' | 'unreachable' | 'silent' | 'error';
+  text: string;
+}
+
+/** socat's transfer dump (udp-exchange); undefined when unreadable. */
+function socatExchange(x: UdpExchange | undefined): Exchange | undefined {
+  if (!x) return undefined;
+  if (x.outcome === 'reply') return { outcome: 'open', text: `a datagram came back (${x.replies[0] ? `"${x.replies[0].slice(0, 60)}"` : 'empty'}): delivered both ways` };
+  if (x.outcome === 'silent') return { outcome: 'silent', text: 'no datagram came back and no ICMP error within 2 s, which proves nothing (a UDP server that does not answer and a silent drop look alike)' };
+  if (x.outcome === 'error') return { outcome: 'error', text: `socat failed: ${x.error ?? ''}` };
+  return { outcome: x.outcome, text: UDP_TEXT[x.outcome] };
+}
+
+/** dig's answer to the DNS query (dns-exchange): any answer, whatever its rcode, came back; dig's failure lines are the ICMP errors and the silence. */
+function dnsExchange(d: DigResult | undefined): Exchange | undefined {
+  if (!d) return undefined;
+  if (d.outcome === 'answer') return { outcome: 'open', text: `a DNS answer came back (${d.rcode}${d.queryTimeMs !== undefined ? `, ${d.queryTimeMs} ms` : ''}): delivered both ways` };
+  if (d.reason === 'connection-refused') return { outcome: 'refused', text: UDP_TEXT.refused };
+  if (d.reason === 'network-unreachable') return { outcome: 'unreachable', text: UDP_TEXT.unreachable };
+  return { outcome: 'silent', text: `no DNS answer and no ICMP error within 2 s (${d.message}): the DNS server does not answer, or the path drops the query or its answer` };
 }
 
 /** One UDP outcome that says something: the end-to-end one (the address as dialled) and the direct ones. */
