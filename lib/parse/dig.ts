@@ -42,6 +42,12 @@ export interface DigNoResponse {
   message: string;
   /** The server it tried, if dig named it. */
   server?: string;
+  /**
+   * dig's warning when a datagram came back that is not a DNS answer to its query (a UDP server that is not DNS):
+   * ";; Warning: short (< header size) message received", "… ID mismatch …", ";; Got bad packet: …". Something
+   * answered from the server's address, so the path delivered both ways (fixtures/dig/not-dns-reply).
+   */
+  stray?: string;
 }
 
 export type DigResult = DigAnswer | DigNoResponse;
@@ -72,6 +78,8 @@ function noResponse(lines: string[]): DigNoResponse | undefined {
         : 'other';
   const r: DigNoResponse = { outcome: 'no-response', reason, message: line.replace(/^;; /, '') };
   if (server !== undefined) r.server = server;
+  const stray = lines.find((l) => /^;; (Warning: (short \(< header size\) message received|ID mismatch)|Got bad packet)/.test(l));
+  if (stray) r.stray = stray.replace(/^;; /, '');
   return r;
 }
 

@@ -93,6 +93,13 @@ describe('dig', () => {
     expect(f.exitCode).toBe(9);
     expect(value(parseDig(f.stdout, f))).toMatchObject({ outcome: 'no-response', reason, server });
   });
+  it('a datagram that is not a DNS answer (a UDP server that is not DNS) is said as stray; a plain timeout has none', () => {
+    const f = fx('dig/not-dns-reply');
+    expect(f.exitCode).toBe(9);
+    expect(value(parseDig(f.stdout, f))).toMatchObject({ outcome: 'no-response', reason: 'timeout', server: '10.244.2.2', stray: 'Warning: short (< header size) message received' });
+    const t = fx('dig/timeout');
+    expect(value(parseDig(t.stdout, t))).not.toHaveProperty('stray');
+  });
   it('the older dig timeout wording is understood', () => {
     expect(value(parseDig(';; connection timed out; no servers could be reached\n'))).toMatchObject({ outcome: 'no-response', reason: 'timeout' });
   });

@@ -398,6 +398,11 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const jr = swap(refused);
     expect(jr.verdict).toBe('reachable');
     expect(jr.hops.find((h) => h.id === 'service')!.evidence.find((e) => e.probe === 'dns-exchange')?.finding).toMatch(/a DNS answer came back \(REFUSED/);
+    // a UDP server on the port that is not DNS answers with something else: dig warns, and a datagram did come back
+    const stray = splitFixture(readFileSync(new URL('../parse/fixtures/dig/not-dns-reply.txt', import.meta.url), 'utf8'));
+    const js = swap(stray);
+    expect(js.verdict).toBe('reachable');
+    expect(js.hops.find((h) => h.id === 'service')!.evidence.find((e) => e.probe === 'dns-exchange')?.finding).toMatch(/a datagram came back, not a DNS answer \(dig: "Warning: short \(< header size\) message received"\)/);
     // no answer at all proves nothing about the path (nc -u says no ICMP error either): not reachable from these alone
     const jt = swap(timeout);
     expect(jt.verdict).toBe('undetermined');

@@ -103,6 +103,8 @@ function socatExchange(x: UdpExchange | undefined): Exchange | undefined {
 function dnsExchange(d: DigResult | undefined): Exchange | undefined {
   if (!d) return undefined;
   if (d.outcome === 'answer') return { outcome: 'open', text: `a DNS answer came back (${d.rcode}${d.queryTimeMs !== undefined ? `, ${d.queryTimeMs} ms` : ''}): delivered both ways` };
+  // a datagram that is not a DNS answer (a UDP server on a DNS-named port that speaks something else) still came back
+  if (d.stray) return { outcome: 'open', text: `a datagram came back, not a DNS answer (dig: "${d.stray}"): delivered both ways` };
   if (d.reason === 'connection-refused') return { outcome: 'refused', text: UDP_TEXT.refused };
   if (d.reason === 'network-unreachable') return { outcome: 'unreachable', text: UDP_TEXT.unreachable };
   return { outcome: 'silent', text: `no DNS answer and no ICMP error within 2 s (${d.message}): the DNS server does not answer, or the path drops the query or its answer` };
