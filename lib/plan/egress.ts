@@ -12,7 +12,15 @@ import { keyed, probeKey } from './ops';
 /** What a pod-source plan carries beyond the ClusterIP path (PathPlan.edge). */
 export interface EdgeExtras {
   /** headless Service: every ready pod DNS should answer, and the one the path is drawn to */
-  headless?: { key: string; port: ServicePort; ready: string[]; notReady: string[] };
+  headless?: {
+    key: string;
+    port: ServicePort;
+    ready: string[];
+    notReady: string[];
+    /** a pod record (`<hostname>.<service>…`, planHeadlessHost): the hostname asked for, and when no endpoint publishes it, the ready pods the Service does have ("ns/name ip") */
+    host?: string;
+    unpublished?: string[];
+  };
   /** ExternalName Service: the CNAME the cluster DNS answers */
   externalName?: { key: string; name: string };
   /** the path leaves the cluster: the host as dialled (a name or an IP) */
@@ -82,7 +90,12 @@ export function planHeadlessHost(name: string, src: PodEnd, snap: ClusterSnapsho
   const dst = pod ? podEndOf(pod) : undefined;
   const key = nsName(svc);
   const readyIPs = [...new Set(eps.endpoints.filter((e) => e.ready && e.ip === ip).map((e) => e.ip))];
-  return { svc, ...(dst ? { dst } : {}), why: dst ? `${name} is the DNS record of ${dst.namespace}/${dst.name} (hostname ${host}) under headless ${key}` : `no ready endpoint of headless ${key} publishes hostname ${host}`, extras: { key, port, ready: readyIPs, notReady: eps.notReady } };
+  // no endpoint publishes the hostname: the Service's ready pods, which a pod record could have named
+  const unpublished = dst ? [] : [...new Set(eps.endpoints.filter((e) => e.ready).map((e) => e.ip))].map((a) => {
+    const p = podWithIP(snap.pods, a);
+    return p ? `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name} ${a}` : a;
+  });
+  return { svc, ...(dst ? { dst } : {}), why: dst ? `${name} is the DNS record of ${dst.namespace}/${dst.name} (hostname ${host}) under headless ${key}` : `no ready endpoint of headless ${key} publishes hostname ${host}`, extras: { key, port, ready: readyIPs, notReady: eps.notReady, host, ...(unpublished.length ? { unpublished } : {}) } };
 }
 
 /** Is this IP inside the cluster (a pod, a pod CIDR, a ClusterIP, a node, a LoadBalancer ingress)? */

@@ -13,6 +13,7 @@ import { nftSnatRuleFor, snatRuleFor, udpOutcome } from './edge';
 import { isDnsPort, lbIngressIPs } from '../plan/egress';
 import { PING_FIRST, PING_SIZES } from '../plan/mtu';
 import { planNorthSouth } from '../plan/northSouth';
+import { planPath } from '../plan';
 import { parseSource, parseTarget } from '../target';
 import { probeDef } from '../probes';
 import type { ProbeRun } from './context';
@@ -407,6 +408,21 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const jt = swap(timeout);
     expect(jt.verdict).toBe('undetermined');
     expect(jt.hops.find((h) => h.id === 'service')!.evidence.find((e) => e.probe === 'dns-exchange')?.finding).toMatch(/no DNS answer and no ICMP error within 2 s/);
+  });
+  it('a headless pod record no pod publishes (no spec.hostname/subdomain) is a name that does not exist, not "no ready pod"', () => {
+    const fx = load('headless'); // test/contract/edge-ours.yaml: data/search has 2 ready pods; its EndpointSlice publishes no hostname
+    expect(fx.snapshot.endpointSlices.filter((sl) => sl.metadata?.labels?.['kubernetes.io/service-name'] === 'search').flatMap((sl) => sl.endpoints ?? []).some((e) => (e as { hostname?: string }).hostname)).toBe(false);
+    const to = parseTarget('search-0.search.data:9300');
+    if (!to.ok) throw new Error('bad target');
+    const plan = planPath({ namespace: 'web', name: 'client-0' }, to.value, fx.snapshot);
+    expect(plan.edge?.headless?.host).toBe('search-0');
+    const nx = splitFixture(readFileSync(new URL('../parse/fixtures/dig/nxdomain.txt', import.meta.url), 'utf8')); // real dig output, NXDOMAIN
+    const runs = new Map<string, ProbeRun>(plan.probes.filter((p) => p.probe === 'dig').map((p) => [p.key, { key: p.key, probe: p.probe, hop: p.hop, location: 'pod web/client-0', argv: probeDef(p.probe).argv(p.args), reproduce: '', exitCode: nx.exitCode, stdout: nx.stdout, stderr: nx.stderr, durationMs: 5, timedOut: false, truncated: false }]));
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-nxdomain' });
+    expect(j.firstFailure!.reason).toMatch(/^no ready pod of headless data\/search publishes hostname search-0, so search-0\.search\.data has no DNS record; its ready pods: data\/search-\d [\d.]+, data\/search-\d [\d.]+ \(a pod gets a record of its own only when its spec\.hostname is set and its spec\.subdomain is search/);
+    expect(j.firstFailure!.nextStep).toMatch(/^Dial the Service name \(`search\.data`: DNS answers every ready pod\)/);
+    expect(j.summary).not.toMatch(/no ready pod, so DNS/);
   });
   it('ndots 1: a name with one dot is tried as-is first, and the warning says so (not "fewer than 1 dots")', () => {
     const fx = load('udp-ours-ndots1');

@@ -158,6 +158,17 @@ export function judgeHeadless(c: Ctx) {
   const h = c.plan.edge?.headless;
   if (!h) return;
   const answered = digs(c).find((d) => d.dig.outcome === 'answer' && d.dig.rcode === 'NOERROR' && digAddresses(d.dig).length);
+  if (!h.ready.length && h.unpublished?.length) {
+    // a pod record no endpoint publishes, while the Service has ready pods: the name does not exist (Kubernetes DNS:
+    // a pod gets <hostname>.<subdomain> only when spec.hostname is set and spec.subdomain names the headless Service)
+    const [svcName, ns] = h.key.split('/').reverse();
+    const reason = `no ready pod of headless ${h.key} publishes hostname ${h.host}, so ${h.host}.${svcName}.${ns} has no DNS record; its ready pods: ${h.unpublished.join(', ')} (a pod gets a record of its own only when its spec.hostname is set and its spec.subdomain is ${svcName}, as a StatefulSet with serviceName ${svcName} does)`;
+    const step = `Dial the Service name (\`${svcName}.${ns}\`: DNS answers every ready pod), or give the pods spec.hostname and spec.subdomain: ${svcName} (a StatefulSet's serviceName: ${svcName}) for per-pod names.`;
+    const dns = c.problems.find((p) => p.hop === 'dns');
+    if (dns) Object.assign(dns, { cause: 'dns-nxdomain', reason, nextStep: step });
+    else problem(c, 'dns', 'dns-nxdomain', reason, undefined, step);
+    return;
+  }
   if (!h.ready.length) {
     const dns = c.problems.find((p) => p.hop === 'dns');
     const reason = `${h.key} is headless and has no ready pod${h.notReady.length ? ` (not ready: ${h.notReady.join(', ')})` : ''}, so DNS has no address to answer`;
