@@ -174,6 +174,15 @@ export function judgeDns(c: Ctx) {
     else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} ${ran.length === 1 ? 'did not answer the 1 query (it waited 2 s)' : `answered none of ${ran.length} queries (each waited 2 s)`}: cluster DNS is not answering`);
     return;
   }
+  // A resolver that is not the cluster DNS (dnsPolicy Default: the node's resolv.conf; None with a dnsConfig of its
+  // own) knows no cluster name: that, not the name, is why a Service's name does not resolve.
+  const cluster = clusterDnsService(c.snap.services)?.spec?.clusterIP;
+  if (conf && cluster && conf.nameservers.length && !conf.nameservers.includes(cluster) && (name.matched || elsewhere(c))) {
+    const pol = plan.src.pod.spec?.dnsPolicy ?? 'ClusterFirst';
+    const how = pol === 'Default' ? 'dnsPolicy Default: the node\'s resolv.conf' : `dnsPolicy ${pol}`;
+    problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve because ${plan.src.namespace}/${plan.src.name}'s resolver is ${conf.nameservers.join(', ')} (${how}), not the cluster DNS ${cluster}: it knows no cluster name (search ${conf.search.join(' ') || '(none)'})`, undefined, `Give ${plan.src.namespace}/${plan.src.name} the cluster DNS: dnsPolicy: ClusterFirst in its pod spec (or a dnsConfig naming ${cluster} with the cluster search domains); meanwhile dial the Service's ClusterIP${plan.service?.vip ? ` ${plan.service.vip}` : ''}.`);
+    return;
+  }
   problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`, undefined, noSuchServiceStep(c));
 }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { splitFixture } from '../parse/fixtureFile';
 import { judge } from '.';
 import { replay, type RecordedDiagnosis } from './replay';
+import { withResolvConf } from '../plan/ops';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
 const capture = (path: string) => splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', path), 'utf8'));
@@ -88,6 +89,29 @@ describe('observed beats inferred', () => {
       expect(j.summary, vipLanded).toMatch(/^1 of 2 ready endpoints of Service shop\/backend answer \(shop\/backend-1 10\.244\.1\.\d+:8080\); connections kube-proxy sends to shop\/backend-0 10\.244\.2\.3:8080 fail: /);
       expect(j.hops.find((h) => h.id === 'src-node')!.status).toBe('fail');
     }
+  });
+
+  it.each([
+    ['Default', /\(dnsPolicy Default: the node's resolv\.conf\)/, 'dnsPolicy: ClusterFirst'],
+  ] as const)('a pod whose resolver is not the cluster DNS (dnsPolicy %s): the resolver is the cause, not the name', (policy, how, fix) => {
+    const fx = fixture('healthy-service');
+    const snapshot = structuredClone(fx.snapshot);
+    const pod = snapshot.pods.find((p) => p.metadata?.name === 'frontend-0')!;
+    pod.spec!.dnsPolicy = policy;
+    const { plan: planned, runs } = replay({ ...fx, snapshot });
+    // the node's own resolver file (real: the capture host's), as such a pod has it; every name it is asked is NXDOMAIN
+    const host = capture('resolv-conf/host.txt');
+    const nx = capture('dig/nxdomain.txt');
+    const plan = withResolvConf(planned, { search: [], ndots: 1, nameservers: ['10.255.255.53'] });
+    for (const [k, r] of runs) if (r.probe === 'resolv-conf') runs.set(k, { ...r, stdout: host.stdout, stderr: host.stderr, exitCode: host.exitCode });
+    for (const p of plan.probes.filter((x) => x.probe === 'dig')) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location: 'pod shop/frontend-0', argv: ['dig', p.args.name ?? ''], reproduce: '', exitCode: nx.exitCode, stdout: nx.stdout, stderr: nx.stderr, durationMs: 5, timedOut: false, truncated: false });
+    const j = judge({ plan, runs, snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-nxdomain' });
+    expect(j.firstFailure!.reason).toMatch(/^"backend" does not resolve because shop\/frontend-0's resolver is 10\.255\.255\.53 /);
+    expect(j.firstFailure!.reason).toMatch(how);
+    expect(j.firstFailure!.reason).toMatch(/not the cluster DNS 10\.96\.\d+\.\d+: it knows no cluster name/);
+    expect(j.firstFailure!.nextStep).toContain(fix);
+    expect(j.firstFailure!.reason).not.toMatch(/a short name only resolves in its own namespace/);
   });
 
   it('stale rules behind a good endpoint: the VIP connect opened, so degraded (not unreachable) and the finding stands', () => {
