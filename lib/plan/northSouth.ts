@@ -56,6 +56,12 @@ export interface NorthSouthPlan {
   dstPort?: number;
   /** why the drawn endpoint / entry node was chosen */
   choice?: string;
+  /**
+   * The nodes a load balancer sends the outside client to under externalTrafficPolicy Local (each has a ready local
+   * endpoint: its health check says so), the entry first, each with its first ready local endpoint. Set for an outside
+   * client reaching a LoadBalancer over TCP; a NodePort dialled directly enters where the client says, so not there.
+   */
+  lbNodes?: { node: string; ip: string; end: PodEnd; port: number }[];
   hops: Hop[];
   probes: PlannedProbe[];
 }
@@ -175,6 +181,15 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       }
     }
     if (entry) plan.entry = { node: entry, ip: nodeInternalIP(snap, entry) ?? '', why: entryWhy };
+    if (s.etpLocal && !entryNode && source.kind === 'outside' && !s.udp && target.proto !== 'udp') {
+      const lbNodes: NonNullable<NorthSouthPlan['lbNodes']> = [];
+      for (const n of nodeNames(snap)) {
+        const ip = nodeInternalIP(snap, n);
+        const mine = ready.find((r) => r.end.node === n);
+        if (ip && mine) lbNodes.push({ node: n, ip, end: mine.end, port: mine.port });
+      }
+      plan.lbNodes = [...lbNodes.filter((x) => x.node === entry), ...lbNodes.filter((x) => x.node !== entry)].slice(0, MAX_DIRECT_CONNECTS);
+    }
     const local = ready.filter((r) => r.end.node === entry);
     const pick = s.etpLocal ? local[0] : (ready.find((r) => r.end.node !== entry) ?? ready[0]);
     if (pick) {
@@ -312,6 +327,19 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     if (source.kind === 'outside' || plan.via === 'host') nodeAt(entry.node, 'node-link', source.kind === 'outside' ? 'src-node' : 'node-port');
     // A port in the node's own network (a hostNetwork pod's): what listens there.
     if (plan.via === 'host') nodeAt(entry.node, 'node-ss-listen', 'node-port', udp ? { name: 'udp' } : {});
+  }
+  // externalTrafficPolicy Local behind a load balancer: it sends each connection to one of the nodes with a local
+  // endpoint, so each such node's NodePort (dialled above from the client) is a way the client's traffic goes. Where
+  // one does not answer, what the pod path reads on the drawn node is read on it too (lib/verdict/northSouth
+  // judgeNodePath): its filter rules on the forwarded flow, its local endpoint's veth, that endpoint from its own node.
+  for (const t of (plan.lbNodes ?? []).filter((x) => x.node !== entry?.node)) {
+    nodeAt(t.node, 'iptables-save', 'node-port');
+    nodeAt(t.node, 'nft-ruleset', 'node-port');
+    if (!t.end.hostNetwork) {
+      addProbe(plan, { probe: 'addr', hop: 'node-port', where: 'pod', pod: { namespace: t.end.namespace, name: t.end.name }, args: {} });
+      nodeAt(t.node, 'node-link', 'node-port');
+    }
+    nodeAt(t.node, 'node-tcp-connect', 'node-port', { ip: t.end.ip, port: t.port });
   }
   if (src && source.kind === 'node') {
     nodeAt(src, 'node-link', 'src-node');
