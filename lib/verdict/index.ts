@@ -146,7 +146,7 @@ export function judge(input: JudgeInput): Judgement {
     // the client's pick among the DNS answers) lands on a broken one (lib/verdict/observed partialService).
     const partial = partialService(c);
     const lead = partial
-      ? partialLead(partial, plan.service ? `endpoints of Service ${plan.service.key}` : `pods of headless Service ${plan.edge!.headless!.key}`, plan.service ? 'kube-proxy sends' : 'the client makes')
+      ? partialLead(partial, plan.service ? `ready endpoints of Service ${plan.service.key}` : `ready pods of headless Service ${plan.edge!.headless!.key}`, plan.service ? 'kube-proxy sends' : 'the client makes')
       : '';
     if (first) {
       const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');

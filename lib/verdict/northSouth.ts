@@ -123,6 +123,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- the connects: the client's end-to-end one, and each node's NodePort ---
   const perNode: string[] = [];
+  /** each node's NodePort connect from the source, by node name */
+  const nodeConnect = new Map<string, ConnectOutcome>();
   const leaving = leavingNode(plan);
   const direct = new Map<string, ConnectOutcome | undefined>(directEndpoints(plan).map((e) => [`${e.ip}:${e.port}`, undefined]));
   /** the destination pod answered a connect from its own node (so the pod and its port are fine) */
@@ -146,6 +148,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     else if (s && p.hop === 'node-port' && s.nodePort === p.args.port) {
       const node = input.snapshot.nodes.find((n) => n.status?.addresses?.some((a) => a.address === p.args.ip))?.metadata?.name;
       const noLocal = s.etpLocal && node && !s.endpoints.endpoints.some((e) => e.ready && e.nodeName === node);
+      if (node) nodeConnect.set(node, o);
       // (a connect that opened there was not dropped: a pod's own node short-circuits pod traffic to any endpoint)
       perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? (o === 'open' ? ' (no local endpoint, yet answered: kube-proxy sends pod traffic to any endpoint)' : ' (no local endpoint: externalTrafficPolicy Local drops there)') : ''}`);
     }
@@ -157,9 +160,17 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   }
   // Each ready endpoint dialled from the node the flow enters: some answer and some do not — the client's connects
   // fail only when kube-proxy lands on a broken one (the pod path's partialService).
-  const split = splitAnswers([...direct.keys()], (t) => direct.get(t));
-  const { answering, failing } = split;
-  const partial = answering.length > 0 && failing.length > 0;
+  const epSplit = splitAnswers([...direct.keys()], (t) => direct.get(t));
+  const { answering, failing } = epSplit;
+  // externalTrafficPolicy Local behind a load balancer: it sends each connection to one of the nodes with a local
+  // endpoint (lbNodes), so those nodes' NodePort connects from the client are the ways its traffic goes — some
+  // answering and some not is half a Service, whichever node the client's one connect landed on.
+  const lbNodes = plan.lbNodes ?? [];
+  const lbName = (n: (typeof lbNodes)[number]) => `${n.node} ${n.ip}:${s?.nodePort}`;
+  const lbSplitNodes = splitAnswers(lbNodes, (n) => nodeConnect.get(n.node));
+  const lbPartial = lbSplitNodes.answering.length > 0 && lbSplitNodes.failing.length > 0;
+  const entryAnswers = lbPartial && lbSplitNodes.answering.some((n) => n.node === plan.entry?.node);
+  const partial = (answering.length > 0 && failing.length > 0) || lbPartial;
   if (direct.size > 1 && [...direct.values()].every((o) => o !== undefined)) observe(c, 'dst-pod', `each ready endpoint from ${leaving}: ${joinClauses([...direct].map(([t, o]) => `${t} ${connectText(o as ConnectOutcome)}`))}`);
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
   const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
@@ -286,10 +297,27 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   if (shared) {
     for (const [k, v] of shared.findings) c.findings.set(k, v);
     for (const [h, l] of shared.observed) for (const x of l) if (!c.observed.get(h)?.includes(x)) observe(c, h, x);
-    const drawnFails = !!plan.dst && failing.some((t) => t.startsWith(`${plan.dst!.ip}:`));
+    const drawnFails = !!plan.dst && (failing.some((t) => t.startsWith(`${plan.dst!.ip}:`)) || (lbPartial && !entryAnswers));
     // An MTU blackhole is itself observed (small DF pings pass, large ones vanish): it stands whatever the connect did.
-    const counts = (!open && c.connect !== undefined) || (partial && drawnFails);
+    // (A failed connect the load balancer sent to another node says nothing about the drawn node, which answers.)
+    const counts = (!open && c.connect !== undefined && !entryAnswers) || (partial && drawnFails);
     for (const p of shared.problems.filter((x) => counts || x.cause === 'mtu-blackhole')) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }));
+  }
+
+  // The load balancer's other nodes that do not answer (externalTrafficPolicy Local): the pod path's judges over each
+  // one's own way to its local endpoint, as on the drawn node; what they find is on the node-port hop, which lists
+  // each node's NodePort.
+  if (lbPartial) {
+    for (const n of lbSplitNodes.failing.filter((x) => x.node !== plan.entry?.node)) {
+      const other = judgeNodePath({ ...plan, entry: { node: n.node, ip: n.ip, why: '' }, dst: n.end, dstPodPort: n.port }, runs, input.snapshot, depth);
+      if (!other) continue;
+      for (const [k, v] of other.findings) c.findings.set(k, v);
+      for (const x of [...other.observed.values()].flat()) if (!c.observed.get('node-port')?.includes(x)) observe(c, 'node-port', x);
+      const local = runsOf(c, (p) => p.probe === 'node-tcp-connect' && p.node === n.node && p.args.ip === n.end.ip && p.args.port === n.port)[0];
+      const lo = local ? outcomeOf(local.r) : undefined;
+      if (lo && lo !== 'silent') observe(c, 'node-port', `${n.end.namespace}/${n.end.name} from its own node ${n.node}: ${n.end.ip}:${n.port} ${connectText(lo)}`);
+      for (const p of other.problems) problem('node-port', p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ns: n.end.namespace, podIP: n.end.ip, node: p.nodes?.[0] ?? n.node }));
+    }
   }
 
   // Routes the nodes take (evidence; a refused lookup is a node-route finding when traffic stopped); the ones the
@@ -370,8 +398,11 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   if (partial && c.connect !== undefined) {
     // Observed beats inferred both ways: never unreachable while an endpoint answers, never a clean bill while one does not.
     verdict = 'degraded';
-    const lead = partialLead(split, `endpoints of Service ${s!.key}`, 'kube-proxy sends', leaving);
-    summary = first ? `${lead}: ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}` : `${lead}, and no hop's probes explain why (the direct connects from ${leaving} are the evidence).`;
+    const lead = lbPartial
+      ? partialLead({ answering: lbSplitNodes.answering.map(lbName), failing: lbSplitNodes.failing.map(lbName) }, `nodes the load balancer sends to for Service ${s!.key} (externalTrafficPolicy Local: those with a ready local endpoint)`, 'it sends')
+      : partialLead(epSplit, `ready endpoints of Service ${s!.key}`, 'kube-proxy sends', leaving);
+    const evidence = lbPartial ? `each node's NodePort connect from ${src} is the evidence` : `the direct connects from ${leaving} are the evidence`;
+    summary = first ? `${lead}: ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}` : `${lead}, and no hop's probes explain why (${evidence}).`;
   } else if (connected && first) {
     verdict = 'degraded';
     summary = `small connections work; ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;

@@ -96,12 +96,13 @@ export function splitAnswers<E>(endpoints: readonly E[], outcome: (e: E) => Conn
 
 /**
  * The lead of a half-answering Service's `degraded` summary, e.g. "1 of 2 ready endpoints of Service shop/backend
- * answer from worker-1 (10.244.1.4:8080); connections kube-proxy sends to 10.244.2.3:8080 fail". `what`: "endpoints
- * of Service NS/NAME" or "pods of headless Service NS/NAME"; `sender`: who picks the endpoint ("kube-proxy sends",
+ * answer from worker-1 (10.244.1.4:8080); connections kube-proxy sends to 10.244.2.3:8080 fail". `what`: "ready
+ * endpoints of Service NS/NAME", "ready pods of headless Service NS/NAME" or (north-south, externalTrafficPolicy
+ * Local) "nodes the load balancer sends to for Service NS/NAME …"; `sender`: who picks the endpoint ("kube-proxy sends",
  * "the client makes"); `from`: the node the endpoints were dialled from, when not the source itself.
  */
 export function partialLead(p: PartialService, what: string, sender: string, from?: string): string {
-  return `${p.answering.length} of ${p.answering.length + p.failing.length} ready ${what} answer${from ? ` from ${from}` : ''} (${p.answering.join(', ')}); connections ${sender} to ${p.failing.join(', ')} fail`;
+  return `${p.answering.length} of ${p.answering.length + p.failing.length} ${what} answer${from ? ` from ${from}` : ''} (${p.answering.join(', ')}); connections ${sender} to ${p.failing.join(', ')} fail`;
 }
 
 /** A Service that answers through some of its ready endpoints and not others (partialService). */
