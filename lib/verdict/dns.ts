@@ -175,9 +175,12 @@ export function judgeDns(c: Ctx) {
     return;
   }
   // A resolver that is not the cluster DNS (dnsPolicy Default: the node's resolv.conf; None with a dnsConfig of its
-  // own) knows no cluster name: that, not the name, is why a Service's name does not resolve.
+  // own) knows no cluster name: that, not the name, is why a Service's name does not resolve. Told by both signs, as
+  // kubelet writes ClusterFirst: no `svc.<cluster domain>` search entry, and not the cluster DNS Service's ClusterIP —
+  // a node-local cache (NodeLocal DNSCache's 169.254.20.10) keeps the search list, so it is not mistaken for one.
   const cluster = clusterDnsService(c.snap.services)?.spec?.clusterIP;
-  if (conf && cluster && conf.nameservers.length && !conf.nameservers.includes(cluster) && (name.matched || elsewhere(c))) {
+  const clusterSearch = conf?.search.some((d) => d.replace(/\.$/, '').endsWith(`svc.${name.clusterDomain}`));
+  if (conf && cluster && conf.nameservers.length && !conf.nameservers.includes(cluster) && !clusterSearch && (name.matched || elsewhere(c))) {
     const pol = plan.src.pod.spec?.dnsPolicy ?? 'ClusterFirst';
     const how = pol === 'Default' ? 'dnsPolicy Default: the node\'s resolv.conf' : `dnsPolicy ${pol}`;
     problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve because ${plan.src.namespace}/${plan.src.name}'s resolver is ${conf.nameservers.join(', ')} (${how}), not the cluster DNS ${cluster}: it knows no cluster name (search ${conf.search.join(' ') || '(none)'})`, undefined, `Give ${plan.src.namespace}/${plan.src.name} the cluster DNS: dnsPolicy: ClusterFirst in its pod spec (or a dnsConfig naming ${cluster} with the cluster search domains); meanwhile dial the Service's ClusterIP${plan.service?.vip ? ` ${plan.service.vip}` : ''}.`);

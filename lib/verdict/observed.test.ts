@@ -114,6 +114,21 @@ describe('observed beats inferred', () => {
     expect(j.firstFailure!.reason).not.toMatch(/a short name only resolves in its own namespace/);
   });
 
+  it('a resolver other than the cluster DNS ClusterIP that keeps the cluster search list (a node-local cache) is not blamed: the name is', () => {
+    const fx = fixture('healthy-service');
+    const { plan: planned, runs } = replay(fx);
+    // real capture: a pod resolv.conf with the cluster search list and a nameserver that is not the kube-dns ClusterIP
+    const local = capture('resolv-conf/pod-cluster-first.txt');
+    const nx = capture('dig/nxdomain.txt');
+    const plan = withResolvConf(planned, { search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5, nameservers: ['10.244.1.3'] });
+    for (const [k, r] of runs) if (r.probe === 'resolv-conf') runs.set(k, { ...r, stdout: local.stdout, stderr: local.stderr, exitCode: local.exitCode });
+    for (const p of plan.probes.filter((x) => x.probe === 'dig')) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location: 'pod shop/frontend-0', argv: ['dig', p.args.name ?? ''], reproduce: '', exitCode: nx.exitCode, stdout: nx.stdout, stderr: nx.stderr, durationMs: 5, timedOut: false, truncated: false });
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-nxdomain' });
+    expect(j.firstFailure!.reason).toMatch(/^"backend" does not resolve: every candidate the resolver tries/);
+    expect(j.firstFailure!.reason).not.toMatch(/not the cluster DNS/);
+  });
+
   it('stale rules behind a good endpoint: the VIP connect opened, so degraded (not unreachable) and the finding stands', () => {
     const fx = fixture('stale-proxy-rules');
     const { plan, runs } = replay(fx);
