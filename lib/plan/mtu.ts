@@ -6,7 +6,7 @@
 // connect to the same endpoint opened, two HTTP downloads (a one-packet answer and a bulk one) ask TCP instead.
 // Pure: the orchestrator (server/diagnose/index.ts) runs the first stage, then `withMtuLadder`'s additions.
 import type { PathPlan, PlannedProbe } from './index';
-import { endpointPort, keyed, type RunOutcome } from './ops';
+import { endpointPort, keyed, type EndpointPortPlan, type RunOutcome } from './ops';
 
 /** DF ping payload sizes (bytes; IP 20 + ICMP 8 on top): from a small one up to a 1500-byte packet. */
 export const PING_SIZES = [56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472] as const;
@@ -17,8 +17,11 @@ export const BULK_BYTES = 65536;
 /** ...and an answer that fits in one packet (bytes). */
 export const SMALL_BYTES = 100;
 
-/** What the ladder reads of a plan: the pod path's PathPlan, or north-south's (its DF pings from a node). */
-type LadderPlan = Pick<PathPlan, 'dst' | 'probes'>;
+/**
+ * What the ladder reads of a plan: the pod path's PathPlan, or north-south's. North-south's DF pings leave from a
+ * node, so the tcp-bulk step (from a pod, at endpointPort) never reads its dstPort, which is the outside port.
+ */
+type LadderPlan = Pick<PathPlan, 'dst' | 'probes'> & EndpointPortPlan;
 
 /**
  * The MTU ladder's second stage, once the first stage and the end-to-end TCP connect to the drawn pod have run
@@ -47,7 +50,7 @@ export function withMtuLadder<P extends LadderPlan>(plan: P, runs: ReadonlyMap<s
   if (s === 'reply' && l === 'silent') {
     added = PING_SIZES.filter((size) => !at(size)).map((size) => keyed({ ...base, probe: small.probe, args: { ip: dst.ip, size } }));
   } else if (s === 'silent' && small.where === 'pod') {
-    const port = endpointPort(plan as unknown as PathPlan); // DF pings from a pod: the pod path's plan
+    const port = endpointPort(plan);
     const connect = port ? plan.probes.find((p) => p.probe === 'tcp-connect' && p.where === 'pod' && p.pod?.namespace === small.pod?.namespace && p.pod?.name === small.pod?.name && p.args.ip === dst.ip && p.args.port === port) : undefined;
     if (port && connect && outcome(connect.key) === 'reply') {
       added = [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...base, probe: 'tcp-bulk', args: { ip: dst.ip, port, size } }));

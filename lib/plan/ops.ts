@@ -22,11 +22,18 @@ export function keyed(p: Omit<PlannedProbe, 'key'>): PlannedProbe {
   return { ...p, key: probeKey(p) };
 }
 
+/** What endpointPort reads of a plan: a PathPlan's Service, drawn pod and port. */
+export interface EndpointPortPlan {
+  service?: { endpoints: { endpoints: readonly { ip: string; port: number }[] } };
+  dst?: { ip: string };
+  dstPort?: number;
+}
+
 /**
  * The port the drawn destination pod is dialled on: for a Service, the endpoint port of that pod (undefined when
  * the pod is not one of its endpoints); otherwise dstPort (a pod or IP target).
  */
-export function endpointPort(plan: Pick<PathPlan, 'service' | 'dst' | 'dstPort'>): number | undefined {
+export function endpointPort(plan: EndpointPortPlan): number | undefined {
   return plan.service && plan.dst ? plan.service.endpoints.endpoints.find((e) => e.ip === plan.dst!.ip)?.port : plan.dstPort;
 }
 
