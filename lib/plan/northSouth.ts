@@ -45,6 +45,13 @@ export interface NorthSouthPlan {
    * namespace's search list (Kubernetes DNS docs), not the node's, so its short Service names are cluster names.
    */
   clusterDnsNamespace?: string;
+  /**
+   * A hostNetwork pod source whose dnsPolicy is not ClusterFirstWithHostNet (ClusterFirst, the default, or Default):
+   * the kubelet gives it the node's resolv.conf (Kubernetes DNS docs, "Pod's DNS Policy": "Pods running with hostNetwork
+   * and ClusterFirst will fallback to the behavior of the Default policy"), so a cluster Service name it dials is asked
+   * of the node's resolver at run time (`resolve`), while the walk dials the Service's ClusterIP from the objects.
+   */
+  hostPodDns?: { pod: string; dnsPolicy: string };
   /** the node the traffic enters (NodePort, LoadBalancer) and its InternalIP */
   entry?: { node: string; ip: string; why: string };
   lb?: { ip: string };
@@ -144,6 +151,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
   const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
   if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy === 'ClusterFirstWithHostNet') plan.clusterDnsNamespace = hostPod.metadata?.namespace ?? 'default';
+  else if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy !== 'None') plan.hostPodDns = { pod: `${hostPod.metadata?.namespace ?? 'default'}/${hostPod.metadata?.name ?? ''}`, dnsPolicy: hostPod.spec.dnsPolicy ?? 'ClusterFirst' };
   if (source.kind === 'node') {
     if (!nodeInternalIP(snap, source.node)) throw new PlanError(nodeMissing('--from', source.node, snap), 'from');
     plan.srcNode = source.node;
@@ -258,6 +266,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       const sp = servicePort(svc, target.port);
       plan.dstIP = svc.spec.clusterIP;
       plan.dstPort = target.port ?? sp.port;
+      if (plan.hostPodDns) plan.resolve = target.name;
       enterVia(svc, sp, plan.srcNode ?? nodeNames(snap)[0], `${target.name} is Service ${nsName(svc)} (ClusterIP ${svc.spec.clusterIP}, from the objects: a node's resolver does not ask the cluster DNS)`);
     } else {
       if (target.port === undefined) throw new PlanError(`--to ${target.name}: a name outside the cluster needs a port; write ${target.name}:PORT`, 'port' as 'to');
@@ -275,7 +284,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const src = plan.srcNode;
   if (source.kind === 'outside') hops.push(hop('client', 'outside client', undefined, `a client outside the cluster reaches ${plan.target.text}`));
   if (plan.srcPod) hops.push(hop('src-pod', `${plan.srcPod.namespace}/${plan.srcPod.name} ${plan.srcPod.ip}`, plan.srcPod.node, 'eth0 with an address and a default route'));
-  if (plan.resolve) hops.push(hop('dns', `DNS ${plan.resolve}`, undefined, `${source.kind === 'outside' ? 'the outside client' : source.kind === 'node' ? `node ${source.node}` : 'the pod'}'s own resolver answers an address for ${plan.resolve}`));
+  const resolver = plan.hostPodDns ? `${plan.hostPodDns.pod}'s resolver (${src}'s own: hostNetwork with dnsPolicy ${plan.hostPodDns.dnsPolicy})` : `${source.kind === 'outside' ? 'the outside client' : source.kind === 'node' ? `node ${source.node}` : 'the pod'}'s own resolver`;
+  if (plan.resolve) hops.push(hop('dns', `DNS ${plan.resolve}`, undefined, `${resolver} answers an address for ${plan.resolve}`));
   if (plan.via === 'cluster-ip' && s) hops.push(hop('service', `Service ${s.key} ${s.vip}:${s.port.port}`, undefined, `${s.vip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints)`, { vip: `${s.vip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
   if (plan.via === 'lb' && s && plan.lb) hops.push(hop('lb', `${plan.lb.ip}`, undefined, `the load balancer forwards ${plan.lb.ip}:${s.port.port} to a node's NodePort ${s.nodePort ?? '?'}${s.etpLocal ? ' (only nodes with a local endpoint: externalTrafficPolicy Local)' : ''}`, { ingress: `${plan.lb.ip}:${s.port.port}`, service: s.key, nodePort: s.nodePort ?? 0, externalTrafficPolicy: s.etpLocal ? 'Local' : 'Cluster' }));
   if (src && source.kind !== 'outside') hops.push(hop('src-node', `node ${src}${source.kind === 'node' ? ' (its own network)' : ''}`, src, `a route from ${src} toward ${plan.dstIP ?? plan.target.text}`));

@@ -190,7 +190,32 @@ describe('north-south over recorded lab runs', () => {
     const withNet = planNorthSouth({ kind: 'pod', namespace: 'web', name: 'agent' }, to.value, { ...fx.snapshot, pods: [...fx.snapshot.pods, agent('ClusterFirstWithHostNet')] });
     expect(withNet).toMatchObject({ via: 'cluster-ip', clusterDnsNamespace: 'web' });
     const plain = planNorthSouth({ kind: 'pod', namespace: 'web', name: 'agent' }, to.value, { ...fx.snapshot, pods: [...fx.snapshot.pods, agent()] });
-    expect(plain).toMatchObject({ via: 'external', resolve: 'site' });
+    expect(plain).toMatchObject({ via: 'external', resolve: 'site', hostPodDns: { pod: 'web/agent', dnsPolicy: 'ClusterFirst' } });
+  });
+  it('a hostNetwork pod with dnsPolicy ClusterFirst dialling a Service by name: its node\'s resolver answers NXDOMAIN, so unreachable at dns with the ClusterFirstWithHostNet fix, though the ClusterIP answers', () => {
+    // kube-system/kube-proxy-* (hostNetwork, dnsPolicy ClusterFirst) → backend.shop:80 on lab/default.yaml
+    const fx = load('ns-hostpod-clusterfirst-name');
+    const { plan, runs } = replayNorthSouth(fx);
+    expect(plan).toMatchObject({ via: 'cluster-ip', resolve: 'backend.shop', hostPodDns: { dnsPolicy: 'ClusterFirst' } });
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-nxdomain' });
+    expect(j.firstFailure!.reason).toMatch(/^backend\.shop does not resolve for kube-system\/kube-proxy-\w+: node worker-1's resolver answers NXDOMAIN — backend\.shop is Service shop\/backend/);
+    expect(j.firstFailure!.nextStep).toMatch(/Set `dnsPolicy: ClusterFirstWithHostNet` in its spec .*, or dial 10\.96\.\d+\.\d+:80\.$/);
+    expect(j.summary).toMatch(/10\.96\.\d+\.\d+:80 itself answers from worker-1: the Service works by its address/);
+    expect(j.hops.find((h) => h.id === 'service')?.status).toBe('pass');
+    // the same run where the node's resolver answers the Service's address (a resolver that forwards the cluster
+    // domain): reachable, and the summary no longer says the name came from the objects
+    const dig = plan.probes.find((p) => p.probe === 'node-dig')!;
+    const r = runs.get(dig.key)!;
+    const vip = plan.dstIP!;
+    const answered = r.stdout.replace('status: NXDOMAIN', 'status: NOERROR').replace('ANSWER: 0', 'ANSWER: 1').replace(/(;; QUESTION SECTION:\n;backend\.shop\.\s+IN\s+A\n)/, `$1\n;; ANSWER SECTION:\nbackend.shop.\t\t30\tIN\tA\t${vip}\n`);
+    expect(answered).not.toBe(r.stdout);
+    runs.set(dig.key, { ...r, stdout: answered });
+    const ok = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(ok.verdict).toBe('reachable');
+    expect(ok.firstFailure).toBeNull();
+    expect(ok.summary).not.toMatch(/read from the objects/);
   });
   it('NodePort with externalTrafficPolicy Cluster into a pod that admits "the outside" by ipBlock except the pod CIDR: policy-denied, judged with the masqueraded source the entry node\'s route names', () => {
     const fx = load('ns-policy-masq'); // outside → node/n1:30080, the endpoint web/site-0 on n2 (fixtures/edge/l7-flannel-vxlan-3n.yaml)

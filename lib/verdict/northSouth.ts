@@ -185,8 +185,20 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     // SERVFAIL there is the upstream DNS failing; NXDOMAIN is a name that does not exist.
     const how = !d?.ok ? 'unreadable' : d.value.outcome === 'no-response' ? 'no answer' : d.value.rcode;
     if (dig) c.findings.set(dig.r.key, ip ? `${plan.resolve} → ${ip}` : `${plan.resolve}: ${how}`);
-    observe(c, 'dns', ip ? `${plan.resolve} resolves to ${ip} (${src}'s resolver)` : `${plan.resolve} does not resolve from ${src} (${how})`);
-    if (!ip && d?.ok) {
+    const asker = plan.hostPodDns ? `${plan.hostPodDns.pod} (${src}'s resolver: hostNetwork, dnsPolicy ${plan.hostPodDns.dnsPolicy})` : src;
+    observe(c, 'dns', ip ? `${plan.resolve} resolves to ${ip} (${asker === src ? `${src}'s resolver` : asker})` : `${plan.resolve} does not resolve from ${asker} (${how})`);
+    if (!ip && d?.ok && plan.hostPodDns) {
+      // A hostNetwork pod without ClusterFirstWithHostNet asks its node's resolver (Kubernetes DNS docs, "Pod's DNS
+      // Policy"): a cluster name it dials does not resolve there unless that resolver forwards the cluster domain.
+      const { pod, dnsPolicy } = plan.hostPodDns;
+      const [first, second] = plan.resolve.split('.');
+      const svc = s?.service ?? input.snapshot.services.find((x) => x.metadata?.name === first && x.metadata?.namespace === (second ?? pod.split('/')[0]));
+      const addr = s?.vip ? `${s.vip}:${plan.dstPort}` : svc?.spec?.clusterIP && svc.spec.clusterIP !== 'None' ? `${svc.spec.clusterIP}:${plan.dstPort}` : undefined;
+      const why = svc ? ` — ${plan.resolve} is Service ${svc.metadata?.namespace}/${svc.metadata?.name}, a cluster name, and ${pod} runs in the host network with dnsPolicy ${dnsPolicy}, which asks ${src}'s own resolver, not the cluster DNS` : '';
+      const fix = `${pod} runs in the host network with dnsPolicy ${dnsPolicy}, so it uses ${src}'s /etc/resolv.conf (Kubernetes DNS docs: hostNetwork pods fall back to the Default policy unless dnsPolicy is ClusterFirstWithHostNet). Set \`dnsPolicy: ClusterFirstWithHostNet\` in its spec (its controller's pod template) to resolve cluster names${addr ? `, or dial ${addr}` : ''}.`;
+      if (d.value.outcome === 'answer' && d.value.rcode === 'NXDOMAIN') problem('dns', 'dns-nxdomain', `${plan.resolve} does not resolve for ${pod}: ${src}'s resolver answers NXDOMAIN${why}`, svc ? fix : undefined);
+      else problem('dns', 'dns-timeout', `${src}'s resolver, which ${pod} uses, ${how === 'no answer' ? 'does not answer' : `answers ${how}`} for ${plan.resolve}${why}`, svc ? fix : undefined);
+    } else if (!ip && d?.ok) {
       // A Service's name typed from outside: say where its addresses from outside are.
       const [first, second] = plan.resolve.split('.');
       const svc = input.snapshot.services.find((x) => x.metadata?.name === first && x.metadata?.namespace === second);
@@ -391,11 +403,17 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   // connected: only a standing MTU blackhole is a failure (small connections work, large packets vanish)
-  const first = connected && !partial ? sorted.find((p) => p.cause === 'mtu-blackhole') : sorted[0];
+  // A hostNetwork pod whose resolver cannot answer the cluster name: its app never gets an address to dial, whatever
+  // the Service's ClusterIP answers (the walk dials it from the objects).
+  const nameFails = plan.hostPodDns && plan.via === 'cluster-ip' ? sorted.find((p) => p.hop === 'dns') : undefined;
+  const first = nameFails ?? (connected && !partial ? sorted.find((p) => p.cause === 'mtu-blackhole') : sorted[0]);
   const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, fill) } : null;
   let verdict: Verdict;
   let summary: string;
-  if (partial && c.connect !== undefined) {
+  if (nameFails) {
+    verdict = 'unreachable';
+    summary = `${CAUSES[nameFails.cause].title} at dns: ${nameFails.reason}${connected ? `. ${plan.dstIP}:${plan.dstPort} itself answers from ${plan.srcNode}: the Service works by its address, the name does not resolve for this pod` : ''}.`;
+  } else if (partial && c.connect !== undefined) {
     // Observed beats inferred both ways: never unreachable while an endpoint answers, never a clean bill while one does not.
     verdict = 'degraded';
     const lead = lbPartial
@@ -411,7 +429,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     // A Service name from a node was read from the objects (lib/plan/northSouth): the node's own resolver does not ask
     // the cluster DNS, so say what software on the node must dial (Kubernetes DNS docs: hostNetwork pods with the
     // default dnsPolicy use the node's resolver; ClusterFirstWithHostNet gives them the cluster DNS).
-    const byName = plan.source.kind === 'node' && !plan.clusterDnsNamespace && plan.via === 'cluster-ip' && plan.target.kind === 'name' && s?.vip
+    const byName = plan.source.kind === 'node' && !plan.clusterDnsNamespace && !plan.hostPodDns && plan.via === 'cluster-ip' && plan.target.kind === 'name' && s?.vip
       ? ` ${plan.target.name} was read from the objects as ClusterIP ${s.vip}: ${plan.srcNode}'s own resolver does not ask the cluster DNS, so software in the node's network dials ${s.vip}:${plan.dstPort}, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet to use the name.`
       : '';
     summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; every hop checked.${byName}`;
