@@ -17,7 +17,7 @@ import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtra
 export * from './snapshot';
 import { familyPlan } from './family';
 import { endpointPort as endpointPortOf, firstDigNames, probeKey, readyEndpoints } from './ops';
-import { PING_FIRST } from './mtu';
+import { PING_FIRST, endpointMtuPings } from './mtu';
 
 export interface PodEnd {
   namespace: string;
@@ -419,6 +419,10 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       // says so (lib/plan/mtu.ts withMtuLadder).
       for (const size of PING_FIRST) add({ probe: 'ping-df', hop: sameNode ? 'dst-pod' : 'overlay', where: 'pod', pod: srcP, args: { ip: dst.ip, size } });
     }
+    // The other ready endpoints kube-proxy may send to, one per node off the drawn way: their own ladder's first
+    // stage (lib/plan/mtu.ts endpointMtuPings), so a blackhole behind an endpoint that is not drawn is seen too.
+    const nodeOf = (ip: string) => service?.endpoints.endpoints.find((e) => e.ip === ip)?.nodeName ?? snap.pods.find((p) => podIP(p) === ip && !p.spec?.hostNetwork)?.spec?.nodeName;
+    for (const p of endpointMtuPings({ src, dst }, drawnFirst.map((e) => ({ ip: e.ip, node: nodeOf(e.ip) })))) add({ ...p, phase: 1 });
     const dstP = { namespace: dst.namespace, name: dst.name };
     // On a hairpin path these are the source's own runs again (same keys): one run, two hops.
     add({ probe: 'addr', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });

@@ -24,38 +24,85 @@ export const SMALL_BYTES = 100;
 type LadderPlan = Pick<PathPlan, 'dst' | 'probes'> & EndpointPortPlan;
 
 /**
+ * The MTU ladder's first stage toward a Service's other ready endpoints, from the source pod (`ping-df`, hop
+ * `dst-pod`, where the direct connects are read): kube-proxy sends each connection to any ready endpoint, and an MTU
+ * blackhole is a property of the way between two nodes, so the drawn pod's ladder says nothing of an endpoint on a
+ * third node. `endpoints`: the ready endpoints the source connects to directly (lib/plan readyEndpoints, the drawn
+ * one first, at most MAX_DIRECT_CONNECTS) with their node (EndpointSlice nodeName, else the pod's spec.nodeName;
+ * unknown: left out). One endpoint per node that is neither the source's nor the drawn pod's, the first listed:
+ * PING_FIRST's two sizes to it, so a healthy path costs 2 execs per such node and none when every endpoint shares a
+ * node with the source or the drawn pod. The rest of its ladder is withMtuLadder's. Pure.
+ */
+export function endpointMtuPings(plan: Pick<PathPlan, 'src' | 'dst'>, endpoints: readonly { ip: string; node?: string }[]): PlannedProbe[] {
+  const pod = { namespace: plan.src.namespace, name: plan.src.name };
+  const seen = new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])]);
+  const picked = endpoints.filter((e) => e.node && e.ip !== plan.dst?.ip && e.ip !== plan.src.ip && !seen.has(e.node) && seen.add(e.node));
+  return picked.flatMap((e) => PING_FIRST.map((size) => keyed({ probe: 'ping-df', hop: 'dst-pod', where: 'pod', pod, args: { ip: e.ip, size }, phase: 1 })));
+}
+
+/** The probes whose runs withMtuLadder reads: every DF ping planned, and the end-to-end connects to the drawn pod. */
+export function ladderInputs(plan: Pick<PathPlan, 'dst' | 'probes'>): PlannedProbe[] {
+  const dst = plan.dst;
+  return dst ? plan.probes.filter((p) => p.probe === 'ping-df' || p.probe === 'node-ping-df' || (p.probe === 'tcp-connect' && p.args.ip === dst.ip)) : [];
+}
+
+type Outcome = 'reply' | 'silent' | undefined;
+
+/**
  * The MTU ladder's second stage, once the first stage and the end-to-end TCP connect to the drawn pod have run
- * (`runs` by probe key; a missing or not-run entry decides nothing). Adds the DF pings between PING_FIRST's two
- * sizes when the smallest came back (exit 0) and the largest did not — from where the first ones were sent: a pod
- * (`ping-df`) or, north-south, the node the packet leaves for the pod (`node-ping-df`); from a pod, adds the two
- * tcp-bulk downloads when the smallest did not come back but `tcp-connect` to the drawn pod's endpoint port opened.
- * Returns a new plan and the added probes (none: the plan as it was, e.g. a healthy path, a hairpin, no drawn pod).
+ * (`runs` by probe key; a missing or not-run entry decides nothing). Toward the drawn pod: adds the DF pings between
+ * PING_FIRST's two sizes when the smallest came back (exit 0) and the largest did not — from where the first ones
+ * were sent: a pod (`ping-df`) or, north-south, the node the packet leaves for the pod (`node-ping-df`); from a pod,
+ * adds the two tcp-bulk downloads when the smallest did not come back but `tcp-connect` to the drawn pod's endpoint
+ * port opened. Toward another endpoint with first-stage pings (endpointMtuPings) whose smallest came back and largest
+ * did not: the sizes between when the drawn pod's largest came back (or it has no ladder to compare with: a
+ * hairpin, ICMP silent to it); when the drawn pod's largest did not come back either (a pod MTU below 1500 refuses
+ * it locally everywhere), first one ping at the largest size that passed to the drawn pod, once its ladder is
+ * complete, and the sizes between only when that one does not come back. Call it again after each addition has run
+ * (the orchestrator loops until it adds nothing). Returns a new plan and the added probes (none: the plan as it
+ * was, e.g. a healthy path, a hairpin, no drawn pod).
  */
 export function withMtuLadder<P extends LadderPlan>(plan: P, runs: ReadonlyMap<string, RunOutcome>): { plan: P; added: PlannedProbe[] } {
   const none = { plan, added: [] };
   const dst = plan.dst;
   if (!dst) return none;
-  const pings = plan.probes.filter((p) => (p.probe === 'ping-df' || p.probe === 'node-ping-df') && p.args.ip === dst.ip);
-  const at = (size: number) => pings.find((p) => p.args.size === size);
-  const [small, large] = PING_FIRST.map(at);
-  if (!small || !large) return none;
-  const outcome = (key: string) => {
-    const r = runs.get(key);
+  const outcome = (p: PlannedProbe | undefined): Outcome => {
+    const r = p ? runs.get(p.key) : undefined;
     return !r || r.notRun ? undefined : r.exitCode === 0 ? 'reply' : 'silent';
   };
-  const [s, l] = [outcome(small.key), outcome(large.key)];
-  if (!s || !l) return none;
-  const base = { hop: small.hop, where: small.where, ...(small.pod ? { pod: small.pod } : {}), ...(small.node ? { node: small.node } : {}), phase: 1 as const };
+  const pingsTo = (ip: string) => plan.probes.filter((p) => (p.probe === 'ping-df' || p.probe === 'node-ping-df') && p.args.ip === ip);
+  const at = (ip: string, size: number) => pingsTo(ip).find((p) => p.args.size === size);
+  const sizesBetween = (ip: string, base: PlannedProbe, sizes: readonly number[]) =>
+    sizes.filter((size) => !at(ip, size)).map((size) => keyed({ hop: base.hop, where: base.where, ...(base.pod ? { pod: base.pod } : {}), ...(base.node ? { node: base.node } : {}), phase: 1, probe: base.probe, args: { ip, size } }));
+  const [small, large] = PING_FIRST.map((size) => at(dst.ip, size));
+  const [s, l] = [outcome(small), outcome(large)];
   let added: PlannedProbe[] = [];
-  if (s === 'reply' && l === 'silent') {
-    added = PING_SIZES.filter((size) => !at(size)).map((size) => keyed({ ...base, probe: small.probe, args: { ip: dst.ip, size } }));
-  } else if (s === 'silent' && small.where === 'pod') {
+  if (small && s === 'reply' && l === 'silent') {
+    added = sizesBetween(dst.ip, small, PING_SIZES);
+  } else if (small && s === 'silent' && l && small.where === 'pod') {
     const port = endpointPort(plan);
     const connect = port ? plan.probes.find((p) => p.probe === 'tcp-connect' && p.where === 'pod' && p.pod?.namespace === small.pod?.namespace && p.pod?.name === small.pod?.name && p.args.ip === dst.ip && p.args.port === port) : undefined;
-    if (port && connect && outcome(connect.key) === 'reply') {
-      added = [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...base, probe: 'tcp-bulk', args: { ip: dst.ip, port, size } }));
+    if (port && connect && outcome(connect) === 'reply') {
+      added = [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ hop: small.hop, where: small.where, ...(small.pod ? { pod: small.pod } : {}), phase: 1, probe: 'tcp-bulk', args: { ip: dst.ip, port, size } }));
     }
   }
-  added = added.filter((p) => !plan.probes.some((q) => q.key === p.key));
+  // What the drawn pod's ladder says a full path carries: 'full' (1472 came back), the largest size that came back
+  // once every size was sent, 'none' (nothing to compare with), or undefined (its ladder is still running).
+  const drawnComplete = PING_SIZES.every((size) => outcome(at(dst.ip, size)) !== undefined);
+  const drawnLargest = [...PING_SIZES].reverse().find((size) => outcome(at(dst.ip, size)) === 'reply');
+  const reference: number | 'full' | 'none' | undefined = l === 'reply' ? 'full' : !small || s === 'silent' ? 'none' : drawnComplete ? (drawnLargest ?? 'none') : undefined;
+  const others = [...new Set(plan.probes.filter((p) => p.probe === 'ping-df' && p.args.ip && p.args.ip !== dst.ip).map((p) => p.args.ip!))];
+  for (const ip of others) {
+    const [es, el] = PING_FIRST.map((size) => at(ip, size));
+    if (!es || !el || outcome(es) !== 'reply' || outcome(el) !== 'silent' || reference === undefined) continue;
+    if (reference === 'full' || reference === 'none' || reference <= PING_FIRST[0]) {
+      added.push(...sizesBetween(ip, es, PING_SIZES));
+      continue;
+    }
+    const probe = at(ip, reference);
+    if (!probe) added.push(...sizesBetween(ip, es, [reference]));
+    else if (outcome(probe) === 'silent') added.push(...sizesBetween(ip, es, PING_SIZES));
+  }
+  added = added.filter((p, i) => !plan.probes.some((q) => q.key === p.key) && added.findIndex((q) => q.key === p.key) === i);
   return added.length ? { plan: { ...plan, probes: [...plan.probes, ...added] }, added } : none;
 }

@@ -144,24 +144,50 @@ export interface RunOutcome {
 
 /**
  * Follows the failure: the drawn endpoint of a Service (or the drawn pod of a headless Service) answered a direct
- * connect but another ready endpoint did not — the plan re-drawn to that endpoint (`replan(ip)`, planPath with preferEndpoint), keeping the DNS probes
- * already planned (the dig candidates, and phase-2 probes the new plan lacks). Undefined when there is nothing
- * to follow (no Service, no drawn pod, a hairpin, the drawn connect failed too, or no other endpoint failed).
+ * connect but another ready endpoint did not — or, when every direct connect opened, another endpoint's DF pings from
+ * the source (lib/plan/mtu.ts endpointMtuPings, withMtuLadder) came back at the smallest size but not at a size that
+ * came back from the drawn pod (an MTU blackhole on that endpoint's way only) — the plan re-drawn to that endpoint
+ * (`replan(ip)`, planPath with preferEndpoint; `dstChoice` then says which failure drew it), keeping the DNS probes
+ * already planned (the dig candidates, and phase-2 probes the new plan lacks). Undefined when there is nothing to
+ * follow (no Service, no drawn pod, a hairpin, the drawn connect failed too, or no other endpoint failed).
  */
 export function followFailure(plan: PathPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => PathPlan): PathPlan | undefined {
   if (!(plan.service || plan.edge?.headless) || !plan.dst || plan.hairpin) return undefined;
   const drawn = plan.dst.ip;
+  const ran = (p: PlannedProbe | undefined) => {
+    const r = p ? runs.get(p.key) : undefined;
+    return !r || r.notRun ? undefined : r.exitCode === 0;
+  };
   const direct = plan.probes.filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod');
-  const failing = direct
-    .filter((p) => p.args.ip !== drawn)
-    .find((p) => {
-      const r = runs.get(p.key);
-      return r && !r.notRun && r.exitCode !== 0;
-    });
+  const failing = direct.filter((p) => p.args.ip !== drawn).find((p) => ran(p) === false);
   const drawnRun = direct.find((p) => p.args.ip === drawn);
-  if (!failing?.args.ip || !drawnRun || runs.get(drawnRun.key)?.exitCode !== 0) return undefined;
-  const replanned = replan(failing.args.ip);
+  if (!drawnRun || ran(drawnRun) !== true) return undefined;
+  const mtu = failing ? undefined : mtuFailing(plan, ran);
+  const ip = failing?.args.ip ?? mtu?.ip;
+  if (!ip) return undefined;
+  const replanned = replan(ip);
   const has = (p: PlannedProbe) => replanned.probes.some((q) => q.key === p.key);
   const dnsProbes = plan.probes.filter((p) => p.probe === 'dig' || (p.phase === 2 && !has(p)));
-  return { ...replanned, probes: [...replanned.probes.filter((p) => p.probe !== 'dig'), ...dnsProbes.filter((p) => !has(p))] };
+  const to = replanned.dst;
+  const why = mtu && to?.ip === ip
+    ? `DF pings from ${plan.src.namespace}/${plan.src.name} to endpoint ${to.namespace}/${to.name} (${ip}) on ${to.node} come back at ${mtu.small} bytes but not at ${mtu.size}, which came back from ${plan.dst.namespace}/${plan.dst.name} on ${plan.dst.node} (the path first drawn), so the path is drawn to it`
+    : undefined;
+  return { ...replanned, ...(why ? { dstChoice: why } : {}), probes: [...replanned.probes.filter((p) => p.probe !== 'dig'), ...dnsProbes.filter((p) => !has(p))] };
+}
+
+/**
+ * The first endpoint (by plan order) other than the drawn pod whose DF pings from the source pod show an MTU failure
+ * the drawn pod's do not: its smallest came back, and a size that came back from the drawn pod did not (exit codes
+ * only; lib/verdict reads the outputs). `size`: the smallest such size (bytes of ICMP payload).
+ */
+function mtuFailing(plan: PathPlan, ran: (p: PlannedProbe | undefined) => boolean | undefined): { ip: string; small: number; size: number } | undefined {
+  const pings = plan.probes.filter((p) => p.probe === 'ping-df' && p.where === 'pod');
+  const drawnAt = (size: number) => ran(pings.find((p) => p.args.ip === plan.dst!.ip && p.args.size === size));
+  for (const ip of new Set(pings.map((p) => p.args.ip!).filter((x) => x !== plan.dst!.ip))) {
+    const mine = pings.filter((p) => p.args.ip === ip).sort((a, b) => a.args.size! - b.args.size!);
+    if (!mine.length || ran(mine[0]) !== true) continue;
+    const lost = mine.find((p) => ran(p) === false && drawnAt(p.args.size!) === true);
+    if (lost) return { ip, small: mine[0].args.size!, size: lost.args.size! };
+  }
+  return undefined;
 }

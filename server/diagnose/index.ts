@@ -34,7 +34,7 @@ import { applyMesh, MESH_CONNECT_PROBES, MESH_DEBUG_PREFIX, podSidecar, readMesh
 import { runTrace } from './capture';
 import { progressReporter, type Progress } from './progress';
 import { traceInputKeys } from '../../lib/plan/trace';
-import { withMtuLadder } from '../../lib/plan/mtu';
+import { ladderInputs, withMtuLadder } from '../../lib/plan/mtu';
 import { applyTrace, withSentElsewhere } from '../../lib/verdict/trace';
 import type { Trace } from '../../lib/model';
 
@@ -408,14 +408,16 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
         }
       }
     })();
-    // The MTU ladder's second stage (lib/plan/mtu.ts), once its first pings and the connect to the drawn pod ran.
+    // The MTU ladder's second stage (lib/plan/mtu.ts), once its first pings and the connect to the drawn pod ran, and
+    // again after each step it adds (another endpoint's ladder may wait for the drawn pod's) until it adds nothing.
     const mtuStage = async () => {
-      const dst = plan.dst;
-      if (!dst) return;
-      await Promise.all(plan.probes.filter((p) => p.args.ip === dst.ip && (p.probe === 'ping-df' || p.probe === 'tcp-connect')).map(runOne));
-      const next = withMtuLadder(plan, runs);
-      plan = next.plan;
-      await Promise.all(next.added.map(runOne));
+      for (;;) {
+        await Promise.all(ladderInputs(plan).map(runOne));
+        const next = withMtuLadder(plan, runs);
+        if (!next.added.length) return;
+        plan = next.plan;
+        await Promise.all(next.added.map(runOne));
+      }
     };
     let redrawn = false;
     const tracing = startTrace(); // undefined flow (and so no trace) while an outside name is not yet resolved
