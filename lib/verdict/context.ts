@@ -97,13 +97,15 @@ export interface Ctx {
   later: { hop: HopId; text: string }[];
   /** DF pings could not size the path (ICMP does not pass): 'download' when TCP downloads did (server → client only), 'no' when nothing did; warnUnmeasuredMtu decides after the connect is read */
   mtuSized?: 'download' | 'no';
+  /** endpoints of the Service whose DF pings show an MTU blackhole (overlay.ts judgeMtu, judgeEndpointMtu): IP → the largest IP packet that passes (bytes) */
+  mtuFailing: Map<string, number>;
   /** what the objects could not settle because a read was refused (a Service the user may not get): the summary leads with it */
   unknowns: string[];
 }
 
 /** A fresh judgement context over a plan's runs (the pod path's judge; the north-south judge's view of its node path). */
 export function newCtx(plan: PathPlan, runs: Runs, snap: ClusterSnapshot, depth: Depth): Ctx {
-  return { plan, runs, snap, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), unreadable: new Set(), later: [], unknowns: [] };
+  return { plan, runs, snap, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), mtuFailing: new Map(), unreadable: new Set(), later: [], unknowns: [] };
 }
 
 /** A run's output through its lib/parse parser; a ParseError becomes the run's finding ("could not be read"). */

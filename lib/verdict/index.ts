@@ -14,7 +14,7 @@ import { explainDnsTimeout, judgeDns } from './dns';
 import { judgeService } from './service';
 import { judgePolicy, judgePolicyEnforcement } from './policy';
 import { judgeNodeRoute, judgeFirewall, judgeConntrack } from './node';
-import { judgeOverlay, judgeMtu, warnUnmeasuredMtu } from './overlay';
+import { judgeOverlay, judgeMtu, judgeEndpointMtu, warnUnmeasuredMtu } from './overlay';
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
@@ -68,6 +68,7 @@ export function judge(input: JudgeInput): Judgement {
     }
     judgeOverlay(c);
     judgeMtu(c);
+    judgeEndpointMtu(c);
     // A hostNetwork pod has no veth: it lives in its node's own netns.
     if (!plan.dst.hostNetwork) judgeVeth(c, 'dst-veth', plan.dst.namespace, plan.dst.name, plan.dst.node);
     if (!plan.hairpin) judgePodNetwork(c, 'dst-pod', plan.dst.namespace, plan.dst.name, plan.dst.ip, plan.src.ip);
@@ -154,7 +155,8 @@ export function judge(input: JudgeInput): Judgement {
       const connectOpened = rec.opened || (plan.hairpin && c.connect === 'open' && !c.problems.some((p) => p.hop === 'dns'));
       verdict = connectOpened || partial || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
       // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
-      const prefix = verdict !== 'degraded' ? '' : onlyMtu ? 'small connections work; ' : partial ? `${lead}: ` : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
+      // Half a Service says which endpoints fail before the cause (an MTU blackhole behind one endpoint too).
+      const prefix = verdict !== 'degraded' ? '' : partial ? `${lead}: ` : onlyMtu ? 'small connections work; ' : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
       summary = `${prefix}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
     } else if (partial && c.connect !== undefined) {
       // a broken endpoint no probe explains: still not all of the Service, and not a clean bill of health either

@@ -120,7 +120,10 @@ export interface PartialService {
  * pod and veth, the Service's own rules — those break every connection), and the source's direct connects
  * (nc -z to each ready endpoint, lib/plan) opened to at least one endpoint and failed to at least one. On a
  * hairpin path the failing endpoint is the source itself (its own connections to the VIP cannot turn around:
- * a `hairpin` finding), and the other endpoints' direct connects must open. Undefined otherwise — then the
+ * a `hairpin` finding), and the other endpoints' direct connects must open. An endpoint whose direct connect opened
+ * but whose DF pings from the source show an MTU blackhole (`c.mtuFailing`, overlay.ts judgeMtu / judgeEndpointMtu)
+ * fails too, named with its node and the largest packet that passes: connections sent there stall on their first
+ * full-size packet. Undefined otherwise — then the
  * single end-to-end connect decides, as before. The verdict is then `degraded` whichever endpoint the one
  * end-to-end connect happened to land on, so the same fault gives the same verdict run after run.
  */
@@ -140,7 +143,16 @@ export function partialService(c: Ctx): PartialService | undefined {
   if (ready.length < 2) return undefined;
   const self = (e: { ip: string }) => plan.hairpin && e.ip === plan.dst?.ip;
   const split = splitAnswers(ready, (e) => c.directConnect.get(`${e.ip}:${e.port}`));
-  const answering = split.answering.filter((e) => !self(e));
-  const failing = hairpinOnly ? ready.filter(self) : split.failing;
-  return answering.length && failing.length ? { answering: answering.map(name), failing: failing.map(name) } : undefined;
+  // An endpoint that answers a small connect but whose DF pings show an MTU blackhole (overlay.ts) fails too: every
+  // connection sent there stalls on its first full-size packet.
+  const mtu = (e: { ip: string }) => c.mtuFailing.get(e.ip);
+  const answering = split.answering.filter((e) => !self(e) && !mtu(e));
+  const failing = [...(hairpinOnly ? ready.filter(self) : split.failing), ...split.answering.filter((e) => !self(e) && mtu(e))];
+  const nodeOf = (ip: string) => plan.service?.endpoints.endpoints.find((x) => x.ip === ip)?.nodeName ?? c.snap.pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork)?.spec?.nodeName;
+  const failName = (e: { ip: string; port: number; pod?: string }) => {
+    const fits = mtu(e);
+    const node = fits ? nodeOf(e.ip) : undefined;
+    return fits ? `${name(e)}${node ? ` on ${node}` : ''} (IP packets over ${fits} bytes vanish)` : name(e);
+  };
+  return answering.length && failing.length ? { answering: answering.map(name), failing: failing.map(failName) } : undefined;
 }

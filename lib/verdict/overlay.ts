@@ -152,48 +152,96 @@ function pathMtus(c: Ctx): { podMtu?: number; minTun?: NodeLink; minUnder?: Node
   return { podMtu, minTun: tunnels.sort((a, b) => a.t!.mtu - b.t!.mtu)[0], minUnder: underlays.sort((a, b) => a.t!.mtu - b.t!.mtu)[0] };
 }
 
-export function judgeMtu(c: Ctx) {
-  const { plan } = c;
-  if (!plan.dst || plan.hairpin) return;
-  // from the source pod; north-south, from the node the packet leaves for the pod (the view's source, northSouth.ts)
-  const pings = plan.probes
-    .filter((p) => p.probe === 'ping-df' || (p.probe === 'node-ping-df' && p.node === plan.src.node))
+type ReadPing = { size: number; run: ProbeRun; r: ReturnType<typeof pingOutcome> };
+
+/**
+ * What DF pings of `planned` (one target, any sizes) say, read by lib/parse ping (unreadable runs are left out: they
+ * prove neither a reply nor silence), each run's finding set ("1472 bytes DF: lost"). `small`: the smallest read;
+ * `largest`: the largest size that came back, `firstBad` the next size above it, `blackhole` when the smallest came
+ * back and every size above `largest` was lost without an ICMP error (a local "message too long" or a frag-needed is
+ * path MTU discovery working). Undefined when no run was read.
+ */
+function readLadder(c: Ctx, planned: readonly { key: string; args: { size?: number } }[]): { res: ReadPing[]; small: ReadPing; largest?: ReadPing; firstBad?: ReadPing; blackhole: boolean } | undefined {
+  const pings = planned
     .map((p) => ({ size: p.args.size!, run: c.runs.get(p.key) }))
     .filter((x): x is { size: number; run: ProbeRun } => !!x.run && !x.run.notRun)
     .sort((a, b) => a.size - b.size);
-  if (!pings.length) return;
-  // Unreadable pings are left out: they prove neither a reply nor silence.
   const res = pings.flatMap((p) => {
     const parsed = read(c, p.run, parsePing);
     return parsed ? [{ ...p, r: pingOutcome(parsed) }] : [];
   });
-  if (!res.length) return;
+  if (!res.length) return undefined;
   for (const x of res) finding(c, x.run, `${x.size} bytes DF: ${x.r.outcome}${x.r.mtu ? ` (mtu ${x.r.mtu})` : ''}${x.r.icmp ? ` (${x.r.icmp})` : ''}`);
   const small = res[0];
-  if (small.r.outcome !== 'reply') {
+  if (small.r.outcome !== 'reply') return { res, small, blackhole: false };
+  const passed = res.filter((x) => x.r.outcome === 'reply');
+  const largest = passed[passed.length - 1];
+  const firstBad = res.find((x) => x.size > largest.size);
+  const blackhole = !!firstBad && firstBad.r.outcome === 'lost' && res.filter((x) => x.size > largest.size).every((x) => x.r.outcome === 'lost');
+  return { res, small, largest, ...(firstBad ? { firstBad } : {}), blackhole };
+}
+
+/** "DF pings to IP: up to N bytes pass, M vanishes silently" (the ladder's observation). */
+function ladderText(ip: string, largest: ReadPing, firstBad: ReadPing | undefined): string {
+  const bad = !firstBad ? '' : `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `gets ${firstBad.r.icmp ?? firstBad.r.outcome}`}`;
+  return `DF pings to ${ip}: up to ${largest.size} bytes pass${bad}`;
+}
+
+export function judgeMtu(c: Ctx) {
+  const { plan } = c;
+  if (!plan.dst || plan.hairpin) return;
+  const dstIP = plan.dst.ip;
+  // from the source pod; north-south, from the node the packet leaves for the pod (the view's source, northSouth.ts);
+  // the pings to the Service's other endpoints are judgeEndpointMtu's
+  const ladder = readLadder(c, plan.probes.filter((p) => p.args.ip === dstIP && (p.probe === 'ping-df' || (p.probe === 'node-ping-df' && p.node === plan.src.node))));
+  if (!ladder) return;
+  const { small, largest, firstBad } = ladder;
+  if (!largest) {
     // ICMP itself does not pass (e.g. a policy admits only the app's TCP port): ask TCP instead.
     // downloads sized only the way back (server → client); the way there is sized by nothing
     c.mtuSized = judgeBulk(c) ? 'download' : 'no';
     return;
   }
-  const passed = res.filter((x) => x.r.outcome === 'reply');
-  const largest = passed[passed.length - 1];
-  const firstBad = res.find((x) => x.size > largest.size);
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
   const { podMtu, minTun, minUnder } = pathMtus(c);
-  const obs = `DF pings to ${plan.dst.ip}: up to ${largest.size} bytes pass${firstBad ? `, ${firstBad.size} ${firstBad.r.outcome === 'lost' ? 'vanishes silently' : firstBad.r.outcome === 'too-big-local' ? 'is refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `gets ICMP frag-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `gets ${firstBad.r.icmp ?? firstBad.r.outcome}`}` : ''}`;
-  observe(c, hop, obs);
-  if (!firstBad || firstBad.r.outcome !== 'lost') return; // a local error or frag-needed is PMTU discovery working
+  observe(c, hop, ladderText(dstIP, largest, firstBad));
   // Silence above a size while smaller ones pass: a blackhole. Say the arithmetic.
-  const lostAll = res.filter((x) => x.size > largest.size).every((x) => x.r.outcome === 'lost');
-  if (!lostAll) return;
+  if (!ladder.blackhole) return;
   const fits = largest.size + 28;
   const tunText = minTun
     ? `tunnel MTU ${minTun.t!.mtu} on ${minTun.n} (${minTun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD})`
     : minUnder && podMtu && minUnder.t!.mtu < podMtu
       ? `node link MTU ${minUnder.t!.mtu} on ${minUnder.n} (${minUnder.t!.ifname}, routed host-gw: no encapsulation)`
       : 'a link on the path';
+  if (plan.service || plan.edge?.headless) c.mtuFailing.set(dstIP, fits);
   problem(c, hop, 'mtu-blackhole', `DF pings above ${largest.size} bytes of payload (IP packets over ${fits} bytes) are lost without an ICMP error while ${small.size}-byte pings pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`, undefined, mtuStep(minTun, minUnder, podMtu));
+}
+
+/**
+ * The Service's other ready endpoints, sized by their own DF pings from the source pod (lib/plan/mtu.ts
+ * endpointMtuPings and withMtuLadder: one endpoint per node off the drawn way). A blackhole there (the smallest comes
+ * back, every size above the largest that passes vanishes without an ICMP error) is recorded in `c.mtuFailing`
+ * (IP → the largest IP packet that passes, bytes), so partialService counts that endpoint among the failing ones,
+ * and is an `mtu-blackhole` at dst-pod naming the endpoint, its node and the size — what the drawn path shows
+ * when the plan was re-drawn to that endpoint (lib/plan/ops followFailure), which is then judgeMtu's. Its ladder is
+ * said on the service hop, where the endpoints are listed.
+ */
+export function judgeEndpointMtu(c: Ctx) {
+  const { plan } = c;
+  if (!(plan.service || plan.edge?.headless)) return;
+  const pings = plan.probes.filter((p) => p.probe === 'ping-df' && p.hop === 'dst-pod' && p.args.ip !== plan.dst?.ip && p.pod?.namespace === plan.src.namespace && p.pod?.name === plan.src.name);
+  for (const ip of new Set(pings.map((p) => p.args.ip!))) {
+    const ladder = readLadder(c, pings.filter((p) => p.args.ip === ip));
+    if (!ladder?.largest) continue;
+    const pod = c.snap.pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork);
+    const node = plan.service?.endpoints.endpoints.find((e) => e.ip === ip)?.nodeName ?? pod?.spec?.nodeName;
+    const who = `${pod ? `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name} ` : ''}${ip}${node ? ` on ${node}` : ''}`;
+    observe(c, plan.service ? 'service' : 'dst-pod', `${ladderText(`endpoint ${who}`, ladder.largest, ladder.firstBad)}`);
+    if (!ladder.blackhole) continue;
+    const fits = ladder.largest.size + 28;
+    c.mtuFailing.set(ip, fits);
+    problem(c, 'dst-pod', 'mtu-blackhole', `DF pings from ${plan.src.namespace}/${plan.src.name} to endpoint ${who} above ${ladder.largest.size} bytes of payload (IP packets over ${fits} bytes) are lost without an ICMP error while ${ladder.small.size}-byte pings pass, and fragmentation-needed never comes back: connections kube-proxy sends there stall on their first full-size packet${node ? `; a link on the way to ${node} is narrower than the pods' MTU` : ''}`);
+  }
 }
 
 /**

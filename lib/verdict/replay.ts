@@ -46,9 +46,15 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
   map(plan.probes);
   // The MTU ladder's second stage, as the engine decides it (lib/plan/mtu.ts): recordings made before the ladder
   // had two stages hold every size, and only what the engine would now ask for is read.
-  const ladder = withMtuLadder(plan, runs);
-  map(ladder.added);
-  return { plan: ladder.plan, runs };
+  // Asked again after each step, as the engine does (another endpoint's ladder may wait for the drawn pod's).
+  let laddered = plan;
+  for (let i = 0; i < 4; i++) {
+    const ladder = withMtuLadder(laddered, runs);
+    if (!ladder.added.length) break;
+    map(ladder.added);
+    laddered = ladder.plan;
+  }
+  return { plan: laddered, runs };
 }
 
 /** The recorded evidence of the probes (not the API reads). */
