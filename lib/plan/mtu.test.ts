@@ -1,6 +1,6 @@
 // lib/plan/mtu.ts: the MTU ladder's second stage is asked for only when the first stage says so.
 import { describe, expect, it } from 'vitest';
-import { PING_FIRST, PING_SIZES, withMtuLadder, BULK_BYTES, SMALL_BYTES } from './mtu';
+import { PING_FIRST, PING_SIZES, withMtuLadder, BULK_BYTES, SMALL_BYTES, endpointMtuPings, ladderInputs } from './mtu';
 import { probeKey, type RunOutcome } from './ops';
 import type { PathPlan, PlannedProbe } from './index';
 
@@ -63,5 +63,88 @@ describe('withMtuLadder', () => {
     notRun.set(ping(PING_FIRST[1]).key, { exitCode: null, notRun: 'no foothold' });
     expect(withMtuLadder(plan(), notRun).added).toEqual([]);
     expect(withMtuLadder(plan({ dst: undefined }), runs(0, 1)).added).toEqual([]);
+  });
+});
+
+// A Service's other ready endpoints (the MTU blackhole behind an endpoint that is not drawn): their own first stage,
+// one per node off the drawn way, and their second stage from withMtuLadder.
+describe('endpointMtuPings', () => {
+  const src = { ...pod, ip: '10.244.1.5', node: 'node-a', pod: {} };
+  const dst = { namespace: 'shop', name: 'web-0', ip: '10.244.2.2', node: 'node-b', pod: {} };
+  it('56 and 1472 to one endpoint per node that is neither the source\'s nor the drawn pod\'s, from the source, on dst-pod', () => {
+    const eps = [
+      { ip: '10.244.2.2', node: 'node-b' }, // the drawn pod
+      { ip: '10.244.2.9', node: 'node-b' }, // the drawn pod's node
+      { ip: '10.244.1.7', node: 'node-a' }, // the source's node
+      { ip: '10.244.3.2', node: 'node-c' },
+      { ip: '10.244.3.3', node: 'node-c' }, // node-c already has one
+      { ip: '10.244.4.2' }, // node unknown: left out
+      { ip: '10.244.5.2', node: 'node-d' },
+    ];
+    const probes = endpointMtuPings({ src, dst }, eps);
+    expect(probes.map((p) => `${p.args.ip}:${p.args.size}`)).toEqual(['10.244.3.2:56', '10.244.3.2:1472', '10.244.5.2:56', '10.244.5.2:1472']);
+    expect(probes.every((p) => p.probe === 'ping-df' && p.hop === 'dst-pod' && p.where === 'pod' && p.pod?.name === 'frontend-0' && p.phase === 1)).toBe(true);
+  });
+  it('none when every endpoint shares a node with the source or the drawn pod', () => {
+    expect(endpointMtuPings({ src, dst }, [{ ip: '10.244.2.2', node: 'node-b' }, { ip: '10.244.2.9', node: 'node-b' }, { ip: '10.244.1.7', node: 'node-a' }])).toEqual([]);
+  });
+});
+
+describe('withMtuLadder toward another endpoint', () => {
+  const other = '10.244.3.2';
+  const otherPing = (size: number) => mk({ probe: 'ping-df', hop: 'dst-pod', where: 'pod', pod, args: { ip: other, size } });
+  const p = () => plan({ probes: [...PING_FIRST.map(ping), connect, ...PING_FIRST.map(otherPing)] });
+  const between = PING_SIZES.filter((s) => !(PING_FIRST as readonly number[]).includes(s));
+  const run = (m: Map<string, RunOutcome>, probe: PlannedProbe, exitCode: number) => m.set(probe.key, { exitCode });
+
+  it('a healthy endpoint (its 1472 came back) costs nothing more: its 2 pings', () => {
+    const m = runs(0, 0);
+    run(m, otherPing(56), 0);
+    run(m, otherPing(1472), 0);
+    expect(withMtuLadder(p(), m).added).toEqual([]);
+  });
+
+  it('its 1472 lost while the drawn pod\'s came back: the sizes between, to that endpoint, on its hop', () => {
+    const m = runs(0, 0);
+    run(m, otherPing(56), 0);
+    run(m, otherPing(1472), 1);
+    const next = withMtuLadder(p(), m);
+    expect(next.added.map((x) => `${x.args.ip}:${x.args.size}`)).toEqual(between.map((s) => `${other}:${s}`));
+    expect(next.added.every((x) => x.hop === 'dst-pod' && x.probe === 'ping-df')).toBe(true);
+    expect(withMtuLadder(next.plan, m).added).toEqual([]); // nothing twice
+  });
+
+  it('nothing while its own first stage has not run, or its smallest did not come back (ICMP filtered)', () => {
+    const m = runs(0, 0);
+    run(m, otherPing(1472), 1);
+    expect(withMtuLadder(p(), m).added).toEqual([]);
+    run(m, otherPing(56), 1);
+    expect(withMtuLadder(p(), m).added).toEqual([]);
+  });
+
+  it('the drawn pod\'s 1472 lost too (a pod MTU below 1500): waits for its ladder, then one ping at the largest size that passed there, then the rest only if that one is lost', () => {
+    const m = runs(0, 1);
+    run(m, otherPing(56), 0);
+    run(m, otherPing(1472), 1);
+    const first = withMtuLadder(p(), m);
+    expect(first.added.every((x) => x.args.ip === dstIP)).toBe(true); // the drawn pod's sizes between, none to the other yet
+    for (const x of first.added) run(m, x, x.args.size! <= 1422 ? 0 : 1);
+    const second = withMtuLadder(first.plan, m);
+    expect(second.added.map((x) => `${x.args.ip}:${x.args.size}`)).toEqual([`${other}:1422`]);
+    const healthy = new Map(m);
+    run(healthy, second.added[0], 0);
+    expect(withMtuLadder(second.plan, healthy).added).toEqual([]); // 3 execs for this endpoint, no more
+    run(m, second.added[0], 1);
+    expect(withMtuLadder(second.plan, m).added.map((x) => x.args.size)).toEqual(between.filter((s) => s !== 1422));
+  });
+});
+
+describe('ladderInputs', () => {
+  it('every DF ping planned and the connects to the drawn pod: what withMtuLadder reads', () => {
+    const other = mk({ probe: 'ping-df', hop: 'dst-pod', where: 'pod', pod, args: { ip: '10.244.3.2', size: 56 } });
+    const otherConnect = mk({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod, args: { ip: '10.244.3.2', port: 8080 } });
+    const p = plan({ probes: [...PING_FIRST.map(ping), connect, other, otherConnect] });
+    expect(ladderInputs(p).map((x) => x.key)).toEqual([...PING_FIRST.map((s) => ping(s).key), connect.key, other.key]);
+    expect(ladderInputs(plan({ dst: undefined }))).toEqual([]);
   });
 });

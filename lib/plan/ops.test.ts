@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { endpointPort, firstDigNames, followFailure, hopsProbed, probeKey, probesOf, withAddress, withDnsRest, withResolvConf } from './ops';
 import type { PathPlan, PlannedProbe } from './index';
+import type { RunOutcome } from './ops';
 
 const pod = { namespace: 'shop', name: 'frontend-0' };
 const mk = (p: Omit<PlannedProbe, 'key' | 'phase'> & { phase?: PlannedProbe['phase'] }): PlannedProbe => ({ phase: 1, ...p, key: probeKey(p) });
@@ -147,5 +148,46 @@ describe('followFailure', () => {
     };
     expect(followFailure(svcPlan(1, 1).plan, svcPlan(1, 1).runs, never)).toBeUndefined();
     expect(followFailure(svcPlan(0, 0).plan, svcPlan(0, 0).runs, never)).toBeUndefined();
+  });
+
+  // An MTU blackhole behind an endpoint that is not drawn (lib/plan/mtu.ts endpointMtuPings): every connect opened.
+  describe('an MTU failure on another endpoint', () => {
+    const ping = (ip: string, size: number) => mk({ probe: 'ping-df', hop: ip === '10.244.2.5' ? 'overlay' : 'dst-pod', where: 'pod', pod, args: { ip, size } });
+    const sizes = [56, 1472];
+    const mtuPlan = (drawn: number[], other: number[], connects: [number, number] = [0, 0]) => {
+      const { plan, runs } = svcPlan(...connects);
+      const pings = sizes.flatMap((size) => [ping('10.244.2.5', size), ping('10.244.3.7', size)]);
+      const all = new Map<string, RunOutcome>(runs);
+      sizes.forEach((size, i) => {
+        all.set(ping('10.244.2.5', size).key, { exitCode: drawn[i] });
+        all.set(ping('10.244.3.7', size).key, { exitCode: other[i] });
+      });
+      return { plan: { ...plan, probes: [...plan.probes, ...pings] }, runs: all };
+    };
+    const redrawn = basePlan({ dst: { namespace: 'shop', name: 'backend-2', ip: '10.244.3.7', node: 'worker-3', pod: {} }, dstChoice: 'the direct connection … failed', probes: [] });
+
+    it('re-draws the path to the endpoint whose 1472 vanished while the drawn pod\'s came back, and says why', () => {
+      const { plan, runs } = mtuPlan([0, 0], [0, 1]);
+      const asked: string[] = [];
+      const next = followFailure(plan, runs, (ip) => (asked.push(ip), redrawn));
+      expect(asked).toEqual(['10.244.3.7']);
+      expect(next?.dstChoice).toBe('DF pings from shop/frontend-0 to endpoint shop/backend-2 (10.244.3.7) on worker-3 come back at 56 bytes but not at 1472, which came back from shop/backend-0 on worker-2 (the path first drawn), so the path is drawn to it');
+    });
+
+    it('a failed connect is followed first; nothing when the drawn pod loses the same size, the other\'s smallest is lost too, or the drawn connect failed', () => {
+      const never = () => {
+        throw new Error('must not re-plan');
+      };
+      const both = mtuPlan([0, 1], [0, 1]);
+      expect(followFailure(both.plan, both.runs, never)).toBeUndefined();
+      const icmp = mtuPlan([0, 0], [1, 1]);
+      expect(followFailure(icmp.plan, icmp.runs, never)).toBeUndefined();
+      const drawnDown = mtuPlan([0, 0], [0, 1], [1, 0]);
+      expect(followFailure(drawnDown.plan, drawnDown.runs, never)).toBeUndefined();
+      const dead = mtuPlan([0, 0], [0, 1], [0, 1]);
+      const asked: string[] = [];
+      expect(followFailure(dead.plan, dead.runs, (ip) => (asked.push(ip), redrawn))?.dstChoice).toBe('the direct connection … failed');
+      expect(asked).toEqual(['10.244.2.6']);
+    });
   });
 });
