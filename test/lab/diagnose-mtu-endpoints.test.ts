@@ -1,0 +1,42 @@
+// An MTU blackhole behind a Service endpoint that is not the drawn one, on a real lab (fixtures/mtu-endpoints.yaml):
+// mtu/client on node-a, Service mtu/web with web-0 on node-b (drawn: the first cross-node endpoint) and web-1 on
+// node-c. Small connects to both open whatever the fault; only the DF pings to each endpoint's node tell
+// (lib/plan/mtu.ts endpointMtuPings, lib/plan/ops.ts followFailure, lib/verdict/observed.ts partialService).
+import { describe, expect, it } from 'vitest';
+import { useLab, failingHops, outcome } from './diagnoseLab';
+import type { Diagnosis } from '../../lib/model';
+
+const lab = useLab('mt', 'mtu-endpoints.yaml');
+
+/** "IP SIZE" of every DF ping the diagnosis ran from the client, in evidence order, once each. */
+const dfPings = (d: Diagnosis) => [...new Set(d.hops.flatMap((h) => h.evidence).filter((e) => e.probe === 'ping-df').map((e) => `${e.command[e.command.length - 1]} ${e.command[e.command.length - 2]}`))];
+
+describe('MTU blackhole behind a Service endpoint', () => {
+  it('no fault: reachable, and the endpoint on the third node costs its 2 DF pings, no more', async () => {
+    const d = await lab.diagnose('mtu/client', 'web.mtu:80');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(failingHops(d)).toEqual([]);
+    const drawn = d.hops.find((h) => h.id === 'dst-pod')!;
+    expect(drawn.label).toMatch(/^mtu\/web-0 /);
+    const pings = dfPings(d);
+    expect(pings).toHaveLength(4); // 56 and 1472 to web-0 (drawn) and to web-1 (node-c)
+    expect(d.hops.find((h) => h.id === 'service')!.summary).toMatch(/DF pings to endpoint mtu\/web-1 [\d.]+ on node-c: up to 1472 bytes pass/);
+  });
+
+  it('blackhole on node-c, the endpoint not drawn: degraded, the path re-drawn to web-1, its node and size named', async () => {
+    const d = await lab.withFault('mtu-blackhole:node=node-c', () => lab.diagnose('mtu/client', 'web.mtu:80'));
+    expect(outcome(d)).toBe('degraded/mtu-blackhole@overlay');
+    expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^mtu\/web-1 /);
+    expect(d.firstFailure!.reason).toMatch(/above 1172 bytes .*tunnel MTU 1200 on node-c/);
+    expect(d.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer \(mtu\/web-0 [\d.]+:8080\); connections kube-proxy sends to mtu\/web-1 [\d.]+:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
+    expect(d.hops.find((h) => h.id === 'service')!.details?.drawn).toMatch(/DF pings from mtu\/client to endpoint mtu\/web-1 \([\d.]+\) on node-c come back at 56 bytes but not at 1472/);
+  });
+
+  it('blackhole on node-b, the drawn endpoint: degraded as before, and web-0 named as the endpoint that fails', async () => {
+    const d = await lab.withFault('mtu-blackhole:node=node-b', () => lab.diagnose('mtu/client', 'web.mtu:80'));
+    expect(outcome(d)).toBe('degraded/mtu-blackhole@overlay');
+    expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^mtu\/web-0 /);
+    expect(d.firstFailure!.reason).toMatch(/tunnel MTU 1200 on node-b/);
+    expect(d.summary).toMatch(/connections kube-proxy sends to mtu\/web-0 [\d.]+:8080 on node-b \(IP packets over 1200 bytes vanish\) fail/);
+  });
+});
