@@ -422,7 +422,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     // The other ready endpoints kube-proxy may send to, one per node off the drawn way: their own ladder's first
     // stage (lib/plan/mtu.ts endpointMtuPings), so a blackhole behind an endpoint that is not drawn is seen too.
     const nodeOf = (ip: string) => service?.endpoints.endpoints.find((e) => e.ip === ip)?.nodeName ?? snap.pods.find((p) => podIP(p) === ip && !p.spec?.hostNetwork)?.spec?.nodeName;
-    for (const p of endpointMtuPings({ src, dst }, drawnFirst.map((e) => ({ ip: e.ip, node: nodeOf(e.ip) })))) add({ ...p, phase: 1 });
+    for (const p of endpointMtuPings({ node: src.node, pod: srcP, ip: src.ip }, dst, drawnFirst.map((e) => ({ ip: e.ip, node: nodeOf(e.ip) })))) add({ ...p, phase: 1 });
     const dstP = { namespace: dst.namespace, name: dst.name };
     // On a hairpin path these are the source's own runs again (same keys): one run, two hops.
     add({ probe: 'addr', hop: 'dst-pod', where: 'pod', pod: dstP, args: {} });

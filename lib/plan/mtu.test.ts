@@ -81,12 +81,16 @@ describe('endpointMtuPings', () => {
       { ip: '10.244.4.2' }, // node unknown: left out
       { ip: '10.244.5.2', node: 'node-d' },
     ];
-    const probes = endpointMtuPings({ src, dst }, eps);
+    const probes = endpointMtuPings({ node: src.node, pod, ip: src.ip }, dst, eps);
     expect(probes.map((p) => `${p.args.ip}:${p.args.size}`)).toEqual(['10.244.3.2:56', '10.244.3.2:1472', '10.244.5.2:56', '10.244.5.2:1472']);
     expect(probes.every((p) => p.probe === 'ping-df' && p.hop === 'dst-pod' && p.where === 'pod' && p.pod?.name === 'frontend-0' && p.phase === 1)).toBe(true);
   });
+  it('north-south: from the node the flow enters (node-ping-df), that node\'s endpoints left out', () => {
+    const probes = endpointMtuPings({ node: 'node-a' }, dst, [{ ip: '10.244.1.7', node: 'node-a' }, { ip: '10.244.3.2', node: 'node-c' }]);
+    expect(probes.map((p) => `${p.probe}@${p.node}:${p.args.ip}:${p.args.size}`)).toEqual(['node-ping-df@node-a:10.244.3.2:56', 'node-ping-df@node-a:10.244.3.2:1472']);
+  });
   it('none when every endpoint shares a node with the source or the drawn pod', () => {
-    expect(endpointMtuPings({ src, dst }, [{ ip: '10.244.2.2', node: 'node-b' }, { ip: '10.244.2.9', node: 'node-b' }, { ip: '10.244.1.7', node: 'node-a' }])).toEqual([]);
+    expect(endpointMtuPings({ node: src.node, pod, ip: src.ip }, dst, [{ ip: '10.244.2.2', node: 'node-b' }, { ip: '10.244.2.9', node: 'node-b' }, { ip: '10.244.1.7', node: 'node-a' }])).toEqual([]);
   });
 });
 

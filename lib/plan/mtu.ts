@@ -23,21 +23,30 @@ export const SMALL_BYTES = 100;
  */
 type LadderPlan = Pick<PathPlan, 'dst' | 'probes'> & EndpointPortPlan;
 
+/** Where the DF pings leave from: the source pod (`ping-df`, when `pod` is given) or a node's own network (`node-ping-df`). */
+export interface MtuFrom {
+  node: string;
+  pod?: { namespace: string; name: string };
+  /** the source's own address (a pod's): never pinged as an endpoint */
+  ip?: string;
+}
+
 /**
- * The MTU ladder's first stage toward a Service's other ready endpoints, from the source pod (`ping-df`, hop
- * `dst-pod`, where the direct connects are read): kube-proxy sends each connection to any ready endpoint, and an MTU
- * blackhole is a property of the way between two nodes, so the drawn pod's ladder says nothing of an endpoint on a
- * third node. `endpoints`: the ready endpoints the source connects to directly (lib/plan readyEndpoints, the drawn
- * one first, at most MAX_DIRECT_CONNECTS) with their node (EndpointSlice nodeName, else the pod's spec.nodeName;
- * unknown: left out). One endpoint per node that is neither the source's nor the drawn pod's, the first listed:
- * PING_FIRST's two sizes to it, so a healthy path costs 2 execs per such node and none when every endpoint shares a
- * node with the source or the drawn pod. The rest of its ladder is withMtuLadder's. Pure.
+ * The MTU ladder's first stage toward a Service's other ready endpoints, from where the drawn pod's ladder leaves
+ * (`from`: the source pod, or north-south the node the flow enters), on hop `dst-pod`, where the direct connects are
+ * read: kube-proxy sends each connection to any ready endpoint, and an MTU blackhole is a property of the way between
+ * two nodes, so the drawn pod's ladder says nothing of an endpoint on a third node. `endpoints`: the ready endpoints
+ * dialled directly (lib/plan readyEndpoints / northSouth directEndpoints, the drawn one first, at most
+ * MAX_DIRECT_CONNECTS) with their node (EndpointSlice nodeName, else the pod's spec.nodeName; unknown: left out). One
+ * endpoint per node that is neither `from`'s nor the drawn pod's, the first listed: PING_FIRST's two sizes to it, so a
+ * healthy path costs 2 execs per such node and none when every endpoint shares a node with the source or the drawn
+ * pod. The rest of its ladder is withMtuLadder's. Pure.
  */
-export function endpointMtuPings(plan: Pick<PathPlan, 'src' | 'dst'>, endpoints: readonly { ip: string; node?: string }[]): PlannedProbe[] {
-  const pod = { namespace: plan.src.namespace, name: plan.src.name };
-  const seen = new Set([plan.src.node, ...(plan.dst ? [plan.dst.node] : [])]);
-  const picked = endpoints.filter((e) => e.node && e.ip !== plan.dst?.ip && e.ip !== plan.src.ip && !seen.has(e.node) && seen.add(e.node));
-  return picked.flatMap((e) => PING_FIRST.map((size) => keyed({ probe: 'ping-df', hop: 'dst-pod', where: 'pod', pod, args: { ip: e.ip, size }, phase: 1 })));
+export function endpointMtuPings(from: MtuFrom, drawn: { ip: string; node: string } | undefined, endpoints: readonly { ip: string; node?: string }[]): PlannedProbe[] {
+  const seen = new Set([from.node, ...(drawn ? [drawn.node] : [])]);
+  const picked = endpoints.filter((e) => e.node && e.ip !== drawn?.ip && e.ip !== from.ip && !seen.has(e.node) && seen.add(e.node));
+  const at = from.pod ? { probe: 'ping-df' as const, where: 'pod' as const, pod: from.pod } : { probe: 'node-ping-df' as const, where: 'node' as const, node: from.node };
+  return picked.flatMap((e) => PING_FIRST.map((size) => keyed({ ...at, hop: 'dst-pod', args: { ip: e.ip, size }, phase: 1 })));
 }
 
 /** The probes whose runs withMtuLadder reads: every DF ping planned, and the end-to-end connects to the drawn pod. */
@@ -91,7 +100,7 @@ export function withMtuLadder<P extends LadderPlan>(plan: P, runs: ReadonlyMap<s
   const drawnComplete = PING_SIZES.every((size) => outcome(at(dst.ip, size)) !== undefined);
   const drawnLargest = [...PING_SIZES].reverse().find((size) => outcome(at(dst.ip, size)) === 'reply');
   const reference: number | 'full' | 'none' | undefined = l === 'reply' ? 'full' : !small || s === 'silent' ? 'none' : drawnComplete ? (drawnLargest ?? 'none') : undefined;
-  const others = [...new Set(plan.probes.filter((p) => p.probe === 'ping-df' && p.args.ip && p.args.ip !== dst.ip).map((p) => p.args.ip!))];
+  const others = [...new Set(plan.probes.filter((p) => (p.probe === 'ping-df' || p.probe === 'node-ping-df') && p.args.ip && p.args.ip !== dst.ip).map((p) => p.args.ip!))];
   for (const ip of others) {
     const [es, el] = PING_FIRST.map((size) => at(ip, size));
     if (!es || !el || outcome(es) !== 'reply' || outcome(el) !== 'silent' || reference === undefined) continue;

@@ -12,7 +12,7 @@ import { checkServicePort, endpointsForServicePort, findNodePort, findServicePor
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
-import { PING_FIRST } from './mtu';
+import { PING_FIRST, endpointMtuPings } from './mtu';
 
 /** How the client's packet reaches its destination. */
 export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
@@ -386,6 +386,12 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     // connection there, so one broken endpoint is found whichever the client's connect landed on (the pod path's
     // direct connects; lib/verdict/northSouth directEndpoints). At most MAX_DIRECT_CONNECTS, the drawn one first.
     for (const ep of directEndpoints(plan)) nodeAt(from!, 'node-tcp-connect', 'dst-pod', ep);
+    // ...and their ways sized from there too, one endpoint per node off the drawn way (the pod path's
+    // endpointMtuPings): a blackhole behind an endpoint that is not drawn stalls the connections sent to it.
+    if (from) {
+      const nodeOf = (ip: string) => s?.endpoints.endpoints.find((e) => e.ip === ip)?.nodeName ?? podWithIP(snap.pods, ip)?.spec?.nodeName;
+      for (const p of endpointMtuPings({ node: from }, d, directEndpoints(plan).map((e) => ({ ip: e.ip, node: nodeOf(e.ip) })))) addProbe(plan, p);
+    }
     if (from && d.node !== from) {
       // Between the nodes, as the pod path reads them (lib/verdict/overlay judgeOverlay, node judgeNodeRoute): the
       // first node's own route to the pod, each node's neighbor and FDB entries for the peer's tunnel endpoint (or,

@@ -18,7 +18,7 @@ import { externalListenerStep, udpOutcome } from './edge';
 import { nodeListenStep, podListenStep } from './listener';
 import { newCtx, RANK, type Ctx, type ProbeRun, type Runs } from './context';
 import { judgeFirewall, judgeNodeRoute } from './node';
-import { judgeMtu, judgeOverlay } from './overlay';
+import { judgeEndpointMtu, judgeMtu, judgeOverlay } from './overlay';
 import { judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
@@ -108,6 +108,8 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
     judgeOverlay(c);
     judgeMtu(c);
   }
+  // the other endpoints' ways from the same node (a blackhole behind one that is not drawn)
+  judgeEndpointMtu(c);
   // a hostNetwork pod is its node's own network: no veth (as the pod path)
   if (!d.hostNetwork) judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
   return c;
@@ -160,7 +162,16 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   }
   // Each ready endpoint dialled from the node the flow enters: some answer and some do not — the client's connects
   // fail only when kube-proxy lands on a broken one (the pod path's partialService).
-  const epSplit = splitAnswers([...direct.keys()], (t) => direct.get(t));
+  // An endpoint that answers but whose way from there loses full-size packets (overlay.ts judgeEndpointMtu) fails
+  // too: every connection sent there stalls on its first full-size packet.
+  const shared = judgeNodePath(plan, runs, input.snapshot, depth);
+  const mtuFits = (t: string) => shared?.mtuFailing.get(t.slice(0, t.lastIndexOf(':')));
+  const epNode = (t: string) => s?.endpoints.endpoints.find((e) => `${e.ip}:${e.port}` === t)?.nodeName;
+  const split = splitAnswers([...direct.keys()], (t) => direct.get(t));
+  const epSplit = {
+    answering: split.answering.filter((t) => !mtuFits(t)),
+    failing: [...split.failing, ...split.answering.filter((t) => mtuFits(t)).map((t) => `${t}${epNode(t) ? ` on ${epNode(t)}` : ''} (IP packets over ${mtuFits(t)} bytes vanish)`)],
+  };
   const { answering, failing } = epSplit;
   // externalTrafficPolicy Local behind a load balancer: it sends each connection to one of the nodes with a local
   // endpoint (lbNodes), so those nodes' NodePort connects from the client are the ways its traffic goes — some
@@ -305,7 +316,6 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   const fill: NextStepValues = { ...(plan.dst ? { ns: plan.dst.namespace, podIP: plan.dst.ip } : {}), ...(plan.service?.vip ? { vip: plan.service.vip } : {}), ...(plan.via === 'external' && plan.dstIP ? { externalIP: plan.dstIP } : {}) };
   // The way between the nodes and into the pod, judged as the pod path judges it. Observed beats inferred: its
   // findings are evidence always, its causes count only when the client's own connect did not open.
-  const shared = judgeNodePath(plan, runs, input.snapshot, depth);
   if (shared) {
     for (const [k, v] of shared.findings) c.findings.set(k, v);
     for (const [h, l] of shared.observed) for (const x of l) if (!c.observed.get(h)?.includes(x)) observe(c, h, x);

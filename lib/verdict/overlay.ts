@@ -1,6 +1,7 @@
 // Between the nodes: the tunnel (or host-gw) neighbors and FDB, tunnel traffic a node drops, and the
 // path MTU sized by DF pings or, when ICMP does not pass, by a small and a bulk TCP download.
 import type { HopId } from '../model';
+import type { PlannedProbe } from '../plan';
 import { parseBridgeFdb, parseIpNeigh, parseIpRouteGet, parsePing } from '../parse';
 import { tunnelLabel, tunnelText } from '../kube';
 import { nodeRules } from './dumps';
@@ -218,18 +219,20 @@ export function judgeMtu(c: Ctx) {
 }
 
 /**
- * The Service's other ready endpoints, sized by their own DF pings from the source pod (lib/plan/mtu.ts
- * endpointMtuPings and withMtuLadder: one endpoint per node off the drawn way). A blackhole there (the smallest comes
- * back, every size above the largest that passes vanishes without an ICMP error) is recorded in `c.mtuFailing`
- * (IP → the largest IP packet that passes, bytes), so partialService counts that endpoint among the failing ones,
- * and is an `mtu-blackhole` at dst-pod naming the endpoint, its node and the size — what the drawn path shows
- * when the plan was re-drawn to that endpoint (lib/plan/ops followFailure), which is then judgeMtu's. Its ladder is
- * said on the service hop, where the endpoints are listed.
+ * The Service's other ready endpoints, sized by their own DF pings from where the drawn pod's ladder leaves (the
+ * source pod; north-south, the node the flow enters: lib/plan/mtu.ts endpointMtuPings and withMtuLadder, one endpoint
+ * per node off the drawn way). A blackhole there (the smallest comes back, every size above the largest that passes
+ * vanishes without an ICMP error) is recorded in `c.mtuFailing` (IP → the largest IP packet that passes, bytes), so
+ * partialService (north-south: its endpoint split) counts that endpoint among the failing ones, and is an
+ * `mtu-blackhole` at dst-pod naming the endpoint, its node and the size — what the drawn path shows when the plan was
+ * re-drawn to that endpoint (lib/plan/ops followFailure), which is then judgeMtu's. Its ladder is said on the service
+ * hop, where the endpoints are listed (dst-pod when the plan has no service hop).
  */
 export function judgeEndpointMtu(c: Ctx) {
   const { plan } = c;
-  if (!(plan.service || plan.edge?.headless)) return;
-  const pings = plan.probes.filter((p) => p.probe === 'ping-df' && p.hop === 'dst-pod' && p.args.ip !== plan.dst?.ip && p.pod?.namespace === plan.src.namespace && p.pod?.name === plan.src.name);
+  const fromSource = (p: PlannedProbe) => (p.probe === 'ping-df' && p.pod?.namespace === plan.src.namespace && p.pod?.name === plan.src.name) || (p.probe === 'node-ping-df' && p.node === plan.src.node);
+  const pings = plan.probes.filter((p) => p.hop === 'dst-pod' && p.args.ip !== plan.dst?.ip && fromSource(p));
+  const src = plan.src.namespace ? `${plan.src.namespace}/${plan.src.name}` : plan.src.name;
   for (const ip of new Set(pings.map((p) => p.args.ip!))) {
     const ladder = readLadder(c, pings.filter((p) => p.args.ip === ip));
     if (!ladder?.largest) continue;
@@ -240,7 +243,7 @@ export function judgeEndpointMtu(c: Ctx) {
     if (!ladder.blackhole) continue;
     const fits = ladder.largest.size + 28;
     c.mtuFailing.set(ip, fits);
-    problem(c, 'dst-pod', 'mtu-blackhole', `DF pings from ${plan.src.namespace}/${plan.src.name} to endpoint ${who} above ${ladder.largest.size} bytes of payload (IP packets over ${fits} bytes) are lost without an ICMP error while ${ladder.small.size}-byte pings pass, and fragmentation-needed never comes back: connections kube-proxy sends there stall on their first full-size packet${node ? `; a link on the way to ${node} is narrower than the pods' MTU` : ''}`);
+    problem(c, 'dst-pod', 'mtu-blackhole', `DF pings from ${src} to endpoint ${who} above ${ladder.largest.size} bytes of payload (IP packets over ${fits} bytes) are lost without an ICMP error while ${ladder.small.size}-byte pings pass, and fragmentation-needed never comes back: connections kube-proxy sends there stall on their first full-size packet${node ? `; a link on the way to ${node} is narrower than the pods' MTU` : ''}`);
   }
 }
 

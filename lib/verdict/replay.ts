@@ -78,10 +78,14 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
     const r = runFor(fx, p);
     if (r) runs.set(p.key, r);
   }
-  // The MTU ladder's second stage from the leaving node, as the engine adds it (lib/plan/mtu.ts).
-  for (const p of withMtuLadder(plan, runs).added) {
-    const r = runFor(fx, p);
-    if (r) {
+  // The MTU ladder's second stage from the leaving node, as the engine adds it (lib/plan/mtu.ts), asked again after each step.
+  for (let i = 0; i < 4; i++) {
+    const found = withMtuLadder(plan, runs).added.flatMap((p) => {
+      const r = runFor(fx, p);
+      return r ? [{ p, r }] : [];
+    });
+    if (!found.length) break;
+    for (const { p, r } of found) {
       runs.set(p.key, r);
       plan.probes.push(p);
     }

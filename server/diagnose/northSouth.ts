@@ -108,10 +108,12 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     for (const p of plan.probes) void holdFor(p);
     await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
     // The MTU ladder's second stage from the node the packet leaves for the pod (lib/plan/mtu.ts): the sizes between
-    // only when the largest DF ping vanished and the smallest came back.
-    const ladder = withMtuLadder(plan, runs);
-    plan = ladder.plan;
-    await Promise.all(ladder.added.map(runOne));
+    // only when the largest DF ping vanished and the smallest came back; asked again after each step (another
+    // endpoint's ladder may wait for the drawn pod's) until it adds nothing.
+    for (let ladder = withMtuLadder(plan, runs); ladder.added.length; ladder = withMtuLadder(plan, runs)) {
+      plan = ladder.plan;
+      await Promise.all(ladder.added.map(runOne));
+    }
     // A name the source's own resolver answers: connect to the address, as the app would.
     if (plan.resolve && !plan.dstIP) {
       const ip = resolvedAddress(plan, runs);

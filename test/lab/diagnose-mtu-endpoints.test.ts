@@ -1,15 +1,16 @@
 // An MTU blackhole behind a Service endpoint that is not the drawn one, on a real lab (fixtures/mtu-endpoints.yaml):
 // mtu/client on node-a, Service mtu/web with web-0 on node-b (drawn: the first cross-node endpoint) and web-1 on
 // node-c. Small connects to both open whatever the fault; only the DF pings to each endpoint's node tell
-// (lib/plan/mtu.ts endpointMtuPings, lib/plan/ops.ts followFailure, lib/verdict/observed.ts partialService).
+// (lib/plan/mtu.ts endpointMtuPings, lib/plan/ops.ts followFailure, lib/verdict/observed.ts partialService); the
+// Service is a NodePort too, for the same from the node the flow enters.
 import { describe, expect, it } from 'vitest';
 import { useLab, failingHops, outcome } from './diagnoseLab';
 import type { Diagnosis } from '../../lib/model';
 
 const lab = useLab('mt', 'mtu-endpoints.yaml');
 
-/** "IP SIZE" of every DF ping the diagnosis ran from the client, in evidence order, once each. */
-const dfPings = (d: Diagnosis) => [...new Set(d.hops.flatMap((h) => h.evidence).filter((e) => e.probe === 'ping-df').map((e) => `${e.command[e.command.length - 1]} ${e.command[e.command.length - 2]}`))];
+/** "IP SIZE" of every DF ping the diagnosis ran (from the client pod, or north-south from a node), once each. */
+const dfPings = (d: Diagnosis) => [...new Set(d.hops.flatMap((h) => h.evidence).filter((e) => /ping-df$/.test(e.probe)).map((e) => `${e.command[e.command.length - 1]} ${e.command[e.command.length - 2]}`))];
 
 describe('MTU blackhole behind a Service endpoint', () => {
   it('no fault: reachable, and the endpoint on the third node costs its 2 DF pings, no more', async () => {
@@ -38,5 +39,20 @@ describe('MTU blackhole behind a Service endpoint', () => {
     expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^mtu\/web-0 /);
     expect(d.firstFailure!.reason).toMatch(/tunnel MTU 1200 on node-b/);
     expect(d.summary).toMatch(/connections kube-proxy sends to mtu\/web-0 [\d.]+:8080 on node-b \(IP packets over 1200 bytes vanish\) fail/);
+  });
+
+  // North-south (lib/plan/northSouth.ts): the node the flow enters dials every endpoint and sizes each endpoint's
+  // node path from there (node-ping-df), as the source pod does.
+  it('north-south, no fault: reachable, 2 DF pings from node-a to web-1\'s node-c besides the drawn pod\'s', async () => {
+    const d = await lab.diagnose('node/node-a', 'node/node-a:30080');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(dfPings(d)).toHaveLength(4);
+  });
+
+  it('north-south, blackhole on node-c behind web-1 (not drawn): degraded, web-1, node-c and the size named', async () => {
+    const d = await lab.withFault('mtu-blackhole:node=node-c', () => lab.diagnose('node/node-a', 'node/node-a:30080'));
+    expect(outcome(d)).toBe('degraded/mtu-blackhole@dst-pod');
+    expect(d.firstFailure!.reason).toMatch(/DF pings from node node-a to endpoint mtu\/web-1 [\d.]+ on node-c above 1172 bytes of payload \(IP packets over 1200 bytes\)/);
+    expect(d.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer from node-a \([\d.]+:8080\); connections kube-proxy sends to [\d.]+:8080 on node-c \(IP packets over 1200 bytes vanish\) fail/);
   });
 });
