@@ -1,11 +1,13 @@
 // An MTU blackhole behind a Service endpoint that is not the drawn one (lib/plan/mtu.ts endpointMtuPings): recorded on
 // test/lab/fixtures/mtu-endpoints.yaml with mtu-blackhole:node=node-c (test/lab/diagnoseCapture.ts) — mtu/client on
 // node-a, Service mtu/web with web-0 on node-b (drawn first) and web-1 on node-c. Small connects to both open.
+// fixtures/edge/ns-mtu-endpoint-not-drawn.json: the same from node/node-a through the Service's NodePort 30080.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { judge } from '.';
-import { replay, runFor, type RecordedDiagnosis } from './replay';
+import { replay, replayNorthSouth, runFor, type RecordedDiagnosis } from './replay';
+import { judgeNorthSouth } from './northSouth';
 import { followFailure } from '../plan/ops';
 import { planPath, withMtuLadder } from '../plan';
 import { parseTarget } from '../target';
@@ -30,6 +32,12 @@ describe('an MTU blackhole behind the endpoint that is not drawn', () => {
     expect(j.firstFailure!.reason).toMatch(/to endpoint mtu\/web-1 10\.40\.3\.2 on node-c above 1172 bytes of payload \(IP packets over 1200 bytes\) are lost without an ICMP error while 56-byte pings pass/);
     expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer \(mtu\/web-0 10\.40\.2\.2:8080\); connections kube-proxy sends to mtu\/web-1 10\.40\.3\.2:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
     expect(j.hops.find((h) => h.id === 'service')!.summary).toMatch(/DF pings to endpoint mtu\/web-1 10\.40\.3\.2 on node-c: up to 1172 bytes pass, 1272 vanishes silently/);
+  });
+
+  it('without the pings to web-1 (the plan before), the same runs were reachable: the pings are the evidence', () => {
+    const { plan, runs } = replay(fx);
+    const bare = { ...plan, probes: plan.probes.filter((p) => !(p.probe === 'ping-df' && p.args.ip === WEB1)) };
+    expect(outcome(judge({ plan: bare, runs, snapshot: fx.snapshot, depth: 'live' }))).toBe('reachable/-@-');
   });
 
   it('followed: the path is re-drawn to web-1, and its overlay shows the tunnel MTU of node-c', () => {
@@ -66,5 +74,27 @@ describe('an MTU blackhole behind the endpoint that is not drawn', () => {
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('reachable/-@-');
     expect(j.hops.find((h) => h.id === 'service')!.summary).toMatch(/DF pings to endpoint mtu\/web-1 10\.40\.3\.2 on node-c: up to 1472 bytes pass/);
+  });
+});
+
+describe('north-south: the node the flow enters sizes each endpoint\'s way', () => {
+  const ns = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'ns-mtu-endpoint-not-drawn.json'), 'utf8')) as RecordedDiagnosis;
+
+  it('node-a pings web-1 on node-c too (node-ping-df, the whole ladder after 1472 vanished); degraded, naming it', () => {
+    const { plan, runs } = replayNorthSouth(ns);
+    expect(plan.dst?.name).toBe('web-0');
+    const toWeb1 = plan.probes.filter((p) => p.probe === 'node-ping-df' && p.args.ip === WEB1);
+    expect(toWeb1.every((p) => p.node === 'node-a' && p.hop === 'dst-pod')).toBe(true);
+    expect(toWeb1.map((p) => p.args.size).sort((a, b) => a! - b!)).toEqual([56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472]);
+    const j = judgeNorthSouth({ plan, runs, snapshot: ns.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe('degraded/mtu-blackhole@dst-pod');
+    expect(j.firstFailure!.reason).toMatch(/^DF pings from node node-a to endpoint mtu\/web-1 10\.40\.3\.2 on node-c above 1172 bytes of payload \(IP packets over 1200 bytes\)/);
+    expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer from node-a \(10\.40\.2\.2:8080\); connections kube-proxy sends to 10\.40\.3\.2:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
+  });
+
+  it('without the pings to web-1 (as before), the same runs are reachable: the pings are the evidence', () => {
+    const { plan, runs } = replayNorthSouth(ns);
+    const bare = { ...plan, probes: plan.probes.filter((p) => !(p.probe === 'node-ping-df' && p.args.ip === WEB1)) };
+    expect(judgeNorthSouth({ plan: bare, runs, snapshot: ns.snapshot, depth: 'live' }).verdict).toBe('reachable');
   });
 });
