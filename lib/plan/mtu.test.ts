@@ -143,6 +143,19 @@ describe('withMtuLadder toward another endpoint', () => {
   });
 });
 
+describe('withMtuLadder toward another endpoint, the drawn ladder cut short', () => {
+  it('a drawn ping that could not run leaves nothing to compare with: the other endpoint gets its own sizes between', () => {
+    const other = '10.244.3.2';
+    const otherPing = (size: number) => mk({ probe: 'ping-df', hop: 'dst-pod', where: 'pod', pod, args: { ip: other, size } });
+    const m = runs(0, null);
+    m.set(ping(PING_FIRST[1]).key, { exitCode: null, notRun: 'no foothold' });
+    m.set(otherPing(56).key, { exitCode: 0 });
+    m.set(otherPing(1472).key, { exitCode: 1 });
+    const next = withMtuLadder(plan({ probes: [...PING_FIRST.map(ping), connect, ...PING_FIRST.map(otherPing)] }), m);
+    expect(next.added.map((x) => x.args.ip)).toEqual(Array(PING_SIZES.length - 2).fill(other));
+  });
+});
+
 describe('ladderInputs', () => {
   it('every DF ping planned and the connects to the drawn pod: what withMtuLadder reads', () => {
     const other = mk({ probe: 'ping-df', hop: 'dst-pod', where: 'pod', pod, args: { ip: '10.244.3.2', size: 56 } });

@@ -96,10 +96,15 @@ export function withMtuLadder<P extends LadderPlan>(plan: P, runs: ReadonlyMap<s
     }
   }
   // What the drawn pod's ladder says a full path carries: 'full' (1472 came back), the largest size that came back
-  // once every size was sent, 'none' (nothing to compare with), or undefined (its ladder is still running).
+  // once every size was sent, 'none' (nothing to compare with: no ladder, ICMP silent, a ping that could not run),
+  // or undefined (its ladder is still running).
   const drawnComplete = PING_SIZES.every((size) => outcome(at(dst.ip, size)) !== undefined);
+  const drawnNotRun = PING_SIZES.some((size) => {
+    const p = at(dst.ip, size);
+    return !!p && !!runs.get(p.key)?.notRun;
+  });
   const drawnLargest = [...PING_SIZES].reverse().find((size) => outcome(at(dst.ip, size)) === 'reply');
-  const reference: number | 'full' | 'none' | undefined = l === 'reply' ? 'full' : !small || s === 'silent' ? 'none' : drawnComplete ? (drawnLargest ?? 'none') : undefined;
+  const reference: number | 'full' | 'none' | undefined = l === 'reply' ? 'full' : !small || s === 'silent' || drawnNotRun ? 'none' : drawnComplete ? (drawnLargest ?? 'none') : undefined;
   const others = [...new Set(plan.probes.filter((p) => (p.probe === 'ping-df' || p.probe === 'node-ping-df') && p.args.ip && p.args.ip !== dst.ip).map((p) => p.args.ip!))];
   for (const ip of others) {
     const [es, el] = PING_FIRST.map((size) => at(ip, size));
