@@ -268,6 +268,20 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       plan.dstPort = target.port ?? sp.port;
       if (plan.hostPodDns) plan.resolve = target.name;
       enterVia(svc, sp, plan.srcNode ?? nodeNames(snap)[0], `${target.name} is Service ${nsName(svc)} (ClusterIP ${svc.spec.clusterIP}, from the objects: a node's resolver does not ask the cluster DNS)`);
+    } else if (svc && source.kind === 'node' && !plan.hostPodDns && findServicePort(svc, target.port, target.proto)) {
+      // A headless Service's name: the cluster DNS answers its ready pods' addresses (Kubernetes DNS docs). From a
+      // node, or a hostNetwork pod with ClusterFirstWithHostNet, that is read from the objects as for a ClusterIP:
+      // the first ready pod is drawn, at the port dialled.
+      const sp = findServicePort(svc, target.port, target.proto)!;
+      const ready = readyPods(nsService(svc, sp, snap), snap);
+      const pick = ready.find((r) => r.end.node !== plan.srcNode) ?? ready[0];
+      if (!pick) throw new PlanError(`--to ${target.name}: headless Service ${nsName(svc)} has no ready endpoint, so its name has no address (kubectl get endpointslices -n ${nsName(svc).split('/')[0]} -l kubernetes.io/service-name=${svc.metadata?.name})`, 'to');
+      // as a pod target (the branch above), the name kept as the user typed it
+      plan.via = 'pod';
+      plan.dst = pick.end;
+      plan.dstIP = pick.end.ip;
+      plan.dstPort = plan.dstPodPort = target.port ?? pick.port;
+      plan.choice = `${target.name} is headless Service ${nsName(svc)}: the cluster DNS answers its ready pods' addresses (${ready.map((r) => r.end.ip).join(', ')}, read from the objects); ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}) on ${pick.end.node} is drawn`;
     } else {
       if (target.port === undefined) throw new PlanError(`--to ${target.name}: a name outside the cluster needs a port; write ${target.name}:PORT`, 'port' as 'to');
       plan.via = 'external';

@@ -217,6 +217,25 @@ describe('north-south over recorded lab runs', () => {
     expect(ok.firstFailure).toBeNull();
     expect(ok.summary).not.toMatch(/read from the objects/);
   });
+  it('a headless Service\'s name from a hostNetwork pod: with ClusterFirstWithHostNet (or from a node) a ready pod is drawn from the objects; with ClusterFirst the node\'s resolver is asked', () => {
+    // shop/hn-cfhn (hostNetwork, ClusterFirstWithHostNet, on n2) → webh.shop:8080 (headless, web-0 on n1): fixtures/hostnet/hostnet-dns-2n.yaml
+    const fx = JSON.parse(readFileSync(new URL('./fixtures/hostnet/headless-from-hostnet-cfhn.json', import.meta.url), 'utf8')) as RecordedDiagnosis;
+    const { plan, runs } = replayNorthSouth(fx);
+    const web0 = fx.snapshot.pods.find((p) => p.metadata?.name === 'web-0')!;
+    expect(plan).toMatchObject({ via: 'pod', dstIP: web0.status!.podIP, dstPort: 8080, clusterDnsNamespace: 'shop' });
+    expect(plan.resolve).toBeUndefined();
+    expect(plan.choice).toMatch(/^webh\.shop is headless Service shop\/webh: the cluster DNS answers its ready pods' addresses/);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.find((h) => h.id === 'dst-pod')?.details).toMatchObject({ drawn: plan.choice });
+    const to = parseTarget('webh.shop:8080');
+    if (!to.ok) throw new Error('bad target');
+    const fromNode = planNorthSouth({ kind: 'node', node: 'n2' }, to.value, fx.snapshot);
+    expect(fromNode).toMatchObject({ via: 'pod', dstIP: web0.status!.podIP });
+    // the same pod with the default dnsPolicy asks n2's resolver at run time
+    const cf = { ...fx.snapshot, pods: fx.snapshot.pods.map((p) => (p.metadata?.name === 'hn-cfhn' ? { ...p, spec: { ...p.spec!, dnsPolicy: 'ClusterFirst' } } : p)) };
+    expect(planNorthSouth({ kind: 'pod', namespace: 'shop', name: 'hn-cfhn' }, to.value, cf)).toMatchObject({ via: 'external', resolve: 'webh.shop', hostPodDns: { pod: 'shop/hn-cfhn', dnsPolicy: 'ClusterFirst' } });
+  });
   it('NodePort with externalTrafficPolicy Cluster into a pod that admits "the outside" by ipBlock except the pod CIDR: policy-denied, judged with the masqueraded source the entry node\'s route names', () => {
     const fx = load('ns-policy-masq'); // outside → node/n1:30080, the endpoint web/site-0 on n2 (fixtures/edge/l7-flannel-vxlan-3n.yaml)
     const { plan, runs } = replayNorthSouth(fx);

@@ -402,7 +402,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       .filter((r): r is ProbeRun => !!r && !r.notRun)
       .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? statusFinding(r) }));
     const observed = joinClauses(c.observed.get(h.id) ?? []);
-    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? shared?.overlayDetails : {}) };
+    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : plan.via === 'pod' ? 'dst-pod' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? shared?.overlayDetails : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
     if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
@@ -439,9 +439,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     // A Service name from a node was read from the objects (lib/plan/northSouth): the node's own resolver does not ask
     // the cluster DNS, so say what software on the node must dial (Kubernetes DNS docs: hostNetwork pods with the
     // default dnsPolicy use the node's resolver; ClusterFirstWithHostNet gives them the cluster DNS).
-    const byName = plan.source.kind === 'node' && !plan.clusterDnsNamespace && !plan.hostPodDns && plan.via === 'cluster-ip' && plan.target.kind === 'name' && s?.vip
+    const fromObjects = plan.source.kind === 'node' && !plan.clusterDnsNamespace && !plan.hostPodDns;
+    const byName = fromObjects && plan.via === 'cluster-ip' && plan.target.kind === 'name' && s?.vip
       ? ` ${plan.target.name} was read from the objects as ClusterIP ${s.vip}: ${plan.srcNode}'s own resolver does not ask the cluster DNS, so software in the node's network dials ${s.vip}:${plan.dstPort}, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet to use the name.`
-      : '';
+      : fromObjects && plan.via === 'pod' && plan.choice
+        ? ` ${plan.choice}; ${plan.srcNode}'s own resolver does not ask the cluster DNS, so software in the node's network dials a pod address, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet to use the name.`
+        : '';
     summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; every hop checked.${byName}`;
   } else if (first) {
     verdict = 'unreachable';
