@@ -20,7 +20,7 @@ import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
 import { partialLead, partialService, reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
-import { endpointPort, probesOf } from '../plan/ops';
+import { endpointPort, probesOf, readyEndpoints } from '../plan/ops';
 
 export type { ProbeOutput, ProbeRun, Runs } from './context';
 export { VXLAN_OVERHEAD } from './overlay';
@@ -164,7 +164,11 @@ export function judge(input: JudgeInput): Judgement {
       summary = `${lead}, and no hop's probes explain why (the direct connects from ${plan.src.namespace}/${plan.src.name} are the evidence).`;
     } else if (c.connect === 'open') {
       verdict = 'reachable';
-      summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip})` : ''}; every hop checked.`;
+      // Several endpoints: the drawn one is named as what the hops walk to, not as the one that answered (kube-proxy picks
+      // per connection, so which one the traced connection reached varies run to run: the trace line says it).
+      const many = readyEndpoints(plan).length;
+      const drawn = plan.dst ? `${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}` : '';
+      summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${!drawn ? '' : many > 1 ? ` (the hops are drawn to ${drawn}, one of the ${many} ready endpoints ${plan.service ? 'kube-proxy picks from per connection' : 'the name resolves to'})` : ` (${drawn})`}; every hop checked.`;
     } else if (c.connect === undefined) {
       verdict = 'undetermined';
       summary = plan.edge?.udp

@@ -377,25 +377,16 @@ export interface EndpointRef {
 
 /**
  * kube-proxy picks an endpoint per connection, so the traced connection may reach another ready endpoint than the
- * one the hops were drawn to (`trace.sentTo`, the address after DNAT). The summary then names both — which pod
- * answered the traced connection and which one the hops walk to — so no one reads the drawn pod as the one that
- * answered. `sent` is the pod behind trace.sentTo, when the objects know it. Unchanged when the trace went to the
- * drawn endpoint, or there is no drawn endpoint or no sentTo. The Service hop's details get both ends
- * (`drawnEndpoint` "shop/backend-0 10.244.2.3 on worker-2", `sentEndpoint` "shop/backend-1 (10.244.1.4:8080 on worker-1)").
+ * one the hops were drawn to (`trace.sentTo`, the address after DNAT). The Service hop's details then get both ends
+ * (`drawnEndpoint` "shop/backend-0 10.244.2.3 on worker-2", `sentEndpoint` "shop/backend-1 (10.244.1.4:8080 on
+ * worker-1)"), which the graph shows beside the Service box (lib/graph/layout sentElsewhereNote); the CLI's trace line
+ * says where the answer came from (lastSeenLine). The summary is left alone: it must read the same on every run of
+ * the same path, and this fact changes with kube-proxy's pick. `sent` is the pod behind trace.sentTo, when the objects
+ * know it. Unchanged when the trace went to the drawn endpoint, or there is no drawn endpoint or no sentTo.
  */
 export function withSentElsewhere(j: Judgement, trace: Trace, drawn: EndpointRef | undefined, sent: EndpointRef | undefined): Judgement {
   const sentIP = trace.sentTo?.split(':')[0];
   if (!drawn || !sentIP || sentIP === drawn.ip) return j;
   const to = `${sent ? `${sent.pod} (${trace.sentTo}${sent.node ? ` on ${sent.node}` : ''})` : trace.sentTo}`;
-  const why = `kube-proxy picks an endpoint per connection: the traced connection went to ${to}, and the hops are drawn to ${drawn.pod} (${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''})`;
-  const drawnText = ` (${drawn.pod} ${drawn.ip})`;
-  // the Service hop carries both ends, so the graph (which marks sentTo on the Service box and draws the path to the
-  // drawn pod) can say plainly beside it that they differ (lib/graph/layout sentElsewhereNote)
-  const hops = j.hops.map((h) => (h.id === 'service' ? { ...h, details: { ...h.details, drawnEndpoint: `${drawn.pod} ${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''}`, sentEndpoint: to } } : h));
-  if (j.verdict === 'reachable' && j.summary.includes(drawnText)) {
-    return { ...j, hops, summary: `${j.summary.replace(drawnText, '').replace(/; every hop checked\.$/, '')}; ${why}, every hop checked.` };
-  }
-  // a sentence of its own (no parentheses inside parentheses): the drawn end as the graph's note writes it
-  const drawnEnd = `${drawn.pod} ${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''}`;
-  return { ...j, hops, summary: `${j.summary.replace(/\.?$/, '.')} The traced connection went to ${to} and the hops are drawn to ${drawnEnd}: kube-proxy picks an endpoint per connection.` };
+  return { ...j, hops: j.hops.map((h) => (h.id === 'service' ? { ...h, details: { ...h.details, drawnEndpoint: `${drawn.pod} ${drawn.ip}${drawn.node ? ` on ${drawn.node}` : ''}`, sentEndpoint: to } } : h)) };
 }

@@ -81,7 +81,7 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
   const ff = d.firstFailure;
   const whole = d.summary ?? '';
   const at = ff ? whole.indexOf(`: ${ff.reason}`) : -1;
-  // (a sentence that followed the reason keeps its full stop: "… at service. The traced connection went to …")
+  // (a sentence that followed the reason keeps its full stop: "… at service. Another sentence …")
   const rest = at >= 0 ? whole.slice(at + ff!.reason.length + 2) : '';
   const summary = at >= 0 ? `${whole.slice(0, at)}${/^ [A-Z]/.test(rest) ? '.' : ''}${rest}` : whole;
   lines.push(`verdict: ${c(vcol, bold(t(d.verdict).toUpperCase()))}${summary ? ` — ${t(summary)}` : ''}`);
