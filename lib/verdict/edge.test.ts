@@ -383,6 +383,9 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     ['egress-masquerade-missing', 'unreachable', 'snat-missing', 'egress'],
     ['egress-upstream-dns-down', 'unreachable', 'upstream-dns', 'dns'],
     ['egress-policy', 'unreachable', 'policy-denied', 'egress'],
+    // fixtures/hostnet/hostnet-dns-2n.yaml: shop/web-0 on n1 → api.vendor.example:443, healthy and with n1 dropping forwarded TCP 443
+    ['egress-healthy-2n', 'reachable', null, null],
+    ['egress-node-firewall', 'unreachable', 'node-firewall', 'src-node'],
     // recorded before the udp-exchange probe: the only UDP evidence is nc's "no ICMP error", which proves nothing
     ['udp-statsd', 'undetermined', null, null],
     ['headless', 'reachable', null, null],
@@ -408,6 +411,22 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     expect(j.firstFailure?.cause ?? null).toBe(cause);
     expect(j.firstFailure?.hop ?? null).toBe(hop);
     if (verdict === 'reachable') expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
+  });
+  it('egress through the source node\'s own firewall: the DROP read from its rules is the failure; the healthy run\'s rules clear it', () => {
+    const fx = load('egress-node-firewall');
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'src-node', cause: 'node-firewall' });
+    expect(j.firstFailure!.reason).toBe("n1's own firewall drops forwarded TCP to port 443: `-A FORWARD -p tcp -m tcp --dport 443 -j DROP` in iptables filter FORWARD");
+    expect(j.summary).not.toMatch(/no hop's probes explain it/);
+    const healthy = evidenceOf(load('egress-healthy-2n'));
+    for (const p of plan.probes.filter((x) => (x.probe === 'iptables-save' || x.probe === 'nft-ruleset') && x.node === 'n1')) {
+      const h = healthy.find((e) => e.probe === p.probe && e.where.includes('n1'))!;
+      expect(h.stdout).not.toMatch(/--dport 443 -j DROP/);
+      runs.set(p.key, { ...runs.get(p.key)!, stdout: h.stdout });
+    }
+    const without = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(without.firstFailure?.cause).not.toBe('node-firewall');
   });
   it('UDP delivery is the datagram that came back: the healthy run with the faulted run\'s silent exchange is not reachable', () => {
     const fx = load('udp-ours-healthy');

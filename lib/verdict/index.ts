@@ -74,6 +74,9 @@ export function judge(input: JudgeInput): Judgement {
     if (!plan.hairpin) judgePodNetwork(c, 'dst-pod', plan.dst.namespace, plan.dst.name, plan.dst.ip, plan.src.ip);
     judgeListener(c);
     warnUnmeasuredMtu(c);
+  } else if (plan.edge?.external && plan.dstIP && !plan.edge.udp) {
+    // Egress to a host outside the cluster: the source node forwards it out (and SNATs it) — its own firewall too.
+    judgeFirewall(c, 'src-node', plan.src.node, plan.dstPort);
   }
   judgeConntrack(c, 'src-node', plan.src.node);
   judgePolicyEnforcement(c);

@@ -126,7 +126,8 @@ export function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node' | 'node-port'
   const { save, nft, iptRun, nftRun } = nodeRules(c, node);
   // A hostNetwork destination's node takes the flow as its own (hook input), it does not forward it.
   const local = !!c.plan.dst?.hostNetwork && node === c.plan.dst.node;
-  const { drop } = droppingRule(save, nft, { hook: local ? 'input' : 'forward', proto: 'tcp', port, src: c.plan.src.ip, ...(c.plan.dst ? { dst: c.plan.dst.ip } : {}) });
+  const dst = c.plan.dst?.ip ?? c.plan.dstIP;
+  const { drop } = droppingRule(save, nft, { hook: local ? 'input' : 'forward', proto: 'tcp', port, src: c.plan.src.ip, ...(dst ? { dst } : {}) });
   if (!drop || drop.owner !== 'node') return;
   const after = drop.before.length ? ` (after ${drop.before.length} rule${drop.before.length === 1 ? '' : 's'} that let it pass elsewhere)` : '';
   finding(c, drop.where.startsWith('nft') ? (nftRun ?? iptRun) : (iptRun ?? nftRun), `filter rule drops TCP ${port} (${drop.where}): ${drop.text}`);
