@@ -2,7 +2,7 @@
 // namespace, egress policy that denies DNS, and a DNS timeout a node-to-node fault explains.
 import { dnsPods, namespaceOfName, serviceNamesOf, servicesUnreadable } from '../plan';
 import { didYouMean, nearNames } from '../suggest';
-import { candidateNames, clusterDnsService, endpointsForServicePort, evaluate, nsName, parseServiceFqdn, queryCount, type Pod } from '../kube';
+import { candidateNames, clusterDnsService, compareWithEndpoints, endpointsForServicePort, evaluate, kubeProxyView, nsName, parseServiceFqdn, queryCount, traceService, type Pod } from '../kube';
 import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
 import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
 import { nodeRules } from './dumps';
@@ -11,9 +11,41 @@ import { staleTunnelStep } from './overlay';
 import { droppingRule } from './firewall';
 import { familyOn } from './family';
 import { policyRulesOnNodes } from './policy';
+import { CAUSES, concreteNextStep } from '../causes';
+import { proxyDump } from './service';
 
 function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
   return read(c, r, parseResolvConf);
+}
+
+/**
+ * The cluster DNS Service's kube-proxy rules on the source node, read as the service hop reads a path's Service
+ * (lib/kube traceService, kubeProxyView, compareWithEndpoints): when the pod's resolver is that Service's ClusterIP and
+ * the node has no rules for it, or DNATs it to an address that is no ready endpoint, the queries go nowhere — the
+ * DNS timeout's cause (proxy-rules-missing / proxy-rules-stale at dns). Undefined when the resolver is another address
+ * (e.g. NodeLocal DNSCache's 169.254.20.10), the dumps were not read, or the rules match the EndpointSlices.
+ */
+function dnsServiceRules(c: Ctx): Problem | undefined {
+  // the pod's own resolver as its resolv.conf says (read by judgeDns), else the objects' default
+  const conf = resolvConf(c, one(c.plan, c.runs, onPod(c.plan.src.namespace, c.plan.src.name, 'resolv-conf')));
+  const nameservers = conf?.nameservers ?? c.plan.name?.nameservers;
+  const svc = clusterDnsService(c.snap.services, nameservers?.[0]);
+  const vip = svc?.spec?.clusterIP;
+  if (!svc || !vip || vip === 'None' || (nameservers && !nameservers.includes(vip))) return undefined;
+  const sp = svc.spec?.ports?.find((x) => (x.protocol ?? 'TCP').toUpperCase() === 'UDP' && x.port === 53) ?? svc.spec?.ports?.[0];
+  if (!sp) return undefined;
+  const src = c.plan.src.node;
+  const { dump, run } = proxyDump(c, src);
+  if (!dump || run?.truncated) return undefined;
+  const eps = endpointsForServicePort(svc, sp, c.snap.endpointSlices);
+  const view = kubeProxyView(svc, eps, { node: src, vip });
+  const cmp = compareWithEndpoints(traceService(dump, vip, sp.port, sp.protocol ?? 'TCP'), view.expected, [], { ...view, node: src });
+  if (cmp.status !== 'missing' && cmp.status !== 'stale') return undefined;
+  finding(c, run, cmp.sentence);
+  const cause = cmp.status === 'missing' ? 'proxy-rules-missing' : 'proxy-rules-stale';
+  // the cause's next step about the DNS Service's address, not the path's Service
+  const nextStep = concreteNextStep(CAUSES[cause].nextStep, { vip, node: src });
+  return { hop: 'dns', cause, reason: `the DNS queries go to Service ${nsName(svc)} ${vip}:${sp.port}/${sp.protocol ?? 'TCP'}, and on node ${src}: ${cmp.sentence}`, rank: RANK[cause], nodes: [src], nextStep };
 }
 
 /**
@@ -23,6 +55,11 @@ function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
 export function explainDnsTimeout(c: Ctx) {
   const dns = c.problems.find((p) => p.hop === 'dns' && p.cause === 'dns-timeout');
   if (!dns) return;
+  const rules = dnsServiceRules(c);
+  if (rules) {
+    Object.assign(dns, { cause: rules.cause, reason: rules.reason, nodes: rules.nodes, nextStep: rules.nextStep });
+    return;
+  }
   const pods = dnsPods(c.snap);
   const dnsNodes = pods.map((d) => d.node);
   const src = c.plan.src.node;

@@ -428,6 +428,27 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const without = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(without.firstFailure?.cause).not.toBe('node-firewall');
   });
+  it('a DNS timeout behind the cluster DNS Service\'s own kube-proxy rules is those rules, named at dns with the DNS Service\'s address', () => {
+    // lab/default.yaml, shop/frontend-1 (worker-2) → backend.shop:80, kube-dns's rules missing / DNATing to a gone address
+    const stale = load('dns-kube-dns-rules-stale');
+    const { plan, runs } = replayPod(stale);
+    const j = judge({ plan, runs, snapshot: stale.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'proxy-rules-stale' });
+    expect(j.firstFailure!.reason).toMatch(/^the DNS queries go to Service kube-system\/kube-dns 10\.96\.0\.10:53\/UDP, and on node worker-2: EndpointSlice says 10\.244\.\d+\.\d+:53, the KUBE-SEP-\w+ rule DNATs to 10\.244\.\d+\.254:53/);
+    expect(j.firstFailure!.nextStep).toContain('conntrack -D -d 10.96.0.10');
+    const missing = load('dns-kube-dns-rules-missing');
+    const m = replayPod(missing);
+    expect(judge({ ...m, snapshot: missing.snapshot, depth: 'live' }).firstFailure).toMatchObject({ hop: 'dns', cause: 'proxy-rules-missing' });
+    // the stale run with its DNAT put right (the EndpointSlice's address): the rules explain nothing, the timeout stands
+    const ep = stale.snapshot.endpointSlices.find((x) => x.metadata?.labels?.['kubernetes.io/service-name'] === 'kube-dns')!.endpoints[0].addresses[0];
+    for (const p of plan.probes.filter((x) => x.probe === 'iptables-save' && x.node === 'worker-2')) {
+      const r = runs.get(p.key)!;
+      const fixed = r.stdout.replace(/--to-destination 10\.244\.\d+\.254:53/g, `--to-destination ${ep}:53`);
+      expect(fixed).not.toBe(r.stdout);
+      runs.set(p.key, { ...r, stdout: fixed });
+    }
+    expect(judge({ plan, runs, snapshot: stale.snapshot, depth: 'live' }).firstFailure?.cause).toBe('dns-timeout');
+  });
   it('UDP delivery is the datagram that came back: the healthy run with the faulted run\'s silent exchange is not reachable', () => {
     const fx = load('udp-ours-healthy');
     const { plan, runs } = replayPod(fx);

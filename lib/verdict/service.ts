@@ -6,7 +6,7 @@ import { nodeRules } from './dumps';
 // ------------------------------------------------------------------ Service + kube-proxy ----
 
 /** Which kube-proxy mode the node shows (lib/kube detectProxyMode, ConfigMap beside the dumps) and its dump. */
-function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'ipvs' | 'none' | 'unread' } {
+export function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: ProbeRun; detected: 'iptables' | 'nftables' | 'ipvs' | 'none' | 'unread' } {
   const { iptRun: ipt, nftRun: nft, ipvsRun: ipvs, save, nft: ruleset, ipvs: table } = nodeRules(c, node);
   if (!ipt && !nft) return { detected: 'unread' };
   const mode = detectProxyMode(c.snap.kubeProxyConfig, { ...(save ? { iptablesSave: save } : {}), ...(ruleset ? { nft: ruleset } : {}), ...(table ? { ipvs: table } : {}) }).mode;
