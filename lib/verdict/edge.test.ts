@@ -377,6 +377,33 @@ describe('north-south over recorded lab runs', () => {
   });
 });
 
+// fixtures/edge/wide.yaml: node/n3 → weblocal.shop:80 (internalTrafficPolicy Local, its one endpoint on n2). kube-proxy on n3
+// writes `"shop/weblocal:http has no local endpoints" -j DROP` (kube-proxy's own comment) on purpose: the north-south judge
+// reads n3's rules as the pod path does (service.ts proxyOnNode) and names that, not stale rules.
+describe('north-south: a ClusterIP with internalTrafficPolicy Local from a node without a local endpoint', () => {
+  it('is no-local-endpoint with the pod path\'s sentence, from n3\'s kube-proxy rules', () => {
+    const fx = load('ns-node-itp-local-drop');
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'service', cause: 'no-local-endpoint' });
+    expect(j.firstFailure!.reason).toBe('on node n3: the Service (shop/weblocal:http) has internalTrafficPolicy Local and no ready endpoint on n3, so kube-proxy drops TCP 10.51.39.105:80 there on purpose.');
+    expect(j.summary).not.toMatch(/stale|old endpoints/);
+  });
+  it('the same run with n2\'s rules on n3 (a DNAT to the endpoint on n2, as if the policy were Cluster) is stale rules instead', () => {
+    const fx = load('ns-node-itp-local-drop');
+    const { plan, runs } = replayNorthSouth(fx);
+    const on = (node: string) => plan.probes.find((p) => p.probe === 'iptables-save' && p.node === node)!;
+    const n3 = runs.get(on('n3').key)!;
+    const n2 = runs.get(on('n2').key)!;
+    expect(n3.stdout).toContain('"shop/weblocal:http has no local endpoints" -m tcp --dport 80 -j DROP');
+    runs.set(n3.key, { ...n3, stdout: n2.stdout });
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'service', cause: 'proxy-rules-stale' });
+    expect(j.firstFailure!.reason).toMatch(/^on node n3: EndpointSlice lists no ready endpoint, the KUBE-SEP-\w+ rule DNATs to 10\.50\.2\.3:8080/);
+  });
+});
+
 describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => {
   it.each([
     ['egress-healthy', 'reachable', null, null],

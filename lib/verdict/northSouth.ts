@@ -12,7 +12,8 @@ import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
-import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, proxyObservation, traceService, type ProxyDump } from '../kube';
+import { detectProxyMode, parseIptablesSave, parseNft, proxyObservation, type ProxyDump } from '../kube';
+import { proxyOnNode } from './service';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
 import { nodeListenStep, podListenStep } from './listener';
@@ -245,12 +246,13 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const mode = detectProxyMode(input.snapshot.kubeProxyConfig, { ...(save?.ok ? { iptablesSave: save.value } : {}), ...(rules?.ok ? { nft: rules.value } : {}) }).mode;
     const dump: ProxyDump | undefined = mode === 'iptables' && save?.ok ? { mode, save: save.value } : mode === 'nftables' && rules?.ok ? { mode, ruleset: rules.value } : undefined;
     if (dump) {
-      const cmp = compareWithEndpoints(traceService(dump, s.vip, s.port.port, s.port.protocol ?? 'TCP'), s.endpoints.ready);
+      // The pod path's judgement of a node's kube-proxy rules (service.ts proxyOnNode): internalTrafficPolicy
+      // Local on a node without a ready endpoint is kube-proxy's deliberate drop (no-local-endpoint), not stale rules.
+      const { cmp, problem: stops } = proxyOnNode(input.snapshot, dump, { ...s, vip: s.vip }, node);
       observe(c, 'service', proxyObservation(dump.mode, node, cmp.sentence));
       const run = dump.mode === 'iptables' ? ipt : nft;
       if (run) c.findings.set(run.key, cmp.sentence);
-      if (!open && c.connect !== undefined && cmp.status === 'missing') problem('service', 'proxy-rules-missing', `on node ${node}: ${cmp.sentence}`);
-      if (!open && c.connect !== undefined && cmp.status === 'stale') problem('service', 'proxy-rules-stale', `on node ${node}: ${cmp.sentence}`);
+      if (!open && c.connect !== undefined && stops) problem('service', stops.cause, stops.sentence);
     }
   }
 

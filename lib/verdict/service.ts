@@ -1,5 +1,7 @@
 // The service hop: the EndpointSlice's ready endpoints and the source node's kube-proxy rules for the VIP.
-import { compareWithEndpoints, detectProxyMode, kubeProxyView, proxyObservation, traceService, type ProxyDump } from '../kube';
+import { compareWithEndpoints, detectProxyMode, kubeProxyView, proxyObservation, traceService, type ProxyComparison, type ProxyDump, type ProxyTrace, type Service, type ServicePortEndpoints } from '../kube';
+import type { CauseCode } from '../causes';
+import type { ClusterSnapshot } from '../plan';
 import { finding, observe, problem, warn, type Ctx, type ProbeRun } from './context';
 import { nodeRules } from './dumps';
 
@@ -15,6 +17,29 @@ export function proxyDump(c: Ctx, node: string): { dump?: ProxyDump; run?: Probe
   if (mode === 'iptables' && save) return { dump: { mode: 'iptables', save }, run: ipt, detected: 'iptables' };
   if (mode === 'unknown') return { detected: 'unread' };
   return { detected: 'none', run: ipt ?? nft };
+}
+
+/**
+ * What kube-proxy on `node` does with the Service's VIP, judged against what kube-proxy there should do
+ * (lib/kube kubeProxyView: internalTrafficPolicy Local, topology hints, the VIP's family): the one judgement
+ * of a node's kube-proxy rules, for the pod path's service hop (the source pod's node) and the north-south
+ * one (a node source's own node). Facts: the node's rule dump (`dump`), the Service and its EndpointSlices,
+ * the node's `topology.kubernetes.io/zone` label from the snapshot. `problem` is set when the rules stop the
+ * flow: no rule (proxy-rules-missing), rules off the EndpointSlice (proxy-rules-stale), or kube-proxy's
+ * deliberate drop under internalTrafficPolicy Local on a node without a ready endpoint (no-local-endpoint:
+ * iptables `"<ns>/<svc>:<port> has no local endpoints" -j DROP`, kube-proxy's own rule comment).
+ */
+export function proxyOnNode(
+  snap: Pick<ClusterSnapshot, 'nodes'>,
+  dump: ProxyDump,
+  svc: { service: Service; endpoints: ServicePortEndpoints; vip: string; port: { port: number; protocol?: string } },
+  node: string,
+): { trace: ProxyTrace; cmp: ProxyComparison; problem?: { cause: CauseCode; sentence: string } } {
+  const trace = traceService(dump, svc.vip, svc.port.port, svc.port.protocol ?? 'TCP');
+  const zone = snap.nodes.find((n) => n.metadata?.name === node)?.metadata?.labels?.['topology.kubernetes.io/zone'];
+  const view = kubeProxyView(svc.service, svc.endpoints, { node, vip: svc.vip, ...(zone ? { zone } : {}) });
+  const cmp = compareWithEndpoints(trace, view.expected, [], { ...view, node });
+  return { trace, cmp, ...(cmp.status === 'ok' ? {} : { problem: { cause: cmp.cause, sentence: `on node ${node}: ${cmp.sentence}` } }) };
 }
 
 export function judgeService(c: Ctx) {
@@ -44,15 +69,10 @@ export function judgeService(c: Ctx) {
     finding(c, run, 'no kube-proxy rules found');
     return;
   }
-  const trace = traceService(dump, svc.vip, svc.port.port, svc.port.protocol ?? 'TCP');
   // What kube-proxy on this node should use: ITP Local, topology hints, serving/terminating, the VIP's family.
-  const zone = c.snap.nodes.find((n) => n.metadata?.name === plan.src.node)?.metadata?.labels?.['topology.kubernetes.io/zone'];
-  const view = kubeProxyView(svc.service, svc.endpoints, { node: plan.src.node, vip: svc.vip, ...(zone ? { zone } : {}) });
-  const cmp = compareWithEndpoints(trace, view.expected, [], { ...view, node: plan.src.node });
+  const { trace, cmp, problem: stops } = proxyOnNode(c.snap, dump, svc, plan.src.node);
   finding(c, run, cmp.sentence);
   observe(c, 'service', proxyObservation(dump.mode, plan.src.node, cmp.sentence));
   c.serviceDetails = { chain: trace.chains.filter((x) => /^(KUBE-SVC-|service-[A-Z2-7]{8}-)/.test(x))[0] ?? trace.chains.join(' → '), mode: dump.mode };
-  if (cmp.status === 'missing') problem(c, 'service', 'proxy-rules-missing', `on node ${plan.src.node}: ${cmp.sentence}`);
-  else if (cmp.status === 'stale') problem(c, 'service', 'proxy-rules-stale', `on node ${plan.src.node}: ${cmp.sentence}`);
-  else if (cmp.status === 'no-local') problem(c, 'service', 'no-local-endpoint', `on node ${plan.src.node}: ${cmp.sentence}`);
+  if (stops) problem(c, 'service', stops.cause, stops.sentence);
 }
