@@ -194,6 +194,19 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string }[] {
     .filter((d) => d.node && !seen.has(d.ip) && seen.add(d.ip));
 }
 
+/**
+ * The resolver address a source pod's name lookups go to, known before its resolv.conf is read: the cluster DNS
+ * Service's ClusterIP (lib/kube clusterDnsService), which the kubelet writes as the only `nameserver` of a pod
+ * with dnsPolicy ClusterFirst (the default; Kubernetes "DNS for Services and Pods"). Undefined for another
+ * dnsPolicy or when the cluster has no DNS Service with a ClusterIP. The pod's route toward it is its way to
+ * DNS (planPath's src-pod `route-get`, judged by lib/verdict/pod.ts judgePodRoute).
+ */
+export function clusterResolverIP(snap: Pick<ClusterSnapshot, 'services'>, src: Pick<PodEnd, 'pod'>): string | undefined {
+  if ((src.pod.spec?.dnsPolicy ?? 'ClusterFirst') !== 'ClusterFirst') return undefined;
+  const ip = clusterDnsService(snap.services)?.spec?.clusterIP;
+  return ip && ip !== 'None' ? ip : undefined;
+}
+
 export { PING_SIZES, PING_FIRST, BULK_BYTES, SMALL_BYTES, withMtuLadder } from './mtu';
 
 /**
@@ -396,6 +409,11 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   }
   const firstIP = dstIP ?? dst?.ip;
   if (firstIP) add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: firstIP } });
+  // A name no object gives an address for (a host outside the cluster): before DNS answers, the pod's own route
+  // toward its resolver is what says whether it can send anything off its link at all (a pod without its default
+  // route reaches neither the cluster DNS nor the host, and the DNS timeout is only the first thing that shows it).
+  const resolver = name && !firstIP ? clusterResolverIP(snap, src) : undefined;
+  if (resolver) add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: resolver } });
   if (dstIP && dstPort) add({ probe: 'tcp-connect', hop: service ? 'service' : 'dst-pod', where: 'pod', pod: srcP, args: { ip: dstIP, port: dstPort } });
   // Every ready endpoint (a headless Service: every ready pod DNS answers) gets a direct connect from the source, so
   // one broken endpoint is found whichever one kube-proxy (or the client's pick of the DNS answers) chose this time

@@ -649,6 +649,44 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
   });
 });
 
+// fixtures/edge/wide.yaml with pod-default-route-missing:pod=shop/client-0, then shop/client-0 → api.vendor.example:443:
+// the name has no address before DNS answers, and the pod cannot send anything off its link, the cluster DNS included.
+// Its own route toward its resolver (the cluster DNS Service's ClusterIP, lib/plan clusterResolverIP) is the src-pod
+// hop's evidence; the DNS timeout is what that causes.
+describe('a pod without its default route dialling a name outside the cluster', () => {
+  it('is pod-network at src-pod, from its route toward its resolver; the DNS timeout is not the first failure', () => {
+    const fx = load('egress-name-pod-default-route-missing');
+    const { plan, runs } = replayPod(fx);
+    const route = plan.probes.find((p) => p.probe === 'route-get' && p.hop === 'src-pod')!;
+    expect(route.args).toEqual({ ip: '10.51.0.10' });
+    expect(runs.get(route.key)?.stderr).toMatch(/Network is unreachable/);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'src-pod', cause: 'pod-network' });
+    expect(j.firstFailure!.reason).toBe('shop/client-0 has no route to 10.51.0.10 (its resolver, the cluster DNS Service kube-system/kube-dns): "Network is unreachable" — the pod lacks its default route');
+    expect(j.summary).toMatch(/lacks its default route/);
+    expect(j.hops.find((h) => h.id === 'src-pod')).toMatchObject({ status: 'fail', cause: 'pod-network' });
+  });
+  it('the same run with the healthy recording\'s route toward the resolver: the DNS timeout is the first failure again', () => {
+    const fx = load('egress-name-pod-default-route-missing');
+    const ok = replayPod(load('egress-name-healthy-wide'));
+    const { plan, runs } = replayPod(fx);
+    const route = plan.probes.find((p) => p.probe === 'route-get' && p.hop === 'src-pod')!;
+    const healthy = ok.runs.get(route.key)!;
+    expect(healthy.exitCode).toBe(0);
+    runs.set(route.key, healthy);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-timeout' });
+    expect(j.hops.find((h) => h.id === 'src-pod')!.summary).toMatch(/to 10\.51\.0\.10 \(its resolver, the cluster DNS Service kube-system\/kube-dns\): via 10\.50\.1\.1 dev eth0/);
+  });
+  it('a healthy pod reaches the name, its route toward the resolver read and passing', () => {
+    const fx = load('egress-name-healthy-wide');
+    const j = judge({ ...replayPod(fx), snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.filter((h) => h.status === 'fail')).toEqual([]);
+  });
+});
+
 describe('readers', () => {
   it('snatRuleFor finds ip-masq-agent\'s MASQUERADE in a real iptables-save and honours -s / ! -d', () => {
     const ipt = evidenceOf(load('egress-healthy')).find((e) => e.probe === 'iptables-save')!.stdout;

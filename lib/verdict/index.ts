@@ -7,9 +7,9 @@ import type { Depth, Diagnosis, Finding, Hop, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../causes';
 import { endClause, joinClauses } from '../clauses';
 import { clusterDnsService } from '../kube';
-import type { PathPlan, ClusterSnapshot } from '../plan';
+import { clusterResolverIP, type PathPlan, type ClusterSnapshot } from '../plan';
 import { newCtx, type Ctx, type Problem, type ProbeRun, type Runs } from './context';
-import { judgePodNetwork, judgeVeth, judgeHairpin } from './pod';
+import { judgePodNetwork, judgePodRoute, judgeVeth, judgeHairpin } from './pod';
 import { explainDnsTimeout, judgeDns } from './dns';
 import { judgeService } from './service';
 import { judgePolicy, judgePolicyEnforcement } from './policy';
@@ -49,6 +49,13 @@ export function judge(input: JudgeInput): Judgement {
   judgeConnects(c);
   judgeUdp(c);
   judgePodNetwork(c, 'src-pod', plan.src.namespace, plan.src.name, plan.src.ip, plan.dstIP ?? plan.dst?.ip);
+  // A name with no address yet: the pod's route toward its resolver (planned by planPath, lib/plan clusterResolverIP)
+  // says whether it can send off its link at all; without it the DNS timeout is a consequence, not the cause.
+  const resolver = plan.name ? clusterResolverIP(snapshot, plan.src) : undefined;
+  if (resolver && resolver !== (plan.dstIP ?? plan.dst?.ip)) {
+    const dns = clusterDnsService(snapshot.services);
+    judgePodRoute(c, 'src-pod', plan.src.namespace, plan.src.name, resolver, `its resolver, the cluster DNS Service ${dns?.metadata?.namespace}/${dns?.metadata?.name}`);
+  }
   judgeVeth(c, 'src-veth', plan.src.namespace, plan.src.name, plan.src.node);
   judgeDns(c);
   judgeHeadless(c);

@@ -28,21 +28,28 @@ export function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, 
       else if (!up) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} is down`);
     }
   }
-  if (toward) {
-    const rg = one(c.plan, c.runs, onPod(ns, name, 'route-get', toward));
-    if (rg) {
-      const r = read(c, rg, parseIpRouteGet);
-      if (r?.outcome === 'refused') {
-        const why = r.error.message.replace(/^RTNETLINK answers: /, '');
-        finding(c, rg, `no route to ${toward}: ${why}`);
-        observe(c, hop, `no route to ${toward} (${why})`);
-        problem(c, hop, 'pod-network', `${ns}/${name} has no route to ${toward}: "${why}" — ${REFUSED_ROUTE[r.meaning]}`);
-      } else if (r) {
-        const s = `to ${toward}: ${routeText(r)}`;
-        finding(c, rg, s);
-        observe(c, hop, s);
-      }
-    }
+  if (toward) judgePodRoute(c, hop, ns, name, toward);
+}
+
+/**
+ * The pod's own route toward `toward` (its `ip -j route get` run, when planned): a refused lookup is `pod-network`
+ * at `hop`, the kernel's refusal saying which route is missing (REFUSED_ROUTE). `what` names the address in the
+ * sentence (e.g. "its resolver, the cluster DNS Service kube-system/kube-dns").
+ */
+export function judgePodRoute(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, toward: string, what?: string) {
+  const rg = one(c.plan, c.runs, onPod(ns, name, 'route-get', toward));
+  if (!rg) return;
+  const r = read(c, rg, parseIpRouteGet);
+  const to = what ? `${toward} (${what})` : toward;
+  if (r?.outcome === 'refused') {
+    const why = r.error.message.replace(/^RTNETLINK answers: /, '');
+    finding(c, rg, `no route to ${to}: ${why}`);
+    observe(c, hop, what ? `no route to ${to}: ${why}` : `no route to ${toward} (${why})`);
+    problem(c, hop, 'pod-network', `${ns}/${name} has no route to ${to}: "${why}" — ${REFUSED_ROUTE[r.meaning]}`);
+  } else if (r) {
+    const s = `to ${to}: ${routeText(r)}`;
+    finding(c, rg, s);
+    observe(c, hop, s);
   }
 }
 
