@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIptablesSave } from '../parse/iptablesSave';
 import { parseNft } from '../parse/nft';
 import { parseIpvsadm } from '../parse/ipvsadm';
-import { compareWithEndpoints, proxyObservation, traceService, type ProxyDump, type ProxyTrace } from './proxyTrace';
+import { compareWithEndpoints, proxyObservation, traceNodePort, traceService, type ProxyDump, type ProxyTrace } from './proxyTrace';
 import { endpointsForServicePort } from './endpoints';
 import type { EndpointSlice, Service } from './types';
 
@@ -99,6 +99,39 @@ describe('kube-proxy trace over every upstream dump', () => {
     const none = traceService(load(`${OWN}nft/kube-proxy-overall-ruleset.txt`), '172.30.0.46', 80);
     expect(none.reject).toBe(true);
     expect(none.comment).toBe('ns6/svc6:p80');
+  });
+
+  it('a NodePort traced from KUBE-NODEPORTS / service-nodeports reaches the endpoints the ClusterIP does, in both modes', () => {
+    const ipt = load(`${SHARED}/iptables-save-overall-rules.normalized-by-iptables-1.8.9.txt`);
+    const nft = load(`${OWN}nft/kube-proxy-overall-ruleset.txt`);
+    const eps = (t: ProxyTrace) => t.endpoints.map((e) => `${e.ip}:${e.port}`).sort();
+    // NodePort → its Service's ClusterIP (svc2 LoadBalancer with externalTrafficPolicy Local, svc3 NodePort, svc5 with affinity)
+    for (const [nodePort, vip, svc] of [[3001, '172.30.0.42', 'ns2/svc2:p80'], [3003, '172.30.0.43', 'ns3/svc3:p80'], [3002, '172.30.0.45', 'ns5/svc5:p80']] as const) {
+      const a = traceNodePort(ipt, nodePort, 'TCP', '192.168.0.2');
+      const b = traceNodePort(nft, nodePort, 'TCP', '192.168.0.2');
+      expect(a.found && b.found, `${nodePort}`).toBe(true);
+      expect(a.nodePort).toBe(true);
+      expect(a.chains[0]).toBe('KUBE-NODEPORTS');
+      expect(b.chains.slice(0, 2)).toEqual(['services', 'service-nodeports']);
+      expect(a.servicePort).toBe(svc);
+      expect(b.servicePort).toBe(svc);
+      expect(eps(a)).toEqual(eps(traceService(ipt, vip, 80)));
+      expect(eps(b)).toEqual(eps(a));
+      // svc2's "has no local endpoints" drop (iptables) / plain drop (nft) is externalTrafficPolicy Local's, not "no endpoints"
+      expect(a.reject).toBe(false);
+      expect(b.reject).toBe(false);
+      expect(compareWithEndpoints(a, eps(a)).status).toBe('ok');
+    }
+    expect(traceNodePort(ipt, 3001, 'TCP').rules[0]).toBe('-A KUBE-NODEPORTS -p tcp -m comment --comment "ns2/svc2:p80" -m tcp --dport 3001 -j KUBE-EXT-GNZBNJ2PO5MGZ6GT');
+    // a port kube-proxy has no NodePort for: missing, said of KUBE-NODEPORTS / service-nodeports
+    const none = traceNodePort(ipt, 3999, 'TCP', '192.168.0.2');
+    expect(none.found).toBe(false);
+    expect(compareWithEndpoints(none, ['10.180.0.1:80']).sentence).toBe('kube-proxy has no rule for NodePort TCP 3999 (192.168.0.2:3999) in iptables-save (nat KUBE-NODEPORTS); the EndpointSlice lists 10.180.0.1:80.');
+    expect(compareWithEndpoints(traceNodePort(nft, 3999, 'TCP'), []).sentence).toBe('kube-proxy has no rule for NodePort TCP 3999 in nft table ip kube-proxy (map service-nodeports).');
+    // an endpoint the EndpointSlice no longer lists: stale, the DNAT named
+    const stale = compareWithEndpoints(traceNodePort(ipt, 3003, 'TCP'), ['10.180.0.9:80']);
+    expect(stale.status).toBe('stale');
+    expect(stale.sentence).toMatch(/^EndpointSlice says 10\.180\.0\.9:80, the KUBE-SEP-\w+ rule DNATs to /);
   });
 
   it('a nat-only dump (iptables-save -t nat) still traces DNATs but cannot see the filter-table reject', () => {

@@ -31,8 +31,11 @@ export interface TraceEndpoint {
 
 export interface ProxyTrace {
   mode: ProxyMode;
+  /** The address traced: a ClusterIP, external or LoadBalancer IP; for a NodePort (traceNodePort) the node's address. */
   vip: string;
   port: number;
+  /** Set when the trace is of a NodePort (iptables KUBE-NODEPORTS, nft map service-nodeports), not an address's rule. */
+  nodePort?: boolean;
   protocol: string;
   /** kube-proxy has some rule for VIP:port (DNAT or reject). */
   found: boolean;
@@ -76,6 +79,24 @@ export function traceService(dump: ProxyDump, vip: string, port: number, protoco
     case 'iptables': return traceIptables(dump.save, vip, port, protocol);
     case 'nftables': return traceNft(dump.ruleset, vip, port, protocol);
     case 'ipvs': return traceIpvs(dump.ipvs, vip, port, protocol);
+  }
+}
+
+/**
+ * Where kube-proxy on a node sends a connection to its NodePort: iptables nat KUBE-NODEPORTS "-p tcp --dport N -j
+ * KUBE-EXT-…" (then KUBE-SVC-…/KUBE-SVL-… → KUBE-SEP-… DNAT), nft `table ip kube-proxy` map service-nodeports
+ * "tcp . N : goto external-…" (then service-…/local-… → endpoint-… dnat), and the "has no endpoints" reject (filter
+ * KUBE-EXTERNAL-SERVICES, nft map no-endpoint-nodeports). The same walk and trace shape as traceService, so
+ * compareWithEndpoints judges it; `nodeIP` (the node's address the client dials) only names it in sentences.
+ * IPVS is not traced here (its NodePort is a virtual service per node address: traceService(dump, nodeIP, N)).
+ * With externalTrafficPolicy Local the external chain reaches both the Service's chain (pod and node-local traffic)
+ * and the local one, so the endpoints are their union: every ready endpoint, when the rules are current.
+ */
+export function traceNodePort(dump: ProxyDump, nodePort: number, protocol = 'TCP', nodeIP = '0.0.0.0'): ProxyTrace {
+  switch (dump.mode) {
+    case 'iptables': return traceIptablesNodePort(dump.save, nodePort, protocol, nodeIP);
+    case 'nftables': return traceNftNodePort(dump.ruleset, nodePort, protocol, nodeIP);
+    case 'ipvs': return { ...traceIpvs(dump.ipvs, nodeIP, nodePort, protocol), nodePort: true };
   }
 }
 
@@ -142,22 +163,8 @@ export function iptablesRuleText(chain: string, r: IptablesRule): string {
   return `-A ${chain} ${typeof r.text === 'string' ? r.text : r.args.map(quoteArg).join(' ')}`;
 }
 
-function traceIptables(save: IptablesSave, vip: string, port: number, protocol: string): ProxyTrace {
-  const out = empty('iptables', vip, port, protocol);
-  const idx = indexIptables(save);
-  const natRules = matching(idx.natServices.get(vip), vip, protocol, port);
-  const filterRules = matching(idx.filterServices.get(vip), vip, protocol, port);
-  for (const r of filterRules) {
-    if (r.target === 'REJECT' || r.target === 'DROP') {
-      out.reject = true;
-      out.found = true;
-      out.comment ??= r.comment;
-      out.rules.push(iptablesRuleText('KUBE-SERVICES', r));
-      if (!out.chains.includes('KUBE-SERVICES (filter)')) out.chains.push('KUBE-SERVICES (filter)');
-    }
-  }
-  const nat = idx.nat;
-  const seen = new Set<string>();
+/** Follows kube-proxy's chains from `start` (KUBE-SVC-…, KUBE-EXT-…) to the KUBE-SEP-… DNATs, into `out`. */
+function walkIptables(out: ProxyTrace, nat: IptablesTable | undefined, start: string, seen = new Set<string>()) {
   const walk = (chainName: string, weight: number) => {
     if (seen.has(chainName) || !nat) return;
     seen.add(chainName);
@@ -186,13 +193,61 @@ function traceIptables(save: IptablesSave, vip: string, port: number, protocol: 
       }
     }
   };
+  walk(start, 1);
+}
+
+function traceIptablesNodePort(save: IptablesSave, nodePort: number, protocol: string, nodeIP: string): ProxyTrace {
+  const out: ProxyTrace = { ...empty('iptables', nodeIP, nodePort, protocol), nodePort: true };
+  const idx = indexIptables(save);
+  const proto = protocol.toLowerCase();
+  const matches = (r: IptablesRule) => (r.protocol ?? '').toLowerCase() === proto && r.dport === String(nodePort) && !(r.destination && !r.destination.negated && r.destination.addr === '127.0.0.0/8');
+  const filter = findTable(save, 'filter');
+  for (const chain of ['KUBE-NODEPORTS', 'KUBE-EXTERNAL-SERVICES']) {
+    for (const r of filter?.chains.get(chain)?.rules ?? []) {
+      if (!matches(r) || (r.target !== 'REJECT' && r.target !== 'DROP')) continue;
+      // "has no local endpoints" (externalTrafficPolicy Local) is a deliberate drop on this node, not "no endpoints"
+      if (/has no local endpoints/.test(r.comment ?? '')) continue;
+      out.reject = true;
+      out.found = true;
+      out.comment ??= r.comment;
+      out.rules.push(iptablesRuleText(chain, r));
+      if (!out.chains.includes(`${chain} (filter)`)) out.chains.push(`${chain} (filter)`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const r of idx.nat?.chains.get('KUBE-NODEPORTS')?.rules ?? []) {
+    if (!matches(r) || !r.target || !/^KUBE-(SVC|SVL|EXT|FW|XLB)-/.test(r.target)) continue;
+    out.found = true;
+    out.comment ??= r.comment;
+    out.rules.push(iptablesRuleText('KUBE-NODEPORTS', r));
+    if (!out.chains.includes('KUBE-NODEPORTS')) out.chains.push('KUBE-NODEPORTS');
+    walkIptables(out, idx.nat, r.target, seen);
+  }
+  out.servicePort = servicePortFromComment(out.comment);
+  return out;
+}
+
+function traceIptables(save: IptablesSave, vip: string, port: number, protocol: string): ProxyTrace {
+  const out = empty('iptables', vip, port, protocol);
+  const idx = indexIptables(save);
+  const natRules = matching(idx.natServices.get(vip), vip, protocol, port);
+  const filterRules = matching(idx.filterServices.get(vip), vip, protocol, port);
+  for (const r of filterRules) {
+    if (r.target === 'REJECT' || r.target === 'DROP') {
+      out.reject = true;
+      out.found = true;
+      out.comment ??= r.comment;
+      out.rules.push(iptablesRuleText('KUBE-SERVICES', r));
+      if (!out.chains.includes('KUBE-SERVICES (filter)')) out.chains.push('KUBE-SERVICES (filter)');
+    }
+  }
   for (const r of natRules) {
     if (!r.target || !/^KUBE-(SVC|SVL|EXT|FW|XLB)-/.test(r.target)) continue;
     out.found = true;
     out.comment ??= r.comment;
     out.rules.push(iptablesRuleText('KUBE-SERVICES', r));
     if (!out.chains.includes('KUBE-SERVICES')) out.chains.push('KUBE-SERVICES');
-    walk(r.target, 1);
+    walkIptables(out, idx.nat, r.target);
   }
   out.servicePort = servicePortFromComment(out.comment);
   return out;
@@ -207,6 +262,9 @@ interface NftIndex {
   /** `${addr}|${proto}|${port}` → element of the named map. */
   serviceIps: Map<string, { target?: string; comment?: string; text: string }>;
   noEndpoints: Map<string, { verdict: string; comment?: string; text: string }>;
+  /** `${proto}|${port}` → element of map service-nodeports / no-endpoint-nodeports. */
+  nodePorts: Map<string, { target?: string; comment?: string; text: string }>;
+  noEndpointNodePorts: Map<string, { verdict: string; comment?: string; text: string }>;
 }
 
 const nftIndexes = new WeakMap<NftRuleset, Map<string, NftIndex>>();
@@ -218,7 +276,22 @@ export function indexNft(rs: NftRuleset, family: 'ip' | 'ip6' = 'ip'): NftIndex 
   const cached = byFamily.get(family);
   if (cached) return cached;
   const table = findNftTable(rs, family, 'kube-proxy');
-  const idx: NftIndex = { table, serviceIps: new Map(), noEndpoints: new Map() };
+  const idx: NftIndex = { table, serviceIps: new Map(), noEndpoints: new Map(), nodePorts: new Map(), noEndpointNodePorts: new Map() };
+  for (const e of table?.sets.get('service-nodeports')?.elements ?? []) {
+    if (e.key.length !== 2) continue;
+    const v = e.verdict;
+    idx.nodePorts.set(`${e.key[0].toLowerCase()}|${e.key[1]}`, {
+      ...(v && 'target' in v ? { target: v.target } : {}),
+      ...(e.comment ? { comment: e.comment } : {}),
+      text: `${e.key.join(' . ')} : ${v ? ('target' in v ? `${v.kind} ${v.target}` : v.kind) : '?'}`,
+    });
+  }
+  for (const e of table?.sets.get('no-endpoint-nodeports')?.elements ?? []) {
+    if (e.key.length !== 2) continue;
+    const v = e.verdict;
+    const verdict = v ? ('target' in v ? `${v.kind} ${v.target}` : v.kind) : '?';
+    idx.noEndpointNodePorts.set(`${e.key[0].toLowerCase()}|${e.key[1]}`, { verdict, ...(e.comment ? { comment: e.comment } : {}), text: `${e.key.join(' . ')}${e.comment ? ` comment "${e.comment}"` : ''} : ${verdict}` });
+  }
   for (const e of table?.sets.get('service-ips')?.elements ?? []) {
     if (e.key.length !== 3) continue;
     const v = e.verdict;
@@ -245,25 +318,8 @@ function servicePortFromNftChain(name: string): string | undefined {
   return `${m[1]}/${m[2]}:${m[3]}`;
 }
 
-function traceNft(rs: NftRuleset, vip: string, port: number, protocol: string): ProxyTrace {
-  const out = empty('nftables', vip, port, protocol);
-  const idx = indexNft(rs, vip.includes(':') ? 'ip6' : 'ip');
-  const t = idx.table;
-  if (!t) return out;
-  const key = vipKey(vip, protocol, port);
-  const noEp = idx.noEndpoints.get(key);
-  if (noEp) {
-    out.found = true;
-    out.reject = true;
-    out.chains.push('service-endpoints-check', 'no-endpoint-services');
-    out.rules.push(noEp.text);
-    if (noEp.comment) { out.comment = noEp.comment; out.servicePort = servicePortFromComment(noEp.comment); }
-  }
-  const el = idx.serviceIps.get(key);
-  if (!el?.target) return out;
-  out.found = true;
-  out.chains.push('services', 'service-ips');
-  out.rules.push(el.text);
+/** Follows kube-proxy's chains from `start` (service-…, external-…) to the endpoint-… dnat rules, into `out`. */
+function walkNft(out: ProxyTrace, t: NftTable, start: string) {
   const seen = new Set<string>();
   const chainRules = (name: string): NftRule[] => t.chains.get(name)?.rules ?? [];
   const addEndpoint = (chain: string, probability: number) => {
@@ -296,7 +352,55 @@ function traceNft(rs: NftRuleset, vip: string, port: number, protocol: string): 
       }
     }
   };
-  walk(el.target, 1);
+  walk(start, 1);
+}
+
+function traceNftNodePort(rs: NftRuleset, nodePort: number, protocol: string, nodeIP: string): ProxyTrace {
+  const out: ProxyTrace = { ...empty('nftables', nodeIP, nodePort, protocol), nodePort: true };
+  const idx = indexNft(rs, nodeIP.includes(':') ? 'ip6' : 'ip');
+  const t = idx.table;
+  if (!t) return out;
+  const key = `${protocol.toLowerCase()}|${nodePort}`;
+  const noEp = idx.noEndpointNodePorts.get(key);
+  // kube-proxy's verdict there is a reject (goto reject-chain) when the Service has no endpoints, and a plain drop for
+  // externalTrafficPolicy Local without a local endpoint: that one is deliberate on this node, not "no endpoints"
+  if (noEp && noEp.verdict !== 'drop' && !/has no local endpoints/.test(noEp.comment ?? '')) {
+    out.found = true;
+    out.reject = true;
+    out.chains.push('nodeport-endpoints-check', 'no-endpoint-nodeports');
+    out.rules.push(noEp.text);
+    if (noEp.comment) { out.comment = noEp.comment; out.servicePort = servicePortFromComment(noEp.comment); }
+  }
+  const el = idx.nodePorts.get(key);
+  if (!el?.target) return out;
+  out.found = true;
+  out.chains.push('services', 'service-nodeports');
+  out.rules.push(el.text);
+  walkNft(out, t, el.target);
+  out.comment ??= out.servicePort;
+  return out;
+}
+
+function traceNft(rs: NftRuleset, vip: string, port: number, protocol: string): ProxyTrace {
+  const out = empty('nftables', vip, port, protocol);
+  const idx = indexNft(rs, vip.includes(':') ? 'ip6' : 'ip');
+  const t = idx.table;
+  if (!t) return out;
+  const key = vipKey(vip, protocol, port);
+  const noEp = idx.noEndpoints.get(key);
+  if (noEp) {
+    out.found = true;
+    out.reject = true;
+    out.chains.push('service-endpoints-check', 'no-endpoint-services');
+    out.rules.push(noEp.text);
+    if (noEp.comment) { out.comment = noEp.comment; out.servicePort = servicePortFromComment(noEp.comment); }
+  }
+  const el = idx.serviceIps.get(key);
+  if (!el?.target) return out;
+  out.found = true;
+  out.chains.push('services', 'service-ips');
+  out.rules.push(el.text);
+  walkNft(out, t, el.target);
   out.comment ??= out.servicePort;
   return out;
 }
@@ -336,6 +440,11 @@ const MODE_WHERE: Record<ProxyMode, string> = {
   nftables: 'nft table ip kube-proxy (map service-ips)',
   ipvs: 'ipvsadm -Ln',
 };
+const NODEPORT_WHERE: Record<ProxyMode, string> = {
+  iptables: 'iptables-save (nat KUBE-NODEPORTS)',
+  nftables: 'nft table ip kube-proxy (map service-nodeports)',
+  ipvs: 'ipvsadm -Ln',
+};
 
 function dnatWhere(trace: ProxyTrace, e: TraceEndpoint): string {
   if (trace.mode === 'iptables') return `the ${e.chain} rule DNATs to`;
@@ -355,7 +464,7 @@ export function compareWithEndpoints(
   /** kube-proxy's own choice on this node (lib/kube kubeProxyView): pass `expected` as readyEndpoints */
   view?: { noLocal: boolean; note: string; node?: string },
 ): ProxyComparison {
-  const what = `${trace.protocol} ${formatEndpoint(trace.vip, trace.port)}`;
+  const what = trace.nodePort ? `NodePort ${trace.protocol} ${trace.port}${trace.vip && trace.vip !== '0.0.0.0' ? ` (${formatEndpoint(trace.vip, trace.port)})` : ''}` : `${trace.protocol} ${formatEndpoint(trace.vip, trace.port)}`;
   const name0 = trace.servicePort ? ` (${trace.servicePort})` : '';
   if (view?.noLocal) {
     // kube-proxy's rule for this case: filter KUBE-SERVICES "<svc> has no local endpoints" -j DROP (or the
@@ -369,7 +478,7 @@ export function compareWithEndpoints(
   const fallback = readyEndpoints.length === 0 && servingTerminating.length > 0;
   const ready = [...new Set(fallback ? servingTerminating : readyEndpoints)].sort(compareEndpoints);
   if (!trace.found) {
-    return { status: 'missing', cause: 'proxy-rules-missing', sentence: `kube-proxy has no rule for ${what} in ${MODE_WHERE[trace.mode]}${ready.length ? `; the EndpointSlice lists ${ready.join(', ')}` : ''}.` };
+    return { status: 'missing', cause: 'proxy-rules-missing', sentence: `kube-proxy has no rule for ${what} in ${(trace.nodePort ? NODEPORT_WHERE : MODE_WHERE)[trace.mode]}${ready.length ? `; the EndpointSlice lists ${ready.join(', ')}` : ''}.` };
   }
   const targets = trace.endpoints.map((e) => formatEndpoint(e.ip, e.port));
   const extraEps = trace.endpoints.filter((e) => !ready.includes(formatEndpoint(e.ip, e.port)));
