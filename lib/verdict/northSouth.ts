@@ -12,7 +12,7 @@ import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
-import { detectProxyMode, parseIptablesSave, parseNft, proxyObservation, type ProxyDump } from '../kube';
+import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
 import { proxyOnNode } from './service';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
@@ -236,22 +236,31 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   }
   if (plan.entry) observe(c, plan.via === 'lb' ? 'lb' : 'node-port', plan.entry.why);
 
-  // --- a ClusterIP from a node: kube-proxy's rules on that node (lib/kube trace, as the pod path's service hop) ---
-  if (s?.vip && plan.via === 'cluster-ip' && plan.srcNode) {
-    const node = plan.srcNode;
+  /** A node's kube-proxy dump (iptables-save or nft ruleset, by lib/kube detectProxyMode) and the run it came from. */
+  const proxyDumpOn = (node: string): { dump: ProxyDump; run: ProbeRun } | undefined => {
     const ipt = runsOf(c, (p) => p.probe === 'iptables-save' && p.node === node)[0]?.r;
     const nft = runsOf(c, (p) => p.probe === 'nft-ruleset' && p.node === node)[0]?.r;
+    // a cut dump is not "no rules" (the pod path's service hop judges nothing from it either)
+    if (ipt?.truncated || nft?.truncated) return undefined;
     const save = ipt?.exitCode === 0 ? parseRun(ipt, (t) => parseIptablesSave(t)) : undefined;
     const rules = nft?.exitCode === 0 ? parseRun(nft, (t) => parseNft(t)) : undefined;
     const mode = detectProxyMode(input.snapshot.kubeProxyConfig, { ...(save?.ok ? { iptablesSave: save.value } : {}), ...(rules?.ok ? { nft: rules.value } : {}) }).mode;
-    const dump: ProxyDump | undefined = mode === 'iptables' && save?.ok ? { mode, save: save.value } : mode === 'nftables' && rules?.ok ? { mode, ruleset: rules.value } : undefined;
-    if (dump) {
-      // The pod path's judgement of a node's kube-proxy rules (service.ts proxyOnNode): internalTrafficPolicy
-      // Local on a node without a ready endpoint is kube-proxy's deliberate drop (no-local-endpoint), not stale rules.
+    if (mode === 'iptables' && save?.ok && ipt) return { dump: { mode, save: save.value }, run: ipt };
+    if (mode === 'nftables' && rules?.ok && nft) return { dump: { mode, ruleset: rules.value }, run: nft };
+    return undefined;
+  };
+
+  // --- a ClusterIP from a node: kube-proxy's rules on that node, judged as the pod path's service hop judges them
+  // (service.ts proxyOnNode): internalTrafficPolicy Local on a node without a ready endpoint is kube-proxy's
+  // deliberate drop (no-local-endpoint), not stale rules ---
+  if (s?.vip && plan.via === 'cluster-ip' && plan.srcNode) {
+    const node = plan.srcNode;
+    const at = proxyDumpOn(node);
+    if (at) {
+      const { dump, run } = at;
       const { cmp, problem: stops } = proxyOnNode(input.snapshot, dump, { ...s, vip: s.vip }, node);
       observe(c, 'service', proxyObservation(dump.mode, node, cmp.sentence));
-      const run = dump.mode === 'iptables' ? ipt : nft;
-      if (run) c.findings.set(run.key, cmp.sentence);
+      c.findings.set(run.key, cmp.sentence);
       if (!open && c.connect !== undefined && stops) problem('service', stops.cause, stops.sentence);
     }
   }
@@ -264,7 +273,23 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const rule = nodePortRule(ipt?.exitCode === 0 ? ipt.stdout : undefined, nft?.exitCode === 0 ? nft.stdout : undefined, s.nodePort, s.udp ? 'udp' : 'tcp');
     if (rule) {
       observe(c, 'node-port', `kube-proxy on ${entry}: \`${rule}\``);
-      if (ipt) c.findings.set(ipt.key, `NodePort ${s.nodePort}: \`${rule}\``);
+      if (ipt && !c.findings.has(ipt.key)) c.findings.set(ipt.key, `NodePort ${s.nodePort}: \`${rule}\``);
+    }
+    // Where kube-proxy on the entry node DNATs the flow — the LoadBalancer IP's rule (KUBE-SERVICES "loadbalancer IP",
+    // nft service-ips), else the NodePort's (KUBE-NODEPORTS, nft service-nodeports) — against the EndpointSlice's
+    // ready endpoints: the pod path's trace and comparison (lib/kube traceService / traceNodePort, compareWithEndpoints).
+    const at = proxyDumpOn(entry);
+    const entryHop: HopId = plan.hops.some((h) => h.id === 'node-port') ? 'node-port' : 'lb';
+    if (at) {
+      const proto = s.port.protocol ?? (s.udp ? 'UDP' : 'TCP');
+      const viaLb = plan.via === 'lb' && plan.dstIP && plan.dstPort ? traceService(at.dump, plan.dstIP, plan.dstPort, proto) : undefined;
+      const trace = viaLb?.found ? viaLb : traceNodePort(at.dump, s.nodePort, proto, plan.entry.ip);
+      if (trace.found) {
+        const cmp = compareWithEndpoints(trace, s.endpoints.ready, s.endpoints.servingTerminating);
+        observe(c, entryHop, proxyObservation(at.dump.mode, entry, cmp.sentence));
+        c.findings.set(at.run.key, cmp.sentence);
+        if (!open && c.connect !== undefined && cmp.status === 'stale') problem(entryHop, 'proxy-rules-stale', `on node ${entry}, for ${trace.nodePort ? `NodePort ${s.nodePort}` : `${plan.dstIP}:${plan.dstPort}`}: ${cmp.sentence}`);
+      }
     }
     const localReady = s.endpoints.endpoints.filter((e) => e.ready && e.nodeName === entry);
     if (s.etpLocal) observe(c, 'node-port', `externalTrafficPolicy Local: ${localReady.length ? `${entry} has ${localReady.length} ready local endpoint${localReady.length === 1 ? '' : 's'}` : `${entry} has no ready local endpoint`}`);
