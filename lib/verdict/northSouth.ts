@@ -12,7 +12,7 @@ import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
-import { compareWithEndpoints, detectProxyMode, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
+import { compareWithEndpoints, detectProxyMode, formatEndpoint, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
 import { proxyOnNode } from './service';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
@@ -288,7 +288,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
         const cmp = compareWithEndpoints(trace, s.endpoints.ready, s.endpoints.servingTerminating);
         observe(c, entryHop, proxyObservation(at.dump.mode, entry, cmp.sentence));
         c.findings.set(at.run.key, cmp.sentence);
-        if (!open && c.connect !== undefined && cmp.status === 'stale') problem(entryHop, 'proxy-rules-stale', `on node ${entry}, for ${trace.nodePort ? `NodePort ${s.nodePort}` : `${plan.dstIP}:${plan.dstPort}`}: ${cmp.sentence}`);
+        // A connect that opened does not clear rules that send part of the connections to an endpoint that is gone
+        // (lib/verdict/observed STANDING_CAUSES, as on the pod path) — when another DNAT target is a ready endpoint,
+        // which is how it could open; rules that send every connection elsewhere cannot have been what it crossed.
+        const someReady = trace.endpoints.some((e) => s.endpoints.ready.includes(formatEndpoint(e.ip, e.port)));
+        const counts = c.connect !== undefined && (!open || (cmp.status === 'stale' && cmp.extra.length > 0 && someReady));
+        if (counts && cmp.status === 'stale') problem(entryHop, 'proxy-rules-stale', `on node ${entry}, for ${trace.nodePort ? `NodePort ${s.nodePort}` : `${plan.dstIP}:${plan.dstPort}`}: ${cmp.sentence}`);
       }
     }
     const localReady = s.endpoints.endpoints.filter((e) => e.ready && e.nodeName === entry);
@@ -439,11 +444,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   });
 
   const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
-  // connected: only a standing MTU blackhole is a failure (small connections work, large packets vanish)
+  // connected: only a standing cause is a failure — an MTU blackhole (small connections work, large packets vanish),
+  // or kube-proxy DNATing part of the connections to an endpoint that is gone (the others work)
   // A hostNetwork pod whose resolver cannot answer the cluster name: its app never gets an address to dial, whatever
   // the Service's ClusterIP answers (the walk dials it from the objects).
   const nameFails = plan.hostPodDns && plan.via === 'cluster-ip' ? sorted.find((p) => p.hop === 'dns') : undefined;
-  const first = nameFails ?? (connected && !partial ? sorted.find((p) => p.cause === 'mtu-blackhole') : sorted[0]);
+  const first = nameFails ?? (connected && !partial ? sorted.find((p) => p.cause === 'mtu-blackhole' || p.cause === 'proxy-rules-stale') : sorted[0]);
   const firstFailure: Finding | null = first ? { hop: first.hop, cause: first.cause, reason: first.reason, nextStep: first.nextStep ?? concreteNextStep(CAUSES[first.cause].nextStep, fill) } : null;
   let verdict: Verdict;
   let summary: string;
@@ -460,7 +466,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     summary = first ? `${lead}: ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}` : `${lead}, and no hop's probes explain why (${evidence}).`;
   } else if (connected && first) {
     verdict = 'degraded';
-    summary = `small connections work; ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+    summary = `${first.cause === 'proxy-rules-stale' ? 'some connections work' : 'small connections work'}; ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
   } else if (connected) {
     verdict = 'reachable';
     // A Service name from a node was read from the objects (lib/plan/northSouth): the node's own resolver does not ask

@@ -65,6 +65,21 @@ describe('north-south: stale kube-proxy rules on the entry node', () => {
     expect(j.hops.find((h) => h.id === 'node-port')?.observed).toContain(`kube-proxy (${mode}) on ${node} sends ${what}`);
   });
 
+  it('rules that DNAT one of two endpoints to an address that is gone, while the connect opened: degraded, as the pod path', () => {
+    const fx = load('ns-lb-default-healthy');
+    const { plan, runs } = replayNorthSouth(fx);
+    const dump = plan.probes.find((p) => p.probe === 'iptables-save' && p.node === 'worker-1')!;
+    const r = runs.get(dump.key)!;
+    const stdout = r.stdout.replace(/(--comment "?shop\/storefront:http"? .*--to-destination) 10\.244\.2\.2:8080/, '$1 10.244.2.99:8080');
+    expect(stdout).not.toBe(r.stdout);
+    runs.set(dump.key, { ...r, stdout });
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('degraded');
+    expect(j.firstFailure).toMatchObject({ hop: 'node-port', cause: 'proxy-rules-stale' });
+    expect(j.firstFailure!.reason).toMatch(/^on node worker-1, for 198\.51\.100\.129:80: EndpointSlice says 10\.244\.1\.3:8080, 10\.244\.2\.2:8080, the KUBE-SEP-\w+ rule DNATs to 10\.244\.2\.99:8080\.$/);
+    expect(j.summary).toMatch(/^some connections work; kube-proxy rules point at old endpoints at node-port: /);
+  });
+
   it('the stale dump with a connect that opened stays reachable: observed beats inferred', () => {
     const fx = load('ns-lb-stale-proxy-rules');
     const { plan, runs } = replayNorthSouth(fx);
