@@ -467,7 +467,7 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const m = replayPod(missing);
     expect(judge({ ...m, snapshot: missing.snapshot, depth: 'live' }).firstFailure).toMatchObject({ hop: 'dns', cause: 'proxy-rules-missing' });
     // the stale run with its DNAT put right (the EndpointSlice's address): the rules explain nothing, the timeout stands
-    const ep = stale.snapshot.endpointSlices.find((x) => x.metadata?.labels?.['kubernetes.io/service-name'] === 'kube-dns')!.endpoints[0].addresses[0];
+    const ep = stale.snapshot.endpointSlices.find((x) => x.metadata?.labels?.['kubernetes.io/service-name'] === 'kube-dns')!.endpoints![0].addresses[0];
     for (const p of plan.probes.filter((x) => x.probe === 'iptables-save' && x.node === 'worker-2')) {
       const r = runs.get(p.key)!;
       const fixed = r.stdout.replace(/--to-destination 10\.244\.\d+\.254:53/g, `--to-destination ${ep}:53`);
