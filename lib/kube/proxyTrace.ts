@@ -355,54 +355,47 @@ function walkNft(out: ProxyTrace, t: NftTable, start: string) {
   walk(start, 1);
 }
 
-function traceNftNodePort(rs: NftRuleset, nodePort: number, protocol: string, nodeIP: string): ProxyTrace {
-  const out: ProxyTrace = { ...empty('nftables', nodeIP, nodePort, protocol), nodePort: true };
-  const idx = indexNft(rs, nodeIP.includes(':') ? 'ip6' : 'ip');
-  const t = idx.table;
-  if (!t) return out;
-  const key = `${protocol.toLowerCase()}|${nodePort}`;
-  const noEp = idx.noEndpointNodePorts.get(key);
-  // kube-proxy's verdict there is a reject (goto reject-chain) when the Service has no endpoints, and a plain drop for
-  // externalTrafficPolicy Local without a local endpoint: that one is deliberate on this node, not "no endpoints"
-  if (noEp && noEp.verdict !== 'drop' && !/has no local endpoints/.test(noEp.comment ?? '')) {
+type MapValue<M> = M extends Map<string, infer V> ? V : never;
+
+/**
+ * The common part of an nft trace from one of kube-proxy's maps: its no-endpoints verdict when there is one (`noEp`,
+ * chains `rejectChains`), then the map element's chain (`el`, chains `hitChains`) walked to its endpoints.
+ */
+function traceNftFrom(out: ProxyTrace, t: NftTable, noEp: MapValue<NftIndex['noEndpoints']> | undefined, rejectChains: readonly string[], el: MapValue<NftIndex['serviceIps']> | undefined, hitChains: readonly string[]): ProxyTrace {
+  if (noEp) {
     out.found = true;
     out.reject = true;
-    out.chains.push('nodeport-endpoints-check', 'no-endpoint-nodeports');
+    out.chains.push(...rejectChains);
     out.rules.push(noEp.text);
     if (noEp.comment) { out.comment = noEp.comment; out.servicePort = servicePortFromComment(noEp.comment); }
   }
-  const el = idx.nodePorts.get(key);
   if (!el?.target) return out;
   out.found = true;
-  out.chains.push('services', 'service-nodeports');
+  out.chains.push(...hitChains);
   out.rules.push(el.text);
   walkNft(out, t, el.target);
   out.comment ??= out.servicePort;
   return out;
 }
 
+function traceNftNodePort(rs: NftRuleset, nodePort: number, protocol: string, nodeIP: string): ProxyTrace {
+  const out: ProxyTrace = { ...empty('nftables', nodeIP, nodePort, protocol), nodePort: true };
+  const idx = indexNft(rs, nodeIP.includes(':') ? 'ip6' : 'ip');
+  if (!idx.table) return out;
+  const key = `${protocol.toLowerCase()}|${nodePort}`;
+  const noEp = idx.noEndpointNodePorts.get(key);
+  // kube-proxy's verdict there is a reject (goto reject-chain) when the Service has no endpoints, and a plain drop for
+  // externalTrafficPolicy Local without a local endpoint: that one is deliberate on this node, not "no endpoints"
+  const rejects = noEp && noEp.verdict !== 'drop' && !/has no local endpoints/.test(noEp.comment ?? '') ? noEp : undefined;
+  return traceNftFrom(out, idx.table, rejects, ['nodeport-endpoints-check', 'no-endpoint-nodeports'], idx.nodePorts.get(key), ['services', 'service-nodeports']);
+}
+
 function traceNft(rs: NftRuleset, vip: string, port: number, protocol: string): ProxyTrace {
   const out = empty('nftables', vip, port, protocol);
   const idx = indexNft(rs, vip.includes(':') ? 'ip6' : 'ip');
-  const t = idx.table;
-  if (!t) return out;
+  if (!idx.table) return out;
   const key = vipKey(vip, protocol, port);
-  const noEp = idx.noEndpoints.get(key);
-  if (noEp) {
-    out.found = true;
-    out.reject = true;
-    out.chains.push('service-endpoints-check', 'no-endpoint-services');
-    out.rules.push(noEp.text);
-    if (noEp.comment) { out.comment = noEp.comment; out.servicePort = servicePortFromComment(noEp.comment); }
-  }
-  const el = idx.serviceIps.get(key);
-  if (!el?.target) return out;
-  out.found = true;
-  out.chains.push('services', 'service-ips');
-  out.rules.push(el.text);
-  walkNft(out, t, el.target);
-  out.comment ??= out.servicePort;
-  return out;
+  return traceNftFrom(out, idx.table, idx.noEndpoints.get(key), ['service-endpoints-check', 'no-endpoint-services'], idx.serviceIps.get(key), ['services', 'service-ips']);
 }
 
 // ---------------------------------------------------------------- ipvs ----
