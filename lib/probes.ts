@@ -85,6 +85,14 @@ function dfPingArgv(a: ProbeArgs, probe: string): string[] {
   return ['ping', '-n', '-M', 'do', '-c', '1', '-W', '1', '-s', String(need(a.size, 'size', probe)), need(a.ip, 'ip', probe)];
 }
 
+/**
+ * One HTTP download of `size` bytes with a 2 s bound (curl's -w line: "HTTP_CODE BYTES SECONDS"): the lab's listener
+ * answers GET /bytes/N with N bytes; any other HTTP server answers with its own page (then nothing stalls).
+ */
+function bulkArgv(a: ProbeArgs, probe: string): string[] {
+  return ['curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code} %{size_download} %{time_total}', `http://${need(a.ip, 'ip', probe)}:${need(a.port, 'port', probe)}/bytes/${need(a.size, 'size', probe)}`];
+}
+
 function udpExchangeArgv(a: ProbeArgs, probe: string): string[] {
   const ip = need(a.ip, 'ip', probe);
   return ['socat', '-v', '-t', '2', '-T', '2', 'EXEC:echo packetwalk', `UDP:${ip.includes(':') ? `[${ip}]` : ip}:${need(a.port, 'port', probe)}`];
@@ -179,7 +187,7 @@ const defs = [
     where: 'pod',
     title: 'a bulk TCP download (large segments) over a connection that opens: stalls when big packets vanish',
     // The lab's listener answers GET /bytes/N with N bytes; any HTTP server answers with its own page.
-    argv: (a) => ['curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code} %{size_download} %{time_total}', `http://${need(a.ip, 'ip', 'tcp-bulk')}:${need(a.port, 'port', 'tcp-bulk')}/bytes/${need(a.size, 'size', 'tcp-bulk')}`],
+    argv: (a) => bulkArgv(a, 'tcp-bulk'),
     timeoutMs: 5000,
     maxBytes: 4096,
     reproduce: podReproduce,
@@ -254,6 +262,7 @@ const defs = [
   { id: 'bridge-nf', where: 'node', title: 'whether bridged pod traffic passes iptables (br_netfilter)', argv: () => ['sysctl', 'net.bridge.bridge-nf-call-iptables'], timeoutMs: 3000, maxBytes: 4096, reproduce: nodeReproduce, batchable: true },
   // The MTU ladder from a node (north-south: the node the packet leaves for the pod), as ping-df is from a pod.
   { id: 'node-ping-df', where: 'node', title: "one ICMP echo with Don't Fragment set, of a given payload size, from the node's own network", argv: (a) => dfPingArgv(a, 'node-ping-df'), timeoutMs: 3000, maxBytes: 8192, reproduce: nodeReproduce },
+  { id: 'node-tcp-bulk', where: 'node', title: "a bulk TCP download (large segments) from the node's own network over a connection that opens: stalls when big packets vanish", argv: (a) => bulkArgv(a, 'node-tcp-bulk'), timeoutMs: 5000, maxBytes: 4096, reproduce: nodeReproduce },
   { id: 'node-ping', where: 'node', title: "one ICMP echo from the node (to the peer's tunnel address)", argv: (a) => ['ping', '-n', '-c', '1', '-W', '1', need(a.ip, 'ip', 'node-ping')], timeoutMs: 3000, maxBytes: 8192, reproduce: nodeReproduce },
   // --- north-south and egress (DESIGN §3.2): a node as the source, the SNAT a flow got, a UDP listener ---
   { id: 'ss-listen-udp', where: 'pod', title: 'UDP sockets bound in the pod (a UDP server shows as UNCONN)', argv: () => ['ss', '-H', '-u', '-a', '-n', '-l'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce, batchable: true },
@@ -285,6 +294,9 @@ const defs = [
   { id: 'node-dig', where: 'node', title: "the node's own resolver's answer for the name (its resolv.conf, search list included)", argv: (a) => ['dig', '+tries=1', '+time=2', '+search', need(a.name, 'name', 'node-dig'), 'A'], timeoutMs: 4000, maxBytes: 32768, reproduce: nodeReproduce },
   // --- outside the cluster: the machine packetwalk runs on (in the lab: its outside client netns), server/diagnose/outside.ts ---
   { id: 'outside-tcp-connect', where: 'outside', title: 'a TCP handshake from outside the cluster', argv: (a) => ['nc', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-tcp-connect'), String(need(a.port, 'port', 'outside-tcp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
+  // North-south's MTU check through the node the flow enters (lib/plan/northSouth.ts entryDownloads): the client's own packets
+  // are forwarded there, so they need the fragmentation-needed a node's own DF pings never do.
+  { id: 'outside-tcp-bulk', where: 'outside', title: 'a bulk TCP download from outside the cluster (large segments) over a connection that opens: stalls when big packets vanish', argv: (a) => bulkArgv(a, 'outside-tcp-bulk'), timeoutMs: 5000, maxBytes: 4096, reproduce: outsideReproduce },
   { id: 'outside-udp-exchange', where: 'outside', title: 'one UDP datagram with a payload from outside the cluster, and whether a datagram comes back', argv: (a) => udpExchangeArgv(a, 'outside-udp-exchange'), timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   { id: 'outside-udp-connect', where: 'outside', title: 'one UDP datagram from outside the cluster (refused when the host answers port-unreachable)', argv: (a) => ['nc', '-u', '-z', '-v', '-w', '2', need(a.ip, 'ip', 'outside-udp-connect'), String(need(a.port, 'port', 'outside-udp-connect'))], timeoutMs: 4000, maxBytes: 8192, reproduce: outsideReproduce },
   // Read-only: the route (and the source address, prefsrc) the outside client takes to where it enters the cluster.

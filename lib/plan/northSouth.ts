@@ -12,7 +12,8 @@ import { checkServicePort, endpointsForServicePort, findNodePort, findServicePor
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
-import { PING_FIRST, endpointMtuPings } from './mtu';
+import { BULK_BYTES, PING_FIRST, SMALL_BYTES, endpointMtuPings } from './mtu';
+import { keyed, type RunOutcome } from './ops';
 
 /** How the client's packet reaches its destination. */
 export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
@@ -459,4 +460,40 @@ export function resolvedProbes(plan: NorthSouthPlan, ip: string): PlannedProbe[]
   if (plan.dstPort && udp) addProbe(plan, { probe: plan.source.kind === 'pod' ? 'udp-exchange' : `${plan.source.kind}-udp-exchange`, ...at, hop: 'external', args: { ip, port: plan.dstPort }, phase: 2, ...(plan.source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
   if (plan.srcNode && plan.source.kind !== 'outside') addProbe(plan, { probe: 'node-route-get', hop: 'egress', where: 'node', node: plan.srcNode, args: { ip }, phase: 2 });
   return plan.probes.slice(before);
+}
+
+/**
+ * The MTU check of the way the client's own packets take through the node the flow enters (NodePort or
+ * LoadBalancer, TCP, the drawn pod on another node), once the first stage ran: that node's own DF pings to the drawn
+ * pod (`node-ping-df`, PING_FIRST) came back at the smallest size but not at the largest, so its path MTU toward the
+ * pod is below a full 1500-byte packet. A node's own packets over its tunnel MTU are refused locally ("message too
+ * long": the kernel knows its own MTU), so its ladder cannot tell whether FORWARDED packets (the client's, and the
+ * pod's answers to the client) get the ICMP fragmentation-needed that path MTU discovery needs; two HTTP downloads
+ * from the source through the entry, at the address and port the client dials (`plan.dstIP`/`dstPort`, e.g. the
+ * node's InternalIP and NodePort, or the LoadBalancer IP), take that forwarded path: SMALL_BYTES (one packet) and
+ * BULK_BYTES (dozens of full-size segments). From the outside client `outside-tcp-bulk`, a pod `tcp-bulk`, a node
+ * `node-tcp-bulk`, on hop `overlay`. Only when the source's own connect to that address and port opened (`runs` by
+ * probe key: exit 0). A healthy path (1472 bytes came back) adds nothing. Pure; returns the probes to add (none
+ * already in the plan).
+ */
+export function entryDownloads(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>): PlannedProbe[] {
+  const d = plan.dst;
+  const from = leavingNode(plan);
+  const ip = plan.dstIP;
+  const port = plan.dstPort;
+  if (!d || !from || !ip || !port || d.node === from || plan.target.proto === 'udp' || plan.service?.udp) return [];
+  if ((plan.via !== 'lb' && plan.via !== 'node-port') || plan.entry?.node !== from) return [];
+  const ok = (p: PlannedProbe | undefined): boolean | undefined => {
+    const r = p ? runs.get(p.key) : undefined;
+    return !r || r.notRun ? undefined : r.exitCode === 0;
+  };
+  const [small, large] = PING_FIRST.map((size) => plan.probes.find((p) => p.probe === 'node-ping-df' && p.node === from && p.args.ip === d.ip && p.args.size === size));
+  if (ok(small) !== true || ok(large) !== false) return [];
+  const connect = plan.probes.find((p) => p.probe === connectProbe(plan.source, false) && p.args.ip === ip && p.args.port === port);
+  if (ok(connect) !== true) return [];
+  const src = plan.source;
+  const at = src.kind === 'outside' ? { probe: 'outside-tcp-bulk' as const, where: 'outside' as const }
+    : src.kind === 'pod' ? { probe: 'tcp-bulk' as const, where: 'pod' as const, pod: { namespace: src.namespace, name: src.name } }
+      : { probe: 'node-tcp-bulk' as const, where: 'node' as const, node: src.node };
+  return [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...at, hop: 'overlay', args: { ip, port, size }, phase: 1 })).filter((p) => !plan.probes.some((q) => q.key === p.key));
 }

@@ -207,7 +207,12 @@ export function judgeMtu(c: Ctx) {
   const { podMtu, minTun, minUnder } = pathMtus(c);
   observe(c, hop, ladderText(dstIP, largest, firstBad));
   // Silence above a size while smaller ones pass: a blackhole. Say the arithmetic.
-  if (!ladder.blackhole) return;
+  if (!ladder.blackhole) {
+    // Refused locally (or frag-needed) from the node a north-south flow enters: its own packets hear of the smaller
+    // MTU, the client's forwarded ones may not; the downloads through the entry say (lib/plan/northSouth entryDownloads).
+    if (firstBad) judgeEntryDownloads(c, largest, firstBad);
+    return;
+  }
   const fits = largest.size + 28;
   const tunText = minTun
     ? `tunnel MTU ${minTun.t!.mtu} on ${minTun.n} (${minTun.t!.ifname}, VXLAN overhead ${VXLAN_OVERHEAD})`
@@ -216,6 +221,62 @@ export function judgeMtu(c: Ctx) {
       : 'a link on the path';
   if (plan.service || plan.edge?.headless) c.mtuFailing.set(dstIP, fits);
   problem(c, hop, 'mtu-blackhole', `DF pings above ${largest.size} bytes of payload (IP packets over ${fits} bytes) are lost without an ICMP error while ${small.size}-byte pings pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`, undefined, mtuStep(minTun, minUnder, podMtu));
+}
+
+/** The downloads north-south sends through the node the flow enters (lib/plan/northSouth.ts entryDownloads). */
+const ENTRY_BULK: ReadonlySet<string> = new Set(['outside-tcp-bulk', 'tcp-bulk', 'node-tcp-bulk']);
+
+/** curl's own -w line of a tcp-bulk run ("%{http_code} %{size_download} %{time_total}", our format: no lib/parse parser). */
+function curlWritten(r: ProbeRun): { code: number; got: number; secs: number; exit: number | null } {
+  const [code, got, secs] = r.stdout.trim().split(/\s+/);
+  return { code: Number(code) || 0, got: Number(got) || 0, secs: Number(secs) || 0, exit: r.exitCode };
+}
+
+/**
+ * North-south (the view's source is the node the flow enters, `plan.src.node`): that node's own DF pings to the drawn
+ * pod pass up to `largest` bytes of payload and are refused locally (or get frag-needed) at `firstBad` — path MTU
+ * discovery works for the node's own packets. The client's packets and the pod's answers to it are forwarded there
+ * instead, and need an ICMP fragmentation-needed from that node; the two HTTP downloads from the source through the
+ * entry (`outside-tcp-bulk` / `tcp-bulk` / `node-tcp-bulk` on hop overlay, to `plan.dstIP`:`dstPort`) take that way.
+ * The one-packet answer arriving (exit 0, an HTTP code) while the bulk one stalls (curl exit 28, fewer bytes than
+ * asked) is observed: `mtu-blackhole` on the overlay hop, with the entry node's MTUs (node-link: its tunnel device,
+ * the link holding its InternalIP) against the pods' (the drawn pod's `addr`). A bulk download that completes says
+ * the forwarded way carries full-size segments (an observation); downloads that did not run or could not size it
+ * (the small one failed) decide nothing.
+ */
+function judgeEntryDownloads(c: Ctx, largest: ReadPing, firstBad: ReadPing) {
+  const { plan } = c;
+  const dst = plan.dst;
+  if (!dst || !plan.dstIP || !plan.dstPort || plan.dstIP === dst.ip) return;
+  const bulk = plan.probes
+    .filter((p) => ENTRY_BULK.has(p.probe) && p.hop === 'overlay' && p.args.ip === plan.dstIP && p.args.port === plan.dstPort)
+    .sort((a, b) => (a.args.size ?? 0) - (b.args.size ?? 0));
+  if (bulk.length < 2) return;
+  const [small, big] = [bulk[0], bulk[bulk.length - 1]].map((p) => ({ p, r: c.runs.get(p.key) }));
+  if (!small.r || !big.r || small.r.notRun || big.r.notRun) return;
+  const sm = curlWritten(small.r);
+  const bg = curlWritten(big.r);
+  const at = `${plan.dstIP}:${plan.dstPort}`;
+  const client = small.p.where === 'outside' ? 'the outside client' : small.p.where === 'pod' ? `${small.p.pod?.namespace}/${small.p.pod?.name}` : `node ${small.p.node}`;
+  for (const x of [small, big]) {
+    const v = curlWritten(x.r!);
+    finding(c, x.r!, `GET /bytes/${x.p.args.size} from ${client} through ${at}: ${v.exit === 0 ? `HTTP ${v.code}, ${v.got} bytes in ${v.secs} s` : v.exit === 28 ? `stalled: ${v.got} bytes after ${v.secs} s` : `curl exit ${v.exit}`}`);
+  }
+  if (sm.exit !== 0 || sm.code <= 0) return;
+  const entry = plan.src.node;
+  const refused = firstBad.r.outcome === 'too-big-local' ? 'refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `answered by fragmentation-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `not answered (${firstBad.r.icmp ?? firstBad.r.outcome})`;
+  if (bg.exit === 0) {
+    observe(c, 'overlay', `downloads from ${client} through ${at} (forwarded by ${entry}): ${big.p.args.size} bytes arrive, so full-size segments find their way although ${entry}'s own DF pings above ${largest.size} bytes are ${refused}`);
+    return;
+  }
+  if (bg.exit !== 28 || bg.got >= (big.p.args.size ?? 0)) return;
+  const tun = tunnelOf(c, entry);
+  const ip = internalIP(c, entry);
+  const under = (links(c, one(plan, c.runs, onNode(entry, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip));
+  const podMtu = podInterface(links(c, one(plan, c.runs, onPod(dst.namespace, dst.name, 'addr'))))?.mtu;
+  const narrow = [tun ? `${tun.ifname} mtu ${tun.mtu}` : '', under && podMtu && under.mtu < podMtu ? `${under.ifname} mtu ${under.mtu}` : ''].filter(Boolean).join(', ');
+  const fits = largest.size + 28;
+  problem(c, 'overlay', 'mtu-blackhole', `from ${client} through ${at}, a ${small.p.args.size}-byte answer arrives but a ${big.p.args.size}-byte download stalls after ${bg.got} bytes: full-size packets forwarded through ${entry} vanish without an ICMP error; ${entry}'s own DF pings to ${dst.ip} pass up to ${largest.size} bytes of payload (IP packets of ${fits} bytes) and above are ${refused}${narrow ? `; ${narrow} on ${entry}${podMtu ? ` < pod MTU ${podMtu}` : ''}` : ''}: ${entry} knows its smaller MTU, but fragmentation-needed never reaches the forwarded flow`, [entry], mtuStep(tun ? { n: entry, t: tun } : undefined, under ? { n: entry, t: under } : undefined, podMtu));
 }
 
 /**
@@ -295,11 +356,7 @@ function judgeBulk(c: Ctx): boolean {
   if (bulk.length < 2 || !plan.dst) return false;
   const [small, big] = [bulk[0], bulk[bulk.length - 1]].map((p) => ({ p, r: c.runs.get(p.key) }));
   if (!small.r || !big.r || small.r.notRun || big.r.notRun) return false;
-  // curl's own -w line ("%{http_code} %{size_download} %{time_total}", our format: no lib/parse parser).
-  const written = (r: ProbeRun) => {
-    const [code, got, secs] = r.stdout.trim().split(/\s+/);
-    return { code: Number(code) || 0, got: Number(got) || 0, secs: Number(secs) || 0, exit: r.exitCode };
-  };
+  const written = curlWritten;
   const hop: HopId = plan.sameNode ? 'dst-pod' : 'overlay';
   const sm = written(small.r);
   const bg = written(big.r);

@@ -2,7 +2,7 @@
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
 import { planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
 import { egressProbes } from '../plan/egress';
-import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
+import { entryDownloads, planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource } from '../target';
 import type { ProbeId } from '../probes';
 import { probeDef } from '../probes';
@@ -89,6 +89,13 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
       runs.set(p.key, r);
       plan.probes.push(p);
     }
+  }
+  // The downloads through the entry when its own DF pings stopped below 1472 (lib/plan/northSouth entryDownloads).
+  for (const p of entryDownloads(plan, runs)) {
+    const r = runFor(fx, p);
+    if (!r) continue;
+    runs.set(p.key, r);
+    plan.probes.push(p);
   }
   // A name resolved by the client itself: its answer's probes (phase 2) as the engine adds them.
   const connect = plan.via === 'external' && !plan.dstIP ? probeEvidence(fx).find((e) => /(tcp|udp)-connect$/.test(e.probe)) : undefined;

@@ -8,12 +8,12 @@ import { CAUSES, isCauseCode } from '../causes';
 /** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
 const TRAFFIC_PROBES: ReadonlySet<string> = new Set<ProbeId>([
   'tcp-connect', 'udp-connect', 'udp-exchange', 'dns-exchange', 'ping-df', 'tcp-bulk', 'trace-connect', 'dig', 'dig-control', 'getent', 'node-ping',
-  'node-tcp-connect', 'node-udp-exchange', 'node-udp-connect', 'node-dig', 'outside-tcp-connect', 'outside-udp-exchange', 'outside-udp-connect', 'outside-dig',
+  'node-tcp-connect', 'node-udp-exchange', 'node-udp-connect', 'node-dig', 'outside-tcp-connect', 'outside-udp-exchange', 'outside-udp-connect', 'outside-dig', 'outside-tcp-bulk', 'node-tcp-bulk',
 ]);
 
 /** Among failed traffic probes, the ones that show a failure best first: a stalled download over an open connection
  * (an MTU blackhole where ICMP is filtered) before a connect, a connect before a ping (which ICMP filtering alone fails). */
-const TRAFFIC_RANK: readonly string[] = ['tcp-bulk', 'tcp-connect', 'node-tcp-connect', 'outside-tcp-connect', 'udp-exchange', 'dns-exchange', 'ping-df'];
+const TRAFFIC_RANK: readonly string[] = ['tcp-bulk', 'outside-tcp-bulk', 'node-tcp-bulk', 'tcp-connect', 'node-tcp-connect', 'outside-tcp-connect', 'udp-exchange', 'dns-exchange', 'ping-df'];
 /** A capture of packetwalk's own flow (filtered on its own source port) reproduces nothing for the user. */
 const OWN_FLOW: ReadonlySet<string> = new Set<ProbeId>(['capture', 'node-capture', 'trace-connect', 'conntrack-flow']);
 

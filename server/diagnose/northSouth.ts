@@ -9,7 +9,7 @@ import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
 import { sourceText, targetText } from '../../lib/target';
 import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
-import { planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
+import { entryDownloads, planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
 import { withMtuLadder } from '../../lib/plan/mtu';
 import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
 import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
@@ -113,6 +113,13 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     for (let ladder = withMtuLadder(plan, runs); ladder.added.length; ladder = withMtuLadder(plan, runs)) {
       plan = ladder.plan;
       await Promise.all(ladder.added.map(runOne));
+    }
+    // The entry node's own DF pings stopped below a full-size packet: the client's forwarded packets are sized by
+    // two downloads through the entry (lib/plan/northSouth.ts entryDownloads); a healthy path adds nothing.
+    const downloads = entryDownloads(plan, runs);
+    if (downloads.length) {
+      plan = { ...plan, probes: [...plan.probes, ...downloads] };
+      await Promise.all(downloads.map(runOne));
     }
     // A name the source's own resolver answers: connect to the address, as the app would.
     if (plan.resolve && !plan.dstIP) {
