@@ -14,6 +14,7 @@ import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type Planned
 import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
 import { BULK_BYTES, PING_FIRST, SMALL_BYTES, endpointMtuPings } from './mtu';
 import { keyed, type RunOutcome } from './ops';
+import { parseIpAddr } from '../parse/ipAddr';
 
 /** How the client's packet reaches its destination. */
 export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
@@ -463,8 +464,25 @@ export function resolvedProbes(plan: NorthSouthPlan, ip: string): PlannedProbe[]
 }
 
 /**
+ * The entry node's link holding its InternalIP (`node` on that node; `ip -j -d addr` output of its node-link run)
+ * when its MTU is below the drawn pod's eth0 MTU (the pod's `addr` run), both in bytes; undefined when either was
+ * not read or the link is not narrower. Pure.
+ */
+export function entryNarrowerThanPod(plan: Pick<NorthSouthPlan, 'probes' | 'entry'>, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>, node: string, pod: PodEnd): { ifname: string; mtu: number; podMtu: number } | undefined {
+  const read = (p: PlannedProbe | undefined) => {
+    const r = p ? runs.get(p.key) : undefined;
+    if (!r || r.notRun || r.exitCode !== 0 || !r.stdout) return undefined;
+    const v = parseIpAddr(r.stdout);
+    return v.ok && !v.value.error ? v.value.entries : undefined;
+  };
+  const under = read(plan.probes.find((p) => p.probe === 'node-link' && p.node === node))?.find((l) => l.addresses.some((a) => a.local === plan.entry?.ip));
+  const podIf = read(plan.probes.find((p) => p.probe === 'addr' && p.pod?.namespace === pod.namespace && p.pod?.name === pod.name))?.find((l) => l.ifname === 'eth0');
+  return under && podIf && under.mtu < podIf.mtu ? { ifname: under.ifname, mtu: under.mtu, podMtu: podIf.mtu } : undefined;
+}
+
+/**
  * The MTU check of the way the client's own packets take through the node the flow enters (NodePort or
- * LoadBalancer, TCP, the drawn pod on another node), once the first stage ran: that node's own DF pings to the drawn
+ * LoadBalancer, TCP), once the first stage ran. The drawn pod on another node: that node's own DF pings to the drawn
  * pod (`node-ping-df`, PING_FIRST) came back at the smallest size but not at the largest, so its path MTU toward the
  * pod is below a full 1500-byte packet. A node's own packets over its tunnel MTU are refused locally ("message too
  * long": the kernel knows its own MTU), so its ladder cannot tell whether FORWARDED packets (the client's, and the
@@ -472,28 +490,38 @@ export function resolvedProbes(plan: NorthSouthPlan, ip: string): PlannedProbe[]
  * from the source through the entry, at the address and port the client dials (`plan.dstIP`/`dstPort`, e.g. the
  * node's InternalIP and NodePort, or the LoadBalancer IP), take that forwarded path: SMALL_BYTES (one packet) and
  * BULK_BYTES (dozens of full-size segments). From the outside client `outside-tcp-bulk`, a pod `tcp-bulk`, a node
- * `node-tcp-bulk`, on hop `overlay`. Only when the source's own connect to that address and port opened (`runs` by
- * probe key: exit 0). A healthy path (1472 bytes came back) adds nothing. Pure; returns the probes to add (none
- * already in the plan).
+ * `node-tcp-bulk`, on hop `overlay`. The drawn pod on the entry node itself (externalTrafficPolicy Local): no DF ping
+ * leaves the node, so the trigger is the node's link holding its InternalIP narrower than the pod's eth0
+ * (entryNarrowerThanPod: an inference, which only sends the downloads), and they go on the entry's hop (`src-node`
+ * from outside, else `node-port`). Only when the
+ * source's own connect to that address and port opened (`runs` by probe key: exit 0). A healthy path (1472 bytes came
+ * back; the link as wide as the pod's) adds nothing. Pure; returns the probes to add (none already in the plan).
  */
-export function entryDownloads(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>): PlannedProbe[] {
+export function entryDownloads(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>): PlannedProbe[] {
   const d = plan.dst;
   const from = leavingNode(plan);
   const ip = plan.dstIP;
   const port = plan.dstPort;
-  if (!d || !from || !ip || !port || d.node === from || plan.target.proto === 'udp' || plan.service?.udp) return [];
+  if (!d || !from || !ip || !port || d.hostNetwork || plan.target.proto === 'udp' || plan.service?.udp) return [];
   if ((plan.via !== 'lb' && plan.via !== 'node-port') || plan.entry?.node !== from) return [];
   const ok = (p: PlannedProbe | undefined): boolean | undefined => {
     const r = p ? runs.get(p.key) : undefined;
     return !r || r.notRun ? undefined : r.exitCode === 0;
   };
-  const [small, large] = PING_FIRST.map((size) => plan.probes.find((p) => p.probe === 'node-ping-df' && p.node === from && p.args.ip === d.ip && p.args.size === size));
-  if (ok(small) !== true || ok(large) !== false) return [];
+  if (d.node === from) {
+    // The drawn pod on the entry node itself (e.g. externalTrafficPolicy Local): no DF ping leaves that node for
+    // another, so the first stage is what the node already read: its link holding its InternalIP (node-link, `ip -j
+    // -d addr`; where the client arrives and the pod's answers leave) narrower than the pod's eth0 (addr).
+    if (entryNarrowerThanPod(plan, runs, from, d) === undefined) return [];
+  } else {
+    const [small, large] = PING_FIRST.map((size) => plan.probes.find((p) => p.probe === 'node-ping-df' && p.node === from && p.args.ip === d.ip && p.args.size === size));
+    if (ok(small) !== true || ok(large) !== false) return [];
+  }
   const connect = plan.probes.find((p) => p.probe === connectProbe(plan.source, false) && p.args.ip === ip && p.args.port === port);
   if (ok(connect) !== true) return [];
   const src = plan.source;
   const at = src.kind === 'outside' ? { probe: 'outside-tcp-bulk' as const, where: 'outside' as const }
     : src.kind === 'pod' ? { probe: 'tcp-bulk' as const, where: 'pod' as const, pod: { namespace: src.namespace, name: src.name } }
       : { probe: 'node-tcp-bulk' as const, where: 'node' as const, node: src.node };
-  return [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...at, hop: 'overlay', args: { ip, port, size }, phase: 1 })).filter((p) => !plan.probes.some((q) => q.key === p.key));
+  return [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...at, hop: d.node !== from ? 'overlay' : src.kind === 'outside' ? 'src-node' : 'node-port', args: { ip, port, size }, phase: 1 })).filter((p) => !plan.probes.some((q) => q.key === p.key));
 }

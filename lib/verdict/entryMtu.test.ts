@@ -70,3 +70,33 @@ describe('north-south: an MTU blackhole on the node the flow enters', () => {
     expect(entryDownloads(base, new Map(runs).set(connect.key, { ...runs.get(connect.key)!, exitCode: 1 }))).toEqual([]);
   });
 });
+
+// The same on a LoadBalancer with externalTrafficPolicy Local entering n2, where its endpoint shop/web-0 runs
+// (fixtures/edge/ns-outside-lb-local-entry-mtu-blackhole.json, test/lab/fixtures/ns-wide.yaml, mtu-blackhole:node=n2):
+// no DF ping leaves n2 for another node, so the trigger is n2's eth0 (1250) narrower than the pod's eth0 (1500).
+describe('north-south: an MTU blackhole on the entry node that holds the endpoint (externalTrafficPolicy Local)', () => {
+  const lb = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'ns-outside-lb-local-entry-mtu-blackhole.json'), 'utf8')) as RecordedDiagnosis;
+
+  it('degraded: mtu-blackhole at src-node, the stalled download and eth0 1250 < pod MTU 1500 named', () => {
+    const { plan, runs } = replayNorthSouth(lb);
+    expect(plan.probes.filter((p) => p.probe === 'outside-tcp-bulk').map((p) => `${p.hop} ${p.args.ip}:${p.args.port} ${p.args.size}`)).toEqual([`src-node 198.51.100.129:80 ${SMALL_BYTES}`, `src-node 198.51.100.129:80 ${BULK_BYTES}`]);
+    const j = judgeNorthSouth({ plan, runs, snapshot: lb.snapshot, depth: 'live' });
+    expect(outcome(j)).toBe('degraded/mtu-blackhole@src-node');
+    expect(j.firstFailure!.reason).toMatch(/^from the outside client through 198\.51\.100\.129:80, a 100-byte answer arrives but a 65536-byte download stalls after \d+ bytes: shop\/web-0's full-size answers leaving n2 vanish without an ICMP error; eth0 mtu 1250 on n2 < pod MTU 1500/);
+    expect(j.firstFailure!.nextStep).toMatch(/^Make the pod MTU fit the node link: at most 1250 \(eth0 on n2\)/);
+  });
+
+  it('the finding comes from the download: completing, it is reachable; the link as wide as the pod\'s sends none', () => {
+    const { plan, runs } = replayNorthSouth(lb);
+    const big = plan.probes.find((p) => p.probe === 'outside-tcp-bulk' && p.args.size === BULK_BYTES)!;
+    const done = new Map(runs).set(big.key, { ...runs.get(big.key)!, exitCode: 0, stdout: `200 ${BULK_BYTES} 0.02` } as ProbeRun);
+    expect(outcome(judgeNorthSouth({ plan, runs: done, snapshot: lb.snapshot, depth: 'live' }))).toBe('reachable/-@-');
+    const base = { ...plan, probes: plan.probes.filter((p) => p.probe !== 'outside-tcp-bulk') };
+    expect(entryDownloads(base, runs)).toHaveLength(2);
+    const link = base.probes.find((p) => p.probe === 'node-link' && p.node === 'n2')!;
+    const r = runs.get(link.key)!;
+    const wide = r.stdout.replace(/("ifname":"eth0","flags":\[[^\]]*\],"mtu":)1250/, '$11500');
+    expect(wide).not.toBe(r.stdout);
+    expect(entryDownloads(base, new Map(runs).set(link.key, { ...r, stdout: wide }))).toEqual([]);
+  });
+});

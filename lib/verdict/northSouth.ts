@@ -19,7 +19,7 @@ import { externalListenerStep, udpOutcome } from './edge';
 import { nodeListenStep, podListenStep } from './listener';
 import { newCtx, RANK, type Ctx, type ProbeRun, type Runs } from './context';
 import { judgeFirewall, judgeNodeRoute } from './node';
-import { judgeEndpointMtu, judgeMtu, judgeOverlay } from './overlay';
+import { judgeEndpointMtu, judgeEntryLinkDownloads, judgeMtu, judgeOverlay } from './overlay';
 import { judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
@@ -109,6 +109,8 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
     judgeOverlay(c);
     judgeMtu(c);
   }
+  // the drawn pod on the node the flow enters: the downloads through it (lib/plan/northSouth entryDownloads)
+  if (view.sameNode) judgeEntryLinkDownloads(c, plan.source.kind === 'outside' ? 'src-node' : 'node-port');
   // the other endpoints' ways from the same node (a blackhole behind one that is not drawn)
   judgeEndpointMtu(c);
   // a hostNetwork pod is its node's own network: no veth (as the pod path)

@@ -247,13 +247,40 @@ function curlWritten(r: ProbeRun): { code: number; got: number; secs: number; ex
 function judgeEntryDownloads(c: Ctx, largest: ReadPing, firstBad: ReadPing) {
   const { plan } = c;
   const dst = plan.dst;
-  if (!dst || !plan.dstIP || !plan.dstPort || plan.dstIP === dst.ip) return;
+  const dl = readEntryDownloads(c, 'overlay');
+  if (!dst || !dl) return;
+  const { client, at, small, big, bg } = dl;
+  const entry = plan.src.node;
+  const refused = firstBad.r.outcome === 'too-big-local' ? 'refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `answered by fragmentation-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `not answered (${firstBad.r.icmp ?? firstBad.r.outcome})`;
+  if (bg.exit === 0) {
+    observe(c, 'overlay', `downloads from ${client} through ${at} (forwarded by ${entry}): ${big.args.size} bytes arrive, so full-size segments find their way although ${entry}'s own DF pings above ${largest.size} bytes are ${refused}`);
+    return;
+  }
+  const tun = tunnelOf(c, entry);
+  const ip = internalIP(c, entry);
+  const under = (links(c, one(plan, c.runs, onNode(entry, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip));
+  const podMtu = podInterface(links(c, one(plan, c.runs, onPod(dst.namespace, dst.name, 'addr'))))?.mtu;
+  const narrow = [tun ? `${tun.ifname} mtu ${tun.mtu}` : '', under && podMtu && under.mtu < podMtu ? `${under.ifname} mtu ${under.mtu}` : ''].filter(Boolean).join(', ');
+  const fits = largest.size + 28;
+  problem(c, 'overlay', 'mtu-blackhole', `from ${client} through ${at}, a ${small.args.size}-byte answer arrives but a ${big.args.size}-byte download stalls after ${bg.got} bytes: full-size packets forwarded through ${entry} vanish without an ICMP error; ${entry}'s own DF pings to ${dst.ip} pass up to ${largest.size} bytes of payload (IP packets of ${fits} bytes) and above are ${refused}${narrow ? `; ${narrow} on ${entry}${podMtu ? ` < pod MTU ${podMtu}` : ''}` : ''}: ${entry} knows its smaller MTU, but fragmentation-needed never reaches the forwarded flow`, [entry], mtuStep(tun ? { n: entry, t: tun } : undefined, under ? { n: entry, t: under } : undefined, podMtu));
+}
+
+/**
+ * The two downloads through the entry on `hop` (lib/plan/northSouth.ts entryDownloads: to `plan.dstIP`:`dstPort`),
+ * each run's finding set; undefined when fewer than two ran or the one-packet answer did not arrive (then nothing is
+ * sized), or when the bulk one neither completed nor stalled short of its size (curl exit 28). `bg.exit` 0: it
+ * completed.
+ */
+function readEntryDownloads(c: Ctx, hop: HopId): { client: string; at: string; small: PlannedProbe; big: PlannedProbe; bg: ReturnType<typeof curlWritten> } | undefined {
+  const { plan } = c;
+  const dst = plan.dst;
+  if (!dst || !plan.dstIP || !plan.dstPort || plan.dstIP === dst.ip) return undefined;
   const bulk = plan.probes
-    .filter((p) => ENTRY_BULK.has(p.probe) && p.hop === 'overlay' && p.args.ip === plan.dstIP && p.args.port === plan.dstPort)
+    .filter((p) => ENTRY_BULK.has(p.probe) && p.hop === hop && p.args.ip === plan.dstIP && p.args.port === plan.dstPort)
     .sort((a, b) => (a.args.size ?? 0) - (b.args.size ?? 0));
-  if (bulk.length < 2) return;
+  if (bulk.length < 2) return undefined;
   const [small, big] = [bulk[0], bulk[bulk.length - 1]].map((p) => ({ p, r: c.runs.get(p.key) }));
-  if (!small.r || !big.r || small.r.notRun || big.r.notRun) return;
+  if (!small.r || !big.r || small.r.notRun || big.r.notRun) return undefined;
   const sm = curlWritten(small.r);
   const bg = curlWritten(big.r);
   const at = `${plan.dstIP}:${plan.dstPort}`;
@@ -262,21 +289,35 @@ function judgeEntryDownloads(c: Ctx, largest: ReadPing, firstBad: ReadPing) {
     const v = curlWritten(x.r!);
     finding(c, x.r!, `GET /bytes/${x.p.args.size} from ${client} through ${at}: ${v.exit === 0 ? `HTTP ${v.code}, ${v.got} bytes in ${v.secs} s` : v.exit === 28 ? `stalled: ${v.got} bytes after ${v.secs} s` : `curl exit ${v.exit}`}`);
   }
-  if (sm.exit !== 0 || sm.code <= 0) return;
+  if (sm.exit !== 0 || sm.code <= 0) return undefined;
+  if (bg.exit !== 0 && (bg.exit !== 28 || bg.got >= (big.p.args.size ?? 0))) return undefined;
+  return { client, at, small: small.p, big: big.p, bg };
+}
+
+/**
+ * North-south with the drawn pod on the node the flow enters (the view's source node, e.g. externalTrafficPolicy
+ * Local): no DF ping leaves that node, so the downloads through it (entryDownloads, sent when its link holding its
+ * InternalIP is narrower than the pod's eth0: lib/plan/northSouth.ts entryNarrowerThanPod) are the evidence. The
+ * one-packet answer arriving while the bulk one stalls: `mtu-blackhole` on `hop` (the entry's: src-node from outside,
+ * else node-port), naming that link's MTU against the pod's, with the seeds' MTU advice; a completed one is said there.
+ */
+export function judgeEntryLinkDownloads(c: Ctx, hop: HopId) {
+  const { plan } = c;
+  const dst = plan.dst;
   const entry = plan.src.node;
-  const refused = firstBad.r.outcome === 'too-big-local' ? 'refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `answered by fragmentation-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `not answered (${firstBad.r.icmp ?? firstBad.r.outcome})`;
-  if (bg.exit === 0) {
-    observe(c, 'overlay', `downloads from ${client} through ${at} (forwarded by ${entry}): ${big.p.args.size} bytes arrive, so full-size segments find their way although ${entry}'s own DF pings above ${largest.size} bytes are ${refused}`);
-    return;
-  }
-  if (bg.exit !== 28 || bg.got >= (big.p.args.size ?? 0)) return;
-  const tun = tunnelOf(c, entry);
+  if (!dst || dst.node !== entry) return;
+  const dl = readEntryDownloads(c, hop);
+  if (!dl) return;
+  const { client, at, small, big, bg } = dl;
   const ip = internalIP(c, entry);
   const under = (links(c, one(plan, c.runs, onNode(entry, 'node-link'))) ?? []).find((l) => l.addresses.some((a) => a.local === ip));
   const podMtu = podInterface(links(c, one(plan, c.runs, onPod(dst.namespace, dst.name, 'addr'))))?.mtu;
-  const narrow = [tun ? `${tun.ifname} mtu ${tun.mtu}` : '', under && podMtu && under.mtu < podMtu ? `${under.ifname} mtu ${under.mtu}` : ''].filter(Boolean).join(', ');
-  const fits = largest.size + 28;
-  problem(c, 'overlay', 'mtu-blackhole', `from ${client} through ${at}, a ${small.p.args.size}-byte answer arrives but a ${big.p.args.size}-byte download stalls after ${bg.got} bytes: full-size packets forwarded through ${entry} vanish without an ICMP error; ${entry}'s own DF pings to ${dst.ip} pass up to ${largest.size} bytes of payload (IP packets of ${fits} bytes) and above are ${refused}${narrow ? `; ${narrow} on ${entry}${podMtu ? ` < pod MTU ${podMtu}` : ''}` : ''}: ${entry} knows its smaller MTU, but fragmentation-needed never reaches the forwarded flow`, [entry], mtuStep(tun ? { n: entry, t: tun } : undefined, under ? { n: entry, t: under } : undefined, podMtu));
+  const link = under && podMtu ? `${under.ifname} mtu ${under.mtu} on ${entry} < pod MTU ${podMtu}` : undefined;
+  if (bg.exit === 0) {
+    observe(c, hop, `downloads from ${client} through ${at}: ${big.args.size} bytes arrive${link ? ` although ${link}` : ''}`);
+    return;
+  }
+  problem(c, hop, 'mtu-blackhole', `from ${client} through ${at}, a ${small.args.size}-byte answer arrives but a ${big.args.size}-byte download stalls after ${bg.got} bytes: ${dst.namespace}/${dst.name}'s full-size answers leaving ${entry} vanish without an ICMP error${link ? `; ${link}` : ''}, and fragmentation-needed never reaches the flow`, [entry], mtuStep(undefined, under ? { n: entry, t: under } : undefined, podMtu));
 }
 
 /**
