@@ -47,6 +47,12 @@ describe('north-south: an MTU blackhole on the node the flow enters', () => {
     const j = judgeNorthSouth({ plan, runs: done, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('reachable/-@-');
     expect(j.hops.find((h) => h.id === 'overlay')!.summary).toMatch(/downloads from the outside client through 172\.18\.0\.2:30080 \(forwarded by node-a\): 65536 bytes arrive/);
+    // an app that is not the lab's listener answers /bytes/N with its own small page: no claim about full-size segments
+    const page = new Map(runs).set(big.key, { ...r, exitCode: 0, timedOut: false, stdout: '404 153 0.01' } as ProbeRun);
+    const p404 = judgeNorthSouth({ plan, runs: page, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(p404)).toBe('reachable/-@-');
+    expect(p404.hops.find((h) => h.id === 'overlay')!.summary).toMatch(/got 153 bytes where 65536 were asked .*too few to size the way forwarded by node-a/);
+    expect(p404.hops.find((h) => h.id === 'overlay')!.summary).not.toMatch(/full-size segments find their way/);
     // ...and without the downloads at all (as before), the node's own refused pings alone name nothing
     const bare = { ...plan, probes: plan.probes.filter((p) => p.probe !== 'outside-tcp-bulk') };
     expect(outcome(judgeNorthSouth({ plan: bare, runs, snapshot: fx.snapshot, depth: 'live' }))).toBe('reachable/-@-');

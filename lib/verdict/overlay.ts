@@ -253,7 +253,10 @@ function judgeEntryDownloads(c: Ctx, largest: ReadPing, firstBad: ReadPing) {
   const entry = plan.src.node;
   const refused = firstBad.r.outcome === 'too-big-local' ? 'refused locally ("message too long")' : firstBad.r.outcome === 'frag-needed' ? `answered by fragmentation-needed${firstBad.r.mtu ? ` (mtu ${firstBad.r.mtu})` : ''}` : `not answered (${firstBad.r.icmp ?? firstBad.r.outcome})`;
   if (bg.exit === 0) {
-    observe(c, 'overlay', `downloads from ${client} through ${at} (forwarded by ${entry}): ${big.args.size} bytes arrive, so full-size segments find their way although ${entry}'s own DF pings above ${largest.size} bytes are ${refused}`);
+    // an app that is not the lab's listener answers /bytes/N with its own (small) page: that sizes nothing
+    observe(c, 'overlay', bg.got >= (big.args.size ?? 0)
+      ? `downloads from ${client} through ${at} (forwarded by ${entry}): ${bg.got} bytes arrive, so full-size segments find their way although ${entry}'s own DF pings above ${largest.size} bytes are ${refused}`
+      : `a download from ${client} through ${at} got ${bg.got} bytes where ${big.args.size} were asked (the server's own answer to GET /bytes/${big.args.size}), too few to size the way forwarded by ${entry}`);
     return;
   }
   const tun = tunnelOf(c, entry);
@@ -314,7 +317,7 @@ export function judgeEntryLinkDownloads(c: Ctx, hop: HopId) {
   const podMtu = podInterface(links(c, one(plan, c.runs, onPod(dst.namespace, dst.name, 'addr'))))?.mtu;
   const link = under && podMtu ? `${under.ifname} mtu ${under.mtu} on ${entry} < pod MTU ${podMtu}` : undefined;
   if (bg.exit === 0) {
-    observe(c, hop, `downloads from ${client} through ${at}: ${big.args.size} bytes arrive${link ? ` although ${link}` : ''}`);
+    observe(c, hop, bg.got >= (big.args.size ?? 0) ? `downloads from ${client} through ${at}: ${bg.got} bytes arrive${link ? ` although ${link}` : ''}` : `a download from ${client} through ${at} got ${bg.got} bytes where ${big.args.size} were asked (the server's own answer), too few to size the way`);
     return;
   }
   problem(c, hop, 'mtu-blackhole', `from ${client} through ${at}, a ${small.args.size}-byte answer arrives but a ${big.args.size}-byte download stalls after ${bg.got} bytes: ${dst.namespace}/${dst.name}'s full-size answers leaving ${entry} vanish without an ICMP error${link ? `; ${link}` : ''}, and fragmentation-needed never reaches the flow`, [entry], mtuStep(undefined, under ? { n: entry, t: under } : undefined, podMtu));
