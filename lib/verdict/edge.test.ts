@@ -166,6 +166,16 @@ describe('north-south over recorded lab runs', () => {
     expect(j.summary).toContain(`its NodePort (node/`);
     expect(j.summary).toContain(`:${svc.spec!.ports![0].nodePort}, any node) or its LoadBalancer address ${lbIngressIPs(svc)[0]}:80.`);
   });
+  it('an address no Service or node has, dialled from outside (an unassigned LoadBalancer pool address): the summary says no Service holds it', () => {
+    const fx = load('ns-outside-unassigned-lb-ip'); // lab/default.yaml: 198.51.100.140 is in outside.loadBalancerPool, storefront holds .129
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.summary).toContain('No Service has 198.51.100.140 as its LoadBalancer ingress address and no node has it');
+    // the storefront's own address is a Service's: no such sentence there
+    const lb = lbIngressIPs(fx.snapshot.services.find((x) => x.metadata?.name === 'storefront')!)[0];
+    expect(planNorthSouth({ kind: 'outside' }, { kind: 'ip', ip: lb, port: 80, text: `${lb}:80` }, fx.snapshot).via).toBe('lb');
+  });
   it('UDP outside the cluster, from the outside client: the next step is for that host (ss -ulnp), not a backend pod', () => {
     const fx = load('udp-ours-ns-outside-refused');
     const { plan, runs } = replayNorthSouth(fx);

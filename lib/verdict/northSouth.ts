@@ -507,7 +507,11 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}: ${plan.dstIP} is the ClusterIP of Service ${s.key}, a virtual address that kube-proxy answers only inside the cluster (on its nodes and pods); the outside reaches it only where your network routes the Service CIDR to the nodes (BGP Service advertisement). From outside, dial ${ways.length ? ways.join(' or ') : 'a NodePort or LoadBalancer Service (this one is ClusterIP only), or an Ingress'}.`;
   } else {
     verdict = 'unreachable';
-    summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
+    // From outside to an address no object of the cluster has: say so (e.g. a LoadBalancer pool address no Service holds).
+    const unknown = plan.source.kind === 'outside' && plan.via === 'external' && plan.target.kind === 'ip'
+      ? ` No Service has ${plan.dstIP} as its LoadBalancer ingress address and no node has it: if it is meant to be a Service's, \`kubectl get svc -A -o wide\` shows the EXTERNAL-IP each one got.`
+      : '';
+    summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.${unknown}`;
   }
   void nextStepFor;
   return { hops, verdict, firstFailure, warnings: [], summary };
