@@ -115,6 +115,8 @@ const defs = [
   // --- in the source/destination pod's network namespace (ephemeral debug container) ---
   { id: 'addr', where: 'pod', title: 'interfaces and addresses', argv: () => ['ip', '-j', 'addr', 'show'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce, batchable: true },
   { id: 'route-get', where: 'pod', title: 'route the pod takes to the destination', argv: (a) => ['ip', '-j', 'route', 'get', need(a.ip, 'ip', 'route-get')], timeoutMs: 3000, maxBytes: 16384, reproduce: podReproduce, batchable: true },
+  // The pod's whole main route table: beside a refused route-get it shows what the pod does have (e.g. only its own /24).
+  { id: 'route-show', where: 'pod', title: "the pod's route table", argv: () => ['ip', '-j', 'route', 'show'], timeoutMs: 3000, maxBytes: 65536, reproduce: podReproduce, batchable: true },
   { id: 'resolv-conf', where: 'pod', title: "the pod's resolver configuration", argv: () => ['cat', '/etc/resolv.conf'], timeoutMs: 3000, maxBytes: 16384, reproduce: podReproduce, batchable: true },
   {
     id: 'dig',

@@ -15,6 +15,8 @@ import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egres
 import { BULK_BYTES, PING_FIRST, SMALL_BYTES, endpointMtuPings } from './mtu';
 import { keyed, type RunOutcome } from './ops';
 import { parseIpAddr } from '../parse/ipAddr';
+import { parseIpRouteGet } from '../parse/ipRouteGet';
+import { cidrHost } from '../ip';
 
 /** How the client's packet reaches its destination. */
 export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
@@ -524,4 +526,88 @@ export function entryDownloads(plan: NorthSouthPlan, runs: ReadonlyMap<string, R
     : src.kind === 'pod' ? { probe: 'tcp-bulk' as const, where: 'pod' as const, pod: { namespace: src.namespace, name: src.name } }
       : { probe: 'node-tcp-bulk' as const, where: 'node' as const, node: src.node };
   return [SMALL_BYTES, BULK_BYTES].map((size) => keyed({ ...at, hop: d.node !== from ? 'overlay' : src.kind === 'outside' ? 'src-node' : 'node-port', args: { ip, port, size }, phase: 1 })).filter((p) => !plan.probes.some((q) => q.key === p.key));
+}
+
+/**
+ * The addresses the destination pod may see as the source of a north-south flow, and why (the one place that says
+ * it: NetworkPolicy, lib/verdict/nsPolicy, and the pod's way back, replyRouteProbes, both read it). A node's own
+ * traffic (a node source, a hostNetwork pod) leaves with one of the node's addresses, and kube-proxy masquerades
+ * NodePort / LoadBalancer traffic with externalTrafficPolicy Cluster to the entry node's address — on an overlay the
+ * tunnel device's, inside the pod CIDR (Kubernetes docs "Source IP for Services with Type=NodePort"). `prefsrc` is
+ * what the node's own `ip route get <pod IP>` says it sends from (the address masquerade and a node's own sockets
+ * use): when given, it is the one address (`known`). Without it, the node's InternalIP and the first two addresses of
+ * its pod CIDR (flannel's VTEP .0 and bridge .1), any of which it may be. An outside client through a NodePort or
+ * LoadBalancer with externalTrafficPolicy Local is not masqueraded (Kubernetes docs "Source IP for Services with
+ * Type=NodePort/LoadBalancer"): the pod sees `clientAddr`, the client's own source address toward the entry (`ip
+ * route get` where the client runs), `node` undefined. Undefined when the client's own address is unknown, for a pod
+ * source or a target outside the cluster, or when the node is unknown. `as` names the address in a few words ("worker-1's
+ * own address"). Pure.
+ */
+export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc?: (node: string) => string | undefined, clientAddr?: string): { node?: string; ips: string[]; known: boolean; why: string; as: string } | undefined {
+  const s = plan.service;
+  const northSouth = plan.source.kind === 'outside' && (plan.via === 'node-port' || plan.via === 'lb') && s;
+  if (northSouth && s.etpLocal) {
+    return clientAddr ? { ips: [clientAddr], known: true, as: "the client's own address (externalTrafficPolicy Local)", why: `with externalTrafficPolicy Local kube-proxy keeps the client's address, so the packets reach the pod from ${clientAddr} (the client's own address toward ${plan.dstIP})` } : undefined;
+  }
+  const node = plan.source.kind === 'node' ? plan.source.node : northSouth ? plan.entry?.node : undefined;
+  const n = node ? snap.nodes.find((x) => x.metadata?.name === node) : undefined;
+  if (!node || !n) return undefined;
+  const internal = n.status?.addresses?.filter((a) => a.type === 'InternalIP').map((a) => a.address) ?? [];
+  const cidrs = [...new Set([n.spec?.podCIDR, ...(n.spec?.podCIDRs ?? [])].filter((x): x is string => !!x && !x.includes(':')))];
+  const inCidr = cidrs.flatMap((c) => [cidrHost(c, 0), cidrHost(c, 1)]).filter((x): x is string => !!x);
+  const why =
+    plan.source.kind === 'node'
+      ? `traffic from ${node}'s own network leaves with one of ${node}'s addresses`
+      : `kube-proxy masquerades NodePort traffic with externalTrafficPolicy Cluster, so the packets reach the pod from ${node}'s own address`;
+  const seen = prefsrc?.(node);
+  const ips = seen ? [seen] : [...new Set([...internal, ...inCidr])];
+  const as = plan.source.kind === 'node' ? `${node}'s own address` : `${node}'s address after kube-proxy's masquerade`;
+  return { node, ips, known: !!seen, as, why: seen ? `${why}, ${seen} (${node}'s route to the pod sends from it)` : `${why} (one of ${ips.join(', ')})` };
+}
+
+/**
+ * podSeesFrom over a run's outputs: the node's source address from its `node-route-get` toward the drawn pod
+ * (prefsrc), the client's from `outside-route-get` (externalTrafficPolicy Local). `runs` by probe key. Pure.
+ */
+export function podSeesFromRuns(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>): ReturnType<typeof podSeesFrom> {
+  const routeOf = (p: PlannedProbe | undefined) => {
+    const r = p ? runs.get(p.key) : undefined;
+    if (!r || r.notRun || r.exitCode !== 0 || r.stdout === undefined) return undefined;
+    const g = parseIpRouteGet(r.stdout);
+    return g.ok && g.value.outcome === 'route' ? g.value.route : undefined;
+  };
+  const d = plan.dst;
+  const prefsrc = (node: string) => (d ? routeOf(plan.probes.find((p) => p.probe === 'node-route-get' && p.node === node && p.args.ip === d.ip))?.prefsrc : undefined);
+  const clientAddr = routeOf(plan.probes.find((p) => p.probe === 'outside-route-get'))?.prefsrc;
+  return podSeesFrom(plan, snap, prefsrc, clientAddr);
+}
+
+/**
+ * The destination pod's own way back to the source it sees (a follow-up, only on a failing path): when the
+ * source's connect to the target did not open (exit status not 0), or the direct connect from the node the flow leaves
+ * to the drawn pod did not, the drawn pod (not hostNetwork) is asked where it would send its reply —
+ * `route-get` toward the one address it sees (podSeesFromRuns, `known`: a node's prefsrc toward the pod, the
+ * entry's after masquerade, the client's own with externalTrafficPolicy Local) and its route table (`route-show`),
+ * on hop dst-pod. A refused lookup is the pod-source path's `pod-network` at dst-pod (lib/verdict/pod judgePodRoute).
+ * TCP only (a UDP datagram that does not come back is judged by the exchange). Nothing when the connects opened, the
+ * address is not known (no prefsrc read), or the probes are already planned. Pure; returns the probes to add.
+ */
+export function replyRouteProbes(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>): PlannedProbe[] {
+  const d = plan.dst;
+  if (!d || d.hostNetwork || plan.source.kind === 'pod' || plan.target.proto === 'udp' || plan.service?.udp) return [];
+  const failed = (p: PlannedProbe | undefined) => {
+    const r = p ? runs.get(p.key) : undefined;
+    return !!r && !r.notRun && r.exitCode !== 0;
+  };
+  const from = leavingNode(plan);
+  const main = plan.probes.find((p) => p.probe === connectProbe(plan.source, false) && p.args.ip === plan.dstIP && p.args.port === plan.dstPort);
+  const direct = plan.probes.find((p) => p.probe === 'node-tcp-connect' && p.node === from && p.args.ip === d.ip && p.args.port === plan.dstPodPort);
+  if (!failed(main) && !failed(direct)) return [];
+  const seen = podSeesFromRuns(plan, snap, runs);
+  if (!seen?.known || seen.ips.length !== 1 || !isIPv4(seen.ips[0])) return [];
+  const pod = { namespace: d.namespace, name: d.name };
+  return [
+    keyed({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod, args: { ip: seen.ips[0] }, phase: 1 }),
+    keyed({ probe: 'route-show', hop: 'dst-pod', where: 'pod', pod, args: {}, phase: 1 }),
+  ].filter((p) => !plan.probes.some((q) => q.key === p.key));
 }

@@ -7,7 +7,7 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
-import { directEndpoints, leavingNode, nodeInternalIP, type NorthSouthPlan } from '../plan/northSouth';
+import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
@@ -20,11 +20,11 @@ import { nodeListenStep, podListenStep } from './listener';
 import { newCtx, RANK, type Ctx, type ProbeRun, type Runs } from './context';
 import { judgeFirewall, judgeNodeRoute } from './node';
 import { judgeEndpointMtu, judgeEntryLinkDownloads, judgeMtu, judgeOverlay } from './overlay';
-import { judgeVeth } from './pod';
+import { judgePodRoute, judgePodRouteTable, judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
 import { partialLead, splitAnswers } from './observed';
-import { policyDenial, policySources } from './nsPolicy';
+import { policyDenial } from './nsPolicy';
 import { carriesPolicyRules } from './policy';
 
 interface NsCtx {
@@ -115,6 +115,14 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
   judgeEndpointMtu(c);
   // a hostNetwork pod is its node's own network: no veth (as the pod path)
   if (!d.hostNetwork) judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
+  // The pod's way back to the address it sees (lib/plan/northSouth replyRouteProbes, asked only on a failing path):
+  // a refused lookup is the pod path's own pod-network judgement, with the source named as the pod sees it.
+  const back = plan.probes.find((p) => p.probe === 'route-get' && p.hop === 'dst-pod' && p.pod?.namespace === d.namespace && p.pod?.name === d.name);
+  const seen = back?.args.ip ? podSeesFromRuns(plan, snapshot, runs) : undefined;
+  if (back?.args.ip) {
+    judgePodRoute(c, 'dst-pod', d.namespace, d.name, back.args.ip, `the source it sees${seen?.known ? `: ${seen.as}` : ''}`);
+    judgePodRouteTable(c, 'dst-pod', d.namespace, d.name);
+  }
   return c;
 }
 
@@ -389,14 +397,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   }
 
   // The client's own route toward the entry (externalTrafficPolicy Local only): its source address is what the pod sees.
-  let clientAddr: string | undefined;
   for (const { p, r } of runsOf(c, (p) => p.probe === 'outside-route-get')) {
     const g = parseRun(r, parseIpRouteGet);
     if (!g.ok) continue;
     const txt = g.value.outcome === 'route' ? `the client → ${p.args.ip}: ${g.value.route.gateway ? `via ${g.value.route.gateway} ` : ''}dev ${g.value.route.dev ?? '?'}${g.value.route.prefsrc ? ` src ${g.value.route.prefsrc}` : ''}` : `the client has no route to ${p.args.ip}`;
     c.findings.set(r.key, txt);
     observe(c, 'client', txt);
-    if (g.value.outcome === 'route') clientAddr = g.value.route.prefsrc;
   }
 
   // NetworkPolicy with the source the pod really sees (lib/verdict/nsPolicy): a node's own address, the entry
@@ -404,12 +410,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   // carry policy rules (an unenforced policy drops nothing) and nothing else explains the silence; a reset is an
   // answer, not a policy drop.
   if (!open && c.connect !== undefined && c.connect !== 'refused' && !c.problems.length && plan.dst) {
-    const prefsrc = (node: string) => {
-      const run = runsOf(c, (p) => p.probe === 'node-route-get' && p.node === node && p.args.ip === plan.dst!.ip)[0]?.r;
-      const g = run ? parseRun(run, parseIpRouteGet) : undefined;
-      return g?.ok && g.value.outcome === 'route' ? g.value.route.prefsrc : undefined;
-    };
-    const sources = policySources(plan, input.snapshot, prefsrc, clientAddr);
+    const sources = podSeesFromRuns(plan, input.snapshot, runs);
     const denial = sources ? policyDenial(plan, input.snapshot, sources) : undefined;
     const enforced = runsOf(c, (p) => p.probe === 'iptables-save' || p.probe === 'nft-ruleset').some(({ r }) => r.exitCode === 0 && carriesPolicyRules(r.stdout));
     if (sources && denial && enforced) {

@@ -1,6 +1,6 @@
 // The pod ends of the path: each pod's interface and route, the host side of its veth, and hairpin on
 // the bridge port when a pod reaches itself through its own Service.
-import { parseBridgeLink, parseIpRouteGet, vethForPeerIndex, type IpLink } from '../parse';
+import { parseBridgeLink, parseIpRoute, parseIpRouteGet, vethForPeerIndex, type IpLink } from '../parse';
 import { podInterface } from './read';
 import { finding, links, observe, one, onNode, onPod, problem, read, REFUSED_ROUTE, routeText, type Ctx, type ProbeRun } from './context';
 
@@ -51,6 +51,21 @@ export function judgePodRoute(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, na
     finding(c, rg, s);
     observe(c, hop, s);
   }
+}
+
+/**
+ * The pod's main route table (its `route-show` run, when planned), as evidence beside a route lookup: each route
+ * in ip's words, and "no default route" when none is `default`. A finding only; the lookup decides (judgePodRoute).
+ */
+export function judgePodRouteTable(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string) {
+  const rs = one(c.plan, c.runs, onPod(ns, name, 'route-show'));
+  const v = rs ? read(c, rs, parseIpRoute, { supplementary: true }) : undefined;
+  if (!rs || !v || v.error) return;
+  const text = v.entries.map((r) => `${r.type !== 'unicast' ? `${r.type} ` : ''}${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+  const noDefault = !v.entries.some((r) => r.dst === 'default' && r.type === 'unicast');
+  const s = `${ns}/${name}'s routes: ${text.join('; ') || 'none'}${noDefault ? ' (no default route)' : ''}`;
+  finding(c, rs, s);
+  if (noDefault) observe(c, hop, s);
 }
 
 // ------------------------------------------------------------------ veth ----

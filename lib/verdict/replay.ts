@@ -2,7 +2,7 @@
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
 import { planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
 import { egressProbes } from '../plan/egress';
-import { entryDownloads, planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
+import { entryDownloads, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource } from '../target';
 import type { ProbeId } from '../probes';
 import { probeDef } from '../probes';
@@ -92,6 +92,13 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
   }
   // The downloads through the entry when its own DF pings stopped below 1472 (lib/plan/northSouth entryDownloads).
   for (const p of entryDownloads(plan, runs)) {
+    const r = runFor(fx, p);
+    if (!r) continue;
+    runs.set(p.key, r);
+    plan.probes.push(p);
+  }
+  // The pod's way back when the connect toward it failed (lib/plan/northSouth replyRouteProbes).
+  for (const p of replyRouteProbes(plan, fx.snapshot, runs)) {
     const r = runFor(fx, p);
     if (!r) continue;
     runs.set(p.key, r);

@@ -9,7 +9,7 @@ import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
 import { sourceText, targetText } from '../../lib/target';
 import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
-import { entryDownloads, planNorthSouth, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
+import { entryDownloads, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
 import { withMtuLadder } from '../../lib/plan/mtu';
 import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
 import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
@@ -120,6 +120,13 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     if (downloads.length) {
       plan = { ...plan, probes: [...plan.probes, ...downloads] };
       await Promise.all(downloads.map(runOne));
+    }
+    // The connect toward the drawn pod failed: where would the pod send its reply to the address it sees (lib/plan/
+    // northSouth replyRouteProbes)? A healthy path adds nothing.
+    const back = replyRouteProbes(plan, snap, runs);
+    if (back.length) {
+      plan = { ...plan, probes: [...plan.probes, ...back] };
+      await Promise.all(back.map(runOne));
     }
     // A name the source's own resolver answers: connect to the address, as the app would.
     if (plan.resolve && !plan.dstIP) {
