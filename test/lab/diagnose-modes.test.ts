@@ -64,9 +64,11 @@ describe('faults on host-gw + nftables', () => {
     ['proxy-rules-missing:service=shop/backend', 'shop/frontend-0', 'backend.shop:80', 'unreachable/proxy-rules-missing@service', /nft table ip kube-proxy/],
     ['hairpin-off:node=worker-1', 'shop/solo-0', 'solo:80', 'unreachable/hairpin@src-veth', /hairpin is off/],
     ['pod-default-route-missing:pod=shop/frontend-0', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/pod-network@src-pod', /Network is unreachable/],
+    // host-gw: worker-1 sends from its InternalIP, outside the pod's /24, so the pod's reply has no way back
+    ['pod-default-route-missing:pod=shop/backend-0', 'node/worker-1', 'pod:shop/backend-0:8080', 'unreachable/pod-network@dst-pod', /^shop\/backend-0 has no route to 172\.18\.0\.2 \(the source it sees: worker-1's own address\): "Network is unreachable"/],
     ['veth-down:pod=shop/backend-0', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/veth-down@dst-veth', /is down/],
     ['node-firewall-drop:node=worker-2,port=8080', 'shop/frontend-0', 'pod:shop/backend-0:8080', 'unreachable/node-firewall@dst-node', /8080/],
-  ])('%s', async (fault, from, to, want, reason) => {
+  ])('%s: %s → %s', async (fault, from, to, want, reason) => {
     const d = await lab.withFault(fault, () => lab.diagnose(from, to));
     expect(outcome(d)).toBe(want);
     expect(d.firstFailure!.reason).toMatch(reason);
