@@ -566,48 +566,69 @@ export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc
 }
 
 /**
- * podSeesFrom over a run's outputs: the node's source address from its `node-route-get` toward the drawn pod
- * (prefsrc), the client's from `outside-route-get` (externalTrafficPolicy Local). `runs` by probe key. Pure.
+ * podSeesFrom over a run's outputs, for the pod at `podIP` (the drawn one by default): the node's source address from
+ * its `node-route-get` toward that pod (prefsrc), the client's from `outside-route-get` (externalTrafficPolicy Local).
+ * `runs` by probe key. Pure.
  */
-export function podSeesFromRuns(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>): ReturnType<typeof podSeesFrom> {
+export function podSeesFromRuns(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>, podIP = plan.dst?.ip): ReturnType<typeof podSeesFrom> {
   const routeOf = (p: PlannedProbe | undefined) => {
     const r = p ? runs.get(p.key) : undefined;
     if (!r || r.notRun || r.exitCode !== 0 || r.stdout === undefined) return undefined;
     const g = parseIpRouteGet(r.stdout);
     return g.ok && g.value.outcome === 'route' ? g.value.route : undefined;
   };
-  const d = plan.dst;
-  const prefsrc = (node: string) => (d ? routeOf(plan.probes.find((p) => p.probe === 'node-route-get' && p.node === node && p.args.ip === d.ip))?.prefsrc : undefined);
+  const prefsrc = (node: string) => (podIP ? routeOf(plan.probes.find((p) => p.probe === 'node-route-get' && p.node === node && p.args.ip === podIP))?.prefsrc : undefined);
   const clientAddr = routeOf(plan.probes.find((p) => p.probe === 'outside-route-get'))?.prefsrc;
   return podSeesFrom(plan, snap, prefsrc, clientAddr);
 }
 
 /**
- * The destination pod's own way back to the source it sees (a follow-up, only on a failing path): when the
- * source's connect to the target did not open (exit status not 0), or the direct connect from the node the flow leaves
- * to the drawn pod did not, the drawn pod (not hostNetwork) is asked where it would send its reply —
- * `route-get` toward the one address it sees (podSeesFromRuns, `known`: a node's prefsrc toward the pod, the
- * entry's after masquerade, the client's own with externalTrafficPolicy Local) and its route table (`route-show`),
- * on hop dst-pod. A refused lookup is the pod-source path's `pod-network` at dst-pod (lib/verdict/pod judgePodRoute).
- * TCP only (a UDP datagram that does not come back is judged by the exchange). Nothing when the connects opened, the
- * address is not known (no prefsrc read), or the probes are already planned. Pure; returns the probes to add.
+ * The pods whose way back is in question: the drawn pod when the source's connect to the target did not open (exit
+ * status not 0) or the direct connect from the node the flow leaves to it did not, and each other ready endpoint
+ * (directEndpoints, externalTrafficPolicy Cluster) whose direct connect from that node did not — not a hostNetwork
+ * pod, not a pod source's path, not UDP. Pure.
  */
-export function replyRouteProbes(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>): PlannedProbe[] {
+export function podsWithoutAnswer(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome>): PodEnd[] {
   const d = plan.dst;
-  if (!d || d.hostNetwork || plan.source.kind === 'pod' || plan.target.proto === 'udp' || plan.service?.udp) return [];
+  if (!d || plan.source.kind === 'pod' || plan.target.proto === 'udp' || plan.service?.udp) return [];
   const failed = (p: PlannedProbe | undefined) => {
     const r = p ? runs.get(p.key) : undefined;
     return !!r && !r.notRun && r.exitCode !== 0;
   };
   const from = leavingNode(plan);
+  const direct = (ip: string, port: number | undefined) => plan.probes.find((p) => p.probe === 'node-tcp-connect' && p.node === from && p.args.ip === ip && p.args.port === port);
   const main = plan.probes.find((p) => p.probe === connectProbe(plan.source, false) && p.args.ip === plan.dstIP && p.args.port === plan.dstPort);
-  const direct = plan.probes.find((p) => p.probe === 'node-tcp-connect' && p.node === from && p.args.ip === d.ip && p.args.port === plan.dstPodPort);
-  if (!failed(main) && !failed(direct)) return [];
-  const seen = podSeesFromRuns(plan, snap, runs);
-  if (!seen?.known || seen.ips.length !== 1 || !isIPv4(seen.ips[0])) return [];
-  const pod = { namespace: d.namespace, name: d.name };
-  return [
-    keyed({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod, args: { ip: seen.ips[0] }, phase: 1 }),
-    keyed({ probe: 'route-show', hop: 'dst-pod', where: 'pod', pod, args: {}, phase: 1 }),
-  ].filter((p) => !plan.probes.some((q) => q.key === p.key));
+  const out: PodEnd[] = failed(main) || failed(direct(d.ip, plan.dstPodPort)) ? [d] : [];
+  for (const e of directEndpoints(plan).filter((x) => x.ip !== d.ip && failed(direct(x.ip, x.port)))) {
+    const pod = podWithIP(snap.pods, e.ip);
+    const end = pod ? podEnd(pod) : undefined;
+    if (end) out.push(end);
+  }
+  return out.filter((x) => !x.hostNetwork);
+}
+
+/**
+ * Each such pod's own way back to the address it sees (a follow-up, only on a failing path; podsWithoutAnswer): it is
+ * asked where it would send its reply — `route-get` toward the one address it sees (podSeesFromRuns, `known`: a
+ * node's prefsrc toward the pod, the entry's after masquerade, the client's own with externalTrafficPolicy Local) and
+ * its route table (`route-show`), on hop dst-pod. An endpoint that is not drawn has no `node-route-get` from that node
+ * yet: it is asked first (hop dst-pod), and the pod's reads on the next call. A refused lookup is the pod-source
+ * path's `pod-network` at dst-pod (lib/verdict/pod judgePodRoute). Nothing when every connect opened, the address is not
+ * known, or the probes are already planned. Pure; returns the probes to add (call again until it adds nothing).
+ */
+export function replyRouteProbes(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome & { stdout?: string }>): PlannedProbe[] {
+  const out: PlannedProbe[] = [];
+  for (const end of podsWithoutAnswer(plan, snap, runs)) {
+    const seen = podSeesFromRuns(plan, snap, runs, end.ip);
+    if (seen?.node && !seen.known) {
+      // (a failed read of the node's route leaves the address unknown: nothing more is asked)
+      const route = keyed({ probe: 'node-route-get', hop: 'dst-pod', where: 'node', node: seen.node, args: { ip: end.ip }, phase: 1 });
+      if (!plan.probes.some((q) => q.probe === 'node-route-get' && q.node === seen.node && q.args.ip === end.ip)) out.push(route);
+      continue;
+    }
+    if (!seen?.known || seen.ips.length !== 1 || !isIPv4(seen.ips[0])) continue;
+    const pod = { namespace: end.namespace, name: end.name };
+    out.push(keyed({ probe: 'route-get', hop: 'dst-pod', where: 'pod', pod, args: { ip: seen.ips[0] }, phase: 1 }), keyed({ probe: 'route-show', hop: 'dst-pod', where: 'pod', pod, args: {}, phase: 1 }));
+  }
+  return out.filter((p) => !plan.probes.some((q) => q.key === p.key));
 }

@@ -7,9 +7,9 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
-import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, type NorthSouthPlan } from '../plan/northSouth';
+import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
-import type { ClusterSnapshot, PathPlan } from '../plan';
+import type { ClusterSnapshot, PathPlan, PodEnd } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
 import { compareWithEndpoints, detectProxyMode, formatEndpoint, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
@@ -115,15 +115,21 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
   judgeEndpointMtu(c);
   // a hostNetwork pod is its node's own network: no veth (as the pod path)
   if (!d.hostNetwork) judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
-  // The pod's way back to the address it sees (lib/plan/northSouth replyRouteProbes, asked only on a failing path):
-  // a refused lookup is the pod path's own pod-network judgement, with the source named as the pod sees it.
-  const back = plan.probes.find((p) => p.probe === 'route-get' && p.hop === 'dst-pod' && p.pod?.namespace === d.namespace && p.pod?.name === d.name);
-  const seen = back?.args.ip ? podSeesFromRuns(plan, snapshot, runs) : undefined;
-  if (back?.args.ip) {
-    judgePodRoute(c, 'dst-pod', d.namespace, d.name, back.args.ip, `the source it sees${seen?.known ? `: ${seen.as}` : ''}`);
-    judgePodRouteTable(c, 'dst-pod', d.namespace, d.name);
-  }
+  judgeWayBack(c, plan, runs, snapshot, d);
   return c;
+}
+
+/**
+ * A pod's way back to the address it sees (lib/plan/northSouth replyRouteProbes, asked only on a failing path), into
+ * `c`: a refused lookup is the pod path's own pod-network judgement (pod.ts judgePodRoute), with the source named as
+ * the pod sees it; its route table is evidence beside it.
+ */
+function judgeWayBack(c: Ctx, plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapshot, end: PodEnd) {
+  const back = plan.probes.find((p) => p.probe === 'route-get' && p.hop === 'dst-pod' && p.pod?.namespace === end.namespace && p.pod?.name === end.name);
+  if (!back?.args.ip) return;
+  const seen = podSeesFromRuns(plan, snapshot, runs, end.ip);
+  judgePodRoute(c, 'dst-pod', end.namespace, end.name, back.args.ip, `the source it sees${seen?.known ? `: ${seen.as}` : ''}`);
+  judgePodRouteTable(c, 'dst-pod', end.namespace, end.name);
 }
 
 export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snapshot: ClusterSnapshot; depth: Depth; configReason?: string }): Judgement {
@@ -366,6 +372,18 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     // (A failed connect the load balancer sent to another node says nothing about the drawn node, which answers.)
     const counts = (!open && c.connect !== undefined && !entryAnswers) || (partial && drawnFails);
     for (const p of shared.problems.filter((x) => counts || x.cause === 'mtu-blackhole')) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }));
+  }
+
+  // The other ready endpoints that do not answer from the node the flow leaves (not drawn: north-south is not
+  // re-drawn): each one's own way back, judged as the drawn pod's; its direct connect failing is the observed stop.
+  if (shared && plan.dst) {
+    for (const end of podsWithoutAnswer(plan, input.snapshot, runs).filter((e) => e.ip !== plan.dst!.ip)) {
+      const other = newCtx(shared.plan, runs, input.snapshot, depth);
+      judgeWayBack(other, plan, runs, input.snapshot, end);
+      for (const [k, v] of other.findings) c.findings.set(k, v);
+      for (const x of [...other.observed.values()].flat()) observe(c, 'dst-pod', `${end.namespace}/${end.name}: ${x}`);
+      for (const p of other.problems) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ns: end.namespace, podIP: end.ip, node: end.node }));
+    }
   }
 
   // The load balancer's other nodes that do not answer (externalTrafficPolicy Local): the pod path's judges over each

@@ -98,11 +98,16 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
     plan.probes.push(p);
   }
   // The pod's way back when the connect toward it failed (lib/plan/northSouth replyRouteProbes).
-  for (const p of replyRouteProbes(plan, fx.snapshot, runs)) {
-    const r = runFor(fx, p);
-    if (!r) continue;
-    runs.set(p.key, r);
-    plan.probes.push(p);
+  for (let i = 0; i < 3; i++) {
+    const found = replyRouteProbes(plan, fx.snapshot, runs).flatMap((p) => {
+      const r = runFor(fx, p);
+      return r ? [{ p, r }] : [];
+    });
+    if (!found.length) break;
+    for (const { p, r } of found) {
+      runs.set(p.key, r);
+      plan.probes.push(p);
+    }
   }
   // A name resolved by the client itself: its answer's probes (phase 2) as the engine adds them.
   const connect = plan.via === 'external' && !plan.dstIP ? probeEvidence(fx).find((e) => /(tcp|udp)-connect$/.test(e.probe)) : undefined;

@@ -6,6 +6,11 @@
 //   ns-node-pod-route-missing: `--from node/worker-1 --to 10.244.2.3:8080`, fault on shop/backend-0 (worker-2).
 // The pod sees worker-1's flannel.1 address 10.244.1.0 as the source (masquerade / the node's own route), outside its
 // own /24: with no default route its replies have nowhere to go. Before, both ended "no hop's probes explain it".
+// Calico-shaped (fixtures/edge/calico-default.yaml: /32 pods, only `169.254.1.1 dev eth0` left without the default):
+//   ns-outside-lb-calico-pod-route-missing: the same LoadBalancer, fault on the drawn shop/frontend-1 (sees
+//     vxlan.calico's 10.244.1.0);
+//   ns-outside-lb-calico-pod-route-missing-not-drawn: fault on shop/frontend-0 on the entry node worker-1 itself, an
+//     endpoint that is not drawn: worker-1's route to it (asked first) sends from 172.18.0.2, its InternalIP.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,25 +26,37 @@ const outcome = (j: ReturnType<typeof judgeNorthSouth>) => `${j.verdict}/${j.fir
 
 const CASES = [
   {
-    name: 'ns-outside-lb-pod-route-missing', pod: 'shop/frontend-1', outcome: 'degraded/pod-network@dst-pod',
+    name: 'ns-outside-lb-pod-route-missing', pod: 'shop/frontend-1', seen: '10.244.1.0', routes: '10.244.2.0/24 dev eth0', outcome: 'degraded/pod-network@dst-pod',
     reason: /^shop\/frontend-1 has no route to 10\.244\.1\.0 \(the source it sees: worker-1's address after kube-proxy's masquerade\): "Network is unreachable" — the pod lacks its default route$/,
     summary: /^1 of 2 ready endpoints of Service shop\/storefront answer from worker-1 \(10\.244\.1\.3:8080\); connections kube-proxy sends to 10\.244\.2\.2:8080 fail: Pod network broken at dst-pod: /,
     without: { verdict: 'degraded', summary: /no hop's probes explain why \(the direct connects from worker-1 are the evidence\)/ },
   },
   {
-    name: 'ns-node-pod-route-missing', pod: 'shop/backend-0', outcome: 'unreachable/pod-network@dst-pod',
+    name: 'ns-node-pod-route-missing', pod: 'shop/backend-0', seen: '10.244.1.0', routes: '10.244.2.0/24 dev eth0', outcome: 'unreachable/pod-network@dst-pod',
     reason: /^shop\/backend-0 has no route to 10\.244\.1\.0 \(the source it sees: worker-1's own address\): "Network is unreachable" — the pod lacks its default route$/,
     summary: /^Pod network broken at dst-pod: shop\/backend-0 has no route to 10\.244\.1\.0/,
     without: { verdict: 'unreachable', summary: /^The connection from node worker-1 to 10\.244\.2\.3:8080 gets no answer, and no hop's probes explain it\.$/ },
   },
+  {
+    name: 'ns-outside-lb-calico-pod-route-missing', pod: 'shop/frontend-1', seen: '10.244.1.0', routes: '169.254.1.1 dev eth0', outcome: 'degraded/pod-network@dst-pod',
+    reason: /^shop\/frontend-1 has no route to 10\.244\.1\.0 \(the source it sees: worker-1's address after kube-proxy's masquerade\): "Network is unreachable" — the pod lacks its default route$/,
+    summary: /^1 of 2 ready endpoints of Service shop\/storefront answer from worker-1 \(10\.244\.1\.3:8080\); connections kube-proxy sends to 10\.244\.2\.2:8080 fail: Pod network broken at dst-pod: /,
+    without: { verdict: 'degraded', summary: /no hop's probes explain why \(the direct connects from worker-1 are the evidence\)/ },
+  },
+  {
+    name: 'ns-outside-lb-calico-pod-route-missing-not-drawn', pod: 'shop/frontend-0', seen: '172.18.0.2', routes: '169.254.1.1 dev eth0', outcome: 'degraded/pod-network@dst-pod',
+    reason: /^shop\/frontend-0 has no route to 172\.18\.0\.2 \(the source it sees: worker-1's address after kube-proxy's masquerade\): "Network is unreachable" — the pod lacks its default route$/,
+    summary: /^1 of 2 ready endpoints of Service shop\/storefront answer from worker-1 \(10\.244\.2\.2:8080\); connections kube-proxy sends to 10\.244\.1\.3:8080 fail: Pod network broken at dst-pod: shop\/frontend-0 /,
+    without: { verdict: 'degraded', summary: /no hop's probes explain why \(the direct connects from worker-1 are the evidence\)/ },
+  },
 ] as const;
 
 describe('north-south: the destination pod has no way back to the source it sees', () => {
-  it.each(CASES)('$name: the failed connect asks the pod for its route to 10.244.1.0 and its route table, once', (k) => {
+  it.each(CASES)('$name: the failed connect asks the pod for its route to $seen and its route table, once', (k) => {
     const fx = load(k.name);
     const { plan, runs } = replayNorthSouth(fx);
     const back = plan.probes.filter((p) => (p.probe === 'route-get' || p.probe === 'route-show') && p.hop === 'dst-pod');
-    expect(back.map((p) => `${p.probe} ${p.pod!.namespace}/${p.pod!.name} ${p.args.ip ?? ''}`.trim())).toEqual([`route-get ${k.pod} 10.244.1.0`, `route-show ${k.pod}`]);
+    expect(back.map((p) => `${p.probe} ${p.pod!.namespace}/${p.pod!.name} ${p.args.ip ?? ''}`.trim())).toEqual([`route-get ${k.pod} ${k.seen}`, `route-show ${k.pod}`]);
     expect(back.every((p) => runs.has(p.key))).toBe(true);
     expect(replyRouteProbes(plan, fx.snapshot, runs)).toEqual([]);
   });
@@ -58,8 +75,8 @@ describe('north-south: the destination pod has no way back to the source it sees
     expect(dst).toMatchObject({ status: 'fail', cause: 'pod-network' });
     const rg = dst.evidence.find((e) => e.probe === 'route-get')!;
     expect(rg.stderr).toMatch(/Network is unreachable/);
-    expect(rg.reproduce).toMatch(new RegExp(`^kubectl debug -n shop ${k.pod.split('/')[1]} -it --image=\\S+ --target=\\S+ -- ip -j route get 10\\.244\\.1\\.0$`));
-    expect(dst.evidence.find((e) => e.probe === 'route-show')!.finding).toBe(`${k.pod}'s routes: 10.244.2.0/24 dev eth0 (no default route)`);
+    expect(rg.reproduce).toMatch(new RegExp(`^kubectl debug -n shop ${k.pod.split('/')[1]} -it --image=nicolaka/netshoot --target=\\S+ -- ip -j route get ${k.seen.replace(/\./g, '\\.')}$`));
+    expect(dst.evidence.find((e) => e.probe === 'route-show')!.finding).toBe(`${k.pod}'s routes: ${k.routes} (no default route)`);
   });
 
   it.each(CASES)('$name: the finding comes from the route lookup: a route back (or no lookup at all) leaves it unexplained, as before', (k) => {

@@ -121,10 +121,10 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
       plan = { ...plan, probes: [...plan.probes, ...downloads] };
       await Promise.all(downloads.map(runOne));
     }
-    // The connect toward the drawn pod failed: where would the pod send its reply to the address it sees (lib/plan/
-    // northSouth replyRouteProbes)? A healthy path adds nothing.
-    const back = replyRouteProbes(plan, snap, runs);
-    if (back.length) {
+    // A connect toward a backend pod failed: where would that pod send its reply to the address it sees (lib/plan/
+    // northSouth replyRouteProbes; an endpoint that is not drawn needs its node's route first, so asked again)? A
+    // healthy path adds nothing.
+    for (let back = replyRouteProbes(plan, snap, runs), i = 0; back.length && i < 3; back = replyRouteProbes(plan, snap, runs), i++) {
       plan = { ...plan, probes: [...plan.probes, ...back] };
       await Promise.all(back.map(runOne));
     }
