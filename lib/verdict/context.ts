@@ -101,11 +101,17 @@ export interface Ctx {
   mtuFailing: Map<string, number>;
   /** what the objects could not settle because a read was refused (a Service the user may not get): the summary leads with it */
   unknowns: string[];
+  /**
+   * Hops whose probes could not be judged because an earlier hop stopped the walk (a name that did not resolve sends
+   * nothing out: no address to find a SNAT rule for, no flow for conntrack): hop → why. Such a hop is `skip` with that
+   * sentence, never `pass`; a problem found there still wins.
+   */
+  notJudged: Map<HopId, string>;
 }
 
 /** A fresh judgement context over a plan's runs (the pod path's judge; the north-south judge's view of its node path). */
 export function newCtx(plan: PathPlan, runs: Runs, snap: ClusterSnapshot, depth: Depth): Ctx {
-  return { plan, runs, snap, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), mtuFailing: new Map(), unreadable: new Set(), later: [], unknowns: [] };
+  return { plan, runs, snap, depth, problems: [], warnings: [], observed: new Map(), findings: new Map(), directConnect: new Map(), mtuFailing: new Map(), unreadable: new Set(), later: [], unknowns: [], notJudged: new Map() };
 }
 
 /** A run's output through its lib/parse parser; a ParseError becomes the run's finding ("could not be read"). */

@@ -327,19 +327,46 @@ describe('north-south over recorded lab runs', () => {
     // a pod on the pod network keeps its veth
     expect(plan(plain.metadata!.namespace!, plain.metadata!.name!, fx.snapshot.pods).hops.map((h) => h.id)).toContain('dst-veth');
   });
-  it('a name that did not resolve sent nothing: the egress hop passes on its rules and says no traffic reached it', () => {
-    const fx = load('egress-upstream-dns-down');
-    const { plan, runs } = replayPod(fx);
-    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
-    expect(j.firstFailure?.cause).toBe('upstream-dns');
-    const egress = j.hops.find((h) => h.id === 'egress')!;
-    expect(egress.status).toBe('pass');
-    expect(egress.summary).toMatch(/ — no traffic reached this hop: the name did not resolve, so nothing was sent$/);
-    expect(j.hops.find((h) => h.id === 'src-pod')!.summary).not.toMatch(/no traffic reached/);
-    // a name that resolved: the hops say nothing of the kind
+  it('a name that did not resolve sent nothing: the egress and external hops are not judged (skip, saying why), never green', () => {
+    // test/contract/edge-ours.yaml with upstream-dns-down: a plain outside name and an ExternalName to it
+    for (const name of ['egress-upstream-dns-down', 'externalname-upstream-dns-down']) {
+      const fx = load(name);
+      const { plan, runs } = replayPod(fx);
+      const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+      expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'upstream-dns' });
+      const egress = j.hops.find((h) => h.id === 'egress')!;
+      expect(egress).toMatchObject({ status: 'skip', cause: null });
+      expect(egress.summary).toBe('not judged: api.partner.example did not resolve, so nothing was sent: with no address there is no SNAT rule to look up for it on node-b and no flow for conntrack to show');
+      // its rule dumps ran and stay its evidence; they judge nothing without a destination
+      expect(egress.evidence.map((e) => e.probe).sort()).toEqual(['iptables-save', 'nft-ruleset']);
+      expect(j.hops.find((h) => h.id === 'external')).toMatchObject({ status: 'skip', summary: 'not judged: api.partner.example did not resolve, so nothing was sent to it' });
+      // hops whose own probes read state still pass on it, and say that no traffic reached them
+      expect(j.hops.find((h) => h.id === 'src-node')!.summary).toMatch(/ — no traffic reached this hop: the name did not resolve, so nothing was sent$/);
+      expect(j.hops.find((h) => h.id === 'src-pod')!.summary).not.toMatch(/no traffic reached/);
+    }
+    // the deciding output: the healthy run (the name resolved, the flow left with node-b's address) passes both hops;
+    // the same run with the faulted run's silent lookup in place of its answer — so no address, and no phase-2 probes
+    // (the connect and conntrack run only once the name answers) — leaves them not judged
     const ok = load('egress-healthy');
-    const healthy = judge({ ...replayPod(ok), snapshot: ok.snapshot, depth: 'live' });
-    expect(healthy.hops.map((h) => h.summary).join(' ')).not.toMatch(/no traffic reached/);
+    const healthy = replayPod(ok);
+    const h = judge({ ...healthy, snapshot: ok.snapshot, depth: 'live' });
+    expect(h.verdict).toBe('reachable');
+    expect(h.hops.find((x) => x.id === 'egress')).toMatchObject({ status: 'pass' });
+    expect(h.hops.find((x) => x.id === 'external')).toMatchObject({ status: 'pass' });
+    expect(h.hops.map((x) => x.summary).join(' ')).not.toMatch(/no traffic reached|not judged/);
+    const bad = replayPod(load('egress-upstream-dns-down'));
+    const dig = healthy.plan.probes.find((p) => p.probe === 'dig' && p.args.name === 'api.partner.example')!;
+    const silent = bad.runs.get(bad.plan.probes.find((p) => p.probe === 'dig' && p.args.name === 'api.partner.example')!.key)!;
+    const runs = new Map(healthy.runs).set(dig.key, { ...healthy.runs.get(dig.key)!, exitCode: silent.exitCode, stdout: silent.stdout, stderr: silent.stderr, timedOut: silent.timedOut });
+    const phase2 = healthy.plan.probes.filter((p) => p.args.ip === healthy.plan.dstIP);
+    expect(phase2.map((p) => p.probe).sort()).toEqual(['conntrack-list', 'node-route-get', 'route-get', 'tcp-connect']);
+    for (const p of phase2) runs.delete(p.key);
+    const plan = { ...healthy.plan, probes: healthy.plan.probes.filter((p) => !phase2.includes(p)) };
+    delete plan.dstIP;
+    const k = judge({ plan, runs, snapshot: ok.snapshot, depth: 'live' });
+    expect(k.firstFailure).toMatchObject({ hop: 'dns', cause: 'upstream-dns' });
+    expect(k.hops.find((x) => x.id === 'egress')).toMatchObject({ status: 'skip', summary: expect.stringMatching(/^not judged: api\.partner\.example did not resolve, so nothing was sent/) });
+    expect(k.hops.find((x) => x.id === 'external')).toMatchObject({ status: 'skip' });
   });
   it('a Service name typed from outside: NXDOMAIN from the outside resolver, and the next step names the NodePort and LoadBalancer address to dial instead', () => {
     const fx = load('ns-outside-to-cluster-ip'); // lab/default.yaml: shop/storefront is a LoadBalancer Service
@@ -419,6 +446,9 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     ['egress-healthy', 'reachable', null, null],
     ['egress-masquerade-missing', 'unreachable', 'snat-missing', 'egress'],
     ['egress-upstream-dns-down', 'unreachable', 'upstream-dns', 'dns'],
+    // ExternalName web/partner → api.partner.example (outside), healthy and with the outside DNS silenced
+    ['externalname-healthy', 'reachable', null, null],
+    ['externalname-upstream-dns-down', 'unreachable', 'upstream-dns', 'dns'],
     ['egress-policy', 'unreachable', 'policy-denied', 'egress'],
     // fixtures/hostnet/hostnet-dns-2n.yaml: shop/web-0 on n1 → api.vendor.example:443, healthy and with n1 dropping forwarded TCP 443
     ['egress-healthy-2n', 'reachable', null, null],
@@ -634,6 +664,39 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const silent = evidenceOf(fx).find((e) => e.probe === 'dig' && /timed out/.test(e.stdout))!;
     runs.set(ctl.key, { ...runs.get(ctl.key)!, stdout: silent.stdout, exitCode: silent.exitCode });
     expect(judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }).firstFailure?.cause).not.toBe('upstream-dns');
+  });
+  it('an ExternalName whose outside target does not resolve while cluster names do: upstream-dns naming the CNAME target, with the next step digging that target (not the cluster name) on the DNS pods\' node', () => {
+    const fx = load('externalname-upstream-dns-down');
+    const { plan, runs } = replayPod(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'upstream-dns' });
+    expect(j.firstFailure!.reason).toBe('cluster names resolve (kube-dns.kube-system.svc.cluster.local → 10.133.0.10), but partner.web.svc.cluster.local is ExternalName web/partner, a CNAME to api.partner.example outside the cluster, and api.partner.example does not resolve (partner.web.svc.cluster.local: the query timed out, no answer): the upstream resolver the cluster DNS forwards api.partner.example to does not answer');
+    expect(j.firstFailure!.nextStep).toContain('there `dig api.partner.example` asks the node\'s own resolver');
+    expect(j.firstFailure!.nextStep).toContain('on node-a (the cluster DNS pods\' node)');
+    expect(j.firstFailure!.nextStep).not.toContain('partner.web.svc');
+    expect(j.warnings.map((w) => w.cause)).not.toContain('model-mismatch');
+
+    // the deciding outputs: the control query silent too → the cluster DNS itself does not answer (dns-timeout, not the upstream)
+    const ctl = plan.probes.find((p) => p.probe === 'dig-control')!;
+    const dig = plan.probes.find((p) => p.probe === 'dig')!;
+    const silent = runs.get(dig.key)!;
+    expect(silent.stdout).toMatch(/timed out/);
+    const k = judge({ plan, runs: new Map(runs).set(ctl.key, { ...runs.get(ctl.key)!, exitCode: silent.exitCode, stdout: silent.stdout, stderr: silent.stderr }), snapshot: fx.snapshot, depth: 'live' });
+    expect(k.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-timeout' });
+    // ...and the healthy run's answer (CNAME api.partner.example → 198.51.100.20) in place of the silent lookup: no DNS finding
+    const ok = load('externalname-healthy');
+    const good = replayPod(ok);
+    const answer = good.runs.get(good.plan.probes.find((p) => p.probe === 'dig')!.key)!;
+    expect(answer.stdout).toMatch(/CNAME\s+api\.partner\.example\./);
+    const m = judge({ plan, runs: new Map(runs).set(dig.key, { ...silent, exitCode: answer.exitCode, stdout: answer.stdout, stderr: answer.stderr, timedOut: false }), snapshot: fx.snapshot, depth: 'live' });
+    expect(m.hops.find((h) => h.id === 'dns')!.status).not.toBe('fail');
+    expect(m.firstFailure?.cause ?? null).not.toBe('upstream-dns');
+    // the healthy ExternalName itself: reachable, the CNAME named at dns, out through node-b's SNAT
+    const h = judge({ ...good, snapshot: ok.snapshot, depth: 'live' });
+    expect(h.verdict).toBe('reachable');
+    expect(h.hops.find((x) => x.id === 'dns')!.observed).toContain('partner.web.svc.cluster.local is ExternalName web/partner: CNAME api.partner.example → 198.51.100.20');
+    expect(h.hops.find((x) => x.id === 'egress')!.observed).toMatch(/^SNAT rule on node-b: /);
   });
   it('the control query is planned only where a failed lookup could be the forwarder\'s: a name outside the cluster, not a Service name', () => {
     expect(replayPod(load('egress-upstream-dns-down')).plan.probes.some((p) => p.probe === 'dig-control')).toBe(true);

@@ -10,6 +10,7 @@ import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type Pro
 import { endpointPort } from '../plan/ops';
 import { dnsPods } from '../plan';
 import { podListenStep } from './listener';
+import { joinClauses } from '../clauses';
 
 // ------------------------------------------------------------------ UDP ----
 
@@ -211,9 +212,22 @@ export function judgeUpstreamDns(c: Ctx) {
   const failed = outside.filter((d) => d.dig.outcome === 'no-response' || (d.dig.rcode !== 'NOERROR' && d.dig.rcode !== 'NXDOMAIN') || (plan.edge?.externalName && d.dig.rcode === 'NOERROR' && !digAddresses(d.dig).length));
   if (plan.edge?.externalName ? !failed.length : failed.length !== outside.length) return;
   const how = failed.map((d) => `${d.name}: ${d.dig.outcome === 'no-response' ? 'no answer' : `${d.dig.rcode}${d.dig.answers.some((a) => a.type === 'CNAME') ? ` (CNAME ${d.dig.answers.find((a) => a.type === 'CNAME')!.data} not resolved)` : ''}`}`).join('; ');
+  const answered = `cluster names resolve (${control} → ${cd.outcome === 'answer' ? digAddresses(cd).join(', ') : ''})`;
+  const dnsNodes = [...new Set(dnsPods(c.snap).map((d) => d.node))];
   dnsProblem.cause = 'upstream-dns';
-  dnsProblem.nextStep = upstreamDnsStep(failed[0].name.replace(/\.$/, ''), [...new Set(dnsPods(c.snap).map((d) => d.node))]);
-  dnsProblem.reason = `cluster names resolve (${control} → ${cd.outcome === 'answer' ? digAddresses(cd).join(', ') : ''}) but the name outside the cluster does not (${how}): the cluster DNS's upstream forwarder does not answer`;
+  const en = plan.edge?.externalName;
+  if (en?.name) {
+    // The name dialled is the cluster's own (the ExternalName Service); what must resolve outside is its CNAME target,
+    // which the cluster DNS asks its upstream for. That target is the name to name, and the one to dig on the node.
+    const target = en.name.replace(/\.$/, '');
+    const timedOut = failed.some((d) => d.dig.outcome === 'no-response');
+    const got = joinClauses(failed.map((d) => `${d.name}: ${d.dig.outcome === 'no-response' ? 'the query timed out, no answer' : `${d.dig.rcode}${d.dig.answers.some((a) => a.type === 'CNAME') ? ` with the CNAME but no address for ${target}` : ''}`}`));
+    dnsProblem.reason = `${answered}, but ${failed[0].name.replace(/\.$/, '')} is ExternalName ${en.key}, a CNAME to ${target} outside the cluster, and ${target} does not resolve (${got}): the upstream resolver the cluster DNS forwards ${target} to ${timedOut ? 'does not answer' : 'fails the lookup'}`;
+    dnsProblem.nextStep = upstreamDnsStep(target, dnsNodes);
+    return;
+  }
+  dnsProblem.nextStep = upstreamDnsStep(failed[0].name.replace(/\.$/, ''), dnsNodes);
+  dnsProblem.reason = `${answered} but the name outside the cluster does not (${how}): the cluster DNS's upstream forwarder does not answer`;
 }
 
 /**
@@ -326,8 +340,12 @@ export function judgeEgress(c: Ctx) {
   const ip = plan.dstIP;
   const node = plan.src.node;
   const podIP = plan.src.ip;
+  if (!ip && (c.depth !== 'live' || !c.problems.some((p) => p.hop === 'dns'))) return;
   if (!ip) {
-    observe(c, 'external', `${ext.host} did not resolve, so nothing was sent`);
+    // Nothing was sent: the way out has no flow to show and no destination to match a SNAT rule against, so neither
+    // hop is judged (skip with the reason, never a green hop no packet crossed).
+    c.notJudged.set('egress', `${ext.host} did not resolve, so nothing was sent: with no address there is no SNAT rule to look up for it on ${node} and no flow for conntrack to show`);
+    c.notJudged.set('external', `${ext.host} did not resolve, so nothing was sent to it`);
     return;
   }
   const ipt = one(plan, c.runs, onNode(node, 'iptables-save'));

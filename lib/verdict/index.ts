@@ -95,8 +95,9 @@ export function judge(input: JudgeInput): Judgement {
   c.warnings = c.warnings.filter((w) => w.reason);
 
   const fill = nextStepValues(c);
-  // A name that did not resolve sent nothing: the hops after DNS pass on what their own probes read (rules,
-  // routes), and say that no traffic reached them, so a green egress is not read as traffic passing.
+  // A name that did not resolve sent nothing: the hops after DNS whose own probes read state (a veth, conntrack
+  // counters) pass on it and say that no traffic reached them; hops whose probes need the traffic or its address (the
+  // egress's SNAT rule and conntrack flow, the external server) are not judged at all (c.notJudged: skip, with why).
   const dnsAt = plan.hops.findIndex((h) => h.id === 'dns');
   const unsent = c.depth === 'live' && c.connect === undefined && dnsAt >= 0 && c.problems.some((p) => p.hop === 'dns');
   const notReached = (h: Hop) => (unsent && plan.hops.indexOf(h) > dnsAt && h.id !== 'src-pod' ? ' — no traffic reached this hop: the name did not resolve, so nothing was sent' : '');
@@ -114,6 +115,8 @@ export function judge(input: JudgeInput): Judgement {
       const p = probs[0];
       return { ...h, status: 'fail', cause: p.cause, summary: p.reason, observed: observed || p.reason, nextStep: p.nextStep ?? problemNextStep(p, fill, plan), evidence, ...(details ? { details } : {}) };
     }
+    const stopped = c.notJudged.get(h.id);
+    if (stopped) return { ...h, status: 'skip', cause: null, summary: joinClauses([`not judged: ${stopped}`, observed]), ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
     const hopRuns = probesOf(plan, h.id).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r);
     const unread = hopRuns.filter((r) => c.unreadable.has(r.key));
     if (unread.length) {
