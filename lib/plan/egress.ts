@@ -121,6 +121,18 @@ export function lbIngressIPs(svc: Service): string[] {
   return ips.length ? ips : s.spec?.loadBalancerIP ? [s.spec.loadBalancerIP] : [];
 }
 
+/**
+ * Whether kube-proxy captures LoadBalancer ingress address `ip` of `svc` on every node: yes unless that ingress says
+ * `ipMode: Proxy` (KEP-1860: the load balancer proxies, so traffic to the address must reach it). With the default
+ * (`VIP`, or no ipMode) kube-proxy writes a rule for the address itself — iptables `KUBE-SERVICES -d IP … "loadbalancer
+ * IP" -j KUBE-EXT-…`, nft map `service-ips` — so a pod's or a node's own connection to it is DNATed on its own node
+ * to an endpoint and never reaches the load balancer.
+ */
+export function lbIngressCaptured(svc: Service, ip: string): boolean {
+  const s = svc as Service & { status?: { loadBalancer?: { ingress?: { ip?: string; ipMode?: string }[] | null } } };
+  return !(s.status?.loadBalancer?.ingress ?? []).some((i) => i.ip === ip && i.ipMode === 'Proxy');
+}
+
 /** The cluster DNS Service's own name: a name that must resolve whenever the cluster DNS answers at all. */
 export function controlName(snap: ClusterSnapshot, domain: string): string | undefined {
   const dns = snap.services.find((s) => s.metadata?.namespace === 'kube-system' && (s.metadata?.name === 'kube-dns' || s.metadata?.name === 'coredns')) ?? snap.services.find((s) => s.metadata?.namespace === 'default' && s.metadata?.name === 'kubernetes');

@@ -11,7 +11,7 @@ import type { ProbeId } from '../probes';
 import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, servicePortMiss } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
-import { addProbe, isClusterAddress, lbIngressIPs, withTransport } from './egress';
+import { addProbe, isClusterAddress, lbIngressCaptured, lbIngressIPs, withTransport } from './egress';
 import { BULK_BYTES, PING_FIRST, SMALL_BYTES, endpointMtuPings } from './mtu';
 import { keyed, type RunOutcome } from './ops';
 import { parseIpAddr } from '../parse/ipAddr';
@@ -58,7 +58,12 @@ export interface NorthSouthPlan {
   hostPodDns?: { pod: string; dnsPolicy: string };
   /** the node the traffic enters (NodePort, LoadBalancer) and its InternalIP */
   entry?: { node: string; ip: string; why: string };
-  lb?: { ip: string };
+  /**
+   * The LoadBalancer ingress address dialled. `inCluster`: the source is a pod or a node, whose own kube-proxy captures
+   * the address (lib/plan/egress lbIngressCaptured), so the path is that node's rule for it (the service hop, `via`
+   * 'cluster-ip' with this address in place of the ClusterIP), not the load balancer and a NodePort.
+   */
+  lb?: { ip: string; inCluster?: boolean };
   service?: NorthSouthService;
   dst?: PodEnd;
   /** the endpoint port on dst (after DNAT) */
@@ -203,12 +208,16 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       plan.lbNodes = [...lbNodes.filter((x) => x.node === entry), ...lbNodes.filter((x) => x.node !== entry)].slice(0, MAX_DIRECT_CONNECTS);
     }
     const local = ready.filter((r) => r.end.node === entry);
-    const pick = s.etpLocal ? local[0] : (ready.find((r) => r.end.node !== entry) ?? ready[0]);
+    // externalTrafficPolicy Local keeps traffic from outside on the entry's own endpoints; a pod's or node's own
+    // connection to the LoadBalancer address is sent to any ready endpoint (kube-proxy's "pod traffic for … external
+    // destinations" and "route LOCAL traffic" rules)
+    const etpLocal = s.etpLocal && !plan.lb?.inCluster;
+    const pick = etpLocal ? local[0] : (ready.find((r) => r.end.node !== entry) ?? ready[0]);
     if (pick) {
       plan.dst = pick.end;
       plan.dstPodPort = pick.port;
     }
-    plan.choice = `${entryWhy}${pick ? `; endpoint ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}:${pick.port}) on ${pick.end.node}` : s.etpLocal && ready.length ? `; ${entry} has no local endpoint, so kube-proxy drops the traffic there` : '; no ready endpoint'}`;
+    plan.choice = `${entryWhy}${pick ? `; endpoint ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}:${pick.port}) on ${pick.end.node}` : etpLocal && ready.length ? `; ${entry} has no local endpoint, so kube-proxy drops the traffic there` : '; no ready endpoint'}`;
   };
 
   if (target.kind === 'node') {
@@ -243,7 +252,13 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     const nodeObj = snap.nodes.find((n) => n.status?.addresses?.some((a) => a.address === target.ip));
     const vipSvc = snap.services.find((s) => s.spec?.clusterIP === target.ip);
     const pod = podWithIP(snap.pods, target.ip);
-    if (lbSvc) {
+    if (lbSvc && source.kind !== 'outside' && plan.srcNode && lbIngressCaptured(lbSvc, target.ip)) {
+      // In the cluster the address is kube-proxy's own: its rule on the source's node DNATs the connection to a ready
+      // endpoint there (externalTrafficPolicy is for traffic from outside; kube-proxy sends pod traffic to any endpoint).
+      plan.via = 'cluster-ip';
+      plan.lb = { ip: target.ip, inCluster: true };
+      enterVia(lbSvc, servicePort(lbSvc, target.port), plan.srcNode, `${target.ip} is LoadBalancer Service ${nsName(lbSvc)}'s ingress address; from inside the cluster the load balancer is not on the way: kube-proxy on ${plan.srcNode} is to DNAT the address itself to a ready endpoint (its rule for it: iptables KUBE-SERVICES "loadbalancer IP" → KUBE-EXT-…, nft map service-ips)`);
+    } else if (lbSvc) {
       plan.via = 'lb';
       plan.lb = { ip: target.ip };
       enterVia(lbSvc, servicePort(lbSvc, target.port), undefined, '');
@@ -304,7 +319,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if (plan.srcPod) hops.push(hop('src-pod', `${plan.srcPod.namespace}/${plan.srcPod.name} ${plan.srcPod.ip}`, plan.srcPod.node, 'eth0 with an address and a default route'));
   const resolver = plan.hostPodDns ? `${plan.hostPodDns.pod}'s resolver (${src}'s own: hostNetwork with dnsPolicy ${plan.hostPodDns.dnsPolicy})` : `${source.kind === 'outside' ? 'the outside client' : source.kind === 'node' ? `node ${source.node}` : 'the pod'}'s own resolver`;
   if (plan.resolve) hops.push(hop('dns', `DNS ${plan.resolve}`, undefined, `${resolver} answers an address for ${plan.resolve}`));
-  if (plan.via === 'cluster-ip' && s) hops.push(hop('service', `Service ${s.key} ${s.vip}:${s.port.port}`, undefined, `${s.vip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints)`, { vip: `${s.vip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
+  if (plan.via === 'cluster-ip' && s && plan.lb?.inCluster) hops.push(hop('service', `Service ${s.key} LoadBalancer ${plan.lb.ip}:${s.port.port}`, undefined, `kube-proxy on ${src} DNATs its LoadBalancer address ${plan.lb.ip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints); the load balancer is not on the way`, { vip: `${plan.lb.ip}:${s.port.port}`, ingress: `${plan.lb.ip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
+  else if (plan.via === 'cluster-ip' && s) hops.push(hop('service', `Service ${s.key} ${s.vip}:${s.port.port}`, undefined, `${s.vip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints)`, { vip: `${s.vip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
   if (plan.via === 'lb' && s && plan.lb) hops.push(hop('lb', `${plan.lb.ip}`, undefined, `the load balancer forwards ${plan.lb.ip}:${s.port.port} to a node's NodePort ${s.nodePort ?? '?'}${s.etpLocal ? ' (only nodes with a local endpoint: externalTrafficPolicy Local)' : ''}`, { ingress: `${plan.lb.ip}:${s.port.port}`, service: s.key, nodePort: s.nodePort ?? 0, externalTrafficPolicy: s.etpLocal ? 'Local' : 'Cluster' }));
   if (src && source.kind !== 'outside') hops.push(hop('src-node', `node ${src}${source.kind === 'node' ? ' (its own network)' : ''}`, src, `a route from ${src} toward ${plan.dstIP ?? plan.target.text}`));
   else if (entry && source.kind === 'outside') hops.push(hop('src-node', `node ${entry.node} ${entry.ip}`, entry.node, `traffic enters ${entry.node} at ${entry.ip}; a route from there to ${plan.dst?.ip ?? 'the endpoint'}`));
@@ -380,6 +396,11 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     }
   }
   if (src && source.kind === 'pod') addProbe(plan, { probe: 'addr', hop: 'src-pod', where: 'pod', pod: { namespace: source.namespace, name: source.name }, args: {} });
+  // A pod's own connection to a LoadBalancer address is DNATed by kube-proxy on the pod's node: its rules are the way.
+  if (src && source.kind === 'pod' && plan.via === 'cluster-ip') {
+    nodeAt(src, 'iptables-save', 'service');
+    nodeAt(src, 'nft-ruleset', 'service');
+  }
   if (plan.dst) {
     const d = plan.dst;
     const dp = { namespace: d.namespace, name: d.name };

@@ -250,7 +250,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     if (!open && s.check.problem) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', s.check.problem.cause, s.check.problem.sentence);
     else if (!open && !s.endpoints.ready.length) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', 'no-endpoints', `Service ${s.key} has no ready endpoint in its EndpointSlices`);
   }
-  if (plan.entry) observe(c, plan.via === 'lb' ? 'lb' : 'node-port', plan.entry.why);
+  if (plan.entry) observe(c, plan.via === 'lb' ? 'lb' : plan.lb?.inCluster ? 'service' : 'node-port', plan.entry.why);
 
   /** A node's kube-proxy dump (iptables-save or nft ruleset, by lib/kube detectProxyMode) and the run it came from. */
   const proxyDumpOn = (node: string): { dump: ProxyDump; run: ProbeRun } | undefined => {
@@ -269,15 +269,28 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   // --- a ClusterIP from a node: kube-proxy's rules on that node, judged as the pod path's service hop judges them
   // (service.ts proxyOnNode): internalTrafficPolicy Local on a node without a ready endpoint is kube-proxy's
   // deliberate drop (no-local-endpoint), not stale rules ---
+  // A LoadBalancer address dialled from a pod or a node (plan.lb.inCluster) is traced the same way from its own rule on
+  // the source's node (KUBE-SERVICES "loadbalancer IP", nft service-ips): without one, kube-proxy there does not DNAT it.
+  const inClusterLb = plan.lb?.inCluster ? plan.lb.ip : undefined;
   if (s?.vip && plan.via === 'cluster-ip' && plan.srcNode) {
     const node = plan.srcNode;
     const at = proxyDumpOn(node);
     if (at) {
       const { dump, run } = at;
-      const { cmp, problem: stops } = proxyOnNode(input.snapshot, dump, { ...s, vip: s.vip }, node);
+      // internalTrafficPolicy is for the ClusterIP: kube-proxy sends in-cluster traffic to the LoadBalancer address through
+      // its external chain to the cluster-wide endpoints ("pod traffic for … external destinations"), so it is left out there
+      const service = inClusterLb ? { ...s.service, spec: { ...s.service.spec, internalTrafficPolicy: undefined } } : s.service;
+      const { cmp, problem: stops } = proxyOnNode(input.snapshot, dump, { ...s, service, vip: inClusterLb ?? s.vip }, node);
       observe(c, 'service', proxyObservation(dump.mode, node, cmp.sentence));
       c.findings.set(run.key, cmp.sentence);
-      if (!open && c.connect !== undefined && stops) problem('service', stops.cause, stops.sentence);
+      if (!open && c.connect !== undefined && stops) {
+        const missingLb = inClusterLb && stops.cause === 'proxy-rules-missing';
+        if (missingLb) {
+          const look = dump.mode === 'nftables' ? `nft list map ip kube-proxy service-ips | grep ${inClusterLb}` : dump.mode === 'ipvs' ? `ipvsadm -Ln -t ${inClusterLb}:${s.port.port}` : `iptables-save -t nat | grep ${inClusterLb}`;
+          problem('service', 'proxy-rules-missing', `kube-proxy on ${node}${plan.source.kind === 'pod' ? `, ${src}'s node,` : ''} holds no rule for LoadBalancer address ${inClusterLb}:${s.port.port} of Service ${s.key}: ${cmp.sentence.replace(/\.$/, '')}. Inside the cluster kube-proxy on the source's own node DNATs that address to an endpoint; without its rule the connection is not sent to an endpoint but routed out like any outside address, toward the load balancer`,
+            `On ${node} run \`${look}\`: kube-proxy writes a rule for a LoadBalancer Service's ingress address on every node (iptables: KUBE-SERVICES "${s.key}${s.port.name ? `:${s.port.name}` : ''} loadbalancer IP"; nftables: an element of the service-ips map). With none there, check kube-proxy's logs on ${node} (\`kubectl -n kube-system logs\` its pod) and restart it to force a resync.`);
+        } else problem('service', stops.cause, stops.sentence);
+      }
     }
   }
 
@@ -455,7 +468,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       .filter((r): r is ProbeRun => !!r && !r.notRun)
       .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? statusFinding(r) }));
     const observed = joinClauses(c.observed.get(h.id) ?? []);
-    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : plan.via === 'pod' ? 'dst-pod' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? shared?.overlayDetails : {}) };
+    const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : plan.via === 'pod' ? 'dst-pod' : plan.lb?.inCluster ? 'service' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? shared?.overlayDetails : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
     if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
