@@ -458,14 +458,18 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
  * the outside client dials), else the source's own node. The overlay and dst-node hops, and their probes, start here.
  */
 /**
- * The endpoints (ip, port) a NodePort or LoadBalancer flow may be sent to from the node it enters, each dialled
- * directly from that node: the Service's ready endpoints (TCP, externalTrafficPolicy Cluster; with Local the entry
- * keeps the flow on its own pods), the drawn one first, at most MAX_DIRECT_CONNECTS. Empty for other paths.
+ * The endpoints (ip, port) a NodePort or LoadBalancer flow may be sent to from the node it enters (a LoadBalancer
+ * address dialled in the cluster: the source's node), each dialled directly from that node: the Service's ready
+ * endpoints (TCP, externalTrafficPolicy Cluster; with Local the entry keeps the flow from outside on its own pods), the
+ * drawn one first, at most MAX_DIRECT_CONNECTS. Empty for other paths.
  */
-export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst'>): { ip: string; port: number }[] {
+export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst' | 'lb'>): { ip: string; port: number }[] {
   const s = plan.service;
   const from = leavingNode(plan);
-  if (!s || s.udp || s.etpLocal || !from || (plan.via !== 'lb' && plan.via !== 'node-port')) return [];
+  // a LoadBalancer address dialled in the cluster: kube-proxy on the source's node picks among every ready endpoint
+  // (externalTrafficPolicy is for traffic from outside), so each is dialled from there
+  const inCluster = !!plan.lb?.inCluster;
+  if (!s || s.udp || (s.etpLocal && !inCluster) || !from || (plan.via !== 'lb' && plan.via !== 'node-port' && !inCluster)) return [];
   const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
 }

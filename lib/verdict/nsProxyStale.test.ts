@@ -108,6 +108,8 @@ describe('in-cluster: a pod dialling a LoadBalancer address is judged on kube-pr
     // [faulted recording, healthy recording, dump probe, source node, source, LB address, Service, where the rule is looked for, next step's command]
     ['ns-pod-lb-proxy-rules-missing', 'ns-pod-lb-healthy', 'iptables-save', 'node-b', 'web/client-0', '198.51.100.130', 'web/site-lb', 'iptables-save (nat KUBE-SERVICES)', 'iptables-save -t nat | grep 198.51.100.130', 'iptables'],
     ['ns-nft-pod-lb-proxy-rules-missing', 'ns-nft-pod-lb-healthy', 'nft-ruleset', 'n1', 'shop/client-0', '198.51.100.129', 'shop/lb', 'nft table ip kube-proxy (map service-ips)', 'nft list map ip kube-proxy service-ips | grep 198.51.100.129', 'nftables'],
+    // lab/default.yaml: shop/backend-0 on worker-2 → shop/storefront 198.51.100.129 (the tester's case: it was blamed on worker-1's NodePort rule)
+    ['ns-pod-lb-default-proxy-rules-missing', 'ns-pod-lb-default-healthy', 'iptables-save', 'worker-2', 'shop/backend-0', '198.51.100.129', 'shop/storefront', 'iptables-save (nat KUBE-SERVICES)', 'iptables-save -t nat | grep 198.51.100.129', 'iptables'],
   ])('%s: proxy-rules-missing at service, kube-proxy on the source\'s node, the dump its evidence; the healthy dump in its place names none', (name, healthy, probe, node, src, ip, svc, where, look, mode) => {
     const fx = load(name);
     const { plan, runs } = replayNorthSouth(fx);
@@ -152,6 +154,7 @@ describe('in-cluster: a pod dialling a LoadBalancer address is judged on kube-pr
   it.each([
     ['ns-pod-lb-healthy', 'iptables', 'node-b', '198.51.100.130', 'web/site-lb'],
     ['ns-nft-pod-lb-healthy', 'nftables', 'n1', '198.51.100.129', 'shop/lb'],
+    ['ns-pod-lb-default-healthy', 'iptables', 'worker-2', '198.51.100.129', 'shop/storefront'],
   ])('%s: a healthy LoadBalancer address from a pod stays reachable, every hop passes, kube-proxy on the pod\'s node traced to the ready endpoints', (name, mode, node, ip, svc) => {
     const fx = load(name);
     const { plan, runs } = replayNorthSouth(fx);
@@ -161,6 +164,23 @@ describe('in-cluster: a pod dialling a LoadBalancer address is judged on kube-pr
     expect(j.hops.filter((h) => h.status !== 'pass')).toEqual([]);
     expect(j.hops.find((h) => h.id === 'service')!.observed).toContain(`kube-proxy (${mode}) on ${node} sends TCP ${ip}:80 (${svc}`);
     expect(j.hops.find((h) => h.id === 'service')!.observed).toContain('the Service\'s ready endpoints');
+  });
+
+  it('one of two endpoints behind a veth that is down (lab/default.yaml): each ready endpoint is dialled from the pod\'s node, as kube-proxy there picks per connection — degraded, the dead one named; with its direct connect answering, not half a Service', () => {
+    const fx = load('ns-pod-lb-endpoint-veth-down');
+    const { plan, runs } = replayNorthSouth(fx);
+    const direct = plan.probes.filter((p) => p.probe === 'node-tcp-connect' && p.node === 'worker-2');
+    expect(direct.map((p) => `${p.args.ip}:${p.args.port}`)).toEqual(['10.244.1.3:8080', '10.244.2.2:8080']);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('degraded');
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-veth', cause: 'veth-down' });
+    expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service shop\/storefront answer from worker-2 \(10\.244\.2\.2:8080\); connections kube-proxy sends to 10\.244\.1\.3:8080 fail: /);
+    // the deciding output: the dead endpoint's direct connect from worker-2 as it was in the healthy recording
+    const good = replayNorthSouth(load('ns-pod-lb-default-healthy'));
+    const dead = direct.find((p) => p.args.ip === '10.244.1.3')!;
+    expect(runs.get(dead.key)!.exitCode).not.toBe(0);
+    const k = judgeNorthSouth({ plan, runs: new Map(runs).set(dead.key, { ...good.runs.get(dead.key)!, key: dead.key }), snapshot: fx.snapshot, depth: 'live' });
+    expect(k.summary).not.toMatch(/^1 of 2 ready endpoints/);
   });
 
   it('stale rules for the address on the pod\'s own node (nftables): proxy-rules-stale at service on n1; n1\'s healthy dump in its place names none', () => {
