@@ -692,6 +692,12 @@ describe('egress, upstream DNS, UDP and headless over recorded lab runs', () => 
     const m = judge({ plan, runs: new Map(runs).set(dig.key, { ...silent, exitCode: answer.exitCode, stdout: answer.stdout, stderr: answer.stderr, timedOut: false }), snapshot: fx.snapshot, depth: 'live' });
     expect(m.hops.find((h) => h.id === 'dns')!.status).not.toBe('fail');
     expect(m.firstFailure?.cause ?? null).not.toBe('upstream-dns');
+    // an ExternalName to a name in the cluster's own domain asks no upstream: the same silence is the cluster DNS's own
+    const inside = structuredClone(fx);
+    const svc = inside.snapshot.services.find((x) => x.metadata?.name === 'partner')!;
+    svc.spec!.externalName = 'search.data.svc.cluster.local';
+    const n = judge({ ...replayPod(inside), snapshot: inside.snapshot, depth: 'live' });
+    expect(n.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-timeout' });
     // the healthy ExternalName itself: reachable, the CNAME named at dns, out through node-b's SNAT
     const h = judge({ ...good, snapshot: ok.snapshot, depth: 'live' });
     expect(h.verdict).toBe('reachable');

@@ -207,6 +207,8 @@ export function judgeUpstreamDns(c: Ctx) {
   const inCluster = (n: string) => n.replace(/\.$/, '').endsWith(`.${domain}`);
   const ds = digs(c);
   // The queries that leave the cluster DNS (outside names, or an ExternalName's CNAME target).
+  // (an ExternalName to a name in the cluster's own domain asks no upstream: not this finding)
+  if (plan.edge?.externalName && inCluster(plan.edge.externalName.name)) return;
   const outside = plan.edge?.externalName ? ds : ds.filter((d) => !inCluster(d.name));
   if (!outside.length) return;
   const failed = outside.filter((d) => d.dig.outcome === 'no-response' || (d.dig.rcode !== 'NOERROR' && d.dig.rcode !== 'NXDOMAIN') || (plan.edge?.externalName && d.dig.rcode === 'NOERROR' && !digAddresses(d.dig).length));
