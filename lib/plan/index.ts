@@ -183,14 +183,22 @@ function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, pr
   return { dst: pods[0].end, why: `all ${pods.length} ready endpoint${pods.length === 1 ? ' is' : 's are'} on ${src.node}, the source's node; ${pods[0].end.namespace}/${pods[0].end.name} is drawn` };
 }
 
-/** The cluster DNS pods (kube-system/kube-dns endpoints) with their nodes. */
-export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string }[] {
+/**
+ * The cluster DNS pods (kube-system/kube-dns endpoints) with their nodes, and the pod (namespace, name) when the
+ * EndpointSlice names it or a read pod has the address (not a hostNetwork one): where the DNS way's pod probes run (lib/plan/ops withDnsWay).
+ */
+export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string; pod?: { namespace: string; name: string } }[] {
   const svc = clusterDnsService(snap.services); // kube-dns, or coredns & co. (lib/kube/dns.ts)
   const sp = svc?.spec?.ports?.[0];
   if (!svc || !sp) return [];
   const seen = new Set<string>();
   return endpointsForServicePort(svc, sp, snap.endpointSlices).endpoints
-    .map((e) => ({ ip: e.ip, node: e.nodeName ?? snap.pods.find((p) => podIP(p) === e.ip)?.spec?.nodeName ?? '' }))
+    .map((e) => {
+      const p = e.pod ? findPod(snap, e.pod.split('/')[0], e.pod.split('/')[1]) : snap.pods.find((x) => podIP(x) === e.ip);
+      // a hostNetwork DNS pod has no veth nor routes of its own: its node's are the way
+      const pod = p?.metadata?.namespace && p.metadata.name && !p.spec?.hostNetwork ? { namespace: p.metadata.namespace, name: p.metadata.name } : undefined;
+      return { ip: e.ip, node: e.nodeName ?? p?.spec?.nodeName ?? '', ...(pod ? { pod } : {}) };
+    })
     .filter((d) => d.node && !seen.has(d.ip) && seen.add(d.ip));
 }
 

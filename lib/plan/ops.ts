@@ -120,6 +120,40 @@ export function withDnsRest(plan: PathPlan, digs: ReadonlyMap<string, DigOutcome
   return { plan: { ...plan, probes: [...plan.probes, ...added] }, added };
 }
 
+/** dig's exit status when no server answered (dig(1): "9: No reply from server"). */
+export const DIG_NO_REPLY = 9;
+
+/**
+ * The way to the cluster DNS pods, once every lookup of the name went unanswered (each dig ran and exited
+ * DIG_NO_REPLY): the probes the pod path reads at a destination pod, in each DNS pod (`dnsPods`, not a hostNetwork
+ * one) — its `ip -j addr` (eth0's state and address, and its `link_index`, which names the host-side veth in its
+ * node's `ip -j -d addr`) and its `ip -j route get` toward the source pod (the way the answers leave) — and its node's
+ * links when the plan lacks them. The source node's route and neighbor toward each DNS node are planned from the
+ * start (planPath). Only on this failing path: a lookup that answers adds nothing. Returns the new plan and the
+ * added probes (phase 2, hop dns; lib/verdict/dns.ts explainDnsTimeout reads them).
+ */
+export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: string; pod?: { namespace: string; name: string } }[], runs: ReadonlyMap<string, RunOutcome>): { plan: PathPlan; added: PlannedProbe[] } {
+  const none = { plan, added: [] };
+  const digs = plan.probes.filter((p) => p.probe === 'dig');
+  if (!plan.name || !digs.length || !digs.every((p) => { const r = runs.get(p.key); return r && !r.notRun && r.exitCode === DIG_NO_REPLY; })) return none;
+  const have = new Set(plan.probes.map((p) => p.key));
+  const added: PlannedProbe[] = [];
+  const add = (p: Omit<PlannedProbe, 'key'>) => {
+    const k = keyed(p);
+    if (!have.has(k.key)) {
+      have.add(k.key);
+      added.push(k);
+    }
+  };
+  for (const d of dns) {
+    if (!d.pod || (d.pod.namespace === plan.src.namespace && d.pod.name === plan.src.name)) continue;
+    add({ probe: 'addr', hop: 'dns', where: 'pod', pod: d.pod, args: {}, phase: 2 });
+    add({ probe: 'route-get', hop: 'dns', where: 'pod', pod: d.pod, args: { ip: plan.src.ip }, phase: 2 });
+    add({ probe: 'node-link', hop: 'dns', where: 'node', node: d.node, args: {}, phase: 2 });
+  }
+  return added.length ? { plan: { ...plan, probes: [...plan.probes, ...added] }, added } : none;
+}
+
 /**
  * The plan once a name outside the cluster resolved to `ip` (the first IPv4 answer, as the app would get it):
  * `dstIP` set, and the probes that follow the way there added — an external hop's connect, routes and (phase 3)

@@ -4,7 +4,7 @@ import type { Depth, HopId } from '../model';
 import type { CauseCode, WarningCause } from '../causes';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
 import type { PolicyEvaluation } from '../kube';
-import { parseIpAddr, type IpLink, type RouteGet } from '../parse';
+import { parseIpAddr, type IpLink, type ResolvConf, type RouteGet } from '../parse';
 import { parseRun, unreadableFinding, type ConnectOutcome, type Parser } from './read';
 
 /** One probe as it ran (or why it could not). */
@@ -107,6 +107,11 @@ export interface Ctx {
    * sentence, never `pass`; a problem found there still wins.
    */
   notJudged: Map<HopId, string>;
+  /**
+   * The source pod's /etc/resolv.conf as its `resolv-conf` run says (lib/parse parseResolvConf), read once by judgeDns
+   * (lib/verdict/dns.ts) for every DNS judgement after it; undefined when not planned, not run or unreadable.
+   */
+  resolvConf?: ResolvConf;
 }
 
 /** A fresh judgement context over a plan's runs (the pod path's judge; the north-south judge's view of its node path). */

@@ -3,20 +3,17 @@
 import { dnsPods, namespaceOfName, serviceNamesOf, servicesUnreadable } from '../plan';
 import { didYouMean, nearNames } from '../suggest';
 import { candidateNames, clusterDnsService, compareWithEndpoints, endpointsForServicePort, evaluate, kubeProxyView, nsName, parseServiceFqdn, queryCount, traceService, type Pod } from '../kube';
-import { digAddresses, parseDig, parseIpNeigh, parseIpRouteGet, parseResolvConf, type ResolvConf } from '../parse';
-import { finding, internalIP, observe, one, onNode, onPod, problem, RANK, read, tunnelOf, warn, type Ctx, type ProbeRun, type Problem } from './context';
+import { digAddresses, parseDig, parseIpRouteGet, parseResolvConf } from '../parse';
+import { finding, internalIP, links, observe, one, onNode, onPod, problem, RANK, read, routeText, tunnelOf, warn, type Ctx, type Problem } from './context';
 import { nodeRules } from './dumps';
 import { routeNextStep, routeShape } from './node';
-import { staleTunnelStep } from './overlay';
+import { tunnelNeighbor, underlayNeighbor } from './overlay';
+import { podNetworkState, podRouteState, vethState } from './pod';
 import { droppingRule } from './firewall';
-import { familyOn } from './family';
+import { familyOn, isRouted } from './family';
 import { policyRulesOnNodes } from './policy';
 import { CAUSES, concreteNextStep } from '../causes';
 import { proxyDump } from './service';
-
-function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
-  return read(c, r, parseResolvConf);
-}
 
 /**
  * The cluster DNS Service's kube-proxy rules on the source node, read as the service hop reads a path's Service
@@ -27,8 +24,7 @@ function resolvConf(c: Ctx, r: ProbeRun | undefined): ResolvConf | undefined {
  */
 function dnsServiceRules(c: Ctx): Problem | undefined {
   // the pod's own resolver as its resolv.conf says (read by judgeDns), else the objects' default
-  const conf = resolvConf(c, one(c.plan, c.runs, onPod(c.plan.src.namespace, c.plan.src.name, 'resolv-conf')));
-  const nameservers = conf?.nameservers ?? c.plan.name?.nameservers;
+  const nameservers = c.resolvConf?.nameservers ?? c.plan.name?.nameservers;
   const svc = clusterDnsService(c.snap.services, nameservers?.[0]);
   const vip = svc?.spec?.clusterIP;
   if (!svc || !vip || vip === 'None' || (nameservers && !nameservers.includes(vip))) return undefined;
@@ -48,9 +44,21 @@ function dnsServiceRules(c: Ctx): Problem | undefined {
   return { hop: 'dns', cause, reason: `the DNS queries go to Service ${nsName(svc)} ${vip}:${sp.port}/${sp.protocol ?? 'TCP'}, and on node ${src}: ${cmp.sentence}`, rank: RANK[cause], nodes: [src], nextStep };
 }
 
+/** veth-down's next step for a cluster DNS pod: its host-side veth by name, and the pod its ReplicaSet replaces. */
+const dnsVethStep = (node: string, veth: string, ns: string, name: string) =>
+  `On ${node}, \`ip link show ${veth}\` is the host side of ${ns}/${name}'s veth: bring it up (\`ip link set ${veth} up\`) or recreate the pod (\`kubectl delete pod -n ${ns} ${name}\`; its ReplicaSet starts another), then check why the CNI left it down.`;
+
+/** pod-network's next step for a cluster DNS pod: its sandbox, read as the cause's own advice says, and the node's CNI logs. */
+const dnsPodNetworkStep = (node: string, ns: string, name: string) =>
+  `Check ${ns}/${name}'s sandbox: \`ip addr\` and \`ip route\` inside it (\`kubectl debug -n ${ns} ${name} -it --image=nicolaka/netshoot -- ip route\`); the CNI plugin failed to set up its eth0 or default route. Recreate the pod (\`kubectl delete pod -n ${ns} ${name}\`; its ReplicaSet starts another) and read the CNI logs on ${node}.`;
+
 /**
- * A DNS timeout that a node-to-node fault explains (the cluster DNS pod sits behind a blocked overlay, a
- * missing route, a stale neighbor) is that fault, named at the dns hop: DESIGN §4's root-cause rule.
+ * A DNS timeout that a fault on the cluster DNS pods' own way explains is that fault, named at the dns hop: DESIGN
+ * §4's root-cause rule. The way is read with the pod path's own readings of a destination pod — each DNS pod's
+ * host-side veth, its interface and its route back to the source (lib/verdict/pod.ts; their probes run only once no
+ * lookup answered, lib/plan/ops withDnsWay) — and, for DNS pods on other nodes than the source's, the source node's
+ * route and neighbor toward the DNS node (lib/verdict/node.ts routeShape, lib/verdict/overlay.ts tunnelNeighbor /
+ * underlayNeighbor) and each end's filter for tunnel packets from the other.
  */
 export function explainDnsTimeout(c: Ctx) {
   const dns = c.problems.find((p) => p.hop === 'dns' && p.cause === 'dns-timeout');
@@ -63,18 +71,29 @@ export function explainDnsTimeout(c: Ctx) {
   const pods = dnsPods(c.snap);
   const dnsNodes = pods.map((d) => d.node);
   const src = c.plan.src.node;
-  if (!dnsNodes.length || dnsNodes.includes(src)) return; // DNS on the source's own node crosses no overlay
-  // The DNS pods' own way: the source node's route to them, the DNS node's tunnel filter (the queries) and the
-  // source node's (the answers), each naming the node that drops and the node it drops from.
+  if (!dnsNodes.length) return;
   const extra: Problem[] = [];
-  // A tunnel drop the path found explains DNS only where it is on the DNS way: at a DNS node (on the path, so the
-  // destination's, dropping what the source sends). One at the source names the path's peer, not the DNS node:
-  // the source's own filter for the DNS answers is read below instead.
-  const explains = (p: Problem) =>
-    p.nodes &&
-    ((p.cause === 'overlay-blocked' && (extra.includes(p) || p.nodes.some((n) => dnsNodes.includes(n)))) ||
-      ((p.cause === 'node-route' || p.cause === 'neighbor-stale') && p.nodes.includes(src) && p.nodes.some((n) => dnsNodes.includes(n))));
+  // The DNS pods' own ends, as the pod path reads its destination pod: a finding on a run only where it fails (a
+  // node's link listing is the path's veth evidence too, and keeps the path's words when all is well).
   for (const d of pods) {
+    if (!d.pod) continue;
+    const { namespace: ns, name } = d.pod;
+    const v = vethState(c, ns, name, d.node);
+    if (v.run && v.down && v.veth) {
+      finding(c, v.run, `${v.seen} (the host side of ${ns}/${name}'s veth)`);
+      extra.push({ hop: 'dns', cause: 'veth-down', reason: v.down, rank: RANK['veth-down'], nodes: [d.node], nextStep: dnsVethStep(d.node, v.veth.ifname, ns, name) });
+    }
+    const net = podNetworkState(c, ns, name, d.ip);
+    if (net.run && net.seen) finding(c, net.run, net.seen);
+    if (net.broken) extra.push({ hop: 'dns', cause: 'pod-network', reason: net.broken, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
+    const back = podRouteState(c, ns, name, c.plan.src.ip, `${c.plan.src.namespace}/${c.plan.src.name}, where its answers go`);
+    if (back.run && back.finding) finding(c, back.run, back.finding);
+    if (back.refused) extra.push({ hop: 'dns', cause: 'pod-network', reason: back.refused, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
+  }
+  // The DNS pods' way between nodes (none when a DNS pod shares the source's node: its queries cross no other): the
+  // source node's route and neighbor toward each DNS node, the DNS node's tunnel filter (the queries) and the source
+  // node's (the answers), each naming the node that drops and the node it drops from.
+  for (const d of dnsNodes.includes(src) ? [] : pods) {
     const rg = one(c.plan, c.runs, onNode(src, 'node-route-get', d.ip));
     const got = read(c, rg, parseIpRouteGet);
     const r = got?.outcome === 'route' ? got.route : undefined;
@@ -85,17 +104,13 @@ export function explainDnsTimeout(c: Ctx) {
       const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
       finding(c, rg, s);
       extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node], nextStep: routeNextStep(src, d.ip) });
-    }
-    // The source node's neighbor entry for the DNS node's tunnel endpoint must carry that node's VTEP MAC.
+    } else if (got?.outcome === 'route') finding(c, rg, `${src} → ${d.ip} (DNS pod on ${d.node}): ${routeText(got)}`);
+    // The source node's neighbor entry for the DNS node: its tunnel endpoint's (VXLAN) or, on host-gw, its underlay
+    // address's — read as the overlay hop reads the path's peer.
     const dnsTun = tunnelOf(c, d.node);
-    const vtep = dnsTun?.addresses.find((a) => a.family === 'inet')?.local;
-    const nrun = one(c.plan, c.runs, onNode(src, 'neigh'));
-    const entry = read(c, nrun, parseIpNeigh)?.entries.find((n) => n.dst === vtep && n.lladdr);
-    if (tunnel && dnsTun?.address && entry?.lladdr && entry.lladdr.toLowerCase() !== dnsTun.address.toLowerCase()) {
-      const s = `${src}'s neighbor entry for ${d.node}'s tunnel endpoint ${vtep} says ${entry.lladdr}, but ${d.node}'s ${dnsTun.ifname} has MAC ${dnsTun.address}`;
-      finding(c, nrun, s);
-      extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: s, rank: RANK['neighbor-stale'], nodes: [src, d.node], ...(tunnel ? { nextStep: staleTunnelStep(src, tunnel.ifname) } : {}) });
-    }
+    const dnsLinks = links(c, one(c.plan, c.runs, onNode(d.node, 'node-link')));
+    const neigh = tunnel && dnsTun ? tunnelNeighbor(c, src, d.node, tunnel, dnsTun) : !tunnel && !dnsTun && dnsLinks && !isRouted(familyOn(c, src)) ? underlayNeighbor(c, src, d.node, dnsLinks, d.ip) : undefined;
+    if (neigh?.stale) extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: neigh.stale.reason, rank: RANK['neighbor-stale'], nodes: [src, d.node], nextStep: neigh.stale.nextStep });
     // Each end's filter for tunnel packets from the other, in rule order (lib/verdict/firewall): the DNS node's
     // (the queries arrive there from the source node) and the source node's (the answers arrive from the DNS node).
     const port = dnsTun?.vxlan?.port ?? familyOn(c, d.node).tunnel?.port;
@@ -113,7 +128,16 @@ export function explainDnsTimeout(c: Ctx) {
       }
     }
   }
-  // the DNS way's own findings first: among equal ranks they name the right nodes
+  // A finding of the DNS way explains the timeout; of the path's, a tunnel drop only where it is on the DNS way: at a
+  // DNS node (on the path, so the destination's, dropping what the source sends). One at the source names the path's
+  // peer, not the DNS node: the source's own filter for the DNS answers is read above instead. A route or neighbor
+  // the path found explains it between the source and a DNS node.
+  const explains = (p: Problem) =>
+    extra.includes(p) ||
+    (!!p.nodes &&
+      ((p.cause === 'overlay-blocked' && p.nodes.some((n) => dnsNodes.includes(n))) ||
+        ((p.cause === 'node-route' || p.cause === 'neighbor-stale') && p.nodes.includes(src) && p.nodes.some((n) => dnsNodes.includes(n)))));
+  // the DNS way's own findings first: among equal ranks they name the right nodes and pods
   const root = [...extra, ...c.problems.filter((p) => p !== dns)].sort((a, b) => a.rank - b.rank).find(explains);
   if (!root) return;
   dns.cause = root.cause;
@@ -133,7 +157,9 @@ export function judgeDns(c: Ctx) {
   const rc = one(plan, c.runs, onPod(plan.src.namespace, plan.src.name, 'resolv-conf'));
   let candidates = name.candidates;
   // A resolv.conf that could not be read (missing, cut) leaves the planned candidates: never an empty config.
-  const conf = resolvConf(c, rc);
+  const conf = read(c, rc, parseResolvConf);
+  // one parse for every DNS judgement after this one (dnsServiceRules)
+  if (conf) c.resolvConf = conf;
   if (rc && conf) {
     candidates = candidateNames(name.name, conf.search, conf.options.ndots);
     finding(c, rc, `nameserver ${conf.nameservers.join(', ') || 'none'}; search ${conf.search.join(' ') || '(none)'}; ndots ${conf.options.ndots}`);

@@ -2,7 +2,7 @@
 // path MTU sized by DF pings or, when ICMP does not pass, by a small and a bulk TCP download.
 import type { HopId } from '../model';
 import type { PlannedProbe } from '../plan';
-import { parseBridgeFdb, parseIpNeigh, parseIpRouteGet, parsePing } from '../parse';
+import { parseBridgeFdb, parseIpNeigh, parseIpRouteGet, parsePing, type IpLink } from '../parse';
 import { tunnelLabel, tunnelText } from '../kube';
 import { nodeRules } from './dumps';
 import { droppingRule } from './firewall';
@@ -58,19 +58,11 @@ export function judgeOverlay(c: Ctx) {
     ] as const) {
       // To a hostNetwork pod only the answer (from its node back to the source pod) uses the tunnel.
       if (hostDst && node === plan.src.node) continue;
-      const peerVtep = peerTun.addresses.find((a) => a.family === 'inet')?.local;
       const peerIP = internalIP(c, peerNode);
-      const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
       const fdbRun = one(plan, c.runs, onNode(node, 'fdb'));
-      const neigh = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerVtep && n.dev === ownTun.ifname);
       const fdb = read(c, fdbRun, parseBridgeFdb)?.entries.filter((f) => f.ifname === ownTun.ifname && f.dst);
-      if (neighRun && peerVtep && peerTun.address) {
-        if (neigh?.lladdr && neigh.lladdr.toLowerCase() !== peerTun.address.toLowerCase()) {
-          const s = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
-          finding(c, neighRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], staleTunnelStep(node, ownTun.ifname));
-        } else if (neigh?.lladdr) finding(c, neighRun, `${peerVtep} → ${neigh.lladdr} (matches ${peerNode}'s ${peerTun.ifname})`);
-      }
+      const n = tunnelNeighbor(c, node, peerNode, ownTun, peerTun);
+      if (n?.stale) problem(c, 'overlay', 'neighbor-stale', n.stale.reason, [node, peerNode], n.stale.nextStep);
       if (fdbRun && fdb && peerTun.address && peerIP) {
         const entry = fdb.find((f) => f.mac.toLowerCase() === peerTun.address!.toLowerCase());
         if (!entry) {
@@ -93,20 +85,8 @@ export function judgeOverlay(c: Ctx) {
       [plan.src.node, dst.node, dstLinks, dst.ip],
       [dst.node, plan.src.node, srcLinks, plan.src.ip],
     ] as const) {
-      const peerIP = internalIP(c, peerNode);
-      const rg = read(c, one(plan, c.runs, onNode(node, 'node-route-get', peerPod)), parseIpRouteGet, { supplementary: true });
-      // The peer's own address (a hostNetwork destination) is on the link itself: no gateway, the peer's MAC is used.
-      const direct = peerPod === peerIP && rg?.outcome === 'route' && !rg.route.gateway;
-      if (rg?.outcome === 'route' && rg.route.gateway !== peerIP && !direct) continue;
-      const peerLink = peerLinks.find((l) => l.addresses.some((a) => a.local === peerIP));
-      const neighRun = one(plan, c.runs, onNode(node, 'neigh'));
-      const entry = read(c, neighRun, parseIpNeigh)?.entries.find((n) => n.dst === peerIP && n.lladdr);
-      if (!neighRun || !peerLink?.address || !entry?.lladdr) continue;
-      if (entry.lladdr.toLowerCase() !== peerLink.address.toLowerCase()) {
-        const s = `${node}'s neighbor entry for ${peerNode} (${peerIP}) says ${entry.lladdr}, but ${peerNode}'s ${peerLink.ifname} has MAC ${peerLink.address}`;
-        finding(c, neighRun, s);
-        problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], `On ${node}, \`ip neigh show ${peerIP}\` must give ${peerNode}'s MAC ${peerLink.address}: delete the wrong entry (\`ip neigh del ${peerIP} dev ${entry.dev ?? 'eth0'}\`) and let the node learn it again; check what wrote it (a permanent entry is not learned).`);
-      } else finding(c, neighRun, `${peerIP} → ${entry.lladdr} (matches ${peerNode}'s ${peerLink.ifname})`);
+      const n = underlayNeighbor(c, node, peerNode, peerLinks, peerPod);
+      if (n?.stale) problem(c, 'overlay', 'neighbor-stale', n.stale.reason, [node, peerNode], n.stale.nextStep);
     }
   }
   // Overlay drop: tunnel packets arriving at a node, read in rule order and by owner (lib/verdict/firewall):
@@ -130,6 +110,59 @@ export function judgeOverlay(c: Ctx) {
       problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port} (${srcTun.ifname}) from ${peer}: \`${drop.text}\` in ${drop.where}, the first rule for that port`, [node]);
     }
   }
+}
+
+/** A stale neighbor entry: the sentence and the next step on the node that holds it. */
+export interface StaleNeighbor {
+  reason: string;
+  nextStep: string;
+}
+
+/**
+ * VXLAN: `node`'s neighbor entry for `peerNode`'s tunnel endpoint (the VTEP address on `peerTun`) must carry the
+ * peer's VTEP MAC (`peerTun`'s own address), from `node`'s `ip -j neigh` on `ownTun`. Sets the run's finding either way;
+ * `stale` when the MAC differs. Undefined when the run, the VTEP or the entry is missing. One reading for the path's
+ * overlay and the way to the cluster DNS pods (lib/verdict/dns.ts).
+ */
+export function tunnelNeighbor(c: Ctx, node: string, peerNode: string, ownTun: IpLink, peerTun: IpLink): { run: ProbeRun; stale?: StaleNeighbor } | undefined {
+  const peerVtep = peerTun.addresses.find((a) => a.family === 'inet')?.local;
+  const run = one(c.plan, c.runs, onNode(node, 'neigh'));
+  const neigh = read(c, run, parseIpNeigh)?.entries.find((n) => n.dst === peerVtep && n.dev === ownTun.ifname);
+  if (!run || !peerVtep || !peerTun.address || !neigh?.lladdr) return undefined;
+  if (neigh.lladdr.toLowerCase() === peerTun.address.toLowerCase()) {
+    finding(c, run, `${peerVtep} → ${neigh.lladdr} (matches ${peerNode}'s ${peerTun.ifname})`);
+    return { run };
+  }
+  const reason = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
+  finding(c, run, reason);
+  return { run, stale: { reason, nextStep: staleTunnelStep(node, ownTun.ifname) } };
+}
+
+/**
+ * host-gw: `node`'s ARP entry for `peerNode`'s underlay address (its InternalIP) must carry the MAC of the peer's link
+ * holding it (from `peerLinks`, the peer's `ip -j -d addr`) — only where `node` routes toward `peerPod` via the peer
+ * itself (its `node-route-get` of `peerPod`; routed via a VPC router the peer's MAC is never used, and an Azure-style
+ * router answering every ARP with its one MAC is that router's shape, not a stale entry). Sets the run's finding
+ * either way; `stale` when the MAC differs. Undefined when a read is missing or the route goes elsewhere. One reading
+ * for the path's overlay and the way to the cluster DNS pods (lib/verdict/dns.ts).
+ */
+export function underlayNeighbor(c: Ctx, node: string, peerNode: string, peerLinks: readonly IpLink[], peerPod: string): { run: ProbeRun; stale?: StaleNeighbor } | undefined {
+  const peerIP = internalIP(c, peerNode);
+  const rg = read(c, one(c.plan, c.runs, onNode(node, 'node-route-get', peerPod)), parseIpRouteGet, { supplementary: true });
+  // The peer's own address (a hostNetwork destination) is on the link itself: no gateway, the peer's MAC is used.
+  const direct = peerPod === peerIP && rg?.outcome === 'route' && !rg.route.gateway;
+  if (rg?.outcome === 'route' && rg.route.gateway !== peerIP && !direct) return undefined;
+  const peerLink = peerLinks.find((l) => l.addresses.some((a) => a.local === peerIP));
+  const run = one(c.plan, c.runs, onNode(node, 'neigh'));
+  const entry = read(c, run, parseIpNeigh)?.entries.find((n) => n.dst === peerIP && n.lladdr);
+  if (!run || !peerLink?.address || !entry?.lladdr) return undefined;
+  if (entry.lladdr.toLowerCase() === peerLink.address.toLowerCase()) {
+    finding(c, run, `${peerIP} → ${entry.lladdr} (matches ${peerNode}'s ${peerLink.ifname})`);
+    return { run };
+  }
+  const reason = `${node}'s neighbor entry for ${peerNode} (${peerIP}) says ${entry.lladdr}, but ${peerNode}'s ${peerLink.ifname} has MAC ${peerLink.address}`;
+  finding(c, run, reason);
+  return { run, stale: { reason, nextStep: `On ${node}, \`ip neigh show ${peerIP}\` must give ${peerNode}'s MAC ${peerLink.address}: delete the wrong entry (\`ip neigh del ${peerIP} dev ${entry.dev ?? 'eth0'}\`) and let the node learn it again; check what wrote it (a permanent entry is not learned).` } };
 }
 
 // ------------------------------------------------------------------ MTU ----

@@ -6,51 +6,64 @@ import { finding, links, observe, one, onNode, onPod, problem, read, REFUSED_ROU
 
 // ------------------------------------------------------------------ src-pod / dst-pod network ----
 
-export function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, ip: string, toward: string | undefined) {
+/**
+ * What a pod's own `ip -j addr` says (its run planned as `addr` in that pod): `seen`, its interface in words
+ * ("eth0 up, 10.244.1.5/24, mtu 1500"), and `broken`, a pod-network reason when the interface, its address or its
+ * state is wrong. Both undefined when the run is missing or unreadable. One reading for the path's pods and the
+ * cluster DNS pods (lib/verdict/dns.ts explainDnsTimeout).
+ */
+export function podNetworkState(c: Ctx, ns: string, name: string, ip: string): { run?: ProbeRun; seen?: string; broken?: string; noInterface?: boolean } {
   const addr = one(c.plan, c.runs, onPod(ns, name, 'addr'));
   const addrLinks = links(c, addr);
-  if (addr && addrLinks) {
-    const eth = podInterface(addrLinks);
-    if (!eth) {
-      finding(c, addr, 'no interface with an IPv4 address besides lo');
-      problem(c, hop, 'pod-network', `${ns}/${name} has no network interface with an address (only lo)`);
-    } else {
-      const v4 = eth.addresses.find((a) => a.family === 'inet');
-      const up = eth.flags.includes('UP');
-      // Set up (flag UP) but its link down (operstate DOWN/LOWERLAYERDOWN: the veth's other end is down) is said as such.
-      // NO-CARRIER on a veth: its peer (the host side) is down.
-      const state = !up ? 'DOWN' : eth.flags.includes('NO-CARRIER') ? 'set up, but it has no carrier (the other end of its veth is down)' : eth.operstate && eth.operstate !== 'UP' && eth.operstate !== 'UNKNOWN' ? `set up, but its link is ${eth.operstate}` : 'up';
-      const s = `${eth.ifname} ${state}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
-      finding(c, addr, s);
-      observe(c, hop, s);
-      if (!v4) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} has no IPv4 address (the pod status says ${ip})`);
-      else if (v4.local !== ip) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} has ${v4.local}, the pod status says ${ip}`);
-      else if (!up) problem(c, hop, 'pod-network', `${ns}/${name}'s ${eth.ifname} is down`);
-    }
+  if (!addr || !addrLinks) return {};
+  const eth = podInterface(addrLinks);
+  if (!eth) return { run: addr, noInterface: true, seen: 'no interface with an IPv4 address besides lo', broken: `${ns}/${name} has no network interface with an address (only lo)` };
+  const v4 = eth.addresses.find((a) => a.family === 'inet');
+  const up = eth.flags.includes('UP');
+  // Set up (flag UP) but its link down (operstate DOWN/LOWERLAYERDOWN: the veth's other end is down) is said as such.
+  // NO-CARRIER on a veth: its peer (the host side) is down.
+  const state = !up ? 'DOWN' : eth.flags.includes('NO-CARRIER') ? 'set up, but it has no carrier (the other end of its veth is down)' : eth.operstate && eth.operstate !== 'UP' && eth.operstate !== 'UNKNOWN' ? `set up, but its link is ${eth.operstate}` : 'up';
+  const seen = `${eth.ifname} ${state}, ${v4 ? `${v4.local}/${v4.prefixlen}` : 'no IPv4 address'}, mtu ${eth.mtu}`;
+  const broken = !v4 ? `${ns}/${name}'s ${eth.ifname} has no IPv4 address (the pod status says ${ip})` : v4.local !== ip ? `${ns}/${name}'s ${eth.ifname} has ${v4.local}, the pod status says ${ip}` : !up ? `${ns}/${name}'s ${eth.ifname} is down` : undefined;
+  return { run: addr, seen, ...(broken ? { broken } : {}) };
+}
+
+export function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, ip: string, toward: string | undefined) {
+  const { run, seen, broken, noInterface } = podNetworkState(c, ns, name, ip);
+  if (run && seen) {
+    finding(c, run, seen);
+    // no interface: the finding only, the problem says it
+    if (!noInterface) observe(c, hop, seen);
+    if (broken) problem(c, hop, 'pod-network', broken);
   }
   if (toward) judgePodRoute(c, hop, ns, name, toward);
 }
 
 /**
- * The pod's own route toward `toward` (its `ip -j route get` run, when planned): a refused lookup is `pod-network`
- * at `hop`, the kernel's refusal saying which route is missing (REFUSED_ROUTE). `what` names the address in the
- * sentence (e.g. "its resolver, the cluster DNS Service kube-system/kube-dns").
+ * A pod's own route toward `toward` (its `ip -j route get` run, when planned): `seen` in words, and `refused`, the
+ * pod-network reason when the kernel refuses the lookup (REFUSED_ROUTE says which route is missing). `what` names
+ * the address in the sentences (e.g. "its resolver, the cluster DNS Service kube-system/kube-dns").
  */
-export function judgePodRoute(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, toward: string, what?: string) {
+export function podRouteState(c: Ctx, ns: string, name: string, toward: string, what?: string): { run?: ProbeRun; seen?: string; finding?: string; refused?: string } {
   const rg = one(c.plan, c.runs, onPod(ns, name, 'route-get', toward));
-  if (!rg) return;
   const r = read(c, rg, parseIpRouteGet);
+  if (!rg || !r) return {};
   const to = what ? `${toward} (${what})` : toward;
-  if (r?.outcome === 'refused') {
+  if (r.outcome === 'refused') {
     const why = r.error.message.replace(/^RTNETLINK answers: /, '');
-    finding(c, rg, `no route to ${to}: ${why}`);
-    observe(c, hop, what ? `no route to ${to}: ${why}` : `no route to ${toward} (${why})`);
-    problem(c, hop, 'pod-network', `${ns}/${name} has no route to ${to}: "${why}" — ${REFUSED_ROUTE[r.meaning]}`);
-  } else if (r) {
-    const s = `to ${to}: ${routeText(r)}`;
-    finding(c, rg, s);
-    observe(c, hop, s);
+    return { run: rg, finding: `no route to ${to}: ${why}`, seen: what ? `no route to ${to}: ${why}` : `no route to ${toward} (${why})`, refused: `${ns}/${name} has no route to ${to}: "${why}" — ${REFUSED_ROUTE[r.meaning]}` };
   }
+  const s = `to ${to}: ${routeText(r)}`;
+  return { run: rg, finding: s, seen: s };
+}
+
+/** The pod's own route toward `toward` judged at `hop` (podRouteState): a refused lookup is `pod-network` there. */
+export function judgePodRoute(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, name: string, toward: string, what?: string) {
+  const st = podRouteState(c, ns, name, toward, what);
+  if (!st.run) return;
+  finding(c, st.run, st.finding!);
+  observe(c, hop, st.seen!);
+  if (st.refused) problem(c, hop, 'pod-network', st.refused);
 }
 
 /**
@@ -81,18 +94,30 @@ function hostVeth(c: Ctx, ns: string, name: string, node: string): { veth?: IpLi
   return { veth, nodeLinks, run: nl };
 }
 
-export function judgeVeth(c: Ctx, hop: 'src-veth' | 'dst-veth', ns: string, name: string, node: string) {
+/**
+ * The host side of a pod's veth on `node` (the node-link entry whose ifindex is the pod eth0's `link_index`): `seen`
+ * in words, and `down`, the veth-down reason when it is not UP. `unmatched` when the node's links were read but no
+ * veth matches. One reading for the path's pods and the cluster DNS pods (lib/verdict/dns.ts explainDnsTimeout).
+ */
+export function vethState(c: Ctx, ns: string, name: string, node: string): { run?: ProbeRun; veth?: IpLink; seen?: string; down?: string; unmatched?: boolean } {
   const { veth, run } = hostVeth(c, ns, name, node);
+  if (!run) return {};
+  if (!veth) return { run, unmatched: true };
+  const up = veth.flags.includes('UP');
+  const seen = `${veth.ifname} on ${node}: ${up ? 'up' : 'DOWN'}${veth.master ? `, in bridge ${veth.master}` : ''}, mtu ${veth.mtu}`;
+  return { run, veth, seen, ...(up ? {} : { down: `the host side of ${ns}/${name}'s veth, ${veth.ifname} on ${node}, is down (state ${veth.operstate ?? 'DOWN'})` }) };
+}
+
+export function judgeVeth(c: Ctx, hop: 'src-veth' | 'dst-veth', ns: string, name: string, node: string) {
+  const { run, seen, down, unmatched } = vethState(c, ns, name, node);
   if (!run) return;
-  if (!veth) {
+  if (unmatched || !seen) {
     observe(c, hop, `could not match ${ns}/${name}'s eth0 to a veth on ${node}`);
     return;
   }
-  const up = veth.flags.includes('UP');
-  const s = `${veth.ifname} on ${node}: ${up ? 'up' : 'DOWN'}${veth.master ? `, in bridge ${veth.master}` : ''}, mtu ${veth.mtu}`;
-  observe(c, hop, s);
-  finding(c, run, s);
-  if (!up) problem(c, hop, 'veth-down', `the host side of ${ns}/${name}'s veth, ${veth.ifname} on ${node}, is down (state ${veth.operstate ?? 'DOWN'})`);
+  observe(c, hop, seen);
+  finding(c, run, seen);
+  if (down) problem(c, hop, 'veth-down', down);
 }
 
 export function judgeHairpin(c: Ctx) {

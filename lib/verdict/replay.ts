@@ -1,12 +1,12 @@
 // Re-judging a recorded diagnosis (tests, fixtures): the plan rebuilt from the recorded API objects and
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
-import { planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
+import { dnsPods, planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
 import { egressProbes } from '../plan/egress';
 import { entryDownloads, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource } from '../target';
 import type { ProbeId } from '../probes';
 import { probeDef } from '../probes';
-import { keyed } from '../plan/ops';
+import { keyed, withDnsWay } from '../plan/ops';
 import { parseTarget } from '../target';
 import type { Diagnosis } from '../model';
 import type { ProbeRun } from './context';
@@ -44,10 +44,14 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
     }
   };
   map(plan.probes);
+  // No lookup answered: the way to the DNS pods, as the engine adds it (lib/plan/ops withDnsWay).
+  const way = withDnsWay(plan, dnsPods(fx.snapshot), runs);
+  map(way.added);
+  const dnsWay = way.plan;
   // The MTU ladder's second stage, as the engine decides it (lib/plan/mtu.ts): recordings made before the ladder
   // had two stages hold every size, and only what the engine would now ask for is read.
   // Asked again after each step, as the engine does (another endpoint's ladder may wait for the drawn pod's).
-  let laddered = plan;
+  let laddered = dnsWay;
   for (let i = 0; i < 4; i++) {
     const ladder = withMtuLadder(laddered, runs);
     if (!ladder.added.length) break;

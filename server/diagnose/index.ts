@@ -10,8 +10,8 @@ import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
 import { parseSource, parseTarget, targetText, type Source, type Target } from '../../lib/target';
 import { northSouthPath } from '../../lib/plan/northSouth';
-import { namedPortHint, planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
-import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
+import { dnsPods, namedPortHint, planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
+import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withDnsWay, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, interruptedJudgement, type Judgement, type ProbeRun } from '../../lib/verdict';
 import { PodWaitAborted } from '../exec/podWait';
@@ -391,6 +391,10 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       const rest = withDnsRest(plan, digOutcomes(plan, runs));
       plan = rest.plan;
       await Promise.all(rest.added.map(runOne));
+      // No lookup answered: the way to the DNS pods as the pod path reads a destination pod's (their veth, their routes).
+      const way = withDnsWay(plan, dnsPods(snap), runs);
+      plan = way.plan;
+      await Promise.all(way.added.map(runOne));
       // A name outside the cluster: connect to what the resolver answered, as the app would.
       if (!plan.dstIP && plan.target.kind === 'name' && plan.dstPort) {
         // The first candidate that answers with an IPv4 address, as the resolver would return it.

@@ -1,0 +1,110 @@
+// A DNS timeout behind a fault on the cluster DNS pods' own way is that fault at dns, read with the pod path's own
+// readings of a destination pod (the pod's host-side veth, its interface and its route back; the source node's route
+// and neighbor toward the DNS pod's node). Recorded on test/lab/fixtures/dns-apart-hostgw.yaml (CoreDNS alone on
+// worker-0; shop/frontend-0 on worker-1 → backend.shop:80, drawn to worker-2), one fixture per fault
+// (scripts/record-edge-fixtures.ts). Each test swaps the deciding probe's output for another recording's of the same
+// lab where that part was healthy, and the finding falls back to 'cluster DNS is not answering'.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { judge } from '.';
+import { dnsPods } from '../plan';
+import { DIG_NO_REPLY, withDnsWay } from '../plan/ops';
+import { replayPod, type RecordedDiagnosis } from './replay';
+import type { ProbeRun } from './context';
+
+const load = (n: string): RecordedDiagnosis => JSON.parse(readFileSync(new URL(`./fixtures/edge/${n}.json`, import.meta.url), 'utf8')) as RecordedDiagnosis;
+const COREDNS = /kube-system\/coredns-\w+-\w+/.source;
+
+/** The fixture replayed, with the runs whose key `swap` names replaced by the same probe's run in `from`. */
+function judged(name: string, swap?: { from: string; keys: (key: string) => boolean }) {
+  const fx = load(name);
+  const { plan, runs } = replayPod(fx);
+  if (swap) {
+    const other = replayPod(load(swap.from)).runs;
+    const keys = [...runs.keys()].filter(swap.keys);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) {
+      const r = other.get(k)!;
+      expect(r.stdout).not.toBe(runs.get(k)!.stdout);
+      runs.set(k, r);
+    }
+  }
+  return { plan, runs, j: judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }) };
+}
+
+const fallsBack = (j: ReturnType<typeof judge>) => {
+  expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-timeout' });
+  expect(j.firstFailure!.reason).toMatch(/cluster DNS is not answering$/);
+};
+
+describe('a DNS timeout behind the CoreDNS pod\'s own veth, routes, or the way to its node', () => {
+  it('veth-down on the CoreDNS pod: veth-down at dns, naming the pod, its veth and node, with the node\'s command', () => {
+    const { j } = judged('dns-coredns-veth-down');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'veth-down' });
+    expect(j.firstFailure!.reason).toMatch(new RegExp(`^DNS queries to the cluster DNS on worker-0 time out because the host side of ${COREDNS}'s veth, \\S+ on worker-0, is down \\(state DOWN\\)$`));
+    expect(j.firstFailure!.nextStep).toMatch(new RegExp(`^On worker-0, \`ip link show \\S+\` is the host side of ${COREDNS}'s veth: bring it up \\(\`ip link set \\S+ up\`\\)`));
+    const dns = j.hops.find((h) => h.id === 'dns')!;
+    expect(dns.evidence.find((e) => e.probe === 'node-link' && e.where === 'node worker-0')?.finding).toMatch(/: DOWN, in bridge cni0, mtu 1500 \(the host side of kube-system\/coredns-/);
+    // the CoreDNS pod's own eth0 says why too, and its reproduce line execs into that pod
+    const addr = dns.evidence.find((e) => e.probe === 'addr' && e.where.startsWith('pod kube-system/coredns-'))!;
+    expect(addr.finding).toMatch(/^eth0 set up, but it has no carrier/);
+    expect(addr.reproduce).toMatch(/^kubectl debug -n kube-system coredns-\S+ -it .* -- ip -j addr show$/);
+  });
+  it('the same run with worker-0\'s links from a run where the veth was up: the timeout stands unexplained', () => {
+    fallsBack(judged('dns-coredns-veth-down', { from: 'dns-hostgw-stale-neighbor', keys: (k) => k === 'node/worker-0:node-link' }).j);
+  });
+
+  it('pod-default-route-missing on the CoreDNS pod: pod-network at dns, its route back to the source refused', () => {
+    const { j } = judged('dns-coredns-default-route-missing');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'pod-network' });
+    expect(j.firstFailure!.reason).toMatch(new RegExp(`^DNS queries to the cluster DNS on worker-0 time out because ${COREDNS} has no route to 10\\.244\\.\\d+\\.\\d+ \\(shop/frontend-0, where its answers go\\): "Network is unreachable" — the pod lacks its default route$`));
+    expect(j.firstFailure!.nextStep).toMatch(new RegExp(`^Check ${COREDNS}'s sandbox: .*read the CNI logs on worker-0\\.$`));
+  });
+  it('the same run with the CoreDNS pod\'s route from a healthy recording: the timeout stands unexplained', () => {
+    fallsBack(judged('dns-coredns-default-route-missing', { from: 'dns-hostgw-stale-neighbor', keys: (k) => /^kube-system\/coredns-.*:route-get:/.test(k) }).j);
+  });
+
+  it('stale-neighbor on the source\'s node toward the DNS node (host-gw): neighbor-stale at dns, with the node\'s command', () => {
+    const { j } = judged('dns-hostgw-stale-neighbor');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'neighbor-stale' });
+    expect(j.firstFailure!.reason).toMatch(/^DNS queries to the cluster DNS on worker-0 time out because worker-1's neighbor entry for worker-0 \(172\.18\.0\.2\) says [0-9a-f:]{17}, but worker-0's eth0 has MAC [0-9a-f:]{17}$/);
+    expect(j.firstFailure!.nextStep).toMatch(/^On worker-1, `ip neigh show 172\.18\.0\.2` must give worker-0's MAC/);
+    // the path's own overlay (worker-1 → worker-2) is not the DNS way: it stays clean
+    expect(j.hops.find((h) => h.id === 'overlay')!.status).toBe('pass');
+  });
+  it('the same run with worker-1\'s neighbors from a run where they were right: the timeout stands unexplained', () => {
+    fallsBack(judged('dns-hostgw-stale-neighbor', { from: 'dns-coredns-veth-down', keys: (k) => k === 'node/worker-1:neigh' }).j);
+  });
+
+  it('node-route-missing toward the DNS node (host-gw): node-route at dns; with the route from a healthy run, unexplained', () => {
+    const { j } = judged('dns-hostgw-node-route-missing');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'node-route' });
+    expect(j.firstFailure!.reason).toMatch(/^DNS queries to the cluster DNS on worker-0 time out because worker-1 has no route to worker-0's pod CIDR: 10\.244\.1\.2 would leave via 172\.18\.0\.1 dev eth0$/);
+    fallsBack(judged('dns-hostgw-node-route-missing', { from: 'dns-coredns-veth-down', keys: (k) => k === 'node/worker-1:node-route-get:10.244.1.2' }).j);
+  });
+});
+
+describe('withDnsWay: the DNS pods\' own probes only once no lookup answered', () => {
+  const fx = load('dns-coredns-veth-down');
+  const { plan, runs } = replayPod(fx);
+  const before = { ...plan, probes: plan.probes.filter((p) => !(p.hop === 'dns' && p.pod?.namespace === 'kube-system')) };
+  const digs = (exitCode: number) => {
+    const m = new Map<string, Pick<ProbeRun, 'exitCode'>>([...runs].filter(([, r]) => r.probe !== 'dig'));
+    for (const p of before.probes.filter((x) => x.probe === 'dig')) m.set(p.key, { exitCode });
+    return m;
+  };
+  it('every dig unanswered: the CoreDNS pod\'s addr and its route back to the source', () => {
+    const way = withDnsWay(before, dnsPods(fx.snapshot), digs(DIG_NO_REPLY));
+    expect(way.added.map((p) => p.key.replace(/coredns-\w+-\w+/, 'coredns-X'))).toEqual(['kube-system/coredns-X:addr', `kube-system/coredns-X:route-get:${plan.src.ip}`]);
+    expect(way.added.every((p) => p.hop === 'dns' && p.phase === 2)).toBe(true);
+  });
+  it('a lookup that answered (or one that did not run): nothing added, the healthy path gains no exec', () => {
+    expect(withDnsWay(before, dnsPods(fx.snapshot), digs(0)).added).toEqual([]);
+    const one = digs(DIG_NO_REPLY);
+    one.set(before.probes.find((p) => p.probe === 'dig')!.key, { exitCode: 0 });
+    expect(withDnsWay(before, dnsPods(fx.snapshot), one).added).toEqual([]);
+    const notRun = digs(DIG_NO_REPLY);
+    notRun.set(before.probes.find((p) => p.probe === 'dig')!.key, { exitCode: null, notRun: 'needs create on pods/ephemeralcontainers in shop' } as never);
+    expect(withDnsWay(before, dnsPods(fx.snapshot), notRun).added).toEqual([]);
+  });
+});

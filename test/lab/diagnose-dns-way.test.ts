@@ -1,0 +1,39 @@
+// A DNS timeout behind a fault on the cluster DNS pod's own way, on a lab whose CoreDNS runs alone on worker-0
+// (test/lab/fixtures/dns-apart-hostgw.yaml: host-gw, nftables): shop/frontend-0 on worker-1 → backend.shop:80 (drawn
+// to worker-2) names the fault at dns — the CoreDNS pod's veth or default route, or worker-1's neighbor or route toward
+// worker-0 — instead of 'cluster DNS is not answering'. lib/verdict/dnsWay.test.ts replays the same faults recorded.
+import { CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { loadCluster } from '../../server/cluster/kubeconfig';
+import { useLab, failingHops, outcome } from './diagnoseLab';
+
+const lab = useLab('dw', 'dns-apart-hostgw.yaml');
+
+/** The CoreDNS pod's name (its hash comes from the lab instance). */
+async function coredns(): Promise<string> {
+  const core = loadCluster({ kubeconfig: lab.kubeconfig }).kc.makeApiClient(CoreV1Api);
+  const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' });
+  expect(pods.items.map((p) => p.spec?.nodeName)).toEqual(['worker-0']);
+  return `kube-system/${pods.items[0].metadata!.name}`;
+}
+
+describe('the way to the cluster DNS pod', () => {
+  it('healthy: reachable, no hop fails, and the CoreDNS pod gets no debug container', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'backend.shop:80');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(failingHops(d)).toEqual([]);
+    expect(d.hops.flatMap((h) => h.evidence).some((e) => e.where.startsWith('pod kube-system/'))).toBe(false);
+  });
+
+  it.each([
+    ['veth-down:pod=COREDNS', 'unreachable/veth-down@dns', /^DNS queries to the cluster DNS on worker-0 time out because the host side of kube-system\/coredns-\S+'s veth, \S+ on worker-0, is down/],
+    ['pod-default-route-missing:pod=COREDNS', 'unreachable/pod-network@dns', /because kube-system\/coredns-\S+ has no route to 10\.244\.\d+\.\d+ \(shop\/frontend-0, where its answers go\): "Network is unreachable"/],
+    ['stale-neighbor:node=worker-1,peer=worker-0', 'unreachable/neighbor-stale@dns', /because worker-1's neighbor entry for worker-0 \(172\.18\.0\.2\) says/],
+    ['node-route-missing:node=worker-1,to=worker-0', 'unreachable/node-route@dns', /because worker-1 has no route to worker-0's pod CIDR/],
+  ])('%s', async (spec, want, reason) => {
+    const fault = spec.replace('COREDNS', await coredns());
+    const d = await lab.withFault(fault, () => lab.diagnose('shop/frontend-0', 'backend.shop:80'));
+    expect(outcome(d)).toBe(want);
+    expect(d.firstFailure!.reason).toMatch(reason);
+  });
+});
