@@ -128,8 +128,9 @@ export const DIG_NO_REPLY = 9;
  * DIG_NO_REPLY): the probes the pod path reads at a destination pod, in each DNS pod (`dnsPods`, not a hostNetwork
  * one) — its `ip -j addr` (eth0's state and address, and its `link_index`, which names the host-side veth in its
  * node's `ip -j -d addr`) and its `ip -j route get` toward the source pod (the way the answers leave) — and its node's
- * links when the plan lacks them. The source node's route and neighbor toward each DNS node are planned from the
- * start (planPath). Only on this failing path: a lookup that answers adds nothing. Returns the new plan and the
+ * links, and the source node's FDB when every DNS pod is on another node (VXLAN's entry for the DNS node's tunnel
+ * endpoint), when the plan lacks them (a cross-node path plans both). The source node's route and neighbor toward
+ * each DNS node are planned from the start (planPath). Only on this failing path: a lookup that answers adds nothing. Returns the new plan and the
  * added probes (phase 2, hop dns; lib/verdict/dns.ts explainDnsTimeout reads them).
  */
 export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: string; pod?: { namespace: string; name: string } }[], runs: ReadonlyMap<string, RunOutcome>): { plan: PathPlan; added: PlannedProbe[] } {
@@ -145,6 +146,9 @@ export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: str
       added.push(k);
     }
   };
+  // the source node's FDB toward a DNS node (a VXLAN tunnel endpoint's entry), when the path's overlay did not plan it
+  const apart = dns.length > 0 && dns.every((d) => d.node !== plan.src.node);
+  if (apart) add({ probe: 'fdb', hop: 'dns', where: 'node', node: plan.src.node, args: {}, phase: 2 });
   for (const d of dns) {
     if (!d.pod || (d.pod.namespace === plan.src.namespace && d.pod.name === plan.src.name)) continue;
     add({ probe: 'addr', hop: 'dns', where: 'pod', pod: d.pod, args: {}, phase: 2 });

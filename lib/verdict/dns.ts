@@ -7,7 +7,7 @@ import { digAddresses, parseDig, parseIpRouteGet, parseResolvConf } from '../par
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, RANK, read, routeText, tunnelOf, warn, type Ctx, type Problem } from './context';
 import { nodeRules } from './dumps';
 import { routeNextStep, routeShape } from './node';
-import { tunnelNeighbor, underlayNeighbor } from './overlay';
+import { tunnelFdb, tunnelNeighbor, underlayNeighbor } from './overlay';
 import { podNetworkState, podRouteState, vethState } from './pod';
 import { droppingRule } from './firewall';
 import { familyOn, isRouted } from './family';
@@ -105,12 +105,14 @@ export function explainDnsTimeout(c: Ctx) {
       finding(c, rg, s);
       extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node], nextStep: routeNextStep(src, d.ip) });
     } else if (got?.outcome === 'route') finding(c, rg, `${src} → ${d.ip} (DNS pod on ${d.node}): ${routeText(got)}`);
-    // The source node's neighbor entry for the DNS node: its tunnel endpoint's (VXLAN) or, on host-gw, its underlay
-    // address's — read as the overlay hop reads the path's peer.
+    // The source node's neighbor entry for the DNS node: its tunnel endpoint's and FDB entry (VXLAN) or, on host-gw,
+    // its underlay address's — read as the overlay hop reads the path's peer.
     const dnsTun = tunnelOf(c, d.node);
     const dnsLinks = links(c, one(c.plan, c.runs, onNode(d.node, 'node-link')));
-    const neigh = tunnel && dnsTun ? tunnelNeighbor(c, src, d.node, tunnel, dnsTun) : !tunnel && !dnsTun && dnsLinks && !isRouted(familyOn(c, src)) ? underlayNeighbor(c, src, d.node, dnsLinks, d.ip) : undefined;
-    if (neigh?.stale) extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: neigh.stale.reason, rank: RANK['neighbor-stale'], nodes: [src, d.node], nextStep: neigh.stale.nextStep });
+    const neigh = tunnel && dnsTun
+      ? [tunnelNeighbor(c, src, d.node, tunnel, dnsTun), tunnelFdb(c, src, d.node, tunnel, dnsTun)]
+      : !tunnel && !dnsTun && dnsLinks && !isRouted(familyOn(c, src)) ? [underlayNeighbor(c, src, d.node, dnsLinks, d.ip)] : [];
+    for (const n of neigh) if (n?.stale) extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: n.stale.reason, rank: RANK['neighbor-stale'], nodes: [src, d.node], nextStep: n.stale.nextStep });
     // Each end's filter for tunnel packets from the other, in rule order (lib/verdict/firewall): the DNS node's
     // (the queries arrive there from the source node) and the source node's (the answers arrive from the DNS node).
     const port = dnsTun?.vxlan?.port ?? familyOn(c, d.node).tunnel?.port;

@@ -3,7 +3,8 @@
 // and neighbor toward the DNS pod's node). Recorded on test/lab/fixtures/dns-apart-hostgw.yaml (CoreDNS alone on
 // worker-0; shop/frontend-0 on worker-1 → backend.shop:80, drawn to worker-2), one fixture per fault
 // (scripts/record-edge-fixtures.ts). Each test swaps the deciding probe's output for another recording's of the same
-// lab where that part was healthy, and the finding falls back to 'cluster DNS is not answering'.
+// lab where that part was healthy, and the finding falls back to 'cluster DNS is not answering'. The VXLAN cases
+// (dns-vxlan-*) were recorded on the same file with `overlay: vxlan`.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judge } from '.';
@@ -84,6 +85,28 @@ describe('a DNS timeout behind the CoreDNS pod\'s own veth, routes, or the way t
   });
 });
 
+// The same lab on VXLAN (overlay: vxlan), shop/frontend-0 → solo.shop:80: a same-node path (solo-0 on worker-1), so the
+// source node's FDB is read for the DNS way alone (withDnsWay plans it), not for the path's overlay.
+describe('VXLAN: the source node\'s neighbor and FDB entries for the DNS node\'s tunnel endpoint', () => {
+  it('stale-neighbor (both entries wrong): neighbor-stale at dns, the neighbor entry named first', () => {
+    const { j } = judged('dns-vxlan-stale-neighbor');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'neighbor-stale' });
+    expect(j.firstFailure!.reason).toMatch(/^DNS queries to the cluster DNS on worker-0 time out because worker-1's neighbor entry for worker-0's tunnel endpoint 10\.244\.1\.0 says [0-9a-f:]{17}, but worker-0's flannel\.1 has MAC [0-9a-f:]{17}$/);
+    expect(j.firstFailure!.nextStep).toMatch(/^On worker-1: Compare `bridge fdb show dev flannel\.1`/);
+  });
+  it('the neighbor entry put right, the FDB still wrong: the FDB entry is the cause', () => {
+    const { j } = judged('dns-vxlan-stale-neighbor', { from: 'dns-vxlan-coredns-veth-down', keys: (k) => k === 'node/worker-1:neigh' });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'neighbor-stale' });
+    expect(j.firstFailure!.reason).toMatch(/because worker-1's FDB (sends [0-9a-f:]{17} to \S+, but worker-0 is 172\.18\.0\.2|has no entry for worker-0's VTEP MAC)/);
+  });
+  it('both put right: the timeout stands unexplained', () => {
+    fallsBack(judged('dns-vxlan-stale-neighbor', { from: 'dns-vxlan-coredns-veth-down', keys: (k) => k === 'node/worker-1:neigh' || k === 'node/worker-1:fdb' }).j);
+  });
+  it('veth-down on the CoreDNS pod reads the same on VXLAN', () => {
+    expect(judged('dns-vxlan-coredns-veth-down').j.firstFailure).toMatchObject({ hop: 'dns', cause: 'veth-down' });
+  });
+});
+
 describe('withDnsWay: the DNS pods\' own probes only once no lookup answered', () => {
   const fx = load('dns-coredns-veth-down');
   const { plan, runs } = replayPod(fx);
@@ -97,6 +120,13 @@ describe('withDnsWay: the DNS pods\' own probes only once no lookup answered', (
     const way = withDnsWay(before, dnsPods(fx.snapshot), digs(DIG_NO_REPLY));
     expect(way.added.map((p) => p.key.replace(/coredns-\w+-\w+/, 'coredns-X'))).toEqual(['kube-system/coredns-X:addr', `kube-system/coredns-X:route-get:${plan.src.ip}`]);
     expect(way.added.every((p) => p.hop === 'dns' && p.phase === 2)).toBe(true);
+  });
+  it('a same-node path: the source node\'s FDB too (the path\'s overlay plans none)', () => {
+    const sn = load('dns-vxlan-stale-neighbor');
+    const r = replayPod(sn);
+    const base = { ...r.plan, probes: r.plan.probes.filter((p) => !(p.hop === 'dns' && p.phase === 2 && p.probe !== 'dig')) };
+    const m = new Map([...r.runs].map(([k, v]) => [k, { exitCode: v.exitCode }]));
+    expect(withDnsWay(base, dnsPods(sn.snapshot), m).added.map((p) => p.key)[0]).toBe('node/worker-1:fdb');
   });
   it('a lookup that answered (or one that did not run): nothing added, the healthy path gains no exec', () => {
     expect(withDnsWay(before, dnsPods(fx.snapshot), digs(0)).added).toEqual([]);

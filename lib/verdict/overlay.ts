@@ -58,23 +58,10 @@ export function judgeOverlay(c: Ctx) {
     ] as const) {
       // To a hostNetwork pod only the answer (from its node back to the source pod) uses the tunnel.
       if (hostDst && node === plan.src.node) continue;
-      const peerIP = internalIP(c, peerNode);
-      const fdbRun = one(plan, c.runs, onNode(node, 'fdb'));
-      const fdb = read(c, fdbRun, parseBridgeFdb)?.entries.filter((f) => f.ifname === ownTun.ifname && f.dst);
       const n = tunnelNeighbor(c, node, peerNode, ownTun, peerTun);
       if (n?.stale) problem(c, 'overlay', 'neighbor-stale', n.stale.reason, [node, peerNode], n.stale.nextStep);
-      if (fdbRun && fdb && peerTun.address && peerIP) {
-        const entry = fdb.find((f) => f.mac.toLowerCase() === peerTun.address!.toLowerCase());
-        if (!entry) {
-          const s = `${node}'s FDB has no entry for ${peerNode}'s VTEP MAC ${peerTun.address} (entries: ${fdb.map((f) => `${f.mac}→${f.dst}`).join(', ') || 'none'})`;
-          finding(c, fdbRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], staleTunnelStep(node, ownTun.ifname));
-        } else if (entry.dst !== peerIP) {
-          const s = `${node}'s FDB sends ${peerTun.address} to ${entry.dst}, but ${peerNode} is ${peerIP}`;
-          finding(c, fdbRun, s);
-          problem(c, 'overlay', 'neighbor-stale', s, [node, peerNode], staleTunnelStep(node, ownTun.ifname));
-        } else finding(c, fdbRun, `${peerTun.address} → ${entry.dst} (${peerNode})`);
-      }
+      const f = tunnelFdb(c, node, peerNode, ownTun, peerTun);
+      if (f?.stale) problem(c, 'overlay', 'neighbor-stale', f.stale.reason, [node, peerNode], f.stale.nextStep);
     }
   }
   // host-gw: each node's ARP entry for the peer's underlay address must carry the peer's MAC — only where
@@ -134,6 +121,29 @@ export function tunnelNeighbor(c: Ctx, node: string, peerNode: string, ownTun: I
     return { run };
   }
   const reason = `${node}'s neighbor entry for ${peerNode}'s tunnel endpoint ${peerVtep} says ${neigh.lladdr}, but ${peerNode}'s ${peerTun.ifname} has MAC ${peerTun.address}`;
+  finding(c, run, reason);
+  return { run, stale: { reason, nextStep: staleTunnelStep(node, ownTun.ifname) } };
+}
+
+/**
+ * VXLAN: `node`'s FDB entry for `peerNode`'s VTEP MAC (`peerTun`'s own address) on `ownTun` must send to the peer's
+ * InternalIP, from `node`'s `bridge -j fdb show`. Sets the run's finding either way; `stale` when the entry is missing
+ * or points elsewhere. Undefined when the run, the MAC or the peer's address is missing. One reading for the path's
+ * overlay and the way to the cluster DNS pods (lib/verdict/dns.ts).
+ */
+export function tunnelFdb(c: Ctx, node: string, peerNode: string, ownTun: IpLink, peerTun: IpLink): { run: ProbeRun; stale?: StaleNeighbor } | undefined {
+  const peerIP = internalIP(c, peerNode);
+  const run = one(c.plan, c.runs, onNode(node, 'fdb'));
+  const fdb = read(c, run, parseBridgeFdb)?.entries.filter((f) => f.ifname === ownTun.ifname && f.dst);
+  if (!run || !fdb || !peerTun.address || !peerIP) return undefined;
+  const entry = fdb.find((f) => f.mac.toLowerCase() === peerTun.address!.toLowerCase());
+  if (entry?.dst === peerIP) {
+    finding(c, run, `${peerTun.address} → ${entry.dst} (${peerNode})`);
+    return { run };
+  }
+  const reason = entry
+    ? `${node}'s FDB sends ${peerTun.address} to ${entry.dst}, but ${peerNode} is ${peerIP}`
+    : `${node}'s FDB has no entry for ${peerNode}'s VTEP MAC ${peerTun.address} (entries: ${fdb.map((f) => `${f.mac}→${f.dst}`).join(', ') || 'none'})`;
   finding(c, run, reason);
   return { run, stale: { reason, nextStep: staleTunnelStep(node, ownTun.ifname) } };
 }
