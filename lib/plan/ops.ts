@@ -120,18 +120,25 @@ export function withDnsRest(plan: PathPlan, digs: ReadonlyMap<string, DigOutcome
   return { plan: { ...plan, probes: [...plan.probes, ...added] }, added };
 }
 
+/**
+ * The DNS pods whose own probes withDnsWay adds, at most (EndpointSlice order): each costs an exec and a debug
+ * container in that pod; a cluster runs two CoreDNS replicas by default, and a fault that silences every lookup shows
+ * on any of them.
+ */
+export const MAX_DNS_WAY_PODS = 4;
+
 /** dig's exit status when no server answered (dig(1): "9: No reply from server"). */
 export const DIG_NO_REPLY = 9;
 
 /**
  * The way to the cluster DNS pods, once every lookup of the name went unanswered (each dig ran and exited
  * DIG_NO_REPLY): the probes the pod path reads at a destination pod, in each DNS pod (`dnsPods`, not a hostNetwork
- * one) — its `ip -j addr` (eth0's state and address, and its `link_index`, which names the host-side veth in its
+ * one; the first MAX_DNS_WAY_PODS) — its `ip -j addr` (eth0's state and address, and its `link_index`, which names the host-side veth in its
  * node's `ip -j -d addr`) and its `ip -j route get` toward the source pod (the way the answers leave) — and its node's
  * links, and the source node's FDB when every DNS pod is on another node (VXLAN's entry for the DNS node's tunnel
  * endpoint), when the plan lacks them (a cross-node path plans both). The source node's route and neighbor toward
- * each DNS node are planned from the start (planPath). Only on this failing path: a lookup that answers adds nothing. Returns the new plan and the
- * added probes (phase 2, hop dns; lib/verdict/dns.ts explainDnsTimeout reads them).
+ * each DNS node are planned from the start (planPath). Only on this failing path: a lookup that answers adds
+ * nothing. Returns the new plan and the added probes (phase 2, hop dns; lib/verdict/dns.ts explainDnsTimeout reads them).
  */
 export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: string; pod?: { namespace: string; name: string } }[], runs: ReadonlyMap<string, RunOutcome>): { plan: PathPlan; added: PlannedProbe[] } {
   const none = { plan, added: [] };
@@ -149,8 +156,8 @@ export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: str
   // the source node's FDB toward a DNS node (a VXLAN tunnel endpoint's entry), when the path's overlay did not plan it
   const apart = dns.length > 0 && dns.every((d) => d.node !== plan.src.node);
   if (apart) add({ probe: 'fdb', hop: 'dns', where: 'node', node: plan.src.node, args: {}, phase: 2 });
-  for (const d of dns) {
-    if (!d.pod || (d.pod.namespace === plan.src.namespace && d.pod.name === plan.src.name)) continue;
+  for (const d of dns.filter((x) => x.pod && !(x.pod.namespace === plan.src.namespace && x.pod.name === plan.src.name)).slice(0, MAX_DNS_WAY_PODS)) {
+    if (!d.pod) continue;
     add({ probe: 'addr', hop: 'dns', where: 'pod', pod: d.pod, args: {}, phase: 2 });
     add({ probe: 'route-get', hop: 'dns', where: 'pod', pod: d.pod, args: { ip: plan.src.ip }, phase: 2 });
     add({ probe: 'node-link', hop: 'dns', where: 'node', node: d.node, args: {}, phase: 2 });

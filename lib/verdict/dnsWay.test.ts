@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judge } from '.';
 import { dnsPods } from '../plan';
-import { DIG_NO_REPLY, withDnsWay } from '../plan/ops';
+import { DIG_NO_REPLY, MAX_DNS_WAY_PODS, withDnsWay } from '../plan/ops';
 import { replayPod, type RecordedDiagnosis } from './replay';
 import type { ProbeRun } from './context';
 
@@ -136,5 +136,17 @@ describe('withDnsWay: the DNS pods\' own probes only once no lookup answered', (
     const notRun = digs(DIG_NO_REPLY);
     notRun.set(before.probes.find((p) => p.probe === 'dig')!.key, { exitCode: null, notRun: 'needs create on pods/ephemeralcontainers in shop' } as never);
     expect(withDnsWay(before, dnsPods(fx.snapshot), notRun).added).toEqual([]);
+  });
+});
+
+describe('withDnsWay on a cluster with many DNS replicas', () => {
+  it(`probes at most MAX_DNS_WAY_PODS of them (each costs an exec and a debug container)`, () => {
+    const fx = load('dns-coredns-veth-down');
+    const { plan } = replayPod(fx);
+    const before = { ...plan, probes: plan.probes.filter((p) => !(p.hop === 'dns' && p.pod?.namespace === 'kube-system')) };
+    const m = new Map(before.probes.filter((p) => p.probe === 'dig').map((p) => [p.key, { exitCode: DIG_NO_REPLY }]));
+    const many = Array.from({ length: 10 }, (_, i) => ({ ip: `10.244.1.${10 + i}`, node: 'worker-0', pod: { namespace: 'kube-system', name: `coredns-${i}` } }));
+    const pods = new Set(withDnsWay(before, many, m).added.map((p) => p.pod?.name));
+    expect([...pods]).toEqual(many.slice(0, MAX_DNS_WAY_PODS).map((d) => d.pod.name));
   });
 });
