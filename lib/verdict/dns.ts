@@ -88,7 +88,9 @@ export function explainDnsTimeout(c: Ctx) {
     if (net.broken) extra.push({ hop: 'dns', cause: 'pod-network', reason: net.broken, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
     const back = podRouteState(c, ns, name, c.plan.src.ip, `${c.plan.src.namespace}/${c.plan.src.name}, where its answers go`);
     if (back.run && back.finding) finding(c, back.run, back.finding);
-    if (back.refused) extra.push({ hop: 'dns', cause: 'pod-network', reason: back.refused, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
+    // behind a down veth a route may be refused too (a kernel that ignores routes on a link without carrier): the veth
+    // is the cause then, not the routes
+    if (back.refused && !v.down) extra.push({ hop: 'dns', cause: 'pod-network', reason: back.refused, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
   }
   // The DNS pods' way between nodes (none when a DNS pod shares the source's node: its queries cross no other): the
   // source node's route and neighbor toward each DNS node, the DNS node's tunnel filter (the queries) and the source

@@ -150,3 +150,10 @@ describe('withDnsWay on a cluster with many DNS replicas', () => {
     expect([...pods]).toEqual(many.slice(0, MAX_DNS_WAY_PODS).map((d) => d.pod.name));
   });
 });
+
+describe('a down veth explains a refused route behind it', () => {
+  it('veth-down with the CoreDNS pod\'s route refused too (a kernel that ignores linkdown routes): still veth-down', () => {
+    const { j } = judged('dns-coredns-veth-down', { from: 'dns-coredns-default-route-missing', keys: (k) => /^kube-system\/coredns-.*:route-get:/.test(k) });
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'veth-down' });
+  });
+});
