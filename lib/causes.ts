@@ -59,8 +59,8 @@ export const CAUSES = {
     nextStep: 'Allow the overlay port between nodes (VXLAN UDP 4789/8472) in the node and cloud firewalls; check with `tcpdump -ni any udp port 4789` on both nodes.',
   },
   'neighbor-stale': {
-    title: 'Stale neighbor/FDB entry for the tunnel endpoint',
-    nextStep: 'Compare `bridge fdb show dev <vxlan>` and `ip neigh show dev <vxlan>` with the remote node\'s VTEP MAC; delete the wrong entry and let the CNI re-add it.',
+    title: 'Stale neighbor entry for a peer node',
+    nextStep: 'On a VXLAN overlay compare `bridge fdb show dev <vxlan>` and `ip neigh show dev <vxlan>` with the remote node\'s VTEP MAC; on a routed CNI (host-gw, Calico BGP) compare `ip neigh show <peer node IP>` with that node\'s own `ip link` MAC. Delete the wrong entry and let the CNI (or ARP) re-learn it.',
   },
   'mtu-blackhole': {
     title: 'MTU blackhole on the path',
