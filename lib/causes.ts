@@ -60,7 +60,7 @@ export const CAUSES = {
   },
   'neighbor-stale': {
     title: 'Stale neighbor entry for a peer node',
-    nextStep: 'On a VXLAN overlay compare `bridge fdb show dev <vxlan>` and `ip neigh show dev <vxlan>` with the remote node\'s VTEP MAC; on a routed CNI (host-gw, Calico BGP) compare `ip neigh show <peer node IP>` with that node\'s own `ip link` MAC. Delete the wrong entry and let the CNI (or ARP) re-learn it.',
+    nextStep: 'Compare `bridge fdb show dev <vxlan>` and `ip neigh show dev <vxlan>` with the remote node\'s VTEP MAC; delete the wrong entry and let the CNI re-add it.',
   },
   'mtu-blackhole': {
     title: 'MTU blackhole on the path',
