@@ -458,18 +458,21 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
  * the outside client dials), else the source's own node. The overlay and dst-node hops, and their probes, start here.
  */
 /**
- * The endpoints (ip, port) a NodePort or LoadBalancer flow may be sent to from the node it enters (a LoadBalancer
- * address dialled in the cluster: the source's node), each dialled directly from that node: the Service's ready
- * endpoints (TCP, externalTrafficPolicy Cluster; with Local the entry keeps the flow from outside on its own pods), the
- * drawn one first, at most MAX_DIRECT_CONNECTS. Empty for other paths.
+ * The endpoints (ip, port) a flow through kube-proxy may be sent to from the node the packet leaves (leavingNode),
+ * each dialled directly from that node: the Service's ready endpoints, the drawn one first, at most
+ * MAX_DIRECT_CONNECTS. A NodePort or LoadBalancer flow (TCP, externalTrafficPolicy Cluster; with Local the entry keeps
+ * the flow from outside on its own pods), a LoadBalancer address dialled in the cluster (kube-proxy on the source's
+ * node captures it; externalTrafficPolicy is for traffic from outside), and a node's own network (a node source, a
+ * hostNetwork pod) dialling a ClusterIP (TCP): kube-proxy on that node picks one per connection, as it does for a pod
+ * (the pod path's direct connects, lib/plan readyEndpoints). Empty for other paths (a ClusterIP dialled from outside
+ * reaches no kube-proxy).
  */
 export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst' | 'lb'>): { ip: string; port: number }[] {
   const s = plan.service;
   const from = leavingNode(plan);
-  // a LoadBalancer address dialled in the cluster: kube-proxy on the source's node picks among every ready endpoint
-  // (externalTrafficPolicy is for traffic from outside), so each is dialled from there
   const inCluster = !!plan.lb?.inCluster;
-  if (!s || s.udp || (s.etpLocal && !inCluster) || !from || (plan.via !== 'lb' && plan.via !== 'node-port' && !inCluster)) return [];
+  const throughProxy = plan.via === 'lb' || plan.via === 'node-port' || inCluster || (plan.via === 'cluster-ip' && plan.source.kind === 'node');
+  if (!s || s.udp || !from || !throughProxy || (s.etpLocal && !inCluster && plan.via !== 'cluster-ip')) return [];
   const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
 }
