@@ -152,9 +152,10 @@ function nodeMissing(flag: string, node: string, snap: ClusterSnapshot): string 
 
 /**
  * Builds the plan. Throws PlanError (field named) for a node, Service or port that does not exist.
- * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise).
+ * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise). `preferEndpoint`: the address
+ * of a ready endpoint to draw the path to (followFailureNorthSouth), when it is one; else the usual choice.
  */
-export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN): NorthSouthPlan {
+export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN, opts: { preferEndpoint?: string } = {}): NorthSouthPlan {
   // A hostNetwork pod is its node's network: probed (and drawn) as the node.
   const hostPod = asked.kind === 'pod' ? findPod(snap, asked.namespace, asked.name) : undefined;
   const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
@@ -208,16 +209,18 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       plan.lbNodes = [...lbNodes.filter((x) => x.node === entry), ...lbNodes.filter((x) => x.node !== entry)].slice(0, MAX_DIRECT_CONNECTS);
     }
     const local = ready.filter((r) => r.end.node === entry);
-    // externalTrafficPolicy Local keeps traffic from outside on the entry's own endpoints; a pod's or node's own
-    // connection to the LoadBalancer address is sent to any ready endpoint (kube-proxy's "pod traffic for … external
-    // destinations" and "route LOCAL traffic" rules)
-    const etpLocal = s.etpLocal && !plan.lb?.inCluster;
-    const pick = etpLocal ? local[0] : (ready.find((r) => r.end.node !== entry) ?? ready[0]);
+    // externalTrafficPolicy Local keeps traffic from outside (a NodePort, a LoadBalancer) on the entry's own endpoints;
+    // a ClusterIP, and a pod's or node's own connection to the LoadBalancer address (via cluster-ip), is sent to any
+    // ready endpoint (kube-proxy's "pod traffic for … external destinations" and "route LOCAL traffic" rules)
+    const etpLocal = s.etpLocal && (plan.via === 'lb' || plan.via === 'node-port');
+    const preferred = opts.preferEndpoint ? ready.find((r) => r.end.ip === opts.preferEndpoint) : undefined;
+    const pick = preferred ?? (etpLocal ? local[0] : (ready.find((r) => r.end.node !== entry) ?? ready[0]));
     if (pick) {
       plan.dst = pick.end;
       plan.dstPodPort = pick.port;
     }
-    plan.choice = `${entryWhy}${pick ? `; endpoint ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}:${pick.port}) on ${pick.end.node}` : etpLocal && ready.length ? `; ${entry} has no local endpoint, so kube-proxy drops the traffic there` : '; no ready endpoint'}`;
+    const redrawn = preferred ? ` (the direct connection from ${entry} to it failed while the first path drawn worked, so the path is drawn to it)` : '';
+    plan.choice = `${entryWhy}${pick ? `; endpoint ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}:${pick.port}) on ${pick.end.node}${redrawn}` : etpLocal && ready.length ? `; ${entry} has no local endpoint, so kube-proxy drops the traffic there` : '; no ready endpoint'}`;
   };
 
   if (target.kind === 'node') {
@@ -263,12 +266,12 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       plan.lb = { ip: target.ip };
       enterVia(lbSvc, servicePort(lbSvc, target.port), undefined, '');
     } else if (nodeObj) {
-      return planNorthSouth(source, { kind: 'node', node: nodeObj.metadata?.name ?? '', port: target.port, text: target.text }, snap, domain);
+      return planNorthSouth(source, { kind: 'node', node: nodeObj.metadata?.name ?? '', port: target.port, text: target.text }, snap, domain, opts);
     } else if (vipSvc) {
       plan.via = 'cluster-ip';
       enterVia(vipSvc, servicePort(vipSvc, target.port), plan.srcNode ?? nodeNames(snap)[0], `ClusterIP ${target.ip} is served by kube-proxy on the node the packet is on`);
     } else if (pod) {
-      return planNorthSouth(source, { kind: 'pod', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', port: target.port, text: target.text }, snap, domain);
+      return planNorthSouth(source, { kind: 'pod', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', port: target.port, text: target.text }, snap, domain, opts);
     } else if (isClusterAddress(target.ip, snap)) {
       throw new PlanError(`--to: ${target.ip} is inside the cluster but no pod, Service or node has it; pick a running pod, a Service or a node`, 'to');
     } else plan.via = 'external';
@@ -472,9 +475,36 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
   const from = leavingNode(plan);
   const inCluster = !!plan.lb?.inCluster;
   const throughProxy = plan.via === 'lb' || plan.via === 'node-port' || inCluster || (plan.via === 'cluster-ip' && plan.source.kind === 'node');
-  if (!s || s.udp || !from || !throughProxy || (s.etpLocal && !inCluster && plan.via !== 'cluster-ip')) return [];
+  if (!s || s.udp || !from || !throughProxy || (s.etpLocal && plan.via !== 'cluster-ip')) return [];
   const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
+}
+
+/**
+ * Follows the failure, as the pod path does (lib/plan/ops followFailure): a node's own network (a node source, a
+ * hostNetwork pod) dialling a ClusterIP, where the direct connect from that node to the drawn endpoint opened
+ * (exit 0) and the one to another ready endpoint (directEndpoints, plan order) did not — the plan re-drawn to that
+ * endpoint (`replan(ip)`, planNorthSouth with preferEndpoint), so its veth, node and way back are read and judged as
+ * the drawn pod's. `runs` by probe key. Undefined when there is nothing to follow (another path — a NodePort or
+ * LoadBalancer is not re-drawn —, no drawn pod, the drawn connect failed or did not run, no other endpoint failed).
+ * Pure.
+ */
+export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => NorthSouthPlan): NorthSouthPlan | undefined {
+  const d = plan.dst;
+  const from = leavingNode(plan);
+  if (plan.via !== 'cluster-ip' || plan.source.kind !== 'node' || !d || !from) return undefined;
+  const ran = (ip: string, port: number) => {
+    const p = plan.probes.find((q) => q.probe === 'node-tcp-connect' && q.node === from && q.args.ip === ip && q.args.port === port);
+    const r = p ? runs.get(p.key) : undefined;
+    return !r || r.notRun ? undefined : r.exitCode === 0;
+  };
+  const eps = directEndpoints(plan);
+  const drawn = eps.find((e) => e.ip === d.ip);
+  if (!drawn || ran(drawn.ip, drawn.port) !== true) return undefined;
+  const failing = eps.find((e) => e.ip !== d.ip && ran(e.ip, e.port) === false);
+  if (!failing) return undefined;
+  const replanned = replan(failing.ip);
+  return replanned.dst?.ip === failing.ip ? replanned : undefined;
 }
 
 export function leavingNode(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode'>): string | undefined {

@@ -9,7 +9,7 @@ import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
 import { sourceText, targetText } from '../../lib/target';
 import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
-import { entryDownloads, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
+import { entryDownloads, followFailureNorthSouth, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
 import { withMtuLadder } from '../../lib/plan/mtu';
 import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
 import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
@@ -38,6 +38,8 @@ export interface NorthSouthRun {
   /** the keep window diagnose() settled on (DiagnoseOptions.keepNodePods), and who hears of the pods kept */
   keepNodePods?: number;
   onNodePodsKept?: (pods: NodeDebugPod[]) => void;
+  /** the plan for the same source and target drawn to the ready endpoint at that address (planFor's preferEndpoint) */
+  replan?: (preferEndpoint: string) => NorthSouthPlan;
 }
 
 /**
@@ -45,8 +47,8 @@ export interface NorthSouthRun {
  * own DNS domain (the Corefile's, server/cluster/snapshot.ts): a Service FQDN under a domain other than
  * cluster.local is a Service, not an outside name to ask the node's resolver for.
  */
-export function planFor(source: Source, target: Target, snap: ClusterSnapshot): NorthSouthPlan {
-  return planNorthSouth(source, target, snap, snapshotClusterDomain(snap, target));
+export function planFor(source: Source, target: Target, snap: ClusterSnapshot, preferEndpoint?: string): NorthSouthPlan {
+  return planNorthSouth(source, target, snap, snapshotClusterDomain(snap, target), preferEndpoint ? { preferEndpoint } : {});
 }
 
 export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot, o: NorthSouthRun): Promise<Diagnosis> {
@@ -113,6 +115,20 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     for (let ladder = withMtuLadder(plan, runs); ladder.added.length; ladder = withMtuLadder(plan, runs)) {
       plan = ladder.plan;
       await Promise.all(ladder.added.map(runOne));
+    }
+    // Follow the failure (a node's own network dialling a ClusterIP): the drawn endpoint answered the node's direct
+    // connect but another ready endpoint did not — draw the path to that one and probe what it adds (runs already made
+    // are kept by key), as the pod path does.
+    const followed = o.replan ? followFailureNorthSouth(plan, runs, o.replan) : undefined;
+    if (followed) {
+      plan = followed;
+      emit({ type: 'diagnosis:plan', payload: { id: o.id, diagnosis: { ...base, verdict: 'running', depth: 'live', hops: plan.hops, firstFailure: null, warnings: [] } } });
+      lastSent.clear();
+      await Promise.all(plan.probes.filter((p) => p.phase === 1).map(runOne));
+      for (let ladder = withMtuLadder(plan, runs); ladder.added.length; ladder = withMtuLadder(plan, runs)) {
+        plan = ladder.plan;
+        await Promise.all(ladder.added.map(runOne));
+      }
     }
     // The entry node's own DF pings stopped below a full-size packet: the client's forwarded packets are sized by
     // two downloads through the entry (lib/plan/northSouth.ts entryDownloads); a healthy path adds nothing.
