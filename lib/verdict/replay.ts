@@ -2,7 +2,7 @@
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
 import { dnsPods, planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
 import { egressProbes } from '../plan/egress';
-import { entryDownloads, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
+import { entryDownloads, followFailureNorthSouth, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource } from '../target';
 import type { ProbeId } from '../probes';
 import { probeDef } from '../probes';
@@ -76,23 +76,33 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
   const s = parseSource(fx.diagnosis.spec.from);
   const t = parseTarget(fx.diagnosis.spec.to);
   if (!s.ok || !t.ok) throw new Error('recorded spec does not parse');
-  const plan = planNorthSouth(s.value, t.value, fx.snapshot);
+  let plan = planNorthSouth(s.value, t.value, fx.snapshot);
   const runs = new Map<string, ProbeRun>();
-  for (const p of plan.probes) {
-    const r = runFor(fx, p);
-    if (r) runs.set(p.key, r);
-  }
-  // The MTU ladder's second stage from the leaving node, as the engine adds it (lib/plan/mtu.ts), asked again after each step.
-  for (let i = 0; i < 4; i++) {
-    const found = withMtuLadder(plan, runs).added.flatMap((p) => {
-      const r = runFor(fx, p);
-      return r ? [{ p, r }] : [];
-    });
-    if (!found.length) break;
-    for (const { p, r } of found) {
-      runs.set(p.key, r);
-      plan.probes.push(p);
+  const stageOne = () => {
+    for (const p of plan.probes) {
+      const r = runs.has(p.key) ? undefined : runFor(fx, p);
+      if (r) runs.set(p.key, r);
     }
+    // The MTU ladder's second stage from the leaving node, as the engine adds it (lib/plan/mtu.ts), asked again after each step.
+    for (let i = 0; i < 4; i++) {
+      const found = withMtuLadder(plan, runs).added.flatMap((p) => {
+        const r = runFor(fx, p);
+        return r ? [{ p, r }] : [];
+      });
+      if (!found.length) break;
+      for (const { p, r } of found) {
+        runs.set(p.key, r);
+        plan.probes.push(p);
+      }
+    }
+  };
+  stageOne();
+  // The failure followed to an endpoint that does not answer (a node's own network → ClusterIP; lib/plan/northSouth
+  // followFailureNorthSouth), as the engine re-draws it.
+  const followed = followFailureNorthSouth(plan, runs, (ip) => planNorthSouth(s.value, t.value, fx.snapshot, undefined, { preferEndpoint: ip }));
+  if (followed) {
+    plan = followed;
+    stageOne();
   }
   // The downloads through the entry when its own DF pings stopped below 1472 (lib/plan/northSouth entryDownloads).
   for (const p of entryDownloads(plan, runs)) {
