@@ -1,0 +1,113 @@
+// A node's own network (a node source, a hostNetwork pod) dialling a ClusterIP with one broken backend, judged over
+// real lab diagnoses (fixtures/hostnet/{node,hostpod}-svc-*.json, recorded on lab/default.yaml by
+// scripts/record-edge-fixtures.ts with PACKETWALK_FIXTURE_DIR=hostnet; see fixtures/hostnet/README.md). Service
+// shop/backend has two ready endpoints: backend-0 10.244.2.3 on worker-2 and backend-1 10.244.1.4 on worker-1. kube-proxy
+// on the node picks one per connection, so the VIP connect alone said `unreachable` or `reachable` by where it landed.
+// Now the node connects to every ready endpoint itself (lib/plan/northSouth directEndpoints) and follows the failure
+// (followFailureNorthSouth): some answering and some not is `degraded` naming the broken one with its cause, `unreachable`
+// only when none answers — whichever way the VIP connect went. Each test swaps the deciding probe's recorded output.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { replayNorthSouth, type RecordedDiagnosis } from './replay';
+import { judgeNorthSouth } from './northSouth';
+import { directEndpoints, followFailureNorthSouth } from '../plan/northSouth';
+
+const load = (n: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'hostnet', `${n}.json`), 'utf8')) as RecordedDiagnosis;
+const outcome = (j: ReturnType<typeof judgeNorthSouth>) => `${j.verdict}/${j.firstFailure?.cause ?? '-'}@${j.firstFailure?.hop ?? '-'}`;
+const VIP = '10.96.243.232';
+
+type Evidence = RecordedDiagnosis['diagnosis']['hops'][number]['evidence'][number];
+const evidence = (fx: RecordedDiagnosis): Evidence[] => fx.diagnosis.hops.flatMap((h) => h.evidence);
+/** The recorded nc outputs of a connect that opened and one that timed out (from the route-missing recording). */
+const NC = (() => {
+  const fx = load('node-svc-pod-route-missing');
+  const nc = evidence(fx).filter((e) => e.probe === 'node-tcp-connect' && e.where.startsWith('node worker-1'));
+  return { open: nc.find((e) => e.exitCode === 0)!, timeout: nc.find((e) => e.exitCode !== 0)! };
+})();
+/** The fixture with `node`'s connect to ip:port answered as `as` (its exit status and streams), every copy of it. */
+function swapConnect(fx: RecordedDiagnosis, node: string, ip: string, port: number, as: 'open' | 'timeout'): RecordedDiagnosis {
+  const copy = structuredClone(fx);
+  const t = NC[as];
+  let n = 0;
+  for (const e of evidence(copy)) {
+    if (!/tcp-connect$/.test(e.probe) || !e.where.startsWith(`node ${node}`) || e.command.slice(-2).join(' ') !== `${ip} ${port}`) continue;
+    Object.assign(e, { exitCode: t.exitCode, stdout: t.stdout, stderr: t.stderr.replace(/\d+\.\d+\.\d+\.\d+ (port )?\d+/, `${ip} $1${port}`) });
+    n++;
+  }
+  if (!n) throw new Error(`no recorded connect from ${node} to ${ip}:${port}`);
+  return copy;
+}
+const judged = (fx: RecordedDiagnosis) => {
+  const { plan, runs } = replayNorthSouth(fx);
+  return { plan, runs, j: judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' }) };
+};
+
+describe('node → ClusterIP: every ready endpoint from the node', () => {
+  it.each(['node-svc-healthy', 'hostpod-svc-healthy'])('%s: the node dials each ready endpoint itself, and stays reachable', (name) => {
+    const { plan, j } = judged(load(name));
+    expect(plan.source).toEqual({ kind: 'node', node: 'worker-1' });
+    expect(directEndpoints(plan)).toEqual([{ ip: '10.244.2.3', port: 8080 }, { ip: '10.244.1.4', port: 8080 }]);
+    expect(plan.probes.filter((p) => p.probe === 'node-tcp-connect' && p.hop === 'dst-pod' && p.node === 'worker-1').map((p) => `${p.args.ip}:${p.args.port}`)).toEqual(['10.244.2.3:8080', '10.244.1.4:8080']);
+    expect(outcome(j)).toBe('reachable/-@-');
+    expect(j.hops.find((h) => h.id === 'dst-pod')!.observed).toContain('each ready endpoint from worker-1: 10.244.2.3:8080 connected; 10.244.1.4:8080 connected');
+  });
+
+  it.each(['node-svc-healthy', 'hostpod-svc-healthy'])('%s: one endpoint silent from the node is degraded whichever way the VIP connect went, unreachable only when none answers', (name) => {
+    const broken = swapConnect(load(name), 'worker-1', '10.244.2.3', 8080, 'timeout');
+    for (const vip of ['open', 'timeout'] as const) {
+      const { j } = judged(swapConnect(broken, 'worker-1', VIP, 80, vip));
+      expect(j.verdict).toBe('degraded');
+      expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service shop\/backend answer from worker-1 \(10\.244\.1\.4:8080\); connections kube-proxy sends to 10\.244\.2\.3:8080 fail/);
+    }
+    const none = swapConnect(swapConnect(broken, 'worker-1', '10.244.1.4', 8080, 'timeout'), 'worker-1', VIP, 80, 'timeout');
+    expect(judged(none).j.verdict).toBe('unreachable');
+  });
+});
+
+describe('node → ClusterIP with one broken backend (pod-default-route-missing on the drawn shop/backend-0)', () => {
+  it.each(['node-svc-pod-route-missing', 'hostpod-svc-pod-route-missing'])('%s: degraded, pod-network at dst-pod naming backend-0, for either VIP outcome', (name) => {
+    const fx = load(name);
+    expect(fx.diagnosis.verdict).toBe('degraded');
+    for (const vip of ['open', 'timeout'] as const) {
+      const { plan, j } = judged(swapConnect(fx, 'worker-1', VIP, 80, vip));
+      expect(plan.dst).toMatchObject({ name: 'backend-0', ip: '10.244.2.3' });
+      expect(outcome(j)).toBe('degraded/pod-network@dst-pod');
+      expect(j.firstFailure!.reason).toMatch(/^shop\/backend-0 has no route to 10\.244\.1\.0 \(the source it sees: worker-1's own address\): "Network is unreachable" — the pod lacks its default route$/);
+      expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service shop\/backend answer from worker-1 \(10\.244\.1\.4:8080\); connections kube-proxy sends to 10\.244\.2\.3:8080 fail: Pod network broken at dst-pod: /);
+    }
+  });
+
+  it.each(['node-svc-pod-route-missing', 'hostpod-svc-pod-route-missing'])('%s: the direct connect decides: backend-0 answering the node is reachable; backend-1 silent too (and the VIP) is unreachable', (name) => {
+    const fx = load(name);
+    // the VIP connect opened in this recording: with backend-0 answering, nothing is broken
+    expect(outcome(judged(swapConnect(fx, 'worker-1', '10.244.2.3', 8080, 'open')).j)).toBe('reachable/-@-');
+    const none = swapConnect(swapConnect(fx, 'worker-1', '10.244.1.4', 8080, 'timeout'), 'worker-1', VIP, 80, 'timeout');
+    const { j } = judged(none);
+    expect(outcome(j)).toBe('unreachable/pod-network@dst-pod');
+    expect(j.summary).toMatch(/^Pod network broken at dst-pod: shop\/backend-0 has no route to 10\.244\.1\.0/);
+  });
+});
+
+describe('node → ClusterIP with the broken backend not drawn first (veth-down on shop/backend-1, on the source node)', () => {
+  const name = 'node-svc-veth-down-not-drawn';
+
+  it('the failure is followed: the path is re-drawn to backend-1, its veth-down named, degraded for either VIP outcome', () => {
+    const fx = load(name);
+    for (const vip of ['open', 'timeout'] as const) {
+      const { plan, j } = judged(swapConnect(fx, 'worker-1', VIP, 80, vip));
+      expect(plan.dst).toMatchObject({ name: 'backend-1', ip: '10.244.1.4', node: 'worker-1' });
+      expect(plan.choice).toMatch(/endpoint shop\/backend-1 \(10\.244\.1\.4:8080\) on worker-1 \(the direct connection from worker-1 to it failed while the first path drawn worked, so the path is drawn to it\)$/);
+      expect(outcome(j)).toBe('degraded/veth-down@dst-veth');
+      expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service shop\/backend answer from worker-1 \(10\.244\.2\.3:8080\); connections kube-proxy sends to 10\.244\.1\.4:8080 fail: Pod veth down at dst-veth: the host side of shop\/backend-1's veth, shop-backend-1 on worker-1, is down/);
+    }
+  });
+
+  it('the direct connect decides the re-draw: backend-1 answering the node is not followed, and with the VIP open it is reachable', () => {
+    const fx = swapConnect(swapConnect(load(name), 'worker-1', '10.244.1.4', 8080, 'open'), 'worker-1', VIP, 80, 'open');
+    const { plan, runs, j } = judged(fx);
+    expect(plan.dst).toMatchObject({ name: 'backend-0' });
+    expect(followFailureNorthSouth(plan, runs, () => { throw new Error('not re-planned'); })).toBeUndefined();
+    expect(outcome(j)).toBe('reachable/-@-');
+  });
+});
