@@ -74,3 +74,34 @@ describe('faults on host-gw + nftables', () => {
     expect(d.firstFailure!.reason).toMatch(reason);
   });
 });
+
+// A node's own network dialling a ClusterIP: kube-proxy on worker-1 picks backend-0 (worker-2) or backend-1 (worker-1)
+// per connection, so with one of them broken about half the connections open. The node connects to each ready endpoint
+// itself (lib/plan/northSouth directEndpoints) and follows the failure: `degraded` naming the broken one, run after run,
+// never `unreachable` (which the VIP connect alone said whenever it landed on the broken endpoint).
+describe('node → ClusterIP with one broken backend', () => {
+  it.each([
+    // host-gw: worker-1 sends from its InternalIP, outside backend-0's /24: its replies have no way back
+    ['pod-default-route-missing:pod=shop/backend-0', 'degraded/pod-network@dst-pod', /^shop\/backend-0 has no route to 172\.18\.0\.2 \(the source it sees: worker-1's own address\)/, '10.244.1.', '10.244.2.'],
+    // not the endpoint drawn first (backend-1 shares worker-1 with the source): the path is re-drawn to it
+    ['veth-down:pod=shop/backend-1', 'degraded/veth-down@dst-veth', /shop\/backend-1's veth, .* on worker-1, is down/, '10.244.2.', '10.244.1.'],
+  ])('%s: node/worker-1 → backend.shop:80 is %s, 3 runs out of 3', async (fault, want, reason, answers, fails) => {
+    const runs = await lab.withFault(fault, async () => {
+      const out = [];
+      for (let i = 0; i < 3; i++) out.push(await lab.diagnose('node/worker-1', 'backend.shop:80'));
+      return out;
+    });
+    for (const d of runs) {
+      expect(outcome(d)).toBe(want);
+      expect(d.verdict).not.toBe('unreachable');
+      expect(d.firstFailure!.reason).toMatch(reason);
+      expect(d.summary).toMatch(new RegExp(`^1 of 2 ready endpoints of Service shop/backend answer from worker-1 \\(${answers.replace(/\./g, '\\.')}\\d+:8080\\); connections kube-proxy sends to ${fails.replace(/\./g, '\\.')}\\d+:8080 fail: `));
+    }
+  });
+
+  it('no fault: reachable, each ready endpoint answering worker-1', async () => {
+    const d = await lab.diagnose('node/worker-1', 'backend.shop:80');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(d.hops.find((h) => h.id === 'dst-pod')!.observed).toMatch(/each ready endpoint from worker-1: 10\.244\.\d+\.\d+:8080 connected; 10\.244\.\d+\.\d+:8080 connected/);
+  });
+});
