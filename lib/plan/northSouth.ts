@@ -481,18 +481,20 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
 }
 
 /**
- * Follows the failure, as the pod path does (lib/plan/ops followFailure): a node's own network (a node source, a
- * hostNetwork pod) dialling a ClusterIP, where the direct connect from that node to the drawn endpoint opened
- * (exit 0) and the one to another ready endpoint (directEndpoints, plan order) did not — the plan re-drawn to that
- * endpoint (`replan(ip)`, planNorthSouth with preferEndpoint), so its veth, node and way back are read and judged as
- * the drawn pod's. `runs` by probe key. Undefined when there is nothing to follow (another path — a NodePort or
- * LoadBalancer is not re-drawn —, no drawn pod, the drawn connect failed or did not run, no other endpoint failed).
- * Pure.
+ * Follows the failure, as the pod path does (lib/plan/ops followFailure): on a path whose node dials every ready
+ * endpoint itself (directEndpoints: a node's own network — a node source, a hostNetwork pod — dialling a ClusterIP,
+ * or the entry node of a NodePort or LoadBalancer with externalTrafficPolicy Cluster), the direct connect from that
+ * node to the drawn endpoint opened (exit 0) and the one to another ready endpoint (plan order) did not — the plan
+ * re-drawn to that endpoint (`replan(ip)`, planNorthSouth with preferEndpoint), so its veth, node and way back are
+ * read and judged as the drawn pod's. `runs` by probe key. Undefined when there is nothing to follow (no direct
+ * connects, no drawn pod, the drawn connect failed or did not run, no other endpoint failed, or the re-plan did not
+ * draw that endpoint). An endpoint that answers but loses full-size packets is not followed (its MTU ladder runs from
+ * the same node: lib/plan/mtu endpointMtuPings). Pure.
  */
 export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => NorthSouthPlan): NorthSouthPlan | undefined {
   const d = plan.dst;
   const from = leavingNode(plan);
-  if (plan.via !== 'cluster-ip' || plan.source.kind !== 'node' || !d || !from) return undefined;
+  if (!d || !from) return undefined;
   const ran = (ip: string, port: number) => {
     const p = plan.probes.find((q) => q.probe === 'node-tcp-connect' && q.node === from && q.args.ip === ip && q.args.port === port);
     const r = p ? runs.get(p.key) : undefined;

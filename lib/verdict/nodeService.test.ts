@@ -111,3 +111,25 @@ describe('node → ClusterIP with the broken backend not drawn first (veth-down 
     expect(outcome(j)).toBe('reachable/-@-');
   });
 });
+
+// The same follow-up through a NodePort (externalTrafficPolicy Cluster) from the outside client, recorded on
+// lab/default.yaml (`outside → node/worker-1:30041`, fault veth-down:pod=shop/frontend-0: Service shop/storefront's
+// endpoint on the entry node itself, not the one drawn first — frontend-1 on worker-2 is): fixtures/edge/
+// ns-outside-nodeport-veth-down-not-drawn.json. Before, the entry node's direct connects made it degraded, but "no hop's
+// probes explain why": the endpoint that did not answer was never drawn, so its veth was never read.
+describe('outside → NodePort (Cluster) with the broken backend not drawn first', () => {
+  const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'ns-outside-nodeport-veth-down-not-drawn.json'), 'utf8')) as RecordedDiagnosis;
+
+  it('the failure is followed to frontend-0: veth-down at dst-veth, degraded', () => {
+    const { plan, j } = judged(fx);
+    expect(plan.dst).toMatchObject({ name: 'frontend-0', ip: '10.244.1.3', node: 'worker-1' });
+    expect(outcome(j)).toBe('degraded/veth-down@dst-veth');
+    expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service shop\/storefront answer from worker-1 \(10\.244\.2\.2:8080\); connections kube-proxy sends to 10\.244\.1\.3:8080 fail: Pod veth down at dst-veth: the host side of shop\/frontend-0's veth/);
+  });
+
+  it('frontend-0 answering the entry node: not followed, reachable', () => {
+    const { plan, j } = judged(swapConnect(fx, 'worker-1', '10.244.1.3', 8080, 'open'));
+    expect(plan.dst).toMatchObject({ name: 'frontend-1' });
+    expect(outcome(j)).toBe('reachable/-@-');
+  });
+});

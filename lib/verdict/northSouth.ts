@@ -387,8 +387,9 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     for (const p of shared.problems.filter((x) => counts || x.cause === 'mtu-blackhole')) problem(p.hop, p.cause, p.reason, p.nextStep ?? concreteNextStep(CAUSES[p.cause].nextStep, { ...fill, ...(p.nodes?.[0] ? { node: p.nodes[0] } : {}) }));
   }
 
-  // The other ready endpoints that do not answer from the node the flow leaves (not drawn: a NodePort or
-  // LoadBalancer path is not re-drawn, a node → ClusterIP one only to the first such endpoint): each one's own way back, judged as the drawn pod's; its direct connect failing is the observed stop.
+  // The other ready endpoints that do not answer from the node the flow leaves (not drawn: the path is
+  // re-drawn only to the first such endpoint, and only while the drawn one answers — lib/plan/northSouth
+  // followFailureNorthSouth): each one's own way back, judged as the drawn pod's; its direct connect failing is the observed stop.
   if (shared && plan.dst) {
     for (const end of podsWithoutAnswer(plan, input.snapshot, runs).filter((e) => e.ip !== plan.dst!.ip)) {
       const other = newCtx(shared.plan, runs, input.snapshot, depth);
