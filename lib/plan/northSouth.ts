@@ -8,7 +8,7 @@
 import type { Hop, HopId } from '../model';
 import { isIPv4, retarget, type Source, type Target } from '../target';
 import type { ProbeId } from '../probes';
-import { checkServicePort, endpointsForServicePort, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, servicePortMiss } from '../kube';
+import { checkServicePort, endpointsForServicePort, formatEndpoint, kubeProxyView, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, servicePortMiss } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressCaptured, lbIngressIPs, withTransport } from './egress';
@@ -476,7 +476,10 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
   const inCluster = !!plan.lb?.inCluster;
   const throughProxy = plan.via === 'lb' || plan.via === 'node-port' || inCluster || (plan.via === 'cluster-ip' && plan.source.kind === 'node');
   if (!s || s.udp || !from || !throughProxy || (s.etpLocal && plan.via !== 'cluster-ip')) return [];
-  const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0).map((e) => ({ ip: e.ip, port: e.port }));
+  // From a node to a ClusterIP, only the endpoints kube-proxy on that node sends to (lib/kube kubeProxyView:
+  // internalTrafficPolicy Local keeps its own): an endpoint it never uses answering proves nothing for this client.
+  const used = plan.via === 'cluster-ip' && s.vip ? new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip }).expected) : undefined;
+  const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0 && (!used || used.has(formatEndpoint(e.ip, e.port)))).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
 }
 

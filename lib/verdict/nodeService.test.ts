@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replayNorthSouth, type RecordedDiagnosis } from './replay';
 import { judgeNorthSouth } from './northSouth';
-import { directEndpoints, followFailureNorthSouth } from '../plan/northSouth';
+import { directEndpoints, followFailureNorthSouth, planNorthSouth } from '../plan/northSouth';
 
 const load = (n: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'hostnet', `${n}.json`), 'utf8')) as RecordedDiagnosis;
 const outcome = (j: ReturnType<typeof judgeNorthSouth>) => `${j.verdict}/${j.firstFailure?.cause ?? '-'}@${j.firstFailure?.hop ?? '-'}`;
@@ -62,6 +62,19 @@ describe('node → ClusterIP: every ready endpoint from the node', () => {
     }
     const none = swapConnect(swapConnect(broken, 'worker-1', '10.244.1.4', 8080, 'timeout'), 'worker-1', VIP, 80, 'timeout');
     expect(judged(none).j.verdict).toBe('unreachable');
+  });
+});
+
+describe('node → ClusterIP: only the endpoints kube-proxy on the node sends to', () => {
+  it('internalTrafficPolicy Local: the node dials its own endpoint only (a remote one answering proves nothing for it)', () => {
+    const fx = load('node-svc-healthy');
+    const snap = structuredClone(fx.snapshot);
+    const svc = snap.services.find((x) => x.metadata?.name === 'backend' && x.metadata?.namespace === 'shop')!;
+    (svc.spec as { internalTrafficPolicy?: string }).internalTrafficPolicy = 'Local';
+    const to = { kind: 'name', name: 'backend.shop', port: 80, text: 'backend.shop:80' } as const;
+    expect(directEndpoints(planNorthSouth({ kind: 'node', node: 'worker-1' }, to, snap))).toEqual([{ ip: '10.244.1.4', port: 8080 }]);
+    expect(directEndpoints(planNorthSouth({ kind: 'node', node: 'worker-2' }, to, snap))).toEqual([{ ip: '10.244.2.3', port: 8080 }]);
+    expect(directEndpoints(planNorthSouth({ kind: 'node', node: 'worker-1' }, to, fx.snapshot))).toHaveLength(2);
   });
 });
 
