@@ -477,8 +477,9 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
   const throughProxy = plan.via === 'lb' || plan.via === 'node-port' || inCluster || (plan.via === 'cluster-ip' && plan.source.kind === 'node');
   if (!s || s.udp || !from || !throughProxy || (s.etpLocal && plan.via !== 'cluster-ip')) return [];
   // From a node to a ClusterIP, only the endpoints kube-proxy on that node sends to (lib/kube kubeProxyView:
-  // internalTrafficPolicy Local keeps its own): an endpoint it never uses answering proves nothing for this client.
-  const used = plan.via === 'cluster-ip' && s.vip ? new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip }).expected) : undefined;
+  // internalTrafficPolicy Local keeps its own; not for a LoadBalancer address, which ITP does not govern): an endpoint
+  // it never uses answering proves nothing for this client.
+  const used = plan.via === 'cluster-ip' && !inCluster && s.vip ? new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip }).expected) : undefined;
   const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0 && (!used || used.has(formatEndpoint(e.ip, e.port)))).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
 }

@@ -78,6 +78,36 @@ describe('node → ClusterIP: only the endpoints kube-proxy on the node sends to
   });
 });
 
+describe('node → ClusterIP of a Service with externalTrafficPolicy Local', () => {
+  it('draws an endpoint as for any ClusterIP (ETP governs traffic from outside only), never "no local endpoint"', () => {
+    const fx = load('node-svc-healthy');
+    const snap = structuredClone(fx.snapshot);
+    const svc = snap.services.find((x) => x.metadata?.name === 'backend' && x.metadata?.namespace === 'shop')!;
+    Object.assign(svc.spec as object, { type: 'NodePort', externalTrafficPolicy: 'Local' });
+    // only backend-0 (worker-2) stays ready: worker-1 has no local endpoint, which ETP Local would make a drop
+    for (const sl of snap.endpointSlices) for (const e of sl.endpoints ?? []) if (e.addresses?.includes('10.244.1.4')) e.conditions = { ...e.conditions, ready: false };
+    const to = { kind: 'name', name: 'backend.shop', port: 80, text: 'backend.shop:80' } as const;
+    const plan = planNorthSouth({ kind: 'node', node: 'worker-1' }, to, snap);
+    expect(plan.dst?.name).toBe('backend-0');
+    expect(plan.choice).not.toMatch(/no local endpoint/);
+    expect(directEndpoints(plan)).toEqual([{ ip: '10.244.2.3', port: 8080 }]);
+  });
+});
+
+describe('a pod dialling a LoadBalancer address in the cluster', () => {
+  it('dials every ready endpoint: internalTrafficPolicy governs ClusterIP traffic, not the LoadBalancer address', () => {
+    const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'ns-pod-lb-default-healthy.json'), 'utf8')) as RecordedDiagnosis;
+    const snap = structuredClone(fx.snapshot);
+    const to = { kind: 'ip', ip: '198.51.100.129', port: 80, text: '198.51.100.129:80' } as const;
+    const from = { kind: 'pod', namespace: 'shop', name: 'backend-0' } as const;
+    const all = directEndpoints(planNorthSouth(from, to, snap));
+    expect(all.length).toBeGreaterThan(1);
+    const svc = snap.services.find((x) => x.metadata?.name === 'storefront')!;
+    (svc.spec as { internalTrafficPolicy?: string }).internalTrafficPolicy = 'Local';
+    expect(directEndpoints(planNorthSouth(from, to, snap))).toEqual(all);
+  });
+});
+
 describe('node → ClusterIP with one broken backend (pod-default-route-missing on the drawn shop/backend-0)', () => {
   it.each(['node-svc-pod-route-missing', 'hostpod-svc-pod-route-missing'])('%s: degraded, pod-network at dst-pod naming backend-0, for either VIP outcome', (name) => {
     const fx = load(name);
