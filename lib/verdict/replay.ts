@@ -78,14 +78,10 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
   if (!s.ok || !t.ok) throw new Error('recorded spec does not parse');
   let plan = planNorthSouth(s.value, t.value, fx.snapshot);
   const runs = new Map<string, ProbeRun>();
-  const stageOne = () => {
-    for (const p of plan.probes) {
-      const r = runs.has(p.key) ? undefined : runFor(fx, p);
-      if (r) runs.set(p.key, r);
-    }
-    // The MTU ladder's second stage from the leaving node, as the engine adds it (lib/plan/mtu.ts), asked again after each step.
-    for (let i = 0; i < 4; i++) {
-      const found = withMtuLadder(plan, runs).added.flatMap((p) => {
+  // Follow-up probes asked again after each round, as the engine does, until a round adds nothing recorded (at most `rounds`).
+  const askUntilDone = (rounds: number, ask: () => PlannedProbe[]) => {
+    for (let i = 0; i < rounds; i++) {
+      const found = ask().flatMap((p) => {
         const r = runFor(fx, p);
         return r ? [{ p, r }] : [];
       });
@@ -95,6 +91,14 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
         plan.probes.push(p);
       }
     }
+  };
+  const stageOne = () => {
+    for (const p of plan.probes) {
+      const r = runs.has(p.key) ? undefined : runFor(fx, p);
+      if (r) runs.set(p.key, r);
+    }
+    // The MTU ladder's second stage from the leaving node, as the engine adds it (lib/plan/mtu.ts), asked again after each step.
+    askUntilDone(4, () => withMtuLadder(plan, runs).added);
   };
   stageOne();
   // The failure followed to an endpoint that does not answer (a node's own network → ClusterIP; lib/plan/northSouth
@@ -112,17 +116,7 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
     plan.probes.push(p);
   }
   // The pod's way back when the connect toward it failed (lib/plan/northSouth replyRouteProbes).
-  for (let i = 0; i < 3; i++) {
-    const found = replyRouteProbes(plan, fx.snapshot, runs).flatMap((p) => {
-      const r = runFor(fx, p);
-      return r ? [{ p, r }] : [];
-    });
-    if (!found.length) break;
-    for (const { p, r } of found) {
-      runs.set(p.key, r);
-      plan.probes.push(p);
-    }
-  }
+  askUntilDone(3, () => replyRouteProbes(plan, fx.snapshot, runs));
   // A name resolved by the client itself: its answer's probes (phase 2) as the engine adds them.
   const connect = plan.via === 'external' && !plan.dstIP ? probeEvidence(fx).find((e) => /(tcp|udp)-connect$/.test(e.probe)) : undefined;
   if (connect) {
