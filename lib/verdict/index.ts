@@ -130,6 +130,14 @@ export function judge(input: JudgeInput): Judgement {
       const reason = own ? `not probed: ${own}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : 'no probe could run for this hop';
       return { ...h, status: 'skip', cause: null, summary: h.id === 'service' || h.id === 'dns' || h.id === 'dst-pod' || h.id === 'src-pod' ? joinClauses([observed, reason]) : reason, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
     }
+    // A veth hop is decided on its node (the host side's link state, lib/verdict/pod judgeVeth): the pod's own
+    // `addr` read inside the pod is evidence about the pod side only, so a node probe that did not run leaves it unjudged.
+    const nodeNotRun = (h.id === 'src-veth' || h.id === 'dst-veth') && !c.observed.get(h.id)?.length
+      ? joinClauses([...new Set(probesOf(plan, h.id).filter((p) => p.where === 'node').map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x))])
+      : '';
+    if (nodeNotRun) {
+      return { ...h, status: 'skip', cause: null, summary: `pod side only: node not probed (${nodeNotRun})`, evidence, ...(details ? { details } : {}) };
+    }
     if (ws.length) {
       return { ...h, status: 'warn', cause: ws[0].cause, summary: ws[0].reason, observed, nextStep: ws[0].nextStep ?? nextStepFor(ws[0].cause), evidence, ...(details ? { details } : {}) };
     }
@@ -181,7 +189,7 @@ export function judge(input: JudgeInput): Judgement {
       // per connection, so which one the traced connection reached varies run to run: the trace line says it).
       const many = readyEndpoints(plan).length;
       const drawn = plan.dst ? `${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}` : '';
-      summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${!drawn ? '' : many > 1 ? ` (the hops are drawn to ${drawn}, one of the ${many} ready endpoints ${plan.service ? 'kube-proxy picks from per connection' : 'the name resolves to'})` : ` (${drawn})`}; every hop checked.`;
+      summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${!drawn ? '' : many > 1 ? ` (the hops are drawn to ${drawn}, one of the ${many} ready endpoints ${plan.service ? 'kube-proxy picks from per connection' : 'the name resolves to'})` : ` (${drawn})`}; ${uncheckedClause(hops)}.`;
     } else if (c.connect === undefined) {
       verdict = 'undetermined';
       summary = plan.edge?.udp
@@ -205,6 +213,22 @@ export function interruptedJudgement(j: Judgement): Judgement {
   const found = j.firstFailure ? ` Found before the stop: ${j.firstFailure.cause} at ${j.firstFailure.hop}: ${j.firstFailure.reason}` : '';
   const judged = j.hops.filter((h) => h.status !== 'skip' && h.status !== 'pending' && h.status !== 'running').length;
   return { ...j, verdict: 'interrupted', summary: `Stopped before the walk finished: ${judged} of ${j.hops.length} hops judged from the probes that had run.${found}` };
+}
+
+/**
+ * How much of the walk a reachable verdict checked: "every hop checked" only when no hop is `skip`; otherwise
+ * "the end-to-end connect opened; src-node, dst-node not probed (why)", the hops grouped by the reason each
+ * gives (its summary after "not probed: ", "not judged: " or "pod side only: node not probed (…)"). Pure.
+ */
+export function uncheckedClause(hops: Pick<Hop, 'id' | 'status' | 'summary'>[]): string {
+  const byWhy = new Map<string, string[]>();
+  for (const h of hops.filter((x) => x.status === 'skip')) {
+    const s = h.summary ?? '';
+    const why = /^pod side only: node not probed \((.*)\)$/.exec(s)?.[1] ?? /(?:^|; )not (?:probed|judged): (.*)$/.exec(s)?.[1] ?? s;
+    byWhy.set(why, [...(byWhy.get(why) ?? []), h.id]);
+  }
+  if (!byWhy.size) return 'every hop checked';
+  return `the end-to-end connect opened; ${[...byWhy].map(([why, ids]) => `${ids.join(', ')} not probed${why ? ` (${why})` : ''}`).join('; ')}`;
 }
 
 /** Builds the final Diagnosis object around a judgement. */

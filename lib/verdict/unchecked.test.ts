@@ -1,0 +1,50 @@
+// A reachable verdict says "every hop checked" only when it is true: on the recorded healthy Service walk
+// (fixtures/healthy-service.json), node probes that did not run (node debug pods refused, their namespace missing)
+// leave their hops `skip`, the veth hops judged on the pod side only, and the summary names them with the reason.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { judge, uncheckedClause } from '.';
+import { replay, type RecordedDiagnosis } from './replay';
+
+const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
+const WHY = 'node debug pods refused: namespace nons does not exist';
+
+describe('reachable: which hops were checked', () => {
+  it('every probe ran: every hop checked', () => {
+    const fx = fixture('healthy-service');
+    const { plan, runs } = replay(fx);
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.filter((h) => h.status === 'skip')).toEqual([]);
+    expect(j.summary).toMatch(/; every hop checked\.$/);
+  });
+
+  it('node probes not run: src-node, dst-node skip, the veths pod side only, and the summary names them', () => {
+    const fx = fixture('healthy-service');
+    const { plan, runs } = replay(fx);
+    for (const p of plan.probes.filter((x) => x.where === 'node')) {
+      const r = runs.get(p.key);
+      if (r) runs.set(p.key, { ...r, stdout: '', stderr: '', exitCode: -1, notRun: WHY });
+    }
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    const status = Object.fromEntries(j.hops.map((h) => [h.id, h.status]));
+    expect(status['src-node']).toBe('skip');
+    expect(status['dst-node']).toBe('skip');
+    const veth = j.hops.find((h) => h.id === 'src-veth')!;
+    expect(veth.status).toBe('skip');
+    expect(veth.summary).toBe(`pod side only: node not probed (${WHY})`);
+    expect(j.summary).not.toMatch(/every hop checked/);
+    expect(j.summary).toMatch(new RegExp(`; the end-to-end connect opened; [a-z-, ]*src-node, [a-z-, ]*dst-node[a-z-, ]* not probed \\(${WHY}\\)\\.$`));
+  });
+
+  it('uncheckedClause groups skipped hops by their reason', () => {
+    expect(uncheckedClause([{ id: 'src-pod', status: 'pass', summary: 'x' }])).toBe('every hop checked');
+    expect(uncheckedClause([
+      { id: 'src-node', status: 'skip', summary: 'not probed: A' },
+      { id: 'src-veth', status: 'skip', summary: 'pod side only: node not probed (A)' },
+      { id: 'dns', status: 'skip', summary: 'eth0 up; not judged: B' },
+    ])).toBe('the end-to-end connect opened; src-node, src-veth not probed (A); dns not probed (B)');
+  });
+});
