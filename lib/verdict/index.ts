@@ -224,7 +224,8 @@ export function uncheckedClause(hops: Pick<Hop, 'id' | 'status' | 'summary'>[]):
   const byWhy = new Map<string, string[]>();
   for (const h of hops.filter((x) => x.status === 'skip')) {
     const s = h.summary ?? '';
-    const why = /^pod side only: node not probed \((.*)\)$/.exec(s)?.[1] ?? /(?:^|; )not (?:probed|judged): (.*)$/.exec(s)?.[1] ?? s;
+    // short: a reason's own trailing parenthesis (its fix, its detail) stays on the hop's line
+    const why = (/^pod side only: node not probed \((.*)\)$/.exec(s)?.[1] ?? /(?:^|; )not (?:probed|judged): (.*)$/.exec(s)?.[1] ?? s).replace(/ \([^()]*\)$/, '');
     byWhy.set(why, [...(byWhy.get(why) ?? []), h.id]);
   }
   if (!byWhy.size) return 'every hop checked';

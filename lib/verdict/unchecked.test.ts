@@ -46,5 +46,8 @@ describe('reachable: which hops were checked', () => {
       { id: 'src-veth', status: 'skip', summary: 'pod side only: node not probed (A)' },
       { id: 'dns', status: 'skip', summary: 'eth0 up; not judged: B' },
     ])).toBe('the end-to-end connect opened; src-node, src-veth not probed (A); dns not probed (B)');
+    // the reason's own fix stays on the hop's line
+    expect(uncheckedClause([{ id: 'src-node', status: 'skip', summary: 'not probed: namespace nons does not exist (kubectl create namespace nons, or pick another --debug-namespace)' }]))
+      .toBe('the end-to-end connect opened; src-node not probed (namespace nons does not exist)');
   });
 });

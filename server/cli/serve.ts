@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { listenErrorSentence, startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
 import { parseFlags, usageOf, type CommandSpec } from './args';
+import { debugNamespaceProblem } from '../../lib/schema/flags';
 import { DEMO_SPEC, SERVE_SPEC } from './commands';
 import { parseKeepSeconds } from '../../lib/kube/nodeDebug';
 
@@ -54,11 +55,13 @@ export function parseServeFlags(argv: string[], spec: CommandSpec = SERVE_SPEC):
       case 'wall-interval':
         f.wallInterval = v;
         break;
-      case 'debug-namespace':
-        // Read by diagnose() for every run of this server (pages, wallboard, matrix).
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)) throw new Error(`--debug-namespace: "${v}" is not a namespace name`);
+      case 'debug-namespace': {
+        // Read by diagnose() for every run of this server (pages, wallboard, matrix); diagnose() checks it the same way.
+        const bad = debugNamespaceProblem(v);
+        if (bad) throw new Error(bad);
         process.env.PACKETWALK_DEBUG_NAMESPACE = v;
         break;
+      }
       case 'keep-node-pods': {
         // Read by diagnose() for every run of this server, like --debug-namespace.
         const keep = parseKeepSeconds(v, '--keep-node-pods');

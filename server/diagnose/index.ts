@@ -22,6 +22,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
+import { debugNamespaceProblem } from '../../lib/schema/flags';
 import { probeBatcher } from '../exec/probe';
 import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
@@ -95,6 +96,9 @@ export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; ve
     // Stopped while the debug pod or container was starting: not a permission or cluster problem.
     if (e instanceof PodWaitAborted) return { ok: false, reason: `the diagnosis was stopped while the ${ctx.kind === 'node' ? 'node debug pod' : 'debug container'} was starting`, forbidden: false };
     const x = explainApiError(e, ctx);
+    // A node debug pod in a namespace that is not there: the API server's 404 names the namespace, not the pod.
+    const noNs = x.kind === 'not-found' && ctx.kind === 'node' ? /namespaces "([^"]+)" not found/.exec(x.raw)?.[1] : undefined;
+    if (noNs) return { ok: false, reason: `namespace ${noNs} does not exist (kubectl create namespace ${noNs}, or pick another --debug-namespace)`, forbidden: false };
     if (x.kind !== 'forbidden') return { ok: false, reason: x.sentence, forbidden: false };
     const refused = permissionNeeded({ verb: /cannot (\w+) resource/.exec(x.raw)?.[1] ?? ctx.verb, resource: /resource "([^"]+)"/.exec(x.raw)?.[1] ?? ctx.resource, namespace: ctx.namespace });
     return { ok: false, reason: `${footholdNeeds(ctx.kind, ctx.namespace)} (refused: ${refused.replace(/^needs /, '')})`, forbidden: true };
@@ -212,6 +216,9 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   if (opts.keepNodePods !== undefined && !(Number.isInteger(opts.keepNodePods) && opts.keepNodePods >= 0 && opts.keepNodePods <= MAX_KEEP_S)) {
     throw new UsageError(`keepNodePods ${opts.keepNodePods} is not a whole number of seconds from 0 to ${MAX_KEEP_S}`, 'keepNodePods');
   }
+  // The same check serve gives its --debug-namespace (lib/schema/flags), before anything is created there.
+  const nsBad = opts.debugNamespace !== undefined ? debugNamespaceProblem(opts.debugNamespace) : process.env.PACKETWALK_DEBUG_NAMESPACE ? debugNamespaceProblem(process.env.PACKETWALK_DEBUG_NAMESPACE, 'PACKETWALK_DEBUG_NAMESPACE') : undefined;
+  if (nsBad) throw new UsageError(nsBad, 'debugNamespace');
   const envKeep = process.env.PACKETWALK_KEEP_NODE_PODS;
   const keep = opts.keepNodePods ?? (envKeep ? parseKeepSeconds(envKeep, 'PACKETWALK_KEEP_NODE_PODS') : 0);
   if (typeof keep === 'string') throw new UsageError(keep, 'keepNodePods');
