@@ -31,3 +31,21 @@ describe('--debug-namespace is checked before anything runs', () => {
     await expect(p).rejects.toThrow(/--debug-namespace: "Bad_NS" is not a namespace name/);
   });
 });
+
+describe('a debug foothold that is slow to start', () => {
+  // the sentences server/exec's start deadlines throw (debugContainer.ts waitRunning, nodeDebug.ts)
+  it('debug container: created, not running yet — the kubelet is slow (was "patch pods/ephemeralcontainers … failed")', async () => {
+    const e = new Error('the debug container packetwalk-debug-1 in shop/frontend-0 is not running after 60 s (waiting: ContainerCreating)');
+    const f = await foothold(Promise.reject(e), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: 'shop', name: 'frontend-0', context: 'lab' });
+    expect(f.ok ? '' : f.reason).toBe('the debug container in shop/frontend-0 was created but is not running after 60 s (ContainerCreating): the kubelet is slow to start it; re-run (it is reused once running)');
+  });
+  it('node debug pod: created, not Running yet', async () => {
+    const e = new Error('node debug pod shop/packetwalk-node-worker-1-abc on worker-1 is not Running after 60 s');
+    const f = await foothold(Promise.reject(e), { kind: 'node', verb: 'create', resource: 'pods', namespace: 'shop', context: 'lab' });
+    expect(f.ok ? '' : f.reason).toBe('node debug pod shop/packetwalk-node-worker-1-abc on worker-1 was created but not Running after 60 s: the kubelet is slow to start it; re-run, or --keep-node-pods to reuse them');
+  });
+  it('any other error keeps its sentence', async () => {
+    const f = await foothold(Promise.reject(new Error('socket hang up')), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: 'shop', name: 'frontend-0', context: 'lab' });
+    expect(f.ok ? '' : f.reason).toMatch(/^patch pods\/ephemeralcontainers shop\/frontend-0 failed: socket hang up/);
+  });
+});

@@ -2,7 +2,7 @@
 // diagnose(spec, opts). Validate → read objects → plan → get footholds (debug containers, node debug
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
 // nodes are deleted before it returns or throws, whatever happened.
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { ApiException, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { podWithIP } from '../../lib/kube/ports';
 import { joinClauses } from '../../lib/clauses';
 import { randomBytes } from 'node:crypto';
@@ -87,6 +87,22 @@ export function footholdNeeds(kind: 'pod' | 'node', namespace: string): string {
     : `node probes need create on pods and create on pods/exec in ${namespace} (the node debug pods' namespace)`;
 }
 
+/**
+ * A debug container or node debug pod that was created but is not running by server/exec's start deadline
+ * (debugContainer.ts `waitRunning`, nodeDebug.ts: readyTimeoutMs, 60 s, no flag or variable sets it) said as
+ * what it is — the kubelet is slow, nothing was refused — instead of "patch … failed". Reads the sentence those
+ * deadlines throw ("… is not running after 60 s (waiting: ContainerCreating)", "node debug pod NS/NAME on NODE
+ * is not Running after 60 s"); undefined for any other error.
+ */
+export function slowStart(e: unknown): string | undefined {
+  if (!(e instanceof Error) || e instanceof ApiException) return undefined;
+  const c = /^the debug container \S+ in (\S+) is not running after (\d+) s \((?:waiting: ([^:)]+)[^)]*|state ([^)]*))\)$/.exec(e.message);
+  if (c) return `the debug container in ${c[1]} was created but is not running after ${c[2]} s (${(c[3] ?? c[4]).trim()}): the kubelet is slow to start it; re-run (it is reused once running)`;
+  const n = /^node debug pod (\S+) on (\S+) is not Running after (\d+) s/.exec(e.message);
+  if (n) return `node debug pod ${n[1]} on ${n[2]} was created but not Running after ${n[3]} s: the kubelet is slow to start it; re-run, or --keep-node-pods to reuse them`;
+  return undefined;
+}
+
 export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; verb: string; resource: string; namespace: string; name?: string; context: string }): Promise<Foothold<T>> {
   try {
     return { ok: true, value: await p };
@@ -95,6 +111,8 @@ export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; ve
     if (e instanceof StartFailure) return { ok: false, reason: e.message, forbidden: false, start: e };
     // Stopped while the debug pod or container was starting: not a permission or cluster problem.
     if (e instanceof PodWaitAborted) return { ok: false, reason: `the diagnosis was stopped while the ${ctx.kind === 'node' ? 'node debug pod' : 'debug container'} was starting`, forbidden: false };
+    const slow = slowStart(e);
+    if (slow) return { ok: false, reason: slow, forbidden: false };
     const x = explainApiError(e, ctx);
     // A node debug pod in a namespace that is not there: the API server's 404 names the namespace, not the pod.
     const noNs = x.kind === 'not-found' && ctx.kind === 'node' ? /namespaces "([^"]+)" not found/.exec(x.raw)?.[1] : undefined;
