@@ -8,6 +8,11 @@ import { listenErrorSentence, startServer, ROOT, type RunningServer } from '../i
 import { wallIntervalMs } from '../wall/scheduler';
 import { parseFlags, usageOf, type CommandSpec } from './args';
 import { debugNamespaceProblem } from '../../lib/schema/flags';
+import { termBlock } from '../../lib/text';
+import { ClusterError } from '../cluster/errors';
+import { loadCluster } from '../cluster/kubeconfig';
+import { makeDir } from '../store/dir';
+import { reportCommandError } from './errors';
 import { DEMO_SPEC, SERVE_SPEC } from './commands';
 import { parseKeepSeconds } from '../../lib/kube/nodeDebug';
 
@@ -105,12 +110,40 @@ async function serveWith(f: ServeFlags): Promise<RunningServer> {
   return s;
 }
 
+/**
+ * What serve refuses to start with, said on stderr before anything runs; returns the exit code (2), or undefined
+ * when it may start. A --kubeconfig or --context that `diagnose` would refuse gets diagnose's own sentence and fix
+ * (loadCluster: every API call would answer 502 otherwise); a data directory that cannot be made names --data-dir
+ * (or $PACKETWALK_DATA) and the errno (server/store/dir.ts makeDir: no endless mkdir under /proc).
+ */
+export function startupProblem(f: Pick<ServeFlags, 'kubeconfig' | 'context' | 'dataDir'>): number | undefined {
+  if (f.kubeconfig !== undefined || f.context !== undefined) {
+    try {
+      loadCluster({ ...(f.kubeconfig !== undefined ? { kubeconfig: f.kubeconfig } : {}), ...(f.context !== undefined ? { context: f.context } : {}) });
+    } catch (e) {
+      return reportCommandError('serve', e instanceof ClusterError ? e : new ClusterError((e as Error).message, 'check the kubeconfig'));
+    }
+  }
+  const flag = f.dataDir !== undefined ? '--data-dir' : process.env.PACKETWALK_DATA ? 'PACKETWALK_DATA' : undefined;
+  const dir = f.dataDir ?? (process.env.PACKETWALK_DATA || join(process.cwd(), 'data'));
+  try {
+    makeDir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    process.stderr.write(`packetwalk serve: ${termBlock(`${flag ?? 'the data directory'} ${dir} cannot be made (${code}${code === 'ENOENT' ? ': a parent refuses new directories' : ''})`)}\n  fix: ${termBlock(`pass a writable directory to --data-dir (or PACKETWALK_DATA)`)}\n`);
+    return 2;
+  }
+  return undefined;
+}
+
 export async function serveMain(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(SERVE_USAGE);
     return 0;
   }
   const f = parseServeFlags(argv);
+  const refused = startupProblem(f);
+  if (refused !== undefined) return refused;
   if (!(await ensureProductionBuild('serve'))) return 2;
   const s = await serveWith(f);
   const sig = await waitForSignal();

@@ -2,7 +2,7 @@
 // One file, `<dataDir>/packetwalk.db`. Diagnoses are stored whole as JSON beside a few indexed columns;
 // `seq` is the last hop:update folded in, so a reconnecting viewer knows where the stored copy stands.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { makeDir } from './dir';
 import { randomBytes } from 'node:crypto';
 import { guardDatabase, toStoreError } from './errors';
 import { join } from 'node:path';
@@ -48,7 +48,7 @@ export class Store {
   constructor(readonly dataDir: string) {
     this.file = join(dataDir, 'packetwalk.db');
     try {
-      mkdirSync(dataDir, { recursive: true });
+      makeDir(dataDir);
       // every query through this handle turns disk-full / read-only / corrupt failures into StoreError
       this.db = guardDatabase(new Database(this.file), this.file);
     } catch (e) {

@@ -3,7 +3,8 @@
 // them for what a stopped server left: a second server on the same directory would do that to a live one (its
 // kept pods deleted under it). So the directory carries `serve.lock` with the owner's pid, taken before the store
 // opens; a lock whose process is gone (kill -9, a reboot) is taken over.
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { makeDir } from './dir';
 import { join } from 'node:path';
 
 /** The pid in a lock, when that process still runs and is a node process (a reused pid of something else is not). */
@@ -40,7 +41,7 @@ export function lockDataDir(dir: string): () => void {
     throw new Error(`another packetwalk serve (pid ${owner}) is using the data directory ${dir}, and with it its node debug pods and runs: stop it, or give this server its own --data-dir (or PACKETWALK_DATA)`);
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     writeFileSync(file, `${process.pid}\n`);
   } catch {
     // a directory that cannot be written: the store says so next, with the file and the fix (server/store/errors.ts)
