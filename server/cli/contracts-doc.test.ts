@@ -94,3 +94,18 @@ describe('the checks themselves', () => {
     expect([...'x = process.env.PACKETWALK_A; env.PACKETWALK_B; env[\'PACKETWALK_C\']; PACKETWALK_D'.matchAll(ENV_READ)].map((m) => m[1])).toEqual(['PACKETWALK_A', 'PACKETWALK_B', 'PACKETWALK_C']);
   });
 });
+
+// The Diagnosis JSON block: a hop field the schema (lib/schema/diagnosis.ts, from lib/model.ts) lets a hop leave out
+// is written `"key"?` in the docs, so a reader does not take `observed`, `nextStep`, `details` as always there.
+describe('docs/contracts.md Diagnosis JSON marks the optional hop fields', () => {
+  it('every optional field of HopSchema the block names is written "key"?', async () => {
+    const { HopSchema } = await import('../../lib/schema/diagnosis');
+    const block = /## Diagnosis JSON\n+```json\n([\s\S]*?)```/.exec(DOC)?.[1] ?? '';
+    const hops = /"hops": \[\{([\s\S]*?)"evidence"/.exec(block)?.[1] ?? '';
+    expect(hops).not.toBe('');
+    const shape = HopSchema.shape as Record<string, { isOptional(): boolean }>;
+    const named = [...hops.matchAll(/"(\w+)"(\??):/g)].map((m) => ({ key: m[1], marked: m[2] === '?' }));
+    expect(named.map((n) => n.key)).toEqual(expect.arrayContaining(['observed', 'nextStep', 'details']));
+    for (const n of named) expect(`${n.key}${n.marked ? '?' : ''}`).toBe(`${n.key}${shape[n.key]?.isOptional() ? '?' : ''}`);
+  });
+});

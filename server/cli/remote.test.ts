@@ -59,7 +59,8 @@ describe('serverBase', () => {
     expect(serverBase('ftp://pw.example')).toBe('--server: ftp: is not supported; use an http:// or https:// URL');
     expect(serverBase('127.0.0.1:3000')).toMatch(/^--server: "127.0.0.1:3000" is not a URL; write it as http:\/\/HOST:PORT/);
     expect(serverBase('localhost')).toMatch(/^--server: "localhost" is not a URL; write it as http:\/\/HOST:PORT/);
-    expect(serverBase('http://me:secret@pw.example')).toMatch(/no credentials in the URL; set PACKETWALK_TOKEN/);
+    expect(serverBase('http://me:secret@pw.example')).toMatch(/no credentials in the URL \(they land in shell history and process lists\); set PACKETWALK_TOKEN/);
+    expect(serverBase('http://127.0.0.1:3000/?token=s3cret')).toMatch(/^--server: put no credentials in the URL/);
   });
 });
 
@@ -173,7 +174,7 @@ describe('packetwalk diagnose --server', { timeout: 30_000 }, () => {
     expect(r.stdout).toContain('first failure: mtu-blackhole at overlay');
   });
 
-  it('a server with a token: refused without it or with a wrong one (each said), answered with it, from the env or the URL', async () => {
+  it('a server with a token: refused without it or with a wrong one (each said), answered with it from the env, never from the URL', async () => {
     const s = await serve(10, { token: 'sesame-0123456789' });
     const args = ['diagnose', '--server', s.url, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json'];
     const no = await cli(args);
@@ -181,13 +182,15 @@ describe('packetwalk diagnose --server', { timeout: 30_000 }, () => {
     expect(no.stdout).toBe('');
     expect(no.stderr).toBe(`packetwalk diagnose: the packetwalk server at ${s.url} wants a token\n  fix: set PACKETWALK_TOKEN to the token it was started with\n`);
     const wrong = await cli(args, { PACKETWALK_TOKEN: 'not-the-token' });
-    expect(wrong.stderr).toBe(`packetwalk diagnose: the packetwalk server at ${s.url} refused the token it was sent\n  fix: set PACKETWALK_TOKEN (or the --server URL's ?token=) to the token the server was started with\n`);
+    expect(wrong.stderr).toBe(`packetwalk diagnose: the packetwalk server at ${s.url} refused the token it was sent\n  fix: set PACKETWALK_TOKEN to the token the server was started with\n`);
     const yes = await cli(args, { PACKETWALK_TOKEN: 'sesame-0123456789' });
     expect(yes.code).toBe(1);
     expect(JSON.parse(yes.stdout).verdict).toBe('degraded');
-    // the page's own address, ?token= and all
+    // the page's own address, ?token= and all: refused (SECURITY.md: credentials in a URL land in shell history and process lists)
     const url = await cli(['diagnose', '--server', `${s.url}/?token=sesame-0123456789`, '--from', 'shop/frontend-0', '--to', 'backend.shop:80', '--json']);
-    expect(url.code).toBe(1);
+    expect(url.code).toBe(2);
+    expect(url.stdout).toBe('');
+    expect(url.stderr).toMatch(/^packetwalk diagnose: --server: put no credentials in the URL \(they land in shell history and process lists\); set PACKETWALK_TOKEN/);
     expect(url.stderr).not.toContain('sesame');
   });
 

@@ -48,22 +48,14 @@ export function serverBase(raw: string): URL | string {
   // "localhost:3000" parses as the scheme "localhost:": without "//" it was meant as HOST:PORT
   if (!u || (!raw.includes('//') && u.protocol !== 'http:' && u.protocol !== 'https:')) return `--server: "${raw.slice(0, 200)}" is not a URL; write it as http://HOST:PORT (e.g. http://127.0.0.1:3000)`;
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return `--server: ${u.protocol} is not supported; use an http:// or https:// URL`;
-  if (u.username || u.password) return '--server: put no credentials in the URL; set PACKETWALK_TOKEN to the server\'s token';
+  // A token in the URL lands in shell history and process lists (SECURITY.md): refused like user:password.
+  if (u.username || u.password || u.searchParams.has('token')) return '--server: put no credentials in the URL (they land in shell history and process lists); set PACKETWALK_TOKEN to the server\'s token';
   u.search = '';
   u.hash = '';
   if (!u.pathname.endsWith('/')) u.pathname += '/';
   return u;
 }
 
-/** The token to send: $PACKETWALK_TOKEN, else the `?token=` of a --server URL copied from the page's address. */
-export function serverToken(raw: string, env: string | undefined): string | undefined {
-  if (env) return env;
-  try {
-    return new URL(raw).searchParams.get('token') || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Answer {
   status: number;
@@ -128,7 +120,7 @@ async function refusal(a: Answer, base: URL, tokenSent: boolean): Promise<Server
   if (a.status === 400 && error) return error.replace(/^(from|to|context):/, '--$1:'); // a usage error, as a local run says it
   if (a.status === 401) {
     return tokenSent
-      ? new ServerError(`the packetwalk server at ${base.origin} refused the token it was sent`, 'set PACKETWALK_TOKEN (or the --server URL\'s ?token=) to the token the server was started with')
+      ? new ServerError(`the packetwalk server at ${base.origin} refused the token it was sent`, 'set PACKETWALK_TOKEN to the token the server was started with')
       : new ServerError(`the packetwalk server at ${base.origin} wants a token`, 'set PACKETWALK_TOKEN to the token it was started with');
   }
   if (!error) return new ServerError(`${base.href} answered HTTP ${a.status} (${a.type || 'no content type'}), not as a packetwalk server does`, 'check the --server URL: it is where `packetwalk serve` listens');
@@ -197,7 +189,8 @@ export async function remoteDiagnoseMain(argv: string[], opts: { asKubectlPlugin
     process.stderr.write(`packetwalk diagnose: ${termBlock(bad.error.message)}\n`);
     return 2;
   }
-  const token = serverToken(raw, process.env.PACKETWALK_TOKEN || undefined);
+  // the token only from the environment: serverBase refused one in the URL
+  const token = process.env.PACKETWALK_TOKEN || undefined;
   const stop = new AbortController();
   let permalink = '';
   /** the run as far as this terminal followed it (lib/events applyEvent) */
