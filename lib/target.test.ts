@@ -1,6 +1,6 @@
 // TARGET and --from parsing (DESIGN §2): strict, every refusal names the field and the fix.
 import { describe, expect, it } from 'vitest';
-import { dialledPort, parseFrom, parseTarget, targetText } from './target';
+import { dialledPort, parseFrom, parseSource, parseTarget, targetText } from './target';
 
 describe('parseTarget', () => {
   it.each([
@@ -71,5 +71,26 @@ describe('dialledPort', () => {
     expect(dialledPort('pod:shop/backend-0:8080', [svcHop])).toBeUndefined();
     expect(dialledPort('example.com', [{ id: 'external', details: {} }])).toBeUndefined();
     expect(dialledPort('not a target', [svcHop])).toBeUndefined();
+  });
+});
+
+describe('input mistakes said as what they are', () => {
+  const msg = (r: ReturnType<typeof parseTarget> | ReturnType<typeof parseSource>) => (r.ok ? '' : r.error.message);
+  it('--to :80 needs a host (was: "" is not a valid DNS name)', () => {
+    expect(msg(parseTarget(':80'))).toBe('--to ":80" needs a host before :PORT; give NAME:PORT, IP:PORT or pod:NS/NAME:PORT, e.g. --to backend.shop:80');
+  });
+  it('[::1]:80: IPv6 is not supported yet (was: contains "[")', () => {
+    expect(msg(parseTarget('[::1]:80'))).toBe('--to "[::1]:80": IPv6 targets are not supported yet; give NAME[:PORT] or IPv4:PORT');
+  });
+  it('a newline in --to is escaped like ESC, never printed raw', () => {
+    expect(msg(parseTarget('a\nb:80'))).toMatch(/^--to "a\\nb:80" contains "\\n", which/);
+    expect(msg(parseTarget('a\x1b[2J:80'))).toMatch(/^--to "a\\x1b\[2J:80" contains "\\x1b", which/);
+    expect(msg(parseSource('shop/a\nb'))).not.toContain('\n');
+  });
+  it('a name too long says its length and the limit (was: "lowercase letters …")', () => {
+    expect(msg(parseSource(`shop/${'a'.repeat(300)}`))).toMatch(/^--from: pod name "a{39}…" is 300 characters, over the 253 a pod name may have/);
+    expect(msg(parseTarget(`pod:shop/${'a'.repeat(300)}:80`))).toMatch(/^--to: pod name "a{39}…" is 300 characters, over the 253/);
+    expect(msg(parseSource(`${'a'.repeat(64)}/x`))).toMatch(/^--from: namespace name "a{39}…" is 64 characters, over the 63 a namespace name may have/);
+    expect(msg(parseSource('Shop/x'))).toMatch(/^--from: namespace "Shop" is not a valid namespace name \(lowercase/);
   });
 });

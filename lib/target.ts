@@ -7,6 +7,7 @@ import { isIPv4 } from './ip';
 import { isHostname } from './probeArgs';
 import { isLabelName, isSubdomainName, isValidPortName } from './kube/names';
 import { err, ok, type Result } from './result';
+import { termText } from './text';
 import type { Hop } from './model';
 
 /** The TARGET forms parseTarget accepts, for usage texts (`packetwalk --help`, `diagnose --help`): one wording. */
@@ -63,6 +64,18 @@ function badChars(s: string): string | null {
   return m ? m[0] : null;
 }
 
+/**
+ * Why `v` is not a valid name of a `kind` (an RFC 1123 label for a namespace, at most 63; a subdomain for a pod, at
+ * most 253), the too-long case said as such: `pod name "aaa…" is 300 characters, over the 253 a pod name may have`.
+ */
+function nameProblem(kind: 'namespace' | 'pod', v: string): string {
+  const max = kind === 'namespace' ? 63 : 253;
+  if (v.length > max) return `${kind} name "${termText(v, 40)}" is ${v.length} characters, over the ${max} a ${kind} name may have`;
+  return kind === 'namespace'
+    ? `namespace "${termText(v)}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)`
+    : `pod name "${termText(v)}" is not a valid pod name (lowercase letters, digits, '-' and '.')`;
+}
+
 function parsePort(text: string, what: string): Result<number, InputError> {
   if (!/^\d{1,5}$/.test(text)) return err({ field: 'port', message: `${what}: port "${text}" is not a number; use a port between 1 and 65535` });
   const n = Number(text);
@@ -85,12 +98,12 @@ function portNameError(text: string, name: string, target: Target, what: string)
 export function parseFrom(text: string): Result<PodRef, InputError> {
   const t = text.trim();
   const bad = badChars(t);
-  if (bad) return err({ field: 'from', message: `--from "${text}" contains "${bad}"; write the source pod as NS/POD, e.g. --from shop/frontend-0` });
+  if (bad) return err({ field: 'from', message: `--from "${termText(text)}" contains "${termText(bad)}"; write the source pod as NS/POD, e.g. --from shop/frontend-0` });
   const parts = t.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return err({ field: 'from', message: `--from "${text}" is not NS/POD; write the namespace and the pod name, e.g. --from shop/frontend-0` });
   const [namespace, name] = parts;
-  if (!isLabelName(namespace)) return err({ field: 'from', message: `--from: namespace "${namespace}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)` });
-  if (!isSubdomainName(name)) return err({ field: 'from', message: `--from: pod name "${name}" is not a valid pod name (lowercase letters, digits, '-' and '.')` });
+  if (!isLabelName(namespace)) return err({ field: 'from', message: `--from: ${nameProblem('namespace', namespace)}` });
+  if (!isSubdomainName(name)) return err({ field: 'from', message: `--from: ${nameProblem('pod', name)}` });
   return ok({ namespace, name });
 }
 
@@ -149,14 +162,15 @@ export function parseTarget(text: string): Result<Target, InputError> {
 
 function parseTargetBody(t: string, text: string): Result<Target, InputError> {
   if (!t) return err({ field: 'to', message: '--to is empty; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT (add /udp for UDP), e.g. --to backend.shop:80' });
+  if (/^\[[0-9A-Fa-f:.]*\](:[^:]*)?$/.test(t)) return err({ field: 'to', message: `--to "${termText(text)}": IPv6 targets are not supported yet; give NAME[:PORT] or IPv4:PORT` });
   const bad = badChars(t);
-  if (bad) return err({ field: 'to', message: `--to "${text}" contains "${bad}", which no host name, pod or IP contains; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT` });
+  if (bad) return err({ field: 'to', message: `--to "${termText(text)}" contains "${termText(bad)}", which no host name, pod or IP contains; give NAME[:PORT], pod:NS/NAME:PORT or IP:PORT` });
   if (t.startsWith('pod:')) {
     const m = /^pod:([^/]+)\/([^:]+):(.+)$/.exec(t);
     if (!m) return err({ field: 'to', message: `--to "${text}": a pod target is pod:NS/NAME:PORT, e.g. pod:shop/backend-0:8080` });
     const [, namespace, name, portText] = m;
-    if (!isLabelName(namespace)) return err({ field: 'to', message: `--to: namespace "${namespace}" is not a valid namespace name` });
-    if (!isSubdomainName(name)) return err({ field: 'to', message: `--to: pod name "${name}" is not a valid pod name` });
+    if (!isLabelName(namespace)) return err({ field: 'to', message: `--to: ${nameProblem('namespace', namespace)}` });
+    if (!isSubdomainName(name)) return err({ field: 'to', message: `--to: ${nameProblem('pod', name)}` });
     if (isPortName(portText)) return err(portNameError(text, portText, { kind: 'pod', namespace, name, port: 0, text: `pod:${namespace}/${name}` }, `the number of the container port (kubectl get pod ${name} -n ${namespace} -o jsonpath='{.spec.containers[*].ports}' lists them)`));
     const port = parsePort(portText, '--to');
     if (!port.ok) return port;
@@ -174,6 +188,7 @@ function parseTargetBody(t: string, text: string): Result<Target, InputError> {
   const colon = t.lastIndexOf(':');
   const host = colon >= 0 ? t.slice(0, colon) : t;
   const portText = colon >= 0 ? t.slice(colon + 1) : undefined;
+  if (!host) return err({ field: 'to', message: `--to "${text}" needs a host before :PORT; give NAME:PORT, IP:PORT or pod:NS/NAME:PORT, e.g. --to backend.shop${t}` });
   if (host.includes(':')) return err({ field: 'to', message: `--to "${text}": too many ':'; IPv6 targets are not supported yet, give NAME[:PORT] or IPv4:PORT` });
   let port: number | undefined;
   if (portText !== undefined && isPortName(portText) && isHostname(host) && !/^[\d.]+$/.test(host)) {

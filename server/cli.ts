@@ -2,7 +2,7 @@
 // Each command family lives in its own module and is loaded only when used, so `lab` never pays for Next.js.
 import { termText } from '../lib/text';
 import { commandFirst, guarded, isRemoteDiagnose } from './cli/route';
-import { topLevelUsage } from './cli/commands';
+import { asPluginUsage, topLevelUsage } from './cli/commands';
 
 export interface MainOptions {
   /** Invoked as `kubectl packetwalk …`: accept kubectl's own flags (-n, --kubeconfig, --context). */
@@ -39,7 +39,7 @@ export async function main(given: string[], opts: MainOptions = {}): Promise<num
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
+        process.stdout.write(opts.asKubectlPlugin ? asPluginUsage(USAGE) : USAGE);
         return cmd === undefined ? 2 : 0;
       default:
         process.stderr.write(`packetwalk: unknown command "${termText(cmd)}"\n\n${USAGE}`);

@@ -115,6 +115,22 @@ export function topLevelLines(spec: CommandSpec, width = 110): string[] {
 }
 
 /** `packetwalk --help`: every command from its table, then the lab's other subcommands, the targets and exit codes. */
+/**
+ * A usage text as `kubectl packetwalk` shows it: every command line and mention of `packetwalk` as a command
+ * becomes `kubectl packetwalk` (one already written so stays as is). Pure.
+ */
+export function asPluginUsage(usage: string): string {
+  const pad = ' '.repeat('kubectl '.length);
+  let synopsis = false;
+  return usage.split('\n').map((line) => {
+    const out = line.replace(/(?<!kubectl )(?<![\w./-])packetwalk(?![\w./-])/g, 'kubectl packetwalk');
+    // a synopsis's wrapped lines (topLevelLines indents them under the command) move right with it
+    if (synopsis && /^ {13,}\S/.test(line)) return `${pad}${out}`;
+    synopsis = out !== line && /^ {2}kubectl packetwalk \S/.test(out);
+    return out;
+  }).join('\n');
+}
+
 export function topLevelUsage(): string {
   return `packetwalk — why can't pod A reach B?
 

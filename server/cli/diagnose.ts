@@ -4,7 +4,7 @@
 import type { MainOptions } from '../cli';
 import type { Diagnosis, Hop, HopStatus } from '../../lib/model';
 import { parseFlags, usageErrorText, usageOf } from './args';
-import { DIAGNOSE_SPEC } from './commands';
+import { asPluginUsage, DIAGNOSE_SPEC } from './commands';
 import { COLOUR, LiveHops, MARK } from './progress';
 import { termText as t, termBlock } from '../../lib/text';
 import { reportCommandError } from './errors';
@@ -137,7 +137,7 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
     return 2;
   }
   if (a.help) {
-    process.stdout.write(DIAGNOSE_USAGE);
+    process.stdout.write(plugin ? asPluginUsage(DIAGNOSE_USAGE) : DIAGNOSE_USAGE);
     return 0;
   }
   const missing = fromToError(a, plugin || !!a.namespace);
