@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import { listenErrorSentence, startServer, ROOT, type RunningServer } from '../index';
 import { wallIntervalMs } from '../wall/scheduler';
 import { parseFlags, usageOf, type CommandSpec } from './args';
-import { debugNamespaceProblem } from '../../lib/schema/flags';
+import { debugNamespaceProblem, msEnvProblems } from '../../lib/schema/flags';
 import { termBlock } from '../../lib/text';
-import { ClusterError } from '../cluster/errors';
+import { ClusterError, UsageError } from '../cluster/errors';
 import { loadCluster } from '../cluster/kubeconfig';
 import { makeDir } from '../store/dir';
 import { reportCommandError } from './errors';
@@ -114,9 +114,12 @@ async function serveWith(f: ServeFlags): Promise<RunningServer> {
  * What serve refuses to start with, said on stderr before anything runs; returns the exit code (2), or undefined
  * when it may start. A --kubeconfig or --context that `diagnose` would refuse gets diagnose's own sentence and fix
  * (loadCluster: every API call would answer 502 otherwise); a data directory that cannot be made names --data-dir
- * (or $PACKETWALK_DATA) and the errno (server/store/dir.ts makeDir: no endless mkdir under /proc).
+ * (or $PACKETWALK_DATA) and the errno (server/store/dir.ts makeDir: no endless mkdir under /proc); a deadline
+ * variable that is no deadline ($PACKETWALK_API_TIMEOUT_MS=abc, lib/schema/flags msEnvProblem) names it.
  */
 export function startupProblem(f: Pick<ServeFlags, 'kubeconfig' | 'context' | 'dataDir'>): number | undefined {
+  const env = msEnvProblems(process.env);
+  if (env) return reportCommandError('serve', new UsageError(env.problem, env.name));
   if (f.kubeconfig !== undefined || f.context !== undefined) {
     try {
       loadCluster({ ...(f.kubeconfig !== undefined ? { kubeconfig: f.kubeconfig } : {}), ...(f.context !== undefined ? { context: f.context } : {}) });

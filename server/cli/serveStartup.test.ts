@@ -55,6 +55,17 @@ describe('serve startup checks', () => {
     expect(r.err).toMatch(/^packetwalk serve: --data-dir \/proc\/nope\/deeper cannot be made \(ENOENT/);
   });
 
+  it('PACKETWALK_API_TIMEOUT_MS=abc: exit 2 naming it (was: ignored)', () => {
+    vi.stubEnv('PACKETWALK_API_TIMEOUT_MS', 'abc');
+    try {
+      const r = stderrOf(() => startupProblem({ dataDir: tmp() }));
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^packetwalk serve: PACKETWALK_API_TIMEOUT_MS "abc" is not a whole number of milliseconds of at least 1000/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('makeDir makes the missing levels, and refuses a file in the way', () => {
     const d = tmp();
     makeDir(join(d, 'a', 'b', 'c'));

@@ -1,9 +1,9 @@
 // What a node foothold that could not start says, and the check of --debug-namespace both front ends share
 // (lib/schema/flags debugNamespaceProblem, used by runDiagnosis and serve).
 import { ApiException } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { diagnose, foothold, UsageError } from './index';
-import { debugNamespaceProblem } from '../../lib/schema/flags';
+import { debugNamespaceProblem, msEnvProblem, msEnvProblems } from '../../lib/schema/flags';
 
 const status = (code: number, message: string, reason: string) => new ApiException(code, 'failed', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }), {});
 
@@ -47,5 +47,23 @@ describe('a debug foothold that is slow to start', () => {
   it('any other error keeps its sentence', async () => {
     const f = await foothold(Promise.reject(new Error('socket hang up')), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: 'shop', name: 'frontend-0', context: 'lab' });
     expect(f.ok ? '' : f.reason).toMatch(/^patch pods\/ephemeralcontainers shop\/frontend-0 failed: socket hang up/);
+  });
+});
+
+describe('deadline variables that are no deadline', () => {
+  afterEach(() => vi.unstubAllEnvs());
+  it.each([
+    ['PACKETWALK_API_TIMEOUT_MS', 'abc'],
+    ['PACKETWALK_DIAGNOSIS_DEADLINE_MS', '-5'],
+    ['PACKETWALK_DIAGNOSIS_DEADLINE_MS', '1'],
+  ])('%s=%s is a usage error naming it (was: ignored, or "did not finish within 0 s")', async (name, value) => {
+    vi.stubEnv(name, value);
+    const p = diagnose({ from: 'shop/frontend-0', to: 'backend:80' }, { kubeconfig: '/nonexistent' });
+    await expect(p).rejects.toBeInstanceOf(UsageError);
+    await expect(p).rejects.toThrow(`${name} "${value}" is not a whole number of milliseconds of at least 1000`);
+  });
+  it('a whole number of at least 1000, or unset, is a deadline', () => {
+    expect(msEnvProblems({ PACKETWALK_API_TIMEOUT_MS: '60000', PACKETWALK_DIAGNOSIS_DEADLINE_MS: '' })).toBeUndefined();
+    expect(msEnvProblem('X', '999')).toMatch(/^X "999" is not/);
   });
 });

@@ -22,7 +22,7 @@ import { loadCluster } from '../cluster/kubeconfig';
 import { explainApiError, permissionNeeded } from '../cluster/explain';
 import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import { ClusterError, UsageError } from '../cluster/errors';
-import { debugNamespaceProblem } from '../../lib/schema/flags';
+import { debugNamespaceProblem, msEnvProblems } from '../../lib/schema/flags';
 import { probeBatcher } from '../exec/probe';
 import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
@@ -200,6 +200,9 @@ export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: str
 
 /** One diagnosis (HACKING.md "The engine's surface"), bounded by its deadline (a ClusterError sentence when it passes). */
 export function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
+  // a deadline variable that is no deadline (abc was ignored, -5 or 1 gave "did not finish within 0 s"): a usage error
+  const env = msEnvProblems(process.env);
+  if (env) return Promise.reject(new UsageError(env.problem, env.name));
   return withDiagnosisDeadline(() => runDiagnosis(spec, opts), opts.deadlineMs, opts.signal);
 }
 
