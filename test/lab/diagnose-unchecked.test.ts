@@ -1,12 +1,12 @@
 // A reachable verdict says "every hop checked" only when no hop is skip (lib/verdict uncheckedClause), on the real
 // engine against test/lab/fixtures/control-plane.yaml: a debug namespace that is not there, one whose Pod Security
-// refuses the node debug pods, and the default one. The instance is $PACKETWALK_LAB when set, else a fresh name.
+// refuses the node debug pods, and the default one. A fresh lab instance of its own, as every lab test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose } from '../../server/diagnose';
 import { testInstance } from '../../lab/testInstance';
 import { Lab } from './diagnoseLab';
 
-const lab = new Lab(process.env.PACKETWALK_LAB || testInstance('uc'));
+const lab = new Lab(testInstance('uc'));
 beforeAll(() => lab.up('control-plane.yaml'), 300_000);
 afterAll(() => lab.down(), 120_000);
 
