@@ -24,4 +24,8 @@ export async function run(opts = {}) {
   } else (await import('tsx/esm/api')).register();
   const { main } = await import(cli.url);
   process.exitCode = await main(argv, opts);
+  // A one-shot command is over once main returns: a request still open on an API server that froze (the
+  // diagnosis's deadline passed and its bounded cleanup said what it left) must not keep the process alive.
+  const route = cli.bundled ? await import(new URL('route.js', cli.url).href) : await import(new URL('../server/cli/route.ts', import.meta.url).href);
+  if (route.endsWhenDone(argv)) globalThis.setTimeout(() => process.exit(), 500).unref();
 }

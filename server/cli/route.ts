@@ -72,3 +72,15 @@ export async function guarded(cmd: string | undefined, run: () => Promise<number
     return 2;
   }
 }
+
+/**
+ * Whether the process may leave once this argv's main() has returned, whatever requests are still open: the one-shot
+ * commands that talk to a cluster (`diagnose`, `matrix`). A run whose deadline passed on an API server that stopped
+ * answering has said what it left behind (server/cluster/deadline.ts); its requests still waiting on that server
+ * must not hold the process (bin/run.mjs exits shortly after). `serve`, `demo` and `lab` run on, as they decide.
+ */
+export function endsWhenDone(argv: readonly string[]): boolean {
+  const moved = commandFirst(argv);
+  const cmd = 'argv' in moved ? moved.argv[0] : undefined;
+  return cmd === 'diagnose' || cmd === 'matrix';
+}

@@ -142,7 +142,7 @@ const keptStarting = new Map<string, Promise<NodeDebugPod>>();
  * started by the caller, else one LIST by label made on the first hold), else a new one is made and kept that long
  * for the next (server/exec/nodeDebug.ts); `onKept` hears of every pod left in place when the diagnosis ends.
  */
-export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: string; context: string; signal?: AbortSignal; keepSeconds?: number; onKept?: (pods: NodeDebugPod[]) => void; listed?: Promise<V1Pod[]> }): NodeFootholds {
+export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: string; context: string; signal?: AbortSignal; keepSeconds?: number; onKept?: (pods: NodeDebugPod[]) => void; listed?: Promise<V1Pod[]>; ledger?: Set<string> }): NodeFootholds {
   const made: NodeDebugPod[] = [];
   const used: NodeDebugPod[] = [];
   const held = new Map<string, Promise<Foothold<NodeDebugPod>>>();
@@ -164,7 +164,7 @@ export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: str
       const reuse = (await kept).get(node) ?? (await join());
       if (reuse) return reuse;
     }
-    const creating = createNodeDebugPod(kc, node, o.namespace, o.image, { ...(o.signal ? { signal: o.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}) });
+    const creating = createNodeDebugPod(kc, node, o.namespace, o.image, { ...(o.signal ? { signal: o.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(o.ledger ? { ledger: o.ledger } : {}) });
     if (keep > 0) {
       keptStarting.set(key, creating);
       void creating.catch(() => undefined).finally(() => keptStarting.delete(key));
@@ -193,17 +193,28 @@ export function nodeFootholds(kc: KubeConfig, o: { namespace: string; image: str
         if (used.length) o.onKept?.(used);
         return;
       }
-      await Promise.all(made.map((p) => deleteNodeDebugPod(kc, p).catch(() => undefined)));
+      await Promise.all(made.map((p) => deleteNodeDebugPod(kc, p, o.ledger).catch(() => undefined)));
     },
   };
 }
 
-/** One diagnosis (HACKING.md "The engine's surface"), bounded by its deadline (a ClusterError sentence when it passes). */
+/**
+ * One diagnosis (HACKING.md "The engine's surface"), bounded by its deadline: when it passes, the run is stopped
+ * (its waits and probes end as on Ctrl-C), its events stop, its node debug pods get a bounded cleanup, and it
+ * rejects with a DiagnosisDeadline (a ClusterError sentence naming the pods not deleted); nothing it does later
+ * is heard. `opts.signal` stops it as before (an `interrupted` Diagnosis).
+ */
 export function diagnose(spec: DiagnosisSpec, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
   // a deadline variable that is no deadline (abc was ignored, -5 or 1 gave "did not finish within 0 s"): a usage error
   const env = msEnvProblems(process.env);
   if (env) return Promise.reject(new UsageError(env.problem, env.name));
-  return withDiagnosisDeadline(() => runDiagnosis(spec, opts), opts.deadlineMs, opts.signal);
+  const ledger = new Set<string>();
+  return withDiagnosisDeadline((run) => runDiagnosis(spec, {
+    ...opts,
+    signal: run.signal,
+    ...(opts.onEvent ? { onEvent: (ev: DiagnosisEvent) => { if (!run.late()) opts.onEvent!(ev); } } : {}),
+    ...(opts.onNodePodsKept ? { onNodePodsKept: (pods: NodeDebugPod[]) => { if (!run.late()) opts.onNodePodsKept!(pods); } } : {}),
+  }, ledger), opts.deadlineMs, opts.signal, { leftPods: () => [...ledger].sort() });
 }
 
 /**
@@ -221,7 +232,8 @@ async function portNameHint(spec: DiagnosisSpec, source: Source, named: { target
   return hint ? `${hint} (context ${cl.context})` : undefined;
 }
 
-async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise<Diagnosis> {
+/** The run itself; `ledger` holds its node debug pods not known to be gone (`ns/name`, server/exec/nodeDebug.ts). */
+async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?: Set<string>): Promise<Diagnosis> {
   // 1. input — nothing runs before this passes
   const source = parseSource(spec.from ?? '');
   if (!source.ok) throw new UsageError(source.error.message, source.error.field);
@@ -270,7 +282,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
   // Node footholds, made once per node when first needed and all deleted when the probes are over (nodes.cleanup):
   // a node debug pod takes the kubelet's pod start (~0.3 s on the lab, seconds on a real cluster), the longest
   // wait of a live diagnosis, so those of the path start while the snapshot is still being read (below).
-  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}), ...(keep > 0 && listed ? { listed } : {}) });
+  const nodes = nodeFootholds(kc, { namespace: debugNs, image, context: cl.context, ...(opts.signal ? { signal: opts.signal } : {}), ...(keep > 0 ? { keepSeconds: keep } : {}), ...(opts.onNodePodsKept ? { onKept: opts.onNodePodsKept } : {}), ...(keep > 0 && listed ? { listed } : {}), ...(ledger ? { ledger } : {}) });
 
   // Only what the path needs is read (server/cluster/snapshot.ts), whatever the source.
   // Once the source and the target's endpoints are read, the plan on that part names the nodes to probe.
@@ -299,7 +311,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       if (e instanceof PlanError) throw new UsageError(`${e.message} (context ${cl.context})`, e.field);
       throw e;
     }
-    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(keep > 0 ? { keepNodePods: keep } : {}), ...(opts.onNodePodsKept ? { onNodePodsKept: opts.onNodePodsKept } : {}), replan: (ip) => planFor(source.value, target.value, snap, ip) });
+    return runNorthSouth(ns, snap, { kc, context: cl.context, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), namespace: debugNs, id: opts.id ?? newDiagnosisId(), spec: { from: spec.from, to: spec.to, ...(context ? { context } : {}) }, ...(opts.image ? { image: opts.image } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(keep > 0 ? { keepNodePods: keep } : {}), ...(opts.onNodePodsKept ? { onNodePodsKept: opts.onNodePodsKept } : {}), ...(ledger ? { ledger } : {}), replan: (ip) => planFor(source.value, target.value, snap, ip) });
   }
   const from = { ok: true as const, value: source.value as { namespace: string; name: string } };
 
@@ -343,7 +355,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions): Promise
       const k = `${p.pod!.namespace}/${p.pod!.name}${sc ? '#mesh' : ''}`;
       let h = podHold.get(k);
       if (!h) {
-        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image, known: knownPod(snap.pods, p.pod!.namespace, p.pod!.name), ...(sc ? { runAsUser: sc.uid, prefix: MESH_DEBUG_PREFIX } : {}) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
+        h = foothold(ensureDebugContainer(kc, p.pod!.namespace, p.pod!.name, { image, known: knownPod(snap.pods, p.pod!.namespace, p.pod!.name), ...(opts.signal ? { signal: opts.signal } : {}), ...(sc ? { runAsUser: sc.uid, prefix: MESH_DEBUG_PREFIX } : {}) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: cl.context });
         podHold.set(k, h);
       }
       return h;

@@ -38,6 +38,8 @@ export interface NorthSouthRun {
   /** the keep window diagnose() settled on (DiagnoseOptions.keepNodePods), and who hears of the pods kept */
   keepNodePods?: number;
   onNodePodsKept?: (pods: NodeDebugPod[]) => void;
+  /** the run's node debug pods not known to be gone (diagnose(): named when its deadline passes) */
+  ledger?: Set<string>;
   /** the plan for the same source and target drawn to the ready endpoint at that address (planFor's preferEndpoint) */
   replan?: (preferEndpoint: string) => NorthSouthPlan;
 }
@@ -68,14 +70,14 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
 
   const outside = outsideRunner(o.kubeconfig);
   const runs = new Map<string, ProbeRun>();
-  const nodes = nodeFootholds(o.kc, { namespace: o.namespace, image, context: o.context, ...(o.signal ? { signal: o.signal } : {}), ...(o.keepNodePods ? { keepSeconds: o.keepNodePods } : {}), ...(o.onNodePodsKept ? { onKept: o.onNodePodsKept } : {}) });
+  const nodes = nodeFootholds(o.kc, { namespace: o.namespace, image, context: o.context, ...(o.signal ? { signal: o.signal } : {}), ...(o.keepNodePods ? { keepSeconds: o.keepNodePods } : {}), ...(o.onNodePodsKept ? { onKept: o.onNodePodsKept } : {}), ...(o.ledger ? { ledger: o.ledger } : {}) });
   const podHold = new Map<string, Promise<Foothold<DebugContainer>>>();
   const holdFor = (p: PlannedProbe): Promise<Foothold<DebugContainer | NodeDebugPod>> | undefined => {
     if (p.where === 'outside') return undefined;
     if (p.where === 'pod') {
       const k = `${p.pod!.namespace}/${p.pod!.name}`;
       let h = podHold.get(k);
-      if (!h) podHold.set(k, (h = foothold(ensureDebugContainer(o.kc, p.pod!.namespace, p.pod!.name, { image, known: knownPod(snap.pods, p.pod!.namespace, p.pod!.name) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: o.context })));
+      if (!h) podHold.set(k, (h = foothold(ensureDebugContainer(o.kc, p.pod!.namespace, p.pod!.name, { image, known: knownPod(snap.pods, p.pod!.namespace, p.pod!.name), ...(o.signal ? { signal: o.signal } : {}) }), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: p.pod!.namespace, name: p.pod!.name, context: o.context })));
       return h;
     }
     return nodes.hold(p.node!);

@@ -37,3 +37,41 @@ describe('ensureDebugContainer with the pod the diagnosis read', () => {
     await expect(ensureDebugContainer(unreachable(), 'shop', 'frontend-0', { image: 'nicolaka/netshoot', known: pod('waiting') })).rejects.toThrow(/ECONNREFUSED|fetch failed/);
   });
 });
+
+describe('ensureDebugContainer stopped while the container starts (Ctrl-C, the deadline)', () => {
+  it('the signal ends the wait for Running at once, with PodWaitAborted', async () => {
+    const { createServer } = await import('node:http');
+    const { PodWaitAborted } = await import('./podWait');
+    // An API server whose pod shows our container ContainerCreating for good (a slow image pull): GETs answer it,
+    // the watch stays open and silent.
+    const open: import('node:http').ServerResponse[] = [];
+    const api = createServer((req, res) => {
+      if (req.url?.includes('watch=')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        open.push(res);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', ...pod('waiting') }));
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${(api.address() as { port: number }).port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const t0 = Date.now();
+    try {
+      const e = await ensureDebugContainer(kc, 'shop', 'frontend-0', { image: 'nicolaka/netshoot', readyTimeoutMs: 8000, signal: stop.signal }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(PodWaitAborted);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    } finally {
+      for (const r of open) r.destroy();
+      api.close();
+    }
+  }, 15_000);
+});

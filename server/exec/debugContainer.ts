@@ -10,7 +10,7 @@
 // Within this process, concurrent diagnoses of one pod share one in-flight creation.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1EphemeralContainer, type V1Pod, type V1SecurityContext } from '@kubernetes/client-node';
 import { admissionRefusal, StartFailure, stuckWaiting } from './startFailure';
-import { waitForPod } from './podWait';
+import { PodWaitAborted, waitForPod } from './podWait';
 
 export const DEBUG_CONTAINER_PREFIX = 'packetwalk-debug';
 export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
@@ -30,6 +30,8 @@ export interface DebugContainerOptions {
    * before the first probe). Anything else (none of ours, one still starting) reads the pod afresh.
    */
   known?: V1Pod;
+  /** ends the wait for the container to run with PodWaitAborted (Ctrl-C, the diagnosis's deadline) */
+  signal?: AbortSignal;
 }
 
 export interface DebugContainer {
@@ -103,8 +105,12 @@ export function knownPod(pods: readonly { metadata?: { namespace?: string; name?
 export function ensureDebugContainer(kc: KubeConfig, namespace: string, pod: string, opts: DebugContainerOptions): Promise<DebugContainer> {
   const key = `${kc.getCurrentContext()}|${namespace}/${pod}|${opts.prefix ?? ''}`;
   const running = inflight.get(key);
-  if (running) return running;
-  const p = ensure(kc, namespace, pod, opts).finally(() => inflight.delete(key));
+  // Another diagnosis's start under way is shared — unless that one is stopped meanwhile (its wait ends with
+  // PodWaitAborted): this one then waits on its own.
+  if (running) return running.catch((e: unknown) => (e instanceof PodWaitAborted && !opts.signal?.aborted ? ensureDebugContainer(kc, namespace, pod, opts) : Promise.reject(e)));
+  const p = ensure(kc, namespace, pod, opts).finally(() => {
+    if (inflight.get(key) === p) inflight.delete(key);
+  });
   inflight.set(key, p);
   return p;
 }
@@ -134,7 +140,7 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
   const target = pod.spec?.containers?.[0]?.name;
   const live = reuse(pod, (c) => usable(pod, c));
   if (live) {
-    if (stateOf(pod, live.container) !== 'running') await waitRunning(kc, namespace, name, live.container, timeout);
+    if (stateOf(pod, live.container) !== 'running') await waitRunning(kc, namespace, name, live.container, timeout, opts.signal);
     return live;
   }
   const level = await enforcedLevel(core, namespace);
@@ -166,7 +172,7 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
       pod = await core.readNamespacedPod({ name, namespace });
       continue;
     }
-    await waitRunning(kc, namespace, name, container, timeout);
+    await waitRunning(kc, namespace, name, container, timeout, opts.signal);
     return { namespace, pod: name, container, target, reused: false, profile };
   }
   throw refusal!;
@@ -177,10 +183,11 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
  * reason that will not clear by itself is a StartFailure at once; a terminated container or the deadline is an
  * Error that says so.
  */
-function waitRunning(kc: KubeConfig, namespace: string, name: string, container: string, timeoutMs: number): Promise<void> {
+function waitRunning(kc: KubeConfig, namespace: string, name: string, container: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const what = `the debug container ${container} in ${namespace}/${name}`;
   return waitForPod(kc, namespace, name, {
     timeoutMs,
+    ...(signal ? { signal } : {}),
     settled: (pod) => {
       const s = stateOf(pod, container);
       if (s === 'running') return true;

@@ -31,6 +31,8 @@ export interface NodeDebugOptions {
   keepSeconds?: number;
   /** ms since the epoch the keep window starts from (tests); default now */
   now?: number;
+  /** the run's pods not known to be gone (`ns/name`): added before the create is sent, removed once a delete (or the create's refusal) is answered */
+  ledger?: Set<string>;
 }
 
 /**
@@ -68,15 +70,18 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
   };
   const what = `the node debug pod ${namespace}/${name} on ${node}`;
   trackPod(namespace, name); // the periodic sweep (reconcile.ts) leaves pods of live runs alone
+  o.ledger?.add(`${namespace}/${name}`);
   try {
     await core.createNamespacedPod({ namespace, body });
   } catch (e) {
     untrackPod(namespace, name);
+    // Refused by the API server: no pod. A create that got no answer may still be carried out: it stays listed.
+    if (typeof (e as { code?: unknown }).code === 'number') o.ledger?.delete(`${namespace}/${name}`);
     // Pod Security (a privileged hostNetwork pod breaks baseline) or a webhook: the server's own sentence.
     const refused = admissionRefusal(e, `${what} (privileged, hostNetwork, hostPID; choose a namespace that allows it with --debug-namespace)`);
     throw refused ?? e;
   }
-  const gone = () => deleteNodeDebugPod(kc, { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node }).catch(() => undefined);
+  const gone = () => deleteNodeDebugPod(kc, { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node }, o.ledger).catch(() => undefined);
   try {
     await waitForPod(kc, namespace, name, {
       timeoutMs: readyTimeoutMs,
@@ -97,7 +102,8 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
   return { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node, ...(keepUntil ? { keepUntil } : {}) };
 }
 
-export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promise<void> {
+/** Deletes node debug pod `p` (gone already is fine); rejects with the API's error. `ledger` (NodeDebugOptions) loses it once the API answers. */
+export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod, ledger?: Set<string>): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   untrackPod(p.namespace, p.pod); // from here on, a failed delete is the sweep's to retry
   try {
@@ -105,6 +111,7 @@ export async function deleteNodeDebugPod(kc: KubeConfig, p: NodeDebugPod): Promi
   } catch (e) {
     if ((e as { code?: number }).code !== 404) throw e;
   }
+  ledger?.delete(`${p.namespace}/${p.pod}`);
 }
 
 /**
