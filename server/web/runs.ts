@@ -8,6 +8,8 @@ import { applyEvent, type ClientToServerEvents, type DiagnosisEvent, type Server
 import type { Diagnosis, DiagnosisSpec } from '../../lib/model';
 import type { Store } from '../store';
 import { UsageError, ClusterError } from '../cluster/errors';
+import { DiagnosisDeadline } from '../cluster/deadline';
+import { stoppedHops } from '../../lib/verdict/stopped';
 import { StoreError } from '../store/errors';
 // a type-only import: erased at run time, so the engine still loads lazily (engineDiagnose below)
 import type { DiagnoseOptions } from '../diagnose/index';
@@ -44,6 +46,8 @@ interface Live {
   /** a hop's save waiting out SAVE_INTERVAL_MS (saveSoon), and when the store last took this run */
   saveTimer?: ReturnType<typeof setTimeout>;
   savedAt?: number;
+  /** set once the run's end is stored (finish): nothing the engine says later changes it */
+  ended?: boolean;
 }
 
 /**
@@ -202,7 +206,7 @@ export class RunManager {
     const planSeen = new Promise<void>((r) => (settlePlan = r));
 
     const onEvent = (ev: DiagnosisEvent) => {
-      if (ev.payload.id !== id || live.storeError) return;
+      if (ev.payload.id !== id || live.storeError || live.ended) return;
       if (ev.type === 'diagnosis:plan') {
         const d = { ...ev.payload.diagnosis, id, ...(previousId ? { previousId } : {}), spec: { ...ev.payload.diagnosis.spec, ...spec } };
         live.diagnosis = d;
@@ -230,21 +234,29 @@ export class RunManager {
       }
     };
 
+    // A run that ended without its Diagnosis (the deadline, an engine error): what it had, no hop left under way.
+    const stopped = (err: unknown, summary: string): Diagnosis => ({
+      ...live.diagnosis,
+      hops: stoppedHops(live.diagnosis.hops, err instanceof DiagnosisDeadline ? 'the run stopped at the deadline' : 'the run stopped before this hop was judged'),
+      verdict: 'undetermined',
+      finishedAt: new Date().toISOString(),
+      summary,
+    });
     const run = diagnose(spec, { kubeconfig: this.o.kubeconfig, context: spec.context ?? this.o.context, id, onEvent, signal: abort.signal });
     const finished = run.then(
       (final) => {
-        if (live.storeError) return live.diagnosis;
+        if (live.storeError || live.ended) return live.diagnosis;
         const d: Diagnosis = { ...final, id, ...(previousId ? { previousId } : {}) };
         this.finish(live, d);
         return d;
       },
       (err: unknown) => {
-        if (live.storeError) return live.diagnosis;
+        if (live.storeError || live.ended) return live.diagnosis;
         if (!planned) {
           follow?.stop?.(); // refused before its plan: no run to follow
           throw err;
         }
-        const d: Diagnosis = { ...live.diagnosis, verdict: 'undetermined', finishedAt: new Date().toISOString(), summary: `The run stopped: ${(err as Error).message}` };
+        const d = stopped(err, `The run stopped: ${(err as Error).message}`);
         this.finish(live, d);
         return d;
       },
@@ -258,7 +270,9 @@ export class RunManager {
       this.live.set(id, live);
       this.save(live, placeholder, 0);
       if (live.storeError) throw live.storeError;
-      finished.catch((err: unknown) => this.finish(live, { ...live.diagnosis, verdict: 'undetermined', finishedAt: new Date().toISOString(), summary: errorSentence(err) }));
+      finished.catch((err: unknown) => {
+        if (!live.ended) this.finish(live, stopped(err, errorSentence(err)));
+      });
     }
     return live.diagnosis;
   }
@@ -275,6 +289,7 @@ export class RunManager {
       this.broadcast({ type: 'hop:update', payload: { id: d.id, seq: live.seq, hop } });
     }
     live.diagnosis = d;
+    live.ended = true;
     this.save(live, d, live.seq);
     if (live.storeError) return;
     this.live.delete(d.id);
