@@ -31,6 +31,8 @@ export interface NodeDebugOptions {
   keepSeconds?: number;
   /** ms since the epoch the keep window starts from (tests); default now */
   now?: number;
+  /** ms between deletes of a pod whose create got no answer (default 5 s; tests), for ORPHAN_WINDOW_MS */
+  orphanRetryMs?: number;
   /** the run's pods not known to be gone (`ns/name`): added before the create is sent, removed once a delete (or the create's refusal) is answered */
   ledger?: Set<string>;
 }
@@ -75,8 +77,10 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     await core.createNamespacedPod({ namespace, body });
   } catch (e) {
     untrackPod(namespace, name);
-    // Refused by the API server: no pod. A create that got no answer may still be carried out: it stays listed.
-    if (typeof (e as { code?: unknown }).code === 'number') o.ledger?.delete(`${namespace}/${name}`);
+    // Refused by the API server: no pod. A create that got no answer may still be carried out when the server
+    // resumes: it stays listed, and a delete by name is tried until the server answers (deleteOrphan).
+    if (answered(e)) o.ledger?.delete(`${namespace}/${name}`);
+    else void deleteOrphan(kc, { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node }, o.orphanRetryMs ?? 5000, o.ledger);
     // Pod Security (a privileged hostNetwork pod breaks baseline) or a webhook: the server's own sentence.
     const refused = admissionRefusal(e, `${what} (privileged, hostNetwork, hostPID; choose a namespace that allows it with --debug-namespace)`);
     throw refused ?? e;
@@ -100,6 +104,41 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
     throw e;
   }
   return { namespace, pod: name, container: NODE_DEBUG_CONTAINER, node, ...(keepUntil ? { keepUntil } : {}) };
+}
+
+/** Whether `e` is the API server's answer (an HTTP status), not a request that got none (a timeout's DOMException has code 23). */
+const answered = (e: unknown): boolean => {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'number' && code >= 100 && code < 600;
+};
+
+/** How long after a create that got no answer its pod is still looked for (deleteOrphan). */
+export const ORPHAN_WINDOW_MS = 120_000;
+
+/**
+ * A node debug pod whose create got no answer (the API server froze, the request's deadline passed) is created when
+ * the server resumes and would stay Running until the 10-minute sweep: delete it by name every `everyMs` until the
+ * server answers 200 (deleted), or 404 twice (the create never arrived), or ORPHAN_WINDOW_MS passes. Never rejects;
+ * its timers do not hold the process (a CLI that leaves names the pod instead: server/cluster/deadline.ts).
+ */
+export async function deleteOrphan(kc: KubeConfig, p: NodeDebugPod, everyMs: number, ledger?: Set<string>): Promise<'deleted' | 'absent' | 'gave up'> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const end = Date.now() + ORPHAN_WINDOW_MS;
+  let absent = 0;
+  while (Date.now() < end) {
+    try {
+      await core.deleteNamespacedPod({ name: p.pod, namespace: p.namespace, gracePeriodSeconds: 0 });
+      ledger?.delete(`${p.namespace}/${p.pod}`);
+      return 'deleted';
+    } catch (e) {
+      if ((e as { code?: number }).code === 404 && ++absent >= 2) {
+        ledger?.delete(`${p.namespace}/${p.pod}`);
+        return 'absent';
+      }
+    }
+    await new Promise((r) => setTimeout(r, everyMs).unref());
+  }
+  return 'gave up';
 }
 
 /** Deletes node debug pod `p` (gone already is fine); rejects with the API's error. `ledger` (NodeDebugOptions) loses it once the API answers. */
