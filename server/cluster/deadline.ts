@@ -11,10 +11,22 @@ export const DEADLINE_CLEANUP_MS = 4_000;
 export class DiagnosisDeadline extends ClusterError {
   constructor(readonly limitMs: number, readonly leftPods: string[]) {
     super(
-      `the diagnosis did not finish within ${Math.round(limitMs / 1000)} s: the API server or a probe footing (debug container, node debug pod) is too slow${leftPods.length ? `; node debug pod${leftPods.length === 1 ? '' : 's'} ${leftPods.join(', ')} could not be deleted in time (the next diagnosis, or serve at start-up, sweeps ${leftPods.length === 1 ? 'it' : 'them'})` : ''}`,
+      `the diagnosis did not finish within ${Math.round(limitMs / 1000)} s: the API server or a probe footing (debug container, node debug pod) is too slow${leftPods.length ? `; ${leftText(leftPods)}` : ''}`,
       'retry; check the control plane (kubectl get --raw /readyz) and that debug containers start (kubectl describe pod); raise the limit with PACKETWALK_DIAGNOSIS_DEADLINE_MS',
     );
   }
+}
+
+/** The pods (`ns/name`) a stopped run could not delete, and the command that deletes them once the API server answers. */
+function leftText(pods: string[]): string {
+  const byNs = new Map<string, string[]>();
+  for (const p of pods) {
+    const [ns, name] = p.split('/');
+    byNs.set(ns, [...(byNs.get(ns) ?? []), name]);
+  }
+  const cmds = [...byNs].map(([ns, names]) => `kubectl delete pods -n ${ns} ${names.join(' ')}`).join('; ');
+  const one = pods.length === 1;
+  return `node debug pod${one ? '' : 's'} ${pods.join(', ')} could not be deleted in time: ${cmds} (a later diagnosis sweeps ${one ? 'it' : 'them'} once 10 minutes old, serve's start-up at once)`;
 }
 
 export interface DeadlineRun {
