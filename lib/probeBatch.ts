@@ -84,7 +84,8 @@ function capped(s: string, cap: number): { text: string; cut: boolean } {
  * are not timed one by one). A read whose marker never came is `undefined` — except the first such read when the
  * batch timed out or was cut (the batch's timer starts once the exec is open, so the script was running), which is
  * that read's own record (timedOut / truncated, with what it printed): the caller runs the rest alone. No marker
- * at all otherwise (sh missing from the image) leaves every read `undefined`.
+ * at all otherwise (sh missing from the image) leaves every read `undefined`. When the exec's API connection failed
+ * (`transportError`), every read without its marker is a record with that transportError (lib/verdict probeRunOf: notRun).
  */
 export function splitBatch(r: ProbeOutput, nonce: string, reads: readonly BatchRead[]): (ProbeOutput | undefined)[] {
   const outs = sections(r.stdout, nonce);
@@ -95,6 +96,11 @@ export function splitBatch(r: ProbeOutput, nonce: string, reads: readonly BatchR
     const o = capped(outs[i]!.text, reads[i]!.maxBytes);
     const e = capped(errs[i]!.text, Math.min(reads[i]!.maxBytes, 65536));
     records[i] = { exitCode: outs[i]!.rc, stdout: o.text, stderr: e.text, durationMs: r.durationMs, timedOut: false, truncated: o.cut || e.cut };
+  }
+  if (r.transportError !== undefined) {
+    // The API connection failed mid-batch: the reads it had not finished have no exit status, and no output to read.
+    for (let i = done; i < reads.length; i++) records[i] = { exitCode: null, stdout: '', stderr: '', durationMs: r.durationMs, timedOut: false, truncated: false, transportError: r.transportError };
+    return records;
   }
   if (done < reads.length && (r.timedOut || r.truncated)) {
     // The read that was running when the batch's time or room ran out: what it printed after the last marker.

@@ -16,6 +16,12 @@ export interface ProbeOutput {
   durationMs: number;
   timedOut: boolean;
   truncated: boolean;
+  /**
+   * Set when the exec ended without the command's exit status because the API connection failed (the socket closed
+   * or errored with no Status frame, or the API server answered no ping once the probe's time ran out): what went
+   * wrong, as text. Such a record is not output of the command — probeRunOf makes it a `notRun`, never a network outcome.
+   */
+  transportError?: string;
 }
 
 export interface ProbeRun extends ProbeOutput {
@@ -28,9 +34,43 @@ export interface ProbeRun extends ProbeOutput {
   reproduce: string;
   /** set when the probe did not run: the sentence (e.g. "needs create on pods/ephemeralcontainers in shop") */
   notRun?: string;
+  /** with notRun: the API server failed mid-run (an exec broken off, or one that could not start because the API stopped answering) */
+  apiFailed?: boolean;
+}
+
+/** What a ProbeRun carries beside the command's output. */
+export type RunBase = Pick<ProbeRun, 'key' | 'probe' | 'hop' | 'location' | 'argv' | 'reproduce'>;
+
+/** The sentence of an exec the API server broke off (`detail`: ProbeOutput.transportError). */
+export function apiStoppedSentence(detail: string): string {
+  return `the API server stopped answering during the exec: ${detail}`;
+}
+
+/**
+ * The one place a probe's result becomes a ProbeRun (both orchestrators): output (`ProbeOutput`), or `{ notRun }`
+ * when the exec could not start. An exec that ended without an exit status because the API connection failed
+ * (`transportError`) is not output of the command: it is `notRun` with apiStoppedSentence and `apiFailed`, so no
+ * judge reads its empty output as a timeout, a closed port or a silent resolver.
+ */
+export function probeRunOf(base: RunBase, r: ProbeOutput | { notRun: string; apiFailed?: boolean }): ProbeRun {
+  if ('notRun' in r) return { ...base, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: r.notRun, ...(r.apiFailed ? { apiFailed: true } : {}) };
+  if (r.transportError !== undefined) return { ...base, exitCode: null, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, timedOut: false, truncated: r.truncated, transportError: r.transportError, notRun: apiStoppedSentence(r.transportError), apiFailed: true };
+  const { exitCode, stdout, stderr, durationMs, timedOut, truncated } = r;
+  return { ...base, exitCode, stdout, stderr, durationMs, timedOut, truncated };
 }
 
 export type Runs = ReadonlyMap<string, ProbeRun>;
+
+/**
+ * The summary of a run during which the API server failed (some probes' execs broken off or unable to start:
+ * ProbeRun.apiFailed): says so, with how many probes it cost and the first reason — the missing evidence is the
+ * API's doing, not the network's. Unchanged otherwise.
+ */
+export function withApiFailure(summary: string, runs: Runs): string {
+  const failed = [...runs.values()].filter((r) => r.apiFailed);
+  if (!failed.length) return summary;
+  return `${summary} The API server failed mid-run: ${failed.length} of ${runs.size} probes could not run or finish (${failed[0]!.notRun}); run again once it answers.`;
+}
 
 export interface Problem {
   hop: HopId;

@@ -8,7 +8,7 @@ import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../c
 import { endClause, joinClauses } from '../clauses';
 import { clusterDnsService } from '../kube';
 import { clusterResolverIP, type PathPlan, type ClusterSnapshot } from '../plan';
-import { newCtx, type Ctx, type Problem, type ProbeRun, type Runs } from './context';
+import { newCtx, withApiFailure, type Ctx, type Problem, type ProbeRun, type Runs } from './context';
 import { judgePodNetwork, judgePodRoute, judgeVeth, judgeHairpin } from './pod';
 import { explainDnsTimeout, judgeDns } from './dns';
 import { judgeService } from './service';
@@ -22,7 +22,8 @@ import { partialLead, partialService, reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
 import { endpointPort, probesOf, readyEndpoints } from '../plan/ops';
 
-export type { ProbeOutput, ProbeRun, Runs } from './context';
+export type { ProbeOutput, ProbeRun, Runs, RunBase } from './context';
+export { probeRunOf, apiStoppedSentence, withApiFailure } from './context';
 export { VXLAN_OVERHEAD } from './overlay';
 
 
@@ -200,8 +201,9 @@ export function judge(input: JudgeInput): Judgement {
       summary = `The connection to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.`;
     }
   }
-  return { hops, verdict, firstFailure, warnings, summary };
+  return { hops, verdict, firstFailure, warnings, summary: depth === 'live' ? withApiFailure(summary, runs) : summary };
 }
+
 
 /**
  * The judgement of a run stopped before its walk finished (Ctrl-C, SIGTERM, a stopped server run): verdict

@@ -17,7 +17,7 @@ import { proxyOnNode } from './service';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
 import { nodeListenStep, podListenStep } from './listener';
-import { newCtx, RANK, type Ctx, type ProbeRun, type Runs } from './context';
+import { newCtx, RANK, withApiFailure, type Ctx, type ProbeRun, type Runs } from './context';
 import { judgeFirewall, judgeNodeRoute } from './node';
 import { judgeEndpointMtu, judgeEntryLinkDownloads, judgeMtu, judgeOverlay } from './overlay';
 import { judgePodRoute, judgePodRouteTable, judgeVeth } from './pod';
@@ -547,5 +547,5 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.${unknown}`;
   }
   void nextStepFor;
-  return { hops, verdict, firstFailure, warnings: [], summary };
+  return { hops, verdict, firstFailure, warnings: [], summary: depth === 'live' ? withApiFailure(summary, runs) : summary };
 }

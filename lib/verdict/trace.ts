@@ -177,7 +177,13 @@ export function walkEndedOffPath(trace: Trace): boolean {
 }
 
 /** The points in path order with what they saw → the Trace (lastSeen, the address NAT sent it to, one sentence). */
-export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; missing?: string[]; sentTo?: string; elsewhere?: string[] } = {}): Trace {
+export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOutput?: string; connectNotRun?: string; missing?: string[]; sentTo?: string; elsewhere?: string[] } = {}): Trace {
+  // The traced connect did not run (its exec could not start, or the API server broke it off): silence at every
+  // point proves nothing, so no point is judged and the walk says why — never "the source never sent it".
+  if (opts.connectNotRun !== undefined) {
+    const why = `not judged: the traced connect did not run (${opts.connectNotRun})`;
+    return { flow: flowText(f), proto: f.proto, points: points.map(({ replySeen: _r, replyKinds: _k, resetSent: _s, ...p }) => ({ ...p, seen: null, summary: p.seen === null ? p.summary : why })), lastSeen: null, summary: `the traced connect did not run: ${opts.connectNotRun}` };
+  }
   // When the answer reached the source, a point that saw only the way out is one the answer does not cross
   // (cilium_host on the source node): "no SYN-ACK" there would read as a loss.
   // (an ICMP error alone — a TTL exceeded from a routing loop — is no answer: those points keep "no SYN-ACK")

@@ -17,7 +17,7 @@ import { netnsFilter, offPathPoints, planCapturePoints, traceInputKeys, traceSou
 import { probeDef } from '../../lib/probes';
 import { linesOn, parseConntrackList, parseIpAddr, parseIpRouteGet, parseTcpdump, type IpLink, type RouteGet, type TcpdumpCapture } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
-import type { ProbeRun } from '../../lib/verdict';
+import { apiStoppedSentence, type ProbeRun } from '../../lib/verdict';
 import { buildTrace, conntrackNat, onPoint, otherInterfaces, sawBothWays, sentToOf, summarizeCapture, withUntunnelled } from '../../lib/verdict/trace';
 import { runProbe, startProbe, type ExecResult, type StreamingExec } from '../exec/probe';
 
@@ -201,7 +201,8 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const ch = await ctx.hold({ where: 'pod', pod: src, probe: 'trace-connect' });
   let connect: (ExecResult & { argv: string[]; reproduce: string; probe: string; location: string }) | undefined;
   if (ch.ok && !ctx.signal?.aborted) {
-    const r = await runProbe(ctx.kc, ch.value, 'trace-connect', { ip: flow.dstIP, port: flow.dport, sport: flow.sport, proto: flow.proto }).catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, durationMs: 0, timedOut: false, truncated: false }));
+    // an exec that could not start or that the API broke off is no connect: the trace says so instead of "never sent"
+    const r: ExecResult = await runProbe(ctx.kc, ch.value, 'trace-connect', { ip: flow.dstIP, port: flow.dport, sport: flow.sport, proto: flow.proto }).catch((e: Error) => ({ exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, transportError: `the exec could not start (${e.message})` }));
     connect = { ...r, argv: cargv, probe: 'trace-connect', location: `pod ${src.namespace}/${src.name}`, reproduce: cdef.reproduce({ argv: cargv, image: ctx.image, namespace: src.namespace, pod: src.name, ...(ch.value.target ? { targetContainer: ch.value.target } : {}) }) };
   }
 
@@ -260,6 +261,11 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
       const why = s.notRun ?? 'the capture did not start';
       return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false }, `not captured: ${why}`) };
     }
+    if (r.transportError !== undefined) {
+      caps.push({ point: s.point });
+      const why = apiStoppedSentence(r.transportError);
+      return { ...common, seen: null, packets: 0, summary: `not captured: ${why}`, lines: [], evidence: evidenceFor({ ...run, ...r }, `not captured: ${why}`) };
+    }
     if (!parsed?.ok || !parsed.value.listening) {
       caps.push({ point: s.point });
       const why = !parsed ? 'the capture did not start' : !parsed.ok ? `tcpdump's output could not be read (line ${parsed.error.line}: expected ${parsed.error.expected})` : `tcpdump never said it was listening${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`;
@@ -299,9 +305,10 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   const connectText = connect ? `${connect.argv.join(' ')}: ${(connect.stderr || connect.stdout).trim().split('\n').pop() ?? ''} (exit ${connect.exitCode ?? 'none'})` : undefined;
   // where else on the path's nodes the flow went (another endpoint's veth when kube-proxy picked one on this node)
   const elsewhere = [...stopped.values()].flatMap(({ s, parsed }) => (s.where === 'node' && parsed?.ok ? otherInterfaces(parsed.value, s.node, new Set(points.filter((p) => spaceOf(p) === s.key).map((p) => p.iface)), flow) : []));
-  const trace = buildTrace(flow, tracePoints, { ...(connectText ? { connectOutput: connectText } : {}), missing, ...(sentTo ? { sentTo } : {}), ...(elsewhere.length ? { elsewhere } : {}) });
+  const connectNotRun = connect?.transportError !== undefined ? apiStoppedSentence(connect.transportError) : undefined;
+  const trace = buildTrace(flow, tracePoints, { ...(connectText ? { connectOutput: connectText } : {}), ...(connectNotRun ? { connectNotRun } : {}), missing, ...(sentTo ? { sentTo } : {}), ...(elsewhere.length ? { elsewhere } : {}) });
   if (conntrack.length) trace.conntrack = conntrack;
-  if (connect) trace.connect = evidenceFor(connect, connectText ?? '');
+  if (connect) trace.connect = evidenceFor(connect, connectNotRun ? `not run: ${connectNotRun}` : (connectText ?? ''));
   if (missing.length) trace.missing = missing;
   if (stale.length) trace.stale = stale;
   return trace;

@@ -13,7 +13,7 @@ import { northSouthPath } from '../../lib/plan/northSouth';
 import { dnsPods, namedPortHint, planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withDnsWay, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
-import { judge, assemble, interruptedJudgement, type Judgement, type ProbeRun } from '../../lib/verdict';
+import { judge, assemble, interruptedJudgement, probeRunOf, type Judgement, type ProbeRun } from '../../lib/verdict';
 import { PodWaitAborted } from '../exec/podWait';
 import { digAddresses, parseDig, parseResolvConf } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
@@ -404,8 +404,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
       if (opts.signal?.aborted) return;
       const where = hold.value as { namespace: string; pod: string; container: string };
       const r = await runInFoothold(kc, where, p, cl.context, batch, urgent.has(p.key));
-      if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
-      else runs.set(p.key, { ...baseRun, ...r });
+      runs.set(p.key, probeRunOf(baseRun, r));
       progress?.poke();
     };
 
@@ -506,7 +505,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
 
   // Nothing ran at all, and permissions are why: the diagnosis reached config depth only (not when it was stopped).
   const all = [...runs.values()];
-  if (depth === 'live' && !opts.signal?.aborted && all.length && all.every((r) => r.notRun)) {
+  // (not when the API server failing mid-run is why: the judgement says that instead)
+  if (depth === 'live' && !opts.signal?.aborted && all.length && all.every((r) => r.notRun) && !all.some((r) => r.apiFailed)) {
     depth = 'config';
     configReason = joinClauses([...new Set(all.map((r) => r.notRun!))]);
   }

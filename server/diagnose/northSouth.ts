@@ -12,7 +12,7 @@ import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
 import { entryDownloads, followFailureNorthSouth, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
 import { withMtuLadder } from '../../lib/plan/mtu';
 import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
-import { assemble, interruptedJudgement, type ProbeRun } from '../../lib/verdict';
+import { assemble, interruptedJudgement, probeRunOf, type ProbeRun } from '../../lib/verdict';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { probeBatcher, runProbe } from '../exec/probe';
@@ -103,8 +103,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     }
     if (o.signal?.aborted) return;
     const r = p.where === 'outside' ? await limit(() => runProbe(o.kc, outside, p.probe, p.args)) : await runInFoothold(o.kc, h!.value as { namespace: string; pod: string; container: string }, p, o.context, batch);
-    if ('notRun' in r) runs.set(p.key, notRunRecord(baseRun, r.notRun));
-    else runs.set(p.key, { ...baseRun, ...r });
+    runs.set(p.key, probeRunOf(baseRun, r));
     progress.poke();
   };
 

@@ -3,9 +3,10 @@
 // the sentence of why the probe did not run (explain.ts; a refusal names the whole grant a foothold needs).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { PlannedProbe } from '../../lib/plan';
-import type { ProbeRun } from '../../lib/verdict';
+import { probeRunOf, type ProbeRun, type RunBase } from '../../lib/verdict';
 import { runProbe, type BatchedRun, type ContainerFoothold, type ProbeResult } from '../exec/probe';
 import { explainApiError } from '../cluster/explain';
+import { ExecOpenTimeout } from '../exec/probe';
 import { footholdNeeds } from './index';
 import { limiter } from '../../lib/limit';
 
@@ -39,21 +40,24 @@ export function probeLimiter(n: number, reserve = 0): ReturnType<typeof limiter>
 }
 
 /** The record of a probe that did not run: no output, and `reason` (one sentence) as notRun. */
-export function notRunRecord(base: Pick<ProbeRun, 'key' | 'probe' | 'hop' | 'location' | 'argv' | 'reproduce'>, reason: string): ProbeRun {
-  return { ...base, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: reason };
+export function notRunRecord(base: RunBase, reason: string): ProbeRun {
+  return probeRunOf(base, { notRun: reason });
 }
 
 /**
  * Runs planned probe `p` in container `at` (kubeconfig context `context`, for the sentences) — through `batch`
  * (one diagnosis's server/exec/probe.ts probeBatcher: its instant reads at one foothold share an exec, and every
  * exec waits for the diagnosis's limiter there; `first` for what others wait on) when given. Resolves the output,
- * or `{ notRun }` when the exec could not start (refused create on pods/exec, the pod gone, the API stalled).
+ * or `{ notRun }` when the exec could not start (refused create on pods/exec, the pod gone, the API stalled; `apiFailed`
+ * when the API server stopped answering: unreachable or timed out). Hand the result to lib/verdict probeRunOf, which
+ * also makes an exec the API broke off (`transportError`) a notRun.
  */
-export async function runInFoothold(kc: KubeConfig, at: ContainerFoothold, p: PlannedProbe, context: string, batch?: BatchedRun, first = false): Promise<ProbeResult | { notRun: string }> {
+export async function runInFoothold(kc: KubeConfig, at: ContainerFoothold, p: PlannedProbe, context: string, batch?: BatchedRun, first = false): Promise<ProbeResult | { notRun: string; apiFailed?: boolean }> {
   try {
     return await (batch ? batch(at, p.probe, p.args, first) : runProbe(kc, at, p.probe, p.args));
   } catch (e) {
     const x = explainApiError(e, { verb: 'create', resource: 'pods/exec', namespace: at.namespace, name: at.pod, context });
-    return { notRun: x.kind === 'forbidden' ? `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', at.namespace)} (refused: create on pods/exec)` : x.sentence };
+    if (x.kind === 'forbidden') return { notRun: `${footholdNeeds(p.where === 'pod' ? 'pod' : 'node', at.namespace)} (refused: create on pods/exec)` };
+    return { notRun: x.sentence, ...(x.kind === 'unreachable' || x.kind === 'timeout' || e instanceof ExecOpenTimeout ? { apiFailed: true } : {}) };
   }
 }

@@ -74,4 +74,15 @@ describe('a batch of reads in one sh', () => {
     expect(() => batchExec(NONCE, Array.from({ length: BATCH_MAX + 1 }, () => read(['true'])))).toThrow(/reads/);
     expect(() => batchExec(NONCE, [read([])])).toThrow(/empty argv/);
   });
+
+  it('a batch the API connection cut gives its unfinished reads the transport error (lib/verdict probeRunOf makes them notRun)', async () => {
+    const reads = [read(['printf', 'one']), read(['sleep', '1'])];
+    const b = batchExec(NONCE, reads);
+    const r = await runLocal(b.argv, 300, b.maxBytes);
+    const cut = { ...r, timedOut: false, transportError: "the exec connection closed without the command's exit status" };
+    const records = splitBatch(cut, NONCE, reads);
+    expect(records[0]).toMatchObject({ exitCode: 0, stdout: 'one' });
+    expect(records[0]!.transportError).toBeUndefined();
+    expect(records[1]).toMatchObject({ exitCode: null, stdout: '', transportError: cut.transportError });
+  });
 });

@@ -73,12 +73,12 @@ export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise
   const out = new CappedSink(req.maxBytes);
   const errSink = new CappedSink(Math.min(req.maxBytes, 65536));
   let started = Date.now();
-  let settle: (r: { exitCode: number | null; timedOut: boolean; errorText?: string }) => void = () => {};
-  const ended = new Promise<{ exitCode: number | null; timedOut: boolean; errorText?: string }>((resolve) => {
+  let settle: (r: { exitCode: number | null; timedOut: boolean; errorText?: string; transportError?: string }) => void = () => {};
+  const ended = new Promise<{ exitCode: number | null; timedOut: boolean; errorText?: string; transportError?: string }>((resolve) => {
     settle = resolve;
   });
   let done = false;
-  const finish = (r: { exitCode: number | null; timedOut: boolean; errorText?: string }) => {
+  const finish = (r: { exitCode: number | null; timedOut: boolean; errorText?: string; transportError?: string }) => {
     if (done) return;
     done = true;
     settle(r);
@@ -91,7 +91,7 @@ export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise
     startError = new ExecOpenTimeout(`the exec into ${req.namespace}/${req.pod} (container ${req.container}) did not open within ${Math.round(openMs / 1000)} s; the API server or the kubelet is not answering`);
     finish({ exitCode: null, timedOut: false });
   }, openMs);
-  let socket: { close(): void; on(ev: 'close', fn: () => void): unknown } | undefined;
+  let socket: ExecSocket | undefined;
   exec
     .exec(req.namespace, req.pod, req.container, req.argv, out, errSink, null, false, (status) => {
       const code = exitCodeOf(status);
@@ -106,9 +106,19 @@ export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise
           return;
         }
         started = Date.now();
-        timer = setTimeout(() => finish({ exitCode: null, timedOut: true }), req.timeoutMs);
-        // A socket that closes without a Status (v1-v3 servers, a crash) still ends the run.
-        ws.on('close', () => setTimeout(() => finish({ exitCode: null, timedOut: false }), 20));
+        const sock = ws as unknown as ExecSocket;
+        let lastError: Error | undefined;
+        sock.on('error', (e: Error) => (lastError = e));
+        // Our timer: the command ran out of time — unless the API server itself is not answering (stopped, a dead
+        // connection), which a ping tells: no pong within PONG_MS and the exec's silence is the API's, not the command's.
+        timer = setTimeout(() => {
+          void apiAnswers(sock).then((alive) => finish(alive ? { exitCode: null, timedOut: true } : { exitCode: null, timedOut: false, transportError: `the API server answered no ping when the command's ${Math.round(req.timeoutMs / 1000)} s ran out` }));
+        }, req.timeoutMs);
+        // A socket that closes without a Status (the API server or the kubelet gone mid-exec) ends the run with no
+        // exit status: a transport error, never the command's output (lib/verdict probeRunOf makes it notRun).
+        sock.on('close', (code?: number) =>
+          setTimeout(() => finish({ exitCode: null, timedOut: false, transportError: `the exec connection closed without the command's exit status${lastError ? ` (${lastError.message})` : code && code !== 1000 && code !== 1005 ? ` (close code ${code})` : ''}` }), 20),
+        );
       },
       (e: unknown) => {
         clearTimeout(openTimer);
@@ -128,5 +138,45 @@ export async function execInContainer(kc: KubeConfig, req: ExecRequest): Promise
   // Let the last stdout frames that raced the status drain into the sinks.
   await new Promise((res) => setImmediate(res));
   const stderr = errSink.text() + (r.errorText ? `${errSink.text() ? '\n' : ''}${r.errorText}` : '');
-  return { exitCode: r.exitCode, stdout: out.text(), stderr, durationMs: Date.now() - started, timedOut: r.timedOut, truncated: out.truncated || errSink.truncated };
+  return { exitCode: r.exitCode, stdout: out.text(), stderr, durationMs: Date.now() - started, timedOut: r.timedOut, truncated: out.truncated || errSink.truncated, ...(r.transportError !== undefined ? { transportError: r.transportError } : {}) };
+}
+
+/** The exec's websocket as this module uses it (the `ws` client behind client-node's handler). */
+export interface ExecSocket {
+  close(): void;
+  ping?(): void;
+  readyState?: number;
+  on(ev: 'close', fn: (code?: number) => void): unknown;
+  on(ev: 'error', fn: (e: Error) => void): unknown;
+  on(ev: 'pong', fn: () => void): unknown;
+  off?(ev: 'pong', fn: () => void): unknown;
+}
+
+/** How long a ping waits for its pong before the API connection counts as dead (ms). */
+export const PONG_MS = 2000;
+
+/**
+ * Whether the API server still answers on the exec's socket: a ping answered within `ms` (a stopped or vanished
+ * server answers none). A socket without ping (a test double) or already closed counts as answering, so a doubt
+ * keeps the old reading (a timeout) rather than inventing a transport failure.
+ */
+export function apiAnswers(ws: ExecSocket, ms = PONG_MS): Promise<boolean> {
+  if (typeof ws.ping !== 'function' || (ws.readyState !== undefined && ws.readyState !== 1)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const pong = () => {
+      clearTimeout(t);
+      resolve(true);
+    };
+    const t = setTimeout(() => {
+      ws.off?.('pong', pong);
+      resolve(false);
+    }, ms);
+    ws.on('pong', pong);
+    try {
+      ws.ping!();
+    } catch {
+      clearTimeout(t);
+      resolve(false);
+    }
+  });
 }

@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { probeDef, type ProbeArgs, type ProbeId } from '../../lib/probes';
 import { BATCH_MAX, batchExec, splitBatch, type BatchRead } from '../../lib/probeBatch';
 import { execInContainer, type ExecResult } from './exec';
+export { ExecOpenTimeout } from './exec';
 import { startExec, type StreamingExec } from './stream';
 
 export type { ExecResult, StreamingExec };

@@ -2,7 +2,8 @@
 // API's pods/exec like execInContainer (server/exec/exec.ts), but the caller watches stderr for a ready
 // line and stops it when it likes — by closing the exec stream (a kubelet, and the lab, then end the
 // command; the probe's own `timeout` bounds it whatever the runtime does). Output is capped in bytes;
-// stop() returns the same record as execInContainer (exit code null when we stopped it).
+// stop() returns the same record as execInContainer (exit code null when we stopped it; `transportError` when the
+// socket closed with no Status before we stopped it: the API connection failed).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { execClient } from './socket';
 import { CappedSink, exitCodeOf, type ExecRequest, type ExecResult } from './exec';
@@ -34,8 +35,14 @@ export async function startExec(kc: KubeConfig, req: ExecRequest): Promise<Strea
     poke();
   });
   let closed = false;
+  let stopping = false;
+  let transportError: string | undefined;
+  let lastError: Error | undefined;
+  (ws as unknown as { on(ev: 'error', fn: (e: Error) => void): unknown }).on('error', (e: Error) => (lastError = e));
   ws.on('close', () => {
     closed = true;
+    // closed with no Status, and not by us (stop, our timer): the API server or the kubelet broke it off
+    if (!ended && !stopping && !timedOut) transportError = `the exec connection closed without the command's exit status${lastError ? ` (${lastError.message})` : ''}`;
     setTimeout(poke, 10);
   });
   const timer = setTimeout(() => {
@@ -65,6 +72,7 @@ export async function startExec(kc: KubeConfig, req: ExecRequest): Promise<Strea
     ready: (re, timeoutMs) => until(() => re.test(err.text()) || re.test(out.text()), timeoutMs),
     until: (test, timeoutMs) => until(() => test(out.text()), timeoutMs),
     async stop() {
+      stopping = true;
       clearTimeout(timer);
       if (!ended && !closed) {
         try {
@@ -76,7 +84,7 @@ export async function startExec(kc: KubeConfig, req: ExecRequest): Promise<Strea
       // Frames already on the way drain into the sinks.
       await new Promise((r) => setTimeout(r, 15));
       const e = err.text() + (ended?.errorText ? `${err.text() ? '\n' : ''}${ended.errorText}` : '');
-      return { exitCode: ended?.exitCode ?? null, stdout: out.text(), stderr: e, durationMs: Date.now() - started, timedOut, truncated: out.truncated || err.truncated };
+      return { exitCode: ended?.exitCode ?? null, stdout: out.text(), stderr: e, durationMs: Date.now() - started, timedOut, truncated: out.truncated || err.truncated, ...(transportError !== undefined ? { transportError } : {}) };
     },
   };
 }
