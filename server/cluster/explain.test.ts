@@ -169,6 +169,21 @@ current-context: ${ctx}
     }
     expect(() => loadCluster({ kubeconfig: join(dir, 'missing') })).toThrow(/does not exist/);
   });
+  it('a context naming an undefined user, or a certificate file that is not there, is said before any request', () => {
+    const write = (name: string, user: string, users: string) => {
+      writeFileSync(join(dir, name), `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: ${user}\ncurrent-context: x\nusers:\n${users}`);
+      return join(dir, name);
+    };
+    const nouser = write('nouser', 'ghost', '- name: lab\n  user:\n    token: t\n');
+    expect(() => loadCluster({ kubeconfig: nouser })).toThrow(`context "x" names user "ghost", which kubeconfig ${nouser} does not define`);
+    const nocert = write('nocert', 'lab', '- name: lab\n  user:\n    client-certificate: /nonexistent.crt\n    client-key: /nonexistent.key\n');
+    expect(() => loadCluster({ kubeconfig: nocert })).toThrow(/^the kubeconfig's client-certificate \/nonexistent\.crt does not exist/);
+    try {
+      loadCluster({ kubeconfig: nocert });
+    } catch (e) {
+      expect((e as ClusterError).fix).toBe('fix the client-certificate path in the kubeconfig, or embed it as client-certificate-data');
+    }
+  });
   it('no kubeconfig at all, a lab up: the fix names the lab\'s kubeconfig, which is never used unasked', () => {
     const lab = join(dir, 'lab');
     mkdirSync(lab, { recursive: true });

@@ -130,6 +130,20 @@ export function loadCluster(opts: KubeconfigOptions = {}): LoadedCluster {
     // client-node throws "No active cluster!" later; say here which name is dangling.
     throw new ClusterError(`context "${wanted}" names cluster "${ctx.cluster}", which kubeconfig ${source} does not define`, 'add that cluster (kubectl config set-cluster) or fix the context');
   }
+  const user = ctx.user ? kc.getUser(ctx.user) : null;
+  if (ctx.user && !user) {
+    // client-node would go on without credentials, and the server's answer (a TLS or 401 error) would hide why.
+    throw new ClusterError(`context "${wanted}" names user "${ctx.user}", which kubeconfig ${source} does not define`, 'add that user (kubectl config set-credentials) or fix the context (kubectl config set-context --user)');
+  }
+  // Files the context's TLS needs, named before any request (client-node throws a bare ENOENT when it reads them).
+  const files: [string, string | undefined][] = [
+    ['certificate-authority', cluster.caFile],
+    ['client-certificate', user?.certFile],
+    ['client-key', user?.keyFile],
+  ];
+  for (const [what, file] of files) {
+    if (file && !existsSync(file)) throw new ClusterError(`the kubeconfig's ${what} ${file} does not exist (context "${wanted}", kubeconfig ${source})`, `fix the ${what} path in the kubeconfig, or embed it as ${what}-data`);
+  }
   return { kc, context: wanted, namespace: ctx.namespace ?? 'default', server: cluster.server, user: ctx.user, source };
 }
 
