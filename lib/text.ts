@@ -64,3 +64,15 @@ export function pageText(s: unknown): string {
 export function hasUnsafeText(s: string): boolean {
   return new RegExp(UNSAFE.source).test(s);
 }
+
+/**
+ * `s` on one line (whitespace runs become one space), at most `max` characters: cut at the last word boundary
+ * before the cap with "…" (never mid-word, unless one word is longer than the cap).
+ */
+export function clipAtWord(s: string, max = 300): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  if (one.length <= max) return one;
+  const cut = one.slice(0, max - 1);
+  const sp = cut.lastIndexOf(' ');
+  return `${(sp > max / 2 ? cut.slice(0, sp) : cut).replace(/[\s,;:.]+$/, '')}…`;
+}

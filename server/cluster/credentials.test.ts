@@ -70,6 +70,46 @@ describe('exec credential plugins', () => {
   });
 });
 
+describe('a credential plugin that gives no credential', () => {
+  const attempt = async (name: string, script: string | undefined, timeoutMs: number, command?: string) => {
+    let cmd = command ?? '';
+    if (script !== undefined) {
+      cmd = join(dir, name);
+      writeFileSync(cmd, `#!/bin/sh\n${script}\n`);
+      chmodSync(cmd, 0o755);
+    }
+    const file = kubeconfig(`${name}.yaml`, 'https://10.0.0.9:6443', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: cmd, interactiveMode: 'Never' } });
+    const cl = loadCluster({ kubeconfig: file, env: {}, requestTimeoutMs: timeoutMs });
+    const t0 = Date.now();
+    const err = await cl.kc.applyToHTTPSOptions({} as never).then(() => undefined, (e: unknown) => e);
+    return { ms: Date.now() - t0, cmd, x: explainApiError(err, { verb: 'list', resource: 'pods', namespace: 'shop', context: cl.context }), err };
+  };
+
+  it('one that never answers is killed (its children too) at the bound and named, and not run again at once', async () => {
+    const { ms, cmd, x } = await attempt('hang.sh', 'sleep 300 & wait', 400);
+    expect(ms).toBeLessThan(3000);
+    expect(x.kind).toBe('credentials');
+    expect(x.sentence).toBe(`the kubeconfig's credential plugin \`${cmd}\` did not answer within 400 ms (context kubernetes-admin@kubernetes)`);
+    expect(x.fix).toMatch(/^run the plugin by hand/);
+    const again = await attempt('hang.sh', undefined, 400, cmd);
+    expect(again.ms).toBeLessThan(100); // the remembered failure, not another wait
+  });
+
+  it('one that fails says its exit status and its stderr, cut at a word', async () => {
+    const long = `error: the refresh token expired ${'please log in again to continue '.repeat(20)}`;
+    const { cmd, x } = await attempt('fail.sh', `echo '${long}' >&2; exit 3`, 5000);
+    expect(x.sentence.startsWith(`the kubeconfig's credential plugin \`${cmd}\` failed (exit 3): error: the refresh token expired please log in again`)).toBe(true);
+    expect(x.sentence).toMatch(/(continue|again|log|in|to|please)… \(context kubernetes-admin@kubernetes\)$/);
+    expect(x.fix).toMatch(/^run the plugin by hand .* its error, then log in again/);
+  });
+
+  it('one that prints no JSON, and one not on PATH, are said so', async () => {
+    expect((await attempt('nojson.sh', 'echo hello', 5000)).x.sentence).toMatch(/credential plugin `.*nojson\.sh` printed no ExecCredential \(/);
+    const missing = await attempt('missing', undefined, 5000, 'pw-no-such-plugin');
+    expect(missing.x.sentence).toBe("the kubeconfig's credential plugin `pw-no-such-plugin` could not run: not found on PATH (context kubernetes-admin@kubernetes)");
+  });
+});
+
 describe('request deadline', () => {
   it('a stalled request ends within the deadline as a sentence naming the wait', async () => {
     const sockets: import('node:net').Socket[] = [];

@@ -10,6 +10,7 @@
 // - requests share keep-alive connections, as kubectl's one http.Transport does: client-node 2.0 gives every
 //   request a new undici Agent, so each paid a TCP connect and a full TLS handshake (33 of them in one CLI
 //   diagnosis on the lab; on a real cluster two or three round trips to the API server each).
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
 import type { KubeConfig, User } from '@kubernetes/client-node';
 
@@ -18,40 +19,143 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 
 type Authenticator = { isAuthProvider(user: User): boolean; applyAuthentication(user: User, opts: object): Promise<void> };
 
+/** How long a kubeconfig's credential plugin may take to print its ExecCredential (ms): the per-request limit. */
+export const PLUGIN_TIMEOUT_MS = REQUEST_TIMEOUT_MS;
+/** How long a plugin's failure is remembered (ms): requests meanwhile get the same error instead of running it again. */
+const FAILURE_KEEP_MS = 60_000;
+
+/**
+ * A kubeconfig credential plugin (users[].user.exec) that did not give a credential: it did not answer within
+ * PLUGIN_TIMEOUT_MS, could not start, exited non-zero, or printed no ExecCredential JSON. `command` is the plugin's
+ * command as the kubeconfig names it; explain.ts words it.
+ */
+export class CredentialPluginError extends Error {
+  override readonly name = 'CredentialPluginError';
+  constructor(
+    readonly command: string,
+    readonly how: { timedOutMs?: number; exitCode?: number | null; signal?: string | null; stderr?: string; startError?: string; notJson?: string },
+  ) {
+    super(`credential plugin ${command}: ${how.timedOutMs !== undefined ? `no answer within ${Math.round(how.timedOutMs / 1000)} s` : how.startError ?? (how.notJson !== undefined ? `printed no ExecCredential (${how.notJson})` : `exit ${how.exitCode ?? how.signal}`)}`);
+  }
+}
+
+type Spawn = typeof spawn;
+interface PluginRun {
+  child?: ChildProcess;
+  timedOut?: boolean;
+  exit?: { code: number | null; signal: string | null };
+  stderr: string;
+}
+
+/**
+ * One ExecAuth whose plugin runs in its own process group, killed (group and all: `sh -c "sleep 300"` leaves a
+ * sleep holding the pipes otherwise) once `timeoutMs` passes; `last` is the latest run, for the error.
+ */
+function boundedExecAuth(timeoutMs: number): { auth: ExecAuth; last: () => PluginRun | undefined } {
+  const auth = new ExecAuth();
+  let last: PluginRun | undefined;
+  (auth as unknown as { execFn: Spawn }).execFn = ((cmd: string, args: readonly string[] | undefined, opts: SpawnOptions) => {
+    const run: PluginRun = { stderr: '' };
+    last = run;
+    const child = spawn(cmd, args ?? [], { ...opts, detached: true });
+    run.child = child;
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      run.timedOut = true;
+      killGroup();
+      // a grandchild outside the group may still hold the pipes: stop reading them so 'close' comes
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, timeoutMs);
+    timer.unref();
+    child.stderr?.on('data', (d: Buffer | string) => (run.stderr += String(d)));
+    child.on('exit', (code, signal) => (run.exit = { code, signal }));
+    child.on('close', () => clearTimeout(timer));
+    child.on('error', () => clearTimeout(timer));
+    return child;
+  }) as Spawn;
+  return { auth, last: () => last };
+}
+
+/** The plugin's failure as a CredentialPluginError (what client-node threw: the stderr text, a JSON SyntaxError, a spawn error). */
+function pluginError(user: User, run: PluginRun | undefined, e: unknown, timeoutMs: number): CredentialPluginError {
+  const exec = (user.exec ?? (user.authProvider?.config as { exec?: { command?: string } } | undefined)?.exec) as { command?: string } | undefined;
+  const command = exec?.command ?? '(none)';
+  const stderr = run?.stderr.trim() ?? '';
+  if (run?.timedOut) return new CredentialPluginError(command, { timedOutMs: timeoutMs, ...(stderr ? { stderr } : {}) });
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && (!run || !run.exit)) return new CredentialPluginError(command, { startError: code === 'ENOENT' ? 'not found on PATH' : `could not start (${code})` });
+  if (run?.exit && run.exit.code !== 0) return new CredentialPluginError(command, { exitCode: run.exit.code, signal: run.exit.signal, ...(stderr ? { stderr } : {}) });
+  if (e instanceof SyntaxError) return new CredentialPluginError(command, { notJson: e.message, ...(stderr ? { stderr } : {}) });
+  return new CredentialPluginError(command, { startError: (e as Error)?.message ?? String(e) });
+}
+
 /** One ExecAuth (and so one token cache) per distinct plugin configuration, for the whole process. */
-const execAuths = new Map<string, ExecAuth>();
+const execAuths = new Map<string, ReturnType<typeof boundedExecAuth>>();
 const firstRuns = new Map<string, Promise<void>>();
+const failures = new Map<string, { error: CredentialPluginError; at: number }>();
 
 const pluginKey = (user: User) => JSON.stringify([user.name, user.exec ?? null, user.authProvider ?? null]);
 
-/** The shared exec authenticator: the first caller runs the plugin, callers meanwhile wait, later ones hit the cache. */
-export const sharedExecAuth: Authenticator = {
-  isAuthProvider: (user) => new ExecAuth().isAuthProvider(user),
-  async applyAuthentication(user, opts) {
-    const key = pluginKey(user);
-    let auth = execAuths.get(key);
-    if (!auth) execAuths.set(key, (auth = new ExecAuth()));
-    const running = firstRuns.get(key);
-    if (running) {
-      await running.catch(() => undefined);
-      return auth.applyAuthentication(user, opts as never);
-    }
-    const run = auth.applyAuthentication(user, opts as never);
-    firstRuns.set(key, run);
-    try {
-      await run;
-    } finally {
-      firstRuns.delete(key);
-    }
-  },
-};
+/**
+ * The shared exec authenticator: the first caller runs the plugin (bounded by PLUGIN_TIMEOUT_MS, or
+ * `timeoutMs`), callers meanwhile wait, later ones hit the cache. A plugin that fails rejects with a
+ * CredentialPluginError, and for FAILURE_KEEP_MS every request gets that error instead of running it again (a
+ * hung plugin once cost each of a diagnosis's requests its own wait).
+ */
+export function execAuthWith(timeoutMs: number): Authenticator {
+  return {
+    isAuthProvider: (user) => new ExecAuth().isAuthProvider(user),
+    async applyAuthentication(user, opts) {
+      const key = pluginKey(user);
+      const failed = failures.get(key);
+      if (failed && Date.now() - failed.at < FAILURE_KEEP_MS) throw failed.error;
+      let a = execAuths.get(key);
+      if (!a) execAuths.set(key, (a = boundedExecAuth(timeoutMs)));
+      const { auth, last } = a;
+      const running = firstRuns.get(key);
+      if (running) {
+        await running.catch(() => undefined);
+        const f = failures.get(key);
+        if (f && Date.now() - f.at < FAILURE_KEEP_MS) throw f.error;
+      }
+      const run = auth.applyAuthentication(user, opts as never).catch((e: unknown) => {
+        const error = pluginError(user, last(), e, timeoutMs);
+        failures.set(key, { error, at: Date.now() });
+        throw error;
+      });
+      if (running) return run;
+      firstRuns.set(key, run);
+      try {
+        failures.delete(key);
+        await run;
+      } finally {
+        firstRuns.delete(key);
+      }
+    },
+  };
+}
+
+const byTimeout = new Map<number, Authenticator>();
+/** The shared exec authenticator for a plugin bound of `timeoutMs` (one per bound, sharing the token cache). */
+export function sharedExecAuth(timeoutMs = PLUGIN_TIMEOUT_MS): Authenticator {
+  let a = byTimeout.get(timeoutMs);
+  if (!a) byTimeout.set(timeoutMs, (a = execAuthWith(timeoutMs)));
+  return a;
+}
 
 /** Replaces the KubeConfig's own ExecAuth with the shared one (client-node keeps its authenticators private). */
-export function shareExecCredentials(kc: KubeConfig): void {
+export function shareExecCredentials(kc: KubeConfig, pluginTimeoutMs = PLUGIN_TIMEOUT_MS): void {
   const list = (kc as unknown as { authenticators?: unknown[] }).authenticators;
   if (!Array.isArray(list)) return;
   const i = list.findIndex((a) => a instanceof ExecAuth);
-  if (i >= 0) list[i] = sharedExecAuth;
+  if (i >= 0) list[i] = sharedExecAuth(pluginTimeoutMs);
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);

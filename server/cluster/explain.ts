@@ -2,6 +2,8 @@
 // (STYLE.md: Headlamp's ApiError/clusterStatus). ApiException's own message dumps code, body and headers:
 // never show it raw. 401/403 are final (callers must not retry them); isRetryable() says which are not.
 import { ApiException } from '@kubernetes/client-node';
+import { CredentialPluginError } from './credentials';
+import { clipAtWord } from '../../lib/text';
 
 export interface ApiErrorContext {
   /** the API verb tried: get, list, watch, create, patch, delete, exec … */
@@ -24,7 +26,25 @@ export interface ExplainedError {
   /** HTTP status when the server answered */
   status?: number;
   /** a short named state: unauthorized | forbidden | not-found | unreachable | tls | no-cluster | timeout | server-error | error */
-  kind: 'unauthorized' | 'forbidden' | 'admission' | 'not-found' | 'unreachable' | 'tls' | 'no-cluster' | 'timeout' | 'server-error' | 'error';
+  kind: 'unauthorized' | 'forbidden' | 'admission' | 'not-found' | 'unreachable' | 'tls' | 'no-cluster' | 'timeout' | 'server-error' | 'credentials' | 'error';
+}
+
+/** A kubeconfig credential plugin that gave no credential (server/cluster/credentials.ts): its command, how it failed, its stderr. */
+function pluginExplained(e: CredentialPluginError, inCtx: string, raw: string): ExplainedError {
+  const h = e.how;
+  const cmd = `\`${e.command}\``;
+  const said = h.stderr ? `: ${clipAtWord(h.stderr, 300)}` : '';
+  const byHand = `run the plugin by hand (${e.command}, with the args of users[].user.exec in the kubeconfig) to see`;
+  if (h.timedOutMs !== undefined) {
+    return { kind: 'credentials', raw, sentence: `the kubeconfig's credential plugin ${cmd} did not answer within ${h.timedOutMs < 1000 ? `${h.timedOutMs} ms` : `${Math.round(h.timedOutMs / 1000)} s`}${inCtx}`, fix: `${byHand} what it waits for (a login prompt, a network call); log in again, or pick another --context` };
+  }
+  if (h.startError !== undefined) {
+    return { kind: 'credentials', raw, sentence: `the kubeconfig's credential plugin ${cmd} could not run: ${h.startError}${inCtx}`, fix: `install ${e.command} or put it on PATH (kubectl needs it too), or pick another --context` };
+  }
+  if (h.notJson !== undefined) {
+    return { kind: 'credentials', raw, sentence: `the kubeconfig's credential plugin ${cmd} printed no ExecCredential (${clipAtWord(h.notJson, 120)})${said}${inCtx}`, fix: `${byHand} what it prints; update it or log in again` };
+  }
+  return { kind: 'credentials', raw, sentence: `the kubeconfig's credential plugin ${cmd} failed (${h.exitCode !== null && h.exitCode !== undefined ? `exit ${h.exitCode}` : `killed by ${h.signal}`})${said}${inCtx}`, fix: `${byHand} its error, then log in again (its login command) or fix its configuration` };
 }
 
 const TLS_CODES = new Set([
@@ -138,6 +158,8 @@ export function explainApiError(err: unknown, ctx: ApiErrorContext): ExplainedEr
   let c = ctx;
   const raw = rawOf(err);
   const inCtx = c.context ? ` (context ${c.context})` : '';
+  const plugin = err instanceof CredentialPluginError ? err : (err as { cause?: unknown } | undefined)?.cause instanceof CredentialPluginError ? ((err as { cause: CredentialPluginError }).cause) : undefined;
+  if (plugin) return pluginExplained(plugin, inCtx, raw);
   const { status, message } = statusOf(err);
   if (status === 401) {
     return {

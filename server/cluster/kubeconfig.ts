@@ -87,9 +87,11 @@ function readConfig(opts: KubeconfigOptions): { kc: KubeConfig; source: string }
   kc.loadFromOptions({ clusters: merged.clusters, users: merged.users, contexts: merged.contexts, currentContext: merged.current });
   const env = opts.env ?? process.env;
   applyProxyEnv(kc, env);
-  shareExecCredentials(kc);
+  // the per-request deadline bounds a credential plugin's run too
+  const deadline = opts.requestTimeoutMs ?? (Number(env.PACKETWALK_API_TIMEOUT_MS) || REQUEST_TIMEOUT_MS);
+  shareExecCredentials(kc, deadline);
   reuseConnections(kc);
-  applyRequestDeadline(kc, opts.requestTimeoutMs ?? (Number(env.PACKETWALK_API_TIMEOUT_MS) || REQUEST_TIMEOUT_MS));
+  applyRequestDeadline(kc, deadline);
   return { kc, source: existing.join(delimiter) };
 }
 

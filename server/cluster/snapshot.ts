@@ -108,7 +108,7 @@ function clients(kc: KubeConfig) {
 const asClusterError = (x: ExplainedError) => new ClusterError(x.sentence, x.fix, x.raw, x.status);
 
 /** Refusals no other read will do better on (credentials, network, TLS, no cluster): they end the read. */
-const endsTheRead = (x: ExplainedError) => x.kind === 'unauthorized' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster';
+const endsTheRead = (x: ExplainedError) => x.kind === 'unauthorized' || x.kind === 'credentials' || x.kind === 'unreachable' || x.kind === 'tls' || x.kind === 'no-cluster';
 
 /** A LIST the read cannot do without: its failure is a ClusterError in explainApiError's words. */
 async function mustList<T>(p: Promise<T>, what: { resource: string; namespace?: string; context: string; server?: string }): Promise<T> {
