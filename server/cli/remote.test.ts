@@ -2,7 +2,10 @@
 // engine is the scripted one of server/web/scripted.ts (the fixture's events on a timer). The lab run of the same
 // command with the real engine is test/lab/remote.test.ts. Also the event stream it follows, read raw.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../index';
 import { fixture, scripted, tmpServerDir } from '../web/scripted';
@@ -220,6 +223,21 @@ describe('packetwalk diagnose --server', { timeout: 30_000 }, () => {
     const r = await cli(['diagnose', '--server', s.url.replace('http:', 'https:'), '--from', 'shop/a', '--to', 'b:80']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not speak TLS .*\n {2}fix: use http:\/\/127\.0\.0\.1:\d+: packetwalk serve speaks plain HTTP/);
+  });
+
+  it('https:// to a server whose certificate this machine does not trust: said so, with NODE_EXTRA_CA_CERTS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k'), '-out', join(dir, 'c'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = createHttpsServer({ key: readFileSync(join(dir, 'k')), cert: readFileSync(join(dir, 'c')) }, (_q, r) => r.end());
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    try {
+      const r = await cli(['diagnose', '--server', `https://127.0.0.1:${(tls.address() as { port: number }).port}`, '--from', 'shop/a', '--to', 'b:80']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/answered, but its certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)\n {2}fix: set NODE_EXTRA_CA_CERTS to the file of the CA that signed it/);
+    } finally {
+      tls.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('Ctrl-C: the run as far as it got (one JSON object with --json), exit 130, the server going on with it', async () => {

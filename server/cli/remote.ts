@@ -90,11 +90,21 @@ async function post(url: URL, body: string, token: string | undefined, signal: A
         const base = `http://${url.host}${url.pathname.replace(/api\/diagnoses$/, '')}`.replace(/\/$/, '');
         return reject(new ServerError(`the server at ${url.origin} does not speak TLS (${e.code ?? e.message})`, `use ${base}: packetwalk serve speaks plain HTTP (put TLS in front of it for https)`));
       }
+      // the server answered, but with a certificate this machine does not trust (a private CA, a self-signed one)
+      if (url.protocol === 'https:' && e.code && UNTRUSTED_CERT.has(e.code)) {
+        return reject(new ServerError(`the packetwalk server at ${url.origin} answered, but its certificate is not trusted (${e.code})`, 'set NODE_EXTRA_CA_CERTS to the file of the CA that signed it (a PEM file), or correct --server / $PACKETWALK_SERVER'));
+      }
+      if (url.protocol === 'https:' && (e.code === 'CERT_HAS_EXPIRED' || e.code === 'CERT_NOT_YET_VALID' || e.code === 'ERR_TLS_CERT_ALTNAME_INVALID')) {
+        return reject(new ServerError(`the packetwalk server at ${url.origin} answered, but its certificate is not valid for it (${e.code})`, e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? `use the host name its certificate names, or give it a certificate for ${url.hostname}` : 'renew its certificate (or check this machine\'s clock)'));
+      }
       reject(new ServerError(`cannot reach the packetwalk server at ${url.origin} (${e.code ?? e.message})`, 'start it (`packetwalk serve`), or correct --server / $PACKETWALK_SERVER'));
     });
     req.end(body);
   });
 }
+
+/** TLS errors that mean "this machine does not trust the CA that signed the server's certificate". */
+const UNTRUSTED_CERT = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
 
 async function readAll(res: IncomingMessage, cap = 1 << 20): Promise<string> {
   let text = '';
