@@ -49,6 +49,13 @@ function points(family: string) {
 const show = (family: string) => points(family).points.map((p) => `${p.hop} ${p.node} ${p.iface}${p.encapsulated ? ` (outer ${/udp port (\d+)/.exec(p.filter)?.[1]})` : ''}`);
 
 describe('planCapturePoints over each family', () => {
+  it('links that were not read (the API server failed mid-run) are said as not read, not as missing from the output', () => {
+    const m = planCapturePoints(plan, { nodeLinks: new Map(), nodes }, flow).missing;
+    expect(m).toContain('shop/frontend-0: its interfaces were not read (addr probe)');
+    expect(m.join('; ')).not.toMatch(/no eth0|neither a tunnel/);
+    const read = planCapturePoints(plan, { srcPodLinks: [], nodeLinks: new Map([['worker-1', []]]), nodes }, flow).missing;
+    expect(read).toContain("shop/frontend-0: no eth0 in the pod's ip addr output");
+  });
   it('calico: the cali veth (no bridge), vxlan.calico inside and the underlay outside on 4789', () => {
     const s = show('calico');
     expect(s[0]).toBe('src-pod worker-1 eth0');

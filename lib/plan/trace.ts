@@ -169,7 +169,7 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
     const podHop: HopId = which === 'src' ? 'src-pod' : 'dst-pod';
     const pod = { namespace: end.namespace, name: end.name };
     if (!e) {
-      missing.push(`${end.namespace}/${end.name}: no eth0 in the pod's ip addr output`);
+      missing.push(links === undefined ? `${end.namespace}/${end.name}: its interfaces were not read (addr probe)` : `${end.namespace}/${end.name}: no eth0 in the pod's ip addr output`);
       return { pod: undefined, veth: undefined, bridge: undefined };
     }
     const nodeLinks = facts.nodeLinks.get(end.node);
@@ -208,7 +208,7 @@ export function planCapturePoints(plan: PathPlan, facts: TraceFacts, flow: Trace
       // arriving on the destination node's underlay it has crossed it and is that node's.
       out.push({ where: 'node', node, iface: underlay.ifname, hop: side === 'out' ? 'overlay' : 'dst-node' });
     }
-    if (!tunnel && !underlay) missing.push(`node ${node}: neither a tunnel device nor the link holding its InternalIP ${ip ?? '(unknown)'} in its links`);
+    if (!tunnel && !underlay) missing.push(facts.nodeLinks.has(node) ? `node ${node}: neither a tunnel device nor the link holding its InternalIP ${ip ?? '(unknown)'} in its links` : `node ${node}: its links were not read (node-link probe)`);
     return out;
   };
 

@@ -24,7 +24,7 @@ import { readSnapshot, snapshotClusterDomain, snapshotLimits, withReadLimits } f
 import { ClusterError, UsageError } from '../cluster/errors';
 import { debugNamespaceProblem, msEnvProblems } from '../../lib/schema/flags';
 import { probeBatcher } from '../exec/probe';
-import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLOTS } from './run';
+import { PROBE_SLOTS, probeLimiter, runInFoothold, TRACE_INPUT_SLOTS } from './run';
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
 import { MAX_KEEP_S, parseKeepSeconds } from '../../lib/kube/nodeDebug';
 import { primeExecTls } from '../exec/socket';
@@ -74,7 +74,8 @@ export function newDiagnosisId(): string {
 let swept = false;
 
 /** A foothold or the sentence saying why there is none. */
-export type Foothold<T> = { ok: true; value: T } | { ok: false; reason: string; forbidden: boolean; start?: StartFailure };
+/** `apiFailed`: the foothold could not be made because the API server stopped answering (unreachable, timed out). */
+export type Foothold<T> = { ok: true; value: T } | { ok: false; reason: string; forbidden: boolean; start?: StartFailure; apiFailed?: boolean };
 
 /**
  * What a refused foothold needs, in full: a pod's probes run in an ephemeral container (patch
@@ -117,7 +118,7 @@ export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; ve
     // A node debug pod in a namespace that is not there: the API server's 404 names the namespace, not the pod.
     const noNs = x.kind === 'not-found' && ctx.kind === 'node' ? /namespaces "([^"]+)" not found/.exec(x.raw)?.[1] : undefined;
     if (noNs) return { ok: false, reason: `namespace ${noNs} does not exist (kubectl create namespace ${noNs}, or pick another --debug-namespace)`, forbidden: false };
-    if (x.kind !== 'forbidden') return { ok: false, reason: x.sentence, forbidden: false };
+    if (x.kind !== 'forbidden') return { ok: false, reason: x.sentence, forbidden: false, ...(x.kind === 'unreachable' || x.kind === 'timeout' ? { apiFailed: true } : {}) };
     const refused = permissionNeeded({ verb: /cannot (\w+) resource/.exec(x.raw)?.[1] ?? ctx.verb, resource: /resource "([^"]+)"/.exec(x.raw)?.[1] ?? ctx.resource, namespace: ctx.namespace });
     return { ok: false, reason: `${footholdNeeds(ctx.kind, ctx.namespace)} (refused: ${refused.replace(/^needs /, '')})`, forbidden: true };
   }
@@ -398,7 +399,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
       });
       const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };
       if (!hold.ok) {
-        runs.set(p.key, notRunRecord(baseRun, hold.reason));
+        runs.set(p.key, probeRunOf(baseRun, { notRun: hold.reason, ...(hold.apiFailed ? { apiFailed: true } : {}) }));
         return;
       }
       if (opts.signal?.aborted) return;

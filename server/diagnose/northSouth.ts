@@ -16,7 +16,7 @@ import { assemble, interruptedJudgement, probeRunOf, type ProbeRun } from '../..
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { probeBatcher, runProbe } from '../exec/probe';
-import { notRunRecord, PROBE_SLOTS, probeLimiter, runInFoothold } from './run';
+import { PROBE_SLOTS, probeLimiter, runInFoothold } from './run';
 import { hopsProbed, probesOf } from '../../lib/plan/ops';
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
 import type { NodeDebugPod } from '../exec/nodeDebug';
@@ -98,7 +98,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     const reproduce = def.reproduce({ argv, image, ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(h?.ok ? { targetContainer: (h.value as DebugContainer).target } : {}) } : p.where === 'node' ? { node: p.node! } : {}) });
     const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };
     if (h && !h.ok) {
-      runs.set(p.key, notRunRecord(baseRun, h.reason));
+      runs.set(p.key, probeRunOf(baseRun, { notRun: h.reason, ...(h.apiFailed ? { apiFailed: true } : {}) }));
       return;
     }
     if (o.signal?.aborted) return;

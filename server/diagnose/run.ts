@@ -3,7 +3,6 @@
 // the sentence of why the probe did not run (explain.ts; a refusal names the whole grant a foothold needs).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { PlannedProbe } from '../../lib/plan';
-import { probeRunOf, type ProbeRun, type RunBase } from '../../lib/verdict';
 import { runProbe, type BatchedRun, type ContainerFoothold, type ProbeResult } from '../exec/probe';
 import { explainApiError } from '../cluster/explain';
 import { ExecOpenTimeout } from '../exec/probe';
@@ -37,11 +36,6 @@ export function probeLimiter(n: number, reserve = 0): ReturnType<typeof limiter>
       return () => clearTimeout(t);
     },
   });
-}
-
-/** The record of a probe that did not run: no output, and `reason` (one sentence) as notRun. */
-export function notRunRecord(base: RunBase, reason: string): ProbeRun {
-  return probeRunOf(base, { notRun: reason });
 }
 
 /**
