@@ -170,6 +170,8 @@ export async function diagnoseMain(argv: string[], opts: MainOptions): Promise<n
       live?.stop();
       process.stderr.write(`\npacketwalk diagnose: ${sig === 'SIGINT' ? 'interrupted' : `stopped (${sig})`}; deleting any node debug pods it made (Ctrl-C again to leave them)\n`);
       stop.abort();
+      // a credential plugin still running (a login that hangs) would hold every request until its bound
+      void import('../cluster/credentials').then((m) => m.stopCredentialPlugins());
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

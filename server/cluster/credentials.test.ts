@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCluster } from './kubeconfig';
-import { noProxyMatches, proxyFromEnv } from './credentials';
+import { noProxyMatches, proxyFromEnv, stopCredentialPlugins } from './credentials';
 import { explainApiError } from './explain';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-cred-'));
@@ -93,6 +93,13 @@ describe('a credential plugin that gives no credential', () => {
     expect(x.fix).toMatch(/^run the plugin by hand/);
     const again = await attempt('hang.sh', undefined, 400, cmd);
     expect(again.ms).toBeLessThan(100); // the remembered failure, not another wait
+  });
+
+  it('a signal stops one still running at once (stopCredentialPlugins), said as stopped', async () => {
+    setTimeout(stopCredentialPlugins, 200);
+    const { ms, cmd, x } = await attempt('stopped.sh', 'sleep 300 & wait', 20_000);
+    expect(ms).toBeLessThan(3000);
+    expect(x.sentence).toBe(`the kubeconfig's credential plugin \`${cmd}\` was stopped before it answered (the run was interrupted) (context kubernetes-admin@kubernetes)`);
   });
 
   it('one that fails says its exit status and its stderr, cut at a word', async () => {

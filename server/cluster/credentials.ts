@@ -33,16 +33,24 @@ export class CredentialPluginError extends Error {
   override readonly name = 'CredentialPluginError';
   constructor(
     readonly command: string,
-    readonly how: { timedOutMs?: number; exitCode?: number | null; signal?: string | null; stderr?: string; startError?: string; notJson?: string },
+    readonly how: { stopped?: boolean; timedOutMs?: number; exitCode?: number | null; signal?: string | null; stderr?: string; startError?: string; notJson?: string },
   ) {
-    super(`credential plugin ${command}: ${how.timedOutMs !== undefined ? `no answer within ${Math.round(how.timedOutMs / 1000)} s` : how.startError ?? (how.notJson !== undefined ? `printed no ExecCredential (${how.notJson})` : `exit ${how.exitCode ?? how.signal}`)}`);
+    super(`credential plugin ${command}: ${how.stopped ? 'stopped' : how.timedOutMs !== undefined ? `no answer within ${Math.round(how.timedOutMs / 1000)} s` : how.startError ?? (how.notJson !== undefined ? `printed no ExecCredential (${how.notJson})` : `exit ${how.exitCode ?? how.signal}`)}`);
   }
 }
 
 type Spawn = typeof spawn;
+/** The plugin runs in progress, to stop them all on Ctrl-C or SIGTERM (stopCredentialPlugins). */
+const runningPlugins = new Set<() => void>();
+
+/** Kills every credential plugin still running (its process group): a signal must not wait out a plugin's bound. */
+export function stopCredentialPlugins(): void {
+  for (const stop of [...runningPlugins]) stop();
+}
 interface PluginRun {
   child?: ChildProcess;
   timedOut?: boolean;
+  stopped?: boolean;
   exit?: { code: number | null; signal: string | null };
   stderr: string;
 }
@@ -66,18 +74,30 @@ function boundedExecAuth(timeoutMs: number): { auth: ExecAuth; last: () => Plugi
         /* already gone */
       }
     };
-    const timer = setTimeout(() => {
-      run.timedOut = true;
+    const end = () => {
       killGroup();
       // a grandchild outside the group may still hold the pipes: stop reading them so 'close' comes
       child.stdout?.destroy();
       child.stderr?.destroy();
+    };
+    const timer = setTimeout(() => {
+      run.timedOut = true;
+      end();
     }, timeoutMs);
     timer.unref();
+    const stop = () => {
+      run.stopped = true;
+      end();
+    };
+    runningPlugins.add(stop);
+    const done = () => {
+      clearTimeout(timer);
+      runningPlugins.delete(stop);
+    };
     child.stderr?.on('data', (d: Buffer | string) => (run.stderr += String(d)));
     child.on('exit', (code, signal) => (run.exit = { code, signal }));
-    child.on('close', () => clearTimeout(timer));
-    child.on('error', () => clearTimeout(timer));
+    child.on('close', done);
+    child.on('error', done);
     return child;
   }) as Spawn;
   return { auth, last: () => last };
@@ -88,6 +108,7 @@ function pluginError(user: User, run: PluginRun | undefined, e: unknown, timeout
   const exec = (user.exec ?? (user.authProvider?.config as { exec?: { command?: string } } | undefined)?.exec) as { command?: string } | undefined;
   const command = exec?.command ?? '(none)';
   const stderr = run?.stderr.trim() ?? '';
+  if (run?.stopped) return new CredentialPluginError(command, { stopped: true });
   if (run?.timedOut) return new CredentialPluginError(command, { timedOutMs: timeoutMs, ...(stderr ? { stderr } : {}) });
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string' && (!run || !run.exit)) return new CredentialPluginError(command, { startError: code === 'ENOENT' ? 'not found on PATH' : `could not start (${code})` });

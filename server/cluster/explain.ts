@@ -35,6 +35,9 @@ function pluginExplained(e: CredentialPluginError, inCtx: string, raw: string): 
   const cmd = `\`${e.command}\``;
   const said = h.stderr ? `: ${clipAtWord(h.stderr, 300)}` : '';
   const byHand = `run the plugin by hand (${e.command}, with the args of users[].user.exec in the kubeconfig) to see`;
+  if (h.stopped) {
+    return { kind: 'credentials', raw, sentence: `the kubeconfig's credential plugin ${cmd} was stopped before it answered (the run was interrupted)${inCtx}`, fix: `${byHand} whether it waits for something (a login prompt, a network call)` };
+  }
   if (h.timedOutMs !== undefined) {
     return { kind: 'credentials', raw, sentence: `the kubeconfig's credential plugin ${cmd} did not answer within ${h.timedOutMs < 1000 ? `${h.timedOutMs} ms` : `${Math.round(h.timedOutMs / 1000)} s`}${inCtx}`, fix: `${byHand} what it waits for (a login prompt, a network call); log in again, or pick another --context` };
   }
