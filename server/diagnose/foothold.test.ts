@@ -3,6 +3,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { diagnose, foothold, UsageError } from './index';
+import { PodSlowToStart } from '../exec/podWait';
 import { debugNamespaceProblem, msEnvProblem, msEnvProblems } from '../../lib/schema/flags';
 
 const status = (code: number, message: string, reason: string) => new ApiException(code, 'failed', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }), {});
@@ -33,16 +34,20 @@ describe('--debug-namespace is checked before anything runs', () => {
 });
 
 describe('a debug foothold that is slow to start', () => {
-  // the sentences server/exec's start deadlines throw (debugContainer.ts waitRunning, nodeDebug.ts)
+  // what server/exec's start deadlines throw (debugContainer.ts waitRunning, nodeDebug.ts): a PodSlowToStart
   it('debug container: created, not running yet — the kubelet is slow (was "patch pods/ephemeralcontainers … failed")', async () => {
-    const e = new Error('the debug container packetwalk-debug-1 in shop/frontend-0 is not running after 60 s (waiting: ContainerCreating)');
+    const e = new PodSlowToStart('debug-container', 'shop/frontend-0', 60, 'ContainerCreating', 'the debug container packetwalk-debug-1 in shop/frontend-0 is not running after 60 s (waiting: ContainerCreating)');
     const f = await foothold(Promise.reject(e), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: 'shop', name: 'frontend-0', context: 'lab' });
     expect(f.ok ? '' : f.reason).toBe('the debug container in shop/frontend-0 was created but is not running after 60 s (ContainerCreating): the kubelet is slow to start it; re-run (it is reused once running)');
   });
   it('node debug pod: created, not Running yet', async () => {
-    const e = new Error('node debug pod shop/packetwalk-node-worker-1-abc on worker-1 is not Running after 60 s');
+    const e = new PodSlowToStart('node-debug-pod', 'shop/packetwalk-node-worker-1-abc', 60, 'Pending', 'node debug pod shop/packetwalk-node-worker-1-abc on worker-1 is not Running after 60 s', 'worker-1');
     const f = await foothold(Promise.reject(e), { kind: 'node', verb: 'create', resource: 'pods', namespace: 'shop', context: 'lab' });
     expect(f.ok ? '' : f.reason).toBe('node debug pod shop/packetwalk-node-worker-1-abc on worker-1 was created but not Running after 60 s: the kubelet is slow to start it; re-run, or --keep-node-pods to reuse them');
+  });
+  it('the same sentence in a plain Error is not read as a slow start (the type says it, not the words)', async () => {
+    const f = await foothold(Promise.reject(new Error('node debug pod shop/p on worker-1 is not Running after 60 s')), { kind: 'node', verb: 'create', resource: 'pods', namespace: 'shop', context: 'lab' });
+    expect(f.ok ? '' : f.reason).not.toMatch(/the kubelet is slow/);
   });
   it('any other error keeps its sentence', async () => {
     const f = await foothold(Promise.reject(new Error('socket hang up')), { kind: 'pod', verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: 'shop', name: 'frontend-0', context: 'lab' });

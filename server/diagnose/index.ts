@@ -2,7 +2,7 @@
 // diagnose(spec, opts). Validate → read objects → plan → get footholds (debug containers, node debug
 // pods) → run every probe concurrently (bounded) → judge → events → Diagnosis. Footholds we create on
 // nodes are deleted before it returns or throws, whatever happened.
-import { ApiException, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { podWithIP } from '../../lib/kube/ports';
 import { joinClauses } from '../../lib/clauses';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,7 @@ import { dnsPods, namedPortHint, planPath, PlanError, type ClusterSnapshot, type
 import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withDnsWay, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, interruptedJudgement, probeRunOf, type Judgement, type ProbeRun } from '../../lib/verdict';
-import { PodWaitAborted } from '../exec/podWait';
+import { PodSlowToStart, PodWaitAborted } from '../exec/podWait';
 import { digAddresses, parseDig, parseResolvConf } from '../../lib/parse';
 import { parseRun } from '../../lib/verdict/read';
 import { isIPv4 } from '../../lib/target';
@@ -90,18 +90,14 @@ export function footholdNeeds(kind: 'pod' | 'node', namespace: string): string {
 
 /**
  * A debug container or node debug pod that was created but is not running by server/exec's start deadline
- * (debugContainer.ts `waitRunning`, nodeDebug.ts: readyTimeoutMs, 60 s, no flag or variable sets it) said as
- * what it is — the kubelet is slow, nothing was refused — instead of "patch … failed". Reads the sentence those
- * deadlines throw ("… is not running after 60 s (waiting: ContainerCreating)", "node debug pod NS/NAME on NODE
- * is not Running after 60 s"); undefined for any other error.
+ * (debugContainer.ts `waitRunning`, nodeDebug.ts: readyTimeoutMs, 60 s, no flag or variable sets it: a
+ * PodSlowToStart) said as what it is — the kubelet is slow, nothing was refused — instead of "patch … failed";
+ * undefined for any other error.
  */
 export function slowStart(e: unknown): string | undefined {
-  if (!(e instanceof Error) || e instanceof ApiException) return undefined;
-  const c = /^the debug container \S+ in (\S+) is not running after (\d+) s \((?:waiting: ([^:)]+)[^)]*|state ([^)]*))\)$/.exec(e.message);
-  if (c) return `the debug container in ${c[1]} was created but is not running after ${c[2]} s (${(c[3] ?? c[4]).trim()}): the kubelet is slow to start it; re-run (it is reused once running)`;
-  const n = /^node debug pod (\S+) on (\S+) is not Running after (\d+) s/.exec(e.message);
-  if (n) return `node debug pod ${n[1]} on ${n[2]} was created but not Running after ${n[3]} s: the kubelet is slow to start it; re-run, or --keep-node-pods to reuse them`;
-  return undefined;
+  if (!(e instanceof PodSlowToStart)) return undefined;
+  if (e.kind === 'debug-container') return `the debug container in ${e.pod} was created but is not running after ${e.afterS} s (${e.state}): the kubelet is slow to start it; re-run (it is reused once running)`;
+  return `node debug pod ${e.pod}${e.node ? ` on ${e.node}` : ''} was created but not Running after ${e.afterS} s: the kubelet is slow to start it; re-run, or --keep-node-pods to reuse them`;
 }
 
 export async function foothold<T>(p: Promise<T>, ctx: { kind: 'pod' | 'node'; verb: string; resource: string; namespace: string; name?: string; context: string }): Promise<Foothold<T>> {

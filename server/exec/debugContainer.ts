@@ -10,7 +10,7 @@
 // Within this process, concurrent diagnoses of one pod share one in-flight creation.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1EphemeralContainer, type V1Pod, type V1SecurityContext } from '@kubernetes/client-node';
 import { admissionRefusal, StartFailure, stuckWaiting } from './startFailure';
-import { PodWaitAborted, waitForPod } from './podWait';
+import { PodSlowToStart, PodWaitAborted, waitForPod } from './podWait';
 
 export const DEBUG_CONTAINER_PREFIX = 'packetwalk-debug';
 export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
@@ -201,7 +201,9 @@ function waitRunning(kc: KubeConfig, namespace: string, name: string, container:
     },
     onTimeout: (pod) => {
       const w = pod ? statusOf(pod, container)?.state?.waiting : undefined;
-      return new Error(`${what} is not running after ${Math.round(timeoutMs / 1000)} s (${w?.reason ? `waiting: ${w.reason}${w.message ? `: ${w.message}` : ''}` : `state ${pod ? stateOf(pod, container) : 'unknown'}`})`);
+      const state = w?.reason ?? (pod ? stateOf(pod, container) : 'unknown');
+      const afterS = Math.round(timeoutMs / 1000);
+      return new PodSlowToStart('debug-container', `${namespace}/${name}`, afterS, state, `${what} is not running after ${afterS} s (${w?.reason ? `waiting: ${w.reason}${w.message ? `: ${w.message}` : ''}` : `state ${state}`})`);
     },
   }).then(() => undefined);
 }

@@ -6,7 +6,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { KEEP_GRACE_S, KEEP_LABEL, KEEP_UNTIL, MANAGED_BY, NODE_DEBUG_CONTAINER, NODE_DEBUG_SELECTOR, NODE_LABEL, ROLE_LABEL, keptPodEnded, nodeDebugPodName, nodeLabelValue, reusableNodePods } from '../../lib/kube/nodeDebug';
 import { admissionRefusal, stuckWaiting } from './startFailure';
 import { instanceLabels, trackPod, untrackPod } from './reconcile';
-import { waitForPod } from './podWait';
+import { PodSlowToStart, waitForPod } from './podWait';
 
 export { NODE_DEBUG_SELECTOR };
 /** A node debug pod older than this belongs to a run that died (a diagnosis takes seconds; a kept pod ends sooner). */
@@ -97,7 +97,10 @@ export async function createNodeDebugPod(kc: KubeConfig, node: string, namespace
         if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') throw new Error(`node debug pod ${namespace}/${name} ended (${pod.status.phase}) before it ran`);
         return undefined;
       },
-      onTimeout: () => new Error(`node debug pod ${namespace}/${name} on ${node} is not Running after ${Math.round(readyTimeoutMs / 1000)} s`),
+      onTimeout: (pod) => {
+        const afterS = Math.round(readyTimeoutMs / 1000);
+        return new PodSlowToStart('node-debug-pod', `${namespace}/${name}`, afterS, pod?.status?.phase ?? 'unknown', `node debug pod ${namespace}/${name} on ${node} is not Running after ${afterS} s`, node);
+      },
     });
   } catch (e) {
     await gone();

@@ -23,6 +23,19 @@ export class PodWaitAborted extends Error {
 }
 
 /**
+ * The pod (or its debug container) was created but is still not running when the wait's time ran out: the kubelet is
+ * slow, nothing was refused. `what` names it for a sentence ("the debug container C in NS/NAME", "the node debug pod
+ * NS/NAME on NODE"), `afterS` the limit in seconds, `state` the last state seen (a waiting reason such as
+ * "ContainerCreating", else the container's state or phase, "unknown" when the pod was never read). The message keeps the sentence the waits said before this class ("… is not running after 60 s (…)").
+ */
+export class PodSlowToStart extends Error {
+  override readonly name = 'PodSlowToStart';
+  constructor(readonly kind: 'debug-container' | 'node-debug-pod', readonly pod: string, readonly afterS: number, readonly state: string, message: string, readonly node?: string) {
+    super(message);
+  }
+}
+
+/**
  * Resolves `w.settled(pod)`'s first defined value for pod `namespace/name`; rejects with what `settled` throws,
  * with `onTimeout(last)` after `timeoutMs`, or with the read's own error when the pod cannot be read at all
  * or stops being readable (404, 403: the caller explains it), or with PodWaitAborted when `w.signal` is aborted. Holds one watch connection (GET …/pods?watch=true&fieldSelector=
