@@ -13,6 +13,7 @@ import { tracePcap } from '../../lib/verdict/trace';
 import type { WallScheduler } from '../wall/scheduler';
 import { readJsonBody } from './body';
 import { didYouMean, nearNames } from '../../lib/suggest';
+import { debugNamespaceProblem } from '../../lib/schema/flags';
 import { dispatch, fail, origin, send, type Matched, type Route } from './router';
 
 export interface ApiDeps {
@@ -90,6 +91,9 @@ async function pickers({ res, deps, q, match }: Call): Promise<void> {
   const status = deps.catalog.status(cc);
   const err = status.errors[0];
   const nsFilter = q('namespace');
+  // a namespace no cluster can have answers a 400 naming it, not an empty list that reads as "no pods there"
+  const nsBad = nsFilter ? debugNamespaceProblem(nsFilter, 'namespace') : undefined;
+  if (nsBad) return fail(res, 400, nsBad, { field: 'namespace' });
   const term = (q('q') ?? '').toLowerCase();
   if (match[1] === 'namespaces') {
     // pods per namespace, for the form's first choice (the namespace where the workloads are)

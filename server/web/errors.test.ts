@@ -54,6 +54,7 @@ describe('every 400 is {error, field, errors}', () => {
     oneProblem(await answer(url, postInit('{"from": ')), 'body', /^body: not valid JSON; send \{"from"/);
     oneProblem(await answer(url, postInit(JSON.stringify({ from: 'shop/a', to: 'b:80', context: 'nosuch' }))), 'context', /^context: "nosuch" is not a context of this server's kubeconfig; use one of "lab"$/);
     oneProblem(await answer(`${s.url}/api/pods?context=nosuch`), 'context', /^context: "nosuch" is not a context/);
+    oneProblem(await answer(`${s.url}/api/pods?namespace=Bad_NS`), 'namespace', /^namespace: "Bad_NS" is not a namespace name/);
     // the engine's words name the field as the HTTP API does ("from: …", not "--from: …")
     oneProblem(await answer(url, postInit(JSON.stringify({ from: 'node/nosuch', to: 'backend.shop:80' }))), 'from', /^from: node nosuch not found \(kubectl get nodes lists worker-1, worker-2\)/);
     const udp = await answer(url, postInit(JSON.stringify({ from: 'shop/frontend-0', to: 'webudp.shop:53/tcp' })));
