@@ -13,7 +13,7 @@ import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressCaptured, lbIngressIPs, withTransport } from './egress';
 import { BULK_BYTES, PING_FIRST, SMALL_BYTES, endpointMtuPings } from './mtu';
-import { keyed, type RunOutcome } from './ops';
+import { exitedZero, keyed, type RunOutcome } from './ops';
 import { parseIpAddr } from '../parse/ipAddr';
 import { parseIpRouteGet } from '../parse/ipRouteGet';
 import { cidrHost } from '../ip';
@@ -499,11 +499,7 @@ export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<
   const d = plan.dst;
   const from = leavingNode(plan);
   if (!d || !from) return undefined;
-  const ran = (ip: string, port: number) => {
-    const p = plan.probes.find((q) => q.probe === 'node-tcp-connect' && q.node === from && q.args.ip === ip && q.args.port === port);
-    const r = p ? runs.get(p.key) : undefined;
-    return !r || r.notRun ? undefined : r.exitCode === 0;
-  };
+  const ran = (ip: string, port: number) => exitedZero(runs, plan.probes.find((q) => q.probe === 'node-tcp-connect' && q.node === from && q.args.ip === ip && q.args.port === port));
   const eps = directEndpoints(plan);
   const drawn = eps.find((e) => e.ip === d.ip);
   if (!drawn || ran(drawn.ip, drawn.port) !== true) return undefined;
@@ -570,10 +566,7 @@ export function entryDownloads(plan: NorthSouthPlan, runs: ReadonlyMap<string, R
   const port = plan.dstPort;
   if (!d || !from || !ip || !port || d.hostNetwork || plan.target.proto === 'udp' || plan.service?.udp) return [];
   if ((plan.via !== 'lb' && plan.via !== 'node-port') || plan.entry?.node !== from) return [];
-  const ok = (p: PlannedProbe | undefined): boolean | undefined => {
-    const r = p ? runs.get(p.key) : undefined;
-    return !r || r.notRun ? undefined : r.exitCode === 0;
-  };
+  const ok = (p: PlannedProbe | undefined) => exitedZero(runs, p);
   if (d.node === from) {
     // The drawn pod on the entry node itself (e.g. externalTrafficPolicy Local): no DF ping leaves that node for
     // another, so the first stage is what the node already read: its link holding its InternalIP (node-link, `ip -j
@@ -655,10 +648,7 @@ export function podSeesFromRuns(plan: NorthSouthPlan, snap: ClusterSnapshot, run
 export function podsWithoutAnswer(plan: NorthSouthPlan, snap: ClusterSnapshot, runs: ReadonlyMap<string, RunOutcome>): PodEnd[] {
   const d = plan.dst;
   if (!d || plan.source.kind === 'pod' || plan.target.proto === 'udp' || plan.service?.udp) return [];
-  const failed = (p: PlannedProbe | undefined) => {
-    const r = p ? runs.get(p.key) : undefined;
-    return !!r && !r.notRun && r.exitCode !== 0;
-  };
+  const failed = (p: PlannedProbe | undefined) => exitedZero(runs, p) === false;
   const from = leavingNode(plan);
   const direct = (ip: string, port: number | undefined) => plan.probes.find((p) => p.probe === 'node-tcp-connect' && p.node === from && p.args.ip === ip && p.args.port === port);
   const main = plan.probes.find((p) => p.probe === connectProbe(plan.source, false) && p.args.ip === plan.dstIP && p.args.port === plan.dstPort);

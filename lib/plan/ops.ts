@@ -187,6 +187,12 @@ export interface RunOutcome {
   notRun?: string;
 }
 
+/** Whether planned probe `p` exited 0 in `runs` (by probe key): true / false, undefined when it is not planned, did not run or has no result yet. Pure. */
+export function exitedZero(runs: ReadonlyMap<string, RunOutcome>, p: PlannedProbe | undefined): boolean | undefined {
+  const r = p ? runs.get(p.key) : undefined;
+  return !r || r.notRun ? undefined : r.exitCode === 0;
+}
+
 /**
  * Follows the failure: the drawn endpoint of a Service (or the drawn pod of a headless Service) answered a direct
  * connect but another ready endpoint did not — or, when every direct connect opened, another endpoint's DF pings from
@@ -199,10 +205,7 @@ export interface RunOutcome {
 export function followFailure(plan: PathPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => PathPlan): PathPlan | undefined {
   if (!(plan.service || plan.edge?.headless) || !plan.dst || plan.hairpin) return undefined;
   const drawn = plan.dst.ip;
-  const ran = (p: PlannedProbe | undefined) => {
-    const r = p ? runs.get(p.key) : undefined;
-    return !r || r.notRun ? undefined : r.exitCode === 0;
-  };
+  const ran = (p: PlannedProbe | undefined) => exitedZero(runs, p);
   const direct = plan.probes.filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod');
   const failing = direct.filter((p) => p.args.ip !== drawn).find((p) => ran(p) === false);
   const drawnRun = direct.find((p) => p.args.ip === drawn);
