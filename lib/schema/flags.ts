@@ -28,6 +28,15 @@ export function msEnvProblem(name: string, text: string | undefined): string | u
   return `${name} ${JSON.stringify(text)} is not a whole number of milliseconds of at least 1000: give e.g. 60000 for a minute, or unset it for the default`;
 }
 
+/**
+ * The deadline `name` (one of MS_ENV) sets in `env`, in ms, or `fallback` when it is unset, empty or no deadline
+ * (msEnvProblem: the front ends refuse such a value before any run, so this reading never meets one there).
+ */
+export function msEnv(name: (typeof MS_ENV)[number], env: Record<string, string | undefined>, fallback: number): number {
+  const text = env[name];
+  return text === undefined || text === '' || msEnvProblem(name, text) ? fallback : Number(text);
+}
+
 /** The first of MS_ENV whose value in `env` is no deadline (msEnvProblem's sentence), else undefined. */
 export function msEnvProblems(env: Record<string, string | undefined>): { name: string; problem: string } | undefined {
   for (const name of MS_ENV) {

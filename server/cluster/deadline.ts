@@ -2,6 +2,7 @@
 // timeout is a sentence, not a hang"). Requests have their own (credentials.ts); this one bounds the sum —
 // including the run's own cleanup, which waits on the same API server that may have stopped answering.
 import { ClusterError } from './errors';
+import { msEnv } from '../../lib/schema/flags';
 
 export const DIAGNOSIS_DEADLINE_MS = 180_000;
 /** ms the run has, once its deadline passed (and it was told to stop), to delete its node debug pods */
@@ -44,7 +45,7 @@ export interface DeadlineRun {
  * deadline is dropped: a diagnosis that timed out stays timed out.
  */
 export function withDiagnosisDeadline<T>(fn: (run: DeadlineRun) => Promise<T>, ms?: number, signal?: AbortSignal, o: { cleanupMs?: number; leftPods?: () => string[] } = {}): Promise<T> {
-  const limit = ms ?? (Number(process.env.PACKETWALK_DIAGNOSIS_DEADLINE_MS) || DIAGNOSIS_DEADLINE_MS);
+  const limit = ms ?? msEnv('PACKETWALK_DIAGNOSIS_DEADLINE_MS', process.env, DIAGNOSIS_DEADLINE_MS);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   if (signal?.aborted) stop.abort();

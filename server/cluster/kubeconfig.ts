@@ -9,6 +9,7 @@ import { ClusterError } from './errors';
 import { didYouMean, nearNames, someOf } from '../../lib/suggest';
 import { labDir } from '../../lab/state';
 import { applyProxyEnv, applyRequestDeadline, REQUEST_TIMEOUT_MS, reuseConnections, shareExecCredentials } from './credentials';
+import { msEnv } from '../../lib/schema/flags';
 
 export interface KubeconfigOptions {
   /** --kubeconfig: one file (like kubectl, it replaces $KUBECONFIG). */
@@ -88,7 +89,7 @@ function readConfig(opts: KubeconfigOptions): { kc: KubeConfig; source: string }
   const env = opts.env ?? process.env;
   applyProxyEnv(kc, env);
   // the per-request deadline bounds a credential plugin's run too
-  const deadline = opts.requestTimeoutMs ?? (Number(env.PACKETWALK_API_TIMEOUT_MS) || REQUEST_TIMEOUT_MS);
+  const deadline = opts.requestTimeoutMs ?? msEnv('PACKETWALK_API_TIMEOUT_MS', env, REQUEST_TIMEOUT_MS);
   shareExecCredentials(kc, deadline);
   reuseConnections(kc);
   applyRequestDeadline(kc, deadline);

@@ -4,7 +4,7 @@ import { ApiException } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { diagnose, foothold, UsageError } from './index';
 import { PodSlowToStart } from '../exec/podWait';
-import { debugNamespaceProblem, msEnvProblem, msEnvProblems } from '../../lib/schema/flags';
+import { debugNamespaceProblem, msEnv, msEnvProblem, msEnvProblems } from '../../lib/schema/flags';
 
 const status = (code: number, message: string, reason: string) => new ApiException(code, 'failed', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }), {});
 
@@ -70,5 +70,18 @@ describe('deadline variables that are no deadline', () => {
   it('a whole number of at least 1000, or unset, is a deadline', () => {
     expect(msEnvProblems({ PACKETWALK_API_TIMEOUT_MS: '60000', PACKETWALK_DIAGNOSIS_DEADLINE_MS: '' })).toBeUndefined();
     expect(msEnvProblem('X', '999')).toMatch(/^X "999" is not/);
+  });
+  it('msEnv reads the deadline the check admits, else the default (one reading for the request and diagnosis deadlines)', () => {
+    expect(msEnv('PACKETWALK_API_TIMEOUT_MS', { PACKETWALK_API_TIMEOUT_MS: '60000' }, 15000)).toBe(60000);
+    expect(msEnv('PACKETWALK_API_TIMEOUT_MS', { PACKETWALK_API_TIMEOUT_MS: '' }, 15000)).toBe(15000);
+    expect(msEnv('PACKETWALK_DIAGNOSIS_DEADLINE_MS', { PACKETWALK_DIAGNOSIS_DEADLINE_MS: '5' }, 180000)).toBe(180000);
+    expect(msEnv('PACKETWALK_DIAGNOSIS_DEADLINE_MS', {}, 180000)).toBe(180000);
+  });
+  it('the matrix refuses a deadline variable that is no deadline before any read', async () => {
+    vi.stubEnv('PACKETWALK_DIAGNOSIS_DEADLINE_MS', 'soon');
+    const { runMatrix } = await import('../matrix');
+    const p = runMatrix({ namespaces: ['shop'], kubeconfig: '/nonexistent' });
+    await expect(p).rejects.toBeInstanceOf(UsageError);
+    await expect(p).rejects.toThrow('PACKETWALK_DIAGNOSIS_DEADLINE_MS "soon" is not a whole number');
   });
 });

@@ -5,6 +5,7 @@
 // A what-if (`withPolicy`) never probes and never writes: it needs only read rights.
 import { limiter } from '../../lib/limit';
 import { isLabelName } from '../../lib/kube/names';
+import { msEnvProblems } from '../../lib/schema/flags';
 import { randomBytes } from 'node:crypto';
 import type { NetworkPolicy } from '../../lib/kube/types';
 import { buildMatrix, cellKey, exitCodeOf, observeCell, observedFromNc, serviceObservation, type Matrix, type MatrixCell, type MatrixTarget, type Observed } from '../../lib/matrix';
@@ -63,6 +64,9 @@ export function checkMatrixInput(namespaces: unknown, context?: unknown): string
  */
 export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
   const namespaces = checkMatrixInput(o.namespaces, o.context);
+  // a deadline variable that is no deadline: a usage error before any read, as diagnose and serve say it
+  const env = msEnvProblems(process.env);
+  if (env) throw new UsageError(env.problem, env.name);
   let cl;
   try {
     cl = loadCluster({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) });
