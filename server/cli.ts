@@ -36,11 +36,15 @@ export async function main(given: string[], opts: MainOptions = {}): Promise<num
       case 'demo':
         return (await import('./cli/serve')).demoMain(rest);
       case undefined:
+        // no command is a usage error (exit 2): its text goes where errors go, so a script's `packetwalk $CMD > out`
+        // with an empty $CMD does not take the usage for output; `--help` asked for it and gets stdout, exit 0
+        process.stderr.write(opts.asKubectlPlugin ? asPluginUsage(USAGE) : USAGE);
+        return 2;
       case 'help':
       case '--help':
       case '-h':
         process.stdout.write(opts.asKubectlPlugin ? asPluginUsage(USAGE) : USAGE);
-        return cmd === undefined ? 2 : 0;
+        return 0;
       default:
         process.stderr.write(`packetwalk: unknown command "${termText(cmd)}"\n\n${USAGE}`);
         return 2;

@@ -88,6 +88,24 @@ describe('usage from the table', () => {
     expect(() => parseLabUp(['a.yaml', 'b.yaml'])).toThrow('lab up: unknown argument "b.yaml"');
   });
 
+  it('packetwalk with no command: the usage on stderr, exit 2 (a usage error); --help: on stdout, exit 0', async () => {
+    const { main } = await import('../cli');
+    const out: string[] = [];
+    const err: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => (err.push(s), true)) as typeof process.stderr.write;
+    try {
+      expect(await main([])).toBe(2);
+      expect([out, err]).toEqual([[], [USAGE]]);
+      expect(await main(['--help'])).toBe(0);
+      expect([out, err]).toEqual([[USAGE], [USAGE]]);
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = writeErr;
+    }
+  });
   it('lab: --help or -h after any subcommand prints the usage and exits 0, building nothing', async () => {
     const { labMain } = await import('../../lab/cli');
     const out: string[] = [];
