@@ -49,12 +49,17 @@ export function parseDiagnoseArgs(argv: string[]): Args | string {
 /**
  * The usage error of a --from/--to pair before any cluster is read (local and --server runs): a missing one, or a
  * bare pod name with no namespace to put it in (`namespaced`: -n was given, or the kubectl plugin reads the
- * context's) — which says that `-n NS --from POD` works too. Undefined when the pair can go on.
+ * context's) — which says that `-n NS --from POD` works too; or an NS/POD whose namespace is not that of `-n`
+ * (`a.namespace`): two answers to "which namespace", where one was silently dropped. Undefined when the pair can go on.
  */
-export function fromToError(a: { from?: string; to?: string }, namespaced: boolean): string | undefined {
+export function fromToError(a: { from?: string; to?: string; namespace?: string }, namespaced: boolean): string | undefined {
   if (!a.from) return '--from NS/POD, node/NAME or outside is required';
   if (!a.to) return '--to TARGET is required';
   const from = a.from.trim();
+  const [ns, pod, ...more] = from.split('/');
+  if (a.namespace !== undefined && pod !== undefined && !more.length && ns !== 'node' && ns !== a.namespace) {
+    return `--from "${from}" names namespace ${ns}, and -n says ${a.namespace}: drop -n, or write --from ${a.namespace}/${pod}`;
+  }
   if (namespaced || from.includes('/') || from === 'outside' || !isSubdomainName(from)) return undefined;
   return `--from "${from}" is not NS/POD; write the namespace and the pod name, e.g. --from shop/${from}, or the namespace with -n: -n shop --from ${from} (or node/NAME for a node's own network, or outside for a client outside the cluster)`;
 }

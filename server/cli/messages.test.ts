@@ -40,6 +40,18 @@ describe('diagnose: --from and -n', () => {
       expect(r.stderr.split('\n')[0]).toBe('packetwalk diagnose: --from "frontend-0" is not NS/POD; write the namespace and the pod name, e.g. --from shop/frontend-0, or the namespace with -n: -n shop --from frontend-0 (or node/NAME for a node\'s own network, or outside for a client outside the cluster)');
     }
   });
+  it('NS/POD with another -n: both namespaces named and the fix (was: -n silently dropped); the same namespace, a node or outside: no error', async () => {
+    for (const server of [[], ['--server', 'http://127.0.0.1:1']]) {
+      for (const plugin of [false, true]) {
+        const r = await run(['diagnose', '-n', 'db', '--from', 'shop/frontend-0', '--to', 'backend:80', '--json', ...server], { asKubectlPlugin: plugin });
+        expect(r).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^packetwalk diagnose: --from "shop\/frontend-0" names namespace shop, and -n says db: drop -n, or write --from db\/frontend-0\n/) });
+      }
+    }
+    for (const from of ['db/postgres-0', 'node/worker-1', 'outside']) {
+      const r = await run(['diagnose', '-n', 'db', '--from', from, '--to', 'backend:80', '--kubeconfig', '/nonexistent', '--json']);
+      expect(r.stderr).not.toContain('-n says');
+    }
+  });
 });
 
 describe('the fix in the message', () => {
