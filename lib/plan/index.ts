@@ -407,10 +407,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
       add({ probe: 'node-route-get', hop: 'dns', where: 'node', node: src.node, args: { ip: d.ip } });
       add({ probe: 'neigh', hop: 'dns', where: 'node', node: src.node, args: {} });
       add({ probe: 'node-link', hop: 'dns', where: 'node', node: src.node, args: {} });
-      if (d.node !== dst?.node) {
-        add({ probe: 'iptables-save', hop: 'dns', where: 'node', node: d.node, args: {} });
-        add({ probe: 'node-link', hop: 'dns', where: 'node', node: d.node, args: {} });
-      }
+      // the DNS node's own links and filters: only once no lookup answered (lib/plan/ops.ts withDnsWay), so a
+      // healthy path starts no node debug pod on a node that only hosts CoreDNS
     }
     // up to the candidate that is a Service: the resolver never asks the ones after it (lib/plan/ops.ts withDnsRest)
     for (const c of firstDigNames(name.candidates, name.matched?.fqdn)) add({ probe: 'dig', hop: 'dns', where: 'pod', pod: srcP, args: { name: c }, phase: 2 });

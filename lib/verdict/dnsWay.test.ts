@@ -139,6 +139,27 @@ describe('withDnsWay: the DNS pods\' own probes only once no lookup answered', (
   });
 });
 
+describe('the DNS node\'s own probes', () => {
+  it('a healthy plan starts nothing on a node that only hosts CoreDNS; no answer adds its links and both rule dumps', () => {
+    const fx = load('dns-coredns-veth-down');
+    const { plan } = replayPod(fx);
+    const first = plan.probes.filter((p) => p.phase === 1 || p.phase === undefined);
+    expect(first.some((p) => p.node === 'worker-0')).toBe(false);
+    const dumps = plan.probes.filter((p) => p.node === 'worker-0').map((p) => `${p.probe}@${p.phase}`);
+    expect(dumps).toEqual(expect.arrayContaining(['node-link@2', 'iptables-save@2', 'nft-ruleset@2']));
+  });
+  it('rule dumps on at most MAX_DNS_WAY_PODS DNS nodes, hostNetwork DNS pods\' nodes too, never the source node again', () => {
+    const fx = load('dns-coredns-veth-down');
+    const { plan } = replayPod(fx);
+    const before = { ...plan, probes: plan.probes.filter((p) => !(p.hop === 'dns' && p.phase === 2 && p.probe !== 'dig')) };
+    const m = new Map(before.probes.filter((p) => p.probe === 'dig').map((p) => [p.key, { exitCode: DIG_NO_REPLY }]));
+    const many = [{ ip: '172.18.0.9', node: 'node-h' }, ...Array.from({ length: 6 }, (_, i) => ({ ip: `10.244.9.${i}`, node: `node-${i}`, pod: { namespace: 'kube-system', name: `coredns-${i}` } })), { ip: '10.244.1.99', node: plan.src.node, pod: { namespace: 'kube-system', name: 'coredns-src' } }];
+    const dumped = withDnsWay(before, many, m).added.filter((p) => p.probe === 'iptables-save' || p.probe === 'nft-ruleset');
+    expect([...new Set(dumped.map((p) => p.node))]).toEqual(['node-h', 'node-0', 'node-1', 'node-2'].slice(0, MAX_DNS_WAY_PODS));
+    expect(dumped.every((p) => p.hop === 'dns' && p.phase === 2)).toBe(true);
+  });
+});
+
 describe('withDnsWay on a cluster with many DNS replicas', () => {
   it(`probes at most MAX_DNS_WAY_PODS of them (each costs an exec and a debug container)`, () => {
     const fx = load('dns-coredns-veth-down');

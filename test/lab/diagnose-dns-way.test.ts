@@ -18,11 +18,13 @@ async function coredns(): Promise<string> {
 }
 
 describe('the way to the cluster DNS pod', () => {
-  it('healthy: reachable, no hop fails, and the CoreDNS pod gets no debug container', async () => {
+  it('healthy: reachable, no hop fails, and neither the CoreDNS pod nor its node (worker-0, on no other way) is probed', async () => {
     const d = await lab.diagnose('shop/frontend-0', 'backend.shop:80');
     expect(outcome(d)).toBe('reachable/-@-');
     expect(failingHops(d)).toEqual([]);
-    expect(d.hops.flatMap((h) => h.evidence).some((e) => e.where.startsWith('pod kube-system/'))).toBe(false);
+    const where = new Set(d.hops.flatMap((h) => h.evidence).map((e) => e.where));
+    expect([...where].filter((w) => w.startsWith('pod kube-system/') || w === 'node worker-0')).toEqual([]);
+    expect(where.has('node worker-1')).toBe(true);
   });
 
   it.each([
