@@ -21,10 +21,12 @@ import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgre
 import { partialLead, partialService, reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
 import { endpointPort, probesOf, readyEndpoints } from '../plan/ops';
+import { uncheckedClause } from './unchecked';
 
 export type { ProbeOutput, ProbeRun, Runs, RunBase } from './context';
 export { probeRunOf, apiStoppedSentence, withApiFailure } from './context';
 export { VXLAN_OVERHEAD } from './overlay';
+export { uncheckedClause } from './unchecked';
 
 
 export interface Judgement {
@@ -215,36 +217,6 @@ export function interruptedJudgement(j: Judgement): Judgement {
   const found = j.firstFailure ? ` Found before the stop: ${j.firstFailure.cause} at ${j.firstFailure.hop}: ${j.firstFailure.reason}` : '';
   const judged = j.hops.filter((h) => h.status !== 'skip' && h.status !== 'pending' && h.status !== 'running').length;
   return { ...j, verdict: 'interrupted', summary: `Stopped before the walk finished: ${judged} of ${j.hops.length} hops judged from the probes that had run.${found}` };
-}
-
-/**
- * How much of the walk a reachable verdict checked: "every hop checked" only when no hop is `skip`; otherwise
- * "the end-to-end connect opened; src-node, dst-node not probed (why)", the hops grouped by the reason each
- * gives (its summary after "not probed: ", "not judged: " or "pod side only: node not probed (…)"). Pure.
- */
-export function uncheckedClause(hops: Pick<Hop, 'id' | 'status' | 'summary'>[]): string {
-  const byWhy = new Map<string, string[]>();
-  for (const h of hops.filter((x) => x.status === 'skip')) {
-    const s = h.summary ?? '';
-    const why = shortReason(/^pod side only: node not probed \((.*)\)$/.exec(s)?.[1] ?? /(?:^|; )not (?:probed|judged): (.*)$/.exec(s)?.[1] ?? s);
-    byWhy.set(why, [...(byWhy.get(why) ?? []), h.id]);
-  }
-  if (!byWhy.size) return 'every hop checked';
-  return `the end-to-end connect opened; ${[...byWhy].map(([why, ids]) => `${ids.join(', ')} not probed${why ? ` (${why})` : ''}`).join('; ')}`;
-}
-
-/**
- * A hop's not-probed reason cut to its head for a summary; the hop's own line keeps it whole. Parentheses (a fix, a
- * detail) go, so does everything after the first ": " (the server's or kubelet's own words), and one node's debug
- * pod becomes "node debug pods", so the nodes refused alike share one clause: "node debug pods were refused by
- * admission", "node probes need create on pods and create on pods/exec in shop", "namespace nons does not exist".
- */
-function shortReason(why: string): string {
-  let s = why;
-  for (let prev = ''; prev !== s; ) [prev, s] = [s, s.replace(/ ?\([^()]*\)/g, '')];
-  s = s.split(': ')[0].split('; ')[0];
-  s = s.replace(/\b(?:the )?node debug pod \S+ on \S+ (was|is)\b/g, (_, v: string) => `node debug pods ${v === 'was' ? 'were' : 'are'}`).replace(/\b(?:the )?node debug pod \S+ on \S+/g, 'node debug pods');
-  return s.trim();
 }
 
 /** Builds the final Diagnosis object around a judgement. */

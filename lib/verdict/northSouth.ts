@@ -26,6 +26,7 @@ import { statusFinding } from './finding';
 import { partialLead, splitAnswers } from './observed';
 import { policyDenial } from './nsPolicy';
 import { carriesPolicyRules } from './policy';
+import { uncheckedClause } from './unchecked';
 
 interface NsCtx {
   plan: NorthSouthPlan;
@@ -473,6 +474,9 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
     if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
+    // The connection through it opened, yet none of its own probes ran (refused rights, a node pod that did not
+    // start): skip, as the pod path says it, so the verdict's summary does not call the walk fully checked.
+    if (connected && !evidence.length && notRun.length) return { ...h, status: 'skip', cause: null, summary: `the connection from ${src} through this hop opened; not probed: ${joinClauses([...new Set(notRun)])}`, evidence, details };
     if (connected) return { ...h, status: 'pass', cause: null, summary: observed || `the connection from ${src} through this hop opened`, observed, evidence, details };
     if (!evidence.length) return { ...h, status: 'skip', cause: null, summary: notRun.length ? `not probed: ${joinClauses([...new Set(notRun)])}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : c.connect === undefined ? 'no probe could run for this hop' : 'not judged: no probe here can tell where the traffic stopped', evidence, details };
     return { ...h, status: c.connect === undefined ? 'skip' : 'pass', cause: null, summary: observed || (c.connect === undefined ? 'not judged: the end-to-end connect did not run' : 'probes found nothing wrong here'), observed, evidence, details };
@@ -513,7 +517,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       : fromObjects && plan.via === 'pod' && plan.choice
         ? ` ${plan.choice}; ${plan.srcNode}'s own resolver does not ask the cluster DNS, so software in the node's network dials a pod address, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet to use the name.`
         : '';
-    summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; every hop checked.${byName}`;
+    summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; ${uncheckedClause(hops)}.${byName}`;
   } else if (first) {
     verdict = 'unreachable';
     summary = `${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;

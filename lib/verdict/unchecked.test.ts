@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { judge, uncheckedClause } from '.';
-import { replay, type RecordedDiagnosis } from './replay';
+import { replay, replayNorthSouth, type RecordedDiagnosis } from './replay';
+import { judgeNorthSouth } from './northSouth';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
 const WHY = 'namespace nons does not exist (kubectl create namespace nons, or pick another --debug-namespace)';
@@ -58,5 +59,31 @@ describe('reachable: which hops were checked', () => {
     ])).toBe('the end-to-end connect opened; src-veth, src-node, dst-node not probed (node debug pods were refused by admission)');
     expect(uncheckedClause([{ id: 'src-node', status: 'skip', summary: 'not probed: node debug pod default/p-1 on worker-1 was created but not Running after 60 s: the kubelet is slow to start it; re-run, or --keep-node-pods to reuse them' }]))
       .toBe('the end-to-end connect opened; src-node not probed (node debug pods were created but not Running after 60 s)');
+  });
+});
+
+describe('north-south reachable: which hops were checked', () => {
+  const edge = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', `${name}.json`), 'utf8')) as RecordedDiagnosis;
+  it('every probe ran: every hop checked', () => {
+    const fx = edge('ns-lb-default-healthy');
+    const { plan, runs } = replayNorthSouth(fx);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    expect(j.summary).toMatch(/; every hop checked\./);
+  });
+  it('node probes not run: the hops with no probe of their own skip, and the summary names them (was: "every hop checked")', () => {
+    const fx = edge('ns-lb-default-healthy');
+    const { plan, runs } = replayNorthSouth(fx);
+    for (const p of plan.probes.filter((x) => x.where === 'node')) {
+      const r = runs.get(p.key);
+      if (r) runs.set(p.key, { ...r, stdout: '', stderr: '', exitCode: -1, notRun: WHY });
+    }
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe('reachable');
+    const skipped = j.hops.filter((h) => h.status === 'skip');
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const h of skipped) expect(h.summary).toBe(`the connection from the outside client through this hop opened; not probed: ${WHY}`);
+    expect(j.summary).not.toMatch(/every hop checked/);
+    expect(j.summary).toContain(`; the end-to-end connect opened; ${skipped.map((h) => h.id).join(', ')} not probed (namespace nons does not exist).`);
   });
 });

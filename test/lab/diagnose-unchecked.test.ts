@@ -37,4 +37,14 @@ describe('reachable: which hops were checked', () => {
     expect(d.summary).not.toMatch(/every hop checked/);
     expect(d.summary).toMatch(/; the end-to-end connect opened; src-veth, src-node, dst-node, dst-veth not probed \(node debug pods were refused by admission\)/);
   }, 120_000);
+
+  it('north-south (a NodePort from outside) with --debug-namespace nons: its node hops skip, never "every hop checked"', async () => {
+    const d = await diagnose({ from: 'outside', to: 'node/worker-1:30080' }, { kubeconfig: lab.kubeconfig, debugNamespace: 'nons' });
+    expect(d.verdict).toBe('reachable');
+    const skipped = d.hops.filter((h) => h.status === 'skip');
+    expect(skipped.map((h) => h.id)).toContain('src-node');
+    for (const h of skipped) expect(h.summary).toMatch(/^the connection from the outside client through this hop opened; not probed: namespace nons does not exist/);
+    expect(d.summary).not.toMatch(/every hop checked/);
+    expect(d.summary).toMatch(/; the end-to-end connect opened; [a-z, -]*src-node[a-z, -]* not probed \(namespace nons does not exist\)\./);
+  }, 120_000);
 });
