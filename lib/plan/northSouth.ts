@@ -13,7 +13,7 @@ import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressCaptured, lbIngressIPs, withTransport } from './egress';
 import { BULK_BYTES, PING_FIRST, SMALL_BYTES, endpointMtuPings } from './mtu';
-import { exitedZero, keyed, type RunOutcome } from './ops';
+import { exitedZero, keyed, mtuFailing, type RunOutcome } from './ops';
 import { parseIpAddr } from '../parse/ipAddr';
 import { parseIpRouteGet } from '../parse/ipRouteGet';
 import { cidrHost } from '../ip';
@@ -153,9 +153,10 @@ function nodeMissing(flag: string, node: string, snap: ClusterSnapshot): string 
 /**
  * Builds the plan. Throws PlanError (field named) for a node, Service or port that does not exist.
  * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise). `preferEndpoint`: the address
- * of a ready endpoint to draw the path to (followFailureNorthSouth), when it is one; else the usual choice.
+ * of a ready endpoint to draw the path to (followFailureNorthSouth), when it is one; else the usual choice;
+ * `redrawnBecause`: why it is drawn to that one, for `choice` (default: its direct connection failed).
  */
-export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN, opts: { preferEndpoint?: string } = {}): NorthSouthPlan {
+export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN, opts: { preferEndpoint?: string; redrawnBecause?: string } = {}): NorthSouthPlan {
   // A hostNetwork pod is its node's network: probed (and drawn) as the node.
   const hostPod = asked.kind === 'pod' ? findPod(snap, asked.namespace, asked.name) : undefined;
   const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
@@ -219,7 +220,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       plan.dst = pick.end;
       plan.dstPodPort = pick.port;
     }
-    const redrawn = preferred ? ` (the direct connection from ${entry} to it failed while the first path drawn worked, so the path is drawn to it)` : '';
+    const redrawn = preferred ? ` (${opts.redrawnBecause ?? `the direct connection from ${entry} to it failed while the first path drawn worked, so the path is drawn to it`})` : '';
     plan.choice = `${entryWhy}${pick ? `; endpoint ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}:${pick.port}) on ${pick.end.node}${redrawn}` : etpLocal && ready.length ? `; ${entry} has no local endpoint, so kube-proxy drops the traffic there` : '; no ready endpoint'}`;
   };
 
@@ -492,10 +493,12 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
  * re-drawn to that endpoint (`replan(ip)`, planNorthSouth with preferEndpoint), so its veth, node and way back are
  * read and judged as the drawn pod's. `runs` by probe key. Undefined when there is nothing to follow (no direct
  * connects, no drawn pod, the drawn connect failed or did not run, no other endpoint failed, or the re-plan did not
- * draw that endpoint). An endpoint that answers but loses full-size packets is not followed (its MTU ladder runs from
- * the same node: lib/plan/mtu endpointMtuPings). Pure.
+ * draw that endpoint). When every direct connect opened, an endpoint whose DF pings from that node came back at the
+ * smallest size but not at one that came back from the drawn pod (an MTU blackhole on its way only: lib/plan/mtu
+ * endpointMtuPings, lib/plan/ops mtuFailing) is followed the same way, as the pod path does; `why` then says so
+ * (planNorthSouth's `redrawnBecause`, in the plan's `choice`). Pure.
  */
-export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => NorthSouthPlan): NorthSouthPlan | undefined {
+export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string, why?: string) => NorthSouthPlan): NorthSouthPlan | undefined {
   const d = plan.dst;
   const from = leavingNode(plan);
   if (!d || !from) return undefined;
@@ -504,9 +507,12 @@ export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<
   const drawn = eps.find((e) => e.ip === d.ip);
   if (!drawn || ran(drawn.ip, drawn.port) !== true) return undefined;
   const failing = eps.find((e) => e.ip !== d.ip && ran(e.ip, e.port) === false);
-  if (!failing) return undefined;
-  const replanned = replan(failing.ip);
-  return replanned.dst?.ip === failing.ip ? replanned : undefined;
+  const mtu = failing ? undefined : mtuFailing(plan.probes.filter((p) => p.probe === 'node-ping-df' && p.node === from), d.ip, (p) => exitedZero(runs, p));
+  const ip = failing?.ip ?? mtu?.ip;
+  if (!ip) return undefined;
+  const why = mtu ? `DF pings from ${from} to it come back at ${mtu.small} bytes but not at ${mtu.size}, which came back from ${d.namespace}/${d.name} on ${d.node} (the path first drawn), so the path is drawn to it` : undefined;
+  const replanned = replan(ip, why);
+  return replanned.dst?.ip === ip ? replanned : undefined;
 }
 
 export function leavingNode(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode'>): string | undefined {

@@ -216,7 +216,7 @@ export function followFailure(plan: PathPlan, runs: ReadonlyMap<string, RunOutco
   const failing = direct.filter((p) => p.args.ip !== drawn).find((p) => ran(p) === false);
   const drawnRun = direct.find((p) => p.args.ip === drawn);
   if (!drawnRun || ran(drawnRun) !== true) return undefined;
-  const mtu = failing ? undefined : mtuFailing(plan, ran);
+  const mtu = failing ? undefined : mtuFailing(plan.probes.filter((p) => p.probe === 'ping-df' && p.where === 'pod'), drawn, ran);
   const ip = failing?.args.ip ?? mtu?.ip;
   if (!ip) return undefined;
   const replanned = replan(ip);
@@ -230,14 +230,14 @@ export function followFailure(plan: PathPlan, runs: ReadonlyMap<string, RunOutco
 }
 
 /**
- * The first endpoint (by plan order) other than the drawn pod whose DF pings from the source pod show an MTU failure
- * the drawn pod's do not: its smallest came back, and a size that came back from the drawn pod did not (exit codes
- * only; lib/verdict reads the outputs). `size`: the smallest such size (bytes of ICMP payload).
+ * The first endpoint (by plan order) other than the drawn pod (`drawn`, its address) whose DF pings (`pings`: the
+ * source pod's ping-df, or the node's node-ping-df north-south) show an MTU failure the drawn pod's do not: its
+ * smallest came back, and a size that came back from the drawn pod did not (exit codes only; lib/verdict reads the
+ * outputs). `size`: the smallest such size (bytes of ICMP payload). Pure.
  */
-function mtuFailing(plan: PathPlan, ran: (p: PlannedProbe | undefined) => boolean | undefined): { ip: string; small: number; size: number } | undefined {
-  const pings = plan.probes.filter((p) => p.probe === 'ping-df' && p.where === 'pod');
-  const drawnAt = (size: number) => ran(pings.find((p) => p.args.ip === plan.dst!.ip && p.args.size === size));
-  for (const ip of new Set(pings.map((p) => p.args.ip!).filter((x) => x !== plan.dst!.ip))) {
+export function mtuFailing(pings: readonly PlannedProbe[], drawn: string, ran: (p: PlannedProbe | undefined) => boolean | undefined): { ip: string; small: number; size: number } | undefined {
+  const drawnAt = (size: number) => ran(pings.find((p) => p.args.ip === drawn && p.args.size === size));
+  for (const ip of new Set(pings.map((p) => p.args.ip!).filter((x) => x !== drawn))) {
     const mine = pings.filter((p) => p.args.ip === ip).sort((a, b) => a.args.size! - b.args.size!);
     if (!mine.length || ran(mine[0]) !== true) continue;
     const lost = mine.find((p) => ran(p) === false && drawnAt(p.args.size!) === true);

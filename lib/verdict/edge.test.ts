@@ -71,10 +71,12 @@ describe('north-south: node route, neighbor, overlay and veth faults named as th
   });
   // lab/default.yaml with mtu-blackhole:node=worker-2 (tunnel MTU 1200 there): from worker-1's own network, and from
   // outside through the LoadBalancer entering worker-1 — the connect opens, large packets vanish on the way to worker-2
+  // Behind the LoadBalancer (two ready endpoints, worker-1's own answering), the summary is the pod path's half a
+  // Service: the endpoint on worker-2 is the one whose connections stall.
   it.each([
-    ['ns-node-vxlan-mtu-blackhole', '10.244.2.3'],
-    ['ns-outside-lb-mtu-blackhole', '10.244.2.2'],
-  ])('%s: DF pings from the node the packet leaves find the blackhole; small connections work, so degraded', (name, podIP) => {
+    ['ns-node-vxlan-mtu-blackhole', '10.244.2.3', /^small connections work; MTU blackhole on the path at overlay: /],
+    ['ns-outside-lb-mtu-blackhole', '10.244.2.2', /^1 of 2 ready endpoints of Service shop\/storefront answer from worker-1 \(10\.244\.1\.3:8080\); connections kube-proxy sends to 10\.244\.2\.2:8080 on worker-2 \(IP packets over 1200 bytes vanish\) fail: MTU blackhole on the path at overlay: /],
+  ])('%s: DF pings from the node the packet leaves find the blackhole; small connections work, so degraded', (name, podIP, summary) => {
     const fx = load(name);
     const { plan, runs } = replayNorthSouth(fx);
     // the ladder's first stage from worker-1, then (the 1472-byte ping vanished) the sizes between
@@ -85,7 +87,7 @@ describe('north-south: node route, neighbor, overlay and veth faults named as th
     expect(j.verdict).toBe('degraded');
     expect(j.firstFailure).toMatchObject({ hop: 'overlay', cause: 'mtu-blackhole' });
     expect(j.firstFailure!.reason).toMatch(/^DF pings above 1172 bytes of payload \(IP packets over 1200 bytes\) are lost without an ICMP error while 56-byte pings pass; tunnel MTU 1200 on worker-2 \(flannel\.1/);
-    expect(j.summary).toMatch(/^small connections work; MTU blackhole on the path at overlay: /);
+    expect(j.summary).toMatch(summary);
     expect(j.hops.find((h) => h.id === 'overlay')).toMatchObject({ status: 'fail', cause: 'mtu-blackhole' });
   });
   it('healthy: the two DF pings of the first stage come back, nothing more is sent, and the path is reachable', () => {

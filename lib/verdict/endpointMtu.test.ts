@@ -9,8 +9,9 @@ import { judge } from '.';
 import { replay, replayNorthSouth, runFor, type RecordedDiagnosis } from './replay';
 import { judgeNorthSouth } from './northSouth';
 import { followFailure } from '../plan/ops';
+import { followFailureNorthSouth, planNorthSouth } from '../plan/northSouth';
+import { parseSource, parseTarget } from '../target';
 import { planPath, withMtuLadder } from '../plan';
-import { parseTarget } from '../target';
 
 const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'mtu-endpoint-not-drawn.json'), 'utf8')) as RecordedDiagnosis;
 const outcome = (j: ReturnType<typeof judge>) => `${j.verdict}/${j.firstFailure?.cause ?? '-'}@${j.firstFailure?.hop ?? '-'}`;
@@ -80,16 +81,30 @@ describe('an MTU blackhole behind the endpoint that is not drawn', () => {
 describe('north-south: the node the flow enters sizes each endpoint\'s way', () => {
   const ns = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'ns-mtu-endpoint-not-drawn.json'), 'utf8')) as RecordedDiagnosis;
 
-  it('node-a pings web-1 on node-c too (node-ping-df, the whole ladder after 1472 vanished); degraded, naming it', () => {
+  it('node-a pings web-1 on node-c too (node-ping-df, the whole ladder after 1472 vanished); the path re-drawn to web-1, degraded at overlay naming node-c', () => {
     const { plan, runs } = replayNorthSouth(ns);
-    expect(plan.dst?.name).toBe('web-0');
+    expect(plan.dst?.name).toBe('web-1');
+    expect(plan.choice).toMatch(/endpoint mtu\/web-1 \(10\.40\.3\.2:8080\) on node-c \(DF pings from node-a to it come back at 56 bytes but not at 1472, which came back from mtu\/web-0 on node-b \(the path first drawn\), so the path is drawn to it\)/);
     const toWeb1 = plan.probes.filter((p) => p.probe === 'node-ping-df' && p.args.ip === WEB1);
-    expect(toWeb1.every((p) => p.node === 'node-a' && p.hop === 'dst-pod')).toBe(true);
+    expect(toWeb1.every((p) => p.node === 'node-a')).toBe(true);
     expect(toWeb1.map((p) => p.args.size).sort((a, b) => a! - b!)).toEqual([56, 1000, 1172, 1272, 1372, 1400, 1422, 1450, 1472]);
     const j = judgeNorthSouth({ plan, runs, snapshot: ns.snapshot, depth: 'live' });
-    expect(outcome(j)).toBe('degraded/mtu-blackhole@dst-pod');
-    expect(j.firstFailure!.reason).toMatch(/^DF pings from node node-a to endpoint mtu\/web-1 10\.40\.3\.2 on node-c above 1172 bytes of payload \(IP packets over 1200 bytes\)/);
+    expect(outcome(j)).toBe('degraded/mtu-blackhole@overlay');
+    expect(j.firstFailure!.reason).toMatch(/^DF pings above 1172 bytes of payload \(IP packets over 1200 bytes\) are lost without an ICMP error while 56-byte pings pass; tunnel MTU 1200 on node-c/);
+    expect(j.hops.find((h) => h.id === 'overlay')!.label).toBe('node-a → node-c');
     expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer from node-a \(10\.40\.2\.2:8080\); connections kube-proxy sends to 10\.40\.3\.2:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
+  });
+
+  it('followFailureNorthSouth draws nothing new when web-1\'s pings pass as the drawn pod\'s do', () => {
+    const { plan, runs } = replayNorthSouth(ns);
+    const src = parseSource('node/node-a');
+    const to = parseTarget('node/node-a:30080');
+    if (!src.ok || !to.ok) throw new Error('spec');
+    const first = planNorthSouth(src.value, to.value, ns.snapshot);
+    expect(first.dst?.name).toBe('web-0');
+    const healed = new Map([...runs].map(([k, r]) => [k, r.probe === 'node-ping-df' ? { ...r, exitCode: 0 } : r]));
+    expect(followFailureNorthSouth({ ...first, probes: plan.probes }, healed, () => { throw new Error('not re-planned'); })).toBeUndefined();
+    expect(followFailureNorthSouth({ ...first, probes: plan.probes }, runs, (ip, why) => planNorthSouth(src.value, to.value, ns.snapshot, undefined, { preferEndpoint: ip, ...(why ? { redrawnBecause: why } : {}) }))?.dst?.name).toBe('web-1');
   });
 
   it('without the pings to web-1 (as before), the same runs are reachable: the pings are the evidence', () => {

@@ -262,7 +262,8 @@ export function judgeMtu(c: Ctx) {
     : minUnder && podMtu && minUnder.t!.mtu < podMtu
       ? `node link MTU ${minUnder.t!.mtu} on ${minUnder.n} (${minUnder.t!.ifname}, routed host-gw: no encapsulation)`
       : 'a link on the path';
-  if (plan.service || plan.edge?.headless) c.mtuFailing.set(dstIP, fits);
+  // read where a Service's endpoints split into answering and not (observed.ts partialService, north-south's split)
+  c.mtuFailing.set(dstIP, fits);
   problem(c, hop, 'mtu-blackhole', `DF pings above ${largest.size} bytes of payload (IP packets over ${fits} bytes) are lost without an ICMP error while ${small.size}-byte pings pass; ${tunText}${podMtu ? ` < pod MTU ${podMtu}` : ''}, and fragmentation-needed never comes back`, undefined, mtuStep(minTun, minUnder, podMtu));
 }
 

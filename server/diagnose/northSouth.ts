@@ -41,7 +41,7 @@ export interface NorthSouthRun {
   /** the run's node debug pods not known to be gone (diagnose(): named when its deadline passes) */
   ledger?: Set<string>;
   /** the plan for the same source and target drawn to the ready endpoint at that address (planFor's preferEndpoint) */
-  replan?: (preferEndpoint: string) => NorthSouthPlan;
+  replan?: (preferEndpoint: string, why?: string) => NorthSouthPlan;
 }
 
 /**
@@ -49,8 +49,8 @@ export interface NorthSouthRun {
  * own DNS domain (the Corefile's, server/cluster/snapshot.ts): a Service FQDN under a domain other than
  * cluster.local is a Service, not an outside name to ask the node's resolver for.
  */
-export function planFor(source: Source, target: Target, snap: ClusterSnapshot, preferEndpoint?: string): NorthSouthPlan {
-  return planNorthSouth(source, target, snap, snapshotClusterDomain(snap, target), preferEndpoint ? { preferEndpoint } : {});
+export function planFor(source: Source, target: Target, snap: ClusterSnapshot, preferEndpoint?: string, redrawnBecause?: string): NorthSouthPlan {
+  return planNorthSouth(source, target, snap, snapshotClusterDomain(snap, target), { ...(preferEndpoint ? { preferEndpoint } : {}), ...(redrawnBecause ? { redrawnBecause } : {}) });
 }
 
 export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot, o: NorthSouthRun): Promise<Diagnosis> {

@@ -54,10 +54,12 @@ describe('MTU blackhole behind a Service endpoint', () => {
     expect(bulk(d)).toEqual([]);
   });
 
-  it('north-south, blackhole on node-c behind web-1 (not drawn): degraded, web-1, node-c and the size named', async () => {
+  it('north-south, blackhole on node-c behind web-1 (not drawn first): degraded, the path re-drawn to web-1, node-c and the size named', async () => {
     const d = await lab.withFault('mtu-blackhole:node=node-c', () => lab.diagnose('node/node-a', 'node/node-a:30080'));
-    expect(outcome(d)).toBe('degraded/mtu-blackhole@dst-pod');
-    expect(d.firstFailure!.reason).toMatch(/DF pings from node node-a to endpoint mtu\/web-1 [\d.]+ on node-c above 1172 bytes of payload \(IP packets over 1200 bytes\)/);
+    expect(outcome(d)).toBe('degraded/mtu-blackhole@overlay');
+    expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^mtu\/web-1 /);
+    expect(d.hops.find((h) => h.id === 'overlay')!.label).toBe('node-a → node-c');
+    expect(d.firstFailure!.reason).toMatch(/^DF pings above 1172 bytes of payload \(IP packets over 1200 bytes\) .*tunnel MTU 1200 on node-c/);
     expect(d.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer from node-a \([\d.]+:8080\); connections kube-proxy sends to [\d.]+:8080 on node-c \(IP packets over 1200 bytes vanish\) fail/);
   });
 
