@@ -15,6 +15,8 @@ export interface EndpointEntry {
   pod?: string;
   /** hints.forZones of the endpoint (topology-aware routing), when the slice gives hints */
   hintZones?: string[];
+  /** hints.forNodes of the endpoint (trafficDistribution PreferSameNode), when the slice gives them */
+  hintNodes?: string[];
 }
 
 export interface ServicePortEndpoints {
@@ -86,6 +88,7 @@ export function endpointsForServicePort(
           ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
           ...(tr?.name && (tr.kind ?? 'Pod') === 'Pod' ? { pod: `${tr.namespace ?? service.metadata?.namespace ?? 'default'}/${tr.name}` } : {}),
           ...((ep as EndpointX).hints?.forZones?.length ? { hintZones: (ep as EndpointX).hints!.forZones!.map((z) => z.name) } : {}),
+          ...((ep as EndpointX).hints?.forNodes?.length ? { hintNodes: (ep as EndpointX).hints!.forNodes!.map((z) => z.name) } : {}),
         });
       }
     }
@@ -123,9 +126,17 @@ export function compareEndpoints(a: string, b: string): number {
 
 // ------------------------------------------------------------ kube-proxy's own endpoint choice ----
 
+/** The well-known node label kube-proxy reads its zone from (k8s.io/api core/v1 LabelTopologyZone). */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+/** The zone of node `name` among `nodes` (its ZONE_LABEL), undefined when it has none or is not there. */
+export function nodeZone(nodes: readonly { metadata?: { name?: string; labels?: Record<string, string> | null } }[], name: string | undefined): string | undefined {
+  return name === undefined ? undefined : nodes.find((n) => n.metadata?.name === name)?.metadata?.labels?.[ZONE_LABEL] || undefined;
+}
+
 /** Fields of the API the choice reads beyond lib/kube/types (Service.spec.internalTrafficPolicy, Endpoint.hints). */
 type ServiceX = Service & { spec?: { internalTrafficPolicy?: string | null } };
-type EndpointX = Endpoint & { hints?: { forZones?: { name: string }[] | null } | null; zone?: string | null };
+type EndpointX = Endpoint & { hints?: { forZones?: { name: string }[] | null; forNodes?: { name: string }[] | null } | null; zone?: string | null };
 
 export interface KubeProxyView {
   /** "ip:port" kube-proxy on this node DNATs the ClusterIP to (what the rules should show), sorted */
@@ -141,13 +152,17 @@ export interface KubeProxyView {
 const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
 /**
- * The endpoints kube-proxy on `node` uses for a ClusterIP (upstream pkg/proxy/topology.go CategorizeEndpoints):
- * only the VIP's address family; ready endpoints, else terminating ones that still serve; with
- * internalTrafficPolicy Local only those on `node` (none → a deliberate drop); with topology hints
- * (`service.kubernetes.io/topology-mode` or the older `topology-aware-hints` annotation) only the endpoints
- * hinted for the node's zone, when every ready endpoint carries hints and one names that zone.
+ * The endpoints kube-proxy on `node` uses for a ClusterIP — or, `external`, for a NodePort or LoadBalancer address
+ * with externalTrafficPolicy Cluster (its "cluster endpoints": internalTrafficPolicy does not apply) — as upstream
+ * pkg/proxy/topology.go CategorizeEndpoints chooses them: only the VIP's address family; ready endpoints, else
+ * terminating ones that still serve (topology ignored then); with internalTrafficPolicy Local only those on `node`
+ * (none → a deliberate drop); and by the EndpointSlice hints alone (topologyModeFromHints, kube-proxy ≥ 1.31: no
+ * annotation read — the EndpointSlice controller writes hints only for `spec.trafficDistribution` or the
+ * `service.kubernetes.io/topology-mode` annotation): every ready endpoint with node hints and one for `node` → only
+ * those (PreferSameNode); else every ready endpoint with zone hints and one for `zone` (the node's
+ * `topology.kubernetes.io/zone`) → only those; else all.
  */
-export function kubeProxyView(service: Service, spe: ServicePortEndpoints, ctx: { node?: string; zone?: string; vip: string }): KubeProxyView {
+export function kubeProxyView(service: Service, spe: ServicePortEndpoints, ctx: { node?: string; zone?: string; vip: string; external?: boolean }): KubeProxyView {
   const fam = familyOf(ctx.vip);
   const eps = spe.endpoints.filter((e) => familyOf(e.ip) === fam);
   const usable = (list: EndpointEntry[]) => {
@@ -158,21 +173,22 @@ export function kubeProxyView(service: Service, spe: ServicePortEndpoints, ctx: 
   const notes: string[] = [];
   if (eps.length < spe.endpoints.length) notes.push(`only the ${fam} endpoints serve the ${fam} ClusterIP ${ctx.vip}`);
   const policy = (service as ServiceX).spec?.internalTrafficPolicy === 'Local' ? 'Local' : 'Cluster';
-  if (policy === 'Local') {
+  if (policy === 'Local' && !ctx.external) {
     const local = usable(eps.filter((e) => ctx.node !== undefined && e.nodeName === ctx.node));
     const expected = local.map(fmt).sort(compareEndpoints);
     notes.push(`internalTrafficPolicy Local: kube-proxy on ${ctx.node ?? 'the node'} uses only its own endpoints${expected.length ? '' : ', and it has none'}`);
     return { expected, policy, noLocal: expected.length === 0 && usable(eps).length > 0, note: notes.join('; ') };
   }
   let chosen = usable(eps);
-  const ann = service.metadata?.annotations ?? {};
-  const mode = ann['service.kubernetes.io/topology-mode'] ?? ann['service.kubernetes.io/topology-aware-hints'] ?? '';
-  if (ctx.zone && mode !== '' && mode.toLowerCase() !== 'disabled') {
-    const zones = (e: EndpointEntry) => e.hintZones;
-    if (chosen.length && chosen.every((e) => zones(e)?.length) && chosen.some((e) => zones(e)!.includes(ctx.zone!))) {
-      chosen = chosen.filter((e) => zones(e)!.includes(ctx.zone!));
-      notes.push(`topology hints: kube-proxy in zone ${ctx.zone} uses only the endpoints hinted for it`);
-    }
+  const ready = eps.filter((e) => e.ready);
+  const hinted = (hints: (e: EndpointEntry) => string[] | undefined, mine: string | undefined) =>
+    mine !== undefined && ready.length > 0 && ready.every((e) => hints(e)?.length) && ready.some((e) => hints(e)!.includes(mine));
+  if (hinted((e) => e.hintNodes, ctx.node)) {
+    chosen = ready.filter((e) => e.hintNodes!.includes(ctx.node!));
+    notes.push(`topology hints: kube-proxy on ${ctx.node} uses only the endpoints hinted for its node`);
+  } else if (hinted((e) => e.hintZones, ctx.zone)) {
+    chosen = ready.filter((e) => e.hintZones!.includes(ctx.zone!));
+    notes.push(`topology hints: kube-proxy in zone ${ctx.zone} uses only the endpoints hinted for it`);
   }
   const expected = chosen.map(fmt).sort(compareEndpoints);
   if (!spe.ready.length && expected.length) notes.push('no endpoint is ready, so kube-proxy uses the terminating ones that still serve');

@@ -32,9 +32,32 @@ describe('kubeProxyView: what kube-proxy on this node uses', () => {
     expect(view(svc({ internalTrafficPolicy: 'Local' }), 'w2')).toMatchObject({ expected: ['10.244.2.5:8080'], noLocal: false });
     expect(view(svc({ internalTrafficPolicy: 'Local' }), 'w3')).toMatchObject({ expected: [], noLocal: true });
   });
-  it('topology hints: only the zone\'s endpoints, when the Service asks for topology-aware routing', () => {
+  it('topology hints: only the zone\'s endpoints, by the hints alone (kube-proxy ≥ 1.31 topologyModeFromHints reads no annotation)', () => {
     expect(view(svc({}, { 'service.kubernetes.io/topology-mode': 'Auto' }), 'w1', 'b').expected).toEqual(['10.244.2.5:8080']);
-    expect(view(svc(), 'w1', 'b').expected).toHaveLength(2); // no annotation: hints ignored
+    // spec.trafficDistribution: PreferClose writes the same hints and no annotation (was: hints ignored, so rules that
+    // DNAT only to the zone's endpoints read as stale on a healthy path)
+    expect(view(svc({ trafficDistribution: 'PreferClose' }), 'w1', 'b').expected).toEqual(['10.244.2.5:8080']);
+    expect(view(svc(), 'w1', 'a').expected).toEqual(['10.244.1.5:8080']);
+    expect(view(svc(), 'w1', 'a').note).toMatch(/topology hints: kube-proxy in zone a uses only the endpoints hinted for it/);
+  });
+  it('topology hints ignored: a zone no endpoint is hinted for, a node without a zone label, an endpoint without hints', () => {
+    expect(view(svc(), 'w1', 'c').expected).toHaveLength(2);
+    expect(view(svc(), 'w1').expected).toHaveLength(2);
+    const partial = [slice('IPv4', [ep('10.244.1.5', 'w1', undefined, ['a']), ep('10.244.2.5', 'w2')])];
+    const s = svc();
+    expect(kubeProxyView(s, endpointsForServicePort(s, s.spec!.ports![0], partial), { node: 'w1', zone: 'a', vip: '10.96.0.5' }).expected).toHaveLength(2);
+  });
+  it('node hints (trafficDistribution PreferSameNode): only the node\'s own, before the zone\'s', () => {
+    const withNodes = [slice('IPv4', [{ ...ep('10.244.1.5', 'w1', undefined, ['a']), hints: { forZones: [{ name: 'a' }], forNodes: [{ name: 'w1' }] } }, { ...ep('10.244.1.6', 'w2', undefined, ['a']), hints: { forZones: [{ name: 'a' }], forNodes: [{ name: 'w2' }] } }])];
+    const s = svc({ trafficDistribution: 'PreferSameNode' });
+    const v = (node: string) => kubeProxyView(s, endpointsForServicePort(s, s.spec!.ports![0], withNodes), { node, zone: 'a', vip: '10.96.0.5' });
+    expect(v('w2').expected).toEqual(['10.244.1.6:8080']);
+    expect(v('w3').expected).toEqual(['10.244.1.5:8080', '10.244.1.6:8080']); // no endpoint for w3: the zone's
+  });
+  it('external traffic (NodePort / LoadBalancer, externalTrafficPolicy Cluster): the hints, not internalTrafficPolicy', () => {
+    const s = svc({ internalTrafficPolicy: 'Local' });
+    const v = kubeProxyView(s, endpointsForServicePort(s, s.spec!.ports![0], slices), { node: 'w3', zone: 'b', vip: '10.96.0.5', external: true });
+    expect(v).toMatchObject({ expected: ['10.244.2.5:8080'], noLocal: false });
   });
   it('no ready endpoint: the terminating ones that still serve', () => {
     const s = svc();

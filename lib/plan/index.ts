@@ -8,7 +8,7 @@ import {
   checkServicePort, endpointsForServicePort, findServicePort, nsName, podIP, protocolOf, servicePortMiss,
   type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints,
   clusterFirstResolver, proxyModeFromConfigMap, resolveClusterName, DEFAULT_CLUSTER_DOMAIN,
-  clusterDnsService,
+  clusterDnsService, formatEndpoint, kubeProxyView, nodeZone,
 } from '../kube';
 import { podNamesOf, type ClusterSnapshot, type KubeProxyMode } from './snapshot';
 import { didYouMean, nearNames } from '../suggest';
@@ -66,6 +66,12 @@ export interface ServicePlan {
   vip: string;
   check: ServicePortCheck;
   endpoints: ServicePortEndpoints;
+  /**
+   * "ip:port" of the ready endpoints kube-proxy on the source's node sends the ClusterIP to (lib/kube kubeProxyView:
+   * its zone's topology hints, internalTrafficPolicy Local), when that is some but not all of them: the drawn endpoint
+   * and the direct connects keep to those — one it never uses answering, or not, proves nothing for this source.
+   */
+  used?: string[];
 }
 
 export interface PathPlan {
@@ -165,7 +171,7 @@ export const MAX_DIRECT_CONNECTS = 16;
 
 /** Chooses the endpoint the path is drawn to: the source itself when it backs the Service (hairpin), else one on another node (the longest path), else the first. */
 function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, prefer?: string): { dst?: PodEnd; why: string } {
-  const ready = svc.endpoints.endpoints.filter((e) => e.ready);
+  const ready = svc.endpoints.endpoints.filter((e) => e.ready && (!svc.used || svc.used.includes(formatEndpoint(e.ip, e.port))));
   const pods = ready
     .map((e) => {
       const p = e.pod ? findPod(snap, e.pod.split('/')[0], e.pod.split('/')[1]) : snap.pods.find((x) => podIP(x) === e.ip);
@@ -285,7 +291,11 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     const sp = findServicePort(svc, wantPort, target.proto);
     if (!sp) throw new PlanError(`--to: ${servicePortMiss(svc, wantPort, target.proto, retarget(target))}`, 'to');
     if (!vip || vip === 'None') return undefined;
-    return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods, endpointsForServicePort(svc, sp, snap.endpointSlices)), endpoints: endpointsForServicePort(svc, sp, snap.endpointSlices) };
+    const endpoints = endpointsForServicePort(svc, sp, snap.endpointSlices);
+    const zone = nodeZone(snap.nodes, src.node);
+    const view = kubeProxyView(svc, endpoints, { node: src.node, vip, ...(zone ? { zone } : {}) });
+    const used = view.expected.length > 0 && view.expected.length < endpoints.ready.length && view.expected.every((e) => endpoints.ready.includes(e)) ? view.expected : undefined;
+    return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods, endpoints), endpoints, ...(used ? { used } : {}) };
   };
 
   if (target.kind === 'pod') {

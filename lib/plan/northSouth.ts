@@ -8,7 +8,7 @@
 import type { Hop, HopId } from '../model';
 import { isIPv4, retarget, type Source, type Target } from '../target';
 import type { ProbeId } from '../probes';
-import { checkServicePort, endpointsForServicePort, formatEndpoint, kubeProxyView, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, servicePortMiss } from '../kube';
+import { checkServicePort, endpointsForServicePort, formatEndpoint, kubeProxyView, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, nodeZone, servicePortMiss } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
 import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressCaptured, lbIngressIPs, withTransport } from './egress';
@@ -78,6 +78,8 @@ export interface NorthSouthPlan {
    * client reaching a LoadBalancer over TCP; a NodePort dialled directly enters where the client says, so not there.
    */
   lbNodes?: { node: string; ip: string; end: PodEnd; port: number }[];
+  /** the zone (lib/kube ZONE_LABEL) of each node that has one: kube-proxy's topology hints there read it */
+  nodeZones?: Record<string, string>;
   hops: Hop[];
   probes: PlannedProbe[];
 }
@@ -161,6 +163,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const hostPod = asked.kind === 'pod' ? findPod(snap, asked.namespace, asked.name) : undefined;
   const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
   const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
+  const zones = Object.fromEntries(snap.nodes.flatMap((n) => { const z = nodeZone(snap.nodes, n.metadata?.name); return z ? [[n.metadata!.name!, z]] : []; }));
+  if (Object.keys(zones).length) plan.nodeZones = zones;
   if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy === 'ClusterFirstWithHostNet') plan.clusterDnsNamespace = hostPod.metadata?.namespace ?? 'default';
   else if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy !== 'None') plan.hostPodDns = { pod: `${hostPod.metadata?.namespace ?? 'default'}/${hostPod.metadata?.name ?? ''}`, dnsPolicy: hostPod.spec.dnsPolicy ?? 'ClusterFirst' };
   if (source.kind === 'node') {
@@ -471,17 +475,19 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
  * (the pod path's direct connects, lib/plan readyEndpoints). Empty for other paths (a ClusterIP dialled from outside
  * reaches no kube-proxy).
  */
-export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst' | 'lb'>): { ip: string; port: number }[] {
+export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst' | 'lb' | 'nodeZones'>): { ip: string; port: number }[] {
   const s = plan.service;
   const from = leavingNode(plan);
   const inCluster = !!plan.lb?.inCluster;
   const throughProxy = plan.via === 'lb' || plan.via === 'node-port' || inCluster || (plan.via === 'cluster-ip' && plan.source.kind === 'node');
   if (!s || s.udp || !from || !throughProxy || (s.etpLocal && plan.via !== 'cluster-ip')) return [];
-  // From a node to a ClusterIP, only the endpoints kube-proxy on that node sends to (lib/kube kubeProxyView:
-  // internalTrafficPolicy Local keeps its own; not for a LoadBalancer address, which ITP does not govern): an endpoint
-  // it never uses answering proves nothing for this client.
-  const used = plan.via === 'cluster-ip' && !inCluster && s.vip ? new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip }).expected) : undefined;
-  const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0 && (!used || used.has(formatEndpoint(e.ip, e.port)))).map((e) => ({ ip: e.ip, port: e.port }));
+  // Only the endpoints kube-proxy on that node sends to (lib/kube kubeProxyView): its topology hints (the node's zone),
+  // and for a ClusterIP internalTrafficPolicy Local (not for a NodePort or LoadBalancer address, which ITP does not
+  // govern: `external`): an endpoint it never uses answering, or not, proves nothing for this client.
+  const zone = plan.nodeZones?.[from];
+  const vip = s.vip ?? plan.lb?.ip ?? '0.0.0.0';
+  const used = new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip, external: !(plan.via === 'cluster-ip' && !inCluster), ...(zone ? { zone } : {}) }).expected);
+  const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0 && used.has(formatEndpoint(e.ip, e.port))).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
 }
 

@@ -3,7 +3,7 @@
 // of `probes` is kept (what was planned first stays first), and a run's key is the same in every plan
 // (probeKey), so runs made before a re-plan are found again by key.
 import type { HopId } from '../model';
-import { candidateNames } from '../kube';
+import { candidateNames, formatEndpoint } from '../kube';
 import { isHostname } from '../probeArgs';
 import type { PathPlan, PlannedProbe } from './index';
 import { egressProbes } from './egress';
@@ -44,7 +44,9 @@ export function endpointPort(plan: EndpointPortPlan): number | undefined {
  * partialService.
  */
 export function readyEndpoints(plan: Pick<PathPlan, 'service' | 'edge' | 'dstPort'>): { ip: string; port: number; pod?: string }[] {
-  if (plan.service) return plan.service.endpoints.endpoints.filter((e) => e.ready).map((e) => ({ ip: e.ip, port: e.port, ...(e.pod ? { pod: e.pod } : {}) }));
+  // the ones kube-proxy on the source's node uses, when it narrows them (topology hints, internalTrafficPolicy Local)
+  const used = plan.service?.used;
+  if (plan.service) return plan.service.endpoints.endpoints.filter((e) => e.ready && (!used || used.includes(formatEndpoint(e.ip, e.port)))).map((e) => ({ ip: e.ip, port: e.port, ...(e.pod ? { pod: e.pod } : {}) }));
   const port = plan.dstPort;
   return plan.edge?.headless && port ? plan.edge.headless.ready.map((ip) => ({ ip, port })) : [];
 }

@@ -2,7 +2,7 @@
 // namespace, egress policy that denies DNS, and a DNS timeout a node-to-node fault explains.
 import { dnsPods, namespaceOfName, serviceNamesOf, servicesUnreadable } from '../plan';
 import { didYouMean, nearNames } from '../suggest';
-import { candidateNames, clusterDnsService, compareWithEndpoints, endpointsForServicePort, evaluate, kubeProxyView, nsName, parseServiceFqdn, queryCount, traceService, type Pod } from '../kube';
+import { candidateNames, clusterDnsService, compareWithEndpoints, endpointsForServicePort, evaluate, kubeProxyView, nodeZone, nsName, parseServiceFqdn, queryCount, traceService, type Pod } from '../kube';
 import { digAddresses, parseDig, parseIpRouteGet, parseResolvConf } from '../parse';
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, RANK, read, routeText, tunnelOf, warn, type Ctx, type Problem } from './context';
 import { nodeRules } from './dumps';
@@ -34,7 +34,8 @@ function dnsServiceRules(c: Ctx): Problem | undefined {
   const { dump, run } = proxyDump(c, src);
   if (!dump || run?.truncated) return undefined;
   const eps = endpointsForServicePort(svc, sp, c.snap.endpointSlices);
-  const view = kubeProxyView(svc, eps, { node: src, vip });
+  const zone = nodeZone(c.snap.nodes, src);
+  const view = kubeProxyView(svc, eps, { node: src, vip, ...(zone ? { zone } : {}) });
   const cmp = compareWithEndpoints(traceService(dump, vip, sp.port, sp.protocol ?? 'TCP'), view.expected, [], { ...view, node: src });
   if (cmp.status !== 'missing' && cmp.status !== 'stale') return undefined;
   finding(c, run, cmp.sentence);

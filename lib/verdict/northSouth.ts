@@ -12,7 +12,7 @@ import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan, PodEnd } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
-import { compareWithEndpoints, detectProxyMode, formatEndpoint, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
+import { compareWithEndpoints, detectProxyMode, formatEndpoint, kubeProxyView, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
 import { proxyOnNode } from './service';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
 import { externalListenerStep, udpOutcome } from './edge';
@@ -315,7 +315,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       const viaLb = plan.via === 'lb' && plan.dstIP && plan.dstPort ? traceService(at.dump, plan.dstIP, plan.dstPort, proto) : undefined;
       const trace = viaLb?.found ? viaLb : traceNodePort(at.dump, s.nodePort, proto, plan.entry.ip);
       if (trace.found) {
-        const cmp = compareWithEndpoints(trace, s.endpoints.ready, s.endpoints.servingTerminating);
+        // kube-proxy's own choice there for outside traffic with externalTrafficPolicy Cluster: its topology hints
+        // (lib/kube kubeProxyView `external`; a zone's endpoints only is not stale); Local keeps every ready endpoint
+        // to compare with, its local-endpoint rules judged below
+        const zone = plan.nodeZones?.[entry];
+        const view = !s.etpLocal && s.vip ? kubeProxyView(s.service, s.endpoints, { node: entry, vip: s.vip, external: true, ...(zone ? { zone } : {}) }) : undefined;
+        const cmp = view ? compareWithEndpoints(trace, view.expected, [], { ...view, node: entry }) : compareWithEndpoints(trace, s.endpoints.ready, s.endpoints.servingTerminating);
         observe(c, entryHop, proxyObservation(at.dump.mode, entry, cmp.sentence));
         c.findings.set(at.run.key, cmp.sentence);
         // A connect that opened does not clear rules that send part of the connections to an endpoint that is gone

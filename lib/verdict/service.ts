@@ -1,5 +1,5 @@
 // The service hop: the EndpointSlice's ready endpoints and the source node's kube-proxy rules for the VIP.
-import { compareWithEndpoints, detectProxyMode, kubeProxyView, proxyObservation, traceService, type ProxyComparison, type ProxyDump, type ProxyTrace, type Service, type ServicePortEndpoints } from '../kube';
+import { compareWithEndpoints, detectProxyMode, kubeProxyView, nodeZone, proxyObservation, traceService, type ProxyComparison, type ProxyDump, type ProxyTrace, type Service, type ServicePortEndpoints } from '../kube';
 import type { CauseCode } from '../causes';
 import type { ClusterSnapshot } from '../plan';
 import { finding, observe, problem, warn, type Ctx, type ProbeRun } from './context';
@@ -36,7 +36,7 @@ export function proxyOnNode(
   node: string,
 ): { trace: ProxyTrace; cmp: ProxyComparison; problem?: { cause: CauseCode; sentence: string } } {
   const trace = traceService(dump, svc.vip, svc.port.port, svc.port.protocol ?? 'TCP');
-  const zone = snap.nodes.find((n) => n.metadata?.name === node)?.metadata?.labels?.['topology.kubernetes.io/zone'];
+  const zone = nodeZone(snap.nodes, node);
   const view = kubeProxyView(svc.service, svc.endpoints, { node, vip: svc.vip, ...(zone ? { zone } : {}) });
   const cmp = compareWithEndpoints(trace, view.expected, [], { ...view, node });
   return { trace, cmp, ...(cmp.status === 'ok' ? {} : { problem: { cause: cmp.cause, sentence: `on node ${node}: ${cmp.sentence}` } }) };
