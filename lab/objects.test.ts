@@ -165,3 +165,60 @@ describe('kernel and file names of dotted and long node names', () => {
     expect(linkName([long], long, taken)).toMatch(/^a{10}-[0-9a-f]{4}$/);
   });
 });
+
+describe('zones and topology hints (cluster.zones; test/lab/fixtures/topology-zones.yaml)', () => {
+  const ZONES = readFileSync(join(import.meta.dirname, '..', 'test', 'lab', 'fixtures', 'topology-zones.yaml'), 'utf8');
+  const endpointsOf = (objs: KubeObject[], svc: string) =>
+    objs.filter((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === svc).flatMap((s) => s.endpoints as Obj[]);
+  const byPod = (eps: Obj[]) => Object.fromEntries(eps.map((e) => [(e.targetRef as Obj).name, { zone: e.zone, hints: e.hints }]));
+  /** The fixture with the web-close Service's trafficDistribution line replaced (or removed with ''). */
+  const withClose = (line: string, text = ZONES) => text.replace('  trafficDistribution: PreferClose\n', line ? `  ${line}\n` : '');
+
+  it('labels each Node with its zone and gives every endpoint its node\'s zone', () => {
+    const { objects } = lab(ZONES);
+    expect(objects.filter((o) => o.kind === 'Node').map((n) => [n.metadata.name, n.metadata.labels?.['topology.kubernetes.io/zone']])).toEqual([
+      ['worker-1', 'zone-a'],
+      ['worker-2', 'zone-b'],
+      ['worker-3', 'zone-b'],
+    ]);
+    for (const svc of ['web-close', 'web-any']) expect(Object.values(byPod(endpointsOf(objects, svc))).map((e) => (e as { zone?: string }).zone)).toEqual(['zone-a', 'zone-b', 'zone-b']);
+    // no zones in the lab file: no zone label, no zone field (the default lab is unchanged)
+    const plain = lab().objects;
+    expect(plain.filter((o) => o.kind === 'Node').every((n) => !('topology.kubernetes.io/zone' in (n.metadata.labels ?? {})))).toBe(true);
+    expect(endpointsOf(plain, 'backend').every((e) => !('zone' in e) && !('hints' in e))).toBe(true);
+  });
+
+  it('hints each endpoint of a PreferClose Service for its own zone, and leaves the plain Service without hints', () => {
+    const { objects } = lab(ZONES);
+    expect((find(objects, 'Service', 'web-close', 'zones').spec as Obj).trafficDistribution).toBe('PreferClose');
+    expect(byPod(endpointsOf(objects, 'web-close'))).toEqual({
+      'web-0': { zone: 'zone-a', hints: { forZones: [{ name: 'zone-a' }] } },
+      'web-1': { zone: 'zone-b', hints: { forZones: [{ name: 'zone-b' }] } },
+      'web-2': { zone: 'zone-b', hints: { forZones: [{ name: 'zone-b' }] } },
+    });
+    expect(endpointsOf(objects, 'web-any').map((e) => e.hints)).toEqual([undefined, undefined, undefined]);
+    expect(endpointsOf(lab(withClose('trafficDistribution: PreferSameZone')).objects, 'web-close').map((e) => e.hints)).toEqual(endpointsOf(objects, 'web-close').map((e) => e.hints));
+  });
+
+  it('adds node hints for PreferSameNode', () => {
+    expect(byPod(endpointsOf(lab(withClose('trafficDistribution: PreferSameNode')).objects, 'web-close'))['web-1'].hints).toEqual({ forZones: [{ name: 'zone-b' }], forNodes: [{ name: 'worker-2' }] });
+  });
+
+  it('hints for the topology-mode Auto annotation (and the older topology-aware-hints) only when every ready endpoint has a zone', () => {
+    const annotated = (ann: string, text = ZONES) => withClose('', text).replace('metadata: {name: web-any, namespace: zones}', `metadata: {name: web-any, namespace: zones, annotations: {${ann}}}`);
+    for (const ann of ['service.kubernetes.io/topology-mode: Auto', 'service.kubernetes.io/topology-aware-hints: auto']) {
+      expect(endpointsOf(lab(annotated(ann)).objects, 'web-any').map((e) => (e.hints as Obj | undefined)?.forZones)).toEqual([[{ name: 'zone-a' }], [{ name: 'zone-b' }], [{ name: 'zone-b' }]]);
+    }
+    expect(endpointsOf(lab(annotated('service.kubernetes.io/topology-mode: Disabled')).objects, 'web-any').map((e) => e.hints)).toEqual([undefined, undefined, undefined]);
+    // worker-3 without a zone: Auto gives no endpoint hints; PreferClose still hints the endpoints that have a zone
+    const partly = ZONES.replace(', worker-3: zone-b}', '}');
+    expect(endpointsOf(lab(annotated('service.kubernetes.io/topology-mode: Auto', partly)).objects, 'web-any').map((e) => e.hints)).toEqual([undefined, undefined, undefined]);
+    expect(byPod(endpointsOf(lab(partly).objects, 'web-close'))['web-2']).toEqual({ zone: undefined, hints: undefined });
+    expect(byPod(endpointsOf(lab(partly).objects, 'web-close'))['web-1'].hints).toEqual({ forZones: [{ name: 'zone-b' }] });
+  });
+
+  it('gives an unready endpoint its zone but no hint', () => {
+    const unready = ZONES.replace('metadata: {name: web-1, namespace: zones, labels: {app: web}}', 'metadata: {name: web-1, namespace: zones, labels: {app: web}, annotations: {packetwalk/ready: "false"}}');
+    expect(byPod(endpointsOf(lab(unready).objects, 'web-close'))['web-1']).toEqual({ zone: 'zone-b', hints: undefined });
+  });
+});

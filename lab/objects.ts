@@ -302,7 +302,7 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
     };
     const svc = shapeServiceKind(svc0, kinds);
     objects.push(svc);
-    if ((svc.spec as Obj).type !== 'ExternalName') objects.push(...endpointSlices(svc, podObjs, meta, seed));
+    if ((svc.spec as Obj).type !== 'ExternalName') objects.push(...endpointSlices(svc, podObjs, meta, seed, (node) => cluster.zones?.[node]));
   }
 
   for (const np of spec.manifests.filter((o) => o.kind === 'NetworkPolicy')) objects.push(networkPolicyObject(np, meta));
@@ -320,7 +320,15 @@ function nodeObject(n: LabNode, cluster: LabCluster, meta: Meta, ts: string, ins
     kind: 'Node',
     metadata: {
       ...meta('Node', n.name),
-      labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' },
+      labels: {
+        'beta.kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/hostname': n.name,
+        'kubernetes.io/os': 'linux',
+        // cluster.zones: the label a cloud provider's node controller sets, read by the EndpointSlice controller and kube-proxy
+        ...(cluster.zones?.[n.name] ? { [ZONE_LABEL]: cluster.zones[n.name] } : {}),
+      },
       annotations: {
         'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock',
         'node.alpha.kubernetes.io/ttl': '0',
@@ -470,6 +478,45 @@ function podObject(p: PodPlan, meta: Meta, ts: string, seed: (s: string) => stri
 /** Equality-based Service selector (Services have only matchLabels semantics). */
 export const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
+/** The well-known zone label of a Node (v1.LabelTopologyZone). */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+/**
+ * The hints the EndpointSlice controller gives a Service's endpoints: 'zone' (own zone), 'node' (own node and own
+ * zone), or none. The annotation `service.kubernetes.io/topology-mode` (else the older `topology-aware-hints`) set to
+ * Auto/auto wins (the reconciler asks the topology cache first); otherwise `spec.trafficDistribution` PreferClose or
+ * PreferSameZone → 'zone', PreferSameNode → 'node' (staging/src/k8s.io/endpointslice: reconciler.go, trafficdist).
+ */
+export function hintMode(svc: KubeObject): { mode: 'zone' | 'node'; auto: boolean } | null {
+  const ann = svc.metadata.annotations ?? {};
+  const topologyMode = ann['service.kubernetes.io/topology-mode'] ?? ann['service.kubernetes.io/topology-aware-hints'];
+  if (topologyMode === 'Auto' || topologyMode === 'auto') return { mode: 'zone', auto: true };
+  const td = (svc.spec as Obj | undefined)?.trafficDistribution;
+  if (td === 'PreferClose' || td === 'PreferSameZone') return { mode: 'zone', auto: false };
+  if (td === 'PreferSameNode') return { mode: 'node', auto: false };
+  return null;
+}
+
+/**
+ * Sets `hints` on the ready endpoints of a Service's slices, as the EndpointSlice controller would. trafficDistribution
+ * (trafficdist.go preferCloseHeuristic): each ready endpoint is hinted for its own zone (when it has one) and, for
+ * PreferSameNode, its own node. The Auto annotation (topologycache.go AddHints) needs a zone on every ready endpoint,
+ * else no endpoint gets hints; upstream then spreads the endpoints over the zones in proportion to their nodes' CPUs —
+ * the lab hints each endpoint for its own zone instead, which is the same allocation when the endpoints are spread
+ * like the nodes (one per node of equal size) and a simplification otherwise. Unready endpoints get no hints.
+ */
+function addHints(svc: KubeObject, endpoints: Obj[]): void {
+  const m = hintMode(svc);
+  if (!m) return;
+  const ready = endpoints.filter((e) => (e.conditions as Obj).ready === true);
+  if (m.auto && !ready.every((e) => typeof e.zone === 'string')) return;
+  for (const e of ready) {
+    const forZones = typeof e.zone === 'string' ? [{ name: e.zone }] : undefined;
+    const forNodes = m.mode === 'node' && typeof e.nodeName === 'string' ? [{ name: e.nodeName }] : undefined;
+    if (forZones || forNodes) e.hints = { ...(forZones ? { forZones } : {}), ...(forNodes ? { forNodes } : {}) };
+  }
+}
+
 const isReady = (pod: KubeObject) => ((pod.status as Obj).conditions as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** A Service port's target for one pod: the number, or the named containerPort; null when the pod lacks that name. */
@@ -487,9 +534,10 @@ export function resolveTargetPort(svcPort: Obj, pod: KubeObject): number | null 
 /**
  * The EndpointSlices the EndpointSlice controller writes for a Service: the selected pods grouped by
  * their resolved port set (a named targetPort may resolve differently per pod), ready/serving from pod
- * readiness; a Service that selects nothing still gets one empty slice.
+ * readiness; a Service that selects nothing still gets one empty slice. `zoneOf` gives a node's zone label: an
+ * endpoint on a node with one carries it as `zone`, and a Service asking for topology-aware routing gets `hints`.
  */
-export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, seed: (s: string) => string): KubeObject[] {
+export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, seed: (s: string) => string, zoneOf: (node: string) => string | undefined = () => undefined): KubeObject[] {
   const sp = svc.spec as Obj;
   const selector = sp.selector as Record<string, string> | undefined;
   const ns = svc.metadata.namespace!;
@@ -537,8 +585,11 @@ export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, 
       ...((pod.spec as Obj).hostname && (pod.spec as Obj).subdomain === name ? { hostname: (pod.spec as Obj).hostname } : {}),
       nodeName: (pod.spec as Obj).nodeName,
       targetRef: { kind: 'Pod', name: pod.metadata.name, namespace: ns, uid: pod.metadata.uid },
+      ...(zoneOf((pod.spec as Obj).nodeName as string) ? { zone: zoneOf((pod.spec as Obj).nodeName as string) } : {}),
     });
   }
+  // hints: whether every ready endpoint has a zone is a question about the whole Service, not one slice
+  addHints(svc, [...groups.values()].flatMap((g) => g.endpoints));
   if (!groups.size) return [mk(0, [], [])];
   return [...groups.values()].map((g, i) => mk(i, g.endpoints, g.ports));
 }

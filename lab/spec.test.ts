@@ -31,6 +31,13 @@ describe('parseLabFile', () => {
     expect(shop.manifests.filter((o) => o.kind === 'Pod').map((o) => o.metadata.name)).toEqual(['frontend-0', 'backend-0', 'backend-1', 'postgres-0']);
   });
 
+  it('reads cluster.zones (a node may have none; an empty map is no zones) and keeps spec.trafficDistribution as written', () => {
+    const z = parseLabFile('kind: Lab\ncluster: {nodes: [worker-1, worker-2, worker-3], zones: {worker-1: zone-a, worker-2: us-east-1b}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {trafficDistribution: PreferSameNode, ports: [{port: 80}]}\n');
+    expect(z.cluster.zones).toEqual({ 'worker-1': 'zone-a', 'worker-2': 'us-east-1b' });
+    expect((z.manifests[0].spec as { trafficDistribution: string }).trafficDistribution).toBe('PreferSameNode');
+    expect(parseLabFile('kind: Lab\ncluster: {nodes: [n1], zones: {}}\n').cluster).not.toHaveProperty('zones');
+  });
+
   it('defaults what the Lab document leaves out', () => {
     expect(parseLabFile('kind: Lab\ncluster: {nodes: [n1]}\n').cluster).toMatchObject({ overlay: 'vxlan', kubeProxy: 'iptables', networkPolicy: 'enforce' });
   });
@@ -59,6 +66,11 @@ describe('parseLabFile', () => {
     ['unsupported kind', `${LAB}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n`, 2, 'kind', /not something the lab builds/],
     ['unnamed ports', `${LAB}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}, {port: 81}]}\n`, 2, 'spec.ports[0].name', /several ports must name each/],
     ['clusterIP outside', `${LAB}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.0.0.5, ports: [{port: 80}]}\n`, 2, 'spec.clusterIP', /not an address in serviceCIDR/],
+    ['zone for a node the lab lacks', 'kind: Lab\ncluster: {nodes: [worker-1, worker-2], zones: {worker-1: zone-a, worker-9: zone-b}}\n', 1, 'cluster.zones["worker-9"]', /node "worker-9" is not in cluster.nodes; fix: give zones to the nodes of this lab \(worker-1, worker-2\), or add worker-9 to cluster.nodes/],
+    ['zone that is no label value', 'kind: Lab\ncluster: {nodes: [worker-1], zones: {worker-1: "Zone A"}}\n', 1, 'cluster.zones["worker-1"]', /"Zone A" is not a zone name: a valid label must be .*; fix: use a label value: at most 63 letters, digits, -, _ and \., starting and ending with a letter or digit \(e\.g\. zone-a or us-east-1a\)/],
+    ['empty zone', 'kind: Lab\ncluster: {nodes: [worker-1], zones: {worker-1: ""}}\n', 1, 'cluster.zones["worker-1"]', /"" is not a zone name: must not be empty/],
+    ['zones as a list', 'kind: Lab\ncluster: {nodes: [worker-1], zones: [zone-a]}\n', 1, 'cluster.zones', /must map node names to zones; fix: write e\.g\. zones: \{worker-1: zone-a, worker-2: zone-b\}/],
+    ['unknown trafficDistribution', `${LAB}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {trafficDistribution: Nearby, ports: [{port: 80}]}\n`, 2, 'spec.trafficDistribution', /Unsupported value: "Nearby": supported values: "PreferClose", "PreferSameZone", "PreferSameNode"/],
     ['unknown fault', `${LAB}faults: [{name: solar-flare}]\n`, 1, 'faults[0]', /unknown fault "solar-flare"; known faults: mtu-blackhole/],
     ['unknown fault param', `${LAB}faults: [{name: dns-down, node: worker-1}]\n`, 1, 'faults[0]', /fault dns-down has no parameter "node"; it takes none/],
     ['missing fault param', `${LAB}faults: [{name: node-route-missing, node: worker-1}]\n`, 1, 'faults[0]', /needs to=/],

@@ -41,6 +41,11 @@ export interface LabCluster {
   dnsDomain?: string;
   /** Additive: the cluster DNS Service as ns/name (default kube-system/kube-dns). */
   dnsService?: string;
+  /**
+   * Additive: node → zone (`cluster.zones`): the Node's `topology.kubernetes.io/zone` label, the `zone` of its
+   * endpoints, and the zone hints of Services with trafficDistribution / topology-mode Auto. Absent = no zones.
+   */
+  zones?: Record<string, string>;
 }
 
 /** `cluster.api` of the lab file (DESIGN §3.3), every field optional. */

@@ -231,9 +231,15 @@ function validatePolicySpec(e: Errs, spec: any): void {
   }
 }
 
+/** spec.trafficDistribution values (validateServiceTrafficDistribution with PreferSameZone/PreferSameNode allowed, 1.33+). */
+const TRAFFIC_DISTRIBUTIONS = ['PreferClose', 'PreferSameZone', 'PreferSameNode'];
+
 function validateServiceSpec(e: Errs, spec: any): void {
   if (!isObj(spec)) return;
   validateLabels(e, spec.selector, 'spec.selector');
+  if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== null && !TRAFFIC_DISTRIBUTIONS.includes(spec.trafficDistribution)) {
+    e.notSupported('spec.trafficDistribution', spec.trafficDistribution, TRAFFIC_DISTRIBUTIONS);
+  }
   if (!Array.isArray(spec.ports)) return;
   spec.ports.forEach((p: any, i: number) => {
     const f = `spec.ports[${i}]`;

@@ -1,12 +1,13 @@
 // The Lab document's `cluster:` (DESIGN §3.1) as a zod schema: nodes, the dataplane family and its overlay
 // (the allowed pairs are lab/families.ts's FAMILY_OVERLAYS, worded by checkFamily), kube-proxy mode, policy,
-// the pod and Service ranges, and the API's manners (lab/schema/manners.ts). Output: a LabCluster with every
-// default filled in (cni left out for flannel, as before families existed). Cross-field checks — duplicate
+// the pod and Service ranges, the nodes' zones, and the API's manners (lab/schema/manners.ts). Output: a LabCluster
+// with every default filled in (cni left out for flannel, as before families existed). Cross-field checks — duplicate
 // nodes, ranges that overlap each other, the nodes' network or a reserved range, a podCIDR too small for one
-// /24 per node — are refinements with the same sentences the hand-written checks had.
+// /24 per node, a zone given to a node the lab does not have — are refinements with the same sentences the
+// hand-written checks had.
 import { z } from 'zod';
 import { joinClauses } from '../../lib/clauses';
-import { isDNS1123Subdomain } from '../../lib/kube/names';
+import { isDNS1123Subdomain, isLabelValue } from '../../lib/kube/names';
 import { checkFamily, CNIS, FAMILY_OVERLAYS, OVERLAYS } from '../families';
 import { cidrSize, cidrsOverlap, formatCidr, parseCidr } from '../ipv4';
 import { UNDERLAY_CIDR } from '../outside';
@@ -47,6 +48,18 @@ const NodesSchema = z
     });
   });
 
+// `zones: {worker-1: zone-a, …}`: the value becomes the Node's topology.kubernetes.io/zone label, so it is what the
+// API server takes for a label value (and not empty: an empty zone is no zone to kube-proxy). Which keys name
+// nodes of this lab is checked with the nodes, in the cluster's superRefine. Nodes left out have no zone label.
+const ZONES_EXAMPLE = 'zones: {worker-1: zone-a, worker-2: zone-b}';
+const ZONE_FIX = 'use a label value: at most 63 letters, digits, -, _ and ., starting and ending with a letter or digit (e.g. zone-a or us-east-1a)';
+const zoneName = says((v) => `${JSON.stringify(v)} is not a zone name`, ZONE_FIX);
+const ZoneName = z.string(zoneName).superRefine((v, ctx) => {
+  const errs = v === '' ? ['must not be empty'] : isLabelValue(v);
+  if (errs.length) report(ctx, [], `${JSON.stringify(v)} is not a zone name: ${joinClauses(errs)}`, ZONE_FIX);
+});
+const ZonesSchema = z.record(z.string(), ZoneName, says('must map node names to zones', `write e.g. ${ZONES_EXAMPLE}`)).nullish();
+
 const CLUSTER_SHAPE = {
   nodes: NodesSchema,
   cni: choice(CNIS),
@@ -55,6 +68,7 @@ const CLUSTER_SHAPE = {
   networkPolicy: choice(['enforce', 'ignore']),
   podCIDR: cidr(DEFAULT_POD_CIDR),
   serviceCIDR: cidr(DEFAULT_SERVICE_CIDR),
+  zones: ZonesSchema,
   ...MANNERS_SHAPE,
 };
 
@@ -72,10 +86,14 @@ export const ClusterSchema = z
       networkPolicy: c.networkPolicy ?? 'enforce',
       podCIDR: formatCidr(parseCidr(c.podCIDR ?? DEFAULT_POD_CIDR)!),
       serviceCIDR: formatCidr(parseCidr(c.serviceCIDR ?? DEFAULT_SERVICE_CIDR)!),
+      ...(c.zones && Object.keys(c.zones).length ? { zones: c.zones } : {}),
       ...mannersOf(c),
     };
   })
   .superRefine((c, ctx) => {
+    for (const node of Object.keys(c.zones ?? {})) {
+      if (!c.nodes.includes(node)) report(ctx, ['zones', node], `node ${JSON.stringify(node)} is not in cluster.nodes`, `give zones to the nodes of this lab (${c.nodes.join(', ')}), or add ${node} to cluster.nodes`);
+    }
     const bad = checkFamily(c.cni ?? 'flannel', c.overlay);
     if (bad) report(ctx, ['overlay'], bad.problem, bad.fix);
     const pod = parseCidr(c.podCIDR)!;
