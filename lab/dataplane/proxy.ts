@@ -2,6 +2,7 @@
 // the chains already there, so stale ones are deleted) or nft -f -. Faults that live in kube-proxy's rules
 // (proxy-rules-missing, stale-proxy-rules) are rendered from state.faults, so every re-sync keeps them.
 import { parseCidr, nthIp } from '../ipv4';
+import { ZONE_LABEL } from '../objects';
 import { renderIptablesRestore, renderNftScript, type ProxyRulesInput } from '../rules';
 import type { LabNode, LabState } from '../types';
 import { inNetns, must } from './sh';
@@ -36,6 +37,8 @@ export function proxyInput(st: LabState, n: LabNode): ProxyRulesInput {
     endpointSlices: st.objects.filter((o) => o.kind === 'EndpointSlice'),
     nodeName: n.name,
     nodeIP: n.internalIP,
+    // kube-proxy reads its zone from its own Node (cluster.zones put the label there)
+    zone: st.objects.find((o) => o.kind === 'Node' && o.metadata.name === n.name)?.metadata.labels?.[ZONE_LABEL],
     clusterCIDR: st.cluster.podCIDR,
     omitServices: faults.filter((f) => f.name === 'proxy-rules-missing').map((f) => f.params.service),
     staleEndpoints: Object.fromEntries(faults.filter((f) => f.name === 'stale-proxy-rules').map((f) => [f.params.service, [staleEndpointIP(st, f.params.service)]])),

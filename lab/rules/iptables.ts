@@ -6,6 +6,7 @@ import { cidrContains as netCidrContains, parseCidr } from '../../lib/ip';
 import { hash32 } from './hash';
 import { ruleComment } from './text';
 import { RulesInputError, isCIDRv4, isIPv4, servicePorts, staleTargets, type Endpoint, type ServicePort } from './objects';
+import { clusterEndpoints } from './topology';
 import type { ProxyRulesInput } from './types';
 
 const MASQ_MARK = '0x4000';
@@ -132,6 +133,9 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
     const fwChain = `KUBE-FW-${portProtoHash(sp.spn, sp.protocol)}`;
     const hasEndpoints = sp.endpoints.length > 0;
     const localEndpoints = sp.endpoints.filter((e) => e.nodeName === input.nodeName);
+    // topology hints: the cluster chain holds only the endpoints hinted for this node or its zone (never empty
+    // when there are ready endpoints: the hints are ignored when none is for here)
+    const clusterEps = clusterEndpoints(sp.endpoints, input.nodeName, input.zone);
     // externalTrafficPolicy: Local sends outside traffic only to this node's endpoints (KUBE-SVL-)
     const hasExternalEndpoints = sp.externalLocal ? localEndpoints.length > 0 : hasEndpoints;
     const externalPolicyChain = sp.externalLocal ? svlChain : svcChain;
@@ -206,14 +210,16 @@ export function renderIptablesRestore(input: ProxyRulesInput): string {
     if (usesClusterChain) {
       const svcRules = chain(svcChain);
       if (!internalLocal) svcRules.push(masq);
-      writeEndpointRules(sp, svcChain, sp.endpoints, svcRules);
+      writeEndpointRules(sp, svcChain, clusterEps, svcRules);
     }
     if (usesLocalChain) {
       const svlRules = chain(svlChain);
       if (internalLocal) svlRules.push(masq);
       writeEndpointRules(sp, svlChain, localEndpoints, svlRules);
     }
-    for (const ep of usesClusterChain ? sp.endpoints : localEndpoints) {
+    // every endpoint a chain of this node jumps to (upstream's allLocallyReachableEndpoints)
+    const reachable = usesClusterChain ? [...clusterEps, ...(usesLocalChain ? localEndpoints.filter((e) => !clusterEps.includes(e)) : [])] : localEndpoints;
+    for (const ep of reachable) {
       const target = `${ep.ip}:${ep.port}`;
       const sepChain = servicePortEndpointChainName(sp.spn, sp.protocol, target);
       const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${sepChain} --set` : '';

@@ -7,6 +7,7 @@ import { hash32 } from './hash';
 import { ruleComment } from './text';
 import { isCIDRv4, RulesInputError, type ServicePort } from './objects';
 import { programmedServicePorts } from './iptables';
+import { clusterEndpoints } from './topology';
 import type { ProxyRulesInput } from './types';
 
 const MASQ_MARK = '0x4000';
@@ -108,6 +109,8 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     const fwChain = `firewall-${hashAndTruncate(portBase(sp))}`;
     const hasEndpoints = sp.endpoints.length > 0;
     const localEndpoints = sp.endpoints.filter((e) => e.nodeName === input.nodeName);
+    // topology hints: the service- chain holds only the endpoints hinted for this node or its zone (lab/rules/topology.ts)
+    const clusterEndpointsHere = clusterEndpoints(sp.endpoints, input.nodeName, input.zone);
     const hasExternalEndpoints = sp.externalLocal ? localEndpoints.length > 0 : hasEndpoints;
     // internalTrafficPolicy: Local: the cluster IP goes to the local chain, dropped without a local endpoint
     const internalLocal = sp.internalLocal === true;
@@ -138,14 +141,17 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
     const masq = `add rule ${T} ${internalChain} ip daddr ${sp.clusterIP} ip saddr != ${cidr} jump mark-for-masquerade`;
     const eps = sp.endpoints.map((ep) => ({ ep, chain: nftEndpointChainName(sp, ep.ip, ep.port), set: nftAffinitySetName(sp, ep.ip, ep.port) }));
     const localEps = eps.filter((e) => localEndpoints.includes(e.ep));
-    for (const e of sp.affinitySeconds !== undefined ? (usesClusterChain ? eps : localEps) : []) {
+    const clusterEps = eps.filter((e) => clusterEndpointsHere.includes(e.ep));
+    // every endpoint a chain of this node jumps to (upstream's allLocallyReachableEndpoints)
+    const reachable = usesClusterChain ? [...clusterEps, ...(usesLocalChain ? localEps.filter((e) => !clusterEps.includes(e)) : [])] : localEps;
+    for (const e of sp.affinitySeconds !== undefined ? reachable : []) {
       // ClientIP affinity: one dynamic set per endpoint remembers its clients for the timeout
       defs.push(`add set ${T} ${e.set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ; }`);
     }
     if (usesClusterChain) {
       defs.push(`add chain ${T} ${svcChain}`);
       if (!internalLocal) rules.push(masq);
-      writeEndpointRules(rules, sp, svcChain, eps);
+      writeEndpointRules(rules, sp, svcChain, clusterEps);
     }
     if (usesLocalChain) {
       defs.push(`add chain ${T} ${localChain}`);
@@ -166,7 +172,7 @@ export function renderNftScript(input: ProxyRulesInput & NftOptions): string {
         if (localEndpoints.length > 0) rules.push(`add rule ${T} ${extChain} goto ${localChain}`);
       }
     }
-    for (const { ep, chain, set } of [...(usesClusterChain ? eps : localEps)].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
+    for (const { ep, chain, set } of [...reachable].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
       defs.push(`add chain ${T} ${chain}`);
       rules.push(
         `add rule ${T} ${chain} ip saddr ${ep.ip} jump mark-for-masquerade`,

@@ -13,6 +13,10 @@ export interface Endpoint {
   ip: string;
   port: number;
   nodeName?: string;
+  /** hints.forZones[].name of the endpoint (topology-aware routing; lab/rules/topology.ts) */
+  zoneHints?: string[];
+  /** hints.forNodes[].name of the endpoint (trafficDistribution: PreferSameNode) */
+  nodeHints?: string[];
 }
 
 export interface ServicePort {
@@ -38,7 +42,7 @@ export interface ServicePort {
   healthCheckNodePort?: number;
   /** sessionAffinity: ClientIP → its timeout in seconds (default 10800), else undefined */
   affinitySeconds?: number;
-  /** ready endpoints, sorted as kube-proxy sorts them (by "ip:port" string) */
+  /** ready endpoints, sorted as kube-proxy sorts them (by "ip:port" string); each node's cluster chain uses those its hints allow (topology.ts) */
   endpoints: Endpoint[];
 }
 
@@ -145,7 +149,11 @@ export function servicePorts(services: KubeObject[], endpointSlices: KubeObject[
           const key = `${ip}:${sp.port}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          endpoints.push({ ip, port: sp.port, nodeName: typeof ep.nodeName === 'string' ? ep.nodeName : undefined });
+          const hints = asRecord(ep.hints);
+          const names = (v: unknown) => asArray(v).map((h) => asRecord(h).name).filter((n): n is string => typeof n === 'string' && n !== '');
+          const zoneHints = names(hints.forZones);
+          const nodeHints = names(hints.forNodes);
+          endpoints.push({ ip, port: sp.port, nodeName: typeof ep.nodeName === 'string' ? ep.nodeName : undefined, ...(zoneHints.length ? { zoneHints } : {}), ...(nodeHints.length ? { nodeHints } : {}) });
         }
       }
       endpoints.sort((a, b) => (`${a.ip}:${a.port}` < `${b.ip}:${b.port}` ? -1 : `${a.ip}:${a.port}` > `${b.ip}:${b.port}` ? 1 : 0));

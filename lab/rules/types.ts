@@ -16,6 +16,12 @@ export interface ProxyRulesInput {
   existingChains?: string[];
   /** Additive. Force (true) or suppress (false) the jumps from the built-in chains. */
   hooks?: boolean;
+  /**
+   * Additive. This node's `topology.kubernetes.io/zone` label (kube-proxy reads its own Node): with it, a Service whose
+   * ready endpoints all carry zone hints is DNATed only to those hinted for this zone (lab/rules/topology.ts).
+   * Node hints need only nodeName.
+   */
+  zone?: string;
   /** Additive (iptables only). Add kube-proxy's `-m nfacct` counters; needs the nfacct objects to exist. */
   nfacct?: boolean;
 }
