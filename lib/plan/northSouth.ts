@@ -219,7 +219,11 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     // ready endpoint (kube-proxy's "pod traffic for … external destinations" and "route LOCAL traffic" rules)
     const etpLocal = s.etpLocal && (plan.via === 'lb' || plan.via === 'node-port');
     const preferred = opts.preferEndpoint ? ready.find((r) => r.end.ip === opts.preferEndpoint) : undefined;
-    const pick = preferred ?? (etpLocal ? local[0] : (ready.find((r) => r.end.node !== entry) ?? ready[0]));
+    // ...and otherwise to the endpoints kube-proxy there uses (its zone's, with topology hints): drawing one it never
+    // sends to would walk a path this client's traffic does not take
+    const used = endpointsUsedFrom(plan);
+    const usable = used?.size ? ready.filter((r) => used.has(formatEndpoint(r.end.ip, r.port))) : ready;
+    const pick = preferred ?? (etpLocal ? local[0] : (usable.find((r) => r.end.node !== entry) ?? usable[0]));
     if (pick) {
       plan.dst = pick.end;
       plan.dstPodPort = pick.port;
@@ -475,6 +479,19 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
  * (the pod path's direct connects, lib/plan readyEndpoints). Empty for other paths (a ClusterIP dialled from outside
  * reaches no kube-proxy).
  */
+/**
+ * "ip:port" of the endpoints kube-proxy on the node the flow leaves (leavingNode) sends it to (lib/kube kubeProxyView
+ * with that node's zone: its topology hints; for a ClusterIP also internalTrafficPolicy Local, which a NodePort or
+ * LoadBalancer address, `external`, does not follow). Undefined without a Service, a ClusterIP or that node. Pure.
+ */
+export function endpointsUsedFrom(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'lb' | 'nodeZones'>): Set<string> | undefined {
+  const s = plan.service;
+  const from = leavingNode(plan);
+  if (!s?.vip || !from) return undefined;
+  const zone = plan.nodeZones?.[from];
+  return new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip, external: !(plan.via === 'cluster-ip' && !plan.lb?.inCluster), ...(zone ? { zone } : {}) }).expected);
+}
+
 export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst' | 'lb' | 'nodeZones'>): { ip: string; port: number }[] {
   const s = plan.service;
   const from = leavingNode(plan);
@@ -484,9 +501,7 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
   // Only the endpoints kube-proxy on that node sends to (lib/kube kubeProxyView): its topology hints (the node's zone),
   // and for a ClusterIP internalTrafficPolicy Local (not for a NodePort or LoadBalancer address, which ITP does not
   // govern: `external`): an endpoint it never uses answering, or not, proves nothing for this client.
-  const zone = plan.nodeZones?.[from];
-  const vip = s.vip ?? plan.lb?.ip ?? '0.0.0.0';
-  const used = new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip, external: !(plan.via === 'cluster-ip' && !inCluster), ...(zone ? { zone } : {}) }).expected);
+  const used = endpointsUsedFrom(plan) ?? new Set<string>();
   const eps = s.endpoints.endpoints.filter((e) => e.ready && isIPv4(e.ip) && e.port > 0 && used.has(formatEndpoint(e.ip, e.port))).map((e) => ({ ip: e.ip, port: e.port }));
   return [...eps.filter((e) => e.ip === plan.dst?.ip), ...eps.filter((e) => e.ip !== plan.dst?.ip)].slice(0, MAX_DIRECT_CONNECTS);
 }
