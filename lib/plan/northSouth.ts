@@ -466,20 +466,6 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
 }
 
 /**
- * The node the packet leaves for the destination pod: the entry node of a NodePort or LoadBalancer (and of anything
- * the outside client dials), else the source's own node. The overlay and dst-node hops, and their probes, start here.
- */
-/**
- * The endpoints (ip, port) a flow through kube-proxy may be sent to from the node the packet leaves (leavingNode),
- * each dialled directly from that node: the Service's ready endpoints, the drawn one first, at most
- * MAX_DIRECT_CONNECTS. A NodePort or LoadBalancer flow (TCP, externalTrafficPolicy Cluster; with Local the entry keeps
- * the flow from outside on its own pods), a LoadBalancer address dialled in the cluster (kube-proxy on the source's
- * node captures it; externalTrafficPolicy is for traffic from outside), and a node's own network (a node source, a
- * hostNetwork pod) dialling a ClusterIP (TCP): kube-proxy on that node picks one per connection, as it does for a pod
- * (the pod path's direct connects, lib/plan readyEndpoints). Empty for other paths (a ClusterIP dialled from outside
- * reaches no kube-proxy).
- */
-/**
  * "ip:port" of the endpoints kube-proxy on the node the flow leaves (leavingNode) sends it to (lib/kube kubeProxyView
  * with that node's zone: its topology hints; for a ClusterIP also internalTrafficPolicy Local, which a NodePort or
  * LoadBalancer address, `external`, does not follow). Undefined without a Service, a ClusterIP or that node. Pure.
@@ -492,6 +478,16 @@ export function endpointsUsedFrom(plan: Pick<NorthSouthPlan, 'source' | 'via' | 
   return new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip, external: !(plan.via === 'cluster-ip' && !plan.lb?.inCluster), ...(zone ? { zone } : {}) }).expected);
 }
 
+/**
+ * The endpoints (ip, port) a flow through kube-proxy may be sent to from the node the packet leaves (leavingNode),
+ * each dialled directly from that node: the Service's ready endpoints, the drawn one first, at most
+ * MAX_DIRECT_CONNECTS. A NodePort or LoadBalancer flow (TCP, externalTrafficPolicy Cluster; with Local the entry keeps
+ * the flow from outside on its own pods), a LoadBalancer address dialled in the cluster (kube-proxy on the source's
+ * node captures it; externalTrafficPolicy is for traffic from outside), and a node's own network (a node source, a
+ * hostNetwork pod) dialling a ClusterIP (TCP): kube-proxy on that node picks one per connection, as it does for a pod
+ * (the pod path's direct connects, lib/plan readyEndpoints). Empty for other paths (a ClusterIP dialled from outside
+ * reaches no kube-proxy).
+ */
 export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode' | 'service' | 'dst' | 'lb' | 'nodeZones'>): { ip: string; port: number }[] {
   const s = plan.service;
   const from = leavingNode(plan);
@@ -536,6 +532,10 @@ export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<
   return replanned.dst?.ip === ip ? replanned : undefined;
 }
 
+/**
+ * The node the packet leaves for the destination pod: the entry node of a NodePort or LoadBalancer (and of anything
+ * the outside client dials), else the source's own node. The overlay and dst-node hops, and their probes, start here.
+ */
 export function leavingNode(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'entry' | 'srcNode'>): string | undefined {
   if (plan.source.kind === 'outside') return plan.entry?.node;
   return (plan.via === 'node-port' || plan.via === 'lb') && plan.entry ? plan.entry.node : plan.srcNode;
