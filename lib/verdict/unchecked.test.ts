@@ -7,9 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { judge, uncheckedClause } from '.';
 import { replay, replayNorthSouth, type RecordedDiagnosis } from './replay';
 import { judgeNorthSouth } from './northSouth';
+import type { PlannedProbe } from '../plan';
+import type { ProbeRun } from './context';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
 const WHY = 'namespace nons does not exist (kubectl create namespace nons, or pick another --debug-namespace)';
+
+/** Every node probe's run in `runs` turned into one that did not run, for WHY (the node debug pods could not start). */
+function nodeProbesNotRun(plan: { probes: readonly PlannedProbe[] }, runs: Map<string, ProbeRun>) {
+  for (const p of plan.probes.filter((x) => x.where === 'node')) {
+    const r = runs.get(p.key);
+    if (r) runs.set(p.key, { ...r, stdout: '', stderr: '', exitCode: -1, notRun: WHY });
+  }
+}
 
 describe('reachable: which hops were checked', () => {
   it('every probe ran: every hop checked', () => {
@@ -24,10 +34,7 @@ describe('reachable: which hops were checked', () => {
   it('node probes not run: src-node, dst-node skip, the veths pod side only, and the summary names them', () => {
     const fx = fixture('healthy-service');
     const { plan, runs } = replay(fx);
-    for (const p of plan.probes.filter((x) => x.where === 'node')) {
-      const r = runs.get(p.key);
-      if (r) runs.set(p.key, { ...r, stdout: '', stderr: '', exitCode: -1, notRun: WHY });
-    }
+    nodeProbesNotRun(plan, runs);
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(j.verdict).toBe('reachable');
     const status = Object.fromEntries(j.hops.map((h) => [h.id, h.status]));
@@ -74,10 +81,7 @@ describe('north-south reachable: which hops were checked', () => {
   it('node probes not run: the hops with no probe of their own skip, and the summary names them (was: "every hop checked")', () => {
     const fx = edge('ns-lb-default-healthy');
     const { plan, runs } = replayNorthSouth(fx);
-    for (const p of plan.probes.filter((x) => x.where === 'node')) {
-      const r = runs.get(p.key);
-      if (r) runs.set(p.key, { ...r, stdout: '', stderr: '', exitCode: -1, notRun: WHY });
-    }
+    nodeProbesNotRun(plan, runs);
     const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(j.verdict).toBe('reachable');
     const skipped = j.hops.filter((h) => h.status === 'skip');
