@@ -160,6 +160,14 @@ export interface NextStepValues {
 }
 
 /**
+ * no-endpoints' next step for a Service without a selector (its EndpointSlices are written by someone else: a
+ * controller, an operator, or by hand), in place of the selector advice, which names no selector then.
+ */
+export function noSelectorNextStep(ns: string, name: string): string {
+  return `Service ${ns}/${name} has no selector, so nothing writes its endpoints from pods: \`kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${name}\` shows what its owner (a controller, an operator, or a hand-made slice) wrote; make that list the backends' addresses as ready, or give the Service a selector.`;
+}
+
+/**
  * A next-step text with its placeholders filled where the value is known (`dig @10.96.0.10` instead of
  * `dig @<kube-dns IP>`); unknown ones are left for the reader. Values are cluster text: the page and the terminal
  * escape them as they escape every sentence.

@@ -1,6 +1,6 @@
 // The service hop: the EndpointSlice's ready endpoints and the source node's kube-proxy rules for the VIP.
 import { compareWithEndpoints, detectProxyMode, kubeProxyView, nodeZone, proxyObservation, traceService, type ProxyComparison, type ProxyDump, type ProxyTrace, type Service, type ServicePortEndpoints } from '../kube';
-import type { CauseCode } from '../causes';
+import { noSelectorNextStep, type CauseCode } from '../causes';
 import type { ClusterSnapshot } from '../plan';
 import { finding, observe, problem, warn, type Ctx, type ProbeRun } from './context';
 import { nodeRules } from './dumps';
@@ -50,7 +50,8 @@ export function judgeService(c: Ctx) {
   const ready = svc.endpoints.ready;
   observe(c, 'service', `EndpointSlice: ${ready.length ? ready.join(', ') : 'no ready endpoint'}${svc.endpoints.notReady.length ? ` (not ready: ${svc.endpoints.notReady.join(', ')})` : ''}`);
   if (check.problem) {
-    problem(c, 'service', check.problem.cause, check.problem.sentence);
+    const ns = svc.service.metadata?.namespace ?? '';
+    problem(c, 'service', check.problem.cause, check.problem.sentence, undefined, check.problem.cause === 'no-endpoints' && check.problem.kind === 'no-selector' ? noSelectorNextStep(ns, svc.service.metadata?.name ?? '') : undefined);
   } else if (ready.length === 0) {
     problem(c, 'service', 'no-endpoints', `Service ${svc.key} has no ready endpoint in its EndpointSlices`);
   }
