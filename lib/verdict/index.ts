@@ -5,7 +5,7 @@
 // with the reason, never `pass`.
 import type { Depth, Diagnosis, Finding, Hop, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../causes';
-import { endClause, joinClauses } from '../clauses';
+import { endClause, joinClauses, joinReasons } from '../clauses';
 import { clusterDnsService } from '../kube';
 import { clusterResolverIP, type PathPlan, type ClusterSnapshot } from '../plan';
 import { newCtx, withApiFailure, type Ctx, type Problem, type ProbeRun, type Runs } from './context';
@@ -129,14 +129,14 @@ export function judge(input: JudgeInput): Judgement {
     }
     if (probeEvidence.length === 0) {
       // Each hop says what its own probes would need (pod probes and node probes need different rights).
-      const own = joinClauses([...new Set(hopRuns.map((r) => r.notRun).filter((x): x is string => !!x))]);
+      const own = joinReasons([...new Set(hopRuns.map((r) => r.notRun).filter((x): x is string => !!x))]);
       const reason = own ? `not probed: ${own}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : 'no probe could run for this hop';
       return { ...h, status: 'skip', cause: null, summary: h.id === 'service' || h.id === 'dns' || h.id === 'dst-pod' || h.id === 'src-pod' ? joinClauses([observed, reason]) : reason, ...(observed ? { observed } : {}), evidence, ...(details ? { details } : {}) };
     }
     // A veth hop is decided on its node (the host side's link state, lib/verdict/pod judgeVeth): the pod's own
     // `addr` read inside the pod is evidence about the pod side only, so a node probe that did not run leaves it unjudged.
     const nodeNotRun = (h.id === 'src-veth' || h.id === 'dst-veth') && !c.observed.get(h.id)?.length
-      ? joinClauses([...new Set(probesOf(plan, h.id).filter((p) => p.where === 'node').map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x))])
+      ? joinReasons([...new Set(probesOf(plan, h.id).filter((p) => p.where === 'node').map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x))])
       : '';
     if (nodeNotRun) {
       return { ...h, status: 'skip', cause: null, summary: `pod side only: node not probed (${nodeNotRun})`, evidence, ...(details ? { details } : {}) };

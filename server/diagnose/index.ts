@@ -4,7 +4,7 @@
 // nodes are deleted before it returns or throws, whatever happened.
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { podWithIP } from '../../lib/kube/ports';
-import { joinClauses } from '../../lib/clauses';
+import { joinReasons } from '../../lib/clauses';
 import { randomBytes } from 'node:crypto';
 import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
@@ -497,7 +497,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
   const startFailures = holds.flatMap((h) => (!h.ok && h.start ? [h.start] : []));
   if (holds.length && holds.every((h) => !h.ok && (h.forbidden || h.start))) {
     depth = 'config';
-    configReason = joinClauses([...new Set(holds.map((h) => (!h.ok ? h.reason : '')))]);
+    configReason = joinReasons([...new Set(holds.map((h) => (!h.ok ? h.reason : '')))]);
   }
 
   // Nothing ran at all, and permissions are why: the diagnosis reached config depth only (not when it was stopped).
@@ -505,7 +505,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
   // (not when the API server failing mid-run is why: the judgement says that instead)
   if (depth === 'live' && !opts.signal?.aborted && all.length && all.every((r) => r.notRun) && !all.some((r) => r.apiFailed)) {
     depth = 'config';
-    configReason = joinClauses([...new Set(all.map((r) => r.notRun!))]);
+    configReason = joinReasons([...new Set(all.map((r) => r.notRun!))]);
   }
   // 6. verdict
   const j0 = judge({ plan, runs, snapshot: snap, depth, ...(configReason ? { configReason } : {}) });

@@ -4,7 +4,7 @@
 // (./outside.ts). Footholds we create on nodes are deleted in `finally`, whatever happened (also when the run is aborted).
 import { snapshotClusterDomain, snapshotLimits, withReadLimits } from '../cluster/snapshot';
 import type { Diagnosis, Depth, Hop } from '../../lib/model';
-import { joinClauses } from '../../lib/clauses';
+import { joinReasons } from '../../lib/clauses';
 import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
 import { sourceText, targetText } from '../../lib/target';
@@ -164,7 +164,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
   // Config depth only when nothing ran at all (an outside client's own connect is live evidence).
   if (holds.length && holds.every((x) => !x.ok && x.forbidden) && all.every((r) => r.notRun)) {
     depth = 'config';
-    configReason = joinClauses([...new Set(holds.map((x) => (!x.ok ? x.reason : '')))]);
+    configReason = joinReasons([...new Set(holds.map((x) => (!x.ok ? x.reason : '')))]);
   }
   // What the user could not read (a focused read since north-south paths read only their objects too).
   const notRead = snapshotLimits(snap);
