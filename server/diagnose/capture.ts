@@ -163,7 +163,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
     const argv = def.argv(args);
     const location = sp.where === 'pod' ? `pod ${sp.pod!.namespace}/${sp.pod!.name}` : `node ${sp.node}`;
     const h = await ctx.hold(sp.where === 'pod' ? { where: 'pod', pod: sp.pod! } : { where: 'node', node: sp.node });
-    const reproduce = def.reproduce({ argv, image: ctx.image, ...(sp.where === 'pod' ? { namespace: sp.pod!.namespace, pod: sp.pod!.name, ...(h.ok && h.value.target ? { targetContainer: h.value.target } : {}) } : { node: sp.node }) });
+    const reproduce = def.reproduce({ argv, image: (sp.where === 'pod' && h.ok ? (h.value as { image?: string }).image : undefined) ?? ctx.image, ...(sp.where === 'pod' ? { namespace: sp.pod!.namespace, pod: sp.pod!.name, ...(h.ok && h.value.target ? { targetContainer: h.value.target } : {}) } : { node: sp.node }) });
     const base = { ...sp, argv, reproduce, location };
     if (!h.ok) return { ...base, notRun: h.reason };
     try {
@@ -203,7 +203,7 @@ export async function runTrace(ctx: TraceContext): Promise<Trace | undefined> {
   if (ch.ok && !ctx.signal?.aborted) {
     // an exec that could not start or that the API broke off is no connect: the trace says so instead of "never sent"
     const r: ExecResult = await runProbe(ctx.kc, ch.value, 'trace-connect', { ip: flow.dstIP, port: flow.dport, sport: flow.sport, proto: flow.proto }).catch((e: Error) => ({ exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, transportError: `the exec could not start (${e.message})` }));
-    connect = { ...r, argv: cargv, probe: 'trace-connect', location: `pod ${src.namespace}/${src.name}`, reproduce: cdef.reproduce({ argv: cargv, image: ctx.image, namespace: src.namespace, pod: src.name, ...(ch.value.target ? { targetContainer: ch.value.target } : {}) }) };
+    connect = { ...r, argv: cargv, probe: 'trace-connect', location: `pod ${src.namespace}/${src.name}`, reproduce: cdef.reproduce({ argv: cargv, image: (ch.value as { image?: string }).image ?? ctx.image, namespace: src.namespace, pod: src.name, ...(ch.value.target ? { targetContainer: ch.value.target } : {}) }) };
   }
 
   // 3. read the flow's conntrack entries (there since the connect's first packet), then stop every capture as

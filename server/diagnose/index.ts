@@ -390,7 +390,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
       const hold = await holdFor(p);
       const reproduce = def.reproduce({
         argv,
-        image,
+        // a reused debug container's own image (it may not be the one asked for)
+        image: (p.where === 'pod' && hold.ok ? (hold.value as DebugContainer).image : undefined) ?? image,
         ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(hold.ok ? { targetContainer: (hold.value as DebugContainer).target } : {}) } : { node: p.node! }),
       });
       const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };

@@ -95,7 +95,7 @@ export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot,
     const hold = holdFor(p);
     const h = hold ? await hold : undefined;
     const location = p.where === 'outside' ? outside.location : p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
-    const reproduce = def.reproduce({ argv, image, ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(h?.ok ? { targetContainer: (h.value as DebugContainer).target } : {}) } : p.where === 'node' ? { node: p.node! } : {}) });
+    const reproduce = def.reproduce({ argv, image: (p.where === 'pod' && h?.ok ? (h.value as DebugContainer).image : undefined) ?? image, ...(p.where === 'pod' ? { namespace: p.pod!.namespace, pod: p.pod!.name, ...(h?.ok ? { targetContainer: (h.value as DebugContainer).target } : {}) } : p.where === 'node' ? { node: p.node! } : {}) });
     const baseRun = { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce };
     if (h && !h.ok) {
       runs.set(p.key, probeRunOf(baseRun, { notRun: h.reason, ...(h.apiFailed ? { apiFailed: true } : {}) }));

@@ -43,6 +43,11 @@ export interface DebugContainer {
   reused: boolean;
   /** the security profile it runs with (a reused one: what its spec says) */
   profile: DebugProfile;
+  /**
+   * the image it runs (a reused one: its spec's, which may not be the one asked for — a running container is reused
+   * whatever image a later diagnosis asks for, DESIGN §5): what the reproduce lines name
+   */
+  image?: string;
 }
 
 /** The security context of each profile (kubectl debug --profile=general|restricted, plus a non-root uid so root images start). */
@@ -132,7 +137,7 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
   /** Our newest container in `p` that `ok` accepts, as the foothold it is. */
   const reuse = (p: V1Pod, ok: (c: V1EphemeralContainer) => boolean): DebugContainer | undefined => {
     const c = [...ours(p, prefix)].reverse().find(ok);
-    return c && { namespace, pod: name, container: c.name, target: c.targetContainerName ?? p.spec?.containers?.[0]?.name, reused: true, profile: profileOf(c) };
+    return c && { namespace, pod: name, container: c.name, target: c.targetContainerName ?? p.spec?.containers?.[0]?.name, reused: true, profile: profileOf(c), ...(c.image ? { image: c.image } : {}) };
   };
   const known = opts.known && reuse(opts.known, (c) => stateOf(opts.known!, c.name) === 'running');
   if (known) return known;
@@ -173,7 +178,7 @@ async function ensure(kc: KubeConfig, namespace: string, name: string, opts: Deb
       continue;
     }
     await waitRunning(kc, namespace, name, container, timeout, opts.signal);
-    return { namespace, pod: name, container, target, reused: false, profile };
+    return { namespace, pod: name, container, target, reused: false, profile, image: opts.image };
   }
   throw refusal!;
 }

@@ -45,7 +45,7 @@ export async function readMeshRules(kc: KubeConfig, hold: DebugContainer, sideca
       : r.exitCode === 0
         ? 'no outbound redirect in the pod\'s nat table'
         : 'the nat table could not be read from the debug container (it needs NET_ADMIN); the sidecar is known from the pod spec';
-    const evidence: Evidence = { probe: 'pod-nat', where: `pod ${pod}`, command: argv, reproduce: def.reproduce({ argv, image, namespace: hold.namespace, pod: hold.pod, ...(hold.target ? { targetContainer: hold.target } : {}) }), exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding };
+    const evidence: Evidence = { probe: 'pod-nat', where: `pod ${pod}`, command: argv, reproduce: def.reproduce({ argv, image: hold.image ?? image, namespace: hold.namespace, pod: hold.pod, ...(hold.target ? { targetContainer: hold.target } : {}) }), exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding };
     return { pod, sidecar, ...(redirect ? { redirect } : {}), evidence, bypassed };
   } catch {
     return { pod, sidecar, bypassed };

@@ -119,6 +119,12 @@ describe('the engine copes', () => {
     const pod = await loadCluster({ kubeconfig: lab.kubeconfig }).kc.makeApiClient(CoreV1Api).readNamespacedPod({ namespace: 'base', name: 'box' });
     const states = (pod.status?.ephemeralContainerStatuses ?? []).map((s) => `${s.name} ${s.image} ${s.state?.running ? 'running' : s.state?.waiting?.reason}`);
     expect(states).toEqual(['packetwalk-debug nicolaka/netshoot:missing ImagePullBackOff', 'packetwalk-debug-2 nicolaka/netshoot running']);
+    // Another image asked for later: the running container is reused (DESIGN §5), and the pod's reproduce lines name the
+    // image it runs, not the one asked for (a tester's finding: they said --image=<asked>, which that pod never ran)
+    const other = await diagnose({ from: 'base/box', to: 'pod:shop/backend:8080' }, { kubeconfig: lab.kubeconfig, image: 'nicolaka/netshoot:v0.13' });
+    const boxLines = other.hops.flatMap((h) => h.evidence).filter((e) => e.where === 'pod base/box').map((e) => e.reproduce);
+    expect(boxLines.length).toBeGreaterThan(0);
+    for (const line of boxLines) expect(line).toContain('--image=nicolaka/netshoot ');
   });
 
   it('a restricted namespace gets a compliant probe container, and the path is proven', async () => {
