@@ -29,7 +29,7 @@ describe('ensureDebugContainer with the pod the diagnosis read', () => {
     const known = knownPod([{ metadata: { namespace: 'shop', name: 'other' } }, pod('running')], 'shop', 'frontend-0');
     expect(known).toBeDefined();
     await expect(ensureDebugContainer(unreachable(), 'shop', 'frontend-0', { image: 'nicolaka/netshoot', known })).resolves.toEqual({
-      namespace: 'shop', pod: 'frontend-0', container: 'packetwalk-debug', target: 'web', reused: true, profile: 'restricted',
+      namespace: 'shop', pod: 'frontend-0', container: 'packetwalk-debug', target: 'web', reused: true, profile: 'restricted', image: 'nicolaka/netshoot',
     });
   });
 
