@@ -292,8 +292,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     if (!sp) throw new PlanError(`--to: ${servicePortMiss(svc, wantPort, target.proto, retarget(target))}`, 'to');
     if (!vip || vip === 'None') return undefined;
     const endpoints = endpointsForServicePort(svc, sp, snap.endpointSlices);
-    const zone = nodeZone(snap.nodes, src.node);
-    const view = kubeProxyView(svc, endpoints, { node: src.node, vip, ...(zone ? { zone } : {}) });
+    const view = kubeProxyView(svc, endpoints, { node: src.node, vip, zone: nodeZone(snap.nodes, src.node) });
     const used = view.expected.length > 0 && view.expected.length < endpoints.ready.length && view.expected.every((e) => endpoints.ready.includes(e)) ? view.expected : undefined;
     return { service: svc, key: nsName(svc), port: sp, vip, check: checkServicePort(svc, sp, snap.pods, endpoints), endpoints, ...(used ? { used } : {}) };
   };

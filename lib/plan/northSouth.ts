@@ -474,8 +474,7 @@ export function endpointsUsedFrom(plan: Pick<NorthSouthPlan, 'source' | 'via' | 
   const s = plan.service;
   const from = leavingNode(plan);
   if (!s?.vip || !from) return undefined;
-  const zone = plan.nodeZones?.[from];
-  return new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip, external: !(plan.via === 'cluster-ip' && !plan.lb?.inCluster), ...(zone ? { zone } : {}) }).expected);
+  return new Set(kubeProxyView(s.service, s.endpoints, { node: from, vip: s.vip, external: !(plan.via === 'cluster-ip' && !plan.lb?.inCluster), zone: plan.nodeZones?.[from] }).expected);
 }
 
 /**

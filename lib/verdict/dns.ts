@@ -34,8 +34,7 @@ function dnsServiceRules(c: Ctx): Problem | undefined {
   const { dump, run } = proxyDump(c, src);
   if (!dump || run?.truncated) return undefined;
   const eps = endpointsForServicePort(svc, sp, c.snap.endpointSlices);
-  const zone = nodeZone(c.snap.nodes, src);
-  const view = kubeProxyView(svc, eps, { node: src, vip, ...(zone ? { zone } : {}) });
+  const view = kubeProxyView(svc, eps, { node: src, vip, zone: nodeZone(c.snap.nodes, src) });
   const cmp = compareWithEndpoints(traceService(dump, vip, sp.port, sp.protocol ?? 'TCP'), view.expected, [], { ...view, node: src });
   if (cmp.status !== 'missing' && cmp.status !== 'stale') return undefined;
   finding(c, run, cmp.sentence);

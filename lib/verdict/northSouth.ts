@@ -318,8 +318,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
         // kube-proxy's own choice there for outside traffic with externalTrafficPolicy Cluster: its topology hints
         // (lib/kube kubeProxyView `external`; a zone's endpoints only is not stale); Local keeps every ready endpoint
         // to compare with, its local-endpoint rules judged below
-        const zone = plan.nodeZones?.[entry];
-        const view = !s.etpLocal && s.vip ? kubeProxyView(s.service, s.endpoints, { node: entry, vip: s.vip, external: true, ...(zone ? { zone } : {}) }) : undefined;
+        const view = !s.etpLocal && s.vip ? kubeProxyView(s.service, s.endpoints, { node: entry, vip: s.vip, external: true, zone: plan.nodeZones?.[entry] }) : undefined;
         const cmp = view ? compareWithEndpoints(trace, view.expected, [], { ...view, node: entry }) : compareWithEndpoints(trace, s.endpoints.ready, s.endpoints.servingTerminating);
         observe(c, entryHop, proxyObservation(at.dump.mode, entry, cmp.sentence));
         c.findings.set(at.run.key, cmp.sentence);

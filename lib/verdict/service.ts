@@ -36,8 +36,7 @@ export function proxyOnNode(
   node: string,
 ): { trace: ProxyTrace; cmp: ProxyComparison; problem?: { cause: CauseCode; sentence: string } } {
   const trace = traceService(dump, svc.vip, svc.port.port, svc.port.protocol ?? 'TCP');
-  const zone = nodeZone(snap.nodes, node);
-  const view = kubeProxyView(svc.service, svc.endpoints, { node, vip: svc.vip, ...(zone ? { zone } : {}) });
+  const view = kubeProxyView(svc.service, svc.endpoints, { node, vip: svc.vip, zone: nodeZone(snap.nodes, node) });
   const cmp = compareWithEndpoints(trace, view.expected, [], { ...view, node });
   return { trace, cmp, ...(cmp.status === 'ok' ? {} : { problem: { cause: cmp.cause, sentence: `on node ${node}: ${cmp.sentence}` } }) };
 }
