@@ -40,10 +40,11 @@ describe('an exec the API server broke off', () => {
     it(`every connect ${name}: no fail, no "no answer", and the summary names the API server`, () => {
       const fx = fixture('healthy-service');
       const { plan, runs } = replay(fx);
-      // Before probeRunOf, the record went in as it was ({ ...base, ...r }): the frozen shape read as a timeout.
+      // Before probeRunOf, the record went in as it was ({ ...base, ...r }): the frozen shape read as a timeout (since
+      // session 16 a connect nc said nothing in is never one, lib/verdict/read connectOutcome), and the API unnamed.
       const raw = new Map(runs);
       for (const [k, r] of raw) if (isConnect(r)) raw.set(k, { ...r, ...out });
-      if (out.timedOut) expect(judge({ plan, runs: raw, snapshot: fx.snapshot, depth: 'live' }).verdict).toBe('unreachable');
+      expect(judge({ plan, runs: raw, snapshot: fx.snapshot, depth: 'live' }).summary).not.toMatch(/API server/);
 
       for (const [k, r] of runs) if (isConnect(r)) runs.set(k, probeRunOf(base(r), out));
       const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });

@@ -4,7 +4,7 @@ import type { Depth, HopId } from '../model';
 import type { CauseCode, WarningCause } from '../causes';
 import type { PathPlan, PlannedProbe, ClusterSnapshot } from '../plan';
 import type { PolicyEvaluation } from '../kube';
-import { parseIpAddr, type IpLink, type ResolvConf, type RouteGet } from '../parse';
+import { parseIpAddr, parseNc, type IpLink, type ResolvConf, type RouteGet } from '../parse';
 import { parseRun, unreadableFinding, type ConnectOutcome, type Parser } from './read';
 
 /** One probe as it ran (or why it could not). */
@@ -56,7 +56,21 @@ export function probeRunOf(base: RunBase, r: ProbeOutput | { notRun: string; api
   if ('notRun' in r) return { ...base, exitCode: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, truncated: false, notRun: r.notRun, ...(r.apiFailed ? { apiFailed: true } : {}) };
   if (r.transportError !== undefined) return { ...base, exitCode: null, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, timedOut: false, truncated: r.truncated, transportError: r.transportError, notRun: apiStoppedSentence(r.transportError), apiFailed: true };
   const { exitCode, stdout, stderr, durationMs, timedOut, truncated } = r;
-  return { ...base, exitCode, stdout, stderr, durationMs, timedOut, truncated };
+  const stopped = timedOut ? connectStoppedSentence(base.probe, { stdout, stderr, exitCode }) : undefined;
+  return { ...base, exitCode, stdout, stderr, durationMs, timedOut, truncated, ...(stopped ? { notRun: stopped } : {}) };
+}
+
+/**
+ * A TCP connect probe (`nc -z -v -w 2`, pod, node or outside) that our own timer stopped before nc said anything:
+ * nc gives up on a silent handshake after its own 2 s and prints "timed out", so a run killed at the probe's limit
+ * (4 s, lib/probes) with nothing readable lost its time before or around the command — a slow exec on a loaded node
+ * or API server — and says nothing about the network. The sentence that makes it a `notRun` (no judge reads it as a
+ * drop: a false `degraded` on a healthy Service in a loaded CI run, session 16); undefined for every other probe or
+ * when nc's own verdict is readable (nc's "timed out" is evidence).
+ */
+export function connectStoppedSentence(probe: string, out: Pick<ProbeOutput, 'stdout' | 'stderr' | 'exitCode'>): string | undefined {
+  if (!/(^|-)tcp-connect$/.test(probe) || parseRun(out, parseNc).ok) return undefined;
+  return "stopped at the probe's time limit before nc gave its own answer (nc gives up on a silent handshake after 2 s and says so): the exec itself ran slow, on a loaded node or API server, which says nothing about the network";
 }
 
 export type Runs = ReadonlyMap<string, ProbeRun>;

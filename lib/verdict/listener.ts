@@ -67,7 +67,7 @@ export function judgeConnects(c: Ctx) {
     const r = c.runs.get(p.key);
     if (!r || r.notRun) continue;
     const parsed = parseRun(r, parseNc);
-    const o = connectOutcome(parsed, r.timedOut);
+    const o = connectOutcome(parsed);
     const target = `${p.args.ip}:${p.args.port}`;
     if (o === undefined) {
       read(c, r, parseNc); // records "could not be read"

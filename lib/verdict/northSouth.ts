@@ -69,7 +69,7 @@ function outcomeOf(r: ProbeRun): ConnectOutcome | 'silent' | undefined {
     const o = udpOutcome(r);
     return o === 'refused' ? 'refused' : o === 'unreachable' ? 'unreachable' : o === 'no-icmp' ? 'silent' : undefined;
   }
-  return connectOutcome(parseRun(r, parseNc), r.timedOut);
+  return connectOutcome(parseRun(r, parseNc));
 }
 
 /** Whether the node's kube-proxy has a NodePort rule for the port (iptables KUBE-NODEPORTS, nft service-nodeports). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { judgeNorthSouth } from './northSouth';
 import { replayNorthSouth, type RecordedDiagnosis } from './replay';
+import { probeRunOf } from './context';
 import { directEndpoints } from '../plan/northSouth';
 import { splitFixture } from '../parse/fixtureFile';
 
@@ -58,5 +59,31 @@ describe('north-south through a Service with one broken endpoint', () => {
     const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(j.verdict).toBe('degraded');
     expect(j.summary).toContain(`; connections kube-proxy sends to ${broken.ip}:${broken.port} fail`);
+  });
+  it.each([
+    ['timed-out', 'nc said itself that the handshake timed out: evidence, degraded', 'degraded'],
+    ['', "our timer stopped nc before it said anything (a slow exec on a loaded machine): no evidence, reachable", 'reachable'],
+  ])('an endpoint\'s direct connect that ran out of time (%s): %s', (form, _why, verdict) => {
+    // A run killed by the probe's own 4 s limit ends with exit null, no output and timedOut (server/exec); it made
+    // a healthy NodePort `degraded` once in a loaded CI run (session 16). nc's own "timed out" (real output,
+    // lib/parse/fixtures/nc/timed-out.txt) is the evidence a drop leaves.
+    const fx = load('ns-lb-healthy-two-endpoints');
+    const { plan, runs } = replayNorthSouth(fx);
+    const other = directEndpoints(plan)[1]!;
+    const nc = form ? splitFixture(readFileSync(join(import.meta.dirname, '..', 'parse', 'fixtures', 'nc', `${form}.txt`), 'utf8')) : { stdout: '', stderr: '', exitCode: null };
+    let swapped = 0;
+    for (const [k, r] of runs) {
+      if (r.probe !== 'node-tcp-connect' || r.location !== `node ${plan.entry!.node}` || !r.argv.includes(other.ip)) continue;
+      runs.set(k, probeRunOf(r, { exitCode: nc.exitCode, stdout: nc.stdout, stderr: nc.stderr, durationMs: form ? 2010 : 4002, timedOut: !form, truncated: false }));
+      swapped++;
+    }
+    expect(swapped).toBe(1);
+    const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(j.verdict).toBe(verdict);
+    if (!form) {
+      expect(j.warnings).toEqual([]);
+      expect(j.hops.find((h) => h.id === 'dst-pod')?.summary ?? '').not.toMatch(/timed out|no answer/);
+      expect([...runs.values()].find((r) => r.argv.includes(other.ip) && r.location === `node ${plan.entry!.node}`)?.notRun).toMatch(/^stopped at the probe's time limit before nc gave its own answer/);
+    }
   });
 });

@@ -35,11 +35,12 @@ export function podInterface(links: readonly IpLink[] | undefined): IpLink | und
 export type ConnectOutcome = 'open' | 'refused' | 'timeout' | 'unreachable' | 'unresolved' | 'error';
 
 /**
- * `nc -z -v -w 2 IP PORT`: what nc itself said wins over our timer (nc prints its verdict before exit);
- * only a run our timer killed before nc said anything is a timeout. undefined = output not readable.
+ * `nc -z -v -w 2 IP PORT`: what nc itself said (it prints its verdict before exit, "timed out" after its own 2 s).
+ * undefined = output not readable — also a run our timer killed before nc said anything, which is not a drop
+ * (lib/verdict/context connectStoppedSentence: probeRunOf makes such a run a `notRun`).
  */
-export function connectOutcome(r: Result<NcResult, ParseError>, timedOut: boolean): ConnectOutcome | undefined {
-  if (!r.ok) return timedOut ? 'timeout' : undefined;
+export function connectOutcome(r: Result<NcResult, ParseError>): ConnectOutcome | undefined {
+  if (!r.ok) return undefined;
   switch (r.value.outcome) {
     case 'succeeded': return 'open';
     case 'refused': return 'refused';

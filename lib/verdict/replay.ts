@@ -8,8 +8,8 @@ import type { ProbeId } from '../probes';
 import { probeDef } from '../probes';
 import { keyed, withDnsWay } from '../plan/ops';
 import { parseTarget } from '../target';
-import type { Diagnosis } from '../model';
-import type { ProbeRun } from './context';
+import type { Diagnosis, Evidence } from '../model';
+import { probeRunOf, type ProbeRun, type RunBase } from './context';
 
 /** A recorded diagnosis: the API objects it planned from and the Diagnosis with every probe's output. */
 export interface RecordedDiagnosis {
@@ -40,7 +40,7 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
       const argv = probeDef(p.probe).argv(p.args);
       const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : `node ${p.node}`;
       const e = evidence.find((x) => x.where === location && JSON.stringify(x.command) === JSON.stringify(argv));
-      if (e) runs.set(p.key, { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated });
+      if (e) runs.set(p.key, recordedRun({ key: p.key, probe: p.probe, hop: p.hop, location, argv }, e));
     }
   };
   map(plan.probes);
@@ -61,6 +61,11 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
   return { plan: laddered, runs };
 }
 
+/** A recorded probe's evidence as the engine would have made it a ProbeRun (through probeRunOf, the one place). */
+function recordedRun(base: Omit<RunBase, 'reproduce'>, e: Evidence): ProbeRun {
+  return probeRunOf({ ...base, reproduce: e.reproduce }, { exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated });
+}
+
 /** The recorded evidence of the probes (not the API reads). */
 const probeEvidence = (fx: RecordedDiagnosis) => fx.diagnosis.hops.flatMap((h) => h.evidence).filter((e) => e.where !== 'api');
 
@@ -69,7 +74,7 @@ export function runFor(fx: RecordedDiagnosis, p: { key: string; probe: ProbeId; 
   const argv = probeDef(p.probe).argv(p.args);
   const location = p.where === 'pod' ? `pod ${p.pod!.namespace}/${p.pod!.name}` : p.where === 'node' ? `node ${p.node}` : 'outside';
   const e = probeEvidence(fx).find((x) => x.where.startsWith(location) && JSON.stringify(x.command) === JSON.stringify(argv));
-  return e ? { key: p.key, probe: p.probe, hop: p.hop, location, argv, reproduce: e.reproduce, exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr, durationMs: e.durationMs, timedOut: !!e.timedOut, truncated: !!e.truncated } : undefined;
+  return e ? recordedRun({ key: p.key, probe: p.probe, hop: p.hop, location, argv }, e) : undefined;
 }
 
 export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan; runs: Map<string, ProbeRun> } {
