@@ -1,6 +1,6 @@
 // NetworkPolicy: what the objects admit on the path, and whether the nodes enforce it at all.
 import type { HopId } from '../model';
-import { evaluate, guessCni, nsName } from '../kube';
+import { evaluate, guessCni, nsName, policySelectsPod } from '../kube';
 import { observe, one, onNode, problem, warn, type Ctx } from './context';
 import { endpointPort } from '../plan/ops';
 
@@ -59,11 +59,13 @@ export function noPolicyRulesOn(nodes: readonly string[]): string {
   return `none of the path's nodes' (${nodes.join(', ')}) iptables/nft rules carry any NetworkPolicy rule`;
 }
 
-/** policies exist in a namespace of the path, and connections pass where they should be denied → see judgePolicy. Also: policies exist but the nodes have no policy rules at all. */
+/** Policies select the path's pods (the source for egress, the destination for ingress) but the nodes carry no policy rules at all (connections passing where they should be denied: judgePolicy). */
 export function judgePolicyEnforcement(c: Ctx) {
   if (c.depth !== 'live' || c.warnings.some((w) => w.cause === 'policy-not-enforced')) return;
-  const nss = new Set([c.plan.src.namespace, c.plan.dst?.namespace].filter(Boolean));
-  const relevant = c.snap.policies.filter((p) => nss.has(p.metadata?.namespace ?? 'default'));
+  // Only the policies that select this path's pods (egress from the source, ingress to the destination) speak about
+  // this path; one that selects other pods of the namespace is another flow's business (a warning on it was noise).
+  const { src, dst } = c.plan;
+  const relevant = c.snap.policies.filter((p) => policySelectsPod(p, src.pod, 'egress') || (!!dst && policySelectsPod(p, dst.pod, 'ingress')));
   if (!relevant.length) return;
   // An eBPF policy engine (Cilium) leaves no iptables/nft trace: absence of rules only counts when the
   // CNI found in kube-system is not one that enforces (the connect-based check above is the firm one).
@@ -71,6 +73,6 @@ export function judgePolicyEnforcement(c: Ctx) {
   if (cni.enforcesNetworkPolicy === true) return;
   const rules = policyRulesOnNodes(c);
   if (rules.found === false) {
-    warn(c, c.plan.dst ? 'dst-pod' : 'src-pod', 'policy-not-enforced', `NetworkPolicies ${relevant.map(nsName).join(', ')} exist in the path's namespaces, but ${noPolicyRulesOn(rules.read)}: the CNI does not enforce them (${cni.sentence})`);
+    warn(c, c.plan.dst ? 'dst-pod' : 'src-pod', 'policy-not-enforced', `NetworkPolicies ${relevant.map(nsName).join(', ')} select this path's pods, but ${noPolicyRulesOn(rules.read)}: the CNI does not enforce them (${cni.sentence})`);
   }
 }

@@ -20,8 +20,21 @@ describe('policy-not-enforced names the path\'s nodes', () => {
     const markers = /kube-network-policies|KUBE-NWPLCY-|PACKETWALK-|cali-|KUBE-POD-FW-|antrea/i;
     for (const [k, r] of runs) if (r.probe === 'iptables-save' || r.probe === 'nft-ruleset') runs.set(k, { ...r, stdout: r.stdout.split('\n').filter((l) => !markers.test(l)).join('\n') });
     const w = judge({ plan, runs, snapshot, depth: 'live' }).warnings.find((x) => x.cause === 'policy-not-enforced');
-    expect(w?.reason).toMatch(/^NetworkPolicies shop\/open exist in the path's namespaces, but neither worker-1's nor worker-2's iptables\/nft rules carry any NetworkPolicy rule: the CNI does not enforce them/);
+    expect(w?.reason).toMatch(/^NetworkPolicies shop\/open select this path's pods, but neither worker-1's nor worker-2's iptables\/nft rules carry any NetworkPolicy rule: the CNI does not enforce them/);
     expect(w?.reason).not.toMatch(/neither node's/);
+  });
+  it('a policy that selects none of the path\'s pods (another app of the namespace) is not this path\'s business: no warning', () => {
+    const other = { metadata: { namespace: 'shop', name: 'only-cart' }, spec: { podSelector: { matchLabels: { app: 'cart-nowhere' } }, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] } };
+    const snapshot = { ...fx.snapshot, policies: [other], pods: fx.snapshot.pods.filter((p) => !/kube-network-policies/.test(p.metadata?.name ?? '')) };
+    const { plan, runs } = replay({ ...fx, snapshot });
+    const markers = /kube-network-policies|KUBE-NWPLCY-|PACKETWALK-|cali-|KUBE-POD-FW-|antrea/i;
+    for (const [k, r] of runs) if (r.probe === 'iptables-save' || r.probe === 'nft-ruleset') runs.set(k, { ...r, stdout: r.stdout.split('\n').filter((l) => !markers.test(l)).join('\n') });
+    expect(judge({ plan, runs, snapshot, depth: 'live' }).warnings.map((x) => x.cause)).not.toContain('policy-not-enforced');
+    // the same policy selecting the source pod (egress) speaks about the path
+    const src = plan.src.pod.metadata?.labels ?? {};
+    const selecting = { ...other, spec: { ...other.spec, podSelector: { matchLabels: src } } };
+    const snap2 = { ...snapshot, policies: [selecting] };
+    expect(judge({ plan, runs, snapshot: snap2, depth: 'live' }).warnings.map((x) => x.cause)).toContain('policy-not-enforced');
   });
   it('one node, two, three or more', () => {
     expect(noPolicyRulesOn(['alpha'])).toBe("alpha's iptables/nft rules carry no NetworkPolicy rule");
