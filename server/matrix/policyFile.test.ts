@@ -24,7 +24,9 @@ describe('what-if policy files', () => {
   it('refuses what kubectl\'s strict validation refuses, naming the field and what it was probably meant to be (a what-if that dropped it would gate CI on a policy that does nothing)', () => {
     const doc = (spec: string) => `kind: NetworkPolicy\nmetadata: {name: deny-backend, namespace: shop}\nspec: ${spec}\n`;
     expect(() => parsePolicyText(doc('{podSelector: {}, policyTypes: [Ingres]}'), 'ns', 'f.yaml')).toThrow('f.yaml: document 1 (shop/deny-backend): spec.policyTypes: "Ingres" is not Ingress or Egress; did you mean Ingress?');
-    expect(() => parsePolicyText(doc('{podSelectr: {}}'), 'ns', 'f.yaml')).toThrow(/spec.podSelector is required/);
+    expect(() => parsePolicyText(doc('{podSelectr: {}}'), 'ns', 'f.yaml')).toThrow('spec.podSelectr is not a NetworkPolicy field; did you mean podSelector?');
+    expect(() => parsePolicyText(doc('{podSelector: 5}'), 'ns', 'f.yaml')).toThrow('f.yaml: document 1 (shop/deny-backend): spec.podSelector is 5, not a label selector; write {matchLabels: {app: NAME}} (or {} to select every pod of the namespace)');
+    expect(() => parsePolicyText(doc('{policyTypes: [Ingress]}'), 'ns', 'f.yaml')).toThrow(/spec.podSelector is required/);
     expect(() => parsePolicyText(doc('{podSelector: {}, podSelectr: {}}'), 'ns', 'f.yaml')).toThrow('spec.podSelectr is not a NetworkPolicy field; did you mean podSelector?');
     expect(() => parsePolicyText(doc('{podSelector: {}, ingress: [{form: [{podSelector: {}}]}]}'), 'ns', 'f.yaml')).toThrow('spec.ingress[0].form is not a NetworkPolicy field; the fields here are from, ports');
     expect(() => parsePolicyText(doc('{podSelector: {}, egress: [{to: [{podselector: {}}]}]}'), 'ns', 'f.yaml')).toThrow('spec.egress[0].to[0].podselector is not a NetworkPolicy field; did you mean podSelector? (field names are case-sensitive)');

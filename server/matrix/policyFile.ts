@@ -33,9 +33,11 @@ export function parsePolicyText(text: string, defaultNamespace: string, what: st
       const ns = meta.namespace ?? defaultNamespace;
       if (meta.namespace === undefined) defaulted.push(name);
       if (typeof ns !== 'string' || !isLabelName(ns)) throw new UsageError(`${where}: metadata.namespace ${JSON.stringify(ns)} is not a namespace name`, 'withPolicy');
-      if (!isObj(it.spec) || !isObj(it.spec.podSelector)) throw new UsageError(`${where} (${ns}/${name}): spec.podSelector is required (use {} to select every pod of the namespace)`, 'withPolicy');
-      const bad = strictSpecProblem(it.spec);
+      // a misspelt field first (podSelectr: "did you mean podSelector?" says more than "podSelector is required")
+      const bad = isObj(it.spec) ? strictSpecProblem(it.spec) : undefined;
       if (bad) throw new UsageError(`${where} (${ns}/${name}): ${bad}`, 'withPolicy');
+      if (!isObj(it.spec) || it.spec.podSelector === undefined || it.spec.podSelector === null) throw new UsageError(`${where} (${ns}/${name}): spec.podSelector is required (use {} to select every pod of the namespace)`, 'withPolicy');
+      if (!isObj(it.spec.podSelector)) throw new UsageError(`${where} (${ns}/${name}): spec.podSelector is ${JSON.stringify(it.spec.podSelector)}, not a label selector; write {matchLabels: {app: NAME}} (or {} to select every pod of the namespace)`, 'withPolicy');
       out.push({ ...(it as NetworkPolicy), metadata: { ...(meta as NetworkPolicy['metadata']), name, namespace: ns } });
     });
   });
