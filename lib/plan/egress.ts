@@ -199,7 +199,9 @@ export function extendPlan(plan: PathPlan, snap: ClusterSnapshot, domain: string
     }
   }
   const t = plan.target;
-  const external = edge.externalName
+  const external = plan.loopback
+    ? undefined
+    : edge.externalName
     ? { host: edge.externalName.name }
     : t.kind === 'ip' && !isClusterAddress(t.ip, snap)
       ? { host: t.ip, ip: t.ip }

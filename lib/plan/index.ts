@@ -16,8 +16,9 @@ import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtra
 
 export * from './snapshot';
 import { familyPlan } from './family';
-import { endpointPort as endpointPortOf, firstDigNames, probeKey, readyEndpoints } from './ops';
+import { endpointPort as endpointPortOf, firstDigNames, keyed, probeKey, readyEndpoints } from './ops';
 import { PING_FIRST, endpointMtuPings } from './mtu';
+import { ipRange } from '../ip';
 
 export interface PodEnd {
   namespace: string;
@@ -87,6 +88,12 @@ export interface PathPlan {
   dstChoice?: string;
   sameNode: boolean;
   hairpin: boolean;
+  /**
+   * The destination is the source pod itself, by its own IP or a loopback address (127.0.0.0/8, ::1: a sidecar
+   * on localhost): the kernel delivers the packet on `lo` inside the pod's network namespace, shared by all its
+   * containers, so no veth, node, overlay or capture is on the way. Hops: src-pod, dst-pod.
+   */
+  loopback?: boolean;
   kubeProxyMode: KubeProxyMode;
   hops: Hop[];
   probes: PlannedProbe[];
@@ -266,6 +273,28 @@ export function namedPortHint(source: Source, to: string, portName: { target: Ta
  * Builds the plan. Throws PlanError (field named) when the source or a pod target does not exist or has
  * no IP/node yet; a name that resolves to nothing is NOT an error: it is the dns hop's finding.
  */
+/**
+ * The path of a pod to itself (PathPlan.loopback): its own IP or a loopback address, delivered on `lo` in its own
+ * network namespace. What can be wrong there is the listener (ss in the pod: a socket bound to 127.0.0.1 answers
+ * 127.0.0.1 but not the pod IP) and the pod's own filters; the connect from the pod says which. No node probe, so
+ * no node debug pod is started.
+ */
+function planLoopback(src: PodEnd, target: Target, dst: PodEnd, dstIP: string, dstPort: number, kubeProxyMode: KubeProxyMode, snap: ClusterSnapshot): PathPlan {
+  const lo = ipRange(dstIP) === 'loopback';
+  const hops: Hop[] = [
+    hop('src-pod', `${src.namespace}/${src.name} ${src.ip}`, src.node, `${dstIP} is ${lo ? 'a loopback address' : "the pod's own address"}: the kernel delivers it on lo inside the pod's network namespace (shared by all its containers)`),
+    hop('dst-pod', `${dst.namespace}/${dst.name} ${dstIP}:${dstPort} (loopback)`, dst.node, `a listener on ${dstIP}:${dstPort}${lo ? '' : ` or 0.0.0.0:${dstPort}`} in the pod${lo ? ` (127.0.0.1, or 0.0.0.0:${dstPort})` : ''}`),
+  ];
+  const pod = { namespace: src.namespace, name: src.name };
+  const probes = [
+    keyed({ probe: 'addr', hop: 'src-pod', where: 'pod', pod, args: {}, phase: 1 }),
+    keyed({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod, args: { ip: dstIP }, phase: 1 }),
+    keyed({ probe: 'tcp-connect', hop: 'dst-pod', where: 'pod', pod, args: { ip: dstIP, port: dstPort }, phase: 1 }),
+    keyed({ probe: 'ss-listen', hop: 'dst-pod', where: 'pod', pod, args: {}, phase: 1 }),
+  ];
+  return extendPlan({ src, target, dst, dstIP, dstPort, sameNode: true, hairpin: false, loopback: true, kubeProxyMode, hops, probes }, snap, DEFAULT_CLUSTER_DOMAIN);
+}
+
 export function planPath(srcRef: { namespace: string; name: string }, target: Target, snap: ClusterSnapshot, opts: { preferEndpoint?: string; clusterDomain?: string } = {}): PathPlan {
   const srcPod = findPod(snap, srcRef.namespace, srcRef.name);
   if (!srcPod) throw new PlanError(podNotFound('--from', srcRef, snap), 'from');
@@ -308,7 +337,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     dstIP = target.ip;
     dstPort = target.port;
     const svc = snap.services.find((s) => s.spec?.clusterIP === target.ip);
-    if (svc) service = servicePlan(svc, target.port);
+    if (ipRange(target.ip) === 'loopback') dst = src;
+    else if (svc) service = servicePlan(svc, target.port);
     else {
       const p = snap.pods.find((x) => podIP(x) === target.ip && !x.spec?.hostNetwork);
       if (p) dst = podEnd(p);
@@ -353,6 +383,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     dstPort = target.port ?? service.port.port;
   }
   const hairpin = !!(service && dst && dst.namespace === src.namespace && dst.name === src.name);
+  if (!service && !edge && dst && dst.namespace === src.namespace && dst.name === src.name && dstIP && dstPort) return planLoopback(src, target, dst, dstIP, dstPort, kubeProxyMode, snap);
   const sameNode = !dst || dst.node === src.node;
   // Where the packet finally goes: the endpoint's port when a Service is in between.
   const endpointPort = endpointPortOf({ service, dst, dstPort });

@@ -41,6 +41,14 @@ export function judgeListener(c: Ctx) {
     observe(c, 'dst-pod', s);
     return;
   }
+  // A pod dialling its own loopback address (PathPlan.loopback: a sidecar on localhost) reaches a socket bound there.
+  const onLo = plan.loopback ? listeners.filter((l) => l.local.address.replace(/^\[|\]$/g, '') === plan.dstIP) : [];
+  if (verdict === 'loopback-only' && onLo.length) {
+    const s = `listening on ${at(onLo)} (loopback, which this pod's own containers reach)`;
+    finding(c, ss, s);
+    observe(c, 'dst-pod', s);
+    return;
+  }
   if (verdict === 'loopback-only') {
     const s = `listens on ${at(listeners)} only (loopback): unreachable from other pods`;
     finding(c, ss, s);

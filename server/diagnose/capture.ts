@@ -67,7 +67,8 @@ function routeOf(r: ProbeRun | undefined): RouteGet | undefined {
  * `time.example:123/udp`: the plan's edge.udp), TCP otherwise.
  */
 export function traceFlow(plan: PathPlan, sport: number): TraceFlow | undefined {
-  if (!plan.dstIP || !plan.dstPort) return undefined;
+  // a pod dialling itself: the packet stays on lo in its own netns, nothing on the way to capture (PathPlan.loopback)
+  if (!plan.dstIP || !plan.dstPort || plan.loopback) return undefined;
   const udp = (plan.service?.port as { protocol?: string } | undefined)?.protocol === 'UDP' || !!plan.edge?.udp || plan.target.proto === 'udp';
   const proto = udp ? 'udp' : 'tcp';
   return { proto, srcIP: plan.src.ip, sport, dstIP: plan.dstIP, dport: plan.dstPort };

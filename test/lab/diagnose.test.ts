@@ -101,6 +101,25 @@ describe('object-level mistakes name the cause at the hop of DESIGN §4', () => 
   });
 });
 
+describe('a pod dialling itself stays on lo in its own network namespace (PathPlan.loopback)', () => {
+  // loopy-0's app listens on 127.0.0.1:8080 only (packetwalk/listen-address): a sidecar's localhost.
+  const where = (d: Diagnosis) => [...new Set(d.hops.flatMap((h) => h.evidence.map((e) => e.where.split(' ')[0])))];
+  it.each([
+    ['127.0.0.1, the listener there', '127.0.0.1:8080', 'reachable/-@-', /listening on 127\.0\.0\.1:8080 \(loopback/],
+    ['its own pod address: the loopback-only socket does not take it', 'pod:shop/loopy-0:8080', 'unreachable/app-not-listening@dst-pod', /listens on 127\.0\.0\.1:8080 only/],
+    ['127.0.0.1, a port nothing holds', '127.0.0.1:9999', 'unreachable/app-not-listening@dst-pod', /nothing listens on TCP 9999/],
+  ])('%s', async (_what, to, want, line) => {
+    const d = await lab.diagnose('shop/loopy-0', to);
+    expect(outcome(d)).toBe(want);
+    // drawn as it goes: no veth, node, egress or outside server; nothing probed on a node; no capture
+    expect(d.hops.map((h) => h.id)).toEqual(['src-pod', 'dst-pod']);
+    expect(d.hops.find((h) => h.id === 'src-pod')!.observed ?? '').toMatch(/dev lo/);
+    expect(`${d.hops[1].summary} ${d.firstFailure?.reason ?? ''}`).toMatch(line);
+    expect(where(d)).toEqual(['pod']);
+    expect(d.trace).toBeUndefined();
+  });
+});
+
 describe('each fault of the catalogue → cause and hop', () => {
   it.each([
     ['dns-down', 'shop/frontend-0', 'backend.shop:80', 'unreachable/dns-timeout@dns', /answered none of \d+ queries|did not answer the 1 query/],
