@@ -4,7 +4,7 @@
 // outside hosts of the lab run it too, with their host name;
 // GET /bytes/N answers N bytes, for transfers bigger than one packet.
 // Plain JavaScript on purpose: it starts in ~40 ms without a TypeScript loader, once per pod.
-// usage: listener.mjs POD_NAME tcp:ADDR:PORT|udp:ADDR:PORT ...
+// usage: listener.mjs POD_NAME tcp:ADDR:PORT|udp:ADDR:PORT ...   (ADDR v6only: [::] with IPV6_V6ONLY, TCP only)
 import { createServer } from 'node:http';
 import { createSocket } from 'node:dgram';
 
@@ -34,7 +34,9 @@ for (const b of binds) {
       res.end(m ? Buffer.alloc(Math.min(Number(m[1]), 10 << 20), 120) : `${name}\n`);
     });
     srv.on('error', (e) => fail(`tcp ${host}:${port}`, e));
-    srv.listen(Number(port), host, ready);
+    // v6only: [::] with IPV6_V6ONLY (ss prints it as [::]:PORT; a dual-stack one as *:PORT)
+    if (host === 'v6only') srv.listen({ port: Number(port), host: '::', ipv6Only: true }, ready);
+    else srv.listen(Number(port), host, ready);
   }
 }
 if (!binds.length) ready();

@@ -1,5 +1,5 @@
 // Every containerPort of a lab pod gets a real listener in the pod's netns (lab/dataplane/listener.mjs),
-// honouring the pod annotations: `packetwalk/listen-address` (e.g. 127.0.0.1: loopback only) and
+// honouring the pod annotations: `packetwalk/listen-address` (127.0.0.1: loopback only; [::]: IPv6 only) and
 // `packetwalk/listening: "false"` (no process at all).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,8 @@ export function listenerBinds(pod: KubeObject): string[] | null {
   for (const c of ((pod.spec as Obj).containers as Obj[]) ?? []) {
     for (const p of (c.ports as Obj[] | undefined) ?? []) {
       const proto = String(p.protocol ?? 'TCP');
-      if (proto === 'TCP' || proto === 'UDP') binds.push(`${proto.toLowerCase()}:${addr}:${p.containerPort}`);
+      // [::]: an IPv6-only socket (IPV6_V6ONLY, as nginx's `listen [::]:PORT` binds by default), "v6only" in the bind
+      if (proto === 'TCP' || proto === 'UDP') binds.push(`${proto.toLowerCase()}:${addr === '[::]' ? 'v6only' : addr}:${p.containerPort}`);
     }
   }
   return binds.length ? binds : null;

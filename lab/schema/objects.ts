@@ -40,7 +40,7 @@ const PodAnnotations = z
     {
       'packetwalk/listen-address': z
         .string(stringMap)
-        .refine((la) => (la === '0.0.0.0' || /^127\./.test(la)) && parseIp(la) !== null, says((v) => `${JSON.stringify(v)} is not an address the pod has before it starts`, 'use 127.0.0.1 (loopback only) or 0.0.0.0 (every address)'))
+        .refine((la) => la === '[::]' || ((la === '0.0.0.0' || /^127\./.test(la)) && parseIp(la) !== null), says((v) => `${JSON.stringify(v)} is not an address the pod has before it starts`, 'use 127.0.0.1 (loopback only), 0.0.0.0 (every address) or [::] (IPv6 only)'))
         .optional(),
       'packetwalk/listening': trueFalse,
       'packetwalk/ready': trueFalse,

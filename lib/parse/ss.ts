@@ -90,16 +90,35 @@ export function parseSs(text: string): Result<SsSocket[], ParseError> {
 }
 
 /**
- * Does anything listen on `port` where another pod can reach it?
- * 'reachable': a listener on a wildcard or non-loopback address; 'loopback-only': only 127.x/::1/%lo
- * (the app-not-listening cause's "only on loopback"); 'none': no listener on that port.
+ * Whether a listening socket takes connections dialled over `family`. ss prints an IPv6 wildcard socket that also
+ * takes IPv4 (IPV6_V6ONLY off, Linux's default: net.ipv6.bindv6only=0) as `*:PORT`, and one with IPV6_V6ONLY set as
+ * `[::]:PORT` (iproute2 6.1, captured: lib/parse/fixtures/ss/listeners-no-header.txt, socat ipv6only=1 / =0 in
+ * lib/parse/fixtures/capture.sh). So `[::]` and any other IPv6 address take IPv6 only — except a v4-mapped one
+ * (::ffff:a.b.c.d), which is IPv4 — and 0.0.0.0 or an IPv4 address take IPv4 only.
+ */
+export function servesFamily(e: SsEndpoint, family: 'inet' | 'inet6'): boolean {
+  if (e.family === 'any') return true;
+  const v4 = e.family === 'inet' || /^::ffff:\d/i.test(e.address);
+  return family === 'inet' ? v4 : !v4;
+}
+
+/**
+ * Does anything listen on `port` where another pod can reach it over `family` (the dialled address's; IPv4 by
+ * default)? 'reachable': a listener on a wildcard or non-loopback address of that family; 'loopback-only': only
+ * 127.x/::1/%lo (the app-not-listening cause's "only on loopback"); 'other-family': listeners only of the other
+ * family (an IPV6_V6ONLY `[::]` socket dialled over IPv4: refused); 'none': no listener on that port.
  */
 export function listenerOnPort(
   sockets: SsSocket[],
   port: number,
-): { verdict: 'reachable' | 'loopback-only' | 'none'; listeners: SsSocket[] } {
+  family: 'inet' | 'inet6' = 'inet',
+): { verdict: 'reachable' | 'loopback-only' | 'other-family' | 'none'; listeners: SsSocket[] } {
   const listeners = sockets.filter((s) => s.state === 'LISTEN' && s.local.port === port);
-  const reachable = listeners.filter((s) => !s.local.loopback);
+  const serving = listeners.filter((s) => servesFamily(s.local, family));
+  const reachable = serving.filter((s) => !s.local.loopback);
   if (reachable.length > 0) return { verdict: 'reachable', listeners: reachable };
+  if (serving.length > 0) return { verdict: 'loopback-only', listeners: serving };
+  const open = listeners.filter((s) => !s.local.loopback);
+  if (open.length > 0) return { verdict: 'other-family', listeners: open };
   return { verdict: listeners.length > 0 ? 'loopback-only' : 'none', listeners };
 }

@@ -5,6 +5,7 @@ import { listenerOnPort, parseNc, parseSs } from '../parse';
 import { connectOutcome, connectText, parseRun } from './read';
 import { finding, observe, one, onPod, problem, read, type Ctx } from './context';
 import { endpointPort } from '../plan/ops';
+import { ipFamily } from '../ip';
 
 // ------------------------------------------------------------------ listener ----
 
@@ -33,8 +34,10 @@ export function judgeListener(c: Ctx) {
   const ss = one(plan, c.runs, onPod(dst.namespace, dst.name, 'ss-listen'));
   const sockets = read(c, ss, parseSs);
   if (!ss || !sockets) return;
-  const at = (xs: typeof sockets) => xs.map((l) => `${l.local.address}:${l.local.port}`).join(', ');
-  const { verdict, listeners } = listenerOnPort(sockets, port);
+  const at = (xs: typeof sockets) => xs.map((l) => `${l.local.family === 'inet6' ? `[${l.local.address}]` : l.local.address}:${l.local.port}`).join(', ');
+  // the family of the address the packet arrives at: the pod's own (after a Service's DNAT) or the loopback dialled
+  const arrives = plan.loopback && plan.dstIP ? plan.dstIP : dst.ip;
+  const { verdict, listeners } = listenerOnPort(sockets, port, ipFamily(arrives) === 6 ? 'inet6' : 'inet');
   if (verdict === 'reachable') {
     const s = `listening on ${at(listeners)}`;
     finding(c, ss, s);
@@ -53,6 +56,13 @@ export function judgeListener(c: Ctx) {
     const s = `listens on ${at(listeners)} only (loopback): unreachable from other pods`;
     finding(c, ss, s);
     problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} ${s}; it must listen on 0.0.0.0:${port} or ${dst.ip}:${port}`, undefined, podListenStep(dst, 'TCP', port));
+    return;
+  }
+  if (verdict === 'other-family') {
+    const v6 = ipFamily(arrives) !== 6;
+    const s = `listens on ${at(listeners)} only, ${v6 ? 'an IPv6-only socket (IPV6_V6ONLY set; ss prints a dual-stack one as *:PORT)' : 'IPv4 only'}: connections to ${arrives}:${port} are refused`;
+    finding(c, ss, s);
+    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} ${s}`, undefined, `Inside pod ${dst.namespace}/${dst.name}, \`ss -tlnp\` names the socket's process: ${v6 ? `bind 0.0.0.0:${port}, or [::]:${port} with IPV6_V6ONLY off (the app's bind option; nginx: \`listen [::]:${port} ipv6only=off;\`)` : `bind [::]:${port} (dual-stack) or the pod's IPv6 address`}.`);
     return;
   }
   const all = sockets.filter((x) => x.state === 'LISTEN');

@@ -72,6 +72,7 @@ describe('object-level mistakes name the cause at the hop of DESIGN §4', () => 
     ['NotReady backends', 'shop/frontend-0', 'sleepy.shop:80', 'unreachable/no-endpoints@service', /none is Ready/],
     ['wrong targetPort', 'shop/frontend-0', 'wrongport.shop:80', 'unreachable/port-mismatch@service', /targets TCP 9090, which none of its backends/],
     ['loopback-only listener', 'shop/frontend-0', 'loopy.shop:80', 'unreachable/app-not-listening@dst-pod', /listens on 127\.0\.0\.1:8080 only/],
+    ['an IPv6-only listener ([::] with IPV6_V6ONLY) dialled over IPv4', 'shop/frontend-0', 'pod:shop/v6only-0:8080', 'unreachable/app-not-listening@dst-pod', /listens on \[::\]:8080 only, an IPv6-only socket \(IPV6_V6ONLY set/],
     ['ingress deny', 'shop/frontend-0', 'postgres.db:5432', 'unreachable/policy-denied@dst-pod', /selected by NetworkPolicy db\/only-backend\b.*not shop\/frontend-0/],
     ['egress deny that also blocks DNS', 'batch/jailed-0', 'backend.shop:80', 'unreachable/policy-denied@dns', /DNS queries time out because batch\/jailed-0 is selected by NetworkPolicy batch\/no-egress/],
     ['short name from another namespace', 'db/postgres-0', 'backend:80', 'unreachable/dns-nxdomain@dns', /exists in namespace shop .* use backend\.shop/],
