@@ -8,7 +8,7 @@ import type { NcOutcome } from '../parse/nc';
 import { layoutMatrix, type MatrixObjects } from './plan';
 import { mergePolicies, predictCell } from './predict';
 import { selfKind, whatIfJudgement } from './self';
-import type { Matrix, MatrixCell, MatrixSummary, MatrixTarget, Observed } from './types';
+import { OBSERVATIONS, type Matrix, type MatrixCell, type MatrixSummary, type MatrixTarget, type Observed } from './types';
 
 export * from './types';
 export { layoutMatrix, workloadOf, type MatrixObjects, type MatrixLayout } from './plan';
@@ -87,16 +87,21 @@ function outsideWhatIf(policies: readonly NetworkPolicy[], namespaces: readonly 
   return [`what-if: ${out.join(', ')} ${out.length === 1 ? 'is' : 'are'} in ${nss.join(', ')}, which this matrix does not hold: a NetworkPolicy selects pods of its own namespace only, so ${out.length === 1 ? 'it' : 'they'} can change no cell here (add -n ${nss.join(' -n ')})`];
 }
 
-/** nc's outcome (lib/parse/nc) as the matrix's observation; an ICMP rejection counts as refused. */
+/**
+ * nc's outcome (lib/parse/nc) as the matrix's observation: a TCP RST (ECONNREFUSED) is refused; an ICMP error or no
+ * way out (EHOSTUNREACH "No route to host", ENETUNREACH, a blackhole route's EINVAL, a local firewall's EPERM/EACCES)
+ * is unreachable — the connect did not reach a host that answered (lib/matrix/types.ts OBSERVATIONS).
+ */
 export function observedFromNc(outcome: NcOutcome | 'exec-timeout'): Observed {
   switch (outcome) {
     case 'succeeded':
       return 'open';
     case 'refused':
+      return 'refused';
     case 'no-route-to-host':
     case 'permission-denied':
     case 'network-unreachable':
-      return 'refused';
+      return 'unreachable';
     case 'timed-out':
     case 'exec-timeout':
       return 'timeout';
@@ -117,7 +122,7 @@ export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Ob
   const agree = unknown ? null : (cell.predicted === 'allow') === (observed === 'open');
   const out: MatrixCell = { ...cell, observed, agree, ...(detail ? { detail } : {}) };
   delete out.explain;
-  if (agree === false) out.explain = explainDisagreement(cell, target, observed!);
+  if (agree === false) out.explain = explainDisagreement(out, target, observed!);
   else if (unknown && !split && observed) out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}; the UDP datagram drew no port-unreachable, which a silent drop also gives: not judged`;
   else if (split && observed) out.explain = `not judged: ${cell.reason}; observed ${observed} on the endpoint this connect reached`;
   return out;
@@ -145,6 +150,38 @@ function failingEndpoints(cell: MatrixCell): { text: string; count: number } | u
   return { count: bad.length, text: `${bad.length} of ${eps.length} endpoints: ${bad.map((e) => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''} ${e.observed}`).join(', ')}` };
 }
 
+/** The kernel's words for a failed connect, from nc's line ("nc: connect to … failed: No route to host"). */
+export function kernelWords(observed: Observed, line?: string): string | undefined {
+  const said = line ? /\) failed: (.+)$/.exec(line.trim())?.[1] : undefined;
+  if (said) return said;
+  return observed === 'refused' ? 'Connection refused' : undefined;
+}
+
+/** What an unreachable connect means, by the kernel's words (lib/parse/nc's errno table). */
+function unreachableCause(words: string | undefined): string {
+  if (words && /No route to host/i.test(words)) return 'an ICMP host-unreachable or admin-prohibited came back (a REJECT such as --reject-with icmp-host-prohibited below policy), or nothing answered the neighbour lookup for it';
+  if (words && /Network is unreachable/i.test(words)) return "no route from the source's network namespace, or an ICMP net-unreachable from a router on the way";
+  if (words && /Invalid argument/i.test(words)) return "a blackhole route in the source's network namespace";
+  if (words && /Permission denied|Operation not permitted/i.test(words)) return "a firewall rule in the source's own network namespace did not let it out";
+  return 'an ICMP error or no route on the way';
+}
+
+/**
+ * What was dialled that saw `observed`: a pod target's address and port; for a Service its ClusterIP and port plus
+ * the endpoints dialled directly that saw the same (or, when they all opened, that they did). The ports a refused
+ * connect met (the endpoints' target ports, or the pod's port), for "nothing listens on …".
+ */
+function dialled(cell: MatrixCell, t: MatrixTarget, observed: Exclude<Observed, null>): { text: string; ports: number[]; endpointsOpen: boolean } {
+  if (t.kind === 'pod') return { text: `${t.ip}:${t.port} (${t.namespace}/${t.name})`, ports: [t.port], endpointsOpen: false };
+  const eps = (cell.endpoints ?? []).filter((e) => e.observed !== null);
+  const same = eps.filter((e) => e.observed === observed);
+  const list = (xs: typeof eps) => xs.map((e) => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''}`).join(', ');
+  const svc = `the Service ${t.ip}:${t.port}`;
+  if (same.length) return { text: `${svc} and its endpoint${same.length === 1 ? '' : 's'} ${list(same)}`, ports: [...new Set(same.map((e) => Number(e.endpoint.slice(e.endpoint.lastIndexOf(':') + 1))))], endpointsOpen: false };
+  const open = eps.length > 0 && eps.every((e) => e.observed === 'open');
+  return { text: open ? `${svc} (its endpoint${eps.length === 1 ? '' : 's'} ${list(eps)} opened when dialled directly)` : svc, ports: [], endpointsOpen: open };
+}
+
 function explainDisagreement(cell: MatrixCell, t: MatrixTarget, observed: Exclude<Observed, null>): string {
   const by = cell.policies.length ? ` by ${cell.policies.join(', ')}` : '';
   const some = cell.predicted === 'allow' ? failingEndpoints(cell) : undefined;
@@ -153,7 +190,15 @@ function explainDisagreement(cell: MatrixCell, t: MatrixTarget, observed: Exclud
     if (cell.policies.length) return `predicted deny${by}, observed open: policy not enforced`;
     return `predicted deny (${cell.reason}), observed open`;
   }
-  if (observed === 'refused') return `predicted allow${by}, observed refused: nothing listens on ${t.protocol} ${t.port}${t.kind === 'svc' ? ' behind the Service' : ''}, or a REJECT rule below policy`;
+  if (observed === 'refused' || observed === 'unreachable') {
+    const words = kernelWords(observed, cell.detail);
+    const d = dialled(cell, t, observed);
+    const seen = `predicted allow${by}, observed ${observed}${words ? ` (${words})` : ''} on ${d.text}`;
+    if (observed === 'unreachable') return `${seen}: ${unreachableCause(words)}; open the walk for this pair`;
+    if (d.endpointsOpen) return `${seen}: kube-proxy's rules for the Service answer it with a reset or reject, though the endpoints listen; open the walk for this pair`;
+    const where = d.ports.length ? `${t.protocol} ${d.ports.join(', ')}` : `the Service's target port`;
+    return `${seen}: nothing listens on ${where} there, or a REJECT${t.protocol === 'TCP' ? ' with tcp-reset' : ''} below policy`;
+  }
   return `predicted allow${by}, observed timeout: the path is broken below policy; open the walk for this pair`;
 }
 
@@ -167,9 +212,12 @@ export function isUnjudged(c: MatrixCell): boolean {
 }
 
 export function summarize(m: Matrix): MatrixSummary {
-  const s: MatrixSummary = { cells: m.cells.length, observed: 0, agree: 0, disagree: 0, unjudged: 0, cut: 0, opened: 0 };
+  const s: MatrixSummary = { cells: m.cells.length, observed: 0, open: 0, refused: 0, unreachable: 0, timeout: 0, agree: 0, disagree: 0, unjudged: 0, cut: 0, opened: 0 };
   for (const c of m.cells) {
-    if (c.observed !== null) s.observed++;
+    if (c.observed !== null) {
+      s.observed++;
+      s[c.observed]++;
+    }
     if (c.agree === true) s.agree++;
     if (c.agree === false) s.disagree++;
     if (isUnjudged(c)) s.unjudged++;
@@ -195,6 +243,9 @@ export function exitCodeOf(m: Matrix): 0 | 1 | 3 {
 /** Every cellMark is this wide, so the table's columns line up (renderMatrixTable adds the self slot). */
 export const MARK_WIDTH = 3;
 
+/** A disagreement's mark by what was observed (refused: a TCP RST; unreachable: an ICMP error or no route). */
+const DISAGREE_MARK: Record<Exclude<Observed, null>, string> = { open: '!OP', refused: '!RF', unreachable: '!UR', timeout: '!TO' };
+
 /** One mark per cell for the terminal table, MARK_WIDTH characters. */
 export function cellMark(c: MatrixCell): string {
   if (c.predictedAfter !== undefined && c.split) return ' ~ '; // a what-if cell not judged (isUnjudged)
@@ -202,7 +253,7 @@ export function cellMark(c: MatrixCell): string {
   if (c.change === 'opened') return 'OPN';
   if (c.observed === null) return c.predicted === 'allow' ? ' + ' : ' - ';
   if (c.agree === null) return c.observed === 'open' ? '~ok' : ' ~x';
-  if (c.agree === false) return c.observed === 'open' ? '!OP' : c.observed === 'refused' ? '!RF' : '!TO';
+  if (c.agree === false) return DISAGREE_MARK[c.observed];
   return c.observed === 'open' ? ' ok' : ' x ';
 }
 
@@ -247,7 +298,7 @@ export function renderMatrixTable(m: Matrix): string {
   lines.push('');
   lines.push(m.withPolicy
     ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after, ~ not judged (see below)'
-    : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!TO disagreement (observed open/refused/timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
+    : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!UR/!TO disagreement (observed open / refused: a TCP reset / unreachable: an ICMP error or no route / timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
   if (selfCells) lines.push(`        * self: the source reaching itself (through a Service it backs, or its own IP), not a path to another workload (${selfCells} cell${selfCells === 1 ? '' : 's'})`);
   for (const n of m.notes) lines.push(`note: ${termText(n)}`);
   const findings = m.cells.filter((c) => c.agree === false || c.change || isUnjudged(c));
@@ -270,8 +321,14 @@ export function renderMatrixTable(m: Matrix): string {
   lines.push('');
   lines.push(m.withPolicy
     ? `${s.cells} cells: ${s.cut} cut, ${s.opened} opened${s.unjudged ? `, ${s.unjudged} not judged` : ''} (policies ${termText((m.withPolicy ?? []).join(', '))})`
-    : `${s.cells} cells: ${s.observed} observed, ${s.agree} agree, ${s.disagree} disagree${s.unjudged ? `, ${s.unjudged} not judged` : ''}`);
+    : `${s.cells} cells: ${s.observed} observed${observedBreakdown(s)}, ${s.agree} agree, ${s.disagree} disagree${s.unjudged ? `, ${s.unjudged} not judged` : ''}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** " (13 open, 5 refused, 6 unreachable)": the observed cells by what they saw, each kind said only when present. */
+function observedBreakdown(s: MatrixSummary): string {
+  const parts = OBSERVATIONS.filter((o) => s[o] > 0).map((o) => `${s[o]} ${o}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /** How a cell looks, one word: what the page, the wall tile and the e2e spec key on. */

@@ -6,7 +6,12 @@ import type { Depth } from '../model';
 // Each literal union below is written once, as a const array; the type and the stored-row schema
 // (lib/schema/matrix.ts) both derive from it.
 export const PREDICTIONS = ['allow', 'deny'] as const;
-export const OBSERVATIONS = ['open', 'refused', 'timeout'] as const;
+// refused: the connect drew a TCP RST ("Connection refused", ECONNREFUSED; for UDP an ICMP port-unreachable, which
+// the kernel reports the same way). unreachable: it drew an ICMP error or found no way out ("No route to host",
+// EHOSTUNREACH: host-unreachable/admin-prohibited, e.g. a REJECT --reject-with icmp-host-prohibited, or no neighbour;
+// "Network is unreachable", ENETUNREACH; EINVAL from a blackhole route; EPERM/EACCES from a firewall in the source's
+// own netns). They are different observations: one reached a host that answered, the other did not get there.
+export const OBSERVATIONS = ['open', 'refused', 'unreachable', 'timeout'] as const;
 export const CHANGES = ['cut', 'opened'] as const;
 export const TARGET_KINDS = ['svc', 'pod'] as const;
 export const MATRIX_STATUSES = ['running', 'done'] as const;
@@ -110,6 +115,11 @@ export interface Matrix {
 export interface MatrixSummary {
   cells: number;
   observed: number;
+  /** the observed cells by what they saw (OBSERVATIONS): a reset (refused) and an ICMP error (unreachable) apart */
+  open: number;
+  refused: number;
+  unreachable: number;
+  timeout: number;
   agree: number;
   disagree: number;
   /** cells that cannot be judged (isUnjudged): said, never in the exit code */

@@ -76,7 +76,7 @@ describe('stored matrices', () => {
       expect(se.status).toBe(503);
       expect(se.code).toBe('EBADROW');
       expect(se.file).toBe(store.file);
-      expect(se.message).toContain('matrix "m-abc123" in the store is not readable (cells[1].observed: "sideways" is not an observation (open, refused, timeout))');
+      expect(se.message).toContain('matrix "m-abc123" in the store is not readable (cells[1].observed: "sideways" is not an observation (open, refused, unreachable, timeout))');
       expect(se.fix).toMatch(/^delete that row, or move .*packetwalk\.db aside/);
     }
     // a target's port and a missing top-level field are named the same way
