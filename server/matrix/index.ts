@@ -2,6 +2,9 @@
 // then — unless this is a what-if — make one connect per cell from the source pod's netns through the probe
 // registry (tcp-connect / udp-connect, lib/probes.ts): one ephemeral debug container per source pod
 // (server/exec/debugContainer.ts, reused across runs and diagnoses), then many bounded concurrent execs.
+// A source behind a mesh sidecar (server/exec/mesh.ts, as diagnose does it) gets its connects from a container running
+// as the proxy's uid, which the mesh's redirect exempts: from any other uid the proxy takes the connect and accepts it,
+// whatever is behind it. Without that container its cells are not observed (with the reason), never open.
 // A what-if (`withPolicy`) never probes and never writes: it needs only read rights.
 import { limiter } from '../../lib/limit';
 import { isLabelName } from '../../lib/kube/names';
@@ -17,6 +20,7 @@ import { listNamespaceNames, readNamespaces, snapshotLimits } from '../cluster/s
 import { explainApiError } from '../cluster/explain';
 import { ClusterError, UsageError } from '../cluster/errors';
 import { ensureDebugContainer, knownPod, type DebugContainer } from '../exec/debugContainer';
+import { MESH_DEBUG_PREFIX, podSidecar } from '../exec/mesh';
 import { runProbe } from '../exec/probe';
 
 export { UsageError, ClusterError };
@@ -103,13 +107,24 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
     let h = footholds.get(src);
     if (!h) {
       const [ns, name] = src.split('/');
-      h = limit(() => ensureDebugContainer(kc, ns, name, { image, known: knownPod(snap.pods, ns, name) })).catch((e: unknown) => {
+      // a meshed source connects as its proxy's uid, from a container of its own (the one diagnose uses too)
+      const sc = podSidecar(snap, { namespace: ns, name });
+      const meshed = sc ? `; ${src} runs the ${sc.container} sidecar (${sc.mesh} mesh): its connects must run as uid ${sc.uid}, the proxy's own, which its redirect exempts, else the proxy accepts every one of them` : '';
+      h = limit(() => ensureDebugContainer(kc, ns, name, { image, known: knownPod(snap.pods, ns, name), ...(sc ? { runAsUser: sc.uid, prefix: MESH_DEBUG_PREFIX } : {}) })).catch((e: unknown) => {
         const x = explainApiError(e, { verb: 'patch', resource: 'pods/ephemeralcontainers', namespace: ns, name, context: cl.context });
-        return { error: x.kind === 'forbidden' ? `cannot add a debug container to ${src} (needs patch on pods/ephemeralcontainers and create on pods/exec in ${ns}): ${x.sentence}` : x.sentence };
+        const what = sc ? `a debug container running as uid ${sc.uid}` : 'a debug container';
+        return { error: `${x.kind === 'forbidden' ? `cannot add ${what} to ${src} (needs patch on pods/ephemeralcontainers and create on pods/exec in ${ns}): ${x.sentence}` : x.sentence}${meshed}` };
       });
       footholds.set(src, h);
     }
     return h;
+  };
+  // A note per meshed source whose row was observed: the row is the path below the proxy, not the proxy answering
+  // (a row whose container could not be made says why in each cell instead).
+  const meshNote = (src: string): string[] => {
+    const [ns, name] = src.split('/');
+    const sc = podSidecar(snap, { namespace: ns, name });
+    return sc ? [`${src} runs the ${sc.container} sidecar (${sc.mesh} mesh), which takes the pod's outbound connects: its connects ran as uid ${sc.uid}, the proxy's own, which its redirect exempts, so its row is the path below the proxy (what the proxy itself then meets), not the proxy answering`] : [];
   };
   /**
    * One connect from the source's debug container: what nc saw as an observation and its line, or why it could not
@@ -163,7 +178,9 @@ export async function runMatrix(o: MatrixOptions): Promise<Matrix> {
   );
   const final = m.cells.map((c) => cells.get(cellKey(c.from, c.to))!);
   // nothing observed (no rights to exec, every foothold refused): what is left is the config-depth prediction
-  const done: Matrix = { ...m, cells: final, depth: final.some((c) => c.observed !== null) ? 'live' : 'config', status: 'done' };
+  const observedFrom = new Set(final.filter((c) => c.observed !== null).map((c) => c.from));
+  const notes = [...m.notes, ...m.sources.filter((src) => observedFrom.has(src)).flatMap(meshNote)];
+  const done: Matrix = { ...m, notes, cells: final, depth: final.some((c) => c.observed !== null) ? 'live' : 'config', status: 'done' };
   emit({ type: 'matrix:done', payload: { id, matrix: done, exitCode: exitCodeOf(done) } });
   return done;
 }
