@@ -79,6 +79,9 @@ describe('a refused connect and an unreachable one are different observations', 
     expect(lab('svc-reject-host-prohibited').observed).toBe('unreachable');
     for (const f of ['host-unreachable', 'admin-prohibited', 'net-unreachable-icmp', 'no-route', 'blackhole-route']) expect(parseFixture(f).observed, f).toBe('unreachable');
     expect(parseFixture('timed-out').observed).toBe('timeout');
+    // the same connect from the meshed pod: its sidecar takes it from a root container (open), not from uid 1337
+    expect(lab('meshed-root-silent-open').observed).toBe('open');
+    expect(lab('meshed-uid1337-silent-refused').observed).toBe('refused');
     expect(parseFixture('succeeded').observed).toBe('open');
   });
 
