@@ -96,3 +96,11 @@ describe('faults that would do nothing', () => {
     })) for (const spec of specs) expect(why(world(file(name)), spec), `${name}: ${spec}`).toBeNull();
   });
 });
+
+describe('a fault spec', () => {
+  it('refuses a key given twice instead of keeping the last one silently', () => {
+    expect(() => parseFaultSpec('mtu-blackhole:node=worker-1,node=worker-2')).toThrow('fault "mtu-blackhole:node=worker-1,node=worker-2": node is given twice (worker-1, worker-2); a fault takes one node — add a second fault for the other');
+    expect(parseFaultSpec('mtu-blackhole:node=worker-2').params).toEqual({ node: 'worker-2' });
+    expect(() => parseFaultSpec('mtu-blackhole:constructor=x')).toThrow(/has no parameter "constructor"/);
+  });
+});

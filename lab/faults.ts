@@ -51,7 +51,10 @@ export function parseFaultSpec(spec: string): LabFault {
     for (const kv of spec.slice(i + 1).split(',')) {
       const j = kv.indexOf('=');
       if (j <= 0) throw new Error(`fault "${spec}": "${kv}" is not key=value (write e.g. mtu-blackhole:node=worker-2)`);
-      params[kv.slice(0, j).trim()] = kv.slice(j + 1).trim();
+      const k = kv.slice(0, j).trim();
+      // one value per key: a second would silently win over the first (one fault is one place; add another fault for a second)
+      if (Object.hasOwn(params, k)) throw new Error(`fault "${spec}": ${k} is given twice (${params[k]}, ${kv.slice(j + 1).trim()}); a fault takes one ${k} — add a second fault for the other`);
+      params[k] = kv.slice(j + 1).trim();
     }
   }
   return checkFaultShape({ name, params });
