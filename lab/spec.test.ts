@@ -61,7 +61,7 @@ describe('parseLabFile', () => {
     ['duplicate pods', `${LAB}${pod('a')}${pod('a')}`, 3, 'metadata.name', /duplicate: document 2 already defines Pod default\/a/],
     ['undeclared namespace', `${LAB}${pod('a', ', namespace: shop')}`, 2, 'metadata.namespace', /namespace "shop" is not defined/],
     ['bad containerPort', `${LAB}${pod('a', '', 'nodeName: worker-1, containers: [{name: c, ports: [{containerPort: 70000}]}]')}`, 2, 'spec.containers[0].ports[0].containerPort', /not a port number/],
-    ['listen address the pod cannot have', `${LAB}${pod('a', ', annotations: {packetwalk/listen-address: 10.9.9.9}')}`, 2, 'metadata.annotations["packetwalk/listen-address"]', /use 127.0.0.1 \(loopback only\) or 0.0.0.0/],
+    ['listen address the pod cannot have', `${LAB}${pod('a', ', annotations: {packetwalk/listen-address: 10.9.9.9}')}`, 2, 'metadata.annotations["packetwalk/listen-address"]', /use 127.0.0.1 \(loopback only\), 0.0.0.0 \(every address\) or \[::\] \(IPv6 only\)/],
     ['bad annotation', `${LAB}${pod('a', ', annotations: {packetwalk/ready: "no"}')}`, 2, 'metadata.annotations["packetwalk/ready"]', /not "true" or "false"/],
     ['unsupported kind', `${LAB}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n`, 2, 'kind', /not something the lab builds/],
     ['unnamed ports', `${LAB}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}, {port: 81}]}\n`, 2, 'spec.ports[0].name', /several ports must name each/],
