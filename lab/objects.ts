@@ -110,6 +110,18 @@ interface PodPlan {
 }
 
 /** Builds the layout and every API object. `now` stamps creation and transition times. */
+/**
+ * Where default/kubernetes points: the first node's InternalIP (its EndpointSlice, port 6443), as a kind cluster's
+ * points at its control-plane node. The lab's real API server listens on this machine's loopback for kubectl and
+ * packetwalk; in the node network a stand-in answers TCP there (lab/dataplane/lab.ts), so a pod's connect to
+ * kubernetes.default:443 opens as on a cluster. (Before session 16 it was the underlay gateway, where nothing
+ * listened and no route led back to the pods: every pod → kubernetes.default diagnosis timed out.)
+ */
+export function apiServerAddress(nodes: readonly { internalIP: string }[]): string {
+  return nodes[0]?.internalIP ?? '172.18.0.2';
+}
+export const API_SERVER_PORT = 6443;
+
 export function buildLab(spec: LabSpec, instance: string, now = new Date()): LabLayout {
   const { cluster } = spec;
   const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
@@ -302,7 +314,7 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
     };
     const svc = shapeServiceKind(svc0, kinds);
     objects.push(svc);
-    if ((svc.spec as Obj).type !== 'ExternalName') objects.push(...endpointSlices(svc, podObjs, meta, seed, (node) => cluster.zones?.[node]));
+    if ((svc.spec as Obj).type !== 'ExternalName') objects.push(...endpointSlices(svc, podObjs, meta, seed, (node) => cluster.zones?.[node], apiServerAddress(nodes)));
   }
 
   for (const np of spec.manifests.filter((o) => o.kind === 'NetworkPolicy')) objects.push(networkPolicyObject(np, meta));
@@ -537,7 +549,7 @@ export function resolveTargetPort(svcPort: Obj, pod: KubeObject): number | null 
  * readiness; a Service that selects nothing still gets one empty slice. `zoneOf` gives a node's zone label: an
  * endpoint on a node with one carries it as `zone`, and a Service asking for topology-aware routing gets `hints`.
  */
-export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, seed: (s: string) => string, zoneOf: (node: string) => string | undefined = () => undefined): KubeObject[] {
+export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, seed: (s: string) => string, zoneOf: (node: string) => string | undefined = () => undefined, apiServer = '172.18.0.2'): KubeObject[] {
   const sp = svc.spec as Obj;
   const selector = sp.selector as Record<string, string> | undefined;
   const ns = svc.metadata.namespace!;
@@ -563,8 +575,9 @@ export function endpointSlices(svc: KubeObject, pods: KubeObject[], meta: Meta, 
     };
   };
   if (name === 'kubernetes' && ns === 'default') {
-    // The API server's own endpoint (the kind control plane's address on the node network).
-    return [{ ...mk(0, [{ addresses: ['172.18.0.1'], conditions: { ready: true, serving: true, terminating: false } }], [{ name: 'https', port: 6443, protocol: 'TCP' }]), metadata: { ...meta('EndpointSlice', 'kubernetes', ns), generation: 1, labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' } } }];
+    // The API server's own endpoint: a node's address on the node network and 6443, as kind's control-plane node
+    // (lab/dataplane apiServerStandIn answers a TCP handshake there, so pods reach default/kubernetes).
+    return [{ ...mk(0, [{ addresses: [apiServer], conditions: { ready: true, serving: true, terminating: false } }], [{ name: 'https', port: 6443, protocol: 'TCP' }]), metadata: { ...meta('EndpointSlice', 'kubernetes', ns), generation: 1, labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' } } }];
   }
   if (!selector) return [];
   const groups = new Map<string, { ports: Obj[]; endpoints: Obj[] }>();

@@ -14,7 +14,7 @@ import type { LabFault, LabState } from '../types';
 import { findOwned, processArgv, stopOwned } from './daemons';
 import { ETC_NETNS, removePodEtc, startDns, writePodEtc } from './dns';
 import { checkFaultFits, injectFault } from './faults';
-import { startListeners } from './listeners';
+import { startApiServerStandIn, startListeners } from './listeners';
 import { startMesh } from './mesh';
 import { buildNetwork, deleteNetns, labNetns } from './network';
 import { buildOutside, planOutsideState, removeOutsideEtc, startNorthSouth, startOutsideDaemons } from './outside';
@@ -179,6 +179,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     }
     Object.assign(st.daemons, await startOutsideDaemons(st));
     Object.assign(st.daemons, await startMesh(st)); // packetwalk/mesh: istio pods (lab/dataplane/mesh.ts)
+    Object.assign(st.daemons, await startApiServerStandIn(st)); // default/kubernetes's endpoint answers (lab/objects apiServerAddress)
     phase('daemons');
     for (const f of spec.faults) {
       st.faults.push(f);

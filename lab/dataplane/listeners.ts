@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject, LabPod, LabState } from '../types';
-import { podLogName } from '../objects';
+import { API_SERVER_PORT, apiServerAddress, podLogName } from '../objects';
 import { logPath, startDaemon } from './daemons';
 
 type Obj = Record<string, unknown>;
@@ -58,4 +58,24 @@ export async function startListeners(st: LabState, pods: LabPod[]): Promise<Map<
     throw failed.reason;
   }
   return started;
+}
+
+/**
+ * The API server as the node network sees it (lab/objects apiServerAddress): a listener in the first node's netns on
+ * its InternalIP:6443, so default/kubernetes has an endpoint that answers a TCP handshake (plain HTTP, not TLS: the
+ * lab's real API server is on this machine's loopback, for kubectl). Returns its pid for state.daemons.
+ */
+export async function startApiServerStandIn(st: LabState): Promise<Record<string, number>> {
+  const node = st.nodes.find((n) => n.internalIP === apiServerAddress(st.nodes));
+  if (!node) return {};
+  const pid = await startDaemon({
+    netns: node.netns,
+    link: join(st.labDir, `${st.instance}-listener`),
+    target: process.execPath,
+    args: [LISTENER, 'kube-apiserver', `tcp:${node.internalIP}:${API_SERVER_PORT}`],
+    log: logPath(st.labDir, 'apiserver-standin'),
+    ready: /^ready /m,
+    what: `the API server's stand-in on ${node.name} (${node.internalIP}:${API_SERVER_PORT})`,
+  });
+  return { 'apiserver-standin': pid };
 }

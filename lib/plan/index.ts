@@ -176,12 +176,28 @@ export function hop(id: HopId, label: string, node: string | undefined, expected
  */
 export const MAX_DIRECT_CONNECTS = 16;
 
+/**
+ * The pod behind an endpoint address with no targetRef (default/kubernetes, a hand-written EndpointSlice): a pod of
+ * the pod network with that IP; else, since every hostNetwork pod of a node shares its address, the hostNetwork
+ * one that declares the port (containerPort or hostPort), then one that is not a static pod's mirror (the API
+ * refuses ephemeral containers in those — kubeadm's kube-apiserver on 6443 is one — and every hostNetwork pod's
+ * netns is the node's, where the probes look for the listener), then any. Undefined when no read pod has the address.
+ */
+export function podAtAddress(snap: Pick<ClusterSnapshot, 'pods'>, ip: string, port: number): Pod | undefined {
+  const at = snap.pods.filter((x) => podIP(x) === ip);
+  const declares = (x: Pod) => (x.spec?.containers ?? []).some((c) => (c.ports ?? []).some((p) => p.containerPort === port || (p as { hostPort?: number }).hostPort === port));
+  return at.find((x) => !x.spec?.hostNetwork) ?? at.find(declares) ?? at.find((x) => !isMirrorPod(x)) ?? at[0];
+}
+
+/** A static pod's mirror in the API (annotation kubernetes.io/config.mirror, set by the kubelet). */
+const isMirrorPod = (p: Pod) => !!p.metadata?.annotations?.['kubernetes.io/config.mirror'];
+
 /** Chooses the endpoint the path is drawn to: the source itself when it backs the Service (hairpin), else one on another node (the longest path), else the first. */
 function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, prefer?: string): { dst?: PodEnd; why: string } {
   const ready = svc.endpoints.endpoints.filter((e) => e.ready && (!svc.used || svc.used.includes(formatEndpoint(e.ip, e.port))));
   const pods = ready
     .map((e) => {
-      const p = e.pod ? findPod(snap, e.pod.split('/')[0], e.pod.split('/')[1]) : snap.pods.find((x) => podIP(x) === e.ip);
+      const p = e.pod ? findPod(snap, e.pod.split('/')[0], e.pod.split('/')[1]) : podAtAddress(snap, e.ip, e.port);
       const end = p ? podEnd(p) : undefined;
       return end ? { end, port: e.port } : undefined;
     })

@@ -35,3 +35,18 @@ describe('a pod dialling itself', () => {
     expect(plan('203.0.113.9:443').hops.map((h) => h.id)).toContain('external');
   });
 });
+
+describe('the pod behind an endpoint address no targetRef names (default/kubernetes)', () => {
+  const hostPod = (name: string, extra: Record<string, unknown> = {}, ports: { containerPort: number }[] = []) => ({ metadata: { namespace: 'kube-system', name, ...extra }, spec: { nodeName: 'worker-1', hostNetwork: true, containers: [{ name: 'c', ports }] }, status: { podIP: '172.18.0.2' } });
+  it('a pod of the pod network first; then the hostNetwork pod declaring the port; then one that is not a static pod\'s mirror', async () => {
+    const { podAtAddress } = await import('.');
+    const mirror = hostPod('kube-apiserver-worker-1', { annotations: { 'kubernetes.io/config.mirror': 'x' } });
+    const proxy = hostPod('kube-proxy-abcde');
+    const declaring = hostPod('agent-xyz', {}, [{ containerPort: 6443 }]);
+    const pods = (...ps: unknown[]) => ({ pods: ps as never });
+    expect(podAtAddress(pods(mirror, proxy), '172.18.0.2', 6443)?.metadata?.name).toBe('kube-proxy-abcde');
+    expect(podAtAddress(pods(mirror, proxy, declaring), '172.18.0.2', 6443)?.metadata?.name).toBe('agent-xyz');
+    expect(podAtAddress(pods(mirror), '172.18.0.2', 6443)?.metadata?.name).toBe('kube-apiserver-worker-1');
+    expect(podAtAddress(pods(mirror), '172.18.0.3', 6443)).toBeUndefined();
+  });
+});

@@ -21,6 +21,9 @@ describe('healthy paths are reachable with no failing hop', () => {
     ['Service by FQDN', 'shop/frontend-0', 'backend.shop.svc.cluster.local:80', ['src-pod', 'dns', 'service', 'src-veth', 'src-node', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']],
     ['a backend reaching the database its policy admits', 'shop/backend-0', 'postgres.db:5432', null],
     ['hairpin: a pod through its own Service', 'shop/solo-0', 'solo:80', ['src-pod', 'dns', 'service', 'src-veth', 'src-node', 'dst-veth', 'dst-pod']],
+    // default/kubernetes's endpoint is worker-1's address on 6443 (lab/objects apiServerAddress), as kind's control plane
+    ['the API server from the same node, its endpoint a node address', 'shop/frontend-0', 'kubernetes.default.svc.cluster.local:443', null],
+    ['the API server from the other node, over the underlay', 'shop/backend-0', 'kubernetes.default.svc.cluster.local:443', null],
   ])('%s: %s → %s', async (_what, from, to, hopIds) => {
     const d = await lab.diagnose(from, to);
     expect(outcome(d)).toBe('reachable/-@-');
