@@ -11,6 +11,7 @@ import { FAULTS } from '../faults';
 import { readState } from '../state';
 import type { LabState } from '../types';
 import { addFault, clearFaults, staleMac } from './faults';
+import { UNDERLAY_MTU, underlayNetns } from '../objects';
 import { DEFAULT_LAB_FILE, labDown, labUp } from './lab';
 import { dfPing, dig, httpGet, inPod, isRoot, tcpOk } from './testkit';
 import { run } from './sh';
@@ -86,6 +87,8 @@ describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
       const body = await httpGet(st, 'shop/frontend-0', ip('shop/backend-0'), 8080, '/bytes/200000', 3);
       expect(body?.length ?? 0).toBeLessThan(200000);
       expect(await tcpOk(st, 'shop/frontend-0', ip('shop/backend-1'), 8080)).toBe(true); // same node: no tunnel
+      // only worker-2's switch port narrows: the underlay bridge (gateway, VPC router) keeps its MTU for the others
+      expect((await run(['ip', '-n', underlayNetns(st.instance), '-j', 'link', 'show', 'br0'])).stdout).toMatch(new RegExp(`"mtu":${UNDERLAY_MTU}\\b`));
     });
     expect((await httpGet(st, 'shop/frontend-0', ip('shop/backend-0'), 8080, '/bytes/200000', 3))?.length).toBe(200000);
   });

@@ -65,7 +65,11 @@ async function setMtu(st: LabState, n: LabNode, blackhole: boolean): Promise<voi
   const tunnel = () => (vxlan ? ipBatch(n.netns, [`link set ${dev} mtu ${blackhole ? BLACKHOLE_TUNNEL_MTU : TUNNEL_MTU}`]) : Promise.resolve());
   if (blackhole) await tunnel();
   await ipBatch(n.netns, [`link set eth0 mtu ${link}`]);
-  await ipBatch(underlayNetns(st.instance), [`link set ${n.underlayVeth} mtu ${link}`]);
+  // A bridge follows its smallest port's MTU unless its own was set: pinned, br0 (the underlay gateway, the VPC router)
+  // keeps routing at full size to the other nodes, and only frames out of this node's port are too big (dropped
+  // there without an ICMP error, as a real switch port drops them). Unpinned, one node's fault shrank every
+  // node's routed path (tester finding, session 15).
+  await ipBatch(underlayNetns(st.instance), [`link set ${n.underlayVeth} mtu ${link}`, `link set br0 mtu ${UNDERLAY_MTU}`]);
   if (!blackhole) await tunnel();
   if (cniOf(st.cluster) === 'vpc') {
     // The VPC router's switch port shrinks with the node's link, and the router would answer with
