@@ -5,7 +5,7 @@
 // externalTrafficPolicy Local, no NodePort rule, no listener, no endpoint). Hops without their own finding
 // pass only when the connection through them opened, and are skipped otherwise (never a guessed fail).
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
-import { CAUSES, concreteNextStep, nextStepFor, type CauseCode, type NextStepValues } from '../causes';
+import { CAUSES, concreteNextStep, nextStepFor, noSelectorNextStep, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
 import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
@@ -36,6 +36,8 @@ interface NsCtx {
   observed: Map<HopId, string[]>;
   findings: Map<string, string>;
   connect?: ConnectOutcome;
+  /** the source's own end-to-end connects (run keys) and how nc said each one ended */
+  connectRuns: Map<string, string | undefined>;
 }
 
 const observe = (c: NsCtx, hop: HopId, s: string) => c.observed.set(hop, [...(c.observed.get(hop) ?? []), s]);
@@ -71,6 +73,43 @@ function outcomeOf(r: ProbeRun): ConnectOutcome | 'silent' | undefined {
     return o === 'refused' ? 'refused' : o === 'unreachable' ? 'unreachable' : o === 'no-icmp' ? 'silent' : undefined;
   }
   return connectOutcome(parseRun(r, parseNc));
+}
+
+/** nc's own words for a TCP connect that did not open ("Network is unreachable"), when it said any. */
+function ncMessage(r: ProbeRun): string | undefined {
+  if (/udp/.test(r.probe)) return undefined;
+  const x = parseRun(r, parseNc);
+  if (!x.ok || x.value.outcome === 'succeeded') return undefined;
+  const m = x.value.attempts[0]?.message.match(/failed: (.+)$/);
+  return m?.[1]?.trim();
+}
+
+/**
+ * The summary of a hop whose only evidence is the source's own connect, which did not open: not judged, and where the
+ * traffic stops — at the hop that names a cause, or, with none, what nc itself said ("Network is unreachable": the
+ * client, or a router on its way, has no route to the address, so nothing reached the cluster).
+ */
+function failedConnectOnly(c: NsCtx, id: HopId, src: string, stopAt: HopId | undefined): string {
+  const { plan } = c;
+  const said = [...c.connectRuns.values()].find((x) => !!x);
+  const outcome = `${src} → ${plan.dstIP}:${plan.dstPort}: ${said ? `nc says "${said}"` : connectText(c.connect!)}`;
+  const noRoute = said === 'Network is unreachable';
+  if (id === 'client') {
+    if (stopAt) return `not judged: ${outcome}; the client only dials, and where the traffic stops is judged at ${stopAt}`;
+    return noRoute
+      ? `not judged: ${outcome}: the traffic stops here, before the cluster — the client, or a router on its way, has no route to ${plan.dstIP}; that is none of the causes packetwalk names (the summary says what to dial instead)`
+      : `not judged: ${outcome}; no hop's probes say where the traffic stops`;
+  }
+  const where = stopAt ? `; the traffic stops at ${stopAt}` : noRoute ? '; the traffic stops before the cluster (see client)' : '';
+  return `not judged: its only probe is the connect from ${src}, which did not open (${connectText(c.connect!)}) and does not say whether the traffic got this far${where}`;
+}
+
+/**
+ * The next step for a node port that nothing holds: the listener's (lib/verdict/listener nodeListenStep: no Service
+ * has it as its nodePort, so kube-proxy has no rule for it), then how to list the NodePorts there are.
+ */
+export function noNodePortStep(node: string, proto: 'TCP' | 'UDP', port: number): string {
+  return `${nodeListenStep(node, proto, port, false)} \`kubectl get svc -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,TYPE:.spec.type,NODEPORT:.spec.ports[*].nodePort\` lists the NodePorts there are (in \`kubectl get svc -A\` each is the number after the colon in PORT(S), e.g. 80:31864/TCP): dial one of them, or set the Service's nodePort to ${port}.`;
 }
 
 /** Whether the node's kube-proxy has a NodePort rule for the port (iptables KUBE-NODEPORTS, nft service-nodeports). */
@@ -136,7 +175,7 @@ function judgeWayBack(c: Ctx, plan: NorthSouthPlan, runs: Runs, snapshot: Cluste
 
 export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snapshot: ClusterSnapshot; depth: Depth; configReason?: string }): Judgement {
   const { plan, runs, depth } = input;
-  const c: NsCtx = { plan, runs, problems: [], observed: new Map(), findings: new Map() };
+  const c: NsCtx = { plan, runs, problems: [], observed: new Map(), findings: new Map(), connectRuns: new Map() };
   const s = plan.service;
   const problem = (hop: HopId, cause: CauseCode, reason: string, nextStep?: string) => {
     if (!c.problems.some((p) => p.hop === hop && p.cause === cause)) c.problems.push({ hop, cause, reason, ...(nextStep ? { nextStep } : {}) });
@@ -164,6 +203,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     }
     c.findings.set(r.key, `${udp ? 'UDP' : 'TCP'} ${target}: ${udp && o === 'open' ? 'a datagram came back' : connectText(o)}`);
     const fromSource = plan.source.kind === 'outside' ? p.where === 'outside' : plan.source.kind === 'node' ? p.where === 'node' && p.node === plan.source.node : p.where === 'pod';
+    if (fromSource && p.args.ip === plan.dstIP && p.args.port === plan.dstPort) c.connectRuns.set(r.key, ncMessage(r));
     // The exchange's reply wins over the datagram's ICMP-less silence; an ICMP error from either stands.
     if (fromSource && p.args.ip === plan.dstIP && p.args.port === plan.dstPort && (c.connect === undefined || o === 'open')) c.connect = o;
     else if (s && p.hop === 'node-port' && s.nodePort === p.args.port) {
@@ -204,7 +244,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   if (direct.size > 1 && [...direct.values()].every((o) => o !== undefined)) observe(c, 'dst-pod', `each ready endpoint from ${leaving}: ${joinClauses([...direct].map(([t, o]) => `${t} ${connectText(o as ConnectOutcome)}`))}`);
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
   const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
-  if (c.connect !== undefined) observe(c, mainHop, `${s?.udp ? 'UDP' : 'TCP'} to ${plan.dstIP}:${plan.dstPort} from ${src}: ${s?.udp && c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}`);
+  const connectLine = c.connect !== undefined ? `${s?.udp ? 'UDP' : 'TCP'} to ${plan.dstIP}:${plan.dstPort} from ${src}: ${s?.udp && c.connect === 'open' ? 'a datagram came back' : connectText(c.connect)}` : undefined;
+  if (connectLine) observe(c, mainHop, connectLine);
   if (plan.source.kind === 'outside' && c.connect !== undefined) observe(c, 'client', `${src} → ${plan.dstIP}:${plan.dstPort}: ${connectText(c.connect)}`);
   if (perNode.length) observe(c, 'node-port', `each node's NodePort from ${src}: ${joinClauses(perNode)}`);
   if (plan.resolve) {
@@ -249,8 +290,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   // --- the Service behind it ---
   if (s) {
     c.observed.set(plan.via === 'cluster-ip' ? 'service' : 'node-port', [...(c.observed.get(plan.via === 'cluster-ip' ? 'service' : 'node-port') ?? []), `EndpointSlice ${s.key}: ${s.endpoints.ready.join(', ') || 'no ready endpoint'}`]);
-    if (!open && s.check.problem) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', s.check.problem.cause, s.check.problem.sentence);
-    else if (!open && !s.endpoints.ready.length) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', 'no-endpoints', `Service ${s.key} has no ready endpoint in its EndpointSlices`);
+    // A Service without a selector: its EndpointSlices are someone else's to write, so the next step is the pod
+    // path's (lib/verdict/service.ts), not the selector advice of no-endpoints, which has no selector to name.
+    const noSelector = !s.service.spec?.selector || !Object.keys(s.service.spec.selector).length ? noSelectorNextStep(s.service.metadata?.namespace ?? '', s.service.metadata?.name ?? '') : undefined;
+    const pr = s.check.problem;
+    if (!open && pr) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', pr.cause, pr.sentence, pr.cause === 'no-endpoints' && pr.kind === 'no-selector' ? noSelector : undefined);
+    else if (!open && !s.endpoints.ready.length) problem(plan.via === 'cluster-ip' ? 'service' : 'node-port', 'no-endpoints', `Service ${s.key} has no ready endpoint in its EndpointSlices`, noSelector);
   }
   if (plan.entry) observe(c, plan.via === 'lb' ? 'lb' : plan.lb?.inCluster ? 'service' : 'node-port', plan.entry.why);
 
@@ -353,15 +398,29 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- a port in the entry node's own network (a hostNetwork pod's) ---
   if (plan.via === 'host' && plan.entry && plan.dstPort) {
-    const ssRun = runsOf(c, (p) => p.probe === 'node-ss-listen' && p.node === plan.entry!.node)[0]?.r;
+    const node = plan.entry.node;
+    const port = plan.dstPort;
+    const ssRun = runsOf(c, (p) => p.probe === 'node-ss-listen' && p.node === node)[0]?.r;
     const socks = ssRun ? parseRun(ssRun, (t) => parseSs(t)) : undefined;
+    const proto = plan.target.proto === 'udp' || ssRun?.argv.includes('-u') ? 'UDP' : 'TCP';
+    const held = input.snapshot.services.some((x) => x.spec?.ports?.some((p) => p.nodePort === port));
+    // The node refusing the connect is its own answer: a TCP reset (an ICMP port-unreachable for UDP) says the
+    // packet arrived and nothing in its network holds the port — with no Service holding it as a NodePort either,
+    // that is the whole story, whether or not the node's socket table could be read.
+    const refusal = c.connect === 'refused' ? `${node} answers ${proto} ${port} with ${proto === 'UDP' ? 'an ICMP port-unreachable' : 'a reset (connection refused)'}` : undefined;
+    const noService = held ? '' : `, and no Service has NodePort ${port}`;
+    const step = held ? nodeListenStep(node, proto, port, true) : noNodePortStep(node, proto, port);
     if (ssRun && socks?.ok) {
-      const on = socks.value.filter((x) => x.local.port === plan.dstPort && (x.state === 'LISTEN' || x.state === 'UNCONN'));
+      const on = socks.value.filter((x) => x.local.port === port && (x.state === 'LISTEN' || x.state === 'UNCONN'));
       const reach = on.filter((x) => !x.local.loopback);
-      const line = reach.length ? `${plan.entry.node} listens on ${reach.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}` : on.length ? `${plan.entry.node} listens on port ${plan.dstPort} on loopback only` : `nothing listens on port ${plan.dstPort} in ${plan.entry.node}'s own network`;
+      const line = reach.length ? `${node} listens on ${reach.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}` : on.length ? `${node} listens on port ${port} on loopback only` : `nothing listens on port ${port} in ${node}'s own network`;
       c.findings.set(ssRun.key, line);
       observe(c, 'node-port', `${line}${plan.choice ? ` (${plan.choice})` : ''}`);
-      if (!reach.length && !open && c.connect !== undefined) problem('node-port', 'app-not-listening', line, nodeListenStep(plan.entry.node, ssRun.argv.includes('-u') ? 'UDP' : 'TCP', plan.dstPort, input.snapshot.services.some((x) => x.spec?.ports?.some((p) => p.nodePort === plan.dstPort))));
+      if (!reach.length && !open && c.connect !== undefined) problem('node-port', 'app-not-listening', `${line}${refusal ? `: ${refusal}` : ''}${noService}`, step);
+    } else if (refusal) {
+      const ssPlanned = plan.probes.find((p) => p.probe === 'node-ss-listen' && p.node === node);
+      const unread = ssRun ? 'its output could not be read' : ssPlanned ? runs.get(ssPlanned.key)?.notRun : undefined;
+      problem('node-port', 'app-not-listening', `${refusal}: nothing listens on port ${port} in ${node}'s own network${noService}${unread ? ` (${node}'s socket table was not read: ${unread})` : ''}`, step);
     }
   }
 
@@ -380,7 +439,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     }
   }
   // what fills the next steps' placeholders (lib/causes.ts concreteNextStep)
-  const fill: NextStepValues = { ...(plan.dst ? { ns: plan.dst.namespace, podIP: plan.dst.ip } : {}), ...(plan.service?.vip ? { vip: plan.service.vip } : {}), ...(plan.via === 'external' && plan.dstIP ? { externalIP: plan.dstIP } : {}) };
+  const selector = Object.entries(plan.service?.service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const fill: NextStepValues = { ...(plan.dst ? { ns: plan.dst.namespace, podIP: plan.dst.ip } : {}), ...(plan.service?.vip ? { vip: plan.service.vip } : {}), ...(selector ? { selector } : {}), ...(plan.via === 'external' && plan.dstIP ? { externalIP: plan.dstIP } : {}) };
   // The way between the nodes and into the pod, judged as the pod path judges it. Observed beats inferred: its
   // findings are evidence always, its causes count only when the client's own connect did not open.
   if (shared) {
@@ -468,26 +528,38 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
 
   // --- hops ---
   const connected = c.connect === 'open';
+  const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
+  const notJudged = (id: HopId) => failedConnectOnly(c, id, src, sorted[0]?.hop);
   const hops: Hop[] = plan.hops.map((h) => {
-    const evidence = plan.probes
+    const hopRuns = plan.probes
       .filter((p) => p.hop === h.id || p.alsoHops?.includes(h.id))
       .map((p) => runs.get(p.key))
-      .filter((r): r is ProbeRun => !!r && !r.notRun)
+      .filter((r): r is ProbeRun => !!r && !r.notRun);
+    const evidence = hopRuns
       .map((r) => ({ probe: r.probe, where: r.location, command: r.argv, reproduce: r.reproduce, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, ...(r.truncated ? { truncated: true } : {}), ...(r.timedOut ? { timedOut: true } : {}), finding: c.findings.get(r.key) ?? statusFinding(r) }));
     const observed = joinClauses(c.observed.get(h.id) ?? []);
     const details = { ...h.details, ...(h.id === (plan.via === 'lb' ? 'lb' : plan.via === 'pod' ? 'dst-pod' : plan.lb?.inCluster ? 'service' : 'node-port') && plan.choice ? { drawn: plan.choice } : {}), ...(h.id === 'overlay' ? shared?.overlayDetails : {}) };
     const pr = c.problems.filter((p) => p.hop === h.id).sort((a, b) => RANK[a.cause] - RANK[b.cause])[0];
     if (pr) return { ...h, status: 'fail', cause: pr.cause, summary: pr.reason, observed: observed || pr.reason, nextStep: pr.nextStep ?? concreteNextStep(CAUSES[pr.cause].nextStep, fill), evidence, details };
     const notRun = plan.probes.filter((p) => p.hop === h.id).map((p) => runs.get(p.key)?.notRun).filter((x): x is string => !!x);
+    // The source's own connect did not open, and it is all this hop has (the client; a Service, load balancer or
+    // address the client dials): it says the path fails, not that it fails here — `pass` beside "unreachable" would
+    // read as all green. The hop that names a cause fails; this one is not judged, and says where the traffic stops.
+    // (The client's route toward the entry, read beside it, is said with it: the client only dials.)
+    if (!connected && c.connect !== undefined && hopRuns.length && hopRuns.every((r) => c.connectRuns.has(r.key) || (h.id === 'client' && r.probe === 'outside-route-get'))) {
+      const route = h.id === 'client' ? (c.observed.get('client') ?? []).filter((x) => !x.startsWith(`${src} → `)) : [];
+      return { ...h, status: 'skip', cause: null, summary: joinClauses([notJudged(h.id), ...route]), ...(observed ? { observed } : {}), evidence, details };
+    }
     // The connection through it opened, yet none of its own probes ran (refused rights, a node pod that did not
     // start): skip, as the pod path says it, so the verdict's summary does not call the walk fully checked.
     if (connected && !evidence.length && notRun.length) return { ...h, status: 'skip', cause: null, summary: `the connection from ${src} through this hop opened; not probed: ${joinClauses([...new Set(notRun)])}`, evidence, details };
     if (connected) return { ...h, status: 'pass', cause: null, summary: observed || `the connection from ${src} through this hop opened`, observed, evidence, details };
     if (!evidence.length) return { ...h, status: 'skip', cause: null, summary: notRun.length ? `not probed: ${joinClauses([...new Set(notRun)])}` : depth === 'config' ? `not probed: ${input.configReason ?? 'live probes are not permitted'}` : c.connect === undefined ? 'no probe could run for this hop' : 'not judged: no probe here can tell where the traffic stopped', evidence, details };
-    return { ...h, status: c.connect === undefined ? 'skip' : 'pass', cause: null, summary: observed || (c.connect === undefined ? 'not judged: the end-to-end connect did not run' : 'probes found nothing wrong here'), observed, evidence, details };
+    // its own probes found nothing wrong; the client's failed connect is said on the client hop, not here beside `pass`
+    const own = plan.source.kind === 'outside' && connectLine ? joinClauses((c.observed.get(h.id) ?? []).filter((x) => x !== connectLine)) : observed;
+    return { ...h, status: c.connect === undefined ? 'skip' : 'pass', cause: null, summary: own || (c.connect === undefined ? 'not judged: the end-to-end connect did not run' : 'probes found nothing wrong here'), observed, evidence, details };
   });
 
-  const sorted = [...c.problems].sort((a, b) => RANK[a.cause] - RANK[b.cause] || plan.hops.findIndex((h) => h.id === a.hop) - plan.hops.findIndex((h) => h.id === b.hop));
   // connected: only a standing cause is a failure — an MTU blackhole (small connections work, large packets vanish),
   // or kube-proxy DNATing part of the connections to an endpoint that is gone (the others work)
   // A hostNetwork pod whose resolver cannot answer the cluster name: its app never gets an address to dial, whatever
