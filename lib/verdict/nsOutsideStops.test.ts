@@ -89,6 +89,15 @@ describe('NodePort and LoadBalancer Services without a selector', () => {
     expect(JSON.stringify(j)).not.toContain('<selector>');
     expect(hop(j, 'client').status).toBe('skip');
   });
+
+  it('the same NodePort given a selector no pod matches: the no-endpoints advice, its <selector> filled', () => {
+    const fx = structuredClone(load('ns-outside-nodeport-no-selector'));
+    fx.snapshot.services.find((x) => x.metadata?.name === 'legacy')!.spec!.selector = { app: 'legacy' };
+    const { j } = judged(fx);
+    expect(j.firstFailure).toMatchObject({ hop: 'node-port', cause: 'no-endpoints' });
+    expect(j.firstFailure!.nextStep).toContain('`kubectl get pods -l app=legacy`');
+    expect(j.firstFailure!.nextStep).not.toMatch(/has no selector/);
+  });
 });
 
 describe('every recorded north-south diagnosis that is unreachable', () => {
