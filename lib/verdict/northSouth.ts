@@ -101,7 +101,7 @@ function failedConnectOnly(c: NsCtx, id: HopId, src: string, stopAt: HopId | und
       : `not judged: ${outcome}; no hop's probes say where the traffic stops`;
   }
   const where = stopAt ? `; the traffic stops at ${stopAt}` : noRoute ? '; the traffic stops before the cluster (see client)' : '';
-  return `not judged: its only probe is the connect from ${src}, which did not open (${connectText(c.connect!)}) and does not say whether the traffic got this far${where}`;
+  return `not judged: its only probe is the connect from ${src}, which did not open (${said ? `nc: ${said}` : connectText(c.connect!)}) and does not say whether the traffic got this far${where}`;
 }
 
 /**

@@ -30,6 +30,7 @@ describe('outside → an address the outside cannot reach: the client hop is not
     expect(j.verdict).toBe('unreachable');
     expect(j.firstFailure).toBeNull();
     for (const id of skipped) expect(hop(j, id)).toMatchObject({ status: 'skip', cause: null });
+    for (const id of skipped.filter((x) => x !== 'client')) expect(hop(j, id).summary).toBe('not judged: its only probe is the connect from the outside client, which did not open (nc: Network is unreachable) and does not say whether the traffic got this far; the traffic stops before the cluster (see client)');
     const client = hop(j, 'client');
     expect(client.summary).toBe(`not judged: the outside client → ${plan.dstIP}:${plan.dstPort}: nc says "Network is unreachable": the traffic stops here, before the cluster — the client, or a router on its way, has no route to ${plan.dstIP}; that is none of the causes packetwalk names (the summary says what to dial instead)`);
     // no hop left `pass` says the connect failed
