@@ -41,6 +41,12 @@ describe('checkSpec', () => {
       expect(checkSpec({ from: 'shop/frontend-0', to })).toMatchObject({ ok: true, to });
     }
   });
+  it('a misspelt field is named for the field it was meant to be, not ignored; other extra fields pass', () => {
+    expect(checkSpec({ form: 'shop/frontend-0', to: 'backend:80' })).toMatchObject({ ok: false, e: { field: 'from', error: 'form: is not a field of this request; did you mean from? (the fields: from, to, context, previousId)' } });
+    expect(checkSpec({ from: 'shop/frontend-0', to: 'backend:80', contxt: 'prod' })).toMatchObject({ ok: false, e: { field: 'context', error: expect.stringMatching(/^contxt: is not a field of this request; did you mean context\?/) } });
+    expect(checkSpec({ from: 'shop/frontend-0', to: 'backend:80', clientVersion: '2' })).toMatchObject({ ok: true });
+    expect(checkSpec({ from: 'shop/frontend-0', to: 'backend:80', previousId: 'abc' })).toMatchObject({ ok: true });
+  });
   it('names the field and the accepted forms for bad input', () => {
     expect(checkSpec({ to: 'x' })).toMatchObject({ ok: false, e: { field: 'from' } });
     expect(checkSpec({ from: 'frontend-0', to: 'x' })).toMatchObject({ ok: false, e: { field: 'from' } });

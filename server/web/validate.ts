@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { parseSource, parseTarget, TARGET_FORMS as TARGET_FORMS_TEXT } from '../../lib/target';
 import { isLabelName } from '../../lib/kube/names';
+import { distance } from 'fastest-levenshtein';
+import { didYouMean } from '../../lib/suggest';
 
 export interface FieldError {
   field: string;
@@ -27,6 +29,9 @@ export const DiagnosisRequest = z.object({
     .optional(),
 });
 
+/** The fields of a POST /api/diagnoses body (docs/contracts.md; previousId: the run a re-run replaces). */
+const SPEC_FIELDS = ['from', 'to', 'context', 'previousId'];
+
 /** Strips the CLI flag spelling ("--to: ", "--to \"x\": ") from a lib/target message, for a field-named HTTP error. */
 const reason = (m: string) => m.replace(/^--(from|to)\b:? ?/, '');
 
@@ -41,8 +46,16 @@ export function checkSpec(body: unknown): { ok: true; from: string; to: string; 
   const r = DiagnosisRequest.safeParse(body);
   const errors: FieldError[] = [];
   const bad = (field: string) => errors.some((x) => x.field === field);
-  if (!r.success) for (const issue of r.error.issues) if (!bad(String(issue.path[0] ?? 'body'))) errors.push({ field: String(issue.path[0] ?? 'body'), error: issue.message });
   const raw = body as Record<string, unknown>;
+  // A misspelt field ("form", "contxt") would be ignored and the run started without it: name it, for the field it
+  // was meant to be. Other extra fields are let through (a client may send more than this server reads).
+  for (const k of Object.keys(raw)) {
+    if (SPEC_FIELDS.includes(k)) continue;
+    // (nearNames allows 1 edit for a name this short; a swapped pair, "form", is 2)
+    const near = SPEC_FIELDS.filter((f) => distance(k.toLowerCase(), f.toLowerCase()) <= 2 && !Object.hasOwn(raw, f) && !bad(f));
+    if (near.length) errors.push({ field: near[0], error: `${k}: is not a field of this request${didYouMean(near)} (the fields: ${SPEC_FIELDS.join(', ')})` });
+  }
+  if (!r.success) for (const issue of r.error.issues) if (!bad(String(issue.path[0] ?? 'body'))) errors.push({ field: String(issue.path[0] ?? 'body'), error: issue.message });
   const from = typeof raw.from === 'string' ? raw.from.trim() : '';
   const to = typeof raw.to === 'string' ? raw.to.trim() : '';
   if (from && !bad('from')) {
