@@ -3,7 +3,7 @@
 // cluster (hops `egress` and `external`: the node's SNAT and route out, the server outside), and UDP ports
 // (probed with a datagram and `ss -u`, never TCP). Pure: lib/plan/index.ts calls these as short hooks.
 import type { Hop } from '../model';
-import { cidrContains, endpointsForServicePort, findServicePort, nsName, parseCidr, podPortProtocol, podIP, podWithIP, type Pod, type Service, type ServicePort } from '../kube';
+import { cidrContains, endpointsForServicePort, findServicePort, nsName, parseCidr, parseServiceFqdn, podPortProtocol, podIP, podWithIP, type Pod, type Service, type ServicePort } from '../kube';
 import { servicesUnreadable, type ClusterSnapshot } from './snapshot';
 import type { PathPlan, PlannedProbe, PodEnd } from './index';
 import { hop } from './index';
@@ -29,6 +29,19 @@ export interface EdgeExtras {
   udp?: boolean;
   /** the cluster name the control DNS query asks (does the cluster DNS answer at all?) */
   controlName?: string;
+}
+
+/**
+ * The in-cluster Service an ExternalName Service aliases: its externalName is `<svc>.<ns>.svc.<domain>` (a CNAME
+ * the cluster DNS itself answers, the cross-namespace alias pattern) and that Service is read and has a ClusterIP.
+ * The path is then that Service's — kube-proxy's VIP and endpoints —, not an egress to a host outside the cluster.
+ * Undefined for an outside host, a headless or ExternalName target, or one this snapshot did not read.
+ */
+export function clusterTargetOf(svc: Service, snap: Pick<ClusterSnapshot, 'services'>, domain: string): Service | undefined {
+  if (serviceKind(svc) !== 'ExternalName' || !svc.spec?.externalName) return undefined;
+  const t = parseServiceFqdn(svc.spec.externalName, domain);
+  const inner = t ? snap.services.find((x) => x.metadata?.namespace === t.namespace && x.metadata?.name === t.service) : undefined;
+  return inner && serviceKind(inner) === 'ClusterIP' && inner.spec?.clusterIP ? inner : undefined;
 }
 
 /** A Service's kind, as DESIGN §3.2 names them. */

@@ -12,7 +12,7 @@ import {
 } from '../kube';
 import { podNamesOf, type ClusterSnapshot, type KubeProxyMode } from './snapshot';
 import { didYouMean, nearNames } from '../suggest';
-import { extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtras } from './egress';
+import { clusterTargetOf, extendPlan, planHeadless, planHeadlessHost, serviceKind, type EdgeExtras } from './egress';
 
 export * from './snapshot';
 import { familyPlan } from './family';
@@ -327,6 +327,8 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   let dstChoice: string | undefined;
   let edge: EdgeExtras | undefined;
   let headlessPort: number | undefined;
+  /** the ExternalName Service the name matched, when it aliases `target` of this cluster */
+  let alias: { key: string; target: string; cname: string } | undefined;
 
   const servicePlan = (svc: Service, wantPort: number | undefined): ServicePlan | undefined => {
     const vip = svc.spec?.clusterIP;
@@ -366,7 +368,12 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     if (name.matched) {
       const svc = snap.services.find((s) => nsName(s) === name!.matched!.service)!;
       const kind = serviceKind(svc);
-      if (kind === 'ExternalName') edge = { externalName: { key: nsName(svc), name: svc.spec?.externalName ?? '' } };
+      // an ExternalName that aliases a Service of this cluster: that Service's path (lib/plan/egress clusterTargetOf)
+      const aliased = kind === 'ExternalName' ? clusterTargetOf(svc, snap, name.clusterDomain) : undefined;
+      if (aliased) {
+        service = servicePlan(aliased, target.port);
+        alias = { key: nsName(svc), target: nsName(aliased), cname: svc.spec?.externalName ?? '' };
+      } else if (kind === 'ExternalName') edge = { externalName: { key: nsName(svc), name: svc.spec?.externalName ?? '' } };
       else service = servicePlan(svc, target.port);
       if (kind === 'headless') {
         // lib/plan/egress.ts: DNS answers the ready pods; the path is drawn to one of them.
@@ -408,11 +415,11 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   const srcLabel = `${src.namespace}/${src.name} ${src.ip}`;
   hops.push(hop('src-pod', srcLabel, src.node, `eth0 with ${src.ip} and a default route (pod status)`));
   if (name) {
-    hops.push(hop('dns', `DNS ${name.name}`, undefined, name.matched ? `${name.matched.fqdn} → ${snap.services.find((s) => nsName(s) === name!.matched!.service)?.spec?.clusterIP} (candidate ${name.matched.index + 1} of ${name.candidates.length})` : `no Service matches any of ${name.candidates.join(', ')}`, { candidates: name.candidates, ...(name.matched ? { matched: name.matched.fqdn } : {}) }));
+    hops.push(hop('dns', `DNS ${name.name}`, undefined, name.matched ? `${name.matched.fqdn} → ${alias ? `CNAME ${alias.cname} (ExternalName ${alias.key}) → ${service?.vip}` : snap.services.find((s) => nsName(s) === name!.matched!.service)?.spec?.clusterIP} (candidate ${name.matched.index + 1} of ${name.candidates.length})` : `no Service matches any of ${name.candidates.join(', ')}`, { candidates: name.candidates, ...(name.matched ? { matched: name.matched.fqdn } : {}) }));
   }
   if (service) {
     hops.push(
-      hop('service', `Service ${service.key} ${service.vip}:${service.port.port}`, undefined, service.endpoints.ready.length ? `${service.vip}:${service.port.port} → ${service.endpoints.ready.join(', ')} (EndpointSlice ready endpoints)` : `${service.vip}:${service.port.port} → no ready endpoint`, {
+      hop('service', `Service ${service.key} ${service.vip}:${service.port.port}`, undefined, `${alias ? `ExternalName ${alias.key} aliases ${alias.target}: ` : ''}${service.endpoints.ready.length ? `${service.vip}:${service.port.port} → ${service.endpoints.ready.join(', ')} (EndpointSlice ready endpoints)` : `${service.vip}:${service.port.port} → no ready endpoint`}`, {
         vip: `${service.vip}:${service.port.port}`,
         endpoints: service.endpoints.ready,
         mode: kubeProxyMode === 'unknown' ? 'none' : kubeProxyMode,

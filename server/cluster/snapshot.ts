@@ -319,6 +319,14 @@ async function readFocused(kc: KubeConfig, context: string, server: string | und
       ]);
       for (const s of sameName?.items ?? []) if (!services.has(key(s as Item))) services.set(key(s as Item), s as Item);
       await Promise.all(found.filter((s): s is NonNullable<typeof s> => !!s).map((s) => service(s as Item)));
+      // An ExternalName that aliases a Service of this cluster (<svc>.<ns>.svc.<domain>): that Service and its
+      // endpoints too, so the path is planned through it (lib/plan/egress clusterTargetOf).
+      for (const s of found) {
+        const alias = s?.spec?.type === 'ExternalName' ? /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\./.exec(s.spec.externalName?.toLowerCase() ?? '') : null;
+        if (!alias || services.has(`${alias[2]}/${alias[1]}`)) continue;
+        const inner = await may({ verb: 'get', resource: 'services', namespace: alias[2], name: alias[1] }, core.readNamespacedService({ namespace: alias[2], name: alias[1] }));
+        if (inner) await service(inner as Item);
+      }
       void srcRead.then(pathKnown, () => undefined);
       // "backend.shop": is "shop" a namespace? (the DNS hop's explanation asks; a Service found there read it already)
       const second = t.name.split('.')[1];

@@ -105,6 +105,21 @@ describe('object-level mistakes name the cause at the hop of DESIGN §4', () => 
   });
 });
 
+describe('an ExternalName that aliases a Service of this cluster is planned as that Service (lib/plan/egress clusterTargetOf)', () => {
+  it('db/backend-alias → shop/backend: the Service\'s walk, no egress or outside host', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'backend-alias.db:80');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(d.hops.map((h) => h.id)).not.toContain('egress');
+    expect(d.hops.map((h) => h.id)).not.toContain('external');
+    expect(d.hops.find((h) => h.id === 'service')!.label).toMatch(/^Service shop\/backend /);
+  });
+  it('an alias of a Service with no endpoints fails as that Service does: no-endpoints at service', async () => {
+    const d = await lab.diagnose('shop/frontend-0', 'lonely-alias:80');
+    expect(outcome(d)).toBe('unreachable/no-endpoints@service');
+    expect(d.firstFailure!.reason).toMatch(/selects app=nobody/);
+  });
+});
+
 describe('a pod dialling itself stays on lo in its own network namespace (PathPlan.loopback)', () => {
   // loopy-0's app listens on 127.0.0.1:8080 only (packetwalk/listen-address): a sidecar's localhost.
   const where = (d: Diagnosis) => [...new Set(d.hops.flatMap((h) => h.evidence.map((e) => e.where.split(' ')[0])))];
