@@ -104,10 +104,9 @@ export function NewDiagnosis() {
   const targetTerm = useDebounced(target, 120);
 
   useEffect(() => {
-    // warm the way to the result: the permalink page's code and the live socket are ready before the click
-    router.prefetch('/d/prefetch');
+    // warm the way to the result: the live socket is open before the click (the permalink page's code: below)
     getSocket();
-  }, [router]);
+  }, []);
 
   useEffect(() => {
     void getJson<{ contexts: Ctx[]; current: string | null }>('/api/contexts').then((r) => {
@@ -117,10 +116,13 @@ export function NewDiagnosis() {
     });
     void getJson<{ diagnoses: RecentItem[] }>('/api/diagnoses?limit=40').then((r) => {
       if (!r.ok) return;
+      // the permalink page's code, warmed through a permalink that exists (an invented id answers 404, logged
+      // as an error in the browser's console: tester finding)
+      if (r.v.diagnoses[0]) router.prefetch(`/d/${r.v.diagnoses[0].id}`);
       setRecent(r.v.diagnoses);
       setNow(Date.now());
     });
-  }, []);
+  }, [router]);
 
   useEffect(() => {
     if (!context) return;
@@ -278,7 +280,7 @@ export function NewDiagnosis() {
         ) : null}
         <label className="block">
           <span className="text-sm font-semibold">Target</span>
-          <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="backend.shop:80 · pod:NS/POD:PORT · IP:PORT" autoComplete="off" data-testid="to" aria-invalid={!!errorOf('to')} />
+          <input className={`${field} font-mono`} list="pw-targets" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="e.g. backend.shop:80" autoComplete="off" data-testid="to" aria-invalid={!!errorOf('to')} />
           <datalist id="pw-targets">
             {shown.map((s) => (
               <option key={s.value} value={s.value}>
