@@ -20,6 +20,16 @@ function bridgeOfPod(c: Ctx, ns: string, name: string, node: string): string | u
 }
 
 /**
+ * bridge-netfilter's next step at src-node, with this path's node, pod, VIP and same-node endpoints: what to set where,
+ * and which connections fail until then — only those kube-proxy sends to an endpoint on the source's bridge, so a
+ * connect to the VIP fails by the draw, and a direct connect to any endpoint opens.
+ */
+export function bridgeNetfilterStep(node: string, zero: boolean, bridge: string, until: string): string {
+  const state = zero ? `\`sysctl ${KEY}\` says 0` : `br_netfilter is not loaded (no ${KEY}): \`modprobe br_netfilter\``;
+  return `On ${node}, ${state}: set it to 1 (\`sysctl -w ${KEY}=1\`${zero ? ', with br_netfilter loaded' : ''}) and persist it in /etc/sysctl.d/, so replies between pods on ${bridge} are un-NATed by kube-proxy's rules. Until then ${until}.`;
+}
+
+/**
  * Judges the source node's bridge-nf-call-iptables for the path: a same-node Service endpoint behind a bridge
  * with it off is `bridge-netfilter` at src-node (standing: connections that land there fail); a DNS timeout
  * whose DNS pod sits on the source's node is explained by it too. Run after explainDnsTimeout.
@@ -50,11 +60,15 @@ export function judgeBridgeNetfilter(c: Ctx) {
     const vip = `${plan.service!.vip}:${plan.service!.port.port}`;
     problem(c, 'src-node', 'bridge-netfilter',
       `${what} on ${node}: ${plan.src.namespace}/${plan.src.name} → ${vip} is DNATed to ${sameNodeEndpoints.map((e) => `${e.ip}:${e.port}`).join(', ')} on the same bridge ${bridge}, whose reply is bridged straight back and never un-NATed` +
-      `${c.connect !== undefined ? `; the connect to ${vip}: ${connectText(c.connect)}` : ''}${direct ? `, the direct connect to the endpoint: ${connectText(direct)}` : ''}`, [node]);
+      `${c.connect !== undefined ? `; the connect to ${vip}: ${connectText(c.connect)}` : ''}${direct ? `, the direct connect to the endpoint: ${connectText(direct)}` : ''}`, [node],
+      bridgeNetfilterStep(node, v === 0, bridge, `the connections from pods on ${node}'s ${bridge} that kube-proxy sends to ${sameNodeEndpoints.map((e) => `${e.ip}:${e.port}`).join(', ')} fail: ` +
+        `\`nc -z -w 2 ${plan.service!.vip} ${plan.service!.port.port}\` in ${plan.src.namespace}/${plan.src.name} fails whenever kube-proxy picks ${sameNodeEndpoints.length === 1 ? 'that endpoint' : 'one of those'} (a direct connect to it opens)`));
   }
   const dns = c.problems.find((p) => p.hop === 'dns' && p.cause === 'dns-timeout');
   if (dns && dnsPods(c.snap).some((d) => d.node === node)) {
     dns.cause = 'bridge-netfilter';
     dns.reason = `DNS queries to the kube-dns VIP time out: the DNS pod is on ${node}, the source's own node, where ${what}, so its answers are bridged back on ${bridge} without the un-DNAT`;
+    const local = dnsPods(c.snap).filter((d) => d.node === node).map((d) => (d.pod ? `${d.pod.namespace}/${d.pod.name} ${d.ip}` : d.ip));
+    dns.nextStep = bridgeNetfilterStep(node, v === 0, bridge, `lookups from pods on ${node}'s ${bridge} that kube-proxy sends to the DNS pod${local.length === 1 ? '' : 's'} there (${local.join(', ')}) time out`);
   }
 }

@@ -34,9 +34,19 @@ export function judgePodNetwork(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, 
     finding(c, run, seen);
     // no interface: the finding only, the problem says it
     if (!noInterface) observe(c, hop, seen);
-    if (broken) problem(c, hop, 'pod-network', broken);
+    if (broken) problem(c, hop, 'pod-network', broken, undefined, podNetworkStep(c, ns, name, run));
   }
   if (toward) judgePodRoute(c, hop, ns, name, toward);
+}
+
+/**
+ * pod-network's next step for a pod of the path: which pod (the source or the destination: "the pod" said neither), its
+ * node, and the command that shows its failure — the probe's own reproduce line, with the debug image and target
+ * container this diagnosis used — beside the cause's advice (lib/causes.ts).
+ */
+export function podNetworkStep(c: Ctx, ns: string, name: string, shown?: ProbeRun): string {
+  const node = c.snap.pods.find((p) => p.metadata?.namespace === ns && p.metadata?.name === name)?.spec?.nodeName;
+  return `Check ${ns}/${name}'s sandbox${node ? ` on ${node}` : ''}: ${shown?.reproduce ? `\`${shown.reproduce}\` shows it; ` : ''}\`ip addr\` and \`ip route\` inside the pod; the CNI plugin failed to set up its eth0 or its default route. Recreate the pod and read the CNI logs on ${node ?? 'its node'}.`;
 }
 
 /**
@@ -63,7 +73,7 @@ export function judgePodRoute(c: Ctx, hop: 'src-pod' | 'dst-pod', ns: string, na
   if (!st.run) return;
   finding(c, st.run, st.finding!);
   observe(c, hop, st.seen!);
-  if (st.refused) problem(c, hop, 'pod-network', st.refused);
+  if (st.refused) problem(c, hop, 'pod-network', st.refused, undefined, podNetworkStep(c, ns, name, st.run));
 }
 
 /**

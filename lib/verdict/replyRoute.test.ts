@@ -67,7 +67,8 @@ describe('north-south: the destination pod has no way back to the source it sees
     const j = judgeNorthSouth({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe(k.outcome);
     expect(j.firstFailure!.reason).toMatch(k.reason);
-    expect(j.firstFailure!.nextStep).toMatch(/^Check the pod sandbox: `ip addr` and `ip route` inside the pod/);
+    // the next step names the pod (not "the pod": the source's or the destination's?) and the line that shows its failure
+    expect(j.firstFailure!.nextStep).toMatch(new RegExp(`^Check ${k.pod}'s sandbox on \\S+: \`kubectl debug -n shop ${k.pod.split('/')[1]} .* -- ip -j route get ${k.seen.replace(/\./g, '\\.')}\` shows it; \`ip addr\` and \`ip route\` inside the pod`));
     expect(j.summary).toMatch(k.summary);
     // the engine's own diagnosis said the same when it was recorded
     expect(fx.diagnosis.firstFailure).toMatchObject({ hop: 'dst-pod', cause: 'pod-network' });
