@@ -169,3 +169,73 @@ describe('a failed DNS hop is reproduced by a lookup of the name the path is wal
     expect(firstFailureShown(d).reproduce?.command).toContain(name);
   });
 });
+
+// A red hop's reproduce line runs the failing step itself — the pod or node the failure is about, the address and port
+// it names — never a healthy endpoint's (recorded on the default lab: lib/verdict/fixtures/*.json, test/lab/diagnoseCapture.ts).
+describe('the reproduce line names the failing endpoint, not a healthy one', () => {
+  const judged = (name: string, edit?: (runs: Map<string, import('./context').ProbeRun>) => void) => {
+    const fx = load(name);
+    const { plan, runs } = replayPod(fx);
+    edit?.(runs);
+    return { fx, d: judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' }) };
+  };
+  const line = (e: Evidence | undefined) => e?.reproduce ?? '';
+
+  it('bridge-nf-off on worker-2, frontend-1 → backend.shop:80: the sysctl on worker-2 (the VIP connect fails only when kube-proxy picks backend-0 there; the drawn backend-1 on worker-1 is healthy)', () => {
+    const { fx, d } = judged('bridge-nf-off-other-endpoint');
+    expect(d.firstFailure).toMatchObject({ hop: 'src-node', cause: 'bridge-netfilter' });
+    expect(d.firstFailure!.reason).toMatch(/is DNATed to 10\.244\.2\.3:8080 on the same bridge cni0/);
+    const shown = firstFailureShown(d).reproduce;
+    expect(shown?.probe).toBe('bridge-nf');
+    expect(line(shown)).toMatch(/^kubectl debug node\/worker-2 .* -- sysctl net\.bridge\.bridge-nf-call-iptables$/);
+    expect(shown?.stdout).toMatch(/= 0/);
+    // the hop's own next step names the node, the VIP and the endpoint whose connections fail
+    expect(d.firstFailure!.nextStep).toMatch(/^On worker-2, `sysctl net\.bridge\.bridge-nf-call-iptables` says 0: set it to 1/);
+    expect(d.firstFailure!.nextStep).toMatch(/kube-proxy sends to 10\.244\.2\.3:8080 fail: `nc -z -w 2 10\.96\.167\.219 80` in shop\/frontend-1 fails whenever kube-proxy picks that endpoint/);
+    expect(d.firstFailure!.nextStep).not.toMatch(/10\.244\.1\.4/); // backend-1, the healthy endpoint
+    // the same run with the VIP connect landing on backend-1 (it opens: that run's own connect to it, as it ran):
+    // before, nothing had failed and the line was worker-2's ping of backend-1 — the healthy endpoint
+    const open = fx.diagnosis.hops.flatMap((h) => h.evidence).find((e) => e.probe === 'tcp-connect' && e.command.includes('10.244.1.4'))!;
+    expect(open.exitCode).toBe(0);
+    const { d: landed } = judged('bridge-nf-off-other-endpoint', (runs) => {
+      for (const [k, r] of runs) if (r.probe === 'tcp-connect' && r.argv.includes('10.96.167.219')) runs.set(k, { ...r, stdout: open.stdout, stderr: open.stderr.replaceAll('10.244.1.4', '10.96.167.219').replace(/\b8080\b/, '80'), exitCode: 0 });
+    });
+    expect(landed.verdict).toBe('degraded');
+    expect(landed.firstFailure).toMatchObject({ hop: 'src-node', cause: 'bridge-netfilter' });
+    const again = firstFailureShown(landed).reproduce;
+    expect(again?.probe).toBe('bridge-nf');
+    expect(line(again)).not.toMatch(/10\.244\.1\.4/);
+    // with one ready endpoint (the same-node one) the VIP connect fails every time: it is the line
+    const ff = d.firstFailure!;
+    const vipOnly = { ...d, hops: d.hops.map((h) => (h.id === 'service' ? { ...h, details: { ...h.details, endpoints: ['10.244.2.3:8080'] } } : h)), firstFailure: ff };
+    expect(firstFailureShown(vipOnly).reproduce?.command.slice(-2)).toEqual(['10.96.167.219', '80']);
+  });
+
+  it('pod-default-route-missing on the source, frontend-0 → backend.shop:80: the connect to the VIP it has no route to, not to an endpoint', () => {
+    const { d } = judged('src-default-route-missing-service');
+    expect(d.firstFailure).toMatchObject({ hop: 'src-pod', cause: 'pod-network' });
+    expect(d.firstFailure!.reason).toMatch(/^shop\/frontend-0 has no route to 10\.96\.167\.219: "Network is unreachable"/);
+    const shown = firstFailureShown(d).reproduce;
+    expect(line(shown)).toMatch(/^kubectl debug -n shop frontend-0 .* -- nc -z -v -w 2 10\.96\.167\.219 80$/); // was backend-0's 10.244.2.3 8080
+    expect(shown?.stderr).toMatch(/Network is unreachable/);
+    // its next step names the pod (the source) and the command that shows its missing route
+    expect(d.firstFailure!.nextStep).toMatch(/^Check shop\/frontend-0's sandbox on worker-1: `kubectl debug -n shop frontend-0 .* -- ip -j route get 10\.96\.167\.219` shows it;/);
+  });
+
+  it('a failure on the destination side still takes the endpoint\'s own connect (it fails every time); one the reason names comes first', () => {
+    const ev = (probe: string, hop: string, exitCode: number, command: string[]): Evidence => ({ probe, where: `pod a/b ${hop}`, command, reproduce: command.join(' '), exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
+    const hops = [
+      { id: 'src-pod' as const, evidence: [ev('addr', 'src-pod', 0, ['ip', 'addr'])] },
+      { id: 'service' as const, evidence: [ev('tcp-connect', 'service', 1, ['nc', '10.96.0.50', '80'])] },
+      { id: 'dst-veth' as const, evidence: [ev('node-link', 'dst-veth', 0, ['ip', 'link'])] },
+      { id: 'dst-pod' as const, evidence: [ev('tcp-connect', 'dst-pod', 1, ['nc', '10.244.2.30', '8080']), ev('tcp-connect', 'dst-pod', 1, ['nc', '10.244.2.3', '8080'])] },
+    ];
+    const d = (hop: 'src-pod' | 'src-veth' | 'dst-veth', reason: string) => ({ hops: hops as unknown as Diagnosis['hops'], firstFailure: { hop, cause: hop === 'src-pod' ? 'pod-network' : 'veth-down', reason } as Diagnosis['firstFailure'] });
+    expect(firstFailureShown(d('dst-veth', 'the host side of a/c is down')).reproduce?.reproduce).toBe('nc 10.244.2.30 8080');
+    // the address the failure names, whole (10.244.2.3 is not 10.244.2.30)
+    expect(firstFailureShown(d('dst-veth', 'the host side of a/c (10.244.2.3) is down')).reproduce?.reproduce).toBe('nc 10.244.2.3 8080');
+    // the source's side: the VIP, as the app dials it, whatever the reason names
+    expect(firstFailureShown(d('src-veth', 'the host side of a/b is down')).reproduce?.reproduce).toBe('nc 10.96.0.50 80');
+    expect(firstFailureShown(d('src-pod', 'a/b has no route to 10.244.2.3.')).reproduce?.reproduce).toBe('nc 10.244.2.3 8080');
+  });
+});
