@@ -2,6 +2,7 @@
 // the bridge port when a pod reaches itself through its own Service.
 import { parseBridgeLink, parseIpRoute, parseIpRouteGet, vethForPeerIndex, type IpLink } from '../parse';
 import { podInterface } from './read';
+import { CAUSES } from '../causes';
 import { finding, links, observe, one, onNode, onPod, problem, read, REFUSED_ROUTE, routeText, type Ctx, type ProbeRun } from './context';
 
 // ------------------------------------------------------------------ src-pod / dst-pod network ----
@@ -146,6 +147,8 @@ export function judgeHairpin(c: Ctx) {
   // landed on another endpoint by chance).
   if (!port.hairpin) {
     const luck = c.connect === 'open' ? ' (this time the VIP connect landed on another endpoint)' : '';
-    problem(c, 'src-veth', 'hairpin', `${plan.src.namespace}/${plan.src.name} reaches its own Service ${plan.service?.key} only back through its own bridge port, and hairpin is off on ${veth.ifname} (${plan.src.node}): the packet cannot turn around${luck}`);
+    problem(c, 'src-veth', 'hairpin', `${plan.src.namespace}/${plan.src.name} reaches its own Service ${plan.service?.key} only back through its own bridge port, and hairpin is off on ${veth.ifname} (${plan.src.node}): the packet cannot turn around${luck}`, [plan.src.node],
+      // the port by name, on its node (the cause's text says `<veth>`, which no other value fills)
+      `On ${plan.src.node}, \`bridge -d link show dev ${veth.ifname}\` says hairpin off: ${CAUSES.hairpin.nextStep.replaceAll('<veth>', veth.ifname)}`);
   }
 }

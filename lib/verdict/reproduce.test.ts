@@ -222,6 +222,20 @@ describe('the reproduce line names the failing endpoint, not a healthy one', () 
     expect(d.firstFailure!.nextStep).toMatch(/^Check shop\/frontend-0's sandbox on worker-1: `kubectl debug -n shop frontend-0 .* -- ip -j route get 10\.96\.167\.219` shows it;/);
   });
 
+  it('hairpin off on worker-1, backend-1 → its own backend.shop:80: the bridge port flags on worker-1 (the VIP connect fails only when kube-proxy picks backend-1 itself), and a next step naming that port', () => {
+    const { fx, d } = judged('hairpin-off-self');
+    expect(d.firstFailure).toMatchObject({ hop: 'src-veth', cause: 'hairpin' });
+    const shown = firstFailureShown(d).reproduce;
+    expect(shown?.probe).toBe('bridge-link');
+    expect(line(shown)).toMatch(/^kubectl debug node\/worker-1 .* -- bridge -j -d link show$/);
+    expect((JSON.parse(shown!.stdout) as { ifname: string; hairpin: boolean }[]).find((p) => p.ifname === 'shop-backend-1')?.hairpin).toBe(false);
+    expect(d.firstFailure!.nextStep).toBe('On worker-1, `bridge -d link show dev shop-backend-1` says hairpin off: Enable hairpin mode on the bridge ports (`bridge link set dev shop-backend-1 hairpin on`, kubelet --hairpin-mode=hairpin-veth) and check kube-proxy\'s masquerade for hairpin traffic.');
+    // the same with the VIP connect failing (kube-proxy picked backend-1): still the flags, which show it every time
+    const lost = fx.diagnosis.hops.flatMap((h) => h.evidence).find((e) => e.probe === 'tcp-connect' && e.exitCode !== 0);
+    const failedVip = { ...d, hops: d.hops.map((h) => ({ ...h, evidence: h.evidence.map((e) => (e.probe === 'tcp-connect' && e.command.includes('10.96.167.219') ? { ...e, exitCode: 1, stderr: lost?.stderr ?? 'nc: connect to 10.96.167.219 port 80 (tcp) timed out: Operation now in progress\n' } : e)) })) };
+    expect(firstFailureShown(failedVip).reproduce?.probe).toBe('bridge-link');
+  });
+
   it('a failure on the destination side still takes the endpoint\'s own connect (it fails every time); one the reason names comes first', () => {
     const ev = (probe: string, hop: string, exitCode: number, command: string[]): Evidence => ({ probe, where: `pod a/b ${hop}`, command, reproduce: command.join(' '), exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
     const hops = [
