@@ -131,7 +131,10 @@ export function judgeFirewall(c: Ctx, hop: 'src-node' | 'dst-node' | 'node-port'
   if (!drop || drop.owner !== 'node') return;
   const after = drop.before.length ? ` (after ${drop.before.length} rule${drop.before.length === 1 ? '' : 's'} that let it pass elsewhere)` : '';
   finding(c, drop.where.startsWith('nft') ? (nftRun ?? iptRun) : (iptRun ?? nftRun), `filter rule drops TCP ${port} (${drop.where}): ${drop.text}`);
-  problem(c, hop, 'node-firewall', `${node}'s own firewall drops ${local ? 'incoming' : 'forwarded'} TCP to port ${port}: \`${drop.text}\` in ${drop.where}${after}`);
+  // the node and its rule by name (the cause's text says "the node's own filter rules … matching the port")
+  const list = drop.where.startsWith('nft') ? '`nft list ruleset`' : '`iptables-save -t filter`';
+  problem(c, hop, 'node-firewall', `${node}'s own firewall drops ${local ? 'incoming' : 'forwarded'} TCP to port ${port}: \`${drop.text}\` in ${drop.where}${after}`, [node],
+    `On ${node}, ${list} shows \`${drop.text}\` (${drop.where}), the first rule for TCP port ${port}: remove or narrow it.`);
 }
 
 /** nf_conntrack_count against nf_conntrack_max on a node of the path; `conntrack -S` counters beside them. */

@@ -120,7 +120,7 @@ export function vethState(c: Ctx, ns: string, name: string, node: string): { run
 }
 
 export function judgeVeth(c: Ctx, hop: 'src-veth' | 'dst-veth', ns: string, name: string, node: string) {
-  const { run, seen, down, unmatched } = vethState(c, ns, name, node);
+  const { run, seen, down, unmatched, veth } = vethState(c, ns, name, node);
   if (!run) return;
   if (unmatched || !seen) {
     observe(c, hop, `could not match ${ns}/${name}'s eth0 to a veth on ${node}`);
@@ -128,8 +128,12 @@ export function judgeVeth(c: Ctx, hop: 'src-veth' | 'dst-veth', ns: string, name
   }
   observe(c, hop, seen);
   finding(c, run, seen);
-  if (down) problem(c, hop, 'veth-down', down);
+  if (down) problem(c, hop, 'veth-down', down, [node], veth ? vethDownStep(node, veth.ifname, ns, name) : undefined);
 }
+
+/** veth-down's next step for a pod of the path: the node, the host-side veth by name and the pod (the cause's text says "the node", "the pod"). */
+export const vethDownStep = (node: string, veth: string, ns: string, name: string) =>
+  `On ${node}, \`ip link show ${veth}\` (the host side of ${ns}/${name}'s veth) says DOWN: bring it up (\`ip link set ${veth} up\`) or recreate the pod, then check why the CNI left it down.`;
 
 export function judgeHairpin(c: Ctx) {
   const { plan } = c;

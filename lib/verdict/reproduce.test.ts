@@ -236,6 +236,18 @@ describe('the reproduce line names the failing endpoint, not a healthy one', () 
     expect(firstFailureShown(failedVip).reproduce?.probe).toBe('bridge-link');
   });
 
+  it('veth-down and node-firewall: the next step names the node and the veth / the rule (it said "the node", "the pod\'s host-side veth")', () => {
+    const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'edge', 'udp-ours-veth-down.json'), 'utf8')) as RecordedDiagnosis;
+    const { plan, runs } = replayPod(fx);
+    const veth = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    expect(veth.firstFailure).toMatchObject({ hop: 'dst-veth', cause: 'veth-down' });
+    expect(veth.firstFailure!.nextStep).toBe('On k2, `ip link show veth6d48ac13` (the host side of mon/statsd-0\'s veth) says DOWN: bring it up (`ip link set veth6d48ac13 up`) or recreate the pod, then check why the CNI left it down.');
+    const { d: fw } = judged('hostnet/pod-node-firewall');
+    expect(fw.firstFailure).toMatchObject({ hop: 'src-node', cause: 'node-firewall' });
+    expect(fw.firstFailure!.nextStep).toBe('On kind-control-plane, `iptables-save -t filter` shows `-A FORWARD -p tcp -m tcp --dport 9999 -j DROP` (iptables filter FORWARD), the first rule for TCP port 9999: remove or narrow it.');
+    expect(firstFailureShown(fw).reproduce?.command.slice(-2)).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/), '9999']);
+  });
+
   it('a failure on the destination side still takes the endpoint\'s own connect (it fails every time); one the reason names comes first', () => {
     const ev = (probe: string, hop: string, exitCode: number, command: string[]): Evidence => ({ probe, where: `pod a/b ${hop}`, command, reproduce: command.join(' '), exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
     const hops = [
