@@ -11,6 +11,10 @@ import { endpointPort } from '../plan/ops';
 import { dnsPods } from '../plan';
 import { podListenStep } from './listener';
 import { joinClauses } from '../clauses';
+import { CAUSES, concreteNextStep } from '../causes';
+
+/** snat-missing's next step on the node the traffic leaves by (the cause's text says "On the node"), with the outside address. */
+const snatStep = (node: string, externalIP: string) => concreteNextStep(CAUSES['snat-missing'].nextStep.replace(/^On the node,/, `On ${node},`), { externalIP });
 
 // ------------------------------------------------------------------ UDP ----
 
@@ -378,11 +382,11 @@ export function judgeEgress(c: Ctx) {
     return;
   }
   if (unNatted) {
-    problem(c, 'egress', 'snat-missing', `${plan.src.namespace}/${plan.src.name}'s traffic leaves ${node} with the pod's own address ${podIP} (conntrack: no reply, expected back at ${podIP})${ruleText ? '' : `; ${node}'s nat table has no MASQUERADE/SNAT rule for the pod CIDR`}: ${ext.host} cannot route its replies to a pod address`, [node]);
+    problem(c, 'egress', 'snat-missing', `${plan.src.namespace}/${plan.src.name}'s traffic leaves ${node} with the pod's own address ${podIP} (conntrack: no reply, expected back at ${podIP})${ruleText ? '' : `; ${node}'s nat table has no MASQUERADE/SNAT rule for the pod CIDR`}: ${ext.host} cannot route its replies to a pod address`, [node], snatStep(node, ip));
     return;
   }
   if (!latest && ipt && ipt.exitCode === 0 && !ruleText && (!nft || nft.exitCode !== 0 || !nftRule)) {
-    problem(c, 'egress', 'snat-missing', `${node}'s nat table has no MASQUERADE/SNAT rule for ${podIP} → ${ip}: pod traffic leaves with the pod's own address and replies cannot come back`, [node]);
+    problem(c, 'egress', 'snat-missing', `${node}'s nat table has no MASQUERADE/SNAT rule for ${podIP} → ${ip}: pod traffic leaves with the pod's own address and replies cannot come back`, [node], snatStep(node, ip));
     return;
   }
   if (connect === 'refused') {

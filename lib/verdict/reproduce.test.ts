@@ -248,6 +248,16 @@ describe('the reproduce line names the failing endpoint, not a healthy one', () 
     expect(firstFailureShown(fw).reproduce?.command.slice(-2)).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/), '9999']);
   });
 
+  it('overlay-blocked and snat-missing: the next step names the node (and the rule, the peer, the outside address); the line is the connect that stops', () => {
+    const { d: ob } = judged('overlay-blocked-pod'); // overlay-blocked:node=worker-2, frontend-0 → pod:shop/backend-0:8080
+    expect(ob.firstFailure).toMatchObject({ hop: 'overlay', cause: 'overlay-blocked' });
+    expect(ob.firstFailure!.nextStep).toBe("On worker-2, `iptables-save -t filter` shows `-A INPUT -p udp -m udp --dport 4789 -j DROP` (iptables filter INPUT), the first rule for the tunnel's UDP 4789: remove it or allow UDP 4789 from worker-1 (172.18.0.2) before it, and in the cloud firewall between the nodes; `tcpdump -ni any udp port 4789` on worker-2 shows the packets arrive and go no further.");
+    expect(line(firstFailureShown(ob).reproduce)).toMatch(/^kubectl debug -n shop frontend-0 .* -- nc -z -v -w 2 10\.244\.2\.\d+ 8080$/);
+    const { d: snat } = judged('edge/egress-masquerade-missing');
+    expect(snat.firstFailure).toMatchObject({ hop: 'egress', cause: 'snat-missing' });
+    expect(snat.firstFailure!.nextStep).toMatch(/^On node-b, `iptables-save -t nat` \(or `nft list ruleset`\) must masquerade .*`conntrack -L -d 198\.51\.100\.20`/);
+  });
+
   it('a failure on the destination side still takes the endpoint\'s own connect (it fails every time); one the reason names comes first', () => {
     const ev = (probe: string, hop: string, exitCode: number, command: string[]): Evidence => ({ probe, where: `pod a/b ${hop}`, command, reproduce: command.join(' '), exitCode, stdout: '', stderr: '', durationMs: 1, finding: '' });
     const hops = [
