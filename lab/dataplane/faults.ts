@@ -79,6 +79,17 @@ async function setMtu(st: LabState, n: LabNode, blackhole: boolean): Promise<voi
   }
 }
 
+/**
+ * After a pod's veth comes back: the node's neighbour entry for the pod, FAILED while the link was down, is dropped
+ * and the node pings the pod (at most ~3 s, ignoring the outcome: another fault may hold it), so a cleared fault is
+ * restored when `fault clear` returns. Without it the next connect from the node could still get EHOSTUNREACH from
+ * the stale entry (a healthy NodePort judged `degraded` in a CI run, session 16).
+ */
+async function settlePodLink(netns: string, ip: string): Promise<void> {
+  await run(['ip', '-n', netns, 'neigh', 'flush', 'to', ip]);
+  for (let i = 0; i < 3; i++) if ((await run(inNetns(netns, ['ping', '-n', '-q', '-c', '1', '-W', '1', ip]))).code === 0) return;
+}
+
 /** Forgets learned path MTUs everywhere, so a healed path is used at full size at once. */
 async function flushRouteCaches(st: LabState): Promise<void> {
   await Promise.all([...st.nodes.map((n) => n.netns), ...st.pods.filter((p) => !p.hostNetwork).map((p) => p.netns)].map((ns) => run(['ip', '-n', ns, 'route', 'flush', 'cache'])));
@@ -161,6 +172,7 @@ async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
       const q = pod(st, p.pod);
       // routed families lose the pod's /32 route with the link: hostSideUp puts it back
       await ipBatch(node(st, q.node).netns, on ? [`link set ${q.hostVeth} down`] : familyOf(st).hostSideUp(st, q));
+      if (!on) await settlePodLink(node(st, q.node).netns, q.ip);
       return;
     }
     case 'bridge-nf-off':

@@ -179,8 +179,9 @@ describe('the engine copes', () => {
       // shop has no NetworkPolicy: every cell is allowed but those to a Service without endpoints
       if (c.to.startsWith('svc:shop/nobody:')) expect(c.reason).toMatch(/has no ready endpoints/);
       else expect([c.to, c.predicted]).toEqual([c.to, 'allow']);
-      // no debug container yet: it may not add one; one an earlier test added: it may not exec into it
-      expect(c.detail).toMatch(/cannot add a debug container to shop\/\w+ \(needs patch on pods\/ephemeralcontainers|may not create pods\/exec in shop/);
+      // no debug container yet: it may not add one (for the meshed pod, the one running as the sidecar's uid, as
+      // diagnose does); one an earlier test added: it may not exec into it
+      expect(c.detail).toMatch(/cannot add a debug container (running as uid \d+ )?to shop\/\w+ \(needs patch on pods\/ephemeralcontainers|may not create pods\/exec in shop/);
     }
     expect(m.notes.join('\n')).toMatch(/namespace shop is known by its kubernetes\.io\/metadata\.name label only/);
     await expect(runMatrix({ namespaces: ['shop', 'base'], kubeconfig: nsViewer() })).rejects.toThrow(/user ns-viewer may not list \w+ in base/);
