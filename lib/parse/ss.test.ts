@@ -35,9 +35,9 @@ describe('ss -tanl', () => {
     expect(listenerOnPort(socks, 8081).verdict).toBe('reachable');
     // [::]:8443 is socat ipv6only=1 (capture.sh): IPv6 only; *:8081 is ipv6only=0: both families
     expect(listenerOnPort(socks, 8443)).toMatchObject({ verdict: 'other-family', listeners: [{ local: { address: '::' } }] });
-    expect(listenerOnPort(socks, 8443, 'inet6').verdict).toBe('reachable');
-    expect(listenerOnPort(socks, 8081, 'inet6').verdict).toBe('reachable');
-    expect(listenerOnPort(socks, 8080, 'inet6').verdict).toBe('other-family');
+    expect(listenerOnPort(socks, 8443, 'fd00:2::2').verdict).toBe('reachable');
+    expect(listenerOnPort(socks, 8081, 'fd00:2::2').verdict).toBe('reachable');
+    expect(listenerOnPort(socks, 8080, 'fd00:2::2').verdict).toBe('other-family');
     expect(listenerOnPort(socks, 9090)).toMatchObject({ verdict: 'loopback-only', listeners: [{ local: { address: '127.0.0.1' } }] });
     expect(listenerOnPort(socks, 9443).verdict).toBe('loopback-only');
     expect(listenerOnPort(socks, 5353).verdict).toBe('loopback-only');

@@ -1,6 +1,7 @@
 // `ss -Htanl` (or with its header, `ss -tanl`): sockets, and whether a port has a listener off loopback.
 import { ok, type ParseError, type Result } from '../result';
 import { parseError, splitLines } from './common';
+import { ipFamily } from '../ip';
 
 export interface SsEndpoint {
   /** As printed without brackets and scope: "0.0.0.0", "127.0.0.1", "::", "::1", "*". */
@@ -103,16 +104,17 @@ export function servesFamily(e: SsEndpoint, family: 'inet' | 'inet6'): boolean {
 }
 
 /**
- * Does anything listen on `port` where another pod can reach it over `family` (the dialled address's; IPv4 by
- * default)? 'reachable': a listener on a wildcard or non-loopback address of that family; 'loopback-only': only
+ * Does anything listen on `port` where another pod can reach it over the family of `dialled` (the address the
+ * connection arrives at; IPv4 when absent)? 'reachable': a listener on a wildcard or non-loopback address of that family; 'loopback-only': only
  * 127.x/::1/%lo (the app-not-listening cause's "only on loopback"); 'other-family': listeners only of the other
  * family (an IPV6_V6ONLY `[::]` socket dialled over IPv4: refused); 'none': no listener on that port.
  */
 export function listenerOnPort(
   sockets: SsSocket[],
   port: number,
-  family: 'inet' | 'inet6' = 'inet',
+  dialled?: string,
 ): { verdict: 'reachable' | 'loopback-only' | 'other-family' | 'none'; listeners: SsSocket[] } {
+  const family = dialled && ipFamily(dialled) === 6 ? 'inet6' : 'inet';
   const listeners = sockets.filter((s) => s.state === 'LISTEN' && s.local.port === port);
   const serving = listeners.filter((s) => servesFamily(s.local, family));
   const reachable = serving.filter((s) => !s.local.loopback);

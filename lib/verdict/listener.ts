@@ -37,7 +37,7 @@ export function judgeListener(c: Ctx) {
   const at = (xs: typeof sockets) => xs.map((l) => `${l.local.family === 'inet6' ? `[${l.local.address}]` : l.local.address}:${l.local.port}`).join(', ');
   // the family of the address the packet arrives at: the pod's own (after a Service's DNAT) or the loopback dialled
   const arrives = plan.loopback && plan.dstIP ? plan.dstIP : dst.ip;
-  const { verdict, listeners } = listenerOnPort(sockets, port, ipFamily(arrives) === 6 ? 'inet6' : 'inet');
+  const { verdict, listeners } = listenerOnPort(sockets, port, arrives);
   if (verdict === 'reachable') {
     const s = `listening on ${at(listeners)}`;
     finding(c, ss, s);
@@ -45,7 +45,7 @@ export function judgeListener(c: Ctx) {
     return;
   }
   // A pod dialling its own loopback address (PathPlan.loopback: a sidecar on localhost) reaches a socket bound there.
-  const onLo = plan.loopback ? listeners.filter((l) => l.local.address.replace(/^\[|\]$/g, '') === plan.dstIP) : [];
+  const onLo = plan.loopback ? listeners.filter((l) => l.local.address === plan.dstIP) : [];
   if (verdict === 'loopback-only' && onLo.length) {
     const s = `listening on ${at(onLo)} (loopback, which this pod's own containers reach)`;
     finding(c, ss, s);

@@ -10,7 +10,6 @@ import { joinClauses } from '../clauses';
 import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import type { ClusterSnapshot, PathPlan, PodEnd } from '../plan';
-import { ipFamily } from '../ip';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
 import { compareWithEndpoints, detectProxyMode, formatEndpoint, kubeProxyView, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
@@ -430,7 +429,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const socks = ssRun ? parseRun(ssRun, (t) => parseSs(t)) : undefined;
     if (ssRun && socks?.ok) {
       const udp = ssRun.probe === 'ss-listen-udp';
-      const bound = udp ? socks.value.filter((x) => x.local.port === plan.dstPodPort && !x.local.loopback) : ((lp) => (lp.verdict === 'reachable' ? lp.listeners : []))(listenerOnPort(socks.value, plan.dstPodPort, ipFamily(plan.dst.ip) === 6 ? 'inet6' : 'inet'));
+      const bound = udp ? socks.value.filter((x) => x.local.port === plan.dstPodPort && !x.local.loopback) : ((lp) => (lp.verdict === 'reachable' ? lp.listeners : []))(listenerOnPort(socks.value, plan.dstPodPort, plan.dst.ip));
       const line = bound.length ? `${udp ? 'UDP' : 'TCP'} ${plan.dstPodPort} bound on ${bound.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}` : `nothing ${udp ? 'bound to UDP' : 'listens on TCP'} ${plan.dstPodPort} (or only on loopback)`;
       c.findings.set(ssRun.key, line);
       observe(c, 'dst-pod', line);

@@ -2,7 +2,6 @@
 // listener decide which findings still stand. A finding on a hop the traffic provably crossed is only a
 // model of the hop that looked wrong: it becomes a `model-mismatch` warning that says what packetwalk
 // expected and what it saw. A `fail` needs evidence that traffic stops.
-import { ipFamily } from '../ip';
 import type { HopId } from '../model';
 import { CAUSES, type CauseCode } from '../causes';
 import { listenerOnPort, parseSs } from '../parse';
@@ -40,7 +39,7 @@ function declaredPortOnlyLooksWrong(c: Ctx, p: Problem): boolean {
   const ss = one(plan, c.runs, onPod(plan.dst.namespace, plan.dst.name, 'ss-listen'));
   const sockets = read(c, ss, parseSs);
   if (!sockets) return false;
-  const { verdict, listeners } = listenerOnPort(sockets, check.targetPort, ipFamily(plan.dst.ip) === 6 ? 'inet6' : 'inet');
+  const { verdict, listeners } = listenerOnPort(sockets, check.targetPort, plan.dst.ip);
   if (verdict !== 'reachable') return false;
   const at = listeners.map((l) => `${l.local.address}:${l.local.port}`).join(', ');
   const opened = c.connect === 'open' ? `, and the connect to ${plan.dstIP}:${plan.dstPort} opened` : '';
