@@ -30,6 +30,16 @@ export interface PodEnd {
   hostNetwork?: boolean;
 }
 
+/**
+ * How a path's end is named to the user: "ns/name IP[:port]", and for a hostNetwork pod " (host network of NODE)" after
+ * it, since the address and the listener are the node's own and the pod may be only the foothold packetwalk probes the
+ * node's network through (default/kubernetes: the API server's node address, entered by any hostNetwork pod that is not
+ * a static pod's mirror, see podAtAddress). The graph reads the same form back from the dst-pod label (lib/graph/layout.ts).
+ */
+export function endText(end: Pick<PodEnd, 'namespace' | 'name' | 'ip' | 'node' | 'hostNetwork'>, port?: number): string {
+  return `${end.namespace}/${end.name} ${end.ip}${port ? `:${port}` : ''}${end.hostNetwork ? ` (host network of ${end.node})` : ''}`;
+}
+
 export interface PlannedProbe {
   /** unique in the plan, e.g. "src:route-get:10.244.2.5" */
   key: string;
@@ -449,7 +459,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
   }
   if (dst) {
     if (!hostDst) hops.push(hop('dst-veth', `veth of ${dst.name}`, dst.node, "the host side of the pod's veth is up"));
-    hops.push(hop('dst-pod', `${dst.namespace}/${dst.name} ${dst.ip}${endpointPort ? `:${endpointPort}` : ''}${hostDst ? ` (host network of ${dst.node})` : ''}`, dst.node, endpointPort ? `a listener on ${dst.ip}:${endpointPort} or 0.0.0.0:${endpointPort}${hostDst ? ` in ${dst.node}'s own network` : ''}` : 'the pod answers'));
+    hops.push(hop('dst-pod', endText(hostDst ? dst : { ...dst, hostNetwork: false }, endpointPort), dst.node, endpointPort ? `a listener on ${dst.ip}:${endpointPort} or 0.0.0.0:${endpointPort}${hostDst ? ` in ${dst.node}'s own network` : ''}` : 'the pod answers'));
   }
 
   // --- probes ---

@@ -10,7 +10,7 @@ import { isIPv4, retarget, type Source, type Target } from '../target';
 import type { ProbeId } from '../probes';
 import { checkServicePort, endpointsForServicePort, formatEndpoint, kubeProxyView, findNodePort, findServicePort, nsName, podIP, podWithIP, parseServiceFqdn, policySelectsPod, type Pod, type Service, type ServicePort, type ServicePortCheck, type ServicePortEndpoints, DEFAULT_CLUSTER_DOMAIN, nodeZone, servicePortMiss } from '../kube';
 import type { ClusterSnapshot } from './snapshot';
-import { findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
+import { endText, findPod, hop, MAX_DIRECT_CONNECTS, PlanError, podNotFound, type PlannedProbe, type PodEnd } from './index';
 import { addProbe, isClusterAddress, lbIngressCaptured, lbIngressIPs, withTransport } from './egress';
 import { BULK_BYTES, PING_FIRST, SMALL_BYTES, endpointMtuPings } from './mtu';
 import { exitedZero, keyed, mtuFailing, type RunOutcome } from './ops';
@@ -347,7 +347,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if (plan.dst) {
     // a hostNetwork pod is its node's own network: no veth to cross (lib/plan/index.ts draws it the same way)
     if (!plan.dst.hostNetwork) hops.push(hop('dst-veth', `veth of ${plan.dst.name}`, plan.dst.node, "the host side of the pod's veth is up"));
-    hops.push(hop('dst-pod', `${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.dstPodPort ? `:${plan.dstPodPort}` : ''}`, plan.dst.node, plan.dstPodPort ? `a listener on ${plan.dst.ip}:${plan.dstPodPort}` : 'the pod answers'));
+    hops.push(hop('dst-pod', endText(plan.dst, plan.dstPodPort), plan.dst.node, plan.dstPodPort ? `a listener on ${plan.dst.ip}:${plan.dstPodPort}` : 'the pod answers'));
   }
   if (plan.via === 'external') {
     if (src && source.kind !== 'outside') hops.push(hop('egress', `egress from ${src}`, src, `${src} has a route out (a node's own traffic needs no SNAT)`));

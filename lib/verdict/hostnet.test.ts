@@ -58,6 +58,8 @@ describe('a hostNetwork pod as the target (kindnet host-gw, 3 nodes)', () => {
     expect(plan.dst).toMatchObject({ name: 'agent-w2', ip: '172.18.0.4', node: 'kind-worker2', hostNetwork: true });
     expect(j.hops.map((h) => h.id)).toEqual(['src-pod', 'src-veth', 'src-node', 'overlay', 'dst-node', 'dst-pod']);
     expect(j.hops.every((h) => h.status === 'pass')).toBe(true);
+    // the address and the listener are the node's: the summary says whose network the path ends in, not only the pod's name
+    expect(j.summary).toContain('(kube-system/agent-w2 172.18.0.4 (host network of kind-worker2))'.replace('kube-system', plan.dst!.namespace));
     expect(hopOf(j, 'src-node').expected).toContain('over the underlay');
     expect(hopOf(j, 'src-node').summary).toContain("172.18.0.4 is kind-worker2's own address (hostNetwork pod monitoring/agent-w2): reached over the underlay eth0");
     expect(hopOf(j, 'overlay').summary).toContain('over the underlay, unencapsulated');

@@ -7,7 +7,7 @@ import type { Depth, Diagnosis, Finding, Hop, Verdict } from '../model';
 import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../causes';
 import { endClause, joinClauses, joinReasons } from '../clauses';
 import { clusterDnsService } from '../kube';
-import { clusterResolverIP, type PathPlan, type ClusterSnapshot } from '../plan';
+import { clusterResolverIP, endText, type PathPlan, type ClusterSnapshot } from '../plan';
 import { newCtx, withApiFailure, type Ctx, type Problem, type ProbeRun, type Runs } from './context';
 import { judgePodNetwork, judgePodRoute, judgeVeth, judgeHairpin } from './pod';
 import { explainDnsTimeout, judgeDns } from './dns';
@@ -191,7 +191,7 @@ export function judge(input: JudgeInput): Judgement {
       // Several endpoints: the drawn one is named as what the hops walk to, not as the one that answered (kube-proxy picks
       // per connection, so which one the traced connection reached varies run to run: the trace line says it).
       const many = readyEndpoints(plan).length;
-      const drawn = plan.dst ? `${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}` : '';
+      const drawn = plan.dst ? endText(plan.dst) : '';
       summary = `${plan.src.namespace}/${plan.src.name} reaches ${plan.target.text}${!drawn ? '' : many > 1 ? ` (the hops are drawn to ${drawn}, one of the ${many} ready endpoints ${plan.service ? 'kube-proxy picks from per connection' : 'the name resolves to'})` : ` (${drawn})`}; ${uncheckedClause(hops)}.`;
     } else if (c.connect === undefined) {
       verdict = 'undetermined';

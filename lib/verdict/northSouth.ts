@@ -9,7 +9,7 @@ import { CAUSES, concreteNextStep, nextStepFor, noSelectorNextStep, type CauseCo
 import { joinClauses } from '../clauses';
 import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
-import type { ClusterSnapshot, PathPlan, PodEnd } from '../plan';
+import { endText, type ClusterSnapshot, type PathPlan, type PodEnd } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
 import { compareWithEndpoints, detectProxyMode, formatEndpoint, kubeProxyView, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
@@ -593,7 +593,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       : fromObjects && plan.via === 'pod' && plan.choice
         ? ` ${plan.choice}; ${plan.srcNode}'s own resolver does not ask the cluster DNS, so software in the node's network dials a pod address, or runs as a hostNetwork pod with dnsPolicy: ClusterFirstWithHostNet to use the name.`
         : '';
-    summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${plan.dst.namespace}/${plan.dst.name} ${plan.dst.ip}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; ${uncheckedClause(hops)}.${byName}`;
+    summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${endText(plan.dst)}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; ${uncheckedClause(hops)}.${byName}`;
   } else if (first) {
     verdict = 'unreachable';
     summary = `${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
