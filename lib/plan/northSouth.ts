@@ -622,8 +622,10 @@ export function entryDownloads(plan: NorthSouthPlan, runs: ReadonlyMap<string, R
  * its pod CIDR (flannel's VTEP .0 and bridge .1), any of which it may be. An outside client through a NodePort or
  * LoadBalancer with externalTrafficPolicy Local is not masqueraded (Kubernetes docs "Source IP for Services with
  * Type=NodePort/LoadBalancer"): the pod sees `clientAddr`, the client's own source address toward the entry (`ip
- * route get` where the client runs), `node` undefined. Undefined when the client's own address is unknown, for a pod
- * source or a target outside the cluster, or when the node is unknown. `as` names the address in a few words ("worker-1's
+ * route get` where the client runs), `node` undefined. A pod source dialling a NodePort or a LoadBalancer address its
+ * node captures: podThroughProxy (its own address, or this node branch for the entry node's masquerade). Undefined
+ * when the client's own address is unknown, for any other pod source or a target outside the cluster, or when the
+ * node is unknown. `as` names the address in a few words ("worker-1's
  * own address"). Pure.
  */
 export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc?: (node: string) => string | undefined, clientAddr?: string): { node?: string; ips: string[]; known: boolean; why: string; as: string } | undefined {
@@ -632,7 +634,9 @@ export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc
   if (northSouth && s.etpLocal) {
     return clientAddr ? { ips: [clientAddr], known: true, as: "the client's own address (externalTrafficPolicy Local)", why: `with externalTrafficPolicy Local kube-proxy keeps the client's address, so the packets reach the pod from ${clientAddr} (the client's own address toward ${plan.dstIP})` } : undefined;
   }
-  const node = plan.source.kind === 'node' ? plan.source.node : northSouth ? plan.entry?.node : undefined;
+  const fromPod = podThroughProxy(plan);
+  if (fromPod) return fromPod;
+  const node = plan.source.kind === 'node' ? plan.source.node : northSouth || podThroughProxy(plan, true) ? plan.entry?.node : undefined;
   const n = node ? snap.nodes.find((x) => x.metadata?.name === node) : undefined;
   if (!node || !n) return undefined;
   const internal = n.status?.addresses?.filter((a) => a.type === 'InternalIP').map((a) => a.address) ?? [];
@@ -641,11 +645,47 @@ export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc
   const why =
     plan.source.kind === 'node'
       ? `traffic from ${node}'s own network leaves with one of ${node}'s addresses`
-      : `kube-proxy masquerades NodePort traffic with externalTrafficPolicy Cluster, so the packets reach the pod from ${node}'s own address`;
+      : plan.source.kind === 'pod'
+        ? `kube-proxy on ${node} marks traffic to ${plan.lb?.inCluster ? `LoadBalancer address ${plan.lb.ip}` : `NodePort ${plan.dstPort}`} for masquerade (externalTrafficPolicy Cluster: KUBE-EXT-… → KUBE-MARK-MASQ), so the packets reach the pod not from ${plan.srcPod?.namespace}/${plan.srcPod?.name}'s ${plan.srcPod?.ip} but from ${node}'s own address`
+        : `kube-proxy masquerades NodePort traffic with externalTrafficPolicy Cluster, so the packets reach the pod from ${node}'s own address`;
   const seen = prefsrc?.(node);
   const ips = seen ? [seen] : [...new Set([...internal, ...inCidr])];
   const as = plan.source.kind === 'node' ? `${node}'s own address` : `${node}'s address after kube-proxy's masquerade`;
   return { node, ips, known: !!seen, as, why: seen ? `${why}, ${seen} (${node}'s route to the pod sends from it)` : `${why} (one of ${ips.join(', ')})` };
+}
+
+/**
+ * A pod's own connection through kube-proxy's external rules: a NodePort it dials (`node/NAME:PORT`, a node's address) or
+ * a LoadBalancer ingress address its node's kube-proxy captures (plan.lb.inCluster). kube-proxy's KUBE-EXT-… chain
+ * (nft `external-…`) decides what the endpoint sees, and where the policy is judged decides which of it counts:
+ * - externalTrafficPolicy Local: pod sources are sent straight on to the Service ("pod traffic for … external
+ *   destinations" `-s <cluster CIDR> -j KUBE-SVC-…`, nft "short-circuit pod traffic"), not masqueraded: the client
+ *   pod's own address, wherever the endpoint runs;
+ * - Cluster, the endpoint on the entry node itself: the entry's NetworkPolicy rules (filter FORWARD, as iptables
+ *   policy engines and the lab enforce it) judge the packet before POSTROUTING masquerades it, so the client pod's own
+ *   address is what a policy admits or drops (the pod then sees the node's bridge address);
+ * - Cluster, the endpoint on another node: masqueraded on the entry (KUBE-MARK-MASQ): the entry node's address, as
+ *   for an outside client (podSeesFrom's node branch; `masqueraded` asks only whether this is that case).
+ * A pod's traffic to another node's address arrives with its own address (the cluster's masquerade agent leaves the
+ * node network alone, ip-masq-agent's nonMasqueradeCIDRs). Undefined for any other path, and in the third case. Pure.
+ */
+function podThroughProxy(plan: NorthSouthPlan): ReturnType<typeof podSeesFrom>;
+function podThroughProxy(plan: NorthSouthPlan, masqueraded: true): boolean;
+function podThroughProxy(plan: NorthSouthPlan, masqueraded?: true): ReturnType<typeof podSeesFrom> | boolean {
+  const s = plan.service;
+  const p = plan.srcPod;
+  const entry = plan.entry?.node;
+  const through = plan.source.kind === 'pod' && !!p && !!s && !!entry && !!plan.dst && (plan.via === 'node-port' || !!plan.lb?.inCluster);
+  if (masqueraded) return through && !s!.etpLocal && entry !== plan.dst!.node;
+  if (!through || !p || !s) return undefined;
+  const who = `${p.namespace}/${p.name}`;
+  if (s.etpLocal) {
+    return { ips: [p.ip], known: true, as: `${who}'s own address (externalTrafficPolicy Local keeps a pod's address)`, why: `with externalTrafficPolicy Local kube-proxy on ${entry} sends pod traffic straight on to Service ${s.key}'s endpoints without masquerade, so the packets reach the pod from ${p.ip}, ${who}'s own address` };
+  }
+  if (entry === plan.dst!.node) {
+    return { ips: [p.ip], known: true, as: `${who}'s own address (the policy on ${entry} judges it before kube-proxy's masquerade)`, why: `${entry}, where ${plan.target.text} enters, runs the endpoint itself: its NetworkPolicy rules judge the packet with ${who}'s own address ${p.ip}, before kube-proxy masquerades it to ${entry}'s bridge address on the way into the pod` };
+  }
+  return undefined;
 }
 
 /**

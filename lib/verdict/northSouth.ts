@@ -24,7 +24,7 @@ import { judgePodRoute, judgePodRouteTable, judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
 import { partialLead, splitAnswers } from './observed';
-import { policyDenial } from './nsPolicy';
+import { policyDenial, policyNextStep } from './nsPolicy';
 import { carriesPolicyRules } from './policy';
 import { uncheckedClause } from './unchecked';
 
@@ -506,15 +506,20 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   // node's after kube-proxy's masquerade, or the client's own with externalTrafficPolicy Local. Only where the nodes
   // carry policy rules (an unenforced policy drops nothing) and nothing else explains the silence; a reset is an
   // answer, not a policy drop.
-  if (!open && c.connect !== undefined && c.connect !== 'refused' && !c.problems.length && plan.dst) {
+  // A pod dialling a NodePort or a LoadBalancer address is judged the same way (podSeesFrom: the entry node's address
+  // after kube-proxy's masquerade, or its own). Observed beats inferred: a connect that opened while the objects
+  // predict this deny is a model-mismatch warning, never a failure.
+  const warnings: Finding[] = [];
+  const policyTried = c.connect !== undefined && c.connect !== 'refused' && plan.dst;
+  if (policyTried && (open || !c.problems.length)) {
     const sources = podSeesFromRuns(plan, input.snapshot, runs);
     const denial = sources ? policyDenial(plan, input.snapshot, sources) : undefined;
     const enforced = runsOf(c, (p) => p.probe === 'iptables-save' || p.probe === 'nft-ruleset').some(({ r }) => r.exitCode === 0 && carriesPolicyRules(r.stdout));
-    if (sources && denial && enforced) {
-      // With the client's own address (externalTrafficPolicy Local) the fix is a rule for the clients, not the nodes.
-      const local = sources.node === undefined && plan.dst ? `Admit the clients' addresses in a NetworkPolicy that selects ${plan.dst.namespace}/${plan.dst.name} (an ipBlock holding ${sources.ips[0]}, or your clients' range): externalTrafficPolicy Local keeps the client's address, so a rule for the nodes' addresses does not admit it; \`kubectl describe networkpolicy -n ${plan.dst.namespace}\` lists what admits it today.` : undefined;
-      problem('dst-pod', 'policy-denied', `${(denial.ingress.reason ?? denial.sentence).replace(/\.$/, '')} — ${sources.why}, and no rule admits it`, local);
-    }
+    const denied = sources && denial && enforced ? `${(denial.ingress.reason ?? denial.sentence).replace(/\.$/, '')} — ${sources.why}, and no rule admits it` : undefined;
+    // With the client's own address (externalTrafficPolicy Local) the fix is a rule for the clients, not the nodes;
+    // for a pod through a NodePort, a rule for the address the endpoint sees, the ClusterIP, or Local (nsPolicy).
+    if (denied && !open) problem('dst-pod', 'policy-denied', denied, policyNextStep(plan, sources!));
+    else if (denied && open) warnings.push({ hop: 'dst-pod', cause: 'model-mismatch', reason: `the connection from ${src} opened, yet the NetworkPolicy objects predict a drop: ${denied}; the cluster's policy engine judges this flow otherwise (another source address, or rules the objects do not show)` });
   }
 
   // A server outside the cluster that resets the connection: it is reached, nothing listens on the port.
@@ -627,5 +632,5 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     summary = `The connection from ${src} to ${plan.dstIP}:${plan.dstPort} ${c.connect === 'refused' ? 'is refused' : 'gets no answer'}, and no hop's probes explain it.${unknown}`;
   }
   void nextStepFor;
-  return { hops, verdict, firstFailure, warnings: [], summary: depth === 'live' ? withApiFailure(summary, runs) : summary };
+  return { hops, verdict, firstFailure, warnings, summary: depth === 'live' ? withApiFailure(summary, runs) : summary };
 }
