@@ -1,7 +1,7 @@
 // DNS search-list expansion as glibc's resolver does it (res_nsearch; resolv.conf(5)), and mapping a
 // cluster name to the Service it names. glibc sends A and AAAA for every candidate it tries, so a short
 // name that only resolves at the third search suffix costs 6 queries before the answer.
-import type { Service } from './types';
+import type { Pod, Service } from './types';
 import { nsName } from './types';
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
@@ -114,4 +114,48 @@ export function clusterDomainOf(search: readonly string[], namespace: string): s
 export function clusterDomainFromCorefile(corefile: string | undefined): string | undefined {
   const m = /^\s*kubernetes\s+([a-z0-9.-]+)/m.exec(corefile ?? '');
   return m ? m[1].replace(/\.$/, '') : undefined;
+}
+
+/** Whom a pod's lookups go to, and why (podResolver). */
+export interface PodResolver {
+  /** the pod's nameservers: its resolv.conf's when read, else what its spec makes the kubelet write (may be empty) */
+  nameservers: string[];
+  /** true when a nameserver is the cluster DNS (its Service's ClusterIP or a DNS pod), or dnsPolicy hands the pod the kubelet's cluster DNS */
+  cluster: boolean;
+  /** the pod's dnsPolicy as the kubelet applies it ("ClusterFirst" when unset) */
+  policy: string;
+  /** where those nameservers come from, in words: "dnsPolicy Default: the node's resolv.conf" */
+  how: string;
+}
+
+/**
+ * The resolver a pod really asks, from its dnsPolicy and dnsConfig and (when read) its own /etc/resolv.conf.
+ * Kubernetes "DNS for Services and Pods", Pod's DNS Policy
+ * (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-s-dns-policy):
+ * - `ClusterFirst` (the default when unset): the kubelet's cluster DNS (`--cluster-dns`: the kube-dns Service's
+ *   ClusterIP, or a node-local cache such as NodeLocal DNSCache's 169.254.20.10), which forwards names outside the
+ *   cluster domain upstream. A hostNetwork pod with ClusterFirst "will fallback to the behavior of the Default policy".
+ * - `ClusterFirstWithHostNet`: the cluster DNS, for a hostNetwork pod too.
+ * - `Default`: "the Pod inherits the name resolution configuration from the node that the pods run on" — the node's
+ *   resolv.conf (kubelet `--resolv-conf`), which knows no cluster name. "Default" is not the default.
+ * - `None`: "ignore DNS settings from the Kubernetes environment"; all of it comes from `dnsConfig` (nameservers: at
+ *   most 3, at least one with None).
+ * Pod's DNS Config: dnsConfig's nameservers are merged into those the policy gives, so a ClusterFirst pod keeps the
+ * cluster DNS first. The pod's resolv.conf, when read, is the truth over the spec: `cluster` is then whether one of
+ * its nameservers is the cluster DNS Service's ClusterIP or a DNS pod's address — or, for ClusterFirst (not in the
+ * host network), whatever the kubelet wrote there (a node-local cache is still the cluster DNS).
+ */
+export function podResolver(pod: Pick<Pod, 'spec'>, conf: { nameservers: readonly string[] } | undefined, clusterDns: { ips: readonly string[] }): PodResolver {
+  const spec = pod.spec ?? {};
+  const policy = spec.dnsPolicy || 'ClusterFirst';
+  const clusterPolicy = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
+  const own = spec.dnsConfig?.nameservers ?? [];
+  const nameservers = conf ? [...conf.nameservers] : clusterPolicy ? [...clusterDns.ips.slice(0, 1), ...own] : policy === 'None' ? [...own] : [];
+  const cluster = clusterPolicy || nameservers.some((n) => clusterDns.ips.includes(n));
+  const how =
+    policy === 'Default' ? "dnsPolicy Default: the node's resolv.conf"
+    : policy === 'None' ? "dnsPolicy None: the pod's dnsConfig.nameservers"
+    : clusterPolicy ? `dnsPolicy ${policy}: the cluster DNS`
+    : `dnsPolicy ${policy} in the host network: the node's resolv.conf`;
+  return { nameservers, cluster, policy, how };
 }

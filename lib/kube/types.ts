@@ -45,6 +45,8 @@ export interface Pod {
     hostNetwork?: boolean;
     /** ClusterFirst (default), ClusterFirstWithHostNet, Default, None */
     dnsPolicy?: string;
+    /** merged into what dnsPolicy gives (with None, all there is): Kubernetes "DNS for Services and Pods", Pod's DNS Config */
+    dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name?: string; value?: string }[] };
   };
   status?: {
     phase?: string;

@@ -241,6 +241,13 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string; pod?
     .filter((d) => d.node && !seen.has(d.ip) && seen.add(d.ip));
 }
 
+/** The cluster DNS's addresses: its Service's ClusterIPs and the DNS pods' (dnsPods): a nameserver among them is the cluster DNS. */
+export function clusterDnsIPs(snap: ClusterSnapshot): string[] {
+  const svc = clusterDnsService(snap.services);
+  const vips = [svc?.spec?.clusterIP, ...(svc?.spec?.clusterIPs ?? [])].filter((x): x is string => !!x && x !== 'None');
+  return [...new Set([...vips, ...dnsPods(snap).map((d) => d.ip)])];
+}
+
 /**
  * The resolver address a source pod's name lookups go to, known before its resolv.conf is read: the cluster DNS
  * Service's ClusterIP (lib/kube clusterDnsService), which the kubelet writes as the only `nameserver` of a pod

@@ -3,7 +3,7 @@
 // of `probes` is kept (what was planned first stays first), and a run's key is the same in every plan
 // (probeKey), so runs made before a re-plan are found again by key.
 import type { HopId } from '../model';
-import { candidateNames, formatEndpoint } from '../kube';
+import { candidateNames, formatEndpoint, podResolver } from '../kube';
 import { isHostname } from '../probeArgs';
 import type { PathPlan, PlannedProbe } from './index';
 import { egressProbes } from './egress';
@@ -142,10 +142,15 @@ export const DIG_NO_REPLY = 9;
  * the queries; the first MAX_DNS_WAY_PODS nodes), when the plan lacks them (a cross-node path plans both). The source node's route and neighbor toward
  * each DNS node are planned from the start (planPath). Only on this failing path: a lookup that answers adds
  * nothing. Returns the new plan and the added probes (phase 2, hop dns; lib/verdict/dns.ts explainDnsTimeout reads them).
+ * Nothing either when the pod does not ask the cluster DNS (dnsPolicy Default or None, its nameservers none of
+ * `clusterIPs` — the DNS Service's ClusterIPs — nor a DNS pod's: lib/kube podResolver): its lookups never went there.
  */
-export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: string; pod?: { namespace: string; name: string } }[], runs: ReadonlyMap<string, RunOutcome>): { plan: PathPlan; added: PlannedProbe[] } {
+export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: string; pod?: { namespace: string; name: string } }[], runs: ReadonlyMap<string, RunOutcome>, clusterIPs: readonly string[] = []): { plan: PathPlan; added: PlannedProbe[] } {
   const none = { plan, added: [] };
   const digs = plan.probes.filter((p) => p.probe === 'dig');
+  // a pod that does not ask the cluster DNS (dnsPolicy Default or None, lib/kube podResolver): its silence is not the DNS pods'
+  const asks = podResolver(plan.src.pod, plan.name?.nameservers ? { nameservers: plan.name.nameservers } : undefined, { ips: [...clusterIPs, ...dns.map((d) => d.ip)] });
+  if (!asks.cluster) return none;
   if (!plan.name || !digs.length || !digs.every((p) => { const r = runs.get(p.key); return r && !r.notRun && r.exitCode === DIG_NO_REPLY; })) return none;
   const have = new Set(plan.probes.map((p) => p.key));
   const added: PlannedProbe[] = [];

@@ -1,8 +1,8 @@
 // The dns hop: the pod's resolv.conf, each search candidate's dig, names that exist in another
 // namespace, egress policy that denies DNS, and a DNS timeout a node-to-node fault explains.
-import { dnsPods, namespaceOfName, serviceNamesOf, servicesUnreadable } from '../plan';
+import { clusterDnsIPs, dnsPods, namespaceOfName, serviceNamesOf, servicesUnreadable } from '../plan';
 import { didYouMean, nearNames } from '../suggest';
-import { candidateNames, clusterDnsService, compareWithEndpoints, endpointsForServicePort, evaluate, kubeProxyView, nodeZone, nsName, parseServiceFqdn, queryCount, traceService, type Pod } from '../kube';
+import { candidateNames, clusterDnsService, compareWithEndpoints, endpointsForServicePort, evaluate, kubeProxyView, nodeZone, nsName, parseServiceFqdn, podResolver, queryCount, traceService, type Pod, type PodResolver } from '../kube';
 import { digAddresses, parseDig, parseIpRouteGet, parseResolvConf } from '../parse';
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, RANK, read, routeText, tunnelOf, warn, type Ctx, type Problem } from './context';
 import { nodeRules } from './dumps';
@@ -63,6 +63,8 @@ const dnsPodNetworkStep = (node: string, ns: string, name: string) =>
 export function explainDnsTimeout(c: Ctx) {
   const dns = c.problems.find((p) => p.hop === 'dns' && p.cause === 'dns-timeout');
   if (!dns) return;
+  // a pod that does not ask the cluster DNS (dnsPolicy Default or None): the CoreDNS pods' way explains nothing
+  if (!resolverOf(c).cluster) return;
   const rules = dnsServiceRules(c);
   if (rules) {
     Object.assign(dns, { cause: rules.cause, reason: rules.reason, nodes: rules.nodes, nextStep: rules.nextStep });
@@ -233,6 +235,15 @@ export function judgeDns(c: Ctx) {
     }
     return;
   }
+  const who = resolverOf(c);
+  if (timeouts > 0 && timeouts === ran.length && !who.cluster) {
+    // The pod's own resolver (dnsPolicy Default: the node's; None: its dnsConfig's) is silent: that server, not
+    // CoreDNS, is the one to check — the pod never asks the cluster DNS.
+    const why = policyRulesOnNodes(c).found === false ? undefined : foreignPolicyDenial(c, who.nameservers);
+    if (why) problem(c, 'dns', 'policy-denied', `DNS queries to ${resolver} (${who.how}) time out because ${why}`);
+    else problem(c, 'dns', 'dns-timeout', silentWhy ? `no query reached ${plan.src.namespace}/${plan.src.name}'s resolver ${resolver} (${who.how}, not the cluster DNS): ${silentWhy} from the pod` : `${plan.src.namespace}/${plan.src.name}'s resolver ${resolver} (${who.how}, not the cluster DNS) ${ran.length === 1 ? 'did not answer the 1 query (it waited 2 s)' : `answered none of ${ran.length} queries (each waited 2 s)`}`, undefined, foreignTimeoutStep(c, who, silentWhy, candidates[0] ?? name.name));
+    return;
+  }
   if (timeouts > 0 && timeouts === ran.length) {
     // a policy the path's nodes do not enforce (no policy engine's rules on them) drops nothing
     const why = policyRulesOnNodes(c).found === false ? undefined : dnsPolicyDenial(c);
@@ -247,13 +258,51 @@ export function judgeDns(c: Ctx) {
   // a node-local cache (NodeLocal DNSCache's 169.254.20.10) keeps the search list, so it is not mistaken for one.
   const cluster = clusterDnsService(c.snap.services)?.spec?.clusterIP;
   const clusterSearch = conf?.search.some((d) => d.replace(/\.$/, '').endsWith(`svc.${name.clusterDomain}`));
-  if (conf && cluster && conf.nameservers.length && !conf.nameservers.includes(cluster) && !clusterSearch && (name.matched || elsewhere(c))) {
-    const pol = plan.src.pod.spec?.dnsPolicy ?? 'ClusterFirst';
-    const how = pol === 'Default' ? 'dnsPolicy Default: the node\'s resolv.conf' : `dnsPolicy ${pol}`;
-    problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve because ${plan.src.namespace}/${plan.src.name}'s resolver is ${conf.nameservers.join(', ')} (${how}), not the cluster DNS ${cluster}: it knows no cluster name (search ${conf.search.join(' ') || '(none)'})`, undefined, `Give ${plan.src.namespace}/${plan.src.name} the cluster DNS: dnsPolicy: ClusterFirst in its pod spec (or a dnsConfig naming ${cluster} with the cluster search domains); meanwhile dial the Service's ClusterIP${plan.service?.vip ? ` ${plan.service.vip}` : ''}.`);
+  // The pod's dnsPolicy and dnsConfig say so too (podResolver): Default and None ask no cluster DNS, whatever search
+  // list a dnsConfig adds (a None pod may well list `<ns>.svc.cluster.local` and still ask an outside server).
+  const foreign = !who.cluster || (conf && conf.nameservers.length && !conf.nameservers.includes(cluster ?? '') && !clusterSearch);
+  const src = `${plan.src.namespace}/${plan.src.name}`;
+  if (conf && cluster && conf.nameservers.length && foreign && (name.matched || elsewhere(c))) {
+    const pol = plan.src.pod.spec?.dnsPolicy || 'ClusterFirst';
+    const how = who.cluster ? `dnsPolicy ${pol}` : who.how;
+    const none = pol === 'None' ? `list ${cluster} first in its dnsConfig.nameservers with the cluster search domains, or use dnsPolicy: ClusterFirst` : `dnsPolicy: ClusterFirst in its pod spec (or a dnsConfig naming ${cluster} with the cluster search domains)`;
+    problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve because ${src}'s resolver is ${conf.nameservers.join(', ')} (${how}), not the cluster DNS ${cluster}: it knows no cluster name (search ${conf.search.join(' ') || '(none)'})${name.matched ? `; Service ${name.matched.service} itself is not at fault` : ''}`, undefined, `Give ${src} the cluster DNS: ${none}; meanwhile dial the Service's ClusterIP${plan.service?.vip ? ` ${plan.service.vip}` : ''}.`);
+    return;
+  }
+  if (conf && !who.cluster && who.nameservers.length) {
+    // a name the pod's own resolver (not the cluster DNS) says does not exist: that server's answer, not CoreDNS's
+    const first = candidates[0] ?? name.name;
+    problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: ${src}'s resolver ${resolver} (${who.how}, not the cluster DNS) answers NXDOMAIN or no address for every candidate it tries (${candidates.join(', ')})${shortNameHint(c)}`, undefined, `Check the name against the resolver ${src} really asks: \`dig @${who.nameservers[0]} ${first.replace(/\.$/, '')}.\` from the pod (${who.how}) — the cluster DNS is not asked; if the name is in another DNS, point the pod's dnsConfig.nameservers (or dnsPolicy) at a resolver that holds it.`);
     return;
   }
   problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`, undefined, noSuchServiceStep(c));
+}
+
+/** The resolver the source pod really asks (lib/kube podResolver): its resolv.conf as read, its dnsPolicy and dnsConfig. */
+function resolverOf(c: Ctx): PodResolver {
+  return podResolver(c.plan.src.pod, c.resolvConf, { ips: clusterDnsIPs(c.snap) });
+}
+
+/**
+ * dns-timeout's next step when the pod's resolver is not the cluster DNS (dnsPolicy Default or None): that server by
+ * address, asked from the pod, and where its address comes from — not CoreDNS, which the pod never asks.
+ */
+function foreignTimeoutStep(c: Ctx, who: PodResolver, silentWhy: string | undefined, asked: string): string {
+  const q = `${asked.replace(/\.$/, '')}.`;
+  const src = `${c.plan.src.namespace}/${c.plan.src.name}`;
+  const ns = who.nameservers[0] ?? '?';
+  const from = who.policy === 'None' ? `its dnsConfig.nameservers (${who.nameservers.join(', ')})` : who.policy === 'Default' ? `the /etc/resolv.conf of its node ${c.plan.src.node} (dnsPolicy Default)` : `its /etc/resolv.conf (${who.how})`;
+  const refused = silentWhy === NO_RESPONSE['connection-refused'];
+  return `${src} asks ${ns}, from ${from}, not the cluster DNS: \`dig @${ns} ${q}\` from the pod (\`kubectl debug -n ${c.plan.src.namespace} ${c.plan.src.name} -it --image=nicolaka/netshoot -- dig @${ns} ${q}\`) must answer — check that ${ns} runs a DNS server ${refused ? '(nothing listens on its port 53: the query drew an ICMP port-unreachable) ' : ''}reachable from ${c.plan.src.node} on UDP/TCP 53, or correct ${who.policy === 'None' ? 'dnsConfig.nameservers' : "the node's resolv.conf"}; dnsPolicy: ClusterFirst gives the pod the cluster DNS instead.`;
+}
+
+/** Does an egress policy of the source deny UDP 53 to a resolver that is not the cluster DNS (an ipBlock matter)? */
+function foreignPolicyDenial(c: Ctx, nameservers: readonly string[]): string | undefined {
+  for (const ip of nameservers) {
+    const ev = evaluate({ src: { pod: c.plan.src.pod }, dst: { ip }, protocol: 'UDP', port: 53 }, c.snap.policies, c.snap.pods, c.snap.namespaces);
+    if (!ev.egress.allowed) return ev.egress.reason ?? ev.sentence;
+  }
+  return undefined;
 }
 
 /**

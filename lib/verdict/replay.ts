@@ -1,6 +1,6 @@
 // Re-judging a recorded diagnosis (tests, fixtures): the plan rebuilt from the recorded API objects and
 // each recorded evidence item mapped back to its planned probe. Pure: the caller reads the file.
-import { dnsPods, planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
+import { clusterDnsIPs, dnsPods, planPath, withMtuLadder, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../plan';
 import { egressProbes } from '../plan/egress';
 import { entryDownloads, followFailureNorthSouth, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../plan/northSouth';
 import { parseSource } from '../target';
@@ -45,7 +45,7 @@ export function replay(fx: RecordedDiagnosis): { plan: PathPlan; runs: Map<strin
   };
   map(plan.probes);
   // No lookup answered: the way to the DNS pods, as the engine adds it (lib/plan/ops withDnsWay).
-  const way = withDnsWay(plan, dnsPods(fx.snapshot), runs);
+  const way = withDnsWay(plan, dnsPods(fx.snapshot), runs, clusterDnsIPs(fx.snapshot));
   map(way.added);
   const dnsWay = way.plan;
   // The MTU ladder's second stage, as the engine decides it (lib/plan/mtu.ts): recordings made before the ladder

@@ -10,7 +10,7 @@ import type { Diagnosis, DiagnosisSpec, Depth, Hop } from '../../lib/model';
 import type { DiagnosisEvent } from '../../lib/events';
 import { parseSource, parseTarget, targetText, type Source, type Target } from '../../lib/target';
 import { northSouthPath } from '../../lib/plan/northSouth';
-import { dnsPods, namedPortHint, planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
+import { clusterDnsIPs, dnsPods, namedPortHint, planPath, PlanError, type ClusterSnapshot, type PathPlan, type PlannedProbe } from '../../lib/plan';
 import { followFailure, hopsProbed, probesOf, withAddress, withDnsRest, withDnsWay, withResolvConf, type DigOutcome } from '../../lib/plan/ops';
 import { probeDef, DEFAULT_DEBUG_IMAGE } from '../../lib/probes';
 import { judge, assemble, interruptedJudgement, probeRunOf, type Judgement, type ProbeRun } from '../../lib/verdict';
@@ -429,7 +429,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
       plan = rest.plan;
       await Promise.all(rest.added.map(runOne));
       // No lookup answered: the way to the DNS pods as the pod path reads a destination pod's (their veth, their routes).
-      const way = withDnsWay(plan, dnsPods(snap), runs);
+      const way = withDnsWay(plan, dnsPods(snap), runs, clusterDnsIPs(snap));
       plan = way.plan;
       await Promise.all(way.added.map(runOne));
       // A name outside the cluster: connect to what the resolver answered, as the app would.
