@@ -279,3 +279,33 @@ describe('what came back: a reset is said as a reset', () => {
     expect(cameBack({}, ' to the source')).toBe('the answer came back to the source');
   });
 });
+
+// Real runs on test/lab/fixtures/dns-policies.yaml (fixtures/trace-udp-dns-*.json): UDP to CoreDNS on 53 with the
+// lab's dns-down fault (dnsmasq stopped, its socket bound, the queries queued unread), recorded before this rule,
+// when the trace's capture in the pod made the undetermined judgement "reachable"; and a healthy run.
+describe('applyTrace: a DNS server that receives the queries and does not answer', () => {
+  // the judgement as judge() left it before the trace: no datagram came back, so undetermined
+  const undetermined = (d: Diagnosis): Judgement => ({ ...judgement(d), verdict: 'undetermined', firstFailure: null, summary: 'no datagram came back' });
+  it.each([
+    ['trace-udp-dns-down-pod', '10.244.1.2'],
+    ['trace-udp-dns-down-vip', '10.96.0.10'],
+  ])('%s: dns-timeout at dst-pod naming the pod, its bound socket and its unread queue; next step in that pod', (name, server) => {
+    const d = load(name);
+    const j = applyTrace(undetermined(d), d.trace);
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-pod', cause: 'dns-timeout' });
+    expect(j.firstFailure!.reason).toMatch(/^the DNS server in kube-system\/coredns-2w68j9c7f6-vqrkd receives the queries but does not answer: the capture saw the traced datagrams to UDP 53 arrive in the pod \(UDP ×3, no reply\) and UDP 53 is bound there \(10\.244\.1\.2:53, its receive queue holding \d+ bytes on 10\.244\.1\.2:53 unread\)/);
+    expect(j.firstFailure!.reason).toContain(`\`dig @${server === '10.96.0.10' ? '10.244.1.2' : server} -p 53\` timed out`);
+    expect(j.firstFailure!.nextStep).toMatch(/^Check the DNS server process in kube-system\/coredns-2w68j9c7f6-vqrkd: `kubectl logs -n kube-system coredns-2w68j9c7f6-vqrkd`/);
+    expect(j.hops.filter((h) => h.status === 'fail').map((h) => h.id)).toEqual(['dst-pod']);
+  });
+  it('the same capture when the query was answered: no finding (never a fail on a path whose query was answered)', () => {
+    const d = load('trace-udp-dns-healthy-pod');
+    expect(d.verdict).toBe('reachable');
+    const j = applyTrace(judgement(d), d.trace);
+    expect(j.verdict).toBe('reachable');
+    expect(j.hops.some((h) => h.status === 'fail')).toBe(false);
+    // and were it left undetermined, the answered query still keeps dns-timeout away
+    expect(applyTrace(undetermined(d), d.trace).firstFailure).toBeNull();
+  });
+});

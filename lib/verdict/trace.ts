@@ -6,6 +6,8 @@
 import { CAUSES, type CauseCode } from '../causes';
 import type { Evidence, Hop, HopId, Trace, TracePoint } from '../model';
 import { parseTcpdump, type CapturedPacket, type DecodedIp, type TcpdumpCapture } from '../parse/tcpdump';
+import { parseDig } from '../parse/dig';
+import { parseSs } from '../parse/ss';
 import type { ConntrackEntry } from '../parse/conntrackList';
 import { LINK_TYPES, sll2ToSll, writePcapng, type PcapInterface, type PcapPacket } from '../pcap';
 import type { CapturePoint, TraceFlow } from '../plan/trace';
@@ -331,7 +333,47 @@ function withUdpDelivery(j: Judgement, trace: Trace): Judgement {
   if (trace.proto !== 'udp' || j.verdict !== 'undetermined' || j.firstFailure || j.hops.some((h) => h.status === 'fail')) return j;
   const at = trace.points.find((p) => p.hop === 'dst-pod' && p.seen);
   if (!at) return j;
+  const silentDns = dnsServerSilent(j, trace);
+  if (silentDns) return silentDns;
   return { ...j, verdict: 'reachable', summary: `The capture saw the datagram arrive in ${at.label} (${at.summary}): the path delivers it; no hop showed a fault.` };
+}
+
+/**
+ * A UDP diagnosis to a DNS server (the target's DNS port: `dns-exchange`, a real query, lib/plan/egress isDnsPort)
+ * whose query went unanswered — dig timed out, no ICMP error — while the capture saw the flow arrive in the
+ * destination pod and a socket is bound to the port there (`ss-listen-udp`): the path delivers, the DNS server
+ * receives and does not answer (its process stopped or hung, or no longer reading its socket). That is the
+ * DNS-specific cause at dst-pod, `dns-timeout`, observed, with a next step in that pod (its logs, its listener) —
+ * not a reachable path nor a generic one. Undefined when any query was answered (the exchange is then `open` and the
+ * judgement is not undetermined), when no reply-less capture in the pod shows the arrival, or when nothing says the
+ * socket is bound (app-not-listening is judged there). A Recv-Q on the bound socket (datagrams queued, unread) is quoted.
+ */
+function dnsServerSilent(j: Judgement, trace: Trace): Judgement | undefined {
+  const i = j.hops.findIndex((h) => h.id === 'dst-pod');
+  const hop = j.hops[i];
+  const at = trace.points.find((p) => p.hop === 'dst-pod' && p.seen);
+  if (!hop || !at || trace.points.some((p) => p.replySeen)) return undefined;
+  const port = Number(/:(\d+)\/udp$/.exec(trace.flow)?.[1] ?? NaN);
+  // the query to the dialled DNS server, unanswered: dig's own timeout (an ICMP error is an outcome judged before)
+  // the query straight to this pod when one was made (a Service's VIP may send the other to another endpoint)
+  const exchanges = j.hops.flatMap((h) => h.evidence).filter((e) => e.probe === 'dns-exchange' && e.command.includes(String(port)));
+  const asked = hop.evidence.find((e) => exchanges.includes(e)) ?? exchanges[0];
+  const dig = asked ? parseDig(asked.stdout, { exitCode: asked.exitCode ?? undefined, stderr: asked.stderr }) : undefined;
+  if (!asked || !dig?.ok || dig.value.outcome !== 'no-response' || dig.value.reason !== 'timeout') return undefined;
+  const ss = hop.evidence.find((e) => e.probe === 'ss-listen-udp' && e.exitCode === 0);
+  const socks = ss ? parseSs(ss.stdout) : undefined;
+  const bound = socks?.ok ? socks.value.filter((x) => x.local.port === port && !x.local.loopback) : [];
+  const pod = ss?.where.startsWith('pod ') ? ss.where.slice(4) : undefined;
+  if (!bound.length || !pod) return undefined;
+  const [ns, name] = pod.split('/');
+  const queued = bound.filter((x) => x.recvQ > 0);
+  const recv = queued.length ? `, its receive queue holding ${queued.map((x) => `${x.recvQ} bytes on ${x.local.address}:${x.local.port}`).join(', ')} unread` : '';
+  const server = asked.command.find((a) => a.startsWith('@'))?.slice(1) ?? '';
+  const reason = `the DNS server in ${pod} receives the queries but does not answer: the capture saw the traced datagrams to UDP ${port} arrive in the pod (${at.summary}) and UDP ${port} is bound there (${bound.map((x) => `${x.local.address}:${x.local.port}`).join(', ')}${recv}), yet \`dig @${server} -p ${port}\` timed out with no answer and no ICMP error`;
+  const nextStep = `Check the DNS server process in ${pod}: \`kubectl logs -n ${ns} ${name}\` (and \`--previous\` after a restart) for errors or a hang; inside the pod \`ss -u -l -n -p\` shows who holds UDP ${port} (a Recv-Q that grows means the process no longer reads it) and \`kubectl describe pod -n ${ns} ${name}\` its readiness and restarts. A stopped or hung server is replaced by deleting the pod (\`kubectl delete pod -n ${ns} ${name}\`; its controller starts another).`;
+  const hops = [...j.hops];
+  hops[i] = { ...hop, status: 'fail', cause: 'dns-timeout', summary: reason, observed: hop.observed ? `${hop.observed}; capture: ${at.summary}` : `capture: ${at.summary}`, nextStep };
+  return { ...j, hops, verdict: 'unreachable', firstFailure: { hop: 'dst-pod', cause: 'dns-timeout', reason, nextStep }, summary: `${CAUSES['dns-timeout'].title} at dst-pod: ${reason}` };
 }
 
 /** One line for the CLI: "last seen: worker-2 flannel.1 (SYN ×3, no SYN-ACK)". */

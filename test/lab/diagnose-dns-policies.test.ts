@@ -83,3 +83,21 @@ describe('a pod that does not ask the cluster DNS', () => {
     expect(d.firstFailure!.nextStep).not.toMatch(/namespace/);
   });
 });
+
+describe('UDP to a DNS server that receives the queries and does not answer (dns-down: CoreDNS stopped, its socket bound)', () => {
+  const coredns = () => readState(labDir(lab.instance))!.pods.find((p) => p.namespace === 'kube-system' && p.name.startsWith('coredns-'))!;
+
+  it.each([['the CoreDNS pod IP', 'POD:53/udp'], ['the kube-dns ClusterIP', '10.96.0.10:53/udp']])('healthy, %s: reachable (a DNS answer came back)', async (_, to) => {
+    const d = await lab.diagnose('shop/client-0', to.replace('POD', coredns().ip));
+    expect(outcome(d)).toBe('reachable/-@-');
+  });
+
+  it.each([['the CoreDNS pod IP', 'POD:53/udp'], ['the kube-dns ClusterIP', '10.96.0.10:53/udp']])('%s: dns-timeout at dst-pod, the server pod to check (was: reachable, "the path delivers it")', async (_, to) => {
+    const pod = coredns();
+    const d = await lab.withFault('dns-down', () => lab.diagnose('shop/client-0', to.replace('POD', pod.ip)));
+    expect(outcome(d)).toBe('unreachable/dns-timeout@dst-pod');
+    expect(failingHops(d)).toEqual(['dst-pod']);
+    expect(d.firstFailure!.reason).toMatch(new RegExp(`^the DNS server in kube-system/${pod.name} receives the queries but does not answer: the capture saw the traced datagrams to UDP 53 arrive in the pod \\(UDP ×\\d+, no reply\\) and UDP 53 is bound there \\(${pod.ip.replace(/\./g, '\\.')}:53`));
+    expect(d.firstFailure!.nextStep).toMatch(new RegExp(`\`kubectl logs -n kube-system ${pod.name}\`.*\`ss -u -l -n -p\``));
+  });
+});
