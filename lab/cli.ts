@@ -67,7 +67,7 @@ export function formatStatus(st: LabState): string {
       .filter((p) => !p.hostNetwork)
       .map((p) => `  ${`${p.namespace}/${p.name}`.padEnd(36)} ${p.ip.padEnd(13)} ${p.node.padEnd(nodeW)} veth ${p.hostVeth.padEnd(16)} ${p.listenerPid ? `listener pid ${p.listenerPid}${alive(p.listenerPid) ? '' : ' (gone)'}` : p.namespace === 'kube-system' ? 'dns' : 'no listener'}`),
     'daemons:',
-    ...Object.entries(st.daemons).map(([k, pid]) => `  ${k} pid ${pid}${alive(pid) ? '' : ' (gone)'}${k === 'dnsmasq' && st.faults.some((f) => f.name === 'dns-down') ? ' (frozen by dns-down)' : ''}`),
+    ...Object.entries(st.daemons).map(([k, pid]) => `  ${k} pid ${pid}${alive(pid) ? '' : ' (gone)'}${/^dnsmasq(-replica-\d+)?$/.test(k) && st.faults.some((f) => f.name === 'dns-down') ? ' (frozen by dns-down)' : ''}`),
     st.api ? `api: https://127.0.0.1:${st.api.port} pid ${st.api.pid}${alive(st.api.pid) ? '' : ' (gone)'}; kubeconfig ${st.api.kubeconfig}` : 'api: not running',
     `faults: ${st.faults.length ? st.faults.map(faultToSpec).join(' ') : 'none'}`,
   ];

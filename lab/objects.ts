@@ -143,36 +143,39 @@ export function buildLab(spec: LabSpec, instance: string, now = new Date()): Lab
 
   // kube-system pods first: a real cluster starts them before any workload, so CoreDNS holds the first pod IP.
   const plans: PodPlan[] = [];
-  const dnsNode = nodes[0];
   const rsHash = suffix(seed('coredns-rs'), 10);
-  const corednsName = `coredns-${rsHash}-${suffix(seed('coredns-pod'), 5)}`;
-  plans.push({
-    manifest: {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: corednsName, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'pod-template-hash': rsHash } },
-      spec: {
-        nodeName: dnsNode.name,
-        priorityClassName: 'system-cluster-critical',
-        containers: [
-          {
-            name: 'coredns',
-            image: 'registry.k8s.io/coredns/coredns:v1.11.3',
-            args: ['-conf', '/etc/coredns/Corefile'],
-            ports: [
-              { containerPort: 53, name: 'dns', protocol: 'UDP' },
-              { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
-              { containerPort: 9153, name: 'metrics', protocol: 'TCP' },
-            ],
-          },
-        ],
+  // cluster.dnsReplicas: one per node in node order; the first keeps the name and IP a one-replica lab gives it
+  for (let r = 0; r < (cluster.dnsReplicas ?? 1); r++) {
+    const dnsNode = nodes[r % nodes.length];
+    const corednsName = `coredns-${rsHash}-${suffix(seed(r ? `coredns-pod-${r}` : 'coredns-pod'), 5)}`;
+    plans.push({
+      manifest: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: corednsName, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'pod-template-hash': rsHash } },
+        spec: {
+          nodeName: dnsNode.name,
+          priorityClassName: 'system-cluster-critical',
+          containers: [
+            {
+              name: 'coredns',
+              image: 'registry.k8s.io/coredns/coredns:v1.11.3',
+              args: ['-conf', '/etc/coredns/Corefile'],
+              ports: [
+                { containerPort: 53, name: 'dns', protocol: 'UDP' },
+                { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
+                { containerPort: 9153, name: 'metrics', protocol: 'TCP' },
+              ],
+            },
+          ],
+        },
       },
-    },
-    node: dnsNode,
-    ip: allocPodIP(dnsNode),
-    hostNetwork: false,
-    owner: { kind: 'ReplicaSet', name: `coredns-${rsHash}` },
-  });
+      node: dnsNode,
+      ip: allocPodIP(dnsNode),
+      hostNetwork: false,
+      owner: { kind: 'ReplicaSet', name: `coredns-${rsHash}` },
+    });
+  }
   const cni = cluster.networkPolicy === 'enforce'
     ? { ds: 'kube-network-policies', labels: { app: 'kube-network-policies', 'k8s-app': 'kube-network-policies' } as Record<string, string>, image: 'registry.k8s.io/networking/kube-network-policies:v0.7.0', container: 'kube-network-policies' }
     : { ds: 'kube-flannel-ds', labels: { app: 'flannel', 'k8s-app': 'flannel', tier: 'node' } as Record<string, string>, image: 'docker.io/flannel/flannel:v0.26.1', container: 'kube-flannel' };

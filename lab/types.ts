@@ -46,6 +46,11 @@ export interface LabCluster {
    * endpoints, and the zone hints of Services with trafficDistribution / topology-mode Auto. Absent = no zones.
    */
   zones?: Record<string, string>;
+  /**
+   * Additive: CoreDNS replicas (`cluster.dnsReplicas`, 1–3, default 1), one per node in node order (the first on the
+   * first node, as before), each its own dnsmasq: a cluster runs two by default, and a fault may break several.
+   */
+  dnsReplicas?: number;
 }
 
 /** `cluster.api` of the lab file (DESIGN §3.3), every field optional. */

@@ -19,13 +19,19 @@ export const dnsPod = (st: LabState): LabPod => {
   return p;
 };
 
+/** Every CoreDNS replica (cluster.dnsReplicas), the first first: each runs its own dnsmasq. */
+export const dnsPods = (st: LabState): LabPod[] => st.pods.filter((x) => x.namespace === 'kube-system' && x.name.startsWith('coredns-'));
+
+/** The state.daemons key of a CoreDNS replica's dnsmasq: `dnsmasq` for the first (as before), `dnsmasq-replica-N` after it. */
+export const dnsDaemonKey = (i: number) => (i ? `dnsmasq-replica-${i + 1}` : 'dnsmasq');
+
 export const kubeDnsIP = (st: LabState): string => {
   const svc = st.objects.find((o) => o.kind === 'Service' && o.metadata.namespace === 'kube-system' && o.metadata.name === dnsServiceName(st.cluster));
   return (svc?.spec as Obj).clusterIP as string;
 };
 
 /** dnsmasq's configuration for the cluster's Services (pure). */
-export function dnsmasqConfig(st: LabState): string {
+export function dnsmasqConfig(st: LabState, pod: LabPod = dnsPod(st)): string {
   const lines = [
     '# packetwalk lab cluster DNS (the CoreDNS pod of this lab)',
     'no-resolv',
@@ -33,7 +39,7 @@ export function dnsmasqConfig(st: LabState): string {
     'no-negcache',
     'local-ttl=30',
     'bind-interfaces',
-    `listen-address=${dnsPod(st).ip},127.0.0.1`,
+    `listen-address=${pod.ip},127.0.0.1`,
   ];
   // Names outside the cluster domain go to the node's resolver, which asks the outside DNS (like
   // CoreDNS `forward . /etc/resolv.conf`); unknown names inside it are NXDOMAIN here. Without an
@@ -89,18 +95,24 @@ function readyEndpointIPs(slices: KubeObject[], ns: string, svc: string): string
   return [...new Set(out)];
 }
 
-export async function startDns(st: LabState): Promise<number> {
-  const conf = join(st.labDir, 'dnsmasq.conf');
-  writeFileSync(conf, dnsmasqConfig(st));
-  return startDaemon({
-    netns: dnsPod(st).netns,
-    link: join(st.labDir, `${st.instance}-dnsmasq`),
-    target: '/usr/sbin/dnsmasq',
-    args: ['--keep-in-foreground', `--conf-file=${conf}`, '--pid-file=', '--log-facility=-', '--user=root'],
-    log: logPath(st.labDir, 'dnsmasq'),
-    ready: /started, version/,
-    what: 'the cluster DNS server (dnsmasq)',
-  });
+/** Starts each CoreDNS replica's dnsmasq in its pod's netns; returns state.daemons entries (dnsDaemonKey → pid). */
+export async function startDns(st: LabState): Promise<Record<string, number>> {
+  const pids = await Promise.all(
+    dnsPods(st).map((pod, i) => {
+      const conf = join(st.labDir, `${dnsDaemonKey(i)}.conf`);
+      writeFileSync(conf, dnsmasqConfig(st, pod));
+      return startDaemon({
+        netns: pod.netns,
+        link: join(st.labDir, `${st.instance}-dnsmasq`),
+        target: '/usr/sbin/dnsmasq',
+        args: ['--keep-in-foreground', `--conf-file=${conf}`, '--pid-file=', '--log-facility=-', '--user=root'],
+        log: logPath(st.labDir, dnsDaemonKey(i)),
+        ready: /started, version/,
+        what: `the cluster DNS server (dnsmasq) of ${pod.name}`,
+      });
+    }),
+  );
+  return Object.fromEntries(pids.map((pid, i) => [dnsDaemonKey(i), pid]));
 }
 
 /** resolv.conf exactly as the kubelet writes it for a ClusterFirst pod (cluster domain: cluster.dnsDomain). */

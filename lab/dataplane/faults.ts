@@ -4,7 +4,7 @@ import { checkFaultTargets, FaultRefused, faultToSpec, faultWouldDoNothing, pars
 import { UNDERLAY_MTU, underlayNetns, vtepMac } from '../objects';
 import { readState, updateState } from '../state';
 import type { LabFault, LabNode, LabPod, LabState } from '../types';
-import { dnsPod } from './dns';
+import { dnsDaemonKey, dnsPod, dnsPods } from './dns';
 import { cniOf, faultInapplicable } from '../families';
 import { familyOf } from './families';
 import { vtepIP } from './families/common';
@@ -155,9 +155,10 @@ async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
       return syncProxy(st);
     case 'dns-down': {
       // Frozen, not killed: the socket stays bound, so queries are neither answered nor refused — they time out.
-      const pid = st.daemons.dnsmasq;
-      if (pid) process.kill(pid, on ? 'SIGSTOP' : 'SIGCONT');
-      else if (on) throw new Error(`the lab's DNS server (${dnsPod(st).name}) is not running`);
+      // every CoreDNS replica's (cluster.dnsReplicas)
+      const pids = dnsPods(st).map((_, i) => st.daemons[dnsDaemonKey(i)]);
+      if (on && !pids.every(Boolean)) throw new Error(`the lab's DNS server (${dnsPod(st).name}) is not running`);
+      for (const pid of pids) if (pid) process.kill(pid, on ? 'SIGSTOP' : 'SIGCONT');
       return;
     }
     case 'hairpin-off':

@@ -171,8 +171,8 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     await syncProxy(st, true);
     await applyPolicies(st, true);
     phase('rules');
-    const [dnsPid, listeners] = await Promise.all([startDns(st), startListeners(st, st.pods)]);
-    st.daemons.dnsmasq = dnsPid;
+    const [dnsPids, listeners] = await Promise.all([startDns(st), startListeners(st, st.pods)]);
+    Object.assign(st.daemons, dnsPids);
     for (const p of st.pods) {
       const pid = listeners.get(`${p.namespace}/${p.name}`);
       if (pid) p.listenerPid = pid;

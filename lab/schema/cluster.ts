@@ -69,6 +69,7 @@ const CLUSTER_SHAPE = {
   podCIDR: cidr(DEFAULT_POD_CIDR),
   serviceCIDR: cidr(DEFAULT_SERVICE_CIDR),
   zones: ZonesSchema,
+  dnsReplicas: z.number(says('must be a whole number from 1 to 3', 'write e.g. dnsReplicas: 2')).int(says('must be a whole number from 1 to 3', 'write e.g. dnsReplicas: 2')).min(1, says('must be a whole number from 1 to 3', 'write e.g. dnsReplicas: 2')).max(3, says('must be a whole number from 1 to 3', 'write e.g. dnsReplicas: 2')).nullish(),
   ...MANNERS_SHAPE,
 };
 
@@ -87,6 +88,7 @@ export const ClusterSchema = z
       podCIDR: formatCidr(parseCidr(c.podCIDR ?? DEFAULT_POD_CIDR)!),
       serviceCIDR: formatCidr(parseCidr(c.serviceCIDR ?? DEFAULT_SERVICE_CIDR)!),
       ...(c.zones && Object.keys(c.zones).length ? { zones: c.zones } : {}),
+      ...(c.dnsReplicas && c.dnsReplicas > 1 ? { dnsReplicas: c.dnsReplicas } : {}),
       ...mannersOf(c),
     };
   })
