@@ -13,6 +13,7 @@ import { droppingRule } from './firewall';
 import { familyOn, isRouted } from './family';
 import { policyRulesOnNodes } from './policy';
 import { CAUSES, concreteNextStep } from '../causes';
+import { joinClauses } from '../clauses';
 import { proxyDump } from './service';
 
 /**
@@ -75,6 +76,12 @@ export function explainDnsTimeout(c: Ctx) {
   const src = c.plan.src.node;
   if (!dnsNodes.length) return;
   const extra: Problem[] = [];
+  // which DNS pod (its address) each of the DNS way's findings is about: several replicas broken are each named
+  const podOf = new Map<Problem, string>();
+  const push = (ip: string, p: Problem) => {
+    extra.push(p);
+    podOf.set(p, ip);
+  };
   // The DNS pods' own ends, as the pod path reads its destination pod: a finding on a run only where it fails (a
   // node's link listing is the path's veth evidence too, and keeps the path's words when all is well).
   for (const d of pods) {
@@ -83,16 +90,16 @@ export function explainDnsTimeout(c: Ctx) {
     const v = vethState(c, ns, name, d.node);
     if (v.run && v.down && v.veth) {
       finding(c, v.run, `${v.seen} (the host side of ${ns}/${name}'s veth)`);
-      extra.push({ hop: 'dns', cause: 'veth-down', reason: v.down, rank: RANK['veth-down'], nodes: [d.node], nextStep: dnsVethStep(d.node, v.veth.ifname, ns, name) });
+      push(d.ip, { hop: 'dns', cause: 'veth-down', reason: v.down, rank: RANK['veth-down'], nodes: [d.node], nextStep: dnsVethStep(d.node, v.veth.ifname, ns, name) });
     }
     const net = podNetworkState(c, ns, name, d.ip);
     if (net.run && net.seen) finding(c, net.run, net.seen);
-    if (net.broken) extra.push({ hop: 'dns', cause: 'pod-network', reason: net.broken, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
+    if (net.broken) push(d.ip, { hop: 'dns', cause: 'pod-network', reason: net.broken, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
     const back = podRouteState(c, ns, name, c.plan.src.ip, `${c.plan.src.namespace}/${c.plan.src.name}, where its answers go`);
     if (back.run && back.finding) finding(c, back.run, back.finding);
     // behind a down veth a route may be refused too (a kernel that ignores routes on a link without carrier): the veth
     // is the cause then, not the routes
-    if (back.refused && !v.down) extra.push({ hop: 'dns', cause: 'pod-network', reason: back.refused, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
+    if (back.refused && !v.down) push(d.ip, { hop: 'dns', cause: 'pod-network', reason: back.refused, rank: RANK['pod-network'], nodes: [d.node], nextStep: dnsPodNetworkStep(d.node, ns, name) });
   }
   // The DNS pods' way between nodes (none when a DNS pod shares the source's node: its queries cross no other): the
   // source node's route and neighbor toward each DNS node, the DNS node's tunnel filter (the queries) and the source
@@ -107,7 +114,7 @@ export function explainDnsTimeout(c: Ctx) {
     if (got && (!r || !routeShape(c, src, r, peerIP ? [peerIP] : []).ok)) {
       const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
       finding(c, rg, s);
-      extra.push({ hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node], nextStep: routeNextStep(src, d.ip) });
+      push(d.ip, { hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node], nextStep: routeNextStep(src, d.ip) });
     } else if (got?.outcome === 'route') finding(c, rg, `${src} → ${d.ip} (DNS pod on ${d.node}): ${routeText(got)}`);
     // The source node's neighbor entry for the DNS node: its tunnel endpoint's and FDB entry (VXLAN) or, on host-gw,
     // its underlay address's — read as the overlay hop reads the path's peer.
@@ -116,7 +123,7 @@ export function explainDnsTimeout(c: Ctx) {
     const neigh = tunnel && dnsTun
       ? [tunnelNeighbor(c, src, d.node, tunnel, dnsTun), tunnelFdb(c, src, d.node, tunnel, dnsTun)]
       : !tunnel && !dnsTun && dnsLinks && !isRouted(familyOn(c, src)) ? [underlayNeighbor(c, src, d.node, dnsLinks, d.ip)] : [];
-    for (const n of neigh) if (n?.stale) extra.push({ hop: 'dns', cause: 'neighbor-stale', reason: n.stale.reason, rank: RANK['neighbor-stale'], nodes: [src, d.node], nextStep: n.stale.nextStep });
+    for (const n of neigh) if (n?.stale) push(d.ip, { hop: 'dns', cause: 'neighbor-stale', reason: n.stale.reason, rank: RANK['neighbor-stale'], nodes: [src, d.node], nextStep: n.stale.nextStep });
     // Each end's filter for tunnel packets from the other, in rule order (lib/verdict/firewall): the DNS node's
     // (the queries arrive there from the source node) and the source node's (the answers arrive from the DNS node).
     const port = dnsTun?.vxlan?.port ?? familyOn(c, d.node).tunnel?.port;
@@ -130,7 +137,7 @@ export function explainDnsTimeout(c: Ctx) {
         const from = internalIP(c, w.from);
         const own = internalIP(c, w.at);
         const drop = droppingRule(save, nft, { hook: 'input', proto: 'udp', port, ...(from ? { src: from } : {}), ...(own ? { dst: own } : {}) }).drop;
-        if (drop) extra.push({ hop: 'dns', cause: 'overlay-blocked', reason: `${w.at} drops tunnel traffic arriving on UDP ${port} from ${w.from} (${w.what}): \`${drop.text}\` in ${drop.where}`, rank: RANK['overlay-blocked'], nodes: [w.at] });
+        if (drop) push(d.ip, { hop: 'dns', cause: 'overlay-blocked', reason: `${w.at} drops tunnel traffic arriving on UDP ${port} from ${w.from} (${w.what}): \`${drop.text}\` in ${drop.where}`, rank: RANK['overlay-blocked'], nodes: [w.at] });
       }
     }
   }
@@ -146,12 +153,22 @@ export function explainDnsTimeout(c: Ctx) {
   // the DNS way's own findings first: among equal ranks they name the right nodes and pods
   const root = [...extra, ...c.problems.filter((p) => p !== dns)].sort((a, b) => a.rank - b.rank).find(explains);
   if (!root) return;
+  // Several DNS pods (replicas) broken the same way: every one of them, not only the first — kube-proxy spreads the
+  // queries over all, so each must be fixed (their reasons and next steps each name their own pod and node).
+  const others = new Map<string, Problem>();
+  for (const p of extra) {
+    const ip = podOf.get(p)!;
+    if (p.cause === root.cause && ip !== podOf.get(root) && !others.has(ip) && p.reason !== root.reason && ![...others.values()].some((o) => o.reason === p.reason)) others.set(ip, p);
+  }
+  const all = extra.includes(root) ? [root, ...others.values()] : [root];
   dns.cause = root.cause;
   // the root's nodes and next step with it: the hop's next step is filled from them (the node that lacks the route)
-  if (root.nodes) dns.nodes = root.nodes;
-  if (root.nextStep) dns.nextStep = root.nextStep;
+  const nodes = [...new Set(all.flatMap((p) => p.nodes ?? []))];
+  if (nodes.length) dns.nodes = nodes;
+  const steps = [...new Set(all.map((p) => p.nextStep).filter((x): x is string => !!x))];
+  if (steps.length) dns.nextStep = steps.join(' ');
   else delete dns.nextStep;
-  dns.reason = `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')} time out because ${root.reason.replace(/^./, (x) => x.toLowerCase())}`;
+  dns.reason = `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')} time out because ${joinClauses(all.map((p) => p.reason.replace(/^./, (x) => x.toLowerCase())))}`;
 }
 
 // ------------------------------------------------------------------ DNS ----
@@ -249,7 +266,12 @@ export function judgeDns(c: Ctx) {
     const why = policyRulesOnNodes(c).found === false ? undefined : dnsPolicyDenial(c);
     if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
     else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
-    else problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} ${ran.length === 1 ? 'did not answer the 1 query (it waited 2 s)' : `answered none of ${ran.length} queries (each waited 2 s)`}: cluster DNS is not answering`);
+    else {
+      // the cluster DNS's pods by name, every one: the queries went to whichever kube-proxy picked
+      const pods = dnsPods(c.snap).map((d) => `${d.pod ? `${d.pod.namespace}/${d.pod.name}` : d.ip} on ${d.node}`);
+      const which = pods.length ? ` (its pod${pods.length === 1 ? '' : 's'}: ${pods.join(', ')})` : '';
+      problem(c, 'dns', 'dns-timeout', `the resolver ${resolver} ${ran.length === 1 ? 'did not answer the 1 query (it waited 2 s)' : `answered none of ${ran.length} queries (each waited 2 s)`}: cluster DNS is not answering${which}`);
+    }
     return;
   }
   // A resolver that is not the cluster DNS (dnsPolicy Default: the node's resolv.conf; None with a dnsConfig of its

@@ -24,13 +24,13 @@ describe('dns-timeout wording', () => {
   it('one query: "did not answer the 1 query", never "none of 1 queries"', () => {
     const j = dnsDown(1);
     expect(j.firstFailure?.cause).toBe('dns-timeout');
-    expect(j.firstFailure!.reason).toMatch(/^the resolver \S+ did not answer the 1 query \(it waited 2 s\): cluster DNS is not answering$/);
+    expect(j.firstFailure!.reason).toMatch(/^the resolver \S+ did not answer the 1 query \(it waited 2 s\): cluster DNS is not answering \(its pod: kube-system\/coredns-\S+ on worker-1\)$/);
   });
   it('several queries: "answered none of N queries"', () => {
     const all = [...replay(fx).runs.values()].filter((r) => r.probe === 'dig').length;
     expect(all).toBeGreaterThan(1);
     const j = dnsDown(all);
     expect(j.firstFailure?.cause).toBe('dns-timeout');
-    expect(j.firstFailure!.reason).toMatch(new RegExp(`^the resolver \\S+ answered none of ${all} queries \\(each waited 2 s\\): cluster DNS is not answering$`));
+    expect(j.firstFailure!.reason).toMatch(new RegExp(`^the resolver \\S+ answered none of ${all} queries \\(each waited 2 s\\): cluster DNS is not answering \\(its pod: kube-system/coredns-\\S+ on worker-1\\)$`));
   });
 });

@@ -35,7 +35,7 @@ function judged(name: string, swap?: { from: string; keys: (key: string) => bool
 
 const fallsBack = (j: ReturnType<typeof judge>) => {
   expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'dns-timeout' });
-  expect(j.firstFailure!.reason).toMatch(/cluster DNS is not answering$/);
+  expect(j.firstFailure!.reason).toMatch(/cluster DNS is not answering \(its pod: kube-system\/coredns-\S+ on worker-0\)$/);
 };
 
 describe('a DNS timeout behind the CoreDNS pod\'s own veth, routes, or the way to its node', () => {
