@@ -180,3 +180,18 @@ export function concreteNextStep(text: string, v: NextStepValues): string {
 export function nextStepFor(cause: CauseCode | WarningCause): string {
   return isCauseCode(cause) ? CAUSES[cause].nextStep : WARNING_CAUSES[cause].nextStep;
 }
+
+/** Causes that are the name lookup's own (the resolver's answer or silence), as opposed to a fault on the way to it. */
+const LOOKUP_CAUSES: ReadonlySet<string> = new Set<CauseCode>(['dns-timeout', 'dns-nxdomain', 'dns-wrong-answer', 'upstream-dns']);
+
+/**
+ * The head of a failing diagnosis's summary, before ": <reason>": "<cause title> at <hop>". A path fault that the dns
+ * hop found on the way to the resolver (an overlay drop, bridge netfilter, a NetworkPolicy on UDP 53) is said as the
+ * lookup failing because of it — "Overlay traffic dropped between nodes at dns" read as if the tunnel were a DNS stop.
+ * The hop id stays in the text, in parentheses, where a reader matches it to the graph.
+ */
+export function failureHead(cause: CauseCode, hop: string): string {
+  const title = CAUSES[cause].title;
+  if (hop === 'dns' && !LOOKUP_CAUSES.has(cause)) return `The name lookup fails: ${title.charAt(0).toLowerCase()}${title.slice(1)} on the way to the DNS server (dns)`;
+  return `${title} at ${hop}`;
+}

@@ -49,8 +49,12 @@ describe('bridge-netfilter', () => {
     setAll(runs, (r) => r.probe === 'tcp-connect' && r.argv.includes('10.96.44.134'), '../parse/fixtures/nc/timed-out.txt');
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('unreachable/bridge-netfilter@dns');
+    // the lookup is what fails, because of the bridge: said so, not as if netfilter were a stop named dns
+    expect(j.summary).toMatch(/^The name lookup fails: bridged pod traffic skips iptables on the way to the DNS server \(dns\): /);
     const { plan: p2, runs: r2 } = withSysctl('on');
     setAll(r2, (r) => r.probe === 'dig', '../parse/fixtures/dig/timeout.txt');
-    expect(outcome(judge({ plan: p2, runs: r2, snapshot: fx.snapshot, depth: 'live' }))).toBe('unreachable/dns-timeout@dns');
+    const j2 = judge({ plan: p2, runs: r2, snapshot: fx.snapshot, depth: 'live' });
+    expect(outcome(j2)).toBe('unreachable/dns-timeout@dns');
+    expect(j2.summary).toMatch(/^DNS does not answer at dns: /);
   });
 });

@@ -4,7 +4,7 @@
 // bottom-up falsification order, while every probe already ran concurrently. No evidence → `skip`
 // with the reason, never `pass`.
 import type { Depth, Diagnosis, Finding, Hop, Verdict } from '../model';
-import { CAUSES, concreteNextStep, nextStepFor, type NextStepValues } from '../causes';
+import { CAUSES, concreteNextStep, failureHead, nextStepFor, type NextStepValues } from '../causes';
 import { endClause, joinClauses, joinReasons } from '../clauses';
 import { clusterDnsService } from '../kube';
 import { clusterResolverIP, endText, type PathPlan, type ClusterSnapshot } from '../plan';
@@ -165,7 +165,7 @@ export function judge(input: JudgeInput): Judgement {
   let summary: string;
   if (depth === 'config') {
     verdict = first ? 'unreachable' : 'undetermined';
-    summary = first ? `${CAUSES[first.cause].title} at ${first.hop} (from the objects alone): ${first.reason}` : c.unknowns.length ? `${joinClauses([...c.unknowns, `and the path could not be probed: ${endClause(input.configReason ?? 'live probes are not permitted')}.`])}`.replace(/^./, (x) => x.toUpperCase()) : `The objects show no fault, but the path could not be proven: ${endClause(input.configReason ?? 'live probes are not permitted')}.`;
+    summary = first ? `${failureHead(first.cause, first.hop)} (from the objects alone): ${first.reason}` : c.unknowns.length ? `${joinClauses([...c.unknowns, `and the path could not be probed: ${endClause(input.configReason ?? 'live probes are not permitted')}.`])}`.replace(/^./, (x) => x.toUpperCase()) : `The objects show no fault, but the path could not be proven: ${endClause(input.configReason ?? 'live probes are not permitted')}.`;
   } else {
     // Some of the Service's endpoints answer and some do not: connections fail only when kube-proxy (or, headless,
     // the client's pick among the DNS answers) lands on a broken one (lib/verdict/observed partialService).
@@ -181,7 +181,7 @@ export function judge(input: JudgeInput): Judgement {
       // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
       // Half a Service says which endpoints fail before the cause (an MTU blackhole behind one endpoint too).
       const prefix = verdict !== 'degraded' ? '' : partial ? `${lead}: ` : onlyMtu ? 'small connections work; ' : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
-      summary = `${prefix}${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+      summary = `${prefix}${failureHead(first.cause, first.hop)}: ${first.reason}`;
     } else if (partial && c.connect !== undefined) {
       // a broken endpoint no probe explains: still not all of the Service, and not a clean bill of health either
       verdict = 'degraded';

@@ -5,7 +5,7 @@
 // externalTrafficPolicy Local, no NodePort rule, no listener, no endpoint). Hops without their own finding
 // pass only when the connection through them opened, and are skipped otherwise (never a guessed fail).
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
-import { CAUSES, concreteNextStep, nextStepFor, noSelectorNextStep, type CauseCode, type NextStepValues } from '../causes';
+import { CAUSES, concreteNextStep, failureHead, nextStepFor, noSelectorNextStep, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
 import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
@@ -575,7 +575,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   let summary: string;
   if (nameFails) {
     verdict = 'unreachable';
-    summary = `${CAUSES[nameFails.cause].title} at dns: ${nameFails.reason}${connected ? `. ${plan.dstIP}:${plan.dstPort} itself answers from ${plan.srcNode}: the Service works by its address, the name does not resolve for this pod` : ''}.`;
+    summary = `${failureHead(nameFails.cause, 'dns')}: ${nameFails.reason}${connected ? `. ${plan.dstIP}:${plan.dstPort} itself answers from ${plan.srcNode}: the Service works by its address, the name does not resolve for this pod` : ''}.`;
   } else if (partial && c.connect !== undefined) {
     // Observed beats inferred both ways: never unreachable while an endpoint answers, never a clean bill while one does not.
     verdict = 'degraded';
@@ -583,10 +583,10 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       ? partialLead({ answering: lbSplitNodes.answering.map(lbName), failing: lbSplitNodes.failing.map(lbName) }, `nodes the load balancer sends to for Service ${s!.key} (externalTrafficPolicy Local: those with a ready local endpoint)`, 'it sends')
       : partialLead(epSplit, `ready endpoints of Service ${s!.key}`, 'kube-proxy sends', leaving);
     const evidence = lbPartial ? `each node's NodePort connect from ${src} is the evidence` : `the direct connects from ${leaving} are the evidence`;
-    summary = first ? `${lead}: ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}` : `${lead}, and no hop's probes explain why (${evidence}).`;
+    summary = first ? `${lead}: ${failureHead(first.cause, first.hop)}: ${first.reason}` : `${lead}, and no hop's probes explain why (${evidence}).`;
   } else if (connected && first) {
     verdict = 'degraded';
-    summary = `${first.cause === 'proxy-rules-stale' ? 'some connections work' : 'small connections work'}; ${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+    summary = `${first.cause === 'proxy-rules-stale' ? 'some connections work' : 'small connections work'}; ${failureHead(first.cause, first.hop)}: ${first.reason}`;
   } else if (connected) {
     verdict = 'reachable';
     // A Service name from a node was read from the objects (lib/plan/northSouth): the node's own resolver does not ask
@@ -601,7 +601,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     summary = `${src} reaches ${plan.target.text}${plan.dst ? ` (${endText(plan.dst)}${plan.entry ? ` via ${plan.entry.node}` : ''})` : ''}; ${uncheckedClause(hops)}.${byName}`;
   } else if (first) {
     verdict = 'unreachable';
-    summary = `${CAUSES[first.cause].title} at ${first.hop}: ${first.reason}`;
+    summary = `${failureHead(first.cause, first.hop)}: ${first.reason}`;
   } else if (c.connect === undefined) {
     verdict = depth === 'config' ? 'undetermined' : 'undetermined';
     summary = depth === 'config' ? `The objects show no fault, but the path could not be proven: ${input.configReason ?? 'live probes are not permitted'}.` : 'No end-to-end connection could be tried and no hop showed a fault.';

@@ -4,7 +4,7 @@
 import type { Diagnosis, Evidence, HopId } from '../model';
 import { isIPv4 } from '../ip';
 import type { ProbeId } from '../probes';
-import { CAUSES, isCauseCode } from '../causes';
+import { failureHead, isCauseCode } from '../causes';
 
 /** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
 const TRAFFIC_PROBES: ReadonlySet<string> = new Set<ProbeId>([
@@ -129,7 +129,7 @@ export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'> & 
   const observed = fromElsewhere && telling(reproduce.finding) ? reproduce.finding : hop?.observed;
   // what the summary says before the cause (lib/verdict/index.ts): "1 of 2 ready endpoints … answer …: ", "small
   // connections work; " — the part a page that shows the cause on its own line would otherwise drop
-  const at = d.summary && isCauseCode(ff.cause) ? d.summary.indexOf(`${CAUSES[ff.cause].title} at ${ff.hop}: `) : -1;
+  const at = d.summary && isCauseCode(ff.cause) ? d.summary.indexOf(`${failureHead(ff.cause, ff.hop)}: `) : -1;
   const lead = at > 0 ? d.summary!.slice(0, at).replace(/[:;,]?\s*$/, '') : undefined;
   return { ...(observed && !ff.reason.includes(observed) ? { observed } : {}), ...(reproduce ? { reproduce } : {}), ...(lead ? { lead } : {}) };
 }

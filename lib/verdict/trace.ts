@@ -3,7 +3,7 @@
 // NAT really sent it to, and the trace-consistency step run after judge(): a `fail` at a hop is backed by
 // where the packet stopped, and where the capture contradicts an inference, the capture wins and the hop
 // says so. Pure. The captures come from server/diagnose/capture.ts, the points from lib/plan/trace.ts.
-import { CAUSES, type CauseCode } from '../causes';
+import { CAUSES, failureHead, type CauseCode } from '../causes';
 import type { Evidence, Hop, HopId, Trace, TracePoint } from '../model';
 import { parseTcpdump, type CapturedPacket, type DecodedIp, type TcpdumpCapture } from '../parse/tcpdump';
 import { parseDig } from '../parse/dig';
@@ -283,7 +283,7 @@ export function applyTrace(j: Judgement, trace: Trace): Judgement {
   const fails = hops.filter((h) => h.status === 'fail' && h.cause);
   const first = j.firstFailure && !demoted.has(j.firstFailure.hop) ? j.firstFailure : fails[0] ? { hop: fails[0].id, cause: fails[0].cause as CauseCode, reason: fails[0].summary, nextStep: CAUSES[fails[0].cause as CauseCode].nextStep } : null;
   // the first failure unchanged: its summary stands, lead and all ("small connections work; …", "1 of 2 … answer …")
-  const summary = first && first === j.firstFailure ? j.summary : first ? `${CAUSES[first.cause as CauseCode].title} at ${first.hop}: ${first.reason}` : `${j.summary} The capture: ${trace.summary}.`;
+  const summary = first && first === j.firstFailure ? j.summary : first ? `${failureHead(first.cause as CauseCode, first.hop)}: ${first.reason}` : `${j.summary} The capture: ${trace.summary}.`;
   return withStale({ ...j, hops, firstFailure: first, warnings, summary }, trace);
 }
 
