@@ -1,4 +1,4 @@
-// `packetwalk lab …` (DESIGN §2): up | down | status | faults | fault add SPEC | fault clear [NAME].
+// `packetwalk lab …` (DESIGN §2): up | down | status | faults | fault add SPEC | fault clear [NAME|SPEC].
 // Exit codes: 0 done, 2 usage/validation/permission (nothing built), 1 the build or change failed.
 import { FAULTS, faultCatalogue, FaultRefused, faultToSpec } from './faults';
 import { LabFileError } from './spec';
@@ -17,7 +17,7 @@ export const LAB_USAGE = `usage:
   packetwalk lab status                                 what runs: nodes, pods, daemons, API, faults
   packetwalk lab faults                                 the fault catalogue
   packetwalk lab fault add SPEC                         inject a fault, SPEC = NAME[:key=value,...]
-  packetwalk lab fault clear [NAME]                     heal that fault (all faults without NAME)
+  packetwalk lab fault clear [NAME|SPEC]                heal that fault (all faults without NAME)
 environment: PACKETWALK_LAB=<instance> (default pw) names the lab; PACKETWALK_LAB_DIR overrides its directory
 
 flags of lab up:
@@ -123,13 +123,16 @@ export async function labMain(argv: string[]): Promise<number> {
           return 0;
         }
         if (sub === 'clear') {
-          if (extra.length) throw new Usage('lab fault clear takes at most one NAME');
-          if (arg && !FAULTS.some((f) => f.name === arg)) throw new Usage(`"${arg}" is not a fault name; the catalogue (packetwalk lab faults): ${FAULTS.map((f) => f.name).join(', ')}`, false);
-          const healed = await clearFaults(labDir(), arg);
+          if (extra.length) throw new Usage('lab fault clear takes at most one NAME or SPEC');
+          // a NAME heals every fault of that name; the SPEC `fault add` took (and printed) heals that one
+          if (arg && !FAULTS.some((f) => f.name === arg.split(':')[0])) throw new Usage(`"${arg}" is not a fault name; the catalogue (packetwalk lab faults): ${FAULTS.map((f) => f.name).join(', ')}`, false);
+          const healed = await clearFaults(labDir(), arg).catch((e: Error) => {
+            throw /no parameter|needs |not key=value|given twice/.test(e.message) ? new Usage(e.message, false) : e;
+          });
           out(healed.length ? `healed ${healed.map(faultToSpec).join(' ')}\n` : arg ? `no fault ${arg} holds; nothing to heal\n` : 'no faults hold; nothing to heal\n');
           return 0;
         }
-        throw new Usage(`lab fault: use "add SPEC" or "clear [NAME]"`);
+        throw new Usage(`lab fault: use "add SPEC" or "clear [NAME|SPEC]"`);
       }
       case undefined:
       case 'help':

@@ -222,7 +222,7 @@ describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
     expect([...tested].sort()).toEqual(FAULTS.map((f) => f.name).sort());
   });
 
-  it('fault add/clear through the CLI: exit 0, unknown faults exit 2, clear without a name heals all', async () => {
+  it('fault add/clear through the CLI: exit 0, unknown faults exit 2, clear by spec heals that one, without a name all', async () => {
     const out = process.stdout.write.bind(process.stdout);
     const err = process.stderr.write.bind(process.stderr);
     let text = '';
@@ -234,6 +234,9 @@ describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
       expect(await labMain(['fault', 'add', 'gremlins'])).toBe(2);
       expect(await labMain(['fault', 'add', 'veth-down:pod=shop/nope'])).toBe(2);
       expect(readState(DIR)!.faults).toHaveLength(2);
+      // the spec as `fault add` took it (and printed it) heals that fault alone
+      expect(await labMain(['fault', 'clear', 'node-firewall-drop:port=8080,node=worker-2'])).toBe(0);
+      expect(readState(DIR)!.faults.map((f) => f.name)).toEqual(['veth-down']);
       expect(await labMain(['fault', 'clear'])).toBe(0);
     } finally {
       process.stdout.write = out;

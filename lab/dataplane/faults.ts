@@ -1,6 +1,6 @@
 // Injecting and healing the catalogue's faults (lab/faults.ts) in the running dataplane. Each breaks
 // exactly what its catalogue line says, and clearing it restores exactly the healthy configuration.
-import { checkFaultTargets, FaultRefused, faultToSpec, faultWouldDoNothing, parseFaultSpec, sameFault } from '../faults';
+import { checkFaultTargets, FaultRefused, faultWouldDoNothing, parseFaultSpec, sameFault } from '../faults';
 import { UNDERLAY_MTU, underlayNetns, vtepMac } from '../objects';
 import { readState, updateState } from '../state';
 import type { LabFault, LabNode, LabPod, LabState } from '../types';
@@ -232,7 +232,9 @@ export async function addFault(labDir: string, spec: string): Promise<{ fault: L
 export async function clearFaults(labDir: string, which?: string): Promise<LabFault[]> {
   const st0 = readState(labDir);
   if (!st0) throw new Error(`no lab is running (no state in ${labDir}); start one with: packetwalk lab up`);
-  const match = (f: LabFault) => !which || f.name === which || faultToSpec(f) === which;
+  // NAME: every fault of that name; SPEC (as `fault add` took it, parameters in any order): that fault alone
+  const wanted = which?.includes(':') ? parseFaultSpec(which) : undefined;
+  const match = (f: LabFault) => !which || (wanted ? sameFault({ name: f.name, params: Object.fromEntries(Object.entries(f.params).sort()) }, { name: wanted.name, params: Object.fromEntries(Object.entries(wanted.params).sort()) }) : f.name === which);
   const healed = st0.faults.filter(match);
   if (!healed.length) return [];
   const st = updateState((s) => {

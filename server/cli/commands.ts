@@ -137,7 +137,7 @@ export function topLevelUsage(): string {
 usage:
 ${COMMAND_SPECS.flatMap((s) => topLevelLines(s)).join('\n')}
   packetwalk lab down | status | faults
-  packetwalk lab fault add SPEC | lab fault clear [NAME]
+  packetwalk lab fault add SPEC | lab fault clear [NAME|SPEC]
 
 \`packetwalk COMMAND --help\` explains each flag. As with kubectl, -n/--namespace, --kubeconfig and --context may also
 come before the command (\`kubectl packetwalk -n shop diagnose --from frontend-0 --to backend:80\`).
