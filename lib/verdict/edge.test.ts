@@ -42,8 +42,8 @@ describe('north-south: node route, neighbor, overlay and veth faults named as th
     ['ns-node-calico-route-missing', 'src-node', 'node-route', /^node-a has no route to node-b's pod CIDR: 10\.120\.2\.2 would leave via 172\.18\.0\.1 dev eth0 \(the default route\), not through vxlan\.calico/],
     ['ns-node-calico-stale-neighbor', 'overlay', 'neighbor-stale', /^node-a's neighbor entry for node-b's tunnel endpoint 10\.120\.2\.0 says [0-9a-f:]+, but node-b's vxlan\.calico has MAC/],
     ['ns-node-calico-overlay-blocked', 'overlay', 'overlay-blocked', /^node-a drops tunnel traffic arriving on UDP 4789 \(vxlan\.calico\) from node-b: `-A INPUT -p udp -m udp --dport 4789 -j DROP`/],
-    ['ns-node-vxlan-overlay-blocked', 'overlay', 'overlay-blocked', /^worker-1 drops tunnel traffic arriving on UDP 4789 \(flannel\.1\) from worker-2/],
-    ['ns-node-vxlan-overlay-blocked-dst', 'overlay', 'overlay-blocked', /^worker-2 drops tunnel traffic arriving on UDP 4789 \(flannel\.1\) from worker-1/],
+    ['ns-node-vxlan-overlay-blocked', 'overlay', 'overlay-blocked', /^worker-1 drops tunnel traffic arriving on UDP 4789 \(flannel\.1\) from worker-2.*, the first rule for that port — the way back: what worker-2 sends back to worker-1 \(the answers\) is what does not arrive$/],
+    ['ns-node-vxlan-overlay-blocked-dst', 'overlay', 'overlay-blocked', /^worker-2 drops tunnel traffic arriving on UDP 4789 \(flannel\.1\) from worker-1.*, the first rule for that port$/],
     ['ns-outside-veth-down-hostgw', 'dst-veth', 'veth-down', /^the host side of app\/web-0's veth, veth[0-9a-f]+ on node-b, is down/],
     // entering node-a, the endpoint on node-b (whose NetworkPolicy would also refuse node-a's address): the veth is met first
     ['ns-outside-veth-down-hostgw-cross', 'dst-veth', 'veth-down', /^the host side of app\/web-0's veth, veth[0-9a-f]+ on node-b, is down/],

@@ -96,7 +96,7 @@ export function judgeOverlay(c: Ctx) {
       finding(c, run, `drops tunnel traffic (${drop.where}): ${drop.text}`);
       // the node, its rule and the peer by name (the cause's text says "between nodes", "on both nodes")
       const list = drop.where.startsWith('nft') ? '`nft list ruleset`' : '`iptables-save -t filter`';
-      problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port} (${srcTun.ifname}) from ${peer}: \`${drop.text}\` in ${drop.where}, the first rule for that port`, [node],
+      problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port} (${srcTun.ifname}) from ${peer}: \`${drop.text}\` in ${drop.where}, the first rule for that port${node === plan.src.node ? ` — the way back: what ${peer} sends back to ${plan.src.node} (the answers) is what does not arrive` : ''}`, [node],
         `On ${node}, ${list} shows \`${drop.text}\` (${drop.where}), the first rule for the tunnel's UDP ${port}: remove it or allow UDP ${port} from ${peer}${src ? ` (${src})` : ''} before it, and in the cloud firewall between the nodes; \`tcpdump -ni any udp port ${port}\` on ${node} shows the packets arrive and go no further.`);
     }
   }
