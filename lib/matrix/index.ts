@@ -1,6 +1,7 @@
 // The connectivity matrix (DESIGN §7), pure: lay out sources × targets, predict every cell, fold in the
 // observed connects, judge agreement and explain each disagreement in one sentence, apply a what-if
 // policy set, sum up, pick the exit code, and render a terminal table. No I/O: server/matrix runs the connects.
+import { isIPv4 } from '../ip';
 import { termText } from '../text';
 import type { NetworkPolicy, Pod } from '../kube/types';
 import { nsName } from '../kube/types';
@@ -122,6 +123,9 @@ export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Ob
   const agree = unknown ? null : (cell.predicted === 'allow') === (observed === 'open');
   const out: MatrixCell = { ...cell, observed, agree, ...(detail ? { detail } : {}) };
   delete out.explain;
+  delete out.partial;
+  // a Service half working (some endpoints opened when dialled directly, some did not) is not a dead Service
+  if (!split && observed !== null && observed !== 'open' && failingEndpoints(out)) out.partial = true;
   if (agree === false) out.explain = explainDisagreement(out, target, observed!);
   else if (unknown && !split && observed) out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}; the UDP datagram drew no port-unreachable, which a silent drop also gives: not judged`;
   else if (split && observed) out.explain = `not judged: ${cell.reason}; observed ${observed} on the endpoint this connect reached`;
@@ -212,11 +216,12 @@ export function isUnjudged(c: MatrixCell): boolean {
 }
 
 export function summarize(m: Matrix): MatrixSummary {
-  const s: MatrixSummary = { cells: m.cells.length, observed: 0, open: 0, refused: 0, unreachable: 0, timeout: 0, agree: 0, disagree: 0, unjudged: 0, cut: 0, opened: 0 };
+  const s: MatrixSummary = { cells: m.cells.length, observed: 0, open: 0, refused: 0, unreachable: 0, timeout: 0, partial: 0, agree: 0, disagree: 0, unjudged: 0, cut: 0, opened: 0 };
   for (const c of m.cells) {
     if (c.observed !== null) {
       s.observed++;
-      s[c.observed]++;
+      if (c.partial) s.partial++;
+      else s[c.observed]++;
     }
     if (c.agree === true) s.agree++;
     if (c.agree === false) s.disagree++;
@@ -246,6 +251,9 @@ export const MARK_WIDTH = 3;
 /** A disagreement's mark by what was observed (refused: a TCP RST; unreachable: an ICMP error or no route). */
 const DISAGREE_MARK: Record<Exclude<Observed, null>, string> = { open: '!OP', refused: '!RF', unreachable: '!UR', timeout: '!TO' };
 
+/** A disagreement on some of a Service's endpoints only (MatrixCell.partial): half working, not dead like !TO. */
+const PARTIAL_MARK = '!PT';
+
 /** One mark per cell for the terminal table, MARK_WIDTH characters. */
 export function cellMark(c: MatrixCell): string {
   if (c.predictedAfter !== undefined && c.split) return ' ~ '; // a what-if cell not judged (isUnjudged)
@@ -253,17 +261,26 @@ export function cellMark(c: MatrixCell): string {
   if (c.change === 'opened') return 'OPN';
   if (c.observed === null) return c.predicted === 'allow' ? ' + ' : ' - ';
   if (c.agree === null) return c.observed === 'open' ? '~ok' : ' ~x';
-  if (c.agree === false) return DISAGREE_MARK[c.observed];
+  if (c.agree === false) return c.partial ? PARTIAL_MARK : DISAGREE_MARK[c.observed];
   return c.observed === 'open' ? ' ok' : ' x ';
 }
 
 /**
- * What to walk for one cell (`packetwalk diagnose --from SOURCE --to …`): a Service in the source's own namespace by
- * its short name (the first name its resolver tries: no search-list fan-out), else the target's walkTo
- * ("name.ns:port", "pod:ns/name:port").
+ * What to walk for one cell (`packetwalk diagnose --from SOURCE --to …`): what the cell dialled. A Service cell's
+ * connect went to the ClusterIP and resolved no name, so its walk dials the ClusterIP and port too (a `/udp` port with
+ * its suffix): by name the walk would first ask the source's DNS, which may be what is broken from there, and tell
+ * another story than the cell. Without an IPv4 ClusterIP (not dialled as such) a Service in the source's own
+ * namespace by its short name (no search-list fan-out), else the target's walkTo ("name.ns:port", "pod:ns/name:port").
  */
 export function walkTarget(from: string, t: MatrixTarget): string {
-  return t.kind === 'svc' && from.split('/')[0] === t.namespace ? `${t.name}:${t.port}` : t.walkTo;
+  if (t.kind !== 'svc') return t.walkTo;
+  if (isIPv4(t.ip)) return `${t.ip}:${t.port}${t.protocol === 'UDP' ? '/udp' : ''}`;
+  return walkByName(from, t);
+}
+
+/** A Service by name as the source would dial it: its short name in the source's own namespace, else walkTo. */
+function walkByName(from: string, t: MatrixTarget): string {
+  return from.split('/')[0] === t.namespace ? `${t.name}:${t.port}` : t.walkTo;
 }
 
 /**
@@ -298,7 +315,7 @@ export function renderMatrixTable(m: Matrix): string {
   lines.push('');
   lines.push(m.withPolicy
     ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after, ~ not judged (see below)'
-    : 'legend: ok open as predicted, x blocked as predicted, !OP/!RF/!UR/!TO disagreement (observed open / refused: a TCP reset / unreachable: an ICMP error or no route / timeout), ~ not judged (see below), + / - not observed (predicted allow/deny)');
+    : "legend: ok open as predicted, x blocked as predicted, !OP/!RF/!UR/!TO disagreement (observed open / refused: a TCP reset / unreachable: an ICMP error or no route / timeout), !PT partial: some of a Service's endpoints answer, some not, ~ not judged (see below), + / - not observed (predicted allow/deny)");
   if (selfCells) lines.push(`        * self: the source reaching itself (through a Service it backs, or its own IP), not a path to another workload (${selfCells} cell${selfCells === 1 ? '' : 's'})`);
   for (const n of m.notes) lines.push(`note: ${termText(n)}`);
   const findings = m.cells.filter((c) => c.agree === false || c.change || isUnjudged(c));
@@ -306,7 +323,11 @@ export function renderMatrixTable(m: Matrix): string {
   for (const c of findings) {
     lines.push(`${isUnjudged(c) ? 'NOT JUDGED' : c.change ? c.change.toUpperCase() : 'DISAGREE'} ${termText(c.from)} → ${termText(c.to)}: ${termText(c.explain ?? c.reason)}`);
     const t = targets.get(c.to);
-    if (c.agree === false && t) lines.push(`  walk it: packetwalk diagnose --from ${termText(c.from)} --to ${termText(walkTarget(c.from, t))}${m.context ? ` --context ${termText(m.context)}` : ''}`);
+    if (c.agree === false && t) {
+      const to = walkTarget(c.from, t);
+      const byName = t.kind === 'svc' && to !== walkByName(c.from, t) ? `  # the ClusterIP this cell dialled (no name resolved); --to ${walkByName(c.from, t)} also walks the source's DNS` : '';
+      lines.push(`  walk it: packetwalk diagnose --from ${termText(c.from)} --to ${termText(to)}${m.context ? ` --context ${termText(m.context)}` : ''}${termText(byName)}`);
+    }
   }
   // Cells not observed for the same reason from the same source (no rights to exec there): one line, not one per target.
   const unobserved = new Map<string, MatrixCell[]>();
@@ -325,9 +346,10 @@ export function renderMatrixTable(m: Matrix): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** " (13 open, 5 refused, 6 unreachable)": the observed cells by what they saw, each kind said only when present. */
+/** " (13 open, 5 refused, 6 unreachable, 2 partial (…))": the observed cells by what they saw, each kind said only when present. */
 function observedBreakdown(s: MatrixSummary): string {
   const parts = OBSERVATIONS.filter((o) => s[o] > 0).map((o) => `${s[o]} ${o}`);
+  if (s.partial) parts.push(`${s.partial} partial (some endpoints answer, some not)`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkPolicy, Pod, Service, EndpointSlice } from '../kube/types';
-import { buildMatrix, cellKey, cellState, exitCodeOf, observeCell, renderMatrixTable, serviceObservation, walkTarget, workloadOf, type Observed } from './index';
+import { buildMatrix, cellKey, cellMark, cellState, exitCodeOf, observeCell, renderMatrixTable, serviceObservation, summarize, walkTarget, workloadOf, type Observed } from './index';
+import { checkMatrix } from '../schema/matrix';
 import { applyMatrixEvent } from './events';
 import { cellAt, tableGrid } from './tableTestkit';
 
@@ -110,24 +111,65 @@ describe('matrix layout and prediction', () => {
     expect(serviceObservation(cell, 'refused', eps('open', 'open'))).toBe('refused');
     expect(serviceObservation({ split: true }, 'open', eps('timeout', 'timeout'))).toBe('open'); // a hairpin keeps the Service connect
     const seen = observeCell({ ...cell, endpoints: eps('open', 'timeout') }, svc, 'timeout');
-    expect(seen).toMatchObject({ agree: false, explain: 'predicted allow by shop/db-from-web, observed timeout on 1 of 2 endpoints: 10.244.2.4:5432 (shop/db-1) timeout (the others open): the path to that endpoint is broken below policy; open the walk for this pair' });
+    expect(seen).toMatchObject({ agree: false, partial: true, explain: 'predicted allow by shop/db-from-web, observed timeout on 1 of 2 endpoints: 10.244.2.4:5432 (shop/db-1) timeout (the others open): the path to that endpoint is broken below policy; open the walk for this pair' });
   });
 
-  it('a pod through its own Service is a hairpin, not "its own IP"; the walk for a cell names a same-namespace Service by its short name', () => {
+  it('a Service half working (1 of 2 endpoints answers) is partial: its own mark, count and legend, never a dead timeout', () => {
+    const m = buildMatrix({ ...objs, policies: [] }, { namespaces: ['shop'] });
+    const svc = m.targets.find((t) => t.id === 'svc:shop/db:5432')!;
+    const eps = (a: Observed, b: Observed) => [{ endpoint: '10.244.1.3:5432', pod: 'shop/db-0', observed: a }, { endpoint: '10.244.2.4:5432', pod: 'shop/db-1', observed: b }];
+    const byId = new Map(m.targets.map((t) => [t.id, t]));
+    const web = m.sources.find((x) => x.startsWith('shop/web-'))!;
+    m.cells = m.cells.map((c) => {
+      if (c.to !== svc.id || (c.from !== 'shop/batch' && c.from !== web)) return observeCell(c, byId.get(c.to)!, 'open');
+      // batch: the ClusterIP connect landed on db-0 and opened, db-1 timed out; web: every connect timed out
+      const e = c.from === 'shop/batch' ? eps('open', 'timeout') : eps('timeout', 'timeout');
+      return observeCell({ ...c, endpoints: e }, svc, serviceObservation(c, c.from === 'shop/batch' ? 'open' : 'timeout', e));
+    });
+    const half = m.cells.find((c) => c.from === 'shop/batch' && c.to === svc.id)!;
+    const dead = m.cells.find((c) => c.from === web && c.to === svc.id)!;
+    expect(half).toMatchObject({ observed: 'timeout', agree: false, partial: true });
+    expect(dead).toMatchObject({ observed: 'timeout', agree: false });
+    expect(dead.partial).toBeUndefined();
+    expect(cellMark(half)).toBe('!PT');
+    expect(cellMark(dead)).toBe('!TO');
+    expect(summarize(m)).toMatchObject({ timeout: 1, partial: 1, disagree: 2, observed: m.cells.length, open: m.cells.length - 2 });
+    const table = renderMatrixTable(m);
+    const grid = tableGrid(table);
+    const col = m.targets.findIndex((t) => t.id === svc.id);
+    expect(cellAt(grid, 'shop/batch', col).mark).toBe('!PT');
+    expect(cellAt(grid, web, col).mark).toBe('!TO');
+    expect(table).toMatch(/legend: .*!PT partial: some of a Service's endpoints answer, some not/);
+    expect(table).toContain(`cells: ${m.cells.length} observed (${m.cells.length - 2} open, 1 timeout, 1 partial (some endpoints answer, some not)), `);
+    // the JSON keeps observed as it was and adds partial; the stored-row schema reads it back
+    const back = checkMatrix(JSON.parse(JSON.stringify(m)));
+    expect(back.ok && back.value.cells.find((c) => c.from === 'shop/batch' && c.to === svc.id)).toMatchObject({ observed: 'timeout', partial: true });
+    // observed again with every endpoint open, the cell is no longer partial
+    expect(observeCell({ ...half, endpoints: eps('open', 'open') }, svc, 'open').partial).toBeUndefined();
+  });
+
+  it('a pod through its own Service is a hairpin, not "its own IP"; the walk for a Service cell dials the ClusterIP the cell dialled', () => {
     const m = buildMatrix({ ...objs, policies: [] }, { namespaces: ['shop'] });
     const self = m.cells.find((c) => c.from === 'shop/db-0' && c.to === 'svc:shop/db:5432')!;
     expect(self.predicted).toBe('allow');
     expect(self.reason).toMatch(/reaching itself through its own Service: .*hairpin/);
     expect(self.reason).not.toMatch(/never leaves its network namespace/);
     const svc = m.targets.find((t) => t.id === 'svc:shop/db:5432')!;
-    expect(walkTarget('shop/batch', svc)).toBe('db:5432');
-    expect(walkTarget('other/x', svc)).toBe('db.shop:5432');
+    // the cell's connect went to the ClusterIP and resolved no name: the walk dials the same, not the name (whose DNS
+    // may be what is broken from the source, and would tell another story)
+    expect(walkTarget('shop/batch', svc)).toBe(`${svc.ip}:5432`);
+    expect(walkTarget('other/x', svc)).toBe(`${svc.ip}:5432`);
+    expect(walkTarget('shop/batch', { ...svc, protocol: 'UDP' })).toBe(`${svc.ip}:5432/udp`);
+    // without an IPv4 ClusterIP, by name: the short name in the source's namespace, else name.ns
+    expect(walkTarget('shop/batch', { ...svc, ip: 'fd00::10' })).toBe('db:5432');
+    expect(walkTarget('other/x', { ...svc, ip: 'fd00::10' })).toBe('db.shop:5432');
     expect(walkTarget('shop/batch', m.targets.find((t) => t.kind === 'pod')!)).toMatch(/^pod:shop\//);
     // the terminal table prints the walk to run under each disagreement
     const byId = new Map(m.targets.map((t) => [t.id, t]));
     m.cells = m.cells.map((c) => observeCell(c, byId.get(c.to)!, c.from === 'shop/batch' && c.to === svc.id ? 'timeout' : 'open'));
     const table = renderMatrixTable(m);
-    expect(table).toMatch(/DISAGREE shop\/batch → svc:shop\/db:5432: .*\n {2}walk it: packetwalk diagnose --from shop\/batch --to db:5432\n/);
+    expect(table).toContain(`\n  walk it: packetwalk diagnose --from shop/batch --to ${svc.ip}:5432  # the ClusterIP this cell dialled (no name resolved); --to db:5432 also walks the source's DNS\n`);
+    expect(table).toMatch(/DISAGREE shop\/batch → svc:shop\/db:5432: .*\n {2}walk it: /);
     // the self cells are marked in the table and said in the legend: db-0 → its own Service, every pod → its own IP
     const col = m.targets.findIndex((t) => t.id === svc.id);
     const grid = tableGrid(table);

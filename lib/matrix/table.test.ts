@@ -23,6 +23,7 @@ const LOOKS: Partial<MatrixCell>[] = [
   { observed: 'open', agree: false, predicted: 'deny' },
   { observed: 'refused', agree: false },
   { observed: 'timeout', agree: false },
+  { observed: 'timeout', agree: false, partial: true },
   { observed: null, agree: null, change: 'cut', predictedAfter: 'deny' },
   { observed: null, agree: null, change: 'opened', predictedAfter: 'allow', predicted: 'deny' },
   { observed: null, agree: null, change: null, predictedAfter: 'deny', split: true },

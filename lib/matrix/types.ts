@@ -85,6 +85,11 @@ export interface MatrixCell {
   detail?: string;
   /** a Service cell's direct connect to each ready endpoint ("ip:port" → what it saw), beside the Service connect */
   endpoints?: { endpoint: string; pod?: string; observed: Observed }[];
+  /**
+   * a Service cell half working: of its endpoints dialled directly, some opened and some did not (`observed` is the
+   * failure the others met). Marked apart (!PT) and counted apart (MatrixSummary.partial), so it does not look dead.
+   */
+  partial?: boolean;
   predictedAfter?: Predicted;
   change?: Change;
 }
@@ -115,11 +120,13 @@ export interface Matrix {
 export interface MatrixSummary {
   cells: number;
   observed: number;
-  /** the observed cells by what they saw (OBSERVATIONS): a reset (refused) and an ICMP error (unreachable) apart */
+  /** the observed cells by what they saw (OBSERVATIONS): a reset (refused) and an ICMP error (unreachable) apart; a partial cell only under `partial` */
   open: number;
   refused: number;
   unreachable: number;
   timeout: number;
+  /** observed cells where some of a Service's endpoints answered and some did not (MatrixCell.partial): counted here, not under their observed kind */
+  partial: number;
   agree: number;
   disagree: number;
   /** cells that cannot be judged (isUnjudged): said, never in the exit code */

@@ -47,6 +47,7 @@ export const MatrixCellSchema = z.looseObject({
   explain: z.string().optional(),
   detail: z.string().optional(),
   endpoints: z.array(z.looseObject({ endpoint: z.string(), pod: z.string().optional(), observed: oneOf(OBSERVATIONS, 'an observation').nullable() })).optional(),
+  partial: z.boolean().optional(),
   predictedAfter: Predicted.optional(),
   change: oneOf(CHANGES, 'a change').nullable().optional(),
 });
