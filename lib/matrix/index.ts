@@ -120,13 +120,17 @@ export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Ob
   // A UDP datagram that drew no port-unreachable is "open" to nc, but a silent drop looks the same:
   // it confirms an allow, and neither confirms nor refutes a deny.
   const unknown = observed === null || split || (ambiguousOpen && observed === 'open' && cell.predicted === 'deny');
-  const agree = unknown ? null : (cell.predicted === 'allow') === (observed === 'open');
+  // predicted deny, and an endpoint opened when dialled directly: the policy does not hold for that endpoint, whatever
+  // the others did (a TCP open is proof; a UDP "open" is no port-unreachable, which a drop also gives)
+  const leaks = !unknown && !ambiguousOpen && cell.predicted === 'deny' ? (cell.endpoints ?? []).filter((e) => e.observed === 'open') : [];
+  const agree = unknown ? null : leaks.length ? false : (cell.predicted === 'allow') === (observed === 'open');
   const out: MatrixCell = { ...cell, observed, agree, ...(detail ? { detail } : {}) };
   delete out.explain;
   delete out.partial;
   // a Service half working (some endpoints opened when dialled directly, some did not) is not a dead Service
   if (!split && observed !== null && observed !== 'open' && failingEndpoints(out)) out.partial = true;
-  if (agree === false) out.explain = explainDisagreement(out, target, observed!);
+  if (leaks.length && observed !== 'open') out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}, but ${leaks.length} of ${(cell.endpoints ?? []).filter((e) => e.observed !== null).length} endpoints opened when dialled directly: ${leaks.map((e) => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''}`).join(', ')}: the policy is not enforced there (is the CNI's policy agent running on that node?); open the walk for this pair`;
+  else if (agree === false) out.explain = explainDisagreement(out, target, observed!);
   else if (unknown && !split && observed) out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}; the UDP datagram drew no port-unreachable, which a silent drop also gives: not judged`;
   else if (split && observed) out.explain = `not judged: ${cell.reason}; observed ${observed} on the endpoint this connect reached`;
   return out;

@@ -148,6 +148,23 @@ describe('matrix layout and prediction', () => {
     expect(observeCell({ ...half, endpoints: eps('open', 'open') }, svc, 'open').partial).toBeUndefined();
   });
 
+  it('predicted deny, one endpoint opens and the other times out: a disagreement (the policy leaks there), never an agreeing x', () => {
+    const m = buildMatrix(objs, { namespaces: ['shop'] });
+    const svc = m.targets.find((t) => t.id === 'svc:shop/db:5432')!;
+    const denied = m.cells.find((c) => c.to === svc.id && c.predicted === 'deny' && !c.split)!;
+    expect(denied).toBeDefined();
+    const e = [{ endpoint: '10.244.1.3:5432', pod: 'shop/db-0', observed: 'open' as Observed }, { endpoint: '10.244.2.4:5432', pod: 'shop/db-1', observed: 'timeout' as Observed }];
+    const seen = observeCell({ ...denied, endpoints: e }, svc, serviceObservation(denied, 'timeout', e));
+    expect(seen).toMatchObject({ observed: 'timeout', agree: false, partial: true });
+    expect(seen.explain).toMatch(/^predicted deny by .*, but 1 of 2 endpoints opened when dialled directly: 10\.244\.1\.3:5432 \(shop\/db-0\): the policy is not enforced there/);
+    expect(cellMark(seen)).toBe('!PT');
+    // every endpoint held: the deny agrees, as before
+    const held = [{ ...e[0], observed: 'timeout' as Observed }, e[1]];
+    expect(observeCell({ ...denied, endpoints: held }, svc, serviceObservation(denied, 'timeout', held))).toMatchObject({ agree: true });
+    // UDP: an "open" endpoint is only a datagram without port-unreachable, no proof of a leak
+    expect(observeCell({ ...denied, endpoints: e }, svc, 'timeout', undefined, true).agree).toBe(true);
+  });
+
   it('a pod through its own Service is a hairpin, not "its own IP"; the walk for a Service cell dials the ClusterIP the cell dialled', () => {
     const m = buildMatrix({ ...objs, policies: [] }, { namespaces: ['shop'] });
     const self = m.cells.find((c) => c.from === 'shop/db-0' && c.to === 'svc:shop/db:5432')!;
