@@ -31,7 +31,7 @@ describe('an MTU blackhole behind the endpoint that is not drawn', () => {
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('degraded/mtu-blackhole@dst-pod');
     expect(j.firstFailure!.reason).toMatch(/to endpoint mtu\/web-1 10\.40\.3\.2 on node-c above 1172 bytes of payload \(IP packets over 1200 bytes\) are lost without an ICMP error while 56-byte pings pass/);
-    expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer \(mtu\/web-0 10\.40\.2\.2:8080\); connections kube-proxy sends to mtu\/web-1 10\.40\.3\.2:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
+    expect(j.summary).toMatch(/^small connections work \(all 2 ready endpoints of Service mtu\/web answer: mtu\/web-0 10\.40\.2\.2:8080, mtu\/web-1 10\.40\.3\.2:8080 on node-c\); IP packets over 1200 bytes to mtu\/web-1 10\.40\.3\.2:8080 on node-c vanish, so connections kube-proxy sends there stall on their first full-size packet: MTU blackhole/);
     expect(j.hops.find((h) => h.id === 'service')!.summary).toMatch(/DF pings to endpoint mtu\/web-1 10\.40\.3\.2 on node-c: up to 1172 bytes pass, 1272 vanishes silently/);
   });
 
@@ -58,7 +58,7 @@ describe('an MTU blackhole behind the endpoint that is not drawn', () => {
     const j = judge({ plan: next, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('degraded/mtu-blackhole@overlay');
     expect(j.firstFailure!.reason).toMatch(/above 1172 bytes .*tunnel MTU 1200 on node-c \(flannel\.1, VXLAN overhead 50\) < pod MTU 1500/);
-    expect(j.summary).toMatch(/connections kube-proxy sends to mtu\/web-1 10\.40\.3\.2:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
+    expect(j.summary).toMatch(/; IP packets over 1200 bytes to mtu\/web-1 10\.40\.3\.2:8080 on node-c vanish, so connections kube-proxy sends there stall on their first full-size packet: MTU blackhole/);
     expect(j.hops.find((h) => h.id === 'service')!.details?.drawn).toMatch(/so the path is drawn to it/);
   });
 
@@ -92,7 +92,7 @@ describe('north-south: the node the flow enters sizes each endpoint\'s way', () 
     expect(outcome(j)).toBe('degraded/mtu-blackhole@overlay');
     expect(j.firstFailure!.reason).toMatch(/^DF pings above 1172 bytes of payload \(IP packets over 1200 bytes\) are lost without an ICMP error while 56-byte pings pass; tunnel MTU 1200 on node-c/);
     expect(j.hops.find((h) => h.id === 'overlay')!.label).toBe('node-a → node-c');
-    expect(j.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer from node-a \(10\.40\.2\.2:8080\); connections kube-proxy sends to 10\.40\.3\.2:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
+    expect(j.summary).toMatch(/^small connections work \(all 2 ready endpoints of Service mtu\/web answer from node-a: 10\.40\.2\.2:8080, 10\.40\.3\.2:8080 on node-c\); IP packets over 1200 bytes to 10\.40\.3\.2:8080 on node-c vanish, so connections kube-proxy sends there stall on their first full-size packet: MTU blackhole/);
   });
 
   it('followFailureNorthSouth draws nothing new when web-1\'s pings pass as the drawn pod\'s do', () => {

@@ -228,9 +228,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   const split = splitAnswers([...direct.keys()], (t) => direct.get(t));
   const epSplit = {
     answering: split.answering.filter((t) => !mtuFits(t)),
-    failing: [...split.failing, ...split.answering.filter((t) => mtuFits(t)).map((t) => `${t}${epNode(t) ? ` on ${epNode(t)}` : ''} (IP packets over ${mtuFits(t)} bytes vanish)`)],
+    failing: split.failing,
+    // answering small connects, but full-size packets to them vanish (partialLead says so, not that they fail)
+    large: split.answering.filter((t) => mtuFits(t)).map((t) => ({ name: `${t}${epNode(t) ? ` on ${epNode(t)}` : ''}`, fits: mtuFits(t)! })),
   };
-  const { answering, failing } = epSplit;
+  const { answering } = epSplit;
+  const failing = [...epSplit.failing, ...epSplit.large.map((l) => l.name)];
   // externalTrafficPolicy Local behind a load balancer: it sends each connection to one of the nodes with a local
   // endpoint (lbNodes), so those nodes' NodePort connects from the client are the ways its traffic goes — some
   // answering and some not is half a Service, whichever node the client's one connect landed on.

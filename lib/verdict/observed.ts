@@ -102,7 +102,13 @@ export function splitAnswers<E>(endpoints: readonly E[], outcome: (e: E) => Conn
  * "the client makes"); `from`: the node the endpoints were dialled from, when not the source itself.
  */
 export function partialLead(p: PartialService, what: string, sender: string, from?: string): string {
-  return `${p.answering.length} of ${p.answering.length + p.failing.length} ${what} answer${from ? ` from ${from}` : ''} (${p.answering.join(', ')}); connections ${sender} to ${p.failing.join(', ')} fail`;
+  const large = p.large ?? [];
+  // An endpoint whose small connect opened but whose full-size packets vanish answers: its connections open and
+  // stall on their first full-size packet, so it is named with the packet size, never as failing to connect.
+  const vanish = large.length ? `IP packets over ${large.map((l) => `${l.fits} bytes to ${l.name}`).join(', ')} vanish, so connections ${sender} there stall on their first full-size packet` : '';
+  const answering = [...p.answering, ...large.map((l) => l.name)];
+  if (!p.failing.length) return `small connections work (all ${answering.length} ${what} answer${from ? ` from ${from}` : ''}: ${answering.join(', ')}); ${vanish}`;
+  return `${answering.length} of ${answering.length + p.failing.length} ${what} answer${from ? ` from ${from}` : ''} (${answering.join(', ')}); connections ${sender} to ${p.failing.join(', ')} fail${vanish ? `; ${vanish}` : ''}`;
 }
 
 /** A Service that answers through some of its ready endpoints and not others (partialService). */
@@ -111,6 +117,11 @@ export interface PartialService {
   answering: string[];
   /** the same for the ready endpoints it did not: their direct connect failed, or (hairpin) the source itself */
   failing: string[];
+  /**
+   * the ready endpoints whose small connect opened but whose DF pings show an MTU blackhole: `name` as above plus
+   * " on NODE", `fits` the largest IP packet that passes (connections sent there stall on their first full-size packet)
+   */
+  large?: { name: string; fits: number }[];
 }
 
 /**
@@ -147,12 +158,11 @@ export function partialService(c: Ctx): PartialService | undefined {
   // connection sent there stalls on its first full-size packet.
   const mtu = (e: { ip: string }) => c.mtuFailing.get(e.ip);
   const answering = split.answering.filter((e) => !self(e) && !mtu(e));
-  const failing = [...(hairpinOnly ? ready.filter(self) : split.failing), ...split.answering.filter((e) => !self(e) && mtu(e))];
+  const failing = hairpinOnly ? ready.filter(self) : split.failing;
   const nodeOf = (ip: string) => plan.service?.endpoints.endpoints.find((x) => x.ip === ip)?.nodeName ?? c.snap.pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork)?.spec?.nodeName;
-  const failName = (e: { ip: string; port: number; pod?: string }) => {
-    const fits = mtu(e);
-    const node = fits ? nodeOf(e.ip) : undefined;
-    return fits ? `${name(e)}${node ? ` on ${node}` : ''} (IP packets over ${fits} bytes vanish)` : name(e);
-  };
-  return answering.length && failing.length ? { answering: answering.map(name), failing: failing.map(failName) } : undefined;
+  const large = split.answering.filter((e) => !self(e) && mtu(e)).map((e) => {
+    const node = nodeOf(e.ip);
+    return { name: `${name(e)}${node ? ` on ${node}` : ''}`, fits: mtu(e)! };
+  });
+  return answering.length && (failing.length || large.length) ? { answering: answering.map(name), failing: failing.map(name), ...(large.length ? { large } : {}) } : undefined;
 }
