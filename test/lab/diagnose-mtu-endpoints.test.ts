@@ -33,7 +33,7 @@ describe('MTU blackhole behind a Service endpoint', () => {
     expect(outcome(d)).toBe('degraded/mtu-blackhole@overlay');
     expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^mtu\/web-1 /);
     expect(d.firstFailure!.reason).toMatch(/above 1172 bytes .*tunnel MTU 1200 on node-c/);
-    expect(d.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer \(mtu\/web-0 [\d.]+:8080\); connections kube-proxy sends to mtu\/web-1 [\d.]+:8080 on node-c \(IP packets over 1200 bytes vanish\) fail: MTU blackhole/);
+    expect(d.summary).toMatch(/^small connections work \(all 2 ready endpoints of Service mtu\/web answer: mtu\/web-0 [\d.]+:8080, mtu\/web-1 [\d.]+:8080 on node-c\); IP packets over 1200 bytes to mtu\/web-1 [\d.]+:8080 on node-c vanish, so connections kube-proxy sends there stall on their first full-size packet: MTU blackhole/);
     expect(d.hops.find((h) => h.id === 'service')!.details?.drawn).toMatch(/DF pings from mtu\/client to endpoint mtu\/web-1 \([\d.]+\) on node-c come back at 56 bytes but not at 1472/);
   });
 
@@ -42,7 +42,7 @@ describe('MTU blackhole behind a Service endpoint', () => {
     expect(outcome(d)).toBe('degraded/mtu-blackhole@overlay');
     expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^mtu\/web-0 /);
     expect(d.firstFailure!.reason).toMatch(/tunnel MTU 1200 on node-b/);
-    expect(d.summary).toMatch(/connections kube-proxy sends to mtu\/web-0 [\d.]+:8080 on node-b \(IP packets over 1200 bytes vanish\) fail/);
+    expect(d.summary).toMatch(/IP packets over 1200 bytes to mtu\/web-0 [\d.]+:8080 on node-b vanish, so connections kube-proxy sends there stall on their first full-size packet/);
   });
 
   // North-south (lib/plan/northSouth.ts): the node the flow enters dials every endpoint and sizes each endpoint's
@@ -60,7 +60,7 @@ describe('MTU blackhole behind a Service endpoint', () => {
     expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^mtu\/web-1 /);
     expect(d.hops.find((h) => h.id === 'overlay')!.label).toBe('node-a → node-c');
     expect(d.firstFailure!.reason).toMatch(/^DF pings above 1172 bytes of payload \(IP packets over 1200 bytes\) .*tunnel MTU 1200 on node-c/);
-    expect(d.summary).toMatch(/^1 of 2 ready endpoints of Service mtu\/web answer from node-a \([\d.]+:8080\); connections kube-proxy sends to [\d.]+:8080 on node-c \(IP packets over 1200 bytes vanish\) fail/);
+    expect(d.summary).toMatch(/^small connections work \(all 2 ready endpoints of Service mtu\/web answer from node-a: [\d.]+:8080, [\d.]+:8080 on node-c\); IP packets over 1200 bytes to [\d.]+:8080 on node-c vanish/);
   });
 
   // The node the flow ENTERS loses full-size packets: its own DF pings are refused locally ("message too long"), which
