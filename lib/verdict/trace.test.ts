@@ -278,6 +278,16 @@ describe('what came back: a reset is said as a reset', () => {
     // a trace stored before replyKinds existed reads as it did
     expect(cameBack({}, ' to the source')).toBe('the answer came back to the source');
   });
+  it('UDP with no reply at any point: the summary says nc\'s probe datagrams draw none (a healthy DNS Service read "UDP ×3, no reply" as a loss)', () => {
+    const udp = { ...flow, proto: 'udp' as const };
+    const pt = (hop: 'src-pod' | 'dst-pod', replySeen: boolean) => ({ hop, iface: 'eth0', label: `pod ${hop}`, filter: 'udp', seen: true, replySeen, packets: 3, summary: replySeen ? 'UDP ×3, UDP reply' : 'UDP ×3, no reply', lines: [], evidence: ev });
+    const silent = buildTrace(udp, [pt('src-pod', false), pt('dst-pod', false)]);
+    expect(silent.summary).toMatch(/^last seen at pod dst-pod \(UDP ×3, no reply\); no reply is expected to nc's UDP probe datagrams/);
+    expect(lastSeenLine(silent)).toMatch(/^last seen: pod dst-pod \(UDP ×3, no reply\); no reply is expected to nc's UDP probe datagrams/);
+    // a reply seen, or TCP: unchanged
+    expect(buildTrace(udp, [pt('src-pod', true), pt('dst-pod', true)]).summary).not.toMatch(/no reply is expected/);
+    expect(buildTrace(flow, [pt('src-pod', false), pt('dst-pod', false)]).summary).not.toMatch(/no reply is expected/);
+  });
 });
 
 // Real runs on test/lab/fixtures/dns-policies.yaml (fixtures/trace-udp-dns-*.json): UDP to CoreDNS on 53 with the

@@ -217,6 +217,10 @@ export function buildTrace(f: TraceFlow, points: TracePoint[], opts: { connectOu
     }
   }
   summary += alsoOn(opts.elsewhere?.filter((e) => e !== off));
+  // UDP: the traced connect is `nc -u -z` (lib/probes.ts trace-connect), whose datagrams are a few probe bytes, not
+  // the service's protocol: a DNS server or statsd ignores them, so a missing reply is no loss (the service hop's own
+  // exchange — a real query where there is one — says whether the service answers)
+  if (udpSilent(f.proto, points)) summary += UDP_NO_REPLY;
   return { flow: flowText(f), proto: f.proto, points, lastSeen, ...(opts.sentTo ? { sentTo: opts.sentTo } : {}), ...(opts.elsewhere?.length ? { elsewhere: opts.elsewhere } : {}), summary };
 }
 
@@ -376,6 +380,10 @@ function dnsServerSilent(j: Judgement, trace: Trace): Judgement | undefined {
   return { ...j, hops, verdict: 'unreachable', firstFailure: { hop: 'dst-pod', cause: 'dns-timeout', reason, nextStep }, summary: `${CAUSES['dns-timeout'].title} at dst-pod: ${reason}` };
 }
 
+/** What a UDP trace with no reply anywhere adds to its summary and its CLI line (buildTrace, lastSeenLine). */
+const UDP_NO_REPLY = "; no reply is expected to nc's UDP probe datagrams (not the service's protocol: a DNS server ignores them)";
+const udpSilent = (proto: Trace['proto'], points: readonly Pick<TracePoint, 'seen' | 'replySeen'>[]) => proto === 'udp' && points.some((p) => p.seen) && !points.some((p) => p.replySeen);
+
 /** One line for the CLI: "last seen: worker-2 flannel.1 (SYN ×3, no SYN-ACK)". */
 export function lastSeenLine(trace: Trace): string {
   if (!trace.lastSeen) return `last seen: nowhere — ${trace.summary}`;
@@ -391,7 +399,7 @@ export function lastSeenLine(trace: Trace): string {
     return `last seen: ${answeredOff}, off the drawn path${from}; on the drawn path: ${where} (${trace.lastSeen.summary})${alsoOn(rest)}`;
   }
   // past the drawn points: where else the flow went (a device the model did not expect)
-  return `last seen: ${where} (${trace.lastSeen.summary})${alsoOn(trace.elsewhere)}${from}`;
+  return `last seen: ${where} (${trace.lastSeen.summary})${alsoOn(trace.elsewhere)}${from}${udpSilent(trace.proto, trace.points) ? UDP_NO_REPLY : ''}`;
 }
 
 /**
