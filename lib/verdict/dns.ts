@@ -285,9 +285,8 @@ export function judgeDns(c: Ctx) {
   const foreign = !who.cluster || (conf && conf.nameservers.length && !conf.nameservers.includes(cluster ?? '') && !clusterSearch);
   const src = `${plan.src.namespace}/${plan.src.name}`;
   if (conf && cluster && conf.nameservers.length && foreign && (name.matched || elsewhere(c))) {
-    const pol = plan.src.pod.spec?.dnsPolicy || 'ClusterFirst';
-    const how = who.cluster ? `dnsPolicy ${pol}` : who.how;
-    const none = pol === 'None' ? `list ${cluster} first in its dnsConfig.nameservers with the cluster search domains, or use dnsPolicy: ClusterFirst` : `dnsPolicy: ClusterFirst in its pod spec (or a dnsConfig naming ${cluster} with the cluster search domains)`;
+    const how = who.cluster ? `dnsPolicy ${who.policy}` : who.how;
+    const none = who.policy === 'None' ? `list ${cluster} first in its dnsConfig.nameservers with the cluster search domains, or use dnsPolicy: ClusterFirst` : `dnsPolicy: ClusterFirst in its pod spec (or a dnsConfig naming ${cluster} with the cluster search domains)`;
     problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve because ${src}'s resolver is ${conf.nameservers.join(', ')} (${how}), not the cluster DNS ${cluster}: it knows no cluster name (search ${conf.search.join(' ') || '(none)'})${name.matched ? `; Service ${name.matched.service} itself is not at fault` : ''}`, undefined, `Give ${src} the cluster DNS: ${none}; meanwhile dial the Service's ClusterIP${plan.service?.vip ? ` ${plan.service.vip}` : ''}.`);
     return;
   }
