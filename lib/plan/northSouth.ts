@@ -153,6 +153,18 @@ function nodeMissing(flag: string, node: string, snap: ClusterSnapshot): string 
 }
 
 /**
+ * Whether the flow starts on the node it enters at (`plan.entry`): a pod on it or its own network. kube-proxy there sends
+ * such traffic to a NodePort or LoadBalancer address on to any ready endpoint whatever the externalTrafficPolicy
+ * (iptables: "pod traffic for … external destinations" `-s <cluster CIDR>` and "route LOCAL traffic" `-m addrtype
+ * --src-type LOCAL` → KUBE-SVC-…; nftables: "short-circuit pod traffic" / "short-circuit local traffic"; upstream
+ * pkg/proxy/iptables/proxier.go). Pure.
+ */
+function startsOnEntry(plan: NorthSouthPlan): boolean {
+  const entry = plan.entry?.node;
+  return !!entry && ((plan.source.kind === 'pod' && plan.srcNode === entry) || (plan.source.kind === 'node' && plan.source.node === entry));
+}
+
+/**
  * Builds the plan. Throws PlanError (field named) for a node, Service or port that does not exist.
  * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise). `preferEndpoint`: the address
  * of a ready endpoint to draw the path to (followFailureNorthSouth), when it is one; else the usual choice;
@@ -217,7 +229,11 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     // externalTrafficPolicy Local keeps traffic from outside (a NodePort, a LoadBalancer) on the entry's own endpoints;
     // a ClusterIP, and a pod's or node's own connection to the LoadBalancer address (via cluster-ip), is sent to any
     // ready endpoint (kube-proxy's "pod traffic for … external destinations" and "route LOCAL traffic" rules)
-    const etpLocal = s.etpLocal && (plan.via === 'lb' || plan.via === 'node-port');
+    // — which includes traffic that starts on the entry node itself: its own (`-m addrtype --src-type LOCAL`, nft
+    // "short-circuit local traffic") and its pods' (detect-local), whether or not the entry has a local endpoint
+    const shortCircuit = startsOnEntry(plan);
+    const etpLocal = s.etpLocal && (plan.via === 'lb' || plan.via === 'node-port') && !shortCircuit;
+    if (s.etpLocal && shortCircuit) entryWhy = `${entryWhy}; externalTrafficPolicy Local does not hold for traffic that starts on ${entry} (${source.kind === 'node' ? 'its own' : 'its pods\''}): kube-proxy there sends it to any ready endpoint`;
     const preferred = opts.preferEndpoint ? ready.find((r) => r.end.ip === opts.preferEndpoint) : undefined;
     // ...and otherwise to the endpoints kube-proxy there uses (its zone's, with topology hints): drawing one it never
     // sends to would walk a path this client's traffic does not take
@@ -337,7 +353,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if (src && source.kind !== 'outside') hops.push(hop('src-node', `node ${src}${source.kind === 'node' ? ' (its own network)' : ''}`, src, `a route from ${src} toward ${plan.dstIP ?? plan.target.text}`));
   else if (entry && source.kind === 'outside') hops.push(hop('src-node', `node ${entry.node} ${entry.ip}`, entry.node, `traffic enters ${entry.node} at ${entry.ip}; a route from there to ${plan.dst?.ip ?? 'the endpoint'}`));
   if ((plan.via === 'node-port' || plan.via === 'lb' || plan.via === 'host') && entry) {
-    hops.push(hop('node-port', plan.via === 'host' ? `${entry.node}:${plan.dstPort} (host network)` : `NodePort ${s?.nodePort} on ${entry.node}`, entry.node, plan.via === 'host' ? `a listener on ${entry.ip}:${plan.dstPort}` : `kube-proxy's KUBE-NODEPORTS rule for ${s?.nodePort} DNATs to ${s?.etpLocal ? 'a ready endpoint on this node (externalTrafficPolicy Local)' : 'a ready endpoint'}`, { nodePort: s?.nodePort ?? plan.dstPort ?? 0, externalTrafficPolicy: s?.etpLocal ? 'Local' : 'Cluster', entry: entry.node }));
+    hops.push(hop('node-port', plan.via === 'host' ? `${entry.node}:${plan.dstPort} (host network)` : `NodePort ${s?.nodePort} on ${entry.node}`, entry.node, plan.via === 'host' ? `a listener on ${entry.ip}:${plan.dstPort}` : `kube-proxy's KUBE-NODEPORTS rule for ${s?.nodePort} DNATs to ${s?.etpLocal && !startsOnEntry(plan) ? 'a ready endpoint on this node (externalTrafficPolicy Local)' : 'a ready endpoint'}`, { nodePort: s?.nodePort ?? plan.dstPort ?? 0, externalTrafficPolicy: s?.etpLocal ? 'Local' : 'Cluster', entry: entry.node }));
   }
   const from = leavingNode(plan);
   if (plan.dst && from && plan.dst.node !== from) {

@@ -210,7 +210,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       const noLocal = s.etpLocal && node && !s.endpoints.endpoints.some((e) => e.ready && e.nodeName === node);
       if (node) nodeConnect.set(node, o);
       // (a connect that opened there was not dropped: a pod's own node short-circuits pod traffic to any endpoint)
-      perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? (o === 'open' ? ' (no local endpoint, yet answered: kube-proxy sends pod traffic to any endpoint)' : ' (no local endpoint: externalTrafficPolicy Local drops there)') : ''}`);
+      perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? (o === 'open' ? ' (no local endpoint, yet answered: kube-proxy sends pod traffic to any endpoint)' : plan.source.kind === 'pod' ? " (no local endpoint there: externalTrafficPolicy Local; a pod's traffic is dropped there or sent on without SNAT and answered around that node)" : ' (no local endpoint: externalTrafficPolicy Local drops there)') : ''}`);
     }
     else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod' && p.node === plan.dst?.node && p.args.ip === plan.dst?.ip) {
       observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);

@@ -1,0 +1,34 @@
+// A NodePort with externalTrafficPolicy Local dialled on a node without a local endpoint, on a real lab
+// (fixtures/ns-wide.yaml: shop/nplocal NodePort 31081, its one endpoint shop/web-0 on n2; shop/client-0 and the
+// hostNetwork shop/hostc on n1, shop/client-2 on n2). kube-proxy on n1 drops it from outside and from another node's
+// own network, but sends what starts on n1 itself (its pods, its own network) on to web-0 across the overlay: that
+// path is walked and drawn to web-0, not stopped at the NodePort with no endpoint.
+import { describe, expect, it } from 'vitest';
+import { useLab, outcome } from './diagnoseLab';
+
+const lab = useLab('nl', 'ns-wide.yaml');
+
+describe('NodePort with externalTrafficPolicy Local on a node without a local endpoint', () => {
+  it.each(['shop/client-0', 'shop/hostc'])('%s on that node: reachable, walked to shop/web-0 on n2', async (from) => {
+    const d = await lab.diagnose(from, 'node/n1:31081');
+    expect(outcome(d)).toBe('reachable/-@-');
+    expect(d.hops.map((h) => h.id).slice(-5)).toEqual(['node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
+    expect(d.hops.find((h) => h.id === 'dst-pod')!.label).toMatch(/^shop\/web-0 10\.50\.2\.\d+:8080$/);
+    expect(d.hops.every((h) => h.status === 'pass')).toBe(true);
+  });
+
+  it('outside and from another node: unreachable, no-local-endpoint at node-port, nothing drawn past it', async () => {
+    for (const from of ['outside', 'node/n3']) {
+      const d = await lab.diagnose(from, 'node/n1:31081');
+      expect(outcome(d), from).toBe('unreachable/no-local-endpoint@node-port');
+      expect(d.hops.map((h) => h.id), from).not.toContain('dst-pod');
+    }
+  });
+
+  it("a pod on another node: its connect is reset (the answer comes back around n1), said as such; other nodes' no-answers not called drops", async () => {
+    const d = await lab.diagnose('shop/client-2', 'node/n1:31081');
+    expect(outcome(d)).toBe('unreachable/no-local-endpoint@node-port');
+    expect(d.firstFailure!.reason).toMatch(/a pod's traffic is not dropped there but sent to an endpoint without SNAT/);
+    expect(d.firstFailure!.reason).not.toMatch(/Local drops there/);
+  });
+});
