@@ -153,6 +153,16 @@ function nodeMissing(flag: string, node: string, snap: ClusterSnapshot): string 
 }
 
 /**
+ * An outside client through a NodePort or LoadBalancer with externalTrafficPolicy Cluster whose drawn endpoint runs on
+ * the entry node itself: kube-proxy marks the packet for masquerade but rewrites it only in POSTROUTING, after the
+ * filter FORWARD rules where iptables policy engines (Calico's cali-FORWARD, the lab's) judge it — so the policy
+ * sees the client's own address, the pod the entry's bridge address. Pure.
+ */
+function clientJudgedOnEntry(plan: NorthSouthPlan): boolean {
+  return plan.source.kind === 'outside' && !!plan.service && !plan.service.etpLocal && (plan.via === 'node-port' || plan.via === 'lb') && !!plan.entry && plan.entry.node === plan.dst?.node;
+}
+
+/**
  * Whether the flow starts on the node it enters at (`plan.entry`): a pod on it or its own network. kube-proxy there sends
  * such traffic to a NodePort or LoadBalancer address on to any ready endpoint whatever the externalTrafficPolicy
  * (iptables: "pod traffic for … external destinations" `-s <cluster CIDR>` and "route LOCAL traffic" `-m addrtype
@@ -383,7 +393,9 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if (udp && plan.dstIP && plan.dstPort) addProbe(plan, { probe: source.kind === 'pod' ? 'udp-exchange' : `${source.kind}-udp-exchange`, ...at, hop: mainHop, args: { ip: plan.dstIP, port: plan.dstPort }, ...(source.kind === 'outside' ? { alsoHops: ['client'] } : {}) } as PlannedProbe);
   // externalTrafficPolicy Local keeps the client's address: the destination pod's NetworkPolicy sees it, so the
   // client's own source address toward the entry (lib/verdict/nsPolicy) is read where the client is.
-  if (source.kind === 'outside' && s?.etpLocal && plan.dstIP && (plan.via === 'lb' || plan.via === 'node-port')) addProbe(plan, { probe: 'outside-route-get', ...at, hop: 'client', args: { ip: plan.dstIP } });
+  // So does kube-proxy's masquerade with Cluster on the node that runs the endpoint itself: the policy there judges the
+  // packet before POSTROUTING rewrites it (clientJudgedOnEntry).
+  if (source.kind === 'outside' && s && (s.etpLocal || clientJudgedOnEntry(plan)) && plan.dstIP && (plan.via === 'lb' || plan.via === 'node-port')) addProbe(plan, { probe: 'outside-route-get', ...at, hop: 'client', args: { ip: plan.dstIP } });
   // Each node's NodePort from the same client: which nodes answer tells a node's own fault from the Service's.
   if (s?.nodePort && !udp && (plan.via === 'lb' || plan.via === 'node-port')) {
     for (const n of nodeNames(snap)) {
@@ -644,11 +656,15 @@ export function entryDownloads(plan: NorthSouthPlan, runs: ReadonlyMap<string, R
  * node is unknown. `as` names the address in a few words ("worker-1's
  * own address"). Pure.
  */
-export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc?: (node: string) => string | undefined, clientAddr?: string): { node?: string; ips: string[]; known: boolean; why: string; as: string } | undefined {
+export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc?: (node: string) => string | undefined, clientAddr?: string): { node?: string; ips: string[]; known: boolean; why: string; as: string; beforeMasquerade?: true } | undefined {
   const s = plan.service;
   const northSouth = plan.source.kind === 'outside' && (plan.via === 'node-port' || plan.via === 'lb') && s;
   if (northSouth && s.etpLocal) {
     return clientAddr ? { ips: [clientAddr], known: true, as: "the client's own address (externalTrafficPolicy Local)", why: `with externalTrafficPolicy Local kube-proxy keeps the client's address, so the packets reach the pod from ${clientAddr} (the client's own address toward ${plan.dstIP})` } : undefined;
+  }
+  if (northSouth && clientJudgedOnEntry(plan) && clientAddr) {
+    const entry = plan.entry!.node;
+    return { ips: [clientAddr], known: true, beforeMasquerade: true, as: `the client's own address (the policy on ${entry} judges it before kube-proxy's masquerade)`, why: `${entry}, where ${plan.target.text} enters, runs the endpoint itself: its NetworkPolicy rules judge the packet with the client's own address ${clientAddr}, before kube-proxy masquerades it to ${entry}'s bridge address on the way into the pod` };
   }
   const fromPod = podThroughProxy(plan);
   if (fromPod) return fromPod;
@@ -699,7 +715,7 @@ function podThroughProxy(plan: NorthSouthPlan, masqueraded?: true): ReturnType<t
     return { ips: [p.ip], known: true, as: `${who}'s own address (externalTrafficPolicy Local keeps a pod's address)`, why: `with externalTrafficPolicy Local kube-proxy on ${entry} sends pod traffic straight on to Service ${s.key}'s endpoints without masquerade, so the packets reach the pod from ${p.ip}, ${who}'s own address` };
   }
   if (entry === plan.dst!.node) {
-    return { ips: [p.ip], known: true, as: `${who}'s own address (the policy on ${entry} judges it before kube-proxy's masquerade)`, why: `${entry}, where ${plan.target.text} enters, runs the endpoint itself: its NetworkPolicy rules judge the packet with ${who}'s own address ${p.ip}, before kube-proxy masquerades it to ${entry}'s bridge address on the way into the pod` };
+    return { ips: [p.ip], known: true, beforeMasquerade: true, as: `${who}'s own address (the policy on ${entry} judges it before kube-proxy's masquerade)`, why: `${entry}, where ${plan.target.text} enters, runs the endpoint itself: its NetworkPolicy rules judge the packet with ${who}'s own address ${p.ip}, before kube-proxy masquerades it to ${entry}'s bridge address on the way into the pod` };
   }
   return undefined;
 }
@@ -756,6 +772,8 @@ export function replyRouteProbes(plan: NorthSouthPlan, snap: ClusterSnapshot, ru
   const out: PlannedProbe[] = [];
   for (const end of podsWithoutAnswer(plan, snap, runs)) {
     const seen = podSeesFromRuns(plan, snap, runs, end.ip);
+    // (judged before the masquerade, the pod itself answers its own bridge's address, on its link: no way back to ask)
+    if (seen?.beforeMasquerade) continue;
     if (seen?.node && !seen.known) {
       // (a failed read of the node's route leaves the address unknown: nothing more is asked)
       const route = keyed({ probe: 'node-route-get', hop: 'dst-pod', where: 'node', node: seen.node, args: { ip: end.ip }, phase: 1 });

@@ -34,10 +34,13 @@ export function policyDenial(plan: NorthSouthPlan, snap: ClusterSnapshot, source
  * own address the endpoint's node judges before the masquerade (the NodePort of the endpoint's own node): a rule for
  * the pod beside the nodes' addresses, or the ClusterIP. Pure.
  */
-export function policyNextStep(plan: NorthSouthPlan, sources: { node?: string; ips: string[]; known: boolean; as: string }): string | undefined {
+export function policyNextStep(plan: NorthSouthPlan, sources: { node?: string; ips: string[]; known: boolean; as: string; beforeMasquerade?: true }): string | undefined {
   const d = plan.dst;
   if (!d) return undefined;
   const describe = `\`kubectl describe networkpolicy -n ${d.namespace}\` lists what admits it today`;
+  if (plan.source.kind === 'outside' && sources.beforeMasquerade && plan.entry) {
+    return `On ${plan.entry.node}, which runs ${d.namespace}/${d.name}, the policy judges the client's own address ${sources.ips[0]} (before kube-proxy's masquerade), while through any other node ${d.namespace}/${d.name} sees that node's address: admit the clients' addresses (an ipBlock holding ${sources.ips[0]}, or your clients' range) in a NetworkPolicy that selects ${d.namespace}/${d.name}, beside any rule for the nodes' addresses; ${describe}.`;
+  }
   if (plan.source.kind === 'outside' && sources.node === undefined) {
     return `Admit the clients' addresses in a NetworkPolicy that selects ${d.namespace}/${d.name} (an ipBlock holding ${sources.ips[0]}, or your clients' range): externalTrafficPolicy Local keeps the client's address, so a rule for the nodes' addresses does not admit it; ${describe}.`;
   }

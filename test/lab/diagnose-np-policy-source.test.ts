@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { useLab, outcome, inNodeNetns } from './diagnoseLab';
 import { nodeNetns } from '../../lab/objects';
+import { outsideNetns } from '../../lab/outside';
 
 const lab = useLab('nps', 'np-policy-source.yaml');
 
@@ -88,6 +89,23 @@ describe('a pod through a NodePort or a LoadBalancer address: NetworkPolicy judg
     const d = await lab.diagnose('shop/client-0', '198.51.100.131:80');
     expect(outcome(d)).toBe('reachable/-@-');
     expect(d.warnings).toEqual([]);
+  });
+
+  it("an outside client entering w2, the endpoint's own node (Cluster): the policy there judges the client's own address, so node-address rules do not admit it; through w1 it is masqueraded and admitted", async () => {
+    const w1 = await addrOf(nodeNetns(lab.instance, 'w1'), 'eth0');
+    const w2 = await addrOf(nodeNetns(lab.instance, 'w2'), 'eth0');
+    const outside = outsideNetns(lab.instance);
+    const me = await addrOf(outside, 'eth0');
+    expect((await inNetns(outside, ['nc', '-z', '-w', '2', w1, '30082'])).code, 'outside → w1:30082 opens').toBe(0);
+    expect((await inNetns(outside, ['nc', '-z', '-w', '2', w2, '30082'])).code, 'outside → w2:30082 does not').not.toBe(0);
+    expect(outcome(await lab.diagnose('outside', 'node/w1:30082'))).toBe('reachable/-@-');
+    for (const [port, policy] of [[30082, 'only-nodes'], [30084, 'only-node-network'], [30081, 'only-client']] as const) {
+      const d = await lab.diagnose('outside', `node/w2:${port}`);
+      expect(outcome(d), `w2:${port}`).toBe('unreachable/policy-denied@dst-pod');
+      expect(d.firstFailure!.reason).toContain(`NetworkPolicy shop/${policy}`);
+      expect(d.firstFailure!.reason).toContain(`not ${me} — w2, where node/w2:${port} enters, runs the endpoint itself`);
+      expect(d.hops.find((h) => h.id === 'dst-pod')!.nextStep).toMatch(new RegExp(`^On w2, which runs shop/web-.-0, the policy judges the client's own address ${me.replaceAll('.', '\\.')}`));
+    }
   });
 
   it('observed beats inferred: a rule the objects do not show lets the masqueraded connection in — reachable with a model-mismatch warning, never a fail', async () => {
