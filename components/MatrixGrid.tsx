@@ -4,7 +4,7 @@
 // ("predicted deny by shop/deny-all, observed open: policy not enforced"), clicking starts the walk for the
 // pair. A what-if overlay marks the cells a policy change would cut or open.
 import { memo, useMemo, useState } from 'react';
-import { cellKey, cellState, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
+import { cellKey, cellState, PARTIAL_MARK, PARTIAL_WORDS, partialText, type CellState, type Change, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { ClusterText } from './ClusterText';
 import { pageText } from '../lib/text';
 import { matrixRows, openCounts, openCountText, whatIfText, type OpenCount } from './matrixRows';
@@ -15,6 +15,9 @@ export const CELL_LOOK: Record<CellState, { cls: string; mark: string; word: str
   open: { cls: 'bg-emerald-500 text-emerald-950', mark: '✓', word: 'open, as predicted' },
   blocked: { cls: 'bg-slate-400 text-slate-900 dark:bg-slate-600 dark:text-slate-100', mark: '×', word: 'blocked, as predicted' },
   disagree: { cls: 'bg-red-500 text-white ring-2 ring-red-300 dark:ring-red-700', mark: '!', word: 'disagrees with the prediction' },
+  // a disagreement on some of a Service's endpoints only (lib/matrix isPartial): amber as a degraded walk, the red ring
+  // of a disagreement, and the CLI's own mark in the cell, so it is not told apart by colour alone
+  partial: { cls: 'bg-amber-400 text-amber-950 ring-2 ring-red-400 dark:ring-red-600', mark: PARTIAL_MARK, word: PARTIAL_WORDS },
   unjudged: { cls: 'bg-sky-300 text-sky-950 dark:bg-sky-800 dark:text-sky-50', mark: '~', word: 'not judged' },
   unobserved: { cls: 'border border-dashed border-slate-400 text-slate-500', mark: '?', word: 'not observed' },
 };
@@ -24,10 +27,13 @@ const CHANGE_LOOK: Record<Exclude<Change, null>, string> = {
   opened: 'outline outline-[3px] outline-offset-[-3px] outline-dashed outline-amber-400',
 };
 
-/** The sentence shown on hover: the explanation first, then the prediction's reason and what nc said. */
+/**
+ * The sentence shown on hover: the explanation first, then (a partial cell) which endpoints answer and which do not,
+ * the prediction's reason and what nc said. Cluster text, escaped by pageText: a title is text, never markup.
+ */
 export function cellText(c: MatrixCell, whatIfText?: string): string {
   const head = c.explain ?? `predicted ${c.predicted}${c.policies.length ? ` by ${c.policies.join(', ')}` : ''}${c.observed ? `, observed ${c.observed}` : ''}`;
-  return pageText([head, whatIfText ?? '', c.reason, c.detail ?? ''].filter(Boolean).join('\n'));
+  return pageText([head, partialText(c) ?? '', whatIfText ?? '', c.reason, c.detail ?? ''].filter(Boolean).join('\n'));
 }
 
 interface CellProps {
@@ -56,6 +62,7 @@ const Cell = memo(function Cell({ c, t, self, running, change, whatIf, onHover, 
         data-observed={c.observed ?? (st === 'pending' ? 'pending' : 'none')}
         data-predicted={c.predicted}
         data-agree={c.agree === null ? '' : String(c.agree)}
+        data-state={st}
         data-change={change ?? ''}
         data-self={self ?? ''}
         title={`${self ? `${selfSentence(self, c.from, t)}\n` : ''}${cellText(c, whatIf)}`}
@@ -63,7 +70,7 @@ const Cell = memo(function Cell({ c, t, self, running, change, whatIf, onHover, 
         onMouseEnter={() => onHover(c)}
         onFocus={() => onHover(c)}
         onClick={() => onOpen(c, t)}
-        className={`flex h-8 w-10 flex-col items-center justify-center rounded text-sm font-bold leading-none transition-colors ${look.cls} ${change ? CHANGE_LOOK[change] : ''}`}
+        className={`flex h-8 w-10 flex-col items-center justify-center rounded ${st === 'partial' ? 'text-[11px]' : 'text-sm'} font-bold leading-none transition-colors ${look.cls} ${change ? CHANGE_LOOK[change] : ''}`}
       >
         {self ? (
           <>
@@ -81,12 +88,13 @@ const Cell = memo(function Cell({ c, t, self, running, change, whatIf, onHover, 
   );
 });
 
-/** A row's "N of M open" (self cells left out: the column heading says so, the tooltip how many). */
+/** A row's "N of M open" and its partial cells (self cells left out: the column heading says so, the tooltip how many). */
 function CountCell({ count, testId }: { count: OpenCount | undefined; testId: string }) {
   if (!count) return <td />;
   return (
-    <td className="whitespace-nowrap pl-3 font-mono text-[11px] text-slate-600 dark:text-slate-300" data-testid={testId} data-open={count.open} data-of={count.of} data-self-cells={count.self} title={openCountText(count)}>
+    <td className="whitespace-nowrap pl-3 font-mono text-[11px] text-slate-600 dark:text-slate-300" data-testid={testId} data-open={count.open} data-of={count.of} data-partial={count.partial} data-self-cells={count.self} title={openCountText(count)}>
       {count.open} of {count.of} open
+      {count.partial ? <span className="text-amber-700 dark:text-amber-300">, {count.partial} partial</span> : null}
     </td>
   );
 }
@@ -166,8 +174,9 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
               {matrix.targets.map((t) => {
                 const n = counts.cols.get(t.id);
                 return (
-                  <td key={t.id} className="p-0.5 pt-1 text-center align-top font-mono text-[11px] text-slate-600 dark:text-slate-300" data-testid="matrix-col-count" data-target={t.id} title={n ? openCountText(n) : undefined}>
+                  <td key={t.id} className="p-0.5 pt-1 text-center align-top font-mono text-[11px] text-slate-600 dark:text-slate-300" data-testid="matrix-col-count" data-target={t.id} data-partial={n?.partial} title={n ? openCountText(n) : undefined}>
                     {n ? `${n.open}/${n.of}` : ''}
+                    {n?.partial ? <span className="block text-amber-700 dark:text-amber-300">{`${n.partial} ${PARTIAL_MARK}`}</span> : null}
                   </td>
                 );
               })}
@@ -189,6 +198,11 @@ export function MatrixGrid({ matrix, overlay, onOpen }: MatrixGridProps) {
               </div>
             ) : null}
             <div className={`mt-1 font-semibold ${hover.agree === false ? 'text-red-600 dark:text-red-400' : ''}`}>{hover.explain ?? `predicted ${hover.predicted}${hover.policies.length ? ` by ${hover.policies.join(', ')}` : ''}${hover.observed ? `, observed ${hover.observed}` : ''}`}</div>
+            {partialText(hover) ? (
+              <div className="mt-1 font-semibold text-amber-700 dark:text-amber-300" data-testid="matrix-explain-partial">
+                <ClusterText value={partialText(hover)} max={1000} />
+              </div>
+            ) : null}
             {whatIfText(hoverOverlay) ? <div className="mt-1 font-semibold text-fuchsia-700 dark:text-fuchsia-400">what-if: <ClusterText value={whatIfText(hoverOverlay)!} max={1000} /></div> : null}
             <div className="mt-1 text-slate-600 dark:text-slate-400"><ClusterText value={hover.reason} max={1000} /></div>
             {hover.detail ? <div className="mt-1 font-mono text-xs text-slate-500">{hover.detail}</div> : null}

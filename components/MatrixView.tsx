@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { remember, remembered } from './remember';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { cellKey, summarize, walkTarget, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
+import { cellKey, partialCount, summarize, walkTarget, type Matrix, type MatrixCell, type MatrixTarget } from '../lib/matrix';
 import { applyMatrixEvent, type MatrixCellEvent, type MatrixDoneEvent, type MatrixPlanEvent } from '../lib/matrix/events';
 import { getSocket } from './socket';
 import { MatrixGrid, CELL_LOOK } from './MatrixGrid';
@@ -207,6 +207,12 @@ export function MatrixView() {
               {m.status === 'running' ? 'probing… ' : ''}
               {s!.observed}/{s!.cells} observed · {s!.agree} agree ·{' '}
               <span className={s!.disagree ? 'text-red-600 dark:text-red-400' : ''}>{s!.disagree} disagree</span>
+              {/* partial cells are disagreements too (the CLI counts them apart from timeout: the same words) */}
+              {s!.partial ? (
+                <span className="text-amber-700 dark:text-amber-300" data-testid="matrix-summary-partial" data-partial={s!.partial}>
+                  , of which {partialCount(s!.partial)}
+                </span>
+              ) : null}
             </span>
             <span className="text-slate-500">
               {m.namespaces.join(', ')}
@@ -237,7 +243,9 @@ export function MatrixView() {
           <ul className="flex flex-wrap gap-4 text-xs text-slate-600 dark:text-slate-400">
             {Object.entries(CELL_LOOK).map(([k, v]) => (
               <li key={k} className="flex items-center gap-1">
-                <span className={`inline-flex h-4 w-5 items-center justify-center rounded text-[10px] font-bold ${v.cls.replace('animate-pulse', '')}`}>{v.mark}</span>
+                <span className={`inline-flex h-4 min-w-[1.25rem] items-center justify-center rounded px-0.5 text-[10px] font-bold ${v.cls.replace('animate-pulse', '')}`} data-testid={`matrix-legend-${k}`}>
+                  {v.mark}
+                </span>
                 {v.word}
               </li>
             ))}

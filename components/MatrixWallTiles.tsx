@@ -2,19 +2,24 @@
 // The wall's matrix tiles: one compact grid per pinned matrix (GET /api/matrix?pinned=1), one square per
 // cell, joined to the matrix's socket room so a square flips the moment the server's re-probe sees it change.
 import { useEffect, useState } from 'react';
-import { cellState, summarize, type Matrix } from '../lib/matrix';
+import { cellState, partialCount, partialText, summarize, type Matrix } from '../lib/matrix';
+import { pageText } from '../lib/text';
 import { applyMatrixEvent, type MatrixCellEvent, type MatrixDoneEvent, type MatrixPlanEvent } from '../lib/matrix/events';
 import { getSocket } from './socket';
 import { CELL_LOOK } from './MatrixGrid';
 import { selfKind, selfSentence } from '../lib/matrix/self';
 
-function Tile({ m }: { m: Matrix }) {
+/** A partial square is striped over its amber, so it is told from a disagreement's without reading colour (the page's cell shows its mark). */
+const PARTIAL_STRIPES = 'bg-[repeating-linear-gradient(135deg,transparent_0_3px,rgba(127,29,29,0.55)_3px_6px)]';
+
+/** One pinned matrix on the wall (exported for its render test). */
+export function MatrixTile({ m }: { m: Matrix }) {
   const s = summarize(m);
   const running = m.status === 'running';
   const cols = Math.max(1, m.targets.length);
   const bad = s.disagree > 0;
   return (
-    <li data-testid="wall-matrix-tile" data-matrix-id={m.id} data-disagree={s.disagree} className={`flex flex-col gap-3 rounded-2xl border-l-[10px] bg-slate-900 p-5 ${bad ? 'border-red-500' : 'border-emerald-500'}`}>
+    <li data-testid="wall-matrix-tile" data-matrix-id={m.id} data-disagree={s.disagree} data-partial={s.partial} className={`flex flex-col gap-3 rounded-2xl border-l-[10px] bg-slate-900 p-5 ${bad ? 'border-red-500' : 'border-emerald-500'}`}>
       <div className="flex items-start justify-between gap-3">
         <div>
           <div className="font-mono text-2xl font-semibold text-slate-50">matrix {m.namespaces.join(', ')}</div>
@@ -22,7 +27,15 @@ function Tile({ m }: { m: Matrix }) {
             {m.sources.length} sources × {m.targets.length} targets{m.context ? ` · context ${m.context}` : ''}
           </div>
         </div>
-        <div className={`text-3xl font-black ${bad ? 'text-red-400' : running ? 'text-sky-300' : 'text-emerald-400'}`}>{bad ? `${s.disagree} disagree` : running ? 'Probing…' : 'All agree'}</div>
+        <div className="text-right">
+          <div className={`text-3xl font-black ${bad ? 'text-red-400' : running ? 'text-sky-300' : 'text-emerald-400'}`}>{bad ? `${s.disagree} disagree` : running ? 'Probing…' : 'All agree'}</div>
+          {/* the partial cells among the disagreements: a Service half working is not a dead one */}
+          {s.partial ? (
+            <div className="text-sm font-semibold text-amber-300" data-testid="wall-matrix-partial">
+              of which {partialCount(s.partial)}
+            </div>
+          ) : null}
+        </div>
       </div>
       <div className="grid gap-[3px]" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1.25rem))` }} aria-label="cells">
         {m.sources.flatMap((src) =>
@@ -38,8 +51,8 @@ function Tile({ m }: { m: Matrix }) {
                 data-to={t.id}
                 data-state={st}
                 data-self={self ?? ''}
-                title={`${self ? `${selfSentence(self, src, t)}\n` : ''}${src} → ${t.id}: ${c?.explain ?? CELL_LOOK[st].word}`}
-                className={`h-5 rounded-sm ${CELL_LOOK[st].cls}${self ? ' opacity-50 ring-2 ring-inset ring-slate-300' : ''}`}
+                title={pageText(`${self ? `${selfSentence(self, src, t)}\n` : ''}${src} → ${t.id}: ${c?.explain ?? CELL_LOOK[st].word}${c && partialText(c) ? `\n${partialText(c)}` : ''}`)}
+                className={`h-5 rounded-sm ${CELL_LOOK[st].cls}${st === 'partial' ? ` ${PARTIAL_STRIPES}` : ''}${self ? ' opacity-50 ring-2 ring-inset ring-slate-300' : ''}`}
               />
             );
           }),
@@ -102,7 +115,7 @@ export function MatrixWallTiles() {
   return (
     <ul className="mb-4 grid gap-4 xl:grid-cols-2" data-testid="wall-matrices">
       {tiles.map((m) => (
-        <Tile key={m.id} m={m} />
+        <MatrixTile key={m.id} m={m} />
       ))}
     </ul>
   );

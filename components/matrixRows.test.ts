@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
+import type { Matrix, MatrixCell, MatrixGroup, MatrixTarget } from '../lib/matrix';
 import { matrixRows, openCounts, openCountText, whatIfText } from './matrixRows';
 import { buildMatrix, summarize } from '../lib/matrix';
 import type { EndpointSlice, NetworkPolicy, Pod } from '../lib/kube/types';
@@ -65,13 +67,25 @@ describe('self cells and open counts', () => {
       cell('shop/backend-0', targets[3].id, 'open'), // own IP
     ];
     const { rows, cols } = openCounts({ cells, targets });
-    expect(rows.get('shop/frontend-0')).toEqual({ open: 1, of: 2, self: 2 });
-    expect(rows.get('shop/backend-0')).toEqual({ open: 1, of: 2, self: 2 });
-    expect(cols.get(targets[0].id)).toEqual({ open: 1, of: 1, self: 1 });
-    expect(cols.get(targets[3].id)).toEqual({ open: 0, of: 1, self: 1 });
+    expect(rows.get('shop/frontend-0')).toEqual({ open: 1, of: 2, partial: 0, self: 2 });
+    expect(rows.get('shop/backend-0')).toEqual({ open: 1, of: 2, partial: 0, self: 2 });
+    expect(cols.get(targets[0].id)).toEqual({ open: 1, of: 1, partial: 0, self: 1 });
+    expect(cols.get(targets[3].id)).toEqual({ open: 0, of: 1, partial: 0, self: 1 });
     expect(openCountText(rows.get('shop/frontend-0')!)).toBe('1 of 2 open (2 self cells not counted)');
     expect(openCountText(cols.get(targets[0].id)!)).toBe('1 of 1 open (1 self cell not counted)');
-    expect(openCountText({ open: 3, of: 3, self: 0 })).toBe('3 of 3 open');
+    expect(openCountText({ open: 3, of: 3, partial: 0, self: 0 })).toBe('3 of 3 open');
+  });
+  it('counts the partial cells among the ones not open, in the CLI\'s words, on a matrix recorded on the lab', () => {
+    // the e2e lab with node-firewall-drop on worker-2 port 8080 (lib/matrix/fixtures/shop-db.live-partial.json)
+    const m = (JSON.parse(readFileSync(fileURLToPath(new URL('../lib/matrix/fixtures/shop-db.live-partial.json', import.meta.url)), 'utf8')) as { matrix: Matrix }).matrix;
+    const { rows, cols } = openCounts(m);
+    expect(rows.get('shop/frontend-0')).toEqual({ open: 1, of: 5, partial: 1, self: 2 });
+    expect(openCountText(rows.get('shop/frontend-0')!)).toBe('1 of 5 open (2 self cells not counted), 1 partial (some endpoints answer, some not)');
+    // backend-0 → its own Service is partial too, but a self cell: left out of its row's count like any self cell
+    expect(rows.get('shop/backend-0')).toMatchObject({ partial: 0, self: 2 });
+    expect(cols.get('svc:shop/backend:80')).toEqual({ open: 0, of: 2, partial: 1, self: 2 });
+    // postgres-0 is on the dropping node: the Service is dead from there, not partial
+    expect(rows.get('db/postgres-0')).toMatchObject({ partial: 0 });
   });
 });
 

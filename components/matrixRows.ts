@@ -1,6 +1,6 @@
 // The matrix grid's layout decisions, pure (MatrixGrid renders them): which rows get a workload heading, which
 // cells are a pod reaching itself, and the per-row / per-column open counts (self cells left out, and said so).
-import { isUnjudged, type Matrix, type MatrixCell, type MatrixGroup, type MatrixTarget } from '../lib/matrix';
+import { isPartial, isUnjudged, partialCount, type Matrix, type MatrixCell, type MatrixGroup, type MatrixTarget } from '../lib/matrix';
 // which cells are a source reaching itself: lib/matrix/self.ts (the CLI table and the wall tile mark them too)
 import { selfKind } from '../lib/matrix/self';
 
@@ -39,17 +39,19 @@ export interface OpenCount {
   open: number;
   /** cells counted (self cells left out) */
   of: number;
+  /** of those, cells marked partial (lib/matrix isPartial: some of a Service's endpoints answer, some not) — not open */
+  partial: number;
   /** self cells left out of the count */
   self: number;
 }
 
-/** "2 of 7 open", and what was left out: "2 of 7 open (1 self cell not counted)". */
+/** "2 of 7 open", what was left out, and the partial cells among the rest: "2 of 7 open (1 self cell not counted), 1 partial (…)". */
 export function openCountText(c: OpenCount): string {
-  return `${c.open} of ${c.of} open${c.self ? ` (${c.self} self cell${c.self === 1 ? '' : 's'} not counted)` : ''}`;
+  return `${c.open} of ${c.of} open${c.self ? ` (${c.self} self cell${c.self === 1 ? '' : 's'} not counted)` : ''}${c.partial ? `, ${partialCount(c.partial)}` : ''}`;
 }
 
 function count(cells: readonly MatrixCell[], targets: ReadonlyMap<string, MatrixTarget>): OpenCount {
-  const out: OpenCount = { open: 0, of: 0, self: 0 };
+  const out: OpenCount = { open: 0, of: 0, partial: 0, self: 0 };
   for (const c of cells) {
     const t = targets.get(c.to);
     if (t && selfKind(c.from, t)) {
@@ -58,6 +60,7 @@ function count(cells: readonly MatrixCell[], targets: ReadonlyMap<string, Matrix
     }
     out.of++;
     if (c.observed === 'open') out.open++;
+    if (isPartial(c)) out.partial++;
   }
   return out;
 }

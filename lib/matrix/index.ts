@@ -128,8 +128,8 @@ export function observeCell(cell: MatrixCell, target: MatrixTarget, observed: Ob
   delete out.explain;
   delete out.partial;
   // a Service half working (some endpoints opened when dialled directly, some did not) is not a dead Service
-  if (!split && observed !== null && observed !== 'open' && failingEndpoints(out)) out.partial = true;
-  if (leaks.length && observed !== 'open') out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}, but ${leaks.length} of ${(cell.endpoints ?? []).filter((e) => e.observed !== null).length} endpoints opened when dialled directly: ${leaks.map((e) => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''}`).join(', ')}: the policy is not enforced there (is the CNI's policy agent running on that node?); open the walk for this pair`;
+  if (!split && observed !== null && observed !== 'open' && endpointSplit(out)) out.partial = true;
+  if (leaks.length && observed !== 'open') out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}, but ${leaks.length} of ${(cell.endpoints ?? []).filter((e) => e.observed !== null).length} endpoints opened when dialled directly: ${leaks.map(endpointName).join(', ')}: the policy is not enforced there (is the CNI's policy agent running on that node?); open the walk for this pair`;
   else if (agree === false) out.explain = explainDisagreement(out, target, observed!);
   else if (unknown && !split && observed) out.explain = `predicted deny${cell.policies.length ? ` by ${cell.policies.join(', ')}` : ''}; the UDP datagram drew no port-unreachable, which a silent drop also gives: not judged`;
   else if (split && observed) out.explain = `not judged: ${cell.reason}; observed ${observed} on the endpoint this connect reached`;
@@ -150,12 +150,28 @@ export function serviceObservation(cell: Pick<MatrixCell, 'split'>, service: Obs
   return endpoints.find((e) => e.observed !== null && e.observed !== 'open')?.observed ?? 'open';
 }
 
+type DialledEndpoint = NonNullable<MatrixCell['endpoints']>[number];
+
+/** "10.244.2.3:8080 (shop/backend-0)": one endpoint dialled directly, as every sentence names it. */
+const endpointName = (e: DialledEndpoint): string => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''}`;
+
+/**
+ * A Service cell's endpoints split into the ones that opened when dialled directly and the ones that did not, when
+ * both are there (the split MatrixCell.partial stands on); undefined when they all opened, all failed, or none was dialled.
+ */
+export function endpointSplit(cell: Pick<MatrixCell, 'endpoints'>): { answering: DialledEndpoint[]; failing: DialledEndpoint[] } | undefined {
+  const eps = (cell.endpoints ?? []).filter((e) => e.observed !== null);
+  const failing = eps.filter((e) => e.observed !== 'open');
+  if (!failing.length || failing.length === eps.length) return undefined;
+  return { answering: eps.filter((e) => e.observed === 'open'), failing };
+}
+
 /** "1 of 2 endpoints: 10.244.2.3:8080 (shop/backend-0) timeout" — the endpoints that did not open, for a sentence. */
 function failingEndpoints(cell: MatrixCell): { text: string; count: number } | undefined {
-  const eps = (cell.endpoints ?? []).filter((e) => e.observed !== null);
-  const bad = eps.filter((e) => e.observed !== 'open');
-  if (!bad.length || bad.length === eps.length) return undefined;
-  return { count: bad.length, text: `${bad.length} of ${eps.length} endpoints: ${bad.map((e) => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''} ${e.observed}`).join(', ')}` };
+  const split = endpointSplit(cell);
+  if (!split) return undefined;
+  const { answering, failing } = split;
+  return { count: failing.length, text: `${failing.length} of ${failing.length + answering.length} endpoints: ${failing.map((e) => `${endpointName(e)} ${e.observed}`).join(', ')}` };
 }
 
 /** The kernel's words for a failed connect, from nc's line ("nc: connect to … failed: No route to host"). */
@@ -183,7 +199,7 @@ function dialled(cell: MatrixCell, t: MatrixTarget, observed: Exclude<Observed, 
   if (t.kind === 'pod') return { text: `${t.ip}:${t.port} (${t.namespace}/${t.name})`, ports: [t.port], endpointsOpen: false };
   const eps = (cell.endpoints ?? []).filter((e) => e.observed !== null);
   const same = eps.filter((e) => e.observed === observed);
-  const list = (xs: typeof eps) => xs.map((e) => `${e.endpoint}${e.pod ? ` (${e.pod})` : ''}`).join(', ');
+  const list = (xs: typeof eps) => xs.map(endpointName).join(', ');
   const svc = `the Service ${t.ip}:${t.port}`;
   if (same.length) return { text: `${svc} and its endpoint${same.length === 1 ? '' : 's'} ${list(same)}`, ports: [...new Set(same.map((e) => Number(e.endpoint.slice(e.endpoint.lastIndexOf(':') + 1))))], endpointsOpen: false };
   const open = eps.length > 0 && eps.every((e) => e.observed === 'open');
@@ -219,12 +235,39 @@ export function isUnjudged(c: MatrixCell): boolean {
   return c.predictedAfter !== undefined ? !!c.split : c.agree === null && c.observed !== null;
 }
 
+/**
+ * A cell marked partial: a disagreement on some of a Service's endpoints only (MatrixCell.partial), half working
+ * rather than dead. The one test behind the table's !PT, the page's and the wall's partial state, and the count.
+ */
+export function isPartial(c: MatrixCell): boolean {
+  return c.partial === true && c.agree === false;
+}
+
+/** The partial mark's words, one place for the table's legend, the page's legend and its cells' labels. */
+export const PARTIAL_WORDS = "partial: some of a Service's endpoints answer, some not";
+
+/** How the partial cells are counted, in the table's last line and the page's summary: "3 partial (…)". */
+export const partialCount = (n: number): string => `${n} partial (some endpoints answer, some not)`;
+
+/**
+ * What a partial cell's hover says about its endpoints (undefined for any other cell): which did not answer
+ * and how, and which did — "partial: 1 of 2 endpoints do not answer: 10.244.2.2:8080 (shop/backend-0) timeout;
+ * answering: 10.244.1.4:8080 (shop/backend-1)". Cluster text: the page shows it as text.
+ */
+export function partialText(c: MatrixCell): string | undefined {
+  const split = isPartial(c) ? endpointSplit(c) : undefined;
+  if (!split) return undefined;
+  const { answering, failing } = split;
+  const of = failing.length + answering.length;
+  return `partial: ${failing.length} of ${of} endpoint${of === 1 ? '' : 's'} ${failing.length === 1 ? 'does' : 'do'} not answer: ${failing.map((e) => `${endpointName(e)} ${e.observed}`).join(', ')}; answering: ${answering.map(endpointName).join(', ')}`;
+}
+
 export function summarize(m: Matrix): MatrixSummary {
   const s: MatrixSummary = { cells: m.cells.length, observed: 0, open: 0, refused: 0, unreachable: 0, timeout: 0, partial: 0, agree: 0, disagree: 0, unjudged: 0, cut: 0, opened: 0 };
   for (const c of m.cells) {
     if (c.observed !== null) {
       s.observed++;
-      if (c.partial) s.partial++;
+      if (isPartial(c)) s.partial++;
       else s[c.observed]++;
     }
     if (c.agree === true) s.agree++;
@@ -255,8 +298,8 @@ export const MARK_WIDTH = 3;
 /** A disagreement's mark by what was observed (refused: a TCP RST; unreachable: an ICMP error or no route). */
 const DISAGREE_MARK: Record<Exclude<Observed, null>, string> = { open: '!OP', refused: '!RF', unreachable: '!UR', timeout: '!TO' };
 
-/** A disagreement on some of a Service's endpoints only (MatrixCell.partial): half working, not dead like !TO. */
-const PARTIAL_MARK = '!PT';
+/** A disagreement on some of a Service's endpoints only (isPartial): half working, not dead like !TO. The page's cell shows it too. */
+export const PARTIAL_MARK = '!PT';
 
 /** One mark per cell for the terminal table, MARK_WIDTH characters. */
 export function cellMark(c: MatrixCell): string {
@@ -265,7 +308,7 @@ export function cellMark(c: MatrixCell): string {
   if (c.change === 'opened') return 'OPN';
   if (c.observed === null) return c.predicted === 'allow' ? ' + ' : ' - ';
   if (c.agree === null) return c.observed === 'open' ? '~ok' : ' ~x';
-  if (c.agree === false) return c.partial ? PARTIAL_MARK : DISAGREE_MARK[c.observed];
+  if (c.agree === false) return isPartial(c) ? PARTIAL_MARK : DISAGREE_MARK[c.observed];
   return c.observed === 'open' ? ' ok' : ' x ';
 }
 
@@ -319,7 +362,7 @@ export function renderMatrixTable(m: Matrix): string {
   lines.push('');
   lines.push(m.withPolicy
     ? 'legend: + allowed, - denied (today and after), CUT allowed today and denied after, OPN denied today and allowed after, ~ not judged (see below)'
-    : "legend: ok open as predicted, x blocked as predicted, !OP/!RF/!UR/!TO disagreement (observed open / refused: a TCP reset / unreachable: an ICMP error or no route / timeout), !PT partial: some of a Service's endpoints answer, some not, ~ not judged (see below), + / - not observed (predicted allow/deny)");
+    : `legend: ok open as predicted, x blocked as predicted, !OP/!RF/!UR/!TO disagreement (observed open / refused: a TCP reset / unreachable: an ICMP error or no route / timeout), ${PARTIAL_MARK} ${PARTIAL_WORDS}, ~ not judged (see below), + / - not observed (predicted allow/deny)`);
   if (selfCells) lines.push(`        * self: the source reaching itself (through a Service it backs, or its own IP), not a path to another workload (${selfCells} cell${selfCells === 1 ? '' : 's'})`);
   for (const n of m.notes) lines.push(`note: ${termText(n)}`);
   const findings = m.cells.filter((c) => c.agree === false || c.change || isUnjudged(c));
@@ -353,17 +396,17 @@ export function renderMatrixTable(m: Matrix): string {
 /** " (13 open, 5 refused, 6 unreachable, 2 partial (…))": the observed cells by what they saw, each kind said only when present. */
 function observedBreakdown(s: MatrixSummary): string {
   const parts = OBSERVATIONS.filter((o) => s[o] > 0).map((o) => `${s[o]} ${o}`);
-  if (s.partial) parts.push(`${s.partial} partial (some endpoints answer, some not)`);
+  if (s.partial) parts.push(partialCount(s.partial));
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
-/** How a cell looks, one word: what the page, the wall tile and the e2e spec key on. */
-export type CellState = 'pending' | 'open' | 'blocked' | 'disagree' | 'unjudged' | 'unobserved';
+/** How a cell looks, one word: what the page, the wall tile and the e2e spec key on. `partial` is a disagreement too (isPartial). */
+export type CellState = 'pending' | 'open' | 'blocked' | 'disagree' | 'partial' | 'unjudged' | 'unobserved';
 
 /** The state of a cell; `running` says whether the run is still going (an empty cell is then pending). */
 export function cellState(c: MatrixCell, running: boolean): CellState {
   if (c.observed === null) return c.detail || !running ? 'unobserved' : 'pending';
-  if (c.agree === false) return 'disagree';
+  if (c.agree === false) return isPartial(c) ? 'partial' : 'disagree';
   if (c.agree === null) return 'unjudged';
   return c.observed === 'open' ? 'open' : 'blocked';
 }
