@@ -1,6 +1,7 @@
 // The connectivity matrix page (DESIGN §7) against the e2e lab, in Chromium. Handles: each cell
-// [data-from] [data-to] [data-observed] [data-agree]. A dataplane fault below policy (node-firewall-drop on
-// worker-2, port 8080) makes cells the policies allow time out, so the grid shows disagreements; a click on
+// [data-from] [data-to] [data-observed] [data-agree] [data-state]. A dataplane fault below policy (node-firewall-drop on
+// worker-2, port 8080) makes cells the policies allow time out, so the grid shows disagreements (the Service backend,
+// answering through backend-1 only, a partial one: the CLI's !PT); a click on
 // one opens the walk of that pair; a what-if upload marks the cells it would cut; pinned to the wall, the
 // tile flips back when the fault is cleared.
 import { test, expect } from '@playwright/test';
@@ -10,6 +11,7 @@ import { lab } from './lab';
 
 const SHOT = join(ROOT, 'docs', 'screenshots', 'matrix.png');
 const CROSS = '[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]';
+const HALF = '[data-testid="matrix-cell"][data-from="shop/frontend-0"][data-to="svc:shop/backend:80"]';
 
 test('matrix: the grid fills live, a disagreement is explained on hover, a click opens the walk, the wall tile flips', async ({ page }) => {
   const add = lab(['fault', 'add', 'node-firewall-drop:node=worker-2,port=8080']);
@@ -52,6 +54,24 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     const bad = page.locator(CROSS);
     await expect(bad).toHaveAttribute('data-agree', 'false');
     await expect(bad).toHaveAttribute('data-observed', 'timeout');
+    await expect(bad).toHaveAttribute('data-state', 'disagree');
+    // the Service backend answers through backend-1 (worker-1) and not through backend-0 (worker-2, the fault): a
+    // partial cell, the CLI's !PT, not a dead Service — its own state, the mark as text, the endpoints in its title
+    const half = page.locator(HALF);
+    await expect(half).toHaveAttribute('data-state', 'partial');
+    await expect(half).toHaveAttribute('data-agree', 'false');
+    await expect(half).toHaveText('!PT');
+    await expect(half).toHaveAttribute('aria-label', /: partial: some of a Service's endpoints answer, some not$/);
+    await expect(half).toHaveAttribute('title', /partial: 1 of 2 endpoints does not answer: [\d.]+:8080 \(shop\/backend-0\) timeout; answering: [\d.]+:8080 \(shop\/backend-1\)/);
+    // from postgres-0 (on worker-2 itself) every connect to 8080 is dropped: dead, not partial
+    await expect(page.locator('[data-testid="matrix-cell"][data-from="db/postgres-0"][data-to="svc:shop/backend:80"]')).toHaveAttribute('data-state', 'disagree');
+    // counted in the CLI's words (frontend-0, backend-0 and backend-1 → backend), listed in the legend, named on hover
+    await expect(page.getByTestId('matrix-summary-partial')).toHaveAttribute('data-partial', '3');
+    await expect(page.getByTestId('matrix-summary-partial')).toContainText('of which 3 partial (some endpoints answer, some not)');
+    await expect(page.locator('[data-testid="matrix-row"][data-source="shop/frontend-0"] [data-testid="matrix-row-count"]')).toHaveAttribute('data-partial', '1');
+    await expect(page.getByTestId('matrix-legend-partial')).toHaveText('!PT');
+    await half.hover();
+    await expect(page.getByTestId('matrix-explain-partial')).toContainText('(shop/backend-0) timeout; answering: ');
     // what-if: db/only-backend without its rule cuts exactly backend → postgres, predicted only
     const closed = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: only-backend, namespace: db}\nspec:\n  podSelector: {matchLabels: {app: postgres}}\n  policyTypes: [Ingress]\n  ingress: []\n';
     await page.getByTestId('matrix-whatif').setInputFiles({ name: 'close-db.yaml', mimeType: 'application/yaml', buffer: Buffer.from(closed) });
@@ -90,6 +110,9 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     const tile = page.locator(`[data-testid="wall-matrix-tile"][data-matrix-id="${matrixId}"]`);
     await expect(tile).toBeVisible();
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'disagree');
+    // the half-working Service is partial on the wall too, and the tile counts it
+    await expect(tile.locator('[data-from="shop/frontend-0"][data-to="svc:shop/backend:80"]')).toHaveAttribute('data-state', 'partial');
+    await expect(tile.getByTestId('wall-matrix-partial')).toContainText('3 partial (some endpoints answer, some not)');
     // a source reaching its own IP is marked as a self cell on the wall too, and another pair is not
     await expect(tile.locator('[data-from="shop/backend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-self', 'own-ip');
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-self', '');
@@ -97,6 +120,8 @@ test('matrix: the grid fills live, a disagreement is explained on hover, a click
     lab(['fault', 'clear']);
     // healed: the server's re-probe flips the tile's cell live, without a reload
     await expect(tile.locator('[data-from="shop/frontend-0"][data-to="pod:shop/backend-0:8080"]')).toHaveAttribute('data-state', 'open', { timeout: 45_000 });
+    await expect(tile.locator('[data-from="shop/frontend-0"][data-to="svc:shop/backend:80"]')).toHaveAttribute('data-state', 'open', { timeout: 45_000 });
+    await expect(tile.getByTestId('wall-matrix-partial')).toHaveCount(0);
   } finally {
     lab(['fault', 'clear']);
     // unpinned whatever happened, so the server stops re-probing it for the specs after this one
