@@ -31,8 +31,8 @@ export function MatrixTile({ m }: { m: Matrix }) {
           <div className={`text-3xl font-black ${bad ? 'text-red-400' : running ? 'text-sky-300' : 'text-emerald-400'}`}>{bad ? `${s.disagree} disagree` : running ? 'Probing…' : 'All agree'}</div>
           {/* the partial cells among the disagreements: a Service half working is not a dead one */}
           {s.partial ? (
-            <div className="text-sm font-semibold text-amber-300" data-testid="wall-matrix-partial">
-              of which {partialCount(s.partial)}
+            <div className="text-sm font-semibold text-amber-300" data-testid="wall-matrix-partial" title={`of which ${partialCount(s.partial)}`}>
+              of which {s.partial} partial
             </div>
           ) : null}
         </div>
