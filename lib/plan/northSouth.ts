@@ -80,6 +80,8 @@ export interface NorthSouthPlan {
   lbNodes?: { node: string; ip: string; end: PodEnd; port: number }[];
   /** the zone (lib/kube ZONE_LABEL) of each node that has one: kube-proxy's topology hints there read it */
   nodeZones?: Record<string, string>;
+  /** each node's InternalIP, by name (a load balancer's entry is re-drawn by the address its NodePort was dialled at) */
+  nodeIPs?: Record<string, string>;
   hops: Hop[];
   probes: PlannedProbe[];
 }
@@ -163,6 +165,15 @@ function clientJudgedOnEntry(plan: NorthSouthPlan): boolean {
 }
 
 /**
+ * The nodes a cloud load balancer targets for a Service with externalTrafficPolicy Cluster (its health check on
+ * kube-proxy's /healthz then decides at run time): every node without the label
+ * node.kubernetes.io/exclude-from-external-load-balancers (the cloud-provider service controller's rule), by name. Pure.
+ */
+export function lbTargetNodes(snap: ClusterSnapshot): string[] {
+  return snap.nodes.filter((n) => n.metadata?.labels?.['node.kubernetes.io/exclude-from-external-load-balancers'] === undefined).map((n) => n.metadata?.name ?? '').filter(Boolean);
+}
+
+/**
  * Whether the flow starts on the node it enters at (`plan.entry`): a pod on it or its own network. kube-proxy there sends
  * such traffic to a NodePort or LoadBalancer address on to any ready endpoint whatever the externalTrafficPolicy
  * (iptables: "pod traffic for … external destinations" `-s <cluster CIDR>` and "route LOCAL traffic" `-m addrtype
@@ -174,19 +185,30 @@ function startsOnEntry(plan: NorthSouthPlan): boolean {
   return !!entry && ((plan.source.kind === 'pod' && plan.srcNode === entry) || (plan.source.kind === 'node' && plan.source.node === entry));
 }
 
+/** How a plan is re-drawn after a first run (followFailureNorthSouth): to which ready endpoint, through which node, and why. */
+export interface RedrawOptions {
+  /** the address of a ready endpoint to draw the path to */
+  preferEndpoint?: string;
+  /** the InternalIP of the node a load balancer (externalTrafficPolicy Cluster) is drawn to send the client to */
+  preferEntryIP?: string;
+  /** why, for the plan's `choice` (default: the direct connection from the entry to it failed) */
+  redrawnBecause?: string;
+}
+
 /**
  * Builds the plan. Throws PlanError (field named) for a node, Service or port that does not exist.
  * `domain` is the cluster DNS domain (cluster.local unless the cluster says otherwise). `preferEndpoint`: the address
  * of a ready endpoint to draw the path to (followFailureNorthSouth), when it is one; else the usual choice;
  * `redrawnBecause`: why it is drawn to that one, for `choice` (default: its direct connection failed).
  */
-export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN, opts: { preferEndpoint?: string; redrawnBecause?: string } = {}): NorthSouthPlan {
+export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnapshot, domain = DEFAULT_CLUSTER_DOMAIN, opts: RedrawOptions = {}): NorthSouthPlan {
   // A hostNetwork pod is its node's network: probed (and drawn) as the node.
   const hostPod = asked.kind === 'pod' ? findPod(snap, asked.namespace, asked.name) : undefined;
   const source: Source = hostPod?.spec?.hostNetwork && hostPod.spec.nodeName ? { kind: 'node', node: hostPod.spec.nodeName } : asked;
   const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
   const zones = Object.fromEntries(snap.nodes.flatMap((n) => { const z = nodeZone(snap.nodes, n.metadata?.name); return z ? [[n.metadata!.name!, z]] : []; }));
   if (Object.keys(zones).length) plan.nodeZones = zones;
+  plan.nodeIPs = Object.fromEntries(nodeNames(snap).flatMap((n) => { const ip = nodeInternalIP(snap, n); return ip ? [[n, ip]] : []; }));
   if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy === 'ClusterFirstWithHostNet') plan.clusterDnsNamespace = hostPod.metadata?.namespace ?? 'default';
   else if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy !== 'None') plan.hostPodDns = { pod: `${hostPod.metadata?.namespace ?? 'default'}/${hostPod.metadata?.name ?? ''}`, dnsPolicy: hostPod.spec.dnsPolicy ?? 'ClusterFirst' };
   if (source.kind === 'node') {
@@ -221,8 +243,11 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
         entry = withEp[0] ?? nodes[0];
         entryWhy = withEp.length ? `externalTrafficPolicy Local: the load balancer sends only to nodes whose health check reports a local endpoint (${withEp.join(', ')}); ${entry} is drawn` : `externalTrafficPolicy Local and no node has a ready endpoint; ${entry} is drawn`;
       } else {
-        entry = nodes.find((n) => !withEp.includes(n)) ?? nodes[0];
-        entryWhy = `externalTrafficPolicy Cluster: the load balancer may send to any node (${nodes.join(', ')}); ${entry}${withEp.includes(entry ?? '') ? '' : ', which has no local endpoint,'} is drawn (kube-proxy forwards to an endpoint elsewhere)`;
+        const asked = opts.preferEntryIP ? nodes.find((n) => nodeInternalIP(snap, n) === opts.preferEntryIP) : undefined;
+        entry = asked ?? nodes.find((n) => !withEp.includes(n)) ?? nodes[0];
+        entryWhy = asked
+          ? `externalTrafficPolicy Cluster: the load balancer may send to any node (${nodes.join(', ')}); ${entry} is drawn (${opts.redrawnBecause ?? `its NodePort did not answer the client while the first node drawn did`})`
+          : `externalTrafficPolicy Cluster: the load balancer may send to any node (${nodes.join(', ')}); ${entry}${withEp.includes(entry ?? '') ? '' : ', which has no local endpoint,'} is drawn (kube-proxy forwards to an endpoint elsewhere)`;
       }
     }
     if (entry) plan.entry = { node: entry, ip: nodeInternalIP(snap, entry) ?? '', why: entryWhy };
@@ -255,6 +280,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       plan.dstPodPort = pick.port;
     }
     const redrawn = preferred ? ` (${opts.redrawnBecause ?? `the direct connection from ${entry} to it failed while the first path drawn worked, so the path is drawn to it`})` : '';
+    // (a load balancer's entry redrawn: its reason is in entryWhy)
     plan.choice = `${entryWhy}${pick ? `; endpoint ${pick.end.namespace}/${pick.end.name} (${pick.end.ip}:${pick.port}) on ${pick.end.node}${redrawn}` : etpLocal && ready.length ? `; ${entry} has no local endpoint, so kube-proxy drops the traffic there` : '; no ready endpoint'}`;
   };
 
@@ -465,6 +491,12 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
     // connection there, so one broken endpoint is found whichever the client's connect landed on (the pod path's
     // direct connects; lib/verdict/northSouth directEndpoints). At most MAX_DIRECT_CONNECTS, the drawn one first.
     for (const ep of directEndpoints(plan)) nodeAt(from!, 'node-tcp-connect', 'dst-pod', ep);
+    // A load balancer with externalTrafficPolicy Cluster sends to any node and each forwards to any endpoint: the same
+    // direct connects from the other nodes it sends to (two at most), so a broken node-to-endpoint way is found whichever
+    // node the client's connect landed on (followEntry then draws the path through it).
+    if (plan.via === 'lb' && source.kind === 'outside' && s && !s.etpLocal) {
+      for (const n of lbTargetNodes(snap).filter((x) => x !== from).slice(0, 2)) for (const ep of directEndpoints(plan)) nodeAt(n, 'node-tcp-connect', 'node-port', ep);
+    }
     // ...and their ways sized from there too, one endpoint per node off the drawn way (the pod path's
     // endpointMtuPings): a blackhole behind an endpoint that is not drawn stalls the connections sent to it.
     if (from) {
@@ -540,9 +572,10 @@ export function directEndpoints(plan: Pick<NorthSouthPlan, 'source' | 'via' | 'e
  * draw that endpoint). When every direct connect opened, an endpoint whose DF pings from that node came back at the
  * smallest size but not at one that came back from the drawn pod (an MTU blackhole on its way only: lib/plan/mtu
  * endpointMtuPings, lib/plan/ops mtuFailing) is followed the same way, as the pod path does; `why` then says so
- * (planNorthSouth's `redrawnBecause`, in the plan's `choice`). Pure.
+ * (planNorthSouth's `redrawnBecause`, in the plan's `choice`). With no endpoint to follow, a load balancer's other entry
+ * node that did not answer is (followEntry). Pure.
  */
-export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string, why?: string) => NorthSouthPlan): NorthSouthPlan | undefined {
+export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (opts: RedrawOptions) => NorthSouthPlan): NorthSouthPlan | undefined {
   const d = plan.dst;
   const from = leavingNode(plan);
   if (!d || !from) return undefined;
@@ -553,10 +586,41 @@ export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<
   const failing = eps.find((e) => e.ip !== d.ip && ran(e.ip, e.port) === false);
   const mtu = failing ? undefined : mtuFailing(plan.probes.filter((p) => p.probe === 'node-ping-df' && p.node === from), d.ip, (p) => exitedZero(runs, p));
   const ip = failing?.ip ?? mtu?.ip;
-  if (!ip) return undefined;
+  if (!ip) return followEntry(plan, runs, replan);
   const why = mtu ? `DF pings from ${from} to it come back at ${mtu.small} bytes but not at ${mtu.size}, which came back from ${d.namespace}/${d.name} on ${d.node} (the path first drawn), so the path is drawn to it` : undefined;
-  const replanned = replan(ip, why);
+  const replanned = replan({ preferEndpoint: ip, ...(why ? { redrawnBecause: why } : {}) });
   return replanned.dst?.ip === ip ? replanned : undefined;
+}
+
+/**
+ * A load balancer with externalTrafficPolicy Cluster sends each connection to any node (cloud load balancers target
+ * every node then): when the client's connect to the drawn entry's NodePort opened and the one to another node's did
+ * not, the plan is re-drawn through that node (`replan({ preferEntryIP })`), so its way to the endpoints and theirs back
+ * to it are probed and judged. Undefined otherwise, or when the re-plan did not take that node. Pure.
+ */
+function followEntry(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (opts: RedrawOptions) => NorthSouthPlan): NorthSouthPlan | undefined {
+  const s = plan.service;
+  if (plan.via !== 'lb' || !s || s.etpLocal || !s.nodePort || !plan.entry) return undefined;
+  const entry = plan.entry;
+  const nodePorts = plan.probes.filter((q) => q.hop === 'node-port' && q.probe === connectProbe(plan.source, false) && q.args.port === s.nodePort);
+  if (exitedZero(runs, nodePorts.find((q) => q.args.ip === entry.ip)) !== true) return undefined;
+  // another node's direct connect to an endpoint that failed (the entry's own all opened: followFailureNorthSouth)
+  const eps = directEndpoints(plan);
+  const direct = plan.probes.find((q) => q.probe === 'node-tcp-connect' && q.hop === 'node-port' && q.node !== entry.node && eps.some((e) => e.ip === q.args.ip && e.port === q.args.port) && exitedZero(runs, q) === false);
+  const viaNode = direct ? nodeInternalIPOf(plan, direct.node) : undefined;
+  if (direct && viaNode) {
+    const replanned = replan({ preferEntryIP: viaNode, preferEndpoint: direct.args.ip, redrawnBecause: `${direct.node}'s direct connect to ${direct.args.ip}:${direct.args.port} failed while every one from ${entry.node} answered` });
+    return replanned.entry?.ip === viaNode ? replanned : undefined;
+  }
+  const other = nodePorts.find((q) => q.args.ip !== entry.ip && exitedZero(runs, q) === false);
+  if (!other?.args.ip) return undefined;
+  const replanned = replan({ preferEntryIP: other.args.ip, redrawnBecause: `the client's connect to its NodePort ${other.args.ip}:${s.nodePort} failed while ${entry.node}'s ${entry.ip}:${s.nodePort} answered` });
+  return replanned.entry?.ip === other.args.ip ? replanned : undefined;
+}
+
+/** The InternalIP of `node` as the plan's own NodePort connects dial it (one per node, on hop node-port). */
+function nodeInternalIPOf(plan: NorthSouthPlan, node: string | undefined): string | undefined {
+  return node ? plan.nodeIPs?.[node] : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, failureHead, nextStepFor, noSelectorNextStep, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
-import { directEndpoints, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
+import { directEndpoints, lbTargetNodes, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import { endText, type ClusterSnapshot, type PathPlan, type PodEnd } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
@@ -186,6 +186,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   const nodeConnect = new Map<string, ConnectOutcome>();
   const leaving = leavingNode(plan);
   const direct = new Map<string, ConnectOutcome | undefined>(directEndpoints(plan).map((e) => [`${e.ip}:${e.port}`, undefined]));
+  /** the other nodes' direct connects to the endpoints (a load balancer with externalTrafficPolicy Cluster) */
+  const lbDirect: string[] = [];
   /** the destination pod answered a connect from its own node (so the pod and its port are fine) */
   let podAnswersLocally = false;
   for (const { p, r } of runsOf(c, (p) => /(^|-)(tcp-connect|udp-connect|udp-exchange)$/.test(p.probe))) {
@@ -212,6 +214,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
       // (a connect that opened there was not dropped: a pod's own node short-circuits pod traffic to any endpoint)
       perNode.push(`${node ?? p.args.ip} ${p.args.ip}:${p.args.port} ${connectText(o)}${noLocal ? (o === 'open' ? ' (no local endpoint, yet answered: kube-proxy sends pod traffic to any endpoint)' : plan.source.kind === 'pod' ? " (no local endpoint there: externalTrafficPolicy Local; a pod's traffic is dropped there or sent on without SNAT and answered around that node)" : ' (no local endpoint: externalTrafficPolicy Local drops there)') : ''}`);
     }
+    else if (p.probe === 'node-tcp-connect' && p.hop === 'node-port') lbDirect.push(`${p.node} → ${target} ${connectText(o)}`);
     else if (p.probe === 'node-tcp-connect' && p.hop === 'dst-pod' && p.node === plan.dst?.node && p.args.ip === plan.dst?.ip) {
       observe(c, 'dst-pod', `from its own node: ${target} ${connectText(o)}`);
       if (o === 'open') podAnswersLocally = true;
@@ -237,12 +240,18 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   // externalTrafficPolicy Local behind a load balancer: it sends each connection to one of the nodes with a local
   // endpoint (lbNodes), so those nodes' NodePort connects from the client are the ways its traffic goes — some
   // answering and some not is half a Service, whichever node the client's one connect landed on.
+  // With externalTrafficPolicy Cluster it sends to any node it targets (lbTargetNodes): each one's NodePort connect
+  // from the client counts.
   const lbNodes = plan.lbNodes ?? [];
-  const lbName = (n: (typeof lbNodes)[number]) => `${n.node} ${n.ip}:${s?.nodePort}`;
-  const lbSplitNodes = splitAnswers(lbNodes, (n) => nodeConnect.get(n.node));
+  const clusterLb = plan.via === 'lb' && !!s && !s.etpLocal && !!s.nodePort;
+  const targets = clusterLb ? lbTargetNodes(input.snapshot) : [];
+  const lbWays: { node: string; ip: string }[] = lbNodes.length ? lbNodes : [...nodeConnect.keys()].filter((node) => targets.includes(node)).map((node) => ({ node, ip: nodeInternalIP(input.snapshot, node) ?? '' }));
+  const lbName = (n: { node: string; ip: string }) => `${n.node} ${n.ip}:${s?.nodePort}`;
+  const lbSplitNodes = splitAnswers(lbWays, (n) => nodeConnect.get(n.node));
   const lbPartial = lbSplitNodes.answering.length > 0 && lbSplitNodes.failing.length > 0;
   const entryAnswers = lbPartial && lbSplitNodes.answering.some((n) => n.node === plan.entry?.node);
   const partial = (answering.length > 0 && failing.length > 0) || lbPartial;
+  if (lbDirect.length) observe(c, 'node-port', `each ready endpoint from the other nodes the load balancer sends to: ${joinClauses(lbDirect)}`);
   if (direct.size > 1 && [...direct.values()].every((o) => o !== undefined)) observe(c, 'dst-pod', `each ready endpoint from ${leaving}: ${joinClauses([...direct].map(([t, o]) => `${t} ${connectText(o as ConnectOutcome)}`))}`);
   const src = plan.source.kind === 'outside' ? 'the outside client' : plan.source.kind === 'node' ? `node ${plan.source.node}` : `${plan.source.namespace}/${plan.source.name}`;
   const mainHop: HopId = plan.hops.find((h) => h.id === 'lb') ? 'lb' : plan.via === 'node-port' || plan.via === 'host' ? 'node-port' : plan.via === 'cluster-ip' ? 'service' : plan.via === 'pod' ? 'dst-pod' : 'external';
@@ -472,7 +481,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   // one's own way to its local endpoint, as on the drawn node; what they find is on the node-port hop, which lists
   // each node's NodePort.
   if (lbPartial) {
-    for (const n of lbSplitNodes.failing.filter((x) => x.node !== plan.entry?.node)) {
+    for (const n of lbNodes.filter((x) => x.node !== plan.entry?.node && lbSplitNodes.failing.some((f) => f.node === x.node))) {
       const other = judgeNodePath({ ...plan, entry: { node: n.node, ip: n.ip, why: '' }, dst: n.end, dstPodPort: n.port }, runs, input.snapshot, depth);
       if (!other) continue;
       for (const [k, v] of other.findings) c.findings.set(k, v);
@@ -582,10 +591,12 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   } else if (partial && c.connect !== undefined) {
     // Observed beats inferred both ways: never unreachable while an endpoint answers, never a clean bill while one does not.
     verdict = 'degraded';
-    const lead = lbPartial
-      ? partialLead({ answering: lbSplitNodes.answering.map(lbName), failing: lbSplitNodes.failing.map(lbName) }, `nodes the load balancer sends to for Service ${s!.key} (externalTrafficPolicy Local: those with a ready local endpoint)`, 'it sends')
+    // (the endpoints' split, when there is one, names more than the nodes')
+    const byNodes = lbPartial && !(answering.length > 0 && failing.length > 0);
+    const lead = byNodes
+      ? partialLead({ answering: lbSplitNodes.answering.map(lbName), failing: lbSplitNodes.failing.map(lbName) }, `nodes the load balancer sends to for Service ${s!.key} (${clusterLb ? 'externalTrafficPolicy Cluster: every node' : 'externalTrafficPolicy Local: those with a ready local endpoint'})`, 'it sends')
       : partialLead(epSplit, `ready endpoints of Service ${s!.key}`, 'kube-proxy sends', leaving);
-    const evidence = lbPartial ? `each node's NodePort connect from ${src} is the evidence` : `the direct connects from ${leaving} are the evidence`;
+    const evidence = byNodes ? `each node's NodePort connect from ${src} is the evidence` : `the direct connects from ${leaving} are the evidence`;
     summary = first ? `${lead}: ${failureHead(first.cause, first.hop)}: ${first.reason}` : `${lead}, and no hop's probes explain why (${evidence}).`;
   } else if (connected && first) {
     verdict = 'degraded';

@@ -108,7 +108,7 @@ export function replayNorthSouth(fx: RecordedDiagnosis): { plan: NorthSouthPlan;
   stageOne();
   // The failure followed to an endpoint that does not answer (a node's own network → ClusterIP; lib/plan/northSouth
   // followFailureNorthSouth), as the engine re-draws it.
-  const followed = followFailureNorthSouth(plan, runs, (ip, why) => planNorthSouth(s.value, t.value, fx.snapshot, undefined, { preferEndpoint: ip, ...(why ? { redrawnBecause: why } : {}) }));
+  const followed = followFailureNorthSouth(plan, runs, (redraw) => planNorthSouth(s.value, t.value, fx.snapshot, undefined, redraw));
   if (followed) {
     plan = followed;
     stageOne();

@@ -9,7 +9,7 @@ import type { DiagnosisEvent } from '../../lib/events';
 import type { Source, Target } from '../../lib/target';
 import { sourceText, targetText } from '../../lib/target';
 import type { ClusterSnapshot, PlannedProbe } from '../../lib/plan';
-import { entryDownloads, followFailureNorthSouth, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan } from '../../lib/plan/northSouth';
+import { entryDownloads, followFailureNorthSouth, planNorthSouth, replyRouteProbes, resolvedProbes, type NorthSouthPlan, type RedrawOptions } from '../../lib/plan/northSouth';
 import { withMtuLadder } from '../../lib/plan/mtu';
 import { judgeNorthSouth, resolvedAddress } from '../../lib/verdict/northSouth';
 import { assemble, interruptedJudgement, probeRunOf, type ProbeRun } from '../../lib/verdict';
@@ -40,8 +40,8 @@ export interface NorthSouthRun {
   onNodePodsKept?: (pods: NodeDebugPod[]) => void;
   /** the run's node debug pods not known to be gone (diagnose(): named when its deadline passes) */
   ledger?: Set<string>;
-  /** the plan for the same source and target drawn to the ready endpoint at that address (planFor's preferEndpoint) */
-  replan?: (preferEndpoint: string, why?: string) => NorthSouthPlan;
+  /** the plan for the same source and target re-drawn (planFor's RedrawOptions: another endpoint, another entry node) */
+  replan?: (opts: RedrawOptions) => NorthSouthPlan;
 }
 
 /**
@@ -49,8 +49,8 @@ export interface NorthSouthRun {
  * own DNS domain (the Corefile's, server/cluster/snapshot.ts): a Service FQDN under a domain other than
  * cluster.local is a Service, not an outside name to ask the node's resolver for.
  */
-export function planFor(source: Source, target: Target, snap: ClusterSnapshot, preferEndpoint?: string, redrawnBecause?: string): NorthSouthPlan {
-  return planNorthSouth(source, target, snap, snapshotClusterDomain(snap, target), { ...(preferEndpoint ? { preferEndpoint } : {}), ...(redrawnBecause ? { redrawnBecause } : {}) });
+export function planFor(source: Source, target: Target, snap: ClusterSnapshot, redraw: RedrawOptions = {}): NorthSouthPlan {
+  return planNorthSouth(source, target, snap, snapshotClusterDomain(snap, target), redraw);
 }
 
 export async function runNorthSouth(plan: NorthSouthPlan, snap: ClusterSnapshot, o: NorthSouthRun): Promise<Diagnosis> {
