@@ -192,6 +192,6 @@ const LOOKUP_CAUSES: ReadonlySet<string> = new Set<CauseCode>(['dns-timeout', 'd
  */
 export function failureHead(cause: CauseCode, hop: string): string {
   const title = CAUSES[cause].title;
-  if (hop === 'dns' && !LOOKUP_CAUSES.has(cause)) return `The name lookup fails: ${title.charAt(0).toLowerCase()}${title.slice(1)} on the way to the DNS server (dns)`;
+  if (hop === 'dns' && !LOOKUP_CAUSES.has(cause)) return `The name lookup fails: ${title.charAt(0).toLowerCase()}${title.slice(1)} between the pod and the DNS server (dns)`;
   return `${title} at ${hop}`;
 }

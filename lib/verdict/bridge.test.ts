@@ -50,7 +50,7 @@ describe('bridge-netfilter', () => {
     const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
     expect(outcome(j)).toBe('unreachable/bridge-netfilter@dns');
     // the lookup is what fails, because of the bridge: said so, not as if netfilter were a stop named dns
-    expect(j.summary).toMatch(/^The name lookup fails: bridged pod traffic skips iptables on the way to the DNS server \(dns\): /);
+    expect(j.summary).toMatch(/^The name lookup fails: bridged pod traffic skips iptables between the pod and the DNS server \(dns\): /);
     const { plan: p2, runs: r2 } = withSysctl('on');
     setAll(r2, (r) => r.probe === 'dig', '../parse/fixtures/dig/timeout.txt');
     const j2 = judge({ plan: p2, runs: r2, snapshot: fx.snapshot, depth: 'live' });

@@ -116,6 +116,17 @@ export function explainDnsTimeout(c: Ctx) {
       finding(c, rg, s);
       push(d.ip, { hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node], nextStep: routeNextStep(src, d.ip) });
     } else if (got?.outcome === 'route') finding(c, rg, `${src} → ${d.ip} (DNS pod on ${d.node}): ${routeText(got)}`);
+    // ...and the DNS node's route back to the source pod: the answers leave that way (a node that lacks the route to
+    // the source's pod CIDR receives the queries and loses every answer)
+    const bk = one(c.plan, c.runs, onNode(d.node, 'node-route-get', c.plan.src.ip));
+    const back = read(c, bk, parseIpRouteGet);
+    const br = back?.outcome === 'route' ? back.route : undefined;
+    const srcIP = internalIP(c, src);
+    if (back && (!br || !routeShape(c, d.node, br, srcIP ? [srcIP] : []).ok)) {
+      const s = `${d.node} has no route to ${src}'s pod CIDR, so the answers of the DNS pod there to ${c.plan.src.ip} ${br ? `would leave ${br.gateway ? `via ${br.gateway} ` : ''}dev ${br.dev ?? '?'}` : `are refused ("${back.outcome === 'refused' ? back.error.message : ''}")`}`;
+      finding(c, bk, s);
+      push(d.ip, { hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [d.node, src], nextStep: routeNextStep(d.node, c.plan.src.ip) });
+    } else if (back?.outcome === 'route') finding(c, bk, `${d.node} → ${c.plan.src.ip} (the DNS answers' way back): ${routeText(back)}`);
     // The source node's neighbor entry for the DNS node: its tunnel endpoint's and FDB entry (VXLAN) or, on host-gw,
     // its underlay address's — read as the overlay hop reads the path's peer.
     const dnsTun = tunnelOf(c, d.node);

@@ -32,6 +32,8 @@ describe('the way to the cluster DNS pod', () => {
     ['pod-default-route-missing:pod=COREDNS', 'unreachable/pod-network@dns', /because kube-system\/coredns-\S+ has no route to 10\.244\.\d+\.\d+ \(shop\/frontend-0, where its answers go\): "Network is unreachable"/],
     ['stale-neighbor:node=worker-1,peer=worker-0', 'unreachable/neighbor-stale@dns', /because worker-1's neighbor entry for worker-0 \(172\.18\.0\.2\) says/],
     ['node-route-missing:node=worker-1,to=worker-0', 'unreachable/node-route@dns', /because worker-1 has no route to worker-0's pod CIDR/],
+    // the answers' way: worker-0 receives the queries and has no route back to worker-1's pod CIDR
+    ['node-route-missing:node=worker-0,to=worker-1', 'unreachable/node-route@dns', /because worker-0 has no route to worker-1's pod CIDR, so the answers of the DNS pod there to 10\.244\.\d+\.\d+ would leave/],
   ])('%s', async (spec, want, reason) => {
     const fault = spec.replace('COREDNS', await coredns());
     const d = await lab.withFault(fault, () => lab.diagnose('shop/frontend-0', 'backend.shop:80'));
