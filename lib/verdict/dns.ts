@@ -343,7 +343,7 @@ function foreignPolicyDenial(c: Ctx, nameservers: readonly string[]): string | u
  * mean backend?"). Undefined — the cause's own text — when the name exists elsewhere (the reason says where),
  * points nowhere, or the snapshot knows no Service there.
  */
-function noSuchServiceStep(c: Ctx): string | undefined {
+export function noSuchServiceStep(c: Ctx): string | undefined {
   const n = (c.plan.name?.name ?? '').replace(/\.$/, '');
   const ns = namespaceOfName(n, c.plan.src.namespace);
   const e = elsewhere(c);

@@ -10,6 +10,7 @@ import { finding, observe, one, onNode, onPod, problem, read, type Ctx, type Pro
 import { endpointPort } from '../plan/ops';
 import { dnsPods } from '../plan';
 import { podListenStep } from './listener';
+import { noSuchServiceStep } from './dns';
 import { joinClauses } from '../clauses';
 import { CAUSES, concreteNextStep } from '../causes';
 
@@ -220,6 +221,18 @@ export function judgeUpstreamDns(c: Ctx) {
   const how = failed.map((d) => `${d.name}: ${d.dig.outcome === 'no-response' ? 'no answer' : `${d.dig.rcode}${d.dig.answers.some((a) => a.type === 'CNAME') ? ` (CNAME ${d.dig.answers.find((a) => a.type === 'CNAME')!.data} not resolved)` : ''}`}`).join('; ');
   const answered = `cluster names resolve (${control} → ${cd.outcome === 'answer' ? digAddresses(cd).join(', ') : ''})`;
   const dnsNodes = [...new Set(dnsPods(c.snap).map((d) => d.node))];
+  // A short name that is no Service (every cluster name the resolver tries is NXDOMAIN) and near one that is: the
+  // typo is what to fix ("did you mean backend?"); its last try as a name outside the cluster, unanswered, is the
+  // upstream's fault, said beside it.
+  const tries = ds.filter((d) => inCluster(d.name));
+  const short = !plan.name.matched && !plan.edge?.externalName && !plan.name.name.endsWith('.') && plan.name.name.split('.').length <= 2;
+  const typo = short && tries.length > 0 && tries.every((d) => d.dig.outcome === 'answer' && d.dig.rcode === 'NXDOMAIN') ? noSuchServiceStep(c) : undefined;
+  if (typo?.includes('did you mean')) {
+    dnsProblem.cause = 'dns-nxdomain';
+    dnsProblem.reason = `no Service matches "${plan.name.name}" from namespace ${plan.src.namespace}: ${tries.map((d) => d.name).join(', ')} ${tries.length === 1 ? 'is' : 'are'} NXDOMAIN, and its last try outside the cluster gets no answer (${how}: the cluster DNS's upstream forwarder does not answer either)`;
+    dnsProblem.nextStep = `${typo} Then the upstream forwarder, which names outside the cluster also need: ${upstreamDnsStep(failed[0].name.replace(/\.$/, ''), dnsNodes)}`;
+    return;
+  }
   dnsProblem.cause = 'upstream-dns';
   const en = plan.edge?.externalName;
   if (en?.name) {

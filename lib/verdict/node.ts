@@ -41,7 +41,7 @@ export function judgeNodeRoute(c: Ctx, hop: HopId, node: string, toward: string,
   const { fam, tunDev, viaTunnel, viaPeer, viaCiliumHost, viaRouter } = routeShape(c, node, r, peerIPs);
   if (viaCiliumHost) observe(c, hop, `cilium: ${towardNode}'s pod CIDR is routed via cilium_host${fam.tunnel && fam.tunnel.kind !== 'none' ? `, encapsulated on ${tunnelText(fam.tunnel)}` : ''}`);
   if (viaRouter) {
-    observe(c, hop, `routed via the VPC: ${toward} goes to the gateway ${r.gateway} on ${r.dev ?? '?'}, whose route table holds ${towardNode}'s pod CIDR`);
+    observe(c, hop, `routed via the VPC: ${toward} goes to the gateway ${r.gateway} on ${r.dev ?? '?'}, the VPC router, which is to route ${towardNode}'s pod CIDR (the node cannot read its table)`);
     judgeRouterAnswer(c, hop, node, toward, towardNode, r.gateway!);
     return;
   }
