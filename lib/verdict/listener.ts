@@ -109,7 +109,8 @@ export function explainLater(c: Ctx) {
   if (plan.service && c.connect !== undefined && c.connect !== 'open') {
     c.later.unshift({ hop: 'service', text: `the connect from ${plan.src.namespace}/${plan.src.name} to ${plan.dstIP}:${plan.dstPort} failed (${connectText(c.connect)})` });
   }
-  const first = [...c.problems].sort((a, b) => a.rank - b.rank)[0];
+  // (these connects and pings dial the address itself: a name that does not resolve is not why they failed)
+  const first = [...c.problems].filter((p) => p.hop !== 'dns').sort((a, b) => a.rank - b.rank)[0];
   for (const l of c.later) {
     const at = !first ? '; no hop explains it' : first.hop === l.hop ? `: ${CAUSES[first.cause].title}` : `; the ${first.hop} hop explains it (${CAUSES[first.cause].title})`;
     observe(c, l.hop, `${l.text}${at}`);

@@ -1,7 +1,9 @@
-// A mistyped Service name while the cluster DNS's upstream forwarder is down (default lab, fault upstream-dns-down):
+// Faults on the default lab that a tester found named at the wrong place. (1) A mistyped Service name while the cluster DNS's upstream forwarder is down (default lab, fault upstream-dns-down):
 // the resolver's cluster tries are NXDOMAIN and its last one, the bare name sent upstream, times out. The typo is
 // what the on-call must fix ("did you mean backend?"), with the upstream said beside it; a real outside name is
-// upstream-dns.
+// upstream-dns. (2) worker-1 without a route to worker-2's pod CIDR: from frontend-1 (worker-2) the lookup fails at dns
+// (the CoreDNS answers from worker-1 are lost) and the connect by address fails at dst-node; the Service hop's failed
+// connect dialled the address, so dst-node explains it, not dns.
 import { describe, expect, it } from 'vitest';
 import { useLab, outcome } from './diagnoseLab';
 
@@ -21,6 +23,19 @@ describe('a Service-name typo while the upstream DNS is down', () => {
       expect(d.firstFailure!.reason).toMatch(/^no Service matches "backnd" from namespace shop: .*NXDOMAIN, and its last try outside the cluster gets no answer/);
       expect(d.firstFailure!.nextStep).toMatch(/^Check the name: namespace shop has no Service backnd; did you mean backend\?.* Then the upstream forwarder/);
       expect(outcome(await lab.diagnose('shop/frontend-0', 'example.com:443'))).toBe('unreachable/upstream-dns@dns');
+    });
+  });
+});
+
+describe('node-route-missing:node=worker-1,to=worker-2 from shop/frontend-1', () => {
+  it("the lookup fails at dns (the DNS node's way back), the Service's failed connect points at dst-node", async () => {
+    await lab.withFault('node-route-missing:node=worker-1,to=worker-2', async () => {
+      const d = await lab.diagnose('shop/frontend-1', 'backend:80');
+      expect(outcome(d)).toBe('unreachable/node-route@dns');
+      expect(d.firstFailure!.reason).toMatch(/worker-1 has no route to worker-2's pod CIDR, so the answers of the DNS pod there/);
+      const svc = d.hops.find((h) => h.id === 'service')!;
+      expect(svc.summary).toMatch(/failed \(no answer within 2 s\); the dst-node hop explains it \(Node has no route to the pod CIDR\)/);
+      expect(d.hops.find((h) => h.id === 'dst-node')!.status).toBe('fail');
     });
   });
 });
