@@ -307,7 +307,22 @@ export function judgeDns(c: Ctx) {
     problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: ${src}'s resolver ${resolver} (${who.how}, not the cluster DNS) answers NXDOMAIN or no address for every candidate it tries (${candidates.join(', ')})${shortNameHint(c)}`, undefined, `Check the name against the resolver ${src} really asks: \`dig @${who.nameservers[0]} ${first.replace(/\.$/, '')}.\` from the pod (${who.how}) — the cluster DNS is not asked; if the name is in another DNS, point the pod's dnsConfig.nameservers (or dnsPolicy) at a resolver that holds it.`);
     return;
   }
-  problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`, undefined, noSuchServiceStep(c));
+  problem(c, 'dns', 'dns-nxdomain', `"${name.name}" does not resolve: every candidate the resolver tries (${candidates.join(', ')}) is NXDOMAIN or empty${shortNameHint(c)}`, undefined, noSuchServiceStep(c) ?? outsideNameStep(c));
+}
+
+/**
+ * dns-nxdomain's next step for a name outside the cluster (dotted, not in the cluster domain, its second label no
+ * namespace of the cluster, no Service of its first label anywhere): the cluster DNS forwarded it and its upstream
+ * said it does not exist — the name or its zone is what to check, not a Service or a namespace. Undefined otherwise.
+ */
+function outsideNameStep(c: Ctx): string | undefined {
+  const name = c.plan.name;
+  if (!name || name.matched || elsewhere(c)) return undefined;
+  const n = name.name.replace(/\.$/, '');
+  const labels = n.split('.');
+  if (labels.length < 2 || isClusterName(n, name.clusterDomain) || c.snap.namespaces.some((x) => x.metadata?.name === labels[1])) return undefined;
+  const { namespace: ns, name: pod } = c.plan.src;
+  return `${n} is a name outside the cluster: the cluster DNS forwards it upstream, and the answer is that it does not exist. Check its spelling and that the record exists in the zone that holds it: \`dig ${n}.\` from the pod (\`kubectl debug -n ${ns} ${pod} -it --image=nicolaka/netshoot -- dig ${n}.\`) and from a machine outside the cluster; a name only your internal DNS holds needs CoreDNS to forward that zone there (a \`forward\` block in its Corefile, or a stub domain).`;
 }
 
 /** The resolver the source pod really asks (lib/kube podResolver): its resolv.conf as read, its dnsPolicy and dnsConfig. */
