@@ -192,6 +192,8 @@ const LOOKUP_CAUSES: ReadonlySet<string> = new Set<CauseCode>(['dns-timeout', 'd
  */
 export function failureHead(cause: CauseCode, hop: string): string {
   const title = CAUSES[cause].title;
+  // the cluster DNS pod itself refuses the queries (dns.ts replicaProblem): the server, not the way to it
+  if (hop === 'dns' && cause === 'app-not-listening') return 'The name lookup fails: nothing listens on the DNS port of the cluster DNS (dns)';
   if (hop === 'dns' && !LOOKUP_CAUSES.has(cause)) return `The name lookup fails: ${title.charAt(0).toLowerCase()}${title.slice(1)} between the pod and the DNS server (dns)`;
   return `${title} at ${hop}`;
 }

@@ -128,6 +128,18 @@ const defs = [
     maxBytes: 32768,
     reproduce: podReproduce,
   },
+  {
+    // The same query sent to one cluster DNS pod directly, past kube-proxy: which replicas answer. kube-proxy spreads
+    // the resolver's queries over all of them, so one silent or refusing replica fails only the lookups sent there
+    // (lib/plan planPath, lib/verdict/dns.ts judgeDnsReplicas).
+    id: 'dig-replica',
+    where: 'pod',
+    title: 'the same DNS query sent to one cluster DNS pod directly (does this replica answer?)',
+    argv: (a) => ['dig', '+tries=1', '+time=2', '+nosearch', `@${need(a.ip, 'ip', 'dig-replica')}`, `${need(a.name, 'name', 'dig-replica').replace(/\.$/, '')}.`, 'A'],
+    timeoutMs: 4000,
+    maxBytes: 32768,
+    reproduce: podReproduce,
+  },
   { id: 'getent', where: 'pod', title: "the C library's resolution of the name (search list and all)", argv: (a) => ['getent', 'ahostsv4', need(a.name, 'name', 'getent')], timeoutMs: 6000, maxBytes: 16384, reproduce: podReproduce },
   {
     id: 'tcp-connect',

@@ -241,6 +241,20 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string; pod?
     .filter((d) => d.node && !seen.has(d.ip) && seen.add(d.ip));
 }
 
+/**
+ * The cluster DNS pods a source pod's lookups are spread over, when there are several (at most MAX_DNS_REPLICA_DIGS, in
+ * EndpointSlice order) and the pod asks the cluster DNS Service (clusterResolverIP): where planPath digs each replica
+ * directly. None for one DNS pod (the lookup through the Service reaches that one) or another dnsPolicy.
+ */
+export function dnsReplicaIPs(snap: ClusterSnapshot, src: Pick<PodEnd, 'pod'>): string[] {
+  if (!clusterResolverIP(snap, src)) return [];
+  const ips = dnsPods(snap).map((d) => d.ip);
+  return ips.length < 2 ? [] : ips.slice(0, MAX_DNS_REPLICA_DIGS);
+}
+
+/** The cluster DNS pods dug directly, at most: one exec each from the source pod, in parallel with the lookup itself. */
+export const MAX_DNS_REPLICA_DIGS = 4;
+
 /** The cluster DNS's addresses: its Service's ClusterIPs and the DNS pods' (dnsPods): a nameserver among them is the cluster DNS. */
 export function clusterDnsIPs(snap: ClusterSnapshot): string[] {
   const svc = clusterDnsService(snap.services);
@@ -492,6 +506,12 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     }
     // up to the candidate that is a Service: the resolver never asks the ones after it (lib/plan/ops.ts withDnsRest)
     for (const c of firstDigNames(name.candidates, name.matched?.fqdn)) add({ probe: 'dig', hop: 'dns', where: 'pod', pod: srcP, args: { name: c }, phase: 2 });
+    // Several cluster DNS pods (replicas): the same query to each directly, beside the lookup through the Service, as
+    // every ready endpoint of a Service gets its direct connect. kube-proxy spreads the resolver's queries over them, so a
+    // replica that is silent or refuses fails only the lookups it draws: one query through the VIP may pass or fail by
+    // that draw, the direct ones say which replicas fail, the same run after run (lib/verdict/dns.ts judgeDnsReplicas).
+    // Only for a pod that asks the cluster DNS (dnsPolicy ClusterFirst: lib/kube clusterResolverIP).
+    for (const ip of dnsReplicaIPs(snap, src)) add({ probe: 'dig-replica', hop: 'dns', where: 'pod', pod: srcP, args: { ip, name: (name.matched?.fqdn ?? name.name).replace(/\.$/, '') }, phase: 2 });
   }
   const firstIP = dstIP ?? dst?.ip;
   if (firstIP) add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: firstIP } });

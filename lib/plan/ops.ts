@@ -134,7 +134,7 @@ export const DIG_NO_REPLY = 9;
 
 /**
  * The way to the cluster DNS pods, once every lookup of the name went unanswered (each dig ran and exited
- * DIG_NO_REPLY): the probes the pod path reads at a destination pod, in each DNS pod (`dnsPods`, not a hostNetwork
+ * DIG_NO_REPLY) or a DNS replica dug directly did not answer (dig-replica, exit DIG_NO_REPLY): the probes the pod path reads at a destination pod, in each DNS pod (`dnsPods`, not a hostNetwork
  * one; the first MAX_DNS_WAY_PODS) — its `ip -j addr` (eth0's state and address, and its `link_index`, which names the host-side veth in its
  * node's `ip -j -d addr`) and its `ip -j route get` toward the source pod (the way the answers leave) — and its node's
  * links, and the source node's FDB when every DNS pod is on another node (VXLAN's entry for the DNS node's tunnel
@@ -151,7 +151,13 @@ export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: str
   // a pod that does not ask the cluster DNS (dnsPolicy Default or None, lib/kube podResolver): its silence is not the DNS pods'
   const asks = podResolver(plan.src.pod, plan.name?.nameservers ? { nameservers: plan.name.nameservers } : undefined, { ips: [...clusterIPs, ...dns.map((d) => d.ip)] });
   if (!asks.cluster) return none;
-  if (!plan.name || !digs.length || !digs.every((p) => { const r = runs.get(p.key); return r && !r.notRun && r.exitCode === DIG_NO_REPLY; })) return none;
+  const noReply = (p: PlannedProbe) => {
+    const r = runs.get(p.key);
+    return !!r && !r.notRun && r.exitCode === DIG_NO_REPLY;
+  };
+  // every lookup unanswered, or a replica dug directly (planPath's dig-replica) that did not answer: a fault of some
+  // DNS pods fails only the lookups kube-proxy sends there
+  if (!plan.name || !digs.length || !(digs.every(noReply) || plan.probes.some((p) => p.probe === 'dig-replica' && noReply(p)))) return none;
   const have = new Set(plan.probes.map((p) => p.key));
   const added: PlannedProbe[] = [];
   const add = (p: Omit<PlannedProbe, 'key'>) => {
@@ -164,6 +170,12 @@ export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: str
   // the source node's FDB toward a DNS node (a VXLAN tunnel endpoint's entry), when the path's overlay did not plan it
   const apart = dns.length > 0 && dns.every((d) => d.node !== plan.src.node);
   if (apart) add({ probe: 'fdb', hop: 'dns', where: 'node', node: plan.src.node, args: {}, phase: 2 });
+  // each DNS pod dug directly from the source (planPath digs them from the start when there are several): whether it
+  // answers, is silent or refuses (nothing listens on its port 53) — a refusal through the Service may be kube-proxy's
+  // own reject of a Service without endpoints, a refusal from the pod's address is the pod's
+  const srcPod = { namespace: plan.src.namespace, name: plan.src.name };
+  const dnsName = (plan.name.matched?.fqdn ?? plan.name.name).replace(/\.$/, '');
+  for (const d of dns.slice(0, MAX_DNS_WAY_PODS)) add({ probe: 'dig-replica', hop: 'dns', where: 'pod', pod: srcPod, args: { ip: d.ip, name: dnsName }, phase: 2 });
   for (const d of dns.filter((x) => x.pod && !(x.pod.namespace === plan.src.namespace && x.pod.name === plan.src.name)).slice(0, MAX_DNS_WAY_PODS)) {
     if (!d.pod) continue;
     add({ probe: 'addr', hop: 'dns', where: 'pod', pod: d.pod, args: {}, phase: 2 });

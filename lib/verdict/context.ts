@@ -166,6 +166,12 @@ export interface Ctx {
    * (lib/verdict/dns.ts) for every DNS judgement after it; undefined when not planned, not run or unreadable.
    */
   resolvConf?: ResolvConf;
+  /**
+   * Some cluster DNS pods answer a query sent to them directly and some do not (lib/verdict/dns.ts judgeDnsReplicas):
+   * each as "ns/name (ip) on node". Lookups fail only when kube-proxy sends them to a failing one: not an outage of
+   * the whole DNS, so the verdict is `degraded` and the summary leads with this.
+   */
+  dnsPartial?: { answering: string[]; failing: string[]; answeringIPs: string[] };
 }
 
 /** A fresh judgement context over a plan's runs (the pod path's judge; the north-south judge's view of its node path). */

@@ -167,8 +167,11 @@ export function explainDnsTimeout(c: Ctx) {
   // Several DNS pods (replicas) broken the same way: every one of them, not only the first — kube-proxy spreads the
   // queries over all, so each must be fixed (their reasons and next steps each name their own pod and node).
   const others = new Map<string, Problem>();
+  // some replicas answer when asked directly (c.dnsPartial): a finding on the way to one of those explains nothing
+  const answering = new Set(c.dnsPartial?.answeringIPs ?? []);
   for (const p of extra) {
     const ip = podOf.get(p)!;
+    if (answering.has(ip)) continue;
     if (p.cause === root.cause && ip !== podOf.get(root) && !others.has(ip) && p.reason !== root.reason && ![...others.values()].some((o) => o.reason === p.reason)) others.set(ip, p);
   }
   const all = extra.includes(root) ? [root, ...others.values()] : [root];
@@ -179,7 +182,82 @@ export function explainDnsTimeout(c: Ctx) {
   const steps = [...new Set(all.map((p) => p.nextStep).filter((x): x is string => !!x))];
   if (steps.length) dns.nextStep = steps.join(' ');
   else delete dns.nextStep;
-  dns.reason = `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')} time out because ${joinClauses(all.map((p) => p.reason.replace(/^./, (x) => x.toLowerCase())))}`;
+  const to = c.dnsPartial ? `DNS queries kube-proxy sends to ${c.dnsPartial.failing.join(', ')}` : `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')}`;
+  dns.reason = `${to} time out because ${joinClauses(all.map((p) => p.reason.replace(/^./, (x) => x.toLowerCase())))}`;
+}
+
+/** One cluster DNS pod as dug directly from the source (dig-replica): what it did with the query. */
+interface ReplicaDig {
+  ip: string;
+  node: string;
+  pod?: { namespace: string; name: string };
+  /** "kube-system/coredns-x (10.244.1.2) on worker-1" */
+  label: string;
+  /** answer: any DNS answer (whatever its rcode: the server is there); refused: an ICMP port unreachable (nothing listens on its port 53) */
+  outcome: 'answer' | 'timeout' | 'refused' | 'unreachable';
+  /** dig's own line for a query that got no answer (";; communications error to 10.244.1.2#53: connection refused") */
+  message?: string;
+}
+
+/** The words for a replica that did not answer, after its label. */
+const REPLICA_FAILS: Record<Exclude<ReplicaDig['outcome'], 'answer'>, string> = {
+  timeout: 'does not answer (timed out)',
+  refused: 'refuses the query (an ICMP port unreachable: nothing listens on its UDP port 53)',
+  unreachable: 'cannot be reached (network unreachable)',
+};
+
+/**
+ * The cluster DNS pods as the source's queries sent to each directly found them (planPath's dig-replica when there are
+ * several, lib/plan/ops withDnsWay once a lookup failed): a finding on each run, and the replicas in EndpointSlice
+ * order. Only runs that were read count; none for a pod that does not ask the cluster DNS.
+ */
+function judgeDnsReplicas(c: Ctx): ReplicaDig[] {
+  const pods = dnsPods(c.snap);
+  const out: ReplicaDig[] = [];
+  for (const d of pods) {
+    const run = one(c.plan, c.runs, (p) => p.probe === 'dig-replica' && p.args.ip === d.ip);
+    const r = read(c, run, parseDig);
+    if (!r || !run) continue;
+    const label = `${d.pod ? `${d.pod.namespace}/${d.pod.name} ` : ''}(${d.ip}) on ${d.node}`;
+    const outcome: ReplicaDig['outcome'] = r.outcome === 'answer' || r.stray ? 'answer' : r.reason === 'connection-refused' ? 'refused' : r.reason === 'network-unreachable' ? 'unreachable' : 'timeout';
+    const rep: ReplicaDig = { ip: d.ip, node: d.node, ...(d.pod ? { pod: d.pod } : {}), label, outcome, ...(r.outcome === 'no-response' ? { message: r.message } : {}) };
+    finding(c, run, outcome === 'answer' ? `${label}: ${r.outcome === 'answer' ? `${r.rcode}${r.queryTimeMs !== undefined ? ` in ${r.queryTimeMs} ms` : ''}` : 'a reply came back'}` : `${label} ${REPLICA_FAILS[outcome]}`);
+    out.push(rep);
+  }
+  return out;
+}
+
+/**
+ * app-not-listening's next step for a cluster DNS pod that refuses DNS: it runs, its server does not serve port 53 —
+ * the server's logs (a Corefile error, a crash), the Corefile's server block, the container's declared port, and the
+ * query that shows it from the source.
+ */
+const dnsNotListeningStep = (reps: readonly ReplicaDig[], src: string, name: string) => {
+  const each = reps.map((r) => (r.pod ? `\`kubectl -n ${r.pod.namespace} logs ${r.pod.name}\` (a Corefile error or a crash leaves the pod Running with nothing on :53) and \`kubectl -n ${r.pod.namespace} get pod ${r.pod.name} -o jsonpath='{.spec.containers[*].ports}'\` (53/UDP and 53/TCP)` : `the DNS server at ${r.ip}`));
+  const ns = reps.find((r) => r.pod)?.pod?.namespace ?? 'kube-system';
+  return `Check ${joinClauses([...new Set(each)])}, and the Corefile's server block (\`kubectl -n ${ns} get configmap coredns -o yaml\`: \`.:53\`, no other port); \`dig @${reps[0].ip} ${name.replace(/\.$/, '')}.\` from ${src} must answer once it serves again — delete the pod to have its ReplicaSet start another meanwhile.`;
+};
+
+/**
+ * The dns hop's problem when some cluster DNS pods dug directly fail: every failing one refusing is app-not-listening
+ * (the pods run, nothing listens on their port 53 — observed: the query drew an ICMP port unreachable from the pod's
+ * own address, never inferred from a refusal through the Service, which kube-proxy's reject of a Service without
+ * endpoints gives too); otherwise dns-timeout naming each failing pod (explainDnsTimeout may find why). `head`: what
+ * the lookup through the Service did. Some answering: c.dnsPartial, the verdict `degraded`.
+ */
+function replicaProblem(c: Ctx, reps: readonly ReplicaDig[], head: string, asked: string) {
+  const failing = reps.filter((r) => r.outcome !== 'answer');
+  const answering = reps.filter((r) => r.outcome === 'answer');
+  if (!failing.length) return false;
+  if (answering.length) c.dnsPartial = { answering: answering.map((r) => r.label), failing: failing.map((r) => r.label), answeringIPs: answering.map((r) => r.ip) };
+  const src = `${c.plan.src.namespace}/${c.plan.src.name}`;
+  const each = failing.map((r) => `${r.label} ${REPLICA_FAILS[r.outcome as Exclude<ReplicaDig['outcome'], 'answer'>]}${r.outcome === 'refused' && r.message ? `: "${r.message}"` : ''}`);
+  if (failing.every((r) => r.outcome === 'refused')) {
+    problem(c, 'dns', 'app-not-listening', `${head}: asked directly from ${src}, ${joinClauses(each)} — the pod${failing.length === 1 ? ' runs but its DNS server does' : 's run but their DNS servers do'} not serve port 53`, [...new Set(failing.map((r) => r.node))], dnsNotListeningStep(failing, src, asked));
+  } else {
+    problem(c, 'dns', 'dns-timeout', `${head}: asked directly from ${src}, ${joinClauses(each)}`, [...new Set(failing.map((r) => r.node))]);
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------ DNS ----
@@ -244,8 +322,16 @@ export function judgeDns(c: Ctx) {
     finding(c, d.run, line);
     lines.push(line);
   }
-  observe(c, 'dns', lines.join('; '));
+  // the cluster DNS pods dug directly (several replicas, or once a lookup failed): the ones that fail are observed too
+  const who = resolverOf(c);
+  const reps = who.cluster ? judgeDnsReplicas(c) : [];
+  const repFailing = reps.filter((r) => r.outcome !== 'answer');
+  observe(c, 'dns', [...lines, ...repFailing.map((r) => `${r.label}: no answer (${r.outcome === 'refused' ? NO_RESPONSE['connection-refused'] : r.outcome === 'unreachable' ? NO_RESPONSE['network-unreachable'] : NO_RESPONSE.timeout})`)].join('; '));
+  // the name the replicas were asked (lib/plan planPath, ops withDnsWay): the next step's dig asks it again
+  const asked = name.matched?.fqdn ?? name.name;
   if (resolvedAt >= 0) {
+    // The lookup answered this time, yet a replica fails a query sent to it: the lookups kube-proxy sends there fail.
+    replicaProblem(c, reps, `the lookup of ${candidates[resolvedAt]} through ${resolver || 'the resolver'} answered this time, but ${repFailing.length} of ${reps.length} cluster DNS pods ${repFailing.length === 1 ? 'does' : 'do'} not`, asked);
     if (vip && !answer.includes(vip)) problem(c, 'dns', 'dns-wrong-answer', `${candidates[resolvedAt]} resolves to ${answer.join(', ')}, but Service ${plan.service?.key} has ClusterIP ${vip}`);
     if (resolvedAt > 0) {
       const queries = queryCount(candidates, resolvedAt);
@@ -263,7 +349,6 @@ export function judgeDns(c: Ctx) {
     }
     return;
   }
-  const who = resolverOf(c);
   if (timeouts > 0 && timeouts === ran.length && !who.cluster) {
     // The pod's own resolver (dnsPolicy Default: the node's; None: its dnsConfig's) is silent: that server, not
     // CoreDNS, is the one to check — the pod never asks the cluster DNS.
@@ -275,7 +360,11 @@ export function judgeDns(c: Ctx) {
   if (timeouts > 0 && timeouts === ran.length) {
     // a policy the path's nodes do not enforce (no policy engine's rules on them) drops nothing
     const why = policyRulesOnNodes(c).found === false ? undefined : dnsPolicyDenial(c);
+    const vipHead = `the resolver ${resolver} ${ran.length === 1 ? `did not answer the 1 query (${silentWhy ?? 'it waited 2 s'})` : `answered none of ${ran.length} queries (${silentWhy ?? 'each waited 2 s'})`}`;
     if (why) problem(c, 'dns', 'policy-denied', `DNS queries time out because ${why}`);
+    // the cluster DNS pods dug directly: some answer (a lookup works when kube-proxy draws one of them), or every one
+    // refuses (nothing listens on port 53) — each named; every one silent is the cluster DNS not answering, below
+    else if ((repFailing.length < reps.length || (reps.length && repFailing.every((r) => r.outcome === 'refused'))) && replicaProblem(c, reps, vipHead, asked)) return;
     else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
     else {
       // the cluster DNS's pods by name, every one: the queries went to whichever kube-proxy picked

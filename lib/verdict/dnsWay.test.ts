@@ -167,8 +167,13 @@ describe('withDnsWay on a cluster with many DNS replicas', () => {
     const before = { ...plan, probes: plan.probes.filter((p) => !(p.hop === 'dns' && p.pod?.namespace === 'kube-system')) };
     const m = new Map(before.probes.filter((p) => p.probe === 'dig').map((p) => [p.key, { exitCode: DIG_NO_REPLY }]));
     const many = Array.from({ length: 10 }, (_, i) => ({ ip: `10.244.1.${10 + i}`, node: 'worker-0', pod: { namespace: 'kube-system', name: `coredns-${i}` } }));
-    const pods = new Set(withDnsWay(before, many, m).added.map((p) => p.pod?.name));
+    const added = withDnsWay(before, many, m).added;
+    const pods = new Set(added.filter((p) => p.pod?.namespace === 'kube-system').map((p) => p.pod?.name));
     expect([...pods]).toEqual(many.slice(0, MAX_DNS_WAY_PODS).map((d) => d.pod.name));
+    // and the same replicas dug directly, from the source pod (not from inside them)
+    const direct = added.filter((p) => p.probe === 'dig-replica');
+    expect(direct.map((p) => p.args.ip)).toEqual(many.slice(0, MAX_DNS_WAY_PODS).map((d) => d.ip));
+    expect(direct.every((p) => p.pod?.name === plan.src.name && p.pod?.namespace === plan.src.namespace)).toBe(true);
   });
 });
 

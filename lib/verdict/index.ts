@@ -18,7 +18,7 @@ import { judgeOverlay, judgeMtu, judgeEndpointMtu, warnUnmeasuredMtu } from './o
 import { judgeListener, judgeConnects, explainLater } from './listener';
 import { apiEvidence, evidenceOf } from './evidence';
 import { judgeUdp, judgeHeadless, judgeExternalName, judgeUpstreamDns, judgeEgress } from './edge';
-import { partialLead, partialService, reconcileObserved } from './observed';
+import { dnsPartialLead, partialLead, partialService, reconcileObserved } from './observed';
 import { judgeBridgeNetfilter } from './bridge';
 import { endpointPort, probesOf, readyEndpoints } from '../plan/ops';
 import { uncheckedClause } from './unchecked';
@@ -177,10 +177,13 @@ export function judge(input: JudgeInput): Judgement {
       const onlyMtu = sorted.every((p) => p.cause === 'mtu-blackhole');
       // The connect opened (a hairpin path's too: it landed on another endpoint): never unreachable; what still stands makes it degraded.
       const connectOpened = rec.opened || (plan.hairpin && c.connect === 'open' && !c.problems.some((p) => p.hop === 'dns'));
-      verdict = connectOpened || partial || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
+      // Some cluster DNS pods answer and some do not (dns.ts replicaProblem): a lookup works when kube-proxy draws one
+      // that answers — not an outage of the whole DNS.
+      const dnsPartial = first.hop === 'dns' && c.dnsPartial ? c.dnsPartial : undefined;
+      verdict = connectOpened || partial || dnsPartial || (onlyMtu && (c.connect === 'open' || c.connect === undefined)) ? 'degraded' : 'unreachable';
       // The verdict word is printed beside the summary (CLI, banner): the summary does not repeat it.
       // Half a Service says which endpoints fail before the cause (an MTU blackhole behind one endpoint too).
-      const prefix = verdict !== 'degraded' ? '' : partial ? `${lead}: ` : onlyMtu ? 'small connections work; ' : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
+      const prefix = verdict !== 'degraded' ? '' : dnsPartial ? `${dnsPartialLead(dnsPartial)}: ` : partial ? `${lead}: ` : onlyMtu ? 'small connections work; ' : `the connect to ${plan.dstIP}:${plan.dstPort} opened, but `;
       summary = `${prefix}${failureHead(first.cause, first.hop)}: ${first.reason}`;
     } else if (partial && c.connect !== undefined) {
       // a broken endpoint no probe explains: still not all of the Service, and not a clean bill of health either

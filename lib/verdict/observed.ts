@@ -111,6 +111,15 @@ export function partialLead(p: PartialService, what: string, sender: string, fro
   return `${answering.length} of ${answering.length + p.failing.length} ${what} answer${from ? ` from ${from}` : ''} (${answering.join(', ')}); connections ${sender} to ${p.failing.join(', ')} fail${vanish ? `; ${vanish}` : ''}`;
 }
 
+/**
+ * The lead of a `degraded` summary when some cluster DNS pods answer and some do not (lib/verdict/dns.ts, c.dnsPartial),
+ * as partialLead says it of a Service: "1 of 3 cluster DNS pods answer (kube-system/coredns-c (10.244.3.2) on worker-3);
+ * lookups kube-proxy sends to … fail".
+ */
+export function dnsPartialLead(p: { answering: readonly string[]; failing: readonly string[] }): string {
+  return `${p.answering.length} of ${p.answering.length + p.failing.length} cluster DNS pods answer (${p.answering.join(', ')}); lookups kube-proxy sends to ${p.failing.join(', ')} fail`;
+}
+
 /** A Service that answers through some of its ready endpoints and not others (partialService). */
 export interface PartialService {
   /** "ns/pod ip:port" (or "ip:port") of the ready endpoints the source reached */

@@ -8,7 +8,7 @@ import { failureHead, isCauseCode } from '../causes';
 
 /** Probes that send traffic along the path: their failure is the symptom itself, so they reproduce it best. */
 const TRAFFIC_PROBES: ReadonlySet<string> = new Set<ProbeId>([
-  'tcp-connect', 'udp-connect', 'udp-exchange', 'dns-exchange', 'ping-df', 'tcp-bulk', 'trace-connect', 'dig', 'dig-control', 'getent', 'node-ping',
+  'tcp-connect', 'udp-connect', 'udp-exchange', 'dns-exchange', 'ping-df', 'tcp-bulk', 'trace-connect', 'dig', 'dig-replica', 'dig-control', 'getent', 'node-ping',
   'node-tcp-connect', 'node-udp-exchange', 'node-udp-connect', 'node-dig', 'outside-tcp-connect', 'outside-udp-exchange', 'outside-udp-connect', 'outside-dig', 'outside-tcp-bulk', 'node-tcp-bulk',
 ]);
 
@@ -117,7 +117,10 @@ export function firstFailureShown(d: Pick<Diagnosis, 'hops' | 'firstFailure'> & 
   // A lookup of the name the path is walked on (the dns hop's `matched` Service FQDN): the search candidates before it
   // answer NXDOMAIN on a healthy cluster too, so a line digging one of them reproduces nothing.
   const matched = ff.hop === 'dns' && typeof hop?.details?.matched === 'string' ? `${hop.details.matched}.` : undefined;
-  const ownFirst = matched ? [...own.filter((e) => e.probe === 'dig' && e.command.includes(matched)), ...own.filter((e) => !(e.probe === 'dig' && e.command.includes(matched)))] : own;
+  // A cluster DNS pod the reason names, dug directly, before it: a lookup through the Service fails only when kube-proxy
+  // draws a failing replica, the direct query to that replica every time.
+  const first = (e: Evidence) => (e.probe === 'dig-replica' && e.command.some((a) => named.has(a.replace(/^@/, ''))) ? 0 : matched && e.probe === 'dig' && e.command.includes(matched) ? 1 : 2);
+  const ownFirst = ff.hop === 'dns' ? [...own].sort((a, b) => first(a) - first(b)) : own;
   // kube-proxy draws among the Service's ready endpoints (the service hop's details.endpoints): more than one, and a
   // connect to the VIP shows a fault of some of them only when the draw lands there
   const ready = d.hops.find((h) => h.id === 'service')?.details?.endpoints;

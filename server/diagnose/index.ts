@@ -414,11 +414,12 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
     const resolv = phase1.find((p) => p.probe === 'resolv-conf');
     const phase2 = (async () => {
       if (!plan.name) return;
-      // The digs of the resolv.conf the kubelet writes for the pod's DNS policy (the plan's candidates) start beside
+      // The digs of the resolv.conf the kubelet writes for the pod's DNS policy (the plan's candidates, and the direct
+      // queries to each DNS replica, which do not depend on the search list) start beside
       // the read of the pod's own: when it says the same, they are the queries the resolver makes and the DNS hop is
       // one exec round shorter; when it does not, the right ones run after it and these are left out of the plan
       // (runOne: one run per key, so a dig asked for again joins the one already running).
-      const guessed = plan.probes.filter((p) => p.phase === 2 && p.probe === 'dig').map(runOne);
+      const guessed = plan.probes.filter((p) => p.phase === 2 && (p.probe === 'dig' || p.probe === 'dig-replica')).map(runOne);
       if (resolv) await runOne(resolv);
       const rc = resolv ? runs.get(resolv.key) : undefined;
       const conf = rc && !rc.notRun ? parseRun(rc, parseResolvConf) : undefined;
@@ -428,7 +429,8 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
       const rest = withDnsRest(plan, digOutcomes(plan, runs));
       plan = rest.plan;
       await Promise.all(rest.added.map(runOne));
-      // No lookup answered: the way to the DNS pods as the pod path reads a destination pod's (their veth, their routes).
+      // No lookup answered, or a DNS replica did not: the way to the DNS pods as the pod path reads a destination pod's
+      // (their veth, their routes).
       const way = withDnsWay(plan, dnsPods(snap), runs, clusterDnsIPs(snap));
       plan = way.plan;
       await Promise.all(way.added.map(runOne));
