@@ -20,6 +20,7 @@ export const FAULTS: readonly FaultDef[] = [
   { name: 'stale-proxy-rules', params: ['service'], summary: 'kube-proxy keeps DNATing the Service (ns/name) to an endpoint IP that no longer exists' },
   { name: 'proxy-rules-missing', params: ['service'], summary: 'kube-proxy has no rules for the Service (ns/name) on any node' },
   { name: 'dns-down', params: [], summary: 'the cluster DNS server stops answering (queries to the kube-dns VIP time out)' },
+  { name: 'dns-not-listening', params: ['pod'], summary: 'the DNS server of one CoreDNS replica (ns/name) stops while its pod keeps running: nothing listens on its port 53, queries kube-proxy sends there are refused (ICMP port unreachable)' },
   { name: 'hairpin-off', params: ['node'], summary: 'hairpin is off on the node\'s bridge ports: a pod cannot reach itself through its Service VIP' },
   { name: 'pod-default-route-missing', params: ['pod'], summary: 'the pod (ns/name) lacks its default route' },
   { name: 'veth-down', params: ['pod'], summary: 'the host side of the pod\'s (ns/name) veth is down' },
@@ -180,6 +181,10 @@ export function faultWouldDoNothing(f: LabFault, w: FaultWorld): string | null {
   const withPods = (but?: string) => names((n) => n !== but && ownPods(n).length > 0);
   const noPods = (node: string) => `node ${node} runs no pod with its own network (only hostNetwork pods, which use the node's InternalIP, not its pod CIDR)`;
   switch (f.name) {
+    case 'dns-not-listening': {
+      const dns = w.pods.filter((p) => p.namespace === 'kube-system' && p.name.startsWith('coredns-')).map((p) => `${p.namespace}/${p.name}`);
+      return dns.includes(pr.pod) ? null : say(`pod ${pr.pod} is not a CoreDNS replica: it runs no DNS server of the lab`, `pod= a CoreDNS replica: ${dns.join(', ') || '(none)'}`);
+    }
     case 'stale-proxy-rules':
     case 'proxy-rules-missing': {
       const [ns, name] = pr.service.split('/');

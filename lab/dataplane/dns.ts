@@ -97,22 +97,24 @@ function readyEndpointIPs(slices: KubeObject[], ns: string, svc: string): string
 
 /** Starts each CoreDNS replica's dnsmasq in its pod's netns; returns state.daemons entries (dnsDaemonKey → pid). */
 export async function startDns(st: LabState): Promise<Record<string, number>> {
-  const pids = await Promise.all(
-    dnsPods(st).map((pod, i) => {
-      const conf = join(st.labDir, `${dnsDaemonKey(i)}.conf`);
-      writeFileSync(conf, dnsmasqConfig(st, pod));
-      return startDaemon({
-        netns: pod.netns,
-        link: join(st.labDir, `${st.instance}-dnsmasq`),
-        target: '/usr/sbin/dnsmasq',
-        args: ['--keep-in-foreground', `--conf-file=${conf}`, '--pid-file=', '--log-facility=-', '--user=root'],
-        log: logPath(st.labDir, dnsDaemonKey(i)),
-        ready: /started, version/,
-        what: `the cluster DNS server (dnsmasq) of ${pod.name}`,
-      });
-    }),
-  );
+  const pids = await Promise.all(dnsPods(st).map((_, i) => startDnsReplica(st, i)));
   return Object.fromEntries(pids.map((pid, i) => [dnsDaemonKey(i), pid]));
+}
+
+/** Starts the dnsmasq of CoreDNS replica `i` (dnsPods order) in its pod's netns; returns its pid (state.daemons[dnsDaemonKey(i)]). */
+export function startDnsReplica(st: LabState, i: number): Promise<number> {
+  const pod = dnsPods(st)[i];
+  const conf = join(st.labDir, `${dnsDaemonKey(i)}.conf`);
+  writeFileSync(conf, dnsmasqConfig(st, pod));
+  return startDaemon({
+    netns: pod.netns,
+    link: join(st.labDir, `${st.instance}-dnsmasq`),
+    target: '/usr/sbin/dnsmasq',
+    args: ['--keep-in-foreground', `--conf-file=${conf}`, '--pid-file=', '--log-facility=-', '--user=root'],
+    log: logPath(st.labDir, dnsDaemonKey(i)),
+    ready: /started, version/,
+    what: `the cluster DNS server (dnsmasq) of ${pod.name}`,
+  });
 }
 
 /** resolv.conf exactly as the kubelet writes it for a ClusterFirst pod (cluster domain: cluster.dnsDomain). */

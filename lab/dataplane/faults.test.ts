@@ -156,6 +156,19 @@ describe.skipIf(!isRoot())('faults on the VXLAN + iptables lab', () => {
     expect((await dig(st, 'shop/frontend-0', 'backend.shop.svc.cluster.local')).status).toBe('NOERROR');
   });
 
+  it('dns-not-listening: the CoreDNS replica refuses queries (its dnsmasq stopped, the pod runs); healed, it answers again', async () => {
+    const dns = st.pods.find((p) => p.namespace === 'kube-system' && p.name.startsWith('coredns-'))!;
+    await withFault(`dns-not-listening:pod=kube-system/${dns.name}`, async () => {
+      const r = await inPod(st, 'shop/frontend-0', ['dig', '+time=1', '+tries=1', `@${dns.ip}`, 'backend.shop.svc.cluster.local']);
+      expect(r.stdout).toContain(`communications error to ${dns.ip}#53: connection refused`);
+      expect((await dig(st, 'shop/frontend-0', 'backend.shop.svc.cluster.local')).status).toBe('timeout'); // through the VIP: refused, no answer
+      expect(readState(DIR)!.daemons.dnsmasq).toBeUndefined();
+      expect(await run(['ip', 'netns', 'exec', dns.netns, 'true'])).toMatchObject({ code: 0 }); // the pod's netns is still there
+    });
+    expect((await dig(st, 'shop/frontend-0', 'backend.shop.svc.cluster.local')).status).toBe('NOERROR');
+    expect(readState(DIR)!.daemons.dnsmasq).toBeGreaterThan(0);
+  });
+
   it('hairpin-off: a pod cannot reach itself through its Service VIP', async () => {
     expect(await httpGet(st, 'shop/solo-0', 'solo', 80)).toBe('solo-0\n');
     await withFault('hairpin-off:node=worker-1', async () => {

@@ -1,10 +1,12 @@
 // Injecting and healing the catalogue's faults (lab/faults.ts) in the running dataplane. Each breaks
 // exactly what its catalogue line says, and clearing it restores exactly the healthy configuration.
+import { join } from 'node:path';
 import { checkFaultTargets, FaultRefused, faultWouldDoNothing, parseFaultSpec, sameFault } from '../faults';
 import { UNDERLAY_MTU, underlayNetns, vtepMac } from '../objects';
 import { readState, updateState } from '../state';
 import type { LabFault, LabNode, LabPod, LabState } from '../types';
-import { dnsDaemonKey, dnsPod, dnsPods } from './dns';
+import { dnsDaemonKey, dnsPod, dnsPods, startDnsReplica } from './dns';
+import { stopOwned } from './daemons';
 import { cniOf, faultInapplicable } from '../families';
 import { familyOf } from './families';
 import { vtepIP } from './families/common';
@@ -124,6 +126,19 @@ export async function healFault(st: LabState, f: LabFault): Promise<void> {
   await setFault(st, f, false);
 }
 
+/**
+ * A daemon's pid (undefined: it was stopped) in the lab's state, so `lab down` stops exactly what runs: in `st` and,
+ * once the state is written (`lab fault add`; not yet during `lab up --fault`, which writes `st` after), in the file.
+ */
+function keepDaemon(st: LabState, key: string, pid: number | undefined): void {
+  const set = (d: Record<string, number>) => {
+    if (pid === undefined) delete d[key];
+    else d[key] = pid;
+  };
+  set(st.daemons);
+  if (readState(st.labDir)) updateState((s) => set(s.daemons), st.labDir);
+}
+
 async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
   const p = f.params;
   const rule = filterRule(st, f);
@@ -159,6 +174,20 @@ async function setFault(st: LabState, f: LabFault, on: boolean): Promise<void> {
       const pids = dnsPods(st).map((_, i) => st.daemons[dnsDaemonKey(i)]);
       if (on && !pids.every(Boolean)) throw new Error(`the lab's DNS server (${dnsPod(st).name}) is not running`);
       for (const pid of pids) if (pid) process.kill(pid, on ? 'SIGSTOP' : 'SIGCONT');
+      return;
+    }
+    case 'dns-not-listening': {
+      // The replica's own dnsmasq (the lab started it: its pid in state.daemons, its argv our link) stops; the pod and
+      // its netns stay, so queries to its address draw an ICMP port unreachable. Healed: started again, its new pid kept.
+      const i = dnsPods(st).findIndex((x) => `${x.namespace}/${x.name}` === p.pod);
+      if (i < 0) throw new Error(`no CoreDNS replica ${p.pod} in this lab`);
+      const key = dnsDaemonKey(i);
+      if (on) {
+        const pid = st.daemons[key];
+        if (!pid) throw new Error(`the DNS server of ${p.pod} is not running`);
+        await stopOwned([pid], join(st.labDir, `${st.instance}-`));
+        keepDaemon(st, key, undefined);
+      } else keepDaemon(st, key, await startDnsReplica(st, i));
       return;
     }
     case 'hairpin-off':
