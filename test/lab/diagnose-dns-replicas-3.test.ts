@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { useLab, failingHops, outcome } from './diagnoseLab';
 import { labDir, readState } from '../../lab/state';
-import { dnsDaemonKey } from '../../lab/dataplane/dns';
 import { firstFailureShown } from '../../lib/verdict/reproduce';
 
 const lab = useLab('dr3', 'dns-replicas-3.yaml');
@@ -57,24 +56,21 @@ describe('three CoreDNS replicas', () => {
     }
   });
 
-  // Last: the replica's dnsmasq (the lab's own process for that pod, its pid in state.daemons) is stopped by hand, not
-  // through the fault catalogue, and not restarted — the lab is torn down after this file.
-  it("a replica whose DNS server is gone (the pod runs, nothing on UDP 53): app-not-listening at dns naming it", async () => {
+  it('dns-not-listening on one replica (its DNS server gone, the pod runs): app-not-listening at dns naming it', async () => {
     const [a, b, c] = replicas();
-    const st = readState(labDir(lab.instance))!;
-    const pid = st.daemons[dnsDaemonKey(0)];
-    expect(pid).toBeGreaterThan(0);
-    process.kill(pid, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    for (let i = 0; i < 2; i++) {
-      const d = await lab.diagnose('shop/client-0', 'backend:80');
-      expect(outcome(d)).toBe('degraded/app-not-listening@dns');
-      expect(d.summary).toContain(`2 of 3 cluster DNS pods answer (${label(b)}, ${label(c)}); lookups kube-proxy sends to ${label(a)} fail: The name lookup fails: nothing listens on the DNS port of the cluster DNS (dns)`);
-      expect(d.firstFailure!.reason).toContain(`${label(a)} refuses the query (an ICMP port unreachable: nothing listens on its UDP port 53): "communications error to ${a.ip}#53: connection refused"`);
-      expect(d.firstFailure!.nextStep).toContain(`kubectl -n kube-system logs ${a.name}`);
-      const shown = firstFailureShown(d).reproduce!;
-      expect(shown.probe).toBe('dig-replica');
-      expect(shown.reproduce).toContain(`dig +tries=1 +time=2 +nosearch @${a.ip} backend.shop.svc.cluster.local. A`);
-    }
+    await lab.withFault(`dns-not-listening:pod=kube-system/${a.name}`, async () => {
+      for (let i = 0; i < 2; i++) {
+        const d = await lab.diagnose('shop/client-0', 'backend:80');
+        expect(outcome(d)).toBe('degraded/app-not-listening@dns');
+        expect(d.summary).toContain(`2 of 3 cluster DNS pods answer (${label(b)}, ${label(c)}); lookups kube-proxy sends to ${label(a)} fail: The name lookup fails: nothing listens on the DNS port of the cluster DNS (dns)`);
+        expect(d.firstFailure!.reason).toContain(`${label(a)} refuses the query (an ICMP port unreachable: nothing listens on its UDP port 53): "communications error to ${a.ip}#53: connection refused"`);
+        expect(d.firstFailure!.nextStep).toContain(`kubectl -n kube-system logs ${a.name}`);
+        const shown = firstFailureShown(d).reproduce!;
+        expect(shown.probe).toBe('dig-replica');
+        expect(shown.reproduce).toContain(`dig +tries=1 +time=2 +nosearch @${a.ip} backend.shop.svc.cluster.local. A`);
+      }
+    });
+    // healed: the replica serves again
+    expect(outcome(await lab.diagnose('shop/client-0', 'backend:80'))).toBe('reachable/-@-');
   });
 });
