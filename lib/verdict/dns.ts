@@ -15,6 +15,7 @@ import { policyRulesOnNodes } from './policy';
 import { CAUSES, concreteNextStep } from '../causes';
 import { joinClauses } from '../clauses';
 import { proxyDump } from './service';
+import { dnsServerListenStep } from './listener';
 
 /**
  * The cluster DNS Service's kube-proxy rules on the source node, read as the service hop reads a path's Service
@@ -228,17 +229,6 @@ function judgeDnsReplicas(c: Ctx): ReplicaDig[] {
 }
 
 /**
- * app-not-listening's next step for a cluster DNS pod that refuses DNS: it runs, its server does not serve port 53 —
- * the server's logs (a Corefile error, a crash), the Corefile's server block, the container's declared port, and the
- * query that shows it from the source.
- */
-const dnsNotListeningStep = (reps: readonly ReplicaDig[], src: string, name: string) => {
-  const each = reps.map((r) => (r.pod ? `\`kubectl -n ${r.pod.namespace} logs ${r.pod.name}\` (a Corefile error or a crash leaves the pod Running with nothing on :53) and \`kubectl -n ${r.pod.namespace} get pod ${r.pod.name} -o jsonpath='{.spec.containers[*].ports}'\` (53/UDP and 53/TCP)` : `the DNS server at ${r.ip}`));
-  const ns = reps.find((r) => r.pod)?.pod?.namespace ?? 'kube-system';
-  return `Check ${joinClauses([...new Set(each)])}, and the Corefile's server block (\`kubectl -n ${ns} get configmap coredns -o yaml\`: \`.:53\`, no other port); \`dig @${reps[0].ip} ${name.replace(/\.$/, '')}.\` from ${src} must answer once it serves again — delete the pod to have its ReplicaSet start another meanwhile.`;
-};
-
-/**
  * The dns hop's problem when some cluster DNS pods dug directly fail: every failing one refusing is app-not-listening
  * (the pods run, nothing listens on their port 53 — observed: the query drew an ICMP port unreachable from the pod's
  * own address, never inferred from a refusal through the Service, which kube-proxy's reject of a Service without
@@ -253,7 +243,7 @@ function replicaProblem(c: Ctx, reps: readonly ReplicaDig[], head: string, asked
   const src = `${c.plan.src.namespace}/${c.plan.src.name}`;
   const each = failing.map((r) => `${r.label} ${REPLICA_FAILS[r.outcome as Exclude<ReplicaDig['outcome'], 'answer'>]}${r.outcome === 'refused' && r.message ? `: "${r.message}"` : ''}`);
   if (failing.every((r) => r.outcome === 'refused')) {
-    problem(c, 'dns', 'app-not-listening', `${head}: asked directly from ${src}, ${joinClauses(each)} — the pod${failing.length === 1 ? ' runs but its DNS server does' : 's run but their DNS servers do'} not serve port 53`, [...new Set(failing.map((r) => r.node))], dnsNotListeningStep(failing, src, asked));
+    problem(c, 'dns', 'app-not-listening', `${head}: asked directly from ${src}, ${joinClauses(each)} — the pod${failing.length === 1 ? ' runs but its DNS server does' : 's run but their DNS servers do'} not serve port 53`, [...new Set(failing.map((r) => r.node))], dnsServerListenStep(failing, src, asked));
   } else {
     problem(c, 'dns', 'dns-timeout', `${head}: asked directly from ${src}, ${joinClauses(each)}`, [...new Set(failing.map((r) => r.node))]);
   }

@@ -7,7 +7,9 @@
 // test/lab/diagnoseCapture.ts (their headers say the fault):
 //   dns-replicas-two-veth-down: veth-down on the worker-1 and worker-2 replicas (the lookup through the Service timed out);
 //   dns-replica-refused: the worker-1 replica's dnsmasq stopped (kill of its pid, state.daemons.dnsmasq) — the lookup
-//   through the Service answered, the direct dig to 10.244.1.2 was refused.
+//   through the Service answered, the direct dig to 10.244.1.2 was refused;
+//   dns-target-not-listening: lab/default.yaml (one CoreDNS), fault dns-not-listening on it, the target its Service's
+//   10.96.0.10:53/udp (the DNS server itself as the target: the dst-pod is the CoreDNS pod).
 // Dig outputs swapped in are captured on the same lab (lib/parse/fixtures/dig/replica-*.txt, vip-refused.txt: their
 // headers say how) or by lib/parse/fixtures/capture.sh (timeout.txt).
 import { readFileSync } from 'node:fs';
@@ -129,5 +131,34 @@ describe('a CoreDNS replica that runs but does not listen on port 53', () => {
     const j = judged(fx, (r) => (replicaRun(bad.ip)(r) ? dig('replica-answer') : undefined));
     expect(j.verdict).toBe('reachable');
     expect(j.firstFailure).toBeNull();
+  });
+});
+
+describe('the DNS server itself as the target (10.96.0.10:53/udp), its CoreDNS pod not listening', () => {
+  const fx = load('dns-target-not-listening');
+  const dns = [...replicas(fx).values()][0];
+
+  it('app-not-listening at dst-pod said as the cluster DNS pod refusing, with the CoreDNS next step and the dig at it', () => {
+    const j = judged(fx);
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-pod', cause: 'app-not-listening' });
+    expect(j.firstFailure!.reason).toBe(`kube-system/${dns.name} is a cluster DNS pod and refuses the query: nothing is bound to UDP 53 in it (the query drew an ICMP port-unreachable) — the pod runs but its DNS server does not serve port 53`);
+    expect(j.firstFailure!.nextStep).toContain(`kubectl -n kube-system logs ${dns.name}`);
+    expect(j.firstFailure!.nextStep).toContain('`.:53`');
+    expect(j.firstFailure!.nextStep).toContain(`\`dig @${dns.ip} cluster.local.\` from shop/frontend-0`);
+    expect(firstFailureShown(j).reproduce?.reproduce).toMatch(new RegExp(`-- dig .*@${dns.ip.replace(/\./g, '\\.')} -p 53 cluster\\.local\\. SOA$`));
+  });
+
+  it('observed beats inferred: no refusal seen (the queries silent), the generic listener sentence, not the DNS one', () => {
+    const { plan, runs } = replay(fx);
+    const timeout = dig('timeout');
+    for (const [k, r] of runs) {
+      if (r.probe === 'dns-exchange') runs.set(k, { ...r, stdout: timeout.stdout, stderr: timeout.stderr, exitCode: timeout.exitCode });
+      if (r.probe === 'udp-connect') runs.delete(k);
+    }
+    const j = judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+    // the socket table alone (read inside the pod) still says nothing is bound: the generic listener finding
+    expect(j.firstFailure).toMatchObject({ hop: 'dst-pod', cause: 'app-not-listening', reason: `kube-system/${dns.name}: nothing is bound to UDP 53` });
+    expect(j.firstFailure!.nextStep).not.toMatch(/Corefile/);
   });
 });

@@ -18,6 +18,18 @@ export function podListenStep(pod: { namespace: string; name: string; ip?: strin
 }
 
 /**
+ * app-not-listening's next step for cluster DNS pods (CoreDNS) that run but serve nothing on port 53 (a query to them
+ * drew an ICMP port unreachable): each one's logs (a Corefile error or a crash leaves the pod Running with nothing on
+ * :53) and declared ports, the Corefile's server block, and the query that must answer again (`dig @IP NAME.` from
+ * `src`). One text for the dns hop (lib/verdict/dns.ts, a replica dug directly) and a DNS target (edge.ts judgeUdp).
+ */
+export function dnsServerListenStep(servers: readonly { ip: string; pod?: { namespace: string; name: string } }[], src: string, name: string): string {
+  const each = servers.map((r) => (r.pod ? `\`kubectl -n ${r.pod.namespace} logs ${r.pod.name}\` (a Corefile error or a crash leaves the pod Running with nothing on :53) and \`kubectl -n ${r.pod.namespace} get pod ${r.pod.name} -o jsonpath='{.spec.containers[*].ports}'\` (53/UDP and 53/TCP)` : `the DNS server at ${r.ip}`));
+  const ns = servers.find((r) => r.pod)?.pod?.namespace ?? 'kube-system';
+  return `Check ${[...new Set(each)].join('; ')}, and the Corefile's server block (\`kubectl -n ${ns} get configmap coredns -o yaml\`: \`.:53\`, no other port); \`dig @${servers[0]?.ip ?? '<DNS pod IP>'} ${name.replace(/\.$/, '')}.\` from ${src} must answer once it serves again — delete the pod to have its ReplicaSet start another meanwhile.`;
+}
+
+/**
  * app-not-listening's next step for a port in a node's own network (no pod behind it): the node's ss, and when no
  * Service has that nodePort, that the port itself is the likely mistake.
  */

@@ -69,6 +69,12 @@ describe('three CoreDNS replicas', () => {
         expect(shown.probe).toBe('dig-replica');
         expect(shown.reproduce).toContain(`dig +tries=1 +time=2 +nosearch @${a.ip} backend.shop.svc.cluster.local. A`);
       }
+      // that replica as the target itself (its DNS port): the DNS sentence at dst-pod, not the generic "bind 0.0.0.0"
+      const t = await lab.diagnose('shop/client-0', `${a.ip}:53/udp`);
+      expect(outcome(t)).toBe('unreachable/app-not-listening@dst-pod');
+      expect(t.firstFailure!.reason).toBe(`kube-system/${a.name} is a cluster DNS pod and refuses the query: nothing is bound to UDP 53 in it (the query drew an ICMP port-unreachable) — the pod runs but its DNS server does not serve port 53`);
+      expect(t.firstFailure!.nextStep).toContain(`kubectl -n kube-system logs ${a.name}`);
+      expect(firstFailureShown(t).reproduce?.reproduce).toContain(`@${a.ip} -p 53`);
     });
     // healed: the replica serves again
     expect(outcome(await lab.diagnose('shop/client-0', 'backend:80'))).toBe('reachable/-@-');
