@@ -135,7 +135,8 @@ const defs = [
     id: 'dig-replica',
     where: 'pod',
     title: 'the same DNS query sent to one cluster DNS pod directly (does this replica answer?)',
-    argv: (a) => ['dig', '+tries=1', '+time=2', '+nosearch', `@${need(a.ip, 'ip', 'dig-replica')}`, `${need(a.name, 'name', 'dig-replica').replace(/\.$/, '')}.`, 'A'],
+    // `port`: the pod's DNS port when it is not 53 (the DNS Service's targetPort, e.g. 5353 behind port 53)
+    argv: (a) => ['dig', '+tries=1', '+time=2', '+nosearch', `@${need(a.ip, 'ip', 'dig-replica')}`, ...(a.port !== undefined ? ['-p', String(a.port)] : []), `${need(a.name, 'name', 'dig-replica').replace(/\.$/, '')}.`, 'A'],
     timeoutMs: 4000,
     maxBytes: 32768,
     reproduce: podReproduce,

@@ -16,7 +16,7 @@ import { clusterTargetOf, extendPlan, planHeadless, planHeadlessHost, serviceKin
 
 export * from './snapshot';
 import { familyPlan } from './family';
-import { endpointPort as endpointPortOf, firstDigNames, keyed, probeKey, readyEndpoints } from './ops';
+import { digReplicaArgs, endpointPort as endpointPortOf, firstDigNames, keyed, probeKey, readyEndpoints } from './ops';
 import { PING_FIRST, endpointMtuPings } from './mtu';
 import { ipRange } from '../ip';
 
@@ -226,7 +226,7 @@ function chooseEndpoint(src: PodEnd, svc: ServicePlan, snap: ClusterSnapshot, pr
  * The cluster DNS pods (kube-system/kube-dns endpoints) with their nodes, and the pod (namespace, name) when the
  * EndpointSlice names it or a read pod has the address (not a hostNetwork one): where the DNS way's pod probes run (lib/plan/ops withDnsWay).
  */
-export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string; pod?: { namespace: string; name: string } }[] {
+export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string; pod?: { namespace: string; name: string }; port?: number }[] {
   const svc = clusterDnsService(snap.services); // kube-dns, or coredns & co. (lib/kube/dns.ts)
   const sp = svc?.spec?.ports?.[0];
   if (!svc || !sp) return [];
@@ -236,7 +236,8 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string; pod?
       const p = e.pod ? findPod(snap, e.pod.split('/')[0], e.pod.split('/')[1]) : snap.pods.find((x) => podIP(x) === e.ip);
       // a hostNetwork DNS pod has no veth nor routes of its own: its node's are the way
       const pod = p?.metadata?.namespace && p.metadata.name && !p.spec?.hostNetwork ? { namespace: p.metadata.namespace, name: p.metadata.name } : undefined;
-      return { ip: e.ip, node: e.nodeName ?? p?.spec?.nodeName ?? '', ...(pod ? { pod } : {}) };
+      // port: where the DNS server listens (the Service port's targetPort: 53, or e.g. 5353 behind a Service port 53)
+      return { ip: e.ip, node: e.nodeName ?? p?.spec?.nodeName ?? '', ...(pod ? { pod } : {}), port: e.port };
     })
     .filter((d) => d.node && !seen.has(d.ip) && seen.add(d.ip));
 }
@@ -246,11 +247,12 @@ export function dnsPods(snap: ClusterSnapshot): { ip: string; node: string; pod?
  * EndpointSlice order) and the pod asks the cluster DNS Service (clusterResolverIP): where planPath digs each replica
  * directly. None for one DNS pod (the lookup through the Service reaches that one) or another dnsPolicy.
  */
-export function dnsReplicaIPs(snap: ClusterSnapshot, src: Pick<PodEnd, 'pod'>): string[] {
+export function dnsReplicaIPs(snap: ClusterSnapshot, src: Pick<PodEnd, 'pod'>): { ip: string; port?: number }[] {
   if (!clusterResolverIP(snap, src)) return [];
-  const ips = dnsPods(snap).map((d) => d.ip);
-  return ips.length < 2 ? [] : ips.slice(0, MAX_DNS_REPLICA_DIGS);
+  const pods = dnsPods(snap).map((d) => ({ ip: d.ip, port: d.port }));
+  return pods.length < 2 ? [] : pods.slice(0, MAX_DNS_REPLICA_DIGS);
 }
+
 
 /** The cluster DNS pods dug directly, at most: one exec each from the source pod, in parallel with the lookup itself. */
 export const MAX_DNS_REPLICA_DIGS = 4;
@@ -511,7 +513,7 @@ export function planPath(srcRef: { namespace: string; name: string }, target: Ta
     // replica that is silent or refuses fails only the lookups it draws: one query through the VIP may pass or fail by
     // that draw, the direct ones say which replicas fail, the same run after run (lib/verdict/dns.ts judgeDnsReplicas).
     // Only for a pod that asks the cluster DNS (dnsPolicy ClusterFirst: lib/kube clusterResolverIP).
-    for (const ip of dnsReplicaIPs(snap, src)) add({ probe: 'dig-replica', hop: 'dns', where: 'pod', pod: srcP, args: { ip, name: (name.matched?.fqdn ?? name.name).replace(/\.$/, '') }, phase: 2 });
+    for (const d of dnsReplicaIPs(snap, src)) add({ probe: 'dig-replica', hop: 'dns', where: 'pod', pod: srcP, args: digReplicaArgs(d, name.matched?.fqdn ?? name.name), phase: 2 });
   }
   const firstIP = dstIP ?? dst?.ip;
   if (firstIP) add({ probe: 'route-get', hop: 'src-pod', where: 'pod', pod: srcP, args: { ip: firstIP } });

@@ -6,6 +6,7 @@ import type { HopId } from '../model';
 import { candidateNames, formatEndpoint, podResolver } from '../kube';
 import { isHostname } from '../probeArgs';
 import type { PathPlan, PlannedProbe } from './index';
+import type { ProbeArgs } from '../probes';
 import { egressProbes } from './egress';
 
 /**
@@ -129,6 +130,11 @@ export function withDnsRest(plan: PathPlan, digs: ReadonlyMap<string, DigOutcome
  */
 export const MAX_DNS_WAY_PODS = 4;
 
+/** A dig-replica's arguments: the DNS pod's address, its port when not 53 (the DNS Service's targetPort), the name asked. */
+export function digReplicaArgs(d: { ip: string; port?: number }, name: string): ProbeArgs {
+  return { ip: d.ip, ...(d.port && d.port !== 53 ? { port: d.port } : {}), name: name.replace(/\.$/, '') };
+}
+
 /** dig's exit status when no server answered (dig(1): "9: No reply from server"). */
 export const DIG_NO_REPLY = 9;
 
@@ -145,7 +151,7 @@ export const DIG_NO_REPLY = 9;
  * Nothing either when the pod does not ask the cluster DNS (dnsPolicy Default or None, its nameservers none of
  * `clusterIPs` — the DNS Service's ClusterIPs — nor a DNS pod's: lib/kube podResolver): its lookups never went there.
  */
-export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: string; pod?: { namespace: string; name: string } }[], runs: ReadonlyMap<string, RunOutcome>, clusterIPs: readonly string[] = []): { plan: PathPlan; added: PlannedProbe[] } {
+export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: string; pod?: { namespace: string; name: string }; port?: number }[], runs: ReadonlyMap<string, RunOutcome>, clusterIPs: readonly string[] = []): { plan: PathPlan; added: PlannedProbe[] } {
   const none = { plan, added: [] };
   const digs = plan.probes.filter((p) => p.probe === 'dig');
   // a pod that does not ask the cluster DNS (dnsPolicy Default or None, lib/kube podResolver): its silence is not the DNS pods'
@@ -174,8 +180,7 @@ export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: str
   // answers, is silent or refuses (nothing listens on its port 53) — a refusal through the Service may be kube-proxy's
   // own reject of a Service without endpoints, a refusal from the pod's address is the pod's
   const srcPod = { namespace: plan.src.namespace, name: plan.src.name };
-  const dnsName = (plan.name.matched?.fqdn ?? plan.name.name).replace(/\.$/, '');
-  for (const d of dns.slice(0, MAX_DNS_WAY_PODS)) add({ probe: 'dig-replica', hop: 'dns', where: 'pod', pod: srcPod, args: { ip: d.ip, name: dnsName }, phase: 2 });
+  for (const d of dns.slice(0, MAX_DNS_WAY_PODS)) add({ probe: 'dig-replica', hop: 'dns', where: 'pod', pod: srcPod, args: digReplicaArgs(d, plan.name.matched?.fqdn ?? plan.name.name), phase: 2 });
   for (const d of dns.filter((x) => x.pod && !(x.pod.namespace === plan.src.namespace && x.pod.name === plan.src.name)).slice(0, MAX_DNS_WAY_PODS)) {
     if (!d.pod) continue;
     add({ probe: 'addr', hop: 'dns', where: 'pod', pod: d.pod, args: {}, phase: 2 });

@@ -194,7 +194,9 @@ interface ReplicaDig {
   pod?: { namespace: string; name: string };
   /** "kube-system/coredns-x (10.244.1.2) on worker-1" */
   label: string;
-  /** answer: any DNS answer (whatever its rcode: the server is there); refused: an ICMP port unreachable (nothing listens on its port 53) */
+  /** where its DNS server listens (the DNS Service's targetPort): 53 but for a Service port mapped elsewhere */
+  port: number;
+  /** answer: any DNS answer (whatever its rcode: the server is there); refused: an ICMP port unreachable (nothing listens on its port) */
   outcome: 'answer' | 'timeout' | 'refused' | 'unreachable';
   /** dig's own line for a query that got no answer (";; communications error to 10.244.1.2#53: connection refused") */
   message?: string;
@@ -203,9 +205,11 @@ interface ReplicaDig {
 /** The words for a replica that did not answer, after its label. */
 const REPLICA_FAILS: Record<Exclude<ReplicaDig['outcome'], 'answer'>, string> = {
   timeout: 'does not answer (timed out)',
-  refused: 'refuses the query (an ICMP port unreachable: nothing listens on its UDP port 53)',
+  refused: 'refuses the query (an ICMP port unreachable: nothing listens on its UDP port PORT)',
   unreachable: 'cannot be reached (network unreachable)',
 };
+
+const failText = (o: ReplicaDig['outcome'], port: number) => (o === 'answer' ? 'answers' : REPLICA_FAILS[o].replace('PORT', String(port)));
 
 /**
  * The cluster DNS pods as the source's queries sent to each directly found them (planPath's dig-replica when there are
@@ -217,12 +221,13 @@ function judgeDnsReplicas(c: Ctx): ReplicaDig[] {
   const out: ReplicaDig[] = [];
   for (const d of pods) {
     const run = one(c.plan, c.runs, (p) => p.probe === 'dig-replica' && p.args.ip === d.ip);
+    const port = d.port ?? 53;
     const r = read(c, run, parseDig);
     if (!r || !run) continue;
     const label = `${d.pod ? `${d.pod.namespace}/${d.pod.name} ` : ''}(${d.ip}) on ${d.node}`;
     const outcome: ReplicaDig['outcome'] = r.outcome === 'answer' || r.stray ? 'answer' : r.reason === 'connection-refused' ? 'refused' : r.reason === 'network-unreachable' ? 'unreachable' : 'timeout';
-    const rep: ReplicaDig = { ip: d.ip, node: d.node, ...(d.pod ? { pod: d.pod } : {}), label, outcome, ...(r.outcome === 'no-response' ? { message: r.message } : {}) };
-    finding(c, run, outcome === 'answer' ? `${label}: ${r.outcome === 'answer' ? `${r.rcode}${r.queryTimeMs !== undefined ? ` in ${r.queryTimeMs} ms` : ''}` : 'a reply came back'}` : `${label} ${REPLICA_FAILS[outcome]}`);
+    const rep: ReplicaDig = { ip: d.ip, node: d.node, ...(d.pod ? { pod: d.pod } : {}), label, port, outcome, ...(r.outcome === 'no-response' ? { message: r.message } : {}) };
+    finding(c, run, outcome === 'answer' ? `${label}: ${r.outcome === 'answer' ? `${r.rcode}${r.queryTimeMs !== undefined ? ` in ${r.queryTimeMs} ms` : ''}` : 'a reply came back'}` : `${label} ${failText(outcome, port)}`);
     out.push(rep);
   }
   return out;
@@ -241,9 +246,10 @@ function replicaProblem(c: Ctx, reps: readonly ReplicaDig[], head: string, asked
   if (!failing.length) return false;
   if (answering.length) c.dnsPartial = { answering: answering.map((r) => r.label), failing: failing.map((r) => r.label), answeringIPs: answering.map((r) => r.ip) };
   const src = `${c.plan.src.namespace}/${c.plan.src.name}`;
-  const each = failing.map((r) => `${r.label} ${REPLICA_FAILS[r.outcome as Exclude<ReplicaDig['outcome'], 'answer'>]}${r.outcome === 'refused' && r.message ? `: "${r.message}"` : ''}`);
+  const each = failing.map((r) => `${r.label} ${failText(r.outcome, r.port)}${r.outcome === 'refused' && r.message ? `: "${r.message}"` : ''}`);
+  const ports = [...new Set(failing.map((r) => r.port))].join(', ');
   if (failing.every((r) => r.outcome === 'refused')) {
-    problem(c, 'dns', 'app-not-listening', `${head}: asked directly from ${src}, ${joinClauses(each)} — the pod${failing.length === 1 ? ' runs but its DNS server does' : 's run but their DNS servers do'} not serve port 53`, [...new Set(failing.map((r) => r.node))], dnsServerListenStep(failing, src, asked));
+    problem(c, 'dns', 'app-not-listening', `${head}: asked directly from ${src}, ${joinClauses(each)} — the pod${failing.length === 1 ? ' runs but its DNS server does' : 's run but their DNS servers do'} not serve port ${ports}`, [...new Set(failing.map((r) => r.node))], dnsServerListenStep(failing, src, asked));
   } else {
     problem(c, 'dns', 'dns-timeout', `${head}: asked directly from ${src}, ${joinClauses(each)}`, [...new Set(failing.map((r) => r.node))]);
   }

@@ -20,6 +20,7 @@ import { judge } from '.';
 import { replay, type RecordedDiagnosis } from './replay';
 import { firstFailureShown } from './reproduce';
 import type { ProbeRun } from './context';
+import { probeArgv } from '../probes';
 
 const here = import.meta.dirname;
 const load = (name: string) => JSON.parse(readFileSync(join(here, 'fixtures', `${name}.json`), 'utf8')) as RecordedDiagnosis;
@@ -86,6 +87,17 @@ describe('two of three CoreDNS replicas behind a down veth', () => {
     expect(j.verdict).toBe('unreachable');
     expect(j.summary).not.toMatch(/cluster DNS pods answer/);
     expect(j.firstFailure!.reason).toMatch(/^DNS queries to the cluster DNS on worker-1, worker-2, worker-3 time out because/);
+  });
+});
+
+describe('where each replica is dug', () => {
+  it('at the port the DNS Service sends to (targetPort 5353 behind port 53: -p 5353), never a 53 its pods do not serve', () => {
+    const fx = structuredClone(load('dns-replicas-two-veth-down'));
+    for (const sl of fx.snapshot.endpointSlices) if (sl.metadata?.namespace === 'kube-system') for (const p of sl.ports ?? []) if (p.port === 53) p.port = 5353;
+    const { plan } = replay(fx);
+    const digs = plan.probes.filter((p) => p.probe === 'dig-replica');
+    expect(digs.map((p) => p.args.ip).sort()).toEqual([...replicas(fx).values()].map((r) => r.ip).sort());
+    for (const p of digs) expect(probeArgv('dig-replica', p.args)).toEqual(['dig', '+tries=1', '+time=2', '+nosearch', `@${p.args.ip}`, '-p', '5353', 'backend.shop.svc.cluster.local.', 'A']);
   });
 });
 

@@ -87,10 +87,11 @@ export function judgeUdp(c: Ctx) {
   else if (silent) observe(c, mainHop, `UDP to ${plan.dstIP}:${plan.dstPort}: no datagram came back and no ICMP error, which proves nothing either way`);
   // A cluster DNS pod (CoreDNS) whose DNS port refused the query and has nothing bound: its server is gone, the pod
   // runs — said as such, with the CoreDNS next step (only when the query was refused: observed, not inferred)
-  const dnsServer = dst && port === 53 && bound === 'no' && c.connect === 'refused' && dnsPods(c.snap).some((d) => d.ip === dst.ip);
+  // (its DNS port: the DNS Service's targetPort, 53 but for a Service port mapped elsewhere)
+  const dnsServer = dst && port && bound === 'no' && c.connect === 'refused' && dnsPods(c.snap).some((d) => d.ip === dst.ip && (d.port ?? 53) === port);
   const asked = plan.probes.find((x) => x.probe === 'dns-exchange' && x.args.ip === dst?.ip)?.args.name;
   if (dst && dnsServer) {
-    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} is a cluster DNS pod and refuses the query: nothing is bound to UDP 53 in it (the query drew an ICMP port-unreachable) — the pod runs but its DNS server does not serve port 53`, undefined, dnsServerListenStep([{ ip: dst.ip, pod: { namespace: dst.namespace, name: dst.name } }], `${plan.src.namespace}/${plan.src.name}`, asked ?? 'cluster.local'));
+    problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name} is a cluster DNS pod and refuses the query: nothing is bound to UDP ${port} in it (the query drew an ICMP port-unreachable) — the pod runs but its DNS server does not serve port ${port}`, undefined, dnsServerListenStep([{ ip: dst.ip, port, pod: { namespace: dst.namespace, name: dst.name } }], `${plan.src.namespace}/${plan.src.name}`, asked ?? 'cluster.local'));
   } else if (dst && port && bound && bound !== 'yes' && c.connect !== 'open') {
     problem(c, 'dst-pod', 'app-not-listening', `${dst.namespace}/${dst.name}: ${bound === 'loopback' ? `UDP ${port} is bound on loopback only` : `nothing is bound to UDP ${port}`}${c.connect === 'refused' ? ' (the datagram drew an ICMP port-unreachable)' : ''}`, undefined, podListenStep(dst, 'UDP', port));
   }

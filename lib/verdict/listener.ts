@@ -23,10 +23,12 @@ export function podListenStep(pod: { namespace: string; name: string; ip?: strin
  * :53) and declared ports, the Corefile's server block, and the query that must answer again (`dig @IP NAME.` from
  * `src`). One text for the dns hop (lib/verdict/dns.ts, a replica dug directly) and a DNS target (edge.ts judgeUdp).
  */
-export function dnsServerListenStep(servers: readonly { ip: string; pod?: { namespace: string; name: string } }[], src: string, name: string): string {
-  const each = servers.map((r) => (r.pod ? `\`kubectl -n ${r.pod.namespace} logs ${r.pod.name}\` (a Corefile error or a crash leaves the pod Running with nothing on :53) and \`kubectl -n ${r.pod.namespace} get pod ${r.pod.name} -o jsonpath='{.spec.containers[*].ports}'\` (53/UDP and 53/TCP)` : `the DNS server at ${r.ip}`));
+export function dnsServerListenStep(servers: readonly { ip: string; port?: number; pod?: { namespace: string; name: string } }[], src: string, name: string): string {
+  const port = servers[0]?.port ?? 53;
+  const each = servers.map((r) => (r.pod ? `\`kubectl -n ${r.pod.namespace} logs ${r.pod.name}\` (a Corefile error or a crash leaves the pod Running with nothing on :${r.port ?? 53}) and \`kubectl -n ${r.pod.namespace} get pod ${r.pod.name} -o jsonpath='{.spec.containers[*].ports}'\` (${r.port ?? 53}/UDP and ${r.port ?? 53}/TCP)` : `the DNS server at ${r.ip}`));
   const ns = servers.find((r) => r.pod)?.pod?.namespace ?? 'kube-system';
-  return `Check ${[...new Set(each)].join('; ')}, and the Corefile's server block (\`kubectl -n ${ns} get configmap coredns -o yaml\`: \`.:53\`, no other port); \`dig @${servers[0]?.ip ?? '<DNS pod IP>'} ${name.replace(/\.$/, '')}.\` from ${src} must answer once it serves again — delete the pod to have its ReplicaSet start another meanwhile.`;
+  const first = servers[0];
+  return `Check ${[...new Set(each)].join('; ')}, and the Corefile's server block (\`kubectl -n ${ns} get configmap coredns -o yaml\`: \`.:${port}\`, no other port); \`dig @${first?.ip ?? '<DNS pod IP>'}${port !== 53 ? ` -p ${port}` : ''} ${name.replace(/\.$/, '')}.\` from ${src} must answer once it serves again — delete the pod to have its ReplicaSet start another meanwhile.`;
 }
 
 /**
