@@ -135,9 +135,11 @@ const defs = [
     id: 'dig-replica',
     where: 'pod',
     title: 'the same DNS query sent to one cluster DNS pod directly (does this replica answer?)',
-    // `port`: the pod's DNS port when it is not 53 (the DNS Service's targetPort, e.g. 5353 behind port 53)
-    argv: (a) => ['dig', '+tries=1', '+time=2', '+nosearch', `@${need(a.ip, 'ip', 'dig-replica')}`, ...(a.port !== undefined ? ['-p', String(a.port)] : []), `${need(a.name, 'name', 'dig-replica').replace(/\.$/, '')}.`, 'A'],
-    timeoutMs: 4000,
+    // `port`: the pod's DNS port when it is not 53 (the DNS Service's targetPort, e.g. 5353 behind port 53).
+    // +tries=2: a replica is said to fail only when it misses two queries in a row (one lost datagram on a busy
+    // cluster is no broken replica); an answering one answers the first at once, a refusing one refuses at once.
+    argv: (a) => ['dig', '+tries=2', '+time=2', '+nosearch', `@${need(a.ip, 'ip', 'dig-replica')}`, ...(a.port !== undefined ? ['-p', String(a.port)] : []), `${need(a.name, 'name', 'dig-replica').replace(/\.$/, '')}.`, 'A'],
+    timeoutMs: 6000,
     maxBytes: 32768,
     reproduce: podReproduce,
   },

@@ -88,6 +88,10 @@ describe('dig', () => {
     ['timeout', 'timeout', '10.244.1.99'],
     ['forwarder-dead', 'timeout', '10.244.1.3'],
     ['no-route', 'network-unreachable', '10.9.9.9'],
+    // a CoreDNS pod with nothing on port 53 (lab fault dns-not-listening), asked twice (dig-replica's +tries=2)
+    ['replica-refused', 'connection-refused', '10.244.1.2'],
+    // the same refusal through the kube-dns ClusterIP, when kube-proxy sent the query to that pod
+    ['vip-refused', 'connection-refused', '10.96.0.10'],
   ])('%s is a result: no-response (%s)', (name, reason, server) => {
     const f = fx(`dig/${name}`);
     expect(f.exitCode).toBe(9);

@@ -97,7 +97,7 @@ describe('where each replica is dug', () => {
     const { plan } = replay(fx);
     const digs = plan.probes.filter((p) => p.probe === 'dig-replica');
     expect(digs.map((p) => p.args.ip).sort()).toEqual([...replicas(fx).values()].map((r) => r.ip).sort());
-    for (const p of digs) expect(probeArgv('dig-replica', p.args)).toEqual(['dig', '+tries=1', '+time=2', '+nosearch', `@${p.args.ip}`, '-p', '5353', 'backend.shop.svc.cluster.local.', 'A']);
+    for (const p of digs) expect(probeArgv('dig-replica', p.args)).toEqual(['dig', '+tries=2', '+time=2', '+nosearch', `@${p.args.ip}`, '-p', '5353', 'backend.shop.svc.cluster.local.', 'A']);
   });
 });
 
@@ -121,7 +121,7 @@ describe('a CoreDNS replica that runs but does not listen on port 53', () => {
     expect(step).toContain(`\`dig @${bad.ip} backend.shop.svc.cluster.local.\` from shop/client-0`);
     const shown = firstFailureShown(j).reproduce!;
     expect(shown.probe).toBe('dig-replica');
-    expect(shown.reproduce).toMatch(new RegExp(`^kubectl debug -n shop client-0 .* -- dig \\+tries=1 \\+time=2 \\+nosearch @${bad.ip.replace(/\./g, '\\.')} backend\\.shop\\.svc\\.cluster\\.local\\. A$`));
+    expect(shown.reproduce).toMatch(new RegExp(`^kubectl debug -n shop client-0 .* -- dig \\+tries=2 \\+time=2 \\+nosearch @${bad.ip.replace(/\./g, '\\.')} backend\\.shop\\.svc\\.cluster\\.local\\. A$`));
   });
 
   it('observed beats inferred: the same replica silent (not refused) is a timeout, not "nothing listens"', () => {

@@ -67,7 +67,7 @@ describe('three CoreDNS replicas', () => {
         expect(d.firstFailure!.nextStep).toContain(`kubectl -n kube-system logs ${a.name}`);
         const shown = firstFailureShown(d).reproduce!;
         expect(shown.probe).toBe('dig-replica');
-        expect(shown.reproduce).toContain(`dig +tries=1 +time=2 +nosearch @${a.ip} backend.shop.svc.cluster.local. A`);
+        expect(shown.reproduce).toContain(`dig +tries=2 +time=2 +nosearch @${a.ip} backend.shop.svc.cluster.local. A`);
       }
       // that replica as the target itself (its DNS port): the DNS sentence at dst-pod, not the generic "bind 0.0.0.0"
       const t = await lab.diagnose('shop/client-0', `${a.ip}:53/udp`);
