@@ -59,7 +59,7 @@ describe('two of three CoreDNS replicas behind a down veth', () => {
     const j = judged(fx);
     expect(j.verdict).toBe('degraded');
     expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'veth-down' });
-    expect(j.summary.startsWith(`1 of 3 cluster DNS pods answer (${ok.label}); lookups kube-proxy sends to ${a.label}, ${b.label} fail: The name lookup fails: pod veth down on the way to the DNS server (dns): `)).toBe(true);
+    expect(j.summary.startsWith(`1 of 3 cluster DNS pods answer (${ok.label}); lookups kube-proxy sends to ${a.label}, ${b.label} fail: The name lookup fails: pod veth down between the pod and the DNS server (dns): `)).toBe(true);
     expect(j.firstFailure!.reason).toMatch(new RegExp(`^DNS queries kube-proxy sends to ${a.label.replace(/[().]/g, '\\$&')}, ${b.label.replace(/[().]/g, '\\$&')} time out because`));
     for (const p of [a, b]) {
       expect(j.firstFailure!.reason).toContain(`the host side of kube-system/${p.name}'s veth`);
