@@ -402,7 +402,7 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
           problem('node-port', 'no-local-endpoint', `${s.key} has externalTrafficPolicy Local and ${entry} has no ready local endpoint (ready endpoints are on ${where}): kube-proxy on ${entry} drops NodePort ${s.nodePort} traffic${perNode.length ? ` (${joinClauses(perNode)})` : ''}`);
         }
       } else if ((ipt?.exitCode === 0 || nft?.exitCode === 0) && !rule && s.endpoints.ready.length) {
-        problem('node-port', 'proxy-rules-missing', `kube-proxy on ${entry} has no NodePort rule for ${s.nodePort} (${s.key})`);
+        problem('node-port', 'proxy-rules-missing', `kube-proxy on ${entry} has no NodePort rule for ${s.nodePort} (${s.key})`, `On ${entry}, \`iptables-save -t nat | grep -e KUBE-NODEPORTS -e ${s.nodePort}\` (nftables: \`nft list map ip kube-proxy service-nodeports\`) shows no rule for NodePort ${s.nodePort}: check that kube-proxy runs on ${entry} (\`kubectl -n kube-system get pods -o wide --field-selector spec.nodeName=${entry}\`) and read its pod's logs (\`kubectl -n kube-system logs POD\`) for errors syncing Service ${s.key}; restarting it rewrites the rules.`);
       }
     }
   }

@@ -96,7 +96,8 @@ export function renderHuman(d: Diagnosis, colour: boolean): string {
     lines.push(`first failure: ${t(ff.cause)} at ${t(ff.hop)}: ${t(ff.reason)}`);
     if (observed) lines.push(`evidence: ${t(observed, 1000)}`);
     if (ff.nextStep) lines.push(`next step: ${t(ff.nextStep)}`);
-    if (ev) lines.push(`reproduce: ${t(ev.reproduce, 4000)}`);
+    // an outside probe's line is the bare command: say where it ran (this machine, outside the cluster)
+    if (ev) lines.push(`reproduce${ev.where.startsWith('outside') ? ' (here, outside the cluster)' : ''}: ${t(ev.reproduce, 4000)}`);
   }
   // A warning's reason already on its hop's line above is not said again: the line gives what to do instead.
   for (const x of d.warnings) {

@@ -42,6 +42,12 @@ describe('renderHuman', () => {
     expect(lines[at + 1]).toBe(`evidence: ${observed}`);
     expect(lines[at + 3]).toMatch(/^reproduce: kubectl debug .* -- ping -n -M do /);
   });
+  it("an outside client's reproduce line, the bare command, says it runs here, outside the cluster", () => {
+    const d = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'lib', 'verdict', 'fixtures', 'edge', 'ns-host-port-closed.json'), 'utf8')) as { diagnosis: Diagnosis }).diagnosis;
+    expect(d.spec.from).toBe('outside');
+    expect(renderHuman(d, false)).toMatch(/\nreproduce \(here, outside the cluster\): nc -z -v -w 2 \S+ 10299\n/);
+    expect(renderHuman(load('mtu-blackhole'), false)).toMatch(/\nreproduce: kubectl debug /);
+  });
   it('a sentence after the first failure\'s reason (the traced connection went elsewhere) keeps its full stop on the verdict line', () => {
     const d = load('stale-proxy-rules');
     const ff = d.firstFailure!;

@@ -5,7 +5,7 @@
 // (the CoreDNS answers from worker-1 are lost) and the connect by address fails at dst-node; the Service hop's failed
 // connect dialled the address, so dst-node explains it, not dns.
 import { describe, expect, it } from 'vitest';
-import { useLab, outcome } from './diagnoseLab';
+import { cli, useLab, outcome } from './diagnoseLab';
 
 const lab = useLab('ut', '../../../lab/default.yaml');
 
@@ -45,6 +45,18 @@ describe('node-route-missing:node=worker-1,to=worker-2 from shop/frontend-1', ()
       const svc = d.hops.find((h) => h.id === 'service')!;
       expect(svc.summary).toMatch(/failed \(no answer within 2 s\); the dst-node hop explains it \(Node has no route to the pod CIDR\)/);
       expect(d.hops.find((h) => h.id === 'dst-node')!.status).toBe('fail');
+    });
+  });
+});
+
+describe('proxy-rules-missing:service=shop/storefront from outside through its LoadBalancer', () => {
+  it('proxy-rules-missing at node-port, its next step the NodePort rule and kube-proxy on that node; the reproduce line says where it runs', async () => {
+    await lab.withFault('proxy-rules-missing:service=shop/storefront', async () => {
+      const d = await lab.diagnose('outside', '198.51.100.129:80');
+      expect(outcome(d)).toBe('unreachable/proxy-rules-missing@node-port');
+      expect(d.firstFailure!.nextStep).toMatch(/^On worker-\d, `iptables-save -t nat \| grep -e KUBE-NODEPORTS -e \d+` .*check that kube-proxy runs on worker-\d/);
+      const r = await cli(lab.instance, ['diagnose', '--kubeconfig', lab.kubeconfig, '--from', 'outside', '--to', '198.51.100.129:80']);
+      expect(r.stdout).toMatch(/\nreproduce \(here, outside the cluster\): nc -z -v -w 2 172\.18\.0\.\d+ \d+\n/);
     });
   });
 });
