@@ -361,7 +361,13 @@ export function judgeDns(c: Ctx) {
     // the cluster DNS pods dug directly: some answer (a lookup works when kube-proxy draws one of them), or every one
     // refuses (nothing listens on port 53) — each named; every one silent is the cluster DNS not answering, below
     else if ((repFailing.length < reps.length || (reps.length && repFailing.every((r) => r.outcome === 'refused'))) && replicaProblem(c, reps, vipHead, asked)) return;
-    else if (silentWhy) problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
+    else if (silentWhy) {
+      // the pod's own network is why no query left (src-pod's pod-network, judged on its route to the resolver): the
+      // lookup's root cause is that, named at dns too (DESIGN §4: the root cause where the evidence shows it)
+      const own = c.problems.find((p) => p.hop === 'src-pod' && p.cause === 'pod-network');
+      if (own) problem(c, 'dns', 'pod-network', `no query reached the resolver ${resolver}: ${silentWhy} from the pod, whose own network is broken (src-pod)`, own.nodes, own.nextStep);
+      else problem(c, 'dns', 'dns-timeout', `no query reached the resolver ${resolver}: ${silentWhy} from the pod`);
+    }
     else {
       // the cluster DNS's pods by name, every one: the queries went to whichever kube-proxy picked
       const pods = dnsPods(c.snap).map((d) => `${d.pod ? `${d.pod.namespace}/${d.pod.name}` : d.ip} on ${d.node}`);

@@ -60,3 +60,15 @@ describe('proxy-rules-missing:service=shop/storefront from outside through its L
     });
   });
 });
+
+describe('pod-default-route-missing:pod=shop/frontend-0, frontend-0 → backend:80', () => {
+  it('pod-network at src-pod first, and the lookup that could not leave the pod says the same cause at dns (not dns-timeout)', async () => {
+    await lab.withFault('pod-default-route-missing:pod=shop/frontend-0', async () => {
+      const d = await lab.diagnose('shop/frontend-0', 'backend:80');
+      expect(outcome(d)).toBe('unreachable/pod-network@src-pod');
+      const dns = d.hops.find((h) => h.id === 'dns')!;
+      expect([dns.status, dns.cause]).toEqual(['fail', 'pod-network']);
+      expect(dns.summary).toMatch(/^no query reached the resolver 10\.96\.0\.10: the network is unreachable from the pod, whose own network is broken \(src-pod\)$/);
+    });
+  });
+});
