@@ -17,13 +17,26 @@ export function judgePolicy(c: Ctx) {
     if (ev.egress.isolated || ev.ingress.isolated) observe(c, hop, ev.sentence);
     return;
   }
-  const blocked = c.directConnect.get(`${plan.dst.ip}:${port}`) ?? c.connect;
+  // A pod dialling its own address: the traffic never leaves it (the kernel's local route, lo), so no policy engine
+  // sees it, and a connect that opens says nothing about enforcement.
+  if (plan.loopback) {
+    observe(c, hop, `${ev.sentence.replace(/\.$/, '')} — but ${plan.src.namespace}/${plan.src.name} dials its own address: the traffic stays inside the pod (lo), where no NetworkPolicy engine sees it`);
+    return;
+  }
+  // Through its own Service (hairpin) the packet does leave the pod and turns back into it on its bridge port, where an
+  // iptables policy engine judges it (its own address, or the bridge's after kube-proxy's hairpin masquerade); the
+  // pod's direct connect to itself (lo) proves nothing about that: the Service connect is the observation.
+  const blocked = plan.hairpin ? c.connect : (c.directConnect.get(`${plan.dst.ip}:${port}`) ?? c.connect);
   const rules = c.depth === 'live' ? policyRulesOnNodes(c) : { found: undefined, read: [] };
   if (blocked !== undefined && blocked !== 'open' && rules.found === false) {
     // The nodes of the path carry no policy engine's rules: the policy drops nothing, so something else stopped it.
     observe(c, hop, `${ev.sentence.replace(/\.$/, '')} — but ${noPolicyRulesOn(rules.read)}, so it is not what stops the traffic`);
   } else if (c.depth === 'config' || blocked === undefined || blocked !== 'open') {
-    problem(c, hop, 'policy-denied', ev.sentence);
+    if (plan.hairpin && hop === 'dst-pod') {
+      const who = `${plan.src.namespace}/${plan.src.name}`;
+      problem(c, hop, 'policy-denied', `${ev.sentence.replace(/\.$/, '')} — ${who} dials its own Service ${plan.service?.key ?? ''} and kube-proxy sends the connection back to it (hairpin): the packet turns around on its bridge port and the policy judges it there, with ${who}'s own address or its node's bridge address after kube-proxy's hairpin masquerade`, undefined,
+        `Admit ${who}'s own traffic in a NetworkPolicy that selects it (a podSelector for its own labels, and an ipBlock for its node's bridge address where kube-proxy masquerades hairpin traffic), or let the app reach itself on localhost or its own pod IP instead of its Service; policy engines differ here (Cilium exempts this loopback, iptables engines judge it): \`kubectl describe networkpolicy -n ${plan.dst.namespace}\` lists what admits it today.`);
+    } else problem(c, hop, 'policy-denied', ev.sentence);
   } else {
     warn(c, hop, 'policy-not-enforced', `${ev.sentence.replace(/\.$/, '')} — yet the connection to ${plan.dst.ip}:${port} succeeded${rules.found === false ? ` and ${noPolicyRulesOn(rules.read)}` : ''}: the CNI does not enforce NetworkPolicy`);
   }

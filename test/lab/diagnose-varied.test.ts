@@ -22,6 +22,16 @@ describe('objects and policies', () => {
     else expect(failingHops(d)).toEqual([]);
   });
 
+  it("a pod behind an ingress policy that does not admit itself: through its own Service (hairpin) the policy drops it; to its own address (lo) no policy applies, and that open connect proves nothing about enforcement", async () => {
+    const hairpin = await lab.diagnose('data/db-0', 'db.data:5432');
+    expect(outcome(hairpin)).toBe('unreachable/policy-denied@dst-pod');
+    expect(hairpin.firstFailure!.reason).toMatch(/NetworkPolicy data\/db-from-api.* — data\/db-0 dials its own Service data\/db and kube-proxy sends the connection back to it \(hairpin\)/);
+    expect(hairpin.warnings.map((w) => w.cause)).not.toContain('policy-not-enforced');
+    const self = await lab.diagnose('data/db-0', 'pod:data/db-0:5432');
+    expect(outcome(self)).toBe('reachable/-@-');
+    expect(self.warnings.map((w) => w.cause)).not.toContain('policy-not-enforced');
+  });
+
   it('a multi-port Service without a port is a usage error listing the ports', async () => {
     await expect(lab.diagnose('web/ui-0', 'api')).rejects.toThrow(/Service web\/api has ports 80\/TCP, 9090\/TCP; add the one to use/);
     await expect(lab.diagnose('web/ui-0', 'api')).rejects.toBeInstanceOf(UsageError);
