@@ -66,7 +66,11 @@ function noResponse(lines: string[]): DigNoResponse | undefined {
   const setup = lines.find((l) => /^;; (UDP|TCP) setup with /.test(l));
   const older = lines.find((l) => /^;; connection timed out/.test(l));
   if (!notReached && !comm && !older) return undefined;
-  const line = setup ?? comm ?? older ?? lines.find((l) => /no servers could be reached/.test(l)) ?? '';
+  // One try refused and another timed out (its ICMP port-unreachable rate-limited, or the second server silent): the
+  // refusal is the telling one — a host answered that nothing listens — so it wins over a timeout, as an unreachable does.
+  const errors = lines.filter((l) => /^;; (communications error to |(UDP|TCP) setup with )/.test(l));
+  const telling = errors.find((l) => /connection refused/i.test(l)) ?? errors.find((l) => /network unreachable|host unreachable/i.test(l));
+  const line = telling ?? setup ?? comm ?? older ?? lines.find((l) => /no servers could be reached/.test(l)) ?? '';
   const server = /(?:error to|setup with) ([^#\s]+)#/.exec(line)?.[1];
   const lower = line.toLowerCase();
   const reason: DigNoResponse['reason'] = /timed out/.test(lower)

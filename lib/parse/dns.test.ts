@@ -92,6 +92,8 @@ describe('dig', () => {
     ['replica-refused', 'connection-refused', '10.244.1.2'],
     // the same refusal through the kube-dns ClusterIP, when kube-proxy sent the query to that pod
     ['vip-refused', 'connection-refused', '10.96.0.10'],
+    // one try timed out (its ICMP error rate-limited), the other refused: the refusal is what the server said
+    ['replica-timeout-then-refused', 'connection-refused', '10.244.1.2'],
   ])('%s is a result: no-response (%s)', (name, reason, server) => {
     const f = fx(`dig/${name}`);
     expect(f.exitCode).toBe(9);

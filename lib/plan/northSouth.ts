@@ -180,7 +180,7 @@ export function lbTargetNodes(snap: ClusterSnapshot): string[] {
  * --src-type LOCAL` → KUBE-SVC-…; nftables: "short-circuit pod traffic" / "short-circuit local traffic"; upstream
  * pkg/proxy/iptables/proxier.go). Pure.
  */
-function startsOnEntry(plan: NorthSouthPlan): boolean {
+export function startsOnEntry(plan: Pick<NorthSouthPlan, 'entry' | 'source' | 'srcNode'>): boolean {
   const entry = plan.entry?.node;
   return !!entry && ((plan.source.kind === 'pod' && plan.srcNode === entry) || (plan.source.kind === 'node' && plan.source.node === entry));
 }

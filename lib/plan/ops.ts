@@ -232,10 +232,12 @@ export function exitedZero(runs: ReadonlyMap<string, RunOutcome>, p: PlannedProb
  * came back from the drawn pod (an MTU blackhole on that endpoint's way only) — the plan re-drawn to that endpoint
  * (`replan(ip)`, planPath with preferEndpoint; `dstChoice` then says which failure drew it), keeping the DNS probes
  * already planned (the dig candidates, and phase-2 probes the new plan lacks). Undefined when there is nothing to
- * follow (no Service, no drawn pod, a hairpin, the drawn connect failed too, or no other endpoint failed).
+ * follow (no Service, no drawn pod, the drawn connect failed too, or no other endpoint failed).
  */
 export function followFailure(plan: PathPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (preferEndpoint: string) => PathPlan): PathPlan | undefined {
-  if (!(plan.service || plan.edge?.headless) || !plan.dst || plan.hairpin) return undefined;
+  // (a hairpin too: the source backs the Service and its own direct connect opened, on lo — another endpoint that did
+  // not answer is the way kube-proxy's other picks fail, and the path is re-drawn there)
+  if (!(plan.service || plan.edge?.headless) || !plan.dst) return undefined;
   const drawn = plan.dst.ip;
   const ran = (p: PlannedProbe | undefined) => exitedZero(runs, p);
   const direct = plan.probes.filter((p) => p.probe === 'tcp-connect' && p.hop === 'dst-pod');

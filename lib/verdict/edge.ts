@@ -237,7 +237,7 @@ export function judgeUpstreamDns(c: Ctx) {
   if (typo?.includes('did you mean')) {
     dnsProblem.cause = 'dns-nxdomain';
     dnsProblem.reason = `no Service matches "${plan.name.name}" from namespace ${plan.src.namespace}: ${tries.map((d) => d.name).join(', ')} ${tries.length === 1 ? 'is' : 'are'} NXDOMAIN, and its last try outside the cluster gets no answer (${how}: the cluster DNS's upstream forwarder does not answer either)`;
-    dnsProblem.nextStep = `${typo} Then the upstream forwarder, which names outside the cluster also need: ${upstreamDnsStep(failed[0].name.replace(/\.$/, ''), dnsNodes)}`;
+    dnsProblem.nextStep = `${typo} Separately, the cluster DNS's upstream forwarder does not answer (names outside the cluster need it): ${upstreamDnsStep(failed[0].name.replace(/\.$/, ''), dnsNodes)}`;
     return;
   }
   dnsProblem.cause = 'upstream-dns';

@@ -7,7 +7,7 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, failureHead, nextStepFor, noSelectorNextStep, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
-import { directEndpoints, lbTargetNodes, leavingNode, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
+import { directEndpoints, lbTargetNodes, leavingNode, startsOnEntry, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import { endText, type ClusterSnapshot, type PathPlan, type PodEnd } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
@@ -248,7 +248,9 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
   const lbWays: { node: string; ip: string }[] = lbNodes.length ? lbNodes : [...nodeConnect.keys()].filter((node) => targets.includes(node)).map((node) => ({ node, ip: nodeInternalIP(input.snapshot, node) ?? '' }));
   const lbName = (n: { node: string; ip: string }) => `${n.node} ${n.ip}:${s?.nodePort}`;
   const lbSplitNodes = splitAnswers(lbWays, (n) => nodeConnect.get(n.node));
-  const lbPartial = lbSplitNodes.answering.length > 0 && lbSplitNodes.failing.length > 0;
+  // (with Cluster the client's own connect through the load balancer opening is a way that answers too: some node
+  // forwarded it, even when every NodePort dialled directly happened to land on a broken way)
+  const lbPartial = (lbSplitNodes.answering.length > 0 || (clusterLb && c.connect === 'open')) && lbSplitNodes.failing.length > 0;
   const entryAnswers = lbPartial && lbSplitNodes.answering.some((n) => n.node === plan.entry?.node);
   const partial = (answering.length > 0 && failing.length > 0) || lbPartial;
   if (lbDirect.length) observe(c, 'node-port', `each ready endpoint from the other nodes the load balancer sends to: ${joinClauses(lbDirect)}`);
@@ -390,7 +392,8 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     const localReady = s.endpoints.endpoints.filter((e) => e.ready && e.nodeName === entry);
     if (s.etpLocal) observe(c, 'node-port', `externalTrafficPolicy Local: ${localReady.length ? `${entry} has ${localReady.length} ready local endpoint${localReady.length === 1 ? '' : 's'}` : `${entry} has no ready local endpoint`}`);
     if (!open && c.connect !== undefined) {
-      if (s.etpLocal && !localReady.length && s.endpoints.ready.length) {
+      // (what starts on the entry node itself is sent on to any endpoint: not this drop — lib/plan startsOnEntry)
+      if (s.etpLocal && !localReady.length && s.endpoints.ready.length && !startsOnEntry(plan)) {
         const where = [...new Set(s.endpoints.endpoints.filter((e) => e.ready).map((e) => e.nodeName).filter(Boolean))].join(', ');
         // A pod is not subject to externalTrafficPolicy: kube-proxy's "pod traffic for … external destinations" rule
         // sends it to any endpoint, without SNAT — so from another node the endpoint answers the pod directly, not
@@ -593,7 +596,9 @@ export function judgeNorthSouth(input: { plan: NorthSouthPlan; runs: Runs; snaps
     verdict = 'degraded';
     // (the endpoints' split, when there is one, names more than the nodes')
     const byNodes = lbPartial && !(answering.length > 0 && failing.length > 0);
-    const lead = byNodes
+    const lead = byNodes && !lbSplitNodes.answering.length
+      ? `the client's connect through the load balancer opened, yet its connects to ${lbSplitNodes.failing.map(lbName).join(', ')} directly did not: connections the load balancer (externalTrafficPolicy Cluster: every node) sends fail whenever the node, and the endpoint it forwards to, make a broken way`
+      : byNodes
       ? partialLead({ answering: lbSplitNodes.answering.map(lbName), failing: lbSplitNodes.failing.map(lbName) }, `nodes the load balancer sends to for Service ${s!.key} (${clusterLb ? 'externalTrafficPolicy Cluster: every node' : 'externalTrafficPolicy Local: those with a ready local endpoint'})`, 'it sends')
       : partialLead(epSplit, `ready endpoints of Service ${s!.key}`, 'kube-proxy sends', leaving);
     const evidence = byNodes ? `each node's NodePort connect from ${src} is the evidence` : `the direct connects from ${leaving} are the evidence`;

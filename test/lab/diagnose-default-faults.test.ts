@@ -28,7 +28,7 @@ describe('a Service-name typo while the upstream DNS is down', () => {
       const d = await lab.diagnose('shop/frontend-0', 'backnd:80');
       expect(outcome(d)).toBe('unreachable/dns-nxdomain@dns');
       expect(d.firstFailure!.reason).toMatch(/^no Service matches "backnd" from namespace shop: .*NXDOMAIN, and its last try outside the cluster gets no answer/);
-      expect(d.firstFailure!.nextStep).toMatch(/^Check the name: namespace shop has no Service backnd; did you mean backend\?.* Then the upstream forwarder/);
+      expect(d.firstFailure!.nextStep).toMatch(/^Check the name: namespace shop has no Service backnd; did you mean backend\?.* Separately, the cluster DNS's upstream forwarder does not answer/);
       expect(outcome(await lab.diagnose('shop/frontend-0', 'example.com:443'))).toBe('unreachable/upstream-dns@dns');
     });
   });
@@ -69,6 +69,16 @@ describe('pod-default-route-missing:pod=shop/frontend-0, frontend-0 → backend:
       const dns = d.hops.find((h) => h.id === 'dns')!;
       expect([dns.status, dns.cause]).toEqual(['fail', 'pod-network']);
       expect(dns.summary).toMatch(/^no query reached the resolver 10\.96\.0\.10: the network is unreachable from the pod, whose own network is broken \(src-pod\)$/);
+    });
+  });
+});
+
+describe('overlay-blocked:node=worker-2, shop/frontend-0 → its own Service frontend.shop:80 (hairpin drawn)', () => {
+  it('the other endpoint (frontend-1 on worker-2) that does not answer is followed: degraded, overlay-blocked at overlay', async () => {
+    await lab.withFault('overlay-blocked:node=worker-2', async () => {
+      const d = await lab.diagnose('shop/frontend-0', 'frontend.shop:80');
+      expect(outcome(d)).toBe('degraded/overlay-blocked@overlay');
+      expect(d.summary).toMatch(/^1 of 2 ready endpoints of Service shop\/frontend answer .*connections kube-proxy sends to shop\/frontend-1 /);
     });
   });
 });

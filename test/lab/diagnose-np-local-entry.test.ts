@@ -17,6 +17,12 @@ describe('NodePort with externalTrafficPolicy Local on a node without a local en
     expect(d.hops.every((h) => h.status === 'pass')).toBe(true);
   });
 
+  it('veth-down:pod=shop/web-0, from shop/client-0 on n1: the endpoint is what fails, n1 is not said to drop it', async () => {
+    const d = await lab.withFault('veth-down:pod=shop/web-0', () => lab.diagnose('shop/client-0', 'node/n1:31081'));
+    expect(outcome(d)).toBe('unreachable/veth-down@dst-veth');
+    expect(d.hops.filter((h) => h.status === 'fail').map((h) => h.id)).toEqual(['dst-veth']);
+  });
+
   it('outside and from another node: unreachable, no-local-endpoint at node-port, nothing drawn past it', async () => {
     for (const from of ['outside', 'node/n3']) {
       const d = await lab.diagnose(from, 'node/n1:31081');
