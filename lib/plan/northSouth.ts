@@ -173,6 +173,13 @@ export function lbTargetNodes(snap: ClusterSnapshot): string[] {
   return snap.nodes.filter((n) => n.metadata?.labels?.['node.kubernetes.io/exclude-from-external-load-balancers'] === undefined).map((n) => n.metadata?.name ?? '').filter(Boolean);
 }
 
+/** The first address of `node`'s (first IPv4) pod CIDR: flannel's VTEP .0, Calico's tunnel address; undefined without one. Pure. */
+function nodePodCidrHost(snap: ClusterSnapshot, node: string): string | undefined {
+  const n = snap.nodes.find((x) => x.metadata?.name === node);
+  const cidr = [n?.spec?.podCIDR, ...(n?.spec?.podCIDRs ?? [])].find((x): x is string => !!x && !x.includes(':'));
+  return (cidr ? cidrHost(cidr, 0) : undefined) ?? undefined;
+}
+
 /**
  * Whether the flow starts on the node it enters at (`plan.entry`): a pod on it or its own network. kube-proxy there sends
  * such traffic to a NodePort or LoadBalancer address on to any ready endpoint whatever the externalTrafficPolicy
@@ -510,6 +517,11 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       const fromHop: HopId = source.kind === 'outside' || from === src ? 'src-node' : 'node-port';
       nodeAt(d.node, 'node-link', 'dst-node');
       nodeAt(from, 'node-route-get', fromHop, { ip: d.ip });
+      // ...and the pod's node's route back toward the first node's pod CIDR: where its answers go to the address
+      // the flow arrives from (a node's own traffic and kube-proxy's masquerade leave from the node's tunnel address,
+      // the first of its pod CIDR on flannel and Calico VXLAN — podSeesFrom); the judge reads it only when it failed
+      const back = nodePodCidrHost(snap, from);
+      if (back && source.kind !== 'pod') nodeAt(d.node, 'node-route-get', 'dst-node', { ip: back });
       // The MTU ladder's first stage from that node (the pod path's DF pings, lib/plan/mtu.ts): the tunnel or routed
       // way to the pod carries full-size packets, or the orchestrator sends the sizes between.
       for (const size of PING_FIRST) nodeAt(from, 'node-ping-df', 'overlay', { ip: d.ip, size });

@@ -146,6 +146,9 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
   if (!view.sameNode) {
     const route = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === from && p.args.ip === d.ip);
     if (route) judgeNodeRoute(c, route.hop, from, d.ip, d.node);
+    // the way back: the pod's node toward the first node's pod CIDR (the address the flow arrives from)
+    const back = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === d.node && p.hop === 'dst-node' && p.args.ip !== d.ip);
+    if (back?.args.ip) judgeNodeRoute(c, 'dst-node', d.node, back.args.ip, from);
     judgeOverlay(c);
     judgeMtu(c);
   }

@@ -44,6 +44,12 @@ describe("a backend pod's way back from a node or the outside", () => {
     expect(d.hops.find((h) => h.id === 'dst-pod')!.evidence.find((e) => e.probe === 'route-show')!.finding).toMatch(/\(no default route\)$/);
   });
 
+  it.each([['outside', 'node/n1:31080'], ['node/n1', 'pod:shop/web-0:8080']])("node-route-missing:node=n2,to=n1, %s → %s: n2's way back to n1's pod CIDR (the address the flow arrives from) is named at dst-node", async (from, to) => {
+    const d = await lab.withFault('node-route-missing:node=n2,to=n1', () => lab.diagnose(from, to));
+    expect(outcome(d)).toBe('unreachable/node-route@dst-node');
+    expect(d.firstFailure!.reason).toMatch(/^n2 has no route to n1's pod CIDR: 10\.50\.1\.0 would leave via /);
+  });
+
   it('routes only toward the cluster CIDR: n1 (10.50.1.0, inside it) is answered, the outside client through the Local LoadBalancer is not', async () => {
     await inWeb(['route', 'del', 'default']);
     await inWeb(['route', 'add', '10.50.0.0/16', 'via', '10.50.2.1']);
