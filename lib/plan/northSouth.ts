@@ -80,8 +80,6 @@ export interface NorthSouthPlan {
   lbNodes?: { node: string; ip: string; end: PodEnd; port: number }[];
   /** the zone (lib/kube ZONE_LABEL) of each node that has one: kube-proxy's topology hints there read it */
   nodeZones?: Record<string, string>;
-  /** each node's InternalIP, by name (a load balancer's entry is re-drawn by the address its NodePort was dialled at) */
-  nodeIPs?: Record<string, string>;
   hops: Hop[];
   probes: PlannedProbe[];
 }
@@ -173,11 +171,10 @@ export function lbTargetNodes(snap: ClusterSnapshot): string[] {
   return snap.nodes.filter((n) => n.metadata?.labels?.['node.kubernetes.io/exclude-from-external-load-balancers'] === undefined).map((n) => n.metadata?.name ?? '').filter(Boolean);
 }
 
-/** The first address of `node`'s (first IPv4) pod CIDR: flannel's VTEP .0, Calico's tunnel address; undefined without one. Pure. */
-function nodePodCidrHost(snap: ClusterSnapshot, node: string): string | undefined {
+/** `node`'s IPv4 pod CIDRs (spec.podCIDR and spec.podCIDRs, once each), by name; none for a node not in the snapshot. Pure. */
+function nodeV4PodCidrs(snap: ClusterSnapshot, node: string): string[] {
   const n = snap.nodes.find((x) => x.metadata?.name === node);
-  const cidr = [n?.spec?.podCIDR, ...(n?.spec?.podCIDRs ?? [])].find((x): x is string => !!x && !x.includes(':'));
-  return (cidr ? cidrHost(cidr, 0) : undefined) ?? undefined;
+  return [...new Set([n?.spec?.podCIDR, ...(n?.spec?.podCIDRs ?? [])].filter((x): x is string => !!x && !x.includes(':')))];
 }
 
 /**
@@ -196,8 +193,8 @@ export function startsOnEntry(plan: Pick<NorthSouthPlan, 'entry' | 'source' | 's
 export interface RedrawOptions {
   /** the address of a ready endpoint to draw the path to */
   preferEndpoint?: string;
-  /** the InternalIP of the node a load balancer (externalTrafficPolicy Cluster) is drawn to send the client to */
-  preferEntryIP?: string;
+  /** the node a load balancer (externalTrafficPolicy Cluster) is drawn to send the client to: its name or InternalIP */
+  preferEntry?: string;
   /** why, for the plan's `choice` (default: the direct connection from the entry to it failed) */
   redrawnBecause?: string;
 }
@@ -215,7 +212,6 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   const plan: NorthSouthPlan = { kind: 'north-south', source, target, via: 'external', hops: [], probes: [] };
   const zones = Object.fromEntries(snap.nodes.flatMap((n) => { const z = nodeZone(snap.nodes, n.metadata?.name); return z ? [[n.metadata!.name!, z]] : []; }));
   if (Object.keys(zones).length) plan.nodeZones = zones;
-  plan.nodeIPs = Object.fromEntries(nodeNames(snap).flatMap((n) => { const ip = nodeInternalIP(snap, n); return ip ? [[n, ip]] : []; }));
   if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy === 'ClusterFirstWithHostNet') plan.clusterDnsNamespace = hostPod.metadata?.namespace ?? 'default';
   else if (hostPod?.spec?.hostNetwork && hostPod.spec.dnsPolicy !== 'None') plan.hostPodDns = { pod: `${hostPod.metadata?.namespace ?? 'default'}/${hostPod.metadata?.name ?? ''}`, dnsPolicy: hostPod.spec.dnsPolicy ?? 'ClusterFirst' };
   if (source.kind === 'node') {
@@ -250,7 +246,7 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
         entry = withEp[0] ?? nodes[0];
         entryWhy = withEp.length ? `externalTrafficPolicy Local: the load balancer sends only to nodes whose health check reports a local endpoint (${withEp.join(', ')}); ${entry} is drawn` : `externalTrafficPolicy Local and no node has a ready endpoint; ${entry} is drawn`;
       } else {
-        const asked = opts.preferEntryIP ? nodes.find((n) => nodeInternalIP(snap, n) === opts.preferEntryIP) : undefined;
+        const asked = opts.preferEntry ? nodes.find((n) => n === opts.preferEntry || nodeInternalIP(snap, n) === opts.preferEntry) : undefined;
         entry = asked ?? nodes.find((n) => !withEp.includes(n)) ?? nodes[0];
         entryWhy = asked
           ? `externalTrafficPolicy Cluster: the load balancer may send to any node (${nodes.join(', ')}); ${entry} is drawn (${opts.redrawnBecause ?? `its NodePort did not answer the client while the first node drawn did`})`
@@ -520,7 +516,9 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       // ...and the pod's node's route back toward the first node's pod CIDR: where its answers go to the address
       // the flow arrives from (a node's own traffic and kube-proxy's masquerade leave from the node's tunnel address,
       // the first of its pod CIDR on flannel and Calico VXLAN — podSeesFrom); the judge reads it only when it failed
-      const back = nodePodCidrHost(snap, from);
+      // (the first address of its first IPv4 pod CIDR: flannel's VTEP .0, Calico's tunnel address)
+      const first = nodeV4PodCidrs(snap, from)[0];
+      const back = first ? cidrHost(first, 0) : undefined;
       if (back && source.kind !== 'pod') nodeAt(d.node, 'node-route-get', 'dst-node', { ip: back });
       // The MTU ladder's first stage from that node (the pod path's DF pings, lib/plan/mtu.ts): the tunnel or routed
       // way to the pod carries full-size packets, or the orchestrator sends the sizes between.
@@ -607,7 +605,7 @@ export function followFailureNorthSouth(plan: NorthSouthPlan, runs: ReadonlyMap<
 /**
  * A load balancer with externalTrafficPolicy Cluster sends each connection to any node (cloud load balancers target
  * every node then): when the client's connect to the drawn entry's NodePort opened and the one to another node's did
- * not, the plan is re-drawn through that node (`replan({ preferEntryIP })`), so its way to the endpoints and theirs back
+ * not, the plan is re-drawn through that node (`replan({ preferEntry })`), so its way to the endpoints and theirs back
  * to it are probed and judged. Undefined otherwise, or when the re-plan did not take that node. Pure.
  */
 function followEntry(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>, replan: (opts: RedrawOptions) => NorthSouthPlan): NorthSouthPlan | undefined {
@@ -619,20 +617,14 @@ function followEntry(plan: NorthSouthPlan, runs: ReadonlyMap<string, RunOutcome>
   // another node's direct connect to an endpoint that failed (the entry's own all opened: followFailureNorthSouth)
   const eps = directEndpoints(plan);
   const direct = plan.probes.find((q) => q.probe === 'node-tcp-connect' && q.hop === 'node-port' && q.node !== entry.node && eps.some((e) => e.ip === q.args.ip && e.port === q.args.port) && exitedZero(runs, q) === false);
-  const viaNode = direct ? nodeInternalIPOf(plan, direct.node) : undefined;
-  if (direct && viaNode) {
-    const replanned = replan({ preferEntryIP: viaNode, preferEndpoint: direct.args.ip, redrawnBecause: `${direct.node}'s direct connect to ${direct.args.ip}:${direct.args.port} failed while every one from ${entry.node} answered` });
-    return replanned.entry?.ip === viaNode ? replanned : undefined;
+  if (direct?.node) {
+    const replanned = replan({ preferEntry: direct.node, preferEndpoint: direct.args.ip, redrawnBecause: `${direct.node}'s direct connect to ${direct.args.ip}:${direct.args.port} failed while every one from ${entry.node} answered` });
+    return replanned.entry?.node === direct.node ? replanned : undefined;
   }
   const other = nodePorts.find((q) => q.args.ip !== entry.ip && exitedZero(runs, q) === false);
   if (!other?.args.ip) return undefined;
-  const replanned = replan({ preferEntryIP: other.args.ip, redrawnBecause: `the client's connect to its NodePort ${other.args.ip}:${s.nodePort} failed while ${entry.node}'s ${entry.ip}:${s.nodePort} answered` });
+  const replanned = replan({ preferEntry: other.args.ip, redrawnBecause: `the client's connect to its NodePort ${other.args.ip}:${s.nodePort} failed while ${entry.node}'s ${entry.ip}:${s.nodePort} answered` });
   return replanned.entry?.ip === other.args.ip ? replanned : undefined;
-}
-
-/** The InternalIP of `node` as the plan's own NodePort connects dial it (one per node, on hop node-port). */
-function nodeInternalIPOf(plan: NorthSouthPlan, node: string | undefined): string | undefined {
-  return node ? plan.nodeIPs?.[node] : undefined;
 }
 
 /**
@@ -748,7 +740,7 @@ export function podSeesFrom(plan: NorthSouthPlan, snap: ClusterSnapshot, prefsrc
   const n = node ? snap.nodes.find((x) => x.metadata?.name === node) : undefined;
   if (!node || !n) return undefined;
   const internal = n.status?.addresses?.filter((a) => a.type === 'InternalIP').map((a) => a.address) ?? [];
-  const cidrs = [...new Set([n.spec?.podCIDR, ...(n.spec?.podCIDRs ?? [])].filter((x): x is string => !!x && !x.includes(':')))];
+  const cidrs = nodeV4PodCidrs(snap, node);
   const inCidr = cidrs.flatMap((c) => [cidrHost(c, 0), cidrHost(c, 1)]).filter((x): x is string => !!x);
   const why =
     plan.source.kind === 'node'
