@@ -106,28 +106,24 @@ export function explainDnsTimeout(c: Ctx) {
   // source node's route and neighbor toward each DNS node, the DNS node's tunnel filter (the queries) and the source
   // node's (the answers), each naming the node that drops and the node it drops from.
   for (const d of dnsNodes.includes(src) ? [] : pods) {
-    const rg = one(c.plan, c.runs, onNode(src, 'node-route-get', d.ip));
-    const got = read(c, rg, parseIpRouteGet);
-    const r = got?.outcome === 'route' ? got.route : undefined;
-    const tunnel = tunnelOf(c, src);
-    const peerIP = internalIP(c, d.node);
-    // the same reading as the node hop's (tunnel, peer, cilium_host, or a VPC's gateway)
-    if (got && (!r || !routeShape(c, src, r, peerIP ? [peerIP] : []).ok)) {
-      const s = `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : `is refused ("${got.outcome === 'refused' ? got.error.message : ''}")`}`;
-      finding(c, rg, s);
-      push(d.ip, { hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [src, d.node], nextStep: routeNextStep(src, d.ip) });
-    } else if (got?.outcome === 'route') finding(c, rg, `${src} → ${d.ip} (DNS pod on ${d.node}): ${routeText(got)}`);
+    // A node's route on the DNS way, read as the node hop reads it (tunnel, peer, cilium_host, or a VPC's gateway): a
+    // missing or wrong one is node-route at dns (`say` its sentence from how the route leaves), a good one a finding.
+    const wayRoute = (from: string, toward: string, towardNode: string, say: (leaves: string, refused: string) => string, ok: string) => {
+      const run = one(c.plan, c.runs, onNode(from, 'node-route-get', toward));
+      const got = read(c, run, parseIpRouteGet);
+      const r = got?.outcome === 'route' ? got.route : undefined;
+      const peerIP = internalIP(c, towardNode);
+      if (got && (!r || !routeShape(c, from, r, peerIP ? [peerIP] : []).ok)) {
+        const s = say(r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : '', got.outcome === 'refused' ? got.error.message : '');
+        finding(c, run, s);
+        push(d.ip, { hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [from, towardNode], nextStep: routeNextStep(from, toward) });
+      } else if (got?.outcome === 'route') finding(c, run, `${from} → ${toward} (${ok}): ${routeText(got)}`);
+    };
+    wayRoute(src, d.ip, d.node, (leaves, refused) => `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${leaves || `is refused ("${refused}")`}`, `DNS pod on ${d.node}`);
     // ...and the DNS node's route back to the source pod: the answers leave that way (a node that lacks the route to
     // the source's pod CIDR receives the queries and loses every answer)
-    const bk = one(c.plan, c.runs, onNode(d.node, 'node-route-get', c.plan.src.ip));
-    const back = read(c, bk, parseIpRouteGet);
-    const br = back?.outcome === 'route' ? back.route : undefined;
-    const srcIP = internalIP(c, src);
-    if (back && (!br || !routeShape(c, d.node, br, srcIP ? [srcIP] : []).ok)) {
-      const s = `${d.node} has no route to ${src}'s pod CIDR, so the answers of the DNS pod there to ${c.plan.src.ip} ${br ? `would leave ${br.gateway ? `via ${br.gateway} ` : ''}dev ${br.dev ?? '?'}` : `are refused ("${back.outcome === 'refused' ? back.error.message : ''}")`}`;
-      finding(c, bk, s);
-      push(d.ip, { hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [d.node, src], nextStep: routeNextStep(d.node, c.plan.src.ip) });
-    } else if (back?.outcome === 'route') finding(c, bk, `${d.node} → ${c.plan.src.ip} (the DNS answers' way back): ${routeText(back)}`);
+    wayRoute(d.node, c.plan.src.ip, src, (leaves, refused) => `${d.node} has no route to ${src}'s pod CIDR, so the answers of the DNS pod there to ${c.plan.src.ip} ${leaves || `are refused ("${refused}")`}`, "the DNS answers' way back");
+    const tunnel = tunnelOf(c, src);
     // The source node's neighbor entry for the DNS node: its tunnel endpoint's and FDB entry (VXLAN) or, on host-gw,
     // its underlay address's — read as the overlay hop reads the path's peer.
     const dnsTun = tunnelOf(c, d.node);
