@@ -516,10 +516,12 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       // ...and the pod's node's route back toward the first node's pod CIDR: where its answers go to the address
       // the flow arrives from (a node's own traffic and kube-proxy's masquerade leave from the node's tunnel address,
       // the first of its pod CIDR on flannel and Calico VXLAN — podSeesFrom); the judge reads it only when it failed
-      // (the first address of its first IPv4 pod CIDR: flannel's VTEP .0, Calico's tunnel address)
+      // (the first address of its first IPv4 pod CIDR: flannel's VTEP .0, Calico's tunnel address). A pod source too:
+      // from another node its traffic reaches the NodePort masqueraded (the CNI's SNAT toward an address outside the
+      // pod network, then kube-proxy's), from the entry node itself unmasqueraded from its own address in that CIDR.
       const first = nodeV4PodCidrs(snap, from)[0];
       const back = first ? cidrHost(first, 0) : undefined;
-      if (back && source.kind !== 'pod') nodeAt(d.node, 'node-route-get', 'dst-node', { ip: back });
+      if (back) nodeAt(d.node, 'node-route-get', 'dst-node', { ip: back });
       // The MTU ladder's first stage from that node (the pod path's DF pings, lib/plan/mtu.ts): the tunnel or routed
       // way to the pod carries full-size packets, or the orchestrator sends the sizes between.
       for (const size of PING_FIRST) nodeAt(from, 'node-ping-df', 'overlay', { ip: d.ip, size });

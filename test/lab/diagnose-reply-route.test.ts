@@ -44,7 +44,11 @@ describe("a backend pod's way back from a node or the outside", () => {
     expect(d.hops.find((h) => h.id === 'dst-pod')!.evidence.find((e) => e.probe === 'route-show')!.finding).toMatch(/\(no default route\)$/);
   });
 
-  it.each([['outside', 'node/n1:31080'], ['node/n1', 'pod:shop/web-0:8080']])("node-route-missing:node=n2,to=n1, %s → %s: n2's way back to n1's pod CIDR (the address the flow arrives from) is named at dst-node", async (from, to) => {
+  // A pod dialling a NodePort: on another node (client-2 on n2 → n1) the flow arrives at n1 from n2's address (the CNI
+  // masquerades a pod's traffic to an address outside the pod network) and kube-proxy masquerades it on to web-0 as
+  // n1's flannel.1 address; on its own node (client-0 on n1) kube-proxy passes pod traffic unmasqueraded, from
+  // client-0's address in n1's pod CIDR. Either way web-0 answers toward n1's pod CIDR, which n2 lacks a route to.
+  it.each([['outside', 'node/n1:31080'], ['node/n1', 'pod:shop/web-0:8080'], ['shop/client-2', 'node/n1:31080'], ['shop/client-0', 'node/n1:31080']])("node-route-missing:node=n2,to=n1, %s → %s: n2's way back to n1's pod CIDR (the address the flow arrives from) is named at dst-node", async (from, to) => {
     const d = await lab.withFault('node-route-missing:node=n2,to=n1', () => lab.diagnose(from, to));
     expect(outcome(d)).toBe('unreachable/node-route@dst-node');
     expect(d.firstFailure!.reason).toMatch(/^n2 has no route to n1's pod CIDR: 10\.50\.1\.0 would leave via /);
