@@ -27,7 +27,7 @@ describe('NodePort with externalTrafficPolicy Local on a node without a local en
   ] as const)('from %o on the entry node: drawn to shop/web-0 on n2 across the overlay', (from, whose) => {
     const plan = planNorthSouth(from, to, fx.snapshot);
     expect(plan.dst?.name).toBe('web-0');
-    expect(plan.hops.map((h) => h.id)).toEqual([...(from.kind === 'pod' && from.name === 'client-0' ? ['src-pod'] : []), 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
+    expect(plan.hops.map((h) => h.id)).toEqual([...(from.kind === 'pod' && from.name === 'client-0' ? ['src-pod', 'src-veth'] : []), 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
     expect(plan.choice).toContain(`externalTrafficPolicy Local does not hold for traffic that starts on n1 (${whose})`);
     expect(plan.hops.find((h) => h.id === 'node-port')!.expected).not.toMatch(/on this node/);
   });

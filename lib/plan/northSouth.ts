@@ -389,6 +389,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   if (plan.via === 'cluster-ip' && s && plan.lb?.inCluster) hops.push(hop('service', `Service ${s.key} LoadBalancer ${plan.lb.ip}:${s.port.port}`, undefined, `kube-proxy on ${src} DNATs its LoadBalancer address ${plan.lb.ip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints); the load balancer is not on the way`, { vip: `${plan.lb.ip}:${s.port.port}`, ingress: `${plan.lb.ip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
   else if (plan.via === 'cluster-ip' && s) hops.push(hop('service', `Service ${s.key} ${s.vip}:${s.port.port}`, undefined, `${s.vip}:${s.port.port} → ${s.endpoints.ready.join(', ') || 'no ready endpoint'} (EndpointSlice ready endpoints)`, { vip: `${s.vip}:${s.port.port}`, endpoints: s.endpoints.ready, mode: 'iptables' }));
   if (plan.via === 'lb' && s && plan.lb) hops.push(hop('lb', `${plan.lb.ip}`, undefined, `the load balancer forwards ${plan.lb.ip}:${s.port.port} to a node's NodePort ${s.nodePort ?? '?'}${s.etpLocal ? ' (only nodes with a local endpoint: externalTrafficPolicy Local)' : ''}`, { ingress: `${plan.lb.ip}:${s.port.port}`, service: s.key, nodePort: s.nodePort ?? 0, externalTrafficPolicy: s.etpLocal ? 'Local' : 'Cluster' }));
+  // a pod's own veth, as on the pod path: its eth0's peer on its node (a hostNetwork pod is planned as its node)
+  if (plan.srcPod && src) hops.push(hop('src-veth', `veth of ${plan.srcPod.name}`, src, `the host side of ${plan.srcPod.namespace}/${plan.srcPod.name}'s eth0 is up`));
   if (src && source.kind !== 'outside') hops.push(hop('src-node', `node ${src}${source.kind === 'node' ? ' (its own network)' : ''}`, src, `a route from ${src} toward ${plan.dstIP ?? plan.target.text}`));
   else if (entry && source.kind === 'outside') hops.push(hop('src-node', `node ${entry.node} ${entry.ip}`, entry.node, `traffic enters ${entry.node} at ${entry.ip}; a route from there to ${plan.dst?.ip ?? 'the endpoint'}`));
   if ((plan.via === 'node-port' || plan.via === 'lb' || plan.via === 'host') && entry) {
@@ -464,7 +466,11 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       nodeAt(src, 'nft-ruleset', 'service');
     }
   }
-  if (src && source.kind === 'pod') addProbe(plan, { probe: 'addr', hop: 'src-pod', where: 'pod', pod: { namespace: source.namespace, name: source.name }, args: {} });
+  if (src && source.kind === 'pod') {
+    addProbe(plan, { probe: 'addr', hop: 'src-pod', where: 'pod', pod: { namespace: source.namespace, name: source.name }, args: {} });
+    // the host side of its veth (lib/verdict/pod judgeVeth: the node link whose ifindex is eth0's peer)
+    nodeAt(src, 'node-link', 'src-veth');
+  }
   // A pod's own connection to a LoadBalancer address is DNATed by kube-proxy on the pod's node: its rules are the way.
   if (src && source.kind === 'pod' && plan.via === 'cluster-ip') {
     nodeAt(src, 'iptables-save', 'service');

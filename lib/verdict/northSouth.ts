@@ -158,6 +158,8 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
   judgeEndpointMtu(c);
   // a hostNetwork pod is its node's own network: no veth (as the pod path)
   if (!d.hostNetwork) judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
+  // a pod source's own veth (the pod path's src-veth): down, nothing it sends leaves its node
+  if (plan.srcPod) judgeVeth(c, 'src-veth', plan.srcPod.namespace, plan.srcPod.name, plan.srcPod.node);
   judgeWayBack(c, plan, runs, snapshot, d);
   return c;
 }

@@ -118,7 +118,7 @@ describe('in-cluster: a pod dialling a LoadBalancer address is judged on kube-pr
     expect(plan.lb).toEqual({ ip, inCluster: true });
     expect(plan.hops.map((h) => h.id)).not.toContain('lb');
     expect(plan.hops.map((h) => h.id)).not.toContain('node-port');
-    expect(plan.hops.map((h) => h.id).slice(0, 3)).toEqual(['src-pod', 'service', 'src-node']);
+    expect(plan.hops.map((h) => h.id).slice(0, 4)).toEqual(['src-pod', 'service', 'src-veth', 'src-node']);
     expect(plan.probes.filter((p) => p.probe === 'tcp-connect').map((p) => p.args.ip)).toEqual([ip]);
     const dump = plan.probes.find((p) => p.probe === probe && p.node === node && p.hop === 'service')!;
     expect(runs.get(dump.key)?.exitCode).toBe(0);

@@ -23,6 +23,15 @@ describe('NodePort with externalTrafficPolicy Local on a node without a local en
     expect(d.hops.filter((h) => h.status === 'fail').map((h) => h.id)).toEqual(['dst-veth']);
   });
 
+  // The source pod's own veth down: nothing it sends leaves n1, whichever node's address it dials (its own node's
+  // NodePort, another node's, the LoadBalancer address). Was "no hop's probes explain it": no src-veth hop.
+  it.each([['node/n1:31081'], ['node/n2:31080'], ['198.51.100.129:80']])('veth-down:pod=shop/client-0, from shop/client-0 → %s: veth-down at src-veth, the only red hop', async (to) => {
+    const d = await lab.withFault('veth-down:pod=shop/client-0', () => lab.diagnose('shop/client-0', to));
+    expect(outcome(d)).toBe('unreachable/veth-down@src-veth');
+    expect(d.hops.filter((h) => h.status === 'fail').map((h) => h.id)).toEqual(['src-veth']);
+    expect(d.firstFailure!.nextStep).toMatch(/^On n1, `ip link show /);
+  });
+
   it('outside and from another node: unreachable, no-local-endpoint at node-port, nothing drawn past it', async () => {
     for (const from of ['outside', 'node/n3']) {
       const d = await lab.diagnose(from, 'node/n1:31081');
