@@ -128,14 +128,24 @@ export function nodePortRule(iptablesSave: string | undefined, nft: string | und
  */
 function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapshot, depth: Depth): Ctx | undefined {
   const d = plan.dst;
+  if (!d) return undefined;
+  const viewFrom = (node: string, ip: string): PathPlan => ({
+    src: { namespace: '', name: `node ${node}`, ip, node, pod: {}, hostNetwork: true },
+    target: plan.target, dst: d, ...(plan.dstIP ? { dstIP: plan.dstIP } : {}), ...(plan.dstPort ? { dstPort: plan.dstPort } : {}),
+    sameNode: d.node === node, hairpin: false, kubeProxyMode: 'unknown', hops: plan.hops, probes: plan.probes,
+  });
   const from = leavingNode(plan);
   const fromIP = from ? nodeInternalIP(snapshot, from) : undefined;
-  if (!d || !from || !fromIP) return undefined;
-  const view: PathPlan = {
-    src: { namespace: '', name: `node ${from}`, ip: fromIP, node: from, pod: {}, hostNetwork: true },
-    target: plan.target, dst: d, ...(plan.dstIP ? { dstIP: plan.dstIP } : {}), ...(plan.dstPort ? { dstPort: plan.dstPort } : {}),
-    sameNode: d.node === from, hairpin: false, kubeProxyMode: 'unknown', hops: plan.hops, probes: plan.probes,
-  };
+  if (!from || !fromIP) {
+    // No node the flow is known to leave from (an outside client dialling a pod address: nothing routes it in): the
+    // pod's own veth is still judged, so a pod its own node cannot reach either has its stop named.
+    const at = nodeInternalIP(snapshot, d.node);
+    if (d.hostNetwork || !at) return undefined;
+    const c = newCtx(viewFrom(d.node, at), runs, snapshot, depth);
+    judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
+    return c;
+  }
+  const view = viewFrom(from, fromIP);
   const c = newCtx(view, runs, snapshot, depth);
   // The nodes' own filter rules on the forwarded flow to the endpoint port (TCP; the pod path's judgeFirewall): the
   // node it enters and, across nodes, the endpoint's node — where a rule read as its rules never shows a drop.

@@ -82,3 +82,17 @@ describe('overlay-blocked:node=worker-2, shop/frontend-0 → its own Service fro
     });
   });
 });
+
+describe('veth-down:pod=shop/backend-1, the outside client → the pod address itself', () => {
+  it('healthy: the pod network is not routed out, said in the summary, no red hop; with the veth down its own node cannot reach it either: veth-down at dst-veth', async () => {
+    const healthy = await lab.diagnose('outside', 'pod:shop/backend-1:8080');
+    expect(outcome(healthy)).toBe('unreachable/-@-');
+    expect(healthy.summary).toMatch(/yet the pod answers from its own node: .* the pod network is not routed to the outside client/);
+    await lab.withFault('veth-down:pod=shop/backend-1', async () => {
+      const d = await lab.diagnose('outside', 'pod:shop/backend-1:8080');
+      // was "no hop's probes explain it": the outside → pod plan judged no veth (no node the flow leaves from)
+      expect(outcome(d)).toBe('unreachable/veth-down@dst-veth');
+      expect(d.firstFailure!.nextStep).toMatch(/^On worker-1, `ip link show /);
+    });
+  });
+});
