@@ -128,12 +128,19 @@ export function nodePortRule(iptablesSave: string | undefined, nft: string | und
  */
 function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapshot, depth: Depth): Ctx | undefined {
   const d = plan.dst;
-  if (!d) return undefined;
   const viewFrom = (node: string, ip: string): PathPlan => ({
     src: { namespace: '', name: `node ${node}`, ip, node, pod: {}, hostNetwork: true },
-    target: plan.target, dst: d, ...(plan.dstIP ? { dstIP: plan.dstIP } : {}), ...(plan.dstPort ? { dstPort: plan.dstPort } : {}),
-    sameNode: d.node === node, hairpin: false, kubeProxyMode: 'unknown', hops: plan.hops, probes: plan.probes,
+    target: plan.target, ...(d ? { dst: d } : {}), ...(plan.dstIP ? { dstIP: plan.dstIP } : {}), ...(plan.dstPort ? { dstPort: plan.dstPort } : {}),
+    sameNode: d?.node === node, hairpin: false, kubeProxyMode: 'unknown', hops: plan.hops, probes: plan.probes,
   });
+  if (!d) {
+    // No pod at the end (a daemon in a node's own network): a pod source's own veth is all there is to judge of the way.
+    const at = plan.srcPod ? nodeInternalIP(snapshot, plan.srcPod.node) : undefined;
+    if (!plan.srcPod || !at) return undefined;
+    const c = newCtx(viewFrom(plan.srcPod.node, at), runs, snapshot, depth);
+    judgeVeth(c, 'src-veth', plan.srcPod.namespace, plan.srcPod.name, plan.srcPod.node);
+    return c;
+  }
   const from = leavingNode(plan);
   const fromIP = from ? nodeInternalIP(snapshot, from) : undefined;
   if (!from || !fromIP) {

@@ -24,12 +24,19 @@ describe('NodePort with externalTrafficPolicy Local on a node without a local en
   });
 
   // The source pod's own veth down: nothing it sends leaves n1, whichever node's address it dials (its own node's
-  // NodePort, another node's, the LoadBalancer address). Was "no hop's probes explain it": no src-veth hop.
+  // NodePort, another node's, the LoadBalancer address, a port of a node's own network). Was "no hop's probes explain
+  // it": no src-veth hop.
   it.each([['node/n1:31081'], ['node/n2:31080'], ['198.51.100.129:80']])('veth-down:pod=shop/client-0, from shop/client-0 → %s: veth-down at src-veth, the only red hop', async (to) => {
     const d = await lab.withFault('veth-down:pod=shop/client-0', () => lab.diagnose('shop/client-0', to));
     expect(outcome(d)).toBe('unreachable/veth-down@src-veth');
     expect(d.hops.filter((h) => h.status === 'fail').map((h) => h.id)).toEqual(['src-veth']);
     expect(d.firstFailure!.nextStep).toMatch(/^On n1, `ip link show /);
+  });
+
+  it("veth-down:pod=shop/client-0 → node/n2:9999 (no pod at the end, nothing listening there): veth-down at src-veth first, n2's missing listener beside it", async () => {
+    const d = await lab.withFault('veth-down:pod=shop/client-0', () => lab.diagnose('shop/client-0', 'node/n2:9999'));
+    expect(outcome(d)).toBe('unreachable/veth-down@src-veth');
+    expect(d.hops.filter((h) => h.status === 'fail').map((h) => `${h.id}/${h.cause}`)).toEqual(['src-veth/veth-down', 'node-port/app-not-listening']);
   });
 
   it('outside and from another node: unreachable, no-local-endpoint at node-port, nothing drawn past it', async () => {
