@@ -468,6 +468,8 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
   }
   if (src && source.kind === 'pod') {
     addProbe(plan, { probe: 'addr', hop: 'src-pod', where: 'pod', pod: { namespace: source.namespace, name: source.name }, args: {} });
+    // its own route toward the address it dials (lib/verdict/pod judgePodRoute: a refused lookup is pod-network)
+    if (plan.dstIP) addProbe(plan, { probe: 'route-get', hop: 'src-pod', where: 'pod', pod: { namespace: source.namespace, name: source.name }, args: { ip: plan.dstIP } });
     // the host side of its veth (lib/verdict/pod judgeVeth: the node link whose ifindex is eth0's peer)
     nodeAt(src, 'node-link', 'src-veth');
   }

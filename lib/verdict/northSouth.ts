@@ -20,7 +20,7 @@ import { nodeListenStep, podListenStep } from './listener';
 import { newCtx, RANK, withApiFailure, type Ctx, type ProbeRun, type Runs } from './context';
 import { judgeFirewall, judgeNodeRoute } from './node';
 import { judgeEndpointMtu, judgeEntryLinkDownloads, judgeMtu, judgeOverlay } from './overlay';
-import { judgePodRoute, judgePodRouteTable, judgeVeth } from './pod';
+import { judgePodNetwork, judgePodRoute, judgePodRouteTable, judgeVeth } from './pod';
 import type { Judgement } from './index';
 import { statusFinding } from './finding';
 import { partialLead, splitAnswers } from './observed';
@@ -133,12 +133,20 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
     target: plan.target, ...(d ? { dst: d } : {}), ...(plan.dstIP ? { dstIP: plan.dstIP } : {}), ...(plan.dstPort ? { dstPort: plan.dstPort } : {}),
     sameNode: d?.node === node, hairpin: false, kubeProxyMode: 'unknown', hops: plan.hops, probes: plan.probes,
   });
+  // a pod source's own network (the pod path's src-pod and src-veth): its eth0, its route toward the address it dials,
+  // the host side of its veth — broken, nothing it sends leaves its node
+  const judgeSourcePod = (c: Ctx) => {
+    const p = plan.srcPod;
+    if (!p) return;
+    judgePodNetwork(c, 'src-pod', p.namespace, p.name, p.ip, plan.dstIP);
+    judgeVeth(c, 'src-veth', p.namespace, p.name, p.node);
+  };
   if (!d) {
-    // No pod at the end (a daemon in a node's own network): a pod source's own veth is all there is to judge of the way.
+    // No pod at the end (a daemon in a node's own network): a pod source's own network is all there is to judge of the way.
     const at = plan.srcPod ? nodeInternalIP(snapshot, plan.srcPod.node) : undefined;
     if (!plan.srcPod || !at) return undefined;
     const c = newCtx(viewFrom(plan.srcPod.node, at), runs, snapshot, depth);
-    judgeVeth(c, 'src-veth', plan.srcPod.namespace, plan.srcPod.name, plan.srcPod.node);
+    judgeSourcePod(c);
     return c;
   }
   const from = leavingNode(plan);
@@ -175,8 +183,7 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
   judgeEndpointMtu(c);
   // a hostNetwork pod is its node's own network: no veth (as the pod path)
   if (!d.hostNetwork) judgeVeth(c, 'dst-veth', d.namespace, d.name, d.node);
-  // a pod source's own veth (the pod path's src-veth): down, nothing it sends leaves its node
-  if (plan.srcPod) judgeVeth(c, 'src-veth', plan.srcPod.namespace, plan.srcPod.name, plan.srcPod.node);
+  judgeSourcePod(c);
   judgeWayBack(c, plan, runs, snapshot, d);
   return c;
 }

@@ -33,6 +33,15 @@ describe('NodePort with externalTrafficPolicy Local on a node without a local en
     expect(d.firstFailure!.nextStep).toMatch(/^On n1, `ip link show /);
   });
 
+  // Its default route missing: the kernel refuses the lookup toward a node's or the load balancer's address (outside
+  // the pod's own subnet). Was "no hop's probes explain it" (this session's sweep).
+  it.each([['node/n2:31080'], ['198.51.100.129:80']])('pod-default-route-missing:pod=shop/client-0 → %s: pod-network at src-pod, its missing route named', async (to) => {
+    const d = await lab.withFault('pod-default-route-missing:pod=shop/client-0', () => lab.diagnose('shop/client-0', to));
+    expect(outcome(d)).toBe('unreachable/pod-network@src-pod');
+    expect(d.firstFailure!.reason).toMatch(/^shop\/client-0 has no route to [\d.]+: "Network is unreachable"/);
+    expect(d.hops.filter((h) => h.status === 'fail').map((h) => h.id)).toEqual(['src-pod']);
+  });
+
   it("veth-down:pod=shop/client-0 → node/n2:9999 (no pod at the end, nothing listening there): veth-down at src-veth first, n2's missing listener beside it", async () => {
     const d = await lab.withFault('veth-down:pod=shop/client-0', () => lab.diagnose('shop/client-0', 'node/n2:9999'));
     expect(outcome(d)).toBe('unreachable/veth-down@src-veth');
