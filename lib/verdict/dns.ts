@@ -10,7 +10,7 @@ import { routeNextStep, routeShape } from './node';
 import { tunnelFdb, tunnelNeighbor, underlayNeighbor } from './overlay';
 import { podNetworkState, podRouteState, vethState } from './pod';
 import { droppingRule } from './firewall';
-import { familyOn, isRouted } from './family';
+import { familyOn, isExternalTunnel, isRouted } from './family';
 import { policyRulesOnNodes } from './policy';
 import { CAUSES, concreteNextStep } from '../causes';
 import { joinClauses } from '../clauses';
@@ -128,8 +128,10 @@ export function explainDnsTimeout(c: Ctx) {
     // its underlay address's — read as the overlay hop reads the path's peer.
     const dnsTun = tunnelOf(c, d.node);
     const dnsLinks = links(c, one(c.plan, c.runs, onNode(d.node, 'node-link')));
+    // An external VXLAN device (Cilium) has no FDB or tunnel neighbor entries by design: nothing to read there.
+    const external = isExternalTunnel(c, src) || isExternalTunnel(c, d.node);
     const neigh = tunnel && dnsTun
-      ? [tunnelNeighbor(c, src, d.node, tunnel, dnsTun), tunnelFdb(c, src, d.node, tunnel, dnsTun)]
+      ? external ? [] : [tunnelNeighbor(c, src, d.node, tunnel, dnsTun), tunnelFdb(c, src, d.node, tunnel, dnsTun)]
       : !tunnel && !dnsTun && dnsLinks && !isRouted(familyOn(c, src)) ? [underlayNeighbor(c, src, d.node, dnsLinks, d.ip)] : [];
     for (const n of neigh) if (n?.stale) push(d.ip, { hop: 'dns', cause: 'neighbor-stale', reason: n.stale.reason, rank: RANK['neighbor-stale'], nodes: [src, d.node], nextStep: n.stale.nextStep });
     // Each end's filter for tunnel packets from the other, in rule order (lib/verdict/firewall): the DNS node's

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { judge } from '.';
-import { replay, type RecordedDiagnosis } from './replay';
+import { replay, replayPod, type RecordedDiagnosis } from './replay';
 
 const here = import.meta.dirname;
 const fx = JSON.parse(readFileSync(join(here, 'fixtures', 'dns-overlay-blocked-answers.json'), 'utf8')) as RecordedDiagnosis;
@@ -25,5 +25,24 @@ describe('a DNS timeout behind a blocked overlay (3 nodes)', () => {
   });
   it('the path\'s own overlay finding still names its peer', () => {
     expect(judged().hops.find((h) => h.id === 'overlay')!.summary).toMatch(/^node-c drops tunnel traffic arriving on UDP 4789 \(flannel\.1\) from node-b/);
+  });
+});
+
+// Cilium (test/contract/cilium-vxlan.yaml, overlay-blocked:node=node-b; fixtures/edge/dns-cilium-overlay-blocked.json,
+// scripts/record-edge-fixtures.ts): app/web-0 on node-b → web.app:80, CoreDNS on node-a. cilium_vxlan is an external
+// (collect-metadata) device: no FDB entries by design, so its empty FDB is no stale neighbor; node-b's drop of UDP 8472
+// (the DNS answers from node-a) is the cause.
+describe('a DNS timeout behind a blocked overlay on Cilium (external VXLAN, no FDB by design)', () => {
+  const cilium = () => {
+    const fx = JSON.parse(readFileSync(join(here, 'fixtures', 'edge', 'dns-cilium-overlay-blocked.json'), 'utf8')) as RecordedDiagnosis;
+    const { plan, runs } = replayPod(fx);
+    return judge({ plan, runs, snapshot: fx.snapshot, depth: 'live' });
+  };
+  it('overlay-blocked at dns naming node-b, UDP 8472 and the answers from node-a — not an empty FDB read as neighbor-stale', () => {
+    const j = cilium();
+    expect(j.verdict).toBe('unreachable');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'overlay-blocked' });
+    expect(j.firstFailure!.reason).toMatch(/^DNS queries to the cluster DNS on node-a time out because node-b drops tunnel traffic arriving on UDP 8472 from node-a \(the DNS answers\)/);
+    expect(j.firstFailure!.reason).not.toMatch(/FDB|neighbor/);
   });
 });

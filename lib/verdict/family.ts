@@ -22,3 +22,11 @@ export function familyOn(c: Ctx, node: string): FamilyDetection {
 export function isRouted(d: FamilyDetection): boolean {
   return d.family === 'vpc' && (d.tunnel?.kind ?? 'none') === 'none';
 }
+
+/**
+ * An external (collect-metadata) VXLAN device on `node` (Cilium's cilium_vxlan): no VTEP address and no FDB entries by
+ * design, the tunnel endpoints live in Cilium's eBPF map — so an empty FDB or neighbor table for it says nothing.
+ */
+export function isExternalTunnel(c: Ctx, node: string): boolean {
+  return familyOn(c, node).tunnel?.kind === 'external-vxlan';
+}

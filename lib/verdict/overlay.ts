@@ -6,7 +6,7 @@ import { parseBridgeFdb, parseIpNeigh, parseIpRouteGet, parsePing, type IpLink }
 import { tunnelLabel, tunnelText } from '../kube';
 import { nodeRules } from './dumps';
 import { droppingRule } from './firewall';
-import { familyOn, isRouted } from './family';
+import { familyOn, isExternalTunnel, isRouted } from './family';
 import { pingOutcome, podInterface } from './read';
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, read, tunnelOf, warn, type Ctx, type ProbeRun } from './context';
 import { CAUSES, concreteNextStep } from '../causes';
@@ -28,7 +28,6 @@ export function judgeOverlay(c: Ctx) {
   const srcTun = srcLinks.find((l) => l.kind === 'vxlan');
   const dstTun = dstLinks.find((l) => l.kind === 'vxlan');
   const srcFam = familyOn(c, plan.src.node);
-  const dstFam = familyOn(c, dst.node);
   const tk = srcFam.tunnel ?? { kind: 'none' as const };
   const routed = isRouted(srcFam);
   const famWord = srcFam.family ? `${srcFam.family}: ` : '';
@@ -48,7 +47,7 @@ export function judgeOverlay(c: Ctx) {
   if (hostDst) observe(c, 'overlay', `to ${dst.node}'s own address ${dst.ip} (hostNetwork pod ${dst.namespace}/${dst.name}): over the underlay, unencapsulated; the answer to ${plan.src.ip} comes back by ${dst.node}'s route to ${plan.src.node}'s pod CIDR`);
   // An external (collect-metadata) VXLAN device has no address and no FDB entries by design: the
   // endpoints live in Cilium's eBPF tunnel map, so an empty FDB says nothing.
-  const external = tk.kind === 'external-vxlan' || (dstFam.tunnel?.kind === 'external-vxlan');
+  const external = isExternalTunnel(c, plan.src.node) || isExternalTunnel(c, dst.node);
   if (srcTun && dstTun && external) observe(c, 'overlay', `${srcTun.ifname} is an external VXLAN device (collect-metadata): no VTEP address and no FDB entries by design; Cilium keeps the tunnel endpoints in its eBPF map (\`cilium bpf tunnel list\`)`);
   // Neighbor/FDB: each node's entry for the peer's tunnel endpoint must carry the peer's VTEP MAC.
   if (srcTun && dstTun && !external) {
