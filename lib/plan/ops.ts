@@ -145,7 +145,7 @@ export const DIG_NO_REPLY = 9;
  * node's `ip -j -d addr`) and its `ip -j route get` toward the source pod (the way the answers leave) — and its node's
  * links, and the source node's FDB when every DNS pod is on another node (VXLAN's entry for the DNS node's tunnel
  * endpoint), and each DNS node's rule dumps (iptables-save and nft list ruleset: its filter for the tunnel packets of
- * the queries; the first MAX_DNS_WAY_PODS nodes) and route toward the source pod (the answers' way), when the plan lacks them (a cross-node path plans both). The source node's route and neighbor toward
+ * the queries; the first MAX_DNS_WAY_PODS nodes), route toward the source pod and neighbor and FDB entries (the answers' way), when the plan lacks them (a cross-node path plans both). The source node's route and neighbor toward
  * each DNS node are planned from the start (planPath). Only on this failing path: a lookup that answers adds
  * nothing. Returns the new plan and the added probes (phase 2, hop dns; lib/verdict/dns.ts explainDnsTimeout reads them).
  * Nothing either when the pod does not ask the cluster DNS (dnsPolicy Default or None, its nameservers none of
@@ -193,6 +193,9 @@ export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: str
   for (const node of [...new Set(dns.map((d) => d.node))].filter((n) => n !== plan.src.node).slice(0, MAX_DNS_WAY_PODS)) {
     for (const probe of ['iptables-save', 'nft-ruleset'] as const) add({ probe, hop: 'dns', where: 'node', node, args: {}, phase: 2 });
     add({ probe: 'node-route-get', hop: 'dns', where: 'node', node, args: { ip: plan.src.ip }, phase: 2 });
+    // and its neighbor and FDB entries for the source node (the answers' way back: a stale entry there loses every
+    // answer while the queries arrive)
+    for (const probe of ['neigh', 'fdb'] as const) add({ probe, hop: 'dns', where: 'node', node, args: {}, phase: 2 });
   }
   return added.length ? { plan: { ...plan, probes: [...plan.probes, ...added] }, added } : none;
 }

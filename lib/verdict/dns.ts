@@ -60,7 +60,8 @@ const dnsPodNetworkStep = (node: string, ns: string, name: string) =>
  * host-side veth, its interface and its route back to the source (lib/verdict/pod.ts; their probes run only once no
  * lookup answered, lib/plan/ops withDnsWay) — and, for DNS pods on other nodes than the source's, the source node's
  * route and neighbor toward the DNS node (lib/verdict/node.ts routeShape, lib/verdict/overlay.ts tunnelNeighbor /
- * underlayNeighbor) and each end's filter for tunnel packets from the other.
+ * underlayNeighbor), the DNS node's neighbor toward the source node (the answers' way back) and each end's filter for
+ * tunnel packets from the other.
  */
 export function explainDnsTimeout(c: Ctx) {
   const dns = c.problems.find((p) => p.hop === 'dns' && p.cause === 'dns-timeout');
@@ -134,6 +135,13 @@ export function explainDnsTimeout(c: Ctx) {
       ? external ? [] : [tunnelNeighbor(c, src, d.node, tunnel, dnsTun), tunnelFdb(c, src, d.node, tunnel, dnsTun)]
       : !tunnel && !dnsTun && dnsLinks && !isRouted(familyOn(c, src)) ? [underlayNeighbor(c, src, d.node, dnsLinks, d.ip)] : [];
     for (const n of neigh) if (n?.stale) push(d.ip, { hop: 'dns', cause: 'neighbor-stale', reason: n.stale.reason, rank: RANK['neighbor-stale'], nodes: [src, d.node], nextStep: n.stale.nextStep });
+    // ...and the DNS node's entry for the source node: the answers' way back (a stale one there loses every answer
+    // while the queries arrive), read the same way
+    const srcLinks = links(c, one(c.plan, c.runs, onNode(src, 'node-link')));
+    const back = tunnel && dnsTun
+      ? external ? [] : [tunnelNeighbor(c, d.node, src, dnsTun, tunnel), tunnelFdb(c, d.node, src, dnsTun, tunnel)]
+      : !tunnel && !dnsTun && srcLinks && !isRouted(familyOn(c, d.node)) ? [underlayNeighbor(c, d.node, src, srcLinks, c.plan.src.ip)] : [];
+    for (const n of back) if (n?.stale) push(d.ip, { hop: 'dns', cause: 'neighbor-stale', reason: `${n.stale.reason} (the DNS answers' way back)`, rank: RANK['neighbor-stale'], nodes: [d.node, src], nextStep: n.stale.nextStep });
     // Each end's filter for tunnel packets from the other, in rule order (lib/verdict/firewall): the DNS node's
     // (the queries arrive there from the source node) and the source node's (the answers arrive from the DNS node).
     const port = dnsTun?.vxlan?.port ?? familyOn(c, d.node).tunnel?.port;
