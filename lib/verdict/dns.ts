@@ -7,7 +7,7 @@ import { digAddresses, parseDig, parseIpRouteGet, parseResolvConf } from '../par
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, RANK, read, routeText, tunnelOf, warn, type Ctx, type Problem } from './context';
 import { nodeRules } from './dumps';
 import { routeNextStep, routeShape } from './node';
-import { tunnelFdb, tunnelNeighbor, underlayNeighbor } from './overlay';
+import { overlayBlockedStep, tunnelFdb, tunnelNeighbor, underlayNeighbor } from './overlay';
 import { podNetworkState, podRouteState, vethState } from './pod';
 import { droppingRule } from './firewall';
 import { familyOn, isExternalTunnel, isRouted } from './family';
@@ -155,7 +155,7 @@ export function explainDnsTimeout(c: Ctx) {
         const from = internalIP(c, w.from);
         const own = internalIP(c, w.at);
         const drop = droppingRule(save, nft, { hook: 'input', proto: 'udp', port, ...(from ? { src: from } : {}), ...(own ? { dst: own } : {}) }).drop;
-        if (drop) push(d.ip, { hop: 'dns', cause: 'overlay-blocked', reason: `${w.at} drops tunnel traffic arriving on UDP ${port} from ${w.from} (${w.what}): \`${drop.text}\` in ${drop.where}`, rank: RANK['overlay-blocked'], nodes: [w.at] });
+        if (drop) push(d.ip, { hop: 'dns', cause: 'overlay-blocked', reason: `${w.at} drops tunnel traffic arriving on UDP ${port} from ${w.from} (${w.what}): \`${drop.text}\` in ${drop.where}`, rank: RANK['overlay-blocked'], nodes: [w.at], nextStep: overlayBlockedStep(w.at, drop, port, w.from, from) });
       }
     }
   }

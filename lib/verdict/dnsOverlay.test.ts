@@ -44,5 +44,8 @@ describe('a DNS timeout behind a blocked overlay on Cilium (external VXLAN, no F
     expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'overlay-blocked' });
     expect(j.firstFailure!.reason).toMatch(/^DNS queries to the cluster DNS on node-a time out because node-b drops tunnel traffic arriving on UDP 8472 from node-a \(the DNS answers\)/);
     expect(j.firstFailure!.reason).not.toMatch(/FDB|neighbor/);
+    // the next step names the rule, node-b and Cilium's own port, not the cause's generic "udp port 4789"
+    expect(j.firstFailure!.nextStep).toMatch(/^On node-b, .* the first rule for the tunnel's UDP 8472: remove it or allow UDP 8472 from node-a .*`tcpdump -ni any udp port 8472` on node-b/);
+    expect(j.firstFailure!.nextStep).not.toContain('4789');
   });
 });

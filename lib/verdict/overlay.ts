@@ -94,11 +94,20 @@ export function judgeOverlay(c: Ctx) {
       const run = drop.where.startsWith('nft') ? (nftRun ?? iptRun) : (iptRun ?? nftRun);
       finding(c, run, `drops tunnel traffic (${drop.where}): ${drop.text}`);
       // the node, its rule and the peer by name (the cause's text says "between nodes", "on both nodes")
-      const list = drop.where.startsWith('nft') ? '`nft list ruleset`' : '`iptables-save -t filter`';
       problem(c, 'overlay', 'overlay-blocked', `${node} drops tunnel traffic arriving on UDP ${port} (${srcTun.ifname}) from ${peer}: \`${drop.text}\` in ${drop.where}, the first rule for that port${node === plan.src.node ? ` — the way back: what ${peer} sends back to ${plan.src.node} (the answers) is what does not arrive` : ''}`, [node],
-        `On ${node}, ${list} shows \`${drop.text}\` (${drop.where}), the first rule for the tunnel's UDP ${port}: remove it or allow UDP ${port} from ${peer}${src ? ` (${src})` : ''} before it, and in the cloud firewall between the nodes; \`tcpdump -ni any udp port ${port}\` on ${node} shows the packets arrive and go no further.`);
+        overlayBlockedStep(node, drop, port, peer, src));
     }
   }
+}
+
+/**
+ * overlay-blocked's next step on `node`, whose rule `drop` (its text and where: an iptables chain or an nft hook) is the
+ * first for the tunnel's UDP `port` (the tunnel device's own: 4789 flannel and Calico, 8472 Cilium): the rule, the peer
+ * (`peerAddr`, its InternalIP, when known) and the capture that shows the packets arrive and stop.
+ */
+export function overlayBlockedStep(node: string, drop: { text: string; where: string }, port: number, peer: string, peerAddr?: string): string {
+  const list = drop.where.startsWith('nft') ? '`nft list ruleset`' : '`iptables-save -t filter`';
+  return `On ${node}, ${list} shows \`${drop.text}\` (${drop.where}), the first rule for the tunnel's UDP ${port}: remove it or allow UDP ${port} from ${peer}${peerAddr ? ` (${peerAddr})` : ''} before it, and in the cloud firewall between the nodes; \`tcpdump -ni any udp port ${port}\` on ${node} shows the packets arrive and go no further.`;
 }
 
 /** A stale neighbor entry: the sentence and the next step on the node that holds it. */
