@@ -172,6 +172,12 @@ export interface Ctx {
    * the whole DNS, so the verdict is `degraded` and the summary leads with this.
    */
   dnsPartial?: { answering: string[]; failing: string[]; answeringIPs: string[] };
+  /**
+   * The failing cluster DNS pods that refused the query dug at them (an ICMP port unreachable: nothing listens), when
+   * others failing beside them timed out (lib/verdict/dns.ts replicaProblem): `labels` as in dnsPartial, `say` their
+   * clause, `step` their next step. explainDnsTimeout keeps them out of what times out and says them beside its cause.
+   */
+  dnsRefusing?: { labels: string[]; say: string; step: string };
 }
 
 /** A fresh judgement context over a plan's runs (the pod path's judge; the north-south judge's view of its node path). */

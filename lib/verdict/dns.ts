@@ -186,11 +186,14 @@ export function explainDnsTimeout(c: Ctx) {
   // the root's nodes and next step with it: the hop's next step is filled from them (the node that lacks the route)
   const nodes = [...new Set(all.flatMap((p) => p.nodes ?? []))];
   if (nodes.length) dns.nodes = nodes;
-  const steps = [...new Set(all.map((p) => p.nextStep).filter((x): x is string => !!x))];
+  // replicas that refused the query (nothing listens) beside the ones timing out: not part of what times out, said after it
+  const refusing = c.dnsRefusing;
+  const steps = [...new Set([...all.map((p) => p.nextStep), refusing?.step].filter((x): x is string => !!x))];
   if (steps.length) dns.nextStep = steps.join(' ');
   else delete dns.nextStep;
-  const to = c.dnsPartial ? `DNS queries kube-proxy sends to ${c.dnsPartial.failing.join(', ')}` : `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')}`;
-  dns.reason = `${to} time out because ${joinClauses(all.map((p) => p.reason.replace(/^./, (x) => x.toLowerCase())))}`;
+  const timingOut = c.dnsPartial?.failing.filter((l) => !refusing?.labels.includes(l));
+  const to = timingOut?.length ? `DNS queries kube-proxy sends to ${timingOut.join(', ')}` : `DNS queries to the cluster DNS on ${[...new Set(dnsNodes)].join(', ')}`;
+  dns.reason = `${to} time out because ${joinClauses(all.map((p) => p.reason.replace(/^./, (x) => x.toLowerCase())))}${refusing ? `; ${refusing.say}` : ''}`;
 }
 
 /** One cluster DNS pod as dug directly from the source (dig-replica): what it did with the query. */
@@ -258,6 +261,8 @@ function replicaProblem(c: Ctx, reps: readonly ReplicaDig[], head: string, asked
     problem(c, 'dns', 'app-not-listening', `${head}: asked directly from ${src}, ${joinClauses(each)} — the pod${failing.length === 1 ? ' runs but its DNS server does' : 's run but their DNS servers do'} not serve port ${ports}`, [...new Set(failing.map((r) => r.node))], dnsServerListenStep(failing, src, asked));
   } else {
     problem(c, 'dns', 'dns-timeout', `${head}: asked directly from ${src}, ${joinClauses(each)}`, [...new Set(failing.map((r) => r.node))]);
+    const refusing = failing.filter((r) => r.outcome === 'refused');
+    if (refusing.length) c.dnsRefusing = { labels: refusing.map((r) => r.label), say: joinClauses(refusing.map((r) => `${r.label} ${failText(r.outcome, r.port)}`)), step: dnsServerListenStep(refusing, src, asked) };
   }
   return true;
 }

@@ -174,3 +174,26 @@ describe('the DNS server itself as the target (10.96.0.10:53/udp), its CoreDNS p
     expect(j.firstFailure!.nextStep).not.toMatch(/Corefile/);
   });
 });
+
+// Two replicas broken two ways (recorded on test/lab/fixtures/dns-replicas-3.yaml with test/lab/diagnoseCapture.ts,
+// fixtures/dns-replicas-veth-down-and-refused.json: the worker-1 replica's veth down, the worker-2 one's DNS server
+// stopped, fault dns-not-listening): the veth explains the one that times out, not the one that refuses.
+describe('one replica behind a down veth, another not listening', () => {
+  const fx = load('dns-replicas-veth-down-and-refused');
+  const rep = replicas(fx);
+  const [silent, refusing, ok] = ['worker-1', 'worker-2', 'worker-3'].map((n) => rep.get(n)!);
+
+  it('degraded at dns: the down veth explains the replica timing out; the refusing one is said as refusing, with its own next step', () => {
+    const j = judged(fx);
+    expect(j.verdict).toBe('degraded');
+    expect(j.firstFailure).toMatchObject({ hop: 'dns', cause: 'veth-down' });
+    const r = j.firstFailure!.reason;
+    const esc = (s: string) => s.replace(/[().]/g, '\\$&');
+    // what times out is the veth's replica only (was: both "time out because" the one veth)
+    expect(r).toMatch(new RegExp(`^DNS queries kube-proxy sends to ${esc(silent.label)} time out because the host side of kube-system/${silent.name}'s veth`));
+    expect(r).toContain(`; ${refusing.label} refuses the query (an ICMP port unreachable: nothing listens on its UDP port 53)`);
+    expect(r).not.toContain(ok.name);
+    expect(j.firstFailure!.nextStep).toContain(`kubectl delete pod -n kube-system ${silent.name}`);
+    expect(j.firstFailure!.nextStep).toContain(`kubectl -n kube-system logs ${refusing.name}`);
+  });
+});
