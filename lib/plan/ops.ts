@@ -193,10 +193,17 @@ export function withDnsWay(plan: PathPlan, dns: readonly { ip: string; node: str
   for (const node of [...new Set(dns.map((d) => d.node))].filter((n) => n !== plan.src.node).slice(0, MAX_DNS_WAY_PODS)) {
     for (const probe of ['iptables-save', 'nft-ruleset'] as const) add({ probe, hop: 'dns', where: 'node', node, args: {}, phase: 2 });
     add({ probe: 'node-route-get', hop: 'dns', where: 'node', node, args: { ip: plan.src.ip }, phase: 2 });
-    // and its neighbor and FDB entries for the source node (the answers' way back: a stale entry there loses every
-    // answer while the queries arrive)
+    // and its neighbor and FDB entries for the source node (the answers' next hop there: host-gw, the source node's
+    // address; VXLAN, its tunnel endpoint and the FDB entry behind it — a stale entry loses every answer while the
+    // queries arrive)
     for (const probe of ['neigh', 'fdb'] as const) add({ probe, hop: 'dns', where: 'node', node, args: {}, phase: 2 });
+    // and its ping to the source pod, which a VPC router without the route to the source node's pod CIDR answers with
+    // "Destination Net Unreachable" (lib/verdict/dns.ts); only when every DNS pod is on another node than the
+    // source's, as the way between nodes is
+    if (apart) add({ probe: 'node-ping', hop: 'dns', where: 'node', node, args: { ip: plan.src.ip }, phase: 2 });
   }
+  // the source node's ping to each DNS pod: the queries' way through a VPC router, answered the same way
+  if (apart) for (const d of dns.slice(0, MAX_DNS_WAY_PODS)) add({ probe: 'node-ping', hop: 'dns', where: 'node', node: plan.src.node, args: { ip: d.ip }, phase: 2 });
   return added.length ? { plan: { ...plan, probes: [...plan.probes, ...added] }, added } : none;
 }
 

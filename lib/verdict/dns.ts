@@ -6,7 +6,7 @@ import { candidateNames, clusterDnsService, compareWithEndpoints, endpointsForSe
 import { digAddresses, parseDig, parseIpRouteGet, parseResolvConf } from '../parse';
 import { finding, internalIP, links, observe, one, onNode, onPod, problem, RANK, read, routeText, tunnelOf, warn, type Ctx, type Problem } from './context';
 import { nodeRules } from './dumps';
-import { routeNextStep, routeShape } from './node';
+import { routeNextStep, routeShape, routerAnswer } from './node';
 import { overlayBlockedStep, tunnelFdb, tunnelNeighbor, underlayNeighbor } from './overlay';
 import { podNetworkState, podRouteState, vethState } from './pod';
 import { droppingRule } from './firewall';
@@ -114,11 +114,20 @@ export function explainDnsTimeout(c: Ctx) {
       const got = read(c, run, parseIpRouteGet);
       const r = got?.outcome === 'route' ? got.route : undefined;
       const peerIP = internalIP(c, towardNode);
-      if (got && (!r || !routeShape(c, from, r, peerIP ? [peerIP] : []).ok)) {
+      const shape = r ? routeShape(c, from, r, peerIP ? [peerIP] : []) : undefined;
+      if (got && (!r || !shape?.ok)) {
         const s = say(r ? `would leave ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev ?? '?'}` : '', got.outcome === 'refused' ? got.error.message : '');
         finding(c, run, s);
         push(d.ip, { hop: 'dns', cause: 'node-route', reason: s, rank: RANK['node-route'], nodes: [from, towardNode], nextStep: routeNextStep(from, toward) });
-      } else if (got?.outcome === 'route') finding(c, run, `${from} → ${toward} (${ok}): ${routeText(got)}`);
+        return;
+      }
+      if (got?.outcome === 'route') finding(c, run, `${from} → ${toward} (${ok}): ${routeText(got)}`);
+      // Routed via a VPC router: the node's route is the family's healthy shape, the router's table is on no node; its
+      // answer to the node's ping (withDnsWay plans it) says whether it has the route to the other node's pod CIDR.
+      if (r?.gateway && shape?.viaRouter) {
+        const no = routerAnswer(c, from, toward, towardNode, r.gateway)?.noRoute;
+        if (no) push(d.ip, { hop: 'dns', cause: 'node-route', reason: no.reason, rank: RANK['node-route'], nodes: [from, towardNode], nextStep: no.nextStep });
+      }
     };
     wayRoute(src, d.ip, d.node, (leaves, refused) => `${src} has no route to ${d.node}'s pod CIDR: ${d.ip} ${leaves || `is refused ("${refused}")`}`, `DNS pod on ${d.node}`);
     // ...and the DNS node's route back to the source pod: the answers leave that way (a node that lacks the route to

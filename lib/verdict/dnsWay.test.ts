@@ -145,6 +145,18 @@ describe('withDnsWay: the DNS pods\' own probes only once no lookup answered', (
     const m = new Map([...r.runs].map(([k, v]) => [k, { exitCode: v.exitCode }]));
     expect(withDnsWay(base, dnsPods(sn.snapshot), m).added.map((p) => p.key)[0]).toBe('node/worker-1:fdb');
   });
+  it('DNS pods on other nodes: the DNS node\'s neighbors, FDB and ping to the source pod, and the source node\'s ping to each DNS pod (the answers\' next hop; a VPC router\'s answer)', () => {
+    const bare = { ...before, probes: before.probes.filter((p) => !(p.phase === 2 && (p.probe === 'neigh' || p.probe === 'fdb' || p.probe === 'node-ping'))) };
+    const dns = dnsPods(fx.snapshot);
+    const keys = withDnsWay(bare, dns, digs(DIG_NO_REPLY)).added.map((p) => p.key);
+    expect(keys).toEqual(expect.arrayContaining(['node/worker-0:neigh', 'node/worker-0:fdb', `node/worker-0:node-ping:${plan.src.ip}`, `node/${plan.src.node}:node-ping:${dns[0].ip}`]));
+    // a DNS pod on the source's node too: no pings (the way between nodes is not probed), but the far DNS node's
+    // neighbor and FDB entries for the source node are still read (the answers of the lookups sent there)
+    const near = [...dns, { ip: '10.244.9.9', node: plan.src.node, pod: { namespace: 'kube-system', name: 'coredns-near' } }];
+    const added = withDnsWay(bare, near, digs(DIG_NO_REPLY)).added;
+    expect(added.filter((p) => p.probe === 'node-ping')).toEqual([]);
+    expect(added.filter((p) => p.node === 'worker-0' && (p.probe === 'neigh' || p.probe === 'fdb')).map((p) => p.probe)).toEqual(['neigh', 'fdb']);
+  });
   it('a lookup that answered (or one that did not run): nothing added, the healthy path gains no exec', () => {
     expect(withDnsWay(before, dnsPods(fx.snapshot), digs(0)).added).toEqual([]);
     const one = digs(DIG_NO_REPLY);

@@ -4,7 +4,7 @@ import { parseConntrackStats, parseIpRouteGet, parsePing, parseSysctl, sysctlNum
 import { tunnelText } from '../kube';
 import { pingOutcome } from './read';
 import { familyOn, isRouted } from './family';
-import { finding, internalIP, links, observe, one, onNode, problem, read, REFUSED_ROUTE, routeText, tunnelOf, warn, type Ctx } from './context';
+import { finding, internalIP, links, observe, one, onNode, problem, read, REFUSED_ROUTE, routeText, tunnelOf, warn, type Ctx, type ProbeRun } from './context';
 import { nodeRules } from './dumps';
 import { droppingRule } from './firewall';
 import { CAUSES, concreteNextStep } from '../causes';
@@ -89,30 +89,37 @@ export function routeShape(c: Ctx, node: string, r: { dev?: string; gateway?: st
 /**
  * Routed (VPC) nodes: the router's route table is on no node, so its answer is the evidence. The node's own
  * ping to the remote pod (node-ping) getting "Destination Net/Host Unreachable" from the gateway means the
- * router has no route to that pod CIDR (the lab's node-route-missing under `routed`; a missing VPC route):
- * node-route at the overlay hop, the routed path between the nodes where the router sits. Silence proves
- * nothing (a policy may drop the ping).
+ * router has no route to that pod CIDR (the lab's node-route-missing under `routed`; a missing VPC route).
+ * Silence proves nothing (a policy may drop the ping). Sets the run's finding; `noRoute` (the sentence and the next
+ * step) when the gateway answered with an error. Undefined when the ping did not run or could not be read. One
+ * reading for the path (node-route at the overlay hop) and the way to the cluster DNS pods (lib/verdict/dns.ts).
  */
-function judgeRouterAnswer(c: Ctx, hop: HopId, node: string, toward: string, towardNode: string, gateway: string) {
+export function routerAnswer(c: Ctx, node: string, toward: string, towardNode: string, gateway: string): { run: ProbeRun; noRoute?: { reason: string; nextStep: string } } | undefined {
   const run = one(c.plan, c.runs, onNode(node, 'node-ping', toward));
   const p = read(c, run, parsePing, { supplementary: true });
-  if (!run || !p) return;
+  if (!run || !p) return undefined;
   const o = pingOutcome(p);
   const err = p.icmpErrors[0];
   if (o.outcome === 'reply') {
     finding(c, run, `${toward} answers ${node}'s ping through the VPC router`);
-    return;
+    return { run };
   }
   if (o.outcome === 'icmp-error' && err && err.from === gateway) {
-    const s = `the VPC router ${gateway} answers ${node}'s ping to ${toward} with "${err.text}": its route table has no route to ${towardNode}'s pod CIDR`;
-    finding(c, run, s);
-    // The router sits between the nodes: the overlay hop (the routed path), not the node that asked.
+    const reason = `the VPC router ${gateway} answers ${node}'s ping to ${toward} with "${err.text}": its route table has no route to ${towardNode}'s pod CIDR`;
+    finding(c, run, reason);
     // the fix is in the cloud's route table, not on a node (the generic step says the CNI did not program a node route)
-    const step = `The nodes hand ${towardNode}'s pod CIDR to the VPC router ${gateway}: add the route for ${towardNode}'s pod CIDR (target: ${towardNode}'s instance or ENI) to the VPC/subnet route table (AWS: \`aws ec2 describe-route-tables\`; GCP: \`gcloud compute routes list\`), or check the cloud controller manager that programs it; \`ping ${toward}\` from ${node} answers "${err.text}" until it is there.`;
-    problem(c, c.plan.sameNode ? hop : 'overlay', 'node-route', s, [node, towardNode], step);
-    return;
+    const nextStep = `The nodes hand ${towardNode}'s pod CIDR to the VPC router ${gateway}: add the route for ${towardNode}'s pod CIDR (target: ${towardNode}'s instance or ENI) to the VPC/subnet route table (AWS: \`aws ec2 describe-route-tables\`; GCP: \`gcloud compute routes list\`), or check the cloud controller manager that programs it; \`ping ${toward}\` from ${node} answers "${err.text}" until it is there.`;
+    return { run, noRoute: { reason, nextStep } };
   }
   finding(c, run, `ping ${toward} from ${node}: ${o.outcome}${o.icmp ? ` (${o.icmp})` : ''}`);
+  return { run };
+}
+
+/** The router's answer on the path: node-route at the overlay hop, the routed path between the nodes where the router sits. */
+function judgeRouterAnswer(c: Ctx, hop: HopId, node: string, toward: string, towardNode: string, gateway: string) {
+  const no = routerAnswer(c, node, toward, towardNode, gateway)?.noRoute;
+  // The router sits between the nodes: the overlay hop (the routed path), not the node that asked.
+  if (no) problem(c, c.plan.sameNode ? hop : 'overlay', 'node-route', no.reason, [node, towardNode], no.nextStep);
 }
 
 /**

@@ -34,10 +34,34 @@ describe('the way to the cluster DNS pod', () => {
     ['node-route-missing:node=worker-1,to=worker-0', 'unreachable/node-route@dns', /because worker-1 has no route to worker-0's pod CIDR/],
     // the answers' way: worker-0 receives the queries and has no route back to worker-1's pod CIDR
     ['node-route-missing:node=worker-0,to=worker-1', 'unreachable/node-route@dns', /because worker-0 has no route to worker-1's pod CIDR, so the answers of the DNS pod there to 10\.244\.\d+\.\d+ would leave/],
+    // the answers' next hop: worker-0 holds a wrong MAC for worker-1 (was 'cluster DNS is not answering': only the source
+    // node's entry toward the DNS node was read)
+    ['stale-neighbor:node=worker-0,peer=worker-1', 'unreachable/neighbor-stale@dns', /because worker-0's neighbor entry for worker-1 \(172\.18\.0\.\d+\) says [0-9a-f:]{17}, but worker-1's eth0 has MAC/],
   ])('%s', async (spec, want, reason) => {
     const fault = spec.replace('COREDNS', await coredns());
     const d = await lab.withFault(fault, () => lab.diagnose('shop/frontend-0', 'backend.shop:80'));
     expect(outcome(d)).toBe(want);
     expect(d.firstFailure!.reason).toMatch(reason);
+  });
+});
+
+// A VPC-routed cluster (test/lab/fixtures/dns-apart-vpc.yaml): the nodes route every remote pod CIDR to the VPC router, so
+// their routes look right whatever the router's table holds; the router's own "Destination Net Unreachable" to each node's
+// ping (the DNS pod from the source node, the source pod from the DNS node) names the missing VPC route. Was
+// 'cluster DNS is not answering' on a path that crosses no other node (shop/frontend-0 → backend.shop, both on worker-1).
+describe('the way to the cluster DNS pod through a VPC router', () => {
+  const vpc = useLab('dv', 'dns-apart-vpc.yaml');
+  it('healthy: reachable', async () => {
+    expect(outcome(await vpc.diagnose('shop/frontend-0', 'backend.shop:80'))).toBe('reachable/-@-');
+  });
+  it.each([
+    ['node-route-missing:node=worker-1,to=worker-0', /because the VPC router 172\.18\.0\.1 answers worker-1's ping to 10\.60\.\d+\.\d+ with "Destination Net Unreachable": its route table has no route to worker-0's pod CIDR$/],
+    // the answers' way back
+    ['node-route-missing:node=worker-0,to=worker-1', /because the VPC router 172\.18\.0\.1 answers worker-0's ping to 10\.60\.\d+\.\d+ with "Destination Net Unreachable": its route table has no route to worker-1's pod CIDR$/],
+  ])('%s: node-route at dns, the router named', async (fault, reason) => {
+    const d = await vpc.withFault(fault, () => vpc.diagnose('shop/frontend-0', 'backend.shop:80'));
+    expect(outcome(d)).toBe('unreachable/node-route@dns');
+    expect(d.firstFailure!.reason).toMatch(reason);
+    expect(d.firstFailure!.nextStep).toMatch(/VPC\/subnet route table/);
   });
 });
