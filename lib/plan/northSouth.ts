@@ -17,6 +17,7 @@ import { exitedZero, keyed, mtuFailing, type RunOutcome } from './ops';
 import { parseIpAddr } from '../parse/ipAddr';
 import { parseIpRouteGet } from '../parse/ipRouteGet';
 import { cidrHost } from '../ip';
+import { familyFromPods } from '../kube';
 
 /** How the client's packet reaches its destination. */
 export type NorthSouthVia = 'lb' | 'node-port' | 'cluster-ip' | 'pod' | 'host' | 'external';
@@ -533,6 +534,10 @@ export function planNorthSouth(asked: Source, target: Target, snap: ClusterSnaps
       // The MTU ladder's first stage from that node (the pod path's DF pings, lib/plan/mtu.ts): the tunnel or routed
       // way to the pod carries full-size packets, or the orchestrator sends the sizes between.
       for (const size of PING_FIRST) nodeAt(from, 'node-ping-df', 'overlay', { ip: d.ip, size });
+      // A VPC-routed cluster: the first node hands the pod's CIDR to the VPC router, whose table is on no node; its
+      // "Destination Net Unreachable" to the node's ping of the pod names the missing route (the pod path's familyPlan
+      // ping, read by lib/verdict/node judgeNodeRoute). Was 'no hop's probes explain it' for node → pod on another node.
+      if (familyFromPods(snap.pods).family === 'vpc') nodeAt(from, 'node-ping', fromHop, { ip: d.ip });
       for (const [n, h] of [[from, fromHop], [d.node, 'dst-node']] as const) {
         nodeAt(n, 'neigh', 'overlay');
         nodeAt(n, 'fdb', 'overlay');

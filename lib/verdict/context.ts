@@ -119,7 +119,7 @@ export const RANK: Record<CauseCode, number> = {
   'image-pull': 200, 'admission-denied': 200,
 };
 
-function runsOf(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun[] {
+export function runsOf(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun[] {
   return plan.probes.filter(pred).map((p) => runs.get(p.key)).filter((r): r is ProbeRun => !!r && !r.notRun);
 }
 export function one(plan: PathPlan, runs: Runs, pred: (p: PlannedProbe) => boolean): ProbeRun | undefined {

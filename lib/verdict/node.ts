@@ -1,10 +1,10 @@
 // The node hops: each node's route toward the other pod, its own firewall, and its conntrack table.
 import type { HopId } from '../model';
-import { parseConntrackStats, parseIpRouteGet, parsePing, parseSysctl, sysctlNumber } from '../parse';
+import { parseConntrackStats, parseIpRouteGet, parseNc, parsePing, parseSysctl, sysctlNumber } from '../parse';
 import { tunnelText } from '../kube';
-import { pingOutcome } from './read';
+import { parseRun, pingOutcome } from './read';
 import { familyOn, isRouted } from './family';
-import { finding, internalIP, links, observe, one, onNode, problem, read, REFUSED_ROUTE, routeText, tunnelOf, warn, type Ctx, type ProbeRun } from './context';
+import { finding, internalIP, links, observe, one, onNode, problem, read, REFUSED_ROUTE, routeText, runsOf, tunnelOf, warn, type Ctx, type ProbeRun } from './context';
 import { nodeRules } from './dumps';
 import { droppingRule } from './firewall';
 import { CAUSES, concreteNextStep } from '../causes';
@@ -90,29 +90,55 @@ export function routeShape(c: Ctx, node: string, r: { dev?: string; gateway?: st
  * Routed (VPC) nodes: the router's route table is on no node, so its answer is the evidence. The node's own
  * ping to the remote pod (node-ping) getting "Destination Net/Host Unreachable" from the gateway means the
  * router has no route to that pod CIDR (the lab's node-route-missing under `routed`; a missing VPC route).
- * Silence proves nothing (a policy may drop the ping). Sets the run's finding; `noRoute` (the sentence and the next
- * step) when the gateway answered with an error. Undefined when the ping did not run or could not be read. One
- * reading for the path (node-route at the overlay hop) and the way to the cluster DNS pods (lib/verdict/dns.ts).
+ * Silence proves nothing (a policy may drop the ping). Sets the ping's finding; `noRoute` (the sentence and the next
+ * step) when the gateway answered with an error (to the ping, a DF ping of the MTU ladder, or the node's own connect).
+ * Undefined when none of them ran or could be read. One reading for the path (node-route at the overlay hop) and the
+ * way to the cluster DNS pods (lib/verdict/dns.ts).
  */
 export function routerAnswer(c: Ctx, node: string, toward: string, towardNode: string, gateway: string): { run: ProbeRun; noRoute?: { reason: string; nextStep: string } } | undefined {
   const run = one(c.plan, c.runs, onNode(node, 'node-ping', toward));
   const p = read(c, run, parsePing, { supplementary: true });
-  if (!run || !p) return undefined;
-  const o = pingOutcome(p);
-  const err = p.icmpErrors[0];
-  if (o.outcome === 'reply') {
-    finding(c, run, `${toward} answers ${node}'s ping through the VPC router`);
-    return { run };
+  // The router rate-limits its ICMP errors (one a second per sender, as Linux does): of several pings the node sent the
+  // same pod at once (the MTU ladder's DF pings beside this one) only one may get the answer, so theirs count too
+  // (a "Net/Host Unreachable" from the gateway, never a frag-needed, which is path MTU discovery working).
+  const ladder = runsOf(c.plan, c.runs, onNode(node, 'node-ping-df', toward))
+    .map((r) => ({ r, err: read(c, r, parsePing, { supplementary: true })?.icmpErrors.find((e) => e.from === gateway && /(net|host) unreachable/i.test(e.text)) }))
+    .find((x) => x.err);
+  const o = p ? pingOutcome(p) : undefined;
+  const err = o?.outcome === 'icmp-error' && p!.icmpErrors[0]?.from === gateway ? p!.icmpErrors[0] : ladder?.err;
+  // ...and so do the node's own connects to the pod (a node source's; they leave beside the pings and may take the
+  // router's one error of the second): "Network is unreachable" while the node's route to the pod leaves via the
+  // router (the caller's reading: a route, no blackhole, so not the node's own EINVAL/ENETUNREACH) is its ICMP net
+  // unreachable, the kernel's errno for it
+  // The connect to the Service's address counts too when the node connects to no other endpoint than this pod (the
+  // plan's direct connects are every ready endpoint kube-proxy there sends to: the VIP's packets went to this one).
+  const connects = c.plan.probes.filter((x) => x.probe === 'node-tcp-connect' && x.node === node);
+  const vip = c.plan.dstIP && c.plan.dstIP !== toward && connects.every((x) => x.args.ip === toward || x.args.ip === c.plan.dstIP) ? c.plan.dstIP : undefined;
+  const connect = err ? undefined : [...runsOf(c.plan, c.runs, onNode(node, 'node-tcp-connect', toward)), ...(vip ? runsOf(c.plan, c.runs, onNode(node, 'node-tcp-connect', vip)) : [])]
+    .map((r) => ({ r, a: (() => {
+      const nc = parseRun(r, parseNc);
+      return nc.ok ? nc.value.attempts.find((x) => /Network is unreachable/i.test(x.message)) : undefined;
+    })() }))
+    .find((x) => x.a);
+  const at = run ?? ladder?.r ?? connect?.r;
+  if (!at) return undefined;
+  if (o?.outcome === 'reply') {
+    finding(c, at, `${toward} answers ${node}'s ping through the VPC router`);
+    return { run: at };
   }
-  if (o.outcome === 'icmp-error' && err && err.from === gateway) {
-    const reason = `the VPC router ${gateway} answers ${node}'s ping to ${toward} with "${err.text}": its route table has no route to ${towardNode}'s pod CIDR`;
-    finding(c, run, reason);
+  if (err || connect) {
+    const via = connect && connect.a!.address !== toward ? ` (kube-proxy sends it to ${toward})` : '';
+    const answer = err ? `answers ${node}'s ping to ${toward} with "${err.text}"` : `answers ${node}'s connect to ${connect!.a!.address}:${connect!.a!.port}${via} with an ICMP net unreachable ("Network is unreachable"; ${node}'s route to ${toward} leaves via the router)`;
+    const reason = `the VPC router ${gateway} ${answer}: its route table has no route to ${towardNode}'s pod CIDR`;
+    // the DF ping's and the connect's own findings are theirs (the MTU ladder's, the connect's)
+    if (run && err && !ladder?.err) finding(c, run, reason);
+    else if (run && o) finding(c, run, `ping ${toward} from ${node}: ${o.outcome}${o.icmp ? ` (${o.icmp})` : ''}`);
     // the fix is in the cloud's route table, not on a node (the generic step says the CNI did not program a node route)
-    const nextStep = `The nodes hand ${towardNode}'s pod CIDR to the VPC router ${gateway}: add the route for ${towardNode}'s pod CIDR (target: ${towardNode}'s instance or ENI) to the VPC/subnet route table (AWS: \`aws ec2 describe-route-tables\`; GCP: \`gcloud compute routes list\`), or check the cloud controller manager that programs it; \`ping ${toward}\` from ${node} answers "${err.text}" until it is there.`;
-    return { run, noRoute: { reason, nextStep } };
+    const nextStep = `The nodes hand ${towardNode}'s pod CIDR to the VPC router ${gateway}: add the route for ${towardNode}'s pod CIDR (target: ${towardNode}'s instance or ENI) to the VPC/subnet route table (AWS: \`aws ec2 describe-route-tables\`; GCP: \`gcloud compute routes list\`), or check the cloud controller manager that programs it; \`ping ${toward}\` from ${node} answers "${err?.text ?? 'Destination Net Unreachable'}" until it is there.`;
+    return { run: at, noRoute: { reason, nextStep } };
   }
-  finding(c, run, `ping ${toward} from ${node}: ${o.outcome}${o.icmp ? ` (${o.icmp})` : ''}`);
-  return { run };
+  if (run && o) finding(c, run, `ping ${toward} from ${node}: ${o.outcome}${o.icmp ? ` (${o.icmp})` : ''}`);
+  return run && o ? { run } : undefined;
 }
 
 /** The router's answer on the path: node-route at the overlay hop, the routed path between the nodes where the router sits. */

@@ -64,4 +64,18 @@ describe('the way to the cluster DNS pod through a VPC router', () => {
     expect(d.firstFailure!.reason).toMatch(reason);
     expect(d.firstFailure!.nextStep).toMatch(/VPC\/subnet route table/);
   });
+  // A node's own connect to a pod on another node (north-south: node/worker-0 → the backend on worker-1) through a router
+  // without worker-1's pod CIDR. Its ping, its MTU ladder's DF pings and its connects all leave from worker-0's address at
+  // once, and the router's kernel rate-limits the ICMP errors it sends one address (about one every second or two, none
+  // while that address keeps sending faster): whichever probe got the "Net Unreachable" names the router. Was 'no hop's
+  // probes explain it' (the north-south plan had no node ping, and the one error often went to a DF ping or a connect).
+  // The test waits 3 s first: the cases before it sent worker-0's ICMP allowance to the same router.
+  it.each([['pod:shop/backend-0:8080'], ['backend.shop:80']])('node/worker-0 → %s under node-route-missing:node=worker-0,to=worker-1: node-route at overlay, the router named', async (to) => {
+    const d = await vpc.withFault('node-route-missing:node=worker-0,to=worker-1', async () => {
+      await new Promise((r) => setTimeout(r, 3000));
+      return vpc.diagnose('node/worker-0', to);
+    });
+    expect(outcome(d)).toBe('unreachable/node-route@overlay');
+    expect(d.firstFailure!.reason).toMatch(/^the VPC router 172\.18\.0\.1 answers worker-0's (ping|connect) to 10\.6\d\.\d+\.\d+(:\d+)? .*its route table has no route to worker-1's pod CIDR$/);
+  });
 });
