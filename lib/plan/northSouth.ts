@@ -173,7 +173,7 @@ export function lbTargetNodes(snap: ClusterSnapshot): string[] {
 }
 
 /** `node`'s IPv4 pod CIDRs (spec.podCIDR and spec.podCIDRs, once each), by name; none for a node not in the snapshot. Pure. */
-function nodeV4PodCidrs(snap: ClusterSnapshot, node: string): string[] {
+export function nodeV4PodCidrs(snap: ClusterSnapshot, node: string): string[] {
   const n = snap.nodes.find((x) => x.metadata?.name === node);
   return [...new Set([n?.spec?.podCIDR, ...(n?.spec?.podCIDRs ?? [])].filter((x): x is string => !!x && !x.includes(':')))];
 }

@@ -7,11 +7,12 @@
 import type { Depth, Finding, Hop, HopId, Verdict } from '../model';
 import { CAUSES, concreteNextStep, failureHead, nextStepFor, noSelectorNextStep, type CauseCode, type NextStepValues } from '../causes';
 import { joinClauses } from '../clauses';
-import { directEndpoints, lbTargetNodes, leavingNode, startsOnEntry, nodeInternalIP, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
+import { directEndpoints, lbTargetNodes, leavingNode, startsOnEntry, nodeInternalIP, nodeV4PodCidrs, podSeesFromRuns, podsWithoutAnswer, type NorthSouthPlan } from '../plan/northSouth';
 import { lbIngressIPs } from '../plan/egress';
 import { endText, type ClusterSnapshot, type PathPlan, type PodEnd } from '../plan';
 import { digAddresses, parseDig, parseNc, parseSocatUdp, parseSs, parseIpRouteGet, listenerOnPort } from '../parse';
 import { isIPv4 } from '../target';
+import { cidrContains, parseCidr } from '../ip';
 import { compareWithEndpoints, detectProxyMode, formatEndpoint, kubeProxyView, parseIptablesSave, parseNft, proxyObservation, traceNodePort, traceService, type ProxyDump } from '../kube';
 import { proxyOnNode } from './service';
 import { connectOutcome, connectText, parseRun, type ConnectOutcome } from './read';
@@ -173,7 +174,7 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
     if (route) judgeNodeRoute(c, route.hop, from, d.ip, d.node);
     // the way back: the pod's node toward the first node's pod CIDR (the address the flow arrives from)
     const back = plan.probes.find((p) => p.probe === 'node-route-get' && p.node === d.node && p.hop === 'dst-node' && p.args.ip !== d.ip);
-    if (back?.args.ip) judgeNodeRoute(c, 'dst-node', d.node, back.args.ip, from);
+    if (back?.args.ip && !answersOutsidePodCidr(plan, snapshot, runs, d.ip, from)) judgeNodeRoute(c, 'dst-node', d.node, back.args.ip, from);
     judgeOverlay(c);
     judgeMtu(c);
   }
@@ -186,6 +187,20 @@ function judgeNodePath(plan: NorthSouthPlan, runs: Runs, snapshot: ClusterSnapsh
   judgeSourcePod(c);
   judgeWayBack(c, plan, runs, snapshot, d);
   return c;
+}
+
+/**
+ * Do the pod's answers go to an address of `from` outside its pod CIDR? The node's own `ip route get <pod IP>` names the
+ * address it (and kube-proxy's masquerade) sends from (podSeesFromRuns, `known`). On host-gw, kindnet and a VPC that is
+ * the node's InternalIP on the underlay, not the pod CIDR's first address (flannel VXLAN's VTEP .0): the pod's node then
+ * answers over its on-link underlay route, and its route to `from`'s pod CIDR carries none of this flow's packets (was a
+ * false `node-route` at dst-node for node/worker-1 → a pod on worker-2 that lacks its route to worker-1's pod CIDR).
+ */
+function answersOutsidePodCidr(plan: NorthSouthPlan, snapshot: ClusterSnapshot, runs: Runs, podIP: string, from: string): boolean {
+  const seen = podSeesFromRuns(plan, snapshot, runs, podIP);
+  if (!seen?.known || seen.node !== from || seen.ips.length !== 1) return false;
+  const cidrs = nodeV4PodCidrs(snapshot, from).map(parseCidr).filter((x): x is NonNullable<typeof x> => !!x);
+  return cidrs.length > 0 && !cidrs.some((cc) => cidrContains(cc, seen.ips[0]!));
 }
 
 /**
