@@ -233,7 +233,7 @@ describe('the engine copes', () => {
     expect(kubectl(lab.kubeconfig, ['get', 'pods', '-A', '--field-selector', `status.podIP=${ip}`, '-o', 'name']).stdout).toMatch(/kube-proxy/);
     const d = await lab.diagnose('shop/frontend', `${ip}:30080`);
     expect(outcome(d)).toBe('reachable/-@-');
-    expect(d.hops.map((h) => h.id)).toEqual(['src-pod', 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
+    expect(d.hops.map((h) => h.id)).toEqual(['src-pod', 'src-veth', 'src-node', 'node-port', 'overlay', 'dst-node', 'dst-veth', 'dst-pod']);
     expect(d.hops.find((h) => h.id === 'node-port')!.summary).toMatch(/30080/);
     // From a node, among 10k pods: the NodePort's Service and endpoints, every Node, the node's hostNetwork pods and
     // kube-system — not the 10k pods (a node source read cluster-wide before).
