@@ -18,7 +18,7 @@ import { endpointPort as endpointPortOf, readyEndpoints } from '../plan/ops';
 export const STANDING_CAUSES: ReadonlySet<CauseCode> = new Set<CauseCode>(['mtu-blackhole', 'proxy-rules-stale', 'hairpin', 'bridge-netfilter']);
 
 /** Hops a connect that opened has crossed whatever endpoint kube-proxy chose: the source side. */
-const SOURCE_SIDE: ReadonlySet<HopId> = new Set<HopId>(['src-pod', 'src-veth', 'service']);
+export const SOURCE_SIDE: ReadonlySet<HopId> = new Set<HopId>(['src-pod', 'src-veth', 'service']);
 
 /** What one reconciliation did: the problems that stand, and whether the end-to-end connect opened. */
 export interface Reconciled {

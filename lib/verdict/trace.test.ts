@@ -44,6 +44,22 @@ describe('applyTrace', () => {
     // hops the packet crossed, and the failing hop itself, say nothing of the kind
     for (const id of ['src-node', 'overlay', 'dst-node', 'dst-veth'] as const) expect(j.hops.find((h) => h.id === id)!.summary).not.toMatch(/no packet of the flow reached/);
   });
+  it('a flow kube-proxy sent to another endpoint does not clear the drawn endpoint\'s finding past the source side', () => {
+    // varied-3node-nftables lab, node-a without its route to node-c: the hops are drawn to web/api-1 (node-c), whose
+    // direct connect fails; the traced connection went to web/api-0 on node-b and crossed node-a's flannel.1
+    const d = load('trace-sent-elsewhere-node-route');
+    const drawn = d.hops.find((h) => h.id === 'dst-pod')!.label.match(/\d+\.\d+\.\d+\.\d+/)![0];
+    expect(drawn).toBe('10.32.3.3');
+    expect(d.trace.sentTo).toBe('10.32.2.2:9000');
+    expect(d.trace.points.some((p) => p.hop === 'overlay' && p.seen && p.replySeen)).toBe(true);
+    const j = applyTrace(judgement(d), d.trace, drawn);
+    expect(j.firstFailure).toMatchObject({ hop: 'src-node', cause: 'node-route' });
+    const hop = j.hops.find((h) => h.id === 'src-node')!;
+    expect(hop.status).toBe('fail');
+    expect(hop.summary).not.toMatch(/capture/);
+    // without knowing the drawn endpoint the packet seen past src-node reads as the capture winning: what this guards
+    expect(applyTrace(judgement(d), d.trace).hops.find((h) => h.id === 'src-node')!.cause).toBe('model-mismatch');
+  });
   it('a flow captured end to end does not clear a DNS failure: the trace dials the address, the queries go elsewhere', () => {
     const d = load('trace-dns-overlay-blocked');
     expect(d.trace.points.some((p) => p.replySeen)).toBe(true);

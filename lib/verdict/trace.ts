@@ -7,6 +7,7 @@ import { CAUSES, failureHead, type CauseCode } from '../causes';
 import type { Evidence, Hop, HopId, Trace, TracePoint } from '../model';
 import { parseTcpdump, type CapturedPacket, type DecodedIp, type TcpdumpCapture } from '../parse/tcpdump';
 import { parseDig } from '../parse/dig';
+import { SOURCE_SIDE } from './observed';
 import { parseSs } from '../parse/ss';
 import type { ConntrackEntry } from '../parse/conntrackList';
 import { LINK_TYPES, sll2ToSll, writePcapng, type PcapInterface, type PcapPacket } from '../pcap';
@@ -253,15 +254,22 @@ const LOCAL_CAUSES: ReadonlySet<CauseCode> = new Set<CauseCode>(['veth-down', 'p
  * stopped. Contradicted (a cause that names a place the packet stops, yet a later point captured it): the
  * capture wins — the hop becomes a `model-mismatch` warning saying where the packet was seen. A verdict
  * that no hop explained gets the capture's sentence. Each point is added as evidence to its hop.
+ * `drawnIP`: the endpoint the hops are drawn to (a Service's pod). When kube-proxy sent the traced connection to
+ * another endpoint (trace.sentTo), its walk past the source's own side (SOURCE_SIDE: the pod, its veth) is not the
+ * drawn path's: a packet seen on the source node's tunnel on its way to 10.32.2.2 says nothing against "no route to
+ * 10.32.3.3" (found by the truth sweep on test/lab/fixtures/varied-3node-nftables.yaml, node-route-missing, 2026-12-03),
+ * so those hops keep their finding and get no capture sentence.
  */
-export function applyTrace(j: Judgement, trace: Trace): Judgement {
+export function applyTrace(j: Judgement, trace: Trace, drawnIP?: string): Judgement {
   const order = new Map<HopId, number>(j.hops.map((h, i) => [h.id, i]));
+  const sentIP = trace.sentTo?.split(':')[0];
+  const offPath = (h: HopId) => drawnIP !== undefined && sentIP !== undefined && sentIP !== drawnIP && !SOURCE_SIDE.has(h);
   const seenAfter = (h: HopId): TracePoint | undefined => trace.points.find((p) => p.seen && (order.get(p.hop) ?? -1) > (order.get(h) ?? 99));
   const where = (p: TracePoint) => (p.label.startsWith('pod ') ? p.label : `${p.node} ${p.iface}`);
   const demoted = new Set<HopId>();
   const hops: Hop[] = j.hops.map((h) => {
     const evidence: Evidence[] = [...h.evidence, ...trace.points.filter((p) => p.hop === h.id).map(hopEvidence)];
-    if (h.status !== 'fail' || !h.cause) return { ...h, evidence };
+    if (h.status !== 'fail' || !h.cause || offPath(h.id)) return { ...h, evidence };
     const past = seenAfter(h.id);
     // A packet seen past the hop clears it only when the answer came back through it too: a reply-direction
     // cause (dst-node's route back, a tunnel filter on the source node) or a receive-side drop (a wrong inner

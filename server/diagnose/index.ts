@@ -515,7 +515,7 @@ async function runDiagnosis(spec: DiagnosisSpec, opts: DiagnoseOptions, ledger?:
   // A walk cut short proves nothing about where the packet stops ("never sent" when the connect never ran).
   if (depth !== 'live' || opts.signal?.aborted) trace = undefined;
   const notRead = snapshotLimits(snap);
-  const j = applyMesh(withReadLimits(applyStartFailures(trace ? sentElsewhere(applyTrace(j0, trace), trace, plan, snap) : j0, startFailures), notRead), mesh);
+  const j = applyMesh(withReadLimits(applyStartFailures(trace ? sentElsewhere(applyTrace(j0, trace, plan.dst?.ip), trace, plan, snap) : j0, startFailures), notRead), mesh);
   for (const h of j.hops) sendHop(h);
   const finishedAt = new Date().toISOString();
   const d = assemble(base, depth, opts.signal?.aborted ? interruptedJudgement(j) : j, finishedAt);
